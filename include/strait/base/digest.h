@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace strait {
+
+// Stable 64-bit digest (FNV-1a) used to compare records across clusters: the
+// same bytes give the same digest in every build and on every machine, so a
+// digest may be stored or printed in a report. Not cryptographic.
+class record_digest {
+ public:
+  void add(std::string_view bytes);
+  // Distinguishes "no key" from "empty key", and a null value (tombstone) from "".
+  void add_nullable(const void* data, size_t len);
+  void add_int(int64_t v);
+  [[nodiscard]] uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 14695981039346656037ull;
+};
+
+}  // namespace strait

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "strait/base/result.h"
+
+namespace strait::config {
+
+// librdkafka properties, in file order, with ${env:NAME} / ${file:PATH}
+// references already replaced. Values may be secrets: never log them; use
+// redacted() for display.
+using properties = std::vector<std::pair<std::string, std::string>>;
+
+// Properties whose values are shown as "[redacted]" anywhere strait prints them.
+[[nodiscard]] bool is_sensitive_property(std::string_view name);
+
+struct cluster_config {
+  properties props;
+  [[nodiscard]] std::string bootstrap() const;  // for logs: bootstrap.servers only
+};
+
+struct topic_config {
+  std::vector<std::string> include;  // RE2, full match
+  std::vector<std::string> exclude;
+  bool exclude_internal = true;      // topics whose names start with "__"
+  std::string prefix;                // target name = prefix + source name
+  int replication_factor = -1;       // -1: the target broker's default
+  bool create = true;                // create missing target topics
+  bool check_configs = true;         // compare partitions / cleanup.policy with DescribeConfigs
+  // Which non-default source topic configs are copied: a name is copied when
+  // it matches an allow pattern and no deny pattern ("x.*" matches a prefix).
+  std::vector<std::string> config_allow;
+  std::vector<std::string> config_deny;
+  std::chrono::milliseconds refresh_interval{5000};
+};
+
+// Flow control. Fetching of a partition pauses when its bytes in flight (read
+// from the source, not yet acknowledged by the target) reach
+// partition_inflight_bytes and resumes below half of it; the whole link pauses
+// at link_inflight_bytes and resumes below half.
+struct limits_config {
+  int64_t partition_inflight_bytes = 8LL << 20;
+  int64_t link_inflight_bytes = 64LL << 20;
+};
+
+struct link_config {
+  std::string name;
+  cluster_config source;
+  cluster_config target;
+  topic_config topics;
+  limits_config limits;
+  std::chrono::milliseconds checkpoint_interval{100};
+};
+
+struct daemon_config {
+  std::filesystem::path state_dir;
+  std::string http_listen = "127.0.0.1:9644";  // host:port; port 0 = any free port
+  std::string log_level = "info";
+};
+
+struct config {
+  daemon_config daemon;
+  std::vector<link_config> links;
+};
+
+// Default deny list of topic configs (documented in docs/configuration.md).
+[[nodiscard]] const std::vector<std::string>& default_config_deny();
+
+// Reads a secret reference: returns the variable's value or nullopt.
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Parses and validates YAML text. On failure the error lists every problem,
+// one per line, each naming the field ("links[0].topics.include[1]: ...")
+// and the fix; secret values never appear in it.
+[[nodiscard]] result<config> parse(const std::string& yaml_text, const env_lookup& env);
+[[nodiscard]] result<config> load_file(const std::filesystem::path& path);
+
+// True when `name` matches `pattern`, where a trailing '*' matches any suffix.
+[[nodiscard]] bool matches_config_pattern(std::string_view pattern, std::string_view name);
+
+}  // namespace strait::config

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strait/base/result.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace strait::config {
+
+// Topic (and later group) selection with include / exclude regexes. RE2
+// guarantees linear-time matching, so a user's pattern cannot stall the
+// daemon. Patterns must match the whole name.
+class topic_filter {
+ public:
+  // `field` names the config field in error messages (e.g. "links[0].topics").
+  [[nodiscard]] static result<topic_filter> make(const std::vector<std::string>& include,
+                                                 const std::vector<std::string>& exclude,
+                                                 bool exclude_internal, const std::string& field);
+  topic_filter(topic_filter&&) noexcept;
+  topic_filter& operator=(topic_filter&&) noexcept;
+  ~topic_filter();
+
+  [[nodiscard]] bool matches(const std::string& name) const;
+
+ private:
+  topic_filter() = default;
+  std::vector<std::unique_ptr<re2::RE2>> include_;
+  std::vector<std::unique_ptr<re2::RE2>> exclude_;
+  bool exclude_internal_ = true;
+};
+
+}  // namespace strait::config

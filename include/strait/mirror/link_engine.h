@@ -1,0 +1,127 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "strait/config/config.h"
+#include "strait/kafka/client.h"
+#include "strait/metrics/registry.h"
+#include "strait/mirror/partition_pipeline.h"
+#include "strait/store/checkpoint_store.h"
+
+namespace strait::mirror {
+
+// What the engine publishes about a partition for the supervisor and metrics.
+struct partition_snapshot {
+  partition_key key;
+  offsets::mirror_position position;
+  bool stopped = false;
+  bool idle = false;  // nothing in flight, not reconciling
+};
+
+// The data path of one link: one thread that fetches from the source, writes
+// to the target, handles delivery reports, applies flow control and writes
+// checkpoints. It never blocks on an admin request; the supervisor does those
+// and talks to it through post().
+//
+// Threads: start() launches the engine thread; every other public method is
+// thread-safe.
+// Flow control (docs/architecture.md): a partition pauses fetching when its
+// bytes in flight reach limits.partition_inflight_bytes and resumes below
+// half; all partitions pause when the link total reaches
+// limits.link_inflight_bytes and resume below half. Records are never dropped
+// while paused; librdkafka refetches from the position after the last record
+// handed to the engine.
+class link_engine {
+ public:
+  link_engine(const config::link_config& cfg, store::checkpoint_store& store,
+              metrics::registry& metrics);
+  ~link_engine();
+  link_engine(const link_engine&) = delete;
+  link_engine& operator=(const link_engine&) = delete;
+
+  // Creates the Kafka clients and starts the engine thread.
+  [[nodiscard]] status start();
+  // Stops fetching, waits up to `drain` for records in flight to be
+  // acknowledged, writes the final checkpoint and joins the thread.
+  void stop(std::chrono::milliseconds drain = std::chrono::seconds(30));
+
+  // Hands a prepared partition to the engine (assigns it to the consumer
+  // unless it is stopped).
+  void add_partition(partition_start start);
+  // Stops a partition from outside the data path (gap found by the
+  // supervisor, topic deleted...).
+  void stop_partition(const partition_key& key, store::stop_reason reason, std::string detail);
+  // Fresh watermarks from the supervisor. The engine prunes the offset map
+  // below the source log start and, if the partition is idle when the message
+  // is handled (every record it wrote has been acknowledged, so its position
+  // accounts for everything it put on the target), checks that the target end
+  // equals its position (else foreign_write / target_truncated) and that the
+  // source end is not below it (else source_truncated).
+  void post_watermarks(const partition_key& key, kafka::watermarks source,
+                       kafka::watermarks target);
+
+  [[nodiscard]] std::vector<partition_snapshot> snapshot() const;
+  [[nodiscard]] bool has_partition(const partition_key& key) const;
+  [[nodiscard]] int64_t inflight_bytes() const { return total_inflight_.load(); }
+  [[nodiscard]] int64_t max_inflight_bytes_seen() const { return max_inflight_seen_.load(); }
+
+  // Source client handle, for the supervisor's admin requests.
+  [[nodiscard]] rd_kafka_t* source_handle() const { return consumer_.get(); }
+  [[nodiscard]] rd_kafka_t* target_handle() const { return producer_.get(); }
+
+ private:
+  void run();
+  void drain_inbox();
+  void handle_message(rd_kafka_message_t* msg);
+  void produce(partition_pipeline& p, rd_kafka_message_t* msg);
+  void on_delivery(const rd_kafka_message_t* msg);
+  void on_stopped(partition_pipeline& p);
+  void apply_flow_control();
+  void set_paused(std::vector<partition_pipeline*>& which, bool paused);
+  void checkpoint();
+  void publish_metrics();
+  partition_pipeline* find(const char* topic, int32_t partition);
+  static void delivery_callback(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  static void error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  config::link_config cfg_;
+  store::checkpoint_store& store_;
+  metrics::registry& metrics_;
+  kafka::handle consumer_;
+  kafka::handle producer_;
+  rd_kafka_queue_t* consumer_queue_ = nullptr;
+
+  // Engine-thread state.
+  std::vector<std::unique_ptr<partition_pipeline>> pipelines_;
+  std::unordered_map<std::string, std::vector<partition_pipeline*>> by_topic_;
+  // Records librdkafka would not queue (QUEUE_FULL), retried in order.
+  std::map<partition_pipeline*, std::vector<kafka::message_ptr>> backlog_;
+  std::map<partition_key, source_offset> log_starts_;  // pending prunes
+  bool link_paused_ = false;
+  bool checkpoint_failing_ = false;
+
+  std::atomic<int64_t> total_inflight_{0};
+  std::atomic<int64_t> max_inflight_seen_{0};
+  std::atomic<bool> stopping_{false};
+  std::chrono::milliseconds drain_{30000};
+  std::thread thread_;
+
+  mutable std::mutex mu_;  // guards inbox_ and snapshot_
+  std::vector<std::function<void()>> inbox_;
+  std::vector<partition_snapshot> snapshot_;
+
+  // Cluster reachability, logged on change only.
+  std::atomic<bool> source_down_{false};
+  std::atomic<bool> target_down_{false};
+};
+
+}  // namespace strait::mirror

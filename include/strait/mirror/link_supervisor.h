@@ -1,0 +1,86 @@
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "strait/config/config.h"
+#include "strait/config/topic_filter.h"
+#include "strait/kafka/client.h"
+#include "strait/metrics/registry.h"
+#include "strait/mirror/link_engine.h"
+#include "strait/store/checkpoint_store.h"
+
+namespace strait::mirror {
+
+// The control thread of a link. Every topics.refresh_interval it:
+//   1. lists source topics, selects them with the link's filter, creates or
+//      grows target topics (topic sync) and reports mismatches;
+//   2. prepares new partitions (checkpoint, pending operator resolution,
+//      crash recovery of records past the checkpoint) and hands them to the
+//      engine;
+//   3. queries watermarks of running partitions and posts them to the engine
+//      (pruning, truncation and foreign-write checks);
+//   4. stops the partitions of a topic that vanished from the source.
+// It blocks on Kafka admin requests, which is why it is not the engine thread.
+// An unreachable cluster is retried with exponential backoff and logged when
+// its state changes, not on every attempt.
+class link_supervisor {
+ public:
+  link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
+                  link_engine& engine, metrics::registry& metrics);
+  ~link_supervisor();
+
+  [[nodiscard]] status start();
+  void stop();
+
+ private:
+  void run();
+  // One round; returns false when a cluster could not be reached.
+  bool refresh();
+  bool sync_topics();
+  void watch_partitions();
+  [[nodiscard]] result<partition_start> prepare(const partition_key& key,
+                                                const std::string& target_topic,
+                                                int64_t max_record_bytes);
+  [[nodiscard]] result<std::vector<landed_record>> read_landed(const std::string& target_topic,
+                                                               int32_t partition,
+                                                               int64_t from, int64_t to);
+  void topic_error(const std::string& topic, const std::string& message);
+  void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
+
+  struct topic_state {
+    std::string target;
+    int started = 0;        // partitions [0, started) handed to the engine
+    int missing_rounds = 0;
+    bool deleted = false;
+    std::string error;      // last reported error, logged once
+    int64_t max_record_bytes = 0;
+    bool checked = false;
+  };
+
+  config::link_config cfg_;
+  store::checkpoint_store& store_;
+  link_engine& engine_;
+  metrics::registry& metrics_;
+  config::topic_filter filter_;
+  kafka::handle source_rk_;
+  kafka::handle target_rk_;
+  kafka::handle recovery_consumer_;
+  std::unique_ptr<kafka::admin_client> source_;
+  std::unique_ptr<kafka::admin_client> target_;
+  std::map<std::string, topic_state> topics_;
+  bool source_reachable_ = true;
+  bool target_reachable_ = true;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace strait::mirror

@@ -1,0 +1,131 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strait/base/result.h"
+#include "strait/base/types.h"
+#include "strait/offsets/offset_run.h"
+
+namespace rocksdb {
+class DB;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace strait::store {
+
+// Why a partition stopped. Persisted: a stopped partition stays stopped across
+// restarts until an operator acknowledges it.
+enum class stop_reason : uint8_t {
+  none = 0,
+  retention_gap = 1,         // source records were deleted before they were mirrored
+  source_truncated = 2,      // source end moved below the mirrored position (topic recreated?)
+  source_topic_deleted = 3,  // the topic vanished from the source
+  oversized_record = 4,      // a record larger than the target accepts
+  foreign_write = 5,         // someone else wrote to the target partition
+  target_not_empty = 6,      // first start found data in the target partition
+  target_truncated = 7,      // target end below what strait wrote (topic recreated?)
+  recovery_mismatch = 8,     // records found past the checkpoint differ from the source
+  delivery_failed = 9,       // the target refused a record with a permanent error
+  topic_mismatch = 10,       // target topic has fewer partitions or another cleanup policy
+};
+
+// What an operator decided about a stopped partition (straitd --acknowledge).
+// Applied by the daemon the next time it starts the partition.
+enum class resolution : uint8_t {
+  none = 0,
+  retry = 1,              // keep all positions; try again (e.g. target limit raised)
+  skip_to_log_start = 2,  // accept the loss of a retention gap: continue at the log start
+  accept_target = 3,      // accept foreign records: continue writing after them
+  skip_record = 4,        // drop the one record that cannot be written
+};
+
+[[nodiscard]] const char* to_string(stop_reason r);
+[[nodiscard]] const char* to_string(resolution r);
+[[nodiscard]] std::optional<resolution> parse_resolution(std::string_view s);
+
+// Durable state of one mirrored partition.
+struct partition_checkpoint {
+  offsets::mirror_position position;
+  stop_reason stopped = stop_reason::none;  // none = running
+  std::string stop_detail;                  // human-readable, no secrets
+  resolution pending = resolution::none;
+};
+
+// The RocksDB checkpoint store: per partition the resume position and the
+// offset map as runs.
+//
+// Invariants (the mirror engine relies on them; tests check them):
+//   1. Never ahead of the target: a run or position is written only after the
+//      target acknowledged (acks=all) every record it covers.
+//   2. Exact: the runs of a partition cover every record strait mirrored, and
+//      nothing else; runs never overlap (offsets::offset_map invariants A–C).
+//   3. Pruned only below the source's log start offset (invariant D).
+//   4. Keys are big-endian `(link, topic, partition, source_start)` so a seek
+//      finds the run holding an offset; a second index keyed by target_start
+//      answers target -> source.
+//   5. A schema-version key is written on creation and checked on open; a
+//      store that is unreadable, of another schema, or inconsistent is never
+//      reset: open() fails and names the directory and what to do.
+//
+// Thread-safety: all methods may be called concurrently (RocksDB is
+// thread-safe); a `write_batch` belongs to one thread.
+class checkpoint_store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating if absent) the store in `dir`. Fails with errc::busy when
+  // another process holds it, errc::corruption when it is damaged.
+  [[nodiscard]] static result<std::unique_ptr<checkpoint_store>> open(
+      const std::filesystem::path& dir);
+  ~checkpoint_store();
+  checkpoint_store(const checkpoint_store&) = delete;
+  checkpoint_store& operator=(const checkpoint_store&) = delete;
+
+  class write_batch {
+   public:
+    write_batch();
+    ~write_batch();
+    void put_checkpoint(const partition_key& key, const partition_checkpoint& cp);
+    // Writes or overwrites the run starting at run.source_start.
+    void put_run(const partition_key& key, const offsets::offset_run& run);
+    void delete_run(const partition_key& key, const offsets::offset_run& run);
+    void mark_topic_created(const std::string& link, const std::string& topic);
+    [[nodiscard]] size_t count() const;
+
+   private:
+    friend class checkpoint_store;
+    std::unique_ptr<rocksdb::WriteBatch> batch_;
+  };
+
+  // Applies the batch atomically.
+  [[nodiscard]] status commit(write_batch& batch);
+
+  [[nodiscard]] result<std::optional<partition_checkpoint>> load(const partition_key& key) const;
+  [[nodiscard]] result<std::vector<partition_key>> partitions(const std::string& link) const;
+  [[nodiscard]] result<std::vector<offsets::offset_run>> runs(const partition_key& key) const;
+  // The last run, if any (what the mirror engine extends after a restart).
+  [[nodiscard]] result<std::optional<offsets::offset_run>> last_run(const partition_key& key) const;
+  [[nodiscard]] result<bool> topic_created(const std::string& link, const std::string& topic) const;
+
+  // Translation through the stored map (see offsets::translate_to_target).
+  [[nodiscard]] result<target_offset> to_target(const partition_key& key,
+                                                source_offset committed) const;
+  [[nodiscard]] result<source_offset> to_source(const partition_key& key,
+                                                target_offset committed) const;
+
+  // Adds to `batch` the deletion of every run ending at or below `log_start`;
+  // returns how many.
+  [[nodiscard]] result<size_t> prune_below(const partition_key& key, source_offset log_start,
+                                           write_batch& batch) const;
+
+ private:
+  explicit checkpoint_store(std::unique_ptr<rocksdb::DB> db);
+  [[nodiscard]] result<std::optional<offsets::offset_run>> run_at(const std::string& key) const;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace strait::store

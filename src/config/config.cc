@@ -1,0 +1,483 @@
+#include "strait/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "strait/config/topic_filter.h"
+
+namespace strait::config {
+
+namespace {
+
+// Collects every problem so an operator fixes a file in one pass.
+class problems {
+ public:
+  void add(const std::string& field, const std::string& what) {
+    text_ += field + ": " + what + "\n";
+  }
+  [[nodiscard]] bool empty() const { return text_.empty(); }
+  [[nodiscard]] std::string text() const { return text_.substr(0, text_.size() - 1); }
+
+ private:
+  std::string text_;
+};
+
+void check_known_keys(const YAML::Node& map, const std::string& field,
+                      const std::set<std::string>& known, problems& p) {
+  for (const auto& kv : map) {
+    auto key = kv.first.as<std::string>();
+    if (!known.contains(key)) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      p.add(field + "." + key, "unknown field (known fields: " + list + ")");
+    }
+  }
+}
+
+std::optional<std::string> scalar(const YAML::Node& n, const std::string& field, problems& p) {
+  if (!n.IsScalar()) {
+    p.add(field, "must be a single value");
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<int64_t> parse_int(const YAML::Node& n, const std::string& field, problems& p) {
+  auto s = scalar(n, field, p);
+  if (!s) return std::nullopt;
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(*s, &used);
+    if (used == s->size()) return v;
+  } catch (const std::exception&) {
+  }
+  p.add(field, "must be an integer, got '" + *s + "'");
+  return std::nullopt;
+}
+
+// Accepts a byte count with an optional KiB / MiB / GiB suffix.
+std::optional<int64_t> parse_bytes(const YAML::Node& n, const std::string& field, problems& p) {
+  auto s = scalar(n, field, p);
+  if (!s) return std::nullopt;
+  static const std::vector<std::pair<std::string, int64_t>> kUnits = {
+      {"GiB", 1LL << 30}, {"MiB", 1LL << 20}, {"KiB", 1LL << 10}, {"B", 1}};
+  std::string num = *s;
+  int64_t mult = 1;
+  for (const auto& [suffix, m] : kUnits) {
+    if (num.size() > suffix.size() && num.ends_with(suffix)) {
+      num = num.substr(0, num.size() - suffix.size());
+      while (!num.empty() && num.back() == ' ') num.pop_back();
+      mult = m;
+      break;
+    }
+  }
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(num, &used);
+    if (used == num.size() && v > 0) return v * mult;
+  } catch (const std::exception&) {
+  }
+  p.add(field, "must be a positive size such as 8388608, '512KiB', '8MiB' or '1GiB', got '" + *s +
+                   "'");
+  return std::nullopt;
+}
+
+std::optional<bool> parse_bool(const YAML::Node& n, const std::string& field, problems& p) {
+  auto s = scalar(n, field, p);
+  if (!s) return std::nullopt;
+  if (*s == "true") return true;
+  if (*s == "false") return false;
+  p.add(field, "must be true or false, got '" + *s + "'");
+  return std::nullopt;
+}
+
+std::vector<std::string> parse_string_list(const YAML::Node& n, const std::string& field,
+                                           problems& p) {
+  std::vector<std::string> out;
+  if (!n.IsSequence()) {
+    p.add(field, "must be a list of strings, e.g. [\"orders\\\\..*\"]");
+    return out;
+  }
+  for (size_t i = 0; i < n.size(); ++i) {
+    auto s = scalar(n[i], field + "[" + std::to_string(i) + "]", p);
+    if (s) out.push_back(*s);
+  }
+  return out;
+}
+
+// Replaces ${env:NAME} and ${file:PATH} references. Error messages name the
+// reference, never the value it resolves to.
+std::optional<std::string> expand_secrets(const std::string& value, const std::string& field,
+                                          const env_lookup& env, problems& p) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t start = value.find("${", i);
+    if (start == std::string::npos) {
+      out.append(value, i, std::string::npos);
+      break;
+    }
+    out.append(value, i, start - i);
+    size_t end = value.find('}', start);
+    if (end == std::string::npos) {
+      p.add(field, "unterminated '${' reference; write ${env:NAME} or ${file:/path}");
+      return std::nullopt;
+    }
+    std::string ref = value.substr(start + 2, end - start - 2);
+    if (ref.starts_with("env:")) {
+      std::string name = ref.substr(4);
+      auto v = env(name);
+      if (!v) {
+        p.add(field, "environment variable " + name + " is not set");
+        return std::nullopt;
+      }
+      out += *v;
+    } else if (ref.starts_with("file:")) {
+      std::string path = ref.substr(5);
+      std::ifstream in(path, std::ios::binary);
+      if (!in) {
+        p.add(field, "cannot read secret file " + path + " (check that it exists and is readable)");
+        return std::nullopt;
+      }
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string content = ss.str();
+      while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
+        content.pop_back();
+      }
+      out += content;
+    } else {
+      p.add(field, "unknown reference '${" + ref + "}'; write ${env:NAME} or ${file:/path}");
+      return std::nullopt;
+    }
+    i = end + 1;
+  }
+  return out;
+}
+
+// Properties strait sets itself because correctness depends on them.
+struct reserved {
+  const char* name;
+  const char* why;
+};
+const std::vector<reserved> kReservedSource = {
+    {"isolation.level", "strait reads with read_committed so aborted transactions never reach the "
+                        "target"},
+    {"enable.auto.commit", "strait keeps its positions in the checkpoint store, not in Kafka"},
+    {"enable.auto.offset.store", "strait keeps its positions in the checkpoint store"},
+    {"auto.offset.reset", "strait never resets a position on its own (a gap stops the partition)"},
+    {"group.id", "strait derives it from the link name and never joins a group"},
+};
+const std::vector<reserved> kReservedTarget = {
+    {"acks", "strait always writes with acks=all"},
+    {"enable.idempotence", "strait always uses the idempotent producer"},
+    {"transactional.id", "strait uses the idempotent producer, not transactions (ADR 0002)"},
+    {"message.timeout.ms", "strait retries until delivered so nothing is lost while the target "
+                           "is down"},
+    {"max.in.flight.requests.per.connection", "ordering depends on strait's setting"},
+};
+
+cluster_config parse_cluster(const YAML::Node& n, const std::string& field, bool is_source,
+                             const env_lookup& env, problems& p) {
+  cluster_config c;
+  if (!n || !n.IsMap()) {
+    p.add(field, "missing; it needs properties with at least bootstrap.servers");
+    return c;
+  }
+  check_known_keys(n, field, {"properties"}, p);
+  const YAML::Node props = n["properties"];
+  if (!props || !props.IsMap()) {
+    p.add(field + ".properties",
+          "missing; give librdkafka properties, at least bootstrap.servers");
+    return c;
+  }
+  bool has_bootstrap = false;
+  for (const auto& kv : props) {
+    auto key = kv.first.as<std::string>();
+    std::string kfield = field + ".properties." + key;
+    for (const auto& r : is_source ? kReservedSource : kReservedTarget) {
+      if (key == r.name) p.add(kfield, std::string("set by strait (") + r.why + "); remove it");
+    }
+    auto raw = scalar(kv.second, kfield, p);
+    if (!raw) continue;
+    auto value = expand_secrets(*raw, kfield, env, p);
+    if (!value) continue;
+    if (key == "bootstrap.servers") {
+      has_bootstrap = !value->empty();
+    }
+    c.props.emplace_back(key, *value);
+  }
+  if (!has_bootstrap) {
+    p.add(field + ".properties.bootstrap.servers", "missing; give host:port[,host:port...]");
+  }
+  return c;
+}
+
+bool valid_link_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+// Kafka topic names: [a-zA-Z0-9._-], at most 249 characters.
+bool valid_topic_prefix(const std::string& prefix) {
+  if (prefix.size() > 200) return false;
+  for (char c : prefix) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+topic_config parse_topics(const YAML::Node& n, const std::string& field, problems& p) {
+  topic_config t;
+  t.config_allow = {"*"};
+  t.config_deny = default_config_deny();
+  if (!n || !n.IsMap()) {
+    p.add(field, "missing; give at least include: [\"regex\", ...] (use \".*\" for every topic)");
+    return t;
+  }
+  check_known_keys(n, field,
+                   {"include", "exclude", "exclude_internal", "prefix", "replication_factor",
+                    "create", "check_configs", "config_allow", "config_deny",
+                    "refresh_interval_ms"},
+                   p);
+  if (n["include"]) t.include = parse_string_list(n["include"], field + ".include", p);
+  if (t.include.empty()) {
+    p.add(field + ".include",
+          "at least one regex is required (use \".*\" to mirror every topic)");
+  }
+  if (n["exclude"]) t.exclude = parse_string_list(n["exclude"], field + ".exclude", p);
+  if (n["exclude_internal"]) {
+    t.exclude_internal =
+        parse_bool(n["exclude_internal"], field + ".exclude_internal", p).value_or(true);
+  }
+  if (n["prefix"]) {
+    t.prefix = scalar(n["prefix"], field + ".prefix", p).value_or("");
+    if (!valid_topic_prefix(t.prefix)) {
+      p.add(field + ".prefix", "may only contain letters, digits, '.', '_' and '-' (Kafka topic "
+                               "name rules), at most 200 characters");
+    }
+  }
+  if (n["replication_factor"]) {
+    auto rf = parse_int(n["replication_factor"], field + ".replication_factor", p);
+    if (rf && (*rf == 0 || *rf < -1 || *rf > 32767)) {
+      p.add(field + ".replication_factor",
+            "must be -1 (the target broker's default) or a positive number");
+    } else if (rf) {
+      t.replication_factor = static_cast<int>(*rf);
+    }
+  }
+  if (n["create"]) t.create = parse_bool(n["create"], field + ".create", p).value_or(true);
+  if (n["check_configs"]) {
+    t.check_configs = parse_bool(n["check_configs"], field + ".check_configs", p).value_or(true);
+  }
+  if (n["config_allow"]) {
+    t.config_allow = parse_string_list(n["config_allow"], field + ".config_allow", p);
+  }
+  if (n["config_deny"]) {
+    t.config_deny = parse_string_list(n["config_deny"], field + ".config_deny", p);
+  }
+  if (n["refresh_interval_ms"]) {
+    auto ms = parse_int(n["refresh_interval_ms"], field + ".refresh_interval_ms", p);
+    if (ms && (*ms < 100 || *ms > 10000)) {
+      p.add(field + ".refresh_interval_ms",
+            "must be between 100 and 10000 (new topics and partitions are picked up within it)");
+    } else if (ms) {
+      t.refresh_interval = std::chrono::milliseconds(*ms);
+    }
+  }
+  auto filter = topic_filter::make(t.include, t.exclude, t.exclude_internal, field);
+  if (!filter) {
+    std::stringstream lines(filter.error().message);
+    for (std::string line; std::getline(lines, line);) {
+      auto colon = line.find(": ");
+      p.add(line.substr(0, colon), line.substr(colon + 2));
+    }
+  }
+  return t;
+}
+
+link_config parse_link(const YAML::Node& n, const std::string& field, const env_lookup& env,
+                       problems& p) {
+  link_config l;
+  if (!n.IsMap()) {
+    p.add(field, "must be a map with name, source, target and topics");
+    return l;
+  }
+  check_known_keys(n, field, {"name", "source", "target", "topics", "limits",
+                              "checkpoint_interval_ms"},
+                   p);
+  if (!n["name"]) {
+    p.add(field + ".name", "missing; give a short name such as \"main\"");
+  } else {
+    l.name = scalar(n["name"], field + ".name", p).value_or("");
+    if (!valid_link_name(l.name)) {
+      p.add(field + ".name", "'" + l.name +
+                                 "' is not valid: use 1-64 letters, digits, '-' or '_'");
+    }
+  }
+  l.source = parse_cluster(n["source"], field + ".source", true, env, p);
+  l.target = parse_cluster(n["target"], field + ".target", false, env, p);
+  l.topics = parse_topics(n["topics"], field + ".topics", p);
+  if (const YAML::Node lim = n["limits"]) {
+    check_known_keys(lim, field + ".limits", {"partition_inflight_bytes", "link_inflight_bytes"},
+                     p);
+    if (lim["partition_inflight_bytes"]) {
+      if (auto v = parse_bytes(lim["partition_inflight_bytes"],
+                               field + ".limits.partition_inflight_bytes", p)) {
+        l.limits.partition_inflight_bytes = *v;
+      }
+    }
+    if (lim["link_inflight_bytes"]) {
+      if (auto v = parse_bytes(lim["link_inflight_bytes"], field + ".limits.link_inflight_bytes",
+                               p)) {
+        l.limits.link_inflight_bytes = *v;
+      }
+    }
+    if (l.limits.link_inflight_bytes < l.limits.partition_inflight_bytes) {
+      p.add(field + ".limits.link_inflight_bytes",
+            "must be at least limits.partition_inflight_bytes");
+    }
+  }
+  if (n["checkpoint_interval_ms"]) {
+    auto ms = parse_int(n["checkpoint_interval_ms"], field + ".checkpoint_interval_ms", p);
+    if (ms && (*ms < 10 || *ms > 60000)) {
+      p.add(field + ".checkpoint_interval_ms", "must be between 10 and 60000");
+    } else if (ms) {
+      l.checkpoint_interval = std::chrono::milliseconds(*ms);
+    }
+  }
+  return l;
+}
+
+}  // namespace
+
+bool is_sensitive_property(std::string_view name) {
+  for (const char* marker : {"password", "secret", "key", "token", "jaas", "credentials"}) {
+    if (name.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+std::string cluster_config::bootstrap() const {
+  for (const auto& [k, v] : props) {
+    if (k == "bootstrap.servers") return v;
+  }
+  return "";
+}
+
+const std::vector<std::string>& default_config_deny() {
+  // Replication and placement settings of the source make no sense on another
+  // cluster (least of all a shared-storage one); timestamp type is kept as
+  // CreateTime so the target keeps the source's timestamps (docs/configuration.md).
+  static const std::vector<std::string> kDeny = {
+      "min.insync.replicas",
+      "unclean.leader.election.enable",
+      "leader.replication.throttled.replicas",
+      "follower.replication.throttled.replicas",
+      "message.timestamp.type",
+      "message.downconversion.enable",
+      "remote.storage.enable",
+      "local.retention.*",
+      "confluent.*",
+      "automq.*",
+  };
+  return kDeny;
+}
+
+bool matches_config_pattern(std::string_view pattern, std::string_view name) {
+  if (pattern.ends_with("*")) return name.starts_with(pattern.substr(0, pattern.size() - 1));
+  return pattern == name;
+}
+
+result<config> parse(const std::string& yaml_text, const env_lookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return fail(errc::invalid_argument, "configuration is not valid YAML: " + e.msg +
+                                            " (line " + std::to_string(e.mark.line + 1) +
+                                            ", column " + std::to_string(e.mark.column + 1) + ")");
+  }
+  problems p;
+  config c;
+  try {
+    if (!root.IsMap()) {
+      return fail(errc::invalid_argument,
+                  "configuration must be a map with the sections daemon and links");
+    }
+    check_known_keys(root, "config", {"daemon", "links"}, p);
+    const YAML::Node d = root["daemon"];
+    if (!d || !d.IsMap()) {
+      p.add("daemon", "missing; it needs at least state_dir");
+    } else {
+      check_known_keys(d, "daemon", {"state_dir", "http_listen", "log_level"}, p);
+      if (!d["state_dir"]) {
+        p.add("daemon.state_dir", "missing; give a directory for the checkpoint store");
+      } else {
+        c.daemon.state_dir = scalar(d["state_dir"], "daemon.state_dir", p).value_or("");
+      }
+      if (d["http_listen"]) {
+        c.daemon.http_listen = scalar(d["http_listen"], "daemon.http_listen", p).value_or("");
+        auto colon = c.daemon.http_listen.rfind(':');
+        if (colon == std::string::npos || colon + 1 == c.daemon.http_listen.size()) {
+          p.add("daemon.http_listen", "must be host:port, e.g. 127.0.0.1:9644 (port 0 = any)");
+        }
+      }
+      if (d["log_level"]) {
+        c.daemon.log_level = scalar(d["log_level"], "daemon.log_level", p).value_or("info");
+        static const std::set<std::string> kLevels = {"trace", "debug", "info",
+                                                      "warn",  "error", "critical"};
+        if (!kLevels.contains(c.daemon.log_level)) {
+          p.add("daemon.log_level", "must be one of trace, debug, info, warn, error, critical");
+        }
+      }
+    }
+    const YAML::Node links = root["links"];
+    if (!links || !links.IsSequence() || links.size() == 0) {
+      p.add("links", "missing; give a list with at least one link (name, source, target, topics)");
+    } else {
+      std::set<std::string> names;
+      for (size_t i = 0; i < links.size(); ++i) {
+        std::string field = "links[" + std::to_string(i) + "]";
+        link_config l = parse_link(links[i], field, env, p);
+        if (!l.name.empty() && !names.insert(l.name).second) {
+          p.add(field + ".name", "'" + l.name + "' is used by another link; names must be unique");
+        }
+        c.links.push_back(std::move(l));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    p.add("config", std::string("unexpected structure: ") + e.msg);
+  }
+  if (!p.empty()) return fail(errc::invalid_argument, p.text());
+  return c;
+}
+
+result<config> load_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return fail(errc::invalid_argument,
+                "cannot read configuration file " + path.string() + " (check the --config path)");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+  auto c = parse(ss.str(), env);
+  if (!c) return fail(c.error().code, path.string() + ":\n" + c.error().message);
+  return c;
+}
+
+}  // namespace strait::config

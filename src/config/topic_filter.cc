@@ -1,0 +1,56 @@
+#include "strait/config/topic_filter.h"
+
+#include <re2/re2.h>
+
+namespace strait::config {
+
+topic_filter::topic_filter(topic_filter&&) noexcept = default;
+topic_filter& topic_filter::operator=(topic_filter&&) noexcept = default;
+topic_filter::~topic_filter() = default;
+
+result<topic_filter> topic_filter::make(const std::vector<std::string>& include,
+                                        const std::vector<std::string>& exclude,
+                                        bool exclude_internal, const std::string& field) {
+  topic_filter f;
+  f.exclude_internal_ = exclude_internal;
+  std::string problems;
+  auto compile = [&](const std::vector<std::string>& patterns, const char* which,
+                     std::vector<std::unique_ptr<re2::RE2>>& out) {
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      auto re = std::make_unique<re2::RE2>(patterns[i], opts);
+      if (!re->ok()) {
+        problems += field + "." + which + "[" + std::to_string(i) + "]: invalid regex '" +
+                    patterns[i] + "': " + re->error() + "\n";
+        continue;
+      }
+      out.push_back(std::move(re));
+    }
+  };
+  compile(include, "include", f.include_);
+  compile(exclude, "exclude", f.exclude_);
+  if (!problems.empty()) {
+    problems.pop_back();
+    return fail(errc::invalid_argument, problems);
+  }
+  return f;
+}
+
+bool topic_filter::matches(const std::string& name) const {
+  if (exclude_internal_ && name.starts_with("__")) return false;
+  bool included = false;
+  for (const auto& re : include_) {
+    if (re2::RE2::FullMatch(name, *re)) {
+      included = true;
+      break;
+    }
+  }
+  if (!included) return false;
+  for (const auto& re : exclude_) {
+    if (re2::RE2::FullMatch(name, *re)) return false;
+  }
+  return true;
+}
+
+}  // namespace strait::config

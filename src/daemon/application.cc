@@ -1,0 +1,108 @@
+#include "application.h"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+namespace strait::daemon {
+
+application::application(config::config cfg) : cfg_(std::move(cfg)) {}
+application::~application() { stop(); }
+
+status application::start() {
+  auto store = store::checkpoint_store::open(cfg_.daemon.state_dir / "checkpoints");
+  if (!store) return std::unexpected(store.error());
+  store_ = std::move(*store);
+  for (const auto& link : cfg_.links) {
+    auto engine = std::make_unique<mirror::link_engine>(link, *store_, metrics_);
+    if (auto s = engine->start(); !s) return s;
+    auto supervisor = std::make_unique<mirror::link_supervisor>(link, *store_, *engine, metrics_);
+    if (auto s = supervisor->start(); !s) return s;
+    spdlog::info("link {}: {} -> {}", link.name, link.source.bootstrap(), link.target.bootstrap());
+    engines_.push_back(std::move(engine));
+    supervisors_.push_back(std::move(supervisor));
+  }
+  auto handler = [this](const std::string& path) -> http::http_server::response {
+    if (path == "/metrics") {
+      return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render()};
+    }
+    if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+    return {404, "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n"};
+  };
+  if (auto s = http_.start(cfg_.daemon.http_listen, handler); !s) return s;
+  // Tests and scripts bound to port 0 read the address from here.
+  std::ofstream(cfg_.daemon.state_dir / "http.address") << http_.address() << "\n";
+  spdlog::info("serving http://{}/metrics and /healthz", http_.address());
+  return {};
+}
+
+void application::stop() {
+  http_.stop();
+  for (auto& s : supervisors_) s->stop();
+  for (auto& e : engines_) e->stop();
+  supervisors_.clear();
+  engines_.clear();
+  store_.reset();
+}
+
+status acknowledge(const config::config& cfg, const std::string& spec,
+                   const std::string& resolution_name) {
+  // LINK/TOPIC/PARTITION; topic names cannot contain '/'.
+  auto first = spec.find('/');
+  auto last = spec.rfind('/');
+  if (first == std::string::npos || first == last) {
+    return fail(errc::invalid_argument,
+                "--acknowledge: expected LINK/TOPIC/PARTITION, e.g. main/orders/3");
+  }
+  partition_key key{spec.substr(0, first), spec.substr(first + 1, last - first - 1),
+                    partition_id(0)};
+  try {
+    key.partition = partition_id(std::stoi(spec.substr(last + 1)));
+  } catch (const std::exception&) {
+    return fail(errc::invalid_argument, "--acknowledge: partition must be a number");
+  }
+  auto r = store::parse_resolution(resolution_name);
+  if (!r) {
+    return fail(errc::invalid_argument,
+                "--resolution: must be one of retry, skip-to-log-start, accept-target, "
+                "skip-record");
+  }
+  auto st = store::checkpoint_store::open(cfg.daemon.state_dir / "checkpoints");
+  if (!st) {
+    if (st.error().code == errc::busy) {
+      return fail(errc::busy, st.error().message +
+                                  "; stop straitd first: --acknowledge edits the store offline");
+    }
+    return std::unexpected(st.error());
+  }
+  auto cp = (*st)->load(key);
+  if (!cp) return std::unexpected(cp.error());
+  if (!*cp) return fail(errc::not_found, "no mirrored partition " + key.to_string());
+  if ((*cp)->stopped == store::stop_reason::none) {
+    return fail(errc::precondition, key.to_string() + " is not stopped; nothing to acknowledge");
+  }
+  using store::resolution;
+  using store::stop_reason;
+  const stop_reason why = (*cp)->stopped;
+  bool fits = *r == resolution::retry ||
+              (*r == resolution::skip_to_log_start && why == stop_reason::retention_gap) ||
+              (*r == resolution::accept_target &&
+               (why == stop_reason::foreign_write || why == stop_reason::target_not_empty ||
+                why == stop_reason::recovery_mismatch)) ||
+              (*r == resolution::skip_record && (why == stop_reason::oversized_record ||
+                                                 why == stop_reason::delivery_failed));
+  if (!fits) {
+    return fail(errc::invalid_argument, std::string("--resolution ") + store::to_string(*r) +
+                                            " does not apply to a partition stopped as " +
+                                            store::to_string(why));
+  }
+  (*cp)->pending = *r;
+  store::checkpoint_store::write_batch b;
+  b.put_checkpoint(key, **cp);
+  if (auto s = (*st)->commit(b); !s) return s;
+  spdlog::info("{}: stopped as {} ({}); resolution {} recorded, applied at the next start",
+               key.to_string(), store::to_string(why), (*cp)->stop_detail, store::to_string(*r));
+  return {};
+}
+
+}  // namespace strait::daemon

@@ -1,0 +1,125 @@
+// straitd: mirrors topics from a source Kafka cluster to a target cluster.
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "application.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: straitd --config FILE [--check-config]\n"
+    "       straitd --config FILE --acknowledge LINK/TOPIC/PARTITION --resolution RESOLUTION\n"
+    "\n"
+    "  --config FILE        YAML configuration (docs/configuration.md)\n"
+    "  --check-config       validate the configuration and exit\n"
+    "  --acknowledge P      record an operator decision for a stopped partition (the daemon\n"
+    "                       must be stopped); applied at the next start\n"
+    "  --resolution R       retry | skip-to-log-start | accept-target | skip-record\n"
+    "  --version            print the version\n"
+    "\n"
+    "exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration, 3 store busy or damaged\n";
+
+int exit_code(strait::errc code) {
+  switch (code) {
+    case strait::errc::invalid_argument:
+    case strait::errc::not_found:
+    case strait::errc::precondition:
+      return 2;
+    case strait::errc::busy:
+    case strait::errc::corruption:
+      return 3;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path, ack, resolution;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "straitd: %s needs a value\n%s", name, kUsage);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--config") {
+      config_path = value("--config");
+    } else if (a == "--check-config") {
+      check_only = true;
+    } else if (a == "--acknowledge") {
+      ack = value("--acknowledge");
+    } else if (a == "--resolution") {
+      resolution = value("--resolution");
+    } else if (a == "--version") {
+      std::printf("straitd 0.1.0\n");
+      return 0;
+    } else if (a == "--help" || a == "-h") {
+      std::printf("%s", kUsage);
+      return 0;
+    } else {
+      std::fprintf(stderr, "straitd: unknown argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "straitd: --config FILE is required\n%s", kUsage);
+    return 2;
+  }
+  if (!ack.empty() != !resolution.empty()) {
+    std::fprintf(stderr, "straitd: --acknowledge and --resolution go together\n%s", kUsage);
+    return 2;
+  }
+
+  auto cfg = strait::config::load_file(config_path);
+  if (!cfg) {
+    std::fprintf(stderr, "straitd: invalid configuration %s\n", cfg.error().message.c_str());
+    return 2;
+  }
+  spdlog::set_default_logger(spdlog::stderr_color_mt("straitd"));
+  spdlog::set_level(spdlog::level::from_str(cfg->daemon.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  if (check_only) {
+    std::printf("configuration OK: %zu link(s)\n", cfg->links.size());
+    return 0;
+  }
+  if (!ack.empty()) {
+    auto s = strait::daemon::acknowledge(*cfg, ack, resolution);
+    if (!s) {
+      std::fprintf(stderr, "straitd: %s\n", s.error().message.c_str());
+      return exit_code(s.error().code);
+    }
+    return 0;
+  }
+
+  // Signals are taken synchronously by this thread; the others never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  strait::daemon::application app(std::move(*cfg));
+  if (auto s = app.start(); !s) {
+    spdlog::critical("cannot start: {}", s.error().message);
+    app.stop();
+    return exit_code(s.error().code);
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{} received: draining records in flight and writing the final checkpoint",
+               strsignal(sig));
+  app.stop();
+  spdlog::info("stopped");
+  return 0;
+}

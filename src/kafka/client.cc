@@ -1,0 +1,210 @@
+#include "strait/kafka/client.h"
+
+#include <array>
+
+namespace strait::kafka {
+
+namespace {
+
+bool sensitive(std::string_view name) {
+  for (const char* marker : {"password", "secret", "key", "token", "jaas", "credentials"}) {
+    if (name.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+struct queue_deleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+using queue_ptr = std::unique_ptr<rd_kafka_queue_t, queue_deleter>;
+struct event_deleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+using event_ptr = std::unique_ptr<rd_kafka_event_t, event_deleter>;
+struct admin_options_deleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+
+// Waits for the result event of one admin request.
+result<event_ptr> wait_result(rd_kafka_queue_t* q, rd_kafka_event_type_t type,
+                              std::chrono::milliseconds timeout, const std::string& what) {
+  event_ptr ev(rd_kafka_queue_poll(q, static_cast<int>(timeout.count()) + 1000));
+  if (!ev) return fail(errc::kafka, what + ": timed out after " +
+                                        std::to_string(timeout.count()) + " ms");
+  if (rd_kafka_event_type(ev.get()) != type) {
+    return fail(errc::kafka, what + ": unexpected event " + rd_kafka_event_name(ev.get()));
+  }
+  if (rd_kafka_event_error(ev.get())) {
+    return fail(errc::kafka, what + ": " + rd_kafka_event_error_string(ev.get()));
+  }
+  return ev;
+}
+
+std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter> admin_options(
+    rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout) {
+  std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter> o(
+      rd_kafka_AdminOptions_new(rk, op));
+  std::array<char, 256> err{};
+  (void)rd_kafka_AdminOptions_set_request_timeout(o.get(), static_cast<int>(timeout.count()),
+                                                  err.data(), err.size());
+  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
+    (void)rd_kafka_AdminOptions_set_operation_timeout(o.get(), static_cast<int>(timeout.count()),
+                                                      err.data(), err.size());
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string err_text(rd_kafka_resp_err_t err) {
+  return std::string(rd_kafka_err2name(err)) + " (" + rd_kafka_err2str(err) + ")";
+}
+
+result<conf_ptr> make_conf(const properties& user, const properties& forced,
+                           const std::string& field) {
+  conf_ptr conf(rd_kafka_conf_new());
+  std::array<char, 512> err{};
+  auto apply = [&](const properties& props, const std::string& where) -> status {
+    for (const auto& [k, v] : props) {
+      if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err.data(), err.size()) !=
+          RD_KAFKA_CONF_OK) {
+        std::string msg = where + "." + k + ": rejected by librdkafka";
+        // librdkafka's message quotes the value; keep it out for secrets.
+        if (!sensitive(k)) msg += ": " + std::string(err.data());
+        return fail(errc::invalid_argument,
+                    msg + " (see librdkafka CONFIGURATION.md for valid names and values)");
+      }
+    }
+    return {};
+  };
+  if (auto s = apply(user, field); !s) return std::unexpected(s.error());
+  if (auto s = apply(forced, "strait's own setting"); !s) return std::unexpected(s.error());
+  return conf;
+}
+
+result<handle> make_client(rd_kafka_type_t type, conf_ptr conf, const std::string& what) {
+  std::array<char, 512> err{};
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), err.data(), err.size());
+  if (rk == nullptr) {
+    return fail(errc::invalid_argument, "cannot create the " + what + " client: " + err.data());
+  }
+  (void)conf.release();  // owned by rk now
+  return handle(rk);
+}
+
+result<std::map<std::string, topic_info>> admin_client::list_topics() const {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk_, 1, nullptr, &md, static_cast<int>(timeout_.count()));
+  if (err) return fail(errc::kafka, "metadata request failed: " + err_text(err));
+  std::map<std::string, topic_info> out;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (t.err) continue;  // being created or deleted: picked up next round
+    out[t.topic] = topic_info{t.partition_cnt};
+  }
+  rd_kafka_metadata_destroy(md);
+  return out;
+}
+
+result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_topic_configs(
+    const std::vector<std::string>& topics) const {
+  std::map<std::string, std::vector<config_entry>> out;
+  if (topics.empty()) return out;
+  std::vector<rd_kafka_ConfigResource_t*> res;
+  for (const auto& t : topics) {
+    res.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+  }
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_);
+  rd_kafka_DescribeConfigs(rk_, res.data(), res.size(), opts.get(), q.get());
+  rd_kafka_ConfigResource_destroy_array(res.data(), res.size());
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout_,
+                        "DescribeConfigs");
+  if (!ev) return std::unexpected(ev.error());
+  const auto* r = rd_kafka_event_DescribeConfigs_result(ev->get());
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(r, &n);
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_ConfigResource_error(rs[i])) continue;
+    std::vector<config_entry> entries;
+    size_t m = 0;
+    const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[i], &m);
+    for (size_t j = 0; j < m; ++j) {
+      const char* value = rd_kafka_ConfigEntry_value(es[j]);
+      entries.push_back(config_entry{
+          rd_kafka_ConfigEntry_name(es[j]), value ? value : "",
+          rd_kafka_ConfigEntry_source(es[j]) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG,
+          rd_kafka_ConfigEntry_is_sensitive(es[j]) != 0});
+    }
+    out[rd_kafka_ConfigResource_name(rs[i])] = std::move(entries);
+  }
+  return out;
+}
+
+status admin_client::create_topic(const std::string& topic, int partitions, int replication_factor,
+                                  const properties& configs) const {
+  std::array<char, 512> err{};
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor,
+                                                  err.data(), err.size());
+  if (nt == nullptr) return fail(errc::invalid_argument, "topic " + topic + ": " + err.data());
+  for (const auto& [k, v] : configs) (void)rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_);
+  rd_kafka_CreateTopics(rk_, &nt, 1, opts.get(), q.get());
+  rd_kafka_NewTopic_destroy(nt);
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_,
+                        "CreateTopics " + topic);
+  if (!ev) return std::unexpected(ev.error());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** tr =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev->get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
+    if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      const char* s = rd_kafka_topic_result_error_string(tr[i]);
+      return fail(errc::kafka, "cannot create target topic " + topic + ": " + err_text(e) +
+                                   (s ? std::string(": ") + s : ""));
+    }
+  }
+  return {};
+}
+
+status admin_client::create_partitions(const std::string& topic, int total) const {
+  std::array<char, 512> err{};
+  rd_kafka_NewPartitions_t* np =
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err.data(), err.size());
+  if (np == nullptr) return fail(errc::invalid_argument, "topic " + topic + ": " + err.data());
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_);
+  rd_kafka_CreatePartitions(rk_, &np, 1, opts.get(), q.get());
+  rd_kafka_NewPartitions_destroy(np);
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, timeout_,
+                        "CreatePartitions " + topic);
+  if (!ev) return std::unexpected(ev.error());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** tr = rd_kafka_CreatePartitions_result_topics(
+      rd_kafka_event_CreatePartitions_result(ev->get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
+    if (e && e != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
+      return fail(errc::kafka, "cannot add partitions to target topic " + topic + ": " +
+                                   err_text(e));
+    }
+  }
+  return {};
+}
+
+result<watermarks> admin_client::query_watermarks(const std::string& topic,
+                                                  int32_t partition) const {
+  watermarks w;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      rk_, topic.c_str(), partition, &w.low, &w.high, static_cast<int>(timeout_.count()));
+  if (err) {
+    return fail(errc::kafka, "offsets of " + topic + "/" + std::to_string(partition) + ": " +
+                                 err_text(err));
+  }
+  return w;
+}
+
+}  // namespace strait::kafka

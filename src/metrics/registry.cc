@@ -1,0 +1,90 @@
+#include "strait/metrics/registry.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace strait::metrics {
+
+std::string registry::render_labels(const labels& l) {
+  if (l.empty()) return "";
+  std::string out = "{";
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (i) out += ",";
+    out += l[i].first + "=\"";
+    for (char c : l[i].second) {
+      if (c == '\\' || c == '"') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+void registry::describe(const std::string& name, kind k, const std::string& help) {
+  std::lock_guard lock(mu_);
+  auto& f = families_[name];
+  f.k = k;
+  f.help = help;
+}
+
+void registry::set(const std::string& name, const labels& l, double value) {
+  std::lock_guard lock(mu_);
+  families_[name].series[render_labels(l)] = value;
+}
+
+void registry::add(const std::string& name, const labels& l, double delta) {
+  std::lock_guard lock(mu_);
+  families_[name].series[render_labels(l)] += delta;
+}
+
+void registry::remove(const std::string& name, const labels& match) {
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return;
+  auto& series = it->second.series;
+  for (auto s = series.begin(); s != series.end();) {
+    bool all = true;
+    for (const auto& kv : match) {
+      std::string one = render_labels({kv});  // {k="v"}
+      if (s->first.find(one.substr(1, one.size() - 2)) == std::string::npos) {
+        all = false;
+        break;
+      }
+    }
+    s = all ? series.erase(s) : std::next(s);
+  }
+}
+
+double registry::value(const std::string& name, const labels& l) const {
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return 0;
+  auto s = it->second.series.find(render_labels(l));
+  return s == it->second.series.end() ? 0 : s->second;
+}
+
+std::string registry::render() const {
+  std::lock_guard lock(mu_);
+  std::ostringstream out;
+  out.precision(17);
+  for (const auto& [name, f] : families_) {
+    if (!f.help.empty()) out << "# HELP " << name << " " << f.help << "\n";
+    out << "# TYPE " << name << " " << (f.k == kind::counter ? "counter" : "gauge") << "\n";
+    for (const auto& [l, v] : f.series) {
+      out << name << l << " ";
+      if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+        out << static_cast<int64_t>(v);
+      } else {
+        out << v;
+      }
+      out << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace strait::metrics

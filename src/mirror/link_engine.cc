@@ -1,0 +1,573 @@
+#include "strait/mirror/link_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace strait::mirror {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Defaults a user may override, then the user's properties, then strait's
+// own settings, which correctness depends on (config.cc rejects a user value
+// for those with a message naming the field).
+kafka::properties with_defaults(const kafka::properties& defaults, const kafka::properties& user) {
+  kafka::properties all = defaults;
+  all.insert(all.end(), user.begin(), user.end());
+  return all;
+}
+
+metrics::labels partition_labels(const partition_key& k) {
+  return {{"link", k.link}, {"topic", k.topic}, {"partition", std::to_string(k.partition.value())}};
+}
+
+}  // namespace
+
+link_engine::link_engine(const config::link_config& cfg, store::checkpoint_store& store,
+                         metrics::registry& metrics)
+    : cfg_(cfg), store_(store), metrics_(metrics) {}
+
+link_engine::~link_engine() { stop(std::chrono::milliseconds(0)); }
+
+status link_engine::start() {
+  const kafka::properties consumer_defaults = {
+      {"queued.max.messages.kbytes", "16384"},
+      {"fetch.max.bytes", "52428800"},
+      {"fetch.wait.max.ms", "100"},
+      {"client.id", "strait-" + cfg_.name + "-source"},
+  };
+  const kafka::properties consumer_forced = {
+      {"group.id", "strait-" + cfg_.name},  // never joined: partitions are assigned
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"isolation.level", "read_committed"},
+      {"auto.offset.reset", "error"},
+      {"enable.partition.eof", "false"},
+  };
+  auto cconf = kafka::make_conf(with_defaults(consumer_defaults, cfg_.source.props),
+                                consumer_forced, "links." + cfg_.name + ".source.properties");
+  if (!cconf) return std::unexpected(cconf.error());
+  rd_kafka_conf_set_error_cb(cconf->get(), &link_engine::error_callback);
+  rd_kafka_conf_set_opaque(cconf->get(), this);
+  auto consumer = kafka::make_client(RD_KAFKA_CONSUMER, std::move(*cconf), "source");
+  if (!consumer) return std::unexpected(consumer.error());
+
+  const kafka::properties producer_defaults = {
+      {"linger.ms", "5"},
+      {"batch.size", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
+      {"queue.buffering.max.messages", "1000000"},
+      {"client.id", "strait-" + cfg_.name + "-target"},
+  };
+  const kafka::properties producer_forced = {
+      {"acks", "all"},
+      {"enable.idempotence", "true"},
+      {"max.in.flight.requests.per.connection", "5"},
+      {"message.timeout.ms", "0"},  // infinite: never drop a record while the target is down
+  };
+  auto pconf = kafka::make_conf(with_defaults(producer_defaults, cfg_.target.props),
+                                producer_forced, "links." + cfg_.name + ".target.properties");
+  if (!pconf) return std::unexpected(pconf.error());
+  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &link_engine::delivery_callback);
+  rd_kafka_conf_set_error_cb(pconf->get(), &link_engine::error_callback);
+  rd_kafka_conf_set_opaque(pconf->get(), this);
+  auto producer = kafka::make_client(RD_KAFKA_PRODUCER, std::move(*pconf), "target");
+  if (!producer) return std::unexpected(producer.error());
+
+  consumer_ = std::move(*consumer);
+  producer_ = std::move(*producer);
+  (void)rd_kafka_poll_set_consumer(consumer_.get());
+  consumer_queue_ = rd_kafka_queue_get_consumer(consumer_.get());
+
+  metrics_.describe("strait_partition_lag_records", metrics::registry::kind::gauge,
+                    "Source records not yet mirrored (source end offset minus mirrored position)");
+  metrics_.describe("strait_partition_lag_seconds", metrics::registry::kind::gauge,
+                    "Age of the last mirrored record while lag_records > 0, else 0");
+  metrics_.describe("strait_records_mirrored_total", metrics::registry::kind::counter,
+                    "Records acknowledged by the target since start");
+  metrics_.describe("strait_bytes_mirrored_total", metrics::registry::kind::counter,
+                    "Bytes (key, value, headers) acknowledged by the target since start");
+  metrics_.describe("strait_partition_stopped", metrics::registry::kind::gauge,
+                    "1 while a partition is stopped waiting for an operator, by reason");
+  metrics_.describe("strait_partitions_stopped", metrics::registry::kind::gauge,
+                    "Partitions of the link stopped waiting for an operator");
+  metrics_.describe("strait_errors_total", metrics::registry::kind::counter,
+                    "Errors by kind");
+  metrics_.describe("strait_link_inflight_bytes", metrics::registry::kind::gauge,
+                    "Bytes read from the source and not yet acknowledged by the target");
+  metrics_.describe("strait_cluster_reachable", metrics::registry::kind::gauge,
+                    "0 while librdkafka reports all brokers of the cluster down");
+
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void link_engine::stop(std::chrono::milliseconds drain) {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    drain_ = drain;
+  }
+  stopping_ = true;
+  thread_.join();
+}
+
+void link_engine::add_partition(partition_start start) {
+  std::lock_guard lock(mu_);
+  inbox_.push_back([this, s = std::move(start)]() mutable {
+    auto p = std::make_unique<partition_pipeline>(std::move(s));
+    partition_pipeline* raw = p.get();
+    by_topic_[raw->key().topic].resize(
+        std::max<size_t>(by_topic_[raw->key().topic].size(), raw->key().partition.value() + 1));
+    by_topic_[raw->key().topic][raw->key().partition.value()] = raw;
+    pipelines_.push_back(std::move(p));
+    if (raw->is_stopped()) {
+      raw->consumer_paused = true;  // never assigned
+      spdlog::warn("{}: stays stopped ({}): {}; acknowledge it with straitd --acknowledge",
+                   raw->key().to_string(), store::to_string(raw->stop_reason()),
+                   raw->stop_detail());
+      return;
+    }
+    kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
+    auto* tp = rd_kafka_topic_partition_list_add(list.get(), raw->key().topic.c_str(),
+                                                 raw->key().partition.value());
+    tp->offset = raw->next_fetch().value();
+    rd_kafka_error_t* err = rd_kafka_incremental_assign(consumer_.get(), list.get());
+    if (err != nullptr) {
+      raw->stop(store::stop_reason::delivery_failed,
+                std::string("cannot assign the source partition: ") + rd_kafka_error_string(err));
+      rd_kafka_error_destroy(err);
+      on_stopped(*raw);
+      return;
+    }
+    spdlog::info("{}: mirroring to {} from source offset {} (target offset {}{})",
+                 raw->key().to_string(), raw->target_topic(), raw->next_fetch().value(),
+                 raw->position().next_target.value(),
+                 raw->reconciling() ? ", reconciling records found past the checkpoint" : "");
+  });
+}
+
+void link_engine::stop_partition(const partition_key& key, store::stop_reason reason,
+                                 std::string detail) {
+  std::lock_guard lock(mu_);
+  inbox_.push_back([this, key, reason, d = std::move(detail)]() mutable {
+    partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
+    if (p != nullptr && p->stop(reason, std::move(d))) on_stopped(*p);
+  });
+}
+
+void link_engine::post_watermarks(const partition_key& key, kafka::watermarks source,
+                                  kafka::watermarks target) {
+  std::lock_guard lock(mu_);
+  inbox_.push_back([this, key, source, target] {
+    partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
+    if (p == nullptr || p->is_stopped()) return;
+    log_starts_[key] = source_offset(source.low);
+    const auto& pos = p->position();
+    bool stopped = false;
+    if (source.high < pos.next_source.value()) {
+      stopped = p->stop(store::stop_reason::source_truncated,
+                        "the source partition ends at offset " + std::to_string(source.high) +
+                            " but strait already mirrored up to " +
+                            std::to_string(pos.next_source.value()) +
+                            ": the topic was probably deleted and recreated");
+    } else if (p->inflight_records() == 0 && !p->reconciling() && !backlog_.contains(p)) {
+      if (target.high > pos.next_target.value()) {
+        stopped = p->stop(store::stop_reason::foreign_write,
+                          "the target partition " + p->target_topic() + "/" +
+                              std::to_string(key.partition.value()) + " ends at offset " +
+                              std::to_string(target.high) + " but strait wrote only up to " +
+                              std::to_string(pos.next_target.value()) +
+                              ": another producer wrote to it; acknowledge with --resolution "
+                              "accept-target to keep those records and continue after them");
+      } else if (target.high < pos.next_target.value()) {
+        stopped = p->stop(store::stop_reason::target_truncated,
+                          "the target partition " + p->target_topic() + "/" +
+                              std::to_string(key.partition.value()) + " ends at offset " +
+                              std::to_string(target.high) + " but strait wrote up to " +
+                              std::to_string(pos.next_target.value()) +
+                              ": the target topic was probably deleted or recreated");
+      }
+    }
+    if (stopped) on_stopped(*p);
+  });
+}
+
+std::vector<partition_snapshot> link_engine::snapshot() const {
+  std::lock_guard lock(mu_);
+  return snapshot_;
+}
+
+bool link_engine::has_partition(const partition_key& key) const {
+  std::lock_guard lock(mu_);
+  for (const auto& s : snapshot_) {
+    if (s.key == key) return true;
+  }
+  return false;
+}
+
+partition_pipeline* link_engine::find(const char* topic, int32_t partition) {
+  auto it = by_topic_.find(topic);
+  if (it == by_topic_.end() || partition < 0 ||
+      static_cast<size_t>(partition) >= it->second.size()) {
+    return nullptr;
+  }
+  return it->second[partition];
+}
+
+void link_engine::drain_inbox() {
+  std::vector<std::function<void()>> work;
+  {
+    std::lock_guard lock(mu_);
+    work.swap(inbox_);
+  }
+  for (auto& w : work) w();
+}
+
+void link_engine::run() {
+  auto next_checkpoint = clock::now() + cfg_.checkpoint_interval;
+  auto next_metrics = clock::now();
+  while (!stopping_) {
+    drain_inbox();
+    // Records librdkafka could not queue earlier go first, in order.
+    for (auto it = backlog_.begin(); it != backlog_.end();) {
+      partition_pipeline* p = it->first;
+      auto pending = std::move(it->second);
+      it = backlog_.erase(it);
+      for (auto& m : pending) {
+        if (backlog_.contains(p)) {
+          backlog_[p].push_back(std::move(m));
+        } else {
+          produce(*p, m.release());
+        }
+      }
+    }
+    int timeout = total_inflight_.load() > 0 ? 2 : 50;
+    for (int i = 0; i < 5000; ++i) {
+      rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), i == 0 ? timeout : 0);
+      if (msg == nullptr) break;
+      handle_message(msg);
+    }
+    rd_kafka_poll(producer_.get(), 0);
+    apply_flow_control();
+    auto now = clock::now();
+    if (now >= next_checkpoint) {
+      checkpoint();
+      next_checkpoint = now + cfg_.checkpoint_interval;
+    }
+    if (now >= next_metrics) {
+      publish_metrics();
+      next_metrics = now + std::chrono::seconds(1);
+    }
+  }
+
+  // Drain: fetch nothing more, wait for what is in flight, checkpoint it.
+  drain_inbox();
+  backlog_.clear();  // never written: refetched after restart
+  auto deadline = clock::now() + drain_;
+  while (rd_kafka_outq_len(producer_.get()) > 0 && clock::now() < deadline) {
+    rd_kafka_poll(producer_.get(), 50);
+  }
+  checkpoint();
+  int left = rd_kafka_outq_len(producer_.get());
+  if (left > 0) {
+    spdlog::warn("link {}: {} records still unacknowledged at shutdown; they are not "
+                 "checkpointed and will be reconciled on the next start",
+                 cfg_.name, left);
+  }
+  // Deliveries after the final checkpoint must not change state.
+  pipelines_.clear();
+  by_topic_.clear();
+  (void)rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(producer_.get(), 0);
+  (void)rd_kafka_consumer_close(consumer_.get());
+  rd_kafka_queue_destroy(consumer_queue_);
+  consumer_queue_ = nullptr;
+  publish_metrics();
+}
+
+void link_engine::handle_message(rd_kafka_message_t* raw) {
+  kafka::message_ptr msg(raw);
+  if (msg->err) {
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    if (msg->rkt != nullptr) {
+      partition_pipeline* p = find(rd_kafka_topic_name(msg->rkt), msg->partition);
+      if (p != nullptr && (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+                           msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
+        if (p->stop(store::stop_reason::retention_gap,
+                    "source offset " + std::to_string(p->next_fetch().value()) +
+                        " no longer exists on the source (deleted by retention before strait "
+                        "mirrored it, or the topic was recreated); acknowledge with "
+                        "--resolution skip-to-log-start to accept the loss")) {
+          on_stopped(*p);
+        }
+        return;
+      }
+      metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "fetch"}}, 1);
+      spdlog::debug("link {}: fetch error on {}/{}: {}", cfg_.name,
+                    rd_kafka_topic_name(msg->rkt), msg->partition, kafka::err_text(msg->err));
+      return;
+    }
+    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "source"}}, 1);
+    return;
+  }
+  if (source_down_.exchange(false)) {
+    spdlog::info("link {}: source cluster reachable again", cfg_.name);
+  }
+  partition_pipeline* p = find(rd_kafka_topic_name(msg->rkt), msg->partition);
+  if (p == nullptr) return;  // not (or no longer) ours
+  if (backlog_.contains(p)) {
+    if (p->on_record(msg.get()) == partition_pipeline::verdict::produce) {
+      backlog_[p].push_back(std::move(msg));
+    }
+    return;
+  }
+  switch (p->on_record(msg.get())) {
+    case partition_pipeline::verdict::produce:
+      produce(*p, msg.release());
+      break;
+    case partition_pipeline::verdict::stopped:
+      on_stopped(*p);
+      break;
+    case partition_pipeline::verdict::reconciled:
+    case partition_pipeline::verdict::drop:
+      break;
+  }
+}
+
+void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
+  kafka::message_ptr msg(raw);
+  if (p.is_stopped()) return;
+  rd_kafka_headers_t* src_headers = nullptr;
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(msg.get(), &src_headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      src_headers != nullptr) {
+    headers = rd_kafka_headers_copy(src_headers);
+  }
+  rd_kafka_timestamp_type_t ts_type;
+  int64_t ts = rd_kafka_message_timestamp(msg.get(), &ts_type);
+  if (ts < 0) ts = 0;  // not available: the target stamps it
+  int64_t bytes = record_bytes(msg.get());
+  rd_kafka_resp_err_t err;
+  if (headers != nullptr) {
+    err = rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
+                            RD_KAFKA_V_PARTITION(p.key().partition.value()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_VALUE(msg->payload, msg->len),
+                            RD_KAFKA_V_KEY(msg->key, msg->key_len), RD_KAFKA_V_TIMESTAMP(ts),
+                            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
+  } else {
+    err = rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
+                            RD_KAFKA_V_PARTITION(p.key().partition.value()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_VALUE(msg->payload, msg->len),
+                            RD_KAFKA_V_KEY(msg->key, msg->key_len), RD_KAFKA_V_TIMESTAMP(ts),
+                            RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
+  }
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    p.on_produced(source_offset(msg->offset), bytes, ts);
+    int64_t total = total_inflight_.fetch_add(bytes) + bytes;
+    int64_t seen = max_inflight_seen_.load();
+    while (total > seen && !max_inflight_seen_.compare_exchange_weak(seen, total)) {
+    }
+    return;
+  }
+  if (headers != nullptr) rd_kafka_headers_destroy(headers);
+  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+    backlog_[&p].push_back(std::move(msg));
+    return;
+  }
+  bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
+  if (p.stop(too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
+             "cannot write the record from source offset " + std::to_string(msg->offset) + ": " +
+                 kafka::err_text(err) +
+                 (too_large ? "; raise message.max.bytes of the target producer and "
+                              "max.message.bytes of the topic, then --resolution retry"
+                            : ""))) {
+    on_stopped(p);
+  }
+}
+
+void link_engine::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  static_cast<link_engine*>(opaque)->on_delivery(msg);
+}
+
+void link_engine::on_delivery(const rd_kafka_message_t* msg) {
+  if (pipelines_.empty()) return;  // after the final checkpoint
+  auto* p = static_cast<partition_pipeline*>(msg->_private);
+  int64_t before = p->inflight_bytes();
+  bool stopped = p->on_delivered(msg->err, msg->offset);
+  total_inflight_.fetch_sub(before - p->inflight_bytes());
+  if (!msg->err && target_down_.exchange(false)) {
+    spdlog::info("link {}: target cluster reachable again", cfg_.name);
+  }
+  if (stopped) on_stopped(*p);
+}
+
+void link_engine::error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<link_engine*>(opaque);
+  bool is_target = rd_kafka_type(rk) == RD_KAFKA_PRODUCER;
+  const char* side = is_target ? "target" : "source";
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    auto& flag = is_target ? self->target_down_ : self->source_down_;
+    if (!flag.exchange(true)) {
+      spdlog::warn("link {}: {} cluster unreachable ({}); retrying with backoff, fetching pauses "
+                   "when the in-flight limit is reached",
+                   self->cfg_.name, side, reason);
+    }
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
+    spdlog::critical("link {}: fatal {} client error {}: {}; restart straitd", self->cfg_.name,
+                     side, rd_kafka_err2name(orig), buf);
+    self->metrics_.add("strait_errors_total", {{"link", self->cfg_.name}, {"kind", "fatal"}}, 1);
+    return;
+  }
+  spdlog::debug("link {}: {} client: {} ({})", self->cfg_.name, side,
+                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+}
+
+void link_engine::on_stopped(partition_pipeline& p) {
+  spdlog::error("{}: partition stopped ({}): {}", p.key().to_string(),
+                store::to_string(p.stop_reason()), p.stop_detail());
+  metrics_.add("strait_errors_total",
+               {{"link", cfg_.name}, {"kind", store::to_string(p.stop_reason())}}, 1);
+  backlog_.erase(&p);
+}
+
+void link_engine::set_paused(std::vector<partition_pipeline*>& which, bool paused) {
+  if (which.empty()) return;
+  kafka::partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(which.size())));
+  for (auto* p : which) {
+    rd_kafka_topic_partition_list_add(list.get(), p->key().topic.c_str(),
+                                      p->key().partition.value());
+    p->consumer_paused = paused;
+  }
+  if (paused) {
+    (void)rd_kafka_pause_partitions(consumer_.get(), list.get());
+  } else {
+    (void)rd_kafka_resume_partitions(consumer_.get(), list.get());
+  }
+}
+
+void link_engine::apply_flow_control() {
+  const int64_t part_limit = cfg_.limits.partition_inflight_bytes;
+  const int64_t link_limit = cfg_.limits.link_inflight_bytes;
+  int64_t total = total_inflight_.load();
+  if (!link_paused_ && total >= link_limit) link_paused_ = true;
+  if (link_paused_ && total <= link_limit / 2) link_paused_ = false;
+  std::vector<partition_pipeline*> pause, resume;
+  for (auto& up : pipelines_) {
+    partition_pipeline& p = *up;
+    bool has_backlog = backlog_.contains(&p);
+    if (!p.flow_paused && (p.inflight_bytes() >= part_limit || has_backlog)) p.flow_paused = true;
+    if (p.flow_paused && p.inflight_bytes() <= part_limit / 2 && !has_backlog) {
+      p.flow_paused = false;
+    }
+    bool want = p.is_stopped() || p.flow_paused || link_paused_;
+    if (want && !p.consumer_paused) pause.push_back(&p);
+    if (!want && p.consumer_paused) resume.push_back(&p);
+  }
+  set_paused(pause, true);
+  set_paused(resume, false);
+}
+
+void link_engine::checkpoint() {
+  store::checkpoint_store::write_batch batch;
+  for (auto it = log_starts_.begin(); it != log_starts_.end();) {
+    auto pruned = store_.prune_below(it->first, it->second, batch);
+    if (!pruned) spdlog::warn("{}: cannot prune: {}", it->first.to_string(), pruned.error().message);
+    it = log_starts_.erase(it);
+  }
+  std::vector<partition_pipeline*> written;
+  for (auto& p : pipelines_) {
+    if (!p->dirty()) continue;
+    for (const auto& run : p->unpersisted_runs()) batch.put_run(p->key(), run);
+    batch.put_checkpoint(p->key(), p->checkpoint());
+    written.push_back(p.get());
+  }
+  if (batch.count() == 0) return;
+  if (auto s = store_.commit(batch); !s) {
+    // Nothing is marked persisted: the same runs are written with the next
+    // checkpoint. The store stays behind the target, never ahead.
+    if (!checkpoint_failing_) {
+      spdlog::error("link {}: checkpoint failed, retrying: {}", cfg_.name, s.error().message);
+    }
+    checkpoint_failing_ = true;
+    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "checkpoint"}}, 1);
+    return;
+  }
+  if (checkpoint_failing_) spdlog::info("link {}: checkpoints written again", cfg_.name);
+  checkpoint_failing_ = false;
+  for (auto* p : written) p->mark_persisted();
+}
+
+void link_engine::publish_metrics() {
+  std::vector<partition_snapshot> snap;
+  int stopped = 0;
+  int64_t now = now_ms();
+  // Adopt consumer positions past transaction markers for idle partitions.
+  kafka::partition_list positions(rd_kafka_topic_partition_list_new(
+      static_cast<int>(std::max<size_t>(1, pipelines_.size()))));
+  for (auto& p : pipelines_) {
+    if (!p->is_stopped() && p->inflight_records() == 0 && !p->reconciling()) {
+      rd_kafka_topic_partition_list_add(positions.get(), p->key().topic.c_str(),
+                                        p->key().partition.value());
+    }
+  }
+  if (positions->cnt > 0 && rd_kafka_position(consumer_.get(), positions.get()) == 0) {
+    for (int i = 0; i < positions->cnt; ++i) {
+      const auto& tp = positions->elems[i];
+      partition_pipeline* p = find(tp.topic, tp.partition);
+      if (p != nullptr && tp.offset >= 0) p->adopt_fetch_position(source_offset(tp.offset));
+    }
+  }
+  for (auto& p : pipelines_) {
+    auto labels = partition_labels(p->key());
+    int64_t low = -1, high = -1;
+    int64_t lag = 0;
+    if (rd_kafka_get_watermark_offsets(consumer_.get(), p->key().topic.c_str(),
+                                       p->key().partition.value(), &low, &high) == 0 &&
+        high >= 0) {
+      lag = std::max<int64_t>(0, high - p->position().next_source.value());
+    }
+    double lag_seconds = 0;
+    if (lag > 0 && p->last_mirrored_timestamp_ms() > 0) {
+      lag_seconds = std::max<double>(0, (now - p->last_mirrored_timestamp_ms()) / 1000.0);
+    }
+    metrics_.set("strait_partition_lag_records", labels, static_cast<double>(lag));
+    metrics_.set("strait_partition_lag_seconds", labels, lag_seconds);
+    metrics_.set("strait_records_mirrored_total", labels,
+                 static_cast<double>(p->records_mirrored()));
+    metrics_.set("strait_bytes_mirrored_total", labels, static_cast<double>(p->bytes_mirrored()));
+    if (p->is_stopped()) {
+      ++stopped;
+      auto with_reason = labels;
+      with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
+      metrics_.set("strait_partition_stopped", with_reason, 1);
+    }
+    snap.push_back({p->key(), p->position(), p->is_stopped(),
+                    p->inflight_records() == 0 && !p->reconciling()});
+  }
+  metrics_.set("strait_partitions_stopped", {{"link", cfg_.name}}, stopped);
+  metrics_.set("strait_link_inflight_bytes", {{"link", cfg_.name}},
+               static_cast<double>(total_inflight_.load()));
+  metrics_.set("strait_cluster_reachable", {{"link", cfg_.name}, {"cluster", "source"}},
+               source_down_ ? 0 : 1);
+  metrics_.set("strait_cluster_reachable", {{"link", cfg_.name}, {"cluster", "target"}},
+               target_down_ ? 0 : 1);
+  std::lock_guard lock(mu_);
+  snapshot_ = std::move(snap);
+}
+
+}  // namespace strait::mirror

@@ -1,0 +1,393 @@
+#include "strait/mirror/link_supervisor.h"
+
+#include <spdlog/spdlog.h>
+
+#include "strait/base/backoff.h"
+#include "strait/mirror/topic_sync.h"
+
+namespace strait::mirror {
+
+namespace {
+constexpr std::chrono::milliseconds kAdminTimeout{10000};
+// A topic must be missing from two consecutive listings before its
+// partitions stop, so one incomplete metadata answer stops nothing.
+constexpr int kMissingRoundsBeforeDeleted = 2;
+}  // namespace
+
+link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
+                                 link_engine& engine, metrics::registry& metrics)
+    : cfg_(cfg),
+      store_(store),
+      engine_(engine),
+      metrics_(metrics),
+      filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
+                                          cfg.topics.exclude_internal, "links." + cfg.name)) {}
+
+link_supervisor::~link_supervisor() { stop(); }
+
+status link_supervisor::start() {
+  auto make_admin = [&](const config::cluster_config& c, const char* side) -> result<kafka::handle> {
+    auto conf = kafka::make_conf(c.props, {{"client.id", "strait-" + cfg_.name + "-admin"}},
+                                 "links." + cfg_.name + "." + side + ".properties");
+    if (!conf) return std::unexpected(conf.error());
+    return kafka::make_client(RD_KAFKA_PRODUCER, std::move(*conf), side);
+  };
+  auto s = make_admin(cfg_.source, "source");
+  if (!s) return std::unexpected(s.error());
+  auto t = make_admin(cfg_.target, "target");
+  if (!t) return std::unexpected(t.error());
+  source_rk_ = std::move(*s);
+  target_rk_ = std::move(*t);
+  source_ = std::make_unique<kafka::admin_client>(source_rk_.get(), kAdminTimeout);
+  target_ = std::make_unique<kafka::admin_client>(target_rk_.get(), kAdminTimeout);
+  metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
+                    "1 while a selected topic cannot be mirrored (see the log for why)");
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void link_supervisor::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void link_supervisor::run() {
+  backoff retry(std::chrono::milliseconds(500), std::chrono::seconds(30));
+  while (true) {
+    std::chrono::milliseconds wait = cfg_.topics.refresh_interval;
+    if (refresh()) {
+      retry.reset();
+    } else {
+      wait = std::min(wait, retry.next());
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, wait, [this] { return stopping_; })) return;
+  }
+}
+
+void link_supervisor::set_reachable(const char* side, bool& flag, bool reachable,
+                                    const std::string& why) {
+  if (flag == reachable) return;
+  flag = reachable;
+  if (reachable) {
+    spdlog::info("link {}: {} cluster reachable again for admin requests", cfg_.name, side);
+  } else {
+    spdlog::warn("link {}: {} cluster unreachable ({}); retrying with backoff", cfg_.name, side,
+                 why);
+  }
+}
+
+bool link_supervisor::refresh() {
+  if (!sync_topics()) return false;
+  watch_partitions();
+  return true;
+}
+
+void link_supervisor::topic_error(const std::string& topic, const std::string& message) {
+  auto& st = topics_[topic];
+  if (st.error != message) {
+    spdlog::error("link {}: topic {} is not mirrored: {}", cfg_.name, topic, message);
+    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "topic_mismatch"}}, 1);
+  }
+  st.error = message;
+  metrics_.set("strait_topic_errors", {{"link", cfg_.name}, {"topic", topic}}, 1);
+}
+
+bool link_supervisor::sync_topics() {
+  auto src = source_->list_topics();
+  set_reachable("source", source_reachable_, src.has_value(), src ? "" : src.error().message);
+  if (!src) return false;
+  auto tgt = target_->list_topics();
+  set_reachable("target", target_reachable_, tgt.has_value(), tgt ? "" : tgt.error().message);
+  if (!tgt) return false;
+
+  std::vector<std::string> selected;
+  for (const auto& [name, info] : *src) {
+    if (filter_.matches(name)) selected.push_back(name);
+  }
+
+  // Configs of the topics that need a decision this round.
+  std::vector<std::string> need_src, need_tgt;
+  for (const auto& name : selected) {
+    auto& st = topics_[name];
+    st.target = cfg_.topics.prefix + name;
+    st.missing_rounds = 0;
+    bool exists = tgt->contains(st.target);
+    bool grows = exists && tgt->at(st.target).partitions < src->at(name).partitions;
+    if (cfg_.topics.check_configs && (!exists || !st.checked || grows || !st.error.empty())) {
+      need_src.push_back(name);
+      if (exists) need_tgt.push_back(st.target);
+    }
+  }
+  std::map<std::string, std::vector<kafka::config_entry>> src_cfg, tgt_cfg;
+  if (!need_src.empty()) {
+    auto r = source_->describe_topic_configs(need_src);
+    if (!r) {
+      spdlog::warn("link {}: cannot describe source topic configs: {}", cfg_.name,
+                   r.error().message);
+      return false;
+    }
+    src_cfg = std::move(*r);
+  }
+  if (!need_tgt.empty()) {
+    auto r = target_->describe_topic_configs(need_tgt);
+    if (!r) {
+      spdlog::warn("link {}: cannot describe target topic configs: {}", cfg_.name,
+                   r.error().message);
+      return false;
+    }
+    tgt_cfg = std::move(*r);
+  }
+
+  for (const auto& name : selected) {
+    auto& st = topics_[name];
+    int src_parts = src->at(name).partitions;
+    int tgt_parts = 0;
+    auto target_it = tgt->find(st.target);
+    if (target_it == tgt->end()) {
+      if (!cfg_.topics.create) {
+        topic_error(name, "target topic " + st.target +
+                              " does not exist and topics.create is false; create it with " +
+                              std::to_string(src_parts) + " partitions");
+        continue;
+      }
+      kafka::properties configs;
+      if (src_cfg.contains(name)) configs = configs_to_copy(src_cfg[name], cfg_.topics);
+      if (auto s = target_->create_topic(st.target, src_parts, cfg_.topics.replication_factor,
+                                         configs);
+          !s) {
+        topic_error(name, s.error().message);
+        continue;
+      }
+      store::checkpoint_store::write_batch b;
+      b.mark_topic_created(cfg_.name, name);
+      if (auto s = store_.commit(b); !s) {
+        topic_error(name, s.error().message);
+        continue;
+      }
+      std::string list;
+      for (const auto& [k, v] : configs) list += (list.empty() ? "" : ", ") + k + "=" + v;
+      spdlog::info("link {}: created target topic {} with {} partitions{}{}", cfg_.name, st.target,
+                   src_parts, list.empty() ? "" : " and configs ", list);
+      tgt_parts = src_parts;
+      st.checked = true;
+    } else {
+      tgt_parts = target_it->second.partitions;
+      if (cfg_.topics.check_configs && src_cfg.contains(name)) {
+        auto created = store_.topic_created(cfg_.name, name);
+        if (!created) {
+          topic_error(name, created.error().message);
+          continue;
+        }
+        auto check = check_target_topic(name, st.target, src_parts, tgt_parts, *created,
+                                        config_value(src_cfg[name], "cleanup.policy"),
+                                        config_value(tgt_cfg[st.target], "cleanup.policy"));
+        if (check.what == target_check::action::mismatch) {
+          topic_error(name, check.message);
+          continue;
+        }
+        if (check.what == target_check::action::add_partitions) {
+          if (auto s = target_->create_partitions(st.target, src_parts); !s) {
+            topic_error(name, s.error().message);
+            continue;
+          }
+          spdlog::info("link {}: {}", cfg_.name, check.message);
+          tgt_parts = src_parts;
+        }
+        if (auto mmb = config_value(tgt_cfg[st.target], "max.message.bytes")) {
+          st.max_record_bytes = std::stoll(*mmb);
+        }
+        st.checked = true;
+      } else if (tgt_parts < src_parts) {
+        topic_error(name, "target topic " + st.target + " has " + std::to_string(tgt_parts) +
+                              " partitions but the source has " + std::to_string(src_parts));
+      }
+    }
+    if (!st.error.empty() && st.started < std::min(src_parts, tgt_parts)) {
+      spdlog::info("link {}: topic {} can be mirrored again", cfg_.name, name);
+      st.error.clear();
+      metrics_.set("strait_topic_errors", {{"link", cfg_.name}, {"topic", name}}, 0);
+    }
+    for (int p = st.started; p < std::min(src_parts, tgt_parts); ++p) {
+      partition_key key{cfg_.name, name, partition_id(p)};
+      auto start = prepare(key, st.target, st.max_record_bytes);
+      if (!start) {
+        spdlog::warn("{}: cannot start yet, retrying: {}", key.to_string(), start.error().message);
+        break;  // keep partitions in order; retried next round
+      }
+      engine_.add_partition(std::move(*start));
+      st.started = p + 1;
+    }
+  }
+
+  // Topics that vanished from the source.
+  for (auto& [name, st] : topics_) {
+    if (src->contains(name) || st.started == 0 || st.deleted) continue;
+    if (++st.missing_rounds < kMissingRoundsBeforeDeleted) continue;
+    st.deleted = true;
+    for (int p = 0; p < st.started; ++p) {
+      engine_.stop_partition({cfg_.name, name, partition_id(p)},
+                             store::stop_reason::source_topic_deleted,
+                             "source topic " + name +
+                                 " was deleted; the target keeps what was mirrored");
+    }
+  }
+  return true;
+}
+
+result<partition_start> link_supervisor::prepare(const partition_key& key,
+                                                 const std::string& target_topic,
+                                                 int64_t max_record_bytes) {
+  auto cp = store_.load(key);
+  if (!cp) return std::unexpected(cp.error());
+  auto src = source_->query_watermarks(key.topic, key.partition.value());
+  if (!src) return std::unexpected(src.error());
+  auto tgt = target_->query_watermarks(target_topic, key.partition.value());
+  if (!tgt) return std::unexpected(tgt.error());
+
+  partition_start start;
+  start.key = key;
+  start.target_topic = target_topic;
+  start.target_max_record_bytes = max_record_bytes;
+  store::partition_checkpoint& c = start.checkpoint;
+  const std::string where = target_topic + "/" + std::to_string(key.partition.value());
+
+  if (!*cp) {
+    // First start: mirror from the source log start; the target must be empty
+    // so that everything in it from here on is strait's.
+    c.position = {source_offset(src->low), target_offset(tgt->high)};
+    if (tgt->high > tgt->low) {
+      c.stopped = store::stop_reason::target_not_empty;
+      c.stop_detail = "target partition " + where + " already holds " +
+                      std::to_string(tgt->high - tgt->low) +
+                      " records that strait did not write; empty it, or acknowledge with "
+                      "--resolution accept-target to mirror after them";
+    }
+  } else {
+    c = **cp;
+    const store::resolution r = c.pending;
+    c.pending = store::resolution::none;
+    if (r != store::resolution::none) {
+      spdlog::warn("{}: applying operator resolution {} to a partition stopped as {}",
+                   key.to_string(), store::to_string(r), store::to_string(c.stopped));
+      if (r == store::resolution::skip_to_log_start && src->low > c.position.next_source.value()) {
+        spdlog::warn("{}: records [{}, {}) were lost to retention on the source before they were "
+                     "mirrored; continuing at {} as acknowledged",
+                     key.to_string(), c.position.next_source.value(), src->low, src->low);
+        c.position.next_source = source_offset(src->low);
+      } else if (r == store::resolution::accept_target &&
+                 tgt->high > c.position.next_target.value()) {
+        c.position.next_target = target_offset(tgt->high);
+      } else if (r == store::resolution::skip_record) {
+        spdlog::warn("{}: dropping the source record at offset {} as acknowledged",
+                     key.to_string(), c.position.next_source.value());
+        c.position.next_source = source_offset(c.position.next_source.value() + 1);
+      }
+      c.stopped = store::stop_reason::none;
+      c.stop_detail.clear();
+    }
+    if (c.stopped == store::stop_reason::none) {
+      const auto& pos = c.position;
+      if (tgt->high < pos.next_target.value()) {
+        c.stopped = store::stop_reason::target_truncated;
+        c.stop_detail = "target partition " + where + " ends at " + std::to_string(tgt->high) +
+                        " but strait wrote up to " + std::to_string(pos.next_target.value()) +
+                        ": the target topic was probably deleted or recreated";
+      } else if (src->high < pos.next_source.value()) {
+        c.stopped = store::stop_reason::source_truncated;
+        c.stop_detail = "the source partition ends at " + std::to_string(src->high) +
+                        " but strait mirrored up to " + std::to_string(pos.next_source.value()) +
+                        ": the topic was probably deleted and recreated";
+      } else if (src->low > pos.next_source.value()) {
+        c.stopped = store::stop_reason::retention_gap;
+        c.stop_detail = "source records [" + std::to_string(pos.next_source.value()) + ", " +
+                        std::to_string(src->low) +
+                        ") were deleted by retention before strait mirrored them; acknowledge "
+                        "with --resolution skip-to-log-start to accept the loss";
+      } else if (tgt->high > pos.next_target.value()) {
+        // Records that reached the target after the last checkpoint (crash):
+        // matched one by one against the next source records (ADR 0002).
+        auto landed = read_landed(target_topic, key.partition.value(), pos.next_target.value(),
+                                  tgt->high);
+        if (!landed) return std::unexpected(landed.error());
+        start.landed = std::move(*landed);
+      }
+    }
+  }
+  auto tail = store_.last_run(key);
+  if (!tail) return std::unexpected(tail.error());
+  start.tail = *tail;
+  // The first checkpoint is durable before anything is written, so after a
+  // crash the daemon knows the target end it started from.
+  store::checkpoint_store::write_batch b;
+  b.put_checkpoint(key, c);
+  if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
+  return start;
+}
+
+result<std::vector<landed_record>> link_supervisor::read_landed(const std::string& target_topic,
+                                                                int32_t partition, int64_t from,
+                                                                int64_t to) {
+  if (!recovery_consumer_) {
+    auto conf = kafka::make_conf(cfg_.target.props,
+                                 {{"group.id", "strait-" + cfg_.name + "-recovery"},
+                                  {"enable.auto.commit", "false"},
+                                  {"auto.offset.reset", "error"},
+                                  {"isolation.level", "read_uncommitted"},
+                                  {"enable.partition.eof", "true"}},
+                                 "links." + cfg_.name + ".target.properties");
+    if (!conf) return std::unexpected(conf.error());
+    auto c = kafka::make_client(RD_KAFKA_CONSUMER, std::move(*conf), "target recovery");
+    if (!c) return std::unexpected(c.error());
+    recovery_consumer_ = std::move(*c);
+    (void)rd_kafka_poll_set_consumer(recovery_consumer_.get());
+  }
+  rd_kafka_t* rk = recovery_consumer_.get();
+  kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), target_topic.c_str(), partition)->offset = from;
+  if (auto e = rd_kafka_assign(rk, list.get())) {
+    return fail(errc::kafka, "cannot read back " + target_topic + ": " + kafka::err_text(e));
+  }
+  std::vector<landed_record> out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int64_t next = from;
+  while (next < to && std::chrono::steady_clock::now() < deadline) {
+    kafka::message_ptr m(rd_kafka_consumer_poll(rk, 200));
+    if (!m) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+    if (m->err) continue;
+    rd_kafka_timestamp_type_t type;
+    (void)rd_kafka_message_timestamp(m.get(), &type);
+    bool with_ts = type == RD_KAFKA_TIMESTAMP_CREATE_TIME;
+    out.push_back({target_offset(m->offset), digest_of(m.get(), with_ts), with_ts});
+    next = m->offset + 1;
+  }
+  (void)rd_kafka_assign(rk, nullptr);
+  if (next < to) {
+    return fail(errc::kafka, "could read back only up to offset " + std::to_string(next) +
+                                 " of " + std::to_string(to) + " in " + target_topic + "/" +
+                                 std::to_string(partition));
+  }
+  spdlog::info("{}/{}: found {} records past the checkpoint on the target; they will be matched "
+               "against the source instead of written again",
+               target_topic, partition, out.size());
+  return out;
+}
+
+void link_supervisor::watch_partitions() {
+  for (const auto& snap : engine_.snapshot()) {
+    if (snap.stopped) continue;
+    const auto& st = topics_[snap.key.topic];
+    auto src = source_->query_watermarks(snap.key.topic, snap.key.partition.value());
+    if (!src) continue;
+    auto tgt = target_->query_watermarks(st.target, snap.key.partition.value());
+    if (!tgt) continue;
+    engine_.post_watermarks(snap.key, *src, *tgt);
+  }
+}
+
+}  // namespace strait::mirror

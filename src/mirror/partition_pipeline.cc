@@ -1,0 +1,191 @@
+#include "strait/mirror/partition_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include "strait/base/digest.h"
+
+namespace strait::mirror {
+
+uint64_t digest_of(const rd_kafka_message_t* msg, bool with_timestamp) {
+  record_digest d;
+  d.add_nullable(msg->key, msg->key_len);
+  d.add_nullable(msg->payload, msg->len);
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
+                       RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      d.add(name);
+      d.add_nullable(value, size);
+    }
+  } else {
+    d.add_int(-2);  // no headers
+  }
+  if (with_timestamp) {
+    rd_kafka_timestamp_type_t type;
+    d.add_int(rd_kafka_message_timestamp(msg, &type));
+  }
+  return d.value();
+}
+
+int64_t record_bytes(const rd_kafka_message_t* msg) {
+  int64_t n = static_cast<int64_t>(msg->len + msg->key_len) + 64;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      n += static_cast<int64_t>(std::char_traits<char>::length(name) + size) + 8;
+    }
+  }
+  return n;
+}
+
+partition_pipeline::partition_pipeline(partition_start start)
+    : key_(std::move(start.key)),
+      target_topic_(std::move(start.target_topic)),
+      pos_(start.checkpoint.position),
+      tail_(start.tail),
+      next_fetch_(start.checkpoint.position.next_source),
+      landed_(std::move(start.landed)),
+      stop_reason_(start.checkpoint.stopped),
+      stop_detail_(std::move(start.checkpoint.stop_detail)),
+      target_max_record_bytes_(start.target_max_record_bytes) {}
+
+partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message_t* msg) {
+  source_offset s(msg->offset);
+  if (is_stopped() || s < next_fetch_) return verdict::drop;
+  next_fetch_ = source_offset(s.value() + 1);
+  if (reconciling()) {
+    const landed_record& expect = landed_[landed_next_];
+    if (digest_of(msg, expect.with_timestamp) != expect.digest) {
+      stop(store::stop_reason::recovery_mismatch,
+           "after a restart the target holds a record at offset " +
+               std::to_string(expect.offset.value()) +
+               " that strait had not yet checkpointed, but it differs from the next source "
+               "record (offset " +
+               std::to_string(s.value()) +
+               "); someone else may have written to the target partition");
+      return verdict::stopped;
+    }
+    rd_kafka_timestamp_type_t type;
+    record_landed(s, expect.offset, record_bytes(msg), rd_kafka_message_timestamp(msg, &type));
+    ++landed_next_;
+    if (!reconciling()) {
+      spdlog::info("{}: recovered {} records that reached the target before the last checkpoint",
+                   key_.to_string(), landed_.size());
+      landed_.clear();
+      landed_next_ = 0;
+    }
+    return verdict::reconciled;
+  }
+  if (target_max_record_bytes_ > 0 && record_bytes(msg) > target_max_record_bytes_) {
+    stop(store::stop_reason::oversized_record,
+         "source record at offset " + std::to_string(s.value()) + " is about " +
+             std::to_string(record_bytes(msg)) + " bytes, more than the target topic " +
+             target_topic_ + " accepts (max.message.bytes " +
+             std::to_string(target_max_record_bytes_) +
+             "); raise max.message.bytes on the target topic and acknowledge with "
+             "--resolution retry, or drop the record with --resolution skip-record");
+    return verdict::stopped;
+  }
+  return verdict::produce;
+}
+
+void partition_pipeline::on_produced(source_offset s, int64_t bytes, int64_t timestamp_ms) {
+  inflight_.push_back({s, bytes, timestamp_ms});
+  inflight_bytes_ += bytes;
+}
+
+void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t bytes,
+                                       int64_t ts) {
+  std::optional<offsets::offset_run> previous = tail_;
+  auto kind = offsets::append_record(tail_, pos_, s, t);
+  if (!kind) {
+    // Offsets going backwards: the store or the target is not what we think.
+    stop(store::stop_reason::foreign_write, kind.error().message);
+    return;
+  }
+  if (*kind == offsets::append_kind::new_run && previous && tail_dirty_) {
+    completed_runs_.push_back(*previous);
+  }
+  tail_dirty_ = true;
+  dirty_ = true;
+  last_timestamp_ms_ = ts;
+  ++records_mirrored_;
+  bytes_mirrored_ += static_cast<uint64_t>(bytes);
+}
+
+bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_off) {
+  if (inflight_.empty()) {
+    stop(store::stop_reason::delivery_failed,
+         "delivery report without a record in flight (internal error)");
+    return true;
+  }
+  inflight_record rec = inflight_.front();
+  inflight_.pop_front();
+  inflight_bytes_ -= rec.bytes;
+  if (err) {
+    bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                     err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+    return stop(too_large ? store::stop_reason::oversized_record
+                          : store::stop_reason::delivery_failed,
+                "the target refused the record from source offset " +
+                    std::to_string(rec.source.value()) + ": " + rd_kafka_err2name(err) + " (" +
+                    rd_kafka_err2str(err) + ")");
+  }
+  target_offset t(target_off);
+  bool stopped_now = false;
+  if (t != pos_.next_target) {
+    stopped_now = stop(store::stop_reason::foreign_write,
+                       "the record from source offset " + std::to_string(rec.source.value()) +
+                           " landed at target offset " + std::to_string(t.value()) +
+                           " but strait expected " + std::to_string(pos_.next_target.value()) +
+                           ": another producer wrote to " + target_topic_ + "/" +
+                           std::to_string(key_.partition.value()));
+  }
+  // Record the truth of what the target holds even when stopping.
+  record_landed(rec.source, t, rec.bytes, rec.timestamp_ms);
+  return stopped_now;
+}
+
+bool partition_pipeline::stop(store::stop_reason reason, std::string detail) {
+  if (is_stopped()) return false;
+  stop_reason_ = reason;
+  stop_detail_ = std::move(detail);
+  dirty_ = true;
+  return true;
+}
+
+void partition_pipeline::adopt_fetch_position(source_offset consumer_position) {
+  if (!inflight_.empty() || reconciling() || is_stopped()) return;
+  if (consumer_position > pos_.next_source) {
+    pos_.next_source = consumer_position;
+    if (next_fetch_ < consumer_position) next_fetch_ = consumer_position;
+    dirty_ = true;
+  }
+}
+
+std::vector<offsets::offset_run> partition_pipeline::unpersisted_runs() const {
+  std::vector<offsets::offset_run> out = completed_runs_;
+  if (tail_ && tail_dirty_) out.push_back(*tail_);
+  return out;
+}
+
+void partition_pipeline::mark_persisted() {
+  completed_runs_.clear();
+  tail_dirty_ = false;
+  dirty_ = false;
+}
+
+store::partition_checkpoint partition_pipeline::checkpoint() const {
+  return store::partition_checkpoint{pos_, stop_reason_, stop_detail_, store::resolution::none};
+}
+
+}  // namespace strait::mirror

@@ -1,0 +1,408 @@
+#include "strait/store/checkpoint_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstring>
+
+namespace strait::store {
+
+namespace {
+
+// Key families. Each starts with one tag byte so families never interleave.
+constexpr char kSchemaKey[] = "\x00schema";
+constexpr char kCheckpointTag = 'P';    // partition -> checkpoint
+constexpr char kRunTag = 'R';           // partition + source_start -> run
+constexpr char kTargetIndexTag = 'T';   // partition + target_start -> source_start
+constexpr char kTopicCreatedTag = 'C';  // link + topic -> "" (strait created it)
+constexpr uint8_t kCheckpointFormat = 1;
+
+void put_be(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t get_be(std::string_view in, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[at + i]);
+  return v;
+}
+void put_string(std::string& out, std::string_view s) {
+  put_be(out, s.size(), 2);
+  out.append(s);
+}
+
+std::string link_topic_prefix(char tag, std::string_view link, std::string_view topic) {
+  std::string k(1, tag);
+  put_string(k, link);
+  put_string(k, topic);
+  return k;
+}
+std::string partition_prefix(char tag, const partition_key& key) {
+  std::string k = link_topic_prefix(tag, key.link, key.topic);
+  put_be(k, static_cast<uint32_t>(key.partition.value()), 4);
+  return k;
+}
+std::string offset_key(char tag, const partition_key& key, int64_t offset) {
+  std::string k = partition_prefix(tag, key);
+  put_be(k, static_cast<uint64_t>(offset), 8);
+  return k;
+}
+
+std::string encode_run_value(const offsets::offset_run& run) {
+  std::string v;
+  put_be(v, static_cast<uint64_t>(run.target_start.value()), 8);
+  put_be(v, static_cast<uint64_t>(run.length), 8);
+  return v;
+}
+
+result<offsets::offset_run> decode_run(std::string_view key, std::string_view value) {
+  if (value.size() != 16 || key.size() < 8) {
+    return fail(errc::corruption, "offset-map run record has a bad size");
+  }
+  offsets::offset_run run{source_offset(static_cast<int64_t>(get_be(key, key.size() - 8, 8))),
+                          target_offset(static_cast<int64_t>(get_be(value, 0, 8))),
+                          static_cast<int64_t>(get_be(value, 8, 8))};
+  if (run.length < 1 || run.source_start.value() < 0 || run.target_start.value() < 0) {
+    return fail(errc::corruption, "offset-map run record has impossible values");
+  }
+  return run;
+}
+
+std::string encode_checkpoint(const partition_checkpoint& cp) {
+  std::string v(1, static_cast<char>(kCheckpointFormat));
+  put_be(v, static_cast<uint64_t>(cp.position.next_source.value()), 8);
+  put_be(v, static_cast<uint64_t>(cp.position.next_target.value()), 8);
+  v.push_back(static_cast<char>(cp.stopped));
+  v.push_back(static_cast<char>(cp.pending));
+  put_be(v, cp.stop_detail.size(), 4);
+  v.append(cp.stop_detail);
+  return v;
+}
+
+result<partition_checkpoint> decode_checkpoint(std::string_view v) {
+  constexpr size_t kFixed = 1 + 8 + 8 + 1 + 1 + 4;
+  if (v.size() < kFixed || static_cast<uint8_t>(v[0]) != kCheckpointFormat) {
+    return fail(errc::corruption, "partition checkpoint record has an unknown format");
+  }
+  partition_checkpoint cp;
+  cp.position.next_source = source_offset(static_cast<int64_t>(get_be(v, 1, 8)));
+  cp.position.next_target = target_offset(static_cast<int64_t>(get_be(v, 9, 8)));
+  auto reason = static_cast<uint8_t>(v[17]);
+  auto pending = static_cast<uint8_t>(v[18]);
+  size_t detail_len = get_be(v, 19, 4);
+  if (reason > static_cast<uint8_t>(stop_reason::topic_mismatch) ||
+      pending > static_cast<uint8_t>(resolution::skip_record) || v.size() != kFixed + detail_len) {
+    return fail(errc::corruption, "partition checkpoint record is inconsistent");
+  }
+  cp.stopped = static_cast<stop_reason>(reason);
+  cp.pending = static_cast<resolution>(pending);
+  cp.stop_detail = std::string(v.substr(kFixed));
+  return cp;
+}
+
+error rocks_error(const rocksdb::Status& s, std::string_view what) {
+  return error{s.IsCorruption() ? errc::corruption : errc::io,
+               std::string(what) + ": " + s.ToString()};
+}
+
+bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
+  return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
+}
+
+}  // namespace
+
+const char* to_string(stop_reason r) {
+  switch (r) {
+    case stop_reason::none: return "none";
+    case stop_reason::retention_gap: return "retention_gap";
+    case stop_reason::source_truncated: return "source_truncated";
+    case stop_reason::source_topic_deleted: return "source_topic_deleted";
+    case stop_reason::oversized_record: return "oversized_record";
+    case stop_reason::foreign_write: return "foreign_write";
+    case stop_reason::target_not_empty: return "target_not_empty";
+    case stop_reason::target_truncated: return "target_truncated";
+    case stop_reason::recovery_mismatch: return "recovery_mismatch";
+    case stop_reason::delivery_failed: return "delivery_failed";
+    case stop_reason::topic_mismatch: return "topic_mismatch";
+  }
+  return "unknown";
+}
+
+const char* to_string(resolution r) {
+  switch (r) {
+    case resolution::none: return "none";
+    case resolution::retry: return "retry";
+    case resolution::skip_to_log_start: return "skip-to-log-start";
+    case resolution::accept_target: return "accept-target";
+    case resolution::skip_record: return "skip-record";
+  }
+  return "unknown";
+}
+
+std::optional<resolution> parse_resolution(std::string_view s) {
+  for (auto r : {resolution::retry, resolution::skip_to_log_start, resolution::accept_target,
+                 resolution::skip_record}) {
+    if (s == to_string(r)) return r;
+  }
+  return std::nullopt;
+}
+
+// ---- write_batch ----
+
+checkpoint_store::write_batch::write_batch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+checkpoint_store::write_batch::~write_batch() = default;
+
+void checkpoint_store::write_batch::put_checkpoint(const partition_key& key,
+                                                   const partition_checkpoint& cp) {
+  (void)batch_->Put(partition_prefix(kCheckpointTag, key), encode_checkpoint(cp));
+}
+
+void checkpoint_store::write_batch::put_run(const partition_key& key,
+                                            const offsets::offset_run& run) {
+  (void)batch_->Put(offset_key(kRunTag, key, run.source_start.value()), encode_run_value(run));
+  std::string src;
+  put_be(src, static_cast<uint64_t>(run.source_start.value()), 8);
+  (void)batch_->Put(offset_key(kTargetIndexTag, key, run.target_start.value()), src);
+}
+
+void checkpoint_store::write_batch::delete_run(const partition_key& key,
+                                               const offsets::offset_run& run) {
+  (void)batch_->Delete(offset_key(kRunTag, key, run.source_start.value()));
+  (void)batch_->Delete(offset_key(kTargetIndexTag, key, run.target_start.value()));
+}
+
+void checkpoint_store::write_batch::mark_topic_created(const std::string& link,
+                                                       const std::string& topic) {
+  (void)batch_->Put(link_topic_prefix(kTopicCreatedTag, link, topic), "");
+}
+
+size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
+
+// ---- checkpoint_store ----
+
+checkpoint_store::checkpoint_store(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+checkpoint_store::~checkpoint_store() = default;
+
+result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(
+    const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return fail(errc::io, "cannot create the checkpoint store directory " + dir.string() + ": " +
+                              ec.message() + " (check daemon.state_dir and its permissions)");
+  }
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  options.max_open_files = 256;
+  options.keep_log_file_num = 3;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir.string(), &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return fail(errc::busy, "the checkpoint store " + dir.string() +
+                                  " is in use by another process (is straitd already running?)");
+    }
+    return fail(s.IsCorruption() ? errc::corruption : errc::io,
+                "cannot open the checkpoint store " + dir.string() + ": " + s.ToString() +
+                    ". straitd never resets its checkpoints on its own: restore the directory "
+                    "from a backup, or move it aside to start over (the target topics must then "
+                    "be empty, or their partitions will stop as target_not_empty)");
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  std::string version;
+  s = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kSchemaKey, sizeof(kSchemaKey) - 1),
+              &version);
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    if (it->Valid()) {
+      return fail(errc::corruption, "the checkpoint store " + dir.string() +
+                                        " holds data but no schema version: it was not written "
+                                        "by straitd or is damaged; restore it from a backup");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, rocksdb::Slice(kSchemaKey, sizeof(kSchemaKey) - 1),
+                std::to_string(kSchemaVersion));
+    if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write the schema version"));
+  } else if (!s.ok()) {
+    return std::unexpected(rocks_error(s, "cannot read the schema version"));
+  } else if (version != std::to_string(kSchemaVersion)) {
+    return fail(errc::corruption, "the checkpoint store " + dir.string() + " has schema version " +
+                                      version + " but this straitd understands version " +
+                                      std::to_string(kSchemaVersion) +
+                                      "; run the straitd release that wrote it");
+  }
+  return std::unique_ptr<checkpoint_store>(new checkpoint_store(std::move(db)));
+}
+
+status checkpoint_store::commit(write_batch& batch) {
+  // sync=false: the WAL write reaches the OS before Write() returns, so a
+  // kill -9 of straitd loses nothing. A power loss may lose the newest
+  // checkpoints; that leaves the store behind the target, never ahead, which
+  // recovery handles (ADR 0002).
+  rocksdb::WriteOptions wo;
+  rocksdb::Status s = db_->Write(wo, batch.batch_.get());
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write checkpoint"));
+  batch.batch_->Clear();
+  return {};
+}
+
+result<std::optional<partition_checkpoint>> checkpoint_store::load(
+    const partition_key& key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), partition_prefix(kCheckpointTag, key), &value);
+  if (s.IsNotFound()) return std::optional<partition_checkpoint>{};
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
+  auto cp = decode_checkpoint(value);
+  if (!cp) {
+    return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
+  }
+  return std::optional<partition_checkpoint>(std::move(*cp));
+}
+
+result<std::vector<partition_key>> checkpoint_store::partitions(const std::string& link) const {
+  std::string prefix(1, kCheckpointTag);
+  put_string(prefix, link);
+  std::vector<partition_key> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    size_t at = prefix.size();
+    if (k.size() < at + 2) return fail(errc::corruption, "bad checkpoint key");
+    size_t topic_len = get_be(k, at, 2);
+    if (k.size() != at + 2 + topic_len + 4) return fail(errc::corruption, "bad checkpoint key");
+    out.push_back(partition_key{link, std::string(k.substr(at + 2, topic_len)),
+                                partition_id(static_cast<int32_t>(get_be(k, at + 2 + topic_len, 4)))});
+  }
+  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot list partitions"));
+  return out;
+}
+
+result<std::vector<offsets::offset_run>> checkpoint_store::runs(const partition_key& key) const {
+  std::string prefix = partition_prefix(kRunTag, key);
+  std::vector<offsets::offset_run> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
+                          std::string_view(it->value().data(), it->value().size()));
+    if (!run) return std::unexpected(run.error());
+    out.push_back(*run);
+  }
+  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read runs"));
+  return out;
+}
+
+result<std::optional<offsets::offset_run>> checkpoint_store::last_run(
+    const partition_key& key) const {
+  std::string prefix = partition_prefix(kRunTag, key);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(offset_key(kRunTag, key, std::numeric_limits<int64_t>::max()));
+  if (!it->Valid() || !has_prefix(it->key(), prefix)) {
+    if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read runs"));
+    return std::optional<offsets::offset_run>{};
+  }
+  auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
+                        std::string_view(it->value().data(), it->value().size()));
+  if (!run) return std::unexpected(run.error());
+  return std::optional<offsets::offset_run>(*run);
+}
+
+result<std::optional<offsets::offset_run>> checkpoint_store::run_at(const std::string& key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) {
+    return fail(errc::corruption, "offset-map target index points at a missing run");
+  }
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read run"));
+  auto run = decode_run(key, value);
+  if (!run) return std::unexpected(run.error());
+  return std::optional<offsets::offset_run>(*run);
+}
+
+result<bool> checkpoint_store::topic_created(const std::string& link,
+                                             const std::string& topic) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), link_topic_prefix(kTopicCreatedTag, link, topic), &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read topic marker"));
+  return true;
+}
+
+result<target_offset> checkpoint_store::to_target(const partition_key& key,
+                                                  source_offset committed) const {
+  auto cp = load(key);
+  if (!cp) return std::unexpected(cp.error());
+  if (!*cp) return fail(errc::not_found, "no offset map for " + key.to_string());
+  std::string prefix = partition_prefix(kRunTag, key);
+  std::optional<offsets::offset_run> floor, ceil;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::string seek = offset_key(kRunTag, key, committed.value());
+  it->SeekForPrev(seek);
+  if (it->Valid() && has_prefix(it->key(), prefix)) {
+    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
+                          std::string_view(it->value().data(), it->value().size()));
+    if (!run) return std::unexpected(run.error());
+    floor = *run;
+  }
+  it->Seek(offset_key(kRunTag, key, committed.value() + 1));
+  if (it->Valid() && has_prefix(it->key(), prefix)) {
+    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
+                          std::string_view(it->value().data(), it->value().size()));
+    if (!run) return std::unexpected(run.error());
+    ceil = *run;
+  }
+  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot seek runs"));
+  return offsets::translate_to_target(floor, ceil, (*cp)->position, committed);
+}
+
+result<source_offset> checkpoint_store::to_source(const partition_key& key,
+                                                  target_offset committed) const {
+  auto cp = load(key);
+  if (!cp) return std::unexpected(cp.error());
+  if (!*cp) return fail(errc::not_found, "no offset map for " + key.to_string());
+  std::string prefix = partition_prefix(kTargetIndexTag, key);
+  std::optional<offsets::offset_run> floor, ceil;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  auto run_for = [&](const rocksdb::Slice& v) -> result<std::optional<offsets::offset_run>> {
+    if (v.size() != 8) return fail(errc::corruption, "bad offset-map target index record");
+    return run_at(offset_key(kRunTag, key,
+                             static_cast<int64_t>(get_be(std::string_view(v.data(), 8), 0, 8))));
+  };
+  it->SeekForPrev(offset_key(kTargetIndexTag, key, committed.value()));
+  if (it->Valid() && has_prefix(it->key(), prefix)) {
+    auto run = run_for(it->value());
+    if (!run) return std::unexpected(run.error());
+    floor = *run;
+  }
+  it->Seek(offset_key(kTargetIndexTag, key, committed.value() + 1));
+  if (it->Valid() && has_prefix(it->key(), prefix)) {
+    auto run = run_for(it->value());
+    if (!run) return std::unexpected(run.error());
+    ceil = *run;
+  }
+  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot seek runs"));
+  return offsets::translate_to_source(floor, ceil, (*cp)->position, committed);
+}
+
+result<size_t> checkpoint_store::prune_below(const partition_key& key, source_offset log_start,
+                                             write_batch& batch) const {
+  std::string prefix = partition_prefix(kRunTag, key);
+  size_t pruned = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
+                          std::string_view(it->value().data(), it->value().size()));
+    if (!run) return std::unexpected(run.error());
+    if (run->source_end() > log_start) break;
+    batch.delete_run(key, *run);
+    ++pruned;
+  }
+  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot prune runs"));
+  return pruned;
+}
+
+}  // namespace strait::store
