@@ -255,6 +255,13 @@ void link_engine::run() {
       rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), i == 0 ? timeout : 0);
       if (msg == nullptr) break;
       handle_message(msg);
+      // Pause as soon as a limit is reached, not after the whole batch, so
+      // bytes in flight overshoot a limit by at most one record.
+      if (total_inflight_.load() >= cfg_.limits.link_inflight_bytes || over_partition_limit_) {
+        over_partition_limit_ = false;
+        apply_flow_control();
+        if (link_paused_) break;
+      }
     }
     rd_kafka_poll(producer_.get(), 0);
     apply_flow_control();
@@ -374,6 +381,7 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
   }
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     p.on_produced(source_offset(msg->offset), bytes, ts);
+    if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
     int64_t total = total_inflight_.fetch_add(bytes) + bytes;
     int64_t seen = max_inflight_seen_.load();
     while (total > seen && !max_inflight_seen_.compare_exchange_weak(seen, total)) {

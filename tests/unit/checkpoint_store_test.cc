@@ -1,0 +1,197 @@
+#include "strait/store/checkpoint_store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "strait/offsets/offset_map.h"
+
+namespace strait::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() /
+            ("strait-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~temp_dir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+partition_key key(int p = 0) { return {"main", "orders", partition_id(p)}; }
+
+// Writes the runs of an in-memory map to the store.
+void persist(checkpoint_store& st, const partition_key& k, const offsets::offset_map& m) {
+  checkpoint_store::write_batch b;
+  for (const auto& r : m.runs()) b.put_run(k, r);
+  b.put_checkpoint(k, {m.position(), stop_reason::none, "", resolution::none});
+  ASSERT_TRUE(st.commit(b).has_value());
+}
+
+TEST(CheckpointStore, StoredMapTranslatesLikeTheInMemoryMap) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  offsets::offset_map m({source_offset(3), target_offset(10)});
+  int64_t t = 10;
+  for (int64_t s : {3, 4, 5, 9, 10, 12, 13, 14, 20}) {
+    ASSERT_TRUE(m.append(source_offset(s), target_offset(t++)).has_value());
+  }
+  persist(**st, key(), m);
+  for (int64_t s = 0; s <= 25; ++s) {
+    auto got = (*st)->to_target(key(), source_offset(s));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, m.to_target(source_offset(s))) << "source " << s;
+  }
+  for (int64_t tt = 0; tt <= 25; ++tt) {
+    auto got = (*st)->to_source(key(), target_offset(tt));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, m.to_source(target_offset(tt))) << "target " << tt;
+  }
+  // Other partitions are not mixed in.
+  EXPECT_FALSE((*st)->to_target(key(1), source_offset(0)).has_value());
+}
+
+TEST(CheckpointStore, SurvivesReopenAndExtendsRunsInPlace) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value());
+    checkpoint_store::write_batch b;
+    b.put_run(key(), {source_offset(0), target_offset(0), 2});
+    b.put_run(key(), {source_offset(0), target_offset(0), 5});  // extended
+    partition_checkpoint cp{{source_offset(5), target_offset(5)}, stop_reason::foreign_write,
+                            "detail text", resolution::accept_target};
+    b.put_checkpoint(key(), cp);
+    b.mark_topic_created("main", "orders");
+    ASSERT_TRUE((*st)->commit(b).has_value());
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  auto runs = (*st)->runs(key());
+  ASSERT_TRUE(runs.has_value());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].length, 5);
+  auto cp = (*st)->load(key());
+  ASSERT_TRUE(cp.has_value() && cp->has_value());
+  EXPECT_EQ((*cp)->position.next_source, source_offset(5));
+  EXPECT_EQ((*cp)->stopped, stop_reason::foreign_write);
+  EXPECT_EQ((*cp)->stop_detail, "detail text");
+  EXPECT_EQ((*cp)->pending, resolution::accept_target);
+  EXPECT_TRUE(*(*st)->topic_created("main", "orders"));
+  EXPECT_FALSE(*(*st)->topic_created("main", "other"));
+  auto parts = (*st)->partitions("main");
+  ASSERT_TRUE(parts.has_value());
+  ASSERT_EQ(parts->size(), 1u);
+  EXPECT_EQ((*parts)[0], key());
+  auto last = (*st)->last_run(key());
+  ASSERT_TRUE(last.has_value() && last->has_value());
+  EXPECT_EQ((*last)->length, 5);
+}
+
+TEST(CheckpointStore, PruneDeletesOnlyRunsBelowLogStart) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  offsets::offset_map m;
+  int64_t t = 0;
+  for (int64_t s : {0, 1, 2, 4, 5, 7, 8, 11}) {
+    ASSERT_TRUE(m.append(source_offset(s), target_offset(t++)).has_value());
+  }
+  persist(**st, key(), m);
+  checkpoint_store::write_batch b;
+  auto n = (*st)->prune_below(key(), source_offset(5), b);
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(*n, 1u);
+  ASSERT_TRUE((*st)->commit(b).has_value());
+  EXPECT_EQ((*st)->runs(key())->size(), 3u);
+  EXPECT_EQ(*(*st)->to_target(key(), source_offset(5)), target_offset(4));
+  // The target index entry of the pruned run is gone too.
+  EXPECT_EQ(*(*st)->to_source(key(), target_offset(0)), source_offset(4));
+}
+
+TEST(CheckpointStore, SecondOpenIsRefusedAsBusy) {
+  temp_dir dir;
+  auto first = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(first.has_value());
+  auto second = checkpoint_store::open(dir.path());
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, errc::busy);
+  EXPECT_NE(second.error().message.find("another process"), std::string::npos);
+}
+
+TEST(CheckpointStore, DamagedStoreIsRefusedNotReset) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value());
+    checkpoint_store::write_batch b;
+    b.put_run(key(), {source_offset(0), target_offset(0), 5});
+    ASSERT_TRUE((*st)->commit(b).has_value());
+  }
+  // Destroy every file RocksDB needs to find its data.
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    if (e.path().filename().string().starts_with("MANIFEST") ||
+        e.path().filename() == "CURRENT") {
+      std::ofstream(e.path(), std::ios::trunc) << "garbage";
+    }
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_FALSE(st.has_value());
+  EXPECT_NE(st.error().message.find("never resets"), std::string::npos) << st.error().message;
+}
+
+TEST(CheckpointStore, OtherSchemaVersionIsRefused) {
+  temp_dir dir;
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path().string(), &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), rocksdb::Slice("\x00schema", 7), "99").ok());
+    delete db;
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, errc::corruption);
+  EXPECT_NE(st.error().message.find("schema version 99"), std::string::npos) << st.error().message;
+}
+
+TEST(CheckpointStore, DatabaseWithoutSchemaKeyIsRefused) {
+  temp_dir dir;
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path().string(), &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "some-key", "v").ok());
+    delete db;
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, errc::corruption);
+  EXPECT_NE(st.error().message.find("no schema version"), std::string::npos);
+}
+
+TEST(CheckpointStore, UnknownPartitionIsNotFound) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  EXPECT_FALSE((*st)->load(key()).value().has_value());
+  EXPECT_EQ((*st)->to_target(key(), source_offset(0)).error().code, errc::not_found);
+}
+
+}  // namespace
+}  // namespace strait::store

@@ -1,0 +1,167 @@
+#include "strait/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "strait/config/topic_filter.h"
+
+namespace strait::config {
+namespace {
+
+const std::map<std::string, std::string> kEnv = {{"SRC_PASS", "s3cret-value"}};
+
+result<config> parse_text(const std::string& text) {
+  return parse(text, [](const std::string& name) -> std::optional<std::string> {
+    auto it = kEnv.find(name);
+    if (it == kEnv.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+const char* kValid = R"(
+daemon:
+  state_dir: /tmp/strait
+links:
+  - name: main
+    source:
+      properties:
+        bootstrap.servers: a:9092
+        sasl.password: ${env:SRC_PASS}
+    target:
+      properties:
+        bootstrap.servers: b:9092
+    topics:
+      include: ["orders\\..*", "payments"]
+      exclude: ["orders\\.tmp.*"]
+      prefix: "mig."
+    limits:
+      partition_inflight_bytes: 4MiB
+      link_inflight_bytes: 32MiB
+)";
+
+TEST(Config, ValidFileParsesWithDefaults) {
+  auto c = parse_text(kValid);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  ASSERT_EQ(c->links.size(), 1u);
+  const auto& l = c->links[0];
+  EXPECT_EQ(l.name, "main");
+  EXPECT_EQ(l.source.bootstrap(), "a:9092");
+  EXPECT_EQ(l.source.props[1].second, "s3cret-value");
+  EXPECT_EQ(l.topics.prefix, "mig.");
+  EXPECT_EQ(l.topics.replication_factor, -1);
+  EXPECT_EQ(l.limits.partition_inflight_bytes, 4 << 20);
+  EXPECT_EQ(l.limits.link_inflight_bytes, 32 << 20);
+  EXPECT_EQ(l.topics.refresh_interval.count(), 5000);
+  EXPECT_EQ(c->daemon.http_listen, "127.0.0.1:9644");
+  EXPECT_EQ(l.topics.config_deny, default_config_deny());
+}
+
+// Each broken field gets its own message naming it.
+struct bad_case {
+  std::string from, to, field;
+};
+
+class ConfigErrors : public ::testing::TestWithParam<bad_case> {};
+
+TEST_P(ConfigErrors, NamesTheField) {
+  std::string text = kValid;
+  auto at = text.find(GetParam().from);
+  ASSERT_NE(at, std::string::npos) << GetParam().from;
+  text.replace(at, GetParam().from.size(), GetParam().to);
+  auto c = parse_text(text);
+  ASSERT_FALSE(c.has_value()) << "accepted: " << text;
+  EXPECT_EQ(c.error().code, errc::invalid_argument);
+  EXPECT_NE(c.error().message.find(GetParam().field), std::string::npos)
+      << "message: " << c.error().message;
+  // A secret never appears in an error.
+  EXPECT_EQ(c.error().message.find("s3cret-value"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, ConfigErrors,
+    ::testing::Values(
+        bad_case{"  state_dir: /tmp/strait\n", "  log_level: info\n", "daemon.state_dir: missing"},
+        bad_case{"- name: main", "- name: 'bad name!'", "links[0].name"},
+        bad_case{"bootstrap.servers: a:9092", "bootstrapservers: a:9092",
+                 "links[0].source.properties.bootstrap.servers: missing"},
+        bad_case{"${env:SRC_PASS}", "${env:MISSING_VAR}",
+                 "links[0].source.properties.sasl.password: environment variable MISSING_VAR"},
+        bad_case{"${env:SRC_PASS}", "${file:/nonexistent/secret}",
+                 "cannot read secret file /nonexistent/secret"},
+        bad_case{"${env:SRC_PASS}", "${vault:x}", "unknown reference"},
+        bad_case{"bootstrap.servers: b:9092", "bootstrap.servers: b:9092\n        acks: '1'",
+                 "links[0].target.properties.acks: set by strait"},
+        bad_case{"bootstrap.servers: a:9092",
+                 "bootstrap.servers: a:9092\n        isolation.level: read_uncommitted",
+                 "links[0].source.properties.isolation.level"},
+        bad_case{"include: [\"orders\\\\..*\", \"payments\"]", "include: [\"orders(\"]",
+                 "links[0].topics.include[0]: invalid regex"},
+        bad_case{"include: [\"orders\\\\..*\", \"payments\"]", "include: []",
+                 "links[0].topics.include: at least one regex"},
+        bad_case{"exclude: [\"orders\\\\.tmp.*\"]", "exclude: [\"[z-a]\"]",
+                 "links[0].topics.exclude[0]: invalid regex"},
+        bad_case{"prefix: \"mig.\"", "prefix: \"mig/\"", "links[0].topics.prefix"},
+        bad_case{"prefix: \"mig.\"", "prefix: \"mig.\"\n      inclde: [x]",
+                 "links[0].topics.inclde: unknown field"},
+        bad_case{"partition_inflight_bytes: 4MiB", "partition_inflight_bytes: lots",
+                 "links[0].limits.partition_inflight_bytes: must be a positive size"},
+        bad_case{"link_inflight_bytes: 32MiB", "link_inflight_bytes: 1MiB",
+                 "links[0].limits.link_inflight_bytes: must be at least"},
+        bad_case{"prefix: \"mig.\"", "prefix: \"mig.\"\n      replication_factor: 0",
+                 "links[0].topics.replication_factor"},
+        bad_case{"prefix: \"mig.\"", "prefix: \"mig.\"\n      refresh_interval_ms: 60000",
+                 "links[0].topics.refresh_interval_ms"},
+        bad_case{"daemon:\n", "daemon:\n  log_level: loud\n", "daemon.log_level"},
+        bad_case{"daemon:\n", "daemon:\n  http_listen: nowhere\n", "daemon.http_listen"},
+        bad_case{"links:\n", "links:\n  - name: main\n    source: {properties: "
+                             "{bootstrap.servers: x}}\n    target: {properties: "
+                             "{bootstrap.servers: y}}\n    topics: {include: [a]}\n",
+                 "is used by another link"}));
+
+TEST(Config, ReportsEveryProblemAtOnce) {
+  auto c = parse_text("daemon: {}\nlinks: [{name: x, topics: {include: ['(']}}]\n");
+  ASSERT_FALSE(c.has_value());
+  for (const char* field : {"daemon.state_dir", "links[0].source", "links[0].target",
+                            "links[0].topics.include[0]"}) {
+    EXPECT_NE(c.error().message.find(field), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(Config, InvalidYamlGivesLine) {
+  auto c = parse_text("daemon:\n  state_dir: [unclosed\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("line"), std::string::npos);
+}
+
+TEST(TopicFilter, IncludeExcludeAndInternal) {
+  auto f = topic_filter::make({"orders\\..*", "payments"}, {"orders\\.tmp.*"}, true, "t");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_TRUE(f->matches("orders.eu"));
+  EXPECT_TRUE(f->matches("payments"));
+  EXPECT_FALSE(f->matches("payments2"));  // full match, not substring
+  EXPECT_FALSE(f->matches("orders.tmp1"));
+  EXPECT_FALSE(f->matches("other"));
+  auto all = topic_filter::make({".*"}, {}, true, "t");
+  EXPECT_FALSE(all->matches("__consumer_offsets"));
+  auto with_internal = topic_filter::make({".*"}, {}, false, "t");
+  EXPECT_TRUE(with_internal->matches("__consumer_offsets"));
+}
+
+TEST(TopicFilter, PathologicalPatternRunsInLinearTime) {
+  // Catastrophic for backtracking engines; RE2 answers at once.
+  auto f = topic_filter::make({"(a+)+$"}, {}, true, "t");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_FALSE(f->matches(std::string(5000, 'a') + "!"));
+}
+
+TEST(ConfigPattern, PrefixWildcard) {
+  EXPECT_TRUE(matches_config_pattern("local.retention.*", "local.retention.ms"));
+  EXPECT_FALSE(matches_config_pattern("local.retention.*", "retention.ms"));
+  EXPECT_TRUE(matches_config_pattern("*", "anything"));
+  EXPECT_TRUE(matches_config_pattern("retention.ms", "retention.ms"));
+  EXPECT_FALSE(matches_config_pattern("retention.ms", "retention.bytes"));
+}
+
+}  // namespace
+}  // namespace strait::config

@@ -108,6 +108,7 @@ class link_engine {
   std::map<partition_key, source_offset> log_starts_;  // pending prunes
   bool link_paused_ = false;
   bool checkpoint_failing_ = false;
+  bool over_partition_limit_ = false;
 
   std::atomic<int64_t> total_inflight_{0};
   std::atomic<int64_t> max_inflight_seen_{0};

@@ -1,0 +1,269 @@
+// Component tests: the real mirror engine and supervisor against librdkafka's
+// in-process mock clusters (one for the source, one for the target), with
+// fault injection on the target.
+#include <gtest/gtest.h>
+// clang-format off
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+// clang-format on
+
+#include <memory>
+
+#include "../support/kafka_records.h"
+#include "../support/test_util.h"
+#include "strait/mirror/link_engine.h"
+#include "strait/mirror/link_supervisor.h"
+#include "strait/store/checkpoint_store.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::record;
+
+constexpr int kPartitions = 4;
+const std::string kTopic = "orders";
+constexpr int16_t kProduceApiKey = 0;  // Kafka protocol: Produce
+
+// An in-process mock cluster, kept alive by the handle that owns it.
+class mock_cluster {
+ public:
+  explicit mock_cluster(int brokers) {
+    char err[256];
+    rd_kafka_conf_t* c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "log_level", "0", err, sizeof(err));
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
+    mc_ = rd_kafka_mock_cluster_new(rk_, brokers);
+    rd_kafka_mock_topic_create(mc_, kTopic.c_str(), kPartitions, 1);
+  }
+  ~mock_cluster() {
+    rd_kafka_mock_cluster_destroy(mc_);
+    rd_kafka_destroy(rk_);
+  }
+  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(mc_); }
+  rd_kafka_mock_cluster_t* get() { return mc_; }
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+  rd_kafka_mock_cluster_t* mc_ = nullptr;
+};
+
+record make_record(int i) {
+  record r;
+  if (i % 7 != 0) r.key = "key-" + std::to_string(i);  // some null keys
+  if (i % 11 != 0) r.value = "value-" + std::to_string(i) + std::string(200, 'x');  // tombstones
+  if (i % 3 == 0) r.headers = {{"h1", "v" + std::to_string(i)}, {"h-null", std::nullopt}};
+  r.timestamp = 1700000000000 + i;
+  return r;
+}
+
+class MirrorMock : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto st = store::checkpoint_store::open(dir_.path() / "checkpoints");
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    store_ = std::move(*st);
+    cfg_.name = "mock";
+    cfg_.source.props = {{"bootstrap.servers", source_.bootstrap()}, {"log_level", "0"}};
+    cfg_.target.props = {{"bootstrap.servers", target_.bootstrap()}, {"log_level", "0"},
+                         {"retry.backoff.ms", "50"}};
+    cfg_.topics.include = {".*"};
+    cfg_.topics.create = false;         // the mock has no CreateTopics
+    cfg_.topics.check_configs = false;  // nor DescribeConfigs
+    cfg_.topics.refresh_interval = 200ms;
+    cfg_.checkpoint_interval = 20ms;
+  }
+
+  void start() {
+    engine_ = std::make_unique<mirror::link_engine>(cfg_, *store_, metrics_);
+    ASSERT_TRUE(engine_->start().has_value());
+    supervisor_ = std::make_unique<mirror::link_supervisor>(cfg_, *store_, *engine_, metrics_);
+    ASSERT_TRUE(supervisor_->start().has_value());
+  }
+  void stop() {
+    supervisor_.reset();
+    if (engine_) engine_->stop();
+    engine_.reset();
+  }
+  void TearDown() override { stop(); }
+
+  std::map<int, std::vector<record>> produce(int from, int count) {
+    std::map<int, std::vector<record>> sent;
+    testing::test_producer p(source_.bootstrap(), {{"log_level", "0"}});
+    for (int i = from; i < from + count; ++i) {
+      p.send(kTopic, i % kPartitions, make_record(i));
+      sent[i % kPartitions].push_back(make_record(i));
+    }
+    p.flush();
+    return sent;
+  }
+
+  int64_t mirrored_total() {
+    int64_t n = 0;
+    for (int p = 0; p < kPartitions; ++p) {
+      n += static_cast<int64_t>(metrics_.value(
+          "strait_records_mirrored_total",
+          {{"link", "mock"}, {"topic", kTopic}, {"partition", std::to_string(p)}}));
+    }
+    return n;
+  }
+
+  // Every source record is on the target exactly once, in order, and the
+  // stored map translates every source offset to its target copy.
+  void expect_exact_copy() {
+    for (int p = 0; p < kPartitions; ++p) {
+      auto src = testing::read_partition(source_.bootstrap(), kTopic, p, true);
+      auto tgt = testing::read_partition(target_.bootstrap(), kTopic, p, false);
+      ASSERT_EQ(tgt.size(), src.size()) << "partition " << p;
+      for (size_t i = 0; i < src.size(); ++i) {
+        ASSERT_TRUE(src[i].same_content(tgt[i])) << "partition " << p << " record " << i;
+        auto t = store_->to_target({"mock", kTopic, partition_id(p)},
+                                   source_offset(src[i].offset));
+        ASSERT_TRUE(t.has_value());
+        EXPECT_EQ(t->value(), tgt[i].offset);
+        auto s = store_->to_source({"mock", kTopic, partition_id(p)},
+                                   target_offset(tgt[i].offset));
+        EXPECT_EQ(s->value(), src[i].offset);
+      }
+    }
+  }
+
+  bool wait_mirrored(int64_t n, std::chrono::milliseconds deadline = 60s) {
+    return testing::wait_for([&] { return mirrored_total() >= n; }, deadline);
+  }
+
+  testing::temp_dir dir_;
+  mock_cluster source_{1};
+  mock_cluster target_{3};
+  std::unique_ptr<store::checkpoint_store> store_;
+  metrics::registry metrics_;
+  config::link_config cfg_;
+  std::unique_ptr<mirror::link_engine> engine_;
+  std::unique_ptr<mirror::link_supervisor> supervisor_;
+};
+
+TEST_F(MirrorMock, CopiesKeysValuesHeadersTimestampsAndTombstonesExactly) {
+  produce(0, 2000);
+  start();
+  ASSERT_TRUE(wait_mirrored(2000));
+  stop();
+  expect_exact_copy();
+}
+
+TEST_F(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
+  produce(0, 1000);
+  start();
+  ASSERT_TRUE(wait_mirrored(1000));
+  stop();
+  produce(1000, 1000);
+  start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        int64_t n = 0;
+        for (int p = 0; p < kPartitions; ++p) {
+          n += testing::high_watermark(target_.bootstrap(), kTopic, p);
+        }
+        return n >= 2000;
+      },
+      60s));
+  stop();
+  expect_exact_copy();
+}
+
+TEST_F(MirrorMock, TargetDownThenUpLosesNothing) {
+  start();
+  produce(0, 500);
+  ASSERT_TRUE(wait_mirrored(500));
+  for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_down(target_.get(), b);
+  produce(500, 1500);
+  // Records are read but cannot be acknowledged while the target is down.
+  ASSERT_TRUE(testing::wait_for([&] { return engine_->inflight_bytes() > 0; }, 30s));
+  EXPECT_LT(mirrored_total(), 2000);
+  for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_up(target_.get(), b);
+  ASSERT_TRUE(wait_mirrored(2000, 90s));
+  stop();
+  expect_exact_copy();
+}
+
+TEST_F(MirrorMock, InjectedProduceErrorsAreRetriedWithoutDuplicates) {
+  start();
+  produce(0, 200);
+  ASSERT_TRUE(wait_mirrored(200));
+  rd_kafka_mock_push_request_errors(
+      target_.get(), kProduceApiKey, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+  produce(200, 1800);
+  ASSERT_TRUE(wait_mirrored(2000, 90s));
+  stop();
+  expect_exact_copy();
+}
+
+TEST_F(MirrorMock, TargetLeaderMoveKeepsOrderAndExactness) {
+  start();
+  produce(0, 500);
+  ASSERT_TRUE(wait_mirrored(500));
+  for (int p = 0; p < kPartitions; ++p) {
+    rd_kafka_mock_partition_set_leader(target_.get(), kTopic.c_str(), p, 1 + (p + 1) % 3);
+  }
+  produce(500, 1500);
+  ASSERT_TRUE(wait_mirrored(2000, 90s));
+  stop();
+  expect_exact_copy();
+}
+
+TEST_F(MirrorMock, SlowTargetKeepsBytesInFlightWithinTheLimit) {
+  cfg_.limits.partition_inflight_bytes = 16 * 1024;
+  cfg_.limits.link_inflight_bytes = 48 * 1024;
+  produce(0, 3000);  // ~700 KiB, far more than the limits
+  for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_rtt(target_.get(), b, 100);
+  start();
+  ASSERT_TRUE(wait_mirrored(3000, 120s))
+      << "mirrored " << mirrored_total() << ", in flight " << engine_->inflight_bytes();
+  // Overshoot is bounded by one record (~300 bytes here) per partition.
+  EXPECT_LE(engine_->max_inflight_bytes_seen(), cfg_.limits.link_inflight_bytes + kPartitions * 512)
+      << "limit " << cfg_.limits.link_inflight_bytes;
+  EXPECT_GT(engine_->max_inflight_bytes_seen(), 0);
+  stop();
+  expect_exact_copy();
+}
+
+TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
+  start();
+  produce(0, 400);
+  ASSERT_TRUE(wait_mirrored(400));
+  {
+    testing::test_producer intruder(target_.bootstrap(), {{"log_level", "0"}});
+    record r;
+    r.value = "not from the source";
+    intruder.send(kTopic, 2, r);
+    intruder.flush();
+  }
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return metrics_.value("strait_partition_stopped", {{"link", "mock"},
+                                                           {"topic", kTopic},
+                                                           {"partition", "2"},
+                                                           {"reason", "foreign_write"}}) == 1;
+      },
+      30s));
+  produce(400, 400);  // other partitions continue
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return metrics_.value("strait_records_mirrored_total",
+                              {{"link", "mock"}, {"topic", kTopic}, {"partition", "0"}}) >= 200;
+      },
+      30s));
+  stop();
+  auto cp = store_->load({"mock", kTopic, partition_id(2)});
+  ASSERT_TRUE(cp.has_value() && cp->has_value());
+  EXPECT_EQ((*cp)->stopped, store::stop_reason::foreign_write);
+  // Restarting keeps it stopped until an operator acknowledges it.
+  start();
+  ASSERT_TRUE(testing::wait_for([&] { return engine_->has_partition({"mock", kTopic, partition_id(2)}); }, 30s));
+  EXPECT_EQ(metrics_.value("strait_partitions_stopped", {{"link", "mock"}}), 1);
+}
+
+}  // namespace
+}  // namespace strait
