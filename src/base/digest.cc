@@ -34,13 +34,20 @@ void record_digest::add_int(int64_t v) {
 
 const char* to_string(errc code) {
   switch (code) {
-    case errc::invalid_argument: return "invalid argument";
-    case errc::not_found: return "not found";
-    case errc::corruption: return "corruption";
-    case errc::io: return "i/o error";
-    case errc::kafka: return "kafka error";
-    case errc::precondition: return "failed precondition";
-    case errc::busy: return "busy";
+    case errc::invalid_argument:
+      return "invalid argument";
+    case errc::not_found:
+      return "not found";
+    case errc::corruption:
+      return "corruption";
+    case errc::io:
+      return "i/o error";
+    case errc::kafka:
+      return "kafka error";
+    case errc::precondition:
+      return "failed precondition";
+    case errc::busy:
+      return "busy";
   }
   return "unknown";
 }

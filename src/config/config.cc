@@ -81,8 +81,8 @@ std::optional<int64_t> parse_bytes(const YAML::Node& n, const std::string& field
     if (used == num.size() && v > 0) return v * mult;
   } catch (const std::exception&) {
   }
-  p.add(field, "must be a positive size such as 8388608, '512KiB', '8MiB' or '1GiB', got '" + *s +
-                   "'");
+  p.add(field,
+        "must be a positive size such as 8388608, '512KiB', '8MiB' or '1GiB', got '" + *s + "'");
   return std::nullopt;
 }
 
@@ -165,19 +165,22 @@ struct reserved {
   const char* why;
 };
 const std::vector<reserved> kReservedSource = {
-    {"isolation.level", "strait reads with read_committed so aborted transactions never reach the "
-                        "target"},
+    {"isolation.level",
+     "strait reads with read_committed so aborted transactions never reach the "
+     "target"},
     {"enable.auto.commit", "strait keeps its positions in the checkpoint store, not in Kafka"},
     {"enable.auto.offset.store", "strait keeps its positions in the checkpoint store"},
     {"auto.offset.reset", "strait never resets a position on its own (a gap stops the partition)"},
     {"group.id", "strait derives it from the link name and never joins a group"},
+    {"enable.partition.eof", "strait's fetch loop depends on its setting"},
 };
 const std::vector<reserved> kReservedTarget = {
     {"acks", "strait always writes with acks=all"},
     {"enable.idempotence", "strait always uses the idempotent producer"},
     {"transactional.id", "strait uses the idempotent producer, not transactions (ADR 0002)"},
-    {"message.timeout.ms", "strait retries until delivered so nothing is lost while the target "
-                           "is down"},
+    {"message.timeout.ms",
+     "strait retries until delivered so nothing is lost while the target "
+     "is down"},
     {"max.in.flight.requests.per.connection", "ordering depends on strait's setting"},
 };
 
@@ -191,8 +194,7 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& field, bool
   check_known_keys(n, field, {"properties"}, p);
   const YAML::Node props = n["properties"];
   if (!props || !props.IsMap()) {
-    p.add(field + ".properties",
-          "missing; give librdkafka properties, at least bootstrap.servers");
+    p.add(field + ".properties", "missing; give librdkafka properties, at least bootstrap.servers");
     return c;
   }
   bool has_bootstrap = false;
@@ -244,15 +246,14 @@ topic_config parse_topics(const YAML::Node& n, const std::string& field, problem
     p.add(field, "missing; give at least include: [\"regex\", ...] (use \".*\" for every topic)");
     return t;
   }
-  check_known_keys(n, field,
-                   {"include", "exclude", "exclude_internal", "prefix", "replication_factor",
-                    "create", "check_configs", "config_allow", "config_deny",
-                    "refresh_interval_ms"},
-                   p);
+  check_known_keys(
+      n, field,
+      {"include", "exclude", "exclude_internal", "prefix", "replication_factor", "create",
+       "check_configs", "config_allow", "config_deny", "refresh_interval_ms"},
+      p);
   if (n["include"]) t.include = parse_string_list(n["include"], field + ".include", p);
   if (t.include.empty()) {
-    p.add(field + ".include",
-          "at least one regex is required (use \".*\" to mirror every topic)");
+    p.add(field + ".include", "at least one regex is required (use \".*\" to mirror every topic)");
   }
   if (n["exclude"]) t.exclude = parse_string_list(n["exclude"], field + ".exclude", p);
   if (n["exclude_internal"]) {
@@ -262,8 +263,9 @@ topic_config parse_topics(const YAML::Node& n, const std::string& field, problem
   if (n["prefix"]) {
     t.prefix = scalar(n["prefix"], field + ".prefix", p).value_or("");
     if (!valid_topic_prefix(t.prefix)) {
-      p.add(field + ".prefix", "may only contain letters, digits, '.', '_' and '-' (Kafka topic "
-                               "name rules), at most 200 characters");
+      p.add(field + ".prefix",
+            "may only contain letters, digits, '.', '_' and '-' (Kafka topic "
+            "name rules), at most 200 characters");
     }
   }
   if (n["replication_factor"]) {
@@ -312,16 +314,14 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
     p.add(field, "must be a map with name, source, target and topics");
     return l;
   }
-  check_known_keys(n, field, {"name", "source", "target", "topics", "limits",
-                              "checkpoint_interval_ms"},
-                   p);
+  check_known_keys(n, field,
+                   {"name", "source", "target", "topics", "limits", "checkpoint_interval_ms"}, p);
   if (!n["name"]) {
     p.add(field + ".name", "missing; give a short name such as \"main\"");
   } else {
     l.name = scalar(n["name"], field + ".name", p).value_or("");
     if (!valid_link_name(l.name)) {
-      p.add(field + ".name", "'" + l.name +
-                                 "' is not valid: use 1-64 letters, digits, '-' or '_'");
+      p.add(field + ".name", "'" + l.name + "' is not valid: use 1-64 letters, digits, '-' or '_'");
     }
   }
   l.source = parse_cluster(n["source"], field + ".source", true, env, p);
@@ -337,8 +337,8 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
       }
     }
     if (lim["link_inflight_bytes"]) {
-      if (auto v = parse_bytes(lim["link_inflight_bytes"], field + ".limits.link_inflight_bytes",
-                               p)) {
+      if (auto v =
+              parse_bytes(lim["link_inflight_bytes"], field + ".limits.link_inflight_bytes", p)) {
         l.limits.link_inflight_bytes = *v;
       }
     }
@@ -359,13 +359,6 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
 }
 
 }  // namespace
-
-bool is_sensitive_property(std::string_view name) {
-  for (const char* marker : {"password", "secret", "key", "token", "jaas", "credentials"}) {
-    if (name.find(marker) != std::string_view::npos) return true;
-  }
-  return false;
-}
 
 std::string cluster_config::bootstrap() const {
   for (const auto& [k, v] : props) {
@@ -403,9 +396,9 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    return fail(errc::invalid_argument, "configuration is not valid YAML: " + e.msg +
-                                            " (line " + std::to_string(e.mark.line + 1) +
-                                            ", column " + std::to_string(e.mark.column + 1) + ")");
+    return fail(errc::invalid_argument, "configuration is not valid YAML: " + e.msg + " (line " +
+                                            std::to_string(e.mark.line + 1) + ", column " +
+                                            std::to_string(e.mark.column + 1) + ")");
   }
   problems p;
   config c;

@@ -39,6 +39,7 @@ status application::start() {
 void application::stop() {
   http_.stop();
   for (auto& s : supervisors_) s->stop();
+  for (auto& e : engines_) e->request_stop(std::chrono::seconds(30));  // drain in parallel
   for (auto& e : engines_) e->stop();
   supervisors_.clear();
   engines_.clear();
@@ -89,8 +90,9 @@ status acknowledge(const config::config& cfg, const std::string& spec,
               (*r == resolution::accept_target &&
                (why == stop_reason::foreign_write || why == stop_reason::target_not_empty ||
                 why == stop_reason::recovery_mismatch)) ||
-              (*r == resolution::skip_record && (why == stop_reason::oversized_record ||
-                                                 why == stop_reason::delivery_failed));
+              (*r == resolution::skip_record &&
+               (why == stop_reason::oversized_record || why == stop_reason::delivery_failed) &&
+               (*cp)->stop_source_offset >= 0);
   if (!fits) {
     return fail(errc::invalid_argument, std::string("--resolution ") + store::to_string(*r) +
                                             " does not apply to a partition stopped as " +

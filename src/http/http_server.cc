@@ -6,6 +6,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
 #include <thread>
 
 namespace strait::http {
@@ -13,6 +15,52 @@ namespace strait::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+
+// One connection: read one request, answer, close. Every step has a
+// deadline, so a client that connects and sends nothing cannot hold the
+// server (or its shutdown).
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket socket, const http_server::handler& h)
+      : stream_(std::move(socket)), handler_(h) {}
+
+  void run() {
+    stream_.expires_after(std::chrono::seconds(5));
+    beast::http::async_read(stream_, buffer_, req_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec) self->respond();
+                            });
+  }
+
+ private:
+  void respond() {
+    http_server::response r;
+    if (req_.method() != beast::http::verb::get) {
+      r = {405, "text/plain; charset=utf-8", "only GET is supported\n"};
+    } else {
+      std::string target(req_.target());
+      r = handler_(target.substr(0, target.find('?')));
+    }
+    res_.result(static_cast<beast::http::status>(r.status));
+    res_.version(req_.version());
+    res_.set(beast::http::field::content_type, r.content_type);
+    res_.set(beast::http::field::server, "straitd");
+    res_.keep_alive(false);
+    res_.body() = std::move(r.body);
+    res_.prepare_payload();
+    stream_.expires_after(std::chrono::seconds(5));
+    beast::http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code, size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    });
+  }
+
+  beast::tcp_stream stream_;
+  const http_server::handler& handler_;
+  beast::flat_buffer buffer_;
+  beast::http::request<beast::http::string_body> req_;
+  beast::http::response<beast::http::string_body> res_;
+};
 
 struct http_server::impl {
   asio::io_context io;
@@ -23,34 +71,9 @@ struct http_server::impl {
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // acceptor closed
-      serve(std::move(socket));
+      std::make_shared<session>(std::move(socket), h)->run();
       accept();
     });
-  }
-
-  // One request per connection, synchronously: scrapes are rare and small.
-  void serve(tcp::socket socket) {
-    beast::error_code ec;
-    beast::flat_buffer buffer;
-    beast::http::request<beast::http::string_body> req;
-    beast::http::read(socket, buffer, req, ec);
-    if (ec) return;
-    response r;
-    if (req.method() != beast::http::verb::get) {
-      r = {405, "text/plain; charset=utf-8", "only GET is supported\n"};
-    } else {
-      std::string target(req.target());
-      r = h(target.substr(0, target.find('?')));
-    }
-    beast::http::response<beast::http::string_body> res{
-        static_cast<beast::http::status>(r.status), req.version()};
-    res.set(beast::http::field::content_type, r.content_type);
-    res.set(beast::http::field::server, "straitd");
-    res.keep_alive(false);
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    beast::http::write(socket, res, ec);
-    socket.shutdown(tcp::socket::shutdown_both, ec);
   }
 };
 
@@ -70,13 +93,10 @@ status http_server::start(const std::string& listen, handler h) {
     return fail(errc::invalid_argument,
                 "daemon.http_listen: '" + host + "' is not an IP address (use e.g. 127.0.0.1)");
   }
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535) {
+  const std::string port_text = listen.substr(colon + 1);
+  char* end = nullptr;
+  long port = std::strtol(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
     return fail(errc::invalid_argument, "daemon.http_listen: port must be 0-65535");
   }
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
@@ -95,10 +115,7 @@ status http_server::start(const std::string& listen, handler h) {
 
 void http_server::stop() {
   if (!impl_->thread.joinable()) return;
-  asio::post(impl_->io, [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
+  impl_->io.stop();  // abandons open sessions; their sockets close with the io_context
   impl_->thread.join();
 }
 

@@ -29,8 +29,8 @@ struct admin_options_deleter {
 result<event_ptr> wait_result(rd_kafka_queue_t* q, rd_kafka_event_type_t type,
                               std::chrono::milliseconds timeout, const std::string& what) {
   event_ptr ev(rd_kafka_queue_poll(q, static_cast<int>(timeout.count()) + 1000));
-  if (!ev) return fail(errc::kafka, what + ": timed out after " +
-                                        std::to_string(timeout.count()) + " ms");
+  if (!ev)
+    return fail(errc::kafka, what + ": timed out after " + std::to_string(timeout.count()) + " ms");
   if (rd_kafka_event_type(ev.get()) != type) {
     return fail(errc::kafka, what + ": unexpected event " + rd_kafka_event_name(ev.get()));
   }
@@ -119,8 +119,8 @@ result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_
   auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_);
   rd_kafka_DescribeConfigs(rk_, res.data(), res.size(), opts.get(), q.get());
   rd_kafka_ConfigResource_destroy_array(res.data(), res.size());
-  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout_,
-                        "DescribeConfigs");
+  auto ev =
+      wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout_, "DescribeConfigs");
   if (!ev) return std::unexpected(ev.error());
   const auto* r = rd_kafka_event_DescribeConfigs_result(ev->get());
   size_t n = 0;
@@ -145,16 +145,16 @@ result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_
 status admin_client::create_topic(const std::string& topic, int partitions, int replication_factor,
                                   const properties& configs) const {
   std::array<char, 512> err{};
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor,
-                                                  err.data(), err.size());
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, err.data(), err.size());
   if (nt == nullptr) return fail(errc::invalid_argument, "topic " + topic + ": " + err.data());
   for (const auto& [k, v] : configs) (void)rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
   queue_ptr q(rd_kafka_queue_new(rk_));
   auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_);
   rd_kafka_CreateTopics(rk_, &nt, 1, opts.get(), q.get());
   rd_kafka_NewTopic_destroy(nt);
-  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_,
-                        "CreateTopics " + topic);
+  auto ev =
+      wait_result(q.get(), RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_, "CreateTopics " + topic);
   if (!ev) return std::unexpected(ev.error());
   size_t n = 0;
   const rd_kafka_topic_result_t** tr =
@@ -188,8 +188,8 @@ status admin_client::create_partitions(const std::string& topic, int total) cons
   for (size_t i = 0; i < n; ++i) {
     rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
     if (e && e != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
-      return fail(errc::kafka, "cannot add partitions to target topic " + topic + ": " +
-                                   err_text(e));
+      return fail(errc::kafka,
+                  "cannot add partitions to target topic " + topic + ": " + err_text(e));
     }
   }
   return {};
@@ -201,8 +201,8 @@ result<watermarks> admin_client::query_watermarks(const std::string& topic,
   rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
       rk_, topic.c_str(), partition, &w.low, &w.high, static_cast<int>(timeout_.count()));
   if (err) {
-    return fail(errc::kafka, "offsets of " + topic + "/" + std::to_string(partition) + ": " +
-                                 err_text(err));
+    return fail(errc::kafka,
+                "offsets of " + topic + "/" + std::to_string(partition) + ": " + err_text(err));
   }
   return w;
 }

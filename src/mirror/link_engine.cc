@@ -46,10 +46,8 @@ status link_engine::start() {
   };
   const kafka::properties consumer_forced = {
       {"group.id", "strait-" + cfg_.name},  // never joined: partitions are assigned
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      {"isolation.level", "read_committed"},
-      {"auto.offset.reset", "error"},
+      {"enable.auto.commit", "false"},       {"enable.auto.offset.store", "false"},
+      {"isolation.level", "read_committed"}, {"auto.offset.reset", "error"},
       {"enable.partition.eof", "false"},
   };
   auto cconf = kafka::make_conf(with_defaults(consumer_defaults, cfg_.source.props),
@@ -99,8 +97,7 @@ status link_engine::start() {
                     "1 while a partition is stopped waiting for an operator, by reason");
   metrics_.describe("strait_partitions_stopped", metrics::registry::kind::gauge,
                     "Partitions of the link stopped waiting for an operator");
-  metrics_.describe("strait_errors_total", metrics::registry::kind::counter,
-                    "Errors by kind");
+  metrics_.describe("strait_errors_total", metrics::registry::kind::counter, "Errors by kind");
   metrics_.describe("strait_link_inflight_bytes", metrics::registry::kind::gauge,
                     "Bytes read from the source and not yet acknowledged by the target");
   metrics_.describe("strait_cluster_reachable", metrics::registry::kind::gauge,
@@ -110,14 +107,15 @@ status link_engine::start() {
   return {};
 }
 
+void link_engine::request_stop(std::chrono::milliseconds drain) {
+  if (stopping_.exchange(true)) return;
+  std::lock_guard lock(mu_);
+  drain_ = drain;
+}
+
 void link_engine::stop(std::chrono::milliseconds drain) {
-  if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    drain_ = drain;
-  }
-  stopping_ = true;
-  thread_.join();
+  request_stop(drain);
+  if (thread_.joinable()) thread_.join();
 }
 
 void link_engine::add_partition(partition_start start) {
@@ -164,41 +162,53 @@ void link_engine::stop_partition(const partition_key& key, store::stop_reason re
   });
 }
 
-void link_engine::post_watermarks(const partition_key& key, kafka::watermarks source,
+void link_engine::post_watermarks(const partition_snapshot& before, kafka::watermarks source,
                                   kafka::watermarks target) {
   std::lock_guard lock(mu_);
-  inbox_.push_back([this, key, source, target] {
+  inbox_.push_back([this, before, source, target] {
+    const partition_key& key = before.key;
     partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
     if (p == nullptr || p->is_stopped()) return;
     log_starts_[key] = source_offset(source.low);
-    const auto& pos = p->position();
+    p->known_source_high = std::max(p->known_source_high, source.high);
+    const auto& was = before.position;
+    const std::string where = p->target_topic() + "/" + std::to_string(key.partition.value());
     bool stopped = false;
-    if (source.high < pos.next_source.value()) {
+    if (source.high < was.next_source.value()) {
       stopped = p->stop(store::stop_reason::source_truncated,
                         "the source partition ends at offset " + std::to_string(source.high) +
                             " but strait already mirrored up to " +
-                            std::to_string(pos.next_source.value()) +
+                            std::to_string(was.next_source.value()) +
                             ": the topic was probably deleted and recreated");
-    } else if (p->inflight_records() == 0 && !p->reconciling() && !backlog_.contains(p)) {
-      if (target.high > pos.next_target.value()) {
-        stopped = p->stop(store::stop_reason::foreign_write,
-                          "the target partition " + p->target_topic() + "/" +
-                              std::to_string(key.partition.value()) + " ends at offset " +
-                              std::to_string(target.high) + " but strait wrote only up to " +
-                              std::to_string(pos.next_target.value()) +
-                              ": another producer wrote to it; acknowledge with --resolution "
-                              "accept-target to keep those records and continue after them");
-      } else if (target.high < pos.next_target.value()) {
-        stopped = p->stop(store::stop_reason::target_truncated,
-                          "the target partition " + p->target_topic() + "/" +
-                              std::to_string(key.partition.value()) + " ends at offset " +
-                              std::to_string(target.high) + " but strait wrote up to " +
-                              std::to_string(pos.next_target.value()) +
-                              ": the target topic was probably deleted or recreated");
-      }
+    } else if (target.high < was.next_target.value()) {
+      stopped = p->stop(store::stop_reason::target_truncated,
+                        "the target partition " + where + " ends at offset " +
+                            std::to_string(target.high) + " but strait wrote up to " +
+                            std::to_string(was.next_target.value()) +
+                            ": the target topic was probably deleted or recreated");
+    } else if (before.idle && p->inflight_records() == 0 && !p->reconciling() &&
+               !backlog_.contains(p) && p->position() == was &&
+               target.high > was.next_target.value()) {
+      stopped = p->stop(store::stop_reason::foreign_write,
+                        "the target partition " + where + " ends at offset " +
+                            std::to_string(target.high) + " but strait wrote only up to " +
+                            std::to_string(was.next_target.value()) +
+                            ": another producer wrote to it; acknowledge with --resolution "
+                            "accept-target to keep those records and continue after them");
     }
     if (stopped) on_stopped(*p);
   });
+}
+
+status link_engine::refresh_target_metadata(const std::string& topic) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_.get(), topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(producer_.get(), 0, rkt, &md, 10000);
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  if (err)
+    return fail(errc::kafka, "metadata of target topic " + topic + ": " + kafka::err_text(err));
+  return {};
 }
 
 std::vector<partition_snapshot> link_engine::snapshot() const {
@@ -279,16 +289,22 @@ void link_engine::run() {
   // Drain: fetch nothing more, wait for what is in flight, checkpoint it.
   drain_inbox();
   backlog_.clear();  // never written: refetched after restart
-  auto deadline = clock::now() + drain_;
+  std::chrono::milliseconds drain;
+  {
+    std::lock_guard lock(mu_);
+    drain = drain_;
+  }
+  auto deadline = clock::now() + drain;
   while (rd_kafka_outq_len(producer_.get()) > 0 && clock::now() < deadline) {
     rd_kafka_poll(producer_.get(), 50);
   }
   checkpoint();
   int left = rd_kafka_outq_len(producer_.get());
   if (left > 0) {
-    spdlog::warn("link {}: {} records still unacknowledged at shutdown; they are not "
-                 "checkpointed and will be reconciled on the next start",
-                 cfg_.name, left);
+    spdlog::warn(
+        "link {}: {} records still unacknowledged at shutdown; they are not "
+        "checkpointed and will be reconciled on the next start",
+        cfg_.name, left);
   }
   // Deliveries after the final checkpoint must not change state.
   pipelines_.clear();
@@ -313,14 +329,15 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
                     "source offset " + std::to_string(p->next_fetch().value()) +
                         " no longer exists on the source (deleted by retention before strait "
                         "mirrored it, or the topic was recreated); acknowledge with "
-                        "--resolution skip-to-log-start to accept the loss")) {
+                        "--resolution skip-to-log-start to accept the loss",
+                    p->next_fetch().value())) {
           on_stopped(*p);
         }
         return;
       }
       metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "fetch"}}, 1);
-      spdlog::debug("link {}: fetch error on {}/{}: {}", cfg_.name,
-                    rd_kafka_topic_name(msg->rkt), msg->partition, kafka::err_text(msg->err));
+      spdlog::debug("link {}: fetch error on {}/{}: {}", cfg_.name, rd_kafka_topic_name(msg->rkt),
+                    msg->partition, kafka::err_text(msg->err));
       return;
     }
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "source"}}, 1);
@@ -332,9 +349,9 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
   partition_pipeline* p = find(rd_kafka_topic_name(msg->rkt), msg->partition);
   if (p == nullptr) return;  // not (or no longer) ours
   if (backlog_.contains(p)) {
-    if (p->on_record(msg.get()) == partition_pipeline::verdict::produce) {
-      backlog_[p].push_back(std::move(msg));
-    }
+    auto v = p->on_record(msg.get());
+    if (v == partition_pipeline::verdict::produce) backlog_[p].push_back(std::move(msg));
+    if (v == partition_pipeline::verdict::stopped) on_stopped(*p);
     return;
   }
   switch (p->on_record(msg.get())) {
@@ -372,12 +389,11 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
                             RD_KAFKA_V_KEY(msg->key, msg->key_len), RD_KAFKA_V_TIMESTAMP(ts),
                             RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
   } else {
-    err = rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
-                            RD_KAFKA_V_PARTITION(p.key().partition.value()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_VALUE(msg->payload, msg->len),
-                            RD_KAFKA_V_KEY(msg->key, msg->key_len), RD_KAFKA_V_TIMESTAMP(ts),
-                            RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
+    err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
+        RD_KAFKA_V_PARTITION(p.key().partition.value()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_KEY(msg->key, msg->key_len),
+        RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
   }
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     p.on_produced(source_offset(msg->offset), bytes, ts);
@@ -389,7 +405,10 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
     return;
   }
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
-  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+  // Transient: the producer queue is full, or its metadata does not know a
+  // partition created moments ago. Keep the record, in order, and retry.
+  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+      err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
     backlog_[&p].push_back(std::move(msg));
     return;
   }
@@ -399,7 +418,8 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
                  kafka::err_text(err) +
                  (too_large ? "; raise message.max.bytes of the target producer and "
                               "max.message.bytes of the topic, then --resolution retry"
-                            : ""))) {
+                            : ""),
+             msg->offset)) {
     on_stopped(p);
   }
 }
@@ -427,9 +447,10 @@ void link_engine::error_callback(rd_kafka_t* rk, int err, const char* reason, vo
   if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     auto& flag = is_target ? self->target_down_ : self->source_down_;
     if (!flag.exchange(true)) {
-      spdlog::warn("link {}: {} cluster unreachable ({}); retrying with backoff, fetching pauses "
-                   "when the in-flight limit is reached",
-                   self->cfg_.name, side, reason);
+      spdlog::warn(
+          "link {}: {} cluster unreachable ({}); retrying with backoff, fetching pauses "
+          "when the in-flight limit is reached",
+          self->cfg_.name, side, reason);
     }
     return;
   }
@@ -494,7 +515,8 @@ void link_engine::checkpoint() {
   store::checkpoint_store::write_batch batch;
   for (auto it = log_starts_.begin(); it != log_starts_.end();) {
     auto pruned = store_.prune_below(it->first, it->second, batch);
-    if (!pruned) spdlog::warn("{}: cannot prune: {}", it->first.to_string(), pruned.error().message);
+    if (!pruned)
+      spdlog::warn("{}: cannot prune: {}", it->first.to_string(), pruned.error().message);
     it = log_starts_.erase(it);
   }
   std::vector<partition_pipeline*> written;
@@ -525,10 +547,11 @@ void link_engine::publish_metrics() {
   int stopped = 0;
   int64_t now = now_ms();
   // Adopt consumer positions past transaction markers for idle partitions.
-  kafka::partition_list positions(rd_kafka_topic_partition_list_new(
-      static_cast<int>(std::max<size_t>(1, pipelines_.size()))));
+  kafka::partition_list positions(
+      rd_kafka_topic_partition_list_new(static_cast<int>(std::max<size_t>(1, pipelines_.size()))));
   for (auto& p : pipelines_) {
-    if (!p->is_stopped() && p->inflight_records() == 0 && !p->reconciling()) {
+    if (!p->is_stopped() && p->inflight_records() == 0 && !p->reconciling() &&
+        !backlog_.contains(p.get())) {
       rd_kafka_topic_partition_list_add(positions.get(), p->key().topic.c_str(),
                                         p->key().partition.value());
     }
@@ -545,9 +568,11 @@ void link_engine::publish_metrics() {
     int64_t low = -1, high = -1;
     int64_t lag = 0;
     if (rd_kafka_get_watermark_offsets(consumer_.get(), p->key().topic.c_str(),
-                                       p->key().partition.value(), &low, &high) == 0 &&
-        high >= 0) {
-      lag = std::max<int64_t>(0, high - p->position().next_source.value());
+                                       p->key().partition.value(), &low, &high) == 0) {
+      p->known_source_high = std::max(p->known_source_high, high);
+    }
+    if (p->known_source_high >= 0) {
+      lag = std::max<int64_t>(0, p->known_source_high - p->position().next_source.value());
     }
     double lag_seconds = 0;
     if (lag > 0 && p->last_mirrored_timestamp_ms() > 0) {
@@ -564,8 +589,9 @@ void link_engine::publish_metrics() {
       with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
       metrics_.set("strait_partition_stopped", with_reason, 1);
     }
-    snap.push_back({p->key(), p->position(), p->is_stopped(),
-                    p->inflight_records() == 0 && !p->reconciling()});
+    snap.push_back(
+        {p->key(), p->position(), p->is_stopped(),
+         p->inflight_records() == 0 && !p->reconciling() && !backlog_.contains(p.get())});
   }
   metrics_.set("strait_partitions_stopped", {{"link", cfg_.name}}, stopped);
   metrics_.set("strait_link_inflight_bytes", {{"link", cfg_.name}},

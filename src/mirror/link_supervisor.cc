@@ -26,7 +26,8 @@ link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoi
 link_supervisor::~link_supervisor() { stop(); }
 
 status link_supervisor::start() {
-  auto make_admin = [&](const config::cluster_config& c, const char* side) -> result<kafka::handle> {
+  auto make_admin = [&](const config::cluster_config& c,
+                        const char* side) -> result<kafka::handle> {
     auto conf = kafka::make_conf(c.props, {{"client.id", "strait-" + cfg_.name + "-admin"}},
                                  "links." + cfg_.name + "." + side + ".properties");
     if (!conf) return std::unexpected(conf.error());
@@ -157,8 +158,8 @@ bool link_supervisor::sync_topics() {
       }
       kafka::properties configs;
       if (src_cfg.contains(name)) configs = configs_to_copy(src_cfg[name], cfg_.topics);
-      if (auto s = target_->create_topic(st.target, src_parts, cfg_.topics.replication_factor,
-                                         configs);
+      if (auto s =
+              target_->create_topic(st.target, src_parts, cfg_.topics.replication_factor, configs);
           !s) {
         topic_error(name, s.error().message);
         continue;
@@ -199,7 +200,9 @@ bool link_supervisor::sync_topics() {
           tgt_parts = src_parts;
         }
         if (auto mmb = config_value(tgt_cfg[st.target], "max.message.bytes")) {
-          st.max_record_bytes = std::stoll(*mmb);
+          char* end = nullptr;
+          long long v = std::strtoll(mmb->c_str(), &end, 10);
+          st.max_record_bytes = (end != nullptr && *end == '\0' && v > 0) ? v : 0;
         }
         st.checked = true;
       } else if (tgt_parts < src_parts) {
@@ -211,6 +214,13 @@ bool link_supervisor::sync_topics() {
       spdlog::info("link {}: topic {} can be mirrored again", cfg_.name, name);
       st.error.clear();
       metrics_.set("strait_topic_errors", {{"link", cfg_.name}, {"topic", name}}, 0);
+    }
+    if (st.started < std::min(src_parts, tgt_parts)) {
+      // The engine's producer must know the new partitions before it writes.
+      if (auto s = engine_.refresh_target_metadata(st.target); !s) {
+        spdlog::warn("link {}: {}", cfg_.name, s.error().message);
+        continue;
+      }
     }
     for (int p = st.started; p < std::min(src_parts, tgt_parts); ++p) {
       partition_key key{cfg_.name, name, partition_id(p)};
@@ -230,10 +240,9 @@ bool link_supervisor::sync_topics() {
     if (++st.missing_rounds < kMissingRoundsBeforeDeleted) continue;
     st.deleted = true;
     for (int p = 0; p < st.started; ++p) {
-      engine_.stop_partition({cfg_.name, name, partition_id(p)},
-                             store::stop_reason::source_topic_deleted,
-                             "source topic " + name +
-                                 " was deleted; the target keeps what was mirrored");
+      engine_.stop_partition(
+          {cfg_.name, name, partition_id(p)}, store::stop_reason::source_topic_deleted,
+          "source topic " + name + " was deleted; the target keeps what was mirrored");
     }
   }
   return true;
@@ -256,7 +265,11 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
   store::partition_checkpoint& c = start.checkpoint;
   const std::string where = target_topic + "/" + std::to_string(key.partition.value());
 
-  if (!*cp) {
+  // An operator's "retry" of a target_not_empty stop re-checks emptiness
+  // from scratch instead of silently accepting what is there.
+  const bool recheck_empty = *cp && (*cp)->stopped == store::stop_reason::target_not_empty &&
+                             (*cp)->pending == store::resolution::retry;
+  if (!*cp || recheck_empty) {
     // First start: mirror from the source log start; the target must be empty
     // so that everything in it from here on is strait's.
     c.position = {source_offset(src->low), target_offset(tgt->high)};
@@ -275,20 +288,23 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
       spdlog::warn("{}: applying operator resolution {} to a partition stopped as {}",
                    key.to_string(), store::to_string(r), store::to_string(c.stopped));
       if (r == store::resolution::skip_to_log_start && src->low > c.position.next_source.value()) {
-        spdlog::warn("{}: records [{}, {}) were lost to retention on the source before they were "
-                     "mirrored; continuing at {} as acknowledged",
-                     key.to_string(), c.position.next_source.value(), src->low, src->low);
+        spdlog::warn(
+            "{}: records [{}, {}) were lost to retention on the source before they were "
+            "mirrored; continuing at {} as acknowledged",
+            key.to_string(), c.position.next_source.value(), src->low, src->low);
         c.position.next_source = source_offset(src->low);
       } else if (r == store::resolution::accept_target &&
                  tgt->high > c.position.next_target.value()) {
         c.position.next_target = target_offset(tgt->high);
-      } else if (r == store::resolution::skip_record) {
-        spdlog::warn("{}: dropping the source record at offset {} as acknowledged",
-                     key.to_string(), c.position.next_source.value());
-        c.position.next_source = source_offset(c.position.next_source.value() + 1);
+      } else if (r == store::resolution::skip_record && c.stop_source_offset >= 0) {
+        spdlog::warn("{}: dropping the source record at offset {} as acknowledged", key.to_string(),
+                     c.stop_source_offset);
+        c.position.next_source =
+            std::max(c.position.next_source, source_offset(c.stop_source_offset + 1));
       }
       c.stopped = store::stop_reason::none;
       c.stop_detail.clear();
+      c.stop_source_offset = -1;
     }
     if (c.stopped == store::stop_reason::none) {
       const auto& pos = c.position;
@@ -311,8 +327,8 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
       } else if (tgt->high > pos.next_target.value()) {
         // Records that reached the target after the last checkpoint (crash):
         // matched one by one against the next source records (ADR 0002).
-        auto landed = read_landed(target_topic, key.partition.value(), pos.next_target.value(),
-                                  tgt->high);
+        auto landed =
+            read_landed(target_topic, key.partition.value(), pos.next_target.value(), tgt->high);
         if (!landed) return std::unexpected(landed.error());
         start.landed = std::move(*landed);
       }
@@ -368,13 +384,14 @@ result<std::vector<landed_record>> link_supervisor::read_landed(const std::strin
   }
   (void)rd_kafka_assign(rk, nullptr);
   if (next < to) {
-    return fail(errc::kafka, "could read back only up to offset " + std::to_string(next) +
-                                 " of " + std::to_string(to) + " in " + target_topic + "/" +
+    return fail(errc::kafka, "could read back only up to offset " + std::to_string(next) + " of " +
+                                 std::to_string(to) + " in " + target_topic + "/" +
                                  std::to_string(partition));
   }
-  spdlog::info("{}/{}: found {} records past the checkpoint on the target; they will be matched "
-               "against the source instead of written again",
-               target_topic, partition, out.size());
+  spdlog::info(
+      "{}/{}: found {} records past the checkpoint on the target; they will be matched "
+      "against the source instead of written again",
+      target_topic, partition, out.size());
   return out;
 }
 
@@ -386,7 +403,7 @@ void link_supervisor::watch_partitions() {
     if (!src) continue;
     auto tgt = target_->query_watermarks(st.target, snap.key.partition.value());
     if (!tgt) continue;
-    engine_.post_watermarks(snap.key, *src, *tgt);
+    engine_.post_watermarks(snap, *src, *tgt);
   }
 }
 

@@ -15,8 +15,8 @@ uint64_t digest_of(const rd_kafka_message_t* msg, bool with_timestamp) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
-                       RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
       d.add(name);
       d.add_nullable(value, size);
@@ -56,6 +56,7 @@ partition_pipeline::partition_pipeline(partition_start start)
       landed_(std::move(start.landed)),
       stop_reason_(start.checkpoint.stopped),
       stop_detail_(std::move(start.checkpoint.stop_detail)),
+      stop_source_offset_(start.checkpoint.stop_source_offset),
       target_max_record_bytes_(start.target_max_record_bytes) {}
 
 partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message_t* msg) {
@@ -92,7 +93,8 @@ partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message
              target_topic_ + " accepts (max.message.bytes " +
              std::to_string(target_max_record_bytes_) +
              "); raise max.message.bytes on the target topic and acknowledge with "
-             "--resolution retry, or drop the record with --resolution skip-record");
+             "--resolution retry, or drop the record with --resolution skip-record",
+         s.value());
     return verdict::stopped;
   }
   return verdict::produce;
@@ -134,31 +136,33 @@ bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_of
   if (err) {
     bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
                      err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
-    return stop(too_large ? store::stop_reason::oversized_record
-                          : store::stop_reason::delivery_failed,
-                "the target refused the record from source offset " +
-                    std::to_string(rec.source.value()) + ": " + rd_kafka_err2name(err) + " (" +
-                    rd_kafka_err2str(err) + ")");
+    return stop(
+        too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
+        "the target refused the record from source offset " + std::to_string(rec.source.value()) +
+            ": " + rd_kafka_err2name(err) + " (" + rd_kafka_err2str(err) + ")",
+        rec.source.value());
   }
   target_offset t(target_off);
   bool stopped_now = false;
   if (t != pos_.next_target) {
-    stopped_now = stop(store::stop_reason::foreign_write,
-                       "the record from source offset " + std::to_string(rec.source.value()) +
-                           " landed at target offset " + std::to_string(t.value()) +
-                           " but strait expected " + std::to_string(pos_.next_target.value()) +
-                           ": another producer wrote to " + target_topic_ + "/" +
-                           std::to_string(key_.partition.value()));
+    stopped_now =
+        stop(store::stop_reason::foreign_write,
+             "the record from source offset " + std::to_string(rec.source.value()) +
+                 " landed at target offset " + std::to_string(t.value()) + " but strait expected " +
+                 std::to_string(pos_.next_target.value()) + ": another producer wrote to " +
+                 target_topic_ + "/" + std::to_string(key_.partition.value()));
   }
   // Record the truth of what the target holds even when stopping.
   record_landed(rec.source, t, rec.bytes, rec.timestamp_ms);
   return stopped_now;
 }
 
-bool partition_pipeline::stop(store::stop_reason reason, std::string detail) {
+bool partition_pipeline::stop(store::stop_reason reason, std::string detail,
+                              int64_t source_offset) {
   if (is_stopped()) return false;
   stop_reason_ = reason;
   stop_detail_ = std::move(detail);
+  stop_source_offset_ = source_offset;
   dirty_ = true;
   return true;
 }
@@ -185,7 +189,8 @@ void partition_pipeline::mark_persisted() {
 }
 
 store::partition_checkpoint partition_pipeline::checkpoint() const {
-  return store::partition_checkpoint{pos_, stop_reason_, stop_detail_, store::resolution::none};
+  return store::partition_checkpoint{pos_, stop_reason_, stop_detail_, stop_source_offset_,
+                                     store::resolution::none};
 }
 
 }  // namespace strait::mirror

@@ -29,8 +29,8 @@ result<append_kind> append_record(std::optional<offset_run>& tail, mirror_positi
 }
 
 target_offset translate_to_target(const std::optional<offset_run>& floor,
-                                  const std::optional<offset_run>& ceil,
-                                  const mirror_position& pos, source_offset committed) {
+                                  const std::optional<offset_run>& ceil, const mirror_position& pos,
+                                  source_offset committed) {
   if (floor && floor->contains(committed)) {
     return target_offset(floor->target_start.value() +
                          (committed.value() - floor->source_start.value()));
@@ -40,8 +40,8 @@ target_offset translate_to_target(const std::optional<offset_run>& floor,
 }
 
 source_offset translate_to_source(const std::optional<offset_run>& floor,
-                                  const std::optional<offset_run>& ceil,
-                                  const mirror_position& pos, target_offset committed) {
+                                  const std::optional<offset_run>& ceil, const mirror_position& pos,
+                                  target_offset committed) {
   if (floor && floor->contains(committed)) {
     return source_offset(floor->source_start.value() +
                          (committed.value() - floor->target_start.value()));

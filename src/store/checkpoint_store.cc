@@ -74,13 +74,14 @@ std::string encode_checkpoint(const partition_checkpoint& cp) {
   put_be(v, static_cast<uint64_t>(cp.position.next_target.value()), 8);
   v.push_back(static_cast<char>(cp.stopped));
   v.push_back(static_cast<char>(cp.pending));
+  put_be(v, static_cast<uint64_t>(cp.stop_source_offset), 8);
   put_be(v, cp.stop_detail.size(), 4);
   v.append(cp.stop_detail);
   return v;
 }
 
 result<partition_checkpoint> decode_checkpoint(std::string_view v) {
-  constexpr size_t kFixed = 1 + 8 + 8 + 1 + 1 + 4;
+  constexpr size_t kFixed = 1 + 8 + 8 + 1 + 1 + 8 + 4;
   if (v.size() < kFixed || static_cast<uint8_t>(v[0]) != kCheckpointFormat) {
     return fail(errc::corruption, "partition checkpoint record has an unknown format");
   }
@@ -89,13 +90,15 @@ result<partition_checkpoint> decode_checkpoint(std::string_view v) {
   cp.position.next_target = target_offset(static_cast<int64_t>(get_be(v, 9, 8)));
   auto reason = static_cast<uint8_t>(v[17]);
   auto pending = static_cast<uint8_t>(v[18]);
-  size_t detail_len = get_be(v, 19, 4);
+  auto stop_offset = static_cast<int64_t>(get_be(v, 19, 8));
+  size_t detail_len = get_be(v, 27, 4);
   if (reason > static_cast<uint8_t>(stop_reason::topic_mismatch) ||
       pending > static_cast<uint8_t>(resolution::skip_record) || v.size() != kFixed + detail_len) {
     return fail(errc::corruption, "partition checkpoint record is inconsistent");
   }
   cp.stopped = static_cast<stop_reason>(reason);
   cp.pending = static_cast<resolution>(pending);
+  cp.stop_source_offset = stop_offset;
   cp.stop_detail = std::string(v.substr(kFixed));
   return cp;
 }
@@ -113,28 +116,44 @@ bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
 
 const char* to_string(stop_reason r) {
   switch (r) {
-    case stop_reason::none: return "none";
-    case stop_reason::retention_gap: return "retention_gap";
-    case stop_reason::source_truncated: return "source_truncated";
-    case stop_reason::source_topic_deleted: return "source_topic_deleted";
-    case stop_reason::oversized_record: return "oversized_record";
-    case stop_reason::foreign_write: return "foreign_write";
-    case stop_reason::target_not_empty: return "target_not_empty";
-    case stop_reason::target_truncated: return "target_truncated";
-    case stop_reason::recovery_mismatch: return "recovery_mismatch";
-    case stop_reason::delivery_failed: return "delivery_failed";
-    case stop_reason::topic_mismatch: return "topic_mismatch";
+    case stop_reason::none:
+      return "none";
+    case stop_reason::retention_gap:
+      return "retention_gap";
+    case stop_reason::source_truncated:
+      return "source_truncated";
+    case stop_reason::source_topic_deleted:
+      return "source_topic_deleted";
+    case stop_reason::oversized_record:
+      return "oversized_record";
+    case stop_reason::foreign_write:
+      return "foreign_write";
+    case stop_reason::target_not_empty:
+      return "target_not_empty";
+    case stop_reason::target_truncated:
+      return "target_truncated";
+    case stop_reason::recovery_mismatch:
+      return "recovery_mismatch";
+    case stop_reason::delivery_failed:
+      return "delivery_failed";
+    case stop_reason::topic_mismatch:
+      return "topic_mismatch";
   }
   return "unknown";
 }
 
 const char* to_string(resolution r) {
   switch (r) {
-    case resolution::none: return "none";
-    case resolution::retry: return "retry";
-    case resolution::skip_to_log_start: return "skip-to-log-start";
-    case resolution::accept_target: return "accept-target";
-    case resolution::skip_record: return "skip-record";
+    case resolution::none:
+      return "none";
+    case resolution::retry:
+      return "retry";
+    case resolution::skip_to_log_start:
+      return "skip-to-log-start";
+    case resolution::accept_target:
+      return "accept-target";
+    case resolution::skip_record:
+      return "skip-record";
   }
   return "unknown";
 }
@@ -183,8 +202,7 @@ size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
 checkpoint_store::checkpoint_store(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
 checkpoint_store::~checkpoint_store() = default;
 
-result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(
-    const std::filesystem::path& dir) {
+result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -212,8 +230,7 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(
   std::unique_ptr<rocksdb::DB> db(raw);
 
   std::string version;
-  s = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kSchemaKey, sizeof(kSchemaKey) - 1),
-              &version);
+  s = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kSchemaKey, sizeof(kSchemaKey) - 1), &version);
   if (s.IsNotFound()) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
@@ -250,12 +267,13 @@ status checkpoint_store::commit(write_batch& batch) {
   return {};
 }
 
-result<std::optional<partition_checkpoint>> checkpoint_store::load(
-    const partition_key& key) const {
+result<std::optional<partition_checkpoint>> checkpoint_store::load(const partition_key& key) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), partition_prefix(kCheckpointTag, key), &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), partition_prefix(kCheckpointTag, key), &value);
   if (s.IsNotFound()) return std::optional<partition_checkpoint>{};
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
+  if (!s.ok())
+    return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
   auto cp = decode_checkpoint(value);
   if (!cp) {
     return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
@@ -274,10 +292,12 @@ result<std::vector<partition_key>> checkpoint_store::partitions(const std::strin
     if (k.size() < at + 2) return fail(errc::corruption, "bad checkpoint key");
     size_t topic_len = get_be(k, at, 2);
     if (k.size() != at + 2 + topic_len + 4) return fail(errc::corruption, "bad checkpoint key");
-    out.push_back(partition_key{link, std::string(k.substr(at + 2, topic_len)),
-                                partition_id(static_cast<int32_t>(get_be(k, at + 2 + topic_len, 4)))});
+    out.push_back(
+        partition_key{link, std::string(k.substr(at + 2, topic_len)),
+                      partition_id(static_cast<int32_t>(get_be(k, at + 2 + topic_len, 4)))});
   }
-  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot list partitions"));
+  if (!it->status().ok())
+    return std::unexpected(rocks_error(it->status(), "cannot list partitions"));
   return out;
 }
 

@@ -65,8 +65,8 @@ class MirrorMock : public ::testing::Test {
     store_ = std::move(*st);
     cfg_.name = "mock";
     cfg_.source.props = {{"bootstrap.servers", source_.bootstrap()}, {"log_level", "0"}};
-    cfg_.target.props = {{"bootstrap.servers", target_.bootstrap()}, {"log_level", "0"},
-                         {"retry.backoff.ms", "50"}};
+    cfg_.target.props = {
+        {"bootstrap.servers", target_.bootstrap()}, {"log_level", "0"}, {"retry.backoff.ms", "50"}};
     cfg_.topics.include = {".*"};
     cfg_.topics.create = false;         // the mock has no CreateTopics
     cfg_.topics.check_configs = false;  // nor DescribeConfigs
@@ -101,9 +101,9 @@ class MirrorMock : public ::testing::Test {
   int64_t mirrored_total() {
     int64_t n = 0;
     for (int p = 0; p < kPartitions; ++p) {
-      n += static_cast<int64_t>(metrics_.value(
-          "strait_records_mirrored_total",
-          {{"link", "mock"}, {"topic", kTopic}, {"partition", std::to_string(p)}}));
+      n += static_cast<int64_t>(
+          metrics_.value("strait_records_mirrored_total",
+                         {{"link", "mock"}, {"topic", kTopic}, {"partition", std::to_string(p)}}));
     }
     return n;
   }
@@ -117,12 +117,10 @@ class MirrorMock : public ::testing::Test {
       ASSERT_EQ(tgt.size(), src.size()) << "partition " << p;
       for (size_t i = 0; i < src.size(); ++i) {
         ASSERT_TRUE(src[i].same_content(tgt[i])) << "partition " << p << " record " << i;
-        auto t = store_->to_target({"mock", kTopic, partition_id(p)},
-                                   source_offset(src[i].offset));
+        auto t = store_->to_target({"mock", kTopic, partition_id(p)}, source_offset(src[i].offset));
         ASSERT_TRUE(t.has_value());
         EXPECT_EQ(t->value(), tgt[i].offset);
-        auto s = store_->to_source({"mock", kTopic, partition_id(p)},
-                                   target_offset(tgt[i].offset));
+        auto s = store_->to_source({"mock", kTopic, partition_id(p)}, target_offset(tgt[i].offset));
         EXPECT_EQ(s->value(), src[i].offset);
       }
     }
@@ -147,7 +145,7 @@ TEST_F(MirrorMock, CopiesKeysValuesHeadersTimestampsAndTombstonesExactly) {
   start();
   ASSERT_TRUE(wait_mirrored(2000));
   stop();
-  expect_exact_copy();
+  ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
 TEST_F(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
@@ -167,7 +165,7 @@ TEST_F(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
       },
       60s));
   stop();
-  expect_exact_copy();
+  ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
 TEST_F(MirrorMock, TargetDownThenUpLosesNothing) {
@@ -182,7 +180,7 @@ TEST_F(MirrorMock, TargetDownThenUpLosesNothing) {
   for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_up(target_.get(), b);
   ASSERT_TRUE(wait_mirrored(2000, 90s));
   stop();
-  expect_exact_copy();
+  ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
 TEST_F(MirrorMock, InjectedProduceErrorsAreRetriedWithoutDuplicates) {
@@ -197,7 +195,7 @@ TEST_F(MirrorMock, InjectedProduceErrorsAreRetriedWithoutDuplicates) {
   produce(200, 1800);
   ASSERT_TRUE(wait_mirrored(2000, 90s));
   stop();
-  expect_exact_copy();
+  ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
 TEST_F(MirrorMock, TargetLeaderMoveKeepsOrderAndExactness) {
@@ -210,7 +208,7 @@ TEST_F(MirrorMock, TargetLeaderMoveKeepsOrderAndExactness) {
   produce(500, 1500);
   ASSERT_TRUE(wait_mirrored(2000, 90s));
   stop();
-  expect_exact_copy();
+  ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
 TEST_F(MirrorMock, SlowTargetKeepsBytesInFlightWithinTheLimit) {
@@ -226,7 +224,7 @@ TEST_F(MirrorMock, SlowTargetKeepsBytesInFlightWithinTheLimit) {
       << "limit " << cfg_.limits.link_inflight_bytes;
   EXPECT_GT(engine_->max_inflight_bytes_seen(), 0);
   stop();
-  expect_exact_copy();
+  ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
 TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
@@ -261,7 +259,11 @@ TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
   EXPECT_EQ((*cp)->stopped, store::stop_reason::foreign_write);
   // Restarting keeps it stopped until an operator acknowledges it.
   start();
-  ASSERT_TRUE(testing::wait_for([&] { return engine_->has_partition({"mock", kTopic, partition_id(2)}); }, 30s));
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return engine_->has_partition({"mock", kTopic, partition_id(2)});
+      },
+      30s));
   EXPECT_EQ(metrics_.value("strait_partitions_stopped", {{"link", "mock"}}), 1);
 }
 

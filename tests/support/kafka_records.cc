@@ -50,11 +50,11 @@ void test_producer::send(const std::string& topic, int32_t partition, const reco
   const void* key = r.key ? r.key->data() : nullptr;
   size_t key_len = r.key ? r.key->size() : 0;
   while (true) {
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_KEY(key, key_len),
-        RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t e =
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_KEY(key, key_len),
+                          RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk_, 50);
       continue;
@@ -74,16 +74,14 @@ void test_producer::flush() {
   }
 }
 
-int64_t high_watermark(const std::string& bootstrap, const std::string& topic,
-                       int32_t partition) {
+int64_t high_watermark(const std::string& bootstrap, const std::string& topic, int32_t partition) {
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf_for(bootstrap, {}), err, sizeof(err));
   int64_t lo = -1, hi = -1;
   rd_kafka_resp_err_t e =
       rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &lo, &hi, 10000);
   rd_kafka_destroy(rk);
-  if (e) throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(e));
-  return hi;
+  return e ? -1 : hi;
 }
 
 std::vector<record> read_partition(const std::string& bootstrap, const std::string& topic,
@@ -93,11 +91,11 @@ std::vector<record> read_partition(const std::string& bootstrap, const std::stri
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(
       RD_KAFKA_CONSUMER,
-      conf_for(bootstrap, {{"group.id", "strait-test-reader"},
-                           {"enable.auto.commit", "false"},
-                           {"enable.partition.eof", "true"},
-                           {"isolation.level", read_committed ? "read_committed"
-                                                              : "read_uncommitted"}}),
+      conf_for(bootstrap,
+               {{"group.id", "strait-test-reader"},
+                {"enable.auto.commit", "false"},
+                {"enable.partition.eof", "true"},
+                {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}}),
       err, sizeof(err));
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);

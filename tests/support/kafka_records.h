@@ -43,7 +43,7 @@ std::vector<record> read_partition(const std::string& bootstrap, const std::stri
                                    int32_t partition, bool read_committed,
                                    std::chrono::milliseconds deadline = std::chrono::seconds(60));
 
-// High watermark of a partition.
+// High watermark of a partition; -1 while it does not exist or cannot be read.
 int64_t high_watermark(const std::string& bootstrap, const std::string& topic, int32_t partition);
 
 }  // namespace strait::testing

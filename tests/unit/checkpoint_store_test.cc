@@ -36,7 +36,7 @@ partition_key key(int p = 0) { return {"main", "orders", partition_id(p)}; }
 void persist(checkpoint_store& st, const partition_key& k, const offsets::offset_map& m) {
   checkpoint_store::write_batch b;
   for (const auto& r : m.runs()) b.put_run(k, r);
-  b.put_checkpoint(k, {m.position(), stop_reason::none, "", resolution::none});
+  b.put_checkpoint(k, {m.position(), stop_reason::none, "", -1, resolution::none});
   ASSERT_TRUE(st.commit(b).has_value());
 }
 
@@ -72,8 +72,11 @@ TEST(CheckpointStore, SurvivesReopenAndExtendsRunsInPlace) {
     checkpoint_store::write_batch b;
     b.put_run(key(), {source_offset(0), target_offset(0), 2});
     b.put_run(key(), {source_offset(0), target_offset(0), 5});  // extended
-    partition_checkpoint cp{{source_offset(5), target_offset(5)}, stop_reason::foreign_write,
-                            "detail text", resolution::accept_target};
+    partition_checkpoint cp{{source_offset(5), target_offset(5)},
+                            stop_reason::foreign_write,
+                            "detail text",
+                            42,
+                            resolution::accept_target};
     b.put_checkpoint(key(), cp);
     b.mark_topic_created("main", "orders");
     ASSERT_TRUE((*st)->commit(b).has_value());
@@ -90,6 +93,7 @@ TEST(CheckpointStore, SurvivesReopenAndExtendsRunsInPlace) {
   EXPECT_EQ((*cp)->stopped, stop_reason::foreign_write);
   EXPECT_EQ((*cp)->stop_detail, "detail text");
   EXPECT_EQ((*cp)->pending, resolution::accept_target);
+  EXPECT_EQ((*cp)->stop_source_offset, 42);
   EXPECT_TRUE(*(*st)->topic_created("main", "orders"));
   EXPECT_FALSE(*(*st)->topic_created("main", "other"));
   auto parts = (*st)->partitions("main");
@@ -143,8 +147,7 @@ TEST(CheckpointStore, DamagedStoreIsRefusedNotReset) {
   }
   // Destroy every file RocksDB needs to find its data.
   for (const auto& e : fs::directory_iterator(dir.path())) {
-    if (e.path().filename().string().starts_with("MANIFEST") ||
-        e.path().filename() == "CURRENT") {
+    if (e.path().filename().string().starts_with("MANIFEST") || e.path().filename() == "CURRENT") {
       std::ofstream(e.path(), std::ios::trunc) << "garbage";
     }
   }

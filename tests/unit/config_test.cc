@@ -114,16 +114,17 @@ INSTANTIATE_TEST_SUITE_P(
                  "links[0].topics.refresh_interval_ms"},
         bad_case{"daemon:\n", "daemon:\n  log_level: loud\n", "daemon.log_level"},
         bad_case{"daemon:\n", "daemon:\n  http_listen: nowhere\n", "daemon.http_listen"},
-        bad_case{"links:\n", "links:\n  - name: main\n    source: {properties: "
-                             "{bootstrap.servers: x}}\n    target: {properties: "
-                             "{bootstrap.servers: y}}\n    topics: {include: [a]}\n",
+        bad_case{"links:\n",
+                 "links:\n  - name: main\n    source: {properties: "
+                 "{bootstrap.servers: x}}\n    target: {properties: "
+                 "{bootstrap.servers: y}}\n    topics: {include: [a]}\n",
                  "is used by another link"}));
 
 TEST(Config, ReportsEveryProblemAtOnce) {
   auto c = parse_text("daemon: {}\nlinks: [{name: x, topics: {include: ['(']}}]\n");
   ASSERT_FALSE(c.has_value());
-  for (const char* field : {"daemon.state_dir", "links[0].source", "links[0].target",
-                            "links[0].topics.include[0]"}) {
+  for (const char* field :
+       {"daemon.state_dir", "links[0].source", "links[0].target", "links[0].topics.include[0]"}) {
     EXPECT_NE(c.error().message.find(field), std::string::npos) << c.error().message;
   }
 }

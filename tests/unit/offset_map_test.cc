@@ -36,7 +36,7 @@ TEST(OffsetMap, TranslatesEveryCommittedOffsetExactly) {
   // A committed offset is the next record to read: its translation is the
   // target offset of the first mirrored record at or after it.
   const std::vector<std::pair<int64_t, int64_t>> expect = {
-      {0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 3}, {5, 4}, {6, 5},
+      {0, 0}, {1, 1}, {2, 2}, {3, 3},  {4, 3},  {5, 4},  {6, 5},
       {7, 5}, {8, 6}, {9, 7}, {10, 7}, {11, 7}, {12, 8}, {100, 8}};
   for (auto [src, tgt] : expect) {
     EXPECT_EQ(m.to_target(S(src)), T(tgt)) << "source " << src;
@@ -66,8 +66,7 @@ TEST(OffsetMap, ConsumerMovedThroughTheMapSeesNoDuplicateAndNoGap) {
     }
     // ...equals what it reads on the target from the translated offset.
     std::vector<int64_t> read;
-    for (int64_t t = m.to_target(S(committed)).value(); t < m.position().next_target.value();
-         ++t) {
+    for (int64_t t = m.to_target(S(committed)).value(); t < m.position().next_target.value(); ++t) {
       read.push_back(sources[static_cast<size_t>(t - 100)]);
     }
     EXPECT_EQ(read, left) << "committed " << committed;

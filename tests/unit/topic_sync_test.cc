@@ -16,11 +16,11 @@ TEST(TopicSync, CopiesOnlyTopicLevelAllowedConfigs) {
   std::vector<kafka::config_entry> src = {
       {"retention.ms", "3600000", false, false},
       {"cleanup.policy", "compact", false, false},
-      {"segment.bytes", "1073741824", true, false},     // broker default: not copied
-      {"min.insync.replicas", "2", false, false},        // denied by default
-      {"local.retention.ms", "1000", false, false},      // denied by prefix
+      {"segment.bytes", "1073741824", true, false},  // broker default: not copied
+      {"min.insync.replicas", "2", false, false},    // denied by default
+      {"local.retention.ms", "1000", false, false},  // denied by prefix
       {"message.timestamp.type", "LogAppendTime", false, false},
-      {"some.secret", "x", false, true},                 // sensitive
+      {"some.secret", "x", false, true},  // sensitive
   };
   auto got = configs_to_copy(src, defaults());
   kafka::properties want = {{"retention.ms", "3600000"}, {"cleanup.policy", "compact"}};

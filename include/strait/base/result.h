@@ -12,11 +12,11 @@ namespace strait {
 enum class errc {
   invalid_argument,  // bad configuration or input; the message names the field
   not_found,
-  corruption,        // durable state unreadable or inconsistent: never reset silently
-  io,                // local disk / RocksDB failure
-  kafka,             // a Kafka request failed
-  precondition,      // the system is not in a state that allows the call
-  busy,              // resource held by someone else (e.g. the store lock)
+  corruption,    // durable state unreadable or inconsistent: never reset silently
+  io,            // local disk / RocksDB failure
+  kafka,         // a Kafka request failed
+  precondition,  // the system is not in a state that allows the call
+  busy,          // resource held by someone else (e.g. the store lock)
 };
 
 struct error {

@@ -17,9 +17,6 @@ namespace strait::config {
 // redacted() for display.
 using properties = std::vector<std::pair<std::string, std::string>>;
 
-// Properties whose values are shown as "[redacted]" anywhere strait prints them.
-[[nodiscard]] bool is_sensitive_property(std::string_view name);
-
 struct cluster_config {
   properties props;
   [[nodiscard]] std::string bootstrap() const;  // for logs: bootstrap.servers only
@@ -28,11 +25,14 @@ struct cluster_config {
 struct topic_config {
   std::vector<std::string> include;  // RE2, full match
   std::vector<std::string> exclude;
-  bool exclude_internal = true;      // topics whose names start with "__"
-  std::string prefix;                // target name = prefix + source name
-  int replication_factor = -1;       // -1: the target broker's default
-  bool create = true;                // create missing target topics
-  bool check_configs = true;         // compare partitions / cleanup.policy with DescribeConfigs
+  bool exclude_internal = true;  // topics whose names start with "__"
+  std::string prefix;            // target name = prefix + source name
+  int replication_factor = -1;   // -1: the target broker's default
+  bool create = true;            // create missing target topics
+  // Use DescribeConfigs: copy topic configs to new target topics, compare
+  // partitions and cleanup.policy, learn max.message.bytes. Turn off only for
+  // clusters without admin APIs; new target topics then get no configs.
+  bool check_configs = true;
   // Which non-default source topic configs are copied: a name is copied when
   // it matches an allow pattern and no deny pattern ("x.*" matches a prefix).
   std::vector<std::string> config_allow;

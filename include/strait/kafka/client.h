@@ -59,7 +59,7 @@ struct watermarks {
 struct config_entry {
   std::string name;
   std::string value;
-  bool is_default = true;   // true when the value is not set on the topic itself
+  bool is_default = true;  // true when the value is not set on the topic itself
   bool is_sensitive = false;
 };
 

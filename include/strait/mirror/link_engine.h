@@ -53,6 +53,9 @@ class link_engine {
   // Stops fetching, waits up to `drain` for records in flight to be
   // acknowledged, writes the final checkpoint and joins the thread.
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(30));
+  // The first half of stop() without waiting, so several engines drain in
+  // parallel; stop() then joins.
+  void request_stop(std::chrono::milliseconds drain);
 
   // Hands a prepared partition to the engine (assigns it to the consumer
   // unless it is stopped).
@@ -60,19 +63,27 @@ class link_engine {
   // Stops a partition from outside the data path (gap found by the
   // supervisor, topic deleted...).
   void stop_partition(const partition_key& key, store::stop_reason reason, std::string detail);
-  // Fresh watermarks from the supervisor. The engine prunes the offset map
-  // below the source log start and, if the partition is idle when the message
-  // is handled (every record it wrote has been acknowledged, so its position
-  // accounts for everything it put on the target), checks that the target end
-  // equals its position (else foreign_write / target_truncated) and that the
-  // source end is not below it (else source_truncated).
-  void post_watermarks(const partition_key& key, kafka::watermarks source,
+  // Watermarks the supervisor queried after taking `before` from snapshot().
+  // Positions only grow, so comparing the watermarks with `before` (not with
+  // the engine's newer position) is race-free:
+  //   source.high < before.next_source           -> source_truncated
+  //   target.high < before.next_target           -> target_truncated
+  //   target.high > position, when the partition was idle in `before` and
+  //   still is with the same position (so every record strait wrote is
+  //   acknowledged and counted)                  -> foreign_write
+  // The engine also prunes the offset map below source.low and uses
+  // source.high for lag while the consumer's cache is stale (paused).
+  void post_watermarks(const partition_snapshot& before, kafka::watermarks source,
                        kafka::watermarks target);
 
   [[nodiscard]] std::vector<partition_snapshot> snapshot() const;
   [[nodiscard]] bool has_partition(const partition_key& key) const;
   [[nodiscard]] int64_t inflight_bytes() const { return total_inflight_.load(); }
   [[nodiscard]] int64_t max_inflight_bytes_seen() const { return max_inflight_seen_.load(); }
+
+  // Blocking: refreshes the target producer's metadata of `topic` so it knows
+  // partitions just created. Called by the supervisor, never the engine thread.
+  [[nodiscard]] status refresh_target_metadata(const std::string& topic);
 
   // Source client handle, for the supervisor's admin requests.
   [[nodiscard]] rd_kafka_t* source_handle() const { return consumer_.get(); }

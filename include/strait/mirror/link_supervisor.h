@@ -48,17 +48,17 @@ class link_supervisor {
                                                 const std::string& target_topic,
                                                 int64_t max_record_bytes);
   [[nodiscard]] result<std::vector<landed_record>> read_landed(const std::string& target_topic,
-                                                               int32_t partition,
-                                                               int64_t from, int64_t to);
+                                                               int32_t partition, int64_t from,
+                                                               int64_t to);
   void topic_error(const std::string& topic, const std::string& message);
   void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
 
   struct topic_state {
     std::string target;
-    int started = 0;        // partitions [0, started) handed to the engine
+    int started = 0;  // partitions [0, started) handed to the engine
     int missing_rounds = 0;
     bool deleted = false;
-    std::string error;      // last reported error, logged once
+    std::string error;  // last reported error, logged once
     int64_t max_record_bytes = 0;
     bool checked = false;
   };

@@ -65,7 +65,7 @@ class partition_pipeline {
 
   // Stops the partition; returns false if it was already stopped (so the
   // caller logs and counts only once).
-  bool stop(store::stop_reason reason, std::string detail);
+  bool stop(store::stop_reason reason, std::string detail, int64_t source_offset = -1);
 
   // When nothing is in flight, the consumer's position may be past the last
   // mirrored record (transaction markers, aborted records): adopt it so lag
@@ -95,6 +95,10 @@ class partition_pipeline {
   [[nodiscard]] uint64_t bytes_mirrored() const { return bytes_mirrored_; }
   [[nodiscard]] int64_t target_max_record_bytes() const { return target_max_record_bytes_; }
 
+  // Highest source end offset seen (consumer cache or supervisor query); the
+  // consumer's cache goes stale while the partition is paused.
+  int64_t known_source_high = -1;
+
   // Flow control state, managed by the engine.
   bool flow_paused = false;
   bool consumer_paused = false;
@@ -120,6 +124,7 @@ class partition_pipeline {
   size_t landed_next_ = 0;
   store::stop_reason stop_reason_ = store::stop_reason::none;
   std::string stop_detail_;
+  int64_t stop_source_offset_ = -1;
   int64_t target_max_record_bytes_ = 0;
   int64_t last_timestamp_ms_ = 0;
   uint64_t records_mirrored_ = 0;

@@ -52,6 +52,7 @@ struct partition_checkpoint {
   offsets::mirror_position position;
   stop_reason stopped = stop_reason::none;  // none = running
   std::string stop_detail;                  // human-readable, no secrets
+  int64_t stop_source_offset = -1;          // the source record that stopped it, if one did
   resolution pending = resolution::none;
 };
 
