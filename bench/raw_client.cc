@@ -28,7 +28,7 @@
 // Client settings mirror straitd's defaults (src/mirror/link_engine.cc):
 //   consumer: isolation.level=read_committed, fetch.max.bytes=52428800,
 //             queued.max.messages.kbytes=16384, fetch.wait.max.ms=100
-//   producer: acks=all, enable.idempotence=true, linger.ms=5,
+//   producer: acks=all, enable.idempotence=true, linger.ms=20,
 //             batch.size=1000000, queue.buffering.max.kbytes=1048576,
 //             queue.buffering.max.messages=1000000,
 //             max.in.flight.requests.per.connection=5
@@ -225,7 +225,7 @@ int do_produce(const Args& a) {
   set(conf, "acks", "all");
   set(conf, "enable.idempotence", "true");
   set(conf, "max.in.flight.requests.per.connection", "5");
-  set(conf, "linger.ms", "5");
+  set(conf, "linger.ms", "20");
   set(conf, "batch.size", "1000000");
   set(conf, "queue.buffering.max.kbytes", "1048576");
   set(conf, "queue.buffering.max.messages", "1000000");

@@ -62,6 +62,9 @@ void link_supervisor::run() {
     std::chrono::milliseconds wait = cfg_.topics.refresh_interval;
     if (refresh()) {
       retry.reset();
+      // A partition that could not start yet (e.g. a topic created moments
+      // ago whose leader is not known) is retried soon, not a round later.
+      if (start_pending_) wait = std::min(wait, std::chrono::milliseconds(500));
     } else {
       wait = std::min(wait, retry.next());
     }
@@ -99,6 +102,7 @@ void link_supervisor::topic_error(const std::string& topic, const std::string& m
 }
 
 bool link_supervisor::sync_topics() {
+  start_pending_ = false;
   auto src = source_->list_topics();
   set_reachable("source", source_reachable_, src.has_value(), src ? "" : src.error().message);
   if (!src) return false;
@@ -226,9 +230,14 @@ bool link_supervisor::sync_topics() {
       partition_key key{cfg_.name, name, partition_id(p)};
       auto start = prepare(key, st.target, st.max_record_bytes);
       if (!start) {
-        spdlog::warn("{}: cannot start yet, retrying: {}", key.to_string(), start.error().message);
-        break;  // keep partitions in order; retried next round
+        if (++start_failures_[key] == 3) {  // a new topic needs a moment; say so if it persists
+          spdlog::warn("{}: cannot start yet, retrying: {}", key.to_string(),
+                       start.error().message);
+        }
+        start_pending_ = true;
+        break;  // keep partitions in order; retried soon
       }
+      start_failures_.erase(key);
       engine_.add_partition(std::move(*start));
       st.started = p + 1;
     }

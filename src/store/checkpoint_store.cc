@@ -108,6 +108,11 @@ error rocks_error(const rocksdb::Status& s, std::string_view what) {
                std::string(what) + ": " + s.ToString()};
 }
 
+result<offsets::offset_run> decode_run_at(const rocksdb::Iterator& it) {
+  return decode_run(std::string_view(it.key().data(), it.key().size()),
+                    std::string_view(it.value().data(), it.value().size()));
+}
+
 bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
 }
@@ -306,8 +311,7 @@ result<std::vector<offsets::offset_run>> checkpoint_store::runs(const partition_
   std::vector<offsets::offset_run> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
-                          std::string_view(it->value().data(), it->value().size()));
+    auto run = decode_run_at(*it);
     if (!run) return std::unexpected(run.error());
     out.push_back(*run);
   }
@@ -324,8 +328,7 @@ result<std::optional<offsets::offset_run>> checkpoint_store::last_run(
     if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read runs"));
     return std::optional<offsets::offset_run>{};
   }
-  auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
-                        std::string_view(it->value().data(), it->value().size()));
+  auto run = decode_run_at(*it);
   if (!run) return std::unexpected(run.error());
   return std::optional<offsets::offset_run>(*run);
 }
@@ -363,15 +366,13 @@ result<target_offset> checkpoint_store::to_target(const partition_key& key,
   std::string seek = offset_key(kRunTag, key, committed.value());
   it->SeekForPrev(seek);
   if (it->Valid() && has_prefix(it->key(), prefix)) {
-    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
-                          std::string_view(it->value().data(), it->value().size()));
+    auto run = decode_run_at(*it);
     if (!run) return std::unexpected(run.error());
     floor = *run;
   }
   it->Seek(offset_key(kRunTag, key, committed.value() + 1));
   if (it->Valid() && has_prefix(it->key(), prefix)) {
-    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
-                          std::string_view(it->value().data(), it->value().size()));
+    auto run = decode_run_at(*it);
     if (!run) return std::unexpected(run.error());
     ceil = *run;
   }
@@ -414,8 +415,7 @@ result<size_t> checkpoint_store::prune_below(const partition_key& key, source_of
   size_t pruned = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    auto run = decode_run(std::string_view(it->key().data(), it->key().size()),
-                          std::string_view(it->value().data(), it->value().size()));
+    auto run = decode_run_at(*it);
     if (!run) return std::unexpected(run.error());
     if (run->source_end() > log_start) break;
     batch.delete_run(key, *run);

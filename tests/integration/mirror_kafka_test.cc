@@ -211,7 +211,7 @@ TEST(MirrorKafka, EightPartitionsTransactionsAbortsCompactionAndGrowth) {
       [&] { return testing::high_watermark(clusters->target, "events", 9) >= 100; }, 30s, 200ms))
       << d.log();
   std::string m = d.metrics();
-  EXPECT_NE(m.find("strait_partition_lag_records{link=\"it\",partition=\"0\",topic=\"events\"}"),
+  EXPECT_NE(m.find("strait_partition_lag_records{link=\"it\",topic=\"events\",partition=\"0\"}"),
             std::string::npos)
       << m;
   EXPECT_NE(m.find("strait_partitions_stopped{link=\"it\"} 0"), std::string::npos) << m;
@@ -259,8 +259,8 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   ASSERT_TRUE(testing::wait_for(
       [&] {
         return d.metrics().find(
-                   "strait_partition_stopped{link=\"it\",partition=\"0\",reason="
-                   "\"retention_gap\",topic=\"gappy\"} 1") != std::string::npos;
+                   "strait_partition_stopped{link=\"it\",topic=\"gappy\","
+                   "partition=\"0\",reason=\"retention_gap\"} 1") != std::string::npos;
       },
       60s, 200ms))
       << d.log();

@@ -14,6 +14,7 @@
 #include "strait/config/config.h"
 #include "strait/kafka/client.h"
 #include "strait/metrics/registry.h"
+#include "strait/mirror/fetch_waker.h"
 #include "strait/mirror/partition_pipeline.h"
 #include "strait/store/checkpoint_store.h"
 
@@ -34,12 +35,16 @@ struct partition_snapshot {
 //
 // Threads: start() launches the engine thread; every other public method is
 // thread-safe.
-// Flow control (docs/architecture.md): a partition pauses fetching when its
-// bytes in flight reach limits.partition_inflight_bytes and resumes below
-// half; all partitions pause when the link total reaches
-// limits.link_inflight_bytes and resume below half. Records are never dropped
-// while paused; librdkafka refetches from the position after the last record
-// handed to the engine.
+// Flow control (docs/architecture.md), two levels:
+//   link: at limits.link_inflight_bytes the engine stops taking records from
+//     the consumer until deliveries bring it below; librdkafka's prefetch
+//     queue (queued.max.messages.kbytes) is bounded and stops fetching when
+//     full, so nothing is discarded and memory stays bounded;
+//   partition: a partition whose own bytes in flight reach
+//     limits.partition_inflight_bytes is paused and resumed below half, so
+//     one slow target partition cannot take the whole link budget. A pause
+//     drops that partition's prefetched records, which librdkafka refetches
+//     from the position after the last record handed to the engine.
 class link_engine {
  public:
   link_engine(const config::link_config& cfg, store::checkpoint_store& store,
@@ -110,6 +115,8 @@ class link_engine {
   kafka::handle consumer_;
   kafka::handle producer_;
   rd_kafka_queue_t* consumer_queue_ = nullptr;
+  std::unique_ptr<fetch_waker> waker_;
+  bool lagging_ = false;  // some running partition had lag at the last metrics round
 
   // Engine-thread state.
   std::vector<std::unique_ptr<partition_pipeline>> pipelines_;
@@ -117,8 +124,11 @@ class link_engine {
   // Records librdkafka would not queue (QUEUE_FULL), retried in order.
   std::map<partition_pipeline*, std::vector<kafka::message_ptr>> backlog_;
   std::map<partition_key, source_offset> log_starts_;  // pending prunes
-  bool link_paused_ = false;
   bool checkpoint_failing_ = false;
+  struct {
+    uint64_t iterations = 0, link_full = 0, empty_polls = 0, records = 0;
+    int64_t poll_ns = 0, handle_ns = 0, dr_ns = 0;
+  } loop_stats_;  // logged at debug level every 5 s
   bool over_partition_limit_ = false;
 
   std::atomic<int64_t> total_inflight_{0};

@@ -74,6 +74,8 @@ class link_supervisor {
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, topic_state> topics_;
+  std::map<partition_key, int> start_failures_;
+  bool start_pending_ = false;
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 

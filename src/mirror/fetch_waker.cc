@@ -1,0 +1,94 @@
+#include "strait/mirror/fetch_waker.h"
+
+#include <set>
+
+namespace strait::mirror {
+
+fetch_waker::fetch_waker(rd_kafka_t* consumer, std::chrono::milliseconds min_interval)
+    : consumer_(consumer), min_interval_(min_interval), thread_([this] { run(); }) {}
+
+fetch_waker::~fetch_waker() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void fetch_waker::set_partitions(std::vector<std::pair<std::string, int32_t>> partitions) {
+  std::lock_guard lock(mu_);
+  partitions_ = std::move(partitions);
+  representatives_at_ = {};  // recompute
+}
+
+void fetch_waker::wake() {
+  {
+    std::lock_guard lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+uint64_t fetch_waker::wakes() const {
+  std::lock_guard lock(mu_);
+  return wakes_;
+}
+
+std::vector<std::pair<std::string, int32_t>> fetch_waker::representatives() {
+  std::vector<std::pair<std::string, int32_t>> parts;
+  {
+    std::lock_guard lock(mu_);
+    if (std::chrono::steady_clock::now() - representatives_at_ < std::chrono::seconds(10)) {
+      return representatives_;
+    }
+    parts = partitions_;
+  }
+  std::vector<std::pair<std::string, int32_t>> reps;
+  std::set<int32_t> leaders;
+  std::set<std::string> topics;
+  for (const auto& [t, p] : parts) topics.insert(t);
+  for (const auto& topic : topics) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer_, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(consumer_, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < md->topic_cnt; ++i) {
+        for (int j = 0; j < md->topics[i].partition_cnt; ++j) {
+          const auto& pm = md->topics[i].partitions[j];
+          if (pm.leader >= 0 && leaders.insert(pm.leader).second) reps.emplace_back(topic, pm.id);
+        }
+      }
+      rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(rkt);
+  }
+  std::lock_guard lock(mu_);
+  representatives_ = reps;
+  representatives_at_ = std::chrono::steady_clock::now();
+  return reps;
+}
+
+void fetch_waker::run() {
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return pending_ || stopping_; });
+      if (stopping_) return;
+      pending_ = false;
+    }
+    for (const auto& [topic, partition] : representatives()) {
+      int64_t low = 0, high = 0;
+      // The answer does not matter: the request wakes the broker thread.
+      (void)rd_kafka_query_watermark_offsets(consumer_, topic.c_str(), partition, &low, &high,
+                                             2000);
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++wakes_;
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, min_interval_, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace strait::mirror
