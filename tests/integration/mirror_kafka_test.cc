@@ -289,7 +289,9 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   // is pruned once the supervisor has seen it; either way no offset at or
   // above the log start translates differently (pruning is unit-tested).
   for (const auto& run : *(*st)->runs(key)) {
-    if (run.source_end() > source_offset(190)) EXPECT_EQ(run.source_start, source_offset(190));
+    if (run.source_end() > source_offset(190)) {
+      EXPECT_EQ(run.source_start, source_offset(190));
+    }
   }
 }
 
