@@ -288,7 +288,9 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   // The run of source records 0..99 lies below the new log start (190) and
   // is pruned once the supervisor has seen it; either way no offset at or
   // above the log start translates differently (pruning is unit-tested).
-  for (const auto& run : *(*st)->runs(key)) {
+  auto runs = (*st)->runs(key);
+  ASSERT_TRUE(runs.has_value());
+  for (const auto& run : *runs) {
     if (run.source_end() > source_offset(190)) {
       EXPECT_EQ(run.source_start, source_offset(190));
     }
