@@ -8,6 +8,7 @@
 #include <string>
 
 #include "application.h"
+#include "strait/kafka/client.h"
 
 namespace {
 
@@ -89,6 +90,19 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(cfg->daemon.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   if (check_only) {
+    // librdkafka validates property names and values when a configuration
+    // object is built; do that for every client without connecting.
+    for (const auto& link : cfg->links) {
+      for (const auto* side : {&link.source, &link.target}) {
+        const char* name = side == &link.source ? "source" : "target";
+        auto conf = strait::kafka::make_conf(side->props, {},
+                                             "links." + link.name + "." + name + ".properties");
+        if (!conf) {
+          std::fprintf(stderr, "straitd: invalid configuration %s\n", conf.error().message.c_str());
+          return 2;
+        }
+      }
+    }
     std::printf("configuration OK: %zu link(s)\n", cfg->links.size());
     return 0;
   }

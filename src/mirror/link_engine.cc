@@ -93,7 +93,8 @@ status link_engine::start() {
   metrics_.describe("strait_records_mirrored_total", metrics::registry::kind::counter,
                     "Records acknowledged by the target since start");
   metrics_.describe("strait_bytes_mirrored_total", metrics::registry::kind::counter,
-                    "Bytes (key, value, headers) acknowledged by the target since start");
+                    "Estimated bytes (key, value, headers, plus a per-record framing allowance) "
+                    "acknowledged by the target since start");
   metrics_.describe("strait_partition_stopped", metrics::registry::kind::gauge,
                     "1 while a partition is stopped waiting for an operator, by reason");
   metrics_.describe("strait_partitions_stopped", metrics::registry::kind::gauge,
