@@ -297,6 +297,49 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   }
 }
 
+TEST(MirrorKafka, OversizedRecordStopsThePartitionUntilSkipped) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "big", 1);
+  // The target topic exists already and accepts at most 2000-byte batches.
+  create_topic(clusters->target, "big", 1, "max.message.bytes=2000");
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 5; ++i) p.send("big", 0, make_record(i));
+    record huge = make_record(5);
+    huge.value = std::string(6000, 'h');
+    p.send("big", 0, huge);
+    for (int i = 6; i < 11; ++i) p.send("big", 0, make_record(i));
+  }
+  straitd d(dir, "big");
+  d.start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return d.metrics().find(
+                   "strait_partition_stopped{link=\"it\",topic=\"big\","
+                   "partition=\"0\",reason=\"oversized_record\"} 1") != std::string::npos;
+      },
+      60s, 200ms))
+      << d.log();
+  EXPECT_NE(d.log().find("source record at offset 5 is about"), std::string::npos) << d.log();
+  EXPECT_EQ(testing::high_watermark(clusters->target, "big", 0), 5) << "nothing after it written";
+  ASSERT_EQ(d.stop(), 0);
+  ASSERT_EQ(d.run_once({"--acknowledge", "it/big/0", "--resolution", "skip-record"}), 0) << d.log();
+  d.start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "big", 0) >= 10; }, 60s, 200ms))
+      << d.log();
+  ASSERT_EQ(d.stop(), 0);
+  auto tgt = testing::read_partition(clusters->target, "big", 0, false);
+  ASSERT_EQ(tgt.size(), 10u);
+  EXPECT_TRUE(tgt[5].same_content(make_record(6)));
+  auto st = store::checkpoint_store::open(d.store_dir());
+  ASSERT_TRUE(st.has_value());
+  partition_key key{"it", "big", partition_id(0)};
+  EXPECT_EQ((*st)->to_target(key, source_offset(5))->value(), 5);  // skipped -> next mirrored
+  EXPECT_EQ((*st)->to_target(key, source_offset(6))->value(), 5);
+  EXPECT_EQ((*st)->to_source(key, target_offset(5))->value(), 6);
+}
+
 TEST(MirrorKafka, KillNineLoopLosesNothingAndDuplicatesNothing) {
   const int cycles = std::max(
       1, std::atoi(std::getenv("STRAIT_KILL_CYCLES") ? std::getenv("STRAIT_KILL_CYCLES") : "10"));
