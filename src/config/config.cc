@@ -182,6 +182,7 @@ const std::vector<reserved> kReservedTarget = {
      "strait retries until delivered so nothing is lost while the target "
      "is down"},
     {"max.in.flight.requests.per.connection", "ordering depends on strait's setting"},
+    {"enable.gapless.guarantee", "strait needs it so a refused batch leaves no gap"},
 };
 
 cluster_config parse_cluster(const YAML::Node& n, const std::string& field, bool is_source,

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <fstream>
 
 namespace strait::daemon {
@@ -14,7 +17,10 @@ status application::start() {
   if (!store) return std::unexpected(store.error());
   store_ = std::move(*store);
   for (const auto& link : cfg_.links) {
-    auto engine = std::make_unique<mirror::link_engine>(link, *store_, metrics_);
+    // A fatal producer error: stop the whole process the normal way (the main
+    // thread waits for SIGTERM), which drains every link; main exits 1.
+    auto engine = std::make_unique<mirror::link_engine>(link, *store_, metrics_,
+                                                        [] { ::kill(::getpid(), SIGTERM); });
     if (auto s = engine->start(); !s) return s;
     auto supervisor = std::make_unique<mirror::link_supervisor>(link, *store_, *engine, metrics_);
     if (auto s = supervisor->start(); !s) return s;
@@ -40,7 +46,10 @@ void application::stop() {
   http_.stop();
   for (auto& s : supervisors_) s->stop();
   for (auto& e : engines_) e->request_stop(std::chrono::seconds(30));  // drain in parallel
-  for (auto& e : engines_) e->stop();
+  for (auto& e : engines_) {
+    e->stop();
+    failed_ = failed_ || e->failed();
+  }
   supervisors_.clear();
   engines_.clear();
   store_.reset();

@@ -24,6 +24,8 @@ class application {
   // and checkpointed), closes the store.
   void stop();
   [[nodiscard]] std::string http_address() const { return http_.address(); }
+  // True when a link's target producer failed fatally (see link_engine).
+  [[nodiscard]] bool failed() const { return failed_; }
 
  private:
   config::config cfg_;
@@ -32,6 +34,7 @@ class application {
   std::vector<std::unique_ptr<mirror::link_engine>> engines_;
   std::vector<std::unique_ptr<mirror::link_supervisor>> supervisors_;
   http::http_server http_;
+  bool failed_ = false;
 };
 
 // straitd --acknowledge: records an operator's resolution for a stopped

@@ -134,6 +134,10 @@ int main(int argc, char** argv) {
   spdlog::info("{} received: draining records in flight and writing the final checkpoint",
                strsignal(sig));
   app.stop();
+  if (app.failed()) {
+    spdlog::critical("stopped after a fatal producer error; exit code 1 so the service restarts");
+    return 1;
+  }
   spdlog::info("stopped");
   return 0;
 }

@@ -45,22 +45,21 @@ std::vector<std::pair<std::string, int32_t>> fetch_waker::representatives() {
     parts = partitions_;
   }
   std::vector<std::pair<std::string, int32_t>> reps;
+  std::set<std::pair<std::string, int32_t>> ours(parts.begin(), parts.end());
   std::set<int32_t> leaders;
-  std::set<std::string> topics;
-  for (const auto& [t, p] : parts) topics.insert(t);
-  for (const auto& topic : topics) {
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer_, topic.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    if (rd_kafka_metadata(consumer_, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      for (int i = 0; i < md->topic_cnt; ++i) {
-        for (int j = 0; j < md->topics[i].partition_cnt; ++j) {
-          const auto& pm = md->topics[i].partitions[j];
-          if (pm.leader >= 0 && leaders.insert(pm.leader).second) reps.emplace_back(topic, pm.id);
+  // One request for the topics this client already knows (all_topics=0).
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(consumer_, 0, nullptr, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      for (int j = 0; j < md->topics[i].partition_cnt; ++j) {
+        const auto& pm = md->topics[i].partitions[j];
+        if (pm.leader >= 0 && ours.contains({md->topics[i].topic, pm.id}) &&
+            leaders.insert(pm.leader).second) {
+          reps.emplace_back(md->topics[i].topic, pm.id);
         }
       }
-      rd_kafka_metadata_destroy(md);
     }
-    rd_kafka_topic_destroy(rkt);
+    rd_kafka_metadata_destroy(md);
   }
   std::lock_guard lock(mu_);
   representatives_ = reps;

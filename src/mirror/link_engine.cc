@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <set>
 
 namespace strait::mirror {
 
@@ -32,8 +34,8 @@ metrics::labels partition_labels(const partition_key& k) {
 }  // namespace
 
 link_engine::link_engine(const config::link_config& cfg, store::checkpoint_store& store,
-                         metrics::registry& metrics)
-    : cfg_(cfg), store_(store), metrics_(metrics) {}
+                         metrics::registry& metrics, std::function<void()> on_failure)
+    : cfg_(cfg), store_(store), metrics_(metrics), on_failure_(std::move(on_failure)) {}
 
 link_engine::~link_engine() { stop(std::chrono::milliseconds(0)); }
 
@@ -70,6 +72,9 @@ status link_engine::start() {
       {"enable.idempotence", "true"},
       {"max.in.flight.requests.per.connection", "5"},
       {"message.timeout.ms", "0"},  // infinite: never drop a record while the target is down
+      // A refused batch must not be followed by later batches of the same
+      // partition: librdkafka raises a fatal error instead (see on_delivery).
+      {"enable.gapless.guarantee", "true"},
   };
   auto pconf = kafka::make_conf(with_defaults(producer_defaults, cfg_.target.props),
                                 producer_forced, "links." + cfg_.name + ".target.properties");
@@ -83,7 +88,6 @@ status link_engine::start() {
   consumer_ = std::move(*consumer);
   producer_ = std::move(*producer);
   (void)rd_kafka_poll_set_consumer(consumer_.get());
-  consumer_queue_ = rd_kafka_queue_get_consumer(consumer_.get());
   waker_ = std::make_unique<fetch_waker>(consumer_.get(), std::chrono::milliseconds(5));
 
   metrics_.describe("strait_partition_lag_records", metrics::registry::kind::gauge,
@@ -110,9 +114,12 @@ status link_engine::start() {
 }
 
 void link_engine::request_stop(std::chrono::milliseconds drain) {
-  if (stopping_.exchange(true)) return;
-  std::lock_guard lock(mu_);
-  drain_ = drain;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    drain_ = drain;  // written before stopping_, which the engine thread reads first
+  }
+  stopping_ = true;
 }
 
 void link_engine::stop(std::chrono::milliseconds drain) {
@@ -177,10 +184,17 @@ void link_engine::post_watermarks(const partition_snapshot& before, kafka::water
     if (p == nullptr || p->is_stopped()) return;
     log_starts_[key] = source_offset(source.low);
     p->known_source_high = std::max(p->known_source_high, source.high);
+    const int64_t previous_low = p->known_source_low;
+    p->known_source_low = std::max(p->known_source_low, source.low);
     const auto& was = before.position;
     const std::string where = p->target_topic() + "/" + std::to_string(key.partition.value());
     bool stopped = false;
-    if (source.high < was.next_source.value()) {
+    if (previous_low >= 0 && source.low < previous_low) {
+      stopped = p->stop(store::stop_reason::source_truncated,
+                        "the source partition's log start went back from " +
+                            std::to_string(previous_low) + " to " + std::to_string(source.low) +
+                            ": the topic was deleted and recreated");
+    } else if (source.high < was.next_source.value()) {
       stopped = p->stop(store::stop_reason::source_truncated,
                         "the source partition ends at offset " + std::to_string(source.high) +
                             " but strait already mirrored up to " +
@@ -252,7 +266,7 @@ void link_engine::run() {
   auto next_checkpoint = clock::now() + cfg_.checkpoint_interval;
   auto next_metrics = clock::now();
   auto next_stats = clock::now() + std::chrono::seconds(5);
-  while (!stopping_) {
+  while (!stopping_ && !failed_) {
     drain_inbox();
     // Records librdkafka could not queue earlier go first, in order.
     for (auto it = backlog_.begin(); it != backlog_.end();) {
@@ -274,7 +288,7 @@ void link_engine::run() {
     ++loop_stats_.iterations;
     if (link_full) ++loop_stats_.link_full;
     if (!link_full) {
-      int timeout = total_inflight_.load() > 0 ? 2 : 2;
+      int timeout = total_inflight_.load() > 0 ? 2 : 50;
       for (int i = 0; i < 5000; ++i) {
         auto t0 = clock::now();
         rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), i == 0 ? timeout : 0);
@@ -351,8 +365,6 @@ void link_engine::run() {
   rd_kafka_poll(producer_.get(), 0);
   (void)rd_kafka_consumer_close(consumer_.get());
   waker_.reset();
-  rd_kafka_queue_destroy(consumer_queue_);
-  consumer_queue_ = nullptr;
   publish_metrics();
 }
 
@@ -375,8 +387,11 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
         return;
       }
       metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "fetch"}}, 1);
-      spdlog::debug("link {}: fetch error on {}/{}: {}", cfg_.name, rd_kafka_topic_name(msg->rkt),
-                    msg->partition, kafka::err_text(msg->err));
+      if (p != nullptr && fetch_errors_logged_.emplace(p, static_cast<int>(msg->err)).second) {
+        // Once per partition and error: lag grows while it persists.
+        spdlog::warn("link {}: fetching {}/{} fails: {}; retrying", cfg_.name,
+                     rd_kafka_topic_name(msg->rkt), msg->partition, kafka::err_text(msg->err));
+      }
       return;
     }
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "source"}}, 1);
@@ -419,21 +434,13 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
   int64_t ts = rd_kafka_message_timestamp(msg.get(), &ts_type);
   if (ts < 0) ts = 0;  // not available: the target stamps it
   int64_t bytes = record_bytes(msg.get());
-  rd_kafka_resp_err_t err;
-  if (headers != nullptr) {
-    err = rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
-                            RD_KAFKA_V_PARTITION(p.key().partition.value()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_VALUE(msg->payload, msg->len),
-                            RD_KAFKA_V_KEY(msg->key, msg->key_len), RD_KAFKA_V_TIMESTAMP(ts),
-                            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
-  } else {
-    err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
-        RD_KAFKA_V_PARTITION(p.key().partition.value()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_KEY(msg->key, msg->key_len),
-        RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
-  }
+  // RD_KAFKA_V_HEADERS(nullptr) means "no headers"; on success the producer
+  // owns `headers`.
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
+      RD_KAFKA_V_PARTITION(p.key().partition.value()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_KEY(msg->key, msg->key_len),
+      RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     p.on_produced(source_offset(msg->offset), bytes, ts);
     if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
@@ -471,6 +478,28 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   if (pipelines_.empty()) return;  // after the final checkpoint
   auto* p = static_cast<partition_pipeline*>(msg->_private);
   int64_t before = p->inflight_bytes();
+  if (msg->err && rd_kafka_fatal_error(producer_.get(), nullptr, 0)) {
+    // The producer failed as a whole (enable.gapless.guarantee). The first
+    // failed record is the cause: its partition stops and stays stopped. The
+    // others were not written either; they keep their positions and are
+    // fetched again after the restart this triggers.
+    if (!failed_.exchange(true)) {
+      std::array<char, 512> reason{};
+      rd_kafka_resp_err_t fatal =
+          rd_kafka_fatal_error(producer_.get(), reason.data(), reason.size());
+      p->on_delivered(msg->err, msg->offset);
+      spdlog::critical(
+          "link {}: the target producer failed ({}: {}) on a record of {}; that "
+          "partition stops, the link drains and stops",
+          cfg_.name, rd_kafka_err2name(fatal), reason.data(), p->key().to_string());
+      on_stopped(*p);
+      if (on_failure_) on_failure_();
+    } else {
+      p->forget_oldest_inflight();
+    }
+    total_inflight_.fetch_sub(before - p->inflight_bytes());
+    return;
+  }
   bool stopped = p->on_delivered(msg->err, msg->offset);
   total_inflight_.fetch_sub(before - p->inflight_bytes());
   if (!msg->err && target_down_.exchange(false)) {

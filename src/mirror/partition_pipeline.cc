@@ -163,6 +163,12 @@ bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_of
   return stopped_now;
 }
 
+void partition_pipeline::forget_oldest_inflight() {
+  if (inflight_.empty()) return;
+  inflight_bytes_ -= inflight_.front().bytes;
+  inflight_.pop_front();
+}
+
 bool partition_pipeline::stop(store::stop_reason reason, std::string detail,
                               int64_t source_offset) {
   if (is_stopped()) return false;

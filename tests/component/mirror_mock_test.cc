@@ -227,6 +227,64 @@ TEST_F(MirrorMock, SlowTargetKeepsBytesInFlightWithinTheLimit) {
   ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
+TEST_F(MirrorMock, RefusedBatchLeavesNoGapBehindIt) {
+  start();
+  produce(0, 400);
+  ASSERT_TRUE(wait_mirrored(400));
+  // The next Produce request is refused permanently, while more batches of
+  // the same partitions may be in flight behind it.
+  rd_kafka_mock_push_request_errors(target_.get(), kProduceApiKey, 1,
+                                    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  produce(400, 1600);
+  auto any_stopped = [&] {
+    for (int p = 0; p < kPartitions; ++p) {
+      for (const char* reason : {"delivery_failed", "oversized_record"}) {
+        if (metrics_.value("strait_partition_stopped", {{"link", "mock"},
+                                                        {"topic", kTopic},
+                                                        {"partition", std::to_string(p)},
+                                                        {"reason", reason}}) == 1) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(testing::wait_for([&] { return engine_->failed() || any_stopped(); }, 60s));
+  stop();
+  // After a restart every partition that is not stopped completes.
+  start();
+  auto settled = [&] {
+    for (int p = 0; p < kPartitions; ++p) {
+      auto cp = store_->load({"mock", kTopic, partition_id(p)});
+      bool stopped =
+          cp.has_value() && cp->has_value() && (*cp)->stopped != store::stop_reason::none;
+      if (!stopped && testing::high_watermark(target_.bootstrap(), kTopic, p) < 500) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(testing::wait_for(settled, 60s));
+  stop();
+  int stopped_partitions = 0;
+  for (int p = 0; p < kPartitions; ++p) {
+    auto src = testing::read_partition(source_.bootstrap(), kTopic, p, true);
+    auto tgt = testing::read_partition(target_.bootstrap(), kTopic, p, false);
+    ASSERT_LE(tgt.size(), src.size()) << "partition " << p;
+    for (size_t i = 0; i < tgt.size(); ++i) {
+      ASSERT_TRUE(src[i].same_content(tgt[i]))
+          << "gap or reorder in partition " << p << " at " << i;
+    }
+    auto cp = store_->load({"mock", kTopic, partition_id(p)});
+    ASSERT_TRUE(cp.has_value() && cp->has_value());
+    if (tgt.size() < src.size()) {
+      ++stopped_partitions;
+      EXPECT_NE((*cp)->stopped, store::stop_reason::none) << "short but running: " << p;
+      EXPECT_EQ((*cp)->stop_source_offset, src[tgt.size()].offset) << "partition " << p;
+      EXPECT_EQ((*cp)->position.next_source.value(), src[tgt.size()].offset);
+    }
+  }
+  EXPECT_GE(stopped_partitions, 1);
+}
+
 TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
   start();
   produce(0, 400);

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -47,8 +48,12 @@ struct partition_snapshot {
 //     from the position after the last record handed to the engine.
 class link_engine {
  public:
+  // `on_failure` is called once, on the engine thread, when the target
+  // producer fails fatally; the engine then stops by itself and failed() is
+  // true. The composition root decides what the process does (straitd exits
+  // 1 so its service manager restarts it).
   link_engine(const config::link_config& cfg, store::checkpoint_store& store,
-              metrics::registry& metrics);
+              metrics::registry& metrics, std::function<void()> on_failure = {});
   ~link_engine();
   link_engine(const link_engine&) = delete;
   link_engine& operator=(const link_engine&) = delete;
@@ -85,14 +90,13 @@ class link_engine {
   [[nodiscard]] bool has_partition(const partition_key& key) const;
   [[nodiscard]] int64_t inflight_bytes() const { return total_inflight_.load(); }
   [[nodiscard]] int64_t max_inflight_bytes_seen() const { return max_inflight_seen_.load(); }
+  // True after the target producer failed fatally; the process should exit
+  // non-zero once stopped so a supervisor (systemd, Kubernetes) restarts it.
+  [[nodiscard]] bool failed() const { return failed_.load(); }
 
   // Blocking: refreshes the target producer's metadata of `topic` so it knows
   // partitions just created. Called by the supervisor, never the engine thread.
   [[nodiscard]] status refresh_target_metadata(const std::string& topic);
-
-  // Source client handle, for the supervisor's admin requests.
-  [[nodiscard]] rd_kafka_t* source_handle() const { return consumer_.get(); }
-  [[nodiscard]] rd_kafka_t* target_handle() const { return producer_.get(); }
 
  private:
   void run();
@@ -112,9 +116,9 @@ class link_engine {
   config::link_config cfg_;
   store::checkpoint_store& store_;
   metrics::registry& metrics_;
+  std::function<void()> on_failure_;
   kafka::handle consumer_;
   kafka::handle producer_;
-  rd_kafka_queue_t* consumer_queue_ = nullptr;
   std::unique_ptr<fetch_waker> waker_;
   bool lagging_ = false;  // some running partition had lag at the last metrics round
 
@@ -134,6 +138,8 @@ class link_engine {
   std::atomic<int64_t> total_inflight_{0};
   std::atomic<int64_t> max_inflight_seen_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> failed_{false};
+  std::set<std::pair<partition_pipeline*, int>> fetch_errors_logged_;
   std::chrono::milliseconds drain_{30000};
   std::thread thread_;
 

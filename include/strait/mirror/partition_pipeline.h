@@ -63,6 +63,11 @@ class partition_pipeline {
   // the partition.
   bool on_delivered(rd_kafka_resp_err_t err, int64_t target_offset_or_negative);
 
+  // The oldest in-flight record was not written because the producer failed
+  // as a whole (a fatal error caused by another record). Nothing changes but
+  // the in-flight accounting; the record is fetched again after a restart.
+  void forget_oldest_inflight();
+
   // Stops the partition; returns false if it was already stopped (so the
   // caller logs and counts only once).
   bool stop(store::stop_reason reason, std::string detail, int64_t source_offset = -1);
@@ -98,6 +103,9 @@ class partition_pipeline {
   // Highest source end offset seen (consumer cache or supervisor query); the
   // consumer's cache goes stale while the partition is paused.
   int64_t known_source_high = -1;
+  // Highest source log start seen; it never decreases unless the topic was
+  // deleted and recreated.
+  int64_t known_source_low = -1;
 
   // Flow control state, managed by the engine.
   bool flow_paused = false;
