@@ -16,10 +16,9 @@ fetch_waker::~fetch_waker() {
   thread_.join();
 }
 
-void fetch_waker::set_partitions(std::vector<std::pair<std::string, int32_t>> partitions) {
+void fetch_waker::refresh() {
   std::lock_guard lock(mu_);
-  partitions_ = std::move(partitions);
-  representatives_at_ = {};  // recompute
+  representatives_at_ = {};  // recompute at the next wake
 }
 
 void fetch_waker::wake() {
@@ -36,16 +35,21 @@ uint64_t fetch_waker::wakes() const {
 }
 
 std::vector<std::pair<std::string, int32_t>> fetch_waker::representatives() {
-  std::vector<std::pair<std::string, int32_t>> parts;
   {
     std::lock_guard lock(mu_);
     if (std::chrono::steady_clock::now() - representatives_at_ < std::chrono::seconds(10)) {
       return representatives_;
     }
-    parts = partitions_;
+  }
+  std::set<std::pair<std::string, int32_t>> ours;
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(consumer_, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < assigned->cnt; ++i) {
+      ours.emplace(assigned->elems[i].topic, assigned->elems[i].partition);
+    }
+    rd_kafka_topic_partition_list_destroy(assigned);
   }
   std::vector<std::pair<std::string, int32_t>> reps;
-  std::set<std::pair<std::string, int32_t>> ours(parts.begin(), parts.end());
   std::set<int32_t> leaders;
   // One request for the topics this client already knows (all_topics=0).
   const rd_kafka_metadata_t* md = nullptr;

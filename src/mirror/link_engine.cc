@@ -132,14 +132,12 @@ void link_engine::add_partition(partition_start start) {
   inbox_.push_back([this, s = std::move(start)]() mutable {
     auto p = std::make_unique<partition_pipeline>(std::move(s));
     partition_pipeline* raw = p.get();
-    by_topic_[raw->key().topic].resize(
-        std::max<size_t>(by_topic_[raw->key().topic].size(), raw->key().partition.value() + 1));
-    by_topic_[raw->key().topic][raw->key().partition.value()] = raw;
+    auto& slots = by_topic_[raw->key().topic];
+    const auto index = static_cast<size_t>(raw->key().partition.value());
+    if (slots.size() <= index) slots.resize(index + 1);
+    slots[index] = raw;
     pipelines_.push_back(std::move(p));
-    std::vector<std::pair<std::string, int32_t>> parts;
-    for (const auto& pl : pipelines_)
-      parts.emplace_back(pl->key().topic, pl->key().partition.value());
-    waker_->set_partitions(std::move(parts));
+    waker_->refresh();
     if (raw->is_stopped()) {
       raw->consumer_paused = true;  // never assigned
       spdlog::warn("{}: stays stopped ({}): {}; acknowledge it with straitd --acknowledge",
@@ -153,10 +151,9 @@ void link_engine::add_partition(partition_start start) {
     tp->offset = raw->next_fetch().value();
     rd_kafka_error_t* err = rd_kafka_incremental_assign(consumer_.get(), list.get());
     if (err != nullptr) {
-      raw->stop(store::stop_reason::delivery_failed,
-                std::string("cannot assign the source partition: ") + rd_kafka_error_string(err));
+      halt(*raw, store::stop_reason::delivery_failed,
+           std::string("cannot assign the source partition: ") + rd_kafka_error_string(err));
       rd_kafka_error_destroy(err);
-      on_stopped(*raw);
       return;
     }
     spdlog::info("{}: mirroring to {} from source offset {} (target offset {}{})",
@@ -171,7 +168,7 @@ void link_engine::stop_partition(const partition_key& key, store::stop_reason re
   std::lock_guard lock(mu_);
   inbox_.push_back([this, key, reason, d = std::move(detail)]() mutable {
     partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
-    if (p != nullptr && p->stop(reason, std::move(d))) on_stopped(*p);
+    if (p != nullptr) halt(*p, reason, std::move(d));
   });
 }
 
@@ -188,35 +185,28 @@ void link_engine::post_watermarks(const partition_snapshot& before, kafka::water
     p->known_source_low = std::max(p->known_source_low, source.low);
     const auto& was = before.position;
     const std::string where = p->target_topic() + "/" + std::to_string(key.partition.value());
-    bool stopped = false;
     if (previous_low >= 0 && source.low < previous_low) {
-      stopped = p->stop(store::stop_reason::source_truncated,
-                        "the source partition's log start went back from " +
-                            std::to_string(previous_low) + " to " + std::to_string(source.low) +
-                            ": the topic was deleted and recreated");
+      halt(*p, store::stop_reason::source_truncated,
+           "the source partition's log start went back from " + std::to_string(previous_low) +
+               " to " + std::to_string(source.low) + ": the topic was deleted and recreated");
     } else if (source.high < was.next_source.value()) {
-      stopped = p->stop(store::stop_reason::source_truncated,
-                        "the source partition ends at offset " + std::to_string(source.high) +
-                            " but strait already mirrored up to " +
-                            std::to_string(was.next_source.value()) +
-                            ": the topic was probably deleted and recreated");
+      halt(*p, store::stop_reason::source_truncated,
+           "the source partition ends at offset " + std::to_string(source.high) +
+               " but strait already mirrored up to " + std::to_string(was.next_source.value()) +
+               ": the topic was probably deleted and recreated");
     } else if (target.high < was.next_target.value()) {
-      stopped = p->stop(store::stop_reason::target_truncated,
-                        "the target partition " + where + " ends at offset " +
-                            std::to_string(target.high) + " but strait wrote up to " +
-                            std::to_string(was.next_target.value()) +
-                            ": the target topic was probably deleted or recreated");
-    } else if (before.idle && p->inflight_records() == 0 && !p->reconciling() &&
-               !backlog_.contains(p) && p->position() == was &&
+      halt(*p, store::stop_reason::target_truncated,
+           "the target partition " + where + " ends at offset " + std::to_string(target.high) +
+               " but strait wrote up to " + std::to_string(was.next_target.value()) +
+               ": the target topic was probably deleted or recreated");
+    } else if (before.idle && idle(*p) && p->position() == was &&
                target.high > was.next_target.value()) {
-      stopped = p->stop(store::stop_reason::foreign_write,
-                        "the target partition " + where + " ends at offset " +
-                            std::to_string(target.high) + " but strait wrote only up to " +
-                            std::to_string(was.next_target.value()) +
-                            ": another producer wrote to it; acknowledge with --resolution "
-                            "accept-target to keep those records and continue after them");
+      halt(*p, store::stop_reason::foreign_write,
+           "the target partition " + where + " ends at offset " + std::to_string(target.high) +
+               " but strait wrote only up to " + std::to_string(was.next_target.value()) +
+               ": another producer wrote to it; acknowledge with --resolution "
+               "accept-target to keep those records and continue after them");
     }
-    if (stopped) on_stopped(*p);
   });
 }
 
@@ -289,28 +279,31 @@ void link_engine::run() {
     if (link_full) ++loop_stats_.link_full;
     if (!link_full) {
       int timeout = total_inflight_.load() > 0 ? 2 : 50;
-      for (int i = 0; i < 5000; ++i) {
-        auto t0 = clock::now();
-        rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), i == 0 ? timeout : 0);
-        loop_stats_.poll_ns += (clock::now() - t0).count();
-        if (msg == nullptr) {
-          if (i == 0) {
-            ++loop_stats_.empty_polls;
-            if (lagging_) waker_->wake();  // librdkafka 2.0 fetch stall, see fetch_waker.h
-          }
-          break;
-        }
+      // Timing for the debug statistics is taken per iteration, not per
+      // record: the first poll is the only one that may wait.
+      auto t0 = clock::now();
+      rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), timeout);
+      auto t1 = clock::now();
+      loop_stats_.poll_ns += (t1 - t0).count();
+      if (msg == nullptr) {
+        ++loop_stats_.empty_polls;
+        if (lagging_) waker_->wake();  // librdkafka 2.0 fetch stall, see fetch_waker.h
+      }
+      // Up to 5000 records per iteration; a record is polled only when it
+      // will be handled.
+      for (int handled = 0; msg != nullptr;) {
         ++loop_stats_.records;
-        auto t1 = clock::now();
         handle_message(msg);
-        loop_stats_.handle_ns += (clock::now() - t1).count();
         // Check limits per record, so bytes in flight overshoot by at most one.
         if (total_inflight_.load() >= cfg_.limits.link_inflight_bytes) break;
         if (over_partition_limit_) {
           over_partition_limit_ = false;
           apply_flow_control();
         }
+        if (++handled == 5000) break;
+        msg = rd_kafka_consumer_poll(consumer_.get(), 0);
       }
+      loop_stats_.handle_ns += (clock::now() - t1).count();
     }
     auto t2 = clock::now();
     rd_kafka_poll(producer_.get(), link_full ? 5 : 0);
@@ -376,14 +369,12 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
       partition_pipeline* p = find(rd_kafka_topic_name(msg->rkt), msg->partition);
       if (p != nullptr && (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
                            msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
-        if (p->stop(store::stop_reason::retention_gap,
-                    "source offset " + std::to_string(p->next_fetch().value()) +
-                        " no longer exists on the source (deleted by retention before strait "
-                        "mirrored it, or the topic was recreated); acknowledge with "
-                        "--resolution skip-to-log-start to accept the loss",
-                    p->next_fetch().value())) {
-          on_stopped(*p);
-        }
+        halt(*p, store::stop_reason::retention_gap,
+             "source offset " + std::to_string(p->next_fetch().value()) +
+                 " no longer exists on the source (deleted by retention before strait "
+                 "mirrored it, or the topic was recreated); acknowledge with "
+                 "--resolution skip-to-log-start to accept the loss",
+             p->next_fetch().value());
         return;
       }
       metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "fetch"}}, 1);
@@ -445,8 +436,9 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
     p.on_produced(source_offset(msg->offset), bytes, ts);
     if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
     int64_t total = total_inflight_.fetch_add(bytes) + bytes;
-    int64_t seen = max_inflight_seen_.load();
-    while (total > seen && !max_inflight_seen_.compare_exchange_weak(seen, total)) {
+    // Only the engine thread writes it; others only read.
+    if (total > max_inflight_seen_.load(std::memory_order_relaxed)) {
+      max_inflight_seen_.store(total, std::memory_order_relaxed);
     }
     return;
   }
@@ -459,15 +451,13 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
     return;
   }
   bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
-  if (p.stop(too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
-             "cannot write the record from source offset " + std::to_string(msg->offset) + ": " +
-                 kafka::err_text(err) +
-                 (too_large ? "; raise message.max.bytes of the target producer and "
-                              "max.message.bytes of the topic, then --resolution retry"
-                            : ""),
-             msg->offset)) {
-    on_stopped(p);
-  }
+  halt(p, too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
+       "cannot write the record from source offset " + std::to_string(msg->offset) + ": " +
+           kafka::err_text(err) +
+           (too_large ? "; raise message.max.bytes of the target producer and "
+                        "max.message.bytes of the topic, then --resolution retry"
+                      : ""),
+       msg->offset);
 }
 
 void link_engine::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
@@ -487,12 +477,12 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
       std::array<char, 512> reason{};
       rd_kafka_resp_err_t fatal =
           rd_kafka_fatal_error(producer_.get(), reason.data(), reason.size());
-      p->on_delivered(msg->err, msg->offset);
+      bool stopped_now = p->on_delivered(msg->err, msg->offset);
       spdlog::critical(
           "link {}: the target producer failed ({}: {}) on a record of {}; that "
           "partition stops, the link drains and stops",
           cfg_.name, rd_kafka_err2name(fatal), reason.data(), p->key().to_string());
-      on_stopped(*p);
+      if (stopped_now) on_stopped(*p);
       if (on_failure_) on_failure_();
     } else {
       p->forget_oldest_inflight();
@@ -525,13 +515,22 @@ void link_engine::error_callback(rd_kafka_t* rk, int err, const char* reason, vo
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char buf[512];
     rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
-    spdlog::critical("link {}: fatal {} client error {}: {}; restart straitd", self->cfg_.name,
-                     side, rd_kafka_err2name(orig), buf);
+    spdlog::error("link {}: fatal {} client error {}: {}", self->cfg_.name, side,
+                  rd_kafka_err2name(orig), buf);
     self->metrics_.add("strait_errors_total", {{"link", self->cfg_.name}, {"kind", "fatal"}}, 1);
     return;
   }
   spdlog::debug("link {}: {} client: {} ({})", self->cfg_.name, side,
                 rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+}
+
+void link_engine::halt(partition_pipeline& p, store::stop_reason reason, std::string detail,
+                       int64_t source_offset) {
+  if (p.stop(reason, std::move(detail), source_offset)) on_stopped(p);
+}
+
+bool link_engine::idle(partition_pipeline& p) const {
+  return p.quiescent() && !backlog_.contains(&p);
 }
 
 void link_engine::on_stopped(partition_pipeline& p) {
@@ -615,8 +614,7 @@ void link_engine::publish_metrics() {
   kafka::partition_list positions(
       rd_kafka_topic_partition_list_new(static_cast<int>(std::max<size_t>(1, pipelines_.size()))));
   for (auto& p : pipelines_) {
-    if (!p->is_stopped() && p->inflight_records() == 0 && !p->reconciling() &&
-        !backlog_.contains(p.get())) {
+    if (!p->is_stopped() && idle(*p)) {
       rd_kafka_topic_partition_list_add(positions.get(), p->key().topic.c_str(),
                                         p->key().partition.value());
     }
@@ -655,9 +653,7 @@ void link_engine::publish_metrics() {
       with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
       metrics_.set("strait_partition_stopped", with_reason, 1);
     }
-    snap.push_back(
-        {p->key(), p->position(), p->is_stopped(),
-         p->inflight_records() == 0 && !p->reconciling() && !backlog_.contains(p.get())});
+    snap.push_back({p->key(), p->position(), p->is_stopped(), idle(*p)});
   }
   lagging_ = lagging;
   metrics_.set("strait_partitions_stopped", {{"link", cfg_.name}}, stopped);

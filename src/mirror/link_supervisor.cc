@@ -219,8 +219,10 @@ bool link_supervisor::sync_topics() {
       st.error.clear();
       metrics_.set("strait_topic_errors", {{"link", cfg_.name}, {"topic", name}}, 0);
     }
-    if (st.started < std::min(src_parts, tgt_parts)) {
-      // The engine's producer must know the new partitions before it writes.
+    if (st.started > 0 && st.started < std::min(src_parts, tgt_parts)) {
+      // The topic grew: the engine's producer knows the old partition count
+      // and must learn the new partitions before it writes to them. (A topic
+      // it has not seen yet is looked up by the producer itself.)
       if (auto s = engine_.refresh_target_metadata(st.target); !s) {
         spdlog::warn("link {}: {}", cfg_.name, s.error().message);
         continue;

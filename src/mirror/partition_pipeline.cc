@@ -180,7 +180,7 @@ bool partition_pipeline::stop(store::stop_reason reason, std::string detail,
 }
 
 void partition_pipeline::adopt_fetch_position(source_offset consumer_position) {
-  if (!inflight_.empty() || reconciling() || is_stopped()) return;
+  if (!quiescent() || is_stopped()) return;
   if (consumer_position > pos_.next_source) {
     pos_.next_source = consumer_position;
     if (next_fetch_ < consumer_position) next_fetch_ = consumer_position;

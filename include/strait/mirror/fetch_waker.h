@@ -27,8 +27,8 @@ namespace strait::mirror {
 // fetching. The engine calls wake() only when it finds the prefetch queue
 // empty while partitions have lag, at most every `min_interval`. ADR 0005.
 //
-// Threads: its own thread does the (blocking) requests; wake() and
-// set_partitions() are thread-safe.
+// Threads: its own thread does the (blocking) requests; wake() and refresh()
+// are thread-safe.
 class fetch_waker {
  public:
   fetch_waker(rd_kafka_t* consumer, std::chrono::milliseconds min_interval);
@@ -36,13 +36,16 @@ class fetch_waker {
   fetch_waker(const fetch_waker&) = delete;
   fetch_waker& operator=(const fetch_waker&) = delete;
 
-  void set_partitions(std::vector<std::pair<std::string, int32_t>> partitions);
+  // The consumer's assignment changed: pick the partitions to query again
+  // (from rd_kafka_assignment) at the next wake.
+  void refresh();
   void wake();
   [[nodiscard]] uint64_t wakes() const;
 
  private:
   void run();
-  // One partition per leader broker, from metadata (refreshed every 10 s).
+  // One assigned partition per leader broker, from the consumer's assignment
+  // and metadata (recomputed every 10 s or after refresh()).
   std::vector<std::pair<std::string, int32_t>> representatives();
 
   rd_kafka_t* consumer_;
@@ -52,7 +55,6 @@ class fetch_waker {
   bool pending_ = false;
   bool stopping_ = false;
   uint64_t wakes_ = 0;
-  std::vector<std::pair<std::string, int32_t>> partitions_;
   std::vector<std::pair<std::string, int32_t>> representatives_;
   std::chrono::steady_clock::time_point representatives_at_{};
   std::thread thread_;

@@ -105,6 +105,11 @@ class link_engine {
   void produce(partition_pipeline& p, rd_kafka_message_t* msg);
   void on_delivery(const rd_kafka_message_t* msg);
   void on_stopped(partition_pipeline& p);
+  // Stops `p` and, if it was running, logs and counts it (once).
+  void halt(partition_pipeline& p, store::stop_reason reason, std::string detail,
+            int64_t source_offset = -1);
+  // Quiescent and nothing waiting in the backlog.
+  [[nodiscard]] bool idle(partition_pipeline& p) const;
   void apply_flow_control();
   void set_paused(std::vector<partition_pipeline*>& which, bool paused);
   void checkpoint();

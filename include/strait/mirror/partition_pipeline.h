@@ -93,6 +93,9 @@ class partition_pipeline {
   [[nodiscard]] store::stop_reason stop_reason() const { return stop_reason_; }
   [[nodiscard]] const std::string& stop_detail() const { return stop_detail_; }
   [[nodiscard]] bool reconciling() const { return landed_next_ < landed_.size(); }
+  // Nothing in flight and not reconciling: the position accounts for every
+  // record this pipeline put on the target.
+  [[nodiscard]] bool quiescent() const { return inflight_.empty() && !reconciling(); }
   [[nodiscard]] int64_t inflight_bytes() const { return inflight_bytes_; }
   [[nodiscard]] size_t inflight_records() const { return inflight_.size(); }
   [[nodiscard]] int64_t last_mirrored_timestamp_ms() const { return last_timestamp_ms_; }

@@ -30,7 +30,6 @@ enum class stop_reason : uint8_t {
   target_truncated = 7,      // target end below what strait wrote (topic recreated?)
   recovery_mismatch = 8,     // records found past the checkpoint differ from the source
   delivery_failed = 9,       // the target refused a record with a permanent error
-  topic_mismatch = 10,       // target topic has fewer partitions or another cleanup policy
 };
 
 // What an operator decided about a stopped partition (straitd --acknowledge).
