@@ -443,6 +443,11 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
     return;
   }
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
+  // The producer has failed as a whole (another partition's refused batch):
+  // this record was not written and has no position; it is fetched again
+  // after the restart. The first failed delivery report names the culprit
+  // (on_delivery), so this partition must not be stopped here.
+  if (err == RD_KAFKA_RESP_ERR__FATAL) return;
   // Transient: the producer queue is full, or its metadata does not know a
   // partition created moments ago. Keep the record, in order, and retry.
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||

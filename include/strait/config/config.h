@@ -42,8 +42,9 @@ struct topic_config {
 
 // Flow control. Fetching of a partition pauses when its bytes in flight (read
 // from the source, not yet acknowledged by the target) reach
-// partition_inflight_bytes and resumes below half of it; the whole link pauses
-// at link_inflight_bytes and resumes below half.
+// partition_inflight_bytes and resumes below half of it; at
+// link_inflight_bytes the engine stops taking records from the consumer until
+// the total is below the limit again.
 struct limits_config {
   int64_t partition_inflight_bytes = 8LL << 20;
   int64_t link_inflight_bytes = 64LL << 20;
