@@ -239,6 +239,19 @@ bool valid_topic_prefix(const std::string& prefix) {
   return true;
 }
 
+// Compiles the regexes once to report every invalid one, each by its field.
+void check_filter(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                  bool exclude_internal, const std::string& field, problems& p) {
+  auto filter = topic_filter::make(include, exclude, exclude_internal, field);
+  if (!filter) {
+    std::stringstream lines(filter.error().message);
+    for (std::string line; std::getline(lines, line);) {
+      auto colon = line.find(": ");
+      p.add(line.substr(0, colon), line.substr(colon + 2));
+    }
+  }
+}
+
 topic_config parse_topics(const YAML::Node& n, const std::string& field, problems& p) {
   topic_config t;
   t.config_allow = {"*"};
@@ -297,15 +310,36 @@ topic_config parse_topics(const YAML::Node& n, const std::string& field, problem
       t.refresh_interval = std::chrono::milliseconds(*ms);
     }
   }
-  auto filter = topic_filter::make(t.include, t.exclude, t.exclude_internal, field);
-  if (!filter) {
-    std::stringstream lines(filter.error().message);
-    for (std::string line; std::getline(lines, line);) {
-      auto colon = line.find(": ");
-      p.add(line.substr(0, colon), line.substr(colon + 2));
+  check_filter(t.include, t.exclude, t.exclude_internal, field, p);
+  return t;
+}
+
+group_config parse_groups(const YAML::Node& n, const std::string& field, problems& p) {
+  group_config g;
+  if (!n.IsMap()) {
+    p.add(field, "must be a map with include: [\"regex\", ...] (use \".*\" for every group)");
+    return g;
+  }
+  g.enabled = true;
+  check_known_keys(n, field, {"include", "exclude", "sync_interval_ms"}, p);
+  if (n["include"]) g.include = parse_string_list(n["include"], field + ".include", p);
+  if (g.include.empty()) {
+    p.add(field + ".include",
+          "at least one regex is required (use \".*\" to sync every group; remove the groups "
+          "section to sync none)");
+  }
+  if (n["exclude"]) g.exclude = parse_string_list(n["exclude"], field + ".exclude", p);
+  if (n["sync_interval_ms"]) {
+    auto ms = parse_int(n["sync_interval_ms"], field + ".sync_interval_ms", p);
+    if (ms && (*ms < 50 || *ms > 60000)) {
+      p.add(field + ".sync_interval_ms",
+            "must be between 50 and 60000 (a source commit reaches the target within it)");
+    } else if (ms) {
+      g.sync_interval = std::chrono::milliseconds(*ms);
     }
   }
-  return t;
+  check_filter(g.include, g.exclude, false, field, p);
+  return g;
 }
 
 link_config parse_link(const YAML::Node& n, const std::string& field, const env_lookup& env,
@@ -315,8 +349,9 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
     p.add(field, "must be a map with name, source, target and topics");
     return l;
   }
-  check_known_keys(n, field,
-                   {"name", "source", "target", "topics", "limits", "checkpoint_interval_ms"}, p);
+  check_known_keys(
+      n, field,
+      {"name", "source", "target", "topics", "groups", "limits", "checkpoint_interval_ms"}, p);
   if (!n["name"]) {
     p.add(field + ".name", "missing; give a short name such as \"main\"");
   } else {
@@ -328,6 +363,7 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
   l.source = parse_cluster(n["source"], field + ".source", true, env, p);
   l.target = parse_cluster(n["target"], field + ".target", false, env, p);
   l.topics = parse_topics(n["topics"], field + ".topics", p);
+  if (const YAML::Node groups = n["groups"]) l.groups = parse_groups(groups, field + ".groups", p);
   if (const YAML::Node lim = n["limits"]) {
     check_known_keys(lim, field + ".limits", {"partition_inflight_bytes", "link_inflight_bytes"},
                      p);

@@ -24,6 +24,11 @@ status application::start() {
     if (auto s = engine->start(); !s) return s;
     auto supervisor = std::make_unique<mirror::link_supervisor>(link, *store_, *engine, metrics_);
     if (auto s = supervisor->start(); !s) return s;
+    if (link.groups.enabled) {
+      auto syncer = std::make_unique<groupsync::group_syncer>(link, *store_, metrics_);
+      if (auto s = syncer->start(); !s) return s;
+      group_syncers_.push_back(std::move(syncer));
+    }
     spdlog::info("link {}: {} -> {}", link.name, link.source.bootstrap(), link.target.bootstrap());
     engines_.push_back(std::move(engine));
     supervisors_.push_back(std::move(supervisor));
@@ -44,6 +49,8 @@ status application::start() {
 
 void application::stop() {
   http_.stop();
+  for (auto& g : group_syncers_) g->stop();
+  group_syncers_.clear();
   for (auto& s : supervisors_) s->stop();
   for (auto& e : engines_) e->request_stop(std::chrono::seconds(30));  // drain in parallel
   for (auto& e : engines_) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "strait/config/config.h"
+#include "strait/groupsync/group_syncer.h"
 #include "strait/http/http_server.h"
 #include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
@@ -33,6 +34,7 @@ class application {
   std::unique_ptr<store::checkpoint_store> store_;
   std::vector<std::unique_ptr<mirror::link_engine>> engines_;
   std::vector<std::unique_ptr<mirror::link_supervisor>> supervisors_;
+  std::vector<std::unique_ptr<groupsync::group_syncer>> group_syncers_;
   http::http_server http_;
   bool failed_ = false;
 };

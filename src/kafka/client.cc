@@ -1,6 +1,7 @@
 #include "strait/kafka/client.h"
 
 #include <array>
+#include <cstring>
 
 namespace strait::kafka {
 
@@ -54,7 +55,99 @@ std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter> admin_options(
   return o;
 }
 
+// One admin request per group, all on one queue: waits until every request
+// has answered or the deadline passes. `issue` sends the request of one
+// group; `groups_of` extracts the group results from a result event;
+// `convert` turns a group's partitions into the caller's value.
+template <typename Issue, typename Results, typename Value>
+std::map<std::string, result<Value>> per_group_requests(
+    rd_kafka_t* rk, const std::vector<std::string>& groups, rd_kafka_event_type_t type,
+    std::chrono::milliseconds timeout, const std::string& what, Issue issue, Results groups_of,
+    Value (*convert)(const rd_kafka_topic_partition_list_t*)) {
+  std::map<std::string, result<Value>> out;
+  if (groups.empty()) return out;
+  queue_ptr q(rd_kafka_queue_new(rk));
+  for (const auto& g : groups) issue(g, q.get());
+  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(1);
+  std::string last_error = "no answer within " + std::to_string(timeout.count()) + " ms";
+  // Every request answers with exactly one event; a request-level failure
+  // names no group, which then gets the "no answer" error below.
+  for (size_t events = 0; events < groups.size();) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    event_ptr ev(rd_kafka_queue_poll(q.get(), static_cast<int>(left.count())));
+    if (!ev || rd_kafka_event_type(ev.get()) != type) continue;
+    ++events;
+    size_t n = 0;
+    const rd_kafka_group_result_t** rs = groups_of(ev.get(), &n);
+    for (size_t i = 0; i < n; ++i) {
+      std::string name = rd_kafka_group_result_name(rs[i]);
+      if (const rd_kafka_error_t* e = rd_kafka_group_result_error(rs[i])) {
+        out.insert_or_assign(
+            name, fail(errc::kafka, what + " of group " + name + ": " + rd_kafka_error_string(e)));
+      } else {
+        out.insert_or_assign(name, convert(rd_kafka_group_result_partitions(rs[i])));
+      }
+    }
+    if (n == 0 && rd_kafka_event_error(ev.get()))
+      last_error = rd_kafka_event_error_string(ev.get());
+  }
+  for (const auto& g : groups) {
+    if (!out.contains(g)) {
+      out.emplace(g, fail(errc::kafka, what + " of group " + g + ": " + last_error));
+    }
+  }
+  return out;
+}
+
+std::vector<committed_offset> to_committed(const rd_kafka_topic_partition_list_t* l) {
+  std::vector<committed_offset> out;
+  for (int i = 0; l && i < l->cnt; ++i) {
+    const auto& p = l->elems[i];
+    if (p.err || p.offset < 0) continue;  // nothing committed for this partition
+    out.push_back(committed_offset{
+        p.topic, p.partition, p.offset,
+        p.metadata ? std::string(static_cast<const char*>(p.metadata), p.metadata_size) : ""});
+  }
+  return out;
+}
+
+std::vector<refused_partition> to_refused(const rd_kafka_topic_partition_list_t* l) {
+  std::vector<refused_partition> out;
+  for (int i = 0; l && i < l->cnt; ++i) {
+    const auto& p = l->elems[i];
+    if (p.err) out.push_back(refused_partition{p.topic, p.partition, p.err});
+  }
+  return out;
+}
+
 }  // namespace
+
+const char* to_string(group_state s) {
+  switch (s) {
+    case group_state::unknown:
+      return "unknown";
+    case group_state::preparing_rebalance:
+      return "preparing_rebalance";
+    case group_state::completing_rebalance:
+      return "completing_rebalance";
+    case group_state::stable:
+      return "stable";
+    case group_state::dead:
+      return "dead";
+    case group_state::empty:
+      return "empty";
+  }
+  return "unknown";
+}
+
+bool is_group_active_error(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+         err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+         err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+         err == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+}
 
 std::string err_text(rd_kafka_resp_err_t err) {
   return std::string(rd_kafka_err2name(err)) + " (" + rd_kafka_err2str(err) + ")";
@@ -90,6 +183,13 @@ result<handle> make_client(rd_kafka_type_t type, conf_ptr conf, const std::strin
   }
   (void)conf.release();  // owned by rk now
   return handle(rk);
+}
+
+result<handle> make_admin_handle(const properties& user, const std::string& client_id,
+                                 const std::string& field) {
+  auto conf = make_conf(user, {{"client.id", client_id}}, field);
+  if (!conf) return std::unexpected(conf.error());
+  return make_client(RD_KAFKA_PRODUCER, std::move(*conf), field);
 }
 
 result<std::map<std::string, topic_info>> admin_client::list_topics() const {
@@ -205,6 +305,118 @@ result<watermarks> admin_client::query_watermarks(const std::string& topic,
                 "offsets of " + topic + "/" + std::to_string(partition) + ": " + err_text(err));
   }
   return w;
+}
+
+result<std::map<topic_partition, int64_t>> admin_client::log_start_offsets(
+    const std::vector<topic_partition>& partitions) const {
+  std::map<topic_partition, int64_t> out;
+  if (partitions.empty()) return out;
+  partition_list l(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const auto& [topic, partition] : partitions) {
+    // ListOffsets with the timestamp -2 answers the earliest offset.
+    rd_kafka_topic_partition_list_add(l.get(), topic.c_str(), partition)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_resp_err_t err =
+      rd_kafka_offsets_for_times(rk_, l.get(), static_cast<int>(timeout_.count()));
+  if (err) return fail(errc::kafka, "log start offsets: " + err_text(err));
+  for (int i = 0; i < l->cnt; ++i) {
+    const auto& p = l->elems[i];
+    if (!p.err && p.offset >= 0) out[{p.topic, p.partition}] = p.offset;
+  }
+  return out;
+}
+
+result<group_list> admin_client::list_groups() const {
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_);
+  rd_kafka_ListConsumerGroups(rk_, opts.get(), q.get());
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_,
+                        "ListConsumerGroups");
+  if (!ev) return std::unexpected(ev.error());
+  const auto* r = rd_kafka_event_ListConsumerGroups_result(ev->get());
+  group_list out;
+  size_t n = 0;
+  const rd_kafka_ConsumerGroupListing_t** valid = rd_kafka_ListConsumerGroups_result_valid(r, &n);
+  for (size_t i = 0; i < n; ++i) {
+    group_listing g{rd_kafka_ConsumerGroupListing_group_id(valid[i]), group_state::unknown};
+    switch (rd_kafka_ConsumerGroupListing_state(valid[i])) {
+      case RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE:
+        g.state = group_state::preparing_rebalance;
+        break;
+      case RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE:
+        g.state = group_state::completing_rebalance;
+        break;
+      case RD_KAFKA_CONSUMER_GROUP_STATE_STABLE:
+        g.state = group_state::stable;
+        break;
+      case RD_KAFKA_CONSUMER_GROUP_STATE_DEAD:
+        g.state = group_state::dead;
+        break;
+      case RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY:
+        g.state = group_state::empty;
+        break;
+      default:
+        break;
+    }
+    out.groups.push_back(std::move(g));
+  }
+  size_t m = 0;
+  const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(r, &m);
+  if (m > 0) {
+    out.complete = false;
+    out.error = rd_kafka_error_string(errors[0]);
+  }
+  return out;
+}
+
+std::map<std::string, result<std::vector<committed_offset>>> admin_client::list_group_offsets(
+    const std::vector<std::string>& groups) const {
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_);
+  auto issue = [&](const std::string& g, rd_kafka_queue_t* q) {
+    // No partition list: every partition the group has committed.
+    rd_kafka_ListConsumerGroupOffsets_t* req =
+        rd_kafka_ListConsumerGroupOffsets_new(g.c_str(), nullptr);
+    rd_kafka_ListConsumerGroupOffsets(rk_, &req, 1, opts.get(), q);
+    rd_kafka_ListConsumerGroupOffsets_destroy(req);
+  };
+  auto groups_of = [](rd_kafka_event_t* ev, size_t* n) {
+    return rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(ev), n);
+  };
+  return per_group_requests(rk_, groups, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_,
+                            "ListConsumerGroupOffsets", issue, groups_of, &to_committed);
+}
+
+std::map<std::string, result<std::vector<refused_partition>>> admin_client::alter_group_offsets(
+    const std::map<std::string, std::vector<committed_offset>>& offsets) const {
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_);
+  std::vector<std::string> groups;
+  for (const auto& [g, list] : offsets) groups.push_back(g);
+  auto issue = [&](const std::string& g, rd_kafka_queue_t* q) {
+    const auto& list = offsets.at(g);
+    partition_list l(rd_kafka_topic_partition_list_new(static_cast<int>(list.size())));
+    for (const auto& c : list) {
+      auto* p = rd_kafka_topic_partition_list_add(l.get(), c.topic.c_str(), c.partition);
+      p->offset = c.offset;
+      if (!c.metadata.empty()) {
+        // Freed by librdkafka with the list, so allocated by its allocator.
+        p->metadata = rd_kafka_mem_malloc(nullptr, c.metadata.size());
+        std::memcpy(p->metadata, c.metadata.data(), c.metadata.size());
+        p->metadata_size = c.metadata.size();
+      }
+    }
+    rd_kafka_AlterConsumerGroupOffsets_t* req =
+        rd_kafka_AlterConsumerGroupOffsets_new(g.c_str(), l.get());
+    rd_kafka_AlterConsumerGroupOffsets(rk_, &req, 1, opts.get(), q);
+    rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+  };
+  auto groups_of = [](rd_kafka_event_t* ev, size_t* n) {
+    return rd_kafka_AlterConsumerGroupOffsets_result_groups(
+        rd_kafka_event_AlterConsumerGroupOffsets_result(ev), n);
+  };
+  return per_group_requests(rk_, groups, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_,
+                            "AlterConsumerGroupOffsets", issue, groups_of, &to_refused);
 }
 
 }  // namespace strait::kafka

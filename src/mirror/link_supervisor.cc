@@ -26,12 +26,9 @@ link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoi
 link_supervisor::~link_supervisor() { stop(); }
 
 status link_supervisor::start() {
-  auto make_admin = [&](const config::cluster_config& c,
-                        const char* side) -> result<kafka::handle> {
-    auto conf = kafka::make_conf(c.props, {{"client.id", "strait-" + cfg_.name + "-admin"}},
-                                 "links." + cfg_.name + "." + side + ".properties");
-    if (!conf) return std::unexpected(conf.error());
-    return kafka::make_client(RD_KAFKA_PRODUCER, std::move(*conf), side);
+  auto make_admin = [&](const config::cluster_config& c, const char* side) {
+    return kafka::make_admin_handle(c.props, "strait-" + cfg_.name + "-admin",
+                                    "links." + cfg_.name + "." + side + ".properties");
   };
   auto s = make_admin(cfg_.source, "source");
   if (!s) return std::unexpected(s.error());

@@ -16,7 +16,9 @@ constexpr char kCheckpointTag = 'P';    // partition -> checkpoint
 constexpr char kRunTag = 'R';           // partition + source_start -> run
 constexpr char kTargetIndexTag = 'T';   // partition + target_start -> source_start
 constexpr char kTopicCreatedTag = 'C';  // link + topic -> "" (strait created it)
+constexpr char kGroupOffsetTag = 'G';   // link + group + topic + partition -> group_offset
 constexpr uint8_t kCheckpointFormat = 1;
+constexpr uint8_t kGroupOffsetFormat = 1;
 
 void put_be(std::string& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -102,6 +104,64 @@ result<partition_checkpoint> decode_checkpoint(std::string_view v) {
   cp.stop_detail = std::string(v.substr(kFixed));
   return cp;
 }
+
+std::string group_offset_key(const std::string& group, const partition_key& key) {
+  std::string k(1, kGroupOffsetTag);
+  put_string(k, key.link);
+  put_string(k, group);
+  put_string(k, key.topic);
+  put_be(k, static_cast<uint32_t>(key.partition.value()), 4);
+  return k;
+}
+
+std::string encode_group_offset(const group_offset& g) {
+  std::string v(1, static_cast<char>(kGroupOffsetFormat));
+  put_be(v, static_cast<uint64_t>(g.source.value()), 8);
+  put_be(v, static_cast<uint64_t>(g.target.value()), 8);
+  put_be(v, static_cast<uint64_t>(g.written_at_ms), 8);
+  return v;
+}
+
+// Decodes a group-offset record; `prefix_len` is the length of the tag and link.
+result<stored_group_offset> decode_group_offset(std::string_view k, size_t prefix_len,
+                                                const std::string& link, std::string_view v) {
+  auto bad = [] { return fail(errc::corruption, "group offset record is damaged"); };
+  if (v.size() != 25 || static_cast<uint8_t>(v[0]) != kGroupOffsetFormat) return bad();
+  size_t at = prefix_len;
+  auto take_string = [&](std::string& out) {
+    if (k.size() < at + 2) return false;
+    size_t len = get_be(k, at, 2);
+    if (k.size() < at + 2 + len) return false;
+    out = std::string(k.substr(at + 2, len));
+    at += 2 + len;
+    return true;
+  };
+  stored_group_offset g;
+  g.partition.link = link;
+  if (!take_string(g.group) || !take_string(g.partition.topic) || k.size() != at + 4) return bad();
+  g.partition.partition = partition_id(static_cast<int32_t>(get_be(k, at, 4)));
+  g.offset.source = source_offset(static_cast<int64_t>(get_be(v, 1, 8)));
+  g.offset.target = target_offset(static_cast<int64_t>(get_be(v, 9, 8)));
+  g.offset.written_at_ms = static_cast<int64_t>(get_be(v, 17, 8));
+  return g;
+}
+
+// A consistent read view: every read through options() sees one instant.
+class snapshot_view {
+ public:
+  explicit snapshot_view(rocksdb::DB* db) : db_(db), snap_(db->GetSnapshot()) {
+    options_.snapshot = snap_;
+  }
+  ~snapshot_view() { db_->ReleaseSnapshot(snap_); }
+  snapshot_view(const snapshot_view&) = delete;
+  snapshot_view& operator=(const snapshot_view&) = delete;
+  [[nodiscard]] const rocksdb::ReadOptions& options() const { return options_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+  rocksdb::ReadOptions options_;
+};
 
 error rocks_error(const rocksdb::Status& s, std::string_view what) {
   return error{s.IsCorruption() ? errc::corruption : errc::io,
@@ -196,6 +256,12 @@ void checkpoint_store::write_batch::delete_run(const partition_key& key,
 void checkpoint_store::write_batch::mark_topic_created(const std::string& link,
                                                        const std::string& topic) {
   (void)batch_->Put(link_topic_prefix(kTopicCreatedTag, link, topic), "");
+}
+
+void checkpoint_store::write_batch::put_group_offset(const std::string& group,
+                                                     const partition_key& key,
+                                                     const group_offset& offset) {
+  (void)batch_->Put(group_offset_key(group, key), encode_group_offset(offset));
 }
 
 size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
@@ -331,18 +397,6 @@ result<std::optional<offsets::offset_run>> checkpoint_store::last_run(
   return std::optional<offsets::offset_run>(*run);
 }
 
-result<std::optional<offsets::offset_run>> checkpoint_store::run_at(const std::string& key) const {
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
-  if (s.IsNotFound()) {
-    return fail(errc::corruption, "offset-map target index points at a missing run");
-  }
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read run"));
-  auto run = decode_run(key, value);
-  if (!run) return std::unexpected(run.error());
-  return std::optional<offsets::offset_run>(*run);
-}
-
 result<bool> checkpoint_store::topic_created(const std::string& link,
                                              const std::string& topic) const {
   std::string value;
@@ -353,43 +407,91 @@ result<bool> checkpoint_store::topic_created(const std::string& link,
   return true;
 }
 
-result<target_offset> checkpoint_store::to_target(const partition_key& key,
-                                                  source_offset committed) const {
-  auto cp = load(key);
-  if (!cp) return std::unexpected(cp.error());
-  if (!*cp) return fail(errc::not_found, "no offset map for " + key.to_string());
+result<std::optional<map_slice>> checkpoint_store::slice(const partition_key& key,
+                                                         source_offset committed) const {
+  snapshot_view view(db_.get());
+  const rocksdb::ReadOptions& ro = view.options();
+  std::string value;
+  rocksdb::Status s = db_->Get(ro, partition_prefix(kCheckpointTag, key), &value);
+  if (s.IsNotFound()) return std::optional<map_slice>{};
+  if (!s.ok())
+    return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
+  auto cp = decode_checkpoint(value);
+  if (!cp) {
+    return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
+  }
+  map_slice out{std::move(*cp), std::nullopt, std::nullopt};
   std::string prefix = partition_prefix(kRunTag, key);
-  std::optional<offsets::offset_run> floor, ceil;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  std::string seek = offset_key(kRunTag, key, committed.value());
-  it->SeekForPrev(seek);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  it->SeekForPrev(offset_key(kRunTag, key, committed.value()));
   if (it->Valid() && has_prefix(it->key(), prefix)) {
     auto run = decode_run_at(*it);
     if (!run) return std::unexpected(run.error());
-    floor = *run;
+    out.floor = *run;
   }
   it->Seek(offset_key(kRunTag, key, committed.value() + 1));
   if (it->Valid() && has_prefix(it->key(), prefix)) {
     auto run = decode_run_at(*it);
     if (!run) return std::unexpected(run.error());
-    ceil = *run;
+    out.ceil = *run;
   }
   if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot seek runs"));
-  return offsets::translate_to_target(floor, ceil, (*cp)->position, committed);
+  return std::optional<map_slice>(std::move(out));
+}
+
+result<target_offset> checkpoint_store::to_target(const partition_key& key,
+                                                  source_offset committed) const {
+  auto sl = slice(key, committed);
+  if (!sl) return std::unexpected(sl.error());
+  if (!*sl) return fail(errc::not_found, "no offset map for " + key.to_string());
+  return offsets::translate_to_target((*sl)->floor, (*sl)->ceil, (*sl)->checkpoint.position,
+                                      committed);
+}
+
+result<std::vector<stored_group_offset>> checkpoint_store::group_offsets(
+    const std::string& link) const {
+  std::string prefix(1, kGroupOffsetTag);
+  put_string(prefix, link);
+  std::vector<stored_group_offset> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    auto g =
+        decode_group_offset(std::string_view(it->key().data(), it->key().size()), prefix.size(),
+                            link, std::string_view(it->value().data(), it->value().size()));
+    if (!g) return std::unexpected(g.error());
+    out.push_back(std::move(*g));
+  }
+  if (!it->status().ok())
+    return std::unexpected(rocks_error(it->status(), "cannot read group offsets"));
+  return out;
 }
 
 result<source_offset> checkpoint_store::to_source(const partition_key& key,
                                                   target_offset committed) const {
-  auto cp = load(key);
-  if (!cp) return std::unexpected(cp.error());
-  if (!*cp) return fail(errc::not_found, "no offset map for " + key.to_string());
+  snapshot_view view(db_.get());
+  std::string value;
+  rocksdb::Status s = db_->Get(view.options(), partition_prefix(kCheckpointTag, key), &value);
+  if (s.IsNotFound()) return fail(errc::not_found, "no offset map for " + key.to_string());
+  if (!s.ok())
+    return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
+  auto cp = decode_checkpoint(value);
+  if (!cp) {
+    return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
+  }
   std::string prefix = partition_prefix(kTargetIndexTag, key);
   std::optional<offsets::offset_run> floor, ceil;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  auto run_for = [&](const rocksdb::Slice& v) -> result<std::optional<offsets::offset_run>> {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options()));
+  auto run_for = [&](const rocksdb::Slice& v) -> result<offsets::offset_run> {
     if (v.size() != 8) return fail(errc::corruption, "bad offset-map target index record");
-    return run_at(offset_key(kRunTag, key,
-                             static_cast<int64_t>(get_be(std::string_view(v.data(), 8), 0, 8))));
+    std::string run_key =
+        offset_key(kRunTag, key, static_cast<int64_t>(get_be(std::string_view(v.data(), 8), 0, 8)));
+    std::string run_value;
+    rocksdb::Status rs = db_->Get(view.options(), run_key, &run_value);
+    if (rs.IsNotFound()) {
+      return fail(errc::corruption, "offset-map target index points at a missing run");
+    }
+    if (!rs.ok()) return std::unexpected(rocks_error(rs, "cannot read run"));
+    return decode_run(run_key, run_value);
   };
   it->SeekForPrev(offset_key(kTargetIndexTag, key, committed.value()));
   if (it->Valid() && has_prefix(it->key(), prefix)) {
@@ -404,7 +506,7 @@ result<source_offset> checkpoint_store::to_source(const partition_key& key,
     ceil = *run;
   }
   if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot seek runs"));
-  return offsets::translate_to_source(floor, ceil, (*cp)->position, committed);
+  return offsets::translate_to_source(floor, ceil, cp->position, committed);
 }
 
 result<size_t> checkpoint_store::prune_below(const partition_key& key, source_offset log_start,

@@ -10,8 +10,8 @@
 #include <random>
 #include <thread>
 
+#include "harness.h"
 #include "kafka_records.h"
-#include "process.h"
 #include "strait/store/checkpoint_store.h"
 #include "test_util.h"
 
@@ -19,118 +19,8 @@ namespace strait {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace integration;
 using testing::record;
-
-const std::string kRoot = STRAIT_SOURCE_DIR;
-const std::string kStraitd = STRAITD_PATH;
-
-std::string kafka(const std::string& args) {
-  return testing::run_command(kRoot + "/scripts/kafka " + args + " 2>>/tmp/strait-it-kafka.log");
-}
-
-// Two clusters for the whole suite.
-class Clusters : public ::testing::Environment {
- public:
-  void SetUp() override {
-    suffix_ = std::to_string(getpid());
-    source = kafka("start it-src-" + suffix_);
-    target = kafka("start it-dst-" + suffix_);
-  }
-  void TearDown() override {
-    try {
-      kafka("stop it-src-" + suffix_);
-      kafka("stop it-dst-" + suffix_);
-    } catch (const std::exception&) {
-    }
-  }
-  std::string source, target;
-
- private:
-  std::string suffix_;
-};
-Clusters* clusters = nullptr;
-
-void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
-                  const std::string& configs = "") {
-  std::string cmd = "topics --bootstrap-server " + bootstrap + " --create --topic " + topic +
-                    " --partitions " + std::to_string(partitions) + " --replication-factor 1";
-  if (!configs.empty()) cmd += " --config " + configs;
-  kafka(cmd);
-}
-
-class straitd {
- public:
-  straitd(const testing::temp_dir& dir, const std::string& topics_regex) : dir_(dir) {
-    std::ofstream(dir.path() / "straitd.yaml")
-        << "daemon:\n  state_dir: " << (dir.path() / "state").string()
-        << "\n  http_listen: 127.0.0.1:0\n  log_level: info\n"
-        << "links:\n  - name: it\n"
-        << "    source: {properties: {bootstrap.servers: \"" << clusters->source << "\"}}\n"
-        << "    target: {properties: {bootstrap.servers: \"" << clusters->target << "\"}}\n"
-        << "    topics:\n      include: [\"" << topics_regex << "\"]\n"
-        << "      refresh_interval_ms: 1000\n";
-  }
-  void start() {
-    std::filesystem::remove(dir_.path() / "state" / "http.address");
-    proc_ = std::make_unique<testing::child_process>(
-        std::vector<std::string>{kStraitd, "--config", (dir_.path() / "straitd.yaml").string()},
-        (dir_.path() / "straitd.log").string());
-  }
-  int stop(int sig = SIGTERM) {
-    if (!proc_) return 0;
-    proc_->signal(sig);
-    int rc = proc_->wait();
-    proc_.reset();
-    return rc;
-  }
-  int run_once(const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {kStraitd, "--config", (dir_.path() / "straitd.yaml").string()};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    testing::child_process p(argv, (dir_.path() / "straitd.log").string());
-    return p.wait();
-  }
-  std::string metrics() {
-    std::ifstream in(dir_.path() / "state" / "http.address");
-    std::string addr;
-    in >> addr;
-    return addr.empty() ? "" : testing::http_get(addr, "/metrics");
-  }
-  std::string log() {
-    std::ifstream in(dir_.path() / "straitd.log");
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
-  std::filesystem::path store_dir() const { return dir_.path() / "state" / "checkpoints"; }
-
- private:
-  const testing::temp_dir& dir_;
-  std::unique_ptr<testing::child_process> proc_;
-};
-
-// Timestamps near now: the broker's default retention (7 days) would delete
-// older records, which strait (rightly) reports as a retention gap.
-const int64_t kBaseTimestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count();
-
-record make_record(int i) {
-  record r;
-  if (i % 7 != 0) r.key = "k" + std::to_string(i % 97);
-  if (i % 13 != 0) r.value = "v" + std::to_string(i) + std::string(100 + i % 300, 'x');
-  if (i % 3 == 0) r.headers = {{"trace", std::to_string(i)}, {"empty", std::nullopt}};
-  r.timestamp = kBaseTimestamp + i;
-  return r;
-}
-
-// Sum of the partitions' high watermarks; -1 while any cannot be read.
-int64_t total_high(const std::string& bootstrap, const std::string& topic, int partitions) {
-  int64_t n = 0;
-  for (int p = 0; p < partitions; ++p) {
-    int64_t h = testing::high_watermark(bootstrap, topic, p);
-    if (h < 0) return -1;
-    n += h;
-  }
-  return n;
-}
 
 // Waits until every partition of the target holds as many committed records
 // as the source, then compares them record by record and checks the map.
@@ -383,10 +273,3 @@ TEST(MirrorKafka, KillNineLoopLosesNothingAndDuplicatesNothing) {
 
 }  // namespace
 }  // namespace strait
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  strait::clusters = new strait::Clusters();
-  ::testing::AddGlobalTestEnvironment(strait::clusters);
-  return RUN_ALL_TESTS();
-}

@@ -1,5 +1,6 @@
 #include "kafka_records.h"
 
+#include <cstring>
 #include <stdexcept>
 
 namespace strait::testing {
@@ -17,6 +18,38 @@ rd_kafka_conf_t* conf_for(const std::string& bootstrap,
   set("bootstrap.servers", bootstrap);
   for (const auto& [k, v] : extra) set(k, v);
   return c;
+}
+
+rd_kafka_t* group_consumer(const std::string& bootstrap, const std::string& group) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER,
+                                conf_for(bootstrap, {{"group.id", group},
+                                                     {"enable.auto.commit", "false"},
+                                                     {"isolation.level", "read_committed"}}),
+                                err, sizeof(err));
+  if (rk == nullptr) throw std::runtime_error(err);
+  rd_kafka_poll_set_consumer(rk);
+  return rk;
+}
+
+void commit_with(rd_kafka_t* rk, const std::string& topic, int32_t partition, int64_t offset,
+                 const std::string& metadata) {
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_add(l, topic.c_str(), partition);
+  p->offset = offset;
+  if (!metadata.empty()) {
+    p->metadata = rd_kafka_mem_malloc(nullptr, metadata.size());
+    std::memcpy(p->metadata, metadata.data(), metadata.size());
+    p->metadata_size = metadata.size();
+  }
+  rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 0);
+  rd_kafka_topic_partition_list_destroy(l);
+  if (e) throw std::runtime_error(std::string("commit: ") + rd_kafka_err2str(e));
+}
+
+void close_consumer(rd_kafka_t* rk) {
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
 }
 }  // namespace
 
@@ -144,6 +177,62 @@ std::vector<record> read_partition(const std::string& bootstrap, const std::stri
   }
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
+  return out;
+}
+
+int64_t consume_and_commit(const std::string& bootstrap, const std::string& group,
+                           const std::string& topic, int32_t partition, size_t count,
+                           const std::string& metadata) {
+  rd_kafka_t* rk = group_consumer(bootstrap, group);
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic.c_str(), partition)->offset =
+      RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  int64_t last = -1;
+  size_t read = 0;
+  auto stop_at = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read < count && std::chrono::steady_clock::now() < stop_at) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
+    if (m == nullptr) continue;
+    if (!m->err) {
+      last = m->offset;
+      ++read;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  if (read < count) {
+    close_consumer(rk);
+    throw std::runtime_error("consume_and_commit: read only " + std::to_string(read) + " of " +
+                             std::to_string(count) + " records of " + topic);
+  }
+  commit_with(rk, topic, partition, last + 1, metadata);
+  close_consumer(rk);
+  return last + 1;
+}
+
+void commit_offset(const std::string& bootstrap, const std::string& group, const std::string& topic,
+                   int32_t partition, int64_t offset, const std::string& metadata) {
+  rd_kafka_t* rk = group_consumer(bootstrap, group);
+  commit_with(rk, topic, partition, offset, metadata);
+  close_consumer(rk);
+}
+
+committed_position committed(const std::string& bootstrap, const std::string& group,
+                             const std::string& topic, int32_t partition) {
+  rd_kafka_t* rk = group_consumer(bootstrap, group);
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic.c_str(), partition);
+  committed_position out;
+  if (rd_kafka_committed(rk, l, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR && !l->elems[0].err) {
+    out.offset = l->elems[0].offset < 0 ? -1 : l->elems[0].offset;  // INVALID: none
+    if (l->elems[0].metadata) {
+      out.metadata =
+          std::string(static_cast<const char*>(l->elems[0].metadata), l->elems[0].metadata_size);
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  close_consumer(rk);
   return out;
 }
 

@@ -46,4 +46,23 @@ std::vector<record> read_partition(const std::string& bootstrap, const std::stri
 // High watermark of a partition; -1 while it does not exist or cannot be read.
 int64_t high_watermark(const std::string& bootstrap, const std::string& topic, int32_t partition);
 
+// A consumer in `group` (assigned, not subscribed) reads the first `count`
+// committed records of the partition and commits the offset after the last,
+// with `metadata`. Returns the committed offset.
+int64_t consume_and_commit(const std::string& bootstrap, const std::string& group,
+                           const std::string& topic, int32_t partition, size_t count,
+                           const std::string& metadata);
+
+// Commits `offset` for `group` without joining it (the group must be empty).
+void commit_offset(const std::string& bootstrap, const std::string& group, const std::string& topic,
+                   int32_t partition, int64_t offset, const std::string& metadata);
+
+struct committed_position {
+  int64_t offset = -1;  // -1: nothing committed
+  std::string metadata;
+};
+// The group's committed offset of the partition (OffsetFetch; joins nothing).
+committed_position committed(const std::string& bootstrap, const std::string& group,
+                             const std::string& topic, int32_t partition);
+
 }  // namespace strait::testing

@@ -188,6 +188,54 @@ TEST(CheckpointStore, DatabaseWithoutSchemaKeyIsRefused) {
   EXPECT_NE(st.error().message.find("no schema version"), std::string::npos);
 }
 
+TEST(CheckpointStore, GroupOffsetsSurviveReopenPerLinkAndGroup) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    checkpoint_store::write_batch b;
+    b.put_group_offset("billing", key(0), {source_offset(40), target_offset(38), 1000});
+    b.put_group_offset("billing", key(1), {source_offset(7), target_offset(7), 1001});
+    b.put_group_offset("audit", key(0), {source_offset(1), target_offset(1), 1002});
+    b.put_group_offset("billing", {"other-link", "orders", partition_id(0)},
+                       {source_offset(9), target_offset(9), 1003});
+    ASSERT_TRUE((*st)->commit(b).has_value());
+    // Overwritten in place: the last write wins.
+    b.put_group_offset("billing", key(0), {source_offset(45), target_offset(43), 2000});
+    ASSERT_TRUE((*st)->commit(b).has_value());
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  auto g = (*st)->group_offsets("main");
+  ASSERT_TRUE(g.has_value()) << g.error().message;
+  ASSERT_EQ(g->size(), 3u);
+  EXPECT_EQ((*g)[0].group, "audit");
+  EXPECT_EQ((*g)[1].group, "billing");
+  EXPECT_EQ((*g)[1].partition, key(0));
+  EXPECT_EQ((*g)[1].offset, (group_offset{source_offset(45), target_offset(43), 2000}));
+  EXPECT_EQ((*g)[2].partition, key(1));
+  EXPECT_EQ((*st)->group_offsets("other-link")->size(), 1u);
+  EXPECT_TRUE((*st)->group_offsets("nope")->empty());
+}
+
+TEST(CheckpointStore, SliceGivesCheckpointAndNeighbouringRuns) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  offsets::offset_map m;
+  int64_t t = 0;
+  for (int64_t s : {0, 1, 2, 5, 6, 9}) ASSERT_TRUE(m.append(source_offset(s), target_offset(t++)));
+  persist(**st, key(), m);
+  auto sl = (*st)->slice(key(), source_offset(4));
+  ASSERT_TRUE(sl.has_value() && sl->has_value());
+  EXPECT_EQ((*sl)->checkpoint.position, m.position());
+  EXPECT_EQ((*sl)->floor, (offsets::offset_run{source_offset(0), target_offset(0), 3}));
+  EXPECT_EQ((*sl)->ceil, (offsets::offset_run{source_offset(5), target_offset(3), 2}));
+  auto none = (*st)->slice(key(7), source_offset(4));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+}
+
 TEST(CheckpointStore, UnknownPartitionIsNotFound) {
   temp_dir dir;
   auto st = checkpoint_store::open(dir.path());

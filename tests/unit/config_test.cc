@@ -35,6 +35,9 @@ links:
       include: ["orders\\..*", "payments"]
       exclude: ["orders\\.tmp.*"]
       prefix: "mig."
+    groups:
+      include: ["billing-.*"]
+      exclude: ["billing-test"]
     limits:
       partition_inflight_bytes: 4MiB
       link_inflight_bytes: 32MiB
@@ -55,6 +58,18 @@ TEST(Config, ValidFileParsesWithDefaults) {
   EXPECT_EQ(l.topics.refresh_interval.count(), 5000);
   EXPECT_EQ(c->daemon.http_listen, "127.0.0.1:9644");
   EXPECT_EQ(l.topics.config_deny, default_config_deny());
+  EXPECT_TRUE(l.groups.enabled);
+  EXPECT_EQ(l.groups.include, std::vector<std::string>{"billing-.*"});
+  EXPECT_EQ(l.groups.sync_interval.count(), 500);
+}
+
+TEST(Config, GroupSyncIsOffWithoutAGroupsSection) {
+  std::string text = kValid;
+  auto at = text.find("    groups:");
+  text.erase(at, text.find("    limits:") - at);
+  auto c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_FALSE(c->links[0].groups.enabled);
 }
 
 // Each broken field gets its own message naming it.
@@ -112,6 +127,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "links[0].topics.replication_factor"},
         bad_case{"prefix: \"mig.\"", "prefix: \"mig.\"\n      refresh_interval_ms: 60000",
                  "links[0].topics.refresh_interval_ms"},
+        bad_case{"include: [\"billing-.*\"]", "include: [\"billing-(\"]",
+                 "links[0].groups.include[0]: invalid regex"},
+        bad_case{"include: [\"billing-.*\"]", "include: []",
+                 "links[0].groups.include: at least one regex"},
+        bad_case{"exclude: [\"billing-test\"]", "sync_interval_ms: 0",
+                 "links[0].groups.sync_interval_ms"},
+        bad_case{"exclude: [\"billing-test\"]", "groupz: [x]", "links[0].groups.groupz"},
         bad_case{"daemon:\n", "daemon:\n  log_level: loud\n", "daemon.log_level"},
         bad_case{"daemon:\n", "daemon:\n  http_listen: nowhere\n", "daemon.http_listen"},
         bad_case{"links:\n",

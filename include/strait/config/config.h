@@ -50,12 +50,24 @@ struct limits_config {
   int64_t link_inflight_bytes = 64LL << 20;
 };
 
+// Consumer-group offset sync (docs/offset-translation.md). Off unless the
+// link has a `groups` section: writing offsets on the target is opt-in.
+struct group_config {
+  bool enabled = false;
+  std::vector<std::string> include;  // RE2 over group ids, full match
+  std::vector<std::string> exclude;
+  // How often committed offsets are read on the source and written to the
+  // target; a source commit reaches the target within about this interval.
+  std::chrono::milliseconds sync_interval{500};
+};
+
 struct link_config {
   std::string name;
   cluster_config source;
   cluster_config target;
   topic_config topics;
   limits_config limits;
+  group_config groups;
   std::chrono::milliseconds checkpoint_interval{100};
 };
 

@@ -49,6 +49,11 @@ using partition_list = std::unique_ptr<rd_kafka_topic_partition_list_t, partitio
 [[nodiscard]] result<handle> make_client(rd_kafka_type_t type, conf_ptr conf,
                                          const std::string& what);
 
+// A client for admin_client only (a producer handle: it joins no group and
+// fetches nothing). `field` as for make_conf.
+[[nodiscard]] result<handle> make_admin_handle(const properties& user, const std::string& client_id,
+                                               const std::string& field);
+
 [[nodiscard]] std::string err_text(rd_kafka_resp_err_t err);
 
 struct watermarks {
@@ -66,6 +71,46 @@ struct config_entry {
 struct topic_info {
   int partitions = 0;
 };
+
+// A consumer group's state as its coordinator reports it.
+enum class group_state { unknown, preparing_rebalance, completing_rebalance, stable, dead, empty };
+[[nodiscard]] const char* to_string(group_state s);
+
+struct group_listing {
+  std::string id;
+  group_state state = group_state::unknown;
+};
+
+struct group_list {
+  std::vector<group_listing> groups;
+  // False when some broker did not answer: a group missing from `groups` may
+  // still exist, so nothing may be concluded from its absence.
+  bool complete = true;
+  std::string error;  // why it is incomplete
+};
+
+// A committed offset of a consumer group: `offset` is the next record the
+// group will read; `metadata` is the free-form string committed with it.
+struct committed_offset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = -1;
+  std::string metadata;
+  auto operator<=>(const committed_offset&) const = default;
+};
+
+// A partition the group coordinator refused to commit, and why.
+struct refused_partition {
+  std::string topic;
+  int32_t partition = 0;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+// True for the errors a coordinator returns when an offset commit without a
+// member id meets a group that has members (it never overwrites a live group).
+[[nodiscard]] bool is_group_active_error(rd_kafka_resp_err_t err);
+
+using topic_partition = std::pair<std::string, int32_t>;
 
 // Blocking administrative calls, for the control thread only (never the data
 // path). One instance per cluster; thread-compatible.
@@ -85,6 +130,22 @@ class admin_client {
   [[nodiscard]] status create_partitions(const std::string& topic, int total) const;
   [[nodiscard]] result<watermarks> query_watermarks(const std::string& topic,
                                                     int32_t partition) const;
+  // The log start offset of each partition: one ListOffsets(earliest) request
+  // per leader. Partitions that failed are missing from the result.
+  [[nodiscard]] result<std::map<topic_partition, int64_t>> log_start_offsets(
+      const std::vector<topic_partition>& partitions) const;
+
+  // Every consumer group of the cluster with its state (ListGroups on every broker).
+  [[nodiscard]] result<group_list> list_groups() const;
+  // Every committed offset of each group. librdkafka takes one group per
+  // request, so the requests run concurrently; each group gets its own result.
+  [[nodiscard]] std::map<std::string, result<std::vector<committed_offset>>> list_group_offsets(
+      const std::vector<std::string>& groups) const;
+  // Commits offsets (with their metadata) for each group without joining it.
+  // The coordinator refuses partitions of a group that has members
+  // (is_group_active_error); the result lists the refused partitions per group.
+  [[nodiscard]] std::map<std::string, result<std::vector<refused_partition>>> alter_group_offsets(
+      const std::map<std::string, std::vector<committed_offset>>& offsets) const;
 
  private:
   rd_kafka_t* rk_;

@@ -55,8 +55,32 @@ struct partition_checkpoint {
   resolution pending = resolution::none;
 };
 
+// What translating one committed source offset needs, read from one snapshot
+// so that the position is never newer than the runs (which could put a
+// translation ahead of the truth).
+struct map_slice {
+  partition_checkpoint checkpoint;
+  std::optional<offsets::offset_run> floor;  // greatest source_start <= the offset
+  std::optional<offsets::offset_run> ceil;   // least source_start > the offset
+};
+
+// The last offset strait wrote for a consumer group on the target.
+struct group_offset {
+  source_offset source;       // the source group's committed offset
+  target_offset target;       // its translation, written to the target group
+  int64_t written_at_ms = 0;  // wall clock of the write
+  auto operator<=>(const group_offset&) const = default;
+};
+
+struct stored_group_offset {
+  std::string group;
+  partition_key partition;
+  group_offset offset;
+};
+
 // The RocksDB checkpoint store: per partition the resume position and the
-// offset map as runs.
+// offset map as runs; per consumer group and partition the offset last
+// written to the target.
 //
 // Invariants (the mirror engine relies on them; tests check them):
 //   1. Never ahead of the target: a run or position is written only after the
@@ -94,6 +118,8 @@ class checkpoint_store {
     void put_run(const partition_key& key, const offsets::offset_run& run);
     void delete_run(const partition_key& key, const offsets::offset_run& run);
     void mark_topic_created(const std::string& link, const std::string& topic);
+    void put_group_offset(const std::string& group, const partition_key& key,
+                          const group_offset& offset);
     [[nodiscard]] size_t count() const;
 
    private:
@@ -111,6 +137,14 @@ class checkpoint_store {
   [[nodiscard]] result<std::optional<offsets::offset_run>> last_run(const partition_key& key) const;
   [[nodiscard]] result<bool> topic_created(const std::string& link, const std::string& topic) const;
 
+  // The map around `committed` and the partition's checkpoint, from one
+  // snapshot; nullopt when the partition has no checkpoint (not mirrored).
+  [[nodiscard]] result<std::optional<map_slice>> slice(const partition_key& key,
+                                                       source_offset committed) const;
+  // Every group offset stored for the link, ordered by group, topic, partition.
+  [[nodiscard]] result<std::vector<stored_group_offset>> group_offsets(
+      const std::string& link) const;
+
   // Translation through the stored map (see offsets::translate_to_target).
   [[nodiscard]] result<target_offset> to_target(const partition_key& key,
                                                 source_offset committed) const;
@@ -124,7 +158,6 @@ class checkpoint_store {
 
  private:
   explicit checkpoint_store(std::unique_ptr<rocksdb::DB> db);
-  [[nodiscard]] result<std::optional<offsets::offset_run>> run_at(const std::string& key) const;
   std::unique_ptr<rocksdb::DB> db_;
 };
 

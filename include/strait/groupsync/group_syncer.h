@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "strait/config/config.h"
+#include "strait/config/topic_filter.h"
+#include "strait/groupsync/sync_policy.h"
+#include "strait/kafka/client.h"
+#include "strait/metrics/registry.h"
+#include "strait/store/checkpoint_store.h"
+
+namespace strait::groupsync {
+
+// Consumer-group offset sync of one link: its own thread, which every
+// groups.sync_interval
+//   1. lists the groups on the source and selects them with the link's
+//      include / exclude regexes;
+//   2. reads every selected group's committed offsets (concurrently);
+//   3. decides per partition with decide() against the offset map the mirror
+//      engine keeps in the checkpoint store;
+//   4. writes the translations (with the commit metadata) to the same group
+//      on the target, only while the group has no members there (checked
+//      first, and enforced by the target's coordinator, which refuses an
+//      offset commit without a member id for a group with members);
+//   5. persists what it wrote, so that after a restart nothing older is
+//      written over it and a rewind on the source is recognised.
+// A group that vanished from the source keeps its target offsets as last
+// written. It never deletes anything on either cluster.
+class group_syncer {
+ public:
+  group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
+               metrics::registry& metrics);
+  ~group_syncer();
+  group_syncer(const group_syncer&) = delete;
+  group_syncer& operator=(const group_syncer&) = delete;
+
+  [[nodiscard]] status start();
+  void stop();
+
+ private:
+  using partition = kafka::topic_partition;
+  struct group_state {
+    std::map<partition, store::group_offset> written;  // mirrors the store
+    std::map<partition, skip_reason> skipped;  // the reasons last reported, logged on change
+    bool on_source = false;
+    bool failing = false;  // the last round had an error (logged on change)
+    std::chrono::steady_clock::time_point last_synced{};
+  };
+  struct planned_write {
+    partition source;
+    std::string metadata;
+    store::group_offset offset;
+  };
+  // What one round decided and did.
+  struct round {
+    std::map<std::string, std::vector<planned_write>> writes;
+    std::map<std::string, int> synced;
+    std::map<std::string, std::map<skip_reason, int>> skipped;
+    std::set<std::string> failed;
+    store::checkpoint_store::write_batch batch;
+  };
+
+  void run();
+  // One round; false when a cluster could not be reached.
+  bool cycle();
+  // Decides one committed offset of a group (sync_policy) into `r`.
+  void plan(round& r, const std::string& group, const kafka::committed_offset& c);
+  // Writes the planned offsets of groups without members on the target.
+  bool write_planned(round& r);
+  void skip(round& r, const std::string& group, const partition& p, skip_reason why,
+            source_offset committed);
+  void fail_group(round& r, const std::string& group, const char* kind, const std::string& message);
+  void refresh_log_starts(
+      const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets);
+  void note_group_presence(const kafka::group_list& listing, const std::set<std::string>& selected);
+  void report_skip(const std::string& group, const partition& p, skip_reason r,
+                   source_offset committed);
+  void publish_counts(const std::string& group, int synced,
+                      const std::map<skip_reason, int>& skipped);
+  void publish_age(const std::string& group, const group_state& g);
+  void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
+
+  config::link_config cfg_;
+  store::checkpoint_store& store_;
+  metrics::registry& metrics_;
+  config::topic_filter groups_filter_;
+  config::topic_filter topics_filter_;
+  kafka::handle source_rk_;
+  kafka::handle target_rk_;
+  std::unique_ptr<kafka::admin_client> source_;
+  std::unique_ptr<kafka::admin_client> target_;
+  std::map<std::string, group_state> groups_;
+  std::map<partition, int64_t> log_starts_;
+  std::chrono::steady_clock::time_point log_starts_at_{};
+  bool source_reachable_ = true;
+  bool target_reachable_ = true;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace strait::groupsync

@@ -1,0 +1,386 @@
+#include "strait/groupsync/group_syncer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "strait/base/backoff.h"
+
+namespace strait::groupsync {
+
+namespace {
+
+constexpr std::chrono::milliseconds kAdminTimeout{10000};
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Coordinator states in which a group has (or is gaining) members. Unknown
+// states (e.g. those of KIP-848 groups, which librdkafka 2.0 cannot name)
+// count as active: never write to a group that might have members.
+bool has_members(kafka::group_state s) {
+  return s != kafka::group_state::empty && s != kafka::group_state::dead;
+}
+
+}  // namespace
+
+group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
+                           metrics::registry& metrics)
+    : cfg_(cfg),
+      store_(store),
+      metrics_(metrics),
+      // The config was validated: these regexes compile.
+      groups_filter_(*config::topic_filter::make(cfg.groups.include, cfg.groups.exclude, false,
+                                                 "links." + cfg.name + ".groups")),
+      topics_filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
+                                                 cfg.topics.exclude_internal,
+                                                 "links." + cfg.name + ".topics")) {}
+
+group_syncer::~group_syncer() { stop(); }
+
+status group_syncer::start() {
+  const std::string client_id = "strait-" + cfg_.name + "-groups";
+  auto s = kafka::make_admin_handle(cfg_.source.props, client_id,
+                                    "links." + cfg_.name + ".source.properties");
+  if (!s) return std::unexpected(s.error());
+  auto t = kafka::make_admin_handle(cfg_.target.props, client_id,
+                                    "links." + cfg_.name + ".target.properties");
+  if (!t) return std::unexpected(t.error());
+  source_rk_ = std::move(*s);
+  target_rk_ = std::move(*t);
+  source_ = std::make_unique<kafka::admin_client>(source_rk_.get(), kAdminTimeout);
+  target_ = std::make_unique<kafka::admin_client>(target_rk_.get(), kAdminTimeout);
+
+  auto stored = store_.group_offsets(cfg_.name);
+  if (!stored) return std::unexpected(stored.error());
+  for (const auto& g : *stored) {
+    groups_[g.group].written[{g.partition.topic, g.partition.partition.value()}] = g.offset;
+  }
+
+  using metrics::registry;
+  metrics_.describe("strait_group_sync_age_seconds", registry::kind::gauge,
+                    "Seconds since the group's offsets were last read on the source and every "
+                    "due write to the target succeeded");
+  metrics_.describe("strait_group_partitions_synced", registry::kind::gauge,
+                    "Partitions of the group whose target offset is the translation of the "
+                    "source group's committed offset");
+  metrics_.describe("strait_group_partitions_skipped", registry::kind::gauge,
+                    "Partitions of the group not written to the target, by reason");
+  metrics_.describe("strait_group_offset_writes_total", registry::kind::counter,
+                    "Partition offsets written to the target group");
+  metrics_.describe("strait_group_errors_total", registry::kind::counter,
+                    "Failed reads of the source group or writes to the target group, by kind");
+  metrics_.describe("strait_group_on_source", registry::kind::gauge,
+                    "1 while the group exists on the source; 0 once it vanished (its target "
+                    "offsets are kept as last written)");
+  spdlog::info(
+      "link {}: syncing consumer-group offsets every {} ms ({} groups known from the store)",
+      cfg_.name, cfg_.groups.sync_interval.count(), groups_.size());
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void group_syncer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void group_syncer::run() {
+  backoff retry(std::chrono::milliseconds(500), std::chrono::seconds(30));
+  while (true) {
+    const auto began = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration wait = cfg_.groups.sync_interval;
+    if (cycle()) {
+      retry.reset();
+      // The interval runs from start to start, so a slow round does not
+      // stretch the delay from a source commit to the target.
+      wait -= std::chrono::steady_clock::now() - began;
+    } else {
+      wait = std::max<std::chrono::steady_clock::duration>(wait, retry.next());
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(wait, {}),
+                     [this] { return stopping_; })) {
+      return;
+    }
+  }
+}
+
+void group_syncer::set_reachable(const char* side, bool& flag, bool reachable,
+                                 const std::string& why) {
+  if (flag == reachable) return;
+  flag = reachable;
+  if (reachable) {
+    spdlog::info("link {}: group sync reaches the {} cluster again", cfg_.name, side);
+  } else {
+    spdlog::warn("link {}: group sync cannot reach the {} cluster ({}); retrying with backoff",
+                 cfg_.name, side, why);
+  }
+}
+
+void group_syncer::note_group_presence(const kafka::group_list& listing,
+                                       const std::set<std::string>& selected) {
+  for (const auto& id : selected) {
+    group_state& g = groups_[id];
+    if (!g.on_source && !g.written.empty()) {
+      spdlog::info("link {}: group {} found on the source; syncing its offsets", cfg_.name, id);
+    }
+    g.on_source = true;
+    metrics_.set("strait_group_on_source", {{"link", cfg_.name}, {"group", id}}, 1);
+  }
+  // Absence from an incomplete listing proves nothing.
+  if (!listing.complete) return;
+  for (auto& [id, g] : groups_) {
+    if (selected.contains(id) || (!g.on_source && g.written.empty())) continue;
+    if (g.on_source || !g.written.empty()) {
+      if (g.on_source) {
+        spdlog::warn(
+            "link {}: group {} is gone from the source (deleted, or its offsets expired); its "
+            "target offsets stay as last written",
+            cfg_.name, id);
+      }
+      g.on_source = false;
+      metrics_.set("strait_group_on_source", {{"link", cfg_.name}, {"group", id}}, 0);
+    }
+  }
+}
+
+void group_syncer::refresh_log_starts(
+    const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets) {
+  std::set<partition> wanted;
+  bool missing = false;
+  for (const auto& [group, r] : offsets) {
+    if (!r) continue;
+    for (const auto& c : *r) {
+      if (!topics_filter_.matches(c.topic)) continue;
+      wanted.insert({c.topic, c.partition});
+      missing = missing || !log_starts_.contains({c.topic, c.partition});
+    }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  // The log start only moves forward, so a cached value is a safe lower
+  // bound between refreshes: an offset below it is certainly expired.
+  if (!missing && now - log_starts_at_ < cfg_.topics.refresh_interval) return;
+  if (wanted.empty()) return;
+  auto r = source_->log_start_offsets({wanted.begin(), wanted.end()});
+  if (!r) {
+    spdlog::debug("link {}: group sync: {}", cfg_.name, r.error().message);
+    return;
+  }
+  for (const auto& [p, offset] : *r) log_starts_[p] = offset;
+  log_starts_at_ = now;
+}
+
+void group_syncer::report_skip(const std::string& group, const partition& p, skip_reason r,
+                               source_offset committed) {
+  group_state& g = groups_[group];
+  auto it = g.skipped.find(p);
+  if (it != g.skipped.end() && it->second == r) return;
+  g.skipped[p] = r;
+  auto level = (r == skip_reason::not_mirrored_yet || r == skip_reason::topic_not_mirrored)
+                   ? spdlog::level::debug
+                   : spdlog::level::warn;
+  spdlog::log(level, "link {}: group {}: {}/{} (committed {}) not written to the target: {}",
+              cfg_.name, group, p.first, p.second, committed.value(), to_string(r));
+}
+
+void group_syncer::publish_counts(const std::string& group, int synced,
+                                  const std::map<skip_reason, int>& skipped) {
+  const metrics::labels l = {{"link", cfg_.name}, {"group", group}};
+  metrics_.set("strait_group_partitions_synced", l, synced);
+  for (skip_reason r : kAllSkipReasons) {
+    auto it = skipped.find(r);
+    metrics::labels lr = l;
+    lr.emplace_back("reason", to_string(r));
+    metrics_.set("strait_group_partitions_skipped", lr, it == skipped.end() ? 0 : it->second);
+  }
+}
+
+void group_syncer::publish_age(const std::string& group, const group_state& g) {
+  if (g.last_synced == std::chrono::steady_clock::time_point{}) return;
+  metrics_.set(
+      "strait_group_sync_age_seconds", {{"link", cfg_.name}, {"group", group}},
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - g.last_synced).count());
+}
+
+bool group_syncer::cycle() {
+  auto listing = source_->list_groups();
+  if (!listing) {
+    set_reachable("source", source_reachable_, false, listing.error().message);
+    return false;
+  }
+  set_reachable("source", source_reachable_, true, "");
+  std::set<std::string> selected;
+  for (const auto& g : listing->groups) {
+    if (g.state != kafka::group_state::dead && groups_filter_.matches(g.id)) selected.insert(g.id);
+  }
+  note_group_presence(*listing, selected);
+  if (selected.empty()) return true;
+
+  auto offsets = source_->list_group_offsets({selected.begin(), selected.end()});
+  refresh_log_starts(offsets);
+
+  round r;
+  for (const auto& [group, committed] : offsets) {
+    if (!committed) {
+      fail_group(r, group, "read_source", committed.error().message);
+      continue;
+    }
+    r.synced[group] = 0;
+    r.skipped[group];
+    for (const auto& c : *committed) plan(r, group, c);
+  }
+  bool target_ok = write_planned(r);
+  if (r.batch.count() > 0) {
+    if (auto s = store_.commit(r.batch); !s) {
+      // The target has the offsets; only our record of them is missing, so
+      // the next round may write the same values again (harmless).
+      spdlog::error("link {}: group sync: {}", cfg_.name, s.error().message);
+    }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& group : selected) {
+    group_state& g = groups_[group];
+    const bool failed = r.failed.contains(group);
+    if (g.failing && !failed) spdlog::info("link {}: group {} syncs again", cfg_.name, group);
+    g.failing = failed;
+    if (!failed) g.last_synced = now;
+    if (r.synced.contains(group)) publish_counts(group, r.synced[group], r.skipped[group]);
+    publish_age(group, g);
+  }
+  return target_ok;
+}
+
+void group_syncer::fail_group(round& r, const std::string& group, const char* kind,
+                              const std::string& message) {
+  if (!groups_[group].failing && !r.failed.contains(group)) {
+    spdlog::warn("link {}: group {}: {}", cfg_.name, group, message);
+  }
+  r.failed.insert(group);
+  metrics_.add("strait_group_errors_total", {{"link", cfg_.name}, {"group", group}, {"kind", kind}},
+               1);
+}
+
+void group_syncer::skip(round& r, const std::string& group, const partition& p, skip_reason why,
+                        source_offset committed) {
+  ++r.skipped[group][why];
+  report_skip(group, p, why, committed);
+}
+
+void group_syncer::plan(round& r, const std::string& group, const kafka::committed_offset& c) {
+  group_state& g = groups_[group];
+  const partition p{c.topic, c.partition};
+  const source_offset o(c.offset);
+  if (!topics_filter_.matches(c.topic))
+    return skip(r, group, p, skip_reason::topic_not_mirrored, o);
+  const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
+  auto slice = store_.slice(key, o);
+  if (!slice) return fail_group(r, group, "store", slice.error().message);
+  partition_facts facts{o, std::nullopt, std::move(*slice), std::nullopt};
+  if (auto ls = log_starts_.find(p); ls != log_starts_.end()) {
+    facts.log_start = source_offset(ls->second);
+  }
+  if (auto w = g.written.find(p); w != g.written.end()) facts.last_written = w->second;
+  const decision d = decide(facts);
+  switch (d.what) {
+    case action::skip:
+      return skip(r, group, p, d.reason, o);
+    case action::unchanged:
+      g.skipped.erase(p);
+      ++r.synced[group];
+      // Remember a move inside a hole, so that a later rewind is recognised.
+      if (facts.last_written->source != o) {
+        g.written[p].source = o;
+        r.batch.put_group_offset(group, key, g.written[p]);
+      }
+      return;
+    case action::write:
+      if (d.rewind) {
+        spdlog::info(
+            "link {}: group {} rewound {}/{} on the source from {} to {}; following it: target "
+            "offset {}",
+            cfg_.name, group, c.topic, c.partition, facts.last_written->source.value(), o.value(),
+            d.target.value());
+      }
+      r.writes[group].push_back(
+          planned_write{p, c.metadata, store::group_offset{o, d.target, wall_clock_ms()}});
+      return;
+  }
+}
+
+bool group_syncer::write_planned(round& r) {
+  if (r.writes.empty()) return true;
+  // Checked before writing so the skip has a reason; the target's coordinator
+  // enforces the same rule atomically (is_group_active_error below).
+  auto listing = target_->list_groups();
+  if (!listing) {
+    set_reachable("target", target_reachable_, false, listing.error().message);
+    return false;
+  }
+  set_reachable("target", target_reachable_, true, "");
+  std::set<std::string> active;
+  for (const auto& g : listing->groups) {
+    if (has_members(g.state)) active.insert(g.id);
+  }
+  std::map<std::string, std::vector<kafka::committed_offset>> requests;
+  for (auto it = r.writes.begin(); it != r.writes.end();) {
+    const auto& [group, writes] = *it;
+    if (active.contains(group)) {
+      for (const auto& w : writes) {
+        skip(r, group, w.source, skip_reason::target_group_active, w.offset.source);
+      }
+      it = r.writes.erase(it);
+      continue;
+    }
+    for (const auto& w : writes) {
+      requests[group].push_back(kafka::committed_offset{cfg_.topics.prefix + w.source.first,
+                                                        w.source.second, w.offset.target.value(),
+                                                        w.metadata});
+    }
+    ++it;
+  }
+
+  bool target_ok = true;
+  for (const auto& [group, result] : target_->alter_group_offsets(requests)) {
+    if (!result) {
+      target_ok = false;
+      fail_group(r, group, "write_target", result.error().message);
+      continue;
+    }
+    std::map<partition, rd_kafka_resp_err_t> refused;
+    for (const auto& rp : *result) {
+      refused[{rp.topic.substr(cfg_.topics.prefix.size()), rp.partition}] = rp.err;
+    }
+    group_state& g = groups_[group];
+    int written = 0;
+    for (const auto& w : r.writes[group]) {
+      if (auto it = refused.find(w.source); it != refused.end()) {
+        if (kafka::is_group_active_error(it->second)) {
+          skip(r, group, w.source, skip_reason::target_group_active, w.offset.source);
+        } else {
+          fail_group(r, group, "write_target",
+                     "the target refused offset " + std::to_string(w.offset.target.value()) +
+                         " for " + w.source.first + "/" + std::to_string(w.source.second) + ": " +
+                         kafka::err_text(it->second));
+        }
+        continue;
+      }
+      g.skipped.erase(w.source);
+      g.written[w.source] = w.offset;
+      r.batch.put_group_offset(
+          group, partition_key{cfg_.name, w.source.first, partition_id(w.source.second)}, w.offset);
+      ++written;
+      ++r.synced[group];
+    }
+    metrics_.add("strait_group_offset_writes_total", {{"link", cfg_.name}, {"group", group}},
+                 written);
+  }
+  return target_ok;
+}
+
+}  // namespace strait::groupsync

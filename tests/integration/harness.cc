@@ -1,0 +1,132 @@
+#include "harness.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace strait::integration {
+
+const std::string kRoot = STRAIT_SOURCE_DIR;
+clusters_env* clusters = nullptr;
+
+namespace {
+const std::string kStraitd = STRAITD_PATH;
+}
+
+std::string kafka(const std::string& args) {
+  return testing::run_command(kRoot + "/scripts/kafka " + args + " 2>>/tmp/strait-it-kafka.log");
+}
+
+void clusters_env::SetUp() {
+  suffix_ = std::to_string(getpid());
+  source = kafka("start it-src-" + suffix_ + " log.cleaner.backoff.ms=1000");
+  target = kafka("start it-dst-" + suffix_);
+}
+
+void clusters_env::TearDown() {
+  try {
+    kafka("stop it-src-" + suffix_);
+    kafka("stop it-dst-" + suffix_);
+  } catch (const std::exception&) {
+  }
+}
+
+void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
+                  const std::string& configs) {
+  std::string cmd = "topics --bootstrap-server " + bootstrap + " --create --topic " + topic +
+                    " --partitions " + std::to_string(partitions) + " --replication-factor 1";
+  std::istringstream each(configs);
+  for (std::string kv; std::getline(each, kv, ',');) cmd += " --config " + kv;
+  kafka(cmd);
+}
+
+straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
+                 const std::string& extra_link_yaml)
+    : dir_(dir) {
+  std::ofstream out(dir.path() / "straitd.yaml");
+  out << "daemon:\n  state_dir: " << (dir.path() / "state").string()
+      << "\n  http_listen: 127.0.0.1:0\n  log_level: info\n"
+      << "links:\n  - name: it\n"
+      << "    source: {properties: {bootstrap.servers: \"" << clusters->source << "\"}}\n"
+      << "    target: {properties: {bootstrap.servers: \"" << clusters->target << "\"}}\n"
+      << "    topics:\n      include: [\"" << topics_regex << "\"]\n"
+      << "      refresh_interval_ms: 1000\n";
+  std::istringstream extra(extra_link_yaml);
+  for (std::string line; std::getline(extra, line);) out << "    " << line << "\n";
+}
+
+void straitd::start() {
+  std::filesystem::remove(dir_.path() / "state" / "http.address");
+  proc_ = std::make_unique<testing::child_process>(
+      std::vector<std::string>{kStraitd, "--config", (dir_.path() / "straitd.yaml").string()},
+      (dir_.path() / "straitd.log").string());
+}
+
+int straitd::stop(int sig) {
+  if (!proc_) return 0;
+  proc_->signal(sig);
+  int rc = proc_->wait();
+  proc_.reset();
+  return rc;
+}
+
+int straitd::run_once(const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {kStraitd, "--config", (dir_.path() / "straitd.yaml").string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  testing::child_process p(argv, (dir_.path() / "straitd.log").string());
+  return p.wait();
+}
+
+std::string straitd::metrics() {
+  std::ifstream in(dir_.path() / "state" / "http.address");
+  std::string addr;
+  in >> addr;
+  return addr.empty() ? "" : testing::http_get(addr, "/metrics");
+}
+
+double straitd::metric(const std::string& series) {
+  std::istringstream in(metrics());
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return -1;
+}
+
+std::string straitd::log() {
+  std::ifstream in(dir_.path() / "straitd.log");
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+const int64_t kBaseTimestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+
+testing::record make_record(int i) {
+  testing::record r;
+  if (i % 7 != 0) r.key = "k" + std::to_string(i % 97);
+  if (i % 13 != 0) r.value = "v" + std::to_string(i) + std::string(100 + i % 300, 'x');
+  if (i % 3 == 0) r.headers = {{"trace", std::to_string(i)}, {"empty", std::nullopt}};
+  r.timestamp = kBaseTimestamp + i;
+  return r;
+}
+
+int64_t total_high(const std::string& bootstrap, const std::string& topic, int partitions) {
+  int64_t n = 0;
+  for (int p = 0; p < partitions; ++p) {
+    int64_t h = testing::high_watermark(bootstrap, topic, p);
+    if (h < 0) return -1;
+    n += h;
+  }
+  return n;
+}
+
+}  // namespace strait::integration
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  strait::integration::clusters = new strait::integration::clusters_env();
+  ::testing::AddGlobalTestEnvironment(strait::integration::clusters);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,73 @@
+// Shared by the integration suites: two real Kafka clusters started by
+// scripts/kafka for the whole run, the real straitd binary as a child
+// process, and helpers around the Kafka distribution's Java tools.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kafka_records.h"
+#include "process.h"
+#include "test_util.h"
+
+namespace strait::integration {
+
+extern const std::string kRoot;
+
+// Runs scripts/kafka with `args`; returns its stdout, throws on failure.
+std::string kafka(const std::string& args);
+
+// Two single-node KRaft clusters for the whole run. The source's log cleaner
+// looks for work every second so compaction tests need not wait 15 s.
+class clusters_env : public ::testing::Environment {
+ public:
+  void SetUp() override;
+  void TearDown() override;
+  std::string source, target;
+
+ private:
+  std::string suffix_;
+};
+extern clusters_env* clusters;
+
+// `configs`: "key=value[,key=value...]".
+void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
+                  const std::string& configs = "");
+
+// straitd with one link "it" from clusters->source to clusters->target.
+class straitd {
+ public:
+  // `extra_link_yaml` is appended to the link (e.g. a groups section),
+  // indented by four spaces.
+  straitd(const testing::temp_dir& dir, const std::string& topics_regex,
+          const std::string& extra_link_yaml = "");
+  void start();
+  int stop(int sig = SIGTERM);
+  int run_once(const std::vector<std::string>& extra);
+  std::string metrics();
+  // The value of one metric series (full name with labels); -1 when absent.
+  double metric(const std::string& series);
+  std::string log();
+  [[nodiscard]] std::filesystem::path store_dir() const {
+    return dir_.path() / "state" / "checkpoints";
+  }
+
+ private:
+  const testing::temp_dir& dir_;
+  std::unique_ptr<testing::child_process> proc_;
+};
+
+// Timestamps near now: the broker's default retention (7 days) would delete
+// older records, which strait (rightly) reports as a retention gap.
+extern const int64_t kBaseTimestamp;
+
+testing::record make_record(int i);
+
+// Sum of the partitions' high watermarks; -1 while any cannot be read.
+int64_t total_high(const std::string& bootstrap, const std::string& topic, int partitions);
+
+}  // namespace strait::integration
