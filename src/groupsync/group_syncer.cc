@@ -247,7 +247,10 @@ bool group_syncer::cycle() {
   for (const auto& group : selected) {
     group_state& g = groups_[group];
     const bool failed = r.failed.contains(group);
-    if (g.failing && !failed) spdlog::info("link {}: group {} syncs again", cfg_.name, group);
+    if (g.warned && !failed) {
+      spdlog::info("link {}: group {} syncs again", cfg_.name, group);
+      g.warned = false;
+    }
     g.failing = failed;
     if (!failed) g.last_synced = now;
     if (r.synced.contains(group)) publish_counts(group, r.synced[group], r.skipped[group]);
@@ -257,9 +260,12 @@ bool group_syncer::cycle() {
 }
 
 void group_syncer::fail_group(round& r, const std::string& group, const char* kind,
-                              const std::string& message) {
-  if (!groups_[group].failing && !r.failed.contains(group)) {
-    spdlog::warn("link {}: group {}: {}", cfg_.name, group, message);
+                              const std::string& message, bool transient) {
+  group_state& g = groups_[group];
+  if (!g.failing && !r.failed.contains(group)) {
+    spdlog::log(transient ? spdlog::level::debug : spdlog::level::warn, "link {}: group {}: {}",
+                cfg_.name, group, message);
+    g.warned = g.warned || !transient;
   }
   r.failed.insert(group);
   metrics_.add("strait_group_errors_total", {{"link", cfg_.name}, {"group", group}, {"kind", kind}},
@@ -363,10 +369,13 @@ bool group_syncer::write_planned(round& r) {
         if (kafka::is_group_active_error(it->second)) {
           skip(r, group, w.source, skip_reason::target_group_active, w.offset.source);
         } else {
+          // A coordinator that is loading or moving is retried next round
+          // without alarming anyone; anything else is an error worth a line.
           fail_group(r, group, "write_target",
                      "the target refused offset " + std::to_string(w.offset.target.value()) +
                          " for " + w.source.first + "/" + std::to_string(w.source.second) + ": " +
-                         kafka::err_text(it->second));
+                         kafka::err_text(it->second),
+                     kafka::is_transient_coordinator_error(it->second));
         }
         continue;
       }

@@ -149,6 +149,12 @@ bool is_group_active_error(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
 }
 
+bool is_transient_coordinator_error(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+         err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+}
+
 std::string err_text(rd_kafka_resp_err_t err) {
   return std::string(rd_kafka_err2name(err)) + " (" + rd_kafka_err2str(err) + ")";
 }

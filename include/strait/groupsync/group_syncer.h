@@ -53,6 +53,7 @@ class group_syncer {
     std::map<partition, skip_reason> skipped;  // the reasons last reported, logged on change
     bool on_source = false;
     bool failing = false;  // the last round had an error (logged on change)
+    bool warned = false;   // a warning was logged; "syncs again" follows recovery
     std::chrono::steady_clock::time_point last_synced{};
   };
   struct planned_write {
@@ -78,7 +79,10 @@ class group_syncer {
   bool write_planned(round& r);
   void skip(round& r, const std::string& group, const partition& p, skip_reason why,
             source_offset committed);
-  void fail_group(round& r, const std::string& group, const char* kind, const std::string& message);
+  // Counts an error of the group in this round; logs it when the group was
+  // healthy before (at debug level when `transient`).
+  void fail_group(round& r, const std::string& group, const char* kind, const std::string& message,
+                  bool transient = false);
   void refresh_log_starts(
       const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets);
   void note_group_presence(const kafka::group_list& listing, const std::set<std::string>& selected);

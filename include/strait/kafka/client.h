@@ -110,6 +110,10 @@ struct refused_partition {
 // member id meets a group that has members (it never overwrites a live group).
 [[nodiscard]] bool is_group_active_error(rd_kafka_resp_err_t err);
 
+// True for errors that go away by themselves when retried: the group's
+// coordinator is loading, moving or not yet known.
+[[nodiscard]] bool is_transient_coordinator_error(rd_kafka_resp_err_t err);
+
 using topic_partition = std::pair<std::string, int32_t>;
 
 // Blocking administrative calls, for the control thread only (never the data
