@@ -65,6 +65,9 @@ status group_syncer::start() {
   metrics_.describe("strait_group_partitions_synced", registry::kind::gauge,
                     "Partitions of the group whose target offset is the translation of the "
                     "source group's committed offset");
+  metrics_.describe("strait_group_partitions_ahead_of_mirroring", registry::kind::gauge,
+                    "Partitions where the source group is past the mirrored data: the target "
+                    "has the end of mirrored data, raised as mirroring catches up");
   metrics_.describe("strait_group_partitions_skipped", registry::kind::gauge,
                     "Partitions of the group not written to the target, by reason");
   metrics_.describe("strait_group_offset_writes_total", registry::kind::counter,
@@ -189,14 +192,15 @@ void group_syncer::report_skip(const std::string& group, const partition& p, ski
               cfg_.name, group, p.first, p.second, committed.value(), to_string(r));
 }
 
-void group_syncer::publish_counts(const std::string& group, int synced,
-                                  const std::map<skip_reason, int>& skipped) {
+void group_syncer::publish_counts(const std::string& group, const round& r) {
   const metrics::labels l = {{"link", cfg_.name}, {"group", group}};
-  metrics_.set("strait_group_partitions_synced", l, synced);
-  for (skip_reason r : kAllSkipReasons) {
-    auto it = skipped.find(r);
+  metrics_.set("strait_group_partitions_synced", l, r.synced.at(group));
+  metrics_.set("strait_group_partitions_ahead_of_mirroring", l, r.ahead.at(group));
+  const auto& skipped = r.skipped.at(group);
+  for (skip_reason why : kAllSkipReasons) {
+    auto it = skipped.find(why);
     metrics::labels lr = l;
-    lr.emplace_back("reason", to_string(r));
+    lr.emplace_back("reason", to_string(why));
     metrics_.set("strait_group_partitions_skipped", lr, it == skipped.end() ? 0 : it->second);
   }
 }
@@ -232,6 +236,7 @@ bool group_syncer::cycle() {
       continue;
     }
     r.synced[group] = 0;
+    r.ahead[group] = 0;
     r.skipped[group];
     for (const auto& c : *committed) plan(r, group, c);
   }
@@ -253,7 +258,7 @@ bool group_syncer::cycle() {
     }
     g.failing = failed;
     if (!failed) g.last_synced = now;
-    if (r.synced.contains(group)) publish_counts(group, r.synced[group], r.skipped[group]);
+    if (r.synced.contains(group)) publish_counts(group, r);
     publish_age(group, g);
   }
   return target_ok;
@@ -293,6 +298,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
   }
   if (auto w = g.written.find(p); w != g.written.end()) facts.last_written = w->second;
   const decision d = decide(facts);
+  if (d.what != action::skip && d.ahead) ++r.ahead[group];
   switch (d.what) {
     case action::skip:
       return skip(r, group, p, d.reason, o);

@@ -21,7 +21,9 @@ const char* to_string(skip_reason r) {
 }
 
 decision decide(const partition_facts& f) {
-  auto skip = [](skip_reason r) { return decision{action::skip, target_offset(0), r, false}; };
+  auto skip = [](skip_reason r) {
+    return decision{action::skip, target_offset(0), r, false, false};
+  };
   if (!f.map) return skip(skip_reason::not_mirrored_yet);
   if (f.log_start && f.committed < *f.log_start) return skip(skip_reason::offset_expired);
   const store::map_slice& m = *f.map;
@@ -32,11 +34,12 @@ decision decide(const partition_facts& f) {
   if (m.checkpoint.stopped != store::stop_reason::none && !record_mirrored_at_or_after) {
     return skip(skip_reason::partition_stopped);
   }
-  if (!f.last_written) return decision{action::write, t, {}, false};
+  const bool ahead = f.committed > m.checkpoint.position.next_source;
+  if (!f.last_written) return decision{action::write, t, {}, false, ahead};
   const store::group_offset& last = *f.last_written;
-  if (f.committed < last.source) return decision{action::write, t, {}, true};
-  if (t > last.target) return decision{action::write, t, {}, false};
-  if (t == last.target) return decision{action::unchanged, t, {}, false};
+  if (f.committed < last.source) return decision{action::write, t, {}, true, ahead};
+  if (t > last.target) return decision{action::write, t, {}, false, ahead};
+  if (t == last.target) return decision{action::unchanged, t, {}, false, ahead};
   return skip(skip_reason::map_behind);
 }
 

@@ -114,6 +114,7 @@ TEST(SyncPolicy, TranslatesEveryOffsetLikeTheMap) {
     ASSERT_EQ(d.what, action::write) << o;
     EXPECT_EQ(d.target.value(), reference_to_target(l, o)) << "source " << o;
     EXPECT_FALSE(d.rewind);
+    EXPECT_EQ(d.ahead, o > 30) << "source " << o;
   }
 }
 
@@ -142,6 +143,9 @@ TEST(SyncPolicy, GroupAheadOfMirroringGetsTheEndAndIsAdvancedLater) {
   decision d = decide({S(50), S(0), slice_of(m, S(50)), std::nullopt});
   ASSERT_EQ(d.what, action::write);
   EXPECT_EQ(d.target, T(10));
+  EXPECT_TRUE(d.ahead) << "a lower bound, and said so";
+  // Exactly at the end of mirrored data is exact: the next record lands there.
+  EXPECT_FALSE(decide({S(10), S(0), slice_of(m, S(10)), std::nullopt}).ahead);
   store::group_offset written{S(50), T(10), 0};
   // Same commit, nothing new mirrored: nothing to write.
   d = decide({S(50), S(0), slice_of(m, S(50)), written});
@@ -152,6 +156,7 @@ TEST(SyncPolicy, GroupAheadOfMirroringGetsTheEndAndIsAdvancedLater) {
   ASSERT_EQ(d.what, action::write);
   EXPECT_EQ(d.target, T(50));
   EXPECT_FALSE(d.rewind);
+  EXPECT_FALSE(d.ahead);
 }
 
 TEST(SyncPolicy, RewindOnTheSourceIsFollowed) {

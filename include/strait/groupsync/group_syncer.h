@@ -65,6 +65,7 @@ class group_syncer {
   struct round {
     std::map<std::string, std::vector<planned_write>> writes;
     std::map<std::string, int> synced;
+    std::map<std::string, int> ahead;  // partitions past the mirrored data
     std::map<std::string, std::map<skip_reason, int>> skipped;
     std::set<std::string> failed;
     store::checkpoint_store::write_batch batch;
@@ -88,8 +89,7 @@ class group_syncer {
   void note_group_presence(const kafka::group_list& listing, const std::set<std::string>& selected);
   void report_skip(const std::string& group, const partition& p, skip_reason r,
                    source_offset committed);
-  void publish_counts(const std::string& group, int synced,
-                      const std::map<skip_reason, int>& skipped);
+  void publish_counts(const std::string& group, const round& r);
   void publish_age(const std::string& group, const group_state& g);
   void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
 

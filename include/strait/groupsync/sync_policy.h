@@ -38,6 +38,11 @@ struct decision {
   target_offset target;                                // the translation (write, unchanged)
   skip_reason reason = skip_reason::not_mirrored_yet;  // when skipped
   bool rewind = false;  // the source group moved backwards since the last write
+  // The group is past the mirrored data (committed > next_source): `target`
+  // is the end of mirrored data, a lower bound raised as mirroring catches
+  // up. A consumer started on the target now would re-read the records in
+  // between (never skip one); consumer cutover must wait until it is false.
+  bool ahead = false;
 };
 
 // The offset-sync rule for one partition of one group (docs/offset-translation.md):
