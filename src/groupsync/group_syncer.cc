@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "strait/base/backoff.h"
-
 namespace strait::groupsync {
 
 namespace {
@@ -80,38 +78,20 @@ status group_syncer::start() {
   spdlog::info(
       "link {}: syncing consumer-group offsets every {} ms ({} groups known from the store)",
       cfg_.name, cfg_.groups.sync_interval.count(), groups_.size());
-  thread_ = std::thread([this] { run(); });
+  thread_.start([this] { return round_and_wait(); });
   return {};
 }
 
-void group_syncer::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void group_syncer::stop() { thread_.stop(); }
 
-void group_syncer::run() {
-  backoff retry(std::chrono::milliseconds(500), std::chrono::seconds(30));
-  while (true) {
-    const auto began = std::chrono::steady_clock::now();
-    std::chrono::steady_clock::duration wait = cfg_.groups.sync_interval;
-    if (cycle()) {
-      retry.reset();
-      // The interval runs from start to start, so a slow round does not
-      // stretch the delay from a source commit to the target.
-      wait -= std::chrono::steady_clock::now() - began;
-    } else {
-      wait = std::max<std::chrono::steady_clock::duration>(wait, retry.next());
-    }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(wait, {}),
-                     [this] { return stopping_; })) {
-      return;
-    }
-  }
+std::chrono::steady_clock::duration group_syncer::round_and_wait() {
+  const auto began = std::chrono::steady_clock::now();
+  if (!cycle()) return retry_.next();
+  retry_.reset();
+  // The interval runs from start to start, so a slow round does not stretch
+  // the delay from a source commit to the target.
+  return std::max<std::chrono::steady_clock::duration>(
+      cfg_.groups.sync_interval - (std::chrono::steady_clock::now() - began), {});
 }
 
 void group_syncer::set_reachable(const char* side, bool& flag, bool reachable,

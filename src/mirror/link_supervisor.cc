@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "strait/base/backoff.h"
 #include "strait/mirror/topic_sync.h"
 
 namespace strait::mirror {
@@ -40,34 +39,23 @@ status link_supervisor::start() {
   target_ = std::make_unique<kafka::admin_client>(target_rk_.get(), kAdminTimeout);
   metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
                     "1 while a selected topic cannot be mirrored (see the log for why)");
-  thread_ = std::thread([this] { run(); });
+  thread_.start([this] { return round_and_wait(); });
   return {};
 }
 
-void link_supervisor::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void link_supervisor::stop() { thread_.stop(); }
 
-void link_supervisor::run() {
-  backoff retry(std::chrono::milliseconds(500), std::chrono::seconds(30));
-  while (true) {
-    std::chrono::milliseconds wait = cfg_.topics.refresh_interval;
-    if (refresh()) {
-      retry.reset();
-      // A partition that could not start yet (e.g. a topic created moments
-      // ago whose leader is not known) is retried soon, not a round later.
-      if (start_pending_) wait = std::min(wait, std::chrono::milliseconds(500));
-    } else {
-      wait = std::min(wait, retry.next());
-    }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, wait, [this] { return stopping_; })) return;
+std::chrono::steady_clock::duration link_supervisor::round_and_wait() {
+  std::chrono::milliseconds wait = cfg_.topics.refresh_interval;
+  if (refresh()) {
+    retry_.reset();
+    // A partition that could not start yet (e.g. a topic created moments
+    // ago whose leader is not known) is retried soon, not a round later.
+    if (start_pending_) wait = std::min(wait, std::chrono::milliseconds(500));
+  } else {
+    wait = std::min(wait, retry_.next());
   }
+  return wait;
 }
 
 void link_supervisor::set_reachable(const char* side, bool& flag, bool reachable,

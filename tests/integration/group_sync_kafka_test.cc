@@ -63,6 +63,13 @@ std::string group_series(const std::string& name, const std::string& group,
   return s + "}";
 }
 
+// Waits until the group's committed offset of partition 0 on the target is `want`.
+bool target_offset_becomes(const std::string& group, const std::string& topic, int64_t want) {
+  return testing::wait_for(
+      [&] { return testing::committed(clusters->target, group, topic, 0).offset == want; }, 60s,
+      200ms);
+}
+
 const char* kGroups = "groups:\n  include: [\"g-.*\"]\n  sync_interval_ms: 200\n";
 
 TEST(GroupSyncKafka, GroupResumesOnTheTargetExactlyWhereItStoppedOnTheSource) {
@@ -184,10 +191,7 @@ TEST(GroupSyncKafka, ActiveTargetGroupIsNotOverwrittenUntilItIsEmpty) {
   testing::commit_offset(clusters->source, "g-active", "gs-active", 0, 50, "");
   straitd d(dir, "gs-active", kGroups);
   d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return testing::committed(clusters->target, "g-active", "gs-active", 0).offset == 50; },
-      60s, 200ms))
-      << d.log();
+  ASSERT_TRUE(target_offset_becomes("g-active", "gs-active", 50)) << d.log();
 
   // A member joins the group on the target and commits nothing.
   testing::child_process member(
@@ -215,12 +219,7 @@ TEST(GroupSyncKafka, ActiveTargetGroupIsNotOverwrittenUntilItIsEmpty) {
   // The member leaves: the group is empty, and the sync catches up.
   member.signal(SIGTERM);
   member.wait();
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return testing::committed(clusters->target, "g-active", "gs-active", 0).offset == 120;
-      },
-      60s, 200ms))
-      << d.log();
+  ASSERT_TRUE(target_offset_becomes("g-active", "gs-active", 120)) << d.log();
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
@@ -234,12 +233,8 @@ TEST(GroupSyncKafka, RewindIsFollowedPersistedAndNotRewrittenAfterRestart) {
   testing::commit_offset(clusters->source, "g-rewind", "gs-rewind", 0, 150, "");
   straitd d(dir, "gs-rewind", kGroups);
   d.start();
-  auto target_at = [&](int64_t want) {
-    return testing::wait_for(
-        [&] {
-          return testing::committed(clusters->target, "g-rewind", "gs-rewind", 0).offset == want;
-        },
-        60s, 200ms);
+  auto target_at = [](int64_t want) {
+    return target_offset_becomes("g-rewind", "gs-rewind", want);
   };
   ASSERT_TRUE(target_at(150)) << d.log();
   // The group is reset backwards on the source (an operator replays data).

@@ -1,16 +1,15 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "strait/base/backoff.h"
+#include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
 #include "strait/config/topic_filter.h"
 #include "strait/groupsync/sync_policy.h"
@@ -71,8 +70,9 @@ class group_syncer {
     store::checkpoint_store::write_batch batch;
   };
 
-  void run();
-  // One round; false when a cluster could not be reached.
+  // One round; returns the wait until the next.
+  std::chrono::steady_clock::duration round_and_wait();
+  // Returns false when a cluster could not be reached.
   bool cycle();
   // Decides one committed offset of a group (sync_policy) into `r`.
   void plan(round& r, const std::string& group, const kafka::committed_offset& c);
@@ -108,10 +108,8 @@ class group_syncer {
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
+  periodic_thread thread_;  // last: stopped before the members it uses go
 };
 
 }  // namespace strait::groupsync

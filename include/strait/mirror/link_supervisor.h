@@ -1,13 +1,12 @@
 #pragma once
 
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 
+#include "strait/base/backoff.h"
+#include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
 #include "strait/config/topic_filter.h"
 #include "strait/kafka/client.h"
@@ -39,8 +38,9 @@ class link_supervisor {
   void stop();
 
  private:
-  void run();
-  // One round; returns false when a cluster could not be reached.
+  // One round; returns the wait until the next.
+  std::chrono::steady_clock::duration round_and_wait();
+  // Returns false when a cluster could not be reached.
   bool refresh();
   bool sync_topics();
   void watch_partitions();
@@ -79,10 +79,8 @@ class link_supervisor {
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
+  periodic_thread thread_;  // last: stopped before the members it uses go
 };
 
 }  // namespace strait::mirror

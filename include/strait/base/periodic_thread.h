@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace strait {
+
+// A thread that runs `round` again and again until stop(): each call
+// returns how long to wait before the next one. stop() wakes the wait at
+// once; a round in progress finishes first. For control loops (topic sync,
+// group sync) whose rounds block on network requests.
+class periodic_thread {
+ public:
+  using round_fn = std::function<std::chrono::steady_clock::duration()>;
+
+  periodic_thread() = default;
+  ~periodic_thread() { stop(); }
+  periodic_thread(const periodic_thread&) = delete;
+  periodic_thread& operator=(const periodic_thread&) = delete;
+
+  void start(round_fn round) {
+    thread_ = std::thread([this, round = std::move(round)] {
+      while (true) {
+        const auto wait = round();
+        std::unique_lock lock(mu_);
+        if (cv_.wait_for(lock, wait, [this] { return stopping_; })) return;
+      }
+    });
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace strait
