@@ -49,6 +49,10 @@ status application::start() {
 
 void application::stop() {
   http_.stop();
+  // Control threads may be in the middle of an admin request: let them all
+  // finish theirs at the same time.
+  for (auto& g : group_syncers_) g->request_stop();
+  for (auto& s : supervisors_) s->request_stop();
   for (auto& g : group_syncers_) g->stop();
   group_syncers_.clear();
   for (auto& s : supervisors_) s->stop();

@@ -6,7 +6,9 @@ namespace strait::groupsync {
 
 namespace {
 
-constexpr std::chrono::milliseconds kAdminTimeout{10000};
+// Shorter than the supervisor's: a round is due every sync interval, and
+// shutdown waits for a round in progress.
+constexpr std::chrono::milliseconds kAdminTimeout{5000};
 
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -86,7 +88,12 @@ void group_syncer::stop() { thread_.stop(); }
 
 std::chrono::steady_clock::duration group_syncer::round_and_wait() {
   const auto began = std::chrono::steady_clock::now();
-  if (!cycle()) return retry_.next();
+  const bool reached = cycle();
+  // Every group's age, also when the round could not even list the groups:
+  // an outage must show as a growing age, not a frozen one.
+  for (const auto& [group, g] : groups_) publish_age(group, g);
+  if (!reached)
+    return std::max<std::chrono::steady_clock::duration>(cfg_.groups.sync_interval, retry_.next());
   retry_.reset();
   // The interval runs from start to start, so a slow round does not stretch
   // the delay from a source commit to the target.
@@ -110,53 +117,72 @@ void group_syncer::note_group_presence(const kafka::group_list& listing,
                                        const std::set<std::string>& selected) {
   for (const auto& id : selected) {
     group_state& g = groups_[id];
-    if (!g.on_source && !g.written.empty()) {
-      spdlog::info("link {}: group {} found on the source; syncing its offsets", cfg_.name, id);
+    if (g.gone) {
+      spdlog::info("link {}: group {} is back on the source; syncing its offsets", cfg_.name, id);
+      g.gone = false;
     }
     g.on_source = true;
     metrics_.set("strait_group_on_source", {{"link", cfg_.name}, {"group", id}}, 1);
   }
-  // Absence from an incomplete listing proves nothing.
-  if (!listing.complete) return;
-  for (auto& [id, g] : groups_) {
-    if (selected.contains(id) || (!g.on_source && g.written.empty())) continue;
-    if (g.on_source || !g.written.empty()) {
-      if (g.on_source) {
-        spdlog::warn(
-            "link {}: group {} is gone from the source (deleted, or its offsets expired); its "
-            "target offsets stay as last written",
-            cfg_.name, id);
-      }
-      g.on_source = false;
-      metrics_.set("strait_group_on_source", {{"link", cfg_.name}, {"group", id}}, 0);
+  if (!listing.complete) {
+    // Absence from an incomplete listing proves nothing.
+    if (!listing_incomplete_) {
+      spdlog::warn(
+          "link {}: group sync: a source broker did not list its groups ({}); groups it "
+          "coordinates are not synced until it answers",
+          cfg_.name, listing.error);
     }
+    listing_incomplete_ = true;
+    return;
+  }
+  listing_incomplete_ = false;
+  for (auto& [id, g] : groups_) {
+    // Known from this run or from the store, still selected, not listed: gone.
+    if (selected.contains(id) || g.gone || !groups_filter_.matches(id)) continue;
+    spdlog::warn(
+        "link {}: group {} is not on the source (deleted, or its offsets expired); its target "
+        "offsets stay as last written",
+        cfg_.name, id);
+    g.gone = true;
+    g.on_source = false;
+    metrics_.set("strait_group_on_source", {{"link", cfg_.name}, {"group", id}}, 0);
   }
 }
 
 void group_syncer::refresh_log_starts(
     const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets) {
   std::set<partition> wanted;
-  bool missing = false;
+  bool new_partition = false;
   for (const auto& [group, r] : offsets) {
     if (!r) continue;
     for (const auto& c : *r) {
       if (!topics_filter_.matches(c.topic)) continue;
       wanted.insert({c.topic, c.partition});
-      missing = missing || !log_starts_.contains({c.topic, c.partition});
+      new_partition = log_starts_asked_.insert({c.topic, c.partition}).second || new_partition;
     }
   }
   const auto now = std::chrono::steady_clock::now();
   // The log start only moves forward, so a cached value is a safe lower
   // bound between refreshes: an offset below it is certainly expired.
-  if (!missing && now - log_starts_at_ < cfg_.topics.refresh_interval) return;
-  if (wanted.empty()) return;
-  auto r = source_->log_start_offsets({wanted.begin(), wanted.end()});
-  if (!r) {
-    spdlog::debug("link {}: group sync: {}", cfg_.name, r.error().message);
+  // Partitions that could not be read are asked again at the next refresh,
+  // not every round.
+  if (wanted.empty() || (!new_partition && now - log_starts_at_ < cfg_.topics.refresh_interval)) {
     return;
   }
-  for (const auto& [p, offset] : *r) log_starts_[p] = offset;
   log_starts_at_ = now;
+  auto r = source_->log_start_offsets({wanted.begin(), wanted.end()});
+  if (!r) {
+    if (!log_starts_failing_) {
+      spdlog::warn(
+          "link {}: group sync cannot read source log start offsets ({}); expired offsets are "
+          "recognised only against the last values read",
+          cfg_.name, r.error().message);
+    }
+    log_starts_failing_ = true;
+    return;
+  }
+  log_starts_failing_ = false;
+  for (const auto& [p, offset] : *r) log_starts_[p] = offset;
 }
 
 void group_syncer::report_skip(const std::string& group, const partition& p, skip_reason r,
@@ -220,12 +246,12 @@ bool group_syncer::cycle() {
     r.skipped[group];
     for (const auto& c : *committed) plan(r, group, c);
   }
-  bool target_ok = write_planned(r);
+  const bool target_reached = write_planned(r);
   if (r.batch.count() > 0) {
     if (auto s = store_.commit(r.batch); !s) {
       // The target has the offsets; only our record of them is missing, so
       // the next round may write the same values again (harmless).
-      spdlog::error("link {}: group sync: {}", cfg_.name, s.error().message);
+      for (const auto& [group, n] : r.synced) fail_group(r, group, "store", s.error().message);
     }
   }
   const auto now = std::chrono::steady_clock::now();
@@ -237,11 +263,12 @@ bool group_syncer::cycle() {
       g.warned = false;
     }
     g.failing = failed;
-    if (!failed) g.last_synced = now;
+    // Synced = read, and every due write done (a group active on the target
+    // is not: its age grows until the write happens).
+    if (!failed && !r.write_blocked.contains(group)) g.last_synced = now;
     if (r.synced.contains(group)) publish_counts(group, r);
-    publish_age(group, g);
   }
-  return target_ok;
+  return target_reached;
 }
 
 void group_syncer::fail_group(round& r, const std::string& group, const char* kind,
@@ -260,6 +287,7 @@ void group_syncer::fail_group(round& r, const std::string& group, const char* ki
 void group_syncer::skip(round& r, const std::string& group, const partition& p, skip_reason why,
                         source_offset committed) {
   ++r.skipped[group][why];
+  if (why == skip_reason::target_group_active) r.write_blocked.insert(group);
   report_skip(group, p, why, committed);
 }
 
@@ -312,6 +340,9 @@ bool group_syncer::write_planned(round& r) {
   auto listing = target_->list_groups();
   if (!listing) {
     set_reachable("target", target_reachable_, false, listing.error().message);
+    for (const auto& [group, writes] : r.writes) {
+      fail_group(r, group, "write_target", listing.error().message);
+    }
     return false;
   }
   set_reachable("target", target_reachable_, true, "");
@@ -337,10 +368,10 @@ bool group_syncer::write_planned(round& r) {
     ++it;
   }
 
-  bool target_ok = true;
+  // A failed group is that group's problem (an ACL, its coordinator): it is
+  // counted and retried next round without slowing the other groups down.
   for (const auto& [group, result] : target_->alter_group_offsets(requests)) {
     if (!result) {
-      target_ok = false;
       fail_group(r, group, "write_target", result.error().message);
       continue;
     }
@@ -375,7 +406,7 @@ bool group_syncer::write_planned(round& r) {
     metrics_.add("strait_group_offset_writes_total", {{"link", cfg_.name}, {"group", group}},
                  written);
   }
-  return target_ok;
+  return true;
 }
 
 }  // namespace strait::groupsync

@@ -168,6 +168,22 @@ error rocks_error(const rocksdb::Status& s, std::string_view what) {
                std::string(what) + ": " + s.ToString()};
 }
 
+// The checkpoint of `key` as `ro` sees it; nullopt when there is none.
+result<std::optional<partition_checkpoint>> read_checkpoint(rocksdb::DB& db,
+                                                            const rocksdb::ReadOptions& ro,
+                                                            const partition_key& key) {
+  std::string value;
+  rocksdb::Status s = db.Get(ro, partition_prefix(kCheckpointTag, key), &value);
+  if (s.IsNotFound()) return std::optional<partition_checkpoint>{};
+  if (!s.ok())
+    return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
+  auto cp = decode_checkpoint(value);
+  if (!cp) {
+    return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
+  }
+  return std::optional<partition_checkpoint>(std::move(*cp));
+}
+
 result<offsets::offset_run> decode_run_at(const rocksdb::Iterator& it) {
   return decode_run(std::string_view(it.key().data(), it.key().size()),
                     std::string_view(it.value().data(), it.value().size()));
@@ -337,17 +353,7 @@ status checkpoint_store::commit(write_batch& batch) {
 }
 
 result<std::optional<partition_checkpoint>> checkpoint_store::load(const partition_key& key) const {
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), partition_prefix(kCheckpointTag, key), &value);
-  if (s.IsNotFound()) return std::optional<partition_checkpoint>{};
-  if (!s.ok())
-    return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
-  auto cp = decode_checkpoint(value);
-  if (!cp) {
-    return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
-  }
-  return std::optional<partition_checkpoint>(std::move(*cp));
+  return read_checkpoint(*db_, rocksdb::ReadOptions(), key);
 }
 
 result<std::vector<partition_key>> checkpoint_store::partitions(const std::string& link) const {
@@ -411,16 +417,10 @@ result<std::optional<map_slice>> checkpoint_store::slice(const partition_key& ke
                                                          source_offset committed) const {
   snapshot_view view(db_.get());
   const rocksdb::ReadOptions& ro = view.options();
-  std::string value;
-  rocksdb::Status s = db_->Get(ro, partition_prefix(kCheckpointTag, key), &value);
-  if (s.IsNotFound()) return std::optional<map_slice>{};
-  if (!s.ok())
-    return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
-  auto cp = decode_checkpoint(value);
-  if (!cp) {
-    return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
-  }
-  map_slice out{std::move(*cp), std::nullopt, std::nullopt};
+  auto cp = read_checkpoint(*db_, ro, key);
+  if (!cp) return std::unexpected(cp.error());
+  if (!*cp) return std::optional<map_slice>{};
+  map_slice out{std::move(**cp), std::nullopt, std::nullopt};
   std::string prefix = partition_prefix(kRunTag, key);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   it->SeekForPrev(offset_key(kRunTag, key, committed.value()));
@@ -469,15 +469,9 @@ result<std::vector<stored_group_offset>> checkpoint_store::group_offsets(
 result<source_offset> checkpoint_store::to_source(const partition_key& key,
                                                   target_offset committed) const {
   snapshot_view view(db_.get());
-  std::string value;
-  rocksdb::Status s = db_->Get(view.options(), partition_prefix(kCheckpointTag, key), &value);
-  if (s.IsNotFound()) return fail(errc::not_found, "no offset map for " + key.to_string());
-  if (!s.ok())
-    return std::unexpected(rocks_error(s, "cannot read checkpoint of " + key.to_string()));
-  auto cp = decode_checkpoint(value);
-  if (!cp) {
-    return fail(errc::corruption, "checkpoint of " + key.to_string() + ": " + cp.error().message);
-  }
+  auto cp = read_checkpoint(*db_, view.options(), key);
+  if (!cp) return std::unexpected(cp.error());
+  if (!*cp) return fail(errc::not_found, "no offset map for " + key.to_string());
   std::string prefix = partition_prefix(kTargetIndexTag, key);
   std::optional<offsets::offset_run> floor, ceil;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options()));
@@ -506,7 +500,7 @@ result<source_offset> checkpoint_store::to_source(const partition_key& key,
     ceil = *run;
   }
   if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot seek runs"));
-  return offsets::translate_to_source(floor, ceil, cp->position, committed);
+  return offsets::translate_to_source(floor, ceil, (*cp)->position, committed);
 }
 
 result<size_t> checkpoint_store::prune_below(const partition_key& key, source_offset log_start,

@@ -40,7 +40,7 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
 }
 
 straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
-                 const std::string& extra_link_yaml)
+                 const std::string& extra_link_yaml, const std::string& prefix)
     : dir_(dir) {
   std::ofstream out(dir.path() / "straitd.yaml");
   out << "daemon:\n  state_dir: " << (dir.path() / "state").string()
@@ -50,6 +50,7 @@ straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
       << "    target: {properties: {bootstrap.servers: \"" << clusters->target << "\"}}\n"
       << "    topics:\n      include: [\"" << topics_regex << "\"]\n"
       << "      refresh_interval_ms: 1000\n";
+  if (!prefix.empty()) out << "      prefix: \"" << prefix << "\"\n";
   std::istringstream extra(extra_link_yaml);
   for (std::string line; std::getline(extra, line);) out << "    " << line << "\n";
 }

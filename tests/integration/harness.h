@@ -42,9 +42,9 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
 class straitd {
  public:
   // `extra_link_yaml` is appended to the link (e.g. a groups section),
-  // indented by four spaces.
+  // indented by four spaces; `prefix` is topics.prefix.
   straitd(const testing::temp_dir& dir, const std::string& topics_regex,
-          const std::string& extra_link_yaml = "");
+          const std::string& extra_link_yaml = "", const std::string& prefix = "");
   void start();
   int stop(int sig = SIGTERM);
   int run_once(const std::vector<std::string>& extra);

@@ -31,12 +31,18 @@ class periodic_thread {
     });
   }
 
-  void stop() {
+  // Asks the thread to end after the round in progress; returns at once.
+  void request_stop() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
     cv_.notify_all();
+  }
+
+  // request_stop(), then waits for the thread to end.
+  void stop() {
+    request_stop();
     if (thread_.joinable()) thread_.join();
   }
 

@@ -43,6 +43,8 @@ class group_syncer {
   group_syncer& operator=(const group_syncer&) = delete;
 
   [[nodiscard]] status start();
+  // Asks the thread to end after its round in progress; returns at once.
+  void request_stop() { thread_.request_stop(); }
   void stop();
 
  private:
@@ -51,6 +53,7 @@ class group_syncer {
     std::map<partition, store::group_offset> written;  // mirrors the store
     std::map<partition, skip_reason> skipped;  // the reasons last reported, logged on change
     bool on_source = false;
+    bool gone = false;     // reported as gone from the source (logged once)
     bool failing = false;  // the last round had an error (logged on change)
     bool warned = false;   // a warning was logged; "syncs again" follows recovery
     std::chrono::steady_clock::time_point last_synced{};
@@ -67,16 +70,19 @@ class group_syncer {
     std::map<std::string, int> ahead;  // partitions past the mirrored data
     std::map<std::string, std::map<skip_reason, int>> skipped;
     std::set<std::string> failed;
+    std::set<std::string> write_blocked;  // a due write skipped: target_group_active
     store::checkpoint_store::write_batch batch;
   };
 
   // One round; returns the wait until the next.
   std::chrono::steady_clock::duration round_and_wait();
-  // Returns false when a cluster could not be reached.
+  // Returns false when a cluster could not be reached (then the next round
+  // backs off); a failing group is counted and logged, not a reason to back off.
   bool cycle();
   // Decides one committed offset of a group (sync_policy) into `r`.
   void plan(round& r, const std::string& group, const kafka::committed_offset& c);
-  // Writes the planned offsets of groups without members on the target.
+  // Writes the planned offsets of groups without members on the target;
+  // false when the target's groups could not be listed.
   bool write_planned(round& r);
   void skip(round& r, const std::string& group, const partition& p, skip_reason why,
             source_offset committed);
@@ -104,7 +110,10 @@ class group_syncer {
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, group_state> groups_;
   std::map<partition, int64_t> log_starts_;
+  std::set<partition> log_starts_asked_;
   std::chrono::steady_clock::time_point log_starts_at_{};
+  bool log_starts_failing_ = false;
+  bool listing_incomplete_ = false;
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 

@@ -35,6 +35,8 @@ class link_supervisor {
   ~link_supervisor();
 
   [[nodiscard]] status start();
+  // Asks the thread to end after its round in progress; returns at once.
+  void request_stop() { thread_.request_stop(); }
   void stop();
 
  private:
