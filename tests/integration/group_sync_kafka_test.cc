@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -292,6 +293,48 @@ TEST(GroupSyncKafka, RewindIsFollowedPersistedAndNotRewrittenAfterRestart) {
       200ms))
       << d.log();
   EXPECT_EQ(testing::committed(clusters->target, "g-rewind", "mig.gs-rewind", 0).offset, 40);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// Records deleted on the source before they were mirrored: a group pointing
+// below the log start is not translated (offset_expired); a group past the
+// mirrored data of the now stopped partition is not written either
+// (partition_stopped). (Offsets inside the mirrored data of a stopped
+// partition are still written: unit-tested, sync_policy_test.cc.)
+TEST(GroupSyncKafka, ExpiredOffsetsAndStoppedPartitionsAreSkippedWithTheirReason) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "gs-gap", 1);
+  auto produce = [](int from, int to) {
+    testing::test_producer p(clusters->source);
+    for (int i = from; i < to; ++i) p.send("gs-gap", 0, value_record("g-" + std::to_string(i)));
+  };
+  produce(0, 100);
+  straitd d(dir, "gs-gap", kGroups);
+  d.start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "gs-gap", 0) >= 100; }, 60s, 200ms))
+      << d.log();
+  ASSERT_EQ(d.stop(), 0) << d.log();
+  produce(100, 200);
+  std::ofstream(dir.path() / "delete.json")
+      << R"({"partitions":[{"topic":"gs-gap","partition":0,"offset":150}],"version":1})";
+  kafka("run org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server " + clusters->source +
+        " --offset-json-file " + (dir.path() / "delete.json").string() + " >/dev/null");
+  testing::commit_offset(clusters->source, "g-gap-expired", "gs-gap", 0, 120, "");
+  testing::commit_offset(clusters->source, "g-gap-past", "gs-gap", 0, 160, "");
+  d.start();
+  auto skipped = [&](const std::string& group, const std::string& reason) {
+    return d.metric(group_series("strait_group_partitions_skipped", group, reason));
+  };
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return skipped("g-gap-expired", "offset_expired") == 1 &&
+               skipped("g-gap-past", "partition_stopped") == 1;
+      },
+      60s, 200ms))
+      << d.log();
+  EXPECT_EQ(testing::committed(clusters->target, "g-gap-expired", "gs-gap", 0).offset, -1);
+  EXPECT_EQ(testing::committed(clusters->target, "g-gap-past", "gs-gap", 0).offset, -1);
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
