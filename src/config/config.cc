@@ -449,19 +449,23 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
     if (!d || !d.IsMap()) {
       p.add("daemon", "missing; it needs at least state_dir");
     } else {
-      check_known_keys(d, "daemon", {"state_dir", "http_listen", "log_level"}, p);
+      check_known_keys(d, "daemon", {"state_dir", "http_listen", "api_listen", "log_level"}, p);
       if (!d["state_dir"]) {
         p.add("daemon.state_dir", "missing; give a directory for the checkpoint store");
       } else {
         c.daemon.state_dir = scalar(d["state_dir"], "daemon.state_dir", p).value_or("");
       }
-      if (d["http_listen"]) {
-        c.daemon.http_listen = scalar(d["http_listen"], "daemon.http_listen", p).value_or("");
-        auto colon = c.daemon.http_listen.rfind(':');
-        if (colon == std::string::npos || colon + 1 == c.daemon.http_listen.size()) {
-          p.add("daemon.http_listen", "must be host:port, e.g. 127.0.0.1:9644 (port 0 = any)");
+      auto listen = [&](const char* key, const char* example, std::string& out) {
+        if (!d[key]) return;
+        const std::string field = std::string("daemon.") + key;
+        out = scalar(d[key], field, p).value_or("");
+        auto colon = out.rfind(':');
+        if (colon == std::string::npos || colon + 1 == out.size()) {
+          p.add(field, std::string("must be host:port, e.g. ") + example + " (port 0 = any)");
         }
-      }
+      };
+      listen("http_listen", "127.0.0.1:9644", c.daemon.http_listen);
+      listen("api_listen", "127.0.0.1:9645", c.daemon.api_listen);
       if (d["log_level"]) {
         c.daemon.log_level = scalar(d["log_level"], "daemon.log_level", p).value_or("info");
         static const std::set<std::string> kLevels = {"trace", "debug", "info",

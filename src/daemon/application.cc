@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace strait::daemon {
@@ -27,6 +28,7 @@ status application::start() {
     if (link.groups.enabled) {
       auto syncer = std::make_unique<groupsync::group_syncer>(link, *store_, metrics_);
       if (auto s = syncer->start(); !s) return s;
+      syncer_of_link_[link.name] = syncer.get();
       group_syncers_.push_back(std::move(syncer));
     }
     spdlog::info("link {}: {} -> {}", link.name, link.source.bootstrap(), link.target.bootstrap());
@@ -41,13 +43,17 @@ status application::start() {
     return {404, "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n"};
   };
   if (auto s = http_.start(cfg_.daemon.http_listen, handler); !s) return s;
-  // Tests and scripts bound to port 0 read the address from here.
+  if (auto s = api_.start(cfg_.daemon.api_listen, *this); !s) return s;
+  // Tests and scripts bound to port 0 read the addresses from here.
   std::ofstream(cfg_.daemon.state_dir / "http.address") << http_.address() << "\n";
-  spdlog::info("serving http://{}/metrics and /healthz", http_.address());
+  std::ofstream(cfg_.daemon.state_dir / "api.address") << api_.address() << "\n";
+  spdlog::info("serving http://{}/metrics and /healthz, strait.v1 API on {}", http_.address(),
+               api_.address());
   return {};
 }
 
 void application::stop() {
+  api_.stop();
   http_.stop();
   // Control threads may be in the middle of an admin request: let them all
   // finish theirs at the same time.
@@ -62,8 +68,43 @@ void application::stop() {
     failed_ = failed_ || e->failed();
   }
   supervisors_.clear();
+  syncer_of_link_.clear();
   engines_.clear();
   store_.reset();
+}
+
+result<api::link_view> application::link_state(const std::string& link) const {
+  for (size_t i = 0; i < cfg_.links.size() && i < engines_.size(); ++i) {
+    if (cfg_.links[i].name != link) continue;
+    api::link_view v;
+    v.link = link;
+    v.inflight_bytes = engines_[i]->inflight_bytes();
+    std::map<std::string, api::topic_view> topics;
+    for (const auto& p : engines_[i]->snapshot()) {
+      api::topic_view& t = topics[p.key.topic];
+      t.topic = p.key.topic;
+      t.target_topic = cfg_.links[i].topics.prefix + p.key.topic;
+      t.partitions.push_back(api::partition_view{
+          p.key.partition.value(), p.position.next_source.value(), p.position.next_target.value(),
+          p.lag_records, p.lag_seconds,
+          p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
+          p.stop_detail});
+    }
+    for (auto& [name, t] : topics) {
+      std::sort(t.partitions.begin(), t.partitions.end(),
+                [](const auto& a, const auto& b) { return a.partition < b.partition; });
+      v.topics.push_back(std::move(t));
+    }
+    if (auto it = syncer_of_link_.find(link); it != syncer_of_link_.end()) {
+      for (auto& g : it->second->groups()) {
+        v.groups.push_back(api::group_view{g.group, g.on_source, g.sync_age_seconds,
+                                           g.partitions_synced, g.partitions_ahead,
+                                           std::move(g.partitions_skipped)});
+      }
+    }
+    return v;
+  }
+  return fail(errc::not_found, "no link '" + link + "'");
 }
 
 status acknowledge(const config::config& cfg, const std::string& spec,

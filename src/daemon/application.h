@@ -1,8 +1,12 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "strait/api/api_server.h"
+#include "strait/api/status.h"
 #include "strait/config/config.h"
 #include "strait/groupsync/group_syncer.h"
 #include "strait/http/http_server.h"
@@ -15,7 +19,7 @@ namespace strait::daemon {
 
 // The composition root: the only code that wires modules together. Builds
 // services in dependency order and stops them in reverse.
-class application {
+class application : public api::state_provider {
  public:
   explicit application(config::config cfg);
   ~application();
@@ -25,6 +29,13 @@ class application {
   // and checkpointed), closes the store.
   void stop();
   [[nodiscard]] std::string http_address() const { return http_.address(); }
+  [[nodiscard]] std::string api_address() const { return api_.address(); }
+
+  // api::state_provider (called from gRPC threads; reads snapshots only).
+  [[nodiscard]] const std::vector<config::link_config>& links() const override {
+    return cfg_.links;
+  }
+  [[nodiscard]] result<api::link_view> link_state(const std::string& link) const override;
   // True when a link's target producer failed fatally (see link_engine).
   [[nodiscard]] bool failed() const { return failed_; }
 
@@ -35,7 +46,9 @@ class application {
   std::vector<std::unique_ptr<mirror::link_engine>> engines_;
   std::vector<std::unique_ptr<mirror::link_supervisor>> supervisors_;
   std::vector<std::unique_ptr<groupsync::group_syncer>> group_syncers_;
+  std::map<std::string, const groupsync::group_syncer*> syncer_of_link_;
   http::http_server http_;
+  api::api_server api_;
   bool failed_ = false;
 };
 

@@ -86,12 +86,36 @@ status group_syncer::start() {
 
 void group_syncer::stop() { thread_.stop(); }
 
+std::vector<group_status> group_syncer::groups() const {
+  std::lock_guard lock(status_mu_);
+  std::vector<group_status> out;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [group, st] : status_) {
+    out.push_back(st);
+    auto at = status_synced_at_.at(group);
+    if (at != std::chrono::steady_clock::time_point{}) {
+      out.back().sync_age_seconds = std::chrono::duration<double>(now - at).count();
+    }
+  }
+  return out;
+}
+
 std::chrono::steady_clock::duration group_syncer::round_and_wait() {
   const auto began = std::chrono::steady_clock::now();
   const bool reached = cycle();
   // Every group's age, also when the round could not even list the groups:
   // an outage must show as a growing age, not a frozen one.
   for (const auto& [group, g] : groups_) publish_age(group, g);
+  {
+    std::lock_guard lock(status_mu_);
+    for (const auto& [group, g] : groups_) {
+      group_status& st = status_[group];
+      st = g.counts;
+      st.group = group;
+      st.on_source = g.on_source;
+      status_synced_at_[group] = g.last_synced;
+    }
+  }
   if (!reached)
     return std::max<std::chrono::steady_clock::duration>(cfg_.groups.sync_interval, retry_.next());
   retry_.reset();
@@ -199,6 +223,13 @@ void group_syncer::report_skip(const std::string& group, const partition& p, ski
 }
 
 void group_syncer::publish_counts(const std::string& group, const round& r) {
+  group_status& counts = groups_[group].counts;
+  counts.partitions_synced = r.synced.at(group);
+  counts.partitions_ahead = r.ahead.at(group);
+  counts.partitions_skipped.clear();
+  for (const auto& [why, n] : r.skipped.at(group)) {
+    if (n > 0) counts.partitions_skipped[to_string(why)] = n;
+  }
   const metrics::labels l = {{"link", cfg_.name}, {"group", group}};
   metrics_.set("strait_group_partitions_synced", l, r.synced.at(group));
   metrics_.set("strait_group_partitions_ahead_of_mirroring", l, r.ahead.at(group));

@@ -658,7 +658,8 @@ void link_engine::publish_metrics() {
       with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
       metrics_.set("strait_partition_stopped", with_reason, 1);
     }
-    snap.push_back({p->key(), p->position(), p->is_stopped(), idle(*p)});
+    snap.push_back({p->key(), p->position(), p->is_stopped(), idle(*p), lag, lag_seconds,
+                    p->stop_reason(), p->stop_detail()});
   }
   lagging_ = lagging;
   metrics_.set("strait_partitions_stopped", {{"link", cfg_.name}}, stopped);

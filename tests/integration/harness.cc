@@ -1,5 +1,8 @@
 #include "harness.h"
 
+#include <sys/wait.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -10,7 +13,8 @@ clusters_env* clusters = nullptr;
 
 namespace {
 const std::string kStraitd = STRAITD_PATH;
-}
+const std::string kStraitctl = STRAITCTL_PATH;
+}  // namespace
 
 std::string kafka(const std::string& args) {
   return testing::run_command(kRoot + "/scripts/kafka " + args + " 2>>/tmp/strait-it-kafka.log");
@@ -44,7 +48,7 @@ straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
     : dir_(dir) {
   std::ofstream out(dir.path() / "straitd.yaml");
   out << "daemon:\n  state_dir: " << (dir.path() / "state").string()
-      << "\n  http_listen: 127.0.0.1:0\n  log_level: info\n"
+      << "\n  http_listen: 127.0.0.1:0\n  api_listen: 127.0.0.1:0\n  log_level: info\n"
       << "links:\n  - name: it\n"
       << "    source: {properties: {bootstrap.servers: \"" << clusters->source << "\"}}\n"
       << "    target: {properties: {bootstrap.servers: \"" << clusters->target << "\"}}\n"
@@ -93,6 +97,20 @@ double straitd::metric(const std::string& series) {
     }
   }
   return -1;
+}
+
+std::pair<int, std::string> straitd::straitctl(const std::string& args,
+                                               const std::string& wrapper) {
+  std::ifstream in(dir_.path() / "state" / "api.address");
+  std::string addr;
+  in >> addr;
+  const auto out = dir_.path() / "straitctl.out";
+  int rc = std::system((wrapper + " " + kStraitctl + " --server " + addr + " " + args + " >" +
+                        out.string() + " 2>>" + (dir_.path() / "straitctl.err").string())
+                           .c_str());
+  std::ifstream o(out);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128,
+          std::string(std::istreambuf_iterator<char>(o), {})};
 }
 
 std::string straitd::log() {

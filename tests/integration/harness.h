@@ -52,6 +52,9 @@ class straitd {
   // The value of one metric series (full name with labels); -1 when absent.
   double metric(const std::string& series);
   std::string log();
+  // straitctl against this straitd's API (--server from state/api.address),
+  // optionally run under `wrapper` (e.g. "timeout 1"); returns {exit code, stdout}.
+  std::pair<int, std::string> straitctl(const std::string& args, const std::string& wrapper = "");
   [[nodiscard]] std::filesystem::path store_dir() const {
     return dir_.path() / "state" / "checkpoints";
   }

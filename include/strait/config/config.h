@@ -74,6 +74,7 @@ struct link_config {
 struct daemon_config {
   std::filesystem::path state_dir;
   std::string http_listen = "127.0.0.1:9644";  // host:port; port 0 = any free port
+  std::string api_listen = "127.0.0.1:9645";   // gRPC control plane (strait.v1), same rules
   std::string log_level = "info";
 };
 

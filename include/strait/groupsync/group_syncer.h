@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +19,16 @@
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::groupsync {
+
+// What the syncer reports about a group after each round (for the API, via groups()).
+struct group_status {
+  std::string group;
+  bool on_source = false;
+  double sync_age_seconds = -1;  // -1 before the first successful round
+  int partitions_synced = 0;
+  int partitions_ahead = 0;
+  std::map<std::string, int> partitions_skipped;  // by reason, non-zero only
+};
 
 // Consumer-group offset sync of one link: its own thread, which every
 // groups.sync_interval
@@ -46,6 +57,8 @@ class group_syncer {
   // Asks the thread to end after its round in progress; returns at once.
   void request_stop() { thread_.request_stop(); }
   void stop();
+  // The groups as of the last round; thread-safe.
+  [[nodiscard]] std::vector<group_status> groups() const;
 
  private:
   using partition = kafka::topic_partition;
@@ -56,6 +69,7 @@ class group_syncer {
     bool gone = false;     // reported as gone from the source (logged once)
     bool failing = false;  // the last round had an error (logged on change)
     bool warned = false;   // a warning was logged; "syncs again" follows recovery
+    group_status counts;   // of the last round that read the group (for status())
     std::chrono::steady_clock::time_point last_synced{};
   };
   struct planned_write {
@@ -117,6 +131,9 @@ class group_syncer {
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 
+  mutable std::mutex status_mu_;
+  std::map<std::string, group_status> status_;  // guarded by status_mu_; ages as of publish
+  std::map<std::string, std::chrono::steady_clock::time_point> status_synced_at_;
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };

@@ -26,7 +26,11 @@ struct partition_snapshot {
   partition_key key;
   offsets::mirror_position position;
   bool stopped = false;
-  bool idle = false;  // nothing in flight, not reconciling
+  bool idle = false;        // nothing in flight, not reconciling
+  int64_t lag_records = 0;  // as strait_partition_lag_records
+  double lag_seconds = 0;   // as strait_partition_lag_seconds
+  store::stop_reason stop_reason = store::stop_reason::none;
+  std::string stop_detail;
 };
 
 // The data path of one link: one thread that fetches from the source, writes

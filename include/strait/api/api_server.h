@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "strait/api/status.h"
+#include "strait/base/result.h"
+
+namespace strait::api {
+
+// The gRPC server of the strait.v1 API (proto/strait/v1/strait.proto,
+// docs/api.md). All gRPC code lives in api_server.cc, so only that
+// translation unit pays for the gRPC headers.
+//
+// Threads: gRPC's own; every call reads through the state_provider.
+class api_server {
+ public:
+  api_server();
+  ~api_server();
+  api_server(const api_server&) = delete;
+  api_server& operator=(const api_server&) = delete;
+
+  // Listens on `listen` (host:port; port 0 = any free port), plaintext.
+  // `state` must outlive the server.
+  [[nodiscard]] status start(const std::string& listen, const state_provider& state);
+  // Ends open streams and stops; waits at most `grace` for calls in flight.
+  void stop();
+  // host:port actually bound (after start).
+  [[nodiscard]] std::string address() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace strait::api

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "strait/base/result.h"
+#include "strait/config/config.h"
+
+namespace strait::api {
+
+// Plain views of the daemon's state, filled by the daemon (the composition
+// root) and turned into strait.v1 messages by the server. No gRPC types here,
+// so the daemon does not pay for protobuf headers.
+
+struct partition_view {
+  int32_t partition = 0;
+  int64_t next_source = 0;
+  int64_t next_target = 0;
+  int64_t lag_records = 0;
+  double lag_seconds = 0;
+  std::string stopped;  // empty while mirroring, else the stop reason
+  std::string stop_detail;
+};
+
+struct topic_view {
+  std::string topic;
+  std::string target_topic;
+  std::vector<partition_view> partitions;  // ordered by partition
+};
+
+struct group_view {
+  std::string group;
+  bool on_source = false;
+  double sync_age_seconds = -1;
+  int partitions_synced = 0;
+  int partitions_ahead = 0;
+  std::map<std::string, int> partitions_skipped;
+};
+
+struct link_view {
+  std::string link;
+  std::vector<topic_view> topics;  // ordered by topic
+  std::vector<group_view> groups;  // ordered by group
+  int64_t inflight_bytes = 0;
+};
+
+// What the API server asks the daemon. Implementations are thread-safe: the
+// server calls them from its own threads.
+class state_provider {
+ public:
+  virtual ~state_provider() = default;
+  [[nodiscard]] virtual const std::vector<config::link_config>& links() const = 0;
+  // errc::not_found for an unknown link.
+  [[nodiscard]] virtual result<link_view> link_state(const std::string& link) const = 0;
+};
+
+}  // namespace strait::api

@@ -1,0 +1,218 @@
+// straitctl: the operator's command line over the strait.v1 API (docs/api.md).
+#include <utility>  // before gRPC/Abseil headers in C++20 and later
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <string>
+
+#include "strait.grpc.pb.h"
+
+namespace {
+
+namespace pb = ::strait::v1;
+
+// Exit codes (docs/api.md#straitctl).
+constexpr int kOk = 0;
+constexpr int kUnavailable = 1;  // straitd not reachable, timed out, or failed internally
+constexpr int kUsage = 2;        // bad command line or INVALID_ARGUMENT
+constexpr int kNotFound = 3;     // unknown link / topic / group
+constexpr int kRefused = 4;      // FAILED_PRECONDITION, PERMISSION_DENIED, UNAUTHENTICATED
+
+struct options {
+  std::string server = "127.0.0.1:9645";
+  std::string output = "table";
+  double timeout_s = 10;
+};
+
+int report(const grpc::Status& s, const options& o) {
+  const std::string what = s.error_message();
+  switch (s.error_code()) {
+    case grpc::StatusCode::OK:
+      return kOk;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      std::cerr << "straitctl: cannot reach straitd at " << o.server << ": " << what
+                << "\n  is straitd running, and is --server (or STRAITCTL_SERVER) its "
+                   "daemon.api_listen?\n";
+      return kUnavailable;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      std::cerr << "straitctl: invalid request: " << what << "\n";
+      return kUsage;
+    case grpc::StatusCode::NOT_FOUND:
+      std::cerr << "straitctl: " << what << "\n";
+      return kNotFound;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+      std::cerr << "straitctl: refused: " << what << "\n";
+      return kRefused;
+    default:
+      std::cerr << "straitctl: straitd failed: " << what << "\n";
+      return kUnavailable;
+  }
+}
+
+std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions jo;
+  jo.preserve_proto_field_names = true;
+  jo.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, jo);
+  return out;
+}
+
+void print_links(const pb::ListLinksResponse& r) {
+  std::printf("%-16s %-30s %-30s %-6s %s\n", "LINK", "SOURCE", "TARGET", "GROUPS", "TOPICS");
+  for (const auto& l : r.links()) {
+    std::string topics;
+    for (const auto& t : l.topic_include()) topics += (topics.empty() ? "" : ",") + t;
+    std::printf("%-16s %-30s %-30s %-6s %s\n", l.name().c_str(), l.source_bootstrap().c_str(),
+                l.target_bootstrap().c_str(), l.group_sync() ? "yes" : "no", topics.c_str());
+  }
+}
+
+void print_status(const pb::LinkStatus& st) {
+  std::time_t t = static_cast<std::time_t>(st.taken_at_ms() / 1000);
+  char when[32];
+  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  std::printf("link %s at %s, %lld bytes in flight\n\n", st.link().c_str(), when,
+              static_cast<long long>(st.inflight_bytes()));
+  std::printf("%-32s %5s %14s %14s %10s %8s  %s\n", "TOPIC", "PART", "NEXT-SOURCE", "NEXT-TARGET",
+              "LAG", "LAG-S", "STATE");
+  for (const auto& topic : st.topics()) {
+    for (const auto& p : topic.partitions()) {
+      std::printf("%-32s %5d %14lld %14lld %10lld %8.1f  %s\n", topic.topic().c_str(),
+                  p.partition(), static_cast<long long>(p.next_source_offset()),
+                  static_cast<long long>(p.next_target_offset()),
+                  static_cast<long long>(p.lag_records()), p.lag_seconds(),
+                  p.stopped().empty() ? "mirroring" : ("stopped: " + p.stopped()).c_str());
+    }
+  }
+  if (st.groups_size() == 0) return;
+  std::printf("\n%-32s %9s %10s %7s %6s  %s\n", "GROUP", "ON-SOURCE", "SYNC-AGE-S", "SYNCED",
+              "AHEAD", "SKIPPED");
+  for (const auto& g : st.groups()) {
+    std::string skipped;
+    for (const auto& [reason, n] : g.partitions_skipped()) {
+      skipped += (skipped.empty() ? "" : ",") + reason + "=" + std::to_string(n);
+    }
+    char age[16] = "-";
+    if (g.sync_age_seconds() >= 0) std::snprintf(age, sizeof(age), "%.1f", g.sync_age_seconds());
+    std::printf("%-32s %9s %10s %7d %6d  %s\n", g.group().c_str(), g.on_source() ? "yes" : "no",
+                age, g.partitions_synced(), g.partitions_ahead_of_mirroring(),
+                skipped.empty() ? "-" : skipped.c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  if (const char* env = std::getenv("STRAITCTL_SERVER")) o.server = env;
+
+  CLI::App app{"straitctl: drive and observe straitd (strait.v1 API). Reference: docs/api.md"};
+  app.require_subcommand(1);
+  app.add_option("--server", o.server, "straitd's daemon.api_listen (env STRAITCTL_SERVER)")
+      ->capture_default_str();
+  app.add_option("-o,--output", o.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  app.add_option("--timeout", o.timeout_s, "seconds to wait for straitd")->capture_default_str();
+  app.footer(
+      "exit codes: 0 ok, 1 straitd unreachable or failed, 2 bad usage or invalid argument,\n"
+      "            3 not found, 4 refused (precondition, permission)");
+
+  auto* links = app.add_subcommand("links", "list the links");
+  std::string link_name;
+  auto* link = app.add_subcommand("link", "show one link");
+  link->add_option("name", link_name, "link name")->required();
+
+  std::string status_link, topic_regex, group_regex;
+  bool watch = false;
+  uint32_t interval_ms = 1000;
+  auto* status = app.add_subcommand("status", "partitions and groups of a link");
+  status->add_option("link", status_link, "link name")->required();
+  status->add_option("--topics", topic_regex, "RE2 full-match filter on topic names");
+  status->add_option("--groups", group_regex, "RE2 full-match filter on group ids");
+  status->add_flag("--watch", watch, "print again every --interval until interrupted");
+  status->add_option("--interval", interval_ms, "milliseconds between --watch updates (>= 200)")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
+  }
+
+  auto channel = grpc::CreateChannel(o.server, grpc::InsecureChannelCredentials());
+  auto stub = pb::Strait::NewStub(channel);
+  auto context = [&](bool streaming) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!streaming) {
+      ctx->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000)));
+    }
+    return ctx;
+  };
+  const bool json = o.output == "json";
+
+  if (*links) {
+    pb::ListLinksResponse r;
+    auto ctx = context(false);
+    grpc::Status s = stub->ListLinks(ctx.get(), pb::ListLinksRequest(), &r);
+    if (!s.ok()) return report(s, o);
+    if (json) {
+      std::cout << to_json(r) << "\n";
+    } else {
+      print_links(r);
+    }
+    return kOk;
+  }
+  if (*link) {
+    pb::GetLinkRequest req;
+    req.set_link(link_name);
+    pb::Link r;
+    auto ctx = context(false);
+    grpc::Status s = stub->GetLink(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    std::cout << (json ? to_json(r) : r.DebugString()) << (json ? "\n" : "");
+    return kOk;
+  }
+  // status
+  pb::GetStatusRequest req;
+  req.set_link(status_link);
+  req.set_topic_regex(topic_regex);
+  req.set_group_regex(group_regex);
+  auto print = [&](const pb::LinkStatus& st) {
+    if (json) {
+      std::cout << to_json(st) << std::endl;  // one object per line with --watch
+    } else {
+      print_status(st);
+      if (watch) std::cout << std::endl;
+    }
+  };
+  if (!watch) {
+    pb::LinkStatus st;
+    auto ctx = context(false);
+    grpc::Status s = stub->GetStatus(ctx.get(), req, &st);
+    if (!s.ok()) return report(s, o);
+    print(st);
+    return kOk;
+  }
+  pb::WatchStatusRequest wreq;
+  *wreq.mutable_status() = req;
+  wreq.set_interval_ms(interval_ms);
+  auto ctx = context(true);
+  auto reader = stub->WatchStatus(ctx.get(), wreq);
+  pb::LinkStatus st;
+  while (reader->Read(&st)) print(st);
+  return report(reader->Finish(), o);
+}

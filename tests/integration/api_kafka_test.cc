@@ -1,0 +1,78 @@
+// The strait.v1 API through straitctl, against straitd mirroring between two
+// real Kafka clusters: what an operator types, and the exit codes scripts
+// rely on (docs/api.md).
+#include <gtest/gtest.h>
+
+#include "harness.h"
+#include "kafka_records.h"
+#include "test_util.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace integration;
+
+TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "api-orders", 2);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 300; ++i) p.send("api-orders", i % 2, make_record(i));
+  }
+  testing::commit_offset(clusters->source, "api-billing", "api-orders", 0, 100, "");
+  straitd d(dir, "api-orders", "groups:\n  include: [\"api-.*\"]\n  sync_interval_ms: 200\n",
+            "mig.");
+  d.start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return testing::committed(clusters->target, "api-billing", "mig.api-orders", 0).offset ==
+               100;
+      },
+      60s, 200ms))
+      << d.log();
+
+  auto [rc, links] = d.straitctl("links");
+  ASSERT_EQ(rc, 0);
+  EXPECT_NE(links.find("it "), std::string::npos) << links;
+  EXPECT_NE(links.find(clusters->source), std::string::npos) << links;
+
+  // Human table: one row per partition, the group with its sync state.
+  auto [rc2, table] = d.straitctl("status it");
+  ASSERT_EQ(rc2, 0);
+  EXPECT_NE(table.find("api-orders"), std::string::npos) << table;
+  EXPECT_NE(table.find("mirroring"), std::string::npos) << table;
+  EXPECT_NE(table.find("api-billing"), std::string::npos) << table;
+
+  // JSON: the same data, machine-readable, filters applied by the server.
+  // Partition state is the engine's snapshot, refreshed once a second.
+  std::string json;
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        auto [rc3, out] = d.straitctl("-o json status it --topics 'api-.*' --groups 'api-billing'");
+        json = out;
+        return rc3 == 0 && json.find("\"next_source_offset\":\"150\"") != std::string::npos;
+      },
+      30s, 300ms))
+      << json;
+  EXPECT_NE(json.find("\"target_topic\":\"mig.api-orders\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"group\":\"api-billing\""), std::string::npos) << json;
+  auto [rc4, none] = d.straitctl("-o json status it --topics 'nothing' --groups 'nothing'");
+  ASSERT_EQ(rc4, 0);
+  EXPECT_EQ(none.find("api-orders"), std::string::npos) << none;
+
+  // Watch: a stream of snapshots until interrupted.
+  auto watched = d.straitctl("-o json status it --watch --interval 200", "timeout 1.5").second;
+  EXPECT_GE(std::count(watched.begin(), watched.end(), '\n'), 3) << watched;
+
+  // Documented exit codes.
+  EXPECT_EQ(d.straitctl("status no-such-link").first, 3);
+  EXPECT_EQ(d.straitctl("status it --topics '('").first, 2);
+  EXPECT_EQ(d.straitctl("status it --watch --interval 10").first, 2);
+  EXPECT_EQ(d.straitctl("frobnicate").first, 2);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+  EXPECT_EQ(d.straitctl("--timeout 2 links").first, 1) << "straitd is gone";
+}
+
+}  // namespace
+}  // namespace strait
