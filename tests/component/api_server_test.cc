@@ -1,0 +1,166 @@
+// The strait.v1 server in process, on a loopback port, with a fake state
+// provider: request validation, error codes and messages, filters, streams.
+#include <utility>  // before gRPC/Abseil headers in C++20 and later
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "strait.grpc.pb.h"
+#include "strait/api/api_server.h"
+
+namespace strait::api {
+namespace {
+
+namespace pb = ::strait::v1;
+
+class fake_state : public state_provider {
+ public:
+  fake_state() {
+    config::link_config l;
+    l.name = "main";
+    l.source.props = {{"bootstrap.servers", "src:9092"}, {"sasl.password", "s3cret"}};
+    l.target.props = {{"bootstrap.servers", "dst:9092"}};
+    l.topics.include = {"orders.*"};
+    l.topics.prefix = "mig.";
+    l.groups.enabled = true;
+    l.groups.include = {".*"};
+    links_.push_back(l);
+  }
+  const std::vector<config::link_config>& links() const override { return links_; }
+  result<link_view> link_state(const std::string& link) const override {
+    ++calls;
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    link_view v;
+    v.link = "main";
+    v.inflight_bytes = 42;
+    v.topics = {
+        topic_view{"orders",
+                   "mig.orders",
+                   {{0, 10, 10, 5, 1.5, "", ""}, {1, 7, 6, 0, 0, "foreign_write", "detail"}}},
+        topic_view{"payments", "mig.payments", {{0, 3, 3, 0, 0, "", ""}}}};
+    v.groups = {group_view{"billing", true, 0.2, 2, 0, {}},
+                group_view{"audit", false, 30, 0, 1, {{"offset_expired", 1}}}};
+    return v;
+  }
+  mutable std::atomic<int> calls{0};
+
+ private:
+  std::vector<config::link_config> links_;
+};
+
+class ApiServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.start("127.0.0.1:0", state_).has_value());
+    stub_ = pb::Strait::NewStub(
+        grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
+  }
+  std::unique_ptr<grpc::ClientContext> ctx() {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return c;
+  }
+  fake_state state_;
+  api_server server_;
+  std::unique_ptr<pb::Strait::Stub> stub_;
+};
+
+TEST_F(ApiServer, ListLinksShowsBootstrapButNoOtherProperty) {
+  pb::ListLinksResponse r;
+  ASSERT_TRUE(stub_->ListLinks(ctx().get(), {}, &r).ok());
+  ASSERT_EQ(r.links_size(), 1);
+  EXPECT_EQ(r.links(0).source_bootstrap(), "src:9092");
+  EXPECT_EQ(r.links(0).topic_prefix(), "mig.");
+  EXPECT_EQ(r.links(0).origin(), pb::LINK_ORIGIN_CONFIG_FILE);
+  EXPECT_EQ(r.DebugString().find("s3cret"), std::string::npos);
+}
+
+TEST_F(ApiServer, UnknownLinkIsNotFoundAndSaysWhatToDo) {
+  pb::GetStatusRequest req;
+  req.set_link("nope");
+  pb::LinkStatus st;
+  grpc::Status s = stub_->GetStatus(ctx().get(), req, &st);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(s.error_message().find("'nope'"), std::string::npos) << s.error_message();
+  pb::GetLinkRequest lreq;
+  lreq.set_link("nope");
+  pb::Link l;
+  EXPECT_EQ(stub_->GetLink(ctx().get(), lreq, &l).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ApiServer, StatusFiltersByRegexAndSumsLag) {
+  pb::GetStatusRequest req;
+  req.set_link("main");
+  req.set_topic_regex("ord.*");
+  req.set_group_regex("audit");
+  pb::LinkStatus st;
+  ASSERT_TRUE(stub_->GetStatus(ctx().get(), req, &st).ok());
+  ASSERT_EQ(st.topics_size(), 1);
+  EXPECT_EQ(st.topics(0).target_topic(), "mig.orders");
+  EXPECT_EQ(st.topics(0).lag_records(), 5);
+  EXPECT_EQ(st.topics(0).partitions(1).stopped(), "foreign_write");
+  ASSERT_EQ(st.groups_size(), 1);
+  EXPECT_EQ(st.groups(0).partitions_skipped().at("offset_expired"), 1);
+  EXPECT_EQ(st.inflight_bytes(), 42);
+}
+
+TEST_F(ApiServer, InvalidRegexIsInvalidArgumentNamingTheField) {
+  pb::GetStatusRequest req;
+  req.set_link("main");
+  req.set_group_regex("(");
+  pb::LinkStatus st;
+  grpc::Status s = stub_->GetStatus(ctx().get(), req, &st);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("group_regex"), std::string::npos) << s.error_message();
+  EXPECT_EQ(state_.calls.load(), 0) << "rejected before any work";
+}
+
+TEST_F(ApiServer, OversizedRequestIsRefused) {
+  pb::GetStatusRequest req;
+  req.set_link(std::string(2 << 20, 'x'));
+  pb::LinkStatus st;
+  EXPECT_EQ(stub_->GetStatus(ctx().get(), req, &st).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(ApiServer, WatchStreamsUntilTheServerStops) {
+  pb::WatchStatusRequest req;
+  req.mutable_status()->set_link("main");
+  req.set_interval_ms(200);
+  grpc::ClientContext c;
+  auto reader = stub_->WatchStatus(&c, req);
+  pb::LinkStatus st;
+  ASSERT_TRUE(reader->Read(&st));
+  ASSERT_TRUE(reader->Read(&st));
+  std::thread stopper([this] { server_.stop(); });
+  while (reader->Read(&st)) {
+  }
+  grpc::Status s = reader->Finish();
+  stopper.join();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+}
+
+TEST_F(ApiServer, WatchRejectsTooShortAnInterval) {
+  pb::WatchStatusRequest req;
+  req.mutable_status()->set_link("main");
+  req.set_interval_ms(10);
+  grpc::ClientContext c;
+  auto reader = stub_->WatchStatus(&c, req);
+  pb::LinkStatus st;
+  EXPECT_FALSE(reader->Read(&st));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {
+  fake_state state;
+  api_server s;
+  auto r = s.start("not-an-address", state);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("daemon.api_listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strait::api
