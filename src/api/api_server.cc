@@ -157,6 +157,7 @@ class service final : public pb::Strait::Service {
       auto* pt = out->add_topics();
       pt->set_topic(t.topic);
       pt->set_target_topic(t.target_topic);
+      pt->set_state(t.state);
       int64_t lag = 0;
       for (const auto& p : t.partitions) {
         auto* pp = pt->add_partitions();
@@ -175,6 +176,7 @@ class service final : public pb::Strait::Service {
       if (!groups->matches(g.group)) continue;
       auto* pg = out->add_groups();
       pg->set_group(g.group);
+      pg->set_state(g.state);
       pg->set_on_source(g.on_source);
       pg->set_sync_age_seconds(g.sync_age_seconds);
       pg->set_partitions_synced(g.partitions_synced);

@@ -364,6 +364,19 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
   l.target = parse_cluster(n["target"], field + ".target", false, env, p);
   l.topics = parse_topics(n["topics"], field + ".topics", p);
   if (const YAML::Node groups = n["groups"]) l.groups = parse_groups(groups, field + ".groups", p);
+  if (const YAML::Node m = n["migration"]) {
+    check_known_keys(m, field + ".migration", {"in_sync_max_lag_records"}, p);
+    if (m["in_sync_max_lag_records"]) {
+      auto v =
+          parse_int(m["in_sync_max_lag_records"], field + ".migration.in_sync_max_lag_records", p);
+      if (v && *v < 0) {
+        p.add(field + ".migration.in_sync_max_lag_records",
+              "must be 0 or more (records of lag at which a topic counts as in sync)");
+      } else if (v) {
+        l.migration.in_sync_max_lag_records = *v;
+      }
+    }
+  }
   if (const YAML::Node lim = n["limits"]) {
     check_known_keys(lim, field + ".limits", {"partition_inflight_bytes", "link_inflight_bytes"},
                      p);

@@ -31,6 +31,11 @@ status application::start() {
       syncer_of_link_[link.name] = syncer.get();
       group_syncers_.push_back(std::move(syncer));
     }
+    auto syncer = syncer_of_link_.find(link.name);
+    auto wf = std::make_unique<workflow::link_workflow>(
+        link, *store_, *engine, syncer == syncer_of_link_.end() ? nullptr : syncer->second);
+    if (auto s = wf->start(); !s) return s;
+    workflows_.push_back(std::move(wf));
     spdlog::info("link {}: {} -> {}", link.name, link.source.bootstrap(), link.target.bootstrap());
     engines_.push_back(std::move(engine));
     supervisors_.push_back(std::move(supervisor));
@@ -57,24 +62,28 @@ void application::stop() {
   http_.stop();
   // Control threads may be in the middle of an admin request: let them all
   // finish theirs at the same time.
+  for (auto& w : workflows_) w->request_stop();
   for (auto& g : group_syncers_) g->request_stop();
   for (auto& s : supervisors_) s->request_stop();
+  for (auto& w : workflows_) w->stop();
   for (auto& g : group_syncers_) g->stop();
-  group_syncers_.clear();
   for (auto& s : supervisors_) s->stop();
   for (auto& e : engines_) e->request_stop(std::chrono::seconds(30));  // drain in parallel
   for (auto& e : engines_) {
     e->stop();
     failed_ = failed_ || e->failed();
   }
-  supervisors_.clear();
+  // Users before what they use: workflows read engines and syncers.
+  workflows_.clear();
   syncer_of_link_.clear();
+  group_syncers_.clear();
+  supervisors_.clear();
   engines_.clear();
   store_.reset();
 }
 
 result<api::link_view> application::link_state(const std::string& link) const {
-  for (size_t i = 0; i < cfg_.links.size() && i < engines_.size(); ++i) {
+  for (size_t i = 0; i < cfg_.links.size() && i < workflows_.size(); ++i) {
     if (cfg_.links[i].name != link) continue;
     api::link_view v;
     v.link = link;
@@ -90,16 +99,23 @@ result<api::link_view> application::link_state(const std::string& link) const {
           p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
           p.stop_detail});
     }
+    const auto topic_states = workflows_[i]->topics();
     for (auto& [name, t] : topics) {
+      if (auto st = topic_states.find(name); st != topic_states.end()) {
+        t.state = migration::to_string(st->second);
+      }
       std::sort(t.partitions.begin(), t.partitions.end(),
                 [](const auto& a, const auto& b) { return a.partition < b.partition; });
       v.topics.push_back(std::move(t));
     }
     if (auto it = syncer_of_link_.find(link); it != syncer_of_link_.end()) {
+      const auto group_states = workflows_[i]->groups();
       for (auto& g : it->second->groups()) {
-        v.groups.push_back(api::group_view{g.group, g.on_source, g.sync_age_seconds,
-                                           g.partitions_synced, g.partitions_ahead,
-                                           std::move(g.partitions_skipped)});
+        auto st = group_states.find(g.group);
+        v.groups.push_back(api::group_view{
+            g.group, st == group_states.end() ? "" : migration::to_string(st->second), g.on_source,
+            g.sync_age_seconds, g.partitions_synced, g.partitions_ahead,
+            std::move(g.partitions_skipped)});
       }
     }
     return v;

@@ -14,6 +14,7 @@
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
 #include "strait/store/checkpoint_store.h"
+#include "strait/workflow/link_workflow.h"
 
 namespace strait::daemon {
 
@@ -47,6 +48,7 @@ class application : public api::state_provider {
   std::vector<std::unique_ptr<mirror::link_supervisor>> supervisors_;
   std::vector<std::unique_ptr<groupsync::group_syncer>> group_syncers_;
   std::map<std::string, const groupsync::group_syncer*> syncer_of_link_;
+  std::vector<std::unique_ptr<workflow::link_workflow>> workflows_;  // in link order
   http::http_server http_;
   api::api_server api_;
   bool failed_ = false;

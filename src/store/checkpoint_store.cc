@@ -17,8 +17,10 @@ constexpr char kRunTag = 'R';           // partition + source_start -> run
 constexpr char kTargetIndexTag = 'T';   // partition + target_start -> source_start
 constexpr char kTopicCreatedTag = 'C';  // link + topic -> "" (strait created it)
 constexpr char kGroupOffsetTag = 'G';   // link + group + topic + partition -> group_offset
+constexpr char kMigrationTag = 'M';     // link + kind + name -> migration state
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
+constexpr uint8_t kMigrationFormat = 1;
 
 void put_be(std::string& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -280,6 +282,18 @@ void checkpoint_store::write_batch::put_group_offset(const std::string& group,
   (void)batch_->Put(group_offset_key(group, key), encode_group_offset(offset));
 }
 
+void checkpoint_store::write_batch::put_migration(const std::string& link,
+                                                  const migration_record& r) {
+  std::string k(1, kMigrationTag);
+  put_string(k, link);
+  k.push_back(static_cast<char>(r.kind));
+  put_string(k, r.name);
+  std::string v(1, static_cast<char>(kMigrationFormat));
+  v.push_back(static_cast<char>(r.state));
+  put_be(v, static_cast<uint64_t>(r.updated_at_ms), 8);
+  (void)batch_->Put(k, v);
+}
+
 size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
 
 // ---- checkpoint_store ----
@@ -446,6 +460,32 @@ result<target_offset> checkpoint_store::to_target(const partition_key& key,
   if (!*sl) return fail(errc::not_found, "no offset map for " + key.to_string());
   return offsets::translate_to_target((*sl)->floor, (*sl)->ceil, (*sl)->checkpoint.position,
                                       committed);
+}
+
+result<std::vector<migration_record>> checkpoint_store::migrations(const std::string& link) const {
+  std::string prefix(1, kMigrationTag);
+  put_string(prefix, link);
+  std::vector<migration_record> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    std::string_view v(it->value().data(), it->value().size());
+    const size_t at = prefix.size();
+    if (k.size() < at + 3 || v.size() != 10 || static_cast<uint8_t>(v[0]) != kMigrationFormat) {
+      return fail(errc::corruption, "migration record of link " + link + " is damaged");
+    }
+    const auto kind = static_cast<uint8_t>(k[at]);
+    const size_t len = get_be(k, at + 1, 2);
+    if ((kind != 1 && kind != 2) || k.size() != at + 3 + len) {
+      return fail(errc::corruption, "migration record of link " + link + " is damaged");
+    }
+    out.push_back(migration_record{static_cast<migration_kind>(kind),
+                                   std::string(k.substr(at + 3, len)), static_cast<uint8_t>(v[1]),
+                                   static_cast<int64_t>(get_be(v, 2, 8))});
+  }
+  if (!it->status().ok())
+    return std::unexpected(rocks_error(it->status(), "cannot read migration records"));
+  return out;
 }
 
 result<std::vector<stored_group_offset>> checkpoint_store::group_offsets(

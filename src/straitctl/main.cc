@@ -84,20 +84,21 @@ void print_status(const pb::LinkStatus& st) {
   std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   std::printf("link %s at %s, %lld bytes in flight\n\n", st.link().c_str(), when,
               static_cast<long long>(st.inflight_bytes()));
-  std::printf("%-32s %5s %14s %14s %10s %8s  %s\n", "TOPIC", "PART", "NEXT-SOURCE", "NEXT-TARGET",
-              "LAG", "LAG-S", "STATE");
+  std::printf("%-32s %-11s %5s %14s %14s %10s %8s  %s\n", "TOPIC", "MIGRATION", "PART",
+              "NEXT-SOURCE", "NEXT-TARGET", "LAG", "LAG-S", "PARTITION");
   for (const auto& topic : st.topics()) {
     for (const auto& p : topic.partitions()) {
-      std::printf("%-32s %5d %14lld %14lld %10lld %8.1f  %s\n", topic.topic().c_str(),
-                  p.partition(), static_cast<long long>(p.next_source_offset()),
+      std::printf("%-32s %-11s %5d %14lld %14lld %10lld %8.1f  %s\n", topic.topic().c_str(),
+                  topic.state().empty() ? "-" : topic.state().c_str(), p.partition(),
+                  static_cast<long long>(p.next_source_offset()),
                   static_cast<long long>(p.next_target_offset()),
                   static_cast<long long>(p.lag_records()), p.lag_seconds(),
                   p.stopped().empty() ? "mirroring" : ("stopped: " + p.stopped()).c_str());
     }
   }
   if (st.groups_size() == 0) return;
-  std::printf("\n%-32s %9s %10s %7s %6s  %s\n", "GROUP", "ON-SOURCE", "SYNC-AGE-S", "SYNCED",
-              "AHEAD", "SKIPPED");
+  std::printf("\n%-32s %-12s %9s %10s %7s %6s  %s\n", "GROUP", "MIGRATION", "ON-SOURCE",
+              "SYNC-AGE-S", "SYNCED", "AHEAD", "SKIPPED");
   for (const auto& g : st.groups()) {
     std::string skipped;
     for (const auto& [reason, n] : g.partitions_skipped()) {
@@ -105,8 +106,9 @@ void print_status(const pb::LinkStatus& st) {
     }
     char age[16] = "-";
     if (g.sync_age_seconds() >= 0) std::snprintf(age, sizeof(age), "%.1f", g.sync_age_seconds());
-    std::printf("%-32s %9s %10s %7d %6d  %s\n", g.group().c_str(), g.on_source() ? "yes" : "no",
-                age, g.partitions_synced(), g.partitions_ahead_of_mirroring(),
+    std::printf("%-32s %-12s %9s %10s %7d %6d  %s\n", g.group().c_str(),
+                g.state().empty() ? "-" : g.state().c_str(), g.on_source() ? "yes" : "no", age,
+                g.partitions_synced(), g.partitions_ahead_of_mirroring(),
                 skipped.empty() ? "-" : skipped.c_str());
   }
 }

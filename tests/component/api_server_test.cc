@@ -39,10 +39,11 @@ class fake_state : public state_provider {
     v.topics = {
         topic_view{"orders",
                    "mig.orders",
+                   "MIRRORING",
                    {{0, 10, 10, 5, 1.5, "", ""}, {1, 7, 6, 0, 0, "foreign_write", "detail"}}},
-        topic_view{"payments", "mig.payments", {{0, 3, 3, 0, 0, "", ""}}}};
-    v.groups = {group_view{"billing", true, 0.2, 2, 0, {}},
-                group_view{"audit", false, 30, 0, 1, {{"offset_expired", 1}}}};
+        topic_view{"payments", "mig.payments", "IN_SYNC", {{0, 3, 3, 0, 0, "", ""}}}};
+    v.groups = {group_view{"billing", "SYNCING", true, 0.2, 2, 0, {}},
+                group_view{"audit", "TRACKED", false, 30, 0, 1, {{"offset_expired", 1}}}};
     return v;
   }
   mutable std::atomic<int> calls{0};
@@ -100,10 +101,12 @@ TEST_F(ApiServer, StatusFiltersByRegexAndSumsLag) {
   ASSERT_TRUE(stub_->GetStatus(ctx().get(), req, &st).ok());
   ASSERT_EQ(st.topics_size(), 1);
   EXPECT_EQ(st.topics(0).target_topic(), "mig.orders");
+  EXPECT_EQ(st.topics(0).state(), "MIRRORING");
   EXPECT_EQ(st.topics(0).lag_records(), 5);
   EXPECT_EQ(st.topics(0).partitions(1).stopped(), "foreign_write");
   ASSERT_EQ(st.groups_size(), 1);
   EXPECT_EQ(st.groups(0).partitions_skipped().at("offset_expired"), 1);
+  EXPECT_EQ(st.groups(0).state(), "TRACKED");
   EXPECT_EQ(st.inflight_bytes(), 42);
 }
 

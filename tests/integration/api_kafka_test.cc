@@ -5,6 +5,8 @@
 
 #include "harness.h"
 #include "kafka_records.h"
+#include "strait/migration/state_machine.h"
+#include "strait/store/checkpoint_store.h"
 #include "test_util.h"
 
 namespace strait {
@@ -51,7 +53,9 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
       [&] {
         auto [rc3, out] = d.straitctl("-o json status it --topics 'api-.*' --groups 'api-billing'");
         json = out;
-        return rc3 == 0 && json.find("\"next_source_offset\":\"150\"") != std::string::npos;
+        return rc3 == 0 && json.find("\"next_source_offset\":\"150\"") != std::string::npos &&
+               json.find("\"state\":\"IN_SYNC\"") != std::string::npos &&
+               json.find("\"state\":\"SYNCING\"") != std::string::npos;
       },
       30s, 300ms))
       << json;
@@ -72,6 +76,18 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
   EXPECT_EQ(d.straitctl("frobnicate").first, 2);
   EXPECT_EQ(d.stop(), 0) << d.log();
   EXPECT_EQ(d.straitctl("--timeout 2 links").first, 1) << "straitd is gone";
+  // The migration states are persisted (the workflow logs each transition).
+  EXPECT_NE(d.log().find("topic api-orders: MIRRORING -> IN_SYNC (caught_up)"), std::string::npos)
+      << d.log();
+  auto st = store::checkpoint_store::open(d.store_dir());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  auto m = (*st)->migrations("it");
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0].name, "api-orders");
+  EXPECT_EQ((*m)[0].state, static_cast<uint8_t>(migration::topic_state::in_sync));
+  EXPECT_EQ((*m)[1].name, "api-billing");
+  EXPECT_EQ((*m)[1].state, static_cast<uint8_t>(migration::group_state::syncing));
 }
 
 }  // namespace

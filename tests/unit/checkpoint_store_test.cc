@@ -236,6 +236,27 @@ TEST(CheckpointStore, SliceGivesCheckpointAndNeighbouringRuns) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST(CheckpointStore, MigrationRecordsPerLinkKindAndName) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  checkpoint_store::write_batch b;
+  b.put_migration("main", {migration_kind::group, "billing", 1, 10});
+  b.put_migration("main", {migration_kind::topic, "orders", 2, 11});
+  b.put_migration("main", {migration_kind::topic, "orders", 3, 12});  // overwrites
+  b.put_migration("mainx", {migration_kind::topic, "other", 1, 13});
+  ASSERT_TRUE((*st)->commit(b).has_value());
+  auto m = (*st)->migrations("main");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0].kind, migration_kind::topic);
+  EXPECT_EQ((*m)[0].name, "orders");
+  EXPECT_EQ((*m)[0].state, 3);
+  EXPECT_EQ((*m)[0].updated_at_ms, 12);
+  EXPECT_EQ((*m)[1].name, "billing");
+  EXPECT_EQ((*st)->migrations("mainx")->size(), 1u);
+}
+
 TEST(CheckpointStore, UnknownPartitionIsNotFound) {
   temp_dir dir;
   auto st = checkpoint_store::open(dir.path());

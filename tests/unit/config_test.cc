@@ -61,6 +61,8 @@ TEST(Config, ValidFileParsesWithDefaults) {
   EXPECT_TRUE(l.groups.enabled);
   EXPECT_EQ(l.groups.include, std::vector<std::string>{"billing-.*"});
   EXPECT_EQ(l.groups.sync_interval.count(), 500);
+  EXPECT_EQ(l.migration.in_sync_max_lag_records, 1000);
+  EXPECT_EQ(c->daemon.api_listen, "127.0.0.1:9645");
 }
 
 TEST(Config, GroupSyncIsOffWithoutAGroupsSection) {
@@ -134,6 +136,10 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"exclude: [\"billing-test\"]", "sync_interval_ms: 0",
                  "links[0].groups.sync_interval_ms"},
         bad_case{"exclude: [\"billing-test\"]", "groupz: [x]", "links[0].groups.groupz"},
+        bad_case{"exclude: [\"billing-test\"]",
+                 "exclude: [\"billing-test\"]\n    migration: {in_sync_max_lag_records: -1}",
+                 "links[0].migration.in_sync_max_lag_records"},
+        bad_case{"daemon:\n", "daemon:\n  api_listen: nowhere\n", "daemon.api_listen"},
         bad_case{"daemon:\n", "daemon:\n  log_level: loud\n", "daemon.log_level"},
         bad_case{"daemon:\n", "daemon:\n  http_listen: nowhere\n", "daemon.http_listen"},
         bad_case{"links:\n",

@@ -27,11 +27,13 @@ struct partition_view {
 struct topic_view {
   std::string topic;
   std::string target_topic;
+  std::string state;                       // migration state (STAGED, MIRRORING, IN_SYNC, ...)
   std::vector<partition_view> partitions;  // ordered by partition
 };
 
 struct group_view {
   std::string group;
+  std::string state;  // migration state (TRACKED, SYNCING, ...)
   bool on_source = false;
   double sync_age_seconds = -1;
   int partitions_synced = 0;

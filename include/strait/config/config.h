@@ -61,6 +61,13 @@ struct group_config {
   std::chrono::milliseconds sync_interval{500};
 };
 
+// The migration workflow of a link (docs/state-machine.md).
+struct migration_config {
+  // A topic is IN_SYNC while its lag (records, summed over its partitions) is
+  // at or under this and no partition is stopped.
+  int64_t in_sync_max_lag_records = 1000;
+};
+
 struct link_config {
   std::string name;
   cluster_config source;
@@ -68,6 +75,7 @@ struct link_config {
   topic_config topics;
   limits_config limits;
   group_config groups;
+  migration_config migration;
   std::chrono::milliseconds checkpoint_interval{100};
 };
 

@@ -78,6 +78,16 @@ struct stored_group_offset {
   group_offset offset;
 };
 
+// The migration state of one topic or group of a link (module migration
+// owns the meaning of `state`; the store keeps the byte).
+enum class migration_kind : uint8_t { topic = 1, group = 2 };
+struct migration_record {
+  migration_kind kind = migration_kind::topic;
+  std::string name;  // source topic or group id
+  uint8_t state = 0;
+  int64_t updated_at_ms = 0;
+};
+
 // The RocksDB checkpoint store: per partition the resume position and the
 // offset map as runs; per consumer group and partition the offset last
 // written to the target.
@@ -120,6 +130,7 @@ class checkpoint_store {
     void mark_topic_created(const std::string& link, const std::string& topic);
     void put_group_offset(const std::string& group, const partition_key& key,
                           const group_offset& offset);
+    void put_migration(const std::string& link, const migration_record& r);
     [[nodiscard]] size_t count() const;
 
    private:
@@ -144,6 +155,9 @@ class checkpoint_store {
   // Every group offset stored for the link, ordered by group, topic, partition.
   [[nodiscard]] result<std::vector<stored_group_offset>> group_offsets(
       const std::string& link) const;
+
+  // Every migration record of the link, ordered by kind and name.
+  [[nodiscard]] result<std::vector<migration_record>> migrations(const std::string& link) const;
 
   // Translation through the stored map (see offsets::translate_to_target).
   [[nodiscard]] result<target_offset> to_target(const partition_key& key,
