@@ -33,7 +33,8 @@ status application::start() {
     }
     auto syncer = syncer_of_link_.find(link.name);
     auto wf = std::make_unique<workflow::link_workflow>(
-        link, *store_, *engine, syncer == syncer_of_link_.end() ? nullptr : syncer->second);
+        link, *store_, *engine, *supervisor,
+        syncer == syncer_of_link_.end() ? nullptr : syncer->second);
     if (auto s = wf->start(); !s) return s;
     workflows_.push_back(std::move(wf));
     spdlog::info("link {}: {} -> {}", link.name, link.source.bootstrap(), link.target.bootstrap());

@@ -13,7 +13,7 @@ std::optional<topic_event> observed_event(topic_state s, const topic_observation
       if (o.mirroring && in_sync) return topic_event::caught_up;
       return std::nullopt;
     case topic_state::in_sync:
-      if (!in_sync) return topic_event::fell_behind;
+      if (!in_sync || !o.mirroring) return topic_event::fell_behind;
       return std::nullopt;
     default:
       return std::nullopt;

@@ -45,6 +45,11 @@ status link_supervisor::start() {
 
 void link_supervisor::stop() { thread_.stop(); }
 
+std::map<std::string, int> link_supervisor::selected_topics() const {
+  std::lock_guard lock(selected_mu_);
+  return selected_;
+}
+
 std::chrono::steady_clock::duration link_supervisor::round_and_wait() {
   std::chrono::milliseconds wait = cfg_.topics.refresh_interval;
   if (refresh()) {
@@ -96,8 +101,15 @@ bool link_supervisor::sync_topics() {
   if (!tgt) return false;
 
   std::vector<std::string> selected;
+  std::map<std::string, int> selected_partitions;
   for (const auto& [name, info] : *src) {
-    if (filter_.matches(name)) selected.push_back(name);
+    if (!filter_.matches(name)) continue;
+    selected.push_back(name);
+    selected_partitions[name] = info.partitions;
+  }
+  {
+    std::lock_guard lock(selected_mu_);
+    selected_ = std::move(selected_partitions);
   }
 
   // Configs of the topics that need a decision this round.

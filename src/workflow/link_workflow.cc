@@ -18,8 +18,9 @@ int64_t wall_clock_ms() {
 
 link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
                              const mirror::link_engine& engine,
+                             const mirror::link_supervisor& supervisor,
                              const groupsync::group_syncer* syncer)
-    : cfg_(cfg), store_(store), engine_(engine), syncer_(syncer) {}
+    : cfg_(cfg), store_(store), engine_(engine), supervisor_(supervisor), syncer_(syncer) {}
 
 link_workflow::~link_workflow() { stop(); }
 
@@ -60,12 +61,22 @@ std::chrono::steady_clock::duration link_workflow::round_and_wait() {
 }
 
 void link_workflow::observe() {
+  // A topic is mirroring when the engine runs every partition the source
+  // has: lag summed over some of them would call a half-started topic in
+  // sync. Topics no longer selected (e.g. deleted on the source) keep their
+  // state as it was.
+  const std::map<std::string, int> selected = supervisor_.selected_topics();
   std::map<std::string, migration::topic_observation> seen;
+  std::map<std::string, int> running;
   for (const auto& p : engine_.snapshot()) {
+    if (!selected.contains(p.key.topic)) continue;
     auto& o = seen[p.key.topic];
-    o.mirroring = true;
+    ++running[p.key.topic];
     o.lag_records += p.lag_records;
     o.any_stopped = o.any_stopped || p.stopped;
+  }
+  for (const auto& [topic, partitions] : selected) {
+    seen[topic].mirroring = running[topic] >= partitions;
   }
   std::map<std::string, migration::group_observation> seen_groups;
   if (syncer_ != nullptr) {

@@ -21,6 +21,10 @@ TEST(Observe, TopicStartsCatchesUpAndFallsBehind) {
   EXPECT_EQ(topic(topic_state::in_sync, true, 100, false), std::nullopt);
   EXPECT_EQ(topic(topic_state::in_sync, true, 101, false), topic_event::fell_behind);
   EXPECT_EQ(topic(topic_state::in_sync, true, 0, true), topic_event::fell_behind);
+  EXPECT_EQ(topic(topic_state::in_sync, false, 0, false), topic_event::fell_behind)
+      << "the topic grew: its new partitions are not running yet";
+  EXPECT_EQ(topic(topic_state::mirroring, false, 0, false), std::nullopt)
+      << "not every partition runs yet";
 }
 
 TEST(Observe, OperatorStatesAreNotChangedByObservation) {

@@ -13,14 +13,15 @@ namespace strait::migration {
 
 // A topic as the mirror engine sees it.
 struct topic_observation {
-  bool mirroring = false;    // the engine runs the topic's partitions
+  bool mirroring = false;    // the engine runs every partition the source topic has
   int64_t lag_records = 0;   // sum over its partitions
   bool any_stopped = false;  // a partition is stopped (gap, foreign write, ...)
 };
 
 // STAGED and mirroring                                -> mirroring_started
 // MIRRORING, lag <= in_sync_max_lag, nothing stopped  -> caught_up
-// IN_SYNC, lag > in_sync_max_lag or something stopped -> fell_behind
+// IN_SYNC, lag > in_sync_max_lag, something stopped, or
+//          not every partition running (the topic grew)  -> fell_behind
 // otherwise none (VERIFIED and later are left to the operator's calls).
 [[nodiscard]] std::optional<topic_event> observed_event(topic_state s, const topic_observation& o,
                                                         int64_t in_sync_max_lag);

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -38,6 +39,9 @@ class link_supervisor {
   // Asks the thread to end after its round in progress; returns at once.
   void request_stop() { thread_.request_stop(); }
   void stop();
+  // The selected source topics with their partition counts, as of the last
+  // topic sync; thread-safe.
+  [[nodiscard]] std::map<std::string, int> selected_topics() const;
 
  private:
   // One round; returns the wait until the next.
@@ -81,6 +85,8 @@ class link_supervisor {
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 
+  mutable std::mutex selected_mu_;
+  std::map<std::string, int> selected_;  // guarded by selected_mu_
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };

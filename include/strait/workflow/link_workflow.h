@@ -10,6 +10,7 @@
 #include "strait/groupsync/group_syncer.h"
 #include "strait/migration/state_machine.h"
 #include "strait/mirror/link_engine.h"
+#include "strait/mirror/link_supervisor.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::workflow {
@@ -21,16 +22,18 @@ namespace strait::workflow {
 // The operator's transitions (stage, verify, cutover, rollback, finalize)
 // will go through here too.
 //
-// A topic the engine mirrors for the first time enters STAGED and moves on at
-// once; a group the syncer reports for the first time enters TRACKED. States
+// A topic selected for the first time enters STAGED and moves to MIRRORING
+// once the engine runs all its partitions; a group the syncer reports for the
+// first time enters TRACKED. States
 // of topics and groups no longer selected stay in the store.
 //
 // Threads: its own (periodic_thread); topics()/groups() are thread-safe.
 class link_workflow {
  public:
-  // `syncer` may be null (no group sync on the link). Both must outlive this.
+  // `syncer` may be null (no group sync on the link). All must outlive this.
   link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
-                const mirror::link_engine& engine, const groupsync::group_syncer* syncer);
+                const mirror::link_engine& engine, const mirror::link_supervisor& supervisor,
+                const groupsync::group_syncer* syncer);
   ~link_workflow();
   link_workflow(const link_workflow&) = delete;
   link_workflow& operator=(const link_workflow&) = delete;
@@ -49,6 +52,7 @@ class link_workflow {
   config::link_config cfg_;
   store::checkpoint_store& store_;
   const mirror::link_engine& engine_;
+  const mirror::link_supervisor& supervisor_;
   const groupsync::group_syncer* syncer_;
   mutable std::mutex mu_;  // guards the two maps (written by the thread, read by the API)
   std::map<std::string, migration::topic_state> topics_;
