@@ -6,10 +6,18 @@
 #include <grpcpp/grpcpp.h>
 #include <re2/re2.h>
 
+#include <grpcpp/security/server_credentials.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <sstream>
+#include <variant>
 
 #include "strait.grpc.pb.h"
 
@@ -79,9 +87,142 @@ class name_filter {
   std::shared_ptr<RE2> re_;
 };
 
+// Roles, each allowed what the one before it is (docs/api.md#security).
+enum class role { viewer = 1, operator_role = 2, admin = 3 };
+
+const char* to_string(role r) {
+  switch (r) {
+    case role::viewer:
+      return "viewer";
+    case role::operator_role:
+      return "operator";
+    case role::admin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+std::optional<role> parse_role(std::string_view s) {
+  for (role r : {role::viewer, role::operator_role, role::admin}) {
+    if (s == to_string(r)) return r;
+  }
+  return std::nullopt;
+}
+
+struct caller {
+  std::string name;
+  role granted = role::viewer;
+};
+
+result<std::string> read_file(const std::filesystem::path& path, const std::string& field) {
+  std::ifstream in(path);
+  if (!in) {
+    return fail(errc::invalid_argument, field + ": cannot read " + path.string() +
+                                            " (missing, or not readable by straitd's user)");
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// "ROLE NAME TOKEN" per line; '#' starts a comment. Errors name the line,
+// never the token.
+result<std::map<std::string, caller>> load_tokens(const std::filesystem::path& path) {
+  const std::string field = "daemon.api_security.tokens_file";
+  auto text = read_file(path, field);
+  if (!text) return std::unexpected(text.error());
+  std::map<std::string, caller> tokens;
+  std::istringstream lines(*text);
+  int n = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++n;
+    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    std::istringstream words(line);
+    std::string r, name, token, extra;
+    if (!(words >> r)) continue;
+    const std::string where = field + ": " + path.string() + " line " + std::to_string(n);
+    if (!(words >> name >> token) || (words >> extra)) {
+      return fail(errc::invalid_argument, where + ": expected ROLE NAME TOKEN");
+    }
+    auto granted = parse_role(r);
+    if (!granted) {
+      return fail(errc::invalid_argument,
+                  where + ": role '" + r + "' is not one of viewer, operator, admin");
+    }
+    if (token.size() < 16) {
+      return fail(
+          errc::invalid_argument,
+          where + ": the token is shorter than 16 characters; use e.g. openssl rand -hex 24");
+    }
+    if (!tokens.emplace(token, caller{name, *granted}).second) {
+      return fail(errc::invalid_argument, where + ": the same token is given twice");
+    }
+  }
+  if (tokens.empty()) {
+    return fail(errc::invalid_argument, field + ": " + path.string() + " holds no token");
+  }
+  return tokens;
+}
+
+// Who calls, from a bearer token, else from the client certificate, else
+// (loopback without either) the local operator with every right.
+class authenticator {
+ public:
+  authenticator(std::map<std::string, caller> tokens, bool client_certs)
+      : tokens_(std::move(tokens)), client_certs_(client_certs) {}
+
+  [[nodiscard]] std::variant<caller, grpc::Status> identify(const grpc::ServerContext& ctx) const {
+    if (!tokens_.empty()) {
+      const auto& md = ctx.client_metadata();
+      auto it = md.find("authorization");
+      static constexpr std::string_view kBearer = "Bearer ";
+      if (it == md.end() ||
+          !std::string_view(it->second.data(), it->second.size()).starts_with(kBearer)) {
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                            "this straitd requires a token: pass straitctl --token-file FILE "
+                            "(a token from daemon.api_security.tokens_file)");
+      }
+      std::string token(it->second.data() + kBearer.size(), it->second.size() - kBearer.size());
+      auto found = tokens_.find(token);
+      if (found == tokens_.end()) {
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                            "unknown token: check straitctl --token-file against "
+                            "daemon.api_security.tokens_file");
+      }
+      return found->second;
+    }
+    if (client_certs_) {
+      auto auth = ctx.auth_context();
+      std::string cn, subject;
+      for (const auto& v : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
+        cn.assign(v.data(), v.size());
+      }
+      for (const auto& v : auth->FindPropertyValues(GRPC_X509_SUBJECT_PROPERTY_NAME)) {
+        subject.assign(v.data(), v.size());
+      }
+      // The role is the certificate's organizational unit: OU=strait-<role>.
+      for (role r : {role::admin, role::operator_role, role::viewer}) {
+        if (subject.find(std::string("OU=strait-") + to_string(r)) != std::string::npos) {
+          return caller{cn, r};
+        }
+      }
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          "the client certificate (" + subject +
+                              ") carries no strait role: issue it with OU=strait-viewer, "
+                              "OU=strait-operator or OU=strait-admin");
+    }
+    return caller{"local", role::admin};
+  }
+
+ private:
+  std::map<std::string, caller> tokens_;
+  bool client_certs_;
+};
+
 class service final : public pb::Strait::Service {
  public:
-  explicit service(const state_provider& state) : state_(state) {}
+  service(const state_provider& state, authenticator auth)
+      : state_(state), auth_(std::move(auth)) {}
 
   // Wakes streams so that they end; called before the server shuts down.
   void stopping() {
@@ -92,14 +233,16 @@ class service final : public pb::Strait::Service {
     cv_.notify_all();
   }
 
-  grpc::Status ListLinks(grpc::ServerContext*, const pb::ListLinksRequest*,
+  grpc::Status ListLinks(grpc::ServerContext* ctx, const pb::ListLinksRequest*,
                          pb::ListLinksResponse* out) override {
+    if (auto s = authorize(*ctx, "ListLinks", role::viewer); !s.ok()) return s;
     for (const auto& l : state_.links()) fill_link(l, out->add_links());
     return grpc::Status::OK;
   }
 
-  grpc::Status GetLink(grpc::ServerContext*, const pb::GetLinkRequest* req,
+  grpc::Status GetLink(grpc::ServerContext* ctx, const pb::GetLinkRequest* req,
                        pb::Link* out) override {
+    if (auto s = authorize(*ctx, "GetLink", role::viewer); !s.ok()) return s;
     for (const auto& l : state_.links()) {
       if (l.name == req->link()) {
         fill_link(l, out);
@@ -109,13 +252,15 @@ class service final : public pb::Strait::Service {
     return unknown_link(req->link());
   }
 
-  grpc::Status GetStatus(grpc::ServerContext*, const pb::GetStatusRequest* req,
+  grpc::Status GetStatus(grpc::ServerContext* ctx, const pb::GetStatusRequest* req,
                          pb::LinkStatus* out) override {
+    if (auto s = authorize(*ctx, "GetStatus", role::viewer); !s.ok()) return s;
     return fill_status(*req, out);
   }
 
   grpc::Status WatchStatus(grpc::ServerContext* ctx, const pb::WatchStatusRequest* req,
                            grpc::ServerWriter<pb::LinkStatus>* writer) override {
+    if (auto s = authorize(*ctx, "WatchStatus", role::viewer); !s.ok()) return s;
     uint32_t interval_ms = req->interval_ms() == 0 ? 1000 : req->interval_ms();
     if (interval_ms < 200) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "interval_ms: must be 0 (1000) or at least 200"};
@@ -134,6 +279,24 @@ class service final : public pb::Strait::Service {
   }
 
  private:
+  // OK when the caller may make `call`, which needs at least `needed`.
+  grpc::Status authorize(const grpc::ServerContext& ctx, const char* call, role needed) const {
+    auto who = auth_.identify(ctx);
+    if (auto* s = std::get_if<grpc::Status>(&who)) {
+      spdlog::warn("api: {} refused: {}", call, s->error_message());
+      return *s;
+    }
+    const caller& c = std::get<caller>(who);
+    if (c.granted < needed) {
+      spdlog::warn("api: {} denied to {} (role {}, needs {})", call, c.name, to_string(c.granted),
+                   to_string(needed));
+      return {grpc::StatusCode::PERMISSION_DENIED, std::string(call) + " needs the role " +
+                                                       to_string(needed) + "; " + c.name + " has " +
+                                                       to_string(c.granted)};
+    }
+    return grpc::Status::OK;
+  }
+
   static grpc::Status unknown_link(const std::string& link) {
     return {grpc::StatusCode::NOT_FOUND,
             "no link '" + link + "'; ListLinks (straitctl links) shows the links"};
@@ -189,6 +352,7 @@ class service final : public pb::Strait::Service {
   }
 
   const state_provider& state_;
+  authenticator auth_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -205,23 +369,49 @@ struct api_server::impl {
 api_server::api_server() : impl_(std::make_unique<impl>()) {}
 api_server::~api_server() { stop(); }
 
-status api_server::start(const std::string& listen, const state_provider& state) {
+status api_server::start(const std::string& listen, const config::api_security_config& security,
+                         const state_provider& state) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return fail(errc::invalid_argument,
                 "daemon.api_listen: expected host:port, got '" + listen + "'");
   }
-  impl_->svc = std::make_unique<service>(state);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!security.cert_file.empty()) {
+    auto cert = read_file(security.cert_file, "daemon.api_security.cert_file");
+    if (!cert) return std::unexpected(cert.error());
+    auto key = read_file(security.key_file, "daemon.api_security.key_file");
+    if (!key) return std::unexpected(key.error());
+    grpc::SslServerCredentialsOptions tls;
+    tls.pem_key_cert_pairs.push_back({*key, *cert});
+    if (!security.client_ca_file.empty()) {
+      auto ca = read_file(security.client_ca_file, "daemon.api_security.client_ca_file");
+      if (!ca) return std::unexpected(ca.error());
+      tls.pem_root_certs = *ca;
+      tls.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  std::map<std::string, caller> tokens;
+  if (!security.tokens_file.empty()) {
+    auto t = load_tokens(security.tokens_file);
+    if (!t) return std::unexpected(t.error());
+    tokens = std::move(*t);
+  }
+  impl_->svc = std::make_unique<service>(
+      state, authenticator(std::move(tokens), !security.client_ca_file.empty()));
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, credentials, &port);
   builder.RegisterService(impl_->svc.get());
   builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse oversized ones
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port == 0) {
     impl_->server.reset();
-    return fail(errc::invalid_argument, "daemon.api_listen: cannot listen on " + listen +
-                                            " (address in use, or not a local IP?)");
+    return fail(errc::invalid_argument,
+                "daemon.api_listen: cannot listen on " + listen +
+                    " (address in use, not a local IP, or a bad certificate/key in "
+                    "daemon.api_security?)");
   }
   impl_->address = listen.substr(0, colon) + ":" + std::to_string(port);
   return {};

@@ -462,7 +462,8 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
     if (!d || !d.IsMap()) {
       p.add("daemon", "missing; it needs at least state_dir");
     } else {
-      check_known_keys(d, "daemon", {"state_dir", "http_listen", "api_listen", "log_level"}, p);
+      check_known_keys(d, "daemon",
+                       {"state_dir", "http_listen", "api_listen", "api_security", "log_level"}, p);
       if (!d["state_dir"]) {
         p.add("daemon.state_dir", "missing; give a directory for the checkpoint store");
       } else {
@@ -479,6 +480,36 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
       };
       listen("http_listen", "127.0.0.1:9644", c.daemon.http_listen);
       listen("api_listen", "127.0.0.1:9645", c.daemon.api_listen);
+      auto& sec = c.daemon.api_security;
+      if (const YAML::Node a = d["api_security"]) {
+        check_known_keys(a, "daemon.api_security",
+                         {"cert_file", "key_file", "client_ca_file", "tokens_file"}, p);
+        auto path = [&](const char* key, std::filesystem::path& out) {
+          if (a[key])
+            out = scalar(a[key], std::string("daemon.api_security.") + key, p).value_or("");
+        };
+        path("cert_file", sec.cert_file);
+        path("key_file", sec.key_file);
+        path("client_ca_file", sec.client_ca_file);
+        path("tokens_file", sec.tokens_file);
+        if (sec.cert_file.empty() != sec.key_file.empty()) {
+          p.add("daemon.api_security.key_file",
+                "cert_file and key_file go together: give both for TLS, or neither");
+        }
+        if (!sec.client_ca_file.empty() && sec.cert_file.empty()) {
+          p.add("daemon.api_security.client_ca_file",
+                "client certificates need TLS: give cert_file and key_file too");
+        }
+      }
+      // Without TLS the API (and any token) travels in clear text: only on loopback.
+      const std::string api_host = c.daemon.api_listen.substr(0, c.daemon.api_listen.rfind(':'));
+      if (sec.cert_file.empty() && api_host != "127.0.0.1" && api_host != "[::1]" &&
+          api_host != "localhost") {
+        p.add("daemon.api_listen",
+              "'" + c.daemon.api_listen +
+                  "' is not a loopback address: set daemon.api_security.cert_file and key_file "
+                  "(TLS), or listen on 127.0.0.1");
+      }
       if (d["log_level"]) {
         c.daemon.log_level = scalar(d["log_level"], "daemon.log_level", p).value_or("info");
         static const std::set<std::string> kLevels = {"trace", "debug", "info",

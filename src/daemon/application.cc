@@ -49,7 +49,7 @@ status application::start() {
     return {404, "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n"};
   };
   if (auto s = http_.start(cfg_.daemon.http_listen, handler); !s) return s;
-  if (auto s = api_.start(cfg_.daemon.api_listen, *this); !s) return s;
+  if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *this); !s) return s;
   // Tests and scripts bound to port 0 read the addresses from here.
   std::ofstream(cfg_.daemon.state_dir / "http.address") << http_.address() << "\n";
   std::ofstream(cfg_.daemon.state_dir / "api.address") << api_.address() << "\n";

@@ -5,11 +5,14 @@
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "strait.grpc.pb.h"
@@ -29,7 +32,25 @@ struct options {
   std::string server = "127.0.0.1:9645";
   std::string output = "table";
   double timeout_s = 10;
+  std::string tls_ca;    // CA of straitd's certificate: use TLS
+  std::string tls_cert;  // client certificate (mTLS)
+  std::string tls_key;   // its key
+  std::string token_file;
 };
+
+// The file's content, trailing whitespace removed; exits 2 naming the option.
+std::string read_or_exit(const std::string& path, const char* option) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "straitctl: " << option << ": cannot read " << path << "\n";
+    std::exit(kUsage);
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string s = buf.str();
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
 
 int report(const grpc::Status& s, const options& o) {
   const std::string what = s.error_message();
@@ -41,6 +62,11 @@ int report(const grpc::Status& s, const options& o) {
       std::cerr << "straitctl: cannot reach straitd at " << o.server << ": " << what
                 << "\n  is straitd running, and is --server (or STRAITCTL_SERVER) its "
                    "daemon.api_listen?\n";
+      if (what.find("Socket closed") != std::string::npos ||
+          what.find("andshake") != std::string::npos) {
+        std::cerr << "  the connection was closed during set-up: if straitd uses TLS, pass "
+                     "--tls-ca (and --tls-cert/--tls-key when it requires client certificates)\n";
+      }
       return kUnavailable;
     case grpc::StatusCode::INVALID_ARGUMENT:
       std::cerr << "straitctl: invalid request: " << what << "\n";
@@ -118,6 +144,7 @@ void print_status(const pb::LinkStatus& st) {
 int main(int argc, char** argv) {
   options o;
   if (const char* env = std::getenv("STRAITCTL_SERVER")) o.server = env;
+  if (const char* env = std::getenv("STRAITCTL_TOKEN_FILE")) o.token_file = env;
 
   CLI::App app{"straitctl: drive and observe straitd (strait.v1 API). Reference: docs/api.md"};
   app.require_subcommand(1);
@@ -127,6 +154,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   app.add_option("--timeout", o.timeout_s, "seconds to wait for straitd")->capture_default_str();
+  app.add_option("--tls-ca", o.tls_ca, "CA certificate of straitd's API certificate: use TLS");
+  auto* cert_opt = app.add_option("--tls-cert", o.tls_cert, "client certificate (mTLS)");
+  auto* key_opt = app.add_option("--tls-key", o.tls_key, "key of the client certificate");
+  cert_opt->needs(key_opt);
+  key_opt->needs(cert_opt);
+  app.add_option("--token-file", o.token_file,
+                 "file holding an API token (env STRAITCTL_TOKEN_FILE)");
   app.footer(
       "exit codes: 0 ok, 1 straitd unreachable or failed, 2 bad usage or invalid argument,\n"
       "            3 not found, 4 refused (precondition, permission)");
@@ -154,10 +188,25 @@ int main(int argc, char** argv) {
     return rc == 0 ? kOk : kUsage;
   }
 
-  auto channel = grpc::CreateChannel(o.server, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!o.tls_ca.empty()) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = read_or_exit(o.tls_ca, "--tls-ca");
+    if (!o.tls_cert.empty()) {
+      tls.pem_cert_chain = read_or_exit(o.tls_cert, "--tls-cert");
+      tls.pem_private_key = read_or_exit(o.tls_key, "--tls-key");
+    }
+    credentials = grpc::SslCredentials(tls);
+  } else if (!o.tls_cert.empty()) {
+    std::cerr << "straitctl: --tls-cert needs --tls-ca (client certificates only work with TLS)\n";
+    return kUsage;
+  }
+  const std::string token = o.token_file.empty() ? "" : read_or_exit(o.token_file, "--token-file");
+  auto channel = grpc::CreateChannel(o.server, credentials);
   auto stub = pb::Strait::NewStub(channel);
   auto context = [&](bool streaming) {
     auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
     if (!streaming) {
       ctx->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000)));

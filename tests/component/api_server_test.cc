@@ -55,7 +55,7 @@ class fake_state : public state_provider {
 class ApiServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.start("127.0.0.1:0", state_).has_value());
+    ASSERT_TRUE(server_.start("127.0.0.1:0", {}, state_).has_value());
     stub_ = pb::Strait::NewStub(
         grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
   }
@@ -160,7 +160,7 @@ TEST_F(ApiServer, WatchRejectsTooShortAnInterval) {
 TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {
   fake_state state;
   api_server s;
-  auto r = s.start("not-an-address", state);
+  auto r = s.start("not-an-address", {}, state);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("daemon.api_listen"), std::string::npos);
 }

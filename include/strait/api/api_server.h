@@ -5,6 +5,7 @@
 
 #include "strait/api/status.h"
 #include "strait/base/result.h"
+#include "strait/config/config.h"
 
 namespace strait::api {
 
@@ -20,9 +21,13 @@ class api_server {
   api_server(const api_server&) = delete;
   api_server& operator=(const api_server&) = delete;
 
-  // Listens on `listen` (host:port; port 0 = any free port), plaintext.
-  // `state` must outlive the server.
-  [[nodiscard]] status start(const std::string& listen, const state_provider& state);
+  // Listens on `listen` (host:port; port 0 = any free port), with TLS when
+  // `security` has a certificate, requiring client certificates when it has
+  // a client CA, and bearer tokens when it has a tokens file. Every call is
+  // authorized by role (viewer < operator < admin). `state` must outlive the
+  // server. Unreadable files fail with errc::invalid_argument naming the field.
+  [[nodiscard]] status start(const std::string& listen, const config::api_security_config& security,
+                             const state_provider& state);
   // Ends open streams and stops; waits at most `grace` for calls in flight.
   void stop();
   // host:port actually bound (after start).

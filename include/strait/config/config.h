@@ -79,10 +79,20 @@ struct link_config {
   std::chrono::milliseconds checkpoint_interval{100};
 };
 
+// Security of the strait.v1 API (docs/api.md#security). Paths are read when
+// the daemon starts.
+struct api_security_config {
+  std::filesystem::path cert_file;       // server certificate chain (PEM); empty: plaintext
+  std::filesystem::path key_file;        // its private key (PEM)
+  std::filesystem::path client_ca_file;  // CA of client certificates: mTLS; empty: no client certs
+  std::filesystem::path tokens_file;     // "ROLE NAME TOKEN" per line; empty: no tokens
+};
+
 struct daemon_config {
   std::filesystem::path state_dir;
   std::string http_listen = "127.0.0.1:9644";  // host:port; port 0 = any free port
   std::string api_listen = "127.0.0.1:9645";   // gRPC control plane (strait.v1), same rules
+  api_security_config api_security;
   std::string log_level = "info";
 };
 

@@ -1,0 +1,170 @@
+// Security of the strait.v1 server: TLS, client certificates with roles,
+// bearer tokens (docs/api.md#security). Certificates are made with the
+// openssl command line in a temporary directory.
+#include <utility>  // before gRPC/Abseil headers in C++20 and later
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "strait.grpc.pb.h"
+#include "strait/api/api_server.h"
+
+namespace strait::api {
+namespace {
+
+namespace pb = ::strait::v1;
+namespace fs = std::filesystem;
+
+class no_state : public state_provider {
+ public:
+  const std::vector<config::link_config>& links() const override { return links_; }
+  result<link_view> link_state(const std::string&) const override {
+    return fail(errc::not_found, "none");
+  }
+
+ private:
+  std::vector<config::link_config> links_;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A CA, a server certificate for 127.0.0.1, and client certificates.
+class pki {
+ public:
+  pki() {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() /
+           ("strait-pki-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+    fs::create_directories(dir_);
+    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=strait-test-ca -keyout ca.key -out ca.crt");
+    issue("server", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
+    issue("viewer", "/CN=alice/OU=strait-viewer", "");
+    issue("norole", "/CN=bob", "");
+  }
+  ~pki() { fs::remove_all(dir_); }
+  [[nodiscard]] fs::path path(const std::string& name) const { return dir_ / name; }
+
+ private:
+  void run(const std::string& cmd) const {
+    std::string full = "cd " + dir_.string() + " && " + cmd + " >/dev/null 2>&1";
+    if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+  }
+  void issue(const std::string& name, const std::string& subject, const std::string& ext) const {
+    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj " + subject +
+        " -keyout " + name + ".key -out " + name + ".csr");
+    std::ofstream(dir_ / (name + ".ext")) << ext << "\n";
+    run("openssl x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 " +
+        (ext.empty() ? "" : "-extfile " + name + ".ext ") + "-out " + name + ".crt");
+  }
+  fs::path dir_;
+};
+
+grpc::Status list_links(const std::string& address, std::shared_ptr<grpc::ChannelCredentials> creds,
+                        const std::string& token = "") {
+  auto stub = pb::Strait::NewStub(grpc::CreateChannel(address, std::move(creds)));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  pb::ListLinksResponse r;
+  return stub->ListLinks(&ctx, {}, &r);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> tls(const pki& k, const std::string& client = "") {
+  grpc::SslCredentialsOptions o;
+  o.pem_root_certs = slurp(k.path("ca.crt"));
+  if (!client.empty()) {
+    o.pem_cert_chain = slurp(k.path(client + ".crt"));
+    o.pem_private_key = slurp(k.path(client + ".key"));
+  }
+  return grpc::SslCredentials(o);
+}
+
+TEST(ApiSecurity, TlsServerRefusesPlaintextClients) {
+  pki k;
+  no_state state;
+  api_server server;
+  config::api_security_config sec;
+  sec.cert_file = k.path("server.crt");
+  sec.key_file = k.path("server.key");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state).has_value());
+  EXPECT_TRUE(list_links(server.address(), tls(k)).ok());
+  EXPECT_FALSE(list_links(server.address(), grpc::InsecureChannelCredentials()).ok());
+}
+
+TEST(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
+  pki k;
+  no_state state;
+  api_server server;
+  config::api_security_config sec;
+  sec.cert_file = k.path("server.crt");
+  sec.key_file = k.path("server.key");
+  sec.client_ca_file = k.path("ca.crt");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state).has_value());
+  EXPECT_TRUE(list_links(server.address(), tls(k, "viewer")).ok());
+  EXPECT_FALSE(list_links(server.address(), tls(k)).ok()) << "no client certificate";
+  grpc::Status s = list_links(server.address(), tls(k, "norole"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(s.error_message().find("OU=strait-viewer"), std::string::npos) << s.error_message();
+}
+
+TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
+  pki k;  // only for its temporary directory
+  std::ofstream(k.path("tokens")) << "# role name token\n"
+                                  << "viewer ci-bot 0123456789abcdef0123\n";
+  no_state state;
+  api_server server;
+  config::api_security_config sec;
+  sec.tokens_file = k.path("tokens");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state).has_value());
+  auto plain = grpc::InsecureChannelCredentials();
+  EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef0123").ok());
+  grpc::Status none = list_links(server.address(), plain);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(none.error_message().find("--token-file"), std::string::npos);
+  EXPECT_EQ(list_links(server.address(), plain, "0123456789abcdef9999").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
+  pki k;
+  no_state state;
+  auto start_with = [&](const std::string& tokens) {
+    std::ofstream(k.path("tokens")) << tokens;
+    api_server server;
+    config::api_security_config sec;
+    sec.tokens_file = k.path("tokens");
+    auto r = server.start("127.0.0.1:0", sec, state);
+    return r.has_value() ? std::string() : r.error().message;
+  };
+  EXPECT_NE(start_with("root someone 0123456789abcdef0123\n").find("line 1: role 'root'"),
+            std::string::npos);
+  EXPECT_NE(start_with("viewer x short\n").find("shorter than 16"), std::string::npos);
+  EXPECT_NE(start_with("viewer x\n").find("expected ROLE NAME TOKEN"), std::string::npos);
+  EXPECT_NE(start_with("# nothing\n").find("holds no token"), std::string::npos);
+  EXPECT_EQ(start_with("viewer x 0123456789abcdef0123\n").find("0123456789abcdef"),
+            std::string::npos);
+
+  api_server server;
+  config::api_security_config sec;
+  sec.cert_file = k.path("missing.crt");
+  sec.key_file = k.path("server.key");
+  auto r = server.start("127.0.0.1:0", sec, state);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("daemon.api_security.cert_file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strait::api
