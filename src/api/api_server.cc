@@ -2,6 +2,7 @@
 #include <utility>  // before gRPC/Abseil headers in C++20 and later
 
 #include "strait/api/api_server.h"
+#include "strait/base/digest.h"
 
 #include <grpcpp/grpcpp.h>
 #include <re2/re2.h>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -219,10 +221,18 @@ class authenticator {
   bool client_certs_;
 };
 
+std::string digest_of(const google::protobuf::Message& m) {
+  record_digest d;
+  d.add(m.SerializeAsString());
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(d.value()));
+  return hex;
+}
+
 class service final : public pb::Strait::Service {
  public:
-  service(const state_provider& state, authenticator auth)
-      : state_(state), auth_(std::move(auth)) {}
+  service(const state_provider& state, audit_log& audit, authenticator auth)
+      : state_(state), audit_(audit), auth_(std::move(auth)) {}
 
   // Wakes streams so that they end; called before the server shuts down.
   void stopping() {
@@ -235,14 +245,15 @@ class service final : public pb::Strait::Service {
 
   grpc::Status ListLinks(grpc::ServerContext* ctx, const pb::ListLinksRequest*,
                          pb::ListLinksResponse* out) override {
-    if (auto s = authorize(*ctx, "ListLinks", role::viewer); !s.ok()) return s;
+    if (auto s = authorize(*ctx, "ListLinks", role::viewer, pb::ListLinksRequest()); !s.ok())
+      return s;
     for (const auto& l : state_.links()) fill_link(l, out->add_links());
     return grpc::Status::OK;
   }
 
   grpc::Status GetLink(grpc::ServerContext* ctx, const pb::GetLinkRequest* req,
                        pb::Link* out) override {
-    if (auto s = authorize(*ctx, "GetLink", role::viewer); !s.ok()) return s;
+    if (auto s = authorize(*ctx, "GetLink", role::viewer, *req); !s.ok()) return s;
     for (const auto& l : state_.links()) {
       if (l.name == req->link()) {
         fill_link(l, out);
@@ -254,13 +265,36 @@ class service final : public pb::Strait::Service {
 
   grpc::Status GetStatus(grpc::ServerContext* ctx, const pb::GetStatusRequest* req,
                          pb::LinkStatus* out) override {
-    if (auto s = authorize(*ctx, "GetStatus", role::viewer); !s.ok()) return s;
+    if (auto s = authorize(*ctx, "GetStatus", role::viewer, *req); !s.ok()) return s;
     return fill_status(*req, out);
+  }
+
+  grpc::Status ListAudit(grpc::ServerContext* ctx, const pb::ListAuditRequest* req,
+                         pb::ListAuditResponse* out) override {
+    if (auto s = authorize(*ctx, "ListAudit", role::operator_role, *req); !s.ok()) return s;
+    if (req->limit() > 1000) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "limit: at most 1000 (page with `after`)"};
+    }
+    auto entries = audit_.list(req->after(), req->limit() == 0 ? 100 : req->limit());
+    if (!entries) return to_grpc(entries.error());
+    for (const auto& e : *entries) {
+      auto* pe = out->add_entries();
+      pe->set_seq(e.seq);
+      pe->set_at_ms(e.at_ms);
+      pe->set_who(e.who);
+      pe->set_role(e.role);
+      pe->set_call(e.call);
+      pe->set_args_digest(e.args_digest);
+      pe->set_result(e.result);
+      pe->set_state_before(e.state_before);
+      pe->set_state_after(e.state_after);
+    }
+    return grpc::Status::OK;
   }
 
   grpc::Status WatchStatus(grpc::ServerContext* ctx, const pb::WatchStatusRequest* req,
                            grpc::ServerWriter<pb::LinkStatus>* writer) override {
-    if (auto s = authorize(*ctx, "WatchStatus", role::viewer); !s.ok()) return s;
+    if (auto s = authorize(*ctx, "WatchStatus", role::viewer, *req); !s.ok()) return s;
     uint32_t interval_ms = req->interval_ms() == 0 ? 1000 : req->interval_ms();
     if (interval_ms < 200) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "interval_ms: must be 0 (1000) or at least 200"};
@@ -280,21 +314,45 @@ class service final : public pb::Strait::Service {
 
  private:
   // OK when the caller may make `call`, which needs at least `needed`.
-  grpc::Status authorize(const grpc::ServerContext& ctx, const char* call, role needed) const {
+  // A refusal (no or bad credentials) or denial (role too low) is logged and
+  // recorded in the audit journal with a digest of the request.
+  grpc::Status authorize(const grpc::ServerContext& ctx, const char* call, role needed,
+                         const google::protobuf::Message& request) const {
     auto who = auth_.identify(ctx);
+    grpc::Status refused;
+    audit_record rec;
     if (auto* s = std::get_if<grpc::Status>(&who)) {
-      spdlog::warn("api: {} refused: {}", call, s->error_message());
-      return *s;
+      refused = *s;
+      rec.who = "unauthenticated";
+    } else {
+      const caller& c = std::get<caller>(who);
+      if (c.granted >= needed) return grpc::Status::OK;
+      refused = {grpc::StatusCode::PERMISSION_DENIED, std::string(call) + " needs the role " +
+                                                          to_string(needed) + "; " + c.name +
+                                                          " has " + to_string(c.granted)};
+      rec.who = c.name;
+      rec.role = to_string(c.granted);
     }
-    const caller& c = std::get<caller>(who);
-    if (c.granted < needed) {
-      spdlog::warn("api: {} denied to {} (role {}, needs {})", call, c.name, to_string(c.granted),
-                   to_string(needed));
-      return {grpc::StatusCode::PERMISSION_DENIED, std::string(call) + " needs the role " +
-                                                       to_string(needed) + "; " + c.name + " has " +
-                                                       to_string(c.granted)};
+    spdlog::warn("api: {} refused to {}: {}", call, rec.who, refused.error_message());
+    rec.at_ms = wall_clock_ms();
+    rec.call = call;
+    rec.args_digest = digest_of(request);
+    rec.result = code_name(refused.error_code()) + ": " + refused.error_message();
+    if (auto s = audit_.record(rec); !s) {
+      spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
     }
-    return grpc::Status::OK;
+    return refused;
+  }
+
+  static std::string code_name(grpc::StatusCode c) {
+    switch (c) {
+      case grpc::StatusCode::UNAUTHENTICATED:
+        return "UNAUTHENTICATED";
+      case grpc::StatusCode::PERMISSION_DENIED:
+        return "PERMISSION_DENIED";
+      default:
+        return "code " + std::to_string(static_cast<int>(c));
+    }
   }
 
   static grpc::Status unknown_link(const std::string& link) {
@@ -352,6 +410,7 @@ class service final : public pb::Strait::Service {
   }
 
   const state_provider& state_;
+  audit_log& audit_;
   authenticator auth_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -370,7 +429,7 @@ api_server::api_server() : impl_(std::make_unique<impl>()) {}
 api_server::~api_server() { stop(); }
 
 status api_server::start(const std::string& listen, const config::api_security_config& security,
-                         const state_provider& state) {
+                         const state_provider& state, audit_log& audit) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return fail(errc::invalid_argument,
@@ -399,7 +458,7 @@ status api_server::start(const std::string& listen, const config::api_security_c
     tokens = std::move(*t);
   }
   impl_->svc = std::make_unique<service>(
-      state, authenticator(std::move(tokens), !security.client_ca_file.empty()));
+      state, audit, authenticator(std::move(tokens), !security.client_ca_file.empty()));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);

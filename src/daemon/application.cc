@@ -49,7 +49,8 @@ status application::start() {
     return {404, "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n"};
   };
   if (auto s = http_.start(cfg_.daemon.http_listen, handler); !s) return s;
-  if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *this); !s) return s;
+  if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *this, *this); !s)
+    return s;
   // Tests and scripts bound to port 0 read the addresses from here.
   std::ofstream(cfg_.daemon.state_dir / "http.address") << http_.address() << "\n";
   std::ofstream(cfg_.daemon.state_dir / "api.address") << api_.address() << "\n";
@@ -122,6 +123,26 @@ result<api::link_view> application::link_state(const std::string& link) const {
     return v;
   }
   return fail(errc::not_found, "no link '" + link + "'");
+}
+
+status application::record(const api::audit_record& r) {
+  auto seq = store_->append_audit(
+      {r.at_ms, r.who, r.role, r.call, r.args_digest, r.result, r.state_before, r.state_after});
+  if (!seq) return std::unexpected(seq.error());
+  return {};
+}
+
+result<std::vector<api::audit_record>> application::list(uint64_t after, size_t limit) const {
+  auto entries = store_->audit(after, limit);
+  if (!entries) return std::unexpected(entries.error());
+  std::vector<api::audit_record> out;
+  for (auto& [seq, e] : *entries) {
+    out.push_back(api::audit_record{seq, e.at_ms, std::move(e.who), std::move(e.role),
+                                    std::move(e.call), std::move(e.args_digest),
+                                    std::move(e.result), std::move(e.state_before),
+                                    std::move(e.state_after)});
+  }
+  return out;
 }
 
 status acknowledge(const config::config& cfg, const std::string& spec,

@@ -20,7 +20,7 @@ namespace strait::daemon {
 
 // The composition root: the only code that wires modules together. Builds
 // services in dependency order and stops them in reverse.
-class application : public api::state_provider {
+class application : public api::state_provider, public api::audit_log {
  public:
   explicit application(config::config cfg);
   ~application();
@@ -37,6 +37,11 @@ class application : public api::state_provider {
     return cfg_.links;
   }
   [[nodiscard]] result<api::link_view> link_state(const std::string& link) const override;
+
+  // api::audit_log, on the checkpoint store (durable, append-only).
+  [[nodiscard]] status record(const api::audit_record& r) override;
+  [[nodiscard]] result<std::vector<api::audit_record>> list(uint64_t after,
+                                                            size_t limit) const override;
   // True when a link's target producer failed fatally (see link_engine).
   [[nodiscard]] bool failed() const { return failed_; }
 

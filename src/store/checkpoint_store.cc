@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstring>
+#include <limits>
 
 namespace strait::store {
 
@@ -18,9 +19,11 @@ constexpr char kTargetIndexTag = 'T';   // partition + target_start -> source_st
 constexpr char kTopicCreatedTag = 'C';  // link + topic -> "" (strait created it)
 constexpr char kGroupOffsetTag = 'G';   // link + group + topic + partition -> group_offset
 constexpr char kMigrationTag = 'M';     // link + kind + name -> migration state
+constexpr char kAuditTag = 'J';         // sequence (u64) -> audit entry
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
 constexpr uint8_t kMigrationFormat = 1;
+constexpr uint8_t kAuditFormat = 1;
 
 void put_be(std::string& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -351,7 +354,17 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
                                       std::to_string(kSchemaVersion) +
                                       "; run the straitd release that wrote it");
   }
-  return std::unique_ptr<checkpoint_store>(new checkpoint_store(std::move(db)));
+  auto store = std::unique_ptr<checkpoint_store>(new checkpoint_store(std::move(db)));
+  {
+    std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
+    std::string last(1, kAuditTag);
+    put_be(last, std::numeric_limits<uint64_t>::max(), 8);
+    it->SeekForPrev(last);
+    if (it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag) {
+      store->audit_last_ = get_be(std::string_view(it->key().data(), 9), 1, 8);
+    }
+  }
+  return store;
 }
 
 status checkpoint_store::commit(write_batch& batch) {
@@ -460,6 +473,55 @@ result<target_offset> checkpoint_store::to_target(const partition_key& key,
   if (!*sl) return fail(errc::not_found, "no offset map for " + key.to_string());
   return offsets::translate_to_target((*sl)->floor, (*sl)->ceil, (*sl)->checkpoint.position,
                                       committed);
+}
+
+result<uint64_t> checkpoint_store::append_audit(const audit_entry& e) {
+  std::string v(1, static_cast<char>(kAuditFormat));
+  put_be(v, static_cast<uint64_t>(e.at_ms), 8);
+  for (const std::string* f :
+       {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before, &e.state_after}) {
+    put_be(v, f->size(), 4);
+    v.append(*f);
+  }
+  std::lock_guard lock(audit_mu_);
+  std::string k(1, kAuditTag);
+  put_be(k, audit_last_ + 1, 8);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // an audit entry must survive a power loss
+  rocksdb::Status s = db_->Put(wo, k, v);
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot append to the audit journal"));
+  return ++audit_last_;
+}
+
+result<std::vector<std::pair<uint64_t, audit_entry>>> checkpoint_store::audit(uint64_t after,
+                                                                              size_t limit) const {
+  std::vector<std::pair<uint64_t, audit_entry>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::string from(1, kAuditTag);
+  put_be(from, after + 1, 8);
+  auto bad = [] { return fail(errc::corruption, "an audit journal entry is damaged"); };
+  for (it->Seek(from);
+       it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag && out.size() < limit;
+       it->Next()) {
+    std::string_view v(it->value().data(), it->value().size());
+    if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kAuditFormat) return bad();
+    audit_entry e;
+    e.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
+    size_t at = 9;
+    for (std::string* f :
+         {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before, &e.state_after}) {
+      if (v.size() < at + 4) return bad();
+      size_t len = get_be(v, at, 4);
+      if (v.size() < at + 4 + len) return bad();
+      f->assign(v.substr(at + 4, len));
+      at += 4 + len;
+    }
+    if (at != v.size()) return bad();
+    out.emplace_back(get_be(std::string_view(it->key().data(), 9), 1, 8), std::move(e));
+  }
+  if (!it->status().ok())
+    return std::unexpected(rocks_error(it->status(), "cannot read the audit journal"));
+  return out;
 }
 
 result<std::vector<migration_record>> checkpoint_store::migrations(const std::string& link) const {

@@ -104,6 +104,18 @@ void print_links(const pb::ListLinksResponse& r) {
   }
 }
 
+void print_audit(const pb::ListAuditResponse& r) {
+  std::printf("%6s  %-20s %-16s %-9s %-12s %s\n", "SEQ", "TIME", "WHO", "ROLE", "CALL", "RESULT");
+  for (const auto& e : r.entries()) {
+    std::time_t t = static_cast<std::time_t>(e.at_ms() / 1000);
+    char when[32];
+    std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    std::printf("%6llu  %-20s %-16s %-9s %-12s %s\n", static_cast<unsigned long long>(e.seq()),
+                when, e.who().c_str(), e.role().empty() ? "-" : e.role().c_str(), e.call().c_str(),
+                e.result().c_str());
+  }
+}
+
 void print_status(const pb::LinkStatus& st) {
   std::time_t t = static_cast<std::time_t>(st.taken_at_ms() / 1000);
   char when[32];
@@ -181,6 +193,14 @@ int main(int argc, char** argv) {
   status->add_option("--interval", interval_ms, "milliseconds between --watch updates (>= 200)")
       ->capture_default_str();
 
+  uint64_t audit_after = 0;
+  uint32_t audit_limit = 100;
+  auto* audit = app.add_subcommand("audit", "the audit journal (role operator)");
+  audit->add_option("--after", audit_after, "entries after this sequence number")
+      ->capture_default_str();
+  audit->add_option("--limit", audit_limit, "at most this many entries (<= 1000)")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -235,6 +255,21 @@ int main(int argc, char** argv) {
     grpc::Status s = stub->GetLink(ctx.get(), req, &r);
     if (!s.ok()) return report(s, o);
     std::cout << (json ? to_json(r) : r.DebugString()) << (json ? "\n" : "");
+    return kOk;
+  }
+  if (*audit) {
+    pb::ListAuditRequest req;
+    req.set_after(audit_after);
+    req.set_limit(audit_limit);
+    pb::ListAuditResponse r;
+    auto ctx = context(false);
+    grpc::Status s = stub->ListAudit(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    if (json) {
+      std::cout << to_json(r) << "\n";
+    } else {
+      print_audit(r);
+    }
     return kOk;
   }
   // status

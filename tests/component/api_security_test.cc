@@ -5,7 +5,9 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <mutex>
 
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +22,28 @@ namespace strait::api {
 namespace {
 
 namespace pb = ::strait::v1;
+
+class memory_audit : public audit_log {
+ public:
+  status record(const audit_record& r) override {
+    std::lock_guard lock(mu_);
+    entries_.push_back(r);
+    entries_.back().seq = entries_.size();
+    return {};
+  }
+  result<std::vector<audit_record>> list(uint64_t after, size_t limit) const override {
+    std::lock_guard lock(mu_);
+    std::vector<audit_record> out;
+    for (const auto& e : entries_) {
+      if (e.seq > after && out.size() < limit) out.push_back(e);
+    }
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<audit_record> entries_;
+};
 namespace fs = std::filesystem;
 
 class no_state : public state_provider {
@@ -95,11 +119,12 @@ std::shared_ptr<grpc::ChannelCredentials> tls(const pki& k, const std::string& c
 TEST(ApiSecurity, TlsServerRefusesPlaintextClients) {
   pki k;
   no_state state;
+  memory_audit audit;
   api_server server;
   config::api_security_config sec;
   sec.cert_file = k.path("server.crt");
   sec.key_file = k.path("server.key");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state).has_value());
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
   EXPECT_TRUE(list_links(server.address(), tls(k)).ok());
   EXPECT_FALSE(list_links(server.address(), grpc::InsecureChannelCredentials()).ok());
 }
@@ -107,12 +132,13 @@ TEST(ApiSecurity, TlsServerRefusesPlaintextClients) {
 TEST(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
   pki k;
   no_state state;
+  memory_audit audit;
   api_server server;
   config::api_security_config sec;
   sec.cert_file = k.path("server.crt");
   sec.key_file = k.path("server.key");
   sec.client_ca_file = k.path("ca.crt");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state).has_value());
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
   EXPECT_TRUE(list_links(server.address(), tls(k, "viewer")).ok());
   EXPECT_FALSE(list_links(server.address(), tls(k)).ok()) << "no client certificate";
   grpc::Status s = list_links(server.address(), tls(k, "norole"));
@@ -125,10 +151,11 @@ TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
   std::ofstream(k.path("tokens")) << "# role name token\n"
                                   << "viewer ci-bot 0123456789abcdef0123\n";
   no_state state;
+  memory_audit audit;
   api_server server;
   config::api_security_config sec;
   sec.tokens_file = k.path("tokens");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state).has_value());
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
   auto plain = grpc::InsecureChannelCredentials();
   EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef0123").ok());
   grpc::Status none = list_links(server.address(), plain);
@@ -138,15 +165,59 @@ TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
+  pki k;  // only for its temporary directory
+  std::ofstream(k.path("tokens")) << "viewer watcher 0123456789abcdef0001\n"
+                                  << "operator oncall 0123456789abcdef0002\n"
+                                  << "admin lead 0123456789abcdef0003\n";
+  no_state state;
+  memory_audit audit;
+  api_server server;
+  config::api_security_config sec;
+  sec.tokens_file = k.path("tokens");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  auto list_audit = [&](const std::string& token, pb::ListAuditResponse* r) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    pb::ListAuditRequest req;
+    req.set_after(0);
+    return stub->ListAudit(&ctx, req, r);
+  };
+  pb::ListAuditResponse r;
+  grpc::Status denied = list_audit("0123456789abcdef0001", &r);  // viewer
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(denied.error_message().find("needs the role operator; watcher has viewer"),
+            std::string::npos)
+      << denied.error_message();
+  EXPECT_EQ(list_links(server.address(), grpc::InsecureChannelCredentials(), "0123456789abcdefffff")
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(list_audit("0123456789abcdef0002", &r).ok());  // operator
+  ASSERT_EQ(r.entries_size(), 2);
+  EXPECT_EQ(r.entries(0).who(), "watcher");
+  EXPECT_EQ(r.entries(0).role(), "viewer");
+  EXPECT_EQ(r.entries(0).call(), "ListAudit");
+  EXPECT_EQ(r.entries(0).args_digest().size(), 16u);
+  EXPECT_EQ(r.entries(0).result().rfind("PERMISSION_DENIED: ", 0), 0u) << r.entries(0).result();
+  EXPECT_EQ(r.entries(1).who(), "unauthenticated");
+  EXPECT_EQ(r.entries(1).result().rfind("UNAUTHENTICATED: ", 0), 0u);
+  EXPECT_TRUE(list_audit("0123456789abcdef0003", &r).ok()) << "admin may do what operator may";
+  EXPECT_EQ(r.entries_size(), 2) << "allowed calls are not audited (read-only)";
+}
+
 TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   pki k;
   no_state state;
+  memory_audit audit;
   auto start_with = [&](const std::string& tokens) {
     std::ofstream(k.path("tokens")) << tokens;
     api_server server;
     config::api_security_config sec;
     sec.tokens_file = k.path("tokens");
-    auto r = server.start("127.0.0.1:0", sec, state);
+    auto r = server.start("127.0.0.1:0", sec, state, audit);
     return r.has_value() ? std::string() : r.error().message;
   };
   EXPECT_NE(start_with("root someone 0123456789abcdef0123\n").find("line 1: role 'root'"),
@@ -161,7 +232,7 @@ TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   config::api_security_config sec;
   sec.cert_file = k.path("missing.crt");
   sec.key_file = k.path("server.key");
-  auto r = server.start("127.0.0.1:0", sec, state);
+  auto r = server.start("127.0.0.1:0", sec, state, audit);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("daemon.api_security.cert_file"), std::string::npos);
 }

@@ -5,6 +5,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include <atomic>
 #include <thread>
 
@@ -15,6 +17,28 @@ namespace strait::api {
 namespace {
 
 namespace pb = ::strait::v1;
+
+class memory_audit : public audit_log {
+ public:
+  status record(const audit_record& r) override {
+    std::lock_guard lock(mu_);
+    entries_.push_back(r);
+    entries_.back().seq = entries_.size();
+    return {};
+  }
+  result<std::vector<audit_record>> list(uint64_t after, size_t limit) const override {
+    std::lock_guard lock(mu_);
+    std::vector<audit_record> out;
+    for (const auto& e : entries_) {
+      if (e.seq > after && out.size() < limit) out.push_back(e);
+    }
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<audit_record> entries_;
+};
 
 class fake_state : public state_provider {
  public:
@@ -55,7 +79,7 @@ class fake_state : public state_provider {
 class ApiServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.start("127.0.0.1:0", {}, state_).has_value());
+    ASSERT_TRUE(server_.start("127.0.0.1:0", {}, state_, audit_).has_value());
     stub_ = pb::Strait::NewStub(
         grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
   }
@@ -65,6 +89,7 @@ class ApiServer : public ::testing::Test {
     return c;
   }
   fake_state state_;
+  memory_audit audit_;
   api_server server_;
   std::unique_ptr<pb::Strait::Stub> stub_;
 };
@@ -159,8 +184,9 @@ TEST_F(ApiServer, WatchRejectsTooShortAnInterval) {
 
 TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {
   fake_state state;
+  memory_audit audit;
   api_server s;
-  auto r = s.start("not-an-address", {}, state);
+  auto r = s.start("not-an-address", {}, state, audit);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("daemon.api_listen"), std::string::npos);
 }

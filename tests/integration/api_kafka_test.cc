@@ -69,6 +69,12 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
   auto watched = d.straitctl("-o json status it --watch --interval 200", "timeout 1.5").second;
   EXPECT_GE(std::count(watched.begin(), watched.end(), '\n'), 3) << watched;
 
+  // The audit journal (loopback without credentials: the local administrator).
+  auto [rc6, journal] = d.straitctl("audit");
+  EXPECT_EQ(rc6, 0);
+  EXPECT_NE(journal.find("SEQ"), std::string::npos) << journal;
+  EXPECT_EQ(d.straitctl("audit --limit 5000").first, 2);
+
   // Documented exit codes.
   EXPECT_EQ(d.straitctl("status no-such-link").first, 3);
   EXPECT_EQ(d.straitctl("status it --topics '('").first, 2);

@@ -257,6 +257,32 @@ TEST(CheckpointStore, MigrationRecordsPerLinkKindAndName) {
   EXPECT_EQ((*st)->migrations("mainx")->size(), 1u);
 }
 
+TEST(CheckpointStore, AuditJournalAppendsInOrderAndContinuesAfterReopen) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    EXPECT_EQ(*(*st)->append_audit({1, "alice", "admin", "Cutover", "ab12", "ok", "A", "B"}), 1u);
+    EXPECT_EQ(*(*st)->append_audit({2, "bob", "viewer", "ListAudit", "cd34",
+                                    "PERMISSION_DENIED: needs operator", "", ""}),
+              2u);
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  EXPECT_EQ(*(*st)->append_audit({3, "carol", "operator", "Stage", "", "ok", "", ""}), 3u);
+  auto all = (*st)->audit(0, 100);
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].first, 1u);
+  EXPECT_EQ((*all)[0].second.who, "alice");
+  EXPECT_EQ((*all)[0].second.state_after, "B");
+  EXPECT_EQ((*all)[1].second.result, "PERMISSION_DENIED: needs operator");
+  auto page = (*st)->audit(1, 1);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].first, 2u);
+  EXPECT_TRUE((*st)->audit(3, 10)->empty());
+}
+
 TEST(CheckpointStore, UnknownPartitionIsNotFound) {
   temp_dir dir;
   auto st = checkpoint_store::open(dir.path());

@@ -24,11 +24,12 @@ class api_server {
   // Listens on `listen` (host:port; port 0 = any free port), with TLS when
   // `security` has a certificate, requiring client certificates when it has
   // a client CA, and bearer tokens when it has a tokens file. Every call is
-  // authorized by role (viewer < operator < admin). `state` must outlive the
+  // authorized by role (viewer < operator < admin); every refusal and
+  // denial is recorded in `audit`. `state` and `audit` must outlive the
   // server. Unreadable files fail with errc::invalid_argument naming the field.
   [[nodiscard]] status start(const std::string& listen, const config::api_security_config& security,
-                             const state_provider& state);
-  // Ends open streams and stops; waits at most `grace` for calls in flight.
+                             const state_provider& state, audit_log& audit);
+  // Ends open streams and stops; calls in flight get 2 s.
   void stop();
   // host:port actually bound (after start).
   [[nodiscard]] std::string address() const;

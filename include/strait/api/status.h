@@ -58,4 +58,22 @@ class state_provider {
   [[nodiscard]] virtual result<link_view> link_state(const std::string& link) const = 0;
 };
 
+// An entry of the audit journal (proto AuditEntry).
+struct audit_record {
+  uint64_t seq = 0;  // assigned by the journal
+  int64_t at_ms = 0;
+  std::string who, role, call, args_digest, result, state_before, state_after;
+};
+
+// The append-only audit journal, implemented by the daemon on the checkpoint
+// store. Thread-safe.
+class audit_log {
+ public:
+  virtual ~audit_log() = default;
+  [[nodiscard]] virtual status record(const audit_record& r) = 0;
+  // Entries with seq > after, oldest first, at most `limit`.
+  [[nodiscard]] virtual result<std::vector<audit_record>> list(uint64_t after,
+                                                               size_t limit) const = 0;
+};
+
 }  // namespace strait::api

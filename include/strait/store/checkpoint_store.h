@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +89,18 @@ struct migration_record {
   int64_t updated_at_ms = 0;
 };
 
+// One entry of the append-only audit journal of the API (docs/api.md#audit).
+struct audit_entry {
+  int64_t at_ms = 0;        // wall clock
+  std::string who;          // caller name (certificate CN, token name, "local")
+  std::string role;         // the caller's role
+  std::string call;         // API method
+  std::string args_digest;  // digest of the request (arguments), hex
+  std::string result;       // "ok" or the gRPC status code name and message
+  std::string state_before;
+  std::string state_after;
+};
+
 // The RocksDB checkpoint store: per partition the resume position and the
 // offset map as runs; per consumer group and partition the offset last
 // written to the target.
@@ -156,6 +169,13 @@ class checkpoint_store {
   [[nodiscard]] result<std::vector<stored_group_offset>> group_offsets(
       const std::string& link) const;
 
+  // Appends to the audit journal (durably: fsync) and returns the entry's
+  // sequence number (1, 2, ...). Entries are never changed or deleted.
+  [[nodiscard]] result<uint64_t> append_audit(const audit_entry& e);
+  // Entries with sequence number > after, oldest first, at most `limit`.
+  [[nodiscard]] result<std::vector<std::pair<uint64_t, audit_entry>>> audit(uint64_t after,
+                                                                            size_t limit) const;
+
   // Every migration record of the link, ordered by kind and name.
   [[nodiscard]] result<std::vector<migration_record>> migrations(const std::string& link) const;
 
@@ -173,6 +193,8 @@ class checkpoint_store {
  private:
   explicit checkpoint_store(std::unique_ptr<rocksdb::DB> db);
   std::unique_ptr<rocksdb::DB> db_;
+  std::mutex audit_mu_;      // serializes sequence numbers of append_audit
+  uint64_t audit_last_ = 0;  // guarded by audit_mu_; read from the store on open
 };
 
 }  // namespace strait::store
