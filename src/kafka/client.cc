@@ -313,22 +313,40 @@ result<watermarks> admin_client::query_watermarks(const std::string& topic,
   return w;
 }
 
-result<std::map<topic_partition, int64_t>> admin_client::log_start_offsets(
-    const std::vector<topic_partition>& partitions) const {
+result<std::map<topic_partition, int64_t>> admin_client::offsets_at(
+    const std::vector<topic_partition>& partitions, int64_t which, const char* what) const {
   std::map<topic_partition, int64_t> out;
   if (partitions.empty()) return out;
   partition_list l(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (const auto& [topic, partition] : partitions) {
-    // ListOffsets with the timestamp -2 answers the earliest offset.
-    rd_kafka_topic_partition_list_add(l.get(), topic.c_str(), partition)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
+    // ListOffsets with the timestamp -2 (-1) answers the earliest (latest)
+    // offset, as rd_kafka_query_watermark_offsets asks it, one request per leader.
+    rd_kafka_topic_partition_list_add(l.get(), topic.c_str(), partition)->offset = which;
   }
   rd_kafka_resp_err_t err =
       rd_kafka_offsets_for_times(rk_, l.get(), static_cast<int>(timeout_.count()));
-  if (err) return fail(errc::kafka, "log start offsets: " + err_text(err));
+  if (err) return fail(errc::kafka, std::string(what) + ": " + err_text(err));
   for (int i = 0; i < l->cnt; ++i) {
     const auto& p = l->elems[i];
     if (!p.err && p.offset >= 0) out[{p.topic, p.partition}] = p.offset;
+  }
+  return out;
+}
+
+result<std::map<topic_partition, int64_t>> admin_client::log_start_offsets(
+    const std::vector<topic_partition>& partitions) const {
+  return offsets_at(partitions, RD_KAFKA_OFFSET_BEGINNING, "log start offsets");
+}
+
+result<std::map<topic_partition, watermarks>> admin_client::list_watermarks(
+    const std::vector<topic_partition>& partitions) const {
+  auto low = offsets_at(partitions, RD_KAFKA_OFFSET_BEGINNING, "log start offsets");
+  if (!low) return std::unexpected(low.error());
+  auto high = offsets_at(partitions, RD_KAFKA_OFFSET_END, "end offsets");
+  if (!high) return std::unexpected(high.error());
+  std::map<topic_partition, watermarks> out;
+  for (const auto& [tp, l] : *low) {
+    if (auto h = high->find(tp); h != high->end()) out[tp] = watermarks{l, h->second};
   }
   return out;
 }

@@ -404,14 +404,27 @@ result<std::vector<landed_record>> link_supervisor::read_landed(const std::strin
 }
 
 void link_supervisor::watch_partitions() {
-  for (const auto& snap : engine_.snapshot()) {
+  // Snapshots first: post_watermarks compares the watermarks with them.
+  std::vector<partition_snapshot> running;
+  std::vector<kafka::topic_partition> sources, targets;
+  for (auto& snap : engine_.snapshot()) {
     if (snap.stopped) continue;
-    const auto& st = topics_[snap.key.topic];
-    auto src = source_->query_watermarks(snap.key.topic, snap.key.partition.value());
-    if (!src) continue;
-    auto tgt = target_->query_watermarks(st.target, snap.key.partition.value());
-    if (!tgt) continue;
-    engine_.post_watermarks(snap, *src, *tgt);
+    sources.emplace_back(snap.key.topic, snap.key.partition.value());
+    targets.emplace_back(topics_[snap.key.topic].target, snap.key.partition.value());
+    running.push_back(std::move(snap));
+  }
+  if (running.empty()) return;
+  // One batch per cluster, not two requests per partition: with thousands of
+  // partitions the round must still fit in topics.refresh_interval.
+  auto src = source_->list_watermarks(sources);
+  if (!src) return;
+  auto tgt = target_->list_watermarks(targets);
+  if (!tgt) return;
+  for (size_t i = 0; i < running.size(); ++i) {
+    auto s = src->find(sources[i]);
+    auto t = tgt->find(targets[i]);
+    if (s != src->end() && t != tgt->end())
+      engine_.post_watermarks(running[i], s->second, t->second);
   }
 }
 

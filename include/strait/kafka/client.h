@@ -138,6 +138,11 @@ class admin_client {
   // per leader. Partitions that failed are missing from the result.
   [[nodiscard]] result<std::map<topic_partition, int64_t>> log_start_offsets(
       const std::vector<topic_partition>& partitions) const;
+  // query_watermarks for many partitions at once: two ListOffsets requests
+  // per leader instead of two per partition. Partitions that failed are
+  // missing from the result.
+  [[nodiscard]] result<std::map<topic_partition, watermarks>> list_watermarks(
+      const std::vector<topic_partition>& partitions) const;
 
   // Every consumer group of the cluster with its state (ListGroups on every broker).
   [[nodiscard]] result<group_list> list_groups() const;
@@ -152,6 +157,10 @@ class admin_client {
       const std::map<std::string, std::vector<committed_offset>>& offsets) const;
 
  private:
+  // ListOffsets(`which`: RD_KAFKA_OFFSET_BEGINNING or _END) for each partition.
+  [[nodiscard]] result<std::map<topic_partition, int64_t>> offsets_at(
+      const std::vector<topic_partition>& partitions, int64_t which, const char* what) const;
+
   rd_kafka_t* rk_;
   std::chrono::milliseconds timeout_;
 };
