@@ -2,7 +2,6 @@
 #include <utility>  // before gRPC/Abseil headers in C++20 and later
 
 #include "strait/api/api_server.h"
-#include "strait/base/digest.h"
 
 #include <grpcpp/grpcpp.h>
 #include <re2/re2.h>
@@ -22,6 +21,8 @@
 #include <variant>
 
 #include "strait.grpc.pb.h"
+#include "strait/base/clock.h"
+#include "strait/base/digest.h"
 
 namespace strait::api {
 
@@ -46,12 +47,6 @@ grpc::Status to_grpc(const error& e) {
       return {grpc::StatusCode::INTERNAL, e.message};
   }
   return {grpc::StatusCode::UNKNOWN, e.message};
-}
-
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 void fill_link(const config::link_config& l, pb::Link* out) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "strait/base/clock.h"
+
 namespace strait::groupsync {
 
 namespace {
@@ -9,12 +11,6 @@ namespace {
 // Shorter than the supervisor's: a round is due every sync interval, and
 // shutdown waits for a round in progress.
 constexpr std::chrono::milliseconds kAdminTimeout{5000};
-
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Coordinator states in which a group has (or is gaining) members. Unknown
 // states (e.g. those of KIP-848 groups, which librdkafka 2.0 cannot name)

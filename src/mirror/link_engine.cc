@@ -6,17 +6,13 @@
 #include <array>
 #include <set>
 
+#include "strait/base/clock.h"
+
 namespace strait::mirror {
 
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Defaults a user may override, then the user's properties, then strait's
 // own settings, which correctness depends on (config.cc rejects a user value
@@ -614,7 +610,7 @@ void link_engine::publish_metrics() {
   std::vector<partition_snapshot> snap;
   int stopped = 0;
   bool lagging = false;
-  int64_t now = now_ms();
+  int64_t now = wall_clock_ms();
   // Adopt consumer positions past transaction markers for idle partitions.
   kafka::partition_list positions(
       rd_kafka_topic_partition_list_new(static_cast<int>(std::max<size_t>(1, pipelines_.size()))));

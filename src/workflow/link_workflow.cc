@@ -2,19 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "strait/base/clock.h"
 #include "strait/migration/observe.h"
 
 namespace strait::workflow {
-
-namespace {
-
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
                              const mirror::link_engine& engine,
