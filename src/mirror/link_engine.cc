@@ -254,18 +254,13 @@ void link_engine::run() {
   auto next_stats = clock::now() + std::chrono::seconds(5);
   while (!stopping_ && !failed_) {
     drain_inbox();
-    // Records librdkafka could not queue earlier go first, in order.
+    // Records librdkafka could not queue earlier go first, in order: each
+    // partition's queue stops at its first record still refused. A stopped
+    // partition's records are dropped (refetched after its resolution).
     for (auto it = backlog_.begin(); it != backlog_.end();) {
-      partition_pipeline* p = it->first;
-      auto pending = std::move(it->second);
-      it = backlog_.erase(it);
-      for (auto& m : pending) {
-        if (backlog_.contains(p)) {
-          backlog_[p].push_back(std::move(m));
-        } else {
-          produce(*p, m.release());
-        }
-      }
+      auto& [p, queue] = *it;
+      while (!queue.empty() && !p->is_stopped() && produce(*p, queue.front())) queue.pop_front();
+      it = (queue.empty() || p->is_stopped()) ? backlog_.erase(it) : std::next(it);
     }
     // Link limit: stop taking records from the consumer (its own prefetch
     // queue is bounded by queued.max.messages.kbytes and stops fetching when
@@ -292,10 +287,7 @@ void link_engine::run() {
         handle_message(msg);
         // Check limits per record, so bytes in flight overshoot by at most one.
         if (total_inflight_.load() >= cfg_.limits.link_inflight_bytes) break;
-        if (over_partition_limit_) {
-          over_partition_limit_ = false;
-          apply_flow_control();
-        }
+        if (over_partition_limit_) apply_flow_control();
         if (++handled == 5000) break;
         msg = rd_kafka_consumer_poll(consumer_.get(), 0);
       }
@@ -304,7 +296,12 @@ void link_engine::run() {
     auto t2 = clock::now();
     rd_kafka_poll(producer_.get(), link_full ? 5 : 0);
     loop_stats_.dr_ns += (clock::now() - t2).count();
-    apply_flow_control();
+    // Only when something can change (a partition over its limit, paused, with
+    // a backlog, or just stopped): the walk over every partition stays off
+    // the hot path of a link with thousands of partitions.
+    if (flow_check_ || over_partition_limit_ || flow_paused_any_ || !backlog_.empty()) {
+      apply_flow_control();
+    }
     auto now = clock::now();
     if (now >= next_checkpoint) {
       checkpoint();
@@ -397,7 +394,7 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
   }
   switch (p->on_record(msg.get())) {
     case partition_pipeline::verdict::produce:
-      produce(*p, msg.release());
+      if (!produce(*p, msg)) backlog_[p].push_back(std::move(msg));
       break;
     case partition_pipeline::verdict::stopped:
       on_stopped(*p);
@@ -408,9 +405,8 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
   }
 }
 
-void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
-  kafka::message_ptr msg(raw);
-  if (p.is_stopped()) return;
+bool link_engine::produce(partition_pipeline& p, kafka::message_ptr& msg) {
+  if (p.is_stopped()) return true;
   rd_kafka_headers_t* src_headers = nullptr;
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(msg.get(), &src_headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
@@ -436,20 +432,19 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
     if (total > max_inflight_seen_.load(std::memory_order_relaxed)) {
       max_inflight_seen_.store(total, std::memory_order_relaxed);
     }
-    return;
+    return true;
   }
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
   // The producer has failed as a whole (another partition's refused batch):
   // this record was not written and has no position; it is fetched again
   // after the restart. The first failed delivery report names the culprit
   // (on_delivery), so this partition must not be stopped here.
-  if (err == RD_KAFKA_RESP_ERR__FATAL) return;
+  if (err == RD_KAFKA_RESP_ERR__FATAL) return true;
   // Transient: the producer queue is full, or its metadata does not know a
-  // partition created moments ago. Keep the record, in order, and retry.
+  // partition created moments ago. The caller keeps the record, in order.
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
       err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
-    backlog_[&p].push_back(std::move(msg));
-    return;
+    return false;
   }
   bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
   halt(p, too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
@@ -459,6 +454,7 @@ void link_engine::produce(partition_pipeline& p, rd_kafka_message_t* raw) {
                         "max.message.bytes of the topic, then --resolution retry"
                       : ""),
        msg->offset);
+  return true;
 }
 
 void link_engine::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
@@ -539,7 +535,7 @@ void link_engine::on_stopped(partition_pipeline& p) {
                 store::to_string(p.stop_reason()), p.stop_detail());
   metrics_.add("strait_errors_total",
                {{"link", cfg_.name}, {"kind", store::to_string(p.stop_reason())}}, 1);
-  backlog_.erase(&p);
+  flow_check_ = true;  // pause its fetching; its backlog is dropped by the run loop
 }
 
 void link_engine::set_paused(std::vector<partition_pipeline*>& which, bool paused) {
@@ -559,6 +555,9 @@ void link_engine::set_paused(std::vector<partition_pipeline*>& which, bool pause
 
 void link_engine::apply_flow_control() {
   const int64_t part_limit = cfg_.limits.partition_inflight_bytes;
+  flow_check_ = false;
+  over_partition_limit_ = false;
+  flow_paused_any_ = false;
   std::vector<partition_pipeline*> pause, resume;
   for (auto& up : pipelines_) {
     partition_pipeline& p = *up;
@@ -567,6 +566,7 @@ void link_engine::apply_flow_control() {
     if (p.flow_paused && p.inflight_bytes() <= part_limit / 2 && !has_backlog) {
       p.flow_paused = false;
     }
+    flow_paused_any_ = flow_paused_any_ || p.flow_paused;
     bool want = p.is_stopped() || p.flow_paused;
     if (want && !p.consumer_paused) pause.push_back(&p);
     if (!want && p.consumer_paused) resume.push_back(&p);

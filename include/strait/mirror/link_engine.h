@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -106,7 +107,11 @@ class link_engine {
   void run();
   void drain_inbox();
   void handle_message(rd_kafka_message_t* msg);
-  void produce(partition_pipeline& p, rd_kafka_message_t* msg);
+  // Hands the record to the producer. False when librdkafka cannot take it
+  // now (queue full, partition not known yet): `msg` is left to the caller,
+  // which keeps it in order in the backlog. True otherwise (written, or
+  // dropped because the partition stopped or the producer failed).
+  bool produce(partition_pipeline& p, kafka::message_ptr& msg);
   void on_delivery(const rd_kafka_message_t* msg);
   void on_stopped(partition_pipeline& p);
   // Stops `p` and, if it was running, logs and counts it (once).
@@ -135,14 +140,18 @@ class link_engine {
   std::vector<std::unique_ptr<partition_pipeline>> pipelines_;
   std::unordered_map<std::string, std::vector<partition_pipeline*>> by_topic_;
   // Records librdkafka would not queue (QUEUE_FULL), retried in order.
-  std::map<partition_pipeline*, std::vector<kafka::message_ptr>> backlog_;
+  std::map<partition_pipeline*, std::deque<kafka::message_ptr>> backlog_;
   std::map<partition_key, source_offset> log_starts_;  // pending prunes
   bool checkpoint_failing_ = false;
   struct {
     uint64_t iterations = 0, link_full = 0, empty_polls = 0, records = 0;
     int64_t poll_ns = 0, handle_ns = 0, dr_ns = 0;
   } loop_stats_;  // logged at debug level every 5 s
+  // When apply_flow_control() has something to do: a partition crossed its
+  // limit, one stopped, or one is still flow-paused (it may resume).
   bool over_partition_limit_ = false;
+  bool flow_check_ = false;
+  bool flow_paused_any_ = false;
 
   std::atomic<int64_t> total_inflight_{0};
   std::atomic<int64_t> max_inflight_seen_{0};
