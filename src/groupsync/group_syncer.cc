@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "strait/base/clock.h"
 
 namespace strait::groupsync {
@@ -86,11 +88,11 @@ std::vector<group_status> group_syncer::groups() const {
   std::lock_guard lock(status_mu_);
   std::vector<group_status> out;
   const auto now = std::chrono::steady_clock::now();
-  for (const auto& [group, st] : status_) {
+  for (const auto& [group, entry] : status_) {
+    const auto& [st, synced_at] = entry;
     out.push_back(st);
-    auto at = status_synced_at_.at(group);
-    if (at != std::chrono::steady_clock::time_point{}) {
-      out.back().sync_age_seconds = std::chrono::duration<double>(now - at).count();
+    if (synced_at != std::chrono::steady_clock::time_point{}) {
+      out.back().sync_age_seconds = std::chrono::duration<double>(now - synced_at).count();
     }
   }
   return out;
@@ -105,11 +107,10 @@ std::chrono::steady_clock::duration group_syncer::round_and_wait() {
   {
     std::lock_guard lock(status_mu_);
     for (const auto& [group, g] : groups_) {
-      group_status& st = status_[group];
-      st = g.counts;
+      group_status st = g.counts;
       st.group = group;
       st.on_source = g.on_source;
-      status_synced_at_[group] = g.last_synced;
+      status_[group] = {std::move(st), g.last_synced};
     }
   }
   if (!reached)
@@ -218,20 +219,13 @@ void group_syncer::report_skip(const std::string& group, const partition& p, ski
               cfg_.name, group, p.first, p.second, committed.value(), to_string(r));
 }
 
-void group_syncer::publish_counts(const std::string& group, const round& r) {
-  group_status& counts = groups_[group].counts;
-  counts.partitions_synced = r.synced.at(group);
-  counts.partitions_ahead = r.ahead.at(group);
-  counts.partitions_skipped.clear();
-  for (const auto& [why, n] : r.skipped.at(group)) {
-    if (n > 0) counts.partitions_skipped[to_string(why)] = n;
-  }
+void group_syncer::publish_counts(const std::string& group, const group_status& counts) {
   const metrics::labels l = {{"link", cfg_.name}, {"group", group}};
-  metrics_.set("strait_group_partitions_synced", l, r.synced.at(group));
-  metrics_.set("strait_group_partitions_ahead_of_mirroring", l, r.ahead.at(group));
-  const auto& skipped = r.skipped.at(group);
+  metrics_.set("strait_group_partitions_synced", l, counts.partitions_synced);
+  metrics_.set("strait_group_partitions_ahead_of_mirroring", l, counts.partitions_ahead);
+  const auto& skipped = counts.partitions_skipped;
   for (skip_reason why : kAllSkipReasons) {
-    auto it = skipped.find(why);
+    auto it = skipped.find(to_string(why));
     metrics::labels lr = l;
     lr.emplace_back("reason", to_string(why));
     metrics_.set("strait_group_partitions_skipped", lr, it == skipped.end() ? 0 : it->second);
@@ -264,13 +258,12 @@ bool group_syncer::cycle() {
 
   round r;
   for (const auto& [group, committed] : offsets) {
+    group_round& gr = r.groups[group];
     if (!committed) {
-      fail_group(r, group, "read_source", committed.error().message);
+      fail_group(gr, group, "read_source", committed.error().message);
       continue;
     }
-    r.synced[group] = 0;
-    r.ahead[group] = 0;
-    r.skipped[group];
+    gr.read = true;
     for (const auto& c : *committed) plan(r, group, c);
   }
   const bool target_reached = write_planned(r);
@@ -278,68 +271,75 @@ bool group_syncer::cycle() {
     if (auto s = store_.commit(r.batch); !s) {
       // The target has the offsets; only our record of them is missing, so
       // the next round may write the same values again (harmless).
-      for (const auto& [group, n] : r.synced) fail_group(r, group, "store", s.error().message);
+      for (auto& [group, gr] : r.groups) {
+        if (gr.read) fail_group(gr, group, "store", s.error().message);
+      }
     }
   }
   const auto now = std::chrono::steady_clock::now();
   for (const auto& group : selected) {
     group_state& g = groups_[group];
-    const bool failed = r.failed.contains(group);
-    if (g.warned && !failed) {
+    const group_round& gr = r.groups[group];
+    if (g.warned && !gr.failed) {
       spdlog::info("link {}: group {} syncs again", cfg_.name, group);
       g.warned = false;
     }
-    g.failing = failed;
+    g.failing = gr.failed;
     // Synced = read, and every due write done (a group active on the target
     // is not: its age grows until the write happens).
-    if (!failed && !r.write_blocked.contains(group)) g.last_synced = now;
-    if (r.synced.contains(group)) publish_counts(group, r);
+    if (!gr.failed && !gr.write_blocked) g.last_synced = now;
+    if (gr.read) {
+      g.counts = gr.counts;
+      publish_counts(group, gr.counts);
+    }
   }
   return target_reached;
 }
 
-void group_syncer::fail_group(round& r, const std::string& group, const char* kind,
+void group_syncer::fail_group(group_round& gr, const std::string& group, const char* kind,
                               const std::string& message, bool transient) {
   group_state& g = groups_[group];
-  if (!g.failing && !r.failed.contains(group)) {
+  if (!g.failing && !gr.failed) {
     spdlog::log(transient ? spdlog::level::debug : spdlog::level::warn, "link {}: group {}: {}",
                 cfg_.name, group, message);
     g.warned = g.warned || !transient;
   }
-  r.failed.insert(group);
+  gr.failed = true;
   metrics_.add("strait_group_errors_total", {{"link", cfg_.name}, {"group", group}, {"kind", kind}},
                1);
 }
 
-void group_syncer::skip(round& r, const std::string& group, const partition& p, skip_reason why,
-                        source_offset committed) {
-  ++r.skipped[group][why];
-  if (why == skip_reason::target_group_active) r.write_blocked.insert(group);
+void group_syncer::skip(group_round& gr, const std::string& group, const partition& p,
+                        skip_reason why, source_offset committed) {
+  ++gr.counts.partitions_skipped[to_string(why)];
+  if (why == skip_reason::target_group_active) gr.write_blocked = true;
   report_skip(group, p, why, committed);
 }
 
 void group_syncer::plan(round& r, const std::string& group, const kafka::committed_offset& c) {
   group_state& g = groups_[group];
+  group_round& gr = r.groups[group];
   const partition p{c.topic, c.partition};
   const source_offset o(c.offset);
-  if (!topics_filter_.matches(c.topic))
-    return skip(r, group, p, skip_reason::topic_not_mirrored, o);
+  if (!topics_filter_.matches(c.topic)) {
+    return skip(gr, group, p, skip_reason::topic_not_mirrored, o);
+  }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
   auto slice = store_.slice(key, o);
-  if (!slice) return fail_group(r, group, "store", slice.error().message);
+  if (!slice) return fail_group(gr, group, "store", slice.error().message);
   partition_facts facts{o, std::nullopt, std::move(*slice), std::nullopt};
   if (auto ls = log_starts_.find(p); ls != log_starts_.end()) {
     facts.log_start = source_offset(ls->second);
   }
   if (auto w = g.written.find(p); w != g.written.end()) facts.last_written = w->second;
   const decision d = decide(facts);
-  if (d.what != action::skip && d.ahead) ++r.ahead[group];
+  if (d.what != action::skip && d.ahead) ++gr.counts.partitions_ahead;
   switch (d.what) {
     case action::skip:
-      return skip(r, group, p, d.reason, o);
+      return skip(gr, group, p, d.reason, o);
     case action::unchanged:
       g.skipped.erase(p);
-      ++r.synced[group];
+      ++gr.counts.partitions_synced;
       // Remember a move inside a hole, so that a later rewind is recognised.
       if (facts.last_written->source != o) {
         g.written[p].source = o;
@@ -354,21 +354,23 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
             cfg_.name, group, c.topic, c.partition, facts.last_written->source.value(), o.value(),
             d.target.value());
       }
-      r.writes[group].push_back(
+      gr.writes.push_back(
           planned_write{p, c.metadata, store::group_offset{o, d.target, wall_clock_ms()}});
       return;
   }
 }
 
 bool group_syncer::write_planned(round& r) {
-  if (r.writes.empty()) return true;
+  const bool any = std::any_of(r.groups.begin(), r.groups.end(),
+                               [](const auto& entry) { return !entry.second.writes.empty(); });
+  if (!any) return true;
   // Checked before writing so the skip has a reason; the target's coordinator
   // enforces the same rule atomically (is_group_active_error below).
   auto listing = target_->list_groups();
   if (!listing) {
     set_reachable("target", target_reachable_, false, listing.error().message);
-    for (const auto& [group, writes] : r.writes) {
-      fail_group(r, group, "write_target", listing.error().message);
+    for (auto& [group, gr] : r.groups) {
+      if (!gr.writes.empty()) fail_group(gr, group, "write_target", listing.error().message);
     }
     return false;
   }
@@ -378,28 +380,26 @@ bool group_syncer::write_planned(round& r) {
     if (has_members(g.state)) active.insert(g.id);
   }
   std::map<std::string, std::vector<kafka::committed_offset>> requests;
-  for (auto it = r.writes.begin(); it != r.writes.end();) {
-    const auto& [group, writes] = *it;
+  for (auto& [group, gr] : r.groups) {
     if (active.contains(group)) {
-      for (const auto& w : writes) {
-        skip(r, group, w.source, skip_reason::target_group_active, w.offset.source);
+      for (const auto& w : gr.writes) {
+        skip(gr, group, w.source, skip_reason::target_group_active, w.offset.source);
       }
-      it = r.writes.erase(it);
-      continue;
+      gr.writes.clear();
     }
-    for (const auto& w : writes) {
+    for (const auto& w : gr.writes) {
       requests[group].push_back(kafka::committed_offset{cfg_.topics.prefix + w.source.first,
                                                         w.source.second, w.offset.target.value(),
                                                         w.metadata});
     }
-    ++it;
   }
 
   // A failed group is that group's problem (an ACL, its coordinator): it is
   // counted and retried next round without slowing the other groups down.
   for (const auto& [group, result] : target_->alter_group_offsets(requests)) {
+    group_round& gr = r.groups[group];
     if (!result) {
-      fail_group(r, group, "write_target", result.error().message);
+      fail_group(gr, group, "write_target", result.error().message);
       continue;
     }
     std::map<partition, rd_kafka_resp_err_t> refused;
@@ -408,14 +408,14 @@ bool group_syncer::write_planned(round& r) {
     }
     group_state& g = groups_[group];
     int written = 0;
-    for (const auto& w : r.writes[group]) {
+    for (const auto& w : gr.writes) {
       if (auto it = refused.find(w.source); it != refused.end()) {
         if (kafka::is_group_active_error(it->second)) {
-          skip(r, group, w.source, skip_reason::target_group_active, w.offset.source);
+          skip(gr, group, w.source, skip_reason::target_group_active, w.offset.source);
         } else {
           // A coordinator that is loading or moving is retried next round
           // without alarming anyone; anything else is an error worth a line.
-          fail_group(r, group, "write_target",
+          fail_group(gr, group, "write_target",
                      "the target refused offset " + std::to_string(w.offset.target.value()) +
                          " for " + w.source.first + "/" + std::to_string(w.source.second) + ": " +
                          kafka::err_text(it->second),
@@ -428,7 +428,7 @@ bool group_syncer::write_planned(round& r) {
       r.batch.put_group_offset(
           group, partition_key{cfg_.name, w.source.first, partition_id(w.source.second)}, w.offset);
       ++written;
-      ++r.synced[group];
+      ++gr.counts.partitions_synced;
     }
     metrics_.add("strait_group_offset_writes_total", {{"link", cfg_.name}, {"group", group}},
                  written);

@@ -85,11 +85,8 @@ void fetch_waker::run() {
       (void)rd_kafka_query_watermark_offsets(consumer_, topic.c_str(), partition, &low, &high,
                                              2000);
     }
-    {
-      std::lock_guard lock(mu_);
-      ++wakes_;
-    }
     std::unique_lock lock(mu_);
+    ++wakes_;
     if (cv_.wait_for(lock, min_interval_, [this] { return stopping_; })) return;
   }
 }

@@ -69,7 +69,7 @@ class group_syncer {
     bool gone = false;     // reported as gone from the source (logged once)
     bool failing = false;  // the last round had an error (logged on change)
     bool warned = false;   // a warning was logged; "syncs again" follows recovery
-    group_status counts;   // of the last round that read the group (for status())
+    group_status counts;   // of the last round that read the group (for groups())
     std::chrono::steady_clock::time_point last_synced{};
   };
   struct planned_write {
@@ -77,14 +77,16 @@ class group_syncer {
     std::string metadata;
     store::group_offset offset;
   };
-  // What one round decided and did.
+  // What one round decided and did for one group.
+  struct group_round {
+    bool read = false;           // its committed offsets were read
+    bool failed = false;         // an error, counted and logged by fail_group
+    bool write_blocked = false;  // a due write was skipped: target_group_active
+    std::vector<planned_write> writes;
+    group_status counts;  // partitions synced, ahead, skipped by reason
+  };
   struct round {
-    std::map<std::string, std::vector<planned_write>> writes;
-    std::map<std::string, int> synced;
-    std::map<std::string, int> ahead;  // partitions past the mirrored data
-    std::map<std::string, std::map<skip_reason, int>> skipped;
-    std::set<std::string> failed;
-    std::set<std::string> write_blocked;  // a due write skipped: target_group_active
+    std::map<std::string, group_round> groups;
     store::checkpoint_store::write_batch batch;
   };
 
@@ -98,18 +100,18 @@ class group_syncer {
   // Writes the planned offsets of groups without members on the target;
   // false when the target's groups could not be listed.
   bool write_planned(round& r);
-  void skip(round& r, const std::string& group, const partition& p, skip_reason why,
+  void skip(group_round& gr, const std::string& group, const partition& p, skip_reason why,
             source_offset committed);
   // Counts an error of the group in this round; logs it when the group was
   // healthy before (at debug level when `transient`).
-  void fail_group(round& r, const std::string& group, const char* kind, const std::string& message,
-                  bool transient = false);
+  void fail_group(group_round& gr, const std::string& group, const char* kind,
+                  const std::string& message, bool transient = false);
   void refresh_log_starts(
       const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets);
   void note_group_presence(const kafka::group_list& listing, const std::set<std::string>& selected);
   void report_skip(const std::string& group, const partition& p, skip_reason r,
                    source_offset committed);
-  void publish_counts(const std::string& group, const round& r);
+  void publish_counts(const std::string& group, const group_status& counts);
   void publish_age(const std::string& group, const group_state& g);
   void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
 
@@ -132,8 +134,9 @@ class group_syncer {
   bool target_reachable_ = true;
 
   mutable std::mutex status_mu_;
-  std::map<std::string, group_status> status_;  // guarded by status_mu_; ages as of publish
-  std::map<std::string, std::chrono::steady_clock::time_point> status_synced_at_;
+  // Guarded by status_mu_: each group's status and when it last synced (the
+  // age is computed when groups() is called).
+  std::map<std::string, std::pair<group_status, std::chrono::steady_clock::time_point>> status_;
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };
