@@ -38,17 +38,17 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
 group_syncer::~group_syncer() { stop(); }
 
 status group_syncer::start() {
-  const std::string client_id = "strait-" + cfg_.name + "-groups";
-  auto s = kafka::make_admin_handle(cfg_.source.props, client_id,
-                                    "links." + cfg_.name + ".source.properties");
+  auto connect = [&](const config::cluster_config& c, const char* side) {
+    return kafka::admin_client::connect(c.props, "strait-" + cfg_.name + "-groups",
+                                        "links." + cfg_.name + "." + side + ".properties",
+                                        kAdminTimeout);
+  };
+  auto s = connect(cfg_.source, "source");
   if (!s) return std::unexpected(s.error());
-  auto t = kafka::make_admin_handle(cfg_.target.props, client_id,
-                                    "links." + cfg_.name + ".target.properties");
+  auto t = connect(cfg_.target, "target");
   if (!t) return std::unexpected(t.error());
-  source_rk_ = std::move(*s);
-  target_rk_ = std::move(*t);
-  source_ = std::make_unique<kafka::admin_client>(source_rk_.get(), kAdminTimeout);
-  target_ = std::make_unique<kafka::admin_client>(target_rk_.get(), kAdminTimeout);
+  source_ = std::move(*s);
+  target_ = std::move(*t);
 
   auto stored = store_.group_offsets(cfg_.name);
   if (!stored) return std::unexpected(stored.error());

@@ -191,11 +191,15 @@ result<handle> make_client(rd_kafka_type_t type, conf_ptr conf, const std::strin
   return handle(rk);
 }
 
-result<handle> make_admin_handle(const properties& user, const std::string& client_id,
-                                 const std::string& field) {
+result<std::unique_ptr<admin_client>> admin_client::connect(const properties& user,
+                                                            const std::string& client_id,
+                                                            const std::string& field,
+                                                            std::chrono::milliseconds timeout) {
   auto conf = make_conf(user, {{"client.id", client_id}}, field);
   if (!conf) return std::unexpected(conf.error());
-  return make_client(RD_KAFKA_PRODUCER, std::move(*conf), field);
+  auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf), field);
+  if (!rk) return std::unexpected(rk.error());
+  return std::unique_ptr<admin_client>(new admin_client(std::move(*rk), timeout));
 }
 
 result<std::map<std::string, topic_info>> admin_client::list_topics() const {

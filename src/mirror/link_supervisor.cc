@@ -25,18 +25,17 @@ link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoi
 link_supervisor::~link_supervisor() { stop(); }
 
 status link_supervisor::start() {
-  auto make_admin = [&](const config::cluster_config& c, const char* side) {
-    return kafka::make_admin_handle(c.props, "strait-" + cfg_.name + "-admin",
-                                    "links." + cfg_.name + "." + side + ".properties");
+  auto connect = [&](const config::cluster_config& c, const char* side) {
+    return kafka::admin_client::connect(c.props, "strait-" + cfg_.name + "-admin",
+                                        "links." + cfg_.name + "." + side + ".properties",
+                                        kAdminTimeout);
   };
-  auto s = make_admin(cfg_.source, "source");
+  auto s = connect(cfg_.source, "source");
   if (!s) return std::unexpected(s.error());
-  auto t = make_admin(cfg_.target, "target");
+  auto t = connect(cfg_.target, "target");
   if (!t) return std::unexpected(t.error());
-  source_rk_ = std::move(*s);
-  target_rk_ = std::move(*t);
-  source_ = std::make_unique<kafka::admin_client>(source_rk_.get(), kAdminTimeout);
-  target_ = std::make_unique<kafka::admin_client>(target_rk_.get(), kAdminTimeout);
+  source_ = std::move(*s);
+  target_ = std::move(*t);
   metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
                     "1 while a selected topic cannot be mirrored (see the log for why)");
   thread_.start([this] { return round_and_wait(); });

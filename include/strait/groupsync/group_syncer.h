@@ -120,8 +120,6 @@ class group_syncer {
   metrics::registry& metrics_;
   config::topic_filter groups_filter_;
   config::topic_filter topics_filter_;
-  kafka::handle source_rk_;
-  kafka::handle target_rk_;
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, group_state> groups_;

@@ -49,11 +49,6 @@ using partition_list = std::unique_ptr<rd_kafka_topic_partition_list_t, partitio
 [[nodiscard]] result<handle> make_client(rd_kafka_type_t type, conf_ptr conf,
                                          const std::string& what);
 
-// A client for admin_client only (a producer handle: it joins no group and
-// fetches nothing). `field` as for make_conf.
-[[nodiscard]] result<handle> make_admin_handle(const properties& user, const std::string& client_id,
-                                               const std::string& field);
-
 [[nodiscard]] std::string err_text(rd_kafka_resp_err_t err);
 
 struct watermarks {
@@ -120,9 +115,12 @@ using topic_partition = std::pair<std::string, int32_t>;
 // path). One instance per cluster; thread-compatible.
 class admin_client {
  public:
-  // `rk` may be any client handle of that cluster; admin_client borrows it.
-  explicit admin_client(rd_kafka_t* rk, std::chrono::milliseconds timeout)
-      : rk_(rk), timeout_(timeout) {}
+  // Creates its own client of the cluster (a producer handle: it joins no
+  // group and fetches nothing). `field` names the properties in errors, as
+  // for make_conf; every call waits at most `timeout`.
+  [[nodiscard]] static result<std::unique_ptr<admin_client>> connect(
+      const properties& user, const std::string& client_id, const std::string& field,
+      std::chrono::milliseconds timeout);
 
   // Every topic of the cluster with its partition count.
   [[nodiscard]] result<std::map<std::string, topic_info>> list_topics() const;
@@ -161,6 +159,10 @@ class admin_client {
   [[nodiscard]] result<std::map<topic_partition, int64_t>> offsets_at(
       const std::vector<topic_partition>& partitions, int64_t which, const char* what) const;
 
+  admin_client(handle rk, std::chrono::milliseconds timeout)
+      : owned_(std::move(rk)), rk_(owned_.get()), timeout_(timeout) {}
+
+  handle owned_;
   rd_kafka_t* rk_;
   std::chrono::milliseconds timeout_;
 };

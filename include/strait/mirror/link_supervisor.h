@@ -74,8 +74,6 @@ class link_supervisor {
   link_engine& engine_;
   metrics::registry& metrics_;
   config::topic_filter filter_;
-  kafka::handle source_rk_;
-  kafka::handle target_rk_;
   kafka::handle recovery_consumer_;
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
