@@ -59,6 +59,21 @@ std::optional<int64_t> parse_int(const YAML::Node& n, const std::string& field, 
   return std::nullopt;
 }
 
+// An optional duration in milliseconds within [min, max]; `why` says what it
+// governs. Leaves `out` as it is when the key is absent or the value is bad.
+void parse_ms(const YAML::Node& parent, const char* key, const std::string& field, int64_t min,
+              int64_t max, const std::string& why, std::chrono::milliseconds& out, problems& p) {
+  if (!parent[key]) return;
+  const std::string f = field + "." + key;
+  auto ms = parse_int(parent[key], f, p);
+  if (!ms) return;
+  if (*ms < min || *ms > max) {
+    p.add(f, "must be between " + std::to_string(min) + " and " + std::to_string(max) + why);
+    return;
+  }
+  out = std::chrono::milliseconds(*ms);
+}
+
 // Accepts a byte count with an optional KiB / MiB / GiB suffix.
 std::optional<int64_t> parse_bytes(const YAML::Node& n, const std::string& field, problems& p) {
   auto s = scalar(n, field, p);
@@ -301,15 +316,8 @@ topic_config parse_topics(const YAML::Node& n, const std::string& field, problem
   if (n["config_deny"]) {
     t.config_deny = parse_string_list(n["config_deny"], field + ".config_deny", p);
   }
-  if (n["refresh_interval_ms"]) {
-    auto ms = parse_int(n["refresh_interval_ms"], field + ".refresh_interval_ms", p);
-    if (ms && (*ms < 100 || *ms > 10000)) {
-      p.add(field + ".refresh_interval_ms",
-            "must be between 100 and 10000 (new topics and partitions are picked up within it)");
-    } else if (ms) {
-      t.refresh_interval = std::chrono::milliseconds(*ms);
-    }
-  }
+  parse_ms(n, "refresh_interval_ms", field, 100, 10000,
+           " (new topics and partitions are picked up within it)", t.refresh_interval, p);
   check_filter(t.include, t.exclude, t.exclude_internal, field, p);
   return t;
 }
@@ -329,15 +337,8 @@ group_config parse_groups(const YAML::Node& n, const std::string& field, problem
           "section to sync none)");
   }
   if (n["exclude"]) g.exclude = parse_string_list(n["exclude"], field + ".exclude", p);
-  if (n["sync_interval_ms"]) {
-    auto ms = parse_int(n["sync_interval_ms"], field + ".sync_interval_ms", p);
-    if (ms && (*ms < 50 || *ms > 60000)) {
-      p.add(field + ".sync_interval_ms",
-            "must be between 50 and 60000 (a source commit reaches the target within it)");
-    } else if (ms) {
-      g.sync_interval = std::chrono::milliseconds(*ms);
-    }
-  }
+  parse_ms(n, "sync_interval_ms", field, 50, 60000,
+           " (a source commit reaches the target within it)", g.sync_interval, p);
   check_filter(g.include, g.exclude, false, field, p);
   return g;
 }
@@ -397,14 +398,7 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
             "must be at least limits.partition_inflight_bytes");
     }
   }
-  if (n["checkpoint_interval_ms"]) {
-    auto ms = parse_int(n["checkpoint_interval_ms"], field + ".checkpoint_interval_ms", p);
-    if (ms && (*ms < 10 || *ms > 60000)) {
-      p.add(field + ".checkpoint_interval_ms", "must be between 10 and 60000");
-    } else if (ms) {
-      l.checkpoint_interval = std::chrono::milliseconds(*ms);
-    }
-  }
+  parse_ms(n, "checkpoint_interval_ms", field, 10, 60000, "", l.checkpoint_interval, p);
   return l;
 }
 
