@@ -6,44 +6,23 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <mutex>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
+#include "api_test_util.h"
 #include "strait.grpc.pb.h"
 #include "strait/api/api_server.h"
+#include "test_util.h"
 
 namespace strait::api {
 namespace {
 
 namespace pb = ::strait::v1;
 
-class memory_audit : public audit_log {
- public:
-  status record(const audit_record& r) override {
-    std::lock_guard lock(mu_);
-    entries_.push_back(r);
-    entries_.back().seq = entries_.size();
-    return {};
-  }
-  result<std::vector<audit_record>> list(uint64_t after, size_t limit) const override {
-    std::lock_guard lock(mu_);
-    std::vector<audit_record> out;
-    for (const auto& e : entries_) {
-      if (e.seq > after && out.size() < limit) out.push_back(e);
-    }
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<audit_record> entries_;
-};
 namespace fs = std::filesystem;
 
 class no_state : public state_provider {
@@ -68,32 +47,27 @@ std::string slurp(const fs::path& p) {
 class pki {
  public:
   pki() {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("strait-pki-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(dir_);
     run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
         "-subj /CN=strait-test-ca -keyout ca.key -out ca.crt");
     issue("server", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
     issue("viewer", "/CN=alice/OU=strait-viewer", "");
     issue("norole", "/CN=bob", "");
   }
-  ~pki() { fs::remove_all(dir_); }
-  [[nodiscard]] fs::path path(const std::string& name) const { return dir_ / name; }
+  [[nodiscard]] fs::path path(const std::string& name) const { return dir_.path() / name; }
 
  private:
   void run(const std::string& cmd) const {
-    std::string full = "cd " + dir_.string() + " && " + cmd + " >/dev/null 2>&1";
+    std::string full = "cd " + dir_.path().string() + " && " + cmd + " >/dev/null 2>&1";
     if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
   }
   void issue(const std::string& name, const std::string& subject, const std::string& ext) const {
     run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj " + subject +
         " -keyout " + name + ".key -out " + name + ".csr");
-    std::ofstream(dir_ / (name + ".ext")) << ext << "\n";
+    std::ofstream(path(name + ".ext")) << ext << "\n";
     run("openssl x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 " +
         (ext.empty() ? "" : "-extfile " + name + ".ext ") + "-out " + name + ".crt");
   }
-  fs::path dir_;
+  testing::temp_dir dir_;
 };
 
 grpc::Status list_links(const std::string& address, std::shared_ptr<grpc::ChannelCredentials> creds,
@@ -147,14 +121,14 @@ TEST(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
 }
 
 TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
-  pki k;  // only for its temporary directory
-  std::ofstream(k.path("tokens")) << "# role name token\n"
-                                  << "viewer ci-bot 0123456789abcdef0123\n";
+  testing::temp_dir dir;
+  std::ofstream(dir.path() / "tokens") << "# role name token\n"
+                                       << "viewer ci-bot 0123456789abcdef0123\n";
   no_state state;
   memory_audit audit;
   api_server server;
   config::api_security_config sec;
-  sec.tokens_file = k.path("tokens");
+  sec.tokens_file = dir.path() / "tokens";
   ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
   auto plain = grpc::InsecureChannelCredentials();
   EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef0123").ok());
@@ -166,15 +140,15 @@ TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
 }
 
 TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
-  pki k;  // only for its temporary directory
-  std::ofstream(k.path("tokens")) << "viewer watcher 0123456789abcdef0001\n"
-                                  << "operator oncall 0123456789abcdef0002\n"
-                                  << "admin lead 0123456789abcdef0003\n";
+  testing::temp_dir dir;
+  std::ofstream(dir.path() / "tokens") << "viewer watcher 0123456789abcdef0001\n"
+                                       << "operator oncall 0123456789abcdef0002\n"
+                                       << "admin lead 0123456789abcdef0003\n";
   no_state state;
   memory_audit audit;
   api_server server;
   config::api_security_config sec;
-  sec.tokens_file = k.path("tokens");
+  sec.tokens_file = dir.path() / "tokens";
   ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
   auto stub = pb::Strait::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));

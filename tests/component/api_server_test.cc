@@ -5,11 +5,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <mutex>
-
 #include <atomic>
 #include <thread>
 
+#include "api_test_util.h"
 #include "strait.grpc.pb.h"
 #include "strait/api/api_server.h"
 
@@ -17,28 +16,6 @@ namespace strait::api {
 namespace {
 
 namespace pb = ::strait::v1;
-
-class memory_audit : public audit_log {
- public:
-  status record(const audit_record& r) override {
-    std::lock_guard lock(mu_);
-    entries_.push_back(r);
-    entries_.back().seq = entries_.size();
-    return {};
-  }
-  result<std::vector<audit_record>> list(uint64_t after, size_t limit) const override {
-    std::lock_guard lock(mu_);
-    std::vector<audit_record> out;
-    for (const auto& e : entries_) {
-      if (e.seq > after && out.size() < limit) out.push_back(e);
-    }
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<audit_record> entries_;
-};
 
 class fake_state : public state_provider {
  public:

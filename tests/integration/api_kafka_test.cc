@@ -26,13 +26,7 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
   straitd d(dir, "api-orders", "groups:\n  include: [\"api-.*\"]\n  sync_interval_ms: 200\n",
             "mig.");
   d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return testing::committed(clusters->target, "api-billing", "mig.api-orders", 0).offset ==
-               100;
-      },
-      60s, 200ms))
-      << d.log();
+  ASSERT_TRUE(target_offset_becomes("api-billing", "mig.api-orders", 100)) << d.log();
 
   auto [rc, links] = d.straitctl("links");
   ASSERT_EQ(rc, 0);

@@ -65,13 +65,6 @@ std::string group_series(const std::string& name, const std::string& group,
   return s + "}";
 }
 
-// Waits until the group's committed offset of partition 0 on the target is `want`.
-bool target_offset_becomes(const std::string& group, const std::string& topic, int64_t want) {
-  return testing::wait_for(
-      [&] { return testing::committed(clusters->target, group, topic, 0).offset == want; }, 60s,
-      200ms);
-}
-
 const char* kGroups = "groups:\n  include: [\"g-.*\"]\n  sync_interval_ms: 200\n";
 
 TEST(GroupSyncKafka, GroupResumesOnTheTargetExactlyWhereItStoppedOnTheSource) {

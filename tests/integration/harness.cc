@@ -131,6 +131,12 @@ testing::record make_record(int i) {
   return r;
 }
 
+bool target_offset_becomes(const std::string& group, const std::string& topic, int64_t want) {
+  return testing::wait_for(
+      [&] { return testing::committed(clusters->target, group, topic, 0).offset == want; },
+      std::chrono::seconds(60), std::chrono::milliseconds(200));
+}
+
 int64_t total_high(const std::string& bootstrap, const std::string& topic, int partitions) {
   int64_t n = 0;
   for (int p = 0; p < partitions; ++p) {

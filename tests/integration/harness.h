@@ -70,6 +70,10 @@ extern const int64_t kBaseTimestamp;
 
 testing::record make_record(int i);
 
+// Waits (60 s at most) until the group's committed offset of partition 0 of
+// `topic` on the target is `want`.
+bool target_offset_becomes(const std::string& group, const std::string& topic, int64_t want);
+
 // Sum of the partitions' high watermarks; -1 while any cannot be read.
 int64_t total_high(const std::string& bootstrap, const std::string& topic, int partitions);
 

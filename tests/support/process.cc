@@ -48,13 +48,6 @@ int child_process::wait() {
   return -1;
 }
 
-bool child_process::running() {
-  if (reaped_) return false;
-  pid_t r = waitpid(pid_, &status_, WNOHANG);
-  if (r == pid_) reaped_ = true;
-  return !reaped_;
-}
-
 std::string run_command(const std::string& cmd) {
   FILE* f = popen(cmd.c_str(), "r");
   if (f == nullptr) throw std::runtime_error("cannot run " + cmd);

@@ -21,8 +21,6 @@ class child_process {
   void signal(int sig) const;
   // Waits for exit; returns the exit status (128+signal when killed).
   int wait();
-  [[nodiscard]] bool running();
-  [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
