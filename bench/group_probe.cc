@@ -287,7 +287,7 @@ struct Group {
   bool committing = false, tpoll = false, spoll = false;
   int c_part = -1;
   int64_t c_off = -1;
-  double c_sent = 0, t_sent = 0, s_sent = 0;
+  double c_sent = 0, t_sent = 0;
   std::map<int, Pending> pend;
   std::vector<int64_t> last_off, last_seen;
 };
@@ -571,7 +571,6 @@ int do_run() {
         }
         if (sl && !g.spoll) {
           g.spoll = true;
-          g.s_sent = t;
           ++polls;
           issue(sadm, sq, kSrcPoll, gi, sl);
           sl = nullptr;

@@ -15,9 +15,6 @@
 //       start) with straitd's consumer settings; payload is not inspected.
 //   create --bootstrap B --topic T [--partitions 8]
 //       Create T (RF 1) and wait until its metadata shows all partitions.
-//   hwm --bootstrap B --topic T
-//       Print the low/high watermarks per partition and the sum of
-//       (high - low).
 //   wait --bootstrap B --topic T --expect N [--timeout S] [--interval-ms 100]
 //        [--progress FILE]
 //       Poll the high watermarks of T (which may not exist yet) until their
@@ -85,7 +82,7 @@ struct Args {
 };
 
 Args parse(int argc, char** argv) {
-  if (argc < 2) die("usage: raw_client produce|consume|hwm|wait --bootstrap B --topic T ...");
+  if (argc < 2) die("usage: raw_client produce|consume|create|wait --bootstrap B --topic T ...");
   Args a;
   a.mode = argv[1];
   for (int i = 2; i < argc; ++i) {
@@ -348,27 +345,7 @@ int do_consume(const Args& a) {
   return 0;
 }
 
-// ---------------------------------------------------------------- hwm / wait
-
-int do_hwm(const Args& a) {
-  const std::string bootstrap = a.need("--bootstrap"), topic = a.need("--topic");
-  rd_kafka_t* rk = make_consumer(bootstrap, false);
-  const int parts = partition_count(rk, topic, 10000);
-  if (parts <= 0) die("topic " + topic + " does not exist");
-  Marks m = watermarks(rk, topic, parts, 10000);
-  if (!m.ok) die("could not read watermarks of " + topic);
-  long long sum = 0;
-  std::string lows, highs;
-  for (int p = 0; p < parts; ++p) {
-    sum += m.high[p] - m.low[p];
-    lows += (p ? "," : "") + std::to_string(m.low[p]);
-    highs += (p ? "," : "") + std::to_string(m.high[p]);
-  }
-  std::printf("{\"mode\":\"hwm\",\"partitions\":%d,\"records\":%lld,\"low\":[%s],\"high\":[%s]}\n",
-              parts, sum, lows.c_str(), highs.c_str());
-  rd_kafka_destroy(rk);
-  return 0;
-}
+// ---------------------------------------------------------------- wait
 
 int do_wait(const Args& a) {
   const std::string bootstrap = a.need("--bootstrap"), topic = a.need("--topic");
@@ -436,7 +413,6 @@ int main(int argc, char** argv) {
   if (a.mode == "produce") return do_produce(a);
   if (a.mode == "consume") return do_consume(a);
   if (a.mode == "create") return do_create(a);
-  if (a.mode == "hwm") return do_hwm(a);
   if (a.mode == "wait") return do_wait(a);
   die("unknown mode " + a.mode);
 }
