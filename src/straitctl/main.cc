@@ -104,24 +104,26 @@ void print_links(const pb::ListLinksResponse& r) {
   }
 }
 
+// Milliseconds since the epoch as UTC, e.g. 2026-11-21T09:13:16Z.
+std::string utc(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  char when[32];
+  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return when;
+}
+
 void print_audit(const pb::ListAuditResponse& r) {
   std::printf("%6s  %-20s %-16s %-9s %-12s %s\n", "SEQ", "TIME", "WHO", "ROLE", "CALL", "RESULT");
   for (const auto& e : r.entries()) {
-    std::time_t t = static_cast<std::time_t>(e.at_ms() / 1000);
-    char when[32];
-    std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     std::printf("%6llu  %-20s %-16s %-9s %-12s %s\n", static_cast<unsigned long long>(e.seq()),
-                when, e.who().c_str(), e.role().empty() ? "-" : e.role().c_str(), e.call().c_str(),
-                e.result().c_str());
+                utc(e.at_ms()).c_str(), e.who().c_str(), e.role().empty() ? "-" : e.role().c_str(),
+                e.call().c_str(), e.result().c_str());
   }
 }
 
 void print_status(const pb::LinkStatus& st) {
-  std::time_t t = static_cast<std::time_t>(st.taken_at_ms() / 1000);
-  char when[32];
-  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  std::printf("link %s at %s, %lld bytes in flight\n\n", st.link().c_str(), when,
-              static_cast<long long>(st.inflight_bytes()));
+  std::printf("link %s at %s, %lld bytes in flight\n\n", st.link().c_str(),
+              utc(st.taken_at_ms()).c_str(), static_cast<long long>(st.inflight_bytes()));
   std::printf("%-32s %-11s %5s %14s %14s %10s %8s  %s\n", "TOPIC", "MIGRATION", "PART",
               "NEXT-SOURCE", "NEXT-TARGET", "LAG", "LAG-S", "PARTITION");
   for (const auto& topic : st.topics()) {
