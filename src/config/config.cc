@@ -350,9 +350,10 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
     p.add(field, "must be a map with name, source, target and topics");
     return l;
   }
-  check_known_keys(
-      n, field,
-      {"name", "source", "target", "topics", "groups", "limits", "checkpoint_interval_ms"}, p);
+  check_known_keys(n, field,
+                   {"name", "source", "target", "topics", "groups", "migration", "limits",
+                    "checkpoint_interval_ms"},
+                   p);
   if (!n["name"]) {
     p.add(field + ".name", "missing; give a short name such as \"main\"");
   } else {

@@ -65,6 +65,14 @@ TEST(Config, ValidFileParsesWithDefaults) {
   EXPECT_EQ(c->daemon.api_listen, "127.0.0.1:9645");
 }
 
+TEST(Config, MigrationSectionIsAccepted) {
+  std::string text = kValid;
+  text.replace(text.find("    limits:"), 0, "    migration: {in_sync_max_lag_records: 50}\n");
+  auto c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->links[0].migration.in_sync_max_lag_records, 50);
+}
+
 TEST(Config, GroupSyncIsOffWithoutAGroupsSection) {
   std::string text = kValid;
   auto at = text.find("    groups:");
