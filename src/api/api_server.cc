@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -226,8 +227,8 @@ std::string digest_of(const google::protobuf::Message& m) {
 
 class service final : public pb::Strait::Service {
  public:
-  service(const state_provider& state, audit_log& audit, authenticator auth)
-      : state_(state), audit_(audit), auth_(std::move(auth)) {}
+  service(const state_provider& state, audit_log& audit, control& ctl, authenticator auth)
+      : state_(state), audit_(audit), control_(ctl), auth_(std::move(auth)) {}
 
   // Wakes streams so that they end; called before the server shuts down.
   void stopping() {
@@ -287,6 +288,60 @@ class service final : public pb::Strait::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status Verify(grpc::ServerContext* ctx, const pb::VerifyRequest* req,
+                      pb::VerifyReport* out) override {
+    auto topics = name_filter::make(req->topic_regex(), "topic_regex");
+    auto groups = name_filter::make(req->group_regex(), "group_regex");
+    return mutate<pb::VerifyRequest, pb::VerifyReport>(
+        *ctx, "Verify", role::viewer, *req, out,
+        [&](const caller& who, pb::VerifyReport* resp) -> grpc::Status {
+          if (!topics) return to_grpc(topics.error());
+          if (!groups) return to_grpc(groups.error());
+          if (!known_link(req->link())) return unknown_link(req->link());
+          if (req->sample_records() > (1ull << 40)) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "sample_records: at most 2^40 (0 compares every record)"};
+          }
+          verify::selection sel;
+          sel.topic_selected = [f = *topics](const std::string& n) { return f.matches(n); };
+          sel.group_selected = [f = *groups](const std::string& n) { return f.matches(n); };
+          sel.sample_records = static_cast<int64_t>(req->sample_records());
+          sel.requested_by = who.name;
+          sel.dry_run = req->dry_run();
+          auto r = control_.start_verify(req->link(), sel);
+          if (!r) return to_grpc(r.error());
+          fill_report(*r, true, resp);
+          resp->set_dry_run(req->dry_run());
+          return grpc::Status::OK;
+        },
+        [&] {
+          return topics && groups ? states_of(req->link(), *topics, *groups) : std::string();
+        });
+  }
+
+  grpc::Status GetVerifyReport(grpc::ServerContext* ctx, const pb::GetVerifyReportRequest* req,
+                               pb::VerifyReport* out) override {
+    if (auto s = authorize(*ctx, "GetVerifyReport", role::viewer, *req); !s.ok()) return s;
+    if (!known_link(req->link())) return unknown_link(req->link());
+    auto r = control_.verify_report(req->link(), req->id());
+    if (!r) return to_grpc(r.error());
+    fill_report(*r, true, out);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListVerifyReports(grpc::ServerContext* ctx, const pb::ListVerifyReportsRequest* req,
+                                 pb::ListVerifyReportsResponse* out) override {
+    if (auto s = authorize(*ctx, "ListVerifyReports", role::viewer, *req); !s.ok()) return s;
+    if (!known_link(req->link())) return unknown_link(req->link());
+    if (req->limit() > 1000) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "limit: at most 1000"};
+    }
+    auto reports = control_.verify_reports(req->link(), req->limit() == 0 ? 20 : req->limit());
+    if (!reports) return to_grpc(reports.error());
+    for (const auto& r : *reports) fill_report(r, false, out->add_reports());
+    return grpc::Status::OK;
+  }
+
   grpc::Status WatchStatus(grpc::ServerContext* ctx, const pb::WatchStatusRequest* req,
                            grpc::ServerWriter<pb::LinkStatus>* writer) override {
     if (auto s = authorize(*ctx, "WatchStatus", role::viewer, *req); !s.ok()) return s;
@@ -312,7 +367,8 @@ class service final : public pb::Strait::Service {
   // A refusal (no or bad credentials) or denial (role too low) is logged and
   // recorded in the audit journal with a digest of the request.
   grpc::Status authorize(const grpc::ServerContext& ctx, const char* call, role needed,
-                         const google::protobuf::Message& request) const {
+                         const google::protobuf::Message& request,
+                         caller* granted = nullptr) const {
     auto who = auth_.identify(ctx);
     grpc::Status refused;
     audit_record rec;
@@ -321,7 +377,10 @@ class service final : public pb::Strait::Service {
       rec.who = "unauthenticated";
     } else {
       const caller& c = std::get<caller>(who);
-      if (c.granted >= needed) return grpc::Status::OK;
+      if (c.granted >= needed) {
+        if (granted != nullptr) *granted = c;
+        return grpc::Status::OK;
+      }
       refused = {grpc::StatusCode::PERMISSION_DENIED, std::string(call) + " needs the role " +
                                                           to_string(needed) + "; " + c.name +
                                                           " has " + to_string(c.granted)};
@@ -329,13 +388,10 @@ class service final : public pb::Strait::Service {
       rec.role = to_string(c.granted);
     }
     spdlog::warn("api: {} refused to {}: {}", call, rec.who, refused.error_message());
-    rec.at_ms = wall_clock_ms();
     rec.call = call;
     rec.args_digest = digest_of(request);
     rec.result = code_name(refused.error_code()) + ": " + refused.error_message();
-    if (auto s = audit_.record(rec); !s) {
-      spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
-    }
+    record_or_log(rec);
     return refused;
   }
 
@@ -345,14 +401,186 @@ class service final : public pb::Strait::Service {
         return "UNAUTHENTICATED";
       case grpc::StatusCode::PERMISSION_DENIED:
         return "PERMISSION_DENIED";
+      case grpc::StatusCode::INVALID_ARGUMENT:
+        return "INVALID_ARGUMENT";
+      case grpc::StatusCode::NOT_FOUND:
+        return "NOT_FOUND";
+      case grpc::StatusCode::FAILED_PRECONDITION:
+        return "FAILED_PRECONDITION";
+      case grpc::StatusCode::ALREADY_EXISTS:
+        return "ALREADY_EXISTS";
+      case grpc::StatusCode::UNAVAILABLE:
+        return "UNAVAILABLE";
+      case grpc::StatusCode::INTERNAL:
+        return "INTERNAL";
       default:
         return "code " + std::to_string(static_cast<int>(c));
     }
   }
 
+  // A mutating call (docs/api.md#mutating-calls): authorized by role; one
+  // at a time; idempotent by request id (the same id and arguments return
+  // the first response without acting again; other arguments or another
+  // call under the same id fail with ALREADY_EXISTS); recorded in the audit
+  // journal with the caller, a digest of the arguments, the result and the
+  // state of the link's affected objects before and after.
+  //   act(caller, out) does the work; state() describes the affected state.
+  template <typename Request, typename Response>
+  grpc::Status mutate(const grpc::ServerContext& ctx, const char* call, role needed,
+                      const Request& req, Response* out,
+                      const std::function<grpc::Status(const caller&, Response*)>& act,
+                      const std::function<std::string()>& state) {
+    caller who;
+    if (auto s = authorize(ctx, call, needed, req, &who); !s.ok()) return s;
+    std::lock_guard lock(mutate_mu_);
+    Request keyless = req;
+    keyless.clear_request_id();
+    const std::string digest = digest_of(keyless);
+    audit_record rec;
+    rec.who = who.name;
+    rec.role = to_string(who.granted);
+    rec.call = std::string(call) + (req.dry_run() ? " (dry run)" : "");
+    rec.args_digest = digest;
+    grpc::Status result;
+    std::optional<store::request_record> prior;
+    if (req.request_id().size() > 128) {
+      result = {grpc::StatusCode::INVALID_ARGUMENT,
+                "request_id: at most 128 characters (e.g. a UUID)"};
+    } else if (!req.request_id().empty()) {
+      auto found = audit_.recall(req.request_id());
+      if (!found) return to_grpc(found.error());
+      prior = std::move(*found);
+    }
+    if (!result.ok()) {
+      // refused before acting
+    } else if (prior && (prior->call != call || prior->args_digest != digest)) {
+      result = {grpc::StatusCode::ALREADY_EXISTS,
+                "request_id " + req.request_id() + " was used for " +
+                    (prior->call != call ? "another call (" + prior->call + ")"
+                                         : std::string("other arguments")) +
+                    "; use a new request id for a new request"};
+    } else if (prior) {
+      // The same request again (a retry): its first response, nothing redone.
+      if (!out->ParseFromString(prior->response)) {
+        return {grpc::StatusCode::INTERNAL,
+                "the stored response of request_id " + req.request_id() + " is damaged"};
+      }
+      rec.state_before = rec.state_after = state();
+      rec.result = "ok (repeated request_id " + req.request_id() + ": first response returned)";
+      record_or_log(rec);
+      return grpc::Status::OK;
+    } else {
+      rec.state_before = state();
+      result = act(who, out);
+      rec.state_after = state();
+    }
+    rec.result =
+        result.ok() ? "ok" : code_name(result.error_code()) + ": " + result.error_message();
+    record_or_log(rec);
+    if (result.ok() && !req.request_id().empty() && !req.dry_run()) {
+      if (auto s = audit_.remember(req.request_id(),
+                                   {call, digest, out->SerializeAsString(), wall_clock_ms()});
+          !s) {
+        spdlog::error("api: cannot store request_id {}: {}", req.request_id(), s.error().message);
+      }
+    }
+    return result;
+  }
+
+  void record_or_log(const audit_record& rec) const {
+    audit_record r = rec;
+    r.at_ms = wall_clock_ms();
+    if (auto s = audit_.record(r); !s) {
+      spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
+    }
+  }
+
+  // "topic=STATE ..." / "group=STATE ..." of the link's objects the filters
+  // select, for the audit journal.
+  std::string states_of(const std::string& link, const name_filter& topics,
+                        const name_filter& groups) const {
+    auto view = state_.link_state(link);
+    if (!view) return "";
+    std::string out;
+    for (const auto& t : view->topics) {
+      if (topics.matches(t.topic)) out += (out.empty() ? "" : " ") + t.topic + "=" + t.state;
+    }
+    for (const auto& g : view->groups) {
+      if (groups.matches(g.group)) {
+        out += (out.empty() ? "" : " ") + std::string("group:") + g.group + "=" + g.state;
+      }
+    }
+    return out;
+  }
+
+  bool known_link(const std::string& link) const {
+    for (const auto& l : state_.links()) {
+      if (l.name == link) return true;
+    }
+    return false;
+  }
+
   static grpc::Status unknown_link(const std::string& link) {
     return {grpc::StatusCode::NOT_FOUND,
             "no link '" + link + "'; ListLinks (straitctl links) shows the links"};
+  }
+
+  static void fill_report(const verify::report& r, bool details, pb::VerifyReport* out) {
+    out->set_id(r.id);
+    out->set_link(r.link);
+    out->set_started_at_ms(r.started_at_ms);
+    out->set_finished_at_ms(r.finished_at_ms);
+    out->set_outcome(verify::to_string(r.outcome));
+    out->set_sample_records(static_cast<uint64_t>(r.sample_records));
+    out->set_requested_by(r.requested_by);
+    out->set_records_planned(r.records_planned);
+    out->set_records_done(r.records_done);
+    out->set_error(r.error);
+    for (const auto& t : r.topics) {
+      auto* pt = out->add_topics();
+      pt->set_topic(t.topic);
+      pt->set_target_topic(t.target_topic);
+      pt->set_source_partitions(t.source_partitions);
+      pt->set_target_partitions(t.target_partitions);
+      pt->set_passed(t.passed());
+      for (const auto& d : t.differences) pt->add_differences(d);
+      if (!details) continue;
+      for (const auto& p : t.partitions) {
+        auto* pp = pt->add_partitions();
+        pp->set_partition(p.partition);
+        pp->set_source_from(p.source_from);
+        pp->set_source_to(p.source_to);
+        pp->set_target_from(p.target_from);
+        pp->set_target_to(p.target_to);
+        pp->set_records_compared(p.records_compared);
+        pp->set_mismatched(p.mismatched);
+        pp->set_missing_on_target(p.missing_on_target);
+        pp->set_unmapped_source(p.unmapped_source);
+        pp->set_unexpected_target(p.unexpected_target);
+        pp->set_first_difference(p.first_difference);
+        pp->set_note(p.note);
+        pp->set_error(p.error);
+        pp->set_passed(p.passed());
+      }
+    }
+    for (const auto& g : r.groups) {
+      auto* pg = out->add_groups();
+      pg->set_group(g.group);
+      pg->set_source_state(g.source_state);
+      pg->set_partitions_checked(g.partitions_checked);
+      pg->set_note(g.note);
+      pg->set_error(g.error);
+      pg->set_passed(g.passed());
+      if (!details) continue;
+      for (const auto& d : g.differences) {
+        auto* pd = pg->add_differences();
+        pd->set_topic(d.topic);
+        pd->set_partition(d.partition);
+        pd->set_source_committed(d.source_committed);
+        pd->set_expected_target(d.expected_target);
+        pd->set_target_committed(d.target_committed);
+      }
+    }
   }
 
   grpc::Status fill_status(const pb::GetStatusRequest& req, pb::LinkStatus* out) const {
@@ -406,7 +634,9 @@ class service final : public pb::Strait::Service {
 
   const state_provider& state_;
   audit_log& audit_;
+  control& control_;
   authenticator auth_;
+  std::mutex mutate_mu_;  // one mutating call at a time (request ids, before/after states)
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -424,7 +654,7 @@ api_server::api_server() : impl_(std::make_unique<impl>()) {}
 api_server::~api_server() { stop(); }
 
 status api_server::start(const std::string& listen, const config::api_security_config& security,
-                         const state_provider& state, audit_log& audit) {
+                         const state_provider& state, audit_log& audit, control& ctl) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return fail(errc::invalid_argument,
@@ -453,7 +683,7 @@ status api_server::start(const std::string& listen, const config::api_security_c
     tokens = std::move(*t);
   }
   impl_->svc = std::make_unique<service>(
-      state, audit, authenticator(std::move(tokens), !security.client_ca_file.empty()));
+      state, audit, ctl, authenticator(std::move(tokens), !security.client_ca_file.empty()));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);

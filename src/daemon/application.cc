@@ -49,7 +49,8 @@ status application::start() {
     return {404, "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n"};
   };
   if (auto s = http_.start(cfg_.daemon.http_listen, handler); !s) return s;
-  if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *this, *this); !s)
+  if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *this, *this, *this);
+      !s)
     return s;
   // Tests and scripts bound to port 0 read the addresses from here.
   std::ofstream(cfg_.daemon.state_dir / "http.address") << http_.address() << "\n";
@@ -143,6 +144,44 @@ result<std::vector<api::audit_record>> application::list(uint64_t after, size_t 
                                     std::move(e.state_after)});
   }
   return out;
+}
+
+result<std::optional<store::request_record>> application::recall(
+    const std::string& request_id) const {
+  return store_->request(request_id);
+}
+
+status application::remember(const std::string& request_id, const store::request_record& r) {
+  store::checkpoint_store::write_batch b;
+  b.put_request(request_id, r);
+  return store_->commit(b);
+}
+
+result<workflow::link_workflow*> application::workflow_of(const std::string& link) const {
+  for (size_t i = 0; i < cfg_.links.size() && i < workflows_.size(); ++i) {
+    if (cfg_.links[i].name == link) return workflows_[i].get();
+  }
+  return fail(errc::not_found, "no link '" + link + "'");
+}
+
+result<verify::report> application::start_verify(const std::string& link,
+                                                 const verify::selection& s) {
+  auto wf = workflow_of(link);
+  if (!wf) return std::unexpected(wf.error());
+  return (*wf)->start_verify(s);
+}
+
+result<verify::report> application::verify_report(const std::string& link, uint64_t id) const {
+  auto wf = workflow_of(link);
+  if (!wf) return std::unexpected(wf.error());
+  return (*wf)->verify_report(id);
+}
+
+result<std::vector<verify::report>> application::verify_reports(const std::string& link,
+                                                                size_t limit) const {
+  auto wf = workflow_of(link);
+  if (!wf) return std::unexpected(wf.error());
+  return (*wf)->verify_reports(limit);
 }
 
 status acknowledge(const config::config& cfg, const std::string& spec,

@@ -20,7 +20,7 @@ namespace strait::daemon {
 
 // The composition root: the only code that wires modules together. Builds
 // services in dependency order and stops them in reverse.
-class application : public api::state_provider, public api::audit_log {
+class application : public api::state_provider, public api::audit_log, public api::control {
  public:
   explicit application(config::config cfg);
   ~application();
@@ -42,6 +42,18 @@ class application : public api::state_provider, public api::audit_log {
   [[nodiscard]] status record(const api::audit_record& r) override;
   [[nodiscard]] result<std::vector<api::audit_record>> list(uint64_t after,
                                                             size_t limit) const override;
+  [[nodiscard]] result<std::optional<store::request_record>> recall(
+      const std::string& request_id) const override;
+  [[nodiscard]] status remember(const std::string& request_id,
+                                const store::request_record& r) override;
+
+  // api::control, forwarded to the link's workflow.
+  [[nodiscard]] result<verify::report> start_verify(const std::string& link,
+                                                    const verify::selection& s) override;
+  [[nodiscard]] result<verify::report> verify_report(const std::string& link,
+                                                     uint64_t id) const override;
+  [[nodiscard]] result<std::vector<verify::report>> verify_reports(const std::string& link,
+                                                                   size_t limit) const override;
   // True when a link's target producer failed fatally (see link_engine).
   [[nodiscard]] bool failed() const { return failed_; }
 
@@ -57,6 +69,8 @@ class application : public api::state_provider, public api::audit_log {
   http::http_server http_;
   api::api_server api_;
   bool failed_ = false;
+
+  [[nodiscard]] result<workflow::link_workflow*> workflow_of(const std::string& link) const;
 };
 
 // straitd --acknowledge: records an operator's resolution for a stopped

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "strait/kafka/record.h"
 #include "strait/mirror/topic_sync.h"
 
 namespace strait::mirror {
@@ -355,43 +356,27 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
 result<std::vector<landed_record>> link_supervisor::read_landed(const std::string& target_topic,
                                                                 int32_t partition, int64_t from,
                                                                 int64_t to) {
-  if (!recovery_consumer_) {
-    auto conf = kafka::make_conf(cfg_.target.props,
-                                 {{"group.id", "strait-" + cfg_.name + "-recovery"},
-                                  {"enable.auto.commit", "false"},
-                                  {"auto.offset.reset", "error"},
-                                  {"isolation.level", "read_uncommitted"},
-                                  {"enable.partition.eof", "true"}},
-                                 "links." + cfg_.name + ".target.properties");
-    if (!conf) return std::unexpected(conf.error());
-    auto c = kafka::make_client(RD_KAFKA_CONSUMER, std::move(*conf), "target recovery");
-    if (!c) return std::unexpected(c.error());
-    recovery_consumer_ = std::move(*c);
-    (void)rd_kafka_poll_set_consumer(recovery_consumer_.get());
-  }
-  rd_kafka_t* rk = recovery_consumer_.get();
-  kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), target_topic.c_str(), partition)->offset = from;
-  if (auto e = rd_kafka_assign(rk, list.get())) {
-    return fail(errc::kafka, "cannot read back " + target_topic + ": " + kafka::err_text(e));
+  if (!recovery_reader_) {
+    // Every record the target holds, committed or not: each is a place a
+    // mirrored record may have landed.
+    auto r =
+        kafka::partition_reader::connect(cfg_.target.props, "strait-" + cfg_.name + "-recovery",
+                                         "links." + cfg_.name + ".target.properties",
+                                         /*read_committed=*/false);
+    if (!r) return std::unexpected(r.error());
+    recovery_reader_ = std::move(*r);
   }
   std::vector<landed_record> out;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  int64_t next = from;
-  while (next < to && std::chrono::steady_clock::now() < deadline) {
-    kafka::message_ptr m(rd_kafka_consumer_poll(rk, 200));
-    if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
-    if (m->err) continue;
-    rd_kafka_timestamp_type_t type;
-    (void)rd_kafka_message_timestamp(m.get(), &type);
-    bool with_ts = type == RD_KAFKA_TIMESTAMP_CREATE_TIME;
-    out.push_back({target_offset(m->offset), digest_of(m.get(), with_ts), with_ts});
-    next = m->offset + 1;
-  }
-  (void)rd_kafka_assign(rk, nullptr);
-  if (next < to) {
-    return fail(errc::kafka, "could read back only up to offset " + std::to_string(next) + " of " +
+  auto next = recovery_reader_->read(
+      target_topic, partition, from, to,
+      [&](const rd_kafka_message_t& m) {
+        bool with_ts = kafka::has_create_time(&m);
+        out.push_back({target_offset(m.offset), kafka::digest_of(&m, with_ts), with_ts});
+      },
+      std::chrono::seconds(60));
+  if (!next) return std::unexpected(next.error());
+  if (*next < to) {
+    return fail(errc::kafka, "could read back only up to offset " + std::to_string(*next) + " of " +
                                  std::to_string(to) + " in " + target_topic + "/" +
                                  std::to_string(partition));
   }

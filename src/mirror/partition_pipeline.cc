@@ -2,52 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "strait/base/digest.h"
+#include "strait/kafka/record.h"
 
 namespace strait::mirror {
-
-namespace {
-
-// Calls f(name, value, size) for each header; returns false when the record
-// has none (which the digest distinguishes from an empty header list).
-template <typename F>
-bool for_each_header(const rd_kafka_message_t* msg, F&& f) {
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || hdrs == nullptr) {
-    return false;
-  }
-  const char* name = nullptr;
-  const void* value = nullptr;
-  size_t size = 0;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-    f(name, value, size);
-  }
-  return true;
-}
-
-}  // namespace
-
-uint64_t digest_of(const rd_kafka_message_t* msg, bool with_timestamp) {
-  record_digest d;
-  d.add_nullable(msg->key, msg->key_len);
-  d.add_nullable(msg->payload, msg->len);
-  bool has_headers = for_each_header(msg, [&](const char* name, const void* value, size_t size) {
-    d.add(name);
-    d.add_nullable(value, size);
-  });
-  if (!has_headers) d.add_int(-2);
-  if (with_timestamp) {
-    rd_kafka_timestamp_type_t type;
-    d.add_int(rd_kafka_message_timestamp(msg, &type));
-  }
-  return d.value();
-}
 
 int64_t record_bytes(const rd_kafka_message_t* msg) {
   // Payload, key and headers plus a per-record allowance for framing.
   int64_t n = static_cast<int64_t>(msg->len + msg->key_len) + 64;
-  for_each_header(msg, [&](const char* name, const void*, size_t size) {
+  kafka::for_each_header(msg, [&](const char* name, const void*, size_t size) {
     n += static_cast<int64_t>(std::char_traits<char>::length(name) + size) + 8;
   });
   return n;
@@ -71,7 +33,7 @@ partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message
   next_fetch_ = source_offset(s.value() + 1);
   if (reconciling()) {
     const landed_record& expect = landed_[landed_next_];
-    if (digest_of(msg, expect.with_timestamp) != expect.digest) {
+    if (kafka::digest_of(msg, expect.with_timestamp) != expect.digest) {
       stop(store::stop_reason::recovery_mismatch,
            "after a restart the target holds a record at offset " +
                std::to_string(expect.offset.value()) +

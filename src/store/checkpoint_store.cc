@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -20,6 +21,9 @@ constexpr char kTopicCreatedTag = 'C';  // link + topic -> "" (strait created it
 constexpr char kGroupOffsetTag = 'G';   // link + group + topic + partition -> group_offset
 constexpr char kMigrationTag = 'M';     // link + kind + name -> migration state
 constexpr char kAuditTag = 'J';         // sequence (u64) -> audit entry
+constexpr char kReportTag = 'V';        // link + id (u64) -> verification report (opaque)
+constexpr char kRequestTag = 'Q';       // request id -> request_record
+constexpr uint8_t kRequestFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
 constexpr uint8_t kMigrationFormat = 1;
@@ -297,6 +301,39 @@ void checkpoint_store::write_batch::put_migration(const std::string& link,
   (void)batch_->Put(k, v);
 }
 
+namespace {
+
+std::string report_key(const std::string& link, uint64_t id) {
+  std::string k(1, kReportTag);
+  put_string(k, link);
+  put_be(k, id, 8);
+  return k;
+}
+
+std::string request_key(const std::string& request_id) {
+  std::string k(1, kRequestTag);
+  k.append(request_id);
+  return k;
+}
+
+}  // namespace
+
+void checkpoint_store::write_batch::put_report(const std::string& link, uint64_t id,
+                                               const std::string& report) {
+  (void)batch_->Put(report_key(link, id), report);
+}
+
+void checkpoint_store::write_batch::put_request(const std::string& request_id,
+                                                const request_record& r) {
+  std::string v(1, static_cast<char>(kRequestFormat));
+  put_be(v, static_cast<uint64_t>(r.at_ms), 8);
+  for (const std::string* f : {&r.call, &r.args_digest, &r.response}) {
+    put_be(v, f->size(), 4);
+    v.append(*f);
+  }
+  (void)batch_->Put(request_key(request_id), v);
+}
+
 size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
 
 // ---- checkpoint_store ----
@@ -522,6 +559,61 @@ result<std::vector<std::pair<uint64_t, audit_entry>>> checkpoint_store::audit(ui
   if (!it->status().ok())
     return std::unexpected(rocks_error(it->status(), "cannot read the audit journal"));
   return out;
+}
+
+result<std::optional<std::string>> checkpoint_store::report(const std::string& link,
+                                                            uint64_t id) const {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), report_key(link, id), &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read a verification report"));
+  return std::optional<std::string>(std::move(v));
+}
+
+result<std::vector<std::pair<uint64_t, std::string>>> checkpoint_store::reports(
+    const std::string& link, size_t limit) const {
+  std::string prefix(1, kReportTag);
+  put_string(prefix, link);
+  std::vector<std::pair<uint64_t, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  // Newest first from the end of the link's range, then reversed.
+  std::string end = prefix;
+  put_be(end, std::numeric_limits<uint64_t>::max(), 8);
+  for (it->SeekForPrev(end); it->Valid() && has_prefix(it->key(), prefix) && out.size() < limit;
+       it->Prev()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k.size() != prefix.size() + 8) {
+      return fail(errc::corruption, "verification report key of link " + link + " is damaged");
+    }
+    out.emplace_back(get_be(k, prefix.size(), 8), it->value().ToString());
+  }
+  if (!it->status().ok())
+    return std::unexpected(rocks_error(it->status(), "cannot read verification reports"));
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+result<std::optional<request_record>> checkpoint_store::request(
+    const std::string& request_id) const {
+  std::string raw;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), request_key(request_id), &raw);
+  if (s.IsNotFound()) return std::optional<request_record>();
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read a request record"));
+  std::string_view v(raw);
+  auto bad = [] { return fail(errc::corruption, "a request record is damaged"); };
+  if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kRequestFormat) return bad();
+  request_record r;
+  r.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
+  size_t at = 9;
+  for (std::string* f : {&r.call, &r.args_digest, &r.response}) {
+    if (v.size() < at + 4) return bad();
+    size_t len = get_be(v, at, 4);
+    if (v.size() < at + 4 + len) return bad();
+    f->assign(v.substr(at + 4, len));
+    at += 4 + len;
+  }
+  if (at != v.size()) return bad();
+  return std::optional<request_record>(std::move(r));
 }
 
 result<std::vector<migration_record>> checkpoint_store::migrations(const std::string& link) const {

@@ -4,7 +4,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -12,8 +14,10 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "strait.grpc.pb.h"
 
@@ -26,7 +30,9 @@ constexpr int kOk = 0;
 constexpr int kUnavailable = 1;  // straitd not reachable, timed out, or failed internally
 constexpr int kUsage = 2;        // bad command line or INVALID_ARGUMENT
 constexpr int kNotFound = 3;     // unknown link / topic / group
-constexpr int kRefused = 4;      // FAILED_PRECONDITION, PERMISSION_DENIED, UNAUTHENTICATED
+constexpr int kRefused = 4;      // FAILED_PRECONDITION, PERMISSION_DENIED, UNAUTHENTICATED,
+                                 // ALREADY_EXISTS
+constexpr int kDiffers = 5;      // a verification found differences (or was interrupted)
 
 struct options {
   std::string server = "127.0.0.1:9645";
@@ -75,6 +81,7 @@ int report(const grpc::Status& s, const options& o) {
       std::cerr << "straitctl: " << what << "\n";
       return kNotFound;
     case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::ALREADY_EXISTS:
     case grpc::StatusCode::PERMISSION_DENIED:
     case grpc::StatusCode::UNAUTHENTICATED:
       std::cerr << "straitctl: refused: " << what << "\n";
@@ -153,6 +160,124 @@ void print_status(const pb::LinkStatus& st) {
   }
 }
 
+// A request id for a mutating call: the operator's, or a fresh random one.
+std::string request_id_or_new(const std::string& given) {
+  if (!given.empty()) return given;
+  std::random_device rd;
+  char id[40];
+  std::snprintf(id, sizeof(id), "straitctl-%08x%08x", rd(), rd());
+  return id;
+}
+
+// A progress bar on stderr when it is a terminal, else a line every 10 %.
+class progress_bar {
+ public:
+  explicit progress_bar(std::string what) : what_(std::move(what)), tty_(::isatty(2) == 1) {}
+  void update(int64_t done, int64_t total) {
+    const double f = total > 0 ? std::min(1.0, static_cast<double>(done) / total) : 0;
+    if (tty_) {
+      const int width = 30;
+      const int filled = static_cast<int>(f * width);
+      std::fprintf(stderr, "\r%s [%s%s] %3d%% %lld/%lld records", what_.c_str(),
+                   std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
+                   static_cast<int>(f * 100), static_cast<long long>(done),
+                   static_cast<long long>(total));
+    } else if (int tenth = static_cast<int>(f * 10); tenth > last_tenth_) {
+      last_tenth_ = tenth;
+      std::fprintf(stderr, "%s: %d%% (%lld/%lld records)\n", what_.c_str(), tenth * 10,
+                   static_cast<long long>(done), static_cast<long long>(total));
+    }
+  }
+  void done() {
+    if (tty_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::string what_;
+  bool tty_;
+  int last_tenth_ = -1;
+};
+
+void print_report(const pb::VerifyReport& r) {
+  if (r.dry_run()) {
+    std::printf("dry run: verify would compare on link %s (sample %llu records per partition):\n",
+                r.link().c_str(), static_cast<unsigned long long>(r.sample_records()));
+    for (const auto& t : r.topics())
+      std::printf("  topic %s -> %s\n", t.topic().c_str(), t.target_topic().c_str());
+    for (const auto& g : r.groups()) std::printf("  group %s\n", g.group().c_str());
+    return;
+  }
+  std::printf("verification %llu of link %s: %s\n", static_cast<unsigned long long>(r.id()),
+              r.link().c_str(), r.outcome().c_str());
+  std::printf(
+      "  started %s by %s, %s; %lld of %lld records compared\n", utc(r.started_at_ms()).c_str(),
+      r.requested_by().empty() ? "-" : r.requested_by().c_str(),
+      r.sample_records() == 0
+          ? "every record"
+          : ("sampled, about " + std::to_string(r.sample_records()) + " per partition").c_str(),
+      static_cast<long long>(r.records_done()), static_cast<long long>(r.records_planned()));
+  if (!r.error().empty()) std::printf("  interrupted: %s\n", r.error().c_str());
+  if (r.topics_size() > 0) {
+    std::printf("\n%-32s %-6s %4s %14s %14s %10s %8s %8s %8s %8s\n", "TOPIC", "RESULT", "PART",
+                "SOURCE-FROM", "SOURCE-TO", "COMPARED", "DIFFER", "MISSING", "UNMAPPED", "EXTRA");
+  }
+  for (const auto& t : r.topics()) {
+    for (const auto& d : t.differences()) {
+      std::printf("%-32s %-6s  topic: %s\n", t.topic().c_str(), "FAIL", d.c_str());
+    }
+    for (const auto& p : t.partitions()) {
+      std::printf(
+          "%-32s %-6s %4d %14lld %14lld %10lld %8lld %8lld %8lld %8lld\n", t.topic().c_str(),
+          p.passed() ? "ok" : "FAIL", p.partition(), static_cast<long long>(p.source_from()),
+          static_cast<long long>(p.source_to()), static_cast<long long>(p.records_compared()),
+          static_cast<long long>(p.mismatched()), static_cast<long long>(p.missing_on_target()),
+          static_cast<long long>(p.unmapped_source()),
+          static_cast<long long>(p.unexpected_target()));
+      if (!p.error().empty()) std::printf("%38s error: %s\n", "", p.error().c_str());
+      if (!p.first_difference().empty()) {
+        std::printf("%38s first difference: %s\n", "", p.first_difference().c_str());
+      }
+      if (!p.note().empty()) std::printf("%38s note: %s\n", "", p.note().c_str());
+    }
+    if (t.partitions_size() == 0 && t.differences_size() == 0) {
+      std::printf("%-32s %-6s\n", t.topic().c_str(), t.passed() ? "ok" : "FAIL");
+    }
+  }
+  if (r.groups_size() > 0) {
+    std::printf("\n%-32s %-6s %-12s %8s  %s\n", "GROUP", "RESULT", "SOURCE", "CHECKED", "NOTE");
+  }
+  for (const auto& g : r.groups()) {
+    std::printf("%-32s %-6s %-12s %8d  %s\n", g.group().c_str(), g.passed() ? "ok" : "FAIL",
+                g.source_state().c_str(), g.partitions_checked(),
+                !g.error().empty() ? g.error().c_str() : g.note().c_str());
+    for (const auto& d : g.differences()) {
+      std::printf("%34s %s/%d: source committed %lld -> expected %lld on the target, found %lld\n",
+                  "", d.topic().c_str(), d.partition(),
+                  static_cast<long long>(d.source_committed()),
+                  static_cast<long long>(d.expected_target()),
+                  static_cast<long long>(d.target_committed()));
+    }
+  }
+}
+
+void print_reports(const pb::ListVerifyReportsResponse& r) {
+  std::printf("%6s  %-20s %-12s %-16s %8s %12s  %s\n", "ID", "STARTED", "OUTCOME", "BY", "TOPICS",
+              "RECORDS", "FAILED");
+  for (const auto& v : r.reports()) {
+    std::string failed;
+    for (const auto& t : v.topics()) {
+      if (!t.passed()) failed += (failed.empty() ? "" : ",") + t.topic();
+    }
+    for (const auto& g : v.groups()) {
+      if (!g.passed()) failed += (failed.empty() ? "group:" : ",group:") + g.group();
+    }
+    std::printf("%6llu  %-20s %-12s %-16s %8d %12lld  %s\n",
+                static_cast<unsigned long long>(v.id()), utc(v.started_at_ms()).c_str(),
+                v.outcome().c_str(), v.requested_by().c_str(), v.topics_size(),
+                static_cast<long long>(v.records_done()), failed.empty() ? "-" : failed.c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,7 +302,8 @@ int main(int argc, char** argv) {
                  "file holding an API token (env STRAITCTL_TOKEN_FILE)");
   app.footer(
       "exit codes: 0 ok, 1 straitd unreachable or failed, 2 bad usage or invalid argument,\n"
-      "            3 not found, 4 refused (precondition, permission)");
+      "            3 not found, 4 refused (precondition, permission, request id reused),\n"
+      "            5 verification found differences or was interrupted");
 
   auto* links = app.add_subcommand("links", "list the links");
   std::string link_name;
@@ -201,6 +327,37 @@ int main(int argc, char** argv) {
   audit->add_option("--after", audit_after, "entries after this sequence number")
       ->capture_default_str();
   audit->add_option("--limit", audit_limit, "at most this many entries (<= 1000)")
+      ->capture_default_str();
+
+  std::string verify_link, verify_topics, verify_groups, request_id;
+  uint64_t sample_records = 0;
+  bool dry_run = false, no_wait = false;
+  auto* verify = app.add_subcommand(
+      "verify",
+      "compare source and target: records through the offset map, topic configs, "
+      "group offsets (role viewer); exit 5 when they differ");
+  verify->add_option("link", verify_link, "link name")->required();
+  verify->add_option("--topics", verify_topics, "RE2 full-match filter on topic names");
+  verify->add_option("--groups", verify_groups, "RE2 full-match filter on group ids");
+  verify
+      ->add_option("--sample", sample_records,
+                   "compare about N records per partition (evenly spaced windows, always "
+                   "the newest); 0 = every record")
+      ->capture_default_str();
+  verify->add_flag("--dry-run", dry_run, "show what would be compared; compare nothing");
+  verify->add_flag("--no-wait", no_wait, "print the report id and return at once");
+  verify->add_option("--request-id", request_id,
+                     "idempotency key: the same id again returns the first result");
+
+  std::string report_link;
+  uint64_t report_id = 0;
+  auto* report_cmd = app.add_subcommand("report", "a stored verification report (role viewer)");
+  report_cmd->add_option("link", report_link, "link name")->required();
+  report_cmd->add_option("id", report_id, "report id; 0 or omitted = the newest");
+  uint32_t reports_limit = 20;
+  auto* reports_cmd = app.add_subcommand("reports", "the newest verification reports of a link");
+  reports_cmd->add_option("link", report_link, "link name")->required();
+  reports_cmd->add_option("--limit", reports_limit, "at most this many (<= 1000)")
       ->capture_default_str();
 
   try {
@@ -271,6 +428,78 @@ int main(int argc, char** argv) {
       std::cout << to_json(r) << "\n";
     } else {
       print_audit(r);
+    }
+    return kOk;
+  }
+  if (*verify || *report_cmd) {
+    pb::VerifyReport r;
+    if (*verify) {
+      pb::VerifyRequest req;
+      req.set_link(verify_link);
+      req.set_topic_regex(verify_topics);
+      req.set_group_regex(verify_groups);
+      req.set_sample_records(sample_records);
+      req.set_dry_run(dry_run);
+      req.set_request_id(request_id_or_new(request_id));
+      auto ctx = context(false);
+      grpc::Status s = stub->Verify(ctx.get(), req, &r);
+      if (!s.ok()) return report(s, o);
+      if (!dry_run && no_wait) {
+        std::cout << (json ? to_json(r)
+                           : "verification " + std::to_string(r.id()) +
+                                 " started; straitctl report " + verify_link + " " +
+                                 std::to_string(r.id()) + " follows it")
+                  << "\n";
+        return kOk;
+      }
+      report_link = verify_link;
+      report_id = r.id();
+    } else {
+      pb::GetVerifyReportRequest req;
+      req.set_link(report_link);
+      req.set_id(report_id);
+      auto ctx = context(false);
+      grpc::Status s = stub->GetVerifyReport(ctx.get(), req, &r);
+      if (!s.ok()) return report(s, o);
+    }
+    // Follow a running verification to its end.
+    if (!r.dry_run() && r.outcome() == "RUNNING") {
+      progress_bar bar("verification " + std::to_string(r.id()));
+      pb::GetVerifyReportRequest req;
+      req.set_link(report_link);
+      req.set_id(r.id());
+      while (r.outcome() == "RUNNING") {
+        bar.update(r.records_done(), r.records_planned());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        auto ctx = context(false);
+        grpc::Status s = stub->GetVerifyReport(ctx.get(), req, &r);
+        if (!s.ok()) {
+          bar.done();
+          return report(s, o);
+        }
+      }
+      bar.update(r.records_done(), r.records_planned());
+      bar.done();
+    }
+    if (json) {
+      std::cout << to_json(r) << "\n";
+    } else {
+      print_report(r);
+    }
+    return r.dry_run() || r.outcome() == "PASSED" ? kOk : kDiffers;
+  }
+  if (*reports_cmd) {
+    pb::ListVerifyReportsRequest req;
+    req.set_link(report_link);
+    req.set_limit(reports_limit);
+    pb::ListVerifyReportsResponse r;
+    auto ctx = context(false);
+    grpc::Status s = stub->ListVerifyReports(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    if (json) {
+      std::cout << to_json(r) << "\n";
+    } else {
+      print_reports(r);
     }
     return kOk;
   }

@@ -15,6 +15,17 @@ link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_s
 
 link_workflow::~link_workflow() { stop(); }
 
+void link_workflow::request_stop() {
+  cancel_verify_ = true;
+  thread_.request_stop();
+}
+
+void link_workflow::stop() {
+  request_stop();
+  thread_.stop();
+  if (verify_thread_.joinable()) verify_thread_.join();
+}
+
 status link_workflow::start() {
   auto records = store_.migrations(cfg_.name);
   if (!records) return std::unexpected(records.error());
@@ -32,8 +43,181 @@ status link_workflow::start() {
                                         "' is unknown to this straitd");
     }
   }
+  // A verification cut short by a stop or a crash: say so, never leave it
+  // RUNNING (nothing resumes it; the operator runs it again).
+  auto stored = store_.reports(cfg_.name, 1);
+  if (!stored) return std::unexpected(stored.error());
+  for (const auto& [id, text] : *stored) {
+    auto r = verify::report_from_json(text);
+    if (!r) return std::unexpected(r.error());
+    if (r->outcome == verify::verdict::running) {
+      r->outcome = verify::verdict::interrupted;
+      r->error = "straitd stopped before the verification ended; run it again";
+      store_report(*r);
+    }
+  }
   thread_.start([this] { return round_and_wait(); });
   return {};
+}
+
+result<verify::report> link_workflow::start_verify(const verify::selection& o) {
+  std::lock_guard lock(mu_);
+  if (verifying_) {
+    return fail(errc::precondition, "verification " + std::to_string(verifying_->id) + " of link " +
+                                        cfg_.name + " is running; wait for it (straitctl report " +
+                                        cfg_.name + " " + std::to_string(verifying_->id) + ")");
+  }
+  verify::request req;
+  req.sample_records = o.sample_records;
+  for (const auto& [topic, partitions] : supervisor_.selected_topics()) {
+    if (o.topic_selected(topic)) req.topics.push_back(topic);
+  }
+  if (syncer_ != nullptr) {
+    for (const auto& g : syncer_->groups()) {
+      if (g.on_source && o.group_selected(g.group)) req.groups.push_back(g.group);
+    }
+  }
+  if (req.topics.empty() && req.groups.empty()) {
+    return fail(errc::precondition, "link " + cfg_.name +
+                                        ": no mirrored topic or synced group matches; "
+                                        "straitctl status " +
+                                        cfg_.name + " lists them");
+  }
+  auto last = store_.reports(cfg_.name, 1);
+  if (!last) return std::unexpected(last.error());
+  verify::report r;
+  r.id = last->empty() ? 1 : last->back().first + 1;
+  r.link = cfg_.name;
+  r.started_at_ms = wall_clock_ms();
+  r.sample_records = o.sample_records;
+  r.requested_by = o.requested_by;
+  for (const auto& t : req.topics) r.topics.push_back({t, cfg_.topics.prefix + t});
+  for (const auto& g : req.groups) r.groups.push_back({g});
+  if (o.dry_run) {
+    r.id = 0;
+    return r;
+  }
+  store_report(r);
+  if (verify_thread_.joinable()) verify_thread_.join();  // the previous one, finished
+  verifying_ = r;
+  verify_thread_ = std::thread(
+      [this, req = std::move(req), r]() mutable { run_verify(std::move(req), std::move(r)); });
+  return *verifying_;
+}
+
+void link_workflow::run_verify(verify::request req, verify::report r) {
+  r.topics.clear();
+  r.groups.clear();
+  verify::verifier v(cfg_, store_);
+  auto last_stored = std::chrono::steady_clock::now();
+  v.run(
+      req, r,
+      [&](const verify::report& now) {
+        {
+          std::lock_guard lock(mu_);
+          verifying_ = now;
+        }
+        if (std::chrono::steady_clock::now() - last_stored > std::chrono::seconds(1)) {
+          store_report(now);
+          last_stored = std::chrono::steady_clock::now();
+        }
+      },
+      cancel_verify_);
+  if (!r.error.empty()) {
+    r.outcome = verify::verdict::interrupted;
+    r.finished_at_ms = wall_clock_ms();
+    spdlog::warn("link {}: verification {} interrupted: {}", cfg_.name, r.id, r.error);
+  } else {
+    r.conclude(wall_clock_ms());
+    spdlog::info("link {}: verification {} {}: {} topics, {} groups, {} records compared",
+                 cfg_.name, r.id, verify::to_string(r.outcome), r.topics.size(), r.groups.size(),
+                 r.records_done);
+    conclude_verify(r);
+  }
+  store_report(r);
+  std::lock_guard lock(mu_);
+  verifying_.reset();
+}
+
+void link_workflow::conclude_verify(const verify::report& r) {
+  store::checkpoint_store::write_batch batch;
+  const int64_t now = wall_clock_ms();
+  std::lock_guard lock(mu_);
+  for (const auto& t : r.topics) {
+    auto it = topics_.find(t.topic);
+    if (it == topics_.end()) continue;
+    const auto event =
+        t.passed() ? migration::topic_event::verify_passed : migration::topic_event::verify_failed;
+    auto step = migration::transition(it->second, event, {});
+    if (!step) {
+      // E.g. MIRRORING: the comparison stands in the report, the state
+      // waits until the topic is in sync.
+      spdlog::info("link {}: topic {}: verification {} {}; state unchanged: {}", cfg_.name, t.topic,
+                   r.id, t.passed() ? "passed" : "failed", step.error().message);
+      continue;
+    }
+    if (step->to == it->second) continue;
+    spdlog::info("link {}: topic {}: {} -> {} ({}, verification {})", cfg_.name, t.topic,
+                 to_string(it->second), to_string(step->to), to_string(event), r.id);
+    it->second = step->to;
+    batch.put_migration(
+        cfg_.name, {store::migration_kind::topic, t.topic, static_cast<uint8_t>(step->to), now});
+  }
+  if (batch.count() > 0) {
+    if (auto s = store_.commit(batch); !s) {
+      spdlog::error("link {}: cannot store migration states: {}", cfg_.name, s.error().message);
+    }
+  }
+}
+
+void link_workflow::store_report(const verify::report& r) {
+  store::checkpoint_store::write_batch b;
+  b.put_report(cfg_.name, r.id, verify::to_json(r));
+  if (auto s = store_.commit(b); !s) {
+    spdlog::error("link {}: cannot store verification {}: {}", cfg_.name, r.id, s.error().message);
+  }
+}
+
+result<verify::report> link_workflow::verify_report(uint64_t id) const {
+  {
+    std::lock_guard lock(mu_);
+    if (verifying_ && (id == 0 || id == verifying_->id)) return *verifying_;
+  }
+  std::optional<std::string> text;
+  if (id == 0) {
+    auto last = store_.reports(cfg_.name, 1);
+    if (!last) return std::unexpected(last.error());
+    if (!last->empty()) text = last->back().second;
+  } else {
+    auto one = store_.report(cfg_.name, id);
+    if (!one) return std::unexpected(one.error());
+    text = *one;
+  }
+  if (!text) {
+    return fail(errc::not_found,
+                id == 0 ? "link " + cfg_.name + " has no verification yet; straitctl verify " +
+                              cfg_.name + " runs one"
+                        : "link " + cfg_.name + " has no verification " + std::to_string(id) +
+                              "; straitctl reports " + cfg_.name + " lists them");
+  }
+  return verify::report_from_json(*text);
+}
+
+result<std::vector<verify::report>> link_workflow::verify_reports(size_t limit) const {
+  auto stored = store_.reports(cfg_.name, limit);
+  if (!stored) return std::unexpected(stored.error());
+  std::vector<verify::report> out;
+  for (const auto& [id, text] : *stored) {
+    auto r = verify::report_from_json(text);
+    if (!r) return std::unexpected(r.error());
+    out.push_back(std::move(*r));
+  }
+  // The running one is newer in memory than in the store.
+  std::lock_guard lock(mu_);
+  for (auto& r : out) {
+    if (verifying_ && r.id == verifying_->id) r = *verifying_;
+  }
+  return out;
 }
 
 std::map<std::string, migration::topic_state> link_workflow::topics() const {

@@ -94,11 +94,12 @@ TEST(ApiSecurity, TlsServerRefusesPlaintextClients) {
   pki k;
   no_state state;
   memory_audit audit;
+  fake_control control;
   api_server server;
   config::api_security_config sec;
   sec.cert_file = k.path("server.crt");
   sec.key_file = k.path("server.key");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
   EXPECT_TRUE(list_links(server.address(), tls(k)).ok());
   EXPECT_FALSE(list_links(server.address(), grpc::InsecureChannelCredentials()).ok());
 }
@@ -107,12 +108,13 @@ TEST(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
   pki k;
   no_state state;
   memory_audit audit;
+  fake_control control;
   api_server server;
   config::api_security_config sec;
   sec.cert_file = k.path("server.crt");
   sec.key_file = k.path("server.key");
   sec.client_ca_file = k.path("ca.crt");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
   EXPECT_TRUE(list_links(server.address(), tls(k, "viewer")).ok());
   EXPECT_FALSE(list_links(server.address(), tls(k)).ok()) << "no client certificate";
   grpc::Status s = list_links(server.address(), tls(k, "norole"));
@@ -126,10 +128,11 @@ TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
                                        << "viewer ci-bot 0123456789abcdef0123\n";
   no_state state;
   memory_audit audit;
+  fake_control control;
   api_server server;
   config::api_security_config sec;
   sec.tokens_file = dir.path() / "tokens";
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
   auto plain = grpc::InsecureChannelCredentials();
   EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef0123").ok());
   grpc::Status none = list_links(server.address(), plain);
@@ -146,10 +149,11 @@ TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
                                        << "admin lead 0123456789abcdef0003\n";
   no_state state;
   memory_audit audit;
+  fake_control control;
   api_server server;
   config::api_security_config sec;
   sec.tokens_file = dir.path() / "tokens";
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit).has_value());
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
   auto stub = pb::Strait::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
   auto list_audit = [&](const std::string& token, pb::ListAuditResponse* r) {
@@ -186,12 +190,13 @@ TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   pki k;
   no_state state;
   memory_audit audit;
+  fake_control control;
   auto start_with = [&](const std::string& tokens) {
     std::ofstream(k.path("tokens")) << tokens;
     api_server server;
     config::api_security_config sec;
     sec.tokens_file = k.path("tokens");
-    auto r = server.start("127.0.0.1:0", sec, state, audit);
+    auto r = server.start("127.0.0.1:0", sec, state, audit, control);
     return r.has_value() ? std::string() : r.error().message;
   };
   EXPECT_NE(start_with("root someone 0123456789abcdef0123\n").find("line 1: role 'root'"),
@@ -206,7 +211,7 @@ TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   config::api_security_config sec;
   sec.cert_file = k.path("missing.crt");
   sec.key_file = k.path("server.key");
-  auto r = server.start("127.0.0.1:0", sec, state, audit);
+  auto r = server.start("127.0.0.1:0", sec, state, audit, control);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("daemon.api_security.cert_file"), std::string::npos);
 }

@@ -56,7 +56,7 @@ class fake_state : public state_provider {
 class ApiServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.start("127.0.0.1:0", {}, state_, audit_).has_value());
+    ASSERT_TRUE(server_.start("127.0.0.1:0", {}, state_, audit_, control_).has_value());
     stub_ = pb::Strait::NewStub(
         grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
   }
@@ -67,6 +67,7 @@ class ApiServer : public ::testing::Test {
   }
   fake_state state_;
   memory_audit audit_;
+  fake_control control_;
   api_server server_;
   std::unique_ptr<pb::Strait::Stub> stub_;
 };
@@ -159,11 +160,122 @@ TEST_F(ApiServer, WatchRejectsTooShortAnInterval) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(ApiServer, MutatingCallIsAuditedWithStatesBeforeAndAfter) {
+  pb::VerifyRequest req;
+  req.set_link("main");
+  req.set_topic_regex("orders");
+  pb::VerifyReport r;
+  ASSERT_TRUE(stub_->Verify(ctx().get(), req, &r).ok());
+  EXPECT_EQ(r.id(), 1u);
+  ASSERT_EQ(r.topics_size(), 1);
+  EXPECT_EQ(r.topics(0).topic(), "orders");
+  EXPECT_EQ(r.outcome(), "PASSED");
+  auto entries = audit_.list(0, 100);
+  ASSERT_TRUE(entries.has_value());
+  ASSERT_EQ(entries->size(), 1u);
+  const audit_record& e = entries->front();
+  EXPECT_EQ(e.call, "Verify");
+  EXPECT_EQ(e.who, "local");
+  EXPECT_EQ(e.result, "ok");
+  EXPECT_EQ(e.state_before, "orders=MIRRORING group:billing=SYNCING group:audit=TRACKED");
+  EXPECT_EQ(e.state_after, e.state_before);
+  EXPECT_EQ(e.args_digest.size(), 16u);
+}
+
+TEST_F(ApiServer, SameRequestIdReturnsTheFirstResponseAndActsOnce) {
+  pb::VerifyRequest req;
+  req.set_link("main");
+  req.set_request_id("drill-7");
+  pb::VerifyReport first, second;
+  ASSERT_TRUE(stub_->Verify(ctx().get(), req, &first).ok());
+  ASSERT_TRUE(stub_->Verify(ctx().get(), req, &second).ok());
+  EXPECT_EQ(control_.started.load(), 1);
+  EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+  auto entries = audit_.list(0, 100);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_NE(entries->back().result.find("repeated request_id drill-7"), std::string::npos);
+
+  // The same id with other arguments, or for another call, is refused.
+  req.set_sample_records(10);
+  grpc::Status s = stub_->Verify(ctx().get(), req, &second);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_NE(s.error_message().find("other arguments"), std::string::npos) << s.error_message();
+  EXPECT_EQ(control_.started.load(), 1);
+  EXPECT_NE(audit_.list(0, 100)->back().result.find("ALREADY_EXISTS"), std::string::npos);
+}
+
+TEST_F(ApiServer, DryRunChangesNothingAndIsNotRememberedUnderItsRequestId) {
+  pb::VerifyRequest req;
+  req.set_link("main");
+  req.set_dry_run(true);
+  req.set_request_id("plan-1");
+  pb::VerifyReport r;
+  ASSERT_TRUE(stub_->Verify(ctx().get(), req, &r).ok());
+  EXPECT_TRUE(r.dry_run());
+  EXPECT_EQ(r.id(), 0u);
+  EXPECT_EQ(r.topics_size(), 2);
+  EXPECT_EQ(control_.started.load(), 0);
+  EXPECT_EQ(audit_.list(0, 100)->back().call, "Verify (dry run)");
+  // The real request may then use the same id.
+  req.set_dry_run(false);
+  ASSERT_TRUE(stub_->Verify(ctx().get(), req, &r).ok());
+  EXPECT_EQ(control_.started.load(), 1);
+}
+
+TEST_F(ApiServer, VerifyRefusesBadInputWithTheFieldAndChangesNothing) {
+  pb::VerifyRequest req;
+  req.set_link("main");
+  req.set_topic_regex("(");
+  pb::VerifyReport r;
+  grpc::Status s = stub_->Verify(ctx().get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("topic_regex"), std::string::npos);
+  req.set_topic_regex("");
+  req.set_link("nope");
+  EXPECT_EQ(stub_->Verify(ctx().get(), req, &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  req.set_link("main");
+  req.set_topic_regex("nothing-matches");
+  req.set_group_regex("nothing-matches");
+  s = stub_->Verify(ctx().get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  req.set_request_id(std::string(129, 'x'));
+  EXPECT_EQ(stub_->Verify(ctx().get(), req, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(control_.started.load(), 0);
+  // Each refusal is in the journal with its code.
+  auto entries = audit_.list(0, 100);
+  ASSERT_EQ(entries->size(), 4u);
+  EXPECT_NE((*entries)[0].result.find("INVALID_ARGUMENT"), std::string::npos);
+  EXPECT_NE((*entries)[1].result.find("NOT_FOUND"), std::string::npos);
+}
+
+TEST_F(ApiServer, ReportsAreRetrievableByIdAndNewest) {
+  pb::VerifyRequest req;
+  req.set_link("main");
+  pb::VerifyReport r;
+  ASSERT_TRUE(stub_->Verify(ctx().get(), req, &r).ok());
+  ASSERT_TRUE(stub_->Verify(ctx().get(), req, &r).ok());
+  pb::GetVerifyReportRequest get;
+  get.set_link("main");
+  ASSERT_TRUE(stub_->GetVerifyReport(ctx().get(), get, &r).ok());
+  EXPECT_EQ(r.id(), 2u);
+  get.set_id(1);
+  ASSERT_TRUE(stub_->GetVerifyReport(ctx().get(), get, &r).ok());
+  EXPECT_EQ(r.id(), 1u);
+  get.set_id(9);
+  EXPECT_EQ(stub_->GetVerifyReport(ctx().get(), get, &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  pb::ListVerifyReportsRequest list;
+  list.set_link("main");
+  pb::ListVerifyReportsResponse all;
+  ASSERT_TRUE(stub_->ListVerifyReports(ctx().get(), list, &all).ok());
+  EXPECT_EQ(all.reports_size(), 2);
+}
+
 TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {
   fake_state state;
   memory_audit audit;
+  fake_control control;
   api_server s;
-  auto r = s.start("not-an-address", {}, state, audit);
+  auto r = s.start("not-an-address", {}, state, audit, control);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("daemon.api_listen"), std::string::npos);
 }

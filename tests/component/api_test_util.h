@@ -1,7 +1,10 @@
 // Shared by the API component tests.
 #pragma once
 
+#include <atomic>
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "strait/api/status.h"
@@ -25,10 +28,68 @@ class memory_audit : public audit_log {
     }
     return out;
   }
+  result<std::optional<store::request_record>> recall(const std::string& id) const override {
+    std::lock_guard lock(mu_);
+    auto it = requests_.find(id);
+    if (it == requests_.end()) return std::optional<store::request_record>();
+    return std::optional<store::request_record>(it->second);
+  }
+  status remember(const std::string& id, const store::request_record& r) override {
+    std::lock_guard lock(mu_);
+    requests_[id] = r;
+    return {};
+  }
 
  private:
   mutable std::mutex mu_;
   std::vector<audit_record> entries_;
+  std::map<std::string, store::request_record> requests_;
+};
+
+// The daemon's side of the mutating calls, in memory: link "main" with
+// topics orders and payments and group billing. Each started verification
+// gets the next id and finishes at once, passed.
+class fake_control : public control {
+ public:
+  result<verify::report> start_verify(const std::string& link,
+                                      const verify::selection& s) override {
+    std::lock_guard lock(mu_);
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    verify::report r;
+    r.link = link;
+    r.sample_records = s.sample_records;
+    r.requested_by = s.requested_by;
+    for (const char* t : {"orders", "payments"}) {
+      if (s.topic_selected(t)) r.topics.push_back({t, std::string("mig.") + t});
+    }
+    if (s.group_selected("billing")) r.groups.push_back({"billing"});
+    if (r.topics.empty() && r.groups.empty()) {
+      return fail(errc::precondition, "no mirrored topic or synced group matches");
+    }
+    if (s.dry_run) return r;
+    r.id = reports_.size() + 1;
+    r.conclude(1);
+    reports_.push_back(r);
+    ++started;
+    return r;
+  }
+  result<verify::report> verify_report(const std::string& link, uint64_t id) const override {
+    std::lock_guard lock(mu_);
+    if (link != "main") return fail(errc::not_found, "no link");
+    if (reports_.empty()) return fail(errc::not_found, "no verification yet");
+    if (id == 0) return reports_.back();
+    if (id > reports_.size()) return fail(errc::not_found, "no such verification");
+    return reports_[id - 1];
+  }
+  result<std::vector<verify::report>> verify_reports(const std::string&, size_t) const override {
+    std::lock_guard lock(mu_);
+    return reports_;
+  }
+  std::atomic<int> started{0};
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<verify::report> reports_;
 };
 
 }  // namespace strait::api

@@ -269,6 +269,42 @@ TEST(CheckpointStore, AuditJournalAppendsInOrderAndContinuesAfterReopen) {
   EXPECT_TRUE((*st)->audit(3, 10)->empty());
 }
 
+TEST(CheckpointStore, ReportsPerLinkNewestLastAndRequestsByIdSurviveReopen) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    checkpoint_store::write_batch b;
+    b.put_report("main", 1, "first");
+    b.put_report("main", 2, "second");
+    b.put_report("main", 256, "third");  // ids order numerically, not as text
+    b.put_report("mainx", 1, "other link");
+    b.put_request("req-1", {"Verify", "ab12", "\x01bytes", 7});
+    ASSERT_TRUE((*st)->commit(b).has_value());
+    checkpoint_store::write_batch again;
+    again.put_report("main", 2, "second, finished");
+    ASSERT_TRUE((*st)->commit(again).has_value());
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  auto last_two = (*st)->reports("main", 2);
+  ASSERT_TRUE(last_two.has_value()) << last_two.error().message;
+  ASSERT_EQ(last_two->size(), 2u);
+  EXPECT_EQ((*last_two)[0], std::make_pair(uint64_t{2}, std::string("second, finished")));
+  EXPECT_EQ((*last_two)[1], std::make_pair(uint64_t{256}, std::string("third")));
+  EXPECT_EQ((*st)->reports("main", 100)->size(), 3u);
+  EXPECT_EQ((*st)->reports("mai", 100)->size(), 0u);
+  EXPECT_EQ(*(*st)->report("main", 1), std::optional<std::string>("first"));
+  EXPECT_FALSE((*st)->report("main", 3)->has_value());
+  auto req = (*st)->request("req-1");
+  ASSERT_TRUE(req.has_value() && req->has_value());
+  EXPECT_EQ((*req)->call, "Verify");
+  EXPECT_EQ((*req)->args_digest, "ab12");
+  EXPECT_EQ((*req)->response, "\x01bytes");
+  EXPECT_EQ((*req)->at_ms, 7);
+  EXPECT_FALSE((*st)->request("req-2")->has_value());
+}
+
 TEST(CheckpointStore, UnknownPartitionIsNotFound) {
   temp_dir dir;
   auto st = checkpoint_store::open(dir.path());

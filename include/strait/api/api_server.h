@@ -25,10 +25,11 @@ class api_server {
   // `security` has a certificate, requiring client certificates when it has
   // a client CA, and bearer tokens when it has a tokens file. Every call is
   // authorized by role (viewer < operator < admin); every refusal and
-  // denial is recorded in `audit`. `state` and `audit` must outlive the
+  // denial, and every mutating call, is recorded in `audit`; `ctl` carries
+  // out the mutating calls. `state`, `audit` and `ctl` must outlive the
   // server. Unreadable files fail with errc::invalid_argument naming the field.
   [[nodiscard]] status start(const std::string& listen, const config::api_security_config& security,
-                             const state_provider& state, audit_log& audit);
+                             const state_provider& state, audit_log& audit, control& ctl);
   // Ends open streams and stops; calls in flight get 2 s.
   void stop();
   // host:port actually bound (after start).

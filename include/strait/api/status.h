@@ -2,11 +2,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "strait/base/result.h"
 #include "strait/config/config.h"
+#include "strait/store/checkpoint_store.h"
+#include "strait/verify/report.h"
 
 namespace strait::api {
 
@@ -65,8 +68,8 @@ struct audit_record {
   std::string who, role, call, args_digest, result, state_before, state_after;
 };
 
-// The append-only audit journal, implemented by the daemon on the checkpoint
-// store. Thread-safe.
+// The append-only audit journal and the request ids of mutating calls,
+// implemented by the daemon on the checkpoint store. Thread-safe.
 class audit_log {
  public:
   virtual ~audit_log() = default;
@@ -74,6 +77,24 @@ class audit_log {
   // Entries with seq > after, oldest first, at most `limit`.
   [[nodiscard]] virtual result<std::vector<audit_record>> list(uint64_t after,
                                                                size_t limit) const = 0;
+  // The call carried out under `request_id`, if any (idempotency).
+  [[nodiscard]] virtual result<std::optional<store::request_record>> recall(
+      const std::string& request_id) const = 0;
+  [[nodiscard]] virtual status remember(const std::string& request_id,
+                                        const store::request_record& r) = 0;
+};
+
+// What the API server asks the daemon to do. errc::not_found for an unknown
+// link; other errors as the workflow reports them. Thread-safe.
+class control {
+ public:
+  virtual ~control() = default;
+  [[nodiscard]] virtual result<verify::report> start_verify(const std::string& link,
+                                                            const verify::selection& s) = 0;
+  [[nodiscard]] virtual result<verify::report> verify_report(const std::string& link,
+                                                             uint64_t id) const = 0;
+  [[nodiscard]] virtual result<std::vector<verify::report>> verify_reports(const std::string& link,
+                                                                           size_t limit) const = 0;
 };
 
 }  // namespace strait::api

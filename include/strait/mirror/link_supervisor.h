@@ -11,6 +11,7 @@
 #include "strait/config/config.h"
 #include "strait/config/topic_filter.h"
 #include "strait/kafka/client.h"
+#include "strait/kafka/partition_reader.h"
 #include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/store/checkpoint_store.h"
@@ -74,7 +75,7 @@ class link_supervisor {
   link_engine& engine_;
   metrics::registry& metrics_;
   config::topic_filter filter_;
-  kafka::handle recovery_consumer_;
+  std::unique_ptr<kafka::partition_reader> recovery_reader_;
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, topic_state> topics_;

@@ -14,10 +14,6 @@
 
 namespace strait::mirror {
 
-// Digest of a record as both clusters see it: key, value (null kept apart from
-// empty), headers and, when `with_timestamp`, the CreateTime timestamp.
-[[nodiscard]] uint64_t digest_of(const rd_kafka_message_t* msg, bool with_timestamp);
-
 // A record found on the target past the checkpoint after a crash: it must be
 // the next source record, which is then mapped instead of written again.
 struct landed_record {

@@ -101,6 +101,16 @@ struct audit_entry {
   std::string state_after;
 };
 
+// A mutating API call already carried out, under the caller's request id
+// (docs/api.md#idempotency): the same id again returns `response` instead of
+// acting twice.
+struct request_record {
+  std::string call;         // API method
+  std::string args_digest;  // digest of the request without its request id
+  std::string response;     // the serialized response, opaque to the store
+  int64_t at_ms = 0;
+};
+
 // The RocksDB checkpoint store: per partition the resume position and the
 // offset map as runs; per consumer group and partition the offset last
 // written to the target.
@@ -144,6 +154,10 @@ class checkpoint_store {
     void put_group_offset(const std::string& group, const partition_key& key,
                           const group_offset& offset);
     void put_migration(const std::string& link, const migration_record& r);
+    // A verification report of the link, as its owner serialized it; the
+    // same id again overwrites it (a running report is rewritten as it goes).
+    void put_report(const std::string& link, uint64_t id, const std::string& report);
+    void put_request(const std::string& request_id, const request_record& r);
     [[nodiscard]] size_t count() const;
 
    private:
@@ -175,6 +189,14 @@ class checkpoint_store {
   // Entries with sequence number > after, oldest first, at most `limit`.
   [[nodiscard]] result<std::vector<std::pair<uint64_t, audit_entry>>> audit(uint64_t after,
                                                                             size_t limit) const;
+
+  // The report `id` of the link, if stored.
+  [[nodiscard]] result<std::optional<std::string>> report(const std::string& link,
+                                                          uint64_t id) const;
+  // The link's reports, by id; the last `limit` of them, oldest first.
+  [[nodiscard]] result<std::vector<std::pair<uint64_t, std::string>>> reports(
+      const std::string& link, size_t limit) const;
+  [[nodiscard]] result<std::optional<request_record>> request(const std::string& request_id) const;
 
   // Every migration record of the link, ordered by kind and name.
   [[nodiscard]] result<std::vector<migration_record>> migrations(const std::string& link) const;

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
@@ -12,6 +16,7 @@
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
 #include "strait/store/checkpoint_store.h"
+#include "strait/verify/verifier.h"
 
 namespace strait::workflow {
 
@@ -27,7 +32,15 @@ namespace strait::workflow {
 // first time enters TRACKED. States
 // of topics and groups no longer selected stay in the store.
 //
-// Threads: its own (periodic_thread); topics()/groups() are thread-safe.
+// Verification (docs/verification.md): start_verify() runs a verify::verifier
+// on a thread of its own, one at a time per link; the report is stored when
+// it starts, as it progresses (about once a second) and when it ends. A
+// finished report moves each compared topic: verify_passed or verify_failed
+// where its state allows it. A report still RUNNING in the store at start()
+// was cut short by a stop or crash and is marked INTERRUPTED.
+//
+// Threads: its own (periodic_thread) and the verification's; every public
+// method is thread-safe.
 class link_workflow {
  public:
   // `syncer` may be null (no group sync on the link). All must outlive this.
@@ -39,15 +52,29 @@ class link_workflow {
   link_workflow& operator=(const link_workflow&) = delete;
 
   [[nodiscard]] status start();
-  void request_stop() { thread_.request_stop(); }
-  void stop() { thread_.stop(); }
+  // Asks the thread and a running verification to end; returns at once.
+  void request_stop();
+  void stop();
 
   [[nodiscard]] std::map<std::string, migration::topic_state> topics() const;
   [[nodiscard]] std::map<std::string, migration::group_state> groups() const;
 
+  // Starts a verification of the selected topics (those the supervisor
+  // mirrors) and groups (those on the source the syncer follows) and returns
+  // its report as it starts (RUNNING); with dry_run, the plan (id 0).
+  // errc::precondition when one is running on the link, or nothing matched.
+  [[nodiscard]] result<verify::report> start_verify(const verify::selection& o);
+  // Report `id`, or the newest with id 0; errc::not_found when there is none.
+  [[nodiscard]] result<verify::report> verify_report(uint64_t id) const;
+  // The newest `limit` reports, oldest first.
+  [[nodiscard]] result<std::vector<verify::report>> verify_reports(size_t limit) const;
+
  private:
   std::chrono::steady_clock::duration round_and_wait();
   void observe();
+  void run_verify(verify::request req, verify::report r);
+  void store_report(const verify::report& r);
+  void conclude_verify(const verify::report& r);
 
   config::link_config cfg_;
   store::checkpoint_store& store_;
@@ -57,6 +84,10 @@ class link_workflow {
   mutable std::mutex mu_;  // guards the two maps (written by the thread, read by the API)
   std::map<std::string, migration::topic_state> topics_;
   std::map<std::string, migration::group_state> groups_;
+  // The running verification: its report (guarded by mu_) and thread.
+  std::optional<verify::report> verifying_;
+  std::atomic<bool> cancel_verify_{false};
+  std::thread verify_thread_;
   periodic_thread thread_;  // last: stopped before the members it uses go
 };
 

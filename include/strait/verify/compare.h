@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "strait/verify/report.h"
+
+// The record-by-record comparison of a verification, apart from Kafka so it
+// can be tested exhaustively.
+namespace strait::verify {
+
+// A record reduced to what is compared.
+struct record_seen {
+  int64_t offset = 0;
+  uint64_t digest = 0;  // key, value and headers (kafka::digest_of without the timestamp)
+  int64_t timestamp = 0;
+  bool create_time = false;  // the producer set the timestamp (else the broker did)
+};
+
+// A source record and the target offset the offset map gives it.
+struct expected_record {
+  int64_t target_offset = 0;
+  record_seen source;
+};
+
+// Compares one window: `expected` (ascending target offsets) against
+// `landed`, the target records of the window's translation (ascending), and
+// adds to out's counters, keeping its first difference:
+//   same offset, different digest, or different timestamps when both are
+//     CreateTime                              -> mismatched
+//   expected offset without a target record   -> missing_on_target
+//   target record nothing maps to             -> unexpected_target
+// `where` names the source partition in messages ("orders/3").
+void compare_window(const std::vector<expected_record>& expected,
+                    const std::vector<record_seen>& landed, const std::string& where,
+                    partition_result& out);
+
+// On a compacted topic each cluster compacts on its own schedule, so records
+// on one side only are expected: they move from the counters to the note.
+// Mismatched records (same offset pair, different content) still count.
+void forgive_compaction(partition_result& out);
+
+}  // namespace strait::verify

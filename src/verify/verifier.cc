@@ -1,0 +1,396 @@
+#include "strait/verify/verifier.h"
+
+#include <algorithm>
+#include <map>
+
+#include "strait/groupsync/sync_policy.h"
+#include "strait/kafka/record.h"
+#include "strait/mirror/topic_sync.h"
+#include "strait/verify/compare.h"
+
+namespace strait::verify {
+
+namespace {
+
+constexpr std::chrono::milliseconds kAdminTimeout{10000};
+constexpr std::chrono::milliseconds kReadIdle{30000};
+constexpr int64_t kChunkRecords = 20000;  // records held in memory per side at once
+constexpr int64_t kSampleWindow = 1000;   // records per window when sampling
+
+record_seen seen(const rd_kafka_message_t& m) {
+  rd_kafka_timestamp_type_t type;
+  int64_t ts = rd_kafka_message_timestamp(&m, &type);
+  return {m.offset, kafka::digest_of(&m, false), ts, type == RD_KAFKA_TIMESTAMP_CREATE_TIME};
+}
+
+// The stored runs of one partition, for translation both ways (both sides
+// increase together: offset_map invariant A).
+class run_index {
+ public:
+  run_index(std::vector<offsets::offset_run> runs, offsets::mirror_position pos)
+      : runs_(std::move(runs)), pos_(pos) {}
+
+  [[nodiscard]] target_offset to_target(int64_t s) const {
+    auto it = std::upper_bound(runs_.begin(), runs_.end(), s,
+                               [](int64_t v, const auto& r) { return v < r.source_start.value(); });
+    std::optional<offsets::offset_run> floor, ceil;
+    if (it != runs_.end()) ceil = *it;
+    if (it != runs_.begin()) floor = *std::prev(it);
+    return offsets::translate_to_target(floor, ceil, pos_, source_offset(s));
+  }
+  [[nodiscard]] source_offset to_source(int64_t t) const {
+    auto it = std::upper_bound(runs_.begin(), runs_.end(), t,
+                               [](int64_t v, const auto& r) { return v < r.target_start.value(); });
+    std::optional<offsets::offset_run> floor, ceil;
+    if (it != runs_.end()) ceil = *it;
+    if (it != runs_.begin()) floor = *std::prev(it);
+    return offsets::translate_to_source(floor, ceil, pos_, target_offset(t));
+  }
+  // The run holding source offset s, if any.
+  [[nodiscard]] const offsets::offset_run* holding(int64_t s) const {
+    auto it = std::upper_bound(runs_.begin(), runs_.end(), s,
+                               [](int64_t v, const auto& r) { return v < r.source_start.value(); });
+    if (it == runs_.begin()) return nullptr;
+    --it;
+    return it->contains(source_offset(s)) ? &*it : nullptr;
+  }
+  [[nodiscard]] const std::vector<offsets::offset_run>& runs() const { return runs_; }
+
+ private:
+  std::vector<offsets::offset_run> runs_;
+  offsets::mirror_position pos_;
+};
+
+bool is_compacted(const std::optional<std::string>& cleanup) {
+  return cleanup && cleanup->find("compact") != std::string::npos;
+}
+
+}  // namespace
+
+struct verifier::partition_plan {
+  int32_t partition = 0;
+  std::unique_ptr<run_index> index;
+  std::vector<std::pair<int64_t, int64_t>> windows;  // source ranges to compare
+  bool compacted = false;
+  partition_result* out = nullptr;
+};
+
+struct verifier::topic_plan {
+  std::string topic, target_topic;
+  std::vector<partition_plan> partitions;
+};
+
+verifier::verifier(const config::link_config& cfg, const store::checkpoint_store& store)
+    : cfg_(cfg), store_(store) {}
+verifier::~verifier() = default;
+
+status verifier::connect() {
+  const std::string id = "strait-" + cfg_.name + "-verify";
+  const std::string src_field = "links." + cfg_.name + ".source.properties";
+  const std::string tgt_field = "links." + cfg_.name + ".target.properties";
+  if (!source_admin_) {
+    auto a = kafka::admin_client::connect(cfg_.source.props, id, src_field, kAdminTimeout);
+    if (!a) return std::unexpected(a.error());
+    source_admin_ = std::move(*a);
+  }
+  if (!target_admin_) {
+    auto a = kafka::admin_client::connect(cfg_.target.props, id, tgt_field, kAdminTimeout);
+    if (!a) return std::unexpected(a.error());
+    target_admin_ = std::move(*a);
+  }
+  if (!source_reader_) {
+    // What the engine mirrors: committed records only.
+    auto r = kafka::partition_reader::connect(cfg_.source.props, id, src_field, true);
+    if (!r) return std::unexpected(r.error());
+    source_reader_ = std::move(*r);
+  }
+  if (!target_reader_) {
+    // Everything the target holds: a record nobody mapped is a difference.
+    auto r = kafka::partition_reader::connect(cfg_.target.props, id, tgt_field, false);
+    if (!r) return std::unexpected(r.error());
+    target_reader_ = std::move(*r);
+  }
+  return {};
+}
+
+void verifier::run(const request& req, report& r,
+                   const std::function<void(const report&)>& progress,
+                   const std::atomic<bool>& cancel) {
+  if (auto s = connect(); !s) {
+    r.error = s.error().message;
+    return;
+  }
+  auto plans = plan_topics(req, r);
+  progress(r);
+  for (auto& t : plans) {
+    for (auto& p : t.partitions) {
+      if (cancel.load()) {
+        r.error = "cancelled: straitd is stopping";
+        return;
+      }
+      compare_partition(t, p, r, progress, cancel);
+    }
+  }
+  verify_groups(req, r);
+  progress(r);
+}
+
+std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, report& r) {
+  std::vector<topic_plan> plans;
+  auto src_topics = source_admin_->list_topics();
+  auto tgt_topics = target_admin_->list_topics();
+  std::vector<std::string> sources, targets;
+  for (const auto& t : req.topics) {
+    sources.push_back(t);
+    targets.push_back(cfg_.topics.prefix + t);
+  }
+  auto src_configs = source_admin_->describe_topic_configs(sources);
+  auto tgt_configs = target_admin_->describe_topic_configs(targets);
+
+  r.topics.reserve(req.topics.size());  // partition_plan keeps pointers into it
+  for (const auto& topic : req.topics) {
+    topic_result& tr = r.topics.emplace_back();
+    tr.topic = topic;
+    tr.target_topic = cfg_.topics.prefix + topic;
+    topic_plan plan{topic, tr.target_topic, {}};
+    if (!src_topics || !tgt_topics) {
+      tr.differences.push_back("cannot list topics: " + (!src_topics ? src_topics.error().message
+                                                                     : tgt_topics.error().message));
+      continue;
+    }
+    auto s = src_topics->find(topic);
+    auto t = tgt_topics->find(tr.target_topic);
+    if (s == src_topics->end()) {
+      tr.differences.push_back("the topic is not on the source");
+      continue;
+    }
+    tr.source_partitions = s->second.partitions;
+    if (t == tgt_topics->end()) {
+      tr.differences.push_back("the target topic " + tr.target_topic + " does not exist");
+      continue;
+    }
+    tr.target_partitions = t->second.partitions;
+    if (tr.source_partitions != tr.target_partitions) {
+      tr.differences.push_back("partitions: source " + std::to_string(tr.source_partitions) +
+                               ", target " + std::to_string(tr.target_partitions));
+    }
+    std::optional<std::string> src_cleanup, tgt_cleanup;
+    if (!src_configs || !tgt_configs) {
+      tr.differences.push_back("cannot read topic configs: " + (!src_configs
+                                                                    ? src_configs.error().message
+                                                                    : tgt_configs.error().message));
+    } else if (auto sc = src_configs->find(topic), tc = tgt_configs->find(tr.target_topic);
+               sc != src_configs->end() && tc != tgt_configs->end()) {
+      // The configs strait copies when it creates a topic must be equal.
+      for (const auto& [name, value] : mirror::configs_to_copy(sc->second, cfg_.topics)) {
+        auto target_value = mirror::config_value(tc->second, name);
+        if (target_value != value) {
+          tr.differences.push_back("config " + name + ": source " + value + ", target " +
+                                   target_value.value_or("(unset)"));
+        }
+      }
+      src_cleanup = mirror::config_value(sc->second, "cleanup.policy");
+      tgt_cleanup = mirror::config_value(tc->second, "cleanup.policy");
+    }
+    const bool compacted = is_compacted(src_cleanup) || is_compacted(tgt_cleanup);
+
+    std::vector<kafka::topic_partition> sp, tp;
+    for (int p = 0; p < tr.source_partitions; ++p) {
+      sp.emplace_back(topic, p);
+      tp.emplace_back(tr.target_topic, p);
+    }
+    auto swm = source_admin_->list_watermarks(sp);
+    auto twm = target_admin_->list_watermarks(tp);
+    tr.partitions.resize(tr.source_partitions);
+    for (int p = 0; p < tr.source_partitions; ++p) {
+      partition_result& pr = tr.partitions[p];
+      pr.partition = p;
+      const partition_key key{cfg_.name, topic, partition_id(p)};
+      auto cp = store_.load(key);
+      auto runs = store_.runs(key);
+      if (!cp || !runs) {
+        pr.error = (!cp ? cp.error() : runs.error()).message;
+        continue;
+      }
+      if (!*cp) {
+        pr.error = "not mirrored yet (no checkpoint)";
+        continue;
+      }
+      const auto& checkpoint = **cp;
+      if (checkpoint.stopped != store::stop_reason::none) {
+        pr.note = std::string("stopped: ") + store::to_string(checkpoint.stopped) +
+                  "; compared up to where it stopped";
+      }
+      if (!swm || !twm || !swm->contains({topic, p}) || !twm->contains({tr.target_topic, p})) {
+        pr.error = "cannot read the watermarks of both partitions";
+        continue;
+      }
+      const auto src = swm->at({topic, p});
+      const auto tgt = twm->at({tr.target_topic, p});
+      partition_plan plan_p;
+      plan_p.partition = p;
+      plan_p.compacted = compacted;
+      plan_p.index = std::make_unique<run_index>(std::move(*runs), checkpoint.position);
+      const run_index& idx = *plan_p.index;
+      int64_t from = idx.runs().empty() ? checkpoint.position.next_source.value()
+                                        : idx.runs().front().source_start.value();
+      from = std::max(from, src.low);
+      // Where the target's retention deleted more than the source's, start
+      // where both still hold the data.
+      if (idx.to_target(from).value() < tgt.low) {
+        from = std::max(from, idx.to_source(tgt.low).value());
+      }
+      const int64_t to = checkpoint.position.next_source.value();
+      pr.source_from = from;
+      pr.source_to = std::max(from, to);
+      pr.target_from = idx.to_target(pr.source_from).value();
+      pr.target_to = idx.to_target(pr.source_to).value();
+      const int64_t n = pr.source_to - pr.source_from;
+      if (req.sample_records <= 0 || n <= req.sample_records) {
+        for (int64_t a = pr.source_from; a < pr.source_to; a += kChunkRecords) {
+          plan_p.windows.emplace_back(a, std::min(a + kChunkRecords, pr.source_to));
+        }
+        r.records_planned += n;
+      } else {
+        // Evenly spaced windows, the first at the start and the last at the
+        // end (the newest records, where a problem is most likely).
+        const int64_t w = std::min(kSampleWindow, req.sample_records);
+        const int64_t k = std::max<int64_t>(2, req.sample_records / w);
+        for (int64_t i = 0; i < k; ++i) {
+          int64_t a = pr.source_from + i * (n - w) / (k - 1);
+          if (!plan_p.windows.empty() && a < plan_p.windows.back().second) {
+            a = plan_p.windows.back().second;
+          }
+          plan_p.windows.emplace_back(a, std::min(a + w, pr.source_to));
+          r.records_planned += plan_p.windows.back().second - a;
+        }
+        pr.note += std::string(pr.note.empty() ? "" : "; ") + "sampled: " + std::to_string(k) +
+                   " windows of " + std::to_string(w) + " offsets";
+      }
+      plan_p.out = &pr;
+      plan.partitions.push_back(std::move(plan_p));
+    }
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+void verifier::compare_partition(const topic_plan& t, partition_plan& p, report& r,
+                                 const std::function<void(const report&)>& progress,
+                                 const std::atomic<bool>& cancel) {
+  partition_result& out = *p.out;
+  const std::string where = t.topic + "/" + std::to_string(p.partition);
+  auto unmapped = [&](int64_t offset) {
+    ++out.unmapped_source;
+    if (out.first_difference.empty()) {
+      out.first_difference =
+          "source offset " + std::to_string(offset) + " is not in the offset map";
+    }
+  };
+  for (const auto& [a, b] : p.windows) {
+    if (cancel.load()) return;
+    std::vector<expected_record> expected;  // each source record where the map put it
+    auto read = source_reader_->read(
+        t.topic, p.partition, a, b,
+        [&](const rd_kafka_message_t& m) {
+          ++out.records_compared;
+          const auto* run = p.index->holding(m.offset);
+          if (run == nullptr) {
+            unmapped(m.offset);
+            return;
+          }
+          expected.push_back(
+              {run->target_start.value() + (m.offset - run->source_start.value()), seen(m)});
+        },
+        kReadIdle);
+    if (!read) {
+      out.error = read.error().message;
+      return;
+    }
+    std::vector<record_seen> landed;
+    const int64_t ta = p.index->to_target(a).value();
+    const int64_t tb = p.index->to_target(b).value();
+    auto tread = target_reader_->read(
+        t.target_topic, p.partition, ta, tb,
+        [&](const rd_kafka_message_t& m) { landed.push_back(seen(m)); }, kReadIdle);
+    if (!tread) {
+      out.error = tread.error().message;
+      return;
+    }
+    compare_window(expected, landed, where, out);
+    r.records_done += b - a;
+    progress(r);
+  }
+  if (p.compacted) forgive_compaction(out);
+}
+
+void verifier::verify_groups(const request& req, report& r) {
+  if (req.groups.empty()) return;
+  auto listing = source_admin_->list_groups();
+  std::map<std::string, std::string> states;
+  if (listing) {
+    for (const auto& g : listing->groups) states[g.id] = kafka::to_string(g.state);
+  }
+  auto src = source_admin_->list_group_offsets(req.groups);
+  auto tgt = target_admin_->list_group_offsets(req.groups);
+  for (const auto& g : req.groups) {
+    r.groups.push_back(
+        verify_group(g, states.contains(g) ? states[g] : "unknown", src.at(g), tgt.at(g)));
+  }
+}
+
+group_result verifier::verify_group(const std::string& group, const std::string& state,
+                                    const result<std::vector<kafka::committed_offset>>& src,
+                                    const result<std::vector<kafka::committed_offset>>& tgt) {
+  group_result g;
+  g.group = group;
+  g.source_state = state;
+  if (!src || !tgt) {
+    g.error = "cannot read committed offsets: " + (!src ? src.error() : tgt.error()).message;
+    return g;
+  }
+  std::map<std::pair<std::string, int32_t>, int64_t> on_target;
+  for (const auto& c : *tgt) on_target[{c.topic, c.partition}] = c.offset;
+  std::vector<kafka::topic_partition> parts;
+  for (const auto& c : *src) parts.emplace_back(c.topic, c.partition);
+  auto log_starts = source_admin_->log_start_offsets(parts);
+  std::map<std::string, int> skipped;
+  for (const auto& c : *src) {
+    const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
+    groupsync::partition_facts facts{source_offset(c.offset), std::nullopt, std::nullopt,
+                                     std::nullopt};
+    if (log_starts) {
+      if (auto it = log_starts->find({c.topic, c.partition}); it != log_starts->end()) {
+        facts.log_start = source_offset(it->second);
+      }
+    }
+    auto slice = store_.slice(key, source_offset(c.offset));
+    if (!slice) {
+      g.error = slice.error().message;
+      return g;
+    }
+    facts.map = *slice;
+    auto d = groupsync::decide(facts);
+    if (d.what == groupsync::action::skip) {
+      ++skipped[groupsync::to_string(d.reason)];
+      continue;
+    }
+    ++g.partitions_checked;
+    auto it = on_target.find({cfg_.topics.prefix + c.topic, c.partition});
+    const int64_t target = it == on_target.end() ? -1 : it->second;
+    if (target != d.target.value() || d.ahead) {
+      g.differences.push_back({c.topic, c.partition, c.offset, d.target.value(), target});
+    }
+  }
+  for (const auto& [reason, n] : skipped) {
+    g.note += (g.note.empty() ? "" : "; ") + std::to_string(n) + " partitions skipped: " + reason;
+  }
+  if (!g.differences.empty() && state != "empty" && state != "dead") {
+    g.note += std::string(g.note.empty() ? "" : "; ") + "the source group is " + state +
+              ": its offsets move, and the target follows one sync round later; verify again "
+              "once its consumers stopped";
+  }
+  return g;
+}
+
+}  // namespace strait::verify
