@@ -77,12 +77,19 @@ class name_filter {
     }
     return f;
   }
+  // A filter that matches no name.
+  static name_filter nothing() {
+    name_filter f;
+    f.nothing_ = true;
+    return f;
+  }
   [[nodiscard]] bool matches(const std::string& name) const {
-    return !re_ || RE2::FullMatch(name, *re_);
+    return !nothing_ && (!re_ || RE2::FullMatch(name, *re_));
   }
 
  private:
   std::shared_ptr<RE2> re_;
+  bool nothing_ = false;
 };
 
 // Roles, each allowed what the one before it is (docs/api.md#security).
@@ -319,6 +326,31 @@ class service final : public pb::Strait::Service {
         });
   }
 
+  grpc::Status CutoverTopics(grpc::ServerContext* ctx, const pb::MoveRequest* req,
+                             pb::MoveResponse* out) override {
+    return move_call(*ctx, "CutoverTopics", move_kind::cutover_topics, *req, out);
+  }
+  grpc::Status RollbackTopics(grpc::ServerContext* ctx, const pb::MoveRequest* req,
+                              pb::MoveResponse* out) override {
+    return move_call(*ctx, "RollbackTopics", move_kind::rollback_topics, *req, out);
+  }
+  grpc::Status FinalizeTopics(grpc::ServerContext* ctx, const pb::MoveRequest* req,
+                              pb::MoveResponse* out) override {
+    return move_call(*ctx, "FinalizeTopics", move_kind::finalize_topics, *req, out);
+  }
+  grpc::Status CutoverGroups(grpc::ServerContext* ctx, const pb::MoveRequest* req,
+                             pb::MoveResponse* out) override {
+    return move_call(*ctx, "CutoverGroups", move_kind::cutover_groups, *req, out);
+  }
+  grpc::Status RollbackGroups(grpc::ServerContext* ctx, const pb::MoveRequest* req,
+                              pb::MoveResponse* out) override {
+    return move_call(*ctx, "RollbackGroups", move_kind::rollback_groups, *req, out);
+  }
+  grpc::Status FinalizeGroups(grpc::ServerContext* ctx, const pb::MoveRequest* req,
+                              pb::MoveResponse* out) override {
+    return move_call(*ctx, "FinalizeGroups", move_kind::finalize_groups, *req, out);
+  }
+
   grpc::Status GetVerifyReport(grpc::ServerContext* ctx, const pb::GetVerifyReportRequest* req,
                                pb::VerifyReport* out) override {
     if (auto s = authorize(*ctx, "GetVerifyReport", role::viewer, *req); !s.ok()) return s;
@@ -487,6 +519,53 @@ class service final : public pb::Strait::Service {
     return result;
   }
 
+  // The six moves: role admin, through mutate().
+  grpc::Status move_call(const grpc::ServerContext& ctx, const char* call, move_kind kind,
+                         const pb::MoveRequest& req, pb::MoveResponse* out) {
+    const bool groups = kind == move_kind::cutover_groups || kind == move_kind::rollback_groups ||
+                        kind == move_kind::finalize_groups;
+    auto filter = name_filter::make(req.regex(), "regex");
+    const name_filter none = name_filter::nothing();
+    return mutate<pb::MoveRequest, pb::MoveResponse>(
+        ctx, call, role::admin, req, out,
+        [&](const caller& who, pb::MoveResponse* resp) -> grpc::Status {
+          if (req.regex().empty()) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    std::string("regex: required: which ") + (groups ? "groups" : "topics") +
+                        " to move (RE2, full match; '.*' for all)"};
+          }
+          if (!filter) return to_grpc(filter.error());
+          if (!known_link(req.link())) return unknown_link(req.link());
+          if (req.quiet_window_ms() > 3600000) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "quiet_window_ms: at most 3600000 (one hour); 0 = 5000"};
+          }
+          move_request m;
+          m.selected = [f = *filter](const std::string& n) { return f.matches(n); };
+          m.force = req.force();
+          m.quiet_window =
+              std::chrono::milliseconds(req.quiet_window_ms() == 0 ? 5000 : req.quiet_window_ms());
+          m.requested_by = who.name;
+          m.dry_run = req.dry_run();
+          auto changes = control_.move(req.link(), kind, m);
+          if (!changes) return to_grpc(changes.error());
+          for (const auto& c : *changes) {
+            auto* pc = resp->add_changes();
+            pc->set_name(c.name);
+            pc->set_state_before(c.state_before);
+            pc->set_state(c.state);
+            pc->set_action(c.action);
+            for (const auto& g : c.forced_guards) pc->add_forced_guards(g);
+          }
+          return grpc::Status::OK;
+        },
+        [&] {
+          if (!filter) return std::string();
+          return groups ? states_of(req.link(), none, *filter)
+                        : states_of(req.link(), *filter, none);
+        });
+  }
+
   void record_or_log(const audit_record& rec) const {
     audit_record r = rec;
     r.at_ms = wall_clock_ms();
@@ -602,6 +681,17 @@ class service final : public pb::Strait::Service {
       pt->set_topic(t.topic);
       pt->set_target_topic(t.target_topic);
       pt->set_state(t.state);
+      pt->set_activity(t.activity);
+      for (const auto& p : t.reverse_partitions) {
+        auto* pp = pt->add_reverse_partitions();
+        pp->set_partition(p.partition);
+        pp->set_next_source_offset(p.next_source);
+        pp->set_next_target_offset(p.next_target);
+        pp->set_lag_records(p.lag_records);
+        pp->set_lag_seconds(p.lag_seconds);
+        pp->set_stopped(p.stopped);
+        pp->set_stop_detail(p.stop_detail);
+      }
       int64_t lag = 0;
       for (const auto& p : t.partitions) {
         auto* pp = pt->add_partitions();
@@ -621,6 +711,7 @@ class service final : public pb::Strait::Service {
       auto* pg = out->add_groups();
       pg->set_group(g.group);
       pg->set_state(g.state);
+      pg->set_activity(g.activity);
       pg->set_on_source(g.on_source);
       pg->set_sync_age_seconds(g.sync_age_seconds);
       pg->set_partitions_synced(g.partitions_synced);

@@ -34,7 +34,8 @@ status application::start() {
     auto syncer = syncer_of_link_.find(link.name);
     auto wf = std::make_unique<workflow::link_workflow>(
         link, *store_, *engine, *supervisor,
-        syncer == syncer_of_link_.end() ? nullptr : syncer->second);
+        syncer == syncer_of_link_.end() ? nullptr : syncer->second, metrics_,
+        [] { ::kill(::getpid(), SIGTERM); });
     if (auto s = wf->start(); !s) return s;
     workflows_.push_back(std::move(wf));
     spdlog::info("link {}: {} -> {}", link.name, link.source.bootstrap(), link.target.bootstrap());
@@ -95,7 +96,7 @@ result<api::link_view> application::link_state(const std::string& link) const {
     for (const auto& p : engines_[i]->snapshot()) {
       api::topic_view& t = topics[p.key.topic];
       t.topic = p.key.topic;
-      t.target_topic = cfg_.links[i].topics.prefix + p.key.topic;
+      t.target_topic = cfg_.links[i].topics.target_name(p.key.topic);
       t.partitions.push_back(api::partition_view{
           p.key.partition.value(), p.position.next_source.value(), p.position.next_target.value(),
           p.lag_records, p.lag_seconds,
@@ -103,10 +104,23 @@ result<api::link_view> application::link_state(const std::string& link) const {
           p.stop_detail});
     }
     const auto topic_states = workflows_[i]->topics();
+    const auto activities = workflows_[i]->activities();
+    for (const auto& p : workflows_[i]->reverse_snapshot()) {
+      // Reverse partitions are keyed by target topic names.
+      const std::string& prefix = cfg_.links[i].topics.prefix;
+      const std::string source =
+          p.key.topic.substr(p.key.topic.starts_with(prefix) ? prefix.size() : 0);
+      topics[source].reverse_partitions.push_back(api::partition_view{
+          p.key.partition.value(), p.position.next_target.value(), p.position.next_source.value(),
+          p.lag_records, p.lag_seconds,
+          p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
+          p.stop_detail});
+    }
     for (auto& [name, t] : topics) {
       if (auto st = topic_states.find(name); st != topic_states.end()) {
         t.state = migration::to_string(st->second);
       }
+      if (auto a = activities.find("topic " + name); a != activities.end()) t.activity = a->second;
       std::sort(t.partitions.begin(), t.partitions.end(),
                 [](const auto& a, const auto& b) { return a.partition < b.partition; });
       v.topics.push_back(std::move(t));
@@ -115,10 +129,11 @@ result<api::link_view> application::link_state(const std::string& link) const {
       const auto group_states = workflows_[i]->groups();
       for (auto& g : it->second->groups()) {
         auto st = group_states.find(g.group);
+        auto a = activities.find("group " + g.group);
         v.groups.push_back(api::group_view{
             g.group, st == group_states.end() ? "" : migration::to_string(st->second), g.on_source,
             g.sync_age_seconds, g.partitions_synced, g.partitions_ahead,
-            std::move(g.partitions_skipped)});
+            std::move(g.partitions_skipped), a == activities.end() ? "" : a->second});
       }
     }
     return v;
@@ -184,6 +199,43 @@ result<std::vector<verify::report>> application::verify_reports(const std::strin
   return (*wf)->verify_reports(limit);
 }
 
+result<std::vector<api::object_change>> application::move(const std::string& link,
+                                                          api::move_kind kind,
+                                                          const api::move_request& r) {
+  auto wf = workflow_of(link);
+  if (!wf) return std::unexpected(wf.error());
+  workflow::link_workflow::move_options o{r.selected, r.force, r.quiet_window, r.requested_by,
+                                          r.dry_run};
+  result<std::vector<workflow::link_workflow::change>> changes;
+  switch (kind) {
+    case api::move_kind::cutover_topics:
+      changes = (*wf)->cutover_topics(o);
+      break;
+    case api::move_kind::rollback_topics:
+      changes = (*wf)->rollback_topics(o);
+      break;
+    case api::move_kind::finalize_topics:
+      changes = (*wf)->finalize_topics(o);
+      break;
+    case api::move_kind::cutover_groups:
+      changes = (*wf)->cutover_groups(o);
+      break;
+    case api::move_kind::rollback_groups:
+      changes = (*wf)->rollback_groups(o);
+      break;
+    case api::move_kind::finalize_groups:
+      changes = (*wf)->finalize_groups(o);
+      break;
+  }
+  if (!changes) return std::unexpected(changes.error());
+  std::vector<api::object_change> out;
+  for (auto& c : *changes) {
+    out.push_back({std::move(c.name), std::move(c.state_before), std::move(c.state),
+                   std::move(c.action), std::move(c.forced_guards)});
+  }
+  return out;
+}
+
 status acknowledge(const config::config& cfg, const std::string& spec,
                    const std::string& resolution_name) {
   // LINK/TOPIC/PARTITION; topic names cannot contain '/'.
@@ -223,6 +275,12 @@ status acknowledge(const config::config& cfg, const std::string& spec,
   using store::resolution;
   using store::stop_reason;
   const stop_reason why = (*cp)->stopped;
+  if (why == stop_reason::handed_over) {
+    return fail(errc::precondition,
+                key.to_string() +
+                    " was cut over (the target is primary); straitctl rollback ends that, not "
+                    "--acknowledge");
+  }
   bool fits = *r == resolution::retry ||
               (*r == resolution::skip_to_log_start && why == stop_reason::retention_gap) ||
               (*r == resolution::accept_target &&

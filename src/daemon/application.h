@@ -54,6 +54,9 @@ class application : public api::state_provider, public api::audit_log, public ap
                                                      uint64_t id) const override;
   [[nodiscard]] result<std::vector<verify::report>> verify_reports(const std::string& link,
                                                                    size_t limit) const override;
+  [[nodiscard]] result<std::vector<api::object_change>> move(const std::string& link,
+                                                             api::move_kind kind,
+                                                             const api::move_request& r) override;
   // True when a link's target producer failed fatally (see link_engine).
   [[nodiscard]] bool failed() const { return failed_; }
 
@@ -64,7 +67,7 @@ class application : public api::state_provider, public api::audit_log, public ap
   std::vector<std::unique_ptr<mirror::link_engine>> engines_;
   std::vector<std::unique_ptr<mirror::link_supervisor>> supervisors_;
   std::vector<std::unique_ptr<groupsync::group_syncer>> group_syncers_;
-  std::map<std::string, const groupsync::group_syncer*> syncer_of_link_;
+  std::map<std::string, groupsync::group_syncer*> syncer_of_link_;
   std::vector<std::unique_ptr<workflow::link_workflow>> workflows_;  // in link order
   http::http_server http_;
   api::api_server api_;

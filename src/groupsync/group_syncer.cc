@@ -239,6 +239,11 @@ void group_syncer::publish_age(const std::string& group, const group_state& g) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - g.last_synced).count());
 }
 
+void group_syncer::hold(std::set<std::string> groups) {
+  std::lock_guard lock(held_mu_);
+  held_ = std::move(groups);
+}
+
 bool group_syncer::cycle() {
   auto listing = source_->list_groups();
   if (!listing) {
@@ -251,6 +256,10 @@ bool group_syncer::cycle() {
     if (g.state != kafka::group_state::dead && groups_filter_.matches(g.id)) selected.insert(g.id);
   }
   note_group_presence(*listing, selected);
+  {
+    std::lock_guard lock(held_mu_);
+    std::erase_if(selected, [this](const std::string& g) { return held_.contains(g); });
+  }
   if (selected.empty()) return true;
 
   auto offsets = source_->list_group_offsets({selected.begin(), selected.end()});

@@ -125,7 +125,45 @@ void link_engine::stop(std::chrono::milliseconds drain) {
 
 void link_engine::add_partition(partition_start start) {
   std::lock_guard lock(mu_);
-  inbox_.push_back([this, s = std::move(start)]() mutable {
+  inbox_.push_back([this, s = std::move(start)]() mutable { install(std::move(s)); });
+}
+
+std::future<status> link_engine::replace_partition(partition_start start) {
+  auto done = std::make_shared<std::promise<status>>();
+  auto result = done->get_future();
+  std::lock_guard lock(mu_);
+  inbox_.push_back([this, done, s = std::move(start)]() mutable {
+    partition_pipeline* old = find(s.key.topic.c_str(), s.key.partition.value());
+    if (old == nullptr || !old->is_stopped() || !idle(*old)) {
+      done->set_value(fail(errc::precondition, s.key.to_string() +
+                                                   " is not a stopped partition without records in "
+                                                   "flight; it cannot be restarted"));
+      return;
+    }
+    // Durable before anything is fetched: after a crash the store must not
+    // say stopped at the old position while the target has new records.
+    store::checkpoint_store::write_batch b;
+    b.put_checkpoint(s.key, s.checkpoint);
+    if (auto st = store_.commit(b); !st) {
+      done->set_value(std::unexpected(st.error()));
+      return;
+    }
+    kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), s.key.topic.c_str(), s.key.partition.value());
+    if (rd_kafka_error_t* err = rd_kafka_incremental_unassign(consumer_.get(), list.get())) {
+      rd_kafka_error_destroy(err);  // not assigned (it never ran): nothing to undo
+    }
+    backlog_.erase(old);
+    std::erase_if(fetch_errors_logged_, [old](const auto& e) { return e.first == old; });
+    std::erase_if(pipelines_, [old](const auto& p) { return p.get() == old; });
+    install(std::move(s));
+    done->set_value(status{});
+  });
+  return result;
+}
+
+void link_engine::install(partition_start s) {
+  {
     auto p = std::make_unique<partition_pipeline>(std::move(s));
     partition_pipeline* raw = p.get();
     auto& slots = by_topic_[raw->key().topic];
@@ -136,9 +174,14 @@ void link_engine::add_partition(partition_start start) {
     waker_->refresh();
     if (raw->is_stopped()) {
       raw->consumer_paused = true;  // never assigned
-      spdlog::warn("{}: stays stopped ({}): {}; acknowledge it with straitd --acknowledge",
-                   raw->key().to_string(), store::to_string(raw->stop_reason()),
-                   raw->stop_detail());
+      if (raw->stop_reason() == store::stop_reason::handed_over) {
+        spdlog::info("{}: cut over; the target is primary ({})", raw->key().to_string(),
+                     raw->stop_detail());
+      } else {
+        spdlog::warn("{}: stays stopped ({}): {}; acknowledge it with straitd --acknowledge",
+                     raw->key().to_string(), store::to_string(raw->stop_reason()),
+                     raw->stop_detail());
+      }
       return;
     }
     kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
@@ -152,11 +195,14 @@ void link_engine::add_partition(partition_start start) {
       rd_kafka_error_destroy(err);
       return;
     }
+    // A partition that ran before (replace_partition) may still carry the
+    // pause of its stop.
+    (void)rd_kafka_resume_partitions(consumer_.get(), list.get());
     spdlog::info("{}: mirroring to {} from source offset {} (target offset {}{})",
                  raw->key().to_string(), raw->target_topic(), raw->next_fetch().value(),
                  raw->position().next_target.value(),
                  raw->reconciling() ? ", reconciling records found past the checkpoint" : "");
-  });
+  }
 }
 
 void link_engine::stop_partition(const partition_key& key, store::stop_reason reason,
@@ -531,10 +577,15 @@ bool link_engine::idle(partition_pipeline& p) const {
 }
 
 void link_engine::on_stopped(partition_pipeline& p) {
-  spdlog::error("{}: partition stopped ({}): {}", p.key().to_string(),
-                store::to_string(p.stop_reason()), p.stop_detail());
-  metrics_.add("strait_errors_total",
-               {{"link", cfg_.name}, {"kind", store::to_string(p.stop_reason())}}, 1);
+  if (p.stop_reason() == store::stop_reason::handed_over) {
+    // A cutover, not an incident.
+    spdlog::info("{}: handed over: {}", p.key().to_string(), p.stop_detail());
+  } else {
+    spdlog::error("{}: partition stopped ({}): {}", p.key().to_string(),
+                  store::to_string(p.stop_reason()), p.stop_detail());
+    metrics_.add("strait_errors_total",
+                 {{"link", cfg_.name}, {"kind", store::to_string(p.stop_reason())}}, 1);
+  }
   flow_check_ = true;  // pause its fetching; its backlog is dropped by the run loop
 }
 

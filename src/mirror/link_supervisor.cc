@@ -116,7 +116,7 @@ bool link_supervisor::sync_topics() {
   std::vector<std::string> need_src, need_tgt;
   for (const auto& name : selected) {
     auto& st = topics_[name];
-    st.target = cfg_.topics.prefix + name;
+    st.target = cfg_.topics.target_name(name);
     st.missing_rounds = 0;
     bool exists = tgt->contains(st.target);
     bool grows = exists && tgt->at(st.target).partitions < src->at(name).partitions;

@@ -103,7 +103,7 @@ result<partition_checkpoint> decode_checkpoint(std::string_view v) {
   auto pending = static_cast<uint8_t>(v[18]);
   auto stop_offset = static_cast<int64_t>(get_be(v, 19, 8));
   size_t detail_len = get_be(v, 27, 4);
-  if (reason > static_cast<uint8_t>(stop_reason::delivery_failed) ||
+  if (reason > static_cast<uint8_t>(stop_reason::handed_over) ||
       pending > static_cast<uint8_t>(resolution::skip_record) || v.size() != kFixed + detail_len) {
     return fail(errc::corruption, "partition checkpoint record is inconsistent");
   }
@@ -226,6 +226,8 @@ const char* to_string(stop_reason r) {
       return "recovery_mismatch";
     case stop_reason::delivery_failed:
       return "delivery_failed";
+    case stop_reason::handed_over:
+      return "handed_over";
   }
   return "unknown";
 }

@@ -14,7 +14,9 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -27,12 +29,13 @@ namespace pb = ::strait::v1;
 
 // Exit codes (docs/api.md#straitctl).
 constexpr int kOk = 0;
-constexpr int kUnavailable = 1;  // straitd not reachable, timed out, or failed internally
-constexpr int kUsage = 2;        // bad command line or INVALID_ARGUMENT
-constexpr int kNotFound = 3;     // unknown link / topic / group
-constexpr int kRefused = 4;      // FAILED_PRECONDITION, PERMISSION_DENIED, UNAUTHENTICATED,
-                                 // ALREADY_EXISTS
-constexpr int kDiffers = 5;      // a verification found differences (or was interrupted)
+constexpr int kUnavailable = 1;   // straitd not reachable, timed out, or failed internally
+constexpr int kUsage = 2;         // bad command line or INVALID_ARGUMENT
+constexpr int kNotFound = 3;      // unknown link / topic / group
+constexpr int kRefused = 4;       // FAILED_PRECONDITION, PERMISSION_DENIED, UNAUTHENTICATED,
+                                  // ALREADY_EXISTS
+constexpr int kDiffers = 5;       // a verification found differences (or was interrupted)
+constexpr int kStillRunning = 6;  // --wait-timeout passed; the move goes on in straitd
 
 struct options {
   std::string server = "127.0.0.1:9645";
@@ -142,6 +145,17 @@ void print_status(const pb::LinkStatus& st) {
                   static_cast<long long>(p.lag_records()), p.lag_seconds(),
                   p.stopped().empty() ? "mirroring" : ("stopped: " + p.stopped()).c_str());
     }
+    for (const auto& p : topic.reverse_partitions()) {
+      // Reverse mirroring: read from the target, written to the source.
+      std::printf("%-32s %-11s %5d %14lld %14lld %10lld %8.1f  %s\n", topic.topic().c_str(),
+                  "(reverse)", p.partition(), static_cast<long long>(p.next_target_offset()),
+                  static_cast<long long>(p.next_source_offset()),
+                  static_cast<long long>(p.lag_records()), p.lag_seconds(),
+                  p.stopped().empty() ? "target -> source" : ("stopped: " + p.stopped()).c_str());
+    }
+    if (!topic.activity().empty()) {
+      std::printf("%-32s   %s\n", "", topic.activity().c_str());
+    }
   }
   if (st.groups_size() == 0) return;
   std::printf("\n%-32s %-12s %9s %10s %7s %6s  %s\n", "GROUP", "MIGRATION", "ON-SOURCE",
@@ -157,6 +171,7 @@ void print_status(const pb::LinkStatus& st) {
                 g.state().empty() ? "-" : g.state().c_str(), g.on_source() ? "yes" : "no", age,
                 g.partitions_synced(), g.partitions_ahead_of_mirroring(),
                 skipped.empty() ? "-" : skipped.c_str());
+    if (!g.activity().empty()) std::printf("%-32s   %s\n", "", g.activity().c_str());
   }
 }
 
@@ -260,6 +275,20 @@ void print_report(const pb::VerifyReport& r) {
   }
 }
 
+void print_changes(const pb::MoveResponse& r, bool dry_run) {
+  std::printf("%-32s %-12s %-12s %s\n", "NAME", "WAS", dry_run ? "WOULD-BE" : "NOW", "ACTION");
+  for (const auto& c : r.changes()) {
+    std::string action = c.action();
+    if (c.forced_guards_size() > 0) {
+      action += " (forced past:";
+      for (const auto& g : c.forced_guards()) action += " " + g;
+      action += ")";
+    }
+    std::printf("%-32s %-12s %-12s %s\n", c.name().c_str(), c.state_before().c_str(),
+                c.state().c_str(), action.c_str());
+  }
+}
+
 void print_reports(const pb::ListVerifyReportsResponse& r) {
   std::printf("%6s  %-20s %-12s %-16s %8s %12s  %s\n", "ID", "STARTED", "OUTCOME", "BY", "TOPICS",
               "RECORDS", "FAILED");
@@ -303,7 +332,8 @@ int main(int argc, char** argv) {
   app.footer(
       "exit codes: 0 ok, 1 straitd unreachable or failed, 2 bad usage or invalid argument,\n"
       "            3 not found, 4 refused (precondition, permission, request id reused),\n"
-      "            5 verification found differences or was interrupted");
+      "            5 verification found differences or was interrupted,\n"
+      "            6 still running after --wait-timeout (the move goes on in straitd)");
 
   auto* links = app.add_subcommand("links", "list the links");
   std::string link_name;
@@ -348,6 +378,47 @@ int main(int argc, char** argv) {
   verify->add_flag("--no-wait", no_wait, "print the report id and return at once");
   verify->add_option("--request-id", request_id,
                      "idempotency key: the same id again returns the first result");
+
+  // cutover / rollback / finalize share their options.
+  struct move_cli {
+    CLI::App* cmd = nullptr;
+    std::string link, topics, groups;
+  };
+  bool force = false, move_no_wait = false;
+  uint32_t quiet_window_ms = 5000;
+  double wait_timeout_s = 600;
+  std::map<std::string, move_cli> moves;
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+           {"cutover",
+            "cut producers (--topics) or consumers (--groups) over to the target (role admin)"},
+           {"rollback", "make the source primary again for topics or groups (role admin)"},
+           {"finalize", "end the migration of cut-over topics or groups (role admin)"}}) {
+    move_cli& m = moves[name];
+    m.cmd = app.add_subcommand(name, help);
+    m.cmd->add_option("link", m.link, "link name")->required();
+    auto* t = m.cmd->add_option("--topics", m.topics, "RE2 full match over topic names");
+    auto* g = m.cmd->add_option("--groups", m.groups, "RE2 full match over group ids");
+    t->excludes(g);
+    m.cmd->add_flag("--dry-run", dry_run, "check and show what would happen; change nothing");
+    m.cmd->add_option("--request-id", request_id,
+                      "idempotency key: the same id again returns the first result");
+    m.cmd->add_flag("--no-wait", move_no_wait, "return once started; do not follow the work");
+    m.cmd
+        ->add_option("--wait-timeout", wait_timeout_s,
+                     "seconds to follow the work before exit 6 (it goes on in straitd)")
+        ->capture_default_str();
+    if (name != "finalize") {
+      m.cmd
+          ->add_option("--quiet-window", quiet_window_ms,
+                       "ms the source (cutover) or target (rollback) must stay still")
+          ->capture_default_str();
+    }
+    if (name == "cutover") {
+      m.cmd->add_flag("--force", force,
+                      "override the overridable guards (verified, lag, stopped partition, topics "
+                      "cut over); audited");
+    }
+  }
 
   std::string report_link;
   uint64_t report_id = 0;
@@ -487,6 +558,80 @@ int main(int argc, char** argv) {
       print_report(r);
     }
     return r.dry_run() || r.outcome() == "PASSED" ? kOk : kDiffers;
+  }
+  for (auto& [name, m] : moves) {
+    if (!*m.cmd) continue;
+    const bool groups = !m.groups.empty();
+    if (m.topics.empty() && m.groups.empty()) {
+      std::cerr << "straitctl " << name << ": give --topics RE or --groups RE ('.*' for all)\n";
+      return kUsage;
+    }
+    pb::MoveRequest req;
+    req.set_link(m.link);
+    req.set_regex(groups ? m.groups : m.topics);
+    req.set_force(force);
+    req.set_quiet_window_ms(quiet_window_ms);
+    req.set_dry_run(dry_run);
+    req.set_request_id(request_id_or_new(request_id));
+    pb::MoveResponse r;
+    auto ctx = context(false);
+    using move_fn = grpc::Status (pb::Strait::Stub::*)(grpc::ClientContext*, const pb::MoveRequest&,
+                                                       pb::MoveResponse*);
+    const std::map<std::string, std::pair<move_fn, move_fn>> calls = {
+        {"cutover", {&pb::Strait::Stub::CutoverTopics, &pb::Strait::Stub::CutoverGroups}},
+        {"rollback", {&pb::Strait::Stub::RollbackTopics, &pb::Strait::Stub::RollbackGroups}},
+        {"finalize", {&pb::Strait::Stub::FinalizeTopics, &pb::Strait::Stub::FinalizeGroups}}};
+    const auto& [topic_fn, group_fn] = calls.at(name);
+    grpc::Status s = ((*stub).*(groups ? group_fn : topic_fn))(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    if (json) {
+      std::cout << to_json(r) << std::endl;
+    } else {
+      print_changes(r, dry_run);
+    }
+    if (dry_run || move_no_wait) return kOk;
+    // Follow the work until every object reached where the move leads.
+    const std::set<std::string> done_states =
+        name == "finalize"  ? std::set<std::string>{"FINALIZED"}
+        : name == "cutover" ? std::set<std::string>{"CUT_OVER", "FINALIZED"}
+        : groups            ? std::set<std::string>{"SYNCING"}
+                            : std::set<std::string>{"MIRRORING", "IN_SYNC"};
+    std::set<std::string> pending;
+    for (const auto& c : r.changes()) pending.insert(c.name());
+    std::map<std::string, std::string> last_activity;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(static_cast<int64_t>(wait_timeout_s * 1000));
+    while (true) {
+      pb::GetStatusRequest sreq;
+      sreq.set_link(m.link);
+      pb::LinkStatus st;
+      auto sctx = context(false);
+      if (grpc::Status ss = stub->GetStatus(sctx.get(), sreq, &st); !ss.ok()) return report(ss, o);
+      auto note = [&](const std::string& what, const std::string& state,
+                      const std::string& activity) {
+        if (!pending.contains(what)) return;
+        if (done_states.contains(state) && activity.empty()) {
+          std::cerr << what << ": " << state << "\n";
+          pending.erase(what);
+        } else if (!activity.empty() && last_activity[what] != activity) {
+          std::cerr << what << ": " << activity << "\n";
+          last_activity[what] = activity;
+        }
+      };
+      if (groups) {
+        for (const auto& g : st.groups()) note(g.group(), g.state(), g.activity());
+      } else {
+        for (const auto& t : st.topics()) note(t.topic(), t.state(), t.activity());
+      }
+      if (pending.empty()) return kOk;
+      if (std::chrono::steady_clock::now() > deadline) {
+        std::cerr << "straitctl: still running after --wait-timeout; it goes on in straitd "
+                     "(straitctl status "
+                  << m.link << " shows it)\n";
+        return kStillRunning;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
   }
   if (*reports_cmd) {
     pb::ListVerifyReportsRequest req;

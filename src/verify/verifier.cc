@@ -6,6 +6,7 @@
 #include "strait/groupsync/sync_policy.h"
 #include "strait/kafka/record.h"
 #include "strait/mirror/topic_sync.h"
+#include "strait/offsets/run_list.h"
 #include "strait/verify/compare.h"
 
 namespace strait::verify {
@@ -23,44 +24,6 @@ record_seen seen(const rd_kafka_message_t& m) {
   return {m.offset, kafka::digest_of(&m, false), ts, type == RD_KAFKA_TIMESTAMP_CREATE_TIME};
 }
 
-// The stored runs of one partition, for translation both ways (both sides
-// increase together: offset_map invariant A).
-class run_index {
- public:
-  run_index(std::vector<offsets::offset_run> runs, offsets::mirror_position pos)
-      : runs_(std::move(runs)), pos_(pos) {}
-
-  [[nodiscard]] target_offset to_target(int64_t s) const {
-    auto it = std::upper_bound(runs_.begin(), runs_.end(), s,
-                               [](int64_t v, const auto& r) { return v < r.source_start.value(); });
-    std::optional<offsets::offset_run> floor, ceil;
-    if (it != runs_.end()) ceil = *it;
-    if (it != runs_.begin()) floor = *std::prev(it);
-    return offsets::translate_to_target(floor, ceil, pos_, source_offset(s));
-  }
-  [[nodiscard]] source_offset to_source(int64_t t) const {
-    auto it = std::upper_bound(runs_.begin(), runs_.end(), t,
-                               [](int64_t v, const auto& r) { return v < r.target_start.value(); });
-    std::optional<offsets::offset_run> floor, ceil;
-    if (it != runs_.end()) ceil = *it;
-    if (it != runs_.begin()) floor = *std::prev(it);
-    return offsets::translate_to_source(floor, ceil, pos_, target_offset(t));
-  }
-  // The run holding source offset s, if any.
-  [[nodiscard]] const offsets::offset_run* holding(int64_t s) const {
-    auto it = std::upper_bound(runs_.begin(), runs_.end(), s,
-                               [](int64_t v, const auto& r) { return v < r.source_start.value(); });
-    if (it == runs_.begin()) return nullptr;
-    --it;
-    return it->contains(source_offset(s)) ? &*it : nullptr;
-  }
-  [[nodiscard]] const std::vector<offsets::offset_run>& runs() const { return runs_; }
-
- private:
-  std::vector<offsets::offset_run> runs_;
-  offsets::mirror_position pos_;
-};
-
 bool is_compacted(const std::optional<std::string>& cleanup) {
   return cleanup && cleanup->find("compact") != std::string::npos;
 }
@@ -69,7 +32,7 @@ bool is_compacted(const std::optional<std::string>& cleanup) {
 
 struct verifier::partition_plan {
   int32_t partition = 0;
-  std::unique_ptr<run_index> index;
+  std::unique_ptr<offsets::run_list> index;
   std::vector<std::pair<int64_t, int64_t>> windows;  // source ranges to compare
   bool compacted = false;
   partition_result* out = nullptr;
@@ -105,8 +68,10 @@ status verifier::connect() {
     source_reader_ = std::move(*r);
   }
   if (!target_reader_) {
-    // Everything the target holds: a record nobody mapped is a difference.
-    auto r = kafka::partition_reader::connect(cfg_.target.props, id, tgt_field, false);
+    // Committed records: strait writes without transactions (all visible);
+    // after a cutover, producers on the target may use transactions, and
+    // reverse mirroring copies only their committed records.
+    auto r = kafka::partition_reader::connect(cfg_.target.props, id, tgt_field, true);
     if (!r) return std::unexpected(r.error());
     target_reader_ = std::move(*r);
   }
@@ -142,7 +107,7 @@ std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, repo
   std::vector<std::string> sources, targets;
   for (const auto& t : req.topics) {
     sources.push_back(t);
-    targets.push_back(cfg_.topics.prefix + t);
+    targets.push_back(cfg_.topics.target_name(t));
   }
   auto src_configs = source_admin_->describe_topic_configs(sources);
   auto tgt_configs = target_admin_->describe_topic_configs(targets);
@@ -151,7 +116,7 @@ std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, repo
   for (const auto& topic : req.topics) {
     topic_result& tr = r.topics.emplace_back();
     tr.topic = topic;
-    tr.target_topic = cfg_.topics.prefix + topic;
+    tr.target_topic = cfg_.topics.target_name(topic);
     topic_plan plan{topic, tr.target_topic, {}};
     if (!src_topics || !tgt_topics) {
       tr.differences.push_back("cannot list topics: " + (!src_topics ? src_topics.error().message
@@ -205,11 +170,21 @@ std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, repo
     for (int p = 0; p < tr.source_partitions; ++p) {
       partition_result& pr = tr.partitions[p];
       pr.partition = p;
+      // After a cutover, records also crossed the other way (reverse
+      // mirroring): both directions' runs make the partition's map.
       const partition_key key{cfg_.name, topic, partition_id(p)};
+      const partition_key rev{config::reverse_link_name(cfg_.name), tr.target_topic,
+                              partition_id(p)};
       auto cp = store_.load(key);
       auto runs = store_.runs(key);
-      if (!cp || !runs) {
-        pr.error = (!cp ? cp.error() : runs.error()).message;
+      auto rcp = store_.load(rev);
+      auto rruns = store_.runs(rev);
+      if (!cp || !runs || !rcp || !rruns) {
+        pr.error = (!cp     ? cp.error()
+                    : !runs ? runs.error()
+                    : !rcp  ? rcp.error()
+                            : rruns.error())
+                       .message;
         continue;
       }
       if (!*cp) {
@@ -217,9 +192,17 @@ std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, repo
         continue;
       }
       const auto& checkpoint = **cp;
-      if (checkpoint.stopped != store::stop_reason::none) {
+      if (checkpoint.stopped == store::stop_reason::handed_over) {
+        pr.note = "cut over: compared through the maps of both directions";
+      } else if (checkpoint.stopped != store::stop_reason::none) {
         pr.note = std::string("stopped: ") + store::to_string(checkpoint.stopped) +
                   "; compared up to where it stopped";
+      }
+      auto merged = offsets::run_list::merge(std::move(*runs), checkpoint.position, *rruns,
+                                             *rcp ? (**rcp).position : offsets::mirror_position{});
+      if (!merged) {
+        pr.error = merged.error().message;
+        continue;
       }
       if (!swm || !twm || !swm->contains({topic, p}) || !twm->contains({tr.target_topic, p})) {
         pr.error = "cannot read the watermarks of both partitions";
@@ -230,23 +213,28 @@ std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, repo
       partition_plan plan_p;
       plan_p.partition = p;
       plan_p.compacted = compacted;
-      plan_p.index = std::make_unique<run_index>(std::move(*runs), checkpoint.position);
-      const run_index& idx = *plan_p.index;
-      int64_t from = idx.runs().empty() ? checkpoint.position.next_source.value()
+      plan_p.index = std::make_unique<offsets::run_list>(std::move(*merged));
+      const offsets::run_list& idx = *plan_p.index;
+      int64_t from = idx.runs().empty() ? idx.position().next_source.value()
                                         : idx.runs().front().source_start.value();
       from = std::max(from, src.low);
       // Where the target's retention deleted more than the source's, start
       // where both still hold the data.
-      if (idx.to_target(from).value() < tgt.low) {
-        from = std::max(from, idx.to_source(tgt.low).value());
+      if (idx.to_target(source_offset(from)).value() < tgt.low) {
+        from = std::max(from, idx.to_source(target_offset(tgt.low)).value());
       }
-      const int64_t to = checkpoint.position.next_source.value();
+      const int64_t to = idx.position().next_source.value();
       pr.source_from = from;
       pr.source_to = std::max(from, to);
-      pr.target_from = idx.to_target(pr.source_from).value();
-      pr.target_to = idx.to_target(pr.source_to).value();
+      pr.target_from = idx.to_target(source_offset(pr.source_from)).value();
+      pr.target_to = idx.to_target(source_offset(pr.source_to)).value();
       const int64_t n = pr.source_to - pr.source_from;
-      if (req.sample_records <= 0 || n <= req.sample_records) {
+      if (req.tail_only && req.sample_records > 0 && n > req.sample_records) {
+        plan_p.windows.emplace_back(pr.source_to - req.sample_records, pr.source_to);
+        r.records_planned += req.sample_records;
+        pr.note += std::string(pr.note.empty() ? "" : "; ") + "tail: the newest " +
+                   std::to_string(req.sample_records) + " offsets";
+      } else if (req.sample_records <= 0 || n <= req.sample_records) {
         for (int64_t a = pr.source_from; a < pr.source_to; a += kChunkRecords) {
           plan_p.windows.emplace_back(a, std::min(a + kChunkRecords, pr.source_to));
         }
@@ -294,7 +282,7 @@ void verifier::compare_partition(const topic_plan& t, partition_plan& p, report&
         t.topic, p.partition, a, b,
         [&](const rd_kafka_message_t& m) {
           ++out.records_compared;
-          const auto* run = p.index->holding(m.offset);
+          const auto* run = p.index->holding(source_offset(m.offset));
           if (run == nullptr) {
             unmapped(m.offset);
             return;
@@ -308,8 +296,8 @@ void verifier::compare_partition(const topic_plan& t, partition_plan& p, report&
       return;
     }
     std::vector<record_seen> landed;
-    const int64_t ta = p.index->to_target(a).value();
-    const int64_t tb = p.index->to_target(b).value();
+    const int64_t ta = p.index->to_target(source_offset(a)).value();
+    const int64_t tb = p.index->to_target(source_offset(b)).value();
     auto tread = target_reader_->read(
         t.target_topic, p.partition, ta, tb,
         [&](const rd_kafka_message_t& m) { landed.push_back(seen(m)); }, kReadIdle);
@@ -376,7 +364,7 @@ group_result verifier::verify_group(const std::string& group, const std::string&
       continue;
     }
     ++g.partitions_checked;
-    auto it = on_target.find({cfg_.topics.prefix + c.topic, c.partition});
+    auto it = on_target.find({cfg_.topics.target_name(c.topic), c.partition});
     const int64_t target = it == on_target.end() ? -1 : it->second;
     if (target != d.target.value() || d.ahead) {
       g.differences.push_back({c.topic, c.partition, c.offset, d.target.value(), target});

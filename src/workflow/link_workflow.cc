@@ -8,10 +8,15 @@
 namespace strait::workflow {
 
 link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
-                             const mirror::link_engine& engine,
-                             const mirror::link_supervisor& supervisor,
-                             const groupsync::group_syncer* syncer)
-    : cfg_(cfg), store_(store), engine_(engine), supervisor_(supervisor), syncer_(syncer) {}
+                             mirror::link_engine& engine, const mirror::link_supervisor& supervisor,
+                             groupsync::group_syncer* syncer, metrics::registry& metrics,
+                             std::function<void()> on_failure)
+    : cfg_(cfg),
+      store_(store),
+      engine_(engine),
+      supervisor_(supervisor),
+      syncer_(syncer),
+      reverse_(cfg, store, metrics, std::move(on_failure)) {}
 
 link_workflow::~link_workflow() { stop(); }
 
@@ -24,6 +29,7 @@ void link_workflow::stop() {
   request_stop();
   thread_.stop();
   if (verify_thread_.joinable()) verify_thread_.join();
+  reverse_.stop();
 }
 
 status link_workflow::start() {
@@ -56,6 +62,27 @@ status link_workflow::start() {
       store_report(*r);
     }
   }
+  // Operations cut short by a stop or crash resume from the stored states,
+  // with default options; reverse mirroring restarts for CUT_OVER topics in
+  // the first round.
+  for (const auto& [topic, state] : topics_) {
+    if (state == migration::topic_state::draining) {
+      topic_ops_[topic] = {op_kind::cutover, {}, {}, {}, {}, false, "resuming", ++generation_};
+    } else if (state == migration::topic_state::rolled_back) {
+      topic_ops_[topic] = {op_kind::rollback, {}, {}, {}, {}, false, "resuming", ++generation_};
+    }
+    if (topic_ops_.contains(topic)) {
+      spdlog::info("link {}: topic {} is {}: resuming its operation", cfg_.name, topic,
+                   to_string(state));
+    }
+  }
+  for (const auto& [group, state] : groups_) {
+    if (state == migration::group_state::cutting_over) {
+      group_ops_[group] = {op_kind::cutover, false, "resuming", ++generation_};
+      spdlog::info("link {}: group {} is CUTTING_OVER: resuming its cutover", cfg_.name, group);
+    }
+  }
+  hold_groups();
   thread_.start([this] { return round_and_wait(); });
   return {};
 }
@@ -91,7 +118,7 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
   r.started_at_ms = wall_clock_ms();
   r.sample_records = o.sample_records;
   r.requested_by = o.requested_by;
-  for (const auto& t : req.topics) r.topics.push_back({t, cfg_.topics.prefix + t});
+  for (const auto& t : req.topics) r.topics.push_back({t, cfg_.topics.target_name(t)});
   for (const auto& g : req.groups) r.groups.push_back({g});
   if (o.dry_run) {
     r.id = 0;
@@ -232,7 +259,10 @@ std::map<std::string, migration::group_state> link_workflow::groups() const {
 
 std::chrono::steady_clock::duration link_workflow::round_and_wait() {
   observe();
-  return std::chrono::seconds(1);
+  advance_operations();
+  std::lock_guard lock(mu_);
+  const bool busy = !topic_ops_.empty() || !group_ops_.empty();
+  return busy ? std::chrono::milliseconds(250) : std::chrono::seconds(1);
 }
 
 void link_workflow::observe() {

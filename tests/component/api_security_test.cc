@@ -186,6 +186,77 @@ TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
   EXPECT_EQ(r.entries_size(), 2) << "allowed calls are not audited (read-only)";
 }
 
+TEST(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
+  testing::temp_dir dir;
+  std::ofstream(dir.path() / "tokens") << "viewer watcher 0123456789abcdef0001\n"
+                                       << "operator oncall 0123456789abcdef0002\n"
+                                       << "admin lead 0123456789abcdef0003\n";
+  no_state state;
+  memory_audit audit;
+  fake_control control;
+  api_server server;
+  config::api_security_config sec;
+  sec.tokens_file = dir.path() / "tokens";
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  using move_fn = grpc::Status (pb::Strait::Stub::*)(grpc::ClientContext*, const pb::MoveRequest&,
+                                                     pb::MoveResponse*);
+  const std::vector<std::pair<std::string, move_fn>> moves = {
+      {"CutoverTopics", &pb::Strait::Stub::CutoverTopics},
+      {"RollbackTopics", &pb::Strait::Stub::RollbackTopics},
+      {"FinalizeTopics", &pb::Strait::Stub::FinalizeTopics},
+      {"CutoverGroups", &pb::Strait::Stub::CutoverGroups},
+      {"RollbackGroups", &pb::Strait::Stub::RollbackGroups},
+      {"FinalizeGroups", &pb::Strait::Stub::FinalizeGroups}};
+  auto call = [&](move_fn fn, const std::string& token) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    pb::MoveRequest req;
+    req.set_link("main");
+    req.set_regex(".*");
+    pb::MoveResponse r;
+    return ((*stub).*fn)(&ctx, req, &r);
+  };
+  for (const auto& [name, fn] : moves) {
+    for (const char* token : {"0123456789abcdef0001", "0123456789abcdef0002"}) {
+      grpc::Status s = call(fn, token);
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << name;
+      EXPECT_NE(s.error_message().find(name + " needs the role admin"), std::string::npos)
+          << s.error_message();
+    }
+    // The admin passes authorization (this fake state knows no link).
+    EXPECT_EQ(call(fn, "0123456789abcdef0003").error_code(), grpc::StatusCode::NOT_FOUND) << name;
+  }
+  EXPECT_EQ(control.moves.load(), 0);
+  // A viewer may verify.
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer 0123456789abcdef0001");
+  pb::VerifyRequest vreq;
+  vreq.set_link("main");
+  pb::VerifyReport vr;
+  EXPECT_EQ(stub->Verify(&ctx, vreq, &vr).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Every denial is in the journal with the caller, its role and the call;
+  // the admin's calls are there too (mutating calls are always recorded).
+  auto entries = audit.list(0, 1000);
+  ASSERT_TRUE(entries.has_value());
+  int denied = 0, admin = 0;
+  for (const auto& e : *entries) {
+    if (e.result.starts_with("PERMISSION_DENIED")) {
+      ++denied;
+      EXPECT_TRUE(e.who == "watcher" || e.who == "oncall") << e.who;
+    }
+    if (e.who == "lead") {
+      ++admin;
+      EXPECT_TRUE(e.result.starts_with("NOT_FOUND")) << e.result;
+    }
+  }
+  EXPECT_EQ(denied, 12);
+  EXPECT_EQ(admin, 6);
+}
+
 TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   pki k;
   no_state state;

@@ -270,6 +270,34 @@ TEST_F(ApiServer, ReportsAreRetrievableByIdAndNewest) {
   EXPECT_EQ(all.reports_size(), 2);
 }
 
+TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
+  pb::MoveRequest req;
+  req.set_link("main");
+  pb::MoveResponse r;
+  grpc::Status s = stub_->CutoverTopics(ctx().get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("regex: required"), std::string::npos) << s.error_message();
+  req.set_regex("orders");
+  req.set_quiet_window_ms(4000000);
+  EXPECT_EQ(stub_->CutoverTopics(ctx().get(), req, &r).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  req.set_quiet_window_ms(0);
+  ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
+  ASSERT_EQ(r.changes_size(), 1);
+  EXPECT_EQ(r.changes(0).name(), "orders");
+  EXPECT_EQ(r.changes(0).state(), "AFTER");
+  req.set_regex("billing");
+  ASSERT_TRUE(stub_->RollbackGroups(ctx().get(), req, &r).ok());
+  EXPECT_EQ(r.changes(0).name(), "billing");
+  EXPECT_EQ(control_.moves.load(), 2);
+  // Topic calls record topic states, group calls group states.
+  auto entries = audit_.list(0, 100);
+  ASSERT_EQ(entries->size(), 4u);
+  EXPECT_EQ((*entries)[2].call, "CutoverTopics");
+  EXPECT_EQ((*entries)[2].state_before, "orders=MIRRORING");
+  EXPECT_EQ((*entries)[3].state_before, "group:billing=SYNCING");
+}
+
 TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {
   fake_state state;
   memory_audit audit;

@@ -85,7 +85,22 @@ class fake_control : public control {
     std::lock_guard lock(mu_);
     return reports_;
   }
+  result<std::vector<object_change>> move(const std::string& link, move_kind kind,
+                                          const move_request& r) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    const bool groups = kind == move_kind::cutover_groups || kind == move_kind::rollback_groups ||
+                        kind == move_kind::finalize_groups;
+    std::vector<object_change> out;
+    for (const char* n : groups ? std::vector<const char*>{"billing", "audit"}
+                                : std::vector<const char*>{"orders", "payments"}) {
+      if (r.selected(n)) out.push_back({n, "BEFORE", r.dry_run ? "BEFORE" : "AFTER", "moved", {}});
+    }
+    if (out.empty()) return fail(errc::precondition, "nothing matches");
+    if (!r.dry_run) ++moves;
+    return out;
+  }
   std::atomic<int> started{0};
+  std::atomic<int> moves{0};
 
  private:
   mutable std::mutex mu_;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +34,10 @@ struct topic_view {
   std::string target_topic;
   std::string state;                       // migration state (STAGED, MIRRORING, IN_SYNC, ...)
   std::vector<partition_view> partitions;  // ordered by partition
+  // Reverse mirroring target -> source after cutover; next_source is the
+  // target offset read next, next_target the source offset written next.
+  std::vector<partition_view> reverse_partitions;
+  std::string activity;  // what a running cutover/rollback is doing, in words
 };
 
 struct group_view {
@@ -42,6 +48,7 @@ struct group_view {
   int partitions_synced = 0;
   int partitions_ahead = 0;
   std::map<std::string, int> partitions_skipped;
+  std::string activity;  // what a running cutover/rollback is doing, in words
 };
 
 struct link_view {
@@ -84,6 +91,30 @@ class audit_log {
                                         const store::request_record& r) = 0;
 };
 
+// The moves of the migration workflow (docs/cutover.md).
+enum class move_kind {
+  cutover_topics,
+  rollback_topics,
+  finalize_topics,
+  cutover_groups,
+  rollback_groups,
+  finalize_groups
+};
+
+struct move_request {
+  std::function<bool(const std::string&)> selected;  // topic or group names
+  bool force = false;
+  std::chrono::milliseconds quiet_window{5000};
+  std::string requested_by;
+  bool dry_run = false;
+};
+
+// What a move did (or would do) to one topic or group.
+struct object_change {
+  std::string name, state_before, state, action;
+  std::vector<std::string> forced_guards;
+};
+
 // What the API server asks the daemon to do. errc::not_found for an unknown
 // link; other errors as the workflow reports them. Thread-safe.
 class control {
@@ -95,6 +126,9 @@ class control {
                                                              uint64_t id) const = 0;
   [[nodiscard]] virtual result<std::vector<verify::report>> verify_reports(const std::string& link,
                                                                            size_t limit) const = 0;
+  [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
+                                                                move_kind kind,
+                                                                const move_request& r) = 0;
 };
 
 }  // namespace strait::api

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,8 +28,17 @@ struct topic_config {
   std::vector<std::string> exclude;
   bool exclude_internal = true;  // topics whose names start with "__"
   std::string prefix;            // target name = prefix + source name
-  int replication_factor = -1;   // -1: the target broker's default
-  bool create = true;            // create missing target topics
+  // Not read from the file: set only on the reverse-mirroring link of a
+  // cutover, whose source names carry the forward prefix, so that the target
+  // name is prefix + (source name without strip_prefix).
+  std::string strip_prefix;
+  [[nodiscard]] std::string target_name(const std::string& source_topic) const {
+    std::string_view n(source_topic);
+    if (!strip_prefix.empty() && n.starts_with(strip_prefix)) n.remove_prefix(strip_prefix.size());
+    return prefix + std::string(n);
+  }
+  int replication_factor = -1;  // -1: the target broker's default
+  bool create = true;           // create missing target topics
   // Use DescribeConfigs: copy topic configs to new target topics, compare
   // partitions and cleanup.policy, learn max.message.bytes. Turn off only for
   // clusters without admin APIs; new target topics then get no configs.
@@ -114,6 +124,12 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 [[nodiscard]] result<config> load_file(const std::filesystem::path& path);
 
 // True when `name` matches `pattern`, where a trailing '*' matches any suffix.
+// The name of the link that mirrors a link's cut-over topics back
+// (workflow::reverse_mirror); never a valid configured name (it has a '.').
+[[nodiscard]] inline std::string reverse_link_name(const std::string& forward_link) {
+  return forward_link + ".reverse";
+}
+
 [[nodiscard]] bool matches_config_pattern(std::string_view pattern, std::string_view name);
 
 }  // namespace strait::config

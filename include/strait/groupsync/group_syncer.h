@@ -59,6 +59,11 @@ class group_syncer {
   void stop();
   // The groups as of the last round; thread-safe.
   [[nodiscard]] std::vector<group_status> groups() const;
+  // Groups whose offsets are no longer synced (consumer cutover took them
+  // over, or is about to): from the next round on they are neither read nor
+  // written; they keep their last status. Replaces the previous set;
+  // thread-safe.
+  void hold(std::set<std::string> groups);
 
  private:
   using partition = kafka::topic_partition;
@@ -130,6 +135,9 @@ class group_syncer {
   bool listing_incomplete_ = false;
   bool source_reachable_ = true;
   bool target_reachable_ = true;
+
+  std::mutex held_mu_;
+  std::set<std::string> held_;  // guarded by held_mu_
 
   mutable std::mutex status_mu_;
   // Guarded by status_mu_: each group's status and when it last synced (the

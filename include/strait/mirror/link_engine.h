@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,12 @@ class link_engine {
   // Hands a prepared partition to the engine (assigns it to the consumer
   // unless it is stopped).
   void add_partition(partition_start start);
+  // Replaces a stopped partition that has nothing in flight with `start`
+  // (rollback resumes forward mirroring at a new position). The new
+  // checkpoint is written durably before the partition is assigned. The
+  // future holds the outcome: errc::precondition when the partition runs or
+  // has records in flight.
+  [[nodiscard]] std::future<status> replace_partition(partition_start start);
   // Stops a partition from outside the data path (gap found by the
   // supervisor, topic deleted...).
   void stop_partition(const partition_key& key, store::stop_reason reason, std::string detail);
@@ -106,6 +113,7 @@ class link_engine {
  private:
   void run();
   void drain_inbox();
+  void install(partition_start start);
   void handle_message(rd_kafka_message_t* msg);
   // Hands the record to the producer. False when librdkafka cannot take it
   // now (queue full, partition not known yet): `msg` is left to the caller,

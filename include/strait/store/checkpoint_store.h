@@ -31,6 +31,8 @@ enum class stop_reason : uint8_t {
   target_truncated = 7,      // target end below what strait wrote (topic recreated?)
   recovery_mismatch = 8,     // records found past the checkpoint differ from the source
   delivery_failed = 9,       // the target refused a record with a permanent error
+  handed_over = 10,          // producer cutover: the target is primary, reverse mirroring runs;
+                             // not an incident: ended by rollback, never by --acknowledge
 };
 
 // What an operator decided about a stopped partition (straitd --acknowledge).

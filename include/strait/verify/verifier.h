@@ -21,6 +21,9 @@ struct request {
   // Per partition: 0 compares every mirrored record; N > 0 compares about N
   // records in evenly spaced windows, always including the newest records.
   int64_t sample_records = 0;
+  // With sample_records N: only the newest N offsets of each partition (the
+  // tail re-verification of a producer cutover).
+  bool tail_only = false;
 };
 
 // Compares the two clusters of a link (docs/verification.md):

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -15,8 +16,10 @@
 #include "strait/migration/state_machine.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
+#include "strait/offsets/run_list.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/verifier.h"
+#include "strait/workflow/reverse_mirror.h"
 
 namespace strait::workflow {
 
@@ -24,8 +27,15 @@ namespace strait::workflow {
 // Loaded from the checkpoint store at start; once a second advanced by what
 // the daemon observes (migration::observed_event: mirroring started, caught
 // up, fell behind, group offsets synced); every change persisted and logged.
-// The operator's transitions (stage, verify, cutover, rollback, finalize)
-// will go through here too.
+//
+// Operator transitions (docs/cutover.md): cutover_topics / rollback_topics /
+// finalize_topics and the same for groups check state and guards at the
+// call, make the first transition (or fail changing nothing), and leave the
+// rest to an operation the thread advances every 250 ms: drain and hand
+// over, reverse mirroring, read-backs. Every step is idempotent and derived
+// from stored state, so after a crash the thread resumes each operation
+// from the stored states (DRAINING, CUTTING_OVER, ROLLED_BACK) with default
+// options.
 //
 // A topic selected for the first time enters STAGED and moves to MIRRORING
 // once the engine runs all its partitions; a group the syncer reports for the
@@ -44,9 +54,12 @@ namespace strait::workflow {
 class link_workflow {
  public:
   // `syncer` may be null (no group sync on the link). All must outlive this.
+  // `on_failure` is called when the reverse mirroring's producer fails
+  // fatally (as link_engine's).
   link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
-                const mirror::link_engine& engine, const mirror::link_supervisor& supervisor,
-                const groupsync::group_syncer* syncer);
+                mirror::link_engine& engine, const mirror::link_supervisor& supervisor,
+                groupsync::group_syncer* syncer, metrics::registry& metrics,
+                std::function<void()> on_failure);
   ~link_workflow();
   link_workflow(const link_workflow&) = delete;
   link_workflow& operator=(const link_workflow&) = delete;
@@ -58,6 +71,42 @@ class link_workflow {
 
   [[nodiscard]] std::map<std::string, migration::topic_state> topics() const;
   [[nodiscard]] std::map<std::string, migration::group_state> groups() const;
+
+  // An operator's request to move topics or groups (cutover, rollback,
+  // finalize).
+  struct move_options {
+    std::function<bool(const std::string&)> selected;  // topic or group names
+    bool force = false;  // override the overridable guards (audited by the caller)
+    std::chrono::milliseconds quiet_window{5000};  // the source (or target) unchanged this long
+    std::string requested_by;
+    bool dry_run = false;  // check and report; change nothing
+  };
+  // What a move did, or would do (dry run), to one topic or group.
+  struct change {
+    std::string name;
+    std::string state_before;
+    std::string state;   // after the call (the operation may move it further)
+    std::string action;  // in words: "draining started", "would drain", ...
+    std::vector<std::string> forced_guards;
+  };
+  // Each fails with errc::precondition, changing nothing, when a selected
+  // object's state does not allow the move or (cutover) a guard fails; the
+  // message names every refused object and why. errc::precondition also
+  // when nothing is selected. Topics: the link's topics with a state;
+  // groups: those with a state (the syncer has seen them).
+  [[nodiscard]] result<std::vector<change>> cutover_topics(const move_options& o);
+  [[nodiscard]] result<std::vector<change>> rollback_topics(const move_options& o);
+  [[nodiscard]] result<std::vector<change>> finalize_topics(const move_options& o);
+  [[nodiscard]] result<std::vector<change>> cutover_groups(const move_options& o);
+  [[nodiscard]] result<std::vector<change>> rollback_groups(const move_options& o);
+  [[nodiscard]] result<std::vector<change>> finalize_groups(const move_options& o);
+  // What the operation on each topic or group is doing now, in words
+  // (empty when none runs); keys "topic NAME" / "group NAME".
+  [[nodiscard]] std::map<std::string, std::string> activities() const;
+  // Partitions reverse mirroring runs (for status).
+  [[nodiscard]] std::vector<mirror::partition_snapshot> reverse_snapshot() const {
+    return reverse_.snapshot();
+  }
 
   // Starts a verification of the selected topics (those the supervisor
   // mirrors) and groups (those on the source the syncer follows) and returns
@@ -76,14 +125,61 @@ class link_workflow {
   void store_report(const verify::report& r);
   void conclude_verify(const verify::report& r);
 
+  // Operations (cutover.cc).
+  enum class op_kind : uint8_t { cutover, rollback };
+  struct topic_op {
+    op_kind kind = op_kind::cutover;
+    std::chrono::milliseconds quiet{5000};
+    bool force = false;
+    std::map<int32_t, int64_t> last_high;  // the watched cluster's ends, to see them still
+    std::chrono::steady_clock::time_point quiet_since{};
+    bool stuck = false;  // a failed step that needs the operator (activity says which)
+    std::string activity;
+    uint64_t generation = 0;  // a newer request for the object replaces the op
+    bool done = false;
+  };
+  struct group_op {
+    op_kind kind = op_kind::cutover;
+    bool force = false;
+    std::string activity;
+    uint64_t generation = 0;
+    bool done = false;
+  };
+  [[nodiscard]] status connect_admins();
+  void advance_operations();
+  void step_topic_cutover(const std::string& topic, topic_op& op);
+  void step_topic_rollback(const std::string& topic, topic_op& op);
+  void step_group_cutover(const std::string& group, group_op& op);
+  void step_group_rollback(const std::string& group, group_op& op);
+  // Persists and logs a transition of a topic / group (mu_ held by the caller).
+  [[nodiscard]] status apply(const std::string& topic, migration::topic_event e,
+                             const migration::topic_guards& g);
+  [[nodiscard]] status apply(const std::string& group, migration::group_event e,
+                             const migration::group_guards& g);
+  // The topics reverse mirroring should run for (CUT_OVER ones), and the
+  // groups the syncer must leave alone (CUTTING_OVER and after).
+  [[nodiscard]] std::set<std::string> reverse_topics() const;
+  void hold_groups();
+  // Exact map of a partition in both directions (forward and reverse runs).
+  [[nodiscard]] result<offsets::run_list> merged_map(const std::string& topic,
+                                                     int32_t partition) const;
+  [[nodiscard]] int partitions_of(const std::string& topic) const;
+  // Verifies the newest records of `topic` (cutover); the report is stored.
+  [[nodiscard]] result<verify::report> verify_tail(const std::string& topic);
+
   config::link_config cfg_;
   store::checkpoint_store& store_;
-  const mirror::link_engine& engine_;
+  mirror::link_engine& engine_;
   const mirror::link_supervisor& supervisor_;
-  const groupsync::group_syncer* syncer_;
+  groupsync::group_syncer* syncer_;
+  reverse_mirror reverse_;
+  std::unique_ptr<kafka::admin_client> source_admin_, target_admin_;  // the thread's
   mutable std::mutex mu_;  // guards the two maps (written by the thread, read by the API)
   std::map<std::string, migration::topic_state> topics_;
   std::map<std::string, migration::group_state> groups_;
+  std::map<std::string, topic_op> topic_ops_;  // guarded by mu_
+  std::map<std::string, group_op> group_ops_;  // guarded by mu_
+  uint64_t generation_ = 0;                    // guarded by mu_
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;
   std::atomic<bool> cancel_verify_{false};

@@ -1,0 +1,970 @@
+// The operator's moves of link_workflow: producer cutover with drain and
+// reverse mirroring, consumer cutover, rollback and finalize
+// (docs/cutover.md). State checks happen at the call; the work is done by
+// operations the workflow thread advances.
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "strait/base/clock.h"
+#include "strait/workflow/link_workflow.h"
+
+namespace strait::workflow {
+
+namespace {
+
+using migration::group_event;
+using migration::group_state;
+using migration::topic_event;
+using migration::topic_state;
+
+constexpr std::chrono::milliseconds kAdminTimeout{10000};
+constexpr int64_t kTailRecords = 1000;  // newest offsets per partition re-verified at cutover
+
+std::string seconds(std::chrono::steady_clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f s", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+bool is_cut_over(topic_state s) {
+  return s == topic_state::cut_over || s == topic_state::finalized;
+}
+
+}  // namespace
+
+status link_workflow::connect_admins() {
+  const std::string id = "strait-" + cfg_.name + "-workflow";
+  if (!source_admin_) {
+    auto a = kafka::admin_client::connect(
+        cfg_.source.props, id, "links." + cfg_.name + ".source.properties", kAdminTimeout);
+    if (!a) return std::unexpected(a.error());
+    source_admin_ = std::move(*a);
+  }
+  if (!target_admin_) {
+    auto a = kafka::admin_client::connect(
+        cfg_.target.props, id, "links." + cfg_.name + ".target.properties", kAdminTimeout);
+    if (!a) return std::unexpected(a.error());
+    target_admin_ = std::move(*a);
+  }
+  return {};
+}
+
+int link_workflow::partitions_of(const std::string& topic) const {
+  const auto selected = supervisor_.selected_topics();
+  if (auto it = selected.find(topic); it != selected.end()) return it->second;
+  int n = 0;
+  for (const auto& p : engine_.snapshot()) {
+    if (p.key.topic == topic) n = std::max(n, p.key.partition.value() + 1);
+  }
+  return n;
+}
+
+std::set<std::string> link_workflow::reverse_topics() const {
+  std::set<std::string> out;
+  for (const auto& [topic, state] : topics_) {
+    if (state == topic_state::cut_over) out.insert(topic);
+  }
+  return out;
+}
+
+void link_workflow::hold_groups() {
+  if (syncer_ == nullptr) return;
+  std::set<std::string> held;
+  for (const auto& [group, state] : groups_) {
+    if (state == group_state::cutting_over || state == group_state::cut_over ||
+        state == group_state::finalized) {
+      held.insert(group);
+    }
+  }
+  for (const auto& [group, op] : group_ops_) {
+    if (op.kind == op_kind::cutover) held.insert(group);
+  }
+  syncer_->hold(std::move(held));
+}
+
+status link_workflow::apply(const std::string& topic, topic_event e,
+                            const migration::topic_guards& g) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return fail(errc::not_found, "no topic " + topic);
+  auto step = migration::transition(it->second, e, g);
+  if (!step) return std::unexpected(step.error());
+  if (step->to == it->second) return {};
+  store::checkpoint_store::write_batch b;
+  b.put_migration(cfg_.name, {store::migration_kind::topic, topic, static_cast<uint8_t>(step->to),
+                              wall_clock_ms()});
+  if (auto s = store_.commit(b); !s) return s;
+  spdlog::info("link {}: topic {}: {} -> {} ({})", cfg_.name, topic, to_string(it->second),
+               to_string(step->to), to_string(e));
+  it->second = step->to;
+  return {};
+}
+
+status link_workflow::apply(const std::string& group, group_event e,
+                            const migration::group_guards& g) {
+  auto it = groups_.find(group);
+  if (it == groups_.end()) return fail(errc::not_found, "no group " + group);
+  auto step = migration::transition(it->second, e, g);
+  if (!step) return std::unexpected(step.error());
+  if (step->to == it->second) return {};
+  store::checkpoint_store::write_batch b;
+  b.put_migration(cfg_.name, {store::migration_kind::group, group, static_cast<uint8_t>(step->to),
+                              wall_clock_ms()});
+  if (auto s = store_.commit(b); !s) return s;
+  spdlog::info("link {}: group {}: {} -> {} ({})", cfg_.name, group, to_string(it->second),
+               to_string(step->to), to_string(e));
+  it->second = step->to;
+  return {};
+}
+
+result<offsets::run_list> link_workflow::merged_map(const std::string& topic,
+                                                    int32_t partition) const {
+  const partition_key fwd{cfg_.name, topic, partition_id(partition)};
+  const partition_key rev{reverse_mirror::link_name(cfg_.name), cfg_.topics.target_name(topic),
+                          partition_id(partition)};
+  auto fcp = store_.load(fwd);
+  if (!fcp) return std::unexpected(fcp.error());
+  if (!*fcp)
+    return fail(errc::not_found, topic + "/" + std::to_string(partition) + " is not mirrored");
+  auto fruns = store_.runs(fwd);
+  if (!fruns) return std::unexpected(fruns.error());
+  auto rcp = store_.load(rev);
+  if (!rcp) return std::unexpected(rcp.error());
+  std::vector<offsets::offset_run> rruns;
+  offsets::mirror_position rpos;
+  if (*rcp) {
+    auto r = store_.runs(rev);
+    if (!r) return std::unexpected(r.error());
+    rruns = std::move(*r);
+    rpos = (*rcp)->position;
+  }
+  return offsets::run_list::merge(std::move(*fruns), (*fcp)->position, rruns, rpos);
+}
+
+result<verify::report> link_workflow::verify_tail(const std::string& topic) {
+  verify::request req{{topic}, {}, kTailRecords, true};
+  verify::report r;
+  {
+    std::lock_guard lock(mu_);
+    auto last = store_.reports(cfg_.name, 1);
+    if (!last) return std::unexpected(last.error());
+    r.id = last->empty() ? 1 : last->back().first + 1;
+    if (verifying_ && verifying_->id >= r.id) r.id = verifying_->id + 1;
+    r.link = cfg_.name;
+    r.started_at_ms = wall_clock_ms();
+    r.sample_records = kTailRecords;
+    r.requested_by = "cutover of " + topic;
+    store_report(r);
+  }
+  verify::verifier v(cfg_, store_);
+  v.run(
+      req, r, [](const verify::report&) {}, cancel_verify_);
+  if (!r.error.empty()) {
+    r.outcome = verify::verdict::interrupted;
+    r.finished_at_ms = wall_clock_ms();
+  } else {
+    r.conclude(wall_clock_ms());
+  }
+  store_report(r);
+  return r;
+}
+
+// ---------------------------------------------------------------- the calls
+
+namespace {
+
+// Runs `check` on each object `selected` picks; fails naming every refusal,
+// or when none is selected.
+template <typename State, typename Change>
+result<std::vector<Change>> pick(
+    const std::map<std::string, State>& states,
+    const std::function<bool(const std::string&)>& selected, const std::string& what,
+    const std::string& link,
+    const std::function<result<Change>(const std::string&, State)>& check) {
+  std::vector<Change> out;
+  std::vector<std::string> refused;
+  for (const auto& [name, state] : states) {
+    if (!selected(name)) continue;
+    auto c = check(name, state);
+    if (!c) {
+      refused.push_back(what + " " + name + ": " + c.error().message);
+    } else {
+      out.push_back(std::move(*c));
+    }
+  }
+  if (!refused.empty()) return fail(errc::precondition, join(refused) + "; nothing was changed");
+  if (out.empty()) {
+    return fail(errc::precondition, "link " + link + ": no " + what +
+                                        " matches (straitctl status " + link + " lists them)");
+  }
+  return out;
+}
+
+}  // namespace
+
+result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const move_options& o) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, migration::topic_guards> facts;
+  for (const auto& p : engine_.snapshot()) {
+    auto [it, added] = facts.try_emplace(p.key.topic);
+    migration::topic_guards& g = it->second;
+    if (added) g = {true, true, true, o.force};
+    g.lag_within_threshold =
+        g.lag_within_threshold && p.lag_records <= cfg_.migration.in_sync_max_lag_records;
+    if (p.stopped) {
+      g.no_stopped_partition = false;
+      if (p.stop_reason == store::stop_reason::foreign_write) g.no_foreign_write = false;
+    }
+  }
+  auto picked = pick<topic_state, change>(
+      topics_, o.selected, "topic", cfg_.name,
+      [&](const std::string& topic, topic_state state) -> result<change> {
+        change c{topic, to_string(state), to_string(state), "", {}};
+        if (state == topic_state::draining || state == topic_state::cut_over) {
+          c.action = state == topic_state::draining ? "already draining" : "already cut over";
+          return c;
+        }
+        auto g = facts.contains(topic) ? facts[topic] : migration::topic_guards{};
+        auto step = migration::transition(state, topic_event::cutover_started, g);
+        if (!step) return std::unexpected(step.error());
+        c.state = to_string(step->to);
+        c.action = o.dry_run ? "would drain the source and cut over" : "draining started";
+        for (auto gd : step->overridden) c.forced_guards.push_back(to_string(gd));
+        return c;
+      });
+  if (!picked || o.dry_run) return picked;
+  for (const auto& c : *picked) {
+    if (c.state_before == c.state) continue;
+    if (auto s = apply(c.name, topic_event::cutover_started, facts[c.name]); !s) {
+      return std::unexpected(s.error());
+    }
+    if (!c.forced_guards.empty()) {
+      spdlog::warn("link {}: topic {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
+                   o.requested_by, join(c.forced_guards));
+    }
+    topic_ops_[c.name] = {op_kind::cutover, o.quiet_window, o.force, {}, {}, false,
+                          "starting",       ++generation_,  false};
+  }
+  return picked;
+}
+
+result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const move_options& o) {
+  std::lock_guard lock(mu_);
+  auto picked = pick<topic_state, change>(
+      topics_, o.selected, "topic", cfg_.name,
+      [&](const std::string& topic, topic_state state) -> result<change> {
+        change c{topic, to_string(state), to_string(state), "", {}};
+        if (state == topic_state::rolled_back) {
+          c.action = "already rolling back";
+          return c;
+        }
+        if (auto step = migration::transition(state, topic_event::rollback_started, {}); !step) {
+          return std::unexpected(step.error());
+        }
+        c.action = o.dry_run ? "would copy the target's new records back, then resume "
+                               "mirroring to the target"
+                             : "rollback started: waiting for the target to be quiet";
+        return c;
+      });
+  if (!picked || o.dry_run) return picked;
+  for (const auto& c : *picked) {
+    if (c.state_before == to_string(topic_state::rolled_back) && topic_ops_.contains(c.name)) {
+      continue;
+    }
+    topic_ops_[c.name] = {op_kind::rollback, o.quiet_window, false, {}, {}, false,
+                          "starting",        ++generation_,  false};
+  }
+  return picked;
+}
+
+result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const move_options& o) {
+  std::lock_guard lock(mu_);
+  auto picked = pick<topic_state, change>(
+      topics_, o.selected, "topic", cfg_.name,
+      [&](const std::string& topic, topic_state state) -> result<change> {
+        change c{topic, to_string(state), to_string(state), "", {}};
+        if (state == topic_state::finalized) {
+          c.action = "already finalized";
+          return c;
+        }
+        auto step = migration::transition(state, topic_event::finalized, {});
+        if (!step) return std::unexpected(step.error());
+        c.state = to_string(step->to);
+        c.action = o.dry_run ? "would stop reverse mirroring; the map and reports stay"
+                             : "reverse mirroring stops; the map and reports stay";
+        return c;
+      });
+  if (!picked || o.dry_run) return picked;
+  for (const auto& c : *picked) {
+    if (auto s = apply(c.name, topic_event::finalized, {}); !s) return std::unexpected(s.error());
+  }
+  return picked;
+}
+
+result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const move_options& o) {
+  std::lock_guard lock(mu_);
+  auto stored = store_.group_offsets(cfg_.name);
+  if (!stored) return std::unexpected(stored.error());
+  auto picked = pick<group_state, change>(
+      groups_, o.selected, "group", cfg_.name,
+      [&](const std::string& group, group_state state) -> result<change> {
+        change c{group, to_string(state), to_string(state), "", {}};
+        if (state == group_state::cutting_over || state == group_state::cut_over ||
+            (state == group_state::syncing && group_ops_.contains(group) &&
+             group_ops_[group].kind == op_kind::cutover)) {
+          c.action = "already cutting over";
+          return c;
+        }
+        // Members and mirroring lag are waited for by the operation; the
+        // topics are checked now.
+        migration::group_guards g{true, true, true, o.force};
+        std::vector<std::string> behind;
+        for (const auto& s : *stored) {
+          if (s.group != group) continue;
+          auto t = topics_.find(s.partition.topic);
+          if (t != topics_.end() && !is_cut_over(t->second)) {
+            g.topics_cut_over = false;
+            behind.push_back(s.partition.topic);
+          }
+        }
+        auto step = migration::transition(state, group_event::cutover_started, g);
+        if (!step) return std::unexpected(step.error());
+        for (auto gd : step->overridden) c.forced_guards.push_back(to_string(gd));
+        c.action = o.dry_run ? "would wait for the source group to have no members, then write "
+                               "its translated offsets to the target and read them back"
+                             : "cutover started: waiting for the source group to have no members";
+        return c;
+      });
+  if (!picked || o.dry_run) return picked;
+  for (const auto& c : *picked) {
+    if (c.action == "already cutting over") continue;
+    if (!c.forced_guards.empty()) {
+      spdlog::warn("link {}: group {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
+                   o.requested_by, join(c.forced_guards));
+    }
+    group_ops_[c.name] = {op_kind::cutover, o.force, "starting", ++generation_, false};
+  }
+  hold_groups();
+  return picked;
+}
+
+result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const move_options& o) {
+  std::lock_guard lock(mu_);
+  auto picked = pick<group_state, change>(
+      groups_, o.selected, "group", cfg_.name,
+      [&](const std::string& group, group_state state) -> result<change> {
+        change c{group, to_string(state), to_string(state), "", {}};
+        if (group_ops_.contains(group) && group_ops_[group].kind == op_kind::rollback) {
+          c.action = "already rolling back";
+          return c;
+        }
+        if (state == group_state::syncing && group_ops_.contains(group)) {
+          c.action = "cutover cancelled; the group stays on the source";
+          return c;
+        }
+        if (auto step = migration::transition(state, group_event::rollback_started, {}); !step) {
+          return std::unexpected(step.error());
+        }
+        c.action = o.dry_run ? "would wait for the target group to have no members, then write "
+                               "its offsets translated back to the source group"
+                             : "rollback started: waiting for the target group to have no members";
+        return c;
+      });
+  if (!picked || o.dry_run) return picked;
+  for (const auto& c : *picked) {
+    if (c.action.starts_with("already")) continue;
+    if (c.action.starts_with("cutover cancelled")) {
+      group_ops_.erase(c.name);
+      continue;
+    }
+    group_ops_[c.name] = {op_kind::rollback, false, "starting", ++generation_, false};
+  }
+  hold_groups();
+  return picked;
+}
+
+result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const move_options& o) {
+  std::lock_guard lock(mu_);
+  auto picked = pick<group_state, change>(
+      groups_, o.selected, "group", cfg_.name,
+      [&](const std::string& group, group_state state) -> result<change> {
+        change c{group, to_string(state), to_string(state), "", {}};
+        if (state == group_state::finalized) {
+          c.action = "already finalized";
+          return c;
+        }
+        auto step = migration::transition(state, group_event::finalized, {});
+        if (!step) return std::unexpected(step.error());
+        c.state = to_string(step->to);
+        c.action = o.dry_run ? "would stop following the group" : "no longer followed";
+        return c;
+      });
+  if (!picked || o.dry_run) return picked;
+  for (const auto& c : *picked) {
+    if (auto s = apply(c.name, group_event::finalized, {}); !s) return std::unexpected(s.error());
+  }
+  return picked;
+}
+
+std::map<std::string, std::string> link_workflow::activities() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::string> out;
+  for (const auto& [name, op] : topic_ops_) out["topic " + name] = op.activity;
+  for (const auto& [name, op] : group_ops_) out["group " + name] = op.activity;
+  return out;
+}
+
+// ---------------------------------------------------------- the operations
+
+void link_workflow::advance_operations() {
+  std::set<std::string> want;
+  std::map<std::string, topic_op> tops;
+  std::map<std::string, group_op> gops;
+  {
+    std::lock_guard lock(mu_);
+    want = reverse_topics();
+    tops = topic_ops_;
+    gops = group_ops_;
+  }
+  if (auto s = reverse_.run_for(want); !s) {
+    spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name, s.error().message);
+  }
+  if (tops.empty() && gops.empty()) return;
+  if (auto s = connect_admins(); !s) {
+    std::lock_guard lock(mu_);
+    for (auto& [n, op] : topic_ops_)
+      op.activity = "cannot reach the clusters: " + s.error().message;
+    for (auto& [n, op] : group_ops_)
+      op.activity = "cannot reach the clusters: " + s.error().message;
+    return;
+  }
+  for (auto& [name, op] : tops) {
+    if (op.stuck) continue;
+    if (op.kind == op_kind::cutover) {
+      step_topic_cutover(name, op);
+    } else {
+      step_topic_rollback(name, op);
+    }
+    std::lock_guard lock(mu_);
+    auto it = topic_ops_.find(name);
+    if (it == topic_ops_.end() || it->second.generation != op.generation) continue;
+    if (op.done) {
+      topic_ops_.erase(it);
+    } else {
+      it->second = op;
+    }
+  }
+  for (auto& [name, op] : gops) {
+    if (op.kind == op_kind::cutover) {
+      step_group_cutover(name, op);
+    } else {
+      step_group_rollback(name, op);
+    }
+    std::lock_guard lock(mu_);
+    auto it = group_ops_.find(name);
+    if (it == group_ops_.end() || it->second.generation != op.generation) continue;
+    if (op.done) {
+      group_ops_.erase(it);
+      hold_groups();
+    } else {
+      it->second = op;
+    }
+  }
+}
+
+void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
+  const int n = partitions_of(topic);
+  if (n == 0) {
+    op.activity = "waiting: the topic's partitions are not known yet";
+    return;
+  }
+  const std::string target = cfg_.topics.target_name(topic);
+  std::vector<kafka::topic_partition> sp, tp;
+  for (int p = 0; p < n; ++p) {
+    sp.emplace_back(topic, p);
+    tp.emplace_back(target, p);
+  }
+  auto load_all = [&](std::vector<store::partition_checkpoint>& out) -> bool {
+    out.clear();
+    for (int p = 0; p < n; ++p) {
+      auto cp = store_.load({cfg_.name, topic, partition_id(p)});
+      if (!cp || !*cp) {
+        op.activity = "waiting: partition " + std::to_string(p) + " has no checkpoint yet";
+        return false;
+      }
+      out.push_back(**cp);
+    }
+    return true;
+  };
+  auto handed = [](const store::partition_checkpoint& c) {
+    return c.stopped == store::stop_reason::handed_over;
+  };
+  std::vector<store::partition_checkpoint> cps;
+  if (!load_all(cps)) return;
+  const bool all_handed = std::all_of(cps.begin(), cps.end(), handed);
+  const auto now = std::chrono::steady_clock::now();
+  if (!all_handed) {
+    auto wm = source_admin_->list_watermarks(sp);
+    if (!wm || wm->size() != sp.size()) {
+      op.activity = "cannot read the source's end offsets; retrying";
+      return;
+    }
+    bool moved = op.last_high.empty();
+    for (int p = 0; p < n; ++p) {
+      const int64_t high = wm->at({topic, p}).high;
+      if (op.last_high[p] != high) moved = true;
+      op.last_high[p] = high;
+    }
+    if (moved) {
+      op.quiet_since = now;
+      op.activity =
+          "waiting for the source to be quiet: its end offsets still move (stop the "
+          "producers on the source)";
+      return;
+    }
+    for (const auto& s : engine_.snapshot()) {
+      if (s.key.topic != topic || handed(cps[s.key.partition.value()])) continue;
+      const int64_t high = op.last_high[s.key.partition.value()];
+      if (s.stopped) {
+        op.activity = "partition " + std::to_string(s.key.partition.value()) + " is stopped (" +
+                      store::to_string(s.stop_reason) + "): " + s.stop_detail +
+                      "; roll back, resolve it, then cut over again";
+        op.stuck = true;
+        return;
+      }
+      if (s.position.next_source.value() < high || !s.idle) {
+        op.activity =
+            "mirroring the last records: partition " + std::to_string(s.key.partition.value()) +
+            " at " + std::to_string(s.position.next_source.value()) + " of " + std::to_string(high);
+        return;
+      }
+    }
+    if (now - op.quiet_since < op.quiet) {
+      op.activity = "the source is quiet for " + seconds(now - op.quiet_since) + " of " +
+                    seconds(op.quiet) + "; everything is mirrored";
+      return;
+    }
+    auto tail = verify_tail(topic);
+    if (!tail || tail->outcome != verify::verdict::passed) {
+      op.activity = tail ? "tail verification " + std::to_string(tail->id) + " " +
+                               verify::to_string(tail->outcome) + " (straitctl report " +
+                               cfg_.name + " " + std::to_string(tail->id) +
+                               "); roll back, or fix and run cutover again"
+                         : "tail verification could not run: " + tail.error().message;
+      op.stuck = !tail || tail->outcome == verify::verdict::failed;
+      return;
+    }
+    for (int p = 0; p < n; ++p) {
+      if (handed(cps[p])) continue;
+      engine_.stop_partition({cfg_.name, topic, partition_id(p)}, store::stop_reason::handed_over,
+                             "cut over: the target is primary; reverse mirroring copies its new "
+                             "records to the source");
+    }
+    // The engine checkpoints within checkpoint_interval_ms.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (load_all(cps) && !std::all_of(cps.begin(), cps.end(), handed) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (cps.size() != static_cast<size_t>(n) || !std::all_of(cps.begin(), cps.end(), handed)) {
+      op.activity = "waiting for the hand-over checkpoints";
+      return;
+    }
+    // A record that reached the source after the quiet window would be lost
+    // to target consumers: if the source moved, forward mirroring resumes.
+    auto again = source_admin_->list_watermarks(sp);
+    bool moved_since = !again || again->size() != sp.size();
+    for (int p = 0; !moved_since && p < n; ++p) {
+      moved_since = again->at({topic, p}).high != cps[p].position.next_source.value();
+    }
+    if (moved_since) {
+      for (int p = 0; p < n; ++p) {
+        store::partition_checkpoint resume = cps[p];
+        resume.stopped = store::stop_reason::none;
+        resume.stop_detail.clear();
+        auto tail_run = store_.last_run({cfg_.name, topic, partition_id(p)});
+        mirror::partition_start start{{cfg_.name, topic, partition_id(p)}, target, resume,
+                                      tail_run ? *tail_run : std::nullopt, {},     0};
+        (void)engine_.replace_partition(std::move(start)).wait_for(std::chrono::seconds(30));
+      }
+      op.last_high.clear();
+      op.activity =
+          "the source moved during the hand-over (a producer still writes): mirroring "
+          "resumed; waiting for the source to be quiet again";
+      return;
+    }
+  }
+  // Hand-over done. The target must end exactly where strait stopped
+  // writing, or reverse mirroring would start on someone else's records.
+  auto twm = target_admin_->list_watermarks(tp);
+  if (!twm || twm->size() != tp.size()) {
+    op.activity = "cannot read the target's end offsets; retrying";
+    return;
+  }
+  for (int p = 0; p < n; ++p) {
+    const int64_t high = twm->at({target, p}).high;
+    if (high != cps[p].position.next_target.value()) {
+      op.activity = "target partition " + target + "/" + std::to_string(p) + " ends at " +
+                    std::to_string(high) + " but strait wrote up to " +
+                    std::to_string(cps[p].position.next_target.value()) +
+                    ": someone else wrote to it (producers moved before CUT_OVER?); roll back, "
+                    "see runbooks/incident-foreign-write.md";
+      op.stuck = true;
+      return;
+    }
+  }
+  for (int p = 0; p < n; ++p) {
+    if (auto s = reverse_.seed(topic, p, cps[p].position); !s) {
+      op.activity = "cannot seed reverse mirroring: " + s.error().message;
+      return;
+    }
+  }
+  std::set<std::string> want;
+  {
+    std::lock_guard lock(mu_);
+    if (auto s = apply(topic, topic_event::drained, {}); !s) {
+      op.activity = s.error().message;
+      op.stuck = true;
+      return;
+    }
+    want = reverse_topics();
+  }
+  if (auto s = reverse_.run_for(want); !s) {
+    spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name, s.error().message);
+  }
+  spdlog::info("link {}: topic {} cut over: the target is primary, reverse mirroring runs",
+               cfg_.name, topic);
+  op.activity.clear();
+  op.done = true;
+}
+
+void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) {
+  const int n = partitions_of(topic);
+  const std::string target = cfg_.topics.target_name(topic);
+  std::vector<kafka::topic_partition> tp;
+  for (int p = 0; p < n; ++p) tp.emplace_back(target, p);
+  const auto now = std::chrono::steady_clock::now();
+  const std::string rev_link = reverse_mirror::link_name(cfg_.name);
+  if (reverse_.topics().contains(topic)) {
+    // Everything producers wrote to the target must be back on the source.
+    auto twm = target_admin_->list_watermarks(tp);
+    if (!twm || twm->size() != tp.size()) {
+      op.activity = "cannot read the target's end offsets; retrying";
+      return;
+    }
+    bool moved = op.last_high.empty();
+    for (int p = 0; p < n; ++p) {
+      const int64_t high = twm->at({target, p}).high;
+      if (op.last_high[p] != high) moved = true;
+      op.last_high[p] = high;
+    }
+    if (moved) {
+      op.quiet_since = now;
+      op.activity =
+          "waiting for the target to be quiet: its end offsets still move (stop the "
+          "producers on the target)";
+      return;
+    }
+    const auto snap = reverse_.snapshot();
+    for (int p = 0; p < n; ++p) {
+      auto it = std::find_if(snap.begin(), snap.end(), [&](const auto& s) {
+        return s.key.topic == target && s.key.partition.value() == p;
+      });
+      if (it == snap.end()) {
+        op.activity = "waiting for reverse mirroring to run partition " + std::to_string(p);
+        return;
+      }
+      if (it->stopped) {
+        op.activity = "reverse mirroring of partition " + std::to_string(p) + " is stopped (" +
+                      store::to_string(it->stop_reason) + "): " + it->stop_detail;
+        op.stuck = true;
+        return;
+      }
+      if (it->position.next_source.value() < op.last_high[p] || !it->idle) {
+        op.activity = "copying the target's last records back: partition " + std::to_string(p) +
+                      " at " + std::to_string(it->position.next_source.value()) + " of " +
+                      std::to_string(op.last_high[p]);
+        return;
+      }
+    }
+    if (now - op.quiet_since < op.quiet) {
+      op.activity = "the target is quiet for " + seconds(now - op.quiet_since) + " of " +
+                    seconds(op.quiet) + "; everything is copied back";
+      return;
+    }
+  }
+  std::set<std::string> want;
+  {
+    std::lock_guard lock(mu_);
+    if (topics_[topic] != topic_state::rolled_back) {
+      if (auto s = apply(topic, topic_event::rollback_started, {}); !s) {
+        op.activity = s.error().message;
+        op.stuck = true;
+        return;
+      }
+    }
+    want = reverse_topics();
+  }
+  // Reverse mirroring of the topic ends (drained and checkpointed).
+  if (auto s = reverse_.run_for(want); !s) {
+    op.activity = "cannot restart reverse mirroring: " + s.error().message;
+    return;
+  }
+  auto twm = target_admin_->list_watermarks(tp);
+  if (!twm || twm->size() != tp.size()) {
+    op.activity = "cannot read the target's end offsets; retrying";
+    return;
+  }
+  for (int p = 0; p < n; ++p) {
+    const partition_key key{cfg_.name, topic, partition_id(p)};
+    auto cp = store_.load(key);
+    if (!cp || !*cp) {
+      op.activity = "cannot read the checkpoint of partition " + std::to_string(p);
+      return;
+    }
+    if ((*cp)->stopped != store::stop_reason::handed_over) continue;  // never handed over
+    offsets::mirror_position pos = (*cp)->position;
+    auto rev = store_.load({rev_link, target, partition_id(p)});
+    if (rev && *rev && (*rev)->position.next_target.value() >= pos.next_source.value()) {
+      pos = {source_offset((*rev)->position.next_target.value()),
+             target_offset((*rev)->position.next_source.value())};
+    }
+    const int64_t high = twm->at({target, p}).high;
+    if (high != pos.next_target.value()) {
+      op.activity = "target partition " + target + "/" + std::to_string(p) + " ends at " +
+                    std::to_string(high) + " but reverse mirroring copied up to " +
+                    std::to_string(pos.next_target.value()) +
+                    ": records written after the drain would not reach the source; stop the "
+                    "producers on the target and cut over again (straitctl cutover)";
+      op.stuck = true;
+      return;
+    }
+    store::partition_checkpoint resume;
+    resume.position = pos;
+    auto tail_run = store_.last_run(key);
+    mirror::partition_start start{key, target, resume, tail_run ? *tail_run : std::nullopt, {}, 0};
+    auto done = engine_.replace_partition(std::move(start));
+    if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      op.activity = "waiting for the mirror engine to resume partition " + std::to_string(p);
+      return;
+    }
+    if (auto s = done.get(); !s) {
+      op.activity = "cannot resume partition " + std::to_string(p) + ": " + s.error().message;
+      return;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (auto s = apply(topic, topic_event::resumed, {}); !s) {
+      op.activity = s.error().message;
+      op.stuck = true;
+      return;
+    }
+  }
+  spdlog::info(
+      "link {}: topic {} rolled back: the source is primary, mirroring to the target "
+      "resumed",
+      cfg_.name, topic);
+  op.activity.clear();
+  op.done = true;
+}
+
+void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
+  group_state state;
+  {
+    std::lock_guard lock(mu_);
+    state = groups_[group];
+  }
+  if (state == group_state::syncing) {
+    auto listing = source_admin_->list_groups();
+    if (!listing) {
+      op.activity = "cannot list the source's groups: " + listing.error().message;
+      return;
+    }
+    for (const auto& g : listing->groups) {
+      if (g.id == group && g.state != kafka::group_state::empty &&
+          g.state != kafka::group_state::dead) {
+        op.activity = std::string("waiting for the source group to have no members (it is ") +
+                      kafka::to_string(g.state) + "): stop its consumers on the source";
+        return;
+      }
+    }
+  }
+  auto read = source_admin_->list_group_offsets({group});
+  const auto& committed = read.at(group);
+  if (!committed) {
+    op.activity = "cannot read the source group's offsets: " + committed.error().message;
+    return;
+  }
+  std::vector<kafka::committed_offset> final_offsets;
+  std::vector<std::pair<partition_key, store::group_offset>> written;
+  bool topics_ok = true;
+  for (const auto& c : *committed) {
+    topic_state ts;
+    {
+      std::lock_guard lock(mu_);
+      auto t = topics_.find(c.topic);
+      if (t == topics_.end()) continue;  // a topic this link does not mirror
+      ts = t->second;
+    }
+    topics_ok = topics_ok && is_cut_over(ts);
+    auto m = merged_map(c.topic, c.partition);
+    if (!m) {
+      op.activity = "cannot translate " + c.topic + "/" + std::to_string(c.partition) + ": " +
+                    m.error().message;
+      return;
+    }
+    if (c.offset > m->position().next_source.value()) {
+      op.activity = "waiting: the group committed " + std::to_string(c.offset) + " on " + c.topic +
+                    "/" + std::to_string(c.partition) + ", mirrored up to " +
+                    std::to_string(m->position().next_source.value());
+      return;
+    }
+    const target_offset t = m->to_target(source_offset(c.offset));
+    final_offsets.push_back({cfg_.topics.target_name(c.topic), c.partition, t.value(), c.metadata});
+    written.emplace_back(partition_key{cfg_.name, c.topic, partition_id(c.partition)},
+                         store::group_offset{source_offset(c.offset), t, wall_clock_ms()});
+  }
+  if (state == group_state::syncing) {
+    std::lock_guard lock(mu_);
+    if (auto s = apply(group, group_event::cutover_started, {true, true, topics_ok, op.force});
+        !s) {
+      op.activity = s.error().message;
+      return;
+    }
+  }
+  auto res = target_admin_->alter_group_offsets({{group, final_offsets}}).at(group);
+  if (!res) {
+    op.activity = "cannot write the target group's offsets: " + res.error().message;
+    return;
+  }
+  if (!res->empty()) {
+    op.activity =
+        "the target group has members, which strait never overwrites: stop its "
+        "consumers on the target";
+    return;
+  }
+  auto back = target_admin_->list_group_offsets({group}).at(group);
+  if (!back) {
+    op.activity = "cannot read the target group's offsets back: " + back.error().message;
+    return;
+  }
+  for (const auto& want : final_offsets) {
+    auto it = std::find_if(back->begin(), back->end(), [&](const auto& b) {
+      return b.topic == want.topic && b.partition == want.partition;
+    });
+    if (it == back->end() || it->offset != want.offset) {
+      op.activity = "read back " + want.topic + "/" + std::to_string(want.partition) + ": " +
+                    (it == back->end() ? std::string("missing") : std::to_string(it->offset)) +
+                    ", wrote " + std::to_string(want.offset) + "; writing again";
+      return;
+    }
+  }
+  store::checkpoint_store::write_batch b;
+  for (const auto& [key, offset] : written) b.put_group_offset(group, key, offset);
+  if (auto s = store_.commit(b); !s) {
+    op.activity = "cannot store the written offsets: " + s.error().message;
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (auto s = apply(group, group_event::offsets_verified, {}); !s) {
+      op.activity = s.error().message;
+      return;
+    }
+  }
+  spdlog::info("link {}: group {} cut over: {} offsets written to the target and read back",
+               cfg_.name, group, final_offsets.size());
+  op.activity.clear();
+  op.done = true;
+}
+
+void link_workflow::step_group_rollback(const std::string& group, group_op& op) {
+  auto listing = target_admin_->list_groups();
+  if (!listing) {
+    op.activity = "cannot list the target's groups: " + listing.error().message;
+    return;
+  }
+  for (const auto& g : listing->groups) {
+    if (g.id == group && g.state != kafka::group_state::empty &&
+        g.state != kafka::group_state::dead) {
+      op.activity = std::string("waiting for the target group to have no members (it is ") +
+                    kafka::to_string(g.state) + "): stop its consumers on the target";
+      return;
+    }
+  }
+  auto read = target_admin_->list_group_offsets({group});
+  const auto& committed = read.at(group);
+  if (!committed) {
+    op.activity = "cannot read the target group's offsets: " + committed.error().message;
+    return;
+  }
+  std::vector<kafka::committed_offset> back_offsets;
+  for (const auto& c : *committed) {
+    if (!c.topic.starts_with(cfg_.topics.prefix)) continue;
+    const std::string topic = c.topic.substr(cfg_.topics.prefix.size());
+    {
+      std::lock_guard lock(mu_);
+      if (!topics_.contains(topic)) continue;
+    }
+    auto m = merged_map(topic, c.partition);
+    if (!m) {
+      op.activity = "cannot translate " + c.topic + "/" + std::to_string(c.partition) + ": " +
+                    m.error().message;
+      return;
+    }
+    back_offsets.push_back(
+        {topic, c.partition, m->to_source(target_offset(c.offset)).value(), c.metadata});
+  }
+  auto res = source_admin_->alter_group_offsets({{group, back_offsets}}).at(group);
+  if (!res) {
+    op.activity = "cannot write the source group's offsets: " + res.error().message;
+    return;
+  }
+  if (!res->empty()) {
+    op.activity = "the source group has members: stop its consumers on the source";
+    return;
+  }
+  auto back = source_admin_->list_group_offsets({group}).at(group);
+  if (!back) {
+    op.activity = "cannot read the source group's offsets back: " + back.error().message;
+    return;
+  }
+  for (const auto& want : back_offsets) {
+    auto it = std::find_if(back->begin(), back->end(), [&](const auto& b) {
+      return b.topic == want.topic && b.partition == want.partition;
+    });
+    if (it == back->end() || it->offset != want.offset) {
+      op.activity = "read back of the source group differs at " + want.topic + "/" +
+                    std::to_string(want.partition) + "; writing again";
+      return;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (groups_[group] == group_state::cut_over) {
+      if (auto s = apply(group, group_event::rollback_started, {}); !s) {
+        op.activity = s.error().message;
+        return;
+      }
+    }
+    if (auto s = apply(group, group_event::resumed, {}); !s) {
+      op.activity = s.error().message;
+      return;
+    }
+  }
+  spdlog::info(
+      "link {}: group {} rolled back: {} offsets translated back to the source and read "
+      "back; offset sync resumes",
+      cfg_.name, group, back_offsets.size());
+  op.activity.clear();
+  op.done = true;
+}
+
+}  // namespace strait::workflow

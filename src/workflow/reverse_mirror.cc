@@ -1,0 +1,90 @@
+#include "strait/workflow/reverse_mirror.h"
+
+#include <re2/re2.h>
+#include <spdlog/spdlog.h>
+
+namespace strait::workflow {
+
+reverse_mirror::reverse_mirror(const config::link_config& forward, store::checkpoint_store& store,
+                               metrics::registry& metrics, std::function<void()> on_failure)
+    : forward_(forward), store_(store), metrics_(metrics), on_failure_(std::move(on_failure)) {}
+
+reverse_mirror::~reverse_mirror() { stop(); }
+
+config::link_config reverse_mirror::derive(const config::link_config& forward,
+                                           const std::set<std::string>& source_topics) {
+  config::link_config r = forward;
+  r.name = link_name(forward.name);
+  std::swap(r.source, r.target);
+  r.topics.include.clear();
+  for (const auto& t : source_topics) {
+    r.topics.include.push_back(RE2::QuoteMeta(forward.topics.target_name(t)));
+  }
+  r.topics.exclude.clear();
+  r.topics.strip_prefix = forward.topics.prefix;
+  r.topics.prefix.clear();
+  r.topics.create = false;  // the source topics exist; never create one there
+  r.groups = {};
+  return r;
+}
+
+status reverse_mirror::seed(const std::string& source_topic, int32_t partition,
+                            const offsets::mirror_position& forward) {
+  const partition_key key{link_name(forward_.name), forward_.topics.target_name(source_topic),
+                          partition_id(partition)};
+  auto existing = store_.load(key);
+  if (!existing) return std::unexpected(existing.error());
+  // Seeded by this cutover before a restart (at or past the hand-over):
+  // keep it. One from an earlier cutover that was rolled back ends where
+  // that rollback resumed forward mirroring, behind this hand-over: records
+  // mirrored forward since then must not be taken for reverse-mirrored ones.
+  if (*existing && (*existing)->position.next_source.value() >= forward.next_target.value()) {
+    return {};
+  }
+  store::partition_checkpoint cp;
+  cp.position = {source_offset(forward.next_target.value()),
+                 target_offset(forward.next_source.value())};
+  store::checkpoint_store::write_batch b;
+  b.put_checkpoint(key, cp);
+  return store_.commit(b);
+}
+
+status reverse_mirror::run_for(const std::set<std::string>& source_topics) {
+  if (source_topics == topics_ && (engine_ || source_topics.empty())) return {};
+  stop();
+  topics_ = source_topics;
+  if (topics_.empty()) return {};
+  const config::link_config cfg = derive(forward_, topics_);
+  auto engine = std::make_unique<mirror::link_engine>(cfg, store_, metrics_, on_failure_);
+  if (auto s = engine->start(); !s) return s;
+  auto supervisor = std::make_unique<mirror::link_supervisor>(cfg, store_, *engine, metrics_);
+  if (auto s = supervisor->start(); !s) {
+    engine->stop();
+    return s;
+  }
+  spdlog::info("link {}: reverse mirroring {} -> {} for {} topics", forward_.name,
+               cfg.source.bootstrap(), cfg.target.bootstrap(), topics_.size());
+  std::lock_guard lock(mu_);
+  engine_ = std::move(engine);
+  supervisor_ = std::move(supervisor);
+  return {};
+}
+
+void reverse_mirror::stop() {
+  std::unique_ptr<mirror::link_engine> engine;
+  std::unique_ptr<mirror::link_supervisor> supervisor;
+  {
+    std::lock_guard lock(mu_);
+    engine = std::move(engine_);
+    supervisor = std::move(supervisor_);
+  }
+  if (supervisor) supervisor->stop();
+  if (engine) engine->stop();
+}
+
+std::vector<mirror::partition_snapshot> reverse_mirror::snapshot() const {
+  std::lock_guard lock(mu_);
+  return engine_ ? engine_->snapshot() : std::vector<mirror::partition_snapshot>{};
+}
+
+}  // namespace strait::workflow
