@@ -189,6 +189,7 @@ class progress_bar {
  public:
   explicit progress_bar(std::string what) : what_(std::move(what)), tty_(::isatty(2) == 1) {}
   void update(int64_t done, int64_t total) {
+    if (total <= 0) return;  // still planning
     const double f = total > 0 ? std::min(1.0, static_cast<double>(done) / total) : 0;
     if (tty_) {
       const int width = 30;
