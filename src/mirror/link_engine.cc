@@ -700,7 +700,8 @@ void link_engine::publish_metrics() {
                  static_cast<double>(p->records_mirrored()));
     metrics_.set("strait_bytes_mirrored_total", labels, static_cast<double>(p->bytes_mirrored()));
     if (p->is_stopped()) {
-      ++stopped;
+      // A handed-over partition (cutover) is not an incident to alert on.
+      if (p->stop_reason() != store::stop_reason::handed_over) ++stopped;
       auto with_reason = labels;
       with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
       metrics_.set("strait_partition_stopped", with_reason, 1);
