@@ -691,8 +691,10 @@ class service final : public pb::Strait::Service {
         pp->set_lag_seconds(p.lag_seconds);
         pp->set_stopped(p.stopped);
         pp->set_stop_detail(p.stop_detail);
+        pp->set_records_per_second(p.records_per_second);
       }
       int64_t lag = 0;
+      double rate = 0;
       for (const auto& p : t.partitions) {
         auto* pp = pt->add_partitions();
         pp->set_partition(p.partition);
@@ -702,9 +704,12 @@ class service final : public pb::Strait::Service {
         pp->set_lag_seconds(p.lag_seconds);
         pp->set_stopped(p.stopped);
         pp->set_stop_detail(p.stop_detail);
+        pp->set_records_per_second(p.records_per_second);
         lag += p.lag_records;
+        rate += p.records_per_second;
       }
       pt->set_lag_records(lag);
+      pt->set_records_per_second(rate);
     }
     for (const auto& g : view->groups) {
       if (!groups->matches(g.group)) continue;

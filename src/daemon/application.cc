@@ -101,7 +101,7 @@ result<api::link_view> application::link_state(const std::string& link) const {
           p.key.partition.value(), p.position.next_source.value(), p.position.next_target.value(),
           p.lag_records, p.lag_seconds,
           p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
-          p.stop_detail});
+          p.stop_detail, p.records_per_second});
     }
     const auto topic_states = workflows_[i]->topics();
     const auto activities = workflows_[i]->activities();
@@ -114,7 +114,7 @@ result<api::link_view> application::link_state(const std::string& link) const {
           p.key.partition.value(), p.position.next_target.value(), p.position.next_source.value(),
           p.lag_records, p.lag_seconds,
           p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
-          p.stop_detail});
+          p.stop_detail, p.records_per_second});
     }
     for (auto& [name, t] : topics) {
       if (auto st = topic_states.find(name); st != topic_states.end()) {

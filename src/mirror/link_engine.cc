@@ -706,7 +706,14 @@ void link_engine::publish_metrics() {
       with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
       metrics_.set("strait_partition_stopped", with_reason, 1);
     }
-    snap.push_back({p->key(), p->position(), p->is_stopped(), idle(*p), lag, lag_seconds,
+    double rate = 0;
+    if (p->sampled_at_ms > 0 && now > p->sampled_at_ms) {
+      rate = static_cast<double>(p->records_mirrored() - p->sampled_records) * 1000.0 /
+             static_cast<double>(now - p->sampled_at_ms);
+    }
+    p->sampled_records = p->records_mirrored();
+    p->sampled_at_ms = now;
+    snap.push_back({p->key(), p->position(), p->is_stopped(), idle(*p), lag, lag_seconds, rate,
                     p->stop_reason(), p->stop_detail()});
   }
   lagging_ = lagging;

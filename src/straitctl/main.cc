@@ -134,23 +134,23 @@ void print_audit(const pb::ListAuditResponse& r) {
 void print_status(const pb::LinkStatus& st) {
   std::printf("link %s at %s, %lld bytes in flight\n\n", st.link().c_str(),
               utc(st.taken_at_ms()).c_str(), static_cast<long long>(st.inflight_bytes()));
-  std::printf("%-32s %-11s %5s %14s %14s %10s %8s  %s\n", "TOPIC", "MIGRATION", "PART",
-              "NEXT-SOURCE", "NEXT-TARGET", "LAG", "LAG-S", "PARTITION");
+  std::printf("%-32s %-11s %5s %14s %14s %10s %8s %8s  %s\n", "TOPIC", "MIGRATION", "PART",
+              "NEXT-SOURCE", "NEXT-TARGET", "LAG", "LAG-S", "REC/S", "PARTITION");
   for (const auto& topic : st.topics()) {
     for (const auto& p : topic.partitions()) {
-      std::printf("%-32s %-11s %5d %14lld %14lld %10lld %8.1f  %s\n", topic.topic().c_str(),
+      std::printf("%-32s %-11s %5d %14lld %14lld %10lld %8.1f %8.0f  %s\n", topic.topic().c_str(),
                   topic.state().empty() ? "-" : topic.state().c_str(), p.partition(),
                   static_cast<long long>(p.next_source_offset()),
                   static_cast<long long>(p.next_target_offset()),
-                  static_cast<long long>(p.lag_records()), p.lag_seconds(),
+                  static_cast<long long>(p.lag_records()), p.lag_seconds(), p.records_per_second(),
                   p.stopped().empty() ? "mirroring" : ("stopped: " + p.stopped()).c_str());
     }
     for (const auto& p : topic.reverse_partitions()) {
       // Reverse mirroring: read from the target, written to the source.
-      std::printf("%-32s %-11s %5d %14lld %14lld %10lld %8.1f  %s\n", topic.topic().c_str(),
+      std::printf("%-32s %-11s %5d %14lld %14lld %10lld %8.1f %8.0f  %s\n", topic.topic().c_str(),
                   "(reverse)", p.partition(), static_cast<long long>(p.next_target_offset()),
                   static_cast<long long>(p.next_source_offset()),
-                  static_cast<long long>(p.lag_records()), p.lag_seconds(),
+                  static_cast<long long>(p.lag_records()), p.lag_seconds(), p.records_per_second(),
                   p.stopped().empty() ? "target -> source" : ("stopped: " + p.stopped()).c_str());
     }
     if (!topic.activity().empty()) {

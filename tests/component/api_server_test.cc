@@ -37,12 +37,12 @@ class fake_state : public state_provider {
     link_view v;
     v.link = "main";
     v.inflight_bytes = 42;
-    v.topics = {
-        topic_view{"orders",
-                   "mig.orders",
-                   "MIRRORING",
-                   {{0, 10, 10, 5, 1.5, "", ""}, {1, 7, 6, 0, 0, "foreign_write", "detail"}}},
-        topic_view{"payments", "mig.payments", "IN_SYNC", {{0, 3, 3, 0, 0, "", ""}}}};
+    v.topics = {topic_view{"orders",
+                           "mig.orders",
+                           "MIRRORING",
+                           {{0, 10, 10, 5, 1.5, "", "", 120.5},
+                            {1, 7, 6, 0, 0, "foreign_write", "detail", 0.5}}},
+                topic_view{"payments", "mig.payments", "IN_SYNC", {{0, 3, 3, 0, 0, "", ""}}}};
     v.groups = {group_view{"billing", "SYNCING", true, 0.2, 2, 0, {}},
                 group_view{"audit", "TRACKED", false, 30, 0, 1, {{"offset_expired", 1}}}};
     return v;
@@ -95,7 +95,7 @@ TEST_F(ApiServer, UnknownLinkIsNotFoundAndSaysWhatToDo) {
   EXPECT_EQ(stub_->GetLink(ctx().get(), lreq, &l).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(ApiServer, StatusFiltersByRegexAndSumsLag) {
+TEST_F(ApiServer, StatusFiltersByRegexAndSumsLagAndThroughput) {
   pb::GetStatusRequest req;
   req.set_link("main");
   req.set_topic_regex("ord.*");
@@ -106,6 +106,8 @@ TEST_F(ApiServer, StatusFiltersByRegexAndSumsLag) {
   EXPECT_EQ(st.topics(0).target_topic(), "mig.orders");
   EXPECT_EQ(st.topics(0).state(), "MIRRORING");
   EXPECT_EQ(st.topics(0).lag_records(), 5);
+  EXPECT_DOUBLE_EQ(st.topics(0).records_per_second(), 121);
+  EXPECT_DOUBLE_EQ(st.topics(0).partitions(0).records_per_second(), 120.5);
   EXPECT_EQ(st.topics(0).partitions(1).stopped(), "foreign_write");
   ASSERT_EQ(st.groups_size(), 1);
   EXPECT_EQ(st.groups(0).partitions_skipped().at("offset_expired"), 1);

@@ -27,6 +27,7 @@ struct partition_view {
   double lag_seconds = 0;
   std::string stopped;  // empty while mirroring, else the stop reason
   std::string stop_detail;
+  double records_per_second = 0;  // mirrored over about the last second
 };
 
 struct topic_view {

@@ -28,9 +28,10 @@ struct partition_snapshot {
   partition_key key;
   offsets::mirror_position position;
   bool stopped = false;
-  bool idle = false;        // nothing in flight, not reconciling
-  int64_t lag_records = 0;  // as strait_partition_lag_records
-  double lag_seconds = 0;   // as strait_partition_lag_seconds
+  bool idle = false;              // nothing in flight, not reconciling
+  int64_t lag_records = 0;        // as strait_partition_lag_records
+  double lag_seconds = 0;         // as strait_partition_lag_seconds
+  double records_per_second = 0;  // mirrored, over the last snapshot interval (about 1 s)
   store::stop_reason stop_reason = store::stop_reason::none;
   std::string stop_detail;
 };

@@ -110,6 +110,11 @@ class partition_pipeline {
   bool flow_paused = false;
   bool consumer_paused = false;
 
+  // Throughput sampling by the engine's metrics round: the count and time
+  // of the previous sample.
+  uint64_t sampled_records = 0;
+  int64_t sampled_at_ms = 0;
+
  private:
   struct inflight_record {
     source_offset source;
