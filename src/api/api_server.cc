@@ -351,6 +351,43 @@ class service final : public pb::Strait::Service {
     return move_call(*ctx, "FinalizeGroups", move_kind::finalize_groups, *req, out);
   }
 
+  grpc::Status Acknowledge(grpc::ServerContext* ctx, const pb::AcknowledgeRequest* req,
+                           pb::AcknowledgeResponse* out) override {
+    // retry changes no data; the others accept a loss or someone else's
+    // records, so they need an admin.
+    const role needed = req->resolution() == "retry" ? role::operator_role : role::admin;
+    const partition_key key{req->link(), req->topic(), partition_id(req->partition())};
+    auto state = [&] {
+      auto view = state_.link_state(req->link());
+      if (!view) return std::string();
+      for (const auto& t : view->topics) {
+        if (t.topic != req->topic()) continue;
+        for (const auto& p : t.partitions) {
+          if (p.partition == req->partition()) {
+            return key.to_string() + "=" + (p.stopped.empty() ? "mirroring" : p.stopped);
+          }
+        }
+      }
+      return key.to_string() + "=unknown";
+    };
+    return mutate<pb::AcknowledgeRequest, pb::AcknowledgeResponse>(
+        *ctx, "Acknowledge", needed, *req, out,
+        [&](const caller&, pb::AcknowledgeResponse* resp) -> grpc::Status {
+          if (!known_link(req->link())) return unknown_link(req->link());
+          if (req->topic().empty() || req->partition() < 0) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "topic and partition: required (the stopped partition, e.g. orders 3)"};
+          }
+          auto a = control_.acknowledge(key, req->resolution(), req->dry_run());
+          if (!a) return to_grpc(a.error());
+          resp->set_was_stopped(a->was_stopped);
+          resp->set_stop_detail(a->stop_detail);
+          resp->set_resolution(req->resolution());
+          return grpc::Status::OK;
+        },
+        state);
+  }
+
   grpc::Status GetVerifyReport(grpc::ServerContext* ctx, const pb::GetVerifyReportRequest* req,
                                pb::VerifyReport* out) override {
     if (auto s = authorize(*ctx, "GetVerifyReport", role::viewer, *req); !s.ok()) return s;

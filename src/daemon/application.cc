@@ -236,6 +236,29 @@ result<std::vector<api::object_change>> application::move(const std::string& lin
   return out;
 }
 
+result<api::ack_result> application::acknowledge(const partition_key& key,
+                                                 const std::string& resolution_name, bool dry_run) {
+  auto r = store::parse_resolution(resolution_name);
+  if (!r || *r == store::resolution::none) {
+    return fail(errc::invalid_argument,
+                "resolution: '" + resolution_name +
+                    "' is not one of retry, skip-to-log-start, accept-target, skip-record");
+  }
+  for (size_t i = 0; i < cfg_.links.size() && i < supervisors_.size(); ++i) {
+    if (cfg_.links[i].name != key.link) continue;
+    auto done = supervisors_[i]->acknowledge(key, *r, dry_run);
+    if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      return fail(errc::busy, key.to_string() +
+                                  ": the link's supervisor did not answer within 60 s (a "
+                                  "cluster unreachable?); it applies the resolution when it can");
+    }
+    auto a = done.get();
+    if (!a) return std::unexpected(a.error());
+    return api::ack_result{store::to_string(a->was), a->detail};
+  }
+  return fail(errc::not_found, "no link '" + key.link + "'");
+}
+
 status acknowledge(const config::config& cfg, const std::string& spec,
                    const std::string& resolution_name) {
   // LINK/TOPIC/PARTITION; topic names cannot contain '/'.
@@ -272,24 +295,14 @@ status acknowledge(const config::config& cfg, const std::string& spec,
   if ((*cp)->stopped == store::stop_reason::none) {
     return fail(errc::precondition, key.to_string() + " is not stopped; nothing to acknowledge");
   }
-  using store::resolution;
-  using store::stop_reason;
-  const stop_reason why = (*cp)->stopped;
-  if (why == stop_reason::handed_over) {
+  const store::stop_reason why = (*cp)->stopped;
+  if (why == store::stop_reason::handed_over) {
     return fail(errc::precondition,
                 key.to_string() +
                     " was cut over (the target is primary); straitctl rollback ends that, not "
                     "--acknowledge");
   }
-  bool fits = *r == resolution::retry ||
-              (*r == resolution::skip_to_log_start && why == stop_reason::retention_gap) ||
-              (*r == resolution::accept_target &&
-               (why == stop_reason::foreign_write || why == stop_reason::target_not_empty ||
-                why == stop_reason::recovery_mismatch)) ||
-              (*r == resolution::skip_record &&
-               (why == stop_reason::oversized_record || why == stop_reason::delivery_failed) &&
-               (*cp)->stop_source_offset >= 0);
-  if (!fits) {
+  if (!store::resolution_applies(why, *r, (*cp)->stop_source_offset)) {
     return fail(errc::invalid_argument, std::string("--resolution ") + store::to_string(*r) +
                                             " does not apply to a partition stopped as " +
                                             store::to_string(why));

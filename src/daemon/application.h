@@ -57,6 +57,9 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] result<std::vector<api::object_change>> move(const std::string& link,
                                                              api::move_kind kind,
                                                              const api::move_request& r) override;
+  [[nodiscard]] result<api::ack_result> acknowledge(const partition_key& key,
+                                                    const std::string& resolution,
+                                                    bool dry_run) override;
   // True when a link's target producer failed fatally (see link_engine).
   [[nodiscard]] bool failed() const { return failed_; }
 

@@ -43,14 +43,86 @@ status link_supervisor::start() {
   return {};
 }
 
-void link_supervisor::stop() { thread_.stop(); }
+void link_supervisor::stop() {
+  thread_.stop();
+  std::lock_guard lock(acks_mu_);
+  for (auto& a : acks_) a.done->set_value(fail(errc::busy, "straitd is stopping"));
+  acks_.clear();
+}
 
 std::map<std::string, int> link_supervisor::selected_topics() const {
   std::lock_guard lock(selected_mu_);
   return selected_;
 }
 
+std::future<result<link_supervisor::acknowledged>> link_supervisor::acknowledge(
+    const partition_key& key, store::resolution r, bool dry_run) {
+  auto done = std::make_shared<std::promise<result<acknowledged>>>();
+  auto f = done->get_future();
+  {
+    std::lock_guard lock(acks_mu_);
+    acks_.push_back({key, r, dry_run, std::move(done)});
+  }
+  thread_.wake();
+  return f;
+}
+
+void link_supervisor::apply_acknowledgements() {
+  std::vector<ack_request> acks;
+  {
+    std::lock_guard lock(acks_mu_);
+    acks.swap(acks_);
+  }
+  for (auto& a : acks) a.done->set_value(apply_acknowledgement(a.key, a.resolution, a.dry_run));
+}
+
+result<link_supervisor::acknowledged> link_supervisor::apply_acknowledgement(
+    const partition_key& key, store::resolution r, bool dry_run) {
+  auto cp = store_.load(key);
+  if (!cp) return std::unexpected(cp.error());
+  if (!*cp) return fail(errc::not_found, "no mirrored partition " + key.to_string());
+  store::partition_checkpoint c = **cp;
+  if (c.stopped == store::stop_reason::none) {
+    return fail(errc::precondition, key.to_string() + " is not stopped; nothing to acknowledge");
+  }
+  if (c.stopped == store::stop_reason::handed_over) {
+    return fail(errc::precondition, key.to_string() +
+                                        " was cut over (the target is primary); straitctl "
+                                        "rollback ends that, not acknowledge");
+  }
+  if (!store::resolution_applies(c.stopped, r, c.stop_source_offset)) {
+    return fail(errc::invalid_argument,
+                std::string("resolution ") + store::to_string(r) +
+                    " does not apply to a partition stopped as " + store::to_string(c.stopped) +
+                    " (docs/configuration.md lists which resolutions fit which stop)");
+  }
+  acknowledged out{c.stopped, c.stop_detail};
+  auto st = topics_.find(key.topic);
+  if (st == topics_.end() || !engine_.has_partition(key)) {
+    return fail(errc::precondition, key.to_string() +
+                                        " is not running in this straitd (topic no longer "
+                                        "selected?); straitd --acknowledge records it offline");
+  }
+  if (dry_run) return out;
+  c.pending = r;
+  store::checkpoint_store::write_batch b;
+  b.put_checkpoint(key, c);
+  if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
+  auto start = prepare(key, st->second.target, st->second.max_record_bytes);
+  if (!start) return std::unexpected(start.error());  // recorded: applied at the next start
+  auto replaced = engine_.replace_partition(std::move(*start));
+  if (replaced.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    return fail(errc::busy, key.to_string() +
+                                ": the mirror engine did not take the partition back within 30 s");
+  }
+  if (auto s = replaced.get(); !s) return std::unexpected(s.error());
+  spdlog::info("{}: stopped as {}; resolution {} applied", key.to_string(),
+               store::to_string(out.was), store::to_string(r));
+  return out;
+}
+
 std::chrono::steady_clock::duration link_supervisor::round_and_wait() {
+  apply_acknowledgements();
   std::chrono::milliseconds wait = cfg_.topics.refresh_interval;
   if (refresh()) {
     retry_.reset();

@@ -204,6 +204,24 @@ bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
 
 }  // namespace
 
+bool resolution_applies(stop_reason why, resolution r, int64_t stop_source_offset) {
+  switch (r) {
+    case resolution::none:
+      return false;
+    case resolution::retry:
+      return why != stop_reason::none && why != stop_reason::handed_over;
+    case resolution::skip_to_log_start:
+      return why == stop_reason::retention_gap;
+    case resolution::accept_target:
+      return why == stop_reason::foreign_write || why == stop_reason::target_not_empty ||
+             why == stop_reason::recovery_mismatch;
+    case resolution::skip_record:
+      return (why == stop_reason::oversized_record || why == stop_reason::delivery_failed) &&
+             stop_source_offset >= 0;
+  }
+  return false;
+}
+
 const char* to_string(stop_reason r) {
   switch (r) {
     case stop_reason::none:

@@ -421,6 +421,23 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::string ack_link, ack_topic, ack_resolution;
+  int32_t ack_partition = -1;
+  auto* ack = app.add_subcommand(
+      "acknowledge",
+      "restart a stopped partition with a resolution (retry: role operator; the others admin)");
+  ack->add_option("link", ack_link, "link name")->required();
+  ack->add_option("topic", ack_topic, "source topic")->required();
+  ack->add_option("partition", ack_partition, "partition")->required();
+  ack->add_option("--resolution", ack_resolution,
+                  "retry, skip-to-log-start, accept-target or skip-record "
+                  "(docs/configuration.md#acknowledge)")
+      ->required()
+      ->check(CLI::IsMember({"retry", "skip-to-log-start", "accept-target", "skip-record"}));
+  ack->add_flag("--dry-run", dry_run, "check that the resolution applies; change nothing");
+  ack->add_option("--request-id", request_id,
+                  "idempotency key: the same id again returns the first result");
+
   std::string report_link;
   uint64_t report_id = 0;
   auto* report_cmd = app.add_subcommand("report", "a stored verification report (role viewer)");
@@ -559,6 +576,27 @@ int main(int argc, char** argv) {
       print_report(r);
     }
     return r.dry_run() || r.outcome() == "PASSED" ? kOk : kDiffers;
+  }
+  if (*ack) {
+    pb::AcknowledgeRequest req;
+    req.set_link(ack_link);
+    req.set_topic(ack_topic);
+    req.set_partition(ack_partition);
+    req.set_resolution(ack_resolution);
+    req.set_dry_run(dry_run);
+    req.set_request_id(request_id_or_new(request_id));
+    pb::AcknowledgeResponse r;
+    auto ctx = context(false);
+    grpc::Status s = stub->Acknowledge(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    if (json) {
+      std::cout << to_json(r) << "\n";
+    } else {
+      std::printf("%s/%s/%d was stopped as %s (%s)\n%s %s\n", ack_link.c_str(), ack_topic.c_str(),
+                  ack_partition, r.was_stopped().c_str(), r.stop_detail().c_str(),
+                  dry_run ? "would apply" : "applied:", r.resolution().c_str());
+    }
+    return kOk;
   }
   for (auto& [name, m] : moves) {
     if (!*m.cmd) continue;

@@ -255,6 +255,24 @@ TEST(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
   }
   EXPECT_EQ(denied, 12);
   EXPECT_EQ(admin, 6);
+
+  // Acknowledge: retry needs an operator, a lossy resolution an admin.
+  auto acknowledge = [&](const std::string& token, const std::string& resolution) {
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + token);
+    pb::AcknowledgeRequest req;
+    req.set_link("main");
+    req.set_topic("orders");
+    req.set_partition(0);
+    req.set_resolution(resolution);
+    pb::AcknowledgeResponse r;
+    return stub->Acknowledge(&c, req, &r).error_code();
+  };
+  EXPECT_EQ(acknowledge("0123456789abcdef0001", "retry"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(acknowledge("0123456789abcdef0002", "retry"), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(acknowledge("0123456789abcdef0002", "skip-record"),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(acknowledge("0123456789abcdef0003", "skip-record"), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {

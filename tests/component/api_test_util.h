@@ -99,8 +99,16 @@ class fake_control : public control {
     if (!r.dry_run) ++moves;
     return out;
   }
+  result<ack_result> acknowledge(const partition_key& key, const std::string& resolution,
+                                 bool dry_run) override {
+    if (key.link != "main") return fail(errc::not_found, "no link");
+    if (resolution == "frobnicate") return fail(errc::invalid_argument, "resolution: unknown");
+    if (!dry_run) ++acks;
+    return ack_result{"foreign_write", "detail"};
+  }
   std::atomic<int> started{0};
   std::atomic<int> moves{0};
+  std::atomic<int> acks{0};
 
  private:
   mutable std::mutex mu_;

@@ -90,5 +90,60 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
   EXPECT_EQ((*m)[1].state, static_cast<uint8_t>(migration::group_state::syncing));
 }
 
+TEST(ApiKafka, AcknowledgeRestartsAStoppedPartitionWhileStraitdRuns) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "ack-orders", 1);
+  create_topic(clusters->target, "ack-orders", 1);
+  {
+    testing::test_producer p(clusters->target);  // someone else's record on the target
+    p.send("ack-orders", 0, make_record(999));
+  }
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 20; ++i) p.send("ack-orders", 0, make_record(i));
+  }
+  straitd d(dir, "ack-orders");
+  d.start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return d.straitctl("status it").second.find("stopped: target_not_empty") !=
+               std::string::npos;
+      },
+      60s, 200ms))
+      << d.log();
+  // A resolution that does not fit, an unknown partition, a partition that
+  // runs: refused with the reason, nothing changed.
+  auto [rc1, wrong] = d.straitctl("acknowledge it ack-orders 0 --resolution skip-to-log-start");
+  EXPECT_EQ(rc1, 2) << wrong;
+  EXPECT_EQ(d.straitctl("acknowledge it ack-orders 7 --resolution retry").first, 3);
+  EXPECT_EQ(d.straitctl("acknowledge it ack-orders 0 --resolution banana").first, 2);
+  auto [rc2, plan] =
+      d.straitctl("acknowledge it ack-orders 0 --resolution accept-target --dry-run");
+  ASSERT_EQ(rc2, 0) << plan;
+  EXPECT_NE(plan.find("would apply"), std::string::npos) << plan;
+  EXPECT_EQ(testing::high_watermark(clusters->target, "ack-orders", 0), 1) << "dry run";
+
+  // Accept the foreign record: mirroring starts after it, without a restart.
+  auto [rc3, done] = d.straitctl("acknowledge it ack-orders 0 --resolution accept-target");
+  ASSERT_EQ(rc3, 0) << done << d.log();
+  EXPECT_NE(done.find("was stopped as target_not_empty"), std::string::npos) << done;
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "ack-orders", 0) == 21; }, 60s, 200ms))
+      << d.log();
+  auto tgt = testing::read_partition(clusters->target, "ack-orders", 0, false);
+  ASSERT_EQ(tgt.size(), 21u);
+  EXPECT_TRUE(tgt[1].same_content(make_record(0)));
+  EXPECT_TRUE(tgt[20].same_content(make_record(19)));
+  EXPECT_EQ(d.straitctl("acknowledge it ack-orders 0 --resolution retry").first, 4)
+      << "it runs now: nothing to acknowledge";
+  auto [rc4, journal] = d.straitctl("-o json audit");
+  EXPECT_NE(journal.find("\"state_before\":\"it/ack-orders/0=target_not_empty\""),
+            std::string::npos)
+      << journal;
+  EXPECT_NE(journal.find("\"state_after\":\"it/ack-orders/0=mirroring\""), std::string::npos)
+      << journal;
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 }  // namespace
 }  // namespace strait

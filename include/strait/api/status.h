@@ -116,6 +116,11 @@ struct object_change {
   std::vector<std::string> forced_guards;
 };
 
+// What an acknowledgement resolved.
+struct ack_result {
+  std::string was_stopped, stop_detail;
+};
+
 // What the API server asks the daemon to do. errc::not_found for an unknown
 // link; other errors as the workflow reports them. Thread-safe.
 class control {
@@ -130,6 +135,10 @@ class control {
   [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
                                                                 move_kind kind,
                                                                 const move_request& r) = 0;
+  // errc::invalid_argument for an unknown resolution name.
+  [[nodiscard]] virtual result<ack_result> acknowledge(const partition_key& key,
+                                                       const std::string& resolution,
+                                                       bool dry_run) = 0;
 };
 
 }  // namespace strait::api

@@ -26,7 +26,8 @@ class periodic_thread {
       while (true) {
         const auto wait = round();
         std::unique_lock lock(mu_);
-        if (cv_.wait_for(lock, wait, [this] { return stopping_; })) return;
+        if (cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; }) && stopping_) return;
+        woken_ = false;
       }
     });
   }
@@ -36,6 +37,16 @@ class periodic_thread {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  // Ends the current wait early (the next round starts at once); returns at
+  // once. A wake during a round makes the wait after it zero.
+  void wake() {
+    {
+      std::lock_guard lock(mu_);
+      woken_ = true;
     }
     cv_.notify_all();
   }
@@ -50,6 +61,7 @@ class periodic_thread {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "strait/base/backoff.h"
 #include "strait/base/periodic_thread.h"
@@ -44,6 +46,23 @@ class link_supervisor {
   // topic sync; thread-safe.
   [[nodiscard]] std::map<std::string, int> selected_topics() const;
 
+  // An operator's resolution for a stopped partition while straitd runs (the
+  // API's Acknowledge; `straitd --acknowledge` is the offline form). On the
+  // supervisor's thread, woken at once: checks that the partition is stopped
+  // and the resolution applies (store::resolution_applies), records it in
+  // the checkpoint, prepares the partition again (which applies it, as at a
+  // start) and replaces the stopped one in the engine. The future holds the
+  // reason it was stopped, or errc::not_found (no such partition),
+  // errc::precondition (not stopped, handed over, or not started by this
+  // straitd), errc::invalid_argument (the resolution does not apply), or a
+  // Kafka or store error. Thread-safe.
+  struct acknowledged {
+    store::stop_reason was = store::stop_reason::none;
+    std::string detail;
+  };
+  [[nodiscard]] std::future<result<acknowledged>> acknowledge(const partition_key& key,
+                                                              store::resolution r, bool dry_run);
+
  private:
   // One round; returns the wait until the next.
   std::chrono::steady_clock::duration round_and_wait();
@@ -58,6 +77,9 @@ class link_supervisor {
                                                                int32_t partition, int64_t from,
                                                                int64_t to);
   void topic_error(const std::string& topic, const std::string& message);
+  void apply_acknowledgements();
+  [[nodiscard]] result<acknowledged> apply_acknowledgement(const partition_key& key,
+                                                           store::resolution r, bool dry_run);
   void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
 
   struct topic_state {
@@ -83,6 +105,15 @@ class link_supervisor {
   bool start_pending_ = false;
   bool source_reachable_ = true;
   bool target_reachable_ = true;
+
+  struct ack_request {
+    partition_key key;
+    store::resolution resolution;
+    bool dry_run;
+    std::shared_ptr<std::promise<result<acknowledged>>> done;
+  };
+  std::mutex acks_mu_;
+  std::vector<ack_request> acks_;  // guarded by acks_mu_
 
   mutable std::mutex selected_mu_;
   std::map<std::string, int> selected_;  // guarded by selected_mu_

@@ -45,6 +45,13 @@ enum class resolution : uint8_t {
   skip_record = 4,        // drop the one record that cannot be written
 };
 
+// Whether `r` resolves a partition stopped as `why` (docs/configuration.md,
+// acknowledge): retry always; skip_to_log_start a retention gap;
+// accept_target records someone else wrote (foreign write, target not empty,
+// recovery mismatch); skip_record the one record that stopped it (oversized,
+// delivery failed). Never a handed-over partition (rollback ends that).
+[[nodiscard]] bool resolution_applies(stop_reason why, resolution r, int64_t stop_source_offset);
+
 [[nodiscard]] const char* to_string(stop_reason r);
 [[nodiscard]] const char* to_string(resolution r);
 [[nodiscard]] std::optional<resolution> parse_resolution(std::string_view s);
