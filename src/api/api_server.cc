@@ -50,9 +50,11 @@ grpc::Status to_grpc(const error& e) {
   return {grpc::StatusCode::UNKNOWN, e.message};
 }
 
-void fill_link(const config::link_config& l, pb::Link* out) {
+void fill_link(const link_info& info, pb::Link* out) {
+  const config::link_config& l = info.cfg;
   out->set_name(l.name);
-  out->set_origin(pb::LINK_ORIGIN_CONFIG_FILE);
+  out->set_origin(info.from_api ? pb::LINK_ORIGIN_API : pb::LINK_ORIGIN_CONFIG_FILE);
+  out->set_paused(info.paused);
   out->set_source_bootstrap(l.source.bootstrap());
   out->set_target_bootstrap(l.target.bootstrap());
   for (const auto& r : l.topics.include) out->add_topic_include(r);
@@ -258,12 +260,43 @@ class service final : public pb::Strait::Service {
                        pb::Link* out) override {
     if (auto s = authorize(*ctx, "GetLink", role::viewer, *req); !s.ok()) return s;
     for (const auto& l : state_.links()) {
-      if (l.name == req->link()) {
+      if (l.cfg.name == req->link()) {
         fill_link(l, out);
         return grpc::Status::OK;
       }
     }
     return unknown_link(req->link());
+  }
+
+  grpc::Status CreateLink(grpc::ServerContext* ctx, const pb::CreateLinkRequest* req,
+                          pb::Link* out) override {
+    return mutate<pb::CreateLinkRequest, pb::Link>(
+        *ctx, "CreateLink", role::admin, *req, out,
+        [&](const caller&, pb::Link* resp) -> grpc::Status {
+          if (req->link_yaml().empty()) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "link_yaml: required: one entry of the config file's links list (name, "
+                    "source, target, topics, ...)"};
+          }
+          auto info = control_.create_link(req->link_yaml(), req->dry_run());
+          if (!info) return to_grpc(info.error());
+          fill_link(*info, resp);
+          return grpc::Status::OK;
+        },
+        [] { return std::string(); });
+  }
+
+  grpc::Status DeleteLink(grpc::ServerContext* ctx, const pb::LinkRequest* req,
+                          pb::Link* out) override {
+    return link_call(*ctx, "DeleteLink", role::admin, *req, out, &control::delete_link);
+  }
+  grpc::Status PauseLink(grpc::ServerContext* ctx, const pb::LinkRequest* req,
+                         pb::Link* out) override {
+    return link_call(*ctx, "PauseLink", role::operator_role, *req, out, &control::pause_link);
+  }
+  grpc::Status ResumeLink(grpc::ServerContext* ctx, const pb::LinkRequest* req,
+                          pb::Link* out) override {
+    return link_call(*ctx, "ResumeLink", role::operator_role, *req, out, &control::resume_link);
   }
 
   grpc::Status GetStatus(grpc::ServerContext* ctx, const pb::GetStatusRequest* req,
@@ -603,6 +636,31 @@ class service final : public pb::Strait::Service {
         });
   }
 
+  using link_fn = result<link_info> (control::*)(const std::string&, bool);
+  grpc::Status link_call(const grpc::ServerContext& ctx, const char* call, role needed,
+                         const pb::LinkRequest& req, pb::Link* out, link_fn fn) {
+    auto state = [&] {
+      for (const auto& l : state_.links()) {
+        if (l.cfg.name == req.link()) {
+          return "link " + req.link() + (l.paused ? " paused" : " running");
+        }
+      }
+      return "link " + req.link() + " absent";
+    };
+    return mutate<pb::LinkRequest, pb::Link>(
+        ctx, call, needed, req, out,
+        [&](const caller&, pb::Link* resp) -> grpc::Status {
+          auto info = (control_.*fn)(req.link(), req.dry_run());
+          if (!info) {
+            if (info.error().code == errc::not_found) return unknown_link(req.link());
+            return to_grpc(info.error());
+          }
+          fill_link(*info, resp);
+          return grpc::Status::OK;
+        },
+        state);
+  }
+
   void record_or_log(const audit_record& rec) const {
     audit_record r = rec;
     r.at_ms = wall_clock_ms();
@@ -631,7 +689,7 @@ class service final : public pb::Strait::Service {
 
   bool known_link(const std::string& link) const {
     for (const auto& l : state_.links()) {
-      if (l.name == link) return true;
+      if (l.cfg.name == link) return true;
     }
     return false;
   }
@@ -710,6 +768,7 @@ class service final : public pb::Strait::Service {
       return to_grpc(view.error());
     }
     out->set_link(view->link);
+    out->set_paused(view->paused);
     out->set_taken_at_ms(wall_clock_ms());
     out->set_inflight_bytes(view->inflight_bytes);
     for (const auto& t : view->topics) {

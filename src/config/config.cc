@@ -514,10 +514,12 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
         }
       }
     }
+    // Links may also be created through the API (docs/links.md), so the
+    // file may have none; a `links` key that is there must be a list.
     const YAML::Node links = root["links"];
-    if (!links || !links.IsSequence() || links.size() == 0) {
-      p.add("links", "missing; give a list with at least one link (name, source, target, topics)");
-    } else {
+    if (links && !links.IsSequence() && !links.IsNull()) {
+      p.add("links", "must be a list of links (name, source, target, topics)");
+    } else if (links && links.IsSequence()) {
       std::set<std::string> names;
       for (size_t i = 0; i < links.size(); ++i) {
         std::string field = "links[" + std::to_string(i) + "]";
@@ -533,6 +535,43 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
   }
   if (!p.empty()) return fail(errc::invalid_argument, p.text());
   return c;
+}
+
+result<link_config> parse_link_yaml(const std::string& yaml_text, const env_lookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return fail(errc::invalid_argument, "link: not valid YAML: " + e.msg + " (line " +
+                                            std::to_string(e.mark.line + 1) + ")");
+  }
+  problems p;
+  link_config l;
+  try {
+    l = parse_link(root, "link", env, p);
+    // Stored in the checkpoint store: secrets only by reference.
+    for (const char* side : {"source", "target"}) {
+      const YAML::Node props = root[side] ? root[side]["properties"] : YAML::Node();
+      if (!props || !props.IsMap()) continue;
+      for (const auto& kv : props) {
+        const auto key = kv.first.as<std::string>();
+        const bool sensitive =
+            key.find("password") != std::string::npos || key.find("secret") != std::string::npos ||
+            key.find("jaas") != std::string::npos || key.find("token") != std::string::npos ||
+            key.ends_with(".key") || key.find(".key.") != std::string::npos;
+        const auto value = kv.second.IsScalar() ? kv.second.as<std::string>() : std::string();
+        if (sensitive && !value.starts_with("${")) {
+          p.add(std::string("link.") + side + ".properties." + key,
+                "a link created through the API is stored by straitd, which stores no secret: "
+                "write ${env:NAME} or ${file:/path} (resolved on straitd's host)");
+        }
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    p.add("link", std::string("unexpected structure: ") + e.msg);
+  }
+  if (!p.empty()) return fail(errc::invalid_argument, p.text());
+  return l;
 }
 
 result<config> load_file(const std::filesystem::path& path) {

@@ -2,45 +2,78 @@
 
 #include <spdlog/spdlog.h>
 
+#include "strait/base/clock.h"
+#include "strait/config/topic_filter.h"
+#include "strait/kafka/client.h"
+
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <set>
 
 namespace strait::daemon {
 
 application::application(config::config cfg) : cfg_(std::move(cfg)) {}
 application::~application() { stop(); }
 
+namespace {
+
+// A fatal producer error: stop the whole process the normal way (the main
+// thread waits for SIGTERM), which drains every link; main exits 1.
+void terminate_process() { ::kill(::getpid(), SIGTERM); }
+
+std::optional<std::string> from_environment(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+}
+
+}  // namespace
+
 status application::start() {
+  std::lock_guard lifecycle(lifecycle_mu_);
   auto store = store::checkpoint_store::open(cfg_.daemon.state_dir / "checkpoints");
   if (!store) return std::unexpected(store.error());
   store_ = std::move(*store);
+  auto stored = store_->links();
+  if (!stored) return std::unexpected(stored.error());
+  std::map<std::string, store::link_record> records(stored->begin(), stored->end());
+  std::vector<std::pair<std::shared_ptr<link_runtime>, bool>> runtimes;  // runtime, paused
   for (const auto& link : cfg_.links) {
-    // A fatal producer error: stop the whole process the normal way (the main
-    // thread waits for SIGTERM), which drains every link; main exits 1.
-    auto engine = std::make_unique<mirror::link_engine>(link, *store_, metrics_,
-                                                        [] { ::kill(::getpid(), SIGTERM); });
-    if (auto s = engine->start(); !s) return s;
-    auto supervisor = std::make_unique<mirror::link_supervisor>(link, *store_, *engine, metrics_);
-    if (auto s = supervisor->start(); !s) return s;
-    if (link.groups.enabled) {
-      auto syncer = std::make_unique<groupsync::group_syncer>(link, *store_, metrics_);
-      if (auto s = syncer->start(); !s) return s;
-      syncer_of_link_[link.name] = syncer.get();
-      group_syncers_.push_back(std::move(syncer));
+    auto r = records.find(link.name);
+    if (r != records.end() && r->second.from_api) {
+      return fail(errc::invalid_argument,
+                  "link " + link.name +
+                      " is defined in the config file and was also created through the API; "
+                      "rename it in the file (or remove it there to keep the API's)");
     }
-    auto syncer = syncer_of_link_.find(link.name);
-    auto wf = std::make_unique<workflow::link_workflow>(
-        link, *store_, *engine, *supervisor,
-        syncer == syncer_of_link_.end() ? nullptr : syncer->second, metrics_,
-        [] { ::kill(::getpid(), SIGTERM); });
-    if (auto s = wf->start(); !s) return s;
-    workflows_.push_back(std::move(wf));
-    spdlog::info("link {}: {} -> {}", link.name, link.source.bootstrap(), link.target.bootstrap());
-    engines_.push_back(std::move(engine));
-    supervisors_.push_back(std::move(supervisor));
+    runtimes.emplace_back(
+        std::make_shared<link_runtime>(link, false, *store_, metrics_, terminate_process),
+        r != records.end() && r->second.paused);
+  }
+  for (const auto& [name, rec] : records) {
+    if (!rec.from_api) continue;  // a file link's pause flag (or one since removed from the file)
+    auto l = config::parse_link_yaml(rec.yaml, from_environment);
+    if (!l) {
+      return fail(
+          errc::invalid_argument,
+          "link " + name + " (created through the API) cannot be loaded: " + l.error().message);
+    }
+    api_yaml_[name] = rec.yaml;
+    runtimes.emplace_back(
+        std::make_shared<link_runtime>(*l, true, *store_, metrics_, terminate_process), rec.paused);
+  }
+  for (auto& [runtime, paused] : runtimes) {
+    if (paused) {
+      spdlog::info("link {} is paused (straitctl resume-link {})", runtime->config().name,
+                   runtime->config().name);
+    } else if (auto s = runtime->start(); !s) {
+      return s;
+    }
+    std::lock_guard lock(links_mu_);
+    links_[runtime->config().name] = runtime;
   }
   auto handler = [this](const std::string& path) -> http::http_server::response {
     if (path == "/metrics") {
@@ -64,81 +97,114 @@ status application::start() {
 void application::stop() {
   api_.stop();
   http_.stop();
-  // Control threads may be in the middle of an admin request: let them all
-  // finish theirs at the same time.
-  for (auto& w : workflows_) w->request_stop();
-  for (auto& g : group_syncers_) g->request_stop();
-  for (auto& s : supervisors_) s->request_stop();
-  for (auto& w : workflows_) w->stop();
-  for (auto& g : group_syncers_) g->stop();
-  for (auto& s : supervisors_) s->stop();
-  for (auto& e : engines_) e->request_stop(std::chrono::seconds(30));  // drain in parallel
-  for (auto& e : engines_) {
-    e->stop();
-    failed_ = failed_ || e->failed();
+  std::lock_guard lifecycle(lifecycle_mu_);
+  std::map<std::string, std::shared_ptr<link_runtime>> links;
+  {
+    std::lock_guard lock(links_mu_);
+    links.swap(links_);
   }
-  // Users before what they use: workflows read engines and syncers.
-  workflows_.clear();
-  syncer_of_link_.clear();
-  group_syncers_.clear();
-  supervisors_.clear();
-  engines_.clear();
+  // All links drain at once.
+  for (auto& [name, r] : links) r->request_stop();
+  for (auto& [name, r] : links) {
+    r->stop();
+    failed_ = failed_ || r->failed();
+  }
+  links.clear();
   store_.reset();
 }
 
+std::shared_ptr<link_runtime> application::find(const std::string& link) const {
+  std::lock_guard lock(links_mu_);
+  auto it = links_.find(link);
+  return it == links_.end() ? nullptr : it->second;
+}
+
+result<application::held> application::running(const std::string& link) const {
+  auto r = find(link);
+  if (!r) return fail(errc::not_found, "no link '" + link + "'");
+  std::shared_lock lock(r->mu());
+  if (!r->running()) {
+    return fail(errc::precondition,
+                "link " + link + " is paused; straitctl resume-link " + link + " resumes it");
+  }
+  return held{std::move(r), std::move(lock)};
+}
+
+api::link_info application::info_of(const link_runtime& r) const {
+  return {r.config(), r.from_api(), !r.running()};
+}
+
+std::vector<api::link_info> application::links() const {
+  std::vector<std::shared_ptr<link_runtime>> all;
+  {
+    std::lock_guard lock(links_mu_);
+    for (const auto& [name, r] : links_) all.push_back(r);
+  }
+  std::vector<api::link_info> out;
+  for (const auto& r : all) {
+    std::shared_lock lock(r->mu());
+    out.push_back(info_of(*r));
+  }
+  return out;
+}
+
 result<api::link_view> application::link_state(const std::string& link) const {
-  for (size_t i = 0; i < cfg_.links.size() && i < workflows_.size(); ++i) {
-    if (cfg_.links[i].name != link) continue;
-    api::link_view v;
-    v.link = link;
-    v.inflight_bytes = engines_[i]->inflight_bytes();
-    std::map<std::string, api::topic_view> topics;
-    for (const auto& p : engines_[i]->snapshot()) {
-      api::topic_view& t = topics[p.key.topic];
-      t.topic = p.key.topic;
-      t.target_topic = cfg_.links[i].topics.target_name(p.key.topic);
-      t.partitions.push_back(api::partition_view{
-          p.key.partition.value(), p.position.next_source.value(), p.position.next_target.value(),
-          p.lag_records, p.lag_seconds,
-          p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
-          p.stop_detail, p.records_per_second});
-    }
-    const auto topic_states = workflows_[i]->topics();
-    const auto activities = workflows_[i]->activities();
-    for (const auto& p : workflows_[i]->reverse_snapshot()) {
-      // Reverse partitions are keyed by target topic names.
-      const std::string& prefix = cfg_.links[i].topics.prefix;
-      const std::string source =
-          p.key.topic.substr(p.key.topic.starts_with(prefix) ? prefix.size() : 0);
-      topics[source].reverse_partitions.push_back(api::partition_view{
-          p.key.partition.value(), p.position.next_target.value(), p.position.next_source.value(),
-          p.lag_records, p.lag_seconds,
-          p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
-          p.stop_detail, p.records_per_second});
-    }
-    for (auto& [name, t] : topics) {
-      if (auto st = topic_states.find(name); st != topic_states.end()) {
-        t.state = migration::to_string(st->second);
-      }
-      if (auto a = activities.find("topic " + name); a != activities.end()) t.activity = a->second;
-      std::sort(t.partitions.begin(), t.partitions.end(),
-                [](const auto& a, const auto& b) { return a.partition < b.partition; });
-      v.topics.push_back(std::move(t));
-    }
-    if (auto it = syncer_of_link_.find(link); it != syncer_of_link_.end()) {
-      const auto group_states = workflows_[i]->groups();
-      for (auto& g : it->second->groups()) {
-        auto st = group_states.find(g.group);
-        auto a = activities.find("group " + g.group);
-        v.groups.push_back(api::group_view{
-            g.group, st == group_states.end() ? "" : migration::to_string(st->second), g.on_source,
-            g.sync_age_seconds, g.partitions_synced, g.partitions_ahead,
-            std::move(g.partitions_skipped), a == activities.end() ? "" : a->second});
-      }
-    }
+  auto r = find(link);
+  if (!r) return fail(errc::not_found, "no link '" + link + "'");
+  std::shared_lock lock(r->mu());
+  api::link_view v;
+  v.link = link;
+  if (!r->running()) {
+    v.paused = true;
     return v;
   }
-  return fail(errc::not_found, "no link '" + link + "'");
+  const config::link_config& cfg = r->config();
+  v.inflight_bytes = r->engine()->inflight_bytes();
+  std::map<std::string, api::topic_view> topics;
+  for (const auto& p : r->engine()->snapshot()) {
+    api::topic_view& t = topics[p.key.topic];
+    t.topic = p.key.topic;
+    t.target_topic = cfg.topics.target_name(p.key.topic);
+    t.partitions.push_back(api::partition_view{
+        p.key.partition.value(), p.position.next_source.value(), p.position.next_target.value(),
+        p.lag_records, p.lag_seconds,
+        p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
+        p.stop_detail, p.records_per_second});
+  }
+  const auto topic_states = r->workflow()->topics();
+  const auto activities = r->workflow()->activities();
+  for (const auto& p : r->workflow()->reverse_snapshot()) {
+    // Reverse partitions are keyed by target topic names.
+    const std::string& prefix = cfg.topics.prefix;
+    const std::string source =
+        p.key.topic.substr(p.key.topic.starts_with(prefix) ? prefix.size() : 0);
+    topics[source].reverse_partitions.push_back(api::partition_view{
+        p.key.partition.value(), p.position.next_target.value(), p.position.next_source.value(),
+        p.lag_records, p.lag_seconds,
+        p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
+        p.stop_detail, p.records_per_second});
+  }
+  for (auto& [name, t] : topics) {
+    if (auto st = topic_states.find(name); st != topic_states.end()) {
+      t.state = migration::to_string(st->second);
+    }
+    if (auto a = activities.find("topic " + name); a != activities.end()) t.activity = a->second;
+    std::sort(t.partitions.begin(), t.partitions.end(),
+              [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    v.topics.push_back(std::move(t));
+  }
+  if (r->syncer() != nullptr) {
+    const auto group_states = r->workflow()->groups();
+    for (auto& g : r->syncer()->groups()) {
+      auto st = group_states.find(g.group);
+      auto a = activities.find("group " + g.group);
+      v.groups.push_back(
+          api::group_view{g.group, st == group_states.end() ? "" : migration::to_string(st->second),
+                          g.on_source, g.sync_age_seconds, g.partitions_synced, g.partitions_ahead,
+                          std::move(g.partitions_skipped), a == activities.end() ? "" : a->second});
+    }
+  }
+  return v;
 }
 
 status application::record(const api::audit_record& r) {
@@ -172,59 +238,53 @@ status application::remember(const std::string& request_id, const store::request
   return store_->commit(b);
 }
 
-result<workflow::link_workflow*> application::workflow_of(const std::string& link) const {
-  for (size_t i = 0; i < cfg_.links.size() && i < workflows_.size(); ++i) {
-    if (cfg_.links[i].name == link) return workflows_[i].get();
-  }
-  return fail(errc::not_found, "no link '" + link + "'");
-}
-
 result<verify::report> application::start_verify(const std::string& link,
                                                  const verify::selection& s) {
-  auto wf = workflow_of(link);
-  if (!wf) return std::unexpected(wf.error());
-  return (*wf)->start_verify(s);
+  auto h = running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->start_verify(s);
 }
 
 result<verify::report> application::verify_report(const std::string& link, uint64_t id) const {
-  auto wf = workflow_of(link);
-  if (!wf) return std::unexpected(wf.error());
-  return (*wf)->verify_report(id);
+  auto h = running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->verify_report(id);
 }
 
 result<std::vector<verify::report>> application::verify_reports(const std::string& link,
                                                                 size_t limit) const {
-  auto wf = workflow_of(link);
-  if (!wf) return std::unexpected(wf.error());
-  return (*wf)->verify_reports(limit);
+  auto h = running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->verify_reports(limit);
 }
 
 result<std::vector<api::object_change>> application::move(const std::string& link,
                                                           api::move_kind kind,
                                                           const api::move_request& r) {
-  auto wf = workflow_of(link);
-  if (!wf) return std::unexpected(wf.error());
+  auto h = running(link);
+  if (!h) return std::unexpected(h.error());
+  workflow::link_workflow* wf = h->runtime->workflow();
   workflow::link_workflow::move_options o{r.selected, r.force, r.quiet_window, r.requested_by,
                                           r.dry_run};
   result<std::vector<workflow::link_workflow::change>> changes;
   switch (kind) {
     case api::move_kind::cutover_topics:
-      changes = (*wf)->cutover_topics(o);
+      changes = wf->cutover_topics(o);
       break;
     case api::move_kind::rollback_topics:
-      changes = (*wf)->rollback_topics(o);
+      changes = wf->rollback_topics(o);
       break;
     case api::move_kind::finalize_topics:
-      changes = (*wf)->finalize_topics(o);
+      changes = wf->finalize_topics(o);
       break;
     case api::move_kind::cutover_groups:
-      changes = (*wf)->cutover_groups(o);
+      changes = wf->cutover_groups(o);
       break;
     case api::move_kind::rollback_groups:
-      changes = (*wf)->rollback_groups(o);
+      changes = wf->rollback_groups(o);
       break;
     case api::move_kind::finalize_groups:
-      changes = (*wf)->finalize_groups(o);
+      changes = wf->finalize_groups(o);
       break;
   }
   if (!changes) return std::unexpected(changes.error());
@@ -244,19 +304,157 @@ result<api::ack_result> application::acknowledge(const partition_key& key,
                 "resolution: '" + resolution_name +
                     "' is not one of retry, skip-to-log-start, accept-target, skip-record");
   }
-  for (size_t i = 0; i < cfg_.links.size() && i < supervisors_.size(); ++i) {
-    if (cfg_.links[i].name != key.link) continue;
-    auto done = supervisors_[i]->acknowledge(key, *r, dry_run);
-    if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-      return fail(errc::busy, key.to_string() +
-                                  ": the link's supervisor did not answer within 60 s (a "
-                                  "cluster unreachable?); it applies the resolution when it can");
-    }
-    auto a = done.get();
-    if (!a) return std::unexpected(a.error());
-    return api::ack_result{store::to_string(a->was), a->detail};
+  auto h = running(key.link);
+  if (!h) return std::unexpected(h.error());
+  auto done = h->runtime->supervisor()->acknowledge(key, *r, dry_run);
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    return fail(errc::busy, key.to_string() +
+                                ": the link's supervisor did not answer within 60 s (a "
+                                "cluster unreachable?); it applies the resolution when it can");
   }
-  return fail(errc::not_found, "no link '" + key.link + "'");
+  auto a = done.get();
+  if (!a) return std::unexpected(a.error());
+  return api::ack_result{store::to_string(a->was), a->detail};
+}
+
+status application::persist(const link_runtime& r, const std::string& yaml, bool paused) {
+  store::checkpoint_store::write_batch b;
+  b.put_link(r.config().name, {r.from_api(), paused, yaml, wall_clock_ms()});
+  return store_->commit(b);
+}
+
+status application::check_target_overlap(const config::link_config& l) const {
+  // The topics the new link would select now, by their target names.
+  auto admin = kafka::admin_client::connect(l.source.props, "strait-" + l.name + "-check",
+                                            "link.source.properties", std::chrono::seconds(10));
+  if (!admin) return std::unexpected(admin.error());
+  auto listing = (*admin)->list_topics();
+  if (!listing) return std::unexpected(listing.error());
+  auto filter = config::topic_filter::make(l.topics.include, l.topics.exclude,
+                                           l.topics.exclude_internal, "link.topics");
+  if (!filter) return std::unexpected(filter.error());
+  std::set<std::string> targets;
+  for (const auto& [name, info] : *listing) {
+    if (filter->matches(name)) targets.insert(l.topics.target_name(name));
+  }
+  for (const auto& other : links()) {
+    if (other.cfg.target.bootstrap() != l.target.bootstrap()) continue;
+    auto h = running(other.cfg.name);
+    if (!h) continue;  // paused: it selects nothing now (checked again at its resume? no: see docs)
+    for (const auto& [name, partitions] : h->runtime->supervisor()->selected_topics()) {
+      const std::string t = other.cfg.topics.target_name(name);
+      if (targets.contains(t)) {
+        return fail(errc::precondition,
+                    "link " + l.name + " would write target topic " + t + ", which link " +
+                        other.cfg.name +
+                        " already writes on the same cluster; exclude the topic from one of "
+                        "them (topics.exclude) or use another topics.prefix");
+      }
+    }
+  }
+  return {};
+}
+
+result<api::link_info> application::create_link(const std::string& yaml, bool dry_run) {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  auto l = config::parse_link_yaml(yaml, from_environment);
+  if (!l) return std::unexpected(l.error());
+  if (find(l->name)) {
+    return fail(errc::precondition,
+                "a link named " + l->name + " exists; choose another name (straitctl links)");
+  }
+  if (auto s = check_target_overlap(*l); !s) return std::unexpected(s.error());
+  auto runtime = std::make_shared<link_runtime>(*l, true, *store_, metrics_, terminate_process);
+  if (dry_run) return api::link_info{*l, true, false};
+  if (auto s = persist(*runtime, yaml, false); !s) return std::unexpected(s.error());
+  if (auto s = runtime->start(); !s) {
+    store::checkpoint_store::write_batch b;
+    b.delete_link(l->name);
+    (void)store_->commit(b);
+    return std::unexpected(s.error());
+  }
+  api_yaml_[l->name] = yaml;
+  std::lock_guard lock(links_mu_);
+  links_[l->name] = runtime;
+  return info_of(*runtime);
+}
+
+result<api::link_info> application::delete_link(const std::string& link, bool dry_run) {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  auto r = find(link);
+  if (!r) return fail(errc::not_found, "no link '" + link + "'");
+  if (!r->from_api()) {
+    return fail(errc::precondition, "link " + link +
+                                        " comes from the config file: remove it there and "
+                                        "restart straitd");
+  }
+  auto states = store_->migrations(link);
+  if (!states) return std::unexpected(states.error());
+  for (const auto& m : *states) {
+    const bool busy =
+        m.kind == store::migration_kind::topic
+            ? (m.state == static_cast<uint8_t>(migration::topic_state::draining) ||
+               m.state == static_cast<uint8_t>(migration::topic_state::cut_over) ||
+               m.state == static_cast<uint8_t>(migration::topic_state::rolled_back))
+            : (m.state == static_cast<uint8_t>(migration::group_state::cutting_over) ||
+               m.state == static_cast<uint8_t>(migration::group_state::cut_over));
+    if (busy) {
+      return fail(errc::precondition,
+                  "link " + link + ": " +
+                      (m.kind == store::migration_kind::topic ? "topic " : "group ") + m.name +
+                      " is in a cutover; finalize or roll it back before deleting the link");
+    }
+  }
+  api::link_info info;
+  {
+    std::shared_lock lock(r->mu());
+    info = info_of(*r);
+  }
+  if (dry_run) return info;
+  {
+    std::unique_lock lock(r->mu());
+    r->stop();
+  }
+  {
+    std::lock_guard lock(links_mu_);
+    links_.erase(link);
+  }
+  api_yaml_.erase(link);
+  store::checkpoint_store::write_batch b;
+  b.delete_link(link);
+  if (auto s = store_->commit(b); !s) return std::unexpected(s.error());
+  spdlog::info("link {} deleted; its offset maps, states and reports stay in the store", link);
+  return info;
+}
+
+result<api::link_info> application::pause_link(const std::string& link, bool dry_run) {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  auto r = find(link);
+  if (!r) return fail(errc::not_found, "no link '" + link + "'");
+  std::unique_lock lock(r->mu());
+  if (dry_run || !r->running()) return api::link_info{r->config(), r->from_api(), true};
+  r->stop();
+  const auto yaml = api_yaml_.find(link);
+  if (auto s = persist(*r, yaml == api_yaml_.end() ? "" : yaml->second, true); !s) {
+    return std::unexpected(s.error());
+  }
+  spdlog::info("link {} paused: records in flight drained and checkpointed", link);
+  return info_of(*r);
+}
+
+result<api::link_info> application::resume_link(const std::string& link, bool dry_run) {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  auto r = find(link);
+  if (!r) return fail(errc::not_found, "no link '" + link + "'");
+  std::unique_lock lock(r->mu());
+  if (dry_run || r->running()) return api::link_info{r->config(), r->from_api(), false};
+  if (auto s = r->start(); !s) return std::unexpected(s.error());
+  const auto yaml = api_yaml_.find(link);
+  if (auto s = persist(*r, yaml == api_yaml_.end() ? "" : yaml->second, false); !s) {
+    return std::unexpected(s.error());
+  }
+  spdlog::info("link {} resumed", link);
+  return info_of(*r);
 }
 
 status acknowledge(const config::config& cfg, const std::string& spec,

@@ -2,9 +2,12 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
+#include "link_runtime.h"
 #include "strait/api/api_server.h"
 #include "strait/api/status.h"
 #include "strait/config/config.h"
@@ -19,7 +22,9 @@
 namespace strait::daemon {
 
 // The composition root: the only code that wires modules together. Builds
-// services in dependency order and stops them in reverse.
+// services in dependency order and stops them in reverse. Links come from
+// the config file and from the API (docs/links.md, ADR 0008); each runs in a
+// link_runtime, which pause/resume stop and start.
 class application : public api::state_provider, public api::audit_log, public api::control {
  public:
   explicit application(config::config cfg);
@@ -33,9 +38,7 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] std::string api_address() const { return api_.address(); }
 
   // api::state_provider (called from gRPC threads; reads snapshots only).
-  [[nodiscard]] const std::vector<config::link_config>& links() const override {
-    return cfg_.links;
-  }
+  [[nodiscard]] std::vector<api::link_info> links() const override;
   [[nodiscard]] result<api::link_view> link_state(const std::string& link) const override;
 
   // api::audit_log, on the checkpoint store (durable, append-only).
@@ -47,7 +50,7 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] status remember(const std::string& request_id,
                                 const store::request_record& r) override;
 
-  // api::control, forwarded to the link's workflow.
+  // api::control, forwarded to the link's workflow or supervisor.
   [[nodiscard]] result<verify::report> start_verify(const std::string& link,
                                                     const verify::selection& s) override;
   [[nodiscard]] result<verify::report> verify_report(const std::string& link,
@@ -60,23 +63,39 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] result<api::ack_result> acknowledge(const partition_key& key,
                                                     const std::string& resolution,
                                                     bool dry_run) override;
+  [[nodiscard]] result<api::link_info> create_link(const std::string& yaml, bool dry_run) override;
+  [[nodiscard]] result<api::link_info> delete_link(const std::string& link, bool dry_run) override;
+  [[nodiscard]] result<api::link_info> pause_link(const std::string& link, bool dry_run) override;
+  [[nodiscard]] result<api::link_info> resume_link(const std::string& link, bool dry_run) override;
+
   // True when a link's target producer failed fatally (see link_engine).
   [[nodiscard]] bool failed() const { return failed_; }
 
  private:
+  // A link's runtime held for use: its components stay while `lock` lives.
+  struct held {
+    std::shared_ptr<link_runtime> runtime;
+    std::shared_lock<std::shared_mutex> lock;
+  };
+  // errc::not_found for an unknown link; errc::precondition when it is paused.
+  [[nodiscard]] result<held> running(const std::string& link) const;
+  [[nodiscard]] std::shared_ptr<link_runtime> find(const std::string& link) const;
+  [[nodiscard]] api::link_info info_of(const link_runtime& r) const;
+  [[nodiscard]] status persist(const link_runtime& r, const std::string& yaml, bool paused);
+  // A target topic the new link would write that another link already
+  // writes on the same cluster, named in the error.
+  [[nodiscard]] status check_target_overlap(const config::link_config& l) const;
+
   config::config cfg_;
   metrics::registry metrics_;
   std::unique_ptr<store::checkpoint_store> store_;
-  std::vector<std::unique_ptr<mirror::link_engine>> engines_;
-  std::vector<std::unique_ptr<mirror::link_supervisor>> supervisors_;
-  std::vector<std::unique_ptr<groupsync::group_syncer>> group_syncers_;
-  std::map<std::string, groupsync::group_syncer*> syncer_of_link_;
-  std::vector<std::unique_ptr<workflow::link_workflow>> workflows_;  // in link order
+  std::mutex lifecycle_mu_;      // one create/delete/pause/resume (and start/stop) at a time
+  mutable std::mutex links_mu_;  // guards the map (not the runtimes)
+  std::map<std::string, std::shared_ptr<link_runtime>> links_;
+  std::map<std::string, std::string> api_yaml_;  // definitions of API links; lifecycle_mu_
   http::http_server http_;
   api::api_server api_;
   bool failed_ = false;
-
-  [[nodiscard]] result<workflow::link_workflow*> workflow_of(const std::string& link) const;
 };
 
 // straitd --acknowledge: records an operator's resolution for a stopped

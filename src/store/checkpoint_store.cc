@@ -24,6 +24,8 @@ constexpr char kAuditTag = 'J';         // sequence (u64) -> audit entry
 constexpr char kReportTag = 'V';        // link + id (u64) -> verification report (opaque)
 constexpr char kRequestTag = 'Q';       // request id -> request_record
 constexpr uint8_t kRequestFormat = 1;
+constexpr char kLinkTag = 'L';  // link name -> link_record
+constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
 constexpr uint8_t kMigrationFormat = 1;
@@ -343,6 +345,19 @@ void checkpoint_store::write_batch::put_report(const std::string& link, uint64_t
   (void)batch_->Put(report_key(link, id), report);
 }
 
+void checkpoint_store::write_batch::put_link(const std::string& name, const link_record& r) {
+  std::string v(1, static_cast<char>(kLinkFormat));
+  v.push_back(static_cast<char>(r.from_api ? 1 : 0));
+  v.push_back(static_cast<char>(r.paused ? 1 : 0));
+  put_be(v, static_cast<uint64_t>(r.updated_at_ms), 8);
+  v.append(r.yaml);
+  (void)batch_->Put(std::string(1, kLinkTag) + name, v);
+}
+
+void checkpoint_store::write_batch::delete_link(const std::string& name) {
+  (void)batch_->Delete(std::string(1, kLinkTag) + name);
+}
+
 void checkpoint_store::write_batch::put_request(const std::string& request_id,
                                                 const request_record& r) {
   std::string v(1, static_cast<char>(kRequestFormat));
@@ -634,6 +649,26 @@ result<std::optional<request_record>> checkpoint_store::request(
   }
   if (at != v.size()) return bad();
   return std::optional<request_record>(std::move(r));
+}
+
+result<std::vector<std::pair<std::string, link_record>>> checkpoint_store::links() const {
+  const std::string prefix(1, kLinkTag);
+  std::vector<std::pair<std::string, link_record>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    std::string_view v(it->value().data(), it->value().size());
+    if (v.size() < 11 || static_cast<uint8_t>(v[0]) != kLinkFormat) {
+      return fail(errc::corruption, "a link record is damaged");
+    }
+    link_record r;
+    r.from_api = v[1] != 0;
+    r.paused = v[2] != 0;
+    r.updated_at_ms = static_cast<int64_t>(get_be(v, 3, 8));
+    r.yaml = std::string(v.substr(11));
+    out.emplace_back(it->key().ToString().substr(1), std::move(r));
+  }
+  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read links"));
+  return out;
 }
 
 result<std::vector<migration_record>> checkpoint_store::migrations(const std::string& link) const {

@@ -14,6 +14,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -105,11 +106,14 @@ std::string to_json(const google::protobuf::Message& m) {
 }
 
 void print_links(const pb::ListLinksResponse& r) {
-  std::printf("%-16s %-30s %-30s %-6s %s\n", "LINK", "SOURCE", "TARGET", "GROUPS", "TOPICS");
+  std::printf("%-16s %-7s %-8s %-30s %-30s %-6s %s\n", "LINK", "ORIGIN", "STATE", "SOURCE",
+              "TARGET", "GROUPS", "TOPICS");
   for (const auto& l : r.links()) {
     std::string topics;
     for (const auto& t : l.topic_include()) topics += (topics.empty() ? "" : ",") + t;
-    std::printf("%-16s %-30s %-30s %-6s %s\n", l.name().c_str(), l.source_bootstrap().c_str(),
+    std::printf("%-16s %-7s %-8s %-30s %-30s %-6s %s\n", l.name().c_str(),
+                l.origin() == pb::LINK_ORIGIN_API ? "api" : "file",
+                l.paused() ? "paused" : "running", l.source_bootstrap().c_str(),
                 l.target_bootstrap().c_str(), l.group_sync() ? "yes" : "no", topics.c_str());
   }
 }
@@ -421,6 +425,24 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::string create_file, link_arg;
+  auto* create_link = app.add_subcommand(
+      "create-link", "create a link from a YAML file holding one links[] entry (role admin)");
+  create_link->add_option("--file", create_file, "the link's YAML ('-' for stdin)")->required();
+  create_link->add_flag("--dry-run", dry_run, "validate (and check target topics); create nothing");
+  create_link->add_option("--request-id", request_id, "idempotency key");
+  std::map<std::string, CLI::App*> link_cmds;
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+           {"delete-link", "delete a link created through the API (role admin)"},
+           {"pause-link", "drain and stop everything of a link until resume-link (role operator)"},
+           {"resume-link", "restart a paused link from its checkpoints (role operator)"}}) {
+    auto* c = app.add_subcommand(name, help);
+    c->add_option("link", link_arg, "link name")->required();
+    c->add_flag("--dry-run", dry_run, "check; change nothing");
+    c->add_option("--request-id", request_id, "idempotency key");
+    link_cmds[name] = c;
+  }
+
   std::string ack_link, ack_topic, ack_resolution;
   int32_t ack_partition = -1;
   auto* ack = app.add_subcommand(
@@ -576,6 +598,45 @@ int main(int argc, char** argv) {
       print_report(r);
     }
     return r.dry_run() || r.outcome() == "PASSED" ? kOk : kDiffers;
+  }
+  if (*create_link) {
+    pb::CreateLinkRequest req;
+    req.set_link_yaml(create_file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
+                                         : read_or_exit(create_file, "--file"));
+    req.set_dry_run(dry_run);
+    req.set_request_id(request_id_or_new(request_id));
+    pb::Link r;
+    auto ctx = context(false);
+    grpc::Status s = stub->CreateLink(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    std::cout << (json ? to_json(r) : (dry_run ? "would create link " : "created link ") + r.name())
+              << "\n";
+    return kOk;
+  }
+  for (const auto& [name, c] : link_cmds) {
+    if (!*c) continue;
+    pb::LinkRequest req;
+    req.set_link(link_arg);
+    req.set_dry_run(dry_run);
+    req.set_request_id(request_id_or_new(request_id));
+    pb::Link r;
+    auto ctx = context(false);
+    using link_rpc =
+        grpc::Status (pb::Strait::Stub::*)(grpc::ClientContext*, const pb::LinkRequest&, pb::Link*);
+    const std::map<std::string, link_rpc> rpcs = {{"delete-link", &pb::Strait::Stub::DeleteLink},
+                                                  {"pause-link", &pb::Strait::Stub::PauseLink},
+                                                  {"resume-link", &pb::Strait::Stub::ResumeLink}};
+    grpc::Status s = ((*stub).*rpcs.at(name))(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    if (json) {
+      std::cout << to_json(r) << "\n";
+    } else {
+      std::printf("%slink %s: %s\n", dry_run ? "dry run: " : "", r.name().c_str(),
+                  name == "delete-link" ? (dry_run ? "would be deleted" : "deleted")
+                  : r.paused()          ? "paused"
+                                        : "running");
+    }
+    return kOk;
   }
   if (*ack) {
     pb::AcknowledgeRequest req;

@@ -27,13 +27,10 @@ namespace fs = std::filesystem;
 
 class no_state : public state_provider {
  public:
-  const std::vector<config::link_config>& links() const override { return links_; }
+  std::vector<link_info> links() const override { return {}; }
   result<link_view> link_state(const std::string&) const override {
     return fail(errc::not_found, "none");
   }
-
- private:
-  std::vector<config::link_config> links_;
 };
 
 std::string slurp(const fs::path& p) {

@@ -30,7 +30,11 @@ class fake_state : public state_provider {
     l.groups.include = {".*"};
     links_.push_back(l);
   }
-  const std::vector<config::link_config>& links() const override { return links_; }
+  std::vector<link_info> links() const override {
+    std::vector<link_info> out;
+    for (const auto& l : links_) out.push_back({l, false, false});
+    return out;
+  }
   result<link_view> link_state(const std::string& link) const override {
     ++calls;
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");

@@ -106,11 +106,27 @@ class fake_control : public control {
     if (!dry_run) ++acks;
     return ack_result{"foreign_write", "detail"};
   }
+  result<link_info> create_link(const std::string& yaml, bool) override {
+    if (yaml.find("name:") == std::string::npos) {
+      return fail(errc::invalid_argument, "link.name: missing");
+    }
+    return link_info{};
+  }
+  result<link_info> delete_link(const std::string& link, bool) override { return paused(link); }
+  result<link_info> pause_link(const std::string& link, bool) override { return paused(link); }
+  result<link_info> resume_link(const std::string& link, bool) override { return paused(link); }
   std::atomic<int> started{0};
   std::atomic<int> moves{0};
   std::atomic<int> acks{0};
 
  private:
+  static result<link_info> paused(const std::string& link) {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    link_info i;
+    i.cfg.name = link;
+    i.paused = true;
+    return i;
+  }
   mutable std::mutex mu_;
   std::vector<verify::report> reports_;
 };

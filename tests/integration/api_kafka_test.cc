@@ -3,6 +3,8 @@
 // rely on (docs/api.md).
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "harness.h"
 #include "kafka_records.h"
 #include "strait/migration/state_machine.h"
@@ -88,6 +90,83 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
   EXPECT_EQ((*m)[0].state, static_cast<uint8_t>(migration::topic_state::in_sync));
   EXPECT_EQ((*m)[1].name, "api-billing");
   EXPECT_EQ((*m)[1].state, static_cast<uint8_t>(migration::group_state::syncing));
+}
+
+TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRestarts) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "lnk-a", 1);
+  create_topic(clusters->source, "lnk-b", 1);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 10; ++i) p.send("lnk-b", 0, make_record(i));
+  }
+  straitd d(dir, "lnk-a");
+  d.start();
+  auto write_yaml = [&](const std::string& file, const std::string& body) {
+    std::ofstream(dir.path() / file) << body;
+    return (dir.path() / file).string();
+  };
+  const std::string clusters_yaml =
+      "source: {properties: {bootstrap.servers: \"" + clusters->source +
+      "\"}}\ntarget: {properties: {bootstrap.servers: \"" + clusters->target + "\"}}\n";
+  // Refused, naming the field or the other link; nothing created.
+  auto literal = write_yaml(
+      "literal.yaml", "name: side\nsource: {properties: {bootstrap.servers: \"" + clusters->source +
+                          "\", sasl.password: hunter2}}\ntarget: {properties: "
+                          "{bootstrap.servers: \"" +
+                          clusters->target + "\"}}\ntopics: {include: [\"lnk-b\"]}\n");
+  EXPECT_EQ(d.straitctl("create-link --file " + literal).first, 2);
+  std::ifstream err(dir.path() / "straitctl.err");
+  const std::string errors(std::istreambuf_iterator<char>(err), {});
+  EXPECT_NE(errors.find("link.source.properties.sasl.password"), std::string::npos) << errors;
+  auto overlap = write_yaml("overlap.yaml",
+                            "name: twin\n" + clusters_yaml + "topics: {include: [\"lnk-a\"]}\n");
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "lnk-a", 0) >= 0; }, 60s, 200ms));
+  EXPECT_EQ(d.straitctl("create-link --file " + overlap).first, 4) << "target lnk-a is it's";
+
+  // Created, mirroring under its prefix.
+  auto side = write_yaml("side.yaml", "name: side\n" + clusters_yaml +
+                                          "topics: {include: [\"lnk-b\"], prefix: \"side.\"}\n");
+  auto [rc1, out1] = d.straitctl("create-link --file " + side);
+  ASSERT_EQ(rc1, 0) << out1 << d.log();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "side.lnk-b", 0) == 10; }, 60s, 200ms))
+      << d.log();
+  auto [rc2, listed] = d.straitctl("links");
+  EXPECT_NE(listed.find("side             api     running"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("it               file    running"), std::string::npos) << listed;
+
+  // Paused: nothing mirrored, across a restart; resumed: mirrored again.
+  ASSERT_EQ(d.straitctl("pause-link side").first, 0);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 10; i < 15; ++i) p.send("lnk-b", 0, make_record(i));
+  }
+  ASSERT_EQ(d.stop(), 0) << d.log();
+  d.start();
+  auto [rc3, after] = d.straitctl("links");
+  EXPECT_NE(after.find("side             api     paused"), std::string::npos) << after << d.log();
+  EXPECT_EQ(testing::high_watermark(clusters->target, "side.lnk-b", 0), 10);
+  EXPECT_EQ(d.straitctl("status side").first, 0);
+  EXPECT_EQ(d.straitctl("verify side").first, 4) << "paused: refused";
+  ASSERT_EQ(d.straitctl("resume-link side").first, 0);
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "side.lnk-b", 0) == 15; }, 60s, 200ms))
+      << d.log();
+
+  // Deleted (only API links); gone after a restart too.
+  EXPECT_EQ(d.straitctl("delete-link it").first, 4) << "a file link";
+  ASSERT_EQ(d.straitctl("delete-link side").first, 0);
+  EXPECT_EQ(d.straitctl("status side").first, 3);
+  ASSERT_EQ(d.stop(), 0) << d.log();
+  d.start();
+  EXPECT_EQ(d.straitctl("links").second.find("side"), std::string::npos);
+  auto [rc4, journal] = d.straitctl("audit --limit 1000");
+  for (const char* call : {"CreateLink", "PauseLink", "ResumeLink", "DeleteLink"}) {
+    EXPECT_NE(journal.find(call), std::string::npos) << call << journal;
+  }
+  EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
 TEST(ApiKafka, AcknowledgeRestartsAStoppedPartitionWhileStraitdRuns) {

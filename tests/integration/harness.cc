@@ -61,6 +61,7 @@ straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
 
 void straitd::start() {
   std::filesystem::remove(dir_.path() / "state" / "http.address");
+  std::filesystem::remove(dir_.path() / "state" / "api.address");
   proc_ = std::make_unique<testing::child_process>(
       std::vector<std::string>{kStraitd, "--config", (dir_.path() / "straitd.yaml").string()},
       (dir_.path() / "straitd.log").string());
@@ -101,9 +102,14 @@ double straitd::metric(const std::string& series) {
 
 std::pair<int, std::string> straitd::straitctl(const std::string& args,
                                                const std::string& wrapper) {
-  std::ifstream in(dir_.path() / "state" / "api.address");
+  // The address of this run (start() removed the previous one).
   std::string addr;
-  in >> addr;
+  (void)testing::wait_for(
+      [&] {
+        std::ifstream in(dir_.path() / "state" / "api.address");
+        return static_cast<bool>(in >> addr);
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(50));
   const auto out = dir_.path() / "straitctl.out";
   int rc = std::system((wrapper + " " + kStraitctl + " --server " + addr + " " + args + " >" +
                         out.string() + " 2>>" + (dir_.path() / "straitctl.err").string())

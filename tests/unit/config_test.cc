@@ -177,6 +177,52 @@ TEST(Config, InvalidYamlGivesLine) {
   EXPECT_NE(c.error().message.find("line"), std::string::npos);
 }
 
+TEST(Config, AFileWithoutLinksIsValidLinksMayComeFromTheApi) {
+  for (const char* links : {"", "links: []\n"}) {
+    auto c = parse_text(std::string("daemon:\n  state_dir: /tmp/strait\n") + links);
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_TRUE(c->links.empty());
+  }
+  auto bad = parse_text("daemon:\n  state_dir: /tmp/strait\nlinks: main\n");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("links: must be a list"), std::string::npos);
+}
+
+TEST(Config, ApiLinkHasTheFileRulesAndKeepsNoSecret) {
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    auto it = kEnv.find(name);
+    if (it == kEnv.end()) return std::nullopt;
+    return it->second;
+  };
+  const std::string ok =
+      "name: side\nsource: {properties: {bootstrap.servers: a:9092, sasl.password: "
+      "\"${env:SRC_PASS}\"}}\ntarget: {properties: {bootstrap.servers: b:9092}}\n"
+      "topics: {include: [\"x.*\"], prefix: \"side.\"}\n";
+  auto l = parse_link_yaml(ok, env);
+  ASSERT_TRUE(l.has_value()) << l.error().message;
+  EXPECT_EQ(l->name, "side");
+  EXPECT_EQ(l->source.props[1].second, "s3cret-value");
+  EXPECT_EQ(l->topics.target_name("x1"), "side.x1");
+
+  for (const char* key : {"sasl.password", "ssl.key.password", "sasl.jaas.config",
+                          "ssl.keystore.key", "sasl.oauthbearer.client.secret"}) {
+    auto literal = parse_link_yaml(
+        "name: side\nsource: {properties: {bootstrap.servers: a:9092, " + std::string(key) +
+            ": hunter2}}\ntarget: {properties: {bootstrap.servers: b:9092}}\n"
+            "topics: {include: [\"x\"]}\n",
+        env);
+    ASSERT_FALSE(literal.has_value()) << key;
+    EXPECT_NE(literal.error().message.find(std::string("link.source.properties.") + key),
+              std::string::npos)
+        << literal.error().message;
+    EXPECT_EQ(literal.error().message.find("hunter2"), std::string::npos) << "never echoed";
+  }
+  auto bad = parse_link_yaml("name: 'bad name'\nsource: {}\n", env);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("link.name"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("link.target"), std::string::npos) << "every problem";
+}
+
 TEST(TopicFilter, IncludeExcludeAndInternal) {
   auto f = topic_filter::make({"orders\\..*", "payments"}, {"orders\\.tmp.*"}, true, "t");
   ASSERT_TRUE(f.has_value());

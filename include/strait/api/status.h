@@ -57,6 +57,14 @@ struct link_view {
   std::vector<topic_view> topics;  // ordered by topic
   std::vector<group_view> groups;  // ordered by group
   int64_t inflight_bytes = 0;
+  bool paused = false;  // nothing runs: no topics or groups are reported
+};
+
+// A link and where it comes from (docs/links.md).
+struct link_info {
+  config::link_config cfg;
+  bool from_api = false;  // created through the API (else the config file)
+  bool paused = false;
 };
 
 // What the API server asks the daemon. Implementations are thread-safe: the
@@ -64,7 +72,8 @@ struct link_view {
 class state_provider {
  public:
   virtual ~state_provider() = default;
-  [[nodiscard]] virtual const std::vector<config::link_config>& links() const = 0;
+  // Every link, ordered by name.
+  [[nodiscard]] virtual std::vector<link_info> links() const = 0;
   // errc::not_found for an unknown link.
   [[nodiscard]] virtual result<link_view> link_state(const std::string& link) const = 0;
 };
@@ -135,6 +144,15 @@ class control {
   [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
                                                                 move_kind kind,
                                                                 const move_request& r) = 0;
+  // Links (docs/links.md). create: the definition as YAML (a links[] entry),
+  // errc::invalid_argument naming the field, errc::precondition when the
+  // name is taken or a target topic another link writes would be written
+  // too. delete: links created through the API only, not during a cutover.
+  // pause/resume: any link; idempotent.
+  [[nodiscard]] virtual result<link_info> create_link(const std::string& yaml, bool dry_run) = 0;
+  [[nodiscard]] virtual result<link_info> delete_link(const std::string& link, bool dry_run) = 0;
+  [[nodiscard]] virtual result<link_info> pause_link(const std::string& link, bool dry_run) = 0;
+  [[nodiscard]] virtual result<link_info> resume_link(const std::string& link, bool dry_run) = 0;
   // errc::invalid_argument for an unknown resolution name.
   [[nodiscard]] virtual result<ack_result> acknowledge(const partition_key& key,
                                                        const std::string& resolution,

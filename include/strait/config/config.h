@@ -123,13 +123,22 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 [[nodiscard]] result<config> parse(const std::string& yaml_text, const env_lookup& env);
 [[nodiscard]] result<config> load_file(const std::filesystem::path& path);
 
-// True when `name` matches `pattern`, where a trailing '*' matches any suffix.
+// Parses and validates one link given as YAML text, with exactly the fields
+// and rules of a `links[]` entry of the file (links created through the
+// API). Errors name fields as "link.topics.include[0]". Sensitive property
+// values (passwords, secrets, keys, JAAS configs, tokens) must be
+// ${env:NAME} or ${file:/path} references: such a link is stored in the
+// checkpoint store, which must never hold a secret.
+[[nodiscard]] result<link_config> parse_link_yaml(const std::string& yaml_text,
+                                                  const env_lookup& env);
+
 // The name of the link that mirrors a link's cut-over topics back
 // (workflow::reverse_mirror); never a valid configured name (it has a '.').
 [[nodiscard]] inline std::string reverse_link_name(const std::string& forward_link) {
   return forward_link + ".reverse";
 }
 
+// True when `name` matches `pattern`, where a trailing '*' matches any suffix.
 [[nodiscard]] bool matches_config_pattern(std::string_view pattern, std::string_view name);
 
 }  // namespace strait::config

@@ -120,6 +120,16 @@ struct request_record {
   int64_t at_ms = 0;
 };
 
+// What the store keeps of a link (docs/links.md): for a link of the config
+// file only whether it is paused; for a link created through the API also its
+// definition (a links[] entry as YAML text, secrets only as references).
+struct link_record {
+  bool from_api = false;
+  bool paused = false;
+  std::string yaml;  // API links: the definition; empty for file links
+  int64_t updated_at_ms = 0;
+};
+
 // The RocksDB checkpoint store: per partition the resume position and the
 // offset map as runs; per consumer group and partition the offset last
 // written to the target.
@@ -167,6 +177,8 @@ class checkpoint_store {
     // same id again overwrites it (a running report is rewritten as it goes).
     void put_report(const std::string& link, uint64_t id, const std::string& report);
     void put_request(const std::string& request_id, const request_record& r);
+    void put_link(const std::string& name, const link_record& r);
+    void delete_link(const std::string& name);
     [[nodiscard]] size_t count() const;
 
    private:
@@ -206,6 +218,8 @@ class checkpoint_store {
   [[nodiscard]] result<std::vector<std::pair<uint64_t, std::string>>> reports(
       const std::string& link, size_t limit) const;
   [[nodiscard]] result<std::optional<request_record>> request(const std::string& request_id) const;
+  // Every link record, by name.
+  [[nodiscard]] result<std::vector<std::pair<std::string, link_record>>> links() const;
 
   // Every migration record of the link, ordered by kind and name.
   [[nodiscard]] result<std::vector<migration_record>> migrations(const std::string& link) const;

@@ -1,0 +1,76 @@
+#include "link_runtime.h"
+
+#include <spdlog/spdlog.h>
+
+namespace strait::daemon {
+
+link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
+                           metrics::registry& metrics, std::function<void()> on_failure)
+    : cfg_(std::move(cfg)),
+      from_api_(from_api),
+      store_(store),
+      metrics_(metrics),
+      on_failure_(std::move(on_failure)) {}
+
+link_runtime::~link_runtime() { stop(); }
+
+status link_runtime::start() {
+  if (running()) return {};
+  auto engine = std::make_unique<mirror::link_engine>(cfg_, store_, metrics_, on_failure_);
+  if (auto s = engine->start(); !s) return s;
+  auto supervisor = std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_);
+  if (auto s = supervisor->start(); !s) {
+    engine->stop();
+    return s;
+  }
+  std::unique_ptr<groupsync::group_syncer> syncer;
+  if (cfg_.groups.enabled) {
+    syncer = std::make_unique<groupsync::group_syncer>(cfg_, store_, metrics_);
+    if (auto s = syncer->start(); !s) {
+      supervisor->stop();
+      engine->stop();
+      return s;
+    }
+  }
+  auto wf = std::make_unique<workflow::link_workflow>(cfg_, store_, *engine, *supervisor,
+                                                      syncer.get(), metrics_, on_failure_);
+  if (auto s = wf->start(); !s) {
+    if (syncer) syncer->stop();
+    supervisor->stop();
+    engine->stop();
+    return s;
+  }
+  engine_ = std::move(engine);
+  supervisor_ = std::move(supervisor);
+  syncer_ = std::move(syncer);
+  workflow_ = std::move(wf);
+  spdlog::info("link {}: {} -> {}", cfg_.name, cfg_.source.bootstrap(), cfg_.target.bootstrap());
+  return {};
+}
+
+void link_runtime::request_stop() {
+  // Control threads may be in the middle of an admin request: let them all
+  // finish theirs at the same time, then drain the engine.
+  if (workflow_) workflow_->request_stop();
+  if (syncer_) syncer_->request_stop();
+  if (supervisor_) supervisor_->request_stop();
+  if (workflow_) workflow_->stop();
+  if (syncer_) syncer_->stop();
+  if (supervisor_) supervisor_->stop();
+  if (engine_) engine_->request_stop(std::chrono::seconds(30));
+}
+
+void link_runtime::stop() {
+  request_stop();
+  if (engine_) {
+    engine_->stop();
+    failed_ = failed_ || engine_->failed();
+  }
+  // Users before what they use: the workflow reads the engine and syncer.
+  workflow_.reset();
+  syncer_.reset();
+  supervisor_.reset();
+  engine_.reset();
+}
+
+}  // namespace strait::daemon

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+
+#include "strait/config/config.h"
+#include "strait/groupsync/group_syncer.h"
+#include "strait/metrics/registry.h"
+#include "strait/mirror/link_engine.h"
+#include "strait/mirror/link_supervisor.h"
+#include "strait/store/checkpoint_store.h"
+#include "strait/workflow/link_workflow.h"
+
+namespace strait::daemon {
+
+// Everything that runs for one link: engine, supervisor, group syncer (when
+// the link has a groups section) and workflow, built in dependency order
+// and stopped in reverse. Running or stopped (a paused link): start() and
+// stop() may alternate; stop() drains the engine.
+//
+// Threads: start/stop from one thread at a time (the application's
+// lifecycle mutex), holding mu() exclusively; API threads hold it shared
+// while they use a component, so none goes away under them.
+class link_runtime {
+ public:
+  link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
+               metrics::registry& metrics, std::function<void()> on_failure);
+  ~link_runtime();
+
+  [[nodiscard]] status start();
+  // The first half of stop(): control threads stopped, the engine asked to
+  // drain; several links drain at once this way. stop() then joins.
+  void request_stop();
+  void stop();
+  [[nodiscard]] std::shared_mutex& mu() const { return mu_; }
+
+  [[nodiscard]] const config::link_config& config() const { return cfg_; }
+  [[nodiscard]] bool from_api() const { return from_api_; }
+  [[nodiscard]] bool running() const { return workflow_ != nullptr; }
+  [[nodiscard]] bool failed() const { return failed_; }
+  // Null while stopped.
+  [[nodiscard]] mirror::link_engine* engine() const { return engine_.get(); }
+  [[nodiscard]] mirror::link_supervisor* supervisor() const { return supervisor_.get(); }
+  [[nodiscard]] groupsync::group_syncer* syncer() const { return syncer_.get(); }
+  [[nodiscard]] workflow::link_workflow* workflow() const { return workflow_.get(); }
+
+ private:
+  config::link_config cfg_;
+  bool from_api_;
+  store::checkpoint_store& store_;
+  metrics::registry& metrics_;
+  std::function<void()> on_failure_;
+  bool failed_ = false;
+  mutable std::shared_mutex mu_;
+  std::unique_ptr<mirror::link_engine> engine_;
+  std::unique_ptr<mirror::link_supervisor> supervisor_;
+  std::unique_ptr<groupsync::group_syncer> syncer_;
+  std::unique_ptr<workflow::link_workflow> workflow_;
+};
+
+}  // namespace strait::daemon
