@@ -50,7 +50,7 @@ status application::start() {
                       "rename it in the file (or remove it there to keep the API's)");
     }
     runtimes.emplace_back(
-        std::make_shared<link_runtime>(link, false, *store_, metrics_, terminate_process),
+        std::make_shared<link_runtime>(link, false, *store_, metrics_, claims_, terminate_process),
         r != records.end() && r->second.paused);
   }
   for (const auto& [name, rec] : records) {
@@ -63,7 +63,8 @@ status application::start() {
     }
     api_yaml_[name] = rec.yaml;
     runtimes.emplace_back(
-        std::make_shared<link_runtime>(*l, true, *store_, metrics_, terminate_process), rec.paused);
+        std::make_shared<link_runtime>(*l, true, *store_, metrics_, claims_, terminate_process),
+        rec.paused);
   }
   for (auto& [runtime, paused] : runtimes) {
     if (paused) {
@@ -364,7 +365,8 @@ result<api::link_info> application::create_link(const std::string& yaml, bool dr
                 "a link named " + l->name + " exists; choose another name (straitctl links)");
   }
   if (auto s = check_target_overlap(*l); !s) return std::unexpected(s.error());
-  auto runtime = std::make_shared<link_runtime>(*l, true, *store_, metrics_, terminate_process);
+  auto runtime =
+      std::make_shared<link_runtime>(*l, true, *store_, metrics_, claims_, terminate_process);
   if (dry_run) return api::link_info{*l, true, false};
   if (auto s = persist(*runtime, yaml, false); !s) return std::unexpected(s.error());
   if (auto s = runtime->start(); !s) {

@@ -89,6 +89,7 @@ class application : public api::state_provider, public api::audit_log, public ap
   config::config cfg_;
   metrics::registry metrics_;
   std::unique_ptr<store::checkpoint_store> store_;
+  mirror::target_claims claims_;
   std::mutex lifecycle_mu_;      // one create/delete/pause/resume (and start/stop) at a time
   mutable std::mutex links_mu_;  // guards the map (not the runtimes)
   std::map<std::string, std::shared_ptr<link_runtime>> links_;

@@ -5,11 +5,13 @@
 namespace strait::daemon {
 
 link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
-                           metrics::registry& metrics, std::function<void()> on_failure)
+                           metrics::registry& metrics, mirror::target_claims& claims,
+                           std::function<void()> on_failure)
     : cfg_(std::move(cfg)),
       from_api_(from_api),
       store_(store),
       metrics_(metrics),
+      claims_(claims),
       on_failure_(std::move(on_failure)) {}
 
 link_runtime::~link_runtime() { stop(); }
@@ -18,7 +20,8 @@ status link_runtime::start() {
   if (running()) return {};
   auto engine = std::make_unique<mirror::link_engine>(cfg_, store_, metrics_, on_failure_);
   if (auto s = engine->start(); !s) return s;
-  auto supervisor = std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_);
+  auto supervisor =
+      std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_, &claims_);
   if (auto s = supervisor->start(); !s) {
     engine->stop();
     return s;
@@ -71,6 +74,7 @@ void link_runtime::stop() {
   syncer_.reset();
   supervisor_.reset();
   engine_.reset();
+  claims_.release(cfg_.name);
 }
 
 }  // namespace strait::daemon

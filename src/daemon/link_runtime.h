@@ -25,7 +25,8 @@ namespace strait::daemon {
 class link_runtime {
  public:
   link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
-               metrics::registry& metrics, std::function<void()> on_failure);
+               metrics::registry& metrics, mirror::target_claims& claims,
+               std::function<void()> on_failure);
   ~link_runtime();
 
   [[nodiscard]] status start();
@@ -50,6 +51,7 @@ class link_runtime {
   bool from_api_;
   store::checkpoint_store& store_;
   metrics::registry& metrics_;
+  mirror::target_claims& claims_;
   std::function<void()> on_failure_;
   bool failed_ = false;
   mutable std::shared_mutex mu_;

@@ -15,11 +15,13 @@ constexpr int kMissingRoundsBeforeDeleted = 2;
 }  // namespace
 
 link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
-                                 link_engine& engine, metrics::registry& metrics)
+                                 link_engine& engine, metrics::registry& metrics,
+                                 target_claims* claims)
     : cfg_(cfg),
       store_(store),
       engine_(engine),
       metrics_(metrics),
+      claims_(claims),
       filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
                                           cfg.topics.exclude_internal, "links." + cfg.name)) {}
 
@@ -219,6 +221,13 @@ bool link_supervisor::sync_topics() {
 
   for (const auto& name : selected) {
     auto& st = topics_[name];
+    if (std::string holder; claims_ != nullptr && !claims_->claim(cfg_.target.bootstrap(),
+                                                                  st.target, cfg_.name, holder)) {
+      topic_error(name, "target topic " + st.target + " is written by link " + holder +
+                            " on the same cluster; exclude the topic from one of the links "
+                            "(topics.exclude) or give one a topics.prefix");
+      continue;
+    }
     int src_parts = src->at(name).partitions;
     int tgt_parts = 0;
     auto target_it = tgt->find(st.target);

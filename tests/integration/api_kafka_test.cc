@@ -155,6 +155,23 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
       [&] { return testing::high_watermark(clusters->target, "side.lnk-b", 0) == 15; }, 60s, 200ms))
       << d.log();
 
+  // A topic that appears later and would land on a target topic another link
+  // writes is not mirrored: its prefix "lnk-" turns source topic "a" into
+  // "lnk-a", which link it writes.
+  auto late = write_yaml("late.yaml", "name: late\n" + clusters_yaml +
+                                          "topics: {include: [\"a\"], prefix: \"lnk-\"}\n");
+  ASSERT_EQ(d.straitctl("create-link --file " + late).first, 0) << d.log();
+  create_topic(clusters->source, "a", 1);
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return d.log().find(
+                   "link late: topic a is not mirrored: target topic lnk-a is written "
+                   "by link it") != std::string::npos;
+      },
+      60s, 200ms))
+      << d.log();
+  ASSERT_EQ(d.straitctl("delete-link late").first, 0);
+
   // Deleted (only API links); gone after a restart too.
   EXPECT_EQ(d.straitctl("delete-link it").first, 4) << "a file link";
   ASSERT_EQ(d.straitctl("delete-link side").first, 0);

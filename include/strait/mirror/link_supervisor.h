@@ -16,6 +16,7 @@
 #include "strait/kafka/partition_reader.h"
 #include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
+#include "strait/mirror/target_claims.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::mirror {
@@ -34,8 +35,11 @@ namespace strait::mirror {
 // its state changes, not on every attempt.
 class link_supervisor {
  public:
+  // `claims` (optional) is shared by every link of the process: a topic
+  // another link already writes on the same target cluster is not mirrored
+  // (a topic error naming that link).
   link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
-                  link_engine& engine, metrics::registry& metrics);
+                  link_engine& engine, metrics::registry& metrics, target_claims* claims = nullptr);
   ~link_supervisor();
 
   [[nodiscard]] status start();
@@ -96,6 +100,7 @@ class link_supervisor {
   store::checkpoint_store& store_;
   link_engine& engine_;
   metrics::registry& metrics_;
+  target_claims* claims_;
   config::topic_filter filter_;
   std::unique_ptr<kafka::partition_reader> recovery_reader_;
   std::unique_ptr<kafka::admin_client> source_;
