@@ -176,10 +176,9 @@ result<api::link_view> application::link_state(const std::string& link) const {
   const auto activities = r->workflow()->activities();
   for (const auto& p : r->workflow()->reverse_snapshot()) {
     // Reverse partitions are keyed by target topic names.
-    const std::string& prefix = cfg.topics.prefix;
-    const std::string source =
-        p.key.topic.substr(p.key.topic.starts_with(prefix) ? prefix.size() : 0);
-    topics[source].reverse_partitions.push_back(api::partition_view{
+    auto source = cfg.topics.source_name(p.key.topic);
+    if (!source) continue;
+    topics[*source].reverse_partitions.push_back(api::partition_view{
         p.key.partition.value(), p.position.next_target.value(), p.position.next_source.value(),
         p.lag_records, p.lag_seconds,
         p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
@@ -307,11 +306,17 @@ result<api::ack_result> application::acknowledge(const partition_key& key,
   }
   auto h = running(key.link);
   if (!h) return std::unexpected(h.error());
-  auto done = h->runtime->supervisor()->acknowledge(key, *r, dry_run);
+  auto ticket = std::make_shared<std::atomic<int>>(0);
+  auto done = h->runtime->supervisor()->acknowledge(key, *r, dry_run, ticket);
   if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-    return fail(errc::busy, key.to_string() +
-                                ": the link's supervisor did not answer within 60 s (a "
-                                "cluster unreachable?); it applies the resolution when it can");
+    int pending = 0;
+    if (ticket->compare_exchange_strong(pending, 2)) {
+      return fail(errc::kafka, key.to_string() +
+                                   ": not applied: the link's supervisor did not take the "
+                                   "request within 60 s (a cluster unreachable?); nothing "
+                                   "changed, try again");
+    }
+    done.wait();  // taken meanwhile: its outcome is the answer
   }
   auto a = done.get();
   if (!a) return std::unexpected(a.error());

@@ -58,12 +58,13 @@ std::map<std::string, int> link_supervisor::selected_topics() const {
 }
 
 std::future<result<link_supervisor::acknowledged>> link_supervisor::acknowledge(
-    const partition_key& key, store::resolution r, bool dry_run) {
+    const partition_key& key, store::resolution r, bool dry_run,
+    std::shared_ptr<std::atomic<int>> ticket) {
   auto done = std::make_shared<std::promise<result<acknowledged>>>();
   auto f = done->get_future();
   {
     std::lock_guard lock(acks_mu_);
-    acks_.push_back({key, r, dry_run, std::move(done)});
+    acks_.push_back({key, r, dry_run, std::move(ticket), std::move(done)});
   }
   thread_.wake();
   return f;
@@ -75,7 +76,14 @@ void link_supervisor::apply_acknowledgements() {
     std::lock_guard lock(acks_mu_);
     acks.swap(acks_);
   }
-  for (auto& a : acks) a.done->set_value(apply_acknowledgement(a.key, a.resolution, a.dry_run));
+  for (auto& a : acks) {
+    int pending = 0;
+    if (!a.ticket->compare_exchange_strong(pending, 1)) {
+      a.done->set_value(fail(errc::busy, "cancelled by the caller"));
+      continue;
+    }
+    a.done->set_value(apply_acknowledgement(a.key, a.resolution, a.dry_run));
+  }
 }
 
 result<link_supervisor::acknowledged> link_supervisor::apply_acknowledgement(

@@ -69,9 +69,33 @@ int link_workflow::partitions_of(const std::string& topic) const {
 std::set<std::string> link_workflow::reverse_topics() const {
   std::set<std::string> out;
   for (const auto& [topic, state] : topics_) {
-    if (state == topic_state::cut_over) out.insert(topic);
+    if (state == topic_state::cut_over ||
+        (state == topic_state::rolled_back && copying_back(topic))) {
+      out.insert(topic);
+    }
   }
   return out;
+}
+
+bool link_workflow::copying_back(const std::string& topic) const {
+  // Once a forward partition runs again, reverse mirroring of the topic must
+  // never run (the two directions would copy each other's records); before
+  // reverse mirroring was seeded, nothing was copied back and producers had
+  // not moved (they move after CUT_OVER).
+  const int n = partitions_of(topic);
+  if (n == 0) return false;
+  for (int p = 0; p < n; ++p) {
+    auto fwd = store_.load({cfg_.name, topic, partition_id(p)});
+    if (!fwd || !*fwd || (*fwd)->stopped != store::stop_reason::handed_over) return false;
+    auto rev = store_.load(
+        {reverse_mirror::link_name(cfg_.name), cfg_.topics.target_name(topic), partition_id(p)});
+    // The reverse link's "source" offsets are target-cluster offsets.
+    if (!rev || !*rev ||
+        (*rev)->position.next_source.value() < (*fwd)->position.next_target.value()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void link_workflow::hold_groups() {
@@ -120,6 +144,7 @@ status link_workflow::apply(const std::string& group, group_event e,
   spdlog::info("link {}: group {}: {} -> {} ({})", cfg_.name, group, to_string(it->second),
                to_string(step->to), to_string(e));
   it->second = step->to;
+  hold_groups();
   return {};
 }
 
@@ -226,8 +251,14 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
       topics_, o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
         change c{topic, to_string(state), to_string(state), "", {}};
-        if (state == topic_state::draining || state == topic_state::cut_over) {
+        if (state == topic_state::cut_over ||
+            (state == topic_state::draining && topic_ops_.contains(topic) &&
+             !topic_ops_[topic].stuck)) {
           c.action = state == topic_state::draining ? "already draining" : "already cut over";
+          return c;
+        }
+        if (state == topic_state::draining) {
+          c.action = o.dry_run ? "would try the drain again" : "draining again";
           return c;
         }
         auto g = facts.contains(topic) ? facts[topic] : migration::topic_guards{};
@@ -240,9 +271,11 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
       });
   if (!picked || o.dry_run) return picked;
   for (const auto& c : *picked) {
-    if (c.state_before == c.state) continue;
-    if (auto s = apply(c.name, topic_event::cutover_started, facts[c.name]); !s) {
-      return std::unexpected(s.error());
+    if (c.action.starts_with("already")) continue;
+    if (c.state_before != c.state) {
+      if (auto s = apply(c.name, topic_event::cutover_started, facts[c.name]); !s) {
+        return std::unexpected(s.error());
+      }
     }
     if (!c.forced_guards.empty()) {
       spdlog::warn("link {}: topic {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
@@ -259,23 +292,30 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
   auto picked = pick<topic_state, change>(
       topics_, o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
-        change c{topic, to_string(state), to_string(state), "", {}};
-        if (state == topic_state::rolled_back) {
+        change c{topic, to_string(state), to_string(topic_state::rolled_back), "", {}};
+        auto op = topic_ops_.find(topic);
+        if (state == topic_state::rolled_back && op != topic_ops_.end() && !op->second.stuck) {
           c.action = "already rolling back";
           return c;
         }
-        if (auto step = migration::transition(state, topic_event::rollback_started, {}); !step) {
-          return std::unexpected(step.error());
+        if (state != topic_state::rolled_back) {
+          auto step = migration::transition(state, topic_event::rollback_started, {});
+          if (!step) return std::unexpected(step.error());
         }
         c.action = o.dry_run ? "would copy the target's new records back, then resume "
                                "mirroring to the target"
-                             : "rollback started: waiting for the target to be quiet";
+                             : "rolling back: waiting for the target to be quiet";
         return c;
       });
   if (!picked || o.dry_run) return picked;
   for (const auto& c : *picked) {
-    if (c.state_before == to_string(topic_state::rolled_back) && topic_ops_.contains(c.name)) {
-      continue;
+    if (c.action == "already rolling back") continue;
+    // ROLLED_BACK at once (stored): a restart resumes the rollback; a
+    // cutover operation of the topic is replaced.
+    if (c.state_before != c.state) {
+      if (auto s = apply(c.name, topic_event::rollback_started, {}); !s) {
+        return std::unexpected(s.error());
+      }
     }
     topic_ops_[c.name] = {op_kind::rollback, o.quiet_window, false, {}, {}, false,
                           "starting",        ++generation_,  false};
@@ -292,6 +332,11 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
         if (state == topic_state::finalized) {
           c.action = "already finalized";
           return c;
+        }
+        if (topic_ops_.contains(topic)) {
+          return fail(errc::precondition, "an operation on it is in progress (" +
+                                              topic_ops_[topic].activity +
+                                              "); wait for it or roll back first");
         }
         auto step = migration::transition(state, topic_event::finalized, {});
         if (!step) return std::unexpected(step.error());
@@ -398,6 +443,10 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
         if (state == group_state::finalized) {
           c.action = "already finalized";
           return c;
+        }
+        if (group_ops_.contains(group)) {
+          return fail(errc::precondition, "an operation on it is in progress (" +
+                                              group_ops_[group].activity + "); wait for it first");
         }
         auto step = migration::transition(state, group_event::finalized, {});
         if (!step) return std::unexpected(step.error());
@@ -529,7 +578,10 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       return;
     }
     for (const auto& s : engine_.snapshot()) {
-      if (s.key.topic != topic || handed(cps[s.key.partition.value()])) continue;
+      if (s.key.topic != topic || s.key.partition.value() >= n ||
+          handed(cps[s.key.partition.value()])) {
+        continue;
+      }
       const int64_t high = op.last_high[s.key.partition.value()];
       if (s.stopped) {
         op.activity = "partition " + std::to_string(s.key.partition.value()) + " is stopped (" +
@@ -550,15 +602,21 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
                     seconds(op.quiet) + "; everything is mirrored";
       return;
     }
-    auto tail = verify_tail(topic);
-    if (!tail || tail->outcome != verify::verdict::passed) {
-      op.activity = tail ? "tail verification " + std::to_string(tail->id) + " " +
-                               verify::to_string(tail->outcome) + " (straitctl report " +
-                               cfg_.name + " " + std::to_string(tail->id) +
-                               "); roll back, or fix and run cutover again"
-                         : "tail verification could not run: " + tail.error().message;
-      op.stuck = !tail || tail->outcome == verify::verdict::failed;
-      return;
+    if (!op.tail_passed) {
+      auto tail = verify_tail(topic);
+      if (!tail || tail->outcome != verify::verdict::passed) {
+        op.activity = tail ? "tail verification " + std::to_string(tail->id) + " " +
+                                 verify::to_string(tail->outcome) + " (straitctl report " +
+                                 cfg_.name + " " + std::to_string(tail->id) +
+                                 "); roll back, or fix and run cutover again"
+                           : "tail verification could not run: " + tail.error().message;
+        // FAILED needs the operator; INTERRUPTED (a cluster unreachable) is
+        // tried again after another quiet window.
+        op.stuck = tail && tail->outcome == verify::verdict::failed;
+        op.last_high.clear();
+        return;
+      }
+      op.tail_passed = true;
     }
     for (int p = 0; p < n; ++p) {
       if (handed(cps[p])) continue;
@@ -576,29 +634,32 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       op.activity = "waiting for the hand-over checkpoints";
       return;
     }
-    // A record that reached the source after the quiet window would be lost
-    // to target consumers: if the source moved, forward mirroring resumes.
-    auto again = source_admin_->list_watermarks(sp);
-    bool moved_since = !again || again->size() != sp.size();
-    for (int p = 0; !moved_since && p < n; ++p) {
-      moved_since = again->at({topic, p}).high != cps[p].position.next_source.value();
-    }
-    if (moved_since) {
-      for (int p = 0; p < n; ++p) {
-        store::partition_checkpoint resume = cps[p];
-        resume.stopped = store::stop_reason::none;
-        resume.stop_detail.clear();
-        auto tail_run = store_.last_run({cfg_.name, topic, partition_id(p)});
-        mirror::partition_start start{{cfg_.name, topic, partition_id(p)}, target, resume,
-                                      tail_run ? *tail_run : std::nullopt, {},     0};
-        (void)engine_.replace_partition(std::move(start)).wait_for(std::chrono::seconds(30));
+  }
+  // Handed over (now, or before a restart). A record that reached the source
+  // after the quiet window would be lost to target consumers: if the source
+  // moved, forward mirroring resumes and the drain starts over.
+  auto again = source_admin_->list_watermarks(sp);
+  if (!again || again->size() != sp.size()) {
+    op.activity = "cannot read the source's end offsets; retrying";
+    return;
+  }
+  bool moved_since = false;
+  for (int p = 0; p < n; ++p) {
+    moved_since = moved_since || again->at({topic, p}).high != cps[p].position.next_source.value();
+  }
+  if (moved_since) {
+    for (int p = 0; p < n; ++p) {
+      if (auto s = resume_forward(topic, p, cps[p].position); !s) {
+        op.activity = s.error().message;
+        return;
       }
-      op.last_high.clear();
-      op.activity =
-          "the source moved during the hand-over (a producer still writes): mirroring "
-          "resumed; waiting for the source to be quiet again";
-      return;
     }
+    op.last_high.clear();
+    op.tail_passed = false;
+    op.activity =
+        "the source moved during the hand-over (a producer still writes): mirroring "
+        "resumed; waiting for the source to be quiet again";
+    return;
   }
   // Hand-over done. The target must end exactly where strait stopped
   // writing, or reverse mirroring would start on someone else's records.
@@ -646,13 +707,27 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
 
 void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) {
   const int n = partitions_of(topic);
+  // Right after a start the supervisor may not have listed the topic or
+  // handed its partitions to the engine yet.
+  for (int p = 0; p < std::max(n, 1); ++p) {
+    if (n == 0 || !engine_.has_partition({cfg_.name, topic, partition_id(p)})) {
+      op.activity = "waiting: the topic's partitions are not running yet";
+      return;
+    }
+  }
   const std::string target = cfg_.topics.target_name(topic);
   std::vector<kafka::topic_partition> tp;
   for (int p = 0; p < n; ++p) tp.emplace_back(target, p);
   const auto now = std::chrono::steady_clock::now();
   const std::string rev_link = reverse_mirror::link_name(cfg_.name);
-  if (reverse_.topics().contains(topic)) {
-    // Everything producers wrote to the target must be back on the source.
+  bool copying;
+  {
+    std::lock_guard lock(mu_);
+    copying = reverse_topics().contains(topic);
+  }
+  if (copying) {
+    // Everything producers wrote to the target must be back on the source
+    // before forward mirroring resumes.
     auto twm = target_admin_->list_watermarks(tp);
     if (!twm || twm->size() != tp.size()) {
       op.activity = "cannot read the target's end offsets; retrying";
@@ -683,7 +758,6 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
       if (it->stopped) {
         op.activity = "reverse mirroring of partition " + std::to_string(p) + " is stopped (" +
                       store::to_string(it->stop_reason) + "): " + it->stop_detail;
-        op.stuck = true;
         return;
       }
       if (it->position.next_source.value() < op.last_high[p] || !it->idle) {
@@ -698,69 +772,65 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
                     seconds(op.quiet) + "; everything is copied back";
       return;
     }
-  }
-  std::set<std::string> want;
-  {
-    std::lock_guard lock(mu_);
-    if (topics_[topic] != topic_state::rolled_back) {
-      if (auto s = apply(topic, topic_event::rollback_started, {}); !s) {
-        op.activity = s.error().message;
-        op.stuck = true;
-        return;
-      }
+    // Reverse mirroring of the topic ends here (drained and checkpointed);
+    // it must have stored exactly the target's end, or records reached the
+    // target meanwhile: then it runs again (next round) and the wait restarts.
+    std::set<std::string> want;
+    {
+      std::lock_guard lock(mu_);
+      want = reverse_topics();
     }
-    want = reverse_topics();
-  }
-  // Reverse mirroring of the topic ends (drained and checkpointed).
-  if (auto s = reverse_.run_for(want); !s) {
-    op.activity = "cannot restart reverse mirroring: " + s.error().message;
-    return;
+    want.erase(topic);
+    if (auto s = reverse_.run_for(want); !s) {
+      op.activity = "cannot restart reverse mirroring: " + s.error().message;
+      return;
+    }
   }
   auto twm = target_admin_->list_watermarks(tp);
   if (!twm || twm->size() != tp.size()) {
     op.activity = "cannot read the target's end offsets; retrying";
     return;
   }
+  // Where forward mirroring resumes: after the last record reverse mirroring
+  // copied back, or where it stopped when nothing was copied back.
+  std::vector<std::optional<offsets::mirror_position>> resume(n);
   for (int p = 0; p < n; ++p) {
-    const partition_key key{cfg_.name, topic, partition_id(p)};
-    auto cp = store_.load(key);
+    auto cp = store_.load({cfg_.name, topic, partition_id(p)});
     if (!cp || !*cp) {
       op.activity = "cannot read the checkpoint of partition " + std::to_string(p);
       return;
     }
-    if ((*cp)->stopped != store::stop_reason::handed_over) continue;  // never handed over
+    if ((*cp)->stopped != store::stop_reason::handed_over) continue;  // runs already
     offsets::mirror_position pos = (*cp)->position;
     auto rev = store_.load({rev_link, target, partition_id(p)});
-    if (rev && *rev && (*rev)->position.next_target.value() >= pos.next_source.value()) {
+    if (rev && *rev && (*rev)->position.next_source.value() >= pos.next_target.value()) {
       pos = {source_offset((*rev)->position.next_target.value()),
              target_offset((*rev)->position.next_source.value())};
     }
     const int64_t high = twm->at({target, p}).high;
     if (high != pos.next_target.value()) {
+      op.last_high.clear();
       op.activity = "target partition " + target + "/" + std::to_string(p) + " ends at " +
-                    std::to_string(high) + " but reverse mirroring copied up to " +
+                    std::to_string(high) + ", reverse mirroring copied up to " +
                     std::to_string(pos.next_target.value()) +
-                    ": records written after the drain would not reach the source; stop the "
-                    "producers on the target and cut over again (straitctl cutover)";
-      op.stuck = true;
+                    (copying ? ": records arrived meanwhile; copying them back too"
+                             : ": records were written to it that are not on the source "
+                               "(producers moved before CUT_OVER?); stop the writer");
+      op.stuck = !copying;
       return;
     }
-    store::partition_checkpoint resume;
-    resume.position = pos;
-    auto tail_run = store_.last_run(key);
-    mirror::partition_start start{key, target, resume, tail_run ? *tail_run : std::nullopt, {}, 0};
-    auto done = engine_.replace_partition(std::move(start));
-    if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-      op.activity = "waiting for the mirror engine to resume partition " + std::to_string(p);
-      return;
-    }
-    if (auto s = done.get(); !s) {
-      op.activity = "cannot resume partition " + std::to_string(p) + ": " + s.error().message;
+    resume[p] = pos;
+  }
+  for (int p = 0; p < n; ++p) {
+    if (!resume[p]) continue;
+    if (auto s = resume_forward(topic, p, *resume[p]); !s) {
+      op.activity = s.error().message;
       return;
     }
   }
   {
     std::lock_guard lock(mu_);
+    if (!topic_ops_.contains(topic) || topic_ops_[topic].generation != op.generation) return;
     if (auto s = apply(topic, topic_event::resumed, {}); !s) {
       op.activity = s.error().message;
       op.stuck = true;
@@ -773,6 +843,27 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
       cfg_.name, topic);
   op.activity.clear();
   op.done = true;
+}
+
+status link_workflow::resume_forward(const std::string& topic, int32_t partition,
+                                     const offsets::mirror_position& pos) {
+  const partition_key key{cfg_.name, topic, partition_id(partition)};
+  store::partition_checkpoint cp;
+  cp.position = pos;
+  auto tail_run = store_.last_run(key);
+  if (!tail_run) return std::unexpected(tail_run.error());
+  mirror::partition_start start{key, cfg_.topics.target_name(topic), cp, *tail_run, {}, 0};
+  auto done = engine_.replace_partition(std::move(start));
+  if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    return fail(errc::busy,
+                "waiting for the mirror engine to resume partition " + std::to_string(partition));
+  }
+  auto s = done.get();
+  if (!s) {
+    return fail(s.error().code,
+                "cannot resume partition " + std::to_string(partition) + ": " + s.error().message);
+  }
+  return {};
 }
 
 void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
@@ -831,13 +922,31 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     written.emplace_back(partition_key{cfg_.name, c.topic, partition_id(c.partition)},
                          store::group_offset{source_offset(c.offset), t, wall_clock_ms()});
   }
+  // A request made meanwhile (a rollback cancelling this cutover) wins.
+  auto current = [&] {
+    auto it = group_ops_.find(group);
+    return it != group_ops_.end() && it->second.generation == op.generation;
+  };
   if (state == group_state::syncing) {
     std::lock_guard lock(mu_);
+    if (!current()) return;
     if (auto s = apply(group, group_event::cutover_started, {true, true, topics_ok, op.force});
         !s) {
       op.activity = s.error().message;
       return;
     }
+  }
+  if (final_offsets.empty()) {
+    // Nothing committed on the link's topics: nothing to carry over.
+    std::lock_guard lock(mu_);
+    if (!current()) return;
+    if (auto s = apply(group, group_event::offsets_verified, {}); !s) {
+      op.activity = s.error().message;
+      return;
+    }
+    op.activity.clear();
+    op.done = true;
+    return;
   }
   auto res = target_admin_->alter_group_offsets({{group, final_offsets}}).at(group);
   if (!res) {
@@ -874,6 +983,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   }
   {
     std::lock_guard lock(mu_);
+    if (!current()) return;
     if (auto s = apply(group, group_event::offsets_verified, {}); !s) {
       op.activity = s.error().message;
       return;
@@ -907,8 +1017,9 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
   }
   std::vector<kafka::committed_offset> back_offsets;
   for (const auto& c : *committed) {
-    if (!c.topic.starts_with(cfg_.topics.prefix)) continue;
-    const std::string topic = c.topic.substr(cfg_.topics.prefix.size());
+    const auto source = cfg_.topics.source_name(c.topic);
+    if (!source) continue;
+    const std::string& topic = *source;
     {
       std::lock_guard lock(mu_);
       if (!topics_.contains(topic)) continue;
@@ -922,7 +1033,10 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     back_offsets.push_back(
         {topic, c.partition, m->to_source(target_offset(c.offset)).value(), c.metadata});
   }
-  auto res = source_admin_->alter_group_offsets({{group, back_offsets}}).at(group);
+  auto res =
+      back_offsets.empty()
+          ? result<std::vector<kafka::refused_partition>>(std::vector<kafka::refused_partition>{})
+          : source_admin_->alter_group_offsets({{group, back_offsets}}).at(group);
   if (!res) {
     op.activity = "cannot write the source group's offsets: " + res.error().message;
     return;
@@ -931,7 +1045,10 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     op.activity = "the source group has members: stop its consumers on the source";
     return;
   }
-  auto back = source_admin_->list_group_offsets({group}).at(group);
+  auto back =
+      back_offsets.empty()
+          ? result<std::vector<kafka::committed_offset>>(std::vector<kafka::committed_offset>{})
+          : source_admin_->list_group_offsets({group}).at(group);
   if (!back) {
     op.activity = "cannot read the source group's offsets back: " + back.error().message;
     return;
@@ -948,6 +1065,8 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
   }
   {
     std::lock_guard lock(mu_);
+    auto it = group_ops_.find(group);
+    if (it == group_ops_.end() || it->second.generation != op.generation) return;
     if (groups_[group] == group_state::cut_over) {
       if (auto s = apply(group, group_event::rollback_started, {}); !s) {
         op.activity = s.error().message;

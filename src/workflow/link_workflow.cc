@@ -51,7 +51,9 @@ status link_workflow::start() {
   }
   // A verification cut short by a stop or a crash: say so, never leave it
   // RUNNING (nothing resumes it; the operator runs it again).
-  auto stored = store_.reports(cfg_.name, 1);
+  // A user verification and a cutover's tail verification may have run at
+  // once: look at the newest few.
+  auto stored = store_.reports(cfg_.name, 16);
   if (!stored) return std::unexpected(stored.error());
   for (const auto& [id, text] : *stored) {
     auto r = verify::report_from_json(text);
@@ -80,6 +82,12 @@ status link_workflow::start() {
     if (state == migration::group_state::cutting_over) {
       group_ops_[group] = {op_kind::cutover, false, "resuming", ++generation_};
       spdlog::info("link {}: group {} is CUTTING_OVER: resuming its cutover", cfg_.name, group);
+    } else if (state == migration::group_state::rolled_back) {
+      // Stopped between its rollback's two transitions: its source offsets
+      // were written and read back before the first.
+      if (auto s = apply(group, migration::group_event::resumed, {}); !s) {
+        return std::unexpected(s.error());
+      }
     }
   }
   hold_groups();

@@ -4,6 +4,8 @@
 // a straitd killed mid-drain finishes the cutover after a restart.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness.h"
 #include "kafka_records.h"
 #include "test_util.h"
@@ -16,6 +18,31 @@ using namespace integration;
 
 bool contains(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
+}
+
+// The migration state of `what` ("topic NAME" or "group NAME") from
+// straitctl's JSON: the first "state" after its name (fields come in proto
+// order); "" when absent.
+std::string state_of(straitd& d, const std::string& what) {
+  const auto space = what.find(' ');
+  const std::string key = "\"" + what.substr(0, space) + "\":\"" + what.substr(space + 1) + "\"";
+  auto [rc, out] = d.straitctl("-o json status it");
+  const auto at = out.find(key);
+  if (rc != 0 || at == std::string::npos) return "";
+  const auto st = out.find("\"state\":\"", at);
+  if (st == std::string::npos) return "";
+  const auto begin = st + 9;
+  return out.substr(begin, out.find('"', begin) - begin);
+}
+
+// Waits (60 s at most) until `what` is in one of `states`.
+bool wait_state(straitd& d, const std::string& what, const std::vector<std::string>& states) {
+  return testing::wait_for(
+      [&] {
+        const std::string s = state_of(d, what);
+        return std::find(states.begin(), states.end(), s) != states.end();
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(200));
 }
 
 // Both clusters hold the same records, partition by partition, in order.
@@ -42,20 +69,8 @@ TEST(CutoverKafka, ProducersAndConsumersMoveBackAndForthWithoutLossOrDuplicates)
   straitd d(dir, "cut-.*", "groups:\n  include: [\"cut-.*\"]\n  sync_interval_ms: 200\n", "mig.");
   d.start();
   ASSERT_TRUE(target_offset_becomes("cut-billing", "mig.cut-orders", 400)) << d.log();
-  // `what` is "topic NAME" or "group NAME"; JSON fields come in proto order,
-  // and the first "state" after the name is that object's.
   auto state_is = [&](const std::string& what, const std::string& state) {
-    const auto space = what.find(' ');
-    const std::string key = "\"" + what.substr(0, space) + "\":\"" + what.substr(space + 1) + "\"";
-    return testing::wait_for(
-        [&] {
-          auto [rc, out] = d.straitctl("-o json status it");
-          const auto at = out.find(key);
-          if (rc != 0 || at == std::string::npos) return false;
-          const std::string want = "\"state\":\"" + state + "\"";
-          return out.find("\"state\":\"", at) == out.find(want, at);
-        },
-        60s, 200ms);
+    return wait_state(d, what, {state});
   };
   ASSERT_TRUE(state_is("topic cut-orders", "IN_SYNC")) << d.log();
 
@@ -155,6 +170,86 @@ TEST(CutoverKafka, ProducersAndConsumersMoveBackAndForthWithoutLossOrDuplicates)
   EXPECT_TRUE(contains(journal, "RollbackGroups")) << journal;
   EXPECT_EQ(d.stop(), 0) << d.log();
   expect_same_records("cut-orders", "mig.cut-orders", 2);
+}
+
+TEST(CutoverKafka, KilledRightAfterEachMoveItResumesOrIsRepeatedWithoutLossOrDuplicates) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "kil-orders", 2);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 600; ++i) p.send("kil-orders", i % 2, make_record(i));
+  }
+  testing::commit_offset(clusters->source, "kil-billing", "kil-orders", 0, 100, "");
+  straitd d(dir, "kil-.*", "groups:\n  include: [\"kil-.*\"]\n  sync_interval_ms: 200\n", "mig.");
+  d.start();
+  ASSERT_TRUE(target_offset_becomes("kil-billing", "mig.kil-orders", 100)) << d.log();
+  ASSERT_TRUE(wait_state(d, "topic kil-orders", {"IN_SYNC"})) << d.log();
+  ASSERT_EQ(d.straitctl("verify it --groups none").first, 0);
+  // Each move is asked for without waiting, straitd is killed at once and
+  // restarted. A move whose first transition was stored resumes by itself;
+  // one that had only started waiting is asked for again (new request id).
+  auto kill_restart = [&] {
+    d.stop(SIGKILL);
+    d.start();
+  };
+  auto move = [&](const std::string& args, const std::string& what,
+                  const std::vector<std::string>& before, const std::vector<std::string>& done) {
+    ASSERT_EQ(d.straitctl(args + " --no-wait").first, 0) << args << d.log();
+    kill_restart();
+    ASSERT_TRUE(wait_state(d, what,
+                           [&] {
+                             std::vector<std::string> any = before;
+                             any.insert(any.end(), done.begin(), done.end());
+                             return any;
+                           }()))
+        << d.log();
+    const std::string now = state_of(d, what);
+    if (std::find(before.begin(), before.end(), now) != before.end()) {
+      ASSERT_EQ(d.straitctl(args + " --no-wait").first, 0) << args << d.log();
+    }
+    ASSERT_TRUE(wait_state(d, what, done)) << args << " ended " << state_of(d, what) << d.log();
+  };
+
+  // Producer cutover (DRAINING is stored by the call: it resumes).
+  move("cutover it --topics kil-orders --quiet-window 1000", "topic kil-orders", {"DRAINING"},
+       {"CUT_OVER"});
+  EXPECT_TRUE(contains(d.log(), "topic kil-orders is DRAINING: resuming its operation"));
+  // Producers on the target; killed while reverse mirroring copies.
+  {
+    testing::test_producer p(clusters->target);
+    for (int i = 600; i < 900; ++i) p.send("mig.kil-orders", i % 2, make_record(i));
+  }
+  kill_restart();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return total_high(clusters->source, "kil-orders", 2) == 900; }, 60s, 200ms))
+      << d.log();
+  expect_same_records("kil-orders", "mig.kil-orders", 2);
+
+  // Consumer cutover at the end of partition 0.
+  const int64_t end0 = testing::high_watermark(clusters->source, "kil-orders", 0);
+  testing::commit_offset(clusters->source, "kil-billing", "kil-orders", 0, end0, "");
+  move("cutover it --groups kil-billing", "group kil-billing", {"SYNCING"}, {"CUT_OVER"});
+  EXPECT_EQ(testing::committed(clusters->target, "kil-billing", "mig.kil-orders", 0).offset,
+            testing::high_watermark(clusters->target, "mig.kil-orders", 0));
+
+  // Rollbacks: the group, then the topic.
+  move("rollback it --groups kil-billing", "group kil-billing", {"CUT_OVER"}, {"SYNCING"});
+  EXPECT_EQ(testing::committed(clusters->source, "kil-billing", "kil-orders", 0).offset, end0);
+  move("rollback it --topics kil-orders --quiet-window 1000", "topic kil-orders", {"CUT_OVER"},
+       {"MIRRORING", "IN_SYNC"});
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 900; i < 1000; ++i) p.send("kil-orders", i % 2, make_record(i));
+  }
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return total_high(clusters->target, "mig.kil-orders", 2) == 1000; }, 60s, 200ms))
+      << d.log();
+  expect_same_records("kil-orders", "mig.kil-orders", 2);
+  ASSERT_TRUE(wait_state(d, "topic kil-orders", {"IN_SYNC"}));
+  auto [rc, report] = d.straitctl("verify it --groups none");
+  EXPECT_EQ(rc, 0) << report;
+  EXPECT_TRUE(contains(report, "1000 of 1000 records compared")) << report;
+  EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
 }  // namespace

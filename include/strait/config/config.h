@@ -37,6 +37,12 @@ struct topic_config {
     if (!strip_prefix.empty() && n.starts_with(strip_prefix)) n.remove_prefix(strip_prefix.size());
     return prefix + std::string(n);
   }
+  // The inverse of target_name() for a forward link: the source topic a
+  // target topic mirrors, or nullopt when the name lacks the prefix.
+  [[nodiscard]] std::optional<std::string> source_name(const std::string& target_topic) const {
+    if (!target_topic.starts_with(prefix)) return std::nullopt;
+    return target_topic.substr(prefix.size());
+  }
   int replication_factor = -1;  // -1: the target broker's default
   bool create = true;           // create missing target topics
   // Use DescribeConfigs: copy topic configs to new target topics, compare

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <memory>
@@ -64,8 +65,12 @@ class link_supervisor {
     store::stop_reason was = store::stop_reason::none;
     std::string detail;
   };
-  [[nodiscard]] std::future<result<acknowledged>> acknowledge(const partition_key& key,
-                                                              store::resolution r, bool dry_run);
+  // `ticket` lets the caller give up before the request is taken: the
+  // supervisor sets it from pending (0) to taken (1) before it acts, the
+  // caller from pending to cancelled (2); whoever comes second knows.
+  [[nodiscard]] std::future<result<acknowledged>> acknowledge(
+      const partition_key& key, store::resolution r, bool dry_run,
+      std::shared_ptr<std::atomic<int>> ticket);
 
  private:
   // One round; returns the wait until the next.
@@ -115,6 +120,7 @@ class link_supervisor {
     partition_key key;
     store::resolution resolution;
     bool dry_run;
+    std::shared_ptr<std::atomic<int>> ticket;
     std::shared_ptr<std::promise<result<acknowledged>>> done;
   };
   std::mutex acks_mu_;

@@ -137,6 +137,7 @@ class link_workflow {
     std::string activity;
     uint64_t generation = 0;  // a newer request for the object replaces the op
     bool done = false;
+    bool tail_passed = false;  // cutover: the tail re-verification passed
   };
   struct group_op {
     op_kind kind = op_kind::cutover;
@@ -159,6 +160,12 @@ class link_workflow {
   // The topics reverse mirroring should run for (CUT_OVER ones), and the
   // groups the syncer must leave alone (CUTTING_OVER and after).
   [[nodiscard]] std::set<std::string> reverse_topics() const;
+  // A ROLLED_BACK topic whose records reverse mirroring may still copy back
+  // (every forward partition handed over, reverse mirroring seeded).
+  [[nodiscard]] bool copying_back(const std::string& topic) const;
+  // Restarts forward mirroring of a handed-over partition at `pos`.
+  [[nodiscard]] status resume_forward(const std::string& topic, int32_t partition,
+                                      const offsets::mirror_position& pos);
   void hold_groups();
   // Exact map of a partition in both directions (forward and reverse runs).
   [[nodiscard]] result<offsets::run_list> merged_map(const std::string& topic,
