@@ -425,6 +425,15 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::string catchup_link, catchup_topics;
+  double catchup_timeout_s = 600;
+  auto* catchup = app.add_subcommand(
+      "catch-up", "follow a link until its topics are IN_SYNC, with a progress bar (role viewer)");
+  catchup->add_option("link", catchup_link, "link name")->required();
+  catchup->add_option("--topics", catchup_topics, "RE2 full-match filter on topic names");
+  catchup->add_option("--wait-timeout", catchup_timeout_s, "seconds before exit 6")
+      ->capture_default_str();
+
   std::string create_file, link_arg;
   auto* create_link = app.add_subcommand(
       "create-link", "create a link from a YAML file holding one links[] entry (role admin)");
@@ -598,6 +607,53 @@ int main(int argc, char** argv) {
       print_report(r);
     }
     return r.dry_run() || r.outcome() == "PASSED" ? kOk : kDiffers;
+  }
+  if (*catchup) {
+    // Progress: records mirrored of those on the source (sum over the
+    // selected topics' partitions); done when every topic is IN_SYNC or
+    // further along (a stopped partition keeps it from IN_SYNC).
+    pb::GetStatusRequest req;
+    req.set_link(catchup_link);
+    req.set_topic_regex(catchup_topics);
+    progress_bar bar("catch-up of " + catchup_link);
+    const std::set<std::string> synced = {"IN_SYNC", "VERIFIED", "DRAINING", "CUT_OVER",
+                                          "FINALIZED"};
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(static_cast<int64_t>(catchup_timeout_s * 1000));
+    while (true) {
+      pb::LinkStatus st;
+      auto ctx = context(false);
+      if (grpc::Status s = stub->GetStatus(ctx.get(), req, &st); !s.ok()) {
+        bar.done();
+        return report(s, o);
+      }
+      int64_t mirrored = 0, lag = 0;
+      bool all = st.topics_size() > 0 && !st.paused();
+      for (const auto& t : st.topics()) {
+        for (const auto& p : t.partitions()) {
+          mirrored += p.next_source_offset();
+          lag += p.lag_records();
+        }
+        all = all && synced.contains(t.state());
+      }
+      bar.update(mirrored, mirrored + lag);
+      if (all) {
+        bar.done();
+        if (json) {
+          std::cout << to_json(st) << "\n";
+        } else {
+          print_status(st);
+        }
+        return kOk;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        bar.done();
+        std::cerr << "straitctl: not in sync after --wait-timeout (" << lag
+                  << " records behind); straitctl status " << catchup_link << " shows why\n";
+        return kStillRunning;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
   }
   if (*create_link) {
     pb::CreateLinkRequest req;

@@ -56,6 +56,9 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
       30s, 300ms))
       << json;
   EXPECT_NE(json.find("\"target_topic\":\"mig.api-orders\""), std::string::npos) << json;
+  auto [rcc, caught] = d.straitctl("catch-up it --topics api-orders");
+  EXPECT_EQ(rcc, 0) << caught;
+  EXPECT_NE(caught.find("IN_SYNC"), std::string::npos) << caught;
   EXPECT_NE(json.find("\"group\":\"api-billing\""), std::string::npos) << json;
   auto [rc4, none] = d.straitctl("-o json status it --topics 'nothing' --groups 'nothing'");
   ASSERT_EQ(rc4, 0);
