@@ -44,6 +44,26 @@ void put_string(std::string& out, std::string_view s) {
   out.append(s);
 }
 
+// Strings as a u32 length and the bytes, one after the other.
+void append_fields(std::string& out, std::initializer_list<const std::string*> fields) {
+  for (const std::string* f : fields) {
+    put_be(out, f->size(), 4);
+    out.append(*f);
+  }
+}
+// Reads what append_fields wrote from `at` on; false unless it fills every
+// field and ends exactly at the end of `in`.
+bool read_fields(std::string_view in, size_t at, std::initializer_list<std::string*> fields) {
+  for (std::string* f : fields) {
+    if (in.size() < at + 4) return false;
+    const size_t len = get_be(in, at, 4);
+    if (in.size() < at + 4 + len) return false;
+    f->assign(in.substr(at + 4, len));
+    at += 4 + len;
+  }
+  return at == in.size();
+}
+
 std::string link_topic_prefix(char tag, std::string_view link, std::string_view topic) {
   std::string k(1, tag);
   put_string(k, link);
@@ -362,10 +382,7 @@ void checkpoint_store::write_batch::put_request(const std::string& request_id,
                                                 const request_record& r) {
   std::string v(1, static_cast<char>(kRequestFormat));
   put_be(v, static_cast<uint64_t>(r.at_ms), 8);
-  for (const std::string* f : {&r.call, &r.args_digest, &r.response}) {
-    put_be(v, f->size(), 4);
-    v.append(*f);
-  }
+  append_fields(v, {&r.call, &r.args_digest, &r.response});
   (void)batch_->Put(request_key(request_id), v);
 }
 
@@ -550,11 +567,8 @@ result<target_offset> checkpoint_store::to_target(const partition_key& key,
 result<uint64_t> checkpoint_store::append_audit(const audit_entry& e) {
   std::string v(1, static_cast<char>(kAuditFormat));
   put_be(v, static_cast<uint64_t>(e.at_ms), 8);
-  for (const std::string* f :
-       {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before, &e.state_after}) {
-    put_be(v, f->size(), 4);
-    v.append(*f);
-  }
+  append_fields(
+      v, {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before, &e.state_after});
   std::lock_guard lock(audit_mu_);
   std::string k(1, kAuditTag);
   put_be(k, audit_last_ + 1, 8);
@@ -579,16 +593,11 @@ result<std::vector<std::pair<uint64_t, audit_entry>>> checkpoint_store::audit(ui
     if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kAuditFormat) return bad();
     audit_entry e;
     e.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
-    size_t at = 9;
-    for (std::string* f :
-         {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before, &e.state_after}) {
-      if (v.size() < at + 4) return bad();
-      size_t len = get_be(v, at, 4);
-      if (v.size() < at + 4 + len) return bad();
-      f->assign(v.substr(at + 4, len));
-      at += 4 + len;
+    if (!read_fields(v, 9,
+                     {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before,
+                      &e.state_after})) {
+      return bad();
     }
-    if (at != v.size()) return bad();
     out.emplace_back(get_be(std::string_view(it->key().data(), 9), 1, 8), std::move(e));
   }
   if (!it->status().ok())
@@ -639,15 +648,7 @@ result<std::optional<request_record>> checkpoint_store::request(
   if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kRequestFormat) return bad();
   request_record r;
   r.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
-  size_t at = 9;
-  for (std::string* f : {&r.call, &r.args_digest, &r.response}) {
-    if (v.size() < at + 4) return bad();
-    size_t len = get_be(v, at, 4);
-    if (v.size() < at + 4 + len) return bad();
-    f->assign(v.substr(at + 4, len));
-    at += 4 + len;
-  }
-  if (at != v.size()) return bad();
+  if (!read_fields(v, 9, {&r.call, &r.args_digest, &r.response})) return bad();
   return std::optional<request_record>(std::move(r));
 }
 

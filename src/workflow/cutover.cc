@@ -37,6 +37,34 @@ bool is_cut_over(topic_state s) {
   return s == topic_state::cut_over || s == topic_state::finalized;
 }
 
+// Commits `offsets` for `group` (which must have no members there) and reads
+// them back. Empty when every offset is there; otherwise what went wrong, in
+// words for the operation's activity (`side`: "source" or "target").
+std::string commit_and_read_back(const kafka::admin_client& admin, const std::string& group,
+                                 const std::vector<kafka::committed_offset>& offsets,
+                                 const std::string& side) {
+  if (offsets.empty()) return "";
+  auto res = admin.alter_group_offsets({{group, offsets}}).at(group);
+  if (!res) return "cannot write the " + side + " group's offsets: " + res.error().message;
+  if (!res->empty()) {
+    return "the " + side + " group has members, which strait never overwrites: stop its " +
+           "consumers on the " + side;
+  }
+  auto back = admin.list_group_offsets({group}).at(group);
+  if (!back) return "cannot read the " + side + " group's offsets back: " + back.error().message;
+  for (const auto& want : offsets) {
+    auto it = std::find_if(back->begin(), back->end(), [&](const auto& b) {
+      return b.topic == want.topic && b.partition == want.partition;
+    });
+    if (it == back->end() || it->offset != want.offset) {
+      return "read back " + want.topic + "/" + std::to_string(want.partition) + " on the " + side +
+             ": " + (it == back->end() ? std::string("missing") : std::to_string(it->offset)) +
+             ", wrote " + std::to_string(want.offset) + "; writing again";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 status link_workflow::connect_admins() {
@@ -936,44 +964,11 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
       return;
     }
   }
-  if (final_offsets.empty()) {
-    // Nothing committed on the link's topics: nothing to carry over.
-    std::lock_guard lock(mu_);
-    if (!current()) return;
-    if (auto s = apply(group, group_event::offsets_verified, {}); !s) {
-      op.activity = s.error().message;
-      return;
-    }
-    op.activity.clear();
-    op.done = true;
+  // Nothing committed on the link's topics: nothing to write, nothing to check.
+  if (auto problem = commit_and_read_back(*target_admin_, group, final_offsets, "target");
+      !problem.empty()) {
+    op.activity = problem;
     return;
-  }
-  auto res = target_admin_->alter_group_offsets({{group, final_offsets}}).at(group);
-  if (!res) {
-    op.activity = "cannot write the target group's offsets: " + res.error().message;
-    return;
-  }
-  if (!res->empty()) {
-    op.activity =
-        "the target group has members, which strait never overwrites: stop its "
-        "consumers on the target";
-    return;
-  }
-  auto back = target_admin_->list_group_offsets({group}).at(group);
-  if (!back) {
-    op.activity = "cannot read the target group's offsets back: " + back.error().message;
-    return;
-  }
-  for (const auto& want : final_offsets) {
-    auto it = std::find_if(back->begin(), back->end(), [&](const auto& b) {
-      return b.topic == want.topic && b.partition == want.partition;
-    });
-    if (it == back->end() || it->offset != want.offset) {
-      op.activity = "read back " + want.topic + "/" + std::to_string(want.partition) + ": " +
-                    (it == back->end() ? std::string("missing") : std::to_string(it->offset)) +
-                    ", wrote " + std::to_string(want.offset) + "; writing again";
-      return;
-    }
   }
   store::checkpoint_store::write_batch b;
   for (const auto& [key, offset] : written) b.put_group_offset(group, key, offset);
@@ -1033,35 +1028,10 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     back_offsets.push_back(
         {topic, c.partition, m->to_source(target_offset(c.offset)).value(), c.metadata});
   }
-  auto res =
-      back_offsets.empty()
-          ? result<std::vector<kafka::refused_partition>>(std::vector<kafka::refused_partition>{})
-          : source_admin_->alter_group_offsets({{group, back_offsets}}).at(group);
-  if (!res) {
-    op.activity = "cannot write the source group's offsets: " + res.error().message;
+  if (auto problem = commit_and_read_back(*source_admin_, group, back_offsets, "source");
+      !problem.empty()) {
+    op.activity = problem;
     return;
-  }
-  if (!res->empty()) {
-    op.activity = "the source group has members: stop its consumers on the source";
-    return;
-  }
-  auto back =
-      back_offsets.empty()
-          ? result<std::vector<kafka::committed_offset>>(std::vector<kafka::committed_offset>{})
-          : source_admin_->list_group_offsets({group}).at(group);
-  if (!back) {
-    op.activity = "cannot read the source group's offsets back: " + back.error().message;
-    return;
-  }
-  for (const auto& want : back_offsets) {
-    auto it = std::find_if(back->begin(), back->end(), [&](const auto& b) {
-      return b.topic == want.topic && b.partition == want.partition;
-    });
-    if (it == back->end() || it->offset != want.offset) {
-      op.activity = "read back of the source group differs at " + want.topic + "/" +
-                    std::to_string(want.partition) + "; writing again";
-      return;
-    }
   }
   {
     std::lock_guard lock(mu_);

@@ -16,9 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace integration;
 
-bool contains(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
+using testing::contains;
 
 // The migration state of `what` ("topic NAME" or "group NAME") from
 // straitctl's JSON: the first "state" after its name (fields come in proto

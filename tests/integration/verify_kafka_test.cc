@@ -14,9 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace integration;
 
-bool contains(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
+using testing::contains;
 
 TEST(VerifyKafka, ComparesRecordsConfigsAndGroupsAndMovesTheTopicState) {
   testing::temp_dir dir;

@@ -40,4 +40,9 @@ inline bool wait_for(const std::function<bool()>& cond, std::chrono::millisecond
   return cond();
 }
 
+// Whether `text` contains `what` (test assertions on command output).
+inline bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
 }  // namespace strait::testing
