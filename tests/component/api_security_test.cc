@@ -270,6 +270,46 @@ TEST(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
   EXPECT_EQ(acknowledge("0123456789abcdef0002", "skip-record"),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(acknowledge("0123456789abcdef0003", "skip-record"), grpc::StatusCode::NOT_FOUND);
+
+  // Links: pause and resume need an operator, create and delete an admin.
+  using link_fn =
+      grpc::Status (pb::Strait::Stub::*)(grpc::ClientContext*, const pb::LinkRequest&, pb::Link*);
+  auto link_call = [&](link_fn fn, const std::string& token) {
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + token);
+    pb::LinkRequest req;
+    req.set_link("main");
+    pb::Link r;
+    return ((*stub).*fn)(&c, req, &r).error_code();
+  };
+  for (link_fn fn : {&pb::Strait::Stub::PauseLink, &pb::Strait::Stub::ResumeLink}) {
+    EXPECT_EQ(link_call(fn, "0123456789abcdef0001"), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(link_call(fn, "0123456789abcdef0002"), grpc::StatusCode::OK);
+  }
+  EXPECT_EQ(link_call(&pb::Strait::Stub::DeleteLink, "0123456789abcdef0002"),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(link_call(&pb::Strait::Stub::DeleteLink, "0123456789abcdef0003"), grpc::StatusCode::OK);
+  auto create = [&](const std::string& token) {
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + token);
+    pb::CreateLinkRequest req;
+    req.set_link_yaml("name: x\n");
+    pb::Link r;
+    return stub->CreateLink(&c, req, &r).error_code();
+  };
+  EXPECT_EQ(create("0123456789abcdef0002"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(create("0123456789abcdef0003"), grpc::StatusCode::OK);
+  int link_denials = 0;
+  const auto journal = audit.list(0, 1000);
+  ASSERT_TRUE(journal.has_value());
+  for (const auto& e : *journal) {
+    if ((e.call == "PauseLink" || e.call == "ResumeLink" || e.call == "DeleteLink" ||
+         e.call == "CreateLink") &&
+        e.result.starts_with("PERMISSION_DENIED")) {
+      ++link_denials;
+    }
+  }
+  EXPECT_EQ(link_denials, 4);
 }
 
 TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
