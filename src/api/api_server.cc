@@ -286,6 +286,38 @@ class service final : public pb::Strait::Service {
         [] { return std::string(); });
   }
 
+  grpc::Status Stage(grpc::ServerContext* ctx, const pb::StageRequest* req,
+                     pb::StageResponse* out) override {
+    auto topics = name_filter::make(req->topic_regex(), "topic_regex");
+    auto groups = name_filter::make(req->group_regex(), "group_regex");
+    return mutate<pb::StageRequest, pb::StageResponse>(
+        *ctx, "Stage", role::operator_role, *req, out,
+        [&](const caller&, pb::StageResponse* resp) -> grpc::Status {
+          if (req->topic_regex().empty() && req->group_regex().empty()) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "topic_regex or group_regex: give at least one (RE2, full match)"};
+          }
+          if (!topics) return to_grpc(topics.error());
+          if (!groups) return to_grpc(groups.error());
+          if (!known_link(req->link())) return unknown_link(req->link());
+          std::function<bool(const std::string&)> t, g;
+          if (!req->topic_regex().empty()) {
+            t = [f = *topics](const std::string& n) { return f.matches(n); };
+          }
+          if (!req->group_regex().empty()) {
+            g = [f = *groups](const std::string& n) { return f.matches(n); };
+          }
+          auto r = control_.stage(req->link(), t, g, req->dry_run());
+          if (!r) return to_grpc(r.error());
+          for (const auto& n : r->topics) resp->add_topics(n);
+          for (const auto& n : r->groups) resp->add_groups(n);
+          return grpc::Status::OK;
+        },
+        [&] {
+          return topics && groups ? states_of(req->link(), *topics, *groups) : std::string();
+        });
+  }
+
   grpc::Status DeleteLink(grpc::ServerContext* ctx, const pb::LinkRequest* req,
                           pb::Link* out) override {
     return link_call(*ctx, "DeleteLink", role::admin, *req, out, &control::delete_link);

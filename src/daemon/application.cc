@@ -361,6 +361,58 @@ status application::check_target_overlap(const config::link_config& l) const {
   return {};
 }
 
+result<api::stage_result> application::stage(
+    const std::string& link, const std::function<bool(const std::string&)>& topic_selected,
+    const std::function<bool(const std::string&)>& group_selected, bool dry_run) {
+  auto h = running(link);
+  if (!h) return std::unexpected(h.error());
+  const config::link_config& cfg = h->runtime->config();
+  if (group_selected && !cfg.groups.enabled) {
+    return fail(errc::precondition, "link " + link +
+                                        " has no groups section: group offset sync is off, so "
+                                        "no group can be staged");
+  }
+  auto admin = kafka::admin_client::connect(cfg.source.props, "strait-" + link + "-stage",
+                                            "links." + link + ".source.properties",
+                                            std::chrono::seconds(10));
+  if (!admin) return std::unexpected(admin.error());
+  api::stage_result out;
+  if (topic_selected) {
+    auto listing = (*admin)->list_topics();
+    if (!listing) return std::unexpected(listing.error());
+    const auto selected = h->runtime->supervisor()->selected_topics();
+    for (const auto& [name, info] : *listing) {
+      if (!name.starts_with("__") && topic_selected(name) && !selected.contains(name)) {
+        out.topics.push_back(name);
+      }
+    }
+  }
+  if (group_selected) {
+    auto listing = (*admin)->list_groups();
+    if (!listing) return std::unexpected(listing.error());
+    std::set<std::string> known;
+    for (const auto& g : h->runtime->syncer()->groups()) known.insert(g.group);
+    for (const auto& g : listing->groups) {
+      if (group_selected(g.id) && !known.contains(g.id)) out.groups.push_back(g.id);
+    }
+  }
+  if (out.topics.empty() && out.groups.empty()) {
+    return fail(errc::precondition, "link " + link +
+                                        ": no source topic or group matches that the link does "
+                                        "not select already (straitctl status " +
+                                        link + ")");
+  }
+  if (dry_run) return out;
+  if (auto s = h->runtime->stage({out.topics.begin(), out.topics.end()},
+                                 {out.groups.begin(), out.groups.end()});
+      !s) {
+    return std::unexpected(s.error());
+  }
+  spdlog::info("link {}: staged {} topics and {} groups", link, out.topics.size(),
+               out.groups.size());
+  return out;
+}
+
 result<api::link_info> application::create_link(const std::string& yaml, bool dry_run) {
   std::lock_guard lifecycle(lifecycle_mu_);
   auto l = config::parse_link_yaml(yaml, from_environment);

@@ -63,6 +63,9 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] result<api::ack_result> acknowledge(const partition_key& key,
                                                     const std::string& resolution,
                                                     bool dry_run) override;
+  [[nodiscard]] result<api::stage_result> stage(
+      const std::string& link, const std::function<bool(const std::string&)>& topic_selected,
+      const std::function<bool(const std::string&)>& group_selected, bool dry_run) override;
   [[nodiscard]] result<api::link_info> create_link(const std::string& yaml, bool dry_run) override;
   [[nodiscard]] result<api::link_info> delete_link(const std::string& link, bool dry_run) override;
   [[nodiscard]] result<api::link_info> pause_link(const std::string& link, bool dry_run) override;

@@ -12,7 +12,25 @@ link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkp
       store_(store),
       metrics_(metrics),
       claims_(claims),
-      on_failure_(std::move(on_failure)) {}
+      on_failure_(std::move(on_failure)) {
+  // Staged names of an earlier run (errors surface at the next Stage call).
+  if (auto staged = store_.staged(cfg_.name)) {
+    for (const auto& [kind, name] : *staged) {
+      (kind == store::migration_kind::topic ? staged_topics_ : staged_groups_).add({name});
+    }
+  }
+}
+
+status link_runtime::stage(const std::set<std::string>& topics,
+                           const std::set<std::string>& groups) {
+  store::checkpoint_store::write_batch b;
+  for (const auto& t : topics) b.put_staged(cfg_.name, store::migration_kind::topic, t);
+  for (const auto& g : groups) b.put_staged(cfg_.name, store::migration_kind::group, g);
+  if (auto s = store_.commit(b); !s) return s;
+  staged_topics_.add(topics);
+  staged_groups_.add(groups);
+  return {};
+}
 
 link_runtime::~link_runtime() { stop(); }
 
@@ -20,15 +38,16 @@ status link_runtime::start() {
   if (running()) return {};
   auto engine = std::make_unique<mirror::link_engine>(cfg_, store_, metrics_, on_failure_);
   if (auto s = engine->start(); !s) return s;
-  auto supervisor =
-      std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_, &claims_);
+  auto supervisor = std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_,
+                                                              &claims_, &staged_topics_);
   if (auto s = supervisor->start(); !s) {
     engine->stop();
     return s;
   }
   std::unique_ptr<groupsync::group_syncer> syncer;
   if (cfg_.groups.enabled) {
-    syncer = std::make_unique<groupsync::group_syncer>(cfg_, store_, metrics_);
+    syncer = std::make_unique<groupsync::group_syncer>(cfg_, store_, metrics_, &staged_topics_,
+                                                       &staged_groups_);
     if (auto s = syncer->start(); !s) {
       supervisor->stop();
       engine->stop();

@@ -2,9 +2,11 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 
 #include "strait/config/config.h"
+#include "strait/config/staged.h"
 #include "strait/groupsync/group_syncer.h"
 #include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
@@ -36,6 +38,12 @@ class link_runtime {
   void stop();
   [[nodiscard]] std::shared_mutex& mu() const { return mu_; }
 
+  // Adds topics and groups to the link's selection (the API's Stage):
+  // stored, and picked up by the running supervisor and group syncer at
+  // their next round. Loaded from the store at construction.
+  [[nodiscard]] status stage(const std::set<std::string>& topics,
+                             const std::set<std::string>& groups);
+
   [[nodiscard]] const config::link_config& config() const { return cfg_; }
   [[nodiscard]] bool from_api() const { return from_api_; }
   [[nodiscard]] bool running() const { return workflow_ != nullptr; }
@@ -55,6 +63,8 @@ class link_runtime {
   std::function<void()> on_failure_;
   bool failed_ = false;
   mutable std::shared_mutex mu_;
+  config::staged_names staged_topics_;
+  config::staged_names staged_groups_;
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;
   std::unique_ptr<groupsync::group_syncer> syncer_;

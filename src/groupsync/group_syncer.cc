@@ -24,7 +24,8 @@ bool has_members(kafka::group_state s) {
 }  // namespace
 
 group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
-                           metrics::registry& metrics)
+                           metrics::registry& metrics, const config::staged_names* staged_topics,
+                           const config::staged_names* staged_groups)
     : cfg_(cfg),
       store_(store),
       metrics_(metrics),
@@ -33,7 +34,9 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
                                                  "links." + cfg.name + ".groups")),
       topics_filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
                                                  cfg.topics.exclude_internal,
-                                                 "links." + cfg.name + ".topics")) {}
+                                                 "links." + cfg.name + ".topics")),
+      staged_topics_(staged_topics),
+      staged_groups_(staged_groups) {}
 
 group_syncer::~group_syncer() { stop(); }
 
@@ -159,7 +162,7 @@ void group_syncer::note_group_presence(const kafka::group_list& listing,
   listing_incomplete_ = false;
   for (auto& [id, g] : groups_) {
     // Known from this run or from the store, still selected, not listed: gone.
-    if (selected.contains(id) || g.gone || !groups_filter_.matches(id)) continue;
+    if (selected.contains(id) || g.gone || !group_selected(id)) continue;
     spdlog::warn(
         "link {}: group {} is not on the source (deleted, or its offsets expired); its target "
         "offsets stay as last written",
@@ -177,7 +180,7 @@ void group_syncer::refresh_log_starts(
   for (const auto& [group, r] : offsets) {
     if (!r) continue;
     for (const auto& c : *r) {
-      if (!topics_filter_.matches(c.topic)) continue;
+      if (!topic_selected(c.topic)) continue;
       wanted.insert({c.topic, c.partition});
       new_partition = log_starts_asked_.insert({c.topic, c.partition}).second || new_partition;
     }
@@ -253,7 +256,7 @@ bool group_syncer::cycle() {
   set_reachable("source", source_reachable_, true, "");
   std::set<std::string> selected;
   for (const auto& g : listing->groups) {
-    if (g.state != kafka::group_state::dead && groups_filter_.matches(g.id)) selected.insert(g.id);
+    if (g.state != kafka::group_state::dead && group_selected(g.id)) selected.insert(g.id);
   }
   note_group_presence(*listing, selected);
   {
@@ -330,7 +333,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
   group_round& gr = r.groups[group];
   const partition p{c.topic, c.partition};
   const source_offset o(c.offset);
-  if (!topics_filter_.matches(c.topic)) {
+  if (!topic_selected(c.topic)) {
     return skip(gr, group, p, skip_reason::topic_not_mirrored, o);
   }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};

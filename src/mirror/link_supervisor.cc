@@ -16,12 +16,13 @@ constexpr int kMissingRoundsBeforeDeleted = 2;
 
 link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
                                  link_engine& engine, metrics::registry& metrics,
-                                 target_claims* claims)
+                                 target_claims* claims, const config::staged_names* staged)
     : cfg_(cfg),
       store_(store),
       engine_(engine),
       metrics_(metrics),
       claims_(claims),
+      staged_(staged),
       filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
                                           cfg.topics.exclude_internal, "links." + cfg.name)) {}
 
@@ -185,7 +186,7 @@ bool link_supervisor::sync_topics() {
   std::vector<std::string> selected;
   std::map<std::string, int> selected_partitions;
   for (const auto& [name, info] : *src) {
-    if (!filter_.matches(name)) continue;
+    if (!filter_.matches(name) && (staged_ == nullptr || !staged_->contains(name))) continue;
     selected.push_back(name);
     selected_partitions[name] = info.partitions;
   }

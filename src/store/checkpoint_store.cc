@@ -24,7 +24,8 @@ constexpr char kAuditTag = 'J';         // sequence (u64) -> audit entry
 constexpr char kReportTag = 'V';        // link + id (u64) -> verification report (opaque)
 constexpr char kRequestTag = 'Q';       // request id -> request_record
 constexpr uint8_t kRequestFormat = 1;
-constexpr char kLinkTag = 'L';  // link name -> link_record
+constexpr char kLinkTag = 'L';    // link name -> link_record
+constexpr char kStagedTag = 'S';  // link + kind + name -> "" (staged)
 constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
@@ -374,6 +375,15 @@ void checkpoint_store::write_batch::put_link(const std::string& name, const link
   (void)batch_->Put(std::string(1, kLinkTag) + name, v);
 }
 
+void checkpoint_store::write_batch::put_staged(const std::string& link, migration_kind kind,
+                                               const std::string& name) {
+  std::string k(1, kStagedTag);
+  put_string(k, link);
+  k.push_back(static_cast<char>(kind));
+  k.append(name);
+  (void)batch_->Put(k, "");
+}
+
 void checkpoint_store::write_batch::delete_link(const std::string& name) {
   (void)batch_->Delete(std::string(1, kLinkTag) + name);
 }
@@ -650,6 +660,22 @@ result<std::optional<request_record>> checkpoint_store::request(
   r.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
   if (!read_fields(v, 9, {&r.call, &r.args_digest, &r.response})) return bad();
   return std::optional<request_record>(std::move(r));
+}
+
+result<std::vector<std::pair<migration_kind, std::string>>> checkpoint_store::staged(
+    const std::string& link) const {
+  std::string prefix(1, kStagedTag);
+  put_string(prefix, link);
+  std::vector<std::pair<migration_kind, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    const auto kind = k.size() > prefix.size() ? static_cast<uint8_t>(k[prefix.size()]) : 0;
+    if (kind != 1 && kind != 2) return fail(errc::corruption, "a staged record is damaged");
+    out.emplace_back(static_cast<migration_kind>(kind), std::string(k.substr(prefix.size() + 1)));
+  }
+  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read staged"));
+  return out;
 }
 
 result<std::vector<std::pair<std::string, link_record>>> checkpoint_store::links() const {

@@ -434,6 +434,15 @@ int main(int argc, char** argv) {
   catchup->add_option("--wait-timeout", catchup_timeout_s, "seconds before exit 6")
       ->capture_default_str();
 
+  std::string stage_link, stage_topics, stage_groups;
+  auto* stage = app.add_subcommand(
+      "stage", "add source topics and groups to a link's selection (role operator)");
+  stage->add_option("link", stage_link, "link name")->required();
+  stage->add_option("--topics", stage_topics, "RE2 full match over the source's topic names");
+  stage->add_option("--groups", stage_groups, "RE2 full match over the source's group ids");
+  stage->add_flag("--dry-run", dry_run, "show what would be staged; stage nothing");
+  stage->add_option("--request-id", request_id, "idempotency key");
+
   std::string create_file, link_arg;
   auto* create_link = app.add_subcommand(
       "create-link", "create a link from a YAML file holding one links[] entry (role admin)");
@@ -607,6 +616,30 @@ int main(int argc, char** argv) {
       print_report(r);
     }
     return r.dry_run() || r.outcome() == "PASSED" ? kOk : kDiffers;
+  }
+  if (*stage) {
+    pb::StageRequest req;
+    req.set_link(stage_link);
+    req.set_topic_regex(stage_topics);
+    req.set_group_regex(stage_groups);
+    req.set_dry_run(dry_run);
+    req.set_request_id(request_id_or_new(request_id));
+    pb::StageResponse r;
+    auto ctx = context(false);
+    grpc::Status s = stub->Stage(ctx.get(), req, &r);
+    if (!s.ok()) return report(s, o);
+    if (json) {
+      std::cout << to_json(r) << "\n";
+      return kOk;
+    }
+    for (const auto& t : r.topics()) {
+      std::printf("%s topic %s\n", dry_run ? "would stage" : "staged", t.c_str());
+    }
+    for (const auto& g : r.groups()) {
+      std::printf("%s group %s\n", dry_run ? "would stage" : "staged", g.c_str());
+    }
+    if (!dry_run) std::printf("follow it with: straitctl catch-up %s\n", stage_link.c_str());
+    return kOk;
   }
   if (*catchup) {
     // Progress: records mirrored of those on the source (sum over the

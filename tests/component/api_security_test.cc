@@ -297,6 +297,17 @@ TEST(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
     pb::Link r;
     return stub->CreateLink(&c, req, &r).error_code();
   };
+  auto stage = [&](const std::string& token) {
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + token);
+    pb::StageRequest req;
+    req.set_link("main");
+    req.set_topic_regex("orders");
+    pb::StageResponse r;
+    return stub->Stage(&c, req, &r).error_code();
+  };
+  EXPECT_EQ(stage("0123456789abcdef0001"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stage("0123456789abcdef0002"), grpc::StatusCode::NOT_FOUND) << "operator passes";
   EXPECT_EQ(create("0123456789abcdef0002"), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(create("0123456789abcdef0003"), grpc::StatusCode::OK);
   int link_denials = 0;

@@ -106,6 +106,14 @@ class fake_control : public control {
     if (!dry_run) ++acks;
     return ack_result{"foreign_write", "detail"};
   }
+  result<stage_result> stage(const std::string& link,
+                             const std::function<bool(const std::string&)>& topic_selected,
+                             const std::function<bool(const std::string&)>&, bool) override {
+    if (link != "main") return fail(errc::not_found, "no link");
+    stage_result r;
+    if (topic_selected && topic_selected("orders")) r.topics.push_back("orders");
+    return r;
+  }
   result<link_info> create_link(const std::string& yaml, bool) override {
     if (yaml.find("name:") == std::string::npos) {
       return fail(errc::invalid_argument, "link.name: missing");

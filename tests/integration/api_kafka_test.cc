@@ -140,6 +140,23 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   EXPECT_NE(listed.find("side             api     running"), std::string::npos) << listed;
   EXPECT_NE(listed.find("it               file    running"), std::string::npos) << listed;
 
+  // Staged: a topic the link's patterns do not select joins it, and stays
+  // selected across restarts.
+  create_topic(clusters->source, "lnk-c", 1);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 7; ++i) p.send("lnk-c", 0, make_record(i));
+  }
+  auto [rcs0, plan] = d.straitctl("stage side --topics 'lnk-c' --dry-run");
+  ASSERT_EQ(rcs0, 0) << plan;
+  EXPECT_NE(plan.find("would stage topic lnk-c"), std::string::npos) << plan;
+  EXPECT_EQ(d.straitctl("stage side --groups '.*'").first, 4) << "no group sync on side";
+  ASSERT_EQ(d.straitctl("stage side --topics 'lnk-c'").first, 0) << d.log();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "side.lnk-c", 0) == 7; }, 60s, 200ms))
+      << d.log();
+  EXPECT_EQ(d.straitctl("stage side --topics 'lnk-c'").first, 4) << "nothing new";
+
   // Paused: nothing mirrored, across a restart; resumed: mirrored again.
   ASSERT_EQ(d.straitctl("pause-link side").first, 0);
   {
@@ -157,6 +174,13 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   ASSERT_TRUE(testing::wait_for(
       [&] { return testing::high_watermark(clusters->target, "side.lnk-b", 0) == 15; }, 60s, 200ms))
       << d.log();
+  {
+    testing::test_producer p(clusters->source);
+    p.send("lnk-c", 0, make_record(7));
+  }
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "side.lnk-c", 0) == 8; }, 60s, 200ms))
+      << "the staged topic is still selected after the restart" << d.log();
 
   // A topic that appears later and would land on a target topic another link
   // writes is not mirrored: its prefix "lnk-" turns source topic "a" into

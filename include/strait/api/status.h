@@ -125,6 +125,11 @@ struct object_change {
   std::vector<std::string> forced_guards;
 };
 
+// What a Stage call added to a link's selection.
+struct stage_result {
+  std::vector<std::string> topics, groups;
+};
+
 // What an acknowledgement resolved.
 struct ack_result {
   std::string was_stopped, stop_detail;
@@ -153,6 +158,12 @@ class control {
   [[nodiscard]] virtual result<link_info> delete_link(const std::string& link, bool dry_run) = 0;
   [[nodiscard]] virtual result<link_info> pause_link(const std::string& link, bool dry_run) = 0;
   [[nodiscard]] virtual result<link_info> resume_link(const std::string& link, bool dry_run) = 0;
+  // Adds the source topics and groups the predicates accept (null: none) to
+  // the link's selection (docs/links.md#staging); errc::precondition when
+  // nothing new matches, or groups are asked of a link without group sync.
+  [[nodiscard]] virtual result<stage_result> stage(
+      const std::string& link, const std::function<bool(const std::string&)>& topic_selected,
+      const std::function<bool(const std::string&)>& group_selected, bool dry_run) = 0;
   // errc::invalid_argument for an unknown resolution name.
   [[nodiscard]] virtual result<ack_result> acknowledge(const partition_key& key,
                                                        const std::string& resolution,

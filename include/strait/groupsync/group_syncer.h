@@ -12,6 +12,7 @@
 #include "strait/base/backoff.h"
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
+#include "strait/config/staged.h"
 #include "strait/config/topic_filter.h"
 #include "strait/groupsync/sync_policy.h"
 #include "strait/kafka/client.h"
@@ -47,8 +48,11 @@ struct group_status {
 // written. It never deletes anything on either cluster.
 class group_syncer {
  public:
+  // `staged_topics` / `staged_groups` (optional): names selected on top of
+  // the link's patterns (the API's Stage).
   group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
-               metrics::registry& metrics);
+               metrics::registry& metrics, const config::staged_names* staged_topics = nullptr,
+               const config::staged_names* staged_groups = nullptr);
   ~group_syncer();
   group_syncer(const group_syncer&) = delete;
   group_syncer& operator=(const group_syncer&) = delete;
@@ -125,6 +129,16 @@ class group_syncer {
   metrics::registry& metrics_;
   config::topic_filter groups_filter_;
   config::topic_filter topics_filter_;
+  const config::staged_names* staged_topics_;
+  const config::staged_names* staged_groups_;
+  [[nodiscard]] bool group_selected(const std::string& id) const {
+    return groups_filter_.matches(id) ||
+           (staged_groups_ != nullptr && staged_groups_->contains(id));
+  }
+  [[nodiscard]] bool topic_selected(const std::string& topic) const {
+    return topics_filter_.matches(topic) ||
+           (staged_topics_ != nullptr && staged_topics_->contains(topic));
+  }
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, group_state> groups_;

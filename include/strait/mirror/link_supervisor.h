@@ -12,6 +12,7 @@
 #include "strait/base/backoff.h"
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
+#include "strait/config/staged.h"
 #include "strait/config/topic_filter.h"
 #include "strait/kafka/client.h"
 #include "strait/kafka/partition_reader.h"
@@ -39,8 +40,10 @@ class link_supervisor {
   // `claims` (optional) is shared by every link of the process: a topic
   // another link already writes on the same target cluster is not mirrored
   // (a topic error naming that link).
+  // `staged` (optional): topics selected on top of the link's patterns.
   link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
-                  link_engine& engine, metrics::registry& metrics, target_claims* claims = nullptr);
+                  link_engine& engine, metrics::registry& metrics, target_claims* claims = nullptr,
+                  const config::staged_names* staged = nullptr);
   ~link_supervisor();
 
   [[nodiscard]] status start();
@@ -106,6 +109,7 @@ class link_supervisor {
   link_engine& engine_;
   metrics::registry& metrics_;
   target_claims* claims_;
+  const config::staged_names* staged_;
   config::topic_filter filter_;
   std::unique_ptr<kafka::partition_reader> recovery_reader_;
   std::unique_ptr<kafka::admin_client> source_;

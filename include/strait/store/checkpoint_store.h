@@ -178,6 +178,8 @@ class checkpoint_store {
     void put_report(const std::string& link, uint64_t id, const std::string& report);
     void put_request(const std::string& request_id, const request_record& r);
     void put_link(const std::string& name, const link_record& r);
+    // A topic or group an operator staged on a link (the API's Stage).
+    void put_staged(const std::string& link, migration_kind kind, const std::string& name);
     void delete_link(const std::string& name);
     [[nodiscard]] size_t count() const;
 
@@ -218,6 +220,9 @@ class checkpoint_store {
   [[nodiscard]] result<std::vector<std::pair<uint64_t, std::string>>> reports(
       const std::string& link, size_t limit) const;
   [[nodiscard]] result<std::optional<request_record>> request(const std::string& request_id) const;
+  // The link's staged topics and groups.
+  [[nodiscard]] result<std::vector<std::pair<migration_kind, std::string>>> staged(
+      const std::string& link) const;
   // Every link record, by name.
   [[nodiscard]] result<std::vector<std::pair<std::string, link_record>>> links() const;
 
