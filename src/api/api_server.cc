@@ -605,11 +605,13 @@ class service final : public pb::Strait::Service {
       return grpc::Status::OK;
     } else {
       rec.state_before = state();
+      audit_note_.clear();
       result = act(who, out);
       rec.state_after = state();
     }
     rec.result =
         result.ok() ? "ok" : code_name(result.error_code()) + ": " + result.error_message();
+    if (result.ok() && !audit_note_.empty()) rec.result += " (" + audit_note_ + ")";
     record_or_log(rec);
     if (result.ok() && !req.request_id().empty() && !req.dry_run()) {
       if (auto s = audit_.remember(req.request_id(),
@@ -652,6 +654,11 @@ class service final : public pb::Strait::Service {
           auto changes = control_.move(req.link(), kind, m);
           if (!changes) return to_grpc(changes.error());
           for (const auto& c : *changes) {
+            if (!c.forced_guards.empty() && !req.dry_run()) {
+              std::string guards;
+              for (const auto& g : c.forced_guards) guards += (guards.empty() ? "" : ",") + g;
+              audit_note_ += (audit_note_.empty() ? "forced: " : "; ") + c.name + " past " + guards;
+            }
             auto* pc = resp->add_changes();
             pc->set_name(c.name);
             pc->set_state_before(c.state_before);
@@ -861,6 +868,9 @@ class service final : public pb::Strait::Service {
   control& control_;
   authenticator auth_;
   std::mutex mutate_mu_;  // one mutating call at a time (request ids, before/after states)
+  // What a mutating call wants added to its audit result (e.g. the guards a
+  // forced cutover overrode); guarded by mutate_mu_.
+  std::string audit_note_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -788,6 +788,10 @@ int main(int argc, char** argv) {
     std::set<std::string> pending;
     for (const auto& c : r.changes()) pending.insert(c.name());
     std::map<std::string, std::string> last_activity;
+    // Topic cutover and rollback drain records (forward, or back through
+    // reverse mirroring): a bar of the records drained since the start.
+    progress_bar drain_bar(name == "rollback" ? "copy back" : "drain");
+    int64_t drain_initial = -1;
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(static_cast<int64_t>(wait_timeout_s * 1000));
     while (true) {
@@ -810,9 +814,23 @@ int main(int argc, char** argv) {
       if (groups) {
         for (const auto& g : st.groups()) note(g.group(), g.state(), g.activity());
       } else {
+        int64_t lag = 0;
+        for (const auto& t : st.topics()) {
+          if (!pending.contains(t.topic())) continue;
+          for (const auto& p : name == "rollback" ? t.reverse_partitions() : t.partitions()) {
+            lag += p.lag_records();
+          }
+        }
+        if (drain_initial < 0 && lag > 0 && name != "finalize") drain_initial = lag;
+        if (drain_initial > 0) {
+          drain_bar.update(drain_initial - std::min(lag, drain_initial), drain_initial);
+        }
         for (const auto& t : st.topics()) note(t.topic(), t.state(), t.activity());
       }
-      if (pending.empty()) return kOk;
+      if (pending.empty()) {
+        if (drain_initial > 0) drain_bar.done();
+        return kOk;
+      }
       if (std::chrono::steady_clock::now() > deadline) {
         std::cerr << "straitctl: still running after --wait-timeout; it goes on in straitd "
                      "(straitctl status "

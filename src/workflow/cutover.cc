@@ -253,8 +253,8 @@ result<std::vector<Change>> pick(
   }
   if (!refused.empty()) return fail(errc::precondition, join(refused) + "; nothing was changed");
   if (out.empty()) {
-    return fail(errc::precondition, "link " + link + ": no " + what +
-                                        " matches (straitctl status " + link + " lists them)");
+    return fail(errc::not_found, "link " + link + ": no " + what + " matches (straitctl status " +
+                                     link + " lists them)");
   }
   return out;
 }

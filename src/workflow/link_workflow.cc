@@ -113,10 +113,10 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
     }
   }
   if (req.topics.empty() && req.groups.empty()) {
-    return fail(errc::precondition, "link " + cfg_.name +
-                                        ": no mirrored topic or synced group matches; "
-                                        "straitctl status " +
-                                        cfg_.name + " lists them");
+    return fail(errc::not_found, "link " + cfg_.name +
+                                     ": no mirrored topic or synced group matches; "
+                                     "straitctl status " +
+                                     cfg_.name + " lists them");
   }
   auto last = store_.reports(cfg_.name, 1);
   if (!last) return std::unexpected(last.error());

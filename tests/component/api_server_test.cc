@@ -243,7 +243,7 @@ TEST_F(ApiServer, VerifyRefusesBadInputWithTheFieldAndChangesNothing) {
   req.set_topic_regex("nothing-matches");
   req.set_group_regex("nothing-matches");
   s = stub_->Verify(ctx().get(), req, &r);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   req.set_request_id(std::string(129, 'x'));
   EXPECT_EQ(stub_->Verify(ctx().get(), req, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(control_.started.load(), 0);
@@ -302,6 +302,11 @@ TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
   EXPECT_EQ((*entries)[2].call, "CutoverTopics");
   EXPECT_EQ((*entries)[2].state_before, "orders=MIRRORING");
   EXPECT_EQ((*entries)[3].state_before, "group:billing=SYNCING");
+  // A forced move's journal entry names what was forced.
+  req.set_regex("orders");
+  req.set_force(true);
+  ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
+  EXPECT_EQ(audit_.list(0, 100)->back().result, "ok (forced: orders past verified)");
 }
 
 TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {

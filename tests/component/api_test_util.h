@@ -64,7 +64,7 @@ class fake_control : public control {
     }
     if (s.group_selected("billing")) r.groups.push_back({"billing"});
     if (r.topics.empty() && r.groups.empty()) {
-      return fail(errc::precondition, "no mirrored topic or synced group matches");
+      return fail(errc::not_found, "no mirrored topic or synced group matches");
     }
     if (s.dry_run) return r;
     r.id = reports_.size() + 1;
@@ -93,9 +93,13 @@ class fake_control : public control {
     std::vector<object_change> out;
     for (const char* n : groups ? std::vector<const char*>{"billing", "audit"}
                                 : std::vector<const char*>{"orders", "payments"}) {
-      if (r.selected(n)) out.push_back({n, "BEFORE", r.dry_run ? "BEFORE" : "AFTER", "moved", {}});
+      if (r.selected(n)) {
+        out.push_back(
+            {n, "BEFORE", r.dry_run ? "BEFORE" : "AFTER", "moved",
+             r.force ? std::vector<std::string>{"verified"} : std::vector<std::string>{}});
+      }
     }
-    if (out.empty()) return fail(errc::precondition, "nothing matches");
+    if (out.empty()) return fail(errc::not_found, "nothing matches");
     if (!r.dry_run) ++moves;
     return out;
   }
