@@ -8,7 +8,7 @@
 
 // The migration workflow as two pure state machines: one per mirrored topic,
 // one per consumer group. Each has ONE transition function; the caller (the
-// planned control plane) owns the state, persists it, gathers the guard facts
+// workflow module) owns the state, persists it, gathers the guard facts
 // and does the work around each transition. Table, guards and what the daemon
 // does: docs/state-machine.md.
 //
