@@ -66,6 +66,7 @@ status application::start() {
         std::make_shared<link_runtime>(*l, true, *store_, metrics_, claims_, terminate_process),
         rec.paused);
   }
+  for (auto& [runtime, paused] : runtimes) runtime->claim_existing();
   for (auto& [runtime, paused] : runtimes) {
     if (paused) {
       spdlog::info("link {} is paused (straitctl resume-link {})", runtime->config().name,
@@ -124,6 +125,7 @@ result<application::held> application::running(const std::string& link) const {
   auto r = find(link);
   if (!r) return fail(errc::not_found, "no link '" + link + "'");
   std::shared_lock lock(r->mu());
+  if (r->deleted()) return fail(errc::not_found, "no link '" + link + "'");
   if (!r->running()) {
     return fail(errc::precondition,
                 "link " + link + " is paused; straitctl resume-link " + link + " resumes it");
@@ -377,12 +379,18 @@ result<api::stage_result> application::stage(
                                             std::chrono::seconds(10));
   if (!admin) return std::unexpected(admin.error());
   api::stage_result out;
+  // What the link's own patterns select is not staged (its supervisor may
+  // not have listed it yet right after a start).
+  auto own_topics = config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
+                                               cfg.topics.exclude_internal, "link.topics");
+  if (!own_topics) return std::unexpected(own_topics.error());
   if (topic_selected) {
     auto listing = (*admin)->list_topics();
     if (!listing) return std::unexpected(listing.error());
     const auto selected = h->runtime->supervisor()->selected_topics();
     for (const auto& [name, info] : *listing) {
-      if (!name.starts_with("__") && topic_selected(name) && !selected.contains(name)) {
+      if (!name.starts_with("__") && topic_selected(name) && !selected.contains(name) &&
+          !own_topics->matches(name)) {
         out.topics.push_back(name);
       }
     }
@@ -392,8 +400,13 @@ result<api::stage_result> application::stage(
     if (!listing) return std::unexpected(listing.error());
     std::set<std::string> known;
     for (const auto& g : h->runtime->syncer()->groups()) known.insert(g.group);
+    auto own_groups =
+        config::topic_filter::make(cfg.groups.include, cfg.groups.exclude, false, "link.groups");
+    if (!own_groups) return std::unexpected(own_groups.error());
     for (const auto& g : listing->groups) {
-      if (group_selected(g.id) && !known.contains(g.id)) out.groups.push_back(g.id);
+      if (group_selected(g.id) && !known.contains(g.id) && !own_groups->matches(g.id)) {
+        out.groups.push_back(g.id);
+      }
     }
   }
   if (out.topics.empty() && out.groups.empty()) {
@@ -470,18 +483,25 @@ result<api::link_info> application::delete_link(const std::string& link, bool dr
     info = info_of(*r);
   }
   if (dry_run) return info;
+  // The definition and the staged names go first: if that fails, nothing
+  // changed; once it is done, a restart would not bring the link back.
+  store::checkpoint_store::write_batch b;
+  b.delete_link(link);
+  auto staged = store_->staged(link);
+  if (!staged) return std::unexpected(staged.error());
+  for (const auto& [kind, name] : *staged) b.delete_staged(link, kind, name);
+  if (auto s = store_->commit(b); !s) return std::unexpected(s.error());
   {
     std::unique_lock lock(r->mu());
     r->stop();
+    r->mark_deleted();
+    r->release_claims();
   }
   {
     std::lock_guard lock(links_mu_);
     links_.erase(link);
   }
   api_yaml_.erase(link);
-  store::checkpoint_store::write_batch b;
-  b.delete_link(link);
-  if (auto s = store_->commit(b); !s) return std::unexpected(s.error());
   spdlog::info("link {} deleted; its offset maps, states and reports stay in the store", link);
   return info;
 }
@@ -491,12 +511,13 @@ result<api::link_info> application::pause_link(const std::string& link, bool dry
   auto r = find(link);
   if (!r) return fail(errc::not_found, "no link '" + link + "'");
   std::unique_lock lock(r->mu());
-  if (dry_run || !r->running()) return api::link_info{r->config(), r->from_api(), true};
-  r->stop();
+  if (dry_run) return api::link_info{r->config(), r->from_api(), true};
+  // Stored first (and again when already paused): a restart keeps it paused.
   const auto yaml = api_yaml_.find(link);
   if (auto s = persist(*r, yaml == api_yaml_.end() ? "" : yaml->second, true); !s) {
     return std::unexpected(s.error());
   }
+  r->stop();
   spdlog::info("link {} paused: records in flight drained and checkpointed", link);
   return info_of(*r);
 }
@@ -506,7 +527,7 @@ result<api::link_info> application::resume_link(const std::string& link, bool dr
   auto r = find(link);
   if (!r) return fail(errc::not_found, "no link '" + link + "'");
   std::unique_lock lock(r->mu());
-  if (dry_run || r->running()) return api::link_info{r->config(), r->from_api(), false};
+  if (dry_run) return api::link_info{r->config(), r->from_api(), false};
   if (auto s = r->start(); !s) return std::unexpected(s.error());
   const auto yaml = api_yaml_.find(link);
   if (auto s = persist(*r, yaml == api_yaml_.end() ? "" : yaml->second, false); !s) {

@@ -12,14 +12,21 @@ link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkp
       store_(store),
       metrics_(metrics),
       claims_(claims),
-      on_failure_(std::move(on_failure)) {
-  // Staged names of an earlier run (errors surface at the next Stage call).
-  if (auto staged = store_.staged(cfg_.name)) {
-    for (const auto& [kind, name] : *staged) {
-      (kind == store::migration_kind::topic ? staged_topics_ : staged_groups_).add({name});
-    }
+      on_failure_(std::move(on_failure)) {}
+
+void link_runtime::claim_existing() {
+  // Target topics this link wrote before (it has checkpoints of them) stay
+  // its own: claimed before any supervisor of the process runs a round.
+  auto parts = store_.partitions(cfg_.name);
+  if (!parts) return;  // the supervisor reports store errors itself
+  for (const auto& key : *parts) {
+    std::string holder;
+    (void)claims_.claim(cfg_.target.bootstrap(), cfg_.topics.target_name(key.topic), cfg_.name,
+                        holder);
   }
 }
+
+void link_runtime::release_claims() { claims_.release(cfg_.name); }
 
 status link_runtime::stage(const std::set<std::string>& topics,
                            const std::set<std::string>& groups) {
@@ -36,6 +43,12 @@ link_runtime::~link_runtime() { stop(); }
 
 status link_runtime::start() {
   if (running()) return {};
+  // Staged names of earlier runs.
+  auto staged = store_.staged(cfg_.name);
+  if (!staged) return std::unexpected(staged.error());
+  for (const auto& [kind, name] : *staged) {
+    (kind == store::migration_kind::topic ? staged_topics_ : staged_groups_).add({name});
+  }
   auto engine = std::make_unique<mirror::link_engine>(cfg_, store_, metrics_, on_failure_);
   if (auto s = engine->start(); !s) return s;
   auto supervisor = std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_,
@@ -93,7 +106,7 @@ void link_runtime::stop() {
   syncer_.reset();
   supervisor_.reset();
   engine_.reset();
-  claims_.release(cfg_.name);
+  // Claims stay: a paused link keeps its target topics (released on delete).
 }
 
 }  // namespace strait::daemon

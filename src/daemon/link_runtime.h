@@ -37,6 +37,14 @@ class link_runtime {
   void request_stop();
   void stop();
   [[nodiscard]] std::shared_mutex& mu() const { return mu_; }
+  // Claims the target topics the link has checkpoints of (before any link
+  // runs, so an existing writer keeps its topics whatever the start order).
+  void claim_existing();
+  // On delete: the link's target topics are free for other links.
+  void release_claims();
+  // Deleted: API threads that still hold the runtime see NOT_FOUND.
+  void mark_deleted() { deleted_ = true; }
+  [[nodiscard]] bool deleted() const { return deleted_; }
 
   // Adds topics and groups to the link's selection (the API's Stage):
   // stored, and picked up by the running supervisor and group syncer at
@@ -62,6 +70,7 @@ class link_runtime {
   mirror::target_claims& claims_;
   std::function<void()> on_failure_;
   bool failed_ = false;
+  bool deleted_ = false;  // guarded by mu_
   mutable std::shared_mutex mu_;
   config::staged_names staged_topics_;
   config::staged_names staged_groups_;

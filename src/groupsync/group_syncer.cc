@@ -36,7 +36,12 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
                                                  cfg.topics.exclude_internal,
                                                  "links." + cfg.name + ".topics")),
       staged_topics_(staged_topics),
-      staged_groups_(staged_groups) {}
+      staged_groups_(staged_groups),
+      groups_not_excluded_(*config::topic_filter::make({".*"}, cfg.groups.exclude, false,
+                                                       "links." + cfg.name + ".groups")),
+      topics_not_excluded_(*config::topic_filter::make({".*"}, cfg.topics.exclude,
+                                                       cfg.topics.exclude_internal,
+                                                       "links." + cfg.name + ".topics")) {}
 
 group_syncer::~group_syncer() { stop(); }
 

@@ -23,6 +23,8 @@ link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoi
       metrics_(metrics),
       claims_(claims),
       staged_(staged),
+      not_excluded_(*config::topic_filter::make({".*"}, cfg.topics.exclude,
+                                                cfg.topics.exclude_internal, "links." + cfg.name)),
       filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
                                           cfg.topics.exclude_internal, "links." + cfg.name)) {}
 
@@ -186,7 +188,9 @@ bool link_supervisor::sync_topics() {
   std::vector<std::string> selected;
   std::map<std::string, int> selected_partitions;
   for (const auto& [name, info] : *src) {
-    if (!filter_.matches(name) && (staged_ == nullptr || !staged_->contains(name))) continue;
+    const bool staged =
+        staged_ != nullptr && staged_->contains(name) && not_excluded_.matches(name);
+    if (!filter_.matches(name) && !staged) continue;
     selected.push_back(name);
     selected_partitions[name] = info.partitions;
   }

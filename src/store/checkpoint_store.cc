@@ -375,13 +375,24 @@ void checkpoint_store::write_batch::put_link(const std::string& name, const link
   (void)batch_->Put(std::string(1, kLinkTag) + name, v);
 }
 
-void checkpoint_store::write_batch::put_staged(const std::string& link, migration_kind kind,
-                                               const std::string& name) {
+namespace {
+std::string staged_key(const std::string& link, migration_kind kind, const std::string& name) {
   std::string k(1, kStagedTag);
   put_string(k, link);
   k.push_back(static_cast<char>(kind));
   k.append(name);
-  (void)batch_->Put(k, "");
+  return k;
+}
+}  // namespace
+
+void checkpoint_store::write_batch::put_staged(const std::string& link, migration_kind kind,
+                                               const std::string& name) {
+  (void)batch_->Put(staged_key(link, kind, name), "");
+}
+
+void checkpoint_store::write_batch::delete_staged(const std::string& link, migration_kind kind,
+                                                  const std::string& name) {
+  (void)batch_->Delete(staged_key(link, kind, name));
 }
 
 void checkpoint_store::write_batch::delete_link(const std::string& name) {

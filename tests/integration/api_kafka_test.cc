@@ -206,6 +206,18 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   ASSERT_EQ(d.stop(), 0) << d.log();
   d.start();
   EXPECT_EQ(d.straitctl("links").second.find("side"), std::string::npos);
+  // Created again: its maps continue, but what was staged went with the delete.
+  ASSERT_EQ(d.straitctl("create-link --file " + side).first, 0) << d.log();
+  std::string again;
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        again = d.straitctl("status side").second;
+        return again.find("lnk-b") != std::string::npos;
+      },
+      60s, 200ms))
+      << again;
+  EXPECT_EQ(again.find("lnk-c"), std::string::npos) << again;
+  ASSERT_EQ(d.straitctl("delete-link side").first, 0);
   auto [rc4, journal] = d.straitctl("audit --limit 1000");
   for (const char* call : {"CreateLink", "PauseLink", "ResumeLink", "DeleteLink"}) {
     EXPECT_NE(journal.find(call), std::string::npos) << call << journal;

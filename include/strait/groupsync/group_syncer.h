@@ -131,13 +131,18 @@ class group_syncer {
   config::topic_filter topics_filter_;
   const config::staged_names* staged_topics_;
   const config::staged_names* staged_groups_;
+  // Staged names yield to the link's exclude patterns.
+  config::topic_filter groups_not_excluded_;
+  config::topic_filter topics_not_excluded_;
   [[nodiscard]] bool group_selected(const std::string& id) const {
     return groups_filter_.matches(id) ||
-           (staged_groups_ != nullptr && staged_groups_->contains(id));
+           (staged_groups_ != nullptr && staged_groups_->contains(id) &&
+            groups_not_excluded_.matches(id));
   }
   [[nodiscard]] bool topic_selected(const std::string& topic) const {
     return topics_filter_.matches(topic) ||
-           (staged_topics_ != nullptr && staged_topics_->contains(topic));
+           (staged_topics_ != nullptr && staged_topics_->contains(topic) &&
+            topics_not_excluded_.matches(topic));
   }
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;

@@ -110,6 +110,7 @@ class link_supervisor {
   metrics::registry& metrics_;
   target_claims* claims_;
   const config::staged_names* staged_;
+  config::topic_filter not_excluded_;  // staged names yield to the link's excludes
   config::topic_filter filter_;
   std::unique_ptr<kafka::partition_reader> recovery_reader_;
   std::unique_ptr<kafka::admin_client> source_;

@@ -180,6 +180,7 @@ class checkpoint_store {
     void put_link(const std::string& name, const link_record& r);
     // A topic or group an operator staged on a link (the API's Stage).
     void put_staged(const std::string& link, migration_kind kind, const std::string& name);
+    void delete_staged(const std::string& link, migration_kind kind, const std::string& name);
     void delete_link(const std::string& name);
     [[nodiscard]] size_t count() const;
 
