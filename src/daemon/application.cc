@@ -115,6 +115,22 @@ void application::stop() {
   store_.reset();
 }
 
+namespace {
+
+// A partition as the API shows it.
+api::partition_view view_of(const mirror::partition_snapshot& p) {
+  return {p.key.partition.value(),
+          p.position.next_source.value(),
+          p.position.next_target.value(),
+          p.lag_records,
+          p.lag_seconds,
+          p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
+          p.stop_detail,
+          p.records_per_second};
+}
+
+}  // namespace
+
 std::shared_ptr<link_runtime> application::find(const std::string& link) const {
   std::lock_guard lock(links_mu_);
   auto it = links_.find(link);
@@ -168,11 +184,7 @@ result<api::link_view> application::link_state(const std::string& link) const {
     api::topic_view& t = topics[p.key.topic];
     t.topic = p.key.topic;
     t.target_topic = cfg.topics.target_name(p.key.topic);
-    t.partitions.push_back(api::partition_view{
-        p.key.partition.value(), p.position.next_source.value(), p.position.next_target.value(),
-        p.lag_records, p.lag_seconds,
-        p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
-        p.stop_detail, p.records_per_second});
+    t.partitions.push_back(view_of(p));
   }
   const auto topic_states = r->workflow()->topics();
   const auto activities = r->workflow()->activities();
@@ -180,11 +192,9 @@ result<api::link_view> application::link_state(const std::string& link) const {
     // Reverse partitions are keyed by target topic names.
     auto source = cfg.topics.source_name(p.key.topic);
     if (!source) continue;
-    topics[*source].reverse_partitions.push_back(api::partition_view{
-        p.key.partition.value(), p.position.next_target.value(), p.position.next_source.value(),
-        p.lag_records, p.lag_seconds,
-        p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
-        p.stop_detail, p.records_per_second});
+    // In the reverse engine's own terms, as TopicStatus.reverse_partitions
+    // documents them: next_source is the target offset it reads next.
+    topics[*source].reverse_partitions.push_back(view_of(p));
   }
   for (auto& [name, t] : topics) {
     if (auto st = topic_states.find(name); st != topic_states.end()) {

@@ -37,6 +37,34 @@ bool is_cut_over(topic_state s) {
   return s == topic_state::cut_over || s == topic_state::finalized;
 }
 
+// Whether the end offsets of `topic`'s `n` partitions on one cluster are the
+// same as at the last call (recorded in `last_high`, reset `quiet_since` when
+// they moved). False, with `activity` saying why, when they moved or could
+// not be read. `side`: "source" or "target", whose producers must stop.
+bool ends_unchanged(const kafka::admin_client& admin, const std::string& topic, int n,
+                    const std::string& side, std::map<int32_t, int64_t>& last_high,
+                    std::chrono::steady_clock::time_point& quiet_since, std::string& activity) {
+  std::vector<kafka::topic_partition> parts;
+  for (int p = 0; p < n; ++p) parts.emplace_back(topic, p);
+  auto wm = admin.list_watermarks(parts);
+  if (!wm || wm->size() != parts.size()) {
+    activity = "cannot read the " + side + "'s end offsets; retrying";
+    return false;
+  }
+  bool moved = last_high.empty();
+  for (int p = 0; p < n; ++p) {
+    const int64_t high = wm->at({topic, p}).high;
+    if (last_high[p] != high) moved = true;
+    last_high[p] = high;
+  }
+  if (moved) {
+    quiet_since = std::chrono::steady_clock::now();
+    activity = "waiting for the " + side + " to be quiet: its end offsets still move (stop the " +
+               "producers on the " + side + ")";
+  }
+  return !moved;
+}
+
 // Commits `offsets` for `group` (which must have no members there) and reads
 // them back. Empty when every offset is there; otherwise what went wrong, in
 // words for the operation's activity (`side`: "source" or "target").
@@ -205,15 +233,11 @@ result<verify::report> link_workflow::verify_tail(const std::string& topic) {
   verify::report r;
   {
     std::lock_guard lock(mu_);
-    auto last = store_.reports(cfg_.name, 1);
-    if (!last) return std::unexpected(last.error());
-    r.id = last->empty() ? 1 : last->back().first + 1;
-    if (verifying_ && verifying_->id >= r.id) r.id = verifying_->id + 1;
     r.link = cfg_.name;
     r.started_at_ms = wall_clock_ms();
     r.sample_records = kTailRecords;
     r.requested_by = "cutover of " + topic;
-    store_report(r);
+    if (auto id = begin_report(r); !id) return std::unexpected(id.error());
   }
   verify::verifier v(cfg_, store_);
   v.run(
@@ -587,22 +611,8 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   const bool all_handed = std::all_of(cps.begin(), cps.end(), handed);
   const auto now = std::chrono::steady_clock::now();
   if (!all_handed) {
-    auto wm = source_admin_->list_watermarks(sp);
-    if (!wm || wm->size() != sp.size()) {
-      op.activity = "cannot read the source's end offsets; retrying";
-      return;
-    }
-    bool moved = op.last_high.empty();
-    for (int p = 0; p < n; ++p) {
-      const int64_t high = wm->at({topic, p}).high;
-      if (op.last_high[p] != high) moved = true;
-      op.last_high[p] = high;
-    }
-    if (moved) {
-      op.quiet_since = now;
-      op.activity =
-          "waiting for the source to be quiet: its end offsets still move (stop the "
-          "producers on the source)";
+    if (!ends_unchanged(*source_admin_, topic, n, "source", op.last_high, op.quiet_since,
+                        op.activity)) {
       return;
     }
     for (const auto& s : engine_.snapshot()) {
@@ -756,22 +766,8 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   if (copying) {
     // Everything producers wrote to the target must be back on the source
     // before forward mirroring resumes.
-    auto twm = target_admin_->list_watermarks(tp);
-    if (!twm || twm->size() != tp.size()) {
-      op.activity = "cannot read the target's end offsets; retrying";
-      return;
-    }
-    bool moved = op.last_high.empty();
-    for (int p = 0; p < n; ++p) {
-      const int64_t high = twm->at({target, p}).high;
-      if (op.last_high[p] != high) moved = true;
-      op.last_high[p] = high;
-    }
-    if (moved) {
-      op.quiet_since = now;
-      op.activity =
-          "waiting for the target to be quiet: its end offsets still move (stop the "
-          "producers on the target)";
+    if (!ends_unchanged(*target_admin_, target, n, "target", op.last_high, op.quiet_since,
+                        op.activity)) {
       return;
     }
     const auto snap = reverse_.snapshot();

@@ -118,21 +118,16 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
                                      "straitctl status " +
                                      cfg_.name + " lists them");
   }
-  auto last = store_.reports(cfg_.name, 1);
-  if (!last) return std::unexpected(last.error());
   verify::report r;
-  r.id = last->empty() ? 1 : last->back().first + 1;
   r.link = cfg_.name;
   r.started_at_ms = wall_clock_ms();
   r.sample_records = o.sample_records;
   r.requested_by = o.requested_by;
   for (const auto& t : req.topics) r.topics.push_back({t, cfg_.topics.target_name(t)});
   for (const auto& g : req.groups) r.groups.push_back({g});
-  if (o.dry_run) {
-    r.id = 0;
-    return r;
-  }
-  store_report(r);
+  if (o.dry_run) return r;  // id 0: nothing stored
+  auto id = begin_report(r);
+  if (!id) return std::unexpected(id.error());
   if (verify_thread_.joinable()) verify_thread_.join();  // the previous one, finished
   verifying_ = r;
   verify_thread_ = std::thread(
@@ -203,6 +198,14 @@ void link_workflow::conclude_verify(const verify::report& r) {
       spdlog::error("link {}: cannot store migration states: {}", cfg_.name, s.error().message);
     }
   }
+}
+
+result<uint64_t> link_workflow::begin_report(verify::report& r) {
+  auto last = store_.reports(cfg_.name, 1);
+  if (!last) return std::unexpected(last.error());
+  r.id = last->empty() ? 1 : last->back().first + 1;
+  store_report(r);
+  return r.id;
 }
 
 void link_workflow::store_report(const verify::report& r) {

@@ -122,6 +122,9 @@ class link_workflow {
   std::chrono::steady_clock::duration round_and_wait();
   void observe();
   void run_verify(verify::request req, verify::report r);
+  // Gives `r` the link's next report id and stores it (RUNNING); mu_ held,
+  // so two verifications never take the same id (each is stored at once).
+  [[nodiscard]] result<uint64_t> begin_report(verify::report& r);
   void store_report(const verify::report& r);
   void conclude_verify(const verify::report& r);
 
