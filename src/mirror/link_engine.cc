@@ -7,6 +7,7 @@
 #include <set>
 
 #include "strait/base/clock.h"
+#include "strait/kafka/record.h"
 
 namespace strait::mirror {
 
@@ -153,7 +154,6 @@ std::future<status> link_engine::replace_partition(partition_start start) {
     if (rd_kafka_error_t* err = rd_kafka_incremental_unassign(consumer_.get(), list.get())) {
       rd_kafka_error_destroy(err);  // not assigned (it never ran): nothing to undo
     }
-    backlog_.erase(old);
     std::erase_if(fetch_errors_logged_, [old](const auto& e) { return e.first == old; });
     std::erase_if(pipelines_, [old](const auto& p) { return p.get() == old; });
     install(std::move(s));
@@ -164,6 +164,7 @@ std::future<status> link_engine::replace_partition(partition_start start) {
 
 void link_engine::install(partition_start s) {
   {
+    const bool stopped_at_start = s.stopped_at_start;
     auto p = std::make_unique<partition_pipeline>(std::move(s));
     partition_pipeline* raw = p.get();
     auto& slots = by_topic_[raw->key().topic];
@@ -174,13 +175,16 @@ void link_engine::install(partition_start s) {
     waker_->refresh();
     if (raw->is_stopped()) {
       raw->consumer_paused = true;  // never assigned
-      if (raw->stop_reason() == store::stop_reason::handed_over) {
+      if (stopped_at_start) {
+        on_stopped(*raw);  // found now: logged and counted like any new stop
+      } else if (raw->stop_reason() == store::stop_reason::handed_over) {
         spdlog::info("{}: cut over; the target is primary ({})", raw->key().to_string(),
                      raw->stop_detail());
       } else {
-        spdlog::warn("{}: stays stopped ({}): {}; acknowledge it with straitd --acknowledge",
-                     raw->key().to_string(), store::to_string(raw->stop_reason()),
-                     raw->stop_detail());
+        spdlog::warn(
+            "{}: stays stopped ({}): {}; acknowledge it with straitctl acknowledge (straitd "
+            "--acknowledge while straitd is down)",
+            raw->key().to_string(), store::to_string(raw->stop_reason()), raw->stop_detail());
       }
       return;
     }
@@ -215,14 +219,15 @@ void link_engine::stop_partition(const partition_key& key, store::stop_reason re
 }
 
 void link_engine::post_watermarks(const partition_snapshot& before, kafka::watermarks source,
-                                  kafka::watermarks target) {
+                                  std::optional<kafka::watermarks> target) {
   std::lock_guard lock(mu_);
   inbox_.push_back([this, before, source, target] {
     const partition_key& key = before.key;
     partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
-    if (p == nullptr || p->is_stopped()) return;
-    log_starts_[key] = source_offset(source.low);
+    if (p == nullptr) return;
     p->known_source_high = std::max(p->known_source_high, source.high);
+    if (p->is_stopped()) return;
+    log_starts_[key] = source_offset(source.low);
     const int64_t previous_low = p->known_source_low;
     p->known_source_low = std::max(p->known_source_low, source.low);
     const auto& was = before.position;
@@ -236,15 +241,17 @@ void link_engine::post_watermarks(const partition_snapshot& before, kafka::water
            "the source partition ends at offset " + std::to_string(source.high) +
                " but strait already mirrored up to " + std::to_string(was.next_source.value()) +
                ": the topic was probably deleted and recreated");
-    } else if (target.high < was.next_target.value()) {
+    } else if (!target) {
+      return;  // the target's checks wait for it to answer
+    } else if (target->high < was.next_target.value()) {
       halt(*p, store::stop_reason::target_truncated,
-           "the target partition " + where + " ends at offset " + std::to_string(target.high) +
+           "the target partition " + where + " ends at offset " + std::to_string(target->high) +
                " but strait wrote up to " + std::to_string(was.next_target.value()) +
                ": the target topic was probably deleted or recreated");
     } else if (before.idle && idle(*p) && p->position() == was &&
-               target.high > was.next_target.value()) {
+               target->high > was.next_target.value()) {
       halt(*p, store::stop_reason::foreign_write,
-           "the target partition " + where + " ends at offset " + std::to_string(target.high) +
+           "the target partition " + where + " ends at offset " + std::to_string(target->high) +
                " but strait wrote only up to " + std::to_string(was.next_target.value()) +
                ": another producer wrote to it; acknowledge with --resolution "
                "accept-target to keep those records and continue after them");
@@ -300,14 +307,6 @@ void link_engine::run() {
   auto next_stats = clock::now() + std::chrono::seconds(5);
   while (!stopping_ && !failed_) {
     drain_inbox();
-    // Records librdkafka could not queue earlier go first, in order: each
-    // partition's queue stops at its first record still refused. A stopped
-    // partition's records are dropped (refetched after its resolution).
-    for (auto it = backlog_.begin(); it != backlog_.end();) {
-      auto& [p, queue] = *it;
-      while (!queue.empty() && !p->is_stopped() && produce(*p, queue.front())) queue.pop_front();
-      it = (queue.empty() || p->is_stopped()) ? backlog_.erase(it) : std::next(it);
-    }
     // Link limit: stop taking records from the consumer (its own prefetch
     // queue is bounded by queued.max.messages.kbytes and stops fetching when
     // full), so nothing fetched is thrown away, and wait for deliveries.
@@ -339,13 +338,16 @@ void link_engine::run() {
       }
       loop_stats_.handle_ns += (clock::now() - t1).count();
     }
+    // The round's records reach the journal in one write, then the producer.
+    journal();
+    send();
     auto t2 = clock::now();
     rd_kafka_poll(producer_.get(), link_full ? 5 : 0);
     loop_stats_.dr_ns += (clock::now() - t2).count();
     // Only when something can change (a partition over its limit, paused, with
-    // a backlog, or just stopped): the walk over every partition stays off
+    // records the producer refused, or just stopped): the walk over every partition stays off
     // the hot path of a link with thousands of partitions.
-    if (flow_check_ || over_partition_limit_ || flow_paused_any_ || !backlog_.empty()) {
+    if (flow_check_ || over_partition_limit_ || flow_paused_any_) {
       apply_flow_control();
     }
     auto now = clock::now();
@@ -372,7 +374,10 @@ void link_engine::run() {
 
   // Drain: fetch nothing more, wait for what is in flight, checkpoint it.
   drain_inbox();
-  backlog_.clear();  // never written: refetched after restart
+  // Never written: fetched again after the restart. Their journal entries
+  // stay; recovery maps only what the target holds.
+  for (partition_pipeline* p : sending_) drop_outbox(*p);
+  sending_.clear();
   std::chrono::milliseconds drain;
   {
     std::lock_guard lock(mu_);
@@ -432,15 +437,9 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
   }
   partition_pipeline* p = find(rd_kafka_topic_name(msg->rkt), msg->partition);
   if (p == nullptr) return;  // not (or no longer) ours
-  if (backlog_.contains(p)) {
-    auto v = p->on_record(msg.get());
-    if (v == partition_pipeline::verdict::produce) backlog_[p].push_back(std::move(msg));
-    if (v == partition_pipeline::verdict::stopped) on_stopped(*p);
-    return;
-  }
   switch (p->on_record(msg.get())) {
     case partition_pipeline::verdict::produce:
-      if (!produce(*p, msg)) backlog_[p].push_back(std::move(msg));
+      enqueue(*p, std::move(msg));
       break;
     case partition_pipeline::verdict::stopped:
       on_stopped(*p);
@@ -451,8 +450,89 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
   }
 }
 
-bool link_engine::produce(partition_pipeline& p, kafka::message_ptr& msg) {
-  if (p.is_stopped()) return true;
+void link_engine::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
+  rd_kafka_timestamp_type_t ts_type;
+  const int64_t ts = std::max<int64_t>(0, rd_kafka_message_timestamp(msg.get(), &ts_type));
+  const int64_t bytes = record_bytes(msg.get());
+  const source_offset source(msg->offset);
+  const target_offset lands_at = p.on_queued(source, bytes, ts);
+  const uint64_t fingerprint = kafka::fingerprint_of(msg.get());
+  if (p.outbox.empty()) sending_.push_back(&p);
+  p.outbox.push_back({std::move(msg), {lands_at, source, fingerprint}});
+  if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
+  int64_t total = total_inflight_.fetch_add(bytes) + bytes;
+  // Only the engine thread writes it; others only read.
+  if (total > max_inflight_seen_.load(std::memory_order_relaxed)) {
+    max_inflight_seen_.store(total, std::memory_order_relaxed);
+  }
+}
+
+void link_engine::journal() {
+  store::checkpoint_store::write_batch batch;
+  std::vector<store::inflight_entry> entries;
+  for (partition_pipeline* p : sending_) {
+    if (p->is_stopped() || p->outbox_journaled == p->outbox.size()) continue;
+    entries.clear();
+    for (size_t i = p->outbox_journaled; i < p->outbox.size(); ++i) {
+      entries.push_back(p->outbox[i].entry);
+    }
+    batch.put_inflight(p->key(), entries);
+  }
+  if (batch.count() == 0) return;
+  if (auto s = store_.commit(batch); !s) {
+    // Nothing unjournaled is produced: the outboxes wait (fetching pauses at
+    // the limits) and the write is tried again next round.
+    if (!journal_failing_) {
+      spdlog::error("link {}: cannot write the in-flight journal, retrying: {}", cfg_.name,
+                    s.error().message);
+    }
+    journal_failing_ = true;
+    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "checkpoint"}}, 1);
+    return;
+  }
+  if (journal_failing_) spdlog::info("link {}: in-flight journal written again", cfg_.name);
+  journal_failing_ = false;
+  for (partition_pipeline* p : sending_) {
+    if (p->is_stopped() || p->outbox_journaled == p->outbox.size()) continue;
+    p->journaled(p->outbox[p->outbox_journaled].entry.target,
+                 static_cast<int64_t>(p->outbox.size() - p->outbox_journaled));
+    p->outbox_journaled = p->outbox.size();
+  }
+}
+
+void link_engine::send() {
+  for (size_t i = 0; i < sending_.size();) {
+    partition_pipeline& p = *sending_[i];
+    p.outbox_refused = false;
+    while (!p.is_stopped() && p.outbox_journaled > 0) {
+      const produce_result r = produce(p, p.outbox.front().msg);
+      if (r == produce_result::later) {
+        p.outbox_refused = true;
+        flow_check_ = true;  // pauses its fetching until the outbox drains
+      }
+      if (r != produce_result::written) break;
+      p.outbox.pop_front();
+      --p.outbox_journaled;
+    }
+    if (p.is_stopped()) drop_outbox(p);
+    if (p.outbox.empty()) {
+      sending_[i] = sending_.back();
+      sending_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+}
+
+void link_engine::drop_outbox(partition_pipeline& p) {
+  total_inflight_.fetch_sub(p.drop_queued(p.outbox.size()));
+  p.outbox.clear();
+  p.outbox_journaled = 0;
+  p.outbox_refused = false;
+}
+
+link_engine::produce_result link_engine::produce(partition_pipeline& p,
+                                                 const kafka::message_ptr& msg) {
   rd_kafka_headers_t* src_headers = nullptr;
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(msg.get(), &src_headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
@@ -462,7 +542,6 @@ bool link_engine::produce(partition_pipeline& p, kafka::message_ptr& msg) {
   rd_kafka_timestamp_type_t ts_type;
   int64_t ts = rd_kafka_message_timestamp(msg.get(), &ts_type);
   if (ts < 0) ts = 0;  // not available: the target stamps it
-  int64_t bytes = record_bytes(msg.get());
   // RD_KAFKA_V_HEADERS(nullptr) means "no headers"; on success the producer
   // owns `headers`.
   rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -470,27 +549,18 @@ bool link_engine::produce(partition_pipeline& p, kafka::message_ptr& msg) {
       RD_KAFKA_V_PARTITION(p.key().partition.value()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_KEY(msg->key, msg->key_len),
       RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    p.on_produced(source_offset(msg->offset), bytes, ts);
-    if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
-    int64_t total = total_inflight_.fetch_add(bytes) + bytes;
-    // Only the engine thread writes it; others only read.
-    if (total > max_inflight_seen_.load(std::memory_order_relaxed)) {
-      max_inflight_seen_.store(total, std::memory_order_relaxed);
-    }
-    return true;
-  }
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return produce_result::written;
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
   // The producer has failed as a whole (another partition's refused batch):
   // this record was not written and has no position; it is fetched again
   // after the restart. The first failed delivery report names the culprit
   // (on_delivery), so this partition must not be stopped here.
-  if (err == RD_KAFKA_RESP_ERR__FATAL) return true;
+  if (err == RD_KAFKA_RESP_ERR__FATAL) return produce_result::refused;
   // Transient: the producer queue is full, or its metadata does not know a
-  // partition created moments ago. The caller keeps the record, in order.
+  // partition created moments ago. The record stays first in its outbox.
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
       err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
-    return false;
+    return produce_result::later;
   }
   bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
   halt(p, too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
@@ -500,7 +570,7 @@ bool link_engine::produce(partition_pipeline& p, kafka::message_ptr& msg) {
                         "max.message.bytes of the topic, then --resolution retry"
                       : ""),
        msg->offset);
-  return true;
+  return produce_result::refused;
 }
 
 void link_engine::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
@@ -572,10 +642,6 @@ void link_engine::halt(partition_pipeline& p, store::stop_reason reason, std::st
   if (p.stop(reason, std::move(detail), source_offset)) on_stopped(p);
 }
 
-bool link_engine::idle(partition_pipeline& p) const {
-  return p.quiescent() && !backlog_.contains(&p);
-}
-
 void link_engine::on_stopped(partition_pipeline& p) {
   if (p.stop_reason() == store::stop_reason::handed_over) {
     // A cutover, not an incident.
@@ -586,7 +652,7 @@ void link_engine::on_stopped(partition_pipeline& p) {
     metrics_.add("strait_errors_total",
                  {{"link", cfg_.name}, {"kind", store::to_string(p.stop_reason())}}, 1);
   }
-  flow_check_ = true;  // pause its fetching; its backlog is dropped by the run loop
+  flow_check_ = true;  // pause its fetching; send() drops its outbox
 }
 
 void link_engine::set_paused(std::vector<partition_pipeline*>& which, bool paused) {
@@ -612,7 +678,7 @@ void link_engine::apply_flow_control() {
   std::vector<partition_pipeline*> pause, resume;
   for (auto& up : pipelines_) {
     partition_pipeline& p = *up;
-    bool has_backlog = backlog_.contains(&p);
+    bool has_backlog = p.outbox_refused;
     if (!p.flow_paused && (p.inflight_bytes() >= part_limit || has_backlog)) p.flow_paused = true;
     if (p.flow_paused && p.inflight_bytes() <= part_limit / 2 && !has_backlog) {
       p.flow_paused = false;
@@ -638,6 +704,7 @@ void link_engine::checkpoint() {
   for (auto& p : pipelines_) {
     if (!p->dirty()) continue;
     for (const auto& run : p->unpersisted_runs()) batch.put_run(p->key(), run);
+    for (target_offset first : p->covered_journal_batches()) batch.delete_inflight(p->key(), first);
     batch.put_checkpoint(p->key(), p->checkpoint());
     written.push_back(p.get());
   }

@@ -360,6 +360,13 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
   auto tgt = target_->query_watermarks(target_topic, key.partition.value());
   if (!tgt) return std::unexpected(tgt.error());
 
+  auto stored_tail = store_.last_run(key);
+  if (!stored_tail) return std::unexpected(stored_tail.error());
+  std::optional<offsets::offset_run> tail = *stored_tail;
+  std::vector<offsets::offset_run> recovered_runs;
+  std::vector<landed_record> landed;  // target records read back past the checkpoint
+  int64_t landed_to = 0;              // ... up to this offset (exclusive)
+
   partition_start start;
   start.key = key;
   start.target_topic = target_topic;
@@ -384,6 +391,44 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
     }
   } else {
     c = **cp;
+    // Records strait wrote after its last checkpoint (a crash): the in-flight
+    // journal says which source records they are, whatever the source
+    // compacted or deleted since (ADR 0009). Not for a handed-over partition:
+    // the target is primary and what it holds past the position is the
+    // producers'. A stopped partition is only brought up to date with what
+    // the journal proves; it stays stopped.
+    if (c.stopped != store::stop_reason::handed_over &&
+        tgt->high > c.position.next_target.value()) {
+      auto journal = store_.inflight(key);
+      if (!journal) return std::unexpected(journal.error());
+      landed_to = tgt->high;
+      if (c.stopped != store::stop_reason::none) {
+        landed_to = journal->empty() ? c.position.next_target.value()
+                                     : std::min(landed_to, journal->back().target.value() + 1);
+      }
+      if (landed_to > c.position.next_target.value()) {
+        auto read = read_landed(target_topic, key.partition.value(), c.position.next_target.value(),
+                                landed_to);
+        if (!read) return std::unexpected(read.error());
+        landed = std::move(*read);
+      }
+      auto recovered = recover_from_journal(c.position, tail, *journal, landed);
+      if (recovered.recovered > 0) {
+        spdlog::info(
+            "{}: {} records written before the restart landed on the target after the last "
+            "checkpoint; mapped from the in-flight journal (source offsets up to {})",
+            key.to_string(), recovered.recovered, recovered.position.next_source.value() - 1);
+        c.position = recovered.position;
+        tail = recovered.tail;
+        recovered_runs = std::move(recovered.runs);
+      }
+      if (!recovered.mismatch.empty() && c.stopped == store::stop_reason::none) {
+        c.stopped = store::stop_reason::recovery_mismatch;
+        c.stop_detail = recovered.mismatch +
+                        "; find the writer, then acknowledge with --resolution accept-target to "
+                        "keep those records and mirror after them";
+      }
+    }
     const store::resolution r = c.pending;
     c.pending = store::resolution::none;
     if (r != store::resolution::none) {
@@ -427,22 +472,31 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
                         ") were deleted by retention before strait mirrored them; acknowledge "
                         "with --resolution skip-to-log-start to accept the loss";
       } else if (tgt->high > pos.next_target.value()) {
-        // Records that reached the target after the last checkpoint (crash):
+        // Records past what the journal accounts for (a store written before
+        // the journal existed, or a journal lost with a power failure):
         // matched one by one against the next source records (ADR 0002).
-        auto landed =
-            read_landed(target_topic, key.partition.value(), pos.next_target.value(), tgt->high);
-        if (!landed) return std::unexpected(landed.error());
-        start.landed = std::move(*landed);
+        if (landed_to < tgt->high) {
+          auto read =
+              read_landed(target_topic, key.partition.value(), pos.next_target.value(), tgt->high);
+          if (!read) return std::unexpected(read.error());
+          landed = std::move(*read);
+        }
+        std::erase_if(landed, [&](const landed_record& l) { return l.offset < pos.next_target; });
+        start.landed = std::move(landed);
       }
     }
   }
-  auto tail = store_.last_run(key);
-  if (!tail) return std::unexpected(tail.error());
-  start.tail = *tail;
+  const bool was_stopped = *cp && (*cp)->stopped != store::stop_reason::none &&
+                           (*cp)->pending == store::resolution::none;
+  start.stopped_at_start = c.stopped != store::stop_reason::none && !was_stopped;
+  start.tail = tail;
   // The first checkpoint is durable before anything is written, so after a
-  // crash the daemon knows the target end it started from.
+  // crash the daemon knows the target end it started from. The journal
+  // starts empty with it: what it held is accounted for above.
   store::checkpoint_store::write_batch b;
+  for (const auto& run : recovered_runs) b.put_run(key, run);
   b.put_checkpoint(key, c);
+  b.clear_inflight(key);
   if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
   return start;
 }
@@ -465,7 +519,8 @@ result<std::vector<landed_record>> link_supervisor::read_landed(const std::strin
       target_topic, partition, from, to,
       [&](const rd_kafka_message_t& m) {
         bool with_ts = kafka::has_create_time(&m);
-        out.push_back({target_offset(m.offset), kafka::digest_of(&m, with_ts), with_ts});
+        out.push_back({target_offset(m.offset), kafka::digest_of(&m, with_ts), with_ts,
+                       kafka::fingerprint_of(&m)});
       },
       std::chrono::seconds(60));
   if (!next) return std::unexpected(next.error());
@@ -475,34 +530,39 @@ result<std::vector<landed_record>> link_supervisor::read_landed(const std::strin
                                  std::to_string(partition));
   }
   spdlog::info(
-      "{}/{}: found {} records past the checkpoint on the target; they will be matched "
-      "against the source instead of written again",
+      "{}/{}: found {} records past the checkpoint on the target; they are mapped, not "
+      "written again",
       target_topic, partition, out.size());
   return out;
 }
 
 void link_supervisor::watch_partitions() {
   // Snapshots first: post_watermarks compares the watermarks with them.
-  std::vector<partition_snapshot> running;
+  // Stopped partitions too, for their lag; not handed-over ones, whose
+  // source is written by reverse mirroring.
+  std::vector<partition_snapshot> watched;
   std::vector<kafka::topic_partition> sources, targets;
   for (auto& snap : engine_.snapshot()) {
-    if (snap.stopped) continue;
+    if (snap.stop_reason == store::stop_reason::handed_over) continue;
     sources.emplace_back(snap.key.topic, snap.key.partition.value());
     targets.emplace_back(topics_[snap.key.topic].target, snap.key.partition.value());
-    running.push_back(std::move(snap));
+    watched.push_back(std::move(snap));
   }
-  if (running.empty()) return;
+  if (watched.empty()) return;
   // One batch per cluster, not two requests per partition: with thousands of
-  // partitions the round must still fit in topics.refresh_interval.
+  // partitions the round must still fit in topics.refresh_interval. The
+  // source's end alone still updates lag while the target is unreachable.
   auto src = source_->list_watermarks(sources);
   if (!src) return;
   auto tgt = target_->list_watermarks(targets);
-  if (!tgt) return;
-  for (size_t i = 0; i < running.size(); ++i) {
+  for (size_t i = 0; i < watched.size(); ++i) {
     auto s = src->find(sources[i]);
-    auto t = tgt->find(targets[i]);
-    if (s != src->end() && t != tgt->end())
-      engine_.post_watermarks(running[i], s->second, t->second);
+    if (s == src->end()) continue;
+    std::optional<kafka::watermarks> t;
+    if (tgt) {
+      if (auto found = tgt->find(targets[i]); found != tgt->end()) t = found->second;
+    }
+    engine_.post_watermarks(watched[i], s->second, t);
   }
 }
 

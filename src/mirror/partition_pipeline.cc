@@ -47,8 +47,10 @@ partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message
     record_landed(s, expect.offset, record_bytes(msg), rd_kafka_message_timestamp(msg, &type));
     ++landed_next_;
     if (!reconciling()) {
-      spdlog::info("{}: recovered {} records that reached the target before the last checkpoint",
-                   key_.to_string(), landed_.size());
+      spdlog::info(
+          "{}: recovered {} records that reached the target after the last checkpoint "
+          "(matched against the source)",
+          key_.to_string(), landed_.size());
       landed_.clear();
       landed_next_ = 0;
     }
@@ -68,9 +70,21 @@ partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message
   return verdict::produce;
 }
 
-void partition_pipeline::on_produced(source_offset s, int64_t bytes, int64_t timestamp_ms) {
+target_offset partition_pipeline::on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms) {
+  const target_offset lands_at(pos_.next_target.value() + static_cast<int64_t>(inflight_.size()));
   inflight_.push_back({s, bytes, timestamp_ms});
   inflight_bytes_ += bytes;
+  return lands_at;
+}
+
+int64_t partition_pipeline::drop_queued(size_t n) {
+  int64_t bytes = 0;
+  for (; n > 0 && !inflight_.empty(); --n) {
+    bytes += inflight_.back().bytes;
+    inflight_.pop_back();
+  }
+  inflight_bytes_ -= bytes;
+  return bytes;
 }
 
 void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t bytes,
@@ -156,10 +170,26 @@ std::vector<offsets::offset_run> partition_pipeline::unpersisted_runs() const {
   return out;
 }
 
+std::vector<target_offset> partition_pipeline::covered_journal_batches() const {
+  std::vector<target_offset> out;
+  for (const auto& [first, end] : journal_batches_) {
+    if (end > pos_.next_target) break;
+    out.push_back(first);
+  }
+  return out;
+}
+
 void partition_pipeline::mark_persisted() {
   completed_runs_.clear();
   tail_dirty_ = false;
   dirty_ = false;
+  while (!journal_batches_.empty() && journal_batches_.front().second <= pos_.next_target) {
+    journal_batches_.pop_front();
+  }
+}
+
+void partition_pipeline::journaled(target_offset first, int64_t count) {
+  journal_batches_.emplace_back(first, target_offset(first.value() + count));
 }
 
 store::partition_checkpoint partition_pipeline::checkpoint() const {

@@ -24,8 +24,10 @@ constexpr char kAuditTag = 'J';         // sequence (u64) -> audit entry
 constexpr char kReportTag = 'V';        // link + id (u64) -> verification report (opaque)
 constexpr char kRequestTag = 'Q';       // request id -> request_record
 constexpr uint8_t kRequestFormat = 1;
-constexpr char kLinkTag = 'L';    // link name -> link_record
-constexpr char kStagedTag = 'S';  // link + kind + name -> "" (staged)
+constexpr char kLinkTag = 'L';      // link name -> link_record
+constexpr char kStagedTag = 'S';    // link + kind + name -> "" (staged)
+constexpr char kInflightTag = 'I';  // partition + first target offset -> journal batch
+constexpr uint8_t kInflightFormat = 1;
 constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
@@ -100,6 +102,63 @@ result<offsets::offset_run> decode_run(std::string_view key, std::string_view va
     return fail(errc::corruption, "offset-map run record has impossible values");
   }
   return run;
+}
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+bool get_varint(std::string_view in, size_t& at, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && at < in.size(); shift += 7) {
+    const auto byte = static_cast<uint8_t>(in[at++]);
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+// A journal batch: format, count (u32), first source offset (u64), the first
+// fingerprint (u64), then per further record the source gap to the previous
+// record (varint: 0 when consecutive) and its fingerprint. About nine bytes a
+// record. Target offsets are consecutive from the key's.
+std::string encode_inflight(std::span<const inflight_entry> entries) {
+  std::string v(1, static_cast<char>(kInflightFormat));
+  v.reserve(1 + 4 + 8 + entries.size() * 9);
+  put_be(v, entries.size(), 4);
+  put_be(v, static_cast<uint64_t>(entries.front().source.value()), 8);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) {
+      put_varint(
+          v, static_cast<uint64_t>(entries[i].source.value() - entries[i - 1].source.value() - 1));
+    }
+    put_be(v, entries[i].fingerprint, 8);
+  }
+  return v;
+}
+
+bool decode_inflight(int64_t first_target, std::string_view v, std::vector<inflight_entry>& out) {
+  if (v.size() < 1 + 4 + 8 || static_cast<uint8_t>(v[0]) != kInflightFormat) return false;
+  const uint64_t count = get_be(v, 1, 4);
+  int64_t source = static_cast<int64_t>(get_be(v, 5, 8));
+  size_t at = 13;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (i > 0) {
+      uint64_t gap = 0;
+      if (!get_varint(v, at, gap) || gap > static_cast<uint64_t>(INT64_MAX - source - 1)) {
+        return false;
+      }
+      source += static_cast<int64_t>(gap) + 1;
+    }
+    if (v.size() < at + 8) return false;
+    out.push_back({target_offset(first_target + static_cast<int64_t>(i)), source_offset(source),
+                   get_be(v, at, 8)});
+    at += 8;
+  }
+  return at == v.size() && count > 0;
 }
 
 std::string encode_checkpoint(const partition_checkpoint& cp) {
@@ -321,6 +380,22 @@ void checkpoint_store::write_batch::delete_run(const partition_key& key,
   (void)batch_->Delete(offset_key(kTargetIndexTag, key, run.target_start.value()));
 }
 
+void checkpoint_store::write_batch::put_inflight(const partition_key& key,
+                                                 std::span<const inflight_entry> entries) {
+  if (entries.empty()) return;
+  (void)batch_->Put(offset_key(kInflightTag, key, entries.front().target.value()),
+                    encode_inflight(entries));
+}
+
+void checkpoint_store::write_batch::delete_inflight(const partition_key& key, target_offset first) {
+  (void)batch_->Delete(offset_key(kInflightTag, key, first.value()));
+}
+
+void checkpoint_store::write_batch::clear_inflight(const partition_key& key) {
+  const std::string begin = partition_prefix(kInflightTag, key);
+  (void)batch_->DeleteRange(begin, begin + std::string(9, '\xff'));
+}
+
 void checkpoint_store::write_batch::mark_topic_created(const std::string& link,
                                                        const std::string& topic) {
   (void)batch_->Put(link_topic_prefix(kTopicCreatedTag, link, topic), "");
@@ -538,6 +613,26 @@ result<std::optional<offsets::offset_run>> checkpoint_store::last_run(
   auto run = decode_run_at(*it);
   if (!run) return std::unexpected(run.error());
   return std::optional<offsets::offset_run>(*run);
+}
+
+result<std::vector<inflight_entry>> checkpoint_store::inflight(const partition_key& key) const {
+  const std::string prefix = partition_prefix(kInflightTag, key);
+  std::vector<inflight_entry> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    const size_t before = out.size();
+    if (k.size() != prefix.size() + 8 ||
+        !decode_inflight(static_cast<int64_t>(get_be(k, prefix.size(), 8)),
+                         std::string_view(it->value().data(), it->value().size()), out) ||
+        (before > 0 && out[before].target <= out[before - 1].target)) {
+      return fail(errc::corruption, "the in-flight journal of " + key.to_string() + " is damaged");
+    }
+  }
+  if (!it->status().ok()) {
+    return std::unexpected(rocks_error(it->status(), "cannot read the in-flight journal"));
+  }
+  return out;
 }
 
 result<bool> checkpoint_store::topic_created(const std::string& link,

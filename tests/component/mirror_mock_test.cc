@@ -11,6 +11,8 @@
 
 #include "../support/kafka_records.h"
 #include "../support/test_util.h"
+#include "strait/kafka/partition_reader.h"
+#include "strait/kafka/record.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
 #include "strait/store/checkpoint_store.h"
@@ -311,6 +313,11 @@ TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
                               {{"link", "mock"}, {"topic", kTopic}, {"partition", "0"}}) >= 200;
       },
       30s));
+  // A stopped partition keeps its true lag: the 100 records it did not mirror.
+  const metrics::labels p2 = {{"link", "mock"}, {"topic", kTopic}, {"partition", "2"}};
+  EXPECT_TRUE(testing::wait_for(
+      [&] { return metrics_.value("strait_partition_lag_records", p2) == 100; }, 30s))
+      << metrics_.value("strait_partition_lag_records", p2);
   stop();
   auto cp = store_->load({"mock", kTopic, partition_id(2)});
   ASSERT_TRUE(cp.has_value() && cp->has_value());
@@ -323,6 +330,103 @@ TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
       },
       30s));
   EXPECT_EQ(metrics_.value("strait_partitions_stopped", {{"link", "mock"}}), 1);
+  // Also after a restart, when it is not even assigned to the consumer.
+  EXPECT_TRUE(testing::wait_for(
+      [&] { return metrics_.value("strait_partition_lag_records", p2) == 100; }, 30s))
+      << metrics_.value("strait_partition_lag_records", p2);
+}
+
+// A crash emulated in the store: the last `back` records of a partition are
+// taken out of its checkpoint and runs and put in the in-flight journal, as
+// if straitd had been killed after they landed and before it checkpointed
+// them. `corrupt_at` (a target offset, or -1) gives one journal entry a
+// fingerprint that is not the target record's, as if someone else had
+// written that offset.
+void rewind_into_journal(store::checkpoint_store& st, const std::string& bootstrap,
+                         const partition_key& key, int64_t back, int64_t corrupt_at = -1) {
+  auto cp = st.load(key);
+  ASSERT_TRUE(cp.has_value() && cp->has_value());
+  auto runs = st.runs(key);
+  ASSERT_TRUE(runs.has_value());
+  ASSERT_EQ(runs->size(), 1u) << "the mock's partition is one run";
+  const offsets::offset_run all = runs->front();
+  ASSERT_GT(all.length, back);
+  auto reader =
+      kafka::partition_reader::connect({{"bootstrap.servers", bootstrap}}, "test", "test", false);
+  ASSERT_TRUE(reader.has_value());
+  const int64_t keep = all.length - back;
+  std::vector<store::inflight_entry> journal;
+  auto read = (*reader)->read(
+      key.topic, key.partition.value(), all.target_start.value() + keep, all.target_end().value(),
+      [&](const rd_kafka_message_t& m) {
+        const int64_t i = m.offset - all.target_start.value();
+        uint64_t fp = kafka::fingerprint_of(&m);
+        if (m.offset == corrupt_at) fp ^= 1;
+        journal.push_back(
+            {target_offset(m.offset), source_offset(all.source_start.value() + i), fp});
+      },
+      10s);
+  ASSERT_TRUE(read.has_value());
+  ASSERT_EQ(journal.size(), static_cast<size_t>(back));
+  store::partition_checkpoint rewound = **cp;
+  rewound.position = {source_offset(all.source_start.value() + keep),
+                      target_offset(all.target_start.value() + keep)};
+  store::checkpoint_store::write_batch b;
+  b.put_run(key, {all.source_start, all.target_start, keep});
+  b.put_checkpoint(key, rewound);
+  b.put_inflight(key, journal);
+  ASSERT_TRUE(st.commit(b).has_value());
+}
+
+// ADR 0009: records past the checkpoint are mapped from the in-flight
+// journal and not written again; a record that is not the one strait wrote
+// at its offset stops its partition as recovery_mismatch.
+TEST_F(MirrorMock, RestartMapsJournaledRecordsAndStopsOnARecordStraitDidNotWrite) {
+  produce(0, 800);
+  start();
+  ASSERT_TRUE(wait_mirrored(800));
+  stop();
+  ASSERT_NO_FATAL_FAILURE(
+      rewind_into_journal(*store_, target_.bootstrap(), {"mock", kTopic, partition_id(0)}, 50));
+  ASSERT_NO_FATAL_FAILURE(rewind_into_journal(*store_, target_.bootstrap(),
+                                              {"mock", kTopic, partition_id(3)}, 50, 170));
+  ASSERT_TRUE(store_->inflight({"mock", kTopic, partition_id(0)})->size() == 50);
+  produce(800, 400);
+  start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return metrics_.value("strait_partition_stopped", {{"link", "mock"},
+                                                           {"topic", kTopic},
+                                                           {"partition", "3"},
+                                                           {"reason", "recovery_mismatch"}}) == 1;
+      },
+      30s));
+  // The others reach the source's end, with nothing written twice.
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        for (int p : {0, 1, 2}) {
+          if (testing::high_watermark(target_.bootstrap(), kTopic, p) < 300) return false;
+        }
+        return true;
+      },
+      60s));
+  stop();
+  for (int p : {0, 1, 2}) {
+    EXPECT_EQ(testing::high_watermark(target_.bootstrap(), kTopic, p), 300) << "partition " << p;
+  }
+  auto cp = store_->load({"mock", kTopic, partition_id(3)});
+  ASSERT_TRUE(cp.has_value() && cp->has_value());
+  EXPECT_EQ((*cp)->stopped, store::stop_reason::recovery_mismatch);
+  // Found at this start: counted like a stop found while running.
+  EXPECT_EQ(
+      metrics_.value("strait_errors_total", {{"link", "mock"}, {"kind", "recovery_mismatch"}}), 1);
+  EXPECT_NE((*cp)->stop_detail.find("offset 170"), std::string::npos) << (*cp)->stop_detail;
+  // The journal proved 150..169 before the mismatch: the position is past them.
+  EXPECT_EQ((*cp)->position.next_target.value(), 170);
+  EXPECT_TRUE(store_->inflight({"mock", kTopic, partition_id(0)})->empty())
+      << "a start leaves an empty journal behind";
+  auto p0 = store_->load({"mock", kTopic, partition_id(0)});
+  EXPECT_EQ((*p0)->position.next_target.value(), 300);
 }
 
 }  // namespace

@@ -91,6 +91,77 @@ TEST(CheckpointStore, SurvivesReopenAndExtendsRunsInPlace) {
   EXPECT_EQ((*last)->length, 5);
 }
 
+TEST(CheckpointStore, InflightJournalRoundTripsPerPartitionAndIsDeletedByBatch) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    // Source gaps (compaction, markers), a large gap, and another partition.
+    std::vector<inflight_entry> first = {{target_offset(100), source_offset(7), 0xdeadbeefull},
+                                         {target_offset(101), source_offset(8), 1},
+                                         {target_offset(102), source_offset(40), ~0ull},
+                                         {target_offset(103), source_offset(1LL << 40), 0}};
+    std::vector<inflight_entry> second = {{target_offset(104), source_offset((1LL << 40) + 1), 5}};
+    std::vector<inflight_entry> other = {{target_offset(0), source_offset(0), 9}};
+    checkpoint_store::write_batch b;
+    b.put_inflight(key(0), first);
+    b.put_inflight(key(0), second);
+    b.put_inflight(key(1), other);
+    ASSERT_TRUE((*st)->commit(b).has_value());
+    auto all = first;
+    all.insert(all.end(), second.begin(), second.end());
+    EXPECT_EQ(*(*st)->inflight(key(0)), all);
+    EXPECT_EQ(*(*st)->inflight(key(1)), other);
+    EXPECT_TRUE((*st)->inflight(key(2))->empty());
+
+    checkpoint_store::write_batch d;
+    d.delete_inflight(key(0), target_offset(100));
+    ASSERT_TRUE((*st)->commit(d).has_value());
+    EXPECT_EQ(*(*st)->inflight(key(0)), second);
+  }
+  // Survives a reopen; clear_inflight removes one partition's journal only.
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ((*st)->inflight(key(0))->size(), 1u);
+  checkpoint_store::write_batch c;
+  c.clear_inflight(key(0));
+  ASSERT_TRUE((*st)->commit(c).has_value());
+  EXPECT_TRUE((*st)->inflight(key(0))->empty());
+  EXPECT_EQ((*st)->inflight(key(1))->size(), 1u);
+}
+
+TEST(CheckpointStore, DamagedInflightJournalIsAnErrorNotAnEmptyJournal) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value());
+    checkpoint_store::write_batch b;
+    std::vector<inflight_entry> e = {{target_offset(5), source_offset(5), 1},
+                                     {target_offset(6), source_offset(6), 2}};
+    b.put_inflight(key(), e);
+    ASSERT_TRUE((*st)->commit(b).has_value());
+  }
+  {
+    // Truncate the value behind the store's back.
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path().string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() > 0 && it->key()[0] == 'I') {
+        std::string v = it->value().ToString();
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), it->key(), v.substr(0, v.size() - 3)).ok());
+      }
+    }
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  auto j = (*st)->inflight(key());
+  ASSERT_FALSE(j.has_value());
+  EXPECT_EQ(j.error().code, errc::corruption);
+  EXPECT_NE(j.error().message.find("in-flight journal"), std::string::npos);
+}
+
 TEST(CheckpointStore, PruneDeletesOnlyRunsBelowLogStart) {
   temp_dir dir;
   auto st = checkpoint_store::open(dir.path());

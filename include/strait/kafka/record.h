@@ -31,6 +31,13 @@ bool for_each_header(const rd_kafka_message_t* msg, F&& f) {
 // builds (base/digest.h), so it may be stored and compared later.
 [[nodiscard]] uint64_t digest_of(const rd_kafka_message_t* msg, bool with_timestamp);
 
+// Fingerprint of a record's key, value and headers (null kept apart from
+// empty; not the timestamp, which a target topic with LogAppendTime
+// replaces). XXH3-64: fast enough to take of every mirrored record (the
+// in-flight journal, ADR 0009) and stable across builds and machines, so it
+// may be stored. Not cryptographic.
+[[nodiscard]] uint64_t fingerprint_of(const rd_kafka_message_t* msg);
+
 // True when the record's timestamp was set by its producer (CreateTime), so
 // a copy must carry the same one; LogAppendTime is the broker's own.
 [[nodiscard]] bool has_create_time(const rd_kafka_message_t* msg);

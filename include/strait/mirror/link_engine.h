@@ -2,12 +2,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -95,9 +95,11 @@ class link_engine {
   //   still is with the same position (so every record strait wrote is
   //   acknowledged and counted)                  -> foreign_write
   // The engine also prunes the offset map below source.low and uses
-  // source.high for lag while the consumer's cache is stale (paused).
+  // source.high for lag, also of a stopped partition and while the
+  // consumer's cache is stale (paused, or the target down). Without `target`
+  // (unreachable) only the source checks run.
   void post_watermarks(const partition_snapshot& before, kafka::watermarks source,
-                       kafka::watermarks target);
+                       std::optional<kafka::watermarks> target);
 
   [[nodiscard]] std::vector<partition_snapshot> snapshot() const;
   [[nodiscard]] bool has_partition(const partition_key& key) const;
@@ -116,18 +118,30 @@ class link_engine {
   void drain_inbox();
   void install(partition_start start);
   void handle_message(rd_kafka_message_t* msg);
-  // Hands the record to the producer. False when librdkafka cannot take it
-  // now (queue full, partition not known yet): `msg` is left to the caller,
-  // which keeps it in order in the backlog. True otherwise (written, or
-  // dropped because the partition stopped or the producer failed).
-  bool produce(partition_pipeline& p, kafka::message_ptr& msg);
+  // Puts a record on_record() let through into its partition's outbox.
+  void enqueue(partition_pipeline& p, kafka::message_ptr msg);
+  // Writes what the outboxes hold beyond their journaled part to the
+  // in-flight journal, in one store write (ADR 0009). Nothing is produced
+  // until that write succeeded.
+  void journal();
+  // Hands journaled records to the producer, each partition in order, up to
+  // the first one librdkafka cannot take now; drops the outboxes of stopped
+  // partitions.
+  void send();
+  void drop_outbox(partition_pipeline& p);
+  enum class produce_result {
+    written,  // the producer has it
+    later,    // queue full or partition not known yet: try again, in order
+    refused,  // not written: the partition stopped, or the producer failed
+  };
+  produce_result produce(partition_pipeline& p, const kafka::message_ptr& msg);
   void on_delivery(const rd_kafka_message_t* msg);
   void on_stopped(partition_pipeline& p);
   // Stops `p` and, if it was running, logs and counts it (once).
   void halt(partition_pipeline& p, store::stop_reason reason, std::string detail,
             int64_t source_offset = -1);
-  // Quiescent and nothing waiting in the backlog.
-  [[nodiscard]] bool idle(partition_pipeline& p) const;
+  // Nothing queued, in flight or being reconciled.
+  [[nodiscard]] static bool idle(const partition_pipeline& p) { return p.quiescent(); }
   void apply_flow_control();
   void set_paused(std::vector<partition_pipeline*>& which, bool paused);
   void checkpoint();
@@ -148,10 +162,11 @@ class link_engine {
   // Engine-thread state.
   std::vector<std::unique_ptr<partition_pipeline>> pipelines_;
   std::unordered_map<std::string, std::vector<partition_pipeline*>> by_topic_;
-  // Records librdkafka would not queue (QUEUE_FULL), retried in order.
-  std::map<partition_pipeline*, std::deque<kafka::message_ptr>> backlog_;
+  // Pipelines whose outbox is not empty.
+  std::vector<partition_pipeline*> sending_;
   std::map<partition_key, source_offset> log_starts_;  // pending prunes
   bool checkpoint_failing_ = false;
+  bool journal_failing_ = false;
   struct {
     uint64_t iterations = 0, link_full = 0, empty_polls = 0, records = 0;
     int64_t poll_ns = 0, handle_ns = 0, dr_ns = 0;

@@ -9,18 +9,12 @@
 #include <vector>
 
 #include "strait/base/types.h"
+#include "strait/kafka/client.h"
+#include "strait/mirror/recovery.h"
 #include "strait/offsets/offset_run.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::mirror {
-
-// A record found on the target past the checkpoint after a crash: it must be
-// the next source record, which is then mapped instead of written again.
-struct landed_record {
-  target_offset offset;
-  uint64_t digest = 0;
-  bool with_timestamp = true;
-};
 
 // Everything the engine needs to run a partition; prepared by the supervisor
 // (which may block on Kafka and the store) and handed to the engine thread.
@@ -29,8 +23,13 @@ struct partition_start {
   std::string target_topic;
   store::partition_checkpoint checkpoint;
   std::optional<offsets::offset_run> tail;  // last stored run
-  std::vector<landed_record> landed;        // target records past the checkpoint
-  int64_t target_max_record_bytes = 0;      // 0: unknown (the broker decides)
+  // Target records past the checkpoint that the in-flight journal did not
+  // account for: matched against the next source records (ADR 0002).
+  std::vector<landed_record> landed;
+  int64_t target_max_record_bytes = 0;  // 0: unknown (the broker decides)
+  // The supervisor stopped it while preparing this start (not a stop carried
+  // over from an earlier run): reported like any new stop.
+  bool stopped_at_start = false;
 };
 
 // One source partition mirrored to its target partition. Owned and used by
@@ -52,9 +51,17 @@ class partition_pipeline {
   // Decides what to do with a fetched record and advances the fetch position.
   [[nodiscard]] verdict on_record(const rd_kafka_message_t* msg);
 
-  // The engine wrote the record at `s` (of `bytes` bytes) to the producer.
-  void on_produced(source_offset s, int64_t bytes, int64_t timestamp_ms);
-  // Delivery report for the oldest in-flight record (librdkafka's idempotent
+  // The engine queued the record at `s` (of `bytes` bytes) for the producer;
+  // returns the target offset it will land on (the position's next target
+  // plus the records queued or in flight before it: strait is the only
+  // writer and the producer delivers in order). It counts as in flight from
+  // here on.
+  [[nodiscard]] target_offset on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms);
+  // The newest `n` queued records will not be produced (the partition
+  // stopped, or the engine shuts down): they leave the in-flight accounting
+  // and are fetched again when the partition restarts. Returns their bytes.
+  int64_t drop_queued(size_t n);
+  // Delivery report for the oldest produced record (librdkafka's idempotent
   // producer reports in order per partition). Returns true when it stopped
   // the partition.
   bool on_delivered(rd_kafka_resp_err_t err, int64_t target_offset_or_negative);
@@ -74,11 +81,15 @@ class partition_pipeline {
   void adopt_fetch_position(source_offset consumer_position);
 
   // Checkpoint support: the runs not yet in the store (completed runs plus the
-  // current tail) and whether anything changed. mark_persisted() after the
-  // store committed them; until then they are offered again.
+  // current tail), the in-flight journal batches the position has passed,
+  // and whether anything changed. mark_persisted() after the store committed
+  // them; until then they are offered again.
   [[nodiscard]] bool dirty() const { return dirty_; }
   [[nodiscard]] std::vector<offsets::offset_run> unpersisted_runs() const;
+  [[nodiscard]] std::vector<target_offset> covered_journal_batches() const;
   void mark_persisted();
+  // A journal batch of `count` records from target offset `first` was written.
+  void journaled(target_offset first, int64_t count);
   [[nodiscard]] store::partition_checkpoint checkpoint() const;
 
   [[nodiscard]] const partition_key& key() const { return key_; }
@@ -109,6 +120,19 @@ class partition_pipeline {
   // Flow control state, managed by the engine.
   bool flow_paused = false;
   bool consumer_paused = false;
+
+  // Records on_record() let through, in source order, managed by the engine:
+  // each is written to the in-flight journal (ADR 0009) before the producer
+  // gets it. The first `outbox_journaled` are in the journal; `outbox_refused`
+  // while the producer refuses the front one (queue full, partition not
+  // known yet), which pauses fetching.
+  struct queued_record {
+    kafka::message_ptr msg;
+    store::inflight_entry entry;
+  };
+  std::deque<queued_record> outbox;
+  size_t outbox_journaled = 0;
+  bool outbox_refused = false;
 
   // Throughput sampling by the engine's metrics round: the count and time
   // of the previous sample.
@@ -141,6 +165,10 @@ class partition_pipeline {
   int64_t last_timestamp_ms_ = 0;
   uint64_t records_mirrored_ = 0;
   uint64_t bytes_mirrored_ = 0;
+
+  // Journal batches written since the last checkpoint that covered them:
+  // first target offset and end (exclusive).
+  std::deque<std::pair<target_offset, target_offset>> journal_batches_;
 
   void record_landed(source_offset s, target_offset t, int64_t bytes, int64_t ts);
 };

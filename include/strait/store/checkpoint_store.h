@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,18 @@ struct partition_checkpoint {
   std::string stop_detail;                  // human-readable, no secrets
   int64_t stop_source_offset = -1;          // the source record that stopped it, if one did
   resolution pending = resolution::none;
+};
+
+// A record handed to the target producer after the last checkpoint, written
+// to the in-flight journal before the producer sees it (ADR 0009): the target
+// offset it lands on if it lands (strait is the only writer and the producer
+// delivers in order), the source record it copies, and the fingerprint of
+// its key, value and headers (kafka::fingerprint_of).
+struct inflight_entry {
+  target_offset target;
+  source_offset source;
+  uint64_t fingerprint = 0;
+  auto operator<=>(const inflight_entry&) const = default;
 };
 
 // What translating one committed source offset needs, read from one snapshot
@@ -143,7 +156,10 @@ struct link_record {
 //   4. Keys are big-endian `(link, topic, partition, source_start)` so a seek
 //      finds the run holding an offset; a second index keyed by target_start
 //      answers target -> source.
-//   5. A schema-version key is written on creation and checked on open; a
+//   5. The in-flight journal ('I') holds, per partition, what was handed to
+//      the target producer past the checkpoint; a checkpoint deletes the
+//      batches it covers in the same write (ADR 0009).
+//   6. A schema-version key is written on creation and checked on open; a
 //      store that is unreadable, of another schema, or inconsistent is never
 //      reset: open() fails and names the directory and what to do.
 //
@@ -169,6 +185,13 @@ class checkpoint_store {
     // Writes or overwrites the run starting at run.source_start.
     void put_run(const partition_key& key, const offsets::offset_run& run);
     void delete_run(const partition_key& key, const offsets::offset_run& run);
+    // Journals `entries` (consecutive target offsets, increasing source
+    // offsets) under their first target offset.
+    void put_inflight(const partition_key& key, std::span<const inflight_entry> entries);
+    // Deletes the journal batch that starts at `first`.
+    void delete_inflight(const partition_key& key, target_offset first);
+    // Deletes the partition's whole journal.
+    void clear_inflight(const partition_key& key);
     void mark_topic_created(const std::string& link, const std::string& topic);
     void put_group_offset(const std::string& group, const partition_key& key,
                           const group_offset& offset);
@@ -197,6 +220,8 @@ class checkpoint_store {
   [[nodiscard]] result<std::vector<offsets::offset_run>> runs(const partition_key& key) const;
   // The last run, if any (what the mirror engine extends after a restart).
   [[nodiscard]] result<std::optional<offsets::offset_run>> last_run(const partition_key& key) const;
+  // The partition's in-flight journal, ordered by target offset.
+  [[nodiscard]] result<std::vector<inflight_entry>> inflight(const partition_key& key) const;
   [[nodiscard]] result<bool> topic_created(const std::string& link, const std::string& topic) const;
 
   // The map around `committed` and the partition's checkpoint, from one

@@ -1,0 +1,61 @@
+#include "strait/mirror/recovery.h"
+
+#include <algorithm>
+
+namespace strait::mirror {
+
+journal_recovery recover_from_journal(const offsets::mirror_position& pos,
+                                      std::optional<offsets::offset_run> tail,
+                                      std::span<const store::inflight_entry> journal,
+                                      std::span<const landed_record> landed) {
+  journal_recovery out{pos, std::move(tail), {}, 0, {}};
+  // The stored tail is rewritten only when a recovered record extends it.
+  bool tail_changed = false;
+  auto entry = std::lower_bound(
+      journal.begin(), journal.end(), pos.next_target,
+      [](const store::inflight_entry& e, target_offset t) { return e.target < t; });
+  // Appends one journal entry to the map; false (and `mismatch` set) when it
+  // would go backwards, which only a damaged store can cause.
+  auto append = [&](const store::inflight_entry& e) {
+    std::optional<offsets::offset_run> previous = out.tail;
+    auto kind = offsets::append_record(out.tail, out.position, e.source, e.target);
+    if (!kind) {
+      out.mismatch = "the in-flight journal maps target offset " +
+                     std::to_string(e.target.value()) + " to source offset " +
+                     std::to_string(e.source.value()) +
+                     ", behind the checkpoint: " + kind.error().message;
+      return false;
+    }
+    if (*kind == offsets::append_kind::new_run && previous && tail_changed) {
+      out.runs.push_back(*previous);
+    }
+    tail_changed = true;
+    ++out.recovered;
+    return true;
+  };
+  for (const landed_record& rec : landed) {
+    if (rec.offset < out.position.next_target) continue;
+    // Journal entries below `rec` that were not read back: the target
+    // compacted them. They landed all the same (the producer delivers in
+    // order), which `rec` matching its own entry proves below.
+    auto unread = entry;
+    while (entry != journal.end() && entry->target < rec.offset) ++entry;
+    if (entry == journal.end() || entry->target != rec.offset) break;  // not journaled
+    if (entry->fingerprint != rec.fingerprint) {
+      out.mismatch = "after a restart the target holds a record at offset " +
+                     std::to_string(rec.offset.value()) +
+                     " that is not the one strait wrote there (source offset " +
+                     std::to_string(entry->source.value()) +
+                     "); someone else wrote to the target partition";
+      break;
+    }
+    bool ok = true;
+    for (auto e = unread; ok && e != std::next(entry); ++e) ok = append(*e);
+    if (!ok) break;
+    ++entry;
+  }
+  if (tail_changed) out.runs.push_back(*out.tail);
+  return out;
+}
+
+}  // namespace strait::mirror
