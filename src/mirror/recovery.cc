@@ -8,7 +8,7 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
                                       std::optional<offsets::offset_run> tail,
                                       std::span<const store::inflight_entry> journal,
                                       std::span<const landed_record> landed) {
-  journal_recovery out{pos, std::move(tail), {}, 0, {}};
+  journal_recovery out{pos, tail, {}, 0, {}};
   // The stored tail is rewritten only when a recovered record extends it.
   bool tail_changed = false;
   auto entry = std::lower_bound(

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace strait::offsets {
 namespace {
 
@@ -71,6 +73,34 @@ TEST(OffsetMap, ConsumerMovedThroughTheMapSeesNoDuplicateAndNoGap) {
     }
     EXPECT_EQ(read, left) << "committed " << committed;
   }
+}
+
+// ADR 0009: the source compacts records after they were mirrored. The map
+// keeps them; a consumer moved from any committed offset reads on the target
+// every record the source still holds at or past it (none skipped), each
+// once, plus copies of records compacted since (which it could have read on
+// the source had it been faster), never one below its offset.
+TEST(OffsetMap, SourceRecordsCompactedAfterMirroringKeepTheirTranslation) {
+  const std::vector<int64_t> mirrored_sources = {0, 1, 2, 4, 5, 6, 7, 9};  // 3, 8: gone before
+  auto m = mirrored(mirrored_sources);
+  const std::vector<int64_t> still_on_source = {1, 5, 7, 9};  // 0, 2, 4, 6 compacted since
+  for (int64_t committed = 0; committed <= 11; ++committed) {
+    std::vector<int64_t> read;
+    for (int64_t t = m.to_target(S(committed)).value(); t < m.position().next_target.value(); ++t) {
+      read.push_back(mirrored_sources[static_cast<size_t>(t)]);
+    }
+    for (int64_t s : read) EXPECT_GE(s, committed) << "nothing below the committed offset";
+    for (size_t i = 1; i < read.size(); ++i) EXPECT_LT(read[i - 1], read[i]) << "none twice";
+    for (int64_t s : still_on_source) {
+      if (s < committed) continue;
+      EXPECT_NE(std::find(read.begin(), read.end(), s), read.end())
+          << "committed " << committed << " skips source record " << s;
+    }
+  }
+  // A compacted-away offset translates to its own copy; a gap to the next copy.
+  EXPECT_EQ(m.to_target(S(2)), T(2));
+  EXPECT_EQ(m.to_target(S(3)), T(3));  // source 4's copy
+  EXPECT_EQ(m.to_target(S(8)), T(7));  // source 9's copy
 }
 
 TEST(OffsetMap, TargetHoleAfterAcceptedForeignWriteStartsNewRun) {
