@@ -102,7 +102,10 @@ status link_engine::start() {
                     "Partitions of the link stopped waiting for an operator");
   metrics_.describe("strait_errors_total", metrics::registry::kind::counter, "Errors by kind");
   metrics_.describe("strait_link_inflight_bytes", metrics::registry::kind::gauge,
-                    "Bytes read from the source and not yet acknowledged by the target");
+                    "Memory of records read from the source and not yet acknowledged by the "
+                    "target (key, value, headers and a per-record overhead)");
+  metrics_.describe("strait_link_inflight_records", metrics::registry::kind::gauge,
+                    "Records read from the source and not yet acknowledged by the target");
   metrics_.describe("strait_cluster_reachable", metrics::registry::kind::gauge,
                     "0 while librdkafka reports all brokers of the cluster down");
 
@@ -453,13 +456,14 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
 void link_engine::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
   rd_kafka_timestamp_type_t ts_type;
   const int64_t ts = std::max<int64_t>(0, rd_kafka_message_timestamp(msg.get(), &ts_type));
-  const int64_t bytes = record_bytes(msg.get());
+  const int64_t bytes = record_bytes(msg.get()) + kInflightRecordOverhead;
   const source_offset source(msg->offset);
   const target_offset lands_at = p.on_queued(source, bytes, ts);
   const uint64_t fingerprint = kafka::fingerprint_of(msg.get());
   if (p.outbox.empty()) sending_.push_back(&p);
   p.outbox.push_back({std::move(msg), {lands_at, source, fingerprint}});
   if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
+  total_inflight_records_.fetch_add(1);
   int64_t total = total_inflight_.fetch_add(bytes) + bytes;
   // Only the engine thread writes it; others only read.
   if (total > max_inflight_seen_.load(std::memory_order_relaxed)) {
@@ -525,6 +529,7 @@ void link_engine::send() {
 }
 
 void link_engine::drop_outbox(partition_pipeline& p) {
+  total_inflight_records_.fetch_sub(static_cast<int64_t>(p.outbox.size()));
   total_inflight_.fetch_sub(p.drop_queued(p.outbox.size()));
   p.outbox.clear();
   p.outbox_journaled = 0;
@@ -581,6 +586,7 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   if (pipelines_.empty()) return;  // after the final checkpoint
   auto* p = static_cast<partition_pipeline*>(msg->_private);
   int64_t before = p->inflight_bytes();
+  const auto records_before = static_cast<int64_t>(p->inflight_records());
   if (msg->err && rd_kafka_fatal_error(producer_.get(), nullptr, 0)) {
     // The producer failed as a whole (enable.gapless.guarantee). The first
     // failed record is the cause: its partition stops and stays stopped. The
@@ -601,10 +607,12 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
       p->forget_oldest_inflight();
     }
     total_inflight_.fetch_sub(before - p->inflight_bytes());
+    total_inflight_records_.fetch_sub(records_before - static_cast<int64_t>(p->inflight_records()));
     return;
   }
   bool stopped = p->on_delivered(msg->err, msg->offset);
   total_inflight_.fetch_sub(before - p->inflight_bytes());
+  total_inflight_records_.fetch_sub(records_before - static_cast<int64_t>(p->inflight_records()));
   if (!msg->err && target_down_.exchange(false)) {
     spdlog::info("link {}: target cluster reachable again", cfg_.name);
   }
@@ -787,6 +795,8 @@ void link_engine::publish_metrics() {
   metrics_.set("strait_partitions_stopped", {{"link", cfg_.name}}, stopped);
   metrics_.set("strait_link_inflight_bytes", {{"link", cfg_.name}},
                static_cast<double>(total_inflight_.load()));
+  metrics_.set("strait_link_inflight_records", {{"link", cfg_.name}},
+               static_cast<double>(total_inflight_records_.load()));
   metrics_.set("strait_cluster_reachable", {{"link", cfg_.name}, {"cluster", "source"}},
                source_down_ ? 0 : 1);
   metrics_.set("strait_cluster_reachable", {{"link", cfg_.name}, {"cluster", "target"}},

@@ -484,6 +484,25 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
         std::erase_if(landed, [&](const landed_record& l) { return l.offset < pos.next_target; });
         start.landed = std::move(landed);
       }
+      // A topic deleted and recreated with at least as many records as were
+      // mirrored passes every check above: compare mirrored records with
+      // their copies (once per topic and start when the answer is yes).
+      auto& topic = topics_[key.topic];
+      if (c.stopped == store::stop_reason::none && tail && !topic.same_source) {
+        if (topic.recreated.empty()) {
+          auto id = check_identity(key, target_topic, *tail, src->low);
+          if (!id) return std::unexpected(id.error());
+          if (id->verdict == same_source::yes) topic.same_source = true;
+          if (id->verdict == same_source::no) {
+            topic.recreated = recreated_detail(key, target_topic, *id);
+          }
+        }
+        if (!topic.recreated.empty()) {
+          c.stopped = store::stop_reason::source_truncated;
+          c.stop_detail = topic.recreated;
+          start.landed.clear();
+        }
+      }
     }
   }
   const bool was_stopped = *cp && (*cp)->stopped != store::stop_reason::none &&
@@ -504,25 +523,18 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
 result<std::vector<landed_record>> link_supervisor::read_landed(const std::string& target_topic,
                                                                 int32_t partition, int64_t from,
                                                                 int64_t to) {
-  if (!recovery_reader_) {
-    // Every record the target holds, committed or not: each is a place a
-    // mirrored record may have landed.
-    auto r =
-        kafka::partition_reader::connect(cfg_.target.props, "strait-" + cfg_.name + "-recovery",
-                                         "links." + cfg_.name + ".target.properties",
-                                         /*read_committed=*/false);
-    if (!r) return std::unexpected(r.error());
-    recovery_reader_ = std::move(*r);
-  }
+  auto target_reader = reader(false);
+  if (!target_reader) return std::unexpected(target_reader.error());
   std::vector<landed_record> out;
-  auto next = recovery_reader_->read(
-      target_topic, partition, from, to,
-      [&](const rd_kafka_message_t& m) {
-        bool with_ts = kafka::has_create_time(&m);
-        out.push_back({target_offset(m.offset), kafka::digest_of(&m, with_ts), with_ts,
-                       kafka::fingerprint_of(&m)});
-      },
-      std::chrono::seconds(60));
+  auto next = (*target_reader)
+                  ->read(
+                      target_topic, partition, from, to,
+                      [&](const rd_kafka_message_t& m) {
+                        bool with_ts = kafka::has_create_time(&m);
+                        out.push_back({target_offset(m.offset), kafka::digest_of(&m, with_ts),
+                                       with_ts, kafka::fingerprint_of(&m)});
+                      },
+                      std::chrono::seconds(60));
   if (!next) return std::unexpected(next.error());
   if (*next < to) {
     return fail(errc::kafka, "could read back only up to offset " + std::to_string(*next) + " of " +
@@ -534,6 +546,104 @@ result<std::vector<landed_record>> link_supervisor::read_landed(const std::strin
       "written again",
       target_topic, partition, out.size());
   return out;
+}
+
+result<kafka::partition_reader*> link_supervisor::reader(bool source) {
+  // The source as the engine reads it (committed records only); the target
+  // whole, committed or not: each record there is a place a mirrored record
+  // may have landed.
+  auto& slot = source ? source_reader_ : target_reader_;
+  if (!slot) {
+    const char* side = source ? "source" : "target";
+    auto r = kafka::partition_reader::connect(
+        source ? cfg_.source.props : cfg_.target.props,
+        "strait-" + cfg_.name + (source ? "-identity" : "-recovery"),
+        "links." + cfg_.name + "." + side + ".properties", /*read_committed=*/source);
+    if (!r) return std::unexpected(r.error());
+    slot = std::move(*r);
+  }
+  return slot.get();
+}
+
+result<identity_verdict> link_supervisor::check_identity(const partition_key& key,
+                                                         const std::string& target_topic,
+                                                         const offsets::offset_run& tail,
+                                                         int64_t source_low) {
+  constexpr int64_t kIdentityRecords = 8;
+  const int64_t from = std::max(
+      {tail.source_start.value(), tail.source_end().value() - kIdentityRecords, source_low});
+  const int64_t to = tail.source_end().value();
+  if (from >= to) return identity_verdict{};  // all deleted by retention: nothing to compare
+  auto source_reader = reader(true);
+  if (!source_reader) return std::unexpected(source_reader.error());
+  auto target_reader = reader(false);
+  if (!target_reader) return std::unexpected(target_reader.error());
+  const auto read = [](kafka::partition_reader& reader, const std::string& topic, int32_t p,
+                       int64_t begin, int64_t end) -> result<std::vector<read_back_record>> {
+    std::vector<read_back_record> out;
+    auto next = reader.read(
+        topic, p, begin, end,
+        [&](const rd_kafka_message_t& m) {
+          out.push_back({m.offset, kafka::digest_of(&m, true), kafka::digest_of(&m, false),
+                         kafka::has_create_time(&m)});
+        },
+        std::chrono::seconds(10));
+    if (!next) return std::unexpected(next.error());
+    return out;
+  };
+  const int32_t p = key.partition.value();
+  auto source = read(**source_reader, key.topic, p, from, to);
+  if (!source) return std::unexpected(source.error());
+  const int64_t shift = tail.target_start.value() - tail.source_start.value();
+  auto target = read(**target_reader, target_topic, p, from + shift, to + shift);
+  if (!target) return std::unexpected(target.error());
+  return compare_through_run(tail, *source, *target);
+}
+
+std::string link_supervisor::recreated_detail(const partition_key& key,
+                                              const std::string& target_topic,
+                                              const identity_verdict& v) {
+  return "the source topic " + key.topic + " was deleted and recreated: its record at offset " +
+         std::to_string(v.source.value()) + " of partition " +
+         std::to_string(key.partition.value()) + " is not the one strait mirrored to " +
+         target_topic + " offset " + std::to_string(v.target.value()) +
+         "; the target holds the old topic's records. Mirror the new topic to a new target "
+         "topic (a new link or prefix); no resolution continues on this one";
+}
+
+void link_supervisor::check_running_identities(const std::vector<partition_snapshot>& watched,
+                                               const std::vector<kafka::watermarks>& source_marks) {
+  constexpr int kTopicsPerRound = 2;
+  // The first running partition of each topic, in name order.
+  std::map<std::string, size_t> candidates;
+  for (size_t i = 0; i < watched.size(); ++i) {
+    if (!watched[i].stopped) candidates.emplace(watched[i].key.topic, i);
+  }
+  if (candidates.empty()) return;
+  auto it = candidates.upper_bound(identity_cursor_);
+  for (int n = 0; n < kTopicsPerRound && n < static_cast<int>(candidates.size()); ++n) {
+    if (it == candidates.end()) it = candidates.begin();
+    const auto& [topic, index] = *it++;
+    identity_cursor_ = topic;
+    const partition_key& key = watched[index].key;
+    auto tail = store_.last_run(key);
+    if (!tail || !*tail) continue;
+    const std::string& target_topic = topics_[topic].target;
+    auto id = check_identity(key, target_topic, **tail, source_marks[index].low);
+    if (!id) {
+      spdlog::debug("{}: identity check failed: {}", key.to_string(), id.error().message);
+      continue;
+    }
+    if (id->verdict != same_source::no) continue;
+    const std::string detail = recreated_detail(key, target_topic, *id);
+    topics_[topic].recreated = detail;
+    topics_[topic].same_source = false;
+    for (const auto& snap : watched) {
+      if (snap.key.topic == topic && !snap.stopped) {
+        engine_.stop_partition(snap.key, store::stop_reason::source_truncated, detail);
+      }
+    }
+  }
 }
 
 void link_supervisor::watch_partitions() {
@@ -555,15 +665,18 @@ void link_supervisor::watch_partitions() {
   auto src = source_->list_watermarks(sources);
   if (!src) return;
   auto tgt = target_->list_watermarks(targets);
+  std::vector<kafka::watermarks> source_marks(watched.size(), kafka::watermarks{-1, -1});
   for (size_t i = 0; i < watched.size(); ++i) {
     auto s = src->find(sources[i]);
     if (s == src->end()) continue;
+    source_marks[i] = s->second;
     std::optional<kafka::watermarks> t;
     if (tgt) {
       if (auto found = tgt->find(targets[i]); found != tgt->end()) t = found->second;
     }
     engine_.post_watermarks(watched[i], s->second, t);
   }
+  if (tgt) check_running_identities(watched, source_marks);
 }
 
 }  // namespace strait::mirror

@@ -135,7 +135,7 @@ bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_of
                  target_topic_ + "/" + std::to_string(key_.partition.value()));
   }
   // Record the truth of what the target holds even when stopping.
-  record_landed(rec.source, t, rec.bytes, rec.timestamp_ms);
+  record_landed(rec.source, t, rec.bytes - kInflightRecordOverhead, rec.timestamp_ms);
   return stopped_now;
 }
 

@@ -58,4 +58,24 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
   return out;
 }
 
+identity_verdict compare_through_run(const offsets::offset_run& run,
+                                     std::span<const read_back_record> source,
+                                     std::span<const read_back_record> target) {
+  identity_verdict out;
+  for (const read_back_record& s : source) {
+    if (!run.contains(source_offset(s.offset))) continue;
+    const int64_t t = run.target_start.value() + (s.offset - run.source_start.value());
+    auto copy = std::lower_bound(
+        target.begin(), target.end(), t,
+        [](const read_back_record& r, int64_t offset) { return r.offset < offset; });
+    if (copy == target.end() || copy->offset != t) continue;  // compacted on the target
+    const bool equal = copy->create_time
+                           ? s.digest_with_timestamp == copy->digest_with_timestamp
+                           : s.digest_without_timestamp == copy->digest_without_timestamp;
+    if (!equal) return {same_source::no, source_offset(s.offset), target_offset(t)};
+    out.verdict = same_source::yes;
+  }
+  return out;
+}
+
 }  // namespace strait::mirror

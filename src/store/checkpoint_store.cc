@@ -501,6 +501,12 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
   options.paranoid_checks = true;
   options.max_open_files = 256;
   options.keep_log_file_num = 3;
+  // Small memtables: the in-flight journal streams about nine bytes per
+  // mirrored record through them (deleted again by the next checkpoint), and
+  // RocksDB's 64 MiB default would hold up to twice that in memory
+  // (bench/memory_bench; docs/architecture.md#memory).
+  options.write_buffer_size = 8 << 20;
+  options.max_write_buffer_number = 2;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir.string(), &raw);
   if (!s.ok()) {

@@ -44,16 +44,18 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
 }
 
 straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
-                 const std::string& extra_link_yaml, const std::string& prefix)
+                 const std::string& extra_link_yaml, const std::string& prefix,
+                 const std::string& source_props, int refresh_ms)
     : dir_(dir) {
   std::ofstream out(dir.path() / "straitd.yaml");
   out << "daemon:\n  state_dir: " << (dir.path() / "state").string()
       << "\n  http_listen: 127.0.0.1:0\n  api_listen: 127.0.0.1:0\n  log_level: info\n"
       << "links:\n  - name: it\n"
-      << "    source: {properties: {bootstrap.servers: \"" << clusters->source << "\"}}\n"
+      << "    source: {properties: {bootstrap.servers: \"" << clusters->source << "\""
+      << (source_props.empty() ? "" : ", " + source_props) << "}}\n"
       << "    target: {properties: {bootstrap.servers: \"" << clusters->target << "\"}}\n"
       << "    topics:\n      include: [\"" << topics_regex << "\"]\n"
-      << "      refresh_interval_ms: 1000\n";
+      << "      refresh_interval_ms: " << refresh_ms << "\n";
   if (!prefix.empty()) out << "      prefix: \"" << prefix << "\"\n";
   std::istringstream extra(extra_link_yaml);
   for (std::string line; std::getline(extra, line);) out << "    " << line << "\n";

@@ -42,9 +42,12 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
 class straitd {
  public:
   // `extra_link_yaml` is appended to the link (e.g. a groups section),
-  // indented by four spaces; `prefix` is topics.prefix.
+  // indented by four spaces; `prefix` is topics.prefix; `source_props` are
+  // more source properties in flow YAML (`key: "value", ...`);
+  // `refresh_ms` is topics.refresh_interval_ms.
   straitd(const testing::temp_dir& dir, const std::string& topics_regex,
-          const std::string& extra_link_yaml = "", const std::string& prefix = "");
+          const std::string& extra_link_yaml = "", const std::string& prefix = "",
+          const std::string& source_props = "", int refresh_ms = 1000);
   void start();
   int stop(int sig = SIGTERM);
   int run_once(const std::vector<std::string>& extra);

@@ -95,5 +95,42 @@ TEST(RecoverFromJournal, AJournalBehindTheCheckpointIsReportedNotApplied) {
   EXPECT_NE(r.mismatch.find("behind the checkpoint"), std::string::npos) << r.mismatch;
 }
 
+read_back_record rec(int64_t offset, uint64_t content, int64_t ts, bool create_time = true) {
+  return {offset, content * 31 + static_cast<uint64_t>(ts), content, create_time};
+}
+
+TEST(CompareThroughRun, SameRecordsAreTheSameSource) {
+  // Source 10..12 were mirrored to target 100..102.
+  auto v = compare_through_run(run(10, 100, 3), {{rec(11, 1, 5), rec(12, 2, 6)}},
+                               {{rec(101, 1, 5), rec(102, 2, 6)}});
+  EXPECT_EQ(v.verdict, same_source::yes);
+}
+
+// The topic was deleted, recreated and written again (as many records or
+// more): the record at a mirrored offset is another one.
+TEST(CompareThroughRun, AnotherRecordAtAMirroredOffsetIsARecreatedTopic) {
+  auto v = compare_through_run(run(10, 100, 3), {{rec(11, 1, 5), rec(12, 9, 6)}},
+                               {{rec(101, 1, 5), rec(102, 2, 6)}});
+  EXPECT_EQ(v.verdict, same_source::no);
+  EXPECT_EQ(v.source, source_offset(12));
+  EXPECT_EQ(v.target, target_offset(102));
+  // The same content written again later differs in its timestamp.
+  v = compare_through_run(run(10, 100, 3), {{rec(12, 2, 999)}}, {{rec(102, 2, 6)}});
+  EXPECT_EQ(v.verdict, same_source::no);
+}
+
+TEST(CompareThroughRun, LogAppendTimeOnTheTargetComparesContentOnly) {
+  auto v = compare_through_run(run(0, 0, 1), {{rec(0, 7, 5)}}, {{rec(0, 7, 77, false)}});
+  EXPECT_EQ(v.verdict, same_source::yes);
+}
+
+TEST(CompareThroughRun, NothingComparableIsUnknown) {
+  // Compacted on the target, outside the run on the source.
+  auto v =
+      compare_through_run(run(10, 100, 3), {{rec(11, 1, 5), rec(13, 2, 6)}}, {{rec(100, 1, 5)}});
+  EXPECT_EQ(v.verdict, same_source::unknown);
+  EXPECT_EQ(compare_through_run(run(0, 0, 2), {}, {}).verdict, same_source::unknown);
+}
+
 }  // namespace
 }  // namespace strait::mirror

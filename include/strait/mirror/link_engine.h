@@ -178,6 +178,7 @@ class link_engine {
   bool flow_paused_any_ = false;
 
   std::atomic<int64_t> total_inflight_{0};
+  std::atomic<int64_t> total_inflight_records_{0};
   std::atomic<int64_t> max_inflight_seen_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};

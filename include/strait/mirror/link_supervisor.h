@@ -88,6 +88,23 @@ class link_supervisor {
   [[nodiscard]] result<std::vector<landed_record>> read_landed(const std::string& target_topic,
                                                                int32_t partition, int64_t from,
                                                                int64_t to);
+  [[nodiscard]] result<kafka::partition_reader*> reader(bool source);
+  // Whether the source partition still holds what strait mirrored from it:
+  // the last kIdentityRecords records of `tail` (the last stored run) still
+  // on the source, compared with their copies (compare_through_run).
+  [[nodiscard]] result<identity_verdict> check_identity(const partition_key& key,
+                                                        const std::string& target_topic,
+                                                        const offsets::offset_run& tail,
+                                                        int64_t source_low);
+  // The partition's topic was deleted and recreated since strait mirrored it.
+  [[nodiscard]] static std::string recreated_detail(const partition_key& key,
+                                                    const std::string& target_topic,
+                                                    const identity_verdict& v);
+  // Each round, the identity of a few running topics in turn (one partition
+  // each): a topic deleted and recreated while straitd runs stops its
+  // partitions as source_truncated.
+  void check_running_identities(const std::vector<partition_snapshot>& watched,
+                                const std::vector<kafka::watermarks>& source_marks);
   void topic_error(const std::string& topic, const std::string& message);
   void apply_acknowledgements();
   [[nodiscard]] result<acknowledged> apply_acknowledgement(const partition_key& key,
@@ -102,6 +119,12 @@ class link_supervisor {
     std::string error;  // last reported error, logged once
     int64_t max_record_bytes = 0;
     bool checked = false;
+    // Found by an identity check since this straitd started: the source
+    // topic still holds what was mirrored (no need to check its other
+    // partitions at their start), or was recreated (why; every partition
+    // starting stops as source_truncated).
+    bool same_source = false;
+    std::string recreated;
   };
 
   config::link_config cfg_;
@@ -112,7 +135,10 @@ class link_supervisor {
   const config::staged_names* staged_;
   config::topic_filter not_excluded_;  // staged names yield to the link's excludes
   config::topic_filter filter_;
-  std::unique_ptr<kafka::partition_reader> recovery_reader_;
+  // Created on first use: crash read-backs and identity checks.
+  std::unique_ptr<kafka::partition_reader> source_reader_;
+  std::unique_ptr<kafka::partition_reader> target_reader_;
+  std::string identity_cursor_;  // the topic checked last; the next ones follow it
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, topic_state> topics_;

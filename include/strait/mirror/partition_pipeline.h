@@ -51,7 +51,8 @@ class partition_pipeline {
   // Decides what to do with a fetched record and advances the fetch position.
   [[nodiscard]] verdict on_record(const rd_kafka_message_t* msg);
 
-  // The engine queued the record at `s` (of `bytes` bytes) for the producer;
+  // The engine queued the record at `s` (costing `bytes` in memory: its
+  // record_bytes() plus kInflightRecordOverhead) for the producer;
   // returns the target offset it will land on (the position's next target
   // plus the records queued or in flight before it: strait is the only
   // writer and the producer delivers in order). It counts as in flight from
@@ -173,7 +174,15 @@ class partition_pipeline {
   void record_landed(source_offset s, target_offset t, int64_t bytes, int64_t ts);
 };
 
-// Bytes a record occupies in the producer (payload, key, headers).
+// Bytes of a record as the target counts them, about: payload, key, headers
+// and a framing allowance. The size checked against max.message.bytes and
+// counted in strait_bytes_mirrored_total.
 [[nodiscard]] int64_t record_bytes(const rd_kafka_message_t* msg);
+
+// What a record in flight costs in memory beyond record_bytes(): librdkafka's
+// message and queue structures and strait's own bookkeeping (bench/memory_bench
+// measured about 230 bytes a record with the target down). Flow control counts
+// record_bytes() + this, so the limits bound memory for small records too.
+constexpr int64_t kInflightRecordOverhead = 192;
 
 }  // namespace strait::mirror

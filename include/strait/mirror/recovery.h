@@ -50,4 +50,32 @@ struct journal_recovery {
                                                     std::span<const store::inflight_entry> journal,
                                                     std::span<const landed_record> landed);
 
+// A record read back for the identity check: its offset and digests
+// (kafka::digest_of with and without the timestamp) and whether its timestamp
+// is CreateTime (so a copy carries the same one).
+struct read_back_record {
+  int64_t offset = 0;
+  uint64_t digest_with_timestamp = 0;
+  uint64_t digest_without_timestamp = 0;
+  bool create_time = true;
+};
+
+enum class same_source { yes, no, unknown };
+struct identity_verdict {
+  same_source verdict = same_source::unknown;
+  source_offset source{-1};  // for no: the source record that differs from its copy
+  target_offset target{-1};
+};
+
+// Pure. Whether the source partition still holds what strait mirrored from
+// it: each source record inside `run` is compared with the target record
+// the run maps it to (the timestamp too when the target's is CreateTime).
+// `no` at the first pair that differs (the topic was deleted and recreated:
+// the new records at those offsets are others), `yes` when at least one pair
+// is equal and none differs, `unknown` when no pair could be compared (the
+// records were deleted by retention or compacted on either side).
+[[nodiscard]] identity_verdict compare_through_run(const offsets::offset_run& run,
+                                                   std::span<const read_back_record> source,
+                                                   std::span<const read_back_record> target);
+
 }  // namespace strait::mirror
