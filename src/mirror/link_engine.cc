@@ -145,9 +145,12 @@ std::future<status> link_engine::replace_partition(partition_start start) {
       return;
     }
     // Durable before anything is fetched: after a crash the store must not
-    // say stopped at the old position while the target has new records.
+    // say stopped at the old position while the target has new records. The
+    // old pipeline's journal goes with it: its predictions (records it never
+    // produced) would collide with the new pipeline's target offsets.
     store::checkpoint_store::write_batch b;
     b.put_checkpoint(s.key, s.checkpoint);
+    b.clear_inflight(s.key);
     if (auto st = store_.commit(b); !st) {
       done->set_value(std::unexpected(st.error()));
       return;
@@ -686,9 +689,9 @@ void link_engine::apply_flow_control() {
   std::vector<partition_pipeline*> pause, resume;
   for (auto& up : pipelines_) {
     partition_pipeline& p = *up;
-    bool has_backlog = p.outbox_refused;
-    if (!p.flow_paused && (p.inflight_bytes() >= part_limit || has_backlog)) p.flow_paused = true;
-    if (p.flow_paused && p.inflight_bytes() <= part_limit / 2 && !has_backlog) {
+    const bool refused = p.outbox_refused;
+    if (!p.flow_paused && (p.inflight_bytes() >= part_limit || refused)) p.flow_paused = true;
+    if (p.flow_paused && p.inflight_bytes() <= part_limit / 2 && !refused) {
       p.flow_paused = false;
     }
     flow_paused_any_ = flow_paused_any_ || p.flow_paused;

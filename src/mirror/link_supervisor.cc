@@ -161,9 +161,11 @@ void link_supervisor::set_reachable(const char* side, bool& flag, bool reachable
 }
 
 bool link_supervisor::refresh() {
-  if (!sync_topics()) return false;
+  const bool synced = sync_topics();
+  // Also when a cluster did not answer the listing: the source's end keeps
+  // lag true while the target is down (the checks that need the target wait).
   watch_partitions();
-  return true;
+  return synced;
 }
 
 void link_supervisor::topic_error(const std::string& topic, const std::string& message) {
@@ -422,6 +424,11 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
         tail = recovered.tail;
         recovered_runs = std::move(recovered.runs);
       }
+      if (recovered.damaged) {
+        return fail(errc::corruption, key.to_string() + ": " + recovered.mismatch +
+                                          "; the checkpoint store is damaged (restore it from "
+                                          "a backup, or move the state directory aside)");
+      }
       if (!recovered.mismatch.empty() && c.stopped == store::stop_reason::none) {
         c.stopped = store::stop_reason::recovery_mismatch;
         c.stop_detail = recovered.mismatch +
@@ -490,7 +497,7 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
       auto& topic = topics_[key.topic];
       if (c.stopped == store::stop_reason::none && tail && !topic.same_source) {
         if (topic.recreated.empty()) {
-          auto id = check_identity(key, target_topic, *tail, src->low);
+          auto id = check_identity(key, target_topic, *tail, src->low, tgt->low);
           if (!id) return std::unexpected(id.error());
           if (id->verdict == same_source::yes) topic.same_source = true;
           if (id->verdict == same_source::no) {
@@ -511,7 +518,9 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
   start.tail = tail;
   // The first checkpoint is durable before anything is written, so after a
   // crash the daemon knows the target end it started from. The journal
-  // starts empty with it: what it held is accounted for above.
+  // starts empty with it: what landed of it is mapped above, and its other
+  // entries predict target offsets for records never produced, which the
+  // new pipeline's own predictions would collide with.
   store::checkpoint_store::write_batch b;
   for (const auto& run : recovered_runs) b.put_run(key, run);
   b.put_checkpoint(key, c);
@@ -568,12 +577,18 @@ result<kafka::partition_reader*> link_supervisor::reader(bool source) {
 result<identity_verdict> link_supervisor::check_identity(const partition_key& key,
                                                          const std::string& target_topic,
                                                          const offsets::offset_run& tail,
-                                                         int64_t source_low) {
+                                                         int64_t source_low, int64_t target_low) {
+  // Eight records: one equal pair already tells the same topic (a new one
+  // would have to repeat key, value, headers and timestamp at that offset);
+  // a few more ride over records compacted on either side, at the cost of
+  // two short reads.
   constexpr int64_t kIdentityRecords = 8;
-  const int64_t from = std::max(
-      {tail.source_start.value(), tail.source_end().value() - kIdentityRecords, source_low});
+  const int64_t shift = tail.target_start.value() - tail.source_start.value();
+  const int64_t from =
+      std::max({tail.source_start.value(), tail.source_end().value() - kIdentityRecords, source_low,
+                target_low - shift});
   const int64_t to = tail.source_end().value();
-  if (from >= to) return identity_verdict{};  // all deleted by retention: nothing to compare
+  if (from >= to) return identity_verdict{};  // deleted on either side: nothing to compare
   auto source_reader = reader(true);
   if (!source_reader) return std::unexpected(source_reader.error());
   auto target_reader = reader(false);
@@ -594,7 +609,6 @@ result<identity_verdict> link_supervisor::check_identity(const partition_key& ke
   const int32_t p = key.partition.value();
   auto source = read(**source_reader, key.topic, p, from, to);
   if (!source) return std::unexpected(source.error());
-  const int64_t shift = tail.target_start.value() - tail.source_start.value();
   auto target = read(**target_reader, target_topic, p, from + shift, to + shift);
   if (!target) return std::unexpected(target.error());
   return compare_through_run(tail, *source, *target);
@@ -612,7 +626,8 @@ std::string link_supervisor::recreated_detail(const partition_key& key,
 }
 
 void link_supervisor::check_running_identities(const std::vector<partition_snapshot>& watched,
-                                               const std::vector<kafka::watermarks>& source_marks) {
+                                               const std::vector<kafka::watermarks>& source_marks,
+                                               const std::vector<kafka::watermarks>& target_marks) {
   constexpr int kTopicsPerRound = 2;
   // The first running partition of each topic, in name order.
   std::map<std::string, size_t> candidates;
@@ -629,7 +644,8 @@ void link_supervisor::check_running_identities(const std::vector<partition_snaps
     auto tail = store_.last_run(key);
     if (!tail || !*tail) continue;
     const std::string& target_topic = topics_[topic].target;
-    auto id = check_identity(key, target_topic, **tail, source_marks[index].low);
+    auto id =
+        check_identity(key, target_topic, **tail, source_marks[index].low, target_marks[index].low);
     if (!id) {
       spdlog::debug("{}: identity check failed: {}", key.to_string(), id.error().message);
       continue;
@@ -666,17 +682,21 @@ void link_supervisor::watch_partitions() {
   if (!src) return;
   auto tgt = target_->list_watermarks(targets);
   std::vector<kafka::watermarks> source_marks(watched.size(), kafka::watermarks{-1, -1});
+  std::vector<kafka::watermarks> target_marks = source_marks;
+  bool all_known = tgt.has_value();
   for (size_t i = 0; i < watched.size(); ++i) {
     auto s = src->find(sources[i]);
-    if (s == src->end()) continue;
-    source_marks[i] = s->second;
     std::optional<kafka::watermarks> t;
     if (tgt) {
       if (auto found = tgt->find(targets[i]); found != tgt->end()) t = found->second;
     }
+    all_known = all_known && s != src->end() && t.has_value();
+    if (s == src->end()) continue;
+    source_marks[i] = s->second;
+    if (t) target_marks[i] = *t;
     engine_.post_watermarks(watched[i], s->second, t);
   }
-  if (tgt) check_running_identities(watched, source_marks);
+  if (all_known) check_running_identities(watched, source_marks, target_marks);
 }
 
 }  // namespace strait::mirror

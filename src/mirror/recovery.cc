@@ -8,7 +8,7 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
                                       std::optional<offsets::offset_run> tail,
                                       std::span<const store::inflight_entry> journal,
                                       std::span<const landed_record> landed) {
-  journal_recovery out{pos, tail, {}, 0, {}};
+  journal_recovery out{pos, tail, {}, 0, {}, false};
   // The stored tail is rewritten only when a recovered record extends it.
   bool tail_changed = false;
   auto entry = std::lower_bound(
@@ -24,6 +24,7 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
                      std::to_string(e.target.value()) + " to source offset " +
                      std::to_string(e.source.value()) +
                      ", behind the checkpoint: " + kind.error().message;
+      out.damaged = true;
       return false;
     }
     if (*kind == offsets::append_kind::new_run && previous && tail_changed) {
@@ -34,7 +35,6 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
     return true;
   };
   for (const landed_record& rec : landed) {
-    if (rec.offset < out.position.next_target) continue;
     // Journal entries below `rec` that were not read back: the target
     // compacted them. They landed all the same (the producer delivers in
     // order), which `rec` matching its own entry proves below.

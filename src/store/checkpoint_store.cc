@@ -504,7 +504,7 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
   // Small memtables: the in-flight journal streams about nine bytes per
   // mirrored record through them (deleted again by the next checkpoint), and
   // RocksDB's 64 MiB default would hold up to twice that in memory
-  // (bench/memory_bench; docs/architecture.md#memory).
+  // (bench/memory_bench; docs/architecture.md#flow-control).
   options.write_buffer_size = 8 << 20;
   options.max_write_buffer_number = 2;
   rocksdb::DB* raw = nullptr;

@@ -1,5 +1,5 @@
 // Crash-exactness when the source deletes records between a kill -9 and the
-// restart (ADR 0002). Records straitd wrote to the target but had not
+// restart (ADR 0002, amended by ADR 0009). Records straitd wrote to the target but had not
 // checkpointed yet must be recognized as mirrored even when the source no
 // longer holds them: compaction (cleanup.policy=compact) or retention
 // (cleanup.policy=delete) removed them while straitd was down. Nobody else

@@ -93,6 +93,17 @@ TEST(RecoverFromJournal, AJournalBehindTheCheckpointIsReportedNotApplied) {
   EXPECT_EQ(r.recovered, 0u);
   EXPECT_EQ(r.position, pos(9, 5));
   EXPECT_NE(r.mismatch.find("behind the checkpoint"), std::string::npos) << r.mismatch;
+  EXPECT_TRUE(r.damaged) << "a damaged store, not a foreign write";
+}
+
+TEST(RecoverFromJournal, AMismatchAfterRecordsTheTargetCompactedMapsNoneOfThem) {
+  std::vector<inflight_entry> journal = {entry(20, 50, 1), entry(21, 51, 2), entry(22, 52, 3)};
+  auto r = recover_from_journal(pos(50, 20), std::nullopt, journal,
+                                std::vector<landed_record>{landed(20, 1), landed(22, 9)});
+  EXPECT_EQ(r.recovered, 1u) << "21 is not proven: the record after it is not strait's";
+  EXPECT_EQ(r.position, pos(51, 21));
+  EXPECT_FALSE(r.mismatch.empty());
+  EXPECT_FALSE(r.damaged);
 }
 
 read_back_record rec(int64_t offset, uint64_t content, int64_t ts, bool create_time = true) {

@@ -90,12 +90,12 @@ class link_supervisor {
                                                                int64_t to);
   [[nodiscard]] result<kafka::partition_reader*> reader(bool source);
   // Whether the source partition still holds what strait mirrored from it:
-  // the last kIdentityRecords records of `tail` (the last stored run) still
-  // on the source, compared with their copies (compare_through_run).
+  // the last kIdentityRecords records of `tail` (the last stored run) that
+  // both clusters still hold, compared with their copies (compare_through_run).
   [[nodiscard]] result<identity_verdict> check_identity(const partition_key& key,
                                                         const std::string& target_topic,
                                                         const offsets::offset_run& tail,
-                                                        int64_t source_low);
+                                                        int64_t source_low, int64_t target_low);
   // The partition's topic was deleted and recreated since strait mirrored it.
   [[nodiscard]] static std::string recreated_detail(const partition_key& key,
                                                     const std::string& target_topic,
@@ -104,7 +104,8 @@ class link_supervisor {
   // each): a topic deleted and recreated while straitd runs stops its
   // partitions as source_truncated.
   void check_running_identities(const std::vector<partition_snapshot>& watched,
-                                const std::vector<kafka::watermarks>& source_marks);
+                                const std::vector<kafka::watermarks>& source_marks,
+                                const std::vector<kafka::watermarks>& target_marks);
   void topic_error(const std::string& topic, const std::string& message);
   void apply_acknowledgements();
   [[nodiscard]] result<acknowledged> apply_acknowledgement(const partition_key& key,

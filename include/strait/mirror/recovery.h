@@ -34,6 +34,9 @@ struct journal_recovery {
   // for that target offset (someone else wrote it): what to tell the
   // operator. Recovery ends at that record.
   std::string mismatch;
+  // With `mismatch`: the journal itself is impossible (it maps a record
+  // behind the checkpoint): a damaged store, not a foreign write.
+  bool damaged = false;
 };
 
 // Pure. Maps `landed` (target records from `pos.next_target` on, in offset

@@ -66,11 +66,12 @@ struct partition_checkpoint {
   resolution pending = resolution::none;
 };
 
-// A record handed to the target producer after the last checkpoint, written
-// to the in-flight journal before the producer sees it (ADR 0009): the target
-// offset it lands on if it lands (strait is the only writer and the producer
-// delivers in order), the source record it copies, and the fingerprint of
-// its key, value and headers (kafka::fingerprint_of).
+// A record the engine is about to hand to the target producer, written to
+// the in-flight journal first (ADR 0009): the target offset it will land on
+// if it is produced and lands (strait is the only writer and the producer
+// delivers in order; a prediction, also kept for records a stop or shutdown
+// left unproduced), the source record it copies, and the fingerprint of its
+// key, value and headers (kafka::fingerprint_of).
 struct inflight_entry {
   target_offset target;
   source_offset source;
