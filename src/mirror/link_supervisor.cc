@@ -402,7 +402,15 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
     if (c.stopped != store::stop_reason::handed_over &&
         tgt->high > c.position.next_target.value()) {
       auto journal = store_.inflight(key);
-      if (!journal) return std::unexpected(journal.error());
+      if (!journal && journal.error().code != errc::corruption) {
+        return std::unexpected(journal.error());
+      }
+      if (!journal) {
+        // Never a wedged partition: ADR 0002's comparison with the source
+        // takes over (exact unless the source dropped those records).
+        journal_damaged(key, journal.error().message);
+        journal = std::vector<store::inflight_entry>{};
+      }
       landed_to = tgt->high;
       if (c.stopped != store::stop_reason::none) {
         landed_to = journal->empty() ? c.position.next_target.value()
@@ -411,10 +419,23 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
       if (landed_to > c.position.next_target.value()) {
         auto read = read_landed(target_topic, key.partition.value(), c.position.next_target.value(),
                                 landed_to);
-        if (!read) return std::unexpected(read.error());
-        landed = std::move(*read);
+        if (read) {
+          landed = std::move(*read);
+        } else if (c.stopped == store::stop_reason::none) {
+          return std::unexpected(read.error());
+        } else {
+          // A stopped partition still starts (visible, acknowledgeable); it
+          // is brought up to date at a later start.
+          spdlog::warn("{}: stays behind the target until the next start: {}", key.to_string(),
+                       read.error().message);
+          landed_to = 0;
+        }
       }
       auto recovered = recover_from_journal(c.position, tail, *journal, landed);
+      if (recovered.damaged) {
+        journal_damaged(key, recovered.mismatch);
+        recovered = recover_from_journal(c.position, tail, {}, landed);
+      }
       if (recovered.recovered > 0) {
         spdlog::info(
             "{}: {} records written before the restart landed on the target after the last "
@@ -423,11 +444,6 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
         c.position = recovered.position;
         tail = recovered.tail;
         recovered_runs = std::move(recovered.runs);
-      }
-      if (recovered.damaged) {
-        return fail(errc::corruption, key.to_string() + ": " + recovered.mismatch +
-                                          "; the checkpoint store is damaged (restore it from "
-                                          "a backup, or move the state directory aside)");
       }
       if (!recovered.mismatch.empty() && c.stopped == store::stop_reason::none) {
         c.stopped = store::stop_reason::recovery_mismatch;
@@ -524,7 +540,9 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
   store::checkpoint_store::write_batch b;
   for (const auto& run : recovered_runs) b.put_run(key, run);
   b.put_checkpoint(key, c);
-  b.clear_inflight(key);
+  if (auto cleared = store_.clear_inflight(key, b); !cleared) {
+    return std::unexpected(cleared.error());
+  }
   if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
   return start;
 }
@@ -557,6 +575,14 @@ result<std::vector<landed_record>> link_supervisor::read_landed(const std::strin
   return out;
 }
 
+void link_supervisor::journal_damaged(const partition_key& key, const std::string& why) {
+  spdlog::error(
+      "{}: the in-flight journal is damaged ({}); records past the checkpoint are compared with "
+      "the next source records instead (ADR 0002), and the journal is deleted",
+      key.to_string(), why);
+  metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "journal"}}, 1);
+}
+
 result<kafka::partition_reader*> link_supervisor::reader(bool source) {
   // The source as the engine reads it (committed records only); the target
   // whole, committed or not: each record there is a place a mirrored record
@@ -578,17 +604,20 @@ result<identity_verdict> link_supervisor::check_identity(const partition_key& ke
                                                          const std::string& target_topic,
                                                          const offsets::offset_run& tail,
                                                          int64_t source_low, int64_t target_low) {
-  // Eight records: one equal pair already tells the same topic (a new one
-  // would have to repeat key, value, headers and timestamp at that offset);
-  // a few more ride over records compacted on either side, at the cost of
-  // two short reads.
+  // Eight records a window: one equal pair already tells the same topic (a
+  // new one would have to repeat key, value, headers and timestamp at that
+  // offset); a few more ride over records compacted on either side, at the
+  // cost of short reads (ADR 0010).
   constexpr int64_t kIdentityRecords = 8;
-  const int64_t shift = tail.target_start.value() - tail.source_start.value();
-  const int64_t from =
-      std::max({tail.source_start.value(), tail.source_end().value() - kIdentityRecords, source_low,
-                target_low - shift});
-  const int64_t to = tail.source_end().value();
-  if (from >= to) return identity_verdict{};  // deleted on either side: nothing to compare
+  auto oldest = store_.slice(key, source_offset(source_low));
+  if (!oldest) return std::unexpected(oldest.error());
+  std::optional<offsets::offset_run> oldest_run;
+  if (*oldest) {
+    const auto& s = **oldest;
+    oldest_run = (s.floor && s.floor->contains(source_offset(source_low))) ? s.floor : s.ceil;
+  }
+  const auto windows = identity_windows(oldest_run, tail, source_low, target_low, kIdentityRecords);
+  if (windows.empty()) return identity_verdict{};  // deleted on either side: nothing to compare
   auto source_reader = reader(true);
   if (!source_reader) return std::unexpected(source_reader.error());
   auto target_reader = reader(false);
@@ -599,19 +628,27 @@ result<identity_verdict> link_supervisor::check_identity(const partition_key& ke
     auto next = reader.read(
         topic, p, begin, end,
         [&](const rd_kafka_message_t& m) {
+          rd_kafka_timestamp_type_t type;
           out.push_back({m.offset, kafka::digest_of(&m, true), kafka::digest_of(&m, false),
-                         kafka::has_create_time(&m)});
+                         kafka::has_create_time(&m), rd_kafka_message_timestamp(&m, &type) > 0});
         },
         std::chrono::seconds(10));
     if (!next) return std::unexpected(next.error());
     return out;
   };
   const int32_t p = key.partition.value();
-  auto source = read(**source_reader, key.topic, p, from, to);
-  if (!source) return std::unexpected(source.error());
-  auto target = read(**target_reader, target_topic, p, from + shift, to + shift);
-  if (!target) return std::unexpected(target.error());
-  return compare_through_run(tail, *source, *target);
+  identity_verdict verdict;
+  for (const identity_window& w : windows) {
+    const int64_t shift = w.run.target_start.value() - w.run.source_start.value();
+    auto source = read(**source_reader, key.topic, p, w.from, w.to);
+    if (!source) return std::unexpected(source.error());
+    auto target = read(**target_reader, target_topic, p, w.from + shift, w.to + shift);
+    if (!target) return std::unexpected(target.error());
+    const identity_verdict v = compare_through_run(w.run, *source, *target);
+    if (v.verdict == same_source::no) return v;
+    if (v.verdict == same_source::yes) verdict = v;
+  }
+  return verdict;
 }
 
 std::string link_supervisor::recreated_detail(const partition_key& key,
@@ -629,10 +666,16 @@ void link_supervisor::check_running_identities(const std::vector<partition_snaps
                                                const std::vector<kafka::watermarks>& source_marks,
                                                const std::vector<kafka::watermarks>& target_marks) {
   constexpr int kTopicsPerRound = 2;
-  // The first running partition of each topic, in name order.
+  // A read that timed out (a slow or stalling broker) must not hold up every
+  // round: the checks pause for a minute.
+  if (std::chrono::steady_clock::now() < identity_paused_until_) return;
+  // The first running partition of each topic whose watermarks both
+  // clusters gave, in name order.
   std::map<std::string, size_t> candidates;
   for (size_t i = 0; i < watched.size(); ++i) {
-    if (!watched[i].stopped) candidates.emplace(watched[i].key.topic, i);
+    if (!watched[i].stopped && source_marks[i].high >= 0 && target_marks[i].high >= 0) {
+      candidates.emplace(watched[i].key.topic, i);
+    }
   }
   if (candidates.empty()) return;
   auto it = candidates.upper_bound(identity_cursor_);
@@ -647,8 +690,10 @@ void link_supervisor::check_running_identities(const std::vector<partition_snaps
     auto id =
         check_identity(key, target_topic, **tail, source_marks[index].low, target_marks[index].low);
     if (!id) {
-      spdlog::debug("{}: identity check failed: {}", key.to_string(), id.error().message);
-      continue;
+      spdlog::warn("{}: identity check failed, checks pause for 60 s: {}", key.to_string(),
+                   id.error().message);
+      identity_paused_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      return;
     }
     if (id->verdict != same_source::no) continue;
     const std::string detail = recreated_detail(key, target_topic, *id);
@@ -683,20 +728,18 @@ void link_supervisor::watch_partitions() {
   auto tgt = target_->list_watermarks(targets);
   std::vector<kafka::watermarks> source_marks(watched.size(), kafka::watermarks{-1, -1});
   std::vector<kafka::watermarks> target_marks = source_marks;
-  bool all_known = tgt.has_value();
   for (size_t i = 0; i < watched.size(); ++i) {
     auto s = src->find(sources[i]);
     std::optional<kafka::watermarks> t;
     if (tgt) {
       if (auto found = tgt->find(targets[i]); found != tgt->end()) t = found->second;
     }
-    all_known = all_known && s != src->end() && t.has_value();
     if (s == src->end()) continue;
     source_marks[i] = s->second;
     if (t) target_marks[i] = *t;
     engine_.post_watermarks(watched[i], s->second, t);
   }
-  if (all_known) check_running_identities(watched, source_marks, target_marks);
+  if (tgt) check_running_identities(watched, source_marks, target_marks);
 }
 
 }  // namespace strait::mirror

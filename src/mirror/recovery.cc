@@ -58,6 +58,40 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
   return out;
 }
 
+std::vector<identity_window> identity_windows(const std::optional<offsets::offset_run>& oldest,
+                                              const offsets::offset_run& tail, int64_t source_low,
+                                              int64_t target_low, int64_t n) {
+  // The offsets of `run` both clusters hold start here.
+  const auto held_from = [&](const offsets::offset_run& run) {
+    const int64_t shift = run.target_start.value() - run.source_start.value();
+    return std::max({run.source_start.value(), source_low, target_low - shift});
+  };
+  std::vector<identity_window> out;
+  if (oldest && *oldest != tail) {
+    const int64_t from = held_from(*oldest);
+    const int64_t to = std::min(oldest->source_end().value(), from + n);
+    if (from < to) out.push_back({*oldest, from, to});
+  }
+  const int64_t to = tail.source_end().value();
+  const int64_t from = std::max(held_from(tail), to - n);
+  if (oldest && *oldest == tail) {
+    // One run: its first held records and its last ones, one window when
+    // they meet.
+    const int64_t head_from = held_from(tail);
+    const int64_t head_to = std::min(to, head_from + n);
+    if (head_from >= to) return out;
+    if (from <= head_to) {
+      out.push_back({tail, head_from, to});
+    } else {
+      out.push_back({tail, head_from, head_to});
+      out.push_back({tail, from, to});
+    }
+    return out;
+  }
+  if (from < to) out.push_back({tail, from, to});
+  return out;
+}
+
 identity_verdict compare_through_run(const offsets::offset_run& run,
                                      std::span<const read_back_record> source,
                                      std::span<const read_back_record> target) {
@@ -69,7 +103,7 @@ identity_verdict compare_through_run(const offsets::offset_run& run,
         target.begin(), target.end(), t,
         [](const read_back_record& r, int64_t offset) { return r.offset < offset; });
     if (copy == target.end() || copy->offset != t) continue;  // compacted on the target
-    const bool equal = copy->create_time
+    const bool equal = copy->create_time && s.timestamp_kept
                            ? s.digest_with_timestamp == copy->digest_with_timestamp
                            : s.digest_without_timestamp == copy->digest_without_timestamp;
     if (!equal) return {same_source::no, source_offset(s.offset), target_offset(t)};

@@ -391,11 +391,6 @@ void checkpoint_store::write_batch::delete_inflight(const partition_key& key, ta
   (void)batch_->Delete(offset_key(kInflightTag, key, first.value()));
 }
 
-void checkpoint_store::write_batch::clear_inflight(const partition_key& key) {
-  const std::string begin = partition_prefix(kInflightTag, key);
-  (void)batch_->DeleteRange(begin, begin + std::string(9, '\xff'));
-}
-
 void checkpoint_store::write_batch::mark_topic_created(const std::string& link,
                                                        const std::string& topic) {
   (void)batch_->Put(link_topic_prefix(kTopicCreatedTag, link, topic), "");
@@ -905,6 +900,21 @@ result<size_t> checkpoint_store::prune_below(const partition_key& key, source_of
   }
   if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot prune runs"));
   return pruned;
+}
+
+result<size_t> checkpoint_store::clear_inflight(const partition_key& key,
+                                                write_batch& batch) const {
+  const std::string prefix = partition_prefix(kInflightTag, key);
+  size_t deleted = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    (void)batch.batch_->Delete(it->key());
+    ++deleted;
+  }
+  if (!it->status().ok()) {
+    return std::unexpected(rocks_error(it->status(), "cannot read the in-flight journal"));
+  }
+  return deleted;
 }
 
 }  // namespace strait::store

@@ -124,7 +124,8 @@ TEST(CheckpointStore, InflightJournalRoundTripsPerPartitionAndIsDeletedByBatch) 
   ASSERT_TRUE(st.has_value());
   EXPECT_EQ((*st)->inflight(key(0))->size(), 1u);
   checkpoint_store::write_batch c;
-  c.clear_inflight(key(0));
+  EXPECT_EQ((*st)->clear_inflight(key(0), c).value_or(99), 1u);
+  EXPECT_EQ((*st)->clear_inflight(key(3), c).value_or(99), 0u) << "nothing to delete";
   ASSERT_TRUE((*st)->commit(c).has_value());
   EXPECT_TRUE((*st)->inflight(key(0))->empty());
   EXPECT_EQ((*st)->inflight(key(1))->size(), 1u);

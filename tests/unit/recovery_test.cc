@@ -143,5 +143,54 @@ TEST(CompareThroughRun, NothingComparableIsUnknown) {
   EXPECT_EQ(compare_through_run(run(0, 0, 2), {}, {}).verdict, same_source::unknown);
 }
 
+TEST(CompareThroughRun, ASourceRecordWithoutTimestampIsComparedWithoutIt) {
+  // The copy was stamped when it was written: only content can be compared.
+  read_back_record untimed = rec(0, 7, 0);
+  untimed.timestamp_kept = false;
+  EXPECT_EQ(compare_through_run(run(0, 0, 1), {{untimed}}, {{rec(0, 7, 1234)}}).verdict,
+            same_source::yes);
+}
+
+TEST(IdentityWindows, OldestHeldRecordsAndTheNewestOnes) {
+  // Runs [0, 100) -> [0, 100) and [200, 300) -> [100, 200); retention took
+  // the source below 40 and the target below 30.
+  auto w = identity_windows(run(0, 0, 100), run(200, 100, 100), 40, 30, 8);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].run, run(0, 0, 100));
+  EXPECT_EQ(w[0].from, 40);
+  EXPECT_EQ(w[0].to, 48);
+  EXPECT_EQ(w[1].run, run(200, 100, 100));
+  EXPECT_EQ(w[1].from, 292);
+  EXPECT_EQ(w[1].to, 300);
+}
+
+// A topic recreated while straitd ran: the engine appended the new topic's
+// records to the old run, so only the run's first records are old ones.
+TEST(IdentityWindows, OneRunIsComparedAtItsStartAndItsEnd) {
+  auto w = identity_windows(run(0, 0, 1000), run(0, 0, 1000), 0, 0, 8);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].from, 0);
+  EXPECT_EQ(w[0].to, 8);
+  EXPECT_EQ(w[1].from, 992);
+  EXPECT_EQ(w[1].to, 1000);
+  // Short: one window over all of it.
+  w = identity_windows(run(0, 0, 12), run(0, 0, 12), 0, 0, 8);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].from, 0);
+  EXPECT_EQ(w[0].to, 12);
+}
+
+TEST(IdentityWindows, TheTargetsLogStartCountsThroughTheRunsShift) {
+  // Source [10, 20) landed on target [110, 120); the target deleted below 115.
+  auto w = identity_windows(std::nullopt, run(10, 110, 10), 0, 115, 8);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].from, 15);
+  EXPECT_EQ(w[0].to, 20);
+  EXPECT_TRUE(identity_windows(std::nullopt, run(10, 110, 10), 0, 120, 8).empty())
+      << "nothing held on the target";
+  EXPECT_TRUE(identity_windows(std::nullopt, run(10, 110, 10), 20, 0, 8).empty())
+      << "nothing held on the source";
+}
+
 }  // namespace
 }  // namespace strait::mirror

@@ -167,6 +167,8 @@ class link_engine {
   std::map<partition_key, source_offset> log_starts_;  // pending prunes
   bool checkpoint_failing_ = false;
   bool journal_failing_ = false;
+  size_t unjournaled_ = 0;  // queued records not in the journal yet
+  std::chrono::steady_clock::time_point last_journal_;
   struct {
     uint64_t iterations = 0, link_full = 0, empty_polls = 0, records = 0;
     int64_t poll_ns = 0, handle_ns = 0, dr_ns = 0;

@@ -89,6 +89,9 @@ class link_supervisor {
                                                                int32_t partition, int64_t from,
                                                                int64_t to);
   [[nodiscard]] result<kafka::partition_reader*> reader(bool source);
+  // Logs and counts a journal that cannot be used (recovery falls back to
+  // ADR 0002's comparison with the source).
+  void journal_damaged(const partition_key& key, const std::string& why);
   // Whether the source partition still holds what strait mirrored from it:
   // the last kIdentityRecords records of `tail` (the last stored run) that
   // both clusters still hold, compared with their copies (compare_through_run).
@@ -140,6 +143,7 @@ class link_supervisor {
   std::unique_ptr<kafka::partition_reader> source_reader_;
   std::unique_ptr<kafka::partition_reader> target_reader_;
   std::string identity_cursor_;  // the topic checked last; the next ones follow it
+  std::chrono::steady_clock::time_point identity_paused_until_;
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, topic_state> topics_;

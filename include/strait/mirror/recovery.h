@@ -61,6 +61,9 @@ struct read_back_record {
   uint64_t digest_with_timestamp = 0;
   uint64_t digest_without_timestamp = 0;
   bool create_time = true;
+  // A source record's own timestamp is > 0: only then does its copy carry
+  // the same one (0 or none is stamped by the target at write time).
+  bool timestamp_kept = true;
 };
 
 enum class same_source { yes, no, unknown };
@@ -70,9 +73,30 @@ struct identity_verdict {
   target_offset target{-1};
 };
 
+// Source offsets [from, to) of `run` to compare with their copies.
+struct identity_window {
+  offsets::offset_run run;
+  int64_t from = 0;
+  int64_t to = 0;
+};
+
+// Pure. Where the identity check compares, at most `n` records each, only
+// offsets both clusters still hold (`source_low`, `target_low`):
+//   - the first records of `oldest`, the oldest run holding such offsets: a
+//     topic recreated while straitd runs has the new topic's records
+//     appended to the old run (offsets go on), so only its old part can
+//     tell the new topic from the old one;
+//   - the last records of `tail`, the last run (a topic recreated while
+//     straitd was stopped differs there too, and it is the newest data).
+// Empty when nothing mirrored is held on both sides.
+[[nodiscard]] std::vector<identity_window> identity_windows(
+    const std::optional<offsets::offset_run>& oldest, const offsets::offset_run& tail,
+    int64_t source_low, int64_t target_low, int64_t n);
+
 // Pure. Whether the source partition still holds what strait mirrored from
 // it: each source record inside `run` is compared with the target record
-// the run maps it to (the timestamp too when the target's is CreateTime).
+// the run maps it to (the timestamp too when the target's is CreateTime and
+// the source record had one).
 // `no` at the first pair that differs (the topic was deleted and recreated:
 // the new records at those offsets are others), `yes` when at least one pair
 // is equal and none differs, `unknown` when no pair could be compared (the

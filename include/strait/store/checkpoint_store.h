@@ -191,8 +191,6 @@ class checkpoint_store {
     void put_inflight(const partition_key& key, std::span<const inflight_entry> entries);
     // Deletes the journal batch that starts at `first`.
     void delete_inflight(const partition_key& key, target_offset first);
-    // Deletes the partition's whole journal.
-    void clear_inflight(const partition_key& key);
     void mark_topic_created(const std::string& link, const std::string& topic);
     void put_group_offset(const std::string& group, const partition_key& key,
                           const group_offset& offset);
@@ -261,6 +259,11 @@ class checkpoint_store {
                                                 source_offset committed) const;
   [[nodiscard]] result<source_offset> to_source(const partition_key& key,
                                                 target_offset committed) const;
+
+  // Adds to `batch` the deletion of the partition's whole in-flight journal
+  // (one point delete per batch it holds; nothing when it is empty, so a
+  // start of many partitions leaves no range tombstones); returns how many.
+  [[nodiscard]] result<size_t> clear_inflight(const partition_key& key, write_batch& batch) const;
 
   // Adds to `batch` the deletion of every run ending at or below `log_start`;
   // returns how many.
