@@ -492,7 +492,8 @@ void link_engine::journal() {
   store::checkpoint_store::write_batch batch;
   std::vector<store::inflight_entry> entries;
   for (partition_pipeline* p : sending_) {
-    if (p->is_stopped() || p->outbox_journaled == p->outbox.size()) continue;
+    if (p->is_stopped()) trim_stopped_outbox(*p);
+    if (p->outbox_journaled == p->outbox.size()) continue;
     entries.clear();
     for (size_t i = p->outbox_journaled; i < p->outbox.size(); ++i) {
       entries.push_back(p->outbox[i].entry);
@@ -516,7 +517,7 @@ void link_engine::journal() {
   last_journal_ = clock::now();
   unjournaled_ = 0;
   for (partition_pipeline* p : sending_) {
-    if (p->is_stopped() || p->outbox_journaled == p->outbox.size()) continue;
+    if (p->outbox_journaled == p->outbox.size()) continue;
     p->journaled(p->outbox[p->outbox_journaled].entry.target,
                  static_cast<int64_t>(p->outbox.size() - p->outbox_journaled));
     p->outbox_journaled = p->outbox.size();
@@ -527,7 +528,8 @@ void link_engine::send() {
   for (size_t i = 0; i < sending_.size();) {
     partition_pipeline& p = *sending_[i];
     p.outbox_refused = false;
-    while (!p.is_stopped() && p.outbox_journaled > 0) {
+    if (p.is_stopped()) trim_stopped_outbox(p);
+    while (p.outbox_journaled > 0) {
       const produce_result r = produce(p, p.outbox.front().msg);
       if (r == produce_result::later) {
         p.outbox_refused = true;
@@ -537,7 +539,7 @@ void link_engine::send() {
       p.outbox.pop_front();
       --p.outbox_journaled;
     }
-    if (p.is_stopped()) drop_outbox(p);
+    if (p.is_stopped()) trim_stopped_outbox(p);  // produce() may have stopped it
     if (p.outbox.empty()) {
       sending_[i] = sending_.back();
       sending_.pop_back();
@@ -547,13 +549,31 @@ void link_engine::send() {
   }
 }
 
-void link_engine::drop_outbox(partition_pipeline& p) {
-  unjournaled_ -= std::min(unjournaled_, p.outbox.size() - p.outbox_journaled);
-  total_inflight_records_.fetch_sub(static_cast<int64_t>(p.outbox.size()));
-  total_inflight_.fetch_sub(p.drop_queued(p.outbox.size()));
-  p.outbox.clear();
-  p.outbox_journaled = 0;
-  p.outbox_refused = false;
+void link_engine::drop_outbox(partition_pipeline& p) { drop_newest(p, p.outbox.size()); }
+
+void link_engine::trim_stopped_outbox(partition_pipeline& p) {
+  // Records queued before the one that stopped the partition are written
+  // (an operator's skip-record continues after that one record, so they
+  // must not be left out); the ones from it on, or all when the stop names
+  // no record, are fetched again after a resolution.
+  const int64_t stop_at = p.stop_source_offset();
+  size_t n = 0;
+  while (n < p.outbox.size() &&
+         (stop_at < 0 || p.outbox[p.outbox.size() - 1 - n].entry.source.value() >= stop_at)) {
+    ++n;
+  }
+  drop_newest(p, n);
+}
+
+void link_engine::drop_newest(partition_pipeline& p, size_t n) {
+  const size_t kept = p.outbox.size() - n;
+  const size_t unjournaled_before = p.outbox.size() - p.outbox_journaled;
+  p.outbox_journaled = std::min(p.outbox_journaled, kept);
+  unjournaled_ -= std::min(unjournaled_, unjournaled_before - (kept - p.outbox_journaled));
+  total_inflight_records_.fetch_sub(static_cast<int64_t>(n));
+  total_inflight_.fetch_sub(p.drop_queued(n));
+  p.outbox.resize(kept);
+  if (p.outbox.empty()) p.outbox_refused = false;
 }
 
 link_engine::produce_result link_engine::produce(partition_pipeline& p,

@@ -129,6 +129,10 @@ class link_engine {
   // partitions.
   void send();
   void drop_outbox(partition_pipeline& p);
+  // For a stopped partition: drops what its outbox holds from the record
+  // that stopped it on (everything when the stop names no record).
+  void trim_stopped_outbox(partition_pipeline& p);
+  void drop_newest(partition_pipeline& p, size_t n);
   enum class produce_result {
     written,  // the producer has it
     later,    // queue full or partition not known yet: try again, in order

@@ -100,6 +100,8 @@ class partition_pipeline {
   [[nodiscard]] bool is_stopped() const { return stop_reason_ != store::stop_reason::none; }
   [[nodiscard]] store::stop_reason stop_reason() const { return stop_reason_; }
   [[nodiscard]] const std::string& stop_detail() const { return stop_detail_; }
+  // The source record that stopped the partition, or -1.
+  [[nodiscard]] int64_t stop_source_offset() const { return stop_source_offset_; }
   [[nodiscard]] bool reconciling() const { return landed_next_ < landed_.size(); }
   // Nothing in flight and not reconciling: the position accounts for every
   // record this pipeline put on the target.
