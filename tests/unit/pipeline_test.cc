@@ -1,0 +1,70 @@
+#include "strait/mirror/partition_pipeline.h"
+
+#include <gtest/gtest.h>
+
+namespace strait::mirror {
+namespace {
+
+partition_pipeline at(int64_t next_source, int64_t next_target) {
+  partition_start s;
+  s.key = {"main", "orders", partition_id(0)};
+  s.target_topic = "orders";
+  s.checkpoint.position = {source_offset(next_source), target_offset(next_target)};
+  return partition_pipeline(std::move(s));
+}
+
+// ADR 0009: a queued record's target offset is predicted before it is
+// produced: the position plus what is queued or in flight before it, which
+// stays true as deliveries move the position.
+TEST(PartitionPipeline, QueuedRecordsArePredictedOnConsecutiveTargetOffsets) {
+  auto p = at(10, 100);
+  EXPECT_EQ(p.on_queued(source_offset(10), 300, 1), target_offset(100));
+  EXPECT_EQ(p.on_queued(source_offset(12), 300, 2), target_offset(101));  // source gap
+  EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 100));
+  EXPECT_EQ(p.on_queued(source_offset(13), 300, 3), target_offset(102));
+  EXPECT_EQ(p.inflight_records(), 2u);
+  EXPECT_EQ(p.inflight_bytes(), 600);
+  // Delivered bytes count without the in-flight overhead.
+  EXPECT_EQ(p.bytes_mirrored(), static_cast<uint64_t>(300 - kInflightRecordOverhead));
+}
+
+TEST(PartitionPipeline, DroppingQueuedRecordsTakesTheNewestOnly) {
+  auto p = at(0, 0);
+  (void)p.on_queued(source_offset(0), 100, 0);
+  (void)p.on_queued(source_offset(1), 200, 0);
+  (void)p.on_queued(source_offset(2), 400, 0);
+  EXPECT_EQ(p.drop_queued(2), 600);
+  EXPECT_EQ(p.inflight_records(), 1u);
+  EXPECT_EQ(p.inflight_bytes(), 100);
+  // The oldest one is still the one a delivery report belongs to.
+  EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 0));
+  EXPECT_EQ(p.position().next_source, source_offset(1));
+  EXPECT_TRUE(p.quiescent());
+  // Dropping more than is queued is harmless.
+  EXPECT_EQ(p.drop_queued(5), 0);
+}
+
+TEST(PartitionPipeline, ACheckpointCoversOnlyJournalBatchesBelowItsPosition) {
+  auto p = at(0, 0);
+  for (int i = 0; i < 5; ++i) (void)p.on_queued(source_offset(i), 100, 0);
+  p.journaled(target_offset(0), 2);  // [0, 2)
+  p.journaled(target_offset(2), 3);  // [2, 5)
+  EXPECT_TRUE(p.covered_journal_batches().empty());
+  for (int t = 0; t < 3; ++t) EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, t));
+  EXPECT_EQ(p.covered_journal_batches(), std::vector<target_offset>{target_offset(0)});
+  p.mark_persisted();
+  EXPECT_TRUE(p.covered_journal_batches().empty()) << "deleted with that checkpoint";
+  for (int t = 3; t < 5; ++t) EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, t));
+  EXPECT_EQ(p.covered_journal_batches(), std::vector<target_offset>{target_offset(2)});
+}
+
+TEST(PartitionPipeline, ADeliveryElsewhereThanPredictedIsAForeignWrite) {
+  auto p = at(0, 0);
+  (void)p.on_queued(source_offset(0), 100, 0);
+  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 3));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::foreign_write);
+  EXPECT_EQ(p.position().next_target, target_offset(4)) << "the truth of what the target holds";
+}
+
+}  // namespace
+}  // namespace strait::mirror
