@@ -347,14 +347,8 @@ void link_engine::run() {
       }
       loop_stats_.handle_ns += (clock::now() - t1).count();
     }
-    // The records queued since the last journal write reach the journal in
-    // one write, then the producer. Writes are at least 1 ms apart unless
-    // 1000 records wait: a record waits at most that long (the producer
-    // lingers 20 ms anyway), and a busy link writes the journal a thousand
-    // times a second, not once per poll (bench/mirror_bench: CPU per GB).
-    if (unjournaled_ >= 1000 || clock::now() - last_journal_ >= std::chrono::milliseconds(1)) {
-      journal();
-    }
+    // The round's records reach the journal in one write, then the producer.
+    journal();
     send();
     auto t2 = clock::now();
     rd_kafka_poll(producer_.get(), link_full ? 5 : 0);
@@ -414,7 +408,6 @@ void link_engine::run() {
   // not acknowledged is no longer in flight here (gauges drop to 0).
   pipelines_.clear();
   total_inflight_ = 0;
-  total_inflight_records_ = 0;
   by_topic_.clear();
   (void)rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(producer_.get(), 0);
@@ -471,15 +464,13 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
 void link_engine::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
   rd_kafka_timestamp_type_t ts_type;
   const int64_t ts = std::max<int64_t>(0, rd_kafka_message_timestamp(msg.get(), &ts_type));
-  const int64_t bytes = record_bytes(msg.get()) + kInflightRecordOverhead;
+  const int64_t bytes = inflight_cost(msg.get());
   const source_offset source(msg->offset);
   const target_offset lands_at = p.on_queued(source, bytes, ts);
   const uint64_t fingerprint = kafka::fingerprint_of(msg.get());
   if (p.outbox.empty()) sending_.push_back(&p);
   p.outbox.push_back({std::move(msg), {lands_at, source, fingerprint}});
-  ++unjournaled_;
   if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
-  total_inflight_records_.fetch_add(1);
   int64_t total = total_inflight_.fetch_add(bytes) + bytes;
   // Only the engine thread writes it; others only read.
   if (total > max_inflight_seen_.load(std::memory_order_relaxed)) {
@@ -488,11 +479,9 @@ void link_engine::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
 }
 
 void link_engine::journal() {
-  if (unjournaled_ == 0) return;
   store::checkpoint_store::write_batch batch;
   std::vector<store::inflight_entry> entries;
   for (partition_pipeline* p : sending_) {
-    if (p->is_stopped()) trim_stopped_outbox(*p);
     if (p->outbox_journaled == p->outbox.size()) continue;
     entries.clear();
     for (size_t i = p->outbox_journaled; i < p->outbox.size(); ++i) {
@@ -514,8 +503,6 @@ void link_engine::journal() {
   }
   if (journal_failing_) spdlog::info("link {}: in-flight journal written again", cfg_.name);
   journal_failing_ = false;
-  last_journal_ = clock::now();
-  unjournaled_ = 0;
   for (partition_pipeline* p : sending_) {
     if (p->outbox_journaled == p->outbox.size()) continue;
     p->journaled(p->outbox[p->outbox_journaled].entry.target,
@@ -528,8 +515,10 @@ void link_engine::send() {
   for (size_t i = 0; i < sending_.size();) {
     partition_pipeline& p = *sending_[i];
     p.outbox_refused = false;
-    if (p.is_stopped()) trim_stopped_outbox(p);
-    while (p.outbox_journaled > 0) {
+    for (;;) {
+      // Also after each record: produce() may have stopped the partition.
+      if (p.is_stopped()) trim_stopped_outbox(p);
+      if (p.outbox_journaled == 0) break;
       const produce_result r = produce(p, p.outbox.front().msg);
       if (r == produce_result::later) {
         p.outbox_refused = true;
@@ -539,7 +528,6 @@ void link_engine::send() {
       p.outbox.pop_front();
       --p.outbox_journaled;
     }
-    if (p.is_stopped()) trim_stopped_outbox(p);  // produce() may have stopped it
     if (p.outbox.empty()) {
       sending_[i] = sending_.back();
       sending_.pop_back();
@@ -567,10 +555,7 @@ void link_engine::trim_stopped_outbox(partition_pipeline& p) {
 
 void link_engine::drop_newest(partition_pipeline& p, size_t n) {
   const size_t kept = p.outbox.size() - n;
-  const size_t unjournaled_before = p.outbox.size() - p.outbox_journaled;
   p.outbox_journaled = std::min(p.outbox_journaled, kept);
-  unjournaled_ -= std::min(unjournaled_, unjournaled_before - (kept - p.outbox_journaled));
-  total_inflight_records_.fetch_sub(static_cast<int64_t>(n));
   total_inflight_.fetch_sub(p.drop_queued(n));
   p.outbox.resize(kept);
   if (p.outbox.empty()) p.outbox_refused = false;
@@ -626,7 +611,6 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   if (pipelines_.empty()) return;  // after the final checkpoint
   auto* p = static_cast<partition_pipeline*>(msg->_private);
   int64_t before = p->inflight_bytes();
-  const auto records_before = static_cast<int64_t>(p->inflight_records());
   if (msg->err && rd_kafka_fatal_error(producer_.get(), nullptr, 0)) {
     // The producer failed as a whole (enable.gapless.guarantee). The first
     // failed record is the cause: its partition stops and stays stopped. The
@@ -647,12 +631,10 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
       p->forget_oldest_inflight();
     }
     total_inflight_.fetch_sub(before - p->inflight_bytes());
-    total_inflight_records_.fetch_sub(records_before - static_cast<int64_t>(p->inflight_records()));
     return;
   }
   bool stopped = p->on_delivered(msg->err, msg->offset);
   total_inflight_.fetch_sub(before - p->inflight_bytes());
-  total_inflight_records_.fetch_sub(records_before - static_cast<int64_t>(p->inflight_records()));
   if (!msg->err && target_down_.exchange(false)) {
     spdlog::info("link {}: target cluster reachable again", cfg_.name);
   }
@@ -775,6 +757,7 @@ void link_engine::checkpoint() {
 void link_engine::publish_metrics() {
   std::vector<partition_snapshot> snap;
   int stopped = 0;
+  size_t inflight_records = 0;
   bool lagging = false;
   int64_t now = wall_clock_ms();
   // Adopt consumer positions past transaction markers for idle partitions.
@@ -811,6 +794,7 @@ void link_engine::publish_metrics() {
     if (lag > 0 && !p->is_stopped() && !p->flow_paused) lagging = true;
     metrics_.set("strait_partition_lag_records", labels, static_cast<double>(lag));
     metrics_.set("strait_partition_lag_seconds", labels, lag_seconds);
+    inflight_records += p->inflight_records();
     metrics_.set("strait_records_mirrored_total", labels,
                  static_cast<double>(p->records_mirrored()));
     metrics_.set("strait_bytes_mirrored_total", labels, static_cast<double>(p->bytes_mirrored()));
@@ -836,7 +820,7 @@ void link_engine::publish_metrics() {
   metrics_.set("strait_link_inflight_bytes", {{"link", cfg_.name}},
                static_cast<double>(total_inflight_.load()));
   metrics_.set("strait_link_inflight_records", {{"link", cfg_.name}},
-               static_cast<double>(total_inflight_records_.load()));
+               static_cast<double>(inflight_records));
   metrics_.set("strait_cluster_reachable", {{"link", cfg_.name}, {"cluster", "source"}},
                source_down_ ? 0 : 1);
   metrics_.set("strait_cluster_reachable", {{"link", cfg_.name}, {"cluster", "target"}},

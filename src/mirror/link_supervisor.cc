@@ -411,16 +411,17 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
         journal_damaged(key, journal.error().message);
         journal = std::vector<store::inflight_entry>{};
       }
-      landed_to = tgt->high;
+      // A stopped partition reads only as far as the journal reaches.
+      int64_t read_to = tgt->high;
       if (c.stopped != store::stop_reason::none) {
-        landed_to = journal->empty() ? c.position.next_target.value()
-                                     : std::min(landed_to, journal->back().target.value() + 1);
+        read_to = journal->empty() ? 0 : std::min(read_to, journal->back().target.value() + 1);
       }
-      if (landed_to > c.position.next_target.value()) {
+      if (read_to > c.position.next_target.value()) {
         auto read = read_landed(target_topic, key.partition.value(), c.position.next_target.value(),
-                                landed_to);
+                                read_to);
         if (read) {
           landed = std::move(*read);
+          landed_to = read_to;
         } else if (c.stopped == store::stop_reason::none) {
           return std::unexpected(read.error());
         } else {
@@ -428,7 +429,6 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
           // is brought up to date at a later start.
           spdlog::warn("{}: stays behind the target until the next start: {}", key.to_string(),
                        read.error().message);
-          landed_to = 0;
         }
       }
       auto recovered = recover_from_journal(c.position, tail, *journal, landed);

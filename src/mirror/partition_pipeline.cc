@@ -19,7 +19,7 @@ partition_pipeline::partition_pipeline(partition_start start)
     : key_(std::move(start.key)),
       target_topic_(std::move(start.target_topic)),
       pos_(start.checkpoint.position),
-      tail_(start.tail),
+      runs_(start.tail),
       next_fetch_(start.checkpoint.position.next_source),
       landed_(std::move(start.landed)),
       stop_reason_(start.checkpoint.stopped),
@@ -89,17 +89,11 @@ int64_t partition_pipeline::drop_queued(size_t n) {
 
 void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t bytes,
                                        int64_t ts) {
-  std::optional<offsets::offset_run> previous = tail_;
-  auto kind = offsets::append_record(tail_, pos_, s, t);
-  if (!kind) {
+  if (auto kind = runs_.append(pos_, s, t); !kind) {
     // Offsets going backwards: the store or the target is not what we think.
     stop(store::stop_reason::foreign_write, kind.error().message);
     return;
   }
-  if (*kind == offsets::append_kind::new_run && previous && tail_dirty_) {
-    completed_runs_.push_back(*previous);
-  }
-  tail_dirty_ = true;
   dirty_ = true;
   last_timestamp_ms_ = ts;
   ++records_mirrored_;
@@ -165,9 +159,7 @@ void partition_pipeline::adopt_fetch_position(source_offset consumer_position) {
 }
 
 std::vector<offsets::offset_run> partition_pipeline::unpersisted_runs() const {
-  std::vector<offsets::offset_run> out = completed_runs_;
-  if (tail_ && tail_dirty_) out.push_back(*tail_);
-  return out;
+  return runs_.unstored();
 }
 
 std::vector<target_offset> partition_pipeline::covered_journal_batches() const {
@@ -180,8 +172,7 @@ std::vector<target_offset> partition_pipeline::covered_journal_batches() const {
 }
 
 void partition_pipeline::mark_persisted() {
-  completed_runs_.clear();
-  tail_dirty_ = false;
+  runs_.stored();
   dirty_ = false;
   while (!journal_batches_.empty() && journal_batches_.front().second <= pos_.next_target) {
     journal_batches_.pop_front();

@@ -9,17 +9,14 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
                                       std::span<const store::inflight_entry> journal,
                                       std::span<const landed_record> landed) {
   journal_recovery out{pos, tail, {}, 0, {}, false};
-  // The stored tail is rewritten only when a recovered record extends it.
-  bool tail_changed = false;
+  offsets::run_appender runs(tail);
   auto entry = std::lower_bound(
       journal.begin(), journal.end(), pos.next_target,
       [](const store::inflight_entry& e, target_offset t) { return e.target < t; });
   // Appends one journal entry to the map; false (and `mismatch` set) when it
   // would go backwards, which only a damaged store can cause.
   auto append = [&](const store::inflight_entry& e) {
-    std::optional<offsets::offset_run> previous = out.tail;
-    auto kind = offsets::append_record(out.tail, out.position, e.source, e.target);
-    if (!kind) {
+    if (auto kind = runs.append(out.position, e.source, e.target); !kind) {
       out.mismatch = "the in-flight journal maps target offset " +
                      std::to_string(e.target.value()) + " to source offset " +
                      std::to_string(e.source.value()) +
@@ -27,10 +24,6 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
       out.damaged = true;
       return false;
     }
-    if (*kind == offsets::append_kind::new_run && previous && tail_changed) {
-      out.runs.push_back(*previous);
-    }
-    tail_changed = true;
     ++out.recovered;
     return true;
   };
@@ -49,12 +42,12 @@ journal_recovery recover_from_journal(const offsets::mirror_position& pos,
                      "); someone else wrote to the target partition";
       break;
     }
-    bool ok = true;
-    for (auto e = unread; ok && e != std::next(entry); ++e) ok = append(*e);
-    if (!ok) break;
+    while (unread != std::next(entry) && append(*unread)) ++unread;
+    if (out.damaged) break;
     ++entry;
   }
-  if (tail_changed) out.runs.push_back(*out.tail);
+  out.tail = runs.tail();
+  out.runs = runs.unstored();
   return out;
 }
 
@@ -66,29 +59,19 @@ std::vector<identity_window> identity_windows(const std::optional<offsets::offse
     const int64_t shift = run.target_start.value() - run.source_start.value();
     return std::max({run.source_start.value(), source_low, target_low - shift});
   };
+  const offsets::offset_run first = oldest.value_or(tail);
+  identity_window head{first, held_from(first), 0};
+  head.to = std::min(first.source_end().value(), head.from + n);
+  identity_window last{tail, std::max(held_from(tail), tail.source_end().value() - n),
+                       tail.source_end().value()};
+  if (head.run == last.run && last.from <= head.to) {  // one run, windows meet: one window
+    head.to = last.to;
+    last.from = last.to;
+  }
   std::vector<identity_window> out;
-  if (oldest && *oldest != tail) {
-    const int64_t from = held_from(*oldest);
-    const int64_t to = std::min(oldest->source_end().value(), from + n);
-    if (from < to) out.push_back({*oldest, from, to});
+  for (const identity_window& w : {head, last}) {
+    if (w.from < w.to) out.push_back(w);
   }
-  const int64_t to = tail.source_end().value();
-  const int64_t from = std::max(held_from(tail), to - n);
-  if (oldest && *oldest == tail) {
-    // One run: its first held records and its last ones, one window when
-    // they meet.
-    const int64_t head_from = held_from(tail);
-    const int64_t head_to = std::min(to, head_from + n);
-    if (head_from >= to) return out;
-    if (from <= head_to) {
-      out.push_back({tail, head_from, to});
-    } else {
-      out.push_back({tail, head_from, head_to});
-      out.push_back({tail, from, to});
-    }
-    return out;
-  }
-  if (from < to) out.push_back({tail, from, to});
   return out;
 }
 

@@ -28,6 +28,26 @@ result<append_kind> append_record(std::optional<offset_run>& tail, mirror_positi
   return kind;
 }
 
+result<append_kind> run_appender::append(mirror_position& pos, source_offset s, target_offset t) {
+  const std::optional<offset_run> previous = tail_;
+  auto kind = append_record(tail_, pos, s, t);
+  if (!kind) return kind;
+  if (*kind == append_kind::new_run && previous && tail_changed_) closed_.push_back(*previous);
+  tail_changed_ = true;
+  return kind;
+}
+
+std::vector<offset_run> run_appender::unstored() const {
+  std::vector<offset_run> out = closed_;
+  if (tail_ && tail_changed_) out.push_back(*tail_);
+  return out;
+}
+
+void run_appender::stored() {
+  closed_.clear();
+  tail_changed_ = false;
+}
+
 target_offset translate_to_target(const std::optional<offset_run>& floor,
                                   const std::optional<offset_run>& ceil, const mirror_position& pos,
                                   source_offset committed) {

@@ -129,6 +129,17 @@ class MirrorMock : public ::testing::Test {
     }
   }
 
+  bool is_stopped_as(int partition, const std::string& reason) const {
+    return metrics_.value("strait_partition_stopped", {{"link", "mock"},
+                                                       {"topic", kTopic},
+                                                       {"partition", std::to_string(partition)},
+                                                       {"reason", reason}}) == 1;
+  }
+  // Waits (30 s at most) until the partition is reported stopped for `reason`.
+  bool stopped_as(int partition, const std::string& reason) const {
+    return testing::wait_for([&] { return is_stopped_as(partition, reason); }, 30s);
+  }
+
   bool wait_mirrored(int64_t n, std::chrono::milliseconds deadline = 60s) {
     return testing::wait_for([&] { return mirrored_total() >= n; }, deadline);
   }
@@ -275,12 +286,7 @@ TEST_F(MirrorMock, RefusedBatchLeavesNoGapBehindIt) {
   auto any_stopped = [&] {
     for (int p = 0; p < kPartitions; ++p) {
       for (const char* reason : {"delivery_failed", "oversized_record"}) {
-        if (metrics_.value("strait_partition_stopped", {{"link", "mock"},
-                                                        {"topic", kTopic},
-                                                        {"partition", std::to_string(p)},
-                                                        {"reason", reason}}) == 1) {
-          return true;
-        }
+        if (is_stopped_as(p, reason)) return true;
       }
     }
     return false;
@@ -332,14 +338,7 @@ TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
     intruder.send(kTopic, 2, r);
     intruder.flush();
   }
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return metrics_.value("strait_partition_stopped", {{"link", "mock"},
-                                                           {"topic", kTopic},
-                                                           {"partition", "2"},
-                                                           {"reason", "foreign_write"}}) == 1;
-      },
-      30s));
+  ASSERT_TRUE(stopped_as(2, "foreign_write"));
   produce(400, 400);  // other partitions continue
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -439,14 +438,7 @@ TEST_F(MirrorMock, RunningIdentityCheckStopsATopicWhoseRecordsAreNotTheMirroredO
   b.put_run(key, {source_offset(all.source_start.value() + 1), all.target_start,
                   all.length - 1});  // source s now "maps" to the copy of s - 1
   ASSERT_TRUE(store_->commit(b).has_value());
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return metrics_.value("strait_partition_stopped", {{"link", "mock"},
-                                                           {"topic", kTopic},
-                                                           {"partition", "0"},
-                                                           {"reason", "source_truncated"}}) == 1;
-      },
-      30s));
+  ASSERT_TRUE(stopped_as(0, "source_truncated"));
   // A topic is recreated whole: every partition of it stops.
   EXPECT_TRUE(testing::wait_for(
       [&] {
@@ -470,14 +462,7 @@ TEST_F(MirrorMock, RestartMapsJournaledRecordsAndStopsOnARecordStraitDidNotWrite
   ASSERT_TRUE(store_->inflight({"mock", kTopic, partition_id(0)})->size() == 50);
   produce(800, 400);
   start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return metrics_.value("strait_partition_stopped", {{"link", "mock"},
-                                                           {"topic", kTopic},
-                                                           {"partition", "3"},
-                                                           {"reason", "recovery_mismatch"}}) == 1;
-      },
-      30s));
+  ASSERT_TRUE(stopped_as(3, "recovery_mismatch"));
   // The others reach the source's end, with nothing written twice.
   ASSERT_TRUE(testing::wait_for(
       [&] {

@@ -70,99 +70,6 @@ int64_t wall_ms() {
       .count();
 }
 
-rd_kafka_conf_t* client_conf(const std::string& bootstrap,
-                             const std::vector<std::pair<std::string, std::string>>& props) {
-  rd_kafka_conf_t* c = rd_kafka_conf_new();
-  char err[512];
-  auto set = [&](const std::string& k, const std::string& v) {
-    if (rd_kafka_conf_set(c, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-      throw std::runtime_error(k + ": " + err);
-    }
-  };
-  set("bootstrap.servers", bootstrap);
-  for (const auto& [k, v] : props) set(k, v);
-  return c;
-}
-
-// {log start, high watermark} of a partition; {-1, -1} when it cannot be read.
-std::pair<int64_t, int64_t> watermarks(const std::string& bootstrap, const std::string& topic,
-                                       int32_t partition) {
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, client_conf(bootstrap, {}), err, sizeof(err));
-  if (rk == nullptr) return {-1, -1};
-  int64_t lo = -1, hi = -1;
-  rd_kafka_resp_err_t e =
-      rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &lo, &hi, 10000);
-  rd_kafka_destroy(rk);
-  return e ? std::pair<int64_t, int64_t>{-1, -1} : std::pair<int64_t, int64_t>{lo, hi};
-}
-
-// The records of [from, high watermark at call time) of a partition (from the
-// log start if `from` is below it). Headers are kept; used where
-// testing::read_partition would read the whole partition.
-std::vector<record> read_from(const std::string& bootstrap, const std::string& topic,
-                              int32_t partition, int64_t from, bool read_committed,
-                              std::chrono::milliseconds deadline = 60s) {
-  const int64_t end = testing::high_watermark(bootstrap, topic, partition);
-  std::vector<record> out;
-  if (end <= from) return out;
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(
-      RD_KAFKA_CONSUMER,
-      client_conf(bootstrap,
-                  {{"group.id", "strait-crash-test-reader"},
-                   {"enable.auto.commit", "false"},
-                   {"enable.partition.eof", "true"},
-                   {"auto.offset.reset", "earliest"},
-                   {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}}),
-      err, sizeof(err));
-  if (rk == nullptr) throw std::runtime_error(err);
-  rd_kafka_poll_set_consumer(rk);
-  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, topic.c_str(), partition)->offset = from;
-  rd_kafka_assign(rk, l);
-  rd_kafka_topic_partition_list_destroy(l);
-  const auto stop_at = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < stop_at) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
-    if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      const bool done = m->offset >= end;
-      rd_kafka_message_destroy(m);
-      if (done) break;
-      continue;
-    }
-    if (m->err) {
-      rd_kafka_message_destroy(m);
-      continue;
-    }
-    record r;
-    r.offset = m->offset;
-    if (m->key) r.key = std::string(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload) r.value = std::string(static_cast<const char*>(m->payload), m->len);
-    rd_kafka_timestamp_type_t tt;
-    r.timestamp = rd_kafka_message_timestamp(m, &tt);
-    rd_kafka_headers_t* h = nullptr;
-    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* n;
-      const void* v;
-      size_t sz;
-      for (size_t i = 0; rd_kafka_header_get_all(h, i, &n, &v, &sz) == 0; ++i) {
-        r.headers.emplace_back(
-            n, v ? std::optional<std::string>(std::string(static_cast<const char*>(v), sz))
-                 : std::nullopt);
-      }
-    }
-    const bool done = m->offset >= end - 1;
-    rd_kafka_message_destroy(m);
-    out.push_back(std::move(r));
-    if (done) break;
-  }
-  rd_kafka_consumer_close(rk);
-  rd_kafka_destroy(rk);
-  return out;
-}
-
 // The sequence number a record carries; -1 without one.
 int64_t seq_of(const record& r) {
   for (const auto& [name, value] : r.headers) {
@@ -176,10 +83,10 @@ int64_t seq_of(const record& r) {
 void commit_all(const std::string& bootstrap, const std::string& group, const std::string& topic,
                 const std::vector<int64_t>& offsets) {
   char err[512];
-  rd_kafka_t* rk =
-      rd_kafka_new(RD_KAFKA_CONSUMER,
-                   client_conf(bootstrap, {{"group.id", group}, {"enable.auto.commit", "false"}}),
-                   err, sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(
+      RD_KAFKA_CONSUMER,
+      testing::client_conf(bootstrap, {{"group.id", group}, {"enable.auto.commit", "false"}}), err,
+      sizeof(err));
   if (rk == nullptr) throw std::runtime_error(err);
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t* l =
@@ -206,10 +113,10 @@ std::vector<int64_t> committed_all(const std::string& bootstrap, const std::stri
                                    const std::string& topic, int partitions) {
   std::vector<int64_t> out(partitions, -1);
   char err[512];
-  rd_kafka_t* rk =
-      rd_kafka_new(RD_KAFKA_CONSUMER,
-                   client_conf(bootstrap, {{"group.id", group}, {"enable.auto.commit", "false"}}),
-                   err, sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(
+      RD_KAFKA_CONSUMER,
+      testing::client_conf(bootstrap, {{"group.id", group}, {"enable.auto.commit", "false"}}), err,
+      sizeof(err));
   if (rk == nullptr) return out;
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(partitions);
@@ -289,7 +196,7 @@ class seq_producer {
         tombstone_every_(tombstone_every),
         seed_(seed),
         last_seq_(partitions, -1) {
-    rd_kafka_conf_t* conf = client_conf(
+    rd_kafka_conf_t* conf = testing::client_conf(
         clusters->source,
         {{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"message.timeout.ms", "0"}});
     rd_kafka_conf_set_opaque(conf, this);
@@ -620,7 +527,7 @@ void drain(straitd& d, const seq_producer& prod, const std::string& topic,
           const int64_t want = prod.last_seq(p);
           if (want < 0) continue;
           const int64_t high = testing::high_watermark(clusters->target, topic, p);
-          auto last = read_from(clusters->target, topic, p, high - 1, false, 10s);
+          auto last = testing::read_partition(clusters->target, topic, p, false, 10s, high - 1);
           const int64_t got = last.empty() ? -1 : seq_of(last.back());
           if (got != want) {
             state += " p" + std::to_string(p) + ": the target ends with seq " +
@@ -680,7 +587,7 @@ final_state read_final(const std::string& topic) {
   for (int p = 0; p < kPartitions; ++p) {
     f.target[p] = testing::read_partition(clusters->target, topic, p, false, 120s);
     f.source[p] = testing::read_partition(clusters->source, topic, p, true, 120s);
-    f.source_marks[p] = watermarks(clusters->source, topic, p);
+    f.source_marks[p] = testing::watermarks(clusters->source, topic, p);
     for (size_t i = 0; i < f.target[p].size(); ++i) f.by_seq[p][seq_of(f.target[p][i])] = i;
   }
   return f;
@@ -981,7 +888,7 @@ TEST(CrashKafka, RetentionSourceKillNineLoop) {
             const int64_t high = testing::high_watermark(clusters->target, topic, p);
             if (want < 0) continue;
             if (high <= 0) return false;
-            auto last = read_from(clusters->target, topic, p, high - 1, false, 10s);
+            auto last = testing::read_partition(clusters->target, topic, p, false, 10s, high - 1);
             if (last.empty() || seq_of(last.back()) != want) return false;
           }
           return true;
@@ -998,7 +905,7 @@ TEST(CrashKafka, RetentionSourceKillNineLoop) {
     bool deleted = testing::wait_for(
         [&] {
           for (int p = 0; p < kPartitions; ++p) {
-            marks[p] = watermarks(clusters->source, topic, p);
+            marks[p] = testing::watermarks(clusters->source, topic, p);
             if (marks[p].first < 0 || marks[p].first != marks[p].second) return false;
           }
           return true;
@@ -1062,7 +969,8 @@ TEST(CrashKafka, CompactedWhileDownKillNineLoop) {
     std::vector<std::vector<int64_t>> landed(kPartitions);
     for (int p = 0; p < kPartitions; ++p) {
       if (w[p].uncheckpointed() == 0) continue;
-      for (const auto& r : read_from(clusters->target, topic, p, w[p].next_target, false, 30s)) {
+      for (const auto& r :
+           testing::read_partition(clusters->target, topic, p, false, 30s, w[p].next_target)) {
         if (r.offset < w[p].target_high) landed[p].push_back(seq_of(r));
       }
     }
@@ -1076,7 +984,8 @@ TEST(CrashKafka, CompactedWhileDownKillNineLoop) {
           for (int p = 0; p < kPartitions; ++p) {
             if (landed[p].empty()) continue;
             std::set<int64_t> present;
-            for (const auto& r : read_from(clusters->source, topic, p, w[p].next_source, true)) {
+            for (const auto& r :
+                 testing::read_partition(clusters->source, topic, p, true, 60s, w[p].next_source)) {
               present.insert(seq_of(r));
             }
             for (int64_t s : landed[p]) {

@@ -59,6 +59,20 @@ void expect_exact(straitd& d, const std::string& topic, int partitions,
   }
 }
 
+// Writes make_record(first) .. make_record(first + count - 1) to partition 0
+// of `topic` on the source.
+void produce_records(const std::string& topic, int first, int count) {
+  testing::test_producer p(clusters->source);
+  for (int i = first; i < first + count; ++i) p.send(topic, 0, make_record(i));
+}
+
+// Waits (60 s at most) until partition 0 of `topic` on the target holds at
+// least `count` records.
+bool target_holds(const std::string& topic, int64_t count) {
+  return testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, topic, 0) >= count; }, 60s, 200ms);
+}
+
 TEST(MirrorKafka, EightPartitionsTransactionsAbortsCompactionAndGrowth) {
   testing::temp_dir dir;
   create_topic(clusters->source, "events", 8);
@@ -126,20 +140,12 @@ TEST(MirrorKafka, EightPartitionsTransactionsAbortsCompactionAndGrowth) {
 TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   testing::temp_dir dir;
   create_topic(clusters->source, "gappy", 1);
-  {
-    testing::test_producer p(clusters->source);
-    for (int i = 0; i < 100; ++i) p.send("gappy", 0, make_record(i));
-  }
+  produce_records("gappy", 0, 100);
   straitd d(dir, "gappy");
   d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return testing::high_watermark(clusters->target, "gappy", 0) >= 100; }, 60s, 200ms))
-      << d.log();
+  ASSERT_TRUE(target_holds("gappy", 100)) << d.log();
   ASSERT_EQ(d.stop(), 0);
-  {
-    testing::test_producer p(clusters->source);
-    for (int i = 100; i < 200; ++i) p.send("gappy", 0, make_record(i));
-  }
+  produce_records("gappy", 100, 100);
   // Records 100..189 disappear before strait sees them (as retention would).
   std::ofstream(dir.path() / "delete.json")
       << R"({"partitions":[{"topic":"gappy","partition":0,"offset":190}],"version":1})";
@@ -162,9 +168,7 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   ASSERT_EQ(d.run_once({"--acknowledge", "it/gappy/0", "--resolution", "skip-to-log-start"}), 0)
       << d.log();
   d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return testing::high_watermark(clusters->target, "gappy", 0) >= 110; }, 60s, 200ms))
-      << d.log();
+  ASSERT_TRUE(target_holds("gappy", 110)) << d.log();
   ASSERT_EQ(d.stop(), 0);
   auto tgt = testing::read_partition(clusters->target, "gappy", 0, false);
   ASSERT_EQ(tgt.size(), 110u);
@@ -215,21 +219,13 @@ std::string stop_series(const std::string& topic, const std::string& reason) {
 TEST(MirrorKafka, TopicRecreatedWithMoreRecordsWhileStoppedStopsAtStart) {
   testing::temp_dir dir;
   create_topic(clusters->source, "reborn", 1);
-  {
-    testing::test_producer p(clusters->source);
-    for (int i = 0; i < 100; ++i) p.send("reborn", 0, make_record(i));
-  }
+  produce_records("reborn", 0, 100);
   straitd d(dir, "reborn");
   d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return testing::high_watermark(clusters->target, "reborn", 0) >= 100; }, 60s, 200ms))
-      << d.log();
+  ASSERT_TRUE(target_holds("reborn", 100)) << d.log();
   ASSERT_EQ(d.stop(), 0);
   ASSERT_NO_FATAL_FAILURE(recreate_topic("reborn"));
-  {
-    testing::test_producer p(clusters->source);
-    for (int i = 0; i < 150; ++i) p.send("reborn", 0, make_record(5000 + i));
-  }
+  produce_records("reborn", 5000, 150);
   d.start();
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -249,10 +245,7 @@ TEST(MirrorKafka, TopicRecreatedWithMoreRecordsWhileStoppedStopsAtStart) {
 TEST(MirrorKafka, TopicRecreatedWhileRunningStopsThePartition) {
   testing::temp_dir dir;
   create_topic(clusters->source, "reborn-live", 1);
-  {
-    testing::test_producer p(clusters->source);
-    for (int i = 0; i < 100; ++i) p.send("reborn-live", 0, make_record(i));
-  }
+  produce_records("reborn-live", 0, 100);
   // Topic rounds 8 s apart: the topic is deleted, recreated and given more
   // records than were mirrored between two of them, the case no offset check
   // sees (a round that saw the new topic empty would stop it by its end
@@ -260,15 +253,9 @@ TEST(MirrorKafka, TopicRecreatedWhileRunningStopsThePartition) {
   // the old run: the identity check compares the run's first records too.
   straitd d(dir, "reborn-live", "", "", "", 8000);
   d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return testing::high_watermark(clusters->target, "reborn-live", 0) >= 100; }, 60s,
-      200ms))
-      << d.log();
+  ASSERT_TRUE(target_holds("reborn-live", 100)) << d.log();
   ASSERT_NO_FATAL_FAILURE(recreate_topic("reborn-live"));
-  {
-    testing::test_producer p(clusters->source);
-    for (int i = 0; i < 150; ++i) p.send("reborn-live", 0, make_record(5000 + i));
-  }
+  produce_records("reborn-live", 5000, 150);
   // Stopped, whichever check sees it first: almost always the identity check
   // of a running topic; the end offset if a round fell between the creation
   // and the writes; two topic listings without it (source_topic_deleted).
@@ -322,9 +309,7 @@ TEST(MirrorKafka, OversizedRecordStopsThePartitionUntilSkipped) {
   EXPECT_EQ(testing::high_watermark(clusters->target, "big", 0), 5) << "nothing after it written";
   ASSERT_EQ(d.run_once({"--acknowledge", "it/big/0", "--resolution", "skip-record"}), 0) << d.log();
   d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return testing::high_watermark(clusters->target, "big", 0) >= 10; }, 60s, 200ms))
-      << d.log();
+  ASSERT_TRUE(target_holds("big", 10)) << d.log();
   ASSERT_EQ(d.stop(), 0);
   auto tgt = testing::read_partition(clusters->target, "big", 0, false);
   ASSERT_EQ(tgt.size(), 10u);

@@ -5,9 +5,8 @@
 
 namespace strait::testing {
 
-namespace {
-rd_kafka_conf_t* conf_for(const std::string& bootstrap,
-                          const std::vector<std::pair<std::string, std::string>>& extra) {
+rd_kafka_conf_t* client_conf(const std::string& bootstrap,
+                             const std::vector<std::pair<std::string, std::string>>& extra) {
   rd_kafka_conf_t* c = rd_kafka_conf_new();
   char err[512];
   auto set = [&](const std::string& k, const std::string& v) {
@@ -20,12 +19,13 @@ rd_kafka_conf_t* conf_for(const std::string& bootstrap,
   return c;
 }
 
+namespace {
 rd_kafka_t* group_consumer(const std::string& bootstrap, const std::string& group) {
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER,
-                                conf_for(bootstrap, {{"group.id", group},
-                                                     {"enable.auto.commit", "false"},
-                                                     {"isolation.level", "read_committed"}}),
+                                client_conf(bootstrap, {{"group.id", group},
+                                                        {"enable.auto.commit", "false"},
+                                                        {"isolation.level", "read_committed"}}),
                                 err, sizeof(err));
   if (rk == nullptr) throw std::runtime_error(err);
   rd_kafka_poll_set_consumer(rk);
@@ -61,7 +61,7 @@ test_producer::test_producer(const std::string& bootstrap,
   if (!has_idem) all.emplace_back("enable.idempotence", "true");
   all.emplace_back("linger.ms", "5");
   char err[512];
-  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf_for(bootstrap, all), err, sizeof(err));
+  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, client_conf(bootstrap, all), err, sizeof(err));
   if (rk_ == nullptr) throw std::runtime_error(err);
 }
 
@@ -107,36 +107,44 @@ void test_producer::flush() {
   }
 }
 
-int64_t high_watermark(const std::string& bootstrap, const std::string& topic, int32_t partition) {
+std::pair<int64_t, int64_t> watermarks(const std::string& bootstrap, const std::string& topic,
+                                       int32_t partition) {
   char err[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf_for(bootstrap, {}), err, sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, client_conf(bootstrap, {}), err, sizeof(err));
+  if (rk == nullptr) return {-1, -1};
   int64_t lo = -1, hi = -1;
   rd_kafka_resp_err_t e =
       rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &lo, &hi, 10000);
   rd_kafka_destroy(rk);
-  return e ? -1 : hi;
+  if (e) return {-1, -1};
+  return {lo, hi};
+}
+
+int64_t high_watermark(const std::string& bootstrap, const std::string& topic, int32_t partition) {
+  return watermarks(bootstrap, topic, partition).second;
 }
 
 std::vector<record> read_partition(const std::string& bootstrap, const std::string& topic,
                                    int32_t partition, bool read_committed,
-                                   std::chrono::milliseconds deadline) {
+                                   std::chrono::milliseconds deadline, int64_t from) {
   int64_t end = high_watermark(bootstrap, topic, partition);
+  std::vector<record> out;
+  if (from >= 0 && end <= from) return out;
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(
       RD_KAFKA_CONSUMER,
-      conf_for(bootstrap,
-               {{"group.id", "strait-test-reader"},
-                {"enable.auto.commit", "false"},
-                {"enable.partition.eof", "true"},
-                {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}}),
+      client_conf(bootstrap,
+                  {{"group.id", "strait-test-reader"},
+                   {"enable.auto.commit", "false"},
+                   {"enable.partition.eof", "true"},
+                   {"auto.offset.reset", "earliest"},  // `from` below the log start
+                   {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}}),
       err, sizeof(err));
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, topic.c_str(), partition)->offset =
-      RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_topic_partition_list_add(l, topic.c_str(), partition)->offset = from;
   rd_kafka_assign(rk, l);
   rd_kafka_topic_partition_list_destroy(l);
-  std::vector<record> out;
   auto stop_at = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < stop_at) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);

@@ -38,10 +38,22 @@ class test_producer {
   rd_kafka_t* rk_ = nullptr;
 };
 
-// Reads [from, end) of a partition (end = high watermark at call time).
+// A client configuration for `bootstrap` with `extra` properties; throws on
+// a property librdkafka refuses.
+rd_kafka_conf_t* client_conf(const std::string& bootstrap,
+                             const std::vector<std::pair<std::string, std::string>>& extra);
+
+// Reads [from, end) of a partition (end = high watermark at call time; from
+// the log start when `from` is below it).
 std::vector<record> read_partition(const std::string& bootstrap, const std::string& topic,
                                    int32_t partition, bool read_committed,
-                                   std::chrono::milliseconds deadline = std::chrono::seconds(60));
+                                   std::chrono::milliseconds deadline = std::chrono::seconds(60),
+                                   int64_t from = RD_KAFKA_OFFSET_BEGINNING);
+
+// {log start, high watermark} of a partition; {-1, -1} while it does not
+// exist or cannot be read.
+std::pair<int64_t, int64_t> watermarks(const std::string& bootstrap, const std::string& topic,
+                                       int32_t partition);
 
 // High watermark of a partition; -1 while it does not exist or cannot be read.
 int64_t high_watermark(const std::string& bootstrap, const std::string& topic, int32_t partition);

@@ -125,8 +125,8 @@ class link_engine {
   // until that write succeeded.
   void journal();
   // Hands journaled records to the producer, each partition in order, up to
-  // the first one librdkafka cannot take now; drops the outboxes of stopped
-  // partitions.
+  // the first one librdkafka cannot take now; trims the outboxes of stopped
+  // partitions (trim_stopped_outbox).
   void send();
   void drop_outbox(partition_pipeline& p);
   // For a stopped partition: drops what its outbox holds from the record
@@ -171,8 +171,6 @@ class link_engine {
   std::map<partition_key, source_offset> log_starts_;  // pending prunes
   bool checkpoint_failing_ = false;
   bool journal_failing_ = false;
-  size_t unjournaled_ = 0;  // queued records not in the journal yet
-  std::chrono::steady_clock::time_point last_journal_;
   struct {
     uint64_t iterations = 0, link_full = 0, empty_polls = 0, records = 0;
     int64_t poll_ns = 0, handle_ns = 0, dr_ns = 0;
@@ -184,7 +182,6 @@ class link_engine {
   bool flow_paused_any_ = false;
 
   std::atomic<int64_t> total_inflight_{0};
-  std::atomic<int64_t> total_inflight_records_{0};
   std::atomic<int64_t> max_inflight_seen_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};

@@ -152,9 +152,7 @@ class partition_pipeline {
   partition_key key_;
   std::string target_topic_;
   offsets::mirror_position pos_;
-  std::optional<offsets::offset_run> tail_;
-  std::vector<offsets::offset_run> completed_runs_;  // finished since last checkpoint
-  bool tail_dirty_ = false;
+  offsets::run_appender runs_;  // the map's tail and the runs not checkpointed yet
   bool dirty_ = false;
   source_offset next_fetch_;
   std::deque<inflight_record> inflight_;
@@ -187,5 +185,12 @@ class partition_pipeline {
 // 16-byte record in all, against 80 for record_bytes(). Flow control counts
 // record_bytes() + this, so the limits bound memory for small records too.
 constexpr int64_t kInflightRecordOverhead = 192;
+
+// What flow control counts for a record in flight: record_bytes() plus
+// kInflightRecordOverhead (on_queued() takes it; deliveries count the
+// record_bytes() part as mirrored).
+[[nodiscard]] inline int64_t inflight_cost(const rd_kafka_message_t* msg) {
+  return record_bytes(msg) + kInflightRecordOverhead;
+}
 
 }  // namespace strait::mirror

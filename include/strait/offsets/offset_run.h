@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "strait/base/result.h"
 #include "strait/base/types.h"
@@ -53,6 +54,27 @@ enum class append_kind { extended_run, new_run };
 [[nodiscard]] result<append_kind> append_record(std::optional<offset_run>& tail,
                                                 mirror_position& pos, source_offset s,
                                                 target_offset t);
+
+// append_record() on the last run, remembering which runs changed since the
+// store last got them: the runs a commit must write (the runs the tail
+// closed, then the tail itself when it changed). Used by the mirror engine's
+// checkpoints and by crash recovery from the in-flight journal.
+class run_appender {
+ public:
+  explicit run_appender(std::optional<offset_run> tail) : tail_(tail) {}
+  // See append_record(); on failure nothing changes.
+  [[nodiscard]] result<append_kind> append(mirror_position& pos, source_offset s, target_offset t);
+  [[nodiscard]] const std::optional<offset_run>& tail() const { return tail_; }
+  // The runs changed since stored() (or since construction), in order.
+  [[nodiscard]] std::vector<offset_run> unstored() const;
+  // The store committed unstored().
+  void stored();
+
+ private:
+  std::optional<offset_run> tail_;
+  std::vector<offset_run> closed_;  // changed runs the tail has moved past
+  bool tail_changed_ = false;
+};
 
 // Translation of a committed source offset `committed` (the next record a
 // consumer will read) to the target: the target offset of the first mirrored
