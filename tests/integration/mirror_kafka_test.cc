@@ -327,8 +327,40 @@ TEST(MirrorKafka, KillNineLoopLosesNothingAndDuplicatesNothing) {
       1, std::atoi(std::getenv("STRAIT_KILL_CYCLES") ? std::getenv("STRAIT_KILL_CYCLES") : "10"));
   testing::temp_dir dir;
   create_topic(clusters->source, "crash", 4);
+  create_topic(clusters->source, "crash-txn", 2);
   std::atomic<bool> producing{true};
   std::atomic<int> produced{0};
+  // A transactional writer throughout: every fourth transaction aborts, so
+  // aborted records and markers leave holes in the source offsets that
+  // recovery must map around.
+  std::atomic<int> transactions{0};
+  std::string txn_error;
+  std::thread txn_writer([&] {
+    testing::test_producer tp(clusters->source, {{"transactional.id", "it-crash-txn"}});
+    if (rd_kafka_error_t* e = rd_kafka_init_transactions(tp.handle(), 30000)) {
+      txn_error = rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+      return;
+    }
+    for (int t = 0; producing; ++t) {
+      if (rd_kafka_error_t* e = rd_kafka_begin_transaction(tp.handle())) {
+        txn_error = rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+        return;
+      }
+      for (int i = 0; i < 20; ++i) tp.send("crash-txn", i % 2, make_record(1000000 + t * 100 + i));
+      tp.flush();  // librdkafka 2.0 can fail EndTxn with INVALID_TXN_STATE otherwise (#4849)
+      rd_kafka_error_t* e = (t % 4 == 3) ? rd_kafka_abort_transaction(tp.handle(), 30000)
+                                         : rd_kafka_commit_transaction(tp.handle(), 30000);
+      if (e != nullptr) {
+        txn_error = rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+        return;
+      }
+      transactions = t + 1;
+      std::this_thread::sleep_for(20ms);  // paces the writer, not a wait for a condition
+    }
+  });
   std::thread producer([&] {
     testing::test_producer p(clusters->source);
     int i = 0;
@@ -344,7 +376,7 @@ TEST(MirrorKafka, KillNineLoopLosesNothingAndDuplicatesNothing) {
     p.flush();
     produced = i;
   });
-  straitd d(dir, "crash");
+  straitd d(dir, "crash|crash-txn");
   std::mt19937 rng(42);
   for (int c = 0; c < cycles; ++c) {
     d.start();
@@ -356,9 +388,15 @@ TEST(MirrorKafka, KillNineLoopLosesNothingAndDuplicatesNothing) {
   }
   producing = false;
   producer.join();
+  txn_writer.join();
+  ASSERT_EQ(txn_error, "") << "the transactional writer failed";
   d.start();
   ASSERT_NO_FATAL_FAILURE(expect_exact(d, "crash", 4, 180s));
+  EXPECT_EQ(d.log().find("partition stopped"), std::string::npos) << d.log();
+  d.start();
+  ASSERT_NO_FATAL_FAILURE(expect_exact(d, "crash-txn", 2, 180s));
   std::cout << "kill -9 cycles: " << cycles << ", records: " << produced.load()
+            << ", transactions: " << transactions.load() << " (every fourth aborted)"
             << ", lost: 0, duplicated: 0, reordered: 0\n";
   EXPECT_EQ(d.log().find("partition stopped"), std::string::npos) << d.log();
 }
