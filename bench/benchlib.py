@@ -57,24 +57,31 @@ def run_kafka(env, logs, *argv, check=True):
 
 
 def compile_cached(src, cache, extra_flags=()):
-    """Compiles a single-file librdkafka client into `cache`, once per source version;
-    returns the binary's path."""
+    """Compiles a single-file librdkafka client into `cache` against the librdkafka that
+    scripts/librdkafka builds (the one straitd links, ADR 0011), once per source and library
+    version; returns the binary's path."""
+    r = subprocess.run([os.path.join(REPO, "scripts", "librdkafka")], capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        raise BenchError(f"scripts/librdkafka failed:\n{r.stderr.strip()}")
+    prefix = r.stdout.strip()
     with open(src, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+        digest = hashlib.sha256(f.read() + prefix.encode()).hexdigest()[:16]
     os.makedirs(cache, exist_ok=True)
     name = os.path.splitext(os.path.basename(src))[0]
     binary = os.path.join(cache, f"{name}-{digest}")
     if os.access(binary, os.X_OK):
         return binary
     log(f"compiling {src} -> {binary}")
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "rdkafka"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=env)
     if flags.returncode != 0:
-        raise BenchError("pkg-config rdkafka failed: install librdkafka-dev "
-                         "(apt-get install librdkafka-dev)")
+        raise BenchError(f"pkg-config rdkafka failed under {prefix}: {flags.stderr.strip()}")
+    flags = flags.stdout.split() + [f"-Wl,-rpath,{os.path.join(prefix, 'lib')}"]
     tmp = binary + f".tmp{os.getpid()}"
-    r = subprocess.run(["g++", "-O2", "-std=c++20", *extra_flags, src, *flags.stdout.split(),
-                        "-o", tmp], stdin=subprocess.DEVNULL)
+    r = subprocess.run(["g++", "-O2", "-std=c++20", *extra_flags, src, *flags, "-o", tmp],
+                       stdin=subprocess.DEVNULL)
     if r.returncode != 0:
         raise BenchError(f"compiling {src} failed")
     os.replace(tmp, binary)

@@ -155,6 +155,20 @@ bool is_transient_coordinator_error(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
 }
 
+std::string library_version() { return std::string("librdkafka ") + rd_kafka_version_str(); }
+
+status check_library_version() {
+  if (rd_kafka_version() >= kMinLibraryVersion) return {};
+  auto text = [](int v) {  // 0xMMmmrrpp
+    return std::to_string((v >> 24) & 0xff) + "." + std::to_string((v >> 16) & 0xff) + "." +
+           std::to_string((v >> 8) & 0xff);
+  };
+  return fail(errc::precondition,
+              "running with " + library_version() + " (built against " +
+                  text(RD_KAFKA_VERSION) + "); straitd needs " + kMinLibraryVersionText +
+                  " or newer: use the library scripts/librdkafka builds (docs/adr/0011)");
+}
+
 std::string err_text(rd_kafka_resp_err_t err) {
   return std::string(rd_kafka_err2name(err)) + " (" + rd_kafka_err2str(err) + ")";
 }

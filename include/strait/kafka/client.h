@@ -51,6 +51,19 @@ using partition_list = std::unique_ptr<rd_kafka_topic_partition_list_t, partitio
 
 [[nodiscard]] std::string err_text(rd_kafka_resp_err_t err);
 
+// The oldest librdkafka strait runs with (ADR 0011): SCRAM against Kafka 4,
+// DescribeTopics with topic ids. The build refuses older headers; this is the
+// same floor for the library found at run time.
+inline constexpr int kMinLibraryVersion = 0x020800ff;  // 2.8.0
+inline constexpr const char* kMinLibraryVersionText = "2.8.0";
+
+// "librdkafka 2.14.2" of the library loaded at run time.
+[[nodiscard]] std::string library_version();
+
+// Refuses a library older than kMinLibraryVersion (a stale LD_LIBRARY_PATH or
+// an old system copy found instead of the one strait was built with).
+[[nodiscard]] status check_library_version();
+
 struct watermarks {
   int64_t low = 0;
   int64_t high = 0;
