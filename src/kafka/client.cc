@@ -164,8 +164,8 @@ status check_library_version() {
            std::to_string((v >> 8) & 0xff);
   };
   return fail(errc::precondition,
-              "running with " + library_version() + " (built against " +
-                  text(RD_KAFKA_VERSION) + "); straitd needs " + kMinLibraryVersionText +
+              "running with " + library_version() + " (built against " + text(RD_KAFKA_VERSION) +
+                  "); straitd needs " + kMinLibraryVersionText +
                   " or newer: use the library scripts/librdkafka builds (docs/adr/0011)");
 }
 
@@ -262,6 +262,40 @@ result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_
           rd_kafka_ConfigEntry_is_sensitive(es[j]) != 0});
     }
     out[rd_kafka_ConfigResource_name(rs[i])] = std::move(entries);
+  }
+  return out;
+}
+
+result<std::map<std::string, topic_id>> admin_client::describe_topic_ids(
+    const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const {
+  std::map<std::string, topic_id> out;
+  if (topics.empty()) return out;
+  std::vector<const char*> names;
+  names.reserve(topics.size());
+  for (const auto& t : topics) names.push_back(t.c_str());
+  std::unique_ptr<rd_kafka_TopicCollection_t, decltype(&rd_kafka_TopicCollection_destroy)>
+      collection(rd_kafka_TopicCollection_of_topic_names(names.data(), names.size()),
+                 &rd_kafka_TopicCollection_destroy);
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, timeout);
+  rd_kafka_DescribeTopics(rk_, collection.get(), opts.get(), q.get());
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBETOPICS_RESULT, timeout, "DescribeTopics");
+  if (!ev) return std::unexpected(ev.error());
+  size_t n = 0;
+  const rd_kafka_TopicDescription_t** ds =
+      rd_kafka_DescribeTopics_result_topics(rd_kafka_event_DescribeTopics_result(ev->get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_error_code(rd_kafka_TopicDescription_error(ds[i]))) continue;
+    const rd_kafka_Uuid_t* uuid = rd_kafka_TopicDescription_topic_id(ds[i]);
+    if (uuid == nullptr) continue;
+    topic_id id;
+    const auto hi = static_cast<uint64_t>(rd_kafka_Uuid_most_significant_bits(uuid));
+    const auto lo = static_cast<uint64_t>(rd_kafka_Uuid_least_significant_bits(uuid));
+    for (int b = 0; b < 8; ++b) {
+      id.bytes[b] = static_cast<uint8_t>(hi >> (56 - 8 * b));
+      id.bytes[8 + b] = static_cast<uint8_t>(lo >> (56 - 8 * b));
+    }
+    out[rd_kafka_TopicDescription_name(ds[i])] = id;
   }
   return out;
 }

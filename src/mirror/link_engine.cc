@@ -41,6 +41,9 @@ status link_engine::start() {
       {"queued.max.messages.kbytes", "16384"},
       {"fetch.max.bytes", "52428800"},
       {"fetch.wait.max.ms", "100"},
+      // A full prefetch queue postpones the partition's next fetch by this much (librdkafka's
+      // default is 1 s, which made the mirror fetch in bursts; ADR 0005, ADR 0011).
+      {"fetch.queue.backoff.ms", "10"},
       {"client.id", "strait-" + cfg_.name + "-source"},
   };
   const kafka::properties consumer_forced = {
@@ -85,7 +88,6 @@ status link_engine::start() {
   consumer_ = std::move(*consumer);
   producer_ = std::move(*producer);
   (void)rd_kafka_poll_set_consumer(consumer_.get());
-  waker_ = std::make_unique<fetch_waker>(consumer_.get(), std::chrono::milliseconds(5));
 
   metrics_.describe("strait_partition_lag_records", metrics::registry::kind::gauge,
                     "Source records not yet mirrored (source end offset minus mirrored position)");
@@ -181,7 +183,6 @@ void link_engine::install(partition_start s) {
     if (slots.size() <= index) slots.resize(index + 1);
     slots[index] = raw;
     pipelines_.push_back(std::move(p));
-    waker_->refresh();
     if (raw->is_stopped()) {
       raw->consumer_paused = true;  // never assigned
       if (stopped_at_start) {
@@ -223,7 +224,18 @@ void link_engine::stop_partition(const partition_key& key, store::stop_reason re
   std::lock_guard lock(mu_);
   inbox_.push_back([this, key, reason, d = std::move(detail)]() mutable {
     partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
-    if (p != nullptr) halt(*p, reason, std::move(d));
+    if (p == nullptr) return;
+    if (p->explain_stop(reason, d)) {
+      spdlog::error("{}: partition stopped ({}), first seen as a retention gap: {}",
+                    key.to_string(), store::to_string(reason), d);
+      auto was = partition_labels(key);
+      was.emplace_back("reason", store::to_string(store::stop_reason::retention_gap));
+      metrics_.remove("strait_partition_stopped", was);
+      metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", store::to_string(reason)}},
+                   1);
+      return;
+    }
+    halt(*p, reason, std::move(d));
   });
 }
 
@@ -330,10 +342,7 @@ void link_engine::run() {
       rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), timeout);
       auto t1 = clock::now();
       loop_stats_.poll_ns += (t1 - t0).count();
-      if (msg == nullptr) {
-        ++loop_stats_.empty_polls;
-        if (lagging_) waker_->wake();  // librdkafka 2.0 fetch stall, see fetch_waker.h
-      }
+      if (msg == nullptr) ++loop_stats_.empty_polls;
       // Up to 5000 records per iteration; a record is polled only when it
       // will be handled.
       for (int handled = 0; msg != nullptr;) {
@@ -372,10 +381,10 @@ void link_engine::run() {
       spdlog::debug(
           "link {}: engine loop: {} iterations, {} waiting at the link limit, {} empty "
           "polls, {} records, {} bytes in flight; ms in poll {} handle {} deliveries "
-          "{}; fetch wakes {}",
+          "{}",
           cfg_.name, loop_stats_.iterations, loop_stats_.link_full, loop_stats_.empty_polls,
           loop_stats_.records, total_inflight_.load(), loop_stats_.poll_ns / 1000000,
-          loop_stats_.handle_ns / 1000000, loop_stats_.dr_ns / 1000000, waker_->wakes());
+          loop_stats_.handle_ns / 1000000, loop_stats_.dr_ns / 1000000);
       loop_stats_ = {};
       next_stats = now + std::chrono::seconds(5);
     }
@@ -412,7 +421,6 @@ void link_engine::run() {
   (void)rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(producer_.get(), 0);
   (void)rd_kafka_consumer_close(consumer_.get());
-  waker_.reset();
   publish_metrics();
 }
 
@@ -758,7 +766,6 @@ void link_engine::publish_metrics() {
   std::vector<partition_snapshot> snap;
   int stopped = 0;
   size_t inflight_records = 0;
-  bool lagging = false;
   int64_t now = wall_clock_ms();
   // Adopt consumer positions past transaction markers for idle partitions.
   kafka::partition_list positions(
@@ -791,7 +798,6 @@ void link_engine::publish_metrics() {
     if (lag > 0 && p->last_mirrored_timestamp_ms() > 0) {
       lag_seconds = std::max<double>(0, (now - p->last_mirrored_timestamp_ms()) / 1000.0);
     }
-    if (lag > 0 && !p->is_stopped() && !p->flow_paused) lagging = true;
     metrics_.set("strait_partition_lag_records", labels, static_cast<double>(lag));
     metrics_.set("strait_partition_lag_seconds", labels, lag_seconds);
     inflight_records += p->inflight_records();
@@ -815,7 +821,6 @@ void link_engine::publish_metrics() {
     snap.push_back({p->key(), p->position(), p->is_stopped(), idle(*p), lag, lag_seconds, rate,
                     p->stop_reason(), p->stop_detail()});
   }
-  lagging_ = lagging;
   metrics_.set("strait_partitions_stopped", {{"link", cfg_.name}}, stopped);
   metrics_.set("strait_link_inflight_bytes", {{"link", cfg_.name}},
                static_cast<double>(total_inflight_.load()));

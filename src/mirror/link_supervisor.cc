@@ -200,6 +200,7 @@ bool link_supervisor::sync_topics() {
     std::lock_guard lock(selected_mu_);
     selected_ = std::move(selected_partitions);
   }
+  check_topic_ids(selected);
 
   // Configs of the topics that need a decision this round.
   std::vector<std::string> need_src, need_tgt;
@@ -350,6 +351,66 @@ bool link_supervisor::sync_topics() {
     }
   }
   return true;
+}
+
+void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) {
+  // A cluster answers in milliseconds; one that cannot (no topic ids before
+  // Kafka 2.8, a controller it cannot name, a missing permission) must not
+  // hold up every round: the checks pause for a minute, the content checks go on.
+  constexpr std::chrono::milliseconds kTimeout{3000};
+  constexpr std::chrono::seconds kPauseAfterFailure{60};
+  const auto now = std::chrono::steady_clock::now();
+  if (now < topic_ids_paused_until_ || selected.empty()) return;
+  auto ids = source_->describe_topic_ids(selected, kTimeout);
+  if (!ids) {
+    if (!topic_ids_failing_) {
+      spdlog::warn(
+          "link {}: cannot read the source's topic ids ({}); retrying every {} s, and a "
+          "recreated topic is found by comparing records meanwhile",
+          cfg_.name, ids.error().message, kPauseAfterFailure.count());
+    }
+    topic_ids_failing_ = true;
+    topic_ids_paused_until_ = now + kPauseAfterFailure;
+    return;
+  }
+  if (topic_ids_failing_) spdlog::info("link {}: source topic ids readable again", cfg_.name);
+  topic_ids_failing_ = false;
+  store::checkpoint_store::write_batch batch;
+  std::vector<std::pair<topic_state*, topic_id>> first_seen;
+  for (const auto& [name, id] : *ids) {
+    auto& st = topics_[name];
+    if (!id.known() || st.source_id == id || !st.recreated.empty()) continue;
+    auto stored = store_.source_topic_id(cfg_.name, name);
+    if (!stored) {
+      spdlog::error("link {}: {}", cfg_.name, stored.error().message);
+      continue;
+    }
+    if (!*stored) {  // stored before any of its records is mirrored
+      batch.put_topic_id(cfg_.name, name, id);
+      first_seen.emplace_back(&st, id);
+      continue;
+    }
+    if (**stored == id) {
+      st.source_id = id;
+      continue;
+    }
+    st.same_source = false;
+    st.recreated = "the source topic " + name + " was deleted and recreated (its topic id was " +
+                   (*stored)->to_string() + ", it is now " + id.to_string() +
+                   "); the target holds the old topic's records. Mirror the new topic to a new "
+                   "target topic (a new link or prefix); no resolution continues on this one";
+    for (int p = 0; p < st.started; ++p) {
+      engine_.stop_partition({cfg_.name, name, partition_id(p)},
+                             store::stop_reason::source_truncated, st.recreated);
+    }
+  }
+  if (batch.count() == 0) return;
+  if (auto s = store_.commit(batch); !s) {
+    spdlog::error("link {}: cannot store topic ids (tried again next round): {}", cfg_.name,
+                  s.error().message);
+    return;
+  }
+  for (auto& [st, id] : first_seen) st->source_id = id;
 }
 
 result<partition_start> link_supervisor::prepare(const partition_key& key,
@@ -509,23 +570,27 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
       }
       // A topic deleted and recreated with at least as many records as were
       // mirrored passes every check above: compare mirrored records with
-      // their copies (once per topic and start when the answer is yes).
+      // their copies (once per topic and start when the answer is yes),
+      // unless its topic id already told (check_topic_ids).
       auto& topic = topics_[key.topic];
-      if (c.stopped == store::stop_reason::none && tail && !topic.same_source) {
-        if (topic.recreated.empty()) {
-          auto id = check_identity(key, target_topic, *tail, src->low, tgt->low);
-          if (!id) return std::unexpected(id.error());
-          if (id->verdict == same_source::yes) topic.same_source = true;
-          if (id->verdict == same_source::no) {
-            topic.recreated = recreated_detail(key, target_topic, *id);
-          }
-        }
-        if (!topic.recreated.empty()) {
-          c.stopped = store::stop_reason::source_truncated;
-          c.stop_detail = topic.recreated;
-          start.landed.clear();
+      if (c.stopped == store::stop_reason::none && tail && !topic.same_source &&
+          topic.recreated.empty()) {
+        auto id = check_identity(key, target_topic, *tail, src->low, tgt->low);
+        if (!id) return std::unexpected(id.error());
+        if (id->verdict == same_source::yes) topic.same_source = true;
+        if (id->verdict == same_source::no) {
+          topic.recreated = recreated_detail(key, target_topic, *id);
         }
       }
+    }
+    // A recreated topic is the cause of any retention gap it shows (the new
+    // topic starts where the old one's records no longer exist).
+    const std::string& recreated = topics_[key.topic].recreated;
+    if (!recreated.empty() &&
+        (c.stopped == store::stop_reason::none || c.stopped == store::stop_reason::retention_gap)) {
+      c.stopped = store::stop_reason::source_truncated;
+      c.stop_detail = recreated;
+      start.landed.clear();
     }
   }
   const bool was_stopped = *cp && (*cp)->stopped != store::stop_reason::none &&

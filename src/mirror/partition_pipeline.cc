@@ -149,6 +149,18 @@ bool partition_pipeline::stop(store::stop_reason reason, std::string detail,
   return true;
 }
 
+bool partition_pipeline::explain_stop(store::stop_reason reason, const std::string& detail) {
+  if (stop_reason_ != store::stop_reason::retention_gap ||
+      reason != store::stop_reason::source_truncated) {
+    return false;
+  }
+  stop_reason_ = reason;
+  stop_detail_ = detail;
+  stop_source_offset_ = -1;
+  dirty_ = true;
+  return true;
+}
+
 void partition_pipeline::adopt_fetch_position(source_offset consumer_position) {
   if (!quiescent() || is_stopped()) return;
   if (consumer_position > pos_.next_source) {

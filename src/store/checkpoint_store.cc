@@ -27,6 +27,7 @@ constexpr uint8_t kRequestFormat = 1;
 constexpr char kLinkTag = 'L';      // link name -> link_record
 constexpr char kStagedTag = 'S';    // link + kind + name -> "" (staged)
 constexpr char kInflightTag = 'I';  // partition + first target offset -> journal batch
+constexpr char kTopicIdTag = 'U';   // link + source topic -> its topic id (16 bytes)
 constexpr uint8_t kInflightFormat = 1;
 constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
@@ -396,6 +397,12 @@ void checkpoint_store::write_batch::mark_topic_created(const std::string& link,
   (void)batch_->Put(link_topic_prefix(kTopicCreatedTag, link, topic), "");
 }
 
+void checkpoint_store::write_batch::put_topic_id(const std::string& link, const std::string& topic,
+                                                 const topic_id& id) {
+  (void)batch_->Put(link_topic_prefix(kTopicIdTag, link, topic),
+                    std::string(id.bytes.begin(), id.bytes.end()));
+}
+
 void checkpoint_store::write_batch::put_group_offset(const std::string& group,
                                                      const partition_key& key,
                                                      const group_offset& offset) {
@@ -644,6 +651,23 @@ result<bool> checkpoint_store::topic_created(const std::string& link,
   if (s.IsNotFound()) return false;
   if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read topic marker"));
   return true;
+}
+
+result<std::optional<topic_id>> checkpoint_store::source_topic_id(const std::string& link,
+                                                                  const std::string& topic) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), link_topic_prefix(kTopicIdTag, link, topic), &value);
+  if (s.IsNotFound()) return std::optional<topic_id>{};
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read a topic id"));
+  topic_id id;
+  if (value.size() != id.bytes.size()) {
+    return fail(errc::corruption, "the stored id of topic " + topic + " of link " + link +
+                                      " is damaged (" + std::to_string(value.size()) +
+                                      " bytes, not 16)");
+  }
+  std::copy(value.begin(), value.end(), id.bytes.begin());
+  return std::optional<topic_id>{id};
 }
 
 result<std::optional<map_slice>> checkpoint_store::slice(const partition_key& key,

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "strait/kafka/client.h"
+
 namespace strait::integration {
 
 const std::string kRoot = STRAIT_SOURCE_DIR;
@@ -15,6 +17,24 @@ namespace {
 const std::string kStraitd = STRAITD_PATH;
 const std::string kStraitctl = STRAITCTL_PATH;
 }  // namespace
+
+topic_id topic_id_of(const std::string& bootstrap, const std::string& topic) {
+  using namespace std::chrono_literals;
+  auto admin = strait::kafka::admin_client::connect({{"bootstrap.servers", bootstrap}}, "it-ids",
+                                                    "test", 10s);
+  if (!admin) throw std::runtime_error(admin.error().message);
+  auto ids = (*admin)->describe_topic_ids({topic}, 10s);
+  if (!ids) throw std::runtime_error(ids.error().message);
+  if (!ids->contains(topic)) throw std::runtime_error("no topic id for " + topic);
+  const topic_id id = ids->at(topic);
+  const std::string described =
+      kafka("topics --bootstrap-server " + bootstrap + " --describe --topic " + topic);
+  if (!id.known() || described.find("TopicId: " + id.to_string()) == std::string::npos) {
+    throw std::runtime_error("kafka-topics describes " + topic + " with another id than " +
+                             id.to_string() + ":\n" + described);
+  }
+  return id;
+}
 
 std::string kafka(const std::string& args) {
   return testing::run_command(kRoot + "/scripts/kafka " + args + " 2>>/tmp/strait-it-kafka.log");

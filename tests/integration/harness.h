@@ -12,6 +12,7 @@
 
 #include "kafka_records.h"
 #include "process.h"
+#include "strait/base/types.h"
 #include "test_util.h"
 
 namespace strait::integration {
@@ -33,6 +34,10 @@ class clusters_env : public ::testing::Environment {
   std::string suffix_;
 };
 extern clusters_env* clusters;
+
+// The topic's id as strait's admin client reads it (DescribeTopics); throws
+// unless the Kafka distribution's kafka-topics prints the same id.
+topic_id topic_id_of(const std::string& bootstrap, const std::string& topic);
 
 // `configs`: "key=value[,key=value...]".
 void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,

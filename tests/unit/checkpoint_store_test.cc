@@ -91,6 +91,36 @@ TEST(CheckpointStore, SurvivesReopenAndExtendsRunsInPlace) {
   EXPECT_EQ((*last)->length, 5);
 }
 
+TEST(CheckpointStore, SourceTopicIdsRoundTripPerLinkAndTopic) {
+  temp_dir dir;
+  topic_id id;
+  for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = static_cast<uint8_t>(0xf0 + i);
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value());
+    EXPECT_FALSE((*st)->source_topic_id("main", "orders")->has_value());
+    checkpoint_store::write_batch b;
+    b.put_topic_id("main", "orders", id);
+    ASSERT_TRUE((*st)->commit(b).has_value());
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ((*st)->source_topic_id("main", "orders")->value_or(topic_id{}), id);
+  EXPECT_FALSE((*st)->source_topic_id("other", "orders")->has_value());
+  EXPECT_FALSE((*st)->source_topic_id("main", "order")->has_value());
+}
+
+// Kafka prints topic ids in URL-safe base64 without padding.
+TEST(TopicId, PrintsAsKafkaDoes) {
+  EXPECT_EQ(topic_id{}.to_string(), "AAAAAAAAAAAAAAAAAAAAAA");
+  EXPECT_FALSE(topic_id{}.known());
+  topic_id id;
+  id.bytes = {0xfb, 0xff, 0xbf, 0x00, 0x10, 0x83, 0x10, 0x51,
+              0x87, 0x20, 0x92, 0x8b, 0x30, 0xd3, 0x8f, 0x41};
+  EXPECT_TRUE(id.known());
+  EXPECT_EQ(id.to_string(), "-_-_ABCDEFGHIJKLMNOPQQ");
+}
+
 TEST(CheckpointStore, InflightJournalRoundTripsPerPartitionAndIsDeletedByBatch) {
   temp_dir dir;
   {

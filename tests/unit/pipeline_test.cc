@@ -66,5 +66,25 @@ TEST(PartitionPipeline, ADeliveryElsewhereThanPredictedIsAForeignWrite) {
   EXPECT_EQ(p.position().next_target, target_offset(4)) << "the truth of what the target holds";
 }
 
+// ADR 0010: the consumer may meet a recreated topic's end before its id is
+// read; the stop it made (a retention gap in its eyes) then takes the cause.
+TEST(PartitionPipeline, OnlyARetentionGapIsExplainedAsARecreatedTopic) {
+  auto gap = at(100, 100);
+  ASSERT_TRUE(
+      gap.stop(store::stop_reason::retention_gap, "source offset 100 no longer exists", 100));
+  EXPECT_FALSE(gap.explain_stop(store::stop_reason::recovery_mismatch, "other"));
+  EXPECT_TRUE(gap.explain_stop(store::stop_reason::source_truncated, "recreated"));
+  EXPECT_EQ(gap.stop_reason(), store::stop_reason::source_truncated);
+  EXPECT_EQ(gap.stop_detail(), "recreated");
+  EXPECT_FALSE(gap.explain_stop(store::stop_reason::source_truncated, "again"));
+
+  auto other = at(0, 0);
+  EXPECT_FALSE(other.explain_stop(store::stop_reason::source_truncated, "running"))
+      << "a running partition is stopped by stop(), not explained";
+  ASSERT_TRUE(other.stop(store::stop_reason::oversized_record, "big", 3));
+  EXPECT_FALSE(other.explain_stop(store::stop_reason::source_truncated, "recreated"));
+  EXPECT_EQ(other.stop_reason(), store::stop_reason::oversized_record);
+}
+
 }  // namespace
 }  // namespace strait::mirror

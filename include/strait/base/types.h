@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,34 @@ struct partition_key {
   auto operator<=>(const partition_key&) const = default;
   [[nodiscard]] std::string to_string() const {
     return link + "/" + topic + "/" + std::to_string(partition.value());
+  }
+};
+
+// A topic's id (KIP-516). Kafka gives every topic a new one when it is
+// created, so the same name with another id is another topic. All zero when
+// the cluster gives none (before Kafka 2.8).
+struct topic_id {
+  std::array<uint8_t, 16> bytes{};
+
+  auto operator<=>(const topic_id&) const = default;
+  [[nodiscard]] bool known() const { return *this != topic_id{}; }
+  // As Kafka's tools print it: URL-safe base64 without padding (22 characters).
+  [[nodiscard]] std::string to_string() const {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (uint8_t b : bytes) {
+      acc = (acc << 8) | b;
+      bits += 8;
+      while (bits >= 6) {
+        bits -= 6;
+        out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
+      }
+    }
+    if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
+    return out;
   }
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "strait/base/result.h"
+#include "strait/base/types.h"
 
 namespace strait::kafka {
 
@@ -140,6 +141,11 @@ class admin_client {
   // Topic configs; only topics that were found are in the result.
   [[nodiscard]] result<std::map<std::string, std::vector<config_entry>>> describe_topic_configs(
       const std::vector<std::string>& topics) const;
+  // The id of each topic (DescribeTopics), waiting at most `timeout`; topics
+  // that were not found, or that the cluster described with an error, are
+  // missing from the result.
+  [[nodiscard]] result<std::map<std::string, topic_id>> describe_topic_ids(
+      const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const;
   [[nodiscard]] status create_topic(const std::string& topic, int partitions,
                                     int replication_factor, const properties& configs) const;
   [[nodiscard]] status create_partitions(const std::string& topic, int total) const;

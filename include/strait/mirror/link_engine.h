@@ -17,7 +17,6 @@
 #include "strait/config/config.h"
 #include "strait/kafka/client.h"
 #include "strait/metrics/registry.h"
-#include "strait/mirror/fetch_waker.h"
 #include "strait/mirror/partition_pipeline.h"
 #include "strait/store/checkpoint_store.h"
 
@@ -160,8 +159,6 @@ class link_engine {
   std::function<void()> on_failure_;
   kafka::handle consumer_;
   kafka::handle producer_;
-  std::unique_ptr<fetch_waker> waker_;
-  bool lagging_ = false;  // some running partition had lag at the last metrics round
 
   // Engine-thread state.
   std::vector<std::unique_ptr<partition_pipeline>> pipelines_;

@@ -92,6 +92,10 @@ class link_supervisor {
   // Logs and counts a journal that cannot be used (recovery falls back to
   // ADR 0002's comparison with the source).
   void journal_damaged(const partition_key& key, const std::string& why);
+  // Compares the source's topic ids with the ones stored for the link (the
+  // first seen is stored); a topic whose id changed was deleted and
+  // recreated: its partitions stop as source_truncated (ADR 0010).
+  void check_topic_ids(const std::vector<std::string>& selected);
   // Whether the source partition still holds what strait mirrored from it:
   // the last kIdentityRecords records of `tail` (the last stored run) that
   // both clusters still hold, compared with their copies (compare_through_run).
@@ -129,6 +133,7 @@ class link_supervisor {
     // starting stops as source_truncated).
     bool same_source = false;
     std::string recreated;
+    topic_id source_id;  // as stored for the link; zero until read
   };
 
   config::link_config cfg_;
@@ -142,7 +147,9 @@ class link_supervisor {
   // Created on first use: crash read-backs and identity checks.
   std::unique_ptr<kafka::partition_reader> source_reader_;
   std::unique_ptr<kafka::partition_reader> target_reader_;
-  std::string identity_cursor_;  // the topic checked last; the next ones follow it
+  std::string identity_cursor_;     // the topic checked last; the next ones follow it
+  bool topic_ids_failing_ = false;  // the last DescribeTopics failed (logged once)
+  std::chrono::steady_clock::time_point topic_ids_paused_until_;
   std::chrono::steady_clock::time_point identity_paused_until_;
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;

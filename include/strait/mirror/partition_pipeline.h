@@ -75,6 +75,10 @@ class partition_pipeline {
   // Stops the partition; returns false if it was already stopped (so the
   // caller logs and counts only once).
   bool stop(store::stop_reason reason, std::string detail, int64_t source_offset = -1);
+  // A partition stopped as retention_gap whose cause is now known to be a
+  // recreated source topic (source_truncated) takes that reason and detail;
+  // returns false, changing nothing, for any other pair.
+  bool explain_stop(store::stop_reason reason, const std::string& detail);
 
   // When nothing is in flight, the consumer's position may be past the last
   // mirrored record (transaction markers, aborted records): adopt it so lag

@@ -192,6 +192,8 @@ class checkpoint_store {
     // Deletes the journal batch that starts at `first`.
     void delete_inflight(const partition_key& key, target_offset first);
     void mark_topic_created(const std::string& link, const std::string& topic);
+    // The id of the source topic the link mirrors under that name (ADR 0010).
+    void put_topic_id(const std::string& link, const std::string& topic, const topic_id& id);
     void put_group_offset(const std::string& group, const partition_key& key,
                           const group_offset& offset);
     void put_migration(const std::string& link, const migration_record& r);
@@ -222,6 +224,8 @@ class checkpoint_store {
   // The partition's in-flight journal, ordered by target offset.
   [[nodiscard]] result<std::vector<inflight_entry>> inflight(const partition_key& key) const;
   [[nodiscard]] result<bool> topic_created(const std::string& link, const std::string& topic) const;
+  [[nodiscard]] result<std::optional<topic_id>> source_topic_id(const std::string& link,
+                                                                const std::string& topic) const;
 
   // The map around `committed` and the partition's checkpoint, from one
   // snapshot; nullopt when the partition has no checkpoint (not mirrored).
