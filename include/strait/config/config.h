@@ -62,7 +62,7 @@ struct topic_config {
 // link_inflight_bytes the engine stops taking records from the consumer until
 // the total is below the limit again.
 struct limits_config {
-  int64_t partition_inflight_bytes = 8LL << 20;
+  int64_t partition_inflight_bytes = 16LL << 20;
   int64_t link_inflight_bytes = 64LL << 20;
 };
 
