@@ -38,8 +38,13 @@ link_engine::~link_engine() { stop(std::chrono::milliseconds(0)); }
 
 status link_engine::start() {
   const kafka::properties consumer_defaults = {
+      // The prefetch queue and one fetch response are the memory outside
+      // strait's in-flight accounting: a response is limited in bytes only, and
+      // each record fetched costs librdkafka about 300 bytes, so 2 MiB of 16-byte
+      // records is ~25 MB (docs/architecture.md#flow-control).
       {"queued.max.messages.kbytes", "16384"},
-      {"fetch.max.bytes", "52428800"},
+      {"queued.min.messages", "10000"},
+      {"fetch.max.bytes", "2097152"},
       {"fetch.wait.max.ms", "100"},
       // A full prefetch queue postpones the partition's next fetch by this much (librdkafka's
       // default is 1 s, which made the mirror fetch in bursts; ADR 0005, ADR 0011).
