@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -392,6 +393,11 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
       if (auto v =
               parse_bytes(lim["link_inflight_bytes"], field + ".limits.link_inflight_bytes", p)) {
         l.limits.link_inflight_bytes = *v;
+        // Unset, the partition limit is a quarter of the link's, so the link
+        // limit binds before partitions pause (a pause refetches; ADR 0011).
+        if (!lim["partition_inflight_bytes"]) {
+          l.limits.partition_inflight_bytes = std::max<int64_t>(1, *v / 4);
+        }
       }
     }
     if (l.limits.link_inflight_bytes < l.limits.partition_inflight_bytes) {

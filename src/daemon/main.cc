@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     } else if (a == "--resolution") {
       resolution = value("--resolution");
     } else if (a == "--version") {
-      std::printf("straitd 0.1.0 (%s)\n", strait::kafka::library_version().c_str());
+      std::printf("straitd %s (%s)\n", STRAIT_VERSION, strait::kafka::library_version().c_str());
       return 0;
     } else if (a == "--help" || a == "-h") {
       std::printf("%s", kUsage);
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("straitd"));
   spdlog::set_level(spdlog::level::from_str(cfg->daemon.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-  spdlog::info("straitd 0.1.0 with {}", strait::kafka::library_version());
+  spdlog::info("straitd {} with {}", STRAIT_VERSION, strait::kafka::library_version());
   if (check_only) {
     // librdkafka validates property names and values when a configuration
     // object is built; do that for every client without connecting.

@@ -15,8 +15,8 @@ namespace {
 constexpr std::chrono::milliseconds kAdminTimeout{5000};
 
 // Coordinator states in which a group has (or is gaining) members. Unknown
-// states (e.g. those of KIP-848 groups, which librdkafka 2.0 cannot name)
-// count as active: never write to a group that might have members.
+// states (e.g. those of KIP-848 groups, which kafka::group_state does not
+// name yet) count as active: never write to a group that might have members.
 bool has_members(kafka::group_state s) {
   return s != kafka::group_state::empty && s != kafka::group_state::dead;
 }

@@ -1,5 +1,6 @@
 #include "strait/kafka/client.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -155,6 +156,8 @@ bool is_transient_coordinator_error(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
 }
 
+static_assert(RD_KAFKA_VERSION >= kMinLibraryVersion, "librdkafka headers older than 2.8.0");
+
 std::string library_version() { return std::string("librdkafka ") + rd_kafka_version_str(); }
 
 status check_library_version() {
@@ -165,7 +168,7 @@ status check_library_version() {
   };
   return fail(errc::precondition,
               "running with " + library_version() + " (built against " + text(RD_KAFKA_VERSION) +
-                  "); straitd needs " + kMinLibraryVersionText +
+                  "); straitd needs " + text(kMinLibraryVersion) +
                   " or newer: use the library scripts/librdkafka builds (docs/adr/0011)");
 }
 
@@ -269,7 +272,22 @@ result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_
 result<std::map<std::string, topic_id>> admin_client::describe_topic_ids(
     const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const {
   std::map<std::string, topic_id> out;
-  if (topics.empty()) return out;
+  // Requests of at most 500 topics, each with its own timeout: an estate's
+  // thousands of topics in one request would time out on a busy cluster.
+  constexpr size_t kTopicsPerRequest = 500;
+  for (size_t first = 0; first < topics.size(); first += kTopicsPerRequest) {
+    const size_t n = std::min(kTopicsPerRequest, topics.size() - first);
+    auto part =
+        describe_topic_ids_once({topics.begin() + first, topics.begin() + first + n}, timeout);
+    if (!part) return std::unexpected(part.error());
+    out.merge(*part);
+  }
+  return out;
+}
+
+result<std::map<std::string, topic_id>> admin_client::describe_topic_ids_once(
+    const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const {
+  std::map<std::string, topic_id> out;
   std::vector<const char*> names;
   names.reserve(topics.size());
   for (const auto& t : topics) names.push_back(t.c_str());

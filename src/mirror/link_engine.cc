@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <set>
 
 #include "strait/base/clock.h"
@@ -37,6 +38,14 @@ link_engine::link_engine(const config::link_config& cfg, store::checkpoint_store
 link_engine::~link_engine() { stop(std::chrono::milliseconds(0)); }
 
 status link_engine::start() {
+  // librdkafka refuses a fetch.max.bytes below message.max.bytes: a source
+  // configured for large records gets fetches of that size.
+  int64_t fetch_max_bytes = 2LL << 20;
+  for (const auto& [k, v] : cfg_.source.props) {
+    if (k == "message.max.bytes") {
+      fetch_max_bytes = std::max<int64_t>(fetch_max_bytes, std::strtoll(v.c_str(), nullptr, 10));
+    }
+  }
   const kafka::properties consumer_defaults = {
       // The prefetch queue and one fetch response are the memory outside
       // strait's in-flight accounting: a response is limited in bytes only, and
@@ -44,7 +53,7 @@ status link_engine::start() {
       // records is ~25 MB (docs/architecture.md#flow-control).
       {"queued.max.messages.kbytes", "16384"},
       {"queued.min.messages", "10000"},
-      {"fetch.max.bytes", "2097152"},
+      {"fetch.max.bytes", std::to_string(fetch_max_bytes)},
       {"fetch.wait.max.ms", "100"},
       // A full prefetch queue postpones the partition's next fetch by this much (librdkafka's
       // default is 1 s, which made the mirror fetch in bursts; ADR 0005, ADR 0011).
@@ -231,13 +240,11 @@ void link_engine::stop_partition(const partition_key& key, store::stop_reason re
     partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
     if (p == nullptr) return;
     if (p->explain_stop(reason, d)) {
-      spdlog::error("{}: partition stopped ({}), first seen as a retention gap: {}",
-                    key.to_string(), store::to_string(reason), d);
+      // The same incident under its cause: logged and counted again as such.
       auto was = partition_labels(key);
       was.emplace_back("reason", store::to_string(store::stop_reason::retention_gap));
       metrics_.remove("strait_partition_stopped", was);
-      metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", store::to_string(reason)}},
-                   1);
+      on_stopped(*p);
       return;
     }
     halt(*p, reason, std::move(d));

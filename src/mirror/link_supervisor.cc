@@ -375,18 +375,34 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
   }
   if (topic_ids_failing_) spdlog::info("link {}: source topic ids readable again", cfg_.name);
   topic_ids_failing_ = false;
+  for (const auto& name : selected) {
+    auto& st = topics_[name];
+    const bool described = ids->contains(name) && ids->at(name).known();
+    if (!described && !st.id_unreadable) {
+      spdlog::warn(
+          "link {}: the source gave no topic id for {} (not authorized to describe it, or a "
+          "cluster without ids); a recreated topic is found by comparing records",
+          cfg_.name, name);
+    }
+    st.id_unreadable = !described;
+  }
   store::checkpoint_store::write_batch batch;
   std::vector<std::pair<topic_state*, topic_id>> first_seen;
   for (const auto& [name, id] : *ids) {
     auto& st = topics_[name];
     if (!id.known() || st.source_id == id || !st.recreated.empty()) continue;
     auto stored = store_.source_topic_id(cfg_.name, name);
-    if (!stored) {
-      spdlog::error("link {}: {}", cfg_.name, stored.error().message);
+    if (!stored) {  // a damaged record: the content checks go on for this topic
+      if (!st.id_damaged) {
+        spdlog::error("link {}: {}; a recreated {} is found by comparing records", cfg_.name,
+                      stored.error().message, name);
+        metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "store"}}, 1);
+      }
+      st.id_damaged = true;
       continue;
     }
     if (!*stored) {  // stored before any of its records is mirrored
-      batch.put_topic_id(cfg_.name, name, id);
+      batch.put_source_topic_id(cfg_.name, name, id);
       first_seen.emplace_back(&st, id);
       continue;
     }
@@ -394,15 +410,24 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
       st.source_id = id;
       continue;
     }
-    st.same_source = false;
-    st.recreated = "the source topic " + name + " was deleted and recreated (its topic id was " +
-                   (*stored)->to_string() + ", it is now " + id.to_string() +
-                   "); the target holds the old topic's records. Mirror the new topic to a new "
-                   "target topic (a new link or prefix); no resolution continues on this one";
-    for (int p = 0; p < st.started; ++p) {
-      engine_.stop_partition({cfg_.name, name, partition_id(p)},
-                             store::stop_reason::source_truncated, st.recreated);
+    auto mirrored = mirrored_any(name);
+    if (!mirrored) {
+      spdlog::error("link {}: {}", cfg_.name, mirrored.error().message);
+      continue;
     }
+    if (!*mirrored) {
+      // Nothing of the old topic is on the target: the new one is simply the topic.
+      spdlog::info(
+          "link {}: source topic {} was recreated before strait mirrored any of its records "
+          "(topic id {}, now {}); mirroring the new topic",
+          cfg_.name, name, (*stored)->to_string(), id.to_string());
+      batch.put_source_topic_id(cfg_.name, name, id);
+      first_seen.emplace_back(&st, id);
+      continue;
+    }
+    mark_recreated(name, "the source topic " + name +
+                             " was deleted and recreated (its topic id was " +
+                             (*stored)->to_string() + ", it is now " + id.to_string() + ")");
   }
   if (batch.count() == 0) return;
   if (auto s = store_.commit(batch); !s) {
@@ -411,6 +436,33 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
     return;
   }
   for (auto& [st, id] : first_seen) st->source_id = id;
+}
+
+result<bool> link_supervisor::mirrored_any(const std::string& topic) const {
+  auto keys = store_.partitions(cfg_.name);
+  if (!keys) return std::unexpected(keys.error());
+  for (const partition_key& key : *keys) {
+    if (key.topic != topic) continue;
+    auto run = store_.last_run(key);
+    if (!run) return std::unexpected(run.error());
+    if (*run) return true;
+  }
+  return false;
+}
+
+void link_supervisor::mark_recreated(const std::string& topic, const std::string& evidence) {
+  auto& st = topics_[topic];
+  st.same_source = false;
+  st.recreated = evidence +
+                 "; the target holds the old topic's records. Mirror the new topic with a new link "
+                 "(another name, and another target topic or cluster); no resolution continues "
+                 "on this one";
+  // Running partitions stop; one the consumer stopped as retention_gap takes
+  // this cause (link_engine::stop_partition); other stops stay as they are.
+  for (int p = 0; p < st.started; ++p) {
+    engine_.stop_partition({cfg_.name, topic, partition_id(p)},
+                           store::stop_reason::source_truncated, st.recreated);
+  }
 }
 
 result<partition_start> link_supervisor::prepare(const partition_key& key,
@@ -516,6 +568,11 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
     const store::resolution r = c.pending;
     c.pending = store::resolution::none;
     if (r != store::resolution::none) {
+      // An operator lets the partition go on: its topic must still be the one
+      // mirrored, whatever this start's earlier checks concluded (the stop may
+      // have been a recreated topic's first sign).
+      topics_[key.topic].same_source = false;
+      check_topic_ids({key.topic});
       spdlog::warn("{}: applying operator resolution {} to a partition stopped as {}",
                    key.to_string(), store::to_string(r), store::to_string(c.stopped));
       if (r == store::resolution::skip_to_log_start && src->low > c.position.next_source.value()) {
@@ -579,23 +636,26 @@ result<partition_start> link_supervisor::prepare(const partition_key& key,
         if (!id) return std::unexpected(id.error());
         if (id->verdict == same_source::yes) topic.same_source = true;
         if (id->verdict == same_source::no) {
-          topic.recreated = recreated_detail(key, target_topic, *id);
+          mark_recreated(key.topic, recreated_evidence(key, target_topic, *id));
         }
       }
     }
-    // A recreated topic is the cause of any retention gap it shows (the new
-    // topic starts where the old one's records no longer exist).
-    const std::string& recreated = topics_[key.topic].recreated;
-    if (!recreated.empty() &&
-        (c.stopped == store::stop_reason::none || c.stopped == store::stop_reason::retention_gap)) {
-      c.stopped = store::stop_reason::source_truncated;
-      c.stop_detail = recreated;
-      start.landed.clear();
-    }
+  }
+  // A recreated topic stops every partition, also one starting for the first
+  // time (the new topic may have more partitions than the old one), and is
+  // the cause of any retention gap it shows (the new topic starts where the
+  // old one's records no longer exist).
+  const std::string& recreated = topics_[key.topic].recreated;
+  if (!recreated.empty() && yields_to_recreated_topic(c.stopped)) {
+    c.stopped = store::stop_reason::source_truncated;
+    c.stop_detail = recreated;
+    start.landed.clear();
   }
   const bool was_stopped = *cp && (*cp)->stopped != store::stop_reason::none &&
                            (*cp)->pending == store::resolution::none;
-  start.stopped_at_start = c.stopped != store::stop_reason::none && !was_stopped;
+  // New, or restated under its cause: logged and counted.
+  start.stopped_at_start =
+      c.stopped != store::stop_reason::none && (!was_stopped || c.stopped != (*cp)->stopped);
   start.tail = tail;
   // The first checkpoint is durable before anything is written, so after a
   // crash the daemon knows the target end it started from. The journal
@@ -716,15 +776,13 @@ result<identity_verdict> link_supervisor::check_identity(const partition_key& ke
   return verdict;
 }
 
-std::string link_supervisor::recreated_detail(const partition_key& key,
-                                              const std::string& target_topic,
-                                              const identity_verdict& v) {
+std::string link_supervisor::recreated_evidence(const partition_key& key,
+                                                const std::string& target_topic,
+                                                const identity_verdict& v) {
   return "the source topic " + key.topic + " was deleted and recreated: its record at offset " +
          std::to_string(v.source.value()) + " of partition " +
          std::to_string(key.partition.value()) + " is not the one strait mirrored to " +
-         target_topic + " offset " + std::to_string(v.target.value()) +
-         "; the target holds the old topic's records. Mirror the new topic to a new target "
-         "topic (a new link or prefix); no resolution continues on this one";
+         target_topic + " offset " + std::to_string(v.target.value());
 }
 
 void link_supervisor::check_running_identities(const std::vector<partition_snapshot>& watched,
@@ -761,14 +819,7 @@ void link_supervisor::check_running_identities(const std::vector<partition_snaps
       return;
     }
     if (id->verdict != same_source::no) continue;
-    const std::string detail = recreated_detail(key, target_topic, *id);
-    topics_[topic].recreated = detail;
-    topics_[topic].same_source = false;
-    for (const auto& snap : watched) {
-      if (snap.key.topic == topic && !snap.stopped) {
-        engine_.stop_partition(snap.key, store::stop_reason::source_truncated, detail);
-      }
-    }
+    mark_recreated(topic, recreated_evidence(key, target_topic, *id));
   }
 }
 

@@ -150,7 +150,7 @@ bool partition_pipeline::stop(store::stop_reason reason, std::string detail,
 }
 
 bool partition_pipeline::explain_stop(store::stop_reason reason, const std::string& detail) {
-  if (stop_reason_ != store::stop_reason::retention_gap ||
+  if (!is_stopped() || !yields_to_recreated_topic(stop_reason_) ||
       reason != store::stop_reason::source_truncated) {
     return false;
   }

@@ -397,8 +397,9 @@ void checkpoint_store::write_batch::mark_topic_created(const std::string& link,
   (void)batch_->Put(link_topic_prefix(kTopicCreatedTag, link, topic), "");
 }
 
-void checkpoint_store::write_batch::put_topic_id(const std::string& link, const std::string& topic,
-                                                 const topic_id& id) {
+void checkpoint_store::write_batch::put_source_topic_id(const std::string& link,
+                                                        const std::string& topic,
+                                                        const topic_id& id) {
   (void)batch_->Put(link_topic_prefix(kTopicIdTag, link, topic),
                     std::string(id.bytes.begin(), id.bytes.end()));
 }

@@ -100,7 +100,7 @@ TEST(CheckpointStore, SourceTopicIdsRoundTripPerLinkAndTopic) {
     ASSERT_TRUE(st.has_value());
     EXPECT_FALSE((*st)->source_topic_id("main", "orders")->has_value());
     checkpoint_store::write_batch b;
-    b.put_topic_id("main", "orders", id);
+    b.put_source_topic_id("main", "orders", id);
     ASSERT_TRUE((*st)->commit(b).has_value());
   }
   auto st = checkpoint_store::open(dir.path());

@@ -65,6 +65,21 @@ TEST(Config, ValidFileParsesWithDefaults) {
   EXPECT_EQ(c->daemon.api_listen, "127.0.0.1:9645");
 }
 
+// ADR 0011: unless set, the partition limit is a quarter of the link limit,
+// so a config that lowers only the link limit stays valid.
+TEST(Config, PartitionLimitDefaultsToAQuarterOfTheLinkLimit) {
+  std::string text = kValid;
+  text.replace(text.find("      partition_inflight_bytes: 4MiB\n"),
+               std::string("      partition_inflight_bytes: 4MiB\n").size(), "");
+  auto c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->links[0].limits.partition_inflight_bytes, 8 << 20);
+  text.replace(text.find("link_inflight_bytes: 32MiB"), 26, "link_inflight_bytes: 8MiB");
+  c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->links[0].limits.partition_inflight_bytes, 2 << 20);
+}
+
 TEST(Config, MigrationSectionIsAccepted) {
   std::string text = kValid;
   text.replace(text.find("    limits:"), 0, "    migration: {in_sync_max_lag_records: 50}\n");

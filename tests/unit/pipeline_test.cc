@@ -72,8 +72,11 @@ TEST(PartitionPipeline, OnlyARetentionGapIsExplainedAsARecreatedTopic) {
   auto gap = at(100, 100);
   ASSERT_TRUE(
       gap.stop(store::stop_reason::retention_gap, "source offset 100 no longer exists", 100));
+  gap.mark_persisted();
   EXPECT_FALSE(gap.explain_stop(store::stop_reason::recovery_mismatch, "other"));
+  EXPECT_FALSE(gap.dirty());
   EXPECT_TRUE(gap.explain_stop(store::stop_reason::source_truncated, "recreated"));
+  EXPECT_TRUE(gap.dirty()) << "the new reason reaches the store at the next checkpoint";
   EXPECT_EQ(gap.stop_reason(), store::stop_reason::source_truncated);
   EXPECT_EQ(gap.stop_detail(), "recreated");
   EXPECT_FALSE(gap.explain_stop(store::stop_reason::source_truncated, "again"));

@@ -62,6 +62,8 @@ struct topic_config {
 // link_inflight_bytes the engine stops taking records from the consumer until
 // the total is below the limit again.
 struct limits_config {
+  // A quarter of link_inflight_bytes unless set (also when only the link
+  // limit is set): the link limit should bind before partitions pause.
   int64_t partition_inflight_bytes = 16LL << 20;
   int64_t link_inflight_bytes = 64LL << 20;
 };

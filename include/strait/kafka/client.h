@@ -53,10 +53,10 @@ using partition_list = std::unique_ptr<rd_kafka_topic_partition_list_t, partitio
 [[nodiscard]] std::string err_text(rd_kafka_resp_err_t err);
 
 // The oldest librdkafka strait runs with (ADR 0011): SCRAM against Kafka 4,
-// DescribeTopics with topic ids. The build refuses older headers; this is the
-// same floor for the library found at run time.
-inline constexpr int kMinLibraryVersion = 0x020800ff;  // 2.8.0
-inline constexpr const char* kMinLibraryVersionText = "2.8.0";
+// DescribeTopics with topic ids. CMakeLists.txt asks pkg-config for the same
+// floor (rdkafka>=2.8.0) and client.cc asserts the headers against it; this is
+// the floor for the library found at run time.
+inline constexpr int kMinLibraryVersion = 0x020800ff;  // 2.8.0, as RD_KAFKA_VERSION
 
 // "librdkafka 2.14.2" of the library loaded at run time.
 [[nodiscard]] std::string library_version();
@@ -141,9 +141,9 @@ class admin_client {
   // Topic configs; only topics that were found are in the result.
   [[nodiscard]] result<std::map<std::string, std::vector<config_entry>>> describe_topic_configs(
       const std::vector<std::string>& topics) const;
-  // The id of each topic (DescribeTopics), waiting at most `timeout`; topics
-  // that were not found, or that the cluster described with an error, are
-  // missing from the result.
+  // The id of each topic (DescribeTopics, 500 topics a request, each waiting
+  // at most `timeout`); topics that were not found, or that the cluster
+  // described with an error, are missing from the result.
   [[nodiscard]] result<std::map<std::string, topic_id>> describe_topic_ids(
       const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const;
   [[nodiscard]] status create_topic(const std::string& topic, int partitions,
@@ -174,6 +174,9 @@ class admin_client {
       const std::map<std::string, std::vector<committed_offset>>& offsets) const;
 
  private:
+  // One DescribeTopics request (describe_topic_ids splits large lists).
+  [[nodiscard]] result<std::map<std::string, topic_id>> describe_topic_ids_once(
+      const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const;
   // ListOffsets(`which`: RD_KAFKA_OFFSET_BEGINNING or _END) for each partition.
   [[nodiscard]] result<std::map<topic_partition, int64_t>> offsets_at(
       const std::vector<topic_partition>& partitions, int64_t which, const char* what) const;

@@ -83,7 +83,10 @@ class link_engine {
   // has records in flight.
   [[nodiscard]] std::future<status> replace_partition(partition_start start);
   // Stops a partition from outside the data path (gap found by the
-  // supervisor, topic deleted...).
+  // supervisor, topic deleted...). A partition already stopped keeps its
+  // stop, except a retention_gap given source_truncated (a recreated topic,
+  // partition_pipeline::explain_stop): it takes that reason and detail, and
+  // is logged and counted again under it.
   void stop_partition(const partition_key& key, store::stop_reason reason, std::string detail);
   // Watermarks the supervisor queried after taking `before` from snapshot().
   // Positions only grow, so comparing the watermarks with `before` (not with

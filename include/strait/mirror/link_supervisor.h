@@ -94,7 +94,8 @@ class link_supervisor {
   void journal_damaged(const partition_key& key, const std::string& why);
   // Compares the source's topic ids with the ones stored for the link (the
   // first seen is stored); a topic whose id changed was deleted and
-  // recreated: its partitions stop as source_truncated (ADR 0010).
+  // recreated: mark_recreated, unless none of its records was mirrored, when
+  // the new id is stored instead (ADR 0010).
   void check_topic_ids(const std::vector<std::string>& selected);
   // Whether the source partition still holds what strait mirrored from it:
   // the last kIdentityRecords records of `tail` (the last stored run) that
@@ -103,10 +104,18 @@ class link_supervisor {
                                                         const std::string& target_topic,
                                                         const offsets::offset_run& tail,
                                                         int64_t source_low, int64_t target_low);
-  // The partition's topic was deleted and recreated since strait mirrored it.
-  [[nodiscard]] static std::string recreated_detail(const partition_key& key,
-                                                    const std::string& target_topic,
-                                                    const identity_verdict& v);
+  // What showed that the partition's topic was recreated (a record that is
+  // not the mirrored one), for mark_recreated.
+  [[nodiscard]] static std::string recreated_evidence(const partition_key& key,
+                                                      const std::string& target_topic,
+                                                      const identity_verdict& v);
+  // The one place a topic becomes "recreated", whichever check found it: its
+  // started partitions stop as source_truncated (a retention_gap stop takes
+  // that cause), and partitions starting later stop in prepare.
+  void mark_recreated(const std::string& topic, const std::string& evidence);
+  // Whether any partition of the topic has a run in the store (records of it
+  // are on the target).
+  [[nodiscard]] result<bool> mirrored_any(const std::string& topic) const;
   // Each round, the identity of a few running topics in turn (one partition
   // each): a topic deleted and recreated while straitd runs stops its
   // partitions as source_truncated.
@@ -133,7 +142,9 @@ class link_supervisor {
     // starting stops as source_truncated).
     bool same_source = false;
     std::string recreated;
-    topic_id source_id;  // as stored for the link; zero until read
+    topic_id source_id;          // as stored for the link; zero until read
+    bool id_unreadable = false;  // DescribeTopics gave no id for it (logged once)
+    bool id_damaged = false;     // its stored id is damaged (logged once)
   };
 
   config::link_config cfg_;

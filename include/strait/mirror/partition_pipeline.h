@@ -32,6 +32,14 @@ struct partition_start {
   bool stopped_at_start = false;
 };
 
+// Whether a partition in this state takes source_truncated when its topic
+// turns out to be recreated: a running one, and one stopped as retention_gap
+// (the consumer met the new topic's end, which is no gap). Other stops keep
+// their reason. One rule for the supervisor's start checks and the engine.
+[[nodiscard]] inline bool yields_to_recreated_topic(store::stop_reason current) {
+  return current == store::stop_reason::none || current == store::stop_reason::retention_gap;
+}
+
 // One source partition mirrored to its target partition. Owned and used by
 // the engine thread only; no locking.
 //
@@ -76,8 +84,9 @@ class partition_pipeline {
   // caller logs and counts only once).
   bool stop(store::stop_reason reason, std::string detail, int64_t source_offset = -1);
   // A partition stopped as retention_gap whose cause is now known to be a
-  // recreated source topic (source_truncated) takes that reason and detail;
-  // returns false, changing nothing, for any other pair.
+  // recreated source topic (source_truncated) takes that reason and detail
+  // and is persisted again; returns false, changing nothing, for any other
+  // pair (see yields_to_recreated_topic).
   bool explain_stop(store::stop_reason reason, const std::string& detail);
 
   // When nothing is in flight, the consumer's position may be past the last

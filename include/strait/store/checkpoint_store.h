@@ -193,7 +193,7 @@ class checkpoint_store {
     void delete_inflight(const partition_key& key, target_offset first);
     void mark_topic_created(const std::string& link, const std::string& topic);
     // The id of the source topic the link mirrors under that name (ADR 0010).
-    void put_topic_id(const std::string& link, const std::string& topic, const topic_id& id);
+    void put_source_topic_id(const std::string& link, const std::string& topic, const topic_id& id);
     void put_group_offset(const std::string& group, const partition_key& key,
                           const group_offset& offset);
     void put_migration(const std::string& link, const migration_record& r);
