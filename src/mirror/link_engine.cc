@@ -182,6 +182,9 @@ std::future<status> link_engine::replace_partition(partition_start start) {
     std::erase_if(fetch_errors_logged_, [old](const auto& e) { return e.first == old; });
     std::erase_if(pipelines_, [old](const auto& p) { return p.get() == old; });
     install(std::move(s));
+    // The caller (an acknowledgement, a rollback) reads snapshot() next: it
+    // must show the partition as it runs now, not as of the last metrics round.
+    publish_metrics();
     done->set_value(status{});
   });
   return result;
