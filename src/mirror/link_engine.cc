@@ -191,6 +191,7 @@ std::future<status> link_engine::replace_partition(partition_start start) {
 }
 
 void link_engine::install(partition_start s) {
+  snapshot_stale_ = true;
   {
     const bool stopped_at_start = s.stopped_at_start;
     auto p = std::make_unique<partition_pipeline>(std::move(s));
@@ -388,8 +389,11 @@ void link_engine::run() {
       checkpoint();
       next_checkpoint = now + cfg_.checkpoint_interval;
     }
-    if (now >= next_metrics) {
+    // Also right after partitions were added: status must not show a link
+    // without the partitions it already mirrors.
+    if (now >= next_metrics || snapshot_stale_) {
       publish_metrics();
+      snapshot_stale_ = false;
       next_metrics = now + std::chrono::seconds(1);
     }
     if (now >= next_stats) {

@@ -192,6 +192,7 @@ class link_engine {
   mutable std::mutex mu_;  // guards inbox_ and snapshot_
   std::vector<std::function<void()>> inbox_;
   std::vector<partition_snapshot> snapshot_;
+  bool snapshot_stale_ = false;  // engine thread: partitions added since the last snapshot
 
   // Cluster reachability, logged on change only.
   std::atomic<bool> source_down_{false};
