@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 namespace strait::kafka {
@@ -15,10 +16,6 @@ bool sensitive(std::string_view name) {
   return false;
 }
 
-struct queue_deleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-using queue_ptr = std::unique_ptr<rd_kafka_queue_t, queue_deleter>;
 struct event_deleter {
   void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
 };
@@ -56,50 +53,22 @@ std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter> admin_options(
   return o;
 }
 
-// One admin request per group, all on one queue: waits until every request
-// has answered or the deadline passes. `issue` sends the request of one
-// group; `groups_of` extracts the group results from a result event;
-// `convert` turns a group's partitions into the caller's value.
-template <typename Issue, typename Results, typename Value>
-std::map<std::string, result<Value>> per_group_requests(
-    rd_kafka_t* rk, const std::vector<std::string>& groups, rd_kafka_event_type_t type,
-    std::chrono::milliseconds timeout, const std::string& what, Issue issue, Results groups_of,
-    Value (*convert)(const rd_kafka_topic_partition_list_t*)) {
-  std::map<std::string, result<Value>> out;
-  if (groups.empty()) return out;
-  queue_ptr q(rd_kafka_queue_new(rk));
-  for (const auto& g : groups) issue(g, q.get());
-  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(1);
-  std::string last_error = "no answer within " + std::to_string(timeout.count()) + " ms";
-  // Every request answers with exactly one event; a request-level failure
-  // names no group, which then gets the "no answer" error below.
-  for (size_t events = 0; events < groups.size();) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    event_ptr ev(rd_kafka_queue_poll(q.get(), static_cast<int>(left.count())));
-    if (!ev || rd_kafka_event_type(ev.get()) != type) continue;
-    ++events;
-    size_t n = 0;
-    const rd_kafka_group_result_t** rs = groups_of(ev.get(), &n);
-    for (size_t i = 0; i < n; ++i) {
-      std::string name = rd_kafka_group_result_name(rs[i]);
-      if (const rd_kafka_error_t* e = rd_kafka_group_result_error(rs[i])) {
-        out.insert_or_assign(
-            name, fail(errc::kafka, what + " of group " + name + ": " + rd_kafka_error_string(e)));
-      } else {
-        out.insert_or_assign(name, convert(rd_kafka_group_result_partitions(rs[i])));
-      }
-    }
-    if (n == 0 && rd_kafka_event_error(ev.get()))
-      last_error = rd_kafka_event_error_string(ev.get());
-  }
-  for (const auto& g : groups) {
-    if (!out.contains(g)) {
-      out.emplace(g, fail(errc::kafka, what + " of group " + g + ": " + last_error));
-    }
-  }
-  return out;
+// The longest request timeout librdkafka accepts for an admin request. Group
+// requests get it so that librdkafka's own timer never fires before the
+// coordinator request is sent (the abort of ADR 0012); strait keeps its own,
+// shorter deadline and abandons a handle long before this one.
+constexpr std::chrono::milliseconds kLibraryGroupRequestTimeout{3600 * 1000};
+
+uint64_t request_id_of(rd_kafka_event_t* ev) {
+  return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(rd_kafka_event_opaque(ev)));
+}
+
+void* opaque_of(uint64_t id) { return reinterpret_cast<void*>(static_cast<uintptr_t>(id)); }
+
+std::string seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t)
+          .count());
 }
 
 std::vector<committed_offset> to_committed(const rd_kafka_topic_partition_list_t* l) {
@@ -208,15 +177,41 @@ result<handle> make_client(rd_kafka_type_t type, conf_ptr conf, const std::strin
   return handle(rk);
 }
 
-result<std::unique_ptr<admin_client>> admin_client::connect(const properties& user,
-                                                            const std::string& client_id,
-                                                            const std::string& field,
-                                                            std::chrono::milliseconds timeout) {
+result<std::unique_ptr<admin_client>> admin_client::connect(
+    const properties& user, const std::string& client_id, const std::string& field,
+    std::chrono::milliseconds timeout, std::chrono::milliseconds abandon_after) {
   auto conf = make_conf(user, {{"client.id", client_id}}, field);
   if (!conf) return std::unexpected(conf.error());
   auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf), field);
   if (!rk) return std::unexpected(rk.error());
-  return std::unique_ptr<admin_client>(new admin_client(std::move(*rk), timeout));
+  return std::unique_ptr<admin_client>(
+      new admin_client(user, client_id, field, std::move(*rk), timeout, abandon_after));
+}
+
+admin_client::admin_client(properties user, std::string client_id, std::string field, handle rk,
+                           std::chrono::milliseconds timeout,
+                           std::chrono::milliseconds abandon_after)
+    : user_(std::move(user)),
+      client_id_(std::move(client_id)),
+      field_(std::move(field)),
+      owned_(std::move(rk)),
+      rk_(owned_.get()),
+      group_results_(rd_kafka_queue_new(rk_)),
+      timeout_(timeout),
+      abandon_after_(abandon_after) {}
+
+// The queue goes before the handle it belongs to.
+admin_client::~admin_client() { group_results_.reset(); }
+
+result<std::string> admin_client::cluster_id() const {
+  char* id = rd_kafka_clusterid(rk_, static_cast<int>(timeout_.count()));
+  if (id == nullptr) {
+    return fail(errc::kafka, "the cluster did not tell its id within " +
+                                 std::to_string(timeout_.count()) + " ms");
+  }
+  std::string out(id);
+  rd_kafka_mem_free(rk_, id);
+  return out;
 }
 
 result<std::map<std::string, topic_info>> admin_client::list_topics() const {
@@ -464,10 +459,107 @@ result<group_list> admin_client::list_groups() const {
   return out;
 }
 
+std::optional<admin_client::outstanding_request> admin_client::settle(rd_kafka_event_t* ev) {
+  auto it = outstanding_.find(request_id_of(ev));
+  if (it == outstanding_.end()) return std::nullopt;
+  outstanding_request r = std::move(it->second);
+  outstanding_.erase(it);
+  return r;
+}
+
+void admin_client::abandon_stuck_requests() {
+  const auto now = std::chrono::steady_clock::now();
+  const bool stuck = std::any_of(outstanding_.begin(), outstanding_.end(), [&](const auto& e) {
+    return now - e.second.sent > abandon_after_;
+  });
+  if (!stuck) return;
+  auto conf = make_conf(user_, {{"client.id", client_id_}}, field_);
+  if (!conf) return;  // cannot happen: the same properties made the first handle
+  auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf), field_);
+  if (!rk) return;  // keep the old handle; the next call tries again
+  // Destroying the handle fails every request it holds through librdkafka's
+  // termination path, which frees each request once.
+  group_results_.reset();
+  owned_ = std::move(*rk);
+  rk_ = owned_.get();
+  group_results_.reset(rd_kafka_queue_new(rk_));
+  outstanding_.clear();
+}
+
+template <typename Value, typename Issue, typename Results>
+std::map<std::string, result<Value>> admin_client::group_requests(
+    group_request_kind kind, const std::vector<std::string>& groups, rd_kafka_event_type_t type,
+    const std::string& what, Issue issue, Results groups_of,
+    Value (*convert)(const rd_kafka_topic_partition_list_t*)) {
+  std::map<std::string, result<Value>> out;
+  if (groups.empty()) return out;
+  abandon_stuck_requests();
+  // Late answers of earlier calls: their requests are settled, their
+  // contents dropped (the caller has moved on and asks again).
+  while (event_ptr ev{rd_kafka_queue_poll(group_results_.get(), 0)}) (void)settle(ev.get());
+
+  std::map<uint64_t, std::string> mine;
+  for (const auto& g : groups) {
+    auto earlier = std::find_if(outstanding_.begin(), outstanding_.end(), [&](const auto& e) {
+      return e.second.kind == kind && e.second.group == g;
+    });
+    if (earlier != outstanding_.end()) {
+      out.emplace(g, fail(errc::kafka, what + " of group " + g + ": the request sent " +
+                                           seconds_since(earlier->second.sent) +
+                                           " s ago has no answer yet (the group's coordinator " +
+                                           "is slow or unavailable); no second one is sent"));
+      continue;
+    }
+    const uint64_t id = next_request_id_++;
+    issue(g, opaque_of(id), group_results_.get());
+    outstanding_.emplace(id, outstanding_request{kind, g, std::chrono::steady_clock::now()});
+    mine.emplace(id, g);
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  while (!mine.empty()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    event_ptr ev(rd_kafka_queue_poll(group_results_.get(), static_cast<int>(left.count())));
+    if (!ev) continue;
+    auto answered = settle(ev.get());
+    if (!answered || rd_kafka_event_type(ev.get()) != type) continue;
+    auto it = mine.find(request_id_of(ev.get()));
+    if (it == mine.end()) continue;  // a late answer of an earlier call
+    const std::string group = it->second;
+    mine.erase(it);
+    size_t n = 0;
+    const rd_kafka_group_result_t** rs = groups_of(ev.get(), &n);
+    for (size_t i = 0; i < n; ++i) {
+      if (rd_kafka_group_result_name(rs[i]) != group) continue;  // one group per request
+      if (const rd_kafka_error_t* e = rd_kafka_group_result_error(rs[i])) {
+        out.insert_or_assign(group, fail(errc::kafka, what + " of group " + group + ": " +
+                                                          rd_kafka_error_string(e)));
+      } else {
+        out.insert_or_assign(group, convert(rd_kafka_group_result_partitions(rs[i])));
+      }
+    }
+    if (!out.contains(group)) {  // a request-level failure names no group
+      const char* why = rd_kafka_event_error(ev.get()) ? rd_kafka_event_error_string(ev.get())
+                                                       : "an answer without the group";
+      out.emplace(group, fail(errc::kafka, what + " of group " + group + ": " + why));
+    }
+  }
+  for (const auto& [id, g] : mine) {
+    out.emplace(g, fail(errc::kafka, what + " of group " + g + ": no answer within " +
+                                         std::to_string(timeout_.count()) +
+                                         " ms (the request stays outstanding)"));
+  }
+  return out;
+}
+
 std::map<std::string, result<std::vector<committed_offset>>> admin_client::list_group_offsets(
-    const std::vector<std::string>& groups) const {
-  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_);
-  auto issue = [&](const std::string& g, rd_kafka_queue_t* q) {
+    const std::vector<std::string>& groups) {
+  auto opts =
+      admin_options(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, kLibraryGroupRequestTimeout);
+  auto issue = [&](const std::string& g, void* opaque, rd_kafka_queue_t* q) {
+    rd_kafka_AdminOptions_set_opaque(opts.get(), opaque);
     // No partition list: every partition the group has committed.
     rd_kafka_ListConsumerGroupOffsets_t* req =
         rd_kafka_ListConsumerGroupOffsets_new(g.c_str(), nullptr);
@@ -478,16 +570,40 @@ std::map<std::string, result<std::vector<committed_offset>>> admin_client::list_
     return rd_kafka_ListConsumerGroupOffsets_result_groups(
         rd_kafka_event_ListConsumerGroupOffsets_result(ev), n);
   };
-  return per_group_requests(rk_, groups, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_,
-                            "ListConsumerGroupOffsets", issue, groups_of, &to_committed);
+  return group_requests(group_request_kind::list_offsets, groups,
+                        RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, "ListConsumerGroupOffsets",
+                        issue, groups_of, &to_committed);
 }
 
 std::map<std::string, result<std::vector<refused_partition>>> admin_client::alter_group_offsets(
-    const std::map<std::string, std::vector<committed_offset>>& offsets) const {
-  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_);
+    const std::map<std::string, std::vector<committed_offset>>& offsets) {
+  const std::string what = "AlterConsumerGroupOffsets";
+  std::map<std::string, result<std::vector<refused_partition>>> refused_here;
   std::vector<std::string> groups;
-  for (const auto& [g, list] : offsets) groups.push_back(g);
-  auto issue = [&](const std::string& g, rd_kafka_queue_t* q) {
+  for (const auto& [g, list] : offsets) {
+    // librdkafka cannot send these, and fails such a request on a path that
+    // frees it twice (ADR 0012): refused before they reach it.
+    if (list.empty()) {
+      refused_here.emplace(
+          g, fail(errc::invalid_argument, what + " of group " + g + ": no offsets to write"));
+      continue;
+    }
+    auto negative =
+        std::find_if(list.begin(), list.end(), [](const auto& c) { return c.offset < 0; });
+    if (negative != list.end()) {
+      refused_here.emplace(
+          g, fail(errc::invalid_argument,
+                  what + " of group " + g + ": offset " + std::to_string(negative->offset) +
+                      " of " + negative->topic + "/" + std::to_string(negative->partition) +
+                      " is negative; offsets to write are 0 or more"));
+      continue;
+    }
+    groups.push_back(g);
+  }
+  auto opts =
+      admin_options(rk_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, kLibraryGroupRequestTimeout);
+  auto issue = [&](const std::string& g, void* opaque, rd_kafka_queue_t* q) {
+    rd_kafka_AdminOptions_set_opaque(opts.get(), opaque);
     const auto& list = offsets.at(g);
     partition_list l(rd_kafka_topic_partition_list_new(static_cast<int>(list.size())));
     for (const auto& c : list) {
@@ -509,8 +625,11 @@ std::map<std::string, result<std::vector<refused_partition>>> admin_client::alte
     return rd_kafka_AlterConsumerGroupOffsets_result_groups(
         rd_kafka_event_AlterConsumerGroupOffsets_result(ev), n);
   };
-  return per_group_requests(rk_, groups, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_,
-                            "AlterConsumerGroupOffsets", issue, groups_of, &to_refused);
+  auto out = group_requests(group_request_kind::alter_offsets, groups,
+                            RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, what, issue, groups_of,
+                            &to_refused);
+  out.merge(refused_here);
+  return out;
 }
 
 }  // namespace strait::kafka

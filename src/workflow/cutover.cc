@@ -68,7 +68,7 @@ bool ends_unchanged(const kafka::admin_client& admin, const std::string& topic, 
 // Commits `offsets` for `group` (which must have no members there) and reads
 // them back. Empty when every offset is there; otherwise what went wrong, in
 // words for the operation's activity (`side`: "source" or "target").
-std::string commit_and_read_back(const kafka::admin_client& admin, const std::string& group,
+std::string commit_and_read_back(kafka::admin_client& admin, const std::string& group,
                                  const std::vector<kafka::committed_offset>& offsets,
                                  const std::string& side) {
   if (offsets.empty()) return "";
