@@ -344,6 +344,22 @@ group_config parse_groups(const YAML::Node& n, const std::string& field, problem
   return g;
 }
 
+// bootstrap.servers as a set of lower-case host:port entries.
+std::set<std::string> bootstrap_servers(const cluster_config& c) {
+  std::set<std::string> out;
+  std::stringstream in(c.bootstrap());
+  for (std::string entry; std::getline(in, entry, ',');) {
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    std::transform(entry.begin(), entry.end(), entry.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    // A URL-style "PLAINTEXT://host:port" names the same broker as "host:port".
+    if (auto scheme = entry.find("://"); scheme != std::string::npos) entry.erase(0, scheme + 3);
+    if (!entry.empty()) out.insert(entry);
+  }
+  return out;
+}
+
 link_config parse_link(const YAML::Node& n, const std::string& field, const env_lookup& env,
                        problems& p) {
   link_config l;
@@ -366,6 +382,20 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
   l.source = parse_cluster(n["source"], field + ".source", true, env, p);
   l.target = parse_cluster(n["target"], field + ".target", false, env, p);
   l.topics = parse_topics(n["topics"], field + ".topics", p);
+  // What the configuration alone shows; straitd compares the clusters' ids
+  // when it connects (another name for the same broker is caught there).
+  if (l.topics.prefix.empty()) {
+    const auto source = bootstrap_servers(l.source);
+    for (const auto& server : bootstrap_servers(l.target)) {
+      if (!source.contains(server)) continue;
+      p.add(field + ".target.properties.bootstrap.servers",
+            "names " + server +
+                ", a broker of the source: a link from a cluster to itself "
+                "would write every record back into the topic it reads; give topics.prefix or "
+                "another target");
+      break;
+    }
+  }
   if (const YAML::Node groups = n["groups"]) l.groups = parse_groups(groups, field + ".groups", p);
   if (const YAML::Node m = n["migration"]) {
     check_known_keys(m, field + ".migration", {"in_sync_max_lag_records"}, p);

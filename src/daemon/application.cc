@@ -342,31 +342,62 @@ status application::persist(const link_runtime& r, const std::string& yaml, bool
 }
 
 status application::check_target_overlap(const config::link_config& l) const {
+  auto connect = [&](const config::cluster_config& c, const char* side) {
+    return kafka::admin_client::connect(c.props, "strait-" + l.name + "-check",
+                                        std::string("link.") + side + ".properties",
+                                        std::chrono::seconds(10));
+  };
+  auto source = connect(l.source, "source");
+  if (!source) return std::unexpected(source.error());
+  auto target = connect(l.target, "target");
+  if (!target) return std::unexpected(target.error());
+  auto source_id = (*source)->cluster_id();
+  if (!source_id) return fail(errc::kafka, "link.source: " + source_id.error().message);
+  auto target_id = (*target)->cluster_id();
+  if (!target_id) return fail(errc::kafka, "link.target: " + target_id.error().message);
+  // A deleted link's checkpoints stay; a new link of its name inherits them.
+  auto stored = store_->link_cluster_ids(l.name);
+  if (!stored) return std::unexpected(stored.error());
+  if (*stored && (**stored != store::cluster_ids{*source_id, *target_id})) {
+    return fail(errc::precondition,
+                "link " + l.name +
+                    ": checkpoints of an earlier link of this name are of source "
+                    "cluster " +
+                    (*stored)->source + " and target cluster " + (*stored)->target +
+                    ", not of these clusters; give the link another name");
+  }
+  const bool same_cluster = *source_id == *target_id;
+  if (same_cluster && l.topics.prefix.empty()) {
+    return fail(errc::invalid_argument,
+                "link " + l.name + ": source and target are the same cluster (id " + *source_id +
+                    "): it would write every record back into the topic it reads; give "
+                    "topics.prefix (the prefixed copies are then never read again)");
+  }
   // The topics the new link would select now, by their target names.
-  auto admin = kafka::admin_client::connect(l.source.props, "strait-" + l.name + "-check",
-                                            "link.source.properties", std::chrono::seconds(10));
-  if (!admin) return std::unexpected(admin.error());
-  auto listing = (*admin)->list_topics();
+  auto listing = (*source)->list_topics();
   if (!listing) return std::unexpected(listing.error());
   auto filter = config::topic_filter::make(l.topics.include, l.topics.exclude,
                                            l.topics.exclude_internal, "link.topics");
   if (!filter) return std::unexpected(filter.error());
   std::set<std::string> targets;
   for (const auto& [name, info] : *listing) {
-    if (filter->matches(name)) targets.insert(l.topics.target_name(name));
+    if (!filter->matches(name)) continue;
+    if (same_cluster && name.starts_with(l.topics.prefix)) continue;  // its own copies
+    targets.insert(l.topics.target_name(name));
   }
   for (const auto& other : links()) {
-    if (other.cfg.target.bootstrap() != l.target.bootstrap()) continue;
     auto h = running(other.cfg.name);
     if (!h) continue;  // paused: it selects nothing now (checked again at its resume? no: see docs)
+    auto clusters = h->runtime->supervisor()->clusters();
+    if (!clusters || clusters->target != *target_id) continue;
     for (const auto& [name, partitions] : h->runtime->supervisor()->selected_topics()) {
       const std::string t = other.cfg.topics.target_name(name);
       if (targets.contains(t)) {
         return fail(errc::precondition,
                     "link " + l.name + " would write target topic " + t + ", which link " +
-                        other.cfg.name +
-                        " already writes on the same cluster; exclude the topic from one of "
-                        "them (topics.exclude) or use another topics.prefix");
+                        other.cfg.name + " already writes on the same cluster (id " + *target_id +
+                        "); exclude the topic from one of them (topics.exclude) or use another "
+                        "topics.prefix");
       }
     }
   }

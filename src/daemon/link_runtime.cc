@@ -16,13 +16,14 @@ link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkp
 
 void link_runtime::claim_existing() {
   // Target topics this link wrote before (it has checkpoints of them) stay
-  // its own: claimed before any supervisor of the process runs a round.
+  // its own: claimed before any supervisor of the process runs a round, on
+  // the target cluster its checkpoints are of (claims are by cluster id).
+  auto clusters = store_.link_cluster_ids(cfg_.name);
   auto parts = store_.partitions(cfg_.name);
-  if (!parts) return;  // the supervisor reports store errors itself
+  if (!clusters || !*clusters || !parts) return;  // the supervisor reports store errors itself
   for (const auto& key : *parts) {
     std::string holder;
-    (void)claims_.claim(cfg_.target.bootstrap(), cfg_.topics.target_name(key.topic), cfg_.name,
-                        holder);
+    (void)claims_.claim((*clusters)->target, cfg_.topics.target_name(key.topic), cfg_.name, holder);
   }
 }
 

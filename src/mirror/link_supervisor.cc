@@ -60,6 +60,62 @@ std::map<std::string, int> link_supervisor::selected_topics() const {
   return selected_;
 }
 
+std::optional<store::cluster_ids> link_supervisor::clusters() const {
+  std::lock_guard lock(selected_mu_);
+  return clusters_;
+}
+
+bool link_supervisor::learn_clusters() {
+  if (clusters() || !cluster_refusal_.empty()) return true;
+  auto src = source_->cluster_id();
+  set_reachable("source", source_reachable_, src.has_value(), src ? "" : src.error().message);
+  if (!src) return false;
+  auto tgt = target_->cluster_id();
+  set_reachable("target", target_reachable_, tgt.has_value(), tgt ? "" : tgt.error().message);
+  if (!tgt) return false;
+  const store::cluster_ids now{*src, *tgt};
+  auto stored = store_.link_cluster_ids(cfg_.name);
+  if (!stored) {
+    spdlog::error("link {}: {}", cfg_.name, stored.error().message);
+    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "store"}}, 1);
+    return false;
+  }
+  if (*stored && **stored != now) {
+    cluster_refusal_ = "this link's checkpoints are of source cluster " + (*stored)->source +
+                       " and target cluster " + (*stored)->target + ", but its settings now " +
+                       "reach source cluster " + now.source + " and target cluster " + now.target +
+                       "; its offset maps mean nothing there: point it back at " +
+                       "its clusters, or give the new pair a link of another name";
+  } else if (now.source == now.target && cfg_.topics.prefix.empty()) {
+    cluster_refusal_ = "source and target are the same cluster (id " + now.source +
+                       "): it would write every record back into the topic it reads; give " +
+                       "topics.prefix (the prefixed copies are then never read again)";
+  }
+  if (!cluster_refusal_.empty()) {
+    spdlog::error("link {}: mirrors nothing: {}", cfg_.name, cluster_refusal_);
+    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "cluster"}}, 1);
+    return true;
+  }
+  if (!*stored) {
+    store::checkpoint_store::write_batch b;
+    b.put_cluster_ids(cfg_.name, now);
+    if (auto s = store_.commit(b); !s) {
+      spdlog::error("link {}: {}", cfg_.name, s.error().message);
+      metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "store"}}, 1);
+      return false;
+    }
+  }
+  if (now.source == now.target) {
+    spdlog::info(
+        "link {}: source and target are the same cluster ({}); topics whose names start "
+        "with {} are this link's copies and are never mirrored",
+        cfg_.name, now.source, cfg_.topics.prefix);
+  }
+  std::lock_guard lock(selected_mu_);
+  clusters_ = now;
+  return true;
+}
+
 std::future<result<link_supervisor::acknowledged>> link_supervisor::acknowledge(
     const partition_key& key, store::resolution r, bool dry_run,
     std::shared_ptr<std::atomic<int>> ticket) {
@@ -186,6 +242,9 @@ bool link_supervisor::sync_topics() {
   auto tgt = target_->list_topics();
   set_reachable("target", target_reachable_, tgt.has_value(), tgt ? "" : tgt.error().message);
   if (!tgt) return false;
+  if (!learn_clusters()) return false;
+  const std::optional<store::cluster_ids> clusters = this->clusters();
+  const bool same_cluster = clusters && clusters->source == clusters->target;
 
   std::vector<std::string> selected;
   std::map<std::string, int> selected_partitions;
@@ -193,6 +252,8 @@ bool link_supervisor::sync_topics() {
     const bool staged =
         staged_ != nullptr && staged_->contains(name) && not_excluded_.matches(name);
     if (!filter_.matches(name) && !staged) continue;
+    // The link's own copies, read again, would be copied again (a loop).
+    if (same_cluster && name.starts_with(cfg_.topics.prefix)) continue;
     selected.push_back(name);
     selected_partitions[name] = info.partitions;
   }
@@ -237,8 +298,18 @@ bool link_supervisor::sync_topics() {
 
   for (const auto& name : selected) {
     auto& st = topics_[name];
-    if (std::string holder; claims_ != nullptr && !claims_->claim(cfg_.target.bootstrap(),
-                                                                  st.target, cfg_.name, holder)) {
+    if (!cluster_refusal_.empty()) {
+      topic_error(name, cluster_refusal_);
+      continue;
+    }
+    if (st.target.starts_with("__")) {
+      topic_error(name, "target topic " + st.target +
+                            " would be internal to Kafka (its name starts with __), which strait "
+                            "never writes; exclude the topic or give topics.prefix");
+      continue;
+    }
+    if (std::string holder;
+        claims_ != nullptr && !claims_->claim(clusters->target, st.target, cfg_.name, holder)) {
       topic_error(name, "target topic " + st.target + " is written by link " + holder +
                             " on the same cluster; exclude the topic from one of the links "
                             "(topics.exclude) or give one a topics.prefix");

@@ -24,10 +24,12 @@ constexpr char kAuditTag = 'J';         // sequence (u64) -> audit entry
 constexpr char kReportTag = 'V';        // link + id (u64) -> verification report (opaque)
 constexpr char kRequestTag = 'Q';       // request id -> request_record
 constexpr uint8_t kRequestFormat = 1;
-constexpr char kLinkTag = 'L';      // link name -> link_record
-constexpr char kStagedTag = 'S';    // link + kind + name -> "" (staged)
-constexpr char kInflightTag = 'I';  // partition + first target offset -> journal batch
-constexpr char kTopicIdTag = 'U';   // link + source topic -> its topic id (16 bytes)
+constexpr char kLinkTag = 'L';        // link name -> link_record
+constexpr char kStagedTag = 'S';      // link + kind + name -> "" (staged)
+constexpr char kInflightTag = 'I';    // partition + first target offset -> journal batch
+constexpr char kTopicIdTag = 'U';     // link + source topic -> its topic id (16 bytes)
+constexpr char kClusterIdsTag = 'K';  // link -> cluster_ids
+constexpr uint8_t kClusterIdsFormat = 1;
 constexpr uint8_t kInflightFormat = 1;
 constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
@@ -404,6 +406,13 @@ void checkpoint_store::write_batch::put_source_topic_id(const std::string& link,
                     std::string(id.bytes.begin(), id.bytes.end()));
 }
 
+void checkpoint_store::write_batch::put_cluster_ids(const std::string& link,
+                                                    const cluster_ids& ids) {
+  std::string v(1, static_cast<char>(kClusterIdsFormat));
+  append_fields(v, {&ids.source, &ids.target});
+  (void)batch_->Put(std::string(1, kClusterIdsTag) + link, v);
+}
+
 void checkpoint_store::write_batch::put_group_offset(const std::string& group,
                                                      const partition_key& key,
                                                      const group_offset& offset) {
@@ -669,6 +678,21 @@ result<std::optional<topic_id>> checkpoint_store::source_topic_id(const std::str
   }
   std::copy(value.begin(), value.end(), id.bytes.begin());
   return std::optional<topic_id>{id};
+}
+
+result<std::optional<cluster_ids>> checkpoint_store::link_cluster_ids(
+    const std::string& link) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), std::string(1, kClusterIdsTag) + link, &value);
+  if (s.IsNotFound()) return std::optional<cluster_ids>{};
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read the cluster ids of a link"));
+  cluster_ids ids;
+  if (value.empty() || static_cast<uint8_t>(value[0]) != kClusterIdsFormat ||
+      !read_fields(value, 1, {&ids.source, &ids.target})) {
+    return fail(errc::corruption, "the stored cluster ids of link " + link + " are damaged");
+  }
+  return std::optional<cluster_ids>{std::move(ids)};
 }
 
 result<std::optional<map_slice>> checkpoint_store::slice(const partition_key& key,

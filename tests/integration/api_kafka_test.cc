@@ -282,3 +282,102 @@ TEST(ApiKafka, AcknowledgeRestartsAStoppedPartitionWhileStraitdRuns) {
 
 }  // namespace
 }  // namespace strait
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace integration;
+
+// `127.0.0.1:P` as `localhost:P`: the same broker under another name.
+std::string other_spelling(const std::string& bootstrap) {
+  const std::string ip = "127.0.0.1:";
+  EXPECT_TRUE(bootstrap.starts_with(ip)) << bootstrap;
+  return "localhost:" + bootstrap.substr(ip.size());
+}
+
+// A link from a cluster to itself, or onto a topic another link writes, is
+// told by the clusters' ids, not by how bootstrap.servers is spelled; Kafka's
+// internal topics are never written.
+TEST(ApiKafka, LoopsDoubleWritersAndInternalTopicsAreRefusedByClusterId) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "loop-a", 1);
+  create_topic(clusters->source, "loop-b", 1);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 10; ++i) p.send("loop-b", 0, make_record(i));
+  }
+  straitd d(dir, "loop-a");
+  d.start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "loop-a", 0) >= 0; }, 60s, 200ms))
+      << d.log();
+  auto write_yaml = [&](const std::string& file, const std::string& source,
+                        const std::string& target, const std::string& topics) {
+    std::ofstream(dir.path() / file) << "name: " << file.substr(0, file.find('.'))
+                                     << "\nsource: {properties: {bootstrap.servers: \"" << source
+                                     << "\"}}\ntarget: {properties: {bootstrap.servers: \""
+                                     << target << "\"}}\ntopics: " << topics << "\n";
+    return (dir.path() / file).string();
+  };
+  auto errors = [&] {
+    std::ifstream err(dir.path() / "straitctl.err");
+    return std::string(std::istreambuf_iterator<char>(err), {});
+  };
+
+  // Onto loop-a, which link "it" writes, with the target spelled otherwise.
+  auto twin = write_yaml("twin.yaml", clusters->source, other_spelling(clusters->target),
+                         "{include: [\"loop-a\"]}");
+  EXPECT_EQ(d.straitctl("create-link --file " + twin).first, 4) << d.log();
+  EXPECT_NE(errors().find("already writes on the same cluster (id "), std::string::npos)
+      << errors();
+
+  // From the source to itself, without a prefix.
+  auto self = write_yaml("self.yaml", clusters->source, other_spelling(clusters->source),
+                         "{include: [\"loop-b\"]}");
+  EXPECT_EQ(d.straitctl("create-link --file " + self).first, 2) << d.log();
+  EXPECT_NE(errors().find("source and target are the same cluster"), std::string::npos) << errors();
+
+  // To itself with a prefix, selecting its own copies too: they are never
+  // read again, so m.loop-b holds each record once and m.m.loop-b never is.
+  auto prefixed = write_yaml("prefixed.yaml", clusters->source, other_spelling(clusters->source),
+                             "{include: [\"(m\\\\.)*loop-b\"], prefix: \"m.\", "
+                             "refresh_interval_ms: 200}");
+  ASSERT_EQ(d.straitctl("create-link --file " + prefixed).first, 0) << errors() << d.log();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->source, "m.loop-b", 0) == 10; }, 60s, 200ms))
+      << d.log();
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 10; i < 20; ++i) p.send("loop-b", 0, make_record(i));
+  }
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->source, "m.loop-b", 0) == 20; }, 60s, 200ms))
+      << d.log();
+  const std::string listed = kafka("topics --bootstrap-server " + clusters->source + " --list");
+  EXPECT_EQ(listed.find("m.m.loop-b"), std::string::npos) << listed;
+  EXPECT_NE(d.log().find("link prefixed: source and target are the same cluster"),
+            std::string::npos)
+      << d.log();
+
+  // exclude_internal: false without a prefix would write the target's
+  // __consumer_offsets: every such topic is a topic error instead.
+  auto internal = write_yaml("internal.yaml", clusters->source, clusters->target,
+                             "{include: [\"__consumer_offsets\"], exclude_internal: false}");
+  ASSERT_EQ(d.straitctl("create-link --file " + internal).first, 0) << errors() << d.log();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return d.metric("strait_topic_errors{link=\"internal\",topic=\"__consumer_offsets\"}") == 1;
+      },
+      60s, 200ms))
+      << d.log();
+  EXPECT_NE(d.log().find("target topic __consumer_offsets would be internal to Kafka"),
+            std::string::npos)
+      << d.log();
+  EXPECT_EQ(d.metric("strait_records_mirrored_total{link=\"internal\",topic=\"__consumer_"
+                     "offsets\",partition=\"0\"}"),
+            -1);
+}
+
+}  // namespace
+}  // namespace strait

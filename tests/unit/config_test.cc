@@ -142,6 +142,14 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"exclude: [\"orders\\\\.tmp.*\"]", "exclude: [\"[z-a]\"]",
                  "links[0].topics.exclude[0]: invalid regex"},
         bad_case{"prefix: \"mig.\"", "prefix: \"mig/\"", "links[0].topics.prefix"},
+        // A link from a cluster to itself without a prefix: the same broker,
+        // in another case and with a listener scheme, among others.
+        bad_case{
+            "bootstrap.servers: b:9092\n    topics:\n      include: [\"orders\\\\..*\", "
+            "\"payments\"]\n"
+            "      exclude: [\"orders\\\\.tmp.*\"]\n      prefix: \"mig.\"",
+            "bootstrap.servers: c:1, PLAINTEXT://A:9092\n    topics:\n      include: [x]",
+            "links[0].target.properties.bootstrap.servers: names a:9092, a broker of the source"},
         bad_case{"prefix: \"mig.\"", "prefix: \"mig.\"\n      inclde: [x]",
                  "links[0].topics.inclde: unknown field"},
         bad_case{"partition_inflight_bytes: 4MiB", "partition_inflight_bytes: lots",

@@ -53,6 +53,9 @@ class link_supervisor {
   // The selected source topics with their partition counts, as of the last
   // topic sync; thread-safe.
   [[nodiscard]] std::map<std::string, int> selected_topics() const;
+  // The ids of the link's source and target clusters, once a round learned
+  // them (claims on the target are by its id); thread-safe.
+  [[nodiscard]] std::optional<store::cluster_ids> clusters() const;
 
   // An operator's resolution for a stopped partition while straitd runs (the
   // API's Acknowledge; `straitd --acknowledge` is the offline form). On the
@@ -81,6 +84,9 @@ class link_supervisor {
   // Returns false when a cluster could not be reached.
   bool refresh();
   bool sync_topics();
+  // Learns the clusters' ids (once), checks them against the ones stored for
+  // the link and against each other; false while a cluster does not tell.
+  bool learn_clusters();
   void watch_partitions();
   [[nodiscard]] result<partition_start> prepare(const partition_key& key,
                                                 const std::string& target_topic,
@@ -181,7 +187,12 @@ class link_supervisor {
   std::vector<ack_request> acks_;  // guarded by acks_mu_
 
   mutable std::mutex selected_mu_;
-  std::map<std::string, int> selected_;  // guarded by selected_mu_
+  std::map<std::string, int> selected_;         // guarded by selected_mu_
+  std::optional<store::cluster_ids> clusters_;  // guarded by selected_mu_; set once
+  // Why this link writes nothing at all (its clusters are not the ones of
+  // its checkpoints, or it would write into the topics it reads); every
+  // selected topic reports it.
+  std::string cluster_refusal_;
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };

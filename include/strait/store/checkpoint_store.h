@@ -137,6 +137,13 @@ struct request_record {
 // What the store keeps of a link (docs/links.md): for a link of the config
 // file only whether it is paused; for a link created through the API also its
 // definition (a links[] entry as YAML text, secrets only as references).
+// The ids of a link's two clusters, as their metadata gives them.
+struct cluster_ids {
+  std::string source;
+  std::string target;
+  auto operator<=>(const cluster_ids&) const = default;
+};
+
 struct link_record {
   bool from_api = false;
   bool paused = false;
@@ -196,6 +203,9 @@ class checkpoint_store {
     void put_source_topic_id(const std::string& link, const std::string& topic, const topic_id& id);
     void put_group_offset(const std::string& group, const partition_key& key,
                           const group_offset& offset);
+    // The clusters (their ids from metadata) the link's records came from and
+    // went to: its checkpoints mean nothing for any other pair.
+    void put_cluster_ids(const std::string& link, const cluster_ids& ids);
     void put_migration(const std::string& link, const migration_record& r);
     // A verification report of the link, as its owner serialized it; the
     // same id again overwrites it (a running report is rewritten as it goes).
@@ -226,6 +236,7 @@ class checkpoint_store {
   [[nodiscard]] result<bool> topic_created(const std::string& link, const std::string& topic) const;
   [[nodiscard]] result<std::optional<topic_id>> source_topic_id(const std::string& link,
                                                                 const std::string& topic) const;
+  [[nodiscard]] result<std::optional<cluster_ids>> link_cluster_ids(const std::string& link) const;
 
   // The map around `committed` and the partition's checkpoint, from one
   // snapshot; nullopt when the partition has no checkpoint (not mirrored).
