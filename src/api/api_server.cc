@@ -810,6 +810,12 @@ class service final : public pb::Strait::Service {
     out->set_paused(view->paused);
     out->set_taken_at_ms(wall_clock_ms());
     out->set_inflight_bytes(view->inflight_bytes);
+    for (const auto& c : view->clusters) {
+      auto* pc = out->add_clusters();
+      pc->set_side(c.side);
+      pc->set_reachable(c.reachable);
+      pc->set_error(c.error);
+    }
     for (const auto& t : view->topics) {
       if (!topics->matches(t.topic)) continue;
       auto* pt = out->add_topics();

@@ -179,6 +179,15 @@ result<api::link_view> application::link_state(const std::string& link) const {
   }
   const config::link_config& cfg = r->config();
   v.inflight_bytes = r->engine()->inflight_bytes();
+  const std::string refusal = r->supervisor()->cluster_refusal();
+  for (const auto& [side, health] : {std::pair{"source", r->engine()->source_health()},
+                                     std::pair{"target", r->engine()->target_health()}}) {
+    api::cluster_view c{side, health.reachable, refusal};
+    if (!health.authentication_error.empty()) {
+      c.error = "authentication failed: " + health.authentication_error;
+    }
+    v.clusters.push_back(std::move(c));
+  }
   std::map<std::string, api::topic_view> topics;
   for (const auto& p : r->engine()->snapshot()) {
     api::topic_view& t = topics[p.key.topic];

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "strait/base/clock.h"
+#include "strait/base/text.h"
 #include "strait/kafka/record.h"
 
 namespace strait::mirror {
@@ -124,6 +125,8 @@ status link_engine::start() {
                     "Records read from the source and not yet acknowledged by the target");
   metrics_.describe("strait_cluster_reachable", metrics::registry::kind::gauge,
                     "0 while librdkafka reports all brokers of the cluster down");
+  metrics_.describe("strait_cluster_authentication_failed", metrics::registry::kind::gauge,
+                    "1 while the cluster refuses strait's credentials (see the log for why)");
 
   thread_ = std::thread([this] { run(); });
   return {};
@@ -472,6 +475,8 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
   }
   if (source_down_.exchange(false)) {
     spdlog::info("link {}: source cluster reachable again", cfg_.name);
+    std::lock_guard lock(auth_mu_);
+    source_auth_error_.clear();
   }
   partition_pipeline* p = find(rd_kafka_topic_name(msg->rkt), msg->partition);
   if (p == nullptr) return;  // not (or no longer) ours
@@ -664,8 +669,28 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   total_inflight_.fetch_sub(before - p->inflight_bytes());
   if (!msg->err && target_down_.exchange(false)) {
     spdlog::info("link {}: target cluster reachable again", cfg_.name);
+    std::lock_guard lock(auth_mu_);
+    target_auth_error_.clear();
   }
   if (stopped) on_stopped(*p);
+}
+
+void link_engine::cluster_answered(bool source) {
+  if ((source ? source_down_ : target_down_).exchange(false)) {
+    spdlog::info("link {}: {} cluster reachable again", cfg_.name, source ? "source" : "target");
+  }
+  std::lock_guard lock(auth_mu_);
+  (source ? source_auth_error_ : target_auth_error_).clear();
+}
+
+cluster_health link_engine::source_health() const {
+  std::lock_guard lock(auth_mu_);
+  return {!source_down_.load(), source_auth_error_};
+}
+
+cluster_health link_engine::target_health() const {
+  std::lock_guard lock(auth_mu_);
+  return {!target_down_.load(), target_auth_error_};
 }
 
 void link_engine::error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -679,6 +704,24 @@ void link_engine::error_callback(rd_kafka_t* rk, int err, const char* reason, vo
           "link {}: {} cluster unreachable ({}); retrying with backoff, fetching pauses "
           "when the in-flight limit is reached",
           self->cfg_.name, side, reason);
+    }
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+    // Wrong credentials, an unknown user or mechanism, a certificate the
+    // broker does not trust: nothing moves until the operator fixes them.
+    (is_target ? self->target_down_ : self->source_down_).store(true);
+    const std::string why = printable(reason);
+    std::lock_guard lock(self->auth_mu_);
+    std::string& last = is_target ? self->target_auth_error_ : self->source_auth_error_;
+    if (last != why) {
+      spdlog::error(
+          "link {}: the {} cluster refuses authentication: {}; check links.{}.{}.properties "
+          "(user, password, mechanism, certificates; runbooks/incident-cannot-authenticate.md)",
+          self->cfg_.name, side, why, self->cfg_.name, side);
+      self->metrics_.add("strait_errors_total",
+                         {{"link", self->cfg_.name}, {"kind", "authentication"}}, 1);
+      last = why;
     }
     return;
   }
@@ -849,6 +892,10 @@ void link_engine::publish_metrics() {
                source_down_ ? 0 : 1);
   metrics_.set("strait_cluster_reachable", {{"link", cfg_.name}, {"cluster", "target"}},
                target_down_ ? 0 : 1);
+  metrics_.set("strait_cluster_authentication_failed", {{"link", cfg_.name}, {"cluster", "source"}},
+               source_health().authentication_error.empty() ? 0 : 1);
+  metrics_.set("strait_cluster_authentication_failed", {{"link", cfg_.name}, {"cluster", "target"}},
+               target_health().authentication_error.empty() ? 0 : 1);
   std::lock_guard lock(mu_);
   snapshot_ = std::move(snap);
 }

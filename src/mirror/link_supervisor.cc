@@ -65,8 +65,13 @@ std::optional<store::cluster_ids> link_supervisor::clusters() const {
   return clusters_;
 }
 
+std::string link_supervisor::cluster_refusal() const {
+  std::lock_guard lock(selected_mu_);
+  return cluster_refusal_;
+}
+
 bool link_supervisor::learn_clusters() {
-  if (clusters() || !cluster_refusal_.empty()) return true;
+  if (clusters() || !cluster_refusal().empty()) return true;
   auto src = source_->cluster_id();
   set_reachable("source", source_reachable_, src.has_value(), src ? "" : src.error().message);
   if (!src) return false;
@@ -80,20 +85,23 @@ bool link_supervisor::learn_clusters() {
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "store"}}, 1);
     return false;
   }
+  std::string refusal;
   if (*stored && **stored != now) {
-    cluster_refusal_ = "this link's checkpoints are of source cluster " + (*stored)->source +
-                       " and target cluster " + (*stored)->target + ", but its settings now " +
-                       "reach source cluster " + now.source + " and target cluster " + now.target +
-                       "; its offset maps mean nothing there: point it back at " +
-                       "its clusters, or give the new pair a link of another name";
+    refusal = "this link's checkpoints are of source cluster " + (*stored)->source +
+              " and target cluster " + (*stored)->target + ", but its settings now reach " +
+              "source cluster " + now.source + " and target cluster " + now.target +
+              "; its offset maps mean nothing there: point it back at its clusters, or give " +
+              "the new pair a link of another name";
   } else if (now.source == now.target && cfg_.topics.prefix.empty()) {
-    cluster_refusal_ = "source and target are the same cluster (id " + now.source +
-                       "): it would write every record back into the topic it reads; give " +
-                       "topics.prefix (the prefixed copies are then never read again)";
+    refusal = "source and target are the same cluster (id " + now.source +
+              "): it would write every record back into the topic it reads; give " +
+              "topics.prefix (the prefixed copies are then never read again)";
   }
-  if (!cluster_refusal_.empty()) {
-    spdlog::error("link {}: mirrors nothing: {}", cfg_.name, cluster_refusal_);
+  if (!refusal.empty()) {
+    spdlog::error("link {}: mirrors nothing: {}", cfg_.name, refusal);
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "cluster"}}, 1);
+    std::lock_guard lock(selected_mu_);
+    cluster_refusal_ = std::move(refusal);
     return true;
   }
   if (!*stored) {
@@ -239,11 +247,14 @@ bool link_supervisor::sync_topics() {
   auto src = source_->list_topics();
   set_reachable("source", source_reachable_, src.has_value(), src ? "" : src.error().message);
   if (!src) return false;
+  engine_.cluster_answered(true);
   auto tgt = target_->list_topics();
   set_reachable("target", target_reachable_, tgt.has_value(), tgt ? "" : tgt.error().message);
   if (!tgt) return false;
+  engine_.cluster_answered(false);
   if (!learn_clusters()) return false;
   const std::optional<store::cluster_ids> clusters = this->clusters();
+  const std::string refusal = cluster_refusal();
   const bool same_cluster = clusters && clusters->source == clusters->target;
 
   std::vector<std::string> selected;
@@ -298,8 +309,8 @@ bool link_supervisor::sync_topics() {
 
   for (const auto& name : selected) {
     auto& st = topics_[name];
-    if (!cluster_refusal_.empty()) {
-      topic_error(name, cluster_refusal_);
+    if (!refusal.empty()) {
+      topic_error(name, refusal);
       continue;
     }
     if (st.target.starts_with("__")) {

@@ -37,6 +37,7 @@ constexpr int kRefused = 4;       // FAILED_PRECONDITION, PERMISSION_DENIED, UNA
                                   // ALREADY_EXISTS
 constexpr int kDiffers = 5;       // a verification found differences (or was interrupted)
 constexpr int kStillRunning = 6;  // --wait-timeout passed; the move goes on in straitd
+constexpr int kClusterDown = 7;   // status: a cluster of the link is unreachable or refuses strait
 
 struct options {
   std::string server = "127.0.0.1:9645";
@@ -135,9 +136,22 @@ void print_audit(const pb::ListAuditResponse& r) {
   }
 }
 
+// Whether every cluster of the link is reachable and without error.
+bool clusters_healthy(const pb::LinkStatus& st) {
+  return std::all_of(st.clusters().begin(), st.clusters().end(),
+                     [](const pb::ClusterStatus& c) { return c.reachable() && c.error().empty(); });
+}
+
 void print_status(const pb::LinkStatus& st) {
-  std::printf("link %s at %s, %lld bytes in flight\n\n", st.link().c_str(),
+  std::printf("link %s at %s, %lld bytes in flight\n", st.link().c_str(),
               utc(st.taken_at_ms()).c_str(), static_cast<long long>(st.inflight_bytes()));
+  for (const auto& c : st.clusters()) {
+    if (c.reachable() && c.error().empty()) continue;
+    // From straitd, which made the text printable.
+    std::printf("%s cluster: %s\n", c.side().c_str(),
+                c.error().empty() ? "UNREACHABLE (all brokers down)" : c.error().c_str());
+  }
+  std::printf("\n");
   std::printf("%-32s %-11s %5s %14s %14s %10s %8s %8s  %s\n", "TOPIC", "MIGRATION", "PART",
               "NEXT-SOURCE", "NEXT-TARGET", "LAG", "LAG-S", "REC/S", "PARTITION");
   for (const auto& topic : st.topics()) {
@@ -338,7 +352,8 @@ int main(int argc, char** argv) {
       "exit codes: 0 ok, 1 straitd unreachable or failed, 2 bad usage or invalid argument,\n"
       "            3 not found, 4 refused (precondition, permission, request id reused),\n"
       "            5 verification found differences or was interrupted,\n"
-      "            6 still running after --wait-timeout (the move goes on in straitd)");
+      "            6 still running after --wait-timeout (the move goes on in straitd),\n"
+      "            7 status: a cluster of the link is unreachable or refuses strait");
 
   auto* links = app.add_subcommand("links", "list the links");
   std::string link_name;
@@ -874,7 +889,7 @@ int main(int argc, char** argv) {
     grpc::Status s = stub->GetStatus(ctx.get(), req, &st);
     if (!s.ok()) return report(s, o);
     print(st);
-    return kOk;
+    return clusters_healthy(st) ? kOk : kClusterDown;
   }
   pb::WatchStatusRequest wreq;
   *wreq.mutable_status() = req;

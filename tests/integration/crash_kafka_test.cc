@@ -470,7 +470,7 @@ struct partition_view {
 // Per partition; empty when straitd does not answer or has not started them all.
 std::vector<partition_view> positions(straitd& d, const std::string& topic) {
   auto [rc, json] = d.straitctl("-o json status it --topics '" + topic + "'", "timeout 10");
-  if (rc != 0) return {};
+  if (rc != 0 && rc != 7) return {};  // 7: a cluster is down (the test restarts them)
   auto from = json.find("\"partitions\":[");
   if (from == std::string::npos) return {};
   const auto to = json.find(']', from);

@@ -52,10 +52,20 @@ struct group_view {
   std::string activity;  // what a running cutover/rollback is doing, in words
 };
 
+// One of the link's clusters as strait's clients see it.
+struct cluster_view {
+  std::string side;  // "source" or "target"
+  bool reachable = true;
+  // Why strait cannot work with it, in words (an authentication failure, a
+  // link refused for its cluster ids); empty when nothing is wrong.
+  std::string error;
+};
+
 struct link_view {
   std::string link;
-  std::vector<topic_view> topics;  // ordered by topic
-  std::vector<group_view> groups;  // ordered by group
+  std::vector<cluster_view> clusters;  // source, then target; empty when paused
+  std::vector<topic_view> topics;      // ordered by topic
+  std::vector<group_view> groups;      // ordered by group
   int64_t inflight_bytes = 0;
   bool paused = false;  // nothing runs: no topics or groups are reported
 };

@@ -35,6 +35,14 @@ struct partition_snapshot {
   std::string stop_detail;
 };
 
+// What the engine's clients last heard from one cluster.
+struct cluster_health {
+  bool reachable = true;
+  // Why not, when the cluster refuses strait's credentials (librdkafka's
+  // authentication error, made printable); empty otherwise.
+  std::string authentication_error;
+};
+
 // The data path of one link: one thread that fetches from the source, writes
 // to the target, handles delivery reports, applies flow control and writes
 // checkpoints. It never blocks on an admin request; the supervisor does those
@@ -104,6 +112,13 @@ class link_engine {
                        std::optional<kafka::watermarks> target);
 
   [[nodiscard]] std::vector<partition_snapshot> snapshot() const;
+  // The source's and the target's health as the consumer and the producer see it.
+  [[nodiscard]] cluster_health source_health() const;
+  [[nodiscard]] cluster_health target_health() const;
+  // A client of the same cluster (the supervisor's admin client, with the
+  // same properties) was answered: the cluster is reachable and accepts the
+  // credentials, also while no record flows to clear the flags.
+  void cluster_answered(bool source);
   [[nodiscard]] bool has_partition(const partition_key& key) const;
   [[nodiscard]] int64_t inflight_bytes() const { return total_inflight_.load(); }
   [[nodiscard]] int64_t max_inflight_bytes_seen() const { return max_inflight_seen_.load(); }
@@ -197,6 +212,11 @@ class link_engine {
   // Cluster reachability, logged on change only.
   std::atomic<bool> source_down_{false};
   std::atomic<bool> target_down_{false};
+  // librdkafka's last authentication error per cluster (its callback
+  // threads write, the snapshot reads); cleared when the cluster answers.
+  mutable std::mutex auth_mu_;
+  std::string source_auth_error_;  // guarded by auth_mu_
+  std::string target_auth_error_;  // guarded by auth_mu_
 };
 
 }  // namespace strait::mirror

@@ -56,6 +56,8 @@ class link_supervisor {
   // The ids of the link's source and target clusters, once a round learned
   // them (claims on the target are by its id); thread-safe.
   [[nodiscard]] std::optional<store::cluster_ids> clusters() const;
+  // Why the link writes nothing (see cluster_refusal_), or empty; thread-safe.
+  [[nodiscard]] std::string cluster_refusal() const;
 
   // An operator's resolution for a stopped partition while straitd runs (the
   // API's Acknowledge; `straitd --acknowledge` is the offline form). On the
@@ -191,7 +193,7 @@ class link_supervisor {
   std::optional<store::cluster_ids> clusters_;  // guarded by selected_mu_; set once
   // Why this link writes nothing at all (its clusters are not the ones of
   // its checkpoints, or it would write into the topics it reads); every
-  // selected topic reports it.
+  // selected topic reports it. Guarded by selected_mu_; set once.
   std::string cluster_refusal_;
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   periodic_thread thread_;  // last: stopped before the members it uses go

@@ -1,0 +1,24 @@
+#include "strait/base/text.h"
+
+namespace strait {
+
+std::string printable(std::string_view in, size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  const size_t n = in.size() < max_bytes ? in.size() : max_bytes;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  if (n < in.size()) out += "...";
+  return out;
+}
+
+}  // namespace strait
