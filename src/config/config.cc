@@ -344,22 +344,6 @@ group_config parse_groups(const YAML::Node& n, const std::string& field, problem
   return g;
 }
 
-// bootstrap.servers as a set of lower-case host:port entries.
-std::set<std::string> bootstrap_servers(const cluster_config& c) {
-  std::set<std::string> out;
-  std::stringstream in(c.bootstrap());
-  for (std::string entry; std::getline(in, entry, ',');) {
-    entry.erase(0, entry.find_first_not_of(" \t"));
-    entry.erase(entry.find_last_not_of(" \t") + 1);
-    std::transform(entry.begin(), entry.end(), entry.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    // A URL-style "PLAINTEXT://host:port" names the same broker as "host:port".
-    if (auto scheme = entry.find("://"); scheme != std::string::npos) entry.erase(0, scheme + 3);
-    if (!entry.empty()) out.insert(entry);
-  }
-  return out;
-}
-
 link_config parse_link(const YAML::Node& n, const std::string& field, const env_lookup& env,
                        problems& p) {
   link_config l;
@@ -385,8 +369,8 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
   // What the configuration alone shows; straitd compares the clusters' ids
   // when it connects (another name for the same broker is caught there).
   if (l.topics.prefix.empty()) {
-    const auto source = bootstrap_servers(l.source);
-    for (const auto& server : bootstrap_servers(l.target)) {
+    const auto source = l.source.brokers();
+    for (const auto& server : l.target.brokers()) {
       if (!source.contains(server)) continue;
       p.add(field + ".target.properties.bootstrap.servers",
             "names " + server +
@@ -440,6 +424,20 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
 }
 
 }  // namespace
+
+std::set<std::string> cluster_config::brokers() const {
+  std::set<std::string> out;
+  std::stringstream in(bootstrap());
+  for (std::string entry; std::getline(in, entry, ',');) {
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    std::transform(entry.begin(), entry.end(), entry.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (auto scheme = entry.find("://"); scheme != std::string::npos) entry.erase(0, scheme + 3);
+    if (!entry.empty()) out.insert(entry);
+  }
+  return out;
+}
 
 std::string cluster_config::bootstrap() const {
   for (const auto& [k, v] : props) {

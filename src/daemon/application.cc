@@ -5,6 +5,7 @@
 #include "strait/base/clock.h"
 #include "strait/config/topic_filter.h"
 #include "strait/kafka/client.h"
+#include "strait/mirror/cluster_rules.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -350,7 +351,7 @@ status application::persist(const link_runtime& r, const std::string& yaml, bool
   return store_->commit(b);
 }
 
-status application::check_target_overlap(const config::link_config& l) const {
+status application::check_new_link(const config::link_config& l) const {
   auto connect = [&](const config::cluster_config& c, const char* side) {
     return kafka::admin_client::connect(c.props, "strait-" + l.name + "-check",
                                         std::string("link.") + side + ".properties",
@@ -360,28 +361,20 @@ status application::check_target_overlap(const config::link_config& l) const {
   if (!source) return std::unexpected(source.error());
   auto target = connect(l.target, "target");
   if (!target) return std::unexpected(target.error());
-  auto source_id = (*source)->cluster_id();
+  auto source_id = mirror::cluster_key((*source)->cluster_id(), l.source);
   if (!source_id) return fail(errc::kafka, "link.source: " + source_id.error().message);
-  auto target_id = (*target)->cluster_id();
+  auto target_id = mirror::cluster_key((*target)->cluster_id(), l.target);
   if (!target_id) return fail(errc::kafka, "link.target: " + target_id.error().message);
-  // A deleted link's checkpoints stay; a new link of its name inherits them.
+  // A deleted link's checkpoints (and their cluster ids) stay; a new link of
+  // its name inherits them.
   auto stored = store_->link_cluster_ids(l.name);
   if (!stored) return std::unexpected(stored.error());
-  if (*stored && (**stored != store::cluster_ids{*source_id, *target_id})) {
-    return fail(errc::precondition,
-                "link " + l.name +
-                    ": checkpoints of an earlier link of this name are of source "
-                    "cluster " +
-                    (*stored)->source + " and target cluster " + (*stored)->target +
-                    ", not of these clusters; give the link another name");
+  const store::cluster_ids now{*source_id, *target_id};
+  if (auto why = mirror::cluster_refusal(l, *stored, now); !why.empty()) {
+    return fail(*stored && **stored != now ? errc::precondition : errc::invalid_argument,
+                "link " + l.name + ": " + why);
   }
-  const bool same_cluster = *source_id == *target_id;
-  if (same_cluster && l.topics.prefix.empty()) {
-    return fail(errc::invalid_argument,
-                "link " + l.name + ": source and target are the same cluster (id " + *source_id +
-                    "): it would write every record back into the topic it reads; give "
-                    "topics.prefix (the prefixed copies are then never read again)");
-  }
+  const bool same_cluster = now.source == now.target;
   // The topics the new link would select now, by their target names.
   auto listing = (*source)->list_topics();
   if (!listing) return std::unexpected(listing.error());
@@ -390,15 +383,27 @@ status application::check_target_overlap(const config::link_config& l) const {
   if (!filter) return std::unexpected(filter.error());
   std::set<std::string> targets;
   for (const auto& [name, info] : *listing) {
-    if (!filter->matches(name)) continue;
-    if (same_cluster && name.starts_with(l.topics.prefix)) continue;  // its own copies
-    targets.insert(l.topics.target_name(name));
+    if (!filter->matches(name) || mirror::is_own_copy(l, same_cluster, name)) continue;
+    const std::string target = l.topics.target_name(name);
+    if (auto why = mirror::target_topic_refusal(target); !why.empty()) {
+      return fail(errc::invalid_argument, "link " + l.name + ": source topic " + name + ": " + why);
+    }
+    targets.insert(target);
   }
   for (const auto& other : links()) {
     auto h = running(other.cfg.name);
     if (!h) continue;  // paused: it selects nothing now (checked again at its resume? no: see docs)
+    // Its ids as its supervisor learned them, else as its checkpoints hold
+    // them; a link that has learned neither yet is compared by its
+    // bootstrap.servers, as before ids were known.
     auto clusters = h->runtime->supervisor()->clusters();
-    if (!clusters || clusters->target != *target_id) continue;
+    if (!clusters) {
+      auto kept = store_->link_cluster_ids(other.cfg.name);
+      if (kept && *kept) clusters = **kept;
+    }
+    const bool same_target = clusters ? clusters->target == *target_id
+                                      : other.cfg.target.bootstrap() == l.target.bootstrap();
+    if (!same_target) continue;
     for (const auto& [name, partitions] : h->runtime->supervisor()->selected_topics()) {
       const std::string t = other.cfg.topics.target_name(name);
       if (targets.contains(t)) {
@@ -484,7 +489,7 @@ result<api::link_info> application::create_link(const std::string& yaml, bool dr
     return fail(errc::precondition,
                 "a link named " + l->name + " exists; choose another name (straitctl links)");
   }
-  if (auto s = check_target_overlap(*l); !s) return std::unexpected(s.error());
+  if (auto s = check_new_link(*l); !s) return std::unexpected(s.error());
   auto runtime =
       std::make_shared<link_runtime>(*l, true, *store_, metrics_, claims_, terminate_process);
   if (dry_run) return api::link_info{*l, true, false};

@@ -85,9 +85,12 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] std::shared_ptr<link_runtime> find(const std::string& link) const;
   [[nodiscard]] api::link_info info_of(const link_runtime& r) const;
   [[nodiscard]] status persist(const link_runtime& r, const std::string& yaml, bool paused);
-  // A target topic the new link would write that another link already
-  // writes on the same cluster, named in the error.
-  [[nodiscard]] status check_target_overlap(const config::link_config& l) const;
+  // What CreateLink refuses before it creates anything (both clusters are
+  // asked for their ids): a link whose name's checkpoints are of other
+  // clusters, a loop (mirror::cluster_refusal), a target topic internal to
+  // Kafka, and a target topic another running link writes on the same
+  // cluster; the error names the topic, the link or the ids.
+  [[nodiscard]] status check_new_link(const config::link_config& l) const;
 
   config::config cfg_;
   metrics::registry metrics_;

@@ -60,8 +60,9 @@ status link_runtime::start() {
   }
   std::unique_ptr<groupsync::group_syncer> syncer;
   if (cfg_.groups.enabled) {
-    syncer = std::make_unique<groupsync::group_syncer>(cfg_, store_, metrics_, &staged_topics_,
-                                                       &staged_groups_);
+    syncer = std::make_unique<groupsync::group_syncer>(
+        cfg_, store_, metrics_, &staged_topics_, &staged_groups_,
+        [s = supervisor.get()] { return s->clusters(); });
     if (auto s = syncer->start(); !s) {
       supervisor->stop();
       engine->stop();

@@ -25,7 +25,8 @@ bool has_members(kafka::group_state s) {
 
 group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
                            metrics::registry& metrics, const config::staged_names* staged_topics,
-                           const config::staged_names* staged_groups)
+                           const config::staged_names* staged_groups,
+                           std::function<std::optional<store::cluster_ids>()> clusters)
     : cfg_(cfg),
       store_(store),
       metrics_(metrics),
@@ -37,6 +38,7 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
                                                  "links." + cfg.name + ".topics")),
       staged_topics_(staged_topics),
       staged_groups_(staged_groups),
+      clusters_(std::move(clusters)),
       groups_not_excluded_(*config::topic_filter::make({".*"}, cfg.groups.exclude, false,
                                                        "links." + cfg.name + ".groups")),
       topics_not_excluded_(*config::topic_filter::make({".*"}, cfg.topics.exclude,
@@ -253,6 +255,22 @@ void group_syncer::hold(std::set<std::string> groups) {
 }
 
 bool group_syncer::cycle() {
+  if (clusters_) {
+    auto clusters = clusters_();
+    std::string why;
+    if (!clusters) {
+      why = "group sync waits until the link has checked its clusters' ids (see its topics)";
+    } else if (clusters->source == clusters->target) {
+      why =
+          "group sync is off: source and target are the same cluster, where a group is one "
+          "group (remove the link's groups section)";
+    }
+    if (why != clusters_logged_ && !why.empty()) {
+      spdlog::warn("link {}: {}", cfg_.name, why);
+    }
+    clusters_logged_ = why;
+    if (!why.empty()) return clusters.has_value();  // not yet: retried with the backoff
+  }
   auto listing = source_->list_groups();
   if (!listing) {
     set_reachable("source", source_reachable_, false, listing.error().message);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "strait/base/text.h"
+
 namespace strait::kafka {
 
 namespace {
@@ -56,7 +58,7 @@ std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter> admin_options(
 // The longest request timeout librdkafka accepts for an admin request. Group
 // requests get it so that librdkafka's own timer never fires before the
 // coordinator request is sent (the abort of ADR 0012); strait keeps its own,
-// shorter deadline and abandons a handle long before this one.
+// shorter deadline and destroys the handle of requests it did not get back.
 constexpr std::chrono::milliseconds kLibraryGroupRequestTimeout{3600 * 1000};
 
 uint64_t request_id_of(rd_kafka_event_t* ev) {
@@ -64,12 +66,6 @@ uint64_t request_id_of(rd_kafka_event_t* ev) {
 }
 
 void* opaque_of(uint64_t id) { return reinterpret_cast<void*>(static_cast<uintptr_t>(id)); }
-
-std::string seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t)
-          .count());
-}
 
 std::vector<committed_offset> to_committed(const rd_kafka_topic_partition_list_t* l) {
   std::vector<committed_offset> out;
@@ -177,39 +173,41 @@ result<handle> make_client(rd_kafka_type_t type, conf_ptr conf, const std::strin
   return handle(rk);
 }
 
-result<std::unique_ptr<admin_client>> admin_client::connect(
-    const properties& user, const std::string& client_id, const std::string& field,
-    std::chrono::milliseconds timeout, std::chrono::milliseconds abandon_after) {
+result<handle> admin_client::new_handle(const properties& user, const std::string& client_id,
+                                        const std::string& field) {
   auto conf = make_conf(user, {{"client.id", client_id}}, field);
   if (!conf) return std::unexpected(conf.error());
-  auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf), field);
+  return make_client(RD_KAFKA_PRODUCER, std::move(*conf), field);
+}
+
+result<std::unique_ptr<admin_client>> admin_client::connect(const properties& user,
+                                                            const std::string& client_id,
+                                                            const std::string& field,
+                                                            std::chrono::milliseconds timeout) {
+  auto rk = new_handle(user, client_id, field);
   if (!rk) return std::unexpected(rk.error());
   return std::unique_ptr<admin_client>(
-      new admin_client(user, client_id, field, std::move(*rk), timeout, abandon_after));
+      new admin_client(user, client_id, field, std::move(*rk), timeout));
 }
 
 admin_client::admin_client(properties user, std::string client_id, std::string field, handle rk,
-                           std::chrono::milliseconds timeout,
-                           std::chrono::milliseconds abandon_after)
+                           std::chrono::milliseconds timeout)
     : user_(std::move(user)),
       client_id_(std::move(client_id)),
       field_(std::move(field)),
       owned_(std::move(rk)),
       rk_(owned_.get()),
-      group_results_(rd_kafka_queue_new(rk_)),
-      timeout_(timeout),
-      abandon_after_(abandon_after) {}
-
-// The queue goes before the handle it belongs to.
-admin_client::~admin_client() { group_results_.reset(); }
+      timeout_(timeout) {}
 
 result<std::string> admin_client::cluster_id() const {
   char* id = rd_kafka_clusterid(rk_, static_cast<int>(timeout_.count()));
   if (id == nullptr) {
-    return fail(errc::kafka, "the cluster did not tell its id within " +
-                                 std::to_string(timeout_.count()) + " ms");
+    // No id: either no metadata yet (unreachable), or a broker that names
+    // none (pre-KIP-78 brokers, some proxies and Kafka-compatible servers).
+    if (auto md = list_topics(); !md) return std::unexpected(md.error());
+    return fail(errc::not_found, "the cluster answers but tells no cluster id");
   }
-  std::string out(id);
+  std::string out = printable(id, 128);  // from the broker: shown in logs and errors
   rd_kafka_mem_free(rk_, id);
   return out;
 }
@@ -459,76 +457,36 @@ result<group_list> admin_client::list_groups() const {
   return out;
 }
 
-std::optional<admin_client::outstanding_request> admin_client::settle(rd_kafka_event_t* ev) {
-  auto it = outstanding_.find(request_id_of(ev));
-  if (it == outstanding_.end()) return std::nullopt;
-  outstanding_request r = std::move(it->second);
-  outstanding_.erase(it);
-  return r;
-}
-
-void admin_client::abandon_stuck_requests() {
-  const auto now = std::chrono::steady_clock::now();
-  const bool stuck = std::any_of(outstanding_.begin(), outstanding_.end(), [&](const auto& e) {
-    return now - e.second.sent > abandon_after_;
-  });
-  if (!stuck) return;
-  auto conf = make_conf(user_, {{"client.id", client_id_}}, field_);
-  if (!conf) return;  // cannot happen: the same properties made the first handle
-  auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf), field_);
-  if (!rk) return;  // keep the old handle; the next call tries again
-  // Destroying the handle fails every request it holds through librdkafka's
-  // termination path, which frees each request once.
-  group_results_.reset();
-  owned_ = std::move(*rk);
-  rk_ = owned_.get();
-  group_results_.reset(rd_kafka_queue_new(rk_));
-  outstanding_.clear();
-}
-
 template <typename Value, typename Issue, typename Results>
 std::map<std::string, result<Value>> admin_client::group_requests(
-    group_request_kind kind, const std::vector<std::string>& groups, rd_kafka_event_type_t type,
-    const std::string& what, Issue issue, Results groups_of,
-    Value (*convert)(const rd_kafka_topic_partition_list_t*)) {
+    const std::vector<std::string>& groups, rd_kafka_event_type_t type, const std::string& what,
+    Issue issue, Results groups_of, Value (*convert)(const rd_kafka_topic_partition_list_t*)) {
   std::map<std::string, result<Value>> out;
   if (groups.empty()) return out;
-  abandon_stuck_requests();
-  // Late answers of earlier calls: their requests are settled, their
-  // contents dropped (the caller has moved on and asks again).
-  while (event_ptr ev{rd_kafka_queue_poll(group_results_.get(), 0)}) (void)settle(ev.get());
-
-  std::map<uint64_t, std::string> mine;
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  // By request id (the event's opaque): a request-level failure names no group.
+  std::map<uint64_t, std::string> waiting;
   for (const auto& g : groups) {
-    auto earlier = std::find_if(outstanding_.begin(), outstanding_.end(), [&](const auto& e) {
-      return e.second.kind == kind && e.second.group == g;
-    });
-    if (earlier != outstanding_.end()) {
-      out.emplace(g, fail(errc::kafka, what + " of group " + g + ": the request sent " +
-                                           seconds_since(earlier->second.sent) +
-                                           " s ago has no answer yet (the group's coordinator " +
-                                           "is slow or unavailable); no second one is sent"));
-      continue;
-    }
-    const uint64_t id = next_request_id_++;
-    issue(g, opaque_of(id), group_results_.get());
-    outstanding_.emplace(id, outstanding_request{kind, g, std::chrono::steady_clock::now()});
-    mine.emplace(id, g);
+    const uint64_t id = waiting.size() + 1;
+    issue(g, opaque_of(id), q.get());
+    waiting.emplace(id, g);
   }
-
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
-  while (!mine.empty()) {
+  while (!waiting.empty()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    event_ptr ev(rd_kafka_queue_poll(group_results_.get(), static_cast<int>(left.count())));
+    event_ptr ev(rd_kafka_queue_poll(q.get(), static_cast<int>(left.count())));
     if (!ev) continue;
-    auto answered = settle(ev.get());
-    if (!answered || rd_kafka_event_type(ev.get()) != type) continue;
-    auto it = mine.find(request_id_of(ev.get()));
-    if (it == mine.end()) continue;  // a late answer of an earlier call
+    auto it = waiting.find(request_id_of(ev.get()));
+    if (it == waiting.end()) continue;
     const std::string group = it->second;
-    mine.erase(it);
+    waiting.erase(it);
+    if (rd_kafka_event_type(ev.get()) != type) {
+      out.emplace(group, fail(errc::kafka, what + " of group " + group + ": unexpected event " +
+                                               rd_kafka_event_name(ev.get())));
+      continue;
+    }
     size_t n = 0;
     const rd_kafka_group_result_t** rs = groups_of(ev.get(), &n);
     for (size_t i = 0; i < n; ++i) {
@@ -540,17 +498,27 @@ std::map<std::string, result<Value>> admin_client::group_requests(
         out.insert_or_assign(group, convert(rd_kafka_group_result_partitions(rs[i])));
       }
     }
-    if (!out.contains(group)) {  // a request-level failure names no group
+    if (!out.contains(group)) {
       const char* why = rd_kafka_event_error(ev.get()) ? rd_kafka_event_error_string(ev.get())
                                                        : "an answer without the group";
       out.emplace(group, fail(errc::kafka, what + " of group " + group + ": " + why));
     }
   }
-  for (const auto& [id, g] : mine) {
+  if (waiting.empty()) return out;
+  for (const auto& [id, g] : waiting) {
     out.emplace(g, fail(errc::kafka, what + " of group " + g + ": no answer within " +
                                          std::to_string(timeout_.count()) +
-                                         " ms (the request stays outstanding)"));
+                                         " ms (its coordinator is slow or unavailable)"));
   }
+  // librdkafka still holds those requests, and would abort when their timer
+  // fired before their coordinator is found (ADR 0012): destroying the handle
+  // fails them through its termination path, which frees each once.
+  q.reset();
+  if (auto rk = new_handle(user_, client_id_, field_)) {
+    owned_ = std::move(*rk);
+    rk_ = owned_.get();
+    ++handles_replaced_;
+  }  // else cannot happen: the same properties made the first handle
   return out;
 }
 
@@ -570,9 +538,8 @@ std::map<std::string, result<std::vector<committed_offset>>> admin_client::list_
     return rd_kafka_ListConsumerGroupOffsets_result_groups(
         rd_kafka_event_ListConsumerGroupOffsets_result(ev), n);
   };
-  return group_requests(group_request_kind::list_offsets, groups,
-                        RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, "ListConsumerGroupOffsets",
-                        issue, groups_of, &to_committed);
+  return group_requests(groups, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT,
+                        "ListConsumerGroupOffsets", issue, groups_of, &to_committed);
 }
 
 std::map<std::string, result<std::vector<refused_partition>>> admin_client::alter_group_offsets(
@@ -625,9 +592,8 @@ std::map<std::string, result<std::vector<refused_partition>>> admin_client::alte
     return rd_kafka_AlterConsumerGroupOffsets_result_groups(
         rd_kafka_event_AlterConsumerGroupOffsets_result(ev), n);
   };
-  auto out = group_requests(group_request_kind::alter_offsets, groups,
-                            RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, what, issue, groups_of,
-                            &to_refused);
+  auto out = group_requests(groups, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, what, issue,
+                            groups_of, &to_refused);
   out.merge(refused_here);
   return out;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "strait/kafka/record.h"
+#include "strait/mirror/cluster_rules.h"
 #include "strait/mirror/topic_sync.h"
 
 namespace strait::mirror {
@@ -72,10 +73,10 @@ std::string link_supervisor::cluster_refusal() const {
 
 bool link_supervisor::learn_clusters() {
   if (clusters() || !cluster_refusal().empty()) return true;
-  auto src = source_->cluster_id();
+  auto src = cluster_key(source_->cluster_id(), cfg_.source);
   set_reachable("source", source_reachable_, src.has_value(), src ? "" : src.error().message);
   if (!src) return false;
-  auto tgt = target_->cluster_id();
+  auto tgt = cluster_key(target_->cluster_id(), cfg_.target);
   set_reachable("target", target_reachable_, tgt.has_value(), tgt ? "" : tgt.error().message);
   if (!tgt) return false;
   const store::cluster_ids now{*src, *tgt};
@@ -85,18 +86,7 @@ bool link_supervisor::learn_clusters() {
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "store"}}, 1);
     return false;
   }
-  std::string refusal;
-  if (*stored && **stored != now) {
-    refusal = "this link's checkpoints are of source cluster " + (*stored)->source +
-              " and target cluster " + (*stored)->target + ", but its settings now reach " +
-              "source cluster " + now.source + " and target cluster " + now.target +
-              "; its offset maps mean nothing there: point it back at its clusters, or give " +
-              "the new pair a link of another name";
-  } else if (now.source == now.target && cfg_.topics.prefix.empty()) {
-    refusal = "source and target are the same cluster (id " + now.source +
-              "): it would write every record back into the topic it reads; give " +
-              "topics.prefix (the prefixed copies are then never read again)";
-  }
+  std::string refusal = mirror::cluster_refusal(cfg_, *stored, now);
   if (!refusal.empty()) {
     spdlog::error("link {}: mirrors nothing: {}", cfg_.name, refusal);
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "cluster"}}, 1);
@@ -263,14 +253,18 @@ bool link_supervisor::sync_topics() {
     const bool staged =
         staged_ != nullptr && staged_->contains(name) && not_excluded_.matches(name);
     if (!filter_.matches(name) && !staged) continue;
-    // The link's own copies, read again, would be copied again (a loop).
-    if (same_cluster && name.starts_with(cfg_.topics.prefix)) continue;
+    if (is_own_copy(cfg_, same_cluster, name)) continue;
     selected.push_back(name);
     selected_partitions[name] = info.partitions;
   }
   {
     std::lock_guard lock(selected_mu_);
     selected_ = std::move(selected_partitions);
+  }
+  if (!refusal.empty()) {
+    // Nothing of these clusters is read, stored or written for this link.
+    for (const auto& name : selected) topic_error(name, refusal);
+    return true;
   }
   check_topic_ids(selected);
 
@@ -309,16 +303,11 @@ bool link_supervisor::sync_topics() {
 
   for (const auto& name : selected) {
     auto& st = topics_[name];
-    if (!refusal.empty()) {
-      topic_error(name, refusal);
+    if (auto why = target_topic_refusal(st.target); !why.empty()) {
+      topic_error(name, why);
       continue;
     }
-    if (st.target.starts_with("__")) {
-      topic_error(name, "target topic " + st.target +
-                            " would be internal to Kafka (its name starts with __), which strait "
-                            "never writes; exclude the topic or give topics.prefix");
-      continue;
-    }
+    // `clusters` is set: learn_clusters returned true without a refusal.
     if (std::string holder;
         claims_ != nullptr && !claims_->claim(clusters->target, st.target, cfg_.name, holder)) {
       topic_error(name, "target topic " + st.target + " is written by link " + holder +

@@ -51,12 +51,10 @@ class mock_cluster {
 
 class AdminMock : public ::testing::Test {
  protected:
-  std::unique_ptr<kafka::admin_client> connect(
-      std::chrono::milliseconds timeout,
-      std::chrono::milliseconds abandon_after = kafka::admin_client::kAbandonGroupRequestsAfter) {
+  std::unique_ptr<kafka::admin_client> connect(std::chrono::milliseconds timeout) {
     auto admin = kafka::admin_client::connect(
         {{"bootstrap.servers", cluster_.bootstrap()}, {"log_level", "0"}}, "strait-admin-test",
-        "test", timeout, abandon_after);
+        "test", timeout);
     EXPECT_TRUE(admin.has_value()) << admin.error().message;
     return admin ? std::move(*admin) : nullptr;
   }
@@ -89,7 +87,7 @@ class AdminMock : public ::testing::Test {
   mock_cluster cluster_;
 };
 
-TEST_F(AdminMock, OffsetsOfManyGroupsAreWrittenAndReadBack) {
+TEST_F(AdminMock, OffsetsOfManyGroupsAreWrittenAndAnswered) {
   auto admin = connect(5s);
   ASSERT_TRUE(admin);
   auto names = groups(40);
@@ -135,9 +133,10 @@ TEST_F(AdminMock, AGroupWithoutAValidOffsetIsRefusedWithoutReachingTheLibrary) {
 }
 
 // Coordinators slower than the request timeout (the abort of issue 10, before
-// ADR 0012: librdkafka 2.14.2 aborted here in its first round): every group
-// answers with an error within the deadline, a group whose request is still
-// outstanding gets no second one, and the late answers harm nothing.
+// ADR 0012: librdkafka 2.14.2 aborted here in its first round, when the
+// coordinators were found a second after the requests had timed out): every
+// group answers with an error within the deadline, the unanswered requests go
+// with their handle, and the client works on with a new one.
 TEST_F(AdminMock, CoordinatorSlowerThanTheTimeoutFailsEveryGroupInTime) {
   auto admin = connect(300ms);
   ASSERT_TRUE(admin);
@@ -147,23 +146,19 @@ TEST_F(AdminMock, CoordinatorSlowerThanTheTimeoutFailsEveryGroupInTime) {
   for (int round = 0; round < 3; ++round) {
     const auto started = std::chrono::steady_clock::now();
     auto read = admin->list_group_offsets(names);
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);  // 300 ms and a handle's destroy
     ASSERT_EQ(read.size(), names.size());
-    for (const auto& [group, res] : read) EXPECT_FALSE(res.has_value()) << group;
-    if (round == 0) {
-      EXPECT_TRUE(testing::contains(read.at(names[0]).error().message, "no answer within 300 ms"))
-          << read.at(names[0]).error().message;
+    for (const auto& [group, res] : read) {
+      ASSERT_FALSE(res.has_value()) << group;
+      EXPECT_TRUE(testing::contains(res.error().message, "no answer within 300 ms"))
+          << res.error().message;
     }
     std::map<std::string, std::vector<kafka::committed_offset>> writes;
     for (int g = 0; g < 60; ++g) writes[names[g]] = offsets_for(g);
     auto written = admin->alter_group_offsets(writes);
     ASSERT_EQ(written.size(), names.size());
   }
-  auto again = admin->list_group_offsets({names[0]});
-  ASSERT_FALSE(again.at(names[0]).has_value());
-  EXPECT_TRUE(testing::contains(again.at(names[0]).error().message, "no second one is sent"))
-      << again.at(names[0]).error().message;
-  // Late answers of the timed-out requests arrive after the calls returned.
+  EXPECT_EQ(admin->handles_replaced(), 6);
   set_rtt(0);
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -176,13 +171,13 @@ TEST_F(AdminMock, CoordinatorSlowerThanTheTimeoutFailsEveryGroupInTime) {
 // Brokers (and with them the coordinators) go down and up while requests for
 // many groups are in flight, with a round-trip time near the timeout so that
 // some requests are sent just as their broker disappears, and handles are
-// abandoned with requests in every state.
+// destroyed with requests in every state.
 TEST_F(AdminMock, CoordinatorsGoingDownMidRequestNeverAbort) {
-  auto admin = connect(400ms, 1s);
+  auto admin = connect(700ms);
   ASSERT_TRUE(admin);
   auto names = groups(60);
   spread_coordinators(names);
-  set_rtt(150);
+  set_rtt(100);
   std::atomic<bool> done{false};
   std::thread chaos([&] {
     for (int i = 0; !done; ++i) {
@@ -217,7 +212,8 @@ TEST_F(AdminMock, CoordinatorsGoingDownMidRequestNeverAbort) {
   EXPECT_GT(answered, 0);
   EXPECT_GT(failed, 0);
   std::cout << "[ figures  ] " << rounds << " rounds of 60 writes and 60 reads: " << answered
-            << " answered, " << failed << " failed\n";
+            << " answered, " << failed << " failed, " << admin->handles_replaced()
+            << " handles replaced\n";
   ASSERT_TRUE(testing::wait_for(
       [&] {
         auto read = admin->list_group_offsets({names[1]});
@@ -226,10 +222,10 @@ TEST_F(AdminMock, CoordinatorsGoingDownMidRequestNeverAbort) {
       20s));
 }
 
-// A handle destroyed while its group requests wait for coordinators that are
-// down: librdkafka's termination fails them (once each), no abort, no leak
-// (the ASan build runs this too).
-TEST_F(AdminMock, ClientDestroyedWhileRequestsWaitForACoordinator) {
+// A client destroyed, or a call ending, while group requests wait for
+// coordinators that are down: librdkafka's termination fails them (once
+// each), no abort, no leak (the ASan build runs this too).
+TEST_F(AdminMock, HandlesDestroyedWhileRequestsWaitForACoordinator) {
   auto names = groups(30);
   spread_coordinators(names);
   for (int b = 1; b <= kBrokers; ++b) rd_kafka_mock_broker_set_down(cluster_.get(), b);
@@ -238,35 +234,31 @@ TEST_F(AdminMock, ClientDestroyedWhileRequestsWaitForACoordinator) {
     ASSERT_TRUE(admin);
     auto read = admin->list_group_offsets(names);
     for (const auto& [group, res] : read) EXPECT_FALSE(res.has_value()) << group;
+    EXPECT_EQ(admin->handles_replaced(), 1);
   }
   for (int b = 1; b <= kBrokers; ++b) rd_kafka_mock_broker_set_up(cluster_.get(), b);
 }
 
-// A request outstanding longer than abandon_after replaces the handle: the
-// group is asked again on a new one, and answers once its coordinator does.
-TEST_F(AdminMock, RequestsOutstandingTooLongAreAbandonedWithTheirHandle) {
+// Answers held back by the cluster (60 s round trips) never reach a later
+// call: the requests went with their handle, and the next call's fresh ones
+// answer once the cluster does.
+TEST_F(AdminMock, UnansweredRequestsGoWithTheirHandle) {
   auto names = groups(10);
   spread_coordinators(names);
-  auto admin = kafka::admin_client::connect(
-      {{"bootstrap.servers", cluster_.bootstrap()}, {"log_level", "0"}}, "strait-admin-test",
-      "test", 200ms, 1s);
-  ASSERT_TRUE(admin.has_value()) << admin.error().message;
-  set_rtt(5000);
-  auto first = (*admin)->list_group_offsets(names);
+  auto admin = connect(200ms);
+  ASSERT_TRUE(admin);
+  set_rtt(60'000);
+  auto first = admin->list_group_offsets(names);
   for (const auto& [group, res] : first) EXPECT_FALSE(res.has_value()) << group;
-  auto second = (*admin)->list_group_offsets(names);
-  EXPECT_TRUE(testing::contains(second.at(names[0]).error().message, "no second one is sent"))
-      << second.at(names[0]).error().message;
+  EXPECT_EQ(admin->handles_replaced(), 1);
   set_rtt(0);
-  // After a second the stuck requests go with their handle; the next call
-  // sends fresh requests on a new one, which answer well within 5 s.
   ASSERT_TRUE(testing::wait_for(
       [&] {
-        auto read = (*admin)->list_group_offsets(names);
+        auto read = admin->list_group_offsets(names);
         return std::all_of(read.begin(), read.end(),
                            [](const auto& e) { return e.second.has_value(); });
       },
-      4s));
+      20s));
 }
 
 }  // namespace

@@ -110,6 +110,38 @@ TEST(CheckpointStore, SourceTopicIdsRoundTripPerLinkAndTopic) {
   EXPECT_FALSE((*st)->source_topic_id("main", "order")->has_value());
 }
 
+TEST(CheckpointStore, ClusterIdsRoundTripPerLinkAndADamagedRecordIsCorruption) {
+  temp_dir dir;
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value());
+    EXPECT_FALSE((*st)->link_cluster_ids("main")->has_value());
+    checkpoint_store::write_batch b;
+    b.put_cluster_ids("main", {"src-Id_1", "tgt-Id_2"});
+    b.put_cluster_ids("mai", {"x", "y"});
+    ASSERT_TRUE((*st)->commit(b).has_value());
+    auto ids = (*st)->link_cluster_ids("main");
+    ASSERT_TRUE(ids.has_value() && ids->has_value());
+    EXPECT_EQ(**ids, (cluster_ids{"src-Id_1", "tgt-Id_2"}));
+    EXPECT_EQ((*st)->link_cluster_ids("mai")->value_or(cluster_ids{}).source, "x");
+    EXPECT_FALSE((*st)->link_cluster_ids("main2")->has_value());
+  }
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path().string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string v;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), "Kmain", &v).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "Kmain", v.substr(0, v.size() - 1)).ok());
+  }
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  auto ids = (*st)->link_cluster_ids("main");
+  ASSERT_FALSE(ids.has_value());
+  EXPECT_EQ(ids.error().code, errc::corruption);
+  EXPECT_NE(ids.error().message.find("cluster ids of link main are damaged"), std::string::npos);
+}
+
 // Kafka prints topic ids in URL-safe base64 without padding.
 TEST(TopicId, PrintsAsKafkaDoes) {
   EXPECT_EQ(topic_id{}.to_string(), "AAAAAAAAAAAAAAAAAAAAAA");

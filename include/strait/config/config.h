@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,9 @@ using properties = std::vector<std::pair<std::string, std::string>>;
 struct cluster_config {
   properties props;
   [[nodiscard]] std::string bootstrap() const;  // for logs: bootstrap.servers only
+  // bootstrap.servers as a set of lower-case host:port entries (a listener
+  // scheme such as "SASL_SSL://" dropped).
+  [[nodiscard]] std::set<std::string> brokers() const;
 };
 
 struct topic_config {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,10 +50,15 @@ struct group_status {
 class group_syncer {
  public:
   // `staged_topics` / `staged_groups` (optional): names selected on top of
-  // the link's patterns (the API's Stage).
+  // the link's patterns (the API's Stage). `clusters` (optional): the link's
+  // cluster ids once its supervisor has checked them (nullopt before, and
+  // for a link refused for its clusters): nothing is read or written until
+  // then, and nothing at all when source and target are one cluster (a
+  // group there is one group).
   group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
                metrics::registry& metrics, const config::staged_names* staged_topics = nullptr,
-               const config::staged_names* staged_groups = nullptr);
+               const config::staged_names* staged_groups = nullptr,
+               std::function<std::optional<store::cluster_ids>()> clusters = {});
   ~group_syncer();
   group_syncer(const group_syncer&) = delete;
   group_syncer& operator=(const group_syncer&) = delete;
@@ -131,6 +137,8 @@ class group_syncer {
   config::topic_filter topics_filter_;
   const config::staged_names* staged_topics_;
   const config::staged_names* staged_groups_;
+  std::function<std::optional<store::cluster_ids>()> clusters_;
+  std::string clusters_logged_;  // what was last logged about the clusters (logged once)
   // Staged names yield to the link's exclude patterns.
   config::topic_filter groups_not_excluded_;
   config::topic_filter topics_not_excluded_;

@@ -137,29 +137,23 @@ using topic_partition = std::pair<std::string, int32_t>;
 // process when an admin request times out before its coordinator is found
 // (librdkafka 2.14.2 and older: rd_kafka_admin_coord_request frees the request
 // it then fails again; docs/adr/0012). So those requests are handed to
-// librdkafka with the longest timeout it takes (1 h) and strait keeps its own
-// deadline: a call answers within `timeout`, a request not answered by then
-// stays outstanding, no second request is sent for that group until it is
-// answered, and a request outstanding for `abandon_after` makes the client
-// replace its librdkafka handle (destroying a handle fails its requests
-// safely) long before librdkafka's own timer could fire.
+// librdkafka with the longest timeout it takes (1 h), strait keeps its own
+// deadline, and a call that ends with requests unanswered replaces the
+// client's librdkafka handle: destroying a handle fails its requests safely,
+// so no group request ever outlives the call that sent it.
 class admin_client {
  public:
-  // Outstanding group requests older than this replace the handle.
-  static constexpr std::chrono::milliseconds kAbandonGroupRequestsAfter{60'000};
-
   // Creates its own client of the cluster (a producer handle: it joins no
   // group and fetches nothing). `field` names the properties in errors, as
   // for make_conf; every call waits at most `timeout`.
   [[nodiscard]] static result<std::unique_ptr<admin_client>> connect(
       const properties& user, const std::string& client_id, const std::string& field,
-      std::chrono::milliseconds timeout,
-      std::chrono::milliseconds abandon_after = kAbandonGroupRequestsAfter);
-  ~admin_client();
+      std::chrono::milliseconds timeout);
   admin_client(const admin_client&) = delete;
   admin_client& operator=(const admin_client&) = delete;
 
-  // The cluster's id (from metadata; KRaft and ZooKeeper clusters have one).
+  // The cluster's id (from metadata; KRaft and ZooKeeper clusters have one),
+  // made printable; errc::not_found when the cluster answers without one.
   [[nodiscard]] result<std::string> cluster_id() const;
   // Every topic of the cluster with its partition count.
   [[nodiscard]] result<std::map<std::string, topic_info>> list_topics() const;
@@ -189,36 +183,29 @@ class admin_client {
   // Every consumer group of the cluster with its state (ListGroups on every broker).
   [[nodiscard]] result<group_list> list_groups() const;
   // Every committed offset of each group. librdkafka takes one group per
-  // request, so the requests run concurrently; each group gets its own result
-  // (an error while an earlier request for the group is still outstanding).
+  // request, so the requests run concurrently; each group gets its own result.
   [[nodiscard]] std::map<std::string, result<std::vector<committed_offset>>> list_group_offsets(
       const std::vector<std::string>& groups);
   // Commits offsets (with their metadata) for each group without joining it.
   // The coordinator refuses partitions of a group that has members
   // (is_group_active_error); the result lists the refused partitions per group.
   // A group whose list is empty or holds a negative offset is refused here.
+  // A commit that got no answer may still land.
   [[nodiscard]] std::map<std::string, result<std::vector<refused_partition>>> alter_group_offsets(
       const std::map<std::string, std::vector<committed_offset>>& offsets);
+  // How often a call ended with requests unanswered and replaced the handle.
+  [[nodiscard]] int handles_replaced() const { return handles_replaced_; }
 
  private:
-  enum class group_request_kind { list_offsets, alter_offsets };
-  struct outstanding_request {
-    group_request_kind kind;
-    std::string group;
-    std::chrono::steady_clock::time_point sent;
-  };
-  // Sends one request per group (`issue(group, opaque, queue)`) unless one of
-  // the same kind is outstanding, and waits for the answers until the deadline.
+  // Sends one request per group (`issue(group, opaque, queue)`), waits for
+  // the answers until the deadline and replaces the handle if any is missing.
   template <typename Value, typename Issue, typename Results>
   std::map<std::string, result<Value>> group_requests(
-      group_request_kind kind, const std::vector<std::string>& groups, rd_kafka_event_type_t type,
-      const std::string& what, Issue issue, Results groups_of,
-      Value (*convert)(const rd_kafka_topic_partition_list_t*));
-  // Takes the answer of one outstanding request off the books; returns the
-  // request it answered, if it was still outstanding.
-  std::optional<outstanding_request> settle(rd_kafka_event_t* ev);
-  // Replaces the handle when a group request has been outstanding too long.
-  void abandon_stuck_requests();
+      const std::vector<std::string>& groups, rd_kafka_event_type_t type, const std::string& what,
+      Issue issue, Results groups_of, Value (*convert)(const rd_kafka_topic_partition_list_t*));
+  [[nodiscard]] static result<handle> new_handle(const properties& user,
+                                                 const std::string& client_id,
+                                                 const std::string& field);
 
   // One DescribeTopics request (describe_topic_ids splits large lists).
   [[nodiscard]] result<std::map<std::string, topic_id>> describe_topic_ids_once(
@@ -228,19 +215,16 @@ class admin_client {
       const std::vector<topic_partition>& partitions, int64_t which, const char* what) const;
 
   admin_client(properties user, std::string client_id, std::string field, handle rk,
-               std::chrono::milliseconds timeout, std::chrono::milliseconds abandon_after);
+               std::chrono::milliseconds timeout);
 
   // What connect was given, to build a replacement handle.
   properties user_;
   std::string client_id_;
   std::string field_;
   handle owned_;
-  rd_kafka_t* rk_;
-  queue_ptr group_results_;  // answers of group requests, of this handle
+  rd_kafka_t* rk_;  // owned_.get(), replaced with it
   std::chrono::milliseconds timeout_;
-  std::chrono::milliseconds abandon_after_;
-  std::map<uint64_t, outstanding_request> outstanding_;  // by request id (the event's opaque)
-  uint64_t next_request_id_ = 1;
+  int handles_replaced_ = 0;
 };
 
 }  // namespace strait::kafka

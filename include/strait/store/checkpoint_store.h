@@ -134,9 +134,6 @@ struct request_record {
   int64_t at_ms = 0;
 };
 
-// What the store keeps of a link (docs/links.md): for a link of the config
-// file only whether it is paused; for a link created through the API also its
-// definition (a links[] entry as YAML text, secrets only as references).
 // The ids of a link's two clusters, as their metadata gives them.
 struct cluster_ids {
   std::string source;
@@ -144,6 +141,9 @@ struct cluster_ids {
   auto operator<=>(const cluster_ids&) const = default;
 };
 
+// What the store keeps of a link (docs/links.md): for a link of the config
+// file only whether it is paused; for a link created through the API also its
+// definition (a links[] entry as YAML text, secrets only as references).
 struct link_record {
   bool from_api = false;
   bool paused = false;
