@@ -42,8 +42,62 @@ std::string kafka(const std::string& args) {
 
 void clusters_env::SetUp() {
   suffix_ = std::to_string(getpid());
-  source = kafka("start it-src-" + suffix_ + " log.cleaner.backoff.ms=1000");
-  target = kafka("start it-dst-" + suffix_);
+  const std::string opts = options_.empty() ? "" : " " + options_;
+  source_name = "it-src-" + suffix_;
+  target_name = "it-dst-" + suffix_;
+  source = kafka("start " + source_name + opts + " log.cleaner.backoff.ms=1000");
+  target = kafka("start " + target_name + opts);
+  if (!options_.empty()) {
+    secure(source_name, source, source_props);
+    secure(target_name, target, target_props);
+  }
+}
+
+std::pair<std::vector<std::pair<std::string, std::string>>, std::string> clusters_env::client_of(
+    const std::string& name, const std::string& user) const {
+  std::vector<std::pair<std::string, std::string>> props;
+  std::string password_file;
+  std::istringstream lines(kafka("client " + name + " " + user));
+  const std::string marker = "# password file: ";
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(marker)) {
+      password_file = line.substr(marker.size());
+    } else if (auto eq = line.find('='); eq != std::string::npos && !line.starts_with("#")) {
+      if (line.substr(0, eq) != "bootstrap.servers") {
+        props.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+      }
+    }
+  }
+  return {props, password_file};
+}
+
+void clusters_env::secure(const std::string& name, const std::string& bootstrap,
+                          std::string& straitd_props) {
+  auto [props, password_file] = client_of(name, "strait");
+  for (const auto& [k, v] : props) {
+    straitd_props += (straitd_props.empty() ? "" : ", ") + k + ": \"" + v + "\"";
+  }
+  if (!password_file.empty()) {
+    straitd_props += ", sasl.password: \"${file:" + password_file + "}\"";
+  }
+  // The test's own clients are the admin (they create data and read it back
+  // whatever strait's ACLs say).
+  auto [admin, admin_password_file] = client_of(name, "admin");
+  if (!admin_password_file.empty()) {
+    std::ifstream in(admin_password_file);
+    std::string password((std::istreambuf_iterator<char>(in)), {});
+    admin.emplace_back("sasl.password", password);
+  }
+  testing::set_cluster_properties(bootstrap, admin);
+  admin_config_[bootstrap] = kafka("java-client " + name + " admin");
+  while (!admin_config_[bootstrap].empty() && admin_config_[bootstrap].back() == '\n') {
+    admin_config_[bootstrap].pop_back();
+  }
+}
+
+std::string clusters_env::tool_auth(const std::string& bootstrap) const {
+  auto it = admin_config_.find(bootstrap);
+  return it == admin_config_.end() ? "" : " --command-config " + it->second;
 }
 
 void clusters_env::TearDown() {
@@ -56,8 +110,9 @@ void clusters_env::TearDown() {
 
 void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
                   const std::string& configs) {
-  std::string cmd = "topics --bootstrap-server " + bootstrap + " --create --topic " + topic +
-                    " --partitions " + std::to_string(partitions) + " --replication-factor 1";
+  // The brokers' default replication factor: 1 on one node, 3 on three.
+  std::string cmd = "topics --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
+                    " --create --topic " + topic + " --partitions " + std::to_string(partitions);
   std::istringstream each(configs);
   for (std::string kv; std::getline(each, kv, ',');) cmd += " --config " + kv;
   kafka(cmd);
@@ -72,8 +127,10 @@ straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
       << "\n  http_listen: 127.0.0.1:0\n  api_listen: 127.0.0.1:0\n  log_level: info\n"
       << "links:\n  - name: it\n"
       << "    source: {properties: {bootstrap.servers: \"" << clusters->source << "\""
+      << (clusters->source_props.empty() ? "" : ", " + clusters->source_props)
       << (source_props.empty() ? "" : ", " + source_props) << "}}\n"
-      << "    target: {properties: {bootstrap.servers: \"" << clusters->target << "\"}}\n"
+      << "    target: {properties: {bootstrap.servers: \"" << clusters->target << "\""
+      << (clusters->target_props.empty() ? "" : ", " + clusters->target_props) << "}}\n"
       << "    topics:\n      include: [\"" << topics_regex << "\"]\n"
       << "      refresh_interval_ms: " << refresh_ms << "\n";
   if (!prefix.empty()) out << "      prefix: \"" << prefix << "\"\n";
@@ -179,7 +236,13 @@ int64_t total_high(const std::string& bootstrap, const std::string& topic, int p
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+#ifdef STRAIT_SECURE_CLUSTERS
+  // The secure suite: both clusters 3 nodes, SASL_SSL (SCRAM), ACLs.
+  strait::integration::clusters =
+      new strait::integration::clusters_env("--brokers 3 --security sasl_ssl --acls");
+#else
   strait::integration::clusters = new strait::integration::clusters_env();
+#endif
   ::testing::AddGlobalTestEnvironment(strait::integration::clusters);
   return RUN_ALL_TESTS();
 }

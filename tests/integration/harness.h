@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,16 +23,33 @@ extern const std::string kRoot;
 // Runs scripts/kafka with `args`; returns its stdout, throws on failure.
 std::string kafka(const std::string& args);
 
-// Two single-node KRaft clusters for the whole run. The source's log cleaner
-// looks for work every second so compaction tests need not wait 15 s.
+// Two KRaft clusters for the whole run. The source's log cleaner looks for
+// work every second so compaction tests need not wait 15 s.
 class clusters_env : public ::testing::Environment {
  public:
+  // `start_options`: scripts/kafka start options of both clusters; empty
+  // for one PLAINTEXT node each (the main suite). With security, straitd and
+  // the test clients log in as user strait, the Kafka tools as admin.
+  explicit clusters_env(std::string start_options = "") : options_(std::move(start_options)) {}
   void SetUp() override;
   void TearDown() override;
   std::string source, target;
+  std::string source_name, target_name;  // for scripts/kafka (kill-node, start-node)
+  // straitd's extra properties for each (flow YAML: `key: "value", ...`; the
+  // password as a ${file:} reference); empty without security.
+  std::string source_props, target_props;
+  // Arguments a Kafka tool needs for the cluster at `bootstrap`
+  // (" --command-config FILE" of the admin), or "".
+  [[nodiscard]] std::string tool_auth(const std::string& bootstrap) const;
 
  private:
+  // Reads `scripts/kafka client NAME USER`: {properties, password file}.
+  std::pair<std::vector<std::pair<std::string, std::string>>, std::string> client_of(
+      const std::string& name, const std::string& user) const;
+  void secure(const std::string& name, const std::string& bootstrap, std::string& straitd_props);
+  std::string options_;
   std::string suffix_;
+  std::map<std::string, std::string> admin_config_;  // bootstrap -> Java client file
 };
 extern clusters_env* clusters;
 

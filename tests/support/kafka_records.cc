@@ -1,9 +1,22 @@
 #include "kafka_records.h"
 
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace strait::testing {
+
+namespace {
+std::mutex cluster_props_mu;
+std::map<std::string, std::vector<std::pair<std::string, std::string>>> cluster_props;
+}  // namespace
+
+void set_cluster_properties(const std::string& bootstrap,
+                            std::vector<std::pair<std::string, std::string>> props) {
+  std::lock_guard lock(cluster_props_mu);
+  cluster_props[bootstrap] = std::move(props);
+}
 
 rd_kafka_conf_t* client_conf(const std::string& bootstrap,
                              const std::vector<std::pair<std::string, std::string>>& extra) {
@@ -15,6 +28,12 @@ rd_kafka_conf_t* client_conf(const std::string& bootstrap,
     }
   };
   set("bootstrap.servers", bootstrap);
+  {
+    std::lock_guard lock(cluster_props_mu);
+    if (auto it = cluster_props.find(bootstrap); it != cluster_props.end()) {
+      for (const auto& [k, v] : it->second) set(k, v);
+    }
+  }
   for (const auto& [k, v] : extra) set(k, v);
   return c;
 }

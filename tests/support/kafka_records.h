@@ -38,8 +38,14 @@ class test_producer {
   rd_kafka_t* rk_ = nullptr;
 };
 
-// A client configuration for `bootstrap` with `extra` properties; throws on
-// a property librdkafka refuses.
+// Properties every test client of the cluster at `bootstrap` gets (security:
+// protocol, mechanism, user, password, CA), before its own; set once by the
+// suite that starts a secured cluster.
+void set_cluster_properties(const std::string& bootstrap,
+                            std::vector<std::pair<std::string, std::string>> props);
+
+// A client configuration for `bootstrap` with the cluster's properties and
+// `extra` properties; throws on a property librdkafka refuses.
 rd_kafka_conf_t* client_conf(const std::string& bootstrap,
                              const std::vector<std::pair<std::string, std::string>>& extra);
 
