@@ -1,5 +1,7 @@
 #include "strait/kafka/partition_reader.h"
 
+#include <map>
+
 namespace strait::kafka {
 
 result<std::unique_ptr<partition_reader>> partition_reader::connect(const properties& user,
@@ -34,49 +36,104 @@ result<int64_t> partition_reader::read(
     const std::string& topic, int32_t partition, int64_t from, int64_t to,
     const std::function<void(const rd_kafka_message_t&)>& on_record,
     std::chrono::milliseconds idle_timeout) {
-  if (from >= to) return from;
+  return read_many(
+             {{topic, partition, from, to}},
+             [&](size_t, const rd_kafka_message_t& m) { on_record(m); }, idle_timeout)
+      .front();
+}
+
+std::vector<result<int64_t>> partition_reader::read_many(
+    const std::vector<range>& ranges,
+    const std::function<void(size_t, const rd_kafka_message_t&)>& on_record,
+    std::chrono::milliseconds idle_timeout) {
   rd_kafka_t* rk = rk_.get();
-  const std::string where = topic + "/" + std::to_string(partition);
-  partition_list list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = from;
+  auto where = [&](size_t i) {
+    return ranges[i].topic + "/" + std::to_string(ranges[i].partition);
+  };
+  std::vector<result<int64_t>> out;
+  std::vector<int64_t> next;
+  std::map<std::pair<std::string, int32_t>, size_t> index;
+  partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size())));
+  size_t open = 0;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const range& r = ranges[i];
+    out.emplace_back(r.from);
+    next.push_back(r.from);
+    if (r.from >= r.to) continue;
+    if (!index.emplace(std::pair{r.topic, r.partition}, i).second) {
+      out[i] = fail(errc::invalid_argument, "cannot read " + where(i) + " twice at once");
+      continue;
+    }
+    rd_kafka_topic_partition_list_add(list.get(), r.topic.c_str(), r.partition)->offset = r.from;
+    ++open;
+  }
+  if (open == 0) return out;
   if (auto e = rd_kafka_assign(rk, list.get())) {
-    return fail(errc::kafka, "cannot read " + where + ": " + err_text(e));
+    for (const auto& [tp, i] : index) {
+      out[i] = fail(errc::kafka, "cannot read " + where(i) + ": " + err_text(e));
+    }
+    return out;
   }
   struct unassign {
     rd_kafka_t* rk;
     ~unassign() { (void)rd_kafka_assign(rk, nullptr); }
   } unassign_at_exit{rk};
-  int64_t next = from;
+  std::vector<bool> done(ranges.size(), false);
+  auto finish = [&](size_t i, result<int64_t> r) {
+    if (done[i]) return;
+    done[i] = true;
+    out[i] = std::move(r);
+    --open;
+  };
   std::string last_error;
   auto deadline = std::chrono::steady_clock::now() + idle_timeout;
-  while (next < to) {
+  while (open > 0) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(errc::kafka,
-                  "reading " + where + " made no progress for " +
-                      std::to_string(idle_timeout.count()) + " ms at offset " +
-                      std::to_string(next) +
-                      (last_error.empty() ? " (cluster unreachable?)" : ": " + last_error));
+      for (const auto& [tp, i] : index) {
+        finish(i, fail(errc::kafka,
+                       "reading " + where(i) + " made no progress for " +
+                           std::to_string(idle_timeout.count()) + " ms at offset " +
+                           std::to_string(next[i]) +
+                           (last_error.empty() ? " (cluster unreachable?)" : ": " + last_error)));
+      }
+      break;
     }
     message_ptr m(rd_kafka_consumer_poll(rk, 200));
     if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return next;
-    if (m->err) {
-      if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
-          m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
-        return fail(errc::kafka, "cannot read " + where + " at offset " + std::to_string(next) +
-                                     ": " + err_text(m->err) +
-                                     " (deleted by retention while reading?)");
-      }
-      last_error = err_text(m->err);
-      continue;  // transient fetch errors are retried by librdkafka
+    size_t i = ranges.size();
+    if (m->rkt != nullptr) {
+      auto it = index.find({rd_kafka_topic_name(m->rkt), m->partition});
+      if (it != index.end()) i = it->second;
     }
-    if (m->offset < next) continue;  // a refetch after a transient error
-    if (m->offset >= to) return to;
-    on_record(*m);
-    next = m->offset + 1;
+    if (m->err) {
+      if (i == ranges.size()) {
+        last_error = err_text(m->err);  // not about one partition: the cluster
+        continue;
+      }
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        finish(i, next[i]);
+      } else if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+                 m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+        finish(i, fail(errc::kafka, "cannot read " + where(i) + " at offset " +
+                                        std::to_string(next[i]) + ": " + err_text(m->err) +
+                                        " (deleted by retention while reading?)"));
+      } else {
+        last_error = err_text(m->err);  // transient fetch errors are retried by librdkafka
+      }
+      continue;
+    }
+    if (i == ranges.size() || done[i]) continue;  // another partition, or a range already read
+    if (m->offset < next[i]) continue;            // a refetch after a transient error
+    if (m->offset >= ranges[i].to) {
+      finish(i, ranges[i].to);
+      continue;
+    }
+    on_record(i, *m);
+    next[i] = m->offset + 1;
+    if (next[i] >= ranges[i].to) finish(i, ranges[i].to);
     deadline = std::chrono::steady_clock::now() + idle_timeout;
   }
-  return next;
+  return out;
 }
 
 }  // namespace strait::kafka

@@ -6,15 +6,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "strait/base/result.h"
 #include "strait/kafka/client.h"
 
 namespace strait::kafka {
 
-// Reads a range of one partition in offset order: read-backs after a crash,
-// verification. Never the data path: one partition at a time, blocking.
-// Joins no group and commits nothing. Thread-compatible.
+// Reads ranges of partitions in offset order: read-backs after a crash,
+// verification. Never the data path: blocking. Joins no group and commits
+// nothing. Thread-compatible.
 class partition_reader {
  public:
   // `read_committed`: skip aborted transactional records and markers (what
@@ -32,6 +33,24 @@ class partition_reader {
   [[nodiscard]] result<int64_t> read(
       const std::string& topic, int32_t partition, int64_t from, int64_t to,
       const std::function<void(const rd_kafka_message_t&)>& on_record,
+      std::chrono::milliseconds idle_timeout);
+
+  // One range of one partition, for read_many.
+  struct range {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t from = 0;
+    int64_t to = 0;
+  };
+  // read() for many ranges at once, each of another partition: one
+  // assignment, so the fetches of all of them share round trips (one range
+  // at a time waits a round trip or more per range). `on_record(i, record)`
+  // gets range i's records in order; the ranges interleave. The result has
+  // one entry per range, as read() returns it; `idle_timeout` counts from
+  // the last record of any range.
+  [[nodiscard]] std::vector<result<int64_t>> read_many(
+      const std::vector<range>& ranges,
+      const std::function<void(size_t, const rd_kafka_message_t&)>& on_record,
       std::chrono::milliseconds idle_timeout);
 
  private:

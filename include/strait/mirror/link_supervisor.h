@@ -90,9 +90,17 @@ class link_supervisor {
   // the link and against each other; false while a cluster does not tell.
   bool learn_clusters();
   void watch_partitions();
+  // Watermarks of a partition on both clusters, read in advance for many
+  // partitions at once (ListOffsets batched per leader).
+  struct known_watermarks {
+    std::optional<kafka::watermarks> source, target;
+  };
+  // `known`: the partition's watermarks if they were read for a batch of
+  // starts; otherwise (or when one is missing) prepare reads them itself.
   [[nodiscard]] result<partition_start> prepare(const partition_key& key,
                                                 const std::string& target_topic,
-                                                int64_t max_record_bytes);
+                                                int64_t max_record_bytes,
+                                                const known_watermarks& known = {});
   [[nodiscard]] result<std::vector<landed_record>> read_landed(const std::string& target_topic,
                                                                int32_t partition, int64_t from,
                                                                int64_t to);
