@@ -156,8 +156,7 @@ std::string group_name(const std::string& prefix, int g) {
 rd_kafka_event_t* admin_wait(rd_kafka_queue_t* q, const char* what, int ms = 130000) {
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, ms);
   if (!ev) die(std::string(what) + " timed out");
-  if (rd_kafka_event_error(ev))
-    die(std::string(what) + ": " + rd_kafka_event_error_string(ev));
+  if (rd_kafka_event_error(ev)) die(std::string(what) + ": " + rd_kafka_event_error_string(ev));
   return ev;
 }
 
@@ -271,10 +270,10 @@ int do_prepare() {
     char v[64];
     std::snprintf(v, sizeof v, "warmup %d", i);
     for (int attempt = 0;; ++attempt) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(
-          rk, RD_KAFKA_V_TOPIC("estate-warmup"), RD_KAFKA_V_PARTITION(0),
-          RD_KAFKA_V_VALUE(v, std::strlen(v)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_END);
+      rd_kafka_resp_err_t e =
+          rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("estate-warmup"), RD_KAFKA_V_PARTITION(0),
+                            RD_KAFKA_V_VALUE(v, std::strlen(v)),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (!e) break;
       if (attempt > 100) die(std::string("warm-up produce: ") + rd_kafka_err2str(e));
       rd_kafka_poll(rk, 100);
@@ -359,9 +358,10 @@ int do_create() {
   }
   rd_kafka_queue_destroy(q);
   rd_kafka_destroy(rk);
-  std::printf("{\"mode\":\"create\",\"topics\":%zu,\"partitions\":%d,\"create_s\":%.2f,"
-              "\"seconds\":%.2f}\n",
-              topics.size(), total, t_created, now() - t0);
+  std::printf(
+      "{\"mode\":\"create\",\"topics\":%zu,\"partitions\":%d,\"create_s\":%.2f,"
+      "\"seconds\":%.2f}\n",
+      topics.size(), total, t_created, now() - t0);
   return 0;
 }
 
@@ -399,11 +399,11 @@ int do_produce() {
     std::snprintf(value.data(), 24, "seq=%019lld", pt.seq);
     ++pt.seq;
     for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(
-          rk, RD_KAFKA_V_TOPIC(pt.t->name.c_str()), RD_KAFKA_V_PARTITION(pt.p),
-          RD_KAFKA_V_KEY(key, static_cast<size_t>(kl)),
-          RD_KAFKA_V_VALUE(value.data(), static_cast<size_t>(size)),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      rd_kafka_resp_err_t e =
+          rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(pt.t->name.c_str()), RD_KAFKA_V_PARTITION(pt.p),
+                            RD_KAFKA_V_KEY(key, static_cast<size_t>(kl)),
+                            RD_KAFKA_V_VALUE(value.data(), static_cast<size_t>(size)),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (!e) break;
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("produce: ") + rd_kafka_err2str(e));
       rd_kafka_poll(rk, 50);
@@ -446,9 +446,10 @@ int do_commit() {
   }
   rd_kafka_queue_destroy(q);
   rd_kafka_destroy(rk);
-  std::printf("{\"mode\":\"commit\",\"groups\":%d,\"partitions\":%lld,\"per_group\":[%s],"
-              "\"seconds\":%.2f}\n",
-              groups, committed, per_group.c_str(), now() - t0);
+  std::printf(
+      "{\"mode\":\"commit\",\"groups\":%d,\"partitions\":%lld,\"per_group\":[%s],"
+      "\"seconds\":%.2f}\n",
+      groups, committed, per_group.c_str(), now() - t0);
   return 0;
 }
 
@@ -506,7 +507,8 @@ int do_probe() {
       size_t n = 0;
       auto res = rd_kafka_ListConsumerGroupOffsets_result_groups(
           rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
-      const rd_kafka_topic_partition_list_t* l = n ? rd_kafka_group_result_partitions(res[0]) : nullptr;
+      const rd_kafka_topic_partition_list_t* l =
+          n ? rd_kafka_group_result_partitions(res[0]) : nullptr;
       for (int j = 0; l && j < l->cnt; ++j)
         gr.last[{l->elems[j].topic, l->elems[j].partition}] = l->elems[j].offset;
       rd_kafka_event_destroy(ev);
@@ -646,8 +648,7 @@ int do_probe() {
     // Commits: one partition of the group one record forward (a rewind to hw/2 at the end).
     for (int gi = 0; gi < ngroups && issued < probes; ++gi) {
       Group& g = groups[gi];
-      if (!g.active || g.committing || g.pend.target || g.pend.floor || g.next_commit > t)
-        continue;
+      if (!g.active || g.committing || g.pend.target || g.pend.floor || g.next_commit > t) continue;
       const TP tp = g.cand[g.rr++ % g.cand.size()];
       int64_t o = g.last[tp] + 1;
       if (o > hw.at(tp)) {
@@ -693,8 +694,8 @@ int do_probe() {
     if (t >= next_note) {
       next_note += 10;
       note(std::to_string(static_cast<int>(t - start)) + "s: " + std::to_string(commits) +
-           " commits, " + std::to_string(samples.size()) + " samples, " +
-           std::to_string(timeouts) + " timeouts");
+           " commits, " + std::to_string(samples.size()) + " samples, " + std::to_string(timeouts) +
+           " timeouts");
     }
     double next = next_tick;
     for (auto& g : groups)
@@ -711,10 +712,10 @@ int do_probe() {
       "\"timeouts\":%lld,\"floor\":%s,\"floor_timeouts\":%lld,\"commit_ack\":%s,\"polls\":%lld,"
       "\"poll_errors\":%lld,\"first_poll_error\":\"%s\",\"busy_skips\":%lld,\"overshoot\":%lld,"
       "\"rewinds\":%lld}\n",
-      ngroups, active, now() - start, commits, commit_errors,
-      json_str(first_commit_error).c_str(), stats(samples).c_str(), stats(from_send).c_str(),
-      timeouts, stats(floor).c_str(), floor_timeouts, stats(ack).c_str(), polls, poll_errors,
-      json_str(first_poll_error).c_str(), busy_skips, overshoot, rewinds);
+      ngroups, active, now() - start, commits, commit_errors, json_str(first_commit_error).c_str(),
+      stats(samples).c_str(), stats(from_send).c_str(), timeouts, stats(floor).c_str(),
+      floor_timeouts, stats(ack).c_str(), polls, poll_errors, json_str(first_poll_error).c_str(),
+      busy_skips, overshoot, rewinds);
   std::fflush(stdout);
   std::_Exit(0);  // skip handle teardown (seconds of librdkafka shutdown)
 }

@@ -240,6 +240,12 @@ int main(int argc, char** argv) {
   // The secure suite: both clusters 3 nodes, SASL_SSL (SCRAM), ACLs.
   strait::integration::clusters =
       new strait::integration::clusters_env("--brokers 3 --security sasl_ssl --acls");
+  struct permissions : ::testing::Environment {
+    void SetUp() override { strait::integration::grant_suite_permissions(); }
+  };
+  ::testing::AddGlobalTestEnvironment(strait::integration::clusters);
+  ::testing::AddGlobalTestEnvironment(new permissions);
+  return RUN_ALL_TESTS();
 #else
   strait::integration::clusters = new strait::integration::clusters_env();
 #endif

@@ -53,6 +53,10 @@ class clusters_env : public ::testing::Environment {
 };
 extern clusters_env* clusters;
 
+// The secure suite's permissions for user strait (secure_kafka_test.cc),
+// granted after the clusters started.
+void grant_suite_permissions();
+
 // The topic's id as strait's admin client reads it (DescribeTopics); throws
 // unless the Kafka distribution's kafka-topics prints the same id.
 topic_id topic_id_of(const std::string& bootstrap, const std::string& topic);

@@ -29,18 +29,27 @@ void grant(const std::string& bootstrap, const std::string& what) {
         " --add --allow-principal User:strait " + what);
 }
 
-// docs/security.md's table, for the topics and groups named "sec-...".
-void grant_documented_permissions() {
-  const std::string topics = " --resource-pattern-type prefixed --topic sec-";
-  const std::string groups = " --resource-pattern-type prefixed --group sec-";
+// docs/security.md's table for the topics and groups of one test: source
+// topics and groups named `prefix`..., target topics `target_prefix` +
+// `prefix`...; `reverse`: also what a cutover's reverse mirroring and a
+// group rollback need ("after a cutover, both: the same the other way round").
+void grant_documented_permissions(const std::string& prefix, const std::string& target_prefix,
+                                  bool reverse) {
+  const std::string source_topics = " --resource-pattern-type prefixed --topic " + prefix;
+  const std::string target_topics =
+      " --resource-pattern-type prefixed --topic " + target_prefix + prefix;
+  const std::string groups = " --resource-pattern-type prefixed --group " + prefix;
+  grant(clusters->source, "--operation Describe --operation DescribeConfigs --operation Read" +
+                              std::string(reverse ? " --operation Write" : "") + source_topics);
   grant(clusters->source,
-        "--operation Describe --operation DescribeConfigs --operation Read" + topics);
-  grant(clusters->source, "--operation Describe" + groups);
-  grant(clusters->source, "--operation Describe --cluster");
+        "--operation Describe" + std::string(reverse ? " --operation Read" : "") + groups);
+  grant(clusters->source, "--operation Describe" +
+                              std::string(reverse ? " --operation IdempotentWrite" : "") +
+                              " --cluster");
   grant(clusters->target,
         "--operation Describe --operation DescribeConfigs --operation Create --operation Alter "
         "--operation Write --operation Read" +
-            topics);
+            target_topics);
   grant(clusters->target, "--operation Describe --operation Read" + groups);
   grant(clusters->target, "--operation IdempotentWrite --operation Describe --cluster");
 }
@@ -76,10 +85,7 @@ void move_leaders(const std::string& bootstrap, const std::string& topic, int pa
         " --election-type PREFERRED --all-topic-partitions");
 }
 
-class SecureKafka : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { grant_documented_permissions(); }
-};
+using SecureKafka = ::testing::Test;
 
 // Mirroring and group sync over SCRAM-SHA-512 on TLS on both sides, through
 // a broker killed -9 and restarted on each side and leaders moved on each
@@ -201,4 +207,14 @@ TEST_F(SecureKafka, AWrongPasswordIsNamedInTheLogMetricsAndStatus) {
 }
 
 }  // namespace
+
+// Granted once, after the clusters started and before any test: the secure
+// binary also runs the cutover tests (cutover_kafka_test.cc: "cut-" and
+// "kil-" topics and groups, target prefix "mig.") on these clusters.
+void integration::grant_suite_permissions() {
+  grant_documented_permissions("sec-", "", false);
+  grant_documented_permissions("cut-", "mig.", true);
+  grant_documented_permissions("kil-", "mig.", true);
+}
+
 }  // namespace strait

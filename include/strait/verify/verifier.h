@@ -54,10 +54,10 @@ class verifier {
   struct topic_plan;
   [[nodiscard]] status connect();
   [[nodiscard]] std::vector<topic_plan> plan_topics(const request& req, report& r);
-  // Compares the planned windows of the topic's partitions, many partitions
-  // at once (one read per side for a batch of windows).
-  void compare_topic(topic_plan& t, report& r, const std::function<void(const report&)>& progress,
-                     const std::atomic<bool>& cancel);
+  // Compares the planned windows of every partition, many partitions of
+  // any topics at once (one read per side for a batch of windows).
+  void compare(std::vector<topic_plan>& plans, report& r,
+               const std::function<void(const report&)>& progress, const std::atomic<bool>& cancel);
   [[nodiscard]] group_result verify_group(const std::string& group, const std::string& state,
                                           const result<std::vector<kafka::committed_offset>>& src,
                                           const result<std::vector<kafka::committed_offset>>& tgt);
