@@ -394,8 +394,7 @@ bool link_supervisor::sync_topics() {
       }
     }
     // Every partition to start, its watermarks read in two batched requests
-    // per cluster (a query per partition made a start cost four round trips:
-    // 2,082 partitions took minutes; bench/estate_bench).
+    // per cluster (a query per partition cost each start four round trips).
     const int to_start = std::min(src_parts, tgt_parts);
     std::vector<kafka::topic_partition> src_batch, tgt_batch;
     for (int p = st.started; p < to_start; ++p) {
