@@ -195,6 +195,9 @@ class admin_client {
       const std::map<std::string, std::vector<committed_offset>>& offsets);
   // How often a call ended with requests unanswered and replaced the handle.
   [[nodiscard]] int handles_replaced() const { return handles_replaced_; }
+  // Replaced handles of every admin client still being destroyed (in the
+  // background: librdkafka can take long, or forever, to end their threads).
+  [[nodiscard]] static int handles_closing();
 
  private:
   // Sends one request per group (`issue(group, opaque, queue)`), waits for
