@@ -200,7 +200,13 @@ std::pair<int, std::string> straitd::straitctl(const std::string& args,
 
 std::string straitd::log() {
   std::ifstream in(dir_.path() / "straitd.log");
-  return {std::istreambuf_iterator<char>(in), {}};
+  std::string out{std::istreambuf_iterator<char>(in), {}};
+  // A crash leaves no line of its own in the log: say it.
+  if (auto rc = proc_ ? proc_->exited() : std::nullopt) {
+    out += "[straitd is not running: exit status " + std::to_string(*rc) +
+           (*rc > 128 ? " (signal " + std::to_string(*rc - 128) + ")" : "") + "]\n";
+  }
+  return out;
 }
 
 const int64_t kBaseTimestamp = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "harness.h"
 #include "strait/store/checkpoint_store.h"
@@ -111,7 +112,26 @@ TEST_F(SecureKafka, MirrorsAndSyncsGroupsThroughBrokerKillsAndLeaderMoves) {
     return testing::wait_for([&] { return total_high(clusters->target, kTopic, kPartitions) >= n; },
                              180s, 250ms);
   };
-  ASSERT_TRUE(mirrored(3000)) << d.log();
+  // What a failed wait leaves to read: each side's end offsets and the link's status.
+  auto where = [&] {
+    std::string out = "end offsets (source -> target):";
+    for (int p = 0; p < kPartitions; ++p) {
+      out += " " + std::to_string(p) + ": " +
+             std::to_string(testing::high_watermark(clusters->source, kTopic, p)) + " -> " +
+             std::to_string(testing::high_watermark(clusters->target, kTopic, p));
+    }
+    auto [rc, status] = d.straitctl("status it");
+    std::string metrics;
+    std::istringstream lines(d.metrics());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("strait_") && line.find("link=\"it\"") != std::string::npos) {
+        metrics += line + "\n";
+      }
+    }
+    return out + "\nstraitctl status it (exit " + std::to_string(rc) + "):\n" + status + "\n" +
+           metrics + d.log();
+  };
+  ASSERT_TRUE(mirrored(3000)) << where();
 
   const std::string& src = clusters->source_name;
   const std::string& dst = clusters->target_name;
@@ -120,12 +140,12 @@ TEST_F(SecureKafka, MirrorsAndSyncsGroupsThroughBrokerKillsAndLeaderMoves) {
   kafka("start-node " + src + " 2");
   kafka("kill-node " + dst + " 3");
   produce(1000);
-  ASSERT_TRUE(mirrored(5000)) << d.log();
+  ASSERT_TRUE(mirrored(5000)) << where();
   kafka("start-node " + dst + " 3");
   move_leaders(clusters->target, kTopic, kPartitions, dir.path());
   move_leaders(clusters->source, kTopic, kPartitions, dir.path());
   produce(1000);
-  ASSERT_TRUE(mirrored(6000)) << d.log();
+  ASSERT_TRUE(mirrored(6000)) << where();
   ASSERT_TRUE(target_offset_becomes(kGroup, kTopic, committed)) << d.log();
   EXPECT_EQ(testing::committed(clusters->target, kGroup, kTopic, 0).metadata, "billing-meta");
   EXPECT_EQ(d.straitctl("status it").first, 0) << d.straitctl("status it").second;

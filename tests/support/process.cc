@@ -48,6 +48,11 @@ int child_process::wait() {
   return -1;
 }
 
+std::optional<int> child_process::exited() {
+  if (!reaped_ && waitpid(pid_, &status_, WNOHANG) != pid_) return std::nullopt;
+  return wait();
+}
+
 std::string run_command(const std::string& cmd) {
   FILE* f = popen(cmd.c_str(), "r");
   if (f == nullptr) throw std::runtime_error("cannot run " + cmd);

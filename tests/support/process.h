@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ class child_process {
   void signal(int sig) const;
   // Waits for exit; returns the exit status (128+signal when killed).
   int wait();
+  // Without waiting: the exit status if the process has ended, else nothing.
+  std::optional<int> exited();
 
  private:
   pid_t pid_ = -1;
