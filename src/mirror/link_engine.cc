@@ -473,11 +473,8 @@ void link_engine::handle_message(rd_kafka_message_t* raw) {
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "source"}}, 1);
     return;
   }
-  if (source_down_.exchange(false)) {
-    spdlog::info("link {}: source cluster reachable again", cfg_.name);
-    std::lock_guard lock(auth_mu_);
-    source_auth_error_.clear();
-  }
+  // A load, not an exchange, on the per-record path: the flag is rarely set.
+  if (source_down_.load(std::memory_order_relaxed)) cluster_answered(true);
   partition_pipeline* p = find(rd_kafka_topic_name(msg->rkt), msg->partition);
   if (p == nullptr) return;  // not (or no longer) ours
   switch (p->on_record(msg.get())) {
@@ -667,11 +664,7 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   }
   bool stopped = p->on_delivered(msg->err, msg->offset);
   total_inflight_.fetch_sub(before - p->inflight_bytes());
-  if (!msg->err && target_down_.exchange(false)) {
-    spdlog::info("link {}: target cluster reachable again", cfg_.name);
-    std::lock_guard lock(auth_mu_);
-    target_auth_error_.clear();
-  }
+  if (!msg->err && target_down_.load(std::memory_order_relaxed)) cluster_answered(false);
   if (stopped) on_stopped(*p);
 }
 
