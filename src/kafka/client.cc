@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include "strait/base/text.h"
@@ -186,10 +187,17 @@ std::atomic<int> g_handles_closing{0};
 // closes costs its threads and sockets until straitd exits.
 void close_in_background(handle h) {
   g_handles_closing.fetch_add(1);
-  std::thread([h = std::move(h)]() mutable {
-    h.reset();
+  auto shared = std::make_shared<handle>(std::move(h));
+  try {
+    std::thread([shared] {
+      shared->reset();
+      g_handles_closing.fetch_sub(1);
+    }).detach();
+  } catch (const std::system_error&) {
+    // No thread to be had (resource limits): destroyed here, as before.
+    shared->reset();
     g_handles_closing.fetch_sub(1);
-  }).detach();
+  }
 }
 }  // namespace
 

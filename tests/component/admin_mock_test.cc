@@ -4,15 +4,12 @@
 // timeout, coordinators that go down mid-request, many groups at once, and
 // requests librdkafka cannot send.
 #include <gtest/gtest.h>
-// clang-format off
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-// clang-format on
 
 #include <atomic>
 #include <iostream>
 #include <thread>
 
+#include "../support/mock_cluster.h"
 #include "../support/test_util.h"
 #include "strait/kafka/client.h"
 
@@ -24,30 +21,6 @@ using namespace std::chrono_literals;
 constexpr int kBrokers = 3;
 constexpr int kPartitions = 4;
 const std::string kTopic = "orders";
-
-class mock_cluster {
- public:
-  mock_cluster() {
-    char err[256];
-    rd_kafka_conf_t* c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "log_level", "0", err, sizeof(err));
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-    mc_ = rd_kafka_mock_cluster_new(rk_, kBrokers);
-    rd_kafka_mock_topic_create(mc_, kTopic.c_str(), kPartitions, 1);
-  }
-  ~mock_cluster() {
-    rd_kafka_mock_cluster_destroy(mc_);
-    rd_kafka_destroy(rk_);
-  }
-  mock_cluster(const mock_cluster&) = delete;
-  mock_cluster& operator=(const mock_cluster&) = delete;
-  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(mc_); }
-  rd_kafka_mock_cluster_t* get() { return mc_; }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-  rd_kafka_mock_cluster_t* mc_ = nullptr;
-};
 
 class AdminMock : public ::testing::Test {
  protected:
@@ -84,7 +57,7 @@ class AdminMock : public ::testing::Test {
     for (int b = 1; b <= kBrokers; ++b) rd_kafka_mock_broker_set_rtt(cluster_.get(), b, ms);
   }
 
-  mock_cluster cluster_;
+  testing::mock_cluster cluster_{kBrokers, kTopic, kPartitions};
 };
 
 TEST_F(AdminMock, OffsetsOfManyGroupsAreWrittenAndAnswered) {
@@ -218,8 +191,10 @@ TEST_F(AdminMock, CoordinatorsGoingDownMidRequestNeverAbort) {
   std::cout << "[ figures  ] " << rounds << " rounds of 60 writes and 60 reads: " << answered
             << " answered, " << failed << " failed, " << admin->handles_replaced()
             << " handles replaced, longest call "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(longest).count() << " ms\n";
-  // The deadline (0.7 s) and making a new handle; never the old one's end.
+            << std::chrono::duration_cast<std::chrono::milliseconds>(longest).count() << " ms, "
+            << kafka::admin_client::handles_closing() << " still closing\n";
+  // The deadline (0.7 s) and making a new handle; never the old one's end
+  // (which librdkafka sometimes never finishes, ADR 0012: not asserted).
   EXPECT_LT(longest, 5s);
   ASSERT_TRUE(testing::wait_for(
       [&] {

@@ -2,15 +2,12 @@
 // in-process mock clusters (one for the source, one for the target), with
 // fault injection on the target.
 #include <gtest/gtest.h>
-// clang-format off
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-// clang-format on
 
 #include <memory>
 #include <set>
 
 #include "../support/kafka_records.h"
+#include "../support/mock_cluster.h"
 #include "../support/test_util.h"
 #include "strait/kafka/partition_reader.h"
 #include "strait/kafka/record.h"
@@ -29,27 +26,6 @@ const std::string kTopic = "orders";
 constexpr int16_t kProduceApiKey = 0;  // Kafka protocol: Produce
 
 // An in-process mock cluster, kept alive by the handle that owns it.
-class mock_cluster {
- public:
-  explicit mock_cluster(int brokers) {
-    char err[256];
-    rd_kafka_conf_t* c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "log_level", "0", err, sizeof(err));
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-    mc_ = rd_kafka_mock_cluster_new(rk_, brokers);
-    rd_kafka_mock_topic_create(mc_, kTopic.c_str(), kPartitions, 1);
-  }
-  ~mock_cluster() {
-    rd_kafka_mock_cluster_destroy(mc_);
-    rd_kafka_destroy(rk_);
-  }
-  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(mc_); }
-  rd_kafka_mock_cluster_t* get() { return mc_; }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-  rd_kafka_mock_cluster_t* mc_ = nullptr;
-};
 
 record make_record(int i) {
   record r;
@@ -145,8 +121,8 @@ class MirrorMock : public ::testing::Test {
   }
 
   testing::temp_dir dir_;
-  mock_cluster source_{1};
-  mock_cluster target_{3};
+  testing::mock_cluster source_{1, kTopic, kPartitions};
+  testing::mock_cluster target_{3, kTopic, kPartitions};
   std::unique_ptr<store::checkpoint_store> store_;
   metrics::registry metrics_;
   config::link_config cfg_;

@@ -49,7 +49,10 @@ int child_process::wait() {
 }
 
 std::optional<int> child_process::exited() {
-  if (!reaped_ && waitpid(pid_, &status_, WNOHANG) != pid_) return std::nullopt;
+  if (!reaped_) {
+    if (waitpid(pid_, &status_, WNOHANG) != pid_) return std::nullopt;
+    reaped_ = true;
+  }
   return wait();
 }
 
