@@ -351,8 +351,7 @@ status application::persist(const link_runtime& r, const std::string& yaml, bool
   return store_->commit(b);
 }
 
-result<application::new_link_clusters> application::probe_new_link(
-    const config::link_config& l) const {
+status application::check_new_link(const config::link_config& l) const {
   auto connect = [&](const config::cluster_config& c, const char* side) {
     return kafka::admin_client::connect(c.props, "strait-" + l.name + "-check",
                                         std::string("link.") + side + ".properties",
@@ -366,39 +365,34 @@ result<application::new_link_clusters> application::probe_new_link(
   if (!source_id) return fail(errc::kafka, "link.source: " + source_id.error().message);
   auto target_id = mirror::cluster_key((*target)->cluster_id(), l.target);
   if (!target_id) return fail(errc::kafka, "link.target: " + target_id.error().message);
-  new_link_clusters found{{*source_id, *target_id}, {}};
-  const bool same_cluster = *source_id == *target_id;
+  // A deleted link's checkpoints (and their cluster ids) stay; a new link of
+  // its name inherits them.
+  auto stored = store_->link_cluster_ids(l.name);
+  if (!stored) return std::unexpected(stored.error());
+  const store::cluster_ids now{*source_id, *target_id};
+  if (auto why = mirror::cluster_refusal(l, *stored, now); !why.empty()) {
+    return fail(*stored && **stored != now ? errc::precondition : errc::invalid_argument,
+                "link " + l.name + ": " + why);
+  }
+  const bool same_cluster = now.source == now.target;
   // The topics the new link would select now, by their target names.
   auto listing = (*source)->list_topics();
   if (!listing) return std::unexpected(listing.error());
   auto filter = config::topic_filter::make(l.topics.include, l.topics.exclude,
                                            l.topics.exclude_internal, "link.topics");
   if (!filter) return std::unexpected(filter.error());
+  std::set<std::string> targets;
   for (const auto& [name, info] : *listing) {
     if (!filter->matches(name) || mirror::is_own_copy(l, same_cluster, name)) continue;
     const std::string target = l.topics.target_name(name);
     if (auto why = mirror::target_topic_refusal(target); !why.empty()) {
       return fail(errc::invalid_argument, "link " + l.name + ": source topic " + name + ": " + why);
     }
-    found.targets.insert(target);
-  }
-  return found;
-}
-
-status application::check_new_link(const config::link_config& l,
-                                   const new_link_clusters& found) const {
-  const store::cluster_ids& now = found.ids;
-  // A deleted link's checkpoints (and their cluster ids) stay; a new link of
-  // its name inherits them.
-  auto stored = store_->link_cluster_ids(l.name);
-  if (!stored) return std::unexpected(stored.error());
-  if (auto why = mirror::cluster_refusal(l, *stored, now); !why.empty()) {
-    return fail(*stored && **stored != now ? errc::precondition : errc::invalid_argument,
-                "link " + l.name + ": " + why);
+    targets.insert(target);
   }
   for (const auto& other : links()) {
     auto h = running(other.cfg.name);
-    if (!h) continue;  // paused: it selects nothing now
+    if (!h) continue;  // paused: it selects nothing now (checked again at its resume? no: see docs)
     // Its ids as its supervisor learned them, else as its checkpoints hold
     // them; a link that has learned neither yet is compared by its
     // bootstrap.servers, as before ids were known.
@@ -407,15 +401,15 @@ status application::check_new_link(const config::link_config& l,
       auto kept = store_->link_cluster_ids(other.cfg.name);
       if (kept && *kept) clusters = **kept;
     }
-    const bool same_target = clusters ? clusters->target == now.target
+    const bool same_target = clusters ? clusters->target == *target_id
                                       : other.cfg.target.bootstrap() == l.target.bootstrap();
     if (!same_target) continue;
     for (const auto& [name, partitions] : h->runtime->supervisor()->selected_topics()) {
       const std::string t = other.cfg.topics.target_name(name);
-      if (found.targets.contains(t)) {
+      if (targets.contains(t)) {
         return fail(errc::precondition,
                     "link " + l.name + " would write target topic " + t + ", which link " +
-                        other.cfg.name + " already writes on the same cluster (id " + now.target +
+                        other.cfg.name + " already writes on the same cluster (id " + *target_id +
                         "); exclude the topic from one of them (topics.exclude) or use another "
                         "topics.prefix");
       }
@@ -488,18 +482,14 @@ result<api::stage_result> application::stage(
 }
 
 result<api::link_info> application::create_link(const std::string& yaml, bool dry_run) {
+  std::lock_guard lifecycle(lifecycle_mu_);
   auto l = config::parse_link_yaml(yaml, from_environment);
   if (!l) return std::unexpected(l.error());
-  // The network first, without the lock: a slow cluster delays this call
-  // only, not every other create, delete, pause or resume.
-  auto found = probe_new_link(*l);
-  if (!found) return std::unexpected(found.error());
-  std::lock_guard lifecycle(lifecycle_mu_);
   if (find(l->name)) {
     return fail(errc::precondition,
                 "a link named " + l->name + " exists; choose another name (straitctl links)");
   }
-  if (auto s = check_new_link(*l, *found); !s) return std::unexpected(s.error());
+  if (auto s = check_new_link(*l); !s) return std::unexpected(s.error());
   auto runtime =
       std::make_shared<link_runtime>(*l, true, *store_, metrics_, claims_, terminate_process);
   if (dry_run) return api::link_info{*l, true, false};

@@ -3,7 +3,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -86,21 +85,12 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] std::shared_ptr<link_runtime> find(const std::string& link) const;
   [[nodiscard]] api::link_info info_of(const link_runtime& r) const;
   [[nodiscard]] status persist(const link_runtime& r, const std::string& yaml, bool paused);
-  // What a new link's clusters say: their ids and the target topics the
-  // link would write now. Asked over the network (up to 10 s a call), so
-  // CreateLink asks before it takes the lifecycle lock.
-  struct new_link_clusters {
-    store::cluster_ids ids;
-    std::set<std::string> targets;
-  };
-  [[nodiscard]] result<new_link_clusters> probe_new_link(const config::link_config& l) const;
-  // What CreateLink refuses before it creates anything: a link whose name's
-  // checkpoints are of other clusters, a loop (mirror::cluster_refusal), a
-  // target topic internal to Kafka (found by probe_new_link), and a target
-  // topic another running link writes on the same cluster; the error names
-  // the topic, the link or the ids. Under the lifecycle lock.
-  [[nodiscard]] status check_new_link(const config::link_config& l,
-                                      const new_link_clusters& found) const;
+  // What CreateLink refuses before it creates anything (both clusters are
+  // asked for their ids): a link whose name's checkpoints are of other
+  // clusters, a loop (mirror::cluster_refusal), a target topic internal to
+  // Kafka, and a target topic another running link writes on the same
+  // cluster; the error names the topic, the link or the ids.
+  [[nodiscard]] status check_new_link(const config::link_config& l) const;
 
   config::config cfg_;
   metrics::registry metrics_;
