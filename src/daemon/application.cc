@@ -78,8 +78,14 @@ status application::start() {
     std::lock_guard lock(links_mu_);
     links_[runtime->config().name] = runtime;
   }
+  metrics_.describe("strait_admin_handles_closing", metrics::registry::kind::gauge,
+                    "librdkafka handles replaced after unanswered group requests and still "
+                    "being destroyed in the background; one that stays is never closed (ADR 0012)");
   auto handler = [this](const std::string& path) -> http::http_server::response {
     if (path == "/metrics") {
+      // Process-wide, read when scraped: every admin client's replaced
+      // handles still being destroyed (ADR 0012).
+      metrics_.set("strait_admin_handles_closing", {}, kafka::admin_client::handles_closing());
       return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render()};
     }
     if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};

@@ -255,9 +255,6 @@ void group_syncer::hold(std::set<std::string> groups) {
 }
 
 bool group_syncer::cycle() {
-  // Process-wide: admin handles (of every client) replaced after unanswered
-  // group requests and still ending in the background (ADR 0012).
-  metrics_.set("strait_admin_handles_closing", {}, kafka::admin_client::handles_closing());
   if (clusters_) {
     auto clusters = clusters_();
     std::string why;

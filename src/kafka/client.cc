@@ -181,12 +181,13 @@ std::atomic<int> g_handles_closing{0};
 
 // rd_kafka_destroy waits for every thread of the handle, and librdkafka
 // 2.14.2 can keep a broker thread of a handle whose group requests were cut
-// short alive for good (AdminMock.CoordinatorsGoingDownMidRequestNeverAbort
-// hung in 4 of about 80 runs, the caller blocked in rd_kafka_destroy): the
-// caller, a group sync round, does not wait for it. A handle that never
-// closes costs its threads and sockets until straitd exits.
+// short alive for good (ADR 0012): the caller, a group sync round, does not
+// wait for it. A handle that never closes costs its threads and sockets until
+// straitd exits; closers are detached, not joined at exit.
 void close_in_background(handle h) {
   g_handles_closing.fetch_add(1);
+  // Shared, so that the fallback below still has the handle when making the
+  // thread fails.
   auto shared = std::make_shared<handle>(std::move(h));
   try {
     std::thread([shared] {
@@ -542,7 +543,8 @@ std::map<std::string, result<Value>> admin_client::group_requests(
   }
   // librdkafka still holds those requests, and would abort when their timer
   // fired before their coordinator is found (ADR 0012): destroying the handle
-  // fails them through its termination path, which frees each once.
+  // (on a thread of its own) fails them through its termination path, which
+  // frees each once.
   q.reset();
   if (auto rk = new_handle(user_, client_id_, field_)) {
     close_in_background(std::move(owned_));

@@ -2,7 +2,8 @@
 // cluster, with the faults that made a daemon abort in librdkafka's group
 // coordinator requests (issue 10): a coordinator slower than the request
 // timeout, coordinators that go down mid-request, many groups at once, and
-// requests librdkafka cannot send.
+// requests librdkafka cannot send; and a coordinator that moved, which
+// crashed librdkafka itself (ADR 0013).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -219,6 +220,12 @@ TEST_F(AdminMock, HandlesDestroyedWhileRequestsWaitForACoordinator) {
     EXPECT_EQ(admin->handles_replaced(), 1);
   }
   for (int b = 1; b <= kBrokers; ++b) rd_kafka_mock_broker_set_up(cluster_.get(), b);
+  // The replaced handles end on threads of their own: waited for, so that
+  // ASan's leak check at exit sees their memory freed. Not asserted: a
+  // handle librdkafka never finishes closing (ADR 0012) is not strait's to fix.
+  (void)testing::wait_for([] { return kafka::admin_client::handles_closing() == 0; }, 30s);
+  std::cout << "[ figures  ] " << kafka::admin_client::handles_closing()
+            << " handles still closing\n";
 }
 
 // Answers held back by the cluster (60 s round trips) never reach a later
@@ -254,10 +261,10 @@ TEST_F(AdminMock, ACoordinatorThatMovedIsAnErrorNotACrash) {
   for (const auto& g : names) rd_kafka_mock_coordinator_set(cluster_.get(), "group", g.c_str(), 1);
   auto admin = connect(5s);
   ASSERT_TRUE(admin);
-  constexpr int16_t kOffsetFetch = 9;
+  constexpr int16_t kOffsetFetchApiKey = 9;  // Kafka protocol: OffsetFetch
   for (auto err :
        {RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE}) {
-    rd_kafka_mock_broker_push_request_error_rtts(cluster_.get(), 1, kOffsetFetch, 1, err, 0);
+    rd_kafka_mock_broker_push_request_error_rtts(cluster_.get(), 1, kOffsetFetchApiKey, 1, err, 0);
     auto read = admin->list_group_offsets({names[0]});
     ASSERT_FALSE(read.at(names[0]).has_value());
     EXPECT_NE(read.at(names[0]).error().message.find(rd_kafka_err2str(err)), std::string::npos)

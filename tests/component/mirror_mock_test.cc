@@ -25,8 +25,6 @@ constexpr int kPartitions = 4;
 const std::string kTopic = "orders";
 constexpr int16_t kProduceApiKey = 0;  // Kafka protocol: Produce
 
-// An in-process mock cluster, kept alive by the handle that owns it.
-
 record make_record(int i) {
   record r;
   if (i % 7 != 0) r.key = "key-" + std::to_string(i);  // some null keys

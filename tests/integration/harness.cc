@@ -204,7 +204,7 @@ std::string straitd::log() {
   // A crash leaves no line of its own in the log: say it.
   if (auto rc = proc_ ? proc_->exited() : std::nullopt) {
     out += "[straitd is not running: exit status " + std::to_string(*rc) +
-           (*rc > 128 ? " (signal " + std::to_string(*rc - 128) + ")" : "") + "]\n";
+           " (128 + N: killed by signal N)]\n";
   }
   return out;
 }

@@ -112,8 +112,9 @@ TEST_F(SecureKafka, MirrorsAndSyncsGroupsThroughBrokerKillsAndLeaderMoves) {
     return testing::wait_for([&] { return total_high(clusters->target, kTopic, kPartitions) >= n; },
                              180s, 250ms);
   };
-  // What a failed wait leaves to read: each side's end offsets and the link's status.
-  auto where = [&] {
+  // What a failed wait leaves to read: each side's end offsets, the link's
+  // status and metrics, and the log (which says if straitd died).
+  auto stall_report = [&] {
     std::string out = "end offsets (source -> target):";
     for (int p = 0; p < kPartitions; ++p) {
       out += " " + std::to_string(p) + ": " +
@@ -124,14 +125,15 @@ TEST_F(SecureKafka, MirrorsAndSyncsGroupsThroughBrokerKillsAndLeaderMoves) {
     std::string metrics;
     std::istringstream lines(d.metrics());
     for (std::string line; std::getline(lines, line);) {
-      if (line.starts_with("strait_") && line.find("link=\"it\"") != std::string::npos) {
+      if (line.starts_with("strait_admin_") ||
+          (line.starts_with("strait_") && line.find("link=\"it\"") != std::string::npos)) {
         metrics += line + "\n";
       }
     }
     return out + "\nstraitctl status it (exit " + std::to_string(rc) + "):\n" + status + "\n" +
            metrics + d.log();
   };
-  ASSERT_TRUE(mirrored(3000)) << where();
+  ASSERT_TRUE(mirrored(3000)) << stall_report();
 
   const std::string& src = clusters->source_name;
   const std::string& dst = clusters->target_name;
@@ -140,13 +142,13 @@ TEST_F(SecureKafka, MirrorsAndSyncsGroupsThroughBrokerKillsAndLeaderMoves) {
   kafka("start-node " + src + " 2");
   kafka("kill-node " + dst + " 3");
   produce(1000);
-  ASSERT_TRUE(mirrored(5000)) << where();
+  ASSERT_TRUE(mirrored(5000)) << stall_report();
   kafka("start-node " + dst + " 3");
   move_leaders(clusters->target, kTopic, kPartitions, dir.path());
   move_leaders(clusters->source, kTopic, kPartitions, dir.path());
   produce(1000);
-  ASSERT_TRUE(mirrored(6000)) << where();
-  ASSERT_TRUE(target_offset_becomes(kGroup, kTopic, committed)) << d.log();
+  ASSERT_TRUE(mirrored(6000)) << stall_report();
+  ASSERT_TRUE(target_offset_becomes(kGroup, kTopic, committed)) << stall_report();
   EXPECT_EQ(testing::committed(clusters->target, kGroup, kTopic, 0).metadata, "billing-meta");
   EXPECT_EQ(d.straitctl("status it").first, 0) << d.straitctl("status it").second;
   ASSERT_EQ(d.stop(), 0) << d.log();

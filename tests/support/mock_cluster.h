@@ -11,7 +11,8 @@
 
 namespace strait::testing {
 
-// `brokers` brokers with one topic of `partitions` partitions (replication 1).
+// `brokers` brokers with one topic of `partitions` partitions (replication 1),
+// kept alive by the handle that owns it.
 class mock_cluster {
  public:
   mock_cluster(int brokers, const std::string& topic, int partitions) {

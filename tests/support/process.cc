@@ -36,7 +36,9 @@ child_process::~child_process() {
   }
 }
 
-void child_process::signal(int sig) const { ::kill(pid_, sig); }
+void child_process::signal(int sig) const {
+  if (!reaped_) ::kill(pid_, sig);  // a reaped pid may be another process's now
+}
 
 int child_process::wait() {
   if (!reaped_) {
