@@ -360,14 +360,23 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
     return skip(gr, group, p, skip_reason::topic_not_mirrored, o);
   }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
-  auto slice = store_.slice(key, o);
-  if (!slice) return fail_group(gr, group, "store", slice.error().message);
-  partition_facts facts{o, std::nullopt, std::move(*slice), std::nullopt};
+  decided inputs{o, store_.map_version(key), std::nullopt, std::nullopt, {}};
   if (auto ls = log_starts_.find(p); ls != log_starts_.end()) {
-    facts.log_start = source_offset(ls->second);
+    inputs.log_start = source_offset(ls->second);
   }
-  if (auto w = g.written.find(p); w != g.written.end()) facts.last_written = w->second;
-  const decision d = decide(facts);
+  if (auto w = g.written.find(p); w != g.written.end()) inputs.last_written = w->second;
+  auto known = g.decisions.find(p);
+  if (known == g.decisions.end() || known->second.committed != inputs.committed ||
+      known->second.map_version != inputs.map_version ||
+      known->second.log_start != inputs.log_start ||
+      known->second.last_written != inputs.last_written) {
+    auto slice = store_.slice(key, o);
+    if (!slice) return fail_group(gr, group, "store", slice.error().message);
+    inputs.d = decide(partition_facts{o, inputs.log_start, std::move(*slice), inputs.last_written});
+    known = g.decisions.insert_or_assign(p, std::move(inputs)).first;
+  }
+  const decision& d = known->second.d;
+  const std::optional<store::group_offset>& last_written = known->second.last_written;
   if (d.what != action::skip && d.ahead) ++gr.counts.partitions_ahead;
   switch (d.what) {
     case action::skip:
@@ -376,7 +385,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
       g.skipped.erase(p);
       ++gr.counts.partitions_synced;
       // Remember a move inside a hole, so that a later rewind is recognised.
-      if (facts.last_written->source != o) {
+      if (last_written->source != o) {
         g.written[p].source = o;
         r.batch.put_group_offset(group, key, g.written[p]);
       }
@@ -386,7 +395,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
         spdlog::info(
             "link {}: group {} rewound {}/{} on the source from {} to {}; following it: target "
             "offset {}",
-            cfg_.name, group, c.topic, c.partition, facts.last_written->source.value(), o.value(),
+            cfg_.name, group, c.topic, c.partition, last_written->source.value(), o.value(),
             d.target.value());
       }
       gr.writes.push_back(

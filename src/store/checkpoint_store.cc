@@ -366,11 +366,13 @@ checkpoint_store::write_batch::~write_batch() = default;
 
 void checkpoint_store::write_batch::put_checkpoint(const partition_key& key,
                                                    const partition_checkpoint& cp) {
-  (void)batch_->Put(partition_prefix(kCheckpointTag, key), encode_checkpoint(cp));
+  map_changes_.push_back(partition_prefix(kCheckpointTag, key));
+  (void)batch_->Put(map_changes_.back(), encode_checkpoint(cp));
 }
 
 void checkpoint_store::write_batch::put_run(const partition_key& key,
                                             const offsets::offset_run& run) {
+  map_changes_.push_back(partition_prefix(kCheckpointTag, key));
   (void)batch_->Put(offset_key(kRunTag, key, run.source_start.value()), encode_run_value(run));
   std::string src;
   put_be(src, static_cast<uint64_t>(run.source_start.value()), 8);
@@ -379,6 +381,7 @@ void checkpoint_store::write_batch::put_run(const partition_key& key,
 
 void checkpoint_store::write_batch::delete_run(const partition_key& key,
                                                const offsets::offset_run& run) {
+  map_changes_.push_back(partition_prefix(kCheckpointTag, key));
   (void)batch_->Delete(offset_key(kRunTag, key, run.source_start.value()));
   (void)batch_->Delete(offset_key(kTargetIndexTag, key, run.target_start.value()));
 }
@@ -579,7 +582,20 @@ status checkpoint_store::commit(write_batch& batch) {
   rocksdb::Status s = db_->Write(wo, batch.batch_.get());
   if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write checkpoint"));
   batch.batch_->Clear();
+  // After the write: a reader that sees the new version sees the new data.
+  if (!batch.map_changes_.empty()) {
+    std::lock_guard lock(versions_mu_);
+    for (const auto& k : batch.map_changes_) ++map_versions_[k];
+    batch.map_changes_.clear();
+  }
   return {};
+}
+
+uint64_t checkpoint_store::map_version(const partition_key& key) const {
+  const std::string k = partition_prefix(kCheckpointTag, key);
+  std::lock_guard lock(versions_mu_);
+  auto it = map_versions_.find(k);
+  return it == map_versions_.end() ? 0 : it->second;
 }
 
 result<std::optional<partition_checkpoint>> checkpoint_store::load(const partition_key& key) const {

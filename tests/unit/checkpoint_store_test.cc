@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -354,6 +355,50 @@ TEST(CheckpointStore, SliceGivesCheckpointAndNeighbouringRuns) {
   auto none = (*st)->slice(key(7), source_offset(4));
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(none->has_value());
+}
+
+TEST(CheckpointStore, MapVersionChangesWithEveryCommittedCheckpointOrRunOfThePartition) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  checkpoint_store& s = **st;
+  EXPECT_EQ(s.map_version(key(0)), 0u);
+  const offsets::offset_run run{source_offset(0), target_offset(0), 3};
+  std::vector<uint64_t> seen{s.map_version(key(0))};
+  auto changed = [&](const char* what) {
+    const uint64_t v = s.map_version(key(0));
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), v), 0) << what << ": version " << v;
+    seen.push_back(v);
+  };
+  checkpoint_store::write_batch b;
+  b.put_checkpoint(key(0), partition_checkpoint{});
+  EXPECT_EQ(s.map_version(key(0)), 0u) << "not before the commit";
+  ASSERT_TRUE(s.commit(b).has_value());
+  changed("checkpoint");
+  b.put_run(key(0), run);
+  ASSERT_TRUE(s.commit(b).has_value());
+  changed("run");
+  b.delete_run(key(0), run);
+  ASSERT_TRUE(s.commit(b).has_value());
+  changed("deleted run");
+  b.put_run(key(0), run);
+  ASSERT_TRUE(s.commit(b).has_value());
+  auto pruned = s.prune_below(key(0), source_offset(10), b);
+  ASSERT_TRUE(pruned.has_value());
+  ASSERT_EQ(*pruned, 1u);
+  seen.push_back(s.map_version(key(0)));
+  ASSERT_TRUE(s.commit(b).has_value());
+  changed("pruned");
+
+  // Other partitions, group offsets and the journal leave it alone.
+  const uint64_t before = s.map_version(key(0));
+  b.put_checkpoint(key(1), partition_checkpoint{});
+  b.put_group_offset("billing", key(0), {source_offset(1), target_offset(1), 1});
+  const inflight_entry e{target_offset(3), source_offset(3), 7};
+  b.put_inflight(key(0), std::span(&e, 1));
+  ASSERT_TRUE(s.commit(b).has_value());
+  EXPECT_EQ(s.map_version(key(0)), before);
+  EXPECT_NE(s.map_version(key(1)), 0u);
 }
 
 TEST(CheckpointStore, MigrationRecordsPerLinkKindAndName) {

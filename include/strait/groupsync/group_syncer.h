@@ -77,8 +77,18 @@ class group_syncer {
 
  private:
   using partition = kafka::topic_partition;
+  // A decision and everything it was made from: the same inputs again give
+  // the same decision, so a caught-up group costs no store reads.
+  struct decided {
+    source_offset committed;
+    uint64_t map_version = 0;  // store::checkpoint_store::map_version, read before the slice
+    std::optional<source_offset> log_start;
+    std::optional<store::group_offset> last_written;
+    decision d;
+  };
   struct group_state {
     std::map<partition, store::group_offset> written;  // mirrors the store
+    std::map<partition, decided> decisions;            // the last decision per partition
     std::map<partition, skip_reason> skipped;  // the reasons last reported, logged on change
     bool on_source = false;
     bool gone = false;     // reported as gone from the source (logged once)

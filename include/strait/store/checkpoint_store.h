@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "strait/base/result.h"
@@ -221,6 +222,9 @@ class checkpoint_store {
    private:
     friend class checkpoint_store;
     std::unique_ptr<rocksdb::WriteBatch> batch_;
+    // The partitions whose checkpoint or runs the batch writes (their
+    // checkpoint keys; repeats allowed): commit() bumps their map_version.
+    std::vector<std::string> map_changes_;
   };
 
   // Applies the batch atomically.
@@ -242,6 +246,13 @@ class checkpoint_store {
   // snapshot; nullopt when the partition has no checkpoint (not mirrored).
   [[nodiscard]] result<std::optional<map_slice>> slice(const partition_key& key,
                                                        source_offset committed) const;
+  // A number that changes whenever a batch writing the partition's
+  // checkpoint or runs is committed (through this object; 0 before the
+  // first). While it stays the same, slice() of the partition answers the
+  // same for the same offset, so a caller may keep what it derived from a
+  // slice. Read it before slice(): a commit in between then shows as a
+  // changed version the next time, never as an unchanged one.
+  [[nodiscard]] uint64_t map_version(const partition_key& key) const;
   // Every group offset stored for the link, ordered by group, topic, partition.
   [[nodiscard]] result<std::vector<stored_group_offset>> group_offsets(
       const std::string& link) const;
@@ -288,6 +299,10 @@ class checkpoint_store {
  private:
   explicit checkpoint_store(std::unique_ptr<rocksdb::DB> db);
   std::unique_ptr<rocksdb::DB> db_;
+  mutable std::mutex versions_mu_;
+  // Guarded by versions_mu_: map_version by checkpoint key; one entry per
+  // partition ever written in this process.
+  std::unordered_map<std::string, uint64_t> map_versions_;
   std::mutex audit_mu_;      // serializes sequence numbers of append_audit
   uint64_t audit_last_ = 0;  // guarded by audit_mu_; read from the store on open
 };
