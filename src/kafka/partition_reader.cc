@@ -1,5 +1,6 @@
 #include "strait/kafka/partition_reader.h"
 
+#include <algorithm>
 #include <map>
 
 namespace strait::kafka {
@@ -73,6 +74,7 @@ std::vector<result<int64_t>> partition_reader::read_many(
     ++open;
   }
   if (open == 0) return out;
+  learn_topics(ranges, idle_timeout);
   if (auto e = rd_kafka_assign(rk, list.get())) {
     for (const auto& [tp, i] : index) {
       out[i] = fail(errc::kafka, "cannot read " + where(i) + ": " + err_text(e));
@@ -139,6 +141,23 @@ std::vector<result<int64_t>> partition_reader::read_many(
     deadline = std::chrono::steady_clock::now() + idle_timeout;
   }
   return out;
+}
+
+void partition_reader::learn_topics(const std::vector<range>& ranges,
+                                    std::chrono::milliseconds timeout) {
+  const bool all_known = std::all_of(ranges.begin(), ranges.end(), [&](const range& r) {
+    return r.from >= r.to || known_topics_.contains(r.topic);
+  });
+  if (all_known) return;
+  const rd_kafka_metadata_t* md = nullptr;
+  const int ms = static_cast<int>(
+      std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(10)).count());
+  if (rd_kafka_metadata(rk_.get(), 1, nullptr, &md, ms) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  known_topics_.clear();
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) known_topics_.insert(md->topics[i].topic);
+  }
+  rd_kafka_metadata_destroy(md);
 }
 
 }  // namespace strait::kafka

@@ -1,7 +1,9 @@
 #include "strait/verify/verifier.h"
 
 #include <algorithm>
+#include <future>
 #include <map>
+#include <system_error>
 
 #include "strait/groupsync/sync_policy.h"
 #include "strait/kafka/record.h"
@@ -302,6 +304,19 @@ void verifier::compare(std::vector<topic_plan>& plans, report& r,
                                c->p->index->to_target(source_offset(a)).value(),
                                c->p->index->to_target(source_offset(b)).value()});
     }
+    // Both sides at once: each read waits on its own cluster.
+    std::vector<std::vector<record_seen>> landed(batch.size());
+    auto read_target = [&] {
+      return target_reader_->read_many(
+          target_ranges,
+          [&](size_t i, const rd_kafka_message_t& m) { landed[i].push_back(seen(m)); }, kReadIdle);
+    };
+    std::future<std::vector<result<int64_t>>> target_read;
+    try {
+      target_read = std::async(std::launch::async, read_target);
+    } catch (const std::system_error&) {  // no thread to be had: one side after the other
+      target_read = std::async(std::launch::deferred, read_target);
+    }
     std::vector<std::vector<expected_record>> expected(batch.size());  // where the map put each
     auto read = source_reader_->read_many(
         source_ranges,
@@ -322,10 +337,7 @@ void verifier::compare(std::vector<topic_plan>& plans, report& r,
               {run->target_start.value() + (m.offset - run->source_start.value()), seen(m)});
         },
         kReadIdle);
-    std::vector<std::vector<record_seen>> landed(batch.size());
-    auto tread = target_reader_->read_many(
-        target_ranges, [&](size_t i, const rd_kafka_message_t& m) { landed[i].push_back(seen(m)); },
-        kReadIdle);
+    auto tread = target_read.get();
     for (size_t i = 0; i < batch.size(); ++i) {
       cursor& c = *batch[i];
       partition_result& out = *c.p->out;
