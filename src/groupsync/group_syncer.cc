@@ -176,6 +176,7 @@ void group_syncer::note_group_presence(const kafka::group_list& listing,
         cfg_.name, id);
     g.gone = true;
     g.on_source = false;
+    g.decisions.clear();
     metrics_.set("strait_group_on_source", {{"link", cfg_.name}, {"group", id}}, 0);
   }
 }
@@ -290,6 +291,7 @@ bool group_syncer::cycle() {
 
   auto offsets = source_->list_group_offsets({selected.begin(), selected.end()});
   refresh_log_starts(offsets);
+  ++round_;
 
   round r;
   for (const auto& [group, committed] : offsets) {
@@ -300,6 +302,10 @@ bool group_syncer::cycle() {
     }
     gr.read = true;
     for (const auto& c : *committed) plan(r, group, c);
+    // Partitions the group no longer commits (topic deleted, offsets
+    // expired or deleted) are forgotten.
+    std::erase_if(groups_[group].decisions,
+                  [this](const auto& entry) { return entry.second.round != round_; });
   }
   const bool target_reached = write_planned(r);
   if (r.batch.count() > 0) {
@@ -360,23 +366,22 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
     return skip(gr, group, p, skip_reason::topic_not_mirrored, o);
   }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
-  decided inputs{o, store_.map_version(key), std::nullopt, std::nullopt, {}};
+  decision_inputs inputs{o, store_.map_version(key), std::nullopt, std::nullopt};
   if (auto ls = log_starts_.find(p); ls != log_starts_.end()) {
     inputs.log_start = source_offset(ls->second);
   }
   if (auto w = g.written.find(p); w != g.written.end()) inputs.last_written = w->second;
   auto known = g.decisions.find(p);
-  if (known == g.decisions.end() || known->second.committed != inputs.committed ||
-      known->second.map_version != inputs.map_version ||
-      known->second.log_start != inputs.log_start ||
-      known->second.last_written != inputs.last_written) {
+  if (known == g.decisions.end() || known->second.inputs != inputs) {
     auto slice = store_.slice(key, o);
     if (!slice) return fail_group(gr, group, "store", slice.error().message);
-    inputs.d = decide(partition_facts{o, inputs.log_start, std::move(*slice), inputs.last_written});
-    known = g.decisions.insert_or_assign(p, std::move(inputs)).first;
+    const decision fresh =
+        decide(partition_facts{o, inputs.log_start, std::move(*slice), inputs.last_written});
+    known = g.decisions.insert_or_assign(p, decided{std::move(inputs), fresh, 0}).first;
   }
+  known->second.round = round_;
   const decision& d = known->second.d;
-  const std::optional<store::group_offset>& last_written = known->second.last_written;
+  const std::optional<store::group_offset>& last_written = known->second.inputs.last_written;
   if (d.what != action::skip && d.ahead) ++gr.counts.partitions_ahead;
   switch (d.what) {
     case action::skip:

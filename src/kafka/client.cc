@@ -409,20 +409,24 @@ result<watermarks> admin_client::query_watermarks(const std::string& topic,
 
 result<std::map<topic_partition, int64_t>> admin_client::offsets_at(
     const std::vector<topic_partition>& partitions, int64_t which, const char* what) const {
-  // librdkafka matches every partition of a request against the partitions
-  // already sorted by leader, and the answers against the request, with
-  // linear searches: one request costs O(n^2) string compares (at 10,000
-  // partitions, most of a core per estate-wide round). Requests of at most
-  // kOffsetsPerRequest partitions keep that linear in n.
+  // librdkafka matches every partition of a call against the partitions
+  // already sorted by leader, and the answers against the call, with linear
+  // searches: one call costs O(n^2) string compares (at 10,000 partitions,
+  // most of a core per estate-wide round). Calls of at most
+  // kOffsetsPerRequest partitions keep that linear in n; they run one after
+  // the other (a round trip each) within one deadline, so the whole takes no
+  // longer than one call did.
   constexpr size_t kOffsetsPerRequest = 500;
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   std::map<topic_partition, int64_t> out;
+  std::string error;  // of the last call that failed
   for (size_t first = 0; first < partitions.size(); first += kOffsetsPerRequest) {
     const size_t end = std::min(partitions.size(), first + kOffsetsPerRequest);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      return fail(errc::kafka, std::string(what) + ": " + err_text(RD_KAFKA_RESP_ERR__TIMED_OUT));
+      error = err_text(RD_KAFKA_RESP_ERR__TIMED_OUT);
+      break;
     }
     partition_list l(rd_kafka_topic_partition_list_new(static_cast<int>(end - first)));
     for (size_t i = first; i < end; ++i) {
@@ -431,14 +435,16 @@ result<std::map<topic_partition, int64_t>> admin_client::offsets_at(
       rd_kafka_topic_partition_list_add(l.get(), partitions[i].first.c_str(), partitions[i].second)
           ->offset = which;
     }
-    rd_kafka_resp_err_t err =
-        rd_kafka_offsets_for_times(rk_, l.get(), static_cast<int>(left.count()));
-    if (err) return fail(errc::kafka, std::string(what) + ": " + err_text(err));
+    if (auto err = rd_kafka_offsets_for_times(rk_, l.get(), static_cast<int>(left.count()))) {
+      error = err_text(err);  // these partitions are missing; the others may still answer
+      continue;
+    }
     for (int i = 0; i < l->cnt; ++i) {
       const auto& p = l->elems[i];
       if (!p.err && p.offset >= 0) out[{p.topic, p.partition}] = p.offset;
     }
   }
+  if (out.empty() && !error.empty()) return fail(errc::kafka, std::string(what) + ": " + error);
   return out;
 }
 

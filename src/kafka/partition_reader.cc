@@ -29,6 +29,9 @@ result<std::unique_ptr<partition_reader>> partition_reader::connect(const proper
                  // defaults would prefetch up to 64 MB per reader (50 MB per
                  // fetch); verify held 221 MB at 2,082 partitions.
                  {"queued.max.messages.kbytes", "8192"},
+                 // ...and librdkafka's default of 100,000 prefetched records
+                 // costs about 30 MB of its per-record overhead on top.
+                 {"queued.min.messages", "10000"},
                  {"fetch.max.bytes", "4194304"}},
                 field);
   if (!conf) return std::unexpected(conf.error());
@@ -148,7 +151,9 @@ void partition_reader::learn_topics(const std::vector<range>& ranges,
   const bool all_known = std::all_of(ranges.begin(), ranges.end(), [&](const range& r) {
     return r.from >= r.to || known_topics_.contains(r.topic);
   });
-  if (all_known) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (all_known || now - topics_asked_at_ < std::chrono::seconds(10)) return;
+  topics_asked_at_ = now;
   const rd_kafka_metadata_t* md = nullptr;
   const int ms = static_cast<int>(
       std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(10)).count());

@@ -839,7 +839,13 @@ void link_engine::publish_metrics() {
     }
   }
   for (auto& p : pipelines_) {
-    auto labels = partition_labels(p->key());
+    std::optional<metrics::labels> labels;  // rendered only for a series that changed
+    auto set = [&](const char* name, double& published, double value) {
+      if (value == published) return;
+      if (!labels) labels = partition_labels(p->key());
+      metrics_.set(name, *labels, value);
+      published = value;
+    };
     int64_t low = -1, high = -1;
     int64_t lag = 0;
     if (rd_kafka_get_watermark_offsets(consumer_.get(), p->key().topic.c_str(),
@@ -853,16 +859,18 @@ void link_engine::publish_metrics() {
     if (lag > 0 && p->last_mirrored_timestamp_ms() > 0) {
       lag_seconds = std::max<double>(0, (now - p->last_mirrored_timestamp_ms()) / 1000.0);
     }
-    metrics_.set("strait_partition_lag_records", labels, static_cast<double>(lag));
-    metrics_.set("strait_partition_lag_seconds", labels, lag_seconds);
+    auto& published = p->published;
+    set("strait_partition_lag_records", published.lag_records, static_cast<double>(lag));
+    set("strait_partition_lag_seconds", published.lag_seconds, lag_seconds);
     inflight_records += p->inflight_records();
-    metrics_.set("strait_records_mirrored_total", labels,
-                 static_cast<double>(p->records_mirrored()));
-    metrics_.set("strait_bytes_mirrored_total", labels, static_cast<double>(p->bytes_mirrored()));
+    set("strait_records_mirrored_total", published.records_mirrored,
+        static_cast<double>(p->records_mirrored()));
+    set("strait_bytes_mirrored_total", published.bytes_mirrored,
+        static_cast<double>(p->bytes_mirrored()));
     if (p->is_stopped()) {
       // A handed-over partition (cutover) is not an incident to alert on.
       if (p->stop_reason() != store::stop_reason::handed_over) ++stopped;
-      auto with_reason = labels;
+      auto with_reason = partition_labels(p->key());
       with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
       metrics_.set("strait_partition_stopped", with_reason, 1);
     }

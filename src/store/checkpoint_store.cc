@@ -364,15 +364,21 @@ std::optional<resolution> parse_resolution(std::string_view s) {
 checkpoint_store::write_batch::write_batch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
 checkpoint_store::write_batch::~write_batch() = default;
 
+void checkpoint_store::write_batch::note_map_change(const partition_key& key) {
+  std::string k = partition_prefix(kCheckpointTag, key);
+  // A checkpoint writes a partition's runs, then its checkpoint: one entry.
+  if (map_changes_.empty() || map_changes_.back() != k) map_changes_.push_back(std::move(k));
+}
+
 void checkpoint_store::write_batch::put_checkpoint(const partition_key& key,
                                                    const partition_checkpoint& cp) {
-  map_changes_.push_back(partition_prefix(kCheckpointTag, key));
+  note_map_change(key);
   (void)batch_->Put(map_changes_.back(), encode_checkpoint(cp));
 }
 
 void checkpoint_store::write_batch::put_run(const partition_key& key,
                                             const offsets::offset_run& run) {
-  map_changes_.push_back(partition_prefix(kCheckpointTag, key));
+  note_map_change(key);
   (void)batch_->Put(offset_key(kRunTag, key, run.source_start.value()), encode_run_value(run));
   std::string src;
   put_be(src, static_cast<uint64_t>(run.source_start.value()), 8);
@@ -381,7 +387,7 @@ void checkpoint_store::write_batch::put_run(const partition_key& key,
 
 void checkpoint_store::write_batch::delete_run(const partition_key& key,
                                                const offsets::offset_run& run) {
-  map_changes_.push_back(partition_prefix(kCheckpointTag, key));
+  note_map_change(key);
   (void)batch_->Delete(offset_key(kRunTag, key, run.source_start.value()));
   (void)batch_->Delete(offset_key(kTargetIndexTag, key, run.target_start.value()));
 }

@@ -271,9 +271,9 @@ void verifier::compare(std::vector<topic_plan>& plans, report& r,
                        const std::function<void(const report&)>& progress,
                        const std::atomic<bool>& cancel) {
   // Each partition's next window to compare; a partition leaves when all
-  // its windows are compared or one failed. Batches mix topics: a topic's
-  // first read waits about a second for its metadata (librdkafka 2.14), so
-  // a batch per topic cost seconds per topic (bench/estate_bench).
+  // its windows are compared or one failed. Batches mix topics: the
+  // partitions of one read share its round trips whatever their topics, and
+  // an estate has many topics of few partitions (bench/estate_bench).
   struct cursor {
     const topic_plan* t;
     partition_plan* p;
@@ -304,7 +304,10 @@ void verifier::compare(std::vector<topic_plan>& plans, report& r,
                                c->p->index->to_target(source_offset(a)).value(),
                                c->p->index->to_target(source_offset(b)).value()});
     }
-    // Both sides at once: each read waits on its own cluster.
+    // Both sides at once: each read waits on its own cluster. The target's
+    // callback touches only `landed`, declared before the future so that the
+    // future's destructor (which waits for the read) runs first, also when
+    // the source read throws.
     std::vector<std::vector<record_seen>> landed(batch.size());
     auto read_target = [&] {
       return target_reader_->read_many(

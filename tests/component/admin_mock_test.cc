@@ -61,6 +61,32 @@ class AdminMock : public ::testing::Test {
   testing::mock_cluster cluster_{kBrokers, kTopic, kPartitions};
 };
 
+// ListOffsets goes out in calls of at most 500 partitions (librdkafka's
+// handling of one call is quadratic in its size): every partition of a list
+// longer than several calls is answered, once.
+TEST_F(AdminMock, WatermarksOfMoreThanOneCallsWorthOfPartitionsAreAllAnswered) {
+  constexpr int kWide = 1203;
+  ASSERT_EQ(rd_kafka_mock_topic_create(cluster_.get(), "wide", kWide, 1),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto admin = connect(10s);
+  ASSERT_NE(admin, nullptr);
+  std::vector<kafka::topic_partition> asked;
+  for (int p = 0; p < kWide; ++p) asked.emplace_back("wide", p);
+  for (int p = 0; p < kPartitions; ++p) asked.emplace_back(kTopic, p);
+  auto marks = admin->list_watermarks(asked);
+  ASSERT_TRUE(marks.has_value()) << marks.error().message;
+  EXPECT_EQ(marks->size(), asked.size());
+  for (const auto& tp : asked) {
+    auto it = marks->find(tp);
+    ASSERT_NE(it, marks->end()) << tp.first << "/" << tp.second;
+    EXPECT_EQ(it->second.low, 0);
+    EXPECT_EQ(it->second.high, 0);
+  }
+  auto starts = admin->log_start_offsets(asked);
+  ASSERT_TRUE(starts.has_value()) << starts.error().message;
+  EXPECT_EQ(starts->size(), asked.size());
+}
+
 TEST_F(AdminMock, OffsetsOfManyGroupsAreWrittenAndAnswered) {
   auto admin = connect(5s);
   ASSERT_TRUE(admin);

@@ -77,18 +77,27 @@ class group_syncer {
 
  private:
   using partition = kafka::topic_partition;
-  // A decision and everything it was made from: the same inputs again give
-  // the same decision, so a caught-up group costs no store reads.
-  struct decided {
+  // Everything a partition's decision is made from, except the map slice,
+  // which stands in by its map_version (read before the slice): the same
+  // inputs again give the same decision, so a caught-up group costs no
+  // store reads.
+  struct decision_inputs {
     source_offset committed;
-    uint64_t map_version = 0;  // store::checkpoint_store::map_version, read before the slice
+    uint64_t map_version = 0;
     std::optional<source_offset> log_start;
     std::optional<store::group_offset> last_written;
+    bool operator==(const decision_inputs&) const = default;
+  };
+  struct decided {
+    decision_inputs inputs;
     decision d;
+    uint64_t round = 0;  // the last round the group committed the partition
   };
   struct group_state {
     std::map<partition, store::group_offset> written;  // mirrors the store
-    std::map<partition, decided> decisions;            // the last decision per partition
+    // The last decision per partition the group committed in the last round
+    // that read it.
+    std::map<partition, decided> decisions;
     std::map<partition, skip_reason> skipped;  // the reasons last reported, logged on change
     bool on_source = false;
     bool gone = false;     // reported as gone from the source (logged once)
@@ -170,6 +179,7 @@ class group_syncer {
   std::chrono::steady_clock::time_point log_starts_at_{};
   bool log_starts_failing_ = false;
   bool listing_incomplete_ = false;
+  uint64_t round_ = 0;  // rounds begun
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 

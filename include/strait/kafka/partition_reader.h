@@ -56,15 +56,18 @@ class partition_reader {
 
  private:
   explicit partition_reader(handle rk) : rk_(std::move(rk)) {}
-  // Before reading topics this handle has not seen: one metadata request for
-  // every topic of the cluster. A topic new to the handle otherwise starts
-  // fetching only after librdkafka's next topic scan, about a second later
-  // (librdkafka 2.14: 1.0 s against 0.02 s per topic of 400 records), which
-  // made a full verify of 200 topics take seconds per batch. A failed
-  // request only costs that wait.
+  // Before reading a topic this handle has not seen: one metadata request for
+  // every topic of the cluster (at most one per 10 s while some topic read is
+  // not in the answer: deleted, not authorized, not ready). A topic new to
+  // the handle otherwise starts fetching only after librdkafka's next topic
+  // scan, about a second later (librdkafka 2.14: 1.0 s against 0.02 s per
+  // topic of 400 records), which made a full verify of 200 topics take
+  // seconds per batch. The request waits at most min(timeout, 10 s), before
+  // the read's own idle timeout starts; when it fails, the read goes ahead.
   void learn_topics(const std::vector<range>& ranges, std::chrono::milliseconds timeout);
   handle rk_;
   std::set<std::string> known_topics_;  // in the cluster's metadata when last asked
+  std::chrono::steady_clock::time_point topics_asked_at_{};
 };
 
 }  // namespace strait::kafka

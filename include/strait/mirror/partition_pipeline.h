@@ -154,6 +154,17 @@ class partition_pipeline {
   // of the previous sample.
   uint64_t sampled_records = 0;
   int64_t sampled_at_ms = 0;
+  // What the engine's metrics round last gave the registry for this
+  // partition: a series whose value is unchanged is not set again (at
+  // thousands of caught-up partitions, rendering their labels every second
+  // was the engine's main idle cost). -1: never set.
+  struct published_values {
+    double lag_records = -1;
+    double lag_seconds = -1;
+    double records_mirrored = -1;
+    double bytes_mirrored = -1;
+  };
+  published_values published;
 
  private:
   struct inflight_record {

@@ -225,6 +225,7 @@ class checkpoint_store {
     // The partitions whose checkpoint or runs the batch writes (their
     // checkpoint keys; repeats allowed): commit() bumps their map_version.
     std::vector<std::string> map_changes_;
+    void note_map_change(const partition_key& key);
   };
 
   // Applies the batch atomically.
@@ -247,8 +248,9 @@ class checkpoint_store {
   [[nodiscard]] result<std::optional<map_slice>> slice(const partition_key& key,
                                                        source_offset committed) const;
   // A number that changes whenever a batch writing the partition's
-  // checkpoint or runs is committed (through this object; 0 before the
-  // first). While it stays the same, slice() of the partition answers the
+  // checkpoint or runs is committed (through this object, so in this
+  // process; another process cannot write while this one holds the store;
+  // 0 before the first). While it stays the same, slice() of the partition answers the
   // same for the same offset, so a caller may keep what it derived from a
   // slice. Read it before slice(): a commit in between then shows as a
   // changed version the next time, never as an unchanged one.
