@@ -29,9 +29,6 @@ result<std::unique_ptr<partition_reader>> partition_reader::connect(const proper
                  // defaults would prefetch up to 64 MB per reader (50 MB per
                  // fetch); verify held 221 MB at 2,082 partitions.
                  {"queued.max.messages.kbytes", "8192"},
-                 // ...and librdkafka's default of 100,000 prefetched records
-                 // costs about 30 MB of its per-record overhead on top.
-                 {"queued.min.messages", "10000"},
                  {"fetch.max.bytes", "4194304"}},
                 field);
   if (!conf) return std::unexpected(conf.error());
