@@ -294,6 +294,51 @@ TEST(GroupSyncKafka, RewindIsFollowedPersistedAndNotRewrittenAfterRestart) {
 // mirrored data of the now stopped partition is not written either
 // (partition_stopped). (Offsets inside the mirrored data of a stopped
 // partition are still written: unit-tested, sync_policy_test.cc.)
+// A group committed past the mirrored data gets the end of the mirrored data
+// on the target, then the exact translation once mirroring catches up: the
+// syncer must notice the offset map grow although the group's committed
+// offset stays the same (checkpoint_store::map_version).
+TEST(GroupSyncKafka, GroupAheadOfMirroringFollowsTheMapAsItGrows) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "gs-ahead", 1);
+  auto produce = [](int from, int to) {
+    testing::test_producer p(clusters->source);
+    for (int i = from; i < to; ++i) p.send("gs-ahead", 0, value_record("a-" + std::to_string(i)));
+  };
+  produce(0, 100);
+  straitd d(dir, "gs-ahead", kGroups);
+  d.start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return testing::high_watermark(clusters->target, "gs-ahead", 0) >= 100; }, 60s, 200ms))
+      << d.log();
+  testing::commit_offset(clusters->source, "g-ahead", "gs-ahead", 0, 150, "");
+  auto on_target = [] {
+    return testing::committed(clusters->target, "g-ahead", "gs-ahead", 0).offset;
+  };
+  ASSERT_TRUE(testing::wait_for([&] { return on_target() == 100; }, 60s, 200ms))
+      << "target offset " << on_target() << "\n"
+      << d.log();
+  // Several rounds with nothing new: the decision is kept, the offset stays.
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return d.metric(group_series("strait_group_partitions_ahead_of_mirroring", "g-ahead")) == 1;
+      },
+      60s, 200ms))
+      << d.log();
+  EXPECT_EQ(on_target(), 100);
+  produce(100, 200);
+  ASSERT_TRUE(testing::wait_for([&] { return on_target() == 150; }, 60s, 200ms))
+      << "target offset " << on_target() << "\n"
+      << d.log();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return d.metric(group_series("strait_group_partitions_ahead_of_mirroring", "g-ahead")) == 0;
+      },
+      60s, 200ms))
+      << d.log();
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 TEST(GroupSyncKafka, ExpiredOffsetsAndStoppedPartitionsAreSkippedWithTheirReason) {
   testing::temp_dir dir;
   create_topic(clusters->source, "gs-gap", 1);
