@@ -377,7 +377,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
     if (!slice) return fail_group(gr, group, "store", slice.error().message);
     const decision fresh =
         decide(partition_facts{o, inputs.log_start, std::move(*slice), inputs.last_written});
-    known = g.decisions.insert_or_assign(p, decided{std::move(inputs), fresh, 0}).first;
+    known = g.decisions.insert_or_assign(p, decided{inputs, fresh, 0}).first;
   }
   known->second.round = round_;
   const decision& d = known->second.d;
