@@ -65,6 +65,12 @@ std::string group_series(const std::string& name, const std::string& group,
   return s + "}";
 }
 
+// Records prefix-from .. prefix-(to-1) to partition 0 of the source topic.
+void produce_numbered(const std::string& topic, const std::string& prefix, int from, int to) {
+  testing::test_producer p(clusters->source);
+  for (int i = from; i < to; ++i) p.send(topic, 0, value_record(prefix + std::to_string(i)));
+}
+
 const char* kGroups = "groups:\n  include: [\"g-.*\"]\n  sync_interval_ms: 200\n";
 
 TEST(GroupSyncKafka, GroupResumesOnTheTargetExactlyWhereItStoppedOnTheSource) {
@@ -289,11 +295,6 @@ TEST(GroupSyncKafka, RewindIsFollowedPersistedAndNotRewrittenAfterRestart) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
-// Records deleted on the source before they were mirrored: a group pointing
-// below the log start is not translated (offset_expired); a group past the
-// mirrored data of the now stopped partition is not written either
-// (partition_stopped). (Offsets inside the mirrored data of a stopped
-// partition are still written: unit-tested, sync_policy_test.cc.)
 // A group committed past the mirrored data gets the end of the mirrored data
 // on the target, then the exact translation once mirroring catches up: the
 // syncer must notice the offset map grow although the group's committed
@@ -301,10 +302,7 @@ TEST(GroupSyncKafka, RewindIsFollowedPersistedAndNotRewrittenAfterRestart) {
 TEST(GroupSyncKafka, GroupAheadOfMirroringFollowsTheMapAsItGrows) {
   testing::temp_dir dir;
   create_topic(clusters->source, "gs-ahead", 1);
-  auto produce = [](int from, int to) {
-    testing::test_producer p(clusters->source);
-    for (int i = from; i < to; ++i) p.send("gs-ahead", 0, value_record("a-" + std::to_string(i)));
-  };
+  auto produce = [](int from, int to) { produce_numbered("gs-ahead", "a-", from, to); };
   produce(0, 100);
   straitd d(dir, "gs-ahead", kGroups);
   d.start();
@@ -339,13 +337,15 @@ TEST(GroupSyncKafka, GroupAheadOfMirroringFollowsTheMapAsItGrows) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// Records deleted on the source before they were mirrored: a group pointing
+// below the log start is not translated (offset_expired); a group past the
+// mirrored data of the now stopped partition is not written either
+// (partition_stopped). (Offsets inside the mirrored data of a stopped
+// partition are still written: unit-tested, sync_policy_test.cc.)
 TEST(GroupSyncKafka, ExpiredOffsetsAndStoppedPartitionsAreSkippedWithTheirReason) {
   testing::temp_dir dir;
   create_topic(clusters->source, "gs-gap", 1);
-  auto produce = [](int from, int to) {
-    testing::test_producer p(clusters->source);
-    for (int i = from; i < to; ++i) p.send("gs-gap", 0, value_record("g-" + std::to_string(i)));
-  };
+  auto produce = [](int from, int to) { produce_numbered("gs-gap", "g-", from, to); };
   produce(0, 100);
   straitd d(dir, "gs-gap", kGroups);
   d.start();
