@@ -62,7 +62,8 @@ status link_runtime::start() {
   if (cfg_.groups.enabled) {
     syncer = std::make_unique<groupsync::group_syncer>(
         cfg_, store_, metrics_, &staged_topics_, &staged_groups_,
-        [s = supervisor.get()] { return s->clusters(); });
+        [s = supervisor.get()] { return s->clusters(); },
+        [s = supervisor.get()] { return s->source_watermarks(); });
     if (auto s = syncer->start(); !s) {
       supervisor->stop();
       engine->stop();

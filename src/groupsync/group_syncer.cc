@@ -26,7 +26,8 @@ bool has_members(kafka::group_state s) {
 group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
                            metrics::registry& metrics, const config::staged_names* staged_topics,
                            const config::staged_names* staged_groups,
-                           std::function<std::optional<store::cluster_ids>()> clusters)
+                           std::function<std::optional<store::cluster_ids>()> clusters,
+                           source_marks_fn source_marks)
     : cfg_(cfg),
       store_(store),
       metrics_(metrics),
@@ -39,6 +40,7 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
       staged_topics_(staged_topics),
       staged_groups_(staged_groups),
       clusters_(std::move(clusters)),
+      source_marks_(std::move(source_marks)),
       groups_not_excluded_(*config::topic_filter::make({".*"}, cfg.groups.exclude, false,
                                                        "links." + cfg.name + ".groups")),
       topics_not_excluded_(*config::topic_filter::make({".*"}, cfg.topics.exclude,
@@ -88,7 +90,7 @@ status group_syncer::start() {
   spdlog::info(
       "link {}: syncing consumer-group offsets every {} ms ({} groups known from the store)",
       cfg_.name, cfg_.groups.sync_interval.count(), groups_.size());
-  thread_.start([this] { return round_and_wait(); });
+  thread_.start("groups:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
 }
 
@@ -183,14 +185,22 @@ void group_syncer::note_group_presence(const kafka::group_list& listing,
 
 void group_syncer::refresh_log_starts(
     const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets) {
+  const auto marks = source_marks_ ? source_marks_() : nullptr;
   std::set<partition> wanted;
   bool new_partition = false;
   for (const auto& [group, r] : offsets) {
     if (!r) continue;
     for (const auto& c : *r) {
       if (!topic_selected(c.topic)) continue;
-      wanted.insert({c.topic, c.partition});
-      new_partition = log_starts_asked_.insert({c.topic, c.partition}).second || new_partition;
+      partition p{c.topic, c.partition};
+      if (marks) {
+        if (auto m = marks->find(p); m != marks->end()) {
+          log_starts_[p] = m->second.low;  // read by the supervisor this refresh interval
+          continue;
+        }
+      }
+      new_partition = log_starts_asked_.insert(p).second || new_partition;
+      wanted.insert(std::move(p));
     }
   }
   const auto now = std::chrono::steady_clock::now();
@@ -289,6 +299,8 @@ bool group_syncer::cycle() {
   }
   if (selected.empty()) return true;
 
+  topic_selected_.clear();
+  round_map_generation_ = store_.map_generation();  // before any map_version of the round
   auto offsets = source_->list_group_offsets({selected.begin(), selected.end()});
   refresh_log_starts(offsets);
   ++round_;
@@ -366,20 +378,25 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
     return skip(gr, group, p, skip_reason::topic_not_mirrored, o);
   }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
-  decision_inputs inputs{o, store_.map_version(key), std::nullopt, std::nullopt};
+  auto known = g.decisions.find(p);
+  const bool map_unchanged =
+      known != g.decisions.end() && known->second.map_generation == round_map_generation_;
+  decision_inputs inputs{o,
+                         map_unchanged ? known->second.inputs.map_version : store_.map_version(key),
+                         std::nullopt, std::nullopt};
   if (auto ls = log_starts_.find(p); ls != log_starts_.end()) {
     inputs.log_start = source_offset(ls->second);
   }
   if (auto w = g.written.find(p); w != g.written.end()) inputs.last_written = w->second;
-  auto known = g.decisions.find(p);
   if (known == g.decisions.end() || known->second.inputs != inputs) {
     auto slice = store_.slice(key, o);
     if (!slice) return fail_group(gr, group, "store", slice.error().message);
     const decision fresh =
         decide(partition_facts{o, inputs.log_start, std::move(*slice), inputs.last_written});
-    known = g.decisions.insert_or_assign(p, decided{inputs, fresh, 0}).first;
+    known = g.decisions.insert_or_assign(p, decided{inputs, fresh, 0, 0}).first;
   }
   known->second.round = round_;
+  known->second.map_generation = round_map_generation_;
   const decision& d = known->second.d;
   const std::optional<store::group_offset>& last_written = known->second.inputs.last_written;
   if (d.what != action::skip && d.ahead) ++gr.counts.partitions_ahead;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <thread>
 
+#include "strait/base/thread_name.h"
+
 namespace strait::http {
 
 namespace asio = boost::asio;
@@ -109,7 +111,10 @@ status http_server::start(const std::string& listen, handler h) {
   }
   impl_->h = std::move(h);
   impl_->accept();
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  impl_->thread = std::thread([this] {
+    set_thread_name("http");
+    impl_->io.run();
+  });
   return {};
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -411,39 +412,57 @@ result<std::map<topic_partition, int64_t>> admin_client::offsets_at(
     const std::vector<topic_partition>& partitions, int64_t which, const char* what) const {
   // librdkafka matches every partition of a call against the partitions
   // already sorted by leader, and the answers against the call, with linear
-  // searches: one call costs O(n^2) string compares (at 10,000 partitions,
-  // most of a core per estate-wide round). Calls of at most
-  // kOffsetsPerRequest partitions keep that linear in n; they run one after
-  // the other (a round trip each) within one deadline, so the whole takes no
-  // longer than one call did.
-  constexpr size_t kOffsetsPerRequest = 500;
+  // searches: one call costs O(n^2) string compares (at 10,000 partitions in
+  // one call, most of a core per estate-wide round; in calls of 500, still
+  // the largest part of an idle link's admin CPU). Calls of at most
+  // kOffsetsPerCall partitions keep that small and linear in n. Up to
+  // kConcurrentCalls of them are in flight at once (each blocks its thread
+  // for a round trip), so a cluster far away costs a few round trips per
+  // round, not one per call. All share one deadline.
+  constexpr size_t kOffsetsPerCall = 100;
+  constexpr size_t kConcurrentCalls = 8;
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
-  std::map<topic_partition, int64_t> out;
-  std::string error;  // of the last call that failed
-  for (size_t first = 0; first < partitions.size(); first += kOffsetsPerRequest) {
-    const size_t end = std::min(partitions.size(), first + kOffsetsPerRequest);
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      error = err_text(RD_KAFKA_RESP_ERR__TIMED_OUT);
-      break;
+  const size_t calls = (partitions.size() + kOffsetsPerCall - 1) / kOffsetsPerCall;
+  std::mutex mu;
+  std::map<topic_partition, int64_t> out;  // guarded by mu
+  std::string error;                       // of a call that failed; guarded by mu
+  std::atomic<size_t> next_call{0};
+  auto worker = [&] {
+    for (size_t call = next_call++; call < calls; call = next_call++) {
+      const size_t first = call * kOffsetsPerCall;
+      const size_t end = std::min(partitions.size(), first + kOffsetsPerCall);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        std::lock_guard lock(mu);
+        error = err_text(RD_KAFKA_RESP_ERR__TIMED_OUT);
+        return;
+      }
+      partition_list l(rd_kafka_topic_partition_list_new(static_cast<int>(end - first)));
+      for (size_t i = first; i < end; ++i) {
+        // ListOffsets with the timestamp -2 (-1) answers the earliest (latest)
+        // offset, as rd_kafka_query_watermark_offsets asks it, one request per leader.
+        rd_kafka_topic_partition_list_add(l.get(), partitions[i].first.c_str(),
+                                          partitions[i].second)
+            ->offset = which;
+      }
+      const auto err = rd_kafka_offsets_for_times(rk_, l.get(), static_cast<int>(left.count()));
+      std::lock_guard lock(mu);
+      if (err) {
+        error = err_text(err);  // these partitions are missing; the others may still answer
+        continue;
+      }
+      for (int i = 0; i < l->cnt; ++i) {
+        const auto& p = l->elems[i];
+        if (!p.err && p.offset >= 0) out[{p.topic, p.partition}] = p.offset;
+      }
     }
-    partition_list l(rd_kafka_topic_partition_list_new(static_cast<int>(end - first)));
-    for (size_t i = first; i < end; ++i) {
-      // ListOffsets with the timestamp -2 (-1) answers the earliest (latest)
-      // offset, as rd_kafka_query_watermark_offsets asks it, one request per leader.
-      rd_kafka_topic_partition_list_add(l.get(), partitions[i].first.c_str(), partitions[i].second)
-          ->offset = which;
-    }
-    if (auto err = rd_kafka_offsets_for_times(rk_, l.get(), static_cast<int>(left.count()))) {
-      error = err_text(err);  // these partitions are missing; the others may still answer
-      continue;
-    }
-    for (int i = 0; i < l->cnt; ++i) {
-      const auto& p = l->elems[i];
-      if (!p.err && p.offset >= 0) out[{p.topic, p.partition}] = p.offset;
-    }
-  }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (size_t i = 1; i < std::min(calls, kConcurrentCalls); ++i) helpers.emplace_back(worker);
+    worker();
+  }  // joined: every call has returned
   if (out.empty() && !error.empty()) return fail(errc::kafka, std::string(what) + ": " + error);
   return out;
 }

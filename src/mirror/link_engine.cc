@@ -9,6 +9,7 @@
 
 #include "strait/base/clock.h"
 #include "strait/base/text.h"
+#include "strait/base/thread_name.h"
 #include "strait/kafka/record.h"
 
 namespace strait::mirror {
@@ -128,7 +129,10 @@ status link_engine::start() {
   metrics_.describe("strait_cluster_authentication_failed", metrics::registry::kind::gauge,
                     "1 while the cluster refuses strait's credentials (see the log for why)");
 
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    set_thread_name("engine:" + cfg_.name);
+    run();
+  });
   return {};
 }
 
@@ -267,8 +271,11 @@ void link_engine::post_watermarks(const partition_snapshot& before, kafka::water
     if (p == nullptr) return;
     p->known_source_high = std::max(p->known_source_high, source.high);
     if (p->is_stopped()) return;
-    log_starts_[key] = source_offset(source.low);
     const int64_t previous_low = p->known_source_low;
+    // The map below the log start is pruned once per move of the log start
+    // (and once after a start): every round would cost a store seek per
+    // partition for nothing.
+    if (source.low > previous_low) log_starts_[key] = source_offset(source.low);
     p->known_source_low = std::max(p->known_source_low, source.low);
     const auto& was = before.position;
     const std::string where = p->target_topic() + "/" + std::to_string(key.partition.value());
@@ -787,12 +794,29 @@ void link_engine::apply_flow_control() {
 
 void link_engine::checkpoint() {
   store::checkpoint_store::write_batch batch;
+  // A prune stays pending until a checkpoint that holds it is committed
+  // (the log start may not move again for a long time); one that cannot read
+  // the map is logged when pruning starts failing.
+  std::vector<partition_key> pruned;
+  bool prune_failed = false;
   for (auto it = log_starts_.begin(); it != log_starts_.end();) {
-    auto pruned = store_.prune_below(it->first, it->second, batch);
-    if (!pruned)
-      spdlog::warn("{}: cannot prune: {}", it->first.to_string(), pruned.error().message);
-    it = log_starts_.erase(it);
+    auto r = store_.prune_below(it->first, it->second, batch);
+    if (r && *r == 0) {
+      it = log_starts_.erase(it);  // nothing below it: done
+      continue;
+    }
+    if (r) {
+      pruned.push_back(it->first);
+    } else {
+      if (!prune_failing_) {
+        spdlog::warn("{}: cannot prune the offset map below the source log start, retrying: {}",
+                     it->first.to_string(), r.error().message);
+      }
+      prune_failed = true;
+    }
+    ++it;
   }
+  prune_failing_ = prune_failed;
   std::vector<partition_pipeline*> written;
   for (auto& p : pipelines_) {
     if (!p->dirty()) continue;
@@ -815,6 +839,7 @@ void link_engine::checkpoint() {
   if (checkpoint_failing_) spdlog::info("link {}: checkpoints written again", cfg_.name);
   checkpoint_failing_ = false;
   for (auto* p : written) p->mark_persisted();
+  for (const auto& key : pruned) log_starts_.erase(key);
 }
 
 void link_engine::publish_metrics() {
@@ -822,14 +847,26 @@ void link_engine::publish_metrics() {
   int stopped = 0;
   size_t inflight_records = 0;
   int64_t now = wall_clock_ms();
-  // Adopt consumer positions past transaction markers for idle partitions.
-  kafka::partition_list positions(
-      rd_kafka_topic_partition_list_new(static_cast<int>(std::max<size_t>(1, pipelines_.size()))));
+  // Adopt consumer positions past transaction markers (and aborted records)
+  // for idle partitions. The consumer's position can be past the mirrored
+  // position only where the log goes on past it, so only those partitions
+  // are asked (a caught-up link asks none).
+  std::vector<partition_pipeline*> behind_log_end;
   for (auto& p : pipelines_) {
-    if (!p->is_stopped() && idle(*p)) {
-      rd_kafka_topic_partition_list_add(positions.get(), p->key().topic.c_str(),
-                                        p->key().partition.value());
+    int64_t low = -1, high = -1;
+    if (rd_kafka_get_watermark_offsets(consumer_.get(), p->key().topic.c_str(),
+                                       p->key().partition.value(), &low, &high) == 0) {
+      p->known_source_high = std::max(p->known_source_high, high);
     }
+    if (!p->is_stopped() && idle(*p) && p->known_source_high > p->position().next_source.value()) {
+      behind_log_end.push_back(p.get());
+    }
+  }
+  kafka::partition_list positions(rd_kafka_topic_partition_list_new(
+      static_cast<int>(std::max<size_t>(1, behind_log_end.size()))));
+  for (auto* p : behind_log_end) {
+    rd_kafka_topic_partition_list_add(positions.get(), p->key().topic.c_str(),
+                                      p->key().partition.value());
   }
   if (positions->cnt > 0 && rd_kafka_position(consumer_.get(), positions.get()) == 0) {
     for (int i = 0; i < positions->cnt; ++i) {
@@ -846,12 +883,7 @@ void link_engine::publish_metrics() {
       metrics_.set(name, *labels, value);
       published = value;
     };
-    int64_t low = -1, high = -1;
     int64_t lag = 0;
-    if (rd_kafka_get_watermark_offsets(consumer_.get(), p->key().topic.c_str(),
-                                       p->key().partition.value(), &low, &high) == 0) {
-      p->known_source_high = std::max(p->known_source_high, high);
-    }
     if (p->known_source_high >= 0) {
       lag = std::max<int64_t>(0, p->known_source_high - p->position().next_source.value());
     }

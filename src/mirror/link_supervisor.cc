@@ -45,7 +45,7 @@ status link_supervisor::start() {
   target_ = std::move(*t);
   metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
                     "1 while a selected topic cannot be mirrored (see the log for why)");
-  thread_.start([this] { return round_and_wait(); });
+  thread_.start("topics:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
 }
 
@@ -59,6 +59,12 @@ void link_supervisor::stop() {
 std::map<std::string, int> link_supervisor::selected_topics() const {
   std::lock_guard lock(selected_mu_);
   return selected_;
+}
+
+std::shared_ptr<const link_supervisor::watermarks_by_partition> link_supervisor::source_watermarks()
+    const {
+  std::lock_guard lock(selected_mu_);
+  return source_marks_;
 }
 
 std::optional<store::cluster_ids> link_supervisor::clusters() const {
@@ -948,6 +954,9 @@ void link_supervisor::watch_partitions() {
     engine_.post_watermarks(watched[i], s->second, t);
   }
   if (tgt) check_running_identities(watched, source_marks, target_marks);
+  auto published = std::make_shared<const watermarks_by_partition>(std::move(*src));
+  std::lock_guard lock(selected_mu_);
+  source_marks_ = std::move(published);
 }
 
 }  // namespace strait::mirror

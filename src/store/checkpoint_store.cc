@@ -592,6 +592,7 @@ status checkpoint_store::commit(write_batch& batch) {
   if (!batch.map_changes_.empty()) {
     std::lock_guard lock(versions_mu_);
     for (const auto& k : batch.map_changes_) ++map_versions_[k];
+    map_generation_.fetch_add(1, std::memory_order_release);
     batch.map_changes_.clear();
   }
   return {};

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "strait/base/clock.h"
+#include "strait/base/thread_name.h"
 #include "strait/migration/observe.h"
 
 namespace strait::workflow {
@@ -91,7 +92,7 @@ status link_workflow::start() {
     }
   }
   hold_groups();
-  thread_.start([this] { return round_and_wait(); });
+  thread_.start("flow:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
 }
 
@@ -130,8 +131,10 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
   if (!id) return std::unexpected(id.error());
   if (verify_thread_.joinable()) verify_thread_.join();  // the previous one, finished
   verifying_ = r;
-  verify_thread_ = std::thread(
-      [this, req = std::move(req), r]() mutable { run_verify(std::move(req), std::move(r)); });
+  verify_thread_ = std::thread([this, req = std::move(req), r]() mutable {
+    set_thread_name("verify:" + cfg_.name);
+    run_verify(std::move(req), std::move(r));
+  });
   return *verifying_;
 }
 

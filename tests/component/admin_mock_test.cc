@@ -61,9 +61,10 @@ class AdminMock : public ::testing::Test {
   testing::mock_cluster cluster_{kBrokers, kTopic, kPartitions};
 };
 
-// ListOffsets goes out in calls of at most 500 partitions (librdkafka's
-// handling of one call is quadratic in its size): every partition of a list
-// longer than several calls is answered, once.
+// ListOffsets goes out in calls of at most 100 partitions (librdkafka's
+// handling of one call is quadratic in its size), 8 at a time: every
+// partition of a list longer than more calls than run at once is answered,
+// once.
 TEST_F(AdminMock, WatermarksOfMoreThanOneCallsWorthOfPartitionsAreAllAnswered) {
   constexpr int kWide = 1203;
   ASSERT_EQ(rd_kafka_mock_topic_create(cluster_.get(), "wide", kWide, 1),

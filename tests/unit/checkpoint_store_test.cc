@@ -401,6 +401,28 @@ TEST(CheckpointStore, MapVersionChangesWithEveryCommittedCheckpointOrRunOfThePar
   EXPECT_NE(s.map_version(key(1)), 0u);
 }
 
+TEST(CheckpointStore, MapGenerationChangesWhenAnyMapVersionDoesAndOnlyThen) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  checkpoint_store& s = **st;
+  checkpoint_store::write_batch b;
+  const uint64_t start = s.map_generation();
+  b.put_group_offset("billing", key(0), {source_offset(1), target_offset(1), 1});
+  const inflight_entry e{target_offset(3), source_offset(3), 7};
+  b.put_inflight(key(0), std::span(&e, 1));
+  ASSERT_TRUE(s.commit(b).has_value());
+  EXPECT_EQ(s.map_generation(), start) << "no map changed";
+  b.put_checkpoint(key(1), partition_checkpoint{});
+  EXPECT_EQ(s.map_generation(), start) << "not before the commit";
+  ASSERT_TRUE(s.commit(b).has_value());
+  const uint64_t after_checkpoint = s.map_generation();
+  EXPECT_NE(after_checkpoint, start);
+  b.put_run(key(2), offsets::offset_run{source_offset(0), target_offset(0), 3});
+  ASSERT_TRUE(s.commit(b).has_value());
+  EXPECT_NE(s.map_generation(), after_checkpoint);
+}
+
 TEST(CheckpointStore, MigrationRecordsPerLinkKindAndName) {
   temp_dir dir;
   auto st = checkpoint_store::open(dir.path());

@@ -4,7 +4,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "strait/base/thread_name.h"
 
 namespace strait {
 
@@ -21,8 +24,10 @@ class periodic_thread {
   periodic_thread(const periodic_thread&) = delete;
   periodic_thread& operator=(const periodic_thread&) = delete;
 
-  void start(round_fn round) {
-    thread_ = std::thread([this, round = std::move(round)] {
+  // `name`: the thread's name in top -H, ps and perf (set_thread_name).
+  void start(std::string name, round_fn round) {
+    thread_ = std::thread([this, name = std::move(name), round = std::move(round)] {
+      set_thread_name(name);
       while (true) {
         const auto wait = round();
         std::unique_lock lock(mu_);

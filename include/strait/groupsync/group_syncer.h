@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "strait/base/backoff.h"
@@ -54,11 +55,17 @@ class group_syncer {
   // cluster ids once its supervisor has checked them (nullopt before, and
   // for a link refused for its clusters): nothing is read or written until
   // then, and nothing at all when source and target are one cluster (a
-  // group there is one group).
+  // group there is one group). `source_marks` (optional): the source
+  // watermarks the link's supervisor last read; log starts found there are
+  // not asked again (only those of partitions it does not watch, e.g. handed
+  // over ones).
+  using source_marks_fn =
+      std::function<std::shared_ptr<const std::map<kafka::topic_partition, kafka::watermarks>>()>;
   group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
                metrics::registry& metrics, const config::staged_names* staged_topics = nullptr,
                const config::staged_names* staged_groups = nullptr,
-               std::function<std::optional<store::cluster_ids>()> clusters = {});
+               std::function<std::optional<store::cluster_ids>()> clusters = {},
+               source_marks_fn source_marks = {});
   ~group_syncer();
   group_syncer(const group_syncer&) = delete;
   group_syncer& operator=(const group_syncer&) = delete;
@@ -92,6 +99,9 @@ class group_syncer {
     decision_inputs inputs;
     decision d;
     uint64_t round = 0;  // the last round the group committed the partition
+    // checkpoint_store::map_generation, read before inputs.map_version: while
+    // it is the same, so is the partition's map_version (no lookup).
+    uint64_t map_generation = 0;
   };
   struct group_state {
     std::map<partition, store::group_offset> written;  // mirrors the store
@@ -157,6 +167,7 @@ class group_syncer {
   const config::staged_names* staged_topics_;
   const config::staged_names* staged_groups_;
   std::function<std::optional<store::cluster_ids>()> clusters_;
+  source_marks_fn source_marks_;
   std::string clusters_logged_;  // what was last logged about the clusters (logged once)
   // Staged names yield to the link's exclude patterns.
   config::topic_filter groups_not_excluded_;
@@ -166,11 +177,19 @@ class group_syncer {
            (staged_groups_ != nullptr && staged_groups_->contains(id) &&
             groups_not_excluded_.matches(id));
   }
-  [[nodiscard]] bool topic_selected(const std::string& topic) const {
-    return topics_filter_.matches(topic) ||
-           (staged_topics_ != nullptr && staged_topics_->contains(topic) &&
-            topics_not_excluded_.matches(topic));
+  // Asked for every committed partition of every group each round: the
+  // regexes run once per topic and round (cycle() clears the cache; staged
+  // topics may change between rounds).
+  [[nodiscard]] bool topic_selected(const std::string& topic) {
+    auto [it, added] = topic_selected_.try_emplace(topic, false);
+    if (added) {
+      it->second = topics_filter_.matches(topic) ||
+                   (staged_topics_ != nullptr && staged_topics_->contains(topic) &&
+                    topics_not_excluded_.matches(topic));
+    }
+    return it->second;
   }
+  std::unordered_map<std::string, bool> topic_selected_;
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, group_state> groups_;
@@ -179,7 +198,8 @@ class group_syncer {
   std::chrono::steady_clock::time_point log_starts_at_{};
   bool log_starts_failing_ = false;
   bool listing_incomplete_ = false;
-  uint64_t round_ = 0;  // rounds begun
+  uint64_t round_ = 0;                 // rounds begun
+  uint64_t round_map_generation_ = 0;  // checkpoint_store::map_generation at the round's start
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 

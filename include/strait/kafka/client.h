@@ -171,13 +171,14 @@ class admin_client {
   [[nodiscard]] result<watermarks> query_watermarks(const std::string& topic,
                                                     int32_t partition) const;
   // The log start offset of each partition: one ListOffsets(earliest) request
-  // per leader and 500 partitions, all within the client's timeout.
+  // per leader and 100 partitions (up to 8 at once), all within the client's
+  // timeout.
   // Partitions that failed are missing from the result; an error when none
   // answered.
   [[nodiscard]] result<std::map<topic_partition, int64_t>> log_start_offsets(
       const std::vector<topic_partition>& partitions) const;
   // query_watermarks for many partitions at once: two ListOffsets requests
-  // per leader and 500 partitions instead of two per partition (each of the
+  // per leader and 100 partitions instead of two per partition (each of the
   // two within the client's timeout). Partitions that failed are missing from
   // the result.
   [[nodiscard]] result<std::map<topic_partition, watermarks>> list_watermarks(

@@ -185,6 +185,7 @@ class link_engine {
   std::vector<partition_pipeline*> sending_;
   std::map<partition_key, source_offset> log_starts_;  // pending prunes
   bool checkpoint_failing_ = false;
+  bool prune_failing_ = false;
   bool journal_failing_ = false;
   struct {
     uint64_t iterations = 0, link_full = 0, empty_polls = 0, records = 0;

@@ -56,6 +56,12 @@ class link_supervisor {
   // The ids of the link's source and target clusters, once a round learned
   // them (claims on the target are by its id); thread-safe.
   [[nodiscard]] std::optional<store::cluster_ids> clusters() const;
+  // The source watermarks of the mirrored partitions as of the last round
+  // that read them (every topics.refresh_interval; null before the first);
+  // thread-safe. Group sync takes its log starts from here instead of
+  // asking the source again.
+  using watermarks_by_partition = std::map<kafka::topic_partition, kafka::watermarks>;
+  [[nodiscard]] std::shared_ptr<const watermarks_by_partition> source_watermarks() const;
   // Why the link writes nothing (see cluster_refusal_), or empty; thread-safe.
   [[nodiscard]] std::string cluster_refusal() const;
 
@@ -203,6 +209,7 @@ class link_supervisor {
   // its checkpoints, or it would write into the topics it reads); every
   // selected topic reports it. Guarded by selected_mu_; set once.
   std::string cluster_refusal_;
+  std::shared_ptr<const watermarks_by_partition> source_marks_;  // guarded by selected_mu_
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };

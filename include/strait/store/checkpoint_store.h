@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -255,6 +256,14 @@ class checkpoint_store {
   // slice. Read it before slice(): a commit in between then shows as a
   // changed version the next time, never as an unchanged one.
   [[nodiscard]] uint64_t map_version(const partition_key& key) const;
+  // A number that changes whenever any partition's map_version changes
+  // (after theirs). While it stays the same, every map_version does: a
+  // caller that read it before a partition's map_version may skip that
+  // lookup next time (a caught-up estate then costs one read, not one per
+  // partition). A commit under way may show here one read later.
+  [[nodiscard]] uint64_t map_generation() const {
+    return map_generation_.load(std::memory_order_acquire);
+  }
   // Every group offset stored for the link, ordered by group, topic, partition.
   [[nodiscard]] result<std::vector<stored_group_offset>> group_offsets(
       const std::string& link) const;
@@ -305,8 +314,9 @@ class checkpoint_store {
   // Guarded by versions_mu_: map_version by checkpoint key; one entry per
   // partition ever written in this process.
   std::unordered_map<std::string, uint64_t> map_versions_;
-  std::mutex audit_mu_;      // serializes sequence numbers of append_audit
-  uint64_t audit_last_ = 0;  // guarded by audit_mu_; read from the store on open
+  std::atomic<uint64_t> map_generation_{0};  // written under versions_mu_
+  std::mutex audit_mu_;                      // serializes sequence numbers of append_audit
+  uint64_t audit_last_ = 0;                  // guarded by audit_mu_; read from the store on open
 };
 
 }  // namespace strait::store
