@@ -25,7 +25,7 @@
 // Client settings mirror straitd's defaults (src/mirror/link_engine.cc):
 //   consumer: isolation.level=read_committed, fetch.max.bytes=2097152,
 //             queued.max.messages.kbytes=16384, queued.min.messages=10000,
-//             fetch.wait.max.ms=100, fetch.queue.backoff.ms=10
+//             fetch.wait.max.ms=500, fetch.queue.backoff.ms=10
 //   producer: acks=all, enable.idempotence=true, linger.ms=20,
 //             batch.size=1000000, queue.buffering.max.kbytes=1048576,
 //             queue.buffering.max.messages=1000000,
@@ -122,7 +122,7 @@ rd_kafka_t* make_consumer(const std::string& bootstrap, bool read_committed) {
   set(conf, "fetch.max.bytes", "2097152");
   set(conf, "queued.max.messages.kbytes", "16384");
   set(conf, "queued.min.messages", "10000");
-  set(conf, "fetch.wait.max.ms", "100");
+  set(conf, "fetch.wait.max.ms", "500");
   set(conf, "fetch.queue.backoff.ms", "10");
   rd_kafka_conf_set_log_cb(conf, log_cb);
   char err[512];

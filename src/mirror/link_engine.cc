@@ -56,7 +56,8 @@ status link_engine::start() {
       {"queued.max.messages.kbytes", "16384"},
       {"queued.min.messages", "10000"},
       {"fetch.max.bytes", std::to_string(fetch_max_bytes)},
-      {"fetch.wait.max.ms", "100"},
+      // librdkafka's and Kafka's default; how often an idle link fetches (ADR 0014).
+      {"fetch.wait.max.ms", "500"},
       // A full prefetch queue postpones the partition's next fetch by this much (librdkafka's
       // default is 1 s, which made the mirror fetch in bursts; ADR 0005, ADR 0011).
       {"fetch.queue.backoff.ms", "10"},
