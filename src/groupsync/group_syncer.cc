@@ -90,7 +90,7 @@ status group_syncer::start() {
   spdlog::info(
       "link {}: syncing consumer-group offsets every {} ms ({} groups known from the store)",
       cfg_.name, cfg_.groups.sync_interval.count(), groups_.size());
-  thread_.start("groups:" + cfg_.name, [this] { return round_and_wait(); });
+  thread_.start("grp:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
 }
 

@@ -460,7 +460,13 @@ result<std::map<topic_partition, int64_t>> admin_client::offsets_at(
   };
   {
     std::vector<std::jthread> helpers;
-    for (size_t i = 1; i < std::min(calls, kConcurrentCalls); ++i) helpers.emplace_back(worker);
+    for (size_t i = 1; i < std::min(calls, kConcurrentCalls); ++i) {
+      try {
+        helpers.emplace_back(worker);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: fewer calls at once, this one does the rest
+      }
+    }
     worker();
   }  // joined: every call has returned
   if (out.empty() && !error.empty()) return fail(errc::kafka, std::string(what) + ": " + error);

@@ -131,7 +131,7 @@ status link_engine::start() {
                     "1 while the cluster refuses strait's credentials (see the log for why)");
 
   thread_ = std::thread([this] {
-    set_thread_name("engine:" + cfg_.name);
+    set_thread_name("eng:" + cfg_.name);
     run();
   });
   return {};
@@ -796,28 +796,27 @@ void link_engine::apply_flow_control() {
 void link_engine::checkpoint() {
   store::checkpoint_store::write_batch batch;
   // A prune stays pending until a checkpoint that holds it is committed
-  // (the log start may not move again for a long time); one that cannot read
-  // the map is logged when pruning starts failing.
+  // (the log start may not move again for a long time). One that cannot read
+  // the map is dropped (logged when pruning starts and stops failing); the
+  // next move of the log start asks again. Pruning only saves space: the map
+  // below the log start is never asked for a translation that matters.
   std::vector<partition_key> pruned;
-  bool prune_failed = false;
   for (auto it = log_starts_.begin(); it != log_starts_.end();) {
     auto r = store_.prune_below(it->first, it->second, batch);
-    if (r && *r == 0) {
-      it = log_starts_.erase(it);  // nothing below it: done
-      continue;
+    if (!r && !prune_failing_) {
+      spdlog::warn("{}: cannot prune the offset map below the source log start: {}",
+                   it->first.to_string(), r.error().message);
+    } else if (r && prune_failing_) {
+      spdlog::info("link {}: the offset map is pruned again", cfg_.name);
     }
-    if (r) {
+    prune_failing_ = !r;
+    if (r && *r > 0) {
       pruned.push_back(it->first);
+      ++it;
     } else {
-      if (!prune_failing_) {
-        spdlog::warn("{}: cannot prune the offset map below the source log start, retrying: {}",
-                     it->first.to_string(), r.error().message);
-      }
-      prune_failed = true;
+      it = log_starts_.erase(it);  // nothing below it, or unreadable: done
     }
-    ++it;
   }
-  prune_failing_ = prune_failed;
   std::vector<partition_pipeline*> written;
   for (auto& p : pipelines_) {
     if (!p->dirty()) continue;

@@ -45,7 +45,7 @@ status link_supervisor::start() {
   target_ = std::move(*t);
   metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
                     "1 while a selected topic cannot be mirrored (see the log for why)");
-  thread_.start("topics:" + cfg_.name, [this] { return round_and_wait(); });
+  thread_.start("sup:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
 }
 
@@ -933,12 +933,19 @@ void link_supervisor::watch_partitions() {
     targets.emplace_back(topics_[snap.key.topic].target, snap.key.partition.value());
     watched.push_back(std::move(snap));
   }
-  if (watched.empty()) return;
+  if (watched.empty()) {
+    publish_source_marks(nullptr);  // nothing watched: group sync asks for itself
+    return;
+  }
   // One batch per cluster, not two requests per partition: with thousands of
   // partitions the round must still fit in topics.refresh_interval. The
   // source's end alone still updates lag while the target is unreachable.
-  auto src = source_->list_watermarks(sources);
-  if (!src) return;
+  auto listed = source_->list_watermarks(sources);
+  if (!listed) return;
+  // Published before the engine hears of them: a group sync round must not
+  // see an older log start than the one the engine prunes the map below.
+  const auto src = std::make_shared<const watermarks_by_partition>(std::move(*listed));
+  publish_source_marks(src);
   auto tgt = target_->list_watermarks(targets);
   std::vector<kafka::watermarks> source_marks(watched.size(), kafka::watermarks{-1, -1});
   std::vector<kafka::watermarks> target_marks = source_marks;
@@ -954,9 +961,14 @@ void link_supervisor::watch_partitions() {
     engine_.post_watermarks(watched[i], s->second, t);
   }
   if (tgt) check_running_identities(watched, source_marks, target_marks);
-  auto published = std::make_shared<const watermarks_by_partition>(std::move(*src));
-  std::lock_guard lock(selected_mu_);
-  source_marks_ = std::move(published);
+}
+
+void link_supervisor::publish_source_marks(std::shared_ptr<const watermarks_by_partition> marks) {
+  {
+    std::lock_guard lock(selected_mu_);
+    source_marks_.swap(marks);
+  }
+  // The previous map (thousands of entries) goes here, outside the lock.
 }
 
 }  // namespace strait::mirror

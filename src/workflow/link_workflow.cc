@@ -92,7 +92,7 @@ status link_workflow::start() {
     }
   }
   hold_groups();
-  thread_.start("flow:" + cfg_.name, [this] { return round_and_wait(); });
+  thread_.start("wf:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
 }
 
@@ -132,7 +132,7 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
   if (verify_thread_.joinable()) verify_thread_.join();  // the previous one, finished
   verifying_ = r;
   verify_thread_ = std::thread([this, req = std::move(req), r]() mutable {
-    set_thread_name("verify:" + cfg_.name);
+    set_thread_name("vfy:" + cfg_.name);
     run_verify(std::move(req), std::move(r));
   });
   return *verifying_;

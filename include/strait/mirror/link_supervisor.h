@@ -56,10 +56,11 @@ class link_supervisor {
   // The ids of the link's source and target clusters, once a round learned
   // them (claims on the target are by its id); thread-safe.
   [[nodiscard]] std::optional<store::cluster_ids> clusters() const;
-  // The source watermarks of the mirrored partitions as of the last round
-  // that read them (every topics.refresh_interval; null before the first);
-  // thread-safe. Group sync takes its log starts from here instead of
-  // asking the source again.
+  // The source watermarks of the watched partitions (all but handed-over
+  // ones) as of the last round that read them (rounds run every
+  // topics.refresh_interval, sooner while partitions start or on a retry);
+  // null before the first and while none is watched; thread-safe. Group
+  // sync takes its log starts from here instead of asking the source again.
   using watermarks_by_partition = std::map<kafka::topic_partition, kafka::watermarks>;
   [[nodiscard]] std::shared_ptr<const watermarks_by_partition> source_watermarks() const;
   // Why the link writes nothing (see cluster_refusal_), or empty; thread-safe.
@@ -96,6 +97,7 @@ class link_supervisor {
   // the link and against each other; false while a cluster does not tell.
   bool learn_clusters();
   void watch_partitions();
+  void publish_source_marks(std::shared_ptr<const watermarks_by_partition> marks);
   // Watermarks of a partition on both clusters, read in advance for many
   // partitions at once (ListOffsets batched per leader).
   struct known_watermarks {
