@@ -183,9 +183,17 @@ void group_syncer::note_group_presence(const kafka::group_list& listing,
   }
 }
 
+std::optional<source_offset> group_syncer::log_start_of(const partition& p) const {
+  if (round_marks_) {
+    if (auto m = round_marks_->find(p); m != round_marks_->end())
+      return source_offset(m->second.low);
+  }
+  if (auto ls = log_starts_.find(p); ls != log_starts_.end()) return source_offset(ls->second);
+  return std::nullopt;
+}
+
 void group_syncer::refresh_log_starts(
     const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets) {
-  const auto marks = source_marks_ ? source_marks_() : nullptr;
   std::set<partition> wanted;
   bool new_partition = false;
   for (const auto& [group, r] : offsets) {
@@ -193,12 +201,7 @@ void group_syncer::refresh_log_starts(
     for (const auto& c : *r) {
       if (!topic_selected(c.topic)) continue;
       partition p{c.topic, c.partition};
-      if (marks) {
-        if (auto m = marks->find(p); m != marks->end()) {
-          log_starts_[p] = m->second.low;  // read by the supervisor this refresh interval
-          continue;
-        }
-      }
+      if (round_marks_ && round_marks_->contains(p)) continue;  // the supervisor read it
       new_partition = log_starts_asked_.insert(p).second || new_partition;
       wanted.insert(std::move(p));
     }
@@ -301,6 +304,7 @@ bool group_syncer::cycle() {
 
   topic_selected_.clear();
   round_map_generation_ = store_.map_generation();  // before any map_version of the round
+  round_marks_ = source_marks_ ? source_marks_() : nullptr;
   auto offsets = source_->list_group_offsets({selected.begin(), selected.end()});
   refresh_log_starts(offsets);
   ++round_;
@@ -383,10 +387,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
       known != g.decisions.end() && known->second.map_generation == round_map_generation_;
   decision_inputs inputs{o,
                          map_unchanged ? known->second.inputs.map_version : store_.map_version(key),
-                         std::nullopt, std::nullopt};
-  if (auto ls = log_starts_.find(p); ls != log_starts_.end()) {
-    inputs.log_start = source_offset(ls->second);
-  }
+                         log_start_of(p), std::nullopt};
   if (auto w = g.written.find(p); w != g.written.end()) inputs.last_written = w->second;
   if (known == g.decisions.end() || known->second.inputs != inputs) {
     auto slice = store_.slice(key, o);

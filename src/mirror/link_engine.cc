@@ -851,7 +851,8 @@ void link_engine::publish_metrics() {
   // for idle partitions. The consumer's position can be past the mirrored
   // position only where the log goes on past it, so only those partitions
   // are asked (a caught-up link asks none).
-  std::vector<partition_pipeline*> behind_log_end;
+  kafka::partition_list positions(
+      rd_kafka_topic_partition_list_new(static_cast<int>(std::max<size_t>(1, pipelines_.size()))));
   for (auto& p : pipelines_) {
     int64_t low = -1, high = -1;
     if (rd_kafka_get_watermark_offsets(consumer_.get(), p->key().topic.c_str(),
@@ -859,14 +860,9 @@ void link_engine::publish_metrics() {
       p->known_source_high = std::max(p->known_source_high, high);
     }
     if (!p->is_stopped() && idle(*p) && p->known_source_high > p->position().next_source.value()) {
-      behind_log_end.push_back(p.get());
+      rd_kafka_topic_partition_list_add(positions.get(), p->key().topic.c_str(),
+                                        p->key().partition.value());
     }
-  }
-  kafka::partition_list positions(rd_kafka_topic_partition_list_new(
-      static_cast<int>(std::max<size_t>(1, behind_log_end.size()))));
-  for (auto* p : behind_log_end) {
-    rd_kafka_topic_partition_list_add(positions.get(), p->key().topic.c_str(),
-                                      p->key().partition.value());
   }
   if (positions->cnt > 0 && rd_kafka_position(consumer_.get(), positions.get()) == 0) {
     for (int i = 0; i < positions->cnt; ++i) {

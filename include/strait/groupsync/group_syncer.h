@@ -150,6 +150,7 @@ class group_syncer {
   // healthy before (at debug level when `transient`).
   void fail_group(group_round& gr, const std::string& group, const char* kind,
                   const std::string& message, bool transient = false);
+  [[nodiscard]] std::optional<source_offset> log_start_of(const partition& p) const;
   void refresh_log_starts(
       const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets);
   void note_group_presence(const kafka::group_list& listing, const std::set<std::string>& selected);
@@ -193,7 +194,11 @@ class group_syncer {
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, group_state> groups_;
+  // Log starts group sync read itself, for partitions the supervisor does
+  // not watch; round_marks_ (the supervisor's, taken at the round's start)
+  // come first.
   std::map<partition, int64_t> log_starts_;
+  std::shared_ptr<const std::map<kafka::topic_partition, kafka::watermarks>> round_marks_;
   std::set<partition> log_starts_asked_;
   std::chrono::steady_clock::time_point log_starts_at_{};
   bool log_starts_failing_ = false;
