@@ -505,24 +505,31 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
       st.source_id = id;
       continue;
     }
-    auto mirrored = mirrored_any(name);
-    if (!mirrored) {
-      spdlog::error("link {}: {}", cfg_.name, mirrored.error().message);
+    auto mirrored = what_was_mirrored(name);
+    if (!mirrored) {  // asked again next round
+      spdlog::error(
+          "link {}: source topic {} has a new topic id, and what strait mirrored of it "
+          "cannot be compared yet: {}",
+          cfg_.name, name, mirrored.error().message);
       continue;
     }
-    if (!*mirrored) {
+    if (mirrored->what != mirrored_of::other_topic) {
       // Nothing of the old topic is on the target: the new one is simply the topic.
       spdlog::info(
-          "link {}: source topic {} was recreated before strait mirrored any of its records "
-          "(topic id {}, now {}); mirroring the new topic",
-          cfg_.name, name, (*stored)->to_string(), id.to_string());
+          "link {}: source topic {} was recreated before strait mirrored any of its "
+          "records (topic id {}, now {}){}; mirroring the new topic",
+          cfg_.name, name, (*stored)->to_string(), id.to_string(),
+          mirrored->what == mirrored_of::current_topic
+              ? "; the records mirrored since are the new topic's (compared with it)"
+              : "");
       batch.put_source_topic_id(cfg_.name, name, id);
       first_seen.emplace_back(&st, id);
       continue;
     }
     mark_recreated(name, "the source topic " + name +
                              " was deleted and recreated (its topic id was " +
-                             (*stored)->to_string() + ", it is now " + id.to_string() + ")");
+                             (*stored)->to_string() + ", it is now " + id.to_string() + ")" +
+                             mirrored->evidence);
   }
   if (batch.count() == 0) return;
   if (auto s = store_.commit(batch); !s) {
@@ -533,16 +540,59 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
   for (auto& [st, id] : first_seen) st->source_id = id;
 }
 
-result<bool> link_supervisor::mirrored_any(const std::string& topic) const {
+result<link_supervisor::mirrored_verdict> link_supervisor::what_was_mirrored(
+    const std::string& topic) {
+  // The records mirrored between the last round that saw the old id and the
+  // recreation are the old topic's; those mirrored after it, the new one's.
+  // Their content tells them apart: the oldest and newest mirrored records
+  // of each partition (check_identity) are compared with the source.
   auto keys = store_.partitions(cfg_.name);
   if (!keys) return std::unexpected(keys.error());
+  std::vector<std::pair<partition_key, offsets::offset_run>> mirrored;
   for (const partition_key& key : *keys) {
     if (key.topic != topic) continue;
     auto run = store_.last_run(key);
     if (!run) return std::unexpected(run.error());
-    if (*run) return true;
+    if (*run) mirrored.emplace_back(key, **run);
   }
-  return false;
+  if (mirrored.empty()) return mirrored_verdict{};
+  // From the config: a round checks ids before it sets topics_[topic].target.
+  const std::string target_topic = cfg_.topics.target_name(topic);
+  std::vector<kafka::topic_partition> sources, targets;
+  for (const auto& [key, run] : mirrored) {
+    sources.emplace_back(topic, key.partition.value());
+    targets.emplace_back(target_topic, key.partition.value());
+  }
+  auto src = source_->list_watermarks(sources);
+  if (!src) return std::unexpected(src.error());
+  auto tgt = target_->list_watermarks(targets);
+  if (!tgt) return std::unexpected(tgt.error());
+  for (size_t i = 0; i < mirrored.size(); ++i) {
+    const auto& [key, tail] = mirrored[i];
+    auto s = src->find(sources[i]);
+    auto t = tgt->find(targets[i]);
+    if (s == src->end() || t == tgt->end()) {
+      return mirrored_verdict{mirrored_of::other_topic,
+                              "; partition " + std::to_string(key.partition.value()) +
+                                  " of the new topic has no records where strait mirrored some"};
+    }
+    auto v = check_identity(key, target_topic, tail, s->second.low, t->second.low);
+    if (!v) return std::unexpected(v.error());
+    if (v->verdict == same_source::no) {
+      return mirrored_verdict{mirrored_of::other_topic,
+                              ": its record at offset " + std::to_string(v->source.value()) +
+                                  " of partition " + std::to_string(key.partition.value()) +
+                                  " is not the one strait mirrored to " + target_topic +
+                                  " offset " + std::to_string(v->target.value())};
+    }
+    if (v->verdict == same_source::unknown) {
+      return mirrored_verdict{mirrored_of::other_topic,
+                              "; strait cannot compare the records it mirrored of partition " +
+                                  std::to_string(key.partition.value()) +
+                                  " with the new topic (deleted on either side)"};
+    }
+  }
+  return mirrored_verdict{mirrored_of::current_topic, {}};
 }
 
 void link_supervisor::mark_recreated(const std::string& topic, const std::string& evidence) {

@@ -118,8 +118,9 @@ class link_supervisor {
   void journal_damaged(const partition_key& key, const std::string& why);
   // Compares the source's topic ids with the ones stored for the link (the
   // first seen is stored); a topic whose id changed was deleted and
-  // recreated: mark_recreated, unless none of its records was mirrored, when
-  // the new id is stored instead (ADR 0010).
+  // recreated: mark_recreated, unless the target holds none of the old
+  // topic's records (what_was_mirrored), when the new id is stored instead
+  // (ADR 0010).
   void check_topic_ids(const std::vector<std::string>& selected);
   // Whether the source partition still holds what strait mirrored from it:
   // the last kIdentityRecords records of `tail` (the last stored run) that
@@ -137,9 +138,18 @@ class link_supervisor {
   // started partitions stop as source_truncated (a retention_gap stop takes
   // that cause), and partitions starting later stop in prepare.
   void mark_recreated(const std::string& topic, const std::string& evidence);
-  // Whether any partition of the topic has a run in the store (records of it
-  // are on the target).
-  [[nodiscard]] result<bool> mirrored_any(const std::string& topic) const;
+  // What the target holds of a source topic whose id changed: nothing (no
+  // partition has a run), the current topic's records (every partition with
+  // a run compared equal with the source: the topic was recreated before
+  // strait mirrored, and what it mirrored since is the new topic's), or
+  // records of the old topic or ones it cannot compare (`evidence` says
+  // which).
+  enum class mirrored_of { nothing, current_topic, other_topic };
+  struct mirrored_verdict {
+    mirrored_of what = mirrored_of::nothing;
+    std::string evidence;  // for other_topic: a record that differs, when one was read
+  };
+  [[nodiscard]] result<mirrored_verdict> what_was_mirrored(const std::string& topic);
   // Each round, the identity of a few running topics in turn (one partition
   // each): a topic deleted and recreated while straitd runs stops its
   // partitions as source_truncated.
