@@ -506,11 +506,8 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
       continue;
     }
     auto mirrored = what_was_mirrored(name);
-    if (!mirrored) {  // asked again next round
-      spdlog::error(
-          "link {}: source topic {} has a new topic id, and what strait mirrored of it "
-          "cannot be compared yet: {}",
-          cfg_.name, name, mirrored.error().message);
+    if (!mirrored) {  // the store could not be read: asked again next round
+      spdlog::error("link {}: {}", cfg_.name, mirrored.error().message);
       continue;
     }
     if (mirrored->what != mirrored_of::other_topic) {
@@ -563,21 +560,28 @@ result<link_supervisor::mirrored_verdict> link_supervisor::what_was_mirrored(
     sources.emplace_back(topic, key.partition.value());
     targets.emplace_back(target_topic, key.partition.value());
   }
+  // A comparison that cannot be made counts as a difference: the records
+  // on the target may be the old topic's, and mirroring must not go on
+  // after them while the clusters cannot tell (the rule before comparisons).
+  const auto not_compared = [](const std::string& why) {
+    return mirrored_verdict{mirrored_of::other_topic,
+                            "; strait could not compare the records it mirrored with the new "
+                            "topic: " +
+                                why};
+  };
   auto src = source_->list_watermarks(sources);
-  if (!src) return std::unexpected(src.error());
+  if (!src) return not_compared(src.error().message);
   auto tgt = target_->list_watermarks(targets);
-  if (!tgt) return std::unexpected(tgt.error());
+  if (!tgt) return not_compared(tgt.error().message);
   for (size_t i = 0; i < mirrored.size(); ++i) {
     const auto& [key, tail] = mirrored[i];
     auto s = src->find(sources[i]);
     auto t = tgt->find(targets[i]);
     if (s == src->end() || t == tgt->end()) {
-      return mirrored_verdict{mirrored_of::other_topic,
-                              "; partition " + std::to_string(key.partition.value()) +
-                                  " of the new topic has no records where strait mirrored some"};
+      return not_compared("no watermarks of partition " + std::to_string(key.partition.value()));
     }
     auto v = check_identity(key, target_topic, tail, s->second.low, t->second.low);
-    if (!v) return std::unexpected(v.error());
+    if (!v) return not_compared(v.error().message);
     if (v->verdict == same_source::no) {
       return mirrored_verdict{mirrored_of::other_topic,
                               ": its record at offset " + std::to_string(v->source.value()) +
@@ -586,10 +590,8 @@ result<link_supervisor::mirrored_verdict> link_supervisor::what_was_mirrored(
                                   " offset " + std::to_string(v->target.value())};
     }
     if (v->verdict == same_source::unknown) {
-      return mirrored_verdict{mirrored_of::other_topic,
-                              "; strait cannot compare the records it mirrored of partition " +
-                                  std::to_string(key.partition.value()) +
-                                  " with the new topic (deleted on either side)"};
+      return not_compared("the records of partition " + std::to_string(key.partition.value()) +
+                          " are deleted on either side");
     }
   }
   return mirrored_verdict{mirrored_of::current_topic, {}};
@@ -991,12 +993,14 @@ void link_supervisor::watch_partitions() {
   // partitions the round must still fit in topics.refresh_interval. The
   // source's end alone still updates lag while the target is unreachable.
   auto listed = source_->list_watermarks(sources);
+  note_watermarks_failure(source_marks_failing_, "source", listed);
   if (!listed) return;
   // Published before the engine hears of them: a group sync round must not
   // see an older log start than the one the engine prunes the map below.
   const auto src = std::make_shared<const watermarks_by_partition>(std::move(*listed));
   publish_source_marks(src);
   auto tgt = target_->list_watermarks(targets);
+  note_watermarks_failure(target_marks_failing_, "target", tgt);
   std::vector<kafka::watermarks> source_marks(watched.size(), kafka::watermarks{-1, -1});
   std::vector<kafka::watermarks> target_marks = source_marks;
   for (size_t i = 0; i < watched.size(); ++i) {
@@ -1011,6 +1015,19 @@ void link_supervisor::watch_partitions() {
     engine_.post_watermarks(watched[i], s->second, t);
   }
   if (tgt) check_running_identities(watched, source_marks, target_marks);
+}
+
+void link_supervisor::note_watermarks_failure(bool& failing, const char* side,
+                                              const result<watermarks_by_partition>& listed) {
+  if (!listed && !failing) {
+    spdlog::warn(
+        "link {}: cannot read the {}'s watermarks ({}); lag and the stops found from "
+        "watermarks wait until they can be read (asked every round)",
+        cfg_.name, side, listed.error().message);
+  } else if (listed && failing) {
+    spdlog::info("link {}: the {}'s watermarks are readable again", cfg_.name, side);
+  }
+  failing = !listed;
 }
 
 void link_supervisor::publish_source_marks(std::shared_ptr<const watermarks_by_partition> marks) {

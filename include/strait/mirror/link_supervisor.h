@@ -98,6 +98,9 @@ class link_supervisor {
   bool learn_clusters();
   void watch_partitions();
   void publish_source_marks(std::shared_ptr<const watermarks_by_partition> marks);
+  // Logs a cluster's watermark queries starting and stopping to fail, once each.
+  void note_watermarks_failure(bool& failing, const char* side,
+                               const result<watermarks_by_partition>& listed);
   // Watermarks of a partition on both clusters, read in advance for many
   // partitions at once (ListOffsets batched per leader).
   struct known_watermarks {
@@ -142,12 +145,12 @@ class link_supervisor {
   // partition has a run), the current topic's records (every partition with
   // a run compared equal with the source: the topic was recreated before
   // strait mirrored, and what it mirrored since is the new topic's), or
-  // records of the old topic or ones it cannot compare (`evidence` says
-  // which).
+  // records of the old topic or ones it cannot compare (a cluster that does
+  // not answer included; `evidence` says which). Errors are the store's.
   enum class mirrored_of { nothing, current_topic, other_topic };
   struct mirrored_verdict {
     mirrored_of what = mirrored_of::nothing;
-    std::string evidence;  // for other_topic: a record that differs, when one was read
+    std::string evidence;  // for other_topic: the record that differs, or why none was compared
   };
   [[nodiscard]] result<mirrored_verdict> what_was_mirrored(const std::string& topic);
   // Each round, the identity of a few running topics in turn (one partition
@@ -194,6 +197,10 @@ class link_supervisor {
   std::unique_ptr<kafka::partition_reader> target_reader_;
   std::string identity_cursor_;     // the topic checked last; the next ones follow it
   bool topic_ids_failing_ = false;  // the last DescribeTopics failed (logged once)
+  // The last watermark query of each cluster failed: logged once when it
+  // starts and when it ends (lag and stops from watermarks wait meanwhile).
+  bool source_marks_failing_ = false;
+  bool target_marks_failing_ = false;
   std::chrono::steady_clock::time_point topic_ids_paused_until_;
   std::chrono::steady_clock::time_point identity_paused_until_;
   std::unique_ptr<kafka::admin_client> source_;
