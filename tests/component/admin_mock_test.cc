@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "../support/mock_cluster.h"
@@ -86,6 +87,87 @@ TEST_F(AdminMock, WatermarksOfMoreThanOneCallsWorthOfPartitionsAreAllAnswered) {
   auto starts = admin->log_start_offsets(asked);
   ASSERT_TRUE(starts.has_value()) << starts.error().message;
   EXPECT_EQ(starts->size(), asked.size());
+}
+
+// One ListOffsets call among several that fails, or outlives the deadline
+// the calls share, costs its own partitions only: the others are answered,
+// and the failed ones are missing (a caller asks again next round), never
+// given a made-up offset. Every call failing is an error.
+class OffsetsCallFaults : public AdminMock {
+ protected:
+  // The mock cluster puts partition p of a topic with one replica on the
+  // (p % 3)-th of its 3 brokers. Asked in order of that remainder, the
+  // calls of 100 partitions are one broker's each, so a fault of one broker
+  // reaches one call.
+  static constexpr int kWide = 300;
+  static constexpr int16_t kListOffsetsApiKey = 2;
+
+  void SetUp() override {
+    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_.get(), "wide", kWide, 1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    for (int r = 0; r < kBrokers; ++r) {
+      for (int p = r; p < kWide; p += kBrokers) asked_.emplace_back("wide", p);
+    }
+  }
+
+  // Exactly one call's partitions (one remainder of p % 3) are missing; the
+  // others have their real offsets (0: nothing produced).
+  void expect_one_call_missing(const std::map<kafka::topic_partition, int64_t>& offsets) {
+    std::set<int> remainders;
+    int missing = 0;
+    for (const auto& tp : asked_) {
+      auto it = offsets.find(tp);
+      if (it == offsets.end()) {
+        ++missing;
+        remainders.insert(tp.second % kBrokers);
+      } else {
+        EXPECT_EQ(it->second, 0) << tp.second;
+      }
+    }
+    EXPECT_EQ(missing, kWide / kBrokers);
+    EXPECT_EQ(remainders.size(), 1u);
+  }
+
+  std::vector<kafka::topic_partition> asked_;
+};
+
+TEST_F(OffsetsCallFaults, AFailedCallCostsItsOwnPartitionsOnly) {
+  auto admin = connect(5s);
+  ASSERT_NE(admin, nullptr);
+  rd_kafka_mock_broker_push_request_error_rtts(cluster_.get(), 2, kListOffsetsApiKey, 1,
+                                               RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, 0);
+  auto starts = admin->log_start_offsets(asked_);
+  ASSERT_TRUE(starts.has_value()) << starts.error().message;
+  expect_one_call_missing(*starts);
+  auto again = admin->log_start_offsets(asked_);  // the next round
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->size(), asked_.size());
+}
+
+TEST_F(OffsetsCallFaults, ACallPastTheDeadlineCostsItsOwnPartitionsOnlyAndNoMoreTime) {
+  auto admin = connect(2s);
+  ASSERT_NE(admin, nullptr);
+  rd_kafka_mock_broker_push_request_error_rtts(cluster_.get(), 3, kListOffsetsApiKey, 1,
+                                               RD_KAFKA_RESP_ERR_NO_ERROR, 4000);
+  const auto start = std::chrono::steady_clock::now();
+  auto starts = admin->log_start_offsets(asked_);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(starts.has_value()) << starts.error().message;
+  expect_one_call_missing(*starts);
+  EXPECT_LT(took, 3500ms) << "the calls share one deadline of 2 s";
+}
+
+TEST_F(OffsetsCallFaults, EveryCallFailingIsAnError) {
+  auto admin = connect(5s);
+  ASSERT_NE(admin, nullptr);
+  for (int b = 1; b <= kBrokers; ++b) {
+    rd_kafka_mock_broker_push_request_error_rtts(cluster_.get(), b, kListOffsetsApiKey, 1,
+                                                 RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, 0);
+  }
+  auto starts = admin->log_start_offsets(asked_);
+  ASSERT_FALSE(starts.has_value());
+  EXPECT_NE(starts.error().message.find("log start offsets"), std::string::npos)
+      << starts.error().message;
 }
 
 TEST_F(AdminMock, OffsetsOfManyGroupsAreWrittenAndAnswered) {
