@@ -505,28 +505,24 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
       st.source_id = id;
       continue;
     }
-    auto mirrored = what_was_mirrored(name);
-    if (!mirrored) {  // the store could not be read: asked again next round
+    auto mirrored = mirrored_any(name);
+    if (!mirrored) {
       spdlog::error("link {}: {}", cfg_.name, mirrored.error().message);
       continue;
     }
-    if (mirrored->what != mirrored_of::other_topic) {
+    if (!*mirrored) {
       // Nothing of the old topic is on the target: the new one is simply the topic.
       spdlog::info(
-          "link {}: source topic {} was recreated before strait mirrored any of its "
-          "records (topic id {}, now {}){}; mirroring the new topic",
-          cfg_.name, name, (*stored)->to_string(), id.to_string(),
-          mirrored->what == mirrored_of::current_topic
-              ? "; the records mirrored since are the new topic's (compared with it)"
-              : "");
+          "link {}: source topic {} was recreated before strait mirrored any of its records "
+          "(topic id {}, now {}); mirroring the new topic",
+          cfg_.name, name, (*stored)->to_string(), id.to_string());
       batch.put_source_topic_id(cfg_.name, name, id);
       first_seen.emplace_back(&st, id);
       continue;
     }
     mark_recreated(name, "the source topic " + name +
                              " was deleted and recreated (its topic id was " +
-                             (*stored)->to_string() + ", it is now " + id.to_string() + ")" +
-                             mirrored->evidence);
+                             (*stored)->to_string() + ", it is now " + id.to_string() + ")");
   }
   if (batch.count() == 0) return;
   if (auto s = store_.commit(batch); !s) {
@@ -537,64 +533,16 @@ void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) 
   for (auto& [st, id] : first_seen) st->source_id = id;
 }
 
-result<link_supervisor::mirrored_verdict> link_supervisor::what_was_mirrored(
-    const std::string& topic) {
-  // The records mirrored between the last round that saw the old id and the
-  // recreation are the old topic's; those mirrored after it, the new one's.
-  // Their content tells them apart: the oldest and newest mirrored records
-  // of each partition (check_identity) are compared with the source.
+result<bool> link_supervisor::mirrored_any(const std::string& topic) const {
   auto keys = store_.partitions(cfg_.name);
   if (!keys) return std::unexpected(keys.error());
-  std::vector<std::pair<partition_key, offsets::offset_run>> mirrored;
   for (const partition_key& key : *keys) {
     if (key.topic != topic) continue;
     auto run = store_.last_run(key);
     if (!run) return std::unexpected(run.error());
-    if (*run) mirrored.emplace_back(key, **run);
+    if (*run) return true;
   }
-  if (mirrored.empty()) return mirrored_verdict{};
-  // From the config: a round checks ids before it sets topics_[topic].target.
-  const std::string target_topic = cfg_.topics.target_name(topic);
-  std::vector<kafka::topic_partition> sources, targets;
-  for (const auto& [key, run] : mirrored) {
-    sources.emplace_back(topic, key.partition.value());
-    targets.emplace_back(target_topic, key.partition.value());
-  }
-  // A comparison that cannot be made counts as a difference: the records
-  // on the target may be the old topic's, and mirroring must not go on
-  // after them while the clusters cannot tell (the rule before comparisons).
-  const auto not_compared = [](const std::string& why) {
-    return mirrored_verdict{mirrored_of::other_topic,
-                            "; strait could not compare the records it mirrored with the new "
-                            "topic: " +
-                                why};
-  };
-  auto src = source_->list_watermarks(sources);
-  if (!src) return not_compared(src.error().message);
-  auto tgt = target_->list_watermarks(targets);
-  if (!tgt) return not_compared(tgt.error().message);
-  for (size_t i = 0; i < mirrored.size(); ++i) {
-    const auto& [key, tail] = mirrored[i];
-    auto s = src->find(sources[i]);
-    auto t = tgt->find(targets[i]);
-    if (s == src->end() || t == tgt->end()) {
-      return not_compared("no watermarks of partition " + std::to_string(key.partition.value()));
-    }
-    auto v = check_identity(key, target_topic, tail, s->second.low, t->second.low);
-    if (!v) return not_compared(v.error().message);
-    if (v->verdict == same_source::no) {
-      return mirrored_verdict{mirrored_of::other_topic,
-                              ": its record at offset " + std::to_string(v->source.value()) +
-                                  " of partition " + std::to_string(key.partition.value()) +
-                                  " is not the one strait mirrored to " + target_topic +
-                                  " offset " + std::to_string(v->target.value())};
-    }
-    if (v->verdict == same_source::unknown) {
-      return not_compared("the records of partition " + std::to_string(key.partition.value()) +
-                          " are deleted on either side");
-    }
-  }
-  return mirrored_verdict{mirrored_of::current_topic, {}};
+  return false;
 }
 
 void link_supervisor::mark_recreated(const std::string& topic, const std::string& evidence) {

@@ -295,8 +295,9 @@ TEST(MirrorKafka, EmptyTopicRecreatedIsMirroredAsTheNewTopic) {
   const topic_id old_id = topic_id_of(clusters->source, "reborn-empty");
   ASSERT_NO_FATAL_FAILURE(recreate_topic("reborn-empty"));
   ASSERT_NE(topic_id_of(clusters->source, "reborn-empty"), old_id);
-  // Records only after a round saw the new id: records mirrored before it
-  // are the next test's case.
+  // Records only after a round saw the new id. Records of the new topic
+  // mirrored before that stop the topic as recreated: strait cannot tell
+  // them from the old topic's (ADR 0010, "Later"); CI met that race.
   ASSERT_TRUE(testing::wait_for(
       [&] {
         return d.log().find("source topic reborn-empty was recreated before strait mirrored") !=
@@ -304,7 +305,6 @@ TEST(MirrorKafka, EmptyTopicRecreatedIsMirroredAsTheNewTopic) {
       },
       30s, 200ms))
       << d.log();
-  EXPECT_EQ(d.log().find("the records mirrored since are the new topic's"), std::string::npos);
   produce_records("reborn-empty", 0, 50);
   ASSERT_TRUE(target_holds("reborn-empty", 50)) << d.log();
   EXPECT_EQ(d.metrics().find("strait_partition_stopped{link=\"it\",topic=\"reborn-empty\""),
@@ -315,52 +315,6 @@ TEST(MirrorKafka, EmptyTopicRecreatedIsMirroredAsTheNewTopic) {
   ASSERT_TRUE(st.has_value()) << st.error().message;
   EXPECT_EQ((*st)->source_topic_id("it", "reborn-empty")->value_or(topic_id{}),
             topic_id_of(clusters->source, "reborn-empty"));
-}
-
-// The same recreation, but the new topic's records were mirrored before a
-// round saw its id (CI met this race): the stored id is the old one and runs
-// exist, yet every mirrored record is the new topic's. Compared with the
-// source, they keep the partition running. The stored id is planted while
-// straitd is stopped, so the order is certain.
-TEST(MirrorKafka, RecordsOfTheNewTopicMirroredBeforeItsIdWasSeenKeepMirroring) {
-  testing::temp_dir dir;
-  create_topic(clusters->source, "reborn-raced", 1);
-  produce_records("reborn-raced", 0, 50);
-  straitd d(dir, "reborn-raced");
-  d.start();
-  ASSERT_TRUE(target_holds("reborn-raced", 50)) << d.log();
-  ASSERT_EQ(d.stop(), 0);
-  topic_id old_id;
-  old_id.bytes.fill(0x5a);  // the id of the topic "before" the recreation
-  {
-    auto st = store::checkpoint_store::open(d.store_dir());
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    store::checkpoint_store::write_batch b;
-    b.put_source_topic_id("it", "reborn-raced", old_id);
-    ASSERT_TRUE((*st)->commit(b).has_value());
-  }
-  produce_records("reborn-raced", 50, 20);
-  d.start();
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return d.log().find(
-                   "source topic reborn-raced was recreated before strait mirrored any "
-                   "of its records (topic id " +
-                   old_id.to_string()) != std::string::npos;
-      },
-      30s, 200ms))
-      << d.log();
-  EXPECT_NE(d.log().find("the records mirrored since are the new topic's"), std::string::npos)
-      << d.log();
-  ASSERT_TRUE(target_holds("reborn-raced", 70)) << d.log();
-  EXPECT_EQ(d.metrics().find("strait_partition_stopped{link=\"it\",topic=\"reborn-raced\""),
-            std::string::npos)
-      << d.log();
-  ASSERT_EQ(d.stop(), 0);
-  auto st = store::checkpoint_store::open(d.store_dir());
-  ASSERT_TRUE(st.has_value()) << st.error().message;
-  EXPECT_EQ((*st)->source_topic_id("it", "reborn-raced")->value_or(topic_id{}),
-            topic_id_of(clusters->source, "reborn-raced"));
 }
 
 TEST(MirrorKafka, TopicRecreatedWhileRunningStopsThePartition) {

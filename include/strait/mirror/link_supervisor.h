@@ -98,7 +98,9 @@ class link_supervisor {
   bool learn_clusters();
   void watch_partitions();
   void publish_source_marks(std::shared_ptr<const watermarks_by_partition> marks);
-  // Logs a cluster's watermark queries starting and stopping to fail, once each.
+  // Logs once when a cluster's whole watermark query starts to fail, once
+  // when it answers again (a query that answers some partitions is not a
+  // failure: the others are asked again next round).
   void note_watermarks_failure(bool& failing, const char* side,
                                const result<watermarks_by_partition>& listed);
   // Watermarks of a partition on both clusters, read in advance for many
@@ -121,9 +123,8 @@ class link_supervisor {
   void journal_damaged(const partition_key& key, const std::string& why);
   // Compares the source's topic ids with the ones stored for the link (the
   // first seen is stored); a topic whose id changed was deleted and
-  // recreated: mark_recreated, unless the target holds none of the old
-  // topic's records (what_was_mirrored), when the new id is stored instead
-  // (ADR 0010).
+  // recreated: mark_recreated, unless none of its records was mirrored, when
+  // the new id is stored instead (ADR 0010).
   void check_topic_ids(const std::vector<std::string>& selected);
   // Whether the source partition still holds what strait mirrored from it:
   // the last kIdentityRecords records of `tail` (the last stored run) that
@@ -141,18 +142,9 @@ class link_supervisor {
   // started partitions stop as source_truncated (a retention_gap stop takes
   // that cause), and partitions starting later stop in prepare.
   void mark_recreated(const std::string& topic, const std::string& evidence);
-  // What the target holds of a source topic whose id changed: nothing (no
-  // partition has a run), the current topic's records (every partition with
-  // a run compared equal with the source: the topic was recreated before
-  // strait mirrored, and what it mirrored since is the new topic's), or
-  // records of the old topic or ones it cannot compare (a cluster that does
-  // not answer included; `evidence` says which). Errors are the store's.
-  enum class mirrored_of { nothing, current_topic, other_topic };
-  struct mirrored_verdict {
-    mirrored_of what = mirrored_of::nothing;
-    std::string evidence;  // for other_topic: the record that differs, or why none was compared
-  };
-  [[nodiscard]] result<mirrored_verdict> what_was_mirrored(const std::string& topic);
+  // Whether any partition of the topic has a run in the store (records of it
+  // are on the target).
+  [[nodiscard]] result<bool> mirrored_any(const std::string& topic) const;
   // Each round, the identity of a few running topics in turn (one partition
   // each): a topic deleted and recreated while straitd runs stops its
   // partitions as source_truncated.
@@ -197,8 +189,8 @@ class link_supervisor {
   std::unique_ptr<kafka::partition_reader> target_reader_;
   std::string identity_cursor_;     // the topic checked last; the next ones follow it
   bool topic_ids_failing_ = false;  // the last DescribeTopics failed (logged once)
-  // The last watermark query of each cluster failed: logged once when it
-  // starts and when it ends (lag and stops from watermarks wait meanwhile).
+  // The last watermark query of each cluster got no answer at all: logged
+  // once when that starts and once when it ends.
   bool source_marks_failing_ = false;
   bool target_marks_failing_ = false;
   std::chrono::steady_clock::time_point topic_ids_paused_until_;
