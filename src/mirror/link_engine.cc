@@ -851,8 +851,9 @@ void link_engine::publish_metrics() {
   // for idle partitions. The consumer's position can be past the mirrored
   // position only where the log goes on past it, so only those partitions
   // are asked (a caught-up link asks none).
-  kafka::partition_list positions(
-      rd_kafka_topic_partition_list_new(static_cast<int>(std::max<size_t>(1, pipelines_.size()))));
+  // Sized for the few that are usually behind (librdkafka grows it): this
+  // runs every second for every partition.
+  kafka::partition_list positions(rd_kafka_topic_partition_list_new(8));
   for (auto& p : pipelines_) {
     int64_t low = -1, high = -1;
     if (rd_kafka_get_watermark_offsets(consumer_.get(), p->key().topic.c_str(),

@@ -208,16 +208,23 @@ std::chrono::steady_clock::duration link_supervisor::round_and_wait() {
   return wait;
 }
 
+void link_supervisor::note_working(bool& working, bool now, const char* side,
+                                   const std::string& why, std::string_view failed,
+                                   std::string_view recovered) {
+  if (working == now) return;
+  working = now;
+  if (now) {
+    spdlog::info(fmt::runtime(recovered), cfg_.name, side);
+  } else {
+    spdlog::warn(fmt::runtime(failed), cfg_.name, side, why);
+  }
+}
+
 void link_supervisor::set_reachable(const char* side, bool& flag, bool reachable,
                                     const std::string& why) {
-  if (flag == reachable) return;
-  flag = reachable;
-  if (reachable) {
-    spdlog::info("link {}: {} cluster reachable again for admin requests", cfg_.name, side);
-  } else {
-    spdlog::warn("link {}: {} cluster unreachable ({}); retrying with backoff", cfg_.name, side,
-                 why);
-  }
+  note_working(flag, reachable, side, why,
+               "link {}: {} cluster unreachable ({}); retrying with backoff",
+               "link {}: {} cluster reachable again for admin requests");
 }
 
 bool link_supervisor::refresh() {
@@ -925,6 +932,13 @@ void link_supervisor::watch_partitions() {
   // Snapshots first: post_watermarks compares the watermarks with them.
   // Stopped partitions too, for their lag; not handed-over ones, whose
   // source is written by reverse mirroring.
+  const auto note_marks = [this](bool& readable, const char* side,
+                                 const result<watermarks_by_partition>& listed) {
+    note_working(readable, listed.has_value(), side, listed ? "" : listed.error().message,
+                 "link {}: cannot read the {}'s watermarks ({}); lag and the stops found from "
+                 "watermarks wait until they can be read (asked every round)",
+                 "link {}: the {}'s watermarks are readable again");
+  };
   std::vector<partition_snapshot> watched;
   std::vector<kafka::topic_partition> sources, targets;
   for (auto& snap : engine_.snapshot()) {
@@ -941,14 +955,14 @@ void link_supervisor::watch_partitions() {
   // partitions the round must still fit in topics.refresh_interval. The
   // source's end alone still updates lag while the target is unreachable.
   auto listed = source_->list_watermarks(sources);
-  note_watermarks_failure(source_marks_failing_, "source", listed);
+  note_marks(source_marks_readable_, "source", listed);
   if (!listed) return;
   // Published before the engine hears of them: a group sync round must not
   // see an older log start than the one the engine prunes the map below.
   const auto src = std::make_shared<const watermarks_by_partition>(std::move(*listed));
   publish_source_marks(src);
   auto tgt = target_->list_watermarks(targets);
-  note_watermarks_failure(target_marks_failing_, "target", tgt);
+  note_marks(target_marks_readable_, "target", tgt);
   std::vector<kafka::watermarks> source_marks(watched.size(), kafka::watermarks{-1, -1});
   std::vector<kafka::watermarks> target_marks = source_marks;
   for (size_t i = 0; i < watched.size(); ++i) {
@@ -963,19 +977,6 @@ void link_supervisor::watch_partitions() {
     engine_.post_watermarks(watched[i], s->second, t);
   }
   if (tgt) check_running_identities(watched, source_marks, target_marks);
-}
-
-void link_supervisor::note_watermarks_failure(bool& failing, const char* side,
-                                              const result<watermarks_by_partition>& listed) {
-  if (!listed && !failing) {
-    spdlog::warn(
-        "link {}: cannot read the {}'s watermarks ({}); lag and the stops found from "
-        "watermarks wait until they can be read (asked every round)",
-        cfg_.name, side, listed.error().message);
-  } else if (listed && failing) {
-    spdlog::info("link {}: the {}'s watermarks are readable again", cfg_.name, side);
-  }
-  failing = !listed;
 }
 
 void link_supervisor::publish_source_marks(std::shared_ptr<const watermarks_by_partition> marks) {

@@ -98,11 +98,6 @@ class link_supervisor {
   bool learn_clusters();
   void watch_partitions();
   void publish_source_marks(std::shared_ptr<const watermarks_by_partition> marks);
-  // Logs once when a cluster's whole watermark query starts to fail, once
-  // when it answers again (a query that answers some partitions is not a
-  // failure: the others are asked again next round).
-  void note_watermarks_failure(bool& failing, const char* side,
-                               const result<watermarks_by_partition>& listed);
   // Watermarks of a partition on both clusters, read in advance for many
   // partitions at once (ListOffsets batched per leader).
   struct known_watermarks {
@@ -155,6 +150,11 @@ class link_supervisor {
   void apply_acknowledgements();
   [[nodiscard]] result<acknowledged> apply_acknowledgement(const partition_key& key,
                                                            store::resolution r, bool dry_run);
+  // Logs a kind of request to one cluster going from working to failing
+  // (`failed`: link, side, why) or back (`recovered`: link, side), once each
+  // way; `working` is the state last logged.
+  void note_working(bool& working, bool now, const char* side, const std::string& why,
+                    std::string_view failed, std::string_view recovered);
   void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
 
   struct topic_state {
@@ -189,10 +189,10 @@ class link_supervisor {
   std::unique_ptr<kafka::partition_reader> target_reader_;
   std::string identity_cursor_;     // the topic checked last; the next ones follow it
   bool topic_ids_failing_ = false;  // the last DescribeTopics failed (logged once)
-  // The last watermark query of each cluster got no answer at all: logged
-  // once when that starts and once when it ends.
-  bool source_marks_failing_ = false;
-  bool target_marks_failing_ = false;
+  // Whether the last watermark query of each cluster got any answer (one
+  // that answers some partitions works: the others are asked next round).
+  bool source_marks_readable_ = true;
+  bool target_marks_readable_ = true;
   std::chrono::steady_clock::time_point topic_ids_paused_until_;
   std::chrono::steady_clock::time_point identity_paused_until_;
   std::unique_ptr<kafka::admin_client> source_;
