@@ -22,8 +22,10 @@
 #include <variant>
 
 #include "strait.grpc.pb.h"
+#include "strait/api/identity.h"
 #include "strait/base/clock.h"
 #include "strait/base/digest.h"
+#include "strait/base/text.h"
 
 namespace strait::api {
 
@@ -65,17 +67,33 @@ void fill_link(const link_info& info, pb::Link* out) {
   for (const auto& r : l.groups.exclude) out->add_group_exclude(r);
 }
 
-// An optional RE2 full-match filter from a request field.
+// An optional RE2 full-match filter from a request field. Patterns are
+// bounded in length and in compiled size, so one call's compilation and
+// matching cost little CPU whoever sends it; make() runs only after the
+// caller is authorized.
 class name_filter {
  public:
+  static constexpr size_t kMaxPatternBytes = 16 * 1024;
+  static constexpr int64_t kMaxProgramBytes = 2 << 20;
+
   static result<name_filter> make(const std::string& pattern, const char* field) {
     name_filter f;
     if (pattern.empty()) return f;
-    f.re_ = std::make_shared<RE2>(pattern, RE2::Quiet);
+    if (pattern.size() > kMaxPatternBytes) {
+      return fail(errc::invalid_argument,
+                  std::string(field) + ": " + std::to_string(pattern.size()) +
+                      " bytes; at most 16 KiB (select by a shorter pattern, e.g. a prefix)");
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(kMaxProgramBytes);
+    f.re_ = std::make_shared<RE2>(pattern, options);
     if (!f.re_->ok()) {
-      return fail(errc::invalid_argument, std::string(field) +
-                                              ": invalid regex: " + f.re_->error() +
-                                              " (RE2 syntax, matched against the whole name)");
+      const bool too_large = f.re_->error_code() == RE2::ErrorPatternTooLarge;
+      return fail(errc::invalid_argument,
+                  std::string(field) + ": invalid regex: " + printable(f.re_->error(), 200) +
+                      (too_large ? " (it compiles to more than 2 MiB: simplify it)"
+                                 : " (RE2 syntax, matched against the whole name)"));
     }
     return f;
   }
@@ -94,88 +112,32 @@ class name_filter {
   bool nothing_ = false;
 };
 
-// Roles, each allowed what the one before it is (docs/api.md#security).
-enum class role { viewer = 1, operator_role = 2, admin = 3 };
-
-const char* to_string(role r) {
-  switch (r) {
-    case role::viewer:
-      return "viewer";
-    case role::operator_role:
-      return "operator";
-    case role::admin:
-      return "admin";
-  }
-  return "unknown";
-}
-
-std::optional<role> parse_role(std::string_view s) {
-  for (role r : {role::viewer, role::operator_role, role::admin}) {
-    if (s == to_string(r)) return r;
-  }
-  return std::nullopt;
-}
-
-struct caller {
-  std::string name;
-  role granted = role::viewer;
-};
-
+// A PEM file of daemon.api_security (at most 1 MiB).
 result<std::string> read_file(const std::filesystem::path& path, const std::string& field) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return fail(errc::invalid_argument,
+                field + ": " + printable(path.string()) + " is missing or not a regular file");
+  }
+  if (std::filesystem::file_size(path, ec) > (1u << 20) || ec) {
+    return fail(errc::invalid_argument,
+                field + ": " + printable(path.string()) + " is larger than 1 MiB");
+  }
   std::ifstream in(path);
   if (!in) {
-    return fail(errc::invalid_argument, field + ": cannot read " + path.string() +
-                                            " (missing, or not readable by straitd's user)");
+    return fail(errc::invalid_argument, field + ": cannot read " + printable(path.string()) +
+                                            " (not readable by straitd's user)");
   }
   std::stringstream buf;
   buf << in.rdbuf();
   return buf.str();
 }
 
-// "ROLE NAME TOKEN" per line; '#' starts a comment. Errors name the line,
-// never the token.
-result<std::map<std::string, caller>> load_tokens(const std::filesystem::path& path) {
-  const std::string field = "daemon.api_security.tokens_file";
-  auto text = read_file(path, field);
-  if (!text) return std::unexpected(text.error());
-  std::map<std::string, caller> tokens;
-  std::istringstream lines(*text);
-  int n = 0;
-  for (std::string line; std::getline(lines, line);) {
-    ++n;
-    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    std::istringstream words(line);
-    std::string r, name, token, extra;
-    if (!(words >> r)) continue;
-    const std::string where = field + ": " + path.string() + " line " + std::to_string(n);
-    if (!(words >> name >> token) || (words >> extra)) {
-      return fail(errc::invalid_argument, where + ": expected ROLE NAME TOKEN");
-    }
-    auto granted = parse_role(r);
-    if (!granted) {
-      return fail(errc::invalid_argument,
-                  where + ": role '" + r + "' is not one of viewer, operator, admin");
-    }
-    if (token.size() < 16) {
-      return fail(
-          errc::invalid_argument,
-          where + ": the token is shorter than 16 characters; use e.g. openssl rand -hex 24");
-    }
-    if (!tokens.emplace(token, caller{name, *granted}).second) {
-      return fail(errc::invalid_argument, where + ": the same token is given twice");
-    }
-  }
-  if (tokens.empty()) {
-    return fail(errc::invalid_argument, field + ": " + path.string() + " holds no token");
-  }
-  return tokens;
-}
-
 // Who calls, from a bearer token, else from the client certificate, else
 // (loopback without either) the local operator with every right.
 class authenticator {
  public:
-  authenticator(std::map<std::string, caller> tokens, bool client_certs)
+  authenticator(token_table tokens, bool client_certs)
       : tokens_(std::move(tokens)), client_certs_(client_certs) {}
 
   [[nodiscard]] std::variant<caller, grpc::Status> identify(const grpc::ServerContext& ctx) const {
@@ -189,40 +151,32 @@ class authenticator {
                             "this straitd requires a token: pass straitctl --token-file FILE "
                             "(a token from daemon.api_security.tokens_file)");
       }
-      std::string token(it->second.data() + kBearer.size(), it->second.size() - kBearer.size());
-      auto found = tokens_.find(token);
-      if (found == tokens_.end()) {
+      auto found = tokens_.find(
+          std::string_view(it->second.data() + kBearer.size(), it->second.size() - kBearer.size()));
+      if (!found) {
         return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                             "unknown token: check straitctl --token-file against "
                             "daemon.api_security.tokens_file");
       }
-      return found->second;
+      return *found;
     }
     if (client_certs_) {
       auto auth = ctx.auth_context();
-      std::string cn, subject;
-      for (const auto& v : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
-        cn.assign(v.data(), v.size());
+      const auto pems = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+      if (pems.empty()) {
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                            "no client certificate: this straitd requires one signed by "
+                            "daemon.api_security.client_ca_file");
       }
-      for (const auto& v : auth->FindPropertyValues(GRPC_X509_SUBJECT_PROPERTY_NAME)) {
-        subject.assign(v.data(), v.size());
-      }
-      // The role is the certificate's organizational unit: OU=strait-<role>.
-      for (role r : {role::admin, role::operator_role, role::viewer}) {
-        if (subject.find(std::string("OU=strait-") + to_string(r)) != std::string::npos) {
-          return caller{cn, r};
-        }
-      }
-      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                          "the client certificate (" + subject +
-                              ") carries no strait role: issue it with OU=strait-viewer, "
-                              "OU=strait-operator or OU=strait-admin");
+      auto who = certificate_caller(std::string_view(pems.front().data(), pems.front().size()));
+      if (!who) return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, who.error().message);
+      return *who;
     }
     return caller{"local", role::admin};
   }
 
  private:
-  std::map<std::string, caller> tokens_;
+  token_table tokens_;
   bool client_certs_;
 };
 
@@ -271,7 +225,7 @@ class service final : public pb::Strait::Service {
   grpc::Status CreateLink(grpc::ServerContext* ctx, const pb::CreateLinkRequest* req,
                           pb::Link* out) override {
     return mutate<pb::CreateLinkRequest, pb::Link>(
-        *ctx, "CreateLink", role::admin, *req, out,
+        *ctx, "CreateLink", role::admin, *req, out, nullptr,
         [&](const caller&, pb::Link* resp) -> grpc::Status {
           if (req->link_yaml().empty()) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
@@ -288,24 +242,24 @@ class service final : public pb::Strait::Service {
 
   grpc::Status Stage(grpc::ServerContext* ctx, const pb::StageRequest* req,
                      pb::StageResponse* out) override {
-    auto topics = name_filter::make(req->topic_regex(), "topic_regex");
-    auto groups = name_filter::make(req->group_regex(), "group_regex");
+    name_filter topics, groups;
     return mutate<pb::StageRequest, pb::StageResponse>(
         *ctx, "Stage", role::operator_role, *req, out,
-        [&](const caller&, pb::StageResponse* resp) -> grpc::Status {
+        [&]() -> grpc::Status {
           if (req->topic_regex().empty() && req->group_regex().empty()) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "topic_regex or group_regex: give at least one (RE2, full match)"};
           }
-          if (!topics) return to_grpc(topics.error());
-          if (!groups) return to_grpc(groups.error());
+          return make_filters(req->topic_regex(), req->group_regex(), &topics, &groups);
+        },
+        [&](const caller&, pb::StageResponse* resp) -> grpc::Status {
           if (!known_link(req->link())) return unknown_link(req->link());
           std::function<bool(const std::string&)> t, g;
           if (!req->topic_regex().empty()) {
-            t = [f = *topics](const std::string& n) { return f.matches(n); };
+            t = [f = topics](const std::string& n) { return f.matches(n); };
           }
           if (!req->group_regex().empty()) {
-            g = [f = *groups](const std::string& n) { return f.matches(n); };
+            g = [f = groups](const std::string& n) { return f.matches(n); };
           }
           auto r = control_.stage(req->link(), t, g, req->dry_run());
           if (!r) return to_grpc(r.error());
@@ -313,9 +267,7 @@ class service final : public pb::Strait::Service {
           for (const auto& n : r->groups) resp->add_groups(n);
           return grpc::Status::OK;
         },
-        [&] {
-          return topics && groups ? states_of(req->link(), *topics, *groups) : std::string();
-        });
+        [&] { return states_of(req->link(), topics, groups); });
   }
 
   grpc::Status DeleteLink(grpc::ServerContext* ctx, const pb::LinkRequest* req,
@@ -362,21 +314,19 @@ class service final : public pb::Strait::Service {
 
   grpc::Status Verify(grpc::ServerContext* ctx, const pb::VerifyRequest* req,
                       pb::VerifyReport* out) override {
-    auto topics = name_filter::make(req->topic_regex(), "topic_regex");
-    auto groups = name_filter::make(req->group_regex(), "group_regex");
+    name_filter topics, groups;
     return mutate<pb::VerifyRequest, pb::VerifyReport>(
         *ctx, "Verify", role::viewer, *req, out,
+        [&] { return make_filters(req->topic_regex(), req->group_regex(), &topics, &groups); },
         [&](const caller& who, pb::VerifyReport* resp) -> grpc::Status {
-          if (!topics) return to_grpc(topics.error());
-          if (!groups) return to_grpc(groups.error());
           if (!known_link(req->link())) return unknown_link(req->link());
           if (req->sample_records() > (1ull << 40)) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "sample_records: at most 2^40 (0 compares every record)"};
           }
           verify::selection sel;
-          sel.topic_selected = [f = *topics](const std::string& n) { return f.matches(n); };
-          sel.group_selected = [f = *groups](const std::string& n) { return f.matches(n); };
+          sel.topic_selected = [f = topics](const std::string& n) { return f.matches(n); };
+          sel.group_selected = [f = groups](const std::string& n) { return f.matches(n); };
           sel.sample_records = static_cast<int64_t>(req->sample_records());
           sel.requested_by = who.name;
           sel.dry_run = req->dry_run();
@@ -386,9 +336,7 @@ class service final : public pb::Strait::Service {
           resp->set_dry_run(req->dry_run());
           return grpc::Status::OK;
         },
-        [&] {
-          return topics && groups ? states_of(req->link(), *topics, *groups) : std::string();
-        });
+        [&] { return states_of(req->link(), topics, groups); });
   }
 
   grpc::Status CutoverTopics(grpc::ServerContext* ctx, const pb::MoveRequest* req,
@@ -436,7 +384,7 @@ class service final : public pb::Strait::Service {
       return key.to_string() + "=unknown";
     };
     return mutate<pb::AcknowledgeRequest, pb::AcknowledgeResponse>(
-        *ctx, "Acknowledge", needed, *req, out,
+        *ctx, "Acknowledge", needed, *req, out, nullptr,
         [&](const caller&, pb::AcknowledgeResponse* resp) -> grpc::Status {
           if (!known_link(req->link())) return unknown_link(req->link());
           if (req->topic().empty() || req->partition() < 0) {
@@ -558,14 +506,18 @@ class service final : public pb::Strait::Service {
   // call under the same id fail with ALREADY_EXISTS); recorded in the audit
   // journal with the caller, a digest of the arguments, the result and the
   // state of the link's affected objects before and after.
-  //   act(caller, out) does the work; state() describes the affected state.
+  //   prepare() checks and compiles the arguments (regexes), only once the
+  //   caller is authorized and outside the one-at-a-time lock; act(caller,
+  //   out) does the work; state() describes the affected state.
   template <typename Request, typename Response>
   grpc::Status mutate(const grpc::ServerContext& ctx, const char* call, role needed,
                       const Request& req, Response* out,
+                      const std::function<grpc::Status()>& prepare,
                       const std::function<grpc::Status(const caller&, Response*)>& act,
                       const std::function<std::string()>& state) {
     caller who;
     if (auto s = authorize(ctx, call, needed, req, &who); !s.ok()) return s;
+    const grpc::Status prepared = prepare ? prepare() : grpc::Status::OK;
     std::lock_guard lock(mutate_mu_);
     Request keyless = req;
     keyless.clear_request_id();
@@ -580,6 +532,8 @@ class service final : public pb::Strait::Service {
     if (req.request_id().size() > 128) {
       result = {grpc::StatusCode::INVALID_ARGUMENT,
                 "request_id: at most 128 characters (e.g. a UUID)"};
+    } else if (!prepared.ok()) {
+      result = prepared;
     } else if (!req.request_id().empty()) {
       auto found = audit_.recall(req.request_id());
       if (!found) return to_grpc(found.error());
@@ -628,24 +582,29 @@ class service final : public pb::Strait::Service {
                          const pb::MoveRequest& req, pb::MoveResponse* out) {
     const bool groups = kind == move_kind::cutover_groups || kind == move_kind::rollback_groups ||
                         kind == move_kind::finalize_groups;
-    auto filter = name_filter::make(req.regex(), "regex");
+    name_filter filter;
     const name_filter none = name_filter::nothing();
     return mutate<pb::MoveRequest, pb::MoveResponse>(
         ctx, call, role::admin, req, out,
-        [&](const caller& who, pb::MoveResponse* resp) -> grpc::Status {
+        [&]() -> grpc::Status {
           if (req.regex().empty()) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     std::string("regex: required: which ") + (groups ? "groups" : "topics") +
                         " to move (RE2, full match; '.*' for all)"};
           }
-          if (!filter) return to_grpc(filter.error());
+          auto f = name_filter::make(req.regex(), "regex");
+          if (!f) return to_grpc(f.error());
+          filter = std::move(*f);
+          return grpc::Status::OK;
+        },
+        [&](const caller& who, pb::MoveResponse* resp) -> grpc::Status {
           if (!known_link(req.link())) return unknown_link(req.link());
           if (req.quiet_window_ms() > 3600000) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "quiet_window_ms: at most 3600000 (one hour); 0 = 5000"};
           }
           move_request m;
-          m.selected = [f = *filter](const std::string& n) { return f.matches(n); };
+          m.selected = [f = filter](const std::string& n) { return f.matches(n); };
           m.force = req.force();
           m.quiet_window =
               std::chrono::milliseconds(req.quiet_window_ms() == 0 ? 5000 : req.quiet_window_ms());
@@ -669,9 +628,7 @@ class service final : public pb::Strait::Service {
           return grpc::Status::OK;
         },
         [&] {
-          if (!filter) return std::string();
-          return groups ? states_of(req.link(), none, *filter)
-                        : states_of(req.link(), *filter, none);
+          return groups ? states_of(req.link(), none, filter) : states_of(req.link(), filter, none);
         });
   }
 
@@ -687,7 +644,7 @@ class service final : public pb::Strait::Service {
       return "link " + req.link() + " absent";
     };
     return mutate<pb::LinkRequest, pb::Link>(
-        ctx, call, needed, req, out,
+        ctx, call, needed, req, out, nullptr,
         [&](const caller&, pb::Link* resp) -> grpc::Status {
           auto info = (control_.*fn)(req.link(), req.dry_run());
           if (!info) {
@@ -706,6 +663,18 @@ class service final : public pb::Strait::Service {
     if (auto s = audit_.record(r); !s) {
       spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
     }
+  }
+
+  // Compiles a request's topic and group regexes into *topics and *groups.
+  static grpc::Status make_filters(const std::string& topic_regex, const std::string& group_regex,
+                                   name_filter* topics, name_filter* groups) {
+    auto t = name_filter::make(topic_regex, "topic_regex");
+    if (!t) return to_grpc(t.error());
+    auto g = name_filter::make(group_regex, "group_regex");
+    if (!g) return to_grpc(g.error());
+    *topics = std::move(*t);
+    *groups = std::move(*g);
+    return grpc::Status::OK;
   }
 
   // "topic=STATE ..." / "group=STATE ..." of the link's objects the filters
@@ -916,11 +885,17 @@ status api_server::start(const std::string& listen, const config::api_security_c
     }
     credentials = grpc::SslServerCredentials(tls);
   }
-  std::map<std::string, caller> tokens;
+  token_table tokens;
   if (!security.tokens_file.empty()) {
-    auto t = load_tokens(security.tokens_file);
+    auto t = token_table::load(security.tokens_file);
     if (!t) return std::unexpected(t.error());
     tokens = std::move(*t);
+  }
+  if (tokens.empty() && security.client_ca_file.empty() && security.allow_anonymous_admin) {
+    spdlog::warn(
+        "api: every caller of {} is the administrator 'local' (daemon.api_security."
+        "allow_anonymous_admin: true, neither client_ca_file nor tokens_file)",
+        listen);
   }
   impl_->svc = std::make_unique<service>(
       state, audit, ctl, authenticator(std::move(tokens), !security.client_ca_file.empty()));

@@ -496,7 +496,11 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
       if (!d["state_dir"]) {
         p.add("daemon.state_dir", "missing; give a directory for the checkpoint store");
       } else {
-        c.daemon.state_dir = scalar(d["state_dir"], "daemon.state_dir", p).value_or("");
+        auto dir = scalar(d["state_dir"], "daemon.state_dir", p);
+        if (dir && dir->empty()) {
+          p.add("daemon.state_dir", "empty; give a directory for the checkpoint store");
+        }
+        c.daemon.state_dir = dir.value_or("");
       }
       auto listen = [&](const char* key, const char* example, std::string& out) {
         if (!d[key]) return;
@@ -511,8 +515,9 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
       listen("api_listen", "127.0.0.1:9645", c.daemon.api_listen);
       auto& sec = c.daemon.api_security;
       if (const YAML::Node a = d["api_security"]) {
-        check_known_keys(a, "daemon.api_security",
-                         {"cert_file", "key_file", "client_ca_file", "tokens_file"}, p);
+        check_known_keys(
+            a, "daemon.api_security",
+            {"cert_file", "key_file", "client_ca_file", "tokens_file", "allow_anonymous_admin"}, p);
         auto path = [&](const char* key, std::filesystem::path& out) {
           if (a[key])
             out = scalar(a[key], std::string("daemon.api_security.") + key, p).value_or("");
@@ -521,6 +526,11 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
         path("key_file", sec.key_file);
         path("client_ca_file", sec.client_ca_file);
         path("tokens_file", sec.tokens_file);
+        if (a["allow_anonymous_admin"]) {
+          sec.allow_anonymous_admin =
+              parse_bool(a["allow_anonymous_admin"], "daemon.api_security.allow_anonymous_admin", p)
+                  .value_or(false);
+        }
         if (sec.cert_file.empty() != sec.key_file.empty()) {
           p.add("daemon.api_security.key_file",
                 "cert_file and key_file go together: give both for TLS, or neither");
@@ -532,12 +542,22 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
       }
       // Without TLS the API (and any token) travels in clear text: only on loopback.
       const std::string api_host = c.daemon.api_listen.substr(0, c.daemon.api_listen.rfind(':'));
-      if (sec.cert_file.empty() && api_host != "127.0.0.1" && api_host != "[::1]" &&
-          api_host != "localhost") {
+      const bool loopback =
+          api_host == "127.0.0.1" || api_host == "[::1]" || api_host == "localhost";
+      if (sec.cert_file.empty() && !loopback) {
         p.add("daemon.api_listen",
               "'" + c.daemon.api_listen +
                   "' is not a loopback address: set daemon.api_security.cert_file and key_file "
                   "(TLS), or listen on 127.0.0.1");
+      } else if (!loopback && sec.client_ca_file.empty() && sec.tokens_file.empty() &&
+                 !sec.allow_anonymous_admin) {
+        // TLS alone authenticates the server, not the caller: everyone who
+        // reaches the port would be the administrator.
+        p.add("daemon.api_security",
+              "the API listens on '" + c.daemon.api_listen +
+                  "' with neither client_ca_file nor tokens_file, so every caller would be an "
+                  "admin: give one of them, listen on 127.0.0.1, or set "
+                  "allow_anonymous_admin: true if a network policy already limits who connects");
       }
       if (d["log_level"]) {
         c.daemon.log_level = scalar(d["log_level"], "daemon.log_level", p).value_or("info");

@@ -33,6 +33,12 @@ class no_state : public state_provider {
   }
 };
 
+// A tokens file as an operator would write it: readable by straitd only.
+void write_tokens(const fs::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+  fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
+}
+
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream s;
@@ -52,17 +58,19 @@ class pki {
   }
   [[nodiscard]] fs::path path(const std::string& name) const { return dir_.path() / name; }
 
+  // A client certificate `name`.crt/.key with this subject, signed by the CA.
+  void issue(const std::string& name, const std::string& subject, const std::string& ext) const {
+    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj '" + subject +
+        "' -keyout " + name + ".key -out " + name + ".csr");
+    std::ofstream(path(name + ".ext")) << ext << "\n";
+    run("openssl x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 " +
+        (ext.empty() ? "" : "-extfile " + name + ".ext ") + "-out " + name + ".crt");
+  }
+
  private:
   void run(const std::string& cmd) const {
     std::string full = "cd " + dir_.path().string() + " && " + cmd + " >/dev/null 2>&1";
     if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
-  }
-  void issue(const std::string& name, const std::string& subject, const std::string& ext) const {
-    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj " + subject +
-        " -keyout " + name + ".key -out " + name + ".csr");
-    std::ofstream(path(name + ".ext")) << ext << "\n";
-    run("openssl x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 " +
-        (ext.empty() ? "" : "-extfile " + name + ".ext ") + "-out " + name + ".crt");
   }
   testing::temp_dir dir_;
 };
@@ -119,10 +127,102 @@ TEST(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
   EXPECT_NE(s.error_message().find("OU=strait-viewer"), std::string::npos) << s.error_message();
 }
 
+grpc::Status list_audit(const std::string& address,
+                        std::shared_ptr<grpc::ChannelCredentials> creds) {
+  auto stub = pb::Strait::NewStub(grpc::CreateChannel(address, std::move(creds)));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  pb::ListAuditResponse r;
+  return stub->ListAudit(&ctx, {}, &r);
+}
+
+// Issue 11: the role was found by searching the subject's text for
+// "OU=strait-<role>", and each of the first three certificates got admin.
+TEST(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
+  pki k;
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"in_cn", "/CN=OU=strait-admin"},
+      {"in_o", "/CN=mallory/O=evil, OU=strait-admin"},
+      {"prefix", "/CN=carol/OU=strait-administrators-readonly"},
+      {"two_roles", "/CN=dave/OU=strait-viewer/OU=strait-admin"},
+      {"upper_case", "/CN=frank/OU=STRAIT-ADMIN"},
+      {"no_cn", "/OU=strait-admin"},
+      {"two_cns", "/CN=admin/CN=gina/OU=strait-operator"},
+  };
+  for (const auto& [name, subject] : hostile) k.issue(name, subject, "");
+  k.issue("operator", "/CN=erin/OU=payments/OU=strait-operator", "");
+  k.issue("viewer_twice", "/CN=hal/OU=strait-viewer/OU=strait-viewer", "");
+  no_state state;
+  memory_audit audit;
+  fake_control control;
+  api_server server;
+  config::api_security_config sec;
+  sec.cert_file = k.path("server.crt");
+  sec.key_file = k.path("server.key");
+  sec.client_ca_file = k.path("ca.crt");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+
+  for (const auto& [name, subject] : hostile) {
+    grpc::Status s = list_links(server.address(), tls(k, name));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << name;
+    EXPECT_NE(s.error_message().find("the client certificate ("), std::string::npos)
+        << name << ": " << s.error_message();
+  }
+  EXPECT_NE(list_links(server.address(), tls(k, "prefix"))
+                .error_message()
+                .find("OU=strait-administrators-readonly, which is not a strait role"),
+            std::string::npos);
+  EXPECT_NE(list_links(server.address(), tls(k, "two_roles")).error_message().find("two roles"),
+            std::string::npos);
+
+  EXPECT_TRUE(list_audit(server.address(), tls(k, "operator")).ok()) << "other OUs are ignored";
+  EXPECT_TRUE(list_links(server.address(), tls(k, "viewer_twice")).ok());
+  grpc::Status viewer = list_audit(server.address(), tls(k, "viewer_twice"));
+  EXPECT_EQ(viewer.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(viewer.error_message().find("hal has viewer"), std::string::npos)
+      << viewer.error_message();
+
+  // Every refusal is in the journal.
+  auto entries = audit.list(0, 1000);
+  ASSERT_TRUE(entries.has_value());
+  size_t refused = 0;
+  for (const auto& e : *entries) refused += e.result.starts_with("PERMISSION_DENIED: ") ? 1 : 0;
+  EXPECT_EQ(refused, hostile.size() + 2 + 1);
+}
+
+TEST(ApiSecurity, TokenFilesMustBePrivateAndAHashInsideATokenIsPartOfIt) {
+  testing::temp_dir dir;
+  const fs::path file = dir.path() / "tokens";
+  write_tokens(file,
+               "  # a comment, indented\n"
+               "admin lead 0123456789abcdef#0003\n");
+  no_state state;
+  memory_audit audit;
+  fake_control control;
+  config::api_security_config sec;
+  sec.tokens_file = file;
+  {
+    api_server server;
+    ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+    auto plain = grpc::InsecureChannelCredentials();
+    EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef#0003").ok());
+    EXPECT_EQ(list_links(server.address(), plain, "0123456789abcdef").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << "the part before '#' is not a token";
+  }
+  fs::permissions(file, fs::perms::others_read, fs::perm_options::add);
+  api_server server;
+  auto r = server.start("127.0.0.1:0", sec, state, audit, control);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("daemon.api_security.tokens_file"), std::string::npos);
+  EXPECT_NE(r.error().message.find("chmod 600"), std::string::npos) << r.error().message;
+}
+
 TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
   testing::temp_dir dir;
-  std::ofstream(dir.path() / "tokens") << "# role name token\n"
-                                       << "viewer ci-bot 0123456789abcdef0123\n";
+  write_tokens(dir.path() / "tokens",
+               "# role name token\n"
+               "viewer ci-bot 0123456789abcdef0123\n");
   no_state state;
   memory_audit audit;
   fake_control control;
@@ -141,9 +241,10 @@ TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
 
 TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
   testing::temp_dir dir;
-  std::ofstream(dir.path() / "tokens") << "viewer watcher 0123456789abcdef0001\n"
-                                       << "operator oncall 0123456789abcdef0002\n"
-                                       << "admin lead 0123456789abcdef0003\n";
+  write_tokens(dir.path() / "tokens",
+               "viewer watcher 0123456789abcdef0001\n"
+               "operator oncall 0123456789abcdef0002\n"
+               "admin lead 0123456789abcdef0003\n");
   no_state state;
   memory_audit audit;
   fake_control control;
@@ -185,9 +286,10 @@ TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
 
 TEST(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
   testing::temp_dir dir;
-  std::ofstream(dir.path() / "tokens") << "viewer watcher 0123456789abcdef0001\n"
-                                       << "operator oncall 0123456789abcdef0002\n"
-                                       << "admin lead 0123456789abcdef0003\n";
+  write_tokens(dir.path() / "tokens",
+               "viewer watcher 0123456789abcdef0001\n"
+               "operator oncall 0123456789abcdef0002\n"
+               "admin lead 0123456789abcdef0003\n");
   no_state state;
   memory_audit audit;
   fake_control control;
@@ -329,7 +431,7 @@ TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   memory_audit audit;
   fake_control control;
   auto start_with = [&](const std::string& tokens) {
-    std::ofstream(k.path("tokens")) << tokens;
+    write_tokens(k.path("tokens"), tokens);
     api_server server;
     config::api_security_config sec;
     sec.tokens_file = k.path("tokens");

@@ -254,6 +254,41 @@ TEST_F(ApiServer, VerifyRefusesBadInputWithTheFieldAndChangesNothing) {
   EXPECT_NE((*entries)[1].result.find("NOT_FOUND"), std::string::npos);
 }
 
+// Issue 11: one request's regexes could cost seconds of CPU to compile.
+// They are bounded in length and compiled size, and never echoed whole.
+TEST_F(ApiServer, RegexesAreBoundedInLengthAndCompiledSize) {
+  pb::StageRequest stage;
+  stage.set_link("main");
+  stage.set_topic_regex("(" + std::string(16 * 1024, 'a'));
+  pb::StageResponse sr;
+  grpc::Status s = stub_->Stage(ctx().get(), stage, &sr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("topic_regex: 16385 bytes; at most 16 KiB"), std::string::npos)
+      << s.error_message().substr(0, 300);
+  EXPECT_LT(s.error_message().size(), 300u);
+
+  pb::VerifyRequest verify;
+  verify.set_link("main");
+  verify.set_group_regex("\\pL{1000}\\pL{1000}");
+  pb::VerifyReport vr;
+  s = stub_->Verify(ctx().get(), verify, &vr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("group_regex: invalid regex"), std::string::npos);
+  EXPECT_NE(s.error_message().find("more than 2 MiB"), std::string::npos) << s.error_message();
+
+  pb::MoveRequest move;
+  move.set_link("main");
+  move.set_regex("(" + std::string(10000, 'b'));
+  pb::MoveResponse mr;
+  s = stub_->CutoverTopics(ctx().get(), move, &mr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(s.error_message().size(), 400u) << "the pattern is not echoed whole";
+  EXPECT_EQ(control_.started.load(), 0);
+  EXPECT_EQ(control_.moves.load(), 0);
+  // Each refusal is in the journal.
+  EXPECT_EQ(audit_.list(0, 100)->size(), 3u);
+}
+
 TEST_F(ApiServer, ReportsAreRetrievableByIdAndNewest) {
   pb::VerifyRequest req;
   req.set_link("main");

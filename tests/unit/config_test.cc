@@ -173,6 +173,17 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"daemon:\n", "daemon:\n  api_listen: nowhere\n", "daemon.api_listen"},
         bad_case{"daemon:\n", "daemon:\n  api_listen: 0.0.0.0:9645\n",
                  "daemon.api_listen: '0.0.0.0:9645' is not a loopback address"},
+        // Issue 11: TLS alone on a public address made every caller admin.
+        bad_case{"daemon:\n",
+                 "daemon:\n  api_listen: 0.0.0.0:9645\n  api_security: {cert_file: /c, "
+                 "key_file: /k}\n",
+                 "daemon.api_security: the API listens on '0.0.0.0:9645' with neither "
+                 "client_ca_file nor tokens_file"},
+        bad_case{"daemon:\n",
+                 "daemon:\n  api_listen: 0.0.0.0:9645\n  api_security: {cert_file: /c, "
+                 "key_file: /k, tokens_file: /t, allow_anonymous_admin: maybe}\n",
+                 "daemon.api_security.allow_anonymous_admin"},
+        bad_case{"  state_dir: /tmp/strait\n", "  state_dir: \"\"\n", "daemon.state_dir: empty"},
         bad_case{"daemon:\n", "daemon:\n  api_security: {cert_file: /c}\n",
                  "daemon.api_security.key_file"},
         bad_case{"daemon:\n", "daemon:\n  api_security: {client_ca_file: /ca}\n",
@@ -184,6 +195,20 @@ INSTANTIATE_TEST_SUITE_P(
                  "{bootstrap.servers: x}}\n    target: {properties: "
                  "{bootstrap.servers: y}}\n    topics: {include: [a]}\n",
                  "is used by another link"}));
+
+TEST(Config, APublicTlsApiMayServeAnonymousAdminsOnlyWhenSaidSo) {
+  for (const char* who :
+       {"client_ca_file: /ca", "tokens_file: /t", "allow_anonymous_admin: true"}) {
+    auto c = parse_text(std::string(kValid).replace(
+        std::string(kValid).find("daemon:\n"), 8,
+        std::string("daemon:\n  api_listen: 0.0.0.0:9645\n  api_security: {cert_file: /c, "
+                    "key_file: /k, ") +
+            who + "}\n"));
+    ASSERT_TRUE(c.has_value()) << who << ": " << c.error().message;
+    EXPECT_EQ(c->daemon.api_security.allow_anonymous_admin,
+              std::string_view(who).starts_with("allow"));
+  }
+}
 
 TEST(Config, ReportsEveryProblemAtOnce) {
   auto c = parse_text("daemon: {}\nlinks: [{name: x, topics: {include: ['(']}}]\n");

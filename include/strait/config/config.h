@@ -108,6 +108,9 @@ struct api_security_config {
   std::filesystem::path key_file;        // its private key (PEM)
   std::filesystem::path client_ca_file;  // CA of client certificates: mTLS; empty: no client certs
   std::filesystem::path tokens_file;     // "ROLE NAME TOKEN" per line; empty: no tokens
+  // Off: a non-loopback TLS API needs client_ca_file or tokens_file, since
+  // without them every caller is the administrator `local`.
+  bool allow_anonymous_admin = false;
 };
 
 struct daemon_config {

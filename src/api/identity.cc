@@ -1,0 +1,211 @@
+#include "strait/api/identity.h"
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "strait/base/text.h"
+
+namespace strait::api {
+
+namespace {
+
+constexpr size_t kMaxName = 128;
+constexpr std::string_view kRolePrefix = "strait-";
+
+std::array<unsigned char, 32> sha256(std::string_view text) {
+  std::array<unsigned char, 32> out{};
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), out.data(), &n, EVP_sha256(), nullptr);
+  return out;
+}
+
+bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+// The UTF-8 value of a name entry ("" when it cannot be converted).
+std::string utf8_value(X509_NAME_ENTRY* e) {
+  unsigned char* utf8 = nullptr;
+  int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+  if (n < 0) return "";
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+}  // namespace
+
+const char* to_string(role r) {
+  switch (r) {
+    case role::viewer:
+      return "viewer";
+    case role::operator_role:
+      return "operator";
+    case role::admin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+std::optional<role> parse_role(std::string_view s) {
+  for (role r : {role::viewer, role::operator_role, role::admin}) {
+    if (s == to_string(r)) return r;
+  }
+  return std::nullopt;
+}
+
+result<token_table> token_table::load(const std::filesystem::path& path) {
+  const std::string field = "daemon.api_security.tokens_file";
+  const std::string shown = printable(path.string());
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return fail(errc::invalid_argument,
+                field + ": cannot read " + shown + " (missing, or not readable by straitd's user)");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(errc::invalid_argument, field + ": " + shown + " is not a regular file");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IRWXO)) != 0) {
+    return fail(errc::invalid_argument,
+                field + ": " + shown +
+                    " is writable by its group or accessible by others; chmod 600 (or 640) it "
+                    "(a Kubernetes secret volume: defaultMode 0400)");
+  }
+  constexpr std::streamoff kMaxBytes = 1 << 20;
+  if (st.st_size > kMaxBytes) {
+    return fail(errc::invalid_argument, field + ": " + shown + " is larger than 1 MiB");
+  }
+  std::ifstream in(path);
+  if (!in) {
+    return fail(errc::invalid_argument,
+                field + ": cannot read " + shown + " (missing, or not readable by straitd's user)");
+  }
+  token_table table;
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    std::istringstream words(line);
+    std::string r, name, token, extra;
+    if (!(words >> r) || r.starts_with('#')) continue;
+    const std::string where = field + ": " + shown + " line " + std::to_string(n);
+    if (!(words >> name >> token) || (words >> extra)) {
+      return fail(errc::invalid_argument,
+                  where +
+                      ": expected ROLE NAME TOKEN ('#' starts a comment only at the start "
+                      "of a line)");
+    }
+    auto granted = parse_role(r);
+    if (!granted) {
+      return fail(errc::invalid_argument, where + ": role '" + printable(r, 32) +
+                                              "' is not one of viewer, operator, admin");
+    }
+    if (token.size() < 16) {
+      return fail(
+          errc::invalid_argument,
+          where + ": the token is shorter than 16 characters; use e.g. openssl rand -hex 24");
+    }
+    if (name.size() > kMaxName || printable(name) != name) {
+      return fail(errc::invalid_argument,
+                  where + ": the name must be at most 128 printable ASCII characters");
+    }
+    auto digest = sha256(token);
+    for (const auto& e : table.entries_) {
+      if (e.digest == digest) {
+        return fail(errc::invalid_argument, where + ": the same token is given twice");
+      }
+    }
+    table.entries_.push_back({digest, caller{name, *granted}});
+  }
+  if (table.entries_.empty()) {
+    return fail(errc::invalid_argument, field + ": " + shown + " holds no token");
+  }
+  return table;
+}
+
+std::optional<caller> token_table::find(std::string_view token) const {
+  const auto digest = sha256(token);
+  const entry* found = nullptr;
+  for (const auto& e : entries_) {
+    // Every entry is compared, each in constant time: the time taken does
+    // not tell how much of which token matched.
+    if (CRYPTO_memcmp(e.digest.data(), digest.data(), digest.size()) == 0) found = &e;
+  }
+  if (found == nullptr) return std::nullopt;
+  return found->who;
+}
+
+result<caller> certificate_caller(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(std::min<size_t>(pem.size(), 1 << 20))),
+      &BIO_free);
+  if (!bio) return fail(errc::io, "cannot read the client certificate (out of memory)");
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) {
+    return fail(errc::invalid_argument, "the client certificate cannot be parsed");
+  }
+  X509_NAME* subject = X509_get_subject_name(cert.get());
+  std::string subject_text;
+  if (char* one_line = X509_NAME_oneline(subject, nullptr, 0); one_line != nullptr) {
+    subject_text = printable(one_line, 256);
+    OPENSSL_free(one_line);
+  }
+  const std::string described = "the client certificate (" + subject_text + ")";
+  std::vector<std::string> common_names;
+  std::optional<role> granted;
+  for (int i = 0; i < X509_NAME_entry_count(subject); ++i) {
+    X509_NAME_ENTRY* e = X509_NAME_get_entry(subject, i);
+    const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    if (nid == NID_commonName) {
+      common_names.push_back(utf8_value(e));
+      continue;
+    }
+    if (nid != NID_organizationalUnitName) continue;
+    const std::string ou = utf8_value(e);
+    if (!starts_with_ignoring_case(ou, kRolePrefix)) continue;  // another unit's OU
+    auto r = ou.starts_with(kRolePrefix)
+                 ? parse_role(std::string_view(ou).substr(kRolePrefix.size()))
+                 : std::nullopt;
+    if (!r) {
+      return fail(errc::invalid_argument,
+                  described + " has OU=" + printable(ou, 64) +
+                      ", which is not a strait role: use exactly OU=strait-viewer, "
+                      "OU=strait-operator or OU=strait-admin");
+    }
+    if (granted && *granted != *r) {
+      return fail(errc::invalid_argument, described + " names two roles (OU=strait-" +
+                                              to_string(*granted) + " and OU=strait-" +
+                                              to_string(*r) + "): issue it with exactly one");
+    }
+    granted = r;
+  }
+  if (!granted) {
+    return fail(errc::invalid_argument,
+                described +
+                    " carries no strait role: issue it with OU=strait-viewer, "
+                    "OU=strait-operator or OU=strait-admin");
+  }
+  if (common_names.size() != 1 || common_names.front().empty()) {
+    return fail(errc::invalid_argument,
+                described + " must have exactly one CN (the caller's name in the audit journal)");
+  }
+  return caller{printable(common_names.front(), kMaxName), *granted};
+}
+
+}  // namespace strait::api
