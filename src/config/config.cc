@@ -2,12 +2,20 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "strait/base/secret_property.h"
+#include "strait/base/text.h"
 #include "strait/config/topic_filter.h"
 
 namespace strait::config {
@@ -125,10 +133,102 @@ std::vector<std::string> parse_string_list(const YAML::Node& n, const std::strin
   return out;
 }
 
-// Replaces ${env:NAME} and ${file:PATH} references. Error messages name the
-// reference, never the value it resolves to.
-std::optional<std::string> expand_secrets(const std::string& value, const std::string& field,
-                                          const env_lookup& env, problems& p) {
+// How a link's references are resolved: the environment and the policy.
+struct references {
+  const env_lookup& env;
+  const reference_policy& policy;
+};
+
+constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+
+// The content of a ${file:} reference: a regular file (never a FIFO, a
+// device or a directory: opened without blocking, checked on the open
+// descriptor), at most 64 KiB, within policy.file_dir when one is set.
+std::optional<std::string> read_secret_file(const std::string& path, const reference_policy& policy,
+                                            const std::string& field, problems& p) {
+  const std::string shown = printable(path, 200);
+  if (path.empty() || path.front() != '/') {
+    p.add(field, "${file:" + shown + "}: the path must be absolute");
+    return std::nullopt;
+  }
+  if (policy.file_dir) {
+    std::error_code ec;
+    const auto dir = std::filesystem::canonical(*policy.file_dir, ec);
+    if (policy.file_dir->empty() || ec) {
+      p.add(field, "${file:" + shown +
+                       "}: this link may read files only in daemon.secrets_dir, which is " +
+                       (policy.file_dir->empty() ? std::string("not set")
+                                                 : "unreadable (" + ec.message() + ")") +
+                       "; set it, or use ${env:STRAIT_SECRET_NAME}");
+      return std::nullopt;
+    }
+    const auto real = std::filesystem::canonical(path, ec);
+    auto rel = ec ? std::filesystem::path() : real.lexically_relative(dir);
+    if (ec || rel.empty() || *rel.begin() == "..") {
+      p.add(field,
+            "${file:" + shown + "}: " +
+                (ec ? "cannot be read (" + ec.message() + ")"
+                    : "is outside daemon.secrets_dir (" +
+                          printable(policy.file_dir->string(), 200) + "); put the secret there"));
+      return std::nullopt;
+    }
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    p.add(field, "cannot read secret file " + shown + " (" + std::strerror(errno) +
+                     "; check that it exists and is readable by straitd's user)");
+    return std::nullopt;
+  }
+  std::string content;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    p.add(field, "secret file " + shown + " is not a regular file");
+  } else if (static_cast<size_t>(st.st_size) > kMaxSecretFileBytes) {
+    p.add(field, "secret file " + shown + " is larger than 64 KiB");
+  } else {
+    char buf[4096];
+    ssize_t n = 0;
+    while (content.size() <= kMaxSecretFileBytes && (n = ::read(fd, buf, sizeof(buf))) > 0) {
+      content.append(buf, static_cast<size_t>(n));
+    }
+    if (n < 0 || content.size() > kMaxSecretFileBytes) {
+      p.add(field, "secret file " + shown +
+                       (n < 0 ? " cannot be read (" + std::string(std::strerror(errno)) + ")"
+                              : " grew past 64 KiB while read"));
+      content.clear();
+      n = -1;
+    }
+    if (n >= 0) {
+      ::close(fd);
+      while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
+        content.pop_back();
+      }
+      return content;
+    }
+  }
+  ::close(fd);
+  return std::nullopt;
+}
+
+// Replaces the ${env:NAME} and ${file:PATH} references in the value of
+// property `key`. Error messages name the reference, never the value it
+// resolves to.
+std::optional<std::string> resolve_references(const std::string& key, const std::string& value,
+                                              const std::string& field, const references& refs,
+                                              problems& p) {
+  if (value.find("${") == std::string::npos) return value;
+  if (!is_secret_property(key)) {
+    p.add(field,
+          "${...} references are resolved only in credential properties (sasl.username, "
+          "sasl.password, ssl.key.password, ... see docs/configuration.md#secrets); write this "
+          "property's value itself");
+    return std::nullopt;
+  }
+  if (refs.policy.whole_value &&
+      (!value.starts_with("${") || value.find('}') + 1 != value.size())) {
+    p.add(field, "must be exactly one reference, ${env:NAME} or ${file:/path}, nothing around it");
+    return std::nullopt;
+  }
   std::string out;
   size_t i = 0;
   while (i < value.size()) {
@@ -146,28 +246,31 @@ std::optional<std::string> expand_secrets(const std::string& value, const std::s
     std::string ref = value.substr(start + 2, end - start - 2);
     if (ref.starts_with("env:")) {
       std::string name = ref.substr(4);
-      auto v = env(name);
+      const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      });
+      if (!valid) {
+        p.add(field, "${env:" + printable(name, 64) + "}: not a variable name ([A-Za-z0-9_])");
+        return std::nullopt;
+      }
+      if (!name.starts_with(refs.policy.env_prefix)) {
+        p.add(field, "${env:" + name + "}: this link may read only variables named " +
+                         refs.policy.env_prefix + "*");
+        return std::nullopt;
+      }
+      auto v = refs.env(name);
       if (!v) {
         p.add(field, "environment variable " + name + " is not set");
         return std::nullopt;
       }
       out += *v;
     } else if (ref.starts_with("file:")) {
-      std::string path = ref.substr(5);
-      std::ifstream in(path, std::ios::binary);
-      if (!in) {
-        p.add(field, "cannot read secret file " + path + " (check that it exists and is readable)");
-        return std::nullopt;
-      }
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string content = ss.str();
-      while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
-        content.pop_back();
-      }
-      out += content;
+      auto content = read_secret_file(ref.substr(5), refs.policy, field, p);
+      if (!content) return std::nullopt;
+      out += *content;
     } else {
-      p.add(field, "unknown reference '${" + ref + "}'; write ${env:NAME} or ${file:/path}");
+      p.add(field, "unknown reference '${" + printable(ref, 64) +
+                       "}'; write ${env:NAME} or ${file:/path}");
       return std::nullopt;
     }
     i = end + 1;
@@ -202,7 +305,7 @@ const std::vector<reserved> kReservedTarget = {
 };
 
 cluster_config parse_cluster(const YAML::Node& n, const std::string& field, bool is_source,
-                             const env_lookup& env, problems& p) {
+                             const references& refs, problems& p) {
   cluster_config c;
   if (!n || !n.IsMap()) {
     p.add(field, "missing; it needs properties with at least bootstrap.servers");
@@ -223,7 +326,7 @@ cluster_config parse_cluster(const YAML::Node& n, const std::string& field, bool
     }
     auto raw = scalar(kv.second, kfield, p);
     if (!raw) continue;
-    auto value = expand_secrets(*raw, kfield, env, p);
+    auto value = resolve_references(key, *raw, kfield, refs, p);
     if (!value) continue;
     if (key == "bootstrap.servers") {
       has_bootstrap = !value->empty();
@@ -344,7 +447,7 @@ group_config parse_groups(const YAML::Node& n, const std::string& field, problem
   return g;
 }
 
-link_config parse_link(const YAML::Node& n, const std::string& field, const env_lookup& env,
+link_config parse_link(const YAML::Node& n, const std::string& field, const references& refs,
                        problems& p) {
   link_config l;
   if (!n.IsMap()) {
@@ -363,8 +466,8 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const env_
       p.add(field + ".name", "'" + l.name + "' is not valid: use 1-64 letters, digits, '-' or '_'");
     }
   }
-  l.source = parse_cluster(n["source"], field + ".source", true, env, p);
-  l.target = parse_cluster(n["target"], field + ".target", false, env, p);
+  l.source = parse_cluster(n["source"], field + ".source", true, refs, p);
+  l.target = parse_cluster(n["target"], field + ".target", false, refs, p);
   l.topics = parse_topics(n["topics"], field + ".topics", p);
   // What the configuration alone shows; straitd compares the clusters' ids
   // when it connects (another name for the same broker is caught there).
@@ -470,7 +573,13 @@ bool matches_config_pattern(std::string_view pattern, std::string_view name) {
   return pattern == name;
 }
 
+reference_policy api_link_references(const std::filesystem::path& secrets_dir) {
+  return {"STRAIT_SECRET_", secrets_dir, true};
+}
+
 result<config> parse(const std::string& yaml_text, const env_lookup& env) {
+  const reference_policy file_links;  // the operator's own file: any variable, any file
+  const references refs{env, file_links};
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -491,8 +600,10 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
     if (!d || !d.IsMap()) {
       p.add("daemon", "missing; it needs at least state_dir");
     } else {
-      check_known_keys(d, "daemon",
-                       {"state_dir", "http_listen", "api_listen", "api_security", "log_level"}, p);
+      check_known_keys(
+          d, "daemon",
+          {"state_dir", "secrets_dir", "http_listen", "api_listen", "api_security", "log_level"},
+          p);
       if (!d["state_dir"]) {
         p.add("daemon.state_dir", "missing; give a directory for the checkpoint store");
       } else {
@@ -501,6 +612,12 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
           p.add("daemon.state_dir", "empty; give a directory for the checkpoint store");
         }
         c.daemon.state_dir = dir.value_or("");
+      }
+      if (d["secrets_dir"]) {
+        c.daemon.secrets_dir = scalar(d["secrets_dir"], "daemon.secrets_dir", p).value_or("");
+        if (!c.daemon.secrets_dir.is_absolute()) {
+          p.add("daemon.secrets_dir", "must be an absolute path, e.g. /etc/strait/secrets");
+        }
       }
       auto listen = [&](const char* key, const char* example, std::string& out) {
         if (!d[key]) return;
@@ -577,7 +694,7 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
       std::set<std::string> names;
       for (size_t i = 0; i < links.size(); ++i) {
         std::string field = "links[" + std::to_string(i) + "]";
-        link_config l = parse_link(links[i], field, env, p);
+        link_config l = parse_link(links[i], field, refs, p);
         if (!l.name.empty() && !names.insert(l.name).second) {
           p.add(field + ".name", "'" + l.name + "' is used by another link; names must be unique");
         }
@@ -591,7 +708,8 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
   return c;
 }
 
-result<link_config> parse_link_yaml(const std::string& yaml_text, const env_lookup& env) {
+result<link_config> parse_link_yaml(const std::string& yaml_text, const env_lookup& env,
+                                    const reference_policy& policy) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -602,22 +720,19 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
   problems p;
   link_config l;
   try {
-    l = parse_link(root, "link", env, p);
+    l = parse_link(root, "link", references{env, policy}, p);
     // Stored in the checkpoint store: secrets only by reference.
     for (const char* side : {"source", "target"}) {
       const YAML::Node props = root[side] ? root[side]["properties"] : YAML::Node();
       if (!props || !props.IsMap()) continue;
       for (const auto& kv : props) {
         const auto key = kv.first.as<std::string>();
-        const bool sensitive =
-            key.find("password") != std::string::npos || key.find("secret") != std::string::npos ||
-            key.find("jaas") != std::string::npos || key.find("token") != std::string::npos ||
-            key.ends_with(".key") || key.find(".key.") != std::string::npos;
         const auto value = kv.second.IsScalar() ? kv.second.as<std::string>() : std::string();
-        if (sensitive && !value.starts_with("${")) {
+        if (is_secret_property(key) && !value.starts_with("${")) {
           p.add(std::string("link.") + side + ".properties." + key,
                 "a link created through the API is stored by straitd, which stores no secret: "
-                "write ${env:NAME} or ${file:/path} (resolved on straitd's host)");
+                "write ${env:STRAIT_SECRET_NAME} or ${file:/path in daemon.secrets_dir} "
+                "(resolved on straitd's host)");
         }
       }
     }

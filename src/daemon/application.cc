@@ -56,7 +56,8 @@ status application::start() {
   }
   for (const auto& [name, rec] : records) {
     if (!rec.from_api) continue;  // a file link's pause flag (or one since removed from the file)
-    auto l = config::parse_link_yaml(rec.yaml, from_environment);
+    auto l = config::parse_link_yaml(rec.yaml, from_environment,
+                                     config::api_link_references(cfg_.daemon.secrets_dir));
     if (!l) {
       return fail(
           errc::invalid_argument,
@@ -489,7 +490,8 @@ result<api::stage_result> application::stage(
 
 result<api::link_info> application::create_link(const std::string& yaml, bool dry_run) {
   std::lock_guard lifecycle(lifecycle_mu_);
-  auto l = config::parse_link_yaml(yaml, from_environment);
+  auto l = config::parse_link_yaml(yaml, from_environment,
+                                   config::api_link_references(cfg_.daemon.secrets_dir));
   if (!l) return std::unexpected(l.error());
   if (find(l->name)) {
     return fail(errc::precondition,

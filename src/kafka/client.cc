@@ -9,18 +9,12 @@
 #include <system_error>
 #include <thread>
 
+#include "strait/base/secret_property.h"
 #include "strait/base/text.h"
 
 namespace strait::kafka {
 
 namespace {
-
-bool sensitive(std::string_view name) {
-  for (const char* marker : {"password", "secret", "key", "token", "jaas", "credentials"}) {
-    if (name.find(marker) != std::string_view::npos) return true;
-  }
-  return false;
-}
 
 struct event_deleter {
   void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
@@ -155,7 +149,7 @@ result<conf_ptr> make_conf(const properties& user, const properties& forced,
           RD_KAFKA_CONF_OK) {
         std::string msg = where + "." + k + ": rejected by librdkafka";
         // librdkafka's message quotes the value; keep it out for secrets.
-        if (!sensitive(k)) msg += ": " + std::string(err.data());
+        if (!is_secret_property(k)) msg += ": " + std::string(err.data());
         return fail(errc::invalid_argument,
                     msg + " (see librdkafka CONFIGURATION.md for valid names and values)");
       }

@@ -2,14 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
 
+#include "strait/base/secret_property.h"
 #include "strait/config/topic_filter.h"
+#include "test_util.h"
 
 namespace strait::config {
 namespace {
 
-const std::map<std::string, std::string> kEnv = {{"SRC_PASS", "s3cret-value"}};
+const std::map<std::string, std::string> kEnv = {{"SRC_PASS", "s3cret-value"},
+                                                 {"STRAIT_SECRET_SRC", "s3cret-value"}};
 
 result<config> parse_text(const std::string& text) {
   return parse(text, [](const std::string& name) -> std::optional<std::string> {
@@ -244,31 +251,148 @@ TEST(Config, ApiLinkHasTheFileRulesAndKeepsNoSecret) {
   };
   const std::string ok =
       "name: side\nsource: {properties: {bootstrap.servers: a:9092, sasl.password: "
-      "\"${env:SRC_PASS}\"}}\ntarget: {properties: {bootstrap.servers: b:9092}}\n"
+      "\"${env:STRAIT_SECRET_SRC}\"}}\ntarget: {properties: {bootstrap.servers: b:9092}}\n"
       "topics: {include: [\"x.*\"], prefix: \"side.\"}\n";
-  auto l = parse_link_yaml(ok, env);
+  const reference_policy api = api_link_references("");
+  auto l = parse_link_yaml(ok, env, api);
   ASSERT_TRUE(l.has_value()) << l.error().message;
   EXPECT_EQ(l->name, "side");
   EXPECT_EQ(l->source.props[1].second, "s3cret-value");
   EXPECT_EQ(l->topics.target_name("x1"), "side.x1");
 
   for (const char* key : {"sasl.password", "ssl.key.password", "sasl.jaas.config",
-                          "ssl.keystore.key", "sasl.oauthbearer.client.secret"}) {
+                          "ssl.keystore.key", "sasl.oauthbearer.client.secret",
+                          "sasl.oauthbearer.config", "sasl.username", "ssl.key.pem"}) {
     auto literal = parse_link_yaml(
         "name: side\nsource: {properties: {bootstrap.servers: a:9092, " + std::string(key) +
             ": hunter2}}\ntarget: {properties: {bootstrap.servers: b:9092}}\n"
             "topics: {include: [\"x\"]}\n",
-        env);
+        env, api);
     ASSERT_FALSE(literal.has_value()) << key;
     EXPECT_NE(literal.error().message.find(std::string("link.source.properties.") + key),
               std::string::npos)
         << literal.error().message;
     EXPECT_EQ(literal.error().message.find("hunter2"), std::string::npos) << "never echoed";
   }
-  auto bad = parse_link_yaml("name: 'bad name'\nsource: {}\n", env);
+  auto bad = parse_link_yaml("name: 'bad name'\nsource: {}\n", env, api);
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().message.find("link.name"), std::string::npos);
   EXPECT_NE(bad.error().message.find("link.target"), std::string::npos) << "every problem";
+}
+
+std::optional<std::string> test_env(const std::string& name) {
+  auto it = kEnv.find(name);
+  if (it == kEnv.end()) return std::nullopt;
+  return it->second;
+}
+
+// A link whose source has `key: value` (YAML-quoted), checked under `policy`.
+result<link_config> link_with(const std::string& key, const std::string& value,
+                              const reference_policy& policy) {
+  return parse_link_yaml("name: side\nsource: {properties: {bootstrap.servers: a:9092, " + key +
+                             ": \"" + value +
+                             "\"}}\ntarget: {properties: {bootstrap.servers: b:9092}}\n"
+                             "topics: {include: [\"x\"]}\n",
+                         test_env, policy);
+}
+
+std::string error_of(const result<link_config>& l) {
+  return l.has_value() ? std::string("(accepted)") : l.error().message;
+}
+
+// Issue 11: an admin read any file or variable of straitd's host through a
+// reference in a property whose value librdkafka or ListLinks echoes.
+TEST(Config, ReferencesResolveOnlyInCredentialProperties) {
+  const reference_policy any;  // the config file's policy
+  for (const char* key :
+       {"compression.type", "bootstrap.servers", "client.id", "ssl.ca.location"}) {
+    auto l = link_with(key, "${env:SRC_PASS}", any);
+    ASSERT_FALSE(l.has_value()) << key;
+    EXPECT_NE(l.error().message.find("resolved only in credential properties"), std::string::npos)
+        << l.error().message;
+    EXPECT_EQ(l.error().message.find("s3cret"), std::string::npos);
+  }
+  for (const char* key : {"sasl.password", "sasl.username", "ssl.key.password", "ssl.key.pem",
+                          "sasl.oauthbearer.config", "sasl.oauthbearer.client.secret"}) {
+    EXPECT_TRUE(is_secret_property(key)) << key;
+    EXPECT_TRUE(link_with(key, "${env:SRC_PASS}", any).has_value()) << key;
+  }
+  for (const char* key : {"ssl.key.location", "ssl.keystore.location", "bootstrap.servers",
+                          "compression.type", "security.protocol", "sasl.mechanism"}) {
+    EXPECT_FALSE(is_secret_property(key)) << key;
+  }
+  // In the file, a credential may combine references and text.
+  std::string text = kValid;
+  text.replace(text.find("sasl.password: ${env:SRC_PASS}"), 30,
+               "sasl.oauthbearer.config: \"principal=x secret=${env:SRC_PASS}\"");
+  auto mixed = parse_text(text);
+  ASSERT_TRUE(mixed.has_value()) << mixed.error().message;
+  EXPECT_EQ(mixed->links[0].source.props[1].second, "principal=x secret=s3cret-value");
+}
+
+TEST(Config, SecretFilesAreRegularBoundedAndNeverBlock) {
+  testing::temp_dir dir;
+  const reference_policy any;
+  const auto fifo = dir.path() / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto big = dir.path() / "big";
+  std::ofstream(big) << std::string(64 * 1024 + 1, 'x');
+  const auto ok = dir.path() / "ok";
+  std::ofstream(ok) << "pw\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {fifo.string(), "is not a regular file"},  // once: blocked CreateLink for good
+      {"/dev/zero", "is not a regular file"},    // once: 2.1 GB of straitd's memory
+      {dir.path().string(), "is not a regular file"},
+      {big.string(), "larger than 64 KiB"},
+      {"relative/path", "must be absolute"},
+      {(dir.path() / "missing").string(), "cannot read secret file"},
+  };
+  for (const auto& [path, why] : cases) {
+    const std::string msg = error_of(link_with("sasl.password", "${file:" + path + "}", any));
+    EXPECT_NE(msg.find("link.source.properties.sasl.password"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(why), std::string::npos) << path << ": " << msg;
+  }
+  auto l = link_with("sasl.password", "${file:" + ok.string() + "}", any);
+  ASSERT_TRUE(l.has_value()) << l.error().message;
+  EXPECT_EQ(l->source.props[1].second, "pw");
+}
+
+TEST(Config, ApiLinksReadOnlyTheirSecretsDirectoryAndPrefixedVariables) {
+  testing::temp_dir secrets;
+  testing::temp_dir elsewhere;
+  std::ofstream(secrets.path() / "source-password") << "pw\n";
+  std::ofstream(elsewhere.path() / "host-secret") << "not yours\n";
+  std::filesystem::create_symlink(elsewhere.path() / "host-secret", secrets.path() / "link");
+  std::filesystem::create_directory(secrets.path() / "sub");
+  const reference_policy api = api_link_references(secrets.path());
+
+  auto l = link_with("sasl.password",
+                     "${file:" + (secrets.path() / "source-password").string() + "}", api);
+  ASSERT_TRUE(l.has_value()) << l.error().message;
+  EXPECT_EQ(l->source.props[1].second, "pw");
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"${file:" + (elsewhere.path() / "host-secret").string() + "}", "outside daemon.secrets_dir"},
+      {"${file:" + (secrets.path() / "link").string() + "}", "outside daemon.secrets_dir"},
+      {"${file:" + (secrets.path() / "sub/../../").string() + elsewhere.path().filename().string() +
+           "/host-secret}",
+       "outside daemon.secrets_dir"},
+      {"${file:/etc/passwd}", "outside daemon.secrets_dir"},
+      {"${env:SRC_PASS}", "only variables named STRAIT_SECRET_*"},
+      {"${env:STRAIT_SECRET_SRC}literal", "exactly one reference"},
+      {"x${env:STRAIT_SECRET_SRC}", "exactly one reference"},
+      {"${env:STRAIT_SECRET_SRC}${env:STRAIT_SECRET_SRC}", "exactly one reference"},
+  };
+  for (const auto& [value, why] : refused) {
+    const std::string msg = error_of(link_with("sasl.password", value, api));
+    EXPECT_NE(msg.find(why), std::string::npos) << value << ": " << msg;
+    EXPECT_EQ(msg.find("not yours"), std::string::npos);
+  }
+  EXPECT_TRUE(link_with("sasl.password", "${env:STRAIT_SECRET_SRC}", api).has_value());
+  // Without daemon.secrets_dir, no file at all.
+  const std::string msg = error_of(
+      link_with("sasl.password", "${file:" + (secrets.path() / "source-password").string() + "}",
+                api_link_references("")));
+  EXPECT_NE(msg.find("daemon.secrets_dir, which is not set"), std::string::npos) << msg;
 }
 
 TEST(TopicFilter, IncludeExcludeAndInternal) {

@@ -115,6 +115,9 @@ struct api_security_config {
 
 struct daemon_config {
   std::filesystem::path state_dir;
+  // Where ${file:} references of links created through the API may point;
+  // empty: such links may use ${env:STRAIT_SECRET_*} only.
+  std::filesystem::path secrets_dir;
   std::string http_listen = "127.0.0.1:9644";  // host:port; port 0 = any free port
   std::string api_listen = "127.0.0.1:9645";   // gRPC control plane (strait.v1), same rules
   api_security_config api_security;
@@ -132,6 +135,24 @@ struct config {
 // Reads a secret reference: returns the variable's value or nullopt.
 using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
 
+// Where the ${env:NAME} and ${file:/path} references of a link's
+// properties may point. References are resolved only in properties that
+// hold credentials (base/secret_property.h) whatever the policy; a file must
+// be a regular file of at most 64 KiB.
+struct reference_policy {
+  std::string env_prefix;  // NAME must start with it ("": any name)
+  // PATH must lie in this directory after symlinks are resolved; nullopt:
+  // anywhere; an empty path: no ${file:} reference at all.
+  std::optional<std::filesystem::path> file_dir;
+  bool whole_value = false;  // a credential is exactly one reference, nothing around it
+};
+
+// The policy for links created through the API (their YAML is stored, and
+// their author is an API caller, not the host's operator): ${env:} names
+// start with STRAIT_SECRET_, ${file:} paths lie in daemon.secrets_dir, and
+// a credential is one reference.
+[[nodiscard]] reference_policy api_link_references(const std::filesystem::path& secrets_dir);
+
 // Parses and validates YAML text. On failure the error lists every problem,
 // one per line, each naming the field ("links[0].topics.include[1]: ...")
 // and the fix; secret values never appear in it.
@@ -140,12 +161,13 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 
 // Parses and validates one link given as YAML text, with exactly the fields
 // and rules of a `links[]` entry of the file (links created through the
-// API). Errors name fields as "link.topics.include[0]". Sensitive property
-// values (passwords, secrets, keys, JAAS configs, tokens) must be
-// ${env:NAME} or ${file:/path} references: such a link is stored in the
-// checkpoint store, which must never hold a secret.
+// API), its references resolved under `policy` (api_link_references()).
+// Errors name fields as "link.topics.include[0]". Credential properties
+// must be references: such a link is stored in the checkpoint store, which
+// must never hold a secret.
 [[nodiscard]] result<link_config> parse_link_yaml(const std::string& yaml_text,
-                                                  const env_lookup& env);
+                                                  const env_lookup& env,
+                                                  const reference_policy& policy);
 
 // The name of the link that mirrors a link's cut-over topics back
 // (workflow::reverse_mirror); never a valid configured name (it has a '.').
