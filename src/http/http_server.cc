@@ -3,9 +3,11 @@
 // clang-format on
 #include "strait/http/http_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -23,8 +25,14 @@ using tcp = asio::ip::tcp;
 // server (or its shutdown).
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket socket, const http_server::handler& h)
-      : stream_(std::move(socket)), handler_(h) {}
+  // `open` counts the sessions alive (the accept loop caps them).
+  session(tcp::socket socket, const http_server::handler& h, std::shared_ptr<int> open)
+      : stream_(std::move(socket)), handler_(h), open_(std::move(open)) {
+    ++*open_;
+  }
+  ~session() { --*open_; }
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
 
   void run() {
     stream_.expires_after(std::chrono::seconds(5));
@@ -62,18 +70,45 @@ class session : public std::enable_shared_from_this<session> {
   beast::flat_buffer buffer_;
   beast::http::request<beast::http::string_body> req_;
   beast::http::response<beast::http::string_body> res_;
+  std::shared_ptr<int> open_;
 };
 
 struct http_server::impl {
+  // Connections served at once; more are closed at once (each session has
+  // 5 s deadlines, so a flood holds at most this many descriptors).
+  static constexpr int kMaxSessions = 64;
+
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  asio::steady_timer retry{io};
   handler h;
   std::thread thread;
+  std::shared_ptr<int> open = std::make_shared<int>(0);
+  bool failing = false;  // the last accept failed (logged once until it works again)
 
+  // Accepts until the acceptor is closed. An accept error (EMFILE when the
+  // process is out of descriptors, ENOBUFS, ...) leaves the connection in
+  // the backlog: try again in 100 ms rather than spin or stop for good.
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
-      if (ec) return;  // acceptor closed
-      std::make_shared<session>(std::move(socket), h)->run();
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec) {
+        if (!failing) {
+          spdlog::warn("http: cannot accept a connection: {}; trying again every 100 ms",
+                       ec.message());
+        }
+        failing = true;
+        retry.expires_after(std::chrono::milliseconds(100));
+        retry.async_wait([this](beast::error_code e) {
+          if (!e) accept();
+        });
+        return;
+      }
+      if (failing) spdlog::info("http: accepting connections again");
+      failing = false;
+      if (*open < kMaxSessions) {
+        std::make_shared<session>(std::move(socket), h, open)->run();
+      }  // else the socket closes here
       accept();
     });
   }
