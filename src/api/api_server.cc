@@ -657,9 +657,17 @@ class service final : public pb::Strait::Service {
         state);
   }
 
+  // Appends to the journal. Every field is made single-line and bounded
+  // here, the one place entries are written: they hold request fields and
+  // names from Kafka, and `straitctl audit` prints them as table rows.
   void record_or_log(const audit_record& rec) const {
     audit_record r = rec;
     r.at_ms = wall_clock_ms();
+    r.who = single_line(r.who, 128);
+    r.call = single_line(r.call, 64);
+    r.result = single_line(r.result, 2048);
+    r.state_before = single_line(r.state_before);
+    r.state_after = single_line(r.state_after);
     if (auto s = audit_.record(r); !s) {
       spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
     }

@@ -2,14 +2,16 @@
 
 namespace strait {
 
-std::string printable(std::string_view in, size_t max_bytes) {
+namespace {
+
+std::string escaped(std::string_view in, size_t max_bytes, bool keep_backslash) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   const size_t n = in.size() < max_bytes ? in.size() : max_bytes;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(in[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
+    if (c >= 0x20 && c < 0x7f && (keep_backslash || c != '\\')) {
       out.push_back(static_cast<char>(c));
     } else {
       out += "\\x";
@@ -19,6 +21,16 @@ std::string printable(std::string_view in, size_t max_bytes) {
   }
   if (n < in.size()) out += "...";
   return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view in, size_t max_bytes) {
+  return escaped(in, max_bytes, false);
+}
+
+std::string single_line(std::string_view in, size_t max_bytes) {
+  return escaped(in, max_bytes, true);
 }
 
 }  // namespace strait

@@ -1,6 +1,7 @@
 // straitd: mirrors topics from a source Kafka cluster to a target cluster.
 #include <malloc.h>
 #include <signal.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -10,9 +11,26 @@
 #include <string>
 
 #include "application.h"
+#include "strait/base/text.h"
 #include "strait/kafka/client.h"
 
 namespace {
+
+// The %* flag: the message on one line, harmless to a terminal. Messages
+// carry names from Kafka (group ids) and from requests, which may hold
+// newlines or escape sequences that would forge or split a log line.
+class single_line_message : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string text =
+        strait::single_line(std::string_view(msg.payload.data(), msg.payload.size()), 16 * 1024);
+    dest.append(text.data(), text.data() + text.size());
+  }
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<single_line_message>();
+  }
+};
 
 constexpr const char* kUsage =
     "usage: straitd --config FILE [--check-config]\n"
@@ -128,7 +146,9 @@ int main(int argc, char** argv) {
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("straitd"));
   spdlog::set_level(spdlog::level::from_str(cfg->daemon.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<single_line_message>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %*");
+  spdlog::set_formatter(std::move(formatter));
   spdlog::info("straitd {} with {}; {}", STRAIT_VERSION, strait::kafka::library_version(),
                malloc_setting);
   if (check_only) {

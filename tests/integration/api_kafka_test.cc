@@ -218,11 +218,20 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
       << again;
   EXPECT_EQ(again.find("lnk-c"), std::string::npos) << again;
   ASSERT_EQ(d.straitctl("delete-link side").first, 0);
+  // Issue 11: a caller's link name with an escape sequence and a newline
+  // forged a row of `straitctl audit`. Now it stays one escaped row.
+  EXPECT_EQ(
+      d.straitctl("verify \"$(printf 'x\\033[2J\\n    999  2026-01-01T00:00:00Z  forged')\"").first,
+      3);
   auto [rc4, journal] = d.straitctl("audit --limit 1000");
   for (const char* call : {"CreateLink", "PauseLink", "ResumeLink", "DeleteLink"}) {
     EXPECT_NE(journal.find(call), std::string::npos) << call << journal;
   }
+  EXPECT_EQ(journal.find('\x1b'), std::string::npos) << journal;
+  EXPECT_EQ(journal.find("\n    999  2026"), std::string::npos) << journal;
+  EXPECT_NE(journal.find("x\\x1b[2J\\x0a    999"), std::string::npos) << journal;
   EXPECT_EQ(d.stop(), 0) << d.log();
+  EXPECT_EQ(d.log().find('\x1b'), std::string::npos) << "no raw escape in straitd's log";
 }
 
 TEST(ApiKafka, AcknowledgeRestartsAStoppedPartitionWhileStraitdRuns) {

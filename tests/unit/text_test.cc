@@ -19,5 +19,14 @@ TEST(Printable, CutsLongTextAtTheLimit) {
   EXPECT_EQ(printable(std::string(4, 'x'), 4), "xxxx");
 }
 
+TEST(SingleLine, EscapesControlsAndNonAsciiButKeepsBackslashes) {
+  EXPECT_EQ(single_line("topic_regex: invalid regex: missing ): orders\\..*("),
+            "topic_regex: invalid regex: missing ): orders\\..*(");
+  // A link name that tried to forge a row of `straitctl audit`.
+  EXPECT_EQ(single_line("x\x1b[2J\n   99  2026-01-01 forged\r\xc2\x9b"),
+            "x\\x1b[2J\\x0a   99  2026-01-01 forged\\x0d\\xc2\\x9b");
+  EXPECT_EQ(single_line(std::string(10, 'x'), 4), "xxxx...");
+}
+
 }  // namespace
 }  // namespace strait

@@ -13,4 +13,13 @@ namespace strait {
 // group name read from Kafka.
 [[nodiscard]] std::string printable(std::string_view in, size_t max_bytes = 512);
 
+// `in` kept on one line and harmless to a terminal: control characters
+// (newlines and escape sequences included) and every byte outside ASCII
+// become \xNN, and text past `max_bytes` of input is cut with "...". Unlike
+// printable() a backslash stays as it is, so regexes and messages stay
+// readable; for text meant for people (log lines, the audit journal,
+// straitctl's tables), where what matters is that no one can forge a line
+// or drive the terminal.
+[[nodiscard]] std::string single_line(std::string_view in, size_t max_bytes = 64 * 1024);
+
 }  // namespace strait
