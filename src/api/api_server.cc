@@ -23,6 +23,7 @@
 
 #include "strait.grpc.pb.h"
 #include "strait/api/identity.h"
+#include "strait/api/journal_budget.h"
 #include "strait/base/clock.h"
 #include "strait/base/digest.h"
 #include "strait/base/text.h"
@@ -188,6 +189,9 @@ std::string digest_of(const google::protobuf::Message& m) {
   return hex;
 }
 
+// Calls of one caller recorded per minute (journal_budget).
+constexpr int kJournalBudget = 60;
+
 class service final : public pb::Strait::Service {
  public:
   service(const state_provider& state, audit_log& audit, control& ctl, authenticator auth)
@@ -200,6 +204,8 @@ class service final : public pb::Strait::Service {
       stopping_ = true;
     }
     cv_.notify_all();
+    std::lock_guard lock(journal_mu_);
+    write_summaries_locked(true);
   }
 
   grpc::Status ListLinks(grpc::ServerContext* ctx, const pb::ListLinksRequest*,
@@ -225,13 +231,16 @@ class service final : public pb::Strait::Service {
   grpc::Status CreateLink(grpc::ServerContext* ctx, const pb::CreateLinkRequest* req,
                           pb::Link* out) override {
     return mutate<pb::CreateLinkRequest, pb::Link>(
-        *ctx, "CreateLink", role::admin, *req, out, nullptr,
-        [&](const caller&, pb::Link* resp) -> grpc::Status {
+        *ctx, "CreateLink", role::admin, *req, out,
+        [&]() -> grpc::Status {
           if (req->link_yaml().empty()) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "link_yaml: required: one entry of the config file's links list (name, "
                     "source, target, topics, ...)"};
           }
+          return grpc::Status::OK;
+        },
+        [&](const caller&, pb::Link* resp) -> grpc::Status {
           auto info = control_.create_link(req->link_yaml(), req->dry_run());
           if (!info) return to_grpc(info.error());
           fill_link(*info, resp);
@@ -250,10 +259,13 @@ class service final : public pb::Strait::Service {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "topic_regex or group_regex: give at least one (RE2, full match)"};
           }
-          return make_filters(req->topic_regex(), req->group_regex(), &topics, &groups);
+          if (auto s = make_filters(req->topic_regex(), req->group_regex(), &topics, &groups);
+              !s.ok()) {
+            return s;
+          }
+          return known_link(req->link()) ? grpc::Status::OK : unknown_link(req->link());
         },
         [&](const caller&, pb::StageResponse* resp) -> grpc::Status {
-          if (!known_link(req->link())) return unknown_link(req->link());
           std::function<bool(const std::string&)> t, g;
           if (!req->topic_regex().empty()) {
             t = [f = topics](const std::string& n) { return f.matches(n); };
@@ -308,6 +320,7 @@ class service final : public pb::Strait::Service {
       pe->set_result(e.result);
       pe->set_state_before(e.state_before);
       pe->set_state_after(e.state_after);
+      pe->set_chain(e.chain);
     }
     return grpc::Status::OK;
   }
@@ -317,13 +330,19 @@ class service final : public pb::Strait::Service {
     name_filter topics, groups;
     return mutate<pb::VerifyRequest, pb::VerifyReport>(
         *ctx, "Verify", role::viewer, *req, out,
-        [&] { return make_filters(req->topic_regex(), req->group_regex(), &topics, &groups); },
-        [&](const caller& who, pb::VerifyReport* resp) -> grpc::Status {
+        [&]() -> grpc::Status {
+          if (auto s = make_filters(req->topic_regex(), req->group_regex(), &topics, &groups);
+              !s.ok()) {
+            return s;
+          }
           if (!known_link(req->link())) return unknown_link(req->link());
           if (req->sample_records() > (1ull << 40)) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "sample_records: at most 2^40 (0 compares every record)"};
           }
+          return grpc::Status::OK;
+        },
+        [&](const caller& who, pb::VerifyReport* resp) -> grpc::Status {
           verify::selection sel;
           sel.topic_selected = [f = topics](const std::string& n) { return f.matches(n); };
           sel.group_selected = [f = groups](const std::string& n) { return f.matches(n); };
@@ -384,13 +403,16 @@ class service final : public pb::Strait::Service {
       return key.to_string() + "=unknown";
     };
     return mutate<pb::AcknowledgeRequest, pb::AcknowledgeResponse>(
-        *ctx, "Acknowledge", needed, *req, out, nullptr,
-        [&](const caller&, pb::AcknowledgeResponse* resp) -> grpc::Status {
+        *ctx, "Acknowledge", needed, *req, out,
+        [&]() -> grpc::Status {
           if (!known_link(req->link())) return unknown_link(req->link());
           if (req->topic().empty() || req->partition() < 0) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "topic and partition: required (the stopped partition, e.g. orders 3)"};
           }
+          return grpc::Status::OK;
+        },
+        [&](const caller&, pb::AcknowledgeResponse* resp) -> grpc::Status {
           auto a = control_.acknowledge(key, req->resolution(), req->dry_run());
           if (!a) return to_grpc(a.error());
           resp->set_was_stopped(a->was_stopped);
@@ -449,8 +471,7 @@ class service final : public pb::Strait::Service {
   // A refusal (no or bad credentials) or denial (role too low) is logged and
   // recorded in the audit journal with a digest of the request.
   grpc::Status authorize(const grpc::ServerContext& ctx, const char* call, role needed,
-                         const google::protobuf::Message& request,
-                         caller* granted = nullptr) const {
+                         const google::protobuf::Message& request, caller* granted = nullptr) {
     auto who = auth_.identify(ctx);
     grpc::Status refused;
     audit_record rec;
@@ -469,11 +490,14 @@ class service final : public pb::Strait::Service {
       rec.who = c.name;
       rec.role = to_string(c.granted);
     }
-    spdlog::warn("api: {} refused to {}: {}", call, rec.who, refused.error_message());
     rec.call = call;
     rec.args_digest = digest_of(request);
     rec.result = code_name(refused.error_code()) + ": " + refused.error_message();
-    record_or_log(rec);
+    std::lock_guard lock(journal_mu_);
+    if (budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
+      spdlog::warn("api: {} refused to {}: {}", call, rec.who, refused.error_message());
+      (void)record_locked(rec);
+    }  // else counted, and recorded in the caller's summary entry
     return refused;
   }
 
@@ -495,20 +519,27 @@ class service final : public pb::Strait::Service {
         return "UNAVAILABLE";
       case grpc::StatusCode::INTERNAL:
         return "INTERNAL";
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        return "RESOURCE_EXHAUSTED";
       default:
         return "code " + std::to_string(static_cast<int>(c));
     }
   }
 
-  // A mutating call (docs/api.md#mutating-calls): authorized by role; one
-  // at a time; idempotent by request id (the same id and arguments return
-  // the first response without acting again; other arguments or another
-  // call under the same id fail with ALREADY_EXISTS); recorded in the audit
-  // journal with the caller, a digest of the arguments, the result and the
-  // state of the link's affected objects before and after.
-  //   prepare() checks and compiles the arguments (regexes), only once the
-  //   caller is authorized and outside the one-at-a-time lock; act(caller,
-  //   out) does the work; state() describes the affected state.
+  // A mutating call (docs/api.md#mutating-calls): authorized by role; one at
+  // a time; idempotent by request id,
+  // per caller (the same id and arguments return the first response without
+  // acting again; other arguments or another call under the same id fail
+  // with ALREADY_EXISTS); recorded in the audit journal with the caller, a
+  // digest of the arguments, the result and the state of the link's affected
+  // objects before and after. A call that will change something is
+  // journaled as "started" first and not carried out when that entry cannot
+  // be written (fail closed); one refused before acting is journaled within
+  // the caller's budget (journal_budget), like a refusal by authorize().
+  //   prepare() checks and compiles the arguments (regexes, the link), only
+  //   once the caller is authorized and outside the one-at-a-time lock;
+  //   act(caller, out) does the work; state() describes the affected state.
+  //   An exception from any of them is an INTERNAL result, journaled.
   template <typename Request, typename Response>
   grpc::Status mutate(const grpc::ServerContext& ctx, const char* call, role needed,
                       const Request& req, Response* out,
@@ -517,17 +548,30 @@ class service final : public pb::Strait::Service {
                       const std::function<std::string()>& state) {
     caller who;
     if (auto s = authorize(ctx, call, needed, req, &who); !s.ok()) return s;
-    const grpc::Status prepared = prepare ? prepare() : grpc::Status::OK;
+    const grpc::Status prepared = guarded([&] { return prepare ? prepare() : grpc::Status::OK; });
     std::lock_guard lock(mutate_mu_);
     Request keyless = req;
     keyless.clear_request_id();
     const std::string digest = digest_of(keyless);
+    // Request ids are the caller's own: another caller's id neither blocks
+    // nor answers this call.
+    const std::string request_key = who.name + "\n" + req.request_id();
     audit_record rec;
     rec.who = who.name;
     rec.role = to_string(who.granted);
     rec.call = std::string(call) + (req.dry_run() ? " (dry run)" : "");
     rec.args_digest = digest;
+    auto describe = [&] {
+      std::string text;
+      return guarded([&] {
+               text = state();
+               return grpc::Status::OK;
+             }).ok()
+                 ? text
+                 : std::string("(state unavailable)");
+    };
     grpc::Status result;
+    bool acted = false;  // act() ran for real, after its "started" entry
     std::optional<store::request_record> prior;
     if (req.request_id().size() > 128) {
       result = {grpc::StatusCode::INVALID_ARGUMENT,
@@ -535,7 +579,7 @@ class service final : public pb::Strait::Service {
     } else if (!prepared.ok()) {
       result = prepared;
     } else if (!req.request_id().empty()) {
-      auto found = audit_.recall(req.request_id());
+      auto found = audit_.recall(request_key);
       if (!found) return to_grpc(found.error());
       prior = std::move(*found);
     }
@@ -553,28 +597,62 @@ class service final : public pb::Strait::Service {
         return {grpc::StatusCode::INTERNAL,
                 "the stored response of request_id " + req.request_id() + " is damaged"};
       }
-      rec.state_before = rec.state_after = state();
+      rec.state_before = rec.state_after = describe();
       rec.result = "ok (repeated request_id " + req.request_id() + ": first response returned)";
-      record_or_log(rec);
+      if (!record(rec)) return journal_unavailable();
       return grpc::Status::OK;
     } else {
-      rec.state_before = state();
+      rec.state_before = describe();
+      if (!req.dry_run()) {
+        audit_record started = rec;
+        started.result = "started";
+        if (!record(started)) return journal_unavailable();
+      }
       audit_note_.clear();
-      result = act(who, out);
-      rec.state_after = state();
+      result = guarded([&] { return act(who, out); });
+      acted = !req.dry_run();
+      rec.state_after = describe();
     }
     rec.result =
         result.ok() ? "ok" : code_name(result.error_code()) + ": " + result.error_message();
     if (result.ok() && !audit_note_.empty()) rec.result += " (" + audit_note_ + ")";
-    record_or_log(rec);
+    if (!acted && !result.ok()) {
+      // Refused before acting: within the caller's journal budget.
+      std::lock_guard journal(journal_mu_);
+      if (budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
+        (void)record_locked(rec);
+      }
+      return result;
+    }
+    // (An acted call whose outcome entry fails has its "started" entry.)
+    if (!record(rec) && !acted) return journal_unavailable();
     if (result.ok() && !req.request_id().empty() && !req.dry_run()) {
-      if (auto s = audit_.remember(req.request_id(),
+      if (auto s = audit_.remember(request_key,
                                    {call, digest, out->SerializeAsString(), wall_clock_ms()});
           !s) {
         spdlog::error("api: cannot store request_id {}: {}", req.request_id(), s.error().message);
       }
     }
     return result;
+  }
+
+  // The answer when the journal cannot be written before anything is done.
+  static grpc::Status journal_unavailable() {
+    return {grpc::StatusCode::UNAVAILABLE,
+            "the audit journal cannot be written (see straitd's log); nothing was done"};
+  }
+
+  // fn(), with an exception turned into an INTERNAL status.
+  template <typename Fn>
+  static grpc::Status guarded(Fn&& fn) {
+    try {
+      return fn();
+    } catch (const std::exception& e) {
+      return {grpc::StatusCode::INTERNAL,
+              std::string("straitd failed while handling the call: ") + e.what()};
+    } catch (...) {
+      return {grpc::StatusCode::INTERNAL, "straitd failed while handling the call"};
+    }
   }
 
   // The six moves: role admin, through mutate().
@@ -595,14 +673,14 @@ class service final : public pb::Strait::Service {
           auto f = name_filter::make(req.regex(), "regex");
           if (!f) return to_grpc(f.error());
           filter = std::move(*f);
-          return grpc::Status::OK;
-        },
-        [&](const caller& who, pb::MoveResponse* resp) -> grpc::Status {
           if (!known_link(req.link())) return unknown_link(req.link());
           if (req.quiet_window_ms() > 3600000) {
             return {grpc::StatusCode::INVALID_ARGUMENT,
                     "quiet_window_ms: at most 3600000 (one hour); 0 = 5000"};
           }
+          return grpc::Status::OK;
+        },
+        [&](const caller& who, pb::MoveResponse* resp) -> grpc::Status {
           move_request m;
           m.selected = [f = filter](const std::string& n) { return f.matches(n); };
           m.force = req.force();
@@ -644,7 +722,8 @@ class service final : public pb::Strait::Service {
       return "link " + req.link() + " absent";
     };
     return mutate<pb::LinkRequest, pb::Link>(
-        ctx, call, needed, req, out, nullptr,
+        ctx, call, needed, req, out,
+        [&] { return known_link(req.link()) ? grpc::Status::OK : unknown_link(req.link()); },
         [&](const caller&, pb::Link* resp) -> grpc::Status {
           auto info = (control_.*fn)(req.link(), req.dry_run());
           if (!info) {
@@ -660,7 +739,13 @@ class service final : public pb::Strait::Service {
   // Appends to the journal. Every field is made single-line and bounded
   // here, the one place entries are written: they hold request fields and
   // names from Kafka, and `straitctl audit` prints them as table rows.
-  void record_or_log(const audit_record& rec) const {
+  // Whether it was written (else the error is logged).
+  bool record(const audit_record& rec) {
+    std::lock_guard lock(journal_mu_);
+    return record_locked(rec);
+  }
+  bool record_locked(const audit_record& rec) {
+    write_summaries_locked(false);
     audit_record r = rec;
     r.at_ms = wall_clock_ms();
     r.who = single_line(r.who, 128);
@@ -670,6 +755,28 @@ class service final : public pb::Strait::Service {
     r.state_after = single_line(r.state_after);
     if (auto s = audit_.record(r); !s) {
       spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
+      return false;
+    }
+    return true;
+  }
+
+  // One entry per caller whose calls went over the journal budget in a
+  // window that has ended (all windows with `all`, at shutdown).
+  void write_summaries_locked(bool all) {
+    for (const auto& sum : budget_.take(journal_budget::clock::now(), all)) {
+      audit_record r;
+      r.at_ms = wall_clock_ms();
+      r.who = single_line(sum.who, 128);
+      r.call = "(over the journal budget)";
+      r.result = single_line(
+          std::to_string(sum.refused) + " more calls within " +
+              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(sum.over).count()) +
+              " s were refused without an entry each; the last: " + sum.last,
+          2048);
+      spdlog::warn("api: {}: {}", r.who, r.result);
+      if (auto s = audit_.record(r); !s) {
+        spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
+      }
     }
   }
 
@@ -850,7 +957,11 @@ class service final : public pb::Strait::Service {
   audit_log& audit_;
   control& control_;
   authenticator auth_;
+  // Lock order: mutate_mu_, then journal_mu_ (held only to write entries
+  // and consult the budget), then mu_ is never held with either.
   std::mutex mutate_mu_;  // one mutating call at a time (request ids, before/after states)
+  std::mutex journal_mu_;
+  journal_budget budget_{kJournalBudget, std::chrono::minutes(1)};  // guarded by journal_mu_
   // What a mutating call wants added to its audit result (e.g. the guards a
   // forced cutover overrode); guarded by mutate_mu_.
   std::string audit_note_;

@@ -2,7 +2,6 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -15,6 +14,7 @@
 #include <memory>
 #include <sstream>
 
+#include "strait/base/digest.h"
 #include "strait/base/text.h"
 
 namespace strait::api {
@@ -23,13 +23,6 @@ namespace {
 
 constexpr size_t kMaxName = 128;
 constexpr std::string_view kRolePrefix = "strait-";
-
-std::array<unsigned char, 32> sha256(std::string_view text) {
-  std::array<unsigned char, 32> out{};
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), out.data(), &n, EVP_sha256(), nullptr);
-  return out;
-}
 
 bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() &&

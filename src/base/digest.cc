@@ -1,5 +1,7 @@
 #include "strait/base/digest.h"
 
+#include <openssl/evp.h>
+
 #include "strait/base/result.h"
 
 namespace strait {
@@ -50,6 +52,14 @@ const char* to_string(errc code) {
       return "busy";
   }
   return "unknown";
+}
+
+std::string sha256(std::string_view bytes) {
+  std::string out(32, '\0');
+  unsigned int n = 0;
+  EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(out.data()), &n,
+             EVP_sha256(), nullptr);
+  return out;
 }
 
 }  // namespace strait

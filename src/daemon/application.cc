@@ -251,7 +251,7 @@ result<std::vector<api::audit_record>> application::list(uint64_t after, size_t 
     out.push_back(api::audit_record{seq, e.at_ms, std::move(e.who), std::move(e.role),
                                     std::move(e.call), std::move(e.args_digest),
                                     std::move(e.result), std::move(e.state_before),
-                                    std::move(e.state_after)});
+                                    std::move(e.state_after), std::move(e.chain)});
   }
   return out;
 }

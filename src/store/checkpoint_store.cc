@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 
+#include "strait/base/audit_chain.h"
+
 namespace strait::store {
 
 namespace {
@@ -35,7 +37,8 @@ constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
 constexpr uint8_t kMigrationFormat = 1;
-constexpr uint8_t kAuditFormat = 1;
+// 1: without chain; 2: the chain (base/audit_chain.h) as a last field.
+constexpr uint8_t kAuditFormat = 2;
 
 void put_be(std::string& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -285,6 +288,24 @@ result<offsets::offset_run> decode_run_at(const rocksdb::Iterator& it) {
 
 bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
+}
+
+// An audit entry from its stored value (format 1 or 2).
+std::optional<audit_entry> decode_audit(std::string_view v) {
+  if (v.size() < 9) return std::nullopt;
+  const auto format = static_cast<uint8_t>(v[0]);
+  audit_entry e;
+  e.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
+  const bool ok = format == 1 ? read_fields(v, 9,
+                                            {&e.who, &e.role, &e.call, &e.args_digest, &e.result,
+                                             &e.state_before, &e.state_after})
+                  : format == kAuditFormat
+                      ? read_fields(v, 9,
+                                    {&e.who, &e.role, &e.call, &e.args_digest, &e.result,
+                                     &e.state_before, &e.state_after, &e.chain})
+                      : false;
+  if (!ok) return std::nullopt;
+  return e;
 }
 
 }  // namespace
@@ -574,6 +595,10 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
     it->SeekForPrev(last);
     if (it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag) {
       store->audit_last_ = get_be(std::string_view(it->key().data(), 9), 1, 8);
+      // The next entry chains on from the last; a damaged or unchained last
+      // entry restarts the chain (straitctl audit --verify shows where).
+      auto last_entry = decode_audit(std::string_view(it->value().data(), it->value().size()));
+      if (last_entry) store->audit_chain_ = last_entry->chain;
     }
   }
   return store;
@@ -754,40 +779,38 @@ result<target_offset> checkpoint_store::to_target(const partition_key& key,
 }
 
 result<uint64_t> checkpoint_store::append_audit(const audit_entry& e) {
+  std::lock_guard lock(audit_mu_);
+  const uint64_t seq = audit_last_ + 1;
+  const std::string chain = audit_chain_next(
+      audit_chain_, seq, e.at_ms,
+      {e.who, e.role, e.call, e.args_digest, e.result, e.state_before, e.state_after});
   std::string v(1, static_cast<char>(kAuditFormat));
   put_be(v, static_cast<uint64_t>(e.at_ms), 8);
-  append_fields(
-      v, {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before, &e.state_after});
-  std::lock_guard lock(audit_mu_);
+  append_fields(v, {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before,
+                    &e.state_after, &chain});
   std::string k(1, kAuditTag);
-  put_be(k, audit_last_ + 1, 8);
+  put_be(k, seq, 8);
   rocksdb::WriteOptions wo;
   wo.sync = true;  // an audit entry must survive a power loss
   rocksdb::Status s = db_->Put(wo, k, v);
   if (!s.ok()) return std::unexpected(rocks_error(s, "cannot append to the audit journal"));
-  return ++audit_last_;
+  audit_chain_ = chain;
+  return audit_last_ = seq;
 }
 
 result<std::vector<std::pair<uint64_t, audit_entry>>> checkpoint_store::audit(uint64_t after,
                                                                               size_t limit) const {
   std::vector<std::pair<uint64_t, audit_entry>> out;
+  if (after == std::numeric_limits<uint64_t>::max()) return out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   std::string from(1, kAuditTag);
   put_be(from, after + 1, 8);
-  auto bad = [] { return fail(errc::corruption, "an audit journal entry is damaged"); };
   for (it->Seek(from);
        it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag && out.size() < limit;
        it->Next()) {
-    std::string_view v(it->value().data(), it->value().size());
-    if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kAuditFormat) return bad();
-    audit_entry e;
-    e.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
-    if (!read_fields(v, 9,
-                     {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before,
-                      &e.state_after})) {
-      return bad();
-    }
-    out.emplace_back(get_be(std::string_view(it->key().data(), 9), 1, 8), std::move(e));
+    auto e = decode_audit(std::string_view(it->value().data(), it->value().size()));
+    if (!e) return fail(errc::corruption, "an audit journal entry is damaged");
+    out.emplace_back(get_be(std::string_view(it->key().data(), 9), 1, 8), std::move(*e));
   }
   if (!it->status().ok())
     return std::unexpected(rocks_error(it->status(), "cannot read the audit journal"));

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "strait.grpc.pb.h"
+#include "strait/base/audit_chain.h"
 #include "strait/base/text.h"
 
 namespace {
@@ -141,6 +142,70 @@ void print_audit(const pb::ListAuditResponse& r) {
                 e.role().empty() ? "-" : safe(e.role()).c_str(), safe(e.call()).c_str(),
                 safe(e.result()).c_str());
   }
+}
+
+// straitctl audit --verify: recomputes the journal's hash chain
+// (base/audit_chain.h) from the first entry. An entry changed, removed or
+// inserted after the fact breaks it; rewriting the whole chain from there on
+// changes the head, which is why the head is printed to be kept elsewhere.
+template <typename Stub, typename Context>
+int verify_audit_chain(Stub& stub, const Context& context, const options& o) {
+  uint64_t after = 0, entries = 0, unchained = 0, first_chained = 0;
+  std::string previous;  // the chain of the entry before, "" for none or unchained
+  while (true) {
+    pb::ListAuditRequest req;
+    req.set_after(after);
+    req.set_limit(1000);
+    pb::ListAuditResponse r;
+    auto ctx = context(false);
+    if (grpc::Status s = stub.ListAudit(ctx.get(), req, &r); !s.ok()) return report(s, o);
+    if (r.entries_size() == 0) break;
+    for (const auto& e : r.entries()) {
+      ++entries;
+      auto broken = [&](const std::string& why) {
+        std::printf("audit journal: chain broken at entry %llu: %s\n",
+                    static_cast<unsigned long long>(e.seq()), why.c_str());
+        return kDiffers;
+      };
+      if (e.seq() != after + 1) {
+        return broken("entries " + std::to_string(after + 1) + " to " +
+                      std::to_string(e.seq() - 1) + " are missing");
+      }
+      after = e.seq();
+      if (e.chain().empty()) {
+        if (first_chained != 0) return broken("an entry without chain after chained entries");
+        ++unchained;  // written before the journal was chained
+        continue;
+      }
+      const std::string expected =
+          strait::audit_chain_next(previous, e.seq(), e.at_ms(),
+                                   {e.who(), e.role(), e.call(), e.args_digest(), e.result(),
+                                    e.state_before(), e.state_after()});
+      if (expected != e.chain()) {
+        return broken(
+            "its chain does not follow from the entry and the one before: it, or the "
+            "one before it, was changed");
+      }
+      if (first_chained == 0) first_chained = e.seq();
+      previous = e.chain();
+    }
+  }
+  if (first_chained == 0) {
+    std::printf("audit journal: %llu entries, none chained\n",
+                static_cast<unsigned long long>(entries));
+    return kOk;
+  }
+  std::printf("audit journal: %llu entries, chain intact from entry %llu to %llu",
+              static_cast<unsigned long long>(entries),
+              static_cast<unsigned long long>(first_chained),
+              static_cast<unsigned long long>(after));
+  if (unchained > 0) {
+    std::printf(" (%llu earlier entries written before chaining)",
+                static_cast<unsigned long long>(unchained));
+  }
+  std::printf("\nhead: entry %llu %s (keep it off this host: a later --verify must reach it)\n",
+              static_cast<unsigned long long>(after), previous.c_str());
+  return kOk;
 }
 
 // Whether every cluster of the link is reachable and without error.
@@ -388,6 +453,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   audit->add_option("--limit", audit_limit, "at most this many entries (<= 1000)")
       ->capture_default_str();
+  bool audit_verify = false;
+  audit->add_flag("--verify", audit_verify,
+                  "read the whole journal and check its hash chain; prints the head to keep "
+                  "off-host (exit 5 on a break)");
 
   std::string verify_link, verify_topics, verify_groups, request_id;
   uint64_t sample_records = 0;
@@ -570,6 +639,7 @@ int main(int argc, char** argv) {
     std::cout << (json ? to_json(r) : r.DebugString()) << (json ? "\n" : "");
     return kOk;
   }
+  if (*audit && audit_verify) return verify_audit_chain(*stub, context, o);
   if (*audit) {
     pb::ListAuditRequest req;
     req.set_after(audit_after);

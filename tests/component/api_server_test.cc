@@ -178,8 +178,12 @@ TEST_F(ApiServer, MutatingCallIsAuditedWithStatesBeforeAndAfter) {
   EXPECT_EQ(r.outcome(), "PASSED");
   auto entries = audit_.list(0, 100);
   ASSERT_TRUE(entries.has_value());
-  ASSERT_EQ(entries->size(), 1u);
-  const audit_record& e = entries->front();
+  ASSERT_EQ(entries->size(), 2u);
+  // Journaled before it acts (fail closed), then with its result.
+  EXPECT_EQ(entries->front().result, "started");
+  EXPECT_EQ(entries->front().state_before,
+            "orders=MIRRORING group:billing=SYNCING group:audit=TRACKED");
+  const audit_record& e = entries->back();
   EXPECT_EQ(e.call, "Verify");
   EXPECT_EQ(e.who, "local");
   EXPECT_EQ(e.result, "ok");
@@ -198,7 +202,7 @@ TEST_F(ApiServer, SameRequestIdReturnsTheFirstResponseAndActsOnce) {
   EXPECT_EQ(control_.started.load(), 1);
   EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
   auto entries = audit_.list(0, 100);
-  ASSERT_EQ(entries->size(), 2u);
+  ASSERT_EQ(entries->size(), 3u);  // started, ok, repeated
   EXPECT_NE(entries->back().result.find("repeated request_id drill-7"), std::string::npos);
 
   // The same id with other arguments, or for another call, is refused.
@@ -248,10 +252,14 @@ TEST_F(ApiServer, VerifyRefusesBadInputWithTheFieldAndChangesNothing) {
   EXPECT_EQ(stub_->Verify(ctx().get(), req, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(control_.started.load(), 0);
   // Each refusal is in the journal with its code.
+  // (The one that passed the checks and found nothing to compare was
+  // journaled as started first.)
   auto entries = audit_.list(0, 100);
-  ASSERT_EQ(entries->size(), 4u);
+  ASSERT_EQ(entries->size(), 5u);
   EXPECT_NE((*entries)[0].result.find("INVALID_ARGUMENT"), std::string::npos);
   EXPECT_NE((*entries)[1].result.find("NOT_FOUND"), std::string::npos);
+  EXPECT_EQ((*entries)[2].result, "started");
+  EXPECT_NE((*entries)[3].result.find("NOT_FOUND"), std::string::npos);
 }
 
 // Issue 11: one request's regexes could cost seconds of CPU to compile.
@@ -333,15 +341,75 @@ TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
   EXPECT_EQ(control_.moves.load(), 2);
   // Topic calls record topic states, group calls group states.
   auto entries = audit_.list(0, 100);
-  ASSERT_EQ(entries->size(), 4u);
-  EXPECT_EQ((*entries)[2].call, "CutoverTopics");
-  EXPECT_EQ((*entries)[2].state_before, "orders=MIRRORING");
-  EXPECT_EQ((*entries)[3].state_before, "group:billing=SYNCING");
+  ASSERT_EQ(entries->size(), 6u);  // two refusals, then started and ok for each move
+  EXPECT_EQ((*entries)[3].call, "CutoverTopics");
+  EXPECT_EQ((*entries)[3].state_before, "orders=MIRRORING");
+  EXPECT_EQ((*entries)[5].state_before, "group:billing=SYNCING");
   // A forced move's journal entry names what was forced.
   req.set_regex("orders");
   req.set_force(true);
   ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
   EXPECT_EQ(audit_.list(0, 100)->back().result, "ok (forced: orders past verified)");
+}
+
+// Issue 11: a failed journal write let the call proceed.
+TEST_F(ApiServer, AMutatingCallIsNotCarriedOutWhenTheJournalCannotBeWritten) {
+  audit_.broken = true;
+  pb::MoveRequest req;
+  req.set_link("main");
+  req.set_regex("orders");
+  pb::MoveResponse r;
+  grpc::Status s = stub_->CutoverTopics(ctx().get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(s.error_message().find("nothing was done"), std::string::npos) << s.error_message();
+  EXPECT_EQ(control_.moves.load(), 0);
+  audit_.broken = false;
+  ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
+  EXPECT_EQ(control_.moves.load(), 1);
+}
+
+// Issue 11: a handler that threw wrote no entry.
+TEST_F(ApiServer, AHandlerThatThrowsIsAnInternalErrorAndJournaled) {
+  control_.throw_in_move = true;
+  pb::MoveRequest req;
+  req.set_link("main");
+  req.set_regex("orders");
+  pb::MoveResponse r;
+  grpc::Status s = stub_->CutoverTopics(ctx().get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_NE(s.error_message().find("bug (test)"), std::string::npos) << s.error_message();
+  auto entries = audit_.list(0, 100);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ(entries->front().result, "started");
+  EXPECT_EQ(entries->back().result.rfind("INTERNAL: straitd failed", 0), 0u)
+      << entries->back().result;
+}
+
+// Issue 11: 2,000 refused calls appended 2,000 fsync'd entries.
+TEST_F(ApiServer, RefusedCallsAreJournaledWithinABudgetPerCallerAndSummarized) {
+  pb::VerifyRequest req;
+  req.set_link("main");
+  req.set_topic_regex("(");  // invalid: refused after authorization, journaled
+  pb::VerifyReport r;
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(stub_->Verify(ctx().get(), req, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  EXPECT_EQ(audit_.list(0, 1000)->size(), 60u);
+  // Calls that act are always journaled.
+  pb::MoveRequest move;
+  move.set_link("main");
+  move.set_regex("orders");
+  pb::MoveResponse mr;
+  ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), move, &mr).ok());
+  EXPECT_EQ(audit_.list(0, 1000)->size(), 62u);
+  // At shutdown (or once the minute is over) one entry counts the rest.
+  server_.stop();
+  auto entries = audit_.list(0, 1000);
+  ASSERT_EQ(entries->size(), 63u);
+  EXPECT_EQ(entries->back().who, "local");
+  EXPECT_EQ(entries->back().call, "(over the journal budget)");
+  EXPECT_EQ(entries->back().result.rfind("140 more calls within 60 s were refused", 0), 0u)
+      << entries->back().result;
 }
 
 TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {

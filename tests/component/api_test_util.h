@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,11 @@ namespace strait::api {
 // The audit journal in memory, for servers under test.
 class memory_audit : public audit_log {
  public:
+  std::atomic<bool> broken{false};  // every record() fails
+
   status record(const audit_record& r) override {
     std::lock_guard lock(mu_);
+    if (broken) return fail(errc::io, "disk full (test)");
     entries_.push_back(r);
     entries_.back().seq = entries_.size();
     return {};
@@ -88,6 +92,7 @@ class fake_control : public control {
   result<std::vector<object_change>> move(const std::string& link, move_kind kind,
                                           const move_request& r) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    if (throw_in_move) throw std::runtime_error("bug (test)");
     const bool groups = kind == move_kind::cutover_groups || kind == move_kind::rollback_groups ||
                         kind == move_kind::finalize_groups;
     std::vector<object_change> out;
@@ -129,6 +134,7 @@ class fake_control : public control {
   result<link_info> resume_link(const std::string& link, bool) override { return paused(link); }
   std::atomic<int> started{0};
   std::atomic<int> moves{0};
+  std::atomic<bool> throw_in_move{false};
   std::atomic<int> acks{0};
 
  private:

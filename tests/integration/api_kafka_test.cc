@@ -230,6 +230,11 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   EXPECT_EQ(journal.find('\x1b'), std::string::npos) << journal;
   EXPECT_EQ(journal.find("\n    999  2026"), std::string::npos) << journal;
   EXPECT_NE(journal.find("x\\x1b[2J\\x0a    999"), std::string::npos) << journal;
+  // Its hash chain is whole (docs/api.md#audit).
+  auto [rc5, chain] = d.straitctl("audit --verify");
+  EXPECT_EQ(rc5, 0) << chain;
+  EXPECT_NE(chain.find("chain intact from entry 1 to "), std::string::npos) << chain;
+  EXPECT_NE(chain.find("head: entry "), std::string::npos) << chain;
   EXPECT_EQ(d.stop(), 0) << d.log();
   EXPECT_EQ(d.log().find('\x1b'), std::string::npos) << "no raw escape in straitd's log";
 }

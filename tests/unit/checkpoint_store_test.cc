@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
+#include "strait/base/audit_chain.h"
 #include "strait/offsets/offset_map.h"
 #include "test_util.h"
 
@@ -468,6 +470,23 @@ TEST(CheckpointStore, AuditJournalAppendsInOrderAndContinuesAfterReopen) {
   ASSERT_EQ(page->size(), 1u);
   EXPECT_EQ((*page)[0].first, 2u);
   EXPECT_TRUE((*st)->audit(3, 10)->empty());
+  // Issue 11: after = 2^64-1 listed from the start (after + 1 wrapped).
+  EXPECT_TRUE((*st)->audit(std::numeric_limits<uint64_t>::max(), 10)->empty());
+
+  // Each entry's chain follows from the one before, across the reopen; a
+  // changed field gives another value.
+  std::string previous;
+  for (const auto& [seq, e] : *all) {
+    ASSERT_EQ(e.chain.size(), 64u) << seq;
+    EXPECT_EQ(e.chain, audit_chain_next(previous, seq, e.at_ms,
+                                        {e.who, e.role, e.call, e.args_digest, e.result,
+                                         e.state_before, e.state_after}))
+        << seq;
+    EXPECT_NE(e.chain, audit_chain_next(previous, seq, e.at_ms,
+                                        {e.who + "x", e.role, e.call, e.args_digest, e.result,
+                                         e.state_before, e.state_after}));
+    previous = e.chain;
+  }
 }
 
 TEST(CheckpointStore, ReportsPerLinkNewestLastAndRequestsByIdSurviveReopen) {

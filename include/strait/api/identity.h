@@ -4,7 +4,6 @@
 // and with which role (docs/security.md#identities). No gRPC types: the
 // server hands over the token text and the peer certificate's PEM.
 
-#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -43,7 +42,7 @@ class token_table {
 
  private:
   struct entry {
-    std::array<unsigned char, 32> digest;
+    std::string digest;  // SHA-256, 32 bytes
     caller who;
   };
   std::vector<entry> entries_;

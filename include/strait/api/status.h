@@ -93,6 +93,7 @@ struct audit_record {
   uint64_t seq = 0;  // assigned by the journal
   int64_t at_ms = 0;
   std::string who, role, call, args_digest, result, state_before, state_after;
+  std::string chain;  // set by the journal (base/audit_chain.h)
 };
 
 // The append-only audit journal and the request ids of mutating calls,

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace strait {
@@ -20,5 +21,9 @@ class record_digest {
  private:
   uint64_t h_ = 14695981039346656037ull;
 };
+
+// SHA-256 of `bytes`: 32 raw bytes. For what must resist a forger (API
+// token digests, the audit journal's chain), unlike record_digest.
+[[nodiscard]] std::string sha256(std::string_view bytes);
 
 }  // namespace strait

@@ -124,6 +124,9 @@ struct audit_entry {
   std::string result;       // "ok" or the gRPC status code name and message
   std::string state_before;
   std::string state_after;
+  // base/audit_chain.h over this entry and the one before, hex; set by
+  // append_audit. Empty for entries written before the journal was chained.
+  std::string chain;
 };
 
 // A mutating API call already carried out, under the caller's request id
@@ -317,6 +320,7 @@ class checkpoint_store {
   std::atomic<uint64_t> map_generation_{0};  // written under versions_mu_
   std::mutex audit_mu_;                      // serializes sequence numbers of append_audit
   uint64_t audit_last_ = 0;                  // guarded by audit_mu_; read from the store on open
+  std::string audit_chain_;                  // the last entry's chain; guarded by audit_mu_
 };
 
 }  // namespace strait::store

@@ -1,0 +1,51 @@
+#include "strait/base/audit_chain.h"
+
+#include "strait/base/digest.h"
+
+namespace strait {
+
+namespace {
+
+void put_be(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// 32 raw bytes from 64 hex digits; zeros for "" or anything malformed (the
+// next value then differs from the stored one, which shows as a break).
+std::string from_hex(std::string_view hex) {
+  std::string out(32, '\0');
+  if (hex.size() != 64) return out;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < 32; ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::string(32, '\0');
+    out[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string audit_chain_next(std::string_view previous_hex, uint64_t seq, int64_t at_ms,
+                             std::initializer_list<std::string_view> fields) {
+  std::string input = from_hex(previous_hex);
+  put_be(input, seq, 8);
+  put_be(input, static_cast<uint64_t>(at_ms), 8);
+  for (std::string_view f : fields) {
+    put_be(input, f.size(), 4);
+    input.append(f);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : sha256(input)) {
+    hex.push_back(kHex[c >> 4]);
+    hex.push_back(kHex[c & 0xf]);
+  }
+  return hex;
+}
+
+}  // namespace strait
