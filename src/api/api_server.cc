@@ -138,8 +138,8 @@ result<std::string> read_file(const std::filesystem::path& path, const std::stri
 // (loopback without either) the local operator with every right.
 class authenticator {
  public:
-  authenticator(token_table tokens, bool client_certs)
-      : tokens_(std::move(tokens)), client_certs_(client_certs) {}
+  authenticator(token_table tokens, std::optional<client_ca> client_certs)
+      : tokens_(std::move(tokens)), client_certs_(std::move(client_certs)) {}
 
   [[nodiscard]] std::variant<caller, grpc::Status> identify(const grpc::ServerContext& ctx) const {
     if (!tokens_.empty()) {
@@ -167,9 +167,17 @@ class authenticator {
       if (pems.empty()) {
         return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                             "no client certificate: this straitd requires one signed by "
-                            "daemon.api_security.client_ca_file");
+                            "daemon.api_security.client_ca_file (straitctl --tls-cert/--tls-key)");
       }
-      auto who = certificate_caller(std::string_view(pems.front().data(), pems.front().size()));
+      const std::string_view leaf(pems.front().data(), pems.front().size());
+      std::string chain;
+      for (const auto& c : auth->FindPropertyValues(GRPC_X509_PEM_CERT_CHAIN_PROPERTY_NAME)) {
+        chain.append(c.data(), c.size());
+      }
+      if (auto verified = client_certs_->verify(leaf, chain); !verified) {
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, verified.error().message);
+      }
+      auto who = certificate_caller(leaf);
       if (!who) return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, who.error().message);
       return *who;
     }
@@ -178,7 +186,7 @@ class authenticator {
 
  private:
   token_table tokens_;
-  bool client_certs_;
+  std::optional<client_ca> client_certs_;
 };
 
 std::string digest_of(const google::protobuf::Message& m) {
@@ -989,6 +997,7 @@ status api_server::start(const std::string& listen, const config::api_security_c
                 "daemon.api_listen: expected host:port, got '" + listen + "'");
   }
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  std::optional<client_ca> client_certs;
   if (!security.cert_file.empty()) {
     auto cert = read_file(security.cert_file, "daemon.api_security.cert_file");
     if (!cert) return std::unexpected(cert.error());
@@ -999,8 +1008,14 @@ status api_server::start(const std::string& listen, const config::api_security_c
     if (!security.client_ca_file.empty()) {
       auto ca = read_file(security.client_ca_file, "daemon.api_security.client_ca_file");
       if (!ca) return std::unexpected(ca.error());
+      auto loaded = client_ca::load(*ca);
+      if (!loaded) return std::unexpected(loaded.error());
+      client_certs = std::move(*loaded);
+      // straitd checks the certificate itself (client_ca::verify), so that a
+      // missing or untrusted one is a refusal in the journal, not a failed
+      // handshake nobody sees; the handshake still proves the private key.
       tls.pem_root_certs = *ca;
-      tls.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+      tls.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY;
     }
     credentials = grpc::SslServerCredentials(tls);
   }
@@ -1016,8 +1031,8 @@ status api_server::start(const std::string& listen, const config::api_security_c
         "allow_anonymous_admin: true, neither client_ca_file nor tokens_file)",
         listen);
   }
-  impl_->svc = std::make_unique<service>(
-      state, audit, ctl, authenticator(std::move(tokens), !security.client_ca_file.empty()));
+  impl_->svc = std::make_unique<service>(state, audit, ctl,
+                                         authenticator(std::move(tokens), std::move(client_certs)));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);

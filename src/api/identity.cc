@@ -2,9 +2,12 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <sys/stat.h>
 
@@ -141,6 +144,81 @@ std::optional<caller> token_table::find(std::string_view token) const {
   }
   if (found == nullptr) return std::nullopt;
   return found->who;
+}
+
+namespace {
+
+using x509_ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+
+// Every certificate of a PEM text, in order.
+std::vector<x509_ptr> read_certificates(std::string_view pem) {
+  std::vector<x509_ptr> out;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(std::min<size_t>(pem.size(), 1 << 20))),
+      &BIO_free);
+  if (!bio) return out;
+  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    out.emplace_back(c, &X509_free);
+    if (out.size() > 16) break;  // no real chain is longer
+  }
+  ERR_clear_error();  // the end of the text reads as an error
+  return out;
+}
+
+std::string subject_of(X509* cert) {
+  std::string text;
+  if (char* one_line = X509_NAME_oneline(X509_get_subject_name(cert), nullptr, 0)) {
+    text = printable(one_line, 256);
+    OPENSSL_free(one_line);
+  }
+  return text;
+}
+
+}  // namespace
+
+result<client_ca> client_ca::load(std::string_view pem) {
+  const std::string field = "daemon.api_security.client_ca_file";
+  auto certs = read_certificates(pem);
+  if (certs.empty()) {
+    return fail(errc::invalid_argument, field + ": holds no PEM certificate");
+  }
+  client_ca ca;
+  ca.store_ = std::shared_ptr<X509_STORE>(X509_STORE_new(), &X509_STORE_free);
+  if (!ca.store_) return fail(errc::io, field + ": out of memory");
+  for (const auto& c : certs) {
+    if (X509_STORE_add_cert(ca.store_.get(), c.get()) != 1) {
+      ERR_clear_error();
+      return fail(errc::invalid_argument,
+                  field + ": cannot use the certificate " + subject_of(c.get()));
+    }
+  }
+  return ca;
+}
+
+status client_ca::verify(std::string_view leaf_pem, std::string_view chain_pem) const {
+  auto leaf = read_certificates(leaf_pem);
+  if (leaf.empty()) return fail(errc::invalid_argument, "the client certificate cannot be parsed");
+  auto chain = read_certificates(chain_pem);
+  auto free_stack = [](STACK_OF(X509) * st) { sk_X509_free(st); };  // not the certificates
+  std::unique_ptr<STACK_OF(X509), decltype(free_stack)> untrusted(sk_X509_new_null(), free_stack);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      &X509_STORE_CTX_free);
+  if (!untrusted || !ctx) return fail(errc::io, "cannot check the client certificate");
+  for (const auto& c : chain) sk_X509_push(untrusted.get(), c.get());  // borrowed
+  if (X509_STORE_CTX_init(ctx.get(), store_.get(), leaf.front().get(), untrusted.get()) != 1 ||
+      X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT) != 1) {
+    ERR_clear_error();
+    return fail(errc::io, "cannot check the client certificate");
+  }
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int why = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return fail(errc::invalid_argument,
+                "the client certificate (" + subject_of(leaf.front().get()) +
+                    ") is not accepted: " + X509_verify_cert_error_string(why) +
+                    "; it must be valid now and issued under daemon.api_security.client_ca_file");
+  }
+  return {};
 }
 
 result<caller> certificate_caller(std::string_view pem) {

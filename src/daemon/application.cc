@@ -3,14 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include "strait/base/clock.h"
+#include "strait/base/digest.h"
+#include "strait/base/text.h"
 #include "strait/config/topic_filter.h"
 #include "strait/kafka/client.h"
 #include "strait/mirror/cluster_rules.h"
 
+#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -600,6 +604,19 @@ result<api::link_info> application::resume_link(const std::string& link, bool dr
   return info_of(*r);
 }
 
+namespace {
+
+// Who runs this process on the host, for the audit journal.
+std::string host_user() {
+  const uid_t uid = ::geteuid();
+  if (const passwd* pw = ::getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) {
+    return std::string(pw->pw_name) + " (uid " + std::to_string(uid) + ")";
+  }
+  return "uid " + std::to_string(uid);
+}
+
+}  // namespace
+
 status acknowledge(const config::config& cfg, const std::string& spec,
                    const std::string& resolution_name) {
   // LINK/TOPIC/PARTITION; topic names cannot contain '/'.
@@ -648,10 +665,38 @@ status acknowledge(const config::config& cfg, const std::string& spec,
                                             " does not apply to a partition stopped as " +
                                             store::to_string(why));
   }
+  // Journaled like the API's Acknowledge (docs/api.md#audit): started
+  // first, and nothing changed when that cannot be written.
+  store::audit_entry entry;
+  entry.at_ms = wall_clock_ms();
+  entry.who = single_line(host_user(), 128);
+  entry.role = "host";
+  entry.call = "Acknowledge (straitd --acknowledge)";
+  record_digest args;
+  args.add(spec);
+  args.add(resolution_name);
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(args.value()));
+  entry.args_digest = hex;
+  entry.state_before = single_line(key.to_string() + "=" + store::to_string(why));
+  entry.result = "started";
+  if (auto a = (*st)->append_audit(entry); !a) {
+    return fail(a.error().code,
+                "cannot write the audit journal (" + a.error().message + "); nothing changed");
+  }
   (*cp)->pending = *r;
   store::checkpoint_store::write_batch b;
   b.put_checkpoint(key, **cp);
-  if (auto s = (*st)->commit(b); !s) return s;
+  auto committed = (*st)->commit(b);
+  entry.at_ms = wall_clock_ms();
+  entry.result = committed ? "ok" : "io: " + single_line(committed.error().message, 1024);
+  entry.state_after = committed ? single_line(key.to_string() + "=" + store::to_string(why) +
+                                              " resolution " + store::to_string(*r) + " pending")
+                                : entry.state_before;
+  if (auto a = (*st)->append_audit(entry); !a) {
+    spdlog::error("cannot write the audit journal: {}", a.error().message);
+  }
+  if (!committed) return committed;
   spdlog::info("{}: stopped as {} ({}); resolution {} recorded, applied at the next start",
                key.to_string(), store::to_string(why), (*cp)->stop_detail, store::to_string(*r));
   return {};

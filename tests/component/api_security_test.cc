@@ -58,13 +58,22 @@ class pki {
   }
   [[nodiscard]] fs::path path(const std::string& name) const { return dir_.path() / name; }
 
-  // A client certificate `name`.crt/.key with this subject, signed by the CA.
-  void issue(const std::string& name, const std::string& subject, const std::string& ext) const {
+  // A client certificate `name`.crt/.key with this subject, signed by the
+  // CA `ca` (ca.crt/ca.key, or one made with make_ca).
+  void issue(const std::string& name, const std::string& subject, const std::string& ext,
+             const std::string& ca = "ca") const {
     run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj '" + subject +
         "' -keyout " + name + ".key -out " + name + ".csr");
     std::ofstream(path(name + ".ext")) << ext << "\n";
-    run("openssl x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 " +
-        (ext.empty() ? "" : "-extfile " + name + ".ext ") + "-out " + name + ".crt");
+    run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".crt -CAkey " + ca +
+        ".key -CAcreateserial -days 2 " + (ext.empty() ? "" : "-extfile " + name + ".ext ") +
+        "-out " + name + ".crt");
+  }
+  // Another CA, `name`.crt/.key, with the same name as the real one.
+  void make_ca(const std::string& name) const {
+    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=strait-test-ca -keyout " +
+        name + ".key -out " + name + ".crt");
   }
 
  private:
@@ -121,7 +130,8 @@ TEST(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
   sec.client_ca_file = k.path("ca.crt");
   ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
   EXPECT_TRUE(list_links(server.address(), tls(k, "viewer")).ok());
-  EXPECT_FALSE(list_links(server.address(), tls(k)).ok()) << "no client certificate";
+  EXPECT_EQ(list_links(server.address(), tls(k)).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "no client certificate";
   grpc::Status s = list_links(server.address(), tls(k, "norole"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(s.error_message().find("OU=strait-viewer"), std::string::npos) << s.error_message();
@@ -188,6 +198,45 @@ TEST(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
   size_t refused = 0;
   for (const auto& e : *entries) refused += e.result.starts_with("PERMISSION_DENIED: ") ? 1 : 0;
   EXPECT_EQ(refused, hostile.size() + 2 + 1);
+}
+
+// Issue 11: a TLS handshake refusal (a certificate from another CA, none at
+// all) was not in the journal. straitd now checks the certificate itself.
+TEST(ApiSecurity, UntrustedOrMissingClientCertificatesAreRefusedAndJournaled) {
+  pki k;
+  k.make_ca("rogue");
+  k.issue("forged", "/CN=mallory/OU=strait-admin", "", "rogue");
+  k.make_ca("selfsigned");  // a CA certificate presented as the client's own
+  no_state state;
+  memory_audit audit;
+  fake_control control;
+  api_server server;
+  config::api_security_config sec;
+  sec.cert_file = k.path("server.crt");
+  sec.key_file = k.path("server.key");
+  sec.client_ca_file = k.path("ca.crt");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+
+  grpc::Status forged = list_links(server.address(), tls(k, "forged"));
+  EXPECT_EQ(forged.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(forged.error_message().find("is not accepted"), std::string::npos)
+      << forged.error_message();
+  EXPECT_EQ(list_links(server.address(), tls(k, "selfsigned")).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::Status none = list_links(server.address(), tls(k));
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(none.error_message().find("no client certificate"), std::string::npos)
+      << none.error_message();
+  EXPECT_TRUE(list_links(server.address(), tls(k, "viewer")).ok());
+
+  auto entries = audit.list(0, 1000);
+  ASSERT_TRUE(entries.has_value());
+  ASSERT_EQ(entries->size(), 3u);
+  for (const auto& e : *entries) {
+    EXPECT_EQ(e.who, "unauthenticated");
+    EXPECT_EQ(e.result.rfind("UNAUTHENTICATED: ", 0), 0u) << e.result;
+  }
+  EXPECT_NE((*entries)[0].result.find("CN=mallory"), std::string::npos) << (*entries)[0].result;
 }
 
 TEST(ApiSecurity, TokenFilesMustBePrivateAndAHashInsideATokenIsPartOfIt) {

@@ -186,6 +186,16 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   EXPECT_TRUE(tgt[100].same_content(make_record(190)));
   auto st = store::checkpoint_store::open(d.store_dir());
   ASSERT_TRUE(st.has_value());
+  // Issue 11: the offline acknowledgement wrote no audit entry.
+  auto journal = (*st)->audit(0, 100);
+  ASSERT_TRUE(journal.has_value());
+  ASSERT_EQ(journal->size(), 2u);
+  EXPECT_EQ((*journal)[0].second.call, "Acknowledge (straitd --acknowledge)");
+  EXPECT_EQ((*journal)[0].second.result, "started");
+  EXPECT_EQ((*journal)[0].second.role, "host");
+  EXPECT_EQ((*journal)[1].second.result, "ok");
+  EXPECT_EQ((*journal)[1].second.state_after,
+            "it/gappy/0=retention_gap resolution skip-to-log-start pending");
   partition_key key{"it", "gappy", partition_id(0)};
   EXPECT_EQ((*st)->to_target(key, source_offset(190))->value(), 100);
   EXPECT_EQ((*st)->to_target(key, source_offset(150))->value(), 100);  // lost range -> next

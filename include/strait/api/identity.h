@@ -6,12 +6,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "strait/base/result.h"
+
+struct x509_store_st;  // OpenSSL's X509_STORE
 
 namespace strait::api {
 
@@ -48,8 +51,27 @@ class token_table {
   std::vector<entry> entries_;
 };
 
-// The caller a client certificate (PEM, the leaf TLS already verified
-// against client_ca_file) names. The role is read from the subject's
+// The CAs of daemon.api_security.client_ca_file, which straitd checks client
+// certificates against itself (the TLS handshake asks for a certificate but
+// leaves the verdict to straitd), so that a certificate from another CA, an
+// expired one or none at all is a refusal the audit journal records rather
+// than a failed handshake nobody sees. The handshake still proves that the
+// client holds the certificate's private key.
+class client_ca {
+ public:
+  // Errors name daemon.api_security.client_ca_file.
+  static result<client_ca> load(std::string_view pem);
+  // Whether `leaf_pem` (with the intermediates of `chain_pem`, the peer's
+  // whole chain as TLS received it) is a valid client certificate issued
+  // under these CAs now; the error says why not.
+  [[nodiscard]] status verify(std::string_view leaf_pem, std::string_view chain_pem) const;
+
+ private:
+  std::shared_ptr<x509_store_st> store_;
+};
+
+// The caller a client certificate (PEM, the leaf client_ca::verify() accepted)
+// names. The role is read from the subject's
 // organizationalUnitName attributes as X.509 values, never from the
 // subject's text: exactly the values strait-viewer, strait-operator,
 // strait-admin count. A certificate is refused when it names no role, two
