@@ -13,12 +13,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <variant>
 
 #include "strait.grpc.pb.h"
@@ -26,6 +24,7 @@
 #include "strait/api/journal_budget.h"
 #include "strait/base/clock.h"
 #include "strait/base/digest.h"
+#include "strait/base/small_file.h"
 #include "strait/base/text.h"
 
 namespace strait::api {
@@ -115,23 +114,9 @@ class name_filter {
 
 // A PEM file of daemon.api_security (at most 1 MiB).
 result<std::string> read_file(const std::filesystem::path& path, const std::string& field) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return fail(errc::invalid_argument,
-                field + ": " + printable(path.string()) + " is missing or not a regular file");
-  }
-  if (std::filesystem::file_size(path, ec) > (1u << 20) || ec) {
-    return fail(errc::invalid_argument,
-                field + ": " + printable(path.string()) + " is larger than 1 MiB");
-  }
-  std::ifstream in(path);
-  if (!in) {
-    return fail(errc::invalid_argument, field + ": cannot read " + printable(path.string()) +
-                                            " (not readable by straitd's user)");
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+  auto file = read_small_file(path, 1 << 20);
+  if (!file) return fail(errc::invalid_argument, field + ": " + file.error().message);
+  return std::move(file->content);
 }
 
 // Who calls, from a bearer token, else from the client certificate, else
@@ -141,7 +126,29 @@ class authenticator {
   authenticator(token_table tokens, std::optional<client_ca> client_certs)
       : tokens_(std::move(tokens)), client_certs_(std::move(client_certs)) {}
 
+  // With client certificates, the certificate is checked first whatever
+  // else is configured (it secures the connection); then a token, when
+  // tokens are configured, gives the name and role, else the certificate.
   [[nodiscard]] std::variant<caller, grpc::Status> identify(const grpc::ServerContext& ctx) const {
+    std::string_view leaf;
+    const auto auth = ctx.auth_context();
+    std::vector<grpc::string_ref> pems;
+    if (client_certs_) {
+      pems = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+      if (pems.empty()) {
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                            "no client certificate: this straitd requires one signed by "
+                            "daemon.api_security.client_ca_file (straitctl --tls-cert/--tls-key)");
+      }
+      leaf = std::string_view(pems.front().data(), pems.front().size());
+      std::string chain;
+      for (const auto& c : auth->FindPropertyValues(GRPC_X509_PEM_CERT_CHAIN_PROPERTY_NAME)) {
+        chain.append(c.data(), c.size());
+      }
+      if (auto verified = client_certs_->verify(leaf, chain); !verified) {
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, verified.error().message);
+      }
+    }
     if (!tokens_.empty()) {
       const auto& md = ctx.client_metadata();
       auto it = md.find("authorization");
@@ -162,21 +169,6 @@ class authenticator {
       return *found;
     }
     if (client_certs_) {
-      auto auth = ctx.auth_context();
-      const auto pems = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-      if (pems.empty()) {
-        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                            "no client certificate: this straitd requires one signed by "
-                            "daemon.api_security.client_ca_file (straitctl --tls-cert/--tls-key)");
-      }
-      const std::string_view leaf(pems.front().data(), pems.front().size());
-      std::string chain;
-      for (const auto& c : auth->FindPropertyValues(GRPC_X509_PEM_CERT_CHAIN_PROPERTY_NAME)) {
-        chain.append(c.data(), c.size());
-      }
-      if (auto verified = client_certs_->verify(leaf, chain); !verified) {
-        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, verified.error().message);
-      }
       auto who = certificate_caller(leaf);
       if (!who) return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, who.error().message);
       return *who;
@@ -192,13 +184,15 @@ class authenticator {
 std::string digest_of(const google::protobuf::Message& m) {
   record_digest d;
   d.add(m.SerializeAsString());
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(d.value()));
-  return hex;
+  return d.hex();
 }
 
 // Calls of one caller recorded per minute (journal_budget).
 constexpr int kJournalBudget = 60;
+// WatchStatus streams at once, and gRPC's threads in all (each call in
+// progress holds one): bounds on what callers can make straitd hold.
+constexpr int kMaxWatchers = 32;
+constexpr int kMaxApiThreads = 128;
 
 class service final : public pb::Strait::Service {
  public:
@@ -461,6 +455,17 @@ class service final : public pb::Strait::Service {
     if (interval_ms < 200) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "interval_ms: must be 0 (1000) or at least 200"};
     }
+    // Each stream holds one of gRPC's threads for as long as it lasts.
+    if (watchers_.fetch_add(1) >= kMaxWatchers) {
+      watchers_.fetch_sub(1);
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "already " + std::to_string(kMaxWatchers) +
+                  " WatchStatus streams open; close one, or poll GetStatus"};
+    }
+    struct release {
+      std::atomic<int>& n;
+      ~release() { n.fetch_sub(1); }
+    } held{watchers_};
     while (!ctx->IsCancelled()) {
       pb::LinkStatus st;
       if (grpc::Status s = fill_status(req->status(), &st); !s.ok()) return s;
@@ -744,9 +749,8 @@ class service final : public pb::Strait::Service {
         state);
   }
 
-  // Appends to the journal. Every field is made single-line and bounded
-  // here, the one place entries are written: they hold request fields and
-  // names from Kafka, and `straitctl audit` prints them as table rows.
+  // Appends to the journal (which stores every field single-line and
+  // bounded: checkpoint_store::append_audit).
   // Whether it was written (else the error is logged).
   bool record(const audit_record& rec) {
     std::lock_guard lock(journal_mu_);
@@ -756,11 +760,6 @@ class service final : public pb::Strait::Service {
     write_summaries_locked(false);
     audit_record r = rec;
     r.at_ms = wall_clock_ms();
-    r.who = single_line(r.who, 128);
-    r.call = single_line(r.call, 64);
-    r.result = single_line(r.result, 2048);
-    r.state_before = single_line(r.state_before);
-    r.state_after = single_line(r.state_after);
     if (auto s = audit_.record(r); !s) {
       spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
       return false;
@@ -774,7 +773,7 @@ class service final : public pb::Strait::Service {
     for (const auto& sum : budget_.take(journal_budget::clock::now(), all)) {
       audit_record r;
       r.at_ms = wall_clock_ms();
-      r.who = single_line(sum.who, 128);
+      r.who = sum.who;
       r.call = "(over the journal budget)";
       r.result = single_line(
           std::to_string(sum.refused) + " more calls within " +
@@ -976,6 +975,7 @@ class service final : public pb::Strait::Service {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<int> watchers_{0};  // WatchStatus streams open
 };
 
 }  // namespace
@@ -1038,6 +1038,9 @@ status api_server::start(const std::string& listen, const config::api_security_c
   builder.AddListeningPort(listen, credentials, &port);
   builder.RegisterService(impl_->svc.get());
   builder.SetMaxReceiveMessageSize(1 << 20);  // requests are small; refuse oversized ones
+  grpc::ResourceQuota quota("straitd-api");
+  quota.SetMaxThreads(kMaxApiThreads);
+  builder.SetResourceQuota(quota);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port == 0) {
     impl_->server.reset();

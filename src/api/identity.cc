@@ -13,11 +13,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <memory>
 #include <sstream>
 
 #include "strait/base/digest.h"
+#include "strait/base/small_file.h"
 #include "strait/base/text.h"
 
 namespace strait::api {
@@ -69,29 +69,15 @@ std::optional<role> parse_role(std::string_view s) {
 result<token_table> token_table::load(const std::filesystem::path& path) {
   const std::string field = "daemon.api_security.tokens_file";
   const std::string shown = printable(path.string());
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return fail(errc::invalid_argument,
-                field + ": cannot read " + shown + " (missing, or not readable by straitd's user)");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(errc::invalid_argument, field + ": " + shown + " is not a regular file");
-  }
-  if ((st.st_mode & (S_IWGRP | S_IRWXO)) != 0) {
+  auto file = read_small_file(path, 1 << 20);
+  if (!file) return fail(errc::invalid_argument, field + ": " + file.error().message);
+  if ((file->mode & (S_IWGRP | S_IRWXO)) != 0) {
     return fail(errc::invalid_argument,
                 field + ": " + shown +
                     " is writable by its group or accessible by others; chmod 600 (or 640) it "
                     "(a Kubernetes secret volume: defaultMode 0400)");
   }
-  constexpr std::streamoff kMaxBytes = 1 << 20;
-  if (st.st_size > kMaxBytes) {
-    return fail(errc::invalid_argument, field + ": " + shown + " is larger than 1 MiB");
-  }
-  std::ifstream in(path);
-  if (!in) {
-    return fail(errc::invalid_argument,
-                field + ": cannot read " + shown + " (missing, or not readable by straitd's user)");
-  }
+  std::istringstream in(file->content);
   token_table table;
   int n = 0;
   for (std::string line; std::getline(in, line);) {

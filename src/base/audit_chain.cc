@@ -1,6 +1,7 @@
 #include "strait/base/audit_chain.h"
 
 #include "strait/base/digest.h"
+#include "strait/base/text.h"
 
 namespace strait {
 
@@ -39,13 +40,7 @@ std::string audit_chain_next(std::string_view previous_hex, uint64_t seq, int64_
     put_be(input, f.size(), 4);
     input.append(f);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : sha256(input)) {
-    hex.push_back(kHex[c >> 4]);
-    hex.push_back(kHex[c & 0xf]);
-  }
-  return hex;
+  return hex(sha256(input));
 }
 
 }  // namespace strait

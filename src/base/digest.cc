@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "strait/base/result.h"
+#include "strait/base/text.h"
 
 namespace strait {
 
@@ -52,6 +53,12 @@ const char* to_string(errc code) {
       return "busy";
   }
   return "unknown";
+}
+
+std::string record_digest::hex() const {
+  std::string big_endian;
+  for (int i = 7; i >= 0; --i) big_endian.push_back(static_cast<char>((h_ >> (8 * i)) & 0xff));
+  return strait::hex(big_endian);
 }
 
 std::string sha256(std::string_view bytes) {

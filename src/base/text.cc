@@ -33,4 +33,15 @@ std::string single_line(std::string_view in, size_t max_bytes) {
   return escaped(in, max_bytes, true);
 }
 
+std::string hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  }
+  return out;
+}
+
 }  // namespace strait

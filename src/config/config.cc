@@ -2,19 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "strait/base/secret_property.h"
+#include "strait/base/small_file.h"
 #include "strait/base/text.h"
 #include "strait/config/topic_filter.h"
 
@@ -43,6 +38,31 @@ void check_known_keys(const YAML::Node& map, const std::string& field,
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
       p.add(field + "." + key, "unknown field (known fields: " + list + ")");
+    }
+  }
+}
+
+// Reports every key given twice in one map (YAML keeps one of them
+// silently) and refuses documents of more than kMaxNodes nodes (aliases can
+// make a small text a huge tree). `budget` counts the nodes left.
+constexpr int kMaxNodes = 200000;
+void check_duplicate_keys(const YAML::Node& n, const std::string& field, int& budget, problems& p) {
+  if (budget-- == 0) {
+    p.add(field.empty() ? "config" : field,
+          "the document has more than 200000 nodes (YAML aliases?); write it out plainly");
+  }
+  if (budget < 0) return;
+  if (n.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+      const std::string at = (field.empty() ? "" : field + ".") + printable(key, 128);
+      if (!seen.insert(key).second) p.add(at, "given twice; keep one");
+      check_duplicate_keys(kv.second, at, budget, p);
+    }
+  } else if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size() && budget >= 0; ++i) {
+      check_duplicate_keys(n[i], field + "[" + std::to_string(i) + "]", budget, p);
     }
   }
 }
@@ -83,7 +103,10 @@ void parse_ms(const YAML::Node& parent, const char* key, const std::string& fiel
   out = std::chrono::milliseconds(*ms);
 }
 
-// Accepts a byte count with an optional KiB / MiB / GiB suffix.
+// Accepts a byte count with an optional KiB / MiB / GiB suffix, at most
+// 1 TiB (every size strait takes is a buffer or batch bound; larger values
+// are typos, and products of larger ones would overflow).
+constexpr int64_t kMaxBytes = 1LL << 40;
 std::optional<int64_t> parse_bytes(const YAML::Node& n, const std::string& field, problems& p) {
   auto s = scalar(n, field, p);
   if (!s) return std::nullopt;
@@ -102,11 +125,15 @@ std::optional<int64_t> parse_bytes(const YAML::Node& n, const std::string& field
   try {
     size_t used = 0;
     int64_t v = std::stoll(num, &used);
-    if (used == num.size() && v > 0) return v * mult;
+    if (used == num.size() && v > 0 && v <= kMaxBytes / mult) return v * mult;
+    if (used == num.size() && v > 0) {
+      p.add(field, "'" + printable(*s, 64) + "' is more than 1 TiB; give a real size");
+      return std::nullopt;
+    }
   } catch (const std::exception&) {
   }
-  p.add(field,
-        "must be a positive size such as 8388608, '512KiB', '8MiB' or '1GiB', got '" + *s + "'");
+  p.add(field, "must be a positive size such as 8388608, '512KiB', '8MiB' or '1GiB', got '" +
+                   printable(*s, 64) + "'");
   return std::nullopt;
 }
 
@@ -141,73 +168,57 @@ struct references {
 
 constexpr size_t kMaxSecretFileBytes = 64 * 1024;
 
-// The content of a ${file:} reference: a regular file (never a FIFO, a
-// device or a directory: opened without blocking, checked on the open
-// descriptor), at most 64 KiB, within policy.file_dir when one is set.
+// Whether `p` is `dir` or lies below it (both absolute and normalized).
+bool lies_in(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  const auto rel = p.lexically_relative(dir);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+// The content of a ${file:} reference: a regular file of at most 64 KiB
+// (base/small_file.h: never a FIFO, a device or a directory), within
+// policy.file_dir when one is set. That is checked on the path as written
+// (without touching the file system, so a path outside tells nothing about
+// what exists there) and again on where the opened file really is (so no
+// symlink, in the path or swapped in meanwhile, leads out).
 std::optional<std::string> read_secret_file(const std::string& path, const reference_policy& policy,
                                             const std::string& field, problems& p) {
-  const std::string shown = printable(path, 200);
+  const std::string ref = "${file:" + printable(path, 200) + "}";
   if (path.empty() || path.front() != '/') {
-    p.add(field, "${file:" + shown + "}: the path must be absolute");
+    p.add(field, ref + ": the path must be absolute");
     return std::nullopt;
   }
+  std::filesystem::path dir;
   if (policy.file_dir) {
     std::error_code ec;
-    const auto dir = std::filesystem::canonical(*policy.file_dir, ec);
-    if (policy.file_dir->empty() || ec) {
-      p.add(field, "${file:" + shown +
-                       "}: this link may read files only in daemon.secrets_dir, which is " +
+    dir = policy.file_dir->empty() ? std::filesystem::path()
+                                   : std::filesystem::canonical(*policy.file_dir, ec);
+    if (dir.empty()) {
+      p.add(field, ref + ": this link may read files only in daemon.secrets_dir, which is " +
                        (policy.file_dir->empty() ? std::string("not set")
                                                  : "unreadable (" + ec.message() + ")") +
                        "; set it, or use ${env:STRAIT_SECRET_NAME}");
       return std::nullopt;
     }
-    const auto real = std::filesystem::canonical(path, ec);
-    auto rel = ec ? std::filesystem::path() : real.lexically_relative(dir);
-    if (ec || rel.empty() || *rel.begin() == "..") {
-      p.add(field,
-            "${file:" + shown + "}: " +
-                (ec ? "cannot be read (" + ec.message() + ")"
-                    : "is outside daemon.secrets_dir (" +
-                          printable(policy.file_dir->string(), 200) + "); put the secret there"));
+    const std::filesystem::path written = std::filesystem::path(path).lexically_normal();
+    if (!lies_in(written, policy.file_dir->lexically_normal()) && !lies_in(written, dir)) {
+      p.add(field, ref + ": is outside daemon.secrets_dir; put the secret there");
       return std::nullopt;
     }
   }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) {
-    p.add(field, "cannot read secret file " + shown + " (" + std::strerror(errno) +
-                     "; check that it exists and is readable by straitd's user)");
+  auto file = read_small_file(path, kMaxSecretFileBytes);
+  if (!file) {
+    p.add(field, "secret file " + file.error().message);
     return std::nullopt;
   }
-  std::string content;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    p.add(field, "secret file " + shown + " is not a regular file");
-  } else if (static_cast<size_t>(st.st_size) > kMaxSecretFileBytes) {
-    p.add(field, "secret file " + shown + " is larger than 64 KiB");
-  } else {
-    char buf[4096];
-    ssize_t n = 0;
-    while (content.size() <= kMaxSecretFileBytes && (n = ::read(fd, buf, sizeof(buf))) > 0) {
-      content.append(buf, static_cast<size_t>(n));
-    }
-    if (n < 0 || content.size() > kMaxSecretFileBytes) {
-      p.add(field, "secret file " + shown +
-                       (n < 0 ? " cannot be read (" + std::string(std::strerror(errno)) + ")"
-                              : " grew past 64 KiB while read"));
-      content.clear();
-      n = -1;
-    }
-    if (n >= 0) {
-      ::close(fd);
-      while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
-        content.pop_back();
-      }
-      return content;
-    }
+  if (policy.file_dir && !lies_in(file->real_path, dir)) {
+    p.add(field, ref + ": is outside daemon.secrets_dir; put the secret there");
+    return std::nullopt;
   }
-  ::close(fd);
-  return std::nullopt;
+  std::string content = std::move(file->content);
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
+    content.pop_back();
+  }
+  return content;
 }
 
 // Replaces the ${env:NAME} and ${file:PATH} references in the value of
@@ -590,6 +601,9 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
   }
   problems p;
   config c;
+  int budget = kMaxNodes;
+  check_duplicate_keys(root, "", budget, p);
+  if (budget < 0) return fail(errc::invalid_argument, p.text());
   try {
     if (!root.IsMap()) {
       return fail(errc::invalid_argument,
@@ -719,6 +733,9 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
   }
   problems p;
   link_config l;
+  int budget = kMaxNodes;
+  check_duplicate_keys(root, "link", budget, p);
+  if (budget < 0) return fail(errc::invalid_argument, p.text());
   try {
     l = parse_link(root, "link", references{env, policy}, p);
     // Stored in the checkpoint store: secrets only by reference.

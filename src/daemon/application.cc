@@ -669,16 +669,14 @@ status acknowledge(const config::config& cfg, const std::string& spec,
   // first, and nothing changed when that cannot be written.
   store::audit_entry entry;
   entry.at_ms = wall_clock_ms();
-  entry.who = single_line(host_user(), 128);
+  entry.who = host_user();
   entry.role = "host";
   entry.call = "Acknowledge (straitd --acknowledge)";
   record_digest args;
   args.add(spec);
   args.add(resolution_name);
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(args.value()));
-  entry.args_digest = hex;
-  entry.state_before = single_line(key.to_string() + "=" + store::to_string(why));
+  entry.args_digest = args.hex();
+  entry.state_before = key.to_string() + "=" + store::to_string(why);
   entry.result = "started";
   if (auto a = (*st)->append_audit(entry); !a) {
     return fail(a.error().code,
@@ -689,9 +687,9 @@ status acknowledge(const config::config& cfg, const std::string& spec,
   b.put_checkpoint(key, **cp);
   auto committed = (*st)->commit(b);
   entry.at_ms = wall_clock_ms();
-  entry.result = committed ? "ok" : "io: " + single_line(committed.error().message, 1024);
-  entry.state_after = committed ? single_line(key.to_string() + "=" + store::to_string(why) +
-                                              " resolution " + store::to_string(*r) + " pending")
+  entry.result = committed ? "ok" : "io: " + committed.error().message;
+  entry.state_after = committed ? key.to_string() + "=" + store::to_string(why) + " resolution " +
+                                      store::to_string(*r) + " pending"
                                 : entry.state_before;
   if (auto a = (*st)->append_audit(entry); !a) {
     spdlog::error("cannot write the audit journal: {}", a.error().message);

@@ -4,6 +4,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +97,10 @@ void release_freed_memory() {
 
 int main(int argc, char** argv) {
   const std::string malloc_setting = limit_malloc_arenas();
+  // What straitd creates (the checkpoint store with its audit journal, the
+  // address files) is its own: no access for others, whatever umask it was
+  // started with; a umask that is stricter still is kept.
+  ::umask(::umask(0) | 027);
   std::string config_path, ack, resolution;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "strait/base/audit_chain.h"
+#include "strait/base/text.h"
 
 namespace strait::store {
 
@@ -778,7 +779,19 @@ result<target_offset> checkpoint_store::to_target(const partition_key& key,
                                       committed);
 }
 
-result<uint64_t> checkpoint_store::append_audit(const audit_entry& e) {
+result<uint64_t> checkpoint_store::append_audit(const audit_entry& entry) {
+  // Every writer's fields are made single-line and bounded here: they hold
+  // request fields and names from Kafka, and `straitctl audit` prints them
+  // as table rows.
+  audit_entry e;
+  e.at_ms = entry.at_ms;
+  e.who = single_line(entry.who, 128);
+  e.role = single_line(entry.role, 32);
+  e.call = single_line(entry.call, 64);
+  e.args_digest = single_line(entry.args_digest, 64);
+  e.result = single_line(entry.result, 2048);
+  e.state_before = single_line(entry.state_before);
+  e.state_after = single_line(entry.state_after);
   std::lock_guard lock(audit_mu_);
   const uint64_t seq = audit_last_ + 1;
   const std::string chain = audit_chain_next(

@@ -415,7 +415,9 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", o.output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  app.add_option("--timeout", o.timeout_s, "seconds to wait for straitd")->capture_default_str();
+  app.add_option("--timeout", o.timeout_s, "seconds to wait for straitd (0.1 to 86400)")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
   app.add_option("--tls-ca", o.tls_ca, "CA certificate of straitd's API certificate: use TLS");
   auto* cert_opt = app.add_option("--tls-cert", o.tls_cert, "client certificate (mTLS)");
   auto* key_opt = app.add_option("--tls-key", o.tls_key, "key of the client certificate");
@@ -603,7 +605,26 @@ int main(int argc, char** argv) {
     std::cerr << "straitctl: --tls-cert needs --tls-ca (client certificates only work with TLS)\n";
     return kUsage;
   }
+  if (o.server.empty() || o.server.find_first_of(" \t\r\n") != std::string::npos) {
+    std::cerr << "straitctl: --server (or STRAITCTL_SERVER) must be straitd's host:port, e.g. "
+                 "127.0.0.1:9645\n";
+    return kUsage;
+  }
   const std::string token = o.token_file.empty() ? "" : read_or_exit(o.token_file, "--token-file");
+  // One token of printable characters on one line; never echoed.
+  if (!o.token_file.empty() &&
+      (token.empty() || std::any_of(token.begin(), token.end(), [](char c) {
+         return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f;
+       }))) {
+    std::cerr << "straitctl: --token-file: " << safe(o.token_file)
+              << " must hold one token on one line (printable characters, no spaces)\n";
+    return kUsage;
+  }
+  if (!token.empty() && o.tls_ca.empty() && !o.server.starts_with("127.") &&
+      !o.server.starts_with("localhost:") && !o.server.starts_with("[::1]:")) {
+    std::cerr << "straitctl: warning: sending the token to " << safe(o.server)
+              << " in clear text; pass --tls-ca to use TLS\n";
+  }
   auto channel = grpc::CreateChannel(o.server, credentials);
   auto stub = pb::Strait::NewStub(channel);
   auto context = [&](bool streaming) {

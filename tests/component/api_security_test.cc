@@ -239,6 +239,36 @@ TEST(ApiSecurity, UntrustedOrMissingClientCertificatesAreRefusedAndJournaled) {
   EXPECT_NE((*entries)[0].result.find("CN=mallory"), std::string::npos) << (*entries)[0].result;
 }
 
+// With tokens and client certificates both configured, the certificate is
+// still required and checked; the token gives the role.
+TEST(ApiSecurity, WithTokensAndClientCertificatesBothAreRequired) {
+  pki k;
+  k.make_ca("rogue");
+  k.issue("forged", "/CN=mallory/OU=strait-admin", "", "rogue");
+  write_tokens(k.path("tokens"), "admin lead 0123456789abcdef0003\n");
+  no_state state;
+  memory_audit audit;
+  fake_control control;
+  api_server server;
+  config::api_security_config sec;
+  sec.cert_file = k.path("server.crt");
+  sec.key_file = k.path("server.key");
+  sec.client_ca_file = k.path("ca.crt");
+  sec.tokens_file = k.path("tokens");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  const std::string token = "0123456789abcdef0003";
+  EXPECT_EQ(list_links(server.address(), tls(k), token).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED)
+      << "a token without a certificate";
+  EXPECT_EQ(list_links(server.address(), tls(k, "forged"), token).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED)
+      << "a token with another CA's certificate";
+  EXPECT_EQ(list_links(server.address(), tls(k, "viewer")).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED)
+      << "a certificate without a token";
+  EXPECT_TRUE(list_links(server.address(), tls(k, "viewer"), token).ok());
+}
+
 TEST(ApiSecurity, TokenFilesMustBePrivateAndAHashInsideATokenIsPartOfIt) {
   testing::temp_dir dir;
   const fs::path file = dir.path() / "tokens";

@@ -11,6 +11,7 @@
 #include "api_test_util.h"
 #include "strait.grpc.pb.h"
 #include "strait/api/api_server.h"
+#include "test_util.h"
 
 namespace strait::api {
 namespace {
@@ -410,6 +411,45 @@ TEST_F(ApiServer, RefusedCallsAreJournaledWithinABudgetPerCallerAndSummarized) {
   EXPECT_EQ(entries->back().call, "(over the journal budget)");
   EXPECT_EQ(entries->back().result.rfind("140 more calls within 60 s were refused", 0), 0u)
       << entries->back().result;
+}
+
+// Issue 11: 300 streams took 338 threads.
+TEST_F(ApiServer, WatchStreamsAreCapped) {
+  pb::WatchStatusRequest req;
+  req.mutable_status()->set_link("main");
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<pb::LinkStatus>>> readers;
+  for (int i = 0; i < 32; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(stub_->WatchStatus(contexts.back().get(), req));
+    pb::LinkStatus st;
+    ASSERT_TRUE(readers.back()->Read(&st)) << i;  // the stream is open on the server
+  }
+  grpc::ClientContext one_more;
+  auto refused = stub_->WatchStatus(&one_more, req);
+  pb::LinkStatus st;
+  EXPECT_FALSE(refused->Read(&st));
+  grpc::Status s = refused->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(s.error_message().find("32 WatchStatus streams"), std::string::npos);
+  // Closing one makes room (once its handler sees the cancel, within an
+  // interval).
+  contexts.front()->TryCancel();
+  (void)readers.front()->Finish();
+  EXPECT_TRUE(testing::wait_for(
+      [&] {
+        grpc::ClientContext c;
+        auto r = stub_->WatchStatus(&c, req);
+        const bool open = r->Read(&st);
+        c.TryCancel();
+        (void)r->Finish();
+        return open;
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(50)));
+  for (size_t i = 1; i < contexts.size(); ++i) {
+    contexts[i]->TryCancel();
+    (void)readers[i]->Finish();
+  }
 }
 
 TEST(ApiServerStart, UnusableAddressIsAnErrorNamingTheField) {

@@ -79,6 +79,15 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
   EXPECT_EQ(d.straitctl("status it --topics '('").first, 2);
   EXPECT_EQ(d.straitctl("status it --watch --interval 10").first, 2);
   EXPECT_EQ(d.straitctl("frobnicate").first, 2);
+  // Issue 11: these exited 1, and a two-line token file aborted printing it.
+  EXPECT_EQ(d.straitctl("--timeout -1 links").first, 2);
+  const auto two_lines = dir.path() / "two-line-token";
+  std::ofstream(two_lines) << "first-line-of-a-token\nsecond-line\n";
+  EXPECT_EQ(d.straitctl("--token-file " + two_lines.string() + " links").first, 2);
+  std::ifstream err(dir.path() / "straitctl.err");
+  const std::string errors(std::istreambuf_iterator<char>(err), {});
+  EXPECT_NE(errors.find("must hold one token on one line"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("first-line-of-a-token"), std::string::npos) << "never echoed";
   EXPECT_EQ(d.stop(), 0) << d.log();
   EXPECT_EQ(d.straitctl("--timeout 2 links").first, 1) << "straitd is gone";
   // The migration states are persisted (the workflow logs each transition).

@@ -181,6 +181,13 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   d.start();
   ASSERT_TRUE(target_holds("gappy", 110)) << d.log();
   ASSERT_EQ(d.stop(), 0);
+  // Issue 11: the store was readable by everyone (0644/0755 under umask 022);
+  // checked before this test opens it (which rewrites CURRENT).
+  for (const auto& p : {d.store_dir(), d.store_dir() / "CURRENT"}) {
+    EXPECT_EQ(std::filesystem::status(p).permissions() & std::filesystem::perms::others_all,
+              std::filesystem::perms::none)
+        << p;
+  }
   auto tgt = testing::read_partition(clusters->target, "gappy", 0, false);
   ASSERT_EQ(tgt.size(), 110u);
   EXPECT_TRUE(tgt[100].same_content(make_record(190)));

@@ -135,7 +135,7 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"${env:SRC_PASS}", "${env:MISSING_VAR}",
                  "links[0].source.properties.sasl.password: environment variable MISSING_VAR"},
         bad_case{"${env:SRC_PASS}", "${file:/nonexistent/secret}",
-                 "cannot read secret file /nonexistent/secret"},
+                 "secret file cannot read /nonexistent/secret (No such file"},
         bad_case{"${env:SRC_PASS}", "${vault:x}", "unknown reference"},
         bad_case{"bootstrap.servers: b:9092", "bootstrap.servers: b:9092\n        acks: '1'",
                  "links[0].target.properties.acks: set by strait"},
@@ -177,6 +177,17 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"exclude: [\"billing-test\"]",
                  "exclude: [\"billing-test\"]\n    migration: {in_sync_max_lag_records: -1}",
                  "links[0].migration.in_sync_max_lag_records"},
+        // Issue 11: 8589934592GiB overflowed int64 and passed; mirroring stalled.
+        bad_case{"partition_inflight_bytes: 4MiB", "partition_inflight_bytes: 8589934592GiB",
+                 "links[0].limits.partition_inflight_bytes: '8589934592GiB' is more than 1 TiB"},
+        bad_case{"link_inflight_bytes: 32MiB", "link_inflight_bytes: 9223372036854775807",
+                 "links[0].limits.link_inflight_bytes: '9223372036854775807' is more than 1 TiB"},
+        // Issue 11: a key given twice was accepted (YAML kept one silently).
+        bad_case{"sasl.password: ${env:SRC_PASS}",
+                 "sasl.password: ${env:SRC_PASS}\n        sasl.password: other",
+                 "links[0].source.properties.sasl.password: given twice"},
+        bad_case{"daemon:\n", "daemon:\n  log_level: info\n  log_level: debug\n",
+                 "daemon.log_level: given twice"},
         bad_case{"daemon:\n", "daemon:\n  api_listen: nowhere\n", "daemon.api_listen"},
         bad_case{"daemon:\n", "daemon:\n  api_listen: 0.0.0.0:9645\n",
                  "daemon.api_listen: '0.0.0.0:9645' is not a loopback address"},
@@ -215,6 +226,21 @@ TEST(Config, APublicTlsApiMayServeAnonymousAdminsOnlyWhenSaidSo) {
     EXPECT_EQ(c->daemon.api_security.allow_anonymous_admin,
               std::string_view(who).starts_with("allow"));
   }
+}
+
+TEST(Config, AliasBombsAreRefusedQuickly) {
+  // 10^8 nodes once aliases are expanded, from a few hundred bytes.
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 8; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) text += (j ? ", " : "") + prev;
+    text += "]\n";
+  }
+  auto c = parse_text(text + kValid);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("more than 200000 nodes"), std::string::npos)
+      << c.error().message;
 }
 
 TEST(Config, ReportsEveryProblemAtOnce) {
@@ -343,9 +369,9 @@ TEST(Config, SecretFilesAreRegularBoundedAndNeverBlock) {
       {fifo.string(), "is not a regular file"},  // once: blocked CreateLink for good
       {"/dev/zero", "is not a regular file"},    // once: 2.1 GB of straitd's memory
       {dir.path().string(), "is not a regular file"},
-      {big.string(), "larger than 64 KiB"},
+      {big.string(), "is larger than 65536 bytes"},
       {"relative/path", "must be absolute"},
-      {(dir.path() / "missing").string(), "cannot read secret file"},
+      {(dir.path() / "missing").string(), "secret file cannot read"},
   };
   for (const auto& [path, why] : cases) {
     const std::string msg = error_of(link_with("sasl.password", "${file:" + path + "}", any));
@@ -377,6 +403,8 @@ TEST(Config, ApiLinksReadOnlyTheirSecretsDirectoryAndPrefixedVariables) {
            "/host-secret}",
        "outside daemon.secrets_dir"},
       {"${file:/etc/passwd}", "outside daemon.secrets_dir"},
+      // The same answer whether a path outside exists or not: no probing.
+      {"${file:/nonexistent-dir/x}", "outside daemon.secrets_dir"},
       {"${env:SRC_PASS}", "only variables named STRAIT_SECRET_*"},
       {"${env:STRAIT_SECRET_SRC}literal", "exactly one reference"},
       {"x${env:STRAIT_SECRET_SRC}", "exactly one reference"},

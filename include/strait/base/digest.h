@@ -17,6 +17,8 @@ class record_digest {
   void add_nullable(const void* data, size_t len);
   void add_int(int64_t v);
   [[nodiscard]] uint64_t value() const { return h_; }
+  // value() as 16 lower-case hex digits.
+  [[nodiscard]] std::string hex() const;
 
  private:
   uint64_t h_ = 14695981039346656037ull;

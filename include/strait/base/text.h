@@ -22,4 +22,7 @@ namespace strait {
 // or drive the terminal.
 [[nodiscard]] std::string single_line(std::string_view in, size_t max_bytes = 64 * 1024);
 
+// `bytes` as lower-case hex, two digits a byte.
+[[nodiscard]] std::string hex(std::string_view bytes);
+
 }  // namespace strait

@@ -272,7 +272,10 @@ class checkpoint_store {
       const std::string& link) const;
 
   // Appends to the audit journal (durably: fsync) and returns the entry's
-  // sequence number (1, 2, ...). Entries are never changed or deleted.
+  // sequence number (1, 2, ...). Every text field is stored single_line()
+  // and bounded (who 128 bytes, call 64, result 2 KiB, states 64 KiB), with
+  // the chain (base/audit_chain.h) over what is stored. Entries are never
+  // changed or deleted.
   [[nodiscard]] result<uint64_t> append_audit(const audit_entry& e);
   // Entries with sequence number > after, oldest first, at most `limit`.
   [[nodiscard]] result<std::vector<std::pair<uint64_t, audit_entry>>> audit(uint64_t after,
