@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <re2/re2.h>
+#include <sys/stat.h>
 
 #include <grpcpp/security/server_credentials.h>
 #include <spdlog/spdlog.h>
@@ -68,13 +69,15 @@ void fill_link(const link_info& info, pb::Link* out) {
 }
 
 // An optional RE2 full-match filter from a request field. Patterns are
-// bounded in length and in compiled size, so one call's compilation and
-// matching cost little CPU whoever sends it; make() runs only after the
-// caller is authorized.
+// bounded in length and in compiled size (RE2 instructions: matching a name
+// costs at most about its length times that when RE2 falls back from its
+// DFA), so one call's compilation and matching cost little CPU whoever
+// sends it; make() runs only after the caller is authorized, once a call.
 class name_filter {
  public:
   static constexpr size_t kMaxPatternBytes = 16 * 1024;
   static constexpr int64_t kMaxProgramBytes = 2 << 20;
+  static constexpr int kMaxInstructions = 10000;  // ~500 topic names of 20 characters, or-ed
 
   static result<name_filter> make(const std::string& pattern, const char* field) {
     name_filter f;
@@ -95,6 +98,13 @@ class name_filter {
                       (too_large ? " (it compiles to more than 2 MiB: simplify it)"
                                  : " (RE2 syntax, matched against the whole name)"));
     }
+    if (f.re_->ProgramSize() > kMaxInstructions) {
+      return fail(errc::invalid_argument,
+                  std::string(field) + ": the regex compiles to " +
+                      std::to_string(f.re_->ProgramSize()) + " RE2 instructions; at most " +
+                      std::to_string(kMaxInstructions) +
+                      " (simplify it: fewer counted repetitions, a common prefix)");
+    }
     return f;
   }
   // A filter that matches no name.
@@ -112,10 +122,18 @@ class name_filter {
   bool nothing_ = false;
 };
 
-// A PEM file of daemon.api_security (at most 1 MiB).
-result<std::string> read_file(const std::filesystem::path& path, const std::string& field) {
+// A PEM file of daemon.api_security (at most 1 MiB). Whoever can write the
+// client CA file can make admins, so it must not be writable by others.
+result<std::string> read_file(const std::filesystem::path& path, const std::string& field,
+                              bool grants_roles = false) {
   auto file = read_small_file(path, 1 << 20);
   if (!file) return fail(errc::invalid_argument, field + ": " + file.error().message);
+  if (grants_roles && (file->mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return fail(errc::invalid_argument,
+                field + ": " + printable(path.string()) +
+                    " is writable by its group or by others, who could then make admins; "
+                    "chmod go-w it");
+  }
   return std::move(file->content);
 }
 
@@ -300,7 +318,11 @@ class service final : public pb::Strait::Service {
   grpc::Status GetStatus(grpc::ServerContext* ctx, const pb::GetStatusRequest* req,
                          pb::LinkStatus* out) override {
     if (auto s = authorize(*ctx, "GetStatus", role::viewer, *req); !s.ok()) return s;
-    return fill_status(*req, out);
+    name_filter topics, groups;
+    if (auto s = make_filters(req->topic_regex(), req->group_regex(), &topics, &groups); !s.ok()) {
+      return s;
+    }
+    return fill_status(req->link(), topics, groups, out);
   }
 
   grpc::Status ListAudit(grpc::ServerContext* ctx, const pb::ListAuditRequest* req,
@@ -455,6 +477,12 @@ class service final : public pb::Strait::Service {
     if (interval_ms < 200) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "interval_ms: must be 0 (1000) or at least 200"};
     }
+    name_filter topics, groups;  // compiled once for the whole stream
+    if (auto s = make_filters(req->status().topic_regex(), req->status().group_regex(), &topics,
+                              &groups);
+        !s.ok()) {
+      return s;
+    }
     // Each stream holds one of gRPC's threads for as long as it lasts.
     if (watchers_.fetch_add(1) >= kMaxWatchers) {
       watchers_.fetch_sub(1);
@@ -468,7 +496,9 @@ class service final : public pb::Strait::Service {
     } held{watchers_};
     while (!ctx->IsCancelled()) {
       pb::LinkStatus st;
-      if (grpc::Status s = fill_status(req->status(), &st); !s.ok()) return s;
+      if (grpc::Status s = fill_status(req->status().link(), topics, groups, &st); !s.ok()) {
+        return s;
+      }
       if (!writer->Write(st)) return grpc::Status::OK;  // the client went away
       std::unique_lock lock(mu_);
       if (cv_.wait_for(lock, std::chrono::milliseconds(interval_ms),
@@ -488,9 +518,15 @@ class service final : public pb::Strait::Service {
     auto who = auth_.identify(ctx);
     grpc::Status refused;
     audit_record rec;
+    std::string budget_key;
     if (auto* s = std::get_if<grpc::Status>(&who)) {
       refused = *s;
       rec.who = "unauthenticated";
+      // Unauthenticated callers are told apart by address (without the
+      // port), so one's flood neither uses up nor hides another's attempts.
+      const std::string peer = ctx.peer();
+      budget_key = "unauthenticated " + peer.substr(0, peer.rfind(':'));
+      rec.result = " (peer " + peer + ")";
     } else {
       const caller& c = std::get<caller>(who);
       if (c.granted >= needed) {
@@ -502,12 +538,13 @@ class service final : public pb::Strait::Service {
                                                           " has " + to_string(c.granted)};
       rec.who = c.name;
       rec.role = to_string(c.granted);
+      budget_key = c.name;
     }
     rec.call = call;
     rec.args_digest = digest_of(request);
-    rec.result = code_name(refused.error_code()) + ": " + refused.error_message();
+    rec.result = code_name(refused.error_code()) + ": " + refused.error_message() + rec.result;
     std::lock_guard lock(journal_mu_);
-    if (budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
+    if (budget_.admit(budget_key, rec.result, journal_budget::clock::now())) {
       spdlog::warn("api: {} refused to {}: {}", call, rec.who, refused.error_message());
       (void)record_locked(rec);
     }  // else counted, and recorded in the caller's summary entry
@@ -612,10 +649,23 @@ class service final : public pb::Strait::Service {
       }
       rec.state_before = rec.state_after = describe();
       rec.result = "ok (repeated request_id " + req.request_id() + ": first response returned)";
-      if (!record(rec)) return journal_unavailable();
+      std::lock_guard journal(journal_mu_);  // a replay acts on nothing: within the budget
+      if (budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
+        if (!record_locked(rec)) return journal_unavailable();
+      }
       return grpc::Status::OK;
     } else {
       rec.state_before = describe();
+      if (who.granted < role::admin) {
+        // Calls of viewers and operators that act (a Verify, a Stage) are
+        // within the caller's budget too; an admin's never are.
+        std::lock_guard journal(journal_mu_);
+        if (!budget_.admit(rec.who, rec.call, journal_budget::clock::now())) {
+          return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+                  who.name + " made more than " + std::to_string(kJournalBudget) +
+                      " recorded calls in the last minute; try again in a minute"};
+        }
+      }
       if (!req.dry_run()) {
         audit_record started = rec;
         started.result = "started";
@@ -887,14 +937,11 @@ class service final : public pb::Strait::Service {
     }
   }
 
-  grpc::Status fill_status(const pb::GetStatusRequest& req, pb::LinkStatus* out) const {
-    auto topics = name_filter::make(req.topic_regex(), "topic_regex");
-    if (!topics) return to_grpc(topics.error());
-    auto groups = name_filter::make(req.group_regex(), "group_regex");
-    if (!groups) return to_grpc(groups.error());
-    auto view = state_.link_state(req.link());
+  grpc::Status fill_status(const std::string& link, const name_filter& topics,
+                           const name_filter& groups, pb::LinkStatus* out) const {
+    auto view = state_.link_state(link);
     if (!view) {
-      if (view.error().code == errc::not_found) return unknown_link(req.link());
+      if (view.error().code == errc::not_found) return unknown_link(link);
       return to_grpc(view.error());
     }
     out->set_link(view->link);
@@ -908,7 +955,7 @@ class service final : public pb::Strait::Service {
       pc->set_error(c.error);
     }
     for (const auto& t : view->topics) {
-      if (!topics->matches(t.topic)) continue;
+      if (!topics.matches(t.topic)) continue;
       auto* pt = out->add_topics();
       pt->set_topic(t.topic);
       pt->set_target_topic(t.target_topic);
@@ -944,7 +991,7 @@ class service final : public pb::Strait::Service {
       pt->set_records_per_second(rate);
     }
     for (const auto& g : view->groups) {
-      if (!groups->matches(g.group)) continue;
+      if (!groups.matches(g.group)) continue;
       auto* pg = out->add_groups();
       pg->set_group(g.group);
       pg->set_state(g.state);
@@ -1006,7 +1053,7 @@ status api_server::start(const std::string& listen, const config::api_security_c
     grpc::SslServerCredentialsOptions tls;
     tls.pem_key_cert_pairs.push_back({*key, *cert});
     if (!security.client_ca_file.empty()) {
-      auto ca = read_file(security.client_ca_file, "daemon.api_security.client_ca_file");
+      auto ca = read_file(security.client_ca_file, "daemon.api_security.client_ca_file", true);
       if (!ca) return std::unexpected(ca.error());
       auto loaded = client_ca::load(*ca);
       if (!loaded) return std::unexpected(loaded.error());

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -77,6 +78,11 @@ result<token_table> token_table::load(const std::filesystem::path& path) {
                     " is writable by its group or accessible by others; chmod 600 (or 640) it "
                     "(a Kubernetes secret volume: defaultMode 0400)");
   }
+  if (file->owner != ::geteuid() && file->owner != 0) {
+    return fail(
+        errc::invalid_argument,
+        field + ": " + shown + " belongs to another user; chown it to straitd's user (or root)");
+  }
   std::istringstream in(file->content);
   token_table table;
   int n = 0;
@@ -105,6 +111,11 @@ result<token_table> token_table::load(const std::filesystem::path& path) {
     if (name.size() > kMaxName || printable(name) != name) {
       return fail(errc::invalid_argument,
                   where + ": the name must be at most 128 printable ASCII characters");
+    }
+    if (name == "local" || name.starts_with("unauthenticated") || name.starts_with("(")) {
+      return fail(
+          errc::invalid_argument,
+          where + ": the name '" + name + "' is reserved for the audit journal; choose another");
     }
     auto digest = sha256(token);
     for (const auto& e : table.entries_) {
@@ -136,16 +147,17 @@ namespace {
 
 using x509_ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 
-// Every certificate of a PEM text, in order.
-std::vector<x509_ptr> read_certificates(std::string_view pem) {
+// The certificates of a PEM text, in order, at most `max`.
+std::vector<x509_ptr> read_certificates(std::string_view pem, size_t max) {
   std::vector<x509_ptr> out;
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
       BIO_new_mem_buf(pem.data(), static_cast<int>(std::min<size_t>(pem.size(), 1 << 20))),
       &BIO_free);
   if (!bio) return out;
-  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+  while (out.size() < max) {
+    X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (c == nullptr) break;
     out.emplace_back(c, &X509_free);
-    if (out.size() > 16) break;  // no real chain is longer
   }
   ERR_clear_error();  // the end of the text reads as an error
   return out;
@@ -164,13 +176,16 @@ std::string subject_of(X509* cert) {
 
 result<client_ca> client_ca::load(std::string_view pem) {
   const std::string field = "daemon.api_security.client_ca_file";
-  auto certs = read_certificates(pem);
+  auto certs = read_certificates(pem, SIZE_MAX);  // a CA bundle: all of it
   if (certs.empty()) {
     return fail(errc::invalid_argument, field + ": holds no PEM certificate");
   }
   client_ca ca;
   ca.store_ = std::shared_ptr<X509_STORE>(X509_STORE_new(), &X509_STORE_free);
   if (!ca.store_) return fail(errc::io, field + ": out of memory");
+  // As gRPC's own check did: a CA file may hold an intermediate alone and
+  // still be the anchor of the clients it issued.
+  X509_STORE_set_flags(ca.store_.get(), X509_V_FLAG_PARTIAL_CHAIN);
   for (const auto& c : certs) {
     if (X509_STORE_add_cert(ca.store_.get(), c.get()) != 1) {
       ERR_clear_error();
@@ -182,9 +197,9 @@ result<client_ca> client_ca::load(std::string_view pem) {
 }
 
 status client_ca::verify(std::string_view leaf_pem, std::string_view chain_pem) const {
-  auto leaf = read_certificates(leaf_pem);
+  auto leaf = read_certificates(leaf_pem, 1);
   if (leaf.empty()) return fail(errc::invalid_argument, "the client certificate cannot be parsed");
-  auto chain = read_certificates(chain_pem);
+  auto chain = read_certificates(chain_pem, 16);                    // no real chain is longer
   auto free_stack = [](STACK_OF(X509) * st) { sk_X509_free(st); };  // not the certificates
   std::unique_ptr<STACK_OF(X509), decltype(free_stack)> untrusted(sk_X509_new_null(), free_stack);
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
@@ -258,9 +273,17 @@ result<caller> certificate_caller(std::string_view pem) {
                     " carries no strait role: issue it with OU=strait-viewer, "
                     "OU=strait-operator or OU=strait-admin");
   }
-  if (common_names.size() != 1 || common_names.front().empty()) {
+  if (common_names.size() != 1 || common_names.front().empty() ||
+      common_names.front().size() > kMaxName) {
     return fail(errc::invalid_argument,
-                described + " must have exactly one CN (the caller's name in the audit journal)");
+                described +
+                    " must have exactly one CN of at most 128 bytes (the caller's name in the "
+                    "audit journal)");
+  }
+  const std::string& cn = common_names.front();
+  if (cn == "local" || cn.starts_with("unauthenticated") || cn.starts_with("(")) {
+    return fail(errc::invalid_argument,
+                described + ": the CN " + printable(cn) + " is reserved for the audit journal");
   }
   return caller{printable(common_names.front(), kMaxName), *granted};
 }

@@ -45,6 +45,7 @@ result<small_file> read_small_file(const std::filesystem::path& path, size_t max
   }
   small_file out;
   out.mode = st.st_mode & 07777;
+  out.owner = st.st_uid;
   std::error_code ec;
   out.real_path = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd.get()), ec);
   if (ec) return fail(errc::io, "cannot tell where " + shown + " leads (" + ec.message() + ")");

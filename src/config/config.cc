@@ -228,7 +228,7 @@ std::optional<std::string> resolve_references(const std::string& key, const std:
                                               const std::string& field, const references& refs,
                                               problems& p) {
   if (value.find("${") == std::string::npos) return value;
-  if (!is_secret_property(key)) {
+  if (refs.policy.credentials_only && !is_secret_property(key)) {
     p.add(field,
           "${...} references are resolved only in credential properties (sasl.username, "
           "sasl.password, ssl.key.password, ... see docs/configuration.md#secrets); write this "
@@ -585,7 +585,7 @@ bool matches_config_pattern(std::string_view pattern, std::string_view name) {
 }
 
 reference_policy api_link_references(const std::filesystem::path& secrets_dir) {
-  return {"STRAIT_SECRET_", secrets_dir, true};
+  return {"STRAIT_SECRET_", secrets_dir, true, true};
 }
 
 result<config> parse(const std::string& yaml_text, const env_lookup& env) {
@@ -722,6 +722,41 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
   return c;
 }
 
+namespace {
+
+// librdkafka properties that run a command or load code on straitd's host:
+// an API caller must not set them (a config file link may).
+const std::set<std::string> kHostCodeProperties = {
+    "sasl.kerberos.kinit.cmd", "plugin.library.paths", "ssl.engine.location",
+    "ssl.engine.id",           "ssl.providers",        "ssl.ca.certificate.stores"};
+
+// What a link created through the API may not set: code on the host, and
+// files outside daemon.secrets_dir (paths librdkafka reads: *.location,
+// sasl.kerberos.keytab).
+void check_api_link_property(const std::string& key, const std::string& value,
+                             const reference_policy& policy, const std::string& field,
+                             problems& p) {
+  if (kHostCodeProperties.contains(key)) {
+    p.add(field,
+          "not allowed in a link created through the API (it runs a command or loads code on "
+          "straitd's host); define the link in the config file instead");
+    return;
+  }
+  if (!key.ends_with(".location") && key != "sasl.kerberos.keytab") return;
+  const std::filesystem::path dir = policy.file_dir.value_or(std::filesystem::path());
+  std::error_code ec;
+  const auto real_dir = dir.empty() ? dir : std::filesystem::canonical(dir, ec);
+  const auto real = std::filesystem::weakly_canonical(value, ec);
+  if (real_dir.empty() || ec || value.empty() || value.front() != '/' ||
+      !lies_in(std::filesystem::path(value).lexically_normal(), dir.lexically_normal()) ||
+      !lies_in(real, real_dir)) {
+    p.add(field, "a link created through the API may name only files in daemon.secrets_dir" +
+                     std::string(dir.empty() ? " (not set)" : "") + "; put the file there");
+  }
+}
+
+}  // namespace
+
 result<link_config> parse_link_yaml(const std::string& yaml_text, const env_lookup& env,
                                     const reference_policy& policy) {
   YAML::Node root;
@@ -745,12 +780,14 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
       for (const auto& kv : props) {
         const auto key = kv.first.as<std::string>();
         const auto value = kv.second.IsScalar() ? kv.second.as<std::string>() : std::string();
+        const std::string field = std::string("link.") + side + ".properties." + key;
         if (is_secret_property(key) && !value.starts_with("${")) {
-          p.add(std::string("link.") + side + ".properties." + key,
+          p.add(field,
                 "a link created through the API is stored by straitd, which stores no secret: "
                 "write ${env:STRAIT_SECRET_NAME} or ${file:/path in daemon.secrets_dir} "
                 "(resolved on straitd's host)");
         }
+        check_api_link_property(key, value, policy, field, p);
       }
     }
   } catch (const YAML::Exception& e) {

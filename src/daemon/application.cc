@@ -606,13 +606,18 @@ result<api::link_info> application::resume_link(const std::string& link, bool dr
 
 namespace {
 
-// Who runs this process on the host, for the audit journal.
+// Who runs this process on the host, for the audit journal (and who ran
+// sudo, if it did: informative only, the environment is the caller's).
 std::string host_user() {
   const uid_t uid = ::geteuid();
+  std::string who = "uid " + std::to_string(uid);
   if (const passwd* pw = ::getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) {
-    return std::string(pw->pw_name) + " (uid " + std::to_string(uid) + ")";
+    who = std::string(pw->pw_name) + " (" + who + ")";
   }
-  return "uid " + std::to_string(uid);
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
+    who += " via sudo by " + std::string(sudo);
+  }
+  return who;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <string>
 
 #include "application.h"
@@ -192,7 +193,11 @@ int main(int argc, char** argv) {
 
   strait::daemon::application app(std::move(*cfg));
   if (auto s = app.start(); !s) {
-    spdlog::critical("cannot start: {}", s.error().message);
+    // One log line per problem (the log format escapes newlines).
+    std::istringstream problems(s.error().message);
+    for (std::string line; std::getline(problems, line);) {
+      spdlog::critical("cannot start: {}", line);
+    }
     app.stop();
     return exit_code(s.error().code);
   }

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <thread>
 
@@ -31,6 +32,11 @@ class session : public std::enable_shared_from_this<session> {
     ++*open_;
   }
   ~session() { --*open_; }
+  // Ends the connection now (to make room for a newer one).
+  void abandon() {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
@@ -74,8 +80,9 @@ class session : public std::enable_shared_from_this<session> {
 };
 
 struct http_server::impl {
-  // Connections served at once; more are closed at once (each session has
-  // 5 s deadlines, so a flood holds at most this many descriptors).
+  // Connections served at once (each session has 5 s deadlines): a new one
+  // beyond that ends the oldest, so a flood of idle connections holds at
+  // most this many descriptors and never keeps out a scraper or a probe.
   static constexpr int kMaxSessions = 64;
 
   asio::io_context io;
@@ -83,7 +90,10 @@ struct http_server::impl {
   asio::steady_timer retry{io};
   handler h;
   std::thread thread;
+  // Sessions alive; shared with them, since they may outlive this member
+  // while the io_context is destroyed.
   std::shared_ptr<int> open = std::make_shared<int>(0);
+  std::deque<std::weak_ptr<session>> sessions;  // oldest first (some may have ended)
   bool failing = false;  // the last accept failed (logged once until it works again)
 
   // Accepts until the acceptor is closed. An accept error (EMFILE when the
@@ -106,9 +116,14 @@ struct http_server::impl {
       }
       if (failing) spdlog::info("http: accepting connections again");
       failing = false;
-      if (*open < kMaxSessions) {
-        std::make_shared<session>(std::move(socket), h, open)->run();
-      }  // else the socket closes here
+      while (!sessions.empty() && sessions.front().expired()) sessions.pop_front();
+      if (*open >= kMaxSessions && !sessions.empty()) {
+        if (auto oldest = sessions.front().lock()) oldest->abandon();
+        sessions.pop_front();
+      }
+      auto s = std::make_shared<session>(std::move(socket), h, open);
+      sessions.push_back(s);
+      s->run();
       accept();
     });
   }

@@ -148,8 +148,27 @@ void print_audit(const pb::ListAuditResponse& r) {
 // (base/audit_chain.h) from the first entry. An entry changed, removed or
 // inserted after the fact breaks it; rewriting the whole chain from there on
 // changes the head, which is why the head is printed to be kept elsewhere.
+// With `expect_head` ("SEQ:CHAIN", a head printed before), entry SEQ must
+// still carry CHAIN.
 template <typename Stub, typename Context>
-int verify_audit_chain(Stub& stub, const Context& context, const options& o) {
+int verify_audit_chain(Stub& stub, const Context& context, const options& o,
+                       const std::string& expect_head) {
+  uint64_t expect_seq = 0;
+  std::string expect_chain;
+  if (!expect_head.empty()) {
+    const auto colon = expect_head.find(':');
+    try {
+      expect_seq = std::stoull(expect_head.substr(0, colon));
+    } catch (const std::exception&) {
+      expect_seq = 0;  // refused below
+    }
+    if (colon == std::string::npos || expect_seq == 0) {
+      std::cerr << "straitctl: --expect-head: expected SEQ:CHAIN as printed by audit --verify\n";
+      return kUsage;
+    }
+    expect_chain = expect_head.substr(colon + 1);
+  }
+  bool head_seen = false;
   uint64_t after = 0, entries = 0, unchained = 0, first_chained = 0;
   std::string previous;  // the chain of the entry before, "" for none or unchained
   while (true) {
@@ -188,12 +207,28 @@ int verify_audit_chain(Stub& stub, const Context& context, const options& o) {
       }
       if (first_chained == 0) first_chained = e.seq();
       previous = e.chain();
+      if (e.seq() == expect_seq) {
+        if (e.chain() != expect_chain) {
+          return broken(
+              "its chain is not the head kept earlier: the journal was rewritten from "
+              "this entry or one before it");
+        }
+        head_seen = true;
+      }
     }
   }
+  if (expect_seq != 0 && !head_seen) {
+    std::printf("audit journal: entry %llu of the head kept earlier is missing (%llu entries)\n",
+                static_cast<unsigned long long>(expect_seq),
+                static_cast<unsigned long long>(entries));
+    return kDiffers;
+  }
   if (first_chained == 0) {
+    // Entries written before straitd chained its journal, or stripped of
+    // their chains: nothing shows they are unchanged.
     std::printf("audit journal: %llu entries, none chained\n",
                 static_cast<unsigned long long>(entries));
-    return kOk;
+    return entries == 0 ? kOk : kDiffers;
   }
   std::printf("audit journal: %llu entries, chain intact from entry %llu to %llu",
               static_cast<unsigned long long>(entries),
@@ -203,8 +238,11 @@ int verify_audit_chain(Stub& stub, const Context& context, const options& o) {
     std::printf(" (%llu earlier entries written before chaining)",
                 static_cast<unsigned long long>(unchained));
   }
-  std::printf("\nhead: entry %llu %s (keep it off this host: a later --verify must reach it)\n",
-              static_cast<unsigned long long>(after), previous.c_str());
+  std::printf(
+      "\nhead: %llu:%s\n(keep it off this host; a later audit --verify --expect-head %llu:... "
+      "checks the journal still holds it)\n",
+      static_cast<unsigned long long>(after), previous.c_str(),
+      static_cast<unsigned long long>(after));
   return kOk;
 }
 
@@ -456,9 +494,12 @@ int main(int argc, char** argv) {
   audit->add_option("--limit", audit_limit, "at most this many entries (<= 1000)")
       ->capture_default_str();
   bool audit_verify = false;
+  std::string audit_expect_head;
   audit->add_flag("--verify", audit_verify,
                   "read the whole journal and check its hash chain; prints the head to keep "
                   "off-host (exit 5 on a break)");
+  audit->add_option("--expect-head", audit_expect_head,
+                    "with --verify: SEQ:CHAIN, a head printed before, that must still be there");
 
   std::string verify_link, verify_topics, verify_groups, request_id;
   uint64_t sample_records = 0;
@@ -660,7 +701,7 @@ int main(int argc, char** argv) {
     std::cout << (json ? to_json(r) : r.DebugString()) << (json ? "\n" : "");
     return kOk;
   }
-  if (*audit && audit_verify) return verify_audit_chain(*stub, context, o);
+  if (*audit && audit_verify) return verify_audit_chain(*stub, context, o, audit_expect_head);
   if (*audit) {
     pb::ListAuditRequest req;
     req.set_after(audit_after);

@@ -269,6 +269,28 @@ TEST(ApiSecurity, WithTokensAndClientCertificatesBothAreRequired) {
   EXPECT_TRUE(list_links(server.address(), tls(k, "viewer"), token).ok());
 }
 
+// Review of issue 11: gRPC's own check accepted a client_ca_file holding an
+// intermediate CA alone; straitd's must too.
+TEST(ApiSecurity, AnIntermediateCaAloneIsAnAnchor) {
+  pki k;
+  k.issue("inter", "/CN=strait-test-intermediate",
+          "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign");
+  k.issue("ops", "/CN=olga/OU=strait-operator", "", "inter");
+  no_state state;
+  memory_audit audit;
+  fake_control control;
+  api_server server;
+  config::api_security_config sec;
+  sec.cert_file = k.path("server.crt");
+  sec.key_file = k.path("server.key");
+  sec.client_ca_file = k.path("inter.crt");
+  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  EXPECT_TRUE(list_audit(server.address(), tls(k, "ops")).ok());
+  EXPECT_EQ(list_links(server.address(), tls(k, "viewer")).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED)
+      << "issued by the root, not under the intermediate";
+}
+
 TEST(ApiSecurity, TokenFilesMustBePrivateAndAHashInsideATokenIsPartOfIt) {
   testing::temp_dir dir;
   const fs::path file = dir.path() / "tokens";
@@ -359,6 +381,8 @@ TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
   EXPECT_EQ(r.entries(0).result().rfind("PERMISSION_DENIED: ", 0), 0u) << r.entries(0).result();
   EXPECT_EQ(r.entries(1).who(), "unauthenticated");
   EXPECT_EQ(r.entries(1).result().rfind("UNAUTHENTICATED: ", 0), 0u);
+  EXPECT_NE(r.entries(1).result().find("(peer ipv4:127.0.0.1:"), std::string::npos)
+      << r.entries(1).result();
   EXPECT_TRUE(list_audit("0123456789abcdef0003", &r).ok()) << "admin may do what operator may";
   EXPECT_EQ(r.entries_size(), 2) << "allowed calls are not audited (read-only)";
 }
@@ -526,6 +550,22 @@ TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   EXPECT_NE(start_with("# nothing\n").find("holds no token"), std::string::npos);
   EXPECT_EQ(start_with("viewer x 0123456789abcdef0123\n").find("0123456789abcdef"),
             std::string::npos);
+  // Names the journal uses for others are reserved.
+  EXPECT_NE(start_with("admin local 0123456789abcdef0123\n").find("reserved"), std::string::npos);
+  EXPECT_NE(start_with("admin unauthenticated 0123456789abcdef0123\n").find("reserved"),
+            std::string::npos);
+  {
+    // Whoever can write the client CA file can make admins.
+    std::filesystem::permissions(k.path("ca.crt"), fs::perms::group_write, fs::perm_options::add);
+    api_server server;
+    config::api_security_config sec;
+    sec.cert_file = k.path("server.crt");
+    sec.key_file = k.path("server.key");
+    sec.client_ca_file = k.path("ca.crt");
+    auto r = server.start("127.0.0.1:0", sec, state, audit, control);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("chmod go-w"), std::string::npos) << r.error().message;
+  }
 
   api_server server;
   config::api_security_config sec;

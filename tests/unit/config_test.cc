@@ -328,11 +328,10 @@ std::string error_of(const result<link_config>& l) {
 
 // Issue 11: an admin read any file or variable of straitd's host through a
 // reference in a property whose value librdkafka or ListLinks echoes.
-TEST(Config, ReferencesResolveOnlyInCredentialProperties) {
-  const reference_policy any;  // the config file's policy
-  for (const char* key :
-       {"compression.type", "bootstrap.servers", "client.id", "ssl.ca.location"}) {
-    auto l = link_with(key, "${env:SRC_PASS}", any);
+TEST(Config, ApiLinksResolveReferencesOnlyInCredentialProperties) {
+  const reference_policy api = api_link_references("");
+  for (const char* key : {"compression.type", "bootstrap.servers", "client.id"}) {
+    auto l = link_with(key, "${env:STRAIT_SECRET_SRC}", api);
     ASSERT_FALSE(l.has_value()) << key;
     EXPECT_NE(l.error().message.find("resolved only in credential properties"), std::string::npos)
         << l.error().message;
@@ -341,19 +340,50 @@ TEST(Config, ReferencesResolveOnlyInCredentialProperties) {
   for (const char* key : {"sasl.password", "sasl.username", "ssl.key.password", "ssl.key.pem",
                           "sasl.oauthbearer.config", "sasl.oauthbearer.client.secret"}) {
     EXPECT_TRUE(is_secret_property(key)) << key;
-    EXPECT_TRUE(link_with(key, "${env:SRC_PASS}", any).has_value()) << key;
+    EXPECT_TRUE(link_with(key, "${env:STRAIT_SECRET_SRC}", api).has_value()) << key;
   }
-  for (const char* key : {"ssl.key.location", "ssl.keystore.location", "bootstrap.servers",
-                          "compression.type", "security.protocol", "sasl.mechanism"}) {
+  for (const char* key :
+       {"ssl.key.location", "ssl.keystore.location", "bootstrap.servers", "compression.type",
+        "security.protocol", "sasl.mechanism", "sasl.oauthbearer.token.endpoint.url"}) {
     EXPECT_FALSE(is_secret_property(key)) << key;
   }
-  // In the file, a credential may combine references and text.
+}
+
+// The config file is the host operator's own: references anywhere, and a
+// credential may combine references and text.
+TEST(Config, FileLinksResolveReferencesInAnyProperty) {
   std::string text = kValid;
   text.replace(text.find("sasl.password: ${env:SRC_PASS}"), 30,
                "sasl.oauthbearer.config: \"principal=x secret=${env:SRC_PASS}\"");
-  auto mixed = parse_text(text);
-  ASSERT_TRUE(mixed.has_value()) << mixed.error().message;
-  EXPECT_EQ(mixed->links[0].source.props[1].second, "principal=x secret=s3cret-value");
+  text.replace(text.find("bootstrap.servers: a:9092"), 25, "bootstrap.servers: ${env:BOOT}");
+  auto c = parse(text, [](const std::string& name) -> std::optional<std::string> {
+    if (name == "BOOT") return "a:9092";
+    return test_env(name);
+  });
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->links[0].source.bootstrap(), "a:9092");
+  EXPECT_EQ(c->links[0].source.props[1].second, "principal=x secret=s3cret-value");
+}
+
+// Review of issue 11: an API admin ran a command on straitd's host through
+// sasl.kerberos.kinit.cmd, and could point librdkafka at any file.
+TEST(Config, ApiLinksRunNoCodeAndReadNoFileOutsideTheSecretsDirectory) {
+  testing::temp_dir secrets;
+  std::ofstream(secrets.path() / "ca.pem") << "x";
+  const reference_policy api = api_link_references(secrets.path());
+  for (const char* key : {"sasl.kerberos.kinit.cmd", "plugin.library.paths", "ssl.engine.location",
+                          "ssl.providers"}) {
+    const std::string msg = error_of(link_with(key, "touch /tmp/pwned", api));
+    EXPECT_NE(msg.find("runs a command or loads code"), std::string::npos) << key << ": " << msg;
+  }
+  EXPECT_NE(error_of(link_with("ssl.ca.location", "/etc/ssl/private/host.key", api))
+                .find("only files in daemon.secrets_dir"),
+            std::string::npos);
+  EXPECT_NE(error_of(link_with("sasl.kerberos.keytab", "/etc/krb5.keytab", api))
+                .find("only files in daemon.secrets_dir"),
+            std::string::npos);
+  auto ok = link_with("ssl.ca.location", (secrets.path() / "ca.pem").string(), api);
+  EXPECT_TRUE(ok.has_value()) << ok.error().message;
 }
 
 TEST(Config, SecretFilesAreRegularBoundedAndNeverBlock) {

@@ -8,7 +8,8 @@
 
 namespace strait::api {
 
-// How many calls of one caller the audit journal records in a window
+// How many refused calls (and calls of viewers and operators that act) of
+// one caller the audit journal records in a window
 // (docs/security.md#audit). Each caller (a token's or certificate's name;
 // every unauthenticated caller is "unauthenticated") may have `per_window`
 // calls recorded per window; beyond that its calls are refused and only

@@ -14,6 +14,7 @@ namespace strait {
 struct small_file {
   std::string content;
   mode_t mode = 0;                  // permission bits of the file that was read
+  uid_t owner = 0;                  // its owner
   std::filesystem::path real_path;  // where the opened descriptor points (symlinks resolved)
 };
 

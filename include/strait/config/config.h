@@ -136,21 +136,24 @@ struct config {
 using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
 
 // Where the ${env:NAME} and ${file:/path} references of a link's
-// properties may point. References are resolved only in properties that
-// hold credentials (base/secret_property.h) whatever the policy; a file must
-// be a regular file of at most 64 KiB.
+// properties may point. A file must be a regular file of at most 64 KiB.
 struct reference_policy {
   std::string env_prefix;  // NAME must start with it ("": any name)
   // PATH must lie in this directory after symlinks are resolved; nullopt:
   // anywhere; an empty path: no ${file:} reference at all.
   std::optional<std::filesystem::path> file_dir;
   bool whole_value = false;  // a credential is exactly one reference, nothing around it
+  // References only in credential properties (base/secret_property.h),
+  // whose values straitd never echoes.
+  bool credentials_only = false;
 };
 
 // The policy for links created through the API (their YAML is stored, and
-// their author is an API caller, not the host's operator): ${env:} names
-// start with STRAIT_SECRET_, ${file:} paths lie in daemon.secrets_dir, and
-// a credential is one reference.
+// their author is an API caller, not the host's operator): references only
+// in credential properties, ${env:} names start with STRAIT_SECRET_,
+// ${file:} paths lie in daemon.secrets_dir, and a credential is one
+// reference. parse_link_yaml() also refuses properties that run code on the
+// host and paths outside daemon.secrets_dir.
 [[nodiscard]] reference_policy api_link_references(const std::filesystem::path& secrets_dir);
 
 // Parses and validates YAML text. On failure the error lists every problem,
