@@ -35,6 +35,40 @@ std::optional<std::string> from_environment(const std::string& name) {
   return v == nullptr ? std::nullopt : std::optional<std::string>(v);
 }
 
+// Whether no topic or group of the link is in a cutover (a link may be
+// deleted only then).
+status no_cutover_in_progress(const store::checkpoint_store& store, const std::string& link) {
+  auto states = store.migrations(link);
+  if (!states) return std::unexpected(states.error());
+  for (const auto& m : *states) {
+    const bool busy =
+        m.kind == store::migration_kind::topic
+            ? (m.state == static_cast<uint8_t>(migration::topic_state::draining) ||
+               m.state == static_cast<uint8_t>(migration::topic_state::cut_over) ||
+               m.state == static_cast<uint8_t>(migration::topic_state::rolled_back))
+            : (m.state == static_cast<uint8_t>(migration::group_state::cutting_over) ||
+               m.state == static_cast<uint8_t>(migration::group_state::cut_over));
+    if (busy) {
+      return fail(errc::precondition,
+                  "link " + link + ": " +
+                      (m.kind == store::migration_kind::topic ? "topic " : "group ") + m.name +
+                      " is in a cutover; finalize or roll it back before deleting the link");
+    }
+  }
+  return {};
+}
+
+// Removes an API link's definition and staged names in one batch; its
+// checkpoints and maps stay (a link created again under the name goes on).
+status forget_link(store::checkpoint_store& store, const std::string& link) {
+  store::checkpoint_store::write_batch b;
+  b.delete_link(link);
+  auto staged = store.staged(link);
+  if (!staged) return std::unexpected(staged.error());
+  for (const auto& [kind, name] : *staged) b.delete_staged(link, kind, name);
+  return store.commit(b);
+}
+
 }  // namespace
 
 status application::start() {
@@ -63,9 +97,12 @@ status application::start() {
     auto l = config::parse_link_yaml(rec.yaml, from_environment,
                                      config::api_link_references(cfg_.daemon.secrets_dir));
     if (!l) {
-      return fail(
-          errc::invalid_argument,
-          "link " + name + " (created through the API) cannot be loaded: " + l.error().message);
+      return fail(errc::invalid_argument,
+                  "link " + name +
+                      " (created through the API) cannot be loaded: " + l.error().message +
+                      "\nfix what it names (docs/links.md), or remove the link with straitd "
+                      "--config FILE --delete-link " +
+                      name + " while straitd is stopped and create it again");
     }
     api_yaml_[name] = rec.yaml;
     runtimes.emplace_back(
@@ -527,23 +564,7 @@ result<api::link_info> application::delete_link(const std::string& link, bool dr
                                         " comes from the config file: remove it there and "
                                         "restart straitd");
   }
-  auto states = store_->migrations(link);
-  if (!states) return std::unexpected(states.error());
-  for (const auto& m : *states) {
-    const bool busy =
-        m.kind == store::migration_kind::topic
-            ? (m.state == static_cast<uint8_t>(migration::topic_state::draining) ||
-               m.state == static_cast<uint8_t>(migration::topic_state::cut_over) ||
-               m.state == static_cast<uint8_t>(migration::topic_state::rolled_back))
-            : (m.state == static_cast<uint8_t>(migration::group_state::cutting_over) ||
-               m.state == static_cast<uint8_t>(migration::group_state::cut_over));
-    if (busy) {
-      return fail(errc::precondition,
-                  "link " + link + ": " +
-                      (m.kind == store::migration_kind::topic ? "topic " : "group ") + m.name +
-                      " is in a cutover; finalize or roll it back before deleting the link");
-    }
-  }
+  if (auto s = no_cutover_in_progress(*store_, link); !s) return std::unexpected(s.error());
   api::link_info info;
   {
     std::shared_lock lock(r->mu());
@@ -552,12 +573,7 @@ result<api::link_info> application::delete_link(const std::string& link, bool dr
   if (dry_run) return info;
   // The definition and the staged names go first: if that fails, nothing
   // changed; once it is done, a restart would not bring the link back.
-  store::checkpoint_store::write_batch b;
-  b.delete_link(link);
-  auto staged = store_->staged(link);
-  if (!staged) return std::unexpected(staged.error());
-  for (const auto& [kind, name] : *staged) b.delete_staged(link, kind, name);
-  if (auto s = store_->commit(b); !s) return std::unexpected(s.error());
+  if (auto s = forget_link(*store_, link); !s) return std::unexpected(s.error());
   {
     std::unique_lock lock(r->mu());
     r->stop();
@@ -620,7 +636,74 @@ std::string host_user() {
   return who;
 }
 
+// What straitd does to its store offline (--acknowledge, --delete-link),
+// journaled like the API's calls (docs/api.md#audit): "started" first,
+// nothing done when that cannot be written, then the result. change()
+// returns the state after.
+status journaled_offline(store::checkpoint_store& store, const std::string& call,
+                         const record_digest& args, const std::string& before,
+                         const std::function<result<std::string>()>& change) {
+  store::audit_entry entry;
+  entry.at_ms = wall_clock_ms();
+  entry.who = host_user();
+  entry.role = "host";
+  entry.call = call;
+  entry.args_digest = args.hex();
+  entry.state_before = before;
+  entry.result = "started";
+  if (auto a = store.append_audit(entry); !a) {
+    return fail(a.error().code,
+                "cannot write the audit journal (" + a.error().message + "); nothing changed");
+  }
+  auto after = change();
+  entry.at_ms = wall_clock_ms();
+  entry.result =
+      after ? "ok" : std::string(to_string(after.error().code)) + ": " + after.error().message;
+  entry.state_after = after ? *after : before;
+  if (auto a = store.append_audit(entry); !a) {
+    spdlog::error("cannot write the audit journal: {}", a.error().message);
+  }
+  if (!after) return std::unexpected(after.error());
+  return {};
+}
+
 }  // namespace
+
+status delete_link_offline(const config::config& cfg, const std::string& link) {
+  auto st = store::checkpoint_store::open(cfg.daemon.state_dir / "checkpoints");
+  if (!st) {
+    if (st.error().code == errc::busy) {
+      return fail(errc::busy, st.error().message +
+                                  "; stop straitd first: --delete-link edits the store offline");
+    }
+    return std::unexpected(st.error());
+  }
+  auto links = (*st)->links();
+  if (!links) return std::unexpected(links.error());
+  auto it =
+      std::find_if(links->begin(), links->end(), [&](const auto& l) { return l.first == link; });
+  if (it == links->end() || !it->second.from_api) {
+    return fail(errc::not_found, "no link '" + printable(link, 64) +
+                                     "' created through the API in the store (a link of the "
+                                     "config file is removed from the file)");
+  }
+  if (auto s = no_cutover_in_progress(**st, link); !s) return s;
+  record_digest args;
+  args.add(link);
+  auto done = journaled_offline(**st, "DeleteLink (straitd --delete-link)", args,
+                                "link " + link + " stored", [&]() -> result<std::string> {
+                                  if (auto s = forget_link(**st, link); !s) {
+                                    return std::unexpected(s.error());
+                                  }
+                                  return "link " + link + " absent";
+                                });
+  if (!done) return done;
+  spdlog::info(
+      "link {} deleted from the store; its checkpoints stay for a link created again "
+      "under the name",
+      link);
+  return {};
+}
 
 status acknowledge(const config::config& cfg, const std::string& spec,
                    const std::string& resolution_name) {
@@ -670,36 +753,21 @@ status acknowledge(const config::config& cfg, const std::string& spec,
                                             " does not apply to a partition stopped as " +
                                             store::to_string(why));
   }
-  // Journaled like the API's Acknowledge (docs/api.md#audit): started
-  // first, and nothing changed when that cannot be written.
-  store::audit_entry entry;
-  entry.at_ms = wall_clock_ms();
-  entry.who = host_user();
-  entry.role = "host";
-  entry.call = "Acknowledge (straitd --acknowledge)";
   record_digest args;
   args.add(spec);
   args.add(resolution_name);
-  entry.args_digest = args.hex();
-  entry.state_before = key.to_string() + "=" + store::to_string(why);
-  entry.result = "started";
-  if (auto a = (*st)->append_audit(entry); !a) {
-    return fail(a.error().code,
-                "cannot write the audit journal (" + a.error().message + "); nothing changed");
-  }
-  (*cp)->pending = *r;
-  store::checkpoint_store::write_batch b;
-  b.put_checkpoint(key, **cp);
-  auto committed = (*st)->commit(b);
-  entry.at_ms = wall_clock_ms();
-  entry.result = committed ? "ok" : "io: " + committed.error().message;
-  entry.state_after = committed ? key.to_string() + "=" + store::to_string(why) + " resolution " +
-                                      store::to_string(*r) + " pending"
-                                : entry.state_before;
-  if (auto a = (*st)->append_audit(entry); !a) {
-    spdlog::error("cannot write the audit journal: {}", a.error().message);
-  }
-  if (!committed) return committed;
+  const std::string before = key.to_string() + "=" + store::to_string(why);
+  auto done = journaled_offline(
+      **st, "Acknowledge (straitd --acknowledge)", args, before, [&]() -> result<std::string> {
+        (*cp)->pending = *r;
+        store::checkpoint_store::write_batch b;
+        b.put_checkpoint(key, **cp);
+        if (auto s = (*st)->commit(b); !s) {
+          return std::unexpected(s.error());
+        }
+        return before + " resolution " + store::to_string(*r) + " pending";
+      });
+  if (!done) return done;
   spdlog::info("{}: stopped as {} ({}); resolution {} recorded, applied at the next start",
                key.to_string(), store::to_string(why), (*cp)->stop_detail, store::to_string(*r));
   return {};

@@ -107,6 +107,11 @@ class application : public api::state_provider, public api::audit_log, public ap
 
 // straitd --acknowledge: records an operator's resolution for a stopped
 // partition in the store; the daemon applies it when it next starts.
+// straitd --delete-link: removes a link created through the API from the
+// store while straitd is stopped (e.g. one that no longer loads), unless one
+// of its topics or groups is in a cutover; journaled.
+[[nodiscard]] status delete_link_offline(const config::config& cfg, const std::string& link);
+
 [[nodiscard]] status acknowledge(const config::config& cfg, const std::string& partition_spec,
                                  const std::string& resolution_name);
 

@@ -37,12 +37,15 @@ class single_line_message : public spdlog::custom_flag_formatter {
 constexpr const char* kUsage =
     "usage: straitd --config FILE [--check-config]\n"
     "       straitd --config FILE --acknowledge LINK/TOPIC/PARTITION --resolution RESOLUTION\n"
+    "       straitd --config FILE --delete-link LINK\n"
     "\n"
     "  --config FILE        YAML configuration (docs/configuration.md)\n"
     "  --check-config       validate the configuration and exit\n"
     "  --acknowledge P      record an operator decision for a stopped partition (the daemon\n"
     "                       must be stopped); applied at the next start\n"
     "  --resolution R       retry | skip-to-log-start | accept-target | skip-record\n"
+    "  --delete-link LINK   remove a link created through the API from the store (the\n"
+    "                       daemon must be stopped), e.g. one that no longer loads\n"
     "  --version            print the version\n"
     "\n"
     "exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration, 3 store busy or damaged\n";
@@ -102,7 +105,7 @@ int main(int argc, char** argv) {
   // address files) is its own: no access for others, whatever umask it was
   // started with; a umask that is stricter still is kept.
   ::umask(::umask(0) | 027);
-  std::string config_path, ack, resolution;
+  std::string config_path, ack, resolution, delete_link;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -121,6 +124,8 @@ int main(int argc, char** argv) {
       ack = value("--acknowledge");
     } else if (a == "--resolution") {
       resolution = value("--resolution");
+    } else if (a == "--delete-link") {
+      delete_link = value("--delete-link");
     } else if (a == "--version") {
       std::printf("straitd %s (%s)\n", STRAIT_VERSION, strait::kafka::library_version().c_str());
       return 0;
@@ -172,6 +177,14 @@ int main(int argc, char** argv) {
       }
     }
     std::printf("configuration OK: %zu link(s)\n", cfg->links.size());
+    return 0;
+  }
+  if (!delete_link.empty()) {
+    auto s = strait::daemon::delete_link_offline(*cfg, delete_link);
+    if (!s) {
+      std::fprintf(stderr, "straitd: %s\n", s.error().message.c_str());
+      return exit_code(s.error().code);
+    }
     return 0;
   }
   if (!ack.empty()) {

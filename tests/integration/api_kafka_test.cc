@@ -250,8 +250,19 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   std::string forged = head;
   forged.back() = forged.back() == '0' ? '1' : '0';
   EXPECT_EQ(d.straitctl("audit --verify --expect-head " + forged).first, 5) << "not that head";
+  // A link that would not load (its references no longer allowed, say) is
+  // removed while straitd is stopped; journaled, and gone at the next start.
+  ASSERT_EQ(d.straitctl("create-link --file " + side).first, 0) << d.log();
   EXPECT_EQ(d.stop(), 0) << d.log();
   EXPECT_EQ(d.log().find('\x1b'), std::string::npos) << "no raw escape in straitd's log";
+  EXPECT_EQ(d.run_once({"--delete-link", "it"}), 2) << "a file link";
+  ASSERT_EQ(d.run_once({"--delete-link", "side"}), 0) << d.log();
+  d.start();
+  EXPECT_EQ(d.straitctl("links").second.find("side"), std::string::npos);
+  const std::string deleted = d.straitctl("audit --limit 1000").second;
+  EXPECT_NE(deleted.find("DeleteLink (straitd --delete-link)"), std::string::npos) << deleted;
+  EXPECT_EQ(d.straitctl("audit --verify --expect-head " + head).first, 0) << "the chain goes on";
+  EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
 TEST(ApiKafka, AcknowledgeRestartsAStoppedPartitionWhileStraitdRuns) {
