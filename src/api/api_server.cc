@@ -224,6 +224,10 @@ class service final : public pb::Strait::Service {
       stopping_ = true;
     }
     cv_.notify_all();
+  }
+
+  // Writes what the journal budget still counts; after the last call ended.
+  void stopped() {
     std::lock_guard lock(journal_mu_);
     write_summaries_locked(true);
   }
@@ -1106,6 +1110,7 @@ void api_server::stop() {
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   impl_->server->Wait();
   impl_->server.reset();
+  impl_->svc->stopped();
 }
 
 std::string api_server::address() const { return impl_->address; }

@@ -223,21 +223,12 @@ status client_ca::verify(std::string_view leaf_pem, std::string_view chain_pem) 
 }
 
 result<caller> certificate_caller(std::string_view pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(std::min<size_t>(pem.size(), 1 << 20))),
-      &BIO_free);
-  if (!bio) return fail(errc::io, "cannot read the client certificate (out of memory)");
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
-  if (!cert) {
+  auto certs = read_certificates(pem, 1);
+  if (certs.empty()) {
     return fail(errc::invalid_argument, "the client certificate cannot be parsed");
   }
-  X509_NAME* subject = X509_get_subject_name(cert.get());
-  std::string subject_text;
-  if (char* one_line = X509_NAME_oneline(subject, nullptr, 0); one_line != nullptr) {
-    subject_text = printable(one_line, 256);
-    OPENSSL_free(one_line);
-  }
+  X509_NAME* subject = X509_get_subject_name(certs.front().get());
+  const std::string subject_text = subject_of(certs.front().get());
   const std::string described = "the client certificate (" + subject_text + ")";
   std::vector<std::string> common_names;
   std::optional<role> granted;

@@ -149,4 +149,45 @@ class fake_control : public control {
   std::vector<verify::report> reports_;
 };
 
+// One link "main" with two topics and two groups, for servers under test.
+class fake_state : public state_provider {
+ public:
+  fake_state() {
+    config::link_config l;
+    l.name = "main";
+    l.source.props = {{"bootstrap.servers", "src:9092"}, {"sasl.password", "s3cret"}};
+    l.target.props = {{"bootstrap.servers", "dst:9092"}};
+    l.topics.include = {"orders.*"};
+    l.topics.prefix = "mig.";
+    l.groups.enabled = true;
+    l.groups.include = {".*"};
+    links_.push_back(l);
+  }
+  std::vector<link_info> links() const override {
+    std::vector<link_info> out;
+    for (const auto& l : links_) out.push_back({l, false, false});
+    return out;
+  }
+  result<link_view> link_state(const std::string& link) const override {
+    ++calls;
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    link_view v;
+    v.link = "main";
+    v.inflight_bytes = 42;
+    v.topics = {topic_view{"orders",
+                           "mig.orders",
+                           "MIRRORING",
+                           {{0, 10, 10, 5, 1.5, "", "", 120.5},
+                            {1, 7, 6, 0, 0, "foreign_write", "detail", 0.5}}},
+                topic_view{"payments", "mig.payments", "IN_SYNC", {{0, 3, 3, 0, 0, "", ""}}}};
+    v.groups = {group_view{"billing", "SYNCING", true, 0.2, 2, 0, {}},
+                group_view{"audit", "TRACKED", false, 30, 0, 1, {{"offset_expired", 1}}}};
+    return v;
+  }
+  mutable std::atomic<int> calls{0};
+
+ private:
+  std::vector<config::link_config> links_;
+};
+
 }  // namespace strait::api
