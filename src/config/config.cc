@@ -43,26 +43,34 @@ void check_known_keys(const YAML::Node& map, const std::string& field,
 }
 
 // Reports every key given twice in one map (YAML keeps one of them
-// silently) and refuses documents of more than kMaxNodes nodes (aliases can
-// make a small text a huge tree). `budget` counts the nodes left.
+// silently) and refuses documents of more than kMaxNodes nodes or nested
+// deeper than kMaxDepth (aliases can make a small text a huge tree, or a
+// cycle: `a: &a [*a]`). `budget` counts the nodes left.
 constexpr int kMaxNodes = 200000;
-void check_duplicate_keys(const YAML::Node& n, const std::string& field, int& budget, problems& p) {
-  if (budget-- == 0) {
-    p.add(field.empty() ? "config" : field,
-          "the document has more than 200000 nodes (YAML aliases?); write it out plainly");
-  }
+constexpr int kMaxDepth = 64;
+void check_duplicate_keys(const YAML::Node& n, const std::string& field, int depth, int& budget,
+                          problems& p) {
   if (budget < 0) return;
+  if (budget-- == 0 || depth > kMaxDepth) {
+    p.add(field.empty() ? "config" : field,
+          depth > kMaxDepth ? "nested deeper than 64 levels (a YAML alias that contains itself?)"
+                            : "the document has more than 200000 nodes (YAML aliases?); write it "
+                              "out plainly");
+    budget = -1;
+    return;
+  }
   if (n.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : n) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
       const std::string at = (field.empty() ? "" : field + ".") + printable(key, 128);
       if (!seen.insert(key).second) p.add(at, "given twice; keep one");
-      check_duplicate_keys(kv.second, at, budget, p);
+      check_duplicate_keys(kv.second, at, depth + 1, budget, p);
+      if (budget < 0) return;
     }
   } else if (n.IsSequence()) {
     for (size_t i = 0; i < n.size() && budget >= 0; ++i) {
-      check_duplicate_keys(n[i], field + "[" + std::to_string(i) + "]", budget, p);
+      check_duplicate_keys(n[i], field + "[" + std::to_string(i) + "]", depth + 1, budget, p);
     }
   }
 }
@@ -602,7 +610,7 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
   problems p;
   config c;
   int budget = kMaxNodes;
-  check_duplicate_keys(root, "", budget, p);
+  check_duplicate_keys(root, "", 0, budget, p);
   if (budget < 0) return fail(errc::invalid_argument, p.text());
   try {
     if (!root.IsMap()) {
@@ -769,7 +777,7 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
   problems p;
   link_config l;
   int budget = kMaxNodes;
-  check_duplicate_keys(root, "link", budget, p);
+  check_duplicate_keys(root, "link", 0, budget, p);
   if (budget < 0) return fail(errc::invalid_argument, p.text());
   try {
     l = parse_link(root, "link", references{env, policy}, p);

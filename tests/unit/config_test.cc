@@ -243,6 +243,14 @@ TEST(Config, AliasBombsAreRefusedQuickly) {
       << c.error().message;
 }
 
+// Found by fuzz_config: an alias inside its own anchor overflowed the stack.
+TEST(Config, AnAliasThatContainsItselfIsRefused) {
+  auto c = parse_text(std::string(kValid) + "a0: &a [x, *a]\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("nested deeper than 64 levels"), std::string::npos)
+      << c.error().message;
+}
+
 TEST(Config, ReportsEveryProblemAtOnce) {
   auto c = parse_text("daemon: {}\nlinks: [{name: x, topics: {include: ['(']}}]\n");
   ASSERT_FALSE(c.has_value());
