@@ -625,7 +625,8 @@ class service final : public pb::Strait::Service {
                  : std::string("(state unavailable)");
     };
     grpc::Status result;
-    bool acted = false;  // act() ran for real, after its "started" entry
+    bool acted = false;     // act() ran for real, after its "started" entry
+    bool budgeted = false;  // this call already counts against the caller's budget
     std::optional<store::request_record> prior;
     if (req.request_id().size() > 128) {
       result = {grpc::StatusCode::INVALID_ARGUMENT,
@@ -669,6 +670,7 @@ class service final : public pb::Strait::Service {
                   who.name + " made more than " + std::to_string(kJournalBudget) +
                       " recorded calls in the last minute; try again in a minute"};
         }
+        budgeted = true;
       }
       if (!req.dry_run()) {
         audit_record started = rec;
@@ -686,7 +688,7 @@ class service final : public pb::Strait::Service {
     if (!acted && !result.ok()) {
       // Refused before acting: within the caller's journal budget.
       std::lock_guard journal(journal_mu_);
-      if (budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
+      if (budgeted || budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
         (void)record_locked(rec);
       }
       return result;
