@@ -1,15 +1,12 @@
 #include "strait/base/audit_chain.h"
 
+#include "strait/base/big_endian.h"
 #include "strait/base/digest.h"
 #include "strait/base/text.h"
 
 namespace strait {
 
 namespace {
-
-void put_be(std::string& out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
 
 // 32 raw bytes from 64 hex digits; zeros for "" or anything malformed (the
 // next value then differs from the stored one, which shows as a break).
@@ -34,10 +31,10 @@ std::string from_hex(std::string_view hex) {
 std::string audit_chain_next(std::string_view previous_hex, uint64_t seq, int64_t at_ms,
                              std::initializer_list<std::string_view> fields) {
   std::string input = from_hex(previous_hex);
-  put_be(input, seq, 8);
-  put_be(input, static_cast<uint64_t>(at_ms), 8);
+  append_big_endian(input, seq, 8);
+  append_big_endian(input, static_cast<uint64_t>(at_ms), 8);
   for (std::string_view f : fields) {
-    put_be(input, f.size(), 4);
+    append_big_endian(input, f.size(), 4);
     input.append(f);
   }
   return hex(sha256(input));

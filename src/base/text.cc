@@ -4,8 +4,9 @@ namespace strait {
 
 namespace {
 
+constexpr char kHexDigits[] = "0123456789abcdef";
+
 std::string escaped(std::string_view in, size_t max_bytes, bool keep_backslash) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   const size_t n = in.size() < max_bytes ? in.size() : max_bytes;
   out.reserve(n);
@@ -15,8 +16,8 @@ std::string escaped(std::string_view in, size_t max_bytes, bool keep_backslash) 
       out.push_back(static_cast<char>(c));
     } else {
       out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
+      out.push_back(kHexDigits[c >> 4]);
+      out.push_back(kHexDigits[c & 0xf]);
     }
   }
   if (n < in.size()) out += "...";
@@ -34,12 +35,11 @@ std::string single_line(std::string_view in, size_t max_bytes) {
 }
 
 std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(2 * bytes.size());
   for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
+    out.push_back(kHexDigits[c >> 4]);
+    out.push_back(kHexDigits[c & 0xf]);
   }
   return out;
 }

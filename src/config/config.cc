@@ -170,8 +170,21 @@ std::vector<std::string> parse_string_list(const YAML::Node& n, const std::strin
 
 // How a link's references are resolved: the environment and the policy.
 struct references {
+  references(const env_lookup& e, const reference_policy& p) : env(e), policy(p) {
+    if (p.file_dir && !p.file_dir->empty()) {
+      std::error_code ec;
+      real_file_dir = std::filesystem::canonical(*p.file_dir, ec);
+      if (ec) file_dir_problem = "unreadable (" + ec.message() + ")";
+    } else if (p.file_dir) {
+      file_dir_problem = "not set";
+    }
+  }
   const env_lookup& env;
   const reference_policy& policy;
+  // policy.file_dir with its symlinks resolved, once per parse; empty when
+  // it is unset or unreadable, file_dir_problem then says which.
+  std::filesystem::path real_file_dir;
+  std::string file_dir_problem;
 };
 
 constexpr size_t kMaxSecretFileBytes = 64 * 1024;
@@ -188,23 +201,19 @@ bool lies_in(const std::filesystem::path& p, const std::filesystem::path& dir) {
 // (without touching the file system, so a path outside tells nothing about
 // what exists there) and again on where the opened file really is (so no
 // symlink, in the path or swapped in meanwhile, leads out).
-std::optional<std::string> read_secret_file(const std::string& path, const reference_policy& policy,
+std::optional<std::string> read_secret_file(const std::string& path, const references& refs,
                                             const std::string& field, problems& p) {
+  const reference_policy& policy = refs.policy;
   const std::string ref = "${file:" + printable(path, 200) + "}";
   if (path.empty() || path.front() != '/') {
     p.add(field, ref + ": the path must be absolute");
     return std::nullopt;
   }
-  std::filesystem::path dir;
+  const std::filesystem::path& dir = refs.real_file_dir;
   if (policy.file_dir) {
-    std::error_code ec;
-    dir = policy.file_dir->empty() ? std::filesystem::path()
-                                   : std::filesystem::canonical(*policy.file_dir, ec);
     if (dir.empty()) {
       p.add(field, ref + ": this link may read files only in daemon.secrets_dir, which is " +
-                       (policy.file_dir->empty() ? std::string("not set")
-                                                 : "unreadable (" + ec.message() + ")") +
-                       "; set it, or use ${env:STRAIT_SECRET_NAME}");
+                       refs.file_dir_problem + "; set it, or use ${env:STRAIT_SECRET_NAME}");
       return std::nullopt;
     }
     const std::filesystem::path written = std::filesystem::path(path).lexically_normal();
@@ -284,7 +293,7 @@ std::optional<std::string> resolve_references(const std::string& key, const std:
       }
       out += *v;
     } else if (ref.starts_with("file:")) {
-      auto content = read_secret_file(ref.substr(5), refs.policy, field, p);
+      auto content = read_secret_file(ref.substr(5), refs, field, p);
       if (!content) return std::nullopt;
       out += *content;
     } else {
@@ -742,8 +751,7 @@ const std::set<std::string> kHostCodeProperties = {
 // files outside daemon.secrets_dir (paths librdkafka reads: *.location,
 // sasl.kerberos.keytab).
 void check_api_link_property(const std::string& key, const std::string& value,
-                             const reference_policy& policy, const std::string& field,
-                             problems& p) {
+                             const references& refs, const std::string& field, problems& p) {
   if (kHostCodeProperties.contains(key)) {
     p.add(field,
           "not allowed in a link created through the API (it runs a command or loads code on "
@@ -751,9 +759,9 @@ void check_api_link_property(const std::string& key, const std::string& value,
     return;
   }
   if (!key.ends_with(".location") && key != "sasl.kerberos.keytab") return;
-  const std::filesystem::path dir = policy.file_dir.value_or(std::filesystem::path());
+  const std::filesystem::path dir = refs.policy.file_dir.value_or(std::filesystem::path());
+  const std::filesystem::path& real_dir = refs.real_file_dir;
   std::error_code ec;
-  const auto real_dir = dir.empty() ? dir : std::filesystem::canonical(dir, ec);
   const auto real = std::filesystem::weakly_canonical(value, ec);
   if (real_dir.empty() || ec || value.empty() || value.front() != '/' ||
       !lies_in(std::filesystem::path(value).lexically_normal(), dir.lexically_normal()) ||
@@ -780,7 +788,8 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
   check_duplicate_keys(root, "link", 0, budget, p);
   if (budget < 0) return fail(errc::invalid_argument, p.text());
   try {
-    l = parse_link(root, "link", references{env, policy}, p);
+    const references refs(env, policy);
+    l = parse_link(root, "link", refs, p);
     // Stored in the checkpoint store: secrets only by reference.
     for (const char* side : {"source", "target"}) {
       const YAML::Node props = root[side] ? root[side]["properties"] : YAML::Node();
@@ -795,7 +804,7 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
                 "write ${env:STRAIT_SECRET_NAME} or ${file:/path in daemon.secrets_dir} "
                 "(resolved on straitd's host)");
         }
-        check_api_link_property(key, value, policy, field, p);
+        check_api_link_property(key, value, refs, field, p);
       }
     }
   } catch (const YAML::Exception& e) {

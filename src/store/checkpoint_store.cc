@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "strait/base/audit_chain.h"
+#include "strait/base/big_endian.h"
 #include "strait/base/text.h"
 
 namespace strait::store {
@@ -41,23 +42,15 @@ constexpr uint8_t kMigrationFormat = 1;
 // 1: without chain; 2: the chain (base/audit_chain.h) as a last field.
 constexpr uint8_t kAuditFormat = 2;
 
-void put_be(std::string& out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t get_be(std::string_view in, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[at + i]);
-  return v;
-}
 void put_string(std::string& out, std::string_view s) {
-  put_be(out, s.size(), 2);
+  append_big_endian(out, s.size(), 2);
   out.append(s);
 }
 
 // Strings as a u32 length and the bytes, one after the other.
 void append_fields(std::string& out, std::initializer_list<const std::string*> fields) {
   for (const std::string* f : fields) {
-    put_be(out, f->size(), 4);
+    append_big_endian(out, f->size(), 4);
     out.append(*f);
   }
 }
@@ -66,7 +59,7 @@ void append_fields(std::string& out, std::initializer_list<const std::string*> f
 bool read_fields(std::string_view in, size_t at, std::initializer_list<std::string*> fields) {
   for (std::string* f : fields) {
     if (in.size() < at + 4) return false;
-    const size_t len = get_be(in, at, 4);
+    const size_t len = read_big_endian(in, at, 4);
     if (in.size() < at + 4 + len) return false;
     f->assign(in.substr(at + 4, len));
     at += 4 + len;
@@ -82,19 +75,19 @@ std::string link_topic_prefix(char tag, std::string_view link, std::string_view 
 }
 std::string partition_prefix(char tag, const partition_key& key) {
   std::string k = link_topic_prefix(tag, key.link, key.topic);
-  put_be(k, static_cast<uint32_t>(key.partition.value()), 4);
+  append_big_endian(k, static_cast<uint32_t>(key.partition.value()), 4);
   return k;
 }
 std::string offset_key(char tag, const partition_key& key, int64_t offset) {
   std::string k = partition_prefix(tag, key);
-  put_be(k, static_cast<uint64_t>(offset), 8);
+  append_big_endian(k, static_cast<uint64_t>(offset), 8);
   return k;
 }
 
 std::string encode_run_value(const offsets::offset_run& run) {
   std::string v;
-  put_be(v, static_cast<uint64_t>(run.target_start.value()), 8);
-  put_be(v, static_cast<uint64_t>(run.length), 8);
+  append_big_endian(v, static_cast<uint64_t>(run.target_start.value()), 8);
+  append_big_endian(v, static_cast<uint64_t>(run.length), 8);
   return v;
 }
 
@@ -102,9 +95,10 @@ result<offsets::offset_run> decode_run(std::string_view key, std::string_view va
   if (value.size() != 16 || key.size() < 8) {
     return fail(errc::corruption, "offset-map run record has a bad size");
   }
-  offsets::offset_run run{source_offset(static_cast<int64_t>(get_be(key, key.size() - 8, 8))),
-                          target_offset(static_cast<int64_t>(get_be(value, 0, 8))),
-                          static_cast<int64_t>(get_be(value, 8, 8))};
+  offsets::offset_run run{
+      source_offset(static_cast<int64_t>(read_big_endian(key, key.size() - 8, 8))),
+      target_offset(static_cast<int64_t>(read_big_endian(value, 0, 8))),
+      static_cast<int64_t>(read_big_endian(value, 8, 8))};
   if (run.length < 1 || run.source_start.value() < 0 || run.target_start.value() < 0) {
     return fail(errc::corruption, "offset-map run record has impossible values");
   }
@@ -135,22 +129,22 @@ bool get_varint(std::string_view in, size_t& at, uint64_t& v) {
 std::string encode_inflight(std::span<const inflight_entry> entries) {
   std::string v(1, static_cast<char>(kInflightFormat));
   v.reserve(1 + 4 + 8 + entries.size() * 9);
-  put_be(v, entries.size(), 4);
-  put_be(v, static_cast<uint64_t>(entries.front().source.value()), 8);
+  append_big_endian(v, entries.size(), 4);
+  append_big_endian(v, static_cast<uint64_t>(entries.front().source.value()), 8);
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) {
       put_varint(
           v, static_cast<uint64_t>(entries[i].source.value() - entries[i - 1].source.value() - 1));
     }
-    put_be(v, entries[i].fingerprint, 8);
+    append_big_endian(v, entries[i].fingerprint, 8);
   }
   return v;
 }
 
 bool decode_inflight(int64_t first_target, std::string_view v, std::vector<inflight_entry>& out) {
   if (v.size() < 1 + 4 + 8 || static_cast<uint8_t>(v[0]) != kInflightFormat) return false;
-  const uint64_t count = get_be(v, 1, 4);
-  int64_t source = static_cast<int64_t>(get_be(v, 5, 8));
+  const uint64_t count = read_big_endian(v, 1, 4);
+  int64_t source = static_cast<int64_t>(read_big_endian(v, 5, 8));
   size_t at = 13;
   for (uint64_t i = 0; i < count; ++i) {
     if (i > 0) {
@@ -162,7 +156,7 @@ bool decode_inflight(int64_t first_target, std::string_view v, std::vector<infli
     }
     if (v.size() < at + 8) return false;
     out.push_back({target_offset(first_target + static_cast<int64_t>(i)), source_offset(source),
-                   get_be(v, at, 8)});
+                   read_big_endian(v, at, 8)});
     at += 8;
   }
   return at == v.size() && count > 0;
@@ -170,12 +164,12 @@ bool decode_inflight(int64_t first_target, std::string_view v, std::vector<infli
 
 std::string encode_checkpoint(const partition_checkpoint& cp) {
   std::string v(1, static_cast<char>(kCheckpointFormat));
-  put_be(v, static_cast<uint64_t>(cp.position.next_source.value()), 8);
-  put_be(v, static_cast<uint64_t>(cp.position.next_target.value()), 8);
+  append_big_endian(v, static_cast<uint64_t>(cp.position.next_source.value()), 8);
+  append_big_endian(v, static_cast<uint64_t>(cp.position.next_target.value()), 8);
   v.push_back(static_cast<char>(cp.stopped));
   v.push_back(static_cast<char>(cp.pending));
-  put_be(v, static_cast<uint64_t>(cp.stop_source_offset), 8);
-  put_be(v, cp.stop_detail.size(), 4);
+  append_big_endian(v, static_cast<uint64_t>(cp.stop_source_offset), 8);
+  append_big_endian(v, cp.stop_detail.size(), 4);
   v.append(cp.stop_detail);
   return v;
 }
@@ -186,12 +180,12 @@ result<partition_checkpoint> decode_checkpoint(std::string_view v) {
     return fail(errc::corruption, "partition checkpoint record has an unknown format");
   }
   partition_checkpoint cp;
-  cp.position.next_source = source_offset(static_cast<int64_t>(get_be(v, 1, 8)));
-  cp.position.next_target = target_offset(static_cast<int64_t>(get_be(v, 9, 8)));
+  cp.position.next_source = source_offset(static_cast<int64_t>(read_big_endian(v, 1, 8)));
+  cp.position.next_target = target_offset(static_cast<int64_t>(read_big_endian(v, 9, 8)));
   auto reason = static_cast<uint8_t>(v[17]);
   auto pending = static_cast<uint8_t>(v[18]);
-  auto stop_offset = static_cast<int64_t>(get_be(v, 19, 8));
-  size_t detail_len = get_be(v, 27, 4);
+  auto stop_offset = static_cast<int64_t>(read_big_endian(v, 19, 8));
+  size_t detail_len = read_big_endian(v, 27, 4);
   if (reason > static_cast<uint8_t>(stop_reason::handed_over) ||
       pending > static_cast<uint8_t>(resolution::skip_record) || v.size() != kFixed + detail_len) {
     return fail(errc::corruption, "partition checkpoint record is inconsistent");
@@ -208,15 +202,15 @@ std::string group_offset_key(const std::string& group, const partition_key& key)
   put_string(k, key.link);
   put_string(k, group);
   put_string(k, key.topic);
-  put_be(k, static_cast<uint32_t>(key.partition.value()), 4);
+  append_big_endian(k, static_cast<uint32_t>(key.partition.value()), 4);
   return k;
 }
 
 std::string encode_group_offset(const group_offset& g) {
   std::string v(1, static_cast<char>(kGroupOffsetFormat));
-  put_be(v, static_cast<uint64_t>(g.source.value()), 8);
-  put_be(v, static_cast<uint64_t>(g.target.value()), 8);
-  put_be(v, static_cast<uint64_t>(g.written_at_ms), 8);
+  append_big_endian(v, static_cast<uint64_t>(g.source.value()), 8);
+  append_big_endian(v, static_cast<uint64_t>(g.target.value()), 8);
+  append_big_endian(v, static_cast<uint64_t>(g.written_at_ms), 8);
   return v;
 }
 
@@ -228,7 +222,7 @@ result<stored_group_offset> decode_group_offset(std::string_view k, size_t prefi
   size_t at = prefix_len;
   auto take_string = [&](std::string& out) {
     if (k.size() < at + 2) return false;
-    size_t len = get_be(k, at, 2);
+    size_t len = read_big_endian(k, at, 2);
     if (k.size() < at + 2 + len) return false;
     out = std::string(k.substr(at + 2, len));
     at += 2 + len;
@@ -237,10 +231,10 @@ result<stored_group_offset> decode_group_offset(std::string_view k, size_t prefi
   stored_group_offset g;
   g.partition.link = link;
   if (!take_string(g.group) || !take_string(g.partition.topic) || k.size() != at + 4) return bad();
-  g.partition.partition = partition_id(static_cast<int32_t>(get_be(k, at, 4)));
-  g.offset.source = source_offset(static_cast<int64_t>(get_be(v, 1, 8)));
-  g.offset.target = target_offset(static_cast<int64_t>(get_be(v, 9, 8)));
-  g.offset.written_at_ms = static_cast<int64_t>(get_be(v, 17, 8));
+  g.partition.partition = partition_id(static_cast<int32_t>(read_big_endian(k, at, 4)));
+  g.offset.source = source_offset(static_cast<int64_t>(read_big_endian(v, 1, 8)));
+  g.offset.target = target_offset(static_cast<int64_t>(read_big_endian(v, 9, 8)));
+  g.offset.written_at_ms = static_cast<int64_t>(read_big_endian(v, 17, 8));
   return g;
 }
 
@@ -296,7 +290,7 @@ std::optional<audit_entry> decode_audit(std::string_view v) {
   if (v.size() < 9) return std::nullopt;
   const auto format = static_cast<uint8_t>(v[0]);
   audit_entry e;
-  e.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
+  e.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
   const bool ok = format == 1 ? read_fields(v, 9,
                                             {&e.who, &e.role, &e.call, &e.args_digest, &e.result,
                                              &e.state_before, &e.state_after})
@@ -403,7 +397,7 @@ void checkpoint_store::write_batch::put_run(const partition_key& key,
   note_map_change(key);
   (void)batch_->Put(offset_key(kRunTag, key, run.source_start.value()), encode_run_value(run));
   std::string src;
-  put_be(src, static_cast<uint64_t>(run.source_start.value()), 8);
+  append_big_endian(src, static_cast<uint64_t>(run.source_start.value()), 8);
   (void)batch_->Put(offset_key(kTargetIndexTag, key, run.target_start.value()), src);
 }
 
@@ -458,7 +452,7 @@ void checkpoint_store::write_batch::put_migration(const std::string& link,
   put_string(k, r.name);
   std::string v(1, static_cast<char>(kMigrationFormat));
   v.push_back(static_cast<char>(r.state));
-  put_be(v, static_cast<uint64_t>(r.updated_at_ms), 8);
+  append_big_endian(v, static_cast<uint64_t>(r.updated_at_ms), 8);
   (void)batch_->Put(k, v);
 }
 
@@ -467,7 +461,7 @@ namespace {
 std::string report_key(const std::string& link, uint64_t id) {
   std::string k(1, kReportTag);
   put_string(k, link);
-  put_be(k, id, 8);
+  append_big_endian(k, id, 8);
   return k;
 }
 
@@ -488,7 +482,7 @@ void checkpoint_store::write_batch::put_link(const std::string& name, const link
   std::string v(1, static_cast<char>(kLinkFormat));
   v.push_back(static_cast<char>(r.from_api ? 1 : 0));
   v.push_back(static_cast<char>(r.paused ? 1 : 0));
-  put_be(v, static_cast<uint64_t>(r.updated_at_ms), 8);
+  append_big_endian(v, static_cast<uint64_t>(r.updated_at_ms), 8);
   v.append(r.yaml);
   (void)batch_->Put(std::string(1, kLinkTag) + name, v);
 }
@@ -520,7 +514,7 @@ void checkpoint_store::write_batch::delete_link(const std::string& name) {
 void checkpoint_store::write_batch::put_request(const std::string& request_id,
                                                 const request_record& r) {
   std::string v(1, static_cast<char>(kRequestFormat));
-  put_be(v, static_cast<uint64_t>(r.at_ms), 8);
+  append_big_endian(v, static_cast<uint64_t>(r.at_ms), 8);
   append_fields(v, {&r.call, &r.args_digest, &r.response});
   (void)batch_->Put(request_key(request_id), v);
 }
@@ -592,10 +586,10 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
   {
     std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
     std::string last(1, kAuditTag);
-    put_be(last, std::numeric_limits<uint64_t>::max(), 8);
+    append_big_endian(last, std::numeric_limits<uint64_t>::max(), 8);
     it->SeekForPrev(last);
     if (it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag) {
-      store->audit_last_ = get_be(std::string_view(it->key().data(), 9), 1, 8);
+      store->audit_last_ = read_big_endian(std::string_view(it->key().data(), 9), 1, 8);
       // The next entry chains on from the last; a damaged or unchained last
       // entry restarts the chain (straitctl audit --verify shows where).
       auto last_entry = decode_audit(std::string_view(it->value().data(), it->value().size()));
@@ -644,11 +638,11 @@ result<std::vector<partition_key>> checkpoint_store::partitions(const std::strin
     std::string_view k(it->key().data(), it->key().size());
     size_t at = prefix.size();
     if (k.size() < at + 2) return fail(errc::corruption, "bad checkpoint key");
-    size_t topic_len = get_be(k, at, 2);
+    size_t topic_len = read_big_endian(k, at, 2);
     if (k.size() != at + 2 + topic_len + 4) return fail(errc::corruption, "bad checkpoint key");
-    out.push_back(
-        partition_key{link, std::string(k.substr(at + 2, topic_len)),
-                      partition_id(static_cast<int32_t>(get_be(k, at + 2 + topic_len, 4)))});
+    out.push_back(partition_key{
+        link, std::string(k.substr(at + 2, topic_len)),
+        partition_id(static_cast<int32_t>(read_big_endian(k, at + 2 + topic_len, 4)))});
   }
   if (!it->status().ok())
     return std::unexpected(rocks_error(it->status(), "cannot list partitions"));
@@ -690,7 +684,7 @@ result<std::vector<inflight_entry>> checkpoint_store::inflight(const partition_k
     std::string_view k(it->key().data(), it->key().size());
     const size_t before = out.size();
     if (k.size() != prefix.size() + 8 ||
-        !decode_inflight(static_cast<int64_t>(get_be(k, prefix.size(), 8)),
+        !decode_inflight(static_cast<int64_t>(read_big_endian(k, prefix.size(), 8)),
                          std::string_view(it->value().data(), it->value().size()), out) ||
         (before > 0 && out[before].target <= out[before - 1].target)) {
       return fail(errc::corruption, "the in-flight journal of " + key.to_string() + " is damaged");
@@ -798,11 +792,11 @@ result<uint64_t> checkpoint_store::append_audit(const audit_entry& entry) {
       audit_chain_, seq, e.at_ms,
       {e.who, e.role, e.call, e.args_digest, e.result, e.state_before, e.state_after});
   std::string v(1, static_cast<char>(kAuditFormat));
-  put_be(v, static_cast<uint64_t>(e.at_ms), 8);
+  append_big_endian(v, static_cast<uint64_t>(e.at_ms), 8);
   append_fields(v, {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before,
                     &e.state_after, &chain});
   std::string k(1, kAuditTag);
-  put_be(k, seq, 8);
+  append_big_endian(k, seq, 8);
   rocksdb::WriteOptions wo;
   wo.sync = true;  // an audit entry must survive a power loss
   rocksdb::Status s = db_->Put(wo, k, v);
@@ -817,13 +811,13 @@ result<std::vector<std::pair<uint64_t, audit_entry>>> checkpoint_store::audit(ui
   if (after == std::numeric_limits<uint64_t>::max()) return out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   std::string from(1, kAuditTag);
-  put_be(from, after + 1, 8);
+  append_big_endian(from, after + 1, 8);
   for (it->Seek(from);
        it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag && out.size() < limit;
        it->Next()) {
     auto e = decode_audit(std::string_view(it->value().data(), it->value().size()));
     if (!e) return fail(errc::corruption, "an audit journal entry is damaged");
-    out.emplace_back(get_be(std::string_view(it->key().data(), 9), 1, 8), std::move(*e));
+    out.emplace_back(read_big_endian(std::string_view(it->key().data(), 9), 1, 8), std::move(*e));
   }
   if (!it->status().ok())
     return std::unexpected(rocks_error(it->status(), "cannot read the audit journal"));
@@ -847,14 +841,14 @@ result<std::vector<std::pair<uint64_t, std::string>>> checkpoint_store::reports(
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   // Newest first from the end of the link's range, then reversed.
   std::string end = prefix;
-  put_be(end, std::numeric_limits<uint64_t>::max(), 8);
+  append_big_endian(end, std::numeric_limits<uint64_t>::max(), 8);
   for (it->SeekForPrev(end); it->Valid() && has_prefix(it->key(), prefix) && out.size() < limit;
        it->Prev()) {
     std::string_view k(it->key().data(), it->key().size());
     if (k.size() != prefix.size() + 8) {
       return fail(errc::corruption, "verification report key of link " + link + " is damaged");
     }
-    out.emplace_back(get_be(k, prefix.size(), 8), it->value().ToString());
+    out.emplace_back(read_big_endian(k, prefix.size(), 8), it->value().ToString());
   }
   if (!it->status().ok())
     return std::unexpected(rocks_error(it->status(), "cannot read verification reports"));
@@ -872,7 +866,7 @@ result<std::optional<request_record>> checkpoint_store::request(
   auto bad = [] { return fail(errc::corruption, "a request record is damaged"); };
   if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kRequestFormat) return bad();
   request_record r;
-  r.at_ms = static_cast<int64_t>(get_be(v, 1, 8));
+  r.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
   if (!read_fields(v, 9, {&r.call, &r.args_digest, &r.response})) return bad();
   return std::optional<request_record>(std::move(r));
 }
@@ -905,7 +899,7 @@ result<std::vector<std::pair<std::string, link_record>>> checkpoint_store::links
     link_record r;
     r.from_api = v[1] != 0;
     r.paused = v[2] != 0;
-    r.updated_at_ms = static_cast<int64_t>(get_be(v, 3, 8));
+    r.updated_at_ms = static_cast<int64_t>(read_big_endian(v, 3, 8));
     r.yaml = std::string(v.substr(11));
     out.emplace_back(it->key().ToString().substr(1), std::move(r));
   }
@@ -926,13 +920,13 @@ result<std::vector<migration_record>> checkpoint_store::migrations(const std::st
       return fail(errc::corruption, "migration record of link " + link + " is damaged");
     }
     const auto kind = static_cast<uint8_t>(k[at]);
-    const size_t len = get_be(k, at + 1, 2);
+    const size_t len = read_big_endian(k, at + 1, 2);
     if ((kind != 1 && kind != 2) || k.size() != at + 3 + len) {
       return fail(errc::corruption, "migration record of link " + link + " is damaged");
     }
     out.push_back(migration_record{static_cast<migration_kind>(kind),
                                    std::string(k.substr(at + 3, len)), static_cast<uint8_t>(v[1]),
-                                   static_cast<int64_t>(get_be(v, 2, 8))});
+                                   static_cast<int64_t>(read_big_endian(v, 2, 8))});
   }
   if (!it->status().ok())
     return std::unexpected(rocks_error(it->status(), "cannot read migration records"));
@@ -968,8 +962,8 @@ result<source_offset> checkpoint_store::to_source(const partition_key& key,
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options()));
   auto run_for = [&](const rocksdb::Slice& v) -> result<offsets::offset_run> {
     if (v.size() != 8) return fail(errc::corruption, "bad offset-map target index record");
-    std::string run_key =
-        offset_key(kRunTag, key, static_cast<int64_t>(get_be(std::string_view(v.data(), 8), 0, 8)));
+    std::string run_key = offset_key(
+        kRunTag, key, static_cast<int64_t>(read_big_endian(std::string_view(v.data(), 8), 0, 8)));
     std::string run_value;
     rocksdb::Status rs = db_->Get(view.options(), run_key, &run_value);
     if (rs.IsNotFound()) {

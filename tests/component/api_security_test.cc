@@ -33,12 +33,6 @@ class no_state : public state_provider {
   }
 };
 
-// A tokens file as an operator would write it: readable by straitd only.
-void write_tokens(const fs::path& p, const std::string& text) {
-  std::ofstream(p) << text;
-  fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
-}
-
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream s;
@@ -104,31 +98,42 @@ std::shared_ptr<grpc::ChannelCredentials> tls(const pki& k, const std::string& c
   return grpc::SslCredentials(o);
 }
 
-TEST(ApiSecurity, TlsServerRefusesPlaintextClients) {
-  pki k;
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
+// A server certificate for 127.0.0.1 from the test CA (TLS, no client
+// certificates until client_ca_file is set).
+config::api_security_config tls_security(const pki& k) {
   config::api_security_config sec;
   sec.cert_file = k.path("server.crt");
   sec.key_file = k.path("server.key");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  return sec;
+}
+
+// Each test's server: the API over a control plane with no links, and the
+// journal it writes.
+class ApiSecurity : public ::testing::Test {
+ protected:
+  // Starts `server` with `sec` on a loopback port.
+  [[nodiscard]] bool start(const config::api_security_config& sec) {
+    return server.start("127.0.0.1:0", sec, state, audit, control).has_value();
+  }
+  no_state state;
+  memory_audit audit;
+  fake_control control;
+  api_server server;  // declared last: stops before what it serves
+};
+
+TEST_F(ApiSecurity, TlsServerRefusesPlaintextClients) {
+  pki k;
+  auto sec = tls_security(k);
+  ASSERT_TRUE(start(sec));
   EXPECT_TRUE(list_links(server.address(), tls(k)).ok());
   EXPECT_FALSE(list_links(server.address(), grpc::InsecureChannelCredentials()).ok());
 }
 
-TEST(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
+TEST_F(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
   pki k;
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
-  config::api_security_config sec;
-  sec.cert_file = k.path("server.crt");
-  sec.key_file = k.path("server.key");
+  auto sec = tls_security(k);
   sec.client_ca_file = k.path("ca.crt");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
   EXPECT_TRUE(list_links(server.address(), tls(k, "viewer")).ok());
   EXPECT_EQ(list_links(server.address(), tls(k)).error_code(), grpc::StatusCode::UNAUTHENTICATED)
       << "no client certificate";
@@ -148,7 +153,7 @@ grpc::Status list_audit(const std::string& address,
 
 // Issue 11: the role was found by searching the subject's text for
 // "OU=strait-<role>", and each of the first three certificates got admin.
-TEST(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
+TEST_F(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
   pki k;
   const std::vector<std::pair<std::string, std::string>> hostile = {
       {"in_cn", "/CN=OU=strait-admin"},
@@ -162,15 +167,9 @@ TEST(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
   for (const auto& [name, subject] : hostile) k.issue(name, subject, "");
   k.issue("operator", "/CN=erin/OU=payments/OU=strait-operator", "");
   k.issue("viewer_twice", "/CN=hal/OU=strait-viewer/OU=strait-viewer", "");
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
-  config::api_security_config sec;
-  sec.cert_file = k.path("server.crt");
-  sec.key_file = k.path("server.key");
+  auto sec = tls_security(k);
   sec.client_ca_file = k.path("ca.crt");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
 
   for (const auto& [name, subject] : hostile) {
     grpc::Status s = list_links(server.address(), tls(k, name));
@@ -202,20 +201,14 @@ TEST(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
 
 // Issue 11: a TLS handshake refusal (a certificate from another CA, none at
 // all) was not in the journal. straitd now checks the certificate itself.
-TEST(ApiSecurity, UntrustedOrMissingClientCertificatesAreRefusedAndJournaled) {
+TEST_F(ApiSecurity, UntrustedOrMissingClientCertificatesAreRefusedAndJournaled) {
   pki k;
   k.make_ca("rogue");
   k.issue("forged", "/CN=mallory/OU=strait-admin", "", "rogue");
   k.make_ca("selfsigned");  // a CA certificate presented as the client's own
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
-  config::api_security_config sec;
-  sec.cert_file = k.path("server.crt");
-  sec.key_file = k.path("server.key");
+  auto sec = tls_security(k);
   sec.client_ca_file = k.path("ca.crt");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
 
   grpc::Status forged = list_links(server.address(), tls(k, "forged"));
   EXPECT_EQ(forged.error_code(), grpc::StatusCode::UNAUTHENTICATED);
@@ -241,21 +234,15 @@ TEST(ApiSecurity, UntrustedOrMissingClientCertificatesAreRefusedAndJournaled) {
 
 // With tokens and client certificates both configured, the certificate is
 // still required and checked; the token gives the role.
-TEST(ApiSecurity, WithTokensAndClientCertificatesBothAreRequired) {
+TEST_F(ApiSecurity, WithTokensAndClientCertificatesBothAreRequired) {
   pki k;
   k.make_ca("rogue");
   k.issue("forged", "/CN=mallory/OU=strait-admin", "", "rogue");
   write_tokens(k.path("tokens"), "admin lead 0123456789abcdef0003\n");
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
-  config::api_security_config sec;
-  sec.cert_file = k.path("server.crt");
-  sec.key_file = k.path("server.key");
+  auto sec = tls_security(k);
   sec.client_ca_file = k.path("ca.crt");
   sec.tokens_file = k.path("tokens");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
   const std::string token = "0123456789abcdef0003";
   EXPECT_EQ(list_links(server.address(), tls(k), token).error_code(),
             grpc::StatusCode::UNAUTHENTICATED)
@@ -271,66 +258,51 @@ TEST(ApiSecurity, WithTokensAndClientCertificatesBothAreRequired) {
 
 // Review of issue 11: gRPC's own check accepted a client_ca_file holding an
 // intermediate CA alone; straitd's must too.
-TEST(ApiSecurity, AnIntermediateCaAloneIsAnAnchor) {
+TEST_F(ApiSecurity, AnIntermediateCaAloneIsAnAnchor) {
   pki k;
   k.issue("inter", "/CN=strait-test-intermediate",
           "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign");
   k.issue("ops", "/CN=olga/OU=strait-operator", "", "inter");
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
-  config::api_security_config sec;
-  sec.cert_file = k.path("server.crt");
-  sec.key_file = k.path("server.key");
+  auto sec = tls_security(k);
   sec.client_ca_file = k.path("inter.crt");
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
   EXPECT_TRUE(list_audit(server.address(), tls(k, "ops")).ok());
   EXPECT_EQ(list_links(server.address(), tls(k, "viewer")).error_code(),
             grpc::StatusCode::UNAUTHENTICATED)
       << "issued by the root, not under the intermediate";
 }
 
-TEST(ApiSecurity, TokenFilesMustBePrivateAndAHashInsideATokenIsPartOfIt) {
+TEST_F(ApiSecurity, TokenFilesMustBePrivateAndAHashInsideATokenIsPartOfIt) {
   testing::temp_dir dir;
   const fs::path file = dir.path() / "tokens";
   write_tokens(file,
                "  # a comment, indented\n"
                "admin lead 0123456789abcdef#0003\n");
-  no_state state;
-  memory_audit audit;
-  fake_control control;
   config::api_security_config sec;
   sec.tokens_file = file;
-  {
-    api_server server;
-    ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
-    auto plain = grpc::InsecureChannelCredentials();
-    EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef#0003").ok());
-    EXPECT_EQ(list_links(server.address(), plain, "0123456789abcdef").error_code(),
-              grpc::StatusCode::UNAUTHENTICATED)
-        << "the part before '#' is not a token";
-  }
+  ASSERT_TRUE(start(sec));
+  auto plain = grpc::InsecureChannelCredentials();
+  EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef#0003").ok());
+  EXPECT_EQ(list_links(server.address(), plain, "0123456789abcdef").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED)
+      << "the part before '#' is not a token";
+
   fs::permissions(file, fs::perms::others_read, fs::perm_options::add);
-  api_server server;
-  auto r = server.start("127.0.0.1:0", sec, state, audit, control);
+  api_server another;
+  auto r = another.start("127.0.0.1:0", sec, state, audit, control);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("daemon.api_security.tokens_file"), std::string::npos);
   EXPECT_NE(r.error().message.find("chmod 600"), std::string::npos) << r.error().message;
 }
 
-TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
+TEST_F(ApiSecurity, TokensAreRequiredWhenConfigured) {
   testing::temp_dir dir;
   write_tokens(dir.path() / "tokens",
                "# role name token\n"
                "viewer ci-bot 0123456789abcdef0123\n");
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
   config::api_security_config sec;
   sec.tokens_file = dir.path() / "tokens";
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
   auto plain = grpc::InsecureChannelCredentials();
   EXPECT_TRUE(list_links(server.address(), plain, "0123456789abcdef0123").ok());
   grpc::Status none = list_links(server.address(), plain);
@@ -340,19 +312,15 @@ TEST(ApiSecurity, TokensAreRequiredWhenConfigured) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
+TEST_F(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
   testing::temp_dir dir;
   write_tokens(dir.path() / "tokens",
                "viewer watcher 0123456789abcdef0001\n"
                "operator oncall 0123456789abcdef0002\n"
                "admin lead 0123456789abcdef0003\n");
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
   config::api_security_config sec;
   sec.tokens_file = dir.path() / "tokens";
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
   auto stub = pb::Strait::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
   auto list_audit = [&](const std::string& token, pb::ListAuditResponse* r) {
@@ -387,19 +355,15 @@ TEST(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
   EXPECT_EQ(r.entries_size(), 2) << "allowed calls are not audited (read-only)";
 }
 
-TEST(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
+TEST_F(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
   testing::temp_dir dir;
   write_tokens(dir.path() / "tokens",
                "viewer watcher 0123456789abcdef0001\n"
                "operator oncall 0123456789abcdef0002\n"
                "admin lead 0123456789abcdef0003\n");
-  no_state state;
-  memory_audit audit;
-  fake_control control;
-  api_server server;
   config::api_security_config sec;
   sec.tokens_file = dir.path() / "tokens";
-  ASSERT_TRUE(server.start("127.0.0.1:0", sec, state, audit, control).has_value());
+  ASSERT_TRUE(start(sec));
   auto stub = pb::Strait::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
   using move_fn = grpc::Status (pb::Strait::Stub::*)(grpc::ClientContext*, const pb::MoveRequest&,
@@ -530,11 +494,8 @@ TEST(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
   EXPECT_EQ(link_denials, 4);
 }
 
-TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
+TEST_F(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   pki k;
-  no_state state;
-  memory_audit audit;
-  fake_control control;
   auto start_with = [&](const std::string& tokens) {
     write_tokens(k.path("tokens"), tokens);
     api_server server;
@@ -558,9 +519,7 @@ TEST(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
     // Whoever can write the client CA file can make admins.
     std::filesystem::permissions(k.path("ca.crt"), fs::perms::group_write, fs::perm_options::add);
     api_server server;
-    config::api_security_config sec;
-    sec.cert_file = k.path("server.crt");
-    sec.key_file = k.path("server.key");
+    auto sec = tls_security(k);
     sec.client_ca_file = k.path("ca.crt");
     auto r = server.start("127.0.0.1:0", sec, state, audit, control);
     ASSERT_FALSE(r.has_value());

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -11,6 +13,13 @@
 #include "strait/api/status.h"
 
 namespace strait::api {
+
+// A tokens file as an operator would write it: readable by straitd only.
+inline void write_tokens(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+  std::filesystem::permissions(
+      p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
 
 // The audit journal in memory, for servers under test.
 class memory_audit : public audit_log {
