@@ -25,6 +25,7 @@
 #include "strait/api/journal_budget.h"
 #include "strait/base/clock.h"
 #include "strait/base/digest.h"
+#include "strait/base/periodic_thread.h"
 #include "strait/base/small_file.h"
 #include "strait/base/text.h"
 
@@ -90,6 +91,7 @@ class name_filter {
     RE2::Options options;
     options.set_log_errors(false);
     options.set_max_mem(kMaxProgramBytes);
+    options.set_dot_nl(true);  // as the config's filters: ".*" selects every name
     f.re_ = std::make_shared<RE2>(pattern, options);
     if (!f.re_->ok()) {
       const bool too_large = f.re_->error_code() == RE2::ErrorPatternTooLarge;
@@ -214,8 +216,23 @@ constexpr int kMaxApiThreads = 128;
 
 class service final : public pb::Strait::Service {
  public:
-  service(const state_provider& state, audit_log& audit, control& ctl, authenticator auth)
-      : state_(state), audit_(audit), control_(ctl), auth_(std::move(auth)) {}
+  service(const state_provider& state, audit_log& audit, control& ctl, authenticator auth,
+          std::chrono::milliseconds journal_window)
+      : state_(state),
+        audit_(audit),
+        control_(ctl),
+        auth_(std::move(auth)),
+        budget_(kJournalBudget, journal_window) {
+    // A caller's summary entry is written once its window has ended, even
+    // when no other entry follows (an attack that stops still shows).
+    const auto every = std::max<std::chrono::steady_clock::duration>(journal_window / 12,
+                                                                     std::chrono::milliseconds(10));
+    summaries_.start("api-journal", [this, every] {
+      std::lock_guard lock(journal_mu_);
+      write_summaries_locked(false);
+      return every;
+    });
+  }
 
   // Wakes streams so that they end; called before the server shuts down.
   void stopping() {
@@ -224,10 +241,12 @@ class service final : public pb::Strait::Service {
       stopping_ = true;
     }
     cv_.notify_all();
+    summaries_.request_stop();
   }
 
   // Writes what the journal budget still counts; after the last call ended.
   void stopped() {
+    summaries_.stop();
     std::lock_guard lock(journal_mu_);
     write_summaries_locked(true);
   }
@@ -814,9 +833,12 @@ class service final : public pb::Strait::Service {
   }
   bool record_locked(const audit_record& rec) {
     write_summaries_locked(false);
-    audit_record r = rec;
-    r.at_ms = wall_clock_ms();
-    if (auto s = audit_.record(r); !s) {
+    return append_locked(rec);
+  }
+  // The entry stamped with the time and appended; false (logged) if not.
+  bool append_locked(audit_record rec) {
+    rec.at_ms = wall_clock_ms();
+    if (auto s = audit_.record(rec); !s) {
       spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
       return false;
     }
@@ -828,7 +850,6 @@ class service final : public pb::Strait::Service {
   void write_summaries_locked(bool all) {
     for (const auto& sum : budget_.take(journal_budget::clock::now(), all)) {
       audit_record r;
-      r.at_ms = wall_clock_ms();
       r.who = sum.who;
       r.call = "(over the journal budget)";
       r.result = single_line(
@@ -837,9 +858,7 @@ class service final : public pb::Strait::Service {
               " s were refused without an entry each; the last: " + sum.last,
           2048);
       spdlog::warn("api: {}: {}", r.who, r.result);
-      if (auto s = audit_.record(r); !s) {
-        spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
-      }
+      (void)append_locked(std::move(r));
     }
   }
 
@@ -1021,7 +1040,7 @@ class service final : public pb::Strait::Service {
   // and consult the budget), then mu_ is never held with either.
   std::mutex mutate_mu_;  // one mutating call at a time (request ids, before/after states)
   std::mutex journal_mu_;
-  journal_budget budget_{kJournalBudget, std::chrono::minutes(1)};  // guarded by journal_mu_
+  journal_budget budget_;  // guarded by journal_mu_
   // What a mutating call wants added to its audit result (e.g. the guards a
   // forced cutover overrode); guarded by mutate_mu_.
   std::string audit_note_;
@@ -1029,17 +1048,21 @@ class service final : public pb::Strait::Service {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::atomic<int> watchers_{0};  // WatchStatus streams open
+  periodic_thread summaries_;     // writes ended windows' summaries; last member: stops first
 };
 
 }  // namespace
 
 struct api_server::impl {
+  std::chrono::milliseconds journal_window;
   std::unique_ptr<service> svc;
   std::unique_ptr<grpc::Server> server;
   std::string address;
 };
 
-api_server::api_server() : impl_(std::make_unique<impl>()) {}
+api_server::api_server(std::chrono::milliseconds journal_window) : impl_(std::make_unique<impl>()) {
+  impl_->journal_window = journal_window;
+}
 api_server::~api_server() { stop(); }
 
 status api_server::start(const std::string& listen, const config::api_security_config& security,
@@ -1085,7 +1108,8 @@ status api_server::start(const std::string& listen, const config::api_security_c
         listen);
   }
   impl_->svc = std::make_unique<service>(state, audit, ctl,
-                                         authenticator(std::move(tokens), std::move(client_certs)));
+                                         authenticator(std::move(tokens), std::move(client_certs)),
+                                         impl_->journal_window);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);

@@ -18,6 +18,10 @@ result<topic_filter> topic_filter::make(const std::vector<std::string>& include,
                      std::vector<std::unique_ptr<re2::RE2>>& out) {
     RE2::Options opts;
     opts.set_log_errors(false);
+    // '.' matches any character, a newline too: ".*" selects every name,
+    // and a group id may hold any byte (issue 11: a staged group whose id
+    // held a newline was never synced).
+    opts.set_dot_nl(true);
     for (size_t i = 0; i < patterns.size(); ++i) {
       auto re = std::make_unique<re2::RE2>(patterns[i], opts);
       if (!re->ok()) {

@@ -97,6 +97,15 @@ int report(const grpc::Status& s, const options& o) {
     case grpc::StatusCode::UNAUTHENTICATED:
       std::cerr << "straitctl: refused: " << what << "\n";
       return kRefused;
+    case grpc::StatusCode::INTERNAL:
+      if (what.empty()) {
+        // gRPC's own answer to a request body it cannot decode, sent
+        // before straitd's handler runs.
+        std::cerr << "straitctl: straitd could not decode the request (straitctl and straitd of "
+                     "versions that disagree on strait.v1?)\n";
+        return kUnavailable;
+      }
+      [[fallthrough]];
     default:
       std::cerr << "straitctl: straitd failed: " << what << "\n";
       return kUnavailable;

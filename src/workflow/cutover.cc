@@ -313,8 +313,16 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
           c.action = o.dry_run ? "would try the drain again" : "draining again";
           return c;
         }
-        auto g = facts.contains(topic) ? facts[topic] : migration::topic_guards{};
-        auto step = migration::transition(state, topic_event::cutover_started, g);
+        if (!facts.contains(topic)) {
+          // No partition of it in the engine's snapshot: the link has just
+          // started or been resumed. Say so, rather than fail every guard
+          // for want of facts (issue 11: "foreign write" for ~3 s).
+          return fail(errc::precondition,
+                      "its partitions have not reported since the link started or was resumed; "
+                      "try again in a few seconds (straitctl status " +
+                          cfg_.name + ")");
+        }
+        auto step = migration::transition(state, topic_event::cutover_started, facts[topic]);
         if (!step) return std::unexpected(step.error());
         c.state = to_string(step->to);
         c.action = o.dry_run ? "would drain the source and cut over" : "draining started";

@@ -180,6 +180,12 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   EXPECT_EQ(d.straitctl("status side").first, 0);
   EXPECT_EQ(d.straitctl("verify side").first, 4) << "paused: refused";
   ASSERT_EQ(d.straitctl("resume-link side").first, 0);
+  // Issue 11: right after a resume a cutover's guards all failed ("a target
+  // partition has a foreign write") until the partitions reported.
+  auto [rcd, dry] = d.straitctl("cutover side --topics lnk-b --dry-run");
+  EXPECT_EQ(rcd, 4) << dry;
+  EXPECT_EQ(dry.find("foreign write"), std::string::npos) << dry;
+  EXPECT_EQ(dry.find("stopped"), std::string::npos) << dry;
   ASSERT_TRUE(testing::wait_for(
       [&] { return testing::high_watermark(clusters->target, "side.lnk-b", 0) == 15; }, 60s, 200ms))
       << d.log();

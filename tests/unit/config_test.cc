@@ -475,6 +475,16 @@ TEST(TopicFilter, IncludeExcludeAndInternal) {
   EXPECT_TRUE(with_internal->matches("__consumer_offsets"));
 }
 
+// Issue 11: a group id may hold any byte; ".*" must select one with a
+// newline (a staged group's check against the excludes used ".*").
+TEST(TopicFilter, DotMatchesEveryCharacterANewlineToo) {
+  auto all = topic_filter::make({".*"}, {"tmp\\..*"}, false, "g");
+  ASSERT_TRUE(all.has_value());
+  EXPECT_TRUE(all->matches("billing\nforged line"));
+  EXPECT_TRUE(all->matches(std::string("nul\0inside", 11)));
+  EXPECT_FALSE(all->matches("tmp.x\ny")) << "excludes match across the newline too";
+}
+
 TEST(TopicFilter, PathologicalPatternRunsInLinearTime) {
   // Catastrophic for backtracking engines; RE2 answers at once.
   auto f = topic_filter::make({"(a+)+$"}, {}, true, "t");
