@@ -21,11 +21,11 @@
 #include <variant>
 
 #include "strait.grpc.pb.h"
+#include "strait/api/budgeted_journal.h"
 #include "strait/api/identity.h"
 #include "strait/api/journal_budget.h"
 #include "strait/base/clock.h"
 #include "strait/base/digest.h"
-#include "strait/base/periodic_thread.h"
 #include "strait/base/small_file.h"
 #include "strait/base/text.h"
 
@@ -82,7 +82,9 @@ class name_filter {
 
   static result<name_filter> make(const std::string& pattern, const char* field) {
     name_filter f;
-    if (pattern.empty()) return f;
+    // Empty: every name; so is ".*", also one that is not valid UTF-8
+    // (which RE2's '.' does not match), as in the config's filters.
+    if (pattern.empty() || pattern == ".*") return f;
     if (pattern.size() > kMaxPatternBytes) {
       return fail(errc::invalid_argument,
                   std::string(field) + ": " + std::to_string(pattern.size()) +
@@ -216,23 +218,16 @@ constexpr int kMaxApiThreads = 128;
 
 class service final : public pb::Strait::Service {
  public:
-  service(const state_provider& state, audit_log& audit, control& ctl, authenticator auth,
-          std::chrono::milliseconds journal_window)
+  service(const state_provider& state, audit_log& audit, control& ctl, authenticator auth)
       : state_(state),
         audit_(audit),
         control_(ctl),
         auth_(std::move(auth)),
-        budget_(kJournalBudget, journal_window) {
-    // A caller's summary entry is written once its window has ended, even
-    // when no other entry follows (an attack that stops still shows).
-    const auto every = std::max<std::chrono::steady_clock::duration>(journal_window / 12,
-                                                                     std::chrono::milliseconds(10));
-    summaries_.start("api-journal", [this, every] {
-      std::lock_guard lock(journal_mu_);
-      write_summaries_locked(false);
-      return every;
-    });
-  }
+        journal_(audit, kJournalBudget, std::chrono::minutes(1)) {}
+
+  // Once the server runs: summaries of ended budget windows are written
+  // within seconds, even when no other entry follows.
+  void started() { journal_.start(std::chrono::seconds(5)); }
 
   // Wakes streams so that they end; called before the server shuts down.
   void stopping() {
@@ -241,15 +236,10 @@ class service final : public pb::Strait::Service {
       stopping_ = true;
     }
     cv_.notify_all();
-    summaries_.request_stop();
   }
 
   // Writes what the journal budget still counts; after the last call ended.
-  void stopped() {
-    summaries_.stop();
-    std::lock_guard lock(journal_mu_);
-    write_summaries_locked(true);
-  }
+  void stopped() { journal_.stop(); }
 
   grpc::Status ListLinks(grpc::ServerContext* ctx, const pb::ListLinksRequest*,
                          pb::ListLinksResponse* out) override {
@@ -542,13 +532,15 @@ class service final : public pb::Strait::Service {
     grpc::Status refused;
     audit_record rec;
     std::string budget_key;
+    bool authenticated = true;
     if (auto* s = std::get_if<grpc::Status>(&who)) {
       refused = *s;
       rec.who = "unauthenticated";
-      // Unauthenticated callers are told apart by address (without the
-      // port), so one's flood neither uses up nor hides another's attempts.
+      // Unauthenticated callers are told apart by network, so one's flood
+      // neither uses up nor hides another's attempts (journal_budget).
       const std::string peer = ctx.peer();
-      budget_key = "unauthenticated " + peer.substr(0, peer.rfind(':'));
+      budget_key = unauthenticated_key(peer);
+      authenticated = false;
       rec.result = " (peer " + peer + ")";
     } else {
       const caller& c = std::get<caller>(who);
@@ -566,10 +558,9 @@ class service final : public pb::Strait::Service {
     rec.call = call;
     rec.args_digest = digest_of(request);
     rec.result = code_name(refused.error_code()) + ": " + refused.error_message() + rec.result;
-    std::lock_guard lock(journal_mu_);
-    if (budget_.admit(budget_key, rec.result, journal_budget::clock::now())) {
+    if (journal_.record_within_budget(budget_key, authenticated, rec) !=
+        budgeted_journal::outcome::over_budget) {
       spdlog::warn("api: {} refused to {}: {}", call, rec.who, refused.error_message());
-      (void)record_locked(rec);
     }  // else counted, and recorded in the caller's summary entry
     return refused;
   }
@@ -673,9 +664,9 @@ class service final : public pb::Strait::Service {
       }
       rec.state_before = rec.state_after = describe();
       rec.result = "ok (repeated request_id " + req.request_id() + ": first response returned)";
-      std::lock_guard journal(journal_mu_);  // a replay acts on nothing: within the budget
-      if (budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
-        if (!record_locked(rec)) return journal_unavailable();
+      // A replay acts on nothing: within the budget.
+      if (journal_.record_within_budget(rec.who, true, rec) == budgeted_journal::outcome::failed) {
+        return journal_unavailable();
       }
       return grpc::Status::OK;
     } else {
@@ -683,8 +674,7 @@ class service final : public pb::Strait::Service {
       if (who.granted < role::admin) {
         // Calls of viewers and operators that act (a Verify, a Stage) are
         // within the caller's budget too; an admin's never are.
-        std::lock_guard journal(journal_mu_);
-        if (!budget_.admit(rec.who, rec.call, journal_budget::clock::now())) {
+        if (!journal_.admit(rec.who, true, rec.call)) {
           return {grpc::StatusCode::RESOURCE_EXHAUSTED,
                   who.name + " made more than " + std::to_string(kJournalBudget) +
                       " recorded calls in the last minute; try again in a minute"};
@@ -694,7 +684,7 @@ class service final : public pb::Strait::Service {
       if (!req.dry_run()) {
         audit_record started = rec;
         started.result = "started";
-        if (!record(started)) return journal_unavailable();
+        if (!journal_.record(started)) return journal_unavailable();
       }
       audit_note_.clear();
       result = guarded([&] { return act(who, out); });
@@ -706,14 +696,15 @@ class service final : public pb::Strait::Service {
     if (result.ok() && !audit_note_.empty()) rec.result += " (" + audit_note_ + ")";
     if (!acted && !result.ok()) {
       // Refused before acting: within the caller's journal budget.
-      std::lock_guard journal(journal_mu_);
-      if (budgeted || budget_.admit(rec.who, rec.result, journal_budget::clock::now())) {
-        (void)record_locked(rec);
+      if (budgeted) {
+        (void)journal_.record(rec);
+      } else {
+        (void)journal_.record_within_budget(rec.who, true, rec);
       }
       return result;
     }
     // (An acted call whose outcome entry fails has its "started" entry.)
-    if (!record(rec) && !acted) return journal_unavailable();
+    if (!journal_.record(rec) && !acted) return journal_unavailable();
     if (result.ok() && !req.request_id().empty() && !req.dry_run()) {
       if (auto s = audit_.remember(request_key,
                                    {call, digest, out->SerializeAsString(), wall_clock_ms()});
@@ -822,44 +813,6 @@ class service final : public pb::Strait::Service {
           return grpc::Status::OK;
         },
         state);
-  }
-
-  // Appends to the journal (which stores every field single-line and
-  // bounded: checkpoint_store::append_audit).
-  // Whether it was written (else the error is logged).
-  bool record(const audit_record& rec) {
-    std::lock_guard lock(journal_mu_);
-    return record_locked(rec);
-  }
-  bool record_locked(const audit_record& rec) {
-    write_summaries_locked(false);
-    return append_locked(rec);
-  }
-  // The entry stamped with the time and appended; false (logged) if not.
-  bool append_locked(audit_record rec) {
-    rec.at_ms = wall_clock_ms();
-    if (auto s = audit_.record(rec); !s) {
-      spdlog::error("api: cannot record in the audit journal: {}", s.error().message);
-      return false;
-    }
-    return true;
-  }
-
-  // One entry per caller whose calls went over the journal budget in a
-  // window that has ended (all windows with `all`, at shutdown).
-  void write_summaries_locked(bool all) {
-    for (const auto& sum : budget_.take(journal_budget::clock::now(), all)) {
-      audit_record r;
-      r.who = sum.who;
-      r.call = "(over the journal budget)";
-      r.result = single_line(
-          std::to_string(sum.refused) + " more calls within " +
-              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(sum.over).count()) +
-              " s were refused without an entry each; the last: " + sum.last,
-          2048);
-      spdlog::warn("api: {}: {}", r.who, r.result);
-      (void)append_locked(std::move(r));
-    }
   }
 
   // Compiles a request's topic and group regexes into *topics and *groups.
@@ -1036,11 +989,12 @@ class service final : public pb::Strait::Service {
   audit_log& audit_;
   control& control_;
   authenticator auth_;
-  // Lock order: mutate_mu_, then journal_mu_ (held only to write entries
-  // and consult the budget), then mu_ is never held with either.
+  // Lock order: mutate_mu_, then the journal's (held only to write entries
+  // and consult the budget); mu_ is never held with either.
   std::mutex mutate_mu_;  // one mutating call at a time (request ids, before/after states)
-  std::mutex journal_mu_;
-  journal_budget budget_;  // guarded by journal_mu_
+  // Every entry is written through it (the store stores every field
+  // single-line and bounded: checkpoint_store::append_audit).
+  budgeted_journal journal_;
   // What a mutating call wants added to its audit result (e.g. the guards a
   // forced cutover overrode); guarded by mutate_mu_.
   std::string audit_note_;
@@ -1048,21 +1002,17 @@ class service final : public pb::Strait::Service {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::atomic<int> watchers_{0};  // WatchStatus streams open
-  periodic_thread summaries_;     // writes ended windows' summaries; last member: stops first
 };
 
 }  // namespace
 
 struct api_server::impl {
-  std::chrono::milliseconds journal_window;
   std::unique_ptr<service> svc;
   std::unique_ptr<grpc::Server> server;
   std::string address;
 };
 
-api_server::api_server(std::chrono::milliseconds journal_window) : impl_(std::make_unique<impl>()) {
-  impl_->journal_window = journal_window;
-}
+api_server::api_server() : impl_(std::make_unique<impl>()) {}
 api_server::~api_server() { stop(); }
 
 status api_server::start(const std::string& listen, const config::api_security_config& security,
@@ -1108,8 +1058,7 @@ status api_server::start(const std::string& listen, const config::api_security_c
         listen);
   }
   impl_->svc = std::make_unique<service>(state, audit, ctl,
-                                         authenticator(std::move(tokens), std::move(client_certs)),
-                                         impl_->journal_window);
+                                         authenticator(std::move(tokens), std::move(client_certs)));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);
@@ -1121,12 +1070,14 @@ status api_server::start(const std::string& listen, const config::api_security_c
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port == 0) {
     impl_->server.reset();
+    impl_->svc.reset();
     return fail(errc::invalid_argument,
                 "daemon.api_listen: cannot listen on " + listen +
                     " (address in use, not a local IP, or a bad certificate/key in "
                     "daemon.api_security?)");
   }
   impl_->address = listen.substr(0, colon) + ":" + std::to_string(port);
+  impl_->svc->started();
   return {};
 }
 

@@ -766,8 +766,10 @@ void check_api_link_property(const std::string& key, const std::string& value,
   if (real_dir.empty() || ec || value.empty() || value.front() != '/' ||
       !lies_in(std::filesystem::path(value).lexically_normal(), dir.lexically_normal()) ||
       !lies_in(real, real_dir)) {
-    p.add(field, "a link created through the API may name only files in daemon.secrets_dir" +
-                     std::string(dir.empty() ? " (not set)" : "") + "; put the file there");
+    p.add(field,
+          "a link created through the API may name only files in daemon.secrets_dir" +
+              (real_dir.empty() ? " (which is " + refs.file_dir_problem + ")" : std::string()) +
+              "; put the file there");
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+
 namespace strait::config {
 
 topic_filter::topic_filter(topic_filter&&) noexcept = default;
@@ -33,6 +35,7 @@ result<topic_filter> topic_filter::make(const std::vector<std::string>& include,
     }
   };
   compile(include, "include", f.include_);
+  f.include_all_ = std::find(include.begin(), include.end(), ".*") != include.end();
   compile(exclude, "exclude", f.exclude_);
   if (!problems.empty()) {
     problems.pop_back();
@@ -43,18 +46,11 @@ result<topic_filter> topic_filter::make(const std::vector<std::string>& include,
 
 bool topic_filter::matches(const std::string& name) const {
   if (exclude_internal_ && name.starts_with("__")) return false;
-  bool included = false;
-  for (const auto& re : include_) {
-    if (re2::RE2::FullMatch(name, *re)) {
-      included = true;
-      break;
-    }
-  }
-  if (!included) return false;
-  for (const auto& re : exclude_) {
-    if (re2::RE2::FullMatch(name, *re)) return false;
-  }
-  return true;
+  auto full_match = [&](const std::unique_ptr<re2::RE2>& re) {
+    return re2::RE2::FullMatch(name, *re);
+  };
+  if (!include_all_ && std::none_of(include_.begin(), include_.end(), full_match)) return false;
+  return std::none_of(exclude_.begin(), exclude_.end(), full_match);
 }
 
 }  // namespace strait::config

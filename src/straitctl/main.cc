@@ -101,8 +101,9 @@ int report(const grpc::Status& s, const options& o) {
       if (what.empty()) {
         // gRPC's own answer to a request body it cannot decode, sent
         // before straitd's handler runs.
-        std::cerr << "straitctl: straitd could not decode the request (straitctl and straitd of "
-                     "versions that disagree on strait.v1?)\n";
+        std::cerr << "straitctl: straitd answered INTERNAL without a message: gRPC's answer to a "
+                     "request it could not decode (damaged on the way, or straitctl and straitd "
+                     "disagree on strait.v1)\n";
         return kUnavailable;
       }
       [[fallthrough]];

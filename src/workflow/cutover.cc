@@ -288,7 +288,9 @@ result<std::vector<Change>> pick(
 result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const move_options& o) {
   std::lock_guard lock(mu_);
   std::map<std::string, migration::topic_guards> facts;
+  std::map<std::string, int> reported;  // partitions of each topic in the snapshot
   for (const auto& p : engine_.snapshot()) {
+    ++reported[p.key.topic];
     auto [it, added] = facts.try_emplace(p.key.topic);
     migration::topic_guards& g = it->second;
     if (added) g = {true, true, true, o.force};
@@ -313,14 +315,28 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
           c.action = o.dry_run ? "would try the drain again" : "draining again";
           return c;
         }
-        if (!facts.contains(topic)) {
-          // No partition of it in the engine's snapshot: the link has just
-          // started or been resumed. Say so, rather than fail every guard
-          // for want of facts (issue 11: "foreign write" for ~3 s).
+        // The guards need every partition's facts. Right after a start or
+        // a resume the engine has not reported them all yet: say so rather
+        // than judge the topic by some or none of its partitions (issue 11:
+        // every guard failed, "foreign write" included, for ~3 s). A move
+        // that is refused whatever the facts says why first.
+        const int expected = partitions_of(topic);
+        const int seen = reported.contains(topic) ? reported[topic] : 0;
+        if (seen == 0 || seen < expected) {
+          if (auto legal = migration::transition(state, topic_event::cutover_started,
+                                                 {true, true, true, o.force});
+              !legal) {
+            return std::unexpected(legal.error());
+          }
+          const std::string how_many = seen == 0
+                                           ? std::string("none of its partitions has")
+                                           : std::to_string(seen) + " of its " +
+                                                 std::to_string(expected) + " partitions have";
           return fail(errc::precondition,
-                      "its partitions have not reported since the link started or was resumed; "
-                      "try again in a few seconds (straitctl status " +
-                          cfg_.name + ")");
+                      how_many +
+                          " reported since the link started or was resumed; try again in a few "
+                          "seconds (straitctl status " +
+                          cfg_.name + " shows a partition that does not start, and why)");
         }
         auto step = migration::transition(state, topic_event::cutover_started, facts[topic]);
         if (!step) return std::unexpected(step.error());

@@ -498,10 +498,10 @@ TEST_F(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   pki k;
   auto start_with = [&](const std::string& tokens) {
     write_tokens(k.path("tokens"), tokens);
-    api_server server;
+    api_server other;
     config::api_security_config sec;
     sec.tokens_file = k.path("tokens");
-    auto r = server.start("127.0.0.1:0", sec, state, audit, control);
+    auto r = other.start("127.0.0.1:0", sec, state, audit, control);
     return r.has_value() ? std::string() : r.error().message;
   };
   EXPECT_NE(start_with("root someone 0123456789abcdef0123\n").find("line 1: role 'root'"),
@@ -518,19 +518,19 @@ TEST_F(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
   {
     // Whoever can write the client CA file can make admins.
     std::filesystem::permissions(k.path("ca.crt"), fs::perms::group_write, fs::perm_options::add);
-    api_server server;
+    api_server other;
     auto sec = tls_security(k);
     sec.client_ca_file = k.path("ca.crt");
-    auto r = server.start("127.0.0.1:0", sec, state, audit, control);
+    auto r = other.start("127.0.0.1:0", sec, state, audit, control);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("chmod go-w"), std::string::npos) << r.error().message;
   }
 
-  api_server server;
+  api_server other;
   config::api_security_config sec;
   sec.cert_file = k.path("missing.crt");
   sec.key_file = k.path("server.key");
-  auto r = server.start("127.0.0.1:0", sec, state, audit, control);
+  auto r = other.start("127.0.0.1:0", sec, state, audit, control);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("daemon.api_security.cert_file"), std::string::npos);
 }

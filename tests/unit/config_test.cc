@@ -392,6 +392,14 @@ TEST(Config, ApiLinksRunNoCodeAndReadNoFileOutsideTheSecretsDirectory) {
             std::string::npos);
   auto ok = link_with("ssl.ca.location", (secrets.path() / "ca.pem").string(), api);
   EXPECT_TRUE(ok.has_value()) << ok.error().message;
+  // Without a usable daemon.secrets_dir the error says what is wrong with it.
+  EXPECT_NE(error_of(link_with("ssl.ca.location", "/etc/ssl/ca.pem", api_link_references("")))
+                .find("(which is not set)"),
+            std::string::npos);
+  EXPECT_NE(error_of(link_with("ssl.ca.location", (secrets.path() / "gone/ca.pem").string(),
+                               api_link_references(secrets.path() / "gone")))
+                .find("(which is unreadable ("),
+            std::string::npos);
 }
 
 TEST(Config, SecretFilesAreRegularBoundedAndNeverBlock) {
@@ -483,6 +491,11 @@ TEST(TopicFilter, DotMatchesEveryCharacterANewlineToo) {
   EXPECT_TRUE(all->matches("billing\nforged line"));
   EXPECT_TRUE(all->matches(std::string("nul\0inside", 11)));
   EXPECT_FALSE(all->matches("tmp.x\ny")) << "excludes match across the newline too";
+  // Hostile review: RE2's '.' never matches bytes that are not UTF-8; ".*"
+  // still selects such a name.
+  EXPECT_TRUE(all->matches("g\xff"));
+  auto prefix = topic_filter::make({"g.*"}, {}, false, "g");
+  EXPECT_FALSE(prefix->matches("g\xff")) << "other patterns match UTF-8 text only (documented)";
 }
 
 TEST(TopicFilter, PathologicalPatternRunsInLinearTime) {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -14,14 +13,11 @@ namespace strait::api {
 // docs/api.md). All gRPC code lives in api_server.cc, so only that
 // translation unit pays for the gRPC headers.
 //
-// Threads: gRPC's own; every call reads through the state_provider; one
-// that writes the journal budget's summaries ("api-journal").
+// Threads: gRPC's own; every call reads through the state_provider; the
+// journal's ("api-journal", budgeted_journal) while the server runs.
 class api_server {
  public:
-  // `journal_window`: the journal budget's window (kJournalBudget entries a
-  // caller per window; one summary entry for the rest once it has ended).
-  // A minute; tests shorten it.
-  explicit api_server(std::chrono::milliseconds journal_window = std::chrono::minutes(1));
+  api_server();
   ~api_server();
   api_server(const api_server&) = delete;
   api_server& operator=(const api_server&) = delete;

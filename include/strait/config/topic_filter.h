@@ -12,9 +12,11 @@ class RE2;
 
 namespace strait::config {
 
-// Topic (and later group) selection with include / exclude regexes. RE2
+// Topic and group selection with include / exclude regexes. RE2
 // guarantees linear-time matching, so a user's pattern cannot stall the
-// daemon. Patterns must match the whole name.
+// daemon. Patterns must match the whole name; '.' matches any character, a
+// newline too, and an include of exactly ".*" matches every name, even one
+// that is not valid UTF-8 (which RE2's '.' does not match).
 class topic_filter {
  public:
   // `field` names the config field in error messages (e.g. "links[0].topics").
@@ -32,6 +34,7 @@ class topic_filter {
   std::vector<std::unique_ptr<re2::RE2>> include_;
   std::vector<std::unique_ptr<re2::RE2>> exclude_;
   bool exclude_internal_ = true;
+  bool include_all_ = false;  // an include pattern is ".*"
 };
 
 }  // namespace strait::config
