@@ -536,8 +536,8 @@ class service final : public pb::Strait::Service {
     if (auto* s = std::get_if<grpc::Status>(&who)) {
       refused = *s;
       rec.who = "unauthenticated";
-      // Unauthenticated callers are told apart by network, so one's flood
-      // neither uses up nor hides another's attempts (journal_budget).
+      // Unauthenticated callers are told apart by network (journal_budget):
+      // up to 16 networks at once each have a budget of their own.
       const std::string peer = ctx.peer();
       budget_key = unauthenticated_key(peer);
       authenticated = false;

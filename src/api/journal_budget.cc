@@ -1,7 +1,10 @@
 #include "strait/api/journal_budget.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "strait/base/text.h"
@@ -58,30 +61,39 @@ std::vector<journal_budget::summary> journal_budget::take(clock::time_point now,
 }
 
 std::string unauthenticated_key(std::string_view peer) {
+  // The network of an address: /24 of IPv4 (an IPv4-mapped IPv6 address
+  // too), /48 of IPv6; "" when it is not one.
   auto network = [](int family, std::string_view address) -> std::string {
     unsigned char bytes[16] = {};
-    const std::string text(address);
+    std::string text(address.substr(0, address.find('%')));  // without a zone ("%25eth0")
     if (inet_pton(family, text.c_str(), bytes) != 1) return "";
-    const int keep = family == AF_INET ? 3 : 8;  // /24, /64
-    for (int i = keep; i < (family == AF_INET ? 4 : 16); ++i) bytes[i] = 0;
+    const bool v4_mapped = family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(bytes);
+    if (v4_mapped) {
+      std::memmove(bytes, bytes + 12, 4);
+      family = AF_INET;
+    }
+    const int keep = family == AF_INET ? 3 : 6;  // /24, /48
+    std::fill(bytes + keep, bytes + 16, 0);
     char out[INET6_ADDRSTRLEN] = {};
     if (inet_ntop(family, bytes, out, sizeof out) == nullptr) return "";
-    return std::string(out) + (family == AF_INET ? "/24" : "/64");
+    return std::string(out) + (family == AF_INET ? "/24" : "/48");
   };
   std::string net;
   if (peer.starts_with("ipv4:")) {
-    std::string_view a = peer.substr(5);
+    const std::string_view a = peer.substr(5);
     net = network(AF_INET, a.substr(0, a.rfind(':')));
   } else if (peer.starts_with("ipv6:")) {
-    std::string_view a = peer.substr(5);
-    // "[addr]:port", or with the brackets percent-encoded.
-    std::string_view open = a.starts_with("%5B") ? "%5B" : "[";
-    std::string_view close = a.starts_with("%5B") ? "%5D" : "]";
-    if (a.starts_with(open)) {
-      const size_t end = a.find(close);
-      if (end != std::string_view::npos) {
-        net = network(AF_INET6, a.substr(open.size(), end - open.size()));
-      }
+    // "[addr]:port", or with the brackets percent-encoded (either case).
+    std::string a(peer.substr(5));
+    for (const char* open : {"%5B", "%5b"}) {
+      if (a.starts_with(open)) a = "[" + a.substr(3);
+    }
+    for (const char* close : {"%5D", "%5d"}) {
+      if (const size_t at = a.find(close); at != std::string::npos) a.replace(at, 3, "]");
+    }
+    const size_t end = a.find(']');
+    if (a.starts_with("[") && end != std::string::npos) {
+      net = network(AF_INET6, std::string_view(a).substr(1, end - 1));
     }
   }
   if (net.empty()) net = single_line(peer.substr(0, peer.rfind(':')), 200);

@@ -72,17 +72,30 @@ TEST(JournalBudget, UnauthenticatedNetworksBeyondTheCapShareOneBudgetAndNamesNev
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].who, "unauthenticated (other networks)");
   EXPECT_EQ(s[0].refused, 2000u);
-  // Windows over: the networks' own buckets are free again.
+  // Windows over: 16 networks have budgets of their own again, not fewer.
   EXPECT_TRUE(b.take(t0 + 60s).empty());
-  EXPECT_TRUE(b.admit("unauthenticated 10.3.0.0/24", false, "x", t0 + 60s));
-  EXPECT_EQ(b.take(t0 + 60s, true).size(), 0u);
+  for (size_t i = 0; i < journal_budget::kMaxUnauthenticatedKeys; ++i) {
+    const std::string net = "unauthenticated 10.3." + std::to_string(i) + ".0/24";
+    EXPECT_TRUE(b.admit(net, false, "x", t0 + 60s)) << net;
+    EXPECT_FALSE(b.admit(net, false, "y", t0 + 60s)) << net;
+  }
+  auto again = b.take(t0 + 60s, true);
+  ASSERT_EQ(again.size(), journal_budget::kMaxUnauthenticatedKeys);
+  for (const auto& sum : again) EXPECT_NE(sum.who, "unauthenticated (other networks)");
 }
 
 TEST(JournalBudget, UnauthenticatedCallersAreKeyedByNetwork) {
   EXPECT_EQ(unauthenticated_key("ipv4:203.0.113.77:40000"), "unauthenticated 203.0.113.0/24");
   EXPECT_EQ(unauthenticated_key("ipv6:[2001:db8:1:2:3:4:5:6]:40000"),
-            "unauthenticated 2001:db8:1:2::/64");
-  EXPECT_EQ(unauthenticated_key("ipv6:%5B::1%5D:40000"), "unauthenticated ::/64");
+            "unauthenticated 2001:db8:1::/48");
+  EXPECT_EQ(unauthenticated_key("ipv6:%5B::1%5D:40000"), "unauthenticated ::/48");
+  EXPECT_EQ(unauthenticated_key("ipv6:%5b2001:db8:7::1%5d:40000"),
+            "unauthenticated 2001:db8:7::/48");
+  EXPECT_EQ(unauthenticated_key("ipv6:[::ffff:198.51.100.9]:40000"),
+            "unauthenticated 198.51.100.0/24")
+      << "an IPv4-mapped address is its IPv4 network";
+  EXPECT_EQ(unauthenticated_key("ipv6:[fe80::1%25eth0]:40000"), "unauthenticated fe80::/48")
+      << "a zone does not make every address a network of its own";
   EXPECT_EQ(unauthenticated_key("unix:/run/strait.sock"), "unauthenticated unix");
   EXPECT_EQ(unauthenticated_key("ipv4:not-an-address\n:1"),
             "unauthenticated ipv4:not-an-address\\x0a");

@@ -3,8 +3,6 @@
 // rely on (docs/api.md).
 #include <gtest/gtest.h>
 
-#include <iostream>
-
 #include <fstream>
 
 #include "harness.h"
@@ -202,8 +200,6 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
         << refusal;
   }
   EXPECT_EQ(refusal.find("foreign write"), std::string::npos) << refusal;
-  std::cout << "cutover --dry-run --force right after resume-link: exit " << rcd << ": "
-            << plan_after_resume << refusal;
   ASSERT_TRUE(testing::wait_for(
       [&] { return testing::high_watermark(clusters->target, "side.lnk-b", 0) == 15; }, 60s, 200ms))
       << d.log();

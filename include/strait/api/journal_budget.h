@@ -67,9 +67,10 @@ class journal_budget {
 
 // The journal's name for an unauthenticated caller at gRPC peer `peer`
 // ("ipv4:203.0.113.7:5000", "ipv6:[2001:db8::1]:5000"): its network, /24
-// for IPv4 and /64 for IPv6 (what one attacker readily has many addresses
-// of), e.g. "unauthenticated 203.0.113.0/24"; any other peer without its
-// port. Escaped for the journal.
+// for IPv4 (and IPv4-mapped IPv6) and /48 for IPv6 (one site's allocation:
+// a /56 or /64 holder cannot take every budget), e.g.
+// "unauthenticated 203.0.113.0/24"; any other peer without its port.
+// Escaped for the journal.
 [[nodiscard]] std::string unauthenticated_key(std::string_view peer);
 
 }  // namespace strait::api
