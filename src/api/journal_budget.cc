@@ -19,17 +19,15 @@ constexpr const char* kOtherNetworks = "unauthenticated (other networks)";
 
 bool journal_budget::admit(const std::string& who, bool authenticated, const std::string& what,
                            clock::time_point now) {
-  std::string key = who;
-  if (!authenticated && !buckets_.contains(who) &&
-      unauthenticated_buckets_ >= kMaxUnauthenticatedKeys) {
-    key = kOtherNetworks;
-  }
-  auto [it, added] = buckets_.try_emplace(key, bucket{now, authenticated});
-  if (added && !authenticated && key != kOtherNetworks) ++unauthenticated_buckets_;
+  const bool shared = !authenticated && !buckets_.contains(who) &&
+                      unauthenticated_buckets_ >= kMaxUnauthenticatedKeys;
+  const std::string key = shared ? kOtherNetworks : who;
+  auto [it, added] = buckets_.try_emplace(key, bucket{now, !authenticated && !shared});
   bucket& b = it->second;
+  if (added && b.network_slot) ++unauthenticated_buckets_;
   if (now - b.start >= window_) {
     close(key, b);
-    b = bucket{now, b.authenticated};
+    b = bucket{now, b.network_slot};
   }
   if (b.recorded < per_window_) {
     ++b.recorded;
@@ -50,7 +48,7 @@ std::vector<journal_budget::summary> journal_budget::take(clock::time_point now,
   for (auto it = buckets_.begin(); it != buckets_.end();) {
     if (now - it->second.start >= window_) {
       close(it->first, it->second);
-      if (!it->second.authenticated && it->first != kOtherNetworks) --unauthenticated_buckets_;
+      if (it->second.network_slot) --unauthenticated_buckets_;
       it = buckets_.erase(it);  // its window is over: forget the caller
     } else {
       if (all) close(it->first, it->second);

@@ -84,8 +84,7 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
   const auto two_lines = dir.path() / "two-line-token";
   std::ofstream(two_lines) << "first-line-of-a-token\nsecond-line\n";
   EXPECT_EQ(d.straitctl("--token-file " + two_lines.string() + " links").first, 2);
-  std::ifstream err(dir.path() / "straitctl.err");
-  const std::string errors(std::istreambuf_iterator<char>(err), {});
+  const std::string errors = d.straitctl_errors();
   EXPECT_NE(errors.find("must hold one token on one line"), std::string::npos) << errors;
   EXPECT_EQ(errors.find("first-line-of-a-token"), std::string::npos) << "never echoed";
   EXPECT_EQ(d.stop(), 0) << d.log();
@@ -128,8 +127,7 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
                           "{bootstrap.servers: \"" +
                           clusters->target + "\"}}\ntopics: {include: [\"lnk-b\"]}\n");
   EXPECT_EQ(d.straitctl("create-link --file " + literal).first, 2);
-  std::ifstream err(dir.path() / "straitctl.err");
-  const std::string errors(std::istreambuf_iterator<char>(err), {});
+  const std::string errors = d.straitctl_errors();
   EXPECT_NE(errors.find("link.source.properties.sasl.password"), std::string::npos) << errors;
   auto overlap = write_yaml("overlap.yaml",
                             "name: twin\n" + clusters_yaml + "topics: {include: [\"lnk-a\"]}\n");
@@ -184,14 +182,10 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   // partition has a foreign write", which --force does not override) until
   // the partitions reported. Now: not all reported yet, or the dry run passes
   // (forced past "verified" only).
-  const auto err_file = dir.path() / "straitctl.err";  // straitctl's stderr, appended
-  const auto err_before =
-      std::filesystem::exists(err_file) ? std::filesystem::file_size(err_file) : 0;
+  const size_t errors_before = d.straitctl_errors().size();
   const auto [rcd, plan_after_resume] =
       d.straitctl("cutover side --topics lnk-b --dry-run --force --no-wait");
-  std::ifstream err_in(err_file);
-  err_in.seekg(static_cast<std::streamoff>(err_before));
-  const std::string refusal{std::istreambuf_iterator<char>(err_in), {}};
+  const std::string refusal = d.straitctl_errors().substr(errors_before);
   if (rcd == 0) {
     EXPECT_NE(plan_after_resume.find("lnk-b"), std::string::npos) << plan_after_resume;
   } else {
@@ -380,10 +374,7 @@ TEST(ApiKafka, LoopsDoubleWritersAndInternalTopicsAreRefusedByClusterId) {
                                      << target << "\"}}\ntopics: " << topics << "\n";
     return (dir.path() / file).string();
   };
-  auto errors = [&] {
-    std::ifstream err(dir.path() / "straitctl.err");
-    return std::string(std::istreambuf_iterator<char>(err), {});
-  };
+  auto errors = [&] { return d.straitctl_errors(); };
 
   // Onto loop-a, which link "it" writes, with the target spelled otherwise.
   auto twin = write_yaml("twin.yaml", clusters->source, other_spelling(clusters->target),

@@ -198,6 +198,11 @@ std::pair<int, std::string> straitd::straitctl(const std::string& args,
           std::string(std::istreambuf_iterator<char>(o), {})};
 }
 
+std::string straitd::straitctl_errors() const {
+  std::ifstream in(dir_.path() / "straitctl.err");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string straitd::log() {
   std::ifstream in(dir_.path() / "straitd.log");
   std::string out{std::istreambuf_iterator<char>(in), {}};

@@ -85,6 +85,9 @@ class straitd {
   // straitctl against this straitd's API (--server from state/api.address),
   // optionally run under `wrapper` (e.g. "timeout 1"); returns {exit code, stdout}.
   std::pair<int, std::string> straitctl(const std::string& args, const std::string& wrapper = "");
+  // Everything straitctl() printed on standard error so far, oldest first
+  // (refusals and errors go there, not to stdout).
+  [[nodiscard]] std::string straitctl_errors() const;
   [[nodiscard]] std::filesystem::path store_dir() const {
     return dir_.path() / "state" / "checkpoints";
   }

@@ -51,7 +51,7 @@ class journal_budget {
  private:
   struct bucket {
     clock::time_point start;
-    bool authenticated = false;
+    bool network_slot = false;  // one of the kMaxUnauthenticatedKeys own budgets
     int recorded = 0;
     uint64_t refused = 0;
     std::string last;
