@@ -38,7 +38,11 @@ constexpr uint8_t kInflightFormat = 1;
 constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
 constexpr uint8_t kGroupOffsetFormat = 1;
+// 1: [1][state][updated_at_ms u64]; 2: the same and the operation's bytes.
+// A record without an operation is written as format 1, so an older straitd
+// reads every record but one of an operation in flight.
 constexpr uint8_t kMigrationFormat = 1;
+constexpr uint8_t kMigrationWithOperationFormat = 2;
 // 1: without chain; 2: the chain (base/audit_chain.h) as a last field.
 constexpr uint8_t kAuditFormat = 2;
 
@@ -450,9 +454,11 @@ void checkpoint_store::write_batch::put_migration(const std::string& link,
   put_string(k, link);
   k.push_back(static_cast<char>(r.kind));
   put_string(k, r.name);
-  std::string v(1, static_cast<char>(kMigrationFormat));
+  std::string v(
+      1, static_cast<char>(r.operation.empty() ? kMigrationFormat : kMigrationWithOperationFormat));
   v.push_back(static_cast<char>(r.state));
   append_big_endian(v, static_cast<uint64_t>(r.updated_at_ms), 8);
+  v.append(r.operation);
   (void)batch_->Put(k, v);
 }
 
@@ -916,7 +922,10 @@ result<std::vector<migration_record>> checkpoint_store::migrations(const std::st
     std::string_view k(it->key().data(), it->key().size());
     std::string_view v(it->value().data(), it->value().size());
     const size_t at = prefix.size();
-    if (k.size() < at + 3 || v.size() != 10 || static_cast<uint8_t>(v[0]) != kMigrationFormat) {
+    const auto format = v.empty() ? 0 : static_cast<uint8_t>(v[0]);
+    const bool well_formed = (format == kMigrationFormat && v.size() == 10) ||
+                             (format == kMigrationWithOperationFormat && v.size() > 10);
+    if (k.size() < at + 3 || !well_formed) {
       return fail(errc::corruption, "migration record of link " + link + " is damaged");
     }
     const auto kind = static_cast<uint8_t>(k[at]);
@@ -926,7 +935,8 @@ result<std::vector<migration_record>> checkpoint_store::migrations(const std::st
     }
     out.push_back(migration_record{static_cast<migration_kind>(kind),
                                    std::string(k.substr(at + 3, len)), static_cast<uint8_t>(v[1]),
-                                   static_cast<int64_t>(read_big_endian(v, 2, 8))});
+                                   static_cast<int64_t>(read_big_endian(v, 2, 8)),
+                                   std::string(v.substr(10))});
   }
   if (!it->status().ok())
     return std::unexpected(rocks_error(it->status(), "cannot read migration records"));

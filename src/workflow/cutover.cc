@@ -164,22 +164,49 @@ void link_workflow::hold_groups() {
     }
   }
   for (const auto& [group, op] : group_ops_) {
-    if (op.kind == op_kind::cutover) held.insert(group);
+    if (op.options.kind == op_kind::cutover) held.insert(group);
   }
   syncer_->hold(std::move(held));
 }
 
+link_workflow::topic_op link_workflow::new_topic_op(const operation_options& options,
+                                                    std::string activity) {
+  topic_op op;
+  op.options = options;
+  op.activity = std::move(activity);
+  op.generation = ++generation_;
+  return op;
+}
+
+link_workflow::group_op link_workflow::new_group_op(const operation_options& options,
+                                                    std::string activity) {
+  group_op op;
+  op.options = options;
+  op.activity = std::move(activity);
+  op.generation = ++generation_;
+  return op;
+}
+
+status link_workflow::store_state(store::migration_kind kind, const std::string& name,
+                                  uint8_t state, const operation_options* running) {
+  store::checkpoint_store::write_batch b;
+  b.put_migration(cfg_.name, {kind, name, state, wall_clock_ms(),
+                              running != nullptr ? encode_operation(*running) : std::string()});
+  return store_.commit(b);
+}
+
 status link_workflow::apply(const std::string& topic, topic_event e,
-                            const migration::topic_guards& g) {
+                            const migration::topic_guards& g, const operation_options* starts) {
   auto it = topics_.find(topic);
   if (it == topics_.end()) return fail(errc::not_found, "no topic " + topic);
   auto step = migration::transition(it->second, e, g);
   if (!step) return std::unexpected(step.error());
   if (step->to == it->second) return {};
-  store::checkpoint_store::write_batch b;
-  b.put_migration(cfg_.name, {store::migration_kind::topic, topic, static_cast<uint8_t>(step->to),
-                              wall_clock_ms()});
-  if (auto s = store_.commit(b); !s) return s;
+  if (auto s =
+          store_state(store::migration_kind::topic, topic, static_cast<uint8_t>(step->to), starts);
+      !s) {
+    return s;
+  }
   spdlog::info("link {}: topic {}: {} -> {} ({})", cfg_.name, topic, to_string(it->second),
                to_string(step->to), to_string(e));
   it->second = step->to;
@@ -187,16 +214,17 @@ status link_workflow::apply(const std::string& topic, topic_event e,
 }
 
 status link_workflow::apply(const std::string& group, group_event e,
-                            const migration::group_guards& g) {
+                            const migration::group_guards& g, const operation_options* starts) {
   auto it = groups_.find(group);
   if (it == groups_.end()) return fail(errc::not_found, "no group " + group);
   auto step = migration::transition(it->second, e, g);
   if (!step) return std::unexpected(step.error());
   if (step->to == it->second) return {};
-  store::checkpoint_store::write_batch b;
-  b.put_migration(cfg_.name, {store::migration_kind::group, group, static_cast<uint8_t>(step->to),
-                              wall_clock_ms()});
-  if (auto s = store_.commit(b); !s) return s;
+  if (auto s =
+          store_state(store::migration_kind::group, group, static_cast<uint8_t>(step->to), starts);
+      !s) {
+    return s;
+  }
   spdlog::info("link {}: group {}: {} -> {} ({})", cfg_.name, group, to_string(it->second),
                to_string(step->to), to_string(e));
   it->second = step->to;
@@ -301,18 +329,25 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
       if (p.stop_reason == store::stop_reason::foreign_write) g.no_foreign_write = false;
     }
   }
+  const operation_options wanted{op_kind::cutover, o.quiet_window, o.force};
   auto picked = pick<topic_state, change>(
       topics_, o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
         change c{topic, to_string(state), to_string(state), "", {}};
-        if (state == topic_state::cut_over ||
-            (state == topic_state::draining && topic_ops_.contains(topic) &&
-             !topic_ops_[topic].stuck)) {
-          c.action = state == topic_state::draining ? "already draining" : "already cut over";
+        if (state == topic_state::cut_over) {
+          c.action = "already cut over";
           return c;
         }
         if (state == topic_state::draining) {
-          c.action = o.dry_run ? "would try the drain again" : "draining again";
+          auto op = topic_ops_.find(topic);
+          if (op != topic_ops_.end() && !op->second.stuck) {
+            // A running operation keeps its options: it may be handing over
+            // right now, which a replacement must not race.
+            c.action =
+                "already draining (quiet window " + seconds(op->second.options.quiet_window) + ")";
+          } else {
+            c.action = o.dry_run ? "would try the drain again" : "draining again";
+          }
           return c;
         }
         // The guards need every partition's facts. Right after a start or
@@ -348,30 +383,33 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
   if (!picked || o.dry_run) return picked;
   for (const auto& c : *picked) {
     if (c.action.starts_with("already")) continue;
-    if (c.state_before != c.state) {
-      if (auto s = apply(c.name, topic_event::cutover_started, facts[c.name]); !s) {
-        return std::unexpected(s.error());
-      }
+    if (auto s = c.state_before != c.state
+                     ? apply(c.name, topic_event::cutover_started, facts[c.name], &wanted)
+                     : store_state(store::migration_kind::topic, c.name,
+                                   static_cast<uint8_t>(topics_.at(c.name)), &wanted);
+        !s) {
+      return std::unexpected(s.error());
     }
     if (!c.forced_guards.empty()) {
       spdlog::warn("link {}: topic {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
                    o.requested_by, join(c.forced_guards));
     }
-    topic_ops_[c.name] = {op_kind::cutover, o.quiet_window, o.force, {}, {}, false,
-                          "starting",       ++generation_,  false};
+    topic_ops_[c.name] = new_topic_op(wanted, "starting");
   }
   return picked;
 }
 
 result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const move_options& o) {
   std::lock_guard lock(mu_);
+  const operation_options wanted{op_kind::rollback, o.quiet_window, false};
   auto picked = pick<topic_state, change>(
       topics_, o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
         change c{topic, to_string(state), to_string(topic_state::rolled_back), "", {}};
         auto op = topic_ops_.find(topic);
         if (state == topic_state::rolled_back && op != topic_ops_.end() && !op->second.stuck) {
-          c.action = "already rolling back";
+          c.action = "already rolling back (quiet window " +
+                     seconds(op->second.options.quiet_window) + ")";
           return c;
         }
         if (state != topic_state::rolled_back) {
@@ -385,16 +423,17 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
       });
   if (!picked || o.dry_run) return picked;
   for (const auto& c : *picked) {
-    if (c.action == "already rolling back") continue;
+    if (c.action.starts_with("already")) continue;
     // ROLLED_BACK at once (stored): a restart resumes the rollback; a
     // cutover operation of the topic is replaced.
-    if (c.state_before != c.state) {
-      if (auto s = apply(c.name, topic_event::rollback_started, {}); !s) {
-        return std::unexpected(s.error());
-      }
+    if (auto s = c.state_before != c.state
+                     ? apply(c.name, topic_event::rollback_started, {}, &wanted)
+                     : store_state(store::migration_kind::topic, c.name,
+                                   static_cast<uint8_t>(topics_.at(c.name)), &wanted);
+        !s) {
+      return std::unexpected(s.error());
     }
-    topic_ops_[c.name] = {op_kind::rollback, o.quiet_window, false, {}, {}, false,
-                          "starting",        ++generation_,  false};
+    topic_ops_[c.name] = new_topic_op(wanted, "starting");
   }
   return picked;
 }
@@ -438,7 +477,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
         change c{group, to_string(state), to_string(state), "", {}};
         if (state == group_state::cutting_over || state == group_state::cut_over ||
             (state == group_state::syncing && group_ops_.contains(group) &&
-             group_ops_[group].kind == op_kind::cutover)) {
+             group_ops_[group].options.kind == op_kind::cutover)) {
           c.action = "already cutting over";
           return c;
         }
@@ -469,7 +508,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
       spdlog::warn("link {}: group {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
                    o.requested_by, join(c.forced_guards));
     }
-    group_ops_[c.name] = {op_kind::cutover, o.force, "starting", ++generation_, false};
+    group_ops_[c.name] = new_group_op({op_kind::cutover, kDefaultQuietWindow, o.force}, "starting");
   }
   hold_groups();
   return picked;
@@ -481,7 +520,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
       groups_, o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
         change c{group, to_string(state), to_string(state), "", {}};
-        if (group_ops_.contains(group) && group_ops_[group].kind == op_kind::rollback) {
+        if (group_ops_.contains(group) && group_ops_[group].options.kind == op_kind::rollback) {
           c.action = "already rolling back";
           return c;
         }
@@ -504,7 +543,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
       group_ops_.erase(c.name);
       continue;
     }
-    group_ops_[c.name] = {op_kind::rollback, false, "starting", ++generation_, false};
+    group_ops_[c.name] = new_group_op({op_kind::rollback, kDefaultQuietWindow, false}, "starting");
   }
   hold_groups();
   return picked;
@@ -571,7 +610,7 @@ void link_workflow::advance_operations() {
   }
   for (auto& [name, op] : tops) {
     if (op.stuck) continue;
-    if (op.kind == op_kind::cutover) {
+    if (op.options.kind == op_kind::cutover) {
       step_topic_cutover(name, op);
     } else {
       step_topic_rollback(name, op);
@@ -586,7 +625,7 @@ void link_workflow::advance_operations() {
     }
   }
   for (auto& [name, op] : gops) {
-    if (op.kind == op_kind::cutover) {
+    if (op.options.kind == op_kind::cutover) {
       step_group_cutover(name, op);
     } else {
       step_group_rollback(name, op);
@@ -659,9 +698,9 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
         return;
       }
     }
-    if (now - op.quiet_since < op.quiet) {
+    if (now - op.quiet_since < op.options.quiet_window) {
       op.activity = "the source is quiet for " + seconds(now - op.quiet_since) + " of " +
-                    seconds(op.quiet) + "; everything is mirrored";
+                    seconds(op.options.quiet_window) + "; everything is mirrored";
       return;
     }
     if (!op.tail_passed) {
@@ -815,9 +854,9 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
         return;
       }
     }
-    if (now - op.quiet_since < op.quiet) {
+    if (now - op.quiet_since < op.options.quiet_window) {
       op.activity = "the target is quiet for " + seconds(now - op.quiet_since) + " of " +
-                    seconds(op.quiet) + "; everything is copied back";
+                    seconds(op.options.quiet_window) + "; everything is copied back";
       return;
     }
     // Reverse mirroring of the topic ends here (drained and checkpointed);
@@ -978,7 +1017,8 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   if (state == group_state::syncing) {
     std::lock_guard lock(mu_);
     if (!current()) return;
-    if (auto s = apply(group, group_event::cutover_started, {true, true, topics_ok, op.force});
+    if (auto s = apply(group, group_event::cutover_started,
+                       {true, true, topics_ok, op.options.force}, &op.options);
         !s) {
       op.activity = s.error().message;
       return;

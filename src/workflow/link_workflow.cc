@@ -36,7 +36,18 @@ void link_workflow::stop() {
 status link_workflow::start() {
   auto records = store_.migrations(cfg_.name);
   if (!records) return std::unexpected(records.error());
+  // The options of the operations to resume: a record without any (written
+  // by a straitd before they were stored) resumes with the defaults.
+  std::map<std::pair<store::migration_kind, std::string>, operation_options> stored_options;
   for (const auto& r : *records) {
+    if (!r.operation.empty()) {
+      auto o = decode_operation(r.operation);
+      if (!o) {
+        return fail(errc::corruption, "link " + cfg_.name + ": the operation stored for '" +
+                                          r.name + "': " + o.error().message);
+      }
+      stored_options[{r.kind, r.name}] = *o;
+    }
     // States are stored as the enum's byte; an unknown byte is a store from
     // a newer straitd or damage: refuse rather than guess.
     if (r.kind == store::migration_kind::topic &&
@@ -66,22 +77,36 @@ status link_workflow::start() {
     }
   }
   // Operations cut short by a stop or crash resume from the stored states,
-  // with default options; reverse mirroring restarts for CUT_OVER topics in
-  // the first round.
+  // with the stored options; reverse mirroring restarts for CUT_OVER topics
+  // in the first round.
+  auto options_of = [&](store::migration_kind kind, const std::string& name,
+                        op_kind resumed) -> result<operation_options> {
+    auto it = stored_options.find({kind, name});
+    if (it == stored_options.end()) return operation_options{.kind = resumed};
+    if (it->second.kind != resumed) {
+      return fail(errc::corruption, "link " + cfg_.name + ": '" + name +
+                                        "' has a stored operation of another kind than its state");
+    }
+    return it->second;
+  };
   for (const auto& [topic, state] : topics_) {
-    if (state == migration::topic_state::draining) {
-      topic_ops_[topic] = {op_kind::cutover, {}, {}, {}, {}, false, "resuming", ++generation_};
-    } else if (state == migration::topic_state::rolled_back) {
-      topic_ops_[topic] = {op_kind::rollback, {}, {}, {}, {}, false, "resuming", ++generation_};
+    if (state != migration::topic_state::draining && state != migration::topic_state::rolled_back) {
+      continue;
     }
-    if (topic_ops_.contains(topic)) {
-      spdlog::info("link {}: topic {} is {}: resuming its operation", cfg_.name, topic,
-                   to_string(state));
-    }
+    auto o = options_of(
+        store::migration_kind::topic, topic,
+        state == migration::topic_state::draining ? op_kind::cutover : op_kind::rollback);
+    if (!o) return std::unexpected(o.error());
+    topic_ops_[topic] = new_topic_op(*o, "resuming");
+    spdlog::info("link {}: topic {} is {}: resuming its operation (quiet window {} ms{})",
+                 cfg_.name, topic, to_string(state), o->quiet_window.count(),
+                 o->force ? ", forced" : "");
   }
   for (const auto& [group, state] : groups_) {
     if (state == migration::group_state::cutting_over) {
-      group_ops_[group] = {op_kind::cutover, false, "resuming", ++generation_};
+      auto o = options_of(store::migration_kind::group, group, op_kind::cutover);
+      if (!o) return std::unexpected(o.error());
+      group_ops_[group] = new_group_op(*o, "resuming");
       spdlog::info("link {}: group {} is CUTTING_OVER: resuming its cutover", cfg_.name, group);
     } else if (state == migration::group_state::rolled_back) {
       // Stopped between its rollback's two transitions: its source offsets

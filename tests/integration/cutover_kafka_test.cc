@@ -139,15 +139,35 @@ TEST(CutoverKafka, ProducersAndConsumersMoveBackAndForthWithoutLossOrDuplicates)
   ASSERT_EQ(rc6, 0) << again;
   EXPECT_TRUE(contains(again, "1500 of 1500 records compared")) << again;
 
-  // Cut over again, killed mid-drain (the default 5 s quiet window keeps it
-  // DRAINING long enough): after the restart the cutover resumes from the
-  // stored DRAINING state and completes.
-  ASSERT_EQ(d.straitctl("cutover it --topics cut-orders --no-wait").first, 0);
+  // Cut over again with a 10-minute quiet window, killed mid-drain: after
+  // the restart the cutover resumes from the stored DRAINING state with the
+  // operator's window (a resumed operation once got 0 ms and handed over at
+  // once). Asked again, a running drain keeps its window; rolled back (no
+  // partition was handed over), verified and cut over with a short window,
+  // it completes.
+  ASSERT_EQ(d.straitctl("cutover it --topics cut-orders --quiet-window 600000 --no-wait").first, 0);
   ASSERT_TRUE(state_is("topic cut-orders", "DRAINING"));
   d.stop(SIGKILL);
   d.start();
-  ASSERT_TRUE(state_is("topic cut-orders", "CUT_OVER")) << d.log();
+  std::string resumed;
+  EXPECT_TRUE(testing::wait_for(
+      [&] {
+        resumed = d.straitctl("status it").second;
+        return contains(resumed, "of 600.0 s") || contains(resumed, "CUT_OVER");
+      },
+      30s, 200ms))
+      << resumed;
+  EXPECT_TRUE(contains(resumed, "of 600.0 s")) << resumed << d.log();
   EXPECT_TRUE(contains(d.log(), "topic cut-orders is DRAINING: resuming its operation")) << d.log();
+  auto [rc_again, again_out] =
+      d.straitctl("cutover it --topics cut-orders --quiet-window 1000 --no-wait");
+  ASSERT_EQ(rc_again, 0) << again_out;
+  EXPECT_TRUE(contains(again_out, "already draining (quiet window 600.0 s)")) << again_out;
+  ASSERT_EQ(d.straitctl("rollback it --topics cut-orders --quiet-window 1000").first, 0) << d.log();
+  ASSERT_TRUE(state_is("topic cut-orders", "IN_SYNC")) << d.log();
+  ASSERT_EQ(d.straitctl("verify it --groups none").first, 0) << d.log();
+  ASSERT_EQ(d.straitctl("cutover it --topics cut-orders --quiet-window 1000").first, 0) << d.log();
+  ASSERT_TRUE(state_is("topic cut-orders", "CUT_OVER")) << d.log();
   // Reverse mirroring starts where this cutover handed over, not where the
   // rolled-back one ended: the records mirrored forward in between belong to
   // the forward map only, and everything still verifies.

@@ -443,7 +443,70 @@ TEST(CheckpointStore, MigrationRecordsPerLinkKindAndName) {
   EXPECT_EQ((*m)[0].state, 3);
   EXPECT_EQ((*m)[0].updated_at_ms, 12);
   EXPECT_EQ((*m)[1].name, "billing");
+  EXPECT_TRUE((*m)[1].operation.empty());
   EXPECT_EQ((*st)->migrations("mainx")->size(), 1u);
+}
+
+TEST(CheckpointStore, AMigrationRecordKeepsItsOperationAndDropsItWhenRewrittenWithout) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  checkpoint_store::write_batch b;
+  b.put_migration("main", {migration_kind::topic, "orders", 5, 10, std::string("\x01\x00op", 4)});
+  ASSERT_TRUE((*st)->commit(b).has_value());
+  auto m = (*st)->migrations("main");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ((*m)[0].state, 5);
+  EXPECT_EQ((*m)[0].updated_at_ms, 10);
+  EXPECT_EQ((*m)[0].operation, std::string("\x01\x00op", 4));
+  checkpoint_store::write_batch again;
+  again.put_migration("main", {migration_kind::topic, "orders", 6, 11});
+  ASSERT_TRUE((*st)->commit(again).has_value());
+  m = (*st)->migrations("main");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  EXPECT_EQ((*m)[0].state, 6);
+  EXPECT_TRUE((*m)[0].operation.empty());
+}
+
+// A record without an operation keeps format 1 (what a straitd before format
+// 2 reads); format 2 without operation bytes, or format 1 with more bytes,
+// is damage.
+TEST(CheckpointStore, MigrationRecordFormatsAreExact) {
+  temp_dir dir;
+  std::string key = std::string(1, 'M') + std::string("\x00\x04main", 6) + '\x01' +
+                    std::string("\x00\x06orders", 8);
+  auto write_raw = [&](const std::string& value) {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path().string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  };
+  {
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    checkpoint_store::write_batch b;
+    b.put_migration("main", {migration_kind::topic, "orders", 5, 10});
+    ASSERT_TRUE((*st)->commit(b).has_value());
+  }
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path().string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    EXPECT_EQ(value, std::string("\x01\x05\x00\x00\x00\x00\x00\x00\x00\x0a", 10));
+  }
+  const std::string state_and_time("\x05\x00\x00\x00\x00\x00\x00\x00\x0a", 9);
+  for (const std::string& damaged :
+       {std::string(1, '\x02') + state_and_time, std::string(1, '\x01') + state_and_time + "x"}) {
+    write_raw(damaged);
+    auto st = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    auto m = (*st)->migrations("main");
+    ASSERT_FALSE(m.has_value());
+    EXPECT_EQ(m.error().code, errc::corruption);
+  }
 }
 
 TEST(CheckpointStore, AuditJournalAppendsInOrderAndContinuesAfterReopen) {

@@ -112,6 +112,10 @@ struct migration_record {
   std::string name;  // source topic or group id
   uint8_t state = 0;
   int64_t updated_at_ms = 0;
+  // The operation running on it, as module workflow encodes it (opaque
+  // here); empty when none runs. Written in the same record as the state so
+  // a transition and the operation it starts are one write.
+  std::string operation;
 };
 
 // One entry of the append-only audit journal of the API (docs/api.md#audit).

@@ -19,6 +19,7 @@
 #include "strait/offsets/run_list.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/verifier.h"
+#include "strait/workflow/operation.h"
 #include "strait/workflow/reverse_mirror.h"
 
 namespace strait::workflow {
@@ -34,8 +35,8 @@ namespace strait::workflow {
 // rest to an operation the thread advances every 250 ms: drain and hand
 // over, reverse mirroring, read-backs. Every step is idempotent and derived
 // from stored state, so after a crash the thread resumes each operation
-// from the stored states (DRAINING, CUTTING_OVER, ROLLED_BACK) with default
-// options.
+// from the stored states (DRAINING, CUTTING_OVER, ROLLED_BACK) with the
+// options the operator gave (stored with the state, operation.h).
 //
 // A topic selected for the first time enters STAGED and moves to MIRRORING
 // once the engine runs all its partitions; a group the syncer reports for the
@@ -128,12 +129,10 @@ class link_workflow {
   void store_report(const verify::report& r);
   void conclude_verify(const verify::report& r);
 
-  // Operations (cutover.cc).
-  enum class op_kind : uint8_t { cutover, rollback };
+  // Operations (cutover.cc). `options` is stored with the object's state
+  // (operation.h); the rest is the thread's progress, rebuilt after a restart.
   struct topic_op {
-    op_kind kind = op_kind::cutover;
-    std::chrono::milliseconds quiet{5000};
-    bool force = false;
+    operation_options options;
     std::map<int32_t, int64_t> last_high;  // the watched cluster's ends, to see them still
     std::chrono::steady_clock::time_point quiet_since{};
     bool stuck = false;  // a failed step that needs the operator (activity says which)
@@ -143,23 +142,34 @@ class link_workflow {
     bool tail_passed = false;  // cutover: the tail re-verification passed
   };
   struct group_op {
-    op_kind kind = op_kind::cutover;
-    bool force = false;
+    operation_options options;
     std::string activity;
     uint64_t generation = 0;
     bool done = false;
   };
+  // A new operation with the link's next generation (mu_ held).
+  [[nodiscard]] topic_op new_topic_op(const operation_options& options, std::string activity);
+  [[nodiscard]] group_op new_group_op(const operation_options& options, std::string activity);
   [[nodiscard]] status connect_admins();
   void advance_operations();
   void step_topic_cutover(const std::string& topic, topic_op& op);
   void step_topic_rollback(const std::string& topic, topic_op& op);
   void step_group_cutover(const std::string& group, group_op& op);
   void step_group_rollback(const std::string& group, group_op& op);
-  // Persists and logs a transition of a topic / group (mu_ held by the caller).
+  // Persists and logs a transition of a topic / group (mu_ held by the
+  // caller). `starts`: the operation the transition starts, stored in the
+  // same write; null for every other transition (the record then keeps no
+  // operation: the one that ran has ended or moves on without its options).
   [[nodiscard]] status apply(const std::string& topic, migration::topic_event e,
-                             const migration::topic_guards& g);
+                             const migration::topic_guards& g,
+                             const operation_options* starts = nullptr);
   [[nodiscard]] status apply(const std::string& group, migration::group_event e,
-                             const migration::group_guards& g);
+                             const migration::group_guards& g,
+                             const operation_options* starts = nullptr);
+  // Stores the state of a topic / group with `running` (null: none) and no
+  // transition: a new request that replaces a running operation.
+  [[nodiscard]] status store_state(store::migration_kind kind, const std::string& name,
+                                   uint8_t state, const operation_options* running);
   // The topics reverse mirroring should run for (CUT_OVER ones), and the
   // groups the syncer must leave alone (CUTTING_OVER and after).
   [[nodiscard]] std::set<std::string> reverse_topics() const;

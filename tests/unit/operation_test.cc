@@ -1,0 +1,58 @@
+#include "strait/workflow/operation.h"
+
+#include <gtest/gtest.h>
+
+namespace strait::workflow {
+namespace {
+
+TEST(Operation, OptionsSurviveTheirStoredForm) {
+  for (const operation_options o :
+       {operation_options{},
+        operation_options{op_kind::rollback, std::chrono::milliseconds(3600000), false},
+        operation_options{op_kind::cutover, std::chrono::milliseconds(0), true}}) {
+    auto back = decode_operation(encode_operation(o));
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    EXPECT_EQ(*back, o);
+  }
+}
+
+// The stored bytes are part of the on-disk format (docs/offset-translation.md):
+// a change of them must be a new format, never a silent one.
+TEST(Operation, TheStoredFormIsTheDocumentedOne) {
+  EXPECT_EQ(encode_operation({op_kind::rollback, std::chrono::milliseconds(600000), true}),
+            std::string("\x01\x02\x00\x09\x27\xc0\x01", 7));
+  EXPECT_EQ(encode_operation({}), std::string("\x01\x01\x00\x00\x13\x88\x00", 7));
+}
+
+TEST(Operation, DefaultsAreTheDocumentedOnes) {
+  const operation_options o;
+  EXPECT_EQ(o.quiet_window, std::chrono::milliseconds(5000));
+  EXPECT_FALSE(o.force);
+}
+
+TEST(Operation, AnythingButTheExactStoredFormIsRefusedAsCorruption) {
+  const std::string good =
+      encode_operation({op_kind::rollback, std::chrono::milliseconds(7), true});
+  auto refused = [](std::string stored) {
+    auto r = decode_operation(stored);
+    return !r.has_value() && r.error().code == errc::corruption;
+  };
+  EXPECT_TRUE(refused(""));
+  EXPECT_TRUE(refused(good.substr(0, good.size() - 1)));  // cut short
+  EXPECT_TRUE(refused(good + "x"));                       // longer
+  std::string format = good;
+  format[0] = 2;  // a newer straitd's format
+  EXPECT_TRUE(refused(format));
+  std::string kind = good;
+  kind[1] = 3;
+  EXPECT_TRUE(refused(kind));
+  std::string force = good;
+  force[6] = 2;
+  EXPECT_TRUE(refused(force));
+  std::string quiet = good;
+  quiet[2] = quiet[3] = quiet[4] = quiet[5] = '\xff';  // about 50 days
+  EXPECT_TRUE(refused(quiet));
+}
+
+}  // namespace
+}  // namespace strait::workflow
