@@ -169,24 +169,6 @@ void link_workflow::hold_groups() {
   syncer_->hold(std::move(held));
 }
 
-link_workflow::topic_op link_workflow::new_topic_op(const operation_options& options,
-                                                    std::string activity) {
-  topic_op op;
-  op.options = options;
-  op.activity = std::move(activity);
-  op.generation = ++generation_;
-  return op;
-}
-
-link_workflow::group_op link_workflow::new_group_op(const operation_options& options,
-                                                    std::string activity) {
-  group_op op;
-  op.options = options;
-  op.activity = std::move(activity);
-  op.generation = ++generation_;
-  return op;
-}
-
 status link_workflow::store_state(store::migration_kind kind, const std::string& name,
                                   uint8_t state, const operation_options* running) {
   store::checkpoint_store::write_batch b;
@@ -394,7 +376,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
       spdlog::warn("link {}: topic {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
                    o.requested_by, join(c.forced_guards));
     }
-    topic_ops_[c.name] = new_topic_op(wanted, "starting");
+    topic_ops_[c.name] = new_op<topic_op>(wanted, "starting");
   }
   return picked;
 }
@@ -433,7 +415,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
         !s) {
       return std::unexpected(s.error());
     }
-    topic_ops_[c.name] = new_topic_op(wanted, "starting");
+    topic_ops_[c.name] = new_op<topic_op>(wanted, "starting");
   }
   return picked;
 }
@@ -508,7 +490,8 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
       spdlog::warn("link {}: group {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
                    o.requested_by, join(c.forced_guards));
     }
-    group_ops_[c.name] = new_group_op({op_kind::cutover, kDefaultQuietWindow, o.force}, "starting");
+    group_ops_[c.name] =
+        new_op<group_op>({op_kind::cutover, kDefaultQuietWindow, o.force}, "starting");
   }
   hold_groups();
   return picked;
@@ -543,7 +526,8 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
       group_ops_.erase(c.name);
       continue;
     }
-    group_ops_[c.name] = new_group_op({op_kind::rollback, kDefaultQuietWindow, false}, "starting");
+    group_ops_[c.name] =
+        new_op<group_op>({op_kind::rollback, kDefaultQuietWindow, false}, "starting");
   }
   hold_groups();
   return picked;

@@ -97,7 +97,7 @@ status link_workflow::start() {
         store::migration_kind::topic, topic,
         state == migration::topic_state::draining ? op_kind::cutover : op_kind::rollback);
     if (!o) return std::unexpected(o.error());
-    topic_ops_[topic] = new_topic_op(*o, "resuming");
+    topic_ops_[topic] = new_op<topic_op>(*o, "resuming");
     spdlog::info("link {}: topic {} is {}: resuming its operation (quiet window {} ms{})",
                  cfg_.name, topic, to_string(state), o->quiet_window.count(),
                  o->force ? ", forced" : "");
@@ -106,7 +106,7 @@ status link_workflow::start() {
     if (state == migration::group_state::cutting_over) {
       auto o = options_of(store::migration_kind::group, group, op_kind::cutover);
       if (!o) return std::unexpected(o.error());
-      group_ops_[group] = new_group_op(*o, "resuming");
+      group_ops_[group] = new_op<group_op>(*o, "resuming");
       spdlog::info("link {}: group {} is CUTTING_OVER: resuming its cutover", cfg_.name, group);
     } else if (state == migration::group_state::rolled_back) {
       // Stopped between its rollback's two transitions: its source offsets

@@ -78,7 +78,7 @@ class link_workflow {
   struct move_options {
     std::function<bool(const std::string&)> selected;  // topic or group names
     bool force = false;  // override the overridable guards (audited by the caller)
-    std::chrono::milliseconds quiet_window{5000};  // the source (or target) unchanged this long
+    std::chrono::milliseconds quiet_window = kDefaultQuietWindow;  // the watched cluster unchanged
     std::string requested_by;
     bool dry_run = false;  // check and report; change nothing
   };
@@ -147,9 +147,15 @@ class link_workflow {
     uint64_t generation = 0;
     bool done = false;
   };
-  // A new operation with the link's next generation (mu_ held).
-  [[nodiscard]] topic_op new_topic_op(const operation_options& options, std::string activity);
-  [[nodiscard]] group_op new_group_op(const operation_options& options, std::string activity);
+  // A new topic_op or group_op with the link's next generation (mu_ held).
+  template <typename Op>
+  [[nodiscard]] Op new_op(const operation_options& options, std::string activity) {
+    Op op;
+    op.options = options;
+    op.activity = std::move(activity);
+    op.generation = ++generation_;
+    return op;
+  }
   [[nodiscard]] status connect_admins();
   void advance_operations();
   void step_topic_cutover(const std::string& topic, topic_op& op);
