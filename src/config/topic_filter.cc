@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "strait/base/invariant.h"
+
 namespace strait::config {
 
 topic_filter::topic_filter(topic_filter&&) noexcept = default;
@@ -42,6 +44,18 @@ result<topic_filter> topic_filter::make(const std::vector<std::string>& include,
     return fail(errc::invalid_argument, problems);
   }
   return f;
+}
+
+topic_filter topic_filter::of_validated(result<topic_filter> made, std::optional<error>& failed) {
+  if (STRAIT_CHECK(made.has_value(),
+                   "a validated link's filter does not compile: " + made.error().message)) {
+    return std::move(*made);
+  }
+  if (!failed) {
+    failed = error{errc::invalid_argument,
+                   made.error().message + " (the config was accepted as valid: a bug in strait)"};
+  }
+  return topic_filter();  // no include: matches nothing
 }
 
 bool topic_filter::matches(const std::string& name) const {

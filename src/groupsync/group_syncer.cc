@@ -31,25 +31,31 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
     : cfg_(cfg),
       store_(store),
       metrics_(metrics),
-      // The config was validated: these regexes compile.
-      groups_filter_(*config::topic_filter::make(cfg.groups.include, cfg.groups.exclude, false,
-                                                 "links." + cfg.name + ".groups")),
-      topics_filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
-                                                 cfg.topics.exclude_internal,
-                                                 "links." + cfg.name + ".topics")),
+      groups_filter_(config::topic_filter::of_validated(
+          config::topic_filter::make(cfg.groups.include, cfg.groups.exclude, false,
+                                     "links." + cfg.name + ".groups"),
+          filter_error_)),
+      topics_filter_(config::topic_filter::of_validated(
+          config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
+                                     cfg.topics.exclude_internal, "links." + cfg.name + ".topics"),
+          filter_error_)),
       staged_topics_(staged_topics),
       staged_groups_(staged_groups),
       clusters_(std::move(clusters)),
       source_marks_(std::move(source_marks)),
-      groups_not_excluded_(*config::topic_filter::make({".*"}, cfg.groups.exclude, false,
-                                                       "links." + cfg.name + ".groups")),
-      topics_not_excluded_(*config::topic_filter::make({".*"}, cfg.topics.exclude,
-                                                       cfg.topics.exclude_internal,
-                                                       "links." + cfg.name + ".topics")) {}
+      groups_not_excluded_(config::topic_filter::of_validated(
+          config::topic_filter::make({".*"}, cfg.groups.exclude, false,
+                                     "links." + cfg.name + ".groups"),
+          filter_error_)),
+      topics_not_excluded_(config::topic_filter::of_validated(
+          config::topic_filter::make({".*"}, cfg.topics.exclude, cfg.topics.exclude_internal,
+                                     "links." + cfg.name + ".topics"),
+          filter_error_)) {}
 
 group_syncer::~group_syncer() { stop(); }
 
 status group_syncer::start() {
+  if (filter_error_) return std::unexpected(*filter_error_);
   auto connect = [&](const config::cluster_config& c, const char* side) {
     return kafka::admin_client::connect(c.props, "strait-" + cfg_.name + "-groups",
                                         "links." + cfg_.name + "." + side + ".properties",

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "strait/base/invariant.h"
+
 namespace strait::metrics {
 
 std::string registry::render_labels(const labels& l) {
@@ -84,6 +86,12 @@ std::string registry::render() const {
       out << "\n";
     }
   }
+  // Process-wide, not a family of this registry: breaches are reported from
+  // modules that have no registry at hand (base/invariant.h).
+  out << "# HELP strait_internal_errors_total Breaches of strait's own invariants (bugs) since "
+         "the process started, each logged with where it happened\n"
+      << "# TYPE strait_internal_errors_total counter\n"
+      << "strait_internal_errors_total " << internal_errors_total() << "\n";
   return out.str();
 }
 

@@ -24,14 +24,19 @@ link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoi
       metrics_(metrics),
       claims_(claims),
       staged_(staged),
-      not_excluded_(*config::topic_filter::make({".*"}, cfg.topics.exclude,
-                                                cfg.topics.exclude_internal, "links." + cfg.name)),
-      filter_(*config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
-                                          cfg.topics.exclude_internal, "links." + cfg.name)) {}
+      not_excluded_(config::topic_filter::of_validated(
+          config::topic_filter::make({".*"}, cfg.topics.exclude, cfg.topics.exclude_internal,
+                                     "links." + cfg.name + ".topics"),
+          filter_error_)),
+      filter_(config::topic_filter::of_validated(
+          config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
+                                     cfg.topics.exclude_internal, "links." + cfg.name + ".topics"),
+          filter_error_)) {}
 
 link_supervisor::~link_supervisor() { stop(); }
 
 status link_supervisor::start() {
+  if (filter_error_) return std::unexpected(*filter_error_);
   auto connect = [&](const config::cluster_config& c, const char* side) {
     return kafka::admin_client::connect(c.props, "strait-" + cfg_.name + "-admin",
                                         "links." + cfg_.name + "." + side + ".properties",

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "strait/base/invariant.h"
 #include "strait/kafka/record.h"
 
 namespace strait::mirror {
@@ -89,9 +90,15 @@ int64_t partition_pipeline::drop_queued(size_t n) {
 
 void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t bytes,
                                        int64_t ts) {
-  if (auto kind = runs_.append(pos_, s, t); !kind) {
-    // Offsets going backwards: the store or the target is not what we think.
-    stop(store::stop_reason::foreign_write, kind.error().message);
+  auto kind = runs_.append(pos_, s, t);
+  if (!kind) {
+    // Source offsets come from this pipeline's own queue, in order, and a
+    // delivery below the target position was stopped for by on_delivered:
+    // offsets going back here are strait's bug, not the clusters' doing.
+    if (!is_stopped()) {
+      STRAIT_BUG(key_.to_string() + ": " + kind.error().message);
+      stop(store::stop_reason::internal_error, kind.error().message, s.value());
+    }
     return;
   }
   dirty_ = true;
@@ -102,9 +109,10 @@ void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t
 
 bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_off) {
   if (inflight_.empty()) {
-    stop(store::stop_reason::delivery_failed,
-         "delivery report without a record in flight (internal error)");
-    return true;
+    STRAIT_BUG(key_.to_string() + ": a delivery report without a record in flight");
+    return stop(store::stop_reason::internal_error,
+                "a delivery report without a record in flight (target offset " +
+                    std::to_string(target_off) + ")");
   }
   inflight_record rec = inflight_.front();
   inflight_.pop_front();
@@ -120,7 +128,17 @@ bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_of
   }
   target_offset t(target_off);
   bool stopped_now = false;
-  if (t != pos_.next_target) {
+  if (t < pos_.next_target) {
+    // The target answered an offset strait already wrote past: it lost
+    // records (truncated, recreated) or lies; either way not a foreign write.
+    stopped_now = stop(store::stop_reason::target_truncated,
+                       "the record from source offset " + std::to_string(rec.source.value()) +
+                           " landed at target offset " + std::to_string(t.value()) +
+                           ", below what strait already wrote (up to " +
+                           std::to_string(pos_.next_target.value()) + ") on " + target_topic_ +
+                           "/" + std::to_string(key_.partition.value()) +
+                           ": the target partition was probably truncated or recreated");
+  } else if (t != pos_.next_target) {
     stopped_now =
         stop(store::stop_reason::foreign_write,
              "the record from source offset " + std::to_string(rec.source.value()) +

@@ -190,7 +190,7 @@ result<partition_checkpoint> decode_checkpoint(std::string_view v) {
   auto pending = static_cast<uint8_t>(v[18]);
   auto stop_offset = static_cast<int64_t>(read_big_endian(v, 19, 8));
   size_t detail_len = read_big_endian(v, 27, 4);
-  if (reason > static_cast<uint8_t>(stop_reason::handed_over) ||
+  if (reason > static_cast<uint8_t>(stop_reason::internal_error) ||
       pending > static_cast<uint8_t>(resolution::skip_record) || v.size() != kFixed + detail_len) {
     return fail(errc::corruption, "partition checkpoint record is inconsistent");
   }
@@ -351,6 +351,8 @@ const char* to_string(stop_reason r) {
       return "delivery_failed";
     case stop_reason::handed_over:
       return "handed_over";
+    case stop_reason::internal_error:
+      return "internal_error";
   }
   return "unknown";
 }

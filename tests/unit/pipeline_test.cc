@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "strait/base/invariant.h"
+
 namespace strait::mirror {
 namespace {
 
@@ -64,6 +66,30 @@ TEST(PartitionPipeline, ADeliveryElsewhereThanPredictedIsAForeignWrite) {
   EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 3));
   EXPECT_EQ(p.stop_reason(), store::stop_reason::foreign_write);
   EXPECT_EQ(p.position().next_target, target_offset(4)) << "the truth of what the target holds";
+}
+
+// base/invariant.h: what only a bug can cause stops the partition as an
+// internal error (counted, not acknowledgeable as a data incident); what a
+// cluster can cause keeps its own reason.
+TEST(PartitionPipeline, ADeliveryReportWithNothingInFlightIsAnInternalError) {
+  auto p = at(0, 0);
+  const uint64_t before = internal_errors_total();
+  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 0));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::internal_error);
+  EXPECT_EQ(internal_errors_total(), before + 1);
+  EXPECT_FALSE(store::resolution_applies(p.stop_reason(), store::resolution::accept_target, -1));
+  EXPECT_FALSE(store::resolution_applies(p.stop_reason(), store::resolution::skip_record, 0));
+  EXPECT_TRUE(store::resolution_applies(p.stop_reason(), store::resolution::retry, -1));
+}
+
+TEST(PartitionPipeline, ADeliveryBelowWhatWasWrittenIsATruncatedTargetNotABug) {
+  auto p = at(0, 10);
+  (void)p.on_queued(source_offset(0), 100, 0);
+  const uint64_t before = internal_errors_total();
+  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 4));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::target_truncated);
+  EXPECT_EQ(internal_errors_total(), before) << "the target's doing, not strait's";
+  EXPECT_EQ(p.position().next_target, target_offset(10)) << "never moved back";
 }
 
 // ADR 0010: the consumer may meet a recreated topic's end before its id is

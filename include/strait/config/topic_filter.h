@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,14 @@ class topic_filter {
   topic_filter(topic_filter&&) noexcept;
   topic_filter& operator=(topic_filter&&) noexcept;
   ~topic_filter();
+
+  // For the filters of a link config that was validated (config::load, the
+  // API's CreateLink): they compile. One that does not is a bug: it is
+  // reported (base/invariant.h), the filter returned matches nothing, and
+  // `failed` keeps the first such error for its owner's start() to return,
+  // so the link does not start instead of selecting nothing in silence.
+  [[nodiscard]] static topic_filter of_validated(result<topic_filter> made,
+                                                 std::optional<error>& failed);
 
   [[nodiscard]] bool matches(const std::string& name) const;
 

@@ -163,6 +163,9 @@ class group_syncer {
   config::link_config cfg_;
   store::checkpoint_store& store_;
   metrics::registry& metrics_;
+  // A filter of the validated config that did not compile (a bug; start()
+  // returns it). Declared before the filters it is filled by.
+  std::optional<error> filter_error_;
   config::topic_filter groups_filter_;
   config::topic_filter topics_filter_;
   const config::staged_names* staged_topics_;

@@ -182,6 +182,9 @@ class link_supervisor {
   metrics::registry& metrics_;
   target_claims* claims_;
   const config::staged_names* staged_;
+  // A filter of the validated config that did not compile (a bug; start()
+  // returns it). Declared before the filters it is filled by.
+  std::optional<error> filter_error_;
   config::topic_filter not_excluded_;  // staged names yield to the link's excludes
   config::topic_filter filter_;
   // Created on first use: crash read-backs and identity checks.

@@ -36,6 +36,8 @@ enum class stop_reason : uint8_t {
   delivery_failed = 9,       // the target refused a record with a permanent error
   handed_over = 10,          // producer cutover: the target is primary, reverse mirroring runs;
                              // not an incident: ended by rollback, never by --acknowledge
+  internal_error = 11,       // a strait invariant broke (base/invariant.h): a bug, not a data
+                             // incident; only `retry` applies
 };
 
 // What an operator decided about a stopped partition (straitd --acknowledge).
