@@ -15,13 +15,19 @@ std::atomic<uint64_t> breaches{0};
 bool invariant_breached(std::string_view condition, std::string_view detail,
                         std::source_location where) {
   breaches.fetch_add(1, std::memory_order_relaxed);
-  // The path from the source tree's root, not the build machine's.
+  // The path from the source tree's root (src/..., include/strait/...), not
+  // the build machine's.
   std::string_view file = where.file_name();
-  if (auto at = file.rfind("/src/"); at != std::string_view::npos) file.remove_prefix(at + 1);
+  for (std::string_view root : {"/include/strait/", "/src/"}) {
+    if (auto at = file.rfind(root); at != std::string_view::npos) {
+      file.remove_prefix(at + 1);
+      break;
+    }
+  }
   spdlog::error("internal error at {}:{} (a bug in strait: please report it with this line): {}{}",
-                printable(file), where.line(),
-                condition.empty() ? std::string() : "expected " + printable(condition) + "; ",
-                printable(detail));
+                single_line(file), where.line(),
+                condition.empty() ? std::string() : "expected " + single_line(condition) + "; ",
+                single_line(detail));
   return false;
 }
 

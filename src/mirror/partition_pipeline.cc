@@ -109,7 +109,10 @@ void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t
 
 bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_off) {
   if (inflight_.empty()) {
-    STRAIT_BUG(key_.to_string() + ": a delivery report without a record in flight");
+    // Reported once per partition: later reports of the same breach would
+    // only repeat the line.
+    if (!is_stopped())
+      STRAIT_BUG(key_.to_string() + ": a delivery report without a record in flight");
     return stop(store::stop_reason::internal_error,
                 "a delivery report without a record in flight (target offset " +
                     std::to_string(target_off) + ")");
@@ -125,6 +128,20 @@ bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_of
         "the target refused the record from source offset " + std::to_string(rec.source.value()) +
             ": " + rd_kafka_err2name(err) + " (" + rd_kafka_err2str(err) + ")",
         rec.source.value());
+  }
+  if (target_off < 0) {
+    // Acknowledged without an offset: librdkafka reports a retried batch the
+    // broker had already written (DUPLICATE_SEQUENCE_NUMBER) as delivered
+    // with no valid offset. The record is on the target, where cannot be
+    // mapped from this report: stop without mapping it; `retry` restarts the
+    // partition, whose recovery reads the target past the checkpoint and
+    // maps what it finds there (ADR 0009). No source offset: skip-record
+    // does not apply.
+    return stop(store::stop_reason::delivery_failed,
+                "the target acknowledged the record from source offset " +
+                    std::to_string(rec.source.value()) +
+                    " without its offset (a retried batch it already had); acknowledge with "
+                    "--resolution retry to map it from the target");
   }
   target_offset t(target_off);
   bool stopped_now = false;

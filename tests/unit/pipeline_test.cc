@@ -92,6 +92,19 @@ TEST(PartitionPipeline, ADeliveryBelowWhatWasWrittenIsATruncatedTargetNotABug) {
   EXPECT_EQ(p.position().next_target, target_offset(10)) << "never moved back";
 }
 
+TEST(PartitionPipeline, AnAcknowledgementWithoutAnOffsetIsNeitherMappedNorABug) {
+  auto p = at(0, 10);
+  (void)p.on_queued(source_offset(0), 100, 0);
+  const uint64_t before = internal_errors_total();
+  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, -1));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::delivery_failed);
+  EXPECT_EQ(internal_errors_total(), before);
+  EXPECT_EQ(p.position().next_target, target_offset(10));
+  EXPECT_EQ(p.position().next_source, source_offset(0)) << "not mapped: retry reads the target";
+  EXPECT_FALSE(store::resolution_applies(p.stop_reason(), store::resolution::skip_record,
+                                         p.stop_source_offset()));
+}
+
 // ADR 0010: the consumer may meet a recreated topic's end before its id is
 // read; the stop it made (a retention gap in its eyes) then takes the cause.
 TEST(PartitionPipeline, OnlyARetentionGapIsExplainedAsARecreatedTopic) {
