@@ -1005,7 +1005,9 @@ int main(int argc, char** argv) {
                   << m.link << " shows it)\n";
         return kStillRunning;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      // Often enough that following a move adds little to its pause (a
+      // status call is cheap next to the move's own steps).
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
   if (*reports_cmd) {

@@ -378,6 +378,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
     }
     topic_ops_[c.name] = new_op<topic_op>(wanted, "starting");
   }
+  thread_.wake();  // its first step now, not at the next round (up to 1 s)
   return picked;
 }
 
@@ -417,6 +418,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
     }
     topic_ops_[c.name] = new_op<topic_op>(wanted, "starting");
   }
+  thread_.wake();  // its first step now, not at the next round (up to 1 s)
   return picked;
 }
 
@@ -446,6 +448,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
   for (const auto& c : *picked) {
     if (auto s = apply(c.name, topic_event::finalized, {}); !s) return std::unexpected(s.error());
   }
+  thread_.wake();  // reverse mirroring of the topic stops now, not at the next round
   return picked;
 }
 
@@ -494,6 +497,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
         new_op<group_op>({op_kind::cutover, kDefaultQuietWindow, o.force}, "starting");
   }
   hold_groups();
+  thread_.wake();  // its first step now, not at the next round (up to 1 s)
   return picked;
 }
 
@@ -530,6 +534,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
         new_op<group_op>({op_kind::rollback, kDefaultQuietWindow, false}, "starting");
   }
   hold_groups();
+  thread_.wake();  // its first step now, not at the next round (up to 1 s)
   return picked;
 }
 
