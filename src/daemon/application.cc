@@ -154,8 +154,11 @@ void application::stop() {
     std::lock_guard lock(links_mu_);
     links.swap(links_);
   }
-  // All links drain at once.
+  // All links stop at once: every control thread is asked first, then each
+  // link's engines (reverse ones included) start draining, then each is
+  // waited for.
   for (auto& [name, r] : links) r->request_stop();
+  for (auto& [name, r] : links) r->begin_drain();
   for (auto& [name, r] : links) {
     r->stop();
     failed_ = failed_ || r->failed();

@@ -88,22 +88,28 @@ status link_runtime::start() {
 
 void link_runtime::request_stop() {
   // Control threads may be in the middle of an admin request: let them all
-  // finish theirs at the same time, then drain the engine.
+  // (every link's) finish theirs at the same time.
   if (workflow_) workflow_->request_stop();
   if (syncer_) syncer_->request_stop();
   if (supervisor_) supervisor_->request_stop();
-  if (workflow_) workflow_->stop();
+}
+
+void link_runtime::begin_drain() {
+  constexpr std::chrono::seconds kDrain(30);
+  request_stop();
+  if (workflow_) workflow_->begin_stop(kDrain);  // reverse mirroring starts draining
   if (syncer_) syncer_->stop();
   if (supervisor_) supervisor_->stop();
-  if (engine_) engine_->request_stop(std::chrono::seconds(30));
+  if (engine_) engine_->request_stop(kDrain);
 }
 
 void link_runtime::stop() {
-  request_stop();
+  begin_drain();
   if (engine_) {
     engine_->stop();
     failed_ = failed_ || engine_->failed();
   }
+  if (workflow_) workflow_->stop();  // waits for reverse mirroring's drain
   // Users before what they use: the workflow reads the engine and syncer.
   workflow_.reset();
   syncer_.reset();

@@ -32,9 +32,14 @@ class link_runtime {
   ~link_runtime();
 
   [[nodiscard]] status start();
-  // The first half of stop(): control threads stopped, the engine asked to
-  // drain; several links drain at once this way. stop() then joins.
+  // stop() in three steps, so that straitd's links stop at once (the
+  // deferred-stop order of application::stop): request_stop() asks every
+  // control thread to end and returns at once; begin_drain() waits for them
+  // and asks both engines (forward and reverse) to drain for at most 30 s,
+  // without waiting; stop() does what is left and waits for the drains.
+  // Each step may be repeated; stop() alone does all three.
   void request_stop();
+  void begin_drain();
   void stop();
   [[nodiscard]] std::shared_mutex& mu() const { return mu_; }
   // Claims the target topics the link has checkpoints of (before any link

@@ -26,10 +26,15 @@ void link_workflow::request_stop() {
   thread_.request_stop();
 }
 
-void link_workflow::stop() {
+void link_workflow::begin_stop(std::chrono::milliseconds drain) {
   request_stop();
   thread_.stop();
   if (verify_thread_.joinable()) verify_thread_.join();
+  reverse_.request_stop(drain);
+}
+
+void link_workflow::stop() {
+  begin_stop(std::chrono::seconds(30));
   reverse_.stop();
 }
 

@@ -70,6 +70,20 @@ status reverse_mirror::run_for(const std::set<std::string>& source_topics) {
   return {};
 }
 
+void reverse_mirror::request_stop(std::chrono::milliseconds drain) {
+  // Neither call waits. What the supervisor's round in progress still posts
+  // to the engine once it drains is dropped with its inbox, and done again
+  // at the next start.
+  std::lock_guard lock(mu_);
+  if (supervisor_) supervisor_->request_stop();
+  if (engine_) engine_->request_stop(drain);
+}
+
+int64_t reverse_mirror::inflight_bytes() const {
+  std::lock_guard lock(mu_);
+  return engine_ ? engine_->inflight_bytes() : 0;
+}
+
 void reverse_mirror::stop() {
   std::unique_ptr<mirror::link_engine> engine;
   std::unique_ptr<mirror::link_supervisor> supervisor;

@@ -68,6 +68,10 @@ class link_workflow {
   [[nodiscard]] status start();
   // Asks the thread and a running verification to end; returns at once.
   void request_stop();
+  // request_stop(), waits for the workflow's threads, then asks reverse
+  // mirroring to drain for at most `drain` without waiting for it, so that
+  // straitd's links drain at once, reverse engines included; stop() waits.
+  void begin_stop(std::chrono::milliseconds drain);
   void stop();
 
   [[nodiscard]] std::map<std::string, migration::topic_state> topics() const;

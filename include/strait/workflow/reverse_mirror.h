@@ -56,7 +56,16 @@ class reverse_mirror {
   // first, so nothing is lost or written twice).
   [[nodiscard]] status run_for(const std::set<std::string>& source_topics);
   [[nodiscard]] const std::set<std::string>& topics() const { return topics_; }
+  // Asks the reverse supervisor to end and the engine to drain for at most
+  // `drain`, without waiting for either, so that straitd's links (forward
+  // and reverse engines) drain at once; stop() then waits. Only once the
+  // owner's thread (which calls run_for) has ended.
+  void request_stop(std::chrono::milliseconds drain);
+  // Stops reverse mirroring: its partitions drain (for at most the drain
+  // given to request_stop, 30 s without one) and checkpoint.
   void stop();
+  // Bytes the reverse engine has in flight (0 when stopped).
+  [[nodiscard]] int64_t inflight_bytes() const;
 
   // Partitions of the reverse engine (keys: the reverse link, target topic
   // names); empty when stopped.
