@@ -236,15 +236,16 @@ void group_syncer::refresh_log_starts(
   for (const auto& [p, offset] : *r) log_starts_[p] = offset;
 }
 
-void group_syncer::report_skip(const std::string& group, const partition& p, skip_reason r,
+void group_syncer::report_skip(const std::string& group, const partition& p, policy::skip_reason r,
                                source_offset committed) {
   group_state& g = groups_[group];
   auto it = g.skipped.find(p);
   if (it != g.skipped.end() && it->second == r) return;
   g.skipped[p] = r;
-  auto level = (r == skip_reason::not_mirrored_yet || r == skip_reason::topic_not_mirrored)
-                   ? spdlog::level::debug
-                   : spdlog::level::warn;
+  auto level =
+      (r == policy::skip_reason::not_mirrored_yet || r == policy::skip_reason::topic_not_mirrored)
+          ? spdlog::level::debug
+          : spdlog::level::warn;
   spdlog::log(level, "link {}: group {}: {}/{} (committed {}) not written to the target: {}",
               cfg_.name, group, p.first, p.second, committed.value(), to_string(r));
 }
@@ -254,7 +255,7 @@ void group_syncer::publish_counts(const std::string& group, const group_status& 
   metrics_.set("strait_group_partitions_synced", l, counts.partitions_synced);
   metrics_.set("strait_group_partitions_ahead_of_mirroring", l, counts.partitions_ahead);
   const auto& skipped = counts.partitions_skipped;
-  for (skip_reason why : kAllSkipReasons) {
+  for (policy::skip_reason why : policy::kAllSkipReasons) {
     auto it = skipped.find(to_string(why));
     metrics::labels lr = l;
     lr.emplace_back("reason", to_string(why));
@@ -373,9 +374,9 @@ void group_syncer::fail_group(group_round& gr, const std::string& group, const c
 }
 
 void group_syncer::skip(group_round& gr, const std::string& group, const partition& p,
-                        skip_reason why, source_offset committed) {
+                        policy::skip_reason why, source_offset committed) {
   ++gr.counts.partitions_skipped[to_string(why)];
-  if (why == skip_reason::target_group_active) gr.write_blocked = true;
+  if (why == policy::skip_reason::target_group_active) gr.write_blocked = true;
   report_skip(group, p, why, committed);
 }
 
@@ -385,7 +386,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
   const partition p{c.topic, c.partition};
   const source_offset o(c.offset);
   if (!topic_selected(c.topic)) {
-    return skip(gr, group, p, skip_reason::topic_not_mirrored, o);
+    return skip(gr, group, p, policy::skip_reason::topic_not_mirrored, o);
   }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
   auto known = g.decisions.find(p);
@@ -398,19 +399,19 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
   if (known == g.decisions.end() || known->second.inputs != inputs) {
     auto slice = store_.slice(key, o);
     if (!slice) return fail_group(gr, group, "store", slice.error().message);
-    const decision fresh =
-        decide(partition_facts{o, inputs.log_start, std::move(*slice), inputs.last_written});
+    const policy::decision fresh = policy::decide(
+        policy::partition_facts{o, inputs.log_start, std::move(*slice), inputs.last_written});
     known = g.decisions.insert_or_assign(p, decided{inputs, fresh, 0, 0}).first;
   }
   known->second.round = round_;
   known->second.map_generation = round_map_generation_;
-  const decision& d = known->second.d;
+  const policy::decision& d = known->second.d;
   const std::optional<store::group_offset>& last_written = known->second.inputs.last_written;
-  if (d.what != action::skip && d.ahead) ++gr.counts.partitions_ahead;
+  if (d.what != policy::action::skip && d.ahead) ++gr.counts.partitions_ahead;
   switch (d.what) {
-    case action::skip:
+    case policy::action::skip:
       return skip(gr, group, p, d.reason, o);
-    case action::unchanged:
+    case policy::action::unchanged:
       g.skipped.erase(p);
       ++gr.counts.partitions_synced;
       // Remember a move inside a hole, so that a later rewind is recognised.
@@ -419,7 +420,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
         r.batch.put_group_offset(group, key, g.written[p]);
       }
       return;
-    case action::write:
+    case policy::action::write:
       if (d.rewind) {
         spdlog::info(
             "link {}: group {} rewound {}/{} on the source from {} to {}; following it: target "
@@ -456,7 +457,7 @@ bool group_syncer::write_planned(round& r) {
   for (auto& [group, gr] : r.groups) {
     if (active.contains(group)) {
       for (const auto& w : gr.writes) {
-        skip(gr, group, w.source, skip_reason::target_group_active, w.offset.source);
+        skip(gr, group, w.source, policy::skip_reason::target_group_active, w.offset.source);
       }
       gr.writes.clear();
     }
@@ -484,7 +485,7 @@ bool group_syncer::write_planned(round& r) {
     for (const auto& w : gr.writes) {
       if (auto it = refused.find(w.source); it != refused.end()) {
         if (kafka::is_group_active_error(it->second)) {
-          skip(gr, group, w.source, skip_reason::target_group_active, w.offset.source);
+          skip(gr, group, w.source, policy::skip_reason::target_group_active, w.offset.source);
         } else {
           // A coordinator that is loading or moving is retried next round
           // without alarming anyone; anything else is an error worth a line.

@@ -4,7 +4,7 @@
 
 #include "strait/kafka/record.h"
 #include "strait/mirror/cluster_rules.h"
-#include "strait/mirror/topic_sync.h"
+#include "strait/policy/topic_configs.h"
 
 namespace strait::mirror {
 
@@ -344,7 +344,7 @@ bool link_supervisor::sync_topics() {
         continue;
       }
       kafka::properties configs;
-      if (src_cfg.contains(name)) configs = configs_to_copy(src_cfg[name], cfg_.topics);
+      if (src_cfg.contains(name)) configs = policy::configs_to_copy(src_cfg[name], cfg_.topics);
       if (auto s =
               target_->create_topic(st.target, src_parts, cfg_.topics.replication_factor, configs);
           !s) {
@@ -371,14 +371,15 @@ bool link_supervisor::sync_topics() {
           topic_error(name, created.error().message);
           continue;
         }
-        auto check = check_target_topic(name, st.target, src_parts, tgt_parts, *created,
-                                        config_value(src_cfg[name], "cleanup.policy"),
-                                        config_value(tgt_cfg[st.target], "cleanup.policy"));
-        if (check.what == target_check::action::mismatch) {
+        auto check =
+            policy::check_target_topic(name, st.target, src_parts, tgt_parts, *created,
+                                       policy::config_value(src_cfg[name], "cleanup.policy"),
+                                       policy::config_value(tgt_cfg[st.target], "cleanup.policy"));
+        if (check.what == policy::target_check::action::mismatch) {
           topic_error(name, check.message);
           continue;
         }
-        if (check.what == target_check::action::add_partitions) {
+        if (check.what == policy::target_check::action::add_partitions) {
           if (auto s = target_->create_partitions(st.target, src_parts); !s) {
             topic_error(name, s.error().message);
             continue;
@@ -386,7 +387,7 @@ bool link_supervisor::sync_topics() {
           spdlog::info("link {}: {}", cfg_.name, check.message);
           tgt_parts = src_parts;
         }
-        if (auto mmb = config_value(tgt_cfg[st.target], "max.message.bytes")) {
+        if (auto mmb = policy::config_value(tgt_cfg[st.target], "max.message.bytes")) {
           char* end = nullptr;
           long long v = std::strtoll(mmb->c_str(), &end, 10);
           st.max_record_bytes = (end != nullptr && *end == '\0' && v > 0) ? v : 0;

@@ -5,10 +5,10 @@
 #include <map>
 #include <system_error>
 
-#include "strait/groupsync/sync_policy.h"
 #include "strait/kafka/record.h"
-#include "strait/mirror/topic_sync.h"
 #include "strait/offsets/run_list.h"
+#include "strait/policy/group_offsets.h"
+#include "strait/policy/topic_configs.h"
 #include "strait/verify/compare.h"
 
 namespace strait::verify {
@@ -151,15 +151,15 @@ std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, repo
     } else if (auto sc = src_configs->find(topic), tc = tgt_configs->find(tr.target_topic);
                sc != src_configs->end() && tc != tgt_configs->end()) {
       // The configs strait copies when it creates a topic must be equal.
-      for (const auto& [name, value] : mirror::configs_to_copy(sc->second, cfg_.topics)) {
-        auto target_value = mirror::config_value(tc->second, name);
+      for (const auto& [name, value] : policy::configs_to_copy(sc->second, cfg_.topics)) {
+        auto target_value = policy::config_value(tc->second, name);
         if (target_value != value) {
           tr.differences.push_back("config " + name + ": source " + value + ", target " +
                                    target_value.value_or("(unset)"));
         }
       }
-      src_cleanup = mirror::config_value(sc->second, "cleanup.policy");
-      tgt_cleanup = mirror::config_value(tc->second, "cleanup.policy");
+      src_cleanup = policy::config_value(sc->second, "cleanup.policy");
+      tgt_cleanup = policy::config_value(tc->second, "cleanup.policy");
     }
     const bool compacted = is_compacted(src_cleanup) || is_compacted(tgt_cleanup);
 
@@ -398,8 +398,8 @@ group_result verifier::verify_group(const std::string& group, const std::string&
   std::map<std::string, int> skipped;
   for (const auto& c : *src) {
     const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
-    groupsync::partition_facts facts{source_offset(c.offset), std::nullopt, std::nullopt,
-                                     std::nullopt};
+    policy::partition_facts facts{source_offset(c.offset), std::nullopt, std::nullopt,
+                                  std::nullopt};
     if (log_starts) {
       if (auto it = log_starts->find({c.topic, c.partition}); it != log_starts->end()) {
         facts.log_start = source_offset(it->second);
@@ -411,9 +411,9 @@ group_result verifier::verify_group(const std::string& group, const std::string&
       return g;
     }
     facts.map = *slice;
-    auto d = groupsync::decide(facts);
-    if (d.what == groupsync::action::skip) {
-      ++skipped[groupsync::to_string(d.reason)];
+    auto d = policy::decide(facts);
+    if (d.what == policy::action::skip) {
+      ++skipped[policy::to_string(d.reason)];
       continue;
     }
     ++g.partitions_checked;

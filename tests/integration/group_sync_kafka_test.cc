@@ -341,7 +341,7 @@ TEST(GroupSyncKafka, GroupAheadOfMirroringFollowsTheMapAsItGrows) {
 // below the log start is not translated (offset_expired); a group past the
 // mirrored data of the now stopped partition is not written either
 // (partition_stopped). (Offsets inside the mirrored data of a stopped
-// partition are still written: unit-tested, sync_policy_test.cc.)
+// partition are still written: unit-tested, group_offsets_test.cc.)
 TEST(GroupSyncKafka, ExpiredOffsetsAndStoppedPartitionsAreSkippedWithTheirReason) {
   testing::temp_dir dir;
   create_topic(clusters->source, "gs-gap", 1);

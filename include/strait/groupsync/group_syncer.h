@@ -16,9 +16,9 @@
 #include "strait/config/config.h"
 #include "strait/config/staged.h"
 #include "strait/config/topic_filter.h"
-#include "strait/groupsync/sync_policy.h"
 #include "strait/kafka/client.h"
 #include "strait/metrics/registry.h"
+#include "strait/policy/group_offsets.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::groupsync {
@@ -97,7 +97,7 @@ class group_syncer {
   };
   struct decided {
     decision_inputs inputs;
-    decision d;
+    policy::decision d;
     uint64_t round = 0;  // the last round the group committed the partition
     // checkpoint_store::map_generation, read before inputs.map_version: while
     // it is the same, so is the partition's map_version (no lookup).
@@ -108,7 +108,8 @@ class group_syncer {
     // The last decision per partition the group committed in the last round
     // that read it.
     std::map<partition, decided> decisions;
-    std::map<partition, skip_reason> skipped;  // the reasons last reported, logged on change
+    std::map<partition, policy::skip_reason>
+        skipped;  // the reasons last reported, logged on change
     bool on_source = false;
     bool gone = false;     // reported as gone from the source (logged once)
     bool failing = false;  // the last round had an error (logged on change)
@@ -139,12 +140,12 @@ class group_syncer {
   // Returns false when a cluster could not be reached (then the next round
   // backs off); a failing group is counted and logged, not a reason to back off.
   bool cycle();
-  // Decides one committed offset of a group (sync_policy) into `r`.
+  // Decides one committed offset of a group (policy::decide) into `r`.
   void plan(round& r, const std::string& group, const kafka::committed_offset& c);
   // Writes the planned offsets of groups without members on the target;
   // false when the target's groups could not be listed.
   bool write_planned(round& r);
-  void skip(group_round& gr, const std::string& group, const partition& p, skip_reason why,
+  void skip(group_round& gr, const std::string& group, const partition& p, policy::skip_reason why,
             source_offset committed);
   // Counts an error of the group in this round; logs it when the group was
   // healthy before (at debug level when `transient`).
@@ -154,7 +155,7 @@ class group_syncer {
   void refresh_log_starts(
       const std::map<std::string, result<std::vector<kafka::committed_offset>>>& offsets);
   void note_group_presence(const kafka::group_list& listing, const std::set<std::string>& selected);
-  void report_skip(const std::string& group, const partition& p, skip_reason r,
+  void report_skip(const std::string& group, const partition& p, policy::skip_reason r,
                    source_offset committed);
   void publish_counts(const std::string& group, const group_status& counts);
   void publish_age(const std::string& group, const group_state& g);

@@ -1,6 +1,6 @@
-#include "strait/mirror/topic_sync.h"
+#include "strait/policy/topic_configs.h"
 
-namespace strait::mirror {
+namespace strait::policy {
 
 kafka::properties configs_to_copy(const std::vector<kafka::config_entry>& source,
                                   const config::topic_config& topics) {
@@ -54,4 +54,4 @@ std::optional<std::string> config_value(const std::vector<kafka::config_entry>& 
   return std::nullopt;
 }
 
-}  // namespace strait::mirror
+}  // namespace strait::policy

@@ -1,6 +1,6 @@
-// The group offset-sync rule (groupsync::decide) and the translation it rests
+// The group offset-sync rule (policy::decide) and the translation it rests
 // on, at every edge, in both directions, against a brute-force reference.
-#include "strait/groupsync/sync_policy.h"
+#include "strait/policy/group_offsets.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "strait/offsets/offset_map.h"
 
-namespace strait::groupsync {
+namespace strait::policy {
 namespace {
 
 source_offset S(int64_t v) { return source_offset(v); }
@@ -214,4 +214,4 @@ TEST(SyncPolicy, StoppedPartitionTranslatesOnlyWhatIsMirrored) {
 }
 
 }  // namespace
-}  // namespace strait::groupsync
+}  // namespace strait::policy

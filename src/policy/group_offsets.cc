@@ -1,6 +1,6 @@
-#include "strait/groupsync/sync_policy.h"
+#include "strait/policy/group_offsets.h"
 
-namespace strait::groupsync {
+namespace strait::policy {
 
 const char* to_string(skip_reason r) {
   switch (r) {
@@ -43,4 +43,4 @@ decision decide(const partition_facts& f) {
   return skip(skip_reason::map_behind);
 }
 
-}  // namespace strait::groupsync
+}  // namespace strait::policy

@@ -7,7 +7,7 @@
 #include "strait/config/config.h"
 #include "strait/kafka/client.h"
 
-namespace strait::mirror {
+namespace strait::policy {
 
 // Pure decisions of topic sync, kept apart from the Kafka calls so they can
 // be tested exhaustively.
@@ -37,4 +37,4 @@ struct target_check {
 [[nodiscard]] std::optional<std::string> config_value(
     const std::vector<kafka::config_entry>& entries, const std::string& name);
 
-}  // namespace strait::mirror
+}  // namespace strait::policy

@@ -1,8 +1,8 @@
-#include "strait/mirror/topic_sync.h"
+#include "strait/policy/topic_configs.h"
 
 #include <gtest/gtest.h>
 
-namespace strait::mirror {
+namespace strait::policy {
 namespace {
 
 config::topic_config defaults() {
@@ -52,4 +52,4 @@ TEST(TopicSync, CleanupPolicyMismatchNamesBothSides) {
 }
 
 }  // namespace
-}  // namespace strait::mirror
+}  // namespace strait::policy

@@ -6,7 +6,7 @@
 #include "strait/base/types.h"
 #include "strait/store/checkpoint_store.h"
 
-namespace strait::groupsync {
+namespace strait::policy {
 
 // Why a committed offset of a source group was not written to the target.
 enum class skip_reason : uint8_t {
@@ -65,4 +65,4 @@ struct decision {
 // Pure: the caller supplies the facts; decides no I/O.
 [[nodiscard]] decision decide(const partition_facts& f);
 
-}  // namespace strait::groupsync
+}  // namespace strait::policy
