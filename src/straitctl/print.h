@@ -1,0 +1,27 @@
+#pragma once
+// straitctl's tables: what each command prints in the default output
+// (-o table). Every text from straitd goes through safe(): names from Kafka
+// and from other callers' requests are on one line and harmless to a
+// terminal, so no row can be forged.
+#include <cstdint>
+#include <string>
+
+#include "strait.pb.h"
+
+namespace straitctl {
+
+namespace pb = ::strait::v1;
+
+[[nodiscard]] std::string safe(const std::string& text);
+[[nodiscard]] std::string utc(int64_t ms);
+
+void print_links(const pb::ListLinksResponse& r);
+void print_audit(const pb::ListAuditResponse& r);
+// Whether every cluster of the link is reachable and without error.
+[[nodiscard]] bool clusters_healthy(const pb::LinkStatus& st);
+void print_status(const pb::LinkStatus& st);
+void print_report(const pb::VerifyReport& r);
+void print_changes(const pb::MoveResponse& r, bool dry_run);
+void print_reports(const pb::ListVerifyReportsResponse& r);
+
+}  // namespace straitctl
