@@ -93,7 +93,7 @@ public final class DemoClient {
     Control control = new Control(controlDir);
     AtomicLong failed = new AtomicLong();
     AtomicLong lastAckMs = new AtomicLong();
-    AtomicLong acked = new AtomicLong();  // acknowledgements on the current cluster
+    AtomicLong firstAckMs = new AtomicLong();  // the first acknowledgement on the current cluster
     KafkaProducer<String, String> producer = producer(bootstrap);
     long next = first;
     long pacedFrom = next;
@@ -111,7 +111,7 @@ public final class DemoClient {
         if (cmd.equals("stop")) break;
       } else if (cmd != null && !resuming && producer == null && cmd.startsWith("go ")) {
         producer = producer(cmd.substring(3));
-        acked.set(0);
+        firstAckMs.set(0);
         resuming = true;
         // Paced from now: no burst for the time it was held.
         pacedFrom = next;
@@ -120,9 +120,9 @@ public final class DemoClient {
         System.err.println("unexpected command '" + cmd + "'");
         System.exit(2);
       }
-      if (resuming && acked.get() > 0) {
+      if (resuming && firstAckMs.get() > 0) {
         resuming = false;
-        control.answer("resumed " + lastAckMs.get());
+        control.answer("resumed " + firstAckMs.get());
       }
       if (producer != null) {
         // Paced: `rate` records per second since the (re)start.
@@ -132,8 +132,9 @@ public final class DemoClient {
           producer.send(new ProducerRecord<>(topic, "key-" + (next % 1000), value), (md, e) -> {
             if (e == null) {
               System.out.println(value);
-              lastAckMs.set(System.currentTimeMillis());
-              acked.incrementAndGet();
+              final long now = System.currentTimeMillis();
+              lastAckMs.set(now);
+              firstAckMs.compareAndSet(0, now);
             } else {
               failed.incrementAndGet();
               System.err.println("not acknowledged: " + value + ": " + e);

@@ -71,9 +71,11 @@ status reverse_mirror::run_for(const std::set<std::string>& source_topics) {
 }
 
 void reverse_mirror::request_stop(std::chrono::milliseconds drain) {
-  // Neither call waits. What the supervisor's round in progress still posts
-  // to the engine once it drains is dropped with its inbox, and done again
-  // at the next start.
+  // Neither call waits (the forward path joins its supervisor first). What
+  // the supervisor's round in progress still posts to the engine once it
+  // drains is dropped with its inbox, and done again at the next start; an
+  // acknowledgement of a reverse partition applied in that round waits for
+  // its restart until the engine has stopped, and answers busy.
   std::lock_guard lock(mu_);
   if (supervisor_) supervisor_->request_stop();
   if (engine_) engine_->request_stop(drain);

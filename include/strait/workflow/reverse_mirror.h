@@ -28,7 +28,9 @@ namespace strait::workflow {
 // Restarts (a different topic set, a straitd restart) resume from the
 // reverse checkpoints like any link.
 //
-// Threads: called from the workflow's thread; snapshot() is thread-safe.
+// Threads: run_for and seed from the workflow's thread; request_stop and stop
+// from the thread that stops the link once the workflow's thread has ended;
+// snapshot() and inflight_bytes() from any thread.
 class reverse_mirror {
  public:
   reverse_mirror(const config::link_config& forward, store::checkpoint_store& store,
@@ -77,7 +79,7 @@ class reverse_mirror {
   metrics::registry& metrics_;
   std::function<void()> on_failure_;
   std::set<std::string> topics_;
-  mutable std::mutex mu_;  // guards the two pointers for snapshot()
+  mutable std::mutex mu_;  // guards the two pointers (snapshot, inflight_bytes, request_stop)
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;
 };
