@@ -183,8 +183,9 @@ class session {
     return ctx;
   }
   [[nodiscard]] bool json() const { return o_.output == "json"; }
-  // The exit code of a failed call, with its message on stderr.
-  [[nodiscard]] int failed(const grpc::Status& s) const { return report(s, o_); }
+  // The exit code of a call's status (0 when OK), with a failure's message
+  // on stderr.
+  [[nodiscard]] int exit_code(const grpc::Status& s) const { return report(s, o_); }
   // Prints `m` as JSON (one object per line) or with `table`.
   template <typename Message, typename Table>
   void print(const Message& m, Table table) const {
@@ -204,10 +205,10 @@ class session {
 // The one follow loop of straitctl (verify, catch-up, moves): calls `round`
 // every `every` until it returns an exit code; past `deadline` (if any),
 // returns what `timed_out` says instead.
-int follow(
-    std::chrono::milliseconds every, std::optional<std::chrono::steady_clock::time_point> deadline,
-    const std::function<std::optional<int>()>& round,
-    const std::function<int()>& timed_out = [] { return kStillRunning; }) {
+int follow(std::chrono::milliseconds every,
+           std::optional<std::chrono::steady_clock::time_point> deadline,
+           const std::function<std::optional<int>()>& round,
+           const std::function<int()>& timed_out) {
   while (true) {
     if (auto rc = round()) return *rc;
     if (deadline && std::chrono::steady_clock::now() > *deadline) return timed_out();
@@ -251,7 +252,7 @@ int verify_audit_chain(const session& s, const std::string& expect_head) {
     req.set_limit(1000);
     pb::ListAuditResponse r;
     auto ctx = s.context();
-    if (auto st = s.stub().ListAudit(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().ListAudit(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     if (r.entries_size() == 0) break;
     for (const auto& e : r.entries()) {
       ++entries;
@@ -323,6 +324,9 @@ int verify_audit_chain(const session& s, const std::string& expect_head) {
 // One subcommand: its arguments, how it is declared, and what it does. A
 // command runs only when CLI11 parsed it.
 struct command {
+  command() = default;
+  command(const command&) = delete;  // CLI11 holds pointers to the members
+  command& operator=(const command&) = delete;
   virtual ~command() = default;
   CLI::App* cli = nullptr;
   [[nodiscard]] virtual int run(const session& s) = 0;
@@ -345,7 +349,7 @@ struct links_cmd : command {
     pb::ListLinksResponse r;
     auto ctx = s.context();
     if (auto st = s.stub().ListLinks(ctx.get(), pb::ListLinksRequest(), &r); !st.ok()) {
-      return s.failed(st);
+      return s.exit_code(st);
     }
     s.print(r, print_links);
     return kOk;
@@ -363,7 +367,7 @@ struct link_cmd : command {
     req.set_link(name);
     pb::Link r;
     auto ctx = s.context();
-    if (auto st = s.stub().GetLink(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().GetLink(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     s.print(r, [](const pb::Link& l) { std::cout << l.DebugString(); });
     return kOk;
   }
@@ -396,7 +400,7 @@ struct status_cmd : command {
     if (!watch) {
       pb::LinkStatus st;
       auto ctx = s.context();
-      if (auto rc = s.stub().GetStatus(ctx.get(), req, &st); !rc.ok()) return s.failed(rc);
+      if (auto rc = s.stub().GetStatus(ctx.get(), req, &st); !rc.ok()) return s.exit_code(rc);
       print(st);
       return clusters_healthy(st) ? kOk : kClusterDown;
     }
@@ -407,7 +411,7 @@ struct status_cmd : command {
     auto reader = s.stub().WatchStatus(ctx.get(), wreq);
     pb::LinkStatus st;
     while (reader->Read(&st)) print(st);
-    return s.failed(reader->Finish());
+    return s.exit_code(reader->Finish());
   }
 };
 
@@ -433,7 +437,7 @@ struct audit_cmd : command {
     req.set_limit(limit);
     pb::ListAuditResponse r;
     auto ctx = s.context();
-    if (auto st = s.stub().ListAudit(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().ListAudit(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     s.print(r, print_audit);
     return kOk;
   }
@@ -447,17 +451,21 @@ int show_report(const session& s, const std::string& link, pb::VerifyReport r) {
     pb::GetVerifyReportRequest req;
     req.set_link(link);
     req.set_id(r.id());
-    const int rc =
-        follow(std::chrono::milliseconds(500), std::nullopt, [&]() -> std::optional<int> {
+    bool first = true;  // r is fresh: wait a period before asking again
+    const int rc = follow(
+        std::chrono::milliseconds(500), std::nullopt,
+        [&]() -> std::optional<int> {
           bar.update(r.records_done(), r.records_planned());
           if (r.outcome() != "RUNNING") return kOk;
+          if (std::exchange(first, false)) return std::nullopt;
           auto ctx = s.context();
           if (auto st = s.stub().GetVerifyReport(ctx.get(), req, &r); !st.ok()) {
             bar.done();
-            return s.failed(st);
+            return s.exit_code(st);
           }
           return std::nullopt;
-        });
+        },
+        [] { return kStillRunning; });  // no deadline: never called
     if (rc != kOk) return rc;
     bar.done();
   }
@@ -481,10 +489,8 @@ struct verify_cmd : command {
                     "compare about N records per partition (evenly spaced windows, always "
                     "the newest); 0 = every record")
         ->capture_default_str();
-    cli->add_flag("--dry-run", m.dry_run, "show what would be compared; compare nothing");
+    m.add(cli, "show what would be compared; compare nothing");
     cli->add_flag("--no-wait", no_wait, "print the report id and return at once");
-    cli->add_option("--request-id", m.request_id,
-                    "idempotency key: the same id again returns the first result");
   }
   int run(const session& s) override {
     pb::VerifyRequest req;
@@ -496,7 +502,7 @@ struct verify_cmd : command {
     req.set_request_id(request_id_or_new(m.request_id));
     pb::VerifyReport r;
     auto ctx = s.context();
-    if (auto st = s.stub().Verify(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().Verify(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     if (!m.dry_run && no_wait) {
       s.print(r, [&](const pb::VerifyReport& v) {
         std::cout << "verification " << v.id() << " started; straitctl report " << link << " "
@@ -522,7 +528,7 @@ struct report_cmd : command {
     req.set_id(id);
     pb::VerifyReport r;
     auto ctx = s.context();
-    if (auto st = s.stub().GetVerifyReport(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().GetVerifyReport(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     return show_report(s, link, r);
   }
 };
@@ -541,7 +547,7 @@ struct reports_cmd : command {
     req.set_limit(limit);
     pb::ListVerifyReportsResponse r;
     auto ctx = s.context();
-    if (auto st = s.stub().ListVerifyReports(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().ListVerifyReports(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     s.print(r, print_reports);
     return kOk;
   }
@@ -556,8 +562,7 @@ struct stage_cmd : command {
     cli->add_option("link", link, "link name")->required();
     cli->add_option("--topics", topics, "RE2 full match over the source's topic names");
     cli->add_option("--groups", groups, "RE2 full match over the source's group ids");
-    cli->add_flag("--dry-run", m.dry_run, "show what would be staged; stage nothing");
-    cli->add_option("--request-id", m.request_id, "idempotency key");
+    m.add(cli, "show what would be staged; stage nothing");
   }
   int run(const session& s) override {
     pb::StageRequest req;
@@ -568,7 +573,7 @@ struct stage_cmd : command {
     req.set_request_id(request_id_or_new(m.request_id));
     pb::StageResponse r;
     auto ctx = s.context();
-    if (auto st = s.stub().Stage(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().Stage(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     s.print(r, [&](const pb::StageResponse& v) {
       const char* what = m.dry_run ? "would stage" : "staged";
       for (const auto& t : v.topics()) std::printf("%s topic %s\n", what, safe(t).c_str());
@@ -609,7 +614,7 @@ struct catchup_cmd : command {
           auto ctx = s.context();
           if (auto rc = s.stub().GetStatus(ctx.get(), req, &st); !rc.ok()) {
             bar.done();
-            return s.failed(rc);
+            return s.exit_code(rc);
           }
           int64_t mirrored = 0;
           lag = 0;
@@ -643,8 +648,7 @@ struct create_link_cmd : command {
     cli = app.add_subcommand(
         "create-link", "create a link from a YAML file holding one links[] entry (role admin)");
     cli->add_option("--file", file, "the link's YAML ('-' for stdin)")->required();
-    cli->add_flag("--dry-run", m.dry_run, "validate (and check target topics); create nothing");
-    cli->add_option("--request-id", m.request_id, "idempotency key");
+    m.add(cli, "validate (and check target topics); create nothing");
   }
   int run(const session& s) override {
     pb::CreateLinkRequest req;
@@ -654,7 +658,7 @@ struct create_link_cmd : command {
     req.set_request_id(request_id_or_new(m.request_id));
     pb::Link r;
     auto ctx = s.context();
-    if (auto st = s.stub().CreateLink(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().CreateLink(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     s.print(r, [&](const pb::Link& l) {
       std::cout << (m.dry_run ? "would create link " : "created link ") << safe(l.name()) << "\n";
     });
@@ -673,8 +677,7 @@ struct link_lifecycle_cmd : command {
       : name(std::move(command_name)), call(c) {
     cli = app.add_subcommand(name, help);
     cli->add_option("link", link, "link name")->required();
-    cli->add_flag("--dry-run", m.dry_run, "check; change nothing");
-    cli->add_option("--request-id", m.request_id, "idempotency key");
+    m.add(cli, "check; change nothing");
   }
   int run(const session& s) override {
     pb::LinkRequest req;
@@ -683,7 +686,7 @@ struct link_lifecycle_cmd : command {
     req.set_request_id(request_id_or_new(m.request_id));
     pb::Link r;
     auto ctx = s.context();
-    if (auto st = (s.stub().*call)(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = (s.stub().*call)(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     s.print(r, [&](const pb::Link& l) {
       std::printf("%slink %s: %s\n", m.dry_run ? "dry run: " : "", safe(l.name()).c_str(),
                   name == "delete-link" ? (m.dry_run ? "would be deleted" : "deleted")
@@ -722,7 +725,7 @@ struct acknowledge_cmd : command {
     req.set_request_id(request_id_or_new(m.request_id));
     pb::AcknowledgeResponse r;
     auto ctx = s.context();
-    if (auto st = s.stub().Acknowledge(ctx.get(), req, &r); !st.ok()) return s.failed(st);
+    if (auto st = s.stub().Acknowledge(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
     s.print(r, [&](const pb::AcknowledgeResponse& v) {
       std::printf("%s/%s/%d was stopped as %s (%s)\n%s %s\n", link.c_str(), topic.c_str(),
                   partition, safe(v.was_stopped()).c_str(), safe(v.stop_detail()).c_str(),
@@ -784,7 +787,7 @@ struct move_cmd : command {
     auto ctx = s.context();
     if (auto st = (s.stub().*(on_groups ? groups_call : topics_call))(ctx.get(), req, &r);
         !st.ok()) {
-      return s.failed(st);
+      return s.exit_code(st);
     }
     s.print(r, [&](const pb::MoveResponse& v) { print_changes(v, m.dry_run); });
     if (m.dry_run || no_wait) return kOk;
@@ -815,7 +818,10 @@ struct move_cmd : command {
         [&]() -> std::optional<int> {
           pb::LinkStatus st;
           auto sctx = s.context();
-          if (auto rc = s.stub().GetStatus(sctx.get(), sreq, &st); !rc.ok()) return s.failed(rc);
+          if (auto rc = s.stub().GetStatus(sctx.get(), sreq, &st); !rc.ok()) {
+            if (drain_initial > 0) drain_bar.done();
+            return s.exit_code(rc);
+          }
           auto note = [&](const std::string& what, const std::string& state,
                           const std::string& activity) {
             if (!pending.contains(what)) return;
@@ -848,6 +854,7 @@ struct move_cmd : command {
           return kOk;
         },
         [&] {
+          if (drain_initial > 0) drain_bar.done();
           std::cerr << "straitctl: still running after --wait-timeout; it goes on in straitd "
                        "(straitctl status "
                     << link << " shows it)\n";

@@ -107,7 +107,7 @@ TEST(Translation, ConsumerMovedEitherWayReadsNoDuplicateAndNoGap) {
   }
 }
 
-TEST(SyncPolicy, TranslatesEveryOffsetLikeTheMap) {
+TEST(GroupOffsets, TranslatesEveryOffsetLikeTheMap) {
   layout l = build();
   for (int64_t o = 0; o <= 35; ++o) {
     decision d = decide({S(o), S(0), slice_of(l.map, S(o)), std::nullopt});
@@ -118,13 +118,13 @@ TEST(SyncPolicy, TranslatesEveryOffsetLikeTheMap) {
   }
 }
 
-TEST(SyncPolicy, NotMirroredYetIsSkipped) {
+TEST(GroupOffsets, NotMirroredYetIsSkipped) {
   decision d = decide({S(5), std::nullopt, std::nullopt, std::nullopt});
   EXPECT_EQ(d.what, action::skip);
   EXPECT_EQ(d.reason, skip_reason::not_mirrored_yet);
 }
 
-TEST(SyncPolicy, ExpiredOffsetIsSkippedNotGuessed) {
+TEST(GroupOffsets, ExpiredOffsetIsSkippedNotGuessed) {
   layout l = build();
   l.map.prune_below(S(11));
   decision d = decide({S(3), S(11), slice_of(l.map, S(3)), std::nullopt});
@@ -136,7 +136,7 @@ TEST(SyncPolicy, ExpiredOffsetIsSkippedNotGuessed) {
   EXPECT_EQ(d.target, T(5));
 }
 
-TEST(SyncPolicy, GroupAheadOfMirroringGetsTheEndAndIsAdvancedLater) {
+TEST(GroupOffsets, GroupAheadOfMirroringGetsTheEndAndIsAdvancedLater) {
   offsets::offset_map m({S(0), T(0)});
   for (int64_t i = 0; i < 10; ++i) ASSERT_TRUE(m.append(S(i), T(i)).has_value());
   // The group committed 50; only 0..9 are mirrored: never ahead of the truth.
@@ -159,7 +159,7 @@ TEST(SyncPolicy, GroupAheadOfMirroringGetsTheEndAndIsAdvancedLater) {
   EXPECT_FALSE(d.ahead);
 }
 
-TEST(SyncPolicy, RewindOnTheSourceIsFollowed) {
+TEST(GroupOffsets, RewindOnTheSourceIsFollowed) {
   layout l = build();
   store::group_offset written{S(21), T(10), 0};
   decision d = decide({S(12), S(0), slice_of(l.map, S(12)), written});
@@ -175,7 +175,7 @@ TEST(SyncPolicy, RewindOnTheSourceIsFollowed) {
   EXPECT_EQ(d.target, T(9));
 }
 
-TEST(SyncPolicy, ForwardMovesWriteAndMovesInsideAHoleDoNot) {
+TEST(GroupOffsets, ForwardMovesWriteAndMovesInsideAHoleDoNot) {
   layout l = build();
   store::group_offset written{S(11), T(5), 0};
   EXPECT_EQ(decide({S(13), S(0), slice_of(l.map, S(13)), written}).what, action::write);
@@ -184,7 +184,7 @@ TEST(SyncPolicy, ForwardMovesWriteAndMovesInsideAHoleDoNot) {
   EXPECT_EQ(decide({S(11), S(0), slice_of(l.map, S(11)), written}).what, action::unchanged);
 }
 
-TEST(SyncPolicy, NeverMovesTheTargetBackOnItsOwn) {
+TEST(GroupOffsets, NeverMovesTheTargetBackOnItsOwn) {
   // The store lost its newest checkpoints (power loss): the map ends at 14
   // but strait had already written the translation of 22.
   offsets::offset_map behind({S(0), T(0)});
@@ -198,7 +198,7 @@ TEST(SyncPolicy, NeverMovesTheTargetBackOnItsOwn) {
   EXPECT_EQ(d.reason, skip_reason::map_behind);
 }
 
-TEST(SyncPolicy, StoppedPartitionTranslatesOnlyWhatIsMirrored) {
+TEST(GroupOffsets, StoppedPartitionTranslatesOnlyWhatIsMirrored) {
   layout l = build();
   // Inside mirrored data: exact, so written.
   decision d = decide(

@@ -12,7 +12,7 @@ config::topic_config defaults() {
   return t;
 }
 
-TEST(TopicSync, CopiesOnlyTopicLevelAllowedConfigs) {
+TEST(TopicConfigs, CopiesOnlyTopicLevelAllowedConfigs) {
   std::vector<kafka::config_entry> src = {
       {"retention.ms", "3600000", false, false},
       {"cleanup.policy", "compact", false, false},
@@ -31,7 +31,7 @@ TEST(TopicSync, CopiesOnlyTopicLevelAllowedConfigs) {
   EXPECT_EQ(configs_to_copy(src, only_retention), (kafka::properties{{"retention.ms", "3600000"}}));
 }
 
-TEST(TopicSync, FewerTargetPartitionsIsAnErrorUnlessStraitCreatedTheTopic) {
+TEST(TopicConfigs, FewerTargetPartitionsIsAnErrorUnlessStraitCreatedTheTopic) {
   auto r = check_target_topic("orders", "mig.orders", 8, 4, false, "delete", "delete");
   EXPECT_EQ(r.what, target_check::action::mismatch);
   EXPECT_NE(r.message.find("mig.orders"), std::string::npos);
@@ -44,7 +44,7 @@ TEST(TopicSync, FewerTargetPartitionsIsAnErrorUnlessStraitCreatedTheTopic) {
             target_check::action::ok);
 }
 
-TEST(TopicSync, CleanupPolicyMismatchNamesBothSides) {
+TEST(TopicConfigs, CleanupPolicyMismatchNamesBothSides) {
   auto r = check_target_topic("users", "users", 1, 1, true, "compact", "delete");
   EXPECT_EQ(r.what, target_check::action::mismatch);
   EXPECT_NE(r.message.find("cleanup.policy=delete"), std::string::npos);

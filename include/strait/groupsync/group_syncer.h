@@ -38,7 +38,7 @@ struct group_status {
 //   1. lists the groups on the source and selects them with the link's
 //      include / exclude regexes;
 //   2. reads every selected group's committed offsets (concurrently);
-//   3. decides per partition with decide() against the offset map the mirror
+//   3. decides per partition with policy::decide() against the offset map the mirror
 //      engine keeps in the checkpoint store;
 //   4. writes the translations (with the commit metadata) to the same group
 //      on the target, only while the group has no members there (checked

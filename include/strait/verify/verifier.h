@@ -35,7 +35,7 @@ struct request {
 //     one side only are counted (on compacted topics they are expected:
 //     compaction runs on each cluster on its own schedule);
 //   groups: each source group's committed offsets translate (the group sync
-//     rule, groupsync::decide) to what the target group has committed.
+//     rule, policy::decide) to what the target group has committed.
 // Reads only; never writes to Kafka or the store. Blocking; one thread.
 class verifier {
  public:
