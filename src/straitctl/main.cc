@@ -186,6 +186,14 @@ class session {
   // The exit code of a call's status (0 when OK), with a failure's message
   // on stderr.
   [[nodiscard]] int exit_code(const grpc::Status& s) const { return report(s, o_); }
+  // Makes the unary call `rpc` with a fresh context; its exit code.
+  template <typename Request, typename Response>
+  [[nodiscard]] int call(grpc::Status (pb::Strait::Stub::*rpc)(grpc::ClientContext*, const Request&,
+                                                               Response*),
+                         const Request& req, Response* resp) const {
+    auto ctx = context();
+    return exit_code((*stub_.*rpc)(ctx.get(), req, resp));
+  }
   // Prints `m` as JSON (one object per line) or with `table`.
   template <typename Message, typename Table>
   void print(const Message& m, Table table) const {
@@ -251,8 +259,7 @@ int verify_audit_chain(const session& s, const std::string& expect_head) {
     req.set_after(after);
     req.set_limit(1000);
     pb::ListAuditResponse r;
-    auto ctx = s.context();
-    if (auto st = s.stub().ListAudit(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::ListAudit, req, &r); rc != kOk) return rc;
     if (r.entries_size() == 0) break;
     for (const auto& e : r.entries()) {
       ++entries;
@@ -347,10 +354,8 @@ struct links_cmd : command {
   explicit links_cmd(CLI::App& app) { cli = app.add_subcommand("links", "list the links"); }
   int run(const session& s) override {
     pb::ListLinksResponse r;
-    auto ctx = s.context();
-    if (auto st = s.stub().ListLinks(ctx.get(), pb::ListLinksRequest(), &r); !st.ok()) {
-      return s.exit_code(st);
-    }
+    if (int rc = s.call(&pb::Strait::Stub::ListLinks, pb::ListLinksRequest(), &r); rc != kOk)
+      return rc;
     s.print(r, print_links);
     return kOk;
   }
@@ -366,8 +371,7 @@ struct link_cmd : command {
     pb::GetLinkRequest req;
     req.set_link(name);
     pb::Link r;
-    auto ctx = s.context();
-    if (auto st = s.stub().GetLink(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::GetLink, req, &r); rc != kOk) return rc;
     s.print(r, [](const pb::Link& l) { std::cout << l.DebugString(); });
     return kOk;
   }
@@ -399,8 +403,7 @@ struct status_cmd : command {
     };
     if (!watch) {
       pb::LinkStatus st;
-      auto ctx = s.context();
-      if (auto rc = s.stub().GetStatus(ctx.get(), req, &st); !rc.ok()) return s.exit_code(rc);
+      if (int rc = s.call(&pb::Strait::Stub::GetStatus, req, &st); rc != kOk) return rc;
       print(st);
       return clusters_healthy(st) ? kOk : kClusterDown;
     }
@@ -436,8 +439,7 @@ struct audit_cmd : command {
     req.set_after(after);
     req.set_limit(limit);
     pb::ListAuditResponse r;
-    auto ctx = s.context();
-    if (auto st = s.stub().ListAudit(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::ListAudit, req, &r); rc != kOk) return rc;
     s.print(r, print_audit);
     return kOk;
   }
@@ -501,8 +503,7 @@ struct verify_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_request_id(request_id_or_new(m.request_id));
     pb::VerifyReport r;
-    auto ctx = s.context();
-    if (auto st = s.stub().Verify(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::Verify, req, &r); rc != kOk) return rc;
     if (!m.dry_run && no_wait) {
       s.print(r, [&](const pb::VerifyReport& v) {
         std::cout << "verification " << v.id() << " started; straitctl report " << link << " "
@@ -527,8 +528,7 @@ struct report_cmd : command {
     req.set_link(link);
     req.set_id(id);
     pb::VerifyReport r;
-    auto ctx = s.context();
-    if (auto st = s.stub().GetVerifyReport(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::GetVerifyReport, req, &r); rc != kOk) return rc;
     return show_report(s, link, r);
   }
 };
@@ -546,8 +546,7 @@ struct reports_cmd : command {
     req.set_link(link);
     req.set_limit(limit);
     pb::ListVerifyReportsResponse r;
-    auto ctx = s.context();
-    if (auto st = s.stub().ListVerifyReports(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::ListVerifyReports, req, &r); rc != kOk) return rc;
     s.print(r, print_reports);
     return kOk;
   }
@@ -572,8 +571,7 @@ struct stage_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_request_id(request_id_or_new(m.request_id));
     pb::StageResponse r;
-    auto ctx = s.context();
-    if (auto st = s.stub().Stage(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::Stage, req, &r); rc != kOk) return rc;
     s.print(r, [&](const pb::StageResponse& v) {
       const char* what = m.dry_run ? "would stage" : "staged";
       for (const auto& t : v.topics()) std::printf("%s topic %s\n", what, safe(t).c_str());
@@ -657,8 +655,7 @@ struct create_link_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_request_id(request_id_or_new(m.request_id));
     pb::Link r;
-    auto ctx = s.context();
-    if (auto st = s.stub().CreateLink(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::CreateLink, req, &r); rc != kOk) return rc;
     s.print(r, [&](const pb::Link& l) {
       std::cout << (m.dry_run ? "would create link " : "created link ") << safe(l.name()) << "\n";
     });
@@ -685,8 +682,7 @@ struct link_lifecycle_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_request_id(request_id_or_new(m.request_id));
     pb::Link r;
-    auto ctx = s.context();
-    if (auto st = (s.stub().*call)(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(call, req, &r); rc != kOk) return rc;
     s.print(r, [&](const pb::Link& l) {
       std::printf("%slink %s: %s\n", m.dry_run ? "dry run: " : "", safe(l.name()).c_str(),
                   name == "delete-link" ? (m.dry_run ? "would be deleted" : "deleted")
@@ -724,8 +720,7 @@ struct acknowledge_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_request_id(request_id_or_new(m.request_id));
     pb::AcknowledgeResponse r;
-    auto ctx = s.context();
-    if (auto st = s.stub().Acknowledge(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+    if (int rc = s.call(&pb::Strait::Stub::Acknowledge, req, &r); rc != kOk) return rc;
     s.print(r, [&](const pb::AcknowledgeResponse& v) {
       std::printf("%s/%s/%d was stopped as %s (%s)\n%s %s\n", link.c_str(), topic.c_str(),
                   partition, safe(v.was_stopped()).c_str(), safe(v.stop_detail()).c_str(),
@@ -784,11 +779,7 @@ struct move_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_request_id(request_id_or_new(m.request_id));
     pb::MoveResponse r;
-    auto ctx = s.context();
-    if (auto st = (s.stub().*(on_groups ? groups_call : topics_call))(ctx.get(), req, &r);
-        !st.ok()) {
-      return s.exit_code(st);
-    }
+    if (int rc = s.call(on_groups ? groups_call : topics_call, req, &r); rc != kOk) return rc;
     s.print(r, [&](const pb::MoveResponse& v) { print_changes(v, m.dry_run); });
     if (m.dry_run || no_wait) return kOk;
     return follow_move(s, r, on_groups);
