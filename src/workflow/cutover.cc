@@ -1074,6 +1074,16 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
                     m.error().message;
       return;
     }
+    // Records the group read on the target that reverse mirroring has not
+    // copied back yet have no source offset: translated now, the group would
+    // get the end of what was copied and read them again on the source.
+    // Wait for them, as the cutover waits for forward mirroring.
+    if (c.offset > m->position().next_target.value()) {
+      op.activity = "waiting: the group committed " + std::to_string(c.offset) + " on " + c.topic +
+                    "/" + std::to_string(c.partition) + ", copied back up to " +
+                    std::to_string(m->position().next_target.value());
+      return;
+    }
     back_offsets.push_back(
         {topic, c.partition, m->to_source(target_offset(c.offset)).value(), c.metadata});
   }
