@@ -177,7 +177,8 @@ class link_workflow {
                              const migration::group_guards& g,
                              const operation_options* starts = nullptr);
   // Stores the state of a topic / group with `running` (null: none) and no
-  // transition: a new request that replaces a running operation.
+  // transition: a request that starts again, in the same state, an operation
+  // that stopped on an error ("draining again").
   [[nodiscard]] status store_state(store::migration_kind kind, const std::string& name,
                                    uint8_t state, const operation_options* running);
   // The topics reverse mirroring should run for (CUT_OVER ones), and the

@@ -12,9 +12,9 @@ namespace strait::workflow {
 // What an operator asked of one topic's or group's move: the part of an
 // operation that must outlive a restart. It is stored with the object's
 // migration state, in the same write as the transition that starts the
-// operation (or alone, when a new request replaces a running one), so an
-// operation resumed after a crash keeps the operator's quiet window and force
-// instead of defaults.
+// operation (or alone, when a request starts again an operation that stopped
+// on an error, in the same state), so an operation resumed after a crash
+// keeps the operator's quiet window and force instead of defaults.
 enum class op_kind : uint8_t { cutover = 1, rollback = 2 };
 
 inline constexpr std::chrono::milliseconds kDefaultQuietWindow{5000};
