@@ -70,8 +70,10 @@ status link_runtime::start() {
       return s;
     }
   }
-  auto wf = std::make_unique<workflow::link_workflow>(cfg_, store_, *engine, *supervisor,
-                                                      syncer.get(), metrics_, on_failure_);
+  auto wf = std::make_unique<workflow::link_workflow>(
+      cfg_, store_,
+      workflow::straitd_ports(cfg_, store_, *engine, *supervisor, syncer.get(), metrics_,
+                              on_failure_));
   if (auto s = wf->start(); !s) {
     if (syncer) syncer->stop();
     supervisor->stop();

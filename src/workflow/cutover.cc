@@ -4,8 +4,6 @@
 // operations the workflow thread advances.
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "strait/base/clock.h"
 #include "strait/workflow/link_workflow.h"
 
@@ -18,7 +16,6 @@ using migration::group_state;
 using migration::topic_event;
 using migration::topic_state;
 
-constexpr std::chrono::milliseconds kAdminTimeout{10000};
 constexpr int64_t kTailRecords = 1000;  // newest offsets per partition re-verified at cutover
 
 std::string seconds(std::chrono::steady_clock::duration d) {
@@ -41,8 +38,9 @@ bool is_cut_over(topic_state s) {
 // same as at the last call (recorded in `last_high`, reset `quiet_since` when
 // they moved). False, with `activity` saying why, when they moved or could
 // not be read. `side`: "source" or "target", whose producers must stop.
-bool ends_unchanged(const kafka::admin_client& admin, const std::string& topic, int n,
-                    const std::string& side, std::map<int32_t, int64_t>& last_high,
+bool ends_unchanged(cluster_port& admin, const std::string& topic, int n, const std::string& side,
+                    std::chrono::steady_clock::time_point now,
+                    std::map<int32_t, int64_t>& last_high,
                     std::chrono::steady_clock::time_point& quiet_since, std::string& activity) {
   std::vector<kafka::topic_partition> parts;
   for (int p = 0; p < n; ++p) parts.emplace_back(topic, p);
@@ -58,7 +56,7 @@ bool ends_unchanged(const kafka::admin_client& admin, const std::string& topic, 
     last_high[p] = high;
   }
   if (moved) {
-    quiet_since = std::chrono::steady_clock::now();
+    quiet_since = now;
     activity = "waiting for the " + side + " to be quiet: its end offsets still move (stop the " +
                "producers on the " + side + ")";
   }
@@ -68,17 +66,17 @@ bool ends_unchanged(const kafka::admin_client& admin, const std::string& topic, 
 // Commits `offsets` for `group` (which must have no members there) and reads
 // them back. Empty when every offset is there; otherwise what went wrong, in
 // words for the operation's activity (`side`: "source" or "target").
-std::string commit_and_read_back(kafka::admin_client& admin, const std::string& group,
+std::string commit_and_read_back(cluster_port& admin, const std::string& group,
                                  const std::vector<kafka::committed_offset>& offsets,
                                  const std::string& side) {
   if (offsets.empty()) return "";
-  auto res = admin.alter_group_offsets({{group, offsets}}).at(group);
+  auto res = admin.commit_group_offsets(group, offsets);
   if (!res) return "cannot write the " + side + " group's offsets: " + res.error().message;
   if (!res->empty()) {
     return "the " + side + " group has members, which strait never overwrites: stop its " +
            "consumers on the " + side;
   }
-  auto back = admin.list_group_offsets({group}).at(group);
+  auto back = admin.group_offsets(group);
   if (!back) return "cannot read the " + side + " group's offsets back: " + back.error().message;
   for (const auto& want : offsets) {
     auto it = std::find_if(back->begin(), back->end(), [&](const auto& b) {
@@ -96,16 +94,13 @@ std::string commit_and_read_back(kafka::admin_client& admin, const std::string& 
 }  // namespace
 
 status link_workflow::connect_admins() {
-  const std::string id = "strait-" + cfg_.name + "-workflow";
   if (!source_admin_) {
-    auto a = kafka::admin_client::connect(
-        cfg_.source.props, id, "links." + cfg_.name + ".source.properties", kAdminTimeout);
+    auto a = ports_.connect(true);
     if (!a) return std::unexpected(a.error());
     source_admin_ = std::move(*a);
   }
   if (!target_admin_) {
-    auto a = kafka::admin_client::connect(
-        cfg_.target.props, id, "links." + cfg_.name + ".target.properties", kAdminTimeout);
+    auto a = ports_.connect(false);
     if (!a) return std::unexpected(a.error());
     target_admin_ = std::move(*a);
   }
@@ -113,10 +108,10 @@ status link_workflow::connect_admins() {
 }
 
 int link_workflow::partitions_of(const std::string& topic) const {
-  const auto selected = supervisor_.selected_topics();
+  const auto selected = ports_.forward->selected_topics();
   if (auto it = selected.find(topic); it != selected.end()) return it->second;
   int n = 0;
-  for (const auto& p : engine_.snapshot()) {
+  for (const auto& p : ports_.forward->snapshot()) {
     if (p.key.topic == topic) n = std::max(n, p.key.partition.value() + 1);
   }
   return n;
@@ -144,7 +139,7 @@ bool link_workflow::copying_back(const std::string& topic) const {
     auto fwd = store_.load({cfg_.name, topic, partition_id(p)});
     if (!fwd || !*fwd || (*fwd)->stopped != store::stop_reason::handed_over) return false;
     auto rev = store_.load(
-        {reverse_mirror::link_name(cfg_.name), cfg_.topics.target_name(topic), partition_id(p)});
+        {config::reverse_link_name(cfg_.name), cfg_.topics.target_name(topic), partition_id(p)});
     // The reverse link's "source" offsets are target-cluster offsets.
     if (!rev || !*rev ||
         (*rev)->position.next_source.value() < (*fwd)->position.next_target.value()) {
@@ -155,7 +150,7 @@ bool link_workflow::copying_back(const std::string& topic) const {
 }
 
 void link_workflow::hold_groups() {
-  if (syncer_ == nullptr) return;
+  if (!ports_.groups) return;
   std::set<std::string> held;
   for (const auto& [group, state] : groups_) {
     if (state == group_state::cutting_over || state == group_state::cut_over ||
@@ -166,7 +161,7 @@ void link_workflow::hold_groups() {
   for (const auto& [group, op] : group_ops_) {
     if (op.options.kind == op_kind::cutover) held.insert(group);
   }
-  syncer_->hold(std::move(held));
+  ports_.groups->hold(std::move(held));
 }
 
 status link_workflow::store_state(store::migration_kind kind, const std::string& name,
@@ -217,7 +212,7 @@ status link_workflow::apply(const std::string& group, group_event e,
 result<offsets::run_list> link_workflow::merged_map(const std::string& topic,
                                                     int32_t partition) const {
   const partition_key fwd{cfg_.name, topic, partition_id(partition)};
-  const partition_key rev{reverse_mirror::link_name(cfg_.name), cfg_.topics.target_name(topic),
+  const partition_key rev{config::reverse_link_name(cfg_.name), cfg_.topics.target_name(topic),
                           partition_id(partition)};
   auto fcp = store_.load(fwd);
   if (!fcp) return std::unexpected(fcp.error());
@@ -249,8 +244,7 @@ result<verify::report> link_workflow::verify_tail(const std::string& topic) {
     r.requested_by = "cutover of " + topic;
     if (auto id = begin_report(r); !id) return std::unexpected(id.error());
   }
-  verify::verifier v(cfg_, store_);
-  v.run(
+  ports_.verify(
       req, r, [](const verify::report&) {}, cancel_verify_);
   if (!r.error.empty()) {
     r.outcome = verify::verdict::interrupted;
@@ -299,7 +293,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
   std::lock_guard lock(mu_);
   std::map<std::string, migration::topic_guards> facts;
   std::map<std::string, int> reported;  // partitions of each topic in the snapshot
-  for (const auto& p : engine_.snapshot()) {
+  for (const auto& p : ports_.forward->snapshot()) {
     ++reported[p.key.topic];
     auto [it, added] = facts.try_emplace(p.key.topic);
     migration::topic_guards& g = it->second;
@@ -585,7 +579,7 @@ void link_workflow::advance_operations() {
     tops = topic_ops_;
     gops = group_ops_;
   }
-  if (auto s = reverse_.run_for(want); !s) {
+  if (auto s = ports_.reverse->run_for(want); !s) {
     spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name, s.error().message);
   }
   if (tops.empty() && gops.empty()) return;
@@ -661,18 +655,21 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   std::vector<store::partition_checkpoint> cps;
   if (!load_all(cps)) return;
   const bool all_handed = std::all_of(cps.begin(), cps.end(), handed);
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = ports_.now();
   if (!all_handed) {
-    if (!ends_unchanged(*source_admin_, topic, n, "source", op.last_high, op.quiet_since,
+    if (!ends_unchanged(*source_admin_, topic, n, "source", now, op.last_high, op.quiet_since,
                         op.activity)) {
       return;
     }
-    for (const auto& s : engine_.snapshot()) {
+    for (const auto& s : ports_.forward->snapshot()) {
       if (s.key.topic != topic || s.key.partition.value() >= n ||
           handed(cps[s.key.partition.value()])) {
         continue;
       }
       const int64_t high = op.last_high[s.key.partition.value()];
+      // Stopped by this operation's hand-over in an earlier round; its
+      // checkpoint is being written (below).
+      if (s.stopped && s.stop_reason == store::stop_reason::handed_over) continue;
       if (s.stopped) {
         op.activity = "partition " + std::to_string(s.key.partition.value()) + " is stopped (" +
                       store::to_string(s.stop_reason) + "): " + s.stop_detail +
@@ -710,21 +707,21 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     }
     for (int p = 0; p < n; ++p) {
       if (handed(cps[p])) continue;
-      engine_.stop_partition({cfg_.name, topic, partition_id(p)}, store::stop_reason::handed_over,
-                             "cut over: the target is primary; reverse mirroring copies its new "
-                             "records to the source");
+      ports_.forward->stop_partition(
+          {cfg_.name, topic, partition_id(p)}, store::stop_reason::handed_over,
+          "cut over: the target is primary; reverse mirroring copies its new "
+          "records to the source");
     }
-    // The engine checkpoints within checkpoint_interval_ms.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (load_all(cps) && !std::all_of(cps.begin(), cps.end(), handed) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (cps.size() != static_cast<size_t>(n) || !std::all_of(cps.begin(), cps.end(), handed)) {
+    // The engine checkpoints within checkpoint_interval_ms: look again in
+    // the next (short) round rather than wait here, where other moves of
+    // the link would wait too.
+    if (!load_all(cps) || !std::all_of(cps.begin(), cps.end(), handed)) {
       op.activity = "waiting for the hand-over checkpoints";
+      op.handing_over = true;
       return;
     }
   }
+  op.handing_over = false;
   // Handed over (now, or before a restart). A record that reached the source
   // after the quiet window would be lost to target consumers: if the source
   // moved, forward mirroring resumes and the drain starts over.
@@ -771,7 +768,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     }
   }
   for (int p = 0; p < n; ++p) {
-    if (auto s = reverse_.seed(topic, p, cps[p].position); !s) {
+    if (auto s = ports_.reverse->seed(topic, p, cps[p].position); !s) {
       op.activity = "cannot seed reverse mirroring: " + s.error().message;
       return;
     }
@@ -786,7 +783,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     }
     want = reverse_topics();
   }
-  if (auto s = reverse_.run_for(want); !s) {
+  if (auto s = ports_.reverse->run_for(want); !s) {
     spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name, s.error().message);
   }
   spdlog::info("link {}: topic {} cut over: the target is primary, reverse mirroring runs",
@@ -800,7 +797,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   // Right after a start the supervisor may not have listed the topic or
   // handed its partitions to the engine yet.
   for (int p = 0; p < std::max(n, 1); ++p) {
-    if (n == 0 || !engine_.has_partition({cfg_.name, topic, partition_id(p)})) {
+    if (n == 0 || !ports_.forward->has_partition({cfg_.name, topic, partition_id(p)})) {
       op.activity = "waiting: the topic's partitions are not running yet";
       return;
     }
@@ -808,8 +805,8 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   const std::string target = cfg_.topics.target_name(topic);
   std::vector<kafka::topic_partition> tp;
   for (int p = 0; p < n; ++p) tp.emplace_back(target, p);
-  const auto now = std::chrono::steady_clock::now();
-  const std::string rev_link = reverse_mirror::link_name(cfg_.name);
+  const auto now = ports_.now();
+  const std::string rev_link = config::reverse_link_name(cfg_.name);
   bool copying;
   {
     std::lock_guard lock(mu_);
@@ -818,11 +815,11 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   if (copying) {
     // Everything producers wrote to the target must be back on the source
     // before forward mirroring resumes.
-    if (!ends_unchanged(*target_admin_, target, n, "target", op.last_high, op.quiet_since,
+    if (!ends_unchanged(*target_admin_, target, n, "target", now, op.last_high, op.quiet_since,
                         op.activity)) {
       return;
     }
-    const auto snap = reverse_.snapshot();
+    const auto snap = ports_.reverse->snapshot();
     for (int p = 0; p < n; ++p) {
       auto it = std::find_if(snap.begin(), snap.end(), [&](const auto& s) {
         return s.key.topic == target && s.key.partition.value() == p;
@@ -857,7 +854,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
       want = reverse_topics();
     }
     want.erase(topic);
-    if (auto s = reverse_.run_for(want); !s) {
+    if (auto s = ports_.reverse->run_for(want); !s) {
       op.activity = "cannot restart reverse mirroring: " + s.error().message;
       return;
     }
@@ -929,7 +926,7 @@ status link_workflow::resume_forward(const std::string& topic, int32_t partition
   auto tail_run = store_.last_run(key);
   if (!tail_run) return std::unexpected(tail_run.error());
   mirror::partition_start start{key, cfg_.topics.target_name(topic), cp, *tail_run, {}, 0};
-  auto done = engine_.replace_partition(std::move(start));
+  auto done = ports_.forward->replace_partition(std::move(start));
   if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
     return fail(errc::busy,
                 "waiting for the mirror engine to resume partition " + std::to_string(partition));
@@ -963,8 +960,8 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
       }
     }
   }
-  auto read = source_admin_->list_group_offsets({group});
-  const auto& committed = read.at(group);
+  auto read = source_admin_->group_offsets(group);
+  const auto& committed = read;
   if (!committed) {
     op.activity = "cannot read the source group's offsets: " + committed.error().message;
     return;
@@ -1053,8 +1050,8 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
       return;
     }
   }
-  auto read = target_admin_->list_group_offsets({group});
-  const auto& committed = read.at(group);
+  auto read = target_admin_->group_offsets(group);
+  const auto& committed = read;
   if (!committed) {
     op.activity = "cannot read the target group's offsets: " + committed.error().message;
     return;

@@ -9,15 +9,8 @@
 namespace strait::workflow {
 
 link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
-                             mirror::link_engine& engine, const mirror::link_supervisor& supervisor,
-                             groupsync::group_syncer* syncer, metrics::registry& metrics,
-                             std::function<void()> on_failure)
-    : cfg_(cfg),
-      store_(store),
-      engine_(engine),
-      supervisor_(supervisor),
-      syncer_(syncer),
-      reverse_(cfg, store, metrics, std::move(on_failure)) {}
+                             ports p)
+    : cfg_(cfg), store_(store), ports_(std::move(p)) {}
 
 link_workflow::~link_workflow() { stop(); }
 
@@ -30,15 +23,15 @@ void link_workflow::begin_stop(std::chrono::milliseconds drain) {
   request_stop();
   thread_.stop();
   if (verify_thread_.joinable()) verify_thread_.join();
-  reverse_.request_stop(drain);
+  ports_.reverse->request_stop(drain);
 }
 
 void link_workflow::stop() {
   begin_stop(std::chrono::seconds(30));
-  reverse_.stop();
+  ports_.reverse->stop();
 }
 
-status link_workflow::start() {
+status link_workflow::start(bool own_thread) {
   auto records = store_.migrations(cfg_.name);
   if (!records) return std::unexpected(records.error());
   // The options of the operations to resume: a record without any (written
@@ -122,7 +115,12 @@ status link_workflow::start() {
     }
   }
   hold_groups();
-  thread_.start("wf:" + cfg_.name, [this] { return round_and_wait(); });
+  if (own_thread) {
+    thread_.start("wf:" + cfg_.name, [this] {
+      run_round();
+      return next_round_in();
+    });
+  }
   return {};
 }
 
@@ -135,11 +133,11 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
   }
   verify::request req;
   req.sample_records = o.sample_records;
-  for (const auto& [topic, partitions] : supervisor_.selected_topics()) {
+  for (const auto& [topic, partitions] : ports_.forward->selected_topics()) {
     if (o.topic_selected(topic)) req.topics.push_back(topic);
   }
-  if (syncer_ != nullptr) {
-    for (const auto& g : syncer_->groups()) {
+  if (ports_.groups) {
+    for (const auto& g : ports_.groups->groups()) {
       if (g.on_source && o.group_selected(g.group)) req.groups.push_back(g.group);
     }
   }
@@ -171,9 +169,8 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
 void link_workflow::run_verify(verify::request req, verify::report r) {
   r.topics.clear();
   r.groups.clear();
-  verify::verifier v(cfg_, store_);
   auto last_stored = std::chrono::steady_clock::now();
-  v.run(
+  ports_.verify(
       req, r,
       [&](const verify::report& now) {
         {
@@ -301,12 +298,18 @@ std::map<std::string, migration::group_state> link_workflow::groups() const {
   return groups_;
 }
 
-std::chrono::steady_clock::duration link_workflow::round_and_wait() {
+void link_workflow::run_round() {
   observe();
   advance_operations();
+}
+
+std::chrono::milliseconds link_workflow::next_round_in() const {
   std::lock_guard lock(mu_);
-  const bool busy = !topic_ops_.empty() || !group_ops_.empty();
-  return busy ? std::chrono::milliseconds(250) : std::chrono::seconds(1);
+  for (const auto& [topic, op] : topic_ops_) {
+    if (op.handing_over) return std::chrono::milliseconds(50);
+  }
+  return topic_ops_.empty() && group_ops_.empty() ? std::chrono::milliseconds(1000)
+                                                  : std::chrono::milliseconds(250);
 }
 
 void link_workflow::observe() {
@@ -314,10 +317,10 @@ void link_workflow::observe() {
   // has: lag summed over some of them would call a half-started topic in
   // sync. Topics no longer selected (e.g. deleted on the source) keep their
   // state as it was.
-  const std::map<std::string, int> selected = supervisor_.selected_topics();
+  const std::map<std::string, int> selected = ports_.forward->selected_topics();
   std::map<std::string, migration::topic_observation> seen;
   std::map<std::string, int> running;
-  for (const auto& p : engine_.snapshot()) {
+  for (const auto& p : ports_.forward->snapshot()) {
     if (!selected.contains(p.key.topic)) continue;
     auto& o = seen[p.key.topic];
     ++running[p.key.topic];
@@ -328,8 +331,8 @@ void link_workflow::observe() {
     seen[topic].mirroring = running[topic] >= partitions;
   }
   std::map<std::string, migration::group_observation> seen_groups;
-  if (syncer_ != nullptr) {
-    for (const auto& g : syncer_->groups()) {
+  if (ports_.groups) {
+    for (const auto& g : ports_.groups->groups()) {
       seen_groups[g.group].synced = g.partitions_synced > 0;
     }
   }

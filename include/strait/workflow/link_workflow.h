@@ -12,15 +12,12 @@
 
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
-#include "strait/groupsync/group_syncer.h"
 #include "strait/migration/state_machine.h"
-#include "strait/mirror/link_engine.h"
-#include "strait/mirror/link_supervisor.h"
 #include "strait/offsets/run_list.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/verifier.h"
 #include "strait/workflow/operation.h"
-#include "strait/workflow/reverse_mirror.h"
+#include "strait/workflow/ports.h"
 
 namespace strait::workflow {
 
@@ -50,22 +47,27 @@ namespace strait::workflow {
 // where its state allows it. A report still RUNNING in the store at start()
 // was cut short by a stop or crash and is marked INTERRUPTED.
 //
+// What it asks of mirroring, the clusters, the group syncer, verification
+// and the clock goes through `ports` (ports.h): straitd_ports in straitd,
+// fakes in the unit tests.
+//
 // Threads: its own (periodic_thread) and the verification's; every public
 // method is thread-safe.
 class link_workflow {
  public:
-  // `syncer` may be null (no group sync on the link). All must outlive this.
-  // `on_failure` is called when the reverse mirroring's producer fails
-  // fatally (as link_engine's).
-  link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
-                mirror::link_engine& engine, const mirror::link_supervisor& supervisor,
-                groupsync::group_syncer* syncer, metrics::registry& metrics,
-                std::function<void()> on_failure);
+  // `store` must outlive this.
+  link_workflow(const config::link_config& cfg, store::checkpoint_store& store, ports p);
   ~link_workflow();
   link_workflow(const link_workflow&) = delete;
   link_workflow& operator=(const link_workflow&) = delete;
 
-  [[nodiscard]] status start();
+  // Loads the states and resumes the operations they imply; then, with
+  // `own_thread`, starts the thread that runs a round (run_round) every
+  // 250 ms while an operation runs, every second otherwise. Without it the
+  // caller runs the rounds (the unit tests, which step a fake clock).
+  [[nodiscard]] status start(bool own_thread = true);
+  // One round: observe, then advance each operation by one step.
+  void run_round();
   // Asks the thread and a running verification to end; returns at once.
   void request_stop();
   // request_stop(), waits for the workflow's threads, then asks reverse
@@ -110,7 +112,7 @@ class link_workflow {
   [[nodiscard]] std::map<std::string, std::string> activities() const;
   // Partitions reverse mirroring runs (for status).
   [[nodiscard]] std::vector<mirror::partition_snapshot> reverse_snapshot() const {
-    return reverse_.snapshot();
+    return ports_.reverse->snapshot();
   }
 
   // Starts a verification of the selected topics (those the supervisor
@@ -124,7 +126,9 @@ class link_workflow {
   [[nodiscard]] result<std::vector<verify::report>> verify_reports(size_t limit) const;
 
  private:
-  std::chrono::steady_clock::duration round_and_wait();
+  // How long the thread waits after a round: 50 ms while a hand-over's
+  // checkpoints are awaited, 250 ms while an operation runs, 1 s otherwise.
+  [[nodiscard]] std::chrono::milliseconds next_round_in() const;
   void observe();
   void run_verify(verify::request req, verify::report r);
   // Gives `r` the link's next report id and stores it (RUNNING); mu_ held,
@@ -143,7 +147,8 @@ class link_workflow {
     std::string activity;
     uint64_t generation = 0;  // a newer request for the object replaces the op
     bool done = false;
-    bool tail_passed = false;  // cutover: the tail re-verification passed
+    bool tail_passed = false;   // cutover: the tail re-verification passed
+    bool handing_over = false;  // cutover: partitions stopped, their checkpoints awaited
   };
   struct group_op {
     operation_options options;
@@ -200,11 +205,8 @@ class link_workflow {
 
   config::link_config cfg_;
   store::checkpoint_store& store_;
-  mirror::link_engine& engine_;
-  const mirror::link_supervisor& supervisor_;
-  groupsync::group_syncer* syncer_;
-  reverse_mirror reverse_;
-  std::unique_ptr<kafka::admin_client> source_admin_, target_admin_;  // the thread's
+  ports ports_;
+  std::unique_ptr<cluster_port> source_admin_, target_admin_;  // the thread's
   mutable std::mutex mu_;  // guards the two maps (written by the thread, read by the API)
   std::map<std::string, migration::topic_state> topics_;
   std::map<std::string, migration::group_state> groups_;

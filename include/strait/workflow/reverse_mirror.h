@@ -12,6 +12,7 @@
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
 #include "strait/store/checkpoint_store.h"
+#include "strait/workflow/ports.h"
 
 namespace strait::workflow {
 
@@ -31,11 +32,11 @@ namespace strait::workflow {
 // Threads: run_for and seed from the workflow's thread; request_stop and stop
 // from the thread that stops the link once the workflow's thread has ended;
 // snapshot() and inflight_bytes() from any thread.
-class reverse_mirror {
+class reverse_mirror final : public reverse_port {
  public:
   reverse_mirror(const config::link_config& forward, store::checkpoint_store& store,
                  metrics::registry& metrics, std::function<void()> on_failure);
-  ~reverse_mirror();
+  ~reverse_mirror() override;
 
   [[nodiscard]] static std::string link_name(const std::string& forward_link) {
     return config::reverse_link_name(forward_link);
@@ -51,27 +52,27 @@ class reverse_mirror {
   // that point (a cutover resumed after a restart); replaced when it is
   // behind (an earlier cutover, rolled back since).
   [[nodiscard]] status seed(const std::string& source_topic, int32_t partition,
-                            const offsets::mirror_position& forward);
+                            const offsets::mirror_position& forward) override;
 
   // Mirrors exactly these source topics back (none: stopped). The engine is
   // restarted when the set changes (its partitions drain and checkpoint
   // first, so nothing is lost or written twice).
-  [[nodiscard]] status run_for(const std::set<std::string>& source_topics);
+  [[nodiscard]] status run_for(const std::set<std::string>& source_topics) override;
   [[nodiscard]] const std::set<std::string>& topics() const { return topics_; }
   // Asks the reverse supervisor to end and the engine to drain for at most
   // `drain`, without waiting for either, so that straitd's links (forward
   // and reverse engines) drain at once; stop() then waits. Only once the
   // owner's thread (which calls run_for) has ended.
-  void request_stop(std::chrono::milliseconds drain);
+  void request_stop(std::chrono::milliseconds drain) override;
   // Stops reverse mirroring: its partitions drain (for at most the drain
   // given to request_stop, 30 s without one) and checkpoint.
-  void stop();
+  void stop() override;
   // Bytes the reverse engine has in flight (0 when stopped).
   [[nodiscard]] int64_t inflight_bytes() const;
 
   // Partitions of the reverse engine (keys: the reverse link, target topic
   // names); empty when stopped.
-  [[nodiscard]] std::vector<mirror::partition_snapshot> snapshot() const;
+  [[nodiscard]] std::vector<mirror::partition_snapshot> snapshot() const override;
 
  private:
   config::link_config forward_;

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "strait/base/result.h"
+#include "strait/config/config.h"
+#include "strait/groupsync/group_syncer.h"
+#include "strait/kafka/client.h"
+#include "strait/mirror/link_engine.h"
+#include "strait/mirror/link_supervisor.h"
+#include "strait/store/checkpoint_store.h"
+#include "strait/verify/verifier.h"
+
+namespace strait::workflow {
+
+// The seams of link_workflow: everything its moves ask of the world outside
+// the checkpoint store, as small interfaces. straitd plugs in the real ones
+// (straitd_ports below); the unit tests plug in hand-written fakes
+// (tests/support/workflow_fakes.h) to drive every branch of every move
+// without Kafka. Each interface is called from the workflow's threads only.
+
+// One cluster's administrative calls, as kafka::admin_client's (which says
+// what each means); one group at a time.
+class cluster_port {
+ public:
+  virtual ~cluster_port() = default;
+  [[nodiscard]] virtual result<std::map<kafka::topic_partition, kafka::watermarks>> list_watermarks(
+      const std::vector<kafka::topic_partition>& partitions) = 0;
+  [[nodiscard]] virtual result<kafka::group_list> list_groups() = 0;
+  [[nodiscard]] virtual result<std::vector<kafka::committed_offset>> group_offsets(
+      const std::string& group) = 0;
+  // The partitions the coordinator refused (the group has members).
+  [[nodiscard]] virtual result<std::vector<kafka::refused_partition>> commit_group_offsets(
+      const std::string& group, const std::vector<kafka::committed_offset>& offsets) = 0;
+};
+
+// The link's forward mirroring: the topics its supervisor selected (with
+// their partition counts) and its engine's partitions, as link_engine's.
+class forward_port {
+ public:
+  virtual ~forward_port() = default;
+  [[nodiscard]] virtual std::map<std::string, int> selected_topics() const = 0;
+  [[nodiscard]] virtual std::vector<mirror::partition_snapshot> snapshot() const = 0;
+  [[nodiscard]] virtual bool has_partition(const partition_key& key) const = 0;
+  // Asynchronous: the partition drains and its checkpoint records `reason`.
+  virtual void stop_partition(const partition_key& key, store::stop_reason reason,
+                              std::string detail) = 0;
+  [[nodiscard]] virtual std::future<status> replace_partition(mirror::partition_start start) = 0;
+};
+
+// Reverse mirroring of the cut-over topics, as reverse_mirror's (which says
+// what each means).
+class reverse_port {
+ public:
+  virtual ~reverse_port() = default;
+  [[nodiscard]] virtual status seed(const std::string& source_topic, int32_t partition,
+                                    const offsets::mirror_position& forward) = 0;
+  [[nodiscard]] virtual status run_for(const std::set<std::string>& source_topics) = 0;
+  [[nodiscard]] virtual std::vector<mirror::partition_snapshot> snapshot() const = 0;
+  virtual void request_stop(std::chrono::milliseconds drain) = 0;
+  virtual void stop() = 0;
+};
+
+// The link's group syncer, as group_syncer's.
+class group_port {
+ public:
+  virtual ~group_port() = default;
+  [[nodiscard]] virtual std::vector<groupsync::group_status> groups() const = 0;
+  virtual void hold(std::set<std::string> groups) = 0;
+};
+
+struct ports {
+  std::unique_ptr<forward_port> forward;
+  std::unique_ptr<reverse_port> reverse;
+  std::unique_ptr<group_port> groups;  // null: the link syncs no groups
+  // A client of the source (`source` true) or the target cluster; called
+  // again after a failure.
+  std::function<result<std::unique_ptr<cluster_port>>(bool source)> connect;
+  // Runs a verification (verify::verifier::run's contract).
+  std::function<void(const verify::request&, verify::report&,
+                     const std::function<void(const verify::report&)>& progress,
+                     const std::atomic<bool>& cancel)>
+      verify;
+  // The clock of quiet windows.
+  std::function<std::chrono::steady_clock::time_point()> now;
+};
+
+// straitd's: the link's engine and supervisor, a reverse_mirror, the group
+// syncer (may be null), kafka::admin_client and verify::verifier, the steady
+// clock. The store, engine, supervisor and syncer must outlive the ports.
+[[nodiscard]] ports straitd_ports(const config::link_config& cfg, store::checkpoint_store& store,
+                                  mirror::link_engine& engine,
+                                  const mirror::link_supervisor& supervisor,
+                                  groupsync::group_syncer* syncer, metrics::registry& metrics,
+                                  std::function<void()> on_failure);
+
+}  // namespace strait::workflow

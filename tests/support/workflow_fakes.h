@@ -1,0 +1,347 @@
+#pragma once
+
+// Hand-written fakes of link_workflow's ports (strait/workflow/ports.h) and
+// a small simulated world they share: two clusters with end offsets and
+// groups, a forward engine that mirrors and checkpoints when the test says
+// so (tick()), reverse mirroring that copies back, a clock the test moves.
+// The checkpoint store is the real one (in a temp dir): the moves read the
+// checkpoints and maps the way they do in straitd.
+//
+// Nothing here runs by itself: a test calls world::tick() (the engines'
+// work, as the engine thread would do it between two workflow rounds) and
+// link_workflow::run_round(), so every step and its order is the test's.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "strait/store/checkpoint_store.h"
+#include "strait/workflow/link_workflow.h"
+#include "test_util.h"
+
+namespace strait::testing {
+
+// One cluster: the end offset of each partition, its groups (state and
+// committed offsets). Calls fail while `reachable` is false.
+struct fake_cluster {
+  std::map<kafka::topic_partition, int64_t> ends;
+  std::map<std::string, kafka::group_state> group_states;  // absent: Empty/Dead
+  std::map<std::string, std::vector<kafka::committed_offset>> committed;
+  bool reachable = true;
+  bool listing_complete = true;  // list_groups heard every broker
+  int commits = 0;               // commit_group_offsets calls
+
+  // What a producer does: `n` more records on `tp`.
+  void produce(const kafka::topic_partition& tp, int64_t n) { ends[tp] += n; }
+
+  [[nodiscard]] std::unique_ptr<workflow::cluster_port> port();
+};
+
+class fake_cluster_port final : public workflow::cluster_port {
+ public:
+  explicit fake_cluster_port(fake_cluster& c) : c_(c) {}
+  result<std::map<kafka::topic_partition, kafka::watermarks>> list_watermarks(
+      const std::vector<kafka::topic_partition>& partitions) override {
+    if (!c_.reachable) return fail(errc::kafka, "fake cluster down");
+    std::map<kafka::topic_partition, kafka::watermarks> out;
+    for (const auto& tp : partitions) out[tp] = {0, c_.ends[tp]};
+    return out;
+  }
+  result<kafka::group_list> list_groups() override {
+    if (!c_.reachable) return fail(errc::kafka, "fake cluster down");
+    kafka::group_list l;
+    for (const auto& [g, s] : c_.group_states) l.groups.push_back({g, s});
+    l.complete = c_.listing_complete;
+    if (!l.complete) l.error = "a broker did not answer";
+    return l;
+  }
+  result<std::vector<kafka::committed_offset>> group_offsets(const std::string& group) override {
+    if (!c_.reachable) return fail(errc::kafka, "fake cluster down");
+    return c_.committed[group];
+  }
+  result<std::vector<kafka::refused_partition>> commit_group_offsets(
+      const std::string& group, const std::vector<kafka::committed_offset>& offsets) override {
+    if (!c_.reachable) return fail(errc::kafka, "fake cluster down");
+    ++c_.commits;
+    auto st = c_.group_states.find(group);
+    std::vector<kafka::refused_partition> refused;
+    if (st != c_.group_states.end() && st->second != kafka::group_state::empty &&
+        st->second != kafka::group_state::dead) {
+      for (const auto& o : offsets) {
+        refused.push_back({o.topic, o.partition, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID});
+      }
+      return refused;
+    }
+    auto& have = c_.committed[group];
+    for (const auto& o : offsets) {
+      auto it = std::find_if(have.begin(), have.end(), [&](const auto& h) {
+        return h.topic == o.topic && h.partition == o.partition;
+      });
+      if (it == have.end()) {
+        have.push_back(o);
+      } else {
+        *it = o;
+      }
+    }
+    return refused;
+  }
+
+ private:
+  fake_cluster& c_;
+};
+
+inline std::unique_ptr<workflow::cluster_port> fake_cluster::port() {
+  return std::make_unique<fake_cluster_port>(*this);
+}
+
+// A manual steady clock.
+struct fake_clock {
+  std::chrono::steady_clock::time_point now{std::chrono::hours(1)};
+  void advance(std::chrono::milliseconds d) { now += d; }
+};
+
+// The world a link's workflow sees: a source and a target cluster, forward
+// mirroring of the selected topics and reverse mirroring, both simulated
+// on the real checkpoint store by tick().
+class fake_world {
+ public:
+  fake_world(const config::link_config& cfg, store::checkpoint_store& store)
+      : cfg_(cfg), store_(store) {}
+
+  fake_cluster source, target;
+  fake_clock clock;
+  std::set<std::string> held_groups;  // what the workflow asked the syncer to leave alone
+  std::vector<groupsync::group_status> syncer_groups;  // what the syncer reports
+  bool has_syncer = true;
+  // The tail verification's outcome (a report of `outcome` for the topic).
+  verify::verdict tail_outcome = verify::verdict::passed;
+  int verifications = 0;
+
+  // A topic the supervisor selected, with `partitions` partitions running
+  // from offset 0 on both clusters.
+  void add_topic(const std::string& topic, int partitions) {
+    selected_[topic] = partitions;
+    for (int p = 0; p < partitions; ++p) {
+      running_[{cfg_.name, topic, partition_id(p)}] = {};
+      source.ends[{topic, p}];
+      target.ends[{cfg_.topics.target_name(topic), p}];
+    }
+  }
+
+  // One turn of the engines: forward mirroring copies every running
+  // partition's new source records to the target (one run each time) and
+  // checkpoints, a partition stopped since the last turn checkpoints its
+  // stop; reverse mirroring copies the target's new records of its topics
+  // back to the source.
+  void tick() {
+    store::checkpoint_store::write_batch b;
+    for (auto& [key, part] : running_) {
+      const kafka::topic_partition stp{key.topic, key.partition.value()};
+      const kafka::topic_partition ttp{cfg_.topics.target_name(key.topic), key.partition.value()};
+      if (part.stopped == store::stop_reason::none) {
+        const int64_t n = source.ends[stp] - part.position.next_source.value();
+        if (n > 0) {
+          b.put_run(key, {part.position.next_source, target_offset(target.ends[ttp]), n});
+          part.position = {source_offset(source.ends[stp]), target_offset(target.ends[ttp] + n)};
+          target.ends[ttp] += n;
+        }
+      }
+      b.put_checkpoint(key, {part.position, part.stopped, part.detail});
+    }
+    for (const auto& topic : reverse_topics_) {
+      const std::string target_topic = cfg_.topics.target_name(topic);
+      for (int p = 0; p < selected_[topic]; ++p) {
+        const partition_key rkey{config::reverse_link_name(cfg_.name), target_topic,
+                                 partition_id(p)};
+        auto cp = store_.load(rkey);
+        ASSERT_TRUE(cp && *cp) << "reverse mirroring of " << topic << " runs unseeded";
+        auto pos = (*cp)->position;  // source: the target cluster's offsets
+        const int64_t n = target.ends[{target_topic, p}] - pos.next_source.value();
+        if (n > 0) {
+          b.put_run(rkey, {pos.next_source, target_offset(source.ends[{topic, p}]), n});
+          pos = {source_offset(pos.next_source.value() + n),
+                 target_offset(source.ends[{topic, p}] + n)};
+          source.ends[{topic, p}] += n;
+        }
+        b.put_checkpoint(rkey, {pos, store::stop_reason::none, ""});
+      }
+    }
+    ASSERT_TRUE(store_.commit(b));
+  }
+
+  // A kill -9 of straitd: the engines start again from their stored
+  // checkpoints (a stop not checkpointed yet is gone); reverse mirroring
+  // runs again when the workflow asks.
+  void restart_engines() {
+    for (auto& [key, part] : running_) {
+      auto cp = store_.load(key);
+      ASSERT_TRUE(cp);
+      part = *cp ? partition{(*cp)->position, (*cp)->stopped, (*cp)->stop_detail} : partition{};
+    }
+    reverse_topics_.clear();
+  }
+
+  [[nodiscard]] const std::set<std::string>& reverse_topics() const { return reverse_topics_; }
+  [[nodiscard]] int reverse_restarts() const { return reverse_restarts_; }
+  [[nodiscard]] store::stop_reason stopped(const std::string& topic, int p) const {
+    return running_.at({cfg_.name, topic, partition_id(p)}).stopped;
+  }
+  // A data incident on a forward partition (the engine stops it).
+  void stop(const std::string& topic, int p, store::stop_reason why) {
+    running_[{cfg_.name, topic, partition_id(p)}].stopped = why;
+  }
+
+  [[nodiscard]] workflow::ports ports() {
+    workflow::ports p;
+    p.forward = std::make_unique<forward>(*this);
+    p.reverse = std::make_unique<reverse>(*this);
+    if (has_syncer) p.groups = std::make_unique<syncer>(*this);
+    p.connect = [this](bool src) -> result<std::unique_ptr<workflow::cluster_port>> {
+      fake_cluster& c = src ? source : target;
+      if (!c.reachable) return fail(errc::kafka, "fake cluster down");
+      return c.port();
+    };
+    p.verify = [this](const verify::request& req, verify::report& r,
+                      const std::function<void(const verify::report&)>&, const std::atomic<bool>&) {
+      ++verifications;
+      if (tail_outcome == verify::verdict::interrupted) {
+        r.error = "fake: a cluster is unreachable";
+        return;
+      }
+      for (const auto& t : req.topics) {
+        verify::topic_result tr{t, cfg_.topics.target_name(t), 1, 1, {}, {}};
+        if (tail_outcome == verify::verdict::failed) tr.differences.push_back("fake difference");
+        r.topics.push_back(tr);
+      }
+    };
+    p.now = [this] { return clock.now; };
+    return p;
+  }
+
+ private:
+  struct partition {
+    offsets::mirror_position position;
+    store::stop_reason stopped = store::stop_reason::none;
+    std::string detail;
+  };
+
+  class forward final : public workflow::forward_port {
+   public:
+    explicit forward(fake_world& w) : w_(w) {}
+    std::map<std::string, int> selected_topics() const override { return w_.selected_; }
+    std::vector<mirror::partition_snapshot> snapshot() const override {
+      std::vector<mirror::partition_snapshot> out;
+      for (const auto& [key, part] : w_.running_) {
+        mirror::partition_snapshot s;
+        s.key = key;
+        s.position = part.position;
+        s.stopped = part.stopped != store::stop_reason::none;
+        s.stop_reason = part.stopped;
+        s.stop_detail = part.detail;
+        const int64_t end = w_.source.ends[{key.topic, key.partition.value()}];
+        s.lag_records = end - part.position.next_source.value();
+        s.idle = true;
+        out.push_back(s);
+      }
+      return out;
+    }
+    bool has_partition(const partition_key& key) const override {
+      return w_.running_.contains(key);
+    }
+    void stop_partition(const partition_key& key, store::stop_reason reason,
+                        std::string detail) override {
+      auto& part = w_.running_.at(key);
+      if (part.stopped != store::stop_reason::none) return;  // keeps its stop
+      part.stopped = reason;
+      part.detail = std::move(detail);
+    }
+    std::future<status> replace_partition(mirror::partition_start start) override {
+      std::promise<status> done;
+      auto& part = w_.running_.at(start.key);
+      if (part.stopped == store::stop_reason::none) {
+        done.set_value(fail(errc::precondition, "fake: the partition runs"));
+      } else {
+        part = {start.checkpoint.position, store::stop_reason::none, ""};
+        store::checkpoint_store::write_batch b;
+        b.put_checkpoint(start.key, start.checkpoint);
+        done.set_value(w_.store_.commit(b));
+      }
+      return done.get_future();
+    }
+
+   private:
+    fake_world& w_;
+  };
+
+  class reverse final : public workflow::reverse_port {
+   public:
+    explicit reverse(fake_world& w) : w_(w) {}
+    status seed(const std::string& source_topic, int32_t partition,
+                const offsets::mirror_position& fwd) override {
+      const partition_key key{config::reverse_link_name(w_.cfg_.name),
+                              w_.cfg_.topics.target_name(source_topic), partition_id(partition)};
+      auto cp = w_.store_.load(key);
+      if (!cp) return std::unexpected(cp.error());
+      if (*cp && (*cp)->position.next_source.value() >= fwd.next_target.value()) return {};
+      store::checkpoint_store::write_batch b;
+      b.put_checkpoint(
+          key, {{source_offset(fwd.next_target.value()), target_offset(fwd.next_source.value())},
+                store::stop_reason::none,
+                ""});
+      return w_.store_.commit(b);
+    }
+    status run_for(const std::set<std::string>& topics) override {
+      if (topics != w_.reverse_topics_) ++w_.reverse_restarts_;
+      w_.reverse_topics_ = topics;
+      return {};
+    }
+    std::vector<mirror::partition_snapshot> snapshot() const override {
+      std::vector<mirror::partition_snapshot> out;
+      for (const auto& topic : w_.reverse_topics_) {
+        const std::string target_topic = w_.cfg_.topics.target_name(topic);
+        for (int p = 0; p < w_.selected_.at(topic); ++p) {
+          const partition_key key{config::reverse_link_name(w_.cfg_.name), target_topic,
+                                  partition_id(p)};
+          auto cp = w_.store_.load(key);
+          if (!cp || !*cp) continue;
+          mirror::partition_snapshot s;
+          s.key = key;
+          s.position = (*cp)->position;
+          s.idle = true;
+          out.push_back(s);
+        }
+      }
+      return out;
+    }
+    void request_stop(std::chrono::milliseconds) override {}
+    void stop() override { w_.reverse_topics_.clear(); }
+
+   private:
+    fake_world& w_;
+  };
+
+  class syncer final : public workflow::group_port {
+   public:
+    explicit syncer(fake_world& w) : w_(w) {}
+    std::vector<groupsync::group_status> groups() const override { return w_.syncer_groups; }
+    void hold(std::set<std::string> g) override { w_.held_groups = std::move(g); }
+
+   private:
+    fake_world& w_;
+  };
+
+  config::link_config cfg_;
+  store::checkpoint_store& store_;
+  std::map<std::string, int> selected_;
+  std::map<partition_key, partition> running_;
+  std::set<std::string> reverse_topics_;
+  int reverse_restarts_ = 0;
+};
+
+}  // namespace strait::testing

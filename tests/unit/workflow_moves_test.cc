@@ -1,0 +1,298 @@
+// link_workflow's moves on fakes of everything but the store
+// (tests/support/workflow_fakes.h): every round is driven by the test, with
+// a clock it moves, so quiet windows, hand-overs, crashes between rounds and
+// requests racing operations are exact.
+#include <gtest/gtest.h>
+
+#include "strait/workflow/link_workflow.h"
+#include "test_util.h"
+#include "workflow_fakes.h"
+
+namespace strait {
+namespace {
+
+using migration::group_state;
+using migration::topic_state;
+using testing::contains;
+using testing::fake_world;
+using testing::temp_dir;
+using namespace std::chrono_literals;
+
+constexpr auto kRound = 250ms;  // the thread's period while an operation runs
+
+config::link_config link_config() {
+  config::link_config c;
+  c.name = "L";
+  c.topics.prefix = "t.";  // target names differ from source names
+  return c;
+}
+
+std::function<bool(const std::string&)> only(const std::string& name) {
+  return [name](const std::string& n) { return n == name; };
+}
+
+class Moves : public ::testing::Test {
+ protected:
+  Moves() : cfg_(link_config()), store_(open_store()), world_(cfg_, *store_) {
+    world_.add_topic("orders", 2);
+  }
+
+  std::unique_ptr<store::checkpoint_store> open_store() {
+    auto s = store::checkpoint_store::open(dir_.path() / "state");
+    EXPECT_TRUE(s) << s.error().message;
+    return std::move(*s);
+  }
+
+  void start() {
+    wf_ = std::make_unique<workflow::link_workflow>(cfg_, *store_, world_.ports());
+    ASSERT_TRUE(wf_->start(/*own_thread=*/false));
+  }
+
+  // A kill -9 of straitd: the workflow's memory is gone, the engines
+  // restart from their checkpoints; the clusters and the store remain.
+  void crash_and_restart() {
+    wf_.reset();
+    world_.restart_engines();
+    start();
+  }
+
+  // The engines' work, a workflow round, then the clock's period.
+  void round() {
+    world_.tick();
+    wf_->run_round();
+    world_.clock.advance(kRound);
+  }
+  // Rounds until `done` holds; false after `max` rounds.
+  bool rounds_until(const std::function<bool()>& done, int max = 200) {
+    for (int i = 0; i < max; ++i) {
+      if (done()) return true;
+      round();
+    }
+    return done();
+  }
+
+  topic_state topic(const std::string& name = "orders") { return wf_->topics().at(name); }
+  std::string activity(const std::string& key = "topic orders") {
+    auto a = wf_->activities();
+    return a.contains(key) ? a.at(key) : std::string("(no operation)");
+  }
+
+  // Mirrors `n` records per partition and verifies the topic: VERIFIED.
+  void verified_with(int64_t n) {
+    for (int p = 0; p < 2; ++p) world_.source.produce({"orders", p}, n);
+    ASSERT_TRUE(rounds_until(
+        [&] { return wf_->topics().contains("orders") && topic() == topic_state::in_sync; }));
+    verify::selection s{only("orders"), [](const std::string&) { return false; }, 0, "test"};
+    ASSERT_TRUE(wf_->start_verify(s));
+    ASSERT_TRUE(testing::wait_for([&] { return topic() == topic_state::verified; }, 10s));
+  }
+
+  result<std::vector<workflow::link_workflow::change>> cutover(
+      std::chrono::milliseconds window = 2000ms, bool force = false) {
+    return wf_->cutover_topics({only("orders"), force, window, "test", false});
+  }
+  result<std::vector<workflow::link_workflow::change>> rollback(
+      std::chrono::milliseconds window = 2000ms) {
+    return wf_->rollback_topics({only("orders"), false, window, "test", false});
+  }
+
+  int64_t source_end(int p) { return world_.source.ends[{"orders", p}]; }
+  int64_t target_end(int p) { return world_.target.ends[{"t.orders", p}]; }
+  store::partition_checkpoint forward_checkpoint(int p) {
+    auto cp = store_->load({"L", "orders", partition_id(p)});
+    EXPECT_TRUE(cp && *cp);
+    return **cp;
+  }
+
+  temp_dir dir_;
+  config::link_config cfg_;
+  std::unique_ptr<store::checkpoint_store> store_;
+  fake_world world_;
+  std::unique_ptr<workflow::link_workflow> wf_;
+};
+
+// ------------------------------------------------------------ topic cutover
+
+TEST_F(Moves, CutoverHandsOverOnlyAfterTheSourceIsQuietForTheWholeWindow) {
+  start();
+  verified_with(100);
+  ASSERT_TRUE(cutover(2000ms));
+  EXPECT_EQ(topic(), topic_state::draining);
+
+  // A producer still writes one second in: the window starts again.
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "quiet for 1.0 s of 2.0 s"); }));
+  world_.source.produce({"orders", 1}, 5);
+  round();
+  EXPECT_TRUE(contains(activity(), "its end offsets still move")) << activity();
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "quiet for 1.5 s of 2.0 s"); }));
+  EXPECT_EQ(topic(), topic_state::draining);
+
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(activity(), "(no operation)");
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_EQ(forward_checkpoint(p).stopped, store::stop_reason::handed_over);
+    EXPECT_EQ(target_end(p), source_end(p)) << "every source record is on the target";
+    auto rev = store_->load({"L.reverse", "t.orders", partition_id(p)});
+    ASSERT_TRUE(rev && *rev);
+    EXPECT_EQ((*rev)->position.next_source.value(), target_end(p)) << "seeded at the target end";
+    EXPECT_EQ((*rev)->position.next_target.value(), source_end(p));
+  }
+  EXPECT_EQ(world_.reverse_topics(), std::set<std::string>{"orders"});
+  EXPECT_EQ(world_.verifications, 2) << "the operator's verification and the tail's";
+}
+
+TEST_F(Moves, CutoverWaitsForTheHandOverCheckpointsWithoutBlockingTheRound) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  // Rounds without the engines' turn: the partitions are stopped but their
+  // checkpoints are not written. The round returns (it used to wait up to
+  // 10 s on the workflow's thread).
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
+  wf_->run_round();
+  EXPECT_EQ(activity(), "waiting for the hand-over checkpoints");
+  EXPECT_EQ(topic(), topic_state::draining);
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }, 3));
+}
+
+TEST_F(Moves, ASourceThatMovesDuringTheHandOverResumesMirroringAndLosesNothing) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
+  // The hand-over checkpoints land; a producer writes just after.
+  world_.tick();
+  world_.source.produce({"orders", 0}, 3);
+  wf_->run_round();
+  EXPECT_TRUE(contains(activity(), "the source moved during the hand-over")) << activity();
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "mirroring resumed";
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(target_end(0), source_end(0));
+  EXPECT_EQ(source_end(0), 13);
+}
+
+TEST_F(Moves, AStoppedPartitionStopsTheCutoverForTheOperator) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(2000ms));
+  round();
+  world_.stop("orders", 1, store::stop_reason::foreign_write);
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "is stopped (foreign_write)"); }));
+  for (int i = 0; i < 20; ++i) round();
+  EXPECT_EQ(topic(), topic_state::draining) << "never handed over";
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none);
+}
+
+TEST_F(Moves, AFailedTailVerificationNeedsTheOperatorAnInterruptedOneIsRetried) {
+  start();
+  verified_with(10);
+  world_.tail_outcome = verify::verdict::interrupted;
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "INTERRUPTED"); }));
+  const int tried = world_.verifications;
+  world_.tail_outcome = verify::verdict::failed;
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "FAILED"); }));
+  EXPECT_GT(world_.verifications, tried) << "tried again after another quiet window";
+  const int failed_at = world_.verifications;
+  for (int i = 0; i < 20; ++i) round();
+  EXPECT_EQ(world_.verifications, failed_at) << "a failed one waits for the operator";
+  EXPECT_EQ(topic(), topic_state::draining);
+  // The operator fixed it and asks again: the drain starts again.
+  world_.tail_outcome = verify::verdict::passed;
+  auto again = cutover(500ms);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->at(0).action, "draining again");
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+}
+
+TEST_F(Moves, ARunningCutoverAskedAgainKeepsItsWindow) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(60000ms));
+  round();
+  auto again = cutover(500ms);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->at(0).action, "already draining (quiet window 60.0 s)");
+  for (int i = 0; i < 40; ++i) round();  // 10 s
+  EXPECT_EQ(topic(), topic_state::draining);
+}
+
+// A kill -9 after round N of the cutover: the restarted workflow ends the
+// cutover with the stored window, and no record is lost or copied twice.
+class MovesCrash : public Moves, public ::testing::WithParamInterface<int> {};
+
+TEST_P(MovesCrash, ACutoverCrashedAfterAnyRoundEndsTheSameAfterTheRestart) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(1000ms));
+  for (int i = 0; i < GetParam() && topic() != topic_state::cut_over; ++i) round();
+  // While straitd is down a producer not yet moved writes once more (after
+  // CUT_OVER none writes to the source: reverse mirroring would not carry it).
+  if (topic() == topic_state::draining) world_.source.produce({"orders", 1}, 1);
+  crash_and_restart();
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_EQ(target_end(p), source_end(p));
+    EXPECT_EQ(forward_checkpoint(p).position.next_target.value(), target_end(p));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AfterRound, MovesCrash, ::testing::Range(0, 12));
+
+// ----------------------------------------------------------- topic rollback
+
+TEST_F(Moves, ARollbackDuringTheDrainResumesMirroringWhereItStopped) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(60000ms));
+  round();
+  ASSERT_TRUE(rollback(500ms));
+  EXPECT_EQ(topic(), topic_state::rolled_back);
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  world_.source.produce({"orders", 0}, 4);
+  round();
+  EXPECT_EQ(target_end(0), source_end(0));
+  EXPECT_EQ(world_.reverse_topics(), std::set<std::string>{});
+}
+
+TEST_F(Moves, ARollbackAfterTheCutoverCopiesTheTargetsRecordsBackFirst) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  // Producers moved to the target and wrote there.
+  world_.target.produce({"t.orders", 0}, 7);
+  ASSERT_TRUE(rollback(1000ms));
+  EXPECT_EQ(topic(), topic_state::rolled_back);
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_EQ(source_end(0), 17) << "the target's 7 records were copied back";
+  EXPECT_EQ(world_.reverse_topics(), std::set<std::string>{});
+  // Forward mirroring resumed after what was copied back: records written
+  // on the source now reach the target once.
+  world_.source.produce({"orders", 0}, 2);
+  round();
+  EXPECT_EQ(source_end(0), 19);
+  EXPECT_EQ(target_end(0), 19);
+  EXPECT_EQ(forward_checkpoint(0).position.next_source.value(), 19);
+}
+
+TEST_F(Moves, ARollbackWaitsForTheTargetToBeQuiet) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  ASSERT_TRUE(rollback(2000ms));
+  for (int i = 0; i < 6; ++i) {  // a producer still on the target, every round
+    world_.target.produce({"t.orders", 1}, 1);
+    round();
+  }
+  EXPECT_EQ(topic(), topic_state::rolled_back);
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_EQ(source_end(1), 16);
+  EXPECT_EQ(target_end(1), 16);
+}
+
+}  // namespace
+}  // namespace strait
