@@ -497,6 +497,8 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
 
 result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const move_options& o) {
   std::lock_guard lock(mu_);
+  auto stored = store_.group_offsets(cfg_.name);
+  if (!stored) return std::unexpected(stored.error());
   auto picked = pick<group_state, change>(
       groups_, o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
@@ -511,6 +513,18 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
         }
         if (auto step = migration::transition(state, group_event::rollback_started, {}); !step) {
           return std::unexpected(step.error());
+        }
+        // What the group read on the target goes back through reverse
+        // mirroring, which a FINALIZED topic no longer has: the operation
+        // would wait for ever.
+        for (const auto& s : *stored) {
+          auto t = topics_.find(s.partition.topic);
+          if (s.group == group && t != topics_.end() && t->second == topic_state::finalized) {
+            return fail(errc::precondition,
+                        "it reads topic " + s.partition.topic +
+                            ", which is FINALIZED: its records are no longer copied back to the "
+                            "source, so the group's offsets cannot be translated back");
+          }
         }
         c.action = o.dry_run ? "would wait for the target group to have no members, then write "
                                "its offsets translated back to the source group"
@@ -945,30 +959,39 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     std::lock_guard lock(mu_);
     state = groups_[group];
   }
-  if (state == group_state::syncing) {
-    auto listing = source_admin_->list_groups();
-    if (!listing) {
-      op.activity = "cannot list the source's groups: " + listing.error().message;
-      return;
-    }
-    for (const auto& g : listing->groups) {
-      if (g.id == group && g.state != kafka::group_state::empty &&
-          g.state != kafka::group_state::dead) {
-        op.activity = std::string("waiting for the source group to have no members (it is ") +
-                      kafka::to_string(g.state) + "): stop its consumers on the source";
-        return;
-      }
-    }
+  // The facts of the guards force never overrides, gathered every round
+  // (also in CUTTING_OVER: a consumer that joined the source group since
+  // would commit past the offsets written to the target).
+  migration::group_guards facts{true, true, true, op.options.force};
+  std::vector<std::string> waiting;  // why, for each fact that fails
+  auto listing = source_admin_->list_groups();
+  if (!listing) {
+    op.activity = "cannot list the source's groups: " + listing.error().message;
+    return;
   }
-  auto read = source_admin_->group_offsets(group);
-  const auto& committed = read;
+  auto listed = std::find_if(listing->groups.begin(), listing->groups.end(),
+                             [&](const auto& g) { return g.id == group; });
+  if (listed == listing->groups.end() && !listing->complete) {
+    // Its coordinator may be the broker that did not answer: absent is not
+    // empty.
+    op.activity =
+        "cannot tell whether the source group has members (" + listing->error + "); retrying";
+    return;
+  }
+  if (listed != listing->groups.end() && listed->state != kafka::group_state::empty &&
+      listed->state != kafka::group_state::dead) {
+    facts.source_group_empty = false;
+    waiting.push_back(std::string("waiting for the source group to have no members (it is ") +
+                      kafka::to_string(listed->state) + "): stop its consumers on the source");
+  }
+  auto committed = source_admin_->group_offsets(group);
   if (!committed) {
     op.activity = "cannot read the source group's offsets: " + committed.error().message;
     return;
   }
   std::vector<kafka::committed_offset> final_offsets;
   std::vector<std::pair<partition_key, store::group_offset>> written;
-  bool topics_ok = true;
+  std::vector<std::string> behind;  // topics not cut over
   for (const auto& c : *committed) {
     topic_state ts;
     {
@@ -977,7 +1000,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
       if (t == topics_.end()) continue;  // a topic this link does not mirror
       ts = t->second;
     }
-    topics_ok = topics_ok && is_cut_over(ts);
+    if (!is_cut_over(ts)) behind.push_back(c.topic + " is " + to_string(ts));
     auto m = merged_map(c.topic, c.partition);
     if (!m) {
       op.activity = "cannot translate " + c.topic + "/" + std::to_string(c.partition) + ": " +
@@ -985,15 +1008,28 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
       return;
     }
     if (c.offset > m->position().next_source.value()) {
-      op.activity = "waiting: the group committed " + std::to_string(c.offset) + " on " + c.topic +
-                    "/" + std::to_string(c.partition) + ", mirrored up to " +
-                    std::to_string(m->position().next_source.value());
-      return;
+      if (facts.none_ahead_of_mirroring) {
+        waiting.push_back("waiting: the group committed " + std::to_string(c.offset) + " on " +
+                          c.topic + "/" + std::to_string(c.partition) + ", mirrored up to " +
+                          std::to_string(m->position().next_source.value()));
+      }
+      facts.none_ahead_of_mirroring = false;
+      continue;
     }
     const target_offset t = m->to_target(source_offset(c.offset));
     final_offsets.push_back({cfg_.topics.target_name(c.topic), c.partition, t.value(), c.metadata});
     written.emplace_back(partition_key{cfg_.name, c.topic, partition_id(c.partition)},
                          store::group_offset{source_offset(c.offset), t, wall_clock_ms()});
+  }
+  facts.topics_cut_over = behind.empty();
+  if (!facts.topics_cut_over && !facts.force) waiting.push_back("waiting: " + join(behind));
+  // The state machine decides, here as at the call; a fact that fails
+  // clears by waiting (docs/state-machine.md), so the operation waits.
+  if (auto allowed =
+          migration::transition(group_state::syncing, group_event::cutover_started, facts);
+      !allowed) {
+    op.activity = join(waiting);
+    return;
   }
   // A request made meanwhile (a rollback cancelling this cutover) wins.
   auto current = [&] {
@@ -1003,9 +1039,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   if (state == group_state::syncing) {
     std::lock_guard lock(mu_);
     if (!current()) return;
-    if (auto s = apply(group, group_event::cutover_started,
-                       {true, true, topics_ok, op.options.force}, &op.options);
-        !s) {
+    if (auto s = apply(group, group_event::cutover_started, facts, &op.options); !s) {
       op.activity = s.error().message;
       return;
     }
@@ -1042,16 +1076,20 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     op.activity = "cannot list the target's groups: " + listing.error().message;
     return;
   }
-  for (const auto& g : listing->groups) {
-    if (g.id == group && g.state != kafka::group_state::empty &&
-        g.state != kafka::group_state::dead) {
-      op.activity = std::string("waiting for the target group to have no members (it is ") +
-                    kafka::to_string(g.state) + "): stop its consumers on the target";
-      return;
-    }
+  auto listed = std::find_if(listing->groups.begin(), listing->groups.end(),
+                             [&](const auto& g) { return g.id == group; });
+  if (listed == listing->groups.end() && !listing->complete) {
+    op.activity =
+        "cannot tell whether the target group has members (" + listing->error + "); retrying";
+    return;
   }
-  auto read = target_admin_->group_offsets(group);
-  const auto& committed = read;
+  if (listed != listing->groups.end() && listed->state != kafka::group_state::empty &&
+      listed->state != kafka::group_state::dead) {
+    op.activity = std::string("waiting for the target group to have no members (it is ") +
+                  kafka::to_string(listed->state) + "): stop its consumers on the target";
+    return;
+  }
+  auto committed = target_admin_->group_offsets(group);
   if (!committed) {
     op.activity = "cannot read the target group's offsets: " + committed.error().message;
     return;

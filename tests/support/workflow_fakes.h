@@ -34,8 +34,10 @@ struct fake_cluster {
   std::map<std::string, kafka::group_state> group_states;  // absent: Empty/Dead
   std::map<std::string, std::vector<kafka::committed_offset>> committed;
   bool reachable = true;
-  bool listing_complete = true;  // list_groups heard every broker
-  int commits = 0;               // commit_group_offsets calls
+  // Groups whose coordinator does not answer ListGroups: missing from the
+  // listing, which then says it is incomplete.
+  std::set<std::string> unanswered;
+  int commits = 0;  // commit_group_offsets calls
 
   // What a producer does: `n` more records on `tp`.
   void produce(const kafka::topic_partition& tp, int64_t n) { ends[tp] += n; }
@@ -56,8 +58,10 @@ class fake_cluster_port final : public workflow::cluster_port {
   result<kafka::group_list> list_groups() override {
     if (!c_.reachable) return fail(errc::kafka, "fake cluster down");
     kafka::group_list l;
-    for (const auto& [g, s] : c_.group_states) l.groups.push_back({g, s});
-    l.complete = c_.listing_complete;
+    for (const auto& [g, s] : c_.group_states) {
+      if (!c_.unanswered.contains(g)) l.groups.push_back({g, s});
+    }
+    l.complete = c_.unanswered.empty();
     if (!l.complete) l.error = "a broker did not answer";
     return l;
   }
@@ -119,6 +123,8 @@ class fake_world {
   std::set<std::string> held_groups;  // what the workflow asked the syncer to leave alone
   std::vector<groupsync::group_status> syncer_groups;  // what the syncer reports
   bool has_syncer = true;
+  bool forward_paused = false;  // tick() copies nothing forward (a slow engine)
+  bool reverse_paused = false;  // nor back
   // The tail verification's outcome (a report of `outcome` for the topic).
   verify::verdict tail_outcome = verify::verdict::passed;
   int verifications = 0;
@@ -144,7 +150,7 @@ class fake_world {
     for (auto& [key, part] : running_) {
       const kafka::topic_partition stp{key.topic, key.partition.value()};
       const kafka::topic_partition ttp{cfg_.topics.target_name(key.topic), key.partition.value()};
-      if (part.stopped == store::stop_reason::none) {
+      if (part.stopped == store::stop_reason::none && !forward_paused) {
         const int64_t n = source.ends[stp] - part.position.next_source.value();
         if (n > 0) {
           b.put_run(key, {part.position.next_source, target_offset(target.ends[ttp]), n});
@@ -163,7 +169,7 @@ class fake_world {
         ASSERT_TRUE(cp && *cp) << "reverse mirroring of " << topic << " runs unseeded";
         auto pos = (*cp)->position;  // source: the target cluster's offsets
         const int64_t n = target.ends[{target_topic, p}] - pos.next_source.value();
-        if (n > 0) {
+        if (n > 0 && !reverse_paused) {
           b.put_run(rkey, {pos.next_source, target_offset(source.ends[{topic, p}]), n});
           pos = {source_offset(pos.next_source.value() + n),
                  target_offset(source.ends[{topic, p}] + n)};

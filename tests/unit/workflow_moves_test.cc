@@ -96,6 +96,32 @@ class Moves : public ::testing::Test {
     return wf_->rollback_topics({only("orders"), false, window, "test", false});
   }
 
+  // Group `g`, synced by the syncer: SYNCING.
+  void syncing_group() {
+    world_.syncer_groups = {{"g", true, 0, 2, 0, {}}};
+    ASSERT_TRUE(rounds_until([&] {
+      auto gs = wf_->groups();
+      return gs.contains("g") && gs.at("g") == group_state::syncing;
+    }));
+  }
+  group_state group() { return wf_->groups().at("g"); }
+  result<std::vector<workflow::link_workflow::change>> cutover_group(bool force = false) {
+    return wf_->cutover_groups({only("g"), force, {}, "test", false});
+  }
+  result<std::vector<workflow::link_workflow::change>> rollback_group() {
+    return wf_->rollback_groups({only("g"), false, {}, "test", false});
+  }
+  void cut_over_topic() {
+    ASSERT_TRUE(cutover(500ms));
+    ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  }
+  int64_t committed(testing::fake_cluster& c, const std::string& topic, int p) {
+    for (const auto& o : c.committed["g"]) {
+      if (o.topic == topic && o.partition == p) return o.offset;
+    }
+    return -1;
+  }
+
   int64_t source_end(int p) { return world_.source.ends[{"orders", p}]; }
   int64_t target_end(int p) { return world_.target.ends[{"t.orders", p}]; }
   store::partition_checkpoint forward_checkpoint(int p) {
@@ -292,6 +318,132 @@ TEST_F(Moves, ARollbackWaitsForTheTargetToBeQuiet) {
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
   EXPECT_EQ(source_end(1), 16);
   EXPECT_EQ(target_end(1), 16);
+}
+
+// ---------------------------------------------------------------- groups
+
+// The target already had 3 records on partition 0 when mirroring started,
+// so source offset N is target offset N + 3 there: a translation that
+// forgot the map would be seen.
+class GroupMoves : public Moves {
+ protected:
+  void SetUp() override {
+    world_.target.produce({"t.orders", 0}, 3);
+    start();
+    verified_with(10);
+    syncing_group();
+    world_.source.committed["g"] = {{"orders", 0, 6, "m"}, {"orders", 1, 10, ""}};
+  }
+};
+
+TEST_F(GroupMoves, ACutoverWaitsForTheSourceGroupToEmptyEvenWhenForced) {
+  world_.source.group_states["g"] = kafka::group_state::stable;
+  ASSERT_TRUE(cutover_group(/*force=*/true)) << "topics not cut over: forced";
+  for (int i = 0; i < 8; ++i) round();
+  EXPECT_EQ(group(), group_state::syncing) << "force never overrides source_group_empty";
+  EXPECT_TRUE(contains(activity("group g"), "waiting for the source group to have no members"))
+      << activity("group g");
+  EXPECT_EQ(world_.target.commits, 0);
+  world_.source.group_states["g"] = kafka::group_state::empty;
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  EXPECT_EQ(committed(world_.target, "t.orders", 0), 9) << "6 translated through the map";
+  EXPECT_EQ(committed(world_.target, "t.orders", 1), 10);
+  EXPECT_EQ(world_.target.committed["g"][0].metadata, "m");
+  EXPECT_TRUE(world_.held_groups.contains("g")) << "the syncer leaves it alone";
+}
+
+TEST_F(GroupMoves, ACutoverDoesNotTakeAnIncompleteListingForAnEmptyGroup) {
+  cut_over_topic();
+  world_.source.group_states["g"] = kafka::group_state::stable;
+  world_.source.unanswered = {"g"};  // its coordinator did not answer ListGroups
+  ASSERT_TRUE(cutover_group());
+  for (int i = 0; i < 8; ++i) round();
+  EXPECT_EQ(group(), group_state::syncing);
+  EXPECT_TRUE(contains(activity("group g"), "cannot tell whether the source group has members"))
+      << activity("group g");
+  EXPECT_EQ(world_.target.commits, 0);
+  world_.source.unanswered.clear();
+  world_.source.group_states["g"] = kafka::group_state::empty;
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+}
+
+TEST_F(GroupMoves, ACutoverWaitsForMirroringToReachWhatTheGroupCommittedEvenWhenForced) {
+  world_.forward_paused = true;
+  world_.source.produce({"orders", 0}, 5);
+  world_.source.committed["g"] = {{"orders", 0, 12, ""}};
+  ASSERT_TRUE(cutover_group(/*force=*/true));
+  for (int i = 0; i < 8; ++i) round();
+  EXPECT_EQ(group(), group_state::syncing) << "force never overrides none_ahead_of_mirroring";
+  EXPECT_EQ(activity("group g"), "waiting: the group committed 12 on orders/0, mirrored up to 10");
+  world_.forward_paused = false;
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  EXPECT_EQ(committed(world_.target, "t.orders", 0), 15);
+}
+
+TEST_F(GroupMoves, ACutoverIsRefusedWhileItsTopicsAreNotCutOverUnlessForced) {
+  world_.syncer_groups = {{"g", true, 0, 2, 0, {}}};
+  store::checkpoint_store::write_batch b;  // what the syncer stored for it
+  b.put_group_offset("g", {"L", "orders", partition_id(0)},
+                     {source_offset(6), target_offset(9), 0});
+  ASSERT_TRUE(store_->commit(b));
+  auto refused = cutover_group();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::precondition);
+  EXPECT_TRUE(contains(refused.error().message, "topics_cut_over")) << refused.error().message;
+  auto forced = cutover_group(/*force=*/true);
+  ASSERT_TRUE(forced) << forced.error().message;
+  EXPECT_EQ(forced->at(0).forced_guards, std::vector<std::string>{"topics_cut_over"});
+}
+
+// Consumers that read on the target records producers wrote there are
+// rolled back only once reverse mirroring copied those records back:
+// translated earlier, their offset would be the end of what was copied, and
+// they would read the rest again on the source (the demo read 182 twice).
+TEST_F(GroupMoves, ARollbackWaitsUntilReverseMirroringCopiedBackWhatTheGroupCommitted) {
+  cut_over_topic();
+  ASSERT_TRUE(cutover_group());
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  // On the target: producers write 5, consumers read them and commit.
+  world_.reverse_paused = true;
+  world_.target.produce({"t.orders", 0}, 5);
+  world_.target.committed["g"] = {{"t.orders", 0, 18, ""}};
+  ASSERT_TRUE(rollback_group());
+  for (int i = 0; i < 8; ++i) round();
+  EXPECT_EQ(group(), group_state::cut_over);
+  EXPECT_EQ(activity("group g"),
+            "waiting: the group committed 18 on t.orders/0, copied back up to 13");
+  EXPECT_EQ(world_.source.commits, 0);
+  world_.reverse_paused = false;
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::syncing; }));
+  EXPECT_EQ(committed(world_.source, "orders", 0), 15) << "after the 5 copied back, not 10";
+  EXPECT_EQ(source_end(0), 15);
+}
+
+TEST_F(GroupMoves, ARollbackIsRefusedWhenATopicItReadsIsFinalized) {
+  cut_over_topic();
+  ASSERT_TRUE(cutover_group());
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  ASSERT_TRUE(wf_->finalize_topics({only("orders"), false, {}, "test", false}));
+  auto refused = rollback_group();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::precondition);
+  EXPECT_TRUE(
+      contains(refused.error().message, "group g: it reads topic orders, which is FINALIZED"))
+      << refused.error().message;
+  EXPECT_EQ(group(), group_state::cut_over);
+}
+
+TEST_F(GroupMoves, ACutoverResumedAfterACrashInCuttingOverEnds) {
+  cut_over_topic();
+  world_.target.reachable = false;  // the offsets cannot be written
+  ASSERT_TRUE(cutover_group());
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cutting_over; }));
+  crash_and_restart();
+  EXPECT_EQ(group(), group_state::cutting_over);
+  EXPECT_TRUE(world_.held_groups.contains("g")) << "held again at the start";
+  world_.target.reachable = true;
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  EXPECT_EQ(committed(world_.target, "t.orders", 0), 9);
 }
 
 }  // namespace
