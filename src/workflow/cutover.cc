@@ -119,7 +119,7 @@ int link_workflow::partitions_of(const std::string& topic) const {
 
 std::set<std::string> link_workflow::reverse_topics() const {
   std::set<std::string> out;
-  for (const auto& [topic, state] : topics_) {
+  for (const auto& [topic, state] : table_.topics()) {
     if (state == topic_state::cut_over ||
         (state == topic_state::rolled_back && copying_back(topic))) {
       out.insert(topic);
@@ -152,7 +152,7 @@ bool link_workflow::copying_back(const std::string& topic) const {
 void link_workflow::hold_groups() {
   if (!ports_.groups) return;
   std::set<std::string> held;
-  for (const auto& [group, state] : groups_) {
+  for (const auto& [group, state] : table_.groups()) {
     if (state == group_state::cutting_over || state == group_state::cut_over ||
         state == group_state::finalized) {
       held.insert(group);
@@ -164,47 +164,17 @@ void link_workflow::hold_groups() {
   ports_.groups->hold(std::move(held));
 }
 
-status link_workflow::store_state(store::migration_kind kind, const std::string& name,
-                                  uint8_t state, const operation_options* running) {
-  store::checkpoint_store::write_batch b;
-  b.put_migration(cfg_.name, {kind, name, state, wall_clock_ms(),
-                              running != nullptr ? encode_operation(*running) : std::string()});
-  return store_.commit(b);
-}
-
 status link_workflow::apply(const std::string& topic, topic_event e,
                             const migration::topic_guards& g, const operation_options* starts) {
-  auto it = topics_.find(topic);
-  if (it == topics_.end()) return fail(errc::not_found, "no topic " + topic);
-  auto step = migration::transition(it->second, e, g);
+  auto step = table_.apply(topic, e, g, starts);
   if (!step) return std::unexpected(step.error());
-  if (step->to == it->second) return {};
-  if (auto s =
-          store_state(store::migration_kind::topic, topic, static_cast<uint8_t>(step->to), starts);
-      !s) {
-    return s;
-  }
-  spdlog::info("link {}: topic {}: {} -> {} ({})", cfg_.name, topic, to_string(it->second),
-               to_string(step->to), to_string(e));
-  it->second = step->to;
   return {};
 }
 
 status link_workflow::apply(const std::string& group, group_event e,
                             const migration::group_guards& g, const operation_options* starts) {
-  auto it = groups_.find(group);
-  if (it == groups_.end()) return fail(errc::not_found, "no group " + group);
-  auto step = migration::transition(it->second, e, g);
+  auto step = table_.apply(group, e, g, starts);
   if (!step) return std::unexpected(step.error());
-  if (step->to == it->second) return {};
-  if (auto s =
-          store_state(store::migration_kind::group, group, static_cast<uint8_t>(step->to), starts);
-      !s) {
-    return s;
-  }
-  spdlog::info("link {}: group {}: {} -> {} ({})", cfg_.name, group, to_string(it->second),
-               to_string(step->to), to_string(e));
-  it->second = step->to;
   hold_groups();
   return {};
 }
@@ -307,7 +277,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
   }
   const operation_options wanted{op_kind::cutover, o.quiet_window, o.force};
   auto picked = pick<topic_state, change>(
-      topics_, o.selected, "topic", cfg_.name,
+      table_.topics(), o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
         change c{topic, to_string(state), to_string(state), "", {}};
         if (state == topic_state::cut_over) {
@@ -361,8 +331,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
     if (c.action.starts_with("already")) continue;
     if (auto s = c.state_before != c.state
                      ? apply(c.name, topic_event::cutover_started, facts[c.name], &wanted)
-                     : store_state(store::migration_kind::topic, c.name,
-                                   static_cast<uint8_t>(topics_.at(c.name)), &wanted);
+                     : table_.store_operation(store::migration_kind::topic, c.name, &wanted);
         !s) {
       return std::unexpected(s.error());
     }
@@ -380,7 +349,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
   std::lock_guard lock(mu_);
   const operation_options wanted{op_kind::rollback, o.quiet_window, false};
   auto picked = pick<topic_state, change>(
-      topics_, o.selected, "topic", cfg_.name,
+      table_.topics(), o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
         change c{topic, to_string(state), to_string(topic_state::rolled_back), "", {}};
         auto op = topic_ops_.find(topic);
@@ -405,8 +374,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
     // cutover operation of the topic is replaced.
     if (auto s = c.state_before != c.state
                      ? apply(c.name, topic_event::rollback_started, {}, &wanted)
-                     : store_state(store::migration_kind::topic, c.name,
-                                   static_cast<uint8_t>(topics_.at(c.name)), &wanted);
+                     : table_.store_operation(store::migration_kind::topic, c.name, &wanted);
         !s) {
       return std::unexpected(s.error());
     }
@@ -419,7 +387,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
 result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const move_options& o) {
   std::lock_guard lock(mu_);
   auto picked = pick<topic_state, change>(
-      topics_, o.selected, "topic", cfg_.name,
+      table_.topics(), o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
         change c{topic, to_string(state), to_string(state), "", {}};
         if (state == topic_state::finalized) {
@@ -451,7 +419,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
   auto stored = store_.group_offsets(cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   auto picked = pick<group_state, change>(
-      groups_, o.selected, "group", cfg_.name,
+      table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
         change c{group, to_string(state), to_string(state), "", {}};
         if (state == group_state::cutting_over || state == group_state::cut_over ||
@@ -466,8 +434,8 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
         std::vector<std::string> behind;
         for (const auto& s : *stored) {
           if (s.group != group) continue;
-          auto t = topics_.find(s.partition.topic);
-          if (t != topics_.end() && !is_cut_over(t->second)) {
+          auto t = table_.topics().find(s.partition.topic);
+          if (t != table_.topics().end() && !is_cut_over(t->second)) {
             g.topics_cut_over = false;
             behind.push_back(s.partition.topic);
           }
@@ -500,7 +468,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
   auto stored = store_.group_offsets(cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   auto picked = pick<group_state, change>(
-      groups_, o.selected, "group", cfg_.name,
+      table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
         change c{group, to_string(state), to_string(state), "", {}};
         if (group_ops_.contains(group) && group_ops_[group].options.kind == op_kind::rollback) {
@@ -518,8 +486,9 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
         // mirroring, which a FINALIZED topic no longer has: the operation
         // would wait for ever.
         for (const auto& s : *stored) {
-          auto t = topics_.find(s.partition.topic);
-          if (s.group == group && t != topics_.end() && t->second == topic_state::finalized) {
+          auto t = table_.topics().find(s.partition.topic);
+          if (s.group == group && t != table_.topics().end() &&
+              t->second == topic_state::finalized) {
             return fail(errc::precondition,
                         "it reads topic " + s.partition.topic +
                             ", which is FINALIZED: its records are no longer copied back to the "
@@ -549,7 +518,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
 result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const move_options& o) {
   std::lock_guard lock(mu_);
   auto picked = pick<group_state, change>(
-      groups_, o.selected, "group", cfg_.name,
+      table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
         change c{group, to_string(state), to_string(state), "", {}};
         if (state == group_state::finalized) {
@@ -957,7 +926,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   group_state state;
   {
     std::lock_guard lock(mu_);
-    state = groups_[group];
+    state = table_.groups().at(group);
   }
   // The facts of the guards force never overrides, gathered every round
   // (also in CUTTING_OVER: a consumer that joined the source group since
@@ -996,8 +965,8 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     topic_state ts;
     {
       std::lock_guard lock(mu_);
-      auto t = topics_.find(c.topic);
-      if (t == topics_.end()) continue;  // a topic this link does not mirror
+      auto t = table_.topics().find(c.topic);
+      if (t == table_.topics().end()) continue;  // a topic this link does not mirror
       ts = t->second;
     }
     if (!is_cut_over(ts)) behind.push_back(c.topic + " is " + to_string(ts));
@@ -1101,7 +1070,7 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     const std::string& topic = *source;
     {
       std::lock_guard lock(mu_);
-      if (!topics_.contains(topic)) continue;
+      if (!table_.topics().contains(topic)) continue;
     }
     auto m = merged_map(topic, c.partition);
     if (!m) {
@@ -1131,7 +1100,7 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     std::lock_guard lock(mu_);
     auto it = group_ops_.find(group);
     if (it == group_ops_.end() || it->second.generation != op.generation) return;
-    if (groups_[group] == group_state::cut_over) {
+    if (table_.groups().at(group) == group_state::cut_over) {
       if (auto s = apply(group, group_event::rollback_started, {}); !s) {
         op.activity = s.error().message;
         return;

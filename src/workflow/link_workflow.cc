@@ -10,7 +10,7 @@ namespace strait::workflow {
 
 link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
                              ports p)
-    : cfg_(cfg), store_(store), ports_(std::move(p)) {}
+    : cfg_(cfg), store_(store), ports_(std::move(p)), table_(cfg.name, store) {}
 
 link_workflow::~link_workflow() { stop(); }
 
@@ -32,33 +32,12 @@ void link_workflow::stop() {
 }
 
 status link_workflow::start(bool own_thread) {
-  auto records = store_.migrations(cfg_.name);
-  if (!records) return std::unexpected(records.error());
+  auto running = table_.load();
+  if (!running) return std::unexpected(running.error());
   // The options of the operations to resume: a record without any (written
   // by a straitd before they were stored) resumes with the defaults.
   std::map<std::pair<store::migration_kind, std::string>, operation_options> stored_options;
-  for (const auto& r : *records) {
-    if (!r.operation.empty()) {
-      auto o = decode_operation(r.operation);
-      if (!o) {
-        return fail(errc::corruption, "link " + cfg_.name + ": the operation stored for '" +
-                                          r.name + "': " + o.error().message);
-      }
-      stored_options[{r.kind, r.name}] = *o;
-    }
-    // States are stored as the enum's byte; an unknown byte is a store from
-    // a newer straitd or damage: refuse rather than guess.
-    if (r.kind == store::migration_kind::topic &&
-        r.state <= static_cast<uint8_t>(migration::topic_state::finalized)) {
-      topics_[r.name] = static_cast<migration::topic_state>(r.state);
-    } else if (r.kind == store::migration_kind::group &&
-               r.state <= static_cast<uint8_t>(migration::group_state::finalized)) {
-      groups_[r.name] = static_cast<migration::group_state>(r.state);
-    } else {
-      return fail(errc::corruption, "link " + cfg_.name + ": migration state of '" + r.name +
-                                        "' is unknown to this straitd");
-    }
-  }
+  for (const auto& r : *running) stored_options[{r.kind, r.name}] = r.options;
   // A verification cut short by a stop or a crash: say so, never leave it
   // RUNNING (nothing resumes it; the operator runs it again).
   // A user verification and a cutover's tail verification may have run at
@@ -87,7 +66,7 @@ status link_workflow::start(bool own_thread) {
     }
     return it->second;
   };
-  for (const auto& [topic, state] : topics_) {
+  for (const auto& [topic, state] : table_.topics()) {
     if (state != migration::topic_state::draining && state != migration::topic_state::rolled_back) {
       continue;
     }
@@ -100,7 +79,7 @@ status link_workflow::start(bool own_thread) {
                  cfg_.name, topic, to_string(state), o->quiet_window.count(),
                  o->force ? ", forced" : "");
   }
-  for (const auto& [group, state] : groups_) {
+  for (const auto& [group, state] : table_.groups()) {
     if (state == migration::group_state::cutting_over) {
       auto o = options_of(store::migration_kind::group, group, op_kind::cutover);
       if (!o) return std::unexpected(o.error());
@@ -200,33 +179,11 @@ void link_workflow::run_verify(verify::request req, verify::report r) {
 }
 
 void link_workflow::conclude_verify(const verify::report& r) {
-  store::checkpoint_store::write_batch batch;
-  const int64_t now = wall_clock_ms();
+  std::map<std::string, bool> passed;
+  for (const auto& t : r.topics) passed[t.topic] = t.passed();
   std::lock_guard lock(mu_);
-  for (const auto& t : r.topics) {
-    auto it = topics_.find(t.topic);
-    if (it == topics_.end()) continue;
-    const auto event =
-        t.passed() ? migration::topic_event::verify_passed : migration::topic_event::verify_failed;
-    auto step = migration::transition(it->second, event, {});
-    if (!step) {
-      // E.g. MIRRORING: the comparison stands in the report, the state
-      // waits until the topic is in sync.
-      spdlog::info("link {}: topic {}: verification {} {}; state unchanged: {}", cfg_.name, t.topic,
-                   r.id, t.passed() ? "passed" : "failed", step.error().message);
-      continue;
-    }
-    if (step->to == it->second) continue;
-    spdlog::info("link {}: topic {}: {} -> {} ({}, verification {})", cfg_.name, t.topic,
-                 to_string(it->second), to_string(step->to), to_string(event), r.id);
-    it->second = step->to;
-    batch.put_migration(
-        cfg_.name, {store::migration_kind::topic, t.topic, static_cast<uint8_t>(step->to), now});
-  }
-  if (batch.count() > 0) {
-    if (auto s = store_.commit(batch); !s) {
-      spdlog::error("link {}: cannot store migration states: {}", cfg_.name, s.error().message);
-    }
+  if (auto s = table_.verified(r.id, passed); !s) {
+    spdlog::error("link {}: cannot store migration states: {}", cfg_.name, s.error().message);
   }
 }
 
@@ -290,12 +247,12 @@ result<std::vector<verify::report>> link_workflow::verify_reports(size_t limit) 
 
 std::map<std::string, migration::topic_state> link_workflow::topics() const {
   std::lock_guard lock(mu_);
-  return topics_;
+  return table_.topics();
 }
 
 std::map<std::string, migration::group_state> link_workflow::groups() const {
   std::lock_guard lock(mu_);
-  return groups_;
+  return table_.groups();
 }
 
 void link_workflow::run_round() {
@@ -337,49 +294,9 @@ void link_workflow::observe() {
     }
   }
 
-  store::checkpoint_store::write_batch batch;
-  const int64_t now = wall_clock_ms();
-  auto advance = [&](auto& states, const std::string& name, auto initial, auto event_of,
-                     store::migration_kind kind, const char* what) {
-    auto [it, added] = states.try_emplace(name, initial);
-    bool changed = added;
-    if (added) spdlog::info("link {}: {} {} is {}", cfg_.name, what, name, to_string(initial));
-    if (auto e = event_of(it->second)) {
-      auto step = migration::transition(it->second, *e, {});
-      if (!step) {
-        spdlog::error("link {}: {} {}: {}", cfg_.name, what, name, step.error().message);
-      } else if (step->to != it->second) {
-        spdlog::info("link {}: {} {}: {} -> {} ({})", cfg_.name, what, name, to_string(it->second),
-                     to_string(step->to), to_string(*e));
-        it->second = step->to;
-        changed = true;
-      }
-    }
-    if (changed) {
-      batch.put_migration(cfg_.name, {kind, name, static_cast<uint8_t>(it->second), now});
-    }
-  };
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [topic, o] : seen) {
-      advance(
-          topics_, topic, migration::topic_state::staged,
-          [&](migration::topic_state s) {
-            return migration::observed_event(s, o, cfg_.migration.in_sync_max_lag_records);
-          },
-          store::migration_kind::topic, "topic");
-    }
-    for (const auto& [group, o] : seen_groups) {
-      advance(
-          groups_, group, migration::group_state::tracked,
-          [&](migration::group_state s) { return migration::observed_event(s, o); },
-          store::migration_kind::group, "group");
-    }
-  }
-  if (batch.count() > 0) {
-    if (auto s = store_.commit(batch); !s) {
-      spdlog::error("link {}: cannot store migration states: {}", cfg_.name, s.error().message);
-    }
+  std::lock_guard lock(mu_);
+  if (auto s = table_.observe(seen, cfg_.migration.in_sync_max_lag_records, seen_groups); !s) {
+    spdlog::error("link {}: cannot store migration states: {}", cfg_.name, s.error().message);
   }
 }
 

@@ -18,6 +18,7 @@
 #include "strait/verify/verifier.h"
 #include "strait/workflow/operation.h"
 #include "strait/workflow/ports.h"
+#include "strait/workflow/state_table.h"
 
 namespace strait::workflow {
 
@@ -171,21 +172,14 @@ class link_workflow {
   void step_topic_rollback(const std::string& topic, topic_op& op);
   void step_group_cutover(const std::string& group, group_op& op);
   void step_group_rollback(const std::string& group, group_op& op);
-  // Persists and logs a transition of a topic / group (mu_ held by the
-  // caller). `starts`: the operation the transition starts, stored in the
-  // same write; null for every other transition (the record then keeps no
-  // operation: the one that ran has ended or moves on without its options).
+  // table_.apply (mu_ held by the caller); for a group, the syncer's held
+  // set follows its new state.
   [[nodiscard]] status apply(const std::string& topic, migration::topic_event e,
                              const migration::topic_guards& g,
                              const operation_options* starts = nullptr);
   [[nodiscard]] status apply(const std::string& group, migration::group_event e,
                              const migration::group_guards& g,
                              const operation_options* starts = nullptr);
-  // Stores the state of a topic / group with `running` (null: none) and no
-  // transition: a request that starts again, in the same state, an operation
-  // that stopped on an error ("draining again").
-  [[nodiscard]] status store_state(store::migration_kind kind, const std::string& name,
-                                   uint8_t state, const operation_options* running);
   // The topics reverse mirroring should run for (CUT_OVER ones), and the
   // groups the syncer must leave alone (CUTTING_OVER and after).
   [[nodiscard]] std::set<std::string> reverse_topics() const;
@@ -207,9 +201,8 @@ class link_workflow {
   store::checkpoint_store& store_;
   ports ports_;
   std::unique_ptr<cluster_port> source_admin_, target_admin_;  // the thread's
-  mutable std::mutex mu_;  // guards the two maps (written by the thread, read by the API)
-  std::map<std::string, migration::topic_state> topics_;
-  std::map<std::string, migration::group_state> groups_;
+  mutable std::mutex mu_;  // guards the table and the operations (the thread's and the API's)
+  state_table table_;
   std::map<std::string, topic_op> topic_ops_;  // guarded by mu_
   std::map<std::string, group_op> group_ops_;  // guarded by mu_
   uint64_t generation_ = 0;                    // guarded by mu_

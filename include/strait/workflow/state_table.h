@@ -1,0 +1,102 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "strait/base/result.h"
+#include "strait/migration/observe.h"
+#include "strait/migration/state_machine.h"
+#include "strait/store/checkpoint_store.h"
+#include "strait/workflow/operation.h"
+
+namespace strait::workflow {
+
+// The migration states of one link's topics and groups
+// (docs/state-machine.md) with the options of the operations they run, as
+// the checkpoint store keeps them ('M' records). The only writer of those
+// records. Every change is checked by migration::transition, written, and
+// only then made in memory and logged: what a reader sees was durable first,
+// and a write that fails changes nothing (a state shown is never one a
+// restart would take back).
+//
+// Not thread-safe: its owner (link_workflow) guards it with its mutex.
+class state_table {
+ public:
+  state_table(std::string link, store::checkpoint_store& store)
+      : link_(std::move(link)), store_(store) {}
+
+  // An operation that was running when straitd stopped: its object and the
+  // options stored with the object's state.
+  struct stored_operation {
+    store::migration_kind kind;
+    std::string name;
+    operation_options options;
+  };
+  // Loads the stored states (once, before any other call). errc::corruption,
+  // naming the object, for a state or an operation this straitd does not
+  // know: never guessed.
+  [[nodiscard]] result<std::vector<stored_operation>> load();
+
+  [[nodiscard]] const std::map<std::string, migration::topic_state>& topics() const {
+    return topics_;
+  }
+  [[nodiscard]] const std::map<std::string, migration::group_state>& groups() const {
+    return groups_;
+  }
+
+  // Event `e` on a known topic or group. An event that leaves the state as
+  // it is writes nothing. `starts`: the operation the transition starts,
+  // stored in the same write; null: the record keeps none (the operation
+  // that ran has ended, or goes on without its options).
+  [[nodiscard]] result<migration::topic_step> apply(const std::string& topic,
+                                                    migration::topic_event e,
+                                                    const migration::topic_guards& g,
+                                                    const operation_options* starts = nullptr);
+  [[nodiscard]] result<migration::group_step> apply(const std::string& group,
+                                                    migration::group_event e,
+                                                    const migration::group_guards& g,
+                                                    const operation_options* starts = nullptr);
+
+  // Stores `running` (null: none) with the object's state unchanged: a
+  // request that starts again, in the same state, an operation that stopped
+  // on an error.
+  [[nodiscard]] status store_operation(store::migration_kind kind, const std::string& name,
+                                       const operation_options* running);
+
+  // What straitd observed, in one write: objects seen for the first time
+  // enter STAGED / TRACKED; each then takes the event
+  // migration::observed_event gives, if any. True when something changed.
+  [[nodiscard]] result<bool> observe(
+      const std::map<std::string, migration::topic_observation>& topics,
+      int64_t in_sync_max_lag_records,
+      const std::map<std::string, migration::group_observation>& groups);
+
+  // The outcome of verification `report_id` for each compared topic (true:
+  // passed), in one write, where the state allows it; elsewhere (e.g.
+  // MIRRORING) the state waits and the report stands.
+  [[nodiscard]] status verified(uint64_t report_id, const std::map<std::string, bool>& passed);
+
+ private:
+  // A change computed against memory; made by commit() after its write.
+  struct change {
+    store::migration_kind kind;
+    std::string name;
+    uint8_t to;
+    std::string operation;  // encoded; empty: none
+    std::string log;        // what the log says of it
+  };
+  [[nodiscard]] status commit(const std::vector<change>& changes);
+  template <typename State, typename Event, typename Guards>
+  [[nodiscard]] result<migration::step<State>> apply_to(
+      std::map<std::string, State>& states, store::migration_kind kind, const std::string& name,
+      Event e, const Guards& g, const operation_options* starts, const char* what);
+
+  std::string link_;
+  store::checkpoint_store& store_;
+  std::map<std::string, migration::topic_state> topics_;
+  std::map<std::string, migration::group_state> groups_;
+};
+
+}  // namespace strait::workflow

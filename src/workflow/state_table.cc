@@ -1,0 +1,169 @@
+#include "strait/workflow/state_table.h"
+
+#include <spdlog/spdlog.h>
+
+#include "strait/base/clock.h"
+
+namespace strait::workflow {
+
+using migration::group_state;
+using migration::topic_state;
+
+result<std::vector<state_table::stored_operation>> state_table::load() {
+  auto records = store_.migrations(link_);
+  if (!records) return std::unexpected(records.error());
+  std::vector<stored_operation> running;
+  for (const auto& r : *records) {
+    if (!r.operation.empty()) {
+      auto o = decode_operation(r.operation);
+      if (!o) {
+        return fail(errc::corruption, "link " + link_ + ": the operation stored for '" + r.name +
+                                          "': " + o.error().message);
+      }
+      running.push_back({r.kind, r.name, *o});
+    }
+    // States are stored as the enum's byte; an unknown byte is a store from
+    // a newer straitd or damage: refuse rather than guess.
+    if (r.kind == store::migration_kind::topic &&
+        r.state <= static_cast<uint8_t>(topic_state::finalized)) {
+      topics_[r.name] = static_cast<topic_state>(r.state);
+    } else if (r.kind == store::migration_kind::group &&
+               r.state <= static_cast<uint8_t>(group_state::finalized)) {
+      groups_[r.name] = static_cast<group_state>(r.state);
+    } else {
+      return fail(errc::corruption, "link " + link_ + ": migration state of '" + r.name +
+                                        "' is unknown to this straitd");
+    }
+  }
+  return running;
+}
+
+status state_table::commit(const std::vector<change>& changes) {
+  if (changes.empty()) return {};
+  store::checkpoint_store::write_batch b;
+  const int64_t now = wall_clock_ms();
+  for (const auto& c : changes) b.put_migration(link_, {c.kind, c.name, c.to, now, c.operation});
+  if (auto s = store_.commit(b); !s) return s;
+  for (const auto& c : changes) {
+    if (c.kind == store::migration_kind::topic) {
+      topics_[c.name] = static_cast<topic_state>(c.to);
+    } else {
+      groups_[c.name] = static_cast<group_state>(c.to);
+    }
+    if (!c.log.empty()) spdlog::info("link {}: {}", link_, c.log);
+  }
+  return {};
+}
+
+template <typename State, typename Event, typename Guards>
+result<migration::step<State>> state_table::apply_to(
+    std::map<std::string, State>& states, store::migration_kind kind, const std::string& name,
+    Event e, const Guards& g, const operation_options* starts, const char* what) {
+  auto it = states.find(name);
+  if (it == states.end()) return fail(errc::not_found, std::string("no ") + what + " " + name);
+  auto step = migration::transition(it->second, e, g);
+  if (!step || step->to == it->second) return step;
+  if (auto s = commit({{kind, name, static_cast<uint8_t>(step->to),
+                        starts != nullptr ? encode_operation(*starts) : std::string(),
+                        std::string(what) + " " + name + ": " + to_string(it->second) + " -> " +
+                            to_string(step->to) + " (" + to_string(e) + ")"}});
+      !s) {
+    return std::unexpected(s.error());
+  }
+  return step;
+}
+
+result<migration::topic_step> state_table::apply(const std::string& topic, migration::topic_event e,
+                                                 const migration::topic_guards& g,
+                                                 const operation_options* starts) {
+  return apply_to(topics_, store::migration_kind::topic, topic, e, g, starts, "topic");
+}
+
+result<migration::group_step> state_table::apply(const std::string& group, migration::group_event e,
+                                                 const migration::group_guards& g,
+                                                 const operation_options* starts) {
+  return apply_to(groups_, store::migration_kind::group, group, e, g, starts, "group");
+}
+
+status state_table::store_operation(store::migration_kind kind, const std::string& name,
+                                    const operation_options* running) {
+  uint8_t state;
+  if (kind == store::migration_kind::topic) {
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return fail(errc::not_found, "no topic " + name);
+    state = static_cast<uint8_t>(it->second);
+  } else {
+    auto it = groups_.find(name);
+    if (it == groups_.end()) return fail(errc::not_found, "no group " + name);
+    state = static_cast<uint8_t>(it->second);
+  }
+  return commit(
+      {{kind, name, state, running != nullptr ? encode_operation(*running) : std::string(), ""}});
+}
+
+result<bool> state_table::observe(
+    const std::map<std::string, migration::topic_observation>& topics,
+    int64_t in_sync_max_lag_records,
+    const std::map<std::string, migration::group_observation>& groups) {
+  std::vector<change> changes;
+  // New objects and observed events; the event is judged on the state the
+  // object would have after this write (STAGED / TRACKED when new).
+  auto advance = [&](auto& states, store::migration_kind kind, const std::string& name,
+                     auto initial, auto event_of, const char* what) {
+    auto it = states.find(name);
+    const bool added = it == states.end();
+    const auto from = added ? initial : it->second;
+    auto to = from;
+    std::string log = added ? std::string(what) + " " + name + " is " + to_string(from) : "";
+    if (auto e = event_of(from)) {
+      auto step = migration::transition(from, *e, {});
+      if (!step) {
+        spdlog::error("link {}: {} {}: {}", link_, what, name, step.error().message);
+      } else if (step->to != from) {
+        to = step->to;
+        log += (log.empty() ? "" : "; then ") + std::string(what) + " " + name + ": " +
+               to_string(from) + " -> " + to_string(to) + " (" + to_string(*e) + ")";
+      }
+    }
+    if (added || to != from) changes.push_back({kind, name, static_cast<uint8_t>(to), "", log});
+  };
+  for (const auto& [topic, o] : topics) {
+    advance(
+        topics_, store::migration_kind::topic, topic, topic_state::staged,
+        [&](topic_state s) { return migration::observed_event(s, o, in_sync_max_lag_records); },
+        "topic");
+  }
+  for (const auto& [group, o] : groups) {
+    advance(
+        groups_, store::migration_kind::group, group, group_state::tracked,
+        [&](group_state s) { return migration::observed_event(s, o); }, "group");
+  }
+  if (auto s = commit(changes); !s) return std::unexpected(s.error());
+  return !changes.empty();
+}
+
+status state_table::verified(uint64_t report_id, const std::map<std::string, bool>& passed) {
+  std::vector<change> changes;
+  for (const auto& [topic, ok] : passed) {
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) continue;
+    const auto e =
+        ok ? migration::topic_event::verify_passed : migration::topic_event::verify_failed;
+    auto step = migration::transition(it->second, e, {});
+    if (!step) {
+      // E.g. MIRRORING: the comparison stands in the report, the state
+      // waits until the topic is in sync.
+      spdlog::info("link {}: topic {}: verification {} {}; state unchanged: {}", link_, topic,
+                   report_id, ok ? "passed" : "failed", step.error().message);
+      continue;
+    }
+    if (step->to == it->second) continue;
+    changes.push_back({store::migration_kind::topic, topic, static_cast<uint8_t>(step->to), "",
+                       "topic " + topic + ": " + to_string(it->second) + " -> " +
+                           to_string(step->to) + " (" + to_string(e) + ", verification " +
+                           std::to_string(report_id) + ")"});
+  }
+  return commit(changes);
+}
+
+}  // namespace strait::workflow
