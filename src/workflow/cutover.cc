@@ -159,7 +159,7 @@ void link_workflow::hold_groups() {
     }
   }
   for (const auto& [group, op] : group_ops_) {
-    if (op.options.kind == op_kind::cutover) held.insert(group);
+    if (op.status.options.kind == op_kind::cutover) held.insert(group);
   }
   ports_.groups->hold(std::move(held));
 }
@@ -226,6 +226,44 @@ result<verify::report> link_workflow::verify_tail(const std::string& topic) {
   return r;
 }
 
+uint64_t link_workflow::next_operation_id() {
+  const uint64_t now_us = static_cast<uint64_t>(wall_clock_ms()) * 1000;
+  last_operation_id_ = std::max(last_operation_id_ + 1, now_us);
+  return last_operation_id_;
+}
+
+void link_workflow::finished(operation_status s, op_phase how) {
+  s.phase = how;
+  s.finished_at_ms = wall_clock_ms();
+  finished_.push_back(std::move(s));
+  while (finished_.size() > 256) finished_.pop_front();
+}
+
+status link_workflow::start_topic_op(change& c, topic_event e, const migration::topic_guards& g,
+                                     operation_options options) {
+  options.id = next_operation_id();
+  if (auto s = c.state_before != c.state
+                   ? apply(c.name, e, g, &options)
+                   : table_.store_operation(store::migration_kind::topic, c.name, &options);
+      !s) {
+    return s;
+  }
+  if (auto old = topic_ops_.find(c.name); old != topic_ops_.end()) {
+    finished(old->second.status, op_phase::cancelled);
+  }
+  topic_ops_[c.name] = new_op<topic_op>(false, c.name, options, "starting");
+  c.operation_id = options.id;
+  return {};
+}
+
+void link_workflow::start_group_op(change& c, const operation_options& options) {
+  if (auto old = group_ops_.find(c.name); old != group_ops_.end()) {
+    finished(old->second.status, op_phase::cancelled);
+  }
+  group_ops_[c.name] = new_op<group_op>(true, c.name, options, "starting");
+  c.operation_id = group_ops_[c.name].status.id;
+}
+
 // ---------------------------------------------------------------- the calls
 
 namespace {
@@ -286,11 +324,12 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
         }
         if (state == topic_state::draining) {
           auto op = topic_ops_.find(topic);
-          if (op != topic_ops_.end() && !op->second.stuck) {
+          if (op != topic_ops_.end() && op->second.status.stuck == stuck_reason::none) {
             // A running operation keeps its options: it may be handing over
             // right now, which a replacement must not race.
-            c.action =
-                "already draining (quiet window " + seconds(op->second.options.quiet_window) + ")";
+            c.action = "already draining (quiet window " +
+                       seconds(op->second.status.options.quiet_window) + ")";
+            c.operation_id = op->second.status.id;
           } else {
             c.action = o.dry_run ? "would try the drain again" : "draining again";
           }
@@ -327,19 +366,15 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
         return c;
       });
   if (!picked || o.dry_run) return picked;
-  for (const auto& c : *picked) {
+  for (auto& c : *picked) {
     if (c.action.starts_with("already")) continue;
-    if (auto s = c.state_before != c.state
-                     ? apply(c.name, topic_event::cutover_started, facts[c.name], &wanted)
-                     : table_.store_operation(store::migration_kind::topic, c.name, &wanted);
-        !s) {
+    if (auto s = start_topic_op(c, topic_event::cutover_started, facts[c.name], wanted); !s) {
       return std::unexpected(s.error());
     }
     if (!c.forced_guards.empty()) {
       spdlog::warn("link {}: topic {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
                    o.requested_by, join(c.forced_guards));
     }
-    topic_ops_[c.name] = new_op<topic_op>(wanted, "starting");
   }
   thread_.wake();  // its first step now, not at the next round (up to 1 s)
   return picked;
@@ -353,9 +388,11 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
       [&](const std::string& topic, topic_state state) -> result<change> {
         change c{topic, to_string(state), to_string(topic_state::rolled_back), "", {}};
         auto op = topic_ops_.find(topic);
-        if (state == topic_state::rolled_back && op != topic_ops_.end() && !op->second.stuck) {
+        if (state == topic_state::rolled_back && op != topic_ops_.end() &&
+            op->second.status.stuck == stuck_reason::none) {
           c.action = "already rolling back (quiet window " +
-                     seconds(op->second.options.quiet_window) + ")";
+                     seconds(op->second.status.options.quiet_window) + ")";
+          c.operation_id = op->second.status.id;
           return c;
         }
         if (state != topic_state::rolled_back) {
@@ -368,17 +405,13 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
         return c;
       });
   if (!picked || o.dry_run) return picked;
-  for (const auto& c : *picked) {
+  for (auto& c : *picked) {
     if (c.action.starts_with("already")) continue;
     // ROLLED_BACK at once (stored): a restart resumes the rollback; a
     // cutover operation of the topic is replaced.
-    if (auto s = c.state_before != c.state
-                     ? apply(c.name, topic_event::rollback_started, {}, &wanted)
-                     : table_.store_operation(store::migration_kind::topic, c.name, &wanted);
-        !s) {
+    if (auto s = start_topic_op(c, topic_event::rollback_started, {}, wanted); !s) {
       return std::unexpected(s.error());
     }
-    topic_ops_[c.name] = new_op<topic_op>(wanted, "starting");
   }
   thread_.wake();  // its first step now, not at the next round (up to 1 s)
   return picked;
@@ -396,7 +429,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
         }
         if (topic_ops_.contains(topic)) {
           return fail(errc::precondition, "an operation on it is in progress (" +
-                                              topic_ops_[topic].activity +
+                                              topic_ops_[topic].status.detail +
                                               "); wait for it or roll back first");
         }
         auto step = migration::transition(state, topic_event::finalized, {});
@@ -424,8 +457,11 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
         change c{group, to_string(state), to_string(state), "", {}};
         if (state == group_state::cutting_over || state == group_state::cut_over ||
             (state == group_state::syncing && group_ops_.contains(group) &&
-             group_ops_[group].options.kind == op_kind::cutover)) {
+             group_ops_[group].status.options.kind == op_kind::cutover)) {
           c.action = "already cutting over";
+          if (auto op = group_ops_.find(group); op != group_ops_.end()) {
+            c.operation_id = op->second.status.id;
+          }
           return c;
         }
         // Members and mirroring lag are waited for by the operation; the
@@ -449,14 +485,13 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
         return c;
       });
   if (!picked || o.dry_run) return picked;
-  for (const auto& c : *picked) {
+  for (auto& c : *picked) {
     if (c.action == "already cutting over") continue;
     if (!c.forced_guards.empty()) {
       spdlog::warn("link {}: group {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
                    o.requested_by, join(c.forced_guards));
     }
-    group_ops_[c.name] =
-        new_op<group_op>({op_kind::cutover, kDefaultQuietWindow, o.force}, "starting");
+    start_group_op(c, {op_kind::cutover, kDefaultQuietWindow, o.force});
   }
   hold_groups();
   thread_.wake();  // its first step now, not at the next round (up to 1 s)
@@ -471,8 +506,10 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
       table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
         change c{group, to_string(state), to_string(state), "", {}};
-        if (group_ops_.contains(group) && group_ops_[group].options.kind == op_kind::rollback) {
+        if (auto op = group_ops_.find(group);
+            op != group_ops_.end() && op->second.status.options.kind == op_kind::rollback) {
           c.action = "already rolling back";
+          c.operation_id = op->second.status.id;
           return c;
         }
         if (state == group_state::syncing && group_ops_.contains(group)) {
@@ -501,14 +538,14 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
         return c;
       });
   if (!picked || o.dry_run) return picked;
-  for (const auto& c : *picked) {
+  for (auto& c : *picked) {
     if (c.action.starts_with("already")) continue;
     if (c.action.starts_with("cutover cancelled")) {
+      finished(group_ops_[c.name].status, op_phase::cancelled);
       group_ops_.erase(c.name);
       continue;
     }
-    group_ops_[c.name] =
-        new_op<group_op>({op_kind::rollback, kDefaultQuietWindow, false}, "starting");
+    start_group_op(c, {op_kind::rollback, kDefaultQuietWindow, false});
   }
   hold_groups();
   thread_.wake();  // its first step now, not at the next round (up to 1 s)
@@ -527,7 +564,8 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
         }
         if (group_ops_.contains(group)) {
           return fail(errc::precondition, "an operation on it is in progress (" +
-                                              group_ops_[group].activity + "); wait for it first");
+                                              group_ops_[group].status.detail +
+                                              "); wait for it first");
         }
         auto step = migration::transition(state, group_event::finalized, {});
         if (!step) return std::unexpected(step.error());
@@ -545,8 +583,34 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
 std::map<std::string, std::string> link_workflow::activities() const {
   std::lock_guard lock(mu_);
   std::map<std::string, std::string> out;
-  for (const auto& [name, op] : topic_ops_) out["topic " + name] = op.activity;
-  for (const auto& [name, op] : group_ops_) out["group " + name] = op.activity;
+  for (const auto& [name, op] : topic_ops_) out["topic " + name] = op.status.detail;
+  for (const auto& [name, op] : group_ops_) out["group " + name] = op.status.detail;
+  return out;
+}
+
+result<operation_status> link_workflow::operation(uint64_t id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [name, op] : topic_ops_) {
+    if (op.status.id == id) return op.status;
+  }
+  for (const auto& [name, op] : group_ops_) {
+    if (op.status.id == id) return op.status;
+  }
+  for (const auto& s : finished_) {
+    if (s.id == id) return s;
+  }
+  return fail(errc::not_found, "link " + cfg_.name + " has no operation " + std::to_string(id) +
+                                   " (straitd keeps the newest 256 that ended since it started; "
+                                   "straitctl status " +
+                                   cfg_.name + " shows the states)");
+}
+
+std::vector<operation_status> link_workflow::operations() const {
+  std::lock_guard lock(mu_);
+  std::vector<operation_status> out;
+  for (const auto& [name, op] : topic_ops_) out.push_back(op.status);
+  for (const auto& [name, op] : group_ops_) out.push_back(op.status);
+  out.insert(out.end(), finished_.begin(), finished_.end());
   return out;
 }
 
@@ -569,14 +633,14 @@ void link_workflow::advance_operations() {
   if (auto s = connect_admins(); !s) {
     std::lock_guard lock(mu_);
     for (auto& [n, op] : topic_ops_)
-      op.activity = "cannot reach the clusters: " + s.error().message;
+      op.status.detail = "cannot reach the clusters: " + s.error().message;
     for (auto& [n, op] : group_ops_)
-      op.activity = "cannot reach the clusters: " + s.error().message;
+      op.status.detail = "cannot reach the clusters: " + s.error().message;
     return;
   }
   for (auto& [name, op] : tops) {
-    if (op.stuck) continue;
-    if (op.options.kind == op_kind::cutover) {
+    if (op.status.stuck != stuck_reason::none) continue;
+    if (op.status.options.kind == op_kind::cutover) {
       step_topic_cutover(name, op);
     } else {
       step_topic_rollback(name, op);
@@ -584,14 +648,15 @@ void link_workflow::advance_operations() {
     std::lock_guard lock(mu_);
     auto it = topic_ops_.find(name);
     if (it == topic_ops_.end() || it->second.generation != op.generation) continue;
-    if (op.done) {
+    if (op.status.phase == op_phase::done) {
+      finished(op.status, op_phase::done);
       topic_ops_.erase(it);
     } else {
       it->second = op;
     }
   }
   for (auto& [name, op] : gops) {
-    if (op.options.kind == op_kind::cutover) {
+    if (op.status.options.kind == op_kind::cutover) {
       step_group_cutover(name, op);
     } else {
       step_group_rollback(name, op);
@@ -599,7 +664,8 @@ void link_workflow::advance_operations() {
     std::lock_guard lock(mu_);
     auto it = group_ops_.find(name);
     if (it == group_ops_.end() || it->second.generation != op.generation) continue;
-    if (op.done) {
+    if (op.status.phase == op_phase::done) {
+      finished(op.status, op_phase::done);
       group_ops_.erase(it);
       hold_groups();
     } else {
@@ -611,7 +677,7 @@ void link_workflow::advance_operations() {
 void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   const int n = partitions_of(topic);
   if (n == 0) {
-    op.activity = "waiting: the topic's partitions are not known yet";
+    op.status.detail = "waiting: the topic's partitions are not known yet";
     return;
   }
   const std::string target = cfg_.topics.target_name(topic);
@@ -625,7 +691,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     for (int p = 0; p < n; ++p) {
       auto cp = store_.load({cfg_.name, topic, partition_id(p)});
       if (!cp || !*cp) {
-        op.activity = "waiting: partition " + std::to_string(p) + " has no checkpoint yet";
+        op.status.detail = "waiting: partition " + std::to_string(p) + " has no checkpoint yet";
         return false;
       }
       out.push_back(**cp);
@@ -640,8 +706,9 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   const bool all_handed = std::all_of(cps.begin(), cps.end(), handed);
   const auto now = ports_.now();
   if (!all_handed) {
+    if (op.status.phase != op_phase::handing_over) op.status.phase = op_phase::waiting_for_quiet;
     if (!ends_unchanged(*source_admin_, topic, n, "source", now, op.last_high, op.quiet_since,
-                        op.activity)) {
+                        op.status.detail)) {
       return;
     }
     for (const auto& s : ports_.forward->snapshot()) {
@@ -654,35 +721,40 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       // checkpoint is being written (below).
       if (s.stopped && s.stop_reason == store::stop_reason::handed_over) continue;
       if (s.stopped) {
-        op.activity = "partition " + std::to_string(s.key.partition.value()) + " is stopped (" +
-                      store::to_string(s.stop_reason) + "): " + s.stop_detail +
-                      "; roll back, resolve it, then cut over again";
-        op.stuck = true;
+        op.status.detail = "partition " + std::to_string(s.key.partition.value()) +
+                           " is stopped (" + store::to_string(s.stop_reason) +
+                           "): " + s.stop_detail + "; roll back, resolve it, then cut over again";
+        op.status.stuck = stuck_reason::partition_stopped;
         return;
       }
       if (s.position.next_source.value() < high || !s.idle) {
-        op.activity =
+        op.status.phase = op_phase::mirroring_tail;
+        op.status.detail =
             "mirroring the last records: partition " + std::to_string(s.key.partition.value()) +
             " at " + std::to_string(s.position.next_source.value()) + " of " + std::to_string(high);
         return;
       }
     }
-    if (now - op.quiet_since < op.options.quiet_window) {
-      op.activity = "the source is quiet for " + seconds(now - op.quiet_since) + " of " +
-                    seconds(op.options.quiet_window) + "; everything is mirrored";
+    if (now - op.quiet_since < op.status.options.quiet_window) {
+      op.status.phase = op_phase::waiting_for_quiet;
+      op.status.detail = "the source is quiet for " + seconds(now - op.quiet_since) + " of " +
+                         seconds(op.status.options.quiet_window) + "; everything is mirrored";
       return;
     }
     if (!op.tail_passed) {
+      op.status.phase = op_phase::verifying_tail;
       auto tail = verify_tail(topic);
       if (!tail || tail->outcome != verify::verdict::passed) {
-        op.activity = tail ? "tail verification " + std::to_string(tail->id) + " " +
-                                 verify::to_string(tail->outcome) + " (straitctl report " +
-                                 cfg_.name + " " + std::to_string(tail->id) +
-                                 "); roll back, or fix and run cutover again"
-                           : "tail verification could not run: " + tail.error().message;
+        op.status.detail = tail ? "tail verification " + std::to_string(tail->id) + " " +
+                                      verify::to_string(tail->outcome) + " (straitctl report " +
+                                      cfg_.name + " " + std::to_string(tail->id) +
+                                      "); roll back, or fix and run cutover again"
+                                : "tail verification could not run: " + tail.error().message;
         // FAILED needs the operator; INTERRUPTED (a cluster unreachable) is
         // tried again after another quiet window.
-        op.stuck = tail && tail->outcome == verify::verdict::failed;
+        if (tail && tail->outcome == verify::verdict::failed) {
+          op.status.stuck = stuck_reason::tail_verification_failed;
+        }
         op.last_high.clear();
         return;
       }
@@ -698,19 +770,19 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     // The engine checkpoints within checkpoint_interval_ms: look again in
     // the next (short) round rather than wait here, where other moves of
     // the link would wait too.
+    op.status.phase = op_phase::handing_over;
     if (!load_all(cps) || !std::all_of(cps.begin(), cps.end(), handed)) {
-      op.activity = "waiting for the hand-over checkpoints";
-      op.handing_over = true;
+      op.status.detail = "waiting for the hand-over checkpoints";
       return;
     }
   }
-  op.handing_over = false;
+  op.status.phase = op_phase::handing_over;
   // Handed over (now, or before a restart). A record that reached the source
   // after the quiet window would be lost to target consumers: if the source
   // moved, forward mirroring resumes and the drain starts over.
   auto again = source_admin_->list_watermarks(sp);
   if (!again || again->size() != sp.size()) {
-    op.activity = "cannot read the source's end offsets; retrying";
+    op.status.detail = "cannot read the source's end offsets; retrying";
     return;
   }
   bool moved_since = false;
@@ -720,13 +792,14 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   if (moved_since) {
     for (int p = 0; p < n; ++p) {
       if (auto s = resume_forward(topic, p, cps[p].position); !s) {
-        op.activity = s.error().message;
+        op.status.detail = s.error().message;
         return;
       }
     }
     op.last_high.clear();
     op.tail_passed = false;
-    op.activity =
+    op.status.phase = op_phase::waiting_for_quiet;
+    op.status.detail =
         "the source moved during the hand-over (a producer still writes): mirroring "
         "resumed; waiting for the source to be quiet again";
     return;
@@ -735,24 +808,25 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   // writing, or reverse mirroring would start on someone else's records.
   auto twm = target_admin_->list_watermarks(tp);
   if (!twm || twm->size() != tp.size()) {
-    op.activity = "cannot read the target's end offsets; retrying";
+    op.status.detail = "cannot read the target's end offsets; retrying";
     return;
   }
   for (int p = 0; p < n; ++p) {
     const int64_t high = twm->at({target, p}).high;
     if (high != cps[p].position.next_target.value()) {
-      op.activity = "target partition " + target + "/" + std::to_string(p) + " ends at " +
-                    std::to_string(high) + " but strait wrote up to " +
-                    std::to_string(cps[p].position.next_target.value()) +
-                    ": someone else wrote to it (producers moved before CUT_OVER?); roll back, "
-                    "see runbooks/incident-foreign-write.md";
-      op.stuck = true;
+      op.status.detail =
+          "target partition " + target + "/" + std::to_string(p) + " ends at " +
+          std::to_string(high) + " but strait wrote up to " +
+          std::to_string(cps[p].position.next_target.value()) +
+          ": someone else wrote to it (producers moved before CUT_OVER?); roll back, "
+          "see runbooks/incident-foreign-write.md";
+      op.status.stuck = stuck_reason::foreign_records;
       return;
     }
   }
   for (int p = 0; p < n; ++p) {
     if (auto s = ports_.reverse->seed(topic, p, cps[p].position); !s) {
-      op.activity = "cannot seed reverse mirroring: " + s.error().message;
+      op.status.detail = "cannot seed reverse mirroring: " + s.error().message;
       return;
     }
   }
@@ -760,8 +834,8 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   {
     std::lock_guard lock(mu_);
     if (auto s = apply(topic, topic_event::drained, {}); !s) {
-      op.activity = s.error().message;
-      op.stuck = true;
+      op.status.detail = s.error().message;
+      op.status.stuck = stuck_reason::state_not_stored;
       return;
     }
     want = reverse_topics();
@@ -771,8 +845,8 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   }
   spdlog::info("link {}: topic {} cut over: the target is primary, reverse mirroring runs",
                cfg_.name, topic);
-  op.activity.clear();
-  op.done = true;
+  op.status.detail.clear();
+  op.status.phase = op_phase::done;
 }
 
 void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) {
@@ -781,7 +855,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   // handed its partitions to the engine yet.
   for (int p = 0; p < std::max(n, 1); ++p) {
     if (n == 0 || !ports_.forward->has_partition({cfg_.name, topic, partition_id(p)})) {
-      op.activity = "waiting: the topic's partitions are not running yet";
+      op.status.detail = "waiting: the topic's partitions are not running yet";
       return;
     }
   }
@@ -798,8 +872,9 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   if (copying) {
     // Everything producers wrote to the target must be back on the source
     // before forward mirroring resumes.
+    op.status.phase = op_phase::waiting_for_quiet;
     if (!ends_unchanged(*target_admin_, target, n, "target", now, op.last_high, op.quiet_since,
-                        op.activity)) {
+                        op.status.detail)) {
       return;
     }
     const auto snap = ports_.reverse->snapshot();
@@ -808,24 +883,27 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
         return s.key.topic == target && s.key.partition.value() == p;
       });
       if (it == snap.end()) {
-        op.activity = "waiting for reverse mirroring to run partition " + std::to_string(p);
+        op.status.detail = "waiting for reverse mirroring to run partition " + std::to_string(p);
         return;
       }
       if (it->stopped) {
-        op.activity = "reverse mirroring of partition " + std::to_string(p) + " is stopped (" +
-                      store::to_string(it->stop_reason) + "): " + it->stop_detail;
+        op.status.detail = "reverse mirroring of partition " + std::to_string(p) + " is stopped (" +
+                           store::to_string(it->stop_reason) + "): " + it->stop_detail;
         return;
       }
       if (it->position.next_source.value() < op.last_high[p] || !it->idle) {
-        op.activity = "copying the target's last records back: partition " + std::to_string(p) +
-                      " at " + std::to_string(it->position.next_source.value()) + " of " +
-                      std::to_string(op.last_high[p]);
+        op.status.phase = op_phase::copying_back;
+        op.status.detail = "copying the target's last records back: partition " +
+                           std::to_string(p) + " at " +
+                           std::to_string(it->position.next_source.value()) + " of " +
+                           std::to_string(op.last_high[p]);
         return;
       }
     }
-    if (now - op.quiet_since < op.options.quiet_window) {
-      op.activity = "the target is quiet for " + seconds(now - op.quiet_since) + " of " +
-                    seconds(op.options.quiet_window) + "; everything is copied back";
+    if (now - op.quiet_since < op.status.options.quiet_window) {
+      op.status.phase = op_phase::waiting_for_quiet;
+      op.status.detail = "the target is quiet for " + seconds(now - op.quiet_since) + " of " +
+                         seconds(op.status.options.quiet_window) + "; everything is copied back";
       return;
     }
     // Reverse mirroring of the topic ends here (drained and checkpointed);
@@ -838,13 +916,14 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     }
     want.erase(topic);
     if (auto s = ports_.reverse->run_for(want); !s) {
-      op.activity = "cannot restart reverse mirroring: " + s.error().message;
+      op.status.detail = "cannot restart reverse mirroring: " + s.error().message;
       return;
     }
   }
+  op.status.phase = op_phase::resuming;
   auto twm = target_admin_->list_watermarks(tp);
   if (!twm || twm->size() != tp.size()) {
-    op.activity = "cannot read the target's end offsets; retrying";
+    op.status.detail = "cannot read the target's end offsets; retrying";
     return;
   }
   // Where forward mirroring resumes: after the last record reverse mirroring
@@ -853,7 +932,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   for (int p = 0; p < n; ++p) {
     auto cp = store_.load({cfg_.name, topic, partition_id(p)});
     if (!cp || !*cp) {
-      op.activity = "cannot read the checkpoint of partition " + std::to_string(p);
+      op.status.detail = "cannot read the checkpoint of partition " + std::to_string(p);
       return;
     }
     if ((*cp)->stopped != store::stop_reason::handed_over) continue;  // runs already
@@ -866,13 +945,13 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     const int64_t high = twm->at({target, p}).high;
     if (high != pos.next_target.value()) {
       op.last_high.clear();
-      op.activity = "target partition " + target + "/" + std::to_string(p) + " ends at " +
-                    std::to_string(high) + ", reverse mirroring copied up to " +
-                    std::to_string(pos.next_target.value()) +
-                    (copying ? ": records arrived meanwhile; copying them back too"
-                             : ": records were written to it that are not on the source "
-                               "(producers moved before CUT_OVER?); stop the writer");
-      op.stuck = !copying;
+      op.status.detail = "target partition " + target + "/" + std::to_string(p) + " ends at " +
+                         std::to_string(high) + ", reverse mirroring copied up to " +
+                         std::to_string(pos.next_target.value()) +
+                         (copying ? ": records arrived meanwhile; copying them back too"
+                                  : ": records were written to it that are not on the source "
+                                    "(producers moved before CUT_OVER?); stop the writer");
+      if (!copying) op.status.stuck = stuck_reason::foreign_records;
       return;
     }
     resume[p] = pos;
@@ -880,7 +959,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   for (int p = 0; p < n; ++p) {
     if (!resume[p]) continue;
     if (auto s = resume_forward(topic, p, *resume[p]); !s) {
-      op.activity = s.error().message;
+      op.status.detail = s.error().message;
       return;
     }
   }
@@ -888,8 +967,8 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     std::lock_guard lock(mu_);
     if (!topic_ops_.contains(topic) || topic_ops_[topic].generation != op.generation) return;
     if (auto s = apply(topic, topic_event::resumed, {}); !s) {
-      op.activity = s.error().message;
-      op.stuck = true;
+      op.status.detail = s.error().message;
+      op.status.stuck = stuck_reason::state_not_stored;
       return;
     }
   }
@@ -897,8 +976,8 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
       "link {}: topic {} rolled back: the source is primary, mirroring to the target "
       "resumed",
       cfg_.name, topic);
-  op.activity.clear();
-  op.done = true;
+  op.status.detail.clear();
+  op.status.phase = op_phase::done;
 }
 
 status link_workflow::resume_forward(const std::string& topic, int32_t partition,
@@ -931,11 +1010,11 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   // The facts of the guards force never overrides, gathered every round
   // (also in CUTTING_OVER: a consumer that joined the source group since
   // would commit past the offsets written to the target).
-  migration::group_guards facts{true, true, true, op.options.force};
+  migration::group_guards facts{true, true, true, op.status.options.force};
   std::vector<std::string> waiting;  // why, for each fact that fails
   auto listing = source_admin_->list_groups();
   if (!listing) {
-    op.activity = "cannot list the source's groups: " + listing.error().message;
+    op.status.detail = "cannot list the source's groups: " + listing.error().message;
     return;
   }
   auto listed = std::find_if(listing->groups.begin(), listing->groups.end(),
@@ -943,7 +1022,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   if (listed == listing->groups.end() && !listing->complete) {
     // Its coordinator may be the broker that did not answer: absent is not
     // empty.
-    op.activity =
+    op.status.detail =
         "cannot tell whether the source group has members (" + listing->error + "); retrying";
     return;
   }
@@ -955,7 +1034,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   }
   auto committed = source_admin_->group_offsets(group);
   if (!committed) {
-    op.activity = "cannot read the source group's offsets: " + committed.error().message;
+    op.status.detail = "cannot read the source group's offsets: " + committed.error().message;
     return;
   }
   std::vector<kafka::committed_offset> final_offsets;
@@ -972,8 +1051,8 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     if (!is_cut_over(ts)) behind.push_back(c.topic + " is " + to_string(ts));
     auto m = merged_map(c.topic, c.partition);
     if (!m) {
-      op.activity = "cannot translate " + c.topic + "/" + std::to_string(c.partition) + ": " +
-                    m.error().message;
+      op.status.detail = "cannot translate " + c.topic + "/" + std::to_string(c.partition) + ": " +
+                         m.error().message;
       return;
     }
     if (c.offset > m->position().next_source.value()) {
@@ -997,7 +1076,9 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   if (auto allowed =
           migration::transition(group_state::syncing, group_event::cutover_started, facts);
       !allowed) {
-    op.activity = join(waiting);
+    op.status.phase =
+        facts.source_group_empty ? op_phase::waiting_for_mirroring : op_phase::waiting_for_members;
+    op.status.detail = join(waiting);
     return;
   }
   // A request made meanwhile (a rollback cancelling this cutover) wins.
@@ -1008,59 +1089,61 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   if (state == group_state::syncing) {
     std::lock_guard lock(mu_);
     if (!current()) return;
-    if (auto s = apply(group, group_event::cutover_started, facts, &op.options); !s) {
-      op.activity = s.error().message;
+    if (auto s = apply(group, group_event::cutover_started, facts, &op.status.options); !s) {
+      op.status.detail = s.error().message;
       return;
     }
   }
   // Nothing committed on the link's topics: nothing to write, nothing to check.
+  op.status.phase = op_phase::writing_offsets;
   if (auto problem = commit_and_read_back(*target_admin_, group, final_offsets, "target");
       !problem.empty()) {
-    op.activity = problem;
+    op.status.detail = problem;
     return;
   }
   store::checkpoint_store::write_batch b;
   for (const auto& [key, offset] : written) b.put_group_offset(group, key, offset);
   if (auto s = store_.commit(b); !s) {
-    op.activity = "cannot store the written offsets: " + s.error().message;
+    op.status.detail = "cannot store the written offsets: " + s.error().message;
     return;
   }
   {
     std::lock_guard lock(mu_);
     if (!current()) return;
     if (auto s = apply(group, group_event::offsets_verified, {}); !s) {
-      op.activity = s.error().message;
+      op.status.detail = s.error().message;
       return;
     }
   }
   spdlog::info("link {}: group {} cut over: {} offsets written to the target and read back",
                cfg_.name, group, final_offsets.size());
-  op.activity.clear();
-  op.done = true;
+  op.status.detail.clear();
+  op.status.phase = op_phase::done;
 }
 
 void link_workflow::step_group_rollback(const std::string& group, group_op& op) {
   auto listing = target_admin_->list_groups();
   if (!listing) {
-    op.activity = "cannot list the target's groups: " + listing.error().message;
+    op.status.detail = "cannot list the target's groups: " + listing.error().message;
     return;
   }
   auto listed = std::find_if(listing->groups.begin(), listing->groups.end(),
                              [&](const auto& g) { return g.id == group; });
   if (listed == listing->groups.end() && !listing->complete) {
-    op.activity =
+    op.status.detail =
         "cannot tell whether the target group has members (" + listing->error + "); retrying";
     return;
   }
   if (listed != listing->groups.end() && listed->state != kafka::group_state::empty &&
       listed->state != kafka::group_state::dead) {
-    op.activity = std::string("waiting for the target group to have no members (it is ") +
-                  kafka::to_string(listed->state) + "): stop its consumers on the target";
+    op.status.phase = op_phase::waiting_for_members;
+    op.status.detail = std::string("waiting for the target group to have no members (it is ") +
+                       kafka::to_string(listed->state) + "): stop its consumers on the target";
     return;
   }
   auto committed = target_admin_->group_offsets(group);
   if (!committed) {
-    op.activity = "cannot read the target group's offsets: " + committed.error().message;
+    op.status.detail = "cannot read the target group's offsets: " + committed.error().message;
     return;
   }
   std::vector<kafka::committed_offset> back_offsets;
@@ -1074,8 +1157,8 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     }
     auto m = merged_map(topic, c.partition);
     if (!m) {
-      op.activity = "cannot translate " + c.topic + "/" + std::to_string(c.partition) + ": " +
-                    m.error().message;
+      op.status.detail = "cannot translate " + c.topic + "/" + std::to_string(c.partition) + ": " +
+                         m.error().message;
       return;
     }
     // Records the group read on the target that reverse mirroring has not
@@ -1083,17 +1166,19 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     // get the end of what was copied and read them again on the source.
     // Wait for them, as the cutover waits for forward mirroring.
     if (c.offset > m->position().next_target.value()) {
-      op.activity = "waiting: the group committed " + std::to_string(c.offset) + " on " + c.topic +
-                    "/" + std::to_string(c.partition) + ", copied back up to " +
-                    std::to_string(m->position().next_target.value());
+      op.status.phase = op_phase::waiting_for_mirroring;
+      op.status.detail = "waiting: the group committed " + std::to_string(c.offset) + " on " +
+                         c.topic + "/" + std::to_string(c.partition) + ", copied back up to " +
+                         std::to_string(m->position().next_target.value());
       return;
     }
     back_offsets.push_back(
         {topic, c.partition, m->to_source(target_offset(c.offset)).value(), c.metadata});
   }
+  op.status.phase = op_phase::writing_offsets;
   if (auto problem = commit_and_read_back(*source_admin_, group, back_offsets, "source");
       !problem.empty()) {
-    op.activity = problem;
+    op.status.detail = problem;
     return;
   }
   {
@@ -1102,12 +1187,12 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     if (it == group_ops_.end() || it->second.generation != op.generation) return;
     if (table_.groups().at(group) == group_state::cut_over) {
       if (auto s = apply(group, group_event::rollback_started, {}); !s) {
-        op.activity = s.error().message;
+        op.status.detail = s.error().message;
         return;
       }
     }
     if (auto s = apply(group, group_event::resumed, {}); !s) {
-      op.activity = s.error().message;
+      op.status.detail = s.error().message;
       return;
     }
   }
@@ -1115,8 +1200,8 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
       "link {}: group {} rolled back: {} offsets translated back to the source and read "
       "back; offset sync resumes",
       cfg_.name, group, back_offsets.size());
-  op.activity.clear();
-  op.done = true;
+  op.status.detail.clear();
+  op.status.phase = op_phase::done;
 }
 
 }  // namespace strait::workflow

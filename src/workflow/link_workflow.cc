@@ -74,7 +74,7 @@ status link_workflow::start(bool own_thread) {
         store::migration_kind::topic, topic,
         state == migration::topic_state::draining ? op_kind::cutover : op_kind::rollback);
     if (!o) return std::unexpected(o.error());
-    topic_ops_[topic] = new_op<topic_op>(*o, "resuming");
+    topic_ops_[topic] = new_op<topic_op>(false, topic, *o, "resuming");
     spdlog::info("link {}: topic {} is {}: resuming its operation (quiet window {} ms{})",
                  cfg_.name, topic, to_string(state), o->quiet_window.count(),
                  o->force ? ", forced" : "");
@@ -83,7 +83,7 @@ status link_workflow::start(bool own_thread) {
     if (state == migration::group_state::cutting_over) {
       auto o = options_of(store::migration_kind::group, group, op_kind::cutover);
       if (!o) return std::unexpected(o.error());
-      group_ops_[group] = new_op<group_op>(*o, "resuming");
+      group_ops_[group] = new_op<group_op>(true, group, *o, "resuming");
       spdlog::info("link {}: group {} is CUTTING_OVER: resuming its cutover", cfg_.name, group);
     } else if (state == migration::group_state::rolled_back) {
       // Stopped between its rollback's two transitions: its source offsets
@@ -263,7 +263,7 @@ void link_workflow::run_round() {
 std::chrono::milliseconds link_workflow::next_round_in() const {
   std::lock_guard lock(mu_);
   for (const auto& [topic, op] : topic_ops_) {
-    if (op.handing_over) return std::chrono::milliseconds(50);
+    if (op.status.phase == op_phase::handing_over) return std::chrono::milliseconds(50);
   }
   return topic_ops_.empty() && group_ops_.empty() ? std::chrono::milliseconds(1000)
                                                   : std::chrono::milliseconds(250);

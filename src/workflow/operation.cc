@@ -6,23 +6,27 @@ namespace strait::workflow {
 
 namespace {
 // Format 1: [1][kind u8][quiet window, ms, u32][force u8].
-constexpr uint8_t kOperationFormat = 1;
-constexpr size_t kOperationSize = 7;
+// Format 2: format 1's fields after [2], then [id u64].
+constexpr uint8_t kOperationFormat1 = 1, kOperationFormat2 = 2;
+constexpr size_t kFormat1Size = 7, kFormat2Size = 15;
 // The API bounds the quiet window at one hour; a stored one longer than a
 // day is damage, not a request.
 constexpr uint64_t kMaxStoredQuietMs = 24ULL * 3600 * 1000;
 }  // namespace
 
 std::string encode_operation(const operation_options& o) {
-  std::string out(1, static_cast<char>(kOperationFormat));
+  std::string out(1, static_cast<char>(kOperationFormat2));
   out.push_back(static_cast<char>(o.kind));
   append_big_endian(out, static_cast<uint64_t>(o.quiet_window.count()), 4);
   out.push_back(static_cast<char>(o.force ? 1 : 0));
+  append_big_endian(out, o.id, 8);
   return out;
 }
 
 result<operation_options> decode_operation(std::string_view stored) {
-  if (stored.size() != kOperationSize || static_cast<uint8_t>(stored[0]) != kOperationFormat) {
+  const auto format = stored.empty() ? 0 : static_cast<uint8_t>(stored[0]);
+  if (!(format == kOperationFormat1 && stored.size() == kFormat1Size) &&
+      !(format == kOperationFormat2 && stored.size() == kFormat2Size)) {
     return fail(errc::corruption,
                 "a stored operation has an unknown format (written by a newer "
                 "straitd, or damaged)");
@@ -42,7 +46,54 @@ result<operation_options> decode_operation(std::string_view stored) {
   const auto force = static_cast<uint8_t>(stored[6]);
   if (force > 1) return fail(errc::corruption, "a stored operation's force flag is damaged");
   o.force = force == 1;
+  if (format == kOperationFormat2) o.id = read_big_endian(stored, 7, 8);
   return o;
+}
+
+const char* to_string(op_phase p) {
+  switch (p) {
+    case op_phase::starting:
+      return "STARTING";
+    case op_phase::waiting_for_quiet:
+      return "WAITING_FOR_QUIET";
+    case op_phase::mirroring_tail:
+      return "MIRRORING_TAIL";
+    case op_phase::verifying_tail:
+      return "VERIFYING_TAIL";
+    case op_phase::handing_over:
+      return "HANDING_OVER";
+    case op_phase::copying_back:
+      return "COPYING_BACK";
+    case op_phase::resuming:
+      return "RESUMING";
+    case op_phase::waiting_for_members:
+      return "WAITING_FOR_MEMBERS";
+    case op_phase::waiting_for_mirroring:
+      return "WAITING_FOR_MIRRORING";
+    case op_phase::writing_offsets:
+      return "WRITING_OFFSETS";
+    case op_phase::done:
+      return "DONE";
+    case op_phase::cancelled:
+      return "CANCELLED";
+  }
+  return "UNKNOWN";
+}
+
+const char* to_string(stuck_reason r) {
+  switch (r) {
+    case stuck_reason::none:
+      return "";
+    case stuck_reason::partition_stopped:
+      return "partition_stopped";
+    case stuck_reason::tail_verification_failed:
+      return "tail_verification_failed";
+    case stuck_reason::foreign_records:
+      return "foreign_records";
+    case stuck_reason::state_not_stored:
+      return "state_not_stored";
+  }
+  return "unknown";
 }
 
 }  // namespace strait::workflow

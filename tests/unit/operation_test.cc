@@ -8,8 +8,8 @@ namespace {
 TEST(Operation, OptionsSurviveTheirStoredForm) {
   for (const operation_options o :
        {operation_options{},
-        operation_options{op_kind::rollback, std::chrono::milliseconds(3600000), false},
-        operation_options{op_kind::cutover, std::chrono::milliseconds(0), true}}) {
+        operation_options{op_kind::rollback, std::chrono::milliseconds(3600000), false, 1},
+        operation_options{op_kind::cutover, std::chrono::milliseconds(0), true, UINT64_MAX}}) {
     auto back = decode_operation(encode_operation(o));
     ASSERT_TRUE(back.has_value()) << back.error().message;
     EXPECT_EQ(*back, o);
@@ -19,9 +19,28 @@ TEST(Operation, OptionsSurviveTheirStoredForm) {
 // The stored bytes are part of the on-disk format (docs/offset-translation.md):
 // a change of them must be a new format, never a silent one.
 TEST(Operation, TheStoredFormIsTheDocumentedOne) {
-  EXPECT_EQ(encode_operation({op_kind::rollback, std::chrono::milliseconds(600000), true}),
-            std::string("\x01\x02\x00\x09\x27\xc0\x01", 7));
-  EXPECT_EQ(encode_operation({}), std::string("\x01\x01\x00\x00\x13\x88\x00", 7));
+  EXPECT_EQ(encode_operation(
+                {op_kind::rollback, std::chrono::milliseconds(600000), true, 0x0102030405060708}),
+            std::string("\x02\x02\x00\x09\x27\xc0\x01\x01\x02\x03\x04\x05\x06\x07\x08", 15));
+  EXPECT_EQ(encode_operation({}),
+            std::string("\x02\x01\x00\x00\x13\x88\x00\x00\x00\x00\x00\x00\x00\x00\x00", 15));
+}
+
+// Format 1 (straitd before operation ids) is still read: id 0, which the
+// resumed operation replaces with a new one.
+TEST(Operation, TheFirstFormatIsStillRead) {
+  auto o = decode_operation(std::string("\x01\x02\x00\x09\x27\xc0\x01", 7));
+  ASSERT_TRUE(o.has_value()) << o.error().message;
+  EXPECT_EQ(*o, (operation_options{op_kind::rollback, std::chrono::milliseconds(600000), true, 0}));
+  EXPECT_FALSE(decode_operation(std::string("\x01\x02\x00\x09\x27\xc0\x01\x00", 8)));
+  EXPECT_FALSE(decode_operation(std::string(14, '\x02')));
+}
+
+TEST(Operation, PhasesAndReasonsHaveNames) {
+  EXPECT_STREQ(to_string(op_phase::waiting_for_quiet), "WAITING_FOR_QUIET");
+  EXPECT_STREQ(to_string(op_phase::cancelled), "CANCELLED");
+  EXPECT_STREQ(to_string(stuck_reason::none), "");
+  EXPECT_STREQ(to_string(stuck_reason::foreign_records), "foreign_records");
 }
 
 TEST(Operation, DefaultsAreTheDocumentedOnes) {
@@ -41,7 +60,7 @@ TEST(Operation, AnythingButTheExactStoredFormIsRefusedAsCorruption) {
   EXPECT_TRUE(refused(good.substr(0, good.size() - 1)));  // cut short
   EXPECT_TRUE(refused(good + "x"));                       // longer
   std::string format = good;
-  format[0] = 2;  // a newer straitd's format
+  format[0] = 3;  // a newer straitd's format
   EXPECT_TRUE(refused(format));
   std::string kind = good;
   kind[1] = 3;

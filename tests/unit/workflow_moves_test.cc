@@ -267,6 +267,68 @@ TEST_P(MovesCrash, ACutoverCrashedAfterAnyRoundEndsTheSameAfterTheRestart) {
 
 INSTANTIATE_TEST_SUITE_P(AfterRound, MovesCrash, ::testing::Range(0, 12));
 
+// ------------------------------------------------------------- operations
+
+TEST_F(Moves, AMoveReturnsAnOperationWhosePhasesCanBeFollowedById) {
+  start();
+  verified_with(10);
+  auto started = cutover(1000ms);
+  ASSERT_TRUE(started);
+  const uint64_t id = started->at(0).operation_id;
+  ASSERT_NE(id, 0U);
+  auto op = wf_->operation(id);
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->phase, workflow::op_phase::starting);
+  EXPECT_EQ(op->name, "orders");
+  EXPECT_FALSE(op->on_group);
+  EXPECT_EQ(op->options.quiet_window, 1000ms);
+  std::set<workflow::op_phase> seen;
+  ASSERT_TRUE(rounds_until([&] {
+    seen.insert(wf_->operation(id)->phase);
+    return wf_->operation(id)->phase == workflow::op_phase::done;
+  }));
+  EXPECT_TRUE(seen.contains(workflow::op_phase::waiting_for_quiet));
+  EXPECT_TRUE(seen.contains(workflow::op_phase::handing_over));
+  EXPECT_EQ(topic(), topic_state::cut_over);
+  EXPECT_GT(wf_->operation(id)->finished_at_ms, 0);
+  // Asked again while running: the same operation carries it on.
+  auto rollback_started = rollback(60000ms);
+  ASSERT_TRUE(rollback_started);
+  const uint64_t rid = rollback_started->at(0).operation_id;
+  EXPECT_GT(rid, id);
+  auto again = rollback(1000ms);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->at(0).operation_id, rid);
+  // A kill -9: the operation resumes under its id.
+  crash_and_restart();
+  auto resumed = wf_->operation(rid);
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(resumed->options.quiet_window, 60000ms);
+  EXPECT_FALSE(wf_->operation(id)) << "ended before the restart: not kept";
+}
+
+TEST_F(Moves, AnOperationWaitingForTheOperatorSaysWhyAndARollbackCancelsIt) {
+  start();
+  verified_with(10);
+  world_.tail_outcome = verify::verdict::failed;
+  auto started = cutover(500ms);
+  ASSERT_TRUE(started);
+  const uint64_t id = started->at(0).operation_id;
+  ASSERT_TRUE(rounds_until([&] {
+    return wf_->operation(id)->stuck == workflow::stuck_reason::tail_verification_failed;
+  }));
+  EXPECT_EQ(wf_->operation(id)->phase, workflow::op_phase::verifying_tail);
+  auto rolled = rollback(500ms);
+  ASSERT_TRUE(rolled);
+  EXPECT_EQ(wf_->operation(id)->phase, workflow::op_phase::cancelled);
+  const uint64_t rid = rolled->at(0).operation_id;
+  ASSERT_TRUE(rounds_until([&] { return wf_->operation(rid)->phase == workflow::op_phase::done; }));
+  EXPECT_EQ(topic(), topic_state::mirroring);
+  auto missing = wf_->operation(12345);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, errc::not_found);
+}
+
 // ----------------------------------------------------------- topic rollback
 
 TEST_F(Moves, ARollbackDuringTheDrainResumesMirroringWhereItStopped) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "strait/base/clock.h"
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
 #include "strait/migration/state_machine.h"
@@ -96,6 +98,9 @@ class link_workflow {
     std::string state;   // after the call (the operation may move it further)
     std::string action;  // in words: "draining started", "would drain", ...
     std::vector<std::string> forced_guards;
+    // The operation that carries the move on (started, or already running
+    // with its own options); 0 when none does (done at the call, dry run).
+    uint64_t operation_id = 0;
   };
   // Each fails with errc::precondition, changing nothing, when a selected
   // object's state does not allow the move or (cutover) a guard fails; the
@@ -111,6 +116,11 @@ class link_workflow {
   // What the operation on each topic or group is doing now, in words
   // (empty when none runs); keys "topic NAME" / "group NAME".
   [[nodiscard]] std::map<std::string, std::string> activities() const;
+  // Operation `id`: running, or among the newest 256 that ended since
+  // straitd started; errc::not_found otherwise.
+  [[nodiscard]] result<operation_status> operation(uint64_t id) const;
+  // The running operations, then those that ended (newest last).
+  [[nodiscard]] std::vector<operation_status> operations() const;
   // Partitions reverse mirroring runs (for status).
   [[nodiscard]] std::vector<mirror::partition_snapshot> reverse_snapshot() const {
     return ports_.reverse->snapshot();
@@ -138,34 +148,48 @@ class link_workflow {
   void store_report(const verify::report& r);
   void conclude_verify(const verify::report& r);
 
-  // Operations (cutover.cc). `options` is stored with the object's state
-  // (operation.h); the rest is the thread's progress, rebuilt after a restart.
+  // Operations (cutover.cc). `status` is what the API shows of one (its id
+  // and options are stored with the object's state, operation.h); the rest
+  // is the thread's progress, rebuilt after a restart.
   struct topic_op {
-    operation_options options;
+    operation_status status;
     std::map<int32_t, int64_t> last_high;  // the watched cluster's ends, to see them still
     std::chrono::steady_clock::time_point quiet_since{};
-    bool stuck = false;  // a failed step that needs the operator (activity says which)
-    std::string activity;
-    uint64_t generation = 0;  // a newer request for the object replaces the op
-    bool done = false;
-    bool tail_passed = false;   // cutover: the tail re-verification passed
-    bool handing_over = false;  // cutover: partitions stopped, their checkpoints awaited
+    uint64_t generation = 0;   // a newer request for the object replaces the op
+    bool tail_passed = false;  // cutover: the tail re-verification passed
   };
   struct group_op {
-    operation_options options;
-    std::string activity;
+    operation_status status;
     uint64_t generation = 0;
-    bool done = false;
   };
-  // A new topic_op or group_op with the link's next generation (mu_ held).
+  // A new topic_op or group_op with the link's next generation and, unless
+  // `options` has one (a resumed operation), a new id (mu_ held).
   template <typename Op>
-  [[nodiscard]] Op new_op(const operation_options& options, std::string activity) {
+  [[nodiscard]] Op new_op(bool on_group, const std::string& name, operation_options options,
+                          std::string detail) {
     Op op;
-    op.options = options;
-    op.activity = std::move(activity);
+    if (options.id == 0) options.id = next_operation_id();
+    last_operation_id_ = std::max(last_operation_id_, options.id);
+    op.status = {options.id,        on_group,           name,
+                 options,           op_phase::starting, stuck_reason::none,
+                 std::move(detail), wall_clock_ms(),    0};
     op.generation = ++generation_;
     return op;
   }
+  // Unique in the link across restarts: above every id this process gave
+  // and the wall clock in µs (mu_ held).
+  [[nodiscard]] uint64_t next_operation_id();
+  // Keeps an ended operation for operation() (mu_ held); the newest 256.
+  void finished(operation_status s, op_phase how);
+  // Starts an operation on topic c.name with a new id: its transition `e`
+  // (or, when the state stays, the options alone) stored with `options`; it
+  // replaces (cancels) one running on the topic. Sets c.operation_id (mu_
+  // held).
+  [[nodiscard]] status start_topic_op(change& c, migration::topic_event e,
+                                      const migration::topic_guards& g, operation_options options);
+  // The same for a group, whose transition comes later (its operation's
+  // first step) and stores the options then.
+  void start_group_op(change& c, const operation_options& options);
   [[nodiscard]] status connect_admins();
   void advance_operations();
   void step_topic_cutover(const std::string& topic, topic_op& op);
@@ -206,6 +230,8 @@ class link_workflow {
   std::map<std::string, topic_op> topic_ops_;  // guarded by mu_
   std::map<std::string, group_op> group_ops_;  // guarded by mu_
   uint64_t generation_ = 0;                    // guarded by mu_
+  uint64_t last_operation_id_ = 0;             // guarded by mu_
+  std::deque<operation_status> finished_;      // guarded by mu_; oldest first
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;
   std::atomic<bool> cancel_verify_{false};

@@ -25,13 +25,60 @@ struct operation_options {
   // before the hand-over. Unused by groups.
   std::chrono::milliseconds quiet_window = kDefaultQuietWindow;
   bool force = false;  // the operator overrode the overridable guards
+  // The operation's id (the API's operation_id): unique in the link, kept
+  // across restarts; 0 in a record of a straitd that stored none (format 1:
+  // the resumed operation gets a new one).
+  uint64_t id = 0;
   friend bool operator==(const operation_options&, const operation_options&) = default;
 };
 
 // The stored form: a format byte, then fixed-width fields. decode_operation
 // refuses anything else (errc::corruption, naming what is wrong) rather than
-// resume an operation with options nobody asked for.
+// resume an operation with options nobody asked for. Writes format 2 (with
+// the id); reads 1 and 2.
 [[nodiscard]] std::string encode_operation(const operation_options& o);
 [[nodiscard]] result<operation_options> decode_operation(std::string_view stored);
+
+// Where an operation is. Each move goes through some of these in order
+// (docs/cutover.md); a step that fails and is retried keeps its phase.
+enum class op_phase : uint8_t {
+  starting = 0,               // asked for; its first step has not run
+  waiting_for_quiet = 1,      // topic: the watched cluster's ends must stay still (stop producers)
+  mirroring_tail = 2,         // topic cutover: the source's last records are mirrored
+  verifying_tail = 3,         // topic cutover: the newest records are verified again
+  handing_over = 4,           // topic cutover: partitions stopped, their checkpoints awaited
+  copying_back = 5,           // topic rollback: reverse mirroring copies the target's records back
+  resuming = 6,               // topic rollback: forward mirroring restarts
+  waiting_for_members = 7,    // group: the group must have no members on the cluster it leaves
+  waiting_for_mirroring = 8,  // group: it committed past what was mirrored (or copied back)
+  writing_offsets = 9,        // group: translated offsets written and read back
+  done = 10,                  // ended where the move leads
+  cancelled = 11,             // replaced by another request (a rollback, a new cutover)
+};
+// Why an operation waits for the operator (none: it goes on by itself,
+// retrying what failed). A stuck operation stays until the operator rolls
+// back, or asks for the move again.
+enum class stuck_reason : uint8_t {
+  none = 0,
+  partition_stopped = 1,         // a partition of the topic stopped on an incident
+  tail_verification_failed = 2,  // the tail re-verification found differences
+  foreign_records = 3,           // a cluster holds records strait did not write
+  state_not_stored = 4,          // a transition could not be stored
+};
+[[nodiscard]] const char* to_string(op_phase p);
+[[nodiscard]] const char* to_string(stuck_reason r);
+
+// One operation as the API shows it.
+struct operation_status {
+  uint64_t id = 0;
+  bool on_group = false;  // the object is a group (else a topic)
+  std::string name;       // the topic or group
+  operation_options options;
+  op_phase phase = op_phase::starting;
+  stuck_reason stuck = stuck_reason::none;
+  std::string detail;  // what it is doing or waits for, in words
+  int64_t started_at_ms = 0;
+  int64_t finished_at_ms = 0;  // 0 while it runs
+};
 
 }  // namespace strait::workflow
