@@ -522,7 +522,87 @@ class service final : public pb::Strait::Service {
     return grpc::Status::CANCELLED;
   }
 
+  grpc::Status GetOperation(grpc::ServerContext* ctx, const pb::GetOperationRequest* req,
+                            pb::Operation* out) override {
+    if (auto s = authorize(*ctx, "GetOperation", role::viewer, *req); !s.ok()) return s;
+    if (!known_link(req->link())) return unknown_link(req->link());
+    auto op = control_.operation(req->link(), req->id());
+    if (!op) return to_grpc(op.error());
+    fill_operation(req->link(), *op, out);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status WatchOperation(grpc::ServerContext* ctx, const pb::WatchOperationRequest* req,
+                              grpc::ServerWriter<pb::Operation>* writer) override {
+    if (auto s = authorize(*ctx, "WatchOperation", role::viewer, *req); !s.ok()) return s;
+    const uint32_t interval_ms = req->interval_ms() == 0 ? 250 : req->interval_ms();
+    if (interval_ms < 100) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "interval_ms: must be 0 (250) or at least 100"};
+    }
+    const auto& link = req->operation().link();
+    if (!known_link(link)) return unknown_link(link);
+    // Each stream holds one of gRPC's threads for as long as it lasts.
+    if (watchers_.fetch_add(1) >= kMaxWatchers) {
+      watchers_.fetch_sub(1);
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "already " + std::to_string(kMaxWatchers) +
+                  " watch streams open; close one, or poll GetOperation"};
+    }
+    struct release {
+      std::atomic<int>& n;
+      ~release() { n.fetch_sub(1); }
+    } held{watchers_};
+    std::string last;  // the last operation written, serialized
+    while (!ctx->IsCancelled()) {
+      auto op = control_.operation(link, req->operation().id());
+      if (!op) return to_grpc(op.error());
+      pb::Operation now;
+      fill_operation(link, *op, &now);
+      if (std::string bytes = now.SerializeAsString(); bytes != last) {
+        if (!writer->Write(now)) return grpc::Status::OK;  // the client went away
+        last = std::move(bytes);
+      }
+      if (op->phase == migration::op_phase::done || op->phase == migration::op_phase::cancelled) {
+        return grpc::Status::OK;
+      }
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::milliseconds(interval_ms),
+                       [this] { return stopping_; })) {
+        return {grpc::StatusCode::UNAVAILABLE, "straitd is shutting down"};
+      }
+    }
+    return grpc::Status::CANCELLED;
+  }
+
  private:
+  static void fill_operation(const std::string& link, const migration::operation_status& op,
+                             pb::Operation* out) {
+    out->set_id(op.id);
+    out->set_link(link);
+    out->set_on_group(op.on_group);
+    out->set_name(op.name);
+    out->set_kind(op.options.kind == migration::op_kind::cutover ? pb::OPERATION_KIND_CUTOVER
+                                                                 : pb::OPERATION_KIND_ROLLBACK);
+    // The wire's values are the phases' plus one (0 is UNSPECIFIED); the
+    // stuck reasons' are the same (0 is NONE).
+    static_assert(
+        static_cast<int>(migration::op_phase::starting) + 1 == pb::OPERATION_PHASE_STARTING &&
+        static_cast<int>(migration::op_phase::writing_offsets) + 1 ==
+            pb::OPERATION_PHASE_WRITING_OFFSETS &&
+        static_cast<int>(migration::op_phase::cancelled) + 1 == pb::OPERATION_PHASE_CANCELLED &&
+        pb::OperationPhase_MAX == pb::OPERATION_PHASE_CANCELLED);
+    static_assert(static_cast<int>(migration::stuck_reason::state_not_stored) ==
+                      pb::STUCK_REASON_STATE_NOT_STORED &&
+                  pb::StuckReason_MAX == pb::STUCK_REASON_STATE_NOT_STORED);
+    out->set_phase(static_cast<pb::OperationPhase>(static_cast<int>(op.phase) + 1));
+    out->set_stuck_reason(static_cast<pb::StuckReason>(static_cast<int>(op.stuck)));
+    out->set_detail(op.detail);
+    out->set_quiet_window_ms(static_cast<uint32_t>(op.options.quiet_window.count()));
+    out->set_force(op.options.force);
+    out->set_started_at_ms(op.started_at_ms);
+    out->set_finished_at_ms(op.finished_at_ms);
+  }
+
   // OK when the caller may make `call`, which needs at least `needed`.
   // A refusal (no or bad credentials) or denial (role too low) is logged and
   // recorded in the audit journal with a digest of the request.
@@ -781,6 +861,7 @@ class service final : public pb::Strait::Service {
             pc->set_state(c.state);
             pc->set_action(c.action);
             for (const auto& g : c.forced_guards) pc->add_forced_guards(g);
+            pc->set_operation_id(c.operation_id);
           }
           return grpc::Status::OK;
         },

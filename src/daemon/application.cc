@@ -364,9 +364,16 @@ result<std::vector<api::object_change>> application::move(const std::string& lin
   std::vector<api::object_change> out;
   for (auto& c : *changes) {
     out.push_back({std::move(c.name), std::move(c.state_before), std::move(c.state),
-                   std::move(c.action), std::move(c.forced_guards)});
+                   std::move(c.action), std::move(c.forced_guards), c.operation_id});
   }
   return out;
+}
+
+result<migration::operation_status> application::operation(const std::string& link,
+                                                           uint64_t id) const {
+  auto h = running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->operation(id);
 }
 
 result<api::ack_result> application::acknowledge(const partition_key& key,

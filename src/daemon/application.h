@@ -60,6 +60,8 @@ class application : public api::state_provider, public api::audit_log, public ap
   [[nodiscard]] result<std::vector<api::object_change>> move(const std::string& link,
                                                              api::move_kind kind,
                                                              const api::move_request& r) override;
+  [[nodiscard]] result<migration::operation_status> operation(const std::string& link,
+                                                              uint64_t id) const override;
   [[nodiscard]] result<api::ack_result> acknowledge(const partition_key& key,
                                                     const std::string& resolution,
                                                     bool dry_run) override;

@@ -36,14 +36,15 @@ namespace straitctl {
 
 // Exit codes (docs/api.md#straitctl).
 constexpr int kOk = 0;
-constexpr int kUnavailable = 1;   // straitd not reachable, timed out, or failed internally
-constexpr int kUsage = 2;         // bad command line or INVALID_ARGUMENT
-constexpr int kNotFound = 3;      // unknown link / topic / group
-constexpr int kRefused = 4;       // FAILED_PRECONDITION, PERMISSION_DENIED, UNAUTHENTICATED,
-                                  // ALREADY_EXISTS
-constexpr int kDiffers = 5;       // a verification found differences (or was interrupted)
-constexpr int kStillRunning = 6;  // --wait-timeout passed; the move goes on in straitd
-constexpr int kClusterDown = 7;   // status: a cluster of the link is unreachable or refuses strait
+constexpr int kUnavailable = 1;    // straitd not reachable, timed out, or failed internally
+constexpr int kUsage = 2;          // bad command line or INVALID_ARGUMENT
+constexpr int kNotFound = 3;       // unknown link / topic / group
+constexpr int kRefused = 4;        // FAILED_PRECONDITION, PERMISSION_DENIED, UNAUTHENTICATED,
+                                   // ALREADY_EXISTS
+constexpr int kDiffers = 5;        // a verification found differences (or was interrupted)
+constexpr int kStillRunning = 6;   // --wait-timeout passed; the move goes on in straitd
+constexpr int kClusterDown = 7;    // status: a cluster of the link is unreachable or refuses strait
+constexpr int kNeedsOperator = 8;  // a move's operation waits for the operator, or was cancelled
 
 struct options {
   std::string server = "127.0.0.1:9645";
@@ -786,22 +787,64 @@ struct move_cmd : command {
   }
 
   // Until every object of the answer reached where the move leads, printing
-  // each new activity on stderr (and a bar of the records drained).
+  // each new activity on stderr (and a bar of the records drained). Each
+  // object is followed through its operation (GetOperation); one without
+  // (straitd before operation ids, an operation straitd no longer knows)
+  // through its state in GetStatus.
   int follow_move(const session& s, const pb::MoveResponse& r, bool on_groups) const {
     const std::set<std::string> done_states =
         name == "finalize"  ? std::set<std::string>{"FINALIZED"}
         : name == "cutover" ? std::set<std::string>{"CUT_OVER", "FINALIZED"}
         : on_groups         ? std::set<std::string>{"SYNCING"}
                             : std::set<std::string>{"MIRRORING", "IN_SYNC"};
-    std::set<std::string> pending;
-    for (const auto& c : r.changes()) pending.insert(c.name());
+    std::map<std::string, uint64_t> pending;  // object -> its operation (0: follow its state)
+    for (const auto& c : r.changes()) pending[c.name()] = c.operation_id();
     std::map<std::string, std::string> last_activity;
+    int outcome = kOk;  // kNeedsOperator once an operation is stuck or cancelled
     // Topic cutover and rollback drain records (forward, or back through
     // reverse mirroring): a bar of the records drained since the start.
     progress_bar drain_bar(name == "rollback" ? "copy back" : "drain");
     int64_t drain_initial = -1;
     pb::GetStatusRequest sreq;
     sreq.set_link(link);
+    auto say = [&](const std::string& what, const std::string& activity) {
+      if (!activity.empty() && last_activity[what] != activity) {
+        std::cerr << safe(what) << ": " << safe(activity) << "\n";
+        last_activity[what] = activity;
+      }
+    };
+    // One object's operation: false when it is still to be followed.
+    auto by_operation = [&](const std::string& what, uint64_t& id) -> std::optional<int> {
+      pb::GetOperationRequest oreq;
+      oreq.set_link(link);
+      oreq.set_id(id);
+      pb::Operation op;
+      auto octx = s.context();
+      if (auto rc = s.stub().GetOperation(octx.get(), oreq, &op); !rc.ok()) {
+        if (rc.error_code() == grpc::StatusCode::NOT_FOUND ||
+            rc.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+          id = 0;  // follow its state instead
+          return std::nullopt;
+        }
+        return s.exit_code(rc);
+      }
+      if (op.phase() == pb::OPERATION_PHASE_DONE) {
+        std::cerr << safe(what) << ": done\n";
+        return kOk;
+      }
+      if (op.phase() == pb::OPERATION_PHASE_CANCELLED) {
+        std::cerr << safe(what) << ": cancelled by a later request (operation " << op.id() << ")\n";
+        return kNeedsOperator;
+      }
+      say(what, op.detail());
+      if (op.stuck_reason() != pb::STUCK_REASON_NONE) {
+        std::cerr << safe(what) << ": waits for the operator ("
+                  << pb::StuckReason_Name(op.stuck_reason()) << "): see above; roll back, or fix "
+                  << "it and run " << name << " again\n";
+        return kNeedsOperator;
+      }
+      return std::nullopt;
+    };
     // Often enough that following a move adds little to its pause (a status
     // call is cheap next to the move's own steps).
     return follow(
@@ -813,22 +856,13 @@ struct move_cmd : command {
             if (drain_initial > 0) drain_bar.done();
             return s.exit_code(rc);
           }
-          auto note = [&](const std::string& what, const std::string& state,
-                          const std::string& activity) {
-            if (!pending.contains(what)) return;
-            if (done_states.contains(state) && activity.empty()) {
-              std::cerr << safe(what) << ": " << safe(state) << "\n";
-              pending.erase(what);
-            } else if (!activity.empty() && last_activity[what] != activity) {
-              std::cerr << safe(what) << ": " << safe(activity) << "\n";
-              last_activity[what] = activity;
-            }
-          };
+          std::map<std::string, std::pair<std::string, std::string>> seen;  // state, activity
           if (on_groups) {
-            for (const auto& g : st.groups()) note(g.group(), g.state(), g.activity());
+            for (const auto& g : st.groups()) seen[g.group()] = {g.state(), g.activity()};
           } else {
             int64_t lag = 0;
             for (const auto& t : st.topics()) {
+              seen[t.topic()] = {t.state(), t.activity()};
               if (!pending.contains(t.topic())) continue;
               for (const auto& p : name == "rollback" ? t.reverse_partitions() : t.partitions()) {
                 lag += p.lag_records();
@@ -838,11 +872,27 @@ struct move_cmd : command {
             if (drain_initial > 0) {
               drain_bar.update(drain_initial - std::min(lag, drain_initial), drain_initial);
             }
-            for (const auto& t : st.topics()) note(t.topic(), t.state(), t.activity());
+          }
+          for (auto it = pending.begin(); it != pending.end();) {
+            auto& [what, id] = *it;
+            std::optional<int> ended;
+            if (id != 0) ended = by_operation(what, id);
+            if (id == 0 && seen.contains(what)) {
+              const auto& [state, activity] = seen[what];
+              if (done_states.contains(state) && activity.empty()) {
+                std::cerr << safe(what) << ": " << safe(state) << "\n";
+                ended = kOk;
+              } else {
+                say(what, activity);
+              }
+            }
+            if (ended && *ended != kOk && *ended != kNeedsOperator) return ended;  // straitd
+            if (ended && *ended == kNeedsOperator) outcome = kNeedsOperator;
+            it = ended ? pending.erase(it) : std::next(it);
           }
           if (!pending.empty()) return std::nullopt;
           if (drain_initial > 0) drain_bar.done();
-          return kOk;
+          return outcome;
         },
         [&] {
           if (drain_initial > 0) drain_bar.done();

@@ -15,7 +15,7 @@ result<std::vector<state_table::stored_operation>> state_table::load() {
   std::vector<stored_operation> running;
   for (const auto& r : *records) {
     if (!r.operation.empty()) {
-      auto o = decode_operation(r.operation);
+      auto o = migration::decode_operation(r.operation);
       if (!o) {
         return fail(errc::corruption, "link " + link_ + ": the operation stored for '" + r.name +
                                           "': " + o.error().message);

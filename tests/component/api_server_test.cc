@@ -324,6 +324,51 @@ TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
   EXPECT_EQ(audit_.list(0, 100)->back().result, "ok (forced: orders past verified)");
 }
 
+TEST_F(ApiServer, AMoveNamesItsOperationWhichCanBeReadAndWatchedToItsEnd) {
+  pb::MoveRequest req;
+  req.set_link("main");
+  req.set_regex("orders");
+  req.set_quiet_window_ms(1500);
+  pb::MoveResponse r;
+  ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
+  ASSERT_EQ(r.changes_size(), 1);
+  const uint64_t id = r.changes(0).operation_id();
+  ASSERT_NE(id, 0U);
+  pb::GetOperationRequest get;
+  get.set_link("main");
+  get.set_id(id);
+  pb::Operation op;
+  ASSERT_TRUE(stub_->GetOperation(ctx().get(), get, &op).ok());
+  EXPECT_EQ(op.id(), id);
+  EXPECT_EQ(op.name(), "orders");
+  EXPECT_FALSE(op.on_group());
+  EXPECT_EQ(op.kind(), pb::OPERATION_KIND_CUTOVER);
+  EXPECT_EQ(op.phase(), pb::OPERATION_PHASE_WAITING_FOR_QUIET);
+  EXPECT_EQ(op.stuck_reason(), pb::STUCK_REASON_NONE);
+  EXPECT_EQ(op.quiet_window_ms(), 1500U);
+  // The watch writes the operation as it is, then its end (the fake ends it
+  // after its second look), then closes.
+  pb::WatchOperationRequest watch;
+  *watch.mutable_operation() = get;
+  watch.set_interval_ms(100);
+  auto wctx = ctx();
+  auto reader = stub_->WatchOperation(wctx.get(), watch);
+  std::vector<pb::OperationPhase> phases;
+  for (pb::Operation o; reader->Read(&o);) phases.push_back(o.phase());
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(phases, (std::vector<pb::OperationPhase>{pb::OPERATION_PHASE_WAITING_FOR_QUIET,
+                                                     pb::OPERATION_PHASE_DONE}));
+  get.set_id(id + 100);
+  EXPECT_EQ(stub_->GetOperation(ctx().get(), get, &op).error_code(), grpc::StatusCode::NOT_FOUND);
+  get.set_link("nope");
+  EXPECT_EQ(stub_->GetOperation(ctx().get(), get, &op).error_code(), grpc::StatusCode::NOT_FOUND);
+  watch.set_interval_ms(50);
+  auto bad_ctx = ctx();
+  auto bad = stub_->WatchOperation(bad_ctx.get(), watch);
+  EXPECT_FALSE(bad->Read(&op));
+  EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 // Issue 11: a failed journal write let the call proceed.
 TEST_F(ApiServer, AMutatingCallIsNotCarriedOutWhenTheJournalCannotBeWritten) {
   audit_.broken = true;

@@ -114,8 +114,36 @@ class fake_control : public control {
       }
     }
     if (out.empty()) return fail(errc::not_found, "nothing matches");
-    if (!r.dry_run) ++moves;
+    if (!r.dry_run) {
+      ++moves;
+      // Each object's operation: running, and done at its second look.
+      std::lock_guard lock(mu_);
+      for (auto& c : out) {
+        c.operation_id = ++last_operation_;
+        migration::operation_status op;
+        op.id = c.operation_id;
+        op.on_group = groups;
+        op.name = c.name;
+        op.options.quiet_window = r.quiet_window;
+        op.phase = migration::op_phase::waiting_for_quiet;
+        op.detail = "waiting for the source to be quiet";
+        operations_[op.id] = op;
+      }
+    }
     return out;
+  }
+  result<migration::operation_status> operation(const std::string& link,
+                                                uint64_t id) const override {
+    std::lock_guard lock(mu_);
+    if (link != "main") return fail(errc::not_found, "no link");
+    auto it = operations_.find(id);
+    if (it == operations_.end()) return fail(errc::not_found, "no operation");
+    migration::operation_status now = it->second;
+    if (++looks_[id] >= 2) {
+      it->second.phase = migration::op_phase::done;
+      it->second.detail.clear();
+    }
+    return now;
   }
   result<ack_result> acknowledge(const partition_key& key, const std::string& resolution,
                                  bool dry_run) override {
@@ -156,6 +184,9 @@ class fake_control : public control {
   }
   mutable std::mutex mu_;
   std::vector<verify::report> reports_;
+  uint64_t last_operation_ = 0;
+  mutable std::map<uint64_t, migration::operation_status> operations_;
+  mutable std::map<uint64_t, int> looks_;
 };
 
 // One link "main" with two topics and two groups, for servers under test.

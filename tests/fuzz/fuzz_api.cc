@@ -24,11 +24,11 @@ namespace {
 using namespace strait::api;
 
 const char* const kCalls[] = {
-    "ListLinks",      "GetLink",         "CreateLink",       "Stage",
-    "DeleteLink",     "PauseLink",       "ResumeLink",       "GetStatus",
-    "ListAudit",      "Verify",          "CutoverTopics",    "RollbackTopics",
-    "FinalizeTopics", "CutoverGroups",   "RollbackGroups",   "FinalizeGroups",
-    "Acknowledge",    "GetVerifyReport", "ListVerifyReports"};
+    "ListLinks",      "GetLink",         "CreateLink",        "Stage",
+    "DeleteLink",     "PauseLink",       "ResumeLink",        "GetStatus",
+    "ListAudit",      "Verify",          "CutoverTopics",     "RollbackTopics",
+    "FinalizeTopics", "CutoverGroups",   "RollbackGroups",    "FinalizeGroups",
+    "Acknowledge",    "GetVerifyReport", "ListVerifyReports", "GetOperation"};
 
 struct server_under_test {
   fake_state state;

@@ -1,8 +1,8 @@
-#include "strait/workflow/operation.h"
+#include "strait/migration/operation.h"
 
 #include <gtest/gtest.h>
 
-namespace strait::workflow {
+namespace strait::migration {
 namespace {
 
 TEST(Operation, OptionsSurviveTheirStoredForm) {
@@ -74,4 +74,4 @@ TEST(Operation, AnythingButTheExactStoredFormIsRefusedAsCorruption) {
 }
 
 }  // namespace
-}  // namespace strait::workflow
+}  // namespace strait::migration

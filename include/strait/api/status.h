@@ -10,6 +10,7 @@
 
 #include "strait/base/result.h"
 #include "strait/config/config.h"
+#include "strait/migration/operation.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report.h"
 
@@ -134,6 +135,7 @@ struct move_request {
 struct object_change {
   std::string name, state_before, state, action;
   std::vector<std::string> forced_guards;
+  uint64_t operation_id = 0;  // the operation carrying it on; 0: none
 };
 
 // What a Stage call added to a link's selection.
@@ -160,6 +162,10 @@ class control {
   [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
                                                                 move_kind kind,
                                                                 const move_request& r) = 0;
+  // An operation of the link's moves, running or among the newest that
+  // ended; errc::not_found otherwise.
+  [[nodiscard]] virtual result<migration::operation_status> operation(const std::string& link,
+                                                                      uint64_t id) const = 0;
   // Links (docs/links.md). create: the definition as YAML (a links[] entry),
   // errc::invalid_argument naming the field, errc::precondition when the
   // name is taken or a target topic another link writes would be written

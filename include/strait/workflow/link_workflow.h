@@ -14,11 +14,11 @@
 #include "strait/base/clock.h"
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
+#include "strait/migration/operation.h"
 #include "strait/migration/state_machine.h"
 #include "strait/offsets/run_list.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/verifier.h"
-#include "strait/workflow/operation.h"
 #include "strait/workflow/ports.h"
 #include "strait/workflow/state_table.h"
 
@@ -36,7 +36,7 @@ namespace strait::workflow {
 // over, reverse mirroring, read-backs. Every step is idempotent and derived
 // from stored state, so after a crash the thread resumes each operation
 // from the stored states (DRAINING, CUTTING_OVER, ROLLED_BACK) with the
-// options the operator gave (stored with the state, operation.h).
+// options the operator gave (stored with the state, migration/operation.h).
 //
 // A topic selected for the first time enters STAGED and moves to MIRRORING
 // once the engine runs all its partitions; a group the syncer reports for the
@@ -149,7 +149,7 @@ class link_workflow {
   void conclude_verify(const verify::report& r);
 
   // Operations (cutover.cc). `status` is what the API shows of one (its id
-  // and options are stored with the object's state, operation.h); the rest
+  // and options are stored with the object's state, migration/operation.h); the rest
   // is the thread's progress, rebuilt after a restart.
   struct topic_op {
     operation_status status;

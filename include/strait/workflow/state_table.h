@@ -7,11 +7,20 @@
 
 #include "strait/base/result.h"
 #include "strait/migration/observe.h"
+#include "strait/migration/operation.h"
 #include "strait/migration/state_machine.h"
 #include "strait/store/checkpoint_store.h"
-#include "strait/workflow/operation.h"
 
 namespace strait::workflow {
+
+// The operations' vocabulary is the migration's (migration/operation.h),
+// which the API shares.
+using migration::kDefaultQuietWindow;
+using migration::op_kind;
+using migration::op_phase;
+using migration::operation_options;
+using migration::operation_status;
+using migration::stuck_reason;
 
 // The migration states of one link's topics and groups
 // (docs/state-machine.md) with the options of the operations they run, as

@@ -1,8 +1,8 @@
-#include "strait/workflow/operation.h"
+#include "strait/migration/operation.h"
 
 #include "strait/base/big_endian.h"
 
-namespace strait::workflow {
+namespace strait::migration {
 
 namespace {
 // Format 1: [1][kind u8][quiet window, ms, u32][force u8].
@@ -96,4 +96,4 @@ const char* to_string(stuck_reason r) {
   return "unknown";
 }
 
-}  // namespace strait::workflow
+}  // namespace strait::migration

@@ -7,7 +7,7 @@
 
 #include "strait/base/result.h"
 
-namespace strait::workflow {
+namespace strait::migration {
 
 // What an operator asked of one topic's or group's move: the part of an
 // operation that must outlive a restart. It is stored with the object's
@@ -81,4 +81,4 @@ struct operation_status {
   int64_t finished_at_ms = 0;  // 0 while it runs
 };
 
-}  // namespace strait::workflow
+}  // namespace strait::migration
