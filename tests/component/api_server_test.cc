@@ -5,7 +5,11 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "api_test_util.h"
@@ -367,6 +371,33 @@ TEST_F(ApiServer, AMoveNamesItsOperationWhichCanBeReadAndWatchedToItsEnd) {
   auto bad = stub_->WatchOperation(bad_ctx.get(), watch);
   EXPECT_FALSE(bad->Read(&op));
   EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// straitctl follows each object's operation: done, or stopped at once with
+// exit 8 and the reason when it waits for the operator (it used to follow
+// it until --wait-timeout, 600 s by default).
+TEST_F(ApiServer, StraitctlFollowsAMoveByItsOperationsAndStopsAtOneThatNeedsTheOperator) {
+  strait::testing::temp_dir dir;
+  auto straitctl = [&](const std::string& args) {
+    const auto err = dir.path() / "err";
+    const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
+                                " " + args + " >/dev/null 2>" + err.string())
+                                   .c_str());
+    std::ifstream in(err);
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128,
+                          std::string(std::istreambuf_iterator<char>(in), {}));
+  };
+  auto [ok_rc, ok_err] = straitctl("cutover main --topics orders --wait-timeout 20");
+  EXPECT_EQ(ok_rc, 0) << ok_err;
+  EXPECT_TRUE(strait::testing::contains(ok_err, "orders: waiting for the source to be quiet"))
+      << ok_err;
+  EXPECT_TRUE(strait::testing::contains(ok_err, "orders: done")) << ok_err;
+  auto [stuck_rc, stuck_err] = straitctl("cutover main --topics payments --wait-timeout 20");
+  EXPECT_EQ(stuck_rc, 8) << stuck_err;
+  EXPECT_TRUE(strait::testing::contains(
+      stuck_err, "payments: waits for the operator (STUCK_REASON_TAIL_VERIFICATION_FAILED)"))
+      << stuck_err;
+  EXPECT_TRUE(strait::testing::contains(stuck_err, "tail verification 3 FAILED")) << stuck_err;
 }
 
 // Issue 11: a failed journal write let the call proceed.

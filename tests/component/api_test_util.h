@@ -127,6 +127,11 @@ class fake_control : public control {
         op.options.quiet_window = r.quiet_window;
         op.phase = migration::op_phase::waiting_for_quiet;
         op.detail = "waiting for the source to be quiet";
+        if (c.name == "payments") {  // its tail verification fails
+          op.phase = migration::op_phase::verifying_tail;
+          op.stuck = migration::stuck_reason::tail_verification_failed;
+          op.detail = "tail verification 3 FAILED (straitctl report main 3)";
+        }
         operations_[op.id] = op;
       }
     }
@@ -139,7 +144,7 @@ class fake_control : public control {
     auto it = operations_.find(id);
     if (it == operations_.end()) return fail(errc::not_found, "no operation");
     migration::operation_status now = it->second;
-    if (++looks_[id] >= 2) {
+    if (++looks_[id] >= 2 && now.stuck == migration::stuck_reason::none) {
       it->second.phase = migration::op_phase::done;
       it->second.detail.clear();
     }
