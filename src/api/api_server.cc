@@ -501,7 +501,8 @@ class service final : public pb::Strait::Service {
       watchers_.fetch_sub(1);
       return {grpc::StatusCode::RESOURCE_EXHAUSTED,
               "already " + std::to_string(kMaxWatchers) +
-                  " WatchStatus streams open; close one, or poll GetStatus"};
+                  " WatchStatus and WatchOperation streams open; close one, or poll "
+                  "GetStatus"};
     }
     struct release {
       std::atomic<int>& n;
@@ -546,7 +547,8 @@ class service final : public pb::Strait::Service {
       watchers_.fetch_sub(1);
       return {grpc::StatusCode::RESOURCE_EXHAUSTED,
               "already " + std::to_string(kMaxWatchers) +
-                  " watch streams open; close one, or poll GetOperation"};
+                  " WatchStatus and WatchOperation streams open; close one, or poll "
+                  "GetOperation"};
     }
     struct release {
       std::atomic<int>& n;
@@ -591,9 +593,9 @@ class service final : public pb::Strait::Service {
             pb::OPERATION_PHASE_WRITING_OFFSETS &&
         static_cast<int>(migration::op_phase::cancelled) + 1 == pb::OPERATION_PHASE_CANCELLED &&
         pb::OperationPhase_MAX == pb::OPERATION_PHASE_CANCELLED);
-    static_assert(static_cast<int>(migration::stuck_reason::state_not_stored) ==
-                      pb::STUCK_REASON_STATE_NOT_STORED &&
-                  pb::StuckReason_MAX == pb::STUCK_REASON_STATE_NOT_STORED);
+    static_assert(static_cast<int>(migration::stuck_reason::topic_finalized) ==
+                      pb::STUCK_REASON_TOPIC_FINALIZED &&
+                  pb::StuckReason_MAX == pb::STUCK_REASON_TOPIC_FINALIZED);
     out->set_phase(static_cast<pb::OperationPhase>(static_cast<int>(op.phase) + 1));
     out->set_stuck_reason(static_cast<pb::StuckReason>(static_cast<int>(op.stuck)));
     out->set_detail(op.detail);
@@ -1082,7 +1084,7 @@ class service final : public pb::Strait::Service {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  std::atomic<int> watchers_{0};  // WatchStatus streams open
+  std::atomic<int> watchers_{0};  // WatchStatus and WatchOperation streams open
 };
 
 }  // namespace

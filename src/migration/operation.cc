@@ -92,6 +92,8 @@ const char* to_string(stuck_reason r) {
       return "foreign_records";
     case stuck_reason::state_not_stored:
       return "state_not_stored";
+    case stuck_reason::topic_finalized:
+      return "topic_finalized";
   }
   return "unknown";
 }

@@ -813,7 +813,8 @@ struct move_cmd : command {
         last_activity[what] = activity;
       }
     };
-    // One object's operation: false when it is still to be followed.
+    // One object's operation: its exit code once it ended, nothing while it
+    // is still to be followed (`id` set to 0: by its state from now on).
     auto by_operation = [&](const std::string& what, uint64_t& id) -> std::optional<int> {
       pb::GetOperationRequest oreq;
       oreq.set_link(link);
@@ -827,6 +828,10 @@ struct move_cmd : command {
           return std::nullopt;
         }
         return s.exit_code(rc);
+      }
+      if (op.name() != what || op.on_group() != on_groups) {  // not this object's: trust none
+        id = 0;
+        return std::nullopt;
       }
       if (op.phase() == pb::OPERATION_PHASE_DONE) {
         std::cerr << safe(what) << ": done\n";

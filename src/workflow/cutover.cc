@@ -235,8 +235,16 @@ uint64_t link_workflow::next_operation_id() {
 void link_workflow::finished(operation_status s, op_phase how) {
   s.phase = how;
   s.finished_at_ms = wall_clock_ms();
+  // An operation a request replaced while its last step ended it: it ended
+  // done, not cancelled.
+  for (auto& f : finished_) {
+    if (f.id == s.id) {
+      f = std::move(s);
+      return;
+    }
+  }
   finished_.push_back(std::move(s));
-  while (finished_.size() > 256) finished_.pop_front();
+  while (finished_.size() > kEndedOperationsKept) finished_.pop_front();
 }
 
 status link_workflow::start_topic_op(change& c, topic_event e, const migration::topic_guards& g,
@@ -256,12 +264,17 @@ status link_workflow::start_topic_op(change& c, topic_event e, const migration::
   return {};
 }
 
-void link_workflow::start_group_op(change& c, const operation_options& options) {
+status link_workflow::start_group_op(change& c, operation_options options) {
+  options.id = next_operation_id();
+  if (auto s = table_.store_operation(store::migration_kind::group, c.name, &options); !s) {
+    return s;
+  }
   if (auto old = group_ops_.find(c.name); old != group_ops_.end()) {
     finished(old->second.status, op_phase::cancelled);
   }
   group_ops_[c.name] = new_op<group_op>(true, c.name, options, "starting");
-  c.operation_id = group_ops_[c.name].status.id;
+  c.operation_id = options.id;
+  return {};
 }
 
 // ---------------------------------------------------------------- the calls
@@ -320,6 +333,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
         change c{topic, to_string(state), to_string(state), "", {}};
         if (state == topic_state::cut_over) {
           c.action = "already cut over";
+          c.does = change::effect::nothing;
           return c;
         }
         if (state == topic_state::draining) {
@@ -330,6 +344,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
             c.action = "already draining (quiet window " +
                        seconds(op->second.status.options.quiet_window) + ")";
             c.operation_id = op->second.status.id;
+            c.does = change::effect::nothing;
           } else {
             c.action = o.dry_run ? "would try the drain again" : "draining again";
           }
@@ -367,7 +382,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
       });
   if (!picked || o.dry_run) return picked;
   for (auto& c : *picked) {
-    if (c.action.starts_with("already")) continue;
+    if (c.does == change::effect::nothing) continue;
     if (auto s = start_topic_op(c, topic_event::cutover_started, facts[c.name], wanted); !s) {
       return std::unexpected(s.error());
     }
@@ -393,6 +408,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
           c.action = "already rolling back (quiet window " +
                      seconds(op->second.status.options.quiet_window) + ")";
           c.operation_id = op->second.status.id;
+          c.does = change::effect::nothing;
           return c;
         }
         if (state != topic_state::rolled_back) {
@@ -406,7 +422,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
       });
   if (!picked || o.dry_run) return picked;
   for (auto& c : *picked) {
-    if (c.action.starts_with("already")) continue;
+    if (c.does == change::effect::nothing) continue;
     // ROLLED_BACK at once (stored): a restart resumes the rollback; a
     // cutover operation of the topic is replaced.
     if (auto s = start_topic_op(c, topic_event::rollback_started, {}, wanted); !s) {
@@ -425,6 +441,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
         change c{topic, to_string(state), to_string(state), "", {}};
         if (state == topic_state::finalized) {
           c.action = "already finalized";
+          c.does = change::effect::nothing;
           return c;
         }
         if (topic_ops_.contains(topic)) {
@@ -441,6 +458,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
       });
   if (!picked || o.dry_run) return picked;
   for (const auto& c : *picked) {
+    if (c.does == change::effect::nothing) continue;
     if (auto s = apply(c.name, topic_event::finalized, {}); !s) return std::unexpected(s.error());
   }
   thread_.wake();  // reverse mirroring of the topic stops now, not at the next round
@@ -459,6 +477,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
             (state == group_state::syncing && group_ops_.contains(group) &&
              group_ops_[group].status.options.kind == op_kind::cutover)) {
           c.action = "already cutting over";
+          c.does = change::effect::nothing;
           if (auto op = group_ops_.find(group); op != group_ops_.end()) {
             c.operation_id = op->second.status.id;
           }
@@ -486,12 +505,14 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
       });
   if (!picked || o.dry_run) return picked;
   for (auto& c : *picked) {
-    if (c.action == "already cutting over") continue;
+    if (c.does == change::effect::nothing) continue;
+    if (auto s = start_group_op(c, {op_kind::cutover, kDefaultQuietWindow, o.force}); !s) {
+      return std::unexpected(s.error());
+    }
     if (!c.forced_guards.empty()) {
       spdlog::warn("link {}: group {}: cutover forced by {} past guards: {}", cfg_.name, c.name,
                    o.requested_by, join(c.forced_guards));
     }
-    start_group_op(c, {op_kind::cutover, kDefaultQuietWindow, o.force});
   }
   hold_groups();
   thread_.wake();  // its first step now, not at the next round (up to 1 s)
@@ -506,14 +527,22 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
       table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
         change c{group, to_string(state), to_string(state), "", {}};
-        if (auto op = group_ops_.find(group);
-            op != group_ops_.end() && op->second.status.options.kind == op_kind::rollback) {
+        if (auto op = group_ops_.find(group); op != group_ops_.end() &&
+                                              op->second.status.options.kind == op_kind::rollback &&
+                                              op->second.status.stuck == stuck_reason::none) {
           c.action = "already rolling back";
           c.operation_id = op->second.status.id;
+          c.does = change::effect::nothing;
           return c;
         }
-        if (state == group_state::syncing && group_ops_.contains(group)) {
+        // A cutover whose target offsets are not all written and read back
+        // yet (its consumers must not have started on the target) is
+        // cancelled: the group stays on the source, periodic sync resumes.
+        if ((state == group_state::syncing && group_ops_.contains(group)) ||
+            state == group_state::cutting_over) {
           c.action = "cutover cancelled; the group stays on the source";
+          c.state = to_string(group_state::syncing);
+          c.does = change::effect::cancels;
           return c;
         }
         if (auto step = migration::transition(state, group_event::rollback_started, {}); !step) {
@@ -539,13 +568,21 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
       });
   if (!picked || o.dry_run) return picked;
   for (auto& c : *picked) {
-    if (c.action.starts_with("already")) continue;
-    if (c.action.starts_with("cutover cancelled")) {
+    if (c.does == change::effect::nothing) continue;
+    if (c.does == change::effect::cancels) {
+      if (auto s = table_.groups().at(c.name) == group_state::cutting_over
+                       ? apply(c.name, group_event::cutover_aborted, {})
+                       : table_.store_operation(store::migration_kind::group, c.name, nullptr);
+          !s) {
+        return std::unexpected(s.error());
+      }
       finished(group_ops_[c.name].status, op_phase::cancelled);
       group_ops_.erase(c.name);
       continue;
     }
-    start_group_op(c, {op_kind::rollback, kDefaultQuietWindow, false});
+    if (auto s = start_group_op(c, {op_kind::rollback, kDefaultQuietWindow, false}); !s) {
+      return std::unexpected(s.error());
+    }
   }
   hold_groups();
   thread_.wake();  // its first step now, not at the next round (up to 1 s)
@@ -560,12 +597,14 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
         change c{group, to_string(state), to_string(state), "", {}};
         if (state == group_state::finalized) {
           c.action = "already finalized";
+          c.does = change::effect::nothing;
           return c;
         }
-        if (group_ops_.contains(group)) {
+        // A rollback waiting for the operator (it cannot end) gives way.
+        if (auto op = group_ops_.find(group);
+            op != group_ops_.end() && op->second.status.stuck == stuck_reason::none) {
           return fail(errc::precondition, "an operation on it is in progress (" +
-                                              group_ops_[group].status.detail +
-                                              "); wait for it first");
+                                              op->second.status.detail + "); wait for it first");
         }
         auto step = migration::transition(state, group_event::finalized, {});
         if (!step) return std::unexpected(step.error());
@@ -575,8 +614,14 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
       });
   if (!picked || o.dry_run) return picked;
   for (const auto& c : *picked) {
+    if (c.does == change::effect::nothing) continue;
     if (auto s = apply(c.name, group_event::finalized, {}); !s) return std::unexpected(s.error());
+    if (auto op = group_ops_.find(c.name); op != group_ops_.end()) {
+      finished(op->second.status, op_phase::cancelled);
+      group_ops_.erase(op);
+    }
   }
+  hold_groups();
   return picked;
 }
 
@@ -647,7 +692,10 @@ void link_workflow::advance_operations() {
     }
     std::lock_guard lock(mu_);
     auto it = topic_ops_.find(name);
-    if (it == topic_ops_.end() || it->second.generation != op.generation) continue;
+    if (it == topic_ops_.end() || it->second.generation != op.generation) {
+      if (op.status.phase == op_phase::done) finished(op.status, op_phase::done);
+      continue;
+    }
     if (op.status.phase == op_phase::done) {
       finished(op.status, op_phase::done);
       topic_ops_.erase(it);
@@ -656,6 +704,7 @@ void link_workflow::advance_operations() {
     }
   }
   for (auto& [name, op] : gops) {
+    if (op.status.stuck != stuck_reason::none) continue;
     if (op.status.options.kind == op_kind::cutover) {
       step_group_cutover(name, op);
     } else {
@@ -663,7 +712,10 @@ void link_workflow::advance_operations() {
     }
     std::lock_guard lock(mu_);
     auto it = group_ops_.find(name);
-    if (it == group_ops_.end() || it->second.generation != op.generation) continue;
+    if (it == group_ops_.end() || it->second.generation != op.generation) {
+      if (op.status.phase == op_phase::done) finished(op.status, op_phase::done);
+      continue;
+    }
     if (op.status.phase == op_phase::done) {
       finished(op.status, op_phase::done);
       group_ops_.erase(it);
@@ -675,6 +727,7 @@ void link_workflow::advance_operations() {
 }
 
 void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
+  op.awaiting_checkpoints = false;
   const int n = partitions_of(topic);
   if (n == 0) {
     op.status.detail = "waiting: the topic's partitions are not known yet";
@@ -706,7 +759,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   const bool all_handed = std::all_of(cps.begin(), cps.end(), handed);
   const auto now = ports_.now();
   if (!all_handed) {
-    if (op.status.phase != op_phase::handing_over) op.status.phase = op_phase::waiting_for_quiet;
+    op.status.phase = op_phase::waiting_for_quiet;
     if (!ends_unchanged(*source_admin_, topic, n, "source", now, op.last_high, op.quiet_since,
                         op.status.detail)) {
       return;
@@ -773,6 +826,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     op.status.phase = op_phase::handing_over;
     if (!load_all(cps) || !std::all_of(cps.begin(), cps.end(), handed)) {
       op.status.detail = "waiting for the hand-over checkpoints";
+      op.awaiting_checkpoints = true;
       return;
     }
   }
@@ -833,6 +887,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   std::set<std::string> want;
   {
     std::lock_guard lock(mu_);
+    if (!is_current(topic_ops_, topic, op)) return;
     if (auto s = apply(topic, topic_event::drained, {}); !s) {
       op.status.detail = s.error().message;
       op.status.stuck = stuck_reason::state_not_stored;
@@ -926,6 +981,20 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     op.status.detail = "cannot read the target's end offsets; retrying";
     return;
   }
+  // A partition a cutover stopped for its hand-over whose checkpoint does
+  // not say so yet is not running: wait for the checkpoint, then resume it
+  // with the others (taken for running, it stayed stopped for good).
+  for (const auto& s : ports_.forward->snapshot()) {
+    if (s.key.topic != topic || !s.stopped || s.stop_reason != store::stop_reason::handed_over) {
+      continue;
+    }
+    auto cp = store_.load(s.key);
+    if (!cp || !*cp || (*cp)->stopped != store::stop_reason::handed_over) {
+      op.status.detail = "waiting for the hand-over checkpoint of partition " +
+                         std::to_string(s.key.partition.value()) + " to resume it";
+      return;
+    }
+  }
   // Where forward mirroring resumes: after the last record reverse mirroring
   // copied back, or where it stopped when nothing was copied back.
   std::vector<std::optional<offsets::mirror_position>> resume(n);
@@ -965,7 +1034,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   }
   {
     std::lock_guard lock(mu_);
-    if (!topic_ops_.contains(topic) || topic_ops_[topic].generation != op.generation) return;
+    if (!is_current(topic_ops_, topic, op)) return;
     if (auto s = apply(topic, topic_event::resumed, {}); !s) {
       op.status.detail = s.error().message;
       op.status.stuck = stuck_reason::state_not_stored;
@@ -1069,26 +1138,26 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     written.emplace_back(partition_key{cfg_.name, c.topic, partition_id(c.partition)},
                          store::group_offset{source_offset(c.offset), t, wall_clock_ms()});
   }
-  facts.topics_cut_over = behind.empty();
+  // topics_cut_over guards the transition to CUTTING_OVER only: a topic
+  // rolled back after it does not strand the group there (forward
+  // mirroring feeds the target again), as forcing it past the guard would.
+  facts.topics_cut_over = behind.empty() || state != group_state::syncing;
   if (!facts.topics_cut_over && !facts.force) waiting.push_back("waiting: " + join(behind));
   // The state machine decides, here as at the call; a fact that fails
   // clears by waiting (docs/state-machine.md), so the operation waits.
   if (auto allowed =
           migration::transition(group_state::syncing, group_event::cutover_started, facts);
       !allowed) {
-    op.status.phase =
-        facts.source_group_empty ? op_phase::waiting_for_mirroring : op_phase::waiting_for_members;
+    op.status.phase = !facts.source_group_empty        ? op_phase::waiting_for_members
+                      : !facts.none_ahead_of_mirroring ? op_phase::waiting_for_mirroring
+                                                       : op_phase::starting;
     op.status.detail = join(waiting);
     return;
   }
   // A request made meanwhile (a rollback cancelling this cutover) wins.
-  auto current = [&] {
-    auto it = group_ops_.find(group);
-    return it != group_ops_.end() && it->second.generation == op.generation;
-  };
   if (state == group_state::syncing) {
     std::lock_guard lock(mu_);
-    if (!current()) return;
+    if (!is_current(group_ops_, group, op)) return;
     if (auto s = apply(group, group_event::cutover_started, facts, &op.status.options); !s) {
       op.status.detail = s.error().message;
       return;
@@ -1109,7 +1178,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   }
   {
     std::lock_guard lock(mu_);
-    if (!current()) return;
+    if (!is_current(group_ops_, group, op)) return;
     if (auto s = apply(group, group_event::offsets_verified, {}); !s) {
       op.status.detail = s.error().message;
       return;
@@ -1151,9 +1220,12 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     const auto source = cfg_.topics.source_name(c.topic);
     if (!source) continue;
     const std::string& topic = *source;
+    bool finalized;
     {
       std::lock_guard lock(mu_);
-      if (!table_.topics().contains(topic)) continue;
+      auto t = table_.topics().find(topic);
+      if (t == table_.topics().end()) continue;
+      finalized = t->second == topic_state::finalized;
     }
     auto m = merged_map(topic, c.partition);
     if (!m) {
@@ -1164,7 +1236,17 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
     // Records the group read on the target that reverse mirroring has not
     // copied back yet have no source offset: translated now, the group would
     // get the end of what was copied and read them again on the source.
-    // Wait for them, as the cutover waits for forward mirroring.
+    // Wait for them, as the cutover waits for forward mirroring; of a
+    // FINALIZED topic (reverse mirroring stopped) they never come.
+    if (c.offset > m->position().next_target.value() && finalized) {
+      op.status.stuck = stuck_reason::topic_finalized;
+      op.status.detail = "the group committed " + std::to_string(c.offset) + " on " + c.topic +
+                         "/" + std::to_string(c.partition) + ", but topic " + topic +
+                         " is FINALIZED and its records were copied back only up to " +
+                         std::to_string(m->position().next_target.value()) +
+                         ": the group cannot be rolled back; start its consumers on the target";
+      return;
+    }
     if (c.offset > m->position().next_target.value()) {
       op.status.phase = op_phase::waiting_for_mirroring;
       op.status.detail = "waiting: the group committed " + std::to_string(c.offset) + " on " +
@@ -1183,8 +1265,7 @@ void link_workflow::step_group_rollback(const std::string& group, group_op& op) 
   }
   {
     std::lock_guard lock(mu_);
-    auto it = group_ops_.find(group);
-    if (it == group_ops_.end() || it->second.generation != op.generation) return;
+    if (!is_current(group_ops_, group, op)) return;
     if (table_.groups().at(group) == group_state::cut_over) {
       if (auto s = apply(group, group_event::rollback_started, {}); !s) {
         op.status.detail = s.error().message;

@@ -66,6 +66,21 @@ status link_workflow::start(bool own_thread) {
     }
     return it->second;
   };
+  // Resumes an operation under its stored id; one stored without an id (by
+  // a straitd before ids) gets one, stored now so that it stays the same.
+  auto resume = [&](store::migration_kind kind, const std::string& name, const char* state,
+                    const operation_options& o) -> status {
+    operation_status& st =
+        kind == store::migration_kind::topic
+            ? (topic_ops_[name] = new_op<topic_op>(false, name, o, "resuming")).status
+            : (group_ops_[name] = new_op<group_op>(true, name, o, "resuming")).status;
+    spdlog::info("link {}: {} {} is {}: resuming its operation {} ({}, quiet window {} ms{})",
+                 cfg_.name, kind == store::migration_kind::topic ? "topic" : "group", name, state,
+                 st.id, o.kind == op_kind::cutover ? "cutover" : "rollback", o.quiet_window.count(),
+                 o.force ? ", forced" : "");
+    if (o.id != 0) return {};
+    return table_.store_operation(kind, name, &st.options);
+  };
   for (const auto& [topic, state] : table_.topics()) {
     if (state != migration::topic_state::draining && state != migration::topic_state::rolled_back) {
       continue;
@@ -74,18 +89,25 @@ status link_workflow::start(bool own_thread) {
         store::migration_kind::topic, topic,
         state == migration::topic_state::draining ? op_kind::cutover : op_kind::rollback);
     if (!o) return std::unexpected(o.error());
-    topic_ops_[topic] = new_op<topic_op>(false, topic, *o, "resuming");
-    spdlog::info("link {}: topic {} is {}: resuming its operation (quiet window {} ms{})",
-                 cfg_.name, topic, to_string(state), o->quiet_window.count(),
-                 o->force ? ", forced" : "");
+    if (auto s = resume(store::migration_kind::topic, topic, to_string(state), *o); !s) return s;
   }
   for (const auto& [group, state] : table_.groups()) {
-    if (state == migration::group_state::cutting_over) {
-      auto o = options_of(store::migration_kind::group, group, op_kind::cutover);
+    using migration::group_state;
+    // CUTTING_OVER always has a cutover running; a SYNCING group has one
+    // (waiting for its members) and a CUT_OVER group a rollback only when
+    // one is stored: the call stores it before the group's transition.
+    const bool stored = stored_options.contains({store::migration_kind::group, group});
+    std::optional<op_kind> running;
+    if (state == group_state::cutting_over || (state == group_state::syncing && stored)) {
+      running = op_kind::cutover;
+    } else if (state == group_state::cut_over && stored) {
+      running = op_kind::rollback;
+    }
+    if (running) {
+      auto o = options_of(store::migration_kind::group, group, *running);
       if (!o) return std::unexpected(o.error());
-      group_ops_[group] = new_op<group_op>(true, group, *o, "resuming");
-      spdlog::info("link {}: group {} is CUTTING_OVER: resuming its cutover", cfg_.name, group);
-    } else if (state == migration::group_state::rolled_back) {
+      if (auto s = resume(store::migration_kind::group, group, to_string(state), *o); !s) return s;
+    } else if (state == group_state::rolled_back) {
       // Stopped between its rollback's two transitions: its source offsets
       // were written and read back before the first.
       if (auto s = apply(group, migration::group_event::resumed, {}); !s) {
@@ -263,7 +285,9 @@ void link_workflow::run_round() {
 std::chrono::milliseconds link_workflow::next_round_in() const {
   std::lock_guard lock(mu_);
   for (const auto& [topic, op] : topic_ops_) {
-    if (op.status.phase == op_phase::handing_over) return std::chrono::milliseconds(50);
+    if (op.awaiting_checkpoints && op.status.stuck == stuck_reason::none) {
+      return std::chrono::milliseconds(50);
+    }
   }
   return topic_ops_.empty() && group_ops_.empty() ? std::chrono::milliseconds(1000)
                                                   : std::chrono::milliseconds(250);

@@ -522,7 +522,7 @@ TEST_F(ApiServer, WatchStreamsAreCapped) {
   EXPECT_FALSE(refused->Read(&st));
   grpc::Status s = refused->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(s.error_message().find("32 WatchStatus streams"), std::string::npos);
+  EXPECT_NE(s.error_message().find("32 WatchStatus and WatchOperation streams"), std::string::npos);
   // Closing one makes room (once its handler sees the cancel, within an
   // interval).
   contexts.front()->TryCancel();

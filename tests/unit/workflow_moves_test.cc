@@ -267,6 +267,24 @@ TEST_P(MovesCrash, ACutoverCrashedAfterAnyRoundEndsTheSameAfterTheRestart) {
 
 INSTANTIATE_TEST_SUITE_P(AfterRound, MovesCrash, ::testing::Range(0, 12));
 
+// The same for a rollback after the cutover, with records to copy back.
+TEST_P(MovesCrash, ARollbackCrashedAfterAnyRoundEndsTheSameAfterTheRestart) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  world_.target.produce({"t.orders", 0}, 4);
+  ASSERT_TRUE(rollback(1000ms));
+  for (int i = 0; i < GetParam() && topic() != topic_state::mirroring; ++i) round();
+  crash_and_restart();
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  world_.source.produce({"orders", 0}, 2);
+  round();
+  EXPECT_EQ(source_end(0), 16) << "the target's 4 records copied back once";
+  EXPECT_EQ(target_end(0), 16) << "the source's 2 new records mirrored once";
+  EXPECT_EQ(target_end(1), source_end(1));
+}
+
 // ------------------------------------------------------------- operations
 
 TEST_F(Moves, AMoveReturnsAnOperationWhosePhasesCanBeFollowedById) {
@@ -343,6 +361,31 @@ TEST_F(Moves, ARollbackDuringTheDrainResumesMirroringWhereItStopped) {
   round();
   EXPECT_EQ(target_end(0), source_end(0));
   EXPECT_EQ(world_.reverse_topics(), std::set<std::string>{});
+}
+
+// A rollback asked while the hand-over's checkpoints are still being
+// written: a partition stopped for the hand-over but not yet checkpointed
+// as such must be resumed too, once its checkpoint is there (it was taken
+// for running and left stopped for good, the topic MIRRORING).
+TEST_F(Moves, ARollbackDuringTheHandOverResumesEveryPartitionItStopped) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
+  wf_->run_round();  // still no checkpoint: the engine has not had its turn
+  ASSERT_EQ(activity(), "waiting for the hand-over checkpoints");
+  ASSERT_TRUE(rollback(500ms));
+  wf_->run_round();
+  EXPECT_EQ(topic(), topic_state::rolled_back) << "not resumed while a stop is not checkpointed";
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_EQ(world_.stopped("orders", p), store::stop_reason::none) << p;
+    EXPECT_EQ(forward_checkpoint(p).stopped, store::stop_reason::none) << p;
+  }
+  world_.source.produce({"orders", 1}, 3);
+  round();
+  EXPECT_EQ(target_end(1), source_end(1));
 }
 
 TEST_F(Moves, ARollbackAfterTheCutoverCopiesTheTargetsRecordsBackFirst) {
@@ -493,6 +536,103 @@ TEST_F(GroupMoves, ARollbackIsRefusedWhenATopicItReadsIsFinalized) {
       contains(refused.error().message, "group g: it reads topic orders, which is FINALIZED"))
       << refused.error().message;
   EXPECT_EQ(group(), group_state::cut_over);
+}
+
+// A group's operation is stored at the call, before its first transition:
+// a restart while it waits for the members resumes it under its id (it was
+// dropped, and the group went back to periodic sync).
+TEST_F(GroupMoves, ACutoverWaitingForMembersAndARollbackResumeAfterACrashUnderTheirIds) {
+  cut_over_topic();
+  world_.source.group_states["g"] = kafka::group_state::stable;
+  auto started = cutover_group();
+  ASSERT_TRUE(started);
+  const uint64_t id = started->at(0).operation_id;
+  for (int i = 0; i < 4; ++i) round();
+  ASSERT_EQ(group(), group_state::syncing);
+  crash_and_restart();
+  auto resumed = wf_->operation(id);
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_TRUE(world_.held_groups.contains("g")) << "periodic sync still leaves it alone";
+  world_.source.group_states["g"] = kafka::group_state::empty;
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  EXPECT_EQ(committed(world_.target, "t.orders", 0), 9);
+
+  world_.target.group_states["g"] = kafka::group_state::stable;
+  auto back = rollback_group();
+  ASSERT_TRUE(back);
+  const uint64_t rid = back->at(0).operation_id;
+  for (int i = 0; i < 4; ++i) round();
+  crash_and_restart();
+  ASSERT_TRUE(wf_->operation(rid)) << "the rollback resumed";
+  world_.target.group_states["g"] = kafka::group_state::empty;
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::syncing; }));
+  EXPECT_EQ(committed(world_.source, "orders", 0), 6);
+  crash_and_restart();
+  EXPECT_TRUE(wf_->operations().empty()) << "nothing left to resume";
+}
+
+TEST_F(GroupMoves, ACancelledCutoverIsNotResumed) {
+  world_.source.group_states["g"] = kafka::group_state::stable;
+  ASSERT_TRUE(cutover_group(/*force=*/true));
+  auto cancelled = rollback_group();
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->at(0).action, "cutover cancelled; the group stays on the source");
+  crash_and_restart();
+  EXPECT_TRUE(wf_->operations().empty());
+  EXPECT_FALSE(world_.held_groups.contains("g"));
+}
+
+// The call refuses a group that the syncer saw read a FINALIZED topic; one
+// that read it only on the target (nothing stored) is found by the
+// operation, which then waits for the operator instead of for ever; a
+// finalize of the group then ends it.
+TEST_F(GroupMoves, ARollbackPastWhatAFinalizedTopicCopiedBackWaitsForTheOperator) {
+  cut_over_topic();
+  world_.source.committed.erase("g");  // it never committed on the source
+  ASSERT_TRUE(cutover_group());
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  ASSERT_TRUE(wf_->finalize_topics({only("orders"), false, {}, "test", false}));
+  wf_->run_round();  // reverse mirroring of the topic stops
+  ASSERT_EQ(world_.reverse_topics(), std::set<std::string>{});
+  world_.target.produce({"t.orders", 0}, 5);  // not copied back
+  world_.target.committed["g"] = {{"t.orders", 0, 18, ""}};
+  auto started = rollback_group();
+  ASSERT_TRUE(started) << started.error().message;
+  const uint64_t id = started->at(0).operation_id;
+  ASSERT_TRUE(rounds_until(
+      [&] { return wf_->operation(id)->stuck == workflow::stuck_reason::topic_finalized; }));
+  EXPECT_TRUE(contains(wf_->operation(id)->detail, "topic orders is FINALIZED"));
+  EXPECT_EQ(world_.source.commits, 0);
+  auto finalized = wf_->finalize_groups({only("g"), false, {}, "test", false});
+  ASSERT_TRUE(finalized) << finalized.error().message;
+  EXPECT_EQ(group(), group_state::finalized);
+  EXPECT_EQ(wf_->operation(id)->phase, workflow::op_phase::cancelled);
+  auto again = wf_->finalize_groups({only("g"), false, {}, "test", false});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->at(0).action, "already finalized");
+  auto topic_again = wf_->finalize_topics({only("orders"), false, {}, "test", false});
+  ASSERT_TRUE(topic_again) << topic_again.error().message;
+  EXPECT_EQ(topic_again->at(0).action, "already finalized");
+}
+
+// A cutover in CUTTING_OVER whose offsets cannot be written (the target
+// group has members) can be cancelled: it was stranded there.
+TEST_F(GroupMoves, ACutoverInCuttingOverIsCancelledByARollback) {
+  cut_over_topic();
+  world_.target.group_states["g"] = kafka::group_state::stable;
+  ASSERT_TRUE(cutover_group());
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cutting_over; }));
+  for (int i = 0; i < 4; ++i) round();
+  EXPECT_EQ(group(), group_state::cutting_over);
+  EXPECT_TRUE(contains(activity("group g"), "the target group has members")) << activity("group g");
+  auto cancelled = rollback_group();
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->at(0).action, "cutover cancelled; the group stays on the source");
+  EXPECT_EQ(group(), group_state::syncing);
+  EXPECT_FALSE(world_.held_groups.contains("g")) << "periodic sync resumes";
+  crash_and_restart();
+  EXPECT_EQ(group(), group_state::syncing);
+  EXPECT_TRUE(wf_->operations().empty());
 }
 
 TEST_F(GroupMoves, ACutoverResumedAfterACrashInCuttingOverEnds) {

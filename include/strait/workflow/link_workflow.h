@@ -58,6 +58,7 @@ namespace strait::workflow {
 // method is thread-safe.
 class link_workflow {
  public:
+  static constexpr size_t kEndedOperationsKept = 256;
   // `store` must outlive this.
   link_workflow(const config::link_config& cfg, store::checkpoint_store& store, ports p);
   ~link_workflow();
@@ -99,8 +100,15 @@ class link_workflow {
     std::string action;  // in words: "draining started", "would drain", ...
     std::vector<std::string> forced_guards;
     // The operation that carries the move on (started, or already running
-    // with its own options); 0 when none does (done at the call, dry run).
+    // with its own options); 0 when none does (done at the call, dry run,
+    // a cancelled group cutover).
     uint64_t operation_id = 0;
+    // What the call does to the object; `action` says it in words.
+    enum class effect : uint8_t {
+      starts,   // a transition or an operation (or both)
+      nothing,  // already there, or already on its way
+      cancels,  // ends the running operation (a group cutover not started yet)
+    } does = effect::starts;
   };
   // Each fails with errc::precondition, changing nothing, when a selected
   // object's state does not allow the move or (cutover) a guard fails; the
@@ -116,8 +124,9 @@ class link_workflow {
   // What the operation on each topic or group is doing now, in words
   // (empty when none runs); keys "topic NAME" / "group NAME".
   [[nodiscard]] std::map<std::string, std::string> activities() const;
-  // Operation `id`: running, or among the newest 256 that ended since
-  // straitd started; errc::not_found otherwise.
+  // Operation `id`: running, or among the newest kEndedOperationsKept that
+  // ended since the link started (straitd's start, or the link's resume);
+  // errc::not_found otherwise.
   [[nodiscard]] result<operation_status> operation(uint64_t id) const;
   // The running operations, then those that ended (newest last).
   [[nodiscard]] std::vector<operation_status> operations() const;
@@ -157,6 +166,9 @@ class link_workflow {
     std::chrono::steady_clock::time_point quiet_since{};
     uint64_t generation = 0;   // a newer request for the object replaces the op
     bool tail_passed = false;  // cutover: the tail re-verification passed
+    // Cutover: partitions stopped for the hand-over, their checkpoints not
+    // all written at the last round (the next comes after 50 ms).
+    bool awaiting_checkpoints = false;
   };
   struct group_op {
     operation_status status;
@@ -179,17 +191,27 @@ class link_workflow {
   // Unique in the link across restarts: above every id this process gave
   // and the wall clock in µs (mu_ held).
   [[nodiscard]] uint64_t next_operation_id();
-  // Keeps an ended operation for operation() (mu_ held); the newest 256.
+  // Keeps an ended operation for operation() (mu_ held); the newest
+  // kEndedOperationsKept.
   void finished(operation_status s, op_phase how);
+  // Whether `op` is still the operation of its object: a request made while
+  // its step ran (a rollback cancelling a cutover) replaced it (mu_ held).
+  template <typename Op>
+  [[nodiscard]] static bool is_current(const std::map<std::string, Op>& ops,
+                                       const std::string& name, const Op& op) {
+    auto it = ops.find(name);
+    return it != ops.end() && it->second.generation == op.generation;
+  }
   // Starts an operation on topic c.name with a new id: its transition `e`
   // (or, when the state stays, the options alone) stored with `options`; it
   // replaces (cancels) one running on the topic. Sets c.operation_id (mu_
   // held).
   [[nodiscard]] status start_topic_op(change& c, migration::topic_event e,
                                       const migration::topic_guards& g, operation_options options);
-  // The same for a group, whose transition comes later (its operation's
-  // first step) and stores the options then.
-  void start_group_op(change& c, const operation_options& options);
+  // The same for a group, whose transition comes later (in its operation's
+  // steps): the options are stored alone, with the state as it is, so a
+  // restart resumes the operation under its id.
+  [[nodiscard]] status start_group_op(change& c, operation_options options);
   [[nodiscard]] status connect_admins();
   void advance_operations();
   void step_topic_cutover(const std::string& topic, topic_op& op);

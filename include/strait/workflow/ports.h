@@ -25,7 +25,13 @@ namespace strait::workflow {
 // the checkpoint store, as small interfaces. straitd plugs in the real ones
 // (straitd_ports below); the unit tests plug in hand-written fakes
 // (tests/support/workflow_fakes.h) to drive every branch of every move
-// without Kafka. Each interface is called from the workflow's threads only.
+// without Kafka.
+//
+// Threads: the queries (forward_port's selected_topics, snapshot and
+// has_partition, reverse_port::snapshot, group_port::groups) may come from
+// any thread (the API's too); everything else only from the workflow's
+// thread (the operations), and reverse_port's request_stop and stop once
+// that thread has ended. cluster_port: the workflow's thread only.
 
 // One cluster's administrative calls, as kafka::admin_client's (which says
 // what each means); one group at a time.
