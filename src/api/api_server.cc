@@ -496,18 +496,8 @@ class service final : public pb::Strait::Service {
         !s.ok()) {
       return s;
     }
-    // Each stream holds one of gRPC's threads for as long as it lasts.
-    if (watchers_.fetch_add(1) >= kMaxWatchers) {
-      watchers_.fetch_sub(1);
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-              "already " + std::to_string(kMaxWatchers) +
-                  " WatchStatus and WatchOperation streams open; close one, or poll "
-                  "GetStatus"};
-    }
-    struct release {
-      std::atomic<int>& n;
-      ~release() { n.fetch_sub(1); }
-    } held{watchers_};
+    watch_slot slot(watchers_);
+    if (!slot.held()) return slot.refusal("GetStatus");
     while (!ctx->IsCancelled()) {
       pb::LinkStatus st;
       if (grpc::Status s = fill_status(req->status().link(), topics, groups, &st); !s.ok()) {
@@ -542,18 +532,8 @@ class service final : public pb::Strait::Service {
     }
     const auto& link = req->operation().link();
     if (!known_link(link)) return unknown_link(link);
-    // Each stream holds one of gRPC's threads for as long as it lasts.
-    if (watchers_.fetch_add(1) >= kMaxWatchers) {
-      watchers_.fetch_sub(1);
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-              "already " + std::to_string(kMaxWatchers) +
-                  " WatchStatus and WatchOperation streams open; close one, or poll "
-                  "GetOperation"};
-    }
-    struct release {
-      std::atomic<int>& n;
-      ~release() { n.fetch_sub(1); }
-    } held{watchers_};
+    watch_slot slot(watchers_);
+    if (!slot.held()) return slot.refusal("GetOperation");
     std::string last;  // the last operation written, serialized
     while (!ctx->IsCancelled()) {
       auto op = control_.operation(link, req->operation().id());
@@ -577,6 +557,29 @@ class service final : public pb::Strait::Service {
   }
 
  private:
+  // One of the kMaxWatchers streams (WatchStatus, WatchOperation): each
+  // holds one of gRPC's threads for as long as it lasts. Released when it
+  // goes out of scope.
+  class watch_slot {
+   public:
+    explicit watch_slot(std::atomic<int>& open)
+        : open_(open), held_(open.fetch_add(1) < kMaxWatchers) {}
+    ~watch_slot() { open_.fetch_sub(1); }
+    watch_slot(const watch_slot&) = delete;
+    watch_slot& operator=(const watch_slot&) = delete;
+    [[nodiscard]] bool held() const { return held_; }
+    [[nodiscard]] static grpc::Status refusal(const char* poll_instead) {
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "already " + std::to_string(kMaxWatchers) +
+                  " WatchStatus and WatchOperation streams open; close one, or poll " +
+                  poll_instead};
+    }
+
+   private:
+    std::atomic<int>& open_;
+    bool held_;
+  };
+
   static void fill_operation(const std::string& link, const migration::operation_status& op,
                              pb::Operation* out) {
     out->set_id(op.id);

@@ -63,6 +63,30 @@ bool ends_unchanged(cluster_port& admin, const std::string& topic, int n, const 
   return !moved;
 }
 
+// Whether `group` has members on the cluster of `admin` (`side`: "source"
+// or "target"): the state of a group with members, nothing for an empty,
+// dead or absent one; an error in words (for the operation's activity)
+// when that cannot be told, e.g. from a listing a broker did not answer
+// without the group (its coordinator may be that broker).
+result<std::optional<kafka::group_state>> members_of(cluster_port& admin, const std::string& group,
+                                                     const std::string& side) {
+  auto listing = admin.list_groups();
+  if (!listing) {
+    return fail(errc::kafka, "cannot list the " + side + "'s groups: " + listing.error().message);
+  }
+  auto listed = std::find_if(listing->groups.begin(), listing->groups.end(),
+                             [&](const auto& g) { return g.id == group; });
+  if (listed == listing->groups.end()) {
+    if (listing->complete) return std::nullopt;
+    return fail(errc::kafka, "cannot tell whether the " + side + " group has members (" +
+                                 listing->error + "); retrying");
+  }
+  if (listed->state == kafka::group_state::empty || listed->state == kafka::group_state::dead) {
+    return std::nullopt;
+  }
+  return listed->state;
+}
+
 // Commits `offsets` for `group` (which must have no members there) and reads
 // them back. Empty when every offset is there; otherwise what went wrong, in
 // words for the operation's activity (`side`: "source" or "target").
@@ -1081,25 +1105,15 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
   // would commit past the offsets written to the target).
   migration::group_guards facts{true, true, true, op.status.options.force};
   std::vector<std::string> waiting;  // why, for each fact that fails
-  auto listing = source_admin_->list_groups();
-  if (!listing) {
-    op.status.detail = "cannot list the source's groups: " + listing.error().message;
+  auto members = members_of(*source_admin_, group, "source");
+  if (!members) {
+    op.status.detail = members.error().message;
     return;
   }
-  auto listed = std::find_if(listing->groups.begin(), listing->groups.end(),
-                             [&](const auto& g) { return g.id == group; });
-  if (listed == listing->groups.end() && !listing->complete) {
-    // Its coordinator may be the broker that did not answer: absent is not
-    // empty.
-    op.status.detail =
-        "cannot tell whether the source group has members (" + listing->error + "); retrying";
-    return;
-  }
-  if (listed != listing->groups.end() && listed->state != kafka::group_state::empty &&
-      listed->state != kafka::group_state::dead) {
+  if (*members) {
     facts.source_group_empty = false;
     waiting.push_back(std::string("waiting for the source group to have no members (it is ") +
-                      kafka::to_string(listed->state) + "): stop its consumers on the source");
+                      kafka::to_string(**members) + "): stop its consumers on the source");
   }
   auto committed = source_admin_->group_offsets(group);
   if (!committed) {
@@ -1191,23 +1205,15 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
 }
 
 void link_workflow::step_group_rollback(const std::string& group, group_op& op) {
-  auto listing = target_admin_->list_groups();
-  if (!listing) {
-    op.status.detail = "cannot list the target's groups: " + listing.error().message;
+  auto members = members_of(*target_admin_, group, "target");
+  if (!members) {
+    op.status.detail = members.error().message;
     return;
   }
-  auto listed = std::find_if(listing->groups.begin(), listing->groups.end(),
-                             [&](const auto& g) { return g.id == group; });
-  if (listed == listing->groups.end() && !listing->complete) {
-    op.status.detail =
-        "cannot tell whether the target group has members (" + listing->error + "); retrying";
-    return;
-  }
-  if (listed != listing->groups.end() && listed->state != kafka::group_state::empty &&
-      listed->state != kafka::group_state::dead) {
+  if (*members) {
     op.status.phase = op_phase::waiting_for_members;
     op.status.detail = std::string("waiting for the target group to have no members (it is ") +
-                       kafka::to_string(listed->state) + "): stop its consumers on the target";
+                       kafka::to_string(**members) + "): stop its consumers on the target";
     return;
   }
   auto committed = target_admin_->group_offsets(group);
