@@ -31,12 +31,14 @@ namespace strait::workflow {
 //
 // Operator transitions (docs/cutover.md): cutover_topics / rollback_topics /
 // finalize_topics and the same for groups check state and guards at the
-// call, make the first transition (or fail changing nothing), and leave the
-// rest to an operation the thread advances every 250 ms: drain and hand
-// over, reverse mirroring, read-backs. Every step is idempotent and derived
-// from stored state, so after a crash the thread resumes each operation
-// from the stored states (DRAINING, CUTTING_OVER, ROLLED_BACK) with the
-// options the operator gave (stored with the state, migration/operation.h).
+// call and, or fail changing nothing, store the operation (with a topic's
+// first transition; a group's come in its steps), whose id each change
+// names, and leave the rest to it: the thread advances it every 250 ms
+// (drain and hand over, reverse mirroring, read-backs). Every step is
+// idempotent and derived from stored state, so after a crash the thread
+// resumes each stored operation (topics DRAINING or ROLLED_BACK, groups
+// CUTTING_OVER, or SYNCING / CUT_OVER with one stored) under its id, with
+// the options the operator gave (migration/operation.h).
 //
 // A topic selected for the first time enters STAGED and moves to MIRRORING
 // once the engine runs all its partitions; a group the syncer reports for the
