@@ -171,6 +171,7 @@ void print_changes(const pb::MoveResponse& r, bool dry_run) {
       for (const auto& g : c.forced_guards()) action += " " + g;
       action += ")";
     }
+    if (c.operation_id() != 0) action += " [operation " + std::to_string(c.operation_id()) + "]";
     std::printf("%-32s %-12s %-12s %s\n", safe(c.name()).c_str(), safe(c.state_before()).c_str(),
                 safe(c.state()).c_str(), safe(action).c_str());
   }

@@ -378,17 +378,19 @@ TEST_F(ApiServer, AMoveNamesItsOperationWhichCanBeReadAndWatchedToItsEnd) {
 // it until --wait-timeout, 600 s by default).
 TEST_F(ApiServer, StraitctlFollowsAMoveByItsOperationsAndStopsAtOneThatNeedsTheOperator) {
   strait::testing::temp_dir dir;
+  // Its exit code and what it wrote, stdout then stderr.
   auto straitctl = [&](const std::string& args) {
-    const auto err = dir.path() / "err";
+    const auto out = dir.path() / "out";
     const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
-                                " " + args + " >/dev/null 2>" + err.string())
+                                " " + args + " >" + out.string() + " 2>&1")
                                    .c_str());
-    std::ifstream in(err);
+    std::ifstream in(out);
     return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128,
                           std::string(std::istreambuf_iterator<char>(in), {}));
   };
   auto [ok_rc, ok_err] = straitctl("cutover main --topics orders --wait-timeout 20");
   EXPECT_EQ(ok_rc, 0) << ok_err;
+  EXPECT_TRUE(strait::testing::contains(ok_err, "moved [operation ")) << ok_err;
   EXPECT_TRUE(strait::testing::contains(ok_err, "orders: waiting for the source to be quiet"))
       << ok_err;
   EXPECT_TRUE(strait::testing::contains(ok_err, "orders: done")) << ok_err;
