@@ -280,12 +280,18 @@ status link_workflow::start_topic_op(change& c, topic_event e, const migration::
       !s) {
     return s;
   }
-  if (auto old = topic_ops_.find(c.name); old != topic_ops_.end()) {
+  replace_op(topic_ops_, false, c, options);
+  return {};
+}
+
+template <typename Op>
+void link_workflow::replace_op(std::map<std::string, Op>& ops, bool on_group, change& c,
+                               const operation_options& options) {
+  if (auto old = ops.find(c.name); old != ops.end()) {
     finished(old->second.status, op_phase::cancelled);
   }
-  topic_ops_[c.name] = new_op<topic_op>(false, c.name, options, "starting");
+  ops[c.name] = new_op<Op>(on_group, c.name, options, "starting");
   c.operation_id = options.id;
-  return {};
 }
 
 status link_workflow::start_group_op(change& c, operation_options options) {
@@ -293,11 +299,7 @@ status link_workflow::start_group_op(change& c, operation_options options) {
   if (auto s = table_.store_operation(store::migration_kind::group, c.name, &options); !s) {
     return s;
   }
-  if (auto old = group_ops_.find(c.name); old != group_ops_.end()) {
-    finished(old->second.status, op_phase::cancelled);
-  }
-  group_ops_[c.name] = new_op<group_op>(true, c.name, options, "starting");
-  c.operation_id = options.id;
+  replace_op(group_ops_, true, c, options);
   return {};
 }
 

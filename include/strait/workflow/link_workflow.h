@@ -210,6 +210,11 @@ class link_workflow {
   // held).
   [[nodiscard]] status start_topic_op(change& c, migration::topic_event e,
                                       const migration::topic_guards& g, operation_options options);
+  // Makes `options` (stored, with its id) the operation of c.name in `ops`,
+  // cancelling the one it replaces; sets c.operation_id (mu_ held).
+  template <typename Op>
+  void replace_op(std::map<std::string, Op>& ops, bool on_group, change& c,
+                  const operation_options& options);
   // The same for a group, whose transition comes later (in its operation's
   // steps): the options are stored alone, with the state as it is, so a
   // restart resumes the operation under its id.
