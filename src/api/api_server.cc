@@ -938,9 +938,11 @@ class service final : public pb::Strait::Service {
     return false;
   }
 
+  // The name is the caller's: escaped and bounded before it is echoed (a
+  // hostile one filled the reply's metadata past the client's limit).
   static grpc::Status unknown_link(const std::string& link) {
     return {grpc::StatusCode::NOT_FOUND,
-            "no link '" + link + "'; ListLinks (straitctl links) shows the links"};
+            "no link '" + printable(link, 256) + "'; ListLinks (straitctl links) shows the links"};
   }
 
   static void fill_report(const verify::report& r, bool details, pb::VerifyReport* out) {

@@ -355,6 +355,44 @@ TEST_F(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
   EXPECT_EQ(r.entries_size(), 2) << "allowed calls are not audited (read-only)";
 }
 
+// GetOperation and WatchOperation are read-only (role viewer) but still
+// refuse a caller without a credential before they look anything up.
+TEST_F(ApiSecurity, OperationsAreReadByAnyRoleButNotWithoutACredential) {
+  testing::temp_dir dir;
+  write_tokens(dir.path() / "tokens", "viewer watcher 0123456789abcdef0001\n");
+  config::api_security_config sec;
+  sec.tokens_file = dir.path() / "tokens";
+  ASSERT_TRUE(start(sec));
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  for (const char* token : {"", "0123456789abcdef9999", "0123456789abcdef0001"}) {
+    const bool valid = std::string(token) == "0123456789abcdef0001";
+    auto context = [&] {
+      auto ctx = std::make_unique<grpc::ClientContext>();
+      ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+      if (*token != '\0') ctx->AddMetadata("authorization", std::string("Bearer ") + token);
+      return ctx;
+    };
+    pb::GetOperationRequest get;
+    get.set_link(std::string(10000, '\x1b'));  // hostile: long, control bytes
+    get.set_id(1);
+    pb::Operation op;
+    auto ctx = context();
+    grpc::Status got = stub->GetOperation(ctx.get(), get, &op);
+    EXPECT_EQ(got.error_code(),
+              valid ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::UNAUTHENTICATED)
+        << token << ": " << got.error_message();
+    pb::WatchOperationRequest watch;
+    *watch.mutable_operation() = get;
+    auto wctx = context();
+    auto reader = stub->WatchOperation(wctx.get(), watch);
+    EXPECT_FALSE(reader->Read(&op));
+    EXPECT_EQ(reader->Finish().error_code(),
+              valid ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::UNAUTHENTICATED)
+        << token;
+  }
+}
+
 TEST_F(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
   testing::temp_dir dir;
   write_tokens(dir.path() / "tokens",
