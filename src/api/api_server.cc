@@ -54,6 +54,112 @@ grpc::Status to_grpc(const error& e) {
   return {grpc::StatusCode::UNKNOWN, e.message};
 }
 
+// The wire's enums, one case each, so that a state, reason or verdict
+// added inside straitd fails to compile here (-Wswitch) until the API has it.
+pb::MigrationState to_proto(migration::topic_state s) {
+  using migration::topic_state;
+  switch (s) {
+    case topic_state::staged:
+      return pb::MIGRATION_STATE_STAGED;
+    case topic_state::mirroring:
+      return pb::MIGRATION_STATE_MIRRORING;
+    case topic_state::in_sync:
+      return pb::MIGRATION_STATE_IN_SYNC;
+    case topic_state::verified:
+      return pb::MIGRATION_STATE_VERIFIED;
+    case topic_state::draining:
+      return pb::MIGRATION_STATE_DRAINING;
+    case topic_state::cut_over:
+      return pb::MIGRATION_STATE_CUT_OVER;
+    case topic_state::rolled_back:
+      return pb::MIGRATION_STATE_ROLLED_BACK;
+    case topic_state::finalized:
+      return pb::MIGRATION_STATE_FINALIZED;
+  }
+  return pb::MIGRATION_STATE_UNSPECIFIED;
+}
+
+pb::MigrationState to_proto(migration::group_state s) {
+  using migration::group_state;
+  switch (s) {
+    case group_state::tracked:
+      return pb::MIGRATION_STATE_TRACKED;
+    case group_state::syncing:
+      return pb::MIGRATION_STATE_SYNCING;
+    case group_state::cutting_over:
+      return pb::MIGRATION_STATE_CUTTING_OVER;
+    case group_state::cut_over:
+      return pb::MIGRATION_STATE_CUT_OVER;
+    case group_state::rolled_back:
+      return pb::MIGRATION_STATE_ROLLED_BACK;
+    case group_state::finalized:
+      return pb::MIGRATION_STATE_FINALIZED;
+  }
+  return pb::MIGRATION_STATE_UNSPECIFIED;
+}
+
+pb::MigrationState to_proto(const migration::any_state& s) {
+  return std::visit([](auto state) { return to_proto(state); }, s);
+}
+
+pb::StopReason to_proto(store::stop_reason r) {
+  using store::stop_reason;
+  switch (r) {
+    case stop_reason::none:
+      return pb::STOP_REASON_NONE;
+    case stop_reason::retention_gap:
+      return pb::STOP_REASON_RETENTION_GAP;
+    case stop_reason::source_truncated:
+      return pb::STOP_REASON_SOURCE_TRUNCATED;
+    case stop_reason::source_topic_deleted:
+      return pb::STOP_REASON_SOURCE_TOPIC_DELETED;
+    case stop_reason::oversized_record:
+      return pb::STOP_REASON_OVERSIZED_RECORD;
+    case stop_reason::foreign_write:
+      return pb::STOP_REASON_FOREIGN_WRITE;
+    case stop_reason::target_not_empty:
+      return pb::STOP_REASON_TARGET_NOT_EMPTY;
+    case stop_reason::target_truncated:
+      return pb::STOP_REASON_TARGET_TRUNCATED;
+    case stop_reason::recovery_mismatch:
+      return pb::STOP_REASON_RECOVERY_MISMATCH;
+    case stop_reason::delivery_failed:
+      return pb::STOP_REASON_DELIVERY_FAILED;
+    case stop_reason::handed_over:
+      return pb::STOP_REASON_HANDED_OVER;
+    case stop_reason::internal_error:
+      return pb::STOP_REASON_INTERNAL_ERROR;
+  }
+  return pb::STOP_REASON_NONE;
+}
+
+pb::VerifyOutcome to_proto(verify::verdict v) {
+  switch (v) {
+    case verify::verdict::running:
+      return pb::VERIFY_OUTCOME_RUNNING;
+    case verify::verdict::passed:
+      return pb::VERIFY_OUTCOME_PASSED;
+    case verify::verdict::failed:
+      return pb::VERIFY_OUTCOME_FAILED;
+    case verify::verdict::interrupted:
+      return pb::VERIFY_OUTCOME_INTERRUPTED;
+  }
+  return pb::VERIFY_OUTCOME_UNSPECIFIED;
+}
+
+// A partition of TopicStatus (forward or reverse mirroring).
+void fill_partition(const partition_view& p, pb::PartitionStatus* out) {
+  out->set_partition(p.partition);
+  out->set_next_source_offset(p.next_source);
+  out->set_next_target_offset(p.next_target);
+  out->set_lag_records(p.lag_records);
+  out->set_lag_seconds(p.lag_seconds);
+  out->set_stopped(p.stopped == store::stop_reason::none ? "" : store::to_string(p.stopped));
+  out->set_stop_reason(to_proto(p.stopped));
+  out->set_stop_detail(p.stop_detail);
+  out->set_records_per_second(p.records_per_second);
+}
+
 void fill_link(const link_info& info, pb::Link* out) {
   const config::link_config& l = info.cfg;
   out->set_name(l.name);
@@ -433,7 +539,9 @@ class service final : public pb::Strait::Service {
         if (t.topic != req->topic()) continue;
         for (const auto& p : t.partitions) {
           if (p.partition == req->partition()) {
-            return key.to_string() + "=" + (p.stopped.empty() ? "mirroring" : p.stopped);
+            return key.to_string() + "=" +
+                   (p.stopped == store::stop_reason::none ? "mirroring"
+                                                          : store::to_string(p.stopped));
           }
         }
       }
@@ -452,7 +560,8 @@ class service final : public pb::Strait::Service {
         [&](const caller&, pb::AcknowledgeResponse* resp) -> grpc::Status {
           auto a = control_.acknowledge(key, req->resolution(), req->dry_run());
           if (!a) return to_grpc(a.error());
-          resp->set_was_stopped(a->was_stopped);
+          resp->set_was_stopped(store::to_string(a->was_stopped));
+          resp->set_was_stopped_reason(to_proto(a->was_stopped));
           resp->set_stop_detail(a->stop_detail);
           resp->set_resolution(req->resolution());
           return grpc::Status::OK;
@@ -862,8 +971,10 @@ class service final : public pb::Strait::Service {
             }
             auto* pc = resp->add_changes();
             pc->set_name(c.name);
-            pc->set_state_before(c.state_before);
-            pc->set_state(c.state);
+            pc->set_state_before(migration::to_string(c.state_before));
+            pc->set_state(migration::to_string(c.state));
+            pc->set_migration_state_before(to_proto(c.state_before));
+            pc->set_migration_state(to_proto(c.state));
             pc->set_action(c.action);
             for (const auto& g : c.forced_guards) pc->add_forced_guards(g);
             pc->set_operation_id(c.operation_id);
@@ -921,11 +1032,14 @@ class service final : public pb::Strait::Service {
     if (!view) return "";
     std::string out;
     for (const auto& t : view->topics) {
-      if (topics.matches(t.topic)) out += (out.empty() ? "" : " ") + t.topic + "=" + t.state;
+      if (topics.matches(t.topic)) {
+        out += (out.empty() ? "" : " ") + t.topic + "=" + (t.state ? to_string(*t.state) : "");
+      }
     }
     for (const auto& g : view->groups) {
       if (groups.matches(g.group)) {
-        out += (out.empty() ? "" : " ") + std::string("group:") + g.group + "=" + g.state;
+        out += (out.empty() ? "" : " ") + std::string("group:") + g.group + "=" +
+               (g.state ? to_string(*g.state) : "");
       }
     }
     return out;
@@ -951,6 +1065,7 @@ class service final : public pb::Strait::Service {
     out->set_started_at_ms(r.started_at_ms);
     out->set_finished_at_ms(r.finished_at_ms);
     out->set_outcome(verify::to_string(r.outcome));
+    out->set_verdict(to_proto(r.outcome));
     out->set_sample_records(static_cast<uint64_t>(r.sample_records));
     out->set_requested_by(r.requested_by);
     out->set_records_planned(r.records_planned);
@@ -1025,31 +1140,17 @@ class service final : public pb::Strait::Service {
       auto* pt = out->add_topics();
       pt->set_topic(t.topic);
       pt->set_target_topic(t.target_topic);
-      pt->set_state(t.state);
-      pt->set_activity(t.activity);
-      for (const auto& p : t.reverse_partitions) {
-        auto* pp = pt->add_reverse_partitions();
-        pp->set_partition(p.partition);
-        pp->set_next_source_offset(p.next_source);
-        pp->set_next_target_offset(p.next_target);
-        pp->set_lag_records(p.lag_records);
-        pp->set_lag_seconds(p.lag_seconds);
-        pp->set_stopped(p.stopped);
-        pp->set_stop_detail(p.stop_detail);
-        pp->set_records_per_second(p.records_per_second);
+      if (t.state) {
+        pt->set_state(migration::to_string(*t.state));
+        pt->set_migration_state(to_proto(*t.state));
       }
+      pt->set_operation_id(t.operation_id);
+      pt->set_activity(t.activity);
+      for (const auto& p : t.reverse_partitions) fill_partition(p, pt->add_reverse_partitions());
       int64_t lag = 0;
       double rate = 0;
       for (const auto& p : t.partitions) {
-        auto* pp = pt->add_partitions();
-        pp->set_partition(p.partition);
-        pp->set_next_source_offset(p.next_source);
-        pp->set_next_target_offset(p.next_target);
-        pp->set_lag_records(p.lag_records);
-        pp->set_lag_seconds(p.lag_seconds);
-        pp->set_stopped(p.stopped);
-        pp->set_stop_detail(p.stop_detail);
-        pp->set_records_per_second(p.records_per_second);
+        fill_partition(p, pt->add_partitions());
         lag += p.lag_records;
         rate += p.records_per_second;
       }
@@ -1060,7 +1161,11 @@ class service final : public pb::Strait::Service {
       if (!groups.matches(g.group)) continue;
       auto* pg = out->add_groups();
       pg->set_group(g.group);
-      pg->set_state(g.state);
+      if (g.state) {
+        pg->set_state(migration::to_string(*g.state));
+        pg->set_migration_state(to_proto(*g.state));
+      }
+      pg->set_operation_id(g.operation_id);
       pg->set_activity(g.activity);
       pg->set_on_source(g.on_source);
       pg->set_sync_age_seconds(g.sync_age_seconds);

@@ -176,7 +176,7 @@ api::partition_view view_of(const mirror::partition_snapshot& p) {
           p.position.next_target.value(),
           p.lag_records,
           p.lag_seconds,
-          p.stop_reason == store::stop_reason::none ? "" : store::to_string(p.stop_reason),
+          p.stop_reason,
           p.stop_detail,
           p.records_per_second};
 }
@@ -248,7 +248,18 @@ result<api::link_view> application::link_state(const std::string& link) const {
     t.partitions.push_back(view_of(p));
   }
   const auto topic_states = r->workflow()->topics();
-  const auto activities = r->workflow()->activities();
+  // The running operation of each topic and group.
+  std::map<std::pair<bool, std::string>, migration::operation_status> running;
+  for (auto& op : r->workflow()->operations()) {
+    if (op.finished_at_ms == 0) running[{op.on_group, op.name}] = std::move(op);
+  }
+  auto operation_of = [&](bool on_group, const std::string& name, uint64_t& id,
+                          std::string& activity) {
+    if (auto it = running.find({on_group, name}); it != running.end()) {
+      id = it->second.id;
+      activity = it->second.detail;
+    }
+  };
   for (const auto& p : r->workflow()->reverse_snapshot()) {
     // Reverse partitions are keyed by target topic names.
     auto source = cfg.topics.source_name(p.key.topic);
@@ -258,10 +269,8 @@ result<api::link_view> application::link_state(const std::string& link) const {
     topics[*source].reverse_partitions.push_back(view_of(p));
   }
   for (auto& [name, t] : topics) {
-    if (auto st = topic_states.find(name); st != topic_states.end()) {
-      t.state = migration::to_string(st->second);
-    }
-    if (auto a = activities.find("topic " + name); a != activities.end()) t.activity = a->second;
+    if (auto st = topic_states.find(name); st != topic_states.end()) t.state = st->second;
+    operation_of(false, name, t.operation_id, t.activity);
     std::sort(t.partitions.begin(), t.partitions.end(),
               [](const auto& a, const auto& b) { return a.partition < b.partition; });
     v.topics.push_back(std::move(t));
@@ -269,12 +278,16 @@ result<api::link_view> application::link_state(const std::string& link) const {
   if (r->syncer() != nullptr) {
     const auto group_states = r->workflow()->groups();
     for (auto& g : r->syncer()->groups()) {
-      auto st = group_states.find(g.group);
-      auto a = activities.find("group " + g.group);
-      v.groups.push_back(
-          api::group_view{g.group, st == group_states.end() ? "" : migration::to_string(st->second),
-                          g.on_source, g.sync_age_seconds, g.partitions_synced, g.partitions_ahead,
-                          std::move(g.partitions_skipped), a == activities.end() ? "" : a->second});
+      api::group_view gv{g.group,
+                         std::nullopt,
+                         g.on_source,
+                         g.sync_age_seconds,
+                         g.partitions_synced,
+                         g.partitions_ahead,
+                         std::move(g.partitions_skipped)};
+      if (auto st = group_states.find(g.group); st != group_states.end()) gv.state = st->second;
+      operation_of(true, g.group, gv.operation_id, gv.activity);
+      v.groups.push_back(std::move(gv));
     }
   }
   return v;
@@ -363,8 +376,8 @@ result<std::vector<api::object_change>> application::move(const std::string& lin
   if (!changes) return std::unexpected(changes.error());
   std::vector<api::object_change> out;
   for (auto& c : *changes) {
-    out.push_back({std::move(c.name), std::move(c.state_before), std::move(c.state),
-                   std::move(c.action), std::move(c.forced_guards), c.operation_id});
+    out.push_back({std::move(c.name), c.state_before, c.state, std::move(c.action),
+                   std::move(c.forced_guards), c.operation_id});
   }
   return out;
 }
@@ -400,7 +413,7 @@ result<api::ack_result> application::acknowledge(const partition_key& key,
   }
   auto a = done.get();
   if (!a) return std::unexpected(a.error());
-  return api::ack_result{store::to_string(a->was), a->detail};
+  return api::ack_result{a->was, a->detail};
 }
 
 status application::persist(const link_runtime& r, const std::string& yaml, bool paused) {

@@ -244,6 +244,9 @@ const char* to_string(topic_event e) { return name(e, kTopicEventNames); }
 const char* to_string(group_state s) { return name(s, kGroupStateNames); }
 const char* to_string(group_event e) { return name(e, kGroupEventNames); }
 const char* to_string(guard g) { return name(g, kGuardNames); }
+const char* to_string(const any_state& s) {
+  return std::visit([](auto state) { return to_string(state); }, s);
+}
 
 result<topic_state> parse_topic_state(std::string_view text) {
   return parse(text, kAllTopicStates, "topic state");

@@ -31,6 +31,7 @@
 #include "print.h"
 #include "strait.grpc.pb.h"
 #include "strait/base/audit_chain.h"
+#include "typed.h"
 
 namespace straitctl {
 
@@ -449,7 +450,7 @@ struct audit_cmd : command {
 // Follows a verification report until it is no longer RUNNING, with a
 // progress bar; prints it. Exit 0 only when it PASSED (or is a dry run).
 int show_report(const session& s, const std::string& link, pb::VerifyReport r) {
-  if (!r.dry_run() && r.outcome() == "RUNNING") {
+  if (!r.dry_run() && verdict_of(r) == pb::VERIFY_OUTCOME_RUNNING) {
     progress_bar bar("verification " + std::to_string(r.id()));
     pb::GetVerifyReportRequest req;
     req.set_link(link);
@@ -459,7 +460,7 @@ int show_report(const session& s, const std::string& link, pb::VerifyReport r) {
         std::chrono::milliseconds(500), std::nullopt,
         [&]() -> std::optional<int> {
           bar.update(r.records_done(), r.records_planned());
-          if (r.outcome() != "RUNNING") return kOk;
+          if (verdict_of(r) != pb::VERIFY_OUTCOME_RUNNING) return kOk;
           if (std::exchange(first, false)) return std::nullopt;
           auto ctx = s.context();
           if (auto st = s.stub().GetVerifyReport(ctx.get(), req, &r); !st.ok()) {
@@ -473,7 +474,7 @@ int show_report(const session& s, const std::string& link, pb::VerifyReport r) {
     bar.done();
   }
   s.print(r, print_report);
-  return r.dry_run() || r.outcome() == "PASSED" ? kOk : kDiffers;
+  return r.dry_run() || verdict_of(r) == pb::VERIFY_OUTCOME_PASSED ? kOk : kDiffers;
 }
 
 struct verify_cmd : command {
@@ -603,8 +604,9 @@ struct catchup_cmd : command {
     req.set_link(link);
     req.set_topic_regex(topics);
     progress_bar bar("catch-up of " + link);
-    const std::set<std::string> synced = {"IN_SYNC", "VERIFIED", "DRAINING", "CUT_OVER",
-                                          "FINALIZED"};
+    const std::set<pb::MigrationState> synced = {
+        pb::MIGRATION_STATE_IN_SYNC, pb::MIGRATION_STATE_VERIFIED, pb::MIGRATION_STATE_DRAINING,
+        pb::MIGRATION_STATE_CUT_OVER, pb::MIGRATION_STATE_FINALIZED};
     int64_t lag = 0;
     return follow(
         std::chrono::milliseconds(500), after_seconds(wait_timeout_s),
@@ -623,7 +625,7 @@ struct catchup_cmd : command {
               mirrored += p.next_source_offset();
               lag += p.lag_records();
             }
-            all = all && synced.contains(t.state());
+            all = all && synced.contains(state_of(t));
           }
           bar.update(mirrored, mirrored + lag);
           if (!all) return std::nullopt;
@@ -792,11 +794,12 @@ struct move_cmd : command {
   // (straitd before operation ids, an operation straitd no longer knows)
   // through its state in GetStatus.
   int follow_move(const session& s, const pb::MoveResponse& r, bool on_groups) const {
-    const std::set<std::string> done_states =
-        name == "finalize"  ? std::set<std::string>{"FINALIZED"}
-        : name == "cutover" ? std::set<std::string>{"CUT_OVER", "FINALIZED"}
-        : on_groups         ? std::set<std::string>{"SYNCING"}
-                            : std::set<std::string>{"MIRRORING", "IN_SYNC"};
+    using states = std::set<pb::MigrationState>;
+    const states done_states =
+        name == "finalize"  ? states{pb::MIGRATION_STATE_FINALIZED}
+        : name == "cutover" ? states{pb::MIGRATION_STATE_CUT_OVER, pb::MIGRATION_STATE_FINALIZED}
+        : on_groups         ? states{pb::MIGRATION_STATE_SYNCING}
+                            : states{pb::MIGRATION_STATE_MIRRORING, pb::MIGRATION_STATE_IN_SYNC};
     std::map<std::string, uint64_t> pending;  // object -> its operation (0: follow its state)
     for (const auto& c : r.changes()) pending[c.name()] = c.operation_id();
     std::map<std::string, std::string> last_activity;
@@ -861,13 +864,13 @@ struct move_cmd : command {
             if (drain_initial > 0) drain_bar.done();
             return s.exit_code(rc);
           }
-          std::map<std::string, std::pair<std::string, std::string>> seen;  // state, activity
+          std::map<std::string, std::pair<pb::MigrationState, std::string>> seen;  // + activity
           if (on_groups) {
-            for (const auto& g : st.groups()) seen[g.group()] = {g.state(), g.activity()};
+            for (const auto& g : st.groups()) seen[g.group()] = {state_of(g), g.activity()};
           } else {
             int64_t lag = 0;
             for (const auto& t : st.topics()) {
-              seen[t.topic()] = {t.state(), t.activity()};
+              seen[t.topic()] = {state_of(t), t.activity()};
               if (!pending.contains(t.topic())) continue;
               for (const auto& p : name == "rollback" ? t.reverse_partitions() : t.partitions()) {
                 lag += p.lag_records();
@@ -885,7 +888,10 @@ struct move_cmd : command {
             if (id == 0 && seen.contains(what)) {
               const auto& [state, activity] = seen[what];
               if (done_states.contains(state) && activity.empty()) {
-                std::cerr << safe(what) << ": " << safe(state) << "\n";
+                // The enum's name without its prefix: "CUT_OVER".
+                std::cerr << safe(what) << ": "
+                          << pb::MigrationState_Name(state).substr(sizeof("MIGRATION_STATE_") - 1)
+                          << "\n";
                 ended = kOk;
               } else {
                 say(what, activity);

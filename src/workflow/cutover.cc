@@ -227,8 +227,9 @@ result<offsets::run_list> link_workflow::merged_map(const std::string& topic,
   return offsets::run_list::merge(std::move(*fruns), (*fcp)->position, rruns, rpos);
 }
 
-result<verify::report> link_workflow::verify_tail(const std::string& topic) {
-  verify::request req{{topic}, {}, kTailRecords, true};
+std::shared_ptr<task_result<result<verify::report>>> link_workflow::start_tail_verification(
+    const std::string& topic) {
+  auto done = std::make_shared<task_result<result<verify::report>>>();
   verify::report r;
   {
     std::lock_guard lock(mu_);
@@ -236,18 +237,25 @@ result<verify::report> link_workflow::verify_tail(const std::string& topic) {
     r.started_at_ms = wall_clock_ms();
     r.sample_records = kTailRecords;
     r.requested_by = "cutover of " + topic;
-    if (auto id = begin_report(r); !id) return std::unexpected(id.error());
+    if (auto id = begin_report(r); !id) {
+      done->set(std::unexpected(id.error()));
+      return done;
+    }
   }
-  ports_.verify(
-      req, r, [](const verify::report&) {}, cancel_verify_);
-  if (!r.error.empty()) {
-    r.outcome = verify::verdict::interrupted;
-    r.finished_at_ms = wall_clock_ms();
-  } else {
-    r.conclude(wall_clock_ms());
-  }
-  store_report(r);
-  return r;
+  ports_.tasks->post("vfy:" + cfg_.name + "/" + topic, [this, topic, r, done]() mutable {
+    ports_.verify(
+        {{topic}, {}, kTailRecords, true}, r, [](const verify::report&) {}, cancel_verify_);
+    if (!r.error.empty()) {
+      r.outcome = verify::verdict::interrupted;
+      r.finished_at_ms = wall_clock_ms();
+    } else {
+      r.conclude(wall_clock_ms());
+    }
+    store_report(r);
+    done->set(r);
+    thread_.wake();
+  });
+  return done;
 }
 
 uint64_t link_workflow::next_operation_id() {
@@ -356,7 +364,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
   auto picked = pick<topic_state, change>(
       table_.topics(), o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
-        change c{topic, to_string(state), to_string(state), "", {}};
+        change c{topic, state, state, "", {}};
         if (state == topic_state::cut_over) {
           c.action = "already cut over";
           c.does = change::effect::nothing;
@@ -401,7 +409,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
         }
         auto step = migration::transition(state, topic_event::cutover_started, facts[topic]);
         if (!step) return std::unexpected(step.error());
-        c.state = to_string(step->to);
+        c.state = step->to;
         c.action = o.dry_run ? "would drain the source and cut over" : "draining started";
         for (auto gd : step->overridden) c.forced_guards.push_back(to_string(gd));
         return c;
@@ -427,7 +435,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
   auto picked = pick<topic_state, change>(
       table_.topics(), o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
-        change c{topic, to_string(state), to_string(topic_state::rolled_back), "", {}};
+        change c{topic, state, topic_state::rolled_back, "", {}};
         auto op = topic_ops_.find(topic);
         if (state == topic_state::rolled_back && op != topic_ops_.end() &&
             op->second.status.stuck == stuck_reason::none) {
@@ -464,7 +472,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
   auto picked = pick<topic_state, change>(
       table_.topics(), o.selected, "topic", cfg_.name,
       [&](const std::string& topic, topic_state state) -> result<change> {
-        change c{topic, to_string(state), to_string(state), "", {}};
+        change c{topic, state, state, "", {}};
         if (state == topic_state::finalized) {
           c.action = "already finalized";
           c.does = change::effect::nothing;
@@ -477,7 +485,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
         }
         auto step = migration::transition(state, topic_event::finalized, {});
         if (!step) return std::unexpected(step.error());
-        c.state = to_string(step->to);
+        c.state = step->to;
         c.action = o.dry_run ? "would stop reverse mirroring; the map and reports stay"
                              : "reverse mirroring stops; the map and reports stay";
         return c;
@@ -498,7 +506,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
   auto picked = pick<group_state, change>(
       table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
-        change c{group, to_string(state), to_string(state), "", {}};
+        change c{group, state, state, "", {}};
         if (state == group_state::cutting_over || state == group_state::cut_over ||
             (state == group_state::syncing && group_ops_.contains(group) &&
              group_ops_[group].status.options.kind == op_kind::cutover)) {
@@ -552,7 +560,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
   auto picked = pick<group_state, change>(
       table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
-        change c{group, to_string(state), to_string(state), "", {}};
+        change c{group, state, state, "", {}};
         if (auto op = group_ops_.find(group); op != group_ops_.end() &&
                                               op->second.status.options.kind == op_kind::rollback &&
                                               op->second.status.stuck == stuck_reason::none) {
@@ -567,7 +575,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
         if ((state == group_state::syncing && group_ops_.contains(group)) ||
             state == group_state::cutting_over) {
           c.action = "cutover cancelled; the group stays on the source";
-          c.state = to_string(group_state::syncing);
+          c.state = group_state::syncing;
           c.does = change::effect::cancels;
           return c;
         }
@@ -620,7 +628,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
   auto picked = pick<group_state, change>(
       table_.groups(), o.selected, "group", cfg_.name,
       [&](const std::string& group, group_state state) -> result<change> {
-        change c{group, to_string(state), to_string(state), "", {}};
+        change c{group, state, state, "", {}};
         if (state == group_state::finalized) {
           c.action = "already finalized";
           c.does = change::effect::nothing;
@@ -634,7 +642,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
         }
         auto step = migration::transition(state, group_event::finalized, {});
         if (!step) return std::unexpected(step.error());
-        c.state = to_string(step->to);
+        c.state = step->to;
         c.action = o.dry_run ? "would stop following the group" : "no longer followed";
         return c;
       });
@@ -649,14 +657,6 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
   }
   hold_groups();
   return picked;
-}
-
-std::map<std::string, std::string> link_workflow::activities() const {
-  std::lock_guard lock(mu_);
-  std::map<std::string, std::string> out;
-  for (const auto& [name, op] : topic_ops_) out["topic " + name] = op.status.detail;
-  for (const auto& [name, op] : group_ops_) out["group " + name] = op.status.detail;
-  return out;
 }
 
 result<operation_status> link_workflow::operation(uint64_t id) const {
@@ -688,27 +688,64 @@ std::vector<operation_status> link_workflow::operations() const {
 // ---------------------------------------------------------- the operations
 
 void link_workflow::advance_operations() {
-  std::set<std::string> want;
   std::map<std::string, topic_op> tops;
   std::map<std::string, group_op> gops;
   {
     std::lock_guard lock(mu_);
-    want = reverse_topics();
     tops = topic_ops_;
     gops = group_ops_;
   }
-  if (auto s = ports_.reverse->run_for(want); !s) {
-    spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name, s.error().message);
+  if (!tops.empty() || !gops.empty()) {
+    if (auto s = connect_admins(); !s) {
+      std::lock_guard lock(mu_);
+      for (auto& [n, op] : topic_ops_)
+        op.status.detail = "cannot reach the clusters: " + s.error().message;
+      for (auto& [n, op] : group_ops_)
+        op.status.detail = "cannot reach the clusters: " + s.error().message;
+    } else {
+      step_operations(tops, gops);
+    }
   }
-  if (tops.empty() && gops.empty()) return;
-  if (auto s = connect_admins(); !s) {
+  sync_reverse();
+}
+
+void link_workflow::sync_reverse() {
+  if (reverse_restart_) {
+    auto ended = reverse_restart_->get();
+    if (!ended) return;  // one restart at a time
+    reverse_restart_.reset();
+    if (*ended) {
+      reverse_running_ = reverse_asked_;
+    } else {
+      reverse_running_.reset();
+      spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name,
+                    ended->error().message);
+    }
+  }
+  std::set<std::string> want;
+  {
     std::lock_guard lock(mu_);
-    for (auto& [n, op] : topic_ops_)
-      op.status.detail = "cannot reach the clusters: " + s.error().message;
-    for (auto& [n, op] : group_ops_)
-      op.status.detail = "cannot reach the clusters: " + s.error().message;
-    return;
+    want = reverse_topics();
+    for (const auto& [topic, op] : topic_ops_) {
+      if (op.reverse_released) want.erase(topic);
+    }
   }
+  if (reverse_running_ == want) return;
+  reverse_asked_ = want;
+  auto done = std::make_shared<task_result<status>>();
+  reverse_restart_ = done;
+  ports_.tasks->post("rev:" + cfg_.name, [this, want = std::move(want), done] {
+    done->set(ports_.reverse->run_for(want));
+    thread_.wake();
+  });
+}
+
+bool link_workflow::reverse_stopped_for(const std::string& topic) const {
+  return !reverse_restart_ && reverse_running_ && !reverse_running_->contains(topic);
+}
+
+void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
+                                    std::map<std::string, group_op>& gops) {
   for (auto& [name, op] : tops) {
     if (op.status.stuck != stuck_reason::none) continue;
     if (op.status.options.kind == op_kind::cutover) {
@@ -786,8 +823,12 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   const auto now = ports_.now();
   if (!all_handed) {
     op.status.phase = op_phase::waiting_for_quiet;
+    const auto quiet_before = op.quiet_since;
     if (!ends_unchanged(*source_admin_, topic, n, "source", now, op.last_high, op.quiet_since,
                         op.status.detail)) {
+      // The running tail verification may not have read the new records:
+      // its result no longer counts; another runs once the source is quiet.
+      if (op.quiet_since != quiet_before) op.tail.reset();
       return;
     }
     for (const auto& s : ports_.forward->snapshot()) {
@@ -821,17 +862,25 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       return;
     }
     if (!op.tail_passed) {
+      // In a task: the rounds of the link's other moves go on meanwhile.
       op.status.phase = op_phase::verifying_tail;
-      auto tail = verify_tail(topic);
-      if (!tail || tail->outcome != verify::verdict::passed) {
-        op.status.detail = tail ? "tail verification " + std::to_string(tail->id) + " " +
-                                      verify::to_string(tail->outcome) + " (straitctl report " +
-                                      cfg_.name + " " + std::to_string(tail->id) +
-                                      "); roll back, or fix and run cutover again"
-                                : "tail verification could not run: " + tail.error().message;
+      if (!op.tail) op.tail = start_tail_verification(topic);
+      auto tail = op.tail->get();
+      if (!tail) {
+        op.status.detail = "verifying the newest records of every partition";
+        return;
+      }
+      op.tail.reset();
+      if (!*tail || (*tail)->outcome != verify::verdict::passed) {
+        const auto& t = *tail;
+        op.status.detail = t ? "tail verification " + std::to_string(t->id) + " " +
+                                   verify::to_string(t->outcome) + " (straitctl report " +
+                                   cfg_.name + " " + std::to_string(t->id) +
+                                   "); roll back, or fix and run cutover again"
+                             : "tail verification could not run: " + t.error().message;
         // FAILED needs the operator; INTERRUPTED (a cluster unreachable) is
         // tried again after another quiet window.
-        if (tail && tail->outcome == verify::verdict::failed) {
+        if (t && t->outcome == verify::verdict::failed) {
           op.status.stuck = stuck_reason::tail_verification_failed;
         }
         op.last_high.clear();
@@ -910,7 +959,6 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       return;
     }
   }
-  std::set<std::string> want;
   {
     std::lock_guard lock(mu_);
     if (!is_current(topic_ops_, topic, op)) return;
@@ -919,12 +967,9 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       op.status.stuck = stuck_reason::state_not_stored;
       return;
     }
-    want = reverse_topics();
   }
-  if (auto s = ports_.reverse->run_for(want); !s) {
-    spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name, s.error().message);
-  }
-  spdlog::info("link {}: topic {} cut over: the target is primary, reverse mirroring runs",
+  // Reverse mirroring starts for it at the end of this round (sync_reverse).
+  spdlog::info("link {}: topic {} cut over: the target is primary, reverse mirroring starts",
                cfg_.name, topic);
   op.status.detail.clear();
   op.status.phase = op_phase::done;
@@ -950,7 +995,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     std::lock_guard lock(mu_);
     copying = reverse_topics().contains(topic);
   }
-  if (copying) {
+  if (copying && !op.reverse_released) {
     // Everything producers wrote to the target must be back on the source
     // before forward mirroring resumes.
     op.status.phase = op_phase::waiting_for_quiet;
@@ -987,21 +1032,19 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
                          seconds(op.status.options.quiet_window) + "; everything is copied back";
       return;
     }
-    // Reverse mirroring of the topic ends here (drained and checkpointed);
-    // it must have stored exactly the target's end, or records reached the
-    // target meanwhile: then it runs again (next round) and the wait restarts.
-    std::set<std::string> want;
-    {
-      std::lock_guard lock(mu_);
-      want = reverse_topics();
-    }
-    want.erase(topic);
-    if (auto s = ports_.reverse->run_for(want); !s) {
-      op.status.detail = "cannot restart reverse mirroring: " + s.error().message;
-      return;
-    }
+    // Reverse mirroring of the topic ends (drained and checkpointed) at the
+    // end of this round, in a task; it must have stored exactly the
+    // target's end, or records reached the target meanwhile: then it runs
+    // again and the wait restarts (below).
+    op.reverse_released = true;
   }
   op.status.phase = op_phase::resuming;
+  if (op.reverse_released && !reverse_stopped_for(topic)) {
+    op.status.detail =
+        "stopping reverse mirroring of the topic (its partitions drain and "
+        "checkpoint)";
+    return;
+  }
   auto twm = target_admin_->list_watermarks(tp);
   if (!twm || twm->size() != tp.size()) {
     op.status.detail = "cannot read the target's end offsets; retrying";
@@ -1040,6 +1083,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     const int64_t high = twm->at({target, p}).high;
     if (high != pos.next_target.value()) {
       op.last_high.clear();
+      op.reverse_released = false;
       op.status.detail = "target partition " + target + "/" + std::to_string(p) + " ends at " +
                          std::to_string(high) + ", reverse mirroring copied up to " +
                          std::to_string(pos.next_target.value()) +

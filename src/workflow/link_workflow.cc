@@ -22,6 +22,9 @@ void link_workflow::request_stop() {
 void link_workflow::begin_stop(std::chrono::milliseconds drain) {
   request_stop();
   thread_.stop();
+  // A tail verification in a task ends at once (cancelled); a restart of
+  // reverse mirroring under way ends first (reverse_mirror::run_for drains).
+  ports_.tasks->stop();
   if (verify_thread_.joinable()) verify_thread_.join();
   ports_.reverse->request_stop(drain);
 }

@@ -1,6 +1,9 @@
 // straitd's ports of link_workflow: thin adapters, no logic of their own.
 #include "strait/workflow/ports.h"
 
+#include <spdlog/spdlog.h>
+
+#include "strait/base/task_threads.h"
 #include "strait/workflow/reverse_mirror.h"
 
 namespace strait::workflow {
@@ -61,6 +64,19 @@ class syncer_groups final : public group_port {
   groupsync::group_syncer& syncer_;
 };
 
+class threads_for_tasks final : public task_port {
+ public:
+  void post(std::string name, std::function<void()> task) override {
+    if (!threads_.post(std::move(name), std::move(task))) {
+      spdlog::warn("a workflow task was posted after its link began to stop; not run");
+    }
+  }
+  void stop() override { threads_.stop(); }
+
+ private:
+  task_threads threads_;
+};
+
 }  // namespace
 
 ports straitd_ports(const config::link_config& cfg, store::checkpoint_store& store,
@@ -71,6 +87,7 @@ ports straitd_ports(const config::link_config& cfg, store::checkpoint_store& sto
   p.forward = std::make_unique<engine_forward>(engine, supervisor);
   p.reverse = std::make_unique<reverse_mirror>(cfg, store, metrics, std::move(on_failure));
   if (syncer != nullptr) p.groups = std::make_unique<syncer_groups>(*syncer);
+  p.tasks = std::make_unique<threads_for_tasks>();
   p.connect = [cfg](bool source) -> result<std::unique_ptr<cluster_port>> {
     const auto& cluster = source ? cfg.source : cfg.target;
     auto a = kafka::admin_client::connect(

@@ -74,14 +74,50 @@ TEST_F(ApiServer, StatusFiltersByRegexAndSumsLagAndThroughput) {
   ASSERT_EQ(st.topics_size(), 1);
   EXPECT_EQ(st.topics(0).target_topic(), "mig.orders");
   EXPECT_EQ(st.topics(0).state(), "MIRRORING");
+  EXPECT_EQ(st.topics(0).migration_state(), pb::MIGRATION_STATE_MIRRORING);
+  EXPECT_EQ(st.topics(0).operation_id(), 0u);
   EXPECT_EQ(st.topics(0).lag_records(), 5);
   EXPECT_DOUBLE_EQ(st.topics(0).records_per_second(), 121);
   EXPECT_DOUBLE_EQ(st.topics(0).partitions(0).records_per_second(), 120.5);
+  EXPECT_EQ(st.topics(0).partitions(0).stopped(), "");
+  EXPECT_EQ(st.topics(0).partitions(0).stop_reason(), pb::STOP_REASON_NONE);
   EXPECT_EQ(st.topics(0).partitions(1).stopped(), "foreign_write");
+  EXPECT_EQ(st.topics(0).partitions(1).stop_reason(), pb::STOP_REASON_FOREIGN_WRITE);
   ASSERT_EQ(st.groups_size(), 1);
   EXPECT_EQ(st.groups(0).partitions_skipped().at("offset_expired"), 1);
   EXPECT_EQ(st.groups(0).state(), "TRACKED");
+  EXPECT_EQ(st.groups(0).migration_state(), pb::MIGRATION_STATE_TRACKED);
   EXPECT_EQ(st.inflight_bytes(), 42);
+}
+
+TEST_F(ApiServer, AcknowledgeSaysTheStopReasonItResolvedInBothForms) {
+  pb::AcknowledgeRequest req;
+  req.set_link("main");
+  req.set_topic("orders");
+  req.set_partition(1);
+  req.set_resolution("retry");
+  pb::AcknowledgeResponse r;
+  ASSERT_TRUE(stub_->Acknowledge(ctx().get(), req, &r).ok());
+  EXPECT_EQ(r.was_stopped(), "foreign_write");
+  EXPECT_EQ(r.was_stopped_reason(), pb::STOP_REASON_FOREIGN_WRITE);
+  EXPECT_EQ(r.resolution(), "retry");
+}
+
+TEST_F(ApiServer, StatusCarriesTypedStatesAndTheRunningOperation) {
+  pb::GetStatusRequest req;
+  req.set_link("main");
+  pb::LinkStatus st;
+  ASSERT_TRUE(stub_->GetStatus(ctx().get(), req, &st).ok());
+  ASSERT_EQ(st.topics_size(), 2);
+  EXPECT_EQ(st.topics(1).migration_state(), pb::MIGRATION_STATE_IN_SYNC);
+  EXPECT_EQ(st.topics(1).operation_id(), 7u);
+  EXPECT_EQ(st.topics(1).activity(), "waiting for the source to be quiet");
+  ASSERT_EQ(st.groups_size(), 3);
+  EXPECT_EQ(st.groups(0).migration_state(), pb::MIGRATION_STATE_SYNCING);
+  // A group the workflow has not seen yet has no state, in either form.
+  EXPECT_EQ(st.groups(2).group(), "new");
+  EXPECT_EQ(st.groups(2).state(), "");
+  EXPECT_EQ(st.groups(2).migration_state(), pb::MIGRATION_STATE_UNSPECIFIED);
 }
 
 TEST_F(ApiServer, InvalidRegexIsInvalidArgumentNamingTheField) {
@@ -141,18 +177,20 @@ TEST_F(ApiServer, MutatingCallIsAuditedWithStatesBeforeAndAfter) {
   ASSERT_EQ(r.topics_size(), 1);
   EXPECT_EQ(r.topics(0).topic(), "orders");
   EXPECT_EQ(r.outcome(), "PASSED");
+  EXPECT_EQ(r.verdict(), pb::VERIFY_OUTCOME_PASSED);
   auto entries = audit_.list(0, 100);
   ASSERT_TRUE(entries.has_value());
   ASSERT_EQ(entries->size(), 2u);
   // Journaled before it acts (fail closed), then with its result.
   EXPECT_EQ(entries->front().result, "started");
   EXPECT_EQ(entries->front().state_before,
-            "orders=MIRRORING group:billing=SYNCING group:audit=TRACKED");
+            "orders=MIRRORING group:billing=SYNCING group:audit=TRACKED group:new=");
   const audit_record& e = entries->back();
   EXPECT_EQ(e.call, "Verify");
   EXPECT_EQ(e.who, "local");
   EXPECT_EQ(e.result, "ok");
-  EXPECT_EQ(e.state_before, "orders=MIRRORING group:billing=SYNCING group:audit=TRACKED");
+  EXPECT_EQ(e.state_before,
+            "orders=MIRRORING group:billing=SYNCING group:audit=TRACKED group:new=");
   EXPECT_EQ(e.state_after, e.state_before);
   EXPECT_EQ(e.args_digest.size(), 16u);
 }
@@ -310,10 +348,14 @@ TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
   ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
   ASSERT_EQ(r.changes_size(), 1);
   EXPECT_EQ(r.changes(0).name(), "orders");
-  EXPECT_EQ(r.changes(0).state(), "AFTER");
+  EXPECT_EQ(r.changes(0).state_before(), "VERIFIED");
+  EXPECT_EQ(r.changes(0).state(), "DRAINING");
+  EXPECT_EQ(r.changes(0).migration_state_before(), pb::MIGRATION_STATE_VERIFIED);
+  EXPECT_EQ(r.changes(0).migration_state(), pb::MIGRATION_STATE_DRAINING);
   req.set_regex("billing");
   ASSERT_TRUE(stub_->RollbackGroups(ctx().get(), req, &r).ok());
   EXPECT_EQ(r.changes(0).name(), "billing");
+  EXPECT_EQ(r.changes(0).migration_state(), pb::MIGRATION_STATE_CUTTING_OVER);
   EXPECT_EQ(control_.moves.load(), 2);
   // Topic calls record topic states, group calls group states.
   auto entries = audit_.list(0, 100);

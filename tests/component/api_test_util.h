@@ -108,8 +108,17 @@ class fake_control : public control {
     for (const char* n : groups ? std::vector<const char*>{"billing", "audit"}
                                 : std::vector<const char*>{"orders", "payments"}) {
       if (r.selected(n)) {
+        // A topic cutover from VERIFIED to DRAINING, a group's from SYNCING
+        // to CUTTING_OVER (whatever the kind: the server passes them on).
+        const migration::any_state before =
+            groups ? migration::any_state{migration::group_state::syncing}
+                   : migration::any_state{migration::topic_state::verified};
+        const migration::any_state after =
+            r.dry_run ? before
+            : groups  ? migration::any_state{migration::group_state::cutting_over}
+                      : migration::any_state{migration::topic_state::draining};
         out.push_back(
-            {n, "BEFORE", r.dry_run ? "BEFORE" : "AFTER", "moved",
+            {n, before, after, "moved",
              r.force ? std::vector<std::string>{"verified"} : std::vector<std::string>{}});
       }
     }
@@ -155,7 +164,7 @@ class fake_control : public control {
     if (key.link != "main") return fail(errc::not_found, "no link");
     if (resolution == "frobnicate") return fail(errc::invalid_argument, "resolution: unknown");
     if (!dry_run) ++acks;
-    return ack_result{"foreign_write", "detail"};
+    return ack_result{store::stop_reason::foreign_write, "detail"};
   }
   result<stage_result> stage(const std::string& link,
                              const std::function<bool(const std::string&)>& topic_selected,
@@ -219,14 +228,24 @@ class fake_state : public state_provider {
     link_view v;
     v.link = "main";
     v.inflight_bytes = 42;
+    using migration::group_state;
+    using migration::topic_state;
+    using store::stop_reason;
     v.topics = {topic_view{"orders",
                            "mig.orders",
-                           "MIRRORING",
-                           {{0, 10, 10, 5, 1.5, "", "", 120.5},
-                            {1, 7, 6, 0, 0, "foreign_write", "detail", 0.5}}},
-                topic_view{"payments", "mig.payments", "IN_SYNC", {{0, 3, 3, 0, 0, "", ""}}}};
-    v.groups = {group_view{"billing", "SYNCING", true, 0.2, 2, 0, {}},
-                group_view{"audit", "TRACKED", false, 30, 0, 1, {{"offset_expired", 1}}}};
+                           topic_state::mirroring,
+                           {{0, 10, 10, 5, 1.5, stop_reason::none, "", 120.5},
+                            {1, 7, 6, 0, 0, stop_reason::foreign_write, "detail", 0.5}}},
+                topic_view{"payments",
+                           "mig.payments",
+                           topic_state::in_sync,
+                           {{0, 3, 3, 0, 0, stop_reason::none, ""}},
+                           {},
+                           7,
+                           "waiting for the source to be quiet"}};
+    v.groups = {group_view{"billing", group_state::syncing, true, 0.2, 2, 0, {}},
+                group_view{"audit", group_state::tracked, false, 30, 0, 1, {{"offset_expired", 1}}},
+                group_view{"new", std::nullopt, true, -1, 0, 0, {}}};
     return v;
   }
   mutable std::atomic<int> calls{0};

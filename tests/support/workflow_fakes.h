@@ -8,13 +8,16 @@
 // checkpoints and maps the way they do in straitd.
 //
 // Nothing here runs by itself: a test calls world::tick() (the engines'
-// work, as the engine thread would do it between two workflow rounds) and
-// link_workflow::run_round(), so every step and its order is the test's.
+// work and the workflow's tasks, as their threads would do it between two
+// workflow rounds) and link_workflow::run_round(), so every step and its
+// order is the test's.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <set>
@@ -128,6 +131,24 @@ class fake_world {
   // The tail verification's outcome (a report of `outcome` for the topic).
   verify::verdict tail_outcome = verify::verdict::passed;
   int verifications = 0;
+  // Tasks the workflow posted (task_port: "vfy:L/TOPIC" a tail
+  // verification, "rev:L" a restart of reverse mirroring) run in tick(),
+  // as their threads would between two rounds; but those `hold_task`
+  // matches, which wait (a slow verification, a long drain) until it no
+  // longer does.
+  std::function<bool(const std::string& name)> hold_task = [](const std::string&) { return false; };
+  [[nodiscard]] size_t tasks_waiting() const { return tasks_.size(); }
+  void run_tasks() {
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      if (hold_task(it->first)) {
+        ++it;
+        continue;
+      }
+      auto task = std::move(it->second);
+      it = tasks_.erase(it);
+      task();
+    }
+  }
 
   // A topic the supervisor selected, with `partitions` partitions running
   // from offset 0 on both clusters.
@@ -146,6 +167,7 @@ class fake_world {
   // stop; reverse mirroring copies the target's new records of its topics
   // back to the source.
   void tick() {
+    run_tasks();
     store::checkpoint_store::write_batch b;
     for (auto& [key, part] : running_) {
       const kafka::topic_partition stp{key.topic, key.partition.value()};
@@ -208,6 +230,7 @@ class fake_world {
     p.forward = std::make_unique<forward>(*this);
     p.reverse = std::make_unique<reverse>(*this);
     if (has_syncer) p.groups = std::make_unique<syncer>(*this);
+    p.tasks = std::make_unique<tasks>(*this);
     p.connect = [this](bool src) -> result<std::unique_ptr<workflow::cluster_port>> {
       fake_cluster& c = src ? source : target;
       if (!c.reachable) return fail(errc::kafka, "fake cluster down");
@@ -332,6 +355,23 @@ class fake_world {
     fake_world& w_;
   };
 
+  class tasks final : public workflow::task_port {
+   public:
+    explicit tasks(fake_world& w) : w_(w) {}
+    void post(std::string name, std::function<void()> task) override {
+      if (!stopped_) w_.tasks_.emplace_back(std::move(name), std::move(task));
+    }
+    // Those not run yet are dropped, as a crash would.
+    void stop() override {
+      stopped_ = true;
+      w_.tasks_.clear();
+    }
+
+   private:
+    fake_world& w_;
+    bool stopped_ = false;
+  };
+
   class syncer final : public workflow::group_port {
    public:
     explicit syncer(fake_world& w) : w_(w) {}
@@ -348,6 +388,7 @@ class fake_world {
   std::map<partition_key, partition> running_;
   std::set<std::string> reverse_topics_;
   int reverse_restarts_ = 0;
+  std::list<std::pair<std::string, std::function<void()>>> tasks_;
 };
 
 }  // namespace strait::testing

@@ -11,6 +11,7 @@
 #include "strait/base/result.h"
 #include "strait/config/config.h"
 #include "strait/migration/operation.h"
+#include "strait/migration/state_machine.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report.h"
 
@@ -26,7 +27,7 @@ struct partition_view {
   int64_t next_target = 0;
   int64_t lag_records = 0;
   double lag_seconds = 0;
-  std::string stopped;  // empty while mirroring, else the stop reason
+  store::stop_reason stopped = store::stop_reason::none;  // none while mirroring
   std::string stop_detail;
   double records_per_second = 0;  // mirrored over about the last second
 };
@@ -34,23 +35,27 @@ struct partition_view {
 struct topic_view {
   std::string topic;
   std::string target_topic;
-  std::string state;                       // migration state (STAGED, MIRRORING, IN_SYNC, ...)
-  std::vector<partition_view> partitions;  // ordered by partition
+  std::optional<migration::topic_state> state;  // none before the workflow has seen it
+  std::vector<partition_view> partitions;       // ordered by partition
   // Reverse mirroring target -> source after cutover; next_source is the
   // target offset read next, next_target the source offset written next.
   std::vector<partition_view> reverse_partitions;
-  std::string activity;  // what a running cutover/rollback is doing, in words
+  // The running cutover or rollback (0: none) and what it is doing, in words.
+  uint64_t operation_id = 0;
+  std::string activity;
 };
 
 struct group_view {
   std::string group;
-  std::string state;  // migration state (TRACKED, SYNCING, ...)
+  std::optional<migration::group_state> state;  // none before the workflow has seen it
   bool on_source = false;
   double sync_age_seconds = -1;
   int partitions_synced = 0;
   int partitions_ahead = 0;
   std::map<std::string, int> partitions_skipped;
-  std::string activity;  // what a running cutover/rollback is doing, in words
+  // The running cutover or rollback (0: none) and what it is doing, in words.
+  uint64_t operation_id = 0;
+  std::string activity;
 };
 
 // One of the link's clusters as strait's clients see it.
@@ -133,7 +138,9 @@ struct move_request {
 
 // What a move did (or would do) to one topic or group.
 struct object_change {
-  std::string name, state_before, state, action;
+  std::string name;
+  migration::any_state state_before, state;
+  std::string action;
   std::vector<std::string> forced_guards;
   uint64_t operation_id = 0;  // the operation carrying it on; 0: none
 };
@@ -145,7 +152,8 @@ struct stage_result {
 
 // What an acknowledgement resolved.
 struct ack_result {
-  std::string was_stopped, stop_detail;
+  store::stop_reason was_stopped = store::stop_reason::none;
+  std::string stop_detail;
 };
 
 // What the API server asks the daemon to do. errc::not_found for an unknown

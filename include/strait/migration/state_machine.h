@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "strait/base/result.h"
@@ -169,6 +170,10 @@ using group_step = step<group_state>;
 [[nodiscard]] const char* to_string(group_state s);
 [[nodiscard]] const char* to_string(group_event e);
 [[nodiscard]] const char* to_string(guard g);
+// A topic's or a group's state, where one value carries either (a move's
+// change of either kind).
+using any_state = std::variant<topic_state, group_state>;
+[[nodiscard]] const char* to_string(const any_state& s);
 [[nodiscard]] result<topic_state> parse_topic_state(std::string_view text);
 [[nodiscard]] result<topic_event> parse_topic_event(std::string_view text);
 [[nodiscard]] result<group_state> parse_group_state(std::string_view text);

@@ -13,6 +13,7 @@
 
 #include "strait/base/clock.h"
 #include "strait/base/periodic_thread.h"
+#include "strait/base/task_threads.h"
 #include "strait/config/config.h"
 #include "strait/migration/operation.h"
 #include "strait/migration/state_machine.h"
@@ -56,8 +57,11 @@ namespace strait::workflow {
 // and the clock goes through `ports` (ports.h): straitd_ports in straitd,
 // fakes in the unit tests.
 //
-// Threads: its own (periodic_thread) and the verification's; every public
-// method is thread-safe.
+// Threads: its own (periodic_thread), the verification's, and the tasks of
+// the operations' long calls (a tail verification, a restart of reverse
+// mirroring; ports.h's task_port, ADR 0019), whose results later rounds
+// read, so one move never holds the others; every public method is
+// thread-safe.
 class link_workflow {
  public:
   static constexpr size_t kEndedOperationsKept = 256;
@@ -97,9 +101,9 @@ class link_workflow {
   // What a move did, or would do (dry run), to one topic or group.
   struct change {
     std::string name;
-    std::string state_before;
-    std::string state;   // after the call (the operation may move it further)
-    std::string action;  // in words: "draining started", "would drain", ...
+    migration::any_state state_before;
+    migration::any_state state;  // after the call (the operation may move it further)
+    std::string action;          // in words: "draining started", "would drain", ...
     std::vector<std::string> forced_guards;
     // The operation that carries the move on (started, or already running
     // with its own options); 0 when none does (done at the call, dry run,
@@ -123,9 +127,6 @@ class link_workflow {
   [[nodiscard]] result<std::vector<change>> cutover_groups(const move_options& o);
   [[nodiscard]] result<std::vector<change>> rollback_groups(const move_options& o);
   [[nodiscard]] result<std::vector<change>> finalize_groups(const move_options& o);
-  // What the operation on each topic or group is doing now, in words
-  // (empty when none runs); keys "topic NAME" / "group NAME".
-  [[nodiscard]] std::map<std::string, std::string> activities() const;
   // Operation `id`: running, or among the newest kEndedOperationsKept that
   // ended since the link started (straitd's start, or the link's resume);
   // errc::not_found otherwise.
@@ -168,6 +169,11 @@ class link_workflow {
     std::chrono::steady_clock::time_point quiet_since{};
     uint64_t generation = 0;   // a newer request for the object replaces the op
     bool tail_passed = false;  // cutover: the tail re-verification passed
+    // Cutover: the tail verification running in a task (null when none).
+    std::shared_ptr<task_result<result<verify::report>>> tail;
+    // Rollback: everything is copied back; reverse mirroring of the topic
+    // is to end (sync_reverse) before forward mirroring resumes.
+    bool reverse_released = false;
     // Cutover: partitions stopped for the hand-over, their checkpoints not
     // all written at the last round (the next comes after 50 ms).
     bool awaiting_checkpoints = false;
@@ -220,7 +226,12 @@ class link_workflow {
   // restart resumes the operation under its id.
   [[nodiscard]] status start_group_op(change& c, operation_options options);
   [[nodiscard]] status connect_admins();
+  // One round of the operations: each steps (step_operations, on copies
+  // merged back unless a request replaced the operation meanwhile), then
+  // reverse mirroring follows the states (sync_reverse).
   void advance_operations();
+  void step_operations(std::map<std::string, topic_op>& tops,
+                       std::map<std::string, group_op>& gops);
   void step_topic_cutover(const std::string& topic, topic_op& op);
   void step_topic_rollback(const std::string& topic, topic_op& op);
   void step_group_cutover(const std::string& group, group_op& op);
@@ -247,13 +258,29 @@ class link_workflow {
   [[nodiscard]] result<offsets::run_list> merged_map(const std::string& topic,
                                                      int32_t partition) const;
   [[nodiscard]] int partitions_of(const std::string& topic) const;
-  // Verifies the newest records of `topic` (cutover); the report is stored.
-  [[nodiscard]] result<verify::report> verify_tail(const std::string& topic);
+  // Starts verifying the newest records of `topic` (cutover) in a task; the
+  // report is stored (RUNNING now, concluded when the task ends). Null when
+  // the report cannot be stored.
+  [[nodiscard]] std::shared_ptr<task_result<result<verify::report>>> start_tail_verification(
+      const std::string& topic);
+  // Makes reverse mirroring run for reverse_topics() but the topics whose
+  // rollback released them: one restart at a time, in a task; the next
+  // round looks at how it ended (the workflow's thread).
+  void sync_reverse();
+  // Whether reverse mirroring is known to run without `topic` (its
+  // partitions drained and checkpointed), no restart being under way.
+  [[nodiscard]] bool reverse_stopped_for(const std::string& topic) const;
 
   config::link_config cfg_;
   store::checkpoint_store& store_;
   ports ports_;
   std::unique_ptr<cluster_port> source_admin_, target_admin_;  // the thread's
+  // Reverse mirroring (the thread's): the topics of the last restart asked
+  // for, the restart while its task runs, the topics it runs for once one
+  // succeeded (none known before the first, or after one failed).
+  std::set<std::string> reverse_asked_;
+  std::shared_ptr<task_result<status>> reverse_restart_;
+  std::optional<std::set<std::string>> reverse_running_;
   mutable std::mutex mu_;  // guards the table and the operations (the thread's and the API's)
   state_table table_;
   std::map<std::string, topic_op> topic_ops_;  // guarded by mu_

@@ -32,6 +32,8 @@ namespace strait::workflow {
 // any thread (the API's too); everything else only from the workflow's
 // thread (the operations), and reverse_port's request_stop and stop once
 // that thread has ended. cluster_port: the workflow's thread only.
+// reverse_port::run_for and the verify function run in tasks (task_port),
+// one restart of reverse mirroring at a time.
 
 // One cluster's administrative calls, as kafka::admin_client's (which says
 // what each means); one group at a time.
@@ -75,6 +77,23 @@ class reverse_port {
   virtual void stop() = 0;
 };
 
+// Runs the long calls of the operations (a cutover's tail verification, a
+// restart of reverse mirroring, which drains) off the workflow's thread, so
+// that one topic's move never holds the rounds of the others' (ADR 0019):
+// the round posts a task and looks at its result (base/task_threads.h's
+// task_result) in a later round. straitd: a thread per task
+// (base/task_threads.h); the fakes: a queue the test runs.
+class task_port {
+ public:
+  virtual ~task_port() = default;
+  // Runs `task` later, `name` saying what it is (a thread's name); returns
+  // at once. After stop(), runs nothing.
+  virtual void post(std::string name, std::function<void()> task) = 0;
+  // Waits for the tasks posted (or drops those not started); only once the
+  // workflow's thread has ended.
+  virtual void stop() = 0;
+};
+
 // The link's group syncer, as group_syncer's.
 class group_port {
  public:
@@ -87,6 +106,7 @@ struct ports {
   std::unique_ptr<forward_port> forward;
   std::unique_ptr<reverse_port> reverse;
   std::unique_ptr<group_port> groups;  // null: the link syncs no groups
+  std::unique_ptr<task_port> tasks;
   // A client of the source (`source` true) or the target cluster; called
   // again after a failure.
   std::function<result<std::unique_ptr<cluster_port>>(bool source)> connect;
@@ -100,8 +120,8 @@ struct ports {
 };
 
 // straitd's: the link's engine and supervisor, a reverse_mirror, the group
-// syncer (may be null), kafka::admin_client and verify::verifier, the steady
-// clock. The store, engine, supervisor and syncer must outlive the ports.
+// syncer (may be null), kafka::admin_client and verify::verifier, a thread
+// per task, the steady clock. The store, engine, supervisor and syncer must outlive the ports.
 [[nodiscard]] ports straitd_ports(const config::link_config& cfg, store::checkpoint_store& store,
                                   mirror::link_engine& engine,
                                   const mirror::link_supervisor& supervisor,

@@ -29,9 +29,10 @@ namespace strait::workflow {
 // Restarts (a different topic set, a straitd restart) resume from the
 // reverse checkpoints like any link.
 //
-// Threads: run_for and seed from the workflow's thread; request_stop and stop
-// from the thread that stops the link once the workflow's thread has ended;
-// snapshot() and inflight_bytes() from any thread.
+// Threads: seed from the workflow's thread, run_for from its tasks (one at a
+// time, ports.h); request_stop and stop from the thread that stops the link
+// once the workflow's thread and tasks have ended; snapshot() and
+// inflight_bytes() from any thread.
 class reverse_mirror final : public reverse_port {
  public:
   reverse_mirror(const config::link_config& forward, store::checkpoint_store& store,
@@ -58,7 +59,6 @@ class reverse_mirror final : public reverse_port {
   // restarted when the set changes (its partitions drain and checkpoint
   // first, so nothing is lost or written twice).
   [[nodiscard]] status run_for(const std::set<std::string>& source_topics) override;
-  [[nodiscard]] const std::set<std::string>& topics() const { return topics_; }
   // Asks the reverse supervisor to end and the engine to drain for at most
   // `drain`, without waiting for either, so that straitd's links (forward
   // and reverse engines) drain at once; stop() then waits. Only once the
@@ -79,7 +79,7 @@ class reverse_mirror final : public reverse_port {
   store::checkpoint_store& store_;
   metrics::registry& metrics_;
   std::function<void()> on_failure_;
-  std::set<std::string> topics_;
+  std::set<std::string> topics_;  // run_for's (one task at a time)
   mutable std::mutex mu_;  // guards the two pointers (snapshot, inflight_bytes, request_stop)
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;
