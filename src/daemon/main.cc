@@ -13,6 +13,7 @@
 #include <string>
 
 #include "application.h"
+#include "offline.h"
 #include "strait/base/text.h"
 #include "strait/kafka/client.h"
 

@@ -888,10 +888,7 @@ struct move_cmd : command {
             if (id == 0 && seen.contains(what)) {
               const auto& [state, activity] = seen[what];
               if (done_states.contains(state) && activity.empty()) {
-                // The enum's name without its prefix: "CUT_OVER".
-                std::cerr << safe(what) << ": "
-                          << pb::MigrationState_Name(state).substr(sizeof("MIGRATION_STATE_") - 1)
-                          << "\n";
+                std::cerr << safe(what) << ": " << name_of(state) << "\n";
                 ended = kOk;
               } else {
                 say(what, activity);

@@ -2,10 +2,19 @@
 
 namespace straitctl {
 
+namespace {
+constexpr std::string_view kStatePrefix = "MIGRATION_STATE_";
+}  // namespace
+
+std::string name_of(pb::MigrationState s) {
+  const std::string& full = pb::MigrationState_Name(s);
+  return full.starts_with(kStatePrefix) ? full.substr(kStatePrefix.size()) : full;
+}
+
 pb::MigrationState state_of(pb::MigrationState typed, const std::string& text) {
   if (typed != pb::MIGRATION_STATE_UNSPECIFIED || text.empty()) return typed;
   pb::MigrationState parsed = pb::MIGRATION_STATE_UNSPECIFIED;
-  return pb::MigrationState_Parse("MIGRATION_STATE_" + text, &parsed)
+  return pb::MigrationState_Parse(std::string(kStatePrefix) + text, &parsed)
              ? parsed
              : pb::MIGRATION_STATE_UNSPECIFIED;
 }

@@ -18,6 +18,8 @@ template <typename Status>  // pb::TopicStatus, pb::GroupStatus
 [[nodiscard]] pb::MigrationState state_of(const Status& s) {
   return state_of(s.migration_state(), s.state());
 }
+// The state's name as straitd's text says it ("CUT_OVER").
+[[nodiscard]] std::string name_of(pb::MigrationState s);
 // A report's outcome, the same way from `verdict` or `outcome`.
 [[nodiscard]] pb::VerifyOutcome verdict_of(const pb::VerifyReport& r);
 

@@ -227,35 +227,34 @@ result<offsets::run_list> link_workflow::merged_map(const std::string& topic,
   return offsets::run_list::merge(std::move(*fruns), (*fcp)->position, rruns, rpos);
 }
 
-std::shared_ptr<task_result<result<verify::report>>> link_workflow::start_tail_verification(
-    const std::string& topic) {
-  auto done = std::make_shared<task_result<result<verify::report>>>();
+std::shared_ptr<link_workflow::tail_check> link_workflow::start_tail_verification(
+    const std::string& topic, const std::map<int32_t, int64_t>& ends) {
+  auto check = std::make_shared<tail_check>();
+  check->ends = ends;
   verify::report r;
   {
     std::lock_guard lock(mu_);
+    std::erase_if(tails_, [](const auto& t) { return t->done.ready(); });
+    if (tails_.size() >= kTailVerificationsAtOnce) return nullptr;
     r.link = cfg_.name;
     r.started_at_ms = wall_clock_ms();
     r.sample_records = kTailRecords;
     r.requested_by = "cutover of " + topic;
     if (auto id = begin_report(r); !id) {
-      done->set(std::unexpected(id.error()));
-      return done;
+      check->done.set(std::unexpected(id.error()));
+      return check;
     }
+    tails_.push_back(check);
   }
-  ports_.tasks->post("vfy:" + cfg_.name + "/" + topic, [this, topic, r, done]() mutable {
-    ports_.verify(
-        {{topic}, {}, kTailRecords, true}, r, [](const verify::report&) {}, cancel_verify_);
-    if (!r.error.empty()) {
-      r.outcome = verify::verdict::interrupted;
-      r.finished_at_ms = wall_clock_ms();
-    } else {
-      r.conclude(wall_clock_ms());
-    }
-    store_report(r);
-    done->set(r);
-    thread_.wake();
+  // The result's pointer shares the check's ownership (aliasing), so the
+  // check lives as long as the task.
+  std::shared_ptr<task_result<result<verify::report>>> done(check, &check->done);
+  run_task("vfy:" + cfg_.name + "/" + topic, std::move(done), [this, topic, r, check]() mutable {
+    run_report(
+        {{topic}, {}, kTailRecords, true}, r, [](const verify::report&) {}, check->cancel);
+    return result<verify::report>(std::move(r));
   });
-  return done;
+  return check;
 }
 
 uint64_t link_workflow::next_operation_id() {
@@ -296,6 +295,9 @@ template <typename Op>
 void link_workflow::replace_op(std::map<std::string, Op>& ops, bool on_group, change& c,
                                const operation_options& options) {
   if (auto old = ops.find(c.name); old != ops.end()) {
+    if constexpr (std::is_same_v<Op, topic_op>) {
+      if (old->second.tail) old->second.tail->cancel = true;  // its result would count for none
+    }
     finished(old->second.status, op_phase::cancelled);
   }
   ops[c.name] = new_op<Op>(on_group, c.name, options, "starting");
@@ -688,6 +690,7 @@ std::vector<operation_status> link_workflow::operations() const {
 // ---------------------------------------------------------- the operations
 
 void link_workflow::advance_operations() {
+  take_reverse_restart();
   std::map<std::string, topic_op> tops;
   std::map<std::string, group_op> gops;
   {
@@ -706,42 +709,52 @@ void link_workflow::advance_operations() {
       step_operations(tops, gops);
     }
   }
-  sync_reverse();
+  reconcile_reverse_mirroring();
 }
 
-void link_workflow::sync_reverse() {
-  if (reverse_restart_) {
-    auto ended = reverse_restart_->get();
-    if (!ended) return;  // one restart at a time
-    reverse_restart_.reset();
-    if (*ended) {
-      reverse_running_ = reverse_asked_;
-    } else {
-      reverse_running_.reset();
-      spdlog::error("link {}: cannot start reverse mirroring: {}", cfg_.name,
-                    ended->error().message);
-    }
+void link_workflow::take_reverse_restart() {
+  if (!reverse_restart_) return;
+  auto ended = reverse_restart_->done->get();
+  if (!ended) return;
+  if (*ended) {
+    reverse_running_ = reverse_restart_->topics;
+    reverse_error_.clear();
+    reverse_backoff_.reset();
+  } else {
+    // run_for stopped the old engine before the new one failed to start.
+    reverse_running_.clear();
+    reverse_error_ = ended->error().message;
+    const auto delay = reverse_backoff_.next();
+    reverse_retry_at_ = ports_.now() + delay;
+    spdlog::error("link {}: cannot start reverse mirroring (tried again in {} ms): {}", cfg_.name,
+                  delay.count(), reverse_error_);
   }
+  reverse_restart_.reset();
+}
+
+void link_workflow::reconcile_reverse_mirroring() {
+  take_reverse_restart();
+  if (reverse_restart_) return;  // one restart at a time
   std::set<std::string> want;
   {
     std::lock_guard lock(mu_);
     want = reverse_topics();
     for (const auto& [topic, op] : topic_ops_) {
-      if (op.reverse_released) want.erase(topic);
+      if (op.copied_back) want.erase(topic);
     }
   }
-  if (reverse_running_ == want) return;
-  reverse_asked_ = want;
-  auto done = std::make_shared<task_result<status>>();
-  reverse_restart_ = done;
-  ports_.tasks->post("rev:" + cfg_.name, [this, want = std::move(want), done] {
-    done->set(ports_.reverse->run_for(want));
-    thread_.wake();
-  });
+  if (reverse_running_ == want && reverse_error_.empty()) return;
+  // After a failure, not before the backoff (an engine that cannot start
+  // fails in milliseconds: no spinning, no flood of clients).
+  if (!reverse_error_.empty() && ports_.now() < reverse_retry_at_) return;
+  reverse_restart_ = reverse_restart{want, std::make_shared<task_result<status>>()};
+  run_task("rev:" + cfg_.name, reverse_restart_->done,
+           [this, want] { return ports_.reverse->run_for(want); });
 }
 
 bool link_workflow::reverse_stopped_for(const std::string& topic) const {
-  return !reverse_restart_ && reverse_running_ && !reverse_running_->contains(topic);
+  return !reverse_running_.contains(topic) &&
+         !(reverse_restart_ && reverse_restart_->topics.contains(topic));
 }
 
 void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
@@ -823,12 +836,15 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   const auto now = ports_.now();
   if (!all_handed) {
     op.status.phase = op_phase::waiting_for_quiet;
-    const auto quiet_before = op.quiet_since;
+    const auto ends_before = op.last_high;
     if (!ends_unchanged(*source_admin_, topic, n, "source", now, op.last_high, op.quiet_since,
                         op.status.detail)) {
-      // The running tail verification may not have read the new records:
-      // its result no longer counts; another runs once the source is quiet.
-      if (op.quiet_since != quiet_before) op.tail.reset();
+      // New records: a pass no longer covers the newest ones, nor will the
+      // verification under way (cancelled; dropped below).
+      if (op.last_high != ends_before) {
+        op.tail_passed = false;
+        if (op.tail) op.tail->cancel = true;
+      }
       return;
     }
     for (const auto& s : ports_.forward->snapshot()) {
@@ -864,8 +880,20 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     if (!op.tail_passed) {
       // In a task: the rounds of the link's other moves go on meanwhile.
       op.status.phase = op_phase::verifying_tail;
-      if (!op.tail) op.tail = start_tail_verification(topic);
-      auto tail = op.tail->get();
+      // A verification that set out before the source's last records came
+      // may not have read them: it no longer counts.
+      if (op.tail && op.tail->ends != op.last_high) {
+        op.tail->cancel = true;
+        op.tail.reset();
+      }
+      if (!op.tail) op.tail = start_tail_verification(topic, op.last_high);
+      if (!op.tail) {
+        op.status.detail = "waiting for one of the link's " +
+                           std::to_string(kTailVerificationsAtOnce) +
+                           " tail verifications at once to end";
+        return;
+      }
+      auto tail = op.tail->done.get();
       if (!tail) {
         op.status.detail = "verifying the newest records of every partition";
         return;
@@ -968,7 +996,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       return;
     }
   }
-  // Reverse mirroring starts for it at the end of this round (sync_reverse).
+  // Reverse mirroring starts for it at the end of this round (reconcile_reverse_mirroring).
   spdlog::info("link {}: topic {} cut over: the target is primary, reverse mirroring starts",
                cfg_.name, topic);
   op.status.detail.clear();
@@ -995,7 +1023,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     std::lock_guard lock(mu_);
     copying = reverse_topics().contains(topic);
   }
-  if (copying && !op.reverse_released) {
+  if (copying && !op.copied_back) {
     // Everything producers wrote to the target must be back on the source
     // before forward mirroring resumes.
     op.status.phase = op_phase::waiting_for_quiet;
@@ -1036,13 +1064,17 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     // end of this round, in a task; it must have stored exactly the
     // target's end, or records reached the target meanwhile: then it runs
     // again and the wait restarts (below).
-    op.reverse_released = true;
+    op.copied_back = true;
   }
   op.status.phase = op_phase::resuming;
-  if (op.reverse_released && !reverse_stopped_for(topic)) {
+  // Whatever `copying` said this round: forward mirroring of a partition
+  // never resumes while reverse mirroring may still copy it.
+  if (!reverse_stopped_for(topic)) {
     op.status.detail =
-        "stopping reverse mirroring of the topic (its partitions drain and "
-        "checkpoint)";
+        "stopping reverse mirroring of the topic (its partitions drain and checkpoint)" +
+        (reverse_error_.empty()
+             ? std::string()
+             : "; the last restart of reverse mirroring failed: " + reverse_error_);
     return;
   }
   auto twm = target_admin_->list_watermarks(tp);
@@ -1083,7 +1115,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     const int64_t high = twm->at({target, p}).high;
     if (high != pos.next_target.value()) {
       op.last_high.clear();
-      op.reverse_released = false;
+      op.copied_back = false;
       op.status.detail = "target partition " + target + "/" + std::to_string(p) + " ends at " +
                          std::to_string(high) + ", reverse mirroring copied up to " +
                          std::to_string(pos.next_target.value()) +

@@ -16,6 +16,10 @@ link_workflow::~link_workflow() { stop(); }
 
 void link_workflow::request_stop() {
   cancel_verify_ = true;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& t : tails_) t->cancel = true;
+  }
   thread_.request_stop();
 }
 
@@ -43,8 +47,8 @@ status link_workflow::start(bool own_thread) {
   for (const auto& r : *running) stored_options[{r.kind, r.name}] = r.options;
   // A verification cut short by a stop or a crash: say so, never leave it
   // RUNNING (nothing resumes it; the operator runs it again).
-  // A user verification and a cutover's tail verification may have run at
-  // once: look at the newest few.
+  // An operator's verification and up to kTailVerificationsAtOnce tail
+  // verifications may have run at once: the newest 16 hold them all.
   auto stored = store_.reports(cfg_.name, 16);
   if (!stored) return std::unexpected(stored.error());
   for (const auto& [id, text] : *stored) {
@@ -174,7 +178,7 @@ void link_workflow::run_verify(verify::request req, verify::report r) {
   r.topics.clear();
   r.groups.clear();
   auto last_stored = std::chrono::steady_clock::now();
-  ports_.verify(
+  run_report(
       req, r,
       [&](const verify::report& now) {
         {
@@ -187,20 +191,29 @@ void link_workflow::run_verify(verify::request req, verify::report r) {
         }
       },
       cancel_verify_);
-  if (!r.error.empty()) {
-    r.outcome = verify::verdict::interrupted;
-    r.finished_at_ms = wall_clock_ms();
+  if (r.outcome == verify::verdict::interrupted) {
     spdlog::warn("link {}: verification {} interrupted: {}", cfg_.name, r.id, r.error);
   } else {
-    r.conclude(wall_clock_ms());
     spdlog::info("link {}: verification {} {}: {} topics, {} groups, {} records compared",
                  cfg_.name, r.id, verify::to_string(r.outcome), r.topics.size(), r.groups.size(),
                  r.records_done);
     conclude_verify(r);
   }
-  store_report(r);
   std::lock_guard lock(mu_);
   verifying_.reset();
+}
+
+void link_workflow::run_report(const verify::request& req, verify::report& r,
+                               const std::function<void(const verify::report&)>& progress,
+                               const std::atomic<bool>& cancel) {
+  ports_.verify(req, r, progress, cancel);
+  if (!r.error.empty()) {
+    r.outcome = verify::verdict::interrupted;
+    r.finished_at_ms = wall_clock_ms();
+  } else {
+    r.conclude(wall_clock_ms());
+  }
+  store_report(r);
 }
 
 void link_workflow::conclude_verify(const verify::report& r) {

@@ -1,8 +1,6 @@
 // straitd's ports of link_workflow: thin adapters, no logic of their own.
 #include "strait/workflow/ports.h"
 
-#include <spdlog/spdlog.h>
-
 #include "strait/base/task_threads.h"
 #include "strait/workflow/reverse_mirror.h"
 
@@ -66,10 +64,8 @@ class syncer_groups final : public group_port {
 
 class threads_for_tasks final : public task_port {
  public:
-  void post(std::string name, std::function<void()> task) override {
-    if (!threads_.post(std::move(name), std::move(task))) {
-      spdlog::warn("a workflow task was posted after its link began to stop; not run");
-    }
+  bool post(std::string name, std::function<void()> task) override {
+    return threads_.post(std::move(name), std::move(task));
   }
   void stop() override { threads_.stop(); }
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "strait/migration/state_machine.h"
+
 namespace straitctl {
 namespace {
 
@@ -15,6 +17,14 @@ TEST(StraitctlTyped, TheEnumWinsAndTheTextOfAnOlderStraitdIsReadWithTheEnumsName
   for (const char* text : {"cut_over", "UNSPECIFIED", "CUT_OVER ", "MIGRATION_STATE_CUT_OVER"}) {
     EXPECT_EQ(state_of(pb::MIGRATION_STATE_UNSPECIFIED, text), pb::MIGRATION_STATE_UNSPECIFIED)
         << text;
+  }
+  // Every state's text, as straitd writes it, is an enum's name: the
+  // fallback for an older straitd reads them all.
+  for (auto s : strait::migration::kAllTopicStates) {
+    EXPECT_EQ(name_of(state_of(pb::MIGRATION_STATE_UNSPECIFIED, to_string(s))), to_string(s));
+  }
+  for (auto s : strait::migration::kAllGroupStates) {
+    EXPECT_EQ(name_of(state_of(pb::MIGRATION_STATE_UNSPECIFIED, to_string(s))), to_string(s));
   }
   pb::VerifyReport r;
   r.set_outcome("PASSED");

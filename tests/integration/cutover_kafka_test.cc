@@ -235,7 +235,12 @@ TEST(CutoverKafka, KilledRightAfterEachMoveItResumesOrIsRepeatedWithoutLossOrDup
         << d.log();
     const std::string now = state_of(d, what);
     if (std::find(before.begin(), before.end(), now) != before.end()) {
-      ASSERT_EQ(d.straitctl(args + " --no-wait").first, 0) << args << d.log();
+      // The resumed operation may end between that look and this call: the
+      // move is then refused (exit 4) because it is done already.
+      const int rc = d.straitctl(args + " --no-wait").first;
+      const std::string after = state_of(d, what);
+      ASSERT_TRUE(rc == 0 || (rc == 4 && std::find(done.begin(), done.end(), after) != done.end()))
+          << args << ": exit " << rc << " in " << after << d.log();
     }
     ASSERT_TRUE(wait_state(d, what, done)) << args << " ended " << state_of(d, what) << d.log();
   };

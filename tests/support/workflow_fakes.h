@@ -131,11 +131,16 @@ class fake_world {
   // The tail verification's outcome (a report of `outcome` for the topic).
   verify::verdict tail_outcome = verify::verdict::passed;
   int verifications = 0;
+  int verifications_cancelled = 0;  // ran with their cancel flag set (ended at once)
+  // Restarts of reverse mirroring fail (an engine that cannot start): like
+  // reverse_mirror::run_for, nothing runs afterwards.
+  bool fail_reverse_restarts = false;
   // Tasks the workflow posted (task_port: "vfy:L/TOPIC" a tail
   // verification, "rev:L" a restart of reverse mirroring) run in tick(),
   // as their threads would between two rounds; but those `hold_task`
   // matches, which wait (a slow verification, a long drain) until it no
-  // longer does.
+  // longer does. While a restart of reverse mirroring waits, nothing is
+  // copied back: reverse_mirror::run_for stops the old engine first.
   std::function<bool(const std::string& name)> hold_task = [](const std::string&) { return false; };
   [[nodiscard]] size_t tasks_waiting() const { return tasks_.size(); }
   void run_tasks() {
@@ -182,7 +187,9 @@ class fake_world {
       }
       b.put_checkpoint(key, {part.position, part.stopped, part.detail});
     }
-    for (const auto& topic : reverse_topics_) {
+    const bool restarting = std::any_of(tasks_.begin(), tasks_.end(),
+                                        [](const auto& t) { return t.first.starts_with("rev:"); });
+    for (const auto& topic : restarting ? std::set<std::string>{} : reverse_topics_) {
       const std::string target_topic = cfg_.topics.target_name(topic);
       for (int p = 0; p < selected_[topic]; ++p) {
         const partition_key rkey{config::reverse_link_name(cfg_.name), target_topic,
@@ -216,7 +223,6 @@ class fake_world {
   }
 
   [[nodiscard]] const std::set<std::string>& reverse_topics() const { return reverse_topics_; }
-  [[nodiscard]] int reverse_restarts() const { return reverse_restarts_; }
   [[nodiscard]] store::stop_reason stopped(const std::string& topic, int p) const {
     return running_.at({cfg_.name, topic, partition_id(p)}).stopped;
   }
@@ -237,8 +243,14 @@ class fake_world {
       return c.port();
     };
     p.verify = [this](const verify::request& req, verify::report& r,
-                      const std::function<void(const verify::report&)>&, const std::atomic<bool>&) {
+                      const std::function<void(const verify::report&)>&,
+                      const std::atomic<bool>& cancel) {
       ++verifications;
+      if (cancel) {
+        ++verifications_cancelled;
+        r.error = "fake: cancelled";
+        return;
+      }
       if (tail_outcome == verify::verdict::interrupted) {
         r.error = "fake: a cluster is unreachable";
         return;
@@ -326,7 +338,10 @@ class fake_world {
       return w_.store_.commit(b);
     }
     status run_for(const std::set<std::string>& topics) override {
-      if (topics != w_.reverse_topics_) ++w_.reverse_restarts_;
+      if (w_.fail_reverse_restarts) {
+        w_.reverse_topics_.clear();
+        return fail(errc::kafka, "fake: the reverse engine cannot start");
+      }
       w_.reverse_topics_ = topics;
       return {};
     }
@@ -358,8 +373,10 @@ class fake_world {
   class tasks final : public workflow::task_port {
    public:
     explicit tasks(fake_world& w) : w_(w) {}
-    void post(std::string name, std::function<void()> task) override {
-      if (!stopped_) w_.tasks_.emplace_back(std::move(name), std::move(task));
+    bool post(std::string name, std::function<void()> task) override {
+      if (stopped_) return false;
+      w_.tasks_.emplace_back(std::move(name), std::move(task));
+      return true;
     }
     // Those not run yet are dropped, as a crash would.
     void stop() override {
@@ -387,7 +404,6 @@ class fake_world {
   std::map<std::string, int> selected_;
   std::map<partition_key, partition> running_;
   std::set<std::string> reverse_topics_;
-  int reverse_restarts_ = 0;
   std::list<std::pair<std::string, std::function<void()>>> tasks_;
 };
 

@@ -26,8 +26,14 @@ TEST(TaskThreads, APostReturnsAtOnceAndStopWaitsForTheTask) {
     result->set(7);
   }));
   EXPECT_FALSE(result->get()) << "the poster did not wait for the task";
-  std::thread stopper([&] { tasks.stop(); });
-  EXPECT_EQ(released.wait_for(50ms), std::future_status::timeout);
+  std::promise<void> stop_returned;
+  auto stopped = stop_returned.get_future();
+  std::thread stopper([&] {
+    tasks.stop();
+    stop_returned.set_value();
+  });
+  EXPECT_EQ(stopped.wait_for(100ms), std::future_status::timeout)
+      << "stop() returned while the task still ran";
   release.set_value();
   stopper.join();
   EXPECT_EQ(result->get(), 7) << "stop() returned only once the task had ended";

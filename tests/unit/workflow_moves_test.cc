@@ -74,7 +74,7 @@ class Moves : public ::testing::Test {
   topic_state topic(const std::string& name = "orders") { return wf_->topics().at(name); }
   std::string activity(const std::string& key = "topic orders") {
     for (const auto& op : wf_->operations()) {
-      if (op.finished_at_ms == 0 && (op.on_group ? "group " : "topic ") + op.name == key) {
+      if (op.running() && (op.on_group ? "group " : "topic ") + op.name == key) {
         return op.detail;
       }
     }
@@ -433,27 +433,26 @@ TEST_F(Moves, ARollbackWaitsForTheTargetToBeQuiet) {
 
 // --------------------------------------------------- two topics at once
 
-// A second topic, "payments" (one partition), next to "orders"; both
-// mirrored and VERIFIED.
+// More topics of one partition each next to "orders" (two), all mirrored
+// and VERIFIED.
 class TwoTopics : public Moves {
  protected:
-  void SetUp() override {
-    world_.add_topic("payments", 1);
+  void SetUp() override { with_topics({"payments"}); }
+  void with_topics(const std::vector<std::string>& others) {
+    for (const auto& t : others) world_.add_topic(t, 1);
     start();
     for (int p = 0; p < 2; ++p) world_.source.produce({"orders", p}, 10);
-    world_.source.produce({"payments", 0}, 10);
-    ASSERT_TRUE(rounds_until([&] {
-      auto t = wf_->topics();
-      return t.contains("orders") && t.contains("payments") &&
-             t.at("orders") == topic_state::in_sync && t.at("payments") == topic_state::in_sync;
-    }));
-    auto both = [](const std::string&) { return true; };
-    ASSERT_TRUE(wf_->start_verify({both, [](const std::string&) { return false; }, 0, "test"}));
-    ASSERT_TRUE(testing::wait_for(
-        [&] {
-          return topic() == topic_state::verified && topic("payments") == topic_state::verified;
-        },
-        10s));
+    for (const auto& t : others) world_.source.produce({t, 0}, 10);
+    auto all_in = [&](topic_state want) {
+      auto states = wf_->topics();
+      if (!states.contains("orders") || states.at("orders") != want) return false;
+      return std::all_of(others.begin(), others.end(),
+                         [&](const auto& t) { return states.contains(t) && states.at(t) == want; });
+    };
+    ASSERT_TRUE(rounds_until([&] { return all_in(topic_state::in_sync); }));
+    auto all = [](const std::string&) { return true; };
+    ASSERT_TRUE(wf_->start_verify({all, [](const std::string&) { return false; }, 0, "test"}));
+    ASSERT_TRUE(testing::wait_for([&] { return all_in(topic_state::verified); }, 10s));
   }
   result<std::vector<workflow::link_workflow::change>> move(bool cutover, const std::string& name) {
     workflow::link_workflow::move_options o{only(name), false, 500ms, "test", false};
@@ -465,13 +464,14 @@ class TwoTopics : public Moves {
 
 TEST_F(TwoTopics, ATailVerificationInProgressHoldsOnlyItsOwnTopicsCutover) {
   world_.hold_task = [](const std::string& name) { return name == "vfy:L/orders"; };
-  ASSERT_TRUE(move(true, "orders"));
+  auto orders = move(true, "orders");
+  ASSERT_TRUE(orders);
+  const uint64_t orders_op = orders->at(0).operation_id;
   ASSERT_TRUE(rounds_until([&] { return contains(activity(), "verifying the newest records"); }));
   ASSERT_TRUE(move(true, "payments"));
   ASSERT_TRUE(rounds_until([&] { return topic("payments") == topic_state::cut_over; }));
   EXPECT_EQ(topic(), topic_state::draining);
-  EXPECT_EQ(wf_->operation(move(true, "orders")->at(0).operation_id)->phase,
-            workflow::op_phase::verifying_tail);
+  EXPECT_EQ(wf_->operation(orders_op)->phase, workflow::op_phase::verifying_tail);
   ASSERT_TRUE(rounds_until(
       [&] { return world_.reverse_topics() == std::set<std::string>{"payments"}; }, 3));
 
@@ -484,6 +484,7 @@ TEST_F(TwoTopics, ATailVerificationInProgressHoldsOnlyItsOwnTopicsCutover) {
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
   EXPECT_EQ(world_.verifications, 4)
       << "the operator's, payments' tail, orders' held one and orders' again";
+  EXPECT_EQ(world_.verifications_cancelled, 1) << "the held one was cancelled, not used";
   EXPECT_EQ(target_end(0), source_end(0));
   ASSERT_TRUE(rounds_until(
       [&] {
@@ -510,16 +511,77 @@ TEST_F(TwoTopics, AReverseMirroringDrainInProgressHoldsOnlyItsOwnTopicsRollback)
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
   EXPECT_EQ(topic("payments"), topic_state::rolled_back);
   EXPECT_EQ(world_.reverse_topics(), std::set<std::string>{"payments"}) << "still draining";
+  world_.target.produce({"t.orders", 0}, 3);  // orders' producers moved: copied back later
 
   world_.hold_task = [](const std::string&) { return false; };
   ASSERT_TRUE(rounds_until([&] { return topic("payments") == topic_state::mirroring; }));
   ASSERT_TRUE(
       rounds_until([&] { return world_.reverse_topics() == std::set<std::string>{"orders"}; }, 3));
+  ASSERT_TRUE(rounds_until([&] { return source_end(0) == target_end(0); }, 2))
+      << "orders' records on the target were copied back once its reverse mirroring ran";
   // Forward mirroring of payments resumed after what was copied back.
   world_.source.produce({"payments", 0}, 2);
   round();
   EXPECT_EQ(payments_source_end(), 17);
   EXPECT_EQ(payments_target_end(), 17);
+}
+
+TEST_F(TwoTopics, ARollbackReplacingACutoverCancelsItsTailVerification) {
+  world_.hold_task = [](const std::string& name) { return name == "vfy:L/orders"; };
+  ASSERT_TRUE(move(true, "orders"));
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "verifying the newest records"); }));
+  ASSERT_TRUE(move(false, "orders"));
+  world_.hold_task = [](const std::string&) { return false; };
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_EQ(world_.verifications_cancelled, 1) << "its result would have counted for nothing";
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none);
+}
+
+TEST_F(TwoTopics, AFailedRestartOfReverseMirroringNeitherStrandsARollbackNorStopsRetrying) {
+  ASSERT_TRUE(move(true, "orders"));
+  ASSERT_TRUE(move(true, "payments"));
+  ASSERT_TRUE(rounds_until([&] {
+    return topic() == topic_state::cut_over && topic("payments") == topic_state::cut_over &&
+           world_.reverse_topics() == std::set<std::string>{"orders", "payments"};
+  }));
+  world_.fail_reverse_restarts = true;
+  ASSERT_TRUE(move(false, "payments"));
+  // Its restart without payments fails: nothing runs any more (as with
+  // reverse_mirror), so payments' copy-back has ended and forward
+  // mirroring resumes.
+  ASSERT_TRUE(rounds_until([&] { return topic("payments") == topic_state::mirroring; }));
+  EXPECT_TRUE(world_.reverse_topics().empty());
+  world_.target.produce({"t.orders", 1}, 4);  // not copied back while restarts fail
+  for (int i = 0; i < 4; ++i) round();
+  EXPECT_EQ(source_end(1) + 4, target_end(1));
+  world_.fail_reverse_restarts = false;  // tried again every round
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.reverse_topics() == std::set<std::string>{"orders"}; }, 3));
+  ASSERT_TRUE(rounds_until([&] { return source_end(1) == target_end(1); }, 2));
+}
+
+class ManyTopics : public TwoTopics {
+ protected:
+  void SetUp() override { with_topics({"a", "b", "c", "d"}); }
+};
+
+TEST_F(ManyTopics, TailVerificationsRunAtMostFourAtOnce) {
+  static_assert(workflow::link_workflow::kTailVerificationsAtOnce == 4);
+  world_.hold_task = [](const std::string& name) { return name.starts_with("vfy:"); };
+  ASSERT_TRUE(
+      wf_->cutover_topics({[](const std::string&) { return true; }, false, 500ms, "test", false}));
+  ASSERT_TRUE(rounds_until([&] { return world_.tasks_waiting() == 4; }));
+  for (int i = 0; i < 4; ++i) round();
+  int waiting = 0;
+  for (const auto& op : wf_->operations()) {
+    if (contains(op.detail, "waiting for one of the link's 4 tail verifications")) ++waiting;
+  }
+  EXPECT_EQ(waiting, 1);
+  EXPECT_EQ(world_.tasks_waiting(), 4u) << "no fifth while four run";
+  world_.hold_task = [](const std::string&) { return false; };
+  for (const char* t : {"orders", "a", "b", "c", "d"}) {
+    ASSERT_TRUE(rounds_until([&] { return topic(t) == topic_state::cut_over; })) << t;
+  }
 }
 
 // ---------------------------------------------------------------- groups

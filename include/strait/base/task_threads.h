@@ -89,6 +89,10 @@ class task_result {
     std::lock_guard lock(mu_);
     return value_;
   }
+  [[nodiscard]] bool ready() const {
+    std::lock_guard lock(mu_);
+    return value_.has_value();
+  }
 
  private:
   mutable std::mutex mu_;

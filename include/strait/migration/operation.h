@@ -80,6 +80,7 @@ struct operation_status {
   std::string detail;  // what it is doing or waits for, in words
   int64_t started_at_ms = 0;
   int64_t finished_at_ms = 0;  // 0 while it runs
+  [[nodiscard]] bool running() const { return finished_at_ms == 0; }
 };
 
 }  // namespace strait::migration

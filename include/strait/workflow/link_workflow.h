@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "strait/base/backoff.h"
 #include "strait/base/clock.h"
 #include "strait/base/periodic_thread.h"
 #include "strait/base/task_threads.h"
@@ -65,6 +66,9 @@ namespace strait::workflow {
 class link_workflow {
  public:
   static constexpr size_t kEndedOperationsKept = 256;
+  // Tail verifications of a link at once (ADR 0019); a cutover past them
+  // waits (each opens admin clients and readers on both clusters).
+  static constexpr size_t kTailVerificationsAtOnce = 4;
   // `store` must outlive this.
   link_workflow(const config::link_config& cfg, store::checkpoint_store& store, ports p);
   ~link_workflow();
@@ -154,11 +158,40 @@ class link_workflow {
   [[nodiscard]] std::chrono::milliseconds next_round_in() const;
   void observe();
   void run_verify(verify::request req, verify::report r);
+  // Runs a verification into `r` (ports.verify), concludes it (INTERRUPTED
+  // with its error, else PASSED or FAILED) and stores it.
+  void run_report(const verify::request& req, verify::report& r,
+                  const std::function<void(const verify::report&)>& progress,
+                  const std::atomic<bool>& cancel);
+  // Posts `fn` as a task (ports.tasks) whose value goes into `into`, then
+  // wakes the thread, whose next round reads it.
+  template <typename T, typename Fn>
+  void run_task(std::string name, std::shared_ptr<task_result<T>> into, Fn fn) {
+    auto result = into;
+    if (!ports_.tasks->post(std::move(name),
+                            [this, into = std::move(into), fn = std::move(fn)]() mutable {
+                              into->set(fn());
+                              thread_.wake();
+                            })) {
+      result->set(T(fail(errc::busy, "the link is stopping")));
+    }
+  }
   // Gives `r` the link's next report id and stores it (RUNNING); mu_ held,
   // so two verifications never take the same id (each is stored at once).
   [[nodiscard]] result<uint64_t> begin_report(verify::report& r);
   void store_report(const verify::report& r);
   void conclude_verify(const verify::report& r);
+
+  // A cutover's tail verification, running in a task (ADR 0019): its
+  // result once it ended, its own cancel flag (set when the result would no
+  // longer count: the source moved, the operation was replaced, the link
+  // stops), and the source's end offsets it set out to cover (the
+  // workflow's thread only).
+  struct tail_check {
+    task_result<result<verify::report>> done;
+    std::atomic<bool> cancel{false};
+    std::map<int32_t, int64_t> ends;
+  };
 
   // Operations (cutover.cc). `status` is what the API shows of one (its id
   // and options are stored with the object's state, migration/operation.h); the rest
@@ -169,11 +202,12 @@ class link_workflow {
     std::chrono::steady_clock::time_point quiet_since{};
     uint64_t generation = 0;   // a newer request for the object replaces the op
     bool tail_passed = false;  // cutover: the tail re-verification passed
-    // Cutover: the tail verification running in a task (null when none).
-    std::shared_ptr<task_result<result<verify::report>>> tail;
+    // Cutover: its tail verification, running or ended (null when none).
+    std::shared_ptr<tail_check> tail;
     // Rollback: everything is copied back; reverse mirroring of the topic
-    // is to end (sync_reverse) before forward mirroring resumes.
-    bool reverse_released = false;
+    // is to end (reconcile_reverse_mirroring) before forward mirroring
+    // resumes.
+    bool copied_back = false;
     // Cutover: partitions stopped for the hand-over, their checkpoints not
     // all written at the last round (the next comes after 50 ms).
     bool awaiting_checkpoints = false;
@@ -228,7 +262,7 @@ class link_workflow {
   [[nodiscard]] status connect_admins();
   // One round of the operations: each steps (step_operations, on copies
   // merged back unless a request replaced the operation meanwhile), then
-  // reverse mirroring follows the states (sync_reverse).
+  // reverse mirroring follows the states (reconcile_reverse_mirroring).
   void advance_operations();
   void step_operations(std::map<std::string, topic_op>& tops,
                        std::map<std::string, group_op>& gops);
@@ -258,36 +292,49 @@ class link_workflow {
   [[nodiscard]] result<offsets::run_list> merged_map(const std::string& topic,
                                                      int32_t partition) const;
   [[nodiscard]] int partitions_of(const std::string& topic) const;
-  // Starts verifying the newest records of `topic` (cutover) in a task; the
-  // report is stored (RUNNING now, concluded when the task ends). Null when
-  // the report cannot be stored.
-  [[nodiscard]] std::shared_ptr<task_result<result<verify::report>>> start_tail_verification(
-      const std::string& topic);
+  // Starts verifying the newest records of `topic` (cutover), whose source
+  // ends at `ends`, in a task; the report is stored (RUNNING now, concluded
+  // when the task ends). Null when kTailVerificationsAtOnce run already;
+  // one already ended with the error when the report cannot be stored.
+  [[nodiscard]] std::shared_ptr<tail_check> start_tail_verification(
+      const std::string& topic, const std::map<int32_t, int64_t>& ends);
   // Makes reverse mirroring run for reverse_topics() but the topics whose
-  // rollback released them: one restart at a time, in a task; the next
-  // round looks at how it ended (the workflow's thread).
-  void sync_reverse();
-  // Whether reverse mirroring is known to run without `topic` (its
-  // partitions drained and checkpointed), no restart being under way.
+  // rollback copied everything back: one restart at a time, in a task; the
+  // next round looks at how it ended (the workflow's thread).
+  void reconcile_reverse_mirroring();
+  // Takes the result of the restart under way once it ended (at the start
+  // of a round too, so a rollback waiting for it sees it that round).
+  void take_reverse_restart();
+  // Whether reverse mirroring runs without `topic` (its partitions drained
+  // and checkpointed) and no restart under way brings it back.
   [[nodiscard]] bool reverse_stopped_for(const std::string& topic) const;
 
   config::link_config cfg_;
   store::checkpoint_store& store_;
   ports ports_;
   std::unique_ptr<cluster_port> source_admin_, target_admin_;  // the thread's
-  // Reverse mirroring (the thread's): the topics of the last restart asked
-  // for, the restart while its task runs, the topics it runs for once one
-  // succeeded (none known before the first, or after one failed).
-  std::set<std::string> reverse_asked_;
-  std::shared_ptr<task_result<status>> reverse_restart_;
-  std::optional<std::set<std::string>> reverse_running_;
+  // Reverse mirroring (the thread's): the restart under way (its topics and
+  // result), the topics it runs for (none at start, and none after a
+  // restart failed: reverse_mirror::run_for stops the old engine first),
+  // and why the last restart failed (empty when it did not).
+  struct reverse_restart {
+    std::set<std::string> topics;
+    std::shared_ptr<task_result<status>> done;
+  };
+  std::optional<reverse_restart> reverse_restart_;
+  std::set<std::string> reverse_running_;
+  std::string reverse_error_;
+  // After a failed restart, the next waits: 1 s, doubling up to 30 s.
+  backoff reverse_backoff_{std::chrono::seconds(1), std::chrono::seconds(30)};
+  std::chrono::steady_clock::time_point reverse_retry_at_{};
   mutable std::mutex mu_;  // guards the table and the operations (the thread's and the API's)
   state_table table_;
-  std::map<std::string, topic_op> topic_ops_;  // guarded by mu_
-  std::map<std::string, group_op> group_ops_;  // guarded by mu_
-  uint64_t generation_ = 0;                    // guarded by mu_
-  uint64_t last_operation_id_ = 0;             // guarded by mu_
-  std::deque<operation_status> finished_;      // guarded by mu_; oldest first
+  std::map<std::string, topic_op> topic_ops_;       // guarded by mu_
+  std::map<std::string, group_op> group_ops_;       // guarded by mu_
+  uint64_t generation_ = 0;                         // guarded by mu_
+  uint64_t last_operation_id_ = 0;                  // guarded by mu_
+  std::deque<operation_status> finished_;           // guarded by mu_; oldest first
+  std::vector<std::shared_ptr<tail_check>> tails_;  // running tail verifications; mu_
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;
   std::atomic<bool> cancel_verify_{false};

@@ -33,7 +33,9 @@ namespace strait::workflow {
 // thread (the operations), and reverse_port's request_stop and stop once
 // that thread has ended. cluster_port: the workflow's thread only.
 // reverse_port::run_for and the verify function run in tasks (task_port),
-// one restart of reverse mirroring at a time.
+// one restart of reverse mirroring at a time; seed may run on the
+// workflow's thread meanwhile (reverse_mirror: a store write, for a topic
+// the restart does not run).
 
 // One cluster's administrative calls, as kafka::admin_client's (which says
 // what each means); one group at a time.
@@ -71,6 +73,7 @@ class reverse_port {
   virtual ~reverse_port() = default;
   [[nodiscard]] virtual status seed(const std::string& source_topic, int32_t partition,
                                     const offsets::mirror_position& forward) = 0;
+  // After a failure nothing runs (the old engine is stopped first).
   [[nodiscard]] virtual status run_for(const std::set<std::string>& source_topics) = 0;
   [[nodiscard]] virtual std::vector<mirror::partition_snapshot> snapshot() const = 0;
   virtual void request_stop(std::chrono::milliseconds drain) = 0;
@@ -87,8 +90,8 @@ class task_port {
  public:
   virtual ~task_port() = default;
   // Runs `task` later, `name` saying what it is (a thread's name); returns
-  // at once. After stop(), runs nothing.
-  virtual void post(std::string name, std::function<void()> task) = 0;
+  // at once. After stop(), runs nothing and returns false.
+  [[nodiscard]] virtual bool post(std::string name, std::function<void()> task) = 0;
   // Waits for the tasks posted (or drops those not started); only once the
   // workflow's thread has ended.
   virtual void stop() = 0;

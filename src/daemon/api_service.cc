@@ -1,0 +1,220 @@
+#include "api_service.h"
+
+#include <map>
+
+namespace strait::daemon {
+
+namespace {
+
+// A partition as the API shows it.
+api::partition_view view_of(const mirror::partition_snapshot& p) {
+  return {p.key.partition.value(),
+          p.position.next_source.value(),
+          p.position.next_target.value(),
+          p.lag_records,
+          p.lag_seconds,
+          p.stop_reason,
+          p.stop_detail,
+          p.records_per_second};
+}
+
+}  // namespace
+
+result<api::link_view> api_service::link_state(const std::string& link) const {
+  auto r = links_.find(link);
+  if (!r) return fail(errc::not_found, "no link '" + link + "'");
+  std::shared_lock lock(r->mu());
+  api::link_view v;
+  v.link = link;
+  if (!r->running()) {
+    v.paused = true;
+    return v;
+  }
+  const config::link_config& cfg = r->config();
+  v.inflight_bytes = r->engine()->inflight_bytes();
+  const std::string refusal = r->supervisor()->cluster_refusal();
+  for (const auto& [side, health] : {std::pair{"source", r->engine()->source_health()},
+                                     std::pair{"target", r->engine()->target_health()}}) {
+    api::cluster_view c{side, health.reachable, refusal};
+    if (!health.authentication_error.empty()) {
+      c.error = "authentication failed: " + health.authentication_error;
+    }
+    v.clusters.push_back(std::move(c));
+  }
+  std::map<std::string, api::topic_view> topics;
+  for (const auto& p : r->engine()->snapshot()) {
+    api::topic_view& t = topics[p.key.topic];
+    t.topic = p.key.topic;
+    t.target_topic = cfg.topics.target_name(p.key.topic);
+    t.partitions.push_back(view_of(p));
+  }
+  const auto topic_states = r->workflow()->topics();
+  // The running operation of each topic and group.
+  std::map<std::pair<bool, std::string>, migration::operation_status> running;
+  for (auto& op : r->workflow()->operations()) {
+    if (op.running()) running[{op.on_group, op.name}] = std::move(op);
+  }
+  auto operation_of = [&](bool on_group, const std::string& name, uint64_t& id,
+                          std::string& activity) {
+    if (auto it = running.find({on_group, name}); it != running.end()) {
+      id = it->second.id;
+      activity = it->second.detail;
+    }
+  };
+  for (const auto& p : r->workflow()->reverse_snapshot()) {
+    // Reverse partitions are keyed by target topic names.
+    auto source = cfg.topics.source_name(p.key.topic);
+    if (!source) continue;
+    // In the reverse engine's own terms, as TopicStatus.reverse_partitions
+    // documents them: next_source is the target offset it reads next.
+    topics[*source].reverse_partitions.push_back(view_of(p));
+  }
+  for (auto& [name, t] : topics) {
+    if (auto st = topic_states.find(name); st != topic_states.end()) t.state = st->second;
+    operation_of(false, name, t.operation_id, t.activity);
+    std::sort(t.partitions.begin(), t.partitions.end(),
+              [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    v.topics.push_back(std::move(t));
+  }
+  if (r->syncer() != nullptr) {
+    const auto group_states = r->workflow()->groups();
+    for (auto& g : r->syncer()->groups()) {
+      api::group_view gv{g.group,
+                         std::nullopt,
+                         g.on_source,
+                         g.sync_age_seconds,
+                         g.partitions_synced,
+                         g.partitions_ahead,
+                         std::move(g.partitions_skipped)};
+      if (auto st = group_states.find(g.group); st != group_states.end()) gv.state = st->second;
+      operation_of(true, g.group, gv.operation_id, gv.activity);
+      v.groups.push_back(std::move(gv));
+    }
+  }
+  return v;
+}
+
+status api_service::record(const api::audit_record& r) {
+  auto seq = store_.append_audit(
+      {r.at_ms, r.who, r.role, r.call, r.args_digest, r.result, r.state_before, r.state_after});
+  if (!seq) return std::unexpected(seq.error());
+  return {};
+}
+
+result<std::vector<api::audit_record>> api_service::list(uint64_t after, size_t limit) const {
+  auto entries = store_.audit(after, limit);
+  if (!entries) return std::unexpected(entries.error());
+  std::vector<api::audit_record> out;
+  for (auto& [seq, e] : *entries) {
+    out.push_back(api::audit_record{seq, e.at_ms, std::move(e.who), std::move(e.role),
+                                    std::move(e.call), std::move(e.args_digest),
+                                    std::move(e.result), std::move(e.state_before),
+                                    std::move(e.state_after), std::move(e.chain)});
+  }
+  return out;
+}
+
+result<std::optional<store::request_record>> api_service::recall(
+    const std::string& request_id) const {
+  return store_.request(request_id);
+}
+
+status api_service::remember(const std::string& request_id, const store::request_record& r) {
+  store::checkpoint_store::write_batch b;
+  b.put_request(request_id, r);
+  return store_.commit(b);
+}
+
+result<verify::report> api_service::start_verify(const std::string& link,
+                                                 const verify::selection& s) {
+  auto h = links_.running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->start_verify(s);
+}
+
+result<verify::report> api_service::verify_report(const std::string& link, uint64_t id) const {
+  auto h = links_.running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->verify_report(id);
+}
+
+result<std::vector<verify::report>> api_service::verify_reports(const std::string& link,
+                                                                size_t limit) const {
+  auto h = links_.running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->verify_reports(limit);
+}
+
+result<std::vector<api::object_change>> api_service::move(const std::string& link,
+                                                          api::move_kind kind,
+                                                          const api::move_request& r) {
+  auto h = links_.running(link);
+  if (!h) return std::unexpected(h.error());
+  workflow::link_workflow* wf = h->runtime->workflow();
+  workflow::link_workflow::move_options o{r.selected, r.force, r.quiet_window, r.requested_by,
+                                          r.dry_run};
+  result<std::vector<workflow::link_workflow::change>> changes;
+  switch (kind) {
+    case api::move_kind::cutover_topics:
+      changes = wf->cutover_topics(o);
+      break;
+    case api::move_kind::rollback_topics:
+      changes = wf->rollback_topics(o);
+      break;
+    case api::move_kind::finalize_topics:
+      changes = wf->finalize_topics(o);
+      break;
+    case api::move_kind::cutover_groups:
+      changes = wf->cutover_groups(o);
+      break;
+    case api::move_kind::rollback_groups:
+      changes = wf->rollback_groups(o);
+      break;
+    case api::move_kind::finalize_groups:
+      changes = wf->finalize_groups(o);
+      break;
+  }
+  if (!changes) return std::unexpected(changes.error());
+  std::vector<api::object_change> out;
+  for (auto& c : *changes) {
+    out.push_back({std::move(c.name), c.state_before, c.state, std::move(c.action),
+                   std::move(c.forced_guards), c.operation_id});
+  }
+  return out;
+}
+
+result<migration::operation_status> api_service::operation(const std::string& link,
+                                                           uint64_t id) const {
+  auto h = links_.running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->operation(id);
+}
+
+result<api::ack_result> api_service::acknowledge(const partition_key& key,
+                                                 const std::string& resolution_name, bool dry_run) {
+  auto r = store::parse_resolution(resolution_name);
+  if (!r || *r == store::resolution::none) {
+    return fail(errc::invalid_argument,
+                "resolution: '" + resolution_name +
+                    "' is not one of retry, skip-to-log-start, accept-target, skip-record");
+  }
+  auto h = links_.running(key.link);
+  if (!h) return std::unexpected(h.error());
+  auto ticket = std::make_shared<std::atomic<int>>(0);
+  auto done = h->runtime->supervisor()->acknowledge(key, *r, dry_run, ticket);
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    int pending = 0;
+    if (ticket->compare_exchange_strong(pending, 2)) {
+      return fail(errc::kafka, key.to_string() +
+                                   ": not applied: the link's supervisor did not take the "
+                                   "request within 60 s (a cluster unreachable?); nothing "
+                                   "changed, try again");
+    }
+    done.wait();  // taken meanwhile: its outcome is the answer
+  }
+  auto a = done.get();
+  if (!a) return std::unexpected(a.error());
+  return api::ack_result{a->was, a->detail};
+}
+
+}  // namespace strait::daemon

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "link_registry.h"
+#include "strait/api/status.h"
+#include "strait/store/checkpoint_store.h"
+
+namespace strait::daemon {
+
+// What the strait.v1 API asks of straitd (api::state_provider, audit_log,
+// control), answered from the links (link_registry) and the store: views of
+// a link's state for GetStatus, the audit journal and request ids, and the
+// calls, each forwarded to the link's workflow or supervisor or to the
+// registry. No rule of its own: it translates between the API's plain types
+// and the modules'. Thread-safe (the API server's threads), as what it
+// forwards to is.
+class api_service final : public api::state_provider, public api::audit_log, public api::control {
+ public:
+  // Both must outlive this.
+  api_service(link_registry& links, store::checkpoint_store& store)
+      : links_(links), store_(store) {}
+
+  // api::state_provider (reads snapshots only).
+  [[nodiscard]] std::vector<api::link_info> links() const override { return links_.links(); }
+  [[nodiscard]] result<api::link_view> link_state(const std::string& link) const override;
+
+  // api::audit_log, on the checkpoint store (durable, append-only).
+  [[nodiscard]] status record(const api::audit_record& r) override;
+  [[nodiscard]] result<std::vector<api::audit_record>> list(uint64_t after,
+                                                            size_t limit) const override;
+  [[nodiscard]] result<std::optional<store::request_record>> recall(
+      const std::string& request_id) const override;
+  [[nodiscard]] status remember(const std::string& request_id,
+                                const store::request_record& r) override;
+
+  // api::control.
+  [[nodiscard]] result<verify::report> start_verify(const std::string& link,
+                                                    const verify::selection& s) override;
+  [[nodiscard]] result<verify::report> verify_report(const std::string& link,
+                                                     uint64_t id) const override;
+  [[nodiscard]] result<std::vector<verify::report>> verify_reports(const std::string& link,
+                                                                   size_t limit) const override;
+  [[nodiscard]] result<std::vector<api::object_change>> move(const std::string& link,
+                                                             api::move_kind kind,
+                                                             const api::move_request& r) override;
+  [[nodiscard]] result<migration::operation_status> operation(const std::string& link,
+                                                              uint64_t id) const override;
+  [[nodiscard]] result<api::ack_result> acknowledge(const partition_key& key,
+                                                    const std::string& resolution,
+                                                    bool dry_run) override;
+  [[nodiscard]] result<api::stage_result> stage(
+      const std::string& link, const std::function<bool(const std::string&)>& topic_selected,
+      const std::function<bool(const std::string&)>& group_selected, bool dry_run) override {
+    return links_.stage(link, topic_selected, group_selected, dry_run);
+  }
+  [[nodiscard]] result<api::link_info> create_link(const std::string& yaml, bool dry_run) override {
+    return links_.create(yaml, dry_run);
+  }
+  [[nodiscard]] result<api::link_info> delete_link(const std::string& link, bool dry_run) override {
+    return links_.remove(link, dry_run);
+  }
+  [[nodiscard]] result<api::link_info> pause_link(const std::string& link, bool dry_run) override {
+    return links_.pause(link, dry_run);
+  }
+  [[nodiscard]] result<api::link_info> resume_link(const std::string& link, bool dry_run) override {
+    return links_.resume(link, dry_run);
+  }
+
+ private:
+  link_registry& links_;
+  store::checkpoint_store& store_;
+};
+
+}  // namespace strait::daemon
