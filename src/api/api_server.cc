@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <variant>
 
 #include "strait.grpc.pb.h"
@@ -629,6 +630,26 @@ class service final : public pb::Strait::Service {
     auto op = control_.operation(req->link(), req->id());
     if (!op) return to_grpc(op.error());
     fill_operation(req->link(), *op, out);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListOperations(grpc::ServerContext* ctx, const pb::ListOperationsRequest* req,
+                              pb::ListOperationsResponse* out) override {
+    if (auto s = authorize(*ctx, "ListOperations", role::viewer, *req); !s.ok()) return s;
+    constexpr int kMaxIds = 10000;
+    if (req->ids_size() > kMaxIds) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "ids: at most " + std::to_string(kMaxIds) + " in one call; split the list"};
+    }
+    if (!known_link(req->link())) return unknown_link(req->link());
+    auto ops = control_.operations(req->link());
+    if (!ops) return to_grpc(ops.error());
+    const std::set<uint64_t> wanted(req->ids().begin(), req->ids().end());
+    for (const auto& op : *ops) {
+      if (wanted.empty() || wanted.contains(op.id)) {
+        fill_operation(req->link(), op, out->add_operations());
+      }
+    }
     return grpc::Status::OK;
   }
 

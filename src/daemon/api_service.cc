@@ -190,6 +190,13 @@ result<migration::operation_status> api_service::operation(const std::string& li
   return h->runtime->workflow()->operation(id);
 }
 
+result<std::vector<migration::operation_status>> api_service::operations(
+    const std::string& link) const {
+  auto h = links_.running(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->workflow()->operations();
+}
+
 result<api::ack_result> api_service::acknowledge(const partition_key& key,
                                                  const std::string& resolution_name, bool dry_run) {
   auto r = store::parse_resolution(resolution_name);

@@ -44,6 +44,8 @@ class api_service final : public api::state_provider, public api::audit_log, pub
                                                              const api::move_request& r) override;
   [[nodiscard]] result<migration::operation_status> operation(const std::string& link,
                                                               uint64_t id) const override;
+  [[nodiscard]] result<std::vector<migration::operation_status>> operations(
+      const std::string& link) const override;
   [[nodiscard]] result<api::ack_result> acknowledge(const partition_key& key,
                                                     const std::string& resolution,
                                                     bool dry_run) override;

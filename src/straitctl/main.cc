@@ -816,22 +816,55 @@ struct move_cmd : command {
         last_activity[what] = activity;
       }
     };
+    // The pending objects' operations, by id, read once per round: one
+    // ListOperations call (a GetOperation per object from a straitd before
+    // it). An id absent from `ops` is followed by its object's state.
+    std::map<uint64_t, pb::Operation> ops;
+    bool one_call = true;
+    auto read_operations = [&]() -> std::optional<int> {
+      ops.clear();
+      pb::ListOperationsRequest lreq;
+      lreq.set_link(link);
+      for (const auto& [what, id] : pending) {
+        if (id != 0) lreq.add_ids(id);
+      }
+      if (lreq.ids_size() == 0) return std::nullopt;
+      if (one_call) {
+        pb::ListOperationsResponse listed;
+        auto lctx = s.context();
+        auto rc = s.stub().ListOperations(lctx.get(), lreq, &listed);
+        if (rc.ok()) {
+          for (const auto& op : listed.operations()) ops[op.id()] = op;
+          return std::nullopt;
+        }
+        if (rc.error_code() != grpc::StatusCode::UNIMPLEMENTED) return s.exit_code(rc);
+        one_call = false;
+      }
+      for (uint64_t id : lreq.ids()) {
+        pb::GetOperationRequest oreq;
+        oreq.set_link(link);
+        oreq.set_id(id);
+        pb::Operation op;
+        auto octx = s.context();
+        auto rc = s.stub().GetOperation(octx.get(), oreq, &op);
+        if (rc.ok()) {
+          ops[id] = op;
+        } else if (rc.error_code() != grpc::StatusCode::NOT_FOUND &&
+                   rc.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+          return s.exit_code(rc);
+        }
+      }
+      return std::nullopt;
+    };
     // One object's operation: its exit code once it ended, nothing while it
     // is still to be followed (`id` set to 0: by its state from now on).
     auto by_operation = [&](const std::string& what, uint64_t& id) -> std::optional<int> {
-      pb::GetOperationRequest oreq;
-      oreq.set_link(link);
-      oreq.set_id(id);
-      pb::Operation op;
-      auto octx = s.context();
-      if (auto rc = s.stub().GetOperation(octx.get(), oreq, &op); !rc.ok()) {
-        if (rc.error_code() == grpc::StatusCode::NOT_FOUND ||
-            rc.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-          id = 0;  // follow its state instead
-          return std::nullopt;
-        }
-        return s.exit_code(rc);
+      auto found = ops.find(id);
+      if (found == ops.end()) {  // unknown to straitd (restarted, or before operation ids)
+        id = 0;
+        return std::nullopt;
       }
+      const pb::Operation& op = found->second;
       if (op.name() != what || op.on_group() != on_groups) {  // not this object's: trust none
         id = 0;
         return std::nullopt;
@@ -880,6 +913,10 @@ struct move_cmd : command {
             if (drain_initial > 0) {
               drain_bar.update(drain_initial - std::min(lag, drain_initial), drain_initial);
             }
+          }
+          if (auto failed = read_operations()) {
+            if (drain_initial > 0) drain_bar.done();
+            return failed;
           }
           for (auto it = pending.begin(); it != pending.end();) {
             auto& [what, id] = *it;

@@ -355,8 +355,9 @@ TEST_F(ApiSecurity, EachRoleIsDeniedWhatItMayNotDoAndTheDenialIsAudited) {
   EXPECT_EQ(r.entries_size(), 2) << "allowed calls are not audited (read-only)";
 }
 
-// GetOperation and WatchOperation are read-only (role viewer) but still
-// refuse a caller without a credential before they look anything up.
+// GetOperation, ListOperations and WatchOperation are read-only (role
+// viewer) but still refuse a caller without a credential before they look
+// anything up.
 TEST_F(ApiSecurity, OperationsAreReadByAnyRoleButNotWithoutACredential) {
   testing::temp_dir dir;
   write_tokens(dir.path() / "tokens", "viewer watcher 0123456789abcdef0001\n");
@@ -379,6 +380,14 @@ TEST_F(ApiSecurity, OperationsAreReadByAnyRoleButNotWithoutACredential) {
     pb::Operation op;
     auto ctx = context();
     grpc::Status got = stub->GetOperation(ctx.get(), get, &op);
+    EXPECT_EQ(got.error_code(),
+              valid ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::UNAUTHENTICATED)
+        << token << ": " << got.error_message();
+    pb::ListOperationsRequest list;
+    list.set_link(get.link());
+    pb::ListOperationsResponse listed;
+    auto lctx = context();
+    got = stub->ListOperations(lctx.get(), list, &listed);
     EXPECT_EQ(got.error_code(),
               valid ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::UNAUTHENTICATED)
         << token << ": " << got.error_message();

@@ -404,6 +404,31 @@ TEST_F(ApiServer, AMoveNamesItsOperationWhichCanBeReadAndWatchedToItsEnd) {
   EXPECT_TRUE(reader->Finish().ok());
   EXPECT_EQ(phases, (std::vector<pb::OperationPhase>{pb::OPERATION_PHASE_WAITING_FOR_QUIET,
                                                      pb::OPERATION_PHASE_DONE}));
+  // Several at once: those asked for that straitd knows; all with none.
+  req.set_regex("payments");
+  ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
+  const uint64_t second = r.changes(0).operation_id();
+  pb::ListOperationsRequest list;
+  list.set_link("main");
+  list.add_ids(second);
+  list.add_ids(id + 100);
+  pb::ListOperationsResponse listed;
+  ASSERT_TRUE(stub_->ListOperations(ctx().get(), list, &listed).ok());
+  ASSERT_EQ(listed.operations_size(), 1);
+  EXPECT_EQ(listed.operations(0).name(), "payments");
+  EXPECT_EQ(listed.operations(0).stuck_reason(), pb::STUCK_REASON_TAIL_VERIFICATION_FAILED);
+  list.clear_ids();
+  ASSERT_TRUE(stub_->ListOperations(ctx().get(), list, &listed).ok());
+  EXPECT_EQ(listed.operations_size(), 2);
+  for (int i = 0; i < 10001; ++i) list.add_ids(static_cast<uint64_t>(i));
+  grpc::Status too_many = stub_->ListOperations(ctx().get(), list, &listed);
+  EXPECT_EQ(too_many.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(too_many.error_message().find("ids:"), std::string::npos) << too_many.error_message();
+  list.set_link("nope");
+  list.clear_ids();
+  EXPECT_EQ(stub_->ListOperations(ctx().get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
   get.set_id(id + 100);
   EXPECT_EQ(stub_->GetOperation(ctx().get(), get, &op).error_code(), grpc::StatusCode::NOT_FOUND);
   get.set_link("nope");

@@ -150,14 +150,27 @@ class fake_control : public control {
                                                 uint64_t id) const override {
     std::lock_guard lock(mu_);
     if (link != "main") return fail(errc::not_found, "no link");
+    if (!operations_.contains(id)) return fail(errc::not_found, "no operation");
+    return look(id);
+  }
+  // Operation `id` as it is now; at its second look, one not stuck is done
+  // (mu_ held).
+  migration::operation_status look(uint64_t id) const {
     auto it = operations_.find(id);
-    if (it == operations_.end()) return fail(errc::not_found, "no operation");
     migration::operation_status now = it->second;
     if (++looks_[id] >= 2 && now.stuck == migration::stuck_reason::none) {
       it->second.phase = migration::op_phase::done;
       it->second.detail.clear();
     }
     return now;
+  }
+  result<std::vector<migration::operation_status>> operations(
+      const std::string& link) const override {
+    std::lock_guard lock(mu_);
+    if (link != "main") return fail(errc::not_found, "no link");
+    std::vector<migration::operation_status> out;
+    for (const auto& [id, op] : operations_) out.push_back(look(id));  // each look counts
+    return out;
   }
   result<ack_result> acknowledge(const partition_key& key, const std::string& resolution,
                                  bool dry_run) override {

@@ -28,7 +28,8 @@ const char* const kCalls[] = {
     "DeleteLink",     "PauseLink",       "ResumeLink",        "GetStatus",
     "ListAudit",      "Verify",          "CutoverTopics",     "RollbackTopics",
     "FinalizeTopics", "CutoverGroups",   "RollbackGroups",    "FinalizeGroups",
-    "Acknowledge",    "GetVerifyReport", "ListVerifyReports", "GetOperation"};
+    "Acknowledge",    "GetVerifyReport", "ListVerifyReports", "GetOperation",
+    "ListOperations"};
 
 struct server_under_test {
   fake_state state;
