@@ -636,7 +636,6 @@ class service final : public pb::Strait::Service {
   grpc::Status ListOperations(grpc::ServerContext* ctx, const pb::ListOperationsRequest* req,
                               pb::ListOperationsResponse* out) override {
     if (auto s = authorize(*ctx, "ListOperations", role::viewer, *req); !s.ok()) return s;
-    constexpr int kMaxIds = 10000;
     if (req->ids_size() > kMaxIds) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "ids: at most " + std::to_string(kMaxIds) + " in one call; split the list"};
@@ -646,6 +645,7 @@ class service final : public pb::Strait::Service {
     if (!ops) return to_grpc(ops.error());
     const std::set<uint64_t> wanted(req->ids().begin(), req->ids().end());
     for (const auto& op : *ops) {
+      if (out->operations_size() == kMaxIds) break;  // with no ids: the first 10,000
       if (wanted.empty() || wanted.contains(op.id)) {
         fill_operation(req->link(), op, out->add_operations());
       }
@@ -710,6 +710,12 @@ class service final : public pb::Strait::Service {
     bool held_;
   };
 
+  // ListOperations: ids asked for in one call, operations answered.
+  static constexpr int kMaxIds = 10000;
+  // An operation's `detail` (names from Kafka, a cluster's error) is cut
+  // there: 10,000 operations stay well under a client's 4 MB.
+  static constexpr size_t kMaxDetailBytes = 1024;
+
   static void fill_operation(const std::string& link, const migration::operation_status& op,
                              pb::Operation* out) {
     out->set_id(op.id);
@@ -731,7 +737,7 @@ class service final : public pb::Strait::Service {
                   pb::StuckReason_MAX == pb::STUCK_REASON_TOPIC_FINALIZED);
     out->set_phase(static_cast<pb::OperationPhase>(static_cast<int>(op.phase) + 1));
     out->set_stuck_reason(static_cast<pb::StuckReason>(static_cast<int>(op.stuck)));
-    out->set_detail(op.detail);
+    out->set_detail(single_line(op.detail, kMaxDetailBytes));
     out->set_quiet_window_ms(static_cast<uint32_t>(op.options.quiet_window.count()));
     out->set_force(op.options.force);
     out->set_started_at_ms(op.started_at_ms);

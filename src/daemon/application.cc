@@ -51,7 +51,10 @@ status application::start() {
   };
   stops_.emplace_back([this] { http_.stop(); });
   if (auto s = http_.start(cfg_.daemon.http_listen, handler); !s) return s;
-  stops_.emplace_back([this] { api_.stop(); });
+  stops_.emplace_back([this] {
+    api_.stop();
+    service_.reset();  // its calls have ended; the links go next
+  });
   if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *service_, *service_,
                           *service_);
       !s)

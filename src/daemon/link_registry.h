@@ -28,17 +28,9 @@ namespace strait::daemon {
 // one at a time (lifecycle_mu_); lookups (find, running, links, stage) from
 // any thread. A runtime held through `held` keeps its components while the
 // lock lives, so a pause or delete waits for the API calls using it.
-// Whether no topic or group of the link is in a cutover (a link may be
-// deleted only then).
-[[nodiscard]] status no_cutover_in_progress(const store::checkpoint_store& store,
-                                            const std::string& link);
-// Removes an API link's definition and staged names in one batch; its
-// checkpoints and maps stay (a link created again under the name goes on).
-[[nodiscard]] status forget_link(store::checkpoint_store& store, const std::string& link);
-
 class link_registry {
  public:
-  // `store` and `metrics` must outlive this; `on_fatal` is called when a
+  // `cfg`, `store` and `metrics` must outlive this; `on_fatal` is called when a
   // link's target producer fails fatally (straitd then stops).
   link_registry(const config::config& cfg, store::checkpoint_store& store,
                 metrics::registry& metrics, std::function<void()> on_fatal);

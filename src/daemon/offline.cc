@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "link_registry.h"
+#include "link_records.h"
 #include "strait/base/clock.h"
 #include "strait/base/digest.h"
 #include "strait/base/text.h"

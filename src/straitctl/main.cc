@@ -790,7 +790,7 @@ struct move_cmd : command {
 
   // Until every object of the answer reached where the move leads, printing
   // each new activity on stderr (and a bar of the records drained). Each
-  // object is followed through its operation (GetOperation); one without
+  // object is followed through its operation (ListOperations); one without
   // (straitd before operation ids, an operation straitd no longer knows)
   // through its state in GetStatus.
   int follow_move(const session& s, const pb::MoveResponse& r, bool on_groups) const {
@@ -820,7 +820,7 @@ struct move_cmd : command {
     // ListOperations call (a GetOperation per object from a straitd before
     // it). An id absent from `ops` is followed by its object's state.
     std::map<uint64_t, pb::Operation> ops;
-    bool one_call = true;
+    bool one_call = true;  // ListOperations (false: straitd has only GetOperation)
     auto read_operations = [&]() -> std::optional<int> {
       ops.clear();
       pb::ListOperationsRequest lreq;
@@ -830,14 +830,28 @@ struct move_cmd : command {
       }
       if (lreq.ids_size() == 0) return std::nullopt;
       if (one_call) {
-        pb::ListOperationsResponse listed;
-        auto lctx = s.context();
-        auto rc = s.stub().ListOperations(lctx.get(), lreq, &listed);
-        if (rc.ok()) {
-          for (const auto& op : listed.operations()) ops[op.id()] = op;
-          return std::nullopt;
+        // 1,000 ids a call: straitd takes up to 10,000, and 1,000 answers
+        // stay far below the 4 MB a reply may have.
+        constexpr int kIdsPerCall = 1000;
+        bool unimplemented = false;
+        for (int from = 0; from < lreq.ids_size() && !unimplemented; from += kIdsPerCall) {
+          pb::ListOperationsRequest part;
+          part.set_link(link);
+          for (int i = from; i < std::min(from + kIdsPerCall, lreq.ids_size()); ++i) {
+            part.add_ids(lreq.ids(i));
+          }
+          pb::ListOperationsResponse listed;
+          auto lctx = s.context();
+          auto rc = s.stub().ListOperations(lctx.get(), part, &listed);
+          if (rc.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+            unimplemented = true;
+          } else if (!rc.ok()) {
+            return s.exit_code(rc);
+          } else {
+            for (const auto& op : listed.operations()) ops[op.id()] = op;
+          }
         }
-        if (rc.error_code() != grpc::StatusCode::UNIMPLEMENTED) return s.exit_code(rc);
+        if (!unimplemented) return std::nullopt;
         one_call = false;
       }
       for (uint64_t id : lreq.ids()) {

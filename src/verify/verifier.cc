@@ -97,7 +97,8 @@ void verifier::run(const request& req, report& r,
   progress(r);
   compare(plans, r, progress, cancel);
   if (cancel.load()) {
-    r.error = "cancelled: straitd is stopping";
+    r.error =
+        "cancelled (straitd is stopping, or the cutover that asked for it no longer needs it)";
     return;
   }
   verify_groups(req, r);

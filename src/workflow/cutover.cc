@@ -236,6 +236,9 @@ std::shared_ptr<link_workflow::tail_check> link_workflow::start_tail_verificatio
     std::lock_guard lock(mu_);
     std::erase_if(tails_, [](const auto& t) { return t->done.ready(); });
     if (tails_.size() >= kTailVerificationsAtOnce) return nullptr;
+    // request_stop sets cancel_verify_ before it takes mu_ to cancel those
+    // in tails_: one started in the round that ends the thread is too.
+    check->cancel = cancel_verify_.load();
     r.link = cfg_.name;
     r.started_at_ms = wall_clock_ms();
     r.sample_records = kTailRecords;
@@ -769,6 +772,9 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
     std::lock_guard lock(mu_);
     auto it = topic_ops_.find(name);
     if (it == topic_ops_.end() || it->second.generation != op.generation) {
+      // Replaced while this step ran: a verification it started counts for
+      // none.
+      if (op.tail) op.tail->cancel = true;
       if (op.status.phase == op_phase::done) finished(op.status, op_phase::done);
       continue;
     }
@@ -833,6 +839,15 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   std::vector<store::partition_checkpoint> cps;
   if (!load_all(cps)) return;
   const bool all_handed = std::all_of(cps.begin(), cps.end(), handed);
+  // A partition of the topic stopped for the hand-over (checkpointed or
+  // not yet).
+  auto hand_over_begun = [&] {
+    if (std::any_of(cps.begin(), cps.end(), handed)) return true;
+    const auto snap = ports_.forward->snapshot();
+    return std::any_of(snap.begin(), snap.end(), [&](const auto& s) {
+      return s.key.topic == topic && s.stopped && s.stop_reason == store::stop_reason::handed_over;
+    });
+  };
   const auto now = ports_.now();
   if (!all_handed) {
     op.status.phase = op_phase::waiting_for_quiet;
@@ -842,8 +857,10 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       // New records: a pass no longer covers the newest ones, nor will the
       // verification under way (cancelled; dropped below).
       if (op.last_high != ends_before) {
-        op.tail_passed = false;
         if (op.tail) op.tail->cancel = true;
+        // Before the hand-over began; after, `moved_since` resumes
+        // mirroring and starts the drain over.
+        if (!hand_over_begun()) op.tail_passed = false;
       }
       return;
     }
@@ -1037,7 +1054,11 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
         return s.key.topic == target && s.key.partition.value() == p;
       });
       if (it == snap.end()) {
-        op.status.detail = "waiting for reverse mirroring to run partition " + std::to_string(p);
+        op.status.detail =
+            "waiting for reverse mirroring to run partition " + std::to_string(p) +
+            (reverse_error_.empty()
+                 ? std::string()
+                 : "; the last restart of reverse mirroring failed: " + reverse_error_);
         return;
       }
       if (it->stopped) {

@@ -47,8 +47,10 @@ status link_workflow::start(bool own_thread) {
   for (const auto& r : *running) stored_options[{r.kind, r.name}] = r.options;
   // A verification cut short by a stop or a crash: say so, never leave it
   // RUNNING (nothing resumes it; the operator runs it again).
-  // An operator's verification and up to kTailVerificationsAtOnce tail
-  // verifications may have run at once: the newest 16 hold them all.
+  // Among the newest 16: every tail verification (at most
+  // kTailVerificationsAtOnce run at once), and the operator's unless more
+  // than 15 reports started after it (then it stays RUNNING in the store;
+  // run it again).
   auto stored = store_.reports(cfg_.name, 16);
   if (!stored) return std::unexpected(stored.error());
   for (const auto& [id, text] : *stored) {

@@ -205,6 +205,26 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverResumesMirroringAndLosesNothing) 
   EXPECT_EQ(source_end(0), 13);
 }
 
+// The hand-over began (partitions stopped) and a producer writes before the
+// checkpoints land, which takes longer than the quiet window: the drain
+// starts over once they land (the source moved), rather than a new tail
+// verification finding the target short and stopping for the operator.
+TEST_F(Moves, ASourceThatMovesBeforeTheHandOverCheckpointsLandStartsTheDrainOver) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
+  world_.source.produce({"orders", 0}, 3);
+  for (int i = 0; i < 8; ++i) {  // rounds, no engine turn: no checkpoint
+    wf_->run_round();
+    world_.clock.advance(kRound);
+  }
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(target_end(0), source_end(0));
+  EXPECT_EQ(source_end(0), 13);
+}
+
 TEST_F(Moves, AStoppedPartitionStopsTheCutoverForTheOperator) {
   start();
   verified_with(10);

@@ -170,12 +170,12 @@ class control {
   [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
                                                                 move_kind kind,
                                                                 const move_request& r) = 0;
-  // An operation of the link's moves, running or among the newest that
-  // ended; errc::not_found otherwise.
   // The link's running operations, then those that ended (newest last);
   // errc::not_found for an unknown link, errc::precondition when paused.
   [[nodiscard]] virtual result<std::vector<migration::operation_status>> operations(
       const std::string& link) const = 0;
+  // An operation of the link's moves, running or among the newest that
+  // ended; errc::not_found otherwise.
   [[nodiscard]] virtual result<migration::operation_status> operation(const std::string& link,
                                                                       uint64_t id) const = 0;
   // Links (docs/links.md). create: the definition as YAML (a links[] entry),
