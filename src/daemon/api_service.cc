@@ -51,8 +51,8 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
   const auto topic_states = r->workflow()->topics();
   // The running operation of each topic and group.
   std::map<std::pair<bool, std::string>, migration::operation_status> running;
-  for (auto& op : r->workflow()->operations()) {
-    if (op.running()) running[{op.on_group, op.name}] = std::move(op);
+  for (auto& op : r->workflow()->running_operations()) {
+    running[{op.on_group, op.name}] = std::move(op);
   }
   auto operation_of = [&](bool on_group, const std::string& name, uint64_t& id,
                           std::string& activity) {

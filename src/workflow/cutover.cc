@@ -681,13 +681,19 @@ result<operation_status> link_workflow::operation(uint64_t id) const {
                                    cfg_.name + " shows the states)");
 }
 
-std::vector<operation_status> link_workflow::operations() const {
-  std::lock_guard lock(mu_);
+std::vector<operation_status> link_workflow::operations(bool with_ended) const {
+  std::lock_guard lock(mu_);  // one look: an operation is running or ended, never both
   std::vector<operation_status> out;
   for (const auto& [name, op] : topic_ops_) out.push_back(op.status);
   for (const auto& [name, op] : group_ops_) out.push_back(op.status);
-  out.insert(out.end(), finished_.begin(), finished_.end());
+  if (with_ended) out.insert(out.end(), finished_.begin(), finished_.end());
   return out;
+}
+
+std::string link_workflow::reverse_failure() const {
+  return reverse_error_.empty()
+             ? std::string()
+             : "; the last restart of reverse mirroring failed: " + reverse_error_;
 }
 
 // ---------------------------------------------------------- the operations
@@ -1054,11 +1060,8 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
         return s.key.topic == target && s.key.partition.value() == p;
       });
       if (it == snap.end()) {
-        op.status.detail =
-            "waiting for reverse mirroring to run partition " + std::to_string(p) +
-            (reverse_error_.empty()
-                 ? std::string()
-                 : "; the last restart of reverse mirroring failed: " + reverse_error_);
+        op.status.detail = "waiting for reverse mirroring to run partition " + std::to_string(p) +
+                           reverse_failure();
         return;
       }
       if (it->stopped) {
@@ -1093,9 +1096,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   if (!reverse_stopped_for(topic)) {
     op.status.detail =
         "stopping reverse mirroring of the topic (its partitions drain and checkpoint)" +
-        (reverse_error_.empty()
-             ? std::string()
-             : "; the last restart of reverse mirroring failed: " + reverse_error_);
+        reverse_failure();
     return;
   }
   auto twm = target_admin_->list_watermarks(tp);

@@ -73,8 +73,8 @@ class Moves : public ::testing::Test {
 
   topic_state topic(const std::string& name = "orders") { return wf_->topics().at(name); }
   std::string activity(const std::string& key = "topic orders") {
-    for (const auto& op : wf_->operations()) {
-      if (op.running() && (op.on_group ? "group " : "topic ") + op.name == key) {
+    for (const auto& op : wf_->running_operations()) {
+      if ((op.on_group ? "group " : "topic ") + op.name == key) {
         return op.detail;
       }
     }

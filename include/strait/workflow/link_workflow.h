@@ -136,7 +136,11 @@ class link_workflow {
   // errc::not_found otherwise.
   [[nodiscard]] result<operation_status> operation(uint64_t id) const;
   // The running operations, then those that ended (newest last).
-  [[nodiscard]] std::vector<operation_status> operations() const;
+  [[nodiscard]] std::vector<operation_status> operations() const { return operations(true); }
+  // The running ones only (what status shows, without copying the ended).
+  [[nodiscard]] std::vector<operation_status> running_operations() const {
+    return operations(false);
+  }
   // Partitions reverse mirroring runs (for status).
   [[nodiscard]] std::vector<mirror::partition_snapshot> reverse_snapshot() const {
     return ports_.reverse->snapshot();
@@ -260,6 +264,7 @@ class link_workflow {
   // restart resumes the operation under its id.
   [[nodiscard]] status start_group_op(change& c, operation_options options);
   [[nodiscard]] status connect_admins();
+  [[nodiscard]] std::vector<operation_status> operations(bool with_ended) const;
   // One round of the operations: each steps (step_operations, on copies
   // merged back unless a request replaced the operation meanwhile), then
   // reverse mirroring follows the states (reconcile_reverse_mirroring).
@@ -308,6 +313,9 @@ class link_workflow {
   // Whether reverse mirroring runs without `topic` (its partitions drained
   // and checkpointed) and no restart under way brings it back.
   [[nodiscard]] bool reverse_stopped_for(const std::string& topic) const;
+  // "; the last restart of reverse mirroring failed: ..." for an
+  // operation's detail, empty when it did not fail.
+  [[nodiscard]] std::string reverse_failure() const;
 
   config::link_config cfg_;
   store::checkpoint_store& store_;
