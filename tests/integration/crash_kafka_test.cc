@@ -23,7 +23,7 @@
 // reach the source's end, so it cannot pass before straitd has started and
 // recovered every partition; then the store is checked against the records.
 //
-// STRAIT_COMPACT_KILL_CYCLES=N sets the kill -9 cycles of each loop (default 30).
+// STRAIT_COMPACT_KILL_CYCLES=N sets the kill -9 cycles of each loop (default 15).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -61,7 +61,7 @@ constexpr int kKeys = 200;
 
 int compact_kill_cycles() {
   const char* v = std::getenv("STRAIT_COMPACT_KILL_CYCLES");
-  return std::max(1, std::atoi(v != nullptr ? v : "30"));
+  return std::max(1, std::atoi(v != nullptr ? v : "15"));
 }
 
 int64_t wall_ms() {
