@@ -1,0 +1,104 @@
+// The on-disk bytes of every key space of the checkpoint store, pinned: a
+// store written by one straitd release must read the same in the next
+// (docs/offset-translation.md#rocksdb-layout). Each key space's owner writes
+// one record through its own interface; the raw database must then hold
+// exactly these keys and values. A change here is a schema change: it needs a
+// new format byte that older records still decode under, never an edit of
+// the expected bytes.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <map>
+#include <string>
+
+#include "strait/store/checkpoint_store.h"
+#include "test_util.h"
+
+namespace strait::store {
+namespace {
+
+std::string hex(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (char c : s) {
+    out.push_back(kDigits[static_cast<uint8_t>(c) >> 4]);
+    out.push_back(kDigits[static_cast<uint8_t>(c) & 0xf]);
+  }
+  return out;
+}
+
+// Every key and value of the database in `dir`, as hex, by key.
+std::map<std::string, std::string> raw_contents(const std::filesystem::path& dir) {
+  rocksdb::DB* raw = nullptr;
+  EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::map<std::string, std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out[hex(it->key().ToStringView())] = hex(it->value().ToStringView());
+  }
+  return out;
+}
+
+TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
+  testing::temp_dir dir;
+  const partition_key p{"ln", "tp", partition_id(2)};
+  {
+    auto opened = checkpoint_store::open(dir.path());
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    checkpoint_store& st = **opened;
+    checkpoint_store::write_batch b;
+    b.put_checkpoint(p, {{source_offset(7), target_offset(5)},
+                         stop_reason::foreign_write,
+                         "why",
+                         6,
+                         resolution::retry});
+    b.put_run(p, {source_offset(3), target_offset(1), 4});
+    const inflight_entry journal[] = {{target_offset(5), source_offset(7), 0x1122},
+                                      {target_offset(6), source_offset(9), 0x3344}};
+    b.put_inflight(p, journal);
+    b.mark_topic_created("ln", "tp");
+    topic_id id;
+    for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = static_cast<uint8_t>(i);
+    b.put_source_topic_id("ln", "tp", id);
+    b.put_cluster_ids("ln", {"src", "tgt"});
+    b.put_group_offset("gr", p, {source_offset(7), target_offset(5), 9});
+    b.put_migration("ln", {migration_kind::topic, "tp", 3, 8, ""});
+    b.put_migration("ln", {migration_kind::group, "gr", 2, 8, "op"});
+    b.put_report("ln", 4, "{}");
+    b.put_request("rq", {"Call", "dg", "resp", 8});
+    b.put_link("ln", {true, true, "y", 8});
+    b.put_staged("ln", migration_kind::group, "gr");
+    ASSERT_TRUE(st.commit(b).has_value());
+    ASSERT_TRUE(st.append_audit({8, "who", "admin", "Call", "dg", "ok", "a", "b", ""}).has_value());
+  }
+  // Key -> value, hex.
+  const std::map<std::string, std::string> expected = {
+      {"00736368656d61", "31"},
+      {"4300026c6e00027470", ""},
+      {"4700026c6e000267720002747000000002", "01000000000000000700000000000000050000000000000009"},
+      {"4900026c6e00027470000000020000000000000005",
+       "010000000200000000000000070000000000001122010000000000003344"},
+      {"4a0000000000000001",
+       "0200000000000000080000000377686f0000000561646d696e0000000443616c6c000000026467000000026f6b0"
+       "0000001610000000162000000403765633937336661373765333833363465363034336234366636656461383039"
+       "3165323436616166303864653934333139353265363036623164643232373562"},
+      {"4b6c6e", "010000000373726300000003746774"},
+      {"4c6c6e", "010101000000000000000879"},
+      {"4d00026c6e0100027470", "01030000000000000008"},
+      {"4d00026c6e0200026772", "020200000000000000086f70"},
+      {"5000026c6e0002747000000002",
+       "01000000000000000700000000000000050501000000000000000600000003776879"},
+      {"517271", "0100000000000000080000000443616c6c0000000264670000000472657370"},
+      {"5200026c6e00027470000000020000000000000003", "00000000000000010000000000000004"},
+      {"5300026c6e026772", ""},
+      {"5400026c6e00027470000000020000000000000001", "0000000000000003"},
+      {"5500026c6e00027470", "000102030405060708090a0b0c0d0e0f"},
+      {"5600026c6e0000000000000004", "7b7d"},
+  };
+  const auto actual = raw_contents(dir.path());
+  EXPECT_EQ(actual, expected);
+}
+
+}  // namespace
+}  // namespace strait::store
