@@ -858,7 +858,7 @@ class service final : public pb::Strait::Service {
     grpc::Status result;
     bool acted = false;     // act() ran for real, after its "started" entry
     bool budgeted = false;  // this call already counts against the caller's budget
-    std::optional<store::request_record> prior;
+    std::optional<request_record> prior;
     if (req.request_id().size() > 128) {
       result = {grpc::StatusCode::INVALID_ARGUMENT,
                 "request_id: at most 128 characters (e.g. a UUID)"};
@@ -1213,7 +1213,7 @@ class service final : public pb::Strait::Service {
   // and consult the budget); mu_ is never held with either.
   std::mutex mutate_mu_;  // one mutating call at a time (request ids, before/after states)
   // Every entry is written through it (the store stores every field
-  // single-line and bounded: checkpoint_store::append_audit).
+  // single-line and bounded: stored_audit_log::record).
   budgeted_journal journal_;
   // What a mutating call wants added to its audit result (e.g. the guards a
   // forced cutover overrode); guarded by mutate_mu_.

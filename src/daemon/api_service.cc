@@ -94,37 +94,6 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
   return v;
 }
 
-status api_service::record(const api::audit_record& r) {
-  auto seq = store_.append_audit(
-      {r.at_ms, r.who, r.role, r.call, r.args_digest, r.result, r.state_before, r.state_after});
-  if (!seq) return std::unexpected(seq.error());
-  return {};
-}
-
-result<std::vector<api::audit_record>> api_service::list(uint64_t after, size_t limit) const {
-  auto entries = store_.audit(after, limit);
-  if (!entries) return std::unexpected(entries.error());
-  std::vector<api::audit_record> out;
-  for (auto& [seq, e] : *entries) {
-    out.push_back(api::audit_record{seq, e.at_ms, std::move(e.who), std::move(e.role),
-                                    std::move(e.call), std::move(e.args_digest),
-                                    std::move(e.result), std::move(e.state_before),
-                                    std::move(e.state_after), std::move(e.chain)});
-  }
-  return out;
-}
-
-result<std::optional<store::request_record>> api_service::recall(
-    const std::string& request_id) const {
-  return store_.request(request_id);
-}
-
-status api_service::remember(const std::string& request_id, const store::request_record& r) {
-  store::checkpoint_store::write_batch b;
-  b.put_request(request_id, r);
-  return store_.commit(b);
-}
-
 result<verify::report> api_service::start_verify(const std::string& link,
                                                  const verify::selection& s) {
   auto h = links_.running(link);

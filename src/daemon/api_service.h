@@ -2,35 +2,24 @@
 
 #include "link_registry.h"
 #include "strait/api/status.h"
-#include "strait/store/checkpoint_store.h"
 
 namespace strait::daemon {
 
-// What the strait.v1 API asks of straitd (api::state_provider, audit_log,
-// control), answered from the links (link_registry) and the store: views of
-// a link's state for GetStatus, the audit journal and request ids, and the
-// calls, each forwarded to the link's workflow or supervisor or to the
+// What the strait.v1 API asks of straitd (api::state_provider, control; its
+// audit_log is api::stored_audit_log), answered from the links
+// (link_registry): views of a link's state for GetStatus, and
+// the calls, each forwarded to the link's workflow or supervisor or to the
 // registry. No rule of its own: it translates between the API's plain types
 // and the modules'. Thread-safe (the API server's threads), as what it
 // forwards to is.
-class api_service final : public api::state_provider, public api::audit_log, public api::control {
+class api_service final : public api::state_provider, public api::control {
  public:
-  // Both must outlive this.
-  api_service(link_registry& links, store::checkpoint_store& store)
-      : links_(links), store_(store) {}
+  // `links` must outlive this.
+  explicit api_service(link_registry& links) : links_(links) {}
 
   // api::state_provider (reads snapshots only).
   [[nodiscard]] std::vector<api::link_info> links() const override { return links_.links(); }
   [[nodiscard]] result<api::link_view> link_state(const std::string& link) const override;
-
-  // api::audit_log, on the checkpoint store (durable, append-only).
-  [[nodiscard]] status record(const api::audit_record& r) override;
-  [[nodiscard]] result<std::vector<api::audit_record>> list(uint64_t after,
-                                                            size_t limit) const override;
-  [[nodiscard]] result<std::optional<store::request_record>> recall(
-      const std::string& request_id) const override;
-  [[nodiscard]] status remember(const std::string& request_id,
-                                const store::request_record& r) override;
 
   // api::control.
   [[nodiscard]] result<verify::report> start_verify(const std::string& link,
@@ -69,7 +58,6 @@ class api_service final : public api::state_provider, public api::audit_log, pub
 
  private:
   link_registry& links_;
-  store::checkpoint_store& store_;
 };
 
 }  // namespace strait::daemon

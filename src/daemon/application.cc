@@ -35,7 +35,10 @@ status application::start() {
   });
   if (auto s = links_->load(); !s) return s;
 
-  service_ = std::make_unique<api_service>(*links_, *store_);
+  service_ = std::make_unique<api_service>(*links_);
+  auto audit = api::stored_audit_log::open(*store_);
+  if (!audit) return std::unexpected(audit.error());
+  audit_ = std::move(*audit);
   metrics_.describe("strait_admin_handles_closing", metrics::registry::kind::gauge,
                     "librdkafka handles replaced after unanswered group requests and still "
                     "being destroyed in the background; one that stays is never closed (ADR 0012)");
@@ -54,8 +57,9 @@ status application::start() {
   stops_.emplace_back([this] {
     api_.stop();
     service_.reset();  // its calls have ended; the links go next
+    audit_.reset();
   });
-  if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *service_, *service_,
+  if (auto s = api_.start(cfg_.daemon.api_listen, cfg_.daemon.api_security, *service_, *audit_,
                           *service_);
       !s)
     return s;

@@ -8,6 +8,7 @@
 #include "api_service.h"
 #include "link_registry.h"
 #include "strait/api/api_server.h"
+#include "strait/api/stored_audit_log.h"
 #include "strait/config/config.h"
 #include "strait/http/http_server.h"
 #include "strait/metrics/registry.h"
@@ -46,6 +47,7 @@ class application {
   std::unique_ptr<store::checkpoint_store> store_;
   std::unique_ptr<link_registry> links_;
   std::unique_ptr<api_service> service_;
+  std::unique_ptr<api::stored_audit_log> audit_;  // the API's journal and request ids
   http::http_server http_;
   api::api_server api_;
   std::vector<std::function<void()>> stops_;  // in start order; run newest first

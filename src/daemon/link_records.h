@@ -1,14 +1,46 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "strait/base/result.h"
+#include "strait/migration/state_machine.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::daemon {
 
-// What a link's deletion checks and removes in the store, online
-// (link_registry) and offline (straitd --delete-link) alike.
+// The daemon's key spaces of the checkpoint store (store/key_space.h), and
+// what a link's deletion checks and removes there, online (link_registry)
+// and offline (straitd --delete-link) alike.
+//
+// 'L': key 'L' + the link's name as it is; value [1][from_api u8][paused u8]
+// [updated_at_ms u64], then the definition's YAML text to the end.
+// 'S': key 'S', link (u16-length text), kind (u8), then the name as it is;
+// empty value.
+
+// What the store keeps of a link (docs/links.md): for a link of the config
+// file only whether it is paused; for a link created through the API also its
+// definition (a links[] entry as YAML text, secrets only as references).
+struct link_record {
+  bool from_api = false;
+  bool paused = false;
+  std::string yaml;  // API links: the definition; empty for file links
+  int64_t updated_at_ms = 0;
+};
+
+void put_link(store::checkpoint_store::write_batch& batch, const std::string& name,
+              const link_record& r);
+// Every link record, by name.
+[[nodiscard]] result<std::vector<std::pair<std::string, link_record>>> stored_links(
+    const store::checkpoint_store& store);
+
+// A topic or group an operator staged on a link (the API's Stage).
+void put_staged(store::checkpoint_store::write_batch& batch, const std::string& link,
+                migration::object_kind kind, const std::string& name);
+// The link's staged topics and groups, by kind and name.
+[[nodiscard]] result<std::vector<std::pair<migration::object_kind, std::string>>> stored_staged(
+    const store::checkpoint_store& store, const std::string& link);
 
 // Whether no topic or group of the link is in a cutover (a link may be
 // deleted only then).

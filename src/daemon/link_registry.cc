@@ -37,9 +37,9 @@ std::shared_ptr<link_runtime> link_registry::make_runtime(const config::link_con
 
 status link_registry::load() {
   std::lock_guard lifecycle(lifecycle_mu_);
-  auto stored = store_.links();
+  auto stored = stored_links(store_);
   if (!stored) return std::unexpected(stored.error());
-  std::map<std::string, store::link_record> records(stored->begin(), stored->end());
+  std::map<std::string, link_record> records(stored->begin(), stored->end());
   std::vector<std::pair<std::shared_ptr<link_runtime>, bool>> runtimes;  // runtime, paused
   for (const auto& link : cfg_.links) {
     auto r = records.find(link.name);
@@ -133,7 +133,7 @@ std::vector<api::link_info> link_registry::links() const {
 
 status link_registry::persist(const link_runtime& r, const std::string& yaml, bool paused) {
   store::checkpoint_store::write_batch b;
-  b.put_link(r.config().name, {r.from_api(), paused, yaml, wall_clock_ms()});
+  put_link(b, r.config().name, {r.from_api(), paused, yaml, wall_clock_ms()});
   return store_.commit(b);
 }
 
@@ -281,9 +281,7 @@ result<api::link_info> link_registry::create(const std::string& yaml, bool dry_r
   if (dry_run) return api::link_info{*l, true, false};
   if (auto s = persist(*runtime, yaml, false); !s) return std::unexpected(s.error());
   if (auto s = runtime->start(); !s) {
-    store::checkpoint_store::write_batch b;
-    b.delete_link(l->name);
-    (void)store_.commit(b);
+    (void)forget_link(store_, l->name);
     return std::unexpected(s.error());
   }
   api_yaml_[l->name] = yaml;

@@ -1,5 +1,7 @@
 #include "link_runtime.h"
 
+#include "link_records.h"
+
 #include <spdlog/spdlog.h>
 
 namespace strait::daemon {
@@ -32,8 +34,8 @@ void link_runtime::release_claims() { claims_.release(cfg_.name); }
 status link_runtime::stage(const std::set<std::string>& topics,
                            const std::set<std::string>& groups) {
   store::checkpoint_store::write_batch b;
-  for (const auto& t : topics) b.put_staged(cfg_.name, store::migration_kind::topic, t);
-  for (const auto& g : groups) b.put_staged(cfg_.name, store::migration_kind::group, g);
+  for (const auto& t : topics) put_staged(b, cfg_.name, migration::object_kind::topic, t);
+  for (const auto& g : groups) put_staged(b, cfg_.name, migration::object_kind::group, g);
   if (auto s = store_.commit(b); !s) return s;
   staged_topics_.add(topics);
   staged_groups_.add(groups);
@@ -45,10 +47,10 @@ link_runtime::~link_runtime() { stop(); }
 status link_runtime::start() {
   if (running()) return {};
   // Staged names of earlier runs.
-  auto staged = store_.staged(cfg_.name);
+  auto staged = stored_staged(store_, cfg_.name);
   if (!staged) return std::unexpected(staged.error());
   for (const auto& [kind, name] : *staged) {
-    (kind == store::migration_kind::topic ? staged_topics_ : staged_groups_).add({name});
+    (kind == migration::object_kind::topic ? staged_topics_ : staged_groups_).add({name});
   }
   auto engine = std::make_unique<mirror::link_engine>(cfg_, store_, metrics_, on_failure_);
   if (auto s = engine->start(); !s) return s;

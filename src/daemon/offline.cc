@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "link_records.h"
+#include "strait/api/stored_audit_log.h"
 #include "strait/base/clock.h"
 #include "strait/base/digest.h"
 #include "strait/base/text.h"
@@ -39,7 +40,12 @@ std::string host_user() {
 status journaled_offline(store::checkpoint_store& store, const std::string& call,
                          const record_digest& args, const std::string& before,
                          const std::function<result<std::string>()>& change) {
-  store::audit_entry entry;
+  auto journal = api::stored_audit_log::open(store);
+  if (!journal) {
+    return fail(journal.error().code,
+                "cannot read the audit journal (" + journal.error().message + "); nothing changed");
+  }
+  api::audit_record entry;
   entry.at_ms = wall_clock_ms();
   entry.who = host_user();
   entry.role = "host";
@@ -47,7 +53,7 @@ status journaled_offline(store::checkpoint_store& store, const std::string& call
   entry.args_digest = args.hex();
   entry.state_before = before;
   entry.result = "started";
-  if (auto a = store.append_audit(entry); !a) {
+  if (auto a = (*journal)->record(entry); !a) {
     return fail(a.error().code,
                 "cannot write the audit journal (" + a.error().message + "); nothing changed");
   }
@@ -56,7 +62,7 @@ status journaled_offline(store::checkpoint_store& store, const std::string& call
   entry.result =
       after ? "ok" : std::string(to_string(after.error().code)) + ": " + after.error().message;
   entry.state_after = after ? *after : before;
-  if (auto a = store.append_audit(entry); !a) {
+  if (auto a = (*journal)->record(entry); !a) {
     spdlog::error("cannot write the audit journal: {}", a.error().message);
   }
   if (!after) return std::unexpected(after.error());
@@ -74,7 +80,7 @@ status delete_link_offline(const config::config& cfg, const std::string& link) {
     }
     return std::unexpected(st.error());
   }
-  auto links = (*st)->links();
+  auto links = stored_links(**st);
   if (!links) return std::unexpected(links.error());
   auto it =
       std::find_if(links->begin(), links->end(), [&](const auto& l) { return l.first == link; });

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "strait/base/clock.h"
+#include "strait/groupsync/group_offset_records.h"
 
 namespace strait::groupsync {
 
@@ -68,7 +69,7 @@ status group_syncer::start() {
   source_ = std::move(*s);
   target_ = std::move(*t);
 
-  auto stored = store_.group_offsets(cfg_.name);
+  auto stored = groupsync::stored_group_offsets(store_, cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   for (const auto& g : *stored) {
     groups_[g.group].written[{g.partition.topic, g.partition.partition.value()}] = g.offset;
@@ -406,7 +407,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
   known->second.round = round_;
   known->second.map_generation = round_map_generation_;
   const policy::decision& d = known->second.d;
-  const std::optional<store::group_offset>& last_written = known->second.inputs.last_written;
+  const std::optional<offsets::group_offset>& last_written = known->second.inputs.last_written;
   if (d.what != policy::action::skip && d.ahead) ++gr.counts.partitions_ahead;
   switch (d.what) {
     case policy::action::skip:
@@ -417,7 +418,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
       // Remember a move inside a hole, so that a later rewind is recognised.
       if (last_written->source != o) {
         g.written[p].source = o;
-        r.batch.put_group_offset(group, key, g.written[p]);
+        put_group_offset(r.batch, group, key, g.written[p]);
       }
       return;
     case policy::action::write:
@@ -429,7 +430,7 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
             d.target.value());
       }
       gr.writes.push_back(
-          planned_write{p, c.metadata, store::group_offset{o, d.target, wall_clock_ms()}});
+          planned_write{p, c.metadata, offsets::group_offset{o, d.target, wall_clock_ms()}});
       return;
   }
 }
@@ -499,8 +500,9 @@ bool group_syncer::write_planned(round& r) {
       }
       g.skipped.erase(w.source);
       g.written[w.source] = w.offset;
-      r.batch.put_group_offset(
-          group, partition_key{cfg_.name, w.source.first, partition_id(w.source.second)}, w.offset);
+      put_group_offset(r.batch, group,
+                       partition_key{cfg_.name, w.source.first, partition_id(w.source.second)},
+                       w.offset);
       ++written;
       ++gr.counts.partitions_synced;
     }

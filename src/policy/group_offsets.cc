@@ -36,7 +36,7 @@ decision decide(const partition_facts& f) {
   }
   const bool ahead = f.committed > m.checkpoint.position.next_source;
   if (!f.last_written) return decision{action::write, t, {}, false, ahead};
-  const store::group_offset& last = *f.last_written;
+  const offsets::group_offset& last = *f.last_written;
   if (f.committed < last.source) return decision{action::write, t, {}, true, ahead};
   if (t > last.target) return decision{action::write, t, {}, false, ahead};
   if (t == last.target) return decision{action::unchanged, t, {}, false, ahead};

@@ -16,59 +16,40 @@ namespace strait::store {
 
 namespace {
 
-// Key families. Each starts with one tag byte so families never interleave.
+// The store's own key spaces, the mirror's offset map. Each starts with one
+// tag byte so spaces never interleave; the other modules' tags are in
+// key_space.h.
 constexpr char kSchemaKey[] = "\x00schema";
 constexpr char kCheckpointTag = 'P';    // partition -> checkpoint
 constexpr char kRunTag = 'R';           // partition + source_start -> run
 constexpr char kTargetIndexTag = 'T';   // partition + target_start -> source_start
 constexpr char kTopicCreatedTag = 'C';  // link + topic -> "" (strait created it)
-constexpr char kGroupOffsetTag = 'G';   // link + group + topic + partition -> group_offset
-constexpr char kMigrationTag = 'M';     // link + kind + name -> migration state
-constexpr char kAuditTag = 'J';         // sequence (u64) -> audit entry
-constexpr char kReportTag = 'V';        // link + id (u64) -> verification report (opaque)
-constexpr char kRequestTag = 'Q';       // request id -> request_record
-constexpr uint8_t kRequestFormat = 1;
-constexpr char kLinkTag = 'L';        // link name -> link_record
-constexpr char kStagedTag = 'S';      // link + kind + name -> "" (staged)
-constexpr char kInflightTag = 'I';    // partition + first target offset -> journal batch
-constexpr char kTopicIdTag = 'U';     // link + source topic -> its topic id (16 bytes)
-constexpr char kClusterIdsTag = 'K';  // link -> cluster_ids
+constexpr char kInflightTag = 'I';      // partition + first target offset -> journal batch
+constexpr char kTopicIdTag = 'U';       // link + source topic -> its topic id (16 bytes)
+constexpr char kClusterIdsTag = 'K';    // link -> cluster_ids
 constexpr uint8_t kClusterIdsFormat = 1;
 constexpr uint8_t kInflightFormat = 1;
-constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kCheckpointFormat = 1;
-constexpr uint8_t kGroupOffsetFormat = 1;
-// 1: [1][state][updated_at_ms u64]; 2: the same and the operation's bytes.
-// A record without an operation is written as format 1, so an older straitd
-// reads every record but one of an operation in flight.
-constexpr uint8_t kMigrationFormat = 1;
-constexpr uint8_t kMigrationWithOperationFormat = 2;
-// 1: without chain; 2: the chain (base/audit_chain.h) as a last field.
-constexpr uint8_t kAuditFormat = 2;
+
+constexpr bool is_own_tag(char tag) {
+  for (char own : {kCheckpointTag, kRunTag, kTargetIndexTag, kTopicCreatedTag, kInflightTag,
+                   kTopicIdTag, kClusterIdsTag}) {
+    if (tag == own) return true;
+  }
+  return false;
+}
+// No module's key space shares a tag with the store's own.
+static_assert(!is_own_tag(static_cast<char>(key_space::group_offset)) &&
+              !is_own_tag(static_cast<char>(key_space::migration)) &&
+              !is_own_tag(static_cast<char>(key_space::report)) &&
+              !is_own_tag(static_cast<char>(key_space::audit)) &&
+              !is_own_tag(static_cast<char>(key_space::request)) &&
+              !is_own_tag(static_cast<char>(key_space::link)) &&
+              !is_own_tag(static_cast<char>(key_space::staged)));
 
 void put_string(std::string& out, std::string_view s) {
   append_big_endian(out, s.size(), 2);
   out.append(s);
-}
-
-// Strings as a u32 length and the bytes, one after the other.
-void append_fields(std::string& out, std::initializer_list<const std::string*> fields) {
-  for (const std::string* f : fields) {
-    append_big_endian(out, f->size(), 4);
-    out.append(*f);
-  }
-}
-// Reads what append_fields wrote from `at` on; false unless it fills every
-// field and ends exactly at the end of `in`.
-bool read_fields(std::string_view in, size_t at, std::initializer_list<std::string*> fields) {
-  for (std::string* f : fields) {
-    if (in.size() < at + 4) return false;
-    const size_t len = read_big_endian(in, at, 4);
-    if (in.size() < at + 4 + len) return false;
-    f->assign(in.substr(at + 4, len));
-    at += 4 + len;
-  }
-  return at == in.size();
 }
 
 std::string link_topic_prefix(char tag, std::string_view link, std::string_view topic) {
@@ -201,47 +182,6 @@ result<partition_checkpoint> decode_checkpoint(std::string_view v) {
   return cp;
 }
 
-std::string group_offset_key(const std::string& group, const partition_key& key) {
-  std::string k(1, kGroupOffsetTag);
-  put_string(k, key.link);
-  put_string(k, group);
-  put_string(k, key.topic);
-  append_big_endian(k, static_cast<uint32_t>(key.partition.value()), 4);
-  return k;
-}
-
-std::string encode_group_offset(const group_offset& g) {
-  std::string v(1, static_cast<char>(kGroupOffsetFormat));
-  append_big_endian(v, static_cast<uint64_t>(g.source.value()), 8);
-  append_big_endian(v, static_cast<uint64_t>(g.target.value()), 8);
-  append_big_endian(v, static_cast<uint64_t>(g.written_at_ms), 8);
-  return v;
-}
-
-// Decodes a group-offset record; `prefix_len` is the length of the tag and link.
-result<stored_group_offset> decode_group_offset(std::string_view k, size_t prefix_len,
-                                                const std::string& link, std::string_view v) {
-  auto bad = [] { return fail(errc::corruption, "group offset record is damaged"); };
-  if (v.size() != 25 || static_cast<uint8_t>(v[0]) != kGroupOffsetFormat) return bad();
-  size_t at = prefix_len;
-  auto take_string = [&](std::string& out) {
-    if (k.size() < at + 2) return false;
-    size_t len = read_big_endian(k, at, 2);
-    if (k.size() < at + 2 + len) return false;
-    out = std::string(k.substr(at + 2, len));
-    at += 2 + len;
-    return true;
-  };
-  stored_group_offset g;
-  g.partition.link = link;
-  if (!take_string(g.group) || !take_string(g.partition.topic) || k.size() != at + 4) return bad();
-  g.partition.partition = partition_id(static_cast<int32_t>(read_big_endian(k, at, 4)));
-  g.offset.source = source_offset(static_cast<int64_t>(read_big_endian(v, 1, 8)));
-  g.offset.target = target_offset(static_cast<int64_t>(read_big_endian(v, 9, 8)));
-  g.offset.written_at_ms = static_cast<int64_t>(read_big_endian(v, 17, 8));
-  return g;
-}
-
 // A consistent read view: every read through options() sees one instant.
 class snapshot_view {
  public:
@@ -287,24 +227,6 @@ result<offsets::offset_run> decode_run_at(const rocksdb::Iterator& it) {
 
 bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
-}
-
-// An audit entry from its stored value (format 1 or 2).
-std::optional<audit_entry> decode_audit(std::string_view v) {
-  if (v.size() < 9) return std::nullopt;
-  const auto format = static_cast<uint8_t>(v[0]);
-  audit_entry e;
-  e.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
-  const bool ok = format == 1 ? read_fields(v, 9,
-                                            {&e.who, &e.role, &e.call, &e.args_digest, &e.result,
-                                             &e.state_before, &e.state_after})
-                  : format == kAuditFormat
-                      ? read_fields(v, 9,
-                                    {&e.who, &e.role, &e.call, &e.args_digest, &e.result,
-                                     &e.state_before, &e.state_after, &e.chain})
-                      : false;
-  if (!ok) return std::nullopt;
-  return e;
 }
 
 }  // namespace
@@ -444,88 +366,11 @@ void checkpoint_store::write_batch::put_cluster_ids(const std::string& link,
   (void)batch_->Put(std::string(1, kClusterIdsTag) + link, v);
 }
 
-void checkpoint_store::write_batch::put_group_offset(const std::string& group,
-                                                     const partition_key& key,
-                                                     const group_offset& offset) {
-  (void)batch_->Put(group_offset_key(group, key), encode_group_offset(offset));
+void checkpoint_store::write_batch::put(const key& k, std::string_view value) {
+  (void)batch_->Put(k.bytes(), value);
 }
 
-void checkpoint_store::write_batch::put_migration(const std::string& link,
-                                                  const migration_record& r) {
-  std::string k(1, kMigrationTag);
-  put_string(k, link);
-  k.push_back(static_cast<char>(r.kind));
-  put_string(k, r.name);
-  std::string v(
-      1, static_cast<char>(r.operation.empty() ? kMigrationFormat : kMigrationWithOperationFormat));
-  v.push_back(static_cast<char>(r.state));
-  append_big_endian(v, static_cast<uint64_t>(r.updated_at_ms), 8);
-  v.append(r.operation);
-  (void)batch_->Put(k, v);
-}
-
-namespace {
-
-std::string report_key(const std::string& link, uint64_t id) {
-  std::string k(1, kReportTag);
-  put_string(k, link);
-  append_big_endian(k, id, 8);
-  return k;
-}
-
-std::string request_key(const std::string& request_id) {
-  std::string k(1, kRequestTag);
-  k.append(request_id);
-  return k;
-}
-
-}  // namespace
-
-void checkpoint_store::write_batch::put_report(const std::string& link, uint64_t id,
-                                               const std::string& report) {
-  (void)batch_->Put(report_key(link, id), report);
-}
-
-void checkpoint_store::write_batch::put_link(const std::string& name, const link_record& r) {
-  std::string v(1, static_cast<char>(kLinkFormat));
-  v.push_back(static_cast<char>(r.from_api ? 1 : 0));
-  v.push_back(static_cast<char>(r.paused ? 1 : 0));
-  append_big_endian(v, static_cast<uint64_t>(r.updated_at_ms), 8);
-  v.append(r.yaml);
-  (void)batch_->Put(std::string(1, kLinkTag) + name, v);
-}
-
-namespace {
-std::string staged_key(const std::string& link, migration_kind kind, const std::string& name) {
-  std::string k(1, kStagedTag);
-  put_string(k, link);
-  k.push_back(static_cast<char>(kind));
-  k.append(name);
-  return k;
-}
-}  // namespace
-
-void checkpoint_store::write_batch::put_staged(const std::string& link, migration_kind kind,
-                                               const std::string& name) {
-  (void)batch_->Put(staged_key(link, kind, name), "");
-}
-
-void checkpoint_store::write_batch::delete_staged(const std::string& link, migration_kind kind,
-                                                  const std::string& name) {
-  (void)batch_->Delete(staged_key(link, kind, name));
-}
-
-void checkpoint_store::write_batch::delete_link(const std::string& name) {
-  (void)batch_->Delete(std::string(1, kLinkTag) + name);
-}
-
-void checkpoint_store::write_batch::put_request(const std::string& request_id,
-                                                const request_record& r) {
-  std::string v(1, static_cast<char>(kRequestFormat));
-  append_big_endian(v, static_cast<uint64_t>(r.at_ms), 8);
-  append_fields(v, {&r.call, &r.args_digest, &r.response});
-  (void)batch_->Put(request_key(request_id), v);
-}
+void checkpoint_store::write_batch::erase(const key& k) { (void)batch_->Delete(k.bytes()); }
 
 size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
 
@@ -590,21 +435,7 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
                                       std::to_string(kSchemaVersion) +
                                       "; run the straitd release that wrote it");
   }
-  auto store = std::unique_ptr<checkpoint_store>(new checkpoint_store(std::move(db)));
-  {
-    std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
-    std::string last(1, kAuditTag);
-    append_big_endian(last, std::numeric_limits<uint64_t>::max(), 8);
-    it->SeekForPrev(last);
-    if (it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag) {
-      store->audit_last_ = read_big_endian(std::string_view(it->key().data(), 9), 1, 8);
-      // The next entry chains on from the last; a damaged or unchained last
-      // entry restarts the chain (straitctl audit --verify shows where).
-      auto last_entry = decode_audit(std::string_view(it->value().data(), it->value().size()));
-      if (last_entry) store->audit_chain_ = last_entry->chain;
-    }
-  }
-  return store;
+  return std::unique_ptr<checkpoint_store>(new checkpoint_store(std::move(db)));
 }
 
 status checkpoint_store::commit(write_batch& batch) {
@@ -641,66 +472,72 @@ result<std::vector<partition_key>> checkpoint_store::partitions(const std::strin
   std::string prefix(1, kCheckpointTag);
   put_string(prefix, link);
   std::vector<partition_key> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    size_t at = prefix.size();
-    if (k.size() < at + 2) return fail(errc::corruption, "bad checkpoint key");
-    size_t topic_len = read_big_endian(k, at, 2);
-    if (k.size() != at + 2 + topic_len + 4) return fail(errc::corruption, "bad checkpoint key");
-    out.push_back(partition_key{
-        link, std::string(k.substr(at + 2, topic_len)),
-        partition_id(static_cast<int32_t>(read_big_endian(k, at + 2 + topic_len, 4)))});
-  }
-  if (!it->status().ok())
-    return std::unexpected(rocks_error(it->status(), "cannot list partitions"));
+  auto scanned = scan_bytes(
+      prefix,
+      [&](std::string_view k, std::string_view) -> result<bool> {
+        key_reader r(k, prefix.size());
+        std::string topic;
+        uint32_t partition = 0;
+        if (!r.text(topic) || !r.u32(partition) || !r.at_end()) {
+          return fail(errc::corruption, "bad checkpoint key");
+        }
+        out.push_back(
+            partition_key{link, std::move(topic), partition_id(static_cast<int32_t>(partition))});
+        return true;
+      },
+      direction::forward, nullptr);
+  if (!scanned) return std::unexpected(scanned.error());
   return out;
 }
 
 result<std::vector<offsets::offset_run>> checkpoint_store::runs(const partition_key& key) const {
-  std::string prefix = partition_prefix(kRunTag, key);
   std::vector<offsets::offset_run> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    auto run = decode_run_at(*it);
-    if (!run) return std::unexpected(run.error());
-    out.push_back(*run);
-  }
-  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read runs"));
+  auto scanned = scan_bytes(
+      partition_prefix(kRunTag, key),
+      [&](std::string_view k, std::string_view v) -> result<bool> {
+        auto run = decode_run(k, v);
+        if (!run) return std::unexpected(run.error());
+        out.push_back(*run);
+        return true;
+      },
+      direction::forward, nullptr);
+  if (!scanned) return std::unexpected(scanned.error());
   return out;
 }
 
 result<std::optional<offsets::offset_run>> checkpoint_store::last_run(
     const partition_key& key) const {
-  std::string prefix = partition_prefix(kRunTag, key);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  it->SeekForPrev(offset_key(kRunTag, key, std::numeric_limits<int64_t>::max()));
-  if (!it->Valid() || !has_prefix(it->key(), prefix)) {
-    if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read runs"));
-    return std::optional<offsets::offset_run>{};
-  }
-  auto run = decode_run_at(*it);
-  if (!run) return std::unexpected(run.error());
-  return std::optional<offsets::offset_run>(*run);
+  std::optional<offsets::offset_run> last;
+  auto scanned = scan_bytes(
+      partition_prefix(kRunTag, key),
+      [&](std::string_view k, std::string_view v) -> result<bool> {
+        auto run = decode_run(k, v);
+        if (!run) return std::unexpected(run.error());
+        last = *run;
+        return false;
+      },
+      direction::backward, nullptr);
+  if (!scanned) return std::unexpected(scanned.error());
+  return last;
 }
 
 result<std::vector<inflight_entry>> checkpoint_store::inflight(const partition_key& key) const {
   const std::string prefix = partition_prefix(kInflightTag, key);
   std::vector<inflight_entry> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    const size_t before = out.size();
-    if (k.size() != prefix.size() + 8 ||
-        !decode_inflight(static_cast<int64_t>(read_big_endian(k, prefix.size(), 8)),
-                         std::string_view(it->value().data(), it->value().size()), out) ||
-        (before > 0 && out[before].target <= out[before - 1].target)) {
-      return fail(errc::corruption, "the in-flight journal of " + key.to_string() + " is damaged");
-    }
-  }
-  if (!it->status().ok()) {
-    return std::unexpected(rocks_error(it->status(), "cannot read the in-flight journal"));
-  }
+  auto scanned = scan_bytes(
+      prefix,
+      [&](std::string_view k, std::string_view v) -> result<bool> {
+        const size_t before = out.size();
+        if (k.size() != prefix.size() + 8 ||
+            !decode_inflight(static_cast<int64_t>(read_big_endian(k, prefix.size(), 8)), v, out) ||
+            (before > 0 && out[before].target <= out[before - 1].target)) {
+          return fail(errc::corruption,
+                      "the in-flight journal of " + key.to_string() + " is damaged");
+        }
+        return true;
+      },
+      direction::forward, nullptr);
+  if (!scanned) return std::unexpected(scanned.error());
   return out;
 }
 
@@ -781,188 +618,6 @@ result<target_offset> checkpoint_store::to_target(const partition_key& key,
                                       committed);
 }
 
-result<uint64_t> checkpoint_store::append_audit(const audit_entry& entry) {
-  // Every writer's fields are made single-line and bounded here: they hold
-  // request fields and names from Kafka, and `straitctl audit` prints them
-  // as table rows.
-  audit_entry e;
-  e.at_ms = entry.at_ms;
-  e.who = single_line(entry.who, 128);
-  e.role = single_line(entry.role, 32);
-  e.call = single_line(entry.call, 64);
-  e.args_digest = single_line(entry.args_digest, 64);
-  e.result = single_line(entry.result, 2048);
-  e.state_before = single_line(entry.state_before);
-  e.state_after = single_line(entry.state_after);
-  std::lock_guard lock(audit_mu_);
-  const uint64_t seq = audit_last_ + 1;
-  const std::string chain = audit_chain_next(
-      audit_chain_, seq, e.at_ms,
-      {e.who, e.role, e.call, e.args_digest, e.result, e.state_before, e.state_after});
-  std::string v(1, static_cast<char>(kAuditFormat));
-  append_big_endian(v, static_cast<uint64_t>(e.at_ms), 8);
-  append_fields(v, {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before,
-                    &e.state_after, &chain});
-  std::string k(1, kAuditTag);
-  append_big_endian(k, seq, 8);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;  // an audit entry must survive a power loss
-  rocksdb::Status s = db_->Put(wo, k, v);
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot append to the audit journal"));
-  audit_chain_ = chain;
-  return audit_last_ = seq;
-}
-
-result<std::vector<std::pair<uint64_t, audit_entry>>> checkpoint_store::audit(uint64_t after,
-                                                                              size_t limit) const {
-  std::vector<std::pair<uint64_t, audit_entry>> out;
-  if (after == std::numeric_limits<uint64_t>::max()) return out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  std::string from(1, kAuditTag);
-  append_big_endian(from, after + 1, 8);
-  for (it->Seek(from);
-       it->Valid() && it->key().size() == 9 && it->key()[0] == kAuditTag && out.size() < limit;
-       it->Next()) {
-    auto e = decode_audit(std::string_view(it->value().data(), it->value().size()));
-    if (!e) return fail(errc::corruption, "an audit journal entry is damaged");
-    out.emplace_back(read_big_endian(std::string_view(it->key().data(), 9), 1, 8), std::move(*e));
-  }
-  if (!it->status().ok())
-    return std::unexpected(rocks_error(it->status(), "cannot read the audit journal"));
-  return out;
-}
-
-result<std::optional<std::string>> checkpoint_store::report(const std::string& link,
-                                                            uint64_t id) const {
-  std::string v;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), report_key(link, id), &v);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read a verification report"));
-  return std::optional<std::string>(std::move(v));
-}
-
-result<std::vector<std::pair<uint64_t, std::string>>> checkpoint_store::reports(
-    const std::string& link, size_t limit) const {
-  std::string prefix(1, kReportTag);
-  put_string(prefix, link);
-  std::vector<std::pair<uint64_t, std::string>> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  // Newest first from the end of the link's range, then reversed.
-  std::string end = prefix;
-  append_big_endian(end, std::numeric_limits<uint64_t>::max(), 8);
-  for (it->SeekForPrev(end); it->Valid() && has_prefix(it->key(), prefix) && out.size() < limit;
-       it->Prev()) {
-    std::string_view k(it->key().data(), it->key().size());
-    if (k.size() != prefix.size() + 8) {
-      return fail(errc::corruption, "verification report key of link " + link + " is damaged");
-    }
-    out.emplace_back(read_big_endian(k, prefix.size(), 8), it->value().ToString());
-  }
-  if (!it->status().ok())
-    return std::unexpected(rocks_error(it->status(), "cannot read verification reports"));
-  std::reverse(out.begin(), out.end());
-  return out;
-}
-
-result<std::optional<request_record>> checkpoint_store::request(
-    const std::string& request_id) const {
-  std::string raw;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), request_key(request_id), &raw);
-  if (s.IsNotFound()) return std::optional<request_record>();
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read a request record"));
-  std::string_view v(raw);
-  auto bad = [] { return fail(errc::corruption, "a request record is damaged"); };
-  if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kRequestFormat) return bad();
-  request_record r;
-  r.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
-  if (!read_fields(v, 9, {&r.call, &r.args_digest, &r.response})) return bad();
-  return std::optional<request_record>(std::move(r));
-}
-
-result<std::vector<std::pair<migration_kind, std::string>>> checkpoint_store::staged(
-    const std::string& link) const {
-  std::string prefix(1, kStagedTag);
-  put_string(prefix, link);
-  std::vector<std::pair<migration_kind, std::string>> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    const auto kind = k.size() > prefix.size() ? static_cast<uint8_t>(k[prefix.size()]) : 0;
-    if (kind != 1 && kind != 2) return fail(errc::corruption, "a staged record is damaged");
-    out.emplace_back(static_cast<migration_kind>(kind), std::string(k.substr(prefix.size() + 1)));
-  }
-  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read staged"));
-  return out;
-}
-
-result<std::vector<std::pair<std::string, link_record>>> checkpoint_store::links() const {
-  const std::string prefix(1, kLinkTag);
-  std::vector<std::pair<std::string, link_record>> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    std::string_view v(it->value().data(), it->value().size());
-    if (v.size() < 11 || static_cast<uint8_t>(v[0]) != kLinkFormat) {
-      return fail(errc::corruption, "a link record is damaged");
-    }
-    link_record r;
-    r.from_api = v[1] != 0;
-    r.paused = v[2] != 0;
-    r.updated_at_ms = static_cast<int64_t>(read_big_endian(v, 3, 8));
-    r.yaml = std::string(v.substr(11));
-    out.emplace_back(it->key().ToString().substr(1), std::move(r));
-  }
-  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot read links"));
-  return out;
-}
-
-result<std::vector<migration_record>> checkpoint_store::migrations(const std::string& link) const {
-  std::string prefix(1, kMigrationTag);
-  put_string(prefix, link);
-  std::vector<migration_record> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    std::string_view k(it->key().data(), it->key().size());
-    std::string_view v(it->value().data(), it->value().size());
-    const size_t at = prefix.size();
-    const auto format = v.empty() ? 0 : static_cast<uint8_t>(v[0]);
-    const bool well_formed = (format == kMigrationFormat && v.size() == 10) ||
-                             (format == kMigrationWithOperationFormat && v.size() > 10);
-    if (k.size() < at + 3 || !well_formed) {
-      return fail(errc::corruption, "migration record of link " + link + " is damaged");
-    }
-    const auto kind = static_cast<uint8_t>(k[at]);
-    const size_t len = read_big_endian(k, at + 1, 2);
-    if ((kind != 1 && kind != 2) || k.size() != at + 3 + len) {
-      return fail(errc::corruption, "migration record of link " + link + " is damaged");
-    }
-    out.push_back(migration_record{static_cast<migration_kind>(kind),
-                                   std::string(k.substr(at + 3, len)), static_cast<uint8_t>(v[1]),
-                                   static_cast<int64_t>(read_big_endian(v, 2, 8)),
-                                   std::string(v.substr(10))});
-  }
-  if (!it->status().ok())
-    return std::unexpected(rocks_error(it->status(), "cannot read migration records"));
-  return out;
-}
-
-result<std::vector<stored_group_offset>> checkpoint_store::group_offsets(
-    const std::string& link) const {
-  std::string prefix(1, kGroupOffsetTag);
-  put_string(prefix, link);
-  std::vector<stored_group_offset> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    auto g =
-        decode_group_offset(std::string_view(it->key().data(), it->key().size()), prefix.size(),
-                            link, std::string_view(it->value().data(), it->value().size()));
-    if (!g) return std::unexpected(g.error());
-    out.push_back(std::move(*g));
-  }
-  if (!it->status().ok())
-    return std::unexpected(rocks_error(it->status(), "cannot read group offsets"));
-  return out;
-}
-
 result<source_offset> checkpoint_store::to_source(const partition_key& key,
                                                   target_offset committed) const {
   snapshot_view view(db_.get());
@@ -1002,33 +657,97 @@ result<source_offset> checkpoint_store::to_source(const partition_key& key,
 
 result<size_t> checkpoint_store::prune_below(const partition_key& key, source_offset log_start,
                                              write_batch& batch) const {
-  std::string prefix = partition_prefix(kRunTag, key);
   size_t pruned = 0;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    auto run = decode_run_at(*it);
-    if (!run) return std::unexpected(run.error());
-    if (run->source_end() > log_start) break;
-    batch.delete_run(key, *run);
-    ++pruned;
-  }
-  if (!it->status().ok()) return std::unexpected(rocks_error(it->status(), "cannot prune runs"));
+  auto scanned = scan_bytes(
+      partition_prefix(kRunTag, key),
+      [&](std::string_view k, std::string_view v) -> result<bool> {
+        auto run = decode_run(k, v);
+        if (!run) return std::unexpected(run.error());
+        if (run->source_end() > log_start) return false;
+        batch.delete_run(key, *run);
+        ++pruned;
+        return true;
+      },
+      direction::forward, nullptr);
+  if (!scanned) return std::unexpected(scanned.error());
   return pruned;
 }
 
 result<size_t> checkpoint_store::clear_inflight(const partition_key& key,
                                                 write_batch& batch) const {
-  const std::string prefix = partition_prefix(kInflightTag, key);
   size_t deleted = 0;
+  auto scanned = scan_bytes(
+      partition_prefix(kInflightTag, key),
+      [&](std::string_view k, std::string_view) -> result<bool> {
+        (void)batch.batch_->Delete(rocksdb::Slice(k.data(), k.size()));
+        ++deleted;
+        return true;
+      },
+      direction::forward, nullptr);
+  if (!scanned) return std::unexpected(scanned.error());
+  return deleted;
+}
+
+result<std::optional<std::string>> checkpoint_store::get(const key& k) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), k.bytes(), &value);
+  if (s.IsNotFound()) return std::optional<std::string>{};
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read the checkpoint store"));
+  return std::optional<std::string>(std::move(value));
+}
+
+status checkpoint_store::put_durable(const key& k, std::string_view value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = db_->Put(wo, k.bytes(), rocksdb::Slice(value.data(), value.size()));
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write the checkpoint store"));
+  return {};
+}
+
+status checkpoint_store::scan(const key& prefix, const visitor& visit, direction d,
+                              const key* from) const {
+  return scan_bytes(prefix.bytes(), visit, d, from != nullptr ? &from->bytes() : nullptr);
+}
+
+status checkpoint_store::scan_bytes(std::string_view prefix, const visitor& visit, direction d,
+                                    const std::string* from) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    (void)batch.batch_->Delete(it->key());
-    ++deleted;
+  if (from != nullptr) {
+    if (d == direction::forward) {
+      it->Seek(*from);
+    } else {
+      it->SeekForPrev(*from);
+    }
+  } else if (d == direction::forward) {
+    it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  } else {
+    // The last key of the prefix: just before the first key past it (the
+    // prefix with its last byte below 0xff raised by one).
+    std::string past(prefix);
+    while (!past.empty() && static_cast<uint8_t>(past.back()) == 0xff) past.pop_back();
+    if (past.empty()) {
+      it->SeekToLast();
+    } else {
+      past.back() = static_cast<char>(static_cast<uint8_t>(past.back()) + 1);
+      it->Seek(past);
+      if (it->Valid()) {
+        it->Prev();
+      } else {
+        it->SeekToLast();
+      }
+    }
+  }
+  for (; it->Valid() && has_prefix(it->key(), prefix);
+       d == direction::forward ? it->Next() : it->Prev()) {
+    auto go_on = visit(std::string_view(it->key().data(), it->key().size()),
+                       std::string_view(it->value().data(), it->value().size()));
+    if (!go_on) return std::unexpected(go_on.error());
+    if (!*go_on) return {};
   }
   if (!it->status().ok()) {
-    return std::unexpected(rocks_error(it->status(), "cannot read the in-flight journal"));
+    return std::unexpected(rocks_error(it->status(), "cannot read the checkpoint store"));
   }
-  return deleted;
+  return {};
 }
 
 }  // namespace strait::store

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "strait/base/clock.h"
+#include "strait/groupsync/group_offset_records.h"
 #include "strait/workflow/link_workflow.h"
 
 namespace strait::workflow {
@@ -286,7 +287,7 @@ status link_workflow::start_topic_op(change& c, topic_event e, const migration::
   options.id = next_operation_id();
   if (auto s = c.state_before != c.state
                    ? apply(c.name, e, g, &options)
-                   : table_.store_operation(store::migration_kind::topic, c.name, &options);
+                   : table_.store_operation(migration::object_kind::topic, c.name, &options);
       !s) {
     return s;
   }
@@ -309,7 +310,7 @@ void link_workflow::replace_op(std::map<std::string, Op>& ops, bool on_group, ch
 
 status link_workflow::start_group_op(change& c, operation_options options) {
   options.id = next_operation_id();
-  if (auto s = table_.store_operation(store::migration_kind::group, c.name, &options); !s) {
+  if (auto s = table_.store_operation(migration::object_kind::group, c.name, &options); !s) {
     return s;
   }
   replace_op(group_ops_, true, c, options);
@@ -506,7 +507,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
 
 result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const move_options& o) {
   std::lock_guard lock(mu_);
-  auto stored = store_.group_offsets(cfg_.name);
+  auto stored = groupsync::stored_group_offsets(store_, cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   auto picked = pick<group_state, change>(
       table_.groups(), o.selected, "group", cfg_.name,
@@ -560,7 +561,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
 
 result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const move_options& o) {
   std::lock_guard lock(mu_);
-  auto stored = store_.group_offsets(cfg_.name);
+  auto stored = groupsync::stored_group_offsets(store_, cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   auto picked = pick<group_state, change>(
       table_.groups(), o.selected, "group", cfg_.name,
@@ -611,7 +612,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
     if (c.does == change::effect::cancels) {
       if (auto s = table_.groups().at(c.name) == group_state::cutting_over
                        ? apply(c.name, group_event::cutover_aborted, {})
-                       : table_.store_operation(store::migration_kind::group, c.name, nullptr);
+                       : table_.store_operation(migration::object_kind::group, c.name, nullptr);
           !s) {
         return std::unexpected(s.error());
       }
@@ -1221,7 +1222,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     return;
   }
   std::vector<kafka::committed_offset> final_offsets;
-  std::vector<std::pair<partition_key, store::group_offset>> written;
+  std::vector<std::pair<partition_key, offsets::group_offset>> written;
   std::vector<std::string> behind;  // topics not cut over
   for (const auto& c : *committed) {
     topic_state ts;
@@ -1250,7 +1251,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     const target_offset t = m->to_target(source_offset(c.offset));
     final_offsets.push_back({cfg_.topics.target_name(c.topic), c.partition, t.value(), c.metadata});
     written.emplace_back(partition_key{cfg_.name, c.topic, partition_id(c.partition)},
-                         store::group_offset{source_offset(c.offset), t, wall_clock_ms()});
+                         offsets::group_offset{source_offset(c.offset), t, wall_clock_ms()});
   }
   // topics_cut_over guards the transition to CUTTING_OVER only: a topic
   // rolled back after it does not strand the group there (forward
@@ -1285,7 +1286,7 @@ void link_workflow::step_group_cutover(const std::string& group, group_op& op) {
     return;
   }
   store::checkpoint_store::write_batch b;
-  for (const auto& [key, offset] : written) b.put_group_offset(group, key, offset);
+  for (const auto& [key, offset] : written) groupsync::put_group_offset(b, group, key, offset);
   if (auto s = store_.commit(b); !s) {
     op.status.detail = "cannot store the written offsets: " + s.error().message;
     return;

@@ -5,6 +5,7 @@
 #include "strait/base/clock.h"
 #include "strait/base/thread_name.h"
 #include "strait/migration/observe.h"
+#include "strait/verify/report_records.h"
 
 namespace strait::workflow {
 
@@ -43,7 +44,7 @@ status link_workflow::start(bool own_thread) {
   if (!running) return std::unexpected(running.error());
   // The options of the operations to resume: a record without any (written
   // by a straitd before they were stored) resumes with the defaults.
-  std::map<std::pair<store::migration_kind, std::string>, operation_options> stored_options;
+  std::map<std::pair<migration::object_kind, std::string>, operation_options> stored_options;
   for (const auto& r : *running) stored_options[{r.kind, r.name}] = r.options;
   // A verification cut short by a stop or a crash: say so, never leave it
   // RUNNING (nothing resumes it; the operator runs it again).
@@ -51,21 +52,19 @@ status link_workflow::start(bool own_thread) {
   // kTailVerificationsAtOnce run at once), and the operator's unless more
   // than 15 reports started after it (then it stays RUNNING in the store;
   // run it again).
-  auto stored = store_.reports(cfg_.name, 16);
+  auto stored = verify::stored_reports(store_, cfg_.name, 16);
   if (!stored) return std::unexpected(stored.error());
-  for (const auto& [id, text] : *stored) {
-    auto r = verify::report_from_json(text);
-    if (!r) return std::unexpected(r.error());
-    if (r->outcome == verify::verdict::running) {
-      r->outcome = verify::verdict::interrupted;
-      r->error = "straitd stopped before the verification ended; run it again";
-      store_report(*r);
+  for (auto& r : *stored) {
+    if (r.outcome == verify::verdict::running) {
+      r.outcome = verify::verdict::interrupted;
+      r.error = "straitd stopped before the verification ended; run it again";
+      store_report(r);
     }
   }
   // Operations cut short by a stop or crash resume from the stored states,
   // with the stored options; reverse mirroring restarts for CUT_OVER topics
   // in the first round.
-  auto options_of = [&](store::migration_kind kind, const std::string& name,
+  auto options_of = [&](migration::object_kind kind, const std::string& name,
                         op_kind resumed) -> result<operation_options> {
     auto it = stored_options.find({kind, name});
     if (it == stored_options.end()) return operation_options{.kind = resumed};
@@ -77,14 +76,14 @@ status link_workflow::start(bool own_thread) {
   };
   // Resumes an operation under its stored id; one stored without an id (by
   // a straitd before ids) gets one, stored now so that it stays the same.
-  auto resume = [&](store::migration_kind kind, const std::string& name, const char* state,
+  auto resume = [&](migration::object_kind kind, const std::string& name, const char* state,
                     const operation_options& o) -> status {
     operation_status& st =
-        kind == store::migration_kind::topic
+        kind == migration::object_kind::topic
             ? (topic_ops_[name] = new_op<topic_op>(false, name, o, "resuming")).status
             : (group_ops_[name] = new_op<group_op>(true, name, o, "resuming")).status;
     spdlog::info("link {}: {} {} is {}: resuming its operation {} ({}, quiet window {} ms{})",
-                 cfg_.name, kind == store::migration_kind::topic ? "topic" : "group", name, state,
+                 cfg_.name, kind == migration::object_kind::topic ? "topic" : "group", name, state,
                  st.id, o.kind == op_kind::cutover ? "cutover" : "rollback", o.quiet_window.count(),
                  o.force ? ", forced" : "");
     if (o.id != 0) return {};
@@ -95,17 +94,17 @@ status link_workflow::start(bool own_thread) {
       continue;
     }
     auto o = options_of(
-        store::migration_kind::topic, topic,
+        migration::object_kind::topic, topic,
         state == migration::topic_state::draining ? op_kind::cutover : op_kind::rollback);
     if (!o) return std::unexpected(o.error());
-    if (auto s = resume(store::migration_kind::topic, topic, to_string(state), *o); !s) return s;
+    if (auto s = resume(migration::object_kind::topic, topic, to_string(state), *o); !s) return s;
   }
   for (const auto& [group, state] : table_.groups()) {
     using migration::group_state;
     // CUTTING_OVER always has a cutover running; a SYNCING group has one
     // (waiting for its members) and a CUT_OVER group a rollback only when
     // one is stored: the call stores it before the group's transition.
-    const bool stored = stored_options.contains({store::migration_kind::group, group});
+    const bool stored = stored_options.contains({migration::object_kind::group, group});
     std::optional<op_kind> running;
     if (state == group_state::cutting_over || (state == group_state::syncing && stored)) {
       running = op_kind::cutover;
@@ -113,9 +112,9 @@ status link_workflow::start(bool own_thread) {
       running = op_kind::rollback;
     }
     if (running) {
-      auto o = options_of(store::migration_kind::group, group, *running);
+      auto o = options_of(migration::object_kind::group, group, *running);
       if (!o) return std::unexpected(o.error());
-      if (auto s = resume(store::migration_kind::group, group, to_string(state), *o); !s) return s;
+      if (auto s = resume(migration::object_kind::group, group, to_string(state), *o); !s) return s;
     } else if (state == group_state::rolled_back) {
       // Stopped between its rollback's two transitions: its source offsets
       // were written and read back before the first.
@@ -228,16 +227,16 @@ void link_workflow::conclude_verify(const verify::report& r) {
 }
 
 result<uint64_t> link_workflow::begin_report(verify::report& r) {
-  auto last = store_.reports(cfg_.name, 1);
+  auto last = verify::stored_reports(store_, cfg_.name, 1);
   if (!last) return std::unexpected(last.error());
-  r.id = last->empty() ? 1 : last->back().first + 1;
+  r.id = last->empty() ? 1 : last->back().id + 1;
   store_report(r);
   return r.id;
 }
 
 void link_workflow::store_report(const verify::report& r) {
   store::checkpoint_store::write_batch b;
-  b.put_report(cfg_.name, r.id, verify::to_json(r));
+  verify::put_report(b, cfg_.name, r);
   if (auto s = store_.commit(b); !s) {
     spdlog::error("link {}: cannot store verification {}: {}", cfg_.name, r.id, s.error().message);
   }
@@ -248,38 +247,32 @@ result<verify::report> link_workflow::verify_report(uint64_t id) const {
     std::lock_guard lock(mu_);
     if (verifying_ && (id == 0 || id == verifying_->id)) return *verifying_;
   }
-  std::optional<std::string> text;
+  std::optional<verify::report> stored;
   if (id == 0) {
-    auto last = store_.reports(cfg_.name, 1);
+    auto last = verify::stored_reports(store_, cfg_.name, 1);
     if (!last) return std::unexpected(last.error());
-    if (!last->empty()) text = last->back().second;
+    if (!last->empty()) stored = std::move(last->back());
   } else {
-    auto one = store_.report(cfg_.name, id);
+    auto one = verify::stored_report(store_, cfg_.name, id);
     if (!one) return std::unexpected(one.error());
-    text = *one;
+    stored = std::move(*one);
   }
-  if (!text) {
+  if (!stored) {
     return fail(errc::not_found,
                 id == 0 ? "link " + cfg_.name + " has no verification yet; straitctl verify " +
                               cfg_.name + " runs one"
                         : "link " + cfg_.name + " has no verification " + std::to_string(id) +
                               "; straitctl reports " + cfg_.name + " lists them");
   }
-  return verify::report_from_json(*text);
+  return std::move(*stored);
 }
 
 result<std::vector<verify::report>> link_workflow::verify_reports(size_t limit) const {
-  auto stored = store_.reports(cfg_.name, limit);
-  if (!stored) return std::unexpected(stored.error());
-  std::vector<verify::report> out;
-  for (const auto& [id, text] : *stored) {
-    auto r = verify::report_from_json(text);
-    if (!r) return std::unexpected(r.error());
-    out.push_back(std::move(*r));
-  }
+  auto out = verify::stored_reports(store_, cfg_.name, limit);
+  if (!out) return std::unexpected(out.error());
   // The running one is newer in memory than in the store.
   std::lock_guard lock(mu_);
-  for (auto& r : out) {
+  for (auto& r : *out) {
     if (verifying_ && r.id == verifying_->id) r = *verifying_;
   }
   return out;

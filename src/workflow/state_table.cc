@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "strait/base/clock.h"
+#include "strait/workflow/migration_records.h"
 
 namespace strait::workflow {
 
@@ -10,7 +11,7 @@ using migration::group_state;
 using migration::topic_state;
 
 result<std::vector<state_table::stored_operation>> state_table::load() {
-  auto records = store_.migrations(link_);
+  auto records = stored_migrations(store_, link_);
   if (!records) return std::unexpected(records.error());
   std::vector<stored_operation> running;
   for (const auto& r : *records) {
@@ -24,10 +25,10 @@ result<std::vector<state_table::stored_operation>> state_table::load() {
     }
     // States are stored as the enum's byte; an unknown byte is a store from
     // a newer straitd or damage: refuse rather than guess.
-    if (r.kind == store::migration_kind::topic &&
+    if (r.kind == migration::object_kind::topic &&
         r.state <= static_cast<uint8_t>(topic_state::finalized)) {
       topics_[r.name] = static_cast<topic_state>(r.state);
-    } else if (r.kind == store::migration_kind::group &&
+    } else if (r.kind == migration::object_kind::group &&
                r.state <= static_cast<uint8_t>(group_state::finalized)) {
       groups_[r.name] = static_cast<group_state>(r.state);
     } else {
@@ -42,10 +43,10 @@ status state_table::commit(const std::vector<change>& changes) {
   if (changes.empty()) return {};
   store::checkpoint_store::write_batch b;
   const int64_t now = wall_clock_ms();
-  for (const auto& c : changes) b.put_migration(link_, {c.kind, c.name, c.to, now, c.operation});
+  for (const auto& c : changes) put_migration(b, link_, {c.kind, c.name, c.to, now, c.operation});
   if (auto s = store_.commit(b); !s) return s;
   for (const auto& c : changes) {
-    if (c.kind == store::migration_kind::topic) {
+    if (c.kind == migration::object_kind::topic) {
       topics_[c.name] = static_cast<topic_state>(c.to);
     } else {
       groups_[c.name] = static_cast<group_state>(c.to);
@@ -57,7 +58,7 @@ status state_table::commit(const std::vector<change>& changes) {
 
 template <typename State, typename Event, typename Guards>
 result<migration::step<State>> state_table::apply_to(
-    std::map<std::string, State>& states, store::migration_kind kind, const std::string& name,
+    std::map<std::string, State>& states, migration::object_kind kind, const std::string& name,
     Event e, const Guards& g, const operation_options* starts, const char* what) {
   auto it = states.find(name);
   if (it == states.end()) return fail(errc::not_found, std::string("no ") + what + " " + name);
@@ -76,19 +77,19 @@ result<migration::step<State>> state_table::apply_to(
 result<migration::topic_step> state_table::apply(const std::string& topic, migration::topic_event e,
                                                  const migration::topic_guards& g,
                                                  const operation_options* starts) {
-  return apply_to(topics_, store::migration_kind::topic, topic, e, g, starts, "topic");
+  return apply_to(topics_, migration::object_kind::topic, topic, e, g, starts, "topic");
 }
 
 result<migration::group_step> state_table::apply(const std::string& group, migration::group_event e,
                                                  const migration::group_guards& g,
                                                  const operation_options* starts) {
-  return apply_to(groups_, store::migration_kind::group, group, e, g, starts, "group");
+  return apply_to(groups_, migration::object_kind::group, group, e, g, starts, "group");
 }
 
-status state_table::store_operation(store::migration_kind kind, const std::string& name,
+status state_table::store_operation(migration::object_kind kind, const std::string& name,
                                     const operation_options* running) {
   uint8_t state;
-  if (kind == store::migration_kind::topic) {
+  if (kind == migration::object_kind::topic) {
     auto it = topics_.find(name);
     if (it == topics_.end()) return fail(errc::not_found, "no topic " + name);
     state = static_cast<uint8_t>(it->second);
@@ -108,7 +109,7 @@ result<bool> state_table::observe(
   std::vector<change> changes;
   // New objects and observed events; the event is judged on the state the
   // object would have after this write (STAGED / TRACKED when new).
-  auto advance = [&](auto& states, store::migration_kind kind, const std::string& name,
+  auto advance = [&](auto& states, migration::object_kind kind, const std::string& name,
                      auto initial, auto event_of, const char* what) {
     auto it = states.find(name);
     const bool added = it == states.end();
@@ -129,13 +130,13 @@ result<bool> state_table::observe(
   };
   for (const auto& [topic, o] : topics) {
     advance(
-        topics_, store::migration_kind::topic, topic, topic_state::staged,
+        topics_, migration::object_kind::topic, topic, topic_state::staged,
         [&](topic_state s) { return migration::observed_event(s, o, in_sync_max_lag_records); },
         "topic");
   }
   for (const auto& [group, o] : groups) {
     advance(
-        groups_, store::migration_kind::group, group, group_state::tracked,
+        groups_, migration::object_kind::group, group, group_state::tracked,
         [&](group_state s) { return migration::observed_event(s, o); }, "group");
   }
   if (auto s = commit(changes); !s) return std::unexpected(s.error());
@@ -158,7 +159,7 @@ status state_table::verified(uint64_t report_id, const std::map<std::string, boo
       continue;
     }
     if (step->to == it->second) continue;
-    changes.push_back({store::migration_kind::topic, topic, static_cast<uint8_t>(step->to), "",
+    changes.push_back({migration::object_kind::topic, topic, static_cast<uint8_t>(step->to), "",
                        "topic " + topic + ": " + to_string(it->second) + " -> " +
                            to_string(step->to) + " (" + to_string(e) + ", verification " +
                            std::to_string(report_id) + ")"});

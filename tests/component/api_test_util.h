@@ -41,13 +41,13 @@ class memory_audit : public audit_log {
     }
     return out;
   }
-  result<std::optional<store::request_record>> recall(const std::string& id) const override {
+  result<std::optional<request_record>> recall(const std::string& id) const override {
     std::lock_guard lock(mu_);
     auto it = requests_.find(id);
-    if (it == requests_.end()) return std::optional<store::request_record>();
-    return std::optional<store::request_record>(it->second);
+    if (it == requests_.end()) return std::optional<request_record>();
+    return std::optional<request_record>(it->second);
   }
-  status remember(const std::string& id, const store::request_record& r) override {
+  status remember(const std::string& id, const request_record& r) override {
     std::lock_guard lock(mu_);
     requests_[id] = r;
     return {};
@@ -56,7 +56,7 @@ class memory_audit : public audit_log {
  private:
   mutable std::mutex mu_;
   std::vector<audit_record> entries_;
-  std::map<std::string, store::request_record> requests_;
+  std::map<std::string, request_record> requests_;
 };
 
 // The daemon's side of the mutating calls, in memory: link "main" with

@@ -9,6 +9,7 @@
 #include "kafka_records.h"
 #include "strait/migration/state_machine.h"
 #include "strait/store/checkpoint_store.h"
+#include "strait/workflow/migration_records.h"
 #include "test_util.h"
 
 namespace strait {
@@ -94,7 +95,7 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
       << d.log();
   auto st = store::checkpoint_store::open(d.store_dir());
   ASSERT_TRUE(st.has_value()) << st.error().message;
-  auto m = (*st)->migrations("it");
+  auto m = workflow::stored_migrations(**st, "it");
   ASSERT_TRUE(m.has_value());
   ASSERT_EQ(m->size(), 2u);
   EXPECT_EQ((*m)[0].name, "api-orders");

@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "kafka_records.h"
+#include "strait/api/stored_audit_log.h"
 #include "strait/store/checkpoint_store.h"
 #include "test_util.h"
 
@@ -194,14 +195,16 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   auto st = store::checkpoint_store::open(d.store_dir());
   ASSERT_TRUE(st.has_value());
   // Issue 11: the offline acknowledgement wrote no audit entry.
-  auto journal = (*st)->audit(0, 100);
+  auto audit = api::stored_audit_log::open(**st);
+  ASSERT_TRUE(audit.has_value());
+  auto journal = (*audit)->list(0, 100);
   ASSERT_TRUE(journal.has_value());
   ASSERT_EQ(journal->size(), 2u);
-  EXPECT_EQ((*journal)[0].second.call, "Acknowledge (straitd --acknowledge)");
-  EXPECT_EQ((*journal)[0].second.result, "started");
-  EXPECT_EQ((*journal)[0].second.role, "host");
-  EXPECT_EQ((*journal)[1].second.result, "ok");
-  EXPECT_EQ((*journal)[1].second.state_after,
+  EXPECT_EQ((*journal)[0].call, "Acknowledge (straitd --acknowledge)");
+  EXPECT_EQ((*journal)[0].result, "started");
+  EXPECT_EQ((*journal)[0].role, "host");
+  EXPECT_EQ((*journal)[1].result, "ok");
+  EXPECT_EQ((*journal)[1].state_after,
             "it/gappy/0=retention_gap resolution skip-to-log-start pending");
   partition_key key{"it", "gappy", partition_id(0)};
   EXPECT_EQ((*st)->to_target(key, source_offset(190))->value(), 100);

@@ -8,7 +8,6 @@
 #include <fstream>
 #include <limits>
 
-#include "strait/base/audit_chain.h"
 #include "strait/offsets/offset_map.h"
 #include "test_util.h"
 
@@ -311,36 +310,6 @@ TEST(CheckpointStore, DatabaseWithoutSchemaKeyIsRefused) {
   EXPECT_NE(st.error().message.find("no schema version"), std::string::npos);
 }
 
-TEST(CheckpointStore, GroupOffsetsSurviveReopenPerLinkAndGroup) {
-  temp_dir dir;
-  {
-    auto st = checkpoint_store::open(dir.path());
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    checkpoint_store::write_batch b;
-    b.put_group_offset("billing", key(0), {source_offset(40), target_offset(38), 1000});
-    b.put_group_offset("billing", key(1), {source_offset(7), target_offset(7), 1001});
-    b.put_group_offset("audit", key(0), {source_offset(1), target_offset(1), 1002});
-    b.put_group_offset("billing", {"other-link", "orders", partition_id(0)},
-                       {source_offset(9), target_offset(9), 1003});
-    ASSERT_TRUE((*st)->commit(b).has_value());
-    // Overwritten in place: the last write wins.
-    b.put_group_offset("billing", key(0), {source_offset(45), target_offset(43), 2000});
-    ASSERT_TRUE((*st)->commit(b).has_value());
-  }
-  auto st = checkpoint_store::open(dir.path());
-  ASSERT_TRUE(st.has_value()) << st.error().message;
-  auto g = (*st)->group_offsets("main");
-  ASSERT_TRUE(g.has_value()) << g.error().message;
-  ASSERT_EQ(g->size(), 3u);
-  EXPECT_EQ((*g)[0].group, "audit");
-  EXPECT_EQ((*g)[1].group, "billing");
-  EXPECT_EQ((*g)[1].partition, key(0));
-  EXPECT_EQ((*g)[1].offset, (group_offset{source_offset(45), target_offset(43), 2000}));
-  EXPECT_EQ((*g)[2].partition, key(1));
-  EXPECT_EQ((*st)->group_offsets("other-link")->size(), 1u);
-  EXPECT_TRUE((*st)->group_offsets("nope")->empty());
-}
-
 TEST(CheckpointStore, SliceGivesCheckpointAndNeighbouringRuns) {
   temp_dir dir;
   auto st = checkpoint_store::open(dir.path());
@@ -392,10 +361,10 @@ TEST(CheckpointStore, MapVersionChangesWithEveryCommittedCheckpointOrRunOfThePar
   ASSERT_TRUE(s.commit(b).has_value());
   changed("pruned");
 
-  // Other partitions, group offsets and the journal leave it alone.
+  // Other partitions and the journal leave it alone (other modules' key
+  // spaces cannot write a checkpoint or a run).
   const uint64_t before = s.map_version(key(0));
   b.put_checkpoint(key(1), partition_checkpoint{});
-  b.put_group_offset("billing", key(0), {source_offset(1), target_offset(1), 1});
   const inflight_entry e{target_offset(3), source_offset(3), 7};
   b.put_inflight(key(0), std::span(&e, 1));
   ASSERT_TRUE(s.commit(b).has_value());
@@ -410,7 +379,6 @@ TEST(CheckpointStore, MapGenerationChangesWhenAnyMapVersionDoesAndOnlyThen) {
   checkpoint_store& s = **st;
   checkpoint_store::write_batch b;
   const uint64_t start = s.map_generation();
-  b.put_group_offset("billing", key(0), {source_offset(1), target_offset(1), 1});
   const inflight_entry e{target_offset(3), source_offset(3), 7};
   b.put_inflight(key(0), std::span(&e, 1));
   ASSERT_TRUE(s.commit(b).has_value());
@@ -423,169 +391,6 @@ TEST(CheckpointStore, MapGenerationChangesWhenAnyMapVersionDoesAndOnlyThen) {
   b.put_run(key(2), offsets::offset_run{source_offset(0), target_offset(0), 3});
   ASSERT_TRUE(s.commit(b).has_value());
   EXPECT_NE(s.map_generation(), after_checkpoint);
-}
-
-TEST(CheckpointStore, MigrationRecordsPerLinkKindAndName) {
-  temp_dir dir;
-  auto st = checkpoint_store::open(dir.path());
-  ASSERT_TRUE(st.has_value()) << st.error().message;
-  checkpoint_store::write_batch b;
-  b.put_migration("main", {migration_kind::group, "billing", 1, 10});
-  b.put_migration("main", {migration_kind::topic, "orders", 2, 11});
-  b.put_migration("main", {migration_kind::topic, "orders", 3, 12});  // overwrites
-  b.put_migration("mainx", {migration_kind::topic, "other", 1, 13});
-  ASSERT_TRUE((*st)->commit(b).has_value());
-  auto m = (*st)->migrations("main");
-  ASSERT_TRUE(m.has_value()) << m.error().message;
-  ASSERT_EQ(m->size(), 2u);
-  EXPECT_EQ((*m)[0].kind, migration_kind::topic);
-  EXPECT_EQ((*m)[0].name, "orders");
-  EXPECT_EQ((*m)[0].state, 3);
-  EXPECT_EQ((*m)[0].updated_at_ms, 12);
-  EXPECT_EQ((*m)[1].name, "billing");
-  EXPECT_TRUE((*m)[1].operation.empty());
-  EXPECT_EQ((*st)->migrations("mainx")->size(), 1u);
-}
-
-TEST(CheckpointStore, AMigrationRecordKeepsItsOperationAndDropsItWhenRewrittenWithout) {
-  temp_dir dir;
-  auto st = checkpoint_store::open(dir.path());
-  ASSERT_TRUE(st.has_value()) << st.error().message;
-  checkpoint_store::write_batch b;
-  b.put_migration("main", {migration_kind::topic, "orders", 5, 10, std::string("\x01\x00op", 4)});
-  ASSERT_TRUE((*st)->commit(b).has_value());
-  auto m = (*st)->migrations("main");
-  ASSERT_TRUE(m.has_value()) << m.error().message;
-  ASSERT_EQ(m->size(), 1u);
-  EXPECT_EQ((*m)[0].state, 5);
-  EXPECT_EQ((*m)[0].updated_at_ms, 10);
-  EXPECT_EQ((*m)[0].operation, std::string("\x01\x00op", 4));
-  checkpoint_store::write_batch again;
-  again.put_migration("main", {migration_kind::topic, "orders", 6, 11});
-  ASSERT_TRUE((*st)->commit(again).has_value());
-  m = (*st)->migrations("main");
-  ASSERT_TRUE(m.has_value()) << m.error().message;
-  EXPECT_EQ((*m)[0].state, 6);
-  EXPECT_TRUE((*m)[0].operation.empty());
-}
-
-// A record without an operation keeps format 1 (what a straitd before format
-// 2 reads); format 2 without operation bytes, or format 1 with more bytes,
-// is damage.
-TEST(CheckpointStore, MigrationRecordFormatsAreExact) {
-  temp_dir dir;
-  std::string key = std::string(1, 'M') + std::string("\x00\x04main", 6) + '\x01' +
-                    std::string("\x00\x06orders", 8);
-  auto write_raw = [&](const std::string& value) {
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path().string(), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
-  };
-  {
-    auto st = checkpoint_store::open(dir.path());
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    checkpoint_store::write_batch b;
-    b.put_migration("main", {migration_kind::topic, "orders", 5, 10});
-    ASSERT_TRUE((*st)->commit(b).has_value());
-  }
-  {
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path().string(), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
-    EXPECT_EQ(value, std::string("\x01\x05\x00\x00\x00\x00\x00\x00\x00\x0a", 10));
-  }
-  const std::string state_and_time("\x05\x00\x00\x00\x00\x00\x00\x00\x0a", 9);
-  for (const std::string& damaged :
-       {std::string(1, '\x02') + state_and_time, std::string(1, '\x01') + state_and_time + "x"}) {
-    write_raw(damaged);
-    auto st = checkpoint_store::open(dir.path());
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    auto m = (*st)->migrations("main");
-    ASSERT_FALSE(m.has_value());
-    EXPECT_EQ(m.error().code, errc::corruption);
-  }
-}
-
-TEST(CheckpointStore, AuditJournalAppendsInOrderAndContinuesAfterReopen) {
-  temp_dir dir;
-  {
-    auto st = checkpoint_store::open(dir.path());
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    EXPECT_EQ(*(*st)->append_audit({1, "alice", "admin", "Cutover", "ab12", "ok", "A", "B"}), 1u);
-    EXPECT_EQ(*(*st)->append_audit({2, "bob", "viewer", "ListAudit", "cd34",
-                                    "PERMISSION_DENIED: needs operator", "", ""}),
-              2u);
-  }
-  auto st = checkpoint_store::open(dir.path());
-  ASSERT_TRUE(st.has_value()) << st.error().message;
-  EXPECT_EQ(*(*st)->append_audit({3, "carol", "operator", "Stage", "", "ok", "", ""}), 3u);
-  auto all = (*st)->audit(0, 100);
-  ASSERT_TRUE(all.has_value()) << all.error().message;
-  ASSERT_EQ(all->size(), 3u);
-  EXPECT_EQ((*all)[0].first, 1u);
-  EXPECT_EQ((*all)[0].second.who, "alice");
-  EXPECT_EQ((*all)[0].second.state_after, "B");
-  EXPECT_EQ((*all)[1].second.result, "PERMISSION_DENIED: needs operator");
-  auto page = (*st)->audit(1, 1);
-  ASSERT_EQ(page->size(), 1u);
-  EXPECT_EQ((*page)[0].first, 2u);
-  EXPECT_TRUE((*st)->audit(3, 10)->empty());
-  // Issue 11: after = 2^64-1 listed from the start (after + 1 wrapped).
-  EXPECT_TRUE((*st)->audit(std::numeric_limits<uint64_t>::max(), 10)->empty());
-
-  // Each entry's chain follows from the one before, across the reopen; a
-  // changed field gives another value.
-  std::string previous;
-  for (const auto& [seq, e] : *all) {
-    ASSERT_EQ(e.chain.size(), 64u) << seq;
-    EXPECT_EQ(e.chain, audit_chain_next(previous, seq, e.at_ms,
-                                        {e.who, e.role, e.call, e.args_digest, e.result,
-                                         e.state_before, e.state_after}))
-        << seq;
-    EXPECT_NE(e.chain, audit_chain_next(previous, seq, e.at_ms,
-                                        {e.who + "x", e.role, e.call, e.args_digest, e.result,
-                                         e.state_before, e.state_after}));
-    previous = e.chain;
-  }
-}
-
-TEST(CheckpointStore, ReportsPerLinkNewestLastAndRequestsByIdSurviveReopen) {
-  temp_dir dir;
-  {
-    auto st = checkpoint_store::open(dir.path());
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    checkpoint_store::write_batch b;
-    b.put_report("main", 1, "first");
-    b.put_report("main", 2, "second");
-    b.put_report("main", 256, "third");  // ids order numerically, not as text
-    b.put_report("mainx", 1, "other link");
-    b.put_request("req-1", {"Verify", "ab12", "\x01bytes", 7});
-    ASSERT_TRUE((*st)->commit(b).has_value());
-    checkpoint_store::write_batch again;
-    again.put_report("main", 2, "second, finished");
-    ASSERT_TRUE((*st)->commit(again).has_value());
-  }
-  auto st = checkpoint_store::open(dir.path());
-  ASSERT_TRUE(st.has_value()) << st.error().message;
-  auto last_two = (*st)->reports("main", 2);
-  ASSERT_TRUE(last_two.has_value()) << last_two.error().message;
-  ASSERT_EQ(last_two->size(), 2u);
-  EXPECT_EQ((*last_two)[0], std::make_pair(uint64_t{2}, std::string("second, finished")));
-  EXPECT_EQ((*last_two)[1], std::make_pair(uint64_t{256}, std::string("third")));
-  EXPECT_EQ((*st)->reports("main", 100)->size(), 3u);
-  EXPECT_EQ((*st)->reports("mai", 100)->size(), 0u);
-  EXPECT_EQ(*(*st)->report("main", 1), std::optional<std::string>("first"));
-  EXPECT_FALSE((*st)->report("main", 3)->has_value());
-  auto req = (*st)->request("req-1");
-  ASSERT_TRUE(req.has_value() && req->has_value());
-  EXPECT_EQ((*req)->call, "Verify");
-  EXPECT_EQ((*req)->args_digest, "ab12");
-  EXPECT_EQ((*req)->response, "\x01bytes");
-  EXPECT_EQ((*req)->at_ms, 7);
-  EXPECT_FALSE((*st)->request("req-2")->has_value());
 }
 
 TEST(CheckpointStore, UnknownPartitionIsNotFound) {

@@ -146,7 +146,7 @@ TEST(GroupOffsets, GroupAheadOfMirroringGetsTheEndAndIsAdvancedLater) {
   EXPECT_TRUE(d.ahead) << "a lower bound, and said so";
   // Exactly at the end of mirrored data is exact: the next record lands there.
   EXPECT_FALSE(decide({S(10), S(0), slice_of(m, S(10)), std::nullopt}).ahead);
-  store::group_offset written{S(50), T(10), 0};
+  offsets::group_offset written{S(50), T(10), 0};
   // Same commit, nothing new mirrored: nothing to write.
   d = decide({S(50), S(0), slice_of(m, S(50)), written});
   EXPECT_EQ(d.what, action::unchanged);
@@ -161,7 +161,7 @@ TEST(GroupOffsets, GroupAheadOfMirroringGetsTheEndAndIsAdvancedLater) {
 
 TEST(GroupOffsets, RewindOnTheSourceIsFollowed) {
   layout l = build();
-  store::group_offset written{S(21), T(10), 0};
+  offsets::group_offset written{S(21), T(10), 0};
   decision d = decide({S(12), S(0), slice_of(l.map, S(12)), written});
   ASSERT_EQ(d.what, action::write);
   EXPECT_TRUE(d.rewind);
@@ -177,7 +177,7 @@ TEST(GroupOffsets, RewindOnTheSourceIsFollowed) {
 
 TEST(GroupOffsets, ForwardMovesWriteAndMovesInsideAHoleDoNot) {
   layout l = build();
-  store::group_offset written{S(11), T(5), 0};
+  offsets::group_offset written{S(11), T(5), 0};
   EXPECT_EQ(decide({S(13), S(0), slice_of(l.map, S(13)), written}).what, action::write);
   // 5..11 are a marker and an aborted transaction: 6 translates like 11.
   written = {S(6), T(5), 0};
@@ -192,7 +192,7 @@ TEST(GroupOffsets, NeverMovesTheTargetBackOnItsOwn) {
   for (int64_t s : {0, 1, 2, 3, 4, 11, 12, 13, 14}) {
     ASSERT_TRUE(behind.append(S(s), T(t++)).has_value());
   }
-  store::group_offset written{S(22), T(12), 0};
+  offsets::group_offset written{S(22), T(12), 0};
   decision d = decide({S(22), S(0), slice_of(behind, S(22)), written});
   EXPECT_EQ(d.what, action::skip);
   EXPECT_EQ(d.reason, skip_reason::map_behind);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "strait/workflow/migration_records.h"
 #include "test_util.h"
 
 namespace strait::workflow {
@@ -92,7 +93,7 @@ TEST_F(StateTable, AnIllegalOrUnknownMoveChangesNothing) {
   auto unknown = t.apply("nope", group_event::sync_started, {});
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, errc::not_found);
-  EXPECT_FALSE(t.store_operation(store::migration_kind::group, "nope", nullptr));
+  EXPECT_FALSE(t.store_operation(migration::object_kind::group, "nope", nullptr));
 }
 
 TEST_F(StateTable, AFailedVerificationOfATopicNotInSyncLeavesItsState) {
@@ -109,7 +110,7 @@ TEST_F(StateTable, AnOperationStoredAgainKeepsTheState) {
   ASSERT_TRUE(t.load());
   ASSERT_TRUE(t.observe({}, 1000, {{"g", {true}}}));
   const operation_options o{op_kind::cutover, std::chrono::milliseconds(5000), true};
-  ASSERT_TRUE(t.store_operation(store::migration_kind::group, "g", &o));
+  ASSERT_TRUE(t.store_operation(migration::object_kind::group, "g", &o));
   state_table r("L", *store_);
   auto running = r.load();
   ASSERT_TRUE(running);
@@ -120,7 +121,7 @@ TEST_F(StateTable, AnOperationStoredAgainKeepsTheState) {
 
 TEST_F(StateTable, AStateThisStraitdDoesNotKnowFailsTheLoad) {
   store::checkpoint_store::write_batch b;
-  b.put_migration("L", {store::migration_kind::topic, "orders", 200, 0, ""});
+  put_migration(b, "L", {migration::object_kind::topic, "orders", 200, 0, ""});
   ASSERT_TRUE(store_->commit(b));
   state_table t("L", *store_);
   auto loaded = t.load();

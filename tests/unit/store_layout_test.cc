@@ -11,11 +11,18 @@
 #include <map>
 #include <string>
 
+#include "link_records.h"
+#include "strait/api/stored_audit_log.h"
+#include "strait/groupsync/group_offset_records.h"
 #include "strait/store/checkpoint_store.h"
+#include "strait/verify/report_records.h"
+#include "strait/workflow/migration_records.h"
 #include "test_util.h"
 
-namespace strait::store {
+namespace strait {
 namespace {
+
+using namespace store;
 
 std::string hex(std::string_view s) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -62,15 +69,20 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = static_cast<uint8_t>(i);
     b.put_source_topic_id("ln", "tp", id);
     b.put_cluster_ids("ln", {"src", "tgt"});
-    b.put_group_offset("gr", p, {source_offset(7), target_offset(5), 9});
-    b.put_migration("ln", {migration_kind::topic, "tp", 3, 8, ""});
-    b.put_migration("ln", {migration_kind::group, "gr", 2, 8, "op"});
-    b.put_report("ln", 4, "{}");
-    b.put_request("rq", {"Call", "dg", "resp", 8});
-    b.put_link("ln", {true, true, "y", 8});
-    b.put_staged("ln", migration_kind::group, "gr");
+    groupsync::put_group_offset(b, "gr", p, {source_offset(7), target_offset(5), 9});
+    workflow::put_migration(b, "ln", {migration::object_kind::topic, "tp", 3, 8, ""});
+    workflow::put_migration(b, "ln", {migration::object_kind::group, "gr", 2, 8, "op"});
+    verify::report r;
+    r.id = 4;
+    verify::put_report(b, "ln", r);
+    daemon::put_link(b, "ln", {true, true, "y", 8});
+    daemon::put_staged(b, "ln", migration::object_kind::group, "gr");
     ASSERT_TRUE(st.commit(b).has_value());
-    ASSERT_TRUE(st.append_audit({8, "who", "admin", "Call", "dg", "ok", "a", "b", ""}).has_value());
+    auto log = api::stored_audit_log::open(st);
+    ASSERT_TRUE(log.has_value()) << log.error().message;
+    ASSERT_TRUE((*log)->remember("rq", {"Call", "dg", "resp", 8}).has_value());
+    ASSERT_TRUE(
+        (*log)->record({0, 8, "who", "admin", "Call", "dg", "ok", "a", "b", ""}).has_value());
   }
   // Key -> value, hex.
   const std::map<std::string, std::string> expected = {
@@ -94,11 +106,17 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
       {"5300026c6e026772", ""},
       {"5400026c6e00027470000000020000000000000001", "0000000000000003"},
       {"5500026c6e00027470", "000102030405060708090a0b0c0d0e0f"},
-      {"5600026c6e0000000000000004", "7b7d"},
+      // The report's JSON (verify::to_json, its "format":1).
+      {"5600026c6e0000000000000004",
+       "7b226572726f72223a22222c2266696e69736865645f61745f6d73223a302c22666f726d6174223a312c2267726"
+       "f757073223a5b5d2c226964223a342c226c696e6b223a22222c226f7574636f6d65223a2252554e4e494e47222c"
+       "227265636f7264735f646f6e65223a302c227265636f7264735f706c616e6e6564223a302c22726571756573746"
+       "5645f6279223a22222c2273616d706c655f7265636f726473223a302c22737461727465645f61745f6d73223a30"
+       "2c22746f70696373223a5b5d7d"},
   };
   const auto actual = raw_contents(dir.path());
   EXPECT_EQ(actual, expected);
 }
 
 }  // namespace
-}  // namespace strait::store
+}  // namespace strait

@@ -4,6 +4,7 @@
 // requests racing operations are exact.
 #include <gtest/gtest.h>
 
+#include "strait/groupsync/group_offset_records.h"
 #include "strait/workflow/link_workflow.h"
 #include "test_util.h"
 #include "workflow_fakes.h"
@@ -667,8 +668,8 @@ TEST_F(GroupMoves, ACutoverWaitsForMirroringToReachWhatTheGroupCommittedEvenWhen
 TEST_F(GroupMoves, ACutoverIsRefusedWhileItsTopicsAreNotCutOverUnlessForced) {
   world_.syncer_groups = {{"g", true, 0, 2, 0, {}}};
   store::checkpoint_store::write_batch b;  // what the syncer stored for it
-  b.put_group_offset("g", {"L", "orders", partition_id(0)},
-                     {source_offset(6), target_offset(9), 0});
+  groupsync::put_group_offset(b, "g", {"L", "orders", partition_id(0)},
+                              {source_offset(6), target_offset(9), 0});
   ASSERT_TRUE(store_->commit(b));
   auto refused = cutover_group();
   ASSERT_FALSE(refused);

@@ -102,8 +102,18 @@ struct audit_record {
   std::string chain;  // set by the journal (base/audit_chain.h)
 };
 
-// The append-only audit journal and the request ids of mutating calls,
-// implemented by the daemon on the checkpoint store. Thread-safe.
+// A mutating API call already carried out, under the caller's request id
+// (docs/api.md#idempotency): the same id again returns `response` instead of
+// acting twice.
+struct request_record {
+  std::string call;         // API method
+  std::string args_digest;  // digest of the request without its request id
+  std::string response;     // the serialized response
+  int64_t at_ms = 0;
+};
+
+// The append-only audit journal and the request ids of mutating calls
+// (stored_audit_log.h keeps them in the checkpoint store). Thread-safe.
 class audit_log {
  public:
   virtual ~audit_log() = default;
@@ -112,10 +122,9 @@ class audit_log {
   [[nodiscard]] virtual result<std::vector<audit_record>> list(uint64_t after,
                                                                size_t limit) const = 0;
   // The call carried out under `request_id`, if any (idempotency).
-  [[nodiscard]] virtual result<std::optional<store::request_record>> recall(
+  [[nodiscard]] virtual result<std::optional<request_record>> recall(
       const std::string& request_id) const = 0;
-  [[nodiscard]] virtual status remember(const std::string& request_id,
-                                        const store::request_record& r) = 0;
+  [[nodiscard]] virtual status remember(const std::string& request_id, const request_record& r) = 0;
 };
 
 // The moves of the migration workflow (docs/cutover.md).

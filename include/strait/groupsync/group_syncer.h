@@ -92,7 +92,7 @@ class group_syncer {
     source_offset committed;
     uint64_t map_version = 0;
     std::optional<source_offset> log_start;
-    std::optional<store::group_offset> last_written;
+    std::optional<offsets::group_offset> last_written;
     bool operator==(const decision_inputs&) const = default;
   };
   struct decided {
@@ -104,7 +104,7 @@ class group_syncer {
     uint64_t map_generation = 0;
   };
   struct group_state {
-    std::map<partition, store::group_offset> written;  // mirrors the store
+    std::map<partition, offsets::group_offset> written;  // mirrors the store
     // The last decision per partition the group committed in the last round
     // that read it.
     std::map<partition, decided> decisions;
@@ -120,7 +120,7 @@ class group_syncer {
   struct planned_write {
     partition source;
     std::string metadata;
-    store::group_offset offset;
+    offsets::group_offset offset;
   };
   // What one round decided and did for one group.
   struct group_round {

@@ -40,6 +40,10 @@
 // Pure: no I/O, no clock, no globals.
 namespace strait::migration {
 
+// What a migration state belongs to: a topic or a consumer group. Stored as
+// its byte (workflow/migration_records.h, the daemon's staged records).
+enum class object_kind : uint8_t { topic = 1, group = 2 };
+
 enum class topic_state : uint8_t {
   staged,       // selected for migration, not mirrored yet
   mirroring,    // mirroring source -> target, lag above the threshold

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "strait/base/types.h"
+#include "strait/offsets/group_offset.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::policy {
@@ -25,10 +26,10 @@ inline constexpr skip_reason kAllSkipReasons[] = {
 
 // What is known about one partition a source group has committed.
 struct partition_facts {
-  source_offset committed;                          // the next record the group reads
-  std::optional<source_offset> log_start;           // the source log start, if known
-  std::optional<store::map_slice> map;              // nullopt: not mirrored (yet)
-  std::optional<store::group_offset> last_written;  // what strait last wrote, if anything
+  source_offset committed;                            // the next record the group reads
+  std::optional<source_offset> log_start;             // the source log start, if known
+  std::optional<store::map_slice> map;                // nullopt: not mirrored (yet)
+  std::optional<offsets::group_offset> last_written;  // what strait last wrote, if anything
 };
 
 enum class action { write, unchanged, skip };

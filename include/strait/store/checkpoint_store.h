@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "strait/base/result.h"
 #include "strait/base/types.h"
 #include "strait/offsets/offset_run.h"
+#include "strait/store/key_space.h"
 
 namespace rocksdb {
 class DB;
@@ -92,59 +94,6 @@ struct map_slice {
   std::optional<offsets::offset_run> ceil;   // least source_start > the offset
 };
 
-// The last offset strait wrote for a consumer group on the target.
-struct group_offset {
-  source_offset source;       // the source group's committed offset
-  target_offset target;       // its translation, written to the target group
-  int64_t written_at_ms = 0;  // wall clock of the write
-  auto operator<=>(const group_offset&) const = default;
-};
-
-struct stored_group_offset {
-  std::string group;
-  partition_key partition;
-  group_offset offset;
-};
-
-// The migration state of one topic or group of a link (module migration
-// owns the meaning of `state`; the store keeps the byte).
-enum class migration_kind : uint8_t { topic = 1, group = 2 };
-struct migration_record {
-  migration_kind kind = migration_kind::topic;
-  std::string name;  // source topic or group id
-  uint8_t state = 0;
-  int64_t updated_at_ms = 0;
-  // The operation running on it, as module workflow encodes it (opaque
-  // here); empty when none runs. Written in the same record as the state so
-  // a transition and the operation it starts are one write.
-  std::string operation;
-};
-
-// One entry of the append-only audit journal of the API (docs/api.md#audit).
-struct audit_entry {
-  int64_t at_ms = 0;        // wall clock
-  std::string who;          // caller name (certificate CN, token name, "local")
-  std::string role;         // the caller's role
-  std::string call;         // API method
-  std::string args_digest;  // digest of the request (arguments), hex
-  std::string result;       // "ok" or the gRPC status code name and message
-  std::string state_before;
-  std::string state_after;
-  // base/audit_chain.h over this entry and the one before, hex; set by
-  // append_audit. Empty for entries written before the journal was chained.
-  std::string chain;
-};
-
-// A mutating API call already carried out, under the caller's request id
-// (docs/api.md#idempotency): the same id again returns `response` instead of
-// acting twice.
-struct request_record {
-  std::string call;         // API method
-  std::string args_digest;  // digest of the request without its request id
-  std::string response;     // the serialized response, opaque to the store
-  int64_t at_ms = 0;
-};
-
 // The ids of a link's two clusters, as their metadata gives them.
 struct cluster_ids {
   std::string source;
@@ -152,19 +101,10 @@ struct cluster_ids {
   auto operator<=>(const cluster_ids&) const = default;
 };
 
-// What the store keeps of a link (docs/links.md): for a link of the config
-// file only whether it is paused; for a link created through the API also its
-// definition (a links[] entry as YAML text, secrets only as references).
-struct link_record {
-  bool from_api = false;
-  bool paused = false;
-  std::string yaml;  // API links: the definition; empty for file links
-  int64_t updated_at_ms = 0;
-};
-
 // The RocksDB checkpoint store: per partition the resume position and the
-// offset map as runs; per consumer group and partition the offset last
-// written to the target.
+// offset map as runs (the store's own key spaces); the other modules' key
+// spaces (key_space.h) through put / erase / get / scan, encoded by their
+// owners (ADR 0020).
 //
 // Invariants (the mirror engine relies on them; tests check them):
 //   1. Never ahead of the target: a run or position is written only after the
@@ -212,21 +152,13 @@ class checkpoint_store {
     void mark_topic_created(const std::string& link, const std::string& topic);
     // The id of the source topic the link mirrors under that name (ADR 0010).
     void put_source_topic_id(const std::string& link, const std::string& topic, const topic_id& id);
-    void put_group_offset(const std::string& group, const partition_key& key,
-                          const group_offset& offset);
     // The clusters (their ids from metadata) the link's records came from and
     // went to: its checkpoints mean nothing for any other pair.
     void put_cluster_ids(const std::string& link, const cluster_ids& ids);
-    void put_migration(const std::string& link, const migration_record& r);
-    // A verification report of the link, as its owner serialized it; the
-    // same id again overwrites it (a running report is rewritten as it goes).
-    void put_report(const std::string& link, uint64_t id, const std::string& report);
-    void put_request(const std::string& request_id, const request_record& r);
-    void put_link(const std::string& name, const link_record& r);
-    // A topic or group an operator staged on a link (the API's Stage).
-    void put_staged(const std::string& link, migration_kind kind, const std::string& name);
-    void delete_staged(const std::string& link, migration_kind kind, const std::string& name);
-    void delete_link(const std::string& name);
+    // A record of another module's key space (key_space.h), as its owner
+    // encoded it.
+    void put(const key& k, std::string_view value);
+    void erase(const key& k);
     [[nodiscard]] size_t count() const;
 
    private:
@@ -273,35 +205,23 @@ class checkpoint_store {
   [[nodiscard]] uint64_t map_generation() const {
     return map_generation_.load(std::memory_order_acquire);
   }
-  // Every group offset stored for the link, ordered by group, topic, partition.
-  [[nodiscard]] result<std::vector<stored_group_offset>> group_offsets(
-      const std::string& link) const;
+  // A record of another module's key space (key_space.h); nullopt when
+  // there is none.
+  [[nodiscard]] result<std::optional<std::string>> get(const key& k) const;
+  // Writes one record of another module's key space on its own and durably
+  // (fsync): what must survive a power loss (the audit journal).
+  [[nodiscard]] status put_durable(const key& k, std::string_view value);
 
-  // Appends to the audit journal (durably: fsync) and returns the entry's
-  // sequence number (1, 2, ...). Every text field is stored single_line()
-  // and bounded (who 128 bytes, call 64, result 2 KiB, states 64 KiB), with
-  // the chain (base/audit_chain.h) over what is stored. Entries are never
-  // changed or deleted.
-  [[nodiscard]] result<uint64_t> append_audit(const audit_entry& e);
-  // Entries with sequence number > after, oldest first, at most `limit`.
-  [[nodiscard]] result<std::vector<std::pair<uint64_t, audit_entry>>> audit(uint64_t after,
-                                                                            size_t limit) const;
-
-  // The report `id` of the link, if stored.
-  [[nodiscard]] result<std::optional<std::string>> report(const std::string& link,
-                                                          uint64_t id) const;
-  // The link's reports, by id; the last `limit` of them, oldest first.
-  [[nodiscard]] result<std::vector<std::pair<uint64_t, std::string>>> reports(
-      const std::string& link, size_t limit) const;
-  [[nodiscard]] result<std::optional<request_record>> request(const std::string& request_id) const;
-  // The link's staged topics and groups.
-  [[nodiscard]] result<std::vector<std::pair<migration_kind, std::string>>> staged(
-      const std::string& link) const;
-  // Every link record, by name.
-  [[nodiscard]] result<std::vector<std::pair<std::string, link_record>>> links() const;
-
-  // Every migration record of the link, ordered by kind and name.
-  [[nodiscard]] result<std::vector<migration_record>> migrations(const std::string& link) const;
+  // The one prefix scan of the store: visits, in key order, the records whose
+  // key begins with `prefix`, forward from the first at or after `from`
+  // (null: the first of the prefix), or backward from the last at or before
+  // `from` (null: the last of the prefix). `visit` returns true to go on,
+  // false to stop there, or an error that ends the scan with it (a record its
+  // owner cannot decode).
+  using visitor = std::function<result<bool>(std::string_view key, std::string_view value)>;
+  enum class direction : uint8_t { forward, backward };
+  [[nodiscard]] status scan(const key& prefix, const visitor& visit,
+                            direction d = direction::forward, const key* from = nullptr) const;
 
   // Translation through the stored map (see offsets::translate_to_target).
   [[nodiscard]] result<target_offset> to_target(const partition_key& key,
@@ -327,9 +247,8 @@ class checkpoint_store {
   // partition ever written in this process.
   std::unordered_map<std::string, uint64_t> map_versions_;
   std::atomic<uint64_t> map_generation_{0};  // written under versions_mu_
-  std::mutex audit_mu_;                      // serializes sequence numbers of append_audit
-  uint64_t audit_last_ = 0;                  // guarded by audit_mu_; read from the store on open
-  std::string audit_chain_;                  // the last entry's chain; guarded by audit_mu_
+  [[nodiscard]] status scan_bytes(std::string_view prefix, const visitor& visit, direction d,
+                                  const std::string* from) const;
 };
 
 }  // namespace strait::store

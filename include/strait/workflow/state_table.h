@@ -39,7 +39,7 @@ class state_table {
   // An operation that was running when straitd stopped: its object and the
   // options stored with the object's state.
   struct stored_operation {
-    store::migration_kind kind;
+    migration::object_kind kind;
     std::string name;
     operation_options options;
   };
@@ -71,7 +71,7 @@ class state_table {
   // Stores `running` (null: none) with the object's state unchanged: a
   // request that starts again, in the same state, an operation that stopped
   // on an error.
-  [[nodiscard]] status store_operation(store::migration_kind kind, const std::string& name,
+  [[nodiscard]] status store_operation(migration::object_kind kind, const std::string& name,
                                        const operation_options* running);
 
   // What straitd observed, in one write: objects seen for the first time
@@ -90,7 +90,7 @@ class state_table {
  private:
   // A change computed against memory; made by commit() after its write.
   struct change {
-    store::migration_kind kind;
+    migration::object_kind kind;
     std::string name;
     uint8_t to;
     std::string operation;  // encoded; empty: none
@@ -99,7 +99,7 @@ class state_table {
   [[nodiscard]] status commit(const std::vector<change>& changes);
   template <typename State, typename Event, typename Guards>
   [[nodiscard]] result<migration::step<State>> apply_to(
-      std::map<std::string, State>& states, store::migration_kind kind, const std::string& name,
+      std::map<std::string, State>& states, migration::object_kind kind, const std::string& name,
       Event e, const Guards& g, const operation_options* starts, const char* what);
 
   std::string link_;

@@ -1,0 +1,130 @@
+#include "strait/api/stored_audit_log.h"
+
+#include <limits>
+
+#include "strait/base/audit_chain.h"
+#include "strait/base/big_endian.h"
+#include "strait/base/text.h"
+
+namespace strait::api {
+
+namespace {
+
+// 1: without chain; 2: the chain (base/audit_chain.h) as a last field.
+constexpr uint8_t kAuditFormat = 2;
+constexpr uint8_t kRequestFormat = 1;
+
+store::key audit_key(uint64_t seq) { return store::key(store::key_space::audit).u64(seq); }
+
+store::key request_key(const std::string& request_id) {
+  return store::key(store::key_space::request).tail(request_id);
+}
+
+// An entry from its stored key and value (format 1 or 2).
+std::optional<audit_record> decode_audit(std::string_view k, std::string_view v) {
+  audit_record e;
+  store::key_reader reader(k, 1);
+  if (!reader.u64(e.seq) || !reader.at_end() || v.size() < 9) return std::nullopt;
+  const auto format = static_cast<uint8_t>(v[0]);
+  e.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
+  const bool ok = format == 1 ? store::read_fields(v, 9,
+                                                   {&e.who, &e.role, &e.call, &e.args_digest,
+                                                    &e.result, &e.state_before, &e.state_after})
+                  : format == kAuditFormat
+                      ? store::read_fields(v, 9,
+                                           {&e.who, &e.role, &e.call, &e.args_digest, &e.result,
+                                            &e.state_before, &e.state_after, &e.chain})
+                      : false;
+  if (!ok) return std::nullopt;
+  return e;
+}
+
+}  // namespace
+
+result<std::unique_ptr<stored_audit_log>> stored_audit_log::open(store::checkpoint_store& store) {
+  std::unique_ptr<stored_audit_log> log(new stored_audit_log(store));
+  const store::key prefix(store::key_space::audit);
+  auto scanned = store.scan(
+      prefix,
+      [&](std::string_view k, std::string_view v) -> result<bool> {
+        // The last entry: its number goes on; its chain, when it decodes.
+        if (k.size() != 9) return true;  // not an entry's key: look further back
+        log->last_ = read_big_endian(k, 1, 8);
+        if (auto last = decode_audit(k, v)) log->chain_ = last->chain;
+        return false;
+      },
+      store::checkpoint_store::direction::backward);
+  if (!scanned) return std::unexpected(scanned.error());
+  return log;
+}
+
+status stored_audit_log::record(const audit_record& entry) {
+  audit_record e;
+  e.at_ms = entry.at_ms;
+  e.who = single_line(entry.who, 128);
+  e.role = single_line(entry.role, 32);
+  e.call = single_line(entry.call, 64);
+  e.args_digest = single_line(entry.args_digest, 64);
+  e.result = single_line(entry.result, 2048);
+  e.state_before = single_line(entry.state_before);
+  e.state_after = single_line(entry.state_after);
+  std::lock_guard lock(mu_);
+  const uint64_t seq = last_ + 1;
+  const std::string chain = audit_chain_next(
+      chain_, seq, e.at_ms,
+      {e.who, e.role, e.call, e.args_digest, e.result, e.state_before, e.state_after});
+  std::string v(1, static_cast<char>(kAuditFormat));
+  append_big_endian(v, static_cast<uint64_t>(e.at_ms), 8);
+  store::append_fields(v, {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before,
+                           &e.state_after, &chain});
+  if (auto s = store_.put_durable(audit_key(seq), v); !s) {
+    return fail(s.error().code, "cannot append to the audit journal: " + s.error().message);
+  }
+  chain_ = chain;
+  last_ = seq;
+  return {};
+}
+
+result<std::vector<audit_record>> stored_audit_log::list(uint64_t after, size_t limit) const {
+  std::vector<audit_record> out;
+  if (after == std::numeric_limits<uint64_t>::max() || limit == 0) return out;
+  const store::key prefix(store::key_space::audit);
+  const store::key from = audit_key(after + 1);
+  auto scanned = store_.scan(
+      prefix,
+      [&](std::string_view k, std::string_view v) -> result<bool> {
+        auto e = decode_audit(k, v);
+        if (!e) return fail(errc::corruption, "an audit journal entry is damaged");
+        out.push_back(std::move(*e));
+        return out.size() < limit;
+      },
+      store::checkpoint_store::direction::forward, &from);
+  if (!scanned) return std::unexpected(scanned.error());
+  return out;
+}
+
+result<std::optional<request_record>> stored_audit_log::recall(
+    const std::string& request_id) const {
+  auto raw = store_.get(request_key(request_id));
+  if (!raw) return std::unexpected(raw.error());
+  if (!*raw) return std::optional<request_record>();
+  std::string_view v(**raw);
+  request_record r;
+  if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kRequestFormat ||
+      !store::read_fields(v, 9, {&r.call, &r.args_digest, &r.response})) {
+    return fail(errc::corruption, "a request record is damaged");
+  }
+  r.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
+  return std::optional<request_record>(std::move(r));
+}
+
+status stored_audit_log::remember(const std::string& request_id, const request_record& r) {
+  std::string v(1, static_cast<char>(kRequestFormat));
+  append_big_endian(v, static_cast<uint64_t>(r.at_ms), 8);
+  store::append_fields(v, {&r.call, &r.args_digest, &r.response});
+  store::checkpoint_store::write_batch b;
+  b.put(request_key(request_id), v);
+  return store_.commit(b);
+}
+
+}  // namespace strait::api

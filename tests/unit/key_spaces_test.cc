@@ -1,0 +1,455 @@
+// The store's prefix scan, and each module's key space over it: what one
+// owner writes, it reads back, per link and in key order, across a reopen;
+// a record it cannot decode is corruption, never skipped. (Their bytes:
+// store_layout_test.cc.)
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "link_records.h"
+#include "strait/api/stored_audit_log.h"
+#include "strait/base/audit_chain.h"
+#include "strait/groupsync/group_offset_records.h"
+#include "strait/store/checkpoint_store.h"
+#include "strait/verify/report_records.h"
+#include "strait/workflow/migration_records.h"
+#include "test_util.h"
+
+namespace strait {
+namespace {
+
+using migration::object_kind;
+using store::checkpoint_store;
+using store::key;
+using store::key_space;
+using testing::temp_dir;
+
+std::unique_ptr<checkpoint_store> open_store(const temp_dir& dir) {
+  auto st = checkpoint_store::open(dir.path());
+  EXPECT_TRUE(st.has_value()) << st.error().message;
+  return st ? std::move(*st) : nullptr;
+}
+
+// Writes `value` under `raw_key` behind the store's back (it must be closed).
+void write_raw(const temp_dir& dir, const std::string& raw_key, const std::string& value) {
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path().string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), raw_key, value).ok());
+}
+
+// ---- the prefix scan ----
+
+// Link "a" holds ids 1, 2, 3, 256; link "ab" (a longer name sharing the
+// first byte) and the next key space hold others.
+std::unique_ptr<checkpoint_store> store_for_scans(const temp_dir& dir) {
+  auto st = open_store(dir);
+  checkpoint_store::write_batch b;
+  for (uint64_t id : {1, 2, 3, 256}) b.put(key(key_space::report).text("a").u64(id), "a");
+  b.put(key(key_space::report).text("ab").u64(1), "ab");
+  b.put(key(key_space::audit).u64(1), "J");
+  b.put(key(key_space::staged).text("a").u8(1).tail("x"), "S");
+  EXPECT_TRUE(st->commit(b).has_value());
+  return st;
+}
+
+std::vector<uint64_t> ids_of(const checkpoint_store& st, checkpoint_store::direction d,
+                             const key* from = nullptr, size_t limit = 100) {
+  const key prefix = key(key_space::report).text("a");
+  std::vector<uint64_t> out;
+  auto scanned = st.scan(
+      prefix,
+      [&](std::string_view k, std::string_view) -> result<bool> {
+        store::key_reader r(k, prefix.bytes().size());
+        uint64_t id = 0;
+        EXPECT_TRUE(r.u64(id) && r.at_end());
+        out.push_back(id);
+        return out.size() < limit;
+      },
+      d, from);
+  EXPECT_TRUE(scanned.has_value()) << scanned.error().message;
+  return out;
+}
+
+TEST(StoreScan, VisitsExactlyThePrefixInKeyOrderBothWays) {
+  temp_dir dir;
+  auto st = store_for_scans(dir);
+  using d = checkpoint_store::direction;
+  EXPECT_EQ(ids_of(*st, d::forward), (std::vector<uint64_t>{1, 2, 3, 256}));
+  EXPECT_EQ(ids_of(*st, d::backward), (std::vector<uint64_t>{256, 3, 2, 1}));
+  EXPECT_EQ(ids_of(*st, d::backward, nullptr, 2), (std::vector<uint64_t>{256, 3})) << "stops";
+  const key from = key(key_space::report).text("a").u64(3);
+  EXPECT_EQ(ids_of(*st, d::forward, &from), (std::vector<uint64_t>{3, 256}));
+  EXPECT_EQ(ids_of(*st, d::backward, &from), (std::vector<uint64_t>{3, 2, 1}));
+  const key between = key(key_space::report).text("a").u64(100);
+  EXPECT_EQ(ids_of(*st, d::forward, &between), (std::vector<uint64_t>{256}));
+  EXPECT_EQ(ids_of(*st, d::backward, &between), (std::vector<uint64_t>{3, 2, 1}));
+}
+
+TEST(StoreScan, AnEmptyPrefixAndTheLastKeySpaceAreScannedToTheirEnds) {
+  temp_dir dir;
+  auto st = store_for_scans(dir);
+  int seen = 0;
+  auto count = [&](std::string_view, std::string_view) -> result<bool> {
+    ++seen;
+    return true;
+  };
+  ASSERT_TRUE(st->scan(key(key_space::migration), count).has_value());
+  EXPECT_EQ(seen, 0);
+  // 'V' is the greatest tag in use: backward from the end of the database.
+  ASSERT_TRUE(
+      st->scan(key(key_space::report), count, checkpoint_store::direction::backward).has_value());
+  EXPECT_EQ(seen, 5);
+}
+
+TEST(StoreScan, AVisitorsErrorEndsTheScanWithIt) {
+  temp_dir dir;
+  auto st = store_for_scans(dir);
+  int seen = 0;
+  auto s = st->scan(key(key_space::report).text("a"),
+                    [&](std::string_view, std::string_view) -> result<bool> {
+                      if (++seen == 2) return fail(errc::corruption, "record 2 is damaged");
+                      return true;
+                    });
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().message, "record 2 is damaged");
+  EXPECT_EQ(seen, 2);
+}
+
+TEST(StoreScan, GetAndDurablePutReadAndWriteOneRecord) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  const key k = key(key_space::request).tail("id");
+  EXPECT_FALSE(st->get(k)->has_value());
+  ASSERT_TRUE(st->put_durable(k, std::string("v\0w", 3)).has_value());
+  EXPECT_EQ(*st->get(k), std::optional<std::string>(std::string("v\0w", 3)));
+}
+
+TEST(KeyReader, ReadsWhatKeyWroteAndRefusesShortKeys) {
+  const key k = key(key_space::migration).text("link").u8(2).u32(7).u64(9).tail("rest");
+  store::key_reader r(k.bytes(), 1);
+  std::string text;
+  uint8_t b = 0;
+  uint32_t n32 = 0;
+  uint64_t n64 = 0;
+  ASSERT_TRUE(r.text(text) && r.u8(b) && r.u32(n32) && r.u64(n64));
+  EXPECT_EQ(text, "link");
+  EXPECT_EQ(b, 2);
+  EXPECT_EQ(n32, 7u);
+  EXPECT_EQ(n64, 9u);
+  EXPECT_EQ(r.tail(), "rest");
+  EXPECT_TRUE(r.at_end());
+  EXPECT_FALSE(r.u8(b));
+  // A length past the end of the key.
+  store::key_reader short_text(std::string("M\x00\x09link", 7), 1);
+  EXPECT_FALSE(short_text.text(text));
+  store::key_reader short_number(std::string("M\x00\x01", 3), 1);
+  EXPECT_FALSE(short_number.u32(n32));
+}
+
+// ---- groupsync: 'G' ----
+
+partition_key key_of(int p) { return {"main", "orders", partition_id(p)}; }
+
+TEST(GroupOffsetRecords, SurviveReopenPerLinkAndGroupAndTheLastWriteWins) {
+  using groupsync::put_group_offset;
+  using groupsync::stored_group_offsets;
+  temp_dir dir;
+  {
+    auto st = open_store(dir);
+    checkpoint_store::write_batch b;
+    put_group_offset(b, "billing", key_of(0), {source_offset(40), target_offset(38), 1000});
+    put_group_offset(b, "billing", key_of(1), {source_offset(7), target_offset(7), 1001});
+    put_group_offset(b, "audit", key_of(0), {source_offset(1), target_offset(1), 1002});
+    put_group_offset(b, "billing", {"other-link", "orders", partition_id(0)},
+                     {source_offset(9), target_offset(9), 1003});
+    ASSERT_TRUE(st->commit(b).has_value());
+    put_group_offset(b, "billing", key_of(0), {source_offset(45), target_offset(43), 2000});
+    ASSERT_TRUE(st->commit(b).has_value());
+  }
+  auto st = open_store(dir);
+  auto g = stored_group_offsets(*st, "main");
+  ASSERT_TRUE(g.has_value()) << g.error().message;
+  ASSERT_EQ(g->size(), 3u);
+  EXPECT_EQ((*g)[0].group, "audit");
+  EXPECT_EQ((*g)[1].group, "billing");
+  EXPECT_EQ((*g)[1].partition, key_of(0));
+  EXPECT_EQ((*g)[1].offset, (offsets::group_offset{source_offset(45), target_offset(43), 2000}));
+  EXPECT_EQ((*g)[2].partition, key_of(1));
+  EXPECT_EQ(stored_group_offsets(*st, "other-link")->size(), 1u);
+  EXPECT_TRUE(stored_group_offsets(*st, "nope")->empty());
+  EXPECT_TRUE(stored_group_offsets(*st, "mai")->empty()) << "a prefix of a link is another link";
+}
+
+TEST(GroupOffsetRecords, ADamagedRecordIsCorruption) {
+  temp_dir dir;
+  open_store(dir).reset();
+  write_raw(dir, key(key_space::group_offset).text("main").text("g").text("t").u32(0).bytes(),
+            std::string(24, '\x01'));
+  auto g = groupsync::stored_group_offsets(*open_store(dir), "main");
+  ASSERT_FALSE(g.has_value());
+  EXPECT_EQ(g.error().code, errc::corruption);
+}
+
+// ---- workflow: 'M' ----
+
+TEST(MigrationRecords, PerLinkKindAndName) {
+  using workflow::put_migration;
+  using workflow::stored_migrations;
+  temp_dir dir;
+  auto st = open_store(dir);
+  checkpoint_store::write_batch b;
+  put_migration(b, "main", {object_kind::group, "billing", 1, 10});
+  put_migration(b, "main", {object_kind::topic, "orders", 2, 11});
+  put_migration(b, "main", {object_kind::topic, "orders", 3, 12});  // overwrites
+  put_migration(b, "mainx", {object_kind::topic, "other", 1, 13});
+  ASSERT_TRUE(st->commit(b).has_value());
+  auto m = stored_migrations(*st, "main");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0].kind, object_kind::topic);
+  EXPECT_EQ((*m)[0].name, "orders");
+  EXPECT_EQ((*m)[0].state, 3);
+  EXPECT_EQ((*m)[0].updated_at_ms, 12);
+  EXPECT_EQ((*m)[1].name, "billing");
+  EXPECT_TRUE((*m)[1].operation.empty());
+  EXPECT_EQ(stored_migrations(*st, "mainx")->size(), 1u);
+}
+
+TEST(MigrationRecords, ARecordKeepsItsOperationAndDropsItWhenRewrittenWithout) {
+  using workflow::put_migration;
+  using workflow::stored_migrations;
+  temp_dir dir;
+  auto st = open_store(dir);
+  checkpoint_store::write_batch b;
+  put_migration(b, "main", {object_kind::topic, "orders", 5, 10, std::string("\x01\x00op", 4)});
+  ASSERT_TRUE(st->commit(b).has_value());
+  auto m = stored_migrations(*st, "main");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ((*m)[0].state, 5);
+  EXPECT_EQ((*m)[0].updated_at_ms, 10);
+  EXPECT_EQ((*m)[0].operation, std::string("\x01\x00op", 4));
+  put_migration(b, "main", {object_kind::topic, "orders", 6, 11});
+  ASSERT_TRUE(st->commit(b).has_value());
+  m = stored_migrations(*st, "main");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  EXPECT_EQ((*m)[0].state, 6);
+  EXPECT_TRUE((*m)[0].operation.empty());
+}
+
+// A record without an operation keeps format 1 (what a straitd before format
+// 2 reads); format 2 without operation bytes, format 1 with more bytes, or a
+// kind that is neither topic nor group, is damage.
+TEST(MigrationRecords, FormatsAreExact) {
+  const std::string state_and_time("\x05\x00\x00\x00\x00\x00\x00\x00\x0a", 9);
+  const std::string orders = key(key_space::migration).text("main").u8(1).text("orders").bytes();
+  const std::string bad_kind = key(key_space::migration).text("main").u8(3).text("orders").bytes();
+  for (const auto& [k, v] : {std::pair{orders, std::string(1, '\x02') + state_and_time},
+                             std::pair{orders, std::string(1, '\x01') + state_and_time + "x"},
+                             std::pair{bad_kind, std::string(1, '\x01') + state_and_time}}) {
+    temp_dir dir;
+    open_store(dir).reset();
+    write_raw(dir, k, v);
+    auto m = workflow::stored_migrations(*open_store(dir), "main");
+    ASSERT_FALSE(m.has_value()) << ::testing::PrintToString(v);
+    EXPECT_EQ(m.error().code, errc::corruption);
+  }
+}
+
+// ---- verify: 'V' ----
+
+verify::report report_of(uint64_t id, const std::string& link, const std::string& error) {
+  verify::report r;
+  r.id = id;
+  r.link = link;
+  r.error = error;
+  return r;
+}
+
+TEST(ReportRecords, PerLinkNewestLastSurviveReopenAndOrderByIdNotText) {
+  temp_dir dir;
+  {
+    auto st = open_store(dir);
+    checkpoint_store::write_batch b;
+    for (uint64_t id : {1, 2, 256}) verify::put_report(b, "main", report_of(id, "main", "first"));
+    verify::put_report(b, "mainx", report_of(1, "mainx", "other link"));
+    ASSERT_TRUE(st->commit(b).has_value());
+    verify::put_report(b, "main", report_of(2, "main", "second, finished"));
+    ASSERT_TRUE(st->commit(b).has_value());
+  }
+  auto st = open_store(dir);
+  auto last_two = verify::stored_reports(*st, "main", 2);
+  ASSERT_TRUE(last_two.has_value()) << last_two.error().message;
+  ASSERT_EQ(last_two->size(), 2u);
+  EXPECT_EQ((*last_two)[0].id, 2u);
+  EXPECT_EQ((*last_two)[0].error, "second, finished");
+  EXPECT_EQ((*last_two)[1].id, 256u);
+  EXPECT_EQ(verify::stored_reports(*st, "main", 100)->size(), 3u);
+  EXPECT_TRUE(verify::stored_reports(*st, "main", 0)->empty());
+  EXPECT_TRUE(verify::stored_reports(*st, "mai", 100)->empty());
+  auto one = verify::stored_report(*st, "main", 1);
+  ASSERT_TRUE(one.has_value() && one->has_value());
+  EXPECT_EQ((*one)->link, "main");
+  EXPECT_FALSE(verify::stored_report(*st, "main", 3)->has_value());
+}
+
+TEST(ReportRecords, AReportThatIsNotJsonIsAnError) {
+  temp_dir dir;
+  open_store(dir).reset();
+  write_raw(dir, key(key_space::report).text("main").u64(1).bytes(), "{not json");
+  auto st = open_store(dir);
+  EXPECT_FALSE(verify::stored_reports(*st, "main", 10).has_value());
+  EXPECT_FALSE(verify::stored_report(*st, "main", 1).has_value());
+}
+
+// ---- api: 'J' and 'Q' ----
+
+TEST(StoredAuditLog, AppendsInOrderChainedAndContinuesAfterReopen) {
+  temp_dir dir;
+  {
+    auto st = open_store(dir);
+    auto log = api::stored_audit_log::open(*st);
+    ASSERT_TRUE(log.has_value()) << log.error().message;
+    ASSERT_TRUE(
+        (*log)->record({0, 1, "alice", "admin", "Cutover", "ab12", "ok", "A", "B"}).has_value());
+    ASSERT_TRUE((*log)
+                    ->record({0, 2, "bob", "viewer", "ListAudit", "cd34",
+                              "PERMISSION_DENIED: needs operator", "", ""})
+                    .has_value());
+  }
+  auto st = open_store(dir);
+  auto log = api::stored_audit_log::open(*st);
+  ASSERT_TRUE(log.has_value()) << log.error().message;
+  ASSERT_TRUE((*log)->record({0, 3, "carol", "operator", "Stage", "", "ok", "", ""}).has_value());
+  auto all = (*log)->list(0, 100);
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].seq, 1u);
+  EXPECT_EQ((*all)[0].who, "alice");
+  EXPECT_EQ((*all)[0].state_after, "B");
+  EXPECT_EQ((*all)[1].result, "PERMISSION_DENIED: needs operator");
+  EXPECT_EQ((*all)[2].seq, 3u) << "numbering goes on after a reopen";
+  auto page = (*log)->list(1, 1);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].seq, 2u);
+  EXPECT_TRUE((*log)->list(3, 10)->empty());
+  EXPECT_TRUE((*log)->list(0, 0)->empty());
+  // Issue 11: after = 2^64-1 listed from the start (after + 1 wrapped).
+  EXPECT_TRUE((*log)->list(std::numeric_limits<uint64_t>::max(), 10)->empty());
+
+  // Each entry's chain follows from the one before, across the reopen; a
+  // changed field gives another value.
+  std::string previous;
+  for (const auto& e : *all) {
+    ASSERT_EQ(e.chain.size(), 64u) << e.seq;
+    EXPECT_EQ(e.chain, audit_chain_next(previous, e.seq, e.at_ms,
+                                        {e.who, e.role, e.call, e.args_digest, e.result,
+                                         e.state_before, e.state_after}))
+        << e.seq;
+    EXPECT_NE(e.chain, audit_chain_next(previous, e.seq, e.at_ms,
+                                        {e.who + "x", e.role, e.call, e.args_digest, e.result,
+                                         e.state_before, e.state_after}));
+    previous = e.chain;
+  }
+}
+
+TEST(StoredAuditLog, FieldsAreStoredOnOneLineAndBounded) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  auto log = api::stored_audit_log::open(*st);
+  ASSERT_TRUE(log.has_value());
+  ASSERT_TRUE((*log)
+                  ->record({0, 1, "mallory\n\x1b[2J" + std::string(500, 'x'), "admin", "Stage", "",
+                            std::string(10'000, 'r'), "", ""})
+                  .has_value());
+  auto all = (*log)->list(0, 10);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].who.find('\n'), std::string::npos);
+  EXPECT_EQ((*all)[0].who.find('\x1b'), std::string::npos);
+  EXPECT_LE((*all)[0].who.size(), 128u + 16u);
+  EXPECT_LE((*all)[0].result.size(), 2048u + 16u);
+}
+
+TEST(StoredAuditLog, ADamagedEntryIsAnErrorNotASkip) {
+  temp_dir dir;
+  open_store(dir).reset();
+  write_raw(dir, key(key_space::audit).u64(1).bytes(), "\x02short");
+  auto st = open_store(dir);
+  auto log = api::stored_audit_log::open(*st);
+  ASSERT_TRUE(log.has_value()) << "a damaged last entry restarts the chain";
+  auto all = (*log)->list(0, 10);
+  ASSERT_FALSE(all.has_value());
+  EXPECT_EQ(all.error().code, errc::corruption);
+  ASSERT_TRUE((*log)->record({0, 2, "alice", "admin", "Stage", "", "ok", "", ""}).has_value());
+  auto after = (*log)->list(1, 10);
+  ASSERT_TRUE(after.has_value()) << after.error().message;
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].seq, 2u) << "numbering goes on after the damaged entry";
+}
+
+TEST(StoredAuditLog, RequestsAreRecalledByIdAcrossAReopen) {
+  temp_dir dir;
+  {
+    auto st = open_store(dir);
+    auto log = api::stored_audit_log::open(*st);
+    ASSERT_TRUE(log.has_value());
+    ASSERT_TRUE((*log)
+                    ->remember("req-1", {"Verify", "ab12",
+                                         "\x01"
+                                         "bytes",
+                                         7})
+                    .has_value());
+  }
+  auto st = open_store(dir);
+  auto log = api::stored_audit_log::open(*st);
+  ASSERT_TRUE(log.has_value());
+  auto req = (*log)->recall("req-1");
+  ASSERT_TRUE(req.has_value() && req->has_value());
+  EXPECT_EQ((*req)->call, "Verify");
+  EXPECT_EQ((*req)->args_digest, "ab12");
+  EXPECT_EQ((*req)->response,
+            "\x01"
+            "bytes");
+  EXPECT_EQ((*req)->at_ms, 7);
+  EXPECT_FALSE((*log)->recall("req-2")->has_value());
+  EXPECT_FALSE((*log)->recall("req-")->has_value());
+}
+
+// ---- daemon: 'L' and 'S' ----
+
+TEST(LinkRecords, LinksAndStagedNamesAreKeptPerLinkAndForgottenTogether) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  checkpoint_store::write_batch b;
+  daemon::put_link(b, "main", {true, false, "name: main", 5});
+  daemon::put_link(b, "mainx", {false, true, "", 6});
+  daemon::put_staged(b, "main", object_kind::topic, "orders");
+  daemon::put_staged(b, "main", object_kind::group, "billing");
+  daemon::put_staged(b, "mainx", object_kind::topic, "other");
+  ASSERT_TRUE(st->commit(b).has_value());
+  auto links = daemon::stored_links(*st);
+  ASSERT_TRUE(links.has_value()) << links.error().message;
+  ASSERT_EQ(links->size(), 2u);
+  EXPECT_EQ((*links)[0].first, "main");
+  EXPECT_TRUE((*links)[0].second.from_api);
+  EXPECT_EQ((*links)[0].second.yaml, "name: main");
+  EXPECT_TRUE((*links)[1].second.paused);
+  auto staged = daemon::stored_staged(*st, "main");
+  ASSERT_TRUE(staged.has_value()) << staged.error().message;
+  EXPECT_EQ(*staged, (std::vector<std::pair<object_kind, std::string>>{
+                         {object_kind::topic, "orders"}, {object_kind::group, "billing"}}));
+
+  ASSERT_TRUE(daemon::forget_link(*st, "main").has_value());
+  links = daemon::stored_links(*st);
+  ASSERT_EQ(links->size(), 1u);
+  EXPECT_EQ((*links)[0].first, "mainx");
+  EXPECT_TRUE(daemon::stored_staged(*st, "main")->empty());
+  EXPECT_EQ(daemon::stored_staged(*st, "mainx")->size(), 1u);
+}
+
+}  // namespace
+}  // namespace strait
