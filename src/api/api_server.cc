@@ -103,6 +103,56 @@ pb::MigrationState to_proto(const migration::any_state& s) {
   return std::visit([](auto state) { return to_proto(state); }, s);
 }
 
+pb::OperationPhase to_proto(migration::op_phase p) {
+  using migration::op_phase;
+  switch (p) {
+    case op_phase::starting:
+      return pb::OPERATION_PHASE_STARTING;
+    case op_phase::waiting_for_quiet:
+      return pb::OPERATION_PHASE_WAITING_FOR_QUIET;
+    case op_phase::mirroring_tail:
+      return pb::OPERATION_PHASE_MIRRORING_TAIL;
+    case op_phase::verifying_tail:
+      return pb::OPERATION_PHASE_VERIFYING_TAIL;
+    case op_phase::handing_over:
+      return pb::OPERATION_PHASE_HANDING_OVER;
+    case op_phase::copying_back:
+      return pb::OPERATION_PHASE_COPYING_BACK;
+    case op_phase::resuming:
+      return pb::OPERATION_PHASE_RESUMING;
+    case op_phase::waiting_for_members:
+      return pb::OPERATION_PHASE_WAITING_FOR_MEMBERS;
+    case op_phase::waiting_for_mirroring:
+      return pb::OPERATION_PHASE_WAITING_FOR_MIRRORING;
+    case op_phase::writing_offsets:
+      return pb::OPERATION_PHASE_WRITING_OFFSETS;
+    case op_phase::done:
+      return pb::OPERATION_PHASE_DONE;
+    case op_phase::cancelled:
+      return pb::OPERATION_PHASE_CANCELLED;
+  }
+  return pb::OPERATION_PHASE_UNSPECIFIED;
+}
+
+pb::StuckReason to_proto(migration::stuck_reason r) {
+  using migration::stuck_reason;
+  switch (r) {
+    case stuck_reason::none:
+      return pb::STUCK_REASON_NONE;
+    case stuck_reason::partition_stopped:
+      return pb::STUCK_REASON_PARTITION_STOPPED;
+    case stuck_reason::tail_verification_failed:
+      return pb::STUCK_REASON_TAIL_VERIFICATION_FAILED;
+    case stuck_reason::foreign_records:
+      return pb::STUCK_REASON_FOREIGN_RECORDS;
+    case stuck_reason::state_not_stored:
+      return pb::STUCK_REASON_STATE_NOT_STORED;
+    case stuck_reason::topic_finalized:
+      return pb::STUCK_REASON_TOPIC_FINALIZED;
+  }
+  return pb::STUCK_REASON_NONE;
+}
+
 pb::StopReason to_proto(store::stop_reason r) {
   using store::stop_reason;
   switch (r) {
@@ -724,19 +774,8 @@ class service final : public pb::Strait::Service {
     out->set_name(op.name);
     out->set_kind(op.options.kind == migration::op_kind::cutover ? pb::OPERATION_KIND_CUTOVER
                                                                  : pb::OPERATION_KIND_ROLLBACK);
-    // The wire's values are the phases' plus one (0 is UNSPECIFIED); the
-    // stuck reasons' are the same (0 is NONE).
-    static_assert(
-        static_cast<int>(migration::op_phase::starting) + 1 == pb::OPERATION_PHASE_STARTING &&
-        static_cast<int>(migration::op_phase::writing_offsets) + 1 ==
-            pb::OPERATION_PHASE_WRITING_OFFSETS &&
-        static_cast<int>(migration::op_phase::cancelled) + 1 == pb::OPERATION_PHASE_CANCELLED &&
-        pb::OperationPhase_MAX == pb::OPERATION_PHASE_CANCELLED);
-    static_assert(static_cast<int>(migration::stuck_reason::topic_finalized) ==
-                      pb::STUCK_REASON_TOPIC_FINALIZED &&
-                  pb::StuckReason_MAX == pb::STUCK_REASON_TOPIC_FINALIZED);
-    out->set_phase(static_cast<pb::OperationPhase>(static_cast<int>(op.phase) + 1));
-    out->set_stuck_reason(static_cast<pb::StuckReason>(static_cast<int>(op.stuck)));
+    out->set_phase(to_proto(op.phase));
+    out->set_stuck_reason(to_proto(op.stuck));
     out->set_detail(single_line(op.detail, kMaxDetailBytes));
     out->set_quiet_window_ms(static_cast<uint32_t>(op.options.quiet_window.count()));
     out->set_force(op.options.force);

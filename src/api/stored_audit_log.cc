@@ -14,27 +14,28 @@ namespace {
 constexpr uint8_t kAuditFormat = 2;
 constexpr uint8_t kRequestFormat = 1;
 
-store::key audit_key(uint64_t seq) { return store::key(store::key_space::audit).u64(seq); }
+store::record_key audit_key(uint64_t seq) {
+  return store::record_key(store::key_space::audit).u64(seq);
+}
 
-store::key request_key(const std::string& request_id) {
-  return store::key(store::key_space::request).tail(request_id);
+store::record_key request_key(const std::string& request_id) {
+  return store::record_key(store::key_space::request).tail(request_id);
 }
 
 // An entry from its stored key and value (format 1 or 2).
 std::optional<audit_record> decode_audit(std::string_view k, std::string_view v) {
   audit_record e;
-  store::key_reader reader(k, 1);
-  if (!reader.u64(e.seq) || !reader.at_end() || v.size() < 9) return std::nullopt;
-  const auto format = static_cast<uint8_t>(v[0]);
-  e.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
-  const bool ok = format == 1 ? store::read_fields(v, 9,
-                                                   {&e.who, &e.role, &e.call, &e.args_digest,
-                                                    &e.result, &e.state_before, &e.state_after})
-                  : format == kAuditFormat
-                      ? store::read_fields(v, 9,
-                                           {&e.who, &e.role, &e.call, &e.args_digest, &e.result,
-                                            &e.state_before, &e.state_after, &e.chain})
-                      : false;
+  store::field_reader key(k, 1);
+  store::field_reader value(v, 0);
+  uint8_t format = 0;
+  if (!key.u64(e.seq) || !key.at_end() || !value.u8(format) || !value.i64(e.at_ms)) {
+    return std::nullopt;
+  }
+  const bool ok = (format == 1 || format == kAuditFormat) && value.field(e.who) &&
+                  value.field(e.role) && value.field(e.call) && value.field(e.args_digest) &&
+                  value.field(e.result) && value.field(e.state_before) &&
+                  value.field(e.state_after) && (format == 1 || value.field(e.chain)) &&
+                  value.at_end();
   if (!ok) return std::nullopt;
   return e;
 }
@@ -43,7 +44,7 @@ std::optional<audit_record> decode_audit(std::string_view k, std::string_view v)
 
 result<std::unique_ptr<stored_audit_log>> stored_audit_log::open(store::checkpoint_store& store) {
   std::unique_ptr<stored_audit_log> log(new stored_audit_log(store));
-  const store::key prefix(store::key_space::audit);
+  const store::record_key prefix(store::key_space::audit);
   auto scanned = store.scan(
       prefix,
       [&](std::string_view k, std::string_view v) -> result<bool> {
@@ -53,7 +54,7 @@ result<std::unique_ptr<stored_audit_log>> stored_audit_log::open(store::checkpoi
         if (auto last = decode_audit(k, v)) log->chain_ = last->chain;
         return false;
       },
-      store::checkpoint_store::direction::backward);
+      store::scan_direction::backward);
   if (!scanned) return std::unexpected(scanned.error());
   return log;
 }
@@ -69,6 +70,9 @@ status stored_audit_log::record(const audit_record& entry) {
   e.state_before = single_line(entry.state_before);
   e.state_after = single_line(entry.state_after);
   std::lock_guard lock(mu_);
+  if (last_ == std::numeric_limits<uint64_t>::max()) {
+    return fail(errc::precondition, "the audit journal has no sequence number left");
+  }
   const uint64_t seq = last_ + 1;
   const std::string chain = audit_chain_next(
       chain_, seq, e.at_ms,
@@ -77,7 +81,7 @@ status stored_audit_log::record(const audit_record& entry) {
   append_big_endian(v, static_cast<uint64_t>(e.at_ms), 8);
   store::append_fields(v, {&e.who, &e.role, &e.call, &e.args_digest, &e.result, &e.state_before,
                            &e.state_after, &chain});
-  if (auto s = store_.put_durable(audit_key(seq), v); !s) {
+  if (auto s = store_.append_durable(audit_key(seq), v); !s) {
     return fail(s.error().code, "cannot append to the audit journal: " + s.error().message);
   }
   chain_ = chain;
@@ -88,17 +92,23 @@ status stored_audit_log::record(const audit_record& entry) {
 result<std::vector<audit_record>> stored_audit_log::list(uint64_t after, size_t limit) const {
   std::vector<audit_record> out;
   if (after == std::numeric_limits<uint64_t>::max() || limit == 0) return out;
-  const store::key prefix(store::key_space::audit);
-  const store::key from = audit_key(after + 1);
+  const store::record_key prefix(store::key_space::audit);
+  const store::record_key from = audit_key(after + 1);
   auto scanned = store_.scan(
       prefix,
       [&](std::string_view k, std::string_view v) -> result<bool> {
         auto e = decode_audit(k, v);
-        if (!e) return fail(errc::corruption, "an audit journal entry is damaged");
+        if (!e) {
+          store::field_reader key(k, 1);
+          uint64_t seq = 0;
+          return fail(errc::corruption,
+                      key.u64(seq) ? "audit journal entry " + std::to_string(seq) + " is damaged"
+                                   : std::string("an audit journal entry's key is damaged"));
+        }
         out.push_back(std::move(*e));
         return out.size() < limit;
       },
-      store::checkpoint_store::direction::forward, &from);
+      store::scan_direction::forward, &from);
   if (!scanned) return std::unexpected(scanned.error());
   return out;
 }
@@ -108,13 +118,14 @@ result<std::optional<request_record>> stored_audit_log::recall(
   auto raw = store_.get(request_key(request_id));
   if (!raw) return std::unexpected(raw.error());
   if (!*raw) return std::optional<request_record>();
-  std::string_view v(**raw);
+  store::field_reader value(**raw, 0);
   request_record r;
-  if (v.size() < 9 || static_cast<uint8_t>(v[0]) != kRequestFormat ||
-      !store::read_fields(v, 9, {&r.call, &r.args_digest, &r.response})) {
-    return fail(errc::corruption, "a request record is damaged");
+  uint8_t format = 0;
+  if (!value.u8(format) || format != kRequestFormat || !value.i64(r.at_ms) ||
+      !value.field(r.call) || !value.field(r.args_digest) || !value.field(r.response) ||
+      !value.at_end()) {
+    return fail(errc::corruption, "the record of a request id is damaged");
   }
-  r.at_ms = static_cast<int64_t>(read_big_endian(v, 1, 8));
   return std::optional<request_record>(std::move(r));
 }
 

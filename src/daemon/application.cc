@@ -6,7 +6,11 @@
 
 #include <fstream>
 
+#include "api_service.h"
+#include "link_registry.h"
+#include "strait/api/stored_audit_log.h"
 #include "strait/kafka/client.h"
+#include "strait/store/checkpoint_store.h"
 
 namespace strait::daemon {
 

@@ -5,16 +5,22 @@
 #include <string>
 #include <vector>
 
-#include "api_service.h"
-#include "link_registry.h"
 #include "strait/api/api_server.h"
-#include "strait/api/stored_audit_log.h"
 #include "strait/config/config.h"
 #include "strait/http/http_server.h"
 #include "strait/metrics/registry.h"
-#include "strait/store/checkpoint_store.h"
+
+namespace strait::store {
+class checkpoint_store;
+}  // namespace strait::store
+namespace strait::api {
+class stored_audit_log;
+}  // namespace strait::api
 
 namespace strait::daemon {
+
+class api_service;
+class link_registry;
 
 // The composition root: the only code that wires modules together. start()
 // builds the services in dependency order (the store, the links, the

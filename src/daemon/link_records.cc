@@ -10,18 +10,18 @@ namespace {
 
 constexpr uint8_t kLinkFormat = 1;
 
-store::key link_key(const std::string& name) {
-  return store::key(store::key_space::link).tail(name);
+store::record_key link_key(const std::string& name) {
+  return store::record_key(store::key_space::link).tail(name);
 }
 
-store::key staged_prefix(const std::string& link) {
-  store::key k(store::key_space::staged);
+store::record_key staged_prefix(const std::string& link) {
+  store::record_key k(store::key_space::staged);
   k.text(link);
   return k;
 }
 
-store::key staged_key(const std::string& link, migration::object_kind kind,
-                      const std::string& name) {
+store::record_key staged_key(const std::string& link, migration::object_kind kind,
+                             const std::string& name) {
   return staged_prefix(link).u8(static_cast<uint8_t>(kind)).tail(name);
 }
 
@@ -37,19 +37,21 @@ void put_link(store::checkpoint_store::write_batch& batch, const std::string& na
   batch.put(link_key(name), v);
 }
 
-result<std::vector<std::pair<std::string, link_record>>> stored_links(
+result<std::vector<std::pair<std::string, link_record>>> load_links(
     const store::checkpoint_store& store) {
-  const store::key prefix(store::key_space::link);
+  const store::record_key prefix(store::key_space::link);
   std::vector<std::pair<std::string, link_record>> out;
   auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
-    if (v.size() < 11 || static_cast<uint8_t>(v[0]) != kLinkFormat) {
+    link_record r;
+    store::field_reader value(v, 0);
+    uint8_t format = 0, from_api = 0, paused = 0;
+    if (!value.u8(format) || format != kLinkFormat || !value.u8(from_api) || !value.u8(paused) ||
+        !value.i64(r.updated_at_ms)) {
       return fail(errc::corruption, "a link record is damaged");
     }
-    link_record r;
-    r.from_api = v[1] != 0;
-    r.paused = v[2] != 0;
-    r.updated_at_ms = static_cast<int64_t>(read_big_endian(v, 3, 8));
-    r.yaml = std::string(v.substr(11));
+    r.from_api = from_api != 0;
+    r.paused = paused != 0;
+    r.yaml = std::string(value.tail());
     out.emplace_back(std::string(k.substr(1)), std::move(r));
     return true;
   });
@@ -62,18 +64,17 @@ void put_staged(store::checkpoint_store::write_batch& batch, const std::string& 
   batch.put(staged_key(link, kind, name), "");
 }
 
-result<std::vector<std::pair<migration::object_kind, std::string>>> stored_staged(
+result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
     const store::checkpoint_store& store, const std::string& link) {
-  const store::key prefix = staged_prefix(link);
+  const store::record_key prefix = staged_prefix(link);
   std::vector<std::pair<migration::object_kind, std::string>> out;
   auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view) -> result<bool> {
-    store::key_reader r(k, prefix.bytes().size());
+    store::field_reader key(k, prefix.bytes().size());
     uint8_t kind = 0;
-    if (!r.u8(kind) || (kind != static_cast<uint8_t>(migration::object_kind::topic) &&
-                        kind != static_cast<uint8_t>(migration::object_kind::group))) {
+    if (!key.u8(kind) || !migration::object_kind_from(kind)) {
       return fail(errc::corruption, "a staged record of link " + link + " is damaged");
     }
-    out.emplace_back(static_cast<migration::object_kind>(kind), std::string(r.tail()));
+    out.emplace_back(*migration::object_kind_from(kind), std::string(key.tail()));
     return true;
   });
   if (!scanned) return std::unexpected(scanned.error());
@@ -81,7 +82,7 @@ result<std::vector<std::pair<migration::object_kind, std::string>>> stored_stage
 }
 
 status no_cutover_in_progress(const store::checkpoint_store& store, const std::string& link) {
-  auto states = workflow::stored_migrations(store, link);
+  auto states = workflow::load_migrations(store, link);
   if (!states) return std::unexpected(states.error());
   for (const auto& m : *states) {
     const bool busy =
@@ -104,10 +105,15 @@ status no_cutover_in_progress(const store::checkpoint_store& store, const std::s
 status forget_link(store::checkpoint_store& store, const std::string& link) {
   store::checkpoint_store::write_batch b;
   b.erase(link_key(link));
-  auto staged = stored_staged(store, link);
+  // The definition goes even when the staged names cannot be read (then
+  // they stay, and the error says why).
+  auto staged = load_staged(store, link);
+  if (staged) {
+    for (const auto& [kind, name] : *staged) b.erase(staged_key(link, kind, name));
+  }
+  if (auto s = store.commit(b); !s) return s;
   if (!staged) return std::unexpected(staged.error());
-  for (const auto& [kind, name] : *staged) b.erase(staged_key(link, kind, name));
-  return store.commit(b);
+  return {};
 }
 
 }  // namespace strait::daemon

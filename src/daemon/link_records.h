@@ -32,14 +32,14 @@ struct link_record {
 void put_link(store::checkpoint_store::write_batch& batch, const std::string& name,
               const link_record& r);
 // Every link record, by name.
-[[nodiscard]] result<std::vector<std::pair<std::string, link_record>>> stored_links(
+[[nodiscard]] result<std::vector<std::pair<std::string, link_record>>> load_links(
     const store::checkpoint_store& store);
 
 // A topic or group an operator staged on a link (the API's Stage).
 void put_staged(store::checkpoint_store::write_batch& batch, const std::string& link,
                 migration::object_kind kind, const std::string& name);
 // The link's staged topics and groups, by kind and name.
-[[nodiscard]] result<std::vector<std::pair<migration::object_kind, std::string>>> stored_staged(
+[[nodiscard]] result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
     const store::checkpoint_store& store, const std::string& link);
 
 // Whether no topic or group of the link is in a cutover (a link may be
@@ -48,6 +48,8 @@ void put_staged(store::checkpoint_store::write_batch& batch, const std::string& 
                                             const std::string& link);
 // Removes an API link's definition and staged names in one batch; its
 // checkpoints and maps stay (a link created again under the name goes on).
+// Staged names that cannot be read stay, and the error says why; the
+// definition goes all the same.
 [[nodiscard]] status forget_link(store::checkpoint_store& store, const std::string& link);
 
 }  // namespace strait::daemon

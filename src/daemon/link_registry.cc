@@ -37,7 +37,7 @@ std::shared_ptr<link_runtime> link_registry::make_runtime(const config::link_con
 
 status link_registry::load() {
   std::lock_guard lifecycle(lifecycle_mu_);
-  auto stored = stored_links(store_);
+  auto stored = load_links(store_);
   if (!stored) return std::unexpected(stored.error());
   std::map<std::string, link_record> records(stored->begin(), stored->end());
   std::vector<std::pair<std::shared_ptr<link_runtime>, bool>> runtimes;  // runtime, paused

@@ -47,7 +47,7 @@ link_runtime::~link_runtime() { stop(); }
 status link_runtime::start() {
   if (running()) return {};
   // Staged names of earlier runs.
-  auto staged = stored_staged(store_, cfg_.name);
+  auto staged = load_staged(store_, cfg_.name);
   if (!staged) return std::unexpected(staged.error());
   for (const auto& [kind, name] : *staged) {
     (kind == migration::object_kind::topic ? staged_topics_ : staged_groups_).add({name});

@@ -80,7 +80,7 @@ status delete_link_offline(const config::config& cfg, const std::string& link) {
     }
     return std::unexpected(st.error());
   }
-  auto links = stored_links(**st);
+  auto links = load_links(**st);
   if (!links) return std::unexpected(links.error());
   auto it =
       std::find_if(links->begin(), links->end(), [&](const auto& l) { return l.first == link; });

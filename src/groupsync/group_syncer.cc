@@ -69,7 +69,7 @@ status group_syncer::start() {
   source_ = std::move(*s);
   target_ = std::move(*t);
 
-  auto stored = groupsync::stored_group_offsets(store_, cfg_.name);
+  auto stored = groupsync::load_group_offsets(store_, cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   for (const auto& g : *stored) {
     groups_[g.group].written[{g.partition.topic, g.partition.partition.value()}] = g.offset;

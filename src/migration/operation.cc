@@ -7,31 +7,37 @@ namespace strait::migration {
 namespace {
 // Format 1: [1][kind u8][quiet window, ms, u32][force u8].
 // Format 2: format 1's fields after [2], then [id u64].
-constexpr uint8_t kOperationFormat1 = 1, kOperationFormat2 = 2;
-constexpr size_t kFormat1Size = 7, kFormat2Size = 15;
+// Format 3: format 2's fields after [3], then [stuck reason u8, not none].
+constexpr uint8_t kOperationFormat1 = 1, kOperationFormat2 = 2, kOperationFormat3 = 3;
+constexpr size_t kFormat1Size = 7, kFormat2Size = 15, kFormat3Size = 16;
 // The API bounds the quiet window at one hour; a stored one longer than a
 // day is damage, not a request.
 constexpr uint64_t kMaxStoredQuietMs = 24ULL * 3600 * 1000;
 }  // namespace
 
-std::string encode_operation(const operation_options& o) {
-  std::string out(1, static_cast<char>(kOperationFormat2));
+std::string encode_operation(const operation_record& r) {
+  const operation_options& o = r.options;
+  const bool stuck = r.stuck != stuck_reason::none;
+  std::string out(1, static_cast<char>(stuck ? kOperationFormat3 : kOperationFormat2));
   out.push_back(static_cast<char>(o.kind));
   append_big_endian(out, static_cast<uint64_t>(o.quiet_window.count()), 4);
   out.push_back(static_cast<char>(o.force ? 1 : 0));
   append_big_endian(out, o.id, 8);
+  if (stuck) out.push_back(static_cast<char>(r.stuck));
   return out;
 }
 
-result<operation_options> decode_operation(std::string_view stored) {
+result<operation_record> decode_operation(std::string_view stored) {
   const auto format = stored.empty() ? 0 : static_cast<uint8_t>(stored[0]);
   if (!(format == kOperationFormat1 && stored.size() == kFormat1Size) &&
-      !(format == kOperationFormat2 && stored.size() == kFormat2Size)) {
+      !(format == kOperationFormat2 && stored.size() == kFormat2Size) &&
+      !(format == kOperationFormat3 && stored.size() == kFormat3Size)) {
     return fail(errc::corruption,
                 "a stored operation has an unknown format (written by a newer "
                 "straitd, or damaged)");
   }
-  operation_options o;
+  operation_record r;
+  operation_options& o = r.options;
   const auto kind = static_cast<uint8_t>(stored[1]);
   if (kind != static_cast<uint8_t>(op_kind::cutover) &&
       kind != static_cast<uint8_t>(op_kind::rollback)) {
@@ -46,8 +52,15 @@ result<operation_options> decode_operation(std::string_view stored) {
   const auto force = static_cast<uint8_t>(stored[6]);
   if (force > 1) return fail(errc::corruption, "a stored operation's force flag is damaged");
   o.force = force == 1;
-  if (format == kOperationFormat2) o.id = read_big_endian(stored, 7, 8);
-  return o;
+  if (format >= kOperationFormat2) o.id = read_big_endian(stored, 7, 8);
+  if (format == kOperationFormat3) {
+    const auto stuck = static_cast<uint8_t>(stored[15]);
+    if (stuck == 0 || stuck > static_cast<uint8_t>(stuck_reason::topic_finalized)) {
+      return fail(errc::corruption, "a stored operation's stuck reason is unknown");
+    }
+    r.stuck = static_cast<stuck_reason>(stuck);
+  }
+  return r;
 }
 
 const char* to_string(op_phase p) {

@@ -10,6 +10,7 @@
 
 #include "strait/base/audit_chain.h"
 #include "strait/base/big_endian.h"
+#include "strait/base/invariant.h"
 #include "strait/base/text.h"
 
 namespace strait::store {
@@ -38,14 +39,16 @@ constexpr bool is_own_tag(char tag) {
   }
   return false;
 }
-// No module's key space shares a tag with the store's own.
-static_assert(!is_own_tag(static_cast<char>(key_space::group_offset)) &&
-              !is_own_tag(static_cast<char>(key_space::migration)) &&
-              !is_own_tag(static_cast<char>(key_space::report)) &&
-              !is_own_tag(static_cast<char>(key_space::audit)) &&
-              !is_own_tag(static_cast<char>(key_space::request)) &&
-              !is_own_tag(static_cast<char>(key_space::link)) &&
-              !is_own_tag(static_cast<char>(key_space::staged)));
+// No module's key space (key_space.h: every byte owner_of() knows) takes
+// one of the store's own tags.
+constexpr bool no_module_takes_an_own_tag() {
+  for (int c = 0; c < 256; ++c) {
+    const char tag = static_cast<char>(c);
+    if (owner_of(static_cast<key_space>(tag)) != nullptr && is_own_tag(tag)) return false;
+  }
+  return true;
+}
+static_assert(no_module_takes_an_own_tag());
 
 void put_string(std::string& out, std::string_view s) {
   append_big_endian(out, s.size(), 2);
@@ -225,6 +228,11 @@ result<offsets::offset_run> decode_run_at(const rocksdb::Iterator& it) {
                     std::string_view(it.value().data(), it.value().size()));
 }
 
+// "key space 'G' of the checkpoint store", for messages: its tag, a letter.
+std::string space_name(std::string_view key) {
+  return std::string("key space '") + (key.empty() ? '?' : key[0]) + "' of the checkpoint store";
+}
+
 bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
 }
@@ -366,11 +374,15 @@ void checkpoint_store::write_batch::put_cluster_ids(const std::string& link,
   (void)batch_->Put(std::string(1, kClusterIdsTag) + link, v);
 }
 
-void checkpoint_store::write_batch::put(const key& k, std::string_view value) {
-  (void)batch_->Put(k.bytes(), value);
+void checkpoint_store::write_batch::put(const record_key& k, std::string_view value) {
+  if (!STRAIT_CHECK(k.space() != key_space::audit, "the audit journal is append-only")) return;
+  (void)batch_->Put(k.bytes(), rocksdb::Slice(value.data(), value.size()));
 }
 
-void checkpoint_store::write_batch::erase(const key& k) { (void)batch_->Delete(k.bytes()); }
+void checkpoint_store::write_batch::erase(const record_key& k) {
+  if (!STRAIT_CHECK(k.space() != key_space::audit, "the audit journal is append-only")) return;
+  (void)batch_->Delete(k.bytes());
+}
 
 size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
 
@@ -475,7 +487,7 @@ result<std::vector<partition_key>> checkpoint_store::partitions(const std::strin
   auto scanned = scan_bytes(
       prefix,
       [&](std::string_view k, std::string_view) -> result<bool> {
-        key_reader r(k, prefix.size());
+        field_reader r(k, prefix.size());
         std::string topic;
         uint32_t partition = 0;
         if (!r.text(topic) || !r.u32(partition) || !r.at_end()) {
@@ -485,7 +497,7 @@ result<std::vector<partition_key>> checkpoint_store::partitions(const std::strin
             partition_key{link, std::move(topic), partition_id(static_cast<int32_t>(partition))});
         return true;
       },
-      direction::forward, nullptr);
+      scan_direction::forward, nullptr);
   if (!scanned) return std::unexpected(scanned.error());
   return out;
 }
@@ -500,7 +512,7 @@ result<std::vector<offsets::offset_run>> checkpoint_store::runs(const partition_
         out.push_back(*run);
         return true;
       },
-      direction::forward, nullptr);
+      scan_direction::forward, nullptr);
   if (!scanned) return std::unexpected(scanned.error());
   return out;
 }
@@ -516,7 +528,7 @@ result<std::optional<offsets::offset_run>> checkpoint_store::last_run(
         last = *run;
         return false;
       },
-      direction::backward, nullptr);
+      scan_direction::backward, nullptr);
   if (!scanned) return std::unexpected(scanned.error());
   return last;
 }
@@ -536,7 +548,7 @@ result<std::vector<inflight_entry>> checkpoint_store::inflight(const partition_k
         }
         return true;
       },
-      direction::forward, nullptr);
+      scan_direction::forward, nullptr);
   if (!scanned) return std::unexpected(scanned.error());
   return out;
 }
@@ -668,7 +680,7 @@ result<size_t> checkpoint_store::prune_below(const partition_key& key, source_of
         ++pruned;
         return true;
       },
-      direction::forward, nullptr);
+      scan_direction::forward, nullptr);
   if (!scanned) return std::unexpected(scanned.error());
   return pruned;
 }
@@ -683,42 +695,53 @@ result<size_t> checkpoint_store::clear_inflight(const partition_key& key,
         ++deleted;
         return true;
       },
-      direction::forward, nullptr);
+      scan_direction::forward, nullptr);
   if (!scanned) return std::unexpected(scanned.error());
   return deleted;
 }
 
-result<std::optional<std::string>> checkpoint_store::get(const key& k) const {
+result<std::optional<std::string>> checkpoint_store::get(const record_key& k) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), k.bytes(), &value);
   if (s.IsNotFound()) return std::optional<std::string>{};
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read the checkpoint store"));
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read " + space_name(k.bytes())));
   return std::optional<std::string>(std::move(value));
 }
 
-status checkpoint_store::put_durable(const key& k, std::string_view value) {
+status checkpoint_store::append_durable(const record_key& k, std::string_view value) {
+  auto existing = get(k);
+  if (!existing) return std::unexpected(existing.error());
+  if (*existing) {
+    return fail(errc::precondition,
+                space_name(k.bytes()) + " already holds a record under this key: nothing written");
+  }
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::Status s = db_->Put(wo, k.bytes(), rocksdb::Slice(value.data(), value.size()));
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write the checkpoint store"));
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write " + space_name(k.bytes())));
   return {};
 }
 
-status checkpoint_store::scan(const key& prefix, const visitor& visit, direction d,
-                              const key* from) const {
+status checkpoint_store::scan(const record_key& prefix, const visitor& visit, scan_direction d,
+                              const record_key* from) const {
+  if (from != nullptr && !from->bytes().starts_with(prefix.bytes())) {
+    return fail(errc::invalid_argument, "a scan of " + space_name(prefix.bytes()) +
+                                            " starts from a key outside its prefix");
+  }
   return scan_bytes(prefix.bytes(), visit, d, from != nullptr ? &from->bytes() : nullptr);
 }
 
-status checkpoint_store::scan_bytes(std::string_view prefix, const visitor& visit, direction d,
+status checkpoint_store::scan_bytes(std::string_view prefix, const visitor& visit, scan_direction d,
                                     const std::string* from) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const bool forward = d == scan_direction::forward;
   if (from != nullptr) {
-    if (d == direction::forward) {
+    if (forward) {
       it->Seek(*from);
     } else {
       it->SeekForPrev(*from);
     }
-  } else if (d == direction::forward) {
+  } else if (forward) {
     it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
   } else {
     // The last key of the prefix: just before the first key past it (the
@@ -732,20 +755,19 @@ status checkpoint_store::scan_bytes(std::string_view prefix, const visitor& visi
       it->Seek(past);
       if (it->Valid()) {
         it->Prev();
-      } else {
+      } else if (it->status().ok()) {
         it->SeekToLast();
       }
     }
   }
-  for (; it->Valid() && has_prefix(it->key(), prefix);
-       d == direction::forward ? it->Next() : it->Prev()) {
+  for (; it->Valid() && has_prefix(it->key(), prefix); forward ? it->Next() : it->Prev()) {
     auto go_on = visit(std::string_view(it->key().data(), it->key().size()),
                        std::string_view(it->value().data(), it->value().size()));
     if (!go_on) return std::unexpected(go_on.error());
     if (!*go_on) return {};
   }
   if (!it->status().ok()) {
-    return std::unexpected(rocks_error(it->status(), "cannot read the checkpoint store"));
+    return std::unexpected(rocks_error(it->status(), "cannot read " + space_name(prefix)));
   }
   return {};
 }

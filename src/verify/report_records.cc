@@ -1,17 +1,32 @@
 #include "strait/verify/report_records.h"
 
 #include <algorithm>
-
-#include "strait/base/big_endian.h"
+#include <functional>
 
 namespace strait::verify {
 
 namespace {
 
-store::key link_prefix(const std::string& link) {
-  store::key k(store::key_space::report);
+store::record_key link_prefix(const std::string& link) {
+  store::record_key k(store::key_space::report);
   k.text(link);
   return k;
+}
+
+// The report stored under `id`; corruption when its JSON says another id
+// (the key is what orders reports and numbers the next one).
+result<report> decode(const std::string& link, uint64_t id, std::string_view json) {
+  auto r = report_from_json(json);
+  if (!r) {
+    return fail(r.error().code, "verification " + std::to_string(id) + " of link " + link + ": " +
+                                    r.error().message);
+  }
+  if (r->id != id) {
+    return fail(errc::corruption, "verification " + std::to_string(id) + " of link " + link +
+                                      " is stored with another id inside (" +
+                                      std::to_string(r->id) + ")");
+  }
+  return r;
 }
 
 }  // namespace
@@ -21,37 +36,80 @@ void put_report(store::checkpoint_store::write_batch& batch, const std::string& 
   batch.put(link_prefix(link).u64(r.id), to_json(r));
 }
 
-result<std::optional<report>> stored_report(const store::checkpoint_store& store,
-                                            const std::string& link, uint64_t id) {
+result<std::optional<report>> load_report(const store::checkpoint_store& store,
+                                          const std::string& link, uint64_t id) {
   auto text = store.get(link_prefix(link).u64(id));
   if (!text) return std::unexpected(text.error());
   if (!*text) return std::optional<report>{};
-  auto r = report_from_json(**text);
+  auto r = decode(link, id, **text);
   if (!r) return std::unexpected(r.error());
   return std::optional<report>(std::move(*r));
 }
 
-result<std::vector<report>> stored_reports(const store::checkpoint_store& store,
-                                           const std::string& link, size_t limit) {
-  const store::key prefix = link_prefix(link);
-  std::vector<report> out;
-  if (limit == 0) return out;
-  // Newest first from the end of the link's range, then reversed.
-  auto scanned = store.scan(
+namespace {
+
+// Visits the link's reports newest first, with their ids from the key,
+// until `visit` returns false.
+status newest_first(const store::checkpoint_store& store, const std::string& link,
+                    const std::function<result<bool>(uint64_t id, std::string_view json)>& visit) {
+  const store::record_key prefix = link_prefix(link);
+  return store.scan(
       prefix,
       [&](std::string_view k, std::string_view v) -> result<bool> {
-        if (k.size() != prefix.bytes().size() + 8) {
-          return fail(errc::corruption, "verification report key of link " + link + " is damaged");
+        store::field_reader key(k, prefix.bytes().size());
+        uint64_t id = 0;
+        if (!key.u64(id) || !key.at_end()) {
+          return fail(errc::corruption,
+                      "a verification report key of link " + link + " is damaged");
         }
-        auto r = report_from_json(v);
-        if (!r) return std::unexpected(r.error());
-        out.push_back(std::move(*r));
-        return out.size() < limit;
+        return visit(id, v);
       },
-      store::checkpoint_store::direction::backward);
+      store::scan_direction::backward);
+}
+
+}  // namespace
+
+result<std::vector<report>> load_reports(const store::checkpoint_store& store,
+                                         const std::string& link, size_t limit) {
+  std::vector<report> out;
+  if (limit == 0) return out;
+  auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view json) -> result<bool> {
+    auto r = decode(link, id, json);
+    if (!r) return std::unexpected(r.error());
+    out.push_back(std::move(*r));
+    return out.size() < limit;
+  });
   if (!scanned) return std::unexpected(scanned.error());
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+result<std::vector<report>> load_running_reports(const store::checkpoint_store& store,
+                                                 const std::string& link) {
+  // to_json writes compact JSON: a RUNNING report holds this, and a string
+  // field cannot (its quotes are escaped); the candidates are decoded.
+  static constexpr std::string_view kRunning = R"("outcome":"RUNNING")";
+  std::vector<report> out;
+  auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view json) -> result<bool> {
+    if (json.find(kRunning) == std::string_view::npos) return true;
+    auto r = decode(link, id, json);
+    if (!r) return std::unexpected(r.error());
+    if (r->outcome == verdict::running) out.push_back(std::move(*r));
+    return true;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+result<uint64_t> last_report_id(const store::checkpoint_store& store, const std::string& link) {
+  uint64_t last = 0;
+  auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view) -> result<bool> {
+    last = id;
+    return false;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  return last;
 }
 
 }  // namespace strait::verify

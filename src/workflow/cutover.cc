@@ -507,7 +507,7 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_topics(const 
 
 result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const move_options& o) {
   std::lock_guard lock(mu_);
-  auto stored = groupsync::stored_group_offsets(store_, cfg_.name);
+  auto stored = groupsync::load_group_offsets(store_, cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   auto picked = pick<group_state, change>(
       table_.groups(), o.selected, "group", cfg_.name,
@@ -561,7 +561,7 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
 
 result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const move_options& o) {
   std::lock_guard lock(mu_);
-  auto stored = groupsync::stored_group_offsets(store_, cfg_.name);
+  auto stored = groupsync::load_group_offsets(store_, cfg_.name);
   if (!stored) return std::unexpected(stored.error());
   auto picked = pick<group_state, change>(
       table_.groups(), o.selected, "group", cfg_.name,
@@ -789,6 +789,7 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
       finished(op.status, op_phase::done);
       topic_ops_.erase(it);
     } else {
+      store_if_stuck(migration::object_kind::topic, name, op.status);
       it->second = op;
     }
   }
@@ -810,8 +811,21 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
       group_ops_.erase(it);
       hold_groups();
     } else {
+      store_if_stuck(migration::object_kind::group, name, op.status);
       it->second = op;
     }
+  }
+}
+
+void link_workflow::store_if_stuck(migration::object_kind kind, const std::string& name,
+                                   operation_status& op) {
+  // Stepped only while not stuck: a reason now is new.
+  if (op.stuck == stuck_reason::none) return;
+  if (auto s = table_.store_operation(kind, name, &op.options, op.stuck); !s) {
+    // In memory it waits all the same; a restart would try it again.
+    spdlog::error("link {}: cannot store that the operation on {} waits for the operator: {}",
+                  cfg_.name, name, s.error().message);
+    op.detail += " (not stored: " + s.error().message + ")";
   }
 }
 

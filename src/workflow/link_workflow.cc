@@ -42,24 +42,21 @@ void link_workflow::stop() {
 status link_workflow::start(bool own_thread) {
   auto running = table_.load();
   if (!running) return std::unexpected(running.error());
+  // Ids stay unique across restarts, whatever the wall clock did meanwhile.
+  last_operation_id_ = std::max(last_operation_id_, table_.highest_operation_id());
   // The options of the operations to resume: a record without any (written
   // by a straitd before they were stored) resumes with the defaults.
-  std::map<std::pair<migration::object_kind, std::string>, operation_options> stored_options;
-  for (const auto& r : *running) stored_options[{r.kind, r.name}] = r.options;
+  std::map<std::pair<migration::object_kind, std::string>, state_table::stored_operation>
+      stored_options;
+  for (const auto& r : *running) stored_options[{r.kind, r.name}] = r;
   // A verification cut short by a stop or a crash: say so, never leave it
   // RUNNING (nothing resumes it; the operator runs it again).
-  // Among the newest 16: every tail verification (at most
-  // kTailVerificationsAtOnce run at once), and the operator's unless more
-  // than 15 reports started after it (then it stays RUNNING in the store;
-  // run it again).
-  auto stored = verify::stored_reports(store_, cfg_.name, 16);
-  if (!stored) return std::unexpected(stored.error());
-  for (auto& r : *stored) {
-    if (r.outcome == verify::verdict::running) {
-      r.outcome = verify::verdict::interrupted;
-      r.error = "straitd stopped before the verification ended; run it again";
-      store_report(r);
-    }
+  auto cut_short = verify::load_running_reports(store_, cfg_.name);
+  if (!cut_short) return std::unexpected(cut_short.error());
+  for (auto& r : *cut_short) {
+    r.outcome = verify::verdict::interrupted;
+    r.error = "straitd stopped before the verification ended; run it again";
+    store_report(r);
   }
   // Operations cut short by a stop or crash resume from the stored states,
   // with the stored options; reverse mirroring restarts for CUT_OVER topics
@@ -68,26 +65,36 @@ status link_workflow::start(bool own_thread) {
                         op_kind resumed) -> result<operation_options> {
     auto it = stored_options.find({kind, name});
     if (it == stored_options.end()) return operation_options{.kind = resumed};
-    if (it->second.kind != resumed) {
+    if (it->second.options.kind != resumed) {
       return fail(errc::corruption, "link " + cfg_.name + ": '" + name +
                                         "' has a stored operation of another kind than its state");
     }
-    return it->second;
+    return it->second.options;
   };
   // Resumes an operation under its stored id; one stored without an id (by
   // a straitd before ids) gets one, stored now so that it stays the same.
+  // One that waited for the operator still does: a restart is not an answer.
   auto resume = [&](migration::object_kind kind, const std::string& name, const char* state,
                     const operation_options& o) -> status {
     operation_status& st =
         kind == migration::object_kind::topic
             ? (topic_ops_[name] = new_op<topic_op>(false, name, o, "resuming")).status
             : (group_ops_[name] = new_op<group_op>(true, name, o, "resuming")).status;
-    spdlog::info("link {}: {} {} is {}: resuming its operation {} ({}, quiet window {} ms{})",
-                 cfg_.name, kind == migration::object_kind::topic ? "topic" : "group", name, state,
-                 st.id, o.kind == op_kind::cutover ? "cutover" : "rollback", o.quiet_window.count(),
-                 o.force ? ", forced" : "");
+    auto stored = stored_options.find({kind, name});
+    if (stored != stored_options.end() && stored->second.stuck != stuck_reason::none) {
+      st.stuck = stored->second.stuck;
+      st.detail = std::string("stuck (") + to_string(st.stuck) +
+                  ") before straitd stopped; roll back, or fix what stopped it and ask for the " +
+                  (o.kind == op_kind::cutover ? "cutover" : "rollback") + " again";
+    }
+    spdlog::info(
+        "link {}: {} {} is {}: resuming its operation {} ({}, quiet window {} ms{}){}", cfg_.name,
+        kind == migration::object_kind::topic ? "topic" : "group", name, state, st.id,
+        o.kind == op_kind::cutover ? "cutover" : "rollback", o.quiet_window.count(),
+        o.force ? ", forced" : "",
+        st.stuck == stuck_reason::none ? "" : std::string(", stuck: ") + to_string(st.stuck));
     if (o.id != 0) return {};
-    return table_.store_operation(kind, name, &st.options);
+    return table_.store_operation(kind, name, &st.options, st.stuck);
   };
   for (const auto& [topic, state] : table_.topics()) {
     if (state != migration::topic_state::draining && state != migration::topic_state::rolled_back) {
@@ -227,9 +234,9 @@ void link_workflow::conclude_verify(const verify::report& r) {
 }
 
 result<uint64_t> link_workflow::begin_report(verify::report& r) {
-  auto last = verify::stored_reports(store_, cfg_.name, 1);
+  auto last = verify::last_report_id(store_, cfg_.name);
   if (!last) return std::unexpected(last.error());
-  r.id = last->empty() ? 1 : last->back().id + 1;
+  r.id = *last + 1;
   store_report(r);
   return r.id;
 }
@@ -249,11 +256,11 @@ result<verify::report> link_workflow::verify_report(uint64_t id) const {
   }
   std::optional<verify::report> stored;
   if (id == 0) {
-    auto last = verify::stored_reports(store_, cfg_.name, 1);
+    auto last = verify::load_reports(store_, cfg_.name, 1);
     if (!last) return std::unexpected(last.error());
     if (!last->empty()) stored = std::move(last->back());
   } else {
-    auto one = verify::stored_report(store_, cfg_.name, id);
+    auto one = verify::load_report(store_, cfg_.name, id);
     if (!one) return std::unexpected(one.error());
     stored = std::move(*one);
   }
@@ -268,7 +275,7 @@ result<verify::report> link_workflow::verify_report(uint64_t id) const {
 }
 
 result<std::vector<verify::report>> link_workflow::verify_reports(size_t limit) const {
-  auto out = verify::stored_reports(store_, cfg_.name, limit);
+  auto out = verify::load_reports(store_, cfg_.name, limit);
   if (!out) return std::unexpected(out.error());
   // The running one is newer in memory than in the store.
   std::lock_guard lock(mu_);

@@ -9,17 +9,21 @@ namespace {
 constexpr uint8_t kFormat = 1;
 constexpr uint8_t kWithOperationFormat = 2;
 
-store::key link_prefix(const std::string& link) {
-  store::key k(store::key_space::migration);
+store::record_key link_prefix(const std::string& link) {
+  store::record_key k(store::key_space::migration);
   k.text(link);
   return k;
+}
+
+store::record_key highest_operation_id_key(const std::string& link) {
+  return store::record_key(store::key_space::operation_ids).tail(link);
 }
 
 }  // namespace
 
 void put_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
                    const migration_record& r) {
-  store::key k = link_prefix(link);
+  store::record_key k = link_prefix(link);
   k.u8(static_cast<uint8_t>(r.kind)).text(r.name);
   std::string v(1, static_cast<char>(r.operation.empty() ? kFormat : kWithOperationFormat));
   v.push_back(static_cast<char>(r.state));
@@ -28,26 +32,45 @@ void put_migration(store::checkpoint_store::write_batch& batch, const std::strin
   batch.put(k, v);
 }
 
-result<std::vector<migration_record>> stored_migrations(const store::checkpoint_store& store,
-                                                        const std::string& link) {
-  const store::key prefix = link_prefix(link);
+void put_highest_operation_id(store::checkpoint_store::write_batch& batch, const std::string& link,
+                              uint64_t id) {
+  std::string v;
+  append_big_endian(v, id, 8);
+  batch.put(highest_operation_id_key(link), v);
+}
+
+result<uint64_t> load_highest_operation_id(const store::checkpoint_store& store,
+                                           const std::string& link) {
+  auto v = store.get(highest_operation_id_key(link));
+  if (!v) return std::unexpected(v.error());
+  if (!*v) return uint64_t{0};
+  store::field_reader r(**v, 0);
+  uint64_t id = 0;
+  if (!r.u64(id) || !r.at_end()) {
+    return fail(errc::corruption, "the highest operation id of link " + link + " is damaged");
+  }
+  return id;
+}
+
+result<std::vector<migration_record>> load_migrations(const store::checkpoint_store& store,
+                                                      const std::string& link) {
+  const store::record_key prefix = link_prefix(link);
   std::vector<migration_record> out;
   auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
-    const auto format = v.empty() ? 0 : static_cast<uint8_t>(v[0]);
-    const bool well_formed =
-        (format == kFormat && v.size() == 10) || (format == kWithOperationFormat && v.size() > 10);
     migration_record r;
-    store::key_reader reader(k, prefix.bytes().size());
-    uint8_t kind = 0;
-    if (!well_formed || !reader.u8(kind) || !reader.text(r.name) || !reader.at_end() ||
-        (kind != static_cast<uint8_t>(migration::object_kind::topic) &&
-         kind != static_cast<uint8_t>(migration::object_kind::group))) {
+    store::field_reader key(k, prefix.bytes().size());
+    store::field_reader value(v, 0);
+    uint8_t kind = 0, format = 0;
+    const bool well_formed = key.u8(kind) && key.text(r.name) && key.at_end() &&
+                             migration::object_kind_from(kind) && value.u8(format) &&
+                             value.u8(r.state) && value.i64(r.updated_at_ms) &&
+                             ((format == kFormat && value.at_end()) ||
+                              (format == kWithOperationFormat && !value.at_end()));
+    if (!well_formed) {
       return fail(errc::corruption, "migration record of link " + link + " is damaged");
     }
-    r.kind = static_cast<migration::object_kind>(kind);
-    r.state = static_cast<uint8_t>(v[1]);
-    r.updated_at_ms = static_cast<int64_t>(read_big_endian(v, 2, 8));
-    r.operation = std::string(v.substr(10));
+    r.kind = *migration::object_kind_from(kind);
+    r.operation = std::string(value.tail());
     out.push_back(std::move(r));
     return true;
   });

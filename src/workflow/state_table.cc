@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "strait/base/clock.h"
 #include "strait/workflow/migration_records.h"
 
@@ -11,8 +13,11 @@ using migration::group_state;
 using migration::topic_state;
 
 result<std::vector<state_table::stored_operation>> state_table::load() {
-  auto records = stored_migrations(store_, link_);
+  auto records = load_migrations(store_, link_);
   if (!records) return std::unexpected(records.error());
+  auto highest = load_highest_operation_id(store_, link_);
+  if (!highest) return std::unexpected(highest.error());
+  highest_operation_id_ = *highest;
   std::vector<stored_operation> running;
   for (const auto& r : *records) {
     if (!r.operation.empty()) {
@@ -21,7 +26,9 @@ result<std::vector<state_table::stored_operation>> state_table::load() {
         return fail(errc::corruption, "link " + link_ + ": the operation stored for '" + r.name +
                                           "': " + o.error().message);
       }
-      running.push_back({r.kind, r.name, *o});
+      running.push_back({r.kind, r.name, o->options, o->stuck});
+      // (A store from before the high-water mark has only these.)
+      highest_operation_id_ = std::max(highest_operation_id_, o->options.id);
     }
     // States are stored as the enum's byte; an unknown byte is a store from
     // a newer straitd or damage: refuse rather than guess.
@@ -43,8 +50,14 @@ status state_table::commit(const std::vector<change>& changes) {
   if (changes.empty()) return {};
   store::checkpoint_store::write_batch b;
   const int64_t now = wall_clock_ms();
-  for (const auto& c : changes) put_migration(b, link_, {c.kind, c.name, c.to, now, c.operation});
+  uint64_t highest = highest_operation_id_;
+  for (const auto& c : changes) {
+    put_migration(b, link_, {c.kind, c.name, c.to, now, c.operation});
+    highest = std::max(highest, c.operation_id);
+  }
+  if (highest > highest_operation_id_) put_highest_operation_id(b, link_, highest);
   if (auto s = store_.commit(b); !s) return s;
+  highest_operation_id_ = highest;
   for (const auto& c : changes) {
     if (c.kind == migration::object_kind::topic) {
       topics_[c.name] = static_cast<topic_state>(c.to);
@@ -65,9 +78,10 @@ result<migration::step<State>> state_table::apply_to(
   auto step = migration::transition(it->second, e, g);
   if (!step || step->to == it->second) return step;
   if (auto s = commit({{kind, name, static_cast<uint8_t>(step->to),
-                        starts != nullptr ? encode_operation(*starts) : std::string(),
+                        starts != nullptr ? migration::encode_operation({*starts}) : std::string(),
                         std::string(what) + " " + name + ": " + to_string(it->second) + " -> " +
-                            to_string(step->to) + " (" + to_string(e) + ")"}});
+                            to_string(step->to) + " (" + to_string(e) + ")",
+                        starts != nullptr ? starts->id : 0}});
       !s) {
     return std::unexpected(s.error());
   }
@@ -87,7 +101,7 @@ result<migration::group_step> state_table::apply(const std::string& group, migra
 }
 
 status state_table::store_operation(migration::object_kind kind, const std::string& name,
-                                    const operation_options* running) {
+                                    const operation_options* running, stuck_reason stuck) {
   uint8_t state;
   if (kind == migration::object_kind::topic) {
     auto it = topics_.find(name);
@@ -99,7 +113,9 @@ status state_table::store_operation(migration::object_kind kind, const std::stri
     state = static_cast<uint8_t>(it->second);
   }
   return commit(
-      {{kind, name, state, running != nullptr ? encode_operation(*running) : std::string(), ""}});
+      {{kind, name, state,
+        running != nullptr ? migration::encode_operation({*running, stuck}) : std::string(), "",
+        running != nullptr ? running->id : 0}});
 }
 
 result<bool> state_table::observe(

@@ -95,7 +95,7 @@ TEST(ApiKafka, StraitctlShowsLinksPartitionsAndGroupsAndExitsWithDocumentedCodes
       << d.log();
   auto st = store::checkpoint_store::open(d.store_dir());
   ASSERT_TRUE(st.has_value()) << st.error().message;
-  auto m = workflow::stored_migrations(**st, "it");
+  auto m = workflow::load_migrations(**st, "it");
   ASSERT_TRUE(m.has_value());
   ASSERT_EQ(m->size(), 2u);
   EXPECT_EQ((*m)[0].name, "api-orders");

@@ -269,7 +269,7 @@ TEST(GroupSyncKafka, RewindIsFollowedPersistedAndNotRewrittenAfterRestart) {
   {
     auto st = store::checkpoint_store::open(d.store_dir());
     ASSERT_TRUE(st.has_value()) << st.error().message;
-    auto stored = groupsync::stored_group_offsets(**st, "it");
+    auto stored = groupsync::load_group_offsets(**st, "it");
     ASSERT_TRUE(stored.has_value());
     ASSERT_EQ(stored->size(), 1u);
     EXPECT_EQ((*stored)[0].group, "g-rewind");

@@ -10,20 +10,27 @@ TEST(Operation, OptionsSurviveTheirStoredForm) {
        {operation_options{},
         operation_options{op_kind::rollback, std::chrono::milliseconds(3600000), false, 1},
         operation_options{op_kind::cutover, std::chrono::milliseconds(0), true, UINT64_MAX}}) {
-    auto back = decode_operation(encode_operation(o));
-    ASSERT_TRUE(back.has_value()) << back.error().message;
-    EXPECT_EQ(*back, o);
+    for (const stuck_reason stuck :
+         {stuck_reason::none, stuck_reason::partition_stopped, stuck_reason::topic_finalized}) {
+      auto back = decode_operation(encode_operation({o, stuck}));
+      ASSERT_TRUE(back.has_value()) << back.error().message;
+      EXPECT_EQ(*back, (operation_record{o, stuck}));
+    }
   }
 }
 
 // The stored bytes are part of the on-disk format (docs/offset-translation.md):
 // a change of them must be a new format, never a silent one.
 TEST(Operation, TheStoredFormIsTheDocumentedOne) {
-  EXPECT_EQ(encode_operation(
-                {op_kind::rollback, std::chrono::milliseconds(600000), true, 0x0102030405060708}),
+  const operation_options rollback{op_kind::rollback, std::chrono::milliseconds(600000), true,
+                                   0x0102030405060708};
+  EXPECT_EQ(encode_operation({rollback}),
             std::string("\x02\x02\x00\x09\x27\xc0\x01\x01\x02\x03\x04\x05\x06\x07\x08", 15));
   EXPECT_EQ(encode_operation({}),
             std::string("\x02\x01\x00\x00\x13\x88\x00\x00\x00\x00\x00\x00\x00\x00\x00", 15));
+  // Stuck: format 3, the reason last.
+  EXPECT_EQ(encode_operation({rollback, stuck_reason::tail_verification_failed}),
+            std::string("\x03\x02\x00\x09\x27\xc0\x01\x01\x02\x03\x04\x05\x06\x07\x08\x02", 16));
 }
 
 // Format 1 (straitd before operation ids) is still read: id 0, which the
@@ -31,7 +38,8 @@ TEST(Operation, TheStoredFormIsTheDocumentedOne) {
 TEST(Operation, TheFirstFormatIsStillRead) {
   auto o = decode_operation(std::string("\x01\x02\x00\x09\x27\xc0\x01", 7));
   ASSERT_TRUE(o.has_value()) << o.error().message;
-  EXPECT_EQ(*o, (operation_options{op_kind::rollback, std::chrono::milliseconds(600000), true, 0}));
+  EXPECT_EQ(*o,
+            (operation_record{{op_kind::rollback, std::chrono::milliseconds(600000), true, 0}}));
   EXPECT_FALSE(decode_operation(std::string("\x01\x02\x00\x09\x27\xc0\x01\x00", 8)));
   EXPECT_FALSE(decode_operation(std::string(14, '\x02')));
 }
@@ -51,7 +59,7 @@ TEST(Operation, DefaultsAreTheDocumentedOnes) {
 
 TEST(Operation, AnythingButTheExactStoredFormIsRefusedAsCorruption) {
   const std::string good =
-      encode_operation({op_kind::rollback, std::chrono::milliseconds(7), true});
+      encode_operation({{op_kind::rollback, std::chrono::milliseconds(7), true}});
   auto refused = [](std::string stored) {
     auto r = decode_operation(stored);
     return !r.has_value() && r.error().code == errc::corruption;
@@ -60,7 +68,7 @@ TEST(Operation, AnythingButTheExactStoredFormIsRefusedAsCorruption) {
   EXPECT_TRUE(refused(good.substr(0, good.size() - 1)));  // cut short
   EXPECT_TRUE(refused(good + "x"));                       // longer
   std::string format = good;
-  format[0] = 3;  // a newer straitd's format
+  format[0] = 4;  // a newer straitd's format
   EXPECT_TRUE(refused(format));
   std::string kind = good;
   kind[1] = 3;
@@ -71,6 +79,12 @@ TEST(Operation, AnythingButTheExactStoredFormIsRefusedAsCorruption) {
   std::string quiet = good;
   quiet[2] = quiet[3] = quiet[4] = quiet[5] = '\xff';  // about 50 days
   EXPECT_TRUE(refused(quiet));
+  std::string stuck = good;
+  stuck[0] = 3;  // format 3 needs its reason
+  EXPECT_TRUE(refused(stuck));
+  EXPECT_TRUE(refused(stuck + '\x00')) << "stored stuck, without a reason";
+  EXPECT_TRUE(refused(stuck + '\x06')) << "a reason this straitd does not know";
+  EXPECT_FALSE(refused(stuck + '\x05'));
 }
 
 }  // namespace

@@ -119,6 +119,48 @@ TEST_F(StateTable, AnOperationStoredAgainKeepsTheState) {
   EXPECT_EQ(r.groups().at("g"), group_state::syncing);
 }
 
+// A stuck operation is stored as such, and a request that starts again
+// stores it without.
+TEST_F(StateTable, AStuckOperationIsStoredAsStuckUntilStoredAgainWithout) {
+  state_table t("L", *store_);
+  ASSERT_TRUE(t.load());
+  ASSERT_TRUE(t.observe({}, 1000, {{"g", {true}}}));
+  const operation_options o{op_kind::cutover, std::chrono::milliseconds(5000), false, 9};
+  ASSERT_TRUE(
+      t.store_operation(migration::object_kind::group, "g", &o, stuck_reason::foreign_records));
+  auto running = reloaded().load();
+  ASSERT_TRUE(running);
+  ASSERT_EQ(running->size(), 1U);
+  EXPECT_EQ(running->at(0).stuck, stuck_reason::foreign_records);
+  EXPECT_EQ(running->at(0).options, o);
+  ASSERT_TRUE(t.store_operation(migration::object_kind::group, "g", &o));
+  running = reloaded().load();
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->at(0).stuck, stuck_reason::none);
+}
+
+// The highest operation id stored stays, so ids stay unique across restarts
+// whatever the clock does: an operation that ended leaves its id behind.
+TEST_F(StateTable, TheHighestOperationIdOutlivesTheOperations) {
+  state_table t("L", *store_);
+  ASSERT_TRUE(t.load());
+  EXPECT_EQ(t.highest_operation_id(), 0u);
+  ASSERT_TRUE(t.observe({}, 1000, {{"g", {true}}}));
+  const operation_options high{op_kind::cutover, std::chrono::milliseconds(5000), false, 900};
+  const operation_options low{op_kind::cutover, std::chrono::milliseconds(5000), false, 5};
+  ASSERT_TRUE(t.store_operation(migration::object_kind::group, "g", &high));
+  ASSERT_TRUE(t.store_operation(migration::object_kind::group, "g", &low));
+  ASSERT_TRUE(t.store_operation(migration::object_kind::group, "g", nullptr));  // ended
+  state_table r("L", *store_);
+  auto running = r.load();
+  ASSERT_TRUE(running);
+  EXPECT_TRUE(running->empty());
+  EXPECT_EQ(r.highest_operation_id(), 900u);
+  state_table other("other", *store_);
+  ASSERT_TRUE(other.load());
+  EXPECT_EQ(other.highest_operation_id(), 0u) << "per link";
+}
+
 TEST_F(StateTable, AStateThisStraitdDoesNotKnowFailsTheLoad) {
   store::checkpoint_store::write_batch b;
   put_migration(b, "L", {migration::object_kind::topic, "orders", 200, 0, ""});

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "strait/groupsync/group_offset_records.h"
+#include "strait/verify/report_records.h"
 #include "strait/workflow/link_workflow.h"
 #include "test_util.h"
 #include "workflow_fakes.h"
@@ -258,6 +259,57 @@ TEST_F(Moves, AFailedTailVerificationNeedsTheOperatorAnInterruptedOneIsRetried) 
   ASSERT_TRUE(again);
   EXPECT_EQ(again->at(0).action, "draining again");
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+}
+
+// A verification that was running when straitd stopped is INTERRUPTED at
+// the start, however many reports started after it.
+TEST_F(Moves, EveryVerificationCutShortByAStopIsMarkedInterrupted) {
+  store::checkpoint_store::write_batch b;
+  for (uint64_t id = 1; id <= 30; ++id) {
+    verify::report r;
+    r.id = id;
+    r.link = "L";
+    r.outcome = id == 1 ? verify::verdict::running : verify::verdict::passed;
+    verify::put_report(b, "L", r);
+  }
+  ASSERT_TRUE(store_->commit(b));
+  start();
+  auto first = wf_->verify_report(1);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->outcome, verify::verdict::interrupted);
+  EXPECT_TRUE(contains(first->error, "straitd stopped before the verification ended"));
+  EXPECT_EQ(wf_->verify_report(30)->outcome, verify::verdict::passed);
+}
+
+// What waits for the operator is stored with the operation: a restart is no
+// answer, and does not verify again and hand over by itself.
+TEST_F(Moves, AnOperationWaitingForTheOperatorStillWaitsAfterARestart) {
+  start();
+  verified_with(10);
+  world_.tail_outcome = verify::verdict::failed;
+  auto started = cutover(500ms);
+  ASSERT_TRUE(started);
+  const uint64_t id = started->at(0).operation_id;
+  ASSERT_TRUE(rounds_until([&] {
+    return wf_->operation(id)->stuck == workflow::stuck_reason::tail_verification_failed;
+  }));
+  world_.tail_outcome = verify::verdict::passed;
+  crash_and_restart();
+  auto resumed = wf_->operation(id);
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(resumed->stuck, workflow::stuck_reason::tail_verification_failed);
+  EXPECT_TRUE(contains(resumed->detail, "before straitd stopped")) << resumed->detail;
+  EXPECT_EQ(resumed->options.quiet_window, 500ms);
+  const int verified_before = world_.verifications;
+  for (int i = 0; i < 20; ++i) round();
+  EXPECT_EQ(topic(), topic_state::draining) << "never handed over by itself";
+  EXPECT_EQ(world_.verifications, verified_before);
+  // Asked again, it goes on; and the stored operation no longer waits.
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  crash_and_restart();
+  for (int i = 0; i < 4; ++i) round();
+  EXPECT_EQ(topic(), topic_state::cut_over);
 }
 
 TEST_F(Moves, ARunningCutoverAskedAgainKeepsItsWindow) {
@@ -793,6 +845,29 @@ TEST_F(GroupMoves, ARollbackPastWhatAFinalizedTopicCopiedBackWaitsForTheOperator
   auto topic_again = wf_->finalize_topics({only("orders"), false, {}, "test", false});
   ASSERT_TRUE(topic_again) << topic_again.error().message;
   EXPECT_EQ(topic_again->at(0).action, "already finalized");
+}
+
+TEST_F(GroupMoves, ARollbackWaitingForTheOperatorStillWaitsAfterARestart) {
+  cut_over_topic();
+  world_.source.committed.erase("g");
+  ASSERT_TRUE(cutover_group());
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  ASSERT_TRUE(wf_->finalize_topics({only("orders"), false, {}, "test", false}));
+  ASSERT_TRUE(rounds_until([&] { return world_.reverse_topics().empty(); }, 2));
+  world_.target.produce({"t.orders", 0}, 5);
+  world_.target.committed["g"] = {{"t.orders", 0, 18, ""}};
+  auto started = rollback_group();
+  ASSERT_TRUE(started) << started.error().message;
+  const uint64_t id = started->at(0).operation_id;
+  ASSERT_TRUE(rounds_until(
+      [&] { return wf_->operation(id)->stuck == workflow::stuck_reason::topic_finalized; }));
+  crash_and_restart();
+  auto resumed = wf_->operation(id);
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(resumed->stuck, workflow::stuck_reason::topic_finalized);
+  for (int i = 0; i < 8; ++i) round();
+  EXPECT_EQ(group(), group_state::cut_over);
+  EXPECT_EQ(world_.source.commits, 0);
 }
 
 // A cutover in CUTTING_OVER whose offsets cannot be written (the target

@@ -14,8 +14,12 @@ namespace strait::api {
 
 // The audit journal and the request ids of mutating calls on the checkpoint
 // store: its 'J' and 'Q' key spaces (store/key_space.h), which only this
-// class reads and writes. Thread-safe (the API server's threads, and
-// straitd's offline commands on their own).
+// class reads and writes. Thread-safe (the API server's threads). One per
+// store: it keeps the journal's sequence number; a second one on the same
+// store would find its next number taken, and refuses to write there
+// (append_durable never replaces an entry). straitd has one while it runs;
+// its offline commands, which run only while straitd does not, open their
+// own.
 //
 // 'J': key 'J' + sequence number (u64); value format 2: [2][at_ms u64], then
 // who, role, call, args digest, result, state before, state after and the
@@ -32,11 +36,10 @@ class stored_audit_log final : public audit_log {
   [[nodiscard]] static result<std::unique_ptr<stored_audit_log>> open(
       store::checkpoint_store& store);
 
-  // Appends durably (fsync). Every text field is stored single_line() and
-  // bounded (who 128 bytes, role 32, call 64, digest 64, result 2 KiB,
-  // states 64 KiB), with the chain over what is stored: writers' fields hold
-  // request fields and names from Kafka, and `straitctl audit` prints them
-  // as table rows.
+  // Appends durably (fsync), under the next sequence number. Every text field is stored
+  // single_line() and bounded (who 128 bytes, role 32, call 64, digest 64, result 2 KiB, states 64
+  // KiB), with the chain over what is stored: writers' fields hold request fields and names from
+  // Kafka, and `straitctl audit` prints them as table rows.
   [[nodiscard]] status record(const audit_record& r) override;
   [[nodiscard]] result<std::vector<audit_record>> list(uint64_t after, size_t limit) const override;
   [[nodiscard]] result<std::optional<request_record>> recall(

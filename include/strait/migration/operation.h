@@ -32,13 +32,6 @@ struct operation_options {
   friend bool operator==(const operation_options&, const operation_options&) = default;
 };
 
-// The stored form: a format byte, then fixed-width fields. decode_operation
-// refuses anything else (errc::corruption, naming what is wrong) rather than
-// resume an operation with options nobody asked for. Writes format 2 (with
-// the id); reads 1 and 2.
-[[nodiscard]] std::string encode_operation(const operation_options& o);
-[[nodiscard]] result<operation_options> decode_operation(std::string_view stored);
-
 // Where an operation is. Each move goes through some of these in order
 // (docs/cutover.md); a step that fails and is retried keeps its phase.
 enum class op_phase : uint8_t {
@@ -68,6 +61,24 @@ enum class stuck_reason : uint8_t {
 };
 [[nodiscard]] const char* to_string(op_phase p);
 [[nodiscard]] const char* to_string(stuck_reason r);
+
+// An operation as stored with its object's migration state: what the
+// operator asked, and why it waits for the operator, if it does (so a
+// restart does not take a stuck operation on by itself).
+struct operation_record {
+  operation_options options;
+  stuck_reason stuck = stuck_reason::none;
+  friend bool operator==(const operation_record&, const operation_record&) = default;
+};
+
+// The stored form: a format byte, then fixed-width fields. decode_operation
+// refuses anything else (errc::corruption, naming what is wrong) rather than
+// resume an operation with options nobody asked for. Writes format 2 (with
+// the id), or format 3 (format 2 and the stuck reason) for a stuck
+// operation, so a straitd that reads only 1 and 2 refuses just a stuck one;
+// reads 1, 2 and 3.
+[[nodiscard]] std::string encode_operation(const operation_record& r);
+[[nodiscard]] result<operation_record> decode_operation(std::string_view stored);
 
 // One operation as the API shows it.
 struct operation_status {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -43,6 +44,12 @@ namespace strait::migration {
 // What a migration state belongs to: a topic or a consumer group. Stored as
 // its byte (workflow/migration_records.h, the daemon's staged records).
 enum class object_kind : uint8_t { topic = 1, group = 2 };
+// The kind a stored byte names; nullopt for any other byte.
+constexpr std::optional<object_kind> object_kind_from(uint8_t b) {
+  if (b == static_cast<uint8_t>(object_kind::topic)) return object_kind::topic;
+  if (b == static_cast<uint8_t>(object_kind::group)) return object_kind::group;
+  return std::nullopt;
+}
 
 enum class topic_state : uint8_t {
   staged,       // selected for migration, not mirrored yet

@@ -94,6 +94,9 @@ struct map_slice {
   std::optional<offsets::offset_run> ceil;   // least source_start > the offset
 };
 
+// Which way checkpoint_store::scan goes.
+enum class scan_direction : uint8_t { forward, backward };
+
 // The ids of a link's two clusters, as their metadata gives them.
 struct cluster_ids {
   std::string source;
@@ -103,8 +106,8 @@ struct cluster_ids {
 
 // The RocksDB checkpoint store: per partition the resume position and the
 // offset map as runs (the store's own key spaces); the other modules' key
-// spaces (key_space.h) through put / erase / get / scan, encoded by their
-// owners (ADR 0020).
+// spaces (key_space.h) through put / erase / get / append_durable / scan,
+// encoded by their owners (ADR 0020).
 //
 // Invariants (the mirror engine relies on them; tests check them):
 //   1. Never ahead of the target: a run or position is written only after the
@@ -156,9 +159,11 @@ class checkpoint_store {
     // went to: its checkpoints mean nothing for any other pair.
     void put_cluster_ids(const std::string& link, const cluster_ids& ids);
     // A record of another module's key space (key_space.h), as its owner
-    // encoded it.
-    void put(const key& k, std::string_view value);
-    void erase(const key& k);
+    // encoded it. Not of the audit journal's, which is append-only
+    // (append_durable): that is an internal error (base/invariant.h) and
+    // writes nothing.
+    void put(const record_key& k, std::string_view value);
+    void erase(const record_key& k);
     [[nodiscard]] size_t count() const;
 
    private:
@@ -207,21 +212,25 @@ class checkpoint_store {
   }
   // A record of another module's key space (key_space.h); nullopt when
   // there is none.
-  [[nodiscard]] result<std::optional<std::string>> get(const key& k) const;
-  // Writes one record of another module's key space on its own and durably
-  // (fsync): what must survive a power loss (the audit journal).
-  [[nodiscard]] status put_durable(const key& k, std::string_view value);
+  [[nodiscard]] result<std::optional<std::string>> get(const record_key& k) const;
+  // Appends one record on its own and durably (fsync): what must survive a
+  // power loss (the audit journal). errc::precondition, writing nothing,
+  // when the key already holds a record: an append never replaces one.
+  // Appends to one key space must come from one thread at a time (its owner
+  // serializes them), or two could both find the key free.
+  [[nodiscard]] status append_durable(const record_key& k, std::string_view value);
 
   // The one prefix scan of the store: visits, in key order, the records whose
   // key begins with `prefix`, forward from the first at or after `from`
   // (null: the first of the prefix), or backward from the last at or before
-  // `from` (null: the last of the prefix). `visit` returns true to go on,
-  // false to stop there, or an error that ends the scan with it (a record its
+  // `from` (null: the last of the prefix). `from` must begin with `prefix`
+  // (errc::invalid_argument otherwise). `visit` returns true to go on, false
+  // to stop there, or an error that ends the scan with it (a record its
   // owner cannot decode).
   using visitor = std::function<result<bool>(std::string_view key, std::string_view value)>;
-  enum class direction : uint8_t { forward, backward };
-  [[nodiscard]] status scan(const key& prefix, const visitor& visit,
-                            direction d = direction::forward, const key* from = nullptr) const;
+  [[nodiscard]] status scan(const record_key& prefix, const visitor& visit,
+                            scan_direction d = scan_direction::forward,
+                            const record_key* from = nullptr) const;
 
   // Translation through the stored map (see offsets::translate_to_target).
   [[nodiscard]] result<target_offset> to_target(const partition_key& key,
@@ -247,7 +256,7 @@ class checkpoint_store {
   // partition ever written in this process.
   std::unordered_map<std::string, uint64_t> map_versions_;
   std::atomic<uint64_t> map_generation_{0};  // written under versions_mu_
-  [[nodiscard]] status scan_bytes(std::string_view prefix, const visitor& visit, direction d,
+  [[nodiscard]] status scan_bytes(std::string_view prefix, const visitor& visit, scan_direction d,
                                   const std::string* from) const;
 };
 

@@ -8,65 +8,104 @@
 namespace strait::store {
 
 // The key spaces other modules own in the checkpoint store: the tag byte
-// every key of the space starts with, and the module that encodes its keys
-// and values (the only one that reads or writes them). One table, so no two
-// modules take the same tag. The store's own spaces, the mirror's offset map
-// ('P' checkpoints, 'R' runs, 'T' their target index, 'I' the in-flight
-// journal, 'C' created topics, 'U' topic ids, 'K' cluster ids), are written
-// only through checkpoint_store's own calls, which keep map_version true, and
-// have no value here. Layout: docs/offset-translation.md#rocksdb-layout.
+// every key of the space starts with. Each has one owner module, which
+// encodes its keys and values and is the only code that reads or writes
+// them (ADR 0020). The store's own spaces, the mirror's offset map ('P'
+// checkpoints, 'R' runs, 'T' their target index, 'I' the in-flight journal,
+// 'C' created topics, 'U' topic ids, 'K' cluster ids), are written only
+// through checkpoint_store's own calls, which keep map_version true, and have
+// no value here. Layout: docs/offset-translation.md#rocksdb-layout.
+//
+// A new space is added here and to owner_of(), whose switch refuses to
+// compile with a tag taken twice or a space left out; the store refuses one
+// of its own tags at compile time.
 enum class key_space : char {
-  group_offset = 'G',  // groupsync: the offset strait last wrote per group and partition
-  migration = 'M',     // workflow: topic and group migration states with their operation
-  report = 'V',        // verify: verification reports
-  audit = 'J',         // api: the audit journal
-  request = 'Q',       // api: request ids of mutating calls and their responses
-  link = 'L',          // daemon: links (pause flag, API links' definitions)
-  staged = 'S',        // daemon: topics and groups staged on a link
+  group_offset = 'G',
+  migration = 'M',
+  operation_ids = 'O',
+  report = 'V',
+  audit = 'J',
+  request = 'Q',
+  link = 'L',
+  staged = 'S',
 };
+
+// The module that owns `s`, and what it keeps there; null for a byte that is
+// no module's space.
+constexpr const char* owner_of(key_space s) {
+  switch (s) {
+    case key_space::group_offset:
+      return "groupsync: the offset strait last wrote per group and partition";
+    case key_space::migration:
+      return "workflow: topic and group migration states with their operation";
+    case key_space::operation_ids:
+      return "workflow: the highest operation id a link's workflow gave";
+    case key_space::report:
+      return "verify: verification reports";
+    case key_space::audit:
+      return "api: the audit journal (append-only: checkpoint_store::append_durable)";
+    case key_space::request:
+      return "api: request ids of mutating calls and their responses";
+    case key_space::link:
+      return "daemon: links (pause flag, API links' definitions)";
+    case key_space::staged:
+      return "daemon: topics and groups staged on a link";
+  }
+  return nullptr;
+}
 
 // A key of one space: its tag, then fields in order, each encoded so that
 // keys sort by their fields (big-endian numbers, length-prefixed text).
-class key {
+class record_key {
  public:
-  explicit key(key_space space) : bytes_(1, static_cast<char>(space)) {}
-  // A u16 length, then the bytes. Text longer than 65,535 bytes cannot be a
-  // key field: callers bound their names first (Kafka's are at most 249).
-  key& text(std::string_view s);
+  explicit record_key(key_space space) : bytes_(1, static_cast<char>(space)) {}
+  // A u16 length, then the bytes. Nothing longer than 65,535 bytes can be a
+  // key field (Kafka's names are protocol strings, at most 32,767 bytes;
+  // link names are bounded by the config); a longer one is an internal error
+  // (base/invariant.h) and is cut there, so it can never be read as two
+  // fields.
+  record_key& text(std::string_view s);
   // The bytes as they are: only as the last field (nothing could tell where
   // it ends).
-  key& tail(std::string_view s) {
+  record_key& tail(std::string_view s) {
     bytes_.append(s);
     return *this;
   }
-  key& u8(uint8_t v) {
+  record_key& u8(uint8_t v) {
     bytes_.push_back(static_cast<char>(v));
     return *this;
   }
-  key& u32(uint32_t v);
-  key& u64(uint64_t v);
+  record_key& u32(uint32_t v);
+  record_key& u64(uint64_t v);
   [[nodiscard]] const std::string& bytes() const { return bytes_; }
+  [[nodiscard]] key_space space() const { return static_cast<key_space>(bytes_[0]); }
 
  private:
   std::string bytes_;
 };
 
-// Reads the fields of a key back in the order key wrote them, after
-// `prefix_size` bytes (the tag and the fields the caller already knows).
-// Each call returns false, and reads nothing, when the key ends too soon.
-class key_reader {
+// Reads the fields of a key (as record_key wrote them) or of a value (as
+// its owner wrote them with append_big_endian and append_fields) in order,
+// from `at` on (for a key: after the tag and the fields the caller already
+// knows). Each call returns false, and reads nothing, when too few bytes are
+// left.
+class field_reader {
  public:
-  key_reader(std::string_view key, size_t prefix_size) : key_(key), at_(prefix_size) {}
-  [[nodiscard]] bool text(std::string& out);
+  field_reader(std::string_view bytes, size_t at) : bytes_(bytes), at_(at) {}
   [[nodiscard]] bool u8(uint8_t& out);
   [[nodiscard]] bool u32(uint32_t& out);
   [[nodiscard]] bool u64(uint64_t& out);
-  // What is left (a tail field); the reader is then at the end.
+  [[nodiscard]] bool i64(int64_t& out);
+  // A u16 length and the bytes (record_key::text).
+  [[nodiscard]] bool text(std::string& out);
+  // A u32 length and the bytes (append_fields).
+  [[nodiscard]] bool field(std::string& out);
+  // What is left (a last field); the reader is then at the end.
   [[nodiscard]] std::string_view tail();
-  [[nodiscard]] bool at_end() const { return at_ >= key_.size(); }
+  [[nodiscard]] bool at_end() const { return at_ >= bytes_.size(); }
 
  private:
-  std::string_view key_;
+  std::string_view bytes_;
   size_t at_;
 };
 

@@ -22,11 +22,24 @@ void put_report(store::checkpoint_store::write_batch& batch, const std::string& 
                 const report& r);
 
 // Report `id` of the link; nullopt when there is none.
-[[nodiscard]] result<std::optional<report>> stored_report(const store::checkpoint_store& store,
-                                                          const std::string& link, uint64_t id);
+[[nodiscard]] result<std::optional<report>> load_report(const store::checkpoint_store& store,
+                                                        const std::string& link, uint64_t id);
 
-// The link's newest `limit` reports, oldest first.
-[[nodiscard]] result<std::vector<report>> stored_reports(const store::checkpoint_store& store,
-                                                         const std::string& link, size_t limit);
+// The link's newest `limit` reports, oldest first. Each is decoded (a
+// report that is not its owner's JSON, or whose JSON carries another id than
+// its key, is an error).
+[[nodiscard]] result<std::vector<report>> load_reports(const store::checkpoint_store& store,
+                                                       const std::string& link, size_t limit);
+
+// Every report of the link still RUNNING as stored, oldest first: after a
+// crash, the ones to mark INTERRUPTED. Reads every report of the link but
+// decodes only those whose JSON says RUNNING.
+[[nodiscard]] result<std::vector<report>> load_running_reports(const store::checkpoint_store& store,
+                                                               const std::string& link);
+
+// The id of the link's newest report, read from its key alone (no JSON
+// decoded); 0 when there is none.
+[[nodiscard]] result<uint64_t> last_report_id(const store::checkpoint_store& store,
+                                              const std::string& link);
 
 }  // namespace strait::verify

@@ -240,6 +240,9 @@ class link_workflow {
   // Keeps an ended operation for operation() (mu_ held); the newest
   // kEndedOperationsKept.
   void finished(operation_status s, op_phase how);
+  // Stores that `op`, just stepped, now waits for the operator, if it does,
+  // so that a restart keeps it waiting (mu_ held).
+  void store_if_stuck(migration::object_kind kind, const std::string& name, operation_status& op);
   // Whether `op` is still the operation of its object: a request made while
   // its step ran (a rollback cancelling a cutover) replaced it (mu_ held).
   template <typename Op>

@@ -31,10 +31,21 @@ struct migration_record {
 void put_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
                    const migration_record& r);
 
+// The 'O' key space, the workflow's too: the highest operation id the link's
+// workflow gave, so that ids stay unique across restarts whatever the wall
+// clock does (an id is at least the clock in µs). Key: 'O' + the link's name
+// as it is; value: the id (u64). Written in the batch that stores an
+// operation with a higher id.
+void put_highest_operation_id(store::checkpoint_store::write_batch& batch, const std::string& link,
+                              uint64_t id);
+// 0 when none is stored.
+[[nodiscard]] result<uint64_t> load_highest_operation_id(const store::checkpoint_store& store,
+                                                         const std::string& link);
+
 // Every migration record of the link, ordered by kind and name.
 // errc::corruption for a record that does not decode (a state byte is
 // checked by the reader, which knows the states).
-[[nodiscard]] result<std::vector<migration_record>> stored_migrations(
+[[nodiscard]] result<std::vector<migration_record>> load_migrations(
     const store::checkpoint_store& store, const std::string& link);
 
 }  // namespace strait::workflow

@@ -42,12 +42,16 @@ class state_table {
     migration::object_kind kind;
     std::string name;
     operation_options options;
+    stuck_reason stuck = stuck_reason::none;  // it waited for the operator
   };
   // Loads the stored states (once, before any other call). errc::corruption,
   // naming the object, for a state or an operation this straitd does not
   // know: never guessed.
   [[nodiscard]] result<std::vector<stored_operation>> load();
 
+  // The highest operation id ever stored for the link (after load()): a
+  // new id must be above it.
+  [[nodiscard]] uint64_t highest_operation_id() const { return highest_operation_id_; }
   [[nodiscard]] const std::map<std::string, migration::topic_state>& topics() const {
     return topics_;
   }
@@ -70,9 +74,11 @@ class state_table {
 
   // Stores `running` (null: none) with the object's state unchanged: a
   // request that starts again, in the same state, an operation that stopped
-  // on an error.
+  // on an error; `stuck`: the operation now waits for the operator, which a
+  // restart keeps.
   [[nodiscard]] status store_operation(migration::object_kind kind, const std::string& name,
-                                       const operation_options* running);
+                                       const operation_options* running,
+                                       stuck_reason stuck = stuck_reason::none);
 
   // What straitd observed, in one write: objects seen for the first time
   // enter STAGED / TRACKED; each then takes the event
@@ -93,8 +99,9 @@ class state_table {
     migration::object_kind kind;
     std::string name;
     uint8_t to;
-    std::string operation;  // encoded; empty: none
-    std::string log;        // what the log says of it
+    std::string operation;      // encoded; empty: none
+    std::string log;            // what the log says of it
+    uint64_t operation_id = 0;  // of `operation`; 0: none
   };
   [[nodiscard]] status commit(const std::vector<change>& changes);
   template <typename State, typename Event, typename Guards>
@@ -104,6 +111,7 @@ class state_table {
 
   std::string link_;
   store::checkpoint_store& store_;
+  uint64_t highest_operation_id_ = 0;  // as stored
   std::map<std::string, migration::topic_state> topics_;
   std::map<std::string, migration::group_state> groups_;
 };

@@ -12,6 +12,7 @@
 #include "link_records.h"
 #include "strait/api/stored_audit_log.h"
 #include "strait/base/audit_chain.h"
+#include "strait/base/invariant.h"
 #include "strait/groupsync/group_offset_records.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report_records.h"
@@ -23,8 +24,10 @@ namespace {
 
 using migration::object_kind;
 using store::checkpoint_store;
-using store::key;
 using store::key_space;
+using store::record_key;
+using store::scan_direction;
+using testing::contains;
 using testing::temp_dir;
 
 std::unique_ptr<checkpoint_store> open_store(const temp_dir& dir) {
@@ -48,22 +51,22 @@ void write_raw(const temp_dir& dir, const std::string& raw_key, const std::strin
 std::unique_ptr<checkpoint_store> store_for_scans(const temp_dir& dir) {
   auto st = open_store(dir);
   checkpoint_store::write_batch b;
-  for (uint64_t id : {1, 2, 3, 256}) b.put(key(key_space::report).text("a").u64(id), "a");
-  b.put(key(key_space::report).text("ab").u64(1), "ab");
-  b.put(key(key_space::audit).u64(1), "J");
-  b.put(key(key_space::staged).text("a").u8(1).tail("x"), "S");
+  for (uint64_t id : {1, 2, 3, 256}) b.put(record_key(key_space::report).text("a").u64(id), "a");
+  b.put(record_key(key_space::report).text("ab").u64(1), "ab");
+  b.put(record_key(key_space::request).tail("a"), "Q");
+  b.put(record_key(key_space::staged).text("a").u8(1).tail("x"), "S");
   EXPECT_TRUE(st->commit(b).has_value());
   return st;
 }
 
-std::vector<uint64_t> ids_of(const checkpoint_store& st, checkpoint_store::direction d,
-                             const key* from = nullptr, size_t limit = 100) {
-  const key prefix = key(key_space::report).text("a");
+std::vector<uint64_t> ids_of(const checkpoint_store& st, scan_direction d,
+                             const record_key* from = nullptr, size_t limit = 100) {
+  const record_key prefix = record_key(key_space::report).text("a");
   std::vector<uint64_t> out;
   auto scanned = st.scan(
       prefix,
       [&](std::string_view k, std::string_view) -> result<bool> {
-        store::key_reader r(k, prefix.bytes().size());
+        store::field_reader r(k, prefix.bytes().size());
         uint64_t id = 0;
         EXPECT_TRUE(r.u64(id) && r.at_end());
         out.push_back(id);
@@ -77,19 +80,19 @@ std::vector<uint64_t> ids_of(const checkpoint_store& st, checkpoint_store::direc
 TEST(StoreScan, VisitsExactlyThePrefixInKeyOrderBothWays) {
   temp_dir dir;
   auto st = store_for_scans(dir);
-  using d = checkpoint_store::direction;
+  using d = scan_direction;
   EXPECT_EQ(ids_of(*st, d::forward), (std::vector<uint64_t>{1, 2, 3, 256}));
   EXPECT_EQ(ids_of(*st, d::backward), (std::vector<uint64_t>{256, 3, 2, 1}));
   EXPECT_EQ(ids_of(*st, d::backward, nullptr, 2), (std::vector<uint64_t>{256, 3})) << "stops";
-  const key from = key(key_space::report).text("a").u64(3);
+  const record_key from = record_key(key_space::report).text("a").u64(3);
   EXPECT_EQ(ids_of(*st, d::forward, &from), (std::vector<uint64_t>{3, 256}));
   EXPECT_EQ(ids_of(*st, d::backward, &from), (std::vector<uint64_t>{3, 2, 1}));
-  const key between = key(key_space::report).text("a").u64(100);
+  const record_key between = record_key(key_space::report).text("a").u64(100);
   EXPECT_EQ(ids_of(*st, d::forward, &between), (std::vector<uint64_t>{256}));
   EXPECT_EQ(ids_of(*st, d::backward, &between), (std::vector<uint64_t>{3, 2, 1}));
 }
 
-TEST(StoreScan, AnEmptyPrefixAndTheLastKeySpaceAreScannedToTheirEnds) {
+TEST(StoreScan, AnEmptyKeySpaceAndTheLastOneAreScannedToTheirEnds) {
   temp_dir dir;
   auto st = store_for_scans(dir);
   int seen = 0;
@@ -97,11 +100,10 @@ TEST(StoreScan, AnEmptyPrefixAndTheLastKeySpaceAreScannedToTheirEnds) {
     ++seen;
     return true;
   };
-  ASSERT_TRUE(st->scan(key(key_space::migration), count).has_value());
+  ASSERT_TRUE(st->scan(record_key(key_space::migration), count).has_value());
   EXPECT_EQ(seen, 0);
   // 'V' is the greatest tag in use: backward from the end of the database.
-  ASSERT_TRUE(
-      st->scan(key(key_space::report), count, checkpoint_store::direction::backward).has_value());
+  ASSERT_TRUE(st->scan(record_key(key_space::report), count, scan_direction::backward).has_value());
   EXPECT_EQ(seen, 5);
 }
 
@@ -109,7 +111,7 @@ TEST(StoreScan, AVisitorsErrorEndsTheScanWithIt) {
   temp_dir dir;
   auto st = store_for_scans(dir);
   int seen = 0;
-  auto s = st->scan(key(key_space::report).text("a"),
+  auto s = st->scan(record_key(key_space::report).text("a"),
                     [&](std::string_view, std::string_view) -> result<bool> {
                       if (++seen == 2) return fail(errc::corruption, "record 2 is damaged");
                       return true;
@@ -119,18 +121,53 @@ TEST(StoreScan, AVisitorsErrorEndsTheScanWithIt) {
   EXPECT_EQ(seen, 2);
 }
 
-TEST(StoreScan, GetAndDurablePutReadAndWriteOneRecord) {
+TEST(StoreScan, AScanFromAKeyOutsideItsPrefixIsRefused) {
+  temp_dir dir;
+  auto st = store_for_scans(dir);
+  const record_key other = record_key(key_space::report).text("ab").u64(1);
+  auto s = st->scan(
+      record_key(key_space::report).text("a"),
+      [](std::string_view, std::string_view) -> result<bool> { return true; },
+      scan_direction::forward, &other);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, errc::invalid_argument);
+}
+
+TEST(StoreScan, GetAndAppendReadAndWriteOneRecordAndAnAppendNeverReplaces) {
   temp_dir dir;
   auto st = open_store(dir);
-  const key k = key(key_space::request).tail("id");
+  const record_key k = record_key(key_space::audit).u64(1);
   EXPECT_FALSE(st->get(k)->has_value());
-  ASSERT_TRUE(st->put_durable(k, std::string("v\0w", 3)).has_value());
+  ASSERT_TRUE(st->append_durable(k, std::string("v\0w", 3)).has_value());
+  EXPECT_EQ(*st->get(k), std::optional<std::string>(std::string("v\0w", 3)));
+  auto again = st->append_durable(k, "other");
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, errc::precondition);
   EXPECT_EQ(*st->get(k), std::optional<std::string>(std::string("v\0w", 3)));
 }
 
-TEST(KeyReader, ReadsWhatKeyWroteAndRefusesShortKeys) {
-  const key k = key(key_space::migration).text("link").u8(2).u32(7).u64(9).tail("rest");
-  store::key_reader r(k.bytes(), 1);
+// The audit journal is append-only: a batch cannot write or delete in it
+// (an internal error, base/invariant.h).
+TEST(StoreScan, ABatchNeverWritesTheAuditJournal) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  const record_key k = record_key(key_space::audit).u64(1);
+  ASSERT_TRUE(st->append_durable(k, "entry").has_value());
+  const uint64_t breaches = internal_errors_total();
+  checkpoint_store::write_batch b;
+  b.put(record_key(key_space::audit).u64(2), "forged");
+  b.erase(k);
+  EXPECT_EQ(b.count(), 0u);
+  EXPECT_EQ(internal_errors_total(), breaches + 2);
+  ASSERT_TRUE(st->commit(b).has_value());
+  EXPECT_EQ(*st->get(k), std::optional<std::string>("entry"));
+  EXPECT_FALSE(st->get(record_key(key_space::audit).u64(2))->has_value());
+}
+
+TEST(FieldReader, ReadsWhatAKeyWroteAndReadsNothingFromTooFewBytes) {
+  const record_key k =
+      record_key(key_space::migration).text("link").u8(2).u32(7).u64(9).tail("rest");
+  store::field_reader r(k.bytes(), 1);
   std::string text;
   uint8_t b = 0;
   uint32_t n32 = 0;
@@ -144,10 +181,21 @@ TEST(KeyReader, ReadsWhatKeyWroteAndRefusesShortKeys) {
   EXPECT_TRUE(r.at_end());
   EXPECT_FALSE(r.u8(b));
   // A length past the end of the key.
-  store::key_reader short_text(std::string("M\x00\x09link", 7), 1);
+  store::field_reader short_text(std::string("M\x00\x09link", 7), 1);
   EXPECT_FALSE(short_text.text(text));
-  store::key_reader short_number(std::string("M\x00\x01", 3), 1);
+  store::field_reader short_number(std::string("M\x00\x01", 3), 1);
   EXPECT_FALSE(short_number.u32(n32));
+  ASSERT_TRUE(short_number.u8(b)) << "the failed read took nothing";
+  EXPECT_EQ(b, 0);
+  // Values: append_fields' u32-length strings.
+  std::string v;
+  const std::string one = "one", two = "";
+  store::append_fields(v, {&one, &two});
+  std::string a, c;
+  EXPECT_TRUE(store::read_fields(v, 0, {&a, &c}));
+  EXPECT_EQ(a, "one");
+  EXPECT_FALSE(store::read_fields(v + "x", 0, {&a, &c})) << "bytes left over";
+  EXPECT_FALSE(store::read_fields(v.substr(0, v.size() - 1), 0, {&a, &c}));
 }
 
 // ---- groupsync: 'G' ----
@@ -155,8 +203,8 @@ TEST(KeyReader, ReadsWhatKeyWroteAndRefusesShortKeys) {
 partition_key key_of(int p) { return {"main", "orders", partition_id(p)}; }
 
 TEST(GroupOffsetRecords, SurviveReopenPerLinkAndGroupAndTheLastWriteWins) {
+  using groupsync::load_group_offsets;
   using groupsync::put_group_offset;
-  using groupsync::stored_group_offsets;
   temp_dir dir;
   {
     auto st = open_store(dir);
@@ -171,7 +219,7 @@ TEST(GroupOffsetRecords, SurviveReopenPerLinkAndGroupAndTheLastWriteWins) {
     ASSERT_TRUE(st->commit(b).has_value());
   }
   auto st = open_store(dir);
-  auto g = stored_group_offsets(*st, "main");
+  auto g = load_group_offsets(*st, "main");
   ASSERT_TRUE(g.has_value()) << g.error().message;
   ASSERT_EQ(g->size(), 3u);
   EXPECT_EQ((*g)[0].group, "audit");
@@ -179,26 +227,37 @@ TEST(GroupOffsetRecords, SurviveReopenPerLinkAndGroupAndTheLastWriteWins) {
   EXPECT_EQ((*g)[1].partition, key_of(0));
   EXPECT_EQ((*g)[1].offset, (offsets::group_offset{source_offset(45), target_offset(43), 2000}));
   EXPECT_EQ((*g)[2].partition, key_of(1));
-  EXPECT_EQ(stored_group_offsets(*st, "other-link")->size(), 1u);
-  EXPECT_TRUE(stored_group_offsets(*st, "nope")->empty());
-  EXPECT_TRUE(stored_group_offsets(*st, "mai")->empty()) << "a prefix of a link is another link";
+  EXPECT_EQ(load_group_offsets(*st, "other-link")->size(), 1u);
+  EXPECT_TRUE(load_group_offsets(*st, "nope")->empty());
+  EXPECT_TRUE(load_group_offsets(*st, "mai")->empty()) << "a prefix of a link is another link";
 }
 
 TEST(GroupOffsetRecords, ADamagedRecordIsCorruption) {
+  const record_key good_key =
+      record_key(key_space::group_offset).text("main").text("g").text("t").u32(0);
+  const std::string good_value = "\x01" + std::string(24, '\x00');
+  for (const auto& [k, v] : {std::pair{good_key.bytes(), good_value.substr(0, 24)},  // short
+                             std::pair{good_key.bytes(), good_value + "x"},          // long
+                             std::pair{good_key.bytes(), "\x02" + good_value.substr(1)},
+                             std::pair{good_key.bytes() + "x", good_value}}) {  // key too long
+    temp_dir dir;
+    open_store(dir).reset();
+    write_raw(dir, k, v);
+    auto g = groupsync::load_group_offsets(*open_store(dir), "main");
+    ASSERT_FALSE(g.has_value());
+    EXPECT_EQ(g.error().code, errc::corruption);
+  }
   temp_dir dir;
   open_store(dir).reset();
-  write_raw(dir, key(key_space::group_offset).text("main").text("g").text("t").u32(0).bytes(),
-            std::string(24, '\x01'));
-  auto g = groupsync::stored_group_offsets(*open_store(dir), "main");
-  ASSERT_FALSE(g.has_value());
-  EXPECT_EQ(g.error().code, errc::corruption);
+  write_raw(dir, good_key.bytes(), good_value);
+  EXPECT_EQ(groupsync::load_group_offsets(*open_store(dir), "main")->size(), 1u);
 }
 
 // ---- workflow: 'M' ----
 
 TEST(MigrationRecords, PerLinkKindAndName) {
+  using workflow::load_migrations;
   using workflow::put_migration;
-  using workflow::stored_migrations;
   temp_dir dir;
   auto st = open_store(dir);
   checkpoint_store::write_batch b;
@@ -207,7 +266,7 @@ TEST(MigrationRecords, PerLinkKindAndName) {
   put_migration(b, "main", {object_kind::topic, "orders", 3, 12});  // overwrites
   put_migration(b, "mainx", {object_kind::topic, "other", 1, 13});
   ASSERT_TRUE(st->commit(b).has_value());
-  auto m = stored_migrations(*st, "main");
+  auto m = load_migrations(*st, "main");
   ASSERT_TRUE(m.has_value()) << m.error().message;
   ASSERT_EQ(m->size(), 2u);
   EXPECT_EQ((*m)[0].kind, object_kind::topic);
@@ -216,18 +275,18 @@ TEST(MigrationRecords, PerLinkKindAndName) {
   EXPECT_EQ((*m)[0].updated_at_ms, 12);
   EXPECT_EQ((*m)[1].name, "billing");
   EXPECT_TRUE((*m)[1].operation.empty());
-  EXPECT_EQ(stored_migrations(*st, "mainx")->size(), 1u);
+  EXPECT_EQ(load_migrations(*st, "mainx")->size(), 1u);
 }
 
 TEST(MigrationRecords, ARecordKeepsItsOperationAndDropsItWhenRewrittenWithout) {
+  using workflow::load_migrations;
   using workflow::put_migration;
-  using workflow::stored_migrations;
   temp_dir dir;
   auto st = open_store(dir);
   checkpoint_store::write_batch b;
   put_migration(b, "main", {object_kind::topic, "orders", 5, 10, std::string("\x01\x00op", 4)});
   ASSERT_TRUE(st->commit(b).has_value());
-  auto m = stored_migrations(*st, "main");
+  auto m = load_migrations(*st, "main");
   ASSERT_TRUE(m.has_value()) << m.error().message;
   ASSERT_EQ(m->size(), 1u);
   EXPECT_EQ((*m)[0].state, 5);
@@ -235,7 +294,7 @@ TEST(MigrationRecords, ARecordKeepsItsOperationAndDropsItWhenRewrittenWithout) {
   EXPECT_EQ((*m)[0].operation, std::string("\x01\x00op", 4));
   put_migration(b, "main", {object_kind::topic, "orders", 6, 11});
   ASSERT_TRUE(st->commit(b).has_value());
-  m = stored_migrations(*st, "main");
+  m = load_migrations(*st, "main");
   ASSERT_TRUE(m.has_value()) << m.error().message;
   EXPECT_EQ((*m)[0].state, 6);
   EXPECT_TRUE((*m)[0].operation.empty());
@@ -246,15 +305,17 @@ TEST(MigrationRecords, ARecordKeepsItsOperationAndDropsItWhenRewrittenWithout) {
 // kind that is neither topic nor group, is damage.
 TEST(MigrationRecords, FormatsAreExact) {
   const std::string state_and_time("\x05\x00\x00\x00\x00\x00\x00\x00\x0a", 9);
-  const std::string orders = key(key_space::migration).text("main").u8(1).text("orders").bytes();
-  const std::string bad_kind = key(key_space::migration).text("main").u8(3).text("orders").bytes();
+  const std::string orders =
+      record_key(key_space::migration).text("main").u8(1).text("orders").bytes();
+  const std::string bad_kind =
+      record_key(key_space::migration).text("main").u8(3).text("orders").bytes();
   for (const auto& [k, v] : {std::pair{orders, std::string(1, '\x02') + state_and_time},
                              std::pair{orders, std::string(1, '\x01') + state_and_time + "x"},
                              std::pair{bad_kind, std::string(1, '\x01') + state_and_time}}) {
     temp_dir dir;
     open_store(dir).reset();
     write_raw(dir, k, v);
-    auto m = workflow::stored_migrations(*open_store(dir), "main");
+    auto m = workflow::load_migrations(*open_store(dir), "main");
     ASSERT_FALSE(m.has_value()) << ::testing::PrintToString(v);
     EXPECT_EQ(m.error().code, errc::corruption);
   }
@@ -282,28 +343,66 @@ TEST(ReportRecords, PerLinkNewestLastSurviveReopenAndOrderByIdNotText) {
     ASSERT_TRUE(st->commit(b).has_value());
   }
   auto st = open_store(dir);
-  auto last_two = verify::stored_reports(*st, "main", 2);
+  auto last_two = verify::load_reports(*st, "main", 2);
   ASSERT_TRUE(last_two.has_value()) << last_two.error().message;
   ASSERT_EQ(last_two->size(), 2u);
   EXPECT_EQ((*last_two)[0].id, 2u);
   EXPECT_EQ((*last_two)[0].error, "second, finished");
   EXPECT_EQ((*last_two)[1].id, 256u);
-  EXPECT_EQ(verify::stored_reports(*st, "main", 100)->size(), 3u);
-  EXPECT_TRUE(verify::stored_reports(*st, "main", 0)->empty());
-  EXPECT_TRUE(verify::stored_reports(*st, "mai", 100)->empty());
-  auto one = verify::stored_report(*st, "main", 1);
+  EXPECT_EQ(verify::load_reports(*st, "main", 100)->size(), 3u);
+  EXPECT_TRUE(verify::load_reports(*st, "main", 0)->empty());
+  EXPECT_TRUE(verify::load_reports(*st, "mai", 100)->empty());
+  auto one = verify::load_report(*st, "main", 1);
   ASSERT_TRUE(one.has_value() && one->has_value());
   EXPECT_EQ((*one)->link, "main");
-  EXPECT_FALSE(verify::stored_report(*st, "main", 3)->has_value());
+  EXPECT_FALSE(verify::load_report(*st, "main", 3)->has_value());
 }
 
-TEST(ReportRecords, AReportThatIsNotJsonIsAnError) {
+TEST(ReportRecords, AReportThatIsNotJsonOrCarriesAnotherIdIsAnError) {
+  for (const std::string& json :
+       {std::string("{not json"), verify::to_json(report_of(2, "main", ""))}) {
+    temp_dir dir;
+    open_store(dir).reset();
+    write_raw(dir, record_key(key_space::report).text("main").u64(1).bytes(), json);
+    auto st = open_store(dir);
+    EXPECT_FALSE(verify::load_reports(*st, "main", 10).has_value());
+    auto one = verify::load_report(*st, "main", 1);
+    ASSERT_FALSE(one.has_value());
+    EXPECT_TRUE(contains(one.error().message, "verification 1 of link main"))
+        << one.error().message;
+    // The next id comes from the key alone.
+    EXPECT_EQ(*verify::last_report_id(*st, "main"), 1u);
+  }
+}
+
+TEST(ReportRecords, TheLastIdIsTheGreatestKeyOfTheLink) {
   temp_dir dir;
-  open_store(dir).reset();
-  write_raw(dir, key(key_space::report).text("main").u64(1).bytes(), "{not json");
   auto st = open_store(dir);
-  EXPECT_FALSE(verify::stored_reports(*st, "main", 10).has_value());
-  EXPECT_FALSE(verify::stored_report(*st, "main", 1).has_value());
+  EXPECT_EQ(*verify::last_report_id(*st, "main"), 0u);
+  checkpoint_store::write_batch b;
+  for (uint64_t id : {1, 256, 3}) verify::put_report(b, "main", report_of(id, "main", ""));
+  verify::put_report(b, "mainx", report_of(900, "mainx", ""));
+  ASSERT_TRUE(st->commit(b).has_value());
+  EXPECT_EQ(*verify::last_report_id(*st, "main"), 256u);
+}
+
+// After a crash every RUNNING report is found, however many reports came
+// after it (the workflow marks them INTERRUPTED).
+TEST(ReportRecords, EveryRunningReportIsFoundHoweverOld) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  checkpoint_store::write_batch b;
+  for (uint64_t id = 1; id <= 40; ++id) {
+    verify::report r = report_of(id, "main", id == 7 ? "\"outcome\":\"RUNNING\"" : "");
+    r.outcome = id == 2 || id == 39 ? verify::verdict::running : verify::verdict::passed;
+    verify::put_report(b, "main", r);
+  }
+  ASSERT_TRUE(st->commit(b).has_value());
+  auto running = verify::load_running_reports(*st, "main");
+  ASSERT_TRUE(running.has_value()) << running.error().message;
+  ASSERT_EQ(running->size(), 2u) << "report 7 only says RUNNING in its text";
+  EXPECT_EQ((*running)[0].id, 2u);
+  EXPECT_EQ((*running)[1].id, 39u);
 }
 
 // ---- api: 'J' and 'Q' ----
@@ -374,21 +473,50 @@ TEST(StoredAuditLog, FieldsAreStoredOnOneLineAndBounded) {
   EXPECT_LE((*all)[0].result.size(), 2048u + 16u);
 }
 
-TEST(StoredAuditLog, ADamagedEntryIsAnErrorNotASkip) {
+TEST(StoredAuditLog, ADamagedEntryIsAnErrorNotASkipAndNamesItsNumber) {
   temp_dir dir;
   open_store(dir).reset();
-  write_raw(dir, key(key_space::audit).u64(1).bytes(), "\x02short");
+  write_raw(dir, record_key(key_space::audit).u64(1).bytes(), "\x02short");
   auto st = open_store(dir);
   auto log = api::stored_audit_log::open(*st);
   ASSERT_TRUE(log.has_value()) << "a damaged last entry restarts the chain";
   auto all = (*log)->list(0, 10);
   ASSERT_FALSE(all.has_value());
   EXPECT_EQ(all.error().code, errc::corruption);
+  EXPECT_EQ(all.error().message, "audit journal entry 1 is damaged");
   ASSERT_TRUE((*log)->record({0, 2, "alice", "admin", "Stage", "", "ok", "", ""}).has_value());
   auto after = (*log)->list(1, 10);
   ASSERT_TRUE(after.has_value()) << after.error().message;
   ASSERT_EQ(after->size(), 1u);
   EXPECT_EQ((*after)[0].seq, 2u) << "numbering goes on after the damaged entry";
+}
+
+// A second log on the same store finds the next number taken: it refuses,
+// never overwrites an entry.
+TEST(StoredAuditLog, ASecondLogOnTheStoreNeverOverwritesAnEntry) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  auto first = api::stored_audit_log::open(*st);
+  auto second = api::stored_audit_log::open(*st);
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  ASSERT_TRUE((*first)->record({0, 1, "alice", "admin", "Stage", "", "ok", "", ""}).has_value());
+  auto refused = (*second)->record({0, 2, "bob", "admin", "Stage", "", "ok", "", ""});
+  ASSERT_FALSE(refused.has_value());
+  auto all = (*first)->list(0, 10);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].who, "alice");
+}
+
+TEST(StoredAuditLog, ADamagedRequestRecordIsAnError) {
+  temp_dir dir;
+  open_store(dir).reset();
+  write_raw(dir, record_key(key_space::request).tail("req-1").bytes(), "\x01short");
+  auto st = open_store(dir);
+  auto log = api::stored_audit_log::open(*st);
+  ASSERT_TRUE(log.has_value());
+  auto r = (*log)->recall("req-1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::corruption);
 }
 
 TEST(StoredAuditLog, RequestsAreRecalledByIdAcrossAReopen) {
@@ -431,24 +559,47 @@ TEST(LinkRecords, LinksAndStagedNamesAreKeptPerLinkAndForgottenTogether) {
   daemon::put_staged(b, "main", object_kind::group, "billing");
   daemon::put_staged(b, "mainx", object_kind::topic, "other");
   ASSERT_TRUE(st->commit(b).has_value());
-  auto links = daemon::stored_links(*st);
+  auto links = daemon::load_links(*st);
   ASSERT_TRUE(links.has_value()) << links.error().message;
   ASSERT_EQ(links->size(), 2u);
   EXPECT_EQ((*links)[0].first, "main");
   EXPECT_TRUE((*links)[0].second.from_api);
   EXPECT_EQ((*links)[0].second.yaml, "name: main");
   EXPECT_TRUE((*links)[1].second.paused);
-  auto staged = daemon::stored_staged(*st, "main");
+  auto staged = daemon::load_staged(*st, "main");
   ASSERT_TRUE(staged.has_value()) << staged.error().message;
   EXPECT_EQ(*staged, (std::vector<std::pair<object_kind, std::string>>{
                          {object_kind::topic, "orders"}, {object_kind::group, "billing"}}));
 
   ASSERT_TRUE(daemon::forget_link(*st, "main").has_value());
-  links = daemon::stored_links(*st);
+  links = daemon::load_links(*st);
   ASSERT_EQ(links->size(), 1u);
   EXPECT_EQ((*links)[0].first, "mainx");
-  EXPECT_TRUE(daemon::stored_staged(*st, "main")->empty());
-  EXPECT_EQ(daemon::stored_staged(*st, "mainx")->size(), 1u);
+  EXPECT_TRUE(daemon::load_staged(*st, "main")->empty());
+  EXPECT_EQ(daemon::load_staged(*st, "mainx")->size(), 1u);
+}
+
+TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndALinkIsForgottenAnyway) {
+  temp_dir dir;
+  open_store(dir).reset();
+  write_raw(dir, record_key(key_space::link).tail("bad").bytes(), "\x01\x01");
+  write_raw(dir, record_key(key_space::staged).text("main").u8(7).tail("x").bytes(), "");
+  {
+    auto st = open_store(dir);
+    auto links = daemon::load_links(*st);
+    ASSERT_FALSE(links.has_value());
+    EXPECT_EQ(links.error().code, errc::corruption);
+    auto staged = daemon::load_staged(*st, "main");
+    ASSERT_FALSE(staged.has_value());
+    EXPECT_EQ(staged.error().code, errc::corruption);
+    checkpoint_store::write_batch b;
+    daemon::put_link(b, "main", {true, false, "name: main", 5});
+    ASSERT_TRUE(st->commit(b).has_value());
+    // The staged names cannot be read: the error says so, the link goes.
+    ASSERT_FALSE(daemon::forget_link(*st, "main").has_value());
+  }
+  auto st = open_store(dir);
+  EXPECT_FALSE(st->get(record_key(key_space::link).tail("main"))->has_value());
 }
 
 }  // namespace
