@@ -49,8 +49,10 @@ result<std::unique_ptr<stored_audit_log>> stored_audit_log::open(store::checkpoi
       prefix,
       [&](std::string_view k, std::string_view v) -> result<bool> {
         // The last entry: its number goes on; its chain, when it decodes.
-        if (k.size() != 9) return true;  // not an entry's key: look further back
-        log->last_ = read_big_endian(k, 1, 8);
+        store::field_reader key(k, 1);
+        uint64_t seq = 0;
+        if (!key.u64(seq) || !key.at_end()) return true;  // not an entry's key: further back
+        log->last_ = seq;
         if (auto last = decode_audit(k, v)) log->chain_ = last->chain;
         return false;
       },

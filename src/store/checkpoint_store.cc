@@ -374,14 +374,18 @@ void checkpoint_store::write_batch::put_cluster_ids(const std::string& link,
   (void)batch_->Put(std::string(1, kClusterIdsTag) + link, v);
 }
 
+bool checkpoint_store::write_batch::allowed(const record_key& k) {
+  if (STRAIT_CHECK(k.space() != key_space::audit, "the audit journal is append-only")) return true;
+  refused_ = true;
+  return false;
+}
+
 void checkpoint_store::write_batch::put(const record_key& k, std::string_view value) {
-  if (!STRAIT_CHECK(k.space() != key_space::audit, "the audit journal is append-only")) return;
-  (void)batch_->Put(k.bytes(), rocksdb::Slice(value.data(), value.size()));
+  if (allowed(k)) (void)batch_->Put(k.bytes(), rocksdb::Slice(value.data(), value.size()));
 }
 
 void checkpoint_store::write_batch::erase(const record_key& k) {
-  if (!STRAIT_CHECK(k.space() != key_space::audit, "the audit journal is append-only")) return;
-  (void)batch_->Delete(k.bytes());
+  if (allowed(k)) (void)batch_->Delete(k.bytes());
 }
 
 size_t checkpoint_store::write_batch::count() const { return batch_->Count(); }
@@ -455,6 +459,15 @@ status checkpoint_store::commit(write_batch& batch) {
   // kill -9 of straitd loses nothing. A power loss may lose the newest
   // checkpoints; that leaves the store behind the target, never ahead, which
   // recovery handles (ADR 0002).
+  if (batch.refused_) {
+    // Atomic or nothing: a batch that lost a record is not written at all.
+    batch.batch_->Clear();
+    batch.map_changes_.clear();
+    batch.refused_ = false;
+    return fail(errc::precondition,
+                "internal error: a batch tried to write the append-only audit journal; nothing "
+                "of it was written");
+  }
   rocksdb::WriteOptions wo;
   rocksdb::Status s = db_->Write(wo, batch.batch_.get());
   if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write checkpoint"));
@@ -709,6 +722,7 @@ result<std::optional<std::string>> checkpoint_store::get(const record_key& k) co
 }
 
 status checkpoint_store::append_durable(const record_key& k, std::string_view value) {
+  std::lock_guard lock(append_mu_);  // the look and the write, one at a time
   auto existing = get(k);
   if (!existing) return std::unexpected(existing.error());
   if (*existing) {

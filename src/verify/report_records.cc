@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 namespace strait::verify {
 
@@ -31,9 +32,18 @@ result<report> decode(const std::string& link, uint64_t id, std::string_view jso
 
 }  // namespace
 
+store::record_key running_key(const std::string& link, uint64_t id) {
+  return store::record_key(store::key_space::running_reports).text(link).u64(id);
+}
+
 void put_report(store::checkpoint_store::write_batch& batch, const std::string& link,
                 const report& r) {
   batch.put(link_prefix(link).u64(r.id), to_json(r));
+  if (r.outcome == verdict::running) {
+    batch.put(running_key(link, r.id), "");
+  } else {
+    batch.erase(running_key(link, r.id));
+  }
 }
 
 result<std::optional<report>> load_report(const store::checkpoint_store& store,
@@ -86,19 +96,30 @@ result<std::vector<report>> load_reports(const store::checkpoint_store& store,
 
 result<std::vector<report>> load_running_reports(const store::checkpoint_store& store,
                                                  const std::string& link) {
-  // to_json writes compact JSON: a RUNNING report holds this, and a string
-  // field cannot (its quotes are escaped); the candidates are decoded.
-  static constexpr std::string_view kRunning = R"("outcome":"RUNNING")";
-  std::vector<report> out;
-  auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view json) -> result<bool> {
-    if (json.find(kRunning) == std::string_view::npos) return true;
-    auto r = decode(link, id, json);
+  std::map<uint64_t, report> running;
+  // The index of running reports...
+  const store::record_key prefix = store::record_key(store::key_space::running_reports).text(link);
+  auto indexed = store.scan(prefix, [&](std::string_view k, std::string_view) -> result<bool> {
+    store::field_reader key(k, prefix.bytes().size());
+    uint64_t id = 0;
+    if (!key.u64(id) || !key.at_end()) {
+      return fail(errc::corruption,
+                  "the index of running verifications of link " + link + " is damaged");
+    }
+    auto r = load_report(store, link, id);
     if (!r) return std::unexpected(r.error());
-    if (r->outcome == verdict::running) out.push_back(std::move(*r));
+    if (*r && (*r)->outcome == verdict::running) running.emplace(id, std::move(**r));
     return true;
   });
-  if (!scanned) return std::unexpected(scanned.error());
-  std::reverse(out.begin(), out.end());
+  if (!indexed) return std::unexpected(indexed.error());
+  // ...and the newest 16, for reports stored before the index was.
+  auto newest = load_reports(store, link, 16);
+  if (!newest) return std::unexpected(newest.error());
+  for (auto& r : *newest) {
+    if (r.outcome == verdict::running) running.emplace(r.id, std::move(r));
+  }
+  std::vector<report> out;
+  for (auto& [id, r] : running) out.push_back(std::move(r));
   return out;
 }
 

@@ -710,11 +710,18 @@ void link_workflow::advance_operations() {
   }
   if (!tops.empty() || !gops.empty()) {
     if (auto s = connect_admins(); !s) {
+      // A stuck operation keeps what the operator must do.
       std::lock_guard lock(mu_);
-      for (auto& [n, op] : topic_ops_)
-        op.status.detail = "cannot reach the clusters: " + s.error().message;
-      for (auto& [n, op] : group_ops_)
-        op.status.detail = "cannot reach the clusters: " + s.error().message;
+      for (auto& [n, op] : topic_ops_) {
+        if (op.status.stuck == stuck_reason::none) {
+          op.status.detail = "cannot reach the clusters: " + s.error().message;
+        }
+      }
+      for (auto& [n, op] : group_ops_) {
+        if (op.status.stuck == stuck_reason::none) {
+          op.status.detail = "cannot reach the clusters: " + s.error().message;
+        }
+      }
     } else {
       step_operations(tops, gops);
     }
@@ -770,11 +777,15 @@ bool link_workflow::reverse_stopped_for(const std::string& topic) const {
 void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
                                     std::map<std::string, group_op>& gops) {
   for (auto& [name, op] : tops) {
-    if (op.status.stuck != stuck_reason::none) continue;
-    if (op.status.options.kind == op_kind::cutover) {
-      step_topic_cutover(name, op);
-    } else {
-      step_topic_rollback(name, op);
+    // A stuck operation waits for the operator; it is only stored as stuck
+    // (again, while that fails).
+    if (op.status.stuck != stuck_reason::none && op.stuck_stored) continue;
+    if (op.status.stuck == stuck_reason::none) {
+      if (op.status.options.kind == op_kind::cutover) {
+        step_topic_cutover(name, op);
+      } else {
+        step_topic_rollback(name, op);
+      }
     }
     std::lock_guard lock(mu_);
     auto it = topic_ops_.find(name);
@@ -789,16 +800,18 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
       finished(op.status, op_phase::done);
       topic_ops_.erase(it);
     } else {
-      store_if_stuck(migration::object_kind::topic, name, op.status);
+      op.stuck_stored = store_if_stuck(migration::object_kind::topic, name, op.status);
       it->second = op;
     }
   }
   for (auto& [name, op] : gops) {
-    if (op.status.stuck != stuck_reason::none) continue;
-    if (op.status.options.kind == op_kind::cutover) {
-      step_group_cutover(name, op);
-    } else {
-      step_group_rollback(name, op);
+    if (op.status.stuck != stuck_reason::none && op.stuck_stored) continue;
+    if (op.status.stuck == stuck_reason::none) {
+      if (op.status.options.kind == op_kind::cutover) {
+        step_group_cutover(name, op);
+      } else {
+        step_group_rollback(name, op);
+      }
     }
     std::lock_guard lock(mu_);
     auto it = group_ops_.find(name);
@@ -811,22 +824,26 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
       group_ops_.erase(it);
       hold_groups();
     } else {
-      store_if_stuck(migration::object_kind::group, name, op.status);
+      op.stuck_stored = store_if_stuck(migration::object_kind::group, name, op.status);
       it->second = op;
     }
   }
 }
 
-void link_workflow::store_if_stuck(migration::object_kind kind, const std::string& name,
+bool link_workflow::store_if_stuck(migration::object_kind kind, const std::string& name,
                                    operation_status& op) {
-  // Stepped only while not stuck: a reason now is new.
-  if (op.stuck == stuck_reason::none) return;
+  if (op.stuck == stuck_reason::none) return false;
+  const std::string not_stored = " (not stored yet: ";
+  if (auto at = op.detail.find(not_stored); at != std::string::npos) op.detail.resize(at);
   if (auto s = table_.store_operation(kind, name, &op.options, op.stuck); !s) {
-    // In memory it waits all the same; a restart would try it again.
+    // It waits all the same; tried again every round, as a restart would
+    // take it on by itself meanwhile.
     spdlog::error("link {}: cannot store that the operation on {} waits for the operator: {}",
                   cfg_.name, name, s.error().message);
-    op.detail += " (not stored: " + s.error().message + ")";
+    op.detail += not_stored + s.error().message + ")";
+    return false;
   }
+  return true;
 }
 
 void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {

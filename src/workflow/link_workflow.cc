@@ -39,6 +39,45 @@ void link_workflow::stop() {
   ports_.reverse->stop();
 }
 
+namespace {
+
+// What a stuck operation resumed after a restart says: the detail it had
+// named the partition or report; the store kept only the reason.
+std::string waiting_since_restart(stuck_reason r) {
+  std::string why;
+  switch (r) {
+    case stuck_reason::none:
+      return "";
+    case stuck_reason::partition_stopped:
+      why =
+          "a partition of the topic is stopped (straitctl status shows which and why); roll "
+          "back, resolve it, then cut over again";
+      break;
+    case stuck_reason::tail_verification_failed:
+      why =
+          "its tail verification FAILED (straitctl reports lists it); roll back, or fix what "
+          "differs and cut over again";
+      break;
+    case stuck_reason::foreign_records:
+      why =
+          "a partition holds records strait did not write (producers moved too early?); roll "
+          "back or stop the writer (runbooks/incident-foreign-write.md), then ask again";
+      break;
+    case stuck_reason::state_not_stored:
+      why = "a migration state could not be stored; ask for the move again";
+      break;
+    case stuck_reason::topic_finalized:
+      why =
+          "a topic the group read on the target is FINALIZED and was not copied back as far "
+          "as the group read: the group cannot be rolled back; start its consumers on the "
+          "target, or finalize the group";
+      break;
+  }
+  return "waited for the operator when straitd stopped (" + std::string(to_string(r)) + "): " + why;
+}
+
+}  // namespace
+
 status link_workflow::start(bool own_thread) {
   auto running = table_.load();
   if (!running) return std::unexpected(running.error());
@@ -76,25 +115,30 @@ status link_workflow::start(bool own_thread) {
   // One that waited for the operator still does: a restart is not an answer.
   auto resume = [&](migration::object_kind kind, const std::string& name, const char* state,
                     const operation_options& o) -> status {
-    operation_status& st =
-        kind == migration::object_kind::topic
-            ? (topic_ops_[name] = new_op<topic_op>(false, name, o, "resuming")).status
-            : (group_ops_[name] = new_op<group_op>(true, name, o, "resuming")).status;
     auto stored = stored_options.find({kind, name});
-    if (stored != stored_options.end() && stored->second.stuck != stuck_reason::none) {
-      st.stuck = stored->second.stuck;
-      st.detail = std::string("stuck (") + to_string(st.stuck) +
-                  ") before straitd stopped; roll back, or fix what stopped it and ask for the " +
-                  (o.kind == op_kind::cutover ? "cutover" : "rollback") + " again";
+    const stuck_reason stuck =
+        stored != stored_options.end() ? stored->second.stuck : stuck_reason::none;
+    const std::string detail =
+        stuck == stuck_reason::none ? "resuming" : waiting_since_restart(stuck);
+    operation_status* st = nullptr;
+    if (kind == migration::object_kind::topic) {
+      topic_op& op = topic_ops_[name] = new_op<topic_op>(false, name, o, detail);
+      op.stuck_stored = true;
+      st = &op.status;
+    } else {
+      group_op& op = group_ops_[name] = new_op<group_op>(true, name, o, detail);
+      op.stuck_stored = true;
+      st = &op.status;
     }
+    st->stuck = stuck;
     spdlog::info(
         "link {}: {} {} is {}: resuming its operation {} ({}, quiet window {} ms{}){}", cfg_.name,
-        kind == migration::object_kind::topic ? "topic" : "group", name, state, st.id,
+        kind == migration::object_kind::topic ? "topic" : "group", name, state, st->id,
         o.kind == op_kind::cutover ? "cutover" : "rollback", o.quiet_window.count(),
         o.force ? ", forced" : "",
-        st.stuck == stuck_reason::none ? "" : std::string(", stuck: ") + to_string(st.stuck));
+        stuck == stuck_reason::none ? "" : std::string("; it waits for the operator: ") + detail);
     if (o.id != 0) return {};
-    return table_.store_operation(kind, name, &st.options, st.stuck);
+    return table_.store_operation(kind, name, &st->options, stuck);
   };
   for (const auto& [topic, state] : table_.topics()) {
     if (state != migration::topic_state::draining && state != migration::topic_state::rolled_back) {

@@ -43,6 +43,13 @@ result<std::vector<state_table::stored_operation>> state_table::load() {
                                         "' is unknown to this straitd");
     }
   }
+  // Ids of a store from before the high-water mark: stored now, so that
+  // they still count once their operations have ended.
+  if (highest_operation_id_ > *highest) {
+    store::checkpoint_store::write_batch b;
+    put_highest_operation_id(b, link_, highest_operation_id_);
+    if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
+  }
   return running;
 }
 

@@ -108,6 +108,8 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
       {"5300026c6e026772", ""},
       {"5400026c6e00027470000000020000000000000001", "0000000000000003"},
       {"5500026c6e00027470", "000102030405060708090a0b0c0d0e0f"},
+      // The report is RUNNING: its id in verify's index.
+      {"5700026c6e0000000000000004", ""},
   };
   auto actual = raw_contents(dir.path());
   // The report's value is its owner's JSON (verify::to_json; its own format

@@ -298,7 +298,9 @@ TEST_F(Moves, AnOperationWaitingForTheOperatorStillWaitsAfterARestart) {
   auto resumed = wf_->operation(id);
   ASSERT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(resumed->stuck, workflow::stuck_reason::tail_verification_failed);
-  EXPECT_TRUE(contains(resumed->detail, "before straitd stopped")) << resumed->detail;
+  EXPECT_TRUE(contains(resumed->detail,
+                       "waited for the operator when straitd stopped (tail_verification_failed)"))
+      << resumed->detail;
   EXPECT_EQ(resumed->options.quiet_window, 500ms);
   const int verified_before = world_.verifications;
   for (int i = 0; i < 20; ++i) round();
@@ -865,6 +867,7 @@ TEST_F(GroupMoves, ARollbackWaitingForTheOperatorStillWaitsAfterARestart) {
   auto resumed = wf_->operation(id);
   ASSERT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(resumed->stuck, workflow::stuck_reason::topic_finalized);
+  EXPECT_TRUE(contains(resumed->detail, "start its consumers on the target")) << resumed->detail;
   for (int i = 0; i < 8; ++i) round();
   EXPECT_EQ(group(), group_state::cut_over);
   EXPECT_EQ(world_.source.commits, 0);

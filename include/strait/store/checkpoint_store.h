@@ -160,8 +160,8 @@ class checkpoint_store {
     void put_cluster_ids(const std::string& link, const cluster_ids& ids);
     // A record of another module's key space (key_space.h), as its owner
     // encoded it. Not of the audit journal's, which is append-only
-    // (append_durable): that is an internal error (base/invariant.h) and
-    // writes nothing.
+    // (append_durable): that is an internal error (base/invariant.h), and
+    // commit() then writes nothing of the batch.
     void put(const record_key& k, std::string_view value);
     void erase(const record_key& k);
     [[nodiscard]] size_t count() const;
@@ -172,10 +172,13 @@ class checkpoint_store {
     // The partitions whose checkpoint or runs the batch writes (their
     // checkpoint keys; repeats allowed): commit() bumps their map_version.
     std::vector<std::string> map_changes_;
+    bool refused_ = false;  // a put or erase was refused: commit() writes nothing
     void note_map_change(const partition_key& key);
+    [[nodiscard]] bool allowed(const record_key& k);
   };
 
-  // Applies the batch atomically.
+  // Applies the batch atomically; nothing of it when a put or erase was
+  // refused (errc::precondition). The batch is empty afterwards.
   [[nodiscard]] status commit(write_batch& batch);
 
   [[nodiscard]] result<std::optional<partition_checkpoint>> load(const partition_key& key) const;
@@ -216,8 +219,6 @@ class checkpoint_store {
   // Appends one record on its own and durably (fsync): what must survive a
   // power loss (the audit journal). errc::precondition, writing nothing,
   // when the key already holds a record: an append never replaces one.
-  // Appends to one key space must come from one thread at a time (its owner
-  // serializes them), or two could both find the key free.
   [[nodiscard]] status append_durable(const record_key& k, std::string_view value);
 
   // The one prefix scan of the store: visits, in key order, the records whose
@@ -256,6 +257,7 @@ class checkpoint_store {
   // partition ever written in this process.
   std::unordered_map<std::string, uint64_t> map_versions_;
   std::atomic<uint64_t> map_generation_{0};  // written under versions_mu_
+  std::mutex append_mu_;                     // append_durable's look and write
   [[nodiscard]] status scan_bytes(std::string_view prefix, const visitor& visit, scan_direction d,
                                   const std::string* from) const;
 };

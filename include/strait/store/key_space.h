@@ -24,6 +24,7 @@ enum class key_space : char {
   migration = 'M',
   operation_ids = 'O',
   report = 'V',
+  running_reports = 'W',
   audit = 'J',
   request = 'Q',
   link = 'L',
@@ -42,6 +43,8 @@ constexpr const char* owner_of(key_space s) {
       return "workflow: the highest operation id a link's workflow gave";
     case key_space::report:
       return "verify: verification reports";
+    case key_space::running_reports:
+      return "verify: the ids of the reports stored RUNNING";
     case key_space::audit:
       return "api: the audit journal (append-only: checkpoint_store::append_durable)";
     case key_space::request:

@@ -15,9 +15,11 @@ namespace strait::verify {
 // The 'V' key space of the checkpoint store (store/key_space.h): a link's
 // verification reports by id, as JSON (to_json / report_from_json). The
 // workflow writes a running report again as it goes, the same id
-// overwriting it.
+// overwriting it. And the 'W' key space: the ids of the reports stored
+// RUNNING, written and erased by put_report in the report's batch.
 //
-// Key: 'V', link (u16-length text), id (u64). Value: the JSON text.
+// 'V' key: 'V', link (u16-length text), id (u64); value: the JSON text.
+// 'W' key: 'W', link (u16-length text), id (u64); empty value.
 void put_report(store::checkpoint_store::write_batch& batch, const std::string& link,
                 const report& r);
 
@@ -31,9 +33,9 @@ void put_report(store::checkpoint_store::write_batch& batch, const std::string& 
 [[nodiscard]] result<std::vector<report>> load_reports(const store::checkpoint_store& store,
                                                        const std::string& link, size_t limit);
 
-// Every report of the link still RUNNING as stored, oldest first: after a
-// crash, the ones to mark INTERRUPTED. Reads every report of the link but
-// decodes only those whose JSON says RUNNING.
+// Every report of the link still RUNNING as stored, by id: after a crash,
+// the ones to mark INTERRUPTED. Found through the 'W' index put_report keeps
+// (and among the newest 16, for reports stored before it was).
 [[nodiscard]] result<std::vector<report>> load_running_reports(const store::checkpoint_store& store,
                                                                const std::string& link);
 

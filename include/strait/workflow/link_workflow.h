@@ -215,10 +215,12 @@ class link_workflow {
     // Cutover: partitions stopped for the hand-over, their checkpoints not
     // all written at the last round (the next comes after 50 ms).
     bool awaiting_checkpoints = false;
+    bool stuck_stored = false;  // status.stuck is in the store (store_if_stuck)
   };
   struct group_op {
     operation_status status;
     uint64_t generation = 0;
+    bool stuck_stored = false;
   };
   // A new topic_op or group_op with the link's next generation and, unless
   // `options` has one (a resumed operation), a new id (mu_ held).
@@ -240,9 +242,10 @@ class link_workflow {
   // Keeps an ended operation for operation() (mu_ held); the newest
   // kEndedOperationsKept.
   void finished(operation_status s, op_phase how);
-  // Stores that `op`, just stepped, now waits for the operator, if it does,
-  // so that a restart keeps it waiting (mu_ held).
-  void store_if_stuck(migration::object_kind kind, const std::string& name, operation_status& op);
+  // Stores that `op` waits for the operator, if it does, so that a restart
+  // keeps it waiting; true once stored (mu_ held).
+  [[nodiscard]] bool store_if_stuck(migration::object_kind kind, const std::string& name,
+                                    operation_status& op);
   // Whether `op` is still the operation of its object: a request made while
   // its step ran (a rollback cancelling a cutover) replaced it (mu_ held).
   template <typename Op>
