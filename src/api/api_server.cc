@@ -658,19 +658,15 @@ class service final : public pb::Strait::Service {
     }
     watch_slot slot(watchers_);
     if (!slot.held()) return slot.refusal("GetStatus");
-    while (!ctx->IsCancelled()) {
-      pb::LinkStatus st;
-      if (grpc::Status s = fill_status(req->status().link(), topics, groups, &st); !s.ok()) {
-        return s;
-      }
-      if (!writer->Write(st)) return grpc::Status::OK;  // the client went away
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, std::chrono::milliseconds(interval_ms),
-                       [this] { return stopping_; })) {
-        return {grpc::StatusCode::UNAVAILABLE, "straitd is shutting down"};
-      }
-    }
-    return grpc::Status::CANCELLED;
+    return watch_loop(
+        ctx, std::chrono::milliseconds(interval_ms), [&]() -> std::optional<grpc::Status> {
+          pb::LinkStatus st;
+          if (grpc::Status s = fill_status(req->status().link(), topics, groups, &st); !s.ok()) {
+            return s;
+          }
+          if (!writer->Write(st)) return grpc::Status::OK;  // the client went away
+          return std::nullopt;
+        });
   }
 
   grpc::Status GetOperation(grpc::ServerContext* ctx, const pb::GetOperationRequest* req,
@@ -715,28 +711,41 @@ class service final : public pb::Strait::Service {
     watch_slot slot(watchers_);
     if (!slot.held()) return slot.refusal("GetOperation");
     std::string last;  // the last operation written, serialized
+    return watch_loop(ctx, std::chrono::milliseconds(interval_ms),
+                      [&]() -> std::optional<grpc::Status> {
+                        auto op = control_.operation(link, req->operation().id());
+                        if (!op) return to_grpc(op.error());
+                        pb::Operation now;
+                        fill_operation(link, *op, &now);
+                        if (std::string bytes = now.SerializeAsString(); bytes != last) {
+                          if (!writer->Write(now)) return grpc::Status::OK;  // the client went away
+                          last = std::move(bytes);
+                        }
+                        if (op->phase == migration::op_phase::done ||
+                            op->phase == migration::op_phase::cancelled) {
+                          return grpc::Status::OK;
+                        }
+                        return std::nullopt;
+                      });
+  }
+
+ private:
+  // The loop of a watch stream: `tick` sends what there is to send and
+  // returns the status to end the stream with, or nullopt to go on; between
+  // ticks it waits `interval`, cut short by the server's stop. A cancelled
+  // call ends it.
+  grpc::Status watch_loop(grpc::ServerContext* ctx, std::chrono::milliseconds interval,
+                          const std::function<std::optional<grpc::Status>()>& tick) {
     while (!ctx->IsCancelled()) {
-      auto op = control_.operation(link, req->operation().id());
-      if (!op) return to_grpc(op.error());
-      pb::Operation now;
-      fill_operation(link, *op, &now);
-      if (std::string bytes = now.SerializeAsString(); bytes != last) {
-        if (!writer->Write(now)) return grpc::Status::OK;  // the client went away
-        last = std::move(bytes);
-      }
-      if (op->phase == migration::op_phase::done || op->phase == migration::op_phase::cancelled) {
-        return grpc::Status::OK;
-      }
+      if (auto end = tick()) return *end;
       std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, std::chrono::milliseconds(interval_ms),
-                       [this] { return stopping_; })) {
+      if (cv_.wait_for(lock, interval, [this] { return stopping_; })) {
         return {grpc::StatusCode::UNAVAILABLE, "straitd is shutting down"};
       }
     }
     return grpc::Status::CANCELLED;
   }
 
- private:
   // One of the kMaxWatchers streams (WatchStatus, WatchOperation): each
   // holds one of gRPC's threads for as long as it lasts. Released when it
   // goes out of scope.

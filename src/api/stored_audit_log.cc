@@ -126,7 +126,9 @@ result<std::optional<request_record>> stored_audit_log::recall(
   if (!value.u8(format) || format != kRequestFormat || !value.i64(r.at_ms) ||
       !value.field(r.call) || !value.field(r.args_digest) || !value.field(r.response) ||
       !value.at_end()) {
-    return fail(errc::corruption, "the record of a request id is damaged");
+    return fail(errc::corruption, "the stored response to request id " +
+                                      printable(request_id, 256) +
+                                      " is damaged; send the call with a new request id");
   }
   return std::optional<request_record>(std::move(r));
 }

@@ -1,6 +1,7 @@
 #include "link_records.h"
 
 #include "strait/base/big_endian.h"
+#include "strait/base/text.h"
 #include "strait/migration/state_machine.h"
 #include "strait/workflow/migration_records.h"
 
@@ -43,16 +44,18 @@ result<std::vector<std::pair<std::string, link_record>>> load_links(
   std::vector<std::pair<std::string, link_record>> out;
   auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
     link_record r;
+    std::string name(store::field_reader(k, prefix.bytes().size()).tail());
     store::field_reader value(v, 0);
     uint8_t format = 0, from_api = 0, paused = 0;
     if (!value.u8(format) || format != kLinkFormat || !value.u8(from_api) || !value.u8(paused) ||
         !value.i64(r.updated_at_ms)) {
-      return fail(errc::corruption, "a link record is damaged");
+      return fail(errc::corruption, "the stored record of link " + printable(name, 256) +
+                                        " is damaged (restore the store from a backup)");
     }
     r.from_api = from_api != 0;
     r.paused = paused != 0;
     r.yaml = std::string(value.tail());
-    out.emplace_back(std::string(k.substr(1)), std::move(r));
+    out.emplace_back(std::move(name), std::move(r));
     return true;
   });
   if (!scanned) return std::unexpected(scanned.error());
@@ -105,15 +108,19 @@ status no_cutover_in_progress(const store::checkpoint_store& store, const std::s
 status forget_link(store::checkpoint_store& store, const std::string& link) {
   store::checkpoint_store::write_batch b;
   b.erase(link_key(link));
-  // The definition goes even when the staged names cannot be read (then
-  // they stay, and the error says why).
   auto staged = load_staged(store, link);
-  if (staged) {
-    for (const auto& [kind, name] : *staged) b.erase(staged_key(link, kind, name));
+  if (!staged) {
+    return fail(staged.error().code, staged.error().message + "; nothing of link " + link +
+                                         " was deleted (restore the store from a backup)");
   }
-  if (auto s = store.commit(b); !s) return s;
-  if (!staged) return std::unexpected(staged.error());
-  return {};
+  for (const auto& [kind, name] : *staged) b.erase(staged_key(link, kind, name));
+  return store.commit(b);
+}
+
+status forget_link_definition(store::checkpoint_store& store, const std::string& link) {
+  store::checkpoint_store::write_batch b;
+  b.erase(link_key(link));
+  return store.commit(b);
 }
 
 }  // namespace strait::daemon

@@ -48,8 +48,11 @@ void put_staged(store::checkpoint_store::write_batch& batch, const std::string& 
                                             const std::string& link);
 // Removes an API link's definition and staged names in one batch; its
 // checkpoints and maps stay (a link created again under the name goes on).
-// Staged names that cannot be read stay, and the error says why; the
-// definition goes all the same.
+// Nothing at all when the staged names cannot be read.
 [[nodiscard]] status forget_link(store::checkpoint_store& store, const std::string& link);
+// Removes only the definition: a link whose creation failed after it was
+// stored (it has no staged names yet).
+[[nodiscard]] status forget_link_definition(store::checkpoint_store& store,
+                                            const std::string& link);
 
 }  // namespace strait::daemon

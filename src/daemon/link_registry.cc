@@ -281,7 +281,7 @@ result<api::link_info> link_registry::create(const std::string& yaml, bool dry_r
   if (dry_run) return api::link_info{*l, true, false};
   if (auto s = persist(*runtime, yaml, false); !s) return std::unexpected(s.error());
   if (auto s = runtime->start(); !s) {
-    (void)forget_link(store_, l->name);
+    (void)forget_link_definition(store_, l->name);
     return std::unexpected(s.error());
   }
   api_yaml_[l->name] = yaml;

@@ -1,6 +1,7 @@
 #include "strait/groupsync/group_offset_records.h"
 
 #include "strait/base/big_endian.h"
+#include "strait/base/text.h"
 
 namespace strait::groupsync {
 
@@ -42,7 +43,10 @@ result<std::vector<group_offset_record>> load_group_offsets(const store::checkpo
     if (!key.text(g.group) || !key.text(g.partition.topic) || !key.u32(partition) ||
         !key.at_end() || !value.u8(format) || format != kFormat || !value.i64(source) ||
         !value.i64(target) || !value.i64(g.offset.written_at_ms) || !value.at_end()) {
-      return fail(errc::corruption, "a group offset record of link " + link + " is damaged");
+      return fail(errc::corruption, "the stored group offset of link " + link + " (group " +
+                                        printable(g.group, 256) + ", topic " +
+                                        printable(g.partition.topic, 256) +
+                                        ") is damaged; restore the store from a backup");
     }
     g.partition.partition = partition_id(static_cast<int32_t>(partition));
     g.offset.source = source_offset(source);

@@ -375,7 +375,9 @@ void checkpoint_store::write_batch::put_cluster_ids(const std::string& link,
 }
 
 bool checkpoint_store::write_batch::allowed(const record_key& k) {
-  if (STRAIT_CHECK(k.space() != key_space::audit, "the audit journal is append-only")) return true;
+  if (STRAIT_CHECK(!append_only(k.space()), "a batch writes an append-only key space")) {
+    return true;
+  }
   refused_ = true;
   return false;
 }
@@ -465,8 +467,8 @@ status checkpoint_store::commit(write_batch& batch) {
     batch.map_changes_.clear();
     batch.refused_ = false;
     return fail(errc::precondition,
-                "internal error: a batch tried to write the append-only audit journal; nothing "
-                "of it was written");
+                "internal error: a batch tried to write an append-only key space (the audit "
+                "journal); nothing of it was written");
   }
   rocksdb::WriteOptions wo;
   rocksdb::Status s = db_->Write(wo, batch.batch_.get());

@@ -30,11 +30,17 @@ result<report> decode(const std::string& link, uint64_t id, std::string_view jso
   return r;
 }
 
-}  // namespace
+store::record_key running_prefix(const std::string& link) {
+  store::record_key k(store::key_space::running_reports);
+  k.text(link);
+  return k;
+}
 
 store::record_key running_key(const std::string& link, uint64_t id) {
-  return store::record_key(store::key_space::running_reports).text(link).u64(id);
+  return running_prefix(link).u64(id);
 }
+
+}  // namespace
 
 void put_report(store::checkpoint_store::write_batch& batch, const std::string& link,
                 const report& r) {
@@ -98,7 +104,7 @@ result<std::vector<report>> load_running_reports(const store::checkpoint_store& 
                                                  const std::string& link) {
   std::map<uint64_t, report> running;
   // The index of running reports...
-  const store::record_key prefix = store::record_key(store::key_space::running_reports).text(link);
+  const store::record_key prefix = running_prefix(link);
   auto indexed = store.scan(prefix, [&](std::string_view k, std::string_view) -> result<bool> {
     store::field_reader key(k, prefix.bytes().size());
     uint64_t id = 0;

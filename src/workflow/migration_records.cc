@@ -1,6 +1,7 @@
 #include "strait/workflow/migration_records.h"
 
 #include "strait/base/big_endian.h"
+#include "strait/base/text.h"
 
 namespace strait::workflow {
 
@@ -67,7 +68,9 @@ result<std::vector<migration_record>> load_migrations(const store::checkpoint_st
                              ((format == kFormat && value.at_end()) ||
                               (format == kWithOperationFormat && !value.at_end()));
     if (!well_formed) {
-      return fail(errc::corruption, "migration record of link " + link + " is damaged");
+      return fail(errc::corruption, "the stored migration state of link " + link + " ('" +
+                                        printable(r.name, 256) +
+                                        "') is damaged; restore the store from a backup");
     }
     r.kind = *migration::object_kind_from(kind);
     r.operation = std::string(value.tail());

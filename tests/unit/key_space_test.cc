@@ -102,7 +102,8 @@ TEST(StoreScan, AnEmptyKeySpaceAndTheLastOneAreScannedToTheirEnds) {
   };
   ASSERT_TRUE(st->scan(record_key(key_space::migration), count).has_value());
   EXPECT_EQ(seen, 0);
-  // 'V' is the greatest tag in use: backward from the end of the database.
+  // 'V' is the greatest tag this store holds: backward from the end of the
+  // database.
   ASSERT_TRUE(st->scan(record_key(key_space::report), count, scan_direction::backward).has_value());
   EXPECT_EQ(seen, 5);
 }
@@ -392,6 +393,22 @@ TEST(ReportRecords, TheLastIdIsTheGreatestKeyOfTheLink) {
   EXPECT_EQ(*verify::last_report_id(*st, "main"), 256u);
 }
 
+// A report as a straitd of 2026-12 stored it (the layout test's, its JSON
+// written out): later straitds must still read it, whatever fields they add.
+TEST(ReportRecords, AReportStoredByAnEarlierStraitdStillDecodes) {
+  temp_dir dir;
+  open_store(dir).reset();
+  write_raw(dir, record_key(key_space::report).text("ln").u64(4).bytes(),
+            R"({"error":"","finished_at_ms":0,"format":1,"groups":[],"id":4,"link":"",)"
+            R"("outcome":"RUNNING","records_done":0,"records_planned":0,"requested_by":"",)"
+            R"("sample_records":0,"started_at_ms":0,"topics":[]})");
+  auto r = verify::load_report(*open_store(dir), "ln", 4);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->id, 4u);
+  EXPECT_EQ((*r)->outcome, verify::verdict::running);
+}
+
 // After a crash every RUNNING report is found, however many reports came
 // after it (the workflow marks them INTERRUPTED).
 TEST(ReportRecords, EveryRunningReportIsFoundHoweverOld) {
@@ -405,10 +422,13 @@ TEST(ReportRecords, EveryRunningReportIsFoundHoweverOld) {
   }
   ASSERT_TRUE(st->commit(b).has_value());
   // Report 39 ended meanwhile: out of the index.
+  const record_key indexed_39 = record_key(key_space::running_reports).text("main").u64(39);
+  EXPECT_TRUE(st->get(indexed_39)->has_value());
   verify::report ended = report_of(39, "main", "");
   ended.outcome = verify::verdict::failed;
   verify::put_report(b, "main", ended);
   ASSERT_TRUE(st->commit(b).has_value());
+  EXPECT_FALSE(st->get(indexed_39)->has_value());
   st.reset();
   // One stored RUNNING before the index was: among the newest 16.
   verify::report old = report_of(41, "main", "");
@@ -596,7 +616,7 @@ TEST(LinkRecords, LinksAndStagedNamesAreKeptPerLinkAndForgottenTogether) {
   EXPECT_EQ(daemon::load_staged(*st, "mainx")->size(), 1u);
 }
 
-TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndALinkIsForgottenAnyway) {
+TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndNothingOfTheLinkIsForgotten) {
   temp_dir dir;
   open_store(dir).reset();
   write_raw(dir, record_key(key_space::link).tail("bad").bytes(), "\x01\x01");
@@ -606,17 +626,24 @@ TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndALinkIsForgottenAnyway)
     auto links = daemon::load_links(*st);
     ASSERT_FALSE(links.has_value());
     EXPECT_EQ(links.error().code, errc::corruption);
+    EXPECT_TRUE(contains(links.error().message, "link bad")) << links.error().message;
     auto staged = daemon::load_staged(*st, "main");
     ASSERT_FALSE(staged.has_value());
     EXPECT_EQ(staged.error().code, errc::corruption);
     checkpoint_store::write_batch b;
     daemon::put_link(b, "main", {true, false, "name: main", 5});
     ASSERT_TRUE(st->commit(b).has_value());
-    // The staged names cannot be read: the error says so, the link goes.
-    ASSERT_FALSE(daemon::forget_link(*st, "main").has_value());
+    // The staged names cannot be read: nothing is deleted, and the error
+    // says so.
+    auto forgotten = daemon::forget_link(*st, "main");
+    ASSERT_FALSE(forgotten.has_value());
+    EXPECT_TRUE(contains(forgotten.error().message, "nothing of link main was deleted"))
+        << forgotten.error().message;
+    EXPECT_TRUE(st->get(record_key(key_space::link).tail("main"))->has_value());
+    // A link whose creation failed has only its definition to forget.
+    ASSERT_TRUE(daemon::forget_link_definition(*st, "main").has_value());
+    EXPECT_FALSE(st->get(record_key(key_space::link).tail("main"))->has_value());
   }
-  auto st = open_store(dir);
-  EXPECT_FALSE(st->get(record_key(key_space::link).tail("main"))->has_value());
 }
 
 }  // namespace

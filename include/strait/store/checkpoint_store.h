@@ -159,9 +159,9 @@ class checkpoint_store {
     // went to: its checkpoints mean nothing for any other pair.
     void put_cluster_ids(const std::string& link, const cluster_ids& ids);
     // A record of another module's key space (key_space.h), as its owner
-    // encoded it. Not of the audit journal's, which is append-only
-    // (append_durable): that is an internal error (base/invariant.h), and
-    // commit() then writes nothing of the batch.
+    // encoded it. Not of an append-only one (key_space.h, the audit
+    // journal: append_durable): that is an internal error (base/invariant.h),
+    // and commit() then writes nothing of the batch.
     void put(const record_key& k, std::string_view value);
     void erase(const record_key& k);
     [[nodiscard]] size_t count() const;

@@ -57,6 +57,11 @@ constexpr const char* owner_of(key_space s) {
   return nullptr;
 }
 
+// Whether the records of `s` are only ever appended, one by one
+// (checkpoint_store::append_durable), never put, replaced or erased in a
+// batch.
+constexpr bool append_only(key_space s) { return s == key_space::audit; }
+
 // A key of one space: its tag, then fields in order, each encoded so that
 // keys sort by their fields (big-endian numbers, length-prefixed text).
 class record_key {

@@ -35,7 +35,8 @@ void put_migration(store::checkpoint_store::write_batch& batch, const std::strin
 // workflow gave, so that ids stay unique across restarts whatever the wall
 // clock does (an id is at least the clock in µs). Key: 'O' + the link's name
 // as it is; value: the id (u64). Written in the batch that stores an
-// operation with a higher id.
+// operation with a higher id, and at load when records from before 'O'
+// hold a higher one.
 void put_highest_operation_id(store::checkpoint_store::write_batch& batch, const std::string& link,
                               uint64_t id);
 // 0 when none is stored.
