@@ -188,9 +188,12 @@ TEST(FieldReader, ReadsWhatAKeyWroteAndReadsNothingFromTooFewBytes) {
   EXPECT_TRUE(r.at_end());
   EXPECT_FALSE(r.u8(b));
   // A length past the end of the key.
-  store::field_reader short_text(std::string("M\x00\x09link", 7), 1);
+  // (A reader reads the bytes it is given: they must outlive it.)
+  const std::string text_past_the_end("M\x00\x09link", 7);
+  store::field_reader short_text(text_past_the_end, 1);
   EXPECT_FALSE(short_text.text(text));
-  store::field_reader short_number(std::string("M\x00\x01", 3), 1);
+  const std::string number_past_the_end("M\x00\x01", 3);
+  store::field_reader short_number(number_past_the_end, 1);
   EXPECT_FALSE(short_number.u32(n32));
   ASSERT_TRUE(short_number.u8(b)) << "the failed read took nothing";
   EXPECT_EQ(b, 0);

@@ -96,7 +96,7 @@ class record_key {
 // its owner wrote them with append_big_endian and append_fields) in order,
 // from `at` on (for a key: after the tag and the fields the caller already
 // knows). Each call returns false, and reads nothing, when too few bytes are
-// left.
+// left. It keeps a view of `bytes`: they must outlive it.
 class field_reader {
  public:
   field_reader(std::string_view bytes, size_t at) : bytes_(bytes), at_(at) {}
