@@ -50,15 +50,10 @@ constexpr bool no_module_takes_an_own_tag() {
 }
 static_assert(no_module_takes_an_own_tag());
 
-void put_string(std::string& out, std::string_view s) {
-  append_big_endian(out, s.size(), 2);
-  out.append(s);
-}
-
 std::string link_topic_prefix(char tag, std::string_view link, std::string_view topic) {
   std::string k(1, tag);
-  put_string(k, link);
-  put_string(k, topic);
+  append_text(k, link);
+  append_text(k, topic);
   return k;
 }
 std::string partition_prefix(char tag, const partition_key& key) {
@@ -497,7 +492,7 @@ result<std::optional<partition_checkpoint>> checkpoint_store::load(const partiti
 
 result<std::vector<partition_key>> checkpoint_store::partitions(const std::string& link) const {
   std::string prefix(1, kCheckpointTag);
-  put_string(prefix, link);
+  append_text(prefix, link);
   std::vector<partition_key> out;
   auto scanned = scan_bytes(
       prefix,

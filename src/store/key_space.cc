@@ -11,13 +11,13 @@ namespace {
 constexpr size_t kMaxText = 0xffff;
 }  // namespace
 
-record_key& record_key::text(std::string_view s) {
+void append_text(std::string& out, std::string_view s) {
+  // Cut, it can never be read back as two fields.
   if (!STRAIT_CHECK(s.size() <= kMaxText, "a key field longer than 65,535 bytes")) {
     s = s.substr(0, kMaxText);
   }
-  append_big_endian(bytes_, s.size(), 2);
-  bytes_.append(s);
-  return *this;
+  append_big_endian(out, s.size(), 2);
+  out.append(s);
 }
 
 record_key& record_key::u32(uint32_t v) {

@@ -62,17 +62,22 @@ constexpr const char* owner_of(key_space s) {
 // batch.
 constexpr bool append_only(key_space s) { return s == key_space::audit; }
 
+// A key's text field: a u16 length, then the bytes (record_key::text; the
+// store's own keys use it too). Nothing longer than 65,535 bytes can be a
+// key field; a longer one is an internal error and is cut there.
+void append_text(std::string& out, std::string_view s);
+
 // A key of one space: its tag, then fields in order, each encoded so that
 // keys sort by their fields (big-endian numbers, length-prefixed text).
 class record_key {
  public:
   explicit record_key(key_space space) : bytes_(1, static_cast<char>(space)) {}
-  // A u16 length, then the bytes. Nothing longer than 65,535 bytes can be a
-  // key field (Kafka's names are protocol strings, at most 32,767 bytes;
-  // link names are bounded by the config); a longer one is an internal error
-  // (base/invariant.h) and is cut there, so it can never be read as two
-  // fields.
-  record_key& text(std::string_view s);
+  // append_text: a u16 length, then the bytes (Kafka's names are protocol
+  // strings, at most 32,767 bytes; link names are bounded by the config).
+  record_key& text(std::string_view s) {
+    append_text(bytes_, s);
+    return *this;
+  }
   // The bytes as they are: only as the last field (nothing could tell where
   // it ends).
   record_key& tail(std::string_view s) {
