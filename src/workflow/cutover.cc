@@ -848,6 +848,10 @@ bool link_workflow::store_if_stuck(migration::object_kind kind, const std::strin
 
 void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   op.awaiting_checkpoints = false;
+  // Mirroring resumed after the source moved during the hand-over (below):
+  // not before the engine answered, or the next hand-over would stop a
+  // partition it has not restarted yet.
+  if (!resumed(op)) return;
   const int n = partitions_of(topic);
   if (n == 0) {
     op.status.detail = "waiting: the topic's partitions are not known yet";
@@ -1003,7 +1007,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   }
   if (moved_since) {
     for (int p = 0; p < n; ++p) {
-      if (auto s = resume_forward(topic, p, cps[p].position); !s) {
+      if (auto s = resume_forward(topic, p, cps[p].position, op); !s) {
         op.status.detail = s.error().message;
         return;
       }
@@ -1013,7 +1017,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     op.status.phase = op_phase::waiting_for_quiet;
     op.status.detail =
         "the source moved during the hand-over (a producer still writes): mirroring "
-        "resumed; waiting for the source to be quiet again";
+        "resumes; waiting for the source to be quiet again";
     return;
   }
   // Hand-over done. The target must end exactly where strait stopped
@@ -1059,6 +1063,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
 }
 
 void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) {
+  if (!resumed(op)) return;  // asked in an earlier round (below)
   const int n = partitions_of(topic);
   // Right after a start the supervisor may not have listed the topic or
   // handed its partitions to the engine yet.
@@ -1183,11 +1188,12 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   }
   for (int p = 0; p < n; ++p) {
     if (!resume[p]) continue;
-    if (auto s = resume_forward(topic, p, *resume[p]); !s) {
+    if (auto s = resume_forward(topic, p, *resume[p], op); !s) {
       op.status.detail = s.error().message;
       return;
     }
   }
+  if (!resumed(op)) return;  // the engine answers from its own loop
   {
     std::lock_guard lock(mu_);
     if (!is_current(topic_ops_, topic, op)) return;
@@ -1206,24 +1212,45 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
 }
 
 status link_workflow::resume_forward(const std::string& topic, int32_t partition,
-                                     const offsets::mirror_position& pos) {
+                                     const offsets::mirror_position& pos, topic_op& op) {
   const partition_key key{cfg_.name, topic, partition_id(partition)};
   store::partition_checkpoint cp;
   cp.position = pos;
   auto tail_run = store_.last_run(key);
   if (!tail_run) return std::unexpected(tail_run.error());
   mirror::partition_start start{key, cfg_.topics.target_name(topic), cp, *tail_run, {}, 0};
-  auto done = ports_.forward->replace_partition(std::move(start));
-  if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-    return fail(errc::busy,
-                "waiting for the mirror engine to resume partition " + std::to_string(partition));
-  }
-  auto s = done.get();
-  if (!s) {
-    return fail(s.error().code,
-                "cannot resume partition " + std::to_string(partition) + ": " + s.error().message);
-  }
+  op.resuming.emplace_back(partition, ports_.forward->replace_partition(std::move(start)).share());
   return {};
+}
+
+bool link_workflow::resumed(topic_op& op) {
+  std::string waiting;
+  for (const auto& [p, answer] : op.resuming) {
+    if (answer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      waiting += (waiting.empty() ? "" : ", ") + std::to_string(p);
+    }
+  }
+  if (!waiting.empty()) {
+    op.status.detail = "waiting for the mirror engine to resume partition " + waiting;
+    return false;
+  }
+  std::string refused;
+  for (const auto& [p, answer] : op.resuming) {
+    status s;
+    try {
+      s = answer.get();
+    } catch (const std::future_error&) {  // its request was dropped
+      s = fail(errc::busy, "the mirror engine stopped before it answered");
+    }
+    if (!s) {
+      refused += (refused.empty() ? "cannot resume partition " : "; partition ") +
+                 std::to_string(p) + ": " + s.error().message;
+    }
+  }
+  op.resuming.clear();
+  if (refused.empty()) return true;
+  op.status.detail = refused + " (asked again)";
+  return false;
 }
 
 void link_workflow::step_group_cutover(const std::string& group, group_op& op) {

@@ -347,7 +347,8 @@ void link_workflow::run_round() {
 std::chrono::milliseconds link_workflow::next_round_in() const {
   std::lock_guard lock(mu_);
   for (const auto& [topic, op] : topic_ops_) {
-    if (op.awaiting_checkpoints && op.status.stuck == stuck_reason::none) {
+    if ((op.awaiting_checkpoints || !op.resuming.empty()) &&
+        op.status.stuck == stuck_reason::none) {
       return std::chrono::milliseconds(50);
     }
   }

@@ -17,11 +17,13 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <list>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strait/store/checkpoint_store.h"
@@ -138,6 +140,14 @@ class fake_world {
   // Restarts of reverse mirroring fail (an engine that cannot start): like
   // reverse_mirror::run_for, nothing runs afterwards.
   bool fail_reverse_restarts = false;
+  // replace_partition (a forward partition resumed) is answered at once,
+  // unless `hold_replacements`: then in order, at the first tick() after it
+  // no longer holds (an engine slow to get to its inbox). The next
+  // `refuse_replacements` are refused (as the engine refuses a partition
+  // with records in flight).
+  bool hold_replacements = false;
+  int refuse_replacements = 0;
+  int replacements = 0;  // replace_partition calls
   // Tasks the workflow posted (task_port: "vfy:L/TOPIC" a tail
   // verification, "rev:L" a restart of reverse mirroring) run in tick(),
   // as their threads would between two rounds; but those `hold_task`
@@ -176,6 +186,7 @@ class fake_world {
   // back to the source.
   void tick() {
     run_tasks();
+    if (!hold_replacements) answer_replacements();
     store::checkpoint_store::write_batch b;
     for (auto& [key, part] : running_) {
       const kafka::topic_partition stp{key.topic, key.partition.value()};
@@ -217,6 +228,7 @@ class fake_world {
   // checkpoints (a stop not checkpointed yet is gone); reverse mirroring
   // runs again when the workflow asks.
   void restart_engines() {
+    replacements_.clear();  // the engine's inbox is gone
     for (auto& [key, part] : running_) {
       auto cp = store_.load(key);
       ASSERT_TRUE(cp);
@@ -232,6 +244,25 @@ class fake_world {
   // A data incident on a forward partition (the engine stops it).
   void stop(const std::string& topic, int p, store::stop_reason why) {
     running_[{cfg_.name, topic, partition_id(p)}].stopped = why;
+  }
+
+  // The engine's loop taking its replace_partition requests.
+  void answer_replacements() {
+    for (auto& [start, done] : replacements_) {
+      auto& part = running_.at(start.key);
+      if (refuse_replacements > 0) {
+        --refuse_replacements;
+        done.set_value(fail(errc::precondition, "fake: records in flight"));
+      } else if (part.stopped == store::stop_reason::none) {
+        done.set_value(fail(errc::precondition, "fake: the partition runs"));
+      } else {
+        part = {start.checkpoint.position, store::stop_reason::none, ""};
+        store::checkpoint_store::write_batch b;
+        b.put_checkpoint(start.key, start.checkpoint);
+        done.set_value(store_.commit(b));
+      }
+    }
+    replacements_.clear();
   }
 
   [[nodiscard]] workflow::ports ports() {
@@ -313,17 +344,12 @@ class fake_world {
       part.detail = std::move(detail);
     }
     std::future<status> replace_partition(mirror::partition_start start) override {
+      ++w_.replacements;
       std::promise<status> done;
-      auto& part = w_.running_.at(start.key);
-      if (part.stopped == store::stop_reason::none) {
-        done.set_value(fail(errc::precondition, "fake: the partition runs"));
-      } else {
-        part = {start.checkpoint.position, store::stop_reason::none, ""};
-        store::checkpoint_store::write_batch b;
-        b.put_checkpoint(start.key, start.checkpoint);
-        done.set_value(w_.store_.commit(b));
-      }
-      return done.get_future();
+      auto answer = done.get_future();
+      w_.replacements_.emplace_back(std::move(start), std::move(done));
+      if (!w_.hold_replacements) w_.answer_replacements();
+      return answer;
     }
 
    private:
@@ -415,6 +441,7 @@ class fake_world {
   std::map<partition_key, partition> running_;
   std::set<std::string> reverse_topics_;
   std::list<std::pair<std::string, std::function<void()>>> tasks_;
+  std::vector<std::pair<mirror::partition_start, std::promise<status>>> replacements_;
 };
 
 }  // namespace strait::testing

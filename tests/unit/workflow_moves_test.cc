@@ -223,6 +223,28 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverResumesMirroringAndLosesNothing) 
   EXPECT_EQ(source_end(0), 13);
 }
 
+// The engine takes its time to resume the partitions: no round waits for
+// it, and none hands a partition over again before it runs.
+TEST_F(Moves, ASourceThatMovesDuringTheHandOverWaitsForTheEngineToResumeMirroring) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
+  world_.tick();
+  world_.hold_replacements = true;
+  world_.source.produce({"orders", 0}, 3);
+  for (int i = 0; i < 8; ++i) round();
+  EXPECT_EQ(activity(), "waiting for the mirror engine to resume partition 0, 1");
+  EXPECT_EQ(world_.replacements, 2) << "asked once per partition";
+  EXPECT_EQ(topic(), topic_state::draining);
+  world_.hold_replacements = false;
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(world_.replacements, 2);
+  EXPECT_EQ(target_end(0), source_end(0));
+  EXPECT_EQ(source_end(0), 13);
+}
+
 // The hand-over began (partitions stopped) and a producer writes before the
 // checkpoints land, which takes longer than the quiet window: the drain
 // starts over once they land (the source moved), rather than a new tail
@@ -495,6 +517,26 @@ TEST_F(Moves, ARollbackAfterTheCutoverCopiesTheTargetsRecordsBackFirst) {
   EXPECT_EQ(forward_checkpoint(0).position.next_source.value(), 19);
 }
 
+TEST_F(Moves, APartitionTheEngineRefusesToResumeIsAskedAgain) {
+  start();
+  verified_with(10);
+  cut_over_topic();
+  world_.refuse_replacements = 1;
+  world_.hold_replacements = true;  // to see the refusal's round
+  ASSERT_TRUE(rollback(500ms));
+  ASSERT_TRUE(rounds_until([&] { return world_.replacements == 2; }));
+  world_.hold_replacements = false;
+  round();
+  EXPECT_EQ(activity(), "cannot resume partition 0: fake: records in flight (asked again)");
+  EXPECT_EQ(topic(), topic_state::rolled_back);
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_EQ(world_.replacements, 3) << "partition 1 ran already";
+  world_.source.produce({"orders", 0}, 2);
+  round();
+  EXPECT_EQ(target_end(0), source_end(0));
+  EXPECT_EQ(forward_checkpoint(0).position.next_source.value(), 12);
+}
+
 TEST_F(Moves, ARollbackWaitsForTheTargetToBeQuiet) {
   start();
   verified_with(10);
@@ -604,6 +646,30 @@ TEST_F(TwoTopics, AReverseMirroringDrainInProgressHoldsOnlyItsOwnTopicsRollback)
   round();
   EXPECT_EQ(payments_source_end(), 17);
   EXPECT_EQ(payments_target_end(), 17);
+}
+
+TEST_F(TwoTopics, AnEngineSlowToResumeAPartitionHoldsOnlyItsOwnTopicsRollback) {
+  ASSERT_TRUE(move(true, "payments"));
+  ASSERT_TRUE(rounds_until([&] {
+    return topic("payments") == topic_state::cut_over &&
+           world_.reverse_topics() == std::set<std::string>{"payments"};
+  }));
+  world_.hold_replacements = true;
+  ASSERT_TRUE(move(false, "payments"));
+  ASSERT_TRUE(rounds_until([&] {
+    return activity("topic payments") == "waiting for the mirror engine to resume partition 0";
+  }));
+  ASSERT_TRUE(move(true, "orders"));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(topic("payments"), topic_state::rolled_back);
+  EXPECT_EQ(world_.replacements, 1) << "asked once, not every round";
+
+  world_.hold_replacements = false;
+  ASSERT_TRUE(rounds_until([&] { return topic("payments") == topic_state::mirroring; }));
+  world_.source.produce({"payments", 0}, 2);
+  round();
+  EXPECT_EQ(payments_source_end(), 12);
+  EXPECT_EQ(payments_target_end(), 12);
 }
 
 TEST_F(TwoTopics, ARollbackReplacingACutoverCancelsItsTailVerification) {

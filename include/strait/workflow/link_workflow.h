@@ -4,12 +4,15 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "strait/base/backoff.h"
 #include "strait/base/clock.h"
@@ -215,6 +218,11 @@ class link_workflow {
     // Cutover: partitions stopped for the hand-over, their checkpoints not
     // all written at the last round (the next comes after 50 ms).
     bool awaiting_checkpoints = false;
+    // Partitions whose forward mirroring the engine was asked to resume
+    // (resume_forward), with its answers to come: the rounds look at them
+    // (resumed) and never wait, so an engine slow to answer holds only this
+    // operation; the next round comes after 50 ms.
+    std::vector<std::pair<int32_t, std::shared_future<strait::status>>> resuming;
     bool stuck_stored = false;  // status.stuck is in the store (store_if_stuck)
   };
   struct group_op {
@@ -295,9 +303,15 @@ class link_workflow {
   // A ROLLED_BACK topic whose records reverse mirroring may still copy back
   // (every forward partition handed over, reverse mirroring seeded).
   [[nodiscard]] bool copying_back(const std::string& topic) const;
-  // Restarts forward mirroring of a handed-over partition at `pos`.
+  // Asks the engine to restart forward mirroring of a handed-over
+  // partition at `pos`; its answer joins op.resuming.
   [[nodiscard]] status resume_forward(const std::string& topic, int32_t partition,
-                                      const offsets::mirror_position& pos);
+                                      const offsets::mirror_position& pos, topic_op& op);
+  // Whether the engine resumed every partition `op` asked it to (true when
+  // none). False while an answer is missing, or when the engine refused one
+  // (op.resuming is cleared then: the move's next round asks again for what
+  // is still stopped); op's detail says which.
+  [[nodiscard]] static bool resumed(topic_op& op);
   void hold_groups();
   // Exact map of a partition in both directions (forward and reverse runs).
   [[nodiscard]] result<offsets::run_list> merged_map(const std::string& topic,
