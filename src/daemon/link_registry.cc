@@ -25,14 +25,15 @@ std::optional<std::string> from_environment(const std::string& name) {
 }  // namespace
 
 link_registry::link_registry(const config::config& cfg, store::checkpoint_store& store,
-                             metrics::registry& metrics, std::function<void()> on_fatal)
-    : cfg_(cfg), store_(store), metrics_(metrics), on_fatal_(std::move(on_fatal)) {}
+                             metrics::registry& metrics, std::function<void()> on_fatal,
+                             std::chrono::milliseconds drain)
+    : cfg_(cfg), store_(store), metrics_(metrics), on_fatal_(std::move(on_fatal)), drain_(drain) {}
 
 link_registry::~link_registry() { stop_all(); }
 
 std::shared_ptr<link_runtime> link_registry::make_runtime(const config::link_config& l,
                                                           bool from_api) {
-  return std::make_shared<link_runtime>(l, from_api, store_, metrics_, claims_, on_fatal_);
+  return std::make_shared<link_runtime>(l, from_api, store_, metrics_, claims_, on_fatal_, drain_);
 }
 
 status link_registry::load() {

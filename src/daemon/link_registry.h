@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,9 +32,11 @@ namespace strait::daemon {
 class link_registry {
  public:
   // `cfg`, `store` and `metrics` must outlive this; `on_fatal` is called when a
-  // link's target producer fails fatally (straitd then stops).
+  // link's target producer fails fatally (straitd then stops). `drain`: how
+  // long stopping a link waits for its records in flight.
   link_registry(const config::config& cfg, store::checkpoint_store& store,
-                metrics::registry& metrics, std::function<void()> on_fatal);
+                metrics::registry& metrics, std::function<void()> on_fatal,
+                std::chrono::milliseconds drain = std::chrono::seconds(30));
   ~link_registry();
   link_registry(const link_registry&) = delete;
   link_registry& operator=(const link_registry&) = delete;
@@ -88,6 +91,7 @@ class link_registry {
   store::checkpoint_store& store_;
   metrics::registry& metrics_;
   std::function<void()> on_fatal_;
+  std::chrono::milliseconds drain_;
   mirror::target_claims claims_;
   std::mutex lifecycle_mu_;      // one load/create/remove/pause/resume/stop_all at a time
   mutable std::mutex links_mu_;  // guards the map (not the runtimes)

@@ -8,13 +8,14 @@ namespace strait::daemon {
 
 link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
                            metrics::registry& metrics, mirror::target_claims& claims,
-                           std::function<void()> on_failure)
+                           std::function<void()> on_failure, std::chrono::milliseconds drain)
     : cfg_(std::move(cfg)),
       from_api_(from_api),
       store_(store),
       metrics_(metrics),
       claims_(claims),
-      on_failure_(std::move(on_failure)) {}
+      on_failure_(std::move(on_failure)),
+      drain_(drain) {}
 
 void link_runtime::claim_existing() {
   // Target topics this link wrote before (it has checkpoints of them) stay
@@ -99,12 +100,11 @@ void link_runtime::request_stop() {
 }
 
 void link_runtime::begin_drain() {
-  constexpr std::chrono::seconds kDrain(30);
   request_stop();
-  if (workflow_) workflow_->begin_stop(kDrain);  // reverse mirroring starts draining
+  if (workflow_) workflow_->begin_stop(drain_);  // reverse mirroring starts draining
   if (syncer_) syncer_->stop();
   if (supervisor_) supervisor_->stop();
-  if (engine_) engine_->request_stop(kDrain);
+  if (engine_) engine_->request_stop(drain_);
 }
 
 void link_runtime::stop() {

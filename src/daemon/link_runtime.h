@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <set>
@@ -26,16 +27,17 @@ namespace strait::daemon {
 // while they use a component, so none goes away under them.
 class link_runtime {
  public:
+  // `drain`: how long a stop waits for records in flight (straitd: 30 s).
   link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
                metrics::registry& metrics, mirror::target_claims& claims,
-               std::function<void()> on_failure);
+               std::function<void()> on_failure, std::chrono::milliseconds drain);
   ~link_runtime();
 
   [[nodiscard]] status start();
   // stop() in three steps, so that straitd's links stop at once (the
   // deferred-stop order of application::stop): request_stop() asks every
   // control thread to end and returns at once; begin_drain() waits for them
-  // and asks both engines (forward and reverse) to drain for at most 30 s,
+  // and asks both engines (forward and reverse) to drain for at most `drain`,
   // without waiting; stop() does what is left and waits for the drains.
   // Each step may be repeated; stop() alone does all three.
   void request_stop();
@@ -74,6 +76,7 @@ class link_runtime {
   metrics::registry& metrics_;
   mirror::target_claims& claims_;
   std::function<void()> on_failure_;
+  std::chrono::milliseconds drain_;
   bool failed_ = false;
   bool deleted_ = false;  // guarded by mu_
   mutable std::shared_mutex mu_;

@@ -1,0 +1,92 @@
+// Component tests: daemon::link_registry, the owner of straitd's links,
+// running whole links (engine, supervisor, workflow and its tasks) against
+// librdkafka's mock clusters, for what straitd's shutdown relies on.
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../support/kafka_records.h"
+#include "../support/mock_cluster.h"
+#include "../support/test_util.h"
+#include "link_registry.h"
+#include "strait/store/checkpoint_store.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kPartitions = 2;
+const std::string kTopic = "orders";
+
+void produce(testing::mock_cluster& cluster, int records) {
+  testing::test_producer p(cluster.bootstrap(), {{"log_level", "0"}});
+  testing::record r;
+  r.value = std::string(100, 'x');
+  for (int i = 0; i < records; ++i) p.send(kTopic, i % kPartitions, r);
+  p.flush();
+}
+
+// Two links, each with records in flight to a target that is down, stopped
+// with a 3 s drain: stop_all asks every link's control threads, then every
+// engine to drain, then waits; so straitd's shutdown takes one drain, not
+// one per link (issue 12: the application stopped one link after another).
+TEST(LinkRegistryMock, StopAllDrainsEveryLinkAtOnce) {
+  // Made before any thread logs (reverse_mock_test.cc says why).
+  (void)spdlog::default_logger();
+  testing::temp_dir dir;
+  auto st = store::checkpoint_store::open(dir.path() / "checkpoints");
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  metrics::registry metrics;
+  // Each link its own clusters: two links may not write one target topic.
+  std::vector<std::unique_ptr<testing::mock_cluster>> sources, targets;
+  config::config cfg;
+  for (const char* name : {"one", "two"}) {
+    sources.push_back(std::make_unique<testing::mock_cluster>(1, kTopic, kPartitions));
+    targets.push_back(std::make_unique<testing::mock_cluster>(1, kTopic, kPartitions));
+    config::link_config l;
+    l.name = name;
+    l.source.props = {{"bootstrap.servers", sources.back()->bootstrap()}, {"log_level", "0"}};
+    l.target.props = {{"bootstrap.servers", targets.back()->bootstrap()}, {"log_level", "0"}};
+    l.topics.include = {kTopic};
+    l.topics.create = false;         // the mock has no CreateTopics
+    l.topics.check_configs = false;  // nor DescribeConfigs
+    // One supervisor round, before the target goes down: the test measures
+    // the engines' drains, not a round's admin calls to a dead cluster.
+    l.topics.refresh_interval = 1h;
+    l.checkpoint_interval = 20ms;
+    cfg.links.push_back(l);
+  }
+  bool fatal = false;
+  daemon::link_registry links(
+      cfg, **st, metrics, [&] { fatal = true; }, 3s);
+  ASSERT_TRUE(links.load().has_value());
+
+  for (size_t i = 0; i < sources.size(); ++i) {
+    auto r = links.find(cfg.links[i].name);
+    ASSERT_NE(r, nullptr);
+    ASSERT_TRUE(testing::wait_for(
+        [&] { return r->engine()->snapshot().size() == static_cast<size_t>(kPartitions); }, 30s))
+        << cfg.links[i].name << ": every partition runs";
+    rd_kafka_mock_broker_set_down(targets[i]->get(), 1);
+    produce(*sources[i], 2000);
+    ASSERT_TRUE(testing::wait_for([&] { return r->engine()->inflight_bytes() > 0; }, 30s))
+        << cfg.links[i].name << ": records in flight to the target that is down";
+  }
+
+  const auto began = std::chrono::steady_clock::now();
+  links.stop_all();
+  const auto stopped = std::chrono::steady_clock::now() - began;
+  EXPECT_GE(stopped, 3s) << "each link waited for its records in flight";
+  EXPECT_LT(stopped, 5500ms) << "the two links drained at once";
+  EXPECT_TRUE(links.links().empty());
+  EXPECT_FALSE(fatal);
+  EXPECT_FALSE(links.failed());
+}
+
+}  // namespace
+}  // namespace strait
