@@ -109,6 +109,17 @@ class Moves : public ::testing::Test {
     return id;
   }
 
+  // Starts the workflow and a cutover of a VERIFIED topic, until the
+  // hand-over's checkpoints are written and no round has looked at them.
+  void hand_over_checkpointed() {
+    start();
+    verified_with(10);
+    ASSERT_TRUE(cutover(500ms));
+    ASSERT_TRUE(
+        rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
+    world_.tick();
+  }
+
   result<std::vector<workflow::link_workflow::change>> cutover(
       std::chrono::milliseconds window = 2000ms, bool force = false) {
     return wf_->cutover_topics({only("orders"), force, window, "test", false});
@@ -207,13 +218,8 @@ TEST_F(Moves, CutoverWaitsForTheHandOverCheckpointsWithoutBlockingTheRound) {
 }
 
 TEST_F(Moves, ASourceThatMovesDuringTheHandOverResumesMirroringAndLosesNothing) {
-  start();
-  verified_with(10);
-  ASSERT_TRUE(cutover(500ms));
-  ASSERT_TRUE(
-      rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
-  // The hand-over checkpoints land; a producer writes just after.
-  world_.tick();
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  // A producer writes just after.
   world_.source.produce({"orders", 0}, 3);
   wf_->run_round();
   EXPECT_TRUE(contains(activity(), "the source moved during the hand-over")) << activity();
@@ -226,12 +232,7 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverResumesMirroringAndLosesNothing) 
 // The engine takes its time to resume the partitions: no round waits for
 // it, and none hands a partition over again before it runs.
 TEST_F(Moves, ASourceThatMovesDuringTheHandOverWaitsForTheEngineToResumeMirroring) {
-  start();
-  verified_with(10);
-  ASSERT_TRUE(cutover(500ms));
-  ASSERT_TRUE(
-      rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
-  world_.tick();
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
   world_.hold_replacements = true;
   world_.source.produce({"orders", 0}, 3);
   for (int i = 0; i < 8; ++i) round();
