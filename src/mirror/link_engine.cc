@@ -156,16 +156,24 @@ void link_engine::add_partition(partition_start start) {
   inbox_.push_back([this, s = std::move(start)]() mutable { install(std::move(s)); });
 }
 
-std::future<status> link_engine::replace_partition(partition_start start) {
+std::future<status> link_engine::replace_partition(
+    partition_start start, std::optional<store::stop_reason> only_stopped_for) {
   auto done = std::make_shared<std::promise<status>>();
   auto result = done->get_future();
   std::lock_guard lock(mu_);
-  inbox_.push_back([this, done, s = std::move(start)]() mutable {
+  inbox_.push_back([this, done, s = std::move(start), only_stopped_for]() mutable {
     partition_pipeline* old = find(s.key.topic.c_str(), s.key.partition.value());
     if (old == nullptr || !old->is_stopped() || !idle(*old)) {
       done->set_value(fail(errc::precondition, s.key.to_string() +
                                                    " is not a stopped partition without records in "
                                                    "flight; it cannot be restarted"));
+      return;
+    }
+    if (only_stopped_for && old->stop_reason() != *only_stopped_for) {
+      done->set_value(fail(errc::precondition, s.key.to_string() + " is stopped (" +
+                                                   store::to_string(old->stop_reason()) +
+                                                   "), not " + store::to_string(*only_stopped_for) +
+                                                   "; it is not restarted"));
       return;
     }
     // Durable before anything is fetched: after a crash the store must not

@@ -298,13 +298,18 @@ status link_workflow::start_topic_op(change& c, topic_event e, const migration::
 template <typename Op>
 void link_workflow::replace_op(std::map<std::string, Op>& ops, bool on_group, change& c,
                                const operation_options& options) {
+  Op op = new_op<Op>(on_group, c.name, options, "starting");
   if (auto old = ops.find(c.name); old != ops.end()) {
     if constexpr (std::is_same_v<Op, topic_op>) {
       if (old->second.tail) old->second.tail->cancel = true;  // its result would count for none
+      // Resumptions the engine has not answered belong to the topic: the
+      // new operation waits for them before it looks at the partitions.
+      op.resuming = old->second.resuming;
+      op.resuming_since = old->second.resuming_since;
     }
     finished(old->second.status, op_phase::cancelled);
   }
-  ops[c.name] = new_op<Op>(on_group, c.name, options, "starting");
+  ops[c.name] = std::move(op);
   c.operation_id = options.id;
 }
 
@@ -791,8 +796,14 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
     auto it = topic_ops_.find(name);
     if (it == topic_ops_.end() || it->second.generation != op.generation) {
       // Replaced while this step ran: a verification it started counts for
-      // none.
+      // none; the resumptions pending are the replacement's to wait for
+      // (it took those pending before the step, replace_op; this thread has
+      // not stepped it since).
       if (op.tail) op.tail->cancel = true;
+      if (it != topic_ops_.end()) {
+        it->second.resuming = op.resuming;
+        it->second.resuming_since = op.resuming_since;
+      }
       if (op.status.phase == op_phase::done) finished(op.status, op_phase::done);
       continue;
     }
@@ -851,7 +862,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   // Mirroring resumed after the source moved during the hand-over (below):
   // not before the engine answered, or the next hand-over would stop a
   // partition it has not restarted yet.
-  if (!resumed(op)) return;
+  if (!resumed(topic, op)) return;
   const int n = partitions_of(topic);
   if (n == 0) {
     op.status.detail = "waiting: the topic's partitions are not known yet";
@@ -1006,14 +1017,16 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     moved_since = moved_since || again->at({topic, p}).high != cps[p].position.next_source.value();
   }
   if (moved_since) {
+    // Whatever the resumption's outcome: the records that came are not
+    // verified yet.
+    op.last_high.clear();
+    op.tail_passed = false;
     for (int p = 0; p < n; ++p) {
       if (auto s = resume_forward(topic, p, cps[p].position, op); !s) {
         op.status.detail = s.error().message;
         return;
       }
     }
-    op.last_high.clear();
-    op.tail_passed = false;
     op.status.phase = op_phase::waiting_for_quiet;
     op.status.detail =
         "the source moved during the hand-over (a producer still writes): mirroring "
@@ -1063,7 +1076,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
 }
 
 void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) {
-  if (!resumed(op)) return;  // asked in an earlier round (below)
+  if (!resumed(topic, op)) return;  // asked in an earlier round (below)
   const int n = partitions_of(topic);
   // Right after a start the supervisor may not have listed the topic or
   // handed its partitions to the engine yet.
@@ -1193,7 +1206,7 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
       return;
     }
   }
-  if (!resumed(op)) return;  // the engine answers from its own loop
+  if (!resumed(topic, op)) return;  // the engine answers from its own loop
   {
     std::lock_guard lock(mu_);
     if (!is_current(topic_ops_, topic, op)) return;
@@ -1219,37 +1232,82 @@ status link_workflow::resume_forward(const std::string& topic, int32_t partition
   auto tail_run = store_.last_run(key);
   if (!tail_run) return std::unexpected(tail_run.error());
   mirror::partition_start start{key, cfg_.topics.target_name(topic), cp, *tail_run, {}, 0};
-  op.resuming.emplace_back(partition, ports_.forward->replace_partition(std::move(start)).share());
+  if (op.resuming.empty()) {
+    op.resuming_since = ports_.now();
+    op.resuming_late_logged = false;
+  }
+  op.resuming.push_back(
+      {partition, pos, ports_.forward->resume_handed_over(std::move(start)).share()});
   return {};
 }
 
-bool link_workflow::resumed(topic_op& op) {
+bool link_workflow::resumed(const std::string& topic, topic_op& op) {
   std::string waiting;
-  for (const auto& [p, answer] : op.resuming) {
-    if (answer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-      waiting += (waiting.empty() ? "" : ", ") + std::to_string(p);
+  for (const auto& r : op.resuming) {
+    if (r.answer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      waiting += (waiting.empty() ? "" : ", ") + std::to_string(r.partition);
     }
   }
   if (!waiting.empty()) {
     op.status.detail = "waiting for the mirror engine to resume partition " + waiting;
+    const auto waited = ports_.now() - op.resuming_since;
+    if (waited >= kEngineAnswerLate) {
+      op.status.detail += " (no answer for " + seconds(waited) + ")";
+      if (!op.resuming_late_logged) {
+        spdlog::warn(
+            "link {}: the mirror engine has not answered for {} whether it resumed "
+            "partition {} of {}",
+            cfg_.name, seconds(waited), waiting, topic);
+        op.resuming_late_logged = true;
+      }
+    }
     return false;
   }
   std::string refused;
-  for (const auto& [p, answer] : op.resuming) {
+  std::vector<resumption> again;
+  for (auto& r : op.resuming) {
     status s;
     try {
-      s = answer.get();
+      s = r.answer.get();
     } catch (const std::future_error&) {  // its request was dropped
       s = fail(errc::busy, "the mirror engine stopped before it answered");
     }
     if (!s) {
       refused += (refused.empty() ? "cannot resume partition " : "; partition ") +
-                 std::to_string(p) + ": " + s.error().message;
+                 std::to_string(r.partition) + ": " + s.error().message;
+      again.push_back(std::move(r));
     }
   }
+  if (again.empty()) {
+    op.resuming.clear();
+    return true;
+  }
+  // A partition an incident stopped meanwhile needs the operator; the
+  // others are asked again as they were: still stopped for the hand-over
+  // at that position (the engine refuses anything else).
+  for (const auto& s : ports_.forward->snapshot()) {
+    const auto refused_here = [&](const resumption& r) {
+      return s.key.topic == topic && s.key.partition.value() == r.partition;
+    };
+    if (s.stopped && s.stop_reason != store::stop_reason::handed_over &&
+        std::any_of(again.begin(), again.end(), refused_here)) {
+      op.resuming.clear();
+      op.status.detail = "partition " + std::to_string(s.key.partition.value()) + " is stopped (" +
+                         store::to_string(s.stop_reason) + "): " + s.stop_detail +
+                         "; resolve it (straitctl acknowledge), then ask for the move again";
+      op.status.stuck = stuck_reason::partition_stopped;
+      return false;
+    }
+  }
+  const auto since = op.resuming_since;
   op.resuming.clear();
-  if (refused.empty()) return true;
   op.status.detail = refused + " (asked again)";
+  for (const auto& r : again) {
+    if (auto s = resume_forward(topic, r.partition, r.at, op); !s) {
+      op.status.detail += "; " + s.error().message;
+    }
+  }
+  op.resuming_since = since;
   return false;
 }
 

@@ -27,15 +27,19 @@ void link_workflow::request_stop() {
 void link_workflow::begin_stop(std::chrono::milliseconds drain) {
   request_stop();
   thread_.stop();
-  // A tail verification in a task ends at once (cancelled); a restart of
-  // reverse mirroring under way ends first (reverse_mirror::run_for drains).
-  ports_.tasks->stop();
   if (verify_thread_.joinable()) verify_thread_.join();
+  // Not waiting for the tasks: a restart of reverse mirroring under way
+  // may drain its old engine for up to 30 s, and the link's forward engine
+  // and straitd's other links must start their drains meanwhile. It starts
+  // no new engine from now on.
   ports_.reverse->request_stop(drain);
 }
 
 void link_workflow::stop() {
   begin_stop(std::chrono::seconds(30));
+  // A tail verification ends at once (cancelled); a restart of reverse
+  // mirroring once its old engine drained.
+  ports_.tasks->stop();
   ports_.reverse->stop();
 }
 
@@ -347,8 +351,10 @@ void link_workflow::run_round() {
 std::chrono::milliseconds link_workflow::next_round_in() const {
   std::lock_guard lock(mu_);
   for (const auto& [topic, op] : topic_ops_) {
-    if ((op.awaiting_checkpoints || !op.resuming.empty()) &&
-        op.status.stuck == stuck_reason::none) {
+    const bool engine_answering_soon =
+        op.awaiting_checkpoints ||
+        (!op.resuming.empty() && ports_.now() - op.resuming_since < std::chrono::seconds(1));
+    if (engine_answering_soon && op.status.stuck == stuck_reason::none) {
       return std::chrono::milliseconds(50);
     }
   }

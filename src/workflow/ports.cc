@@ -43,8 +43,8 @@ class engine_forward final : public forward_port {
                       std::string detail) override {
     engine_.stop_partition(key, reason, std::move(detail));
   }
-  std::future<status> replace_partition(mirror::partition_start start) override {
-    return engine_.replace_partition(std::move(start));
+  std::future<status> resume_handed_over(mirror::partition_start start) override {
+    return engine_.replace_partition(std::move(start), store::stop_reason::handed_over);
   }
 
  private:

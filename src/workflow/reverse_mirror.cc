@@ -54,6 +54,14 @@ status reverse_mirror::run_for(const std::set<std::string>& source_topics) {
   stop();
   topics_ = source_topics;
   if (topics_.empty()) return {};
+  auto stopping = [this] {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  };
+  if (stopping()) {
+    topics_.clear();  // nothing runs
+    return fail(errc::busy, "the link is stopping");
+  }
   const config::link_config cfg = derive(forward_, topics_);
   auto engine = std::make_unique<mirror::link_engine>(cfg, store_, metrics_, on_failure_);
   if (auto s = engine->start(); !s) return s;
@@ -65,6 +73,10 @@ status reverse_mirror::run_for(const std::set<std::string>& source_topics) {
   spdlog::info("link {}: reverse mirroring {} -> {} for {} topics", forward_.name,
                cfg.source.bootstrap(), cfg.target.bootstrap(), topics_.size());
   std::lock_guard lock(mu_);
+  if (stopping_) {  // asked while the new engine started: it drains at once
+    supervisor->request_stop();
+    engine->request_stop(drain_);
+  }
   engine_ = std::move(engine);
   supervisor_ = std::move(supervisor);
   return {};
@@ -77,6 +89,8 @@ void reverse_mirror::request_stop(std::chrono::milliseconds drain) {
   // acknowledgement of a reverse partition applied in that round waits for
   // its restart until the engine has stopped, and answers busy.
   std::lock_guard lock(mu_);
+  stopping_ = true;
+  drain_ = drain;
   if (supervisor_) supervisor_->request_stop();
   if (engine_) engine_->request_stop(drain);
 }

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -140,14 +141,14 @@ class fake_world {
   // Restarts of reverse mirroring fail (an engine that cannot start): like
   // reverse_mirror::run_for, nothing runs afterwards.
   bool fail_reverse_restarts = false;
-  // replace_partition (a forward partition resumed) is answered at once,
+  // resume_handed_over (a forward partition resumed) is answered at once,
   // unless `hold_replacements`: then in order, at the first tick() after it
   // no longer holds (an engine slow to get to its inbox). The next
   // `refuse_replacements` are refused (as the engine refuses a partition
   // with records in flight).
   bool hold_replacements = false;
   int refuse_replacements = 0;
-  int replacements = 0;  // replace_partition calls
+  int replacements = 0;  // resume_handed_over calls
   // Tasks the workflow posted (task_port: "vfy:L/TOPIC" a tail
   // verification, "rev:L" a restart of reverse mirroring) run in tick(),
   // as their threads would between two rounds; but those `hold_task`
@@ -246,7 +247,9 @@ class fake_world {
     running_[{cfg_.name, topic, partition_id(p)}].stopped = why;
   }
 
-  // The engine's loop taking its replace_partition requests.
+  // The engine's requests dropped unanswered (it stopped): broken promises.
+  void drop_replacements() { replacements_.clear(); }
+  // The engine's loop taking its resume_handed_over requests.
   void answer_replacements() {
     for (auto& [start, done] : replacements_) {
       auto& part = running_.at(start.key);
@@ -255,6 +258,8 @@ class fake_world {
         done.set_value(fail(errc::precondition, "fake: records in flight"));
       } else if (part.stopped == store::stop_reason::none) {
         done.set_value(fail(errc::precondition, "fake: the partition runs"));
+      } else if (part.stopped != store::stop_reason::handed_over) {
+        done.set_value(fail(errc::precondition, "fake: stopped for an incident"));
       } else {
         part = {start.checkpoint.position, store::stop_reason::none, ""};
         store::checkpoint_store::write_batch b;
@@ -343,7 +348,7 @@ class fake_world {
       part.stopped = reason;
       part.detail = std::move(detail);
     }
-    std::future<status> replace_partition(mirror::partition_start start) override {
+    std::future<status> resume_handed_over(mirror::partition_start start) override {
       ++w_.replacements;
       std::promise<status> done;
       auto answer = done.get_future();
@@ -374,6 +379,10 @@ class fake_world {
       return w_.store_.commit(b);
     }
     status run_for(const std::set<std::string>& topics) override {
+      if (stopping_ && !topics.empty()) {  // as reverse_mirror: nothing new starts
+        w_.reverse_topics_.clear();
+        return fail(errc::busy, "fake: the link is stopping");
+      }
       if (w_.fail_reverse_restarts) {
         w_.reverse_topics_.clear();
         return fail(errc::kafka, "fake: the reverse engine cannot start");
@@ -399,11 +408,12 @@ class fake_world {
       }
       return out;
     }
-    void request_stop(std::chrono::milliseconds) override {}
+    void request_stop(std::chrono::milliseconds) override { stopping_ = true; }
     void stop() override { w_.reverse_topics_.clear(); }
 
    private:
     fake_world& w_;
+    std::atomic<bool> stopping_{false};
   };
 
   class tasks final : public workflow::task_port {

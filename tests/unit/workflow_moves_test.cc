@@ -4,6 +4,9 @@
 // requests racing operations are exact.
 #include <gtest/gtest.h>
 
+#include <future>
+
+#include "strait/base/task_threads.h"
 #include "strait/groupsync/group_offset_records.h"
 #include "strait/verify/report_records.h"
 #include "strait/workflow/link_workflow.h"
@@ -45,8 +48,9 @@ class Moves : public ::testing::Test {
     return std::move(*s);
   }
 
-  void start() {
-    wf_ = std::make_unique<workflow::link_workflow>(cfg_, *store_, world_.ports());
+  void start() { start_with(world_.ports()); }
+  void start_with(workflow::ports ports) {
+    wf_ = std::make_unique<workflow::link_workflow>(cfg_, *store_, std::move(ports));
     ASSERT_TRUE(wf_->start(/*own_thread=*/false));
   }
 
@@ -246,6 +250,72 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverWaitsForTheEngineToResumeMirrorin
   EXPECT_EQ(source_end(0), 13);
 }
 
+// One partition of the two is refused (records still in flight, say): it is
+// asked again at once, not left stopped while the drain starts over.
+TEST_F(Moves, ASourceThatMovesDuringTheHandOverAsksAgainForAPartitionTheEngineRefused) {
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  world_.refuse_replacements = 1;
+  world_.hold_replacements = true;
+  world_.source.produce({"orders", 0}, 3);
+  wf_->run_round();
+  ASSERT_EQ(world_.replacements, 2);
+  world_.hold_replacements = false;
+  round();
+  EXPECT_EQ(activity(), "cannot resume partition 0: fake: records in flight (asked again)");
+  EXPECT_EQ(world_.replacements, 3);
+  round();
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "resumed the round after";
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(world_.replacements, 3);
+  EXPECT_EQ(target_end(0), source_end(0));
+  EXPECT_EQ(source_end(0), 13);
+}
+
+// The engine stopped before it answered (its inbox dropped): a refusal
+// like any other, not a crash; asked again. An engine silent for long is
+// said in the detail; the rounds slow down from 50 to 250 ms after a
+// second.
+TEST_F(Moves, AnEngineThatNeverAnsweredIsAskedAgainAndItsSilenceIsShown) {
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  world_.hold_replacements = true;
+  world_.source.produce({"orders", 0}, 3);
+  wf_->run_round();
+  EXPECT_EQ(wf_->next_round_in(), 50ms);
+  world_.clock.advance(1s);
+  EXPECT_EQ(wf_->next_round_in(), 250ms);
+  world_.clock.advance(30s);
+  wf_->run_round();
+  EXPECT_EQ(activity(),
+            "waiting for the mirror engine to resume partition 0, 1 (no answer for 31.0 s)");
+  world_.drop_replacements();
+  wf_->run_round();
+  EXPECT_EQ(activity(),
+            "cannot resume partition 0: the mirror engine stopped before it answered; partition 1: "
+            "the mirror engine stopped before it answered (asked again)");
+  world_.hold_replacements = false;
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(world_.replacements, 4);
+  EXPECT_EQ(target_end(0), source_end(0));
+}
+
+// A rollback replacing a cutover whose resumptions the engine has not
+// answered waits for those answers: no second request for a partition.
+TEST_F(Moves, ARollbackReplacingACutoverWaitsForTheResumptionsItAskedFor) {
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  world_.hold_replacements = true;
+  world_.source.produce({"orders", 0}, 3);
+  wf_->run_round();
+  ASSERT_EQ(world_.replacements, 2);
+  ASSERT_TRUE(rollback(500ms));
+  for (int i = 0; i < 4; ++i) round();
+  EXPECT_EQ(activity(), "waiting for the mirror engine to resume partition 0, 1");
+  world_.hold_replacements = false;
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_EQ(world_.replacements, 2);
+  round();
+  EXPECT_EQ(target_end(0), source_end(0));
+}
+
 // The hand-over began (partitions stopped) and a producer writes before the
 // checkpoints land, which takes longer than the quiet window: the drain
 // starts over once they land (the source moved), rather than a new tail
@@ -359,6 +429,63 @@ TEST_F(Moves, ARunningCutoverAskedAgainKeepsItsWindow) {
   EXPECT_EQ(again->at(0).action, "already draining (quiet window 60.0 s)");
   for (int i = 0; i < 40; ++i) round();  // 10 s
   EXPECT_EQ(topic(), topic_state::draining);
+}
+
+// The fake's tasks, but a restart of reverse mirroring posted once `hold`
+// is set runs on a thread of its own and waits there until `release` is
+// set (a restart draining its old engine for long, as in straitd).
+class held_restarts final : public workflow::task_port {
+ public:
+  explicit held_restarts(std::unique_ptr<workflow::task_port> fake) : fake_(std::move(fake)) {}
+  bool post(std::string name, std::function<void()> task) override {
+    if (!hold || !name.starts_with("rev:")) return fake_->post(std::move(name), std::move(task));
+    ++held;
+    return threads_.post(std::move(name), [this, task = std::move(task)] {
+      release_.wait();
+      task();
+    });
+  }
+  void stop() override {
+    threads_.stop();
+    fake_->stop();
+  }
+  void release() { release_promise_.set_value(); }
+
+  bool hold = false;
+  std::atomic<int> held{0};
+
+ private:
+  std::unique_ptr<workflow::task_port> fake_;
+  std::promise<void> release_promise_;
+  std::shared_future<void> release_ = release_promise_.get_future().share();
+  task_threads threads_;
+};
+
+// straitd's shutdown asks every link's engines to drain before it waits for
+// any: a restart of reverse mirroring that is draining its old engine must
+// not hold begin_stop (it held the link's forward engine and every other
+// link's drain, up to 30 s each); stop() waits for it, and nothing new
+// starts.
+TEST_F(Moves, ARestartOfReverseMirroringUnderWayDoesNotHoldTheLinksDrain) {
+  auto ports = world_.ports();
+  auto* tasks = new held_restarts(std::move(ports.tasks));
+  ports.tasks.reset(tasks);
+  start_with(std::move(ports));
+  verified_with(10);
+  cut_over_topic();
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.reverse_topics() == std::set<std::string>{"orders"}; }));
+  tasks->hold = true;
+  ASSERT_TRUE(rollback(500ms));
+  ASSERT_TRUE(rounds_until([&] { return tasks->held == 1; }));
+
+  auto began = std::async(std::launch::async, [&] { wf_->begin_stop(1s); });
+  const bool returned = began.wait_for(10s) == std::future_status::ready;
+  tasks->release();
+  began.wait();
+  EXPECT_TRUE(returned) << "begin_stop waited for the restart under way";
+  wf_->stop();
+  EXPECT_TRUE(world_.reverse_topics().empty());
 }
 
 // A kill -9 after round N of the cutover: the restarted workflow ends the
@@ -536,6 +663,29 @@ TEST_F(Moves, APartitionTheEngineRefusesToResumeIsAskedAgain) {
   round();
   EXPECT_EQ(target_end(0), source_end(0));
   EXPECT_EQ(forward_checkpoint(0).position.next_source.value(), 12);
+}
+
+// An incident stops the partition before the engine resumed it: the
+// rollback waits for the operator, it does not restart the partition past
+// the incident.
+TEST_F(Moves, ARollbackNeverResumesAPartitionAnIncidentStopped) {
+  start();
+  verified_with(10);
+  cut_over_topic();
+  world_.hold_replacements = true;
+  ASSERT_TRUE(rollback(500ms));
+  ASSERT_TRUE(rounds_until([&] { return world_.replacements == 2; }));
+  world_.stop("orders", 0, store::stop_reason::foreign_write);
+  world_.hold_replacements = false;
+  round();
+  auto ops = wf_->running_operations();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].stuck, workflow::stuck_reason::partition_stopped);
+  EXPECT_TRUE(contains(ops[0].detail, "partition 0 is stopped (foreign_write)")) << ops[0].detail;
+  for (int i = 0; i < 10; ++i) round();
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::foreign_write);
+  EXPECT_EQ(world_.replacements, 2) << "not asked again";
+  EXPECT_EQ(world_.stopped("orders", 1), store::stop_reason::none);
 }
 
 TEST_F(Moves, ARollbackWaitsForTheTargetToBeQuiet) {

@@ -87,9 +87,12 @@ class link_engine {
   // Replaces a stopped partition that has nothing in flight with `start`
   // (rollback resumes forward mirroring at a new position). The new
   // checkpoint is written durably before the partition is assigned. The
-  // future holds the outcome: errc::precondition when the partition runs or
-  // has records in flight.
-  [[nodiscard]] std::future<status> replace_partition(partition_start start);
+  // future holds the outcome: errc::precondition when the partition runs,
+  // has records in flight, or (with `only_stopped_for`) is stopped for
+  // another reason: a cutover's resumption must not restart a partition an
+  // incident stopped meanwhile.
+  [[nodiscard]] std::future<status> replace_partition(
+      partition_start start, std::optional<store::stop_reason> only_stopped_for = std::nullopt);
   // Stops a partition from outside the data path (gap found by the
   // supervisor, topic deleted...). A partition already stopped keeps its
   // stop, except a retention_gap given source_truncated (a recreated topic,

@@ -87,9 +87,11 @@ class link_workflow {
   void run_round();
   // Asks the thread and a running verification to end; returns at once.
   void request_stop();
-  // request_stop(), waits for the workflow's threads, then asks reverse
-  // mirroring to drain for at most `drain` without waiting for it, so that
-  // straitd's links drain at once, reverse engines included; stop() waits.
+  // request_stop(), waits for the workflow's thread and verification, then
+  // asks reverse mirroring to drain for at most `drain`, without waiting for
+  // it or for a task (a restart of reverse mirroring may be draining), so
+  // that straitd's links drain at once, reverse engines included; stop()
+  // waits for the tasks and the drain.
   void begin_stop(std::chrono::milliseconds drain);
   void stop();
 
@@ -159,10 +161,12 @@ class link_workflow {
   // The newest `limit` reports, oldest first.
   [[nodiscard]] result<std::vector<verify::report>> verify_reports(size_t limit) const;
 
- private:
   // How long the thread waits after a round: 50 ms while a hand-over's
-  // checkpoints are awaited, 250 ms while an operation runs, 1 s otherwise.
+  // checkpoints are awaited or for a second after the engine was asked to
+  // resume partitions, 250 ms while an operation runs, 1 s otherwise.
   [[nodiscard]] std::chrono::milliseconds next_round_in() const;
+
+ private:
   void observe();
   void run_verify(verify::request req, verify::report r);
   // Runs a verification into `r` (ports.verify), concludes it (INTERRUPTED
@@ -200,6 +204,14 @@ class link_workflow {
     std::map<int32_t, int64_t> ends;
   };
 
+  // A forward partition the engine was asked to resume at `at`, and its
+  // answer (link_engine::replace_partition).
+  struct resumption {
+    int32_t partition = 0;
+    offsets::mirror_position at;
+    std::shared_future<strait::status> answer;
+  };
+
   // Operations (cutover.cc). `status` is what the API shows of one (its id
   // and options are stored with the object's state, migration/operation.h); the rest
   // is the thread's progress, rebuilt after a restart.
@@ -221,9 +233,12 @@ class link_workflow {
     // Partitions whose forward mirroring the engine was asked to resume
     // (resume_forward), with its answers to come: the rounds look at them
     // (resumed) and never wait, so an engine slow to answer holds only this
-    // operation; the next round comes after 50 ms.
-    std::vector<std::pair<int32_t, std::shared_future<strait::status>>> resuming;
-    bool stuck_stored = false;  // status.stuck is in the store (store_if_stuck)
+    // operation. Rounds come every 50 ms for the first second after the
+    // first request (`resuming_since`), then every 250 ms.
+    std::vector<resumption> resuming;
+    std::chrono::steady_clock::time_point resuming_since{};
+    bool resuming_late_logged = false;  // the engine's silence was logged
+    bool stuck_stored = false;          // status.stuck is in the store (store_if_stuck)
   };
   struct group_op {
     operation_status status;
@@ -303,15 +318,17 @@ class link_workflow {
   // A ROLLED_BACK topic whose records reverse mirroring may still copy back
   // (every forward partition handed over, reverse mirroring seeded).
   [[nodiscard]] bool copying_back(const std::string& topic) const;
-  // Asks the engine to restart forward mirroring of a handed-over
-  // partition at `pos`; its answer joins op.resuming.
+  // Asks the engine to restart forward mirroring of a partition stopped for
+  // its hand-over at `pos`; its answer joins op.resuming.
   [[nodiscard]] status resume_forward(const std::string& topic, int32_t partition,
                                       const offsets::mirror_position& pos, topic_op& op);
   // Whether the engine resumed every partition `op` asked it to (true when
-  // none). False while an answer is missing, or when the engine refused one
-  // (op.resuming is cleared then: the move's next round asks again for what
-  // is still stopped); op's detail says which.
-  [[nodiscard]] static bool resumed(topic_op& op);
+  // none). False while an answer is missing (op's detail says which; a
+  // warning after kEngineAnswerLate), or when the engine refused one: then
+  // it is asked again at once, at the same position, and op's detail says
+  // why it was refused.
+  [[nodiscard]] bool resumed(const std::string& topic, topic_op& op);
+  static constexpr std::chrono::seconds kEngineAnswerLate{30};
   void hold_groups();
   // Exact map of a partition in both directions (forward and reverse runs).
   [[nodiscard]] result<offsets::run_list> merged_map(const std::string& topic,

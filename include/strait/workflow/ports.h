@@ -30,8 +30,9 @@ namespace strait::workflow {
 // Threads: the queries (forward_port's selected_topics, snapshot and
 // has_partition, reverse_port::snapshot, group_port::groups) may come from
 // any thread (the API's too); everything else only from the workflow's
-// thread (the operations), and reverse_port's request_stop and stop once
-// that thread has ended. cluster_port: the workflow's thread only.
+// thread (the operations), reverse_port's request_stop once that thread has
+// ended (a run_for may still run in a task: it then starts nothing), and
+// its stop once the tasks have ended too. cluster_port: the workflow's thread only.
 // reverse_port::run_for and the verify function run in tasks (task_port),
 // one restart of reverse mirroring at a time; seed may run on the
 // workflow's thread meanwhile (reverse_mirror: a store write, for a topic
@@ -63,7 +64,9 @@ class forward_port {
   // Asynchronous: the partition drains and its checkpoint records `reason`.
   virtual void stop_partition(const partition_key& key, store::stop_reason reason,
                               std::string detail) = 0;
-  [[nodiscard]] virtual std::future<status> replace_partition(mirror::partition_start start) = 0;
+  // Resumes a partition stopped for its hand-over (link_engine's
+  // replace_partition, refusing one stopped for any other reason).
+  [[nodiscard]] virtual std::future<status> resume_handed_over(mirror::partition_start start) = 0;
 };
 
 // Reverse mirroring of the cut-over topics, as reverse_mirror's (which says
@@ -93,7 +96,7 @@ class task_port {
   // at once. After stop(), runs nothing and returns false.
   [[nodiscard]] virtual bool post(std::string name, std::function<void()> task) = 0;
   // Waits for the tasks posted (or drops those not started); only once the
-  // workflow's thread has ended.
+  // workflow's thread has ended (link_workflow::stop, not begin_stop).
   virtual void stop() = 0;
 };
 

@@ -30,9 +30,9 @@ namespace strait::workflow {
 // reverse checkpoints like any link.
 //
 // Threads: seed from the workflow's thread, run_for from its tasks (one at a
-// time, ports.h); request_stop and stop from the thread that stops the link
-// once the workflow's thread and tasks have ended; snapshot() and
-// inflight_bytes() from any thread.
+// time, ports.h); request_stop from the thread that stops the link once the
+// workflow's thread has ended (a restart may still run in a task), stop once
+// the tasks have ended too; snapshot() and inflight_bytes() from any thread.
 class reverse_mirror final : public reverse_port {
  public:
   reverse_mirror(const config::link_config& forward, store::checkpoint_store& store,
@@ -57,12 +57,13 @@ class reverse_mirror final : public reverse_port {
 
   // Mirrors exactly these source topics back (none: stopped). The engine is
   // restarted when the set changes (its partitions drain and checkpoint
-  // first, so nothing is lost or written twice).
+  // first, so nothing is lost or written twice). After request_stop it
+  // starts nothing: errc::busy.
   [[nodiscard]] status run_for(const std::set<std::string>& source_topics) override;
   // Asks the reverse supervisor to end and the engine to drain for at most
   // `drain`, without waiting for either, so that straitd's links (forward
-  // and reverse engines) drain at once; stop() then waits. Only once the
-  // owner's thread (which calls run_for) has ended.
+  // and reverse engines) drain at once; stop() then waits. A restart under
+  // way (run_for) goes on draining the old engine and starts no new one.
   void request_stop(std::chrono::milliseconds drain) override;
   // Stops reverse mirroring: its partitions drain (for at most the drain
   // given to request_stop, 30 s without one) and checkpoint.
@@ -80,9 +81,13 @@ class reverse_mirror final : public reverse_port {
   metrics::registry& metrics_;
   std::function<void()> on_failure_;
   std::set<std::string> topics_;  // run_for's (one task at a time)
-  mutable std::mutex mu_;  // guards the two pointers (snapshot, inflight_bytes, request_stop)
+  mutable std::mutex mu_;         // guards what follows (snapshot, inflight_bytes, request_stop)
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;
+  // request_stop's: a restart under way starts nothing (or stops what it
+  // started, with this drain).
+  bool stopping_ = false;
+  std::chrono::milliseconds drain_{0};
 };
 
 }  // namespace strait::workflow
