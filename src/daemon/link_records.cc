@@ -3,7 +3,7 @@
 #include "strait/base/big_endian.h"
 #include "strait/base/text.h"
 #include "strait/migration/state_machine.h"
-#include "strait/workflow/migration_records.h"
+#include "strait/workflow/state_table.h"
 
 namespace strait::daemon {
 
@@ -85,22 +85,26 @@ result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
 }
 
 status no_cutover_in_progress(const store::checkpoint_store& store, const std::string& link) {
-  auto states = workflow::load_migrations(store, link);
-  if (!states) return std::unexpected(states.error());
-  for (const auto& m : *states) {
-    const bool busy =
-        m.kind == migration::object_kind::topic
-            ? (m.state == static_cast<uint8_t>(migration::topic_state::draining) ||
-               m.state == static_cast<uint8_t>(migration::topic_state::cut_over) ||
-               m.state == static_cast<uint8_t>(migration::topic_state::rolled_back))
-            : (m.state == static_cast<uint8_t>(migration::group_state::cutting_over) ||
-               m.state == static_cast<uint8_t>(migration::group_state::cut_over));
-    if (busy) {
-      return fail(errc::precondition,
-                  "link " + link + ": " +
-                      (m.kind == migration::object_kind::topic ? "topic " : "group ") + m.name +
-                      " is in a cutover; finalize or roll it back before deleting the link");
+  auto stored = workflow::state_table::read(store, link);
+  if (!stored) return std::unexpected(stored.error());
+  auto refuse = [&](const char* kind, const std::string& name, const std::string& why) {
+    return fail(errc::precondition, "link " + link + ": " + kind + name + " " + why +
+                                        "; finalize or roll it back before deleting the link");
+  };
+  for (const auto& [name, state] : stored->topics) {
+    if (migration::in_cutover(state)) {
+      return refuse("topic ", name, std::string("is in a cutover (") + to_string(state) + ")");
     }
+  }
+  for (const auto& [name, state] : stored->groups) {
+    if (migration::in_cutover(state)) {
+      return refuse("group ", name, std::string("is in a cutover (") + to_string(state) + ")");
+    }
+  }
+  if (!stored->running.empty()) {
+    const auto& op = stored->running.front();
+    return refuse(op.kind == migration::object_kind::topic ? "topic " : "group ", op.name,
+                  "has a move running (operation " + std::to_string(op.options.id) + ")");
   }
   return {};
 }

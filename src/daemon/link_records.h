@@ -42,8 +42,11 @@ void put_staged(store::checkpoint_store::write_batch& batch, const std::string& 
 [[nodiscard]] result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
     const store::checkpoint_store& store, const std::string& link);
 
-// Whether no topic or group of the link is in a cutover (a link may be
-// deleted only then).
+// Whether no topic or group of the link is in a cutover
+// (migration::in_cutover) or has an operation stored, such as a group
+// cutover waiting for its members: a link may be deleted only then. The
+// states are read by the workflow's state_table::read (one this straitd
+// does not know is an error).
 [[nodiscard]] status no_cutover_in_progress(const store::checkpoint_store& store,
                                             const std::string& link);
 // Removes an API link's definition and staged names in one batch; its

@@ -236,6 +236,36 @@ result<group_step> transition(group_state from, group_event e, const group_guard
   return decide(from, e, std::move(failed), g.force);
 }
 
+bool in_cutover(topic_state s) {
+  switch (s) {
+    case topic_state::draining:
+    case topic_state::cut_over:
+    case topic_state::rolled_back:
+      return true;
+    case topic_state::staged:
+    case topic_state::mirroring:
+    case topic_state::in_sync:
+    case topic_state::verified:
+    case topic_state::finalized:
+      return false;
+  }
+  return false;
+}
+
+bool in_cutover(group_state s) {
+  switch (s) {
+    case group_state::cutting_over:
+    case group_state::cut_over:
+    case group_state::rolled_back:
+      return true;
+    case group_state::tracked:
+    case group_state::syncing:
+    case group_state::finalized:
+      return false;
+  }
+  return false;
+}
+
 std::vector<topic_event> allowed_events(topic_state from) { return allowed<ts, te>(from); }
 std::vector<group_event> allowed_events(group_state from) { return allowed<gs, ge>(from); }
 

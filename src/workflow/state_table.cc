@@ -12,45 +12,58 @@ namespace strait::workflow {
 using migration::group_state;
 using migration::topic_state;
 
-result<std::vector<state_table::stored_operation>> state_table::load() {
-  auto records = load_migrations(store_, link_);
+result<state_table::stored> state_table::read(const store::checkpoint_store& store,
+                                              const std::string& link) {
+  auto records = load_migrations(store, link);
   if (!records) return std::unexpected(records.error());
-  auto highest = load_highest_operation_id(store_, link_);
+  auto highest = load_highest_operation_id(store, link);
   if (!highest) return std::unexpected(highest.error());
-  highest_operation_id_ = *highest;
-  std::vector<stored_operation> running;
+  stored out;
+  out.highest_operation_id = *highest;
   for (const auto& r : *records) {
     if (!r.operation.empty()) {
       auto o = migration::decode_operation(r.operation);
       if (!o) {
-        return fail(errc::corruption, "link " + link_ + ": the operation stored for '" + r.name +
+        return fail(errc::corruption, "link " + link + ": the operation stored for '" + r.name +
                                           "': " + o.error().message);
       }
-      running.push_back({r.kind, r.name, o->options, o->stuck});
+      out.running.push_back({r.kind, r.name, o->options, o->stuck});
       // (A store from before the high-water mark has only these.)
-      highest_operation_id_ = std::max(highest_operation_id_, o->options.id);
+      if (o->options.id > out.highest_operation_id) {
+        out.highest_operation_id = o->options.id;
+        out.highest_operation_id_stored = false;
+      }
     }
     // States are stored as the enum's byte; an unknown byte is a store from
     // a newer straitd or damage: refuse rather than guess.
     if (r.kind == migration::object_kind::topic &&
         r.state <= static_cast<uint8_t>(topic_state::finalized)) {
-      topics_[r.name] = static_cast<topic_state>(r.state);
+      out.topics[r.name] = static_cast<topic_state>(r.state);
     } else if (r.kind == migration::object_kind::group &&
                r.state <= static_cast<uint8_t>(group_state::finalized)) {
-      groups_[r.name] = static_cast<group_state>(r.state);
+      out.groups[r.name] = static_cast<group_state>(r.state);
     } else {
-      return fail(errc::corruption, "link " + link_ + ": migration state of '" + r.name +
+      return fail(errc::corruption, "link " + link + ": migration state of '" + r.name +
                                         "' is unknown to this straitd");
     }
   }
+  return out;
+}
+
+result<std::vector<state_table::stored_operation>> state_table::load() {
+  auto s = read(store_, link_);
+  if (!s) return std::unexpected(s.error());
+  topics_ = std::move(s->topics);
+  groups_ = std::move(s->groups);
+  highest_operation_id_ = s->highest_operation_id;
   // Ids of a store from before the high-water mark: stored now, so that
   // they still count once their operations have ended.
-  if (highest_operation_id_ > *highest) {
+  if (!s->highest_operation_id_stored) {
     store::checkpoint_store::write_batch b;
     put_highest_operation_id(b, link_, highest_operation_id_);
-    if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
+    if (auto st = store_.commit(b); !st) return std::unexpected(st.error());
   }
-  return running;
+  return std::move(s->running);
 }
 
 status state_table::commit(const std::vector<change>& changes) {

@@ -14,6 +14,7 @@
 #include "strait/base/audit_chain.h"
 #include "strait/base/invariant.h"
 #include "strait/groupsync/group_offset_records.h"
+#include "strait/migration/operation.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report_records.h"
 #include "strait/workflow/migration_records.h"
@@ -647,6 +648,53 @@ TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndNothingOfTheLinkIsForgo
     ASSERT_TRUE(daemon::forget_link_definition(*st, "main").has_value());
     EXPECT_FALSE(st->get(record_key(key_space::link).tail("main"))->has_value());
   }
+}
+
+// Deleting a link waits for its moves: an object in a cutover, or one with
+// a move stored (a group cutover waiting for its members, in SYNCING).
+TEST(LinkRecords, ALinkIsNotDeletedWhileAnObjectIsInACutoverOrHasAMoveRunning) {
+  using workflow::put_migration;
+  temp_dir dir;
+  auto st = open_store(dir);
+  auto put = [&](object_kind kind, const std::string& name, uint8_t state,
+                 std::string operation = "") {
+    checkpoint_store::write_batch b;
+    put_migration(b, "main", {kind, name, state, 10, std::move(operation)});
+    ASSERT_TRUE(st->commit(b).has_value());
+  };
+  put(object_kind::topic, "orders", static_cast<uint8_t>(migration::topic_state::finalized));
+  put(object_kind::group, "billing", static_cast<uint8_t>(migration::group_state::syncing));
+  EXPECT_TRUE(daemon::no_cutover_in_progress(*st, "main").has_value());
+
+  migration::operation_record waiting;
+  waiting.options.id = 42;
+  put(object_kind::group, "billing", static_cast<uint8_t>(migration::group_state::syncing),
+      migration::encode_operation(waiting));
+  auto refused = daemon::no_cutover_in_progress(*st, "main");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, errc::precondition);
+  EXPECT_EQ(refused.error().message,
+            "link main: group billing has a move running (operation 42); finalize or roll it "
+            "back before deleting the link");
+
+  put(object_kind::group, "billing", static_cast<uint8_t>(migration::group_state::rolled_back));
+  refused = daemon::no_cutover_in_progress(*st, "main");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_TRUE(contains(refused.error().message, "group billing is in a cutover (ROLLED_BACK)"))
+      << refused.error().message;
+
+  put(object_kind::group, "billing", static_cast<uint8_t>(migration::group_state::syncing));
+  put(object_kind::topic, "orders", static_cast<uint8_t>(migration::topic_state::draining));
+  refused = daemon::no_cutover_in_progress(*st, "main");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_TRUE(contains(refused.error().message, "topic orders is in a cutover (DRAINING)"))
+      << refused.error().message;
+
+  put(object_kind::topic, "orders", 200);  // a state this straitd does not know
+  refused = daemon::no_cutover_in_progress(*st, "main");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, errc::corruption);
+  EXPECT_TRUE(daemon::no_cutover_in_progress(*st, "other").has_value());
 }
 
 }  // namespace

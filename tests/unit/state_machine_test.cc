@@ -314,5 +314,22 @@ TEST(Names, ParseIgnoresCaseAndRejectsUnknownNamesListingTheValidOnes) {
   EXPECT_FALSE(parse_group_state("VERIFIED").has_value());
 }
 
+// A link is not deleted while one of these is: exactly the states between a
+// move's start and its end.
+TEST(InCutover, ExactlyTheStatesBetweenAMovesStartAndItsEnd) {
+  std::vector<topic_state> topics;
+  for (auto s : kAllTopicStates) {
+    if (in_cutover(s)) topics.push_back(s);
+  }
+  EXPECT_EQ(topics, (std::vector<topic_state>{topic_state::draining, topic_state::cut_over,
+                                              topic_state::rolled_back}));
+  std::vector<group_state> groups;
+  for (auto s : kAllGroupStates) {
+    if (in_cutover(s)) groups.push_back(s);
+  }
+  EXPECT_EQ(groups, (std::vector<group_state>{group_state::cutting_over, group_state::cut_over,
+                                              group_state::rolled_back}));
+}
+
 }  // namespace
 }  // namespace strait::migration

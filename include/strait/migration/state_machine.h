@@ -167,6 +167,13 @@ using group_step = step<group_state>;
 [[nodiscard]] result<topic_step> transition(topic_state from, topic_event e, const topic_guards& g);
 [[nodiscard]] result<group_step> transition(group_state from, group_event e, const group_guards& g);
 
+// Whether the state is inside a cutover: from its start until it is
+// finalized or back to mirroring (a topic: DRAINING, CUT_OVER,
+// ROLLED_BACK) or syncing (a group: CUTTING_OVER, CUT_OVER, ROLLED_BACK).
+// A link is not deleted while one of its objects is.
+[[nodiscard]] bool in_cutover(topic_state s);
+[[nodiscard]] bool in_cutover(group_state s);
+
 // The events the state allows, guards aside (topic IN_SYNC lists
 // cutover_started: it is allowed with force), in enum order. Empty for
 // FINALIZED. For CLI help and error messages.

@@ -44,9 +44,21 @@ class state_table {
     operation_options options;
     stuck_reason stuck = stuck_reason::none;  // it waited for the operator
   };
-  // Loads the stored states (once, before any other call). errc::corruption,
-  // naming the object, for a state or an operation this straitd does not
-  // know: never guessed.
+  // What the store holds of a link, read only: its states, the operations
+  // running, the highest operation id stored. errc::corruption, naming the
+  // object, for a state or an operation this straitd does not know: never
+  // guessed. (The daemon reads it to refuse deleting a link mid-cutover.)
+  struct stored {
+    std::map<std::string, migration::topic_state> topics;
+    std::map<std::string, migration::group_state> groups;
+    std::vector<stored_operation> running;
+    uint64_t highest_operation_id = 0;        // of 'O' and the operations running
+    bool highest_operation_id_stored = true;  // false: 'O' is below it (an older store)
+  };
+  [[nodiscard]] static result<stored> read(const store::checkpoint_store& store,
+                                           const std::string& link);
+  // Loads the stored states (read(), once, before any other call) and
+  // returns the operations that were running.
   [[nodiscard]] result<std::vector<stored_operation>> load();
 
   // The highest operation id ever stored for the link (after load()): a
