@@ -1068,7 +1068,9 @@ int main(int argc, char** argv) {
       "            3 not found, 4 refused (precondition, permission, request id reused),\n"
       "            5 verification found differences or was interrupted,\n"
       "            6 still running after --wait-timeout (the move goes on in straitd),\n"
-      "            7 status: a cluster of the link is unreachable or refuses strait");
+      "            7 status: a cluster of the link is unreachable or refuses strait,\n"
+      "            8 cutover/rollback: an operation waits for the operator, or a later\n"
+      "              request cancelled it");
   const auto commands = declare_commands(app);
   try {
     app.parse(argc, argv);

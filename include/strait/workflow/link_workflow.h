@@ -36,9 +36,9 @@ namespace strait::workflow {
 //
 // Operator transitions (docs/cutover.md): cutover_topics / rollback_topics /
 // finalize_topics and the same for groups check state and guards at the
-// call and, or fail changing nothing, store the operation (with a topic's
-// first transition; a group's come in its steps), whose id each change
-// names, and leave the rest to it: the thread advances it every 250 ms
+// call and either fail, changing nothing, or store the operation (with a
+// topic's first transition; a group's come in its steps), whose id each
+// change names, and leave the rest to it: the thread advances it every 250 ms
 // (drain and hand over, reverse mirroring, read-backs). Every step is
 // idempotent and derived from stored state, so after a crash the thread
 // resumes each stored operation (topics DRAINING or ROLLED_BACK, groups
