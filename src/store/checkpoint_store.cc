@@ -451,6 +451,19 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
   return std::unique_ptr<checkpoint_store>(new checkpoint_store(std::move(db)));
 }
 
+void checkpoint_store::fail_writes_after(std::optional<uint64_t> writes) {
+  failing_from_.store(writes ? writes_.load() + *writes : UINT64_MAX);
+}
+
+status checkpoint_store::count_write() {
+  if (writes_.fetch_add(1, std::memory_order_relaxed) >= failing_from_.load()) {
+    return fail(errc::io,
+                "cannot write: the store fails every write from here on (a test's "
+                "fault injection)");
+  }
+  return {};
+}
+
 status checkpoint_store::commit(write_batch& batch) {
   // sync=false: the WAL write reaches the OS before Write() returns, so a
   // kill -9 of straitd loses nothing. A power loss may lose the newest
@@ -464,6 +477,11 @@ status checkpoint_store::commit(write_batch& batch) {
     return fail(errc::precondition,
                 "internal error: a batch tried to write an append-only key space (the audit "
                 "journal); nothing of it was written");
+  }
+  if (auto counted = count_write(); !counted) {
+    batch.batch_->Clear();
+    batch.map_changes_.clear();
+    return counted;
   }
   rocksdb::WriteOptions wo;
   rocksdb::Status s = db_->Write(wo, batch.batch_.get());
@@ -726,6 +744,7 @@ status checkpoint_store::append_durable(const record_key& k, std::string_view va
     return fail(errc::precondition,
                 space_name(k.bytes()) + " already holds a record under this key: nothing written");
   }
+  if (auto counted = count_write(); !counted) return counted;
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::Status s = db_->Put(wo, k.bytes(), rocksdb::Slice(value.data(), value.size()));

@@ -185,22 +185,31 @@ class fake_world {
   // checkpoints, a partition stopped since the last turn checkpoints its
   // stop; reverse mirroring copies the target's new records of its topics
   // back to the source.
+  //
+  // A turn is all or nothing: when the store refuses its write (a test's
+  // fault injection: straitd killed there), nothing of it happened, neither
+  // in the store nor on the clusters.
   void tick() {
     run_tasks();
     if (!hold_replacements) answer_replacements();
     store::checkpoint_store::write_batch b;
+    std::vector<std::function<void()>> then;  // what the turn did, once written
     for (auto& [key, part] : running_) {
       const kafka::topic_partition stp{key.topic, key.partition.value()};
       const kafka::topic_partition ttp{cfg_.topics.target_name(key.topic), key.partition.value()};
+      offsets::mirror_position pos = part.position;
       if (part.stopped == store::stop_reason::none && !forward_paused) {
-        const int64_t n = source.ends[stp] - part.position.next_source.value();
+        const int64_t n = source.ends[stp] - pos.next_source.value();
         if (n > 0) {
-          b.put_run(key, {part.position.next_source, target_offset(target.ends[ttp]), n});
-          part.position = {source_offset(source.ends[stp]), target_offset(target.ends[ttp] + n)};
-          target.ends[ttp] += n;
+          b.put_run(key, {pos.next_source, target_offset(target.ends[ttp]), n});
+          pos = {source_offset(source.ends[stp]), target_offset(target.ends[ttp] + n)};
+          then.emplace_back([this, &part, pos, ttp, n] {
+            part.position = pos;
+            target.ends[ttp] += n;
+          });
         }
       }
-      b.put_checkpoint(key, {part.position, part.stopped, part.detail});
+      b.put_checkpoint(key, {pos, part.stopped, part.detail});
     }
     const bool restarting = std::any_of(tasks_.begin(), tasks_.end(),
                                         [](const auto& t) { return t.first.starts_with("rev:"); });
@@ -217,12 +226,17 @@ class fake_world {
           b.put_run(rkey, {pos.next_source, target_offset(source.ends[{topic, p}]), n});
           pos = {source_offset(pos.next_source.value() + n),
                  target_offset(source.ends[{topic, p}] + n)};
-          source.ends[{topic, p}] += n;
+          then.emplace_back([this, topic, p, n] { source.ends[{topic, p}] += n; });
         }
         b.put_checkpoint(rkey, {pos, store::stop_reason::none, ""});
       }
     }
-    ASSERT_TRUE(store_.commit(b));
+    auto written = store_.commit(b);
+    if (!written) {
+      ASSERT_EQ(written.error().code, errc::io) << written.error().message;
+      return;
+    }
+    for (const auto& done : then) done();
   }
 
   // A kill -9 of straitd: the engines start again from their stored
@@ -261,10 +275,11 @@ class fake_world {
       } else if (part.stopped != store::stop_reason::handed_over) {
         done.set_value(fail(errc::precondition, "fake: stopped for an incident"));
       } else {
-        part = {start.checkpoint.position, store::stop_reason::none, ""};
         store::checkpoint_store::write_batch b;
         b.put_checkpoint(start.key, start.checkpoint);
-        done.set_value(store_.commit(b));
+        auto written = store_.commit(b);
+        if (written) part = {start.checkpoint.position, store::stop_reason::none, ""};
+        done.set_value(written);
       }
     }
     replacements_.clear();

@@ -172,6 +172,36 @@ TEST(StoreScan, ABatchNeverWritesTheAuditJournal) {
   EXPECT_TRUE(st->get(record_key(key_space::request).tail("r"))->has_value());
 }
 
+// The tests' kill -9 at write N (workflow_moves_test.cc): the writes
+// before it land, it and every later one write nothing.
+TEST(StoreFaults, WritesFromTheNthOnFailAndWriteNothingUntilCleared) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  const record_key a = record_key(key_space::request).tail("a");
+  const record_key b = record_key(key_space::request).tail("b");
+  const record_key j = record_key(key_space::audit).u64(1);
+  st->fail_writes_after(1);
+  const uint64_t before = st->writes();
+  checkpoint_store::write_batch first;
+  first.put(a, "1");
+  ASSERT_TRUE(st->commit(first).has_value());
+  checkpoint_store::write_batch second;
+  second.put(b, "2");
+  auto refused = st->commit(second);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, errc::io);
+  EXPECT_FALSE(st->append_durable(j, "x").has_value());
+  EXPECT_EQ(st->writes(), before + 3);
+  EXPECT_TRUE(st->get(a)->has_value());
+  EXPECT_FALSE(st->get(b)->has_value());
+  EXPECT_FALSE(st->get(j)->has_value());
+  st->fail_writes_after(std::nullopt);
+  checkpoint_store::write_batch again;
+  again.put(b, "2");
+  ASSERT_TRUE(st->commit(again).has_value());
+  EXPECT_TRUE(st->append_durable(j, "x").has_value());
+}
+
 TEST(FieldReader, ReadsWhatAKeyWroteAndReadsNothingFromTooFewBytes) {
   const record_key k =
       record_key(key_space::migration).text("link").u8(2).u32(7).u64(9).tail("rest");

@@ -113,6 +113,25 @@ class Moves : public ::testing::Test {
     return id;
   }
 
+  // A kill -9 at the `n`th write from now: `move` (the operator's call),
+  // then rounds until `done`, while the store refuses that write and every
+  // later one (the round that met the refusal runs out in memory, as with a
+  // disk gone); then straitd restarts with a store that works. True when a
+  // write was refused (false: the move needed fewer than `n` + 1 writes).
+  bool crash_at_write(int n, const std::function<void()>& move, const std::function<bool()>& done) {
+    const uint64_t from = store_->writes();
+    store_->fail_writes_after(n);
+    auto refused = [&] { return store_->writes() > from + n; };
+    move();
+    for (int i = 0; i < 100 && !refused() && !done(); ++i) round();
+    store_->fail_writes_after(std::nullopt);
+    if (!refused()) return false;
+    crash_and_restart();
+    return true;
+  }
+  // Whether an operation runs on `key` ("topic orders", "group g").
+  bool moving(const std::string& key) { return activity(key) != "(no operation)"; }
+
   // Starts the workflow and a cutover of a VERIFIED topic, until the
   // hand-over's checkpoints are written and no round has looked at them.
   void hand_over_checkpointed() {
@@ -528,6 +547,54 @@ TEST_P(MovesCrash, ARollbackCrashedAfterAnyRoundEndsTheSameAfterTheRestart) {
   EXPECT_EQ(target_end(1), source_end(1));
 }
 
+// A kill -9 at any write of a topic's cutover or rollback (the engines'
+// checkpoints included): the restarted workflow ends the move (asked
+// again when the call itself was cut), and no record is lost or copied
+// twice. The last parameter needs no crash: the range covers every write
+// (a cutover makes 13 here, a rollback 10).
+class MovesCrashAtWrite : public Moves, public ::testing::WithParamInterface<int> {};
+constexpr int kMoveWrites = 16;
+
+TEST_P(MovesCrashAtWrite, ACutoverKilledAtAnyWriteEndsTheSameAfterTheRestart) {
+  start();
+  verified_with(10);
+  const bool crashed = crash_at_write(
+      GetParam(), [&] { (void)cutover(1000ms); }, [&] { return topic() == topic_state::cut_over; });
+  EXPECT_TRUE(GetParam() < kMoveWrites || !crashed) << "a write the range does not reach";
+  if (topic() == topic_state::verified && !moving("topic orders")) {
+    ASSERT_TRUE(cutover(1000ms));  // the call's own write was cut
+  }
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_EQ(target_end(p), source_end(p)) << p;
+    EXPECT_EQ(forward_checkpoint(p).position.next_target.value(), target_end(p)) << p;
+  }
+  ASSERT_TRUE(
+      rounds_until([&] { return world_.reverse_topics() == std::set<std::string>{"orders"}; }));
+}
+
+TEST_P(MovesCrashAtWrite, ARollbackKilledAtAnyWriteEndsTheSameAfterTheRestart) {
+  start();
+  verified_with(10);
+  cut_over_topic();
+  world_.target.produce({"t.orders", 0}, 4);
+  const bool crashed = crash_at_write(
+      GetParam(), [&] { (void)rollback(1000ms); },
+      [&] { return topic() == topic_state::mirroring; });
+  EXPECT_TRUE(GetParam() < kMoveWrites || !crashed) << "a write the range does not reach";
+  if (topic() == topic_state::cut_over && !moving("topic orders")) {
+    ASSERT_TRUE(rollback(1000ms));  // the call's own write was cut
+  }
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  world_.source.produce({"orders", 0}, 2);
+  round();
+  EXPECT_EQ(source_end(0), 16) << "the target's 4 records copied back once";
+  EXPECT_EQ(target_end(0), 16) << "the source's 2 new records mirrored once";
+  EXPECT_EQ(target_end(1), source_end(1));
+}
+
+INSTANTIATE_TEST_SUITE_P(AtWrite, MovesCrashAtWrite, ::testing::Range(0, kMoveWrites + 1));
+
 // ------------------------------------------------------------- operations
 
 TEST_F(Moves, AMoveReturnsAnOperationWhosePhasesCanBeFollowedById) {
@@ -919,6 +986,43 @@ class GroupMoves : public Moves {
     return id;
   }
 };
+
+// The same for a group's cutover and rollback: offsets written once,
+// translated the same, whatever write the kill cut.
+class GroupMovesCrashAtWrite : public GroupMoves, public ::testing::WithParamInterface<int> {};
+
+TEST_P(GroupMovesCrashAtWrite, ACutoverKilledAtAnyWriteEndsTheSameAfterTheRestart) {
+  cut_over_topic();
+  const bool crashed = crash_at_write(
+      GetParam(), [&] { (void)cutover_group(); }, [&] { return group() == group_state::cut_over; });
+  EXPECT_TRUE(GetParam() < kMoveWrites || !crashed) << "a write the range does not reach";
+  if (group() == group_state::syncing && !moving("group g")) {
+    ASSERT_TRUE(cutover_group());  // the call's own write was cut
+  }
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  EXPECT_EQ(committed(world_.target, "t.orders", 0), 9) << "6 translated through the map";
+  EXPECT_EQ(committed(world_.target, "t.orders", 1), 10);
+  EXPECT_TRUE(world_.held_groups.contains("g"));
+}
+
+TEST_P(GroupMovesCrashAtWrite, ARollbackKilledAtAnyWriteEndsTheSameAfterTheRestart) {
+  cut_over_topic();
+  ASSERT_TRUE(cutover_group());
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::cut_over; }));
+  world_.target.produce({"t.orders", 0}, 5);
+  world_.target.committed["g"] = {{"t.orders", 0, 18, ""}};
+  const bool crashed = crash_at_write(
+      GetParam(), [&] { (void)rollback_group(); }, [&] { return group() == group_state::syncing; });
+  EXPECT_TRUE(GetParam() < kMoveWrites || !crashed) << "a write the range does not reach";
+  if (group() == group_state::cut_over && !moving("group g")) {
+    ASSERT_TRUE(rollback_group());  // the call's own write was cut
+  }
+  ASSERT_TRUE(rounds_until([&] { return group() == group_state::syncing; }));
+  EXPECT_EQ(committed(world_.source, "orders", 0), 15) << "after the 5 copied back";
+  EXPECT_EQ(source_end(0), 15);
+}
+
+INSTANTIATE_TEST_SUITE_P(AtWrite, GroupMovesCrashAtWrite, ::testing::Range(0, kMoveWrites + 1));
 
 TEST_F(GroupMoves, ACutoverWaitsForTheSourceGroupToEmptyEvenWhenForced) {
   world_.source.group_states["g"] = kafka::group_state::stable;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -181,6 +182,14 @@ class checkpoint_store {
   // refused (errc::precondition). The batch is empty afterwards.
   [[nodiscard]] status commit(write_batch& batch);
 
+  // Fault injection for tests: every write (commit, append_durable) from
+  // the `writes`-th after this call on fails with errc::io and writes
+  // nothing, as a process killed there would have written nothing more
+  // (0: the next write fails); std::nullopt: writes succeed again.
+  // writes() counts the writes of this object (refused ones too).
+  void fail_writes_after(std::optional<uint64_t> writes);
+  [[nodiscard]] uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
+
   [[nodiscard]] result<std::optional<partition_checkpoint>> load(const partition_key& key) const;
   [[nodiscard]] result<std::vector<partition_key>> partitions(const std::string& link) const;
   [[nodiscard]] result<std::vector<offsets::offset_run>> runs(const partition_key& key) const;
@@ -258,6 +267,10 @@ class checkpoint_store {
   std::unordered_map<std::string, uint64_t> map_versions_;
   std::atomic<uint64_t> map_generation_{0};  // written under versions_mu_
   std::mutex append_mu_;                     // append_durable's look and write
+  std::atomic<uint64_t> writes_{0};
+  std::atomic<uint64_t> failing_from_{UINT64_MAX};  // fail_writes_after: the first refused
+  // Counts a write; errc::io when fail_writes_after refuses it.
+  [[nodiscard]] status count_write();
   [[nodiscard]] status scan_bytes(std::string_view prefix, const visitor& visit, scan_direction d,
                                   const std::string* from) const;
 };
