@@ -15,9 +15,8 @@
 //              only what it printed and close (it leaves the group, so the
 //              group is empty on that cluster). Answer: "held T", T the
 //              wall-clock ms of the last acknowledgement (producer) or of
-//              the hold itself (consumer: when the application stopped
-//              reading; records may have stopped arriving earlier, e.g.
-//              while a producer cutover held the producer).
+//              the last record read (consumer; the hold itself when it
+//              read none).
 //   go BOOT    connect to BOOT and carry on. Answered when the first record
 //              is acknowledged / read there: "resumed T" (wall-clock ms).
 //   stop       as hold, then exit (1 if a record was not acknowledged).
@@ -167,6 +166,7 @@ public final class DemoClient {
     Control control = new Control(controlDir);
     KafkaConsumer<String, String> consumer = consumer(bootstrap, topic, group);
     boolean resuming = false;
+    long lastReadMs = 0;  // when the last record was read
     while (true) {
       String cmd = control.poll();
       if (cmd != null && !resuming && consumer != null
@@ -175,7 +175,7 @@ public final class DemoClient {
         final long heldAt = System.currentTimeMillis();
         consumer.close();
         consumer = null;
-        control.answer("held " + heldAt);
+        control.answer("held " + (lastReadMs > 0 ? lastReadMs : heldAt));
         if (cmd.equals("stop")) break;
       } else if (cmd != null && !resuming && consumer == null && cmd.startsWith("go ")) {
         consumer = consumer(cmd.substring(3), topic, group);
@@ -193,7 +193,10 @@ public final class DemoClient {
       for (ConsumerRecord<String, String> r : records) System.out.println(r.value());
       System.out.flush();
       // Only what was printed is committed.
-      if (!records.isEmpty()) consumer.commitSync();
+      if (!records.isEmpty()) {
+        consumer.commitSync();
+        lastReadMs = readAt;
+      }
       if (resuming && !records.isEmpty()) {
         resuming = false;
         control.answer("resumed " + readAt);
