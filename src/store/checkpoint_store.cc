@@ -452,7 +452,8 @@ result<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::file
 }
 
 void checkpoint_store::fail_writes_after(std::optional<uint64_t> writes) {
-  failing_from_.store(writes ? writes_.load() + *writes : UINT64_MAX);
+  const uint64_t now = writes_.load();
+  failing_from_.store(writes && *writes < UINT64_MAX - now ? now + *writes : UINT64_MAX);
 }
 
 status checkpoint_store::count_write() {
@@ -485,8 +486,11 @@ status checkpoint_store::commit(write_batch& batch) {
   }
   rocksdb::WriteOptions wo;
   rocksdb::Status s = db_->Write(wo, batch.batch_.get());
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot write checkpoint"));
-  batch.batch_->Clear();
+  batch.batch_->Clear();  // written or not, as the header says
+  if (!s.ok()) {
+    batch.map_changes_.clear();
+    return std::unexpected(rocks_error(s, "cannot write checkpoint"));
+  }
   // After the write: a reader that sees the new version sees the new data.
   if (!batch.map_changes_.empty()) {
     std::lock_guard lock(versions_mu_);

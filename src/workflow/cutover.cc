@@ -1242,6 +1242,17 @@ status link_workflow::resume_forward(const std::string& topic, int32_t partition
 }
 
 bool link_workflow::resumed(const std::string& topic, topic_op& op) {
+  // An engine silent (or refusing) for long is said once in the log and
+  // in the detail at every round; the requests go on.
+  auto late = [&](const std::string& what) {
+    const auto waited = ports_.now() - op.resuming_since;
+    if (waited < kEngineAnswerLate) return;
+    op.status.detail += " (for " + seconds(waited) + ")";
+    if (!op.resuming_late_logged) {
+      spdlog::error("link {}: topic {}: {} for {}", cfg_.name, topic, what, seconds(waited));
+      op.resuming_late_logged = true;
+    }
+  };
   std::string waiting;
   for (const auto& r : op.resuming) {
     if (r.answer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
@@ -1250,17 +1261,7 @@ bool link_workflow::resumed(const std::string& topic, topic_op& op) {
   }
   if (!waiting.empty()) {
     op.status.detail = "waiting for the mirror engine to resume partition " + waiting;
-    const auto waited = ports_.now() - op.resuming_since;
-    if (waited >= kEngineAnswerLate) {
-      op.status.detail += " (no answer for " + seconds(waited) + ")";
-      if (!op.resuming_late_logged) {
-        spdlog::warn(
-            "link {}: the mirror engine has not answered for {} whether it resumed "
-            "partition {} of {}",
-            cfg_.name, seconds(waited), waiting, topic);
-        op.resuming_late_logged = true;
-      }
-    }
+    late("the mirror engine has not answered whether it resumed partition " + waiting);
     return false;
   }
   std::string refused;
@@ -1278,28 +1279,22 @@ bool link_workflow::resumed(const std::string& topic, topic_op& op) {
       again.push_back(std::move(r));
     }
   }
+  // Refused (records still in flight, a store write that failed, a request
+  // dropped): asked again as it was, the partition still stopped for its
+  // hand-over at that position; one the engine runs needs nothing more (the
+  // move works out the rest from the store).
+  const auto snapshot = ports_.forward->snapshot();
+  std::erase_if(again, [&](const resumption& r) {
+    return std::any_of(snapshot.begin(), snapshot.end(), [&](const auto& s) {
+      return s.key.topic == topic && s.key.partition.value() == r.partition && !s.stopped;
+    });
+  });
   if (again.empty()) {
     op.resuming.clear();
-    return true;
-  }
-  // A partition an incident stopped meanwhile needs the operator; the
-  // others are asked again as they were: still stopped for the hand-over
-  // at that position (the engine refuses anything else).
-  for (const auto& s : ports_.forward->snapshot()) {
-    const auto refused_here = [&](const resumption& r) {
-      return s.key.topic == topic && s.key.partition.value() == r.partition;
-    };
-    if (s.stopped && s.stop_reason != store::stop_reason::handed_over &&
-        std::any_of(again.begin(), again.end(), refused_here)) {
-      op.resuming.clear();
-      op.status.detail = "partition " + std::to_string(s.key.partition.value()) + " is stopped (" +
-                         store::to_string(s.stop_reason) + "): " + s.stop_detail +
-                         "; resolve it (straitctl acknowledge), then ask for the move again";
-      op.status.stuck = stuck_reason::partition_stopped;
-      return false;
-    }
+    return refused.empty();
   }
   const auto since = op.resuming_since;
+  const bool logged = op.resuming_late_logged;
   op.resuming.clear();
   op.status.detail = refused + " (asked again)";
   for (const auto& r : again) {
@@ -1308,6 +1303,8 @@ bool link_workflow::resumed(const std::string& topic, topic_op& op) {
     }
   }
   op.resuming_since = since;
+  op.resuming_late_logged = logged;
+  late(refused);
   return false;
 }
 

@@ -86,5 +86,28 @@ TEST(ReverseMock, ReverseMirroringDrainsInTheBackgroundSoLinksStopAtOnce) {
   EXPECT_LT(stopped, 5500ms) << "the two drains overlapped";
 }
 
+// Asked to stop (straitd's shutdown, begin_stop) while the workflow's task
+// may still restart it: the restart starts no engine.
+TEST(ReverseMock, AReverseMirrorAskedToStopStartsNoEngine) {
+  testing::temp_dir dir;
+  auto st = store::checkpoint_store::open(dir.path() / "checkpoints");
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  metrics::registry metrics;
+  testing::mock_cluster source(1, kTopic, kPartitions);
+  testing::mock_cluster target(1, kTopic, kPartitions);
+  config::link_config cfg;
+  cfg.name = "one";
+  cfg.source.props = {{"bootstrap.servers", source.bootstrap()}, {"log_level", "0"}};
+  cfg.target.props = {{"bootstrap.servers", target.bootstrap()}, {"log_level", "0"}};
+  cfg.topics.include = {".*"};
+  workflow::reverse_mirror r(cfg, **st, metrics, [] {});
+  r.request_stop(1s);
+  auto started = r.run_for({kTopic});
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error().code, errc::busy);
+  EXPECT_TRUE(r.snapshot().empty());
+  EXPECT_EQ(r.inflight_bytes(), 0);
+}
+
 }  // namespace
 }  // namespace strait

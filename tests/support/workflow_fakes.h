@@ -256,9 +256,11 @@ class fake_world {
   [[nodiscard]] store::stop_reason stopped(const std::string& topic, int p) const {
     return running_.at({cfg_.name, topic, partition_id(p)}).stopped;
   }
-  // A data incident on a forward partition (the engine stops it).
+  // A data incident on a forward partition (the engine stops it; one
+  // already stopped keeps its stop, as in link_engine).
   void stop(const std::string& topic, int p, store::stop_reason why) {
-    running_[{cfg_.name, topic, partition_id(p)}].stopped = why;
+    auto& part = running_[{cfg_.name, topic, partition_id(p)}];
+    if (part.stopped == store::stop_reason::none) part.stopped = why;
   }
 
   // The engine's requests dropped unanswered (it stopped): broken promises.

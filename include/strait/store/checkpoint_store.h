@@ -182,11 +182,13 @@ class checkpoint_store {
   // refused (errc::precondition). The batch is empty afterwards.
   [[nodiscard]] status commit(write_batch& batch);
 
-  // Fault injection for tests: every write (commit, append_durable) from
-  // the `writes`-th after this call on fails with errc::io and writes
-  // nothing, as a process killed there would have written nothing more
-  // (0: the next write fails); std::nullopt: writes succeed again.
-  // writes() counts the writes of this object (refused ones too).
+  // Fault injection for tests (straitd never calls it): every write
+  // (commit, append_durable) from the `writes`-th after this call on fails
+  // with errc::io and writes nothing, as a process killed there would have
+  // written nothing more (0: the next write fails); std::nullopt: writes
+  // succeed again. Called while no other thread writes (the count it starts
+  // from would move). writes() counts the writes of this object (refused
+  // ones too).
   void fail_writes_after(std::optional<uint64_t> writes);
   [[nodiscard]] uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
 

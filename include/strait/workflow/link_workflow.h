@@ -237,7 +237,7 @@ class link_workflow {
     // first request (`resuming_since`), then every 250 ms.
     std::vector<resumption> resuming;
     std::chrono::steady_clock::time_point resuming_since{};
-    bool resuming_late_logged = false;  // the engine's silence was logged
+    bool resuming_late_logged = false;  // the engine's silence or refusals were logged
     bool stuck_stored = false;          // status.stuck is in the store (store_if_stuck)
   };
   struct group_op {
@@ -323,10 +323,11 @@ class link_workflow {
   [[nodiscard]] status resume_forward(const std::string& topic, int32_t partition,
                                       const offsets::mirror_position& pos, topic_op& op);
   // Whether the engine resumed every partition `op` asked it to (true when
-  // none). False while an answer is missing (op's detail says which; a
-  // warning after kEngineAnswerLate), or when the engine refused one: then
-  // it is asked again at once, at the same position, and op's detail says
-  // why it was refused.
+  // none). False while an answer is missing (op's detail says which), or
+  // when the engine refused one that is still stopped: then it is asked
+  // again at once, at the same position, and op's detail says why it was
+  // refused. Either for kEngineAnswerLate: logged once, and said in the
+  // detail.
   [[nodiscard]] bool resumed(const std::string& topic, topic_op& op);
   static constexpr std::chrono::seconds kEngineAnswerLate{30};
   void hold_groups();
