@@ -334,6 +334,80 @@ TEST_F(Moves, ARollbackReplacingACutoverWaitsForTheResumptionsItAskedFor) {
   EXPECT_EQ(target_end(0), source_end(0));
 }
 
+// The guards at the call: IN_SYNC needs force (VERIFIED does not), a
+// topic with a stopped partition is refused even forced. A dry run says
+// what would happen, with the guards it would force, and changes nothing.
+TEST_F(Moves, ACutoverChecksItsGuardsAtTheCallAndADryRunChangesNothing) {
+  start();
+  for (int p = 0; p < 2; ++p) world_.source.produce({"orders", p}, 10);
+  ASSERT_TRUE(rounds_until(
+      [&] { return wf_->topics().contains("orders") && topic() == topic_state::in_sync; }));
+  auto refused = cutover(500ms);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::precondition);
+  EXPECT_TRUE(contains(refused.error().message, "verified")) << refused.error().message;
+
+  auto dry = wf_->cutover_topics({only("orders"), true, 500ms, "test", /*dry_run=*/true});
+  ASSERT_TRUE(dry) << dry.error().message;
+  EXPECT_EQ(dry->at(0).forced_guards, std::vector<std::string>{"verified"});
+  EXPECT_EQ(dry->at(0).operation_id, 0u);
+  crash_and_restart();  // nothing was stored
+  EXPECT_EQ(topic(), topic_state::in_sync);
+  EXPECT_EQ(activity(), "(no operation)");
+
+  // A foreign write stops a partition: the topic falls behind, and even
+  // forced the move is refused (the state machine's tests check that force
+  // never overrides no_foreign_write itself).
+  world_.stop("orders", 1, store::stop_reason::foreign_write);
+  round();
+  auto forced = wf_->cutover_topics({only("orders"), true, 500ms, "test", false});
+  ASSERT_FALSE(forced);
+  EXPECT_EQ(forced.error().code, errc::precondition) << forced.error().message;
+  EXPECT_EQ(activity(), "(no operation)");
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none);
+}
+
+// Records someone else wrote to the target before the hand-over ended: the
+// cutover waits for the operator, never starts reverse mirroring on them.
+TEST_F(Moves, RecordsSomeoneElseWroteToTheTargetStopTheHandOverForTheOperator) {
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  world_.target.produce({"t.orders", 0}, 2);
+  wf_->run_round();
+  auto ops = wf_->running_operations();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].stuck, workflow::stuck_reason::foreign_records);
+  EXPECT_TRUE(contains(ops[0].detail, "someone else wrote to it")) << ops[0].detail;
+  for (int i = 0; i < 10; ++i) round();
+  EXPECT_EQ(topic(), topic_state::draining);
+  EXPECT_TRUE(world_.reverse_topics().empty());
+}
+
+// CUT_OVER cannot be stored (the disk fails at that write): the cutover
+// waits for the operator, and that it waits is stored as soon as the store
+// takes writes again (retried every round), so a restart keeps it waiting.
+TEST_F(Moves, AStateThatCannotBeStoredWaitsForTheOperatorAndIsStoredAsSuchOnceItCan) {
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  store_->fail_writes_after(2);  // the two reverse seeds land, CUT_OVER does not
+  wf_->run_round();
+  auto ops = wf_->running_operations();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].stuck, workflow::stuck_reason::state_not_stored);
+  EXPECT_TRUE(contains(ops[0].detail, "(not stored yet: ")) << ops[0].detail;
+  round();
+  EXPECT_TRUE(contains(activity(), "(not stored yet: ")) << "tried again, refused again";
+  store_->fail_writes_after(std::nullopt);
+  round();
+  EXPECT_FALSE(contains(activity(), "(not stored yet")) << activity();
+  EXPECT_EQ(topic(), topic_state::draining);
+  crash_and_restart();
+  ops = wf_->running_operations();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].stuck, workflow::stuck_reason::state_not_stored);
+  ASSERT_TRUE(cutover(500ms));  // the operator asks again
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(target_end(0), source_end(0));
+}
+
 // The hand-over began (partitions stopped) and a producer writes before the
 // checkpoints land, which takes longer than the quiet window: the drain
 // starts over once they land (the source moved), rather than a new tail
