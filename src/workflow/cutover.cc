@@ -1226,16 +1226,21 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
 
 status link_workflow::resume_forward(const std::string& topic, int32_t partition,
                                      const offsets::mirror_position& pos, topic_op& op) {
+  if (op.resuming.empty()) {  // the first request of this round: the clock starts
+    op.resuming_since = ports_.now();
+    op.resuming_late_logged = false;
+  }
+  return ask_to_resume(topic, partition, pos, op);
+}
+
+status link_workflow::ask_to_resume(const std::string& topic, int32_t partition,
+                                    const offsets::mirror_position& pos, topic_op& op) {
   const partition_key key{cfg_.name, topic, partition_id(partition)};
   store::partition_checkpoint cp;
   cp.position = pos;
   auto tail_run = store_.last_run(key);
   if (!tail_run) return std::unexpected(tail_run.error());
   mirror::partition_start start{key, cfg_.topics.target_name(topic), cp, *tail_run, {}, 0};
-  if (op.resuming.empty()) {
-    op.resuming_since = ports_.now();
-    op.resuming_late_logged = false;
-  }
   op.resuming.push_back(
       {partition, pos, ports_.forward->resume_handed_over(std::move(start)).share()});
   return {};
@@ -1293,17 +1298,14 @@ bool link_workflow::resumed(const std::string& topic, topic_op& op) {
     op.resuming.clear();
     return refused.empty();
   }
-  const auto since = op.resuming_since;
-  const bool logged = op.resuming_late_logged;
+  // Asked again, the clock runs on from the first request.
   op.resuming.clear();
   op.status.detail = refused + " (asked again)";
   for (const auto& r : again) {
-    if (auto s = resume_forward(topic, r.partition, r.at, op); !s) {
+    if (auto s = ask_to_resume(topic, r.partition, r.at, op); !s) {
       op.status.detail += "; " + s.error().message;
     }
   }
-  op.resuming_since = since;
-  op.resuming_late_logged = logged;
   late(refused);
   return false;
 }

@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../support/kafka_records.h"
-#include "../support/mock_cluster.h"
+#include "../support/mock_link.h"
 #include "../support/test_util.h"
 #include "link_registry.h"
 #include "strait/store/checkpoint_store.h"
@@ -22,14 +21,6 @@ using namespace std::chrono_literals;
 
 constexpr int kPartitions = 2;
 const std::string kTopic = "orders";
-
-void produce(testing::mock_cluster& cluster, int records) {
-  testing::test_producer p(cluster.bootstrap(), {{"log_level", "0"}});
-  testing::record r;
-  r.value = std::string(100, 'x');
-  for (int i = 0; i < records; ++i) p.send(kTopic, i % kPartitions, r);
-  p.flush();
-}
 
 // Two links, each with records in flight to a target that is down, stopped
 // with a 3 s drain: stop_all asks every link's control threads, then every
@@ -48,13 +39,7 @@ TEST(LinkRegistryMock, StopAllDrainsEveryLinkAtOnce) {
   for (const char* name : {"one", "two"}) {
     sources.push_back(std::make_unique<testing::mock_cluster>(1, kTopic, kPartitions));
     targets.push_back(std::make_unique<testing::mock_cluster>(1, kTopic, kPartitions));
-    config::link_config l;
-    l.name = name;
-    l.source.props = {{"bootstrap.servers", sources.back()->bootstrap()}, {"log_level", "0"}};
-    l.target.props = {{"bootstrap.servers", targets.back()->bootstrap()}, {"log_level", "0"}};
-    l.topics.include = {kTopic};
-    l.topics.create = false;         // the mock has no CreateTopics
-    l.topics.check_configs = false;  // nor DescribeConfigs
+    auto l = testing::mock_link(name, *sources.back(), *targets.back(), {kTopic});
     // One supervisor round, before the target goes down: the test measures
     // the engines' drains, not a round's admin calls to a dead cluster.
     l.topics.refresh_interval = 1h;
@@ -73,7 +58,7 @@ TEST(LinkRegistryMock, StopAllDrainsEveryLinkAtOnce) {
         [&] { return r->engine()->snapshot().size() == static_cast<size_t>(kPartitions); }, 30s))
         << cfg.links[i].name << ": every partition runs";
     rd_kafka_mock_broker_set_down(targets[i]->get(), 1);
-    produce(*sources[i], 2000);
+    testing::produce_filler(*sources[i], kTopic, kPartitions, 2000);
     ASSERT_TRUE(testing::wait_for([&] { return r->engine()->inflight_bytes() > 0; }, 30s))
         << cfg.links[i].name << ": records in flight to the target that is down";
   }

@@ -8,6 +8,7 @@
 
 #include "../support/kafka_records.h"
 #include "../support/mock_cluster.h"
+#include "../support/mock_link.h"
 #include "../support/test_util.h"
 #include "strait/kafka/partition_reader.h"
 #include "strait/kafka/record.h"
@@ -40,13 +41,8 @@ class MirrorMock : public ::testing::Test {
     auto st = store::checkpoint_store::open(dir_.path() / "checkpoints");
     ASSERT_TRUE(st.has_value()) << st.error().message;
     store_ = std::move(*st);
-    cfg_.name = "mock";
-    cfg_.source.props = {{"bootstrap.servers", source_.bootstrap()}, {"log_level", "0"}};
-    cfg_.target.props = {
-        {"bootstrap.servers", target_.bootstrap()}, {"log_level", "0"}, {"retry.backoff.ms", "50"}};
-    cfg_.topics.include = {".*"};
-    cfg_.topics.create = false;         // the mock has no CreateTopics
-    cfg_.topics.check_configs = false;  // nor DescribeConfigs
+    cfg_ = testing::mock_link("mock", source_, target_);
+    cfg_.target.props.emplace_back("retry.backoff.ms", "50");
     cfg_.topics.refresh_interval = 200ms;
     cfg_.checkpoint_interval = 20ms;
   }

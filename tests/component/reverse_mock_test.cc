@@ -7,8 +7,7 @@
 #include <chrono>
 #include <memory>
 
-#include "../support/kafka_records.h"
-#include "../support/mock_cluster.h"
+#include "../support/mock_link.h"
 #include "../support/test_util.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/workflow/reverse_mirror.h"
@@ -36,23 +35,10 @@ TEST(ReverseMock, ReverseMirroringDrainsInTheBackgroundSoLinksStopAtOnce) {
   metrics::registry metrics;
   testing::mock_cluster source(1, kTopic, kPartitions);
   testing::mock_cluster target(1, kTopic, kPartitions);
-  auto produce_on_target = [&] {
-    testing::test_producer p(target.bootstrap(), {{"log_level", "0"}});
-    testing::record r;
-    r.value = std::string(100, 'x');
-    for (int i = 0; i < 2000; ++i) p.send(kTopic, i % kPartitions, r);
-    p.flush();
-  };
 
   std::vector<std::unique_ptr<workflow::reverse_mirror>> links;
   for (const char* name : {"one", "two"}) {
-    config::link_config cfg;
-    cfg.name = name;
-    cfg.source.props = {{"bootstrap.servers", source.bootstrap()}, {"log_level", "0"}};
-    cfg.target.props = {{"bootstrap.servers", target.bootstrap()}, {"log_level", "0"}};
-    cfg.topics.include = {".*"};
-    cfg.topics.create = false;         // the mock has no CreateTopics
-    cfg.topics.check_configs = false;  // nor DescribeConfigs
+    auto cfg = testing::mock_link(name, source, target);
     // One supervisor round, before the source goes down: the test measures
     // the engines' drains, not a round's admin calls to a dead cluster.
     cfg.topics.refresh_interval = 1h;
@@ -70,7 +56,7 @@ TEST(ReverseMock, ReverseMirroringDrainsInTheBackgroundSoLinksStopAtOnce) {
         << "every partition runs";
   }
   rd_kafka_mock_broker_set_down(source.get(), 1);  // reverse mirroring writes here
-  produce_on_target();
+  testing::produce_filler(target, kTopic, kPartitions, 2000);
   for (const auto& r : links) {
     ASSERT_TRUE(testing::wait_for([&] { return r->inflight_bytes() > 0; }, 30s))
         << "records in flight to the source that is down";
@@ -95,12 +81,7 @@ TEST(ReverseMock, AReverseMirrorAskedToStopStartsNoEngine) {
   metrics::registry metrics;
   testing::mock_cluster source(1, kTopic, kPartitions);
   testing::mock_cluster target(1, kTopic, kPartitions);
-  config::link_config cfg;
-  cfg.name = "one";
-  cfg.source.props = {{"bootstrap.servers", source.bootstrap()}, {"log_level", "0"}};
-  cfg.target.props = {{"bootstrap.servers", target.bootstrap()}, {"log_level", "0"}};
-  cfg.topics.include = {".*"};
-  workflow::reverse_mirror r(cfg, **st, metrics, [] {});
+  workflow::reverse_mirror r(testing::mock_link("one", source, target), **st, metrics, [] {});
   r.request_stop(1s);
   auto started = r.run_for({kTopic});
   ASSERT_FALSE(started.has_value());

@@ -142,6 +142,20 @@ class Moves : public ::testing::Test {
         rounds_until([&] { return world_.stopped("orders", 0) != store::stop_reason::none; }));
     world_.tick();
   }
+  // The hand-over checkpointed, a producer writes 3 records to partition 0
+  // (10 before): the cutover must resume mirroring, with the engine holding
+  // its answers when `engine_holds`.
+  void source_moves_after_hand_over(bool engine_holds) {
+    ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+    world_.hold_replacements = engine_holds;
+    world_.source.produce({"orders", 0}, 3);
+  }
+  // The cutover ends with every record of partition 0 on the target.
+  void cuts_over_with_all_13_records() {
+    ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+    EXPECT_EQ(target_end(0), source_end(0));
+    EXPECT_EQ(source_end(0), 13);
+  }
 
   result<std::vector<workflow::link_workflow::change>> cutover(
       std::chrono::milliseconds window = 2000ms, bool force = false) {
@@ -241,41 +255,31 @@ TEST_F(Moves, CutoverWaitsForTheHandOverCheckpointsWithoutBlockingTheRound) {
 }
 
 TEST_F(Moves, ASourceThatMovesDuringTheHandOverResumesMirroringAndLosesNothing) {
-  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
-  // A producer writes just after.
-  world_.source.produce({"orders", 0}, 3);
+  ASSERT_NO_FATAL_FAILURE(source_moves_after_hand_over(false));
   wf_->run_round();
   EXPECT_TRUE(contains(activity(), "the source moved during the hand-over")) << activity();
   EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "mirroring resumed";
-  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
-  EXPECT_EQ(target_end(0), source_end(0));
-  EXPECT_EQ(source_end(0), 13);
+  cuts_over_with_all_13_records();
 }
 
 // The engine takes its time to resume the partitions: no round waits for
 // it, and none hands a partition over again before it runs.
 TEST_F(Moves, ASourceThatMovesDuringTheHandOverWaitsForTheEngineToResumeMirroring) {
-  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
-  world_.hold_replacements = true;
-  world_.source.produce({"orders", 0}, 3);
+  ASSERT_NO_FATAL_FAILURE(source_moves_after_hand_over(true));
   for (int i = 0; i < 8; ++i) round();
   EXPECT_EQ(activity(), "waiting for the mirror engine to resume partition 0, 1");
   EXPECT_EQ(world_.replacements, 2) << "asked once per partition";
   EXPECT_EQ(topic(), topic_state::draining);
   world_.hold_replacements = false;
-  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  cuts_over_with_all_13_records();
   EXPECT_EQ(world_.replacements, 2);
-  EXPECT_EQ(target_end(0), source_end(0));
-  EXPECT_EQ(source_end(0), 13);
 }
 
 // One partition of the two is refused (records still in flight, say): it is
 // asked again at once, not left stopped while the drain starts over.
 TEST_F(Moves, ASourceThatMovesDuringTheHandOverAsksAgainForAPartitionTheEngineRefused) {
-  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  ASSERT_NO_FATAL_FAILURE(source_moves_after_hand_over(true));
   world_.refuse_replacements = 1;
-  world_.hold_replacements = true;
-  world_.source.produce({"orders", 0}, 3);
   wf_->run_round();
   ASSERT_EQ(world_.replacements, 2);
   world_.hold_replacements = false;
@@ -284,10 +288,8 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverAsksAgainForAPartitionTheEngineRe
   EXPECT_EQ(world_.replacements, 3);
   round();
   EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "resumed the round after";
-  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  cuts_over_with_all_13_records();
   EXPECT_EQ(world_.replacements, 3);
-  EXPECT_EQ(target_end(0), source_end(0));
-  EXPECT_EQ(source_end(0), 13);
 }
 
 // The engine stopped before it answered (its inbox dropped): a refusal
@@ -295,9 +297,7 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverAsksAgainForAPartitionTheEngineRe
 // said in the detail; the rounds slow down from 50 to 250 ms after a
 // second.
 TEST_F(Moves, AnEngineThatNeverAnsweredIsAskedAgainAndItsSilenceIsShown) {
-  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
-  world_.hold_replacements = true;
-  world_.source.produce({"orders", 0}, 3);
+  ASSERT_NO_FATAL_FAILURE(source_moves_after_hand_over(true));
   wf_->run_round();
   EXPECT_EQ(wf_->next_round_in(), 50ms);
   world_.clock.advance(1s);
@@ -311,17 +311,14 @@ TEST_F(Moves, AnEngineThatNeverAnsweredIsAskedAgainAndItsSilenceIsShown) {
             "cannot resume partition 0: the mirror engine stopped before it answered; partition 1: "
             "the mirror engine stopped before it answered (asked again) (for 31.0 s)");
   world_.hold_replacements = false;
-  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  cuts_over_with_all_13_records();
   EXPECT_EQ(world_.replacements, 4);
-  EXPECT_EQ(target_end(0), source_end(0));
 }
 
 // A rollback replacing a cutover whose resumptions the engine has not
 // answered waits for those answers: no second request for a partition.
 TEST_F(Moves, ARollbackReplacingACutoverWaitsForTheResumptionsItAskedFor) {
-  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
-  world_.hold_replacements = true;
-  world_.source.produce({"orders", 0}, 3);
+  ASSERT_NO_FATAL_FAILURE(source_moves_after_hand_over(true));
   wf_->run_round();
   ASSERT_EQ(world_.replacements, 2);
   ASSERT_TRUE(rollback(500ms));
@@ -423,9 +420,7 @@ TEST_F(Moves, ASourceThatMovesBeforeTheHandOverCheckpointsLandStartsTheDrainOver
     wf_->run_round();
     world_.clock.advance(kRound);
   }
-  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
-  EXPECT_EQ(target_end(0), source_end(0));
-  EXPECT_EQ(source_end(0), 13);
+  cuts_over_with_all_13_records();
 }
 
 TEST_F(Moves, AStoppedPartitionStopsTheCutoverForTheOperator) {

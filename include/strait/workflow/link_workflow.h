@@ -319,9 +319,13 @@ class link_workflow {
   // (every forward partition handed over, reverse mirroring seeded).
   [[nodiscard]] bool copying_back(const std::string& topic) const;
   // Asks the engine to restart forward mirroring of a partition stopped for
-  // its hand-over at `pos`; its answer joins op.resuming.
+  // its hand-over at `pos`; its answer joins op.resuming. The first request
+  // of a round starts op.resuming_since; ask_to_resume asks without that
+  // (a refused request asked again keeps its clock).
   [[nodiscard]] status resume_forward(const std::string& topic, int32_t partition,
                                       const offsets::mirror_position& pos, topic_op& op);
+  [[nodiscard]] status ask_to_resume(const std::string& topic, int32_t partition,
+                                     const offsets::mirror_position& pos, topic_op& op);
   // Whether the engine resumed every partition `op` asked it to (true when
   // none). False while an answer is missing (op's detail says which), or
   // when the engine refused one that is still stopped: then it is asked
