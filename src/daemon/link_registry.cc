@@ -300,18 +300,17 @@ result<api::link_info> link_registry::remove(const std::string& link, bool dry_r
                                         " comes from the config file: remove it there and "
                                         "restart straitd");
   }
-  if (auto s = no_cutover_in_progress(store_, link); !s) return std::unexpected(s.error());
   api::link_info info;
   {
-    std::shared_lock lock(r->mu());
-    info = info_of(*r);
-  }
-  if (dry_run) return info;
-  // The definition and the staged names go first: if that fails, nothing
-  // changed; once it is done, a restart would not bring the link back.
-  if (auto s = forget_link(store_, link); !s) return std::unexpected(s.error());
-  {
+    // Held from the check to the end: a move starts under the shared lock
+    // (running), so none can be stored between the check and the delete.
     std::unique_lock lock(r->mu());
+    if (auto s = no_cutover_in_progress(store_, link); !s) return std::unexpected(s.error());
+    info = info_of(*r);
+    if (dry_run) return info;
+    // The definition and the staged names go first: if that fails, nothing
+    // changed; once it is done, a restart would not bring the link back.
+    if (auto s = forget_link(store_, link); !s) return std::unexpected(s.error());
     r->stop();
     r->mark_deleted();
     r->release_claims();

@@ -304,8 +304,7 @@ void link_workflow::replace_op(std::map<std::string, Op>& ops, bool on_group, ch
       if (old->second.tail) old->second.tail->cancel = true;  // its result would count for none
       // Resumptions the engine has not answered belong to the topic: the
       // new operation waits for them before it looks at the partitions.
-      op.resuming = old->second.resuming;
-      op.resuming_since = old->second.resuming_since;
+      op.resumptions = old->second.resumptions;
     }
     finished(old->second.status, op_phase::cancelled);
   }
@@ -800,10 +799,7 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
       // (it took those pending before the step, replace_op; this thread has
       // not stepped it since).
       if (op.tail) op.tail->cancel = true;
-      if (it != topic_ops_.end()) {
-        it->second.resuming = op.resuming;
-        it->second.resuming_since = op.resuming_since;
-      }
+      if (it != topic_ops_.end()) it->second.resumptions = op.resumptions;
       if (op.status.phase == op_phase::done) finished(op.status, op_phase::done);
       continue;
     }
@@ -1226,9 +1222,9 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
 
 status link_workflow::resume_forward(const std::string& topic, int32_t partition,
                                      const offsets::mirror_position& pos, topic_op& op) {
-  if (op.resuming.empty()) {  // the first request of this round: the clock starts
-    op.resuming_since = ports_.now();
-    op.resuming_late_logged = false;
+  if (op.resumptions.asked.empty()) {  // none pending: the clock starts
+    op.resumptions.since = ports_.now();
+    op.resumptions.late_logged = false;
   }
   return ask_to_resume(topic, partition, pos, op);
 }
@@ -1241,25 +1237,26 @@ status link_workflow::ask_to_resume(const std::string& topic, int32_t partition,
   auto tail_run = store_.last_run(key);
   if (!tail_run) return std::unexpected(tail_run.error());
   mirror::partition_start start{key, cfg_.topics.target_name(topic), cp, *tail_run, {}, 0};
-  op.resuming.push_back(
+  op.resumptions.asked.push_back(
       {partition, pos, ports_.forward->resume_handed_over(std::move(start)).share()});
   return {};
 }
 
 bool link_workflow::resumed(const std::string& topic, topic_op& op) {
+  auto& pending = op.resumptions;
   // An engine silent (or refusing) for long is said once in the log and
   // in the detail at every round; the requests go on.
   auto late = [&](const std::string& what) {
-    const auto waited = ports_.now() - op.resuming_since;
+    const auto waited = ports_.now() - pending.since;
     if (waited < kEngineAnswerLate) return;
     op.status.detail += " (for " + seconds(waited) + ")";
-    if (!op.resuming_late_logged) {
+    if (!pending.late_logged) {
       spdlog::error("link {}: topic {}: {} for {}", cfg_.name, topic, what, seconds(waited));
-      op.resuming_late_logged = true;
+      pending.late_logged = true;
     }
   };
   std::string waiting;
-  for (const auto& r : op.resuming) {
+  for (const auto& r : pending.asked) {
     if (r.answer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       waiting += (waiting.empty() ? "" : ", ") + std::to_string(r.partition);
     }
@@ -1270,8 +1267,8 @@ bool link_workflow::resumed(const std::string& topic, topic_op& op) {
     return false;
   }
   std::string refused;
-  std::vector<resumption> again;
-  for (auto& r : op.resuming) {
+  std::vector<resumption> refusals;
+  for (auto& r : pending.asked) {
     status s;
     try {
       s = r.answer.get();
@@ -1281,25 +1278,35 @@ bool link_workflow::resumed(const std::string& topic, topic_op& op) {
     if (!s) {
       refused += (refused.empty() ? "cannot resume partition " : "; partition ") +
                  std::to_string(r.partition) + ": " + s.error().message;
-      again.push_back(std::move(r));
+      refusals.push_back(std::move(r));
     }
   }
+  pending.asked.clear();
   // Refused (records still in flight, a store write that failed, a request
-  // dropped): asked again as it was, the partition still stopped for its
-  // hand-over at that position; one the engine runs needs nothing more (the
-  // move works out the rest from the store).
+  // dropped): a partition still stopped for its hand-over (or not listed)
+  // is asked again at once, as it was; one the engine runs needs nothing
+  // more (the move works out the rest from the store); one stopped for an
+  // incident meanwhile waits for the operator.
   const auto snapshot = ports_.forward->snapshot();
-  std::erase_if(again, [&](const resumption& r) {
-    return std::any_of(snapshot.begin(), snapshot.end(), [&](const auto& s) {
-      return s.key.topic == topic && s.key.partition.value() == r.partition && !s.stopped;
+  std::vector<resumption> again;
+  for (auto& r : refusals) {
+    const auto s = std::find_if(snapshot.begin(), snapshot.end(), [&](const auto& p) {
+      return p.key.topic == topic && p.key.partition.value() == r.partition;
     });
-  });
-  if (again.empty()) {
-    op.resuming.clear();
-    return refused.empty();
+    if (s != snapshot.end() && !s->stopped) continue;
+    if (s != snapshot.end() && s->stop_reason != store::stop_reason::handed_over) {
+      op.status.detail = "partition " + std::to_string(r.partition) + " is stopped (" +
+                         store::to_string(s->stop_reason) + "): " + s->stop_detail +
+                         "; resolve it, then ask for the " +
+                         (op.status.options.kind == op_kind::cutover ? "cutover" : "rollback") +
+                         " again";
+      op.status.stuck = stuck_reason::partition_stopped;
+      return false;
+    }
+    again.push_back(std::move(r));
   }
+  if (again.empty()) return true;
   // Asked again, the clock runs on from the first request.
-  op.resuming.clear();
   op.status.detail = refused + " (asked again)";
   for (const auto& r : again) {
     if (auto s = ask_to_resume(topic, r.partition, r.at, op); !s) {

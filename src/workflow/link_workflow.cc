@@ -352,8 +352,8 @@ std::chrono::milliseconds link_workflow::next_round_in() const {
   std::lock_guard lock(mu_);
   for (const auto& [topic, op] : topic_ops_) {
     const bool engine_answering_soon =
-        op.awaiting_checkpoints ||
-        (!op.resuming.empty() && ports_.now() - op.resuming_since < std::chrono::seconds(1));
+        op.awaiting_checkpoints || (!op.resumptions.asked.empty() &&
+                                    ports_.now() - op.resumptions.since < std::chrono::seconds(1));
     if (engine_answering_soon && op.status.stuck == stuck_reason::none) {
       return std::chrono::milliseconds(50);
     }

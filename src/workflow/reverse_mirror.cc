@@ -89,6 +89,7 @@ void reverse_mirror::request_stop(std::chrono::milliseconds drain) {
   // acknowledgement of a reverse partition applied in that round waits for
   // its restart until the engine has stopped, and answers busy.
   std::lock_guard lock(mu_);
+  if (stopping_) return;  // the first request's drain bound holds (stop() asks again)
   stopping_ = true;
   drain_ = drain;
   if (supervisor_) supervisor_->request_stop();

@@ -263,6 +263,13 @@ class fake_world {
     if (part.stopped == store::stop_reason::none) part.stopped = why;
   }
 
+  // A stopped partition's stop replaced by an incident's, as if it had been
+  // restarted and stopped again behind the workflow's back.
+  void stop_again(const std::string& topic, int p, store::stop_reason why, std::string detail) {
+    auto& part = running_.at({cfg_.name, topic, partition_id(p)});
+    part.stopped = why;
+    part.detail = std::move(detail);
+  }
   // The engine's requests dropped unanswered (it stopped): broken promises.
   void drop_replacements() { replacements_.clear(); }
   // The engine's loop taking its resume_handed_over requests.

@@ -259,7 +259,7 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverResumesMirroringAndLosesNothing) 
   wf_->run_round();
   EXPECT_TRUE(contains(activity(), "the source moved during the hand-over")) << activity();
   EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "mirroring resumed";
-  cuts_over_with_all_13_records();
+  ASSERT_NO_FATAL_FAILURE(cuts_over_with_all_13_records());
 }
 
 // The engine takes its time to resume the partitions: no round waits for
@@ -271,7 +271,7 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverWaitsForTheEngineToResumeMirrorin
   EXPECT_EQ(world_.replacements, 2) << "asked once per partition";
   EXPECT_EQ(topic(), topic_state::draining);
   world_.hold_replacements = false;
-  cuts_over_with_all_13_records();
+  ASSERT_NO_FATAL_FAILURE(cuts_over_with_all_13_records());
   EXPECT_EQ(world_.replacements, 2);
 }
 
@@ -288,8 +288,31 @@ TEST_F(Moves, ASourceThatMovesDuringTheHandOverAsksAgainForAPartitionTheEngineRe
   EXPECT_EQ(world_.replacements, 3);
   round();
   EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "resumed the round after";
-  cuts_over_with_all_13_records();
+  ASSERT_NO_FATAL_FAILURE(cuts_over_with_all_13_records());
   EXPECT_EQ(world_.replacements, 3);
+}
+
+// A refused resumption of a partition that is no longer stopped for its
+// hand-over but for an incident is not asked again for ever: the move
+// waits for the operator, the other partition resumed.
+TEST_F(Moves, AResumptionRefusedForAnIncidentWaitsForTheOperator) {
+  ASSERT_NO_FATAL_FAILURE(source_moves_after_hand_over(true));
+  wf_->run_round();
+  ASSERT_EQ(world_.replacements, 2);
+  world_.stop_again("orders", 0, store::stop_reason::foreign_write,
+                    "a record strait did not write");
+  world_.hold_replacements = false;
+  round();
+  auto ops = wf_->running_operations();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].stuck, workflow::stuck_reason::partition_stopped);
+  EXPECT_EQ(ops[0].detail,
+            "partition 0 is stopped (foreign_write): a record strait did not write; resolve it, "
+            "then ask for the cutover again");
+  EXPECT_EQ(world_.stopped("orders", 1), store::stop_reason::none) << "partition 1 resumed";
+  for (int i = 0; i < 10; ++i) round();
+  EXPECT_EQ(world_.replacements, 2) << "not asked again";
+  EXPECT_EQ(topic(), topic_state::draining);
 }
 
 // The engine stopped before it answered (its inbox dropped): a refusal
@@ -311,7 +334,7 @@ TEST_F(Moves, AnEngineThatNeverAnsweredIsAskedAgainAndItsSilenceIsShown) {
             "cannot resume partition 0: the mirror engine stopped before it answered; partition 1: "
             "the mirror engine stopped before it answered (asked again) (for 31.0 s)");
   world_.hold_replacements = false;
-  cuts_over_with_all_13_records();
+  ASSERT_NO_FATAL_FAILURE(cuts_over_with_all_13_records());
   EXPECT_EQ(world_.replacements, 4);
 }
 
@@ -420,7 +443,7 @@ TEST_F(Moves, ASourceThatMovesBeforeTheHandOverCheckpointsLandStartsTheDrainOver
     wf_->run_round();
     world_.clock.advance(kRound);
   }
-  cuts_over_with_all_13_records();
+  ASSERT_NO_FATAL_FAILURE(cuts_over_with_all_13_records());
 }
 
 TEST_F(Moves, AStoppedPartitionStopsTheCutoverForTheOperator) {

@@ -79,9 +79,9 @@ class link_workflow {
   link_workflow& operator=(const link_workflow&) = delete;
 
   // Loads the states and resumes the operations they imply; then, with
-  // `own_thread`, starts the thread that runs a round (run_round) every
-  // 250 ms while an operation runs, every second otherwise. Without it the
-  // caller runs the rounds (the unit tests, which step a fake clock).
+  // `own_thread`, starts the thread that runs a round (run_round) after
+  // next_round_in (50 ms, 250 ms or 1 s). Without it the caller runs the
+  // rounds (the unit tests, which step a fake clock).
   [[nodiscard]] status start(bool own_thread = true);
   // One round: observe, then advance each operation by one step.
   void run_round();
@@ -127,8 +127,8 @@ class link_workflow {
   };
   // Each fails with errc::precondition, changing nothing, when a selected
   // object's state does not allow the move or (cutover) a guard fails; the
-  // message names every refused object and why. errc::precondition also
-  // when nothing is selected. Topics: the link's topics with a state;
+  // message names every refused object and why; errc::not_found when
+  // nothing is selected. Topics: the link's topics with a state;
   // groups: those with a state (the syncer has seen them).
   [[nodiscard]] result<std::vector<change>> cutover_topics(const move_options& o);
   [[nodiscard]] result<std::vector<change>> rollback_topics(const move_options& o);
@@ -164,6 +164,7 @@ class link_workflow {
   // How long the thread waits after a round: 50 ms while a hand-over's
   // checkpoints are awaited or for a second after the engine was asked to
   // resume partitions, 250 ms while an operation runs, 1 s otherwise.
+  // The thread's (start); public for the unit tests, which run the rounds.
   [[nodiscard]] std::chrono::milliseconds next_round_in() const;
 
  private:
@@ -211,6 +212,17 @@ class link_workflow {
     offsets::mirror_position at;
     std::shared_future<strait::status> answer;
   };
+  // An operation's requests to the engine to resume forward mirroring
+  // (resume_forward), with their answers to come: the rounds look at them
+  // (resumed) and never wait, so an engine slow to answer holds only this
+  // operation. Rounds come every 50 ms for the first second after `since`,
+  // then every 250 ms. Moved as a unit: an operation replacing another
+  // takes over the requests it made.
+  struct pending_resumptions {
+    std::vector<resumption> asked;
+    std::chrono::steady_clock::time_point since{};  // when `asked` stopped being empty
+    bool late_logged = false;                       // the engine's silence or refusals were logged
+  };
 
   // Operations (cutover.cc). `status` is what the API shows of one (its id
   // and options are stored with the object's state, migration/operation.h); the rest
@@ -230,15 +242,8 @@ class link_workflow {
     // Cutover: partitions stopped for the hand-over, their checkpoints not
     // all written at the last round (the next comes after 50 ms).
     bool awaiting_checkpoints = false;
-    // Partitions whose forward mirroring the engine was asked to resume
-    // (resume_forward), with its answers to come: the rounds look at them
-    // (resumed) and never wait, so an engine slow to answer holds only this
-    // operation. Rounds come every 50 ms for the first second after the
-    // first request (`resuming_since`), then every 250 ms.
-    std::vector<resumption> resuming;
-    std::chrono::steady_clock::time_point resuming_since{};
-    bool resuming_late_logged = false;  // the engine's silence or refusals were logged
-    bool stuck_stored = false;          // status.stuck is in the store (store_if_stuck)
+    pending_resumptions resumptions;
+    bool stuck_stored = false;  // status.stuck is in the store (store_if_stuck)
   };
   struct group_op {
     operation_status status;
@@ -312,26 +317,28 @@ class link_workflow {
   [[nodiscard]] status apply(const std::string& group, migration::group_event e,
                              const migration::group_guards& g,
                              const operation_options* starts = nullptr);
-  // The topics reverse mirroring should run for (CUT_OVER ones), and the
-  // groups the syncer must leave alone (CUTTING_OVER and after).
+  // The topics reverse mirroring should run for: CUT_OVER ones, and
+  // ROLLED_BACK ones it may still copy back (copying_back).
   [[nodiscard]] std::set<std::string> reverse_topics() const;
   // A ROLLED_BACK topic whose records reverse mirroring may still copy back
   // (every forward partition handed over, reverse mirroring seeded).
   [[nodiscard]] bool copying_back(const std::string& topic) const;
   // Asks the engine to restart forward mirroring of a partition stopped for
-  // its hand-over at `pos`; its answer joins op.resuming. The first request
-  // of a round starts op.resuming_since; ask_to_resume asks without that
-  // (a refused request asked again keeps its clock).
+  // its hand-over at `pos`; its answer joins op.resumptions. A request made
+  // while none is pending starts op.resumptions' clock; ask_to_resume asks
+  // without that (a refused request asked again keeps its clock).
   [[nodiscard]] status resume_forward(const std::string& topic, int32_t partition,
                                       const offsets::mirror_position& pos, topic_op& op);
   [[nodiscard]] status ask_to_resume(const std::string& topic, int32_t partition,
                                      const offsets::mirror_position& pos, topic_op& op);
   // Whether the engine resumed every partition `op` asked it to (true when
-  // none). False while an answer is missing (op's detail says which), or
-  // when the engine refused one that is still stopped: then it is asked
-  // again at once, at the same position, and op's detail says why it was
-  // refused. Either for kEngineAnswerLate: logged once, and said in the
-  // detail.
+  // none, or when a refused one runs by now). False while an answer is
+  // missing (op's detail says which), or when the engine refused one that
+  // is still stopped for its hand-over: then it is asked again at once, at
+  // the same position, and op's detail says why it was refused. Either for
+  // kEngineAnswerLate: logged once, and said in the detail. A refused one
+  // stopped for an incident meanwhile makes `op` wait for the operator
+  // (stuck_reason::partition_stopped).
   [[nodiscard]] bool resumed(const std::string& topic, topic_op& op);
   static constexpr std::chrono::seconds kEngineAnswerLate{30};
   void hold_groups();

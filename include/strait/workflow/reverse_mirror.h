@@ -64,6 +64,7 @@ class reverse_mirror final : public reverse_port {
   // `drain`, without waiting for either, so that straitd's links (forward
   // and reverse engines) drain at once; stop() then waits. A restart under
   // way (run_for) goes on draining the old engine and starts no new one.
+  // Asked again, it keeps the first request's drain.
   void request_stop(std::chrono::milliseconds drain) override;
   // Stops reverse mirroring: its partitions drain (for at most the drain
   // given to request_stop, 30 s without one) and checkpoint.
