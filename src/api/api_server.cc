@@ -2,6 +2,7 @@
 #include <utility>  // before gRPC/Abseil headers in C++20 and later
 
 #include "strait/api/api_server.h"
+#include "strait/scan/report.h"
 
 #include <grpcpp/grpcpp.h>
 #include <re2/re2.h>
@@ -550,6 +551,56 @@ class service final : public pb::Strait::Service {
           return grpc::Status::OK;
         },
         [&] { return states_of(req->link(), topics, groups); });
+  }
+
+  grpc::Status Scan(grpc::ServerContext* ctx, const pb::ScanRequest* req,
+                    pb::ScanReport* out) override {
+    return mutate<pb::ScanRequest, pb::ScanReport>(
+        *ctx, "Scan", role::viewer, *req, out,
+        [&]() -> grpc::Status {
+          if (!known_link(req->link())) return unknown_link(req->link());
+          if (req->window_ms() != 0 && (req->window_ms() < 1000 || req->window_ms() > 600'000)) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "window_ms: 1000 to 600000 (0: 10000, ten seconds)"};
+          }
+          return grpc::Status::OK;
+        },
+        [&](const caller& who, pb::ScanReport* resp) -> grpc::Status {
+          const int64_t window = req->window_ms() == 0 ? 10'000 : req->window_ms();
+          if (req->dry_run()) {
+            resp->set_link(req->link());
+            resp->set_window_ms(window);
+            resp->set_requested_by(who.name);
+            resp->set_dry_run(true);
+            return grpc::Status::OK;
+          }
+          auto r = control_.start_scan(req->link(), window, who.name);
+          if (!r) return to_grpc(r.error());
+          fill_scan(*r, true, resp);
+          return grpc::Status::OK;
+        },
+        [&] { return std::string(); });
+  }
+
+  grpc::Status GetScan(grpc::ServerContext* ctx, const pb::GetScanRequest* req,
+                       pb::ScanReport* out) override {
+    if (auto s = authorize(*ctx, "GetScan", role::viewer, *req); !s.ok()) return s;
+    if (!known_link(req->link())) return unknown_link(req->link());
+    auto r = control_.scan_report(req->link(), req->id());
+    if (!r) return to_grpc(r.error());
+    fill_scan(*r, true, out);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListScans(grpc::ServerContext* ctx, const pb::ListScansRequest* req,
+                         pb::ListScansResponse* out) override {
+    if (auto s = authorize(*ctx, "ListScans", role::viewer, *req); !s.ok()) return s;
+    if (!known_link(req->link())) return unknown_link(req->link());
+    if (req->limit() > 32) return {grpc::StatusCode::INVALID_ARGUMENT, "limit: at most 32"};
+    auto reports = control_.scan_reports(req->link(), req->limit() == 0 ? 20 : req->limit());
+    if (!reports) return to_grpc(reports.error());
+    for (const auto& r : *reports) fill_scan(r, false, out->add_scans());
+    return grpc::Status::OK;
   }
 
   grpc::Status CutoverTopics(grpc::ServerContext* ctx, const pb::MoveRequest* req,
@@ -1132,6 +1183,117 @@ class service final : public pb::Strait::Service {
   static grpc::Status unknown_link(const std::string& link) {
     return {grpc::StatusCode::NOT_FOUND,
             "no link '" + printable(link, 256) + "'; ListLinks (straitctl links) shows the links"};
+  }
+
+  static void fill_cluster(const scan::cluster_inventory& c, bool details,
+                           pb::ClusterInventory* out) {
+    out->set_cluster_id(c.cluster_id);
+    out->set_controller_id(c.controller_id);
+    out->set_topics(c.topics);
+    out->set_partitions(c.partitions);
+    out->set_error(c.error);
+    out->set_acls_read(c.acls.has_value());
+    out->set_acls_truncated(c.acls_truncated);
+    out->set_acls_error(c.acls_error);
+    out->set_users_read(c.users.has_value());
+    out->set_users_error(c.users_error);
+    out->set_limits_error(c.limits_error);
+    for (const auto& e : c.limits) (*out->mutable_limits())[e.name] = e.value;
+    for (const auto& b : c.brokers) {
+      auto* pb = out->add_brokers();
+      pb->set_id(b.id);
+      pb->set_host(b.host);
+      pb->set_port(b.port);
+      pb->set_rack(b.rack);
+    }
+    if (!details) return;
+    for (const auto& a : c.acls.value_or(std::vector<kafka::acl_binding>{})) {
+      auto* pa = out->add_acls();
+      pa->set_resource_type(a.resource_type);
+      pa->set_resource_name(a.resource_name);
+      pa->set_pattern_type(a.pattern_type);
+      pa->set_principal(a.principal);
+      pa->set_host(a.host);
+      pa->set_operation(a.operation);
+      pa->set_permission(a.permission);
+    }
+    for (const auto& u : c.users.value_or(std::vector<kafka::scram_user>{})) {
+      auto* pu = out->add_users();
+      pu->set_name(u.name);
+      for (const auto& cr : u.credentials) {
+        pu->add_mechanisms(cr.mechanism + "/" + std::to_string(cr.iterations));
+      }
+    }
+  }
+
+  // `details`: topics, groups, waves, ACLs and users too (ListScans leaves
+  // them out).
+  static void fill_scan(const scan::report& r, bool details, pb::ScanReport* out) {
+    out->set_id(r.id);
+    out->set_link(r.link);
+    out->set_requested_by(r.requested_by);
+    out->set_started_at_ms(r.started_at_ms);
+    out->set_finished_at_ms(r.finished_at_ms);
+    out->set_outcome(scan::to_string(r.result));
+    out->set_error(r.error);
+    out->set_window_ms(r.window_ms);
+    out->set_measured_ms(r.measured_ms);
+    fill_cluster(r.source, details, out->mutable_source());
+    fill_cluster(r.target, details, out->mutable_target());
+    out->set_groups_error(r.groups_error);
+    out->set_backlog(r.backlog);
+    out->set_mirror_records_per_s(r.mirror_records_per_s);
+    out->set_source_records_per_s(r.source_records_per_s);
+    out->set_catch_up_ms(r.catch_up_ms);
+    out->set_catch_up_note(r.catch_up_note);
+    out->set_bytes_to_copy_estimate(r.bytes_to_copy_estimate);
+    for (const auto& n : r.notes) out->add_notes(n);
+    if (!details) return;
+    for (const auto& t : r.topics) {
+      auto* pt = out->add_topics();
+      pt->set_name(t.name);
+      pt->set_selected(t.selected);
+      pt->set_partitions(t.partitions);
+      pt->set_cleanup_policy(t.cleanup_policy);
+      pt->set_retention_ms(t.retention_ms);
+      pt->set_retention_bytes(t.retention_bytes);
+      pt->set_max_message_bytes(t.max_message_bytes);
+      pt->set_timestamp_type(t.timestamp_type);
+      pt->set_configs_error(t.configs_error);
+      pt->set_records(t.records);
+      pt->set_window_records(t.window_records);
+      pt->set_records_per_s(t.records_per_s);
+      pt->set_idle(t.idle);
+      pt->set_backlog(t.backlog);
+      pt->set_sampled_records(t.sampled_records);
+      pt->set_sampled_bytes(t.sampled_bytes);
+      pt->set_oldest_unmirrored_age_ms(t.oldest_unmirrored_age_ms);
+      pt->set_target_topic(t.target_topic);
+      pt->set_target_partitions(t.target_partitions);
+      pt->set_headroom(scan::to_string(t.headroom));
+      pt->set_headroom_reason(t.headroom_reason);
+    }
+    for (const auto& g : r.groups) {
+      auto* pg = out->add_groups();
+      pg->set_id(g.id);
+      pg->set_selected(g.selected);
+      pg->set_type(g.type);
+      pg->set_state(g.state);
+      pg->set_members(g.members);
+      for (const auto& c : g.client_ids) pg->add_client_ids(c);
+      for (const auto& h : g.hosts) pg->add_hosts(h);
+      for (const auto& t : g.topics) pg->add_topics(t);
+      for (const auto& t : g.unselected_topics) pg->add_unselected_topics(t);
+      pg->set_note(g.note);
+    }
+    for (const auto& w : r.waves) {
+      auto* pw = out->add_waves();
+      pw->set_number(w.number);
+      for (const auto& t : w.topics) pw->add_topics(t);
+      for (const auto& g : w.groups) pw->add_groups(g);
+      pw->set_records(w.records);
+      pw->set_backlog(w.backlog);
+    }
   }
 
   static void fill_report(const verify::report& r, bool details, pb::VerifyReport* out) {

@@ -2,6 +2,7 @@
 
 #include "link_registry.h"
 #include "strait/api/status.h"
+#include "strait/scan/report.h"
 
 namespace strait::daemon {
 
@@ -28,6 +29,12 @@ class api_service final : public api::state_provider, public api::control {
                                                      uint64_t id) const override;
   [[nodiscard]] result<std::vector<verify::report>> verify_reports(const std::string& link,
                                                                    size_t limit) const override;
+  [[nodiscard]] result<scan::report> start_scan(const std::string& link, int64_t window_ms,
+                                                const std::string& requested_by) override;
+  [[nodiscard]] result<scan::report> scan_report(const std::string& link,
+                                                 uint64_t id) const override;
+  [[nodiscard]] result<std::vector<scan::report>> scan_reports(const std::string& link,
+                                                               size_t limit) const override;
   [[nodiscard]] result<std::vector<api::object_change>> move(const std::string& link,
                                                              api::move_kind kind,
                                                              const api::move_request& r) override;

@@ -15,7 +15,8 @@ link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkp
       metrics_(metrics),
       claims_(claims),
       on_failure_(std::move(on_failure)),
-      drain_(drain) {}
+      drain_(drain),
+      scans_(std::make_unique<scan::scan_runner>(cfg_, store_, &staged_topics_, &staged_groups_)) {}
 
 void link_runtime::claim_existing() {
   // Target topics this link wrote before (it has checkpoints of them) stay
@@ -43,7 +44,10 @@ status link_runtime::stage(const std::set<std::string>& topics,
   return {};
 }
 
-link_runtime::~link_runtime() { stop(); }
+link_runtime::~link_runtime() {
+  scans_->stop();
+  stop();
+}
 
 status link_runtime::start() {
   if (running()) return {};
@@ -94,6 +98,7 @@ status link_runtime::start() {
 void link_runtime::request_stop() {
   // Control threads may be in the middle of an admin request: let them all
   // (every link's) finish theirs at the same time.
+  scans_->cancel();
   if (workflow_) workflow_->request_stop();
   if (syncer_) syncer_->request_stop();
   if (supervisor_) supervisor_->request_stop();

@@ -12,6 +12,7 @@
 #include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
+#include "strait/scan/scan_runner.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/workflow/link_workflow.h"
 
@@ -68,6 +69,9 @@ class link_runtime {
   [[nodiscard]] mirror::link_supervisor* supervisor() const { return supervisor_.get(); }
   [[nodiscard]] groupsync::group_syncer* syncer() const { return syncer_.get(); }
   [[nodiscard]] workflow::link_workflow* workflow() const { return workflow_.get(); }
+  // The link's scans: there while the link exists, running or paused (a
+  // pause or stop cancels a running scan).
+  [[nodiscard]] scan::scan_runner& scans() const { return *scans_; }
 
  private:
   config::link_config cfg_;
@@ -86,6 +90,7 @@ class link_runtime {
   std::unique_ptr<mirror::link_supervisor> supervisor_;
   std::unique_ptr<groupsync::group_syncer> syncer_;
   std::unique_ptr<workflow::link_workflow> workflow_;
+  std::unique_ptr<scan::scan_runner> scans_;  // after what it reads: destroyed first
 };
 
 }  // namespace strait::daemon

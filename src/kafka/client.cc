@@ -24,19 +24,33 @@ struct admin_options_deleter {
   void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
 };
 
-// Waits for the result event of one admin request.
-result<event_ptr> wait_result(rd_kafka_queue_t* q, rd_kafka_event_type_t type,
-                              std::chrono::milliseconds timeout, const std::string& what) {
+// Waits for the result event of one admin request, whatever its error (for
+// callers that read the error's code).
+result<event_ptr> wait_event(rd_kafka_queue_t* q, rd_kafka_event_type_t type,
+                             std::chrono::milliseconds timeout, const std::string& what) {
   event_ptr ev(rd_kafka_queue_poll(q, static_cast<int>(timeout.count()) + 1000));
   if (!ev)
     return fail(errc::kafka, what + ": timed out after " + std::to_string(timeout.count()) + " ms");
   if (rd_kafka_event_type(ev.get()) != type) {
     return fail(errc::kafka, what + ": unexpected event " + rd_kafka_event_name(ev.get()));
   }
-  if (rd_kafka_event_error(ev.get())) {
-    return fail(errc::kafka, what + ": " + rd_kafka_event_error_string(ev.get()));
+  return ev;
+}
+
+// Waits for the result event of one admin request; its error is an error.
+result<event_ptr> wait_result(rd_kafka_queue_t* q, rd_kafka_event_type_t type,
+                              std::chrono::milliseconds timeout, const std::string& what) {
+  auto ev = wait_event(q, type, timeout, what);
+  if (ev && rd_kafka_event_error(ev->get())) {
+    return fail(errc::kafka, what + ": " + rd_kafka_event_error_string(ev->get()));
   }
   return ev;
+}
+
+// What is left of `timeout` until `deadline` (zero or less when none).
+std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                               std::chrono::steady_clock::now());
 }
 
 std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter> admin_options(
@@ -86,6 +100,311 @@ std::vector<refused_partition> to_refused(const rd_kafka_topic_partition_list_t*
   return out;
 }
 
+// The answer for `group` among the group results of a ListConsumerGroupOffsets
+// or AlterConsumerGroupOffsets event: its partitions converted, or its error;
+// empty when the event has none for it.
+template <typename Value>
+std::optional<result<Value>> partitions_answer(
+    const rd_kafka_group_result_t** rs, size_t n, const std::string& group, const std::string& what,
+    Value (*convert)(const rd_kafka_topic_partition_list_t*)) {
+  std::optional<result<Value>> out;
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_group_result_name(rs[i]) != group) continue;  // one group per request
+    if (const rd_kafka_error_t* e = rd_kafka_group_result_error(rs[i])) {
+      out.emplace(fail(errc::kafka, what + " of group " + group + ": " + rd_kafka_error_string(e)));
+    } else {
+      out.emplace(convert(rd_kafka_group_result_partitions(rs[i])));
+    }
+  }
+  return out;
+}
+
+// A string librdkafka may give as NULL.
+std::string text_of(const char* s) { return s ? s : ""; }
+
+group_state state_of(rd_kafka_consumer_group_state_t s) {
+  switch (s) {
+    case RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE:
+      return group_state::preparing_rebalance;
+    case RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE:
+      return group_state::completing_rebalance;
+    case RD_KAFKA_CONSUMER_GROUP_STATE_STABLE:
+      return group_state::stable;
+    case RD_KAFKA_CONSUMER_GROUP_STATE_DEAD:
+      return group_state::dead;
+    case RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY:
+      return group_state::empty;
+    default:
+      // Among others the states of consumer (KIP-848) groups librdkafka
+      // 2.14.2 does not name: Assigning, Reconciling.
+      return group_state::unknown;
+  }
+}
+
+group_type type_of(rd_kafka_consumer_group_type_t t) {
+  switch (t) {
+    case RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC:
+      return group_type::classic;
+    case RD_KAFKA_CONSUMER_GROUP_TYPE_CONSUMER:
+      return group_type::consumer;
+    default:
+      return group_type::unknown;
+  }
+}
+
+// The entries of a DescribeConfigs result resource; `is_default(source)`
+// tells whether a value is not the resource's own.
+std::vector<config_entry> entries_of(const rd_kafka_ConfigResource_t* r,
+                                     bool (*is_default)(rd_kafka_ConfigSource_t)) {
+  std::vector<config_entry> entries;
+  size_t m = 0;
+  const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(r, &m);
+  for (size_t j = 0; j < m; ++j) {
+    entries.push_back(config_entry{text_of(rd_kafka_ConfigEntry_name(es[j])),
+                                   text_of(rd_kafka_ConfigEntry_value(es[j])),
+                                   is_default(rd_kafka_ConfigEntry_source(es[j])),
+                                   rd_kafka_ConfigEntry_is_sensitive(es[j]) != 0});
+  }
+  return entries;
+}
+
+// Kafka's names of ACL fields (org.apache.kafka.common.acl, .resource), by
+// code: librdkafka's own names differ for the resource type (its enum, shared
+// with configs, calls Kafka's CLUSTER code BROKER), and its parser reads a
+// code it does not know (DELEGATION_TOKEN, USER, CREATE_TOKENS,
+// DESCRIBE_TOKENS, TWO_PHASE_COMMIT in 2.14.2) as UNKNOWN.
+const char* acl_resource_type_name(int code) {
+  constexpr std::array<const char*, 8> kNames = {
+      "UNKNOWN",          "UNKNOWN",          "TOPIC", "GROUP", "CLUSTER",
+      "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"};
+  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+}
+
+const char* acl_pattern_type_name(int code) {
+  constexpr std::array<const char*, 5> kNames = {"UNKNOWN", "UNKNOWN", "MATCH", "LITERAL",
+                                                 "PREFIXED"};
+  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+}
+
+const char* acl_operation_name(int code) {
+  constexpr std::array<const char*, 16> kNames = {"UNKNOWN",
+                                                  "UNKNOWN",
+                                                  "ALL",
+                                                  "READ",
+                                                  "WRITE",
+                                                  "CREATE",
+                                                  "DELETE",
+                                                  "ALTER",
+                                                  "DESCRIBE",
+                                                  "CLUSTER_ACTION",
+                                                  "DESCRIBE_CONFIGS",
+                                                  "ALTER_CONFIGS",
+                                                  "IDEMPOTENT_WRITE",
+                                                  "CREATE_TOKENS",
+                                                  "DESCRIBE_TOKENS",
+                                                  "TWO_PHASE_COMMIT"};
+  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+}
+
+const char* acl_permission_name(int code) {
+  constexpr std::array<const char*, 4> kNames = {"UNKNOWN", "UNKNOWN", "DENY", "ALLOW"};
+  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+}
+
+// The error of a cluster-wide read that needs DESCRIBE on the CLUSTER
+// resource (DescribeAcls, DescribeUserScramCredentials).
+error cluster_read_error(const std::string& what, rd_kafka_resp_err_t code,
+                         const std::string& text) {
+  switch (code) {
+    case RD_KAFKA_RESP_ERR_SECURITY_DISABLED:
+      return {errc::precondition, what + ": the cluster has no authorizer (SECURITY_DISABLED)"};
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+      return {errc::kafka, what +
+                               ": the client's principal lacks DESCRIBE on the CLUSTER resource "
+                               "(CLUSTER_AUTHORIZATION_FAILED)"};
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+      return {errc::precondition, what + ": the cluster does not support it: " + err_text(code)};
+    default:
+      return {errc::kafka, what + ": " + (text.empty() ? err_text(code) : text)};
+  }
+}
+
+// The DescribeCluster result event (`authorized_operations`: with the
+// cluster operations the client's principal may perform). Only for a cluster
+// that names its id: librdkafka 2.14.2 copies the id of the answer with
+// strdup, which crashes on one that has none (rd_kafka_ClusterDescription_new).
+result<event_ptr> describe_cluster_event(rd_kafka_t* rk, std::chrono::milliseconds timeout,
+                                         bool authorized_operations) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Known from the handle's metadata; waits for its first metadata if none yet.
+  char* id = rd_kafka_clusterid(rk, static_cast<int>(timeout.count()));
+  const bool named = id != nullptr;
+  if (named) rd_kafka_mem_free(rk, id);
+  const auto left = left_until(deadline);
+  if (left.count() <= 0) {
+    return fail(errc::kafka,
+                "DescribeCluster: timed out after " + std::to_string(timeout.count()) + " ms");
+  }
+  if (!named) {  // metadata came, without an id
+    return fail(errc::not_found,
+                "DescribeCluster: the cluster answers but tells no cluster id (not asked further: "
+                "librdkafka 2.14.2 crashes on such an answer)");
+  }
+  queue_ptr q(rd_kafka_queue_new(rk));
+  auto opts = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER, left);
+  if (authorized_operations) {
+    if (rd_kafka_error_t* e =
+            rd_kafka_AdminOptions_set_include_authorized_operations(opts.get(), 1))
+      rd_kafka_error_destroy(e);  // cannot fail for this request type
+  }
+  rd_kafka_DescribeCluster(rk, opts.get(), q.get());
+  return wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBECLUSTER_RESULT, left, "DescribeCluster");
+}
+
+bool not_set_on_broker(rd_kafka_ConfigSource_t source) {
+  return source == RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG;
+}
+
+// The configs of broker `broker_id` (DescribeConfigs, sent to that broker).
+result<std::vector<config_entry>> broker_configs(rd_kafka_t* rk, int32_t broker_id,
+                                                 std::chrono::milliseconds timeout) {
+  const std::string what = "DescribeConfigs of broker " + std::to_string(broker_id);
+  if (broker_id < 0) return fail(errc::invalid_argument, what + ": not a broker id");
+  rd_kafka_ConfigResource_t* res =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, std::to_string(broker_id).c_str());
+  queue_ptr q(rd_kafka_queue_new(rk));
+  auto opts = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  rd_kafka_DescribeConfigs(rk, &res, 1, opts.get(), q.get());
+  rd_kafka_ConfigResource_destroy(res);
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout, what);
+  if (!ev) return std::unexpected(ev.error());
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(ev->get()), &n);
+  if (n != 1) return fail(errc::kafka, what + ": an answer without the broker");
+  if (const auto e = rd_kafka_ConfigResource_error(rs[0])) {
+    const char* text = rd_kafka_ConfigResource_error_string(rs[0]);
+    return fail(errc::kafka,
+                what + ": " + err_text(e) + (text && *text ? std::string(": ") + text : ""));
+  }
+  return entries_of(rs[0], &not_set_on_broker);
+}
+
+// librdkafka 2.14.2 drops the error of a DescribeAcls answer
+// (rd_kafka_DescribeAclsResponse_parse reads it into a local variable) and
+// gives its empty list of ACLs instead: a cluster without an authorizer
+// (SECURITY_DISABLED) and a principal without DESCRIBE on the cluster
+// (CLUSTER_AUTHORIZATION_FAILED) look like a cluster without ACLs. Tells
+// which, by then: success when the cluster does have an authorizer that let
+// the principal describe its ACLs.
+status check_no_acls(rd_kafka_t* rk, std::chrono::steady_clock::time_point deadline,
+                     const std::string& what) {
+  const std::string unsure =
+      what + ": answered no ACL, which librdkafka 2.14.2 also answers when the request failed; ";
+  auto left = left_until(deadline);
+  if (left.count() <= 0) return fail(errc::kafka, unsure + "no time was left to tell");
+  auto ev = describe_cluster_event(rk, left, true);
+  if (!ev) return fail(errc::kafka, unsure + "telling failed: " + ev.error().message);
+  const auto* r = rd_kafka_event_DescribeCluster_result(ev->get());
+  size_t n_ops = 0;
+  const rd_kafka_AclOperation_t* ops =
+      rd_kafka_DescribeCluster_result_authorized_operations(r, &n_ops);
+  auto may = [&](rd_kafka_AclOperation_t op) {
+    return std::find(ops, ops + n_ops, op) != ops + n_ops ||
+           std::find(ops, ops + n_ops, RD_KAFKA_ACL_OPERATION_ALL) != ops + n_ops;
+  };
+  // Without an authorizer a broker grants every operation; with one, those
+  // of the principal, none at all without DESCRIBE (KIP-430). NULL when the
+  // broker did not say (older than 2.3).
+  if (ops != nullptr && !may(RD_KAFKA_ACL_OPERATION_DESCRIBE)) {
+    return std::unexpected(
+        cluster_read_error(what, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED, ""));
+  }
+  if (ops != nullptr && !may(RD_KAFKA_ACL_OPERATION_DESCRIBE_CONFIGS)) return {};  // an authorizer
+  // Whether there is an authorizer at all: a broker's authorizer.class.name.
+  size_t n_nodes = 0;
+  const rd_kafka_Node_t** nodes = rd_kafka_DescribeCluster_result_nodes(r, &n_nodes);
+  if (n_nodes == 0) return fail(errc::kafka, unsure + "the cluster named no broker to ask");
+  left = left_until(deadline);
+  if (left.count() <= 0) return fail(errc::kafka, unsure + "no time was left to tell");
+  auto configs = broker_configs(rk, rd_kafka_Node_id(nodes[0]), left);
+  if (!configs) return fail(errc::kafka, unsure + "telling failed: " + configs.error().message);
+  for (const auto& c : *configs) {
+    if (c.name == "authorizer.class.name" && c.value.empty()) {
+      return std::unexpected(cluster_read_error(what, RD_KAFKA_RESP_ERR_SECURITY_DISABLED, ""));
+    }
+  }
+  // An authorizer, or a server that does not name it (not Apache Kafka):
+  // the answer stands.
+  return {};
+}
+
+// One group of a DescribeConsumerGroups result.
+result<group_description> describe_group(const rd_kafka_ConsumerGroupDescription_t* d,
+                                         const std::string& group, const std::string& what) {
+  const std::string prefix = what + " of group " + group + ": ";
+  if (const rd_kafka_error_t* e = rd_kafka_ConsumerGroupDescription_error(d)) {
+    const rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::string message = prefix + err_text(code);
+      // The text of librdkafka's own errors says more, e.g. "GroupId g is
+      // not a consumer group (connect)."; that of a broker's error only
+      // repeats the code.
+      if (code < 0) message += ": " + text_of(rd_kafka_error_string(e));
+      return fail(code == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND ? errc::not_found : errc::kafka,
+                  message);
+    }
+  }
+  group_description out;
+  out.id = group;
+  out.type = type_of(rd_kafka_ConsumerGroupDescription_type(d));
+  out.state = state_of(rd_kafka_ConsumerGroupDescription_state(d));
+  if (out.state == group_state::dead) {
+    // What DescribeGroups up to v5 answers for a group that does not exist,
+    // or is of a type it does not describe (share, streams).
+    return fail(errc::not_found,
+                prefix +
+                    "no such group (its coordinator describes it as dead; share and streams "
+                    "groups, which librdkafka cannot describe, come back so too)");
+  }
+  out.simple = rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d) != 0;
+  out.assignor = text_of(rd_kafka_ConsumerGroupDescription_partition_assignor(d));
+  if (const rd_kafka_Node_t* coordinator = rd_kafka_ConsumerGroupDescription_coordinator(d)) {
+    out.coordinator = rd_kafka_Node_id(coordinator);
+  }
+  const size_t n = rd_kafka_ConsumerGroupDescription_member_count(d);
+  for (size_t i = 0; i < n; ++i) {
+    const rd_kafka_MemberDescription_t* m = rd_kafka_ConsumerGroupDescription_member(d, i);
+    if (m == nullptr) continue;
+    group_member member{text_of(rd_kafka_MemberDescription_consumer_id(m)),
+                        text_of(rd_kafka_MemberDescription_client_id(m)),
+                        text_of(rd_kafka_MemberDescription_host(m)),
+                        text_of(rd_kafka_MemberDescription_group_instance_id(m)),
+                        {}};
+    const rd_kafka_MemberAssignment_t* a = rd_kafka_MemberDescription_assignment(m);
+    const rd_kafka_topic_partition_list_t* l =
+        a ? rd_kafka_MemberAssignment_partitions(a) : nullptr;
+    for (int j = 0; l && j < l->cnt; ++j) {
+      member.assignment.emplace_back(text_of(l->elems[j].topic), l->elems[j].partition);
+    }
+    std::sort(member.assignment.begin(), member.assignment.end());
+    out.members.push_back(std::move(member));
+  }
+  return out;
+}
+
+const char* scram_mechanism_name(rd_kafka_ScramMechanism_t m) {
+  switch (m) {
+    case RD_KAFKA_SCRAM_MECHANISM_SHA_256:
+      return "SCRAM-SHA-256";
+    case RD_KAFKA_SCRAM_MECHANISM_SHA_512:
+      return "SCRAM-SHA-512";
+    default:
+      return "UNKNOWN";
+  }
+}
+
 }  // namespace
 
 const char* to_string(group_state s) {
@@ -102,6 +421,18 @@ const char* to_string(group_state s) {
       return "dead";
     case group_state::empty:
       return "empty";
+  }
+  return "unknown";
+}
+
+const char* to_string(group_type t) {
+  switch (t) {
+    case group_type::unknown:
+      return "unknown";
+    case group_type::classic:
+      return "classic";
+    case group_type::consumer:
+      return "consumer";
   }
   return "unknown";
 }
@@ -273,18 +604,129 @@ result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_
   const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(r, &n);
   for (size_t i = 0; i < n; ++i) {
     if (rd_kafka_ConfigResource_error(rs[i])) continue;
-    std::vector<config_entry> entries;
-    size_t m = 0;
-    const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[i], &m);
-    for (size_t j = 0; j < m; ++j) {
-      const char* value = rd_kafka_ConfigEntry_value(es[j]);
-      entries.push_back(config_entry{
-          rd_kafka_ConfigEntry_name(es[j]), value ? value : "",
-          rd_kafka_ConfigEntry_source(es[j]) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG,
-          rd_kafka_ConfigEntry_is_sensitive(es[j]) != 0});
-    }
-    out[rd_kafka_ConfigResource_name(rs[i])] = std::move(entries);
+    out[rd_kafka_ConfigResource_name(rs[i])] =
+        entries_of(rs[i], [](rd_kafka_ConfigSource_t source) {
+          return source != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG;
+        });
   }
+  return out;
+}
+
+result<std::vector<config_entry>> admin_client::describe_broker_configs(int32_t broker_id) const {
+  return broker_configs(rk_, broker_id, timeout_);
+}
+
+result<cluster_description> admin_client::describe_cluster() const {
+  auto ev = describe_cluster_event(rk_, timeout_, false);
+  if (!ev) return std::unexpected(ev.error());
+  const auto* r = rd_kafka_event_DescribeCluster_result(ev->get());
+  cluster_description out;
+  out.cluster_id = printable(text_of(rd_kafka_DescribeCluster_result_cluster_id(r)), 128);
+  if (const rd_kafka_Node_t* controller = rd_kafka_DescribeCluster_result_controller(r)) {
+    out.controller_id = rd_kafka_Node_id(controller);
+  }
+  size_t n = 0;
+  const rd_kafka_Node_t** nodes = rd_kafka_DescribeCluster_result_nodes(r, &n);
+  for (size_t i = 0; i < n; ++i) {
+    out.brokers.push_back(
+        broker_node{rd_kafka_Node_id(nodes[i]), text_of(rd_kafka_Node_host(nodes[i])),
+                    rd_kafka_Node_port(nodes[i]), text_of(rd_kafka_Node_rack(nodes[i]))});
+  }
+  std::sort(out.brokers.begin(), out.brokers.end(),
+            [](const broker_node& a, const broker_node& b) { return a.id < b.id; });
+  return out;
+}
+
+result<std::vector<acl_binding>> admin_client::describe_acls() const {
+  const std::string what = "DescribeAcls";
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  std::array<char, 256> err{};
+  std::unique_ptr<rd_kafka_AclBindingFilter_t, decltype(&rd_kafka_AclBinding_destroy)> filter(
+      rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_ANY, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY,
+                                    nullptr, nullptr, RD_KAFKA_ACL_OPERATION_ANY,
+                                    RD_KAFKA_ACL_PERMISSION_TYPE_ANY, err.data(), err.size()),
+      &rd_kafka_AclBinding_destroy);
+  if (!filter) return fail(errc::kafka, what + ": " + err.data());
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBEACLS, timeout_);
+  rd_kafka_DescribeAcls(rk_, filter.get(), opts.get(), q.get());  // copies the filter
+  auto ev = wait_event(q.get(), RD_KAFKA_EVENT_DESCRIBEACLS_RESULT, timeout_, what);
+  if (!ev) return std::unexpected(ev.error());
+  if (const auto code = rd_kafka_event_error(ev->get())) {
+    return std::unexpected(
+        cluster_read_error(what, code, text_of(rd_kafka_event_error_string(ev->get()))));
+  }
+  size_t n = 0;
+  const rd_kafka_AclBinding_t** acls =
+      rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev->get()), &n);
+  std::vector<acl_binding> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(acl_binding{
+        acl_resource_type_name(static_cast<int>(rd_kafka_AclBinding_restype(acls[i]))),
+        text_of(rd_kafka_AclBinding_name(acls[i])),
+        acl_pattern_type_name(static_cast<int>(rd_kafka_AclBinding_resource_pattern_type(acls[i]))),
+        text_of(rd_kafka_AclBinding_principal(acls[i])), text_of(rd_kafka_AclBinding_host(acls[i])),
+        acl_operation_name(static_cast<int>(rd_kafka_AclBinding_operation(acls[i]))),
+        acl_permission_name(static_cast<int>(rd_kafka_AclBinding_permission_type(acls[i])))});
+  }
+  if (out.empty()) {
+    ev->reset();
+    if (auto s = check_no_acls(rk_, deadline, what); !s) return std::unexpected(s.error());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+result<std::vector<scram_user>> admin_client::describe_scram_users() const {
+  const std::string what = "DescribeUserScramCredentials";
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBEUSERSCRAMCREDENTIALS, timeout_);
+  rd_kafka_DescribeUserScramCredentials(rk_, nullptr, 0, opts.get(), q.get());  // every user
+  auto ev = wait_event(q.get(), RD_KAFKA_EVENT_DESCRIBEUSERSCRAMCREDENTIALS_RESULT, timeout_, what);
+  if (!ev) return std::unexpected(ev.error());
+  if (const auto code = rd_kafka_event_error(ev->get())) {
+    if (code > 0) {
+      // An error of the broker's answer. librdkafka 2.14.2 keeps its text in
+      // the event as a pointer to a constant or to the stack of its parser
+      // (rd_kafka_DescribeUserScramCredentialsResponse_parse) and frees it
+      // with the event: destroying the event aborts, and the text is not to
+      // be read. So the event is left alone (a few hundred bytes, once per
+      // failed call) and only the code is used. librdkafka's own errors
+      // (negative: timeout, unsupported API) carry a text it allocated.
+      (void)ev->release();
+      return std::unexpected(cluster_read_error(what, code, ""));
+    }
+    return std::unexpected(
+        cluster_read_error(what, code, text_of(rd_kafka_event_error_string(ev->get()))));
+  }
+  size_t n = 0;
+  const rd_kafka_UserScramCredentialsDescription_t** ds =
+      rd_kafka_DescribeUserScramCredentials_result_descriptions(
+          rd_kafka_event_DescribeUserScramCredentials_result(ev->get()), &n);
+  std::vector<scram_user> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    scram_user u{text_of(rd_kafka_UserScramCredentialsDescription_user(ds[i])), {}};
+    // Every description carries an error object, NO_ERROR when fine. Only its
+    // code is read: librdkafka formats its text from a string of the answer
+    // that is not terminated.
+    if (const rd_kafka_error_t* e = rd_kafka_UserScramCredentialsDescription_error(ds[i]);
+        e != nullptr && rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return fail(errc::kafka, what + ": user " + u.name + ": " + err_text(rd_kafka_error_code(e)));
+    }
+    const size_t m = rd_kafka_UserScramCredentialsDescription_scramcredentialinfo_count(ds[i]);
+    for (size_t j = 0; j < m; ++j) {
+      const rd_kafka_ScramCredentialInfo_t* c =
+          rd_kafka_UserScramCredentialsDescription_scramcredentialinfo(ds[i], j);
+      u.credentials.push_back(
+          scram_credential{scram_mechanism_name(rd_kafka_ScramCredentialInfo_mechanism(c)),
+                           static_cast<int>(rd_kafka_ScramCredentialInfo_iterations(c))});
+    }
+    out.push_back(std::move(u));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const scram_user& a, const scram_user& b) { return a.name < b.name; });
   return out;
 }
 
@@ -488,6 +930,9 @@ result<std::map<topic_partition, watermarks>> admin_client::list_watermarks(
 result<group_list> admin_client::list_groups() const {
   queue_ptr q(rd_kafka_queue_new(rk_));
   auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_);
+  // No state or type filter: librdkafka sends none unless asked, so every
+  // broker lists its groups of every type; librdkafka itself then keeps those
+  // of the protocol types "" and "consumer" (see group_type).
   rd_kafka_ListConsumerGroups(rk_, opts.get(), q.get());
   auto ev = wait_result(q.get(), RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_,
                         "ListConsumerGroups");
@@ -497,27 +942,9 @@ result<group_list> admin_client::list_groups() const {
   size_t n = 0;
   const rd_kafka_ConsumerGroupListing_t** valid = rd_kafka_ListConsumerGroups_result_valid(r, &n);
   for (size_t i = 0; i < n; ++i) {
-    group_listing g{rd_kafka_ConsumerGroupListing_group_id(valid[i]), group_state::unknown};
-    switch (rd_kafka_ConsumerGroupListing_state(valid[i])) {
-      case RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE:
-        g.state = group_state::preparing_rebalance;
-        break;
-      case RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE:
-        g.state = group_state::completing_rebalance;
-        break;
-      case RD_KAFKA_CONSUMER_GROUP_STATE_STABLE:
-        g.state = group_state::stable;
-        break;
-      case RD_KAFKA_CONSUMER_GROUP_STATE_DEAD:
-        g.state = group_state::dead;
-        break;
-      case RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY:
-        g.state = group_state::empty;
-        break;
-      default:
-        break;
-    }
-    out.groups.push_back(std::move(g));
+    out.groups.push_back(group_listing{rd_kafka_ConsumerGroupListing_group_id(valid[i]),
+                                       state_of(rd_kafka_ConsumerGroupListing_state(valid[i])),
+                                       type_of(rd_kafka_ConsumerGroupListing_type(valid[i]))});
   }
   size_t m = 0;
   const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(r, &m);
@@ -528,10 +955,10 @@ result<group_list> admin_client::list_groups() const {
   return out;
 }
 
-template <typename Value, typename Issue, typename Results>
+template <typename Value, typename Issue, typename Answer>
 std::map<std::string, result<Value>> admin_client::group_requests(
     const std::vector<std::string>& groups, rd_kafka_event_type_t type, const std::string& what,
-    Issue issue, Results groups_of, Value (*convert)(const rd_kafka_topic_partition_list_t*)) {
+    Issue issue, Answer answer_of) {
   std::map<std::string, result<Value>> out;
   if (groups.empty()) return out;
   queue_ptr q(rd_kafka_queue_new(rk_));
@@ -558,18 +985,9 @@ std::map<std::string, result<Value>> admin_client::group_requests(
                                                rd_kafka_event_name(ev.get())));
       continue;
     }
-    size_t n = 0;
-    const rd_kafka_group_result_t** rs = groups_of(ev.get(), &n);
-    for (size_t i = 0; i < n; ++i) {
-      if (rd_kafka_group_result_name(rs[i]) != group) continue;  // one group per request
-      if (const rd_kafka_error_t* e = rd_kafka_group_result_error(rs[i])) {
-        out.insert_or_assign(group, fail(errc::kafka, what + " of group " + group + ": " +
-                                                          rd_kafka_error_string(e)));
-      } else {
-        out.insert_or_assign(group, convert(rd_kafka_group_result_partitions(rs[i])));
-      }
-    }
-    if (!out.contains(group)) {
+    if (std::optional<result<Value>> answer = answer_of(ev.get(), group)) {
+      out.insert_or_assign(group, std::move(*answer));
+    } else {
       const char* why = rd_kafka_event_error(ev.get()) ? rd_kafka_event_error_string(ev.get())
                                                        : "an answer without the group";
       out.emplace(group, fail(errc::kafka, what + " of group " + group + ": " + why));
@@ -607,12 +1025,15 @@ std::map<std::string, result<std::vector<committed_offset>>> admin_client::list_
     rd_kafka_ListConsumerGroupOffsets(rk_, &req, 1, opts.get(), q);
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
   };
-  auto groups_of = [](rd_kafka_event_t* ev, size_t* n) {
-    return rd_kafka_ListConsumerGroupOffsets_result_groups(
-        rd_kafka_event_ListConsumerGroupOffsets_result(ev), n);
+  const std::string what = "ListConsumerGroupOffsets";
+  auto answer_of = [&](rd_kafka_event_t* ev, const std::string& g) {
+    size_t n = 0;
+    const rd_kafka_group_result_t** rs = rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+    return partitions_answer(rs, n, g, what, &to_committed);
   };
-  return group_requests(groups, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT,
-                        "ListConsumerGroupOffsets", issue, groups_of, &to_committed);
+  return group_requests<std::vector<committed_offset>>(
+      groups, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, what, issue, answer_of);
 }
 
 std::map<std::string, result<std::vector<refused_partition>>> admin_client::alter_group_offsets(
@@ -661,14 +1082,46 @@ std::map<std::string, result<std::vector<refused_partition>>> admin_client::alte
     rd_kafka_AlterConsumerGroupOffsets(rk_, &req, 1, opts.get(), q);
     rd_kafka_AlterConsumerGroupOffsets_destroy(req);
   };
-  auto groups_of = [](rd_kafka_event_t* ev, size_t* n) {
-    return rd_kafka_AlterConsumerGroupOffsets_result_groups(
-        rd_kafka_event_AlterConsumerGroupOffsets_result(ev), n);
+  auto answer_of = [&](rd_kafka_event_t* ev, const std::string& g) {
+    size_t n = 0;
+    const rd_kafka_group_result_t** rs = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+        rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+    return partitions_answer(rs, n, g, what, &to_refused);
   };
-  auto out = group_requests(groups, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, what, issue,
-                            groups_of, &to_refused);
+  auto out = group_requests<std::vector<refused_partition>>(
+      groups, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, what, issue, answer_of);
   out.merge(refused_here);
   return out;
+}
+
+std::map<std::string, result<group_description>> admin_client::describe_groups(
+    const std::vector<std::string>& groups) {
+  const std::string what = "DescribeConsumerGroups";
+  auto opts =
+      admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, kLibraryGroupRequestTimeout);
+  auto issue = [&](const std::string& g, void* opaque, rd_kafka_queue_t* q) {
+    rd_kafka_AdminOptions_set_opaque(opts.get(), opaque);
+    // One group a call: librdkafka sends one coordinator request per group
+    // whatever the call holds, but gives the call's result only when all of
+    // them are answered, so a batch would share the fate of its slowest
+    // coordinator (and fail whole at the deadline).
+    const char* name = g.c_str();
+    rd_kafka_DescribeConsumerGroups(rk_, &name, 1, opts.get(), q);
+  };
+  auto answer_of = [&](rd_kafka_event_t* ev,
+                       const std::string& g) -> std::optional<result<group_description>> {
+    size_t n = 0;
+    const rd_kafka_ConsumerGroupDescription_t** ds = rd_kafka_DescribeConsumerGroups_result_groups(
+        rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      if (text_of(rd_kafka_ConsumerGroupDescription_group_id(ds[i])) == g) {
+        return describe_group(ds[i], g, what);
+      }
+    }
+    return std::nullopt;
+  };
+  return group_requests<group_description>(groups, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT,
+                                           what, issue, answer_of);
 }
 
 }  // namespace strait::kafka

@@ -756,6 +756,30 @@ status checkpoint_store::append_durable(const record_key& k, std::string_view va
   return {};
 }
 
+status checkpoint_store::scan_ids_newest_first(const record_key& prefix, const std::string& what,
+                                               const id_visitor& visit) const {
+  return scan(
+      prefix,
+      [&](std::string_view k, std::string_view v) -> result<bool> {
+        field_reader key(k, prefix.bytes().size());
+        uint64_t id = 0;
+        if (!key.u64(id) || !key.at_end()) return fail(errc::corruption, what + " is damaged");
+        return visit(id, v);
+      },
+      scan_direction::backward);
+}
+
+result<uint64_t> checkpoint_store::newest_id(const record_key& prefix,
+                                             const std::string& what) const {
+  uint64_t newest = 0;
+  auto scanned = scan_ids_newest_first(prefix, what, [&](uint64_t id, std::string_view) {
+    newest = id;
+    return result<bool>(false);
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  return newest;
+}
+
 status checkpoint_store::scan(const record_key& prefix, const visitor& visit, scan_direction d,
                               const record_key* from) const {
   if (from != nullptr && !from->bytes().starts_with(prefix.bytes())) {

@@ -166,12 +166,21 @@ class progress_bar {
 // What every command needs: the stub, a context per call (the deadline and
 // the token), the options and the output format.
 class session {
+  // A scan of a large estate is more than gRPC's default 4 MiB per answer
+  // (its topics, groups, ACLs): take up to 64 MiB.
+  static grpc::ChannelArguments channel_arguments() {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 << 20);
+    return args;
+  }
+
  public:
   session(options o, std::string token,
           const std::shared_ptr<grpc::ChannelCredentials>& credentials)
       : o_(std::move(o)),
         token_(std::move(token)),
-        stub_(pb::Strait::NewStub(grpc::CreateChannel(o_.server, credentials))) {}
+        stub_(pb::Strait::NewStub(
+            grpc::CreateCustomChannel(o_.server, credentials, channel_arguments()))) {}
 
   [[nodiscard]] pb::Strait::Stub& stub() const { return *stub_; }
   // A context for one call; a streaming call has no deadline.
@@ -550,6 +559,109 @@ struct reports_cmd : command {
     pb::ListVerifyReportsResponse r;
     if (int rc = s.call(&pb::Strait::Stub::ListVerifyReports, req, &r); rc != kOk) return rc;
     s.print(r, print_reports);
+    return kOk;
+  }
+};
+
+// Follows a scan until it is no longer RUNNING, then prints it. Exit 0
+// when it is DONE (or a dry run), kUnavailable when it FAILED or was
+// INTERRUPTED.
+int show_scan(const session& s, const std::string& link, pb::ScanReport r) {
+  if (!r.dry_run() && r.outcome() == "RUNNING") {
+    if (!s.json()) {
+      std::fprintf(stderr, "scan %llu: sampling for %.0f s...\n",
+                   static_cast<unsigned long long>(r.id()),
+                   static_cast<double>(r.window_ms()) / 1000);
+    }
+    pb::GetScanRequest req;
+    req.set_link(link);
+    req.set_id(r.id());
+    bool first = true;  // r is fresh: wait a period before asking again
+    const int rc = follow(
+        std::chrono::milliseconds(500), std::nullopt,
+        [&]() -> std::optional<int> {
+          if (r.outcome() != "RUNNING") return kOk;
+          if (std::exchange(first, false)) return std::nullopt;
+          auto ctx = s.context();
+          if (auto st = s.stub().GetScan(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
+          return std::nullopt;
+        },
+        [] { return kStillRunning; });  // no deadline: never called
+    if (rc != kOk) return rc;
+  }
+  s.print(r, print_scan);
+  return r.dry_run() || r.outcome() == "DONE" ? kOk : kUnavailable;
+}
+
+struct scan_cmd : command {
+  std::string link;
+  double window_s = 10;
+  bool no_wait = false;
+  mutation m;
+  explicit scan_cmd(CLI::App& app) {
+    cli = app.add_subcommand(
+        "scan",
+        "inventory of a link's clusters and readiness: topics, throughput, groups, ACLs, users, "
+        "backlog, catch-up, retention headroom, waves (role viewer; read-only)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--window", window_s, "seconds to sample throughput and the mirror's progress")
+        ->check(CLI::Range(1.0, 600.0))
+        ->capture_default_str();
+    m.add(cli, "check the request and the link; scan nothing");
+    cli->add_flag("--no-wait", no_wait, "print the scan id and return at once");
+  }
+  int run(const session& s) override {
+    pb::ScanRequest req;
+    req.set_link(link);
+    req.set_window_ms(static_cast<uint32_t>(window_s * 1000));
+    req.set_dry_run(m.dry_run);
+    req.set_request_id(request_id_or_new(m.request_id));
+    pb::ScanReport r;
+    if (int rc = s.call(&pb::Strait::Stub::Scan, req, &r); rc != kOk) return rc;
+    if (!m.dry_run && no_wait) {
+      s.print(r, [&](const pb::ScanReport& v) {
+        std::cout << "scan " << v.id() << " started; straitctl scan-report " << link << " "
+                  << v.id() << " follows it\n";
+      });
+      return kOk;
+    }
+    return show_scan(s, link, r);
+  }
+};
+
+struct scan_report_cmd : command {
+  std::string link;
+  uint64_t id = 0;
+  explicit scan_report_cmd(CLI::App& app) {
+    cli = app.add_subcommand("scan-report", "a scan of a link, running or stored (role viewer)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("id", id, "scan id; 0 or omitted = the newest");
+  }
+  int run(const session& s) override {
+    pb::GetScanRequest req;
+    req.set_link(link);
+    req.set_id(id);
+    pb::ScanReport r;
+    if (int rc = s.call(&pb::Strait::Stub::GetScan, req, &r); rc != kOk) return rc;
+    return show_scan(s, link, r);
+  }
+};
+
+struct scans_cmd : command {
+  std::string link;
+  uint32_t limit = 20;
+  explicit scans_cmd(CLI::App& app) {
+    cli = app.add_subcommand("scans", "the newest scans of a link (role viewer)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--limit", limit, "at most this many (<= 32)")->capture_default_str();
+  }
+  int run(const session& s) override {
+    pb::ListScansRequest req;
+    req.set_link(link);
+    req.set_limit(limit);
+    pb::ListScansResponse r;
+    if (int rc = s.call(&pb::Strait::Stub::ListScans, req, &r); rc != kOk) return rc;
+    s.print(r, print_scans);
     return kOk;
   }
 };
@@ -971,6 +1083,9 @@ std::vector<std::unique_ptr<command>> declare_commands(CLI::App& app) {
   all.push_back(std::make_unique<status_cmd>(app));
   all.push_back(std::make_unique<audit_cmd>(app));
   all.push_back(std::make_unique<verify_cmd>(app));
+  all.push_back(std::make_unique<scan_cmd>(app));
+  all.push_back(std::make_unique<scan_report_cmd>(app));
+  all.push_back(std::make_unique<scans_cmd>(app));
   using S = pb::Strait::Stub;
   all.push_back(std::make_unique<move_cmd>(
       app, "cutover",

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <map>
 
 #include "strait/base/text.h"
 
@@ -193,6 +194,172 @@ void print_reports(const pb::ListVerifyReportsResponse& r) {
                 safe(v.outcome()).c_str(), safe(v.requested_by()).c_str(), v.topics_size(),
                 static_cast<long long>(v.records_done()),
                 failed.empty() ? "-" : safe(failed).c_str());
+  }
+}
+
+namespace {
+
+std::string duration(int64_t ms) {
+  char out[32];
+  if (ms < 0) return "-";
+  if (ms < 60'000) {
+    std::snprintf(out, sizeof(out), "%.1f s", static_cast<double>(ms) / 1000);
+  } else if (ms < 3'600'000) {
+    std::snprintf(out, sizeof(out), "%.1f min", static_cast<double>(ms) / 60'000);
+  } else if (ms < 172'800'000) {
+    std::snprintf(out, sizeof(out), "%.1f h", static_cast<double>(ms) / 3'600'000);
+  } else {
+    std::snprintf(out, sizeof(out), "%.1f d", static_cast<double>(ms) / 86'400'000);
+  }
+  return out;
+}
+
+std::string bytes(int64_t n) {
+  char out[32];
+  if (n < 0) return "unknown";
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  std::snprintf(out, sizeof(out), u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return out;
+}
+
+std::string joined(const google::protobuf::RepeatedPtrField<std::string>& items, size_t at_most) {
+  std::string out;
+  size_t n = 0;
+  for (const auto& i : items) {
+    if (n++ == at_most) return out + ",... (" + std::to_string(items.size()) + ")";
+    out += (out.empty() ? "" : ",") + i;
+  }
+  return out.empty() ? "-" : out;
+}
+
+void print_cluster(const char* side, const pb::ClusterInventory& c) {
+  if (!c.error().empty() && c.brokers_size() == 0 && c.topics() == 0) {
+    std::printf("%s: not scanned: %s\n", side, safe(c.error()).c_str());
+    return;
+  }
+  std::printf("%s: cluster %s, %d broker(s) (controller %d), %d topics, %d partitions\n", side,
+              c.cluster_id().empty() ? "-" : safe(c.cluster_id()).c_str(), c.brokers_size(),
+              c.controller_id(), c.topics(), c.partitions());
+  if (!c.error().empty()) std::printf("  error: %s\n", safe(c.error()).c_str());
+  if (c.acls_read()) {
+    std::map<std::string, int> by_type;
+    for (const auto& a : c.acls()) ++by_type[a.resource_type() + " " + a.permission()];
+    std::string types;
+    for (const auto& [t, n] : by_type)
+      types += (types.empty() ? "" : ", ") + t + " " + std::to_string(n);
+    std::printf("  ACLs: %d%s%s%s\n", c.acls_size(), c.acls_truncated() ? " (truncated)" : "",
+                types.empty() ? "" : ": ", safe(types).c_str());
+  } else {
+    std::printf("  ACLs: not read: %s\n", safe(c.acls_error()).c_str());
+  }
+  if (c.users_read()) {
+    std::string names;
+    for (const auto& u : c.users()) {
+      names += (names.empty() ? "" : ", ") + u.name() + " (";
+      for (int i = 0; i < u.mechanisms_size(); ++i) names += (i ? " " : "") + u.mechanisms(i);
+      names += ")";
+    }
+    std::printf("  SCRAM users: %d%s%s\n", c.users_size(), names.empty() ? "" : ": ",
+                safe(names).c_str());
+  } else {
+    std::printf("  SCRAM users: not read: %s\n", safe(c.users_error()).c_str());
+  }
+  if (!c.limits_error().empty()) {
+    std::printf("  broker limits: not read: %s\n", safe(c.limits_error()).c_str());
+  } else if (!c.limits().empty()) {
+    std::map<std::string, std::string> sorted(c.limits().begin(), c.limits().end());
+    std::string limits;
+    for (const auto& [k, v] : sorted) limits += (limits.empty() ? "" : " ") + k + "=" + v;
+    std::printf("  broker limits: %s\n", safe(limits).c_str());
+  }
+}
+
+}  // namespace
+
+void print_scan(const pb::ScanReport& r) {
+  if (r.dry_run()) {
+    std::printf("dry run: scan would sample link %s for %s\n", safe(r.link()).c_str(),
+                duration(r.window_ms()).c_str());
+    return;
+  }
+  std::printf("scan %llu of link %s: %s\n", static_cast<unsigned long long>(r.id()),
+              safe(r.link()).c_str(), safe(r.outcome()).c_str());
+  std::printf("  started %s by %s; window %s (measured %s)\n", utc(r.started_at_ms()).c_str(),
+              r.requested_by().empty() ? "-" : safe(r.requested_by()).c_str(),
+              duration(r.window_ms()).c_str(), duration(r.measured_ms()).c_str());
+  if (!r.error().empty()) std::printf("  error: %s\n", safe(r.error()).c_str());
+  std::printf("\n");
+  print_cluster("source", r.source());
+  print_cluster("target", r.target());
+  std::printf(
+      "\ncatch-up: backlog %lld records (about %s), mirror %.0f records/s, source %.0f "
+      "records/s: %s\n",
+      static_cast<long long>(r.backlog()), bytes(r.bytes_to_copy_estimate()).c_str(),
+      r.mirror_records_per_s(), r.source_records_per_s(), safe(r.catch_up_note()).c_str());
+  if (r.topics_size() > 0) {
+    std::printf("\n%-32s %-3s %4s %-14s %10s %12s %9s %12s %6s  %s\n", "TOPIC", "SEL", "PART",
+                "CLEANUP", "RETENTION", "RECORDS", "REC/S", "BACKLOG", "TARGET", "HEADROOM");
+  }
+  for (const auto& t : r.topics()) {
+    std::printf("%-32s %-3s %4d %-14s %10s %12lld %9.1f %12lld %6s  %s\n", safe(t.name()).c_str(),
+                t.selected() ? "yes" : "no", t.partitions(),
+                t.cleanup_policy().empty() ? "-" : safe(t.cleanup_policy()).c_str(),
+                t.retention_ms() < 0 ? "for ever" : duration(t.retention_ms()).c_str(),
+                static_cast<long long>(t.records()), t.records_per_s(),
+                static_cast<long long>(t.backlog()),
+                t.target_partitions() < 0 ? "none" : std::to_string(t.target_partitions()).c_str(),
+                safe(t.headroom()).c_str());
+    if (t.headroom() != "GREEN" || !t.configs_error().empty()) {
+      std::printf("%34s %s\n", "",
+                  safe(t.configs_error().empty() ? t.headroom_reason()
+                                                 : "configs not read: " + t.configs_error())
+                      .c_str());
+    }
+  }
+  if (!r.groups_error().empty()) std::printf("\ngroups: %s\n", safe(r.groups_error()).c_str());
+  if (r.groups_size() > 0) {
+    std::printf("\n%-32s %-3s %-9s %-20s %7s  %s\n", "GROUP", "SEL", "TYPE", "STATE", "MEMBERS",
+                "TOPICS");
+  }
+  for (const auto& g : r.groups()) {
+    std::printf("%-32s %-3s %-9s %-20s %7d  %s\n", safe(g.id()).c_str(),
+                g.selected() ? "yes" : "no", safe(g.type()).c_str(), safe(g.state()).c_str(),
+                g.members(), safe(joined(g.topics(), 8)).c_str());
+    if (g.members() > 0) {
+      std::printf("%34s clients %s on %s\n", "", safe(joined(g.client_ids(), 4)).c_str(),
+                  safe(joined(g.hosts(), 4)).c_str());
+    }
+    if (g.selected() && g.unselected_topics_size() > 0) {
+      std::printf("%34s reads topics the link does not mirror: %s\n", "",
+                  safe(joined(g.unselected_topics(), 8)).c_str());
+    }
+    if (!g.note().empty()) std::printf("%34s %s\n", "", safe(g.note()).c_str());
+  }
+  if (r.waves_size() > 0) std::printf("\nwaves (a group moves with every topic it reads):\n");
+  for (const auto& w : r.waves()) {
+    std::printf("  %d: backlog %lld, %lld records; topics %s; groups %s\n", w.number(),
+                static_cast<long long>(w.backlog()), static_cast<long long>(w.records()),
+                safe(joined(w.topics(), 12)).c_str(), safe(joined(w.groups(), 12)).c_str());
+  }
+  if (r.notes_size() > 0) std::printf("\nnot read by this scan:\n");
+  for (const auto& n : r.notes()) std::printf("  - %s\n", safe(n).c_str());
+}
+
+void print_scans(const pb::ListScansResponse& r) {
+  std::printf("%6s  %-20s %-12s %-16s %12s %12s  %s\n", "ID", "STARTED", "OUTCOME", "BY", "BACKLOG",
+              "CATCH-UP", "ERROR");
+  for (const auto& s : r.scans()) {
+    std::printf("%6llu  %-20s %-12s %-16s %12lld %12s  %s\n",
+                static_cast<unsigned long long>(s.id()), utc(s.started_at_ms()).c_str(),
+                safe(s.outcome()).c_str(), safe(s.requested_by()).c_str(),
+                static_cast<long long>(s.backlog()), duration(s.catch_up_ms()).c_str(),
+                s.error().empty() ? "-" : safe(s.error()).c_str());
   }
 }
 

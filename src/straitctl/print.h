@@ -23,5 +23,7 @@ void print_status(const pb::LinkStatus& st);
 void print_report(const pb::VerifyReport& r);
 void print_changes(const pb::MoveResponse& r, bool dry_run);
 void print_reports(const pb::ListVerifyReportsResponse& r);
+void print_scan(const pb::ScanReport& r);
+void print_scans(const pb::ListScansResponse& r);
 
 }  // namespace straitctl

@@ -67,20 +67,9 @@ namespace {
 // Visits the link's reports newest first, with their ids from the key,
 // until `visit` returns false.
 status newest_first(const store::checkpoint_store& store, const std::string& link,
-                    const std::function<result<bool>(uint64_t id, std::string_view json)>& visit) {
-  const store::record_key prefix = link_prefix(link);
-  return store.scan(
-      prefix,
-      [&](std::string_view k, std::string_view v) -> result<bool> {
-        store::field_reader key(k, prefix.bytes().size());
-        uint64_t id = 0;
-        if (!key.u64(id) || !key.at_end()) {
-          return fail(errc::corruption,
-                      "a verification report key of link " + link + " is damaged");
-        }
-        return visit(id, v);
-      },
-      store::scan_direction::backward);
+                    const store::checkpoint_store::id_visitor& visit) {
+  return store.scan_ids_newest_first(link_prefix(link), "a verification report key of link " + link,
+                                     visit);
 }
 
 }  // namespace
@@ -130,13 +119,7 @@ result<std::vector<report>> load_running_reports(const store::checkpoint_store& 
 }
 
 result<uint64_t> last_report_id(const store::checkpoint_store& store, const std::string& link) {
-  uint64_t last = 0;
-  auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view) -> result<bool> {
-    last = id;
-    return false;
-  });
-  if (!scanned) return std::unexpected(scanned.error());
-  return last;
+  return store.newest_id(link_prefix(link), "a verification report key of link " + link);
 }
 
 }  // namespace strait::verify

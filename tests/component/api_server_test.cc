@@ -333,6 +333,67 @@ TEST_F(ApiServer, ReportsAreRetrievableByIdAndNewest) {
   EXPECT_EQ(all.reports_size(), 2);
 }
 
+TEST_F(ApiServer, ScansAreBoundedJournaledRetrievableAndPrintedSafely) {
+  pb::ScanRequest req;
+  req.set_link("main");
+  pb::ScanReport r;
+  for (uint32_t bad : {1u, 999u, 600'001u}) {
+    req.set_window_ms(bad);
+    grpc::Status s = stub_->Scan(ctx().get(), req, &r);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_TRUE(strait::testing::contains(s.error_message(), "window_ms")) << s.error_message();
+  }
+  req.set_window_ms(0);
+  req.set_dry_run(true);
+  ASSERT_TRUE(stub_->Scan(ctx().get(), req, &r).ok());
+  EXPECT_TRUE(r.dry_run());
+  EXPECT_EQ(r.id(), 0u);
+  EXPECT_EQ(r.window_ms(), 10'000) << "0 is ten seconds";
+  req.set_dry_run(false);
+  ASSERT_TRUE(stub_->Scan(ctx().get(), req, &r).ok());
+  EXPECT_EQ(r.id(), 1u);
+  EXPECT_EQ(r.outcome(), "DONE");
+  EXPECT_EQ(r.requested_by(), "local");
+  ASSERT_EQ(r.topics_size(), 1);
+  auto journal = audit_.list(0, 1000);
+  ASSERT_TRUE(journal.has_value());
+  EXPECT_EQ(journal->back().call, "Scan");
+  EXPECT_EQ(journal->back().result, "ok");
+  req.set_link("nope");
+  EXPECT_EQ(stub_->Scan(ctx().get(), req, &r).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  pb::GetScanRequest get;
+  get.set_link("main");
+  ASSERT_TRUE(stub_->GetScan(ctx().get(), get, &r).ok());
+  EXPECT_EQ(r.id(), 1u);
+  get.set_id(5);
+  EXPECT_EQ(stub_->GetScan(ctx().get(), get, &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  pb::ListScansRequest list;
+  list.set_link("main");
+  list.set_limit(33);
+  pb::ListScansResponse all;
+  EXPECT_EQ(stub_->ListScans(ctx().get(), list, &all).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  list.set_limit(0);
+  ASSERT_TRUE(stub_->ListScans(ctx().get(), list, &all).ok());
+  ASSERT_EQ(all.scans_size(), 1);
+  EXPECT_EQ(all.scans(0).topics_size(), 0) << "summaries only";
+
+  // straitctl prints a hostile topic name escaped: no escape sequence
+  // reaches the terminal.
+  strait::testing::temp_dir dir;
+  const auto out = dir.path() / "out";
+  const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
+                              " scan-report main 1 >" + out.string() + " 2>&1")
+                                 .c_str());
+  std::ifstream in(out);
+  const std::string printed(std::istreambuf_iterator<char>(in), {});
+  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "scan 1 of link main: DONE")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "orders")) << printed;
+  EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
+}
+
 TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
   pb::MoveRequest req;
   req.set_link("main");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "strait/api/status.h"
+#include "strait/scan/report.h"
 
 namespace strait::api {
 
@@ -97,6 +98,37 @@ class fake_control : public control {
   result<std::vector<verify::report>> verify_reports(const std::string&, size_t) const override {
     std::lock_guard lock(mu_);
     return reports_;
+  }
+  // Scans: each started one gets the next id and is done at once, with one
+  // topic whose name holds control characters (as a hostile cluster's may).
+  result<scan::report> start_scan(const std::string& link, int64_t window_ms,
+                                  const std::string& requested_by) override {
+    std::lock_guard lock(mu_);
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    scan::report r;
+    r.id = scans_.size() + 1;
+    r.link = link;
+    r.window_ms = window_ms;
+    r.requested_by = requested_by;
+    r.result = scan::outcome::done;
+    scan::topic_row t;
+    t.name = "orders\x1b[31m";
+    t.selected = true;
+    r.topics.push_back(t);
+    scans_.push_back(r);
+    return r;
+  }
+  result<scan::report> scan_report(const std::string& link, uint64_t id) const override {
+    std::lock_guard lock(mu_);
+    if (link != "main") return fail(errc::not_found, "no link");
+    if (scans_.empty()) return fail(errc::not_found, "no scan yet");
+    if (id == 0) return scans_.back();
+    if (id > scans_.size()) return fail(errc::not_found, "no such scan");
+    return scans_[id - 1];
+  }
+  result<std::vector<scan::report>> scan_reports(const std::string&, size_t) const override {
+    std::lock_guard lock(mu_);
+    return scans_;
   }
   result<std::vector<object_change>> move(const std::string& link, move_kind kind,
                                           const move_request& r) override {
@@ -211,6 +243,7 @@ class fake_control : public control {
   }
   mutable std::mutex mu_;
   std::vector<verify::report> reports_;
+  std::vector<scan::report> scans_;
   uint64_t last_operation_ = 0;
   mutable std::map<uint64_t, migration::operation_status> operations_;
   mutable std::map<uint64_t, int> looks_;

@@ -23,13 +23,18 @@ namespace {
 
 using namespace strait::api;
 
-const char* const kCalls[] = {
-    "ListLinks",      "GetLink",         "CreateLink",        "Stage",
-    "DeleteLink",     "PauseLink",       "ResumeLink",        "GetStatus",
-    "ListAudit",      "Verify",          "CutoverTopics",     "RollbackTopics",
-    "FinalizeTopics", "CutoverGroups",   "RollbackGroups",    "FinalizeGroups",
-    "Acknowledge",    "GetVerifyReport", "ListVerifyReports", "GetOperation",
-    "ListOperations"};
+const char* const kCalls[] = {"ListLinks",         "GetLink",
+                              "CreateLink",        "Stage",
+                              "DeleteLink",        "PauseLink",
+                              "ResumeLink",        "GetStatus",
+                              "ListAudit",         "Verify",
+                              "CutoverTopics",     "RollbackTopics",
+                              "FinalizeTopics",    "CutoverGroups",
+                              "RollbackGroups",    "FinalizeGroups",
+                              "Acknowledge",       "GetVerifyReport",
+                              "ListVerifyReports", "GetOperation",
+                              "ListOperations",    "Scan",
+                              "GetScan",           "ListScans"};
 
 struct server_under_test {
   fake_state state;

@@ -11,6 +11,8 @@
 #include <map>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "harness.h"
 #include "strait/store/checkpoint_store.h"
 
@@ -86,6 +88,42 @@ void move_leaders(const std::string& bootstrap, const std::string& topic, int pa
         " --election-type PREFERRED --all-topic-partitions");
 }
 
+// A scan with the documented permissions (docs/planning.md): the ACLs and
+// SCRAM users of both clusters are read (Describe on the cluster); the
+// broker limits are not (no DescribeConfigs on the cluster), and the scan
+// says so instead of showing none.
+void expect_scan_reads_acls_and_users(straitd& d) {
+  auto [rc, out] = d.straitctl("-o json scan it --window 1");
+  ASSERT_EQ(rc, 0) << out << d.straitctl_errors();
+  const auto scan = nlohmann::json::parse(out);
+  EXPECT_EQ(scan["outcome"], "DONE") << out;
+  for (const char* side : {"source", "target"}) {
+    const auto& c = scan[side];
+    EXPECT_EQ(c["brokers"].size(), 3u) << side;
+    ASSERT_TRUE(c["acls_read"].get<bool>()) << side << ": " << c["acls_error"];
+    bool strait_acl = false;
+    for (const auto& a : c["acls"]) {
+      strait_acl = strait_acl || (a["principal"] == "User:strait" && a["permission"] == "ALLOW");
+    }
+    EXPECT_TRUE(strait_acl) << side << ": " << c["acls"].dump();
+    ASSERT_TRUE(c["users_read"].get<bool>()) << side << ": " << c["users_error"];
+    std::map<std::string, std::string> users;
+    for (const auto& u : c["users"]) users[u["name"]] = u["mechanisms"].dump();
+    EXPECT_NE(users["strait"].find("SCRAM-SHA-512/"), std::string::npos) << c["users"].dump();
+    EXPECT_TRUE(users.contains("admin")) << c["users"].dump();
+    EXPECT_EQ(out.find(".password"), std::string::npos) << "no credential, no password file";
+    EXPECT_FALSE(c["limits_error"].get<std::string>().empty()) << c.dump();
+  }
+  bool group_seen = false;
+  for (const auto& g : scan["groups"]) {
+    if (g["id"] != kGroup) continue;
+    group_seen = true;
+    EXPECT_TRUE(g["selected"].get<bool>());
+    EXPECT_NE(g["topics"].dump().find(kTopic), std::string::npos) << g.dump();
+  }
+  EXPECT_TRUE(group_seen) << out;
+}
+
 using SecureKafka = ::testing::Test;
 
 // Mirroring and group sync over SCRAM-SHA-512 on TLS on both sides, through
@@ -151,6 +189,7 @@ TEST_F(SecureKafka, MirrorsAndSyncsGroupsThroughBrokerKillsAndLeaderMoves) {
   ASSERT_TRUE(target_offset_becomes(kGroup, kTopic, committed)) << stall_report();
   EXPECT_EQ(testing::committed(clusters->target, kGroup, kTopic, 0).metadata, "billing-meta");
   EXPECT_EQ(d.straitctl("status it").first, 0) << d.straitctl("status it").second;
+  expect_scan_reads_acls_and_users(d);
   ASSERT_EQ(d.stop(), 0) << d.log();
 
   auto st = store::checkpoint_store::open(d.store_dir());

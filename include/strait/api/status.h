@@ -15,6 +15,12 @@
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report.h"
 
+namespace strait::scan {
+// scan/report.h: only what implements or calls control needs it whole (the
+// report names Kafka types, kept out of every includer of this header).
+struct report;
+}  // namespace strait::scan
+
 namespace strait::api {
 
 // Plain views of the daemon's state, filled by the daemon (the composition
@@ -176,6 +182,15 @@ class control {
                                                              uint64_t id) const = 0;
   [[nodiscard]] virtual result<std::vector<verify::report>> verify_reports(const std::string& link,
                                                                            size_t limit) const = 0;
+  // Scans (docs/planning.md): start one (errc::precondition while one runs),
+  // one by id (0: the newest), the newest `limit`. A paused link is scanned
+  // too.
+  [[nodiscard]] virtual result<scan::report> start_scan(const std::string& link, int64_t window_ms,
+                                                        const std::string& requested_by) = 0;
+  [[nodiscard]] virtual result<scan::report> scan_report(const std::string& link,
+                                                         uint64_t id) const = 0;
+  [[nodiscard]] virtual result<std::vector<scan::report>> scan_reports(const std::string& link,
+                                                                       size_t limit) const = 0;
   [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
                                                                 move_kind kind,
                                                                 const move_request& r) = 0;

@@ -90,9 +90,18 @@ struct topic_info {
 enum class group_state { unknown, preparing_rebalance, completing_rebalance, stable, dead, empty };
 [[nodiscard]] const char* to_string(group_state s);
 
+// A group's protocol. librdkafka knows the classic and the consumer (KIP-848)
+// protocol. Its ListConsumerGroups keeps only groups of the protocol types ""
+// (offsets only) and "consumer": share, streams, Connect and other groups are
+// never listed (not even with an unknown type). unknown is what a broker
+// without ListGroups v5 (no KIP-848) answers for every group.
+enum class group_type { unknown, classic, consumer };
+[[nodiscard]] const char* to_string(group_type t);  // "unknown", "classic", "consumer"
+
 struct group_listing {
   std::string id;
   group_state state = group_state::unknown;
+  group_type type = group_type::unknown;
 };
 
 struct group_list {
@@ -129,6 +138,67 @@ struct refused_partition {
 [[nodiscard]] bool is_transient_coordinator_error(rd_kafka_resp_err_t err);
 
 using topic_partition = std::pair<std::string, int32_t>;
+
+struct broker_node {
+  int32_t id = -1;
+  std::string host;
+  int port = 0;
+  std::string rack;  // empty when none
+};
+
+struct cluster_description {
+  std::string cluster_id;            // printable, as cluster_id() makes it
+  int32_t controller_id = -1;        // -1 when not known
+  std::vector<broker_node> brokers;  // by id
+};
+
+struct group_member {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+  std::string group_instance_id;            // empty when none
+  std::vector<topic_partition> assignment;  // sorted
+};
+
+struct group_description {
+  std::string id;
+  group_type type = group_type::unknown;
+  group_state state = group_state::unknown;
+  bool simple = false;       // a simple consumer group (no protocol: offsets only)
+  std::string assignor;      // partition assignor; empty when none
+  int32_t coordinator = -1;  // broker id
+  std::vector<group_member> members;
+};
+
+// One ACL. The names are Kafka's (as kafka-acls prints them); a value
+// librdkafka does not know is "UNKNOWN".
+struct acl_binding {
+  // "TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN",
+  // "USER" or "UNKNOWN" (librdkafka 2.14.2 reads DELEGATION_TOKEN and USER as
+  // unknown).
+  std::string resource_type;
+  std::string resource_name;
+  std::string pattern_type;  // "LITERAL", "PREFIXED", "MATCH" or "UNKNOWN"
+  std::string principal;     // e.g. "User:alice"
+  std::string host;          // "*" for any
+  // "ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE",
+  // "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE"
+  // or "UNKNOWN" (librdkafka 2.14.2 reads CREATE_TOKENS, DESCRIBE_TOKENS and
+  // TWO_PHASE_COMMIT as unknown).
+  std::string operation;
+  std::string permission;  // "ALLOW", "DENY" or "UNKNOWN"
+  auto operator<=>(const acl_binding&) const = default;
+};
+
+struct scram_credential {
+  std::string mechanism;  // "SCRAM-SHA-256", "SCRAM-SHA-512" or "UNKNOWN"
+  int iterations = 0;
+};
+
+struct scram_user {
+  std::string name;
+  std::vector<scram_credential> credentials;
+};
 
 // Blocking administrative calls, for the control thread only (never the data
 // path). One instance per cluster; thread-compatible.
@@ -184,7 +254,38 @@ class admin_client {
   [[nodiscard]] result<std::map<topic_partition, watermarks>> list_watermarks(
       const std::vector<topic_partition>& partitions) const;
 
-  // Every consumer group of the cluster with its state (ListGroups on every broker).
+  // The cluster's id, controller and brokers (librdkafka's DescribeCluster,
+  // a metadata request). A KRaft cluster names one of its brokers as the
+  // controller (clients cannot reach the quorum). errc::not_found when the
+  // cluster answers but names no cluster id: librdkafka 2.14.2 crashes on
+  // such an answer, so it is not asked.
+  [[nodiscard]] result<cluster_description> describe_cluster() const;
+  // The configs of one broker (DescribeConfigs on a BROKER resource, sent to
+  // that broker), e.g. the target's message.max.bytes. is_default is true
+  // for Kafka's built-in default (set neither in the broker's properties nor
+  // dynamically); a sensitive value is empty.
+  [[nodiscard]] result<std::vector<config_entry>> describe_broker_configs(int32_t broker_id) const;
+  // Every ACL of the cluster (DescribeAcls with a filter matching any),
+  // sorted. Errors: errc::precondition when the cluster has no authorizer
+  // (SECURITY_DISABLED); a message saying the client's principal lacks
+  // DESCRIBE on the CLUSTER resource (CLUSTER_AUTHORIZATION_FAILED);
+  // otherwise the error text. librdkafka 2.14.2 drops DescribeAcls' error
+  // and answers no ACL instead, so an empty answer is checked: the cluster
+  // operations the principal may perform (metadata) and the broker's
+  // authorizer.class.name (DescribeConfigs), within the same timeout.
+  [[nodiscard]] result<std::vector<acl_binding>> describe_acls() const;
+  // Every SCRAM user of the cluster (DescribeUserScramCredentials naming no
+  // user), sorted by name: mechanisms and iterations only, credentials cannot
+  // be read back. Errors as describe_acls for CLUSTER_AUTHORIZATION_FAILED;
+  // errc::precondition when the cluster does not support the API
+  // (UNSUPPORTED_VERSION, or a broker older than 2.7). A request-level error
+  // from the broker costs a few hundred bytes that are never freed: freeing
+  // that answer aborts with librdkafka 2.14.2.
+  [[nodiscard]] result<std::vector<scram_user>> describe_scram_users() const;
+
+  // Every consumer group of the cluster with its state and type (ListGroups
+  // on every broker, of every type: librdkafka sends no type filter unless
+  // asked; see group_type for the groups it leaves out).
   [[nodiscard]] result<group_list> list_groups() const;
   // Every committed offset of each group. librdkafka takes one group per
   // request, so the requests run concurrently; each group gets its own result.
@@ -197,6 +298,19 @@ class admin_client {
   // A commit that got no answer may still land.
   [[nodiscard]] std::map<std::string, result<std::vector<refused_partition>>> alter_group_offsets(
       const std::map<std::string, std::vector<committed_offset>>& offsets);
+  // Describes each group (DescribeConsumerGroups: ConsumerGroupDescribe, then
+  // DescribeGroups for a classic group), one result per group. Coordinator
+  // requests, under the rule of list_group_offsets (ADR 0012). One group per
+  // request: librdkafka splits a request into one per group anyway and
+  // answers only when all are answered, so a slow coordinator would fail its
+  // whole batch. A group its coordinator describes with an error is an error
+  // naming the group and the error. errc::not_found for GROUP_ID_NOT_FOUND
+  // and for the state dead, which is how a group that does not exist comes
+  // back (librdkafka asks DescribeGroups v5 at most, whose answer for it is
+  // dead, no error): so do share and streams groups, which librdkafka cannot
+  // describe. A Connect group (protocol "connect") is an error as well.
+  [[nodiscard]] std::map<std::string, result<group_description>> describe_groups(
+      const std::vector<std::string>& groups);
   // How often a call ended with requests unanswered and replaced the handle.
   [[nodiscard]] int handles_replaced() const { return handles_replaced_; }
   // Replaced handles of every admin client still being destroyed (in the
@@ -206,10 +320,14 @@ class admin_client {
  private:
   // Sends one request per group (`issue(group, opaque, queue)`), waits for
   // the answers until the deadline and replaces the handle if any is missing.
-  template <typename Value, typename Issue, typename Results>
-  std::map<std::string, result<Value>> group_requests(
-      const std::vector<std::string>& groups, rd_kafka_event_type_t type, const std::string& what,
-      Issue issue, Results groups_of, Value (*convert)(const rd_kafka_topic_partition_list_t*));
+  // `answer_of(event, group)` reads the group's value or error from a result
+  // event of `type`: std::optional<result<Value>>, empty when the event holds
+  // no answer for the group.
+  template <typename Value, typename Issue, typename Answer>
+  std::map<std::string, result<Value>> group_requests(const std::vector<std::string>& groups,
+                                                      rd_kafka_event_type_t type,
+                                                      const std::string& what, Issue issue,
+                                                      Answer answer_of);
   [[nodiscard]] static result<handle> new_handle(const properties& user,
                                                  const std::string& client_id,
                                                  const std::string& field);

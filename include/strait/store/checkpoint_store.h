@@ -243,6 +243,15 @@ class checkpoint_store {
   [[nodiscard]] status scan(const record_key& prefix, const visitor& visit,
                             scan_direction d = scan_direction::forward,
                             const record_key* from = nullptr) const;
+  // scan() over keys that are `prefix` and one u64 id (a link's numbered
+  // reports: verify's, scan's), highest id first, until `visit` returns
+  // false. Another key under the prefix is corruption, named by `what`
+  // ("a verification report key of link main").
+  using id_visitor = std::function<result<bool>(uint64_t id, std::string_view value)>;
+  [[nodiscard]] status scan_ids_newest_first(const record_key& prefix, const std::string& what,
+                                             const id_visitor& visit) const;
+  // The highest such id; 0 when there is none.
+  [[nodiscard]] result<uint64_t> newest_id(const record_key& prefix, const std::string& what) const;
 
   // Translation through the stored map (see offsets::translate_to_target).
   [[nodiscard]] result<target_offset> to_target(const partition_key& key,

@@ -29,6 +29,7 @@ enum class key_space : char {
   request = 'Q',
   link = 'L',
   staged = 'S',
+  scan = 'N',
 };
 
 // The module that owns `s`, and what it keeps there; null for a byte that is
@@ -53,6 +54,8 @@ constexpr const char* owner_of(key_space s) {
       return "daemon: links (pause flag, API links' definitions)";
     case key_space::staged:
       return "daemon: topics and groups staged on a link";
+    case key_space::scan:
+      return "scan: a link's scans of its clusters (the newest kKeptScans)";
   }
   return nullptr;
 }

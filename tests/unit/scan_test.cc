@@ -1,0 +1,247 @@
+// The pure parts of a scan (readiness.h): waves, catch-up, retention
+// headroom; and the stored form of a scan (report.h, report_records.h).
+#include <gtest/gtest.h>
+
+#include "strait/scan/readiness.h"
+#include "strait/scan/report_records.h"
+#include "test_util.h"
+
+namespace strait::scan {
+namespace {
+
+topic_row topic(const std::string& name, int64_t backlog, bool selected = true) {
+  topic_row t;
+  t.name = name;
+  t.selected = selected;
+  t.backlog = backlog;
+  t.records = backlog * 2;
+  return t;
+}
+
+group_row group(const std::string& id, std::vector<std::string> topics) {
+  group_row g;
+  g.id = id;
+  g.topics = std::move(topics);
+  return g;
+}
+
+// ---- waves ----
+
+TEST(ScanWaves, AGroupMovesWithEveryTopicItReadsAndSharedTopicsJoinGroups) {
+  // g1 reads a and b, g2 reads b and c: a, b, c are one wave with both.
+  // g3 reads d: a wave of its own. e is read by nobody: alone.
+  auto waves =
+      plan_waves({topic("a", 10), topic("b", 10), topic("c", 10), topic("d", 5), topic("e", 1)},
+                 {group("g1", {"a", "b"}), group("g2", {"b", "c"}), group("g3", {"d"})});
+  ASSERT_EQ(waves.size(), 3u);
+  // Smallest backlog first.
+  EXPECT_EQ(waves[0].topics, (std::vector<std::string>{"e"}));
+  EXPECT_TRUE(waves[0].groups.empty());
+  EXPECT_EQ(waves[1].topics, (std::vector<std::string>{"d"}));
+  EXPECT_EQ(waves[1].groups, (std::vector<std::string>{"g3"}));
+  EXPECT_EQ(waves[2].topics, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(waves[2].groups, (std::vector<std::string>{"g1", "g2"}));
+  EXPECT_EQ(waves[2].backlog, 30);
+  EXPECT_EQ(waves[2].records, 60);
+  for (size_t i = 0; i < waves.size(); ++i) EXPECT_EQ(waves[i].number, static_cast<int>(i + 1));
+}
+
+TEST(ScanWaves, TopicsTheLinkDoesNotMirrorAreInNoWaveAndDoNotJoinOthers) {
+  // x is not selected: g1 reading a and x, g2 reading x and b must not put
+  // a and b together (the link moves neither x nor its readers' x).
+  auto waves = plan_waves({topic("a", 1), topic("b", 2), topic("x", 3, false)},
+                          {group("g1", {"a", "x"}), group("g2", {"x", "b"}), group("g3", {"x"})});
+  ASSERT_EQ(waves.size(), 2u);
+  EXPECT_EQ(waves[0].topics, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(waves[0].groups, (std::vector<std::string>{"g1"}));
+  EXPECT_EQ(waves[1].topics, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(waves[1].groups, (std::vector<std::string>{"g2"}));
+}
+
+TEST(ScanWaves, NothingSelectedIsNoWave) {
+  EXPECT_TRUE(plan_waves({topic("a", 1, false)}, {group("g", {"a"})}).empty());
+  EXPECT_TRUE(plan_waves({}, {}).empty());
+}
+
+TEST(ScanWaves, AChainOfGroupsJoinsEveryTopicInOneWave) {
+  // g_i reads t_i and t_{i+1}: one component however the union-find links.
+  std::vector<topic_row> topics;
+  std::vector<group_row> groups;
+  for (int i = 0; i < 200; ++i) topics.push_back(topic("t" + std::to_string(1000 + i), 1));
+  for (int i = 199; i > 0; --i) {
+    groups.push_back(group("g" + std::to_string(i),
+                           {"t" + std::to_string(1000 + i), "t" + std::to_string(999 + i)}));
+  }
+  auto waves = plan_waves(topics, groups);
+  ASSERT_EQ(waves.size(), 1u);
+  EXPECT_EQ(waves[0].topics.size(), 200u);
+  EXPECT_EQ(waves[0].groups.size(), 199u);
+}
+
+// ---- catch-up ----
+
+TEST(ScanCatchUp, BacklogOverTheNetRate) {
+  // 10 s window: the mirror advanced 5000 (500/s), the source grew 1000
+  // (100/s): 4000 records at 400/s net is 10 s.
+  auto c = estimate_catch_up(4000, 5000, 1000, 10'000);
+  EXPECT_DOUBLE_EQ(c.mirror_records_per_s, 500);
+  EXPECT_DOUBLE_EQ(c.source_records_per_s, 100);
+  EXPECT_EQ(c.catch_up_ms, 10'000);
+}
+
+TEST(ScanCatchUp, NoBacklogIsCaughtUpEvenWithoutARate) {
+  EXPECT_EQ(estimate_catch_up(0, 0, 0, 10'000).catch_up_ms, 0);
+}
+
+TEST(ScanCatchUp, AMirrorThatDidNotMoveOrFallsBehindHasNoEstimate) {
+  auto idle = estimate_catch_up(100, 0, 0, 10'000);
+  EXPECT_EQ(idle.catch_up_ms, -1);
+  EXPECT_NE(idle.note.find("did not advance"), std::string::npos) << idle.note;
+  auto behind = estimate_catch_up(100, 1000, 1000, 10'000);
+  EXPECT_EQ(behind.catch_up_ms, -1);
+  EXPECT_NE(behind.note.find("falls behind"), std::string::npos) << behind.note;
+  EXPECT_EQ(estimate_catch_up(100, 10, 0, 0).catch_up_ms, -1);
+}
+
+// ---- retention headroom ----
+
+topic_row deleting(int64_t retention_ms, int64_t oldest_age_ms, int64_t backlog = 100) {
+  topic_row t = topic("t", backlog);
+  t.cleanup_policy = "delete";
+  t.retention_ms = retention_ms;
+  t.oldest_unmirrored_age_ms = oldest_age_ms;
+  return t;
+}
+
+constexpr int64_t kHour = 3'600'000;
+
+TEST(ScanHeadroom, RedWhenTheOldestUnmirroredRecordIsDeletedBeforeTheMirrorGetsThere) {
+  // Retention 24 h, the oldest unmirrored record is 20 h old, catch-up 5 h.
+  auto h = retention_headroom(deleting(24 * kHour, 20 * kHour), 5 * kHour);
+  EXPECT_EQ(h.level, rating::red) << h.reason;
+  EXPECT_NE(h.reason.find("deleted before"), std::string::npos) << h.reason;
+}
+
+TEST(ScanHeadroom, YellowWithLittleToSpareGreenWithPlenty) {
+  // 24 h: 20 h old + 2 h catch-up leaves 2 h (< 6 h, a quarter): yellow.
+  EXPECT_EQ(retention_headroom(deleting(24 * kHour, 20 * kHour), 2 * kHour).level, rating::yellow);
+  // 1 h old + 1 h catch-up leaves 22 h: green.
+  EXPECT_EQ(retention_headroom(deleting(24 * kHour, kHour), kHour).level, rating::green);
+  // Under an hour to spare is yellow whatever the retention: 2 h retention,
+  // 0.5 h + 1 h leaves 0.5 h.
+  EXPECT_EQ(retention_headroom(deleting(2 * kHour, kHour / 2), kHour).level, rating::yellow);
+}
+
+TEST(ScanHeadroom, RedWhenTheMirrorDoesNotCatchUpYellowWhenTheAgeIsUnknown) {
+  EXPECT_EQ(retention_headroom(deleting(24 * kHour, kHour), -1).level, rating::red);
+  EXPECT_EQ(retention_headroom(deleting(24 * kHour, -1), kHour).level, rating::yellow);
+}
+
+TEST(ScanHeadroom, GreenWithoutBacklogCompactedOrKeptForEver) {
+  EXPECT_EQ(retention_headroom(deleting(kHour, 10 * kHour, 0), -1).level, rating::green);
+  topic_row compacted = deleting(kHour, 10 * kHour);
+  compacted.cleanup_policy = "compact";
+  EXPECT_EQ(retention_headroom(compacted, -1).level, rating::green);
+  topic_row both = compacted;
+  both.cleanup_policy = "compact,delete";
+  EXPECT_EQ(retention_headroom(both, kHour).level, rating::red);
+  EXPECT_EQ(retention_headroom(deleting(-1, 10 * kHour), -1).level, rating::green);
+  topic_row other = deleting(kHour, 10 * kHour);
+  other.selected = false;
+  EXPECT_EQ(retention_headroom(other, -1).level, rating::green);
+}
+
+TEST(ScanHeadroom, RetentionBytesIsNeverGreenWithABacklog) {
+  topic_row by_size = deleting(-1, kHour);
+  by_size.retention_bytes = 1 << 30;
+  EXPECT_EQ(retention_headroom(by_size, kHour).level, rating::yellow);
+  topic_row both = deleting(100 * kHour, kHour);
+  both.retention_bytes = 1 << 30;
+  EXPECT_EQ(retention_headroom(both, kHour).level, rating::yellow);
+}
+
+// ---- the stored form ----
+
+report sample_report(uint64_t id) {
+  report r;
+  r.id = id;
+  r.link = "main";
+  r.result = outcome::done;
+  r.window_ms = 10'000;
+  r.source.cluster_id = "src";
+  r.source.brokers = {{1, "b1", 9092, "rack-a"}};
+  r.source.acls = std::vector<kafka::acl_binding>{
+      {"TOPIC", "orders", "LITERAL", "User:app", "*", "READ", "ALLOW"}};
+  r.source.users_error = "no DESCRIBE on the cluster";
+  r.source.limits = {{"message.max.bytes", "1048588", true, false}};
+  topic_row t = topic("orders\x01", 5);  // a name from Kafka may hold anything
+  t.headroom = rating::yellow;
+  r.topics = {t};
+  r.groups = {group("billing", {"orders"})};
+  r.waves = plan_waves(r.topics, r.groups);
+  r.catch_up_ms = 1234;
+  r.notes = {"client quotas: not read"};
+  return r;
+}
+
+TEST(ScanRecords, AScanRoundTripsThroughItsJson) {
+  const report r = sample_report(7);
+  auto back = report_from_json(to_json(r));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(to_json(*back), to_json(r));
+  ASSERT_TRUE(back->source.acls.has_value());
+  EXPECT_EQ(back->source.acls->front().principal, "User:app");
+  EXPECT_FALSE(back->target.acls.has_value());
+  EXPECT_EQ(back->topics.front().name, "orders\x01");
+  EXPECT_EQ(back->topics.front().headroom, rating::yellow);
+  EXPECT_EQ(back->waves.size(), 1u);
+}
+
+TEST(ScanRecords, DamagedOrForeignJsonIsCorruptionNotAnEmptyScan) {
+  EXPECT_EQ(report_from_json("{").error().code, errc::corruption);
+  EXPECT_EQ(report_from_json(R"({"format":2})").error().code, errc::corruption);
+  EXPECT_EQ(report_from_json(R"({"format":1,"topics":7})").error().code, errc::corruption);
+}
+
+TEST(ScanRecords, TheNewestScansAreKeptPerLinkAndOlderOnesErased) {
+  testing::temp_dir dir;
+  auto st = store::checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  auto& store = **st;
+  EXPECT_EQ(*last_report_id(store, "main"), 0u);
+  for (uint64_t id = 1; id <= kKeptScans + 3; ++id) {
+    ASSERT_TRUE(store_report(store, sample_report(id)).has_value());
+  }
+  report other = sample_report(1);
+  other.link = "main2";  // a longer name sharing the prefix
+  ASSERT_TRUE(store_report(store, other).has_value());
+  EXPECT_EQ(*last_report_id(store, "main"), kKeptScans + 3);
+  auto all = load_reports(store, "main", 1000);
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), kKeptScans);
+  EXPECT_EQ(all->front().id, 4u);
+  EXPECT_EQ(all->back().id, kKeptScans + 3);
+  EXPECT_FALSE(load_report(store, "main", 3)->has_value());
+  auto one = load_report(store, "main", 5);
+  ASSERT_TRUE(one.has_value() && one->has_value());
+  EXPECT_EQ((*one)->id, 5u);
+  auto newest = load_reports(store, "main", 2);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ(newest->front().id, kKeptScans + 2);
+  EXPECT_EQ(load_reports(store, "main2", 10)->size(), 1u);
+}
+
+TEST(ScanRecords, AScanStoredUnderAnotherIdIsCorruption) {
+  testing::temp_dir dir;
+  auto st = store::checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  store::checkpoint_store::write_batch b;
+  b.put(store::record_key(store::key_space::scan).text("main").u64(9), to_json(sample_report(8)));
+  ASSERT_TRUE((*st)->commit(b).has_value());
+  auto r = load_report(**st, "main", 9);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::corruption);
+}
+
+}  // namespace
+}  // namespace strait::scan
