@@ -185,6 +185,52 @@ pb::StopReason to_proto(store::stop_reason r) {
   return pb::STOP_REASON_NONE;
 }
 
+pb::ScanOutcome to_proto(scan::outcome o) {
+  switch (o) {
+    case scan::outcome::running:
+      return pb::SCAN_OUTCOME_RUNNING;
+    case scan::outcome::done:
+      return pb::SCAN_OUTCOME_DONE;
+    case scan::outcome::failed:
+      return pb::SCAN_OUTCOME_FAILED;
+    case scan::outcome::interrupted:
+      return pb::SCAN_OUTCOME_INTERRUPTED;
+    case scan::outcome::unknown:
+      break;
+  }
+  return pb::SCAN_OUTCOME_UNSPECIFIED;
+}
+
+pb::Headroom to_proto(scan::rating r) {
+  switch (r) {
+    case scan::rating::green:
+      return pb::HEADROOM_GREEN;
+    case scan::rating::yellow:
+      return pb::HEADROOM_YELLOW;
+    case scan::rating::red:
+      return pb::HEADROOM_RED;
+    case scan::rating::unknown:
+      break;
+  }
+  return pb::HEADROOM_UNSPECIFIED;
+}
+
+pb::CatchUp to_proto(scan::catch_up_status s) {
+  switch (s) {
+    case scan::catch_up_status::caught_up:
+      return pb::CATCH_UP_CAUGHT_UP;
+    case scan::catch_up_status::estimated:
+      return pb::CATCH_UP_ESTIMATED;
+    case scan::catch_up_status::no_rate:
+      return pb::CATCH_UP_NO_RATE;
+    case scan::catch_up_status::falls_behind:
+      return pb::CATCH_UP_FALLS_BEHIND;
+    case scan::catch_up_status::unknown:
+      break;
+  }
+  return pb::CATCH_UP_UNSPECIFIED;
+}
+
 pb::VerifyOutcome to_proto(verify::verdict v) {
   switch (v) {
     case verify::verdict::running:
@@ -588,7 +634,7 @@ class service final : public pb::Strait::Service {
     if (!known_link(req->link())) return unknown_link(req->link());
     auto r = control_.scan_report(req->link(), req->id());
     if (!r) return to_grpc(r.error());
-    fill_scan(*r, true, out);
+    fill_scan(*r, !req->summary(), out);
     return grpc::Status::OK;
   }
 
@@ -1235,6 +1281,8 @@ class service final : public pb::Strait::Service {
     out->set_started_at_ms(r.started_at_ms);
     out->set_finished_at_ms(r.finished_at_ms);
     out->set_outcome(scan::to_string(r.result));
+    out->set_result(to_proto(r.result));
+    out->set_catch_up(to_proto(r.catch_up));
     out->set_error(r.error);
     out->set_window_ms(r.window_ms);
     out->set_measured_ms(r.measured_ms);
@@ -1271,7 +1319,11 @@ class service final : public pb::Strait::Service {
       pt->set_target_topic(t.target_topic);
       pt->set_target_partitions(t.target_partitions);
       pt->set_headroom(scan::to_string(t.headroom));
+      pt->set_headroom_level(to_proto(t.headroom));
       pt->set_headroom_reason(t.headroom_reason);
+      pt->set_unread_partitions(t.unread_partitions);
+      pt->set_unsampled_partitions(t.unsampled_partitions);
+      pt->set_handed_over_partitions(t.handed_over_partitions);
     }
     for (const auto& g : r.groups) {
       auto* pg = out->add_groups();

@@ -32,26 +32,10 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
     : cfg_(cfg),
       store_(store),
       metrics_(metrics),
-      groups_filter_(config::topic_filter::of_validated(
-          config::topic_filter::make(cfg.groups.include, cfg.groups.exclude, false,
-                                     "links." + cfg.name + ".groups"),
-          filter_error_)),
-      topics_filter_(config::topic_filter::of_validated(
-          config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
-                                     cfg.topics.exclude_internal, "links." + cfg.name + ".topics"),
-          filter_error_)),
-      staged_topics_(staged_topics),
-      staged_groups_(staged_groups),
+      group_selection_(config::name_selection::groups(cfg, staged_groups, filter_error_)),
+      topic_selection_(config::name_selection::topics(cfg, staged_topics, filter_error_)),
       clusters_(std::move(clusters)),
-      source_marks_(std::move(source_marks)),
-      groups_not_excluded_(config::topic_filter::of_validated(
-          config::topic_filter::make({".*"}, cfg.groups.exclude, false,
-                                     "links." + cfg.name + ".groups"),
-          filter_error_)),
-      topics_not_excluded_(config::topic_filter::of_validated(
-          config::topic_filter::make({".*"}, cfg.topics.exclude, cfg.topics.exclude_internal,
-                                     "links." + cfg.name + ".topics"),
-          filter_error_)) {}
+      source_marks_(std::move(source_marks)) {}
 
 group_syncer::~group_syncer() { stop(); }
 

@@ -23,15 +23,7 @@ link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoi
       engine_(engine),
       metrics_(metrics),
       claims_(claims),
-      staged_(staged),
-      not_excluded_(config::topic_filter::of_validated(
-          config::topic_filter::make({".*"}, cfg.topics.exclude, cfg.topics.exclude_internal,
-                                     "links." + cfg.name + ".topics"),
-          filter_error_)),
-      filter_(config::topic_filter::of_validated(
-          config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
-                                     cfg.topics.exclude_internal, "links." + cfg.name + ".topics"),
-          filter_error_)) {}
+      selection_(config::name_selection::topics(cfg, staged, filter_error_)) {}
 
 link_supervisor::~link_supervisor() { stop(); }
 
@@ -268,9 +260,7 @@ bool link_supervisor::sync_topics() {
   std::vector<std::string> selected;
   std::map<std::string, int> selected_partitions;
   for (const auto& [name, info] : *src) {
-    const bool staged =
-        staged_ != nullptr && staged_->contains(name) && not_excluded_.matches(name);
-    if (!filter_.matches(name) && !staged) continue;
+    if (!selection_.selects(name)) continue;
     if (is_own_copy(cfg_, same_cluster, name)) continue;
     selected.push_back(name);
     selected_partitions[name] = info.partitions;

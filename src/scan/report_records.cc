@@ -6,10 +6,15 @@ namespace strait::scan {
 
 namespace {
 
-store::record_key link_prefix(const std::string& link) {
-  store::record_key k(store::key_space::scan);
+store::record_key link_prefix(const std::string& link,
+                              store::key_space space = store::key_space::scan) {
+  store::record_key k(space);
   k.text(link);
   return k;
+}
+
+store::record_key summary_prefix(const std::string& link) {
+  return link_prefix(link, store::key_space::scan_summary);
 }
 
 // The scan stored under `id`; corruption when its JSON says another id or
@@ -24,6 +29,12 @@ result<report> decode(const std::string& link, uint64_t id, std::string_view jso
     return fail(errc::corruption, "scan " + std::to_string(id) + " of link " + link +
                                       " is stored with another id or link inside");
   }
+  // Stored when it ended: RUNNING or a value this build does not know would
+  // be followed for ever.
+  if (r->result == outcome::running || r->result == outcome::unknown) {
+    return fail(errc::corruption, "scan " + std::to_string(id) + " of link " + link +
+                                      " is stored with the outcome " + to_string(r->result));
+  }
   return r;
 }
 
@@ -36,14 +47,30 @@ status newest_first(const store::checkpoint_store& store, const std::string& lin
 
 }  // namespace
 
+report summary_of(const report& r) {
+  report s = r;
+  s.topics.clear();
+  s.groups.clear();
+  s.waves.clear();
+  for (cluster_inventory* c : {&s.source, &s.target}) {
+    if (c->acls) c->acls->clear();
+    if (c->users) c->users->clear();
+  }
+  return s;
+}
+
 status store_report(store::checkpoint_store& store, const report& r) {
   store::checkpoint_store::write_batch batch;
   batch.put(link_prefix(r.link).u64(r.id), to_json(r));
+  batch.put(summary_prefix(r.link).u64(r.id), to_json(summary_of(r)));
   size_t seen = 0;
   auto scanned = newest_first(store, r.link, [&](uint64_t id, std::string_view) -> result<bool> {
     if (id == r.id) return true;
     // `r` itself is the newest: kKeptScans - 1 older ones stay.
-    if (++seen >= kKeptScans) batch.erase(link_prefix(r.link).u64(id));
+    if (++seen >= kKeptScans) {
+      batch.erase(link_prefix(r.link).u64(id));
+      batch.erase(summary_prefix(r.link).u64(id));
+    }
     return true;
   });
   if (!scanned) return scanned;
@@ -60,16 +87,18 @@ result<std::optional<report>> load_report(const store::checkpoint_store& store,
   return std::optional<report>(std::move(*r));
 }
 
-result<std::vector<report>> load_reports(const store::checkpoint_store& store,
-                                         const std::string& link, size_t limit) {
+result<std::vector<report>> load_summaries(const store::checkpoint_store& store,
+                                           const std::string& link, size_t limit) {
   std::vector<report> out;
   if (limit == 0) return out;
-  auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view json) -> result<bool> {
-    auto r = decode(link, id, json);
-    if (!r) return std::unexpected(r.error());
-    out.push_back(std::move(*r));
-    return out.size() < limit;
-  });
+  auto scanned =
+      store.scan_ids_newest_first(summary_prefix(link), "a scan summary key of link " + link,
+                                  [&](uint64_t id, std::string_view json) -> result<bool> {
+                                    auto r = decode(link, id, json);
+                                    if (!r) return std::unexpected(r.error());
+                                    out.push_back(std::move(*r));
+                                    return out.size() < limit;
+                                  });
   if (!scanned) return std::unexpected(scanned.error());
   std::reverse(out.begin(), out.end());
   return out;

@@ -19,23 +19,13 @@ int64_t wall_ms() {
 
 scan_runner::scan_runner(const config::link_config& cfg, store::checkpoint_store& store,
                          const config::staged_names* staged_topics,
-                         const config::staged_names* staged_groups)
+                         const config::staged_names* staged_groups,
+                         std::chrono::milliseconds admin_timeout)
     : cfg_(cfg),
       store_(store),
-      staged_topics_(staged_topics),
-      staged_groups_(staged_groups),
-      topics_(config::topic_filter::of_validated(
-          config::topic_filter::make(cfg.topics.include, cfg.topics.exclude,
-                                     cfg.topics.exclude_internal, "links." + cfg.name + ".topics"),
-          filter_error_)),
-      not_excluded_(config::topic_filter::of_validated(
-          config::topic_filter::make({".*"}, cfg.topics.exclude, cfg.topics.exclude_internal,
-                                     "links." + cfg.name + ".topics"),
-          filter_error_)),
-      groups_(config::topic_filter::of_validated(
-          config::topic_filter::make(cfg.groups.include, cfg.groups.exclude, false,
-                                     "links." + cfg.name + ".groups"),
-          filter_error_)) {}
+      topics_(config::name_selection::topics(cfg, staged_topics, filter_error_)),
+      groups_(config::name_selection::groups(cfg, staged_groups, filter_error_)),
+      admin_timeout_(admin_timeout) {}
 
 scan_runner::~scan_runner() { stop(); }
 
@@ -75,22 +65,23 @@ result<report> scan_runner::start(int64_t window_ms, const std::string& requeste
 
 void scan_runner::run(report r) {
   scanner::selection selected;
-  selected.topic = [this](const std::string& t) {
-    return topics_.matches(t) ||
-           (staged_topics_ != nullptr && staged_topics_->contains(t) && not_excluded_.matches(t));
-  };
+  selected.topic = [this](const std::string& t) { return topics_.selects(t); };
   selected.group = [this](const std::string& g) {
-    return cfg_.groups.enabled &&
-           (groups_.matches(g) || (staged_groups_ != nullptr && staged_groups_->contains(g)));
+    return cfg_.groups.enabled && groups_.selects(g);
   };
-  scanner(cfg_, store_, std::move(selected)).run(r, cancel_, [this](const report& so_far) {
-    std::lock_guard lock(mu_);
-    running_ = so_far;
-  });
+  // What the API shows is valid UTF-8, as the stored form is.
+  scanner(cfg_, store_, std::move(selected), admin_timeout_)
+      .run(r, cancel_, [this](const report& so_far) {
+        report shown = with_valid_utf8(so_far);
+        std::lock_guard lock(mu_);
+        running_ = std::move(shown);
+      });
+  r = with_valid_utf8(r);
   auto stored = store_report(store_, r);
   if (!stored) {
     spdlog::error("link {}: scan {} cannot be stored: {}", cfg_.name, r.id, stored.error().message);
-    r.notes.push_back("not stored (" + stored.error().message + "): kept until straitd stops");
+    r.notes.push_back("not stored (" + stored.error().message +
+                      "): kept in memory until the next scan of the link");
   }
   spdlog::info("link {}: scan {} {}{}", cfg_.name, r.id, to_string(r.result),
                r.error.empty() ? "" : ": " + r.error);
@@ -110,10 +101,10 @@ result<report> scan_runner::get(uint64_t id) const {
     if (unstored_ && (id == 0 || unstored_->id == id)) return *unstored_;
   }
   if (id == 0) {
-    auto newest = load_reports(store_, cfg_.name, 1);
+    auto newest = last_report_id(store_, cfg_.name);
     if (!newest) return std::unexpected(newest.error());
-    if (newest->empty()) return fail(errc::not_found, "link " + cfg_.name + " has no scan yet");
-    return std::move(newest->front());
+    if (*newest == 0) return fail(errc::not_found, "link " + cfg_.name + " has no scan yet");
+    id = *newest;
   }
   auto r = load_report(store_, cfg_.name, id);
   if (!r) return std::unexpected(r.error());
@@ -131,9 +122,9 @@ result<std::vector<report>> scan_runner::list(size_t limit) const {
     extra = running_ ? running_ : unstored_;
   }
   if (limit == 0) return std::vector<report>{};
-  auto stored = load_reports(store_, cfg_.name, extra ? limit - 1 : limit);
+  auto stored = load_summaries(store_, cfg_.name, extra ? limit - 1 : limit);
   if (!stored) return std::unexpected(stored.error());
-  if (extra) stored->push_back(std::move(*extra));
+  if (extra) stored->push_back(summary_of(*extra));
   return stored;
 }
 

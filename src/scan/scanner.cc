@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "strait/kafka/partition_reader.h"
-#include "strait/scan/readiness.h"
+#include "strait/mirror/cluster_rules.h"
+#include "strait/scan/estimates.h"
 
 namespace strait::scan {
 
@@ -16,10 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 using kafka::topic_partition;
 
-constexpr auto kAdminTimeout = 10s;
 constexpr auto kReadIdle = 5s;
 constexpr size_t kConfigsPerRequest = 500;
-constexpr int64_t kSampleRecords = 4;  // read at the start of a topic's backlog
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -51,13 +51,19 @@ struct sample {
   std::chrono::steady_clock::time_point at;
   std::map<topic_partition, kafka::watermarks> marks;
   std::map<topic_partition, int64_t> positions;  // next source offset, selected partitions
+  // Selected partitions a producer cutover handed over (the target is
+  // primary): the source's new records are reverse mirroring's, not a
+  // backlog.
+  std::set<topic_partition> handed_over;
 };
 
 // Reads a cluster's identity, brokers, topic counts, ACLs, SCRAM users and
 // broker limits into `inv`; the topics into `topics`. False when the
-// cluster could not be read at all (inv.error says why).
+// cluster could not be read at all (inv.error says why). Each request waits
+// at most the client's timeout; `cancel` is looked at between them.
 bool read_inventory(const kafka::admin_client& admin, cluster_inventory& inv,
-                    std::map<std::string, kafka::topic_info>& topics) {
+                    std::map<std::string, kafka::topic_info>& topics,
+                    const std::atomic<bool>& cancel) {
   auto listed = admin.list_topics();
   if (!listed) {
     inv.error = listed.error().message;
@@ -67,6 +73,7 @@ bool read_inventory(const kafka::admin_client& admin, cluster_inventory& inv,
   inv.topics = static_cast<int>(topics.size());
   inv.partitions = 0;
   for (const auto& [name, info] : topics) inv.partitions += info.partitions;
+  if (cancel.load()) return true;
   if (auto d = admin.describe_cluster()) {
     inv.cluster_id = d->cluster_id;
     inv.controller_id = d->controller_id;
@@ -74,6 +81,7 @@ bool read_inventory(const kafka::admin_client& admin, cluster_inventory& inv,
   } else {
     inv.error = d.error().message;
   }
+  if (cancel.load()) return true;
   if (auto acls = admin.describe_acls()) {
     inv.acls_truncated = acls->size() > kMaxAcls;
     if (inv.acls_truncated) acls->resize(kMaxAcls);
@@ -81,49 +89,65 @@ bool read_inventory(const kafka::admin_client& admin, cluster_inventory& inv,
   } else {
     inv.acls_error = acls.error().message;
   }
+  if (cancel.load()) return true;
   if (auto users = admin.describe_scram_users()) {
     inv.users = std::move(*users);
   } else {
     inv.users_error = users.error().message;
   }
-  if (!inv.brokers.empty()) {
-    int32_t broker = inv.brokers.front().id;
-    for (const auto& b : inv.brokers) {
-      if (b.id == inv.controller_id) broker = b.id;
+  if (cancel.load() || inv.brokers.empty()) return true;
+  int32_t broker = inv.brokers.front().id;
+  for (const auto& b : inv.brokers) {
+    if (b.id == inv.controller_id) broker = b.id;
+  }
+  if (auto configs = admin.describe_broker_configs(broker)) {
+    for (const auto& e : *configs) {
+      const bool wanted = std::find(std::begin(kBrokerLimits), std::end(kBrokerLimits), e.name) !=
+                          std::end(kBrokerLimits);
+      if (wanted && !e.is_sensitive) inv.limits.push_back(e);
     }
-    if (auto configs = admin.describe_broker_configs(broker)) {
-      for (const auto& e : *configs) {
-        const bool wanted = std::find(std::begin(kBrokerLimits), std::end(kBrokerLimits), e.name) !=
-                            std::end(kBrokerLimits);
-        if (wanted && !e.is_sensitive) inv.limits.push_back(e);
-      }
-    } else {
-      inv.limits_error = configs.error().message;
-    }
+  } else {
+    inv.limits_error = configs.error().message;
   }
   return true;
 }
 
-// Offsets held and the end of each partition, per topic.
-void take_sample(const kafka::admin_client& admin, const store::checkpoint_store& store,
+// Offsets held and the end of each partition, per topic. False when no
+// partition answered.
+bool take_sample(const kafka::admin_client& admin, const store::checkpoint_store& store,
                  const std::string& link, const std::vector<topic_partition>& partitions,
                  const std::set<std::string>& selected, sample& s, std::string& error) {
   s.at = std::chrono::steady_clock::now();
   auto marks = admin.list_watermarks(partitions);
   if (!marks) {
     error = "watermarks: " + marks.error().message;
-  } else {
-    s.marks = std::move(*marks);
-    if (s.marks.size() < partitions.size()) {
-      error = "watermarks: " + std::to_string(partitions.size() - s.marks.size()) + " of " +
-              std::to_string(partitions.size()) + " partitions did not answer";
-    }
+    return partitions.empty();
   }
+  s.marks = std::move(*marks);
+  if (s.marks.size() < partitions.size()) {
+    error = "watermarks: " + std::to_string(partitions.size() - s.marks.size()) + " of " +
+            std::to_string(partitions.size()) +
+            " partitions did not answer: their topics' backlog is unknown";
+  }
+  int unreadable = 0;
   for (const auto& tp : partitions) {
     if (!selected.contains(tp.first)) continue;
     auto cp = store.load(partition_key{link, tp.first, partition_id(tp.second)});
-    if (cp && *cp) s.positions[tp] = (*cp)->position.next_source.value();
+    if (!cp) ++unreadable;
+    if (cp && *cp) {
+      s.positions[tp] = (*cp)->position.next_source.value();
+      if ((*cp)->stopped == store::stop_reason::handed_over) s.handed_over.insert(tp);
+    }
   }
+  if (unreadable > 0) {
+    // Counted from the log start instead: the backlog is overstated, never
+    // understated.
+    error += std::string(error.empty() ? "" : "; ") + "the checkpoints of " +
+             std::to_string(unreadable) +
+             " partitions could not be read from the store: their backlog counts from the log "
+             "start";
+  }
+  return true;
 }
 
 void wait_window(std::chrono::steady_clock::time_point until, const std::atomic<bool>& cancel) {
@@ -133,7 +157,8 @@ void wait_window(std::chrono::steady_clock::time_point until, const std::atomic<
   }
 }
 
-// The topic's own default of a config it does not list: Kafka's.
+// The configs that matter, as DescribeConfigs gives them (the topic's own
+// or the broker's default).
 void read_configs(topic_row& t, const std::vector<kafka::config_entry>& entries) {
   t.cleanup_policy = text_of(entries, "cleanup.policy");
   t.retention_ms = number_of(entries, "retention.ms");
@@ -155,6 +180,12 @@ void read_groups(kafka::admin_client& admin, const scanner::selection& selected,
   std::vector<std::string> described;
   for (const auto& g : listed->groups) {
     if (described.size() < kMaxGroups) described.push_back(g.id);
+  }
+  if (described.size() < listed->groups.size()) {
+    r.notes.push_back(std::to_string(listed->groups.size()) + " groups: the first " +
+                      std::to_string(kMaxGroups) +
+                      " are described; the others' topics are unknown, so the waves may "
+                      "join topics they read");
   }
   auto descriptions = admin.describe_groups(described);
   auto offsets = admin.list_group_offsets(described);
@@ -182,8 +213,13 @@ void read_groups(kafka::admin_client& admin, const scanner::selection& selected,
         for (const auto& tp : m.assignment) topics.insert(tp.first);
       }
     }
-    if (auto o = offsets.find(g.id); o != offsets.end() && o->second) {
-      for (const auto& c : *o->second) topics.insert(c.topic);
+    if (auto o = offsets.find(g.id); o != offsets.end()) {
+      if (o->second) {
+        for (const auto& c : *o->second) topics.insert(c.topic);
+      } else {
+        row.note += std::string(row.note.empty() ? "" : "; ") +
+                    "committed offsets not read: " + o->second.error().message;
+      }
     }
     for (const auto& c : clients) {
       if (row.client_ids.size() < kMaxDistinct) row.client_ids.push_back(c);
@@ -201,26 +237,43 @@ void read_groups(kafka::admin_client& admin, const scanner::selection& selected,
             [](const group_row& a, const group_row& b) { return a.id < b.id; });
 }
 
-// Reads up to kSampleRecords at the start of the backlog of the topic's
-// partition with the largest backlog: their size and the first one's age.
-void sample_backlogs(kafka::partition_reader& reader, report& r,
-                     const std::map<std::string, std::pair<int32_t, int64_t>>& from,
+// Where a partition's backlog starts.
+struct backlog_start {
+  topic_row* topic;
+  int32_t partition;
+  int64_t from;
+};
+
+// Reads the first record of each partition's backlog (kMaxSampledPartitions
+// at most, those of the topics with the shortest retention first): its size,
+// and its age, the topic's oldest unmirrored record being the oldest of them.
+void sample_backlogs(kafka::partition_reader& reader, report& r, std::vector<backlog_start> starts,
                      const std::atomic<bool>& cancel) {
-  std::vector<kafka::partition_reader::range> ranges;
-  std::vector<topic_row*> rows;
-  for (auto& t : r.topics) {
-    auto it = from.find(t.name);
-    if (it == from.end() || ranges.size() >= kMaxSampledTopics) continue;
-    ranges.push_back(
-        {t.name, it->second.first, it->second.second, it->second.second + kSampleRecords});
-    rows.push_back(&t);
+  if (starts.empty() || cancel.load()) return;
+  auto retention = [](const topic_row* t) {
+    return t->retention_ms < 0 ? std::numeric_limits<int64_t>::max() : t->retention_ms;
+  };
+  std::stable_sort(starts.begin(), starts.end(), [&](const auto& a, const auto& b) {
+    return retention(a.topic) < retention(b.topic);
+  });
+  if (starts.size() > kMaxSampledPartitions) {
+    r.notes.push_back(std::to_string(starts.size()) + " partitions have a backlog: the first " +
+                      std::to_string(kMaxSampledPartitions) +
+                      " (shortest retention first) were sampled; the others' age is unknown");
+    starts.resize(kMaxSampledPartitions);
   }
-  if (ranges.empty() || cancel.load()) return;
+  std::vector<kafka::partition_reader::range> ranges;
+  ranges.reserve(starts.size());
+  for (const auto& s : starts) {
+    ranges.push_back({s.topic->name, s.partition, s.from, s.from + 1});
+    ++s.topic->unsampled_partitions;
+  }
   const int64_t now = wall_ms();
   (void)reader.read_many(
       ranges,
       [&](size_t i, const rd_kafka_message_t& m) {
-        topic_row& t = *rows[i];
+        topic_row& t = *starts[i].topic;
+        --t.unsampled_partitions;
         size_t header_bytes = 0;
         rd_kafka_headers_t* headers = nullptr;
         if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers) {
@@ -233,12 +286,11 @@ void sample_backlogs(kafka::partition_reader& reader, report& r,
             header_bytes += std::char_traits<char>::length(name) + size;
           }
         }
-        if (t.sampled_records == 0) {
-          rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-          const int64_t ts = rd_kafka_message_timestamp(&m, &type);
-          if (type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts >= 0) {
-            t.oldest_unmirrored_age_ms = std::max<int64_t>(now - ts, 0);
-          }
+        rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        const int64_t ts = rd_kafka_message_timestamp(&m, &type);
+        if (type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts >= 0) {
+          t.oldest_unmirrored_age_ms =
+              std::max(t.oldest_unmirrored_age_ms, std::max<int64_t>(now - ts, 0));
         }
         ++t.sampled_records;
         t.sampled_bytes += static_cast<int64_t>(m.key_len + m.len + header_bytes);
@@ -265,45 +317,65 @@ std::vector<std::string> library_limits() {
 }
 
 scanner::scanner(const config::link_config& cfg, const store::checkpoint_store& store,
-                 selection selected)
-    : cfg_(cfg), store_(store), selected_(std::move(selected)) {}
+                 selection selected, std::chrono::milliseconds admin_timeout)
+    : cfg_(cfg), store_(store), selected_(std::move(selected)), admin_timeout_(admin_timeout) {}
 
 void scanner::run(report& r, const std::atomic<bool>& cancel,
                   const std::function<void(const report&)>& publish) const {
   const std::string id = "strait-" + cfg_.name + "-scan";
   const std::string src_field = "links." + cfg_.name + ".source.properties";
   const std::string tgt_field = "links." + cfg_.name + ".target.properties";
+  const std::string cancelled = "cancelled: the link was paused or deleted, or straitd stops";
   r.notes = library_limits();
   auto end = [&](outcome o, std::string error) {
     r.result = o;
     r.error = std::move(error);
     r.finished_at_ms = wall_ms();
   };
-  auto source = kafka::admin_client::connect(cfg_.source.props, id, src_field, kAdminTimeout);
+  auto source = kafka::admin_client::connect(cfg_.source.props, id, src_field, admin_timeout_);
   if (!source) return end(outcome::failed, "source: " + source.error().message);
   std::map<std::string, kafka::topic_info> source_topics;
-  if (!read_inventory(**source, r.source, source_topics)) {
+  if (!read_inventory(**source, r.source, source_topics, cancel)) {
     return end(outcome::failed, "source: " + r.source.error);
   }
-  // Topics (internal ones, "__...", left out) and their configs.
+  if (cancel.load()) return end(outcome::interrupted, cancelled);
+  // The target first: on one cluster with a prefix, the link's own copies
+  // are never selected (mirror::is_own_copy), which needs both ids.
+  std::map<std::string, kafka::topic_info> target_topics;
+  auto target = kafka::admin_client::connect(cfg_.target.props, id, tgt_field, admin_timeout_);
+  if (!target) {
+    r.target.error = target.error().message;
+  } else {
+    (void)read_inventory(**target, r.target, target_topics, cancel);
+  }
+  if (cancel.load()) return end(outcome::interrupted, cancelled);
+  const bool same_cluster =
+      !r.source.cluster_id.empty() && r.source.cluster_id == r.target.cluster_id;
+  // Topics: internal ones ("__...") only when the link selects them.
   std::set<std::string> selected;
   std::vector<topic_partition> partitions;
   std::vector<std::string> names;
   for (const auto& [name, info] : source_topics) {
-    if (name.starts_with("__")) continue;
     topic_row t;
     t.name = name;
     t.partitions = info.partitions;
-    t.selected = selected_.topic && selected_.topic(name);
+    t.selected =
+        selected_.topic && selected_.topic(name) && !mirror::is_own_copy(cfg_, same_cluster, name);
+    if (name.starts_with("__") && !t.selected) continue;
     t.target_topic = cfg_.topics.target_name(name);
+    if (auto it = target_topics.find(t.target_topic); it != target_topics.end()) {
+      t.target_partitions = it->second.partitions;
+    }
     if (t.selected) selected.insert(name);
     for (int32_t p = 0; p < info.partitions; ++p) partitions.emplace_back(name, p);
     names.push_back(name);
     r.topics.push_back(std::move(t));
   }
   sample first;
-  std::string marks_error;
-  take_sample(**source, store_, cfg_.name, partitions, selected, first, marks_error);
+  std::string first_error, second_error;
+  if (!take_sample(**source, store_, cfg_.name, partitions, selected, first, first_error)) {
+    return end(outcome::failed, "source: " + first_error);
+  }
   publish(r);
   for (size_t at = 0; at < names.size() && !cancel.load(); at += kConfigsPerRequest) {
     std::vector<std::string> batch(
@@ -323,76 +395,79 @@ void scanner::run(report& r, const std::atomic<bool>& cancel,
   }
   if (!cancel.load()) read_groups(**source, selected_, selected, r);
   publish(r);
-  if (!cancel.load()) {
-    auto target = kafka::admin_client::connect(cfg_.target.props, id, tgt_field, kAdminTimeout);
-    std::map<std::string, kafka::topic_info> target_topics;
-    if (!target) {
-      r.target.error = target.error().message;
-    } else if (read_inventory(**target, r.target, target_topics)) {
-      for (auto& t : r.topics) {
-        if (auto it = target_topics.find(t.target_topic); it != target_topics.end()) {
-          t.target_partitions = it->second.partitions;
-        }
-      }
-    }
-    publish(r);
-  }
   wait_window(first.at + std::chrono::milliseconds(r.window_ms), cancel);
-  if (cancel.load()) return end(outcome::interrupted, "cancelled (straitd stops)");
+  if (cancel.load()) return end(outcome::interrupted, cancelled);
   sample second;
-  take_sample(**source, store_, cfg_.name, partitions, selected, second, marks_error);
+  if (!take_sample(**source, store_, cfg_.name, partitions, selected, second, second_error)) {
+    return end(outcome::failed, "source: " + second_error);
+  }
+  for (const auto& e : {first_error, second_error}) {
+    if (!e.empty()) r.notes.push_back(e);
+  }
   r.measured_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(second.at - first.at).count();
-  // Per topic: offsets held, written during the window, backlog; where the
-  // backlog starts on its partition with the most.
-  std::map<std::string, std::pair<int32_t, int64_t>> backlog_starts;
-  std::map<std::string, int64_t> largest;
+  // Per topic: offsets held, written during the window, backlog, where each
+  // partition's backlog starts. A partition missing from either sample
+  // leaves its topic's figures unknown, never zero.
+  std::vector<backlog_start> starts;
   int64_t mirrored = 0, produced = 0;
+  int unknown_selected = 0;
   std::map<std::string, topic_row*> by_name;
   for (auto& t : r.topics) by_name[t.name] = &t;
-  for (const auto& [tp, m] : second.marks) {
-    auto row = by_name.find(tp.first);
-    if (row == by_name.end()) continue;  // not asked for: a broker's answer is not trusted
-    topic_row& t = *row->second;
-    t.records += std::max<int64_t>(m.high - m.low, 0);
-    if (auto before = first.marks.find(tp); before != first.marks.end()) {
-      t.window_records += std::max<int64_t>(m.high - before->second.high, 0);
+  for (const auto& tp : partitions) {
+    topic_row& t = *by_name.at(tp.first);
+    const auto now = second.marks.find(tp);
+    const auto before = first.marks.find(tp);
+    if (now == second.marks.end() || before == first.marks.end()) {
+      ++t.unread_partitions;
+      if (t.selected) ++unknown_selected;
+      continue;
     }
+    const kafka::watermarks& m = now->second;
+    t.records += std::max<int64_t>(m.high - m.low, 0);
+    t.window_records += std::max<int64_t>(m.high - before->second.high, 0);
     if (!t.selected) continue;
+    if (second.handed_over.contains(tp)) {
+      ++t.handed_over_partitions;
+      continue;
+    }
     const auto pos = second.positions.find(tp);
     const int64_t from = std::max(pos == second.positions.end() ? m.low : pos->second, m.low);
     const int64_t behind = std::max<int64_t>(m.high - from, 0);
     t.backlog += behind;
-    if (behind > 0 && behind > largest[tp.first]) {
-      largest[tp.first] = behind;
-      backlog_starts[tp.first] = {tp.second, from};
-    }
-    if (auto before = first.positions.find(tp);
-        before != first.positions.end() && pos != second.positions.end()) {
-      mirrored += std::max<int64_t>(pos->second - before->second, 0);
+    if (behind > 0) starts.push_back({&t, tp.second, from});
+    if (auto was = first.positions.find(tp);
+        was != first.positions.end() && pos != second.positions.end()) {
+      mirrored += std::max<int64_t>(pos->second - was->second, 0);
     }
   }
   const double seconds = std::max<double>(static_cast<double>(r.measured_ms) / 1000.0, 0.001);
   for (auto& t : r.topics) {
     t.records_per_s = static_cast<double>(t.window_records) / seconds;
-    t.idle = t.window_records == 0;
+    t.idle = t.window_records == 0 && t.unread_partitions == 0;
     if (t.selected) {
       r.backlog += t.backlog;
       produced += t.window_records;
     }
   }
-  if (!marks_error.empty()) r.notes.push_back(marks_error);
   auto reader = kafka::partition_reader::connect(cfg_.source.props, id, src_field, true);
   if (reader) {
-    sample_backlogs(**reader, r, backlog_starts, cancel);
+    sample_backlogs(**reader, r, std::move(starts), cancel);
   } else {
     r.notes.push_back("backlog records not sampled: " + reader.error().message);
   }
-  if (cancel.load()) return end(outcome::interrupted, "cancelled (straitd stops)");
-  const catch_up c = estimate_catch_up(r.backlog, mirrored, produced, r.measured_ms);
+  if (cancel.load()) return end(outcome::interrupted, cancelled);
+  catch_up c = estimate_catch_up(r.backlog, mirrored, produced, r.measured_ms);
+  if (unknown_selected > 0) {
+    c.catch_up_ms = -1;
+    c.status = catch_up_status::unknown;
+    c.note = "the watermarks of " + std::to_string(unknown_selected) +
+             " selected partitions could not be read: the backlog is unknown";
+  }
   r.mirror_records_per_s = c.mirror_records_per_s;
   r.source_records_per_s = c.source_records_per_s;
   r.catch_up_ms = c.catch_up_ms;
+  r.catch_up = c.status;
   r.catch_up_note = c.note;
   // Bytes: each sampled topic's backlog at its own record size, the others
   // at the average of every sample.
@@ -411,7 +486,7 @@ void scanner::run(report& r, const std::atomic<bool>& cancel,
       bytes += static_cast<double>(t.backlog) * size;
     }
     r.bytes_to_copy_estimate = static_cast<int64_t>(bytes);
-  } else if (r.backlog == 0) {
+  } else if (r.backlog == 0 && unknown_selected == 0) {
     r.bytes_to_copy_estimate = 0;
   }
   for (auto& t : r.topics) {

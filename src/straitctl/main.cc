@@ -567,7 +567,7 @@ struct reports_cmd : command {
 // when it is DONE (or a dry run), kUnavailable when it FAILED or was
 // INTERRUPTED.
 int show_scan(const session& s, const std::string& link, pb::ScanReport r) {
-  if (!r.dry_run() && r.outcome() == "RUNNING") {
+  if (!r.dry_run() && r.result() == pb::SCAN_OUTCOME_RUNNING) {
     if (!s.json()) {
       std::fprintf(stderr, "scan %llu: sampling for %.0f s...\n",
                    static_cast<unsigned long long>(r.id()),
@@ -576,21 +576,33 @@ int show_scan(const session& s, const std::string& link, pb::ScanReport r) {
     pb::GetScanRequest req;
     req.set_link(link);
     req.set_id(r.id());
-    bool first = true;  // r is fresh: wait a period before asking again
+    req.set_summary(true);  // while it runs; the whole of it once at the end
+    bool first = true;      // r is fresh: wait a period before asking again
+    // The window and ten minutes of admin requests: a scan that runs longer
+    // is stuck in straitd (a cluster that never answers); stop following.
+    const auto deadline = after_seconds(static_cast<double>(r.window_ms()) / 1000 + 600);
     const int rc = follow(
-        std::chrono::milliseconds(500), std::nullopt,
+        std::chrono::milliseconds(500), deadline,
         [&]() -> std::optional<int> {
-          if (r.outcome() != "RUNNING") return kOk;
+          if (r.result() != pb::SCAN_OUTCOME_RUNNING) return kOk;
           if (std::exchange(first, false)) return std::nullopt;
           auto ctx = s.context();
           if (auto st = s.stub().GetScan(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
           return std::nullopt;
         },
-        [] { return kStillRunning; });  // no deadline: never called
+        [&] {
+          std::cerr << "straitctl: scan " << r.id() << " is still running after "
+                    << r.window_ms() / 1000 + 600 << " s; straitctl scan-report " << link << " "
+                    << r.id() << " shows it\n";
+          return kStillRunning;
+        });
     if (rc != kOk) return rc;
+    req.set_summary(false);
+    auto ctx = s.context();
+    if (auto st = s.stub().GetScan(ctx.get(), req, &r); !st.ok()) return s.exit_code(st);
   }
   s.print(r, print_scan);
-  return r.dry_run() || r.outcome() == "DONE" ? kOk : kUnavailable;
+  return r.dry_run() || r.result() == pb::SCAN_OUTCOME_DONE ? kOk : kUnavailable;
 }
 
 struct scan_cmd : command {

@@ -1,8 +1,8 @@
-// The pure parts of a scan (readiness.h): waves, catch-up, retention
+// The pure parts of a scan (estimates.h): waves, catch-up, retention
 // headroom; and the stored form of a scan (report.h, report_records.h).
 #include <gtest/gtest.h>
 
-#include "strait/scan/readiness.h"
+#include "strait/scan/estimates.h"
 #include "strait/scan/report_records.h"
 #include "test_util.h"
 
@@ -87,20 +87,25 @@ TEST(ScanCatchUp, BacklogOverTheNetRate) {
   EXPECT_DOUBLE_EQ(c.mirror_records_per_s, 500);
   EXPECT_DOUBLE_EQ(c.source_records_per_s, 100);
   EXPECT_EQ(c.catch_up_ms, 10'000);
+  EXPECT_EQ(c.status, catch_up_status::estimated);
 }
 
 TEST(ScanCatchUp, NoBacklogIsCaughtUpEvenWithoutARate) {
   EXPECT_EQ(estimate_catch_up(0, 0, 0, 10'000).catch_up_ms, 0);
+  EXPECT_EQ(estimate_catch_up(0, 0, 0, 10'000).status, catch_up_status::caught_up);
 }
 
 TEST(ScanCatchUp, AMirrorThatDidNotMoveOrFallsBehindHasNoEstimate) {
   auto idle = estimate_catch_up(100, 0, 0, 10'000);
   EXPECT_EQ(idle.catch_up_ms, -1);
+  EXPECT_EQ(idle.status, catch_up_status::no_rate);
   EXPECT_NE(idle.note.find("did not advance"), std::string::npos) << idle.note;
   auto behind = estimate_catch_up(100, 1000, 1000, 10'000);
   EXPECT_EQ(behind.catch_up_ms, -1);
+  EXPECT_EQ(behind.status, catch_up_status::falls_behind);
   EXPECT_NE(behind.note.find("falls behind"), std::string::npos) << behind.note;
   EXPECT_EQ(estimate_catch_up(100, 10, 0, 0).catch_up_ms, -1);
+  EXPECT_EQ(estimate_catch_up(100, 10, 0, 0).status, catch_up_status::unknown);
 }
 
 // ---- retention headroom ----
@@ -160,6 +165,38 @@ TEST(ScanHeadroom, RetentionBytesIsNeverGreenWithABacklog) {
   EXPECT_EQ(retention_headroom(both, kHour).level, rating::yellow);
 }
 
+TEST(ScanHeadroom, ATopicCutOverHasNoBacklogToFear) {
+  topic_row t = deleting(kHour, 10 * kHour, 0);
+  t.partitions = 2;
+  t.handed_over_partitions = 2;
+  auto h = retention_headroom(t, -1);
+  EXPECT_EQ(h.level, rating::green);
+  EXPECT_EQ(h.reason, "cut over: the target is primary");
+}
+
+TEST(ScanHeadroom, WhatCouldNotBeReadIsYellowNeverGreen) {
+  // Configs not read: cleanup_policy empty and retention -1 would read as
+  // "kept for ever".
+  topic_row no_configs = topic("t", 100);
+  no_configs.configs_error = "not authorized";
+  auto h = retention_headroom(no_configs, kHour);
+  EXPECT_EQ(h.level, rating::yellow) << h.reason;
+  EXPECT_NE(h.reason.find("not authorized"), std::string::npos) << h.reason;
+  // Watermarks missing: the backlog of 0 is not known to be 0.
+  topic_row unread = topic("t", 0);
+  unread.unread_partitions = 2;
+  EXPECT_EQ(retention_headroom(unread, kHour).level, rating::yellow);
+  // Plenty to spare on the partitions read, one partition not read.
+  topic_row partly = deleting(24 * kHour, kHour);
+  EXPECT_EQ(retention_headroom(partly, kHour).level, rating::green);
+  partly.unsampled_partitions = 1;
+  EXPECT_EQ(retention_headroom(partly, kHour).level, rating::yellow);
+  // A red one stays red.
+  topic_row late = deleting(24 * kHour, 23 * kHour);
+  late.unsampled_partitions = 1;
+  EXPECT_EQ(retention_headroom(late, 2 * kHour).level, rating::red);
+}
+
 // ---- the stored form ----
 
 report sample_report(uint64_t id) {
@@ -184,21 +221,117 @@ report sample_report(uint64_t id) {
   return r;
 }
 
-TEST(ScanRecords, AScanRoundTripsThroughItsJson) {
-  const report r = sample_report(7);
+// Every field set to something other than its default: a field left out of
+// the JSON (report.cc's field lists) comes back as its default and differs.
+report every_field_set() {
+  report r;
+  r.id = 7;
+  r.link = "main";
+  r.requested_by = "alice";
+  r.started_at_ms = 1;
+  r.finished_at_ms = 2;
+  r.result = outcome::interrupted;
+  r.error = "e";
+  r.window_ms = 3;
+  r.measured_ms = 4;
+  for (cluster_inventory* c : {&r.source, &r.target}) {
+    c->cluster_id = "id";
+    c->controller_id = 5;
+    c->brokers = {{1, "b1", 9092, "rack-a"}};
+    c->topics = 6;
+    c->partitions = 7;
+    c->acls = std::vector<kafka::acl_binding>{
+        {"TOPIC", "orders", "PREFIXED", "User:app", "10.0.0.1", "READ", "DENY"}};
+    c->acls_truncated = true;
+    c->acls_error = "a";
+    c->users = std::vector<kafka::scram_user>{{"app", {{"SCRAM-SHA-512", 8192}}}};
+    c->users_error = "u";
+    c->limits = {{"message.max.bytes", "1048588", false, true}};
+    c->limits_error = "l";
+    c->error = "x";
+  }
+  r.target.acls.reset();
+  topic_row t;
+  t.name = "orders\x01";  // a name from Kafka may hold anything
+  t.selected = true;
+  t.partitions = 3;
+  t.cleanup_policy = "compact,delete";
+  t.retention_ms = 9;
+  t.retention_bytes = 10;
+  t.max_message_bytes = 11;
+  t.timestamp_type = "LogAppendTime";
+  t.configs_error = "c";
+  t.records = 12;
+  t.window_records = 13;
+  t.records_per_s = 1.5;
+  t.idle = true;
+  t.unread_partitions = 14;
+  t.backlog = 15;
+  t.sampled_records = 16;
+  t.sampled_bytes = 17;
+  t.oldest_unmirrored_age_ms = 18;
+  t.unsampled_partitions = 19;
+  t.handed_over_partitions = 26;
+  t.target_partitions = 20;
+  t.target_topic = "mig.orders";
+  t.headroom = rating::red;
+  t.headroom_reason = "r";
+  r.topics = {t};
+  group_row g = group("billing", {"orders"});
+  g.selected = true;
+  g.type = "consumer";
+  g.state = "stable";
+  g.members = 2;
+  g.client_ids = {"c1"};
+  g.hosts = {"/10.0.0.2"};
+  g.unselected_topics = {"orders"};
+  g.note = "n";
+  r.groups = {g};
+  r.groups_error = "ge";
+  r.waves = {{1, {"orders"}, {"billing"}, 21, 22}};
+  r.backlog = 23;
+  r.mirror_records_per_s = 2.5;
+  r.source_records_per_s = 3.5;
+  r.catch_up_ms = 24;
+  r.catch_up = catch_up_status::falls_behind;
+  r.catch_up_note = "cn";
+  r.bytes_to_copy_estimate = 25;
+  r.notes = {"client quotas: not read"};
+  return r;
+}
+
+TEST(ScanRecords, AScanRoundTripsThroughItsJsonFieldForField) {
+  const report r = every_field_set();
   auto back = report_from_json(to_json(r));
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(to_json(*back), to_json(r));
-  ASSERT_TRUE(back->source.acls.has_value());
-  EXPECT_EQ(back->source.acls->front().principal, "User:app");
-  EXPECT_FALSE(back->target.acls.has_value());
-  EXPECT_EQ(back->topics.front().name, "orders\x01");
-  EXPECT_EQ(back->topics.front().headroom, rating::yellow);
-  EXPECT_EQ(back->waves.size(), 1u);
+  EXPECT_TRUE(back->source == r.source);
+  EXPECT_TRUE(back->target == r.target);
+  EXPECT_TRUE(back->topics == r.topics);
+  EXPECT_TRUE(back->groups == r.groups);
+  EXPECT_TRUE(back->waves == r.waves);
+  EXPECT_TRUE(back->notes == r.notes);
+  EXPECT_TRUE(*back == r) << to_json(*back);
+  EXPECT_FALSE(back->target.acls.has_value()) << "not read stays not read, not an empty list";
+  EXPECT_TRUE(with_valid_utf8(r) == r);
+}
+
+TEST(ScanRecords, TextsFromKafkaAreMadeValidUtf8) {
+  report r = sample_report(1);
+  r.groups.front().client_ids = {std::string("app\xff\xfe-1")};
+  const report clean = with_valid_utf8(r);
+  EXPECT_EQ(clean.groups.front().client_ids.front(), "app\xef\xbf\xbd\xef\xbf\xbd-1");
+  EXPECT_EQ(clean.topics.front().name, r.topics.front().name) << "valid text is kept";
 }
 
 TEST(ScanRecords, DamagedOrForeignJsonIsCorruptionNotAnEmptyScan) {
   EXPECT_EQ(report_from_json("{").error().code, errc::corruption);
+  EXPECT_EQ(report_from_json(R"({"format":1})").error().code, errc::corruption) << "no result";
+  // A value of a newer format version decodes as unknown, never as another.
+  auto newer = report_from_json(R"({"format":1,"result":"PAUSED","topics":[{"headroom":"BLUE"}]})");
+  ASSERT_TRUE(newer.has_value()) << newer.error().message;
+  EXPECT_EQ(newer->result, outcome::unknown);
+  EXPECT_EQ(newer->topics.front().headroom, rating::unknown);
   EXPECT_EQ(report_from_json(R"({"format":2})").error().code, errc::corruption);
   EXPECT_EQ(report_from_json(R"({"format":1,"topics":7})").error().code, errc::corruption);
 }
@@ -216,7 +349,7 @@ TEST(ScanRecords, TheNewestScansAreKeptPerLinkAndOlderOnesErased) {
   other.link = "main2";  // a longer name sharing the prefix
   ASSERT_TRUE(store_report(store, other).has_value());
   EXPECT_EQ(*last_report_id(store, "main"), kKeptScans + 3);
-  auto all = load_reports(store, "main", 1000);
+  auto all = load_summaries(store, "main", 1000);
   ASSERT_TRUE(all.has_value());
   ASSERT_EQ(all->size(), kKeptScans);
   EXPECT_EQ(all->front().id, 4u);
@@ -225,10 +358,27 @@ TEST(ScanRecords, TheNewestScansAreKeptPerLinkAndOlderOnesErased) {
   auto one = load_report(store, "main", 5);
   ASSERT_TRUE(one.has_value() && one->has_value());
   EXPECT_EQ((*one)->id, 5u);
-  auto newest = load_reports(store, "main", 2);
+  auto newest = load_summaries(store, "main", 2);
   ASSERT_EQ(newest->size(), 2u);
   EXPECT_EQ(newest->front().id, kKeptScans + 2);
-  EXPECT_EQ(load_reports(store, "main2", 10)->size(), 1u);
+  EXPECT_EQ(load_summaries(store, "main2", 10)->size(), 1u);
+  // Summaries: no topics, groups or ACLs; whether ACLs were read stays.
+  EXPECT_TRUE(newest->front().topics.empty());
+  EXPECT_TRUE(newest->front().groups.empty());
+  ASSERT_TRUE(newest->front().source.acls.has_value());
+  EXPECT_TRUE(newest->front().source.acls->empty());
+  EXPECT_EQ((*one)->topics.size(), 1u) << "the whole scan by id";
+}
+
+TEST(ScanRecords, AStoredScanStillRunningOrOfAnUnknownOutcomeIsCorruption) {
+  testing::temp_dir dir;
+  auto st = store::checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  report running = sample_report(1);
+  running.result = outcome::running;
+  ASSERT_TRUE(store_report(**st, running).has_value());
+  EXPECT_EQ(load_report(**st, "main", 1).error().code, errc::corruption);
+  EXPECT_EQ(load_summaries(**st, "main", 5).error().code, errc::corruption);
 }
 
 TEST(ScanRecords, AScanStoredUnderAnotherIdIsCorruption) {

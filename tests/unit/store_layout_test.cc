@@ -14,6 +14,7 @@
 #include "link_records.h"
 #include "strait/api/stored_audit_log.h"
 #include "strait/groupsync/group_offset_records.h"
+#include "strait/scan/report_records.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report_records.h"
 #include "strait/workflow/migration_records.h"
@@ -84,6 +85,11 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     ASSERT_TRUE((*log)->remember("rq", {"Call", "dg", "resp", 8}).has_value());
     ASSERT_TRUE(
         (*log)->record({0, 8, "who", "admin", "Call", "dg", "ok", "a", "b", ""}).has_value());
+    scan::report scanned;
+    scanned.id = 5;
+    scanned.link = "ln";
+    scanned.result = scan::outcome::done;
+    ASSERT_TRUE(scan::store_report(st, scanned).has_value());
   }
   // Key -> value, hex.
   const std::map<std::string, std::string> expected = {
@@ -120,6 +126,18 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
   report.id = 4;
   EXPECT_EQ(actual[report_key], hex(verify::to_json(report)));
   actual.erase(report_key);
+  // Scans likewise (scan::to_json): the whole one under 'N', its summary
+  // under 'n', the same key.
+  scan::report scanned;
+  scanned.id = 5;
+  scanned.link = "ln";
+  scanned.result = scan::outcome::done;
+  for (const char* space : {"4e", "6e"}) {
+    const std::string key = std::string(space) + "00026c6e0000000000000005";
+    ASSERT_TRUE(actual.contains(key)) << key;
+    EXPECT_EQ(actual[key], hex(scan::to_json(scanned)));
+    actual.erase(key);
+  }
   EXPECT_EQ(actual, expected);
 }
 

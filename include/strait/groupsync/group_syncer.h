@@ -14,6 +14,7 @@
 #include "strait/base/backoff.h"
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
+#include "strait/config/selection.h"
 #include "strait/config/staged.h"
 #include "strait/config/topic_filter.h"
 #include "strait/kafka/client.h"
@@ -167,31 +168,20 @@ class group_syncer {
   // A filter of the validated config that did not compile (a bug; start()
   // returns it). Declared before the filters it is filled by.
   std::optional<error> filter_error_;
-  config::topic_filter groups_filter_;
-  config::topic_filter topics_filter_;
-  const config::staged_names* staged_topics_;
-  const config::staged_names* staged_groups_;
+  config::name_selection group_selection_;
+  config::name_selection topic_selection_;
   std::function<std::optional<store::cluster_ids>()> clusters_;
   source_marks_fn source_marks_;
   std::string clusters_logged_;  // what was last logged about the clusters (logged once)
-  // Staged names yield to the link's exclude patterns.
-  config::topic_filter groups_not_excluded_;
-  config::topic_filter topics_not_excluded_;
   [[nodiscard]] bool group_selected(const std::string& id) const {
-    return groups_filter_.matches(id) ||
-           (staged_groups_ != nullptr && staged_groups_->contains(id) &&
-            groups_not_excluded_.matches(id));
+    return group_selection_.selects(id);
   }
   // Asked for every committed partition of every group each round: the
   // regexes run once per topic and round (cycle() clears the cache; staged
   // topics may change between rounds).
   [[nodiscard]] bool topic_selected(const std::string& topic) {
     auto [it, added] = topic_selected_.try_emplace(topic, false);
-    if (added) {
-      it->second = topics_filter_.matches(topic) ||
-                   (staged_topics_ != nullptr && staged_topics_->contains(topic) &&
-                    topics_not_excluded_.matches(topic));
-    }
+    if (added) it->second = topic_selection_.selects(topic);
     return it->second;
   }
   std::unordered_map<std::string, bool> topic_selected_;

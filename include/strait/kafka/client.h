@@ -12,6 +12,7 @@
 
 #include "strait/base/result.h"
 #include "strait/base/types.h"
+#include "strait/kafka/types.h"
 
 namespace strait::kafka {
 
@@ -75,13 +76,6 @@ struct watermarks {
   int64_t high = 0;
 };
 
-struct config_entry {
-  std::string name;
-  std::string value;
-  bool is_default = true;  // true when the value is not set on the topic itself
-  bool is_sensitive = false;
-};
-
 struct topic_info {
   int partitions = 0;
 };
@@ -139,13 +133,6 @@ struct refused_partition {
 
 using topic_partition = std::pair<std::string, int32_t>;
 
-struct broker_node {
-  int32_t id = -1;
-  std::string host;
-  int port = 0;
-  std::string rack;  // empty when none
-};
-
 struct cluster_description {
   std::string cluster_id;            // printable, as cluster_id() makes it
   int32_t controller_id = -1;        // -1 when not known
@@ -168,36 +155,6 @@ struct group_description {
   std::string assignor;      // partition assignor; empty when none
   int32_t coordinator = -1;  // broker id
   std::vector<group_member> members;
-};
-
-// One ACL. The names are Kafka's (as kafka-acls prints them); a value
-// librdkafka does not know is "UNKNOWN".
-struct acl_binding {
-  // "TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN",
-  // "USER" or "UNKNOWN" (librdkafka 2.14.2 reads DELEGATION_TOKEN and USER as
-  // unknown).
-  std::string resource_type;
-  std::string resource_name;
-  std::string pattern_type;  // "LITERAL", "PREFIXED", "MATCH" or "UNKNOWN"
-  std::string principal;     // e.g. "User:alice"
-  std::string host;          // "*" for any
-  // "ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE",
-  // "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE"
-  // or "UNKNOWN" (librdkafka 2.14.2 reads CREATE_TOKENS, DESCRIBE_TOKENS and
-  // TWO_PHASE_COMMIT as unknown).
-  std::string operation;
-  std::string permission;  // "ALLOW", "DENY" or "UNKNOWN"
-  auto operator<=>(const acl_binding&) const = default;
-};
-
-struct scram_credential {
-  std::string mechanism;  // "SCRAM-SHA-256", "SCRAM-SHA-512" or "UNKNOWN"
-  int iterations = 0;
-};
-
-struct scram_user {
-  std::string name;
-  std::vector<scram_credential> credentials;
 };
 
 // Blocking administrative calls, for the control thread only (never the data

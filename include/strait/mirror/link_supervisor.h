@@ -12,6 +12,7 @@
 #include "strait/base/backoff.h"
 #include "strait/base/periodic_thread.h"
 #include "strait/config/config.h"
+#include "strait/config/selection.h"
 #include "strait/config/staged.h"
 #include "strait/config/topic_filter.h"
 #include "strait/kafka/client.h"
@@ -181,12 +182,10 @@ class link_supervisor {
   link_engine& engine_;
   metrics::registry& metrics_;
   target_claims* claims_;
-  const config::staged_names* staged_;
   // A filter of the validated config that did not compile (a bug; start()
-  // returns it). Declared before the filters it is filled by.
+  // returns it). Declared before the selection it is filled by.
   std::optional<error> filter_error_;
-  config::topic_filter not_excluded_;  // staged names yield to the link's excludes
-  config::topic_filter filter_;
+  config::name_selection selection_;  // the link's topics: patterns and staged names
   // Created on first use: crash read-backs and identity checks.
   std::unique_ptr<kafka::partition_reader> source_reader_;
   std::unique_ptr<kafka::partition_reader> target_reader_;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "strait/base/result.h"
-#include "strait/kafka/client.h"
+#include "strait/kafka/types.h"
 
 namespace strait::scan {
 
@@ -17,8 +17,8 @@ namespace strait::scan {
 // (to_json / report_from_json) and returned by the API.
 
 // How a topic's data fares against its retention while the mirror catches
-// up (readiness.h, retention_headroom).
-enum class rating { green, yellow, red };
+// up (estimates.h, retention_headroom).
+enum class rating { unknown, green, yellow, red };
 [[nodiscard]] const char* to_string(rating r);
 
 // What a cluster is, as far as its admin APIs say. ACLs and SCRAM users are
@@ -38,7 +38,10 @@ struct cluster_inventory {
   // The broker configs a migration depends on (kBrokerLimits), of one broker.
   std::vector<kafka::config_entry> limits;
   std::string limits_error;
-  std::string error;  // the cluster could not be scanned at all
+  // What could not be read of the cluster's identity: DescribeCluster's
+  // error, or why the cluster could not be scanned at all (then no topics).
+  std::string error;
+  bool operator==(const cluster_inventory&) const = default;
 };
 
 // One source topic.
@@ -60,18 +63,28 @@ struct topic_row {
   int64_t window_records = 0;
   double records_per_s = 0;
   bool idle = false;  // nothing written during the window
+  // Partitions whose watermarks were missing from either sample: the
+  // topic's records, rate and backlog leave them out (unknown, not zero).
+  int unread_partitions = 0;
   // Selected topics only. backlog: source offsets the link has not mirrored
-  // yet (high - max(checkpoint, low)); sampled_*: records read at the start
-  // of the backlog to estimate bytes and the age of the oldest unmirrored
-  // record (ms before the scan; -1 when none was read).
+  // yet (high - max(checkpoint, low)); sampled_*: the first record of each
+  // partition's backlog, read to estimate bytes and the age of the oldest
+  // unmirrored record (ms before the scan, the oldest of those read; -1 when
+  // none was read); unsampled_partitions: partitions with a backlog whose
+  // first record was not read (cut, or the read failed).
   int64_t backlog = 0;
   int64_t sampled_records = 0;
   int64_t sampled_bytes = 0;
   int64_t oldest_unmirrored_age_ms = -1;
+  int unsampled_partitions = 0;
+  // Partitions a producer cutover handed over (the target is primary): no
+  // backlog of theirs is counted.
+  int handed_over_partitions = 0;
   int target_partitions = -1;  // -1: the target has no such topic yet
   std::string target_topic;
   rating headroom = rating::green;
   std::string headroom_reason;
+  bool operator==(const topic_row&) const = default;
 };
 
 // One source consumer group.
@@ -90,6 +103,7 @@ struct group_row {
   // until they are selected.
   std::vector<std::string> unselected_topics;
   std::string note;  // what could not be read
+  bool operator==(const group_row&) const = default;
 };
 
 // Topics that move together: every group that reads one of them reads only
@@ -100,9 +114,20 @@ struct wave {
   std::vector<std::string> groups;
   int64_t records = 0;  // offsets held over its topics
   int64_t backlog = 0;
+  bool operator==(const wave&) const = default;
 };
 
-enum class outcome { running, done, failed, interrupted };
+// Whether and how the catch-up time was estimated (estimates.h,
+// estimate_catch_up): caught_up (no backlog), estimated, no_rate (the
+// mirror did not advance during the window: paused, not started, stopped),
+// falls_behind (the source grows faster than the mirror copies), unknown
+// (the backlog or the window could not be measured, or a value this build
+// does not know).
+enum class catch_up_status { unknown, caught_up, estimated, no_rate, falls_behind };
+[[nodiscard]] const char* to_string(catch_up_status s);
+
+// unknown: a stored value this build does not know (a newer straitd's).
+enum class outcome { unknown, running, done, failed, interrupted };
 [[nodiscard]] const char* to_string(outcome o);
 
 struct report {
@@ -110,11 +135,11 @@ struct report {
   std::string link;
   std::string requested_by;
   int64_t started_at_ms = 0;
-  int64_t finished_at_ms = 0;  // 0 while running
-  outcome result = outcome::running;
-  std::string error;        // why it failed or was interrupted
-  int64_t window_ms = 0;    // the sampling window asked for
-  int64_t measured_ms = 0;  // the window as measured between the two samples
+  int64_t finished_at_ms = 0;         // 0 while running
+  outcome result = outcome::running;  // stored ones are never RUNNING
+  std::string error;                  // why it failed or was interrupted
+  int64_t window_ms = 0;              // the sampling window asked for
+  int64_t measured_ms = 0;            // the window as measured between the two samples
   cluster_inventory source;
   cluster_inventory target;
   std::vector<topic_row> topics;  // every source topic, by name (internal ones left out)
@@ -123,23 +148,26 @@ struct report {
   std::vector<wave> waves;        // selected topics only
   // The link as a whole, over its selected topics: offsets still to mirror,
   // the rate the mirror advanced and the source grew during the window, and
-  // the time to catch up at those rates (-1: it does not, or unknown).
+  // the time to catch up at those rates (-1 unless `catch_up` is estimated
+  // or caught_up).
   int64_t backlog = 0;
   double mirror_records_per_s = 0;
   double source_records_per_s = 0;
   int64_t catch_up_ms = -1;
+  catch_up_status catch_up = catch_up_status::unknown;
   std::string catch_up_note;
   int64_t bytes_to_copy_estimate = -1;  // backlog x sampled record size; -1: nothing sampled
   // What the scan could not read with this client library or these rights,
   // said plainly (quotas, transactions, broker versions...).
   std::vector<std::string> notes;
+  bool operator==(const report&) const = default;
 };
 
 // Bounds: a scan of a huge or hostile cluster stays a bounded report.
-inline constexpr size_t kMaxAcls = 10000;    // per cluster
-inline constexpr size_t kMaxGroups = 10000;  // described; more are listed by id only
-inline constexpr size_t kMaxDistinct = 16;   // client ids and hosts kept per group
-inline constexpr size_t kMaxSampledTopics = 500;
+inline constexpr size_t kMaxAcls = 10000;              // per cluster
+inline constexpr size_t kMaxGroups = 10000;            // described; more are listed by id only
+inline constexpr size_t kMaxDistinct = 16;             // client ids and hosts kept per group
+inline constexpr size_t kMaxSampledPartitions = 2000;  // one record each
 
 // The broker configs a scan reads from one broker of each cluster.
 inline constexpr std::string_view kBrokerLimits[] = {
@@ -156,6 +184,12 @@ inline constexpr std::string_view kBrokerLimits[] = {
     "group.max.size",
     "inter.broker.protocol.version",
 };
+
+// `r` with every text made valid UTF-8 (an invalid sequence becomes U+FFFD),
+// as its JSON form has it: names and texts from Kafka may hold any bytes,
+// and the API's strings must be UTF-8 (a proto3 client refuses the answer
+// otherwise).
+[[nodiscard]] report with_valid_utf8(const report& r);
 
 // JSON: the stored and returned form (format 1).
 [[nodiscard]] std::string to_json(const report& r);

@@ -10,8 +10,8 @@
 #include "strait/base/result.h"
 #include "strait/base/task_threads.h"
 #include "strait/config/config.h"
+#include "strait/config/selection.h"
 #include "strait/config/staged.h"
-#include "strait/config/topic_filter.h"
 #include "strait/scan/report.h"
 #include "strait/store/checkpoint_store.h"
 
@@ -25,11 +25,13 @@ namespace strait::scan {
 // publishes its progress under the same mutex.
 class scan_runner {
  public:
-  // The link's selection is its patterns and what was staged on it (the
-  // staged names must outlive this); the same rule as the supervisor's and
-  // the group syncer's.
+  // The link's selection is its patterns and what was staged on it
+  // (config::name_selection, the supervisor's and the group syncer's rule;
+  // the staged names must outlive this).
+  // `admin_timeout`: each admin request's.
   scan_runner(const config::link_config& cfg, store::checkpoint_store& store,
-              const config::staged_names* staged_topics, const config::staged_names* staged_groups);
+              const config::staged_names* staged_topics, const config::staged_names* staged_groups,
+              std::chrono::milliseconds admin_timeout = std::chrono::seconds(10));
   ~scan_runner();
   scan_runner(const scan_runner&) = delete;
   scan_runner& operator=(const scan_runner&) = delete;
@@ -53,10 +55,10 @@ class scan_runner {
 
   const config::link_config& cfg_;
   store::checkpoint_store& store_;
-  const config::staged_names* staged_topics_;
-  const config::staged_names* staged_groups_;
-  std::optional<error> filter_error_;
-  config::topic_filter topics_, not_excluded_, groups_;
+  std::optional<error> filter_error_;  // before the selections it is filled by
+  config::name_selection topics_;
+  config::name_selection groups_;
+  std::chrono::milliseconds admin_timeout_;
   std::atomic<bool> cancel_{false};
   mutable std::mutex mu_;
   bool stopped_ = false;

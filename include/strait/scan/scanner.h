@@ -15,10 +15,10 @@ namespace strait::scan {
 // through each cluster's admin APIs, samples the source's watermarks and
 // the link's checkpoints twice, `window` apart, reads a few records at the
 // start of each selected topic's backlog, and computes the catch-up time,
-// each topic's retention headroom and the waves (readiness.h). Writes
+// each topic's retention headroom and the waves (estimates.h). Writes
 // nothing, to Kafka or to the store.
 //
-// Threads: run() blocks (the window, admin requests of 10 s at most each,
+// Threads: run() blocks (the window, admin requests of `admin_timeout` each,
 // record reads of 5 s without a record); `cancel` is looked at between steps
 // and ends the window at once. Its Kafka clients live for one run.
 class scanner {
@@ -29,7 +29,9 @@ class scanner {
     std::function<bool(const std::string&)> topic;
     std::function<bool(const std::string&)> group;
   };
-  scanner(const config::link_config& cfg, const store::checkpoint_store& store, selection selected);
+  // `admin_timeout`: each admin request's (straitd: 10 s).
+  scanner(const config::link_config& cfg, const store::checkpoint_store& store, selection selected,
+          std::chrono::milliseconds admin_timeout);
 
   // Fills `r` (whose id, link, requested_by, started_at_ms and window_ms the
   // caller set) and sets its outcome: done, failed (the source could not be
@@ -42,6 +44,7 @@ class scanner {
   const config::link_config& cfg_;
   const store::checkpoint_store& store_;
   selection selected_;
+  std::chrono::milliseconds admin_timeout_;
 };
 
 // The notes every scan carries: what this client library cannot read.

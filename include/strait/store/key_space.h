@@ -30,6 +30,7 @@ enum class key_space : char {
   link = 'L',
   staged = 'S',
   scan = 'N',
+  scan_summary = 'n',
 };
 
 // The module that owns `s`, and what it keeps there; null for a byte that is
@@ -56,6 +57,8 @@ constexpr const char* owner_of(key_space s) {
       return "daemon: topics and groups staged on a link";
     case key_space::scan:
       return "scan: a link's scans of its clusters (the newest kKeptScans)";
+    case key_space::scan_summary:
+      return "scan: each stored scan without its topics, groups, ACLs and users (ListScans)";
   }
   return nullptr;
 }

@@ -1,4 +1,4 @@
-#include "strait/scan/readiness.h"
+#include "strait/scan/estimates.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -41,7 +41,7 @@ std::string text(const char* format, Args... args) {
 }
 
 std::string duration_text(int64_t ms) {
-  if (ms < 60'000) return text("%lld s", static_cast<long long>(ms / 1000));
+  if (ms < 60'000) return text("%.1f s", static_cast<double>(ms) / 1000);
   if (ms < 3'600'000) return text("%lld min", static_cast<long long>(ms / 60'000));
   if (ms < 172'800'000) return text("%.1f h", static_cast<double>(ms) / 3'600'000);
   return text("%.1f d", static_cast<double>(ms) / 86'400'000);
@@ -108,10 +108,12 @@ catch_up estimate_catch_up(int64_t backlog, int64_t mirrored, int64_t produced, 
   out.source_records_per_s = static_cast<double>(std::max<int64_t>(produced, 0)) / seconds;
   if (backlog <= 0) {
     out.catch_up_ms = 0;
+    out.status = catch_up_status::caught_up;
     out.note = "caught up";
     return out;
   }
   if (mirrored <= 0) {
+    out.status = catch_up_status::no_rate;
     out.note =
         "the mirror did not advance during the window (not started, paused or stopped): no rate "
         "to estimate from; scan again while the link mirrors";
@@ -119,19 +121,34 @@ catch_up estimate_catch_up(int64_t backlog, int64_t mirrored, int64_t produced, 
   }
   const double net = out.mirror_records_per_s - out.source_records_per_s;
   if (net <= 0) {
+    out.status = catch_up_status::falls_behind;
     out.note =
         text("the mirror falls behind: it advanced %.0f records/s while the source grew %.0f/s",
              out.mirror_records_per_s, out.source_records_per_s);
     return out;
   }
   out.catch_up_ms = static_cast<int64_t>(static_cast<double>(backlog) / net * 1000.0);
+  out.status = catch_up_status::estimated;
   out.note = duration_text(out.catch_up_ms) + text(" at %.0f records/s net", net);
   return out;
 }
 
 headroom retention_headroom(const topic_row& t, int64_t catch_up_ms) {
   if (!t.selected) return {rating::green, "not mirrored by this link"};
-  if (t.backlog <= 0) return {rating::green, "no backlog"};
+  if (t.unread_partitions > 0) {
+    return {rating::yellow, text("the watermarks of %d partitions could not be read: the backlog "
+                                 "is unknown",
+                                 t.unread_partitions)};
+  }
+  if (t.backlog <= 0) {
+    return {rating::green, t.handed_over_partitions > 0 && t.handed_over_partitions == t.partitions
+                               ? "cut over: the target is primary"
+                               : "no backlog"};
+  }
+  if (!t.configs_error.empty()) {
+    return {rating::yellow,
+            "its configs could not be read (" + t.configs_error + "): its retention is unknown"};
+  }
   // "compact" alone keeps every key's last record for ever; "compact,delete"
   // and "delete" delete by time.
   const bool deletes =
@@ -169,6 +186,11 @@ headroom retention_headroom(const topic_row& t, int64_t catch_up_ms) {
                                          static_cast<long long>(t.retention_bytes))};
   }
   if (left < t.retention_ms / 4 || left < 3'600'000) return {rating::yellow, spare};
+  if (t.unsampled_partitions > 0) {
+    return {rating::yellow, spare + text("; %d partitions with a backlog were not sampled: their "
+                                         "oldest record may be older",
+                                         t.unsampled_partitions)};
+  }
   return {rating::green, spare};
 }
 

@@ -22,14 +22,15 @@ namespace strait::scan {
 
 // How long the mirror needs to catch up with `backlog` source offsets when,
 // over `window_ms`, it advanced `mirrored` offsets while the source grew by
-// `produced`: backlog / (mirror rate - source rate). Sets the report's
-// backlog, rates, catch_up_ms and catch_up_note: 0 when there is no backlog;
-// -1 with a note when the mirror did not advance (not running, paused,
-// stopped) or falls behind.
+// `produced`: backlog / (mirror rate - source rate). caught_up (0 ms) when
+// there is no backlog; no_rate or falls_behind (-1 ms, with a note) when the
+// mirror did not advance (not running, paused, stopped) or is slower than
+// the source; unknown without a window.
 struct catch_up {
   double mirror_records_per_s = 0;
   double source_records_per_s = 0;
   int64_t catch_up_ms = -1;
+  catch_up_status status = catch_up_status::unknown;
   std::string note;
 };
 [[nodiscard]] catch_up estimate_catch_up(int64_t backlog, int64_t mirrored, int64_t produced,
@@ -37,14 +38,16 @@ struct catch_up {
 
 // Whether a topic's unmirrored data outlives the catch-up: data is deleted
 // once older than retention.ms (as soon as its segment rolls), so the oldest
-// unmirrored record (`t.oldest_unmirrored_age_ms`) must still be there when
+// unmirrored record (`t.oldest_unmirrored_age_ms`, the oldest of the first
+// records of its partitions' backlogs) must still be there when
 // the mirror reaches it, `catch_up_ms` from now (an upper bound: the mirror
 // serves every topic at once).
-//   red: it would be deleted first (a retention gap is coming), or the
-//        mirror does not catch up at all while the topic has a backlog;
+//   red: it would be deleted first (a retention gap is coming), or no
+//        catch-up time is known (no rate measured, or the mirror falls
+//        behind) while the topic has a backlog and deletes by time;
 //   yellow: less than a quarter of retention.ms (or less than an hour) to
-//        spare, or it cannot be told (no rate measured, no record read,
-//        retention.bytes set);
+//        spare, or it cannot be told (watermarks or configs not read, no
+//        record read or not every partition's, retention.bytes set);
 //   green: compacted only, kept for ever, no backlog, or time to spare.
 struct headroom {
   rating level = rating::green;
