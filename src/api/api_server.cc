@@ -225,6 +225,8 @@ pb::CatchUp to_proto(scan::catch_up_status s) {
       return pb::CATCH_UP_NO_RATE;
     case scan::catch_up_status::falls_behind:
       return pb::CATCH_UP_FALLS_BEHIND;
+    case scan::catch_up_status::keeping_pace:
+      return pb::CATCH_UP_KEEPING_PACE;
     case scan::catch_up_status::unknown:
       break;
   }

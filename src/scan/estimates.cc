@@ -120,6 +120,20 @@ catch_up estimate_catch_up(int64_t backlog, int64_t mirrored, int64_t produced, 
     return out;
   }
   const double net = out.mirror_records_per_s - out.source_records_per_s;
+  // A mirror that copies as fast as the source grows keeps a steady lag
+  // (what is in flight): its two samples differ by the checkpoint interval
+  // and delivery, so "as fast" allows 5 % or half a second of mirroring.
+  const double deficit = static_cast<double>(produced - mirrored);
+  if (net <= 0 &&
+      deficit <= std::max(static_cast<double>(produced) / 20, out.mirror_records_per_s / 2)) {
+    out.catch_up_ms =
+        static_cast<int64_t>(static_cast<double>(backlog) / out.mirror_records_per_s * 1000.0);
+    out.status = catch_up_status::keeping_pace;
+    out.note = text("keeping pace with the source: a steady lag of %lld records, about ",
+                    static_cast<long long>(backlog)) +
+               duration_text(out.catch_up_ms);
+    return out;
+  }
   if (net <= 0) {
     out.status = catch_up_status::falls_behind;
     out.note =

@@ -67,6 +67,8 @@ const char* to_string(catch_up_status s) {
       return "NO_RATE";
     case catch_up_status::falls_behind:
       return "FALLS_BEHIND";
+    case catch_up_status::keeping_pace:
+      return "KEEPING_PACE";
   }
   return "UNKNOWN";
 }
@@ -99,7 +101,8 @@ NLOHMANN_JSON_SERIALIZE_ENUM(catch_up_status, {{catch_up_status::unknown, "UNKNO
                                                {catch_up_status::caught_up, "CAUGHT_UP"},
                                                {catch_up_status::estimated, "ESTIMATED"},
                                                {catch_up_status::no_rate, "NO_RATE"},
-                                               {catch_up_status::falls_behind, "FALLS_BEHIND"}})
+                                               {catch_up_status::falls_behind, "FALLS_BEHIND"},
+                                               {catch_up_status::keeping_pace, "KEEPING_PACE"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(outcome, {{outcome::unknown, "UNKNOWN"},
                                        {outcome::running, "RUNNING"},
                                        {outcome::done, "DONE"},

@@ -90,6 +90,18 @@ TEST(ScanCatchUp, BacklogOverTheNetRate) {
   EXPECT_EQ(c.status, catch_up_status::estimated);
 }
 
+TEST(ScanCatchUp, AMirrorAsFastAsTheSourceKeepsPaceWithASteadyLag) {
+  // 100 records/s each way, a lag of 100 records: a second behind.
+  auto even = estimate_catch_up(100, 1000, 1000, 10'000);
+  EXPECT_EQ(even.status, catch_up_status::keeping_pace);
+  EXPECT_EQ(even.catch_up_ms, 1000);
+  EXPECT_NE(even.note.find("keeping pace"), std::string::npos) << even.note;
+  // The samples' jitter: 4 % short of the source is still keeping pace...
+  EXPECT_EQ(estimate_catch_up(100, 960, 1000, 10'000).status, catch_up_status::keeping_pace);
+  // ... 10 % short is not.
+  EXPECT_EQ(estimate_catch_up(100, 900, 1000, 10'000).status, catch_up_status::falls_behind);
+}
+
 TEST(ScanCatchUp, NoBacklogIsCaughtUpEvenWithoutARate) {
   EXPECT_EQ(estimate_catch_up(0, 0, 0, 10'000).catch_up_ms, 0);
   EXPECT_EQ(estimate_catch_up(0, 0, 0, 10'000).status, catch_up_status::caught_up);
@@ -100,7 +112,7 @@ TEST(ScanCatchUp, AMirrorThatDidNotMoveOrFallsBehindHasNoEstimate) {
   EXPECT_EQ(idle.catch_up_ms, -1);
   EXPECT_EQ(idle.status, catch_up_status::no_rate);
   EXPECT_NE(idle.note.find("did not advance"), std::string::npos) << idle.note;
-  auto behind = estimate_catch_up(100, 1000, 1000, 10'000);
+  auto behind = estimate_catch_up(100, 500, 1000, 10'000);
   EXPECT_EQ(behind.catch_up_ms, -1);
   EXPECT_EQ(behind.status, catch_up_status::falls_behind);
   EXPECT_NE(behind.note.find("falls behind"), std::string::npos) << behind.note;
@@ -139,6 +151,8 @@ TEST(ScanHeadroom, YellowWithLittleToSpareGreenWithPlenty) {
 
 TEST(ScanHeadroom, RedWhenTheMirrorDoesNotCatchUpYellowWhenTheAgeIsUnknown) {
   EXPECT_EQ(retention_headroom(deleting(24 * kHour, kHour), -1).level, rating::red);
+  // A steady lag of a second, a week's retention: green.
+  EXPECT_EQ(retention_headroom(deleting(168 * kHour, 2000), 1000).level, rating::green);
   EXPECT_EQ(retention_headroom(deleting(24 * kHour, -1), kHour).level, rating::yellow);
 }
 

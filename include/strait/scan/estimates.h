@@ -23,9 +23,11 @@ namespace strait::scan {
 // How long the mirror needs to catch up with `backlog` source offsets when,
 // over `window_ms`, it advanced `mirrored` offsets while the source grew by
 // `produced`: backlog / (mirror rate - source rate). caught_up (0 ms) when
-// there is no backlog; no_rate or falls_behind (-1 ms, with a note) when the
-// mirror did not advance (not running, paused, stopped) or is slower than
-// the source; unknown without a window.
+// there is no backlog; keeping_pace when the mirror copies as fast as the
+// source grows (within 5 % or half a second of mirroring: the samples'
+// jitter), with the time its steady lag stands for; no_rate or falls_behind
+// (-1 ms, with a note) when the mirror did not advance (not running, paused,
+// stopped) or is slower than the source; unknown without a window.
 struct catch_up {
   double mirror_records_per_s = 0;
   double source_records_per_s = 0;

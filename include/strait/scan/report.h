@@ -118,12 +118,13 @@ struct wave {
 };
 
 // Whether and how the catch-up time was estimated (estimates.h,
-// estimate_catch_up): caught_up (no backlog), estimated, no_rate (the
-// mirror did not advance during the window: paused, not started, stopped),
-// falls_behind (the source grows faster than the mirror copies), unknown
-// (the backlog or the window could not be measured, or a value this build
-// does not know).
-enum class catch_up_status { unknown, caught_up, estimated, no_rate, falls_behind };
+// estimate_catch_up): caught_up (no backlog), estimated, keeping_pace (the
+// mirror copies as fast as the source grows: a steady lag, the time it
+// stands for), no_rate (the mirror did not advance during the window:
+// paused, not started, stopped), falls_behind (the source grows faster than
+// the mirror copies), unknown (the backlog or the window could not be
+// measured, or a value this build does not know).
+enum class catch_up_status { unknown, caught_up, estimated, no_rate, falls_behind, keeping_pace };
 [[nodiscard]] const char* to_string(catch_up_status s);
 
 // unknown: a stored value this build does not know (a newer straitd's).
