@@ -114,35 +114,22 @@ result<std::vector<verify::report>> api_service::verify_reports(const std::strin
   return h->runtime->workflow()->verify_reports(limit);
 }
 
-namespace {
-
-// A link's runtime, running or paused, held while `lock` lives.
-result<link_registry::held> any_link(const link_registry& links, const std::string& link) {
-  auto r = links.find(link);
-  if (!r) return fail(errc::not_found, "no link '" + link + "'");
-  std::shared_lock lock(r->mu());
-  if (r->deleted()) return fail(errc::not_found, "no link '" + link + "'");
-  return link_registry::held{std::move(r), std::move(lock)};
-}
-
-}  // namespace
-
 result<scan::report> api_service::start_scan(const std::string& link, int64_t window_ms,
                                              const std::string& requested_by) {
-  auto h = any_link(links_, link);
+  auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
   return h->runtime->scans().start(window_ms, requested_by);
 }
 
 result<scan::report> api_service::scan_report(const std::string& link, uint64_t id) const {
-  auto h = any_link(links_, link);
+  auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
   return h->runtime->scans().get(id);
 }
 
 result<std::vector<scan::report>> api_service::scan_reports(const std::string& link,
                                                             size_t limit) const {
-  auto h = any_link(links_, link);
+  auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
   return h->runtime->scans().list(limit);
 }

@@ -102,16 +102,21 @@ std::shared_ptr<link_runtime> link_registry::find(const std::string& link) const
   return it == links_.end() ? nullptr : it->second;
 }
 
-result<link_registry::held> link_registry::running(const std::string& link) const {
+result<link_registry::held> link_registry::held_link(const std::string& link) const {
   auto r = find(link);
   if (!r) return fail(errc::not_found, "no link '" + link + "'");
   std::shared_lock lock(r->mu());
   if (r->deleted()) return fail(errc::not_found, "no link '" + link + "'");
-  if (!r->running()) {
+  return held{std::move(r), std::move(lock)};
+}
+
+result<link_registry::held> link_registry::running(const std::string& link) const {
+  auto h = held_link(link);
+  if (h && !h->runtime->running()) {
     return fail(errc::precondition,
                 "link " + link + " is paused; straitctl resume-link " + link + " resumes it");
   }
-  return held{std::move(r), std::move(lock)};
+  return h;
 }
 
 api::link_info link_registry::info_of(const link_runtime& r) {

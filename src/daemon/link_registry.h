@@ -58,7 +58,9 @@ class link_registry {
     std::shared_ptr<link_runtime> runtime;
     std::shared_lock<std::shared_mutex> lock;
   };
-  // errc::not_found for an unknown link; errc::precondition when it is paused.
+  // errc::not_found for an unknown (or deleted) link; running or paused.
+  [[nodiscard]] result<held> held_link(const std::string& link) const;
+  // held_link, and errc::precondition when it is paused.
   [[nodiscard]] result<held> running(const std::string& link) const;
   // Null for an unknown link.
   [[nodiscard]] std::shared_ptr<link_runtime> find(const std::string& link) const;

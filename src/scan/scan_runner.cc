@@ -2,20 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "strait/base/clock.h"
 #include "strait/scan/report_records.h"
 #include "strait/scan/scanner.h"
 
 namespace strait::scan {
-
-namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 scan_runner::scan_runner(const config::link_config& cfg, store::checkpoint_store& store,
                          const config::staged_names* staged_topics,
@@ -52,7 +43,7 @@ result<report> scan_runner::start(int64_t window_ms, const std::string& requeste
   r.id = *id;
   r.link = cfg_.name;
   r.requested_by = requested_by;
-  r.started_at_ms = wall_ms();
+  r.started_at_ms = wall_clock_ms();
   r.window_ms = window_ms;
   running_ = r;
   cancel_ = false;

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "strait/base/clock.h"
 #include "strait/kafka/partition_reader.h"
 #include "strait/mirror/cluster_rules.h"
 #include "strait/scan/estimates.h"
@@ -20,12 +21,6 @@ using kafka::topic_partition;
 
 constexpr auto kReadIdle = 5s;
 constexpr size_t kConfigsPerRequest = 500;
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A number config; -1 when absent or not a number.
 int64_t number_of(const std::vector<kafka::config_entry>& entries, std::string_view name) {
@@ -268,7 +263,7 @@ void sample_backlogs(kafka::partition_reader& reader, report& r, std::vector<bac
     ranges.push_back({s.topic->name, s.partition, s.from, s.from + 1});
     ++s.topic->unsampled_partitions;
   }
-  const int64_t now = wall_ms();
+  const int64_t now = wall_clock_ms();
   (void)reader.read_many(
       ranges,
       [&](size_t i, const rd_kafka_message_t& m) {
@@ -330,7 +325,7 @@ void scanner::run(report& r, const std::atomic<bool>& cancel,
   auto end = [&](outcome o, std::string error) {
     r.result = o;
     r.error = std::move(error);
-    r.finished_at_ms = wall_ms();
+    r.finished_at_ms = wall_clock_ms();
   };
   auto source = kafka::admin_client::connect(cfg_.source.props, id, src_field, admin_timeout_);
   if (!source) return end(outcome::failed, "source: " + source.error().message);
@@ -354,7 +349,6 @@ void scanner::run(report& r, const std::atomic<bool>& cancel,
   // Topics: internal ones ("__...") only when the link selects them.
   std::set<std::string> selected;
   std::vector<topic_partition> partitions;
-  std::vector<std::string> names;
   for (const auto& [name, info] : source_topics) {
     topic_row t;
     t.name = name;
@@ -368,7 +362,6 @@ void scanner::run(report& r, const std::atomic<bool>& cancel,
     }
     if (t.selected) selected.insert(name);
     for (int32_t p = 0; p < info.partitions; ++p) partitions.emplace_back(name, p);
-    names.push_back(name);
     r.topics.push_back(std::move(t));
   }
   sample first;
@@ -377,13 +370,13 @@ void scanner::run(report& r, const std::atomic<bool>& cancel,
     return end(outcome::failed, "source: " + first_error);
   }
   publish(r);
-  for (size_t at = 0; at < names.size() && !cancel.load(); at += kConfigsPerRequest) {
-    std::vector<std::string> batch(
-        names.begin() + static_cast<ptrdiff_t>(at),
-        names.begin() + static_cast<ptrdiff_t>(std::min(names.size(), at + kConfigsPerRequest)));
+  for (size_t at = 0; at < r.topics.size() && !cancel.load(); at += kConfigsPerRequest) {
+    const size_t end_at = std::min(r.topics.size(), at + kConfigsPerRequest);
+    std::vector<std::string> batch;
+    for (size_t i = at; i < end_at; ++i) batch.push_back(r.topics[i].name);
     auto configs = (*source)->describe_topic_configs(batch);
-    for (auto& t : r.topics) {
-      if (t.name < batch.front() || t.name > batch.back()) continue;
+    for (size_t i = at; i < end_at; ++i) {
+      topic_row& t = r.topics[i];
       if (!configs) {
         t.configs_error = configs.error().message;
       } else if (auto it = configs->find(t.name); it != configs->end()) {
