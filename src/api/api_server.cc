@@ -1437,6 +1437,14 @@ class service final : public pb::Strait::Service {
       }
       pt->set_operation_id(t.operation_id);
       pt->set_activity(t.activity);
+      pt->set_error(t.error);
+      for (const auto& d : t.drift) {
+        auto* pd = pt->add_config_drift();
+        pd->set_name(d.name);
+        if (d.source) pd->set_source_value(*d.source);
+        if (d.target) pd->set_target_value(*d.target);
+      }
+      pt->set_config_drift_reason(t.drift_reason);
       for (const auto& p : t.reverse_partitions) fill_partition(p, pt->add_reverse_partitions());
       int64_t lag = 0;
       double rate = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -407,11 +408,11 @@ topic_config parse_topics(const YAML::Node& n, const std::string& field, problem
     p.add(field, "missing; give at least include: [\"regex\", ...] (use \".*\" for every topic)");
     return t;
   }
-  check_known_keys(
-      n, field,
-      {"include", "exclude", "exclude_internal", "prefix", "replication_factor", "create",
-       "check_configs", "config_allow", "config_deny", "refresh_interval_ms"},
-      p);
+  check_known_keys(n, field,
+                   {"include", "exclude", "exclude_internal", "prefix", "replication_factor",
+                    "create", "check_configs", "config_allow", "config_deny", "refresh_interval_ms",
+                    "config_sync", "config_sync_interval_ms"},
+                   p);
   if (n["include"]) t.include = parse_string_list(n["include"], field + ".include", p);
   if (t.include.empty()) {
     p.add(field + ".include", "at least one regex is required (use \".*\" to mirror every topic)");
@@ -450,6 +451,22 @@ topic_config parse_topics(const YAML::Node& n, const std::string& field, problem
   }
   parse_ms(n, "refresh_interval_ms", field, 100, 10000,
            " (new topics and partitions are picked up within it)", t.refresh_interval, p);
+  if (n["config_sync"]) {
+    using mode = topic_config::config_sync_mode;
+    static const std::map<std::string, mode> kModes = {
+        {"created", mode::created}, {"all", mode::all}, {"off", mode::off}};
+    const auto v = scalar(n["config_sync"], field + ".config_sync", p);
+    if (auto it = v ? kModes.find(*v) : kModes.end(); it != kModes.end()) {
+      t.config_sync = it->second;
+    } else if (v) {
+      p.add(field + ".config_sync",
+            "must be created (target topics strait created follow the source's configs), all "
+            "(every mirrored target topic does) or off");
+    }
+  }
+  parse_ms(n, "config_sync_interval_ms", field, 1000, 86400000,
+           " (a source topic's config change reaches the target within it)", t.config_sync_interval,
+           p);
   check_filter(t.include, t.exclude, t.exclude_internal, field, p);
   return t;
 }

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "strait/base/text.h"
+
 namespace strait::daemon {
 
 namespace {
@@ -47,6 +49,20 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
     t.topic = p.key.topic;
     t.target_topic = cfg.topics.target_name(p.key.topic);
     t.partitions.push_back(view_of(p));
+  }
+  for (auto& [name, c] : r->supervisor()->topic_conditions()) {
+    api::topic_view& t = topics[name];
+    t.topic = name;
+    t.target_topic = c.target;
+    t.error = std::move(c.error);
+    // From the brokers: printable (and so valid UTF-8 for the API).
+    auto shown = [](const std::optional<std::string>& v) {
+      return v ? std::optional(printable(*v, 1024)) : std::nullopt;
+    };
+    for (const auto& d : c.drift) {
+      t.drift.push_back({printable(d.name, 256), shown(d.source), shown(d.target)});
+    }
+    t.drift_reason = std::move(c.drift_note);
   }
   const auto topic_states = r->workflow()->topics();
   // The running operation of each topic and group.

@@ -832,6 +832,42 @@ status admin_client::create_partitions(const std::string& topic, int total) cons
   return {};
 }
 
+status admin_client::alter_topic_configs(const std::string& topic,
+                                         const std::vector<config_change>& changes) const {
+  if (changes.empty()) return {};
+  const std::string what = "IncrementalAlterConfigs of topic " + topic;
+  rd_kafka_ConfigResource_t* res =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  for (const auto& c : changes) {
+    rd_kafka_error_t* e = rd_kafka_ConfigResource_add_incremental_config(
+        res, c.name.c_str(),
+        c.value ? RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET : RD_KAFKA_ALTER_CONFIG_OP_TYPE_DELETE,
+        c.value ? c.value->c_str() : nullptr);
+    if (e != nullptr) {
+      std::string text = rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+      rd_kafka_ConfigResource_destroy(res);
+      return fail(errc::invalid_argument, what + ": config " + c.name + ": " + text);
+    }
+  }
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS, timeout_);
+  rd_kafka_IncrementalAlterConfigs(rk_, &res, 1, opts.get(), q.get());
+  rd_kafka_ConfigResource_destroy(res);
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT, timeout_, what);
+  if (!ev) return std::unexpected(ev.error());
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs = rd_kafka_IncrementalAlterConfigs_result_resources(
+      rd_kafka_event_IncrementalAlterConfigs_result(ev->get()), &n);
+  if (n != 1) return fail(errc::kafka, what + ": an answer without the topic");
+  if (const auto e = rd_kafka_ConfigResource_error(rs[0])) {
+    const char* text = rd_kafka_ConfigResource_error_string(rs[0]);
+    return fail(errc::kafka, what + ": " + err_text(e) +
+                                 (text && *text ? std::string(": ") + printable(text, 512) : ""));
+  }
+  return {};
+}
+
 result<watermarks> admin_client::query_watermarks(const std::string& topic,
                                                   int32_t partition) const {
   watermarks w;

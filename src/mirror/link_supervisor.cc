@@ -42,6 +42,11 @@ status link_supervisor::start() {
   target_ = std::move(*t);
   metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
                     "1 while a selected topic cannot be mirrored (see the log for why)");
+  metrics_.describe("strait_topic_config_drift", metrics::registry::kind::gauge,
+                    "Configs of the target topic that differ from the source's, as of the last "
+                    "config sync (straitctl status names them)");
+  metrics_.describe("strait_topic_configs_synced_total", metrics::registry::kind::counter,
+                    "Target topic configs config sync changed to follow the source");
   thread_.start("sup:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
 }
@@ -272,6 +277,7 @@ bool link_supervisor::sync_topics() {
   if (!refusal.empty()) {
     // Nothing of these clusters is read, stored or written for this link.
     for (const auto& name : selected) topic_error(name, refusal);
+    publish_conditions(selected);
     return true;
   }
   check_topic_ids(selected);
@@ -448,7 +454,153 @@ bool link_supervisor::sync_topics() {
           "source topic " + name + " was deleted; the target keeps what was mirrored");
     }
   }
+  sync_configs(selected, *tgt);
+  publish_conditions(selected);
   return true;
+}
+
+void link_supervisor::sync_configs(const std::vector<std::string>& selected,
+                                   const std::map<std::string, kafka::topic_info>& target_topics) {
+  using mode = config::topic_config::config_sync_mode;
+  if (cfg_.topics.config_sync == mode::off || !cfg_.topics.check_configs) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_config_sync_) return;
+  // A topic whose producers moved to the target (a partition handed over)
+  // has its configs owned there now: they are neither changed nor compared
+  // until a rollback replaces its partitions.
+  std::set<std::string> handed_over;
+  for (const auto& p : engine_.snapshot()) {
+    if (p.stop_reason == store::stop_reason::handed_over) handed_over.insert(p.key.topic);
+  }
+  // Topics without an error whose target topic exists; a topic in error is
+  // not touched (its error says what to fix first).
+  std::vector<std::string> names, targets;
+  for (const auto& name : selected) {
+    auto& st = topics_[name];
+    if (handed_over.contains(name) || !st.error.empty() || !target_topics.contains(st.target)) {
+      st.drift.clear();
+      st.drift_note.clear();
+      metrics_.set("strait_topic_config_drift", {{"link", cfg_.name}, {"topic", name}}, 0);
+      continue;
+    }
+    names.push_back(name);
+    targets.push_back(st.target);
+  }
+  // DescribeConfigs answers every config of every topic asked: a few
+  // hundred topics a request keep an answer to a few MB.
+  constexpr size_t kTopicsPerRequest = 200;
+  std::map<std::string, std::vector<kafka::config_entry>> src_cfg, tgt_cfg;
+  for (size_t i = 0; i < names.size(); i += kTopicsPerRequest) {
+    const size_t end = std::min(names.size(), i + kTopicsPerRequest);
+    auto s = source_->describe_topic_configs({names.begin() + i, names.begin() + end});
+    auto t = s ? target_->describe_topic_configs({targets.begin() + i, targets.begin() + end})
+               : decltype(s)();
+    if (!s || !t) {
+      const std::string why = !s ? "source: " + s.error().message : "target: " + t.error().message;
+      if (why != config_sync_failure_) {
+        spdlog::warn("link {}: cannot read topic configs for config sync ({}); retrying", cfg_.name,
+                     why);
+      }
+      config_sync_failure_ = why;
+      next_config_sync_ = now + std::min(cfg_.topics.config_sync_interval,
+                                         std::chrono::milliseconds(kAdminTimeout) * 3);
+      return;
+    }
+    src_cfg.merge(*s);
+    tgt_cfg.merge(*t);
+  }
+  if (!config_sync_failure_.empty()) {
+    spdlog::info("link {}: topic configs readable again for config sync", cfg_.name);
+    config_sync_failure_.clear();
+  }
+  next_config_sync_ = now + cfg_.topics.config_sync_interval;
+  for (const auto& name : names) {
+    auto& st = topics_[name];
+    auto sc = src_cfg.find(name);
+    auto tc = tgt_cfg.find(st.target);
+    if (sc == src_cfg.end() || tc == tgt_cfg.end()) continue;  // deleted meanwhile: next time
+    auto drift = policy::config_differences(sc->second, tc->second, cfg_.topics);
+    std::string note;
+    if (!drift.empty()) {
+      bool ours = cfg_.topics.config_sync == mode::all;
+      if (!ours) {
+        auto created = store_.topic_created(cfg_.name, name);
+        ours = created && *created;
+        if (!created) note = created.error().message;
+      }
+      if (ours) {
+        drift = apply_config_changes(name, st.target, std::move(drift), note);
+      } else if (note.empty()) {
+        note = "target topic " + st.target +
+               " existed before strait created it (topics.config_sync: created); change it on "
+               "the target, or set topics.config_sync: all to have strait follow the source";
+      }
+    }
+    if (drift != st.drift || note != st.drift_note) {
+      std::string list;
+      for (const auto& d : drift) list += (list.empty() ? "" : "; ") + policy::describe(d);
+      if (!drift.empty()) {
+        spdlog::warn("link {}: topic {}: configs differ from the source: {}{}{}", cfg_.name, name,
+                     list, note.empty() ? "" : "; ", note);
+      } else if (!st.drift.empty()) {
+        spdlog::info("link {}: topic {}: configs follow the source again", cfg_.name, name);
+      }
+    }
+    st.drift = std::move(drift);
+    st.drift_note = std::move(note);
+    metrics_.set("strait_topic_config_drift", {{"link", cfg_.name}, {"topic", name}},
+                 static_cast<double>(st.drift.size()));
+  }
+}
+
+std::vector<policy::config_difference> link_supervisor::apply_config_changes(
+    const std::string& topic, const std::string& target_topic,
+    std::vector<policy::config_difference> drift, std::string& note) {
+  auto applied = [&](const std::vector<policy::config_difference>& done) {
+    std::string list;
+    for (const auto& d : done) list += (list.empty() ? "" : ", ") + policy::describe(d);
+    spdlog::info("link {}: topic {}: target topic {} follows the source's configs: {}", cfg_.name,
+                 topic, target_topic, list);
+    metrics_.add("strait_topic_configs_synced_total", {{"link", cfg_.name}},
+                 static_cast<double>(done.size()));
+  };
+  if (target_->alter_topic_configs(target_topic, policy::changes_for(drift))) {
+    applied(drift);
+    return {};
+  }
+  // The changes of one request land together or not at all: one the target
+  // refuses (a value, or a config it does not know) must not hold back the
+  // others, so each is tried alone.
+  std::vector<policy::config_difference> left, done;
+  for (auto& d : drift) {
+    if (auto s = target_->alter_topic_configs(target_topic, policy::changes_for({d})); s) {
+      done.push_back(std::move(d));
+    } else {
+      if (note.empty()) note = "the target refused: " + s.error().message;
+      left.push_back(std::move(d));
+    }
+  }
+  if (!done.empty()) applied(done);
+  if (!left.empty()) {
+    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "config_sync"}}, 1);
+  }
+  return left;
+}
+
+void link_supervisor::publish_conditions(const std::vector<std::string>& selected) {
+  std::map<std::string, topic_condition> out;
+  for (const auto& name : selected) {
+    const auto& st = topics_[name];
+    if (st.error.empty() && st.drift.empty()) continue;
+    out[name] = topic_condition{st.target, st.error, st.drift, st.drift_note};
+  }
+  std::lock_guard lock(selected_mu_);
+  conditions_ = std::move(out);
+}
+
+std::map<std::string, link_supervisor::topic_condition> link_supervisor::topic_conditions() const {
+  std::lock_guard lock(selected_mu_);
+  return conditions_;
 }
 
 void link_supervisor::check_topic_ids(const std::vector<std::string>& selected) {

@@ -1,22 +1,81 @@
 #include "strait/policy/topic_configs.h"
 
+#include <algorithm>
+
+#include "strait/base/text.h"
+
 namespace strait::policy {
+
+bool copies_config(const std::string& name, const config::topic_config& topics) {
+  auto matches = [&](const std::vector<std::string>& patterns) {
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& pat) {
+      return config::matches_config_pattern(pat, name);
+    });
+  };
+  return matches(topics.config_allow) && !matches(topics.config_deny);
+}
 
 kafka::properties configs_to_copy(const std::vector<kafka::config_entry>& source,
                                   const config::topic_config& topics) {
   kafka::properties out;
   for (const auto& e : source) {
     if (e.is_default || e.is_sensitive) continue;
-    bool allowed = false;
-    for (const auto& pat : topics.config_allow) {
-      if (config::matches_config_pattern(pat, e.name)) allowed = true;
-    }
-    for (const auto& pat : topics.config_deny) {
-      if (config::matches_config_pattern(pat, e.name)) allowed = false;
-    }
-    if (allowed) out.emplace_back(e.name, e.value);
+    if (copies_config(e.name, topics)) out.emplace_back(e.name, e.value);
   }
   return out;
+}
+
+namespace {
+
+const kafka::config_entry* entry_named(const std::vector<kafka::config_entry>& entries,
+                                       const std::string& name) {
+  for (const auto& e : entries) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<config_difference> config_differences(const std::vector<kafka::config_entry>& source,
+                                                  const std::vector<kafka::config_entry>& target,
+                                                  const config::topic_config& topics) {
+  std::vector<config_difference> out;
+  for (const auto& [name, value] : configs_to_copy(source, topics)) {
+    const auto* t = entry_named(target, name);
+    if (t != nullptr && t->is_sensitive) continue;
+    if (t == nullptr || t->value != value) {
+      out.push_back({name, value, t ? std::optional(t->value) : std::nullopt});
+    }
+  }
+  for (const auto& t : target) {
+    if (t.is_default || t.is_sensitive || !copies_config(t.name, topics)) continue;
+    const auto* s = entry_named(source, t.name);
+    if (s != nullptr && (!s->is_default || s->is_sensitive)) continue;  // compared above
+    // The source's value of a config it does not set is its broker's
+    // default: equal values are no drift, whoever sets them.
+    if (s != nullptr && s->value == t.value) continue;
+    out.push_back({t.name, std::nullopt, t.value});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const config_difference& a, const config_difference& b) { return a.name < b.name; });
+  return out;
+}
+
+std::vector<kafka::config_change> changes_for(const std::vector<config_difference>& differences) {
+  std::vector<kafka::config_change> out;
+  out.reserve(differences.size());
+  for (const auto& d : differences) out.push_back({d.name, d.source});
+  return out;
+}
+
+std::string describe(const config_difference& d) {
+  // Names and values come from the brokers: made printable for logs.
+  constexpr size_t kMax = 256;
+  return printable(d.name, kMax) + ": " +
+         (d.source ? "source " + printable(*d.source, kMax)
+                   : "not set on the source (its default)") +
+         ", target " + (d.target ? printable(*d.target, kMax) : "(no value)");
 }
 
 target_check check_target_topic(const std::string& source_topic, const std::string& target_topic,

@@ -76,8 +76,16 @@ int report(const grpc::Status& s, const options& o) {
   switch (s.error_code()) {
     case grpc::StatusCode::OK:
       return kOk;
-    case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+      // straitd may be working on it still (a call that reaches a slow
+      // cluster): it is not "unreachable".
+      std::cerr << "straitctl: no answer from straitd at " << o.server << " within --timeout ("
+                << o.timeout_s
+                << " s); a change may still complete in straitd: see straitctl audit before "
+                   "you retry with a longer --timeout (a --request-id of your own makes a "
+                   "retry safe: it is not done twice)\n";
+      return kUnavailable;
+    case grpc::StatusCode::UNAVAILABLE:
       std::cerr << "straitctl: cannot reach straitd at " << o.server << ": " << what
                 << "\n  is straitd running, and is --server (or STRAITCTL_SERVER) its "
                    "daemon.api_listen?\n";
@@ -1191,7 +1199,8 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", o.token_file,
                  "file holding an API token (env STRAITCTL_TOKEN_FILE)");
   app.footer(
-      "exit codes: 0 ok, 1 straitd unreachable or failed, 2 bad usage or invalid argument,\n"
+      "exit codes: 0 ok, 1 straitd unreachable, no answer within --timeout, or failed, 2 bad usage "
+      "or invalid argument,\n"
       "            3 not found, 4 refused (precondition, permission, request id reused),\n"
       "            5 verification found differences or was interrupted,\n"
       "            6 still running after --wait-timeout (the move goes on in straitd),\n"

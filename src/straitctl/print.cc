@@ -82,6 +82,22 @@ void print_status(const pb::LinkStatus& st) {
     if (!topic.activity().empty()) {
       std::printf("%-32s   %s\n", "", safe(topic.activity()).c_str());
     }
+    if (!topic.error().empty()) {
+      std::printf("%-32s   not mirrored: %s\n", safe(topic.topic()).c_str(),
+                  safe(topic.error()).c_str());
+    }
+    for (const auto& d : topic.config_drift()) {
+      std::printf("%-32s   config %s: source %s, target %s\n", safe(topic.topic()).c_str(),
+                  safe(d.name()).c_str(),
+                  d.has_source_value() ? safe(d.source_value()).c_str() : "(its default)",
+                  d.has_target_value() ? safe(d.target_value()).c_str() : "(no value)");
+    }
+    if (topic.config_drift_size() > 0) {
+      std::printf("%-32s   %s\n", "",
+                  topic.config_drift_reason().empty()
+                      ? "config sync changes the target at its next round"
+                      : safe(topic.config_drift_reason()).c_str());
+    }
   }
   if (st.groups_size() == 0) return;
   std::printf("\n%-32s %-12s %9s %10s %7s %6s  %s\n", "GROUP", "MIGRATION", "ON-SOURCE",

@@ -151,13 +151,9 @@ std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, repo
                                                                     : tgt_configs.error().message));
     } else if (auto sc = src_configs->find(topic), tc = tgt_configs->find(tr.target_topic);
                sc != src_configs->end() && tc != tgt_configs->end()) {
-      // The configs strait copies when it creates a topic must be equal.
-      for (const auto& [name, value] : policy::configs_to_copy(sc->second, cfg_.topics)) {
-        auto target_value = policy::config_value(tc->second, name);
-        if (target_value != value) {
-          tr.differences.push_back("config " + name + ": source " + value + ", target " +
-                                   target_value.value_or("(unset)"));
-        }
+      // The configs topic sync copies must be equal (config drift).
+      for (const auto& d : policy::config_differences(sc->second, tc->second, cfg_.topics)) {
+        tr.differences.push_back("config " + policy::describe(d));
       }
       src_cleanup = policy::config_value(sc->second, "cleanup.policy");
       tgt_cleanup = policy::config_value(tc->second, "cleanup.policy");

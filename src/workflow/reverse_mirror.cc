@@ -24,6 +24,9 @@ config::link_config reverse_mirror::derive(const config::link_config& forward,
   r.topics.strip_prefix = forward.topics.prefix;
   r.topics.prefix.clear();
   r.topics.create = false;  // the source topics exist; never create one there
+  // Never change a source topic's configs from its copy (the forward link's
+  // config sync shows any drift).
+  r.topics.config_sync = config::topic_config::config_sync_mode::off;
   r.groups = {};
   return r;
 }

@@ -127,19 +127,20 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
                           "\", sasl.password: hunter2}}\ntarget: {properties: "
                           "{bootstrap.servers: \"" +
                           clusters->target + "\"}}\ntopics: {include: [\"lnk-b\"]}\n");
-  EXPECT_EQ(d.straitctl("create-link --file " + literal).first, 2);
+  EXPECT_EQ(d.straitctl("--timeout 60 create-link --file " + literal).first, 2);
   const std::string errors = d.straitctl_errors();
   EXPECT_NE(errors.find("link.source.properties.sasl.password"), std::string::npos) << errors;
   auto overlap = write_yaml("overlap.yaml",
                             "name: twin\n" + clusters_yaml + "topics: {include: [\"lnk-a\"]}\n");
   ASSERT_TRUE(testing::wait_for(
       [&] { return testing::high_watermark(clusters->target, "lnk-a", 0) >= 0; }, 60s, 200ms));
-  EXPECT_EQ(d.straitctl("create-link --file " + overlap).first, 4) << "target lnk-a is it's";
+  EXPECT_EQ(d.straitctl("--timeout 60 create-link --file " + overlap).first, 4)
+      << "target lnk-a is it's";
 
   // Created, mirroring under its prefix.
   auto side = write_yaml("side.yaml", "name: side\n" + clusters_yaml +
                                           "topics: {include: [\"lnk-b\"], prefix: \"side.\"}\n");
-  auto [rc1, out1] = d.straitctl("create-link --file " + side);
+  auto [rc1, out1] = d.straitctl("--timeout 60 create-link --file " + side);
   ASSERT_EQ(rc1, 0) << out1 << d.log();
   ASSERT_TRUE(testing::wait_for(
       [&] { return testing::high_watermark(clusters->target, "side.lnk-b", 0) == 10; }, 60s, 200ms))
@@ -211,7 +212,7 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   // "lnk-a", which link it writes.
   auto late = write_yaml("late.yaml", "name: late\n" + clusters_yaml +
                                           "topics: {include: [\"a\"], prefix: \"lnk-\"}\n");
-  ASSERT_EQ(d.straitctl("create-link --file " + late).first, 0) << d.log();
+  ASSERT_EQ(d.straitctl("--timeout 60 create-link --file " + late).first, 0) << d.log();
   create_topic(clusters->source, "a", 1);
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -231,7 +232,7 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   d.start();
   EXPECT_EQ(d.straitctl("links").second.find("side"), std::string::npos);
   // Created again: its maps continue, but what was staged went with the delete.
-  ASSERT_EQ(d.straitctl("create-link --file " + side).first, 0) << d.log();
+  ASSERT_EQ(d.straitctl("--timeout 60 create-link --file " + side).first, 0) << d.log();
   std::string again;
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -267,7 +268,7 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
   EXPECT_EQ(d.straitctl("audit --verify --expect-head " + forged).first, 5) << "not that head";
   // A link that would not load (its references no longer allowed, say) is
   // removed while straitd is stopped; journaled, and gone at the next start.
-  ASSERT_EQ(d.straitctl("create-link --file " + side).first, 0) << d.log();
+  ASSERT_EQ(d.straitctl("--timeout 60 create-link --file " + side).first, 0) << d.log();
   EXPECT_EQ(d.stop(), 0) << d.log();
   EXPECT_EQ(d.log().find('\x1b'), std::string::npos) << "no raw escape in straitd's log";
   EXPECT_EQ(d.run_once({"--delete-link", "it"}), 2) << "a file link";
@@ -380,14 +381,14 @@ TEST(ApiKafka, LoopsDoubleWritersAndInternalTopicsAreRefusedByClusterId) {
   // Onto loop-a, which link "it" writes, with the target spelled otherwise.
   auto twin = write_yaml("twin.yaml", clusters->source, other_spelling(clusters->target),
                          "{include: [\"loop-a\"]}");
-  EXPECT_EQ(d.straitctl("create-link --file " + twin).first, 4) << d.log();
+  EXPECT_EQ(d.straitctl("--timeout 60 create-link --file " + twin).first, 4) << d.log();
   EXPECT_NE(errors().find("already writes on the same cluster (id "), std::string::npos)
       << errors();
 
   // From the source to itself, without a prefix.
   auto self = write_yaml("self.yaml", clusters->source, other_spelling(clusters->source),
                          "{include: [\"loop-b\"]}");
-  EXPECT_EQ(d.straitctl("create-link --file " + self).first, 2) << d.log();
+  EXPECT_EQ(d.straitctl("--timeout 60 create-link --file " + self).first, 2) << d.log();
   EXPECT_NE(errors().find("source and target are the same cluster"), std::string::npos) << errors();
 
   // To itself with a prefix, selecting its own copies too: they are never
@@ -395,7 +396,8 @@ TEST(ApiKafka, LoopsDoubleWritersAndInternalTopicsAreRefusedByClusterId) {
   auto prefixed = write_yaml("prefixed.yaml", clusters->source, other_spelling(clusters->source),
                              "{include: [\"(m\\\\.)*loop-b\"], prefix: \"m.\", "
                              "refresh_interval_ms: 200}");
-  ASSERT_EQ(d.straitctl("create-link --file " + prefixed).first, 0) << errors() << d.log();
+  ASSERT_EQ(d.straitctl("--timeout 60 create-link --file " + prefixed).first, 0)
+      << errors() << d.log();
   ASSERT_TRUE(testing::wait_for(
       [&] { return testing::high_watermark(clusters->source, "m.loop-b", 0) == 10; }, 60s, 200ms))
       << d.log();
@@ -417,7 +419,7 @@ TEST(ApiKafka, LoopsDoubleWritersAndInternalTopicsAreRefusedByClusterId) {
   // topic error for it instead: mirror::target_topic_refusal).
   auto internal = write_yaml("internal.yaml", clusters->source, clusters->target,
                              "{include: [\"__consumer_offsets\"], exclude_internal: false}");
-  EXPECT_EQ(d.straitctl("create-link --file " + internal).first, 2) << d.log();
+  EXPECT_EQ(d.straitctl("--timeout 60 create-link --file " + internal).first, 2) << d.log();
   EXPECT_NE(errors().find("target topic __consumer_offsets would be internal to Kafka"),
             std::string::npos)
       << errors();

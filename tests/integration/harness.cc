@@ -120,7 +120,7 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
 
 straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
                  const std::string& extra_link_yaml, const std::string& prefix,
-                 const std::string& source_props, int refresh_ms)
+                 const std::string& source_props, int refresh_ms, const std::string& topics_yaml)
     : dir_(dir) {
   std::ofstream out(dir.path() / "straitd.yaml");
   out << "daemon:\n  state_dir: " << (dir.path() / "state").string()
@@ -134,6 +134,8 @@ straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
       << "    topics:\n      include: [\"" << topics_regex << "\"]\n"
       << "      refresh_interval_ms: " << refresh_ms << "\n";
   if (!prefix.empty()) out << "      prefix: \"" << prefix << "\"\n";
+  std::istringstream topics(topics_yaml);
+  for (std::string line; std::getline(topics, line);) out << "      " << line << "\n";
   std::istringstream extra(extra_link_yaml);
   for (std::string line; std::getline(extra, line);) out << "    " << line << "\n";
 }

@@ -71,10 +71,12 @@ class straitd {
   // `extra_link_yaml` is appended to the link (e.g. a groups section),
   // indented by four spaces; `prefix` is topics.prefix; `source_props` are
   // more source properties in flow YAML (`key: "value", ...`);
-  // `refresh_ms` is topics.refresh_interval_ms.
+  // `refresh_ms` is topics.refresh_interval_ms; `topics_yaml` is appended to
+  // the link's topics (e.g. "config_sync: off"), one field a line.
   straitd(const testing::temp_dir& dir, const std::string& topics_regex,
           const std::string& extra_link_yaml = "", const std::string& prefix = "",
-          const std::string& source_props = "", int refresh_ms = 1000);
+          const std::string& source_props = "", int refresh_ms = 1000,
+          const std::string& topics_yaml = "");
   void start();
   int stop(int sig = SIGTERM);
   int run_once(const std::vector<std::string>& extra);

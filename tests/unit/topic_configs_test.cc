@@ -51,5 +51,55 @@ TEST(TopicConfigs, CleanupPolicyMismatchNamesBothSides) {
   EXPECT_NE(r.message.find("cleanup.policy=compact"), std::string::npos);
 }
 
+TEST(TopicConfigs, DriftIsWhatTheSourceSetsDifferentlyAndWhatOnlyTheTargetSets) {
+  std::vector<kafka::config_entry> src = {
+      {"retention.ms", "3600000", false, false},       // set, the target differs: set
+      {"cleanup.policy", "compact", false, false},     // set, equal on the target
+      {"max.message.bytes", "2000000", false, false},  // set, the target's default is equal
+      {"segment.ms", "604800000", true, false},        // default; the target sets 1000: delete
+      {"segment.bytes", "1073741824", true, false},    // default; the target sets the same
+      {"min.insync.replicas", "2", false, false},      // denied
+      {"flush.ms", "1000", false, false},              // set, missing on the target
+  };
+  std::vector<kafka::config_entry> tgt = {
+      {"retention.ms", "604800000", true, false},
+      {"cleanup.policy", "compact", false, false},
+      {"max.message.bytes", "2000000", true, false},
+      {"segment.ms", "1000", false, false},
+      {"segment.bytes", "1073741824", false, false},
+      {"min.insync.replicas", "1", false, false},
+      {"file.delete.delay.ms", "5", false, false},  // not on the source at all: delete
+      {"x.secret", "", false, true},                // sensitive: never compared
+  };
+  auto got = config_differences(src, tgt, defaults());
+  std::vector<config_difference> want = {
+      {"file.delete.delay.ms", std::nullopt, "5"},
+      {"flush.ms", "1000", std::nullopt},
+      {"retention.ms", "3600000", "604800000"},
+      {"segment.ms", std::nullopt, "1000"},
+  };
+  EXPECT_EQ(got, want);
+  std::vector<kafka::config_change> changes = {{"file.delete.delay.ms", std::nullopt},
+                                               {"flush.ms", "1000"},
+                                               {"retention.ms", "3600000"},
+                                               {"segment.ms", std::nullopt}};
+  EXPECT_EQ(changes_for(got), changes);
+  EXPECT_EQ(describe(got[2]), "retention.ms: source 3600000, target 604800000");
+  EXPECT_EQ(describe(got[3]), "segment.ms: not set on the source (its default), target 1000");
+  EXPECT_EQ(describe(got[1]), "flush.ms: source 1000, target (no value)");
+
+  // Denied and not allowed configs are no drift, either way.
+  auto only_retention = defaults();
+  only_retention.config_allow = {"retention.*"};
+  EXPECT_EQ(config_differences(src, tgt, only_retention),
+            (std::vector<config_difference>{{"retention.ms", "3600000", "604800000"}}));
+  EXPECT_TRUE(config_differences(src, src, defaults()).empty());
+}
+
+TEST(TopicConfigs, DriftTextFromABrokerIsPrintable) {
+  EXPECT_EQ(describe({"a\nb", "\x1b[2J", std::nullopt}),
+            "a\\x0ab: source \\x1b[2J, target (no value)");
+}
+
 }  // namespace
 }  // namespace strait::policy

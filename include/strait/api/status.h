@@ -49,6 +49,16 @@ struct topic_view {
   // The running cutover or rollback (0: none) and what it is doing, in words.
   uint64_t operation_id = 0;
   std::string activity;
+  // Why the topic is not mirrored; empty when nothing is wrong.
+  std::string error;
+  // Configs that differ from the source's (policy::config_difference), and
+  // why strait leaves them (empty: the next config sync changes them).
+  struct config_drift {
+    std::string name;
+    std::optional<std::string> source, target;
+  };
+  std::vector<config_drift> drift;
+  std::string drift_reason;
 };
 
 struct group_view {

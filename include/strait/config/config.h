@@ -58,6 +58,15 @@ struct topic_config {
   std::vector<std::string> config_allow;
   std::vector<std::string> config_deny;
   std::chrono::milliseconds refresh_interval{5000};
+  // Config sync: which target topics follow the source's configs as they
+  // change (those configs_to_copy picks; drift is reported for every
+  // mirrored topic either way). Needs check_configs.
+  //   created: target topics strait created (it changes nothing else);
+  //   all:     every mirrored target topic, also ones that existed before;
+  //   off:     none, and drift is not read either.
+  enum class config_sync_mode { created, all, off };
+  config_sync_mode config_sync = config_sync_mode::created;
+  std::chrono::milliseconds config_sync_interval{30000};
 };
 
 // Flow control. Fetching of a partition pauses when its bytes in flight (read

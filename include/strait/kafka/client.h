@@ -195,6 +195,11 @@ class admin_client {
   [[nodiscard]] status create_topic(const std::string& topic, int partitions,
                                     int replication_factor, const properties& configs) const;
   [[nodiscard]] status create_partitions(const std::string& topic, int total) const;
+  // Changes a topic's own configs (IncrementalAlterConfigs, one request, the
+  // changes applied together or not at all). An error names the topic and
+  // the broker's reason (e.g. a value or config the cluster does not accept).
+  [[nodiscard]] status alter_topic_configs(const std::string& topic,
+                                           const std::vector<config_change>& changes) const;
   [[nodiscard]] result<watermarks> query_watermarks(const std::string& topic,
                                                     int32_t partition) const;
   // The log start offset of each partition: one ListOffsets(earliest) request

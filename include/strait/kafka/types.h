@@ -5,6 +5,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@ struct config_entry {
   bool is_default = true;
   bool is_sensitive = false;
   bool operator==(const config_entry&) const = default;
+};
+
+// One change of a topic's own configs (IncrementalAlterConfigs): set `name`
+// to `value`, or, without a value, delete the topic's own value so that the
+// broker's default applies again.
+struct config_change {
+  std::string name;
+  std::optional<std::string> value;
+  bool operator==(const config_change&) const = default;
 };
 
 struct broker_node {

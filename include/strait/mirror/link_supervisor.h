@@ -20,6 +20,7 @@
 #include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/target_claims.h"
+#include "strait/policy/topic_configs.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::mirror {
@@ -66,6 +67,18 @@ class link_supervisor {
   [[nodiscard]] std::shared_ptr<const watermarks_by_partition> source_watermarks() const;
   // Why the link writes nothing (see cluster_refusal_), or empty; thread-safe.
   [[nodiscard]] std::string cluster_refusal() const;
+  // A selected topic that is not mirrored (error) or whose target topic's
+  // configs differ from the source's (drift, with why strait does not change
+  // them, or empty when it will at the next config sync).
+  struct topic_condition {
+    std::string target;
+    std::string error;
+    std::vector<policy::config_difference> drift;
+    std::string drift_note;
+  };
+  // The selected topics in error or with drift, as of the last round;
+  // thread-safe.
+  [[nodiscard]] std::map<std::string, topic_condition> topic_conditions() const;
 
   // An operator's resolution for a stopped partition while straitd runs (the
   // API's Acknowledge; `straitd --acknowledge` is the offline form). On the
@@ -94,6 +107,17 @@ class link_supervisor {
   // Returns false when a cluster could not be reached.
   bool refresh();
   bool sync_topics();
+  // Config sync (topics.config_sync), every topics.config_sync_interval:
+  // reads the configs of the selected topics on both clusters, records each
+  // topic's drift and changes the target topics it may change.
+  void sync_configs(const std::vector<std::string>& selected,
+                    const std::map<std::string, kafka::topic_info>& target_topics);
+  // Changes the target topic to follow the source; returns the differences
+  // left (`note`: why).
+  [[nodiscard]] std::vector<policy::config_difference> apply_config_changes(
+      const std::string& topic, const std::string& target_topic,
+      std::vector<policy::config_difference> drift, std::string& note);
+  void publish_conditions(const std::vector<std::string>& selected);
   // Learns the clusters' ids (once), checks them against the ones stored for
   // the link and against each other; false while a cluster does not tell.
   bool learn_clusters();
@@ -172,9 +196,11 @@ class link_supervisor {
     // starting stops as source_truncated).
     bool same_source = false;
     std::string recreated;
-    topic_id source_id;          // as stored for the link; zero until read
-    bool id_unreadable = false;  // DescribeTopics gave no id for it (logged once)
-    bool id_damaged = false;     // its stored id is damaged (logged once)
+    topic_id source_id;                            // as stored for the link; zero until read
+    bool id_unreadable = false;                    // DescribeTopics gave no id for it (logged once)
+    bool id_damaged = false;                       // its stored id is damaged (logged once)
+    std::vector<policy::config_difference> drift;  // as of the last config sync
+    std::string drift_note;                        // why it stays, if it does
   };
 
   config::link_config cfg_;
@@ -202,6 +228,8 @@ class link_supervisor {
   std::map<std::string, topic_state> topics_;
   std::map<partition_key, int> start_failures_;
   bool start_pending_ = false;
+  std::chrono::steady_clock::time_point next_config_sync_;  // now at first
+  std::string config_sync_failure_;  // why the last config read failed (logged once)
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 
@@ -223,6 +251,7 @@ class link_supervisor {
   // selected topic reports it. Guarded by selected_mu_; set once.
   std::string cluster_refusal_;
   std::shared_ptr<const watermarks_by_partition> source_marks_;  // guarded by selected_mu_
+  std::map<std::string, topic_condition> conditions_;            // guarded by selected_mu_
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };
