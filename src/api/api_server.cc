@@ -1438,11 +1438,12 @@ class service final : public pb::Strait::Service {
       pt->set_operation_id(t.operation_id);
       pt->set_activity(t.activity);
       pt->set_error(t.error);
-      for (const auto& d : t.drift) {
+      for (const auto& d : t.config_drift) {
         auto* pd = pt->add_config_drift();
         pd->set_name(d.name);
-        if (d.source) pd->set_source_value(*d.source);
-        if (d.target) pd->set_target_value(*d.target);
+        pd->set_source_value(d.source_value);
+        pd->set_source_default(d.source_default);
+        if (d.target_value) pd->set_target_value(*d.target_value);
       }
       pt->set_config_drift_reason(t.drift_reason);
       for (const auto& p : t.reverse_partitions) fill_partition(p, pt->add_reverse_partitions());

@@ -464,6 +464,12 @@ topic_config parse_topics(const YAML::Node& n, const std::string& field, problem
             "(every mirrored target topic does) or off");
     }
   }
+  if (n["config_sync"] && t.config_sync != topic_config::config_sync_mode::off &&
+      !t.check_configs) {
+    p.add(field + ".config_sync",
+          "needs check_configs: true (config sync reads topic configs with DescribeConfigs); "
+          "set config_sync: off or check_configs: true");
+  }
   parse_ms(n, "config_sync_interval_ms", field, 1000, 86400000,
            " (a source topic's config change reaches the target within it)", t.config_sync_interval,
            p);
@@ -597,13 +603,20 @@ std::string cluster_config::bootstrap() const {
 const std::vector<std::string>& default_config_deny() {
   // Replication and placement settings of the source make no sense on another
   // cluster (least of all a shared-storage one); timestamp type is kept as
-  // CreateTime so the target keeps the source's timestamps (docs/configuration.md).
+  // CreateTime so the target keeps the source's timestamps, which must not be
+  // bounded either (docs/configuration.md).
   static const std::vector<std::string> kDeny = {
       "min.insync.replicas",
       "unclean.leader.election.enable",
       "leader.replication.throttled.replicas",
       "follower.replication.throttled.replicas",
       "message.timestamp.type",
+      // Bounds on how old or new a record's timestamp may be when written:
+      // the mirror writes records as old as its lag, which such a bound
+      // would refuse.
+      "message.timestamp.difference.max.ms",
+      "message.timestamp.before.max.ms",
+      "message.timestamp.after.max.ms",
       "message.downconversion.enable",
       "remote.storage.enable",
       "local.retention.*",

@@ -23,9 +23,9 @@ api::partition_view view_of(const mirror::partition_snapshot& p) {
 }  // namespace
 
 result<api::link_view> api_service::link_state(const std::string& link) const {
-  auto r = links_.find(link);
-  if (!r) return fail(errc::not_found, "no link '" + link + "'");
-  std::shared_lock lock(r->mu());
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  const auto& r = h->runtime;
   api::link_view v;
   v.link = link;
   if (!r->running()) {
@@ -54,15 +54,16 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
     api::topic_view& t = topics[name];
     t.topic = name;
     t.target_topic = c.target;
-    t.error = std::move(c.error);
-    // From the brokers: printable (and so valid UTF-8 for the API).
-    auto shown = [](const std::optional<std::string>& v) {
-      return v ? std::optional(printable(*v, 1024)) : std::nullopt;
-    };
+    // Texts hold what brokers answered: printable, and so valid UTF-8 for
+    // the API.
+    constexpr size_t kMax = 1024;
+    t.error = printable(c.error, kMax);
     for (const auto& d : c.drift) {
-      t.drift.push_back({printable(d.name, 256), shown(d.source), shown(d.target)});
+      t.config_drift.push_back(
+          {printable(d.name, 256), printable(d.source, kMax), d.source_default,
+           d.target ? std::optional(printable(*d.target, kMax)) : std::nullopt});
     }
-    t.drift_reason = std::move(c.drift_note);
+    t.drift_reason = printable(c.drift_reason, kMax);
   }
   const auto topic_states = r->workflow()->topics();
   // The running operation of each topic and group.

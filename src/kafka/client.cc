@@ -847,23 +847,41 @@ status admin_client::alter_topic_configs(const std::string& topic,
       std::string text = rd_kafka_error_string(e);
       rd_kafka_error_destroy(e);
       rd_kafka_ConfigResource_destroy(res);
-      return fail(errc::invalid_argument, what + ": config " + c.name + ": " + text);
+      return fail(errc::invalid_argument,
+                  what + ": config " + printable(c.name, 256) + ": " + text);
     }
   }
   queue_ptr q(rd_kafka_queue_new(rk_));
   auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS, timeout_);
   rd_kafka_IncrementalAlterConfigs(rk_, &res, 1, opts.get(), q.get());
   rd_kafka_ConfigResource_destroy(res);
-  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT, timeout_, what);
+  auto ev = wait_event(q.get(), RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT, timeout_, what);
   if (!ev) return std::unexpected(ev.error());
+  auto refused = [&](rd_kafka_resp_err_t e, const char* text) {
+    // The broker answered. Whatever the request holds, it refuses: no
+    // permission, a broker without the API, no such topic; otherwise it
+    // refuses a value or config (INVALID_CONFIG, POLICY_VIOLATION, ...).
+    const bool any_request = e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                             e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+                             e == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION ||
+                             e == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
+                             e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    return fail(any_request ? errc::precondition : errc::invalid_argument,
+                what + ": " + err_text(e) +
+                    (text && *text ? std::string(": ") + printable(text, 512) : ""));
+  };
+  if (const auto e = rd_kafka_event_error(ev->get())) {
+    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TRANSPORT) {
+      return fail(errc::kafka, what + ": " + rd_kafka_event_error_string(ev->get()));
+    }
+    return refused(e, rd_kafka_event_error_string(ev->get()));
+  }
   size_t n = 0;
   const rd_kafka_ConfigResource_t** rs = rd_kafka_IncrementalAlterConfigs_result_resources(
       rd_kafka_event_IncrementalAlterConfigs_result(ev->get()), &n);
   if (n != 1) return fail(errc::kafka, what + ": an answer without the topic");
   if (const auto e = rd_kafka_ConfigResource_error(rs[0])) {
-    const char* text = rd_kafka_ConfigResource_error_string(rs[0]);
-    return fail(errc::kafka, what + ": " + err_text(e) +
-                                 (text && *text ? std::string(": ") + printable(text, 512) : ""));
+    return refused(e, rd_kafka_ConfigResource_error_string(rs[0]));
   }
   return {};
 }

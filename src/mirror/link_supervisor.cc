@@ -4,6 +4,7 @@
 
 #include "strait/kafka/record.h"
 #include "strait/mirror/cluster_rules.h"
+#include "strait/mirror/config_sync.h"
 #include "strait/policy/topic_configs.h"
 
 namespace strait::mirror {
@@ -42,10 +43,10 @@ status link_supervisor::start() {
   target_ = std::move(*t);
   metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
                     "1 while a selected topic cannot be mirrored (see the log for why)");
-  metrics_.describe("strait_topic_config_drift", metrics::registry::kind::gauge,
+  metrics_.describe("strait_topic_drifted_configs", metrics::registry::kind::gauge,
                     "Configs of the target topic that differ from the source's, as of the last "
                     "config sync (straitctl status names them)");
-  metrics_.describe("strait_topic_configs_synced_total", metrics::registry::kind::counter,
+  metrics_.describe("strait_config_sync_changes_total", metrics::registry::kind::counter,
                     "Target topic configs config sync changed to follow the source");
   thread_.start("sup:" + cfg_.name, [this] { return round_and_wait(); });
   return {};
@@ -359,6 +360,7 @@ bool link_supervisor::sync_topics() {
                    src_parts, list.empty() ? "" : " and configs ", list);
       tgt_parts = src_parts;
       st.checked = true;
+      st.strait_created = true;
     } else {
       tgt_parts = target_it->second.partitions;
       if (cfg_.topics.check_configs && src_cfg.contains(name)) {
@@ -454,12 +456,13 @@ bool link_supervisor::sync_topics() {
           "source topic " + name + " was deleted; the target keeps what was mirrored");
     }
   }
-  sync_configs(selected, *tgt);
+  sync_configs(selected, *src, *tgt);
   publish_conditions(selected);
   return true;
 }
 
 void link_supervisor::sync_configs(const std::vector<std::string>& selected,
+                                   const std::map<std::string, kafka::topic_info>& source_topics,
                                    const std::map<std::string, kafka::topic_info>& target_topics) {
   using mode = config::topic_config::config_sync_mode;
   if (cfg_.topics.config_sync == mode::off || !cfg_.topics.check_configs) return;
@@ -467,132 +470,151 @@ void link_supervisor::sync_configs(const std::vector<std::string>& selected,
   if (now < next_config_sync_) return;
   // A topic whose producers moved to the target (a partition handed over)
   // has its configs owned there now: they are neither changed nor compared
-  // until a rollback replaces its partitions.
+  // until a rollback replaces its partitions. Which partitions are handed
+  // over shows once they are in the engine: a topic with partitions not
+  // started yet (e.g. just after a restart) waits. The lag decides whether
+  // a change that waits_for_catch_up may be made.
   std::set<std::string> handed_over;
+  std::map<std::string, int64_t> lag;
   for (const auto& p : engine_.snapshot()) {
     if (p.stop_reason == store::stop_reason::handed_over) handed_over.insert(p.key.topic);
+    lag[p.key.topic] += std::max<int64_t>(p.lag_records, 0);
   }
   // Topics without an error whose target topic exists; a topic in error is
-  // not touched (its error says what to fix first).
+  // not compared (its error says what to fix first).
   std::vector<std::string> names, targets;
   for (const auto& name : selected) {
     auto& st = topics_[name];
-    if (handed_over.contains(name) || !st.error.empty() || !target_topics.contains(st.target)) {
-      st.drift.clear();
-      st.drift_note.clear();
-      metrics_.set("strait_topic_config_drift", {{"link", cfg_.name}, {"topic", name}}, 0);
+    const auto src = source_topics.find(name);
+    const bool all_started = src != source_topics.end() && st.started >= src->second.partitions;
+    if (!all_started || handed_over.contains(name) || !st.error.empty() ||
+        !target_topics.contains(st.target)) {
+      st.config_memory = {};
+      set_drift(name, st, {}, "");
       continue;
     }
     names.push_back(name);
     targets.push_back(st.target);
   }
-  // DescribeConfigs answers every config of every topic asked: a few
-  // hundred topics a request keep an answer to a few MB.
-  constexpr size_t kTopicsPerRequest = 200;
-  std::map<std::string, std::vector<kafka::config_entry>> src_cfg, tgt_cfg;
-  for (size_t i = 0; i < names.size(); i += kTopicsPerRequest) {
-    const size_t end = std::min(names.size(), i + kTopicsPerRequest);
-    auto s = source_->describe_topic_configs({names.begin() + i, names.begin() + end});
-    auto t = s ? target_->describe_topic_configs({targets.begin() + i, targets.begin() + end})
-               : decltype(s)();
-    if (!s || !t) {
-      const std::string why = !s ? "source: " + s.error().message : "target: " + t.error().message;
-      if (why != config_sync_failure_) {
-        spdlog::warn("link {}: cannot read topic configs for config sync ({}); retrying", cfg_.name,
-                     why);
-      }
-      config_sync_failure_ = why;
-      next_config_sync_ = now + std::min(cfg_.topics.config_sync_interval,
-                                         std::chrono::milliseconds(kAdminTimeout) * 3);
-      return;
+  auto src_cfg = source_->describe_topic_configs(names);
+  auto tgt_cfg = src_cfg ? target_->describe_topic_configs(targets) : src_cfg;
+  auto retry_soon = [&](const std::string& why) {
+    if (why != config_sync_failure_) {
+      spdlog::warn("link {}: config sync: {}; retrying", cfg_.name, why);
     }
-    src_cfg.merge(*s);
-    tgt_cfg.merge(*t);
+    config_sync_failure_ = why;
+    next_config_sync_ = now + std::min<std::chrono::milliseconds>(cfg_.topics.config_sync_interval,
+                                                                  kAdminTimeout * 3);
+  };
+  if (!src_cfg || !tgt_cfg) {
+    return retry_soon("cannot read topic configs of the " +
+                      std::string(!src_cfg ? "source: " + src_cfg.error().message
+                                           : "target: " + tgt_cfg.error().message));
   }
   if (!config_sync_failure_.empty()) {
-    spdlog::info("link {}: topic configs readable again for config sync", cfg_.name);
+    spdlog::info("link {}: config sync works again", cfg_.name);
     config_sync_failure_.clear();
   }
   next_config_sync_ = now + cfg_.topics.config_sync_interval;
+  // Changes wait on the target; the round's other work (watermarks,
+  // acknowledgements, a stop) waits on this thread: past the budget the
+  // topics left are compared in the next round.
+  constexpr auto kChangeBudget = std::chrono::seconds(5);
   for (const auto& name : names) {
+    if (std::chrono::steady_clock::now() - now > kChangeBudget) {
+      next_config_sync_ = now;
+      return;
+    }
     auto& st = topics_[name];
-    auto sc = src_cfg.find(name);
-    auto tc = tgt_cfg.find(st.target);
-    if (sc == src_cfg.end() || tc == tgt_cfg.end()) continue;  // deleted meanwhile: next time
+    auto sc = src_cfg->find(name);
+    auto tc = tgt_cfg->find(st.target);
+    if (sc == src_cfg->end() || tc == tgt_cfg->end()) {
+      // Deleted meanwhile, or described with an error (e.g. not authorized).
+      set_drift(name, st, {},
+                std::string("the configs of the ") + (sc == src_cfg->end() ? "source" : "target") +
+                    " topic could not be read (deleted, or DescribeConfigs not allowed)");
+      continue;
+    }
+    // The target's limit as it is now, for the partitions' size check at
+    // their next start (an acknowledgement's too).
+    if (auto mmb = policy::config_value(tc->second, "max.message.bytes")) {
+      char* end = nullptr;
+      const long long v = std::strtoll(mmb->c_str(), &end, 10);
+      if (end != nullptr && *end == '\0' && v > 0) st.max_record_bytes = v;
+    }
     auto drift = policy::config_differences(sc->second, tc->second, cfg_.topics);
-    std::string note;
-    if (!drift.empty()) {
-      bool ours = cfg_.topics.config_sync == mode::all;
-      if (!ours) {
-        auto created = store_.topic_created(cfg_.name, name);
-        ours = created && *created;
-        if (!created) note = created.error().message;
+    if (drift.empty()) {
+      st.config_memory = {};
+      set_drift(name, st, {}, "");
+      continue;
+    }
+    if (cfg_.topics.config_sync == mode::created && !st.strait_created) {
+      auto created = store_.topic_created(cfg_.name, name);
+      if (!created) {
+        set_drift(name, st, std::move(drift), created.error().message);
+        continue;
       }
-      if (ours) {
-        drift = apply_config_changes(name, st.target, std::move(drift), note);
-      } else if (note.empty()) {
-        note = "target topic " + st.target +
-               " existed before strait created it (topics.config_sync: created); change it on "
-               "the target, or set topics.config_sync: all to have strait follow the source";
+      st.strait_created = *created;
+      if (!*created) {
+        set_drift(name, st, std::move(drift),
+                  "target topic " + st.target +
+                      " was not created by strait (topics.config_sync: created); change it on the "
+                      "target, or set topics.config_sync: all to have strait follow the source");
+        continue;
       }
     }
-    if (drift != st.drift || note != st.drift_note) {
-      std::string list;
-      for (const auto& d : drift) list += (list.empty() ? "" : "; ") + policy::describe(d);
-      if (!drift.empty()) {
-        spdlog::warn("link {}: topic {}: configs differ from the source: {}{}{}", cfg_.name, name,
-                     list, note.empty() ? "" : "; ", note);
-      } else if (!st.drift.empty()) {
-        spdlog::info("link {}: topic {}: configs follow the source again", cfg_.name, name);
-      }
+    auto step = follow_source(std::move(drift), st.config_memory, lag[name] == 0,
+                              [&](const std::vector<kafka::config_change>& changes) {
+                                return target_->alter_topic_configs(st.target, changes);
+                              });
+    if (!step.changed.empty()) {
+      spdlog::info("link {}: topic {}: target topic {} follows the source's configs: {}", cfg_.name,
+                   name, st.target, policy::describe(step.changed));
+      metrics_.add("strait_config_sync_changes_total", {{"link", cfg_.name}},
+                   static_cast<double>(step.changed.size()));
     }
-    st.drift = std::move(drift);
-    st.drift_note = std::move(note);
-    metrics_.set("strait_topic_config_drift", {{"link", cfg_.name}, {"topic", name}},
-                 static_cast<double>(st.drift.size()));
+    st.config_memory = std::move(step.memory);
+    set_drift(name, st, std::move(step.left), std::move(step.reason));
+    if (step.unanswered)
+      return retry_soon("the target did not answer: " + step.unanswered->message);
   }
 }
 
-std::vector<policy::config_difference> link_supervisor::apply_config_changes(
-    const std::string& topic, const std::string& target_topic,
-    std::vector<policy::config_difference> drift, std::string& note) {
-  auto applied = [&](const std::vector<policy::config_difference>& done) {
-    std::string list;
-    for (const auto& d : done) list += (list.empty() ? "" : ", ") + policy::describe(d);
-    spdlog::info("link {}: topic {}: target topic {} follows the source's configs: {}", cfg_.name,
-                 topic, target_topic, list);
-    metrics_.add("strait_topic_configs_synced_total", {{"link", cfg_.name}},
-                 static_cast<double>(done.size()));
-  };
-  if (target_->alter_topic_configs(target_topic, policy::changes_for(drift))) {
-    applied(drift);
-    return {};
+void link_supervisor::set_drift(const std::string& topic, topic_state& st,
+                                std::vector<policy::config_difference> drift, std::string reason) {
+  // A broker can report any number of configs: status and logs keep a bound.
+  constexpr size_t kMaxShown = 64;
+  if (drift.size() > kMaxShown) {
+    reason = std::to_string(drift.size() - kMaxShown) + " more differ; " + reason;
+    drift.resize(kMaxShown);
   }
-  // The changes of one request land together or not at all: one the target
-  // refuses (a value, or a config it does not know) must not hold back the
-  // others, so each is tried alone.
-  std::vector<policy::config_difference> left, done;
-  for (auto& d : drift) {
-    if (auto s = target_->alter_topic_configs(target_topic, policy::changes_for({d})); s) {
-      done.push_back(std::move(d));
-    } else {
-      if (note.empty()) note = "the target refused: " + s.error().message;
-      left.push_back(std::move(d));
+  if (drift != st.drift || reason != st.drift_reason) {
+    if (!drift.empty() || !reason.empty()) {
+      spdlog::warn(
+          "link {}: topic {}: config sync: {}{}{}", cfg_.name, topic,
+          drift.empty() ? "" : "configs differ from the source: " + policy::describe(drift),
+          drift.empty() || reason.empty() ? "" : "; ", reason);
+      if (!drift.empty() && !reason.empty()) {
+        metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "config_sync"}}, 1);
+      }
+    } else if (!st.drift.empty() || !st.drift_reason.empty()) {
+      spdlog::info("link {}: topic {}: configs follow the source again", cfg_.name, topic);
     }
   }
-  if (!done.empty()) applied(done);
-  if (!left.empty()) {
-    metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "config_sync"}}, 1);
-  }
-  return left;
+  st.drift = std::move(drift);
+  st.drift_reason = std::move(reason);
+  metrics_.set("strait_topic_drifted_configs", {{"link", cfg_.name}, {"topic", topic}},
+               static_cast<double>(st.drift.size()));
 }
 
 void link_supervisor::publish_conditions(const std::vector<std::string>& selected) {
   std::map<std::string, topic_condition> out;
   for (const auto& name : selected) {
-    const auto& st = topics_[name];
-    if (st.error.empty() && st.drift.empty()) continue;
-    out[name] = topic_condition{st.target, st.error, st.drift, st.drift_note};
+    auto it = topics_.find(name);
+    if (it == topics_.end()) continue;
+    const auto& st = it->second;
+    if (st.error.empty() && st.drift.empty() && st.drift_reason.empty()) continue;
+    out[name] = topic_condition{st.target, st.error, st.drift, st.drift_reason};
   }
   std::lock_guard lock(selected_mu_);
   conditions_ = std::move(out);

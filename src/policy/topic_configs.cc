@@ -1,6 +1,7 @@
 #include "strait/policy/topic_configs.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "strait/base/text.h"
 
@@ -45,17 +46,17 @@ std::vector<config_difference> config_differences(const std::vector<kafka::confi
     const auto* t = entry_named(target, name);
     if (t != nullptr && t->is_sensitive) continue;
     if (t == nullptr || t->value != value) {
-      out.push_back({name, value, t ? std::optional(t->value) : std::nullopt});
+      out.push_back({name, value, false, t ? std::optional(t->value) : std::nullopt});
     }
   }
   for (const auto& t : target) {
     if (t.is_default || t.is_sensitive || !copies_config(t.name, topics)) continue;
     const auto* s = entry_named(source, t.name);
-    if (s != nullptr && (!s->is_default || s->is_sensitive)) continue;  // compared above
-    // The source's value of a config it does not set is its broker's
-    // default: equal values are no drift, whoever sets them.
-    if (s != nullptr && s->value == t.value) continue;
-    out.push_back({t.name, std::nullopt, t.value});
+    // Unknown to the source (a newer target's config), set on the source
+    // (compared above), or not readable there: not drift.
+    if (s == nullptr || !s->is_default || s->is_sensitive) continue;
+    if (s->value == t.value) continue;
+    out.push_back({t.name, s->value, true, t.value});
   }
   std::sort(out.begin(), out.end(),
             [](const config_difference& a, const config_difference& b) { return a.name < b.name; });
@@ -69,13 +70,28 @@ std::vector<kafka::config_change> changes_for(const std::vector<config_differenc
   return out;
 }
 
+bool waits_for_catch_up(const config_difference& d) {
+  if (d.name == "cleanup.policy") return true;
+  if (d.name != "max.message.bytes") return false;
+  // Lower on the source than on the target now; a value that is not a
+  // number is taken as lower.
+  auto number = [](const std::optional<std::string>& v) -> std::optional<long long> {
+    if (!v) return std::nullopt;
+    char* end = nullptr;
+    const long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || end == nullptr || *end != '\0') return std::nullopt;
+    return n;
+  };
+  const auto from = number(d.target), to = number(d.source);
+  return !from || !to || *to < *from;
+}
+
 std::string describe(const config_difference& d) {
   // Names and values come from the brokers: made printable for logs.
   constexpr size_t kMax = 256;
-  return printable(d.name, kMax) + ": " +
-         (d.source ? "source " + printable(*d.source, kMax)
-                   : "not set on the source (its default)") +
-         ", target " + (d.target ? printable(*d.target, kMax) : "(no value)");
+  return printable(d.name, kMax) + ": source " + printable(d.source, kMax) +
+         (d.source_default ? " (its default)" : "") + ", target " +
+         (d.target ? printable(*d.target, kMax) : "(no value)");
 }
 
 target_check check_target_topic(const std::string& source_topic, const std::string& target_topic,
@@ -111,6 +127,12 @@ std::optional<std::string> config_value(const std::vector<kafka::config_entry>& 
     if (e.name == name) return e.value;
   }
   return std::nullopt;
+}
+
+std::string describe(const std::vector<config_difference>& differences) {
+  std::string out;
+  for (const auto& d : differences) out += (out.empty() ? "" : "; ") + describe(d);
+  return out;
 }
 
 }  // namespace strait::policy

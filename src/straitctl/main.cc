@@ -81,9 +81,9 @@ int report(const grpc::Status& s, const options& o) {
       // cluster): it is not "unreachable".
       std::cerr << "straitctl: no answer from straitd at " << o.server << " within --timeout ("
                 << o.timeout_s
-                << " s); a change may still complete in straitd: see straitctl audit before "
-                   "you retry with a longer --timeout (a --request-id of your own makes a "
-                   "retry safe: it is not done twice)\n";
+                << " s); it may still be working on the call, and a change may still "
+                   "complete: retry with a longer --timeout (a change with the same --request-id "
+                   "of your own is not done twice)\n";
       return kUnavailable;
     case grpc::StatusCode::UNAVAILABLE:
       std::cerr << "straitctl: cannot reach straitd at " << o.server << ": " << what

@@ -87,12 +87,12 @@ void print_status(const pb::LinkStatus& st) {
                   safe(topic.error()).c_str());
     }
     for (const auto& d : topic.config_drift()) {
-      std::printf("%-32s   config %s: source %s, target %s\n", safe(topic.topic()).c_str(),
-                  safe(d.name()).c_str(),
-                  d.has_source_value() ? safe(d.source_value()).c_str() : "(its default)",
+      std::printf("%-32s   config %s: source %s%s, target %s\n", safe(topic.topic()).c_str(),
+                  safe(d.name()).c_str(), safe(d.source_value()).c_str(),
+                  d.source_default() ? " (its default)" : "",
                   d.has_target_value() ? safe(d.target_value()).c_str() : "(no value)");
     }
-    if (topic.config_drift_size() > 0) {
+    if (topic.config_drift_size() > 0 || !topic.config_drift_reason().empty()) {
       std::printf("%-32s   %s\n", "",
                   topic.config_drift_reason().empty()
                       ? "config sync changes the target at its next round"

@@ -70,6 +70,9 @@ TEST(VerifyKafka, ComparesRecordsConfigsAndGroupsAndMovesTheTopicState) {
   EXPECT_TRUE(contains(differs, "config retention.ms: source 86400000, target 604800000"))
       << differs;
   ASSERT_TRUE(state_is("IN_SYNC")) << d.log();
+  // config_sync: off reads no configs for drift: no series at all.
+  EXPECT_EQ(d.metric(R"(strait_topic_drifted_configs{link="it",topic="vfy-orders"})"), -1)
+      << d.metrics();
 
   // Stored and listed (the dry run is not); one report by id.
   auto [rc4, list] = d.straitctl("reports it");

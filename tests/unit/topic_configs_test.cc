@@ -53,13 +53,15 @@ TEST(TopicConfigs, CleanupPolicyMismatchNamesBothSides) {
 
 TEST(TopicConfigs, DriftIsWhatTheSourceSetsDifferentlyAndWhatOnlyTheTargetSets) {
   std::vector<kafka::config_entry> src = {
-      {"retention.ms", "3600000", false, false},       // set, the target differs: set
+      {"retention.ms", "3600000", false, false},       // set, the target differs
       {"cleanup.policy", "compact", false, false},     // set, equal on the target
       {"max.message.bytes", "2000000", false, false},  // set, the target's default is equal
-      {"segment.ms", "604800000", true, false},        // default; the target sets 1000: delete
+      {"segment.ms", "604800000", true, false},        // default; the target sets 1000
       {"segment.bytes", "1073741824", true, false},    // default; the target sets the same
       {"min.insync.replicas", "2", false, false},      // denied
       {"flush.ms", "1000", false, false},              // set, missing on the target
+      {"x.password", "", false, true},                 // sensitive on the source: never compared
+      {"retention.bytes", "-1", true, false},          // both defaults, of other values: not drift
   };
   std::vector<kafka::config_entry> tgt = {
       {"retention.ms", "604800000", true, false},
@@ -68,36 +70,45 @@ TEST(TopicConfigs, DriftIsWhatTheSourceSetsDifferentlyAndWhatOnlyTheTargetSets) 
       {"segment.ms", "1000", false, false},
       {"segment.bytes", "1073741824", false, false},
       {"min.insync.replicas", "1", false, false},
-      {"file.delete.delay.ms", "5", false, false},  // not on the source at all: delete
-      {"x.secret", "", false, true},                // sensitive: never compared
+      {"file.delete.delay.ms", "5", false, false},  // unknown to the source: not drift
+      {"x.password", "", false, true},
+      {"retention.bytes", "1000", true, false},
   };
   auto got = config_differences(src, tgt, defaults());
   std::vector<config_difference> want = {
-      {"file.delete.delay.ms", std::nullopt, "5"},
-      {"flush.ms", "1000", std::nullopt},
-      {"retention.ms", "3600000", "604800000"},
-      {"segment.ms", std::nullopt, "1000"},
+      {"flush.ms", "1000", false, std::nullopt},
+      {"retention.ms", "3600000", false, "604800000"},
+      {"segment.ms", "604800000", true, "1000"},
   };
   EXPECT_EQ(got, want);
-  std::vector<kafka::config_change> changes = {{"file.delete.delay.ms", std::nullopt},
-                                               {"flush.ms", "1000"},
-                                               {"retention.ms", "3600000"},
-                                               {"segment.ms", std::nullopt}};
+  // Ended by the source's values, also for its defaults (the target's
+  // brokers may have another default than the source's).
+  std::vector<kafka::config_change> changes = {
+      {"flush.ms", "1000"}, {"retention.ms", "3600000"}, {"segment.ms", "604800000"}};
   EXPECT_EQ(changes_for(got), changes);
-  EXPECT_EQ(describe(got[2]), "retention.ms: source 3600000, target 604800000");
-  EXPECT_EQ(describe(got[3]), "segment.ms: not set on the source (its default), target 1000");
-  EXPECT_EQ(describe(got[1]), "flush.ms: source 1000, target (no value)");
+  EXPECT_EQ(describe(got[1]), "retention.ms: source 3600000, target 604800000");
+  EXPECT_EQ(describe(got[2]), "segment.ms: source 604800000 (its default), target 1000");
+  EXPECT_EQ(describe(got[0]), "flush.ms: source 1000, target (no value)");
+  EXPECT_EQ(describe(got), describe(got[0]) + "; " + describe(got[1]) + "; " + describe(got[2]));
 
   // Denied and not allowed configs are no drift, either way.
   auto only_retention = defaults();
   only_retention.config_allow = {"retention.*"};
   EXPECT_EQ(config_differences(src, tgt, only_retention),
-            (std::vector<config_difference>{{"retention.ms", "3600000", "604800000"}}));
+            (std::vector<config_difference>{{"retention.ms", "3600000", false, "604800000"}}));
   EXPECT_TRUE(config_differences(src, src, defaults()).empty());
 }
 
+TEST(TopicConfigs, ChangesThatCouldRefuseTheBacklogWaitForCatchUp) {
+  EXPECT_TRUE(waits_for_catch_up({"cleanup.policy", "compact", false, "delete"}));
+  EXPECT_TRUE(waits_for_catch_up({"max.message.bytes", "1000", false, "2000"}));
+  EXPECT_FALSE(waits_for_catch_up({"max.message.bytes", "3000", false, "2000"}));
+  EXPECT_TRUE(waits_for_catch_up({"max.message.bytes", "lots", false, "2000"}));
+  EXPECT_FALSE(waits_for_catch_up({"retention.ms", "1", false, "604800000"}));
+}
+
 TEST(TopicConfigs, DriftTextFromABrokerIsPrintable) {
-  EXPECT_EQ(describe({"a\nb", "\x1b[2J", std::nullopt}),
+  EXPECT_EQ(describe({"a\nb", "\x1b[2J", false, std::nullopt}),
             "a\\x0ab: source \\x1b[2J, target (no value)");
 }
 

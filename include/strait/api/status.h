@@ -51,13 +51,17 @@ struct topic_view {
   std::string activity;
   // Why the topic is not mirrored; empty when nothing is wrong.
   std::string error;
-  // Configs that differ from the source's (policy::config_difference), and
-  // why strait leaves them (empty: the next config sync changes them).
-  struct config_drift {
+  // Configs that differ from the source's, and why strait leaves them
+  // (empty: the next config sync changes them), or why the configs could not
+  // be compared. policy::config_difference's values, made printable; api
+  // does not depend on policy.
+  struct drifted_config {
     std::string name;
-    std::optional<std::string> source, target;
+    std::string source_value;
+    bool source_default = false;  // not set on the source topic: its brokers' default
+    std::optional<std::string> target_value;
   };
-  std::vector<config_drift> drift;
+  std::vector<drifted_config> config_drift;
   std::string drift_reason;
 };
 

@@ -58,9 +58,11 @@ struct topic_config {
   std::vector<std::string> config_allow;
   std::vector<std::string> config_deny;
   std::chrono::milliseconds refresh_interval{5000};
-  // Config sync: which target topics follow the source's configs as they
-  // change (those configs_to_copy picks; drift is reported for every
-  // mirrored topic either way). Needs check_configs.
+  // Config sync (ADR 0022): which target topics follow the source's configs
+  // as they change (the configs configs_to_copy picks). Drift is reported
+  // for every other compared topic (not for topics in error or cut over).
+  // Needs check_configs (config_sync given with check_configs: false is a
+  // config error).
   //   created: target topics strait created (it changes nothing else);
   //   all:     every mirrored target topic, also ones that existed before;
   //   off:     none, and drift is not read either.

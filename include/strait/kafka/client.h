@@ -196,8 +196,11 @@ class admin_client {
                                     int replication_factor, const properties& configs) const;
   [[nodiscard]] status create_partitions(const std::string& topic, int total) const;
   // Changes a topic's own configs (IncrementalAlterConfigs, one request, the
-  // changes applied together or not at all). An error names the topic and
-  // the broker's reason (e.g. a value or config the cluster does not accept).
+  // changes applied together or not at all). Errors name the topic and the
+  // broker's reason: errc::invalid_argument when the broker refuses a value
+  // or config (INVALID_CONFIG, POLICY_VIOLATION, ...); errc::precondition
+  // when it refuses the request whatever it holds (no permission, a broker
+  // without the API, no such topic); errc::kafka when no answer came.
   [[nodiscard]] status alter_topic_configs(const std::string& topic,
                                            const std::vector<config_change>& changes) const;
   [[nodiscard]] result<watermarks> query_watermarks(const std::string& topic,

@@ -18,6 +18,7 @@
 #include "strait/kafka/client.h"
 #include "strait/kafka/partition_reader.h"
 #include "strait/metrics/registry.h"
+#include "strait/mirror/config_sync.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/target_claims.h"
 #include "strait/policy/topic_configs.h"
@@ -69,12 +70,12 @@ class link_supervisor {
   [[nodiscard]] std::string cluster_refusal() const;
   // A selected topic that is not mirrored (error) or whose target topic's
   // configs differ from the source's (drift, with why strait does not change
-  // them, or empty when it will at the next config sync).
+  // them; empty when it will at the next config sync).
   struct topic_condition {
     std::string target;
     std::string error;
     std::vector<policy::config_difference> drift;
-    std::string drift_note;
+    std::string drift_reason;  // also set without drift: why configs could not be compared
   };
   // The selected topics in error or with drift, as of the last round;
   // thread-safe.
@@ -111,12 +112,13 @@ class link_supervisor {
   // reads the configs of the selected topics on both clusters, records each
   // topic's drift and changes the target topics it may change.
   void sync_configs(const std::vector<std::string>& selected,
+                    const std::map<std::string, kafka::topic_info>& source_topics,
                     const std::map<std::string, kafka::topic_info>& target_topics);
-  // Changes the target topic to follow the source; returns the differences
-  // left (`note`: why).
-  [[nodiscard]] std::vector<policy::config_difference> apply_config_changes(
-      const std::string& topic, const std::string& target_topic,
-      std::vector<policy::config_difference> drift, std::string& note);
+  // Records a topic's drift and why it stays (logged and counted when
+  // either changes; its gauge every time).
+  struct topic_state;
+  void set_drift(const std::string& topic, topic_state& st,
+                 std::vector<policy::config_difference> drift, std::string reason);
   void publish_conditions(const std::vector<std::string>& selected);
   // Learns the clusters' ids (once), checks them against the ones stored for
   // the link and against each other; false while a cluster does not tell.
@@ -196,11 +198,16 @@ class link_supervisor {
     // starting stops as source_truncated).
     bool same_source = false;
     std::string recreated;
-    topic_id source_id;                            // as stored for the link; zero until read
-    bool id_unreadable = false;                    // DescribeTopics gave no id for it (logged once)
-    bool id_damaged = false;                       // its stored id is damaged (logged once)
-    std::vector<policy::config_difference> drift;  // as of the last config sync
-    std::string drift_note;                        // why it stays, if it does
+    topic_id source_id;          // as stored for the link; zero until read
+    bool id_unreadable = false;  // DescribeTopics gave no id for it (logged once)
+    bool id_damaged = false;     // its stored id is damaged (logged once)
+    // Config sync: the drift as of the last sync and why it stays (or why
+    // it could not be read); what follow_source remembers; whether strait
+    // created the target topic (read from the store until it is true).
+    std::vector<policy::config_difference> drift;
+    std::string drift_reason;
+    config_sync_memory config_memory;
+    bool strait_created = false;
   };
 
   config::link_config cfg_;

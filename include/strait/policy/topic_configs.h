@@ -21,16 +21,20 @@ namespace strait::policy {
 [[nodiscard]] kafka::properties configs_to_copy(const std::vector<kafka::config_entry>& source,
                                                 const config::topic_config& topics);
 
-// A topic config the target does not have as the source does (config drift).
-//   source set: a config the source topic sets itself (configs_to_copy)
-//     whose value on the target (its own or its default) differs;
-//   source empty: a config the target topic sets itself, that copies_config,
-//     that the source topic does not set, and whose value differs from the
-//     source's (default) value.
+// A topic config the target does not have as the source does (config drift):
+//   - a config the source topic sets itself (configs_to_copy) whose value on
+//     the target (its own or its default) differs; or
+//   - a config the target topic sets itself, that copies_config, that the
+//     source topic does not set but knows (a config only a newer target has
+//     is not drift), whose value differs from the source's default
+//     (source_default). Ended by setting the source's value, not by deleting
+//     the target's: the target's brokers may have another default.
+// Two defaults are never compared: each cluster's brokers choose their own.
 // Sensitive values are never compared (they are not readable).
 struct config_difference {
   std::string name;
-  std::optional<std::string> source;  // empty: not set on the source topic
+  std::string source;                 // the source topic's value
+  bool source_default = false;        // not set on the source topic: its brokers' default
   std::optional<std::string> target;  // empty: the target has no value for it
   bool operator==(const config_difference&) const = default;
 };
@@ -38,13 +42,20 @@ struct config_difference {
 [[nodiscard]] std::vector<config_difference> config_differences(
     const std::vector<kafka::config_entry>& source, const std::vector<kafka::config_entry>& target,
     const config::topic_config& topics);
-// The changes that make the target topic follow the source: set what the
-// source sets, delete the target's own value of the others.
+// The changes that make the target topic follow the source: the source's
+// value of each.
 [[nodiscard]] std::vector<kafka::config_change> changes_for(
     const std::vector<config_difference>& differences);
-// "retention.ms: source 3600000, target 604800000"; "retention.ms: not set on
-// the source (its default), target 1000".
+// Whether following the source could make the target refuse records still to
+// be mirrored (a cleanup.policy change: keyless records on a compacted
+// topic; a lower max.message.bytes): config sync makes such a change only
+// once the topic has caught up.
+[[nodiscard]] bool waits_for_catch_up(const config_difference& d);
+// "retention.ms: source 3600000, target 604800000"; "segment.ms: source
+// 604800000 (its default), target 1000".
 [[nodiscard]] std::string describe(const config_difference& d);
+// Each describe()d, joined by "; ".
+[[nodiscard]] std::string describe(const std::vector<config_difference>& differences);
 
 // Checks an existing target topic against its source. Returns a message
 // naming the topic and the fix, or nothing when they are compatible.
