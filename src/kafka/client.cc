@@ -871,7 +871,10 @@ status admin_client::alter_topic_configs(const std::string& topic,
                     (text && *text ? std::string(": ") + printable(text, 512) : ""));
   };
   if (const auto e = rd_kafka_event_error(ev->get())) {
-    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TRANSPORT) {
+    // librdkafka's own errors (negative: a timeout, no broker up, ...) are
+    // no answer, but for a broker without the API; a broker's error code is
+    // its answer.
+    if (e < 0 && e != RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE) {
       return fail(errc::kafka, what + ": " + rd_kafka_event_error_string(ev->get()));
     }
     return refused(e, rd_kafka_event_error_string(ev->get()));

@@ -518,10 +518,16 @@ void link_supervisor::sync_configs(const std::vector<std::string>& selected,
   next_config_sync_ = now + cfg_.topics.config_sync_interval;
   // Changes wait on the target; the round's other work (watermarks,
   // acknowledgements, a stop) waits on this thread: past the budget the
-  // topics left are compared in the next round.
+  // topics left are compared in the next round, starting where this one
+  // stopped (so that slow topics first in the order cannot starve the rest;
+  // `names` is sorted, as the source listing it comes from).
   constexpr auto kChangeBudget = std::chrono::seconds(5);
+  std::rotate(names.begin(), std::lower_bound(names.begin(), names.end(), config_sync_resume_),
+              names.end());
+  config_sync_resume_.clear();
   for (const auto& name : names) {
     if (std::chrono::steady_clock::now() - now > kChangeBudget) {
+      config_sync_resume_ = name;
       next_config_sync_ = now;
       return;
     }

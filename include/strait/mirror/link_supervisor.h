@@ -237,6 +237,7 @@ class link_supervisor {
   bool start_pending_ = false;
   std::chrono::steady_clock::time_point next_config_sync_;  // now at first
   std::string config_sync_failure_;  // why the last config read failed (logged once)
+  std::string config_sync_resume_;   // the topic a pass over its budget stopped at
   bool source_reachable_ = true;
   bool target_reachable_ = true;
 
