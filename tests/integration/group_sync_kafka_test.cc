@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "harness.h"
@@ -241,6 +242,72 @@ TEST(GroupSyncKafka, ActiveTargetGroupIsNotOverwrittenUntilItIsEmpty) {
   member.signal(SIGTERM);
   member.wait();
   ASSERT_TRUE(target_offset_becomes("g-active", "gs-active", 120)) << d.log();
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// Issue 13, part 5: a consumer-protocol group (KIP-848, group.protocol=
+// consumer) on both clusters. Its offsets are synced like a classic group's;
+// on the target, a consumer-protocol member makes the group active (not
+// overwritten) and its leaving makes it empty again (synced).
+TEST(GroupSyncKafka, ConsumerProtocolGroupsAreSyncedAndTheirMembersRespected) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "gs-848", 1);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 100; ++i) p.send("gs-848", 0, value_record("k-" + std::to_string(i)));
+  }
+  // On the source: a consumer-protocol member reads some records (10 a poll,
+  // 40 in all), commits its position on leaving, and the group is empty.
+  {
+    testing::child_process reader(
+        {kRoot + "/scripts/kafka", "console-consumer", "--bootstrap-server", clusters->source,
+         "--topic", "gs-848", "--group", "g-848", "--from-beginning", "--max-messages", "40",
+         "--timeout-ms", "120000", "--consumer-property", "group.protocol=consumer",
+         "--consumer-property", "max.poll.records=10"},
+        (dir.path() / "source-member.log").string());
+    ASSERT_EQ(reader.wait(), 0);
+  }
+  const int64_t read = testing::committed(clusters->source, "g-848", "gs-848", 0).offset;
+  ASSERT_GE(read, 40);
+  ASSERT_LT(read, 70);
+  const std::string types =
+      kafka("consumer-groups --bootstrap-server " + clusters->source + " --list --type");
+  EXPECT_TRUE(std::regex_search(types, std::regex("g-848 +Consumer"))) << types;
+  straitd d(dir, "gs-848", kGroups);
+  d.start();
+  ASSERT_TRUE(target_offset_becomes("g-848", "gs-848", read)) << d.log();
+
+  // On the target: a consumer-protocol member joins and stays; a commit on
+  // the source is not written over it.
+  testing::child_process member(
+      {kRoot + "/scripts/kafka", "console-consumer", "--bootstrap-server", clusters->target,
+       "--topic", "gs-848", "--group", "g-848", "--timeout-ms", "120000", "--consumer-property",
+       "enable.auto.commit=false", "--consumer-property", "group.protocol=consumer"},
+      (dir.path() / "target-member.log").string());
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return kafka("consumer-groups --bootstrap-server " + clusters->target +
+                     " --describe --group g-848 --state 2>/dev/null")
+                   .find("Stable") != std::string::npos;
+      },
+      60s, 500ms));
+  const std::string target_types =
+      kafka("consumer-groups --bootstrap-server " + clusters->target + " --list --type");
+  EXPECT_TRUE(std::regex_search(target_types, std::regex("g-848 +Consumer"))) << target_types;
+  testing::commit_offset(clusters->source, "g-848", "gs-848", 0, 70, "");
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return d.metric(group_series("strait_group_partitions_skipped", "g-848",
+                                     "target_group_active")) == 1;
+      },
+      30s, 200ms))
+      << d.log();
+  EXPECT_EQ(testing::committed(clusters->target, "g-848", "gs-848", 0).offset, read);
+
+  // It leaves: the group is empty, and the sync catches up.
+  member.signal(SIGTERM);
+  member.wait();
+  ASSERT_TRUE(target_offset_becomes("g-848", "gs-848", 70)) << d.log();
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
