@@ -262,6 +262,11 @@ result<event_ptr> describe_cluster_event(rd_kafka_t* rk, std::chrono::millisecon
   return wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBECLUSTER_RESULT, left, "DescribeCluster");
 }
 
+// A broker's error with its message (made printable), for an error text.
+std::string answer_text(rd_kafka_resp_err_t e, const char* message) {
+  return err_text(e) + (message && *message ? ": " + printable(message, 512) : "");
+}
+
 bool not_set_on_broker(rd_kafka_ConfigSource_t source) {
   return source == RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG;
 }
@@ -284,9 +289,8 @@ result<std::vector<config_entry>> broker_configs(rd_kafka_t* rk, int32_t broker_
       rd_kafka_event_DescribeConfigs_result(ev->get()), &n);
   if (n != 1) return fail(errc::kafka, what + ": an answer without the broker");
   if (const auto e = rd_kafka_ConfigResource_error(rs[0])) {
-    const char* text = rd_kafka_ConfigResource_error_string(rs[0]);
     return fail(errc::kafka,
-                what + ": " + err_text(e) + (text && *text ? std::string(": ") + text : ""));
+                what + ": " + answer_text(e, rd_kafka_ConfigResource_error_string(rs[0])));
   }
   return entries_of(rs[0], &not_set_on_broker);
 }
@@ -586,8 +590,22 @@ result<std::map<std::string, topic_info>> admin_client::list_topics() const {
 
 result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_topic_configs(
     const std::vector<std::string>& topics) const {
+  // The answer holds every config of every topic asked: 500 topics a
+  // request keep it to a few MB on any estate.
+  constexpr size_t kTopicsPerRequest = 500;
   std::map<std::string, std::vector<config_entry>> out;
-  if (topics.empty()) return out;
+  for (size_t at = 0; at < topics.size(); at += kTopicsPerRequest) {
+    auto part = describe_topic_configs_once(
+        {topics.begin() + at, topics.begin() + std::min(topics.size(), at + kTopicsPerRequest)});
+    if (!part) return std::unexpected(part.error());
+    out.merge(*part);
+  }
+  return out;
+}
+
+result<std::map<std::string, std::vector<config_entry>>> admin_client::describe_topic_configs_once(
+    const std::vector<std::string>& topics) const {
+  std::map<std::string, std::vector<config_entry>> out;
   std::vector<rd_kafka_ConfigResource_t*> res;
   for (const auto& t : topics) {
     res.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
@@ -857,7 +875,7 @@ status admin_client::alter_topic_configs(const std::string& topic,
   rd_kafka_ConfigResource_destroy(res);
   auto ev = wait_event(q.get(), RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT, timeout_, what);
   if (!ev) return std::unexpected(ev.error());
-  auto refused = [&](rd_kafka_resp_err_t e, const char* text) {
+  auto refused = [&](rd_kafka_resp_err_t e, const char* message) {
     // The broker answered. Whatever the request holds, it refuses: no
     // permission, a broker without the API, no such topic; otherwise it
     // refuses a value or config (INVALID_CONFIG, POLICY_VIOLATION, ...).
@@ -867,8 +885,7 @@ status admin_client::alter_topic_configs(const std::string& topic,
                              e == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
                              e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
     return fail(any_request ? errc::precondition : errc::invalid_argument,
-                what + ": " + err_text(e) +
-                    (text && *text ? std::string(": ") + printable(text, 512) : ""));
+                what + ": " + answer_text(e, message));
   };
   if (const auto e = rd_kafka_event_error(ev->get())) {
     // librdkafka's own errors (negative: a timeout, no broker up, ...) are

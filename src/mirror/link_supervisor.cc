@@ -385,11 +385,7 @@ bool link_supervisor::sync_topics() {
           spdlog::info("link {}: {}", cfg_.name, check.message);
           tgt_parts = src_parts;
         }
-        if (auto mmb = policy::config_value(tgt_cfg[st.target], "max.message.bytes")) {
-          char* end = nullptr;
-          long long v = std::strtoll(mmb->c_str(), &end, 10);
-          st.max_record_bytes = (end != nullptr && *end == '\0' && v > 0) ? v : 0;
-        }
+        if (auto limit = policy::record_limit(tgt_cfg[st.target])) st.max_record_bytes = *limit;
         st.checked = true;
       } else if (tgt_parts < src_parts) {
         topic_error(name, "target topic " + st.target + " has " + std::to_string(tgt_parts) +
@@ -543,11 +539,7 @@ void link_supervisor::sync_configs(const std::vector<std::string>& selected,
     }
     // The target's limit as it is now, for the partitions' size check at
     // their next start (an acknowledgement's too).
-    if (auto mmb = policy::config_value(tc->second, "max.message.bytes")) {
-      char* end = nullptr;
-      const long long v = std::strtoll(mmb->c_str(), &end, 10);
-      if (end != nullptr && *end == '\0' && v > 0) st.max_record_bytes = v;
-    }
+    if (auto limit = policy::record_limit(tc->second)) st.max_record_bytes = *limit;
     auto drift = policy::config_differences(sc->second, tc->second, cfg_.topics);
     if (drift.empty()) {
       st.config_memory = {};

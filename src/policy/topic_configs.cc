@@ -1,7 +1,7 @@
 #include "strait/policy/topic_configs.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
 
 #include "strait/base/text.h"
 
@@ -75,14 +75,8 @@ bool waits_for_catch_up(const config_difference& d) {
   if (d.name != "max.message.bytes") return false;
   // Lower on the source than on the target now; a value that is not a
   // number is taken as lower.
-  auto number = [](const std::optional<std::string>& v) -> std::optional<long long> {
-    if (!v) return std::nullopt;
-    char* end = nullptr;
-    const long long n = std::strtoll(v->c_str(), &end, 10);
-    if (v->empty() || end == nullptr || *end != '\0') return std::nullopt;
-    return n;
-  };
-  const auto from = number(d.target), to = number(d.source);
+  const auto from = d.target ? whole_number(*d.target) : std::nullopt;
+  const auto to = whole_number(d.source);
   return !from || !to || *to < *from;
 }
 
@@ -127,6 +121,20 @@ std::optional<std::string> config_value(const std::vector<kafka::config_entry>& 
     if (e.name == name) return e.value;
   }
   return std::nullopt;
+}
+
+std::optional<int64_t> whole_number(std::string_view text) {
+  int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+std::optional<int64_t> record_limit(const std::vector<kafka::config_entry>& target) {
+  const auto value = config_value(target, "max.message.bytes");
+  if (!value) return std::nullopt;
+  const auto n = whole_number(*value);
+  return n && *n > 0 ? *n : 0;
 }
 
 std::string describe(const std::vector<config_difference>& differences) {

@@ -1,7 +1,6 @@
 #include "strait/scan/scanner.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <map>
 #include <set>
@@ -10,6 +9,7 @@
 #include "strait/base/clock.h"
 #include "strait/kafka/partition_reader.h"
 #include "strait/mirror/cluster_rules.h"
+#include "strait/policy/topic_configs.h"
 #include "strait/scan/estimates.h"
 
 namespace strait::scan {
@@ -23,15 +23,9 @@ constexpr auto kReadIdle = 5s;
 constexpr size_t kConfigsPerRequest = 500;
 
 // A number config; -1 when absent or not a number.
-int64_t number_of(const std::vector<kafka::config_entry>& entries, std::string_view name) {
-  for (const auto& e : entries) {
-    if (e.name != name) continue;
-    int64_t v = -1;
-    auto [p, ec] = std::from_chars(e.value.data(), e.value.data() + e.value.size(), v);
-    if (ec != std::errc() || p != e.value.data() + e.value.size()) return -1;
-    return v;
-  }
-  return -1;
+int64_t number_of(const std::vector<kafka::config_entry>& entries, const std::string& name) {
+  const auto value = policy::config_value(entries, name);
+  return value ? policy::whole_number(*value).value_or(-1) : -1;
 }
 
 std::string text_of(const std::vector<kafka::config_entry>& entries, std::string_view name) {

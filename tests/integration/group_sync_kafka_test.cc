@@ -73,6 +73,28 @@ void produce_numbered(const std::string& topic, const std::string& prefix, int f
   for (int i = from; i < to; ++i) p.send(topic, 0, value_record(prefix + std::to_string(i)));
 }
 
+// Waits until `group` has joined members on the target (state Stable).
+bool target_group_stable(const std::string& group) {
+  return testing::wait_for(
+      [&] {
+        return kafka("consumer-groups --bootstrap-server " + clusters->target +
+                     " --describe --group " + group + " --state 2>/dev/null")
+                   .find("Stable") != std::string::npos;
+      },
+      60s, 500ms);
+}
+
+// Waits until the group sync reports the group's partition skipped because
+// the target group has members.
+bool skipped_as_active(straitd& d, const std::string& group) {
+  return testing::wait_for(
+      [&] {
+        return d.metric(group_series("strait_group_partitions_skipped", group,
+                                     "target_group_active")) == 1;
+      },
+      30s, 200ms);
+}
+
 const char* kGroups = "groups:\n  include: [\"g-.*\"]\n  sync_interval_ms: 200\n";
 
 TEST(GroupSyncKafka, GroupResumesOnTheTargetExactlyWhereItStoppedOnTheSource) {
@@ -221,21 +243,9 @@ TEST(GroupSyncKafka, ActiveTargetGroupIsNotOverwrittenUntilItIsEmpty) {
        "--topic", "gs-active", "--group", "g-active", "--timeout-ms", "120000",
        "--consumer-property", "enable.auto.commit=false"},
       (dir.path() / "member.log").string());
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return kafka("consumer-groups --bootstrap-server " + clusters->target +
-                     " --describe --group g-active --state 2>/dev/null")
-                   .find("Stable") != std::string::npos;
-      },
-      60s, 500ms));
+  ASSERT_TRUE(target_group_stable("g-active"));
   testing::commit_offset(clusters->source, "g-active", "gs-active", 0, 120, "");
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return d.metric(group_series("strait_group_partitions_skipped", "g-active",
-                                     "target_group_active")) == 1;
-      },
-      30s, 200ms))
-      << d.log();
+  ASSERT_TRUE(skipped_as_active(d, "g-active")) << d.log();
   EXPECT_EQ(testing::committed(clusters->target, "g-active", "gs-active", 0).offset, 50);
 
   // The member leaves: the group is empty, and the sync catches up.
@@ -284,24 +294,12 @@ TEST(GroupSyncKafka, ConsumerProtocolGroupsAreSyncedAndTheirMembersRespected) {
        "--topic", "gs-848", "--group", "g-848", "--timeout-ms", "120000", "--consumer-property",
        "enable.auto.commit=false", "--consumer-property", "group.protocol=consumer"},
       (dir.path() / "target-member.log").string());
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return kafka("consumer-groups --bootstrap-server " + clusters->target +
-                     " --describe --group g-848 --state 2>/dev/null")
-                   .find("Stable") != std::string::npos;
-      },
-      60s, 500ms));
+  ASSERT_TRUE(target_group_stable("g-848"));
   const std::string target_types =
       kafka("consumer-groups --bootstrap-server " + clusters->target + " --list --type");
   EXPECT_TRUE(std::regex_search(target_types, std::regex("g-848 +Consumer"))) << target_types;
   testing::commit_offset(clusters->source, "g-848", "gs-848", 0, 70, "");
-  ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return d.metric(group_series("strait_group_partitions_skipped", "g-848",
-                                     "target_group_active")) == 1;
-      },
-      30s, 200ms))
-      << d.log();
+  ASSERT_TRUE(skipped_as_active(d, "g-848")) << d.log();
   EXPECT_EQ(testing::committed(clusters->target, "g-848", "gs-848", 0).offset, read);
 
   // It leaves: the group is empty, and the sync catches up.

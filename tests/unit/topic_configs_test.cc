@@ -107,6 +107,15 @@ TEST(TopicConfigs, ChangesThatCouldRefuseTheBacklogWaitForCatchUp) {
   EXPECT_FALSE(waits_for_catch_up({"retention.ms", "1", false, "604800000"}));
 }
 
+TEST(TopicConfigs, TheTargetsRecordLimitIsAPositiveWholeNumberOrNoCheck) {
+  EXPECT_EQ(record_limit({}), std::nullopt);
+  EXPECT_EQ(record_limit({{"max.message.bytes", "1048588", true, false}}), 1048588);
+  EXPECT_EQ(record_limit({{"max.message.bytes", "-5", true, false}}), 0);
+  EXPECT_EQ(record_limit({{"max.message.bytes", "12x", true, false}}), 0);
+  EXPECT_EQ(whole_number(""), std::nullopt);
+  EXPECT_EQ(whole_number("-7"), -7);
+}
+
 TEST(TopicConfigs, DriftTextFromABrokerIsPrintable) {
   EXPECT_EQ(describe({"a\nb", "\x1b[2J", false, std::nullopt}),
             "a\\x0ab: source \\x1b[2J, target (no value)");

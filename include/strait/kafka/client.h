@@ -184,7 +184,8 @@ class admin_client {
   [[nodiscard]] result<std::string> cluster_id() const;
   // Every topic of the cluster with its partition count.
   [[nodiscard]] result<std::map<std::string, topic_info>> list_topics() const;
-  // Topic configs; only topics that were found are in the result.
+  // Topic configs (DescribeConfigs, 500 topics a request); only topics that
+  // were found and described without an error are in the result.
   [[nodiscard]] result<std::map<std::string, std::vector<config_entry>>> describe_topic_configs(
       const std::vector<std::string>& topics) const;
   // The id of each topic (DescribeTopics, 500 topics a request, each waiting
@@ -297,6 +298,9 @@ class admin_client {
                                                  const std::string& client_id,
                                                  const std::string& field);
 
+  // One DescribeConfigs request (describe_topic_configs splits large lists).
+  [[nodiscard]] result<std::map<std::string, std::vector<config_entry>>>
+  describe_topic_configs_once(const std::vector<std::string>& topics) const;
   // One DescribeTopics request (describe_topic_ids splits large lists).
   [[nodiscard]] result<std::map<std::string, topic_id>> describe_topic_ids_once(
       const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const;

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "strait/config/config.h"
@@ -75,5 +77,14 @@ struct target_check {
 // Value of a config entry, if present.
 [[nodiscard]] std::optional<std::string> config_value(
     const std::vector<kafka::config_entry>& entries, const std::string& name);
+
+// `text` as a whole number (digits with an optional '-', nothing else);
+// empty when it is not one.
+[[nodiscard]] std::optional<int64_t> whole_number(std::string_view text);
+
+// A target topic's max.message.bytes as the partitions' size check takes
+// it: empty when the entries do not hold it, 0 (no check) when it is not a
+// positive whole number.
+[[nodiscard]] std::optional<int64_t> record_limit(const std::vector<kafka::config_entry>& target);
 
 }  // namespace strait::policy
