@@ -2,6 +2,7 @@
 #include <utility>  // before gRPC/Abseil headers in C++20 and later
 
 #include "strait/api/api_server.h"
+#include "strait/plan/metadata_planner.h"
 #include "strait/scan/report.h"
 
 #include <grpcpp/grpcpp.h>
@@ -213,6 +214,38 @@ pb::Headroom to_proto(scan::rating r) {
       break;
   }
   return pb::HEADROOM_UNSPECIFIED;
+}
+
+pb::PlanAction to_proto(plan::action a) {
+  switch (a) {
+    case plan::action::create:
+      return pb::PLAN_ACTION_CREATE;
+    case plan::action::add_partitions:
+      return pb::PLAN_ACTION_ADD_PARTITIONS;
+    case plan::action::change_configs:
+      return pb::PLAN_ACTION_CHANGE_CONFIGS;
+    case plan::action::nothing:
+      return pb::PLAN_ACTION_NOTHING;
+    case plan::action::blocked:
+      return pb::PLAN_ACTION_BLOCKED;
+  }
+  return pb::PLAN_ACTION_UNSPECIFIED;
+}
+
+pb::ApplyOutcome to_proto(plan::outcome o) {
+  switch (o) {
+    case plan::outcome::done:
+      return pb::APPLY_OUTCOME_DONE;
+    case plan::outcome::failed:
+      return pb::APPLY_OUTCOME_FAILED;
+    case plan::outcome::not_reached:
+      return pb::APPLY_OUTCOME_NOT_REACHED;
+    case plan::outcome::would:
+      return pb::APPLY_OUTCOME_WOULD;
+    case plan::outcome::left_alone:
+      return pb::APPLY_OUTCOME_UNSPECIFIED;
+  }
+  return pb::APPLY_OUTCOME_UNSPECIFIED;
 }
 
 pb::CatchUp to_proto(scan::catch_up_status s) {
@@ -628,6 +661,65 @@ class service final : public pb::Strait::Service {
           return grpc::Status::OK;
         },
         [&] { return std::string(); });
+  }
+
+  // Read-only like GetStatus, so not journaled; it reads both clusters, so
+  // one per link at a time (the link's runtime refuses a second: ABORTED).
+  grpc::Status Plan(grpc::ServerContext* ctx, const pb::PlanRequest* req,
+                    pb::TopicPlan* out) override {
+    if (auto s = authorize(*ctx, "Plan", role::viewer, *req); !s.ok()) return s;
+    auto topics = name_filter::make(req->topic_regex(), "topic_regex");
+    if (!topics) return to_grpc(topics.error());
+    if (!known_link(req->link())) return unknown_link(req->link());
+    auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()));
+    if (!p) return to_grpc(p.error());
+    fill_plan(p->plan, out);
+    return grpc::Status::OK;
+  }
+
+  // Role admin. The clusters are read in prepare(), outside the lock that
+  // keeps mutating calls one at a time; only the writes (at most 5 s, and a
+  // request then running) hold it.
+  grpc::Status Apply(grpc::ServerContext* ctx, const pb::ApplyRequest* req,
+                     pb::TopicPlan* out) override {
+    std::optional<plan::prepared_plan> prepared;
+    return mutate<pb::ApplyRequest, pb::TopicPlan>(
+        *ctx, "Apply", role::admin, *req, out,
+        [&]() -> grpc::Status {
+          auto topics = name_filter::make(req->topic_regex(), "topic_regex");
+          if (!topics) return to_grpc(topics.error());
+          if (!known_link(req->link())) return unknown_link(req->link());
+          auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()));
+          if (!p) return to_grpc(p.error());
+          prepared = std::move(*p);
+          return grpc::Status::OK;
+        },
+        [&](const caller&, pb::TopicPlan* resp) -> grpc::Status {
+          auto r = control_.apply_plan(req->link(), *prepared, req->dry_run());
+          if (!r) return to_grpc(r.error());
+          fill_plan(r->plan, resp);
+          for (size_t i = 0; i < r->items.size() && i < static_cast<size_t>(resp->items_size());
+               ++i) {
+            resp->mutable_items(static_cast<int>(i))->set_outcome(to_proto(r->items[i].result));
+            resp->mutable_items(static_cast<int>(i))
+                ->set_message(printable(r->items[i].message, 4096));
+          }
+          resp->set_dry_run(req->dry_run());
+          resp->set_done(r->done);
+          resp->set_failed(r->failed);
+          resp->set_not_reached(r->not_reached);
+          audit_note_ = std::to_string(r->done) + " done, " + std::to_string(r->failed) +
+                        " failed, " + std::to_string(r->not_reached) + " not reached";
+          return grpc::Status::OK;
+        },
+        [&] {
+          if (!prepared) return std::string();
+          size_t actions = 0;
+          for (const auto& i : prepared->plan.items) {
+            if (i.what != plan::action::nothing && i.what != plan::action::blocked) ++actions;
+          }
+          return std::to_string(actions) + " topic actions planned";
+        });
   }
 
   grpc::Status GetScan(grpc::ServerContext* ctx, const pb::GetScanRequest* req,
@@ -1231,6 +1323,44 @@ class service final : public pb::Strait::Service {
   static grpc::Status unknown_link(const std::string& link) {
     return {grpc::StatusCode::NOT_FOUND,
             "no link '" + printable(link, 256) + "'; ListLinks (straitctl links) shows the links"};
+  }
+
+  // A filter's predicate; null when the pattern selects every name.
+  static std::function<bool(const std::string&)> selected_by(const name_filter& f,
+                                                             const std::string& pattern) {
+    if (pattern.empty()) return nullptr;
+    return [f](const std::string& n) { return f.matches(n); };
+  }
+
+  // Texts that hold what brokers answered (config values, errors) are made
+  // printable, and so valid UTF-8 for protobuf.
+  static void fill_plan(const plan::topic_plan& p, pb::TopicPlan* out) {
+    constexpr size_t kMax = 4096;
+    out->set_link(p.link);
+    out->set_made_at_ms(p.made_at_ms);
+    out->set_running(p.running);
+    out->set_source_cluster(printable(p.source_cluster, 256));
+    out->set_target_cluster(printable(p.target_cluster, 256));
+    for (const auto& n : p.notes) out->add_notes(n);
+    for (const auto& i : p.items) {
+      auto* pi = out->add_items();
+      pi->set_topic(printable(i.topic, 256));
+      pi->set_target(printable(i.target, 256));
+      pi->set_action(to_proto(i.what));
+      pi->set_partitions(i.partitions);
+      for (const auto& [k, v] : i.configs)
+        (*pi->mutable_configs())[printable(k, 256)] = printable(v, kMax);
+      for (const auto& d : i.drift) {
+        auto* c = pi->add_changes();
+        c->set_name(printable(d.name, 256));
+        c->set_source_value(printable(d.source, kMax));
+        c->set_source_default(d.source_default);
+        if (d.target) c->set_target_value(printable(*d.target, kMax));
+      }
+      pi->set_reason(printable(i.reason, kMax));
+      pi->set_blocker(printable(i.blocker, kMax));
+      pi->set_by_link(i.by_link);
+    }
   }
 
   static void fill_cluster(const scan::cluster_inventory& c, bool details,

@@ -151,6 +151,20 @@ result<std::vector<scan::report>> api_service::scan_reports(const std::string& l
   return h->runtime->scans().list(limit);
 }
 
+result<plan::prepared_plan> api_service::plan_topics(
+    const std::string& link, const std::function<bool(const std::string&)>& topics) {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->plan_topics(topics);
+}
+
+result<plan::apply_result> api_service::apply_plan(const std::string& link,
+                                                   const plan::prepared_plan& p, bool dry_run) {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->apply_plan(p, dry_run);
+}
+
 result<std::vector<api::object_change>> api_service::move(const std::string& link,
                                                           api::move_kind kind,
                                                           const api::move_request& r) {

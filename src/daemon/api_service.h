@@ -35,6 +35,11 @@ class api_service final : public api::state_provider, public api::control {
                                                  uint64_t id) const override;
   [[nodiscard]] result<std::vector<scan::report>> scan_reports(const std::string& link,
                                                                size_t limit) const override;
+  [[nodiscard]] result<plan::prepared_plan> plan_topics(
+      const std::string& link, const std::function<bool(const std::string&)>& topics) override;
+  [[nodiscard]] result<plan::apply_result> apply_plan(const std::string& link,
+                                                      const plan::prepared_plan& p,
+                                                      bool dry_run) override;
   [[nodiscard]] result<std::vector<api::object_change>> move(const std::string& link,
                                                              api::move_kind kind,
                                                              const api::move_request& r) override;

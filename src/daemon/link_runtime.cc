@@ -44,6 +44,31 @@ status link_runtime::stage(const std::set<std::string>& topics,
   return {};
 }
 
+namespace {
+constexpr std::chrono::milliseconds kPlanAdminTimeout{10'000};
+constexpr std::chrono::milliseconds kApplyBudget{5'000};
+}  // namespace
+
+result<plan::prepared_plan> link_runtime::plan_topics(const plan::metadata_planner::filter& f) {
+  std::unique_lock lock(planning_, std::try_to_lock);
+  if (!lock) {
+    return fail(errc::busy,
+                "a plan of link " + cfg_.name + " is being made; try again when it is done");
+  }
+  std::optional<error> failed;
+  auto selection = config::name_selection::topics(cfg_, &staged_topics_, failed);
+  if (failed) return std::unexpected(*failed);
+  return plan::metadata_planner(cfg_, store_, selection, claims_, kPlanAdminTimeout)
+      .prepare(f, running());
+}
+
+plan::apply_result link_runtime::apply_plan(const plan::prepared_plan& p, bool dry_run) {
+  std::optional<error> failed;
+  auto selection = config::name_selection::topics(cfg_, &staged_topics_, failed);
+  return plan::metadata_planner(cfg_, store_, selection, claims_, kPlanAdminTimeout)
+      .apply(p, dry_run, kApplyBudget);
+}
+
 link_runtime::~link_runtime() {
   scans_->stop();
   stop();

@@ -12,6 +12,7 @@
 #include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
+#include "strait/plan/metadata_planner.h"
 #include "strait/scan/scan_runner.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/workflow/link_workflow.h"
@@ -72,6 +73,12 @@ class link_runtime {
   // The link's scans: there while the link exists, running or paused (a
   // pause or stop cancels a running scan).
   [[nodiscard]] scan::scan_runner& scans() const { return *scans_; }
+  // Plans of the link's target topics (plan::metadata_planner, admin
+  // requests of 10 s), running or paused; one being made at a time
+  // (errc::busy). The caller holds mu() shared. Applying one writes the
+  // target for at most 5 s.
+  [[nodiscard]] result<plan::prepared_plan> plan_topics(const plan::metadata_planner::filter& f);
+  [[nodiscard]] plan::apply_result apply_plan(const plan::prepared_plan& p, bool dry_run);
 
  private:
   config::link_config cfg_;
@@ -86,6 +93,7 @@ class link_runtime {
   mutable std::shared_mutex mu_;
   config::staged_names staged_topics_;
   config::staged_names staged_groups_;
+  std::mutex planning_;  // held while a plan is made
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;
   std::unique_ptr<groupsync::group_syncer> syncer_;

@@ -191,13 +191,16 @@ class session {
             grpc::CreateCustomChannel(o_.server, credentials, channel_arguments()))) {}
 
   [[nodiscard]] pb::Strait::Stub& stub() const { return *stub_; }
-  // A context for one call; a streaming call has no deadline.
-  [[nodiscard]] std::unique_ptr<grpc::ClientContext> context(bool streaming = false) const {
+  // A context for one call; a streaming call has no deadline. `at_least`:
+  // the deadline is never shorter (calls that wait for Kafka's answers).
+  [[nodiscard]] std::unique_ptr<grpc::ClientContext> context(
+      bool streaming = false, std::chrono::milliseconds at_least = {}) const {
     auto ctx = std::make_unique<grpc::ClientContext>();
     if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
     if (!streaming) {
-      ctx->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::milliseconds(static_cast<int64_t>(o_.timeout_s * 1000)));
+      ctx->set_deadline(
+          std::chrono::system_clock::now() +
+          std::max(at_least, std::chrono::milliseconds(static_cast<int64_t>(o_.timeout_s * 1000))));
     }
     return ctx;
   }
@@ -209,8 +212,9 @@ class session {
   template <typename Request, typename Response>
   [[nodiscard]] int call(grpc::Status (pb::Strait::Stub::*rpc)(grpc::ClientContext*, const Request&,
                                                                Response*),
-                         const Request& req, Response* resp) const {
-    auto ctx = context();
+                         const Request& req, Response* resp,
+                         std::chrono::milliseconds at_least = {}) const {
+    auto ctx = context(false, at_least);
     return exit_code((*stub_.*rpc)(ctx.get(), req, resp));
   }
   // Prints `m` as JSON (one object per line) or with `table`.
@@ -686,6 +690,77 @@ struct scans_cmd : command {
   }
 };
 
+// Plan and Apply read both clusters in straitd (admin requests of up to
+// 10 s each, a slow cluster several): their calls wait at least this long.
+constexpr std::chrono::seconds kPlanCallTimeout{120};
+
+struct plan_cmd : command {
+  std::string link, topics;
+  bool all = false;
+  explicit plan_cmd(CLI::App& app) {
+    cli = app.add_subcommand("plan",
+                             "what the link's target topics need: create, add partitions, change "
+                             "configs, blocked (role viewer; read-only)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--topics", topics, "RE2 full match over the link's source topics");
+    cli->add_flag("--all", all, "also list the topics that fit");
+  }
+  int run(const session& s) override {
+    pb::PlanRequest req;
+    req.set_link(link);
+    req.set_topic_regex(topics);
+    pb::TopicPlan r;
+    if (int rc = s.call(&pb::Strait::Stub::Plan, req, &r, kPlanCallTimeout); rc != kOk) return rc;
+    s.print(r, [&](const pb::TopicPlan& v) { print_plan(v, false, all); });
+    return kOk;
+  }
+};
+
+struct apply_cmd : command {
+  std::string link, topics;
+  bool all = false;
+  mutation m;
+  static constexpr int kMaxPasses = 1000;
+  explicit apply_cmd(CLI::App& app) {
+    cli = app.add_subcommand(
+        "apply",
+        "carry out the link's plan on the target: create topics, add partitions, change configs "
+        "(role admin); straitd applies for 5 s a call, so this calls again until nothing is "
+        "left or a pass does nothing");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--topics", topics, "RE2 full match over the link's source topics");
+    cli->add_flag("--all", all, "also list the topics that fit");
+    m.add(cli, "show what apply would do; change nothing");
+  }
+  // Exit 0 when every action was done, 1 when one failed or a pass made no
+  // progress with actions left.
+  int run(const session& s) override {
+    const std::string id = request_id_or_new(m.request_id);
+    for (int pass = 1; pass <= kMaxPasses; ++pass) {
+      pb::ApplyRequest req;
+      req.set_link(link);
+      req.set_topic_regex(topics);
+      req.set_dry_run(m.dry_run);
+      // One id per pass: the same command run again replays its passes.
+      req.set_request_id(pass == 1 ? id : id + "." + std::to_string(pass));
+      pb::TopicPlan r;
+      if (int rc = s.call(&pb::Strait::Stub::Apply, req, &r, kPlanCallTimeout); rc != kOk) {
+        return rc;
+      }
+      s.print(r, [&](const pb::TopicPlan& v) { print_plan(v, true, all); });
+      if (r.failed() > 0) return kUnavailable;
+      if (r.not_reached() == 0) return kOk;
+      if (r.done() == 0) {
+        std::cerr << "straitctl: a pass of apply did nothing with " << r.not_reached()
+                  << " actions left; see straitd's log\n";
+        return kUnavailable;
+      }
+    }
+    std::cerr << "straitctl: apply did not end in " << kMaxPasses << " passes; run it again\n";
+    return kUnavailable;
+  }
+};
+
 struct stage_cmd : command {
   std::string link, topics, groups;
   mutation m;
@@ -1119,6 +1194,8 @@ std::vector<std::unique_ptr<command>> declare_commands(CLI::App& app) {
       &S::FinalizeTopics, &S::FinalizeGroups));
   all.push_back(std::make_unique<catchup_cmd>(app));
   all.push_back(std::make_unique<stage_cmd>(app));
+  all.push_back(std::make_unique<plan_cmd>(app));
+  all.push_back(std::make_unique<apply_cmd>(app));
   all.push_back(std::make_unique<create_link_cmd>(app));
   all.push_back(std::make_unique<link_lifecycle_cmd>(
       app, "delete-link", "delete a link created through the API (role admin)", &S::DeleteLink));

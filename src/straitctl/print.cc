@@ -379,4 +379,71 @@ void print_scans(const pb::ListScansResponse& r) {
   }
 }
 
+namespace {
+
+const char* action_name(pb::PlanAction a) {
+  switch (a) {
+    case pb::PLAN_ACTION_CREATE:
+      return "create";
+    case pb::PLAN_ACTION_ADD_PARTITIONS:
+      return "add partitions";
+    case pb::PLAN_ACTION_CHANGE_CONFIGS:
+      return "change configs";
+    case pb::PLAN_ACTION_NOTHING:
+      return "fits";
+    case pb::PLAN_ACTION_BLOCKED:
+      return "blocked";
+    default:
+      return "?";
+  }
+}
+
+const char* outcome_name(pb::ApplyOutcome o) {
+  switch (o) {
+    case pb::APPLY_OUTCOME_DONE:
+      return "done";
+    case pb::APPLY_OUTCOME_FAILED:
+      return "FAILED";
+    case pb::APPLY_OUTCOME_NOT_REACHED:
+      return "not reached";
+    case pb::APPLY_OUTCOME_WOULD:
+      return "would do";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
+  std::map<pb::PlanAction, int> count;
+  for (const auto& i : p.items()) {
+    ++count[i.action()];
+    if (i.action() == pb::PLAN_ACTION_NOTHING && !all) continue;
+    std::string line = action_name(i.action());
+    if (applied && i.outcome() != pb::APPLY_OUTCOME_UNSPECIFIED) {
+      line = std::string(outcome_name(i.outcome())) + ": " + line;
+    }
+    std::printf("%-28s %s", line.c_str(), safe(i.topic()).c_str());
+    if (i.target() != i.topic()) std::printf(" -> %s", safe(i.target()).c_str());
+    const std::string& text = i.action() == pb::PLAN_ACTION_BLOCKED ? i.blocker() : i.reason();
+    std::printf(": %s", safe(text).c_str());
+    if (i.by_link() && !applied) std::printf(" [the running link does this itself]");
+    std::printf("\n");
+    if (!i.message().empty()) std::printf("    %s\n", safe(i.message()).c_str());
+  }
+  std::printf(
+      "%s of link %s (%s), %s: %d to create, %d to grow, %d to change configs, %d blocked, "
+      "%d fit\n",
+      applied ? (p.dry_run() ? "apply (dry run)" : "apply") : "plan", safe(p.link()).c_str(),
+      p.running() ? "running" : "paused", utc(p.made_at_ms()).c_str(),
+      count[pb::PLAN_ACTION_CREATE], count[pb::PLAN_ACTION_ADD_PARTITIONS],
+      count[pb::PLAN_ACTION_CHANGE_CONFIGS], count[pb::PLAN_ACTION_BLOCKED],
+      count[pb::PLAN_ACTION_NOTHING]);
+  if (applied && !p.dry_run()) {
+    std::printf("%d done, %d failed, %d not reached\n", p.done(), p.failed(), p.not_reached());
+  }
+  for (const auto& n : p.notes()) std::printf("note: %s\n", safe(n).c_str());
+}
+
 }  // namespace straitctl

@@ -394,6 +394,72 @@ TEST_F(ApiServer, ScansAreBoundedJournaledRetrievableAndPrintedSafely) {
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }
 
+TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely) {
+  pb::PlanRequest plan;
+  plan.set_link("main");
+  pb::TopicPlan p;
+  ASSERT_TRUE(stub_->Plan(ctx().get(), plan, &p).ok());
+  ASSERT_EQ(p.items_size(), 1);
+  EXPECT_EQ(p.items(0).action(), pb::PLAN_ACTION_CREATE);
+  EXPECT_EQ(p.items(0).partitions(), 3);
+  EXPECT_EQ(p.items(0).configs().at("retention.ms"), "1\\x1b[31m")
+      << "a broker's value is made printable";
+  EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_UNSPECIFIED);
+  plan.set_topic_regex("(");
+  grpc::Status bad = stub_->Plan(ctx().get(), plan, &p);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(strait::testing::contains(bad.error_message(), "topic_regex")) << bad.error_message();
+  plan.set_topic_regex("payments");
+  ASSERT_TRUE(stub_->Plan(ctx().get(), plan, &p).ok());
+  EXPECT_EQ(p.items_size(), 0) << "the regex narrows the plan";
+  plan.set_link("nope");
+  plan.clear_topic_regex();
+  EXPECT_EQ(stub_->Plan(ctx().get(), plan, &p).error_code(), grpc::StatusCode::NOT_FOUND);
+  auto journal = audit_.list(0, 1000);
+  ASSERT_TRUE(journal.has_value());
+  EXPECT_TRUE(journal->empty()) << "a plan writes nothing, so it is not journaled";
+
+  pb::ApplyRequest apply;
+  apply.set_link("main");
+  apply.set_dry_run(true);
+  ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok());
+  EXPECT_TRUE(p.dry_run());
+  EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_WOULD);
+  EXPECT_EQ(p.done(), 0);
+  apply.set_dry_run(false);
+  apply.set_request_id("apply-1");
+  ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok());
+  EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_DONE);
+  EXPECT_EQ(p.done(), 1);
+  ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok()) << "the same request id: replayed";
+  EXPECT_EQ(control_.applies(), 2) << "once dry, once for real, not again for the replay";
+  journal = audit_.list(0, 1000);
+  ASSERT_TRUE(journal.has_value());
+  std::vector<std::string> results;
+  for (const auto& e : *journal) results.push_back(e.call + ": " + e.result);
+  EXPECT_NE(std::find(results.begin(), results.end(),
+                      "Apply (dry run): ok (0 done, 0 failed, 0 not reached)"),
+            results.end())
+      << ::testing::PrintToString(results);
+  EXPECT_NE(
+      std::find(results.begin(), results.end(), "Apply: ok (1 done, 0 failed, 0 not reached)"),
+      results.end())
+      << ::testing::PrintToString(results);
+
+  // straitctl prints the plan with the hostile value escaped.
+  strait::testing::temp_dir dir;
+  const auto out = dir.path() / "out";
+  const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
+                              " plan main >" + out.string() + " 2>&1")
+                                 .c_str());
+  std::ifstream in(out);
+  const std::string printed(std::istreambuf_iterator<char>(in), {});
+  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "create")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "1 to create")) << printed;
+  EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
+}
+
 TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
   pb::MoveRequest req;
   req.set_link("main");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "strait/api/status.h"
+#include "strait/plan/metadata_planner.h"
 #include "strait/scan/report.h"
 
 namespace strait::api {
@@ -117,6 +118,40 @@ class fake_control : public control {
     r.topics.push_back(t);
     scans_.push_back(r);
     return r;
+  }
+  // Plans: one topic to create, with a config value holding control
+  // characters (as a hostile broker's may); apply does it.
+  result<plan::prepared_plan> plan_topics(
+      const std::string& link, const std::function<bool(const std::string&)>& topics) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    plan::prepared_plan p;
+    p.plan.link = link;
+    if (topics && !topics("orders")) return p;
+    plan::item i;
+    i.topic = "orders";
+    i.target = "orders";
+    i.what = plan::action::create;
+    i.partitions = 3;
+    i.configs = {{"retention.ms", "1\x1b[31m"}};
+    p.plan.items.push_back(i);
+    return p;
+  }
+  result<plan::apply_result> apply_plan(const std::string& link, const plan::prepared_plan& p,
+                                        bool dry_run) override {
+    if (link != "main") return fail(errc::not_found, "no link");
+    plan::apply_result r;
+    r.plan = p.plan;
+    for (const auto& i : p.plan.items) {
+      r.items.push_back({i, dry_run ? plan::outcome::would : plan::outcome::done, {}});
+      if (!dry_run) ++r.done;
+    }
+    std::lock_guard lock(mu_);
+    ++applies_;
+    return r;
+  }
+  int applies() const {
+    std::lock_guard lock(mu_);
+    return applies_;
   }
   result<scan::report> scan_report(const std::string& link, uint64_t id) const override {
     std::lock_guard lock(mu_);
@@ -244,6 +279,7 @@ class fake_control : public control {
   mutable std::mutex mu_;
   std::vector<verify::report> reports_;
   std::vector<scan::report> scans_;
+  int applies_ = 0;
   uint64_t last_operation_ = 0;
   mutable std::map<uint64_t, migration::operation_status> operations_;
   mutable std::map<uint64_t, int> looks_;

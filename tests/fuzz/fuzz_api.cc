@@ -23,18 +23,32 @@ namespace {
 
 using namespace strait::api;
 
-const char* const kCalls[] = {"ListLinks",         "GetLink",
-                              "CreateLink",        "Stage",
-                              "DeleteLink",        "PauseLink",
-                              "ResumeLink",        "GetStatus",
-                              "ListAudit",         "Verify",
-                              "CutoverTopics",     "RollbackTopics",
-                              "FinalizeTopics",    "CutoverGroups",
-                              "RollbackGroups",    "FinalizeGroups",
-                              "Acknowledge",       "GetVerifyReport",
-                              "ListVerifyReports", "GetOperation",
-                              "ListOperations",    "Scan",
-                              "GetScan",           "ListScans"};
+const char* const kCalls[] = {"ListLinks",
+                              "GetLink",
+                              "CreateLink",
+                              "Stage",
+                              "DeleteLink",
+                              "PauseLink",
+                              "ResumeLink",
+                              "GetStatus",
+                              "ListAudit",
+                              "Verify",
+                              "CutoverTopics",
+                              "RollbackTopics",
+                              "FinalizeTopics",
+                              "CutoverGroups",
+                              "RollbackGroups",
+                              "FinalizeGroups",
+                              "Acknowledge",
+                              "GetVerifyReport",
+                              "ListVerifyReports",
+                              "GetOperation",
+                              "ListOperations",
+                              "Scan",
+                              "GetScan",
+                              "ListScans",
+                              "Plan",
+                              "Apply"};
 
 struct server_under_test {
   fake_state state;

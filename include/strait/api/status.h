@@ -21,6 +21,12 @@ namespace strait::scan {
 struct report;
 }  // namespace strait::scan
 
+namespace strait::plan {
+// plan/metadata_planner.h, for the same reason.
+struct prepared_plan;
+struct apply_result;
+}  // namespace strait::plan
+
 namespace strait::api {
 
 // Plain views of the daemon's state, filled by the daemon (the composition
@@ -205,6 +211,18 @@ class control {
                                                          uint64_t id) const = 0;
   [[nodiscard]] virtual result<std::vector<scan::report>> scan_reports(const std::string& link,
                                                                        size_t limit) const = 0;
+  // Plans of the link's target topics (docs/planning.md#plan-and-apply),
+  // over the selected source topics `topics` accepts (null: all), made from
+  // both clusters read now; one being made per link at a time (errc::busy).
+  // errc::precondition when the link may write nothing or a cluster cannot
+  // be read. apply_plan carries a plan out for at most 5 s (dry_run:
+  // nothing written); errc::not_found when the link was deleted meanwhile.
+  // Paused links too.
+  [[nodiscard]] virtual result<plan::prepared_plan> plan_topics(
+      const std::string& link, const std::function<bool(const std::string&)>& topics) = 0;
+  [[nodiscard]] virtual result<plan::apply_result> apply_plan(const std::string& link,
+                                                              const plan::prepared_plan& p,
+                                                              bool dry_run) = 0;
   [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
                                                                 move_kind kind,
                                                                 const move_request& r) = 0;

@@ -23,6 +23,12 @@ class target_claims {
     holder = it->second;
     return it->second == link;
   }
+  // The link that writes `topic` on `cluster`; empty when none does.
+  [[nodiscard]] std::string holder(const std::string& cluster_id, const std::string& topic) const {
+    std::lock_guard lock(mu_);
+    auto it = owner_.find({cluster_id, topic});
+    return it == owner_.end() ? std::string() : it->second;
+  }
   // Releases every claim of `link` (it stopped).
   void release(const std::string& link) {
     std::lock_guard lock(mu_);
@@ -30,7 +36,7 @@ class target_claims {
   }
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::string> owner_;
 };
 

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strait/config/config.h"
+#include "strait/kafka/types.h"
+#include "strait/policy/topic_configs.h"
+
+namespace strait::plan {
+
+// The pure decisions of a metadata plan (docs/planning.md#plan-and-apply,
+// ADR 0024): what the target needs so that a link can mirror a source topic,
+// made from what was read of both clusters and of the link's store. The
+// same rules as the supervisor's (policy::check_target_topic, configs_to_copy)
+// and config sync's (policy::config_differences, waits_for_catch_up), so a
+// plan says what a running link does and what it leaves to the operator.
+
+// What was read of one selected source topic and its target topic.
+struct topic_facts {
+  std::string source;  // the source topic
+  std::string target;  // its name on the target (topics.prefix)
+  int source_partitions = 0;
+  std::optional<int> target_partitions;  // empty: no target topic
+  // Both topics' configs (the target's when it exists), when the link
+  // compares configs (topics.check_configs) and they were read; otherwise
+  // `configs_error` says why not (empty when check_configs is false).
+  bool configs_read = false;
+  std::string configs_error;
+  std::vector<kafka::config_entry> source_configs, target_configs;
+  bool strait_created = false;    // the store's flag: strait created the target topic
+  bool handed_over = false;       // a producer cutover made the target primary
+  std::optional<bool> caught_up;  // every partition mirrored to the source's end; empty: unknown
+  std::string refusal;            // why strait may not write the target topic at all
+};
+
+enum class action {
+  create,          // create the target topic: `partitions`, `configs`
+  add_partitions,  // grow the target topic to `partitions`
+  change_configs,  // set `drift`'s source values on the target topic
+  nothing,         // the target topic is as the link needs it
+  blocked,         // something only the operator can resolve: `blocker`
+};
+[[nodiscard]] const char* to_string(action a);
+
+struct item {
+  std::string topic;   // the source topic
+  std::string target;  // the target topic
+  action what = action::nothing;
+  int partitions = 0;                            // create, add_partitions
+  kafka::properties configs;                     // create: the source's configs the link copies
+  std::vector<policy::config_difference> drift;  // change_configs; blocked by a lag
+  std::string reason;                            // what and why, printable
+  std::string blocker;                           // blocked: why, and the fix
+  // A running link does this itself within its refresh interval (the
+  // supervisor creates and grows topics; config sync follows the source).
+  bool by_link = false;
+};
+
+// The items of one topic, in the order they are applied: blocked alone when
+// the topic cannot be mirrored (refused name, partitions or cleanup.policy
+// that do not fit, topics.create false); otherwise create, or add
+// partitions and/or change configs, or nothing. A config change that could
+// make the target refuse records still to be mirrored (waits_for_catch_up)
+// is a blocked item of its own while the topic has a lag (or its lag is
+// unknown). A topic handed over to the target gets no config items: the
+// target is primary, its configs are no longer the source's to set.
+// `running`: the link runs (its supervisor acts; a paused link does nothing).
+[[nodiscard]] std::vector<item> plan_topic(const config::topic_config& topics, bool running,
+                                           const topic_facts& t);
+
+}  // namespace strait::plan

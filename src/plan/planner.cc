@@ -1,0 +1,123 @@
+#include "strait/plan/planner.h"
+
+#include <algorithm>
+
+namespace strait::plan {
+
+const char* to_string(action a) {
+  switch (a) {
+    case action::create:
+      return "create";
+    case action::add_partitions:
+      return "add_partitions";
+    case action::change_configs:
+      return "change_configs";
+    case action::nothing:
+      return "nothing";
+    case action::blocked:
+      return "blocked";
+  }
+  return "nothing";
+}
+
+std::vector<item> plan_topic(const config::topic_config& topics, bool running,
+                             const topic_facts& t) {
+  using mode = config::topic_config::config_sync_mode;
+  auto one = [&](action what) {
+    item i;
+    i.topic = t.source;
+    i.target = t.target;
+    i.what = what;
+    return i;
+  };
+  auto blocked = [&](std::string why) {
+    item i = one(action::blocked);
+    i.blocker = std::move(why);
+    return std::vector<item>{std::move(i)};
+  };
+  if (!t.refusal.empty()) return blocked(t.refusal);
+  if (topics.check_configs && !t.configs_read) {
+    return blocked("the topic's configs could not be read (" + t.configs_error +
+                   "): nothing is planned for it; plan again");
+  }
+
+  if (!t.target_partitions) {
+    if (!topics.create) {
+      return blocked("target topic " + t.target +
+                     " does not exist and topics.create is false; create it with " +
+                     std::to_string(t.source_partitions) + " partitions");
+    }
+    item i = one(action::create);
+    i.partitions = t.source_partitions;
+    if (t.configs_read) i.configs = policy::configs_to_copy(t.source_configs, topics);
+    i.reason = "target topic " + t.target + " does not exist: create it with " +
+               std::to_string(t.source_partitions) + " partitions";
+    if (!i.configs.empty()) {
+      i.reason += " and configs ";
+      for (size_t k = 0; k < i.configs.size(); ++k) {
+        i.reason += (k == 0 ? "" : ", ") + i.configs[k].first + "=" + i.configs[k].second;
+      }
+    }
+    i.by_link = running;
+    return {std::move(i)};
+  }
+
+  std::vector<item> items;
+  const int target_partitions = *t.target_partitions;
+  if (topics.check_configs) {
+    auto check = policy::check_target_topic(
+        t.source, t.target, t.source_partitions, target_partitions, t.strait_created,
+        policy::config_value(t.source_configs, "cleanup.policy"),
+        policy::config_value(t.target_configs, "cleanup.policy"));
+    if (check.what == policy::target_check::action::mismatch) return blocked(check.message);
+    if (check.what == policy::target_check::action::add_partitions) {
+      item i = one(action::add_partitions);
+      i.partitions = t.source_partitions;
+      i.reason = check.message;
+      i.by_link = running;
+      items.push_back(std::move(i));
+    }
+  } else if (target_partitions < t.source_partitions) {
+    return blocked("target topic " + t.target + " has " + std::to_string(target_partitions) +
+                   " partitions but the source has " + std::to_string(t.source_partitions) +
+                   "; add partitions to the target topic or exclude the topic");
+  }
+
+  if (topics.check_configs && !t.handed_over) {
+    auto drift = policy::config_differences(t.source_configs, t.target_configs, topics);
+    std::vector<policy::config_difference> now, waiting;
+    for (auto& d : drift) {
+      (policy::waits_for_catch_up(d) && t.caught_up != true ? waiting : now)
+          .push_back(std::move(d));
+    }
+    const bool followed = running && (topics.config_sync == mode::all ||
+                                      (topics.config_sync == mode::created && t.strait_created));
+    if (!now.empty()) {
+      item i = one(action::change_configs);
+      i.reason = "the target topic's configs differ from the source's: " + policy::describe(now);
+      i.drift = std::move(now);
+      i.by_link = followed;
+      items.push_back(std::move(i));
+    }
+    if (!waiting.empty()) {
+      item i = one(action::blocked);
+      i.blocker = std::string(t.caught_up ? "the topic has a lag" : "the topic's lag is unknown") +
+                  ": a change of " + policy::describe(waiting) +
+                  " could make the target refuse records still to be mirrored; it is made once "
+                  "the topic has caught up (straitctl catch-up), plan again then";
+      i.drift = std::move(waiting);
+      i.by_link = followed;
+      items.push_back(std::move(i));
+    }
+  }
+  if (items.empty()) {
+    item i = one(action::nothing);
+    i.reason = t.handed_over && topics.check_configs
+                   ? "handed over to the target (producer cutover): its configs are the target's"
+                   : "the target topic fits";
+    items.push_back(std::move(i));
+  }
+  return items;
+}
+
+}  // namespace strait::plan

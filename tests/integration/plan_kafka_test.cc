@@ -1,0 +1,116 @@
+// Plan and apply of a link's target topics on real Kafka
+// (docs/planning.md#plan-and-apply): a paused link's plan names each
+// selected topic's action (create, change configs) or blocker (fewer
+// partitions on a topic strait did not create, another cleanup.policy); a
+// dry run changes nothing; apply creates the topic with the source's
+// partitions and configs and changes the drifted config; the next plan has
+// nothing left; a topic apply created is strait's (config sync follows it
+// once the link runs). Topics are read with Kafka's own tools.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+#include "test_util.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace integration;
+
+using testing::contains;
+
+std::string own_configs(const std::string& bootstrap, const std::string& topic) {
+  return kafka("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
+               clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +
+               " --describe");
+}
+
+std::string described(const std::string& bootstrap, const std::string& topic) {
+  return kafka("topics --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
+               " --describe --topic " + topic);
+}
+
+std::string target_topics() {
+  return kafka("topics --bootstrap-server " + clusters->target +
+               clusters->tool_auth(clusters->target) + " --list");
+}
+
+TEST(PlanKafka, APausedLinksPlanIsAppliedOnceAndWhatApplyCreatedIsStraits) {
+  testing::temp_dir dir;
+  straitd d(dir, "pln-.*", "", "", "", 500, "config_sync_interval_ms: 1000");
+  d.start();
+  ASSERT_EQ(d.straitctl("pause-link it").first, 0) << d.log();
+  create_topic(clusters->source, "pln-new", 3, "retention.ms=3600000");
+  create_topic(clusters->source, "pln-pre", 1, "retention.ms=3600000");
+  create_topic(clusters->target, "pln-pre", 1, "retention.ms=1000000");
+  create_topic(clusters->source, "pln-few", 4, "");
+  create_topic(clusters->target, "pln-few", 2, "");
+  create_topic(clusters->source, "pln-comp", 1, "cleanup.policy=compact");
+  create_topic(clusters->target, "pln-comp", 1, "");
+
+  auto [rc, plan] = d.straitctl("plan it");
+  ASSERT_EQ(rc, 0) << plan << d.log();
+  EXPECT_TRUE(contains(plan,
+                       "pln-new: target topic pln-new does not exist: create it with 3 "
+                       "partitions and configs "))
+      << plan;
+  EXPECT_TRUE(contains(plan, "retention.ms=3600000")) << plan;
+  EXPECT_TRUE(contains(plan,
+                       "pln-pre: the target topic's configs differ from the source's: "
+                       "retention.ms: source 3600000, target 1000000"))
+      << plan;
+  EXPECT_TRUE(contains(plan,
+                       "pln-few: target topic pln-few has 2 partitions but source topic "
+                       "pln-few has 4"))
+      << plan;
+  EXPECT_TRUE(contains(plan, "pln-comp: target topic pln-comp has cleanup.policy=delete")) << plan;
+  EXPECT_TRUE(contains(plan, "plan of link it (paused)")) << plan;
+  EXPECT_TRUE(contains(plan, "1 to create, 0 to grow, 1 to change configs, 2 blocked, 0 fit"))
+      << plan;
+  EXPECT_FALSE(contains(plan, "the running link does this itself")) << plan;
+  auto [jrc, json] = d.straitctl("-o json plan it --topics pln-new");
+  ASSERT_EQ(jrc, 0) << json;
+  EXPECT_TRUE(contains(json, R"("action":"PLAN_ACTION_CREATE","partitions":3)")) << json;
+  EXPECT_FALSE(contains(json, "pln-pre")) << "--topics narrows the plan: " << json;
+
+  auto [drc, dry] = d.straitctl("apply it --dry-run");
+  ASSERT_EQ(drc, 0) << dry << d.log();
+  EXPECT_TRUE(contains(dry, "would do: create")) << dry;
+  const std::string listed = target_topics();
+  EXPECT_TRUE(contains(listed, "pln-pre")) << listed;
+  EXPECT_FALSE(contains(listed, "pln-new")) << "a dry run creates nothing: " << listed;
+
+  auto [arc, applied] = d.straitctl("apply it");
+  ASSERT_EQ(arc, 0) << applied << d.log();
+  EXPECT_TRUE(contains(applied, "done: create")) << applied;
+  EXPECT_TRUE(contains(applied, "done: change configs")) << applied;
+  EXPECT_TRUE(contains(applied, "2 done, 0 failed, 0 not reached")) << applied;
+  EXPECT_TRUE(contains(described(clusters->target, "pln-new"), "PartitionCount: 3"));
+  EXPECT_TRUE(contains(own_configs(clusters->target, "pln-new"), " retention.ms=3600000 "));
+  EXPECT_TRUE(contains(own_configs(clusters->target, "pln-pre"), " retention.ms=3600000 "));
+  EXPECT_TRUE(contains(d.straitctl("audit").second, "Apply")) << d.straitctl("audit").second;
+
+  std::tie(rc, plan) = d.straitctl("plan it");
+  ASSERT_EQ(rc, 0) << plan;
+  EXPECT_TRUE(contains(plan, "0 to create, 0 to grow, 0 to change configs, 2 blocked, 2 fit"))
+      << plan;
+
+  // The topic apply created is strait's: once the link runs, config sync
+  // follows the source's change on it.
+  ASSERT_EQ(d.straitctl("resume-link it").first, 0) << d.log();
+  kafka("run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
+        clusters->tool_auth(clusters->source) +
+        " --entity-type topics --entity-name pln-new --alter --add-config retention.ms=7200000");
+  EXPECT_TRUE(testing::wait_for(
+      [&] { return contains(own_configs(clusters->target, "pln-new"), " retention.ms=7200000 "); },
+      60s, 500ms))
+      << d.log();
+  std::tie(rc, plan) = d.straitctl("plan it --topics pln-new --all");
+  ASSERT_EQ(rc, 0) << plan;
+  EXPECT_TRUE(contains(plan, "pln-new: the target topic fits")) << plan;
+  EXPECT_TRUE(contains(plan, "plan of link it (running)")) << plan;
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+}  // namespace
+}  // namespace strait

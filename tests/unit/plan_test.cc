@@ -1,0 +1,179 @@
+#include "strait/plan/planner.h"
+
+#include <gtest/gtest.h>
+
+namespace strait::plan {
+namespace {
+
+using mode = config::topic_config::config_sync_mode;
+
+config::topic_config defaults() {
+  config::topic_config t;
+  t.config_allow = {"*"};
+  t.config_deny = config::default_config_deny();
+  return t;
+}
+
+// A source topic with 4 partitions and retention.ms set, its target with
+// the same and the same configs.
+topic_facts fitting() {
+  topic_facts t;
+  t.source = "orders";
+  t.target = "mig.orders";
+  t.source_partitions = 4;
+  t.target_partitions = 4;
+  t.configs_read = true;
+  t.source_configs = {{"retention.ms", "3600000", false, false},
+                      {"cleanup.policy", "delete", true, false},
+                      {"max.message.bytes", "1048588", true, false}};
+  t.target_configs = t.source_configs;
+  t.strait_created = true;
+  return t;
+}
+
+TEST(Plan, ATopicThatFitsNeedsNothing) {
+  auto items = plan_topic(defaults(), true, fitting());
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::nothing);
+  EXPECT_EQ(items[0].topic, "orders");
+  EXPECT_EQ(items[0].target, "mig.orders");
+}
+
+TEST(Plan, AMissingTargetIsCreatedWithTheSourcesPartitionsAndCopiedConfigs) {
+  auto t = fitting();
+  t.target_partitions.reset();
+  t.target_configs.clear();
+  t.strait_created = false;
+  auto items = plan_topic(defaults(), false, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::create);
+  EXPECT_EQ(items[0].partitions, 4);
+  EXPECT_EQ(items[0].configs, (kafka::properties{{"retention.ms", "3600000"}}));
+  EXPECT_FALSE(items[0].by_link) << "a paused link creates nothing itself";
+  EXPECT_NE(items[0].reason.find("retention.ms=3600000"), std::string::npos);
+  EXPECT_TRUE(plan_topic(defaults(), true, t)[0].by_link);
+
+  auto no_create = defaults();
+  no_create.create = false;
+  items = plan_topic(no_create, true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::blocked);
+  EXPECT_NE(items[0].blocker.find("topics.create is false"), std::string::npos);
+  EXPECT_NE(items[0].blocker.find("4 partitions"), std::string::npos);
+}
+
+TEST(Plan, ARefusedTargetOrUnreadConfigsBlockTheTopicAlone) {
+  auto t = fitting();
+  t.target_partitions.reset();
+  t.refusal = "target topic __x is Kafka's own";
+  auto items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::blocked);
+  EXPECT_EQ(items[0].blocker, t.refusal);
+
+  t = fitting();
+  t.configs_read = false;
+  t.configs_error = "target: timed out";
+  items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::blocked);
+  EXPECT_NE(items[0].blocker.find("target: timed out"), std::string::npos);
+}
+
+TEST(Plan, PartitionsGrowOnlyOnTopicsStraitCreated) {
+  auto t = fitting();
+  t.source_partitions = 6;
+  auto items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::add_partitions);
+  EXPECT_EQ(items[0].partitions, 6);
+  EXPECT_TRUE(items[0].by_link);
+
+  t.strait_created = false;
+  items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::blocked);
+  EXPECT_NE(items[0].blocker.find("--partitions 6"), std::string::npos);
+
+  // Without config checks the counts are still compared, and nothing grows.
+  auto unchecked = defaults();
+  unchecked.check_configs = false;
+  t.configs_read = false;
+  t.strait_created = true;
+  items = plan_topic(unchecked, true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::blocked);
+  t.source_partitions = 4;
+  EXPECT_EQ(plan_topic(unchecked, true, t)[0].what, action::nothing);
+}
+
+TEST(Plan, AnotherCleanupPolicyOnTheTargetBlocksTheTopic) {
+  auto t = fitting();
+  t.target_configs[1] = {"cleanup.policy", "compact", false, false};
+  auto items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::blocked);
+  EXPECT_NE(items[0].blocker.find("cleanup.policy=compact"), std::string::npos);
+}
+
+TEST(Plan, DriftIsAChangeTheRunningLinkMakesOnlyWhereConfigSyncFollows) {
+  auto t = fitting();
+  t.target_configs[0].value = "604800000";
+  auto items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::change_configs);
+  ASSERT_EQ(items[0].drift.size(), 1u);
+  EXPECT_EQ(items[0].drift[0].name, "retention.ms");
+  EXPECT_EQ(items[0].drift[0].source, "3600000");
+  EXPECT_TRUE(items[0].by_link) << "config_sync: created follows a topic strait created";
+
+  t.strait_created = false;
+  EXPECT_FALSE(plan_topic(defaults(), true, t)[0].by_link)
+      << "config_sync: created leaves a topic strait did not create to apply";
+  auto all = defaults();
+  all.config_sync = mode::all;
+  EXPECT_TRUE(plan_topic(all, true, t)[0].by_link);
+  EXPECT_FALSE(plan_topic(all, false, t)[0].by_link) << "a paused link changes nothing";
+  auto off = defaults();
+  off.config_sync = mode::off;
+  t.strait_created = true;
+  items = plan_topic(off, true, t);
+  EXPECT_EQ(items[0].what, action::change_configs) << "apply changes what config sync does not";
+  EXPECT_FALSE(items[0].by_link);
+}
+
+TEST(Plan, AChangeThatCouldRefuseRecordsWaitsUntilTheTopicCaughtUp) {
+  auto t = fitting();
+  t.source_configs[2] = {"max.message.bytes", "1000", false, false};
+  t.source_configs[0].value = "1";  // retention.ms too: not held back
+  for (std::optional<bool> caught_up : {std::optional<bool>(), std::optional<bool>(false)}) {
+    t.caught_up = caught_up;
+    auto items = plan_topic(defaults(), true, t);
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].what, action::change_configs);
+    ASSERT_EQ(items[0].drift.size(), 1u);
+    EXPECT_EQ(items[0].drift[0].name, "retention.ms");
+    EXPECT_EQ(items[1].what, action::blocked);
+    ASSERT_EQ(items[1].drift.size(), 1u);
+    EXPECT_EQ(items[1].drift[0].name, "max.message.bytes");
+    EXPECT_NE(items[1].blocker.find(caught_up ? "has a lag" : "lag is unknown"), std::string::npos);
+  }
+  t.caught_up = true;
+  auto items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::change_configs);
+  EXPECT_EQ(items[0].drift.size(), 2u);
+}
+
+TEST(Plan, ATopicHandedOverGetsNoConfigChanges) {
+  auto t = fitting();
+  t.target_configs[0].value = "604800000";
+  t.handed_over = true;
+  auto items = plan_topic(defaults(), true, t);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, action::nothing);
+  EXPECT_NE(items[0].reason.find("handed over"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strait::plan
