@@ -242,7 +242,7 @@ pb::ApplyOutcome to_proto(plan::outcome o) {
       return pb::APPLY_OUTCOME_NOT_REACHED;
     case plan::outcome::would:
       return pb::APPLY_OUTCOME_WOULD;
-    case plan::outcome::left_alone:
+    case plan::outcome::no_action:
       return pb::APPLY_OUTCOME_UNSPECIFIED;
   }
   return pb::APPLY_OUTCOME_UNSPECIFIED;
@@ -663,17 +663,25 @@ class service final : public pb::Strait::Service {
         [&] { return std::string(); });
   }
 
-  // Read-only like GetStatus, so not journaled; it reads both clusters, so
-  // one per link at a time (the link's runtime refuses a second: ABORTED).
+  // Read-only like GetStatus, so not journaled; it reads both clusters with
+  // the link's credentials, so one per link at a time (the link's runtime
+  // refuses a second: ABORTED) and, for viewers and operators, within the
+  // caller's budget of calls that act (as a Scan).
   grpc::Status Plan(grpc::ServerContext* ctx, const pb::PlanRequest* req,
                     pb::TopicPlan* out) override {
-    if (auto s = authorize(*ctx, "Plan", role::viewer, *req); !s.ok()) return s;
+    caller who;
+    if (auto s = authorize(*ctx, "Plan", role::viewer, *req, &who); !s.ok()) return s;
+    if (who.granted < role::admin && !journal_.admit(who.name, true, "Plan")) {
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              who.name + " made more than " + std::to_string(kJournalBudget) +
+                  " recorded calls in the last minute; try again in a minute"};
+    }
     auto topics = name_filter::make(req->topic_regex(), "topic_regex");
     if (!topics) return to_grpc(topics.error());
     if (!known_link(req->link())) return unknown_link(req->link());
     auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()));
     if (!p) return to_grpc(p.error());
-    fill_plan(p->plan, out);
+    fill_plan(p->plan, nullptr, out);
     return grpc::Status::OK;
   }
 
@@ -697,13 +705,7 @@ class service final : public pb::Strait::Service {
         [&](const caller&, pb::TopicPlan* resp) -> grpc::Status {
           auto r = control_.apply_plan(req->link(), *prepared, req->dry_run());
           if (!r) return to_grpc(r.error());
-          fill_plan(r->plan, resp);
-          for (size_t i = 0; i < r->items.size() && i < static_cast<size_t>(resp->items_size());
-               ++i) {
-            resp->mutable_items(static_cast<int>(i))->set_outcome(to_proto(r->items[i].result));
-            resp->mutable_items(static_cast<int>(i))
-                ->set_message(printable(r->items[i].message, 4096));
-          }
+          fill_plan(r->plan, &r->items, resp);
           resp->set_dry_run(req->dry_run());
           resp->set_done(r->done);
           resp->set_failed(r->failed);
@@ -712,14 +714,7 @@ class service final : public pb::Strait::Service {
                         " failed, " + std::to_string(r->not_reached) + " not reached";
           return grpc::Status::OK;
         },
-        [&] {
-          if (!prepared) return std::string();
-          size_t actions = 0;
-          for (const auto& i : prepared->plan.items) {
-            if (i.what != plan::action::nothing && i.what != plan::action::blocked) ++actions;
-          }
-          return std::to_string(actions) + " topic actions planned";
-        });
+        [&] { return prepared ? actions_of(prepared->plan) : std::string(); });
   }
 
   grpc::Status GetScan(grpc::ServerContext* ctx, const pb::GetScanRequest* req,
@@ -1061,7 +1056,8 @@ class service final : public pb::Strait::Service {
   // be written (fail closed); one refused before acting is journaled within
   // the caller's budget (journal_budget), like a refusal by authorize().
   //   prepare() checks and compiles the arguments (regexes, the link), only
-  //   once the caller is authorized and outside the one-at-a-time lock;
+  //   once the caller is authorized, outside the one-at-a-time lock, and not
+  //   for a request id answered before (Apply also reads the clusters here);
   //   act(caller, out) does the work; state() describes the affected state.
   //   An exception from any of them is an INTERNAL result, journaled.
   template <typename Request, typename Response>
@@ -1072,7 +1068,16 @@ class service final : public pb::Strait::Service {
                       const std::function<std::string()>& state) {
     caller who;
     if (auto s = authorize(ctx, call, needed, req, &who); !s.ok()) return s;
-    const grpc::Status prepared = guarded([&] { return prepare ? prepare() : grpc::Status::OK; });
+    // A request id answered before is replayed (or refused) below without
+    // preparing again: a prepare may read Kafka (Apply), which a retry must
+    // not need.
+    bool answered = false;
+    if (!req.request_id().empty() && req.request_id().size() <= 128) {
+      auto found = audit_.recall(who.name + "\n" + req.request_id());
+      answered = found && found->has_value();
+    }
+    const grpc::Status prepared =
+        guarded([&] { return prepare && !answered ? prepare() : grpc::Status::OK; });
     std::lock_guard lock(mutate_mu_);
     Request keyless = req;
     keyless.clear_request_id();
@@ -1332,9 +1337,27 @@ class service final : public pb::Strait::Service {
     return [f](const std::string& n) { return f.matches(n); };
   }
 
-  // Texts that hold what brokers answered (config values, errors) are made
-  // printable, and so valid UTF-8 for protobuf.
-  static void fill_plan(const plan::topic_plan& p, pb::TopicPlan* out) {
+  // "create:orders add_partitions:clicks ..." of a plan's actions, for the
+  // audit journal (the first 20, then how many more).
+  static std::string actions_of(const plan::topic_plan& p) {
+    std::string text;
+    size_t n = 0;
+    for (const auto& i : p.items) {
+      if (!plan::is_action(i.what)) continue;
+      if (++n <= 20)
+        text += (text.empty() ? "" : " ") + std::string(to_string(i.what)) + ":" + i.target;
+    }
+    if (n > 20) text += " and " + std::to_string(n - 20) + " more";
+    return n == 0 ? std::string("no action") : text;
+  }
+
+  // A plan; with `applied` (Apply), each item's outcome, and the items that
+  // fit counted but left out (an estate's answer, stored under its request
+  // id, stays the size of what was to do). Texts that hold what brokers
+  // answered (config values, errors) are made printable, and so valid UTF-8
+  // for protobuf.
+  static void fill_plan(const plan::topic_plan& p, const std::vector<plan::applied>* applied,
+                        pb::TopicPlan* out) {
     constexpr size_t kMax = 4096;
     out->set_link(p.link);
     out->set_made_at_ms(p.made_at_ms);
@@ -1342,8 +1365,16 @@ class service final : public pb::Strait::Service {
     out->set_source_cluster(printable(p.source_cluster, 256));
     out->set_target_cluster(printable(p.target_cluster, 256));
     for (const auto& n : p.notes) out->add_notes(n);
-    for (const auto& i : p.items) {
+    int fit = 0;
+    for (size_t k = 0; k < p.items.size(); ++k) {
+      const plan::item& i = p.items[k];
+      if (i.what == plan::action::nothing) ++fit;
+      if (i.what == plan::action::nothing && applied != nullptr) continue;
       auto* pi = out->add_items();
+      if (applied != nullptr && k < applied->size()) {
+        pi->set_outcome(to_proto((*applied)[k].result));
+        pi->set_message(printable((*applied)[k].message, kMax));
+      }
       pi->set_topic(printable(i.topic, 256));
       pi->set_target(printable(i.target, 256));
       pi->set_action(to_proto(i.what));
@@ -1361,6 +1392,7 @@ class service final : public pb::Strait::Service {
       pi->set_blocker(printable(i.blocker, kMax));
       pi->set_by_link(i.by_link);
     }
+    out->set_fit(fit);
   }
 
   static void fill_cluster(const scan::cluster_inventory& c, bool details,

@@ -155,13 +155,25 @@ result<plan::prepared_plan> api_service::plan_topics(
     const std::string& link, const std::function<bool(const std::string&)>& topics) {
   auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
-  return h->runtime->plan_topics(topics);
+  // The runtime stays while `rt` holds it; its lock is let go, so that the
+  // clusters' answers hold up no pause, resume or delete.
+  std::shared_ptr<link_runtime> rt = h->runtime;
+  const bool running = rt->running();
+  h->lock.unlock();
+  auto p = rt->plan_topics(topics, running);
+  if (p) p->made_by = rt;
+  return p;
 }
 
 result<plan::apply_result> api_service::apply_plan(const std::string& link,
                                                    const plan::prepared_plan& p, bool dry_run) {
   auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
+  if (p.made_by != h->runtime) {
+    return fail(errc::precondition, "link " + link +
+                                        " was deleted and made again since its plan was read; "
+                                        "apply again");
+  }
   return h->runtime->apply_plan(p, dry_run);
 }
 

@@ -49,7 +49,8 @@ constexpr std::chrono::milliseconds kPlanAdminTimeout{10'000};
 constexpr std::chrono::milliseconds kApplyBudget{5'000};
 }  // namespace
 
-result<plan::prepared_plan> link_runtime::plan_topics(const plan::metadata_planner::filter& f) {
+result<plan::prepared_plan> link_runtime::plan_topics(const plan::metadata_planner::filter& f,
+                                                      bool running) {
   std::unique_lock lock(planning_, std::try_to_lock);
   if (!lock) {
     return fail(errc::busy,
@@ -58,14 +59,12 @@ result<plan::prepared_plan> link_runtime::plan_topics(const plan::metadata_plann
   std::optional<error> failed;
   auto selection = config::name_selection::topics(cfg_, &staged_topics_, failed);
   if (failed) return std::unexpected(*failed);
-  return plan::metadata_planner(cfg_, store_, selection, claims_, kPlanAdminTimeout)
-      .prepare(f, running());
+  return plan::metadata_planner(cfg_, store_, claims_, kPlanAdminTimeout)
+      .prepare(selection, f, running);
 }
 
-plan::apply_result link_runtime::apply_plan(const plan::prepared_plan& p, bool dry_run) {
-  std::optional<error> failed;
-  auto selection = config::name_selection::topics(cfg_, &staged_topics_, failed);
-  return plan::metadata_planner(cfg_, store_, selection, claims_, kPlanAdminTimeout)
+result<plan::apply_result> link_runtime::apply_plan(const plan::prepared_plan& p, bool dry_run) {
+  return plan::metadata_planner(cfg_, store_, claims_, kPlanAdminTimeout)
       .apply(p, dry_run, kApplyBudget);
 }
 

@@ -74,11 +74,14 @@ class link_runtime {
   // pause or stop cancels a running scan).
   [[nodiscard]] scan::scan_runner& scans() const { return *scans_; }
   // Plans of the link's target topics (plan::metadata_planner, admin
-  // requests of 10 s), running or paused; one being made at a time
-  // (errc::busy). The caller holds mu() shared. Applying one writes the
-  // target for at most 5 s.
-  [[nodiscard]] result<plan::prepared_plan> plan_topics(const plan::metadata_planner::filter& f);
-  [[nodiscard]] plan::apply_result apply_plan(const plan::prepared_plan& p, bool dry_run);
+  // requests of 10 s each), one being made at a time (errc::busy).
+  // `running`: as running() was when the caller held mu(); plan_topics
+  // needs no lock (it reads the config, the staged names and the store), so
+  // a slow cluster holds up no pause or delete. apply_plan starts no action
+  // after 5 s; the caller holds mu() shared.
+  [[nodiscard]] result<plan::prepared_plan> plan_topics(const plan::metadata_planner::filter& f,
+                                                        bool running);
+  [[nodiscard]] result<plan::apply_result> apply_plan(const plan::prepared_plan& p, bool dry_run);
 
  private:
   config::link_config cfg_;

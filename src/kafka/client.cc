@@ -797,8 +797,8 @@ result<std::map<std::string, topic_id>> admin_client::describe_topic_ids_once(
   return out;
 }
 
-status admin_client::create_topic(const std::string& topic, int partitions, int replication_factor,
-                                  const properties& configs) const {
+result<bool> admin_client::create_topic(const std::string& topic, int partitions,
+                                        int replication_factor, const properties& configs) const {
   std::array<char, 512> err{};
   rd_kafka_NewTopic_t* nt =
       rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, err.data(), err.size());
@@ -814,15 +814,18 @@ status admin_client::create_topic(const std::string& topic, int partitions, int 
   size_t n = 0;
   const rd_kafka_topic_result_t** tr =
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev->get()), &n);
+  bool created = true;
   for (size_t i = 0; i < n; ++i) {
     rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
-    if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+    if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      created = false;
+    } else if (e) {
       const char* s = rd_kafka_topic_result_error_string(tr[i]);
       return fail(errc::kafka, "cannot create target topic " + topic + ": " + err_text(e) +
                                    (s ? std::string(": ") + s : ""));
     }
   }
-  return {};
+  return created;
 }
 
 status admin_client::create_partitions(const std::string& topic, int total) const {

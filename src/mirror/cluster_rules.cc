@@ -41,4 +41,10 @@ std::string target_topic_refusal(const std::string& target_topic) {
          "exclude the topic or give topics.prefix";
 }
 
+std::string claimed_by_another_link(const std::string& target_topic, const std::string& holder) {
+  return "target topic " + target_topic + " is written by link " + holder +
+         " on the same cluster; exclude the topic from one of the links (topics.exclude) or give "
+         "one a topics.prefix";
+}
+
 }  // namespace strait::mirror

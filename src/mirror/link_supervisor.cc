@@ -325,9 +325,7 @@ bool link_supervisor::sync_topics() {
     // `clusters` is set: learn_clusters returned true without a refusal.
     if (std::string holder;
         claims_ != nullptr && !claims_->claim(clusters->target, st.target, cfg_.name, holder)) {
-      topic_error(name, "target topic " + st.target + " is written by link " + holder +
-                            " on the same cluster; exclude the topic from one of the links "
-                            "(topics.exclude) or give one a topics.prefix");
+      topic_error(name, claimed_by_another_link(st.target, holder));
       continue;
     }
     int src_parts = src->at(name).partitions;
@@ -335,17 +333,24 @@ bool link_supervisor::sync_topics() {
     auto target_it = tgt->find(st.target);
     if (target_it == tgt->end()) {
       if (!cfg_.topics.create) {
-        topic_error(name, "target topic " + st.target +
-                              " does not exist and topics.create is false; create it with " +
-                              std::to_string(src_parts) + " partitions");
+        topic_error(name, policy::not_created(st.target, src_parts));
         continue;
       }
       kafka::properties configs;
       if (src_cfg.contains(name)) configs = policy::configs_to_copy(src_cfg[name], cfg_.topics);
-      if (auto s =
-              target_->create_topic(st.target, src_parts, cfg_.topics.replication_factor, configs);
-          !s) {
-        topic_error(name, s.error().message);
+      auto made =
+          target_->create_topic(st.target, src_parts, cfg_.topics.replication_factor, configs);
+      if (!made) {
+        topic_error(name, made.error().message);
+        continue;
+      }
+      if (!*made) {
+        // Created by someone else since the listing: not strait's. The next
+        // round checks it as a topic that existed.
+        spdlog::warn(
+            "link {}: target topic {} appeared while strait created it: not marked as "
+            "strait's (config sync and partition growth leave it alone)",
+            cfg_.name, st.target);
         continue;
       }
       store::checkpoint_store::write_batch b;
@@ -388,8 +393,7 @@ bool link_supervisor::sync_topics() {
         if (auto limit = policy::record_limit(tgt_cfg[st.target])) st.max_record_bytes = *limit;
         st.checked = true;
       } else if (tgt_parts < src_parts) {
-        topic_error(name, "target topic " + st.target + " has " + std::to_string(tgt_parts) +
-                              " partitions but the source has " + std::to_string(src_parts));
+        topic_error(name, policy::too_few_partitions(st.target, tgt_parts, src_parts));
       }
     }
     if (!st.error.empty() && st.started < std::min(src_parts, tgt_parts)) {

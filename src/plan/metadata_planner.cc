@@ -16,11 +16,6 @@ namespace {
 
 using kafka::topic_partition;
 
-// The link's two clusters for one call.
-struct clients {
-  std::unique_ptr<kafka::admin_client> source, target;
-};
-
 // What a plan does not cover, said in every plan.
 std::vector<std::string> plan_notes(const config::topic_config& topics) {
   std::vector<std::string> notes{
@@ -35,20 +30,78 @@ std::vector<std::string> plan_notes(const config::topic_config& topics) {
   return notes;
 }
 
-// Every partition of `t` mirrored to the source's end: true/false, or empty
-// when a partition's end or checkpoint could not be read.
-std::optional<bool> caught_up(const kafka::admin_client& source, const topic_facts& t,
-                              const std::map<topic_partition, int64_t>& positions) {
+// The next source offset of each partition of `topic` the link has a
+// checkpoint of.
+result<std::map<int32_t, int64_t>> positions_of(const store::checkpoint_store& store,
+                                                const std::string& link, const std::string& topic) {
+  auto keys = store.partitions(link);
+  if (!keys) return std::unexpected(keys.error());
+  std::map<int32_t, int64_t> next;
+  for (const auto& key : *keys) {
+    if (key.topic != topic) continue;
+    auto cp = store.load(key);
+    if (!cp) return std::unexpected(cp.error());
+    if (*cp) next[key.partition.value()] = (*cp)->position.next_source.value();
+  }
+  return next;
+}
+
+// Every partition of `topic` mirrored to the source's end (a partition
+// without a checkpoint counts from its log start, so an empty one is):
+// true or false, or empty when an end or a checkpoint could not be read.
+std::optional<bool> caught_up(const kafka::admin_client& source,
+                              const store::checkpoint_store& store, const std::string& link,
+                              const std::string& topic, int partitions) {
+  auto next = positions_of(store, link, topic);
+  if (!next) return std::nullopt;
   std::vector<topic_partition> parts;
-  for (int32_t p = 0; p < t.source_partitions; ++p) parts.emplace_back(t.source, p);
+  for (int32_t p = 0; p < partitions; ++p) parts.emplace_back(topic, p);
   auto marks = source.list_watermarks(parts);
   if (!marks || marks->size() < parts.size()) return std::nullopt;
-  for (const auto& tp : parts) {
-    auto pos = positions.find(tp);
-    const int64_t next = pos == positions.end() ? -1 : pos->second;
-    if (next < marks->at(tp).high) return false;
+  for (const auto& [tp, m] : *marks) {
+    auto pos = next->find(tp.second);
+    const int64_t from = std::max(pos == next->end() ? m.low : pos->second, m.low);
+    if (from < m.high) return false;
   }
   return true;
+}
+
+// Both topics' configs, per topic; what could not be read says why.
+void read_configs(const kafka::admin_client& source, const kafka::admin_client& target,
+                  std::vector<topic_facts>& facts) {
+  std::vector<std::string> src_names, tgt_names;
+  for (const auto& t : facts) {
+    src_names.push_back(t.source);
+    if (t.target_partitions) tgt_names.push_back(t.target);
+  }
+  std::map<std::string, std::vector<kafka::config_entry>> src_cfg, tgt_cfg;
+  std::string src_error = "source: DescribeConfigs gave nothing for it";
+  std::string tgt_error = "target: DescribeConfigs gave nothing for it";
+  if (auto r = source.describe_topic_configs(src_names)) {
+    src_cfg = std::move(*r);
+  } else {
+    src_error = "source: " + r.error().message;
+  }
+  if (tgt_names.empty()) {
+    // Nothing to read (every describe_topic_configs call costs a request).
+  } else if (auto r = target.describe_topic_configs(tgt_names)) {
+    tgt_cfg = std::move(*r);
+  } else {
+    tgt_error = "target: " + r.error().message;
+  }
+  for (auto& t : facts) {
+    auto s = src_cfg.find(t.source);
+    auto g = tgt_cfg.find(t.target);
+    if (s == src_cfg.end()) {
+      t.configs_error = src_error;
+    } else if (t.target_partitions && g == tgt_cfg.end()) {
+      t.configs_error = tgt_error;
+    } else {
+      t.configs_read = true;
+      t.source_configs = std::move(s->second);
+      if (t.target_partitions) t.target_configs = std::move(g->second);
+    }
+  }
 }
 
 }  // namespace
@@ -63,220 +116,176 @@ const char* to_string(outcome o) {
       return "not_reached";
     case outcome::would:
       return "would";
-    case outcome::left_alone:
-      return "left_alone";
+    case outcome::no_action:
+      return "no_action";
   }
-  return "left_alone";
+  return "no_action";
 }
 
 metadata_planner::metadata_planner(const config::link_config& cfg, store::checkpoint_store& store,
-                                   const config::name_selection& topics,
                                    mirror::target_claims& claims,
                                    std::chrono::milliseconds admin_timeout)
-    : cfg_(cfg), store_(store), topics_(topics), claims_(claims), admin_timeout_(admin_timeout) {}
+    : cfg_(cfg), store_(store), claims_(claims), admin_timeout_(admin_timeout) {}
 
-namespace {
+result<prepared_plan> metadata_planner::prepare(const config::name_selection& selection,
+                                                const filter& topics, bool running) const {
+  const std::string id = "strait-" + cfg_.name + "-plan";
+  auto source = kafka::admin_client::connect(
+      cfg_.source.props, id, "links." + cfg_.name + ".source.properties", admin_timeout_);
+  if (!source) return fail(errc::precondition, "source: " + source.error().message);
+  auto target = kafka::admin_client::connect(
+      cfg_.target.props, id, "links." + cfg_.name + ".target.properties", admin_timeout_);
+  if (!target) return fail(errc::precondition, "target: " + target.error().message);
 
-result<clients> connect(const config::link_config& cfg, std::chrono::milliseconds timeout) {
-  const std::string id = "strait-" + cfg.name + "-plan";
-  clients c;
-  auto s = kafka::admin_client::connect(cfg.source.props, id,
-                                        "links." + cfg.name + ".source.properties", timeout);
-  if (!s) return fail(errc::precondition, "source: " + s.error().message);
-  auto t = kafka::admin_client::connect(cfg.target.props, id,
-                                        "links." + cfg.name + ".target.properties", timeout);
-  if (!t) return fail(errc::precondition, "target: " + t.error().message);
-  c.source = std::move(*s);
-  c.target = std::move(*t);
-  return c;
-}
-
-// Reads both clusters and the store and plans every selected topic that
-// `filter` accepts.
-result<topic_plan> read_and_plan(const config::link_config& cfg,
-                                 const store::checkpoint_store& store,
-                                 const config::name_selection& selection,
-                                 const mirror::target_claims& claims, const clients& c,
-                                 const metadata_planner::filter& filter, bool running) {
-  topic_plan plan;
-  plan.link = cfg.name;
+  prepared_plan p;
+  topic_plan& plan = p.plan;
+  plan.link = cfg_.name;
   plan.made_at_ms = wall_clock_ms();
   plan.running = running;
-  plan.notes = plan_notes(cfg.topics);
-  auto src_key = mirror::cluster_key(c.source->cluster_id(), cfg.source);
+  plan.notes = plan_notes(cfg_.topics);
+  auto src_key = mirror::cluster_key((*source)->cluster_id(), cfg_.source);
   if (!src_key) return fail(errc::precondition, "source: " + src_key.error().message);
-  auto tgt_key = mirror::cluster_key(c.target->cluster_id(), cfg.target);
+  auto tgt_key = mirror::cluster_key((*target)->cluster_id(), cfg_.target);
   if (!tgt_key) return fail(errc::precondition, "target: " + tgt_key.error().message);
   plan.source_cluster = *src_key;
   plan.target_cluster = *tgt_key;
-  auto stored = store.link_cluster_ids(cfg.name);
+  auto stored = store_.link_cluster_ids(cfg_.name);
   if (!stored) return std::unexpected(stored.error());
-  if (auto refusal = mirror::cluster_refusal(cfg, *stored, {*src_key, *tgt_key});
+  p.cluster_ids_stored = stored->has_value();
+  if (auto refusal = mirror::cluster_refusal(cfg_, *stored, {*src_key, *tgt_key});
       !refusal.empty()) {
     return fail(errc::precondition, "the link writes nothing: " + refusal);
   }
-  auto src_topics = c.source->list_topics();
+  auto src_topics = (*source)->list_topics();
   if (!src_topics) return fail(errc::precondition, "source: " + src_topics.error().message);
-  auto tgt_topics = c.target->list_topics();
+  auto tgt_topics = (*target)->list_topics();
   if (!tgt_topics) return fail(errc::precondition, "target: " + tgt_topics.error().message);
 
+  // The selected topics, as the supervisor selects them.
   const bool same_cluster = *src_key == *tgt_key;
   std::vector<topic_facts> facts;
   for (const auto& [name, info] : *src_topics) {
-    if (!selection.selects(name) || mirror::is_own_copy(cfg, same_cluster, name)) continue;
-    if (filter && !filter(name)) continue;
+    if (!selection.selects(name) || mirror::is_own_copy(cfg_, same_cluster, name)) continue;
+    if (topics && !topics(name)) continue;
     topic_facts t;
     t.source = name;
-    t.target = cfg.topics.target_name(name);
+    t.target = cfg_.topics.target_name(name);
     t.source_partitions = info.partitions;
     if (auto it = tgt_topics->find(t.target); it != tgt_topics->end()) {
       t.target_partitions = it->second.partitions;
     }
     t.refusal = mirror::target_topic_refusal(t.target);
-    if (std::string holder = claims.holder(*tgt_key, t.target);
-        t.refusal.empty() && !holder.empty() && holder != cfg.name) {
-      t.refusal = "target topic " + t.target + " is written by link " + holder +
-                  " on the same cluster; exclude the topic from one of the links "
-                  "(topics.exclude) or give one a topics.prefix";
+    if (std::string holder = claims_.holder(*tgt_key, t.target);
+        t.refusal.empty() && !holder.empty() && holder != cfg_.name) {
+      t.refusal = mirror::claimed_by_another_link(t.target, holder);
     }
-    if (auto created = store.topic_created(cfg.name, name); !created) {
-      t.refusal = "store: " + created.error().message;
-    } else {
-      t.strait_created = *created;
-    }
+    auto created = store_.topic_created(cfg_.name, name);
+    if (!created) return std::unexpected(created.error());
+    t.strait_created = *created;
     facts.push_back(std::move(t));
   }
+  if (cfg_.topics.check_configs) read_configs(**source, **target, facts);
 
-  if (cfg.topics.check_configs) {
-    std::vector<std::string> src_names, tgt_names;
-    for (const auto& t : facts) {
-      src_names.push_back(t.source);
-      if (t.target_partitions) tgt_names.push_back(t.target);
-    }
-    std::map<std::string, std::vector<kafka::config_entry>> src_cfg, tgt_cfg;
-    std::string src_error, tgt_error;
-    if (auto r = c.source->describe_topic_configs(src_names)) {
-      src_cfg = std::move(*r);
-    } else {
-      src_error = "source: " + r.error().message;
-    }
-    if (tgt_names.empty()) {
-    } else if (auto r = c.target->describe_topic_configs(tgt_names)) {
-      tgt_cfg = std::move(*r);
-    } else {
-      tgt_error = "target: " + r.error().message;
-    }
-    for (auto& t : facts) {
-      auto s = src_cfg.find(t.source);
-      auto g = tgt_cfg.find(t.target);
-      if (s == src_cfg.end()) {
-        t.configs_error = !src_error.empty() ? src_error : "source: DescribeConfigs gave nothing";
-      } else if (t.target_partitions && g == tgt_cfg.end()) {
-        t.configs_error = !tgt_error.empty() ? tgt_error : "target: DescribeConfigs gave nothing";
-      } else {
-        t.configs_read = true;
-        t.source_configs = std::move(s->second);
-        if (t.target_partitions) t.target_configs = std::move(g->second);
-      }
-    }
-  }
-
-  // The link's checkpoints of the planned topics: handed over, positions.
-  std::set<std::string> planned;
-  for (const auto& t : facts) planned.insert(t.source);
-  std::map<std::string, std::map<topic_partition, int64_t>> positions;
+  // Handed over: a partition's checkpoint says so.
   std::set<std::string> handed_over;
-  auto keys = store.partitions(cfg.name);
+  auto keys = store_.partitions(cfg_.name);
   if (!keys) return std::unexpected(keys.error());
   for (const auto& key : *keys) {
-    if (!planned.contains(key.topic)) continue;
-    auto cp = store.load(key);
+    auto cp = store_.load(key);
     if (!cp) return std::unexpected(cp.error());
-    if (!*cp) continue;
-    positions[key.topic][{key.topic, key.partition.value()}] = (*cp)->position.next_source.value();
-    if ((*cp)->stopped == store::stop_reason::handed_over) handed_over.insert(key.topic);
+    if (*cp && (*cp)->stopped == store::stop_reason::handed_over) handed_over.insert(key.topic);
   }
 
   for (auto& t : facts) {
     t.handed_over = handed_over.contains(t.source);
-    auto items = plan_topic(cfg.topics, running, t);
-    // A change that waits for the topic to catch up: is it caught up?
-    const bool waits = std::any_of(items.begin(), items.end(), [](const item& i) {
-      return i.what == action::blocked && !i.drift.empty();
-    });
-    if (waits) {
-      t.caught_up = caught_up(*c.source, t, positions[t.source]);
-      if (t.caught_up == true) items = plan_topic(cfg.topics, running, t);
+    auto items = plan_topic(cfg_.topics, running, t);
+    if (depends_on_catch_up(items)) {
+      t.caught_up = caught_up(**source, store_, cfg_.name, t.source, t.source_partitions);
+      items = plan_topic(cfg_.topics, running, t);
     }
     for (auto& i : items) plan.items.push_back(std::move(i));
   }
-  return plan;
+  p.source = std::move(*source);
+  p.target = std::move(*target);
+  return p;
 }
 
-}  // namespace
-
-result<prepared_plan> metadata_planner::prepare(const filter& topics, bool running) const {
-  auto c = connect(cfg_, admin_timeout_);
-  if (!c) return std::unexpected(c.error());
-  auto plan = read_and_plan(cfg_, store_, topics_, claims_, *c, topics, running);
-  if (!plan) return std::unexpected(plan.error());
-  return prepared_plan{std::move(*plan), std::move(c->target)};
-}
-
-apply_result metadata_planner::apply(const prepared_plan& p, bool dry_run,
-                                     std::chrono::milliseconds budget) const {
+result<apply_result> metadata_planner::apply(const prepared_plan& p, bool dry_run,
+                                             std::chrono::milliseconds budget) const {
   const auto deadline = std::chrono::steady_clock::now() + budget;
-  const kafka::admin_client& target = *p.target;
+  // The supervisor may have stored the link's cluster ids since the plan
+  // was read: they must still allow writing to the clusters read.
+  auto stored = store_.link_cluster_ids(cfg_.name);
+  if (!stored) return std::unexpected(stored.error());
+  const store::cluster_ids read{p.plan.source_cluster, p.plan.target_cluster};
+  if (auto refusal = mirror::cluster_refusal(cfg_, *stored, read); !refusal.empty()) {
+    return fail(errc::precondition, "the link writes nothing: " + refusal);
+  }
+  bool ids_stored = stored->has_value();
+
+  // One action on the target, the topic claimed for the link first.
+  auto act = [&](const item& i) -> status {
+    std::string holder;
+    if (!claims_.claim(p.plan.target_cluster, i.target, cfg_.name, holder)) {
+      return fail(errc::precondition, mirror::claimed_by_another_link(i.target, holder));
+    }
+    if (i.what == action::create) {
+      auto made =
+          p.target->create_topic(i.target, i.partitions, cfg_.topics.replication_factor, i.configs);
+      if (!made) return std::unexpected(made.error());
+      if (!*made) {
+        return fail(errc::precondition, "target topic " + i.target +
+                                            " appeared since the plan was read (someone else "
+                                            "created it): not strait's; plan again");
+      }
+      // As the supervisor: strait's topic, of these clusters.
+      store::checkpoint_store::write_batch b;
+      b.mark_topic_created(cfg_.name, i.topic);
+      if (!ids_stored) b.put_cluster_ids(cfg_.name, read);
+      if (auto s = store_.commit(b); !s) return s;
+      ids_stored = true;
+      return {};
+    }
+    if (i.what == action::add_partitions)
+      return p.target->create_partitions(i.target, i.partitions);
+    const bool waits = std::any_of(i.drift.begin(), i.drift.end(), policy::waits_for_catch_up);
+    if (waits && caught_up(*p.source, store_, cfg_.name, i.topic, i.source_partitions) != true) {
+      return fail(errc::precondition,
+                  "topic " + i.topic + " has a lag again (or it cannot be read): " +
+                      policy::describe(i.drift) + " waits until it caught up; plan again then");
+    }
+    auto step = mirror::follow_source(i.drift, {}, true,
+                                      [&](const std::vector<kafka::config_change>& changes) {
+                                        return p.target->alter_topic_configs(i.target, changes);
+                                      });
+    if (step.unanswered) return std::unexpected(*step.unanswered);
+    if (!step.left.empty()) {
+      return fail(errc::invalid_argument, policy::describe(step.left) + " left: " + step.reason);
+    }
+    return {};
+  };
+
   apply_result r;
   r.plan = p.plan;
   for (const auto& i : p.plan.items) {
-    applied_item a{i, outcome::left_alone, {}};
-    const bool acts = i.what == action::create || i.what == action::add_partitions ||
-                      i.what == action::change_configs;
-    if (!acts) {
+    applied a;
+    if (!is_action(i.what)) {
+      a.result = outcome::no_action;
     } else if (dry_run) {
       a.result = outcome::would;
     } else if (std::chrono::steady_clock::now() >= deadline) {
       a.result = outcome::not_reached;
       ++r.not_reached;
+    } else if (auto s = act(i); s) {
+      a.result = outcome::done;
+      ++r.done;
+      spdlog::info("link {}: apply: {} {}: {}", cfg_.name, to_string(i.what), i.target, i.reason);
     } else {
-      status s;
-      if (i.what == action::create) {
-        std::string holder;
-        if (!claims_.claim(p.plan.target_cluster, i.target, cfg_.name, holder)) {
-          s = fail(errc::precondition,
-                   "target topic " + i.target + " is written by link " + holder);
-        } else if (s = target.create_topic(i.target, i.partitions, cfg_.topics.replication_factor,
-                                           i.configs);
-                   s) {
-          store::checkpoint_store::write_batch b;
-          b.mark_topic_created(cfg_.name, i.topic);
-          s = store_.commit(b);
-        }
-      } else if (i.what == action::add_partitions) {
-        s = target.create_partitions(i.target, i.partitions);
-      } else {
-        auto step = mirror::follow_source(i.drift, {}, true,
-                                          [&](const std::vector<kafka::config_change>& changes) {
-                                            return target.alter_topic_configs(i.target, changes);
-                                          });
-        if (step.unanswered) {
-          s = std::unexpected(*step.unanswered);
-        } else if (!step.left.empty()) {
-          s = fail(errc::invalid_argument, policy::describe(step.left) + " left: " + step.reason);
-        }
-      }
-      if (s) {
-        a.result = outcome::done;
-        ++r.done;
-        spdlog::info("link {}: apply: {} {}: {}", cfg_.name, to_string(i.what), i.target, i.reason);
-      } else {
-        a.result = outcome::failed;
-        a.message = s.error().message;
-        ++r.failed;
-        spdlog::warn("link {}: apply: {} {} failed: {}", cfg_.name, to_string(i.what), i.target,
-                     a.message);
-      }
+      a.result = outcome::failed;
+      a.message = s.error().message;
+      ++r.failed;
+      spdlog::warn("link {}: apply: {} {} failed: {}", cfg_.name, to_string(i.what), i.target,
+                   a.message);
     }
     r.items.push_back(std::move(a));
   }

@@ -20,6 +20,16 @@ const char* to_string(action a) {
   return "nothing";
 }
 
+bool is_action(action a) {
+  return a == action::create || a == action::add_partitions || a == action::change_configs;
+}
+
+bool depends_on_catch_up(const std::vector<item>& items) {
+  return std::any_of(items.begin(), items.end(), [](const item& i) {
+    return std::any_of(i.drift.begin(), i.drift.end(), policy::waits_for_catch_up);
+  });
+}
+
 std::vector<item> plan_topic(const config::topic_config& topics, bool running,
                              const topic_facts& t) {
   using mode = config::topic_config::config_sync_mode;
@@ -28,6 +38,7 @@ std::vector<item> plan_topic(const config::topic_config& topics, bool running,
     i.topic = t.source;
     i.target = t.target;
     i.what = what;
+    i.source_partitions = t.source_partitions;
     return i;
   };
   auto blocked = [&](std::string why) {
@@ -43,9 +54,7 @@ std::vector<item> plan_topic(const config::topic_config& topics, bool running,
 
   if (!t.target_partitions) {
     if (!topics.create) {
-      return blocked("target topic " + t.target +
-                     " does not exist and topics.create is false; create it with " +
-                     std::to_string(t.source_partitions) + " partitions");
+      return blocked(policy::not_created(t.target, t.source_partitions));
     }
     item i = one(action::create);
     i.partitions = t.source_partitions;
@@ -78,9 +87,7 @@ std::vector<item> plan_topic(const config::topic_config& topics, bool running,
       items.push_back(std::move(i));
     }
   } else if (target_partitions < t.source_partitions) {
-    return blocked("target topic " + t.target + " has " + std::to_string(target_partitions) +
-                   " partitions but the source has " + std::to_string(t.source_partitions) +
-                   "; add partitions to the target topic or exclude the topic");
+    return blocked(policy::too_few_partitions(t.target, target_partitions, t.source_partitions));
   }
 
   if (topics.check_configs && !t.handed_over) {
@@ -104,7 +111,8 @@ std::vector<item> plan_topic(const config::topic_config& topics, bool running,
       i.blocker = std::string(t.caught_up ? "the topic has a lag" : "the topic's lag is unknown") +
                   ": a change of " + policy::describe(waiting) +
                   " could make the target refuse records still to be mirrored; it is made once "
-                  "the topic has caught up (straitctl catch-up), plan again then";
+                  "the topic has caught up (straitctl catch-up; resume a paused link first), plan "
+                  "again then";
       i.drift = std::move(waiting);
       i.by_link = followed;
       items.push_back(std::move(i));

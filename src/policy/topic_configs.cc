@@ -115,6 +115,19 @@ target_check check_target_topic(const std::string& source_topic, const std::stri
   return {};
 }
 
+std::string not_created(const std::string& target_topic, int source_partitions) {
+  return "target topic " + target_topic +
+         " does not exist and topics.create is false; create it with " +
+         std::to_string(source_partitions) + " partitions";
+}
+
+std::string too_few_partitions(const std::string& target_topic, int target_partitions,
+                               int source_partitions) {
+  return "target topic " + target_topic + " has " + std::to_string(target_partitions) +
+         " partitions but the source has " + std::to_string(source_partitions) +
+         "; add partitions to the target topic or exclude the topic";
+}
+
 std::optional<std::string> config_value(const std::vector<kafka::config_entry>& entries,
                                         const std::string& name) {
   for (const auto& e : entries) {

@@ -718,7 +718,6 @@ struct plan_cmd : command {
 
 struct apply_cmd : command {
   std::string link, topics;
-  bool all = false;
   mutation m;
   static constexpr int kMaxPasses = 1000;
   explicit apply_cmd(CLI::App& app) {
@@ -729,13 +728,17 @@ struct apply_cmd : command {
         "left or a pass does nothing");
     cli->add_option("link", link, "link name")->required();
     cli->add_option("--topics", topics, "RE2 full match over the link's source topics");
-    cli->add_flag("--all", all, "also list the topics that fit");
     m.add(cli, "show what apply would do; change nothing");
   }
   // Exit 0 when every action was done, 1 when one failed or a pass made no
   // progress with actions left.
   int run(const session& s) override {
     const std::string id = request_id_or_new(m.request_id);
+    if (id.size() > 120) {
+      std::cerr << "straitctl: --request-id: at most 120 characters for apply (each pass adds "
+                   "\".N\" to it)\n";
+      return kUsage;
+    }
     for (int pass = 1; pass <= kMaxPasses; ++pass) {
       pb::ApplyRequest req;
       req.set_link(link);
@@ -747,7 +750,7 @@ struct apply_cmd : command {
       if (int rc = s.call(&pb::Strait::Stub::Apply, req, &r, kPlanCallTimeout); rc != kOk) {
         return rc;
       }
-      s.print(r, [&](const pb::TopicPlan& v) { print_plan(v, true, all); });
+      s.print(r, [&](const pb::TopicPlan& v) { print_plan(v, true, false); });
       if (r.failed() > 0) return kUnavailable;
       if (r.not_reached() == 0) return kOk;
       if (r.done() == 0) {

@@ -418,7 +418,7 @@ const char* outcome_name(pb::ApplyOutcome o) {
 void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
   std::map<pb::PlanAction, int> count;
   for (const auto& i : p.items()) {
-    ++count[i.action()];
+    if (i.action() != pb::PLAN_ACTION_NOTHING) ++count[i.action()];
     if (i.action() == pb::PLAN_ACTION_NOTHING && !all) continue;
     std::string line = action_name(i.action());
     if (applied && i.outcome() != pb::APPLY_OUTCOME_UNSPECIFIED) {
@@ -438,8 +438,7 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
       applied ? (p.dry_run() ? "apply (dry run)" : "apply") : "plan", safe(p.link()).c_str(),
       p.running() ? "running" : "paused", utc(p.made_at_ms()).c_str(),
       count[pb::PLAN_ACTION_CREATE], count[pb::PLAN_ACTION_ADD_PARTITIONS],
-      count[pb::PLAN_ACTION_CHANGE_CONFIGS], count[pb::PLAN_ACTION_BLOCKED],
-      count[pb::PLAN_ACTION_NOTHING]);
+      count[pb::PLAN_ACTION_CHANGE_CONFIGS], count[pb::PLAN_ACTION_BLOCKED], p.fit());
   if (applied && !p.dry_run()) {
     std::printf("%d done, %d failed, %d not reached\n", p.done(), p.failed(), p.not_reached());
   }

@@ -399,12 +399,14 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   plan.set_link("main");
   pb::TopicPlan p;
   ASSERT_TRUE(stub_->Plan(ctx().get(), plan, &p).ok());
-  ASSERT_EQ(p.items_size(), 1);
-  EXPECT_EQ(p.items(0).action(), pb::PLAN_ACTION_CREATE);
-  EXPECT_EQ(p.items(0).partitions(), 3);
-  EXPECT_EQ(p.items(0).configs().at("retention.ms"), "1\\x1b[31m")
+  ASSERT_EQ(p.items_size(), 2);
+  EXPECT_EQ(p.fit(), 1);
+  EXPECT_EQ(p.items(0).action(), pb::PLAN_ACTION_NOTHING);
+  EXPECT_EQ(p.items(1).action(), pb::PLAN_ACTION_CREATE);
+  EXPECT_EQ(p.items(1).partitions(), 3);
+  EXPECT_EQ(p.items(1).configs().at("retention.ms"), "1\\x1b[31m")
       << "a broker's value is made printable";
-  EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_UNSPECIFIED);
+  EXPECT_EQ(p.items(1).outcome(), pb::APPLY_OUTCOME_UNSPECIFIED);
   plan.set_topic_regex("(");
   grpc::Status bad = stub_->Plan(ctx().get(), plan, &p);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -424,15 +426,26 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   apply.set_dry_run(true);
   ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok());
   EXPECT_TRUE(p.dry_run());
+  ASSERT_EQ(p.items_size(), 1) << "an apply's answer leaves out what fits";
+  EXPECT_EQ(p.fit(), 1);
   EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_WOULD);
   EXPECT_EQ(p.done(), 0);
   apply.set_dry_run(false);
   apply.set_request_id("apply-1");
   ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok());
+  ASSERT_EQ(p.items_size(), 1);
   EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_DONE);
   EXPECT_EQ(p.done(), 1);
+  // A retry with the same request id is answered from the journal, without
+  // reading the clusters again (here they cannot be read any more).
+  control_.plan_fails = true;
   ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok()) << "the same request id: replayed";
+  EXPECT_EQ(p.done(), 1);
   EXPECT_EQ(control_.applies(), 2) << "once dry, once for real, not again for the replay";
+  apply.set_request_id("apply-2");
+  EXPECT_EQ(stub_->Apply(ctx().get(), apply, &p).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  control_.plan_fails = false;
   journal = audit_.list(0, 1000);
   ASSERT_TRUE(journal.has_value());
   std::vector<std::string> results;

@@ -120,13 +120,20 @@ class fake_control : public control {
     return r;
   }
   // Plans: one topic to create, with a config value holding control
-  // characters (as a hostile broker's may); apply does it.
+  // characters (as a hostile broker's may), and one that fits; apply does
+  // the first. With plan_fails the clusters "cannot be read".
+  std::atomic<bool> plan_fails{false};
   result<plan::prepared_plan> plan_topics(
       const std::string& link, const std::function<bool(const std::string&)>& topics) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    if (plan_fails) return fail(errc::precondition, "target: cannot be read");
     plan::prepared_plan p;
     p.plan.link = link;
     if (topics && !topics("orders")) return p;
+    plan::item fits;
+    fits.topic = fits.target = "users";
+    fits.what = plan::action::nothing;
+    p.plan.items.push_back(fits);
     plan::item i;
     i.topic = "orders";
     i.target = "orders";
@@ -142,7 +149,11 @@ class fake_control : public control {
     plan::apply_result r;
     r.plan = p.plan;
     for (const auto& i : p.plan.items) {
-      r.items.push_back({i, dry_run ? plan::outcome::would : plan::outcome::done, {}});
+      if (!plan::is_action(i.what)) {
+        r.items.push_back({plan::outcome::no_action, {}});
+        continue;
+      }
+      r.items.push_back({dry_run ? plan::outcome::would : plan::outcome::done, {}});
       if (!dry_run) ++r.done;
     }
     std::lock_guard lock(mu_);

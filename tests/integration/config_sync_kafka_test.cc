@@ -17,13 +17,6 @@ using namespace integration;
 
 using testing::contains;
 
-// The configs a topic sets itself, as kafka-configs prints them.
-std::string own_configs(const std::string& bootstrap, const std::string& topic) {
-  return kafka("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
-               clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +
-               " --describe");
-}
-
 void alter(const std::string& bootstrap, const std::string& topic, const std::string& change) {
   kafka("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
         clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +

@@ -118,6 +118,12 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
   kafka(cmd);
 }
 
+std::string own_configs(const std::string& bootstrap, const std::string& topic) {
+  return kafka("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
+               clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +
+               " --describe");
+}
+
 straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
                  const std::string& extra_link_yaml, const std::string& prefix,
                  const std::string& source_props, int refresh_ms, const std::string& topics_yaml)

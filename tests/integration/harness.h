@@ -65,6 +65,10 @@ topic_id topic_id_of(const std::string& bootstrap, const std::string& topic);
 void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
                   const std::string& configs = "");
 
+// The configs a topic sets itself, as kafka-configs --describe prints them
+// (" name=value " each).
+std::string own_configs(const std::string& bootstrap, const std::string& topic);
+
 // straitd with one link "it" from clusters->source to clusters->target.
 class straitd {
  public:

@@ -19,12 +19,6 @@ using namespace integration;
 
 using testing::contains;
 
-std::string own_configs(const std::string& bootstrap, const std::string& topic) {
-  return kafka("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
-               clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +
-               " --describe");
-}
-
 std::string described(const std::string& bootstrap, const std::string& topic) {
   return kafka("topics --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
                " --describe --topic " + topic);

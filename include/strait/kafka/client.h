@@ -193,8 +193,10 @@ class admin_client {
   // described with an error, are missing from the result.
   [[nodiscard]] result<std::map<std::string, topic_id>> describe_topic_ids(
       const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const;
-  [[nodiscard]] status create_topic(const std::string& topic, int partitions,
-                                    int replication_factor, const properties& configs) const;
+  // True when this request created the topic; false when it existed
+  // already (someone else's, or created meanwhile): not strait's to own.
+  [[nodiscard]] result<bool> create_topic(const std::string& topic, int partitions,
+                                          int replication_factor, const properties& configs) const;
   [[nodiscard]] status create_partitions(const std::string& topic, int total) const;
   // Changes a topic's own configs (IncrementalAlterConfigs, one request, the
   // changes applied together or not at all). Errors name the topic and the

@@ -38,4 +38,9 @@ namespace strait::mirror {
 // "__" is Kafka's own (__consumer_offsets, __transaction_state, ...).
 [[nodiscard]] std::string target_topic_refusal(const std::string& target_topic);
 
+// Why a link does not write `target_topic`: link `holder` writes it on the
+// same target cluster (mirror::target_claims); with the fix.
+[[nodiscard]] std::string claimed_by_another_link(const std::string& target_topic,
+                                                  const std::string& holder);
+
 }  // namespace strait::mirror

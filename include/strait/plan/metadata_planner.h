@@ -30,73 +30,83 @@ struct topic_plan {
   std::vector<std::string> notes;
 };
 
-// A plan and the target's admin client it was read with, for apply().
+// A plan and the clients it was read with, for apply(): the target's to
+// write, the source's to look again whether a topic caught up. `made_by`:
+// the caller's token of what the plan is of (the daemon: the link's
+// runtime), so that a plan is never applied to a link deleted and made
+// again meanwhile; kept alive with the plan.
 struct prepared_plan {
   topic_plan plan;
-  std::shared_ptr<const kafka::admin_client> target;
+  bool cluster_ids_stored = false;  // the link's store held its cluster ids
+  std::shared_ptr<const kafka::admin_client> source, target;
+  std::shared_ptr<const void> made_by;
 };
 
 // What apply did with one item.
 enum class outcome {
   done,         // changed on the target
-  failed,       // the target refused or did not answer: `message`
+  failed,       // the target refused or did not answer, or it changed meanwhile: `message`
   not_reached,  // the pass's time budget ended first: apply again
   would,        // dry run: what apply would do
-  left_alone,   // nothing or blocked: not an action
+  no_action,    // fits or blocked: nothing to do
 };
 [[nodiscard]] const char* to_string(outcome o);
 
-struct applied_item {
-  item planned;
-  outcome result = outcome::left_alone;
+// Per item of the plan (same order): what apply did.
+struct applied {
+  outcome result = outcome::no_action;
   std::string message;
 };
 
 struct apply_result {
   topic_plan plan;
-  std::vector<applied_item> items;  // the plan's items, in its order
+  std::vector<applied> items;  // one per plan.items
   int done = 0, failed = 0, not_reached = 0;
 };
 
 // Makes and applies plans of one link's target topics (docs/planning.md,
 // ADR 0024). prepare() connects both clusters (admin clients of the link's
 // properties, each request waiting at most `admin_timeout`), reads them and
-// the link's store and plans; apply() carries the plan out with the
-// target's client, which closes with the prepared plan. Reading and writing
-// are two steps so that the API can read outside its one-mutation-at-a-time
-// lock and hold that lock only for the writes.
+// the link's store and plans; apply() carries the plan out with those
+// clients, which close with the prepared plan. Reading and writing are two
+// steps so that the API can read outside its one-mutation-at-a-time lock
+// and hold that lock only for the writes.
 //
-// Threads: blocking; any thread. Writes to the store only the created flags
-// of the topics apply() creates (as the supervisor does), to Kafka only in
-// apply().
+// Threads: blocking; any thread. Writes to the store only what the
+// supervisor writes when it creates a topic (the created flag; the link's
+// cluster ids when none are stored yet), to Kafka only in apply().
 class metadata_planner {
  public:
   // `topics`: the link's selection (patterns and staged names); `claims`:
   // which link writes which target topic, shared with the supervisors.
   metadata_planner(const config::link_config& cfg, store::checkpoint_store& store,
-                   const config::name_selection& topics, mirror::target_claims& claims,
-                   std::chrono::milliseconds admin_timeout);
+                   mirror::target_claims& claims, std::chrono::milliseconds admin_timeout);
 
   using filter = std::function<bool(const std::string&)>;  // source topic names; null: all
 
-  // The plan of the selected source topics `topics` accepts. `running`: the
-  // link runs (its supervisor and config sync act). errc::precondition when
-  // the link may write nothing (mirror::cluster_refusal) or a cluster cannot
-  // be read; store errors as they are.
-  [[nodiscard]] result<prepared_plan> prepare(const filter& topics, bool running) const;
+  // The plan of the selected source topics that `topics` accepts, of those
+  // the link's selection selects. `running`: the link runs (its supervisor
+  // and config sync act). errc::precondition when the link may write nothing
+  // (mirror::cluster_refusal) or a cluster cannot be read; store errors as
+  // they are.
+  [[nodiscard]] result<prepared_plan> prepare(const config::name_selection& selection,
+                                              const filter& topics, bool running) const;
 
   // Carries out the items that are actions (create, add partitions, change
-  // configs) in the plan's order until `budget` has passed (a request then
-  // running may take the admin timeout more); the rest are not_reached.
-  // Idempotent: what is done is nothing in the next plan. `dry_run`: each
-  // action `would`, nothing written.
-  [[nodiscard]] apply_result apply(const prepared_plan& p, bool dry_run,
-                                   std::chrono::milliseconds budget) const;
+  // configs) in the plan's order; once `budget` has passed it starts no
+  // more (the rest not_reached; an action then running may take its own
+  // admin requests' time: a create one, a config change one plus one per
+  // change when the broker refuses a value). Before each: the target topic
+  // is claimed for the link; a change that waits for the topic to catch up
+  // is made only if it still has. Idempotent: what is done fits in the next
+  // plan. `dry_run`: each action `would`, nothing written. errc::precondition
+  // when the link's stored cluster ids no longer allow writing.
+  [[nodiscard]] result<apply_result> apply(const prepared_plan& p, bool dry_run,
+                                           std::chrono::milliseconds budget) const;
 
  private:
   const config::link_config& cfg_;
   store::checkpoint_store& store_;
-  const config::name_selection& topics_;
   mirror::target_claims& claims_;
   std::chrono::milliseconds admin_timeout_;
 };

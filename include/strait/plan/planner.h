@@ -43,24 +43,31 @@ enum class action {
   blocked,         // something only the operator can resolve: `blocker`
 };
 [[nodiscard]] const char* to_string(action a);
+// Whether apply does something for it: create, add_partitions, change_configs.
+[[nodiscard]] bool is_action(action a);
 
 struct item {
   std::string topic;   // the source topic
   std::string target;  // the target topic
   action what = action::nothing;
-  int partitions = 0;                            // create, add_partitions
-  kafka::properties configs;                     // create: the source's configs the link copies
+  int partitions = 0;         // create, add_partitions: the target's count after it
+  int source_partitions = 0;  // the source topic's
+  kafka::properties configs;  // create: the source's configs the link copies
   std::vector<policy::config_difference> drift;  // change_configs; blocked by a lag
   std::string reason;                            // what and why, printable
   std::string blocker;                           // blocked: why, and the fix
-  // A running link does this itself within its refresh interval (the
-  // supervisor creates and grows topics; config sync follows the source).
+  // The running link does this itself: the supervisor creates and grows
+  // topics (every topics.refresh_interval), config sync follows the source
+  // (every topics.config_sync_interval_ms) where it may. Not said: a topic
+  // in error waits for its error to end, and config sync does not ask again
+  // for a value the target refused or set back.
   bool by_link = false;
 };
 
 // The items of one topic, in the order they are applied: blocked alone when
-// the topic cannot be mirrored (refused name, partitions or cleanup.policy
-// that do not fit, topics.create false); otherwise create, or add
+// the topic cannot be mirrored (refused name, another link's target topic,
+// partitions or cleanup.policy that do not fit, topics.create false, its
+// configs not read); otherwise create, or add
 // partitions and/or change configs, or nothing. A config change that could
 // make the target refuse records still to be mirrored (waits_for_catch_up)
 // is a blocked item of its own while the topic has a lag (or its lag is
@@ -69,5 +76,10 @@ struct item {
 // `running`: the link runs (its supervisor acts; a paused link does nothing).
 [[nodiscard]] std::vector<item> plan_topic(const config::topic_config& topics, bool running,
                                            const topic_facts& t);
+
+// Whether `items` (one topic's) hold a change that waits for the topic to
+// catch up: whether it did decides that plan, so the caller measures it
+// (topic_facts::caught_up) and plans the topic again.
+[[nodiscard]] bool depends_on_catch_up(const std::vector<item>& items);
 
 }  // namespace strait::plan

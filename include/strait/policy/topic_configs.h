@@ -74,6 +74,15 @@ struct target_check {
                                               const std::optional<std::string>& source_cleanup,
                                               const std::optional<std::string>& target_cleanup);
 
+// Why a missing target topic stays missing (topics.create is false), with
+// the fix.
+[[nodiscard]] std::string not_created(const std::string& target_topic, int source_partitions);
+
+// Why a target topic with fewer partitions than its source is not mirrored
+// when configs are not checked (topics.check_configs false), with the fix.
+[[nodiscard]] std::string too_few_partitions(const std::string& target_topic, int target_partitions,
+                                             int source_partitions);
+
 // Value of a config entry, if present.
 [[nodiscard]] std::optional<std::string> config_value(
     const std::vector<kafka::config_entry>& entries, const std::string& name);
