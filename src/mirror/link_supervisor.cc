@@ -345,11 +345,12 @@ bool link_supervisor::sync_topics() {
         continue;
       }
       if (!*made) {
-        // Created by someone else since the listing: not strait's. The next
-        // round checks it as a topic that existed.
+        // Created by someone else since the listing (or by straitctl apply,
+        // which marks what it creates itself): not this round's to mark.
+        // The next round checks it as a topic that exists.
         spdlog::warn(
-            "link {}: target topic {} appeared while strait created it: not marked as "
-            "strait's (config sync and partition growth leave it alone)",
+            "link {}: target topic {} appeared while strait created it (someone else, or "
+            "straitctl apply, created it meanwhile): this round does not mark it as strait's",
             cfg_.name, st.target);
         continue;
       }

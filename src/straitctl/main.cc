@@ -71,7 +71,9 @@ std::string read_or_exit(const std::string& path, const char* option) {
   return s;
 }
 
-int report(const grpc::Status& s, const options& o) {
+// `waited_s`: how long the call waited (--timeout, or more for a call that
+// waits for Kafka's answers).
+int report(const grpc::Status& s, const options& o, double waited_s) {
   const std::string what = safe(s.error_message());
   switch (s.error_code()) {
     case grpc::StatusCode::OK:
@@ -79,8 +81,8 @@ int report(const grpc::Status& s, const options& o) {
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       // straitd may be working on it still (a call that reaches a slow
       // cluster): it is not "unreachable".
-      std::cerr << "straitctl: no answer from straitd at " << o.server << " within --timeout ("
-                << o.timeout_s
+      std::cerr << "straitctl: no answer from straitd at " << o.server << " within "
+                << (waited_s > o.timeout_s ? "the call's own wait (" : "--timeout (") << waited_s
                 << " s); it may still be working on the call, and a change may still "
                    "complete: retry with a longer --timeout (a change with the same --request-id "
                    "of your own is not done twice)\n";
@@ -207,7 +209,10 @@ class session {
   [[nodiscard]] bool json() const { return o_.output == "json"; }
   // The exit code of a call's status (0 when OK), with a failure's message
   // on stderr.
-  [[nodiscard]] int exit_code(const grpc::Status& s) const { return report(s, o_); }
+  [[nodiscard]] int exit_code(const grpc::Status& s,
+                              std::chrono::milliseconds at_least = {}) const {
+    return report(s, o_, std::max(o_.timeout_s, static_cast<double>(at_least.count()) / 1000.0));
+  }
   // Makes the unary call `rpc` with a fresh context; its exit code.
   template <typename Request, typename Response>
   [[nodiscard]] int call(grpc::Status (pb::Strait::Stub::*rpc)(grpc::ClientContext*, const Request&,
@@ -215,7 +220,7 @@ class session {
                          const Request& req, Response* resp,
                          std::chrono::milliseconds at_least = {}) const {
     auto ctx = context(false, at_least);
-    return exit_code((*stub_.*rpc)(ctx.get(), req, resp));
+    return exit_code((*stub_.*rpc)(ctx.get(), req, resp), at_least);
   }
   // Prints `m` as JSON (one object per line) or with `table`.
   template <typename Message, typename Table>

@@ -77,15 +77,15 @@ struct apply_result {
 // cluster ids when none are stored yet), to Kafka only in apply().
 class metadata_planner {
  public:
-  // `topics`: the link's selection (patterns and staged names); `claims`:
-  // which link writes which target topic, shared with the supervisors.
+  // `claims`: which link writes which target topic, shared with the
+  // supervisors.
   metadata_planner(const config::link_config& cfg, store::checkpoint_store& store,
                    mirror::target_claims& claims, std::chrono::milliseconds admin_timeout);
 
   using filter = std::function<bool(const std::string&)>;  // source topic names; null: all
 
-  // The plan of the selected source topics that `topics` accepts, of those
-  // the link's selection selects. `running`: the link runs (its supervisor
+  // The plan of the source topics `selection` (the link's patterns and
+  // staged names) selects and `topics` accepts. `running`: the link runs (its supervisor
   // and config sync act). errc::precondition when the link may write nothing
   // (mirror::cluster_refusal) or a cluster cannot be read; store errors as
   // they are.
