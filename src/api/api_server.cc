@@ -538,14 +538,8 @@ class service final : public pb::Strait::Service {
           return known_link(req->link()) ? grpc::Status::OK : unknown_link(req->link());
         },
         [&](const caller&, pb::StageResponse* resp) -> grpc::Status {
-          std::function<bool(const std::string&)> t, g;
-          if (!req->topic_regex().empty()) {
-            t = [f = topics](const std::string& n) { return f.matches(n); };
-          }
-          if (!req->group_regex().empty()) {
-            g = [f = groups](const std::string& n) { return f.matches(n); };
-          }
-          auto r = control_.stage(req->link(), t, g, req->dry_run());
+          auto r = control_.stage(req->link(), selected_by(topics, req->topic_regex()),
+                                  selected_by(groups, req->group_regex()), req->dry_run());
           if (!r) return to_grpc(r.error());
           for (const auto& n : r->topics) resp->add_topics(n);
           for (const auto& n : r->groups) resp->add_groups(n);
@@ -672,9 +666,7 @@ class service final : public pb::Strait::Service {
     caller who;
     if (auto s = authorize(*ctx, "Plan", role::viewer, *req, &who); !s.ok()) return s;
     if (who.granted < role::admin && !journal_.admit(who.name, true, "Plan")) {
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-              who.name + " made more than " + std::to_string(kJournalBudget) +
-                  " recorded calls in the last minute; try again in a minute"};
+      return over_budget(who);
     }
     auto topics = name_filter::make(req->topic_regex(), "topic_regex");
     if (!topics) return to_grpc(topics.error());
@@ -705,7 +697,7 @@ class service final : public pb::Strait::Service {
         [&](const caller&, pb::TopicPlan* resp) -> grpc::Status {
           auto r = control_.apply_plan(req->link(), *prepared, req->dry_run());
           if (!r) return to_grpc(r.error());
-          fill_plan(r->plan, &r->items, resp);
+          fill_plan(prepared->plan, &r->items, resp);
           resp->set_dry_run(req->dry_run());
           resp->set_done(r->done);
           resp->set_failed(r->failed);
@@ -1139,11 +1131,7 @@ class service final : public pb::Strait::Service {
       if (who.granted < role::admin) {
         // Calls of viewers and operators that act (a Verify, a Stage) are
         // within the caller's budget too; an admin's never are.
-        if (!journal_.admit(rec.who, true, rec.call)) {
-          return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-                  who.name + " made more than " + std::to_string(kJournalBudget) +
-                      " recorded calls in the last minute; try again in a minute"};
-        }
+        if (!journal_.admit(rec.who, true, rec.call)) return over_budget(who);
         budgeted = true;
       }
       if (!req.dry_run()) {
@@ -1178,6 +1166,13 @@ class service final : public pb::Strait::Service {
       }
     }
     return result;
+  }
+
+  // The answer to a viewer's or operator's call that acts past its budget.
+  static grpc::Status over_budget(const caller& who) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            who.name + " made more than " + std::to_string(kJournalBudget) +
+                " recorded calls in the last minute; try again in a minute"};
   }
 
   // The answer when the journal cannot be written before anything is done.

@@ -30,40 +30,58 @@ std::vector<std::string> plan_notes(const config::topic_config& topics) {
   return notes;
 }
 
-// The next source offset of each partition of `topic` the link has a
-// checkpoint of.
-result<std::map<int32_t, int64_t>> positions_of(const store::checkpoint_store& store,
-                                                const std::string& link, const std::string& topic) {
+// What the link's checkpoints say of some topics: the next source offset of
+// each partition with a checkpoint, and the topics a producer cutover
+// handed over.
+struct checkpoints_of {
+  std::map<std::string, std::map<int32_t, int64_t>> next;  // topic -> partition -> offset
+  std::set<std::string> handed_over;
+};
+
+// Reads the link's checkpoints of the topics `wanted` accepts.
+result<checkpoints_of> read_checkpoints(const store::checkpoint_store& store,
+                                        const std::string& link,
+                                        const std::function<bool(const std::string&)>& wanted) {
   auto keys = store.partitions(link);
   if (!keys) return std::unexpected(keys.error());
-  std::map<int32_t, int64_t> next;
+  checkpoints_of c;
   for (const auto& key : *keys) {
-    if (key.topic != topic) continue;
+    if (!wanted(key.topic)) continue;
     auto cp = store.load(key);
     if (!cp) return std::unexpected(cp.error());
-    if (*cp) next[key.partition.value()] = (*cp)->position.next_source.value();
+    if (!*cp) continue;
+    c.next[key.topic][key.partition.value()] = (*cp)->position.next_source.value();
+    if ((*cp)->stopped == store::stop_reason::handed_over) c.handed_over.insert(key.topic);
   }
-  return next;
+  return c;
 }
 
 // Every partition of `topic` mirrored to the source's end (a partition
 // without a checkpoint counts from its log start, so an empty one is):
-// true or false, or empty when an end or a checkpoint could not be read.
-std::optional<bool> caught_up(const kafka::admin_client& source,
-                              const store::checkpoint_store& store, const std::string& link,
-                              const std::string& topic, int partitions) {
-  auto next = positions_of(store, link, topic);
-  if (!next) return std::nullopt;
+// true or false, or empty when an end could not be read. `next`: the
+// topic's checkpointed positions.
+std::optional<bool> caught_up(const kafka::admin_client& source, const std::string& topic,
+                              int partitions, const std::map<int32_t, int64_t>& next) {
   std::vector<topic_partition> parts;
   for (int32_t p = 0; p < partitions; ++p) parts.emplace_back(topic, p);
   auto marks = source.list_watermarks(parts);
   if (!marks || marks->size() < parts.size()) return std::nullopt;
   for (const auto& [tp, m] : *marks) {
-    auto pos = next->find(tp.second);
-    const int64_t from = std::max(pos == next->end() ? m.low : pos->second, m.low);
+    auto pos = next.find(tp.second);
+    const int64_t from = std::max(pos == next.end() ? m.low : pos->second, m.low);
     if (from < m.high) return false;
   }
   return true;
+}
+
+// caught_up() with the topic's checkpoints read now; empty also when they
+// cannot be read.
+std::optional<bool> caught_up_now(const kafka::admin_client& source,
+                                  const store::checkpoint_store& store, const std::string& link,
+                                  const std::string& topic, int partitions) {
+  auto c = read_checkpoints(store, link, [&](const std::string& t) { return t == topic; });
+  if (!c) return std::nullopt;
+  return caught_up(source, topic, partitions, c->next[topic]);
 }
 
 // Both topics' configs, per topic; what could not be read says why.
@@ -106,22 +124,6 @@ void read_configs(const kafka::admin_client& source, const kafka::admin_client& 
 
 }  // namespace
 
-const char* to_string(outcome o) {
-  switch (o) {
-    case outcome::done:
-      return "done";
-    case outcome::failed:
-      return "failed";
-    case outcome::not_reached:
-      return "not_reached";
-    case outcome::would:
-      return "would";
-    case outcome::no_action:
-      return "no_action";
-  }
-  return "no_action";
-}
-
 metadata_planner::metadata_planner(const config::link_config& cfg, store::checkpoint_store& store,
                                    mirror::target_claims& claims,
                                    std::chrono::milliseconds admin_timeout)
@@ -151,7 +153,6 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
   plan.target_cluster = *tgt_key;
   auto stored = store_.link_cluster_ids(cfg_.name);
   if (!stored) return std::unexpected(stored.error());
-  p.cluster_ids_stored = stored->has_value();
   if (auto refusal = mirror::cluster_refusal(cfg_, *stored, {*src_key, *tgt_key});
       !refusal.empty()) {
     return fail(errc::precondition, "the link writes nothing: " + refusal);
@@ -186,21 +187,18 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
   }
   if (cfg_.topics.check_configs) read_configs(**source, **target, facts);
 
-  // Handed over: a partition's checkpoint says so.
-  std::set<std::string> handed_over;
-  auto keys = store_.partitions(cfg_.name);
-  if (!keys) return std::unexpected(keys.error());
-  for (const auto& key : *keys) {
-    auto cp = store_.load(key);
-    if (!cp) return std::unexpected(cp.error());
-    if (*cp && (*cp)->stopped == store::stop_reason::handed_over) handed_over.insert(key.topic);
-  }
+  // The planned topics' checkpoints, read once.
+  std::set<std::string> planned;
+  for (const auto& t : facts) planned.insert(t.source);
+  auto checkpoints = read_checkpoints(
+      store_, cfg_.name, [&](const std::string& topic) { return planned.contains(topic); });
+  if (!checkpoints) return std::unexpected(checkpoints.error());
 
   for (auto& t : facts) {
-    t.handed_over = handed_over.contains(t.source);
+    t.handed_over = checkpoints->handed_over.contains(t.source);
     auto items = plan_topic(cfg_.topics, running, t);
     if (depends_on_catch_up(items)) {
-      t.caught_up = caught_up(**source, store_, cfg_.name, t.source, t.source_partitions);
+      t.caught_up = caught_up(**source, t.source, t.source_partitions, checkpoints->next[t.source]);
       items = plan_topic(cfg_.topics, running, t);
     }
     for (auto& i : items) plan.items.push_back(std::move(i));
@@ -249,7 +247,8 @@ result<apply_result> metadata_planner::apply(const prepared_plan& p, bool dry_ru
     if (i.what == action::add_partitions)
       return p.target->create_partitions(i.target, i.partitions);
     const bool waits = std::any_of(i.drift.begin(), i.drift.end(), policy::waits_for_catch_up);
-    if (waits && caught_up(*p.source, store_, cfg_.name, i.topic, i.source_partitions) != true) {
+    if (waits &&
+        caught_up_now(*p.source, store_, cfg_.name, i.topic, i.source_partitions) != true) {
       return fail(errc::precondition,
                   "topic " + i.topic + " has a lag again (or it cannot be read): " +
                       policy::describe(i.drift) + " waits until it caught up; plan again then");
@@ -266,7 +265,6 @@ result<apply_result> metadata_planner::apply(const prepared_plan& p, bool dry_ru
   };
 
   apply_result r;
-  r.plan = p.plan;
   for (const auto& i : p.plan.items) {
     applied a;
     if (!is_action(i.what)) {

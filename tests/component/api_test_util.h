@@ -147,7 +147,6 @@ class fake_control : public control {
                                         bool dry_run) override {
     if (link != "main") return fail(errc::not_found, "no link");
     plan::apply_result r;
-    r.plan = p.plan;
     for (const auto& i : p.plan.items) {
       if (!plan::is_action(i.what)) {
         r.items.push_back({plan::outcome::no_action, {}});

@@ -37,7 +37,6 @@ struct topic_plan {
 // again meanwhile; kept alive with the plan.
 struct prepared_plan {
   topic_plan plan;
-  bool cluster_ids_stored = false;  // the link's store held its cluster ids
   std::shared_ptr<const kafka::admin_client> source, target;
   std::shared_ptr<const void> made_by;
 };
@@ -50,7 +49,6 @@ enum class outcome {
   would,        // dry run: what apply would do
   no_action,    // fits or blocked: nothing to do
 };
-[[nodiscard]] const char* to_string(outcome o);
 
 // Per item of the plan (same order): what apply did.
 struct applied {
@@ -59,8 +57,7 @@ struct applied {
 };
 
 struct apply_result {
-  topic_plan plan;
-  std::vector<applied> items;  // one per plan.items
+  std::vector<applied> items;  // one per item of the prepared plan
   int done = 0, failed = 0, not_reached = 0;
 };
 
