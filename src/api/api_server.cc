@@ -1063,13 +1063,15 @@ class service final : public pb::Strait::Service {
     // A request id answered before is replayed (or refused) below without
     // preparing again: a prepare may read Kafka (Apply), which a retry must
     // not need.
+    // Nor for one too long, refused below before anything is done.
+    const bool id_too_long = req.request_id().size() > 128;
     bool answered = false;
-    if (!req.request_id().empty() && req.request_id().size() <= 128) {
+    if (!req.request_id().empty() && !id_too_long) {
       auto found = audit_.recall(who.name + "\n" + req.request_id());
       answered = found && found->has_value();
     }
-    const grpc::Status prepared =
-        guarded([&] { return prepare && !answered ? prepare() : grpc::Status::OK; });
+    const grpc::Status prepared = guarded(
+        [&] { return prepare && !answered && !id_too_long ? prepare() : grpc::Status::OK; });
     std::lock_guard lock(mutate_mu_);
     Request keyless = req;
     keyless.clear_request_id();
@@ -1095,7 +1097,7 @@ class service final : public pb::Strait::Service {
     bool acted = false;     // act() ran for real, after its "started" entry
     bool budgeted = false;  // this call already counts against the caller's budget
     std::optional<request_record> prior;
-    if (req.request_id().size() > 128) {
+    if (id_too_long) {
       result = {grpc::StatusCode::INVALID_ARGUMENT,
                 "request_id: at most 128 characters (e.g. a UUID)"};
     } else if (!prepared.ok()) {

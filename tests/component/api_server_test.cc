@@ -713,6 +713,73 @@ TEST_F(ApiServer, AViewersCallsThatActAreRefusedPastItsBudgetAndCountedOnce) {
   EXPECT_EQ(control_.started.load(), 31);
 }
 
+// Plan and Apply as a hostile caller sends them: a viewer may plan (within
+// its budget) but not apply; bounds and bad fields are refused naming the
+// field, and nothing reads the clusters before the caller and the request
+// are checked.
+TEST_F(ApiServer, PlanAndApplyRefuseHostileRequestsBeforeReadingTheClusters) {
+  testing::temp_dir dir;
+  write_tokens(dir.path() / "tokens",
+               "viewer watcher 0123456789abcdef0001\n"
+               "admin lead 0123456789abcdef0003\n");
+  api_server secured;
+  config::api_security_config sec;
+  sec.tokens_file = dir.path() / "tokens";
+  ASSERT_TRUE(secured.start("127.0.0.1:0", sec, state_, audit_, control_).has_value());
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(secured.address(), grpc::InsecureChannelCredentials()));
+  auto as = [&](const std::string& token) {
+    auto c = ctx();
+    c->AddMetadata("authorization", "Bearer " + token);
+    return c;
+  };
+  const std::string viewer = "0123456789abcdef0001", admin = "0123456789abcdef0003";
+  pb::TopicPlan out;
+
+  pb::ApplyRequest apply;
+  apply.set_link("main");
+  grpc::Status denied = stub->Apply(as(viewer).get(), apply, &out);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->Apply(as("not-a-token-at-all").get(), apply, &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(control_.plans.load(), 0) << "refused before the clusters are read";
+
+  apply.set_request_id(std::string(129, 'x'));
+  grpc::Status long_id = stub->Apply(as(admin).get(), apply, &out);
+  EXPECT_EQ(long_id.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(strait::testing::contains(long_id.error_message(), "request_id"))
+      << long_id.error_message();
+  EXPECT_EQ(control_.plans.load(), 0) << "a request id too long is refused before planning";
+  apply.clear_request_id();
+
+  apply.set_topic_regex(std::string(17 * 1024, 'a'));
+  grpc::Status long_regex = stub->Apply(as(admin).get(), apply, &out);
+  EXPECT_EQ(long_regex.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(strait::testing::contains(long_regex.error_message(), "topic_regex"))
+      << long_regex.error_message();
+  pb::PlanRequest plan;
+  plan.set_link("main");
+  plan.set_topic_regex(std::string(17 * 1024, 'a'));
+  EXPECT_EQ(stub->Plan(as(viewer).get(), plan, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  plan.set_topic_regex("");
+  plan.set_link("evil\x1b[2J\n");
+  grpc::Status unknown = stub->Plan(as(viewer).get(), plan, &out);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(unknown.error_message().find('\x1b'), std::string::npos) << "escaped";
+  EXPECT_EQ(control_.plans.load(), 0);
+
+  // A viewer's plans count in its budget of calls that act.
+  plan.set_link("main");
+  int planned = 0;
+  grpc::Status last;
+  for (int i = 0; i < 70 && (last = stub->Plan(as(viewer).get(), plan, &out)).ok(); ++i) ++planned;
+  EXPECT_EQ(last.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << last.error_message();
+  EXPECT_LE(planned, 60);
+  EXPECT_EQ(control_.plans.load(), planned) << "the refused plan read nothing";
+  EXPECT_TRUE(stub->Plan(as(admin).get(), plan, &out).ok()) << "an admin's plans are not budgeted";
+}
+
 // Issue 11: 300 streams took 338 threads.
 TEST_F(ApiServer, WatchStreamsAreCapped) {
   pb::WatchStatusRequest req;

@@ -123,9 +123,11 @@ class fake_control : public control {
   // characters (as a hostile broker's may), and one that fits; apply does
   // the first. With plan_fails the clusters "cannot be read".
   std::atomic<bool> plan_fails{false};
+  std::atomic<int> plans{0};  // plans made (the clusters "read")
   result<plan::prepared_plan> plan_topics(
       const std::string& link, const std::function<bool(const std::string&)>& topics) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    ++plans;
     if (plan_fails) return fail(errc::precondition, "target: cannot be read");
     plan::prepared_plan p;
     p.plan.link = link;
