@@ -19,15 +19,21 @@ link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkp
       scans_(std::make_unique<scan::scan_runner>(cfg_, store_, &staged_topics_, &staged_groups_)) {}
 
 void link_runtime::claim_existing() {
-  // Target topics this link wrote before (it has checkpoints of them) stay
-  // its own: claimed before any supervisor of the process runs a round, on
-  // the target cluster its checkpoints are of (claims are by cluster id).
+  // Target topics this link wrote before (it has checkpoints of them) or
+  // created (straitctl apply creates them for a paused link, which has no
+  // checkpoints yet) stay its own: claimed before any supervisor of the
+  // process runs a round, on the target cluster its store is of (claims are
+  // by cluster id).
   auto clusters = store_.link_cluster_ids(cfg_.name);
   auto parts = store_.partitions(cfg_.name);
-  if (!clusters || !*clusters || !parts) return;  // the supervisor reports store errors itself
-  for (const auto& key : *parts) {
+  auto created = store_.created_topics(cfg_.name);
+  // The supervisor reports store errors itself.
+  if (!clusters || !*clusters || !parts || !created) return;
+  std::set<std::string> topics(created->begin(), created->end());
+  for (const auto& key : *parts) topics.insert(key.topic);
+  for (const auto& topic : topics) {
     std::string holder;
-    (void)claims_.claim((*clusters)->target, cfg_.topics.target_name(key.topic), cfg_.name, holder);
+    (void)claims_.claim((*clusters)->target, cfg_.topics.target_name(topic), cfg_.name, holder);
   }
 }
 

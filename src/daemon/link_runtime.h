@@ -46,8 +46,9 @@ class link_runtime {
   void begin_drain();
   void stop();
   [[nodiscard]] std::shared_mutex& mu() const { return mu_; }
-  // Claims the target topics the link has checkpoints of (before any link
-  // runs, so an existing writer keeps its topics whatever the start order).
+  // Claims the target topics the link has checkpoints of or created (before
+  // any link runs, so an existing writer, or a paused link whose topics
+  // straitctl apply created, keeps its topics whatever the start order).
   void claim_existing();
   // On delete: the link's target topics are free for other links.
   void release_claims();

@@ -595,6 +595,24 @@ result<bool> checkpoint_store::topic_created(const std::string& link,
   return true;
 }
 
+result<std::vector<std::string>> checkpoint_store::created_topics(const std::string& link) const {
+  std::string prefix(1, kTopicCreatedTag);
+  append_text(prefix, link);
+  std::vector<std::string> out;
+  auto scanned = scan_bytes(
+      prefix,
+      [&](std::string_view k, std::string_view) -> result<bool> {
+        field_reader r(k, prefix.size());
+        std::string topic;
+        if (!r.text(topic) || !r.at_end()) return fail(errc::corruption, "bad topic marker key");
+        out.push_back(std::move(topic));
+        return true;
+      },
+      scan_direction::forward, nullptr);
+  if (!scanned) return std::unexpected(scanned.error());
+  return out;
+}
+
 result<std::optional<topic_id>> checkpoint_store::source_topic_id(const std::string& link,
                                                                   const std::string& topic) const {
   std::string value;

@@ -12,6 +12,8 @@
 #include "../support/mock_link.h"
 #include "../support/test_util.h"
 #include "link_registry.h"
+#include "link_runtime.h"
+#include "strait/mirror/target_claims.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait {
@@ -71,6 +73,36 @@ TEST(LinkRegistryMock, StopAllDrainsEveryLinkAtOnce) {
   EXPECT_TRUE(links.links().empty());
   EXPECT_FALSE(fatal);
   EXPECT_FALSE(links.failed());
+}
+
+// After a restart a link keeps the target topics it wrote (checkpoints) and
+// those strait created for it while it was paused (straitctl apply: created
+// flags, no checkpoints yet), so another link cannot take them; on the
+// target cluster its store is of, under the topic's target name.
+TEST(LinkRuntime, TopicsItWroteOrCreatedAreClaimedAgainWhenItIsLoaded) {
+  testing::temp_dir dir;
+  auto st = store::checkpoint_store::open(dir.path() / "checkpoints");
+  ASSERT_TRUE(st.has_value()) << st.error().message;
+  {
+    store::checkpoint_store::write_batch b;
+    b.put_cluster_ids("one", {"source-id", "target-id"});
+    b.put_checkpoint({"one", "written", partition_id(0)}, {});
+    b.mark_topic_created("one", "created");
+    b.mark_topic_created("two", "of-another-link");
+    ASSERT_TRUE((*st)->commit(b).has_value());
+  }
+  testing::mock_cluster source(1, kTopic, kPartitions), target(1, kTopic, kPartitions);
+  auto cfg = testing::mock_link("one", source, target, {kTopic});
+  cfg.topics.prefix = "copy.";
+  metrics::registry metrics;
+  mirror::target_claims claims;
+  daemon::link_runtime runtime(
+      cfg, false, **st, metrics, claims, [] {}, 1s);
+  runtime.claim_existing();
+  EXPECT_EQ(claims.holder("target-id", "copy.written"), "one");
+  EXPECT_EQ(claims.holder("target-id", "copy.created"), "one");
+  EXPECT_EQ(claims.holder("target-id", "copy.of-another-link"), "");
+  EXPECT_EQ(claims.holder("source-id", "copy.created"), "") << "claims are of the target cluster";
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "strait/offsets/offset_map.h"
 #include "test_util.h"
@@ -50,6 +52,26 @@ TEST(CheckpointStore, StoredMapTranslatesLikeTheInMemoryMap) {
   }
   // Other partitions are not mixed in.
   EXPECT_FALSE((*st)->to_target(key(1), source_offset(0)).has_value());
+}
+
+// What link_runtime::claim_existing claims after a restart besides the
+// topics with checkpoints: those apply created for a paused link.
+TEST(CheckpointStore, CreatedTopicsAreListedPerLinkAndNotAnotherLinkWhoseNameStartsAlike) {
+  temp_dir dir;
+  auto st = checkpoint_store::open(dir.path());
+  ASSERT_TRUE(st.has_value());
+  checkpoint_store::write_batch b;
+  b.mark_topic_created("main", "payments");
+  b.mark_topic_created("main", "orders");
+  b.mark_topic_created("mainline", "audit");
+  b.mark_topic_created("mai", "other");
+  ASSERT_TRUE((*st)->commit(b).has_value());
+  auto created = (*st)->created_topics("main");
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  EXPECT_EQ(*created, (std::vector<std::string>{"orders", "payments"}));
+  auto none = (*st)->created_topics("nobody");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
 }
 
 TEST(CheckpointStore, SurvivesReopenAndExtendsRunsInPlace) {

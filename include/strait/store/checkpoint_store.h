@@ -200,6 +200,8 @@ class checkpoint_store {
   // The partition's in-flight journal, ordered by target offset.
   [[nodiscard]] result<std::vector<inflight_entry>> inflight(const partition_key& key) const;
   [[nodiscard]] result<bool> topic_created(const std::string& link, const std::string& topic) const;
+  // The topics (source names) marked created for the link, in name order.
+  [[nodiscard]] result<std::vector<std::string>> created_topics(const std::string& link) const;
   [[nodiscard]] result<std::optional<topic_id>> source_topic_id(const std::string& link,
                                                                 const std::string& topic) const;
   [[nodiscard]] result<std::optional<cluster_ids>> link_cluster_ids(const std::string& link) const;
