@@ -67,7 +67,9 @@ status link_registry::load() {
     api_yaml_[name] = rec.yaml;
     runtimes.emplace_back(make_runtime(*l, true), rec.paused);
   }
-  for (auto& [runtime, paused] : runtimes) runtime->claim_existing();
+  std::vector<link_runtime*> loaded;
+  for (auto& [runtime, paused] : runtimes) loaded.push_back(runtime.get());
+  link_runtime::claim_existing(loaded);
   for (auto& [runtime, paused] : runtimes) {
     if (paused) {
       spdlog::info("link {} is paused (straitctl resume-link {})", runtime->config().name,

@@ -4,6 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+#include <string>
+
+#include "strait/base/text.h"
+
 namespace strait::daemon {
 
 link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
@@ -18,22 +23,36 @@ link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkp
       drain_(drain),
       scans_(std::make_unique<scan::scan_runner>(cfg_, store_, &staged_topics_, &staged_groups_)) {}
 
-void link_runtime::claim_existing() {
-  // Target topics this link wrote before (it has checkpoints of them) or
-  // created (straitctl apply creates them for a paused link, which has no
-  // checkpoints yet) stay its own: claimed before any supervisor of the
-  // process runs a round, on the target cluster its store is of (claims are
-  // by cluster id).
-  auto clusters = store_.link_cluster_ids(cfg_.name);
-  auto parts = store_.partitions(cfg_.name);
-  auto created = store_.created_topics(cfg_.name);
+void link_runtime::claim_existing(std::span<link_runtime* const> runtimes) {
+  for (auto* r : runtimes) r->claim_existing(claim_kind::written);
+  for (auto* r : runtimes) r->claim_existing(claim_kind::created);
+}
+
+void link_runtime::claim_existing(claim_kind kind) {
+  // On the target cluster the link's store is of (claims are by cluster id).
   // The supervisor reports store errors itself.
-  if (!clusters || !*clusters || !parts || !created) return;
-  std::set<std::string> topics(created->begin(), created->end());
-  for (const auto& key : *parts) topics.insert(key.topic);
+  auto clusters = store_.link_cluster_ids(cfg_.name);
+  if (!clusters || !*clusters) return;
+  std::set<std::string> topics;
+  if (kind == claim_kind::written) {
+    auto parts = store_.partitions(cfg_.name);
+    if (!parts) return;
+    for (const auto& key : *parts) topics.insert(key.topic);
+  } else {
+    auto created = store_.created_topics(cfg_.name);
+    if (!created) return;
+    topics.insert(created->begin(), created->end());
+  }
   for (const auto& topic : topics) {
+    const std::string target = cfg_.topics.target_name(topic);
     std::string holder;
-    (void)claims_.claim((*clusters)->target, cfg_.topics.target_name(topic), cfg_.name, holder);
+    if (!claims_.claim((*clusters)->target, target, cfg_.name, holder)) {
+      spdlog::warn(
+          "link {}: target topic {} (which strait {} for this link) is link {}'s, claimed first; "
+          "this link will not write it (docs/links.md, one writer per target topic)",
+          cfg_.name, printable(target), kind == claim_kind::written ? "wrote" : "created",
+          printable(holder));
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <shared_mutex>
+#include <span>
 
 #include "strait/config/config.h"
 #include "strait/config/staged.h"
@@ -46,10 +47,13 @@ class link_runtime {
   void begin_drain();
   void stop();
   [[nodiscard]] std::shared_mutex& mu() const { return mu_; }
-  // Claims the target topics the link has checkpoints of or created (before
-  // any link runs, so an existing writer, or a paused link whose topics
-  // straitctl apply created, keeps its topics whatever the start order).
-  void claim_existing();
+  // Before any link runs: claims for each of `runtimes` the target topics
+  // it has checkpoints of, then those strait created for it (its supervisor,
+  // or straitctl apply while it was paused), so a link keeps its topics
+  // whatever the start order, and a topic one link writes stays that link's
+  // even when another only has it marked created. A topic two links wrote
+  // stays the first's in `runtimes`; the other's refusal is logged.
+  static void claim_existing(std::span<link_runtime* const> runtimes);
   // On delete: the link's target topics are free for other links.
   void release_claims();
   // Deleted: API threads that still hold the runtime see NOT_FOUND.
@@ -85,6 +89,9 @@ class link_runtime {
   [[nodiscard]] result<plan::apply_result> apply_plan(const plan::prepared_plan& p, bool dry_run);
 
  private:
+  enum class claim_kind { written, created };
+  void claim_existing(claim_kind kind);
+
   config::link_config cfg_;
   bool from_api_;
   store::checkpoint_store& store_;

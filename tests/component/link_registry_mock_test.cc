@@ -78,7 +78,10 @@ TEST(LinkRegistryMock, StopAllDrainsEveryLinkAtOnce) {
 // After a restart a link keeps the target topics it wrote (checkpoints) and
 // those strait created for it while it was paused (straitctl apply: created
 // flags, no checkpoints yet), so another link cannot take them; on the
-// target cluster its store is of, under the topic's target name.
+// target cluster its store is of, under the topic's target name. A topic one
+// link wrote stays that link's though another, loaded first, has it marked
+// created (straitd before this version let a second link write the topics a
+// paused link's apply created).
 TEST(LinkRuntime, TopicsItWroteOrCreatedAreClaimedAgainWhenItIsLoaded) {
   testing::temp_dir dir;
   auto st = store::checkpoint_store::open(dir.path() / "checkpoints");
@@ -88,20 +91,28 @@ TEST(LinkRuntime, TopicsItWroteOrCreatedAreClaimedAgainWhenItIsLoaded) {
     b.put_cluster_ids("one", {"source-id", "target-id"});
     b.put_checkpoint({"one", "written", partition_id(0)}, {});
     b.mark_topic_created("one", "created");
+    b.mark_topic_created("one", "taken-over");
+    b.put_cluster_ids("two", {"source-id", "target-id"});
+    b.put_checkpoint({"two", "taken-over", partition_id(0)}, {});
     b.mark_topic_created("two", "of-another-link");
     ASSERT_TRUE((*st)->commit(b).has_value());
   }
   testing::mock_cluster source(1, kTopic, kPartitions), target(1, kTopic, kPartitions);
-  auto cfg = testing::mock_link("one", source, target, {kTopic});
-  cfg.topics.prefix = "copy.";
   metrics::registry metrics;
   mirror::target_claims claims;
-  daemon::link_runtime runtime(
-      cfg, false, **st, metrics, claims, [] {}, 1s);
-  runtime.claim_existing();
+  auto one = testing::mock_link("one", source, target, {kTopic});
+  auto two = testing::mock_link("two", source, target, {kTopic});
+  one.topics.prefix = two.topics.prefix = "copy.";
+  daemon::link_runtime first(
+      one, false, **st, metrics, claims, [] {}, 1s);
+  daemon::link_runtime second(
+      two, false, **st, metrics, claims, [] {}, 1s);
+  std::vector<daemon::link_runtime*> loaded{&first, &second};  // "one" first
+  daemon::link_runtime::claim_existing(loaded);
   EXPECT_EQ(claims.holder("target-id", "copy.written"), "one");
   EXPECT_EQ(claims.holder("target-id", "copy.created"), "one");
-  EXPECT_EQ(claims.holder("target-id", "copy.of-another-link"), "");
+  EXPECT_EQ(claims.holder("target-id", "copy.taken-over"), "two") << "the link that wrote it";
+  EXPECT_EQ(claims.holder("target-id", "copy.of-another-link"), "two");
   EXPECT_EQ(claims.holder("source-id", "copy.created"), "") << "claims are of the target cluster";
 }
 
