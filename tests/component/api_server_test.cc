@@ -34,6 +34,18 @@ class ApiServer : public ::testing::Test {
     c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     return c;
   }
+  // Runs straitctl against the server: its exit code and what it wrote,
+  // stdout then stderr.
+  std::pair<int, std::string> straitctl(const std::string& args) {
+    const auto out = ctl_dir_.path() / "out";
+    const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
+                                " " + args + " >" + out.string() + " 2>&1")
+                                   .c_str());
+    std::ifstream in(out);
+    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128,
+            std::string(std::istreambuf_iterator<char>(in), {})};
+  }
+  strait::testing::temp_dir ctl_dir_;
   fake_state state_;
   memory_audit audit_;
   fake_control control_;
@@ -473,6 +485,41 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }
 
+// straitd applies for 5 s a call and leaves the rest NOT_REACHED: straitctl
+// apply calls again, one request id a pass (ID, ID.2, ...), until nothing is
+// left; the same command again replays every pass without acting; a pass
+// that does nothing with actions left ends it with exit 1, saying so.
+TEST_F(ApiServer, StraitctlApplyCallsAgainUntilNothingIsLeftAndStopsAtAPassWithoutProgress) {
+  control_.topics_to_create = 3;
+  control_.actions_per_apply = 1;
+  auto [rc, printed] = straitctl("apply main --request-id drill");
+  EXPECT_EQ(rc, 0) << printed;
+  // Three passes acted (a pass reusing an id would have been replayed, and
+  // done nothing new), each journaled with what it left.
+  EXPECT_EQ(control_.applies(), 3) << printed;
+  auto journal = audit_.list(0, 1000);
+  ASSERT_TRUE(journal.has_value());
+  std::vector<std::string> results;
+  for (const auto& e : *journal) {
+    if (e.result != "started") results.push_back(e.call + ": " + e.result);
+  }
+  EXPECT_EQ(results, (std::vector<std::string>{"Apply: ok (1 done, 0 failed, 2 not reached)",
+                                               "Apply: ok (1 done, 0 failed, 1 not reached)",
+                                               "Apply: ok (1 done, 0 failed, 0 not reached)"}));
+
+  auto [again_rc, again] = straitctl("apply main --request-id drill");
+  EXPECT_EQ(again_rc, 0) << again;
+  EXPECT_EQ(control_.applies(), 3) << "the same command again: each pass replayed, none acted";
+
+  control_.topics_to_create = 5;  // t4 and t5 are left, and no pass gets to them
+  control_.actions_per_apply = 0;
+  auto [stuck_rc, stuck] = straitctl("apply main --request-id stuck");
+  EXPECT_EQ(stuck_rc, 1) << stuck;
+  EXPECT_TRUE(strait::testing::contains(stuck, "a pass of apply did nothing with 2 actions left"))
+      << stuck;
+  EXPECT_EQ(control_.applies(), 4) << "one pass, then it stopped";
+}
+
 TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {
   pb::MoveRequest req;
   req.set_link("main");
@@ -584,17 +631,6 @@ TEST_F(ApiServer, AMoveNamesItsOperationWhichCanBeReadAndWatchedToItsEnd) {
 // exit 8 and the reason when it waits for the operator (it used to follow
 // it until --wait-timeout, 600 s by default).
 TEST_F(ApiServer, StraitctlFollowsAMoveByItsOperationsAndStopsAtOneThatNeedsTheOperator) {
-  strait::testing::temp_dir dir;
-  // Its exit code and what it wrote, stdout then stderr.
-  auto straitctl = [&](const std::string& args) {
-    const auto out = dir.path() / "out";
-    const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
-                                " " + args + " >" + out.string() + " 2>&1")
-                                   .c_str());
-    std::ifstream in(out);
-    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128,
-                          std::string(std::istreambuf_iterator<char>(in), {}));
-  };
   auto [ok_rc, ok_err] = straitctl("cutover main --topics orders --wait-timeout 20");
   EXPECT_EQ(ok_rc, 0) << ok_err;
   EXPECT_TRUE(strait::testing::contains(ok_err, "moved [operation ")) << ok_err;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -122,8 +123,13 @@ class fake_control : public control {
   // Plans: one topic to create, with a config value holding control
   // characters (as a hostile broker's may), and one that fits; apply does
   // the first. With plan_fails the clusters "cannot be read".
+  // With `topics_to_create` > 0, instead: topics t1..tN to create, of which an
+  // apply does at most `actions_per_apply` (the rest NOT_REACHED, as
+  // straitd's 5 s budget leaves them) and a plan lists only those not done.
   std::atomic<bool> plan_fails{false};
   std::atomic<int> plans{0};  // plans made (the clusters "read")
+  std::atomic<int> topics_to_create{0};
+  std::atomic<int> actions_per_apply{0};
   result<plan::prepared_plan> plan_topics(
       const std::string& link, const std::function<bool(const std::string&)>& topics) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
@@ -131,6 +137,17 @@ class fake_control : public control {
     if (plan_fails) return fail(errc::precondition, "target: cannot be read");
     plan::prepared_plan p;
     p.plan.link = link;
+    if (topics_to_create > 0) {
+      std::lock_guard lock(mu_);
+      for (int n = 1; n <= topics_to_create; ++n) {
+        plan::item i;
+        i.topic = i.target = "t" + std::to_string(n);
+        i.what = created_.contains(i.topic) ? plan::action::nothing : plan::action::create;
+        i.partitions = 1;
+        p.plan.items.push_back(i);
+      }
+      return p;
+    }
     if (topics && !topics("orders")) return p;
     plan::item fits;
     fits.topic = fits.target = "users";
@@ -149,15 +166,23 @@ class fake_control : public control {
                                         bool dry_run) override {
     if (link != "main") return fail(errc::not_found, "no link");
     plan::apply_result r;
+    std::lock_guard lock(mu_);
     for (const auto& i : p.plan.items) {
       if (!plan::is_action(i.what)) {
         r.items.push_back({plan::outcome::no_action, {}});
         continue;
       }
-      r.items.push_back({dry_run ? plan::outcome::would : plan::outcome::done, {}});
-      if (!dry_run) ++r.done;
+      if (dry_run) {
+        r.items.push_back({plan::outcome::would, {}});
+      } else if (topics_to_create > 0 && r.done >= actions_per_apply) {
+        r.items.push_back({plan::outcome::not_reached, {}});
+        ++r.not_reached;
+      } else {
+        r.items.push_back({plan::outcome::done, {}});
+        ++r.done;
+        created_.insert(i.topic);
+      }
     }
-    std::lock_guard lock(mu_);
     ++applies_;
     return r;
   }
@@ -292,6 +317,7 @@ class fake_control : public control {
   std::vector<verify::report> reports_;
   std::vector<scan::report> scans_;
   int applies_ = 0;
+  std::set<std::string> created_;  // topics "created" by apply (topics_to_create mode)
   uint64_t last_operation_ = 0;
   mutable std::map<uint64_t, migration::operation_status> operations_;
   mutable std::map<uint64_t, int> looks_;
