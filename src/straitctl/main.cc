@@ -758,7 +758,7 @@ struct apply_cmd : command {
       s.print(r, [&](const pb::TopicPlan& v) { print_plan(v, true, false); });
       if (r.failed() > 0) return kUnavailable;
       if (r.not_reached() == 0) return kOk;
-      if (r.done() == 0) {
+      if (r.done() == 0) {  // straitd starts one action a pass at least: a guard
         std::cerr << "straitctl: a pass of apply did nothing with " << r.not_reached()
                   << " actions left; see straitd's log\n";
         return kUnavailable;

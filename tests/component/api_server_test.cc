@@ -487,8 +487,11 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
 
 // straitd applies for 5 s a call and leaves the rest NOT_REACHED: straitctl
 // apply calls again, one request id a pass (ID, ID.2, ...), until nothing is
-// left; the same command again replays every pass without acting; a pass
-// that does nothing with actions left ends it with exit 1, saying so.
+// left; the same command again replays every pass without acting; with
+// nothing to do, one pass and exit 0; a failed action ends it after that
+// pass with exit 1; so does a pass that does nothing with actions left
+// (straitd starts at least one action a pass, so only a straitd that
+// misbehaves answers that: straitctl stops rather than calling 1000 times).
 TEST_F(ApiServer, StraitctlApplyCallsAgainUntilNothingIsLeftAndStopsAtAPassWithoutProgress) {
   control_.topics_to_create = 3;
   control_.actions_per_apply = 1;
@@ -506,18 +509,37 @@ TEST_F(ApiServer, StraitctlApplyCallsAgainUntilNothingIsLeftAndStopsAtAPassWitho
   EXPECT_EQ(results, (std::vector<std::string>{"Apply: ok (1 done, 0 failed, 2 not reached)",
                                                "Apply: ok (1 done, 0 failed, 1 not reached)",
                                                "Apply: ok (1 done, 0 failed, 0 not reached)"}));
+  ASSERT_FALSE(journal->empty());
+  const std::string who = journal->front().who;  // request ids are the caller's
+  for (const char* id : {"drill", "drill.2", "drill.3"}) {
+    auto pass = audit_.recall(who + "\n" + id);
+    ASSERT_TRUE(pass.has_value());
+    EXPECT_TRUE(pass->has_value()) << "a pass under the id " << id;
+  }
 
   auto [again_rc, again] = straitctl("apply main --request-id drill");
   EXPECT_EQ(again_rc, 0) << again;
   EXPECT_EQ(control_.applies(), 3) << "the same command again: each pass replayed, none acted";
 
-  control_.topics_to_create = 5;  // t4 and t5 are left, and no pass gets to them
-  control_.actions_per_apply = 0;
+  auto [none_rc, none] = straitctl("apply main --request-id nothing-left");
+  EXPECT_EQ(none_rc, 0) << none;
+  EXPECT_EQ(control_.applies(), 4) << "nothing left to do: one pass";
+
+  control_.topics_to_create = 5;  // t4 and t5 are left
+  control_.actions_fail = true;
+  control_.actions_per_apply = 1;
+  auto [failed_rc, failed] = straitctl("apply main --request-id refused");
+  EXPECT_EQ(failed_rc, 1) << failed;
+  EXPECT_TRUE(strait::testing::contains(failed, "policy violation")) << failed;
+  EXPECT_EQ(control_.applies(), 5) << "a failed action: no pass after it";
+  control_.actions_fail = false;
+
+  control_.actions_per_apply = 0;  // no pass gets to t4 and t5
   auto [stuck_rc, stuck] = straitctl("apply main --request-id stuck");
   EXPECT_EQ(stuck_rc, 1) << stuck;
   EXPECT_TRUE(strait::testing::contains(stuck, "a pass of apply did nothing with 2 actions left"))
       << stuck;
-  EXPECT_EQ(control_.applies(), 4) << "one pass, then it stopped";
+  EXPECT_EQ(control_.applies(), 6) << "one pass, then it stopped";
 }
 
 TEST_F(ApiServer, MovesNeedARegexAndReportEachChange) {

@@ -123,13 +123,16 @@ class fake_control : public control {
   // Plans: one topic to create, with a config value holding control
   // characters (as a hostile broker's may), and one that fits; apply does
   // the first. With plan_fails the clusters "cannot be read".
-  // With `topics_to_create` > 0, instead: topics t1..tN to create, of which an
-  // apply does at most `actions_per_apply` (the rest NOT_REACHED, as
-  // straitd's 5 s budget leaves them) and a plan lists only those not done.
+  // With `topics_to_create` > 0, instead: topics t1..tN, those not created
+  // yet to create (the others fit), of which an apply does at most
+  // `actions_per_apply` (the rest NOT_REACHED, as straitd's 5 s budget leaves
+  // them), or, with `actions_fail`, fails each it starts (and goes on, as
+  // straitd's apply does).
   std::atomic<bool> plan_fails{false};
   std::atomic<int> plans{0};  // plans made (the clusters "read")
   std::atomic<int> topics_to_create{0};
   std::atomic<int> actions_per_apply{0};
+  std::atomic<bool> actions_fail{false};
   result<plan::prepared_plan> plan_topics(
       const std::string& link, const std::function<bool(const std::string&)>& topics) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
@@ -137,11 +140,12 @@ class fake_control : public control {
     if (plan_fails) return fail(errc::precondition, "target: cannot be read");
     plan::prepared_plan p;
     p.plan.link = link;
-    if (topics_to_create > 0) {
+    if (const int n_topics = topics_to_create; n_topics > 0) {
       std::lock_guard lock(mu_);
-      for (int n = 1; n <= topics_to_create; ++n) {
+      for (int n = 1; n <= n_topics; ++n) {
         plan::item i;
         i.topic = i.target = "t" + std::to_string(n);
+        if (topics && !topics(i.topic)) continue;
         i.what = created_.contains(i.topic) ? plan::action::nothing : plan::action::create;
         i.partitions = 1;
         p.plan.items.push_back(i);
@@ -166,6 +170,9 @@ class fake_control : public control {
                                         bool dry_run) override {
     if (link != "main") return fail(errc::not_found, "no link");
     plan::apply_result r;
+    const bool limited = topics_to_create > 0;
+    const int budget = actions_per_apply;
+    const bool fails = limited && actions_fail;
     std::lock_guard lock(mu_);
     for (const auto& i : p.plan.items) {
       if (!plan::is_action(i.what)) {
@@ -174,9 +181,12 @@ class fake_control : public control {
       }
       if (dry_run) {
         r.items.push_back({plan::outcome::would, {}});
-      } else if (topics_to_create > 0 && r.done >= actions_per_apply) {
+      } else if (limited && r.done + r.failed >= budget) {
         r.items.push_back({plan::outcome::not_reached, {}});
         ++r.not_reached;
+      } else if (fails) {
+        r.items.push_back({plan::outcome::failed, "the target refused: policy violation"});
+        ++r.failed;
       } else {
         r.items.push_back({plan::outcome::done, {}});
         ++r.done;
