@@ -37,7 +37,7 @@ class ApiServer : public ::testing::Test {
   // Runs straitctl against the server: its exit code and what it wrote,
   // stdout then stderr.
   std::pair<int, std::string> straitctl(const std::string& args) {
-    const auto out = ctl_dir_.path() / "out";
+    const auto out = dir_.path() / "out";
     const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
                                 " " + args + " >" + out.string() + " 2>&1")
                                    .c_str());
@@ -45,7 +45,18 @@ class ApiServer : public ::testing::Test {
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128,
             std::string(std::istreambuf_iterator<char>(in), {})};
   }
-  strait::testing::temp_dir ctl_dir_;
+  // Starts `secured` on the same state, journal and control, with tokens
+  // required: a viewer "watcher" (token 0123456789abcdef0001) and an admin
+  // "lead" (0123456789abcdef0003).
+  bool start_with_tokens(api_server& secured) {
+    write_tokens(dir_.path() / "tokens",
+                 "viewer watcher 0123456789abcdef0001\n"
+                 "admin lead 0123456789abcdef0003\n");
+    config::api_security_config sec;
+    sec.tokens_file = dir_.path() / "tokens";
+    return secured.start("127.0.0.1:0", sec, state_, audit_, control_).has_value();
+  }
+  strait::testing::temp_dir dir_;
   fake_state state_;
   memory_audit audit_;
   fake_control control_;
@@ -732,14 +743,8 @@ TEST_F(ApiServer, RefusedCallsAreJournaledWithinABudgetPerCallerAndSummarized) {
 // not. A call refused after the budget check without acting (a dry run that
 // matches nothing) counts once, not twice (review of issue 11).
 TEST_F(ApiServer, AViewersCallsThatActAreRefusedPastItsBudgetAndCountedOnce) {
-  testing::temp_dir dir;
-  write_tokens(dir.path() / "tokens",
-               "viewer watcher 0123456789abcdef0001\n"
-               "admin lead 0123456789abcdef0003\n");
   api_server secured;
-  config::api_security_config sec;
-  sec.tokens_file = dir.path() / "tokens";
-  ASSERT_TRUE(secured.start("127.0.0.1:0", sec, state_, audit_, control_).has_value());
+  ASSERT_TRUE(start_with_tokens(secured));
   auto stub = pb::Strait::NewStub(
       grpc::CreateChannel(secured.address(), grpc::InsecureChannelCredentials()));
   auto verify = [&](const std::string& token, const std::string& topics, bool dry_run) {
@@ -776,14 +781,8 @@ TEST_F(ApiServer, AViewersCallsThatActAreRefusedPastItsBudgetAndCountedOnce) {
 // field, and nothing reads the clusters before the caller and the request
 // are checked.
 TEST_F(ApiServer, PlanAndApplyRefuseHostileRequestsBeforeReadingTheClusters) {
-  testing::temp_dir dir;
-  write_tokens(dir.path() / "tokens",
-               "viewer watcher 0123456789abcdef0001\n"
-               "admin lead 0123456789abcdef0003\n");
   api_server secured;
-  config::api_security_config sec;
-  sec.tokens_file = dir.path() / "tokens";
-  ASSERT_TRUE(secured.start("127.0.0.1:0", sec, state_, audit_, control_).has_value());
+  ASSERT_TRUE(start_with_tokens(secured));
   auto stub = pb::Strait::NewStub(
       grpc::CreateChannel(secured.address(), grpc::InsecureChannelCredentials()));
   auto as = [&](const std::string& token) {
