@@ -968,6 +968,9 @@ class service final : public pb::Strait::Service {
     out->set_force(op.options.force);
     out->set_started_at_ms(op.started_at_ms);
     out->set_finished_at_ms(op.finished_at_ms);
+    out->set_requested_by(single_line(op.requested_by, kMaxDetailBytes));
+    out->set_quiet_wait_ms(op.quiet_wait_ms);
+    out->set_resumed(op.resumed);
   }
 
   // OK when the caller may make `call`, which needs at least `needed`.

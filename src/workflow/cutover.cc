@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "strait/base/clock.h"
+#include "strait/base/text.h"
 #include "strait/groupsync/group_offset_records.h"
 #include "strait/workflow/link_workflow.h"
 
@@ -270,6 +271,7 @@ uint64_t link_workflow::next_operation_id() {
 void link_workflow::finished(operation_status s, op_phase how) {
   s.phase = how;
   s.finished_at_ms = wall_clock_ms();
+  store_move_record(s);
   // An operation a request replaced while its last step ended it: it ended
   // done, not cancelled.
   for (auto& f : finished_) {
@@ -282,8 +284,34 @@ void link_workflow::finished(operation_status s, op_phase how) {
   while (finished_.size() > kEndedOperationsKept) finished_.pop_front();
 }
 
+void link_workflow::store_move_record(const operation_status& s) {
+  move_record r{.id = s.id,
+                .kind = s.on_group ? migration::object_kind::group : migration::object_kind::topic,
+                .name = s.name,
+                .options = s.options,
+                .outcome = s.phase,
+                .stuck = s.phase == op_phase::done ? stuck_reason::none : s.stuck,
+                .requested_by = s.requested_by,
+                .started_at_ms = s.started_at_ms,
+                .finished_at_ms = s.finished_at_ms,
+                .quiet_wait_ms = s.quiet_wait_ms,
+                .resumed = s.resumed};
+  // Evidence, not state: a record that cannot be written is logged, and the
+  // move stands (the scorecard then lacks it, and says what it lacks).
+  auto ids = store_.link_cluster_ids(cfg_.name);
+  const store::cluster_ids clusters = ids && *ids ? **ids : store::cluster_ids{};
+  r.source_cluster_id = clusters.source;
+  r.target_cluster_id = clusters.target;
+  r.definition = definition_digest(cfg_, clusters);
+  status stored = ids ? store_move(store_, cfg_.name, r) : status(std::unexpected(ids.error()));
+  if (!stored) {
+    spdlog::error("link {}: the record of operation {} ({} {}) was not stored: {}", cfg_.name, s.id,
+                  s.on_group ? "group" : "topic", printable(s.name), stored.error().message);
+  }
+}
+
 status link_workflow::start_topic_op(change& c, topic_event e, const migration::topic_guards& g,
-                                     operation_options options) {
+                                     operation_options options, const std::string& requested_by) {
   options.id = next_operation_id();
   if (auto s = c.state_before != c.state
                    ? apply(c.name, e, g, &options)
@@ -291,14 +319,15 @@ status link_workflow::start_topic_op(change& c, topic_event e, const migration::
       !s) {
     return s;
   }
-  replace_op(topic_ops_, false, c, options);
+  replace_op(topic_ops_, false, c, options, requested_by);
   return {};
 }
 
 template <typename Op>
 void link_workflow::replace_op(std::map<std::string, Op>& ops, bool on_group, change& c,
-                               const operation_options& options) {
+                               const operation_options& options, const std::string& requested_by) {
   Op op = new_op<Op>(on_group, c.name, options, "starting");
+  op.status.requested_by = requested_by;
   if (auto old = ops.find(c.name); old != ops.end()) {
     if constexpr (std::is_same_v<Op, topic_op>) {
       if (old->second.tail) old->second.tail->cancel = true;  // its result would count for none
@@ -312,12 +341,13 @@ void link_workflow::replace_op(std::map<std::string, Op>& ops, bool on_group, ch
   c.operation_id = options.id;
 }
 
-status link_workflow::start_group_op(change& c, operation_options options) {
+status link_workflow::start_group_op(change& c, operation_options options,
+                                     const std::string& requested_by) {
   options.id = next_operation_id();
   if (auto s = table_.store_operation(migration::object_kind::group, c.name, &options); !s) {
     return s;
   }
-  replace_op(group_ops_, true, c, options);
+  replace_op(group_ops_, true, c, options, requested_by);
   return {};
 }
 
@@ -427,7 +457,9 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_topics(const m
   if (!picked || o.dry_run) return picked;
   for (auto& c : *picked) {
     if (c.does == change::effect::nothing) continue;
-    if (auto s = start_topic_op(c, topic_event::cutover_started, facts[c.name], wanted); !s) {
+    if (auto s =
+            start_topic_op(c, topic_event::cutover_started, facts[c.name], wanted, o.requested_by);
+        !s) {
       return std::unexpected(s.error());
     }
     if (!c.forced_guards.empty()) {
@@ -469,7 +501,7 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_topics(const 
     if (c.does == change::effect::nothing) continue;
     // ROLLED_BACK at once (stored): a restart resumes the rollback; a
     // cutover operation of the topic is replaced.
-    if (auto s = start_topic_op(c, topic_event::rollback_started, {}, wanted); !s) {
+    if (auto s = start_topic_op(c, topic_event::rollback_started, {}, wanted, o.requested_by); !s) {
       return std::unexpected(s.error());
     }
   }
@@ -550,7 +582,9 @@ result<std::vector<link_workflow::change>> link_workflow::cutover_groups(const m
   if (!picked || o.dry_run) return picked;
   for (auto& c : *picked) {
     if (c.does == change::effect::nothing) continue;
-    if (auto s = start_group_op(c, {op_kind::cutover, kDefaultQuietWindow, o.force}); !s) {
+    if (auto s =
+            start_group_op(c, {op_kind::cutover, kDefaultQuietWindow, o.force}, o.requested_by);
+        !s) {
       return std::unexpected(s.error());
     }
     if (!c.forced_guards.empty()) {
@@ -624,7 +658,8 @@ result<std::vector<link_workflow::change>> link_workflow::rollback_groups(const 
       group_ops_.erase(c.name);
       continue;
     }
-    if (auto s = start_group_op(c, {op_kind::rollback, kDefaultQuietWindow, false}); !s) {
+    if (auto s = start_group_op(c, {op_kind::rollback, kDefaultQuietWindow, false}, o.requested_by);
+        !s) {
       return std::unexpected(s.error());
     }
   }
@@ -680,9 +715,14 @@ result<operation_status> link_workflow::operation(uint64_t id) const {
   for (const auto& s : finished_) {
     if (s.id == id) return s;
   }
+  // One that ended before this start: its move record.
+  auto stored = load_move(store_, cfg_.name, id);
+  if (!stored) return std::unexpected(stored.error());
+  if (*stored) return status_of(**stored);
   return fail(errc::not_found, "link " + cfg_.name + " has no operation " + std::to_string(id) +
-                                   " (straitd keeps the newest 256 that ended since it started; "
-                                   "straitctl status " +
+                                   " (straitd keeps the records of the newest " +
+                                   std::to_string(kKeptMoves) +
+                                   " cutovers and rollbacks that ended; straitctl status " +
                                    cfg_.name + " shows the states)");
 }
 
@@ -785,11 +825,13 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
     // (again, while that fails).
     if (op.status.stuck != stuck_reason::none && op.stuck_stored) continue;
     if (op.status.stuck == stuck_reason::none) {
+      const auto step_began = ports_.now();
       if (op.status.options.kind == op_kind::cutover) {
         step_topic_cutover(name, op);
       } else {
         step_topic_rollback(name, op);
       }
+      count_quiet_wait(op, step_began);
     }
     std::lock_guard lock(mu_);
     auto it = topic_ops_.find(name);
@@ -834,6 +876,23 @@ void link_workflow::step_operations(std::map<std::string, topic_op>& tops,
       op.stuck_stored = store_if_stuck(migration::object_kind::group, name, op.status);
       it->second = op;
     }
+  }
+}
+
+void link_workflow::count_quiet_wait(topic_op& op,
+                                     std::chrono::steady_clock::time_point step_began) {
+  const auto now = ports_.now();
+  const bool waiting = op.status.phase == op_phase::waiting_for_quiet;
+  if (waiting && op.quiet_wait_began == std::chrono::steady_clock::time_point{}) {
+    op.quiet_wait_began = step_began;  // the step that entered the phase
+  }
+  if (op.quiet_wait_began == std::chrono::steady_clock::time_point{}) return;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - op.quiet_wait_began).count();
+  op.status.quiet_wait_ms = op.quiet_waited_before_ms + ms;
+  if (!waiting) {  // left it (a cutover's tail re-verification may send it back)
+    op.quiet_waited_before_ms = op.status.quiet_wait_ms;
+    op.quiet_wait_began = {};
   }
 }
 

@@ -135,6 +135,7 @@ status link_workflow::start(bool own_thread) {
       st = &op.status;
     }
     st->stuck = stuck;
+    st->resumed = true;
     spdlog::info(
         "link {}: {} {} is {}: resuming its operation {} ({}, quiet window {} ms{}){}", cfg_.name,
         kind == migration::object_kind::topic ? "topic" : "group", name, state, st->id,

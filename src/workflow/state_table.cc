@@ -6,6 +6,7 @@
 
 #include "strait/base/clock.h"
 #include "strait/workflow/migration_records.h"
+#include "strait/workflow/move_records.h"
 
 namespace strait::workflow {
 
@@ -56,11 +57,22 @@ result<std::vector<state_table::stored_operation>> state_table::load() {
   topics_ = std::move(s->topics);
   groups_ = std::move(s->groups);
   highest_operation_id_ = s->highest_operation_id;
+  auto first = load_first_mirrored(store_, link_);
+  if (!first) return std::unexpected(first.error());
+  first_mirrored_at_ms_ = *first;
+  store::checkpoint_store::write_batch b;
   // Ids of a store from before the high-water mark: stored now, so that
   // they still count once their operations have ended.
-  if (!s->highest_operation_id_stored) {
-    store::checkpoint_store::write_batch b;
-    put_highest_operation_id(b, link_, highest_operation_id_);
+  if (!s->highest_operation_id_stored) put_highest_operation_id(b, link_, highest_operation_id_);
+  // A link that mirrored before first-mirrored times were stored: from now,
+  // a lower bound.
+  const bool mirrored =
+      std::ranges::any_of(topics_, [](const auto& t) { return t.second != topic_state::staged; });
+  if (!first_mirrored_at_ms_ && mirrored) {
+    first_mirrored_at_ms_ = wall_clock_ms();
+    put_first_mirrored(b, link_, *first_mirrored_at_ms_);
+  }
+  if (b.count() > 0) {
     if (auto st = store_.commit(b); !st) return std::unexpected(st.error());
   }
   return std::move(s->running);
@@ -71,13 +83,19 @@ status state_table::commit(const std::vector<change>& changes) {
   store::checkpoint_store::write_batch b;
   const int64_t now = wall_clock_ms();
   uint64_t highest = highest_operation_id_;
+  bool first_mirrored = false;
   for (const auto& c : changes) {
     put_migration(b, link_, {c.kind, c.name, c.to, now, c.operation});
     highest = std::max(highest, c.operation_id);
+    first_mirrored = first_mirrored || (c.kind == migration::object_kind::topic &&
+                                        c.to != static_cast<uint8_t>(topic_state::staged));
   }
+  first_mirrored = first_mirrored && !first_mirrored_at_ms_;
   if (highest > highest_operation_id_) put_highest_operation_id(b, link_, highest);
+  if (first_mirrored) put_first_mirrored(b, link_, now);
   if (auto s = store_.commit(b); !s) return s;
   highest_operation_id_ = highest;
+  if (first_mirrored) first_mirrored_at_ms_ = now;
   for (const auto& c : changes) {
     if (c.kind == migration::object_kind::topic) {
       topics_[c.name] = static_cast<topic_state>(c.to);

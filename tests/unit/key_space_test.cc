@@ -18,6 +18,7 @@
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report_records.h"
 #include "strait/workflow/migration_records.h"
+#include "strait/workflow/move_records.h"
 #include "test_util.h"
 
 namespace strait {
@@ -477,6 +478,145 @@ TEST(ReportRecords, EveryRunningReportIsFoundHoweverOld) {
 }
 
 // ---- api: 'J' and 'Q' ----
+
+// ---- move records (workflow) ----
+
+workflow::move_record move_of(uint64_t id, const std::string& name) {
+  workflow::move_record r;
+  r.id = id;
+  r.kind = object_kind::group;
+  r.name = name;
+  r.options = {migration::op_kind::rollback, std::chrono::milliseconds(1500), true, id};
+  r.outcome = migration::op_phase::cancelled;
+  r.stuck = migration::stuck_reason::topic_finalized;
+  r.requested_by = "alice";
+  r.started_at_ms = 1000;
+  r.finished_at_ms = 2000;
+  r.quiet_wait_ms = 700;
+  r.resumed = true;
+  r.source_cluster_id = "src-id";
+  r.target_cluster_id = "tgt-id";
+  r.definition = "00112233aabbccdd";
+  return r;
+}
+
+TEST(MoveRecords, SurviveReopenPerLinkNewestLastAndOnlyTheNewestAreKept) {
+  temp_dir dir;
+  {
+    auto st = open_store(dir);
+    for (uint64_t id = 1; id <= workflow::kKeptMoves + 3; ++id) {
+      ASSERT_TRUE(workflow::store_move(*st, "main", move_of(id, "g" + std::to_string(id))));
+    }
+    ASSERT_TRUE(workflow::store_move(*st, "mainx", move_of(7, "other link")));
+  }
+  auto st = open_store(dir);
+  auto all = workflow::load_moves(*st, "main", 1000);
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), workflow::kKeptMoves);
+  EXPECT_EQ(all->front().id, 4u);  // 1, 2 and 3 were erased
+  EXPECT_EQ(all->back(), move_of(workflow::kKeptMoves + 3, "g259"));
+  auto newest_two = workflow::load_moves(*st, "main", 2);
+  ASSERT_EQ(newest_two->size(), 2u);
+  EXPECT_EQ((*newest_two)[0].id, workflow::kKeptMoves + 2);
+  EXPECT_TRUE(workflow::load_moves(*st, "main", 0)->empty());
+  EXPECT_TRUE(workflow::load_moves(*st, "mai", 10)->empty());
+  EXPECT_EQ(**workflow::load_move(*st, "mainx", 7), move_of(7, "other link"));
+  EXPECT_FALSE(workflow::load_move(*st, "main", 1)->has_value());
+  // As `straitctl operation` shows it after a restart.
+  const auto shown = workflow::status_of(move_of(7, "g"));
+  EXPECT_EQ(shown.id, 7u);
+  EXPECT_TRUE(shown.on_group);
+  EXPECT_EQ(shown.phase, migration::op_phase::cancelled);
+  EXPECT_EQ(shown.stuck, migration::stuck_reason::topic_finalized);
+  EXPECT_EQ(shown.requested_by, "alice");
+  EXPECT_EQ(shown.finished_at_ms, 2000);
+  EXPECT_FALSE(shown.running());
+}
+
+TEST(MoveRecords, ARecordThatDoesNotDecodeIsCorruptionNamingItsOperation) {
+  const std::string good = R"({"definition":"","finished_at_ms":2,"force":false,"format":1,)"
+                           R"("id":5,"kind":1,"name":"t","op_kind":1,"outcome":10,)"
+                           R"("quiet_wait_ms":0,"quiet_window_ms":5000,"requested_by":"",)"
+                           R"("resumed":false,"source_cluster_id":"","started_at_ms":1,)"
+                           R"("stuck":0,"target_cluster_id":""})";
+  {
+    temp_dir dir;
+    open_store(dir).reset();
+    write_raw(dir, record_key(key_space::move).text("main").u64(5).bytes(), good);
+    auto r = workflow::load_move(*open_store(dir), "main", 5);
+    ASSERT_TRUE(r.has_value() && r->has_value()) << (r ? "none" : r.error().message);
+    EXPECT_EQ((*r)->options.kind, migration::op_kind::cutover);
+    EXPECT_EQ((*r)->outcome, migration::op_phase::done);
+  }
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  for (const std::string& bad :
+       {std::string("{not json"), replace("\"id\":5", "\"id\":6"),
+        replace("\"format\":1", "\"format\":2"), replace("\"outcome\":10", "\"outcome\":3"),
+        replace("\"op_kind\":1", "\"op_kind\":9"), replace("\"kind\":1", "\"kind\":0"),
+        replace("\"stuck\":0", "\"stuck\":99"), replace("\"name\":\"t\",", "")}) {
+    temp_dir dir;
+    open_store(dir).reset();
+    write_raw(dir, record_key(key_space::move).text("main").u64(5).bytes(), bad);
+    auto st = open_store(dir);
+    auto one = workflow::load_move(*st, "main", 5);
+    ASSERT_FALSE(one.has_value()) << bad;
+    EXPECT_EQ(one.error().code, errc::corruption);
+    EXPECT_TRUE(contains(one.error().message, "operation 5 of link main")) << one.error().message;
+    EXPECT_FALSE(workflow::load_moves(*st, "main", 10).has_value()) << bad;
+  }
+}
+
+TEST(MoveRecords, TheDefinitionDigestFollowsSelectionsAndClustersNotTuning) {
+  config::link_config link;
+  link.topics.include = {"orders.*"};
+  link.groups.enabled = true;
+  const store::cluster_ids ids{"src", "tgt"};
+  const std::string base = workflow::definition_digest(link, ids);
+  EXPECT_EQ(base.size(), 16u);
+  EXPECT_EQ(workflow::definition_digest(link, ids), base);
+  auto changed = [&](auto edit, store::cluster_ids c) {
+    config::link_config l = link;
+    edit(l);
+    return workflow::definition_digest(l, c);
+  };
+  // Tuning and credentials do not change it.
+  EXPECT_EQ(changed([](auto& l) { l.topics.refresh_interval = std::chrono::seconds(9); }, ids),
+            base);
+  EXPECT_EQ(changed([](auto& l) { l.source.props.push_back({"sasl.password", "x"}); }, ids), base);
+  // What is moved, and between which clusters, does.
+  EXPECT_NE(changed([](auto&) {}, {"src", "other"}), base);
+  EXPECT_NE(changed([](auto& l) { l.topics.prefix = "mig."; }, ids), base);
+  EXPECT_NE(changed([](auto& l) { l.topics.exclude = {"orders.*"}; }, ids), base);
+  EXPECT_NE(changed([](auto& l) { l.groups.include = {"g"}; }, ids), base);
+  // A pattern moved from one list to the next.
+  EXPECT_NE(changed(
+                [](auto& l) {
+                  l.topics.include = {};
+                  l.topics.exclude = {"orders.*"};
+                },
+                ids),
+            changed(
+                [](auto& l) {
+                  l.topics.include = {"orders.*"};
+                  l.topics.exclude = {};
+                },
+                ids));
+}
+
+TEST(MoveRecords, TheFirstMirroredTimeIsPerLink) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  EXPECT_FALSE(workflow::load_first_mirrored(*st, "main")->has_value());
+  checkpoint_store::write_batch b;
+  workflow::put_first_mirrored(b, "main", 1234);
+  ASSERT_TRUE(st->commit(b).has_value());
+  EXPECT_EQ(**workflow::load_first_mirrored(*st, "main"), 1234);
+  EXPECT_FALSE(workflow::load_first_mirrored(*st, "mai")->has_value());
+}
 
 TEST(StoredAuditLog, AppendsInOrderChainedAndContinuesAfterReopen) {
   temp_dir dir;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "strait/base/clock.h"
 #include "strait/workflow/migration_records.h"
+#include "strait/workflow/move_records.h"
 #include "test_util.h"
 
 namespace strait::workflow {
@@ -50,6 +52,45 @@ TEST_F(StateTable, ObservationsAddObjectsAndMoveThemInOneWrite) {
   auto again = t.observe({{"orders", in_sync}}, 1000, {});
   ASSERT_TRUE(again);
   EXPECT_FALSE(*again) << "nothing changed, nothing written";
+}
+
+TEST_F(StateTable, TheFirstTopicMirroredIsStoredOnceWithItsTransition) {
+  state_table t("L", *store_);
+  ASSERT_TRUE(t.load());
+  ASSERT_TRUE(t.observe({{"payments", {}}}, 1000, {}));
+  EXPECT_FALSE(t.first_mirrored_at_ms()) << "STAGED is not mirrored";
+  EXPECT_FALSE(*load_first_mirrored(*store_, "L"));
+  const int64_t before = wall_clock_ms();
+  ASSERT_TRUE(t.observe({{"orders", {true, 0, false}}}, 1000, {}));
+  ASSERT_TRUE(t.first_mirrored_at_ms());
+  const int64_t first = *t.first_mirrored_at_ms();
+  EXPECT_GE(first, before);
+  EXPECT_EQ(*load_first_mirrored(*store_, "L"), first);
+  // Later topics, and restarts, keep it.
+  ASSERT_TRUE(t.observe({{"payments", {true, 0, false}}}, 1000, {}));
+  EXPECT_EQ(reloaded().first_mirrored_at_ms(), first);
+  EXPECT_EQ(*load_first_mirrored(*store_, "L"), first);
+}
+
+TEST_F(StateTable, ALinkThatMirroredBeforeTheFirstMirroredTimeGetsItsLoadTime) {
+  {
+    store::checkpoint_store::write_batch b;
+    put_migration(b, "L",
+                  {migration::object_kind::topic, "orders",
+                   static_cast<uint8_t>(topic_state::in_sync), 5, ""});
+    put_migration(b, "M",
+                  {migration::object_kind::topic, "staged",
+                   static_cast<uint8_t>(topic_state::staged), 5, ""});
+    ASSERT_TRUE(store_->commit(b));
+  }
+  const int64_t before = wall_clock_ms();
+  auto first = reloaded().first_mirrored_at_ms();
+  ASSERT_TRUE(first);
+  EXPECT_GE(*first, before) << "a lower bound: when this straitd first saw it";
+  EXPECT_EQ(reloaded().first_mirrored_at_ms(), first) << "stored once";
+  state_table m("M", *store_);
+  ASSERT_TRUE(m.load());
+  EXPECT_FALSE(m.first_mirrored_at_ms()) << "nothing of link M left STAGED";
 }
 
 TEST_F(StateTable, ATransitionStoresTheOperationItStartsAndTheNextDropsIt) {

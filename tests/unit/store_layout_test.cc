@@ -18,6 +18,7 @@
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report_records.h"
 #include "strait/workflow/migration_records.h"
+#include "strait/workflow/move_records.h"
 #include "test_util.h"
 
 namespace strait {
@@ -74,6 +75,7 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     workflow::put_migration(b, "ln", {migration::object_kind::topic, "tp", 3, 8, ""});
     workflow::put_migration(b, "ln", {migration::object_kind::group, "gr", 2, 8, "op"});
     workflow::put_highest_operation_id(b, "ln", 0x0102030405060708);
+    workflow::put_first_mirrored(b, "ln", 8);
     verify::report report;
     report.id = 4;
     verify::put_report(b, "ln", report);
@@ -90,6 +92,11 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     scanned.link = "ln";
     scanned.result = scan::outcome::done;
     ASSERT_TRUE(scan::store_report(st, scanned).has_value());
+    workflow::move_record move;
+    move.id = 9;
+    move.name = "tp";
+    move.options.id = 9;
+    ASSERT_TRUE(workflow::store_move(st, "ln", move).has_value());
   }
   // Key -> value, hex.
   const std::map<std::string, std::string> expected = {
@@ -104,6 +111,12 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
        "3165323436616166303864653934333139353265363036623164643232373562"},
       {"4b6c6e", "010000000373726300000003746774"},
       {"4c6c6e", "010101000000000000000879"},
+      {"4500026c6e0000000000000009",
+       hex(R"({"definition":"","finished_at_ms":0,"force":false,"format":1,"id":9,"kind":1,)"
+           R"("name":"tp","op_kind":1,"outcome":10,"quiet_wait_ms":0,"quiet_window_ms":5000,)"
+           R"("requested_by":"","resumed":false,"source_cluster_id":"","started_at_ms":0,)"
+           R"("stuck":0,"target_cluster_id":""})")},
+      {"466c6e", "0000000000000008"},
       {"4d00026c6e0100027470", "01030000000000000008"},
       {"4d00026c6e0200026772", "020200000000000000086f70"},
       {"4f6c6e", "0102030405060708"},

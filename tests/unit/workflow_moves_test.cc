@@ -10,6 +10,7 @@
 #include "strait/groupsync/group_offset_records.h"
 #include "strait/verify/report_records.h"
 #include "strait/workflow/link_workflow.h"
+#include "strait/workflow/move_records.h"
 #include "test_util.h"
 #include "workflow_fakes.h"
 
@@ -710,6 +711,12 @@ TEST_F(Moves, AMoveReturnsAnOperationWhosePhasesCanBeFollowedById) {
   EXPECT_TRUE(seen.contains(workflow::op_phase::handing_over));
   EXPECT_EQ(topic(), topic_state::cut_over);
   EXPECT_GT(wf_->operation(id)->finished_at_ms, 0);
+  EXPECT_EQ(wf_->operation(id)->requested_by, "test");
+  // The quiet window of 1 s, counted in rounds of 250 ms: at least the
+  // window, at most the rounds it took to see it.
+  const int64_t waited = wf_->operation(id)->quiet_wait_ms;
+  EXPECT_GE(waited, 1000);
+  EXPECT_LE(waited, 1500);
   // Asked again while running: the same operation carries it on.
   auto rollback_started = rollback(60000ms);
   ASSERT_TRUE(rollback_started);
@@ -723,7 +730,36 @@ TEST_F(Moves, AMoveReturnsAnOperationWhosePhasesCanBeFollowedById) {
   auto resumed = wf_->operation(rid);
   ASSERT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(resumed->options.quiet_window, 60000ms);
-  EXPECT_FALSE(wf_->operation(id)) << "ended before the restart: not kept";
+  EXPECT_TRUE(resumed->resumed);
+  EXPECT_EQ(resumed->requested_by, "") << "the caller of a resumed operation is not known";
+  // Ended before the restart: its move record (ADR 0026).
+  auto ended = wf_->operation(id);
+  ASSERT_TRUE(ended) << ended.error().message;
+  EXPECT_EQ(ended->phase, workflow::op_phase::done);
+  EXPECT_EQ(ended->requested_by, "test");
+  EXPECT_EQ(ended->quiet_wait_ms, waited);
+  EXPECT_TRUE(contains(ended->detail, "stored move record")) << ended->detail;
+  auto records = workflow::load_moves(*store_, "L", 10);
+  ASSERT_TRUE(records) << records.error().message;
+  ASSERT_EQ(records->size(), 1u) << "the rollback runs on";
+  const auto& r = records->front();
+  EXPECT_EQ(r.id, id);
+  EXPECT_EQ(r.name, "orders");
+  EXPECT_EQ(r.kind, migration::object_kind::topic);
+  EXPECT_EQ(r.options.kind, workflow::op_kind::cutover);
+  EXPECT_EQ(r.outcome, workflow::op_phase::done);
+  EXPECT_FALSE(r.resumed);
+  EXPECT_EQ(r.definition,
+            workflow::definition_digest(cfg_, {r.source_cluster_id, r.target_cluster_id}));
+  EXPECT_LE(r.started_at_ms, r.finished_at_ms);
+  // The rollback ends under the resumed straitd (its quiet window is a
+  // minute of 250 ms rounds): a second record.
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }, 400));
+  records = workflow::load_moves(*store_, "L", 10);
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ(records->back().id, rid);
+  EXPECT_EQ(records->back().options.kind, workflow::op_kind::rollback);
+  EXPECT_TRUE(records->back().resumed);
 }
 
 TEST_F(Moves, AnOperationWaitingForTheOperatorSaysWhyAndARollbackCancelsIt) {
@@ -733,6 +769,11 @@ TEST_F(Moves, AnOperationWaitingForTheOperatorSaysWhyAndARollbackCancelsIt) {
   auto rolled = rollback(500ms);
   ASSERT_TRUE(rolled);
   EXPECT_EQ(wf_->operation(id)->phase, workflow::op_phase::cancelled);
+  // Its record says what it waited for when the rollback replaced it.
+  auto record = workflow::load_move(*store_, "L", id);
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->outcome, workflow::op_phase::cancelled);
+  EXPECT_EQ((*record)->stuck, workflow::stuck_reason::tail_verification_failed);
   const uint64_t rid = rolled->at(0).operation_id;
   ASSERT_TRUE(rounds_until([&] { return wf_->operation(rid)->phase == workflow::op_phase::done; }));
   EXPECT_EQ(topic(), topic_state::mirroring);

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "strait/base/result.h"
+#include "strait/migration/state_machine.h"
 
 namespace strait::migration {
 
@@ -91,7 +92,41 @@ struct operation_status {
   std::string detail;  // what it is doing or waits for, in words
   int64_t started_at_ms = 0;
   int64_t finished_at_ms = 0;  // 0 while it runs
+  std::string requested_by;    // empty when resumed after a restart
+  bool resumed = false;        // resumed after a restart (started_at_ms: when)
+  // A topic's: how long it has waited for the watched cluster's ends to
+  // stand still (while in waiting_for_quiet, up to the last round).
+  int64_t quiet_wait_ms = 0;
   [[nodiscard]] bool running() const { return finished_at_ms == 0; }
+};
+
+// The evidence a move leaves once it has ended (ADR 0026): what the
+// readiness scorecard counts as a drill, and what the API shows of an
+// operation that ended before straitd's last start. One record a cutover or
+// rollback operation of one topic or group, written by the workflow
+// (workflow/move_records.h) when it ends: done, or cancelled (replaced by
+// another request, or its group finalized). A finalize is no operation and
+// leaves none (its state stays).
+struct move_record {
+  uint64_t id = 0;  // the operation's id
+  object_kind kind = object_kind::topic;
+  std::string name;  // the topic or group
+  operation_options options;
+  op_phase outcome = op_phase::done;  // done or cancelled
+  // What it waited for when it was cancelled (none when it ended done).
+  stuck_reason stuck = stuck_reason::none;
+  std::string requested_by;   // empty: resumed after a restart, the caller unknown
+  int64_t started_at_ms = 0;  // when it started, or this straitd resumed it
+  int64_t finished_at_ms = 0;
+  // A topic's: how long it waited for the watched cluster's end offsets to
+  // stand still (the time producers had to be stopped).
+  int64_t quiet_wait_ms = 0;
+  bool resumed = false;  // it was resumed after a restart
+  // The link's cluster ids as stored when it ended (empty: none stored),
+  // and its definition digest then (workflow::definition_digest).
+  std::string source_cluster_id, target_cluster_id;
+  std::string definition;
+  friend bool operator==(const move_record&, const move_record&) = default;
 };
 
 }  // namespace strait::migration

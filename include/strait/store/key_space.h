@@ -23,6 +23,8 @@ enum class key_space : char {
   group_offset = 'G',
   migration = 'M',
   operation_ids = 'O',
+  move = 'E',
+  first_mirrored = 'F',
   report = 'V',
   running_reports = 'W',
   audit = 'J',
@@ -43,6 +45,10 @@ constexpr const char* owner_of(key_space s) {
       return "workflow: topic and group migration states with their operation";
     case key_space::operation_ids:
       return "workflow: the highest operation id a link's workflow gave";
+    case key_space::move:
+      return "workflow: the cutovers and rollbacks that ended (the newest kKeptMoves a link)";
+    case key_space::first_mirrored:
+      return "workflow: when a link's first topic was mirrored";
     case key_space::report:
       return "verify: verification reports";
     case key_space::running_reports:

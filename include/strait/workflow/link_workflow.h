@@ -24,6 +24,7 @@
 #include "strait/offsets/run_list.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/verifier.h"
+#include "strait/workflow/move_records.h"
 #include "strait/workflow/ports.h"
 #include "strait/workflow/state_table.h"
 
@@ -244,6 +245,10 @@ class link_workflow {
     bool awaiting_checkpoints = false;
     pending_resumptions resumptions;
     bool stuck_stored = false;  // status.stuck is in the store (store_if_stuck)
+    // count_quiet_wait: when the current wait for a quiet window began
+    // (epoch: not waiting), and the waits that ended before it.
+    std::chrono::steady_clock::time_point quiet_wait_began{};
+    int64_t quiet_waited_before_ms = 0;
   };
   struct group_op {
     operation_status status;
@@ -270,6 +275,13 @@ class link_workflow {
   // Keeps an ended operation for operation() (mu_ held); the newest
   // kEndedOperationsKept.
   void finished(operation_status s, op_phase how);
+  // Its move record (move_records.h), with the link's cluster ids and
+  // definition digest; a failed write is logged (mu_ held).
+  void store_move_record(const operation_status& s);
+  // After a step of `op` that began at `step_began`: status.quiet_wait_ms
+  // counts the time spent in waiting_for_quiet, to the end of the step that
+  // left it.
+  void count_quiet_wait(topic_op& op, std::chrono::steady_clock::time_point step_began);
   // Stores that `op` waits for the operator, if it does, so that a restart
   // keeps it waiting; true once stored (mu_ held).
   [[nodiscard]] bool store_if_stuck(migration::object_kind kind, const std::string& name,
@@ -285,18 +297,20 @@ class link_workflow {
   // Starts an operation on topic c.name with a new id: its transition `e`
   // (or, when the state stays, the options alone) stored with `options`; it
   // replaces (cancels) one running on the topic. Sets c.operation_id (mu_
-  // held).
+  // held). `requested_by`: the caller, for status and the move record.
   [[nodiscard]] status start_topic_op(change& c, migration::topic_event e,
-                                      const migration::topic_guards& g, operation_options options);
+                                      const migration::topic_guards& g, operation_options options,
+                                      const std::string& requested_by);
   // Makes `options` (stored, with its id) the operation of c.name in `ops`,
   // cancelling the one it replaces; sets c.operation_id (mu_ held).
   template <typename Op>
   void replace_op(std::map<std::string, Op>& ops, bool on_group, change& c,
-                  const operation_options& options);
+                  const operation_options& options, const std::string& requested_by);
   // The same for a group, whose transition comes later (in its operation's
   // steps): the options are stored alone, with the state as it is, so a
   // restart resumes the operation under its id.
-  [[nodiscard]] status start_group_op(change& c, operation_options options);
+  [[nodiscard]] status start_group_op(change& c, operation_options options,
+                                      const std::string& requested_by);
   [[nodiscard]] status connect_admins();
   [[nodiscard]] std::vector<operation_status> operations(bool with_ended) const;
   // One round of the operations: each steps (step_operations, on copies

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,11 @@ class state_table {
   // The highest operation id ever stored for the link (after load()): a
   // new id must be above it.
   [[nodiscard]] uint64_t highest_operation_id() const { return highest_operation_id_; }
+  // When the link's first topic left STAGED (move_records.h); nullopt
+  // while none has.
+  [[nodiscard]] std::optional<int64_t> first_mirrored_at_ms() const {
+    return first_mirrored_at_ms_;
+  }
   [[nodiscard]] const std::map<std::string, migration::topic_state>& topics() const {
     return topics_;
   }
@@ -123,7 +129,8 @@ class state_table {
 
   std::string link_;
   store::checkpoint_store& store_;
-  uint64_t highest_operation_id_ = 0;  // as stored
+  uint64_t highest_operation_id_ = 0;            // as stored
+  std::optional<int64_t> first_mirrored_at_ms_;  // as stored
   std::map<std::string, migration::topic_state> topics_;
   std::map<std::string, migration::group_state> groups_;
 };
