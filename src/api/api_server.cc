@@ -4,6 +4,7 @@
 #include "strait/api/api_server.h"
 #include "strait/plan/metadata_planner.h"
 #include "strait/scan/report.h"
+#include "strait/scorecard/scorecard.h"
 
 #include <grpcpp/grpcpp.h>
 #include <re2/re2.h>
@@ -674,6 +675,24 @@ class service final : public pb::Strait::Service {
     auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()));
     if (!p) return to_grpc(p.error());
     fill_plan(p->plan, nullptr, out);
+    return grpc::Status::OK;
+  }
+
+  // Role viewer, budgeted like Plan: it reads both clusters for a live plan.
+  grpc::Status GetScorecard(grpc::ServerContext* ctx, const pb::GetScorecardRequest* req,
+                            pb::Scorecard* out) override {
+    caller who;
+    if (auto s = authorize(*ctx, "GetScorecard", role::viewer, *req, &who); !s.ok()) return s;
+    if (who.granted < role::admin && !journal_.admit(who.name, true, "GetScorecard")) {
+      return over_budget(who);
+    }
+    if (!known_link(req->link())) return unknown_link(req->link());
+    if (!req->rehearsal().empty() && !known_link(req->rehearsal())) {
+      return unknown_link(req->rehearsal());
+    }
+    auto c = control_.scorecard(req->link(), req->rehearsal());
+    if (!c) return to_grpc(c.error());
+    fill_scorecard(*c, out);
     return grpc::Status::OK;
   }
 
@@ -1356,6 +1375,49 @@ class service final : public pb::Strait::Service {
   // id, stays the size of what was to do). Texts that hold what brokers
   // answered (config values, errors) are made printable, and so valid UTF-8
   // for protobuf.
+  // Its texts carry names from Kafka and brokers' words: made printable and
+  // cut; each list of an area at most kMaxScoreLines (left_out counts the
+  // rest).
+  static constexpr size_t kMaxScoreLines = 100;
+  static void fill_scorecard(const scorecard::card& c, pb::Scorecard* out) {
+    auto text = [](const std::string& s) { return single_line(s, kMaxDetailBytes); };
+    out->set_link(c.link);
+    out->set_drill_link(c.drill_link);
+    out->set_source_cluster_id(text(c.source_cluster_id));
+    out->set_target_cluster_id(text(c.target_cluster_id));
+    out->set_drill_source_cluster_id(text(c.drill_source_cluster_id));
+    out->set_drill_target_cluster_id(text(c.drill_target_cluster_id));
+    out->set_made_at_ms(c.made_at_ms);
+    out->set_min_records_compared(c.limits.min_records_compared);
+    out->set_min_mirrored_ms(c.limits.min_mirrored_ms);
+    out->set_max_age_ms(c.limits.max_age_ms);
+    for (const auto& a : c.areas) {
+      pb::ScoreArea* pa = out->add_areas();
+      pa->set_name(a.name);
+      pa->set_level(a.level);
+      pa->set_colour(a.rating == scorecard::colour::green    ? pb::SCORE_COLOUR_GREEN
+                     : a.rating == scorecard::colour::yellow ? pb::SCORE_COLOUR_YELLOW
+                                                             : pb::SCORE_COLOUR_RED);
+      pa->set_summary(text(a.summary));
+      pa->set_next(text(a.next));
+      uint32_t left_out = 0;
+      auto copy = [&](const std::vector<std::string>& from,
+                      google::protobuf::RepeatedPtrField<std::string>* to) {
+        for (const auto& line : from) {
+          if (static_cast<size_t>(to->size()) >= kMaxScoreLines) {
+            ++left_out;
+          } else {
+            to->Add(text(line));
+          }
+        }
+      };
+      copy(a.evidence, pa->mutable_evidence());
+      copy(a.reds, pa->mutable_reds());
+      copy(a.yellows, pa->mutable_yellows());
+      pa->set_left_out(left_out);
+    }
+  }
+
   static void fill_plan(const plan::topic_plan& p, const std::vector<plan::applied>* applied,
                         pb::TopicPlan* out) {
     constexpr size_t kMax = 4096;

@@ -40,6 +40,8 @@ class api_service final : public api::state_provider, public api::control {
   [[nodiscard]] result<plan::apply_result> apply_plan(const std::string& link,
                                                       const plan::prepared_plan& p,
                                                       bool dry_run) override;
+  [[nodiscard]] result<scorecard::card> scorecard(const std::string& link,
+                                                  const std::string& rehearsal) override;
   [[nodiscard]] result<std::vector<api::object_change>> move(const std::string& link,
                                                              api::move_kind kind,
                                                              const api::move_request& r) override;

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "strait/base/text.h"
+#include "strait/verify/report_records.h"
+#include "strait/workflow/move_records.h"
 
 namespace strait::daemon {
 
@@ -174,6 +176,27 @@ void link_runtime::stop() {
   supervisor_.reset();
   engine_.reset();
   // Claims stay: a paused link keeps its target topics (released on delete).
+}
+
+result<scorecard::drill_evidence> link_runtime::drill_evidence() const {
+  scorecard::drill_evidence d;
+  d.link = cfg_.name;
+  auto ids = store_.link_cluster_ids(cfg_.name);
+  if (!ids) return std::unexpected(ids.error());
+  const store::cluster_ids clusters = *ids ? **ids : store::cluster_ids{};
+  d.source_cluster_id = clusters.source;
+  d.target_cluster_id = clusters.target;
+  d.definition = workflow::definition_digest(cfg_, clusters);
+  auto first = workflow::load_first_mirrored(store_, cfg_.name);
+  if (!first) return std::unexpected(first.error());
+  d.first_mirrored_at_ms = *first;
+  auto moves = workflow::load_moves(store_, cfg_.name, workflow::kKeptMoves);
+  if (!moves) return std::unexpected(moves.error());
+  d.moves = std::move(*moves);
+  auto reports = verify::load_reports(store_, cfg_.name, kScorecardReports);
+  if (!reports) return std::unexpected(reports.error());
+  d.reports = std::move(*reports);
+  return d;
 }
 
 }  // namespace strait::daemon

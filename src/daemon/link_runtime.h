@@ -15,6 +15,7 @@
 #include "strait/mirror/link_supervisor.h"
 #include "strait/plan/metadata_planner.h"
 #include "strait/scan/scan_runner.h"
+#include "strait/scorecard/scorecard.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/workflow/link_workflow.h"
 
@@ -87,6 +88,12 @@ class link_runtime {
   [[nodiscard]] result<plan::prepared_plan> plan_topics(const plan::metadata_planner::filter& f,
                                                         bool running);
   [[nodiscard]] result<plan::apply_result> apply_plan(const plan::prepared_plan& p, bool dry_run);
+  // What the store holds of the link's drills (ADR 0026): its cluster ids,
+  // definition digest, first-mirrored time, move records and newest
+  // kScorecardReports verification reports. Running or paused; no lock
+  // needed (the config does not change, the store is thread-safe).
+  static constexpr size_t kScorecardReports = 32;
+  [[nodiscard]] result<scorecard::drill_evidence> drill_evidence() const;
 
  private:
   enum class claim_kind { written, created };

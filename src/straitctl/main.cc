@@ -721,6 +721,33 @@ struct plan_cmd : command {
   }
 };
 
+struct scorecard_cmd : command {
+  std::string link, rehearsal;
+  bool details = false;
+  explicit scorecard_cmd(CLI::App& app) {
+    cli = app.add_subcommand(
+        "scorecard",
+        "the link's readiness per area, 0-2 and red / yellow / green, computed from stored "
+        "evidence and a live plan (role viewer; read-only)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--rehearsal", rehearsal,
+                    "a link whose drills (cutovers, rollbacks, verifications) count, e.g. one "
+                    "against a staging target");
+    cli->add_flag("--details", details, "every finding and the evidence of each area");
+  }
+  int run(const session& s) override {
+    pb::GetScorecardRequest req;
+    req.set_link(link);
+    req.set_rehearsal(rehearsal);
+    pb::Scorecard r;
+    if (int rc = s.call(&pb::Strait::Stub::GetScorecard, req, &r, kPlanCallTimeout); rc != kOk) {
+      return rc;
+    }
+    s.print(r, [&](const pb::Scorecard& v) { print_scorecard(v, details); });
+    return kOk;
+  }
+};
+
 struct apply_cmd : command {
   std::string link, topics;
   mutation m;
@@ -1203,6 +1230,7 @@ std::vector<std::unique_ptr<command>> declare_commands(CLI::App& app) {
   all.push_back(std::make_unique<catchup_cmd>(app));
   all.push_back(std::make_unique<stage_cmd>(app));
   all.push_back(std::make_unique<plan_cmd>(app));
+  all.push_back(std::make_unique<scorecard_cmd>(app));
   all.push_back(std::make_unique<apply_cmd>(app));
   all.push_back(std::make_unique<create_link_cmd>(app));
   all.push_back(std::make_unique<link_lifecycle_cmd>(

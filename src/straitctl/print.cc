@@ -445,4 +445,55 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
   for (const auto& n : p.notes()) std::printf("note: %s\n", safe(n).c_str());
 }
 
+namespace {
+
+const char* colour_name(pb::ScoreColour c) {
+  switch (c) {
+    case pb::SCORE_COLOUR_GREEN:
+      return "green";
+    case pb::SCORE_COLOUR_YELLOW:
+      return "yellow";
+    case pb::SCORE_COLOUR_RED:
+      return "RED";
+    default:
+      return "?";
+  }
+}
+
+std::string duration_h(int64_t ms) { return std::to_string(ms / 3'600'000) + " h"; }
+
+}  // namespace
+
+void print_scorecard(const pb::Scorecard& c, bool details) {
+  std::printf("scorecard of link %s, %s\n", safe(c.link()).c_str(), utc(c.made_at_ms()).c_str());
+  std::printf("  clusters:      source %s, target %s\n", safe(c.source_cluster_id()).c_str(),
+              safe(c.target_cluster_id()).c_str());
+  if (c.drill_link() != c.link()) {
+    std::printf("  drills of link %s: source %s, target %s\n", safe(c.drill_link()).c_str(),
+                safe(c.drill_source_cluster_id()).c_str(),
+                safe(c.drill_target_cluster_id()).c_str());
+  }
+  std::printf(
+      "  production-like: a drill's verification compares >= %lld records a topic (or every one "
+      "of the range it verifies), after >= %s of mirroring; evidence older than %s is stale\n",
+      static_cast<long long>(c.min_records_compared()), duration_h(c.min_mirrored_ms()).c_str(),
+      duration_h(c.max_age_ms()).c_str());
+  std::printf("%-20s %-5s %-6s %s\n", "AREA", "LEVEL", "COLOUR", "WHY");
+  for (const auto& a : c.areas()) {
+    std::printf("%-20s %-5d %-6s %s\n", safe(a.name()).c_str(), a.level(), colour_name(a.colour()),
+                safe(a.summary()).c_str());
+    for (const auto& r : a.reds()) std::printf("    red: %s\n", safe(r).c_str());
+    const int shown = details ? a.yellows_size() : std::min(a.yellows_size(), 3);
+    for (int i = 0; i < shown; ++i) std::printf("    yellow: %s\n", safe(a.yellows(i)).c_str());
+    if (shown < a.yellows_size()) {
+      std::printf("    ... %d more (--details)\n", a.yellows_size() - shown);
+    }
+    if (details) {
+      for (const auto& e : a.evidence()) std::printf("    evidence: %s\n", safe(e).c_str());
+    }
+    if (a.left_out() > 0) std::printf("    (%u more lines not sent)\n", a.left_out());
+    if (!a.next().empty()) std::printf("    next: %s\n", safe(a.next()).c_str());
+  }
+}
+
 }  // namespace straitctl

@@ -837,6 +837,72 @@ TEST_F(ApiServer, PlanAndApplyRefuseHostileRequestsBeforeReadingTheClusters) {
   EXPECT_TRUE(stub->Plan(as(admin).get(), plan, &out).ok()) << "an admin's plans are not budgeted";
 }
 
+// Issue 13: the readiness scorecard is a viewer's read: nothing journaled,
+// names from Kafka escaped, each list of an area bounded, the caller
+// authorized before anything is read.
+TEST_F(ApiServer, TheScorecardIsReadOnlyBoundedAndPrintedSafely) {
+  pb::GetScorecardRequest req;
+  req.set_link("main");
+  pb::Scorecard c;
+  ASSERT_TRUE(stub_->GetScorecard(ctx().get(), req, &c).ok());
+  ASSERT_EQ(c.areas_size(), 8);
+  EXPECT_EQ(c.drill_link(), "main");
+  EXPECT_EQ(c.min_records_compared(), 10000);
+  const pb::ScoreArea& groups = c.areas(2);
+  EXPECT_EQ(groups.name(), "offsets and groups");
+  EXPECT_EQ(groups.colour(), pb::SCORE_COLOUR_RED);
+  ASSERT_EQ(groups.reds_size(), 1);
+  EXPECT_EQ(groups.reds(0), "g\\x1b[2J: 1 partition(s) partition_stopped") << "escaped";
+  const pb::ScoreArea& data = c.areas(1);
+  EXPECT_EQ(data.name(), "data");
+  EXPECT_EQ(data.level(), 1);
+  EXPECT_EQ(data.colour(), pb::SCORE_COLOUR_YELLOW);
+  EXPECT_EQ(data.yellows_size(), 100) << "150 topics without a drill: the first 100";
+  EXPECT_EQ(data.left_out(), 50u);
+  EXPECT_EQ(c.areas(3).summary(), "no live plan: not read (test)");
+  auto journal = audit_.list(0, 1000);
+  ASSERT_TRUE(journal.has_value());
+  EXPECT_TRUE(journal->empty()) << "a scorecard writes nothing, so it is not journaled";
+
+  req.set_rehearsal("evil\x1b[2J");
+  grpc::Status unknown = stub_->GetScorecard(ctx().get(), req, &c);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(unknown.error_message().find('\x1b'), std::string::npos) << "escaped";
+  req.set_link("nope");
+  req.clear_rehearsal();
+  EXPECT_EQ(stub_->GetScorecard(ctx().get(), req, &c).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(control_.scorecards.load(), 1) << "unknown links are refused before any read";
+
+  auto [rc, printed] = straitctl("scorecard main");
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "offsets and groups   0     RED")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "red: g\\x1b[2J")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "... 97 more (--details)")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "(50 more lines not sent)")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "next: straitctl plan main")) << printed;
+  EXPECT_EQ(printed.find('\x1b'), std::string::npos) << "nothing drives the terminal";
+  auto [json_rc, json] = straitctl("-o json scorecard main --details");
+  EXPECT_EQ(json_rc, 0) << json;
+  EXPECT_TRUE(strait::testing::contains(json, "\"colour\":\"SCORE_COLOUR_RED\"")) << json;
+
+  // Secured: a viewer may; a stranger is refused before anything is read.
+  api_server secured;
+  ASSERT_TRUE(start_with_tokens(secured));
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(secured.address(), grpc::InsecureChannelCredentials()));
+  req.set_link("main");
+  auto with = [&](const std::string& token) {
+    auto cx = ctx();
+    cx->AddMetadata("authorization", "Bearer " + token);
+    return cx;
+  };
+  EXPECT_EQ(stub->GetScorecard(with("not-a-token-at-all").get(), req, &c).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(control_.scorecards.load(), 3);
+  EXPECT_TRUE(stub->GetScorecard(with("0123456789abcdef0001").get(), req, &c).ok());
+  EXPECT_EQ(control_.scorecards.load(), 4);
+}
+
 // Issue 11: 300 streams took 338 threads.
 TEST_F(ApiServer, WatchStreamsAreCapped) {
   pb::WatchStatusRequest req;

@@ -14,6 +14,7 @@
 #include "strait/api/status.h"
 #include "strait/plan/metadata_planner.h"
 #include "strait/scan/report.h"
+#include "strait/scorecard/scorecard.h"
 
 namespace strait::api {
 
@@ -129,7 +130,8 @@ class fake_control : public control {
   // them), or, with `actions_fail`, fails each it starts (and goes on, as
   // straitd's apply does).
   std::atomic<bool> plan_fails{false};
-  std::atomic<int> plans{0};  // plans made (the clusters "read")
+  std::atomic<int> plans{0};       // plans made (the clusters "read")
+  std::atomic<int> scorecards{0};  // scorecards made
   std::atomic<int> topics_to_create{0};
   std::atomic<int> actions_per_apply{0};
   std::atomic<bool> actions_fail{false};
@@ -207,6 +209,37 @@ class fake_control : public control {
     if (id == 0) return scans_.back();
     if (id > scans_.size()) return fail(errc::not_found, "no such scan");
     return scans_[id - 1];
+  }
+  // A card from evidence of its own: a verification passed; a group id
+  // with a terminal escape skips partitions (red); 150 topics lack a drill
+  // (yellows past the answer's 100).
+  result<scorecard::card> scorecard(const std::string& link,
+                                    const std::string& rehearsal) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    if (!rehearsal.empty() && rehearsal != "rehearsal") {
+      return fail(errc::not_found, "no link '" + rehearsal + "'");
+    }
+    ++scorecards;
+    scorecard::evidence e;
+    e.link = link;
+    e.now_ms = 1'800'000'000'000;
+    e.source_cluster_id = "src";
+    e.target_cluster_id = "tgt";
+    e.drills.link = rehearsal.empty() ? link : rehearsal;
+    e.drills.target_cluster_id = rehearsal.empty() ? "tgt" : "staging";
+    e.drills_from_rehearsal = !rehearsal.empty();
+    verify::report r;
+    r.id = 7;
+    r.outcome = verify::verdict::passed;
+    r.started_at_ms = r.finished_at_ms = e.now_ms - 1000;
+    e.reports = {r};
+    for (int i = 0; i < 150; ++i) {
+      e.live.topics["t" + std::to_string(i)] = migration::topic_state::in_sync;
+    }
+    e.live.group_reds = {"g\x1b[2J: 1 partition(s) partition_stopped"};
+    e.live.metrics_endpoint = true;
+    e.plan.error = "not read (test)";
+    return scorecard::score(e);
   }
   result<std::vector<scan::report>> scan_reports(const std::string&, size_t) const override {
     std::lock_guard lock(mu_);

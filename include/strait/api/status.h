@@ -21,6 +21,11 @@ namespace strait::scan {
 struct report;
 }  // namespace strait::scan
 
+namespace strait::scorecard {
+// scorecard/scorecard.h, for the same reason.
+struct card;
+}  // namespace strait::scorecard
+
 namespace strait::plan {
 // plan/metadata_planner.h, for the same reason.
 struct prepared_plan;
@@ -223,6 +228,12 @@ class control {
   [[nodiscard]] virtual result<plan::apply_result> apply_plan(const std::string& link,
                                                               const plan::prepared_plan& p,
                                                               bool dry_run) = 0;
+  // The readiness scorecard of `link` (ADR 0026, docs/planning.md), with
+  // the drills of link `rehearsal` (empty: its own); reads a live plan of
+  // both clusters (as plan_topics, whose errors it reports in the card).
+  // Paused links too (their live state is not read).
+  [[nodiscard]] virtual result<scorecard::card> scorecard(const std::string& link,
+                                                          const std::string& rehearsal) = 0;
   [[nodiscard]] virtual result<std::vector<object_change>> move(const std::string& link,
                                                                 move_kind kind,
                                                                 const move_request& r) = 0;

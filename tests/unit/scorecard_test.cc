@@ -1,0 +1,302 @@
+// The readiness scorecard (ADR 0026) from hand-written evidence: what earns
+// each level, what turns an area red, and what keeps a drill from counting.
+#include "strait/scorecard/scorecard.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace strait::scorecard {
+namespace {
+
+using migration::move_record;
+using migration::object_kind;
+using migration::op_kind;
+using migration::op_phase;
+using strait::testing::contains;
+
+constexpr int64_t kHour = 3'600'000;
+constexpr int64_t kDay = 24 * kHour;
+constexpr int64_t kNow = 1'800'000'000'000;  // 2027-01-15
+
+const area& area_of(const card& c, const std::string& name) {
+  for (const auto& a : c.areas) {
+    if (a.name == name) return a;
+  }
+  ADD_FAILURE() << "no area " << name;
+  static const area none;
+  return none;
+}
+
+std::string all_of(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + "\n";
+  return out;
+}
+
+verify::report report_at(uint64_t id, int64_t started, const std::string& topic, bool ok,
+                         int64_t records = 20'000, const std::string& group = "") {
+  verify::report r;
+  r.id = id;
+  r.link = "prod";
+  r.started_at_ms = started;
+  r.finished_at_ms = started + 1000;
+  verify::topic_result t;
+  t.topic = topic;
+  verify::partition_result p;
+  p.records_compared = records;
+  p.source_from = 0;
+  p.source_to = 30'000;  // the topic holds 30,000 records
+  p.mismatched = ok ? 0 : 1;
+  t.partitions = {p};
+  r.topics = {t};
+  if (!group.empty()) {
+    verify::group_result g;
+    g.group = group;
+    g.partitions_checked = 1;
+    r.groups = {g};
+  }
+  r.outcome = ok ? verify::verdict::passed : verify::verdict::failed;
+  return r;
+}
+
+move_record move_at(uint64_t id, op_kind kind, object_kind on, const std::string& name,
+                    int64_t started, const std::string& definition = "def") {
+  move_record m;
+  m.id = id;
+  m.kind = on;
+  m.name = name;
+  m.options.kind = kind;
+  m.options.id = id;
+  m.outcome = op_phase::done;
+  m.started_at_ms = started;
+  m.finished_at_ms = started + 1000;
+  m.definition = definition;
+  return m;
+}
+
+// Link "prod", one topic "orders" (30,000 records) and one group "g",
+// mirrored for two days, scanned and planned cleanly; no drill yet.
+evidence base() {
+  evidence e;
+  e.link = "prod";
+  e.now_ms = kNow;
+  e.source_cluster_id = "src";
+  e.target_cluster_id = "tgt";
+  scan::report s;
+  s.id = 3;
+  s.link = "prod";
+  s.result = scan::outcome::done;
+  s.finished_at_ms = kNow - kHour;
+  s.source.cluster_id = "src";
+  s.target.cluster_id = "tgt";
+  s.source.acls = std::vector<kafka::acl_binding>{};
+  s.target.acls_error = "DescribeAcls: the cluster has no authorizer (SECURITY_DISABLED)";
+  scan::topic_row row;
+  row.name = "orders";
+  row.selected = true;
+  row.records = 30'000;
+  s.topics = {row};
+  s.waves = {{1, {"orders"}, {"g"}, 30'000, 0}};
+  e.scan = s;
+  e.drills.link = "prod";
+  e.drills.source_cluster_id = "src";
+  e.drills.target_cluster_id = "tgt";
+  e.drills.definition = "def";
+  e.drills.first_mirrored_at_ms = kNow - 2 * kDay;
+  e.live.topics = {{"orders", migration::topic_state::in_sync}};
+  e.live.groups = {{"g", migration::group_state::syncing}};
+  e.live.metrics_endpoint = true;
+  e.plan.read = true;
+  e.plan.made_at_ms = kNow;
+  e.plan.items = 1;
+  return e;
+}
+
+// A drill of "orders" and "g" on `e.drills`: verified, cut over, verified,
+// rolled back, verified; starting `from`.
+void drilled(evidence& e, int64_t from = kNow - 10 * kHour) {
+  auto& d = e.drills;
+  d.reports.push_back(report_at(1, from, "orders", true, 20'000, "g"));
+  d.moves.push_back(move_at(11, op_kind::cutover, object_kind::topic, "orders", from + kHour));
+  d.moves.push_back(move_at(12, op_kind::cutover, object_kind::group, "g", from + kHour));
+  d.reports.push_back(report_at(2, from + 2 * kHour, "orders", true, 20'000, "g"));
+  d.moves.push_back(move_at(13, op_kind::rollback, object_kind::group, "g", from + 3 * kHour));
+  d.moves.push_back(move_at(14, op_kind::rollback, object_kind::topic, "orders", from + 3 * kHour));
+  d.reports.push_back(report_at(3, from + 4 * kHour, "orders", true, 20'000, "g"));
+  if (d.link == e.link) e.reports = d.reports;
+}
+
+TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
+  evidence e = base();
+  e.scan.reset();
+  e.plan = {false, "not asked", 0, 0, {}, {}};
+  e.live.metrics_endpoint = false;
+  const card c = score(e);
+  ASSERT_EQ(c.areas.size(), 8u);
+  for (const auto& a : c.areas) {
+    EXPECT_EQ(a.level, 0) << a.name;
+    EXPECT_EQ(a.rating, colour::yellow) << a.name;
+    EXPECT_FALSE(a.next.empty()) << a.name;
+  }
+  EXPECT_EQ(area_of(c, "compatibility").next, "straitctl scan prod");
+  EXPECT_EQ(area_of(c, "data").next, "straitctl verify prod");
+  EXPECT_TRUE(contains(area_of(c, "schemas").summary, "does not copy schemas"));
+}
+
+TEST(Scorecard, AScanAPlanAndAVerificationShowEachAreaOnce) {
+  evidence e = base();
+  e.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};
+  const card c = score(e);
+  EXPECT_EQ(area_of(c, "compatibility").level, 2) << area_of(c, "compatibility").summary;
+  EXPECT_EQ(area_of(c, "compatibility").rating, colour::green);
+  EXPECT_EQ(area_of(c, "topic configs").level, 2);
+  EXPECT_EQ(area_of(c, "data").level, 1);
+  EXPECT_EQ(area_of(c, "data").rating, colour::yellow);
+  EXPECT_TRUE(contains(all_of(area_of(c, "data").yellows), "orders: no cutover drill done"))
+      << all_of(area_of(c, "data").yellows);
+  EXPECT_EQ(area_of(c, "offsets and groups").level, 1);
+  EXPECT_EQ(area_of(c, "security and ACLs").level, 1);
+  EXPECT_TRUE(contains(area_of(c, "security and ACLs").summary, "capped at 1"));
+  EXPECT_TRUE(
+      contains(all_of(area_of(c, "security and ACLs").yellows), "target has no authorizer"));
+  EXPECT_EQ(area_of(c, "rollback").level, 0);
+  EXPECT_EQ(area_of(c, "observability").level, 1);
+  EXPECT_TRUE(contains(all_of(area_of(c, "data").evidence), "verification 1 PASSED"));
+}
+
+TEST(Scorecard, ADrillCutOverRolledBackAndVerifiedProvesDataGroupsAndRollback) {
+  evidence e = base();
+  drilled(e);
+  const card c = score(e);
+  for (const char* name : {"data", "offsets and groups", "rollback"}) {
+    EXPECT_EQ(area_of(c, name).level, 2) << name << ": " << all_of(area_of(c, name).yellows);
+    EXPECT_EQ(area_of(c, name).rating, colour::green) << name;
+    EXPECT_TRUE(area_of(c, name).next.empty()) << name;
+  }
+  const std::string ev = all_of(area_of(c, "data").evidence);
+  EXPECT_TRUE(contains(ev, "operation 11 (cutover of topic orders")) << ev;
+  EXPECT_TRUE(contains(ev, "operation 14 (rollback of topic orders")) << ev;
+  EXPECT_TRUE(contains(ev, "verification 3 PASSED")) << ev;
+}
+
+TEST(Scorecard, ADrillThatIsNotProductionLikeStaysAtOneAndSaysWhy) {
+  {  // the link had mirrored for an hour
+    evidence e = base();
+    e.drills.first_mirrored_at_ms = kNow - 11 * kHour;
+    drilled(e);
+    const card c = score(e);
+    const area& a = area_of(c, "data");
+    EXPECT_EQ(a.level, 1);
+    EXPECT_TRUE(contains(all_of(a.yellows), "mirrored for less than 24 h")) << all_of(a.yellows);
+  }
+  {  // when it began is not known
+    evidence e = base();
+    e.drills.first_mirrored_at_ms.reset();
+    drilled(e);
+    EXPECT_EQ(area_of(score(e), "data").level, 1);
+  }
+  {  // the verification after the cutover compared too few records
+    evidence e = base();
+    drilled(e);
+    e.drills.reports[1] = report_at(2, kNow - 8 * kHour, "orders", true, 500, "g");
+    e.reports = e.drills.reports;
+    const card c = score(e);
+    const area& a = area_of(c, "data");
+    EXPECT_EQ(a.level, 1);
+    EXPECT_TRUE(contains(all_of(a.yellows), "compared 500 of its records, fewer than 10000"))
+        << all_of(a.yellows);
+  }
+  {  // ... unless it compared every record of a smaller range
+    evidence e = base();
+    drilled(e);
+    e.drills.reports[1] = report_at(2, kNow - 8 * kHour, "orders", true, 400, "g");
+    e.drills.reports[1].topics[0].partitions[0].source_from = 600;
+    e.drills.reports[1].topics[0].partitions[0].source_to = 1000;
+    e.reports = e.drills.reports;
+    EXPECT_EQ(area_of(score(e), "data").level, 2);
+  }
+  {  // no rollback after the cutover
+    evidence e = base();
+    drilled(e);
+    std::erase_if(e.drills.moves, [](const move_record& m) { return m.id == 14; });
+    const card c = score(e);
+    const area& a = area_of(c, "data");
+    EXPECT_EQ(a.level, 1);
+    EXPECT_TRUE(contains(all_of(a.yellows), "no rollback drill done after it"))
+        << all_of(a.yellows);
+  }
+}
+
+TEST(Scorecard, MovesUnderAnotherDefinitionDoNotCount) {
+  evidence e = base();
+  drilled(e);
+  e.drills.definition = "changed";
+  const card c = score(e);
+  EXPECT_EQ(area_of(c, "data").level, 1);
+  EXPECT_EQ(area_of(c, "rollback").level, 0);
+  EXPECT_TRUE(contains(all_of(area_of(c, "data").yellows), "another definition"));
+}
+
+TEST(Scorecard, DrillsOfARehearsalLinkCountAndItsClustersArePrinted) {
+  evidence e = base();
+  e.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};
+  e.drills.link = "rehearsal";
+  e.drills.target_cluster_id = "staging";
+  e.drills_from_rehearsal = true;
+  drilled(e);
+  const card c = score(e);
+  EXPECT_EQ(c.drill_link, "rehearsal");
+  EXPECT_EQ(c.target_cluster_id, "tgt");
+  EXPECT_EQ(c.drill_target_cluster_id, "staging");
+  EXPECT_EQ(area_of(c, "data").level, 2) << all_of(area_of(c, "data").yellows);
+  EXPECT_TRUE(contains(area_of(c, "data").summary, "on link rehearsal"));
+}
+
+TEST(Scorecard, RedsWinOverAnyLevel) {
+  evidence e = base();
+  drilled(e);
+  // The newest finished verification of orders failed; an interrupted one
+  // after it counts for none.
+  e.reports.push_back(report_at(9, kNow - kHour, "orders", false));
+  verify::report interrupted = report_at(10, kNow - 10, "orders", true);
+  interrupted.outcome = verify::verdict::interrupted;
+  e.reports.push_back(interrupted);
+  e.plan.blocked = {"orders: cleanup.policy differs"};
+  e.live.stopped_partitions = {"orders/0 (retention_gap)"};
+  e.live.group_reds = {"g: partition_stopped on orders/0"};
+  e.live.operations_stuck = {"topic orders: tail_verification_failed"};
+  e.live.drift_not_followed = {"orders: retention.ms"};
+  e.scan->source.acls.reset();
+  e.scan->source.acls_error = "DescribeAcls: ... (CLUSTER_AUTHORIZATION_FAILED)";
+  const card c = score(e);
+  for (const char* name : {"compatibility", "data", "offsets and groups", "topic configs",
+                           "security and ACLs", "rollback", "observability"}) {
+    EXPECT_EQ(area_of(c, name).rating, colour::red) << name;
+    EXPECT_FALSE(area_of(c, name).reds.empty()) << name;
+  }
+  EXPECT_EQ(area_of(c, "data").level, 2) << "the level stands; the colour says what was found";
+  EXPECT_TRUE(contains(all_of(area_of(c, "data").reds), "orders: verification 9 FAILED"));
+}
+
+TEST(Scorecard, OldEvidenceIsStaleAndAPausedLinkIsNeverGreen) {
+  {
+    evidence e = base();
+    drilled(e, kNow - 30 * kDay);
+    e.drills.first_mirrored_at_ms = kNow - 40 * kDay;
+    e.scan->finished_at_ms = kNow - 20 * kDay;
+    const card c = score(e);
+    EXPECT_EQ(area_of(c, "data").rating, colour::yellow);
+    EXPECT_TRUE(contains(all_of(area_of(c, "data").yellows), "older than 168 h"));
+    EXPECT_EQ(area_of(c, "compatibility").rating, colour::yellow);
+  }
+  {
+    evidence e = base();
+    drilled(e);
+    e.live.paused = true;
+    for (const auto& a : score(e).areas) EXPECT_NE(a.rating, colour::green) << a.name;
+  }
+}
+
+}  // namespace
+}  // namespace strait::scorecard
