@@ -1370,14 +1370,9 @@ class service final : public pb::Strait::Service {
     return n == 0 ? std::string("no action") : text;
   }
 
-  // A plan; with `applied` (Apply), each item's outcome, and the items that
-  // fit counted but left out (an estate's answer, stored under its request
-  // id, stays the size of what was to do). Texts that hold what brokers
-  // answered (config values, errors) are made printable, and so valid UTF-8
-  // for protobuf.
-  // Its texts carry names from Kafka and brokers' words: made printable and
-  // cut; each list of an area at most kMaxScoreLines (left_out counts the
-  // rest).
+  // A scorecard. Its texts carry names from Kafka and brokers' words: made
+  // printable and cut; each list of an area at most kMaxScoreLines
+  // (left_out counts the rest).
   static constexpr size_t kMaxScoreLines = 100;
   static void fill_scorecard(const scorecard::card& c, pb::Scorecard* out) {
     auto text = [](const std::string& s) { return single_line(s, kMaxDetailBytes); };
@@ -1418,6 +1413,11 @@ class service final : public pb::Strait::Service {
     }
   }
 
+  // A plan; with `applied` (Apply), each item's outcome, and the items that
+  // fit counted but left out (an estate's answer, stored under its request
+  // id, stays the size of what was to do). Texts that hold what brokers
+  // answered (config values, errors) are made printable, and so valid UTF-8
+  // for protobuf.
   static void fill_plan(const plan::topic_plan& p, const std::vector<plan::applied>* applied,
                         pb::TopicPlan* out) {
     constexpr size_t kMax = 4096;

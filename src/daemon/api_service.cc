@@ -4,7 +4,6 @@
 
 #include "strait/base/clock.h"
 #include "strait/base/text.h"
-#include "strait/policy/group_offsets.h"
 #include "strait/scan/report_records.h"
 #include "strait/scorecard/scorecard.h"
 
@@ -22,6 +21,36 @@ api::partition_view view_of(const mirror::partition_snapshot& p) {
           p.stop_reason,
           p.stop_detail,
           p.records_per_second};
+}
+
+// What a running link's status says, as the scorecard's live state.
+void fill_live(const api::link_view& view,
+               const std::vector<migration::operation_status>& running_ops,
+               scorecard::live_state& live) {
+  for (const auto& t : view.topics) {
+    if (t.state) live.topics[t.topic] = *t.state;
+    for (const auto& p : t.partitions) {
+      if (p.stopped == store::stop_reason::none || p.stopped == store::stop_reason::handed_over) {
+        continue;
+      }
+      live.stopped_partitions.push_back(t.topic + "/" + std::to_string(p.partition) + " (" +
+                                        store::to_string(p.stopped) + ")");
+    }
+    if (!t.config_drift.empty()) {
+      live.drift.push_back(t.topic + ": " + std::to_string(t.config_drift.size()) + " config(s)" +
+                           (t.drift_reason.empty() ? "" : "; " + t.drift_reason));
+    }
+  }
+  for (const auto& g : view.groups) {
+    if (g.state) live.groups[g.group] = *g.state;
+    if (!g.partitions_skipped.empty()) live.group_skips[g.group] = g.partitions_skipped;
+  }
+  for (const auto& op : running_ops) {
+    if (op.stuck == migration::stuck_reason::none) continue;
+    live.operations_stuck.push_back((op.on_group ? "group " : "topic ") + printable(op.name) +
+                                    ": " + migration::to_string(op.stuck) + " (operation " +
+                                    std::to_string(op.id) + ")");
+  }
 }
 
 }  // namespace
@@ -184,17 +213,14 @@ result<plan::apply_result> api_service::apply_plan(const std::string& link,
 result<scorecard::card> api_service::scorecard(const std::string& link,
                                                const std::string& rehearsal) {
   scorecard::evidence e;
-  e.link = link;
   e.now_ms = wall_clock_ms();
+  std::optional<std::vector<migration::operation_status>> running_ops;  // none: paused
   {
     auto h = links_.held_link(link);
     if (!h) return std::unexpected(h.error());
-    auto d = h->runtime->drill_evidence();
-    if (!d) return std::unexpected(d.error());
-    e.source_cluster_id = d->source_cluster_id;
-    e.target_cluster_id = d->target_cluster_id;
-    e.reports = d->reports;
-    e.drills = std::move(*d);
+    auto own = h->runtime->scorecard_evidence();
+    if (!own) return std::unexpected(own.error());
+    e.link = std::move(*own);
     // The newest scan that ended DONE (a failed one read too little).
     auto scans = h->runtime->scans().list(scan::kKeptScans);
     if (!scans) return std::unexpected(scans.error());
@@ -205,54 +231,32 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
       e.scan = std::move(*whole);
       break;
     }
-    workflow::link_workflow* wf = h->runtime->workflow();
-    e.live.paused = wf == nullptr;
-    for (const auto& op :
-         wf != nullptr ? wf->running_operations() : std::vector<migration::operation_status>{}) {
-      if (op.stuck == migration::stuck_reason::none) continue;
-      e.live.operations_stuck.push_back((op.on_group ? "group " : "topic ") + printable(op.name) +
-                                        ": " + migration::to_string(op.stuck) + " (operation " +
-                                        std::to_string(op.id) + ")");
+    if (workflow::link_workflow* wf = h->runtime->workflow()) {
+      running_ops = wf->running_operations();
+    } else {
+      auto stored = h->runtime->stored_state();
+      if (!stored) return std::unexpected(stored.error());
+      e.live = std::move(*stored);
     }
   }
   if (!rehearsal.empty() && rehearsal != link) {
     auto h = links_.held_link(rehearsal);
     if (!h) return std::unexpected(h.error());
-    auto d = h->runtime->drill_evidence();
-    if (!d) return std::unexpected(d.error());
-    e.drills = std::move(*d);
-    e.drills_from_rehearsal = true;
+    auto other = h->runtime->scorecard_evidence();
+    if (!other) return std::unexpected(other.error());
+    e.rehearsal = std::move(*other);
   }
-  // What straitd sees now. It always serves /metrics (daemon.http_listen).
-  e.live.metrics_endpoint = true;
-  auto view = link_state(link);
-  if (!view) return std::unexpected(view.error());
-  for (const auto& t : view->topics) {
-    if (t.state) e.live.topics[t.topic] = *t.state;
-    for (const auto& p : t.partitions) {
-      if (p.stopped == store::stop_reason::none || p.stopped == store::stop_reason::handed_over) {
-        continue;
-      }
-      e.live.stopped_partitions.push_back(t.topic + "/" + std::to_string(p.partition) + " (" +
-                                          store::to_string(p.stopped) + ")");
-    }
-    if (!t.config_drift.empty() && !t.drift_reason.empty()) {
-      e.live.drift_not_followed.push_back(t.topic + ": " + t.drift_reason);
-    }
-  }
-  for (const auto& g : view->groups) {
-    if (g.state) e.live.groups[g.group] = *g.state;
-    const bool in_cutover = g.state && migration::in_cutover(*g.state);
-    for (const auto& [reason, n] : g.partitions_skipped) {
-      const std::string what =
-          printable(g.group) + ": " + std::to_string(n) + " partition(s) " + reason;
-      using policy::skip_reason;
-      if (reason == policy::to_string(skip_reason::partition_stopped) ||
-          (reason == policy::to_string(skip_reason::target_group_active) && !in_cutover)) {
-        e.live.group_reds.push_back(what);
-      } else if (reason == policy::to_string(skip_reason::topic_not_mirrored)) {
-        e.live.group_yellows.push_back(what);
-      }
+  if (running_ops) {
+    auto view = link_state(link);
+    if (!view) return std::unexpected(view.error());
+    if (view->paused) {  // paused since the look above
+      auto h = links_.held_link(link);
+      if (!h) return std::unexpected(h.error());
+      auto stored = h->runtime->stored_state();
+      if (!stored) return std::unexpected(stored.error());
+      e.live = std::move(*stored);
+    } else {
+      fill_live(*view, *running_ops, e.live);
     }
   }
   // A live plan of both clusters.
@@ -262,12 +266,11 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
   } else {
     e.plan.read = true;
     e.plan.made_at_ms = p->plan.made_at_ms;
-    e.plan.items = static_cast<int>(p->plan.items.size());
     for (const auto& item : p->plan.items) {
       if (item.what == plan::action::blocked) {
         e.plan.blocked.push_back(item.topic + ": " + item.blocker);
       } else if (item.what == plan::action::change_configs && !item.by_link) {
-        e.plan.drift.push_back(item.topic + ": " + item.reason);
+        e.plan.changes.push_back(item.topic + ": " + item.reason);
       }
     }
   }

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
 #include <set>
 #include <string>
 
@@ -178,8 +179,8 @@ void link_runtime::stop() {
   // Claims stay: a paused link keeps its target topics (released on delete).
 }
 
-result<scorecard::drill_evidence> link_runtime::drill_evidence() const {
-  scorecard::drill_evidence d;
+result<scorecard::link_evidence> link_runtime::scorecard_evidence() const {
+  scorecard::link_evidence d;
   d.link = cfg_.name;
   auto ids = store_.link_cluster_ids(cfg_.name);
   if (!ids) return std::unexpected(ids.error());
@@ -190,13 +191,33 @@ result<scorecard::drill_evidence> link_runtime::drill_evidence() const {
   auto first = workflow::load_first_mirrored(store_, cfg_.name);
   if (!first) return std::unexpected(first.error());
   d.first_mirrored_at_ms = *first;
-  auto moves = workflow::load_moves(store_, cfg_.name, workflow::kKeptMoves);
+  auto moves = workflow::load_moves(store_, cfg_.name);
   if (!moves) return std::unexpected(moves.error());
   d.moves = std::move(*moves);
-  auto reports = verify::load_reports(store_, cfg_.name, kScorecardReports);
+  auto reports = verify::load_reports(
+      store_, cfg_.name, kScorecardReports,
+      [](const verify::report& r) { return !verify::is_tail_verification(r); },
+      kScorecardReportsLookedAt);
   if (!reports) return std::unexpected(reports.error());
   d.reports = std::move(*reports);
   return d;
+}
+
+result<scorecard::live_state> link_runtime::stored_state() const {
+  auto stored = workflow::state_table::read(store_, cfg_.name);
+  if (!stored) return std::unexpected(stored.error());
+  scorecard::live_state live;
+  live.paused = true;
+  live.topics = std::move(stored->topics);
+  live.groups = std::move(stored->groups);
+  for (const auto& op : stored->running) {
+    if (op.stuck == migration::stuck_reason::none) continue;
+    live.operations_stuck.push_back(
+        (op.kind == migration::object_kind::topic ? "topic " : "group ") + printable(op.name) +
+        ": " + migration::to_string(op.stuck) + " (operation " + std::to_string(op.options.id) +
+        ")");
+  }
+  return live;
 }
 
 }  // namespace strait::daemon

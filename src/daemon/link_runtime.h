@@ -88,12 +88,18 @@ class link_runtime {
   [[nodiscard]] result<plan::prepared_plan> plan_topics(const plan::metadata_planner::filter& f,
                                                         bool running);
   [[nodiscard]] result<plan::apply_result> apply_plan(const plan::prepared_plan& p, bool dry_run);
-  // What the store holds of the link's drills (ADR 0026): its cluster ids,
-  // definition digest, first-mirrored time, move records and newest
-  // kScorecardReports verification reports. Running or paused; no lock
-  // needed (the config does not change, the store is thread-safe).
-  static constexpr size_t kScorecardReports = 32;
-  [[nodiscard]] result<scorecard::drill_evidence> drill_evidence() const;
+  // What the store holds of the link for its scorecard (ADR 0026): its
+  // cluster ids, definition digest, first-mirrored time, move records and
+  // newest kScorecardReports verification reports (never a cutover's tail
+  // re-verification; at most kScorecardReportsLookedAt read). Running or
+  // paused; no lock needed (the config does not change, the store is
+  // thread-safe).
+  static constexpr size_t kScorecardReports = 64;
+  static constexpr size_t kScorecardReportsLookedAt = 1024;
+  [[nodiscard]] result<scorecard::link_evidence> scorecard_evidence() const;
+  // The link's topic and group states and stuck operations as stored: a
+  // paused link's live state for its scorecard.
+  [[nodiscard]] result<scorecard::live_state> stored_state() const;
 
  private:
   enum class claim_kind { written, created };

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <ctime>
 #include <functional>
+#include <limits>
+
+#include "strait/policy/group_offsets.h"
 
 namespace strait::scorecard {
 
@@ -18,13 +21,14 @@ std::string at(int64_t ms) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);  // as straitctl prints times
   return buf;
 }
 
 std::string hours(int64_t ms) { return std::to_string(ms / 3'600'000) + " h"; }
 
-bool stale(const evidence& e, int64_t at_ms) { return e.now_ms - at_ms > e.limits.max_age_ms; }
+// (Written so that a damaged time cannot overflow.)
+bool stale(const evidence& e, int64_t at_ms) { return at_ms < e.now_ms - e.limits.max_age_ms; }
 
 bool finished(const verify::report& r) {
   return r.outcome == verify::verdict::passed || r.outcome == verify::verdict::failed;
@@ -89,104 +93,189 @@ struct builder {
   }
 };
 
-// The drills of one object: a cutover and a later rollback, each done and
-// each followed by a finished verification that passed for the object
-// (`passed_for`), all under the drill link's current definition. Either the
-// evidence that proves it, or what is short.
+// How a verification report stands for one object.
+enum class coverage {
+  absent,   // it did not compare the object
+  passed,   // it compared it, and that counts
+  short_of  // it compared it, and that does not count (`why`)
+};
+struct judged {
+  coverage c = coverage::absent;
+  std::string why;
+};
+using judge = std::function<judged(const verify::report&)>;
+
+// A topic's verification counts when it passed and compared at least
+// min(threshold, the records of the range it verified).
+judge topic_judge(const evidence& e, const std::string& topic) {
+  return [&e, topic](const verify::report& r) -> judged {
+    const auto* t = topic_in(r, topic);
+    if (t == nullptr) return {};
+    if (!t->passed()) return {coverage::short_of, report_ref(r) + " for it"};
+    const int64_t want = std::min(e.limits.min_records_compared, held(*t));
+    if (compared(*t) < want) {
+      return {coverage::short_of, report_ref(r) + " compared " + std::to_string(compared(*t)) +
+                                      " of its records, fewer than " + std::to_string(want)};
+    }
+    return {coverage::passed, ""};
+  };
+}
+
+judge group_judge(const std::string& group) {
+  return [group](const verify::report& r) -> judged {
+    const auto* g = group_in(r, group);
+    if (g == nullptr) return {};
+    if (!g->passed()) return {coverage::short_of, report_ref(r) + " for it"};
+    return {coverage::passed, ""};
+  };
+}
+
+// The first finished report started at or after `from` and finished by
+// `to` that counts for the object; null, with why the last one that
+// compared it did not count (empty: none compared it).
+const verify::report* counted_between(const std::vector<verify::report>& reports, int64_t from,
+                                      int64_t to, const judge& j, std::string& why) {
+  why.clear();
+  for (const auto& r : reports) {
+    if (!finished(r) || r.started_at_ms < from || r.finished_at_ms > to) continue;
+    judged v = j(r);
+    if (v.c == coverage::passed) return &r;
+    if (v.c == coverage::short_of) why = std::move(v.why);
+  }
+  return nullptr;
+}
+
+// A drill of one object: a cutover that ended done, a verification that
+// counts between it and the next rollback that ended done, that rollback,
+// and a verification that counts after it; the cutover after the drill's
+// link had mirrored min_mirrored_ms; moves under the link's definition now.
+// The newest such drill proves it; else the shortfall of the newest try.
 struct drill_proof {
   bool proven = false;
   std::vector<std::string> evidence;
+  int64_t ended_at_ms = 0;  // its last verification's end
   std::string shortfall;
 };
 
-drill_proof prove_drill(
-    const evidence& e, object_kind kind, const std::string& name,
-    const std::function<std::optional<std::string>(const verify::report&)>& passed_for) {
-  const auto& d = e.drills;
-  drill_proof out;
-  // The newest cutover-then-rollback pair that proves it.
-  const move_record* cutover = nullptr;
-  const verify::report* after_cutover = nullptr;
-  std::string short_of = "no cutover drill done";
-  // The first finished report that started after `from_ms` and covers the
-  // object: it passed (nullopt from passed_for), or why it does not count.
-  auto first_after = [&](int64_t from_ms, std::string& why) -> const verify::report* {
-    for (const auto& r : d.reports) {
-      if (r.started_at_ms < from_ms || !finished(r)) continue;
-      auto problem = passed_for(r);
-      if (!problem) return &r;
-      if (!problem->empty()) {
-        why = *problem;
-        return nullptr;
-      }
-    }
-    why = "no verification after it";
-    return nullptr;
-  };
+drill_proof prove_drill(const evidence& e, object_kind kind, const std::string& name,
+                        const judge& j) {
+  const auto& d = e.drills();
+  std::vector<const move_record*> moves;
   for (const auto& m : d.moves) {
-    if (m.kind != kind || m.name != name || m.outcome != op_phase::done) continue;
-    if (m.definition != d.definition) continue;  // counted as stale by the caller
-    if (m.options.kind == op_kind::cutover) {
-      std::string why;
-      const verify::report* v = first_after(m.finished_at_ms, why);
-      if (v == nullptr) {
-        short_of = move_ref(m) + ": " + why;
-        continue;
-      }
-      if (d.first_mirrored_at_ms &&
-          m.started_at_ms - *d.first_mirrored_at_ms < e.limits.min_mirrored_ms) {
-        short_of = move_ref(m) + ": the link had mirrored for less than " +
-                   hours(e.limits.min_mirrored_ms) + " before it";
-        continue;
-      }
-      if (!d.first_mirrored_at_ms) {
-        short_of = move_ref(m) + ": when link " + d.link + " began to mirror is not known";
-        continue;
-      }
-      cutover = &m;
-      after_cutover = v;
-      short_of = move_ref(m) + ": no rollback drill done after it";
-    } else if (cutover != nullptr && m.started_at_ms >= cutover->finished_at_ms) {
-      std::string why;
-      const verify::report* v = first_after(m.finished_at_ms, why);
-      if (v == nullptr) {
-        short_of = move_ref(m) + ": " + why;
-        continue;
-      }
-      out.proven = true;
-      out.evidence = {move_ref(*cutover), report_ref(*after_cutover), move_ref(m), report_ref(*v)};
-      cutover = nullptr;  // a later pair replaces it
+    if (m.kind == kind && m.name == name && m.outcome == op_phase::done &&
+        m.definition == d.definition) {
+      moves.push_back(&m);
     }
+  }
+  drill_proof out;
+  std::string short_of = "no cutover drill done";
+  for (size_t i = 0; i < moves.size(); ++i) {
+    const move_record& cutover = *moves[i];
+    if (cutover.options.kind != op_kind::cutover) continue;
+    const move_record* rollback = nullptr;
+    for (size_t k = i + 1; k < moves.size() && rollback == nullptr; ++k) {
+      if (moves[k]->options.kind == op_kind::rollback &&
+          moves[k]->started_at_ms >= cutover.finished_at_ms) {
+        rollback = moves[k];
+      }
+    }
+    if (!d.first_mirrored_at_ms) {
+      short_of = move_ref(cutover) + ": when link " + d.link + " began to mirror is not known";
+      continue;
+    }
+    if (cutover.started_at_ms - *d.first_mirrored_at_ms < e.limits.min_mirrored_ms) {
+      short_of = move_ref(cutover) + ": the link had mirrored for less than " +
+                 hours(e.limits.min_mirrored_ms) + " before it";
+      continue;
+    }
+    if (rollback == nullptr) {
+      short_of = move_ref(cutover) + ": no rollback drill done after it";
+      continue;
+    }
+    std::string why;
+    const verify::report* after_cutover =
+        counted_between(d.reports, cutover.finished_at_ms, rollback->started_at_ms, j, why);
+    if (after_cutover == nullptr) {
+      short_of = move_ref(cutover) + ": " +
+                 (why.empty() ? "no verification between it and its rollback" : why);
+      continue;
+    }
+    const verify::report* after_rollback = counted_between(
+        d.reports, rollback->finished_at_ms, std::numeric_limits<int64_t>::max(), j, why);
+    if (after_rollback == nullptr) {
+      short_of = move_ref(*rollback) + ": " + (why.empty() ? "no verification after it" : why);
+      continue;
+    }
+    out.proven = true;
+    out.evidence = {move_ref(cutover), report_ref(*after_cutover), move_ref(*rollback),
+                    report_ref(*after_rollback)};
+    out.ended_at_ms = after_rollback->finished_at_ms;
   }
   if (!out.proven) out.shortfall = name + ": " + short_of;
   return out;
 }
 
+// Drills of every object `names` lists: proven (their evidence added) or
+// short (a yellow each); stale ones counted in one yellow. True when every
+// one is proven.
+template <typename Names>
+bool prove_all(const evidence& e, builder& b, object_kind kind, const Names& names,
+               const std::function<judge(const std::string&)>& judge_of,
+               const std::string& prefix = "") {
+  bool all = true;
+  int stale_drills = 0;
+  std::vector<std::string> proof;
+  for (const auto& name : names) {
+    auto p = prove_drill(e, kind, name, judge_of(name));
+    if (!p.proven) {
+      b.a.yellows.push_back(prefix + p.shortfall);
+      all = false;
+      continue;
+    }
+    if (stale(e, p.ended_at_ms)) ++stale_drills;
+    proof.insert(proof.end(), p.evidence.begin(), p.evidence.end());
+  }
+  if (stale_drills > 0) {
+    b.a.yellows.push_back(std::to_string(stale_drills) + " drill(s) older than " +
+                          hours(e.limits.max_age_ms));
+  }
+  if (all) {
+    for (auto& p : proof) b.evidence(std::move(p));
+  }
+  return all;
+}
+
 // Whether the drill link's moves of another definition were left out.
 void note_other_definitions(const evidence& e, builder& b, object_kind kind) {
   int other = 0;
-  for (const auto& m : e.drills.moves) {
-    if (m.kind == kind && m.definition != e.drills.definition) ++other;
+  for (const auto& m : e.drills().moves) {
+    if (m.kind == kind && m.definition != e.drills().definition) ++other;
   }
   if (other > 0) {
-    b.a.yellows.push_back(std::to_string(other) + " move record(s) of link " + e.drills.link +
+    b.a.yellows.push_back(std::to_string(other) + " move record(s) of link " + e.drills().link +
                           " were made under another definition (its topics, groups or "
                           "clusters changed since) and do not count");
   }
+}
+
+std::vector<std::string> keys_of(const auto& map) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : map) out.push_back(k);
+  return out;
 }
 
 area compatibility(const evidence& e) {
   builder b{{.name = "compatibility"}};
   if (!e.scan) {
     b.a.summary = "no scan of both clusters";
-    b.a.next = "straitctl scan " + e.link;
+    b.a.next = "straitctl scan " + e.link.link;
     return std::move(b).done();
   }
   const auto& s = *e.scan;
   b.evidence("scan " + std::to_string(s.id) + " at " + at(s.finished_at_ms));
   if (!s.target.error.empty()) {
     b.a.summary = "scan " + std::to_string(s.id) + " could not read the target: " + s.target.error;
-    b.a.next = "straitctl scan " + e.link;
+    b.a.next = "straitctl scan " + e.link.link;
     return std::move(b).done();
   }
   b.a.level = 1;
@@ -197,7 +286,7 @@ area compatibility(const evidence& e) {
   }
   if (!e.plan.read) {
     b.a.yellows.push_back("no live plan: " + e.plan.error);
-    b.a.next = "straitctl plan " + e.link;
+    b.a.next = "straitctl plan " + e.link.link;
     return std::move(b).done();
   }
   b.evidence("a plan of both clusters read at " + at(e.plan.made_at_ms));
@@ -206,17 +295,17 @@ area compatibility(const evidence& e) {
     b.a.level = 2;
     b.a.summary = "both clusters scanned, and no plan item is blocked";
   } else {
-    b.a.next = "straitctl plan " + e.link + " (each blocked item says its fix)";
+    b.a.next = "straitctl plan " + e.link.link + " (each blocked item says its fix)";
   }
   return std::move(b).done();
 }
 
 area data(const evidence& e) {
   builder b{{.name = "data"}};
-  // Red: a topic whose newest finished verification failed.
+  // Red: a selected topic whose newest finished verification failed.
   std::map<std::string, const verify::report*> newest;
   const verify::report* passed = nullptr;
-  for (const auto& r : e.reports) {
+  for (const auto& r : e.link.reports) {
     if (!finished(r)) continue;
     for (const auto& t : r.topics) newest[t.topic] = &r;
     if (r.outcome == verify::verdict::passed) passed = &r;
@@ -228,8 +317,8 @@ area data(const evidence& e) {
     }
   }
   if (passed == nullptr) {
-    b.a.summary = "no verification of link " + e.link + " passed";
-    b.a.next = "straitctl verify " + e.link;
+    b.a.summary = "no verification of link " + e.link.link + " passed";
+    b.a.next = "straitctl verify " + e.link.link;
     return std::move(b).done();
   }
   b.a.level = 1;
@@ -238,39 +327,15 @@ area data(const evidence& e) {
   if (stale(e, passed->finished_at_ms)) {
     b.a.yellows.push_back(report_ref(*passed) + " is older than " + hours(e.limits.max_age_ms));
   }
-  // Level 2: a cutover and rollback drill per selected topic, each
-  // verified after it with enough records.
-  std::vector<std::string> short_of;
-  std::vector<std::string> proof;
-  for (const auto& [topic, state] : e.live.topics) {
-    auto p = prove_drill(e, object_kind::topic, topic,
-                         [&](const verify::report& r) -> std::optional<std::string> {
-                           const auto* t = topic_in(r, topic);
-                           if (t == nullptr) return std::string();  // look further
-                           if (!t->passed()) return report_ref(r) + " for it";
-                           const int64_t want =
-                               std::min(e.limits.min_records_compared, held(*t));
-                           if (compared(*t) < want) {
-                             return report_ref(r) + " compared " + std::to_string(compared(*t)) +
-                                    " of its records, fewer than " + std::to_string(want);
-                           }
-                           return std::nullopt;
-                         });
-    if (p.proven) {
-      proof.insert(proof.end(), p.evidence.begin(), p.evidence.end());
-    } else {
-      short_of.push_back(p.shortfall);
-    }
-  }
   note_other_definitions(e, b, object_kind::topic);
-  if (!e.live.topics.empty() && short_of.empty()) {
+  if (!e.live.topics.empty() &&
+      prove_all(e, b, object_kind::topic, keys_of(e.live.topics),
+                [&](const std::string& t) { return topic_judge(e, t); })) {
     b.a.level = 2;
-    b.a.summary = "every selected topic was cut over and rolled back on link " + e.drills.link +
-                  ", each verified after it";
-    for (auto& p : proof) b.evidence(std::move(p));
+    b.a.summary = "every selected topic was cut over and rolled back on link " + e.drills().link +
+                  ", verified after each";
   } else {
-    b.a.yellows.insert(b.a.yellows.end(), short_of.begin(), short_of.end());
-    b.a.next = "rehearse on link " + e.drills.link + ": straitctl cutover " + e.drills.link +
+    b.a.next = "rehearse on link " + e.drills().link + ": straitctl cutover " + e.drills().link +
                " --topics '.*', straitctl verify, straitctl rollback, straitctl verify";
   }
   return std::move(b).done();
@@ -278,45 +343,51 @@ area data(const evidence& e) {
 
 area groups(const evidence& e) {
   builder b{{.name = "offsets and groups"}};
-  for (const auto& r : e.live.group_reds) b.a.reds.push_back(r);
-  for (const auto& y : e.live.group_yellows) b.a.yellows.push_back(y);
+  // Skips that are findings. partition_stopped is also what a group past
+  // the forward map of a handed-over topic gets during a cutover: red only
+  // while a partition is stopped for an incident.
+  using policy::skip_reason;
+  for (const auto& [group, skipped] : e.live.group_skips) {
+    auto state = e.live.groups.find(group);
+    const bool in_cutover = state != e.live.groups.end() && migration::in_cutover(state->second);
+    for (const auto& [reason, n] : skipped) {
+      const std::string what = group + ": " + std::to_string(n) + " partition(s) " + reason;
+      if (reason == policy::to_string(skip_reason::partition_stopped)) {
+        (e.live.stopped_partitions.empty() ? b.a.yellows : b.a.reds).push_back(what);
+      } else if (reason == policy::to_string(skip_reason::target_group_active) && !in_cutover) {
+        b.a.reds.push_back(what +
+                           " (a consumer of the group runs on the target before its "
+                           "cutover)");
+      } else if (reason == policy::to_string(skip_reason::topic_not_mirrored)) {
+        b.a.yellows.push_back(what);
+      }
+    }
+  }
   const verify::report* passed = nullptr;
-  for (const auto& r : e.reports) {
+  for (const auto& r : e.link.reports) {
     if (r.outcome == verify::verdict::passed && !r.groups.empty()) passed = &r;
   }
   if (passed == nullptr) {
     b.a.summary = e.live.groups.empty() ? "the link syncs no group"
                                         : "no verification with group offsets passed";
-    b.a.next = "straitctl verify " + e.link;
+    b.a.next = e.live.groups.empty() ? "give the link a groups section, or leave this area out"
+                                     : "straitctl verify " + e.link.link;
     return std::move(b).done();
   }
   b.a.level = 1;
   b.a.summary = "group offsets verified";
   b.evidence(report_ref(*passed));
-  std::vector<std::string> short_of, proof;
-  for (const auto& [group, state] : e.live.groups) {
-    auto p = prove_drill(e, object_kind::group, group,
-                         [&](const verify::report& r) -> std::optional<std::string> {
-                           const auto* g = group_in(r, group);
-                           if (g == nullptr) return std::string();
-                           if (!g->passed()) return report_ref(r) + " for it";
-                           return std::nullopt;
-                         });
-    if (p.proven) {
-      proof.insert(proof.end(), p.evidence.begin(), p.evidence.end());
-    } else {
-      short_of.push_back(p.shortfall);
-    }
+  if (stale(e, passed->finished_at_ms)) {
+    b.a.yellows.push_back(report_ref(*passed) + " is older than " + hours(e.limits.max_age_ms));
   }
   note_other_definitions(e, b, object_kind::group);
-  if (!e.live.groups.empty() && short_of.empty()) {
+  if (!e.live.groups.empty() &&
+      prove_all(e, b, object_kind::group, keys_of(e.live.groups), group_judge)) {
     b.a.level = 2;
-    b.a.summary = "every synced group was cut over and rolled back on link " + e.drills.link +
+    b.a.summary = "every synced group was cut over and rolled back on link " + e.drills().link +
                   ", its offsets verified after each";
-    for (auto& p : proof) b.evidence(std::move(p));
   } else {
-    b.a.yellows.insert(b.a.yellows.end(), short_of.begin(), short_of.end());
-    b.a.next = "rehearse on link " + e.drills.link + ": straitctl cutover " + e.drills.link +
+    b.a.next = "rehearse on link " + e.drills().link + ": straitctl cutover " + e.drills().link +
                " --groups '.*', straitctl verify, straitctl rollback, straitctl verify";
   }
   return std::move(b).done();
@@ -324,21 +395,22 @@ area groups(const evidence& e) {
 
 area topic_configs(const evidence& e) {
   builder b{{.name = "topic configs"}};
-  for (const auto& t : e.live.drift_not_followed) b.a.reds.push_back("drift not followed: " + t);
+  // Drift is yellow: its reason says whether config sync changes it.
+  for (const auto& t : e.live.drift) b.a.yellows.push_back("differs: " + t);
   if (!e.plan.read) {
     b.a.summary = "no live plan: " + e.plan.error;
-    b.a.next = "straitctl plan " + e.link;
+    b.a.next = "straitctl plan " + e.link.link;
     return std::move(b).done();
   }
   b.a.level = 1;
   b.a.summary = "the topics' configs planned from both clusters";
   b.evidence("a plan of both clusters read at " + at(e.plan.made_at_ms));
-  for (const auto& d : e.plan.drift) b.a.yellows.push_back("to change: " + d);
-  if (e.plan.drift.empty() && e.live.drift_not_followed.empty()) {
+  for (const auto& c : e.plan.changes) b.a.yellows.push_back("to change: " + c);
+  if (e.plan.changes.empty() && e.live.drift.empty()) {
     b.a.level = 2;
     b.a.summary = "the target's topic configs are the source's";
   } else {
-    b.a.next = "straitctl apply " + e.link;
+    b.a.next = "straitctl apply " + e.link.link;
   }
   return std::move(b).done();
 }
@@ -347,11 +419,15 @@ area security(const evidence& e) {
   builder b{{.name = "security and ACLs"}};
   if (!e.scan) {
     b.a.summary = "no scan read the clusters' ACLs and users";
-    b.a.next = "straitctl scan " + e.link;
+    b.a.next = "straitctl scan " + e.link.link;
     return std::move(b).done();
   }
   const auto& s = *e.scan;
   b.evidence("scan " + std::to_string(s.id) + " at " + at(s.finished_at_ms));
+  if (stale(e, s.finished_at_ms)) {
+    b.a.yellows.push_back("scan " + std::to_string(s.id) + " is older than " +
+                          hours(e.limits.max_age_ms));
+  }
   bool shown = true;
   for (const auto* side : {&s.source, &s.target}) {
     const std::string name = side == &s.source ? "source" : "target";
@@ -366,6 +442,7 @@ area security(const evidence& e) {
       b.a.yellows.push_back(name + ": ACLs not read: " + side->acls_error);
       shown = false;
     }
+    if (!side->users) b.a.yellows.push_back(name + ": SCRAM users not read: " + side->users_error);
   }
   if (shown) {
     b.a.level = 1;
@@ -373,10 +450,11 @@ area security(const evidence& e) {
         "both sides' ACLs and users read (capped at 1: strait does not sync ACLs yet, "
         "ADR 0023)";
     b.a.next =
-        "carry the ACLs over by hand; straitctl scan-report " + e.link + " lists both sides'";
+        "carry the ACLs over by hand; straitctl scan-report " + e.link.link + " lists both sides'";
   } else {
     b.a.summary = "the ACLs of a side could not be read";
-    b.a.next = "grant strait's principal DESCRIBE on the CLUSTER, then straitctl scan " + e.link;
+    b.a.next =
+        "grant strait's principal DESCRIBE on the CLUSTER, then straitctl scan " + e.link.link;
   }
   return std::move(b).done();
 }
@@ -385,15 +463,16 @@ area rollback(const evidence& e) {
   builder b{{.name = "rollback"}};
   for (const auto& s : e.live.operations_stuck) b.a.reds.push_back("waits for the operator: " + s);
   const move_record* any = nullptr;
-  for (const auto& m : e.drills.moves) {
+  for (const auto& m : e.drills().moves) {
     if (m.options.kind == op_kind::rollback && m.outcome == op_phase::done &&
-        m.definition == e.drills.definition) {
+        m.definition == e.drills().definition) {
       any = &m;
     }
   }
   if (any == nullptr) {
-    b.a.summary = "no rollback ended done on link " + e.drills.link;
-    b.a.next = "rehearse on link " + e.drills.link + ": straitctl cutover, then straitctl rollback";
+    b.a.summary = "no rollback ended done on link " + e.drills().link;
+    b.a.next =
+        "rehearse on link " + e.drills().link + ": straitctl cutover, then straitctl rollback";
     return std::move(b).done();
   }
   b.a.level = 1;
@@ -402,34 +481,28 @@ area rollback(const evidence& e) {
   if (stale(e, any->finished_at_ms)) {
     b.a.yellows.push_back(move_ref(*any) + " is older than " + hours(e.limits.max_age_ms));
   }
-  // Level 2: every topic of every wave of the newest scan rolled back in a
-  // drill, with a verification that passed after it.
+  // Level 2: every topic of every wave of the newest scan drilled (cut
+  // over, verified, rolled back, verified).
   if (!e.scan || e.scan->waves.empty()) {
     b.a.yellows.push_back("no scan with waves to hold the drills against");
-    b.a.next = "straitctl scan " + e.link;
+    b.a.next = "straitctl scan " + e.link.link;
     return std::move(b).done();
   }
-  std::vector<std::string> short_of;
+  bool all = true;
   for (const auto& w : e.scan->waves) {
-    for (const auto& topic : w.topics) {
-      auto p = prove_drill(e, object_kind::topic, topic,
-                           [&](const verify::report& r) -> std::optional<std::string> {
-                             const auto* t = topic_in(r, topic);
-                             if (t == nullptr) return std::string();
-                             if (!t->passed()) return report_ref(r) + " for it";
-                             return std::nullopt;
-                           });
-      if (!p.proven) short_of.push_back("wave " + std::to_string(w.number) + ", " + p.shortfall);
-    }
+    all = prove_all(
+              e, b, object_kind::topic, w.topics,
+              [&](const std::string& t) { return topic_judge(e, t); },
+              "wave " + std::to_string(w.number) + ", ") &&
+          all;
   }
-  if (short_of.empty()) {
+  if (all) {
     b.a.level = 2;
     b.a.summary = "each wave of scan " + std::to_string(e.scan->id) +
-                  " was rolled back in a drill and verified after it";
+                  " was cut over and rolled back in a drill, verified after each";
   } else {
-    b.a.yellows.insert(b.a.yellows.end(), short_of.begin(), short_of.end());
-    b.a.next = "rehearse each wave on link " + e.drills.link +
-               ": straitctl cutover, straitctl rollback, straitctl verify";
+    b.a.next = "rehearse each wave on link " + e.drills().link +
+               ": straitctl cutover, straitctl verify, straitctl rollback, straitctl verify";
   }
   return std::move(b).done();
 }
@@ -444,14 +517,9 @@ area schemas() {
 area observability(const evidence& e) {
   builder b{{.name = "observability"}};
   for (const auto& p : e.live.stopped_partitions) b.a.reds.push_back("stopped now: " + p);
-  if (!e.live.metrics_endpoint) {
-    b.a.summary = "straitd's metrics endpoint is off";
-    b.a.next = "set daemon.http_listen and scrape /metrics";
-    return std::move(b).done();
-  }
   b.a.level = 1;
   b.a.summary =
-      "straitd's metrics endpoint is on (capped at 1: dashboards and alerts are outside its sight)";
+      "straitd serves /metrics (capped at 1: dashboards and alerts are outside its sight)";
   b.evidence("GET /metrics");
   b.a.next = "dashboards and alerts over /metrics (issue 14 ships them); check them yourself";
   return std::move(b).done();
@@ -473,19 +541,20 @@ const char* to_string(colour c) {
 
 card score(const evidence& e) {
   card c;
-  c.link = e.link;
-  c.drill_link = e.drills.link;
-  c.source_cluster_id = e.source_cluster_id;
-  c.target_cluster_id = e.target_cluster_id;
-  c.drill_source_cluster_id = e.drills.source_cluster_id;
-  c.drill_target_cluster_id = e.drills.target_cluster_id;
+  c.link = e.link.link;
+  c.drill_link = e.drills().link;
+  c.source_cluster_id = e.link.source_cluster_id;
+  c.target_cluster_id = e.link.target_cluster_id;
+  c.drill_source_cluster_id = e.drills().source_cluster_id;
+  c.drill_target_cluster_id = e.drills().target_cluster_id;
   c.made_at_ms = e.now_ms;
   c.limits = e.limits;
   c.areas = {compatibility(e), data(e),     groups(e), topic_configs(e),
              security(e),      rollback(e), schemas(), observability(e)};
   if (e.live.paused) {
     for (auto& a : c.areas) {
-      a.yellows.insert(a.yellows.begin(), "the link is paused: nothing live was read");
+      a.yellows.insert(a.yellows.begin(),
+                       "the link is paused: its states are as stored, nothing else live was read");
       if (a.rating == colour::green) a.rating = colour::yellow;
     }
   }

@@ -56,6 +56,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(report, id, link, started_at_ms, finished_at_
                                    sample_records, requested_by, records_planned, records_done,
                                    topics, groups, error)
 
+namespace {
+constexpr std::string_view kTailRequester = "cutover of ";
+}  // namespace
+
+std::string tail_requester(const std::string& topic) { return std::string(kTailRequester) + topic; }
+
+bool is_tail_verification(const report& r) { return r.requested_by.starts_with(kTailRequester); }
+
 std::string to_json(const report& r) {
   json j = r;
   j["format"] = 1;

@@ -76,13 +76,21 @@ status newest_first(const store::checkpoint_store& store, const std::string& lin
 
 result<std::vector<report>> load_reports(const store::checkpoint_store& store,
                                          const std::string& link, size_t limit) {
+  return load_reports(store, link, limit, {}, limit);
+}
+
+result<std::vector<report>> load_reports(const store::checkpoint_store& store,
+                                         const std::string& link, size_t limit,
+                                         const std::function<bool(const report&)>& keep,
+                                         size_t look_at) {
   std::vector<report> out;
-  if (limit == 0) return out;
+  if (limit == 0 || look_at == 0) return out;
+  size_t looked = 0;
   auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view json) -> result<bool> {
     auto r = decode(link, id, json);
     if (!r) return std::unexpected(r.error());
-    out.push_back(std::move(*r));
-    return out.size() < limit;
+    if (!keep || keep(*r)) out.push_back(std::move(*r));
+    return out.size() < limit && ++looked < look_at;
   });
   if (!scanned) return std::unexpected(scanned.error());
   std::reverse(out.begin(), out.end());

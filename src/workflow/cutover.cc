@@ -244,7 +244,7 @@ std::shared_ptr<link_workflow::tail_check> link_workflow::start_tail_verificatio
     r.link = cfg_.name;
     r.started_at_ms = wall_clock_ms();
     r.sample_records = kTailRecords;
-    r.requested_by = "cutover of " + topic;
+    r.requested_by = verify::tail_requester(topic);
     if (auto id = begin_report(r); !id) {
       check->done.set(std::unexpected(id.error()));
       return check;
@@ -271,7 +271,7 @@ uint64_t link_workflow::next_operation_id() {
 void link_workflow::finished(operation_status s, op_phase how) {
   s.phase = how;
   s.finished_at_ms = wall_clock_ms();
-  store_move_record(s);
+  record_move(s);
   // An operation a request replaced while its last step ended it: it ended
   // done, not cancelled.
   for (auto& f : finished_) {
@@ -284,29 +284,43 @@ void link_workflow::finished(operation_status s, op_phase how) {
   while (finished_.size() > kEndedOperationsKept) finished_.pop_front();
 }
 
-void link_workflow::store_move_record(const operation_status& s) {
-  move_record r{.id = s.id,
-                .kind = s.on_group ? migration::object_kind::group : migration::object_kind::topic,
-                .name = s.name,
-                .options = s.options,
-                .outcome = s.phase,
-                .stuck = s.phase == op_phase::done ? stuck_reason::none : s.stuck,
-                .requested_by = s.requested_by,
-                .started_at_ms = s.started_at_ms,
-                .finished_at_ms = s.finished_at_ms,
-                .quiet_wait_ms = s.quiet_wait_ms,
-                .resumed = s.resumed};
-  // Evidence, not state: a record that cannot be written is logged, and the
-  // move stands (the scorecard then lacks it, and says what it lacks).
+void link_workflow::record_move(const operation_status& s) {
+  pending_moves_.push_back(
+      {.id = s.id,
+       .kind = s.on_group ? migration::object_kind::group : migration::object_kind::topic,
+       .name = s.name,
+       .options = s.options,
+       .outcome = s.phase,
+       .stuck = s.phase == op_phase::done ? stuck_reason::none : s.stuck,
+       .requested_by = s.requested_by,
+       .started_at_ms = s.started_at_ms,
+       .finished_at_ms = s.finished_at_ms,
+       .quiet_wait_ms = s.quiet_wait_ms,
+       .resumed = s.resumed});
+}
+
+void link_workflow::flush_move_records() {
+  std::vector<move_record> records;
+  {
+    std::lock_guard lock(mu_);
+    records.swap(pending_moves_);
+  }
+  if (records.empty()) return;
+  // Evidence, not state: records that cannot be written are logged, and the
+  // moves stand (the scorecard then lacks them, and says what it lacks).
   auto ids = store_.link_cluster_ids(cfg_.name);
   const store::cluster_ids clusters = ids && *ids ? **ids : store::cluster_ids{};
-  r.source_cluster_id = clusters.source;
-  r.target_cluster_id = clusters.target;
-  r.definition = definition_digest(cfg_, clusters);
-  status stored = ids ? store_move(store_, cfg_.name, r) : status(std::unexpected(ids.error()));
+  for (auto& r : records) {
+    r.source_cluster_id = clusters.source;
+    r.target_cluster_id = clusters.target;
+    r.definition = definition_digest(cfg_, clusters);
+  }
+  status stored =
+      ids ? store_moves(store_, cfg_.name, records) : status(std::unexpected(ids.error()));
   if (!stored) {
-    spdlog::error("link {}: the record of operation {} ({} {}) was not stored: {}", cfg_.name, s.id,
-                  s.on_group ? "group" : "topic", printable(s.name), stored.error().message);
+    spdlog::error(
+        "link {}: the records of {} ended operation(s) (the first {}) were not stored: {}",
+        cfg_.name, records.size(), records.front().id, stored.error().message);
   }
 }
 

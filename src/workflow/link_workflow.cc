@@ -28,6 +28,7 @@ void link_workflow::begin_stop(std::chrono::milliseconds drain) {
   request_stop();
   thread_.stop();
   if (verify_thread_.joinable()) verify_thread_.join();
+  flush_move_records();  // those a request ended since the last round
   // Not waiting for the tasks: a restart of reverse mirroring under way
   // may drain its old engine for up to 30 s, and the link's forward engine
   // and straitd's other links must start their drains meanwhile. It starts
@@ -347,6 +348,7 @@ std::map<std::string, migration::group_state> link_workflow::groups() const {
 void link_workflow::run_round() {
   observe();
   advance_operations();
+  flush_move_records();
 }
 
 std::chrono::milliseconds link_workflow::next_round_in() const {

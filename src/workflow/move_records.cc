@@ -3,9 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "strait/base/big_endian.h"
 #include "strait/base/digest.h"
+#include "strait/base/text.h"
 
 namespace strait::workflow {
 
@@ -87,12 +90,19 @@ result<move_record> decode(const std::string& link, uint64_t id, std::string_vie
     r.finished_at_ms = j.at("finished_at_ms").get<int64_t>();
     r.quiet_wait_ms = j.at("quiet_wait_ms").get<int64_t>();
     r.resumed = j.at("resumed").get<bool>();
+    // Times a straitd can have written (up to the year 9999), so that the
+    // scorecard's arithmetic on them cannot overflow.
+    constexpr int64_t kLatest = 253'402'300'799'999;
+    if (r.started_at_ms < 0 || r.finished_at_ms < r.started_at_ms || r.finished_at_ms > kLatest ||
+        r.quiet_wait_ms < 0 || r.quiet_wait_ms > kLatest || r.options.quiet_window.count() < 0) {
+      return fail(errc::corruption, what + " holds a time no straitd writes");
+    }
     r.source_cluster_id = j.at("source_cluster_id").get<std::string>();
     r.target_cluster_id = j.at("target_cluster_id").get<std::string>();
     r.definition = j.at("definition").get<std::string>();
     return r;
   } catch (const json::exception& e) {
-    return fail(errc::corruption, what + " is damaged: " + e.what());
+    return fail(errc::corruption, what + " is damaged: " + printable(e.what(), 256));
   }
 }
 
@@ -118,20 +128,49 @@ std::string definition_digest(const config::link_config& link, const store::clus
   return d.hex();
 }
 
-status store_move(store::checkpoint_store& store, const std::string& link, const move_record& r) {
+status store_moves(store::checkpoint_store& store, const std::string& link,
+                   std::span<const move_record> records) {
+  if (records.empty()) return {};
   store::checkpoint_store::write_batch batch;
-  batch.put(link_prefix(link).u64(r.id), to_json(r));
-  size_t seen = 0;
-  auto scanned = store.scan_ids_newest_first(link_prefix(link), "a move record key of link " + link,
-                                             [&](uint64_t id, std::string_view) -> result<bool> {
-                                               if (id == r.id) return true;
-                                               // `r` is the newest (ids grow): kKeptMoves - 1 older
-                                               // ones stay.
-                                               if (++seen >= kKeptMoves)
-                                                 batch.erase(link_prefix(link).u64(id));
-                                               return true;
-                                             });
+  std::set<uint64_t> written;
+  for (const auto& r : records) {
+    batch.put(link_prefix(link).u64(r.id), to_json(r));
+    written.insert(r.id);
+  }
+  // Newest first, the new records among them by id: what each object's
+  // newer records already keep decides for an older one.
+  std::vector<move_record> all;
+  for (const auto& r : records) all.push_back(r);
+  auto scanned =
+      store.scan_ids_newest_first(link_prefix(link), "a move record key of link " + link,
+                                  [&](uint64_t id, std::string_view json) -> result<bool> {
+                                    if (written.contains(id)) return true;
+                                    auto r = decode(link, id, json);
+                                    if (!r) return std::unexpected(r.error());
+                                    all.push_back(std::move(*r));
+                                    return true;
+                                  });
   if (!scanned) return scanned;
+  std::ranges::sort(all, [](const auto& a, const auto& b) { return a.id > b.id; });
+  struct kept_roles {
+    bool rollback = false, cutover_after = false, cutover_before = false;
+  };
+  std::map<std::pair<migration::object_kind, std::string>, kept_roles> roles;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const move_record& r = all[i];
+    bool keep = i < kKeptMoves;
+    if (r.outcome == migration::op_phase::done) {
+      kept_roles& k = roles[{r.kind, r.name}];
+      bool* role = r.options.kind == migration::op_kind::rollback ? &k.rollback
+                   : k.rollback                                   ? &k.cutover_before
+                                                                  : &k.cutover_after;
+      if (!*role) {
+        *role = true;
+        keep = true;
+      }
+    }
+    if (!keep) batch.erase(link_prefix(link).u64(r.id));
+  }
   return store.commit(batch);
 }
 
@@ -170,11 +209,12 @@ migration::operation_status status_of(const move_record& r) {
   s.options = r.options;
   s.phase = r.outcome;
   s.stuck = r.stuck;
-  s.detail = "ended before straitd's last start (a stored move record)";
+  s.detail = "ended before the link's last start (a stored move record)";
   s.started_at_ms = r.started_at_ms;
   s.finished_at_ms = r.finished_at_ms;
   s.requested_by = r.requested_by;
   s.quiet_wait_ms = r.quiet_wait_ms;
+  s.resumed = r.resumed;
   return s;
 }
 
@@ -192,7 +232,7 @@ result<std::optional<int64_t>> load_first_mirrored(const store::checkpoint_store
   if (!*v) return std::optional<int64_t>{};
   store::field_reader r(**v, 0);
   int64_t at = 0;
-  if (!r.i64(at) || !r.at_end()) {
+  if (!r.i64(at) || !r.at_end() || at < 0 || at > 253'402'300'799'999) {
     return fail(errc::corruption, "the first-mirrored time of link " + link + " is damaged");
   }
   return std::optional<int64_t>(at);

@@ -211,33 +211,32 @@ class fake_control : public control {
     return scans_[id - 1];
   }
   // A card from evidence of its own: a verification passed; a group id
-  // with a terminal escape skips partitions (red); 150 topics lack a drill
-  // (yellows past the answer's 100).
+  // with a terminal escape has a member on the target before its cutover
+  // (red); 150 topics lack a drill (yellows past the answer's 100). Counted
+  // on entry: the server refuses unknown links before it asks.
   result<scorecard::card> scorecard(const std::string& link,
                                     const std::string& rehearsal) override {
-    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
-    if (!rehearsal.empty() && rehearsal != "rehearsal") {
-      return fail(errc::not_found, "no link '" + rehearsal + "'");
-    }
     ++scorecards;
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     scorecard::evidence e;
-    e.link = link;
     e.now_ms = 1'800'000'000'000;
-    e.source_cluster_id = "src";
-    e.target_cluster_id = "tgt";
-    e.drills.link = rehearsal.empty() ? link : rehearsal;
-    e.drills.target_cluster_id = rehearsal.empty() ? "tgt" : "staging";
-    e.drills_from_rehearsal = !rehearsal.empty();
+    e.link.link = link;
+    e.link.source_cluster_id = "src";
+    e.link.target_cluster_id = "tgt";
+    if (!rehearsal.empty()) {
+      e.rehearsal = e.link;
+      e.rehearsal->link = rehearsal;
+      e.rehearsal->target_cluster_id = "staging";
+    }
     verify::report r;
     r.id = 7;
     r.outcome = verify::verdict::passed;
     r.started_at_ms = r.finished_at_ms = e.now_ms - 1000;
-    e.reports = {r};
+    e.link.reports = {r};
     for (int i = 0; i < 150; ++i) {
       e.live.topics["t" + std::to_string(i)] = migration::topic_state::in_sync;
     }
-    e.live.group_reds = {"g\x1b[2J: 1 partition(s) partition_stopped"};
-    e.live.metrics_endpoint = true;
+    e.live.group_skips = {{"g\x1b[2J", {{"target_group_active", 1}}}};
     e.plan.error = "not read (test)";
     return scorecard::score(e);
   }

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <regex>
 #include <tuple>
 
 #include "harness.h"
 #include "kafka_records.h"
+#include "process.h"
 #include "test_util.h"
 
 namespace strait {
@@ -216,6 +219,96 @@ TEST(CutoverKafka, ProducersAndConsumersMoveBackAndForthWithoutLossOrDuplicates)
   EXPECT_TRUE(contains(journal, "RollbackGroups")) << journal;
   EXPECT_EQ(d.stop(), 0) << d.log();
   expect_same_records("cut-orders", "mig.cut-orders", 2);
+}
+
+// Issue 13, part 5: a consumer-protocol group (KIP-848, group.protocol=
+// consumer) is cut over like a classic one: its member on the source keeps
+// the cutover waiting (the group is not empty), its leaving lets it write
+// the translation, and a consumer-protocol member on the target reads on
+// from exactly there: every record once.
+TEST(CutoverKafka, AConsumerProtocolGroupIsCutOverOnceItsMembersLeftAndReadsOnFromItsOffset) {
+  testing::temp_dir dir;
+  auto produce = [](const std::string& bootstrap, const std::string& topic, int from, int to) {
+    testing::test_producer p(bootstrap);
+    for (int i = from; i < to; ++i) {
+      testing::record r;
+      r.value = "r-" + std::to_string(i);
+      r.timestamp = kBaseTimestamp + i;
+      p.send(topic, 0, r);
+    }
+  };
+  create_topic(clusters->source, "k848-orders", 1);
+  produce(clusters->source, "k848-orders", 0, 100);
+  straitd d(dir, "k848-.*", "groups:\n  include: [\"k848-.*\"]\n  sync_interval_ms: 200\n", "mig.");
+  d.start();
+  ASSERT_TRUE(wait_state(d, "topic k848-orders", {"IN_SYNC"})) << d.log();
+
+  // The consumers are a consumer-protocol group whose member reads
+  // everything on the source (committing every second) and stays.
+  auto member = [&](const std::string& bootstrap, const std::string& topic, const char* log) {
+    return std::make_unique<testing::child_process>(
+        std::vector<std::string>{kRoot + "/scripts/kafka", "console-consumer", "--bootstrap-server",
+                                 bootstrap, "--topic", topic, "--group", "k848-billing",
+                                 "--from-beginning", "--timeout-ms", "120000",
+                                 "--consumer-property", "group.protocol=consumer",
+                                 "--consumer-property", "auto.commit.interval.ms=1000"},
+        (dir.path() / log).string());
+  };
+  auto source_committed = [] {
+    return testing::committed(clusters->source, "k848-billing", "k848-orders", 0).offset;
+  };
+  auto on_source = member(clusters->source, "k848-orders", "source-member.log");
+  ASSERT_TRUE(testing::wait_for([&] { return source_committed() == 100; }, 60s, 200ms));
+  const std::string types =
+      kafka("consumer-groups --bootstrap-server " + clusters->source + " --list --type");
+  EXPECT_TRUE(std::regex_search(types, std::regex("k848-billing +Consumer"))) << types;
+  ASSERT_TRUE(wait_state(d, "group k848-billing", {"SYNCING"})) << d.log();
+
+  // Producers move to the target; reverse mirroring copies back what they
+  // write, and the member reads it on the source.
+  ASSERT_EQ(d.straitctl("verify it --groups none").first, 0) << d.log();
+  ASSERT_EQ(d.straitctl("cutover it --topics k848-orders --quiet-window 1000").first, 0) << d.log();
+  produce(clusters->target, "mig.k848-orders", 100, 150);
+  ASSERT_TRUE(testing::wait_for([&] { return source_committed() == 150; }, 60s, 200ms)) << d.log();
+
+  // The cutover waits while the member is there.
+  ASSERT_EQ(d.straitctl("cutover it --groups k848-billing --no-wait").first, 0) << d.log();
+  std::string st;
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        st = d.straitctl("status it").second;
+        return contains(st, "waiting for the source group to have no members");
+      },
+      30s, 200ms))
+      << st;
+  EXPECT_EQ(testing::committed(clusters->target, "k848-billing", "mig.k848-orders", 0).offset, 100)
+      << "nothing written while it waits (the last sync came before the hand-over)";
+  on_source->signal(SIGTERM);
+  on_source->wait();
+  ASSERT_TRUE(wait_state(d, "group k848-billing", {"CUT_OVER"})) << d.log();
+  // One partition, written from offset 0 on both sides: the same offset.
+  EXPECT_EQ(testing::committed(clusters->target, "k848-billing", "mig.k848-orders", 0).offset, 150);
+
+  // Producers write more; a consumer-protocol member on the target reads
+  // on from the group's offset: those records, once each, in order.
+  produce(clusters->target, "mig.k848-orders", 150, 170);
+  auto on_target = member(clusters->target, "mig.k848-orders", "target-member.log");
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return testing::committed(clusters->target, "k848-billing", "mig.k848-orders", 0).offset ==
+               170;
+      },
+      60s, 200ms));
+  on_target->signal(SIGTERM);
+  on_target->wait();
+  std::vector<std::string> values;
+  std::ifstream in(dir.path() / "target-member.log");
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("r-")) values.push_back(line);
+  }
+  ASSERT_EQ(values.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(values[i], "r-" + std::to_string(150 + i));
+  EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
 TEST(CutoverKafka, KilledRightAfterEachMoveItResumesOrIsRepeatedWithoutLossOrDuplicates) {

@@ -400,6 +400,31 @@ TEST(ReportRecords, PerLinkNewestLastSurviveReopenAndOrderByIdNotText) {
   EXPECT_FALSE(verify::load_report(*st, "main", 3)->has_value());
 }
 
+// The scorecard's read: a cutover's tail re-verifications left out, and no
+// more than `look_at` reports read however many there are.
+TEST(ReportRecords, AFilteredReadKeepsWhatItAcceptsAndLooksAtABoundedNumber) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  checkpoint_store::write_batch b;
+  for (uint64_t id = 1; id <= 10; ++id) {
+    verify::report r = report_of(id, "main", "");
+    r.requested_by = id % 2 == 0 ? verify::tail_requester("orders") : "alice";
+    verify::put_report(b, "main", r);
+  }
+  ASSERT_TRUE(st->commit(b).has_value());
+  auto not_tail = [](const verify::report& r) { return !verify::is_tail_verification(r); };
+  auto kept = verify::load_reports(*st, "main", 3, not_tail, 100);
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  std::vector<uint64_t> ids;
+  for (const auto& r : *kept) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<uint64_t>{5, 7, 9}))
+      << "the newest 3 that are not tails, oldest first";
+  auto bounded = verify::load_reports(*st, "main", 100, not_tail, 4);
+  ASSERT_TRUE(bounded.has_value());
+  EXPECT_EQ(bounded->size(), 2u) << "10, 9, 8, 7 looked at";
+  EXPECT_FALSE(verify::is_tail_verification(report_of(1, "main", "")));
+}
+
 TEST(ReportRecords, AReportThatIsNotJsonOrCarriesAnotherIdIsAnError) {
   for (const std::string& json :
        {std::string("{not json"), verify::to_json(report_of(2, "main", ""))}) {
@@ -505,15 +530,17 @@ TEST(MoveRecords, SurviveReopenPerLinkNewestLastAndOnlyTheNewestAreKept) {
   {
     auto st = open_store(dir);
     for (uint64_t id = 1; id <= workflow::kKeptMoves + 3; ++id) {
-      ASSERT_TRUE(workflow::store_move(*st, "main", move_of(id, "g" + std::to_string(id))));
+      const auto r = move_of(id, "g" + std::to_string(id));
+      ASSERT_TRUE(workflow::store_moves(*st, "main", {&r, 1}));
     }
-    ASSERT_TRUE(workflow::store_move(*st, "mainx", move_of(7, "other link")));
+    const auto other = move_of(7, "other link");
+    ASSERT_TRUE(workflow::store_moves(*st, "mainx", {&other, 1}));
   }
   auto st = open_store(dir);
   auto all = workflow::load_moves(*st, "main", 1000);
   ASSERT_TRUE(all.has_value()) << all.error().message;
   ASSERT_EQ(all->size(), workflow::kKeptMoves);
-  EXPECT_EQ(all->front().id, 4u);  // 1, 2 and 3 were erased
+  EXPECT_EQ(all->front().id, 4u);  // 1, 2 and 3 (cancelled) were erased
   EXPECT_EQ(all->back(), move_of(workflow::kKeptMoves + 3, "g259"));
   auto newest_two = workflow::load_moves(*st, "main", 2);
   ASSERT_EQ(newest_two->size(), 2u);
@@ -531,6 +558,48 @@ TEST(MoveRecords, SurviveReopenPerLinkNewestLastAndOnlyTheNewestAreKept) {
   EXPECT_EQ(shown.requested_by, "alice");
   EXPECT_EQ(shown.finished_at_ms, 2000);
   EXPECT_FALSE(shown.running());
+}
+
+// A drill per object outlives a long migration's other moves: beyond the
+// newest kKeptMoves, each object's newest cutover and rollback done, and the
+// newest cutover done before that rollback, stay.
+TEST(MoveRecords, EachObjectKeepsItsNewestDrillBeyondTheNewestRecords) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  auto done = [](uint64_t id, migration::op_kind kind, const std::string& name) {
+    workflow::move_record r = move_of(id, name);
+    r.kind = object_kind::topic;
+    r.options.kind = kind;
+    r.outcome = migration::op_phase::done;
+    r.stuck = migration::stuck_reason::none;
+    return r;
+  };
+  using migration::op_kind;
+  // orders: cutover 1, cutover 2, rollback 3, cutover 4, and a cancelled 5;
+  // then 300 moves of other topics, written 100 at a time.
+  std::vector<workflow::move_record> first = {
+      done(1, op_kind::cutover, "orders"), done(2, op_kind::cutover, "orders"),
+      done(3, op_kind::rollback, "orders"), done(4, op_kind::cutover, "orders"),
+      move_of(5, "orders")};
+  ASSERT_TRUE(workflow::store_moves(*st, "main", first));
+  for (uint64_t batch = 0; batch < 3; ++batch) {
+    std::vector<workflow::move_record> rs;
+    for (uint64_t i = 0; i < 100; ++i) {
+      const uint64_t id = 10 + batch * 100 + i;
+      rs.push_back(done(id, op_kind::cutover, "t" + std::to_string(id)));
+    }
+    ASSERT_TRUE(workflow::store_moves(*st, "main", rs));
+  }
+  auto all = workflow::load_moves(*st, "main");
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  std::vector<uint64_t> of_orders;
+  for (const auto& r : *all) {
+    if (r.name == "orders") of_orders.push_back(r.id);
+  }
+  EXPECT_EQ(of_orders, (std::vector<uint64_t>{2, 3, 4}));
+  // The others: the newest 256 of them (the topics are all different, so
+  // each one's only cutover stays too).
+  EXPECT_EQ(all->size(), 303u);
 }
 
 TEST(MoveRecords, ARecordThatDoesNotDecodeIsCorruptionNamingItsOperation) {
@@ -557,7 +626,9 @@ TEST(MoveRecords, ARecordThatDoesNotDecodeIsCorruptionNamingItsOperation) {
        {std::string("{not json"), replace("\"id\":5", "\"id\":6"),
         replace("\"format\":1", "\"format\":2"), replace("\"outcome\":10", "\"outcome\":3"),
         replace("\"op_kind\":1", "\"op_kind\":9"), replace("\"kind\":1", "\"kind\":0"),
-        replace("\"stuck\":0", "\"stuck\":99"), replace("\"name\":\"t\",", "")}) {
+        replace("\"stuck\":0", "\"stuck\":99"), replace("\"name\":\"t\",", ""),
+        replace("\"started_at_ms\":1", "\"started_at_ms\":-9223372036854775807"),
+        replace("\"finished_at_ms\":2", "\"finished_at_ms\":0")}) {
     temp_dir dir;
     open_store(dir).reset();
     write_raw(dir, record_key(key_space::move).text("main").u64(5).bytes(), bad);

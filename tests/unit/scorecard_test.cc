@@ -79,10 +79,12 @@ move_record move_at(uint64_t id, op_kind kind, object_kind on, const std::string
 // mirrored for two days, scanned and planned cleanly; no drill yet.
 evidence base() {
   evidence e;
-  e.link = "prod";
   e.now_ms = kNow;
-  e.source_cluster_id = "src";
-  e.target_cluster_id = "tgt";
+  e.link.link = "prod";
+  e.link.source_cluster_id = "src";
+  e.link.target_cluster_id = "tgt";
+  e.link.definition = "def";
+  e.link.first_mirrored_at_ms = kNow - 2 * kDay;
   scan::report s;
   s.id = 3;
   s.link = "prod";
@@ -92,6 +94,7 @@ evidence base() {
   s.target.cluster_id = "tgt";
   s.source.acls = std::vector<kafka::acl_binding>{};
   s.target.acls_error = "DescribeAcls: the cluster has no authorizer (SECURITY_DISABLED)";
+  s.source.users = s.target.users = std::vector<kafka::scram_user>{};
   scan::topic_row row;
   row.name = "orders";
   row.selected = true;
@@ -99,24 +102,17 @@ evidence base() {
   s.topics = {row};
   s.waves = {{1, {"orders"}, {"g"}, 30'000, 0}};
   e.scan = s;
-  e.drills.link = "prod";
-  e.drills.source_cluster_id = "src";
-  e.drills.target_cluster_id = "tgt";
-  e.drills.definition = "def";
-  e.drills.first_mirrored_at_ms = kNow - 2 * kDay;
   e.live.topics = {{"orders", migration::topic_state::in_sync}};
   e.live.groups = {{"g", migration::group_state::syncing}};
-  e.live.metrics_endpoint = true;
   e.plan.read = true;
   e.plan.made_at_ms = kNow;
-  e.plan.items = 1;
   return e;
 }
 
-// A drill of "orders" and "g" on `e.drills`: verified, cut over, verified,
-// rolled back, verified; starting `from`.
+// A drill of "orders" and "g" on the drill link (the rehearsal link if there
+// is one): verified, cut over, verified, rolled back, verified, from `from`.
 void drilled(evidence& e, int64_t from = kNow - 10 * kHour) {
-  auto& d = e.drills;
+  link_evidence& d = e.rehearsal ? *e.rehearsal : e.link;
   d.reports.push_back(report_at(1, from, "orders", true, 20'000, "g"));
   d.moves.push_back(move_at(11, op_kind::cutover, object_kind::topic, "orders", from + kHour));
   d.moves.push_back(move_at(12, op_kind::cutover, object_kind::group, "g", from + kHour));
@@ -124,17 +120,16 @@ void drilled(evidence& e, int64_t from = kNow - 10 * kHour) {
   d.moves.push_back(move_at(13, op_kind::rollback, object_kind::group, "g", from + 3 * kHour));
   d.moves.push_back(move_at(14, op_kind::rollback, object_kind::topic, "orders", from + 3 * kHour));
   d.reports.push_back(report_at(3, from + 4 * kHour, "orders", true, 20'000, "g"));
-  if (d.link == e.link) e.reports = d.reports;
 }
 
 TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
   evidence e = base();
   e.scan.reset();
-  e.plan = {false, "not asked", 0, 0, {}, {}};
-  e.live.metrics_endpoint = false;
+  e.plan = {false, "not asked", 0, {}, {}};
   const card c = score(e);
   ASSERT_EQ(c.areas.size(), 8u);
   for (const auto& a : c.areas) {
+    if (a.name == "observability") continue;  // straitd always serves /metrics
     EXPECT_EQ(a.level, 0) << a.name;
     EXPECT_EQ(a.rating, colour::yellow) << a.name;
     EXPECT_FALSE(a.next.empty()) << a.name;
@@ -146,7 +141,7 @@ TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
 
 TEST(Scorecard, AScanAPlanAndAVerificationShowEachAreaOnce) {
   evidence e = base();
-  e.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};
+  e.link.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};
   const card c = score(e);
   EXPECT_EQ(area_of(c, "compatibility").level, 2) << area_of(c, "compatibility").summary;
   EXPECT_EQ(area_of(c, "compatibility").rating, colour::green);
@@ -183,7 +178,7 @@ TEST(Scorecard, ADrillCutOverRolledBackAndVerifiedProvesDataGroupsAndRollback) {
 TEST(Scorecard, ADrillThatIsNotProductionLikeStaysAtOneAndSaysWhy) {
   {  // the link had mirrored for an hour
     evidence e = base();
-    e.drills.first_mirrored_at_ms = kNow - 11 * kHour;
+    e.link.first_mirrored_at_ms = kNow - 11 * kHour;
     drilled(e);
     const card c = score(e);
     const area& a = area_of(c, "data");
@@ -192,15 +187,14 @@ TEST(Scorecard, ADrillThatIsNotProductionLikeStaysAtOneAndSaysWhy) {
   }
   {  // when it began is not known
     evidence e = base();
-    e.drills.first_mirrored_at_ms.reset();
+    e.link.first_mirrored_at_ms.reset();
     drilled(e);
     EXPECT_EQ(area_of(score(e), "data").level, 1);
   }
   {  // the verification after the cutover compared too few records
     evidence e = base();
     drilled(e);
-    e.drills.reports[1] = report_at(2, kNow - 8 * kHour, "orders", true, 500, "g");
-    e.reports = e.drills.reports;
+    e.link.reports[1] = report_at(2, kNow - 8 * kHour, "orders", true, 500, "g");
     const card c = score(e);
     const area& a = area_of(c, "data");
     EXPECT_EQ(a.level, 1);
@@ -210,28 +204,46 @@ TEST(Scorecard, ADrillThatIsNotProductionLikeStaysAtOneAndSaysWhy) {
   {  // ... unless it compared every record of a smaller range
     evidence e = base();
     drilled(e);
-    e.drills.reports[1] = report_at(2, kNow - 8 * kHour, "orders", true, 400, "g");
-    e.drills.reports[1].topics[0].partitions[0].source_from = 600;
-    e.drills.reports[1].topics[0].partitions[0].source_to = 1000;
-    e.reports = e.drills.reports;
+    e.link.reports[1] = report_at(2, kNow - 8 * kHour, "orders", true, 400, "g");
+    e.link.reports[1].topics[0].partitions[0].source_from = 600;
+    e.link.reports[1].topics[0].partitions[0].source_to = 1000;
     EXPECT_EQ(area_of(score(e), "data").level, 2);
   }
   {  // no rollback after the cutover
     evidence e = base();
     drilled(e);
-    std::erase_if(e.drills.moves, [](const move_record& m) { return m.id == 14; });
+    std::erase_if(e.link.moves, [](const move_record& m) { return m.id == 14; });
     const card c = score(e);
     const area& a = area_of(c, "data");
     EXPECT_EQ(a.level, 1);
     EXPECT_TRUE(contains(all_of(a.yellows), "no rollback drill done after it"))
         << all_of(a.yellows);
   }
+  {  // one verification, after the rollback, stands for neither half
+    evidence e = base();
+    drilled(e);
+    std::erase_if(e.link.reports, [](const verify::report& r) { return r.id == 2; });
+    const card c = score(e);
+    const area& a = area_of(c, "data");
+    EXPECT_EQ(a.level, 1);
+    EXPECT_TRUE(contains(all_of(a.yellows), "no verification between it and its rollback"))
+        << all_of(a.yellows);
+    EXPECT_EQ(area_of(c, "offsets and groups").level, 1);
+  }
+  {  // a forced or otherwise failed verification between them does not count
+    evidence e = base();
+    drilled(e);
+    e.link.reports[1] = report_at(2, kNow - 8 * kHour, "orders", false, 20'000, "g");
+    const card c = score(e);
+    EXPECT_EQ(area_of(c, "data").level, 1);
+    EXPECT_TRUE(contains(all_of(area_of(c, "data").yellows), "verification 2 FAILED"));
+  }
 }
 
 TEST(Scorecard, MovesUnderAnotherDefinitionDoNotCount) {
   evidence e = base();
   drilled(e);
-  e.drills.definition = "changed";
+  e.link.definition = "changed";
   const card c = score(e);
   EXPECT_EQ(area_of(c, "data").level, 1);
   EXPECT_EQ(area_of(c, "rollback").level, 0);
@@ -240,11 +252,14 @@ TEST(Scorecard, MovesUnderAnotherDefinitionDoNotCount) {
 
 TEST(Scorecard, DrillsOfARehearsalLinkCountAndItsClustersArePrinted) {
   evidence e = base();
-  e.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};
-  e.drills.link = "rehearsal";
-  e.drills.target_cluster_id = "staging";
-  e.drills_from_rehearsal = true;
+  e.link.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};
+  e.rehearsal = e.link;
+  e.rehearsal->link = "rehearsal";
+  e.rehearsal->target_cluster_id = "staging";
+  e.rehearsal->reports.clear();
   drilled(e);
+  EXPECT_EQ(area_of(score(e), "data").evidence.size(), 5u)
+      << "the link's own verification, then the rehearsal's drill";
   const card c = score(e);
   EXPECT_EQ(c.drill_link, "rehearsal");
   EXPECT_EQ(c.target_cluster_id, "tgt");
@@ -258,20 +273,19 @@ TEST(Scorecard, RedsWinOverAnyLevel) {
   drilled(e);
   // The newest finished verification of orders failed; an interrupted one
   // after it counts for none.
-  e.reports.push_back(report_at(9, kNow - kHour, "orders", false));
+  e.link.reports.push_back(report_at(9, kNow - kHour, "orders", false));
   verify::report interrupted = report_at(10, kNow - 10, "orders", true);
   interrupted.outcome = verify::verdict::interrupted;
-  e.reports.push_back(interrupted);
+  e.link.reports.push_back(interrupted);
   e.plan.blocked = {"orders: cleanup.policy differs"};
   e.live.stopped_partitions = {"orders/0 (retention_gap)"};
-  e.live.group_reds = {"g: partition_stopped on orders/0"};
+  e.live.group_skips = {{"g", {{"partition_stopped", 1}}}};
   e.live.operations_stuck = {"topic orders: tail_verification_failed"};
-  e.live.drift_not_followed = {"orders: retention.ms"};
   e.scan->source.acls.reset();
   e.scan->source.acls_error = "DescribeAcls: ... (CLUSTER_AUTHORIZATION_FAILED)";
   const card c = score(e);
-  for (const char* name : {"compatibility", "data", "offsets and groups", "topic configs",
-                           "security and ACLs", "rollback", "observability"}) {
+  for (const char* name : {"compatibility", "data", "offsets and groups", "security and ACLs",
+                           "rollback", "observability"}) {
     EXPECT_EQ(area_of(c, name).rating, colour::red) << name;
     EXPECT_FALSE(area_of(c, name).reds.empty()) << name;
   }
@@ -279,16 +293,46 @@ TEST(Scorecard, RedsWinOverAnyLevel) {
   EXPECT_TRUE(contains(all_of(area_of(c, "data").reds), "orders: verification 9 FAILED"));
 }
 
+// Group skips a drill itself causes do not turn the card red.
+TEST(Scorecard, GroupSkipsAreRedOnlyWhenTheyAreIncidents) {
+  auto groups_of = [](evidence e) { return area_of(score(e), "offsets and groups"); };
+  evidence e = base();
+  e.link.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};
+  // Past the forward map of a handed-over topic: expected in a cutover.
+  e.live.group_skips = {{"g", {{"partition_stopped", 1}, {"topic_not_mirrored", 2}}}};
+  EXPECT_EQ(groups_of(e).rating, colour::yellow) << all_of(groups_of(e).yellows);
+  e.live.stopped_partitions = {"orders/0 (retention_gap)"};
+  EXPECT_EQ(groups_of(e).rating, colour::red);
+  e.live.stopped_partitions.clear();
+  // A member on the target before the group's cutover: red; during it, not.
+  e.live.group_skips = {{"g", {{"target_group_active", 1}}}};
+  EXPECT_EQ(groups_of(e).rating, colour::red);
+  e.live.groups["g"] = migration::group_state::cutting_over;
+  EXPECT_EQ(groups_of(e).rating, colour::yellow);
+}
+
 TEST(Scorecard, OldEvidenceIsStaleAndAPausedLinkIsNeverGreen) {
   {
     evidence e = base();
     drilled(e, kNow - 30 * kDay);
-    e.drills.first_mirrored_at_ms = kNow - 40 * kDay;
+    e.link.first_mirrored_at_ms = kNow - 40 * kDay;
     e.scan->finished_at_ms = kNow - 20 * kDay;
     const card c = score(e);
+    for (const char* name :
+         {"data", "offsets and groups", "rollback", "compatibility", "security and ACLs"}) {
+      EXPECT_EQ(area_of(c, name).rating, colour::yellow) << name;
+      EXPECT_TRUE(contains(all_of(area_of(c, name).yellows), "older than 168 h")) << name;
+    }
+  }
+  {  // old drills with a fresh verification: still stale
+    evidence e = base();
+    drilled(e, kNow - 30 * kDay);
+    e.link.first_mirrored_at_ms = kNow - 40 * kDay;
+    e.link.reports.push_back(report_at(4, kNow - kHour, "orders", true, 20'000, "g"));
+    const card c = score(e);
+    EXPECT_EQ(area_of(c, "data").level, 2);
+    EXPECT_TRUE(contains(all_of(area_of(c, "data").yellows), "1 drill(s) older than 168 h"));
     EXPECT_EQ(area_of(c, "data").rating, colour::yellow);
-    EXPECT_TRUE(contains(all_of(area_of(c, "data").yellows), "older than 168 h"));
-    EXPECT_EQ(area_of(c, "compatibility").rating, colour::yellow);
   }
   {
     evidence e = base();
@@ -296,6 +340,16 @@ TEST(Scorecard, OldEvidenceIsStaleAndAPausedLinkIsNeverGreen) {
     e.live.paused = true;
     for (const auto& a : score(e).areas) EXPECT_NE(a.rating, colour::green) << a.name;
   }
+}
+
+TEST(Scorecard, DriftAndConfigChangesKeepTopicConfigsYellow) {
+  evidence e = base();
+  EXPECT_EQ(area_of(score(e), "topic configs").rating, colour::green);
+  e.live.drift = {"orders: 1 config(s); changed once the topic has caught up"};
+  EXPECT_EQ(area_of(score(e), "topic configs").rating, colour::yellow);
+  e.live.drift.clear();
+  e.plan.changes = {"orders: retention.ms 1 -> 2"};
+  EXPECT_EQ(area_of(score(e), "topic configs").level, 1);
 }
 
 }  // namespace

@@ -91,6 +91,16 @@ TEST_F(StateTable, ALinkThatMirroredBeforeTheFirstMirroredTimeGetsItsLoadTime) {
   state_table m("M", *store_);
   ASSERT_TRUE(m.load());
   EXPECT_FALSE(m.first_mirrored_at_ms()) << "nothing of link M left STAGED";
+  // A damaged one is evidence lost, not a link that cannot start.
+  {
+    store::checkpoint_store::write_batch b;
+    b.put(store::record_key(store::key_space::first_mirrored).tail("L"), "bad");
+    ASSERT_TRUE(store_->commit(b));
+  }
+  auto again = reloaded().first_mirrored_at_ms();
+  ASSERT_TRUE(again);
+  EXPECT_GE(*again, before);
+  EXPECT_EQ(*load_first_mirrored(*store_, "L"), again) << "written anew";
 }
 
 TEST_F(StateTable, ATransitionStoresTheOperationItStartsAndTheNextDropsIt) {

@@ -96,7 +96,7 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     move.id = 9;
     move.name = "tp";
     move.options.id = 9;
-    ASSERT_TRUE(workflow::store_move(st, "ln", move).has_value());
+    ASSERT_TRUE(workflow::store_moves(st, "ln", {&move, 1}).has_value());
   }
   // Key -> value, hex.
   const std::map<std::string, std::string> expected = {

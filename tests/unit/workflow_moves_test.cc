@@ -690,6 +690,11 @@ INSTANTIATE_TEST_SUITE_P(AtWrite, MovesCrashAtWrite, ::testing::Range(0, kMoveWr
 // ------------------------------------------------------------- operations
 
 TEST_F(Moves, AMoveReturnsAnOperationWhosePhasesCanBeFollowedById) {
+  {
+    store::checkpoint_store::write_batch b;
+    b.put_cluster_ids("L", {"src-id", "tgt-id"});
+    ASSERT_TRUE(store_->commit(b));
+  }
   start();
   verified_with(10);
   auto started = cutover(1000ms);
@@ -749,8 +754,9 @@ TEST_F(Moves, AMoveReturnsAnOperationWhosePhasesCanBeFollowedById) {
   EXPECT_EQ(r.options.kind, workflow::op_kind::cutover);
   EXPECT_EQ(r.outcome, workflow::op_phase::done);
   EXPECT_FALSE(r.resumed);
-  EXPECT_EQ(r.definition,
-            workflow::definition_digest(cfg_, {r.source_cluster_id, r.target_cluster_id}));
+  EXPECT_EQ(r.source_cluster_id, "src-id");
+  EXPECT_EQ(r.target_cluster_id, "tgt-id");
+  EXPECT_EQ(r.definition, workflow::definition_digest(cfg_, {"src-id", "tgt-id"}));
   EXPECT_LE(r.started_at_ms, r.finished_at_ms);
   // The rollback ends under the resumed straitd (its quiet window is a
   // minute of 250 ms rounds): a second record.
@@ -769,13 +775,14 @@ TEST_F(Moves, AnOperationWaitingForTheOperatorSaysWhyAndARollbackCancelsIt) {
   auto rolled = rollback(500ms);
   ASSERT_TRUE(rolled);
   EXPECT_EQ(wf_->operation(id)->phase, workflow::op_phase::cancelled);
+  EXPECT_FALSE(*workflow::load_move(*store_, "L", id)) << "written by the next round, not the call";
+  const uint64_t rid = rolled->at(0).operation_id;
+  ASSERT_TRUE(rounds_until([&] { return wf_->operation(rid)->phase == workflow::op_phase::done; }));
   // Its record says what it waited for when the rollback replaced it.
   auto record = workflow::load_move(*store_, "L", id);
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->outcome, workflow::op_phase::cancelled);
   EXPECT_EQ((*record)->stuck, workflow::stuck_reason::tail_verification_failed);
-  const uint64_t rid = rolled->at(0).operation_id;
-  ASSERT_TRUE(rounds_until([&] { return wf_->operation(rid)->phase == workflow::op_phase::done; }));
   EXPECT_EQ(topic(), topic_state::mirroring);
   auto missing = wf_->operation(12345);
   ASSERT_FALSE(missing);
@@ -1166,6 +1173,15 @@ TEST_F(GroupMoves, ACutoverWaitsForTheSourceGroupToEmptyEvenWhenForced) {
   EXPECT_EQ(committed(world_.target, "t.orders", 1), 10);
   EXPECT_EQ(world_.target.committed["g"][0].metadata, "m");
   EXPECT_TRUE(world_.held_groups.contains("g")) << "the syncer leaves it alone";
+  // Its move record, written at the end of the round that ended it.
+  auto records = workflow::load_moves(*store_, "L");
+  ASSERT_TRUE(records) << records.error().message;
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ(records->front().kind, migration::object_kind::group);
+  EXPECT_EQ(records->front().name, "g");
+  EXPECT_TRUE(records->front().options.force);
+  EXPECT_EQ(records->front().requested_by, "test");
+  EXPECT_EQ(records->front().quiet_wait_ms, 0) << "a group waits for no quiet window";
 }
 
 TEST_F(GroupMoves, ACutoverDoesNotTakeAnIncompleteListingForAnEmptyGroup) {

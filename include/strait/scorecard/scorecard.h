@@ -13,14 +13,15 @@
 
 namespace strait::scorecard {
 
-// The readiness scorecard of a link (ADR 0026, docs/planning.md#scorecard):
+// The readiness scorecard of a link (ADR 0026,
+// docs/planning.md#the-readiness-scorecard):
 // per area a level (0 untested, 1 shown, 2 proven on a production-like
 // workload with rollback evidence) and a colour, each computed from the
 // evidence straitd stores and sees, never entered. score() is pure: the
 // daemon gathers the evidence, the tests hand-write it.
 
-// What "production-like" and "stale" mean: configuration, printed with the
-// card so that a looser setting is visible to a reviewer.
+// What "production-like" and "stale" mean, printed with the card so that a
+// reviewer sees what "proven" meant (fixed in this release).
 struct thresholds {
   // A drill's verification compared at least min(this, the records of the
   // range it verified) records of each topic: every record of a small
@@ -32,32 +33,35 @@ struct thresholds {
   int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
 };
 
-// The drills that count: the link's own, or a rehearsal link's
-// (`straitctl scorecard LINK --rehearsal OTHER`), told apart by their
-// clusters, which the card prints side by side.
-struct drill_evidence {
+// What the store holds of one link that the card reads: its own, and a
+// rehearsal link's (`straitctl scorecard LINK --rehearsal OTHER`), whose
+// drills then count instead; the card prints both links' clusters side by
+// side.
+struct link_evidence {
   std::string link;
   std::string source_cluster_id, target_cluster_id;  // empty: not known yet
   std::string definition;                            // the link's digest now
   std::optional<int64_t> first_mirrored_at_ms;
   std::vector<migration::move_record> moves;  // oldest first
-  std::vector<verify::report> reports;        // oldest first
+  // Oldest first; never a cutover's tail re-verification (it compares the
+  // newest records only).
+  std::vector<verify::report> reports;
 };
 
-// What straitd sees now.
+// What straitd sees of the link now (for a paused link: the states as
+// stored, nothing else).
 struct live_state {
-  bool paused = false;                                   // nothing of the live state is known
+  bool paused = false;
   std::map<std::string, migration::topic_state> topics;  // selected, with a state
   std::map<std::string, migration::group_state> groups;
-  std::vector<std::string> stopped_partitions;  // "orders/0 (retention_gap)"
-  // Group skips that are findings, in words: red (partition_stopped, or
-  // target_group_active outside a consumer cutover) and yellow
-  // (topic_not_mirrored).
-  std::vector<std::string> group_reds, group_yellows;
-  // Topics whose target configs differ and that strait does not follow.
-  std::vector<std::string> drift_not_followed;
+  // Per group, its partitions skipped by group sync, by reason
+  // (policy::to_string(skip_reason)).
+  std::map<std::string, std::map<std::string, int>> group_skips;
+  // Partitions stopped for an incident (not handed over): "orders/0 (retention_gap)".
+  std::vector<std::string> stopped_partitions;
+  // Topics whose target configs differ from the source's, with why.
+  std::vector<std::string> drift;
   std::vector<std::string> operations_stuck;  // "topic orders: tail_verification_failed"
-  bool metrics_endpoint = false;
 };
 
 // A plan of the link's topics read live from both clusters (plan module).
@@ -65,22 +69,19 @@ struct live_plan {
   bool read = false;
   std::string error;  // why it could not be made
   int64_t made_at_ms = 0;
-  int items = 0;
   std::vector<std::string> blocked;  // "orders: <blocker>"
-  std::vector<std::string> drift;    // config changes apply would make, not by the link
+  std::vector<std::string> changes;  // config changes apply would make (not the link)
 };
 
 struct evidence {
-  std::string link;
-  std::string source_cluster_id, target_cluster_id;  // the link's, as stored; empty: none yet
   int64_t now_ms = 0;
   thresholds limits;
-  std::optional<scan::report> scan;     // the link's newest scan that ended DONE
-  std::vector<verify::report> reports;  // the link's newest, oldest first
-  drill_evidence drills;
-  bool drills_from_rehearsal = false;  // drills.link is another link
+  link_evidence link;                      // the link scored
+  std::optional<link_evidence> rehearsal;  // its drills count instead of the link's
+  std::optional<scan::report> scan;        // the link's newest scan that ended DONE
   live_state live;
   live_plan plan;
+  [[nodiscard]] const link_evidence& drills() const { return rehearsal ? *rehearsal : link; }
 };
 
 enum class colour { green, yellow, red };

@@ -83,6 +83,13 @@ struct report {
   void conclude(int64_t now_ms);
 };
 
+// Who asked for a cutover's tail re-verification of `topic` (the workflow
+// stores it like any report): it compares the newest records only, so it
+// proves nothing of the topic's whole content (the readiness scorecard
+// leaves it out).
+[[nodiscard]] std::string tail_requester(const std::string& topic);
+[[nodiscard]] bool is_tail_verification(const report& r);
+
 // Which of a link's topics and groups an operator asked to verify, and how.
 struct selection {
   std::function<bool(const std::string&)> topic_selected;  // source topic name

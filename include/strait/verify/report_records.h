@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ void put_report(store::checkpoint_store::write_batch& batch, const std::string& 
 // its key, is an error).
 [[nodiscard]] result<std::vector<report>> load_reports(const store::checkpoint_store& store,
                                                        const std::string& link, size_t limit);
+// The same, of the reports `keep` accepts, looking at no more than `look_at`
+// reports (newest first).
+[[nodiscard]] result<std::vector<report>> load_reports(
+    const store::checkpoint_store& store, const std::string& link, size_t limit,
+    const std::function<bool(const report&)>& keep, size_t look_at);
 
 // Every report of the link still RUNNING as stored, by id: after a crash,
 // the ones to mark INTERRUPTED. Found through the 'W' index put_report keeps

@@ -275,9 +275,13 @@ class link_workflow {
   // Keeps an ended operation for operation() (mu_ held); the newest
   // kEndedOperationsKept.
   void finished(operation_status s, op_phase how);
-  // Its move record (move_records.h), with the link's cluster ids and
-  // definition digest; a failed write is logged (mu_ held).
-  void store_move_record(const operation_status& s);
+  // Queues its move record (move_records.h) for flush_move_records (mu_
+  // held): the store is written outside mu_, once a round for all.
+  void record_move(const operation_status& s);
+  // Writes the queued move records with the link's cluster ids and
+  // definition digest, in one batch; a failed write is logged (mu_ not
+  // held). At the end of each round and when the thread has stopped.
+  void flush_move_records();
   // After a step of `op` that began at `step_began`: status.quiet_wait_ms
   // counts the time spent in waiting_for_quiet, to the end of the step that
   // left it.
@@ -405,6 +409,7 @@ class link_workflow {
   uint64_t generation_ = 0;                         // guarded by mu_
   uint64_t last_operation_id_ = 0;                  // guarded by mu_
   std::deque<operation_status> finished_;           // guarded by mu_; oldest first
+  std::vector<move_record> pending_moves_;          // mu_; flush_move_records writes them
   std::vector<std::shared_ptr<tail_check>> tails_;  // running tail verifications; mu_
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,19 +28,23 @@ using migration::move_record;
 
 // The 'E' key space of the checkpoint store (store/key_space.h), owned by the
 // workflow: a link's move records by operation id, as JSON with a "format"
-// field (1). The newest kKeptMoves a link are kept.
+// field (1). Kept: the newest kKeptMoves, and beyond them, of each topic and
+// group, the newest cutover and rollback that ended done and the newest
+// cutover done before that rollback (so a drill per object outlives a long
+// migration's other moves: at most 3 records an object more).
 //
 // Key: 'E', link (u16-length text), operation id (u64).
 inline constexpr size_t kKeptMoves = 256;
 
-// Stores `r` and erases the link's records older than the newest kKeptMoves
-// (counting `r`), in one batch.
-[[nodiscard]] status store_move(store::checkpoint_store& store, const std::string& link,
-                                const move_record& r);
-// The link's newest `limit` move records, oldest first. errc::corruption,
-// naming the operation, for a record that does not decode.
+// Stores `records` and erases what the rule above no longer keeps, in one
+// batch (one scan of the link's records: callers batch their records).
+[[nodiscard]] status store_moves(store::checkpoint_store& store, const std::string& link,
+                                 std::span<const move_record> records);
+// Every move record of the link, oldest first (the newest `limit`).
+// errc::corruption, naming the operation, for a record that does not decode.
 [[nodiscard]] result<std::vector<move_record>> load_moves(const store::checkpoint_store& store,
-                                                          const std::string& link, size_t limit);
+                                                          const std::string& link,
+                                                          size_t limit = SIZE_MAX);
 // Operation `id`'s record; nullopt when none is stored.
 [[nodiscard]] result<std::optional<move_record>> load_move(const store::checkpoint_store& store,
                                                            const std::string& link, uint64_t id);
@@ -48,7 +53,7 @@ inline constexpr size_t kKeptMoves = 256;
 [[nodiscard]] migration::operation_status status_of(const move_record& r);
 
 // The 'F' key space, the workflow's too: when the link's first topic left
-// STAGED (its partitions all mirrored), in ms since the epoch. Written once,
+// STAGED (mirroring ran on all its partitions), in ms since the epoch. Written once,
 // in the batch of that transition; for a link that had mirrored before this
 // record existed, when straitd first loaded it (a lower bound of the time it
 // has mirrored). Key: 'F' + the link's name as it is; value: i64.
