@@ -47,9 +47,9 @@ void fill_live(const api::link_view& view,
   }
   for (const auto& op : running_ops) {
     if (op.stuck == migration::stuck_reason::none) continue;
-    live.operations_stuck.push_back((op.on_group ? "group " : "topic ") + printable(op.name) +
-                                    ": " + migration::to_string(op.stuck) + " (operation " +
-                                    std::to_string(op.id) + ")");
+    live.operations_stuck.push_back(
+        {op.id, op.on_group ? migration::object_kind::group : migration::object_kind::topic,
+         op.name, op.stuck});
   }
 }
 
@@ -214,7 +214,8 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
                                                const std::string& rehearsal) {
   scorecard::evidence e;
   e.now_ms = wall_clock_ms();
-  std::optional<std::vector<migration::operation_status>> running_ops;  // none: paused
+  auto view = link_state(link);
+  if (!view) return std::unexpected(view.error());
   {
     auto h = links_.held_link(link);
     if (!h) return std::unexpected(h.error());
@@ -231,8 +232,10 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
       e.scan = std::move(*whole);
       break;
     }
-    if (workflow::link_workflow* wf = h->runtime->workflow()) {
-      running_ops = wf->running_operations();
+    // Paused (now, or when its status was read): the states as stored.
+    workflow::link_workflow* wf = h->runtime->workflow();
+    if (wf != nullptr && !view->paused) {
+      fill_live(*view, wf->running_operations(), e.live);
     } else {
       auto stored = h->runtime->stored_state();
       if (!stored) return std::unexpected(stored.error());
@@ -245,19 +248,6 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
     auto other = h->runtime->scorecard_evidence();
     if (!other) return std::unexpected(other.error());
     e.rehearsal = std::move(*other);
-  }
-  if (running_ops) {
-    auto view = link_state(link);
-    if (!view) return std::unexpected(view.error());
-    if (view->paused) {  // paused since the look above
-      auto h = links_.held_link(link);
-      if (!h) return std::unexpected(h.error());
-      auto stored = h->runtime->stored_state();
-      if (!stored) return std::unexpected(stored.error());
-      e.live = std::move(*stored);
-    } else {
-      fill_live(*view, *running_ops, e.live);
-    }
   }
   // A live plan of both clusters.
   auto p = plan_topics(link, nullptr);

@@ -212,10 +212,7 @@ result<scorecard::live_state> link_runtime::stored_state() const {
   live.groups = std::move(stored->groups);
   for (const auto& op : stored->running) {
     if (op.stuck == migration::stuck_reason::none) continue;
-    live.operations_stuck.push_back(
-        (op.kind == migration::object_kind::topic ? "topic " : "group ") + printable(op.name) +
-        ": " + migration::to_string(op.stuck) + " (operation " + std::to_string(op.options.id) +
-        ")");
+    live.operations_stuck.push_back({op.options.id, op.kind, op.name, op.stuck});
   }
   return live;
 }

@@ -461,7 +461,11 @@ area security(const evidence& e) {
 
 area rollback(const evidence& e) {
   builder b{{.name = "rollback"}};
-  for (const auto& s : e.live.operations_stuck) b.a.reds.push_back("waits for the operator: " + s);
+  for (const auto& op : e.live.operations_stuck) {
+    b.a.reds.push_back(std::string("operation ") + std::to_string(op.id) + " of " +
+                       (op.kind == object_kind::topic ? "topic " : "group ") + op.name +
+                       " waits for the operator: " + migration::to_string(op.reason));
+  }
   const move_record* any = nullptr;
   for (const auto& m : e.drills().moves) {
     if (m.options.kind == op_kind::rollback && m.outcome == op_phase::done &&

@@ -719,17 +719,21 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
 }
 
 result<operation_status> link_workflow::operation(uint64_t id) const {
-  std::lock_guard lock(mu_);
-  for (const auto& [name, op] : topic_ops_) {
-    if (op.status.id == id) return op.status;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, op] : topic_ops_) {
+      if (op.status.id == id) return op.status;
+    }
+    for (const auto& [name, op] : group_ops_) {
+      if (op.status.id == id) return op.status;
+    }
+    for (const auto& s : finished_) {
+      if (s.id == id) return s;
+    }
   }
-  for (const auto& [name, op] : group_ops_) {
-    if (op.status.id == id) return op.status;
-  }
-  for (const auto& s : finished_) {
-    if (s.id == id) return s;
-  }
-  // One that ended before this start: its move record.
+  // One that ended before this start (or more than kEndedOperationsKept
+  // ago): its move record, read outside mu_. (Not running at the look
+  // above, it cannot end meanwhile.)
   auto stored = load_move(store_, cfg_.name, id);
   if (!stored) return std::unexpected(stored.error());
   if (*stored) return status_of(**stored);

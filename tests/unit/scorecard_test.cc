@@ -280,7 +280,8 @@ TEST(Scorecard, RedsWinOverAnyLevel) {
   e.plan.blocked = {"orders: cleanup.policy differs"};
   e.live.stopped_partitions = {"orders/0 (retention_gap)"};
   e.live.group_skips = {{"g", {{"partition_stopped", 1}}}};
-  e.live.operations_stuck = {"topic orders: tail_verification_failed"};
+  e.live.operations_stuck = {
+      {7, object_kind::topic, "orders", migration::stuck_reason::tail_verification_failed}};
   e.scan->source.acls.reset();
   e.scan->source.acls_error = "DescribeAcls: ... (CLUSTER_AUTHORIZATION_FAILED)";
   const card c = score(e);
@@ -291,6 +292,8 @@ TEST(Scorecard, RedsWinOverAnyLevel) {
   }
   EXPECT_EQ(area_of(c, "data").level, 2) << "the level stands; the colour says what was found";
   EXPECT_TRUE(contains(all_of(area_of(c, "data").reds), "orders: verification 9 FAILED"));
+  EXPECT_EQ(area_of(c, "rollback").reds.at(0),
+            "operation 7 of topic orders waits for the operator: tail_verification_failed");
 }
 
 // Group skips a drill itself causes do not turn the card red.

@@ -61,7 +61,14 @@ struct live_state {
   std::vector<std::string> stopped_partitions;
   // Topics whose target configs differ from the source's, with why.
   std::vector<std::string> drift;
-  std::vector<std::string> operations_stuck;  // "topic orders: tail_verification_failed"
+  // Operations waiting for the operator.
+  struct stuck_operation {
+    uint64_t id = 0;
+    migration::object_kind kind = migration::object_kind::topic;
+    std::string name;
+    migration::stuck_reason reason = migration::stuck_reason::none;
+  };
+  std::vector<stuck_operation> operations_stuck;
 };
 
 // A plan of the link's topics read live from both clusters (plan module).
