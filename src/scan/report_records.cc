@@ -89,19 +89,9 @@ result<std::optional<report>> load_report(const store::checkpoint_store& store,
 
 result<std::vector<report>> load_summaries(const store::checkpoint_store& store,
                                            const std::string& link, size_t limit) {
-  std::vector<report> out;
-  if (limit == 0) return out;
-  auto scanned =
-      store.scan_ids_newest_first(summary_prefix(link), "a scan summary key of link " + link,
-                                  [&](uint64_t id, std::string_view json) -> result<bool> {
-                                    auto r = decode(link, id, json);
-                                    if (!r) return std::unexpected(r.error());
-                                    out.push_back(std::move(*r));
-                                    return out.size() < limit;
-                                  });
-  if (!scanned) return std::unexpected(scanned.error());
-  std::reverse(out.begin(), out.end());
-  return out;
+  return store::load_newest<report>(
+      store, summary_prefix(link), "a scan summary key of link " + link, limit,
+      [&](uint64_t id, std::string_view json) { return decode(link, id, json); });
 }
 
 result<uint64_t> last_report_id(const store::checkpoint_store& store, const std::string& link) {

@@ -62,18 +62,6 @@ result<std::optional<report>> load_report(const store::checkpoint_store& store,
   return std::optional<report>(std::move(*r));
 }
 
-namespace {
-
-// Visits the link's reports newest first, with their ids from the key,
-// until `visit` returns false.
-status newest_first(const store::checkpoint_store& store, const std::string& link,
-                    const store::checkpoint_store::id_visitor& visit) {
-  return store.scan_ids_newest_first(link_prefix(link), "a verification report key of link " + link,
-                                     visit);
-}
-
-}  // namespace
-
 result<std::vector<report>> load_reports(const store::checkpoint_store& store,
                                          const std::string& link, size_t limit) {
   return load_reports(store, link, limit, {}, limit);
@@ -83,18 +71,9 @@ result<std::vector<report>> load_reports(const store::checkpoint_store& store,
                                          const std::string& link, size_t limit,
                                          const std::function<bool(const report&)>& keep,
                                          size_t look_at) {
-  std::vector<report> out;
-  if (limit == 0 || look_at == 0) return out;
-  size_t looked = 0;
-  auto scanned = newest_first(store, link, [&](uint64_t id, std::string_view json) -> result<bool> {
-    auto r = decode(link, id, json);
-    if (!r) return std::unexpected(r.error());
-    if (!keep || keep(*r)) out.push_back(std::move(*r));
-    return out.size() < limit && ++looked < look_at;
-  });
-  if (!scanned) return std::unexpected(scanned.error());
-  std::reverse(out.begin(), out.end());
-  return out;
+  return store::load_newest<report>(
+      store, link_prefix(link), "a verification report key of link " + link, limit,
+      [&](uint64_t id, std::string_view json) { return decode(link, id, json); }, keep, look_at);
 }
 
 result<std::vector<report>> load_running_reports(const store::checkpoint_store& store,

@@ -176,19 +176,9 @@ status store_moves(store::checkpoint_store& store, const std::string& link,
 
 result<std::vector<move_record>> load_moves(const store::checkpoint_store& store,
                                             const std::string& link, size_t limit) {
-  std::vector<move_record> out;
-  if (limit == 0) return out;
-  auto scanned =
-      store.scan_ids_newest_first(link_prefix(link), "a move record key of link " + link,
-                                  [&](uint64_t id, std::string_view json) -> result<bool> {
-                                    auto r = decode(link, id, json);
-                                    if (!r) return std::unexpected(r.error());
-                                    out.push_back(std::move(*r));
-                                    return out.size() < limit;
-                                  });
-  if (!scanned) return std::unexpected(scanned.error());
-  std::reverse(out.begin(), out.end());
-  return out;
+  return store::load_newest<move_record>(
+      store, link_prefix(link), "a move record key of link " + link, limit,
+      [&](uint64_t id, std::string_view json) { return decode(link, id, json); });
 }
 
 result<std::optional<move_record>> load_move(const store::checkpoint_store& store,

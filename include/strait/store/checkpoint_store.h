@@ -288,4 +288,28 @@ class checkpoint_store {
                                   const std::string* from) const;
 };
 
+// The records under `prefix` whose keys end in an id (as
+// checkpoint_store::scan_ids_newest_first visits them), each decoded by
+// `decode(id, value)`: the newest `limit` that `keep` accepts (null: every
+// one), looking at no more than `look_at`, oldest first. A decoding error
+// ends the read with it.
+template <typename T>
+[[nodiscard]] result<std::vector<T>> load_newest(
+    const checkpoint_store& store, const record_key& prefix, const std::string& what, size_t limit,
+    const std::function<result<T>(uint64_t, std::string_view)>& decode,
+    const std::function<bool(const T&)>& keep = {}, size_t look_at = SIZE_MAX) {
+  std::vector<T> out;
+  if (limit == 0 || look_at == 0) return out;
+  size_t looked = 0;
+  auto scanned = store.scan_ids_newest_first(
+      prefix, what, [&](uint64_t id, std::string_view value) -> result<bool> {
+        auto r = decode(id, value);
+        if (!r) return std::unexpected(r.error());
+        if (!keep || keep(*r)) out.push_back(std::move(*r));
+        return out.size() < limit && ++looked < look_at;
+      });
+  if (!scanned) return std::unexpected(scanned.error());
+  return std::vector<T>(std::make_move_iterator(out.rbegin()), std::make_move_iterator(out.rend()));
+}
+
 }  // namespace strait::store
