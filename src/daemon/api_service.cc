@@ -216,36 +216,45 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
   e.now_ms = wall_clock_ms();
   auto view = link_state(link);
   if (!view) return std::unexpected(view.error());
+  std::shared_ptr<link_runtime> rt;
   {
     auto h = links_.held_link(link);
     if (!h) return std::unexpected(h.error());
-    auto own = h->runtime->scorecard_evidence();
-    if (!own) return std::unexpected(own.error());
-    e.link = std::move(*own);
-    // The newest scan that ended DONE (a failed one read too little).
-    auto scans = h->runtime->scans().list(scan::kKeptScans);
-    if (!scans) return std::unexpected(scans.error());
-    for (auto it = scans->rbegin(); it != scans->rend(); ++it) {
-      if (it->result != scan::outcome::done) continue;
-      auto whole = h->runtime->scans().get(it->id);
-      if (!whole) return std::unexpected(whole.error());
-      e.scan = std::move(*whole);
-      break;
-    }
+    rt = h->runtime;
     // Paused (now, or when its status was read): the states as stored.
-    workflow::link_workflow* wf = h->runtime->workflow();
+    workflow::link_workflow* wf = rt->workflow();
     if (wf != nullptr && !view->paused) {
       fill_live(*view, wf->running_operations(), e.live);
     } else {
-      auto stored = h->runtime->stored_state();
+      auto stored = rt->stored_state();
       if (!stored) return std::unexpected(stored.error());
       e.live = std::move(*stored);
     }
   }
+  // The stored evidence is read without the link's lock (it may be
+  // megabytes of reports), which holds up no pause, resume or delete; the
+  // runtime stays while `rt` holds it.
+  auto own = rt->scorecard_evidence();
+  if (!own) return std::unexpected(own.error());
+  e.link = std::move(*own);
+  // The newest scan that ended DONE (a failed one read too little).
+  auto scans = rt->scans().list(scan::kKeptScans);
+  if (!scans) return std::unexpected(scans.error());
+  for (auto it = scans->rbegin(); it != scans->rend(); ++it) {
+    if (it->result != scan::outcome::done) continue;
+    auto whole = rt->scans().get(it->id);
+    if (!whole) return std::unexpected(whole.error());
+    e.scan = std::move(*whole);
+    break;
+  }
   if (!rehearsal.empty() && rehearsal != link) {
-    auto h = links_.held_link(rehearsal);
-    if (!h) return std::unexpected(h.error());
-    auto other = h->runtime->scorecard_evidence();
+    std::shared_ptr<link_runtime> other_rt;
+    {
+      auto h = links_.held_link(rehearsal);
+      if (!h) return std::unexpected(h.error());
+      other_rt = h->runtime;
+    }
+    auto other = other_rt->scorecard_evidence();
     if (!other) return std::unexpected(other.error());
     e.rehearsal = std::move(*other);
   }
@@ -264,6 +273,7 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
       }
     }
   }
+  if (rt->deleted()) return fail(errc::not_found, "no link '" + link + "'");
   return scorecard::score(e);
 }
 

@@ -145,73 +145,71 @@ const verify::report* counted_between(const std::vector<verify::report>& reports
   return nullptr;
 }
 
-// A drill of one object: a cutover that ended done, a verification that
-// counts between it and the next rollback that ended done, that rollback,
-// and a verification that counts after it; the cutover after the drill's
-// link had mirrored min_mirrored_ms; moves under the link's definition now.
-// The newest such drill proves it; else the shortfall of the newest try.
+// A drill of one object, judged on its newest one (what the move records
+// keep of each object, workflow/move_records.h): the newest rollback that
+// ended done, the newest cutover done before it, a verification that counts
+// between the two, and another after the rollback; the cutover after the
+// drill's link had mirrored min_mirrored_ms; moves under the link's
+// definition now. Proven, or why not.
 struct drill_proof {
   bool proven = false;
   std::vector<std::string> evidence;
-  int64_t ended_at_ms = 0;  // its last verification's end
+  int64_t at_ms = 0;  // when its cutover ended: its age
   std::string shortfall;
 };
 
 drill_proof prove_drill(const evidence& e, object_kind kind, const std::string& name,
                         const judge& j) {
   const auto& d = e.drills();
-  std::vector<const move_record*> moves;
+  const move_record* rollback = nullptr;
+  const move_record* newest_cutover = nullptr;
+  for (const auto& m : d.moves) {  // oldest first
+    if (m.kind != kind || m.name != name || m.outcome != op_phase::done ||
+        m.definition != d.definition) {
+      continue;
+    }
+    (m.options.kind == op_kind::rollback ? rollback : newest_cutover) = &m;
+  }
+  const move_record* cutover = nullptr;
   for (const auto& m : d.moves) {
-    if (m.kind == kind && m.name == name && m.outcome == op_phase::done &&
-        m.definition == d.definition) {
-      moves.push_back(&m);
+    if (rollback != nullptr && m.kind == kind && m.name == name && m.outcome == op_phase::done &&
+        m.definition == d.definition && m.options.kind == op_kind::cutover &&
+        m.finished_at_ms <= rollback->started_at_ms) {
+      cutover = &m;
     }
   }
   drill_proof out;
-  std::string short_of = "no cutover drill done";
-  for (size_t i = 0; i < moves.size(); ++i) {
-    const move_record& cutover = *moves[i];
-    if (cutover.options.kind != op_kind::cutover) continue;
-    const move_record* rollback = nullptr;
-    for (size_t k = i + 1; k < moves.size() && rollback == nullptr; ++k) {
-      if (moves[k]->options.kind == op_kind::rollback &&
-          moves[k]->started_at_ms >= cutover.finished_at_ms) {
-        rollback = moves[k];
-      }
-    }
-    if (!d.first_mirrored_at_ms) {
-      short_of = move_ref(cutover) + ": when link " + d.link + " began to mirror is not known";
-      continue;
-    }
-    if (cutover.started_at_ms - *d.first_mirrored_at_ms < e.limits.min_mirrored_ms) {
-      short_of = move_ref(cutover) + ": the link had mirrored for less than " +
-                 hours(e.limits.min_mirrored_ms) + " before it";
-      continue;
-    }
-    if (rollback == nullptr) {
-      short_of = move_ref(cutover) + ": no rollback drill done after it";
-      continue;
-    }
-    std::string why;
-    const verify::report* after_cutover =
-        counted_between(d.reports, cutover.finished_at_ms, rollback->started_at_ms, j, why);
-    if (after_cutover == nullptr) {
-      short_of = move_ref(cutover) + ": " +
-                 (why.empty() ? "no verification between it and its rollback" : why);
-      continue;
-    }
-    const verify::report* after_rollback = counted_between(
-        d.reports, rollback->finished_at_ms, std::numeric_limits<int64_t>::max(), j, why);
-    if (after_rollback == nullptr) {
-      short_of = move_ref(*rollback) + ": " + (why.empty() ? "no verification after it" : why);
-      continue;
-    }
-    out.proven = true;
-    out.evidence = {move_ref(cutover), report_ref(*after_cutover), move_ref(*rollback),
-                    report_ref(*after_rollback)};
-    out.ended_at_ms = after_rollback->finished_at_ms;
+  auto short_of = [&](std::string why) {
+    out.shortfall = name + ": " + std::move(why);
+    return out;
+  };
+  if (cutover == nullptr) {
+    if (newest_cutover == nullptr) return short_of("no cutover drill done");
+    return short_of(move_ref(*newest_cutover) + ": no rollback drill done after it");
   }
-  if (!out.proven) out.shortfall = name + ": " + short_of;
+  if (!d.first_mirrored_at_ms) {
+    return short_of(move_ref(*cutover) + ": when link " + d.link + " began to mirror is not known");
+  }
+  if (cutover->started_at_ms - *d.first_mirrored_at_ms < e.limits.min_mirrored_ms) {
+    return short_of(move_ref(*cutover) + ": the link had mirrored for less than " +
+                    hours(e.limits.min_mirrored_ms) + " before it");
+  }
+  std::string why;
+  const verify::report* between =
+      counted_between(d.reports, cutover->finished_at_ms, rollback->started_at_ms, j, why);
+  if (between == nullptr) {
+    return short_of(move_ref(*cutover) + ": " +
+                    (why.empty() ? "no verification between it and its rollback" : why));
+  }
+  const verify::report* after = counted_between(d.reports, rollback->finished_at_ms,
+                                                std::numeric_limits<int64_t>::max(), j, why);
+  if (after == nullptr || after->id == between->id) {
+    return short_of(move_ref(*rollback) + ": " + (why.empty() ? "no verification after it" : why));
+  }
+  out.proven = true;
+  out.evidence = {move_ref(*cutover), report_ref(*between), move_ref(*rollback),
+                  report_ref(*after)};
+  out.at_ms = cutover->finished_at_ms;
   return out;
 }
 
@@ -232,7 +230,7 @@ bool prove_all(const evidence& e, builder& b, object_kind kind, const Names& nam
       all = false;
       continue;
     }
-    if (stale(e, p.ended_at_ms)) ++stale_drills;
+    if (stale(e, p.at_ms)) ++stale_drills;
     proof.insert(proof.end(), p.evidence.begin(), p.evidence.end());
   }
   if (stale_drills > 0) {

@@ -285,6 +285,9 @@ void link_workflow::finished(operation_status s, op_phase how) {
 }
 
 void link_workflow::record_move(const operation_status& s) {
+  // Ended twice (cancelled by a request, then done by the step that was
+  // running): the last word stands, as in finished_.
+  std::erase_if(pending_moves_, [&](const move_record& r) { return r.id == s.id; });
   pending_moves_.push_back(
       {.id = s.id,
        .kind = s.on_group ? migration::object_kind::group : migration::object_kind::topic,

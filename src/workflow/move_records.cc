@@ -1,10 +1,10 @@
 #include "strait/workflow/move_records.h"
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "strait/base/big_endian.h"
 #include "strait/base/digest.h"
@@ -16,9 +16,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kFormat = 1;
+constexpr int kMoveFormat = 1;
 
-store::record_key link_prefix(const std::string& link) {
+store::record_key moves_prefix(const std::string& link) {
   store::record_key k(store::key_space::move);
   k.text(link);
   return k;
@@ -30,7 +30,7 @@ store::record_key first_mirrored_key(const std::string& link) {
 
 std::string to_json(const move_record& r) {
   const json j = {
-      {"format", kFormat},
+      {"format", kMoveFormat},
       {"id", r.id},
       {"kind", static_cast<int>(r.kind)},
       {"name", r.name},
@@ -60,7 +60,7 @@ result<move_record> decode(const std::string& link, uint64_t id, std::string_vie
       "the move record of operation " + std::to_string(id) + " of link " + link;
   try {
     const json j = json::parse(text);
-    if (j.at("format").get<int>() != kFormat) {
+    if (j.at("format").get<int>() != kMoveFormat) {
       return fail(errc::corruption, what + " has a format this straitd does not know");
     }
     move_record r;
@@ -131,45 +131,57 @@ std::string definition_digest(const config::link_config& link, const store::clus
 status store_moves(store::checkpoint_store& store, const std::string& link,
                    std::span<const move_record> records) {
   if (records.empty()) return {};
+  // One record an id, the last one given (an operation a request replaced
+  // while its last step ended it is given cancelled, then done).
+  std::map<uint64_t, move_record> written;
+  for (const auto& r : records) written[r.id] = r;
   store::checkpoint_store::write_batch batch;
-  std::set<uint64_t> written;
-  for (const auto& r : records) {
-    batch.put(link_prefix(link).u64(r.id), to_json(r));
-    written.insert(r.id);
-  }
-  // Newest first, the new records among them by id: what each object's
-  // newer records already keep decides for an older one.
+  for (const auto& [id, r] : written) batch.put(moves_prefix(link).u64(id), to_json(r));
+  // Every record newest first: what an object's newer records keep decides
+  // for its older ones. One that does not decode is erased (nothing can
+  // read it) and logged.
   std::vector<move_record> all;
-  for (const auto& r : records) all.push_back(r);
+  for (const auto& [id, r] : written) all.push_back(r);
   auto scanned =
-      store.scan_ids_newest_first(link_prefix(link), "a move record key of link " + link,
+      store.scan_ids_newest_first(moves_prefix(link), "a move record key of link " + link,
                                   [&](uint64_t id, std::string_view json) -> result<bool> {
                                     if (written.contains(id)) return true;
                                     auto r = decode(link, id, json);
-                                    if (!r) return std::unexpected(r.error());
-                                    all.push_back(std::move(*r));
+                                    if (r) {
+                                      all.push_back(std::move(*r));
+                                    } else {
+                                      spdlog::warn("link {}: {}; erased", link, r.error().message);
+                                      batch.erase(moves_prefix(link).u64(id));
+                                    }
                                     return true;
                                   });
   if (!scanned) return scanned;
   std::ranges::sort(all, [](const auto& a, const auto& b) { return a.id > b.id; });
+  // Beyond the newest kKeptMoves: each object's drill under the link's
+  // definition now (what the scorecard judges: the newest rollback done,
+  // the newest cutover done before it, and a newer cutover done), at most
+  // kKeptDrillRecords in all.
+  const std::string& definition = all.front().definition;
   struct kept_roles {
     bool rollback = false, cutover_after = false, cutover_before = false;
   };
   std::map<std::pair<migration::object_kind, std::string>, kept_roles> roles;
+  size_t kept_for_drills = 0;
   for (size_t i = 0; i < all.size(); ++i) {
     const move_record& r = all[i];
     bool keep = i < kKeptMoves;
-    if (r.outcome == migration::op_phase::done) {
+    if (r.outcome == migration::op_phase::done && r.definition == definition) {
       kept_roles& k = roles[{r.kind, r.name}];
       bool* role = r.options.kind == migration::op_kind::rollback ? &k.rollback
                    : k.rollback                                   ? &k.cutover_before
                                                                   : &k.cutover_after;
-      if (!*role) {
+      if (!*role && (keep || kept_for_drills < kKeptDrillRecords)) {
         *role = true;
+        if (!keep) ++kept_for_drills;
         keep = true;
       }
     }
-    if (!keep) batch.erase(link_prefix(link).u64(r.id));
+    if (!keep) batch.erase(moves_prefix(link).u64(r.id));
   }
   return store.commit(batch);
 }
@@ -177,13 +189,13 @@ status store_moves(store::checkpoint_store& store, const std::string& link,
 result<std::vector<move_record>> load_moves(const store::checkpoint_store& store,
                                             const std::string& link, size_t limit) {
   return store::load_newest<move_record>(
-      store, link_prefix(link), "a move record key of link " + link, limit,
+      store, moves_prefix(link), "a move record key of link " + link, limit,
       [&](uint64_t id, std::string_view json) { return decode(link, id, json); });
 }
 
 result<std::optional<move_record>> load_move(const store::checkpoint_store& store,
                                              const std::string& link, uint64_t id) {
-  auto text = store.get(link_prefix(link).u64(id));
+  auto text = store.get(moves_prefix(link).u64(id));
   if (!text) return std::unexpected(text.error());
   if (!*text) return std::optional<move_record>{};
   auto r = decode(link, id, **text);

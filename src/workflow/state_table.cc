@@ -60,9 +60,8 @@ result<std::vector<state_table::stored_operation>> state_table::load() {
   // Evidence only: a damaged one is logged and written anew, never a reason
   // not to mirror.
   auto first = load_first_mirrored(store_, link_);
-  if (!first) {
-    spdlog::error("link {}: {}; counted from now", link_, first.error().message);
-  }
+  if (!first && first.error().code != errc::corruption) return std::unexpected(first.error());
+  if (!first) spdlog::error("link {}: {}; counted from now", link_, first.error().message);
   first_mirrored_at_ms_ = first ? *first : std::nullopt;
   store::checkpoint_store::write_batch b;
   // Ids of a store from before the high-water mark: stored now, so that

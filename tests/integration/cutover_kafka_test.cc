@@ -221,6 +221,10 @@ TEST(CutoverKafka, ProducersAndConsumersMoveBackAndForthWithoutLossOrDuplicates)
   expect_same_records("cut-orders", "mig.cut-orders", 2);
 }
 
+#ifndef STRAIT_SECURE_CLUSTERS
+// (Plain clusters only: the group's members are the Java console consumer,
+// which the secure suite's clusters would need credentials and ACLs for; what
+// it proves is the group protocol, not security.)
 // Issue 13, part 5: a consumer-protocol group (KIP-848, group.protocol=
 // consumer) is cut over like a classic one: its member on the source keeps
 // the cutover waiting (the group is not empty), its leaving lets it write
@@ -310,6 +314,7 @@ TEST(CutoverKafka, AConsumerProtocolGroupIsCutOverOnceItsMembersLeftAndReadsOnFr
   for (int i = 0; i < 20; ++i) EXPECT_EQ(values[i], "r-" + std::to_string(150 + i));
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
+#endif  // STRAIT_SECURE_CLUSTERS
 
 TEST(CutoverKafka, KilledRightAfterEachMoveItResumesOrIsRepeatedWithoutLossOrDuplicates) {
   testing::temp_dir dir;

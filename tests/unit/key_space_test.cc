@@ -556,6 +556,7 @@ TEST(MoveRecords, SurviveReopenPerLinkNewestLastAndOnlyTheNewestAreKept) {
   EXPECT_EQ(shown.phase, migration::op_phase::cancelled);
   EXPECT_EQ(shown.stuck, migration::stuck_reason::topic_finalized);
   EXPECT_EQ(shown.requested_by, "alice");
+  EXPECT_TRUE(shown.resumed);
   EXPECT_EQ(shown.finished_at_ms, 2000);
   EXPECT_FALSE(shown.running());
 }
@@ -600,6 +601,52 @@ TEST(MoveRecords, EachObjectKeepsItsNewestDrillBeyondTheNewestRecords) {
   // The others: the newest 256 of them (the topics are all different, so
   // each one's only cutover stays too).
   EXPECT_EQ(all->size(), 303u);
+}
+
+// The write of ended operations never fails for what is stored already: a
+// damaged record is erased; an id given twice (cancelled, then done) is
+// stored once, as last given; drills of another definition are not kept
+// beyond the newest records.
+TEST(MoveRecords, AWriteErasesADamagedRecordStoresAnIdOnceAndKeepsDrillsOfTheDefinitionNow) {
+  temp_dir dir;
+  open_store(dir).reset();
+  write_raw(dir, record_key(key_space::move).text("main").u64(1).bytes(), "{damaged");
+  auto st = open_store(dir);
+  EXPECT_FALSE(workflow::load_moves(*st, "main").has_value());
+  workflow::move_record cancelled = move_of(2, "g");
+  workflow::move_record done = cancelled;
+  done.outcome = migration::op_phase::done;
+  done.stuck = migration::stuck_reason::none;
+  std::vector<workflow::move_record> twice = {cancelled, done};
+  ASSERT_TRUE(workflow::store_moves(*st, "main", twice));
+  auto all = workflow::load_moves(*st, "main");
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 1u) << "the damaged one erased";
+  EXPECT_EQ(all->front(), done);
+
+  // A drill under definition "old", then 300 other moves under "new".
+  auto drill_move = [](uint64_t id, migration::op_kind kind, const std::string& name,
+                       const std::string& definition) {
+    workflow::move_record r = move_of(id, name);
+    r.kind = object_kind::topic;
+    r.options.kind = kind;
+    r.outcome = migration::op_phase::done;
+    r.stuck = migration::stuck_reason::none;
+    r.definition = definition;
+    return r;
+  };
+  std::vector<workflow::move_record> rs = {
+      drill_move(10, migration::op_kind::cutover, "old-topic", "old"),
+      drill_move(11, migration::op_kind::rollback, "old-topic", "old")};
+  for (uint64_t id = 100; id < 400; ++id) {
+    rs.push_back(drill_move(id, migration::op_kind::cutover, "t", "new"));
+  }
+  ASSERT_TRUE(workflow::store_moves(*st, "main", rs));
+  all = workflow::load_moves(*st, "main");
+  ASSERT_TRUE(all.has_value());
+  for (const auto& r : *all) EXPECT_NE(r.name, "old-topic") << r.id;
+  // t's newest cutover is within the newest 256; the rest beyond them went.
+  EXPECT_EQ(all->size(), workflow::kKeptMoves);
 }
 
 TEST(MoveRecords, ARecordThatDoesNotDecodeIsCorruptionNamingItsOperation) {

@@ -29,15 +29,19 @@ using migration::move_record;
 // The 'E' key space of the checkpoint store (store/key_space.h), owned by the
 // workflow: a link's move records by operation id, as JSON with a "format"
 // field (1). Kept: the newest kKeptMoves, and beyond them, of each topic and
-// group, the newest cutover and rollback that ended done and the newest
-// cutover done before that rollback (so a drill per object outlives a long
-// migration's other moves: at most 3 records an object more).
+// group, the records of its drill under the link's definition now: the
+// newest rollback that ended done, the newest cutover done before it, and a
+// newer cutover done (so a drill per object outlives a long migration's
+// other moves), at most kKeptDrillRecords of those. A record that does not
+// decode is erased by the next write.
 //
 // Key: 'E', link (u16-length text), operation id (u64).
 inline constexpr size_t kKeptMoves = 256;
+inline constexpr size_t kKeptDrillRecords = 30'000;  // 10,000 objects' drills
 
-// Stores `records` and erases what the rule above no longer keeps, in one
-// batch (one scan of the link's records: callers batch their records).
+// Stores `records` (one an id: the last given) and erases what the rule
+// above no longer keeps, in one batch (one scan of the link's records:
+// callers batch their records).
 [[nodiscard]] status store_moves(store::checkpoint_store& store, const std::string& link,
                                  std::span<const move_record> records);
 // Every move record of the link, oldest first (the newest `limit`).
