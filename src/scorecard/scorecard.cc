@@ -158,24 +158,37 @@ struct drill_proof {
   std::string shortfall;
 };
 
-drill_proof prove_drill(const evidence& e, object_kind kind, const std::string& name,
-                        const judge& j) {
+// The drill link's moves that ended done under its definition now, per
+// object, oldest first: built once a card (an estate's objects times its
+// records would otherwise be read object by object).
+using move_index = std::map<std::pair<object_kind, std::string>, std::vector<const move_record*>>;
+
+move_index index_moves(const link_evidence& d) {
+  move_index out;
+  for (const auto& m : d.moves) {
+    if (m.outcome == op_phase::done && m.definition == d.definition) {
+      out[{m.kind, m.name}].push_back(&m);
+    }
+  }
+  return out;
+}
+
+drill_proof prove_drill(const evidence& e, const move_index& index, object_kind kind,
+                        const std::string& name, const judge& j) {
   const auto& d = e.drills();
+  static const std::vector<const move_record*> kNone;
+  auto found = index.find({kind, name});
+  const auto& moves = found == index.end() ? kNone : found->second;
   const move_record* rollback = nullptr;
   const move_record* newest_cutover = nullptr;
-  for (const auto& m : d.moves) {  // oldest first
-    if (m.kind != kind || m.name != name || m.outcome != op_phase::done ||
-        m.definition != d.definition) {
-      continue;
-    }
-    (m.options.kind == op_kind::rollback ? rollback : newest_cutover) = &m;
+  for (const move_record* m : moves) {
+    (m->options.kind == op_kind::rollback ? rollback : newest_cutover) = m;
   }
   const move_record* cutover = nullptr;
-  for (const auto& m : d.moves) {
-    if (rollback != nullptr && m.kind == kind && m.name == name && m.outcome == op_phase::done &&
-        m.definition == d.definition && m.options.kind == op_kind::cutover &&
-        m.finished_at_ms <= rollback->started_at_ms) {
-      cutover = &m;
+  for (const move_record* m : moves) {
+    if (rollback != nullptr && m->options.kind == op_kind::cutover &&
+        m->finished_at_ms <= rollback->started_at_ms) {
+      cutover = m;
     }
   }
   drill_proof out;
@@ -217,14 +230,14 @@ drill_proof prove_drill(const evidence& e, object_kind kind, const std::string& 
 // short (a yellow each); stale ones counted in one yellow. True when every
 // one is proven.
 template <typename Names>
-bool prove_all(const evidence& e, builder& b, object_kind kind, const Names& names,
-               const std::function<judge(const std::string&)>& judge_of,
+bool prove_all(const evidence& e, const move_index& index, builder& b, object_kind kind,
+               const Names& names, const std::function<judge(const std::string&)>& judge_of,
                const std::string& prefix = "") {
   bool all = true;
   int stale_drills = 0;
   std::vector<std::string> proof;
   for (const auto& name : names) {
-    auto p = prove_drill(e, kind, name, judge_of(name));
+    auto p = prove_drill(e, index, kind, name, judge_of(name));
     if (!p.proven) {
       b.a.yellows.push_back(prefix + p.shortfall);
       all = false;
@@ -298,7 +311,7 @@ area compatibility(const evidence& e) {
   return std::move(b).done();
 }
 
-area data(const evidence& e) {
+area data(const evidence& e, const move_index& index) {
   builder b{{.name = "data"}};
   // Red: a selected topic whose newest finished verification failed.
   std::map<std::string, const verify::report*> newest;
@@ -327,7 +340,7 @@ area data(const evidence& e) {
   }
   note_other_definitions(e, b, object_kind::topic);
   if (!e.live.topics.empty() &&
-      prove_all(e, b, object_kind::topic, keys_of(e.live.topics),
+      prove_all(e, index, b, object_kind::topic, keys_of(e.live.topics),
                 [&](const std::string& t) { return topic_judge(e, t); })) {
     b.a.level = 2;
     b.a.summary = "every selected topic was cut over and rolled back on link " + e.drills().link +
@@ -339,7 +352,7 @@ area data(const evidence& e) {
   return std::move(b).done();
 }
 
-area groups(const evidence& e) {
+area groups(const evidence& e, const move_index& index) {
   builder b{{.name = "offsets and groups"}};
   // Skips that are findings. partition_stopped is also what a group past
   // the forward map of a handed-over topic gets during a cutover: red only
@@ -380,7 +393,7 @@ area groups(const evidence& e) {
   }
   note_other_definitions(e, b, object_kind::group);
   if (!e.live.groups.empty() &&
-      prove_all(e, b, object_kind::group, keys_of(e.live.groups), group_judge)) {
+      prove_all(e, index, b, object_kind::group, keys_of(e.live.groups), group_judge)) {
     b.a.level = 2;
     b.a.summary = "every synced group was cut over and rolled back on link " + e.drills().link +
                   ", its offsets verified after each";
@@ -457,7 +470,7 @@ area security(const evidence& e) {
   return std::move(b).done();
 }
 
-area rollback(const evidence& e) {
+area rollback(const evidence& e, const move_index& index) {
   builder b{{.name = "rollback"}};
   for (const auto& op : e.live.operations_stuck) {
     b.a.reds.push_back(std::string("operation ") + std::to_string(op.id) + " of " +
@@ -493,7 +506,7 @@ area rollback(const evidence& e) {
   bool all = true;
   for (const auto& w : e.scan->waves) {
     all = prove_all(
-              e, b, object_kind::topic, w.topics,
+              e, index, b, object_kind::topic, w.topics,
               [&](const std::string& t) { return topic_judge(e, t); },
               "wave " + std::to_string(w.number) + ", ") &&
           all;
@@ -551,8 +564,9 @@ card score(const evidence& e) {
   c.drill_target_cluster_id = e.drills().target_cluster_id;
   c.made_at_ms = e.now_ms;
   c.limits = e.limits;
-  c.areas = {compatibility(e), data(e),     groups(e), topic_configs(e),
-             security(e),      rollback(e), schemas(), observability(e)};
+  const move_index index = index_moves(e.drills());
+  c.areas = {compatibility(e), data(e, index),     groups(e, index), topic_configs(e),
+             security(e),      rollback(e, index), schemas(),        observability(e)};
   if (e.live.paused) {
     for (auto& a : c.areas) {
       a.yellows.insert(a.yellows.begin(),
