@@ -1,5 +1,7 @@
 #include "strait/base/text.h"
 
+#include <ctime>
+
 namespace strait {
 
 namespace {
@@ -42,6 +44,15 @@ std::string hex(std::string_view bytes) {
     out.push_back(kHexDigits[c & 0xf]);
   }
   return out;
+}
+
+std::string utc_time(int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return when;
 }
 
 }  // namespace strait

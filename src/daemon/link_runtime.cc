@@ -188,10 +188,9 @@ result<scorecard::link_evidence> link_runtime::scorecard_evidence() const {
   d.source_cluster_id = clusters.source;
   d.target_cluster_id = clusters.target;
   d.definition = workflow::definition_digest(cfg_, clusters);
-  // A damaged one is "not known" here (the workflow writes it anew).
   auto first = workflow::load_first_mirrored(store_, cfg_.name);
-  if (!first && first.error().code != errc::corruption) return std::unexpected(first.error());
-  if (first) d.first_mirrored_at_ms = *first;
+  if (!first) return std::unexpected(first.error());
+  d.first_mirrored_at_ms = *first;
   auto moves = workflow::load_moves(store_, cfg_.name);
   if (!moves) return std::unexpected(moves.error());
   d.moves = std::move(*moves);

@@ -1,10 +1,10 @@
 #include "strait/scorecard/scorecard.h"
 
 #include <algorithm>
-#include <ctime>
 #include <functional>
 #include <limits>
 
+#include "strait/base/text.h"
 #include "strait/policy/group_offsets.h"
 
 namespace strait::scorecard {
@@ -15,15 +15,6 @@ using migration::move_record;
 using migration::object_kind;
 using migration::op_kind;
 using migration::op_phase;
-
-std::string at(int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);  // as straitctl prints times
-  return buf;
-}
 
 std::string hours(int64_t ms) { return std::to_string(ms / 3'600'000) + " h"; }
 
@@ -64,14 +55,14 @@ int64_t held(const verify::topic_result& t) {
 
 std::string report_ref(const verify::report& r) {
   return "verification " + std::to_string(r.id) + " " + verify::to_string(r.outcome) + " at " +
-         at(r.finished_at_ms);
+         utc_time(r.finished_at_ms);
 }
 
 std::string move_ref(const move_record& m) {
   return std::string("operation ") + std::to_string(m.id) + " (" +
          (m.options.kind == op_kind::cutover ? "cutover" : "rollback") + " of " +
          (m.kind == object_kind::topic ? "topic " : "group ") + m.name + ", done at " +
-         at(m.finished_at_ms) + ")";
+         utc_time(m.finished_at_ms) + ")";
 }
 
 // The scorecard's view of one area while it is being filled.
@@ -79,6 +70,11 @@ struct builder {
   area a;
   void evidence(std::string s) {
     if (std::ranges::find(a.evidence, s) == a.evidence.end()) a.evidence.push_back(std::move(s));
+  }
+  // `what`, which the level rests on, is yellow when it is older than the
+  // card's max_age_ms.
+  void yellow_if_stale(const scorecard::evidence& e, const std::string& what, int64_t at_ms) {
+    if (stale(e, at_ms)) a.yellows.push_back(what + " is older than " + hours(e.limits.max_age_ms));
   }
   area done() && {
     if (!a.reds.empty()) {
@@ -283,7 +279,7 @@ area compatibility(const evidence& e) {
     return std::move(b).done();
   }
   const auto& s = *e.scan;
-  b.evidence("scan " + std::to_string(s.id) + " at " + at(s.finished_at_ms));
+  b.evidence("scan " + std::to_string(s.id) + " at " + utc_time(s.finished_at_ms));
   if (!s.target.error.empty()) {
     b.a.summary = "scan " + std::to_string(s.id) + " could not read the target: " + s.target.error;
     b.a.next = "straitctl scan " + e.link.link;
@@ -291,16 +287,13 @@ area compatibility(const evidence& e) {
   }
   b.a.level = 1;
   b.a.summary = "both clusters scanned";
-  if (stale(e, s.finished_at_ms)) {
-    b.a.yellows.push_back("scan " + std::to_string(s.id) + " is older than " +
-                          hours(e.limits.max_age_ms));
-  }
+  b.yellow_if_stale(e, "scan " + std::to_string(s.id), s.finished_at_ms);
   if (!e.plan.read) {
     b.a.yellows.push_back("no live plan: " + e.plan.error);
     b.a.next = "straitctl plan " + e.link.link;
     return std::move(b).done();
   }
-  b.evidence("a plan of both clusters read at " + at(e.plan.made_at_ms));
+  b.evidence("a plan of both clusters read at " + utc_time(e.plan.made_at_ms));
   for (const auto& blocked : e.plan.blocked) b.a.reds.push_back("blocked: " + blocked);
   if (e.plan.blocked.empty()) {
     b.a.level = 2;
@@ -335,9 +328,7 @@ area data(const evidence& e, const move_index& index) {
   b.a.level = 1;
   b.a.summary = "a verification passed";
   b.evidence(report_ref(*passed));
-  if (stale(e, passed->finished_at_ms)) {
-    b.a.yellows.push_back(report_ref(*passed) + " is older than " + hours(e.limits.max_age_ms));
-  }
+  b.yellow_if_stale(e, report_ref(*passed), passed->finished_at_ms);
   note_other_definitions(e, b, object_kind::topic);
   if (!e.live.topics.empty() &&
       prove_all(e, index, b, object_kind::topic, keys_of(e.live.topics),
@@ -388,9 +379,7 @@ area groups(const evidence& e, const move_index& index) {
   b.a.level = 1;
   b.a.summary = "group offsets verified";
   b.evidence(report_ref(*passed));
-  if (stale(e, passed->finished_at_ms)) {
-    b.a.yellows.push_back(report_ref(*passed) + " is older than " + hours(e.limits.max_age_ms));
-  }
+  b.yellow_if_stale(e, report_ref(*passed), passed->finished_at_ms);
   note_other_definitions(e, b, object_kind::group);
   if (!e.live.groups.empty() &&
       prove_all(e, index, b, object_kind::group, keys_of(e.live.groups), group_judge)) {
@@ -415,7 +404,7 @@ area topic_configs(const evidence& e) {
   }
   b.a.level = 1;
   b.a.summary = "the topics' configs planned from both clusters";
-  b.evidence("a plan of both clusters read at " + at(e.plan.made_at_ms));
+  b.evidence("a plan of both clusters read at " + utc_time(e.plan.made_at_ms));
   for (const auto& c : e.plan.changes) b.a.yellows.push_back("to change: " + c);
   if (e.plan.changes.empty() && e.live.drift.empty()) {
     b.a.level = 2;
@@ -434,11 +423,8 @@ area security(const evidence& e) {
     return std::move(b).done();
   }
   const auto& s = *e.scan;
-  b.evidence("scan " + std::to_string(s.id) + " at " + at(s.finished_at_ms));
-  if (stale(e, s.finished_at_ms)) {
-    b.a.yellows.push_back("scan " + std::to_string(s.id) + " is older than " +
-                          hours(e.limits.max_age_ms));
-  }
+  b.evidence("scan " + std::to_string(s.id) + " at " + utc_time(s.finished_at_ms));
+  b.yellow_if_stale(e, "scan " + std::to_string(s.id), s.finished_at_ms);
   bool shown = true;
   for (const auto* side : {&s.source, &s.target}) {
     const std::string name = side == &s.source ? "source" : "target";
@@ -493,9 +479,7 @@ area rollback(const evidence& e, const move_index& index) {
   b.a.level = 1;
   b.a.summary = "a rollback ended done";
   b.evidence(move_ref(*any));
-  if (stale(e, any->finished_at_ms)) {
-    b.a.yellows.push_back(move_ref(*any) + " is older than " + hours(e.limits.max_age_ms));
-  }
+  b.yellow_if_stale(e, move_ref(*any), any->finished_at_ms);
   // Level 2: every topic of every wave of the newest scan drilled (cut
   // over, verified, rolled back, verified).
   if (!e.scan || e.scan->waves.empty()) {

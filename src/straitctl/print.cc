@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <map>
 
 #include "strait/base/text.h"
@@ -25,19 +24,11 @@ void print_links(const pb::ListLinksResponse& r) {
   }
 }
 
-// Milliseconds since the epoch as UTC, e.g. 2026-11-21T09:13:16Z.
-std::string utc(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  char when[32];
-  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return when;
-}
-
 void print_audit(const pb::ListAuditResponse& r) {
   std::printf("%6s  %-20s %-16s %-9s %-12s %s\n", "SEQ", "TIME", "WHO", "ROLE", "CALL", "RESULT");
   for (const auto& e : r.entries()) {
     std::printf("%6llu  %-20s %-16s %-9s %-12s %s\n", static_cast<unsigned long long>(e.seq()),
-                utc(e.at_ms()).c_str(), safe(e.who()).c_str(),
+                utc_time(e.at_ms()).c_str(), safe(e.who()).c_str(),
                 e.role().empty() ? "-" : safe(e.role()).c_str(), safe(e.call()).c_str(),
                 safe(e.result()).c_str());
   }
@@ -50,7 +41,7 @@ bool clusters_healthy(const pb::LinkStatus& st) {
 
 void print_status(const pb::LinkStatus& st) {
   std::printf("link %s at %s, %lld bytes in flight\n", safe(st.link()).c_str(),
-              utc(st.taken_at_ms()).c_str(), static_cast<long long>(st.inflight_bytes()));
+              utc_time(st.taken_at_ms()).c_str(), static_cast<long long>(st.inflight_bytes()));
   for (const auto& c : st.clusters()) {
     if (c.reachable() && c.error().empty()) continue;
     // From straitd, which made the text printable.
@@ -129,7 +120,8 @@ void print_report(const pb::VerifyReport& r) {
   std::printf("verification %llu of link %s: %s\n", static_cast<unsigned long long>(r.id()),
               safe(r.link()).c_str(), safe(r.outcome()).c_str());
   std::printf(
-      "  started %s by %s, %s; %lld of %lld records compared\n", utc(r.started_at_ms()).c_str(),
+      "  started %s by %s, %s; %lld of %lld records compared\n",
+      utc_time(r.started_at_ms()).c_str(),
       r.requested_by().empty() ? "-" : safe(r.requested_by()).c_str(),
       r.sample_records() == 0
           ? "every record"
@@ -206,7 +198,7 @@ void print_reports(const pb::ListVerifyReportsResponse& r) {
       if (!g.passed()) failed += (failed.empty() ? "group:" : ",group:") + g.group();
     }
     std::printf("%6llu  %-20s %-12s %-16s %8d %12lld  %s\n",
-                static_cast<unsigned long long>(v.id()), utc(v.started_at_ms()).c_str(),
+                static_cast<unsigned long long>(v.id()), utc_time(v.started_at_ms()).c_str(),
                 safe(v.outcome()).c_str(), safe(v.requested_by()).c_str(), v.topics_size(),
                 static_cast<long long>(v.records_done()),
                 failed.empty() ? "-" : safe(failed).c_str());
@@ -306,7 +298,7 @@ void print_scan(const pb::ScanReport& r) {
   }
   std::printf("scan %llu of link %s: %s\n", static_cast<unsigned long long>(r.id()),
               safe(r.link()).c_str(), safe(r.outcome()).c_str());
-  std::printf("  started %s by %s; window %s (measured %s)\n", utc(r.started_at_ms()).c_str(),
+  std::printf("  started %s by %s; window %s (measured %s)\n", utc_time(r.started_at_ms()).c_str(),
               r.requested_by().empty() ? "-" : safe(r.requested_by()).c_str(),
               duration(r.window_ms()).c_str(), duration(r.measured_ms()).c_str());
   if (!r.error().empty()) std::printf("  error: %s\n", safe(r.error()).c_str());
@@ -372,7 +364,7 @@ void print_scans(const pb::ListScansResponse& r) {
               "CATCH-UP", "ERROR");
   for (const auto& s : r.scans()) {
     std::printf("%6llu  %-20s %-12s %-16s %12lld %12s  %s\n",
-                static_cast<unsigned long long>(s.id()), utc(s.started_at_ms()).c_str(),
+                static_cast<unsigned long long>(s.id()), utc_time(s.started_at_ms()).c_str(),
                 safe(s.outcome()).c_str(), safe(s.requested_by()).c_str(),
                 static_cast<long long>(s.backlog()), duration(s.catch_up_ms()).c_str(),
                 s.error().empty() ? "-" : safe(s.error()).c_str());
@@ -436,7 +428,7 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
       "%s of link %s (%s), %s: %d to create, %d to grow, %d to change configs, %d blocked, "
       "%d fit\n",
       applied ? (p.dry_run() ? "apply (dry run)" : "apply") : "plan", safe(p.link()).c_str(),
-      p.running() ? "running" : "paused", utc(p.made_at_ms()).c_str(),
+      p.running() ? "running" : "paused", utc_time(p.made_at_ms()).c_str(),
       count[pb::PLAN_ACTION_CREATE], count[pb::PLAN_ACTION_ADD_PARTITIONS],
       count[pb::PLAN_ACTION_CHANGE_CONFIGS], count[pb::PLAN_ACTION_BLOCKED], p.fit());
   if (applied && !p.dry_run()) {
@@ -460,12 +452,11 @@ const char* colour_name(pb::ScoreColour c) {
   }
 }
 
-std::string duration_h(int64_t ms) { return std::to_string(ms / 3'600'000) + " h"; }
-
 }  // namespace
 
 void print_scorecard(const pb::Scorecard& c, bool details) {
-  std::printf("scorecard of link %s, %s\n", safe(c.link()).c_str(), utc(c.made_at_ms()).c_str());
+  std::printf("scorecard of link %s, %s\n", safe(c.link()).c_str(),
+              utc_time(c.made_at_ms()).c_str());
   std::printf("  clusters:      source %s, target %s\n", safe(c.source_cluster_id()).c_str(),
               safe(c.target_cluster_id()).c_str());
   if (c.drill_link() != c.link()) {
@@ -476,8 +467,8 @@ void print_scorecard(const pb::Scorecard& c, bool details) {
   std::printf(
       "  production-like: a drill's verification compares >= %lld records a topic (or every one "
       "of the range it verifies), after >= %s of mirroring; evidence older than %s is stale\n",
-      static_cast<long long>(c.min_records_compared()), duration_h(c.min_mirrored_ms()).c_str(),
-      duration_h(c.max_age_ms()).c_str());
+      static_cast<long long>(c.min_records_compared()), duration(c.min_mirrored_ms()).c_str(),
+      duration(c.max_age_ms()).c_str());
   std::printf("%-20s %-5s %-6s %s\n", "AREA", "LEVEL", "COLOUR", "WHY");
   for (const auto& a : c.areas()) {
     std::printf("%-20s %-5d %-6s %s\n", safe(a.name()).c_str(), a.level(), colour_name(a.colour()),

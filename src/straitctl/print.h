@@ -7,13 +7,15 @@
 #include <string>
 
 #include "strait.pb.h"
+#include "strait/base/text.h"
 
 namespace straitctl {
 
 namespace pb = ::strait::v1;
 
 [[nodiscard]] std::string safe(const std::string& text);
-[[nodiscard]] std::string utc(int64_t ms);
+// Times as UTC (base/text.h).
+using strait::utc_time;
 
 void print_links(const pb::ListLinksResponse& r);
 void print_audit(const pb::ListAuditResponse& r);

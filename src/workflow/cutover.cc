@@ -313,10 +313,11 @@ void link_workflow::flush_move_records() {
   // moves stand (the scorecard then lacks them, and says what it lacks).
   auto ids = store_.link_cluster_ids(cfg_.name);
   const store::cluster_ids clusters = ids && *ids ? **ids : store::cluster_ids{};
+  const std::string definition = definition_digest(cfg_, clusters);
   for (auto& r : records) {
     r.source_cluster_id = clusters.source;
     r.target_cluster_id = clusters.target;
-    r.definition = definition_digest(cfg_, clusters);
+    r.definition = definition;
   }
   status stored =
       ids ? store_moves(store_, cfg_.name, records) : status(std::unexpected(ids.error()));

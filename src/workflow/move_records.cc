@@ -17,6 +17,9 @@ using nlohmann::json;
 namespace {
 
 constexpr int kMoveFormat = 1;
+// The latest time a straitd can have written (the year 9999): times past it
+// are damage, refused so that the scorecard's arithmetic cannot overflow.
+constexpr int64_t kLatestMs = 253'402'300'799'999;
 
 store::record_key moves_prefix(const std::string& link) {
   store::record_key k(store::key_space::move);
@@ -90,11 +93,8 @@ result<move_record> decode(const std::string& link, uint64_t id, std::string_vie
     r.finished_at_ms = j.at("finished_at_ms").get<int64_t>();
     r.quiet_wait_ms = j.at("quiet_wait_ms").get<int64_t>();
     r.resumed = j.at("resumed").get<bool>();
-    // Times a straitd can have written (up to the year 9999), so that the
-    // scorecard's arithmetic on them cannot overflow.
-    constexpr int64_t kLatest = 253'402'300'799'999;
-    if (r.started_at_ms < 0 || r.finished_at_ms < r.started_at_ms || r.finished_at_ms > kLatest ||
-        r.quiet_wait_ms < 0 || r.quiet_wait_ms > kLatest || r.options.quiet_window.count() < 0) {
+    if (r.started_at_ms < 0 || r.finished_at_ms < r.started_at_ms || r.finished_at_ms > kLatestMs ||
+        r.quiet_wait_ms < 0 || r.quiet_wait_ms > kLatestMs || r.options.quiet_window.count() < 0) {
       return fail(errc::corruption, what + " holds a time no straitd writes");
     }
     r.source_cluster_id = j.at("source_cluster_id").get<std::string>();
@@ -234,8 +234,12 @@ result<std::optional<int64_t>> load_first_mirrored(const store::checkpoint_store
   if (!*v) return std::optional<int64_t>{};
   store::field_reader r(**v, 0);
   int64_t at = 0;
-  if (!r.i64(at) || !r.at_end() || at < 0 || at > 253'402'300'799'999) {
-    return fail(errc::corruption, "the first-mirrored time of link " + link + " is damaged");
+  if (!r.i64(at) || !r.at_end() || at < 0 || at > kLatestMs) {
+    // Evidence only: read as not known (the workflow writes it anew when it
+    // loads a link that has mirrored), never a reason not to mirror.
+    spdlog::error("the first-mirrored time of link {} is damaged; read as not known",
+                  printable(link));
+    return std::optional<int64_t>{};
   }
   return std::optional<int64_t>(at);
 }

@@ -57,12 +57,9 @@ result<std::vector<state_table::stored_operation>> state_table::load() {
   topics_ = std::move(s->topics);
   groups_ = std::move(s->groups);
   highest_operation_id_ = s->highest_operation_id;
-  // Evidence only: a damaged one is logged and written anew, never a reason
-  // not to mirror.
-  auto first = load_first_mirrored(store_, link_);
-  if (!first && first.error().code != errc::corruption) return std::unexpected(first.error());
-  if (!first) spdlog::error("link {}: {}; counted from now", link_, first.error().message);
-  first_mirrored_at_ms_ = first ? *first : std::nullopt;
+  auto first = load_first_mirrored(store_, link_);  // damaged: none (written anew below)
+  if (!first) return std::unexpected(first.error());
+  first_mirrored_at_ms_ = *first;
   store::checkpoint_store::write_batch b;
   // Ids of a store from before the high-water mark: stored now, so that
   // they still count once their operations have ended.

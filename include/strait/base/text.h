@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,8 @@ namespace strait {
 
 // `bytes` as lower-case hex, two digits a byte.
 [[nodiscard]] std::string hex(std::string_view bytes);
+
+// Milliseconds since the epoch as UTC, e.g. 2026-11-21T09:13:16Z.
+[[nodiscard]] std::string utc_time(int64_t ms);
 
 }  // namespace strait

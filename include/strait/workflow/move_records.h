@@ -63,7 +63,8 @@ inline constexpr size_t kKeptDrillRecords = 30'000;  // 10,000 objects' drills
 // has mirrored). Key: 'F' + the link's name as it is; value: i64.
 void put_first_mirrored(store::checkpoint_store::write_batch& batch, const std::string& link,
                         int64_t at_ms);
-// nullopt when none is stored.
+// nullopt when none is stored, or it is damaged (logged); an error when the
+// store cannot be read.
 [[nodiscard]] result<std::optional<int64_t>> load_first_mirrored(
     const store::checkpoint_store& store, const std::string& link);
 
