@@ -869,6 +869,15 @@ TEST_F(ApiServer, TheScorecardIsReadOnlyBoundedAndPrintedSafely) {
   grpc::Status unknown = stub_->GetScorecard(ctx().get(), req, &c);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(unknown.error_message().find('\x1b'), std::string::npos) << "escaped";
+  // A rehearsal name of 64 KiB: unknown, and echoed cut short; one of 1 MiB
+  // does not pass the server's request bound.
+  req.set_rehearsal(std::string(64 << 10, 'r'));
+  grpc::Status long_name = stub_->GetScorecard(ctx().get(), req, &c);
+  EXPECT_EQ(long_name.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_LT(long_name.error_message().size(), 1024u);
+  req.set_rehearsal(std::string(1 << 20, 'r'));
+  EXPECT_EQ(stub_->GetScorecard(ctx().get(), req, &c).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
   req.set_link("nope");
   req.clear_rehearsal();
   EXPECT_EQ(stub_->GetScorecard(ctx().get(), req, &c).error_code(), grpc::StatusCode::NOT_FOUND);
