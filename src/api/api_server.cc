@@ -233,6 +233,20 @@ pb::PlanAction to_proto(plan::action a) {
   return pb::PLAN_ACTION_UNSPECIFIED;
 }
 
+pb::AclAction to_proto(plan::acl_action a) {
+  switch (a) {
+    case plan::acl_action::create:
+      return pb::ACL_ACTION_CREATE;
+    case plan::acl_action::at_cutover:
+      return pb::ACL_ACTION_AT_CUTOVER;
+    case plan::acl_action::nothing:
+      return pb::ACL_ACTION_NOTHING;
+    case plan::acl_action::blocked:
+      return pb::ACL_ACTION_BLOCKED;
+  }
+  return pb::ACL_ACTION_UNSPECIFIED;
+}
+
 pb::ApplyOutcome to_proto(plan::outcome o) {
   switch (o) {
     case plan::outcome::done:
@@ -674,7 +688,7 @@ class service final : public pb::Strait::Service {
     if (!known_link(req->link())) return unknown_link(req->link());
     auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()));
     if (!p) return to_grpc(p.error());
-    fill_plan(p->plan, nullptr, out);
+    fill_plan(p->plan, nullptr, nullptr, out);
     return grpc::Status::OK;
   }
 
@@ -716,7 +730,7 @@ class service final : public pb::Strait::Service {
         [&](const caller&, pb::TopicPlan* resp) -> grpc::Status {
           auto r = control_.apply_plan(req->link(), *prepared, req->dry_run());
           if (!r) return to_grpc(r.error());
-          fill_plan(prepared->plan, &r->items, resp);
+          fill_plan(prepared->plan, &r->items, &r->acls, resp);
           resp->set_dry_run(req->dry_run());
           resp->set_done(r->done);
           resp->set_failed(r->failed);
@@ -1366,6 +1380,11 @@ class service final : public pb::Strait::Service {
       if (++n <= 20)
         text += (text.empty() ? "" : " ") + std::string(to_string(i.what)) + ":" + i.target;
     }
+    for (const auto& i : p.acls) {
+      if (i.what != plan::acl_action::create) continue;
+      if (++n <= 20)
+        text += (text.empty() ? "" : " ") + std::string("acl:") + plan::describe(i.target);
+    }
     if (n > 20) text += " and " + std::to_string(n - 20) + " more";
     return n == 0 ? std::string("no action") : text;
   }
@@ -1419,7 +1438,7 @@ class service final : public pb::Strait::Service {
   // answered (config values, errors) are made printable, and so valid UTF-8
   // for protobuf.
   static void fill_plan(const plan::topic_plan& p, const std::vector<plan::applied>* applied,
-                        pb::TopicPlan* out) {
+                        const std::vector<plan::applied>* applied_acls, pb::TopicPlan* out) {
     constexpr size_t kMax = 4096;
     out->set_link(p.link);
     out->set_made_at_ms(p.made_at_ms);
@@ -1455,6 +1474,38 @@ class service final : public pb::Strait::Service {
       pi->set_by_link(i.by_link);
     }
     out->set_fit(fit);
+    out->set_acls_enabled(p.acls_enabled);
+    out->set_acls_not_covered(p.acls_not_covered);
+    out->set_acls_error(printable(p.acls_error, kMax));
+    int acls_fit = 0;
+    for (size_t k = 0; k < p.acls.size(); ++k) {
+      const plan::acl_item& i = p.acls[k];
+      if (i.what == plan::acl_action::nothing) ++acls_fit;
+      if (i.what == plan::acl_action::nothing && applied_acls != nullptr) continue;
+      auto* pi = out->add_acls();
+      if (applied_acls != nullptr && k < applied_acls->size()) {
+        pi->set_outcome(to_proto((*applied_acls)[k].result));
+        pi->set_message(printable((*applied_acls)[k].message, kMax));
+      }
+      fill_acl(i.source, pi->mutable_source());
+      if (!i.target.principal.empty()) fill_acl(i.target, pi->mutable_target());
+      pi->set_action(to_proto(i.what));
+      pi->set_reason(printable(i.reason, kMax));
+      pi->set_blocker(printable(i.blocker, kMax));
+    }
+    out->set_acls_fit(acls_fit);
+  }
+
+  // An ACL binding; its names are Kafka's (any bytes): made printable.
+  static void fill_acl(const kafka::acl_binding& a, pb::Acl* out) {
+    constexpr size_t kMaxName = 1024;
+    out->set_resource_type(printable(a.resource_type, 32));
+    out->set_resource_name(printable(a.resource_name, kMaxName));
+    out->set_pattern_type(printable(a.pattern_type, 32));
+    out->set_principal(printable(a.principal, kMaxName));
+    out->set_host(printable(a.host, kMaxName));
+    out->set_operation(printable(a.operation, 32));
+    out->set_permission(printable(a.permission, 32));
   }
 
   static void fill_cluster(const scan::cluster_inventory& c, bool details,
@@ -1480,14 +1531,7 @@ class service final : public pb::Strait::Service {
     }
     if (!details) return;
     for (const auto& a : c.acls.value_or(std::vector<kafka::acl_binding>{})) {
-      auto* pa = out->add_acls();
-      pa->set_resource_type(a.resource_type);
-      pa->set_resource_name(a.resource_name);
-      pa->set_pattern_type(a.pattern_type);
-      pa->set_principal(a.principal);
-      pa->set_host(a.host);
-      pa->set_operation(a.operation);
-      pa->set_permission(a.permission);
+      fill_acl(a, out->add_acls());
     }
     for (const auto& u : c.users.value_or(std::vector<kafka::scram_user>{})) {
       auto* pu = out->add_users();

@@ -1,5 +1,6 @@
 #include "strait/config/config.h"
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -498,6 +499,100 @@ group_config parse_groups(const YAML::Node& n, const std::string& field, problem
   return g;
 }
 
+acl_config parse_acls(const YAML::Node& n, const std::string& field, const references& refs,
+                      problems& p) {
+  acl_config a;
+  if (!n.IsMap()) {
+    p.add(field, "must be a map with target_principal, target_admin and principals");
+    return a;
+  }
+  a.enabled = true;
+  check_known_keys(n, field, {"target_principal", "target_admin", "principals"}, p);
+  const std::string principal_hint = R"( (a principal as Kafka's ACLs name it, "User:name"))";
+  if (!n["target_principal"]) {
+    p.add(field + ".target_principal",
+          "missing; give the principal strait's target credential logs in as, e.g. "
+          "\"User:strait\" (its bindings are never copied, and nothing is granted where it "
+          "would lose its own access)");
+  } else if (auto v = scalar(n["target_principal"], field + ".target_principal", p)) {
+    a.target_principal = *v;
+    if (!valid_principal(*v)) p.add(field + ".target_principal", "is not valid" + principal_hint);
+  }
+  const std::string admin_field = field + ".target_admin";
+  const YAML::Node admin = n["target_admin"];
+  if (!admin || !admin.IsMap() || !admin["properties"] || !admin["properties"].IsMap()) {
+    p.add(admin_field + ".properties",
+          "missing; give the properties of an administrator's credential on the target (laid "
+          "over target.properties; CreateAcls needs ALTER on the cluster), e.g. sasl.username "
+          "and sasl.password");
+  } else {
+    check_known_keys(admin, admin_field, {"properties"}, p);
+    for (const auto& kv : admin["properties"]) {
+      const auto key = kv.first.as<std::string>();
+      const std::string kfield = admin_field + ".properties." + key;
+      if (key == "bootstrap.servers") {
+        p.add(kfield, "is the target's own (target.properties); remove it here");
+        continue;
+      }
+      auto raw = scalar(kv.second, kfield, p);
+      if (!raw) continue;
+      if (auto value = resolve_references(key, *raw, kfield, refs, p)) {
+        a.target_admin.emplace_back(key, *value);
+      }
+    }
+  }
+  const YAML::Node rules = n["principals"];
+  if (rules && !rules.IsSequence()) {
+    p.add(field + ".principals",
+          R"(must be a list of rules, e.g. [{source: "User:app", target: "User:app"}])");
+    return a;
+  }
+  for (size_t i = 0; rules && i < rules.size(); ++i) {
+    const std::string f = field + ".principals[" + std::to_string(i) + "]";
+    const YAML::Node r = rules[i];
+    if (!r.IsMap()) {
+      p.add(f, "must be a map with source (or source_regex) and target");
+      continue;
+    }
+    check_known_keys(r, f, {"source", "source_regex", "target"}, p);
+    principal_rule rule;
+    if (r["source"]) rule.source = scalar(r["source"], f + ".source", p).value_or("");
+    if (r["source_regex"]) {
+      rule.source_regex = scalar(r["source_regex"], f + ".source_regex", p).value_or("");
+    }
+    if (r["target"]) rule.target = scalar(r["target"], f + ".target", p).value_or("");
+    if (rule.source.empty() == rule.source_regex.empty()) {
+      p.add(f, "give exactly one of source (a whole principal) and source_regex");
+      continue;
+    }
+    if (!rule.source.empty() && !valid_principal(rule.source)) {
+      p.add(f + ".source", "is not valid" + principal_hint);
+    }
+    if (rule.target.empty()) {
+      p.add(f + ".target", "missing; give the target principal" + principal_hint);
+      continue;
+    }
+    if (!rule.source_regex.empty()) {
+      re2::RE2::Options opts;
+      opts.set_log_errors(false);
+      const re2::RE2 re(rule.source_regex, opts);
+      std::string why;
+      if (!re.ok()) {
+        p.add(f + ".source_regex", "is not a valid RE2 regex: " + re.error());
+        continue;
+      }
+      if (!re.CheckRewriteString(rule.target, &why)) {
+        p.add(f + ".target", "does not fit source_regex: " + why);
+        continue;
+      }
+    } else if (!valid_principal(rule.target)) {
+      p.add(f + ".target", "is not valid" + principal_hint);
+    }
+    a.principals.push_back(std::move(rule));
+  }
+  return a;
+}
+
 link_config parse_link(const YAML::Node& n, const std::string& field, const references& refs,
                        problems& p) {
   link_config l;
@@ -506,7 +601,7 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
     return l;
   }
   check_known_keys(n, field,
-                   {"name", "source", "target", "topics", "groups", "migration", "limits",
+                   {"name", "source", "target", "topics", "groups", "migration", "limits", "acls",
                     "checkpoint_interval_ms"},
                    p);
   if (!n["name"]) {
@@ -535,6 +630,7 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
     }
   }
   if (const YAML::Node groups = n["groups"]) l.groups = parse_groups(groups, field + ".groups", p);
+  if (const YAML::Node acls = n["acls"]) l.acls = parse_acls(acls, field + ".acls", refs, p);
   if (const YAML::Node m = n["migration"]) {
     check_known_keys(m, field + ".migration", {"in_sync_max_lag_records"}, p);
     if (m["in_sync_max_lag_records"]) {
@@ -589,6 +685,30 @@ std::set<std::string> cluster_config::brokers() const {
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     if (auto scheme = entry.find("://"); scheme != std::string::npos) entry.erase(0, scheme + 3);
     if (!entry.empty()) out.insert(entry);
+  }
+  return out;
+}
+
+bool valid_principal(const std::string& s) {
+  const auto colon = s.find(':');
+  if (s.size() > 1024 || colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
+    return false;
+  }
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+properties overlay(const properties& base, const properties& over) {
+  properties out = base;
+  for (const auto& [key, value] : over) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
+    if (it == out.end()) {
+      out.emplace_back(key, value);
+    } else {
+      it->second = value;
+    }
   }
   return out;
 }

@@ -86,9 +86,11 @@ result<plan::prepared_plan> link_runtime::plan_topics(const plan::metadata_plann
   }
   std::optional<error> failed;
   auto selection = config::name_selection::topics(cfg_, &staged_topics_, failed);
+  std::optional<config::name_selection> groups;
+  if (cfg_.groups.enabled) groups = config::name_selection::groups(cfg_, &staged_groups_, failed);
   if (failed) return std::unexpected(*failed);
   return plan::metadata_planner(cfg_, store_, claims_, kPlanAdminTimeout)
-      .prepare(selection, f, running);
+      .prepare(selection, groups ? &*groups : nullptr, f, running);
 }
 
 result<plan::apply_result> link_runtime::apply_plan(const plan::prepared_plan& p, bool dry_run) {

@@ -173,42 +173,58 @@ std::vector<config_entry> entries_of(const rd_kafka_ConfigResource_t* r,
 // with configs, calls Kafka's CLUSTER code BROKER), and its parser reads a
 // code it does not know (DELEGATION_TOKEN, USER, CREATE_TOKENS,
 // DESCRIBE_TOKENS, TWO_PHASE_COMMIT in 2.14.2) as UNKNOWN.
+constexpr std::array<const char*, 8> kAclResourceTypes = {
+    "UNKNOWN",          "UNKNOWN",          "TOPIC", "GROUP", "CLUSTER",
+    "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"};
+constexpr std::array<const char*, 5> kAclPatternTypes = {"UNKNOWN", "UNKNOWN", "MATCH", "LITERAL",
+                                                         "PREFIXED"};
+constexpr std::array<const char*, 4> kAclPermissions = {"UNKNOWN", "UNKNOWN", "DENY", "ALLOW"};
+
 const char* acl_resource_type_name(int code) {
-  constexpr std::array<const char*, 8> kNames = {
-      "UNKNOWN",          "UNKNOWN",          "TOPIC", "GROUP", "CLUSTER",
-      "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"};
-  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+  return code >= 0 && code < static_cast<int>(kAclResourceTypes.size()) ? kAclResourceTypes[code]
+                                                                        : "UNKNOWN";
 }
 
 const char* acl_pattern_type_name(int code) {
-  constexpr std::array<const char*, 5> kNames = {"UNKNOWN", "UNKNOWN", "MATCH", "LITERAL",
-                                                 "PREFIXED"};
-  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+  return code >= 0 && code < static_cast<int>(kAclPatternTypes.size()) ? kAclPatternTypes[code]
+                                                                       : "UNKNOWN";
 }
 
+constexpr std::array<const char*, 16> kAclOperations = {"UNKNOWN",
+                                                        "UNKNOWN",
+                                                        "ALL",
+                                                        "READ",
+                                                        "WRITE",
+                                                        "CREATE",
+                                                        "DELETE",
+                                                        "ALTER",
+                                                        "DESCRIBE",
+                                                        "CLUSTER_ACTION",
+                                                        "DESCRIBE_CONFIGS",
+                                                        "ALTER_CONFIGS",
+                                                        "IDEMPOTENT_WRITE",
+                                                        "CREATE_TOKENS",
+                                                        "DESCRIBE_TOKENS",
+                                                        "TWO_PHASE_COMMIT"};
+
 const char* acl_operation_name(int code) {
-  constexpr std::array<const char*, 16> kNames = {"UNKNOWN",
-                                                  "UNKNOWN",
-                                                  "ALL",
-                                                  "READ",
-                                                  "WRITE",
-                                                  "CREATE",
-                                                  "DELETE",
-                                                  "ALTER",
-                                                  "DESCRIBE",
-                                                  "CLUSTER_ACTION",
-                                                  "DESCRIBE_CONFIGS",
-                                                  "ALTER_CONFIGS",
-                                                  "IDEMPOTENT_WRITE",
-                                                  "CREATE_TOKENS",
-                                                  "DESCRIBE_TOKENS",
-                                                  "TWO_PHASE_COMMIT"};
-  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+  return code >= 0 && code < static_cast<int>(kAclOperations.size()) ? kAclOperations[code]
+                                                                     : "UNKNOWN";
 }
 
 const char* acl_permission_name(int code) {
-  constexpr std::array<const char*, 4> kNames = {"UNKNOWN", "UNKNOWN", "DENY", "ALLOW"};
-  return code >= 0 && code < static_cast<int>(kNames.size()) ? kNames[code] : "UNKNOWN";
+  return code >= 0 && code < static_cast<int>(kAclPermissions.size()) ? kAclPermissions[code]
+                                                                      : "UNKNOWN";
+}
+
+// The code of a Kafka name in one of the tables above, or 0 (librdkafka's
+// UNKNOWN) when it is none of them.
+template <size_t N>
+int code_of(const std::array<const char*, N>& names, const std::string& name) {
+  for (size_t i = 2; i < N; ++i) {
+    if (name == names[i]) return static_cast<int>(i);
+  }
+  return 0;
 }
 
 // The error of a cluster-wide read that needs DESCRIBE on the CLUSTER
@@ -693,6 +709,68 @@ result<std::vector<acl_binding>> admin_client::describe_acls() const {
     if (auto s = check_no_acls(rk_, deadline, what); !s) return std::unexpected(s.error());
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<status> admin_client::create_acls(const std::vector<acl_binding>& bindings) const {
+  std::vector<status> out(bindings.size());
+  std::vector<rd_kafka_AclBinding_t*> made;
+  std::vector<size_t> index;  // made[k] is bindings[index[k]]
+  auto destroy = [&] {
+    for (auto* b : made) rd_kafka_AclBinding_destroy(b);
+  };
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    const acl_binding& b = bindings[i];
+    const int type = code_of(kAclResourceTypes, b.resource_type);
+    const int pattern = code_of(kAclPatternTypes, b.pattern_type);
+    const int op = code_of(kAclOperations, b.operation);
+    const int permission = code_of(kAclPermissions, b.permission);
+    // librdkafka 2.14.2 builds bindings of the first four resource types
+    // only; MATCH is a filter's pattern, never a binding's.
+    if (type == 0 || type > 5 || pattern == 0 || b.pattern_type == "MATCH" || op == 0 || op > 12 ||
+        permission == 0) {
+      out[i] = fail(errc::invalid_argument, "CreateAcls: a binding librdkafka cannot build");
+      continue;
+    }
+    std::array<char, 256> err{};
+    rd_kafka_AclBinding_t* nb = rd_kafka_AclBinding_new(
+        static_cast<rd_kafka_ResourceType_t>(type), b.resource_name.c_str(),
+        static_cast<rd_kafka_ResourcePatternType_t>(pattern), b.principal.c_str(), b.host.c_str(),
+        static_cast<rd_kafka_AclOperation_t>(op),
+        static_cast<rd_kafka_AclPermissionType_t>(permission), err.data(), err.size());
+    if (nb == nullptr) {
+      out[i] = fail(errc::invalid_argument, std::string("CreateAcls: ") + err.data());
+      continue;
+    }
+    made.push_back(nb);
+    index.push_back(i);
+  }
+  if (made.empty()) return out;
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_CREATEACLS, timeout_);
+  rd_kafka_CreateAcls(rk_, made.data(), made.size(), opts.get(), q.get());  // copies them
+  destroy();
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_CREATEACLS_RESULT, timeout_, "CreateAcls");
+  if (!ev) {
+    for (size_t k : index) out[k] = std::unexpected(ev.error());
+    return out;
+  }
+  size_t n = 0;
+  const rd_kafka_acl_result_t** results =
+      rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(ev->get()), &n);
+  for (size_t k = 0; k < index.size(); ++k) {
+    if (k >= n) {
+      out[index[k]] = fail(errc::kafka, "CreateAcls: the broker answered fewer results than asked");
+    } else if (const rd_kafka_error_t* e = rd_kafka_acl_result_error(results[k])) {
+      const auto code = rd_kafka_error_code(e);
+      out[index[k]] =
+          fail(errc::kafka,
+               code == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED
+                   ? std::string("CreateAcls: the client's principal lacks ALTER on the CLUSTER "
+                                 "resource (CLUSTER_AUTHORIZATION_FAILED)")
+                   : "CreateAcls: " + printable(text_of(rd_kafka_error_string(e)), 512));
+    }
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "strait/base/clock.h"
+#include "strait/base/text.h"
 #include "strait/kafka/client.h"
 #include "strait/mirror/cluster_rules.h"
 #include "strait/mirror/config_sync.h"
@@ -17,10 +18,14 @@ namespace {
 using kafka::topic_partition;
 
 // What a plan does not cover, said in every plan.
-std::vector<std::string> plan_notes(const config::topic_config& topics) {
+std::vector<std::string> plan_notes(const config::link_config& cfg) {
+  const config::topic_config& topics = cfg.topics;
   std::vector<std::string> notes{
-      "topics only: ACLs, consumer groups, client quotas and schemas are not planned yet "
-      "(straitctl scan lists the source's ACLs and users)",
+      cfg.acls.enabled
+          ? "topics and ACLs: consumer groups, client quotas and schemas are not planned yet"
+          : "topics only: ACLs need the link's acls section (docs/planning.md#acls); consumer "
+            "groups, client quotas and schemas are not planned yet (straitctl scan lists the "
+            "source's ACLs and users)",
   };
   if (!topics.check_configs) {
     notes.emplace_back(
@@ -122,6 +127,59 @@ void read_configs(const kafka::admin_client& source, const kafka::admin_client& 
   }
 }
 
+constexpr const char* kStandardAuthorizer =
+    "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+
+// The target's authorizer unless it is Kafka's StandardAuthorizer (the one
+// ADR 0023's rules hold for), read from one broker's configs; an empty
+// text when it is.
+std::string other_authorizer(const kafka::admin_client& target) {
+  auto cluster = target.describe_cluster();
+  if (!cluster) return "its authorizer cannot be read: " + cluster.error().message;
+  if (cluster->brokers.empty()) return "it names no broker to read its authorizer from";
+  auto configs = target.describe_broker_configs(cluster->brokers.front().id);
+  if (!configs) return "its authorizer cannot be read: " + configs.error().message;
+  for (const auto& c : *configs) {
+    if (c.name != "authorizer.class.name") continue;
+    if (c.value == kStandardAuthorizer) return "";
+    return "its authorizer is " + (c.value.empty() ? std::string("none") : printable(c.value, 200));
+  }
+  return "its authorizer.class.name cannot be read";
+}
+
+// Reads what an ACL plan needs into `facts`; the reason when something
+// cannot be read. `target_key`: the target's cluster key, which the admin
+// credential's cluster must have too.
+std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin_client& admin,
+                           const config::link_config& cfg, const std::string& target_key,
+                           bool groups, acl_facts& facts) {
+  auto admin_key = mirror::cluster_key(admin.cluster_id(), cfg.target);
+  if (!admin_key) return "target (acls.target_admin): " + admin_key.error().message;
+  if (*admin_key != target_key) {
+    return "acls.target_admin reached cluster " + *admin_key + ", not the target " + target_key;
+  }
+  if (auto other = other_authorizer(admin); !other.empty()) {
+    return "the target: " + other +
+           "; ACL sync works with Kafka's StandardAuthorizer only (ADR 0023)";
+  }
+  auto src = source.describe_acls();
+  if (!src) return "source: " + src.error().message;
+  auto tgt = admin.describe_acls();
+  if (!tgt) return "target (acls.target_admin): " + tgt.error().message;
+  if (src->size() > kMaxAclBindings || tgt->size() > kMaxAclBindings) {
+    return "more than " + std::to_string(kMaxAclBindings) +
+           " bindings on a cluster: not planned (grant them with your ACL tooling)";
+  }
+  facts.source = std::move(*src);
+  facts.target = std::move(*tgt);
+  if (groups) {
+    auto listed = source.list_groups();
+    if (!listed) return "source: " + listed.error().message;
+    for (const auto& g : listed->groups) facts.source_groups.push_back(g.id);
+  }
+  return "";
+}
+
 }  // namespace
 
 metadata_planner::metadata_planner(const config::link_config& cfg, store::checkpoint_store& store,
@@ -130,6 +188,7 @@ metadata_planner::metadata_planner(const config::link_config& cfg, store::checkp
     : cfg_(cfg), store_(store), claims_(claims), admin_timeout_(admin_timeout) {}
 
 result<prepared_plan> metadata_planner::prepare(const config::name_selection& selection,
+                                                const config::name_selection* groups,
                                                 const filter& topics, bool running) const {
   const std::string id = "strait-" + cfg_.name + "-plan";
   auto source = kafka::admin_client::connect(
@@ -144,7 +203,7 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
   plan.link = cfg_.name;
   plan.made_at_ms = wall_clock_ms();
   plan.running = running;
-  plan.notes = plan_notes(cfg_.topics);
+  plan.notes = plan_notes(cfg_);
   auto src_key = mirror::cluster_key((*source)->cluster_id(), cfg_.source);
   if (!src_key) return fail(errc::precondition, "source: " + src_key.error().message);
   auto tgt_key = mirror::cluster_key((*target)->cluster_id(), cfg_.target);
@@ -202,6 +261,32 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
       items = plan_topic(cfg_.topics, running, t);
     }
     for (auto& i : items) plan.items.push_back(std::move(i));
+  }
+  if (cfg_.acls.enabled) {
+    plan.acls_enabled = true;
+    auto admin = kafka::admin_client::connect(
+        config::overlay(cfg_.target.props, cfg_.acls.target_admin), id + "-acls",
+        "links." + cfg_.name + ".acls.target_admin.properties", admin_timeout_);
+    acl_facts facts;
+    if (!admin) {
+      plan.acls_error = "target (acls.target_admin): " + admin.error().message;
+    } else {
+      plan.acls_error = read_acl_facts(**source, **admin, cfg_, *tgt_key, groups != nullptr, facts);
+    }
+    if (plan.acls_error.empty()) {
+      for (const auto& [name, info] : *src_topics) facts.source_topics.push_back(name);
+      facts.topic_selected = [&](const std::string& name) {
+        return selection.selects(name) && !mirror::is_own_copy(cfg_, same_cluster, name) &&
+               (!topics || topics(name));
+      };
+      if (groups != nullptr) {
+        facts.group_selected = [groups](const std::string& g) { return groups->selects(g); };
+      }
+      auto acls = plan_acls(cfg_.acls, cfg_.topics, facts);
+      plan.acls = std::move(acls.items);
+      plan.acls_not_covered = acls.not_covered;
+      p.acl_admin = std::move(*admin);
+    }
   }
   p.source = std::move(*source);
   p.target = std::move(*target);
@@ -287,7 +372,72 @@ result<apply_result> metadata_planner::apply(const prepared_plan& p, bool dry_ru
     }
     r.items.push_back(std::move(a));
   }
+  apply_acls(p, dry_run, deadline, r);
   return r;
+}
+
+void metadata_planner::apply_acls(const prepared_plan& p, bool dry_run,
+                                  std::chrono::steady_clock::time_point deadline,
+                                  apply_result& r) const {
+  const auto& items = p.plan.acls;
+  r.acls.assign(items.size(), applied{});
+  std::vector<size_t> batch;  // indexes of items to create in one request
+  auto send = [&] {
+    std::vector<kafka::acl_binding> bindings;
+    for (size_t k : batch) bindings.push_back(items[k].target);
+    const auto results = p.acl_admin->create_acls(bindings);
+    for (size_t j = 0; j < batch.size(); ++j) {
+      applied& a = r.acls[batch[j]];
+      if (results[j]) {
+        a.result = outcome::done;
+        ++r.done;
+        spdlog::info("link {}: apply: created ACL {}", cfg_.name, describe(items[batch[j]].target));
+      } else {
+        a.result = outcome::failed;
+        a.message = results[j].error().message;
+        ++r.failed;
+        spdlog::warn("link {}: apply: ACL {} failed: {}", cfg_.name,
+                     describe(items[batch[j]].target), a.message);
+      }
+    }
+    batch.clear();
+  };
+  // Every DENY first, in requests of their own: an ALLOW is asked for only
+  // once each DENY of the plan is in force, since without it the ALLOW
+  // could grant more on the target than the source allows.
+  bool denies_in_force = true;
+  for (const bool deny : {true, false}) {
+    for (size_t k = 0; k < items.size(); ++k) {
+      if (items[k].what != acl_action::create || (items[k].target.permission == "DENY") != deny) {
+        continue;
+      }
+      applied& a = r.acls[k];
+      if (dry_run) {
+        a.result = outcome::would;
+      } else if (p.acl_admin == nullptr) {
+        a.result = outcome::failed;
+        a.message = "no ACL admin client: plan again";
+        ++r.failed;
+      } else if (!denies_in_force) {
+        a.result = outcome::not_reached;
+        a.message = "waits for the plan's DENY bindings, not all created: apply again";
+        ++r.not_reached;
+      } else if (batch.empty() && std::chrono::steady_clock::now() >= deadline) {
+        a.result = outcome::not_reached;
+        ++r.not_reached;
+      } else {
+        batch.push_back(k);
+        if (batch.size() == kAclsPerRequest) send();
+      }
+    }
+    if (!batch.empty()) send();
+    for (size_t k = 0; deny && k < items.size(); ++k) {
+      const bool created = r.acls[k].result == outcome::done || r.acls[k].result == outcome::would;
+      if (items[k].what == acl_action::create && items[k].target.permission == "DENY" && !created) {
+        denies_in_force = false;
+      }
+    }
+  }
 }
 
 }  // namespace strait::plan

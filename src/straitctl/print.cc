@@ -435,6 +435,68 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
     std::printf("%d done, %d failed, %d not reached\n", p.done(), p.failed(), p.not_reached());
   }
   for (const auto& n : p.notes()) std::printf("note: %s\n", safe(n).c_str());
+  if (p.acls_enabled()) print_acl_plan(p, applied, all);
+}
+
+namespace {
+
+const char* acl_action_name(pb::AclAction a) {
+  switch (a) {
+    case pb::ACL_ACTION_CREATE:
+      return "create";
+    case pb::ACL_ACTION_AT_CUTOVER:
+      return "at cutover";
+    case pb::ACL_ACTION_NOTHING:
+      return "fits";
+    case pb::ACL_ACTION_BLOCKED:
+      return "BLOCKED";
+    default:
+      return "?";
+  }
+}
+
+// "ALLOW READ TOPIC:LITERAL:orders User:app@*"
+std::string acl_text(const pb::Acl& a) {
+  return safe(a.permission()) + " " + safe(a.operation()) + " " + safe(a.resource_type()) + ":" +
+         safe(a.pattern_type()) + ":" + safe(a.resource_name()) + " " + safe(a.principal()) + "@" +
+         safe(a.host());
+}
+
+}  // namespace
+
+void print_acl_plan(const pb::TopicPlan& p, bool applied, bool all) {
+  std::printf("ACLs:\n");
+  if (!p.acls_error().empty()) {
+    std::printf("  not planned: %s\n", safe(p.acls_error()).c_str());
+    return;
+  }
+  std::map<pb::AclAction, int> count;
+  for (const auto& i : p.acls()) {
+    if (i.action() != pb::ACL_ACTION_NOTHING) ++count[i.action()];
+    if (i.action() == pb::ACL_ACTION_NOTHING && !all) continue;
+    std::string line = acl_action_name(i.action());
+    if (applied && i.outcome() != pb::APPLY_OUTCOME_UNSPECIFIED) {
+      line = std::string(outcome_name(i.outcome())) + ": " + line;
+    }
+    std::printf("  %-26s %s", line.c_str(), acl_text(i.source()).c_str());
+    if (i.has_target()) {
+      // What the target's binding changes: its resource and its principal.
+      const pb::Acl& s = i.source();
+      const pb::Acl& t = i.target();
+      if (t.pattern_type() != s.pattern_type() || t.resource_name() != s.resource_name()) {
+        std::printf(" -> %s:%s", safe(t.pattern_type()).c_str(), safe(t.resource_name()).c_str());
+      }
+      if (t.principal() != s.principal()) std::printf(" -> %s", safe(t.principal()).c_str());
+    }
+    const std::string& text = i.action() == pb::ACL_ACTION_BLOCKED ? i.blocker() : i.reason();
+    std::printf(": %s\n", safe(text).c_str());
+    if (!i.message().empty()) std::printf("    %s\n", safe(i.message()).c_str());
+  }
+  std::printf(
+      "  %d to create, %d at cutover, %d blocked, %d fit; %d source bindings of topics, groups or "
+      "principals the link does not cover\n",
+      count[pb::ACL_ACTION_CREATE], count[pb::ACL_ACTION_AT_CUTOVER], count[pb::ACL_ACTION_BLOCKED],
+      p.acls_fit(), p.acls_not_covered());
 }
 
 namespace {

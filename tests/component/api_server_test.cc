@@ -430,6 +430,12 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_EQ(p.items(1).configs().at("retention.ms"), "1\\x1b[31m")
       << "a broker's value is made printable";
   EXPECT_EQ(p.items(1).outcome(), pb::APPLY_OUTCOME_UNSPECIFIED);
+  ASSERT_TRUE(p.acls_enabled());
+  ASSERT_EQ(p.acls_size(), 1);
+  EXPECT_EQ(p.acls(0).source().principal(), "User:\\xff\\x1b[31mevil")
+      << "a principal from Kafka is made printable (and valid UTF-8)";
+  EXPECT_EQ(p.acls(0).target().principal(), "User:app2");
+  EXPECT_EQ(p.acls(0).action(), pb::ACL_ACTION_CREATE);
   plan.set_topic_regex("(");
   grpc::Status bad = stub_->Plan(ctx().get(), plan, &p);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -452,18 +458,22 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   ASSERT_EQ(p.items_size(), 1) << "an apply's answer leaves out what fits";
   EXPECT_EQ(p.fit(), 1);
   EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_WOULD);
+  ASSERT_EQ(p.acls_size(), 1);
+  EXPECT_EQ(p.acls(0).outcome(), pb::APPLY_OUTCOME_WOULD);
   EXPECT_EQ(p.done(), 0);
   apply.set_dry_run(false);
   apply.set_request_id("apply-1");
   ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok());
   ASSERT_EQ(p.items_size(), 1);
   EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_DONE);
-  EXPECT_EQ(p.done(), 1);
+  ASSERT_EQ(p.acls_size(), 1);
+  EXPECT_EQ(p.acls(0).outcome(), pb::APPLY_OUTCOME_DONE);
+  EXPECT_EQ(p.done(), 2);
   // A retry with the same request id is answered from the journal, without
   // reading the clusters again (here they cannot be read any more).
   control_.plan_fails = true;
   ASSERT_TRUE(stub_->Apply(ctx().get(), apply, &p).ok()) << "the same request id: replayed";
-  EXPECT_EQ(p.done(), 1);
+  EXPECT_EQ(p.done(), 2);
   EXPECT_EQ(control_.applies(), 2) << "once dry, once for real, not again for the replay";
   apply.set_request_id("apply-2");
   EXPECT_EQ(stub_->Apply(ctx().get(), apply, &p).error_code(),
@@ -478,7 +488,7 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
             results.end())
       << ::testing::PrintToString(results);
   EXPECT_NE(
-      std::find(results.begin(), results.end(), "Apply: ok (1 done, 0 failed, 0 not reached)"),
+      std::find(results.begin(), results.end(), "Apply: ok (2 done, 0 failed, 0 not reached)"),
       results.end())
       << ::testing::PrintToString(results);
 
@@ -493,6 +503,8 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "create")) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "1 to create")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "ACLs:\n  create")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "-> User:app2")) << printed;
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }
 

@@ -166,6 +166,14 @@ class fake_control : public control {
     i.partitions = 3;
     i.configs = {{"retention.ms", "1\x1b[31m"}};
     p.plan.items.push_back(i);
+    // An ACL of a hostile principal (not UTF-8, an escape sequence).
+    p.plan.acls_enabled = true;
+    plan::acl_item a;
+    a.source = {"TOPIC", "orders", "LITERAL", "User:\xff\x1b[31mevil", "*", "READ", "ALLOW"};
+    a.target = {"TOPIC", "orders", "LITERAL", "User:app2", "*", "READ", "ALLOW"};
+    a.what = plan::acl_action::create;
+    a.reason = "the target lacks it";
+    p.plan.acls.push_back(a);
     return p;
   }
   result<plan::apply_result> apply_plan(const std::string& link, const plan::prepared_plan& p,
@@ -193,6 +201,16 @@ class fake_control : public control {
         r.items.push_back({plan::outcome::done, {}});
         ++r.done;
         created_.insert(i.topic);
+      }
+    }
+    for (const auto& a : p.plan.acls) {
+      if (a.what != plan::acl_action::create) {
+        r.acls.push_back({plan::outcome::no_action, {}});
+      } else if (dry_run) {
+        r.acls.push_back({plan::outcome::would, {}});
+      } else {
+        r.acls.push_back({plan::outcome::done, {}});
+        ++r.done;
       }
     }
     ++applies_;

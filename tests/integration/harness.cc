@@ -83,7 +83,11 @@ void clusters_env::secure(const std::string& name, const std::string& bootstrap,
   // The test's own clients are the admin (they create data and read it back
   // whatever strait's ACLs say).
   auto [admin, admin_password_file] = client_of(name, "admin");
+  for (const auto& [k, v] : admin) {
+    if (k == "sasl.username") admin_credential_[bootstrap] = "sasl.username: \"" + v + "\"";
+  }
   if (!admin_password_file.empty()) {
+    admin_credential_[bootstrap] += ", sasl.password: \"${file:" + admin_password_file + "}\"";
     std::ifstream in(admin_password_file);
     std::string password((std::istreambuf_iterator<char>(in)), {});
     admin.emplace_back("sasl.password", password);
@@ -93,6 +97,11 @@ void clusters_env::secure(const std::string& name, const std::string& bootstrap,
   while (!admin_config_[bootstrap].empty() && admin_config_[bootstrap].back() == '\n') {
     admin_config_[bootstrap].pop_back();
   }
+}
+
+std::string clusters_env::admin_credential(const std::string& bootstrap) const {
+  auto it = admin_credential_.find(bootstrap);
+  return it == admin_credential_.end() ? "" : it->second;
 }
 
 std::string clusters_env::tool_auth(const std::string& bootstrap) const {

@@ -41,6 +41,10 @@ class clusters_env : public ::testing::Environment {
   // Arguments a Kafka tool needs for the cluster at `bootstrap`
   // (" --command-config FILE" of the admin), or "".
   [[nodiscard]] std::string tool_auth(const std::string& bootstrap) const;
+  // The super user admin's credential for straitd (flow YAML: sasl.username
+  // and sasl.password as a ${file:} reference) on the cluster at
+  // `bootstrap`, e.g. for acls.target_admin; "" without security.
+  [[nodiscard]] std::string admin_credential(const std::string& bootstrap) const;
 
  private:
   // Reads `scripts/kafka client NAME USER`: {properties, password file}.
@@ -49,7 +53,8 @@ class clusters_env : public ::testing::Environment {
   void secure(const std::string& name, const std::string& bootstrap, std::string& straitd_props);
   std::string options_;
   std::string suffix_;
-  std::map<std::string, std::string> admin_config_;  // bootstrap -> Java client file
+  std::map<std::string, std::string> admin_config_;      // bootstrap -> Java client file
+  std::map<std::string, std::string> admin_credential_;  // bootstrap -> straitd's flow YAML
 };
 extern clusters_env* clusters;
 

@@ -267,6 +267,135 @@ TEST_F(SecureKafka, AWrongPasswordIsNamedInTheLogMetricsAndStatus) {
   EXPECT_EQ(d.metric("strait_cluster_authentication_failed{link=\"it\",cluster=\"target\"}"), 0);
 }
 
+// The bindings on `bootstrap` (kafka-acls --list, the Kafka distribution's
+// own client) of one principal, as it prints them.
+std::string listed_acls(const std::string& bootstrap, const std::string& principal) {
+  return kafka("acls --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
+               " --list --principal " + principal);
+}
+
+// The plan's ACL item of a source binding (principal, operation, resource
+// name, permission), or null.
+const nlohmann::json* acl_item(const nlohmann::json& plan, const std::string& principal,
+                               const std::string& op, const std::string& name,
+                               const std::string& permission = "ALLOW") {
+  for (const auto& i : plan["acls"]) {
+    const auto& s = i["source"];
+    if (s["principal"] == principal && s["operation"] == op && s["resource_name"] == name &&
+        s["permission"] == permission) {
+      return &i;
+    }
+  }
+  return nullptr;
+}
+
+// ACL sync by plan / apply (docs/planning.md#acls): the source's bindings of
+// the link's topics and groups reach the target under the mapped principals
+// with an administrator's credential (acls.target_admin) while straitd
+// mirrors with its own least-privileged one; a WRITE waits for the cutover;
+// a principal without a rule and a PREFIXED binding that reaches topics the
+// link does not mirror are blocked; a dry run creates nothing; apply
+// creates the rest once, and the next plan finds them in place.
+TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
+  testing::temp_dir dir;
+  const std::string topic = "sec-acl-orders";
+  create_topic(clusters->source, topic, 1);
+  create_topic(clusters->source, "sec-aclx", 1);  // not mirrored: "sec-acl-.*" only
+  const std::string src = "acls --bootstrap-server " + clusters->source +
+                          clusters->tool_auth(clusters->source) + " --add ";
+  kafka(src + "--allow-principal User:app --operation Read --operation Write --topic " + topic);
+  kafka(src + "--allow-principal User:app --operation Read --group sec-acl-billing");
+  kafka(src +
+        "--allow-principal User:app --operation Describe --resource-pattern-type prefixed "
+        "--topic sec-acl-");
+  kafka(src +
+        "--allow-principal User:app --operation Describe --resource-pattern-type prefixed "
+        "--topic sec-acl");
+  kafka(src + "--deny-principal User:intruder-1 --operation Read --topic " + topic);
+  kafka(src + "--allow-principal User:nobody --operation Read --topic " + topic);
+
+  const std::string acls =
+      "groups:\n  include: [\"sec-acl-.*\"]\n"
+      "acls:\n  target_principal: \"User:strait\"\n"
+      "  target_admin: {properties: {" +
+      clusters->admin_credential(clusters->target) +
+      "}}\n"
+      "  principals:\n"
+      "    - {source: \"User:app\", target: \"User:app2\"}\n"
+      "    - {source_regex: \"User:(intruder-.*)\", target: \"User:moved-\\\\1\"}\n";
+  straitd d(dir, "sec-acl-.*", acls);
+  d.start();
+
+  auto plan_json = [&] {
+    auto [rc, out] = d.straitctl("-o json plan it");
+    EXPECT_EQ(rc, 0) << out << d.straitctl_errors();
+    return nlohmann::json::parse(out);
+  };
+  const auto plan = plan_json();
+  ASSERT_TRUE(plan["acls_enabled"].get<bool>()) << plan.dump();
+  ASSERT_EQ(plan["acls_error"], "") << plan.dump();
+  const auto* read = acl_item(plan, "User:app", "READ", topic);
+  ASSERT_NE(read, nullptr) << plan.dump();
+  EXPECT_EQ((*read)["action"], "ACL_ACTION_CREATE") << read->dump();
+  EXPECT_EQ((*read)["target"]["principal"], "User:app2");
+  EXPECT_EQ((*read)["target"]["resource_name"], topic);
+  const auto* write = acl_item(plan, "User:app", "WRITE", topic);
+  ASSERT_NE(write, nullptr) << plan.dump();
+  EXPECT_EQ((*write)["action"], "ACL_ACTION_AT_CUTOVER");
+  const auto* group = acl_item(plan, "User:app", "READ", "sec-acl-billing");
+  ASSERT_NE(group, nullptr) << plan.dump();
+  EXPECT_EQ((*group)["action"], "ACL_ACTION_CREATE") << group->dump();
+  const auto* prefixed = acl_item(plan, "User:app", "DESCRIBE", "sec-acl-");
+  ASSERT_NE(prefixed, nullptr) << plan.dump();
+  EXPECT_EQ((*prefixed)["action"], "ACL_ACTION_CREATE") << prefixed->dump();
+  const auto* wide = acl_item(plan, "User:app", "DESCRIBE", "sec-acl");
+  ASSERT_NE(wide, nullptr) << plan.dump();
+  EXPECT_EQ((*wide)["action"], "ACL_ACTION_BLOCKED");
+  EXPECT_NE((*wide)["blocker"].get<std::string>().find("sec-aclx"), std::string::npos)
+      << wide->dump();
+  const auto* deny = acl_item(plan, "User:intruder-1", "READ", topic, "DENY");
+  ASSERT_NE(deny, nullptr) << plan.dump();
+  EXPECT_EQ((*deny)["action"], "ACL_ACTION_CREATE");
+  EXPECT_EQ((*deny)["target"]["principal"], "User:moved-intruder-1");
+  EXPECT_EQ(plan["acls"][0]["source"]["permission"], "DENY") << "DENY first";
+  const auto* nobody = acl_item(plan, "User:nobody", "READ", topic);
+  ASSERT_NE(nobody, nullptr) << plan.dump();
+  EXPECT_EQ((*nobody)["action"], "ACL_ACTION_BLOCKED");
+  EXPECT_GT(plan["acls_not_covered"].get<int>(), 0) << "strait's own CLUSTER bindings";
+
+  auto [trc, text] = d.straitctl("plan it");
+  ASSERT_EQ(trc, 0) << text;
+  EXPECT_NE(text.find("ACLs:"), std::string::npos) << text;
+  EXPECT_NE(text.find("4 to create, 1 at cutover"), std::string::npos) << text;
+
+  auto [drc, dry] = d.straitctl("apply it --dry-run");
+  ASSERT_EQ(drc, 0) << dry << d.straitctl_errors();
+  EXPECT_NE(dry.find("would do: create"), std::string::npos) << dry;
+  EXPECT_EQ(listed_acls(clusters->target, "User:app2").find("sec-acl"), std::string::npos)
+      << "a dry run creates nothing";
+
+  auto [arc, applied] = d.straitctl("apply it");
+  ASSERT_EQ(arc, 0) << applied << d.straitctl_errors() << d.log();
+  const std::string app2 = listed_acls(clusters->target, "User:app2");
+  EXPECT_NE(app2.find("name=sec-acl-orders, patternType=LITERAL"), std::string::npos) << app2;
+  EXPECT_NE(app2.find("name=sec-acl-billing, patternType=LITERAL"), std::string::npos) << app2;
+  EXPECT_NE(app2.find("name=sec-acl-, patternType=PREFIXED"), std::string::npos) << app2;
+  EXPECT_EQ(app2.find("operation=WRITE"), std::string::npos) << "WRITE waits for the cutover";
+  EXPECT_EQ(app2.find("name=sec-acl, patternType=PREFIXED"), std::string::npos) << app2;
+  const std::string moved = listed_acls(clusters->target, "User:moved-intruder-1");
+  EXPECT_NE(moved.find("operation=READ, permissionType=DENY"), std::string::npos) << moved;
+  EXPECT_EQ(listed_acls(clusters->target, "User:nobody").find("sec-acl"), std::string::npos);
+
+  const auto again = plan_json();
+  for (const auto* i : {acl_item(again, "User:app", "READ", topic),
+                        acl_item(again, "User:app", "READ", "sec-acl-billing"),
+                        acl_item(again, "User:intruder-1", "READ", topic, "DENY")}) {
+    ASSERT_NE(i, nullptr) << again.dump();
+    EXPECT_EQ((*i)["action"], "ACL_ACTION_NOTHING") << i->dump();
+  }
+  EXPECT_EQ(d.log().find(".password"), std::string::npos) << "no credential file in the log";
+}
+
 }  // namespace
 
 // Granted once, after the clusters started and before any test: the secure

@@ -104,6 +104,85 @@ TEST(Config, GroupSyncIsOffWithoutAGroupsSection) {
   EXPECT_FALSE(c->links[0].groups.enabled);
 }
 
+// The acls section of kValid's link, appended after its limits.
+const char* kAcls = R"yaml(    acls:
+      target_principal: "User:strait"
+      target_admin:
+        properties:
+          sasl.username: admin
+          sasl.password: ${env:SRC_PASS}
+      principals:
+        - {source: "User:app", target: "User:app-new"}
+        - {source_regex: "User:(team-.*)", target: "User:\\1"}
+)yaml";
+
+TEST(Config, AnAclsSectionTurnsAclSyncOnWithItsRulesAndAdminCredential) {
+  auto plain = parse_text(kValid);
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_FALSE(plain->links[0].acls.enabled);
+  auto c = parse_text(std::string(kValid) + kAcls);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  const acl_config& a = c->links[0].acls;
+  EXPECT_TRUE(a.enabled);
+  EXPECT_EQ(a.target_principal, "User:strait");
+  ASSERT_EQ(a.principals.size(), 2u);
+  EXPECT_EQ(a.principals[0].source, "User:app");
+  EXPECT_EQ(a.principals[1].source_regex, "User:(team-.*)");
+  EXPECT_EQ(a.principals[1].target, "User:\\1");
+  const properties want{{"sasl.username", "admin"}, {"sasl.password", "s3cret-value"}};
+  EXPECT_EQ(a.target_admin, want);
+  // Laid over the target's properties: its bootstrap stays, a key replaced.
+  const properties admin =
+      overlay({{"bootstrap.servers", "b:9092"}, {"sasl.username", "strait"}}, a.target_admin);
+  const properties merged{{"bootstrap.servers", "b:9092"},
+                          {"sasl.username", "admin"},
+                          {"sasl.password", "s3cret-value"}};
+  EXPECT_EQ(admin, merged);
+}
+
+TEST(Config, AclsErrorsNameTheFieldAndNeverEchoTheAdminSecret) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"y(target_principal: "User:strait")y", "target_principal: \"strait\""},
+      {R"y(target_principal: "User:strait")y", "target_prinsipal: x"},
+      {"        properties:\n          sasl.username: admin",
+       "        properties:\n          bootstrap.servers: elsewhere:9092\n          "
+       "sasl.username: admin"},
+      {R"y({source: "User:app", target: "User:app-new"})y", R"y({source: "User:app"})y"},
+      {R"y({source: "User:app", target: "User:app-new"})y",
+       R"y({source: "User:app", source_regex: "x", target: "User:y"})y"},
+      {R"y(source_regex: "User:(team-.*)")y", R"y(source_regex: "User:(team-.*")y"},
+      {R"y(target: "User:\\1"})y", R"y(target: "User:\\2"})y"},
+      {R"y({source: "User:app", target: "User:app-new"})y",
+       R"y({source: "app", target: "User:x"})y"},
+  };
+  const std::vector<std::string> fields = {"links[0].acls.target_principal",
+                                           "links[0].acls.target_prinsipal",
+                                           "acls.target_admin.properties.bootstrap.servers",
+                                           "links[0].acls.principals[0].target",
+                                           "links[0].acls.principals[0]",
+                                           "links[0].acls.principals[1].source_regex",
+                                           "links[0].acls.principals[1].target",
+                                           "links[0].acls.principals[0].source"};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::string acls = kAcls;
+    auto at = acls.find(cases[i].first);
+    ASSERT_NE(at, std::string::npos) << cases[i].first;
+    acls.replace(at, cases[i].first.size(), cases[i].second);
+    auto c = parse_text(std::string(kValid) + acls);
+    ASSERT_FALSE(c.has_value()) << "accepted: " << acls;
+    EXPECT_NE(c.error().message.find(fields[i]), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("s3cret-value"), std::string::npos) << c.error().message;
+  }
+  // Without target_admin's properties (an administrator's credential).
+  std::string acls = kAcls;
+  acls.erase(acls.find("      target_admin:"),
+             acls.find("      principals:") - acls.find("      target_admin:"));
+  auto c = parse_text(std::string(kValid) + acls);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("links[0].acls.target_admin.properties"), std::string::npos)
+      << c.error().message;
+}
+
 // Each broken field gets its own message naming it.
 struct bad_case {
   std::string from, to, field;

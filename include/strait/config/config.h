@@ -94,6 +94,29 @@ struct group_config {
   std::chrono::milliseconds sync_interval{500};
 };
 
+// ACL sync (docs/planning.md#acls, ADR 0023). Off unless the link has an
+// `acls` section. A source principal maps to a target principal by the first
+// rule that matches it; a binding of a principal no rule maps is planned as
+// blocked, never copied under its source name.
+struct principal_rule {
+  std::string source;        // a whole principal ("User:alice"); or
+  std::string source_regex;  // RE2 over the whole principal (never matches "User:*")
+  std::string target;        // the target principal; \1..\9 with source_regex
+};
+
+struct acl_config {
+  bool enabled = false;
+  // strait's own principal on the target (the one mirroring writes with):
+  // its bindings are never copied over, and a resource is granted to
+  // others only where strait keeps its own access (ADR 0023).
+  std::string target_principal;
+  // Laid over target.props for ACL reads and writes on the target (an
+  // administrator's credential: CreateAcls needs ALTER on the cluster), so
+  // that mirroring's own credential stays least-privileged.
+  properties target_admin;
+  std::vector<principal_rule> principals;
+};
+
 // The migration workflow of a link (docs/state-machine.md).
 struct migration_config {
   // A topic is IN_SYNC while its lag (records, summed over its partitions) is
@@ -109,8 +132,18 @@ struct link_config {
   limits_config limits;
   group_config groups;
   migration_config migration;
+  acl_config acls;
   std::chrono::milliseconds checkpoint_interval{100};
 };
+
+// A Kafka principal as ACLs name it: "Type:name", both parts non-empty, at
+// most 1024 bytes, no control characters (a rule's rewrite or a cluster's
+// binding may hold anything).
+[[nodiscard]] bool valid_principal(const std::string& s);
+
+// `base` with each of `over`'s properties replacing the one of its name, or
+// added after them.
+[[nodiscard]] properties overlay(const properties& base, const properties& over);
 
 // Security of the strait.v1 API (docs/api.md#security). Paths are read when
 // the daemon starts.

@@ -242,6 +242,13 @@ class admin_client {
   // operations the principal may perform (metadata) and the broker's
   // authorizer.class.name (DescribeConfigs), within the same timeout.
   [[nodiscard]] result<std::vector<acl_binding>> describe_acls() const;
+  // Creates the bindings (one CreateAcls request; the caller bounds its
+  // size): one status per binding, in order. A binding that exists already
+  // is created again without error and nothing changes (Kafka's
+  // authorizer). A binding librdkafka cannot build (a resource type,
+  // pattern, operation or permission it has no code for) fails alone,
+  // errc::invalid_argument; a request that fails fails every binding.
+  [[nodiscard]] std::vector<status> create_acls(const std::vector<acl_binding>& bindings) const;
   // Every SCRAM user of the cluster (DescribeUserScramCredentials naming no
   // user), sorted by name: mechanisms and iterations only, credentials cannot
   // be read back. Errors as describe_acls for CLUSTER_AUTHORIZATION_FAILED;

@@ -9,6 +9,7 @@
 #include "strait/config/config.h"
 #include "strait/config/selection.h"
 #include "strait/mirror/target_claims.h"
+#include "strait/plan/acl_planner.h"
 #include "strait/plan/planner.h"
 #include "strait/store/checkpoint_store.h"
 
@@ -28,7 +29,20 @@ struct topic_plan {
   std::string source_cluster, target_cluster;  // cluster keys (mirror::cluster_key)
   std::vector<item> items;                     // by source topic, each topic's in order
   std::vector<std::string> notes;
+  // ACL sync (the link's acls section; acl_planner.h): the source's bindings
+  // the link covers, or why they were not planned (`acls_error`: a cluster's
+  // bindings unreadable, more than kMaxAclBindings, another authorizer).
+  bool acls_enabled = false;
+  std::vector<acl_item> acls;
+  int acls_not_covered = 0;
+  std::string acls_error;
 };
+
+// More bindings than this on either cluster: ACLs are not planned (the scan's
+// bound, scan::kMaxAcls).
+inline constexpr size_t kMaxAclBindings = 10000;
+// Bindings a CreateAcls request of apply() carries at most.
+inline constexpr size_t kAclsPerRequest = 100;
 
 // A plan and the clients it was read with, for apply(): the target's to
 // write, the source's to look again whether a topic caught up. `made_by`:
@@ -38,6 +52,9 @@ struct topic_plan {
 struct prepared_plan {
   topic_plan plan;
   std::shared_ptr<const kafka::admin_client> source, target;
+  // The target with acls.target_admin's credential: ACLs are read and
+  // written with it only. Null unless ACLs were planned.
+  std::shared_ptr<const kafka::admin_client> acl_admin;
   std::shared_ptr<const void> made_by;
 };
 
@@ -58,6 +75,7 @@ struct applied {
 
 struct apply_result {
   std::vector<applied> items;  // one per item of the prepared plan
+  std::vector<applied> acls;   // one per ACL item of the prepared plan
   int done = 0, failed = 0, not_reached = 0;
 };
 
@@ -83,14 +101,20 @@ class metadata_planner {
 
   // The plan of the source topics `selection` (the link's patterns and
   // staged names) selects and `topics` accepts. `running`: the link runs (its supervisor
-  // and config sync act). errc::precondition when the link may write nothing
-  // (mirror::cluster_refusal) or a cluster cannot be read; store errors as
-  // they are.
+  // and config sync act). With the link's acls section, also the ACL
+  // bindings of those topics, of the groups `groups` selects (null: none)
+  // and of the principals the link maps, read with the link's source
+  // credential and acls.target_admin's. errc::precondition when the link
+  // may write nothing (mirror::cluster_refusal) or a cluster's topics cannot
+  // be read (ACLs that cannot be read are topic_plan::acls_error); store
+  // errors as they are.
   [[nodiscard]] result<prepared_plan> prepare(const config::name_selection& selection,
+                                              const config::name_selection* groups,
                                               const filter& topics, bool running) const;
 
   // Carries out the items that are actions (create, add partitions, change
-  // configs) in the plan's order; once `budget` has passed it starts no
+  // configs) in the plan's order, then the ACL items to create (DENY first,
+  // kAclsPerRequest a request, with acl_admin); once `budget` has passed it starts no
   // more (the rest not_reached; an action then running may take its own
   // admin requests' time: a create one, a config change one plus one per
   // change when the broker refuses a value). Before each: the target topic
@@ -102,6 +126,8 @@ class metadata_planner {
                                            std::chrono::milliseconds budget) const;
 
  private:
+  void apply_acls(const prepared_plan& p, bool dry_run,
+                  std::chrono::steady_clock::time_point deadline, apply_result& r) const;
   const config::link_config& cfg_;
   store::checkpoint_store& store_;
   mirror::target_claims& claims_;

@@ -1,0 +1,237 @@
+#include "strait/plan/acl_planner.h"
+
+#include <gtest/gtest.h>
+
+namespace strait::plan {
+namespace {
+
+using kafka::acl_binding;
+
+acl_binding topic_acl(const std::string& name, const std::string& principal,
+                      const std::string& op = "READ", const std::string& pattern = "LITERAL",
+                      const std::string& permission = "ALLOW", const std::string& host = "*") {
+  return {"TOPIC", name, pattern, principal, host, op, permission};
+}
+
+acl_binding group_acl(const std::string& name, const std::string& principal,
+                      const std::string& pattern = "LITERAL") {
+  return {"GROUP", name, pattern, principal, "*", "READ", "ALLOW"};
+}
+
+config::acl_config rules() {
+  config::acl_config a;
+  a.enabled = true;
+  a.target_principal = "User:strait";
+  a.principals = {{.source = "User:app", .target = "User:app2"},
+                  {.source_regex = "User:team-(.*)", .target = "User:squad-\\1"},
+                  {.source = "User:strait-src", .target = "User:strait"}};
+  return a;
+}
+
+config::topic_config prefixed() {
+  config::topic_config t;
+  t.prefix = "mig.";
+  return t;
+}
+
+// Source topics orders, orders-eu (selected) and other (not); groups
+// billing (synced) and audit (not). The target grants strait WRITE on its
+// prefix and READ on the group billing, as docs/security.md lists.
+acl_facts facts_with(std::vector<acl_binding> source) {
+  acl_facts f;
+  f.source = std::move(source);
+  f.target = {acl_binding{"TOPIC", "mig.", "PREFIXED", "User:strait", "*", "WRITE", "ALLOW"},
+              acl_binding{"GROUP", "billing", "LITERAL", "User:strait", "*", "READ", "ALLOW"}};
+  f.source_topics = {"orders", "orders-eu", "other"};
+  f.source_groups = {"billing", "audit"};
+  f.topic_selected = [](const std::string& t) { return t.starts_with("orders"); };
+  f.group_selected = [](const std::string& g) { return g == "billing"; };
+  return f;
+}
+
+const acl_item& only(const acl_plan& p) {
+  EXPECT_EQ(p.items.size(), 1u);
+  static const acl_item none;
+  return p.items.empty() ? none : p.items.front();
+}
+
+TEST(AclPlan, AReadOfASelectedTopicIsCreatedUnderTheMappedPrincipalAndPrefix) {
+  auto p = plan_acls(rules(), prefixed(), facts_with({topic_acl("orders", "User:app")}));
+  const auto& i = only(p);
+  EXPECT_EQ(i.what, acl_action::create) << i.blocker;
+  EXPECT_EQ(i.target, topic_acl("mig.orders", "User:app2"));
+  // Once the target has it, nothing.
+  auto f = facts_with({topic_acl("orders", "User:app")});
+  f.target.push_back(topic_acl("mig.orders", "User:app2"));
+  EXPECT_EQ(only(plan_acls(rules(), prefixed(), f)).what, acl_action::nothing);
+}
+
+TEST(AclPlan, ARegexRuleRewritesThePrincipalButNeverMatchesTheWildcardPrincipal) {
+  auto p =
+      plan_acls(rules(), prefixed(),
+                facts_with({topic_acl("orders", "User:team-a"), topic_acl("orders", "User:*")}));
+  ASSERT_EQ(p.items.size(), 2u);
+  EXPECT_EQ(p.items[0].source.principal, "User:*");
+  EXPECT_EQ(p.items[0].what, acl_action::blocked);
+  EXPECT_NE(p.items[0].blocker.find("no rule of acls.principals maps User:*"), std::string::npos)
+      << p.items[0].blocker;
+  EXPECT_EQ(p.items[1].what, acl_action::create);
+  EXPECT_EQ(p.items[1].target.principal, "User:squad-a");
+  // A rule that names "User:*" maps it.
+  auto r = rules();
+  r.principals.push_back({.source = "User:*", .target = "User:*"});
+  auto q = plan_acls(r, prefixed(), facts_with({topic_acl("orders", "User:*")}));
+  EXPECT_EQ(only(q).what, acl_action::create);
+}
+
+TEST(AclPlan, BindingsTheLinkDoesNotCoverAreCountedNotPlanned) {
+  auto p = plan_acls(rules(), prefixed(),
+                     facts_with({topic_acl("other", "User:app"), group_acl("audit", "User:app"),
+                                 acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:ops", "*",
+                                             "DESCRIBE", "ALLOW"},
+                                 acl_binding{"TRANSACTIONAL_ID", "tx", "LITERAL", "User:nobody",
+                                             "*", "WRITE", "ALLOW"}}));
+  EXPECT_TRUE(p.items.empty());
+  EXPECT_EQ(p.not_covered, 4);
+  // Without a groups section no group binding is covered.
+  auto f = facts_with({group_acl("billing", "User:app")});
+  f.group_selected = nullptr;
+  auto q = plan_acls(rules(), prefixed(), f);
+  EXPECT_TRUE(q.items.empty());
+  EXPECT_EQ(q.not_covered, 1);
+}
+
+TEST(AclPlan, APrefixedBindingIsCopiedOnlyWhenEveryTopicItReachesIsSelected) {
+  auto p = plan_acls(rules(), prefixed(),
+                     facts_with({topic_acl("orders", "User:app", "READ", "PREFIXED"),
+                                 topic_acl("o", "User:app", "DESCRIBE", "PREFIXED")}));
+  ASSERT_EQ(p.items.size(), 2u);
+  // "o" also reaches "other", which the link does not mirror.
+  EXPECT_EQ(p.items[0].source.resource_name, "o");
+  EXPECT_EQ(p.items[0].what, acl_action::blocked);
+  EXPECT_NE(p.items[0].blocker.find("also reaches 1 topic the link does not cover (other)"),
+            std::string::npos)
+      << p.items[0].blocker;
+  EXPECT_EQ(p.items[1].what, acl_action::create);
+  EXPECT_EQ(p.items[1].target, topic_acl("mig.orders", "User:app2", "READ", "PREFIXED"));
+}
+
+TEST(AclPlan, AWildcardTopicBecomesThePrefixOrIsBlockedWithoutOne) {
+  auto p = plan_acls(rules(), prefixed(), facts_with({topic_acl("*", "User:app")}));
+  EXPECT_EQ(only(p).target, topic_acl("mig.", "User:app2", "READ", "PREFIXED"));
+  auto f = facts_with({topic_acl("*", "User:app")});
+  f.target.push_back(topic_acl("*", "User:strait", "WRITE"));
+  auto q = plan_acls(rules(), config::topic_config{}, f);
+  EXPECT_EQ(only(q).what, acl_action::blocked);
+  EXPECT_NE(only(q).blocker.find("no topics.prefix"), std::string::npos) << only(q).blocker;
+}
+
+TEST(AclPlan, RightsToChangeATopicWaitForItsCutoverWhileDeniesAndReadsGoAhead) {
+  auto p = plan_acls(
+      rules(), prefixed(),
+      facts_with({topic_acl("orders", "User:app", "WRITE"), topic_acl("orders", "User:app", "ALL"),
+                  topic_acl("orders", "User:app", "DESCRIBE_CONFIGS"),
+                  topic_acl("orders", "User:app", "WRITE", "LITERAL", "DENY")}));
+  ASSERT_EQ(p.items.size(), 4u);
+  // DENY first.
+  EXPECT_EQ(p.items[0].source.permission, "DENY");
+  EXPECT_EQ(p.items[0].what, acl_action::create);
+  EXPECT_EQ(p.items[1].source.operation, "ALL");
+  EXPECT_EQ(p.items[1].what, acl_action::at_cutover);
+  EXPECT_EQ(p.items[2].source.operation, "DESCRIBE_CONFIGS");
+  EXPECT_EQ(p.items[2].what, acl_action::create);
+  EXPECT_EQ(p.items[3].source.operation, "WRITE");
+  EXPECT_EQ(p.items[3].what, acl_action::at_cutover);
+}
+
+TEST(AclPlan, NothingIsGrantedWhereStraitWouldLoseItsOwnAccess) {
+  // A target without strait's WRITE on the prefix: the first binding on
+  // mig.orders would make it deny-by-default for strait's producer.
+  auto f = facts_with({topic_acl("orders", "User:app"), group_acl("billing", "User:app")});
+  f.target.clear();
+  auto p = plan_acls(rules(), prefixed(), f);
+  ASSERT_EQ(p.items.size(), 2u);
+  for (const auto& i : p.items) {
+    EXPECT_EQ(i.what, acl_action::blocked);
+    EXPECT_NE(i.blocker.find("deny-by-default"), std::string::npos) << i.blocker;
+  }
+  EXPECT_NE(p.items[0].blocker.find("grant it READ on billing"), std::string::npos);
+  EXPECT_NE(p.items[1].blocker.find("grant it WRITE on mig.orders"), std::string::npos);
+  // A resource that has bindings already is deny-by-default: no change.
+  f.target = {topic_acl("mig.orders", "User:someone"), group_acl("billing", "User:someone")};
+  for (const auto& i : plan_acls(rules(), prefixed(), f).items) {
+    EXPECT_EQ(i.what, acl_action::create) << i.blocker;
+  }
+}
+
+TEST(AclPlan, StraitsOwnPrincipalHostsAndAdministratorsRightsAreNeverCopied) {
+  auto p = plan_acls(
+      rules(), prefixed(),
+      facts_with(
+          {topic_acl("orders", "User:strait-src"),
+           topic_acl("orders", "User:app", "READ", "LITERAL", "ALLOW", "10.0.0.1"),
+           acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "ALTER", "ALLOW"},
+           acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "IDEMPOTENT_WRITE",
+                       "ALLOW"},
+           acl_binding{"TRANSACTIONAL_ID", "tx-", "PREFIXED", "User:app", "*", "WRITE", "ALLOW"}}));
+  ASSERT_EQ(p.items.size(), 5u);
+  int blocked = 0;
+  for (const auto& i : p.items) {
+    if (i.what == acl_action::blocked) {
+      ++blocked;
+      EXPECT_TRUE(i.blocker.find("strait's own target principal") != std::string::npos ||
+                  i.blocker.find("from host 10.0.0.1 only") != std::string::npos ||
+                  i.blocker.find("administrator's right") != std::string::npos)
+          << i.blocker;
+      EXPECT_TRUE(i.target.principal.empty());
+    } else {
+      EXPECT_EQ(i.what, acl_action::create);
+      EXPECT_TRUE(i.source.operation == "IDEMPOTENT_WRITE" ||
+                  i.source.resource_type == "TRANSACTIONAL_ID");
+      EXPECT_EQ(i.target.resource_name, i.source.resource_name);  // no prefix
+    }
+  }
+  EXPECT_EQ(blocked, 3);
+}
+
+TEST(AclPlan, TwoSourceBindingsOfOneTargetBindingCreateItOnce) {
+  auto r = rules();
+  r.principals.insert(r.principals.begin(), {.source = "User:app-old", .target = "User:app2"});
+  auto p =
+      plan_acls(r, prefixed(),
+                facts_with({topic_acl("orders", "User:app"), topic_acl("orders", "User:app-old")}));
+  ASSERT_EQ(p.items.size(), 2u);
+  EXPECT_EQ(p.items[0].what, acl_action::create);
+  EXPECT_EQ(p.items[1].what, acl_action::nothing);
+  EXPECT_EQ(p.items[0].target, p.items[1].target);
+}
+
+TEST(AclPlan, HostilePrincipalsArePrintedEscapedAndNeverCopied) {
+  auto r = rules();
+  r.principals.push_back({.source_regex = "User:(.*)", .target = "User:\\1"});
+  // The first matches no rule (RE2's "." stops at a newline), the second
+  // maps to a principal with an escape sequence.
+  auto p = plan_acls(r, prefixed(),
+                     facts_with({topic_acl("orders", "User:x\n\x1b[31mred"),
+                                 topic_acl("orders", "User:y\x1b[31m")}));
+  ASSERT_EQ(p.items.size(), 2u);
+  for (const auto& i : p.items) {
+    EXPECT_EQ(i.what, acl_action::blocked);
+    EXPECT_EQ(i.blocker.find('\n'), std::string::npos) << i.blocker;
+    EXPECT_EQ(i.blocker.find('\x1b'), std::string::npos) << i.blocker;
+    EXPECT_EQ(describe(i.source).find('\x1b'), std::string::npos);
+  }
+  EXPECT_NE(p.items[1].blocker.find("not a principal"), std::string::npos) << p.items[1].blocker;
+}
+
+TEST(AclPlan, AMapperTakesTheFirstRuleThatMatches) {
+  const principal_mapper m(rules().principals);
+  EXPECT_EQ(m.map("User:app"), "User:app2");
+  EXPECT_EQ(m.map("User:team-blue"), "User:squad-blue");
+  EXPECT_EQ(m.map("User:team-"), "User:squad-");
+  EXPECT_EQ(m.map("User:xteam-a"), std::nullopt);  // full match only
+  EXPECT_EQ(m.map("Group:team-a"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace strait::plan
