@@ -272,6 +272,24 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
         e.plan.changes.push_back(item.topic + ": " + item.reason);
       }
     }
+    e.plan.acls_enabled = p->plan.acls_enabled;
+    e.plan.acls_error = p->plan.acls_error;
+    for (const auto& item : p->plan.acls) {
+      switch (item.what) {
+        case plan::acl_action::create:
+          e.plan.acls_to_create.push_back(plan::describe(item.target));
+          break;
+        case plan::acl_action::blocked:
+          e.plan.acls_blocked.push_back(plan::describe(item.source) + ": " + item.blocker);
+          break;
+        case plan::acl_action::at_cutover:
+          ++e.plan.acls_at_cutover;
+          break;
+        case plan::acl_action::nothing:
+          ++e.plan.acls_fit;
+          break;
+      }
+    }
   }
   if (rt->deleted()) return fail(errc::not_found, "no link '" + link + "'");
   return scorecard::score(e);

@@ -441,18 +441,43 @@ area security(const evidence& e) {
     }
     if (!side->users) b.a.yellows.push_back(name + ": SCRAM users not read: " + side->users_error);
   }
-  if (shown) {
-    b.a.level = 1;
-    b.a.summary =
-        "both sides' ACLs and users read (capped at 1: strait does not sync ACLs yet, "
-        "ADR 0023)";
-    b.a.next =
-        "carry the ACLs over by hand; straitctl scan-report " + e.link.link + " lists both sides'";
-  } else {
+  if (!shown) {
     b.a.summary = "the ACLs of a side could not be read";
     b.a.next =
         "grant strait's principal DESCRIBE on the CLUSTER, then straitctl scan " + e.link.link;
+    return std::move(b).done();
   }
+  b.a.level = 1;
+  const live_plan& p = e.plan;
+  if (!p.acls_enabled) {
+    b.a.summary =
+        "both sides' ACLs and users read; the link does not sync ACLs (no acls section) "
+        "(capped at 1, ADR 0023)";
+    b.a.next = "give the link an acls section (docs/planning.md#acls) and straitctl apply " +
+               e.link.link + ", or carry the ACLs over by hand (straitctl scan-report lists both)";
+    return std::move(b).done();
+  }
+  if (!p.read || !p.acls_error.empty()) {
+    b.a.yellows.push_back("ACLs not planned: " + (p.read ? p.acls_error : p.error));
+  } else {
+    b.evidence("live ACL plan at " + utc_time(p.made_at_ms) + ": " + std::to_string(p.acls_fit) +
+               " bindings on the target, " + std::to_string(p.acls_to_create.size()) +
+               " to create, " + std::to_string(p.acls_blocked.size()) + " blocked, " +
+               std::to_string(p.acls_at_cutover) + " at cutover");
+    for (const auto& a : p.acls_to_create) b.a.yellows.push_back("ACL to create: " + a);
+    for (const auto& a : p.acls_blocked) b.a.yellows.push_back("ACL blocked: " + a);
+    if (p.acls_at_cutover > 0) {
+      b.a.yellows.push_back(std::to_string(p.acls_at_cutover) +
+                            " WRITE-like bindings wait for their topics' producer cutover, "
+                            "and strait does not create them then yet: grant them by hand");
+    }
+  }
+  b.a.summary =
+      "both sides' ACLs and users read, ACLs planned (capped at 1: strait does not create WRITE "
+      "bindings at the cutover yet, ADR 0023)";
+  b.a.next = p.acls_to_create.empty()
+                 ? "resolve the blocked ACL items (straitctl plan " + e.link.link + ")"
+                 : "straitctl apply " + e.link.link;
   return std::move(b).done();
 }
 

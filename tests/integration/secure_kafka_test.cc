@@ -393,6 +393,27 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
     ASSERT_NE(i, nullptr) << again.dump();
     EXPECT_EQ((*i)["action"], "ACL_ACTION_NOTHING") << i->dump();
   }
+  // The scorecard's security area rests on the live ACL plan: nothing left
+  // to create, the blocked ones and the WRITE left for the cutover yellow.
+  ASSERT_EQ(d.straitctl("scan it --window 1").first, 0) << d.straitctl_errors();
+  auto [crc, card_text] = d.straitctl("-o json scorecard it");
+  ASSERT_EQ(crc, 0) << card_text << d.straitctl_errors();
+  const auto card = nlohmann::json::parse(card_text);
+  bool seen = false;
+  for (const auto& a : card["areas"]) {
+    if (a["name"] != "security and ACLs") continue;
+    seen = true;
+    EXPECT_EQ(a["level"], 1) << a.dump();
+    // (How many are blocked depends on the suite's other tests: strait's
+    // own PREFIXED "sec-" bindings reach their topics and groups too.)
+    EXPECT_NE(a["evidence"].dump().find(" 0 to create, "), std::string::npos) << a.dump();
+    EXPECT_NE(a["evidence"].dump().find(" blocked, 1 at cutover"), std::string::npos) << a.dump();
+    EXPECT_NE(a["yellows"].dump().find("ACL blocked: ALLOW READ on TOPIC LITERAL sec-acl-orders "
+                                       "for User:nobody"),
+              std::string::npos)
+        << a.dump();
+  }
+  EXPECT_TRUE(seen) << card_text;
   EXPECT_EQ(d.log().find(".password"), std::string::npos) << "no credential file in the log";
 }
 

@@ -139,6 +139,37 @@ TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
   EXPECT_TRUE(contains(area_of(c, "schemas").summary, "does not copy schemas"));
 }
 
+// With the link's acls section the live plan's ACL part is the area's
+// evidence: what apply would still create and what is blocked keep it
+// yellow, and it stays capped at 1 (WRITE at the cutover is not built).
+TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
+  evidence e = base();
+  e.plan.acls_enabled = true;
+  e.plan.acls_fit = 3;
+  e.plan.acls_to_create = {"ALLOW READ on TOPIC LITERAL orders for User:app from *"};
+  e.plan.acls_blocked = {"ALLOW READ on TOPIC LITERAL orders for User:x from *: no rule"};
+  e.plan.acls_at_cutover = 2;
+  area a = area_of(score(e), "security and ACLs");
+  EXPECT_EQ(a.level, 1);
+  EXPECT_EQ(a.rating, colour::yellow);
+  EXPECT_TRUE(contains(all_of(a.evidence),
+                       "3 bindings on the target, 1 to create, 1 blocked, 2 at cutover"))
+      << all_of(a.evidence);
+  EXPECT_TRUE(contains(all_of(a.yellows), "ACL to create: ALLOW READ")) << all_of(a.yellows);
+  EXPECT_TRUE(contains(all_of(a.yellows), "ACL blocked: ")) << all_of(a.yellows);
+  EXPECT_TRUE(contains(all_of(a.yellows), "2 WRITE-like bindings")) << all_of(a.yellows);
+  EXPECT_EQ(a.next, "straitctl apply prod");
+  // Not planned: said, not hidden.
+  e.plan.acls_error = "the target: its authorizer is none";
+  a = area_of(score(e), "security and ACLs");
+  EXPECT_TRUE(contains(all_of(a.yellows), "ACLs not planned: the target: its authorizer is none"))
+      << all_of(a.yellows);
+  // Without an acls section the next step says how to get one.
+  e.plan = {.read = true};
+  a = area_of(score(e), "security and ACLs");
+  EXPECT_TRUE(contains(a.summary, "no acls section")) << a.summary;
+}
+
 TEST(Scorecard, AScanAPlanAndAVerificationShowEachAreaOnce) {
   evidence e = base();
   e.link.reports = {report_at(1, kNow - kHour, "orders", true, 20'000, "g")};

@@ -78,6 +78,14 @@ struct live_plan {
   int64_t made_at_ms = 0;
   std::vector<std::string> blocked;  // "orders: <blocker>"
   std::vector<std::string> changes;  // config changes apply would make (not the link)
+  // ACL sync (the link's acls section): what the plan's ACL part says, or
+  // why it was not made (`acls_error`).
+  bool acls_enabled = false;
+  std::string acls_error;
+  std::vector<std::string> acls_to_create;  // bindings apply would create
+  std::vector<std::string> acls_blocked;    // "<binding>: <blocker>"
+  int acls_at_cutover = 0;                  // WRITE-like bindings left for the cutover
+  int acls_fit = 0;                         // bindings the target has
 };
 
 struct evidence {
