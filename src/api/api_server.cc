@@ -233,15 +233,15 @@ pb::PlanAction to_proto(plan::action a) {
   return pb::PLAN_ACTION_UNSPECIFIED;
 }
 
-pb::AclAction to_proto(plan::acl_action a) {
+pb::AclAction to_proto(policy::acl_action a) {
   switch (a) {
-    case plan::acl_action::create:
+    case policy::acl_action::create:
       return pb::ACL_ACTION_CREATE;
-    case plan::acl_action::at_cutover:
+    case policy::acl_action::at_cutover:
       return pb::ACL_ACTION_AT_CUTOVER;
-    case plan::acl_action::nothing:
+    case policy::acl_action::nothing:
       return pb::ACL_ACTION_NOTHING;
-    case plan::acl_action::blocked:
+    case policy::acl_action::blocked:
       return pb::ACL_ACTION_BLOCKED;
   }
   return pb::ACL_ACTION_UNSPECIFIED;
@@ -1381,9 +1381,9 @@ class service final : public pb::Strait::Service {
         text += (text.empty() ? "" : " ") + std::string(to_string(i.what)) + ":" + i.target;
     }
     for (const auto& i : p.acls) {
-      if (i.what != plan::acl_action::create) continue;
+      if (i.what != policy::acl_action::create) continue;
       if (++n <= 20)
-        text += (text.empty() ? "" : " ") + std::string("acl:") + plan::describe(i.target);
+        text += (text.empty() ? "" : " ") + std::string("acl:") + policy::describe(i.target);
     }
     if (n > 20) text += " and " + std::to_string(n - 20) + " more";
     return n == 0 ? std::string("no action") : text;
@@ -1437,6 +1437,8 @@ class service final : public pb::Strait::Service {
   // id, stays the size of what was to do). Texts that hold what brokers
   // answered (config values, errors) are made printable, and so valid UTF-8
   // for protobuf.
+  // ACL items sent at most (each up to ~6 KB of names): the rest counted.
+  static constexpr size_t kMaxAclItems = 2000;
   static void fill_plan(const plan::topic_plan& p, const std::vector<plan::applied>* applied,
                         const std::vector<plan::applied>* applied_acls, pb::TopicPlan* out) {
     constexpr size_t kMax = 4096;
@@ -1477,11 +1479,15 @@ class service final : public pb::Strait::Service {
     out->set_acls_enabled(p.acls_enabled);
     out->set_acls_not_covered(p.acls_not_covered);
     out->set_acls_error(printable(p.acls_error, kMax));
-    int acls_fit = 0;
+    int acls_fit = 0, acls_left_out = 0;
     for (size_t k = 0; k < p.acls.size(); ++k) {
-      const plan::acl_item& i = p.acls[k];
-      if (i.what == plan::acl_action::nothing) ++acls_fit;
-      if (i.what == plan::acl_action::nothing && applied_acls != nullptr) continue;
+      const policy::acl_item& i = p.acls[k];
+      if (i.what == policy::acl_action::nothing) ++acls_fit;
+      if (i.what == policy::acl_action::nothing && applied_acls != nullptr) continue;
+      if (static_cast<size_t>(out->acls_size()) >= kMaxAclItems) {
+        ++acls_left_out;
+        continue;
+      }
       auto* pi = out->add_acls();
       if (applied_acls != nullptr && k < applied_acls->size()) {
         pi->set_outcome(to_proto((*applied_acls)[k].result));
@@ -1494,18 +1500,21 @@ class service final : public pb::Strait::Service {
       pi->set_blocker(printable(i.blocker, kMax));
     }
     out->set_acls_fit(acls_fit);
+    out->set_acls_left_out(acls_left_out);
   }
 
-  // An ACL binding; its names are Kafka's (any bytes): made printable.
+  // An ACL binding; its names are Kafka's (any bytes): made single-line
+  // (valid UTF-8, no control character; a backslash, as in an mTLS DN,
+  // stays).
   static void fill_acl(const kafka::acl_binding& a, pb::Acl* out) {
     constexpr size_t kMaxName = 1024;
-    out->set_resource_type(printable(a.resource_type, 32));
-    out->set_resource_name(printable(a.resource_name, kMaxName));
-    out->set_pattern_type(printable(a.pattern_type, 32));
-    out->set_principal(printable(a.principal, kMaxName));
-    out->set_host(printable(a.host, kMaxName));
-    out->set_operation(printable(a.operation, 32));
-    out->set_permission(printable(a.permission, 32));
+    out->set_resource_type(single_line(a.resource_type, 32));
+    out->set_resource_name(single_line(a.resource_name, kMaxName));
+    out->set_pattern_type(single_line(a.pattern_type, 32));
+    out->set_principal(single_line(a.principal, kMaxName));
+    out->set_host(single_line(a.host, kMaxName));
+    out->set_operation(single_line(a.operation, 32));
+    out->set_permission(single_line(a.permission, 32));
   }
 
   static void fill_cluster(const scan::cluster_inventory& c, bool details,

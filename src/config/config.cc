@@ -530,8 +530,10 @@ acl_config parse_acls(const YAML::Node& n, const std::string& field, const refer
     for (const auto& kv : admin["properties"]) {
       const auto key = kv.first.as<std::string>();
       const std::string kfield = admin_field + ".properties." + key;
-      if (key == "bootstrap.servers") {
-        p.add(kfield, "is the target's own (target.properties); remove it here");
+      if (key == "bootstrap.servers" || key == "metadata.broker.list") {
+        p.add(kfield,
+              "names brokers, which are the target's own (target.properties); remove it "
+              "here");
         continue;
       }
       auto raw = scalar(kv.second, kfield, p);
@@ -587,6 +589,12 @@ acl_config parse_acls(const YAML::Node& n, const std::string& field, const refer
       }
     } else if (!valid_principal(rule.target)) {
       p.add(f + ".target", "is not valid" + principal_hint);
+    }
+    if (rule.target.ends_with(":*") && rule.source != rule.target) {
+      p.add(f + ".target",
+            "is a wildcard principal (every principal of its type): only a rule whose source is "
+            "that same wildcard may map to it");
+      continue;
     }
     a.principals.push_back(std::move(rule));
   }
@@ -942,14 +950,22 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
   try {
     const references refs(env, policy);
     l = parse_link(root, "link", refs, p);
-    // Stored in the checkpoint store: secrets only by reference.
-    for (const char* side : {"source", "target"}) {
-      const YAML::Node props = root[side] ? root[side]["properties"] : YAML::Node();
+    // Stored in the checkpoint store: secrets only by reference; every set
+    // of client properties (the clusters', the ACL admin's) alike.
+    const YAML::Node acls = root["acls"];
+    const std::vector<std::pair<std::string, YAML::Node>> property_sets = {
+        {"source", root["source"] ? root["source"]["properties"] : YAML::Node()},
+        {"target", root["target"] ? root["target"]["properties"] : YAML::Node()},
+        {"acls.target_admin",
+         acls && acls.IsMap() && acls["target_admin"] && acls["target_admin"].IsMap()
+             ? acls["target_admin"]["properties"]
+             : YAML::Node()}};
+    for (const auto& [side, props] : property_sets) {
       if (!props || !props.IsMap()) continue;
       for (const auto& kv : props) {
         const auto key = kv.first.as<std::string>();
         const auto value = kv.second.IsScalar() ? kv.second.as<std::string>() : std::string();
-        const std::string field = std::string("link.") + side + ".properties." + key;
+        const std::string field = "link." + side + ".properties." + key;
         if (is_secret_property(key) && !value.starts_with("${")) {
           p.add(field,
                 "a link created through the API is stored by straitd, which stores no secret: "

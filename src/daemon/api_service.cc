@@ -276,16 +276,16 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
     e.plan.acls_error = p->plan.acls_error;
     for (const auto& item : p->plan.acls) {
       switch (item.what) {
-        case plan::acl_action::create:
-          e.plan.acls_to_create.push_back(plan::describe(item.target));
+        case policy::acl_action::create:
+          e.plan.acls_to_create.push_back(policy::describe(item.target));
           break;
-        case plan::acl_action::blocked:
-          e.plan.acls_blocked.push_back(plan::describe(item.source) + ": " + item.blocker);
+        case policy::acl_action::blocked:
+          e.plan.acls_blocked.push_back(policy::describe(item.source) + ": " + item.blocker);
           break;
-        case plan::acl_action::at_cutover:
+        case policy::acl_action::at_cutover:
           ++e.plan.acls_at_cutover;
           break;
-        case plan::acl_action::nothing:
+        case policy::acl_action::nothing:
           ++e.plan.acls_fit;
           break;
       }

@@ -219,6 +219,12 @@ const char* acl_permission_name(int code) {
 
 // The code of a Kafka name in one of the tables above, or 0 (librdkafka's
 // UNKNOWN) when it is none of them.
+static_assert(RD_KAFKA_RESOURCE_TOPIC == 2 && RD_KAFKA_RESOURCE_BROKER == 4 &&
+              RD_KAFKA_RESOURCE_TRANSACTIONAL_ID == 5);
+static_assert(RD_KAFKA_RESOURCE_PATTERN_MATCH == 2 && RD_KAFKA_RESOURCE_PATTERN_PREFIXED == 4);
+static_assert(RD_KAFKA_ACL_OPERATION_ALL == 2 && RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE == 12);
+static_assert(RD_KAFKA_ACL_PERMISSION_TYPE_DENY == 2 && RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW == 3);
+
 template <size_t N>
 int code_of(const std::array<const char*, N>& names, const std::string& name) {
   for (size_t i = 2; i < N; ++i) {
@@ -725,10 +731,13 @@ std::vector<status> admin_client::create_acls(const std::vector<acl_binding>& bi
     const int pattern = code_of(kAclPatternTypes, b.pattern_type);
     const int op = code_of(kAclOperations, b.operation);
     const int permission = code_of(kAclPermissions, b.permission);
-    // librdkafka 2.14.2 builds bindings of the first four resource types
-    // only; MATCH is a filter's pattern, never a binding's.
-    if (type == 0 || type > 5 || pattern == 0 || b.pattern_type == "MATCH" || op == 0 || op > 12 ||
-        permission == 0) {
+    // librdkafka 2.14.2 builds bindings of the resource types up to
+    // TRANSACTIONAL_ID and operations up to IDEMPOTENT_WRITE only; MATCH is a
+    // filter's pattern, never a binding's. The name tables above hold
+    // Kafka's codes, which are librdkafka's enum values.
+    if (type == 0 || type > RD_KAFKA_RESOURCE_TRANSACTIONAL_ID || pattern == 0 ||
+        pattern == RD_KAFKA_RESOURCE_PATTERN_MATCH || op == 0 ||
+        op > RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE || permission == 0) {
       out[i] = fail(errc::invalid_argument, "CreateAcls: a binding librdkafka cannot build");
       continue;
     }

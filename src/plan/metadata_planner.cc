@@ -147,20 +147,23 @@ std::string other_authorizer(const kafka::admin_client& target) {
   return "its authorizer.class.name cannot be read";
 }
 
-// Reads what an ACL plan needs into `facts`; the reason when something
-// cannot be read. `target_key`: the target's cluster key, which the admin
-// credential's cluster must have too.
+// Reads what an ACL plan needs into `facts` (bindings, the names PREFIXED
+// bindings reach); the reason when something cannot be read. `target_key`:
+// the target's cluster key, which the admin credential's cluster must have
+// too, by a cluster id the broker names (not by bootstrap servers alone).
 std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin_client& admin,
-                           const config::link_config& cfg, const std::string& target_key,
-                           bool groups, acl_facts& facts) {
-  auto admin_key = mirror::cluster_key(admin.cluster_id(), cfg.target);
-  if (!admin_key) return "target (acls.target_admin): " + admin_key.error().message;
-  if (*admin_key != target_key) {
-    return "acls.target_admin reached cluster " + *admin_key + ", not the target " + target_key;
+                           const std::string& target_key, bool groups, policy::acl_facts& facts) {
+  auto admin_id = admin.cluster_id();
+  if (!admin_id) return "target (acls.target_admin): " + admin_id.error().message;
+  if (admin_id->empty() || *admin_id != target_key) {
+    return "acls.target_admin reached cluster '" + printable(*admin_id, 128) +
+           "', not the target's id " + printable(target_key, 128) +
+           " (ACLs are written only to a cluster that names its id)";
   }
   if (auto other = other_authorizer(admin); !other.empty()) {
     return "the target: " + other +
-           "; ACL sync works with Kafka's StandardAuthorizer only (ADR 0023)";
+           "; ACL sync works with Kafka's StandardAuthorizer only "
+           "(ADR 0023)";
   }
   auto src = source.describe_acls();
   if (!src) return "source: " + src.error().message;
@@ -172,10 +175,21 @@ std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin
   }
   facts.source = std::move(*src);
   facts.target = std::move(*tgt);
+  auto target_topics = admin.list_topics();
+  if (!target_topics) return "target (acls.target_admin): " + target_topics.error().message;
+  for (const auto& [name, info] : *target_topics) facts.target_topics.push_back(name);
   if (groups) {
-    auto listed = source.list_groups();
-    if (!listed) return "source: " + listed.error().message;
-    for (const auto& g : listed->groups) facts.source_groups.push_back(g.id);
+    for (const auto* side : {&source, &admin}) {
+      auto listed = side->list_groups();
+      if (!listed) return (side == &source ? "source: " : "target: ") + listed.error().message;
+      if (!listed->complete) {
+        return std::string(side == &source ? "source" : "target") +
+               ": the list of groups is incomplete (" + printable(listed->error, 512) +
+               "), so the groups a PREFIXED binding reaches are not known";
+      }
+      auto& out = side == &source ? facts.source_groups : facts.target_groups;
+      for (const auto& g : listed->groups) out.push_back(g.id);
+    }
   }
   return "";
 }
@@ -223,10 +237,13 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
 
   // The selected topics, as the supervisor selects them.
   const bool same_cluster = *src_key == *tgt_key;
+  const auto selected = [&](const std::string& name) {
+    return selection.selects(name) && !mirror::is_own_copy(cfg_, same_cluster, name) &&
+           (!topics || topics(name));
+  };
   std::vector<topic_facts> facts;
   for (const auto& [name, info] : *src_topics) {
-    if (!selection.selects(name) || mirror::is_own_copy(cfg_, same_cluster, name)) continue;
-    if (topics && !topics(name)) continue;
+    if (!selected(name)) continue;
     topic_facts t;
     t.source = name;
     t.target = cfg_.topics.target_name(name);
@@ -267,22 +284,27 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
     auto admin = kafka::admin_client::connect(
         config::overlay(cfg_.target.props, cfg_.acls.target_admin), id + "-acls",
         "links." + cfg_.name + ".acls.target_admin.properties", admin_timeout_);
-    acl_facts facts;
+    policy::acl_facts acl;
     if (!admin) {
       plan.acls_error = "target (acls.target_admin): " + admin.error().message;
     } else {
-      plan.acls_error = read_acl_facts(**source, **admin, cfg_, *tgt_key, groups != nullptr, facts);
+      plan.acls_error = read_acl_facts(**source, **admin, *tgt_key, groups != nullptr, acl);
     }
     if (plan.acls_error.empty()) {
-      for (const auto& [name, info] : *src_topics) facts.source_topics.push_back(name);
-      facts.topic_selected = [&](const std::string& name) {
-        return selection.selects(name) && !mirror::is_own_copy(cfg_, same_cluster, name) &&
-               (!topics || topics(name));
+      for (const auto& [name, info] : *src_topics) acl.source_topics.push_back(name);
+      std::map<std::string, std::string> refusals;
+      for (const auto& t : facts) {
+        if (!t.refusal.empty()) refusals[t.source] = t.refusal;
+      }
+      acl.topic_selected = selected;
+      acl.topic_refusal = [&](const std::string& name) {
+        auto it = refusals.find(name);
+        return it == refusals.end() ? std::string() : it->second;
       };
       if (groups != nullptr) {
-        facts.group_selected = [groups](const std::string& g) { return groups->selects(g); };
+        acl.group_selected = [groups](const std::string& g) { return groups->selects(g); };
       }
-      auto acls = plan_acls(cfg_.acls, cfg_.topics, facts);
+      auto acls = policy::plan_acls(cfg_.acls, cfg_.topics, acl);
       plan.acls = std::move(acls.items);
       plan.acls_not_covered = acls.not_covered;
       p.acl_admin = std::move(*admin);
@@ -372,52 +394,61 @@ result<apply_result> metadata_planner::apply(const prepared_plan& p, bool dry_ru
     }
     r.items.push_back(std::move(a));
   }
-  apply_acls(p, dry_run, deadline, r);
+  if (p.acl_admin != nullptr) {  // set whenever ACLs were planned
+    create_acl_items(
+        p.plan.acls, dry_run, deadline,
+        [&](const std::vector<kafka::acl_binding>& bindings) {
+          auto results = p.acl_admin->create_acls(bindings);
+          for (size_t j = 0; j < bindings.size() && j < results.size(); ++j) {
+            if (results[j]) {
+              spdlog::info("link {}: apply: created ACL {}", cfg_.name,
+                           policy::describe(bindings[j]));
+            } else {
+              spdlog::warn("link {}: apply: ACL {} failed: {}", cfg_.name,
+                           policy::describe(bindings[j]), results[j].error().message);
+            }
+          }
+          return results;
+        },
+        r);
+  }
   return r;
 }
 
-void metadata_planner::apply_acls(const prepared_plan& p, bool dry_run,
-                                  std::chrono::steady_clock::time_point deadline,
-                                  apply_result& r) const {
-  const auto& items = p.plan.acls;
+void create_acl_items(const std::vector<policy::acl_item>& items, bool dry_run,
+                      std::chrono::steady_clock::time_point deadline, const acl_creator& create,
+                      apply_result& r) {
   r.acls.assign(items.size(), applied{});
-  std::vector<size_t> batch;  // indexes of items to create in one request
+  std::vector<size_t> batch;  // indexes of the items of one request
   auto send = [&] {
     std::vector<kafka::acl_binding> bindings;
     for (size_t k : batch) bindings.push_back(items[k].target);
-    const auto results = p.acl_admin->create_acls(bindings);
+    const auto results = create(bindings);
     for (size_t j = 0; j < batch.size(); ++j) {
       applied& a = r.acls[batch[j]];
-      if (results[j]) {
+      const status result =
+          j < results.size() ? results[j] : fail(errc::kafka, "CreateAcls gave no answer for it");
+      if (result) {
         a.result = outcome::done;
         ++r.done;
-        spdlog::info("link {}: apply: created ACL {}", cfg_.name, describe(items[batch[j]].target));
       } else {
         a.result = outcome::failed;
-        a.message = results[j].error().message;
+        a.message = result.error().message;
         ++r.failed;
-        spdlog::warn("link {}: apply: ACL {} failed: {}", cfg_.name,
-                     describe(items[batch[j]].target), a.message);
       }
     }
     batch.clear();
   };
-  // Every DENY first, in requests of their own: an ALLOW is asked for only
-  // once each DENY of the plan is in force, since without it the ALLOW
-  // could grant more on the target than the source allows.
   bool denies_in_force = true;
   for (const bool deny : {true, false}) {
     for (size_t k = 0; k < items.size(); ++k) {
-      if (items[k].what != acl_action::create || (items[k].target.permission == "DENY") != deny) {
+      const auto& i = items[k];
+      if (i.what != policy::acl_action::create || (i.target.permission == "DENY") != deny) {
         continue;
       }
       applied& a = r.acls[k];
       if (dry_run) {
         a.result = outcome::would;
-      } else if (p.acl_admin == nullptr) {
-        a.result = outcome::failed;
-        a.message = "no ACL admin client: plan again";
-        ++r.failed;
       } else if (!denies_in_force) {
         a.result = outcome::not_reached;
         a.message = "waits for the plan's DENY bindings, not all created: apply again";
@@ -431,9 +462,10 @@ void metadata_planner::apply_acls(const prepared_plan& p, bool dry_run,
       }
     }
     if (!batch.empty()) send();
-    for (size_t k = 0; deny && k < items.size(); ++k) {
-      const bool created = r.acls[k].result == outcome::done || r.acls[k].result == outcome::would;
-      if (items[k].what == acl_action::create && items[k].target.permission == "DENY" && !created) {
+    if (!deny || dry_run) continue;
+    for (size_t k = 0; k < items.size(); ++k) {
+      if (items[k].what == policy::acl_action::create && items[k].target.permission == "DENY" &&
+          r.acls[k].result != outcome::done) {
         denies_in_force = false;
       }
     }

@@ -497,6 +497,10 @@ void print_acl_plan(const pb::TopicPlan& p, bool applied, bool all) {
       "principals the link does not cover\n",
       count[pb::ACL_ACTION_CREATE], count[pb::ACL_ACTION_AT_CUTOVER], count[pb::ACL_ACTION_BLOCKED],
       p.acls_fit(), p.acls_not_covered());
+  if (p.acls_left_out() > 0) {
+    std::printf("  (%d more ACL items not sent: narrow the plan with --topics)\n",
+                p.acls_left_out());
+  }
 }
 
 namespace {

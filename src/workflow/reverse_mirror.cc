@@ -28,6 +28,9 @@ config::link_config reverse_mirror::derive(const config::link_config& forward,
   // config sync shows any drift).
   r.topics.config_sync = config::topic_config::config_sync_mode::off;
   r.groups = {};
+  // ACLs are the forward link's to plan (its admin credential is for its
+  // target, the reverse link's source): never the reverse link's.
+  r.acls = {};
   return r;
 }
 

@@ -168,10 +168,10 @@ class fake_control : public control {
     p.plan.items.push_back(i);
     // An ACL of a hostile principal (not UTF-8, an escape sequence).
     p.plan.acls_enabled = true;
-    plan::acl_item a;
+    policy::acl_item a;
     a.source = {"TOPIC", "orders", "LITERAL", "User:\xff\x1b[31mevil", "*", "READ", "ALLOW"};
     a.target = {"TOPIC", "orders", "LITERAL", "User:app2", "*", "READ", "ALLOW"};
-    a.what = plan::acl_action::create;
+    a.what = policy::acl_action::create;
     a.reason = "the target lacks it";
     p.plan.acls.push_back(a);
     return p;
@@ -204,7 +204,7 @@ class fake_control : public control {
       }
     }
     for (const auto& a : p.plan.acls) {
-      if (a.what != plan::acl_action::create) {
+      if (a.what != policy::acl_action::create) {
         r.acls.push_back({plan::outcome::no_action, {}});
       } else if (dry_run) {
         r.acls.push_back({plan::outcome::would, {}});

@@ -154,6 +154,8 @@ TEST(Config, AclsErrorsNameTheFieldAndNeverEchoTheAdminSecret) {
       {R"y(target: "User:\\1"})y", R"y(target: "User:\\2"})y"},
       {R"y({source: "User:app", target: "User:app-new"})y",
        R"y({source: "app", target: "User:x"})y"},
+      {R"y({source: "User:app", target: "User:app-new"})y",
+       R"y({source: "User:app", target: "User:*"})y"},
   };
   const std::vector<std::string> fields = {"links[0].acls.target_principal",
                                            "links[0].acls.target_prinsipal",
@@ -162,7 +164,9 @@ TEST(Config, AclsErrorsNameTheFieldAndNeverEchoTheAdminSecret) {
                                            "links[0].acls.principals[0]",
                                            "links[0].acls.principals[1].source_regex",
                                            "links[0].acls.principals[1].target",
-                                           "links[0].acls.principals[0].source"};
+                                           "links[0].acls.principals[0].source",
+                                           "links[0].acls.principals[0].target"};
+  ASSERT_EQ(cases.size(), fields.size());
   for (size_t i = 0; i < cases.size(); ++i) {
     std::string acls = kAcls;
     auto at = acls.find(cases[i].first);
@@ -482,6 +486,33 @@ TEST(Config, ApiLinksRunNoCodeAndReadNoFileOutsideTheSecretsDirectory) {
   EXPECT_NE(error_of(link_with("ssl.ca.location", (secrets.path() / "gone/ca.pem").string(),
                                api_link_references(secrets.path() / "gone")))
                 .find("(which is unreadable ("),
+            std::string::npos);
+}
+
+// Review of issue 13 (ACL sync): acls.target_admin's properties of an API
+// link are checked as the clusters' are: no plaintext credential stored, no
+// command run, no file outside the secrets directory.
+TEST(Config, ApiLinksCheckTheAclAdminsPropertiesAsTheClusters) {
+  const reference_policy api = api_link_references("");
+  auto with_admin = [&](const std::string& props) {
+    return parse_link_yaml(
+        "name: side\nsource: {properties: {bootstrap.servers: a:9092}}\n"
+        "target: {properties: {bootstrap.servers: b:9092}}\ntopics: {include: [\"x\"]}\n"
+        "acls: {target_principal: \"User:strait\", target_admin: {properties: {" +
+            props + "}}}\n",
+        test_env, api);
+  };
+  EXPECT_TRUE(with_admin("sasl.password: \"${env:STRAIT_SECRET_SRC}\"").has_value());
+  const std::string plain = error_of(with_admin("sasl.password: \"plain-pw\""));
+  EXPECT_NE(plain.find("link.acls.target_admin.properties.sasl.password"), std::string::npos)
+      << plain;
+  EXPECT_NE(plain.find("stores no secret"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("plain-pw"), std::string::npos) << plain;
+  EXPECT_NE(error_of(with_admin("sasl.kerberos.kinit.cmd: \"touch /tmp/pwned\""))
+                .find("runs a command or loads code"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_admin("metadata.broker.list: \"elsewhere:9092\""))
+                .find("acls.target_admin.properties.metadata.broker.list"),
             std::string::npos);
 }
 

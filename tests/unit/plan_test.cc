@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "strait/plan/metadata_planner.h"
+
 namespace strait::plan {
 namespace {
 
@@ -173,6 +175,92 @@ TEST(Plan, ATopicHandedOverGetsNoConfigChanges) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].what, action::nothing);
   EXPECT_NE(items[0].reason.find("handed over"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strait::plan
+
+namespace strait::plan {
+namespace {
+
+policy::acl_item acl_to_create(const std::string& topic, const std::string& permission) {
+  policy::acl_item i;
+  i.what = policy::acl_action::create;
+  i.target = {"TOPIC", topic, "LITERAL", "User:app", "*", "READ", permission};
+  i.source = i.target;
+  return i;
+}
+
+// Every DENY is created before any ALLOW, in requests of their own; at most
+// kAclsPerRequest bindings a request; items that are no action get none.
+TEST(AclApply, DeniesGoFirstInRequestsOfTheirOwnAndRequestsAreBounded) {
+  std::vector<policy::acl_item> items;
+  for (size_t n = 0; n < kAclsPerRequest + 5; ++n) {
+    items.push_back(acl_to_create("allow-" + std::to_string(n), "ALLOW"));
+  }
+  items.push_back(acl_to_create("deny", "DENY"));
+  items.push_back(acl_to_create("fits", "ALLOW"));
+  items.back().what = policy::acl_action::nothing;
+  std::vector<std::vector<kafka::acl_binding>> requests;
+  apply_result r;
+  create_acl_items(
+      items, false, std::chrono::steady_clock::now() + std::chrono::hours(1),
+      [&](const std::vector<kafka::acl_binding>& b) {
+        requests.push_back(b);
+        return std::vector<status>(b.size());
+      },
+      r);
+  ASSERT_EQ(requests.size(), 3u);
+  ASSERT_EQ(requests[0].size(), 1u);
+  EXPECT_EQ(requests[0][0].permission, "DENY");
+  EXPECT_EQ(requests[1].size(), kAclsPerRequest);
+  EXPECT_EQ(requests[2].size(), 5u);
+  EXPECT_EQ(r.done, static_cast<int>(kAclsPerRequest) + 6);
+  ASSERT_EQ(r.acls.size(), items.size());
+  EXPECT_EQ(r.acls.back().result, outcome::no_action);
+}
+
+// An ALLOW alone could grant more than the source: when a DENY of the plan
+// was not created, no ALLOW is asked for.
+TEST(AclApply, AFailedDenyHoldsBackEveryAllow) {
+  const std::vector<policy::acl_item> items = {acl_to_create("a", "ALLOW"),
+                                               acl_to_create("d", "DENY")};
+  int calls = 0;
+  apply_result r;
+  create_acl_items(
+      items, false, std::chrono::steady_clock::now() + std::chrono::hours(1),
+      [&](const std::vector<kafka::acl_binding>& b) {
+        ++calls;
+        return std::vector<status>(b.size(), fail(errc::kafka, "refused"));
+      },
+      r);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(r.acls[1].result, outcome::failed);
+  EXPECT_EQ(r.acls[1].message, "refused");
+  EXPECT_EQ(r.acls[0].result, outcome::not_reached);
+  EXPECT_EQ(r.failed, 1);
+  EXPECT_EQ(r.not_reached, 1);
+}
+
+TEST(AclApply, ADryRunAsksNothingAndAPassedDeadlineStartsNothing) {
+  const std::vector<policy::acl_item> items = {acl_to_create("a", "ALLOW"),
+                                               acl_to_create("d", "DENY")};
+  int calls = 0;
+  const acl_creator count = [&](const std::vector<kafka::acl_binding>& b) {
+    ++calls;
+    return std::vector<status>(b.size());
+  };
+  apply_result dry;
+  create_acl_items(items, true, std::chrono::steady_clock::now() + std::chrono::hours(1), count,
+                   dry);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(dry.acls[0].result, outcome::would);
+  EXPECT_EQ(dry.acls[1].result, outcome::would);
+  apply_result late;
+  create_acl_items(items, false, std::chrono::steady_clock::now() - std::chrono::seconds(1), count,
+                   late);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(late.not_reached, 2);
 }
 
 }  // namespace

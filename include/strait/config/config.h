@@ -96,12 +96,13 @@ struct group_config {
 
 // ACL sync (docs/planning.md#acls, ADR 0023). Off unless the link has an
 // `acls` section. A source principal maps to a target principal by the first
-// rule that matches it; a binding of a principal no rule maps is planned as
-// blocked, never copied under its source name.
+// rule that matches it; a topic or group binding of a principal no rule maps
+// is planned as blocked, never copied under its source name.
 struct principal_rule {
   std::string source;        // a whole principal ("User:alice"); or
   std::string source_regex;  // RE2 over the whole principal (never matches "User:*")
-  std::string target;        // the target principal; \1..\9 with source_regex
+  std::string target;        // the target principal; \1..\9 with source_regex; a
+                             // wildcard ("User:*") only when `source` is that same one
 };
 
 struct acl_config {

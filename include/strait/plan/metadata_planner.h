@@ -9,8 +9,8 @@
 #include "strait/config/config.h"
 #include "strait/config/selection.h"
 #include "strait/mirror/target_claims.h"
-#include "strait/plan/acl_planner.h"
 #include "strait/plan/planner.h"
+#include "strait/policy/acl_rules.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::kafka {
@@ -33,7 +33,7 @@ struct topic_plan {
   // the link covers, or why they were not planned (`acls_error`: a cluster's
   // bindings unreadable, more than kMaxAclBindings, another authorizer).
   bool acls_enabled = false;
-  std::vector<acl_item> acls;
+  std::vector<policy::acl_item> acls;
   int acls_not_covered = 0;
   std::string acls_error;
 };
@@ -78,6 +78,22 @@ struct apply_result {
   std::vector<applied> acls;   // one per ACL item of the prepared plan
   int done = 0, failed = 0, not_reached = 0;
 };
+
+// Creates bindings on the target: one CreateAcls request a call, a status
+// per binding (kafka::admin_client::create_acls).
+using acl_creator =
+    std::function<std::vector<status>(const std::vector<kafka::acl_binding>& bindings)>;
+
+// Carries out the create items of an ACL plan with `create`, into
+// `r.acls` (one per item) and r's counts: every DENY first, in requests of
+// their own, and an ALLOW only once each DENY of the plan was created (else
+// not_reached: an ALLOW alone could grant more than the source does); at
+// most kAclsPerRequest bindings a request; no request started once
+// `deadline` passed (the rest not_reached); `dry_run`: each `would`, no
+// request.
+void create_acl_items(const std::vector<policy::acl_item>& items, bool dry_run,
+                      std::chrono::steady_clock::time_point deadline, const acl_creator& create,
+                      apply_result& r);
 
 // Makes and applies plans of one link's target topics (docs/planning.md,
 // ADR 0024). prepare() connects both clusters (admin clients of the link's
@@ -126,8 +142,6 @@ class metadata_planner {
                                            std::chrono::milliseconds budget) const;
 
  private:
-  void apply_acls(const prepared_plan& p, bool dry_run,
-                  std::chrono::steady_clock::time_point deadline, apply_result& r) const;
   const config::link_config& cfg_;
   store::checkpoint_store& store_;
   mirror::target_claims& claims_;

@@ -8,17 +8,19 @@
 #include "strait/config/config.h"
 #include "strait/kafka/types.h"
 
-namespace strait::plan {
+namespace strait::policy {
 
-// The pure decisions of an ACL plan (docs/planning.md#acls, ADR 0023): which
-// of the source's ACL bindings the target gets, under which principal and
-// name, and which it does not and why. Made from both clusters' bindings as
-// read; unit-tested without Kafka (tests/unit/acl_planner_test.cc).
+// The pure ACL rules of a link (docs/planning.md#acls, ADR 0023): which of
+// the source's ACL bindings the target gets, under which principal and name,
+// and which it does not and why. Made from both clusters' bindings as read;
+// used by plan / apply (plan::metadata_planner), and the rules a cutover's
+// WRITE grants will follow. Unit-tested without Kafka
+// (tests/unit/acl_rules_test.cc).
 
 // Maps source principals to target principals by a link's rules
 // (config::acl_config::principals): the first rule that matches wins; a
-// source_regex rule never matches "User:*" (a wildcard principal is mapped
-// only by a rule that names it).
+// source_regex rule matches the whole principal and never "User:*" (a
+// wildcard principal is mapped only by a rule that names it).
 class principal_mapper {
  public:
   explicit principal_mapper(const std::vector<config::principal_rule>& rules);
@@ -33,14 +35,24 @@ class principal_mapper {
   std::vector<compiled> rules_;
 };
 
+// Whether binding `b` applies to resource `name` of its type: a LITERAL "*",
+// a LITERAL of that name, or a PREFIXED one whose prefix starts it.
+[[nodiscard]] bool reaches(const kafka::acl_binding& b, const std::string& name);
+
 // What was read for an ACL plan.
 struct acl_facts {
   std::vector<kafka::acl_binding> source, target;  // every binding of each cluster
   std::vector<std::string> source_topics;          // every topic of the source
   std::vector<std::string> source_groups;          // every group of the source
+  std::vector<std::string> target_topics;          // every topic of the target
+  std::vector<std::string> target_groups;          // every group of the target
   // The source topics the plan covers (the link's selection and the plan's
   // filter), and the groups the link syncs (null: none; no groups section).
   std::function<bool(const std::string&)> topic_selected, group_selected;
+  // Why the link may not write a selected source topic's target topic
+  // (another link's, a name Kafka keeps for itself); empty when it may.
+  // Null: none is refused.
+  std::function<std::string(const std::string&)> topic_refusal;
 };
 
 enum class acl_action {
@@ -49,7 +61,6 @@ enum class acl_action {
   nothing,     // the target has `target` already
   blocked,     // not copied: `blocker` says why and the fix
 };
-[[nodiscard]] const char* to_string(acl_action a);
 
 struct acl_item {
   kafka::acl_binding source;
@@ -64,32 +75,37 @@ struct acl_plan {
   // resource type, name, pattern, principal and operation.
   std::vector<acl_item> items;
   // Source bindings the link does not cover: of topics and groups it does
-  // not select, of CLUSTER and TRANSACTIONAL_ID resources for principals no
-  // rule maps.
+  // not select, of CLUSTER, TRANSACTIONAL_ID and other resources for
+  // principals no rule maps.
   int not_covered = 0;
 };
 
 // The plan of the source's bindings (ADR 0023):
 // - TOPIC resources of selected topics get topics.prefix (a LITERAL "*"
 //   becomes PREFIXED on the prefix, blocked without one); a PREFIXED one is
-//   copied only when every source topic it reaches is selected;
+//   copied only when every source topic it reaches is selected and every
+//   target topic the copy would reach mirrors one of them; a topic whose
+//   target the link may not write (`topic_refusal`) blocks it;
 // - GROUP resources of groups the link syncs, the same way (no prefix);
 // - CLUSTER resources except administrators' rights (ALTER, ALTER_CONFIGS,
 //   CLUSTER_ACTION, CREATE, ALL), and TRANSACTIONAL_ID resources, for
 //   principals a rule maps;
 // - the principal mapped by `acls.principals`, never to
-//   `acls.target_principal`; only host "*";
+//   `acls.target_principal`, and a DENY never to "User:*" (it would deny
+//   strait too); only host "*";
 // - a topic's ALLOW of anything but READ, DESCRIBE and DESCRIBE_CONFIGS
 //   waits for the topic's producer cutover (at_cutover);
-// - a create on a TOPIC or GROUP resource that has no binding on the target
-//   yet, where the target does not grant strait's own principal its access
-//   (WRITE on a topic, READ on a group), is blocked: the first binding makes
-//   the resource deny-by-default for every principal without one.
+// - an ALLOW that a source DENY limits, where that DENY is not copied
+//   (blocked, or not covered), is blocked: alone it would grant more on the
+//   target than the source grants;
+// - a create on a TOPIC, GROUP or CLUSTER resource that no target binding
+//   covers yet is blocked: the first binding makes the resource
+//   deny-by-default for every principal without one, strait's own included.
 [[nodiscard]] acl_plan plan_acls(const config::acl_config& acls, const config::topic_config& topics,
                                  const acl_facts& facts);
 
-// The binding in one line, names made printable:
-// "ALLOW READ on TOPIC LITERAL orders for User:app from *".
+// The binding in one line, names made single-line (as straitctl prints it):
+// "ALLOW READ TOPIC:LITERAL:orders User:app@*".
 [[nodiscard]] std::string describe(const kafka::acl_binding& b);
 
-}  // namespace strait::plan
+}  // namespace strait::policy

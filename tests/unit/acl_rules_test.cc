@@ -1,8 +1,8 @@
-#include "strait/plan/acl_planner.h"
+#include "strait/policy/acl_rules.h"
 
 #include <gtest/gtest.h>
 
-namespace strait::plan {
+namespace strait::policy {
 namespace {
 
 using kafka::acl_binding;
@@ -155,8 +155,12 @@ TEST(AclPlan, NothingIsGrantedWhereStraitWouldLoseItsOwnAccess) {
     EXPECT_EQ(i.what, acl_action::blocked);
     EXPECT_NE(i.blocker.find("deny-by-default"), std::string::npos) << i.blocker;
   }
-  EXPECT_NE(p.items[0].blocker.find("grant it READ on billing"), std::string::npos);
-  EXPECT_NE(p.items[1].blocker.find("grant it WRITE on mig.orders"), std::string::npos);
+  EXPECT_NE(p.items[0].blocker.find("target group billing (LITERAL) has no binding yet"),
+            std::string::npos)
+      << p.items[0].blocker;
+  EXPECT_NE(p.items[1].blocker.find("target topic mig.orders (LITERAL) has no binding yet"),
+            std::string::npos)
+      << p.items[1].blocker;
   // A resource that has bindings already is deny-by-default: no change.
   f.target = {topic_acl("mig.orders", "User:someone"), group_acl("billing", "User:someone")};
   for (const auto& i : plan_acls(rules(), prefixed(), f).items) {
@@ -165,15 +169,16 @@ TEST(AclPlan, NothingIsGrantedWhereStraitWouldLoseItsOwnAccess) {
 }
 
 TEST(AclPlan, StraitsOwnPrincipalHostsAndAdministratorsRightsAreNeverCopied) {
-  auto p = plan_acls(
-      rules(), prefixed(),
-      facts_with(
-          {topic_acl("orders", "User:strait-src"),
-           topic_acl("orders", "User:app", "READ", "LITERAL", "ALLOW", "10.0.0.1"),
-           acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "ALTER", "ALLOW"},
-           acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "IDEMPOTENT_WRITE",
-                       "ALLOW"},
-           acl_binding{"TRANSACTIONAL_ID", "tx-", "PREFIXED", "User:app", "*", "WRITE", "ALLOW"}}));
+  auto f = facts_with(
+      {topic_acl("orders", "User:strait-src"),
+       topic_acl("orders", "User:app", "READ", "LITERAL", "ALLOW", "10.0.0.1"),
+       acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "ALTER", "ALLOW"},
+       acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "IDEMPOTENT_WRITE",
+                   "ALLOW"},
+       acl_binding{"TRANSACTIONAL_ID", "tx-", "PREFIXED", "User:app", "*", "WRITE", "ALLOW"}});
+  f.target.push_back(
+      acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:strait", "*", "DESCRIBE", "ALLOW"});
+  auto p = plan_acls(rules(), prefixed(), f);
   ASSERT_EQ(p.items.size(), 5u);
   int blocked = 0;
   for (const auto& i : p.items) {
@@ -224,6 +229,80 @@ TEST(AclPlan, HostilePrincipalsArePrintedEscapedAndNeverCopied) {
   EXPECT_NE(p.items[1].blocker.find("not a principal"), std::string::npos) << p.items[1].blocker;
 }
 
+TEST(AclPlan, AnAllowGoesOnlyWithTheDeniesThatLimitItOnTheSource) {
+  // A DENY from one host is not copied (hosts differ), a DENY for User:*
+  // has no rule: the ALLOWs they limit are blocked, naming them; an ALLOW
+  // of another operation or resource is not limited.
+  auto p =
+      plan_acls(rules(), prefixed(),
+                facts_with({topic_acl("orders", "User:app", "READ", "LITERAL", "DENY", "10.0.0.1"),
+                            topic_acl("orders", "User:app"),
+                            topic_acl("orders-eu", "User:*", "ALL", "LITERAL", "DENY"),
+                            topic_acl("orders-", "User:team-a", "DESCRIBE", "PREFIXED"),
+                            topic_acl("orders", "User:team-a", "DESCRIBE_CONFIGS")}));
+  ASSERT_EQ(p.items.size(), 5u);
+  EXPECT_EQ(p.items[0].what, acl_action::blocked);  // the DENYs themselves
+  EXPECT_EQ(p.items[1].what, acl_action::blocked);
+  const auto& read = p.items[2];  // ALLOW READ orders User:app
+  ASSERT_EQ(read.source, topic_acl("orders", "User:app"));
+  EXPECT_EQ(read.what, acl_action::blocked);
+  EXPECT_NE(read.blocker.find("the source limits it with DENY READ TOPIC:LITERAL:orders "
+                              "User:app@10.0.0.1, which is not copied"),
+            std::string::npos)
+      << read.blocker;
+  EXPECT_TRUE(read.target.principal.empty());
+  EXPECT_EQ(p.items[3].source.operation, "DESCRIBE_CONFIGS");  // "orders" before "orders-"
+  EXPECT_EQ(p.items[3].what, acl_action::create) << p.items[3].blocker;
+  EXPECT_EQ(p.items[4].source.operation, "DESCRIBE");  // reaches orders-eu: User:* DENY ALL
+  EXPECT_EQ(p.items[4].what, acl_action::blocked);
+  EXPECT_NE(p.items[4].blocker.find("DENY ALL TOPIC:LITERAL:orders-eu User:*@*"), std::string::npos)
+      << p.items[4].blocker;
+}
+
+TEST(AclPlan, ADenyForEveryPrincipalIsNeverCopiedItWouldDenyStraitToo) {
+  auto r = rules();
+  r.principals.push_back({.source = "User:*", .target = "User:*"});
+  auto p = plan_acls(r, prefixed(),
+                     facts_with({topic_acl("orders", "User:*", "WRITE", "LITERAL", "DENY")}));
+  EXPECT_EQ(only(p).what, acl_action::blocked);
+  EXPECT_NE(only(p).blocker.find("would deny strait's own principal too"), std::string::npos);
+}
+
+TEST(AclPlan, RegexRulesRewriteTheWholeMatchAndNeverMakeAWildcard) {
+  const std::vector<config::principal_rule> lazy = {
+      {.source_regex = "User:(.+?)", .target = "User:\\1-new"}};
+  const principal_mapper m(lazy);
+  EXPECT_EQ(m.map("User:bob"), "User:bob-new");
+  const std::vector<config::principal_rule> corp = {
+      {.source_regex = "User:(.*)@CORP", .target = "User:\\1"}};
+  const principal_mapper w(corp);
+  EXPECT_EQ(w.map("User:alice@CORP"), "User:alice");
+  EXPECT_EQ(w.map("User:*@CORP"), std::nullopt) << "a rewrite to User:* maps nothing";
+}
+
+TEST(AclPlan, ARefusedTargetTopicOrAForeignTargetTopicBlocksItsBindings) {
+  auto f = facts_with(
+      {topic_acl("orders", "User:app"), topic_acl("orders-", "User:app", "READ", "PREFIXED")});
+  f.topic_refusal = [](const std::string& t) {
+    return t == "orders" ? std::string("another link (b) writes it") : std::string();
+  };
+  auto p = plan_acls(rules(), prefixed(), f);
+  ASSERT_EQ(p.items.size(), 2u);
+  EXPECT_EQ(p.items[0].source.pattern_type, "LITERAL");
+  EXPECT_EQ(p.items[0].what, acl_action::blocked);
+  EXPECT_NE(p.items[0].blocker.find("another link (b) writes it"), std::string::npos);
+  EXPECT_EQ(p.items[1].what, acl_action::create) << p.items[1].blocker;
+  // A topic under mig.orders- on the target that the link does not mirror
+  // (created there by hand) would be reached by the copy.
+  f.topic_refusal = nullptr;
+  f.target_topics = {"mig.orders-eu", "mig.orders-local"};
+  auto q = plan_acls(rules(), prefixed(), f);
+  ASSERT_EQ(q.items.size(), 2u);
+  EXPECT_EQ(q.items[1].what, acl_action::blocked);
+  EXPECT_NE(q.items[1].blocker.find("on the target (mig.orders-local)"), std::string::npos)
+      << q.items[1].blocker;
+}
+
 TEST(AclPlan, AMapperTakesTheFirstRuleThatMatches) {
   const principal_mapper m(rules().principals);
   EXPECT_EQ(m.map("User:app"), "User:app2");
@@ -234,4 +313,4 @@ TEST(AclPlan, AMapperTakesTheFirstRuleThatMatches) {
 }
 
 }  // namespace
-}  // namespace strait::plan
+}  // namespace strait::policy
