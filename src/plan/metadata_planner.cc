@@ -152,8 +152,13 @@ std::string other_authorizer(const kafka::admin_client& target) {
 // the target's cluster key, which the admin credential's cluster must have
 // too, by a cluster id the broker names (not by bootstrap servers alone).
 std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin_client& admin,
-                           const std::string& target_key, bool groups, policy::acl_facts& facts) {
+                           const std::string& target_key,
+                           const std::map<std::string, kafka::topic_info>& seen_by_link,
+                           bool groups, policy::acl_facts& facts) {
   auto admin_id = admin.cluster_id();
+  if (!admin_id && admin_id.error().code == errc::not_found) {
+    return "the target names no cluster id: ACLs are written only to a cluster that names one";
+  }
   if (!admin_id) return "target (acls.target_admin): " + admin_id.error().message;
   if (admin_id->empty() || *admin_id != target_key) {
     return "acls.target_admin reached cluster '" + printable(*admin_id, 128) +
@@ -175,9 +180,20 @@ std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin
   }
   facts.source = std::move(*src);
   facts.target = std::move(*tgt);
+  // Metadata leaves out the topics a principal may not describe, silently:
+  // the admin must see every topic, or a PREFIXED copy could reach one it
+  // did not see. Those the link's own credential sees are checked.
   auto target_topics = admin.list_topics();
   if (!target_topics) return "target (acls.target_admin): " + target_topics.error().message;
   for (const auto& [name, info] : *target_topics) facts.target_topics.push_back(name);
+  for (const auto& [name, info] : seen_by_link) {
+    if (!target_topics->contains(name)) {
+      return "acls.target_admin does not see target topic " + printable(name, 256) +
+             ", which the link's own credential sees: grant it DESCRIBE on every topic (an "
+             "administrator's credential; a PREFIXED binding must not reach a topic it cannot "
+             "see)";
+    }
+  }
   if (groups) {
     for (const auto* side : {&source, &admin}) {
       auto listed = side->list_groups();
@@ -288,7 +304,8 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
     if (!admin) {
       plan.acls_error = "target (acls.target_admin): " + admin.error().message;
     } else {
-      plan.acls_error = read_acl_facts(**source, **admin, *tgt_key, groups != nullptr, acl);
+      plan.acls_error =
+          read_acl_facts(**source, **admin, *tgt_key, *tgt_topics, groups != nullptr, acl);
     }
     if (plan.acls_error.empty()) {
       for (const auto& [name, info] : *src_topics) acl.source_topics.push_back(name);

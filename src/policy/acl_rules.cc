@@ -357,13 +357,19 @@ acl_plan plan_acls(const config::acl_config& acls, const config::topic_config& t
   std::set<kafka::acl_binding> planned;
   for (auto& i : out.items) {
     if (i.what != acl_action::create && i.what != acl_action::at_cutover) continue;
-    auto limit = std::find_if(denies_not_copied.begin(), denies_not_copied.end(),
-                              [&](const auto& d) { return limits(d, i.source); });
+    // A DENY limits the ALLOW when it names the ALLOW's principal, or one
+    // that maps to the same target principal (two source principals merged
+    // into one must not take the more generous one's rights alone).
+    auto limit = std::find_if(denies_not_copied.begin(), denies_not_copied.end(), [&](auto d) {
+      if (mapper.map(d.principal) == i.target.principal) d.principal = i.source.principal;
+      return limits(d, i.source);
+    });
     if (limit != denies_not_copied.end()) {
       i.what = acl_action::blocked;
       i.blocker = "the source limits it with " + describe(*limit) +
-                  ", which is not copied: alone it would grant more on the target than the "
-                  "source does; copy that DENY first (see its line) or grant this by hand";
+                  ", which is not copied (its own line says why, if the link covers it): alone "
+                  "it would grant more on the target than the source does; grant this by hand "
+                  "with that DENY, or make the DENY copyable";
       i.target = {};
       i.reason.clear();
     } else if (!planned.insert(i.target).second) {

@@ -259,6 +259,38 @@ TEST(AclPlan, AnAllowGoesOnlyWithTheDeniesThatLimitItOnTheSource) {
       << p.items[4].blocker;
 }
 
+// Kafka's authorizer: an ALLOW of READ implies DESCRIBE, so a DENY of
+// DESCRIBE limits it; two source principals merged into one target
+// principal: a DENY of either limits both ALLOWs.
+TEST(AclPlan, ADenyLimitsWhatTheAllowImpliesAndWhatItsMappedPrincipalGets) {
+  auto p = plan_acls(
+      rules(), prefixed(),
+      facts_with({topic_acl("orders", "User:app", "DESCRIBE", "LITERAL", "DENY", "10.0.0.1"),
+                  topic_acl("orders", "User:app")}));
+  ASSERT_EQ(p.items.size(), 2u);
+  EXPECT_EQ(p.items[1].what, acl_action::blocked);
+  EXPECT_NE(p.items[1].blocker.find("DENY DESCRIBE"), std::string::npos) << p.items[1].blocker;
+  auto r = rules();
+  r.principals.insert(r.principals.begin(), {.source = "User:app-us", .target = "User:app2"});
+  auto q = plan_acls(
+      r, prefixed(),
+      facts_with({topic_acl("orders", "User:app-us", "READ", "LITERAL", "DENY", "10.0.0.1"),
+                  topic_acl("orders", "User:app")}));
+  ASSERT_EQ(q.items.size(), 2u);
+  EXPECT_EQ(q.items[1].source.principal, "User:app");
+  EXPECT_EQ(q.items[1].what, acl_action::blocked) << "User:app2 would read what app-us may not";
+}
+
+TEST(AclPlan, TheFirstClusterBindingIsGuardedLikeATopics) {
+  auto p = plan_acls(rules(), prefixed(),
+                     facts_with({acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*",
+                                             "DESCRIBE", "ALLOW"}}));
+  EXPECT_EQ(only(p).what, acl_action::blocked);
+  EXPECT_NE(only(p).blocker.find("the target cluster kafka-cluster (LITERAL) has no binding yet"),
+            std::string::npos)
+      << only(p).blocker;
+}
+
 TEST(AclPlan, ADenyForEveryPrincipalIsNeverCopiedItWouldDenyStraitToo) {
   auto r = rules();
   r.principals.push_back({.source = "User:*", .target = "User:*"});

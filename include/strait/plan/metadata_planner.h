@@ -29,7 +29,7 @@ struct topic_plan {
   std::string source_cluster, target_cluster;  // cluster keys (mirror::cluster_key)
   std::vector<item> items;                     // by source topic, each topic's in order
   std::vector<std::string> notes;
-  // ACL sync (the link's acls section; acl_planner.h): the source's bindings
+  // ACL sync (the link's acls section; policy/acl_rules.h): the source's bindings
   // the link covers, or why they were not planned (`acls_error`: a cluster's
   // bindings unreadable, more than kMaxAclBindings, another authorizer).
   bool acls_enabled = false;
