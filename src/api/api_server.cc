@@ -1503,6 +1503,20 @@ class service final : public pb::Strait::Service {
     }
     out->set_acls_fit(acls_fit);
     out->set_acls_left_out(acls_left_out);
+    out->set_groups_enabled(p.groups_enabled);
+    out->set_groups_note(single_line(p.groups_note, kMax));
+    if (applied != nullptr) return;  // apply has nothing to do for groups
+    for (const auto& g : p.groups) {
+      auto* pg = out->add_groups();
+      pg->set_group(single_line(g.group, 1024));
+      pg->set_type(g.type);
+      pg->set_action(g.what == plan::group_action::sync      ? pb::GROUP_ACTION_SYNC
+                     : g.what == plan::group_action::blocked ? pb::GROUP_ACTION_BLOCKED
+                                                             : pb::GROUP_ACTION_NOTHING);
+      pg->set_reason(single_line(g.reason, kMax));
+      pg->set_blocker(single_line(g.blocker, kMax));
+      pg->set_by_link(g.by_link);
+    }
   }
 
   // An ACL binding; its names are Kafka's (any bytes): made single-line

@@ -192,8 +192,26 @@ result<plan::prepared_plan> api_service::plan_topics(
   // clusters' answers hold up no pause, resume or delete.
   std::shared_ptr<link_runtime> rt = h->runtime;
   const bool running = rt->running();
+  // The groups whose target group is primary (a consumer cutover), as the
+  // workflow (or, paused, the store) says now.
+  std::set<std::string> on_target;
+  std::map<std::string, migration::group_state> groups;
+  if (workflow::link_workflow* wf = rt->workflow(); running && wf != nullptr) {
+    groups = wf->groups();
+  } else if (auto stored = rt->stored_state()) {
+    groups = std::move(stored->groups);
+  } else {
+    return std::unexpected(stored.error());
+  }
+  for (const auto& [group, state] : groups) {
+    if (state == migration::group_state::cutting_over ||
+        state == migration::group_state::cut_over || state == migration::group_state::finalized) {
+      on_target.insert(group);
+    }
+  }
   h->lock.unlock();
-  auto p = rt->plan_topics(topics, running);
+  auto p =
+      rt->plan_topics(topics, running, [&](const std::string& g) { return on_target.contains(g); });
   if (p) p->made_by = rt;
   return p;
 }

@@ -77,8 +77,9 @@ constexpr std::chrono::milliseconds kPlanAdminTimeout{10'000};
 constexpr std::chrono::milliseconds kApplyBudget{5'000};
 }  // namespace
 
-result<plan::prepared_plan> link_runtime::plan_topics(const plan::metadata_planner::filter& f,
-                                                      bool running) {
+result<plan::prepared_plan> link_runtime::plan_topics(
+    const plan::metadata_planner::filter& f, bool running,
+    const plan::metadata_planner::filter& on_target) {
   std::unique_lock lock(planning_, std::try_to_lock);
   if (!lock) {
     return fail(errc::busy,
@@ -90,7 +91,7 @@ result<plan::prepared_plan> link_runtime::plan_topics(const plan::metadata_plann
   if (cfg_.groups.enabled) groups = config::name_selection::groups(cfg_, &staged_groups_, failed);
   if (failed) return std::unexpected(*failed);
   return plan::metadata_planner(cfg_, store_, claims_, kPlanAdminTimeout)
-      .prepare(selection, groups ? &*groups : nullptr, f, running);
+      .prepare(selection, groups ? &*groups : nullptr, f, running, on_target);
 }
 
 result<plan::apply_result> link_runtime::apply_plan(const plan::prepared_plan& p, bool dry_run) {

@@ -81,12 +81,14 @@ class link_runtime {
   [[nodiscard]] scan::scan_runner& scans() const { return *scans_; }
   // Plans of the link's target topics (plan::metadata_planner, admin
   // requests of 10 s each), one being made at a time (errc::busy).
-  // `running`: as running() was when the caller held mu(); plan_topics
-  // needs no lock (it reads the config, the staged names and the store), so
-  // a slow cluster holds up no pause or delete. apply_plan starts no action
-  // after 5 s; the caller holds mu() shared.
-  [[nodiscard]] result<plan::prepared_plan> plan_topics(const plan::metadata_planner::filter& f,
-                                                        bool running);
+  // `running`: as running() was when the caller held mu(); `on_target`:
+  // the groups a consumer cutover made primary on the target, as the caller
+  // read them under mu(). plan_topics needs no lock (it reads the config, the staged names and the
+  // store), so a slow cluster holds up no pause or delete. apply_plan starts no action after 5 s;
+  // the caller holds mu() shared.
+  [[nodiscard]] result<plan::prepared_plan> plan_topics(
+      const plan::metadata_planner::filter& f, bool running,
+      const plan::metadata_planner::filter& on_target = nullptr);
   [[nodiscard]] result<plan::apply_result> apply_plan(const plan::prepared_plan& p, bool dry_run);
   // What the store holds of the link for its scorecard (ADR 0026): its
   // cluster ids, definition digest, first-mirrored time, move records and

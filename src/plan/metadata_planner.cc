@@ -20,13 +20,14 @@ using kafka::topic_partition;
 // What a plan does not cover, said in every plan.
 std::vector<std::string> plan_notes(const config::link_config& cfg) {
   const config::topic_config& topics = cfg.topics;
-  std::vector<std::string> notes{
-      cfg.acls.enabled
-          ? "topics and ACLs: consumer groups, client quotas and schemas are not planned yet"
-          : "topics only: ACLs need the link's acls section (docs/planning.md#acls); consumer "
-            "groups, client quotas and schemas are not planned yet (straitctl scan lists the "
-            "source's ACLs and users)",
-  };
+  std::string planned = "topics";
+  if (cfg.groups.enabled) planned += ", consumer groups";
+  if (cfg.acls.enabled) planned += ", ACLs";
+  std::string not_planned = "client quotas and schemas are not planned yet";
+  if (!cfg.acls.enabled)
+    not_planned += "; ACLs need the link's acls section (docs/planning.md#acls)";
+  if (!cfg.groups.enabled) not_planned += "; groups need its groups section";
+  std::vector<std::string> notes{planned + " planned: " + not_planned};
   if (!topics.check_configs) {
     notes.emplace_back(
         "topics.check_configs is false: configs are neither compared nor copied, and partition "
@@ -210,6 +211,66 @@ std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin
   return "";
 }
 
+// Plans the groups `groups` selects into `out`: their committed topics on
+// the source, their state on the target; the reason when they cannot be
+// read. `mirrored`: the link mirrors the source topic; `topics` (may be
+// null): the plan's filter, which keeps the groups that commit one of its
+// topics.
+std::string plan_groups(kafka::admin_client& source, kafka::admin_client& target,
+                        const config::name_selection& groups,
+                        const std::function<bool(const std::string&)>& mirrored,
+                        const std::function<bool(const std::string&)>& topics, bool running,
+                        const std::function<bool(const std::string&)>& on_target,
+                        std::vector<group_item>& out) {
+  auto listed = source.list_groups();
+  if (!listed) return "source: " + listed.error().message;
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> types;
+  for (const auto& g : listed->groups) {
+    if (!groups.selects(g.id)) continue;
+    ids.push_back(g.id);
+    types[g.id] = kafka::to_string(g.type);
+  }
+  std::string note;
+  if (!listed->complete) {
+    note = "the source's list of groups is incomplete (" + printable(listed->error, 512) +
+           "): groups may be missing";
+  }
+  if (ids.size() > kMaxPlannedGroups) {
+    note += std::string(note.empty() ? "" : "; ") + std::to_string(ids.size()) +
+            " groups selected: the first " + std::to_string(kMaxPlannedGroups) + " planned";
+    ids.resize(kMaxPlannedGroups);
+  }
+  auto on_target_side = target.list_groups();
+  if (!on_target_side) return "target: " + on_target_side.error().message;
+  std::map<std::string, kafka::group_state> target_states;
+  for (const auto& g : on_target_side->groups) target_states[g.id] = g.state;
+  for (auto& [id, offsets] : source.list_group_offsets(ids)) {
+    group_facts f;
+    f.group = id;
+    f.type = types[id];
+    f.on_target = on_target && on_target(id);
+    if (!offsets) {
+      f.offsets_error = offsets.error().message;
+    } else {
+      std::set<std::string> committed;
+      for (const auto& o : *offsets) committed.insert(o.topic);
+      if (topics && std::none_of(committed.begin(), committed.end(), topics)) continue;
+      for (const auto& t : committed) {
+        f.topics.push_back(t);
+        if (!mirrored(t)) f.unmirrored.push_back(t);
+      }
+    }
+    if (auto it = target_states.find(id); it != target_states.end()) {
+      f.target_state = kafka::to_string(it->second);
+      f.target_has_members =
+          it->second != kafka::group_state::empty && it->second != kafka::group_state::dead;
+    }
+    for (auto& i : plan_group(running, f)) out.push_back(std::move(i));
+  }
+  return note;
+}
+
 }  // namespace
 
 metadata_planner::metadata_planner(const config::link_config& cfg, store::checkpoint_store& store,
@@ -219,7 +280,8 @@ metadata_planner::metadata_planner(const config::link_config& cfg, store::checkp
 
 result<prepared_plan> metadata_planner::prepare(const config::name_selection& selection,
                                                 const config::name_selection* groups,
-                                                const filter& topics, bool running) const {
+                                                const filter& topics, bool running,
+                                                const filter& on_target) const {
   const std::string id = "strait-" + cfg_.name + "-plan";
   auto source = kafka::admin_client::connect(
       cfg_.source.props, id, "links." + cfg_.name + ".source.properties", admin_timeout_);
@@ -294,6 +356,14 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
       items = plan_topic(cfg_.topics, running, t);
     }
     for (auto& i : items) plan.items.push_back(std::move(i));
+  }
+  if (groups != nullptr) {
+    plan.groups_enabled = true;
+    const auto mirrored = [&](const std::string& name) {
+      return selection.selects(name) && !mirror::is_own_copy(cfg_, same_cluster, name);
+    };
+    plan.groups_note =
+        plan_groups(**source, **target, *groups, mirrored, topics, running, on_target, plan.groups);
   }
   if (cfg_.acls.enabled) {
     plan.acls_enabled = true;

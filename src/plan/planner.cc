@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "strait/base/text.h"
+
 namespace strait::plan {
 
 const char* to_string(action a) {
@@ -126,6 +128,64 @@ std::vector<item> plan_topic(const config::topic_config& topics, bool running,
     items.push_back(std::move(i));
   }
   return items;
+}
+
+std::vector<group_item> plan_group(bool running, const group_facts& g) {
+  const std::string name = single_line(g.group, 256);
+  auto item = [&](group_action what) {
+    return group_item{.group = g.group, .type = g.type, .what = what};
+  };
+  if (g.on_target) {
+    auto i = item(group_action::nothing);
+    i.reason = "cut over: the target group is primary, strait writes no offsets to it";
+    return {i};
+  }
+  if (!g.offsets_error.empty()) {
+    auto i = item(group_action::blocked);
+    i.blocker = "its committed offsets on the source could not be read: " +
+                single_line(g.offsets_error, 1024) +
+                " (strait's principal needs Describe on the group and its topics)";
+    return {i};
+  }
+  if (g.topics.empty()) {
+    auto i = item(group_action::nothing);
+    i.reason =
+        "no committed offsets on the source: nothing to carry over (its consumers start "
+        "on the target as auto.offset.reset says)";
+    return {i};
+  }
+  std::vector<group_item> out;
+  if (!g.unmirrored.empty()) {
+    std::string topics;
+    for (size_t k = 0; k < g.unmirrored.size() && k < 3; ++k) {
+      topics += (k ? ", " : "") + single_line(g.unmirrored[k], 256);
+    }
+    if (g.unmirrored.size() > 3)
+      topics += " and " + std::to_string(g.unmirrored.size() - 3) + " more";
+    auto i = item(group_action::blocked);
+    i.blocker = "commits offsets for " + std::to_string(g.unmirrored.size()) +
+                " topic(s) the link does not mirror (" + topics +
+                "): those offsets are not carried over; stage the topics on the link (straitctl "
+                "stage --topics), or let the group start them on the target as "
+                "auto.offset.reset says";
+    out.push_back(std::move(i));
+  }
+  if (g.unmirrored.size() == g.topics.size()) return out;
+  if (g.target_has_members) {
+    auto i = item(group_action::blocked);
+    i.blocker = "the target group " + name + " has members (" + single_line(g.target_state, 64) +
+                "): group sync writes no offsets while it has; stop its consumers on the target "
+                "until the group is cut over (straitctl cutover --groups)";
+    out.push_back(std::move(i));
+    return out;
+  }
+  auto i = item(group_action::sync);
+  i.by_link = running;
+  i.reason = "group sync writes the translated offsets of its " +
+             std::to_string(g.topics.size() - g.unmirrored.size()) +
+             " mirrored topic(s) to the target group while it has no members";
+  out.push_back(std::move(i));
+  return out;
 }
 
 }  // namespace strait::plan

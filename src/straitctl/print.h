@@ -29,6 +29,8 @@ void print_scan(const pb::ScanReport& r);
 void print_scans(const pb::ListScansResponse& r);
 // A plan, or what an apply did (`applied`); `all`: also the topics that fit.
 void print_plan(const pb::TopicPlan& p, bool applied, bool all);
+// The groups of a plan (a link with a groups section); print_plan calls it.
+void print_group_plan(const pb::TopicPlan& p, bool all);
 // The ACL part of a plan (a link with an acls section); print_plan calls it.
 void print_acl_plan(const pb::TopicPlan& p, bool applied, bool all);
 void print_scorecard(const pb::Scorecard& c, bool details);

@@ -8,6 +8,10 @@
 // once the link runs). Topics are read with Kafka's own tools.
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include <nlohmann/json.hpp>
+
 #include "harness.h"
 #include "test_util.h"
 
@@ -103,6 +107,54 @@ TEST(PlanKafka, APausedLinksPlanIsAppliedOnceAndWhatApplyCreatedIsStraits) {
   ASSERT_EQ(rc, 0) << plan;
   EXPECT_TRUE(contains(plan, "pln-new: the target topic fits")) << plan;
   EXPECT_TRUE(contains(plan, "plan of link it (running)")) << plan;
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// The groups of a plan (the link's groups section): a group that commits
+// only mirrored topics is synced by the running link; one that also commits
+// a topic the link does not mirror gets a blocked item naming it (those
+// offsets are not carried over) beside its sync; apply has nothing to do for
+// groups and leaves them out.
+TEST(PlanKafka, APlanSaysWhichGroupsOffsetsTheLinkCarriesOver) {
+  testing::temp_dir dir;
+  create_topic(clusters->source, "pgr-orders", 1);
+  create_topic(clusters->source, "pgx-audit", 1);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 10; ++i) {
+      p.send("pgr-orders", 0, make_record(i));
+      p.send("pgx-audit", 0, make_record(i));
+    }
+    p.flush();
+  }
+  testing::commit_offset(clusters->source, "pgr-one", "pgr-orders", 0, 5, "");
+  testing::commit_offset(clusters->source, "pgr-both", "pgr-orders", 0, 5, "");
+  testing::commit_offset(clusters->source, "pgr-both", "pgx-audit", 0, 5, "");
+  testing::commit_offset(clusters->source, "pgx-other", "pgr-orders", 0, 5, "");  // not selected
+  straitd d(dir, "pgr-.*", "groups:\n  include: [\"pgr-.*\"]\n");
+  d.start();
+  auto [rc, out] = d.straitctl("-o json plan it");
+  ASSERT_EQ(rc, 0) << out << d.straitctl_errors();
+  const auto plan = nlohmann::json::parse(out);
+  ASSERT_TRUE(plan["groups_enabled"].get<bool>()) << out;
+  EXPECT_EQ(plan["groups_note"], "") << out;
+  std::map<std::string, std::vector<std::string>> actions;
+  for (const auto& g : plan["groups"]) actions[g["group"]].push_back(g["action"]);
+  EXPECT_EQ(actions["pgr-one"], std::vector<std::string>{"GROUP_ACTION_SYNC"}) << out;
+  EXPECT_EQ(actions["pgr-both"],
+            (std::vector<std::string>{"GROUP_ACTION_BLOCKED", "GROUP_ACTION_SYNC"}))
+      << out;
+  EXPECT_FALSE(actions.contains("pgx-other")) << "not selected: " << out;
+  auto [trc, text] = d.straitctl("plan it");
+  ASSERT_EQ(trc, 0) << text;
+  EXPECT_TRUE(contains(text,
+                       "BLOCKED                    pgr-both (classic): commits offsets for 1 "
+                       "topic(s) the link does not mirror (pgx-audit)"))
+      << text;
+  EXPECT_TRUE(contains(text, "2 to sync, 1 blocked, 0 with nothing to carry over")) << text;
+  auto [arc, applied] = d.straitctl("-o json apply it");
+  ASSERT_EQ(arc, 0) << applied << d.straitctl_errors();
+  EXPECT_EQ(nlohmann::json::parse(applied)["groups"].size(), 0u) << applied;
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 

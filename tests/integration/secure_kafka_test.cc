@@ -313,6 +313,13 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
         "--topic sec-acl");
   kafka(src + "--deny-principal User:intruder-1 --operation Read --topic " + topic);
   kafka(src + "--allow-principal User:nobody --operation Read --topic " + topic);
+  // A DENY from one host is not copied (hosts differ between clusters), so
+  // the ALLOW it limits on the source is not copied either.
+  create_topic(clusters->source, "sec-acl-limited", 1);
+  kafka(src +
+        "--deny-principal User:app --deny-host 10.1.1.1 --operation Read --topic "
+        "sec-acl-limited");
+  kafka(src + "--allow-principal User:app --operation Read --topic sec-acl-limited");
 
   const std::string acls =
       "groups:\n  include: [\"sec-acl-.*\"]\n"
@@ -358,6 +365,14 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
   EXPECT_EQ((*deny)["action"], "ACL_ACTION_CREATE");
   EXPECT_EQ((*deny)["target"]["principal"], "User:moved-intruder-1");
   EXPECT_EQ(plan["acls"][0]["source"]["permission"], "DENY") << "DENY first";
+  const auto* limited = acl_item(plan, "User:app", "READ", "sec-acl-limited");
+  ASSERT_NE(limited, nullptr) << plan.dump();
+  EXPECT_EQ((*limited)["action"], "ACL_ACTION_BLOCKED");
+  EXPECT_NE(
+      (*limited)["blocker"].get<std::string>().find(
+          "the source limits it with DENY READ TOPIC:LITERAL:sec-acl-limited User:app@10.1.1.1"),
+      std::string::npos)
+      << limited->dump();
   const auto* nobody = acl_item(plan, "User:nobody", "READ", topic);
   ASSERT_NE(nobody, nullptr) << plan.dump();
   EXPECT_EQ((*nobody)["action"], "ACL_ACTION_BLOCKED");
@@ -382,6 +397,7 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
   EXPECT_NE(app2.find("name=sec-acl-, patternType=PREFIXED"), std::string::npos) << app2;
   EXPECT_EQ(app2.find("operation=WRITE"), std::string::npos) << "WRITE waits for the cutover";
   EXPECT_EQ(app2.find("name=sec-acl, patternType=PREFIXED"), std::string::npos) << app2;
+  EXPECT_EQ(app2.find("name=sec-acl-limited"), std::string::npos) << "its DENY was not copied";
   const std::string moved = listed_acls(clusters->target, "User:moved-intruder-1");
   EXPECT_NE(moved.find("operation=READ, permissionType=DENY"), std::string::npos) << moved;
   EXPECT_EQ(listed_acls(clusters->target, "User:nobody").find("sec-acl"), std::string::npos);

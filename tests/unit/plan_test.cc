@@ -183,6 +183,57 @@ TEST(Plan, ATopicHandedOverGetsNoConfigChanges) {
 namespace strait::plan {
 namespace {
 
+group_facts group_reading(std::vector<std::string> topics, std::vector<std::string> unmirrored) {
+  group_facts g;
+  g.group = "billing";
+  g.type = "classic";
+  g.topics = std::move(topics);
+  g.unmirrored = std::move(unmirrored);
+  return g;
+}
+
+TEST(GroupPlan, AGroupOfMirroredTopicsIsSyncedByTheRunningLink) {
+  auto items = plan_group(true, group_reading({"orders", "payments"}, {}));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, group_action::sync);
+  EXPECT_TRUE(items[0].by_link);
+  EXPECT_NE(items[0].reason.find("its 2 mirrored topic(s)"), std::string::npos) << items[0].reason;
+  EXPECT_FALSE(plan_group(false, group_reading({"orders"}, {}))[0].by_link) << "paused";
+}
+
+TEST(GroupPlan, TopicsTheLinkDoesNotMirrorAndMembersOnTheTargetBlock) {
+  auto items = plan_group(true, group_reading({"orders", "audit"}, {"audit"}));
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].what, group_action::blocked);
+  EXPECT_NE(items[0].blocker.find("1 topic(s) the link does not mirror (audit)"), std::string::npos)
+      << items[0].blocker;
+  EXPECT_EQ(items[1].what, group_action::sync);
+  // Only unmirrored topics: nothing is synced.
+  EXPECT_EQ(plan_group(true, group_reading({"audit"}, {"audit"})).size(), 1u);
+  auto active = group_reading({"orders"}, {});
+  active.target_state = "stable";
+  active.target_has_members = true;
+  items = plan_group(true, active);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].what, group_action::blocked);
+  EXPECT_NE(items[0].blocker.find("the target group billing has members (stable)"),
+            std::string::npos)
+      << items[0].blocker;
+}
+
+TEST(GroupPlan, ACutOverGroupOrOneWithoutOffsetsHasNothingAndUnreadOffsetsBlock) {
+  auto cut = group_reading({"orders"}, {});
+  cut.on_target = true;
+  cut.target_has_members = true;
+  EXPECT_EQ(plan_group(true, cut)[0].what, group_action::nothing);
+  EXPECT_EQ(plan_group(true, group_reading({}, {}))[0].what, group_action::nothing);
+  auto unread = group_reading({}, {});
+  unread.offsets_error = "GROUP_AUTHORIZATION_FAILED\x1b[2J";
+  auto items = plan_group(true, unread);
+  EXPECT_EQ(items[0].what, group_action::blocked);
+  EXPECT_EQ(items[0].blocker.find('\x1b'), std::string::npos) << "made single-line";
+}
+
 policy::acl_item acl_to_create(const std::string& topic, const std::string& permission) {
   policy::acl_item i;
   i.what = policy::acl_action::create;

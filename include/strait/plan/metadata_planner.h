@@ -32,12 +32,20 @@ struct topic_plan {
   // ACL sync (the link's acls section; policy/acl_rules.h): the source's bindings
   // the link covers, or why they were not planned (`acls_error`: a cluster's
   // bindings unreadable, more than kMaxAclBindings, another authorizer).
+  // The link's groups (its groups section): each selected group's items;
+  // `groups_note` says why they were not planned, or which are missing.
+  bool groups_enabled = false;
+  std::vector<group_item> groups;
+  std::string groups_note;
   bool acls_enabled = false;
   std::vector<policy::acl_item> acls;
   int acls_not_covered = 0;
   std::string acls_error;
 };
 
+// Selected groups planned at most (one OffsetFetch each): the rest are not
+// planned, and the plan says how many.
+inline constexpr size_t kMaxPlannedGroups = 2000;
 // More bindings than this on either cluster: ACLs are not planned (the scan's
 // bound, scan::kMaxAcls).
 inline constexpr size_t kMaxAclBindings = 10000;
@@ -117,16 +125,21 @@ class metadata_planner {
 
   // The plan of the source topics `selection` (the link's patterns and
   // staged names) selects and `topics` accepts. `running`: the link runs (its supervisor
-  // and config sync act). With the link's acls section, also the ACL
+  // and config sync act). With the link's groups section, also the groups
+  // `groups` selects (those that commit offsets for a topic `topics`
+  // accepts, when it is given). With the link's acls section, also the ACL
   // bindings of those topics, of the groups `groups` selects (null: none)
   // and of the principals the link maps, read with the link's source
   // credential and acls.target_admin's. errc::precondition when the link
   // may write nothing (mirror::cluster_refusal) or a cluster's topics cannot
   // be read (ACLs that cannot be read are topic_plan::acls_error); store
   // errors as they are.
+  // `on_target`: whether a consumer cutover made a group's target group
+  // primary (null: none did).
   [[nodiscard]] result<prepared_plan> prepare(const config::name_selection& selection,
                                               const config::name_selection* groups,
-                                              const filter& topics, bool running) const;
+                                              const filter& topics, bool running,
+                                              const filter& on_target = nullptr) const;
 
   // Carries out the items that are actions (create, add partitions, change
   // configs) in the plan's order, then the ACL items to create (DENY first,

@@ -77,6 +77,43 @@ struct item {
 [[nodiscard]] std::vector<item> plan_topic(const config::topic_config& topics, bool running,
                                            const topic_facts& t);
 
+// What was read of one selected consumer group (the link's groups section).
+struct group_facts {
+  std::string group;
+  std::string type;  // "classic", "consumer" or "unknown" (kafka::to_string(group_type))
+  // The topics it committed offsets for on the source, and of those the ones
+  // the link does not mirror; `offsets_error` when they could not be read.
+  std::vector<std::string> topics, unmirrored;
+  std::string offsets_error;
+  std::string target_state;  // its state on the target ("stable", ...); empty: no such group
+  bool target_has_members = false;
+  bool on_target = false;  // a consumer cutover made the target group primary
+};
+
+enum class group_action {
+  sync,     // group sync writes its translated offsets to the target group
+  nothing,  // nothing to carry over, or the target is primary already
+  blocked,  // some or all of its offsets are not carried over: `blocker`
+};
+
+struct group_item {
+  std::string group;
+  std::string type;
+  group_action what = group_action::nothing;
+  std::string reason;    // printable
+  std::string blocker;   // blocked: why, and the fix; printable
+  bool by_link = false;  // sync: the running link does it (group sync)
+};
+
+// The items of one group (docs/planning.md#plan-and-apply): nothing once a
+// consumer cutover made the target primary, or without committed offsets;
+// blocked when its offsets cannot be read, for the topics it commits that
+// the link does not mirror (those offsets are not carried over) and while
+// the target group has members (group sync writes no offsets then); sync
+// for the rest. Group sync is the link's own: apply has nothing to do for
+// groups. `running`: the link runs.
+[[nodiscard]] std::vector<group_item> plan_group(bool running, const group_facts& g);
+
 // Whether `items` (one topic's) hold a change that waits for the topic to
 // catch up: whether it did decides that plan, so the caller measures it
 // (topic_facts::caught_up) and plans the topic again.
