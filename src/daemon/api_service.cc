@@ -186,32 +186,41 @@ result<std::vector<scan::report>> api_service::scan_reports(const std::string& l
 
 result<plan::prepared_plan> api_service::plan_topics(
     const std::string& link, const std::function<bool(const std::string&)>& topics) {
+  return plan_of(link, topics, true);
+}
+
+result<plan::prepared_plan> api_service::plan_of(
+    const std::string& link, const std::function<bool(const std::string&)>& topics,
+    bool with_groups) {
   auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
   // The runtime stays while `rt` holds it; its lock is let go, so that the
   // clusters' answers hold up no pause, resume or delete.
   std::shared_ptr<link_runtime> rt = h->runtime;
   const bool running = rt->running();
-  // The groups whose target group is primary (a consumer cutover), as the
-  // workflow (or, paused, the store) says now.
-  std::set<std::string> on_target;
-  std::map<std::string, migration::group_state> groups;
-  if (workflow::link_workflow* wf = rt->workflow(); running && wf != nullptr) {
-    groups = wf->groups();
-  } else if (auto stored = rt->stored_state()) {
-    groups = std::move(stored->groups);
-  } else {
-    return std::unexpected(stored.error());
-  }
-  for (const auto& [group, state] : groups) {
-    if (state == migration::group_state::cutting_over ||
-        state == migration::group_state::cut_over || state == migration::group_state::finalized) {
-      on_target.insert(group);
+  // The groups group sync leaves alone (a consumer cutover made the target
+  // primary, or one is in flight), as the workflow (or, paused, the store)
+  // says now; only when groups are planned.
+  std::set<std::string> held;
+  if (with_groups && rt->config().groups.enabled) {
+    if (workflow::link_workflow* wf = rt->workflow(); running && wf != nullptr) {
+      held = wf->held_groups();
+    } else if (auto stored = rt->stored_state()) {
+      for (const auto& [group, state] : stored->groups) {
+        if (state == migration::group_state::cutting_over ||
+            state == migration::group_state::cut_over ||
+            state == migration::group_state::finalized) {
+          held.insert(group);
+        }
+      }
+    } else {
+      return std::unexpected(stored.error());
     }
   }
   h->lock.unlock();
-  auto p =
-      rt->plan_topics(topics, running, [&](const std::string& g) { return on_target.contains(g); });
+  plan::metadata_planner::filter held_by_cutover;
+  if (with_groups) held_by_cutover = [&](const std::string& g) { return held.contains(g); };
+  auto p = rt->plan_topics(topics, running, held_by_cutover);
   if (p) p->made_by = rt;
   return p;
 }
@@ -277,7 +286,7 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
     e.rehearsal = std::move(*other);
   }
   // A live plan of both clusters.
-  auto p = plan_topics(link, nullptr);
+  auto p = plan_of(link, nullptr, false);  // the card reads no groups
   if (!p) {
     e.plan.error = p.error().message;
   } else {

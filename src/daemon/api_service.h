@@ -37,6 +37,11 @@ class api_service final : public api::state_provider, public api::control {
                                                                size_t limit) const override;
   [[nodiscard]] result<plan::prepared_plan> plan_topics(
       const std::string& link, const std::function<bool(const std::string&)>& topics) override;
+  // plan_topics; `with_groups`: also the link's groups (the scorecard's
+  // plan reads none).
+  [[nodiscard]] result<plan::prepared_plan> plan_of(
+      const std::string& link, const std::function<bool(const std::string&)>& topics,
+      bool with_groups);
   [[nodiscard]] result<plan::apply_result> apply_plan(const std::string& link,
                                                       const plan::prepared_plan& p,
                                                       bool dry_run) override;

@@ -18,10 +18,6 @@ constexpr std::chrono::milliseconds kAdminTimeout{5000};
 // Coordinator states in which a group has (or is gaining) members. Unknown
 // states (e.g. those of KIP-848 groups, which kafka::group_state does not
 // name yet) count as active: never write to a group that might have members.
-bool has_members(kafka::group_state s) {
-  return s != kafka::group_state::empty && s != kafka::group_state::dead;
-}
-
 }  // namespace
 
 group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
@@ -436,7 +432,7 @@ bool group_syncer::write_planned(round& r) {
   set_reachable("target", target_reachable_, true, "");
   std::set<std::string> active;
   for (const auto& g : listing->groups) {
-    if (has_members(g.state)) active.insert(g.id);
+    if (kafka::has_members(g.state)) active.insert(g.id);
   }
   std::map<std::string, std::vector<kafka::committed_offset>> requests;
   for (auto& [group, gr] : r.groups) {

@@ -227,10 +227,12 @@ std::string plan_groups(kafka::admin_client& source, kafka::admin_client& target
   std::vector<std::string> ids;
   std::map<std::string, std::string> types;
   for (const auto& g : listed->groups) {
-    if (!groups.selects(g.id)) continue;
+    // A dead group is one group sync drops too.
+    if (!groups.selects(g.id) || g.state == kafka::group_state::dead) continue;
     ids.push_back(g.id);
     types[g.id] = kafka::to_string(g.type);
   }
+  std::sort(ids.begin(), ids.end());  // the first kMaxPlannedGroups by id, not by broker
   std::string note;
   if (!listed->complete) {
     note = "the source's list of groups is incomplete (" + printable(listed->error, 512) +
@@ -243,6 +245,11 @@ std::string plan_groups(kafka::admin_client& source, kafka::admin_client& target
   }
   auto on_target_side = target.list_groups();
   if (!on_target_side) return "target: " + on_target_side.error().message;
+  if (!on_target_side->complete) {
+    note += std::string(note.empty() ? "" : "; ") + "the target's list of groups is incomplete (" +
+            printable(on_target_side->error, 512) +
+            "): a group shown without members there may have some";
+  }
   std::map<std::string, kafka::group_state> target_states;
   for (const auto& g : on_target_side->groups) target_states[g.id] = g.state;
   for (auto& [id, offsets] : source.list_group_offsets(ids)) {
@@ -263,8 +270,7 @@ std::string plan_groups(kafka::admin_client& source, kafka::admin_client& target
     }
     if (auto it = target_states.find(id); it != target_states.end()) {
       f.target_state = kafka::to_string(it->second);
-      f.target_has_members =
-          it->second != kafka::group_state::empty && it->second != kafka::group_state::dead;
+      f.target_has_members = kafka::has_members(it->second);
     }
     for (auto& i : plan_group(running, f)) out.push_back(std::move(i));
   }
@@ -357,10 +363,22 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
     }
     for (auto& i : items) plan.items.push_back(std::move(i));
   }
-  if (groups != nullptr) {
+  if (groups != nullptr && on_target && same_cluster) {
     plan.groups_enabled = true;
+    plan.groups_note =
+        "source and target are one cluster: group sync is off (a group's offsets would be "
+        "written over by its own copies); remove the link's groups section";
+  } else if (groups != nullptr && on_target) {
+    plan.groups_enabled = true;
+    // What the link mirrors: selected, and (as far as this plan read) not
+    // a topic whose plan is blocked (group sync skips those partitions).
+    std::set<std::string> blocked;
+    for (const auto& i : plan.items) {
+      if (i.what == action::blocked) blocked.insert(i.topic);
+    }
     const auto mirrored = [&](const std::string& name) {
-      return selection.selects(name) && !mirror::is_own_copy(cfg_, same_cluster, name);
+      return selection.selects(name) && !mirror::is_own_copy(cfg_, same_cluster, name) &&
+             !blocked.contains(name);
     };
     plan.groups_note =
         plan_groups(**source, **target, *groups, mirrored, topics, running, on_target, plan.groups);

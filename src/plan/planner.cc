@@ -137,14 +137,17 @@ std::vector<group_item> plan_group(bool running, const group_facts& g) {
   };
   if (g.on_target) {
     auto i = item(group_action::nothing);
-    i.reason = "cut over: the target group is primary, strait writes no offsets to it";
+    i.reason =
+        "cut over, or its consumer cutover is under way: the target group is (becoming) "
+        "primary, group sync writes no offsets to it";
     return {i};
   }
   if (!g.offsets_error.empty()) {
     auto i = item(group_action::blocked);
     i.blocker = "its committed offsets on the source could not be read: " +
                 single_line(g.offsets_error, 1024) +
-                " (strait's principal needs Describe on the group and its topics)";
+                " (an authorization error: strait's principal needs Describe on the group and "
+                "its topics; a timeout: plan again)";
     return {i};
   }
   if (g.topics.empty()) {
@@ -183,7 +186,11 @@ std::vector<group_item> plan_group(bool running, const group_facts& g) {
   i.by_link = running;
   i.reason = "group sync writes the translated offsets of its " +
              std::to_string(g.topics.size() - g.unmirrored.size()) +
-             " mirrored topic(s) to the target group while it has no members";
+             " mirrored topic(s) to the target group while it has no members, partition by "
+             "partition as mirroring reaches them (skips show in straitctl status; after a "
+             "topic's producer cutover its final offsets come with the group's consumer "
+             "cutover)" +
+             (running ? "" : "; once the link is resumed");
   out.push_back(std::move(i));
   return out;
 }

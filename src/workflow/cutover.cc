@@ -175,8 +175,7 @@ bool link_workflow::copying_back(const std::string& topic) const {
   return true;
 }
 
-void link_workflow::hold_groups() {
-  if (!ports_.groups) return;
+std::set<std::string> link_workflow::held_locked() const {
   std::set<std::string> held;
   for (const auto& [group, state] : table_.groups()) {
     if (state == group_state::cutting_over || state == group_state::cut_over ||
@@ -187,7 +186,17 @@ void link_workflow::hold_groups() {
   for (const auto& [group, op] : group_ops_) {
     if (op.status.options.kind == op_kind::cutover) held.insert(group);
   }
-  ports_.groups->hold(std::move(held));
+  return held;
+}
+
+std::set<std::string> link_workflow::held_groups() const {
+  std::lock_guard lock(mu_);
+  return held_locked();
+}
+
+void link_workflow::hold_groups() {
+  if (!ports_.groups) return;
+  ports_.groups->hold(held_locked());
 }
 
 status link_workflow::apply(const std::string& topic, topic_event e,

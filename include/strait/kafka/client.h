@@ -83,6 +83,10 @@ struct topic_info {
 // A consumer group's state as its coordinator reports it.
 enum class group_state { unknown, preparing_rebalance, completing_rebalance, stable, dead, empty };
 [[nodiscard]] const char* to_string(group_state s);
+// Whether a group in state `s` has members (neither empty nor dead).
+[[nodiscard]] inline bool has_members(group_state s) {
+  return s != group_state::empty && s != group_state::dead;
+}
 
 // A group's protocol. librdkafka knows the classic and the consumer (KIP-848)
 // protocol. Its ListConsumerGroups keeps only groups of the protocol types ""

@@ -134,8 +134,9 @@ class metadata_planner {
   // may write nothing (mirror::cluster_refusal) or a cluster's topics cannot
   // be read (ACLs that cannot be read are topic_plan::acls_error); store
   // errors as they are.
-  // `on_target`: whether a consumer cutover made a group's target group
-  // primary (null: none did).
+  // `on_target`: the groups group sync leaves alone (a consumer cutover made
+  // the target group primary, or one is in flight); null: groups are not
+  // planned (the scorecard's plan).
   [[nodiscard]] result<prepared_plan> prepare(const config::name_selection& selection,
                                               const config::name_selection* groups,
                                               const filter& topics, bool running,

@@ -98,6 +98,9 @@ class link_workflow {
 
   [[nodiscard]] std::map<std::string, migration::topic_state> topics() const;
   [[nodiscard]] std::map<std::string, migration::group_state> groups() const;
+  // The groups group sync leaves alone: a consumer cutover made the target
+  // primary (CUTTING_OVER, CUT_OVER, FINALIZED) or one is in flight.
+  [[nodiscard]] std::set<std::string> held_groups() const;
 
   // An operator's request to move topics or groups (cutover, rollback,
   // finalize).
@@ -360,6 +363,7 @@ class link_workflow {
   [[nodiscard]] bool resumed(const std::string& topic, topic_op& op);
   static constexpr std::chrono::seconds kEngineAnswerLate{30};
   void hold_groups();
+  [[nodiscard]] std::set<std::string> held_locked() const;  // held_groups() under mu_
   // Exact map of a partition in both directions (forward and reverse runs).
   [[nodiscard]] result<offsets::run_list> merged_map(const std::string& topic,
                                                      int32_t partition) const;
