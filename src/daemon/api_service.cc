@@ -207,11 +207,7 @@ result<plan::prepared_plan> api_service::plan_of(
       held = wf->held_groups();
     } else if (auto stored = rt->stored_state()) {
       for (const auto& [group, state] : stored->groups) {
-        if (state == migration::group_state::cutting_over ||
-            state == migration::group_state::cut_over ||
-            state == migration::group_state::finalized) {
-          held.insert(group);
-        }
+        if (migration::target_is_primary(state)) held.insert(group);
       }
     } else {
       return std::unexpected(stored.error());

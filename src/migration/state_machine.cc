@@ -252,6 +252,11 @@ bool in_cutover(topic_state s) {
   return false;
 }
 
+bool target_is_primary(group_state s) {
+  return s == group_state::cutting_over || s == group_state::cut_over ||
+         s == group_state::finalized;
+}
+
 bool in_cutover(group_state s) {
   switch (s) {
     case group_state::cutting_over:

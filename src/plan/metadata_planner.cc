@@ -149,13 +149,16 @@ std::string other_authorizer(const kafka::admin_client& target) {
 }
 
 // Reads what an ACL plan needs into `facts` (bindings, the names PREFIXED
-// bindings reach); the reason when something cannot be read. `target_key`:
+// bindings reach); the reason when something cannot be read.
+// `source_groups`: the source's group list (null: the link syncs no group,
+// so no group is read). `target_key`:
 // the target's cluster key, which the admin credential's cluster must have
 // too, by a cluster id the broker names (not by bootstrap servers alone).
 std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin_client& admin,
                            const std::string& target_key,
                            const std::map<std::string, kafka::topic_info>& seen_by_link,
-                           bool groups, policy::acl_facts& facts) {
+                           const result<kafka::group_list>* source_groups,
+                           policy::acl_facts& facts) {
   auto admin_id = admin.cluster_id();
   if (!admin_id && admin_id.error().code == errc::not_found) {
     return "the target names no cluster id: ACLs are written only to a cluster that names one";
@@ -195,34 +198,33 @@ std::string read_acl_facts(const kafka::admin_client& source, const kafka::admin
              "see)";
     }
   }
-  if (groups) {
-    for (const auto* side : {&source, &admin}) {
-      auto listed = side->list_groups();
-      if (!listed) return (side == &source ? "source: " : "target: ") + listed.error().message;
-      if (!listed->complete) {
-        return std::string(side == &source ? "source" : "target") +
-               ": the list of groups is incomplete (" + printable(listed->error, 512) +
-               "), so the groups a PREFIXED binding reaches are not known";
-      }
-      auto& out = side == &source ? facts.source_groups : facts.target_groups;
-      for (const auto& g : listed->groups) out.push_back(g.id);
+  if (source_groups == nullptr) return "";
+  auto take = [](const result<kafka::group_list>& listed, const std::string& side,
+                 std::vector<std::string>& out) -> std::string {
+    if (!listed) return side + ": " + listed.error().message;
+    if (!listed->complete) {
+      return side + ": the list of groups is incomplete (" + printable(listed->error, 512) +
+             "), so the groups a PREFIXED binding reaches are not known";
     }
-  }
-  return "";
+    for (const auto& g : listed->groups) out.push_back(g.id);
+    return "";
+  };
+  if (auto why = take(*source_groups, "source", facts.source_groups); !why.empty()) return why;
+  return take(admin.list_groups(), "target", facts.target_groups);
 }
 
-// Plans the groups `groups` selects into `out`: their committed topics on
-// the source, their state on the target; the reason when they cannot be
-// read. `mirrored`: the link mirrors the source topic; `topics` (may be
+// Plans the groups `groups` selects of the source's `listed` into `out`:
+// their committed topics on the source, their state on the target; the
+// reason when they cannot be read. `mirrored`: the link mirrors the source topic; `topics` (may be
 // null): the plan's filter, which keeps the groups that commit one of its
 // topics.
 std::string plan_groups(kafka::admin_client& source, kafka::admin_client& target,
+                        const result<kafka::group_list>& listed,
                         const config::name_selection& groups,
                         const std::function<bool(const std::string&)>& mirrored,
                         const std::function<bool(const std::string&)>& topics, bool running,
                         const std::function<bool(const std::string&)>& on_target,
                         std::vector<group_item>& out) {
-  auto listed = source.list_groups();
   if (!listed) return "source: " + listed.error().message;
   std::vector<std::string> ids;
   std::map<std::string, std::string> types;
@@ -363,6 +365,12 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
     }
     for (auto& i : items) plan.items.push_back(std::move(i));
   }
+  // The source's groups, listed once for the groups' plan and the ACLs'.
+  std::optional<result<kafka::group_list>> source_groups;
+  auto source_group_list = [&]() -> const result<kafka::group_list>& {
+    if (!source_groups) source_groups = (*source)->list_groups();
+    return *source_groups;
+  };
   if (groups != nullptr && on_target && same_cluster) {
     plan.groups_enabled = true;
     plan.groups_note =
@@ -380,8 +388,8 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
       return selection.selects(name) && !mirror::is_own_copy(cfg_, same_cluster, name) &&
              !blocked.contains(name);
     };
-    plan.groups_note =
-        plan_groups(**source, **target, *groups, mirrored, topics, running, on_target, plan.groups);
+    plan.groups_note = plan_groups(**source, **target, source_group_list(), *groups, mirrored,
+                                   topics, running, on_target, plan.groups);
   }
   if (cfg_.acls.enabled) {
     plan.acls_enabled = true;
@@ -392,8 +400,8 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
     if (!admin) {
       plan.acls_error = "target (acls.target_admin): " + admin.error().message;
     } else {
-      plan.acls_error =
-          read_acl_facts(**source, **admin, *tgt_key, *tgt_topics, groups != nullptr, acl);
+      plan.acls_error = read_acl_facts(**source, **admin, *tgt_key, *tgt_topics,
+                                       groups != nullptr ? &source_group_list() : nullptr, acl);
     }
     if (plan.acls_error.empty()) {
       for (const auto& [name, info] : *src_topics) acl.source_topics.push_back(name);

@@ -341,11 +341,14 @@ acl_plan plan_acls(const config::acl_config& acls, const config::topic_config& t
     known.groups.emplace_back(g, facts.group_selected && facts.group_selected(g));
   }
   acl_plan out;
-  std::vector<kafka::acl_binding> denies_not_copied;
+  // Each DENY that is not copied, with the target principal its own maps
+  // to (mapped once here, not once an ALLOW).
+  std::vector<std::pair<kafka::acl_binding, std::optional<std::string>>> denies_not_copied;
   for (const auto& b : facts.source) {
     auto i = plan_one(b, acls, topics, facts, known, mapper, existing);
     const bool copied = i && (i->what == acl_action::create || i->what == acl_action::nothing);
-    if (b.permission == kDeny && !copied) denies_not_copied.push_back(b);
+    if (b.permission == kDeny && !copied)
+      denies_not_copied.emplace_back(b, mapper.map(b.principal));
     if (!i) {
       ++out.not_covered;
     } else {
@@ -360,13 +363,17 @@ acl_plan plan_acls(const config::acl_config& acls, const config::topic_config& t
     // A DENY limits the ALLOW when it names the ALLOW's principal, or one
     // that maps to the same target principal (two source principals merged
     // into one must not take the more generous one's rights alone).
-    auto limit = std::find_if(denies_not_copied.begin(), denies_not_copied.end(), [&](auto d) {
-      if (mapper.map(d.principal) == i.target.principal) d.principal = i.source.principal;
-      return limits(d, i.source);
-    });
+    auto limit =
+        std::find_if(denies_not_copied.begin(), denies_not_copied.end(), [&](const auto& deny) {
+          auto d = deny.first;
+          if (deny.second == i.target.principal) {
+            d.principal = i.source.principal;
+          }
+          return limits(d, i.source);
+        });
     if (limit != denies_not_copied.end()) {
       i.what = acl_action::blocked;
-      i.blocker = "the source limits it with " + describe(*limit) +
+      i.blocker = "the source limits it with " + describe(limit->first) +
                   ", which is not copied (its own line says why, if the link covers it): alone "
                   "it would grant more on the target than the source does; grant this by hand "
                   "with that DENY, or make the DENY copyable";

@@ -441,20 +441,20 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
 
 void print_group_plan(const pb::TopicPlan& p, bool all) {
   std::printf("groups:\n");
-  int sync = 0, blocked = 0, nothing = 0;
+  std::map<pb::GroupAction, int> count;
   for (const auto& g : p.groups()) {
+    ++count[g.action()];
     const char* what = g.action() == pb::GROUP_ACTION_SYNC      ? "sync"
                        : g.action() == pb::GROUP_ACTION_BLOCKED ? "BLOCKED"
                                                                 : "nothing";
-    (g.action() == pb::GROUP_ACTION_SYNC      ? sync
-     : g.action() == pb::GROUP_ACTION_BLOCKED ? blocked
-                                              : nothing)++;
     if (g.action() == pb::GROUP_ACTION_NOTHING && !all) continue;
     const std::string& text = g.action() == pb::GROUP_ACTION_BLOCKED ? g.blocker() : g.reason();
     std::printf("  %-26s %s (%s): %s%s\n", what, safe(g.group()).c_str(), safe(g.type()).c_str(),
                 safe(text).c_str(), g.by_link() ? " [the running link does this itself]" : "");
   }
-  std::printf("  %d to sync, %d blocked, %d with nothing to carry over\n", sync, blocked, nothing);
+  std::printf("  %d to sync, %d blocked, %d with nothing to carry over\n",
+              count[pb::GROUP_ACTION_SYNC], count[pb::GROUP_ACTION_BLOCKED],
+              count[pb::GROUP_ACTION_NOTHING]);
   if (!p.groups_note().empty()) std::printf("  note: %s\n", safe(p.groups_note()).c_str());
 }
 

@@ -178,10 +178,7 @@ bool link_workflow::copying_back(const std::string& topic) const {
 std::set<std::string> link_workflow::held_locked() const {
   std::set<std::string> held;
   for (const auto& [group, state] : table_.groups()) {
-    if (state == group_state::cutting_over || state == group_state::cut_over ||
-        state == group_state::finalized) {
-      held.insert(group);
-    }
+    if (migration::target_is_primary(state)) held.insert(group);
   }
   for (const auto& [group, op] : group_ops_) {
     if (op.status.options.kind == op_kind::cutover) held.insert(group);

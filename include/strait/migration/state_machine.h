@@ -173,6 +173,9 @@ using group_step = step<group_state>;
 // A link is not deleted while one of its objects is.
 [[nodiscard]] bool in_cutover(topic_state s);
 [[nodiscard]] bool in_cutover(group_state s);
+// Whether a consumer cutover made the group's target group primary or is
+// making it so (CUTTING_OVER, CUT_OVER, FINALIZED): group sync leaves it.
+[[nodiscard]] bool target_is_primary(group_state s);
 
 // The events the state allows, guards aside (topic IN_SYNC lists
 // cutover_started: it is allowed with force), in enum order. Empty for
