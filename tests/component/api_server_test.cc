@@ -436,6 +436,9 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
       << "a principal from Kafka is made printable (and valid UTF-8)";
   EXPECT_EQ(p.acls(0).target().principal(), "User:app2");
   EXPECT_EQ(p.acls(0).action(), pb::ACL_ACTION_CREATE);
+  ASSERT_EQ(p.groups_size(), 1);
+  EXPECT_EQ(p.groups(0).group(), "billing\\xff\\x1b[31m") << "a group id is made single-line";
+  EXPECT_EQ(p.groups(0).action(), pb::GROUP_ACTION_SYNC);
   plan.set_topic_regex("(");
   grpc::Status bad = stub_->Plan(ctx().get(), plan, &p);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -460,6 +463,7 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_EQ(p.items(0).outcome(), pb::APPLY_OUTCOME_WOULD);
   ASSERT_EQ(p.acls_size(), 1);
   EXPECT_EQ(p.acls(0).outcome(), pb::APPLY_OUTCOME_WOULD);
+  EXPECT_EQ(p.groups_size(), 0) << "apply has nothing to do for groups";
   EXPECT_EQ(p.done(), 0);
   apply.set_dry_run(false);
   apply.set_request_id("apply-1");
@@ -514,6 +518,9 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_TRUE(strait::testing::contains(printed, "1 to create")) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "ACLs:\n  create")) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "-> User:app2")) << printed;
+  EXPECT_TRUE(strait::testing::contains(
+      printed, "sync                       billing\\xff\\x1b[31m (classic)"))
+      << printed;
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }
 

@@ -174,6 +174,13 @@ class fake_control : public control {
     a.what = policy::acl_action::create;
     a.reason = "the target lacks it";
     p.plan.acls.push_back(a);
+    // A group id from Kafka: not UTF-8, an escape sequence.
+    p.plan.groups_enabled = true;
+    p.plan.groups.push_back({.group = "billing\xff\x1b[31m",
+                             .type = "classic",
+                             .what = plan::group_action::sync,
+                             .reason = "group sync writes it",
+                             .by_link = true});
     return p;
   }
   result<plan::apply_result> apply_plan(const std::string& link, const plan::prepared_plan& p,
