@@ -1,5 +1,6 @@
 #include "link_runtime.h"
 
+#include "acl_grants.h"
 #include "link_records.h"
 
 #include <spdlog/spdlog.h>
@@ -85,13 +86,25 @@ result<plan::prepared_plan> link_runtime::plan_topics(
     return fail(errc::busy,
                 "a plan of link " + cfg_.name + " is being made; try again when it is done");
   }
-  std::optional<error> failed;
-  auto selection = config::name_selection::topics(cfg_, &staged_topics_, failed);
-  std::optional<config::name_selection> groups;
-  if (cfg_.groups.enabled) groups = config::name_selection::groups(cfg_, &staged_groups_, failed);
-  if (failed) return std::unexpected(*failed);
+  auto s = selections();
+  if (!s) return std::unexpected(s.error());
   return plan::metadata_planner(cfg_, store_, claims_, kPlanAdminTimeout)
-      .prepare(selection, groups ? &*groups : nullptr, f, running, on_target);
+      .prepare(s->topics, s->groups ? &*s->groups : nullptr, f, running, on_target);
+}
+
+result<plan::prepared_plan> link_runtime::plan_acls() const {
+  auto s = selections();
+  if (!s) return std::unexpected(s.error());
+  return plan::metadata_planner(cfg_, store_, claims_, kPlanAdminTimeout)
+      .prepare_acls(s->topics, s->groups ? &*s->groups : nullptr);
+}
+
+result<link_runtime::link_selections> link_runtime::selections() const {
+  std::optional<error> failed;
+  link_selections s{config::name_selection::topics(cfg_, &staged_topics_, failed), std::nullopt};
+  if (cfg_.groups.enabled) s.groups = config::name_selection::groups(cfg_, &staged_groups_, failed);
+  if (failed) return std::unexpected(*failed);
+  return s;
 }
 
 result<plan::apply_result> link_runtime::apply_plan(const plan::prepared_plan& p, bool dry_run) {
@@ -132,10 +145,13 @@ status link_runtime::start() {
       return s;
     }
   }
-  auto wf = std::make_unique<workflow::link_workflow>(
-      cfg_, store_,
-      workflow::straitd_ports(cfg_, store_, *engine, *supervisor, syncer.get(), metrics_,
-                              on_failure_));
+  auto ports = workflow::straitd_ports(cfg_, store_, *engine, *supervisor, syncer.get(), metrics_,
+                                       on_failure_);
+  if (cfg_.acls.enabled) {
+    ports.grants = make_acl_grants(
+        cfg_, [this] { return plan_acls(); }, kPlanAdminTimeout);
+  }
+  auto wf = std::make_unique<workflow::link_workflow>(cfg_, store_, std::move(ports));
   if (auto s = wf->start(); !s) {
     if (syncer) syncer->stop();
     supervisor->stop();

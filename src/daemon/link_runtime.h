@@ -105,6 +105,17 @@ class link_runtime {
 
  private:
   enum class claim_kind { written, created };
+  // The link's ACL plan alone, for its producer cutovers' WRITE grants
+  // (acl_grants.h); not one at a time with plan_topics (a cutover never
+  // waits for an operator's plan).
+  [[nodiscard]] result<plan::prepared_plan> plan_acls() const;
+  // The link's topic and group selections with its staged names, as its
+  // supervisor and group syncer make them (groups: with a groups section).
+  struct link_selections {
+    config::name_selection topics;
+    std::optional<config::name_selection> groups;
+  };
+  [[nodiscard]] result<link_selections> selections() const;
   void claim_existing(claim_kind kind);
 
   config::link_config cfg_;

@@ -718,6 +718,40 @@ result<std::vector<acl_binding>> admin_client::describe_acls() const {
   return out;
 }
 
+namespace {
+
+// librdkafka's binding of `b`, or (`as_filter`) a filter that names every
+// field of it, so that it matches `b` alone; errc::invalid_argument, `what`
+// first, for one librdkafka cannot build.
+result<rd_kafka_AclBinding_t*> build_acl(const acl_binding& b, bool as_filter,
+                                         const std::string& what) {
+  const int type = code_of(kAclResourceTypes, b.resource_type);
+  const int pattern = code_of(kAclPatternTypes, b.pattern_type);
+  const int op = code_of(kAclOperations, b.operation);
+  const int permission = code_of(kAclPermissions, b.permission);
+  // librdkafka 2.14.2 builds bindings of the resource types up to
+  // TRANSACTIONAL_ID and operations up to IDEMPOTENT_WRITE only; MATCH is a
+  // filter's pattern, never a binding's (and a filter of it would match
+  // others). The name tables above hold Kafka's codes, which are
+  // librdkafka's enum values.
+  if (type == 0 || type > RD_KAFKA_RESOURCE_TRANSACTIONAL_ID || pattern == 0 ||
+      pattern == RD_KAFKA_RESOURCE_PATTERN_MATCH || op == 0 ||
+      op > RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE || permission == 0) {
+    return fail(errc::invalid_argument, what + ": a binding librdkafka cannot build");
+  }
+  std::array<char, 256> err{};
+  auto* make = as_filter ? &rd_kafka_AclBindingFilter_new : &rd_kafka_AclBinding_new;
+  rd_kafka_AclBinding_t* made =
+      make(static_cast<rd_kafka_ResourceType_t>(type), b.resource_name.c_str(),
+           static_cast<rd_kafka_ResourcePatternType_t>(pattern), b.principal.c_str(),
+           b.host.c_str(), static_cast<rd_kafka_AclOperation_t>(op),
+           static_cast<rd_kafka_AclPermissionType_t>(permission), err.data(), err.size());
+  if (made == nullptr) return fail(errc::invalid_argument, what + ": " + err.data());
+  return made;
+}
+
+}  // namespace
+
 std::vector<status> admin_client::create_acls(const std::vector<acl_binding>& bindings) const {
   std::vector<status> out(bindings.size());
   std::vector<rd_kafka_AclBinding_t*> made;
@@ -726,32 +760,12 @@ std::vector<status> admin_client::create_acls(const std::vector<acl_binding>& bi
     for (auto* b : made) rd_kafka_AclBinding_destroy(b);
   };
   for (size_t i = 0; i < bindings.size(); ++i) {
-    const acl_binding& b = bindings[i];
-    const int type = code_of(kAclResourceTypes, b.resource_type);
-    const int pattern = code_of(kAclPatternTypes, b.pattern_type);
-    const int op = code_of(kAclOperations, b.operation);
-    const int permission = code_of(kAclPermissions, b.permission);
-    // librdkafka 2.14.2 builds bindings of the resource types up to
-    // TRANSACTIONAL_ID and operations up to IDEMPOTENT_WRITE only; MATCH is a
-    // filter's pattern, never a binding's. The name tables above hold
-    // Kafka's codes, which are librdkafka's enum values.
-    if (type == 0 || type > RD_KAFKA_RESOURCE_TRANSACTIONAL_ID || pattern == 0 ||
-        pattern == RD_KAFKA_RESOURCE_PATTERN_MATCH || op == 0 ||
-        op > RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE || permission == 0) {
-      out[i] = fail(errc::invalid_argument, "CreateAcls: a binding librdkafka cannot build");
+    auto nb = build_acl(bindings[i], false, "CreateAcls");
+    if (!nb) {
+      out[i] = std::unexpected(nb.error());
       continue;
     }
-    std::array<char, 256> err{};
-    rd_kafka_AclBinding_t* nb = rd_kafka_AclBinding_new(
-        static_cast<rd_kafka_ResourceType_t>(type), b.resource_name.c_str(),
-        static_cast<rd_kafka_ResourcePatternType_t>(pattern), b.principal.c_str(), b.host.c_str(),
-        static_cast<rd_kafka_AclOperation_t>(op),
-        static_cast<rd_kafka_AclPermissionType_t>(permission), err.data(), err.size());
-    if (nb == nullptr) {
-      out[i] = fail(errc::invalid_argument, std::string("CreateAcls: ") + err.data());
-      continue;
-    }
-    made.push_back(nb);
+    made.push_back(*nb);
     index.push_back(i);
   }
   if (made.empty()) return out;
@@ -781,6 +795,35 @@ std::vector<status> admin_client::create_acls(const std::vector<acl_binding>& bi
     }
   }
   return out;
+}
+
+result<size_t> admin_client::delete_acl(const acl_binding& binding) const {
+  const std::string what = "DeleteAcls";
+  auto filter = build_acl(binding, true, what);
+  if (!filter) return std::unexpected(filter.error());
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DELETEACLS, timeout_);
+  rd_kafka_DeleteAcls(rk_, &*filter, 1, opts.get(), q.get());  // copies the filter
+  rd_kafka_AclBinding_destroy(*filter);
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_DELETEACLS_RESULT, timeout_, what);
+  if (!ev) return std::unexpected(ev.error());
+  size_t n = 0;
+  const rd_kafka_DeleteAcls_result_response_t** responses =
+      rd_kafka_DeleteAcls_result_responses(rd_kafka_event_DeleteAcls_result(ev->get()), &n);
+  if (n != 1)
+    return fail(errc::kafka,
+                what + ": the broker answered " + std::to_string(n) + " results to one filter");
+  if (const rd_kafka_error_t* e = rd_kafka_DeleteAcls_result_response_error(responses[0])) {
+    return fail(errc::kafka,
+                rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED
+                    ? what +
+                          ": the client's principal lacks ALTER on the CLUSTER resource "
+                          "(CLUSTER_AUTHORIZATION_FAILED)"
+                    : what + ": " + printable(text_of(rd_kafka_error_string(e)), 512));
+  }
+  size_t matched = 0;
+  rd_kafka_DeleteAcls_result_response_matching_acls(responses[0], &matched);
+  return matched;
 }
 
 result<std::vector<scram_user>> admin_client::describe_scram_users() const {

@@ -290,6 +290,20 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
                                                 const config::name_selection* groups,
                                                 const filter& topics, bool running,
                                                 const filter& on_target) const {
+  return read_and_plan(selection, groups, topics, running, on_target, true);
+}
+
+result<prepared_plan> metadata_planner::prepare_acls(const config::name_selection& selection,
+                                                     const config::name_selection* groups) const {
+  if (!cfg_.acls.enabled) return fail(errc::precondition, "the link has no acls section");
+  return read_and_plan(selection, groups, nullptr, true, nullptr, false);
+}
+
+result<prepared_plan> metadata_planner::read_and_plan(const config::name_selection& selection,
+                                                      const config::name_selection* groups,
+                                                      const filter& topics, bool running,
+                                                      const filter& on_target,
+                                                      bool topics_and_groups) const {
   const std::string id = "strait-" + cfg_.name + "-plan";
   auto source = kafka::admin_client::connect(
       cfg_.source.props, id, "links." + cfg_.name + ".source.properties", admin_timeout_);
@@ -347,23 +361,26 @@ result<prepared_plan> metadata_planner::prepare(const config::name_selection& se
     t.strait_created = *created;
     facts.push_back(std::move(t));
   }
-  if (cfg_.topics.check_configs) read_configs(**source, **target, facts);
+  // An ACL plan alone needs nothing more of the topics than their refusals.
+  if (topics_and_groups) {
+    if (cfg_.topics.check_configs) read_configs(**source, **target, facts);
+    // The planned topics' checkpoints, read once.
+    std::set<std::string> planned;
+    for (const auto& t : facts) planned.insert(t.source);
+    auto checkpoints = read_checkpoints(
+        store_, cfg_.name, [&](const std::string& topic) { return planned.contains(topic); });
+    if (!checkpoints) return std::unexpected(checkpoints.error());
 
-  // The planned topics' checkpoints, read once.
-  std::set<std::string> planned;
-  for (const auto& t : facts) planned.insert(t.source);
-  auto checkpoints = read_checkpoints(
-      store_, cfg_.name, [&](const std::string& topic) { return planned.contains(topic); });
-  if (!checkpoints) return std::unexpected(checkpoints.error());
-
-  for (auto& t : facts) {
-    t.handed_over = checkpoints->handed_over.contains(t.source);
-    auto items = plan_topic(cfg_.topics, running, t);
-    if (depends_on_catch_up(items)) {
-      t.caught_up = caught_up(**source, t.source, t.source_partitions, checkpoints->next[t.source]);
-      items = plan_topic(cfg_.topics, running, t);
+    for (auto& t : facts) {
+      t.handed_over = checkpoints->handed_over.contains(t.source);
+      auto items = plan_topic(cfg_.topics, running, t);
+      if (depends_on_catch_up(items)) {
+        t.caught_up =
+            caught_up(**source, t.source, t.source_partitions, checkpoints->next[t.source]);
+        items = plan_topic(cfg_.topics, running, t);
+      }
+      for (auto& i : items) plan.items.push_back(std::move(i));
     }
-    for (auto& i : items) plan.items.push_back(std::move(i));
   }
   // The source's groups, listed once for the groups' plan and the ACLs'.
   std::optional<result<kafka::group_list>> source_groups;

@@ -241,14 +241,6 @@ std::optional<acl_item> plan_one(const kafka::acl_binding& b, const config::acl_
     i.reason = "the target has it";
     return i;
   }
-  if (waits_for_cutover(b)) {
-    i.what = acl_action::at_cutover;
-    i.reason =
-        "lets its principal change the topic: the target gets it at the topic's producer "
-        "cutover, so that nobody writes to the target early; strait does not create it then "
-        "yet: grant it by hand once the topic is CUT_OVER";
-    return i;
-  }
   const bool guarded = scoped || b.resource_type == "CLUSTER";
   const bool has_bindings =
       !guarded || std::any_of(facts.target.begin(), facts.target.end(), [&](const auto& t) {
@@ -267,6 +259,18 @@ std::optional<acl_item> plan_one(const kafka::acl_binding& b, const config::acl_
                    "principal without one (allow.everyone.if.no.acl.found), strait's own " +
                    single_line(acls.target_principal, kNameBytes) + " included: grant it " + needs +
                    " there first, as docs/security.md lists");
+  }
+  if (waits_for_cutover(b)) {
+    i.what = acl_action::at_cutover;
+    i.reason =
+        where.pattern == kLiteral
+            ? "lets its principal change the topic: strait creates it at the topic's producer "
+              "cutover (as the topic goes CUT_OVER), so that nobody writes to the target early, "
+              "and deletes it at a rollback (docs/cutover.md)"
+            : "lets its principal change every topic it reaches: not before their producer "
+              "cutover, and strait does not create a PREFIXED one: grant it by hand once every "
+              "topic it reaches is CUT_OVER";
+    return i;
   }
   i.what = acl_action::create;
   i.reason = "the target lacks it";
@@ -320,6 +324,18 @@ bool reaches(const kafka::acl_binding& b, const std::string& name) {
   if (is_wildcard(b)) return true;
   if (b.pattern_type == kLiteral) return b.resource_name == name;
   return b.pattern_type == kPrefixed && name.starts_with(b.resource_name);
+}
+
+std::vector<kafka::acl_binding> grants_at_cutover(const std::vector<acl_item>& items,
+                                                  const std::string& target_topic) {
+  std::set<kafka::acl_binding> out;  // two source bindings may map to one
+  for (const auto& i : items) {
+    if (i.what == acl_action::at_cutover && i.target.resource_type == kTopic &&
+        i.target.pattern_type == kLiteral && i.target.resource_name == target_topic) {
+      out.insert(i.target);
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
 std::string describe(const kafka::acl_binding& b) {

@@ -468,13 +468,13 @@ area security(const evidence& e) {
     for (const auto& a : p.acls_blocked) b.a.yellows.push_back("ACL blocked: " + a);
     if (p.acls_at_cutover > 0) {
       b.a.yellows.push_back(std::to_string(p.acls_at_cutover) +
-                            " WRITE-like bindings wait for their topics' producer cutover, "
-                            "and strait does not create them then yet: grant them by hand");
+                            " WRITE-like bindings wait for their topics' producer cutover: strait "
+                            "grants the LITERAL ones then, PREFIXED ones are granted by hand");
     }
   }
   b.a.summary =
-      "both sides' ACLs and users read, ACLs planned (capped at 1: strait does not create WRITE "
-      "bindings at the cutover yet, ADR 0023)";
+      "both sides' ACLs and users read, ACLs planned (capped at 1: the source fence is not built "
+      "yet, ADR 0023)";
   b.a.next = p.acls_to_create.empty()
                  ? "resolve the blocked ACL items (straitctl plan " + e.link.link + ")"
                  : "straitctl apply " + e.link.link;

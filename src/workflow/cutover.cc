@@ -7,6 +7,7 @@
 #include "strait/base/clock.h"
 #include "strait/base/text.h"
 #include "strait/groupsync/group_offset_records.h"
+#include "strait/workflow/grant_records.h"
 #include "strait/workflow/link_workflow.h"
 
 namespace strait::workflow {
@@ -728,6 +729,94 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
   return picked;
 }
 
+bool link_workflow::grant_writes(const std::string& topic, topic_op& op) {
+  if (!round_acl_plan_) round_acl_plan_ = ports_.grants->plan();
+  const auto& plan = *round_acl_plan_;
+  if (!plan) {
+    op.status.detail =
+        "cannot grant the topic's WRITE bindings on the target: " + plan.error().message +
+        "; retrying (fix acls, or grant them by hand and remove the link's acls "
+        "section)";
+    return false;
+  }
+  const auto wanted = policy::grants_at_cutover(plan->items, cfg_.topics.target_name(topic));
+  if (wanted.empty()) return true;  // none, or the target has each (then it is not strait's)
+  auto owned = load_grants(store_, cfg_.name, topic);
+  if (!owned) {
+    op.status.detail = "cannot read the topic's ACL grants: " + owned.error().message;
+    return false;
+  }
+  // Recorded before created: a binding strait created is never left
+  // without its record (one the target had already is not recorded, and
+  // never deleted).
+  store::checkpoint_store::write_batch batch;
+  for (const auto& b : wanted) {
+    const owned_grant g{plan->target_cluster, b};
+    if (std::find(owned->begin(), owned->end(), g) == owned->end()) {
+      put_grant(batch, cfg_.name, topic, g);
+    }
+  }
+  if (auto s = store_.commit(batch); !s) {
+    op.status.detail = "cannot record the topic's ACL grants: " + s.error().message;
+    return false;
+  }
+  for (const auto& b : wanted) {
+    if (auto s = ports_.grants->create(b); !s) {
+      op.status.detail = "cannot grant " + policy::describe(b) +
+                         " on the target: " + s.error().message + "; retrying";
+      return false;
+    }
+  }
+  spdlog::info("link {}: topic {}: granted {} on the target for its producers", cfg_.name,
+               printable(topic, 256), join([&] {
+                 std::vector<std::string> d;
+                 for (const auto& b : wanted) d.push_back(policy::describe(b));
+                 return d;
+               }()));
+  return true;
+}
+
+bool link_workflow::release_grants(const std::string& topic, topic_op& op) {
+  auto owned = load_grants(store_, cfg_.name, topic);
+  if (!owned) {
+    op.status.detail = "cannot read the topic's ACL grants: " + owned.error().message;
+    return false;
+  }
+  if (owned->empty()) return true;
+  if (ports_.grants == nullptr) {
+    // The section was removed since: a rollback is never held by it.
+    spdlog::warn(
+        "link {}: topic {}: strait granted {} binding(s) on the target at its cutover "
+        "(first {}), but the link has no acls section now: they stay; remove them by "
+        "hand, or put the section back before the next rollback",
+        cfg_.name, printable(topic, 256), owned->size(), policy::describe(owned->front().binding));
+    return true;
+  }
+  for (const auto& g : *owned) {
+    auto removed = ports_.grants->remove(g.cluster, g.binding);
+    if (!removed && removed.error().code == errc::precondition) {
+      spdlog::warn(
+          "link {}: topic {}: {} was granted on cluster {}, not the target now: remove "
+          "it there by hand",
+          cfg_.name, printable(topic, 256), policy::describe(g.binding), printable(g.cluster, 128));
+    } else if (!removed) {
+      op.status.detail = "cannot remove " + policy::describe(g.binding) +
+                         " from the target: " + removed.error().message + "; retrying";
+      return false;
+    } else {
+      spdlog::info("link {}: topic {}: removed {} from the target ({} deleted)", cfg_.name,
+                   printable(topic, 256), policy::describe(g.binding), *removed);
+    }
+    store::checkpoint_store::write_batch batch;
+    erase_grant(batch, cfg_.name, topic, g);
+    if (auto s = store_.commit(batch); !s) {
+      op.status.detail = "cannot erase the record of an ACL grant: " + s.error().message;
+      return false;
+    }
+  }
+  return true;
+}
+
 result<operation_status> link_workflow::operation(uint64_t id) const {
   {
     std::lock_guard lock(mu_);
@@ -773,6 +862,7 @@ std::string link_workflow::reverse_failure() const {
 
 void link_workflow::advance_operations() {
   take_reverse_restart();
+  round_acl_plan_.reset();
   std::map<std::string, topic_op> tops;
   std::map<std::string, group_op> gops;
   {
@@ -1142,6 +1232,9 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       return;
     }
   }
+  // Producers may write to the target once it is CUT_OVER: their WRITE
+  // bindings first.
+  if (ports_.grants != nullptr && !grant_writes(topic, op)) return;
   {
     std::lock_guard lock(mu_);
     if (!is_current(topic_ops_, topic, op)) return;
@@ -1159,6 +1252,13 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
 }
 
 void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) {
+  // First the target's WRITE bindings the cutover granted: while the
+  // target drains, a producer left behind is refused instead of writing
+  // after the quiet window.
+  if (!op.grants_released) {
+    if (!release_grants(topic, op)) return;
+    op.grants_released = true;
+  }
   if (!resumed(topic, op)) return;  // asked in an earlier round (below)
   const int n = partitions_of(topic);
   // Right after a start the supervisor may not have listed the topic or

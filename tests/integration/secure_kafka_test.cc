@@ -274,6 +274,14 @@ std::string listed_acls(const std::string& bootstrap, const std::string& princip
                " --list --principal " + principal);
 }
 
+// A link's acls section: strait is User:strait on the target, the admin
+// user writes the ACLs there; `rules`: the principals' list items.
+std::string acls_section(const std::string& rules) {
+  return "acls:\n  target_principal: \"User:strait\"\n"
+         "  target_admin: {properties: {" +
+         clusters->admin_credential(clusters->target) + "}}\n  principals:\n" + rules;
+}
+
 // The plan's ACL item of a source binding (principal, operation, resource
 // name, permission), or null.
 const nlohmann::json* acl_item(const nlohmann::json& plan, const std::string& principal,
@@ -321,15 +329,11 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
         "sec-acl-limited");
   kafka(src + "--allow-principal User:app --operation Read --topic sec-acl-limited");
 
-  const std::string acls =
-      "groups:\n  include: [\"sec-acl-.*\"]\n"
-      "acls:\n  target_principal: \"User:strait\"\n"
-      "  target_admin: {properties: {" +
-      clusters->admin_credential(clusters->target) +
-      "}}\n"
-      "  principals:\n"
-      "    - {source: \"User:app\", target: \"User:app2\"}\n"
-      "    - {source_regex: \"User:(intruder-.*)\", target: \"User:moved-\\\\1\"}\n";
+  const std::string acls = "groups:\n  include: [\"sec-acl-.*\"]\n" +
+                           acls_section(
+                               "    - {source: \"User:app\", target: \"User:app2\"}\n"
+                               "    - {source_regex: \"User:(intruder-.*)\", target: "
+                               "\"User:moved-\\\\1\"}\n");
   straitd d(dir, "sec-acl-.*", acls);
   d.start();
 
@@ -433,15 +437,85 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
   EXPECT_EQ(d.log().find(".password"), std::string::npos) << "no credential file in the log";
 }
 
+// A producer cutover grants the target the WRITE bindings of the topic's
+// producers (mapped, LITERAL on the target name) once the topic goes
+// CUT_OVER, and a rollback deletes what strait created, never a binding
+// the target had before (docs/cutover.md, ADR 0023).
+TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatItGranted) {
+  testing::temp_dir dir;
+  const std::string topic = "gra-orders", target = "mig.gra-orders";
+  create_topic(clusters->source, topic, 1);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 50; ++i) p.send(topic, 0, make_record(i));
+  }
+  const std::string auth = clusters->tool_auth(clusters->source);
+  kafka(
+      "acls --bootstrap-server " + clusters->source + auth +
+      " --add --allow-principal User:app --allow-principal User:app-b --operation Write --topic " +
+      topic);
+  // The operator granted app-b's copy on the target already: it is theirs.
+  kafka("acls --bootstrap-server " + clusters->target + clusters->tool_auth(clusters->target) +
+        " --add --allow-principal User:app3 --operation Write --topic " + target);
+  const std::string acls = acls_section(
+      "    - {source: \"User:app\", target: \"User:app2\"}\n"
+      "    - {source: \"User:app-b\", target: \"User:app3\"}\n");
+  straitd d(dir, "gra-.*", acls, "mig.");
+  d.start();
+  auto state_is = [&](const std::string& state) {
+    return testing::wait_for(
+        [&] {
+          auto [rc, out] = d.straitctl("status it");
+          return rc == 0 && out.find(topic) != std::string::npos &&
+                 out.find(state) != std::string::npos;
+        },
+        60s, 200ms);
+  };
+  ASSERT_TRUE(state_is("IN_SYNC")) << d.log();
+  auto [prc, plan] = d.straitctl("-o json plan it");
+  ASSERT_EQ(prc, 0) << plan << d.straitctl_errors();
+  const auto planned = nlohmann::json::parse(plan);
+  const auto* write = acl_item(planned, "User:app", "WRITE", topic);
+  ASSERT_NE(write, nullptr) << plan;
+  EXPECT_EQ((*write)["action"], "ACL_ACTION_AT_CUTOVER") << write->dump();
+  EXPECT_EQ(listed_acls(clusters->target, "User:app2").find(target), std::string::npos)
+      << "not before the cutover";
+
+  ASSERT_EQ(d.straitctl("verify it").first, 0) << d.log();
+  ASSERT_TRUE(state_is("VERIFIED")) << d.log();
+  auto [crc, cut] = d.straitctl("cutover it --topics " + topic + " --quiet-window 1000");
+  ASSERT_EQ(crc, 0) << cut << d.straitctl_errors() << d.log();
+  ASSERT_TRUE(state_is("CUT_OVER")) << d.log();
+  const std::string granted = listed_acls(clusters->target, "User:app2");
+  EXPECT_NE(granted.find("name=" + target + ", patternType=LITERAL"), std::string::npos) << granted;
+  EXPECT_NE(granted.find("principal=User:app2, host=*, operation=WRITE, permissionType=ALLOW"),
+            std::string::npos)
+      << granted;
+  EXPECT_NE(d.log().find("granted ALLOW WRITE TOPIC:LITERAL:" + target + " User:app2@*"),
+            std::string::npos)
+      << d.log();
+
+  auto [rrc, back] = d.straitctl("rollback it --topics " + topic + " --quiet-window 1000");
+  ASSERT_EQ(rrc, 0) << back << d.straitctl_errors() << d.log();
+  ASSERT_TRUE(state_is("MIRRORING")) << d.log();
+  EXPECT_EQ(listed_acls(clusters->target, "User:app2").find(target), std::string::npos)
+      << "strait's grant is removed";
+  const std::string kept = listed_acls(clusters->target, "User:app3");
+  EXPECT_NE(kept.find("name=" + target + ", patternType=LITERAL"), std::string::npos)
+      << "the operator's binding stays: " << kept;
+}
+
 }  // namespace
 
 // Granted once, after the clusters started and before any test: the secure
 // binary also runs the cutover tests (cutover_kafka_test.cc: "cut-" and
-// "kil-" topics and groups, target prefix "mig.") on these clusters.
+// "kil-" topics and groups, target prefix "mig.") on these clusters, and
+// the ACL grants' ("gra-", above).
 void integration::grant_suite_permissions() {
   grant_documented_permissions("sec-", "", false);
   grant_documented_permissions("cut-", "mig.", true);
   grant_documented_permissions("kil-", "mig.", true);
+  grant_documented_permissions("gra-", "mig.", true);
 }
 
 }  // namespace strait

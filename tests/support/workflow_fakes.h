@@ -169,6 +169,19 @@ class fake_world {
     }
   }
 
+  // The link's ACLs (workflow::grant_port), when `acls`: the plan's items
+  // as the test sets them, but each create or at_cutover item whose target
+  // binding `target_acls` has shown as `nothing` (as a plan read again
+  // shows it); `acl_error` fails the plan, `acl_writes_fail` each create
+  // and remove; `acl_cluster` is the cluster the port reaches.
+  bool acls = false;
+  std::vector<policy::acl_item> acl_items;
+  std::set<kafka::acl_binding> target_acls;
+  std::string acl_error;
+  bool acl_writes_fail = false;
+  std::string acl_cluster = "tgt";
+  int acl_plans = 0;  // plan() calls
+
   // A topic the supervisor selected, with `partitions` partitions running
   // from offset 0 on both clusters.
   void add_topic(const std::string& topic, int partitions) {
@@ -300,6 +313,7 @@ class fake_world {
     p.reverse = std::make_unique<reverse>(*this);
     if (has_syncer) p.groups = std::make_unique<syncer>(*this);
     p.tasks = std::make_unique<tasks>(*this);
+    if (acls) p.grants = std::make_unique<grants>(*this);
     p.connect = [this](bool src) -> result<std::unique_ptr<workflow::cluster_port>> {
       fake_cluster& c = src ? source : target;
       if (!c.reachable) return fail(errc::kafka, "fake cluster down");
@@ -457,6 +471,33 @@ class fake_world {
    private:
     fake_world& w_;
     bool stopped_ = false;
+  };
+
+  class grants final : public workflow::grant_port {
+   public:
+    explicit grants(fake_world& w) : w_(w) {}
+    result<workflow::acl_grant_plan> plan() override {
+      ++w_.acl_plans;
+      if (!w_.acl_error.empty()) return fail(errc::kafka, w_.acl_error);
+      workflow::acl_grant_plan p{w_.acl_cluster, w_.acl_items};
+      for (auto& i : p.items) {
+        if (w_.target_acls.contains(i.target)) i.what = policy::acl_action::nothing;
+      }
+      return p;
+    }
+    status create(const kafka::acl_binding& b) override {
+      if (w_.acl_writes_fail) return fail(errc::kafka, "fake: CreateAcls refused");
+      w_.target_acls.insert(b);
+      return {};
+    }
+    result<size_t> remove(const std::string& cluster, const kafka::acl_binding& b) override {
+      if (w_.acl_writes_fail) return fail(errc::kafka, "fake: DeleteAcls refused");
+      if (cluster != w_.acl_cluster) return fail(errc::precondition, "fake: another cluster");
+      return w_.target_acls.erase(b);
+    }
+
+   private:
+    fake_world& w_;
   };
 
   class syncer final : public workflow::group_port {

@@ -168,6 +168,32 @@ TEST(AclPlan, NothingIsGrantedWhereStraitWouldLoseItsOwnAccess) {
   }
 }
 
+TEST(AclPlan, AWriteForTheCutoverIsBlockedToWhereStraitWouldLoseItsOwnAccess) {
+  // Reverse mirroring reads the target topic after the cutover: its first
+  // binding, the WRITE, must not lock strait out.
+  auto f = facts_with({topic_acl("orders", "User:app", "WRITE")});
+  f.target.clear();
+  EXPECT_EQ(only(plan_acls(rules(), prefixed(), f)).what, acl_action::blocked);
+  f.target = {topic_acl("mig.orders", "User:strait")};
+  EXPECT_EQ(only(plan_acls(rules(), prefixed(), f)).what, acl_action::at_cutover);
+}
+
+TEST(AclPlan, ACutoverGrantsTheLiteralRightsToChangeItsTopicOnly) {
+  auto p = plan_acls(
+      rules(), prefixed(),
+      facts_with({topic_acl("orders", "User:app", "WRITE"), topic_acl("orders", "User:app", "ALL"),
+                  topic_acl("orders", "User:team-a", "WRITE"), topic_acl("orders", "User:app"),
+                  topic_acl("orders-eu", "User:app", "WRITE"),
+                  topic_acl("orders", "User:app", "WRITE", "PREFIXED")}));
+  EXPECT_EQ(grants_at_cutover(p.items, "mig.orders"),
+            (std::vector<acl_binding>{topic_acl("mig.orders", "User:app2", "ALL"),
+                                      topic_acl("mig.orders", "User:app2", "WRITE"),
+                                      topic_acl("mig.orders", "User:squad-a", "WRITE")}));
+  EXPECT_EQ(grants_at_cutover(p.items, "mig.orders-eu"),
+            std::vector<acl_binding>{topic_acl("mig.orders-eu", "User:app2", "WRITE")});
+  EXPECT_TRUE(grants_at_cutover(p.items, "orders").empty());
+}
+
 TEST(AclPlan, StraitsOwnPrincipalHostsAndAdministratorsRightsAreNeverCopied) {
   auto f = facts_with(
       {topic_acl("orders", "User:strait-src"),

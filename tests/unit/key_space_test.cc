@@ -17,6 +17,7 @@
 #include "strait/migration/operation.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report_records.h"
+#include "strait/workflow/grant_records.h"
 #include "strait/workflow/migration_records.h"
 #include "strait/workflow/move_records.h"
 #include "test_util.h"
@@ -734,6 +735,27 @@ TEST(MoveRecords, TheFirstMirroredTimeIsPerLink) {
   ASSERT_TRUE(st->commit(b).has_value());
   EXPECT_EQ(**workflow::load_first_mirrored(*st, "main"), 1234);
   EXPECT_FALSE(workflow::load_first_mirrored(*st, "mai")->has_value());
+}
+
+TEST(GrantRecords, AreATopicsOwnAndEraseOneByOne) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  const workflow::owned_grant a{"tgt",
+                                {"TOPIC", "t.o", "LITERAL", "User:a", "*", "WRITE", "ALLOW"}};
+  const workflow::owned_grant b{"tgt", {"TOPIC", "t.o", "LITERAL", "User:b", "*", "ALL", "ALLOW"}};
+  checkpoint_store::write_batch w;
+  workflow::put_grant(w, "main", "o", a);
+  workflow::put_grant(w, "main", "o", b);
+  workflow::put_grant(w, "main", "o2", a);  // another topic's (a key, not a prefix of o's)
+  workflow::put_grant(w, "other", "o", a);
+  ASSERT_TRUE(st->commit(w).has_value());
+  EXPECT_EQ(*workflow::load_grants(*st, "main", "o"), (std::vector<workflow::owned_grant>{a, b}));
+  checkpoint_store::write_batch e;
+  workflow::erase_grant(e, "main", "o", a);
+  ASSERT_TRUE(st->commit(e).has_value());
+  EXPECT_EQ(*workflow::load_grants(*st, "main", "o"), std::vector<workflow::owned_grant>{b});
+  EXPECT_EQ(workflow::load_grants(*st, "main", "o2")->size(), 1u);
+  EXPECT_TRUE(workflow::load_grants(*st, "mai", "o")->empty());
 }
 
 TEST(StoredAuditLog, AppendsInOrderChainedAndContinuesAfterReopen) {

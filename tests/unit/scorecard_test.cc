@@ -141,7 +141,7 @@ TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
 
 // With the link's acls section the live plan's ACL part is the area's
 // evidence: what apply would still create and what is blocked keep it
-// yellow, and it stays capped at 1 (WRITE at the cutover is not built).
+// yellow, and it stays capped at 1 (the source fence is not built).
 TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
   evidence e = base();
   e.plan.acls_enabled = true;

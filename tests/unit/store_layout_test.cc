@@ -17,6 +17,7 @@
 #include "strait/scan/report_records.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/report_records.h"
+#include "strait/workflow/grant_records.h"
 #include "strait/workflow/migration_records.h"
 #include "strait/workflow/move_records.h"
 #include "test_util.h"
@@ -76,6 +77,8 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     workflow::put_migration(b, "ln", {migration::object_kind::group, "gr", 2, 8, "op"});
     workflow::put_highest_operation_id(b, "ln", 0x0102030405060708);
     workflow::put_first_mirrored(b, "ln", 8);
+    workflow::put_grant(b, "ln", "tp",
+                        {"tg", {"TOPIC", "t", "LITERAL", "U", "*", "WRITE", "ALLOW"}});
     verify::report report;
     report.id = 4;
     verify::put_report(b, "ln", report);
@@ -117,6 +120,9 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
            R"("requested_by":"","resumed":false,"source_cluster_id":"","started_at_ms":0,)"
            R"("stuck":0,"target_cluster_id":""})")},
       {"466c6e", "0000000000000008"},
+      {"4100026c6e00027470000274670005544f50494300017400074c49544552"
+       "414c00015500012a000557524954450005414c4c4f57",
+       "01"},
       {"4d00026c6e0100027470", "01030000000000000008"},
       {"4d00026c6e0200026772", "020200000000000000086f70"},
       {"4f6c6e", "0102030405060708"},

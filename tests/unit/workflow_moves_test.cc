@@ -9,6 +9,7 @@
 #include "strait/base/task_threads.h"
 #include "strait/groupsync/group_offset_records.h"
 #include "strait/verify/report_records.h"
+#include "strait/workflow/grant_records.h"
 #include "strait/workflow/link_workflow.h"
 #include "strait/workflow/move_records.h"
 #include "test_util.h"
@@ -850,6 +851,146 @@ TEST_F(Moves, ARollbackAfterTheCutoverCopiesTheTargetsRecordsBackFirst) {
   EXPECT_EQ(target_end(0), 19);
   EXPECT_EQ(forward_checkpoint(0).position.next_source.value(), 19);
 }
+
+// ------------------------------------------------------------ ACL grants
+
+// A link with an acls section whose plan has, for orders (t.orders on the
+// target): a WRITE to grant at the cutover, a READ that apply creates, and a
+// PREFIXED WRITE the operator grants by hand.
+class Grants : public Moves {
+ protected:
+  Grants() {
+    world_.acls = true;
+    world_.acl_items = {
+        item(write_on("t.orders"), policy::acl_action::at_cutover),
+        item(topic_binding("t.orders", "READ"), policy::acl_action::create),
+        item(topic_binding("t.", "WRITE", "PREFIXED"), policy::acl_action::at_cutover),
+        item(write_on("t.other"), policy::acl_action::at_cutover)};
+  }
+  static kafka::acl_binding topic_binding(const std::string& name, const std::string& op,
+                                          const std::string& pattern = "LITERAL") {
+    return {"TOPIC", name, pattern, "User:app", "*", op, "ALLOW"};
+  }
+  static kafka::acl_binding write_on(const std::string& name) {
+    return topic_binding(name, "WRITE");
+  }
+  static policy::acl_item item(const kafka::acl_binding& target, policy::acl_action what) {
+    return {target, target, what, "", ""};
+  }
+  std::vector<workflow::owned_grant> owned() {
+    auto g = workflow::load_grants(*store_, "L", "orders");
+    EXPECT_TRUE(g) << g.error().message;
+    return g ? *g : std::vector<workflow::owned_grant>{};
+  }
+};
+
+TEST_F(Grants, ACutoverGrantsTheTopicsWriteBeforeCutOverAndARollbackRemovesIt) {
+  start();
+  verified_with(10);
+  // The ACL plan cannot be read: the drain ends, but producers get no
+  // target to write to until it can.
+  world_.acl_error = "fake: DescribeAcls timed out";
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "cannot grant"); }));
+  EXPECT_TRUE(contains(activity(), "fake: DescribeAcls timed out")) << activity();
+  for (int i = 0; i < 5; ++i) round();
+  EXPECT_EQ(topic(), topic_state::draining);
+  EXPECT_TRUE(world_.target_acls.empty());
+
+  world_.acl_error.clear();
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  // Its own LITERAL WRITE only: not apply's READ, not the PREFIXED one, not
+  // another topic's.
+  EXPECT_EQ(world_.target_acls, std::set<kafka::acl_binding>{write_on("t.orders")});
+  EXPECT_EQ(owned(), (std::vector<workflow::owned_grant>{{"tgt", write_on("t.orders")}}));
+
+  // A rollback removes it first: the target is refused to producers left
+  // behind while it drains; its record goes with it.
+  world_.target.produce({"t.orders", 0}, 3);
+  world_.acl_writes_fail = true;
+  ASSERT_TRUE(rollback(500ms));
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "cannot remove"); }));
+  EXPECT_TRUE(contains(activity(), "ALLOW WRITE TOPIC:LITERAL:t.orders User:app@*")) << activity();
+  EXPECT_EQ(world_.reverse_topics(), std::set<std::string>{"orders"}) << "still copying back";
+  world_.acl_writes_fail = false;
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_TRUE(world_.target_acls.empty());
+  EXPECT_TRUE(owned().empty());
+  EXPECT_EQ(source_end(0), 13) << "what producers wrote to the target was copied back";
+}
+
+TEST_F(Grants, ABindingTheTargetHadBeforeTheCutoverIsTheOperatorsAndStays) {
+  world_.target_acls.insert(write_on("t.orders"));
+  start();
+  verified_with(10);
+  cut_over_topic();
+  EXPECT_TRUE(owned().empty()) << "not strait's: no record";
+  ASSERT_TRUE(rollback(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_EQ(world_.target_acls, std::set<kafka::acl_binding>{write_on("t.orders")});
+}
+
+TEST_F(Grants, ManyCutoversInOneRoundReadTheAclPlanOnce) {
+  world_.add_topic("other", 1);
+  start();
+  for (int p = 0; p < 2; ++p) world_.source.produce({"orders", p}, 10);
+  world_.source.produce({"other", 0}, 4);
+  auto both = [&](topic_state want) {
+    auto states = wf_->topics();
+    return states.contains("orders") && states.at("orders") == want && states.contains("other") &&
+           states.at("other") == want;
+  };
+  ASSERT_TRUE(rounds_until([&] { return both(topic_state::in_sync); }));
+  auto all = [](const std::string&) { return true; };
+  ASSERT_TRUE(wf_->start_verify({all, [](const std::string&) { return false; }, 0, "test"}));
+  ASSERT_TRUE(testing::wait_for([&] { return both(topic_state::verified); }, 10s));
+  // Both reach the grant in the same round while the plan fails; the plan
+  // is read once a round, not once a topic.
+  world_.acl_error = "fake: slow";
+  ASSERT_TRUE(
+      wf_->cutover_topics({[](const std::string& n) { return n == "orders" || n == "other"; },
+                           false, 500ms, "test", false}));
+  ASSERT_TRUE(rounds_until([&] {
+    return contains(activity(), "cannot grant") &&
+           contains(activity("topic other"), "cannot grant");
+  }));
+  const int before = world_.acl_plans;
+  round();
+  EXPECT_EQ(world_.acl_plans, before + 1);
+  world_.acl_error.clear();
+  ASSERT_TRUE(rounds_until([&] { return both(topic_state::cut_over); }));
+  EXPECT_EQ(world_.target_acls,
+            (std::set<kafka::acl_binding>{write_on("t.orders"), write_on("t.other")}));
+}
+
+// Killed at any write of a cutover and of the rollback after it: what
+// strait created is recorded (the record is written first), what it
+// recorded is removed by the rollback, nothing is left.
+class GrantsCrashAtWrite : public Grants, public ::testing::WithParamInterface<int> {};
+
+TEST_P(GrantsCrashAtWrite, NoGrantIsLeftBehindOrUnrecorded) {
+  start();
+  verified_with(10);
+  (void)crash_at_write(
+      GetParam(), [&] { (void)cutover(1000ms); }, [&] { return topic() == topic_state::cut_over; });
+  if (topic() == topic_state::verified && !moving("topic orders")) {
+    ASSERT_TRUE(cutover(1000ms));  // the call's own write was cut
+  }
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  EXPECT_EQ(world_.target_acls, std::set<kafka::acl_binding>{write_on("t.orders")});
+  EXPECT_EQ(owned().size(), 1u);
+  (void)crash_at_write(
+      GetParam(), [&] { (void)rollback(1000ms); },
+      [&] { return topic() == topic_state::mirroring; });
+  if (topic() == topic_state::cut_over && !moving("topic orders")) {
+    ASSERT_TRUE(rollback(1000ms));  // the call's own write was cut
+  }
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_TRUE(world_.target_acls.empty());
+  EXPECT_TRUE(owned().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(AtWrite, GrantsCrashAtWrite, ::testing::Range(0, kMoveWrites + 1));
 
 TEST_F(Moves, APartitionTheEngineRefusesToResumeIsAskedAgain) {
   start();

@@ -253,6 +253,12 @@ class admin_client {
   // pattern, operation or permission it has no code for) fails alone,
   // errc::invalid_argument; a request that fails fails every binding.
   [[nodiscard]] std::vector<status> create_acls(const std::vector<acl_binding>& bindings) const;
+  // Deletes `binding` alone (DeleteAcls with a filter naming each of its
+  // fields, never ANY or MATCH): the number of bindings the broker deleted
+  // (0 when there was none, 1 when there was). errc::invalid_argument for a
+  // binding librdkafka cannot build; errc::kafka for a refusal (a message
+  // saying the principal lacks ALTER on the CLUSTER resource) or no answer.
+  [[nodiscard]] result<size_t> delete_acl(const acl_binding& binding) const;
   // Every SCRAM user of the cluster (DescribeUserScramCredentials naming no
   // user), sorted by name: mechanisms and iterations only, credentials cannot
   // be read back. Errors as describe_acls for CLUSTER_AUTHORIZATION_FAILED;

@@ -142,6 +142,14 @@ class metadata_planner {
                                               const filter& topics, bool running,
                                               const filter& on_target = nullptr) const;
 
+  // prepare's ACL plan alone (the link's acls section; errc::precondition
+  // without one), over every topic `selection` selects and the groups
+  // `groups` selects: no topic or group items, no topic configs or
+  // checkpoints read. For the WRITE grants of a producer cutover
+  // (docs/cutover.md), which must follow the same rules as apply.
+  [[nodiscard]] result<prepared_plan> prepare_acls(const config::name_selection& selection,
+                                                   const config::name_selection* groups) const;
+
   // Carries out the items that are actions (create, add partitions, change
   // configs) in the plan's order, then the ACL items to create (DENY first,
   // kAclsPerRequest a request, with acl_admin); once `budget` has passed it starts no
@@ -156,6 +164,12 @@ class metadata_planner {
                                            std::chrono::milliseconds budget) const;
 
  private:
+  [[nodiscard]] result<prepared_plan> read_and_plan(const config::name_selection& selection,
+                                                    const config::name_selection* groups,
+                                                    const filter& topics, bool running,
+                                                    const filter& on_target,
+                                                    bool topics_and_groups) const;
+
   const config::link_config& cfg_;
   store::checkpoint_store& store_;
   mirror::target_claims& claims_;

@@ -104,6 +104,13 @@ struct acl_plan {
 [[nodiscard]] acl_plan plan_acls(const config::acl_config& acls, const config::topic_config& topics,
                                  const acl_facts& facts);
 
+// What a producer cutover of the topic named `target_topic` on the target
+// grants, of a plan's items: the at_cutover bindings LITERAL on that name.
+// A PREFIXED one (it reaches other topics, which may not be cut over yet)
+// is the operator's to grant, as the plan says.
+[[nodiscard]] std::vector<kafka::acl_binding> grants_at_cutover(const std::vector<acl_item>& items,
+                                                                const std::string& target_topic);
+
 // The binding in one line, names made single-line (as straitctl prints it):
 // "ALLOW READ TOPIC:LITERAL:orders User:app@*".
 [[nodiscard]] std::string describe(const kafka::acl_binding& b);

@@ -25,6 +25,7 @@ enum class key_space : char {
   operation_ids = 'O',
   move = 'E',
   first_mirrored = 'F',
+  grant = 'A',
   report = 'V',
   running_reports = 'W',
   audit = 'J',
@@ -49,6 +50,8 @@ constexpr const char* owner_of(key_space s) {
       return "workflow: the cutovers and rollbacks that ended (the newest kKeptMoves a link)";
     case key_space::first_mirrored:
       return "workflow: when a link's first topic was mirrored";
+    case key_space::grant:
+      return "workflow: the ACL bindings strait created at a producer cutover (ADR 0023)";
     case key_space::report:
       return "verify: verification reports";
     case key_space::running_reports:

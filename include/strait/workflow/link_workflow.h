@@ -243,6 +243,9 @@ class link_workflow {
     // is to end (reconcile_reverse_mirroring) before forward mirroring
     // resumes.
     bool copied_back = false;
+    // Rollback: the ACL bindings the topic's cutover granted are removed
+    // (release_grants).
+    bool grants_released = false;
     // Cutover: partitions stopped for the hand-over, their checkpoints not
     // all written at the last round (the next comes after 50 ms).
     bool awaiting_checkpoints = false;
@@ -328,6 +331,16 @@ class link_workflow {
                        std::map<std::string, group_op>& gops);
   void step_topic_cutover(const std::string& topic, topic_op& op);
   void step_topic_rollback(const std::string& topic, topic_op& op);
+  // A producer cutover's ACL grants (ADR 0023; the link's acls section):
+  // the plan's at_cutover bindings LITERAL on the topic's target name,
+  // each recorded (grant_records.h) before it is created. True once each
+  // exists; otherwise op's detail says why, and the next round tries
+  // again.
+  [[nodiscard]] bool grant_writes(const std::string& topic, topic_op& op);
+  // A rollback's: deletes the bindings grant_writes recorded for the
+  // topic, then their records. True once none is left, or the target is
+  // another cluster now (logged: they are the operator's to remove there).
+  [[nodiscard]] bool release_grants(const std::string& topic, topic_op& op);
   void step_group_cutover(const std::string& group, group_op& op);
   void step_group_rollback(const std::string& group, group_op& op);
   // table_.apply (mu_ held by the caller); for a group, the syncer's held
@@ -392,6 +405,9 @@ class link_workflow {
   store::checkpoint_store& store_;
   ports ports_;
   std::unique_ptr<cluster_port> source_admin_, target_admin_;  // the thread's
+  // The link's ACL plan, read at most once a round for the cutovers that
+  // grant (the thread's; reset at each round).
+  std::optional<result<acl_grant_plan>> round_acl_plan_;
   // Reverse mirroring (the thread's): the restart under way (its topics and
   // result), the topics it runs for (none at start, and none after a
   // restart failed: reverse_mirror::run_for stops the old engine first),

@@ -16,6 +16,7 @@
 #include "strait/kafka/client.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
+#include "strait/policy/acl_rules.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/verifier.h"
 
@@ -32,7 +33,8 @@ namespace strait::workflow {
 // any thread (the API's too); everything else only from the workflow's
 // thread (the operations), reverse_port's request_stop once that thread has
 // ended (a run_for may still run in a task: it then starts nothing), and
-// its stop once the tasks have ended too. cluster_port: the workflow's thread only.
+// its stop once the tasks have ended too. cluster_port and grant_port: the workflow's
+// thread only.
 // reverse_port::run_for and the verify function run in tasks (task_port),
 // one restart of reverse mirroring at a time; seed may run on the
 // workflow's thread meanwhile (reverse_mirror: a store write, for a topic
@@ -51,6 +53,28 @@ class cluster_port {
   // The partitions the coordinator refused (the group has members).
   [[nodiscard]] virtual result<std::vector<kafka::refused_partition>> commit_group_offsets(
       const std::string& group, const std::vector<kafka::committed_offset>& offsets) = 0;
+};
+
+// The link's ACLs on the target (its acls section, ADR 0023), for the
+// bindings a producer cutover grants and a rollback removes
+// (docs/cutover.md); acls.target_admin's credential.
+struct acl_grant_plan {
+  std::string target_cluster;           // the target's cluster key (mirror::cluster_key)
+  std::vector<policy::acl_item> items;  // the link's ACL plan, as `straitctl plan` shows it
+};
+class grant_port {
+ public:
+  virtual ~grant_port() = default;
+  // The link's ACL plan, read now (plan::metadata_planner::prepare_acls);
+  // an error says why it cannot be made (the plan's acls_error).
+  [[nodiscard]] virtual result<acl_grant_plan> plan() = 0;
+  // Creates `binding` on the target (idempotent: Kafka's CreateAcls).
+  [[nodiscard]] virtual status create(const kafka::acl_binding& binding) = 0;
+  // Deletes `binding` alone (kafka::admin_client::delete_acl) from the
+  // target, which must still be cluster `cluster` (errc::precondition when
+  // it is another): the number deleted.
+  [[nodiscard]] virtual result<size_t> remove(const std::string& cluster,
+                                              const kafka::acl_binding& binding) = 0;
 };
 
 // The link's forward mirroring: the topics its supervisor selected (with
@@ -113,6 +137,7 @@ struct ports {
   std::unique_ptr<reverse_port> reverse;
   std::unique_ptr<group_port> groups;  // null: the link syncs no groups
   std::unique_ptr<task_port> tasks;
+  std::unique_ptr<grant_port> grants;  // null: the link has no acls section
   // A client of the source (`source` true) or the target cluster; called
   // again after a failure.
   std::function<result<std::unique_ptr<cluster_port>>(bool source)> connect;

@@ -1,0 +1,71 @@
+#include "strait/workflow/grant_records.h"
+
+#include "strait/base/text.h"
+
+namespace strait::workflow {
+
+namespace {
+
+constexpr uint8_t kFormat = 1;
+
+store::record_key topic_prefix(const std::string& link, const std::string& topic) {
+  store::record_key k(store::key_space::grant);
+  k.text(link).text(topic);
+  return k;
+}
+
+store::record_key grant_key(const std::string& link, const std::string& topic,
+                            const owned_grant& g) {
+  store::record_key k = topic_prefix(link, topic);
+  const kafka::acl_binding& b = g.binding;
+  k.text(g.cluster)
+      .text(b.resource_type)
+      .text(b.resource_name)
+      .text(b.pattern_type)
+      .text(b.principal)
+      .text(b.host)
+      .text(b.operation)
+      .text(b.permission);
+  return k;
+}
+
+}  // namespace
+
+void put_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
+               const std::string& topic, const owned_grant& g) {
+  batch.put(grant_key(link, topic, g), std::string(1, static_cast<char>(kFormat)));
+}
+
+void erase_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
+                 const std::string& topic, const owned_grant& g) {
+  batch.erase(grant_key(link, topic, g));
+}
+
+result<std::vector<owned_grant>> load_grants(const store::checkpoint_store& store,
+                                             const std::string& link, const std::string& topic) {
+  const store::record_key prefix = topic_prefix(link, topic);
+  std::vector<owned_grant> out;
+  auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
+    owned_grant g;
+    kafka::acl_binding& b = g.binding;
+    store::field_reader key(k, prefix.bytes().size());
+    store::field_reader value(v, 0);
+    uint8_t format = 0;
+    const bool well_formed = key.text(g.cluster) && key.text(b.resource_type) &&
+                             key.text(b.resource_name) && key.text(b.pattern_type) &&
+                             key.text(b.principal) && key.text(b.host) && key.text(b.operation) &&
+                             key.text(b.permission) && key.at_end() && value.u8(format) &&
+                             format == kFormat && value.at_end();
+    if (!well_formed) {
+      return fail(errc::corruption, "a stored ACL grant of link " + link + ", topic " +
+                                        printable(topic, 256) +
+                                        " is damaged; restore the store from a backup");
+    }
+    out.push_back(std::move(g));
+    return true;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  return out;
+}
+
+}  // namespace strait::workflow
