@@ -152,6 +152,8 @@ pb::StuckReason to_proto(migration::stuck_reason r) {
       return pb::STUCK_REASON_STATE_NOT_STORED;
     case stuck_reason::topic_finalized:
       return pb::STUCK_REASON_TOPIC_FINALIZED;
+    case stuck_reason::fence_refused:
+      return pb::STUCK_REASON_FENCE_REFUSED;
   }
   return pb::STUCK_REASON_NONE;
 }

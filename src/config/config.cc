@@ -499,6 +499,61 @@ group_config parse_groups(const YAML::Node& n, const std::string& field, problem
   return g;
 }
 
+// An administrator's credential on the cluster `side` ("source" or
+// "target"): `admin`'s properties, laid over that cluster's own.
+properties parse_admin(const YAML::Node& admin, const std::string& field, const std::string& side,
+                       const references& refs, problems& p) {
+  properties out;
+  if (!admin || !admin.IsMap() || !admin["properties"] || !admin["properties"].IsMap()) {
+    p.add(field + ".properties",
+          "missing; give the properties of an administrator's credential on the " + side +
+              " (laid over " + side +
+              ".properties; ACL changes need ALTER on the cluster), e.g. sasl.username and "
+              "sasl.password");
+    return out;
+  }
+  check_known_keys(admin, field, {"properties"}, p);
+  for (const auto& kv : admin["properties"]) {
+    const auto key = kv.first.as<std::string>();
+    const std::string kfield = field + ".properties." + key;
+    if (key == "bootstrap.servers" || key == "metadata.broker.list") {
+      p.add(kfield, "names brokers, which are the " + side + "'s own (" + side +
+                        ".properties); remove it here");
+      continue;
+    }
+    auto raw = scalar(kv.second, kfield, p);
+    if (!raw) continue;
+    if (auto value = resolve_references(key, *raw, kfield, refs, p)) out.emplace_back(key, *value);
+  }
+  return out;
+}
+
+fence_config parse_fence(const YAML::Node& n, const std::string& field, const references& refs,
+                         problems& p) {
+  fence_config f;
+  if (!n.IsMap()) {
+    p.add(field, "must be a map with source_principal and source_admin");
+    return f;
+  }
+  f.enabled = true;
+  check_known_keys(n, field, {"source_principal", "source_admin"}, p);
+  if (!n["source_principal"]) {
+    p.add(field + ".source_principal",
+          "missing; give the principal strait's source credential logs in as, e.g. "
+          "\"User:strait\" (reverse mirroring writes to the source with it: it is never "
+          "fenced)");
+  } else if (auto v = scalar(n["source_principal"], field + ".source_principal", p)) {
+    f.source_principal = *v;
+    if (!valid_principal(*v) || v->ends_with(":*")) {
+      p.add(field + ".source_principal",
+            "is not valid (one principal as Kafka's ACLs name it, \"User:name\", not a "
+            "wildcard)");
+    }
+  }
+  f.source_admin = parse_admin(n["source_admin"], field + ".source_admin", "source", refs, p);
+  return f;
+}
+
 acl_config parse_acls(const YAML::Node& n, const std::string& field, const references& refs,
                       problems& p) {
   acl_config a;
@@ -518,31 +573,7 @@ acl_config parse_acls(const YAML::Node& n, const std::string& field, const refer
     a.target_principal = *v;
     if (!valid_principal(*v)) p.add(field + ".target_principal", "is not valid" + principal_hint);
   }
-  const std::string admin_field = field + ".target_admin";
-  const YAML::Node admin = n["target_admin"];
-  if (!admin || !admin.IsMap() || !admin["properties"] || !admin["properties"].IsMap()) {
-    p.add(admin_field + ".properties",
-          "missing; give the properties of an administrator's credential on the target (laid "
-          "over target.properties; CreateAcls needs ALTER on the cluster), e.g. sasl.username "
-          "and sasl.password");
-  } else {
-    check_known_keys(admin, admin_field, {"properties"}, p);
-    for (const auto& kv : admin["properties"]) {
-      const auto key = kv.first.as<std::string>();
-      const std::string kfield = admin_field + ".properties." + key;
-      if (key == "bootstrap.servers" || key == "metadata.broker.list") {
-        p.add(kfield,
-              "names brokers, which are the target's own (target.properties); remove it "
-              "here");
-        continue;
-      }
-      auto raw = scalar(kv.second, kfield, p);
-      if (!raw) continue;
-      if (auto value = resolve_references(key, *raw, kfield, refs, p)) {
-        a.target_admin.emplace_back(key, *value);
-      }
-    }
-  }
+  a.target_admin = parse_admin(n["target_admin"], field + ".target_admin", "target", refs, p);
   const YAML::Node rules = n["principals"];
   if (rules && !rules.IsSequence()) {
     p.add(field + ".principals",
@@ -610,7 +641,7 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
   }
   check_known_keys(n, field,
                    {"name", "source", "target", "topics", "groups", "migration", "limits", "acls",
-                    "checkpoint_interval_ms"},
+                    "fence", "checkpoint_interval_ms"},
                    p);
   if (!n["name"]) {
     p.add(field + ".name", "missing; give a short name such as \"main\"");
@@ -639,6 +670,7 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
   }
   if (const YAML::Node groups = n["groups"]) l.groups = parse_groups(groups, field + ".groups", p);
   if (const YAML::Node acls = n["acls"]) l.acls = parse_acls(acls, field + ".acls", refs, p);
+  if (const YAML::Node fence = n["fence"]) l.fence = parse_fence(fence, field + ".fence", refs, p);
   if (const YAML::Node m = n["migration"]) {
     check_known_keys(m, field + ".migration", {"in_sync_max_lag_records"}, p);
     if (m["in_sync_max_lag_records"]) {
@@ -952,14 +984,15 @@ result<link_config> parse_link_yaml(const std::string& yaml_text, const env_look
     l = parse_link(root, "link", refs, p);
     // Stored in the checkpoint store: secrets only by reference; every set
     // of client properties (the clusters', the ACL admin's) alike.
-    const YAML::Node acls = root["acls"];
+    const auto admin_properties = [&](const char* section, const char* admin) {
+      const YAML::Node s = root[section];
+      return s && s.IsMap() && s[admin] && s[admin].IsMap() ? s[admin]["properties"] : YAML::Node();
+    };
     const std::vector<std::pair<std::string, YAML::Node>> property_sets = {
         {"source", root["source"] ? root["source"]["properties"] : YAML::Node()},
         {"target", root["target"] ? root["target"]["properties"] : YAML::Node()},
-        {"acls.target_admin",
-         acls && acls.IsMap() && acls["target_admin"] && acls["target_admin"].IsMap()
-             ? acls["target_admin"]["properties"]
-             : YAML::Node()}};
+        {"acls.target_admin", admin_properties("acls", "target_admin")},
+        {"fence.source_admin", admin_properties("fence", "source_admin")}};
     for (const auto& [side, props] : property_sets) {
       if (!props || !props.IsMap()) continue;
       for (const auto& kv : props) {

@@ -1,52 +1,131 @@
 #include "acl_grants.h"
 
+#include <spdlog/spdlog.h>
+
 #include "strait/base/text.h"
 #include "strait/kafka/client.h"
 #include "strait/mirror/cluster_rules.h"
+#include "strait/policy/acl_rules.h"
 
 namespace strait::daemon {
 
 namespace {
 
-class acl_grants final : public workflow::grant_port {
+using connector =
+    std::function<result<std::unique_ptr<kafka::admin_client>>(std::chrono::milliseconds)>;
+
+// Creates and deletes bindings with a client `connect` makes, once its
+// cluster key (of `cluster`'s config) is the one the caller names.
+template <typename Port>
+class admin_acls : public Port {
  public:
-  acl_grants(const config::link_config& cfg, std::function<result<plan::prepared_plan>()> plan_acls,
-             std::chrono::milliseconds admin_timeout)
-      : cfg_(cfg), plan_acls_(std::move(plan_acls)), admin_timeout_(admin_timeout) {}
+  admin_acls(const config::cluster_config& cluster, connector connect,
+             std::chrono::milliseconds timeout)
+      : cluster_(cluster), connect_(std::move(connect)), timeout_(timeout) {}
 
-  result<workflow::acl_grant_plan> plan() override {
-    auto p = plan_acls_();
-    if (!p) return std::unexpected(p.error());
-    if (!p->plan.acls_error.empty()) return fail(errc::precondition, p->plan.acls_error);
-    admin_ = p->acl_admin;
-    return workflow::acl_grant_plan{p->plan.target_cluster, std::move(p->plan.acls)};
-  }
-
-  status create(const kafka::acl_binding& binding) override {
-    if (admin_ == nullptr) return fail(errc::precondition, "no ACL plan was read yet");
-    auto results = admin_->create_acls({binding});
+  status create(const std::string& cluster, const kafka::acl_binding& binding) override {
+    auto admin = admin_of(cluster);
+    if (!admin) return std::unexpected(admin.error());
+    if (*admin == nullptr) {
+      return fail(errc::precondition,
+                  "the credential reaches another cluster than " + printable(cluster, 128));
+    }
+    auto results = (*admin)->create_acls({binding});
     return results.empty() ? fail(errc::kafka, "CreateAcls answered nothing") : results.front();
   }
 
-  result<size_t> remove(const std::string& cluster, const kafka::acl_binding& binding) override {
-    auto admin = kafka::admin_client::connect(
-        config::overlay(cfg_.target.props, cfg_.acls.target_admin), "strait-" + cfg_.name + "-acls",
-        "links." + cfg_.name + ".acls.target_admin.properties", admin_timeout_);
+  result<workflow::acl_removal> remove(const std::string& cluster,
+                                       const kafka::acl_binding& binding) override {
+    auto admin = admin_of(cluster);
     if (!admin) return std::unexpected(admin.error());
-    auto key = mirror::cluster_key((*admin)->cluster_id(), cfg_.target);
-    if (!key) return std::unexpected(key.error());
-    if (*key != cluster) {
-      return fail(errc::precondition, "acls.target_admin reaches cluster " + printable(*key, 128) +
-                                          ", not " + printable(cluster, 128));
+    if (*admin == nullptr) return workflow::acl_removal{true, 0};
+    auto deleted = (*admin)->delete_acl(binding);
+    if (!deleted) return std::unexpected(deleted.error());
+    if (*deleted > 1) {
+      // A filter naming all seven fields matches one binding: a broker that
+      // says otherwise is lying or other than Kafka's authorizer.
+      spdlog::error("DeleteAcls of {} deleted {} bindings (one expected)",
+                    policy::describe(binding), *deleted);
     }
-    return (*admin)->delete_acl(binding);
+    return workflow::acl_removal{false, *deleted};
+  }
+
+ protected:
+  // The client, connected once and kept while it answers; null when it
+  // reaches a cluster other than `cluster`.
+  result<const kafka::admin_client*> admin_of(const std::string& cluster) {
+    if (admin_ == nullptr) {
+      auto a = connect_(timeout_);
+      if (!a) return std::unexpected(a.error());
+      auto key = mirror::cluster_key((*a)->cluster_id(), cluster_);
+      if (!key) return std::unexpected(key.error());
+      admin_ = std::move(*a);
+      key_ = *key;
+    }
+    if (key_ != cluster) return nullptr;
+    return admin_.get();
+  }
+  void forget_client() { admin_.reset(); }
+
+  const config::cluster_config& cluster_;
+  connector connect_;
+  std::chrono::milliseconds timeout_;
+  std::unique_ptr<kafka::admin_client> admin_;
+  std::string key_;  // admin_'s cluster key
+};
+
+class acl_grants final : public admin_acls<workflow::grant_port> {
+ public:
+  acl_grants(const config::link_config& cfg, std::function<result<plan::prepared_plan>()> plan_acls,
+             std::chrono::milliseconds timeout)
+      : admin_acls(
+            cfg.target, [&cfg](auto t) { return plan::connect_acl_admin(cfg, t); }, timeout),
+        plan_acls_(std::move(plan_acls)) {}
+
+  result<workflow::acl_grant_plan> plan() override {
+    forget_client();  // a new round: connect again (credentials may have changed)
+    auto p = plan_acls_();
+    if (!p) return std::unexpected(p.error());
+    if (!p->plan.acls_error.empty()) return fail(errc::precondition, p->plan.acls_error);
+    return workflow::acl_grant_plan{p->plan.target_cluster, std::move(p->plan.acls)};
   }
 
  private:
-  const config::link_config& cfg_;
   std::function<result<plan::prepared_plan>()> plan_acls_;
-  std::chrono::milliseconds admin_timeout_;
-  std::shared_ptr<const kafka::admin_client> admin_;  // the last plan's
+};
+
+class source_fence final : public admin_acls<workflow::fence_port> {
+ public:
+  source_fence(const config::link_config& cfg, std::chrono::milliseconds timeout)
+      : admin_acls(
+            cfg.source,
+            [&cfg](auto t) {
+              return kafka::admin_client::connect(
+                  config::overlay(cfg.source.props, cfg.fence.source_admin),
+                  "strait-" + cfg.name + "-fence",
+                  "links." + cfg.name + ".fence.source_admin.properties", t);
+            },
+            timeout) {}
+
+  result<workflow::cluster_acls> read() override {
+    forget_client();
+    auto a = connect_(timeout_);
+    if (!a) return fail(errc::precondition, "source (fence.source_admin): " + a.error().message);
+    auto key = mirror::cluster_key((*a)->cluster_id(), cluster_);
+    if (!key)
+      return fail(errc::precondition, "source (fence.source_admin): " + key.error().message);
+    auto bindings = (*a)->describe_acls();
+    if (!bindings) {
+      return fail(errc::precondition, "source (fence.source_admin): " + bindings.error().message);
+    }
+    if (bindings->size() > plan::kMaxAclBindings) {
+      return fail(errc::precondition, "more than " + std::to_string(plan::kMaxAclBindings) +
+                                          " bindings on the source: not read for a fence");
+    }
+    admin_ = std::move(*a);
+    key_ = *key;
+    return workflow::cluster_acls{*key, std::move(*bindings)};
+  }
 };
 
 }  // namespace
@@ -55,6 +134,11 @@ std::unique_ptr<workflow::grant_port> make_acl_grants(
     const config::link_config& cfg, std::function<result<plan::prepared_plan>()> plan_acls,
     std::chrono::milliseconds admin_timeout) {
   return std::make_unique<acl_grants>(cfg, std::move(plan_acls), admin_timeout);
+}
+
+std::unique_ptr<workflow::fence_port> make_source_fence(const config::link_config& cfg,
+                                                        std::chrono::milliseconds admin_timeout) {
+  return std::make_unique<source_fence>(cfg, admin_timeout);
 }
 
 }  // namespace strait::daemon

@@ -10,15 +10,22 @@
 
 namespace strait::daemon {
 
-// straitd's workflow::grant_port: the link's ACL plan as `straitctl plan`
+// straitd's ACL ports of a link's workflow (ADR 0023), each with an
+// administrator's credential, each admin request waiting at most
+// `admin_timeout`; the workflow's thread only. A create or delete connects
+// for the round's calls and first compares the cluster it reaches with the
+// one named (the grant's or fence's record).
+
+// The target's (acls.target_admin): the link's ACL plan as `straitctl plan`
 // makes it (`plan_acls`: plan::metadata_planner::prepare_acls over the
-// link's selection and staged names), bindings created with the client that
-// read it (acls.target_admin's credential), deleted with one connected for
-// the call, after its cluster key was compared with the one the grant was
-// made on. Admin requests wait at most `admin_timeout` each. The workflow's
-// thread only.
+// link's selection and staged names).
 [[nodiscard]] std::unique_ptr<workflow::grant_port> make_acl_grants(
     const config::link_config& cfg, std::function<result<plan::prepared_plan>()> plan_acls,
     std::chrono::milliseconds admin_timeout);
+
+// The source's (fence.source_admin laid over source.properties): every
+// binding of the source, after its authorizer and cluster id were checked.
+[[nodiscard]] std::unique_ptr<workflow::fence_port> make_source_fence(
+    const config::link_config& cfg, std::chrono::milliseconds admin_timeout);
 
 }  // namespace strait::daemon

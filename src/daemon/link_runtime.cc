@@ -151,6 +151,7 @@ status link_runtime::start() {
     ports.grants = make_acl_grants(
         cfg_, [this] { return plan_acls(); }, kPlanAdminTimeout);
   }
+  if (cfg_.fence.enabled) ports.fence = make_source_fence(cfg_, kPlanAdminTimeout);
   auto wf = std::make_unique<workflow::link_workflow>(cfg_, store_, std::move(ports));
   if (auto s = wf->start(); !s) {
     if (syncer) syncer->stop();

@@ -927,6 +927,37 @@ result<std::map<std::string, topic_id>> admin_client::describe_topic_ids_once(
   return out;
 }
 
+result<std::set<std::string>> admin_client::topic_operations(const std::string& topic) const {
+  const std::string what = "DescribeTopics";
+  const char* name = topic.c_str();
+  std::unique_ptr<rd_kafka_TopicCollection_t, decltype(&rd_kafka_TopicCollection_destroy)>
+      collection(rd_kafka_TopicCollection_of_topic_names(&name, 1),
+                 &rd_kafka_TopicCollection_destroy);
+  queue_ptr q(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, timeout_);
+  if (rd_kafka_error_t* e = rd_kafka_AdminOptions_set_include_authorized_operations(opts.get(), 1))
+    rd_kafka_error_destroy(e);  // cannot fail for this request type
+  rd_kafka_DescribeTopics(rk_, collection.get(), opts.get(), q.get());
+  auto ev = wait_result(q.get(), RD_KAFKA_EVENT_DESCRIBETOPICS_RESULT, timeout_, what);
+  if (!ev) return std::unexpected(ev.error());
+  size_t n = 0;
+  const rd_kafka_TopicDescription_t** ds =
+      rd_kafka_DescribeTopics_result_topics(rd_kafka_event_DescribeTopics_result(ev->get()), &n);
+  if (n != 1 || rd_kafka_error_code(rd_kafka_TopicDescription_error(ds[0]))) {
+    return fail(errc::not_found, what + ": topic " + printable(topic, 256) + " is not described");
+  }
+  size_t count = 0;
+  const rd_kafka_AclOperation_t* ops =
+      rd_kafka_TopicDescription_authorized_operations(ds[0], &count);
+  if (ops == nullptr) {
+    return fail(errc::kafka, what + ": the broker does not say what the client may do on " +
+                                 printable(topic, 256));
+  }
+  std::set<std::string> out;
+  for (size_t i = 0; i < count; ++i) out.insert(acl_operation_name(static_cast<int>(ops[i])));
+  return out;
+}
+
 result<bool> admin_client::create_topic(const std::string& topic, int partitions,
                                         int replication_factor, const properties& configs) const {
   std::array<char, 512> err{};

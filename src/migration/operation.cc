@@ -55,7 +55,7 @@ result<operation_record> decode_operation(std::string_view stored) {
   if (format >= kOperationFormat2) o.id = read_big_endian(stored, 7, 8);
   if (format == kOperationFormat3) {
     const auto stuck = static_cast<uint8_t>(stored[15]);
-    if (stuck == 0 || stuck > static_cast<uint8_t>(stuck_reason::topic_finalized)) {
+    if (stuck == 0 || stuck > static_cast<uint8_t>(stuck_reason::fence_refused)) {
       return fail(errc::corruption, "a stored operation's stuck reason is unknown");
     }
     r.stuck = static_cast<stuck_reason>(stuck);
@@ -107,6 +107,8 @@ const char* to_string(stuck_reason r) {
       return "state_not_stored";
     case stuck_reason::topic_finalized:
       return "topic_finalized";
+    case stuck_reason::fence_refused:
+      return "fence_refused";
   }
   return "unknown";
 }

@@ -286,6 +286,13 @@ metadata_planner::metadata_planner(const config::link_config& cfg, store::checkp
                                    std::chrono::milliseconds admin_timeout)
     : cfg_(cfg), store_(store), claims_(claims), admin_timeout_(admin_timeout) {}
 
+result<std::unique_ptr<kafka::admin_client>> connect_acl_admin(const config::link_config& cfg,
+                                                               std::chrono::milliseconds timeout) {
+  return kafka::admin_client::connect(
+      config::overlay(cfg.target.props, cfg.acls.target_admin), "strait-" + cfg.name + "-plan-acls",
+      "links." + cfg.name + ".acls.target_admin.properties", timeout);
+}
+
 result<prepared_plan> metadata_planner::prepare(const config::name_selection& selection,
                                                 const config::name_selection* groups,
                                                 const filter& topics, bool running,
@@ -303,7 +310,7 @@ result<prepared_plan> metadata_planner::read_and_plan(const config::name_selecti
                                                       const config::name_selection* groups,
                                                       const filter& topics, bool running,
                                                       const filter& on_target,
-                                                      bool topics_and_groups) const {
+                                                      bool topic_items) const {
   const std::string id = "strait-" + cfg_.name + "-plan";
   auto source = kafka::admin_client::connect(
       cfg_.source.props, id, "links." + cfg_.name + ".source.properties", admin_timeout_);
@@ -362,7 +369,7 @@ result<prepared_plan> metadata_planner::read_and_plan(const config::name_selecti
     facts.push_back(std::move(t));
   }
   // An ACL plan alone needs nothing more of the topics than their refusals.
-  if (topics_and_groups) {
+  if (topic_items) {
     if (cfg_.topics.check_configs) read_configs(**source, **target, facts);
     // The planned topics' checkpoints, read once.
     std::set<std::string> planned;
@@ -410,9 +417,7 @@ result<prepared_plan> metadata_planner::read_and_plan(const config::name_selecti
   }
   if (cfg_.acls.enabled) {
     plan.acls_enabled = true;
-    auto admin = kafka::admin_client::connect(
-        config::overlay(cfg_.target.props, cfg_.acls.target_admin), id + "-acls",
-        "links." + cfg_.name + ".acls.target_admin.properties", admin_timeout_);
+    auto admin = connect_acl_admin(cfg_, admin_timeout_);
     policy::acl_facts acl;
     if (!admin) {
       plan.acls_error = "target (acls.target_admin): " + admin.error().message;

@@ -326,16 +326,68 @@ bool reaches(const kafka::acl_binding& b, const std::string& name) {
   return b.pattern_type == kPrefixed && name.starts_with(b.resource_name);
 }
 
-std::vector<kafka::acl_binding> grants_at_cutover(const std::vector<acl_item>& items,
-                                                  const std::string& target_topic) {
-  std::set<kafka::acl_binding> out;  // two source bindings may map to one
+cutover_grants grants_at_cutover(const std::vector<acl_item>& items,
+                                 const std::string& source_topic, const std::string& target_topic) {
+  std::set<kafka::acl_binding> denies, grants;  // two source bindings may map to one
+  cutover_grants out;
   for (const auto& i : items) {
-    if (i.what == acl_action::at_cutover && i.target.resource_type == kTopic &&
-        i.target.pattern_type == kLiteral && i.target.resource_name == target_topic) {
-      out.insert(i.target);
+    const bool on_topic = i.target.resource_type == kTopic && reaches(i.target, target_topic);
+    if (i.what == acl_action::create && i.target.permission == kDeny && on_topic) {
+      denies.insert(i.target);
+    } else if (i.what == acl_action::at_cutover && on_topic) {
+      if (i.target.pattern_type == kLiteral && i.target.resource_name == target_topic) {
+        grants.insert(i.target);
+      } else {
+        out.left.push_back(describe(i.source));
+      }
+    } else if (i.what == acl_action::blocked && waits_for_cutover(i.source) &&
+               reaches(i.source, source_topic)) {
+      out.left.push_back(describe(i.source));
     }
   }
-  return {out.begin(), out.end()};
+  out.denies.assign(denies.begin(), denies.end());
+  out.grants.assign(grants.begin(), grants.end());
+  return out;
+}
+
+fence_plan plan_fence(const config::fence_config& fence, const std::string& topic,
+                      const std::vector<kafka::acl_binding>& source) {
+  fence_plan out;
+  const std::set<kafka::acl_binding> existing(source.begin(), source.end());
+  std::set<std::string> writers;
+  bool reached = false;
+  for (const auto& b : source) {
+    if (b.resource_type == "CLUSTER" && b.permission == kAllow &&
+        is_one_of(b.operation, {"ALTER", "ALL"}) && b.principal != fence.source_principal) {
+      out.refusals.push_back(single_line(b.principal, kNameBytes) +
+                             " may change the source's ACLs (" + describe(b) +
+                             "), so it could delete the fence");
+    }
+    if (b.resource_type != kTopic || !reaches(b, topic)) continue;
+    reached = true;
+    if (b.permission != kAllow || !is_one_of(b.operation, {"WRITE", "ALL"}) ||
+        b.principal == fence.source_principal) {
+      continue;
+    }
+    if (b.principal.ends_with(":*")) {
+      out.refusals.push_back("every principal may write the topic (" + describe(b) +
+                             "): a DENY for it would deny strait's reverse mirroring too; "
+                             "grant the producers WRITE by name instead");
+      continue;
+    }
+    writers.insert(b.principal);
+  }
+  if (!reached) {
+    out.refusals.push_back(
+        "no ACL binding applies to topic " + single_line(topic, kNameBytes) +
+        ": under allow.everyone.if.no.acl.found every principal may write it, which naming "
+        "writers cannot fence; grant its producers WRITE by name first");
+  }
+  for (const auto& principal : writers) {
+    kafka::acl_binding deny{kTopic, topic, kLiteral, principal, kWildcard, "WRITE", kDeny};
+    if (!existing.contains(deny)) out.denies.push_back(std::move(deny));
+  }
+  return out;
 }
 
 std::string describe(const kafka::acl_binding& b) {

@@ -7,7 +7,6 @@
 #include "strait/base/clock.h"
 #include "strait/base/text.h"
 #include "strait/groupsync/group_offset_records.h"
-#include "strait/workflow/grant_records.h"
 #include "strait/workflow/link_workflow.h"
 
 namespace strait::workflow {
@@ -729,92 +728,234 @@ result<std::vector<link_workflow::change>> link_workflow::finalize_groups(const 
   return picked;
 }
 
-bool link_workflow::grant_writes(const std::string& topic, topic_op& op) {
-  if (!round_acl_plan_) round_acl_plan_ = ports_.grants->plan();
-  const auto& plan = *round_acl_plan_;
-  if (!plan) {
-    op.status.detail =
-        "cannot grant the topic's WRITE bindings on the target: " + plan.error().message +
-        "; retrying (fix acls, or grant them by hand and remove the link's acls "
-        "section)";
-    return false;
+namespace {
+
+// At most kListed of `items`, joined, and how many more there are.
+std::string listed(const std::vector<std::string>& items) {
+  constexpr size_t kListed = 5;
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < kListed; ++i) out += (i ? "; " : "") + items[i];
+  if (items.size() > kListed) out += " (and " + std::to_string(items.size() - kListed) + " more)";
+  return out;
+}
+
+std::vector<std::string> described(const std::vector<kafka::acl_binding>& bindings) {
+  std::vector<std::string> out;
+  for (const auto& b : bindings) out.push_back(policy::describe(b));
+  return out;
+}
+
+}  // namespace
+
+template <typename T>
+const result<T>& link_workflow::acl_read<T>::get(const std::function<result<T>()>& read,
+                                                 std::chrono::steady_clock::time_point now) {
+  // Read anew each round (reset), but after a failure not before the
+  // retry interval: a failing read opens clients and waits for answers on
+  // the workflow's thread.
+  if (!value || (!*value && now - read_at >= kAclRetry)) {
+    value = read();
+    read_at = now;
   }
-  const auto wanted = policy::grants_at_cutover(plan->items, cfg_.topics.target_name(topic));
-  if (wanted.empty()) return true;  // none, or the target has each (then it is not strait's)
-  auto owned = load_grants(store_, cfg_.name, topic);
+  return *value;
+}
+
+template <typename T>
+void link_workflow::acl_read<T>::reset() {
+  if (value && *value) value.reset();
+}
+
+bool link_workflow::create_recorded(const std::string& topic, acl_change kind,
+                                    const std::string& cluster,
+                                    const std::vector<kafka::acl_binding>& bindings,
+                                    acl_writer& writer, const std::string& side, topic_op& op) {
+  if (bindings.empty()) return true;
+  auto owned = load_grants(store_, cfg_.name, topic, kind);
   if (!owned) {
-    op.status.detail = "cannot read the topic's ACL grants: " + owned.error().message;
+    op.status.detail = "cannot read the topic's ACL records: " + owned.error().message;
     return false;
   }
-  // Recorded before created: a binding strait created is never left
-  // without its record (one the target had already is not recorded, and
-  // never deleted).
+  // Recorded before created: a binding strait created never lacks its
+  // record (one the cluster had already is not recorded, and never
+  // deleted).
   store::checkpoint_store::write_batch batch;
-  for (const auto& b : wanted) {
-    const owned_grant g{plan->target_cluster, b};
+  for (const auto& b : bindings) {
+    const owned_grant g{cluster, b};
     if (std::find(owned->begin(), owned->end(), g) == owned->end()) {
-      put_grant(batch, cfg_.name, topic, g);
+      put_grant(batch, cfg_.name, topic, kind, g);
     }
   }
   if (auto s = store_.commit(batch); !s) {
-    op.status.detail = "cannot record the topic's ACL grants: " + s.error().message;
+    op.status.detail = "cannot record the topic's ACL changes: " + s.error().message;
     return false;
   }
-  for (const auto& b : wanted) {
-    if (auto s = ports_.grants->create(b); !s) {
-      op.status.detail = "cannot grant " + policy::describe(b) +
-                         " on the target: " + s.error().message + "; retrying";
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    if (auto s = writer.create(cluster, bindings[i]); !s) {
+      op.status.detail = "cannot create " + policy::describe(bindings[i]) + " on the " + side +
+                         ": " + s.error().message + "; retrying";
+      // Not created (as far as strait knows): its record goes, so that a
+      // binding an operator creates meanwhile is never taken for strait's.
+      // The next round records it again if it is still missing.
+      store::checkpoint_store::write_batch undo;
+      for (size_t j = i; j < bindings.size(); ++j) {
+        erase_grant(undo, cfg_.name, topic, kind, {cluster, bindings[j]});
+      }
+      (void)store_.commit(undo);  // kept, at worst: the binding is deleted at a rollback
       return false;
     }
   }
-  spdlog::info("link {}: topic {}: granted {} on the target for its producers", cfg_.name,
-               printable(topic, 256), join([&] {
-                 std::vector<std::string> d;
-                 for (const auto& b : wanted) d.push_back(policy::describe(b));
-                 return d;
-               }()));
+  return true;
+}
+
+bool link_workflow::delete_recorded(const std::string& topic, acl_change kind, acl_writer* writer,
+                                    const std::string& side, topic_op& op) {
+  auto owned = load_grants(store_, cfg_.name, topic, kind);
+  if (!owned) {
+    op.status.detail = "cannot read the topic's ACL records: " + owned.error().message;
+    return false;
+  }
+  if (owned->empty()) return true;
+  if (writer == nullptr) {
+    // The link's section was removed since: a rollback is never held by it.
+    spdlog::warn(
+        "link {}: topic {}: strait created {} on the {} at its cutover, but the link has no "
+        "{} section now: they stay; remove them by hand, or put the section back before the "
+        "next rollback",
+        cfg_.name, printable(topic, 256), listed(described([&] {
+          std::vector<kafka::acl_binding> b;
+          for (const auto& g : *owned) b.push_back(g.binding);
+          return b;
+        }())),
+        side, kind == acl_change::target_grant ? "acls" : "fence");
+    return true;
+  }
+  for (const auto& g : *owned) {
+    auto removed = writer->remove(g.cluster, g.binding);
+    if (!removed) {
+      op.status.detail = "cannot delete " + policy::describe(g.binding) + " from the " + side +
+                         ": " + removed.error().message + "; retrying";
+      return false;
+    }
+    if (removed->other_cluster) {
+      // A credential that reaches another cluster while the link still
+      // mirrors the one the binding is on is a mistake to fix, not a
+      // binding to forget.
+      auto ids = store_.link_cluster_ids(cfg_.name);
+      if (!ids || !*ids) {
+        op.status.detail = "cannot read the link's cluster ids; retrying";
+        return false;
+      }
+      const bool grant = kind == acl_change::target_grant;
+      if ((grant ? (*ids)->target : (*ids)->source) == g.cluster) {
+        op.status.detail = "cannot delete " + policy::describe(g.binding) + " from the " + side +
+                           ": the link's " + (grant ? "acls.target_admin" : "fence.source_admin") +
+                           " credential reaches another cluster than the link's " + side + " (" +
+                           printable(g.cluster, 128) + "); fix it; retrying";
+        return false;
+      }
+      spdlog::warn(
+          "link {}: topic {}: {} was created on cluster {}, which the {} is not now: remove it "
+          "there by hand",
+          cfg_.name, printable(topic, 256), policy::describe(g.binding), printable(g.cluster, 128),
+          side);
+    } else {
+      spdlog::info("link {}: topic {}: deleted {} from the {} ({} deleted)", cfg_.name,
+                   printable(topic, 256), policy::describe(g.binding), side, removed->deleted);
+    }
+    store::checkpoint_store::write_batch batch;
+    erase_grant(batch, cfg_.name, topic, kind, g);
+    if (auto s = store_.commit(batch); !s) {
+      op.status.detail = "cannot erase the record of an ACL change: " + s.error().message;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool link_workflow::grant_writes(const std::string& topic, topic_op& op) {
+  const auto& plan = acl_plan_.get([&] { return ports_.grants->plan(); }, ports_.now());
+  if (!plan) {
+    op.status.detail =
+        "cannot grant the topic's producers their rights on the target: " + plan.error().message +
+        "; retrying (fix the link's acls section)";
+    return false;
+  }
+  const auto g = policy::grants_at_cutover(plan->items, topic, cfg_.topics.target_name(topic));
+  // The DENYs apply would create that reach the topic first (an ALLOW never
+  // goes before the DENY that limits it); like apply's, not recorded.
+  for (const auto& d : g.denies) {
+    if (auto s = ports_.grants->create(plan->target_cluster, d); !s) {
+      op.status.detail = "cannot create " + policy::describe(d) +
+                         " on the target (before the grants it limits): " + s.error().message +
+                         "; retrying";
+      return false;
+    }
+  }
+  if (!create_recorded(topic, acl_change::target_grant, plan->target_cluster, g.grants,
+                       *ports_.grants, "target", op)) {
+    return false;
+  }
+  spdlog::info(
+      "link {}: topic {}: granted on the target for its producers: {}{}", cfg_.name,
+      printable(topic, 256), g.grants.empty() ? "nothing" : listed(described(g.grants)),
+      g.left.empty() ? "" : "; left to the operator (straitctl plan says why): " + listed(g.left));
   return true;
 }
 
 bool link_workflow::release_grants(const std::string& topic, topic_op& op) {
-  auto owned = load_grants(store_, cfg_.name, topic);
-  if (!owned) {
-    op.status.detail = "cannot read the topic's ACL grants: " + owned.error().message;
+  return delete_recorded(topic, acl_change::target_grant, ports_.grants.get(), "target", op);
+}
+
+bool link_workflow::fence_source(const std::string& topic, topic_op& op) {
+  const auto& read = fence_read_.get([&] { return ports_.fence->read(); }, ports_.now());
+  if (!read) {
+    op.status.detail = "cannot read the source's ACLs to fence the topic: " + read.error().message +
+                       "; retrying (fix the link's fence section)";
     return false;
   }
-  if (owned->empty()) return true;
-  if (ports_.grants == nullptr) {
-    // The section was removed since: a rollback is never held by it.
-    spdlog::warn(
-        "link {}: topic {}: strait granted {} binding(s) on the target at its cutover "
-        "(first {}), but the link has no acls section now: they stay; remove them by "
-        "hand, or put the section back before the next rollback",
-        cfg_.name, printable(topic, 256), owned->size(), policy::describe(owned->front().binding));
-    return true;
-  }
-  for (const auto& g : *owned) {
-    auto removed = ports_.grants->remove(g.cluster, g.binding);
-    if (!removed && removed.error().code == errc::precondition) {
-      spdlog::warn(
-          "link {}: topic {}: {} was granted on cluster {}, not the target now: remove "
-          "it there by hand",
-          cfg_.name, printable(topic, 256), policy::describe(g.binding), printable(g.cluster, 128));
-    } else if (!removed) {
-      op.status.detail = "cannot remove " + policy::describe(g.binding) +
-                         " from the target: " + removed.error().message + "; retrying";
-      return false;
-    } else {
-      spdlog::info("link {}: topic {}: removed {} from the target ({} deleted)", cfg_.name,
-                   printable(topic, 256), policy::describe(g.binding), *removed);
-    }
-    store::checkpoint_store::write_batch batch;
-    erase_grant(batch, cfg_.name, topic, g);
-    if (auto s = store_.commit(batch); !s) {
-      op.status.detail = "cannot erase the record of an ACL grant: " + s.error().message;
+  const auto plan = policy::plan_fence(cfg_.fence, topic, read->bindings);
+  if (!plan.refusals.empty()) {
+    if (!op.status.options.force) {
+      op.status.detail =
+          "the source fence cannot stop every writer of the topic: " + listed(plan.refusals);
+      op.status.stuck = stuck_reason::fence_refused;
       return false;
     }
+    spdlog::warn("link {}: topic {}: forced: the source fence stops only the writers it names: {}",
+                 cfg_.name, printable(topic, 256), listed(plan.refusals));
   }
+  if (!create_recorded(topic, acl_change::source_fence, read->cluster, plan.denies, *ports_.fence,
+                       "source", op)) {
+    return false;
+  }
+  // Reverse mirroring writes to the source topic with the link's own
+  // credential: the fence must not stop it (a wrong fence.source_principal).
+  auto ops = source_admin_->topic_operations(topic);
+  if (!ops) {
+    op.status.detail =
+        "cannot tell whether strait may still write the source topic: " + ops.error().message +
+        "; retrying";
+    return false;
+  }
+  if (!ops->contains("WRITE")) {
+    const bool lifted =
+        delete_recorded(topic, acl_change::source_fence, ports_.fence.get(), "source", op);
+    op.status.detail =
+        "strait's own source credential may not write the topic with the fence in place "
+        "(reverse mirroring writes there): fence.source_principal " +
+        printable(cfg_.fence.source_principal, 256) +
+        " is not its principal, or it lacks WRITE on the topic (docs/security.md); " +
+        (lifted ? "the fence was lifted" : "the fence is still there: " + op.status.detail);
+    op.status.stuck = stuck_reason::fence_refused;
+    return false;
+  }
+  spdlog::info("link {}: topic {}: fenced on the source: {}", cfg_.name, printable(topic, 256),
+               plan.denies.empty() ? "no writer but strait" : listed(described(plan.denies)));
   return true;
+}
+
+bool link_workflow::lift_fence(const std::string& topic, topic_op& op) {
+  return delete_recorded(topic, acl_change::source_fence, ports_.fence.get(), "source", op);
 }
 
 result<operation_status> link_workflow::operation(uint64_t id) const {
@@ -862,7 +1003,8 @@ std::string link_workflow::reverse_failure() const {
 
 void link_workflow::advance_operations() {
   take_reverse_restart();
-  round_acl_plan_.reset();
+  acl_plan_.reset();
+  fence_read_.reset();
   std::map<std::string, topic_op> tops;
   std::map<std::string, group_op> gops;
   {
@@ -1036,6 +1178,12 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   // not before the engine answered, or the next hand-over would stop a
   // partition it has not restarted yet.
   if (!resumed(topic, op)) return;
+  // The source fence first: a producer it does not stop would keep the
+  // drain from ever ending.
+  if (ports_.fence != nullptr && !op.fenced) {
+    if (!fence_source(topic, op)) return;
+    op.fenced = true;
+  }
   const int n = partitions_of(topic);
   if (n == 0) {
     op.status.detail = "waiting: the topic's partitions are not known yet";
@@ -1390,6 +1538,9 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     }
   }
   if (!resumed(topic, op)) return;  // the engine answers from its own loop
+  // Producers go back to the source once it is MIRRORING: the fence goes
+  // first.
+  if (!lift_fence(topic, op)) return;
   {
     std::lock_guard lock(mu_);
     if (!is_current(topic_ops_, topic, op)) return;

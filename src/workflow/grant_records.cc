@@ -8,15 +8,15 @@ namespace {
 
 constexpr uint8_t kFormat = 1;
 
-store::record_key topic_prefix(const std::string& link, const std::string& topic) {
+store::record_key topic_prefix(const std::string& link, const std::string& topic, acl_change kind) {
   store::record_key k(store::key_space::grant);
-  k.text(link).text(topic);
+  k.text(link).text(topic).u8(static_cast<uint8_t>(kind));
   return k;
 }
 
-store::record_key grant_key(const std::string& link, const std::string& topic,
+store::record_key grant_key(const std::string& link, const std::string& topic, acl_change kind,
                             const owned_grant& g) {
-  store::record_key k = topic_prefix(link, topic);
+  store::record_key k = topic_prefix(link, topic, kind);
   const kafka::acl_binding& b = g.binding;
   k.text(g.cluster)
       .text(b.resource_type)
@@ -32,18 +32,19 @@ store::record_key grant_key(const std::string& link, const std::string& topic,
 }  // namespace
 
 void put_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
-               const std::string& topic, const owned_grant& g) {
-  batch.put(grant_key(link, topic, g), std::string(1, static_cast<char>(kFormat)));
+               const std::string& topic, acl_change kind, const owned_grant& g) {
+  batch.put(grant_key(link, topic, kind, g), std::string(1, static_cast<char>(kFormat)));
 }
 
 void erase_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
-                 const std::string& topic, const owned_grant& g) {
-  batch.erase(grant_key(link, topic, g));
+                 const std::string& topic, acl_change kind, const owned_grant& g) {
+  batch.erase(grant_key(link, topic, kind, g));
 }
 
 result<std::vector<owned_grant>> load_grants(const store::checkpoint_store& store,
-                                             const std::string& link, const std::string& topic) {
-  const store::record_key prefix = topic_prefix(link, topic);
+                                             const std::string& link, const std::string& topic,
+                                             acl_change kind) {
+  const store::record_key prefix = topic_prefix(link, topic, kind);
   std::vector<owned_grant> out;
   auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
     owned_grant g;

@@ -77,6 +77,12 @@ std::string waiting_since_restart(stuck_reason r) {
           "as the group read: the group cannot be rolled back; start its consumers on the "
           "target, or finalize the group";
       break;
+    case stuck_reason::fence_refused:
+      why =
+          "the source fence cannot stop every writer of the topic (the detail says why, "
+          "docs/cutover.md#the-source-fence); fix the source's ACLs and cut over again, cut "
+          "over with --force to fence what can be fenced, or roll back";
+      break;
   }
   return "waited for the operator when straitd stopped (" + std::string(to_string(r)) + "): " + why;
 }

@@ -77,7 +77,7 @@ result<move_record> decode(const std::string& link, uint64_t id, std::string_vie
          op_kind != static_cast<int>(migration::op_kind::rollback)) ||
         (outcome != static_cast<int>(migration::op_phase::done) &&
          outcome != static_cast<int>(migration::op_phase::cancelled)) ||
-        stuck < 0 || stuck > static_cast<int>(migration::stuck_reason::topic_finalized)) {
+        stuck < 0 || stuck > static_cast<int>(migration::stuck_reason::fence_refused)) {
       return fail(errc::corruption, what + " holds a value this straitd does not know");
     }
     r.kind = *kind;

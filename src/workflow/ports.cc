@@ -25,6 +25,9 @@ class admin_cluster final : public cluster_port {
       const std::string& group, const std::vector<kafka::committed_offset>& offsets) override {
     return admin_->alter_group_offsets({{group, offsets}}).at(group);
   }
+  result<std::set<std::string>> topic_operations(const std::string& topic) override {
+    return admin_->topic_operations(topic);
+  }
 
  private:
   std::unique_ptr<kafka::admin_client> admin_;

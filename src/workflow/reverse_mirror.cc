@@ -31,6 +31,7 @@ config::link_config reverse_mirror::derive(const config::link_config& forward,
   // ACLs are the forward link's to plan (its admin credential is for its
   // target, the reverse link's source): never the reverse link's.
   r.acls = {};
+  r.fence = {};  // the forward link's cutovers fence its source
   return r;
 }
 

@@ -99,6 +99,17 @@ void clusters_env::secure(const std::string& name, const std::string& bootstrap,
   }
 }
 
+std::vector<std::pair<std::string, std::string>> clusters_env::user_properties(
+    const std::string& bootstrap, const std::string& user) const {
+  if (options_.empty()) return {};
+  auto [props, password_file] = client_of(bootstrap == source ? source_name : target_name, user);
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    props.emplace_back("sasl.password", std::string((std::istreambuf_iterator<char>(in)), {}));
+  }
+  return props;
+}
+
 std::string clusters_env::admin_credential(const std::string& bootstrap) const {
   auto it = admin_credential_.find(bootstrap);
   return it == admin_credential_.end() ? "" : it->second;

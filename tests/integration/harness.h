@@ -45,6 +45,11 @@ class clusters_env : public ::testing::Environment {
   // and sasl.password as a ${file:} reference) on the cluster at
   // `bootstrap`, e.g. for acls.target_admin; "" without security.
   [[nodiscard]] std::string admin_credential(const std::string& bootstrap) const;
+  // librdkafka properties that log in as `user` (scripts/kafka's users:
+  // admin, strait, app) on the cluster at `bootstrap`, laid over the test
+  // clients' own; empty without security.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> user_properties(
+      const std::string& bootstrap, const std::string& user) const;
 
  private:
   // Reads `scripts/kafka client NAME USER`: {properties, password file}.

@@ -6,9 +6,11 @@
 // as the super user admin.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -282,6 +284,27 @@ std::string acls_section(const std::string& rules) {
          clusters->admin_credential(clusters->target) + "}}\n  principals:\n" + rules;
 }
 
+// listed_acls as "NAME PATTERN OPERATION PERMISSION" lines, one a binding.
+std::set<std::string> listed_bindings(const std::string& bootstrap, const std::string& principal) {
+  std::set<std::string> out;
+  std::istringstream lines(listed_acls(bootstrap, principal));
+  std::string resource;  // "NAME PATTERN" of the block the line is in
+  auto field = [](const std::string& line, const std::string& key) {
+    const auto at = line.find(key + "=");
+    if (at == std::string::npos) return std::string();
+    const auto from = at + key.size() + 1;
+    return line.substr(from, line.find_first_of(",)", from) - from);
+  };
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("ResourcePattern(") != std::string::npos) {
+      resource = field(line, "name") + " " + field(line, "patternType");
+    } else if (line.find("operation=") != std::string::npos) {
+      out.insert(resource + " " + field(line, "operation") + " " + field(line, "permissionType"));
+    }
+  }
+  return out;
+}
+
 // The plan's ACL item of a source binding (principal, operation, resource
 // name, permission), or null.
 const nlohmann::json* acl_item(const nlohmann::json& plan, const std::string& principal,
@@ -460,7 +483,7 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
   const std::string acls = acls_section(
       "    - {source: \"User:app\", target: \"User:app2\"}\n"
       "    - {source: \"User:app-b\", target: \"User:app3\"}\n");
-  straitd d(dir, "gra-.*", acls, "mig.");
+  straitd d(dir, "gra-orders", acls, "mig.");
   d.start();
   auto state_is = [&](const std::string& state) {
     return testing::wait_for(
@@ -491,18 +514,121 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
   EXPECT_NE(granted.find("principal=User:app2, host=*, operation=WRITE, permissionType=ALLOW"),
             std::string::npos)
       << granted;
-  EXPECT_NE(d.log().find("granted ALLOW WRITE TOPIC:LITERAL:" + target + " User:app2@*"),
+  EXPECT_NE(d.log().find("granted on the target for its producers: ALLOW WRITE TOPIC:LITERAL:" +
+                         target + " User:app2@*"),
             std::string::npos)
+      << d.log();
+
+  // Bindings of the same principal that differ in one field only: the
+  // rollback's DeleteAcls names all seven, so they stay.
+  const std::string tgt = "acls --bootstrap-server " + clusters->target +
+                          clusters->tool_auth(clusters->target) +
+                          " --add --allow-principal User:app2 ";
+  kafka(tgt + "--operation Describe --topic " + target);
+  kafka(tgt + "--operation Write --resource-pattern-type prefixed --topic " + target);
+  auto [rrc, back] = d.straitctl("rollback it --topics " + topic + " --quiet-window 1000");
+  ASSERT_EQ(rrc, 0) << back << d.straitctl_errors() << d.log();
+  ASSERT_TRUE(state_is("MIRRORING")) << d.log();
+  const auto after = listed_bindings(clusters->target, "User:app2");
+  EXPECT_FALSE(after.contains(target + " LITERAL WRITE ALLOW")) << "strait's grant is removed";
+  EXPECT_TRUE(after.contains(target + " LITERAL DESCRIBE ALLOW"));
+  EXPECT_TRUE(after.contains(target + " PREFIXED WRITE ALLOW"));
+  const std::string kept = listed_acls(clusters->target, "User:app3");
+  EXPECT_NE(kept.find("name=" + target + ", patternType=LITERAL"), std::string::npos)
+      << "the operator's binding stays: " << kept;
+}
+
+// One record produced to partition 0 of `topic` as scripts/kafka's user
+// `user`, by a producer of its own (no metadata cached): the delivery's
+// error (RD_KAFKA_RESP_ERR_NO_ERROR once written).
+rd_kafka_resp_err_t produce_as(const std::string& bootstrap, const std::string& user,
+                               const std::string& topic) {
+  auto props = clusters->user_properties(bootstrap, user);
+  props.insert(props.end(),
+               {{"enable.idempotence", "false"}, {"acks", "all"}, {"message.timeout.ms", "15000"}});
+  rd_kafka_conf_t* conf = testing::client_conf(bootstrap, props);
+  rd_kafka_resp_err_t delivered = RD_KAFKA_RESP_ERR__TIMED_OUT;
+  rd_kafka_conf_set_opaque(conf, &delivered);
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    *static_cast<rd_kafka_resp_err_t*>(opaque) = m->err;
+  });
+  std::array<char, 512> err{};
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err.data(), err.size());
+  if (rk == nullptr) throw std::runtime_error(std::string("producer: ") + err.data());
+  const std::string value = "from " + user;
+  rd_kafka_resp_err_t e = rd_kafka_producev(
+      rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+  if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_flush(rk, 20000);
+    e = delivered;
+  }
+  rd_kafka_destroy(rk);
+  return e;
+}
+
+// The source fence (docs/cutover.md#the-source-fence): from the drain on, a
+// producer the operator forgot on the source gets an authorization error
+// instead of writing records nobody mirrors, while strait's reverse
+// mirroring still writes there; a rollback lifts it once the topic is
+// MIRRORING, and the producer writes again.
+TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
+  testing::temp_dir dir;
+  const std::string topic = "gra-fence-orders", target = "mig.gra-fence-orders";
+  create_topic(clusters->source, topic, 1);
+  kafka("acls --bootstrap-server " + clusters->source + clusters->tool_auth(clusters->source) +
+        " --add --allow-principal User:app --operation Write --operation Describe --topic " +
+        topic);
+  ASSERT_EQ(produce_as(clusters->source, "app", topic), RD_KAFKA_RESP_ERR_NO_ERROR);
+  const std::string fence =
+      "fence:\n  source_principal: \"User:strait\"\n"
+      "  source_admin: {properties: {" +
+      clusters->admin_credential(clusters->source) + "}}\n";
+  straitd d(dir, topic, fence, "mig.");
+  d.start();
+  auto state_is = [&](const std::string& state) {
+    return testing::wait_for(
+        [&] {
+          auto [rc, out] = d.straitctl("status it");
+          return rc == 0 && out.find(state) != std::string::npos;
+        },
+        60s, 200ms);
+  };
+  ASSERT_TRUE(state_is("IN_SYNC")) << d.log();
+  ASSERT_EQ(d.straitctl("verify it").first, 0) << d.log();
+  ASSERT_TRUE(state_is("VERIFIED")) << d.log();
+  auto [crc, cut] = d.straitctl("cutover it --topics " + topic + " --quiet-window 1000");
+  ASSERT_EQ(crc, 0) << cut << d.straitctl_errors() << d.log();
+  ASSERT_TRUE(state_is("CUT_OVER")) << d.log();
+  EXPECT_TRUE(
+      listed_bindings(clusters->source, "User:app").contains(topic + " LITERAL WRITE DENY"));
+  for (const auto& b : listed_bindings(clusters->source, "User:strait")) {
+    EXPECT_EQ(b.find("DENY"), std::string::npos) << b;
+  }
+  EXPECT_EQ(produce_as(clusters->source, "app", topic),
+            RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  EXPECT_NE(d.log().find("fenced on the source: DENY WRITE TOPIC:LITERAL:" + topic + " User:app@*"),
+            std::string::npos)
+      << d.log();
+
+  // Producers moved to the target: reverse mirroring still writes to the
+  // fenced source topic.
+  const int64_t before = total_high(clusters->source, topic, 1);
+  {
+    testing::test_producer p(clusters->target);
+    for (int i = 0; i < 5; ++i) p.send(target, 0, make_record(i));
+  }
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return total_high(clusters->source, topic, 1) == before + 5; }, 60s, 200ms))
       << d.log();
 
   auto [rrc, back] = d.straitctl("rollback it --topics " + topic + " --quiet-window 1000");
   ASSERT_EQ(rrc, 0) << back << d.straitctl_errors() << d.log();
   ASSERT_TRUE(state_is("MIRRORING")) << d.log();
-  EXPECT_EQ(listed_acls(clusters->target, "User:app2").find(target), std::string::npos)
-      << "strait's grant is removed";
-  const std::string kept = listed_acls(clusters->target, "User:app3");
-  EXPECT_NE(kept.find("name=" + target + ", patternType=LITERAL"), std::string::npos)
-      << "the operator's binding stays: " << kept;
+  EXPECT_FALSE(
+      listed_bindings(clusters->source, "User:app").contains(topic + " LITERAL WRITE DENY"));
+  EXPECT_EQ(produce_as(clusters->source, "app", topic), RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
 }  // namespace

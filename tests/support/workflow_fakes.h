@@ -44,6 +44,17 @@ struct fake_cluster {
   // listing, which then says it is incomplete.
   std::set<std::string> unanswered;
   int commits = 0;  // commit_group_offsets calls
+  // Its ACLs, changed through the world's grant or fence port as cluster
+  // `acl_cluster`: `acl_error` fails their reads, `acl_writes_fail` each
+  // create and remove. The link's credential (topic_operations) is
+  // `strait_principal`, who may do anything a DENY WRITE on a topic's
+  // LITERAL name does not take away.
+  std::set<kafka::acl_binding> acls;
+  std::string acl_cluster;
+  std::string acl_error;
+  bool acl_writes_fail = false;
+  int acl_reads = 0;
+  std::string strait_principal = "User:strait";
 
   // What a producer does: `n` more records on `tp`.
   void produce(const kafka::topic_partition& tp, int64_t n) { ends[tp] += n; }
@@ -74,6 +85,14 @@ class fake_cluster_port final : public workflow::cluster_port {
   result<std::vector<kafka::committed_offset>> group_offsets(const std::string& group) override {
     if (!c_.reachable) return fail(errc::kafka, "fake cluster down");
     return c_.committed[group];
+  }
+  result<std::set<std::string>> topic_operations(const std::string& topic) override {
+    if (!c_.reachable) return fail(errc::kafka, "fake cluster down");
+    std::set<std::string> ops{"READ", "DESCRIBE", "WRITE"};
+    if (c_.acls.contains({"TOPIC", topic, "LITERAL", c_.strait_principal, "*", "WRITE", "DENY"})) {
+      ops.erase("WRITE");
+    }
+    return ops;
   }
   result<std::vector<kafka::refused_partition>> commit_group_offsets(
       const std::string& group, const std::vector<kafka::committed_offset>& offsets) override {
@@ -122,7 +141,10 @@ struct fake_clock {
 class fake_world {
  public:
   fake_world(const config::link_config& cfg, store::checkpoint_store& store)
-      : cfg_(cfg), store_(store) {}
+      : cfg_(cfg), store_(store) {
+    source.acl_cluster = "src";
+    target.acl_cluster = "tgt";
+  }
 
   fake_cluster source, target;
   fake_clock clock;
@@ -169,18 +191,14 @@ class fake_world {
     }
   }
 
-  // The link's ACLs (workflow::grant_port), when `acls`: the plan's items
-  // as the test sets them, but each create or at_cutover item whose target
-  // binding `target_acls` has shown as `nothing` (as a plan read again
-  // shows it); `acl_error` fails the plan, `acl_writes_fail` each create
-  // and remove; `acl_cluster` is the cluster the port reaches.
+  // The link's ACL sync (workflow::grant_port on the target), when `acls`:
+  // the plan's items as the test sets them, but each create or at_cutover
+  // item whose target binding the target has shown as `nothing` (as a plan
+  // read again shows it). The source fence (workflow::fence_port on the
+  // source), when `fence`.
   bool acls = false;
   std::vector<policy::acl_item> acl_items;
-  std::set<kafka::acl_binding> target_acls;
-  std::string acl_error;
-  bool acl_writes_fail = false;
-  std::string acl_cluster = "tgt";
-  int acl_plans = 0;  // plan() calls
+  bool fence = false;
 
   // A topic the supervisor selected, with `partitions` partitions running
   // from offset 0 on both clusters.
@@ -314,6 +332,7 @@ class fake_world {
     if (has_syncer) p.groups = std::make_unique<syncer>(*this);
     p.tasks = std::make_unique<tasks>(*this);
     if (acls) p.grants = std::make_unique<grants>(*this);
+    if (fence) p.fence = std::make_unique<fences>(source);
     p.connect = [this](bool src) -> result<std::unique_ptr<workflow::cluster_port>> {
       fake_cluster& c = src ? source : target;
       if (!c.reachable) return fail(errc::kafka, "fake cluster down");
@@ -473,31 +492,53 @@ class fake_world {
     bool stopped_ = false;
   };
 
-  class grants final : public workflow::grant_port {
+  // Creates and deletes bindings of one fake cluster.
+  template <typename Port>
+  class acl_writer : public Port {
    public:
-    explicit grants(fake_world& w) : w_(w) {}
-    result<workflow::acl_grant_plan> plan() override {
-      ++w_.acl_plans;
-      if (!w_.acl_error.empty()) return fail(errc::kafka, w_.acl_error);
-      workflow::acl_grant_plan p{w_.acl_cluster, w_.acl_items};
-      for (auto& i : p.items) {
-        if (w_.target_acls.contains(i.target)) i.what = policy::acl_action::nothing;
-      }
-      return p;
-    }
-    status create(const kafka::acl_binding& b) override {
-      if (w_.acl_writes_fail) return fail(errc::kafka, "fake: CreateAcls refused");
-      w_.target_acls.insert(b);
+    explicit acl_writer(fake_cluster& c) : c_(c) {}
+    status create(const std::string& cluster, const kafka::acl_binding& b) override {
+      if (c_.acl_writes_fail) return fail(errc::kafka, "fake: CreateAcls refused");
+      if (cluster != c_.acl_cluster) return fail(errc::precondition, "fake: another cluster");
+      c_.acls.insert(b);
       return {};
     }
-    result<size_t> remove(const std::string& cluster, const kafka::acl_binding& b) override {
-      if (w_.acl_writes_fail) return fail(errc::kafka, "fake: DeleteAcls refused");
-      if (cluster != w_.acl_cluster) return fail(errc::precondition, "fake: another cluster");
-      return w_.target_acls.erase(b);
+    result<workflow::acl_removal> remove(const std::string& cluster,
+                                         const kafka::acl_binding& b) override {
+      if (c_.acl_writes_fail) return fail(errc::kafka, "fake: DeleteAcls refused");
+      if (cluster != c_.acl_cluster) return workflow::acl_removal{true, 0};
+      return workflow::acl_removal{false, c_.acls.erase(b)};
+    }
+
+   protected:
+    fake_cluster& c_;
+  };
+
+  class grants final : public acl_writer<workflow::grant_port> {
+   public:
+    grants(fake_world& w) : acl_writer(w.target), w_(w) {}
+    result<workflow::acl_grant_plan> plan() override {
+      ++c_.acl_reads;
+      if (!c_.acl_error.empty()) return fail(errc::kafka, c_.acl_error);
+      workflow::acl_grant_plan p{c_.acl_cluster, w_.acl_items};
+      for (auto& i : p.items) {
+        if (c_.acls.contains(i.target)) i.what = policy::acl_action::nothing;
+      }
+      return p;
     }
 
    private:
     fake_world& w_;
+  };
+
+  class fences final : public acl_writer<workflow::fence_port> {
+   public:
+    explicit fences(fake_cluster& c) : acl_writer(c) {}
+    result<workflow::cluster_acls> read() override {
+      ++c_.acl_reads;
+      if (!c_.acl_error.empty()) return fail(errc::kafka, c_.acl_error);
+      return workflow::cluster_acls{c_.acl_cluster, {c_.acls.begin(), c_.acls.end()}};
+    }
   };
 
   class syncer final : public workflow::group_port {

@@ -178,20 +178,27 @@ TEST(AclPlan, AWriteForTheCutoverIsBlockedToWhereStraitWouldLoseItsOwnAccess) {
   EXPECT_EQ(only(plan_acls(rules(), prefixed(), f)).what, acl_action::at_cutover);
 }
 
-TEST(AclPlan, ACutoverGrantsTheLiteralRightsToChangeItsTopicOnly) {
+TEST(AclPlan, ACutoverGrantsTheLiteralRightsToChangeItsTopicAfterTheDeniesThatLimitThem) {
   auto p = plan_acls(
       rules(), prefixed(),
       facts_with({topic_acl("orders", "User:app", "WRITE"), topic_acl("orders", "User:app", "ALL"),
-                  topic_acl("orders", "User:team-a", "WRITE"), topic_acl("orders", "User:app"),
-                  topic_acl("orders-eu", "User:app", "WRITE"),
-                  topic_acl("orders", "User:app", "WRITE", "PREFIXED")}));
-  EXPECT_EQ(grants_at_cutover(p.items, "mig.orders"),
-            (std::vector<acl_binding>{topic_acl("mig.orders", "User:app2", "ALL"),
-                                      topic_acl("mig.orders", "User:app2", "WRITE"),
-                                      topic_acl("mig.orders", "User:squad-a", "WRITE")}));
-  EXPECT_EQ(grants_at_cutover(p.items, "mig.orders-eu"),
-            std::vector<acl_binding>{topic_acl("mig.orders-eu", "User:app2", "WRITE")});
-  EXPECT_TRUE(grants_at_cutover(p.items, "orders").empty());
+                  topic_acl("orders", "User:team-a", "WRITE"),
+                  topic_acl("orders", "User:team-a", "DELETE", "LITERAL", "DENY"),
+                  topic_acl("orders", "User:app"), topic_acl("orders-eu", "User:app", "WRITE"),
+                  topic_acl("orders", "User:app", "WRITE", "PREFIXED"),
+                  topic_acl("orders", "User:nobody", "WRITE")}));
+  const auto g = grants_at_cutover(p.items, "orders", "mig.orders");
+  EXPECT_EQ(g.grants, (std::vector<acl_binding>{topic_acl("mig.orders", "User:app2", "ALL"),
+                                                topic_acl("mig.orders", "User:app2", "WRITE"),
+                                                topic_acl("mig.orders", "User:squad-a", "WRITE")}));
+  EXPECT_EQ(g.denies, std::vector<acl_binding>{
+                          topic_acl("mig.orders", "User:squad-a", "DELETE", "LITERAL", "DENY")});
+  EXPECT_EQ(g.left, (std::vector<std::string>{"ALLOW WRITE TOPIC:LITERAL:orders User:nobody@*",
+                                              "ALLOW WRITE TOPIC:PREFIXED:orders User:app@*"}));
+  const auto eu = grants_at_cutover(p.items, "orders-eu", "mig.orders-eu");
+  EXPECT_EQ(eu.grants, std::vector<acl_binding>{topic_acl("mig.orders-eu", "User:app2", "WRITE")});
+  EXPECT_TRUE(eu.denies.empty());
+  EXPECT_TRUE(grants_at_cutover(p.items, "other", "mig.other").grants.empty());
 }
 
 TEST(AclPlan, StraitsOwnPrincipalHostsAndAdministratorsRightsAreNeverCopied) {
@@ -368,6 +375,72 @@ TEST(AclPlan, AMapperTakesTheFirstRuleThatMatches) {
   EXPECT_EQ(m.map("User:team-"), "User:squad-");
   EXPECT_EQ(m.map("User:xteam-a"), std::nullopt);  // full match only
   EXPECT_EQ(m.map("Group:team-a"), std::nullopt);
+}
+
+// ------------------------------------------------------------ source fence
+
+config::fence_config fence() {
+  config::fence_config f;
+  f.enabled = true;
+  f.source_principal = "User:strait";
+  return f;
+}
+
+acl_binding deny_write(const std::string& topic, const std::string& principal) {
+  return topic_acl(topic, principal, "WRITE", "LITERAL", "DENY");
+}
+
+TEST(FencePlan, DeniesEachWriterOfTheTopicButStraitOnce) {
+  const auto p = plan_fence(
+      fence(), "orders",
+      {topic_acl("orders", "User:app", "WRITE"),
+       topic_acl("orders", "User:app", "WRITE", "LITERAL", "ALLOW", "10.0.0.1"),
+       topic_acl("ord", "User:batch", "ALL", "PREFIXED"), topic_acl("*", "User:etl", "WRITE"),
+       topic_acl("orders", "User:strait", "WRITE"),               // reverse mirroring's
+       topic_acl("orders", "User:reader", "READ"),                // not a writer
+       topic_acl("other", "User:other", "WRITE"),                 // another topic's
+       topic_acl("orders-eu", "User:eu", "WRITE", "PREFIXED")});  // does not reach orders
+  EXPECT_TRUE(p.refusals.empty()) << p.refusals.front();
+  EXPECT_EQ(p.denies, (std::vector<acl_binding>{deny_write("orders", "User:app"),
+                                                deny_write("orders", "User:batch"),
+                                                deny_write("orders", "User:etl")}));
+}
+
+TEST(FencePlan, ADenyTheSourceHasAlreadyIsNotStraitsToCreate) {
+  const auto p =
+      plan_fence(fence(), "orders",
+                 {topic_acl("orders", "User:app", "WRITE"),
+                  topic_acl("orders", "User:old", "WRITE"), deny_write("orders", "User:old")});
+  EXPECT_EQ(p.denies, std::vector<acl_binding>{deny_write("orders", "User:app")});
+}
+
+TEST(FencePlan, IsRefusedWhereNamingWritersCannotFenceTheTopic) {
+  // No binding at all: allow.everyone.if.no.acl.found may let anyone write.
+  auto none = plan_fence(fence(), "orders", {topic_acl("other", "User:app", "WRITE")});
+  ASSERT_EQ(none.refusals.size(), 1u);
+  EXPECT_NE(none.refusals[0].find("no ACL binding applies to topic orders"), std::string::npos);
+  // A wildcard writer: its DENY would deny strait as well.
+  auto wildcard = plan_fence(
+      fence(), "orders",
+      {topic_acl("orders", "User:*", "WRITE"), topic_acl("orders", "User:app", "WRITE")});
+  ASSERT_EQ(wildcard.refusals.size(), 1u);
+  EXPECT_NE(wildcard.refusals[0].find("every principal may write the topic"), std::string::npos);
+  EXPECT_EQ(wildcard.denies, std::vector<acl_binding>{deny_write("orders", "User:app")})
+      << "what can be fenced, when forced";
+  // Someone else may change the ACLs: strait's own right to is fine.
+  auto admin = plan_fence(
+      fence(), "orders",
+      {topic_acl("orders", "User:app", "WRITE"),
+       acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:ops", "*", "ALTER", "ALLOW"},
+       acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:strait", "*", "ALL", "ALLOW"}});
+  ASSERT_EQ(admin.refusals.size(), 1u);
+  EXPECT_NE(admin.refusals[0].find("User:ops may change the source's ACLs"), std::string::npos);
+  // A hostile principal is made printable in the reason.
+  auto hostile = plan_fence(
+      fence(), "orders",
+      {topic_acl("orders", "User:\x1b[2J*", "WRITE"),
+       acl_binding{"CLUSTER", "kafka-cluster", "LITERAL", "User:\x1b[2J", "*", "ALL", "ALLOW"}});
+  for (const auto& r : hostile.refusals) EXPECT_EQ(r.find('\x1b'), std::string::npos) << r;
 }
 
 }  // namespace

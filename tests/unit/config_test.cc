@@ -187,6 +187,57 @@ TEST(Config, AclsErrorsNameTheFieldAndNeverEchoTheAdminSecret) {
       << c.error().message;
 }
 
+// A fence section (docs/cutover.md#the-source-fence): strait's own source
+// principal and an administrator's credential on the source.
+const char* kFence = R"yaml(    fence:
+      source_principal: "User:strait"
+      source_admin:
+        properties:
+          sasl.username: admin
+          sasl.password: ${env:SRC_PASS}
+)yaml";
+
+TEST(Config, AFenceSectionTurnsTheSourceFenceOnWithItsAdminCredential) {
+  auto plain = parse_text(kValid);
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_FALSE(plain->links[0].fence.enabled);
+  auto c = parse_text(std::string(kValid) + kFence);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  const fence_config& f = c->links[0].fence;
+  EXPECT_TRUE(f.enabled);
+  EXPECT_EQ(f.source_principal, "User:strait");
+  const properties want{{"sasl.username", "admin"}, {"sasl.password", "s3cret-value"}};
+  EXPECT_EQ(f.source_admin, want);
+}
+
+TEST(Config, FenceErrorsNameTheFieldAndNeverEchoTheAdminSecret) {
+  const std::string admin_section =
+      "      source_admin:\n        properties:\n          sasl.username: admin\n"
+      "          sasl.password: ${env:SRC_PASS}\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"y(source_principal: "User:strait")y", R"y(source_principal: "User:*")y"},
+      {R"y(source_principal: "User:strait")y", "source_prinsipal: x"},
+      {"          sasl.username: admin",
+       "          metadata.broker.list: elsewhere:9092\n          sasl.username: admin"},
+      {admin_section, ""},
+  };
+  const std::vector<std::string> fields = {
+      "links[0].fence.source_principal", "links[0].fence.source_prinsipal",
+      "links[0].fence.source_admin.properties.metadata.broker.list",
+      "links[0].fence.source_admin.properties"};
+  ASSERT_EQ(cases.size(), fields.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::string fence = kFence;
+    auto at = fence.find(cases[i].first);
+    ASSERT_NE(at, std::string::npos) << cases[i].first;
+    fence.replace(at, cases[i].first.size(), cases[i].second);
+    auto c = parse_text(std::string(kValid) + fence);
+    ASSERT_FALSE(c.has_value()) << "accepted: " << fence;
+    EXPECT_NE(c.error().message.find(fields[i]), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("s3cret-value"), std::string::npos) << c.error().message;
+  }
+}
+
 // Each broken field gets its own message naming it.
 struct bad_case {
   std::string from, to, field;
@@ -514,6 +565,17 @@ TEST(Config, ApiLinksCheckTheAclAdminsPropertiesAsTheClusters) {
   EXPECT_NE(error_of(with_admin("metadata.broker.list: \"elsewhere:9092\""))
                 .find("acls.target_admin.properties.metadata.broker.list"),
             std::string::npos);
+  // The fence's source admin alike.
+  const std::string fence = error_of(parse_link_yaml(
+      "name: side\nsource: {properties: {bootstrap.servers: a:9092}}\n"
+      "target: {properties: {bootstrap.servers: b:9092}}\ntopics: {include: [\"x\"]}\n"
+      "fence: {source_principal: \"User:strait\", source_admin: {properties: {sasl.password: "
+      "\"plain-pw\", sasl.kerberos.kinit.cmd: \"touch /tmp/pwned\"}}}\n",
+      test_env, api));
+  EXPECT_NE(fence.find("link.fence.source_admin.properties.sasl.password"), std::string::npos)
+      << fence;
+  EXPECT_NE(fence.find("runs a command or loads code"), std::string::npos) << fence;
+  EXPECT_EQ(fence.find("plain-pw"), std::string::npos) << fence;
 }
 
 TEST(Config, SecretFilesAreRegularBoundedAndNeverBlock) {

@@ -737,25 +737,29 @@ TEST(MoveRecords, TheFirstMirroredTimeIsPerLink) {
   EXPECT_FALSE(workflow::load_first_mirrored(*st, "mai")->has_value());
 }
 
-TEST(GrantRecords, AreATopicsOwnAndEraseOneByOne) {
+TEST(GrantRecords, AreATopicsOwnOfOneKindAndEraseOneByOne) {
+  constexpr auto kGrant = workflow::acl_change::target_grant;
   temp_dir dir;
   auto st = open_store(dir);
   const workflow::owned_grant a{"tgt",
                                 {"TOPIC", "t.o", "LITERAL", "User:a", "*", "WRITE", "ALLOW"}};
   const workflow::owned_grant b{"tgt", {"TOPIC", "t.o", "LITERAL", "User:b", "*", "ALL", "ALLOW"}};
   checkpoint_store::write_batch w;
-  workflow::put_grant(w, "main", "o", a);
-  workflow::put_grant(w, "main", "o", b);
-  workflow::put_grant(w, "main", "o2", a);  // another topic's (a key, not a prefix of o's)
-  workflow::put_grant(w, "other", "o", a);
+  workflow::put_grant(w, "main", "o", kGrant, a);
+  workflow::put_grant(w, "main", "o", kGrant, b);
+  workflow::put_grant(w, "main", "o2", kGrant, a);  // another topic's: not in o's scan
+  workflow::put_grant(w, "other", "o", kGrant, a);
   ASSERT_TRUE(st->commit(w).has_value());
-  EXPECT_EQ(*workflow::load_grants(*st, "main", "o"), (std::vector<workflow::owned_grant>{a, b}));
+  EXPECT_EQ(*workflow::load_grants(*st, "main", "o", kGrant),
+            (std::vector<workflow::owned_grant>{a, b}));
   checkpoint_store::write_batch e;
-  workflow::erase_grant(e, "main", "o", a);
+  workflow::erase_grant(e, "main", "o", kGrant, a);
   ASSERT_TRUE(st->commit(e).has_value());
-  EXPECT_EQ(*workflow::load_grants(*st, "main", "o"), std::vector<workflow::owned_grant>{b});
-  EXPECT_EQ(workflow::load_grants(*st, "main", "o2")->size(), 1u);
-  EXPECT_TRUE(workflow::load_grants(*st, "mai", "o")->empty());
+  EXPECT_EQ(*workflow::load_grants(*st, "main", "o", kGrant),
+            std::vector<workflow::owned_grant>{b});
+  EXPECT_EQ(workflow::load_grants(*st, "main", "o2", kGrant)->size(), 1u);
+  EXPECT_TRUE(workflow::load_grants(*st, "mai", "o", kGrant)->empty());
+  EXPECT_TRUE(workflow::load_grants(*st, "main", "o", workflow::acl_change::source_fence)->empty());
 }
 
 TEST(StoredAuditLog, AppendsInOrderChainedAndContinuesAfterReopen) {

@@ -10,8 +10,8 @@ TEST(Operation, OptionsSurviveTheirStoredForm) {
        {operation_options{},
         operation_options{op_kind::rollback, std::chrono::milliseconds(3600000), false, 1},
         operation_options{op_kind::cutover, std::chrono::milliseconds(0), true, UINT64_MAX}}) {
-    for (const stuck_reason stuck :
-         {stuck_reason::none, stuck_reason::partition_stopped, stuck_reason::topic_finalized}) {
+    for (const stuck_reason stuck : {stuck_reason::none, stuck_reason::partition_stopped,
+                                     stuck_reason::topic_finalized, stuck_reason::fence_refused}) {
       auto back = decode_operation(encode_operation({o, stuck}));
       ASSERT_TRUE(back.has_value()) << back.error().message;
       EXPECT_EQ(*back, (operation_record{o, stuck}));
@@ -83,7 +83,7 @@ TEST(Operation, AnythingButTheExactStoredFormIsRefusedAsCorruption) {
   stuck[0] = 3;  // format 3 needs its reason
   EXPECT_TRUE(refused(stuck));
   EXPECT_TRUE(refused(stuck + '\x00')) << "stored stuck, without a reason";
-  EXPECT_TRUE(refused(stuck + '\x06')) << "a reason this straitd does not know";
+  EXPECT_TRUE(refused(stuck + '\x07')) << "a reason this straitd does not know";
   EXPECT_FALSE(refused(stuck + '\x05'));
 }
 

@@ -141,7 +141,8 @@ TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
 
 // With the link's acls section the live plan's ACL part is the area's
 // evidence: what apply would still create and what is blocked keep it
-// yellow, and it stays capped at 1 (the source fence is not built).
+// yellow, and it stays capped at 1 (a drill's grants and fence are not
+// scored yet).
 TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
   evidence e = base();
   e.plan.acls_enabled = true;
@@ -149,6 +150,7 @@ TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
   e.plan.acls_to_create = {"ALLOW READ on TOPIC LITERAL orders for User:app from *"};
   e.plan.acls_blocked = {"ALLOW READ on TOPIC LITERAL orders for User:x from *: no rule"};
   e.plan.acls_at_cutover = 2;
+  e.plan.acls_by_hand = 1;
   area a = area_of(score(e), "security and ACLs");
   EXPECT_EQ(a.level, 1);
   EXPECT_EQ(a.rating, colour::yellow);
@@ -157,7 +159,8 @@ TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
       << all_of(a.evidence);
   EXPECT_TRUE(contains(all_of(a.yellows), "ACL to create: ALLOW READ")) << all_of(a.yellows);
   EXPECT_TRUE(contains(all_of(a.yellows), "ACL blocked: ")) << all_of(a.yellows);
-  EXPECT_TRUE(contains(all_of(a.yellows), "2 WRITE-like bindings")) << all_of(a.yellows);
+  EXPECT_TRUE(contains(all_of(a.yellows), "1 PREFIXED WRITE-like bindings are granted by hand"))
+      << all_of(a.yellows);
   EXPECT_EQ(a.next, "straitctl apply prod");
   // Not planned: said, not hidden.
   e.plan.acls_error = "the target: its authorizer is none";

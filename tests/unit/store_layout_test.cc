@@ -77,7 +77,7 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     workflow::put_migration(b, "ln", {migration::object_kind::group, "gr", 2, 8, "op"});
     workflow::put_highest_operation_id(b, "ln", 0x0102030405060708);
     workflow::put_first_mirrored(b, "ln", 8);
-    workflow::put_grant(b, "ln", "tp",
+    workflow::put_grant(b, "ln", "tp", workflow::acl_change::target_grant,
                         {"tg", {"TOPIC", "t", "LITERAL", "U", "*", "WRITE", "ALLOW"}});
     verify::report report;
     report.id = 4;
@@ -120,8 +120,8 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
            R"("requested_by":"","resumed":false,"source_cluster_id":"","started_at_ms":0,)"
            R"("stuck":0,"target_cluster_id":""})")},
       {"466c6e", "0000000000000008"},
-      {"4100026c6e00027470000274670005544f50494300017400074c49544552"
-       "414c00015500012a000557524954450005414c4c4f57",
+      {"4100026c6e0002747001000274670005544f50494300017400074c495445"
+       "52414c00015500012a000557524954450005414c4c4f57",
        "01"},
       {"4d00026c6e0100027470", "01030000000000000008"},
       {"4d00026c6e0200026772", "020200000000000000086f70"},

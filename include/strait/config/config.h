@@ -118,6 +118,20 @@ struct acl_config {
   std::vector<principal_rule> principals;
 };
 
+// The source fence (docs/cutover.md#the-source-fence, ADR 0023). Off unless
+// the link has a `fence` section: then every producer cutover of the link
+// denies the topic's other writers WRITE on the source while it drains and
+// after, until a rollback has resumed mirroring.
+struct fence_config {
+  bool enabled = false;
+  // strait's own principal on the source: reverse mirroring writes to the
+  // source with it, so it is never fenced.
+  std::string source_principal;
+  // Laid over source.props for ACL reads and writes on the source (an
+  // administrator's credential).
+  properties source_admin;
+};
+
 // The migration workflow of a link (docs/state-machine.md).
 struct migration_config {
   // A topic is IN_SYNC while its lag (records, summed over its partitions) is
@@ -134,6 +148,7 @@ struct link_config {
   group_config groups;
   migration_config migration;
   acl_config acls;
+  fence_config fence;
   std::chrono::milliseconds checkpoint_interval{100};
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -259,6 +260,12 @@ class admin_client {
   // binding librdkafka cannot build; errc::kafka for a refusal (a message
   // saying the principal lacks ALTER on the CLUSTER resource) or no answer.
   [[nodiscard]] result<size_t> delete_acl(const acl_binding& binding) const;
+  // The operations the client's principal may perform on `topic` (Kafka's
+  // names, e.g. "WRITE"; DescribeTopics with authorized operations,
+  // KIP-430). errc::not_found for a topic the broker does not describe
+  // (missing, or not described to this principal); errc::kafka when the
+  // broker does not say.
+  [[nodiscard]] result<std::set<std::string>> topic_operations(const std::string& topic) const;
   // Every SCRAM user of the cluster (DescribeUserScramCredentials naming no
   // user), sorted by name: mechanisms and iterations only, credentials cannot
   // be read back. Errors as describe_acls for CLUSTER_AUTHORIZATION_FAILED;

@@ -59,6 +59,7 @@ enum class stuck_reason : uint8_t {
   foreign_records = 3,           // a cluster holds records strait did not write
   state_not_stored = 4,          // a transition could not be stored
   topic_finalized = 5,           // group rollback: it read past what a FINALIZED topic copied back
+  fence_refused = 6,             // cutover: the source fence cannot stop every writer
 };
 [[nodiscard]] const char* to_string(op_phase p);
 [[nodiscard]] const char* to_string(stuck_reason r);

@@ -103,6 +103,11 @@ void create_acl_items(const std::vector<policy::acl_item>& items, bool dry_run,
                       std::chrono::steady_clock::time_point deadline, const acl_creator& create,
                       apply_result& r);
 
+// A client of the target with the link's acls.target_admin credential laid
+// over target.properties: ACLs are read and written with it only.
+[[nodiscard]] result<std::unique_ptr<kafka::admin_client>> connect_acl_admin(
+    const config::link_config& cfg, std::chrono::milliseconds timeout);
+
 // Makes and applies plans of one link's target topics (docs/planning.md,
 // ADR 0024). prepare() connects both clusters (admin clients of the link's
 // properties, each request waiting at most `admin_timeout`), reads them and
@@ -168,7 +173,7 @@ class metadata_planner {
                                                     const config::name_selection* groups,
                                                     const filter& topics, bool running,
                                                     const filter& on_target,
-                                                    bool topics_and_groups) const;
+                                                    bool topic_items) const;
 
   const config::link_config& cfg_;
   store::checkpoint_store& store_;

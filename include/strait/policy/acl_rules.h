@@ -104,12 +104,42 @@ struct acl_plan {
 [[nodiscard]] acl_plan plan_acls(const config::acl_config& acls, const config::topic_config& topics,
                                  const acl_facts& facts);
 
-// What a producer cutover of the topic named `target_topic` on the target
-// grants, of a plan's items: the at_cutover bindings LITERAL on that name.
-// A PREFIXED one (it reaches other topics, which may not be cut over yet)
-// is the operator's to grant, as the plan says.
-[[nodiscard]] std::vector<kafka::acl_binding> grants_at_cutover(const std::vector<acl_item>& items,
-                                                                const std::string& target_topic);
+// What a producer cutover of source topic `source_topic`, named
+// `target_topic` on the target, creates there, of a plan's items:
+// - `denies`: the DENYs on topics that apply would create and that reach
+//   the topic, created first (an ALLOW never goes before the DENY that
+//   limits it; like apply's, they are kept after a rollback);
+// - `grants`: the at_cutover bindings LITERAL on the topic's name (a
+//   rollback deletes them);
+// - `left`: the topic's rights to change it that strait does not grant: a
+//   PREFIXED at_cutover one (it reaches other topics, maybe not cut over),
+//   or one the plan blocks; the operator's, as the plan says.
+struct cutover_grants {
+  std::vector<kafka::acl_binding> denies, grants;
+  std::vector<std::string> left;  // describe() of each source binding
+};
+[[nodiscard]] cutover_grants grants_at_cutover(const std::vector<acl_item>& items,
+                                               const std::string& source_topic,
+                                               const std::string& target_topic);
+
+// A producer cutover's source fence of `topic` (ADR 0023,
+// docs/cutover.md#the-source-fence), from the source's bindings: a DENY of
+// WRITE on the topic (LITERAL, host "*") for each principal an ALLOW of WRITE
+// or ALL reaches it with (LITERAL, LITERAL "*" or PREFIXED; any host), but
+// fence.source_principal (reverse mirroring writes with it), leaving out
+// those the source denies already (not strait's to delete). Refused, each
+// reason in `refusals` (a cutover then waits for the operator, or fences
+// what it can when forced): no binding reaches the topic (under
+// allow.everyone.if.no.acl.found anyone may write), a wildcard principal
+// may write it (its DENY would deny strait too), a principal other than
+// strait's may ALTER the cluster's ACLs (ALTER or ALL on CLUSTER: it can
+// delete the fence).
+struct fence_plan {
+  std::vector<kafka::acl_binding> denies;
+  std::vector<std::string> refusals;  // printable
+};
+[[nodiscard]] fence_plan plan_fence(const config::fence_config& fence, const std::string& topic,
+                                    const std::vector<kafka::acl_binding>& source);
 
 // The binding in one line, names made single-line (as straitctl prints it):
 // "ALLOW READ TOPIC:LITERAL:orders User:app@*".

@@ -51,7 +51,8 @@ constexpr const char* owner_of(key_space s) {
     case key_space::first_mirrored:
       return "workflow: when a link's first topic was mirrored";
     case key_space::grant:
-      return "workflow: the ACL bindings strait created at a producer cutover (ADR 0023)";
+      return "workflow: the ACL bindings strait created at a producer cutover: grants, fences (ADR "
+             "0023)";
     case key_space::report:
       return "verify: verification reports";
     case key_space::running_reports:

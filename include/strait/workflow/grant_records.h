@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,30 +11,36 @@
 namespace strait::workflow {
 
 // The 'A' key space of the checkpoint store (store/key_space.h), owned by the
-// workflow: the ACL bindings strait created on a target cluster at a topic's
-// producer cutover (ADR 0023), written before the CreateAcls that makes one,
-// erased after the DeleteAcls that removes it. A binding the target had
-// before the cutover has no record and is never deleted: it is the
+// workflow: the ACL bindings strait created at a topic's producer cutover
+// (ADR 0023, docs/cutover.md#acl-grants), written before the CreateAcls that
+// makes one, erased after the DeleteAcls that removes it. A binding the
+// cluster had before has no record and is never deleted: it is the
 // operator's. One owner a binding: the bindings are LITERAL on the topic's
-// target name, which one link at a time writes (mirror::target_claims).
+// name, and one link at a time writes a target topic
+// (mirror::target_claims) and moves its source topic.
 //
-// Key: 'A', link, source topic, target cluster key, then the binding's
+// Key: 'A', link, source topic, kind (u8), cluster key, then the binding's
 // resource type, name, pattern, principal, host, operation and permission
 // (each u16-length text). Value: the format (1).
+enum class acl_change : uint8_t {
+  target_grant = 1,  // a producer's right on the target topic (its WRITE)
+  source_fence = 2,  // a DENY WRITE on the source topic for one of its producers
+};
 struct owned_grant {
-  std::string cluster;  // the target's cluster key (mirror::cluster_key)
+  std::string cluster;  // the cluster's key (mirror::cluster_key): the target's, or the source's
   kafka::acl_binding binding;
   auto operator<=>(const owned_grant&) const = default;
 };
 
 void put_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
-               const std::string& topic, const owned_grant& g);
+               const std::string& topic, acl_change kind, const owned_grant& g);
 void erase_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
-                 const std::string& topic, const owned_grant& g);
-// The grants strait made for the link's source topic `topic`, in key order.
-// errc::corruption for a record that does not decode.
+                 const std::string& topic, acl_change kind, const owned_grant& g);
+// The bindings of `kind` strait made for the link's source topic `topic`, in
+// key order. errc::corruption for a record that does not decode.
 [[nodiscard]] result<std::vector<owned_grant>> load_grants(const store::checkpoint_store& store,
                                                            const std::string& link,
-                                                           const std::string& topic);
+                                                           const std::string& topic,
+                                                           acl_change kind);
 
 }  // namespace strait::workflow

@@ -24,6 +24,7 @@
 #include "strait/offsets/run_list.h"
 #include "strait/store/checkpoint_store.h"
 #include "strait/verify/verifier.h"
+#include "strait/workflow/grant_records.h"
 #include "strait/workflow/move_records.h"
 #include "strait/workflow/ports.h"
 #include "strait/workflow/state_table.h"
@@ -246,6 +247,8 @@ class link_workflow {
     // Rollback: the ACL bindings the topic's cutover granted are removed
     // (release_grants).
     bool grants_released = false;
+    // Cutover: the source fence is in place (fence_source).
+    bool fenced = false;
     // Cutover: partitions stopped for the hand-over, their checkpoints not
     // all written at the last round (the next comes after 50 ms).
     bool awaiting_checkpoints = false;
@@ -331,16 +334,34 @@ class link_workflow {
                        std::map<std::string, group_op>& gops);
   void step_topic_cutover(const std::string& topic, topic_op& op);
   void step_topic_rollback(const std::string& topic, topic_op& op);
-  // A producer cutover's ACL grants (ADR 0023; the link's acls section):
-  // the plan's at_cutover bindings LITERAL on the topic's target name,
-  // each recorded (grant_records.h) before it is created. True once each
-  // exists; otherwise op's detail says why, and the next round tries
-  // again.
+  // ACL changes of a producer cutover and a rollback (ADR 0023,
+  // docs/cutover.md#acl-grants and #the-source-fence): each returns true once
+  // done; otherwise op's detail says why (a refusal makes op stuck), and the
+  // next round tries again.
+  // grant_writes: the topic's producers' rights on the target (the plan's
+  // DENYs that reach it first, then its LITERAL at_cutover bindings,
+  // recorded); release_grants: deletes what grant_writes recorded.
   [[nodiscard]] bool grant_writes(const std::string& topic, topic_op& op);
-  // A rollback's: deletes the bindings grant_writes recorded for the
-  // topic, then their records. True once none is left, or the target is
-  // another cluster now (logged: they are the operator's to remove there).
   [[nodiscard]] bool release_grants(const std::string& topic, topic_op& op);
+  // fence_source: DENY WRITE on the source topic for each of its other
+  // writers (policy::plan_fence; refused unless forced), recorded, then a
+  // check that strait's own source credential may still write it;
+  // lift_fence: deletes what fence_source recorded.
+  [[nodiscard]] bool fence_source(const std::string& topic, topic_op& op);
+  [[nodiscard]] bool lift_fence(const std::string& topic, topic_op& op);
+  // Records each of `bindings` the topic has no `kind` record of, then
+  // creates each on `cluster` with `writer` (`side`: "target" or "source",
+  // for messages).
+  [[nodiscard]] bool create_recorded(const std::string& topic, acl_change kind,
+                                     const std::string& cluster,
+                                     const std::vector<kafka::acl_binding>& bindings,
+                                     acl_writer& writer, const std::string& side, topic_op& op);
+  // Deletes each binding of `kind` recorded for the topic, then its record
+  // (one made on a cluster the credential no longer reaches: logged, its
+  // record erased). Without `writer` (the link's section was removed) the
+  // records and bindings stay, logged.
+  [[nodiscard]] bool delete_recorded(const std::string& topic, acl_change kind, acl_writer* writer,
+                                     const std::string& side, topic_op& op);
   void step_group_cutover(const std::string& group, group_op& op);
   void step_group_rollback(const std::string& group, group_op& op);
   // table_.apply (mu_ held by the caller); for a group, the syncer's held
@@ -405,9 +426,20 @@ class link_workflow {
   store::checkpoint_store& store_;
   ports ports_;
   std::unique_ptr<cluster_port> source_admin_, target_admin_;  // the thread's
-  // The link's ACL plan, read at most once a round for the cutovers that
-  // grant (the thread's; reset at each round).
-  std::optional<result<acl_grant_plan>> round_acl_plan_;
+  // A read of ACLs for the round's cutovers (the thread's): made once a
+  // round for every topic that needs it, and after a failure at most once
+  // per kAclRetry.
+  static constexpr std::chrono::seconds kAclRetry{5};
+  template <typename T>
+  struct acl_read {
+    std::optional<result<T>> value;
+    std::chrono::steady_clock::time_point read_at{};
+    const result<T>& get(const std::function<result<T>()>& read,
+                         std::chrono::steady_clock::time_point now);
+    void reset();  // at each round: a success is read again, a failure kept until kAclRetry
+  };
+  acl_read<acl_grant_plan> acl_plan_;  // the link's ACL plan (grant_writes)
+  acl_read<cluster_acls> fence_read_;  // the source's ACLs (fence_source)
   // Reverse mirroring (the thread's): the restart under way (its topics and
   // result), the topics it runs for (none at start, and none after a
   // restart failed: reverse_mirror::run_for stops the old engine first),

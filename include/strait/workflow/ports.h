@@ -53,28 +53,56 @@ class cluster_port {
   // The partitions the coordinator refused (the group has members).
   [[nodiscard]] virtual result<std::vector<kafka::refused_partition>> commit_group_offsets(
       const std::string& group, const std::vector<kafka::committed_offset>& offsets) = 0;
+  // What the link's credential may do on `topic` (kafka::admin_client's
+  // topic_operations).
+  [[nodiscard]] virtual result<std::set<std::string>> topic_operations(
+      const std::string& topic) = 0;
 };
 
-// The link's ACLs on the target (its acls section, ADR 0023), for the
-// bindings a producer cutover grants and a rollback removes
-// (docs/cutover.md); acls.target_admin's credential.
+// ACL bindings of one cluster, changed with an administrator's credential
+// (ADR 0023): what a producer cutover creates and a rollback deletes
+// (docs/cutover.md#acl-grants, #the-source-fence).
+struct acl_removal {
+  bool other_cluster = false;  // the credential reaches another cluster now: nothing deleted
+  size_t deleted = 0;          // bindings the broker deleted (0: there was none)
+};
+class acl_writer {
+ public:
+  virtual ~acl_writer() = default;
+  // Creates `binding` on cluster `cluster` (idempotent: Kafka's
+  // CreateAcls); errc::precondition when the credential reaches another
+  // cluster now.
+  [[nodiscard]] virtual status create(const std::string& cluster,
+                                      const kafka::acl_binding& binding) = 0;
+  // Deletes `binding` alone (kafka::admin_client::delete_acl) from cluster
+  // `cluster`, unless the credential reaches another one now.
+  [[nodiscard]] virtual result<acl_removal> remove(const std::string& cluster,
+                                                   const kafka::acl_binding& binding) = 0;
+};
+
+// The link's ACLs on the target (its acls section), with
+// acls.target_admin's credential.
 struct acl_grant_plan {
   std::string target_cluster;           // the target's cluster key (mirror::cluster_key)
   std::vector<policy::acl_item> items;  // the link's ACL plan, as `straitctl plan` shows it
 };
-class grant_port {
+class grant_port : public acl_writer {
  public:
-  virtual ~grant_port() = default;
   // The link's ACL plan, read now (plan::metadata_planner::prepare_acls);
   // an error says why it cannot be made (the plan's acls_error).
   [[nodiscard]] virtual result<acl_grant_plan> plan() = 0;
-  // Creates `binding` on the target (idempotent: Kafka's CreateAcls).
-  [[nodiscard]] virtual status create(const kafka::acl_binding& binding) = 0;
-  // Deletes `binding` alone (kafka::admin_client::delete_acl) from the
-  // target, which must still be cluster `cluster` (errc::precondition when
-  // it is another): the number deleted.
-  [[nodiscard]] virtual result<size_t> remove(const std::string& cluster,
-                                              const kafka::acl_binding& binding) = 0;
+};
+
+// The source's ACLs (the link's fence section), with fence.source_admin's
+// credential.
+struct cluster_acls {
+  std::string cluster;  // the source's cluster key (mirror::cluster_key)
+  std::vector<kafka::acl_binding> bindings;
+};
+class fence_port : public acl_writer {
+ public:
+  // Every binding of the source, read now.
+  [[nodiscard]] virtual result<cluster_acls> read() = 0;
 };
 
 // The link's forward mirroring: the topics its supervisor selected (with
@@ -138,6 +166,7 @@ struct ports {
   std::unique_ptr<group_port> groups;  // null: the link syncs no groups
   std::unique_ptr<task_port> tasks;
   std::unique_ptr<grant_port> grants;  // null: the link has no acls section
+  std::unique_ptr<fence_port> fence;   // null: the link has no fence section
   // A client of the source (`source` true) or the target cluster; called
   // again after a failure.
   std::function<result<std::unique_ptr<cluster_port>>(bool source)> connect;
