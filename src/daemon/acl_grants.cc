@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "strait/base/text.h"
 #include "strait/kafka/client.h"
 #include "strait/mirror/cluster_rules.h"
@@ -31,7 +33,9 @@ class admin_acls : public Port {
                   "the credential reaches another cluster than " + printable(cluster, 128));
     }
     auto results = (*admin)->create_acls({binding});
-    return results.empty() ? fail(errc::kafka, "CreateAcls answered nothing") : results.front();
+    status s = results.empty() ? fail(errc::kafka, "CreateAcls answered nothing") : results.front();
+    if (!s) forget_client();  // connect again next time
+    return s;
   }
 
   result<workflow::acl_removal> remove(const std::string& cluster,
@@ -40,7 +44,10 @@ class admin_acls : public Port {
     if (!admin) return std::unexpected(admin.error());
     if (*admin == nullptr) return workflow::acl_removal{true, 0};
     auto deleted = (*admin)->delete_acl(binding);
-    if (!deleted) return std::unexpected(deleted.error());
+    if (!deleted) {
+      forget_client();
+      return std::unexpected(deleted.error());
+    }
     if (*deleted > 1) {
       // A filter naming all seven fields matches one binding: a broker that
       // says otherwise is lying or other than Kafka's authorizer.
@@ -52,17 +59,33 @@ class admin_acls : public Port {
 
  protected:
   // The client, connected once and kept while it answers; null when it
-  // reaches a cluster other than `cluster`.
+  // reaches a cluster other than `cluster`. A connection that failed is
+  // not tried again for kRetry (each try may wait the admin timeout on the
+  // workflow's thread, once per topic).
+  static constexpr std::chrono::seconds kRetry{5};
   result<const kafka::admin_client*> admin_of(const std::string& cluster) {
+    auto a = connected();
+    if (!a) return std::unexpected(a.error());
+    if (key_ != cluster) return nullptr;
+    return *a;
+  }
+  // The client (key_ its cluster key), connected if it is not.
+  result<const kafka::admin_client*> connected() {
     if (admin_ == nullptr) {
+      const auto now = std::chrono::steady_clock::now();
+      if (connect_error_ && now - failed_at_ < kRetry) return std::unexpected(*connect_error_);
       auto a = connect_(timeout_);
-      if (!a) return std::unexpected(a.error());
-      auto key = mirror::cluster_key((*a)->cluster_id(), cluster_);
-      if (!key) return std::unexpected(key.error());
+      auto key = a ? mirror::cluster_key((*a)->cluster_id(), cluster_)
+                   : result<std::string>(std::unexpected(a.error()));
+      if (!key) {
+        connect_error_ = key.error();
+        failed_at_ = now;
+        return std::unexpected(key.error());
+      }
+      connect_error_.reset();
       admin_ = std::move(*a);
       key_ = *key;
     }
-    if (key_ != cluster) return nullptr;
     return admin_.get();
   }
   void forget_client() { admin_.reset(); }
@@ -71,7 +94,9 @@ class admin_acls : public Port {
   connector connect_;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<kafka::admin_client> admin_;
-  std::string key_;  // admin_'s cluster key
+  std::string key_;                     // admin_'s cluster key
+  std::optional<error> connect_error_;  // the last connection's, until one succeeds
+  std::chrono::steady_clock::time_point failed_at_{};
 };
 
 class acl_grants final : public admin_acls<workflow::grant_port> {
@@ -108,23 +133,19 @@ class source_fence final : public admin_acls<workflow::fence_port> {
             timeout) {}
 
   result<workflow::cluster_acls> read() override {
-    forget_client();
-    auto a = connect_(timeout_);
+    forget_client();  // a new round: connect again (credentials may have changed)
+    auto a = connected();
     if (!a) return fail(errc::precondition, "source (fence.source_admin): " + a.error().message);
-    auto key = mirror::cluster_key((*a)->cluster_id(), cluster_);
-    if (!key)
-      return fail(errc::precondition, "source (fence.source_admin): " + key.error().message);
     auto bindings = (*a)->describe_acls();
     if (!bindings) {
+      forget_client();
       return fail(errc::precondition, "source (fence.source_admin): " + bindings.error().message);
     }
     if (bindings->size() > plan::kMaxAclBindings) {
       return fail(errc::precondition, "more than " + std::to_string(plan::kMaxAclBindings) +
                                           " bindings on the source: not read for a fence");
     }
-    admin_ = std::move(*a);
-    key_ = *key;
-    return workflow::cluster_acls{*key, std::move(*bindings)};
+    return workflow::cluster_acls{key_, std::move(*bindings)};
   }
 };
 

@@ -12,9 +12,10 @@ namespace strait::daemon {
 
 // straitd's ACL ports of a link's workflow (ADR 0023), each with an
 // administrator's credential, each admin request waiting at most
-// `admin_timeout`; the workflow's thread only. A create or delete connects
-// for the round's calls and first compares the cluster it reaches with the
-// one named (the grant's or fence's record).
+// `admin_timeout`; the workflow's thread only. A create or delete uses a
+// client connected anew at each plan() / read() (or at its first call),
+// and first compares the cluster it reaches with the one named (the
+// grant's or fence's record).
 
 // The target's (acls.target_admin): the link's ACL plan as `straitctl plan`
 // makes it (`plan_acls`: plan::metadata_planner::prepare_acls over the
@@ -24,7 +25,8 @@ namespace strait::daemon {
     std::chrono::milliseconds admin_timeout);
 
 // The source's (fence.source_admin laid over source.properties): every
-// binding of the source, after its authorizer and cluster id were checked.
+// binding of the source (DescribeAcls fails without an authorizer; the
+// authorizer's class is not checked), at most plan::kMaxAclBindings.
 [[nodiscard]] std::unique_ptr<workflow::fence_port> make_source_fence(
     const config::link_config& cfg, std::chrono::milliseconds admin_timeout);
 

@@ -357,12 +357,6 @@ fence_plan plan_fence(const config::fence_config& fence, const std::string& topi
   std::set<std::string> writers;
   bool reached = false;
   for (const auto& b : source) {
-    if (b.resource_type == "CLUSTER" && b.permission == kAllow &&
-        is_one_of(b.operation, {"ALTER", "ALL"}) && b.principal != fence.source_principal) {
-      out.refusals.push_back(single_line(b.principal, kNameBytes) +
-                             " may change the source's ACLs (" + describe(b) +
-                             "), so it could delete the fence");
-    }
     if (b.resource_type != kTopic || !reaches(b, topic)) continue;
     reached = true;
     if (b.permission != kAllow || !is_one_of(b.operation, {"WRITE", "ALL"}) ||

@@ -791,16 +791,11 @@ bool link_workflow::create_recorded(const std::string& topic, acl_change kind,
   }
   for (size_t i = 0; i < bindings.size(); ++i) {
     if (auto s = writer.create(cluster, bindings[i]); !s) {
+      // The record stays: a request that timed out may have created the
+      // binding, and one strait created must never be left without its
+      // record (a DENY left on the source would fence producers for good).
       op.status.detail = "cannot create " + policy::describe(bindings[i]) + " on the " + side +
                          ": " + s.error().message + "; retrying";
-      // Not created (as far as strait knows): its record goes, so that a
-      // binding an operator creates meanwhile is never taken for strait's.
-      // The next round records it again if it is still missing.
-      store::checkpoint_store::write_batch undo;
-      for (size_t j = i; j < bindings.size(); ++j) {
-        erase_grant(undo, cfg_.name, topic, kind, {cluster, bindings[j]});
-      }
-      (void)store_.commit(undo);  // kept, at worst: the binding is deleted at a rollback
       return false;
     }
   }
@@ -914,20 +909,32 @@ bool link_workflow::fence_source(const std::string& topic, topic_op& op) {
     return false;
   }
   const auto plan = policy::plan_fence(cfg_.fence, topic, read->bindings);
-  if (!plan.refusals.empty()) {
-    if (!op.status.options.force) {
-      op.status.detail =
-          "the source fence cannot stop every writer of the topic: " + listed(plan.refusals);
-      op.status.stuck = stuck_reason::fence_refused;
-      return false;
-    }
-    spdlog::warn("link {}: topic {}: forced: the source fence stops only the writers it names: {}",
-                 cfg_.name, printable(topic, 256), listed(plan.refusals));
+  if (!plan.refusals.empty() && !op.status.options.force) {
+    op.status.detail =
+        "the source fence cannot stop every writer of the topic: " + listed(plan.refusals);
+    op.status.stuck = stuck_reason::fence_refused;
+    return false;
   }
   if (!create_recorded(topic, acl_change::source_fence, read->cluster, plan.denies, *ports_.fence,
                        "source", op)) {
     return false;
   }
+  if (!fence_spares_strait(topic, op)) return false;
+  if (!plan.refusals.empty()) {
+    spdlog::warn(
+        "link {}: topic {}: forced (by {}): the source is NOT fenced against: {}", cfg_.name,
+        printable(topic, 256),
+        printable(op.status.requested_by.empty() ? std::string("a cutover resumed after a restart")
+                                                 : op.status.requested_by,
+                  256),
+        listed(plan.refusals));
+  }
+  spdlog::info("link {}: topic {}: fenced on the source: {}", cfg_.name, printable(topic, 256),
+               plan.denies.empty() ? "no writer but strait" : listed(described(plan.denies)));
+  return true;
+}
+
+bool link_workflow::fence_spares_strait(const std::string& topic, topic_op& op) {
   // Reverse mirroring writes to the source topic with the link's own
   // credential: the fence must not stop it (a wrong fence.source_principal).
   auto ops = source_admin_->topic_operations(topic);
@@ -937,21 +944,21 @@ bool link_workflow::fence_source(const std::string& topic, topic_op& op) {
         "; retrying";
     return false;
   }
-  if (!ops->contains("WRITE")) {
-    const bool lifted =
-        delete_recorded(topic, acl_change::source_fence, ports_.fence.get(), "source", op);
-    op.status.detail =
-        "strait's own source credential may not write the topic with the fence in place "
-        "(reverse mirroring writes there): fence.source_principal " +
-        printable(cfg_.fence.source_principal, 256) +
-        " is not its principal, or it lacks WRITE on the topic (docs/security.md); " +
-        (lifted ? "the fence was lifted" : "the fence is still there: " + op.status.detail);
-    op.status.stuck = stuck_reason::fence_refused;
-    return false;
-  }
-  spdlog::info("link {}: topic {}: fenced on the source: {}", cfg_.name, printable(topic, 256),
-               plan.denies.empty() ? "no writer but strait" : listed(described(plan.denies)));
-  return true;
+  if (ops->contains("WRITE")) return true;
+  const bool lifted = lift_fence(topic, op);
+  op.status.detail =
+      "strait's own source credential may not write the topic with the fence in place "
+      "(reverse mirroring writes there): fence.source_principal " +
+      printable(cfg_.fence.source_principal, 256) +
+      " is not its principal, or it lacks WRITE on the topic (docs/security.md); " +
+      (lifted ? "the fence was lifted" : "the fence is still there: " + op.status.detail);
+  op.status.stuck = stuck_reason::fence_refused;
+  return false;
+}
+
+bool link_workflow::source_writable(const std::string& topic) {
+  auto ops = source_admin_->topic_operations(topic);
+  return ops && ops->contains("WRITE");
 }
 
 bool link_workflow::lift_fence(const std::string& topic, topic_op& op) {
@@ -1381,7 +1388,9 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     }
   }
   // Producers may write to the target once it is CUT_OVER: their WRITE
-  // bindings first.
+  // bindings first; and reverse mirroring must still write to the source
+  // (checked again: brokers apply a new binding a little later).
+  if (ports_.fence != nullptr && !fence_spares_strait(topic, op)) return;
   if (ports_.grants != nullptr && !grant_writes(topic, op)) return;
   {
     std::lock_guard lock(mu_);
@@ -1405,6 +1414,14 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   // after the quiet window.
   if (!op.grants_released) {
     if (!release_grants(topic, op)) return;
+    // The source fence goes at the end (producers back on the source while
+    // reverse mirroring still copies there would write under it), unless
+    // nothing was copied back (the producers never moved: they may write
+    // to the source at once) or it stops strait itself.
+    if (ports_.fence != nullptr && (!copying_back(topic) || !source_writable(topic)) &&
+        !lift_fence(topic, op)) {
+      return;
+    }
     op.grants_released = true;
   }
   if (!resumed(topic, op)) return;  // asked in an earlier round (below)

@@ -79,9 +79,10 @@ std::string waiting_since_restart(stuck_reason r) {
       break;
     case stuck_reason::fence_refused:
       why =
-          "the source fence cannot stop every writer of the topic (the detail says why, "
-          "docs/cutover.md#the-source-fence); fix the source's ACLs and cut over again, cut "
-          "over with --force to fence what can be fenced, or roll back";
+          "the source fence cannot stop every writer of the topic, or would stop strait (the "
+          "detail says which, docs/cutover.md#the-source-fence); fix the source's ACLs or "
+          "fence.source_principal and cut over again, cut over with --force to fence the "
+          "writers it can name (not when it would stop strait), or roll back";
       break;
   }
   return "waited for the operator when straitd stopped (" + std::string(to_string(r)) + "): " + why;

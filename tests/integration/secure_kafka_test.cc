@@ -3,7 +3,8 @@
 // --brokers 3 --security sasl_ssl --acls; RF 3, min.insync.replicas 2).
 // straitd logs in as user strait with exactly the permissions
 // docs/security.md lists; the test's own clients and the Kafka tools log in
-// as the super user admin.
+// as the super user admin; scripts/kafka's third user, app, plays an
+// application whose rights the ACL tests move.
 #include <gtest/gtest.h>
 
 #include <array>

@@ -53,6 +53,7 @@ struct fake_cluster {
   std::string acl_cluster;
   std::string acl_error;
   bool acl_writes_fail = false;
+  bool acl_creates_time_out = false;  // each create happens, but the answer says it failed
   int acl_reads = 0;
   std::string strait_principal = "User:strait";
 
@@ -501,6 +502,7 @@ class fake_world {
       if (c_.acl_writes_fail) return fail(errc::kafka, "fake: CreateAcls refused");
       if (cluster != c_.acl_cluster) return fail(errc::precondition, "fake: another cluster");
       c_.acls.insert(b);
+      if (c_.acl_creates_time_out) return fail(errc::kafka, "fake: CreateAcls timed out");
       return {};
     }
     result<workflow::acl_removal> remove(const std::string& cluster,

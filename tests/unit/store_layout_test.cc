@@ -79,6 +79,8 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     workflow::put_first_mirrored(b, "ln", 8);
     workflow::put_grant(b, "ln", "tp", workflow::acl_change::target_grant,
                         {"tg", {"TOPIC", "t", "LITERAL", "U", "*", "WRITE", "ALLOW"}});
+    workflow::put_grant(b, "ln", "tp", workflow::acl_change::source_fence,
+                        {"sc", {"TOPIC", "tp", "LITERAL", "V", "*", "WRITE", "DENY"}});
     verify::report report;
     report.id = 4;
     verify::put_report(b, "ln", report);
@@ -119,6 +121,9 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
            R"("name":"tp","op_kind":1,"outcome":10,"quiet_wait_ms":0,"quiet_window_ms":5000,)"
            R"("requested_by":"","resumed":false,"source_cluster_id":"","started_at_ms":0,)"
            R"("stuck":0,"target_cluster_id":""})")},
+      {"4100026c6e0002747002000273630005544f5049430002747000074c4954"
+       "4552414c00015600012a00055752495445000444454e59",
+       "01"},
       {"466c6e", "0000000000000008"},
       {"4100026c6e0002747001000274670005544f50494300017400074c495445"
        "52414c00015500012a000557524954450005414c4c4f57",

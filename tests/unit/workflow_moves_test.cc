@@ -903,21 +903,36 @@ TEST_F(Grants, TheDeniesThatLimitAGrantGoFirstAndStayAfterARollback) {
   EXPECT_EQ(world_.target.acls, std::set<kafka::acl_binding>{deny});
 }
 
-TEST_F(Grants, AGrantThatFailedIsNotRecordedSoAnOperatorsCopyIsNeverDeleted) {
+// A create whose answer was lost may have happened: its record stays, so
+// that the rollback deletes what strait may have created (never a grant
+// left on the target, nor a fence on the source, without a record).
+TEST_F(Grants, ACreateWhoseAnswerWasLostKeepsItsRecordAndTheRollbackDeletesIt) {
+  world_.fence = true;
+  cfg_.fence = {true, "User:strait", {}};
+  const kafka::acl_binding fence{"TOPIC", "orders", "LITERAL", "User:app", "*", "WRITE", "DENY"};
+  world_.source.acls = {{"TOPIC", "orders", "LITERAL", "User:app", "*", "WRITE", "ALLOW"}};
   start();
   verified_with(10);
-  world_.target.acl_writes_fail = true;
+  world_.source.acl_creates_time_out = true;
+  world_.target.acl_creates_time_out = true;
   ASSERT_TRUE(cutover(500ms));
-  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "fake: CreateAcls refused"); }));
-  EXPECT_TRUE(owned().empty());
-  // The operator grants it by hand meanwhile: theirs.
-  world_.target.acls.insert(write_on("t.orders"));
-  world_.target.acl_writes_fail = false;
+  ASSERT_TRUE(rounds_until([&] { return contains(activity(), "fake: CreateAcls timed out"); }));
+  EXPECT_TRUE(world_.source.acls.contains(fence));
+  EXPECT_EQ(owned(workflow::acl_change::source_fence).size(), 1u);
+  world_.source.acl_creates_time_out = false;
+  ASSERT_TRUE(rounds_until([&] {
+    return contains(activity(), "fake: CreateAcls timed out") &&
+           world_.target.acls.contains(write_on("t.orders"));
+  }));
+  EXPECT_EQ(owned().size(), 1u);
+  world_.target.acl_creates_time_out = false;
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
-  EXPECT_TRUE(owned().empty());
   ASSERT_TRUE(rollback(500ms));
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
-  EXPECT_EQ(world_.target.acls, std::set<kafka::acl_binding>{write_on("t.orders")});
+  EXPECT_TRUE(world_.target.acls.empty());
+  EXPECT_FALSE(world_.source.acls.contains(fence));
+  EXPECT_TRUE(owned().empty());
+  EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
 }
 
 TEST_F(Grants, ACredentialOnAnotherClusterIsAMistakeUntilTheLinkMovedThere) {
@@ -1007,6 +1022,19 @@ TEST_F(Fence, ACutoverFencesTheSourcesOtherWritersAndARollbackLiftsItOnceMirrori
   EXPECT_FALSE(fenced("User:app"));
   EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
   EXPECT_EQ(source_end(0), 12) << "what producers wrote to the target was copied back";
+}
+
+TEST_F(Fence, ARollbackOfADrainLiftsTheFenceFirstProducersNeverMoved) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(60s));
+  round();
+  ASSERT_TRUE(fenced("User:app"));
+  ASSERT_TRUE(rollback(500ms));
+  round();
+  EXPECT_FALSE(fenced("User:app")) << "nothing was copied back: no need to wait";
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
 }
 
 TEST_F(Fence, AWriterItCannotNameStopsTheCutoverForTheOperatorUnlessForced) {

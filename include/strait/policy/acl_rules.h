@@ -131,9 +131,10 @@ struct cutover_grants {
 // reason in `refusals` (a cutover then waits for the operator, or fences
 // what it can when forced): no binding reaches the topic (under
 // allow.everyone.if.no.acl.found anyone may write), a wildcard principal
-// may write it (its DENY would deny strait too), a principal other than
-// strait's may ALTER the cluster's ACLs (ALTER or ALL on CLUSTER: it can
-// delete the fence).
+// may write it (its DENY would deny strait too). Administrators (ALTER on
+// the cluster, super users) can delete a fence; they are not refused (the
+// fence's own admin credential is one): the fence stops forgotten
+// producers, not administrators.
 struct fence_plan {
   std::vector<kafka::acl_binding> denies;
   std::vector<std::string> refusals;  // printable

@@ -17,7 +17,8 @@ namespace strait::workflow {
 // cluster had before has no record and is never deleted: it is the
 // operator's. One owner a binding: the bindings are LITERAL on the topic's
 // name, and one link at a time writes a target topic
-// (mirror::target_claims) and moves its source topic.
+// (mirror::target_claims); two links that fence one source topic are not
+// told apart (docs/cutover.md#the-source-fence says not to).
 //
 // Key: 'A', link, source topic, kind (u8), cluster key, then the binding's
 // resource type, name, pattern, principal, host, operation and permission

@@ -349,6 +349,13 @@ class link_workflow {
   // lift_fence: deletes what fence_source recorded.
   [[nodiscard]] bool fence_source(const std::string& topic, topic_op& op);
   [[nodiscard]] bool lift_fence(const std::string& topic, topic_op& op);
+  // Whether strait's own source credential may still write the topic
+  // (reverse mirroring does); if not, lifts the fence and makes op stuck
+  // (fence_refused).
+  [[nodiscard]] bool fence_spares_strait(const std::string& topic, topic_op& op);
+  // Whether that credential may write the topic now (false when it cannot
+  // be told).
+  [[nodiscard]] bool source_writable(const std::string& topic);
   // Records each of `bindings` the topic has no `kind` record of, then
   // creates each on `cluster` with `writer` (`side`: "target" or "source",
   // for messages).
