@@ -6,7 +6,7 @@ namespace strait::workflow {
 
 namespace {
 
-constexpr uint8_t kFormat = 1;
+constexpr uint8_t kGrantFormat = 1;
 
 store::record_key topic_prefix(const std::string& link, const std::string& topic, acl_change kind) {
   store::record_key k(store::key_space::grant);
@@ -33,7 +33,7 @@ store::record_key grant_key(const std::string& link, const std::string& topic, a
 
 void put_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
                const std::string& topic, acl_change kind, const owned_grant& g) {
-  batch.put(grant_key(link, topic, kind, g), std::string(1, static_cast<char>(kFormat)));
+  batch.put(grant_key(link, topic, kind, g), std::string(1, static_cast<char>(kGrantFormat)));
 }
 
 void erase_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
@@ -56,7 +56,7 @@ result<std::vector<owned_grant>> load_grants(const store::checkpoint_store& stor
                              key.text(b.resource_name) && key.text(b.pattern_type) &&
                              key.text(b.principal) && key.text(b.host) && key.text(b.operation) &&
                              key.text(b.permission) && key.at_end() && value.u8(format) &&
-                             format == kFormat && value.at_end();
+                             format == kGrantFormat && value.at_end();
     if (!well_formed) {
       return fail(errc::corruption, "a stored ACL grant of link " + link + ", topic " +
                                         printable(topic, 256) +
