@@ -72,14 +72,17 @@ class admin_acls : public Port {
   // The client (key_ its cluster key), connected if it is not.
   result<const kafka::admin_client*> connected() {
     if (admin_ == nullptr) {
-      const auto now = std::chrono::steady_clock::now();
-      if (connect_error_ && now - failed_at_ < kRetry) return std::unexpected(*connect_error_);
+      if (connect_error_ && std::chrono::steady_clock::now() - failed_at_ < kRetry) {
+        return std::unexpected(*connect_error_);
+      }
       auto a = connect_(timeout_);
       auto key = a ? mirror::cluster_key((*a)->cluster_id(), cluster_)
                    : result<std::string>(std::unexpected(a.error()));
       if (!key) {
         connect_error_ = key.error();
-        failed_at_ = now;
+        // From the failure's end: a try that waited the whole timeout is
+        // not followed by another at once.
+        failed_at_ = std::chrono::steady_clock::now();
         return std::unexpected(key.error());
       }
       connect_error_.reset();

@@ -155,20 +155,39 @@ std::set<std::string> link_workflow::reverse_topics() const {
 }
 
 bool link_workflow::copying_back(const std::string& topic) const {
+  auto known = copy_back_known(topic);
+  return known && *known;
+}
+
+result<bool> link_workflow::copy_back_known(const std::string& topic) const {
   // Once a forward partition runs again, reverse mirroring of the topic must
   // never run (the two directions would copy each other's records); before
   // reverse mirroring was seeded, nothing was copied back and producers had
   // not moved (they move after CUT_OVER).
   const int n = partitions_of(topic);
-  if (n == 0) return false;
+  if (n == 0) return fail(errc::precondition, "the topic's partitions are not known yet");
   for (int p = 0; p < n; ++p) {
     auto fwd = store_.load({cfg_.name, topic, partition_id(p)});
-    if (!fwd || !*fwd || (*fwd)->stopped != store::stop_reason::handed_over) return false;
+    if (!fwd) return std::unexpected(fwd.error());
+    if (!*fwd || (*fwd)->stopped != store::stop_reason::handed_over) return false;
     auto rev = store_.load(
         {config::reverse_link_name(cfg_.name), cfg_.topics.target_name(topic), partition_id(p)});
+    if (!rev) return std::unexpected(rev.error());
     // The reverse link's "source" offsets are target-cluster offsets.
-    if (!rev || !*rev ||
-        (*rev)->position.next_source.value() < (*fwd)->position.next_target.value()) {
+    if (!*rev || (*rev)->position.next_source.value() < (*fwd)->position.next_target.value()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool link_workflow::partitions_running(const std::string& topic, int partitions,
+                                       topic_op& op) const {
+  // Right after a start the supervisor may not have listed the topic or
+  // handed its partitions to the engine yet.
+  for (int p = 0; p < std::max(partitions, 1); ++p) {
+    if (partitions == 0 || !ports_.forward->has_partition({cfg_.name, topic, partition_id(p)})) {
+      op.status.detail = "waiting: the topic's partitions are not running yet";
       return false;
     }
   }
@@ -945,20 +964,29 @@ bool link_workflow::fence_spares_strait(const std::string& topic, topic_op& op) 
     return false;
   }
   if (ops->contains("WRITE")) return true;
-  const bool lifted = lift_fence(topic, op);
-  op.status.detail =
-      "strait's own source credential may not write the topic with the fence in place "
-      "(reverse mirroring writes there): fence.source_principal " +
-      printable(cfg_.fence.source_principal, 256) +
-      " is not its principal, or it lacks WRITE on the topic (docs/security.md); " +
-      (lifted ? "the fence was lifted" : "the fence is still there: " + op.status.detail);
+  auto fenced = load_grants(store_, cfg_.name, topic, acl_change::source_fence);
+  if (fenced && fenced->empty()) {
+    op.status.detail =
+        "strait's own source credential lacks WRITE on the topic (reverse mirroring writes "
+        "there after CUT_OVER; nothing was fenced): grant it (docs/security.md), then run the "
+        "cutover again";
+  } else {
+    const bool lifted = lift_fence(topic, op);
+    op.status.detail =
+        "strait's own source credential may not write the topic with the fence in place "
+        "(reverse mirroring writes there after CUT_OVER): fence.source_principal " +
+        printable(cfg_.fence.source_principal, 256) +
+        " is not its principal, or it lacks WRITE on the topic (docs/security.md); " +
+        (lifted ? "the fence was lifted" : "the fence is still there: " + op.status.detail);
+  }
   op.status.stuck = stuck_reason::fence_refused;
   return false;
 }
 
-bool link_workflow::source_writable(const std::string& topic) {
+result<bool> link_workflow::source_writable(const std::string& topic) {
   auto ops = source_admin_->topic_operations(topic);
-  return ops && ops->contains("WRITE");
+  if (!ops) return std::unexpected(ops.error());
+  return ops->contains("WRITE");
 }
 
 bool link_workflow::lift_fence(const std::string& topic, topic_op& op) {
@@ -1314,6 +1342,10 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       }
       op.tail_passed = true;
     }
+    // Reverse mirroring must still write to the source after the hand-over:
+    // checked again before it (brokers apply a new binding a little later
+    // than CreateAcls answers).
+    if (ports_.fence != nullptr && !fence_spares_strait(topic, op)) return;
     for (int p = 0; p < n; ++p) {
       if (handed(cps[p])) continue;
       ports_.forward->stop_partition(
@@ -1388,9 +1420,7 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     }
   }
   // Producers may write to the target once it is CUT_OVER: their WRITE
-  // bindings first; and reverse mirroring must still write to the source
-  // (checked again: brokers apply a new binding a little later).
-  if (ports_.fence != nullptr && !fence_spares_strait(topic, op)) return;
+  // bindings first.
   if (ports_.grants != nullptr && !grant_writes(topic, op)) return;
   {
     std::lock_guard lock(mu_);
@@ -1412,28 +1442,39 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
   // First the target's WRITE bindings the cutover granted: while the
   // target drains, a producer left behind is refused instead of writing
   // after the quiet window.
+  const int n = partitions_of(topic);
   if (!op.grants_released) {
     if (!release_grants(topic, op)) return;
     // The source fence goes at the end (producers back on the source while
     // reverse mirroring still copies there would write under it), unless
     // nothing was copied back (the producers never moved: they may write
-    // to the source at once) or it stops strait itself.
-    if (ports_.fence != nullptr && (!copying_back(topic) || !source_writable(topic)) &&
-        !lift_fence(topic, op)) {
-      return;
+    // to the source at once) or it stops strait itself. Which one is told
+    // only once the partitions run (right after a start they are unknown,
+    // which is not "nothing copied back").
+    if (ports_.fence != nullptr) {
+      if (!partitions_running(topic, n, op)) return;
+      auto copying = copy_back_known(topic);
+      if (!copying) {
+        op.status.detail = "cannot tell whether records are copied back to the source: " +
+                           copying.error().message + "; retrying";
+        return;
+      }
+      bool fence_stays = *copying;
+      if (fence_stays) {
+        auto writable = source_writable(topic);
+        if (!writable) {
+          op.status.detail = "cannot tell whether strait may still write the source topic: " +
+                             writable.error().message + "; retrying";
+          return;
+        }
+        fence_stays = *writable;
+      }
+      if (!fence_stays && !lift_fence(topic, op)) return;
     }
     op.grants_released = true;
   }
   if (!resumed(topic, op)) return;  // asked in an earlier round (below)
-  const int n = partitions_of(topic);
-  // Right after a start the supervisor may not have listed the topic or
-  // handed its partitions to the engine yet.
-  for (int p = 0; p < std::max(n, 1); ++p) {
-    if (n == 0 || !ports_.forward->has_partition({cfg_.name, topic, partition_id(p)})) {
-      op.status.detail = "waiting: the topic's partitions are not running yet";
-      return;
-    }
-  }
+  if (!partitions_running(topic, n, op)) return;
   const std::string target = cfg_.topics.target_name(topic);
   std::vector<kafka::topic_partition> tp;
   for (int p = 0; p < n; ++p) tp.emplace_back(target, p);

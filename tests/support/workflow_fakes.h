@@ -153,6 +153,10 @@ class fake_world {
   std::vector<groupsync::group_status> syncer_groups;  // what the syncer reports
   bool has_syncer = true;
   bool forward_paused = false;  // tick() copies nothing forward (a slow engine)
+  // The supervisor has listed the link's topics and handed their partitions
+  // to the engine (not yet, right after a start): when false, forward
+  // mirroring shows no topic and no partition.
+  bool topics_listed = true;
   bool reverse_paused = false;  // nor back
   // The tail verification's outcome: `failed` and `interrupted` as set;
   // `passed` only when forward mirroring of every partition of the topic
@@ -379,9 +383,12 @@ class fake_world {
   class forward final : public workflow::forward_port {
    public:
     explicit forward(fake_world& w) : w_(w) {}
-    std::map<std::string, int> selected_topics() const override { return w_.selected_; }
+    std::map<std::string, int> selected_topics() const override {
+      return w_.topics_listed ? w_.selected_ : std::map<std::string, int>{};
+    }
     std::vector<mirror::partition_snapshot> snapshot() const override {
       std::vector<mirror::partition_snapshot> out;
+      if (!w_.topics_listed) return out;
       for (const auto& [key, part] : w_.running_) {
         mirror::partition_snapshot s;
         s.key = key;
@@ -397,7 +404,7 @@ class fake_world {
       return out;
     }
     bool has_partition(const partition_key& key) const override {
-      return w_.running_.contains(key);
+      return w_.topics_listed && w_.running_.contains(key);
     }
     void stop_partition(const partition_key& key, store::stop_reason reason,
                         std::string detail) override {

@@ -1037,6 +1037,34 @@ TEST_F(Fence, ARollbackOfADrainLiftsTheFenceFirstProducersNeverMoved) {
   EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
 }
 
+TEST_F(Fence, ARollbackRightAfterARestartKeepsTheFenceUntilItKnowsWhetherRecordsComeBack) {
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  world_.target.produce({"t.orders", 0}, 2);  // producers moved
+  ASSERT_TRUE(rounds_until([&] { return source_end(0) == 12; }));
+  // straitd restarts; the supervisor has not listed the topics yet: that is
+  // not "nothing was copied back".
+  world_.topics_listed = false;
+  crash_and_restart();
+  ASSERT_TRUE(rollback(500ms));
+  for (int i = 0; i < 5; ++i) round();
+  EXPECT_TRUE(fenced("User:app")) << activity();
+  EXPECT_TRUE(contains(activity(), "not running yet")) << activity();
+  // Nor is a source that cannot say what strait may do.
+  world_.topics_listed = true;
+  world_.source.reachable = false;
+  for (int i = 0; i < 5; ++i) round();
+  EXPECT_TRUE(fenced("User:app")) << activity();
+  world_.source.reachable = true;
+  ASSERT_TRUE(rounds_until(
+      [&] { return contains(activity(), "copying") || contains(activity(), "quiet"); }));
+  EXPECT_TRUE(fenced("User:app")) << "producers go back only once MIRRORING";
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_FALSE(fenced("User:app"));
+}
+
 TEST_F(Fence, AWriterItCannotNameStopsTheCutoverForTheOperatorUnlessForced) {
   world_.source.acls.insert(source_acl("User:*", "WRITE"));
   start();
@@ -1049,6 +1077,30 @@ TEST_F(Fence, AWriterItCannotNameStopsTheCutoverForTheOperatorUnlessForced) {
   ASSERT_TRUE(cutover(500ms, /*force=*/true));
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
   EXPECT_TRUE(fenced("User:app"));
+}
+
+TEST_F(Fence, StraitsWriteOnTheSourceIsCheckedAgainBeforeTheHandOver) {
+  // Nobody but strait writes the topic: nothing to fence.
+  world_.source.acls = {source_acl("User:strait", "WRITE")};
+  start();
+  verified_with(10);
+  auto started = cutover(500ms);
+  ASSERT_TRUE(started);
+  round();
+  ASSERT_EQ(topic(), topic_state::draining);
+  // Meanwhile someone takes strait's WRITE away: reverse mirroring could
+  // not copy back what producers write to the target after CUT_OVER.
+  world_.source.acls.insert(source_acl("User:strait", "WRITE", "DENY"));
+  const uint64_t id = started->at(0).operation_id;
+  ASSERT_TRUE(rounds_until([&] {
+    auto op = wf_->operation(id);
+    return op && op->stuck == workflow::stuck_reason::fence_refused;
+  }));
+  const std::string detail = wf_->operation(id)->detail;
+  EXPECT_TRUE(contains(detail, "lacks WRITE on the topic")) << detail;
+  EXPECT_TRUE(contains(detail, "nothing was fenced")) << detail;
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "not handed over";
+  EXPECT_EQ(topic(), topic_state::draining);
 }
 
 TEST_F(Fence, AFenceThatWouldDenyStraitItselfIsLiftedAndStopsTheCutover) {

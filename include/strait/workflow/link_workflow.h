@@ -353,9 +353,9 @@ class link_workflow {
   // (reverse mirroring does); if not, lifts the fence and makes op stuck
   // (fence_refused).
   [[nodiscard]] bool fence_spares_strait(const std::string& topic, topic_op& op);
-  // Whether that credential may write the topic now (false when it cannot
-  // be told).
-  [[nodiscard]] bool source_writable(const std::string& topic);
+  // Whether that credential may write the topic now (an error when it
+  // cannot be told).
+  [[nodiscard]] result<bool> source_writable(const std::string& topic);
   // Records each of `bindings` the topic has no `kind` record of, then
   // creates each on `cluster` with `writer` (`side`: "target" or "source",
   // for messages).
@@ -383,8 +383,16 @@ class link_workflow {
   // ROLLED_BACK ones it may still copy back (copying_back).
   [[nodiscard]] std::set<std::string> reverse_topics() const;
   // A ROLLED_BACK topic whose records reverse mirroring may still copy back
-  // (every forward partition handed over, reverse mirroring seeded).
+  // (every forward partition handed over, reverse mirroring seeded); false
+  // too when that cannot be told (copy_back_known).
   [[nodiscard]] bool copying_back(const std::string& topic) const;
+  // The same, an error when it cannot be told: the topic's partitions are
+  // not known yet (right after a start) or a checkpoint cannot be read.
+  [[nodiscard]] result<bool> copy_back_known(const std::string& topic) const;
+  // Whether the engine runs every partition of the topic (not yet, right
+  // after a start: op's detail says so).
+  [[nodiscard]] bool partitions_running(const std::string& topic, int partitions,
+                                        topic_op& op) const;
   // Asks the engine to restart forward mirroring of a partition stopped for
   // its hand-over at `pos`; its answer joins op.resumptions. A request made
   // while none is pending starts op.resumptions' clock; ask_to_resume asks
