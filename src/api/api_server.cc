@@ -1507,7 +1507,21 @@ class service final : public pb::Strait::Service {
     out->set_acls_left_out(acls_left_out);
     out->set_groups_enabled(p.groups_enabled);
     out->set_groups_note(single_line(p.groups_note, kMax));
-    if (applied != nullptr) return;  // apply has nothing to do for groups
+    if (applied != nullptr) return;  // apply has nothing to do for groups or the fence
+    out->set_fence_enabled(p.fence_enabled);
+    out->set_fence_error(printable(p.fence_error, kMax));
+    int fence_left_out = 0;
+    for (const auto& f : p.fence) {
+      if (static_cast<size_t>(out->fence_size()) >= kMaxAclItems) {
+        ++fence_left_out;
+        continue;
+      }
+      auto* pf = out->add_fence();
+      pf->set_topic(single_line(f.topic, 1024));
+      for (const auto& d : f.fence.denies) fill_acl(d, pf->add_denies());
+      for (const auto& r : f.fence.refusals) pf->add_refusals(single_line(r, kMax));
+    }
+    out->set_fence_left_out(fence_left_out);
     for (const auto& g : p.groups) {
       auto* pg = out->add_groups();
       pg->set_group(single_line(g.group, 1024));

@@ -126,14 +126,7 @@ class source_fence final : public admin_acls<workflow::fence_port> {
  public:
   source_fence(const config::link_config& cfg, std::chrono::milliseconds timeout)
       : admin_acls(
-            cfg.source,
-            [&cfg](auto t) {
-              return kafka::admin_client::connect(
-                  config::overlay(cfg.source.props, cfg.fence.source_admin),
-                  "strait-" + cfg.name + "-fence",
-                  "links." + cfg.name + ".fence.source_admin.properties", t);
-            },
-            timeout) {}
+            cfg.source, [&cfg](auto t) { return plan::connect_fence_admin(cfg, t); }, timeout) {}
 
   result<workflow::cluster_acls> read() override {
     forget_client();  // a new round: connect again (credentials may have changed)

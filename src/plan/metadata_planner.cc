@@ -293,6 +293,43 @@ result<std::unique_ptr<kafka::admin_client>> connect_acl_admin(const config::lin
       "links." + cfg.name + ".acls.target_admin.properties", timeout);
 }
 
+result<std::unique_ptr<kafka::admin_client>> connect_fence_admin(
+    const config::link_config& cfg, std::chrono::milliseconds timeout) {
+  return kafka::admin_client::connect(
+      config::overlay(cfg.source.props, cfg.fence.source_admin), "strait-" + cfg.name + "-fence",
+      "links." + cfg.name + ".fence.source_admin.properties", timeout);
+}
+
+namespace {
+
+// What each planned topic's cutover would fence now (fence.source_admin's
+// credential, which must reach the source's cluster); the reason when the
+// source's bindings cannot be read.
+std::string plan_fences(const config::link_config& cfg, std::chrono::milliseconds timeout,
+                        const std::string& source_key, const std::vector<topic_facts>& topics,
+                        std::vector<fence_item>& out) {
+  auto admin = connect_fence_admin(cfg, timeout);
+  if (!admin) return "source (fence.source_admin): " + admin.error().message;
+  auto key = mirror::cluster_key((*admin)->cluster_id(), cfg.source);
+  if (!key) return "source (fence.source_admin): " + key.error().message;
+  if (*key != source_key) {
+    return "fence.source_admin reached cluster '" + printable(*key, 128) + "', not the source (" +
+           printable(source_key, 128) + ")";
+  }
+  auto bindings = (*admin)->describe_acls();
+  if (!bindings) return "source (fence.source_admin): " + bindings.error().message;
+  if (bindings->size() > kMaxAclBindings) {
+    return "more than " + std::to_string(kMaxAclBindings) + " bindings on the source: not read";
+  }
+  for (const auto& t : topics) {
+    if (t.refusal.empty())
+      out.push_back({t.source, policy::plan_fence(cfg.fence, t.source, *bindings)});
+  }
+  return "";
+}
+
+}  // namespace
+
 result<prepared_plan> metadata_planner::prepare(const config::name_selection& selection,
                                                 const config::name_selection* groups,
                                                 const filter& topics, bool running,
@@ -444,6 +481,10 @@ result<prepared_plan> metadata_planner::read_and_plan(const config::name_selecti
       plan.acls_not_covered = acls.not_covered;
       p.acl_admin = std::move(*admin);
     }
+  }
+  if (cfg_.fence.enabled && topic_items) {
+    plan.fence_enabled = true;
+    plan.fence_error = plan_fences(cfg_, admin_timeout_, *src_key, facts, plan.fence);
   }
   p.source = std::move(*source);
   p.target = std::move(*target);

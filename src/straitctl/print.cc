@@ -437,6 +437,7 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
   for (const auto& n : p.notes()) std::printf("note: %s\n", safe(n).c_str());
   if (p.groups_enabled() && !applied) print_group_plan(p, all);
   if (p.acls_enabled()) print_acl_plan(p, applied, all);
+  if (p.fence_enabled() && !applied) print_fence_plan(p, all);
 }
 
 void print_group_plan(const pb::TopicPlan& p, bool all) {
@@ -520,6 +521,41 @@ void print_acl_plan(const pb::TopicPlan& p, bool applied, bool all) {
   if (p.acls_left_out() > 0) {
     std::printf("  (%d more ACL items not sent: narrow the plan with --topics)\n",
                 p.acls_left_out());
+  }
+}
+
+void print_fence_plan(const pb::TopicPlan& p, bool all) {
+  std::printf("source fence (each topic's producer cutover makes it):\n");
+  if (!p.fence_error().empty()) {
+    std::printf("  not read: %s\n", safe(p.fence_error()).c_str());
+    return;
+  }
+  int fenced = 0, refused = 0, nothing = 0;
+  for (const auto& f : p.fence()) {
+    for (const auto& r : f.refusals()) {
+      std::printf("  %-26s %s: %s\n", "REFUSED", safe(f.topic()).c_str(), safe(r).c_str());
+    }
+    for (const auto& d : f.denies()) {
+      std::printf("  %-26s %s\n", "deny", acl_text(d).c_str());
+    }
+    if (!f.refusals().empty()) {
+      ++refused;
+    } else if (!f.denies().empty()) {
+      ++fenced;
+    } else {
+      ++nothing;
+      if (all) {
+        std::printf("  %-26s %s: no writer to fence but strait (or fenced already)\n", "nothing",
+                    safe(f.topic()).c_str());
+      }
+    }
+  }
+  std::printf(
+      "  %d topics to fence, %d refused (a cutover waits for the operator unless --force), %d "
+      "with nothing to fence\n",
+      fenced, refused, nothing);
+  if (p.fence_left_out() > 0) {
+    std::printf("  (%d more topics not sent: narrow the plan with --topics)\n", p.fence_left_out());
   }
 }
 

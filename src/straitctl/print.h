@@ -33,6 +33,8 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all);
 void print_group_plan(const pb::TopicPlan& p, bool all);
 // The ACL part of a plan (a link with an acls section); print_plan calls it.
 void print_acl_plan(const pb::TopicPlan& p, bool applied, bool all);
+// The source fence part of a plan (a link with a fence section).
+void print_fence_plan(const pb::TopicPlan& p, bool all);
 void print_scorecard(const pb::Scorecard& c, bool details);
 
 }  // namespace straitctl

@@ -599,11 +599,22 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
   ASSERT_TRUE(state_is("IN_SYNC")) << d.log();
   ASSERT_EQ(d.straitctl("verify it").first, 0) << d.log();
   ASSERT_TRUE(state_is("VERIFIED")) << d.log();
+  // The plan says beforehand what the cutover will fence.
+  const std::string fence_of_app =
+      "deny                       DENY WRITE TOPIC:LITERAL:" + topic + " User:app@*";
+  auto [prc, planned] = d.straitctl("plan it --topics " + topic);
+  ASSERT_EQ(prc, 0) << planned << d.straitctl_errors() << d.log();
+  EXPECT_NE(planned.find(fence_of_app), std::string::npos) << planned;
+  EXPECT_NE(planned.find("1 topics to fence, 0 refused"), std::string::npos) << planned;
   auto [crc, cut] = d.straitctl("cutover it --topics " + topic + " --quiet-window 1000");
   ASSERT_EQ(crc, 0) << cut << d.straitctl_errors() << d.log();
   ASSERT_TRUE(state_is("CUT_OVER")) << d.log();
   EXPECT_TRUE(
       listed_bindings(clusters->source, "User:app").contains(topic + " LITERAL WRITE DENY"));
+  std::tie(prc, planned) = d.straitctl("plan it --all --topics " + topic);
+  EXPECT_NE(planned.find("nothing                    " + topic + ": no writer to fence"),
+            std::string::npos)
+      << "fenced already: " << planned;
   for (const auto& b : listed_bindings(clusters->source, "User:strait")) {
     EXPECT_EQ(b.find("DENY"), std::string::npos) << b;
   }

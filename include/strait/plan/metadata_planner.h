@@ -22,6 +22,13 @@ namespace strait::plan {
 // A plan of the target's topics for a link: every selected source topic's
 // items (planner.h), made from both clusters read live with the link's own
 // credentials, and the notes of what a plan does not cover yet.
+// A topic's source fence as its cutover would make it now: the DENYs it
+// would create (none the source has already) and why it would refuse.
+struct fence_item {
+  std::string topic;
+  policy::fence_plan fence;
+};
+
 struct topic_plan {
   std::string link;
   int64_t made_at_ms = 0;
@@ -41,6 +48,13 @@ struct topic_plan {
   std::vector<policy::acl_item> acls;
   int acls_not_covered = 0;
   std::string acls_error;
+  // The source fence (the link's fence section; policy::plan_fence): what
+  // each planned topic's producer cutover would fence now, read with
+  // fence.source_admin's credential (Plan only), or why it was not read
+  // (`fence_error`). Topics whose plan item is blocked are left out.
+  bool fence_enabled = false;
+  std::vector<fence_item> fence;
+  std::string fence_error;
 };
 
 // Selected groups planned at most (one OffsetFetch each): the rest are not
@@ -106,6 +120,10 @@ void create_acl_items(const std::vector<policy::acl_item>& items, bool dry_run,
 // A client of the target with the link's acls.target_admin credential laid
 // over target.properties: ACLs are read and written with it only.
 [[nodiscard]] result<std::unique_ptr<kafka::admin_client>> connect_acl_admin(
+    const config::link_config& cfg, std::chrono::milliseconds timeout);
+// A client of the source with the link's fence.source_admin credential laid
+// over source.properties: the fence is read and written with it only.
+[[nodiscard]] result<std::unique_ptr<kafka::admin_client>> connect_fence_admin(
     const config::link_config& cfg, std::chrono::milliseconds timeout);
 
 // Makes and applies plans of one link's target topics (docs/planning.md,
