@@ -1755,6 +1755,8 @@ class service final : public pb::Strait::Service {
         if (d.target_value) pd->set_target_value(*d.target_value);
       }
       pt->set_config_drift_reason(t.drift_reason);
+      for (const auto& b : t.source_fence) fill_acl(b, pt->add_source_fence());
+      for (const auto& b : t.target_grants) fill_acl(b, pt->add_target_grants());
       for (const auto& p : t.reverse_partitions) fill_partition(p, pt->add_reverse_partitions());
       int64_t lag = 0;
       double rate = 0;

@@ -119,6 +119,16 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
     // documents them: next_source is the target offset it reads next.
     topics[*source].reverse_partitions.push_back(view_of(p));
   }
+  // A damaged record fails the call (docs/operations.md: restore the store).
+  auto acl_changes = r->workflow()->acl_changes();
+  if (!acl_changes) return std::unexpected(acl_changes.error());
+  for (auto& c : *acl_changes) {
+    auto it = topics.find(c.topic);
+    if (it == topics.end()) continue;  // no longer mirrored: its records stay for a rollback
+    (c.kind == workflow::acl_change::source_fence ? it->second.source_fence
+                                                  : it->second.target_grants)
+        .push_back(std::move(c.grant.binding));
+  }
   for (auto& [name, t] : topics) {
     if (auto st = topic_states.find(name); st != topic_states.end()) t.state = st->second;
     operation_of(false, name, t.operation_id, t.activity);

@@ -39,6 +39,17 @@ bool clusters_healthy(const pb::LinkStatus& st) {
                      [](const pb::ClusterStatus& c) { return c.reachable() && c.error().empty(); });
 }
 
+namespace {
+
+// "ALLOW READ TOPIC:LITERAL:orders User:app@*"
+std::string acl_text(const pb::Acl& a) {
+  return safe(a.permission()) + " " + safe(a.operation()) + " " + safe(a.resource_type()) + ":" +
+         safe(a.pattern_type()) + ":" + safe(a.resource_name()) + " " + safe(a.principal()) + "@" +
+         safe(a.host());
+}
+
+}  // namespace
+
 void print_status(const pb::LinkStatus& st) {
   std::printf("link %s at %s, %lld bytes in flight\n", safe(st.link()).c_str(),
               utc_time(st.taken_at_ms()).c_str(), static_cast<long long>(st.inflight_bytes()));
@@ -88,6 +99,12 @@ void print_status(const pb::LinkStatus& st) {
                   topic.config_drift_reason().empty()
                       ? "config sync changes the target at its next round"
                       : safe(topic.config_drift_reason()).c_str());
+    }
+    for (const auto& b : topic.source_fence()) {
+      std::printf("%-32s   fenced on the source: %s\n", "", acl_text(b).c_str());
+    }
+    for (const auto& b : topic.target_grants()) {
+      std::printf("%-32s   granted on the target: %s\n", "", acl_text(b).c_str());
     }
   }
   if (st.groups_size() == 0) return;
@@ -474,13 +491,6 @@ const char* acl_action_name(pb::AclAction a) {
     default:
       return "?";
   }
-}
-
-// "ALLOW READ TOPIC:LITERAL:orders User:app@*"
-std::string acl_text(const pb::Acl& a) {
-  return safe(a.permission()) + " " + safe(a.operation()) + " " + safe(a.resource_type()) + ":" +
-         safe(a.pattern_type()) + ":" + safe(a.resource_name()) + " " + safe(a.principal()) + "@" +
-         safe(a.host());
 }
 
 }  // namespace

@@ -29,6 +29,18 @@ store::record_key grant_key(const std::string& link, const std::string& topic, a
   return k;
 }
 
+// Reads a record's cluster key and binding (the key from after its kind)
+// and its value; false when it does not decode.
+bool read_grant(store::field_reader& key, std::string_view value, owned_grant& g) {
+  kafka::acl_binding& b = g.binding;
+  store::field_reader v(value, 0);
+  uint8_t format = 0;
+  return key.text(g.cluster) && key.text(b.resource_type) && key.text(b.resource_name) &&
+         key.text(b.pattern_type) && key.text(b.principal) && key.text(b.host) &&
+         key.text(b.operation) && key.text(b.permission) && key.at_end() && v.u8(format) &&
+         format == kGrantFormat && v.at_end();
+}
+
 }  // namespace
 
 void put_grant(store::checkpoint_store::write_batch& batch, const std::string& link,
@@ -48,21 +60,37 @@ result<std::vector<owned_grant>> load_grants(const store::checkpoint_store& stor
   std::vector<owned_grant> out;
   auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
     owned_grant g;
-    kafka::acl_binding& b = g.binding;
     store::field_reader key(k, prefix.bytes().size());
-    store::field_reader value(v, 0);
-    uint8_t format = 0;
-    const bool well_formed = key.text(g.cluster) && key.text(b.resource_type) &&
-                             key.text(b.resource_name) && key.text(b.pattern_type) &&
-                             key.text(b.principal) && key.text(b.host) && key.text(b.operation) &&
-                             key.text(b.permission) && key.at_end() && value.u8(format) &&
-                             format == kGrantFormat && value.at_end();
-    if (!well_formed) {
+    if (!read_grant(key, v, g)) {
       return fail(errc::corruption, "a stored ACL grant of link " + link + ", topic " +
                                         printable(topic, 256) +
                                         " is damaged; restore the store from a backup");
     }
     out.push_back(std::move(g));
+    return true;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  return out;
+}
+
+result<std::vector<recorded_grant>> load_link_grants(const store::checkpoint_store& store,
+                                                     const std::string& link) {
+  store::record_key prefix(store::key_space::grant);
+  prefix.text(link);
+  std::vector<recorded_grant> out;
+  auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
+    recorded_grant r;
+    store::field_reader key(k, prefix.bytes().size());
+    uint8_t kind = 0;
+    if (!key.text(r.topic) || !key.u8(kind) ||
+        (kind != static_cast<uint8_t>(acl_change::target_grant) &&
+         kind != static_cast<uint8_t>(acl_change::source_fence)) ||
+        !read_grant(key, v, r.grant)) {
+      return fail(errc::corruption, "a stored ACL grant of link " + link +
+                                        " is damaged; restore the store from a backup");
+    }
+    r.kind = static_cast<acl_change>(kind);
+    out.push_back(std::move(r));
     return true;
   });
   if (!scanned) return std::unexpected(scanned.error());

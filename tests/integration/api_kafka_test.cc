@@ -408,7 +408,8 @@ TEST(ApiKafka, LoopsDoubleWritersAndInternalTopicsAreRefusedByClusterId) {
   ASSERT_TRUE(testing::wait_for(
       [&] { return testing::high_watermark(clusters->source, "m.loop-b", 0) == 20; }, 60s, 200ms))
       << d.log();
-  const std::string listed = kafka("topics --bootstrap-server " + clusters->source + " --list");
+  const std::string listed =
+      kafka_tool("topics --bootstrap-server " + clusters->source + " --list");
   EXPECT_EQ(listed.find("m.m.loop-b"), std::string::npos) << listed;
   EXPECT_NE(d.log().find("link prefixed: source and target are the same cluster"),
             std::string::npos)

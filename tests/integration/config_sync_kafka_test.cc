@@ -18,9 +18,9 @@ using namespace integration;
 using testing::contains;
 
 void alter(const std::string& bootstrap, const std::string& topic, const std::string& change) {
-  kafka("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
-        clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +
-        " --alter " + change);
+  kafka_tool("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
+             clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +
+             " --alter " + change);
 }
 
 bool target_sets(const std::string& topic, const std::string& config_value) {

@@ -924,9 +924,9 @@ TEST(CrashKafka, RetentionSourceKillNineLoop) {
   prod.finish(false);
   // No retention during the final drain: nothing may be deleted before strait
   // mirrors it now, which would be a legitimate gap.
-  kafka("run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
-        " --alter --entity-type topics --entity-name " + topic +
-        " --add-config retention.ms=3600000 >/dev/null");
+  kafka_tool("run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
+             " --alter --entity-type topics --entity-name " + topic +
+             " --add-config retention.ms=3600000 >/dev/null");
   d.start();
   ASSERT_NO_FATAL_FAILURE(drain(d, prod, topic, 180s))
       << "after " << done << " of " << cycles << " kill -9 cycles (" << long_down

@@ -264,7 +264,7 @@ TEST(CutoverKafka, AConsumerProtocolGroupIsCutOverOnceItsMembersLeftAndReadsOnFr
   auto on_source = member(clusters->source, "k848-orders", "source-member.log");
   ASSERT_TRUE(testing::wait_for([&] { return source_committed() == 100; }, 60s, 200ms));
   const std::string types =
-      kafka("consumer-groups --bootstrap-server " + clusters->source + " --list --type");
+      kafka_tool("consumer-groups --bootstrap-server " + clusters->source + " --list --type");
   EXPECT_TRUE(std::regex_search(types, std::regex("k848-billing +Consumer"))) << types;
   ASSERT_TRUE(wait_state(d, "group k848-billing", {"SYNCING"})) << d.log();
 

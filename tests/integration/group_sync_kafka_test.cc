@@ -45,10 +45,10 @@ int64_t expected_target(const std::vector<record>& source, int64_t committed) {
 // `group` on the target, starting from the group's committed offsets.
 std::map<int, std::vector<std::string>> java_consume(const std::string& topic,
                                                      const std::string& group) {
-  std::string out = kafka("console-consumer --bootstrap-server " + clusters->target + " --topic " +
-                          topic + " --group " + group +
-                          " --timeout-ms 8000 --property print.partition=true"
-                          " --consumer-property isolation.level=read_committed 2>/dev/null");
+  std::string out = kafka_tool("console-consumer --bootstrap-server " + clusters->target +
+                               " --topic " + topic + " --group " + group +
+                               " --timeout-ms 8000 --property print.partition=true"
+                               " --consumer-property isolation.level=read_committed 2>/dev/null");
   std::map<int, std::vector<std::string>> by_partition;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
@@ -77,8 +77,8 @@ void produce_numbered(const std::string& topic, const std::string& prefix, int f
 bool target_group_stable(const std::string& group) {
   return testing::wait_for(
       [&] {
-        return kafka("consumer-groups --bootstrap-server " + clusters->target +
-                     " --describe --group " + group + " --state 2>/dev/null")
+        return kafka_tool("consumer-groups --bootstrap-server " + clusters->target +
+                          " --describe --group " + group + " --state 2>/dev/null")
                    .find("Stable") != std::string::npos;
       },
       60s, 500ms);
@@ -153,9 +153,9 @@ TEST(GroupSyncKafka, GroupResumesOnTheTargetExactlyWhereItStoppedOnTheSource) {
     // setting to the target topic it creates): the expected records must not
     // change under the test. A cleaning pass in progress may still finish,
     // so wait until two reads a second apart agree.
-    kafka("run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
-          " --alter --entity-type topics --entity-name gs-compact"
-          " --add-config min.cleanable.dirty.ratio=1.0 >/dev/null");
+    kafka_tool("run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
+               " --alter --entity-type topics --entity-name gs-compact"
+               " --add-config min.cleanable.dirty.ratio=1.0 >/dev/null");
     std::vector<record> before;
     ASSERT_TRUE(testing::wait_for(
         [&] {
@@ -281,7 +281,7 @@ TEST(GroupSyncKafka, ConsumerProtocolGroupsAreSyncedAndTheirMembersRespected) {
   ASSERT_GE(read, 40);
   ASSERT_LT(read, 70);
   const std::string types =
-      kafka("consumer-groups --bootstrap-server " + clusters->source + " --list --type");
+      kafka_tool("consumer-groups --bootstrap-server " + clusters->source + " --list --type");
   EXPECT_TRUE(std::regex_search(types, std::regex("g-848 +Consumer"))) << types;
   straitd d(dir, "gs-848", kGroups);
   d.start();
@@ -296,7 +296,7 @@ TEST(GroupSyncKafka, ConsumerProtocolGroupsAreSyncedAndTheirMembersRespected) {
       (dir.path() / "target-member.log").string());
   ASSERT_TRUE(target_group_stable("g-848"));
   const std::string target_types =
-      kafka("consumer-groups --bootstrap-server " + clusters->target + " --list --type");
+      kafka_tool("consumer-groups --bootstrap-server " + clusters->target + " --list --type");
   EXPECT_TRUE(std::regex_search(target_types, std::regex("g-848 +Consumer"))) << target_types;
   testing::commit_offset(clusters->source, "g-848", "gs-848", 0, 70, "");
   ASSERT_TRUE(skipped_as_active(d, "g-848")) << d.log();
@@ -351,8 +351,8 @@ TEST(GroupSyncKafka, RewindIsFollowedPersistedAndNotRewrittenAfterRestart) {
   EXPECT_LE(d.metric(group_series("strait_group_offset_writes_total", "g-rewind")), 0);
 
   // The group is deleted on the source: its target offsets stay.
-  kafka("consumer-groups --bootstrap-server " + clusters->source +
-        " --delete --group g-rewind >/dev/null 2>&1");
+  kafka_tool("consumer-groups --bootstrap-server " + clusters->source +
+             " --delete --group g-rewind >/dev/null 2>&1");
   ASSERT_TRUE(testing::wait_for(
       [&] { return d.metric(group_series("strait_group_on_source", "g-rewind")) == 0; }, 30s,
       200ms))
@@ -422,8 +422,9 @@ TEST(GroupSyncKafka, ExpiredOffsetsAndStoppedPartitionsAreSkippedWithTheirReason
   produce(100, 200);
   std::ofstream(dir.path() / "delete.json")
       << R"({"partitions":[{"topic":"gs-gap","partition":0,"offset":150}],"version":1})";
-  kafka("run org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server " + clusters->source +
-        " --offset-json-file " + (dir.path() / "delete.json").string() + " >/dev/null");
+  kafka_tool("run org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server " +
+             clusters->source + " --offset-json-file " + (dir.path() / "delete.json").string() +
+             " >/dev/null");
   d.start();
   // The commits come after the stop is known: before it, a group past the
   // mirrored data is "ahead of mirroring" and gets the end of mirrored data

@@ -28,7 +28,7 @@ topic_id topic_id_of(const std::string& bootstrap, const std::string& topic) {
   if (!ids->contains(topic)) throw std::runtime_error("no topic id for " + topic);
   const topic_id id = ids->at(topic);
   const std::string described =
-      kafka("topics --bootstrap-server " + bootstrap + " --describe --topic " + topic);
+      kafka_tool("topics --bootstrap-server " + bootstrap + " --describe --topic " + topic);
   if (!id.known() || described.find("TopicId: " + id.to_string()) == std::string::npos) {
     throw std::runtime_error("kafka-topics describes " + topic + " with another id than " +
                              id.to_string() + ":\n" + described);
@@ -36,7 +36,7 @@ topic_id topic_id_of(const std::string& bootstrap, const std::string& topic) {
   return id;
 }
 
-std::string kafka(const std::string& args) {
+std::string kafka_tool(const std::string& args) {
   return testing::run_command(kRoot + "/scripts/kafka " + args + " 2>>/tmp/strait-it-kafka.log");
 }
 
@@ -45,8 +45,8 @@ void clusters_env::SetUp() {
   const std::string opts = options_.empty() ? "" : " " + options_;
   source_name = "it-src-" + suffix_;
   target_name = "it-dst-" + suffix_;
-  source = kafka("start " + source_name + opts + " log.cleaner.backoff.ms=1000");
-  target = kafka("start " + target_name + opts);
+  source = kafka_tool("start " + source_name + opts + " log.cleaner.backoff.ms=1000");
+  target = kafka_tool("start " + target_name + opts);
   if (!options_.empty()) {
     secure(source_name, source, source_props);
     secure(target_name, target, target_props);
@@ -57,7 +57,7 @@ std::pair<std::vector<std::pair<std::string, std::string>>, std::string> cluster
     const std::string& name, const std::string& user) const {
   std::vector<std::pair<std::string, std::string>> props;
   std::string password_file;
-  std::istringstream lines(kafka("client " + name + " " + user));
+  std::istringstream lines(kafka_tool("client " + name + " " + user));
   const std::string marker = "# password file: ";
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with(marker)) {
@@ -93,7 +93,7 @@ void clusters_env::secure(const std::string& name, const std::string& bootstrap,
     admin.emplace_back("sasl.password", password);
   }
   testing::set_cluster_properties(bootstrap, admin);
-  admin_config_[bootstrap] = kafka("java-client " + name + " admin");
+  admin_config_[bootstrap] = kafka_tool("java-client " + name + " admin");
   while (!admin_config_[bootstrap].empty() && admin_config_[bootstrap].back() == '\n') {
     admin_config_[bootstrap].pop_back();
   }
@@ -122,8 +122,8 @@ std::string clusters_env::tool_auth(const std::string& bootstrap) const {
 
 void clusters_env::TearDown() {
   try {
-    kafka("stop it-src-" + suffix_);
-    kafka("stop it-dst-" + suffix_);
+    kafka_tool("stop it-src-" + suffix_);
+    kafka_tool("stop it-dst-" + suffix_);
   } catch (const std::exception&) {
   }
 }
@@ -135,13 +135,13 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
                     " --create --topic " + topic + " --partitions " + std::to_string(partitions);
   std::istringstream each(configs);
   for (std::string kv; std::getline(each, kv, ',');) cmd += " --config " + kv;
-  kafka(cmd);
+  kafka_tool(cmd);
 }
 
 std::string own_configs(const std::string& bootstrap, const std::string& topic) {
-  return kafka("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
-               clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " + topic +
-               " --describe");
+  return kafka_tool("run kafka.admin.ConfigCommand --bootstrap-server " + bootstrap +
+                    clusters->tool_auth(bootstrap) + " --entity-type topics --entity-name " +
+                    topic + " --describe");
 }
 
 straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,

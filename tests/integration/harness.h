@@ -21,7 +21,7 @@ namespace strait::integration {
 extern const std::string kRoot;
 
 // Runs scripts/kafka with `args`; returns its stdout, throws on failure.
-std::string kafka(const std::string& args);
+std::string kafka_tool(const std::string& args);
 
 // Two KRaft clusters for the whole run. The source's log cleaner looks for
 // work every second so compaction tests need not wait 15 s.

@@ -105,8 +105,8 @@ TEST(MirrorKafka, EightPartitionsTransactionsAbortsCompactionAndGrowth) {
   ASSERT_TRUE(testing::wait_for([&] { return total_high(clusters->target, "events", 8) >= 4000; },
                                 120s, 200ms))
       << d.log();
-  kafka("topics --bootstrap-server " + clusters->source +
-        " --alter --topic events --partitions 10");
+  kafka_tool("topics --bootstrap-server " + clusters->source +
+             " --alter --topic events --partitions 10");
   {
     testing::test_producer p(clusters->source);
     for (int i = 4000; i < 4200; ++i) p.send("events", 8 + i % 2, make_record(i));
@@ -144,8 +144,8 @@ TEST(MirrorKafka, EightPartitionsTransactionsAbortsCompactionAndGrowth) {
 
   // Independent client: the Java console consumer counts the same records.
   std::string lines =
-      kafka("console-consumer --bootstrap-server " + clusters->target +
-            " --topic events --from-beginning --timeout-ms 15000 2>/dev/null | wc -l");
+      kafka_tool("console-consumer --bootstrap-server " + clusters->target +
+                 " --topic events --from-beginning --timeout-ms 15000 2>/dev/null | wc -l");
   EXPECT_EQ(std::stoi(lines), 4200);
 }
 
@@ -161,8 +161,9 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
   // Records 100..189 disappear before strait sees them (as retention would).
   std::ofstream(dir.path() / "delete.json")
       << R"({"partitions":[{"topic":"gappy","partition":0,"offset":190}],"version":1})";
-  kafka("run org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server " + clusters->source +
-        " --offset-json-file " + (dir.path() / "delete.json").string() + " >/dev/null");
+  kafka_tool("run org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server " +
+             clusters->source + " --offset-json-file " + (dir.path() / "delete.json").string() +
+             " >/dev/null");
   d.start();
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -225,8 +226,8 @@ TEST(MirrorKafka, RetentionGapStopsThePartitionUntilAcknowledged) {
 // Deletes `topic` on the source and creates it again (1 partition) once the
 // broker lets it (a deletion takes a moment); returns when it exists.
 void recreate_topic(const std::string& topic) {
-  kafka("topics --bootstrap-server " + clusters->source + " --delete --topic " + topic +
-        " >/dev/null");
+  kafka_tool("topics --bootstrap-server " + clusters->source + " --delete --topic " + topic +
+             " >/dev/null");
   ASSERT_TRUE(testing::wait_for(
       [&] {
         try {

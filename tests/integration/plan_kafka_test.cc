@@ -24,13 +24,13 @@ using namespace integration;
 using testing::contains;
 
 std::string described(const std::string& bootstrap, const std::string& topic) {
-  return kafka("topics --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
-               " --describe --topic " + topic);
+  return kafka_tool("topics --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
+                    " --describe --topic " + topic);
 }
 
 std::string target_topics() {
-  return kafka("topics --bootstrap-server " + clusters->target +
-               clusters->tool_auth(clusters->target) + " --list");
+  return kafka_tool("topics --bootstrap-server " + clusters->target +
+                    clusters->tool_auth(clusters->target) + " --list");
 }
 
 TEST(PlanKafka, APausedLinksPlanIsAppliedOnceAndWhatApplyCreatedIsStraits) {
@@ -96,9 +96,10 @@ TEST(PlanKafka, APausedLinksPlanIsAppliedOnceAndWhatApplyCreatedIsStraits) {
   // The topic apply created is strait's: once the link runs, config sync
   // follows the source's change on it.
   ASSERT_EQ(d.straitctl("resume-link it").first, 0) << d.log();
-  kafka("run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
-        clusters->tool_auth(clusters->source) +
-        " --entity-type topics --entity-name pln-new --alter --add-config retention.ms=7200000");
+  kafka_tool(
+      "run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
+      clusters->tool_auth(clusters->source) +
+      " --entity-type topics --entity-name pln-new --alter --add-config retention.ms=7200000");
   EXPECT_TRUE(testing::wait_for(
       [&] { return contains(own_configs(clusters->target, "pln-new"), " retention.ms=7200000 "); },
       60s, 500ms))

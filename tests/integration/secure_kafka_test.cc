@@ -31,8 +31,8 @@ constexpr int kPartitions = 3;
 const char* kGroups = "groups:\n  include: [\"sec-.*\"]\n  sync_interval_ms: 200\n";
 
 void grant(const std::string& bootstrap, const std::string& what) {
-  kafka("acls --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
-        " --add --allow-principal User:strait " + what);
+  kafka_tool("acls --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
+             " --add --allow-principal User:strait " + what);
 }
 
 // docs/security.md's table for the topics and groups of one test: source
@@ -76,19 +76,19 @@ void move_leaders(const std::string& bootstrap, const std::string& topic, int pa
   json += "]}";
   const auto file = dir / ("reassign-" + topic + ".json");
   std::ofstream(file) << json;
-  kafka("run org.apache.kafka.tools.reassign.ReassignPartitionsCommand --bootstrap-server " +
-        bootstrap + auth + " --reassignment-json-file " + file.string() + " --execute");
+  kafka_tool("run org.apache.kafka.tools.reassign.ReassignPartitionsCommand --bootstrap-server " +
+             bootstrap + auth + " --reassignment-json-file " + file.string() + " --execute");
   ASSERT_TRUE(testing::wait_for(
       [&] {
-        return kafka(
+        return kafka_tool(
                    "run org.apache.kafka.tools.reassign.ReassignPartitionsCommand "
                    "--bootstrap-server " +
                    bootstrap + auth + " --reassignment-json-file " + file.string() + " --verify")
                    .find("is still in progress") == std::string::npos;
       },
       60s, 500ms));
-  kafka("run org.apache.kafka.tools.LeaderElectionCommand --bootstrap-server " + bootstrap + auth +
-        " --election-type PREFERRED --all-topic-partitions");
+  kafka_tool("run org.apache.kafka.tools.LeaderElectionCommand --bootstrap-server " + bootstrap +
+             auth + " --election-type PREFERRED --all-topic-partitions");
 }
 
 // A scan with the documented permissions (docs/planning.md): the ACLs and
@@ -178,13 +178,13 @@ TEST_F(SecureKafka, MirrorsAndSyncsGroupsThroughBrokerKillsAndLeaderMoves) {
 
   const std::string& src = clusters->source_name;
   const std::string& dst = clusters->target_name;
-  kafka("kill-node " + src + " 2");
+  kafka_tool("kill-node " + src + " 2");
   produce(1000);  // acks=all with 2 of 3 replicas in sync
-  kafka("start-node " + src + " 2");
-  kafka("kill-node " + dst + " 3");
+  kafka_tool("start-node " + src + " 2");
+  kafka_tool("kill-node " + dst + " 3");
   produce(1000);
   ASSERT_TRUE(mirrored(5000)) << stall_report();
-  kafka("start-node " + dst + " 3");
+  kafka_tool("start-node " + dst + " 3");
   move_leaders(clusters->target, kTopic, kPartitions, dir.path());
   move_leaders(clusters->source, kTopic, kPartitions, dir.path());
   produce(1000);
@@ -273,8 +273,8 @@ TEST_F(SecureKafka, AWrongPasswordIsNamedInTheLogMetricsAndStatus) {
 // The bindings on `bootstrap` (kafka-acls --list, the Kafka distribution's
 // own client) of one principal, as it prints them.
 std::string listed_acls(const std::string& bootstrap, const std::string& principal) {
-  return kafka("acls --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
-               " --list --principal " + principal);
+  return kafka_tool("acls --bootstrap-server " + bootstrap + clusters->tool_auth(bootstrap) +
+                    " --list --principal " + principal);
 }
 
 // A link's acls section: strait is User:strait on the target, the admin
@@ -335,23 +335,24 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
   create_topic(clusters->source, "sec-aclx", 1);  // not mirrored: "sec-acl-.*" only
   const std::string src = "acls --bootstrap-server " + clusters->source +
                           clusters->tool_auth(clusters->source) + " --add ";
-  kafka(src + "--allow-principal User:app --operation Read --operation Write --topic " + topic);
-  kafka(src + "--allow-principal User:app --operation Read --group sec-acl-billing");
-  kafka(src +
-        "--allow-principal User:app --operation Describe --resource-pattern-type prefixed "
-        "--topic sec-acl-");
-  kafka(src +
-        "--allow-principal User:app --operation Describe --resource-pattern-type prefixed "
-        "--topic sec-acl");
-  kafka(src + "--deny-principal User:intruder-1 --operation Read --topic " + topic);
-  kafka(src + "--allow-principal User:nobody --operation Read --topic " + topic);
+  kafka_tool(src + "--allow-principal User:app --operation Read --operation Write --topic " +
+             topic);
+  kafka_tool(src + "--allow-principal User:app --operation Read --group sec-acl-billing");
+  kafka_tool(src +
+             "--allow-principal User:app --operation Describe --resource-pattern-type prefixed "
+             "--topic sec-acl-");
+  kafka_tool(src +
+             "--allow-principal User:app --operation Describe --resource-pattern-type prefixed "
+             "--topic sec-acl");
+  kafka_tool(src + "--deny-principal User:intruder-1 --operation Read --topic " + topic);
+  kafka_tool(src + "--allow-principal User:nobody --operation Read --topic " + topic);
   // A DENY from one host is not copied (hosts differ between clusters), so
   // the ALLOW it limits on the source is not copied either.
   create_topic(clusters->source, "sec-acl-limited", 1);
-  kafka(src +
-        "--deny-principal User:app --deny-host 10.1.1.1 --operation Read --topic "
-        "sec-acl-limited");
-  kafka(src + "--allow-principal User:app --operation Read --topic sec-acl-limited");
+  kafka_tool(src +
+             "--deny-principal User:app --deny-host 10.1.1.1 --operation Read --topic "
+             "sec-acl-limited");
+  kafka_tool(src + "--allow-principal User:app --operation Read --topic sec-acl-limited");
 
   const std::string acls = "groups:\n  include: [\"sec-acl-.*\"]\n" +
                            acls_section(
@@ -474,13 +475,13 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
     for (int i = 0; i < 50; ++i) p.send(topic, 0, make_record(i));
   }
   const std::string auth = clusters->tool_auth(clusters->source);
-  kafka(
+  kafka_tool(
       "acls --bootstrap-server " + clusters->source + auth +
       " --add --allow-principal User:app --allow-principal User:app-b --operation Write --topic " +
       topic);
   // The operator granted app-b's copy on the target already: it is theirs.
-  kafka("acls --bootstrap-server " + clusters->target + clusters->tool_auth(clusters->target) +
-        " --add --allow-principal User:app3 --operation Write --topic " + target);
+  kafka_tool("acls --bootstrap-server " + clusters->target + clusters->tool_auth(clusters->target) +
+             " --add --allow-principal User:app3 --operation Write --topic " + target);
   const std::string acls = acls_section(
       "    - {source: \"User:app\", target: \"User:app2\"}\n"
       "    - {source: \"User:app-b\", target: \"User:app3\"}\n");
@@ -519,17 +520,24 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
                          target + " User:app2@*"),
             std::string::npos)
       << d.log();
+  auto [src, status] = d.straitctl("status it");
+  EXPECT_NE(
+      status.find("granted on the target: ALLOW WRITE TOPIC:LITERAL:" + target + " User:app2@*"),
+      std::string::npos)
+      << status;
 
   // Bindings of the same principal that differ in one field only: the
   // rollback's DeleteAcls names all seven, so they stay.
   const std::string tgt = "acls --bootstrap-server " + clusters->target +
                           clusters->tool_auth(clusters->target) +
                           " --add --allow-principal User:app2 ";
-  kafka(tgt + "--operation Describe --topic " + target);
-  kafka(tgt + "--operation Write --resource-pattern-type prefixed --topic " + target);
+  kafka_tool(tgt + "--operation Describe --topic " + target);
+  kafka_tool(tgt + "--operation Write --resource-pattern-type prefixed --topic " + target);
   auto [rrc, back] = d.straitctl("rollback it --topics " + topic + " --quiet-window 1000");
   ASSERT_EQ(rrc, 0) << back << d.straitctl_errors() << d.log();
   ASSERT_TRUE(state_is("MIRRORING")) << d.log();
+  std::tie(src, status) = d.straitctl("status it");
+  EXPECT_EQ(status.find("granted on the target"), std::string::npos) << status;
   const auto after = listed_bindings(clusters->target, "User:app2");
   EXPECT_FALSE(after.contains(target + " LITERAL WRITE ALLOW")) << "strait's grant is removed";
   EXPECT_TRUE(after.contains(target + " LITERAL DESCRIBE ALLOW"));
@@ -578,9 +586,9 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
   testing::temp_dir dir;
   const std::string topic = "gra-fence-orders", target = "mig.gra-fence-orders";
   create_topic(clusters->source, topic, 1);
-  kafka("acls --bootstrap-server " + clusters->source + clusters->tool_auth(clusters->source) +
-        " --add --allow-principal User:app --operation Write --operation Describe --topic " +
-        topic);
+  kafka_tool("acls --bootstrap-server " + clusters->source + clusters->tool_auth(clusters->source) +
+             " --add --allow-principal User:app --operation Write --operation Describe --topic " +
+             topic);
   ASSERT_EQ(produce_as(clusters->source, "app", topic), RD_KAFKA_RESP_ERR_NO_ERROR);
   const std::string fence =
       "fence:\n  source_principal: \"User:strait\"\n"
@@ -623,6 +631,10 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
   EXPECT_NE(d.log().find("fenced on the source: DENY WRITE TOPIC:LITERAL:" + topic + " User:app@*"),
             std::string::npos)
       << d.log();
+  auto [src, status] = d.straitctl("status it");
+  EXPECT_NE(status.find("fenced on the source: DENY WRITE TOPIC:LITERAL:" + topic + " User:app@*"),
+            std::string::npos)
+      << status;
 
   // Producers moved to the target: reverse mirroring still writes to the
   // fenced source topic.

@@ -61,7 +61,7 @@ TEST(VerifyKafka, ComparesRecordsConfigsAndGroupsAndMovesTheTopicState) {
 
   // A config changed on the source only: a difference, exit 5, and the topic
   // is no longer VERIFIED.
-  kafka(
+  kafka_tool(
       "run kafka.admin.ConfigCommand --bootstrap-server " + clusters->source +
       " --entity-type topics --entity-name vfy-orders --alter --add-config retention.ms=86400000");
   auto [rc3, differs] = d.straitctl("verify it --topics vfy-orders --groups none");

@@ -1012,6 +1012,13 @@ TEST_F(Fence, ACutoverFencesTheSourcesOtherWritersAndARollbackLiftsItOnceMirrori
   EXPECT_EQ(owned(workflow::acl_change::source_fence).size(), 1u);
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
   EXPECT_TRUE(fenced("User:app"));
+  // What status shows: the link's records, by topic and kind.
+  auto changes = wf_->acl_changes();
+  ASSERT_TRUE(changes) << changes.error().message;
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ(changes->at(0).topic, "orders");
+  EXPECT_EQ(changes->at(0).kind, workflow::acl_change::source_fence);
+  EXPECT_EQ(changes->at(0).grant.binding, source_acl("User:app", "WRITE", "DENY"));
 
   world_.target.produce({"t.orders", 0}, 2);
   ASSERT_TRUE(rollback(500ms));
@@ -1021,6 +1028,7 @@ TEST_F(Fence, ACutoverFencesTheSourcesOtherWritersAndARollbackLiftsItOnceMirrori
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
   EXPECT_FALSE(fenced("User:app"));
   EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
+  EXPECT_TRUE(wf_->acl_changes()->empty());
   EXPECT_EQ(source_end(0), 12) << "what producers wrote to the target was copied back";
 }
 

@@ -10,6 +10,7 @@
 
 #include "strait/base/result.h"
 #include "strait/config/config.h"
+#include "strait/kafka/types.h"
 #include "strait/migration/operation.h"
 #include "strait/migration/state_machine.h"
 #include "strait/store/checkpoint_store.h"
@@ -74,6 +75,11 @@ struct topic_view {
   };
   std::vector<drifted_config> config_drift;
   std::string drift_reason;
+  // The ACL bindings its cutover made and strait still owns
+  // (docs/cutover.md#the-source-fence, #acl-grants): the DENY WRITEs of the
+  // source fence, the producers' grants on the target.
+  std::vector<kafka::acl_binding> source_fence;
+  std::vector<kafka::acl_binding> target_grants;
 };
 
 struct group_view {

@@ -44,4 +44,15 @@ void erase_grant(store::checkpoint_store::write_batch& batch, const std::string&
                                                            const std::string& topic,
                                                            acl_change kind);
 
+// One record of the link: its topic and kind.
+struct recorded_grant {
+  std::string topic;
+  acl_change kind;
+  owned_grant grant;
+};
+// Every binding strait made for the link's topics (both kinds), in key order
+// (by topic). errc::corruption for a record that does not decode.
+[[nodiscard]] result<std::vector<recorded_grant>> load_link_grants(
+    const store::checkpoint_store& store, const std::string& link);
+
 }  // namespace strait::workflow

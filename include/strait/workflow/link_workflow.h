@@ -98,6 +98,11 @@ class link_workflow {
   void stop();
 
   [[nodiscard]] std::map<std::string, migration::topic_state> topics() const;
+  // The ACL bindings the link's cutovers made and still own (a source fence,
+  // a target grant), by topic: what status shows. Read from the store.
+  [[nodiscard]] result<std::vector<recorded_grant>> acl_changes() const {
+    return load_link_grants(store_, cfg_.name);
+  }
   [[nodiscard]] std::map<std::string, migration::group_state> groups() const;
   // The groups group sync leaves alone: a consumer cutover made the target
   // primary (CUTTING_OVER, CUT_OVER, FINALIZED) or one is in flight.
