@@ -155,6 +155,9 @@ std::set<std::string> link_workflow::reverse_topics() const {
 }
 
 bool link_workflow::copying_back(const std::string& topic) const {
+  // For reverse_topics: a topic that cannot be told this round is left out
+  // of reverse mirroring until it can (the engine restarts without it; its
+  // checkpoints stay, and it is copied on from them).
   auto known = copy_back_known(topic);
   return known && *known;
 }
@@ -956,14 +959,14 @@ bool link_workflow::fence_source(const std::string& topic, topic_op& op) {
 bool link_workflow::fence_spares_strait(const std::string& topic, topic_op& op) {
   // Reverse mirroring writes to the source topic with the link's own
   // credential: the fence must not stop it (a wrong fence.source_principal).
-  auto ops = source_admin_->topic_operations(topic);
-  if (!ops) {
+  auto writable = source_writable(topic);
+  if (!writable) {
     op.status.detail =
-        "cannot tell whether strait may still write the source topic: " + ops.error().message +
+        "cannot tell whether strait may still write the source topic: " + writable.error().message +
         "; retrying";
     return false;
   }
-  if (ops->contains("WRITE")) return true;
+  if (*writable) return true;
   auto fenced = load_grants(store_, cfg_.name, topic, acl_change::source_fence);
   if (fenced && fenced->empty()) {
     op.status.detail =
@@ -987,6 +990,28 @@ result<bool> link_workflow::source_writable(const std::string& topic) {
   auto ops = source_admin_->topic_operations(topic);
   if (!ops) return std::unexpected(ops.error());
   return ops->contains("WRITE");
+}
+
+bool link_workflow::lift_fence_early(const std::string& topic, int partitions, topic_op& op) {
+  if (!partitions_running(topic, partitions, op)) return false;
+  auto copying = copy_back_known(topic);
+  if (!copying) {
+    op.status.detail =
+        "cannot tell whether records are copied back to the source: " + copying.error().message +
+        "; retrying";
+    return false;
+  }
+  bool fence_stays = *copying;
+  if (fence_stays) {
+    auto writable = source_writable(topic);
+    if (!writable) {
+      op.status.detail = "cannot tell whether strait may still write the source topic: " +
+                         writable.error().message + "; retrying";
+      return false;
+    }
+    fence_stays = *writable;
+  }
+  return fence_stays || lift_fence(topic, op);
 }
 
 bool link_workflow::lift_fence(const std::string& topic, topic_op& op) {
@@ -1345,7 +1370,9 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
     // Reverse mirroring must still write to the source after the hand-over:
     // checked again before it (brokers apply a new binding a little later
     // than CreateAcls answers).
-    if (ports_.fence != nullptr && !fence_spares_strait(topic, op)) return;
+    // Not once partitions are stopped for it: stuck halfway, some would
+    // stay handed over until a rollback.
+    if (ports_.fence != nullptr && !hand_over_begun() && !fence_spares_strait(topic, op)) return;
     for (int p = 0; p < n; ++p) {
       if (handed(cps[p])) continue;
       ports_.forward->stop_partition(
@@ -1450,26 +1477,15 @@ void link_workflow::step_topic_rollback(const std::string& topic, topic_op& op) 
     // nothing was copied back (the producers never moved: they may write
     // to the source at once) or it stops strait itself. Which one is told
     // only once the partitions run (right after a start they are unknown,
-    // which is not "nothing copied back").
+    // which is not "nothing copied back"); with no fence recorded there is
+    // nothing to decide.
     if (ports_.fence != nullptr) {
-      if (!partitions_running(topic, n, op)) return;
-      auto copying = copy_back_known(topic);
-      if (!copying) {
-        op.status.detail = "cannot tell whether records are copied back to the source: " +
-                           copying.error().message + "; retrying";
+      auto fenced = load_grants(store_, cfg_.name, topic, acl_change::source_fence);
+      if (!fenced) {
+        op.status.detail = "cannot read the topic's ACL records: " + fenced.error().message;
         return;
       }
-      bool fence_stays = *copying;
-      if (fence_stays) {
-        auto writable = source_writable(topic);
-        if (!writable) {
-          op.status.detail = "cannot tell whether strait may still write the source topic: " +
-                             writable.error().message + "; retrying";
-          return;
-        }
-        fence_stays = *writable;
-      }
-      if (!fence_stays && !lift_fence(topic, op)) return;
+      if (!fenced->empty() && !lift_fence_early(topic, n, op)) return;
     }
     op.grants_released = true;
   }

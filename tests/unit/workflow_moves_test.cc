@@ -1111,6 +1111,40 @@ TEST_F(Fence, StraitsWriteOnTheSourceIsCheckedAgainBeforeTheHandOver) {
   EXPECT_EQ(topic(), topic_state::draining);
 }
 
+TEST_F(Fence, AFenceIsLiftedWhenStraitLosesWriteDuringTheDrain) {
+  start();
+  verified_with(10);
+  auto started = cutover(500ms);
+  ASSERT_TRUE(started);
+  round();
+  ASSERT_TRUE(fenced("User:app"));
+  world_.source.acls.insert(source_acl("User:strait", "WRITE", "DENY"));
+  const uint64_t id = started->at(0).operation_id;
+  ASSERT_TRUE(rounds_until([&] {
+    auto op = wf_->operation(id);
+    return op && op->stuck == workflow::stuck_reason::fence_refused;
+  }));
+  const std::string detail = wf_->operation(id)->detail;
+  EXPECT_TRUE(contains(detail, "the fence was lifted")) << detail;
+  EXPECT_FALSE(fenced("User:app"));
+  EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
+  EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "not handed over";
+}
+
+TEST_F(Fence, ARollbackWithNothingFencedDoesNotWaitForTheSource) {
+  world_.source.acls = {source_acl("User:strait", "WRITE")};  // no writer to fence
+  start();
+  verified_with(10);
+  ASSERT_TRUE(cutover(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  ASSERT_TRUE(owned(workflow::acl_change::source_fence).empty());
+  // The source cannot say what strait may do there: nothing to lift, so
+  // nothing to ask.
+  world_.source.reachable = false;
+  ASSERT_TRUE(rollback(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; })) << activity();
+}
+
 TEST_F(Fence, AFenceThatWouldDenyStraitItselfIsLiftedAndStopsTheCutover) {
   cfg_.fence.source_principal = "User:someone-else";  // not strait's principal
   start();

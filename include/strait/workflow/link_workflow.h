@@ -354,6 +354,10 @@ class link_workflow {
   // lift_fence: deletes what fence_source recorded.
   [[nodiscard]] bool fence_source(const std::string& topic, topic_op& op);
   [[nodiscard]] bool lift_fence(const std::string& topic, topic_op& op);
+  // A rollback's first step: lifts the fence at once when reverse mirroring
+  // of the topic was never seeded or strait may not write the source topic;
+  // false (op's detail says why) while that cannot be told.
+  [[nodiscard]] bool lift_fence_early(const std::string& topic, int partitions, topic_op& op);
   // Whether strait's own source credential may still write the topic
   // (reverse mirroring does); if not, lifts the fence and makes op stuck
   // (fence_refused).
