@@ -961,9 +961,7 @@ bool link_workflow::fence_spares_strait(const std::string& topic, topic_op& op) 
   // credential: the fence must not stop it (a wrong fence.source_principal).
   auto writable = source_writable(topic);
   if (!writable) {
-    op.status.detail =
-        "cannot tell whether strait may still write the source topic: " + writable.error().message +
-        "; retrying";
+    op.status.detail = writable.error().message;
     return false;
   }
   if (*writable) return true;
@@ -988,7 +986,10 @@ bool link_workflow::fence_spares_strait(const std::string& topic, topic_op& op) 
 
 result<bool> link_workflow::source_writable(const std::string& topic) {
   auto ops = source_admin_->topic_operations(topic);
-  if (!ops) return std::unexpected(ops.error());
+  if (!ops) {
+    return fail(ops.error().code, "cannot tell whether strait may still write the source topic: " +
+                                      ops.error().message + "; retrying");
+  }
   return ops->contains("WRITE");
 }
 
@@ -1005,8 +1006,7 @@ bool link_workflow::lift_fence_early(const std::string& topic, int partitions, t
   if (fence_stays) {
     auto writable = source_writable(topic);
     if (!writable) {
-      op.status.detail = "cannot tell whether strait may still write the source topic: " +
-                         writable.error().message + "; retrying";
+      op.status.detail = writable.error().message;
       return false;
     }
     fence_stays = *writable;

@@ -984,19 +984,22 @@ class Fence : public Grants {
   bool fenced(const std::string& principal) {
     return world_.source.acls.contains(source_acl(principal, "WRITE", "DENY"));
   }
-  // Starts a cutover that waits for the operator with fence_refused: its
-  // detail.
-  std::string refused_cutover() {
-    auto started = cutover(500ms);
-    EXPECT_TRUE(started);
-    if (!started) return "";
-    const uint64_t id = started->at(0).operation_id;
+  // Rounds until operation `id` waits for the operator with fence_refused:
+  // its detail.
+  std::string refused(uint64_t id) {
     EXPECT_TRUE(rounds_until([&] {
       auto op = wf_->operation(id);
       return op && op->stuck == workflow::stuck_reason::fence_refused;
     }));
     auto op = wf_->operation(id);
     return op ? op->detail : "";
+  }
+  // Starts a cutover that waits for the operator with fence_refused: its
+  // detail.
+  std::string refused_cutover() {
+    auto started = cutover(500ms);
+    EXPECT_TRUE(started);
+    return started ? refused(started->at(0).operation_id) : "";
   }
 };
 
@@ -1099,12 +1102,7 @@ TEST_F(Fence, StraitsWriteOnTheSourceIsCheckedAgainBeforeTheHandOver) {
   // Meanwhile someone takes strait's WRITE away: reverse mirroring could
   // not copy back what producers write to the target after CUT_OVER.
   world_.source.acls.insert(source_acl("User:strait", "WRITE", "DENY"));
-  const uint64_t id = started->at(0).operation_id;
-  ASSERT_TRUE(rounds_until([&] {
-    auto op = wf_->operation(id);
-    return op && op->stuck == workflow::stuck_reason::fence_refused;
-  }));
-  const std::string detail = wf_->operation(id)->detail;
+  const std::string detail = refused(started->at(0).operation_id);
   EXPECT_TRUE(contains(detail, "lacks WRITE on the topic")) << detail;
   EXPECT_TRUE(contains(detail, "nothing was fenced")) << detail;
   EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "not handed over";
@@ -1119,12 +1117,7 @@ TEST_F(Fence, AFenceIsLiftedWhenStraitLosesWriteDuringTheDrain) {
   round();
   ASSERT_TRUE(fenced("User:app"));
   world_.source.acls.insert(source_acl("User:strait", "WRITE", "DENY"));
-  const uint64_t id = started->at(0).operation_id;
-  ASSERT_TRUE(rounds_until([&] {
-    auto op = wf_->operation(id);
-    return op && op->stuck == workflow::stuck_reason::fence_refused;
-  }));
-  const std::string detail = wf_->operation(id)->detail;
+  const std::string detail = refused(started->at(0).operation_id);
   EXPECT_TRUE(contains(detail, "the fence was lifted")) << detail;
   EXPECT_FALSE(fenced("User:app"));
   EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());

@@ -362,8 +362,8 @@ class link_workflow {
   // (reverse mirroring does); if not, lifts the fence and makes op stuck
   // (fence_refused).
   [[nodiscard]] bool fence_spares_strait(const std::string& topic, topic_op& op);
-  // Whether that credential may write the topic now (an error when it
-  // cannot be told).
+  // Whether that credential may write the topic now (an error, its message
+  // for the operation's detail, when it cannot be told).
   [[nodiscard]] result<bool> source_writable(const std::string& topic);
   // Records each of `bindings` the topic has no `kind` record of, then
   // creates each on `cluster` with `writer` (`side`: "target" or "source",
