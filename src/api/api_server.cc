@@ -688,7 +688,8 @@ class service final : public pb::Strait::Service {
     auto topics = name_filter::make(req->topic_regex(), "topic_regex");
     if (!topics) return to_grpc(topics.error());
     if (!known_link(req->link())) return unknown_link(req->link());
-    auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()));
+    auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()),
+                                  control::plan_use::show);
     if (!p) return to_grpc(p.error());
     fill_plan(p->plan, nullptr, nullptr, out);
     return grpc::Status::OK;
@@ -724,7 +725,8 @@ class service final : public pb::Strait::Service {
           auto topics = name_filter::make(req->topic_regex(), "topic_regex");
           if (!topics) return to_grpc(topics.error());
           if (!known_link(req->link())) return unknown_link(req->link());
-          auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()));
+          auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()),
+                                        control::plan_use::apply);
           if (!p) return to_grpc(p.error());
           prepared = std::move(*p);
           return grpc::Status::OK;
@@ -1510,12 +1512,17 @@ class service final : public pb::Strait::Service {
     if (applied != nullptr) return;  // apply has nothing to do for groups or the fence
     out->set_fence_enabled(p.fence_enabled);
     out->set_fence_error(printable(p.fence_error, kMax));
+    // At most kMaxAclItems topics and as many bindings in all (a writer
+    // that reaches every topic is a DENY for each).
     int fence_left_out = 0;
+    size_t fence_denies = 0;
     for (const auto& f : p.fence) {
-      if (static_cast<size_t>(out->fence_size()) >= kMaxAclItems) {
+      if (static_cast<size_t>(out->fence_size()) >= kMaxAclItems ||
+          fence_denies + f.fence.denies.size() > kMaxAclItems) {
         ++fence_left_out;
         continue;
       }
+      fence_denies += f.fence.denies.size();
       auto* pf = out->add_fence();
       pf->set_topic(single_line(f.topic, 1024));
       for (const auto& d : f.fence.denies) fill_acl(d, pf->add_denies());
@@ -1729,6 +1736,7 @@ class service final : public pb::Strait::Service {
     out->set_paused(view->paused);
     out->set_taken_at_ms(wall_clock_ms());
     out->set_inflight_bytes(view->inflight_bytes);
+    out->set_acl_records_error(view->acl_records_error);
     for (const auto& c : view->clusters) {
       auto* pc = out->add_clusters();
       pc->set_side(c.side);
@@ -1757,6 +1765,7 @@ class service final : public pb::Strait::Service {
       pt->set_config_drift_reason(t.drift_reason);
       for (const auto& b : t.source_fence) fill_acl(b, pt->add_source_fence());
       for (const auto& b : t.target_grants) fill_acl(b, pt->add_target_grants());
+      pt->set_owned_bindings_left_out(t.owned_bindings_left_out);
       for (const auto& p : t.reverse_partitions) fill_partition(p, pt->add_reverse_partitions());
       int64_t lag = 0;
       double rate = 0;

@@ -119,15 +119,23 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
     // documents them: next_source is the target offset it reads next.
     topics[*source].reverse_partitions.push_back(view_of(p));
   }
-  // A damaged record fails the call (docs/operations.md: restore the store).
-  auto acl_changes = r->workflow()->acl_changes();
-  if (!acl_changes) return std::unexpected(acl_changes.error());
-  for (auto& c : *acl_changes) {
-    auto it = topics.find(c.topic);
-    if (it == topics.end()) continue;  // no longer mirrored: its records stay for a rollback
-    (c.kind == workflow::acl_change::source_fence ? it->second.source_fence
-                                                  : it->second.target_grants)
-        .push_back(std::move(c.grant.binding));
+  // The bindings strait owns, also of a topic no longer mirrored (deleted
+  // on the source: the operator removes them by hand, docs/cutover.md).
+  if (auto acl_changes = r->workflow()->acl_changes(); !acl_changes) {
+    v.acl_records_error = acl_changes.error().message;
+  } else {
+    for (auto& c : *acl_changes) {
+      api::topic_view& t = topics[c.topic];
+      t.topic = c.topic;
+      t.target_topic = cfg.topics.target_name(c.topic);
+      auto& listed =
+          c.kind == workflow::acl_change::source_fence ? t.source_fence : t.target_grants;
+      if (listed.size() < api::kMaxOwnedBindingsShown) {
+        listed.push_back(std::move(c.grant.binding));
+      } else {
+        ++t.owned_bindings_left_out;
+      }
+    }
   }
   for (auto& [name, t] : topics) {
     if (auto st = topic_states.find(name); st != topic_states.end()) t.state = st->second;
@@ -195,13 +203,12 @@ result<std::vector<scan::report>> api_service::scan_reports(const std::string& l
 }
 
 result<plan::prepared_plan> api_service::plan_topics(
-    const std::string& link, const std::function<bool(const std::string&)>& topics) {
-  return plan_of(link, topics, true);
+    const std::string& link, const std::function<bool(const std::string&)>& topics, plan_use use) {
+  return plan_of(link, topics, use == plan_use::show);
 }
 
 result<plan::prepared_plan> api_service::plan_of(
-    const std::string& link, const std::function<bool(const std::string&)>& topics,
-    bool with_groups) {
+    const std::string& link, const std::function<bool(const std::string&)>& topics, bool shown) {
   auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
   // The runtime stays while `rt` holds it; its lock is let go, so that the
@@ -212,7 +219,7 @@ result<plan::prepared_plan> api_service::plan_of(
   // primary, or one is in flight), as the workflow (or, paused, the store)
   // says now; only when groups are planned.
   std::set<std::string> held;
-  if (with_groups && rt->config().groups.enabled) {
+  if (shown && rt->config().groups.enabled) {
     if (workflow::link_workflow* wf = rt->workflow(); running && wf != nullptr) {
       held = wf->held_groups();
     } else if (auto stored = rt->stored_state()) {
@@ -225,8 +232,8 @@ result<plan::prepared_plan> api_service::plan_of(
   }
   h->lock.unlock();
   plan::metadata_planner::filter held_by_cutover;
-  if (with_groups) held_by_cutover = [&](const std::string& g) { return held.contains(g); };
-  auto p = rt->plan_topics(topics, running, held_by_cutover);
+  if (shown) held_by_cutover = [&](const std::string& g) { return held.contains(g); };
+  auto p = rt->plan_topics(topics, running, held_by_cutover, shown);
   if (p) p->made_by = rt;
   return p;
 }

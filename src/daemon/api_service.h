@@ -36,12 +36,12 @@ class api_service final : public api::state_provider, public api::control {
   [[nodiscard]] result<std::vector<scan::report>> scan_reports(const std::string& link,
                                                                size_t limit) const override;
   [[nodiscard]] result<plan::prepared_plan> plan_topics(
-      const std::string& link, const std::function<bool(const std::string&)>& topics) override;
-  // plan_topics; `with_groups`: also the link's groups (the scorecard's
-  // plan reads none).
-  [[nodiscard]] result<plan::prepared_plan> plan_of(
       const std::string& link, const std::function<bool(const std::string&)>& topics,
-      bool with_groups);
+      plan_use use) override;
+  // plan_topics; `shown`: also the link's groups and what each cutover
+  // would fence (apply's and the scorecard's plans read neither).
+  [[nodiscard]] result<plan::prepared_plan> plan_of(
+      const std::string& link, const std::function<bool(const std::string&)>& topics, bool shown);
   [[nodiscard]] result<plan::apply_result> apply_plan(const std::string& link,
                                                       const plan::prepared_plan& p,
                                                       bool dry_run) override;

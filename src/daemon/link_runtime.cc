@@ -80,7 +80,7 @@ constexpr std::chrono::milliseconds kApplyBudget{5'000};
 
 result<plan::prepared_plan> link_runtime::plan_topics(
     const plan::metadata_planner::filter& f, bool running,
-    const plan::metadata_planner::filter& on_target) {
+    const plan::metadata_planner::filter& on_target, bool with_fence) {
   std::unique_lock lock(planning_, std::try_to_lock);
   if (!lock) {
     return fail(errc::busy,
@@ -89,7 +89,7 @@ result<plan::prepared_plan> link_runtime::plan_topics(
   auto s = selections();
   if (!s) return std::unexpected(s.error());
   return plan::metadata_planner(cfg_, store_, claims_, kPlanAdminTimeout)
-      .prepare(s->topics, s->groups ? &*s->groups : nullptr, f, running, on_target);
+      .prepare(s->topics, s->groups ? &*s->groups : nullptr, f, running, on_target, with_fence);
 }
 
 result<plan::prepared_plan> link_runtime::plan_acls() const {

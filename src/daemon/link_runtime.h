@@ -88,7 +88,7 @@ class link_runtime {
   // the caller holds mu() shared.
   [[nodiscard]] result<plan::prepared_plan> plan_topics(
       const plan::metadata_planner::filter& f, bool running,
-      const plan::metadata_planner::filter& on_target = nullptr);
+      const plan::metadata_planner::filter& on_target = nullptr, bool with_fence = false);
   [[nodiscard]] result<plan::apply_result> apply_plan(const plan::prepared_plan& p, bool dry_run);
   // What the store holds of the link for its scorecard (ADR 0026): its
   // cluster ids, definition digest, first-mirrored time, move records and

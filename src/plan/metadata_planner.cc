@@ -333,21 +333,21 @@ std::string plan_fences(const config::link_config& cfg, std::chrono::millisecond
 result<prepared_plan> metadata_planner::prepare(const config::name_selection& selection,
                                                 const config::name_selection* groups,
                                                 const filter& topics, bool running,
-                                                const filter& on_target) const {
-  return read_and_plan(selection, groups, topics, running, on_target, true);
+                                                const filter& on_target, bool with_fence) const {
+  return read_and_plan(selection, groups, topics, running, on_target, true, with_fence);
 }
 
 result<prepared_plan> metadata_planner::prepare_acls(const config::name_selection& selection,
                                                      const config::name_selection* groups) const {
   if (!cfg_.acls.enabled) return fail(errc::precondition, "the link has no acls section");
-  return read_and_plan(selection, groups, nullptr, true, nullptr, false);
+  return read_and_plan(selection, groups, nullptr, true, nullptr, false, false);
 }
 
 result<prepared_plan> metadata_planner::read_and_plan(const config::name_selection& selection,
                                                       const config::name_selection* groups,
                                                       const filter& topics, bool running,
-                                                      const filter& on_target,
-                                                      bool topic_items) const {
+                                                      const filter& on_target, bool topic_items,
+                                                      bool with_fence) const {
   const std::string id = "strait-" + cfg_.name + "-plan";
   auto source = kafka::admin_client::connect(
       cfg_.source.props, id, "links." + cfg_.name + ".source.properties", admin_timeout_);
@@ -482,7 +482,7 @@ result<prepared_plan> metadata_planner::read_and_plan(const config::name_selecti
       p.acl_admin = std::move(*admin);
     }
   }
-  if (cfg_.fence.enabled && topic_items) {
+  if (cfg_.fence.enabled && with_fence) {
     plan.fence_enabled = true;
     plan.fence_error = plan_fences(cfg_, admin_timeout_, *src_key, facts, plan.fence);
   }

@@ -353,12 +353,17 @@ cutover_grants grants_at_cutover(const std::vector<acl_item>& items,
 fence_plan plan_fence(const config::fence_config& fence, const std::string& topic,
                       const std::vector<kafka::acl_binding>& source) {
   fence_plan out;
-  const std::set<kafka::acl_binding> existing(source.begin(), source.end());
-  std::set<std::string> writers;
+  // One pass over the bindings (a plan runs this for every topic): the
+  // principals the source already denies WRITE exactly as a fence would.
+  std::set<std::string> writers, denied;
   bool reached = false;
   for (const auto& b : source) {
     if (b.resource_type != kTopic || !reaches(b, topic)) continue;
     reached = true;
+    if (b.permission == kDeny && b.operation == "WRITE" && b.pattern_type == kLiteral &&
+        b.resource_name == topic && b.host == kWildcard) {
+      denied.insert(b.principal);
+    }
     if (b.permission != kAllow || !is_one_of(b.operation, {"WRITE", "ALL"}) ||
         b.principal == fence.source_principal) {
       continue;
@@ -378,8 +383,9 @@ fence_plan plan_fence(const config::fence_config& fence, const std::string& topi
         "writers cannot fence; grant its producers WRITE by name first");
   }
   for (const auto& principal : writers) {
-    kafka::acl_binding deny{kTopic, topic, kLiteral, principal, kWildcard, "WRITE", kDeny};
-    if (!existing.contains(deny)) out.denies.push_back(std::move(deny));
+    if (!denied.contains(principal)) {
+      out.denies.push_back({kTopic, topic, kLiteral, principal, kWildcard, "WRITE", kDeny});
+    }
   }
   return out;
 }

@@ -53,6 +53,9 @@ std::string acl_text(const pb::Acl& a) {
 void print_status(const pb::LinkStatus& st) {
   std::printf("link %s at %s, %lld bytes in flight\n", safe(st.link()).c_str(),
               utc_time(st.taken_at_ms()).c_str(), static_cast<long long>(st.inflight_bytes()));
+  if (!st.acl_records_error().empty()) {
+    std::printf("ACL bindings strait owns: not listed: %s\n", safe(st.acl_records_error()).c_str());
+  }
   for (const auto& c : st.clusters()) {
     if (c.reachable() && c.error().empty()) continue;
     // From straitd, which made the text printable.
@@ -100,11 +103,18 @@ void print_status(const pb::LinkStatus& st) {
                       ? "config sync changes the target at its next round"
                       : safe(topic.config_drift_reason()).c_str());
     }
+    // Named: a topic no longer mirrored has no partition rows above.
     for (const auto& b : topic.source_fence()) {
-      std::printf("%-32s   fenced on the source: %s\n", "", acl_text(b).c_str());
+      std::printf("%-32s   fenced on the source: %s\n", safe(topic.topic()).c_str(),
+                  acl_text(b).c_str());
     }
     for (const auto& b : topic.target_grants()) {
-      std::printf("%-32s   granted on the target: %s\n", "", acl_text(b).c_str());
+      std::printf("%-32s   granted on the target: %s\n", safe(topic.topic()).c_str(),
+                  acl_text(b).c_str());
+    }
+    if (topic.owned_bindings_left_out() > 0) {
+      std::printf("%-32s   (%d more ACL bindings strait owns, not listed)\n",
+                  safe(topic.topic()).c_str(), topic.owned_bindings_left_out());
     }
   }
   if (st.groups_size() == 0) return;

@@ -923,7 +923,7 @@ bool link_workflow::release_grants(const std::string& topic, topic_op& op) {
   return delete_recorded(topic, acl_change::target_grant, ports_.grants.get(), "target", op);
 }
 
-bool link_workflow::fence_source(const std::string& topic, topic_op& op) {
+bool link_workflow::fence_source(const std::string& topic, bool check_write, topic_op& op) {
   const auto& read = fence_read_.get([&] { return ports_.fence->read(); }, ports_.now());
   if (!read) {
     op.status.detail = "cannot read the source's ACLs to fence the topic: " + read.error().message +
@@ -941,7 +941,7 @@ bool link_workflow::fence_source(const std::string& topic, topic_op& op) {
                        "source", op)) {
     return false;
   }
-  if (!fence_spares_strait(topic, op)) return false;
+  if (check_write && !fence_spares_strait(topic, op)) return false;
   if (!plan.refusals.empty()) {
     spdlog::warn(
         "link {}: topic {}: forced (by {}): the source is NOT fenced against: {}", cfg_.name,
@@ -1238,12 +1238,6 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
   // not before the engine answered, or the next hand-over would stop a
   // partition it has not restarted yet.
   if (!resumed(topic, op)) return;
-  // The source fence first: a producer it does not stop would keep the
-  // drain from ever ending.
-  if (ports_.fence != nullptr && !op.fenced) {
-    if (!fence_source(topic, op)) return;
-    op.fenced = true;
-  }
   const int n = partitions_of(topic);
   if (n == 0) {
     op.status.detail = "waiting: the topic's partitions are not known yet";
@@ -1282,6 +1276,13 @@ void link_workflow::step_topic_cutover(const std::string& topic, topic_op& op) {
       return s.key.topic == topic && s.stopped && s.stop_reason == store::stop_reason::handed_over;
     });
   };
+  // The source fence first: a producer it does not stop would keep the
+  // drain from ever ending. (Made again after a restart: op.fenced is not
+  // stored; what exists is kept.)
+  if (ports_.fence != nullptr && !op.fenced) {
+    if (!fence_source(topic, !hand_over_begun(), op)) return;
+    op.fenced = true;
+  }
   const auto now = ports_.now();
   if (!all_handed) {
     op.status.phase = op_phase::waiting_for_quiet;

@@ -135,8 +135,9 @@ class fake_control : public control {
   std::atomic<int> topics_to_create{0};
   std::atomic<int> actions_per_apply{0};
   std::atomic<bool> actions_fail{false};
-  result<plan::prepared_plan> plan_topics(
-      const std::string& link, const std::function<bool(const std::string&)>& topics) override {
+  result<plan::prepared_plan> plan_topics(const std::string& link,
+                                          const std::function<bool(const std::string&)>& topics,
+                                          plan_use) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     ++plans;
     if (plan_fails) return fail(errc::precondition, "target: cannot be read");

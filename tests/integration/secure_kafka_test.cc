@@ -520,7 +520,8 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
                          target + " User:app2@*"),
             std::string::npos)
       << d.log();
-  auto [src, status] = d.straitctl("status it");
+  auto [status_rc, status] = d.straitctl("status it");
+  EXPECT_EQ(status_rc, 0) << status << d.straitctl_errors();
   EXPECT_NE(
       status.find("granted on the target: ALLOW WRITE TOPIC:LITERAL:" + target + " User:app2@*"),
       std::string::npos)
@@ -536,7 +537,8 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
   auto [rrc, back] = d.straitctl("rollback it --topics " + topic + " --quiet-window 1000");
   ASSERT_EQ(rrc, 0) << back << d.straitctl_errors() << d.log();
   ASSERT_TRUE(state_is("MIRRORING")) << d.log();
-  std::tie(src, status) = d.straitctl("status it");
+  std::tie(status_rc, status) = d.straitctl("status it");
+  EXPECT_EQ(status_rc, 0) << status << d.straitctl_errors();
   EXPECT_EQ(status.find("granted on the target"), std::string::npos) << status;
   const auto after = listed_bindings(clusters->target, "User:app2");
   EXPECT_FALSE(after.contains(target + " LITERAL WRITE ALLOW")) << "strait's grant is removed";
@@ -620,6 +622,7 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
   EXPECT_TRUE(
       listed_bindings(clusters->source, "User:app").contains(topic + " LITERAL WRITE DENY"));
   std::tie(prc, planned) = d.straitctl("plan it --all --topics " + topic);
+  EXPECT_EQ(prc, 0) << planned << d.straitctl_errors();
   EXPECT_NE(planned.find("nothing                    " + topic + ": no writer to fence"),
             std::string::npos)
       << "fenced already: " << planned;
@@ -631,7 +634,8 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
   EXPECT_NE(d.log().find("fenced on the source: DENY WRITE TOPIC:LITERAL:" + topic + " User:app@*"),
             std::string::npos)
       << d.log();
-  auto [src, status] = d.straitctl("status it");
+  auto [status_rc, status] = d.straitctl("status it");
+  EXPECT_EQ(status_rc, 0) << status << d.straitctl_errors();
   EXPECT_NE(status.find("fenced on the source: DENY WRITE TOPIC:LITERAL:" + topic + " User:app@*"),
             std::string::npos)
       << status;

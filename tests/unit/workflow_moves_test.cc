@@ -1124,6 +1124,18 @@ TEST_F(Fence, AFenceIsLiftedWhenStraitLosesWriteDuringTheDrain) {
   EXPECT_EQ(world_.stopped("orders", 0), store::stop_reason::none) << "not handed over";
 }
 
+TEST_F(Fence, ARestartDuringTheHandOverFencesAgainButDoesNotStopHalfway) {
+  ASSERT_NO_FATAL_FAILURE(hand_over_checkpointed());
+  ASSERT_TRUE(fenced("User:app"));
+  // Strait loses WRITE while straitd is down: stopping now would leave the
+  // partition handed over; reverse mirroring's own errors show it later.
+  world_.source.acls.insert(source_acl("User:strait", "WRITE", "DENY"));
+  crash_and_restart();
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; })) << activity();
+  EXPECT_TRUE(fenced("User:app"));
+  EXPECT_EQ(owned(workflow::acl_change::source_fence).size(), 1u);
+}
+
 TEST_F(Fence, ARollbackWithNothingFencedDoesNotWaitForTheSource) {
   world_.source.acls = {source_acl("User:strait", "WRITE")};  // no writer to fence
   start();

@@ -50,6 +50,9 @@ struct partition_view {
   double records_per_second = 0;  // mirrored over about the last second
 };
 
+// A topic's ACL bindings of each kind status lists at most.
+inline constexpr size_t kMaxOwnedBindingsShown = 64;
+
 struct topic_view {
   std::string topic;
   std::string target_topic;
@@ -80,6 +83,7 @@ struct topic_view {
   // source fence, the producers' grants on the target.
   std::vector<kafka::acl_binding> source_fence;
   std::vector<kafka::acl_binding> target_grants;
+  int owned_bindings_left_out = 0;  // past kMaxOwnedBindingsShown of a kind
 };
 
 struct group_view {
@@ -111,6 +115,9 @@ struct link_view {
   std::vector<group_view> groups;      // ordered by group
   int64_t inflight_bytes = 0;
   bool paused = false;  // nothing runs: no topics or groups are reported
+  // Why the ACL bindings strait owns (topic_view::source_fence,
+  // target_grants) could not be listed; empty when they were.
+  std::string acl_records_error;
 };
 
 // A link and where it comes from (docs/links.md).
@@ -229,8 +236,12 @@ class control {
   // be read. apply_plan carries a plan out for at most 5 s (dry_run:
   // nothing written); errc::not_found when the link was deleted meanwhile.
   // Paused links too.
+  // `use`: what the plan is for; a plan to show also holds what apply does
+  // not need (the groups' plan, what each cutover would fence).
+  enum class plan_use { show, apply };
   [[nodiscard]] virtual result<plan::prepared_plan> plan_topics(
-      const std::string& link, const std::function<bool(const std::string&)>& topics) = 0;
+      const std::string& link, const std::function<bool(const std::string&)>& topics,
+      plan_use use) = 0;
   [[nodiscard]] virtual result<plan::apply_result> apply_plan(const std::string& link,
                                                               const plan::prepared_plan& p,
                                                               bool dry_run) = 0;

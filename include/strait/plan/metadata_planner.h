@@ -19,9 +19,6 @@ class admin_client;
 
 namespace strait::plan {
 
-// A plan of the target's topics for a link: every selected source topic's
-// items (planner.h), made from both clusters read live with the link's own
-// credentials, and the notes of what a plan does not cover yet.
 // A topic's source fence as its cutover would make it now: the DENYs it
 // would create (none the source has already) and why it would refuse.
 struct fence_item {
@@ -29,6 +26,9 @@ struct fence_item {
   policy::fence_plan fence;
 };
 
+// A plan of the target's topics for a link: every selected source topic's
+// items (planner.h), made from both clusters read live with the link's own
+// credentials, and the notes of what a plan does not cover yet.
 struct topic_plan {
   std::string link;
   int64_t made_at_ms = 0;
@@ -51,7 +51,8 @@ struct topic_plan {
   // The source fence (the link's fence section; policy::plan_fence): what
   // each planned topic's producer cutover would fence now, read with
   // fence.source_admin's credential (Plan only), or why it was not read
-  // (`fence_error`). Topics whose plan item is blocked are left out.
+  // (`fence_error`). Topics the link may not write (topic_facts::refusal)
+  // are left out.
   bool fence_enabled = false;
   std::vector<fence_item> fence;
   std::string fence_error;
@@ -159,11 +160,14 @@ class metadata_planner {
   // errors as they are.
   // `on_target`: the groups group sync leaves alone (a consumer cutover made
   // the target group primary, or one is in flight); null: groups are not
-  // planned (the scorecard's plan).
+  // planned (the scorecard's plan). `with_fence`: with the link's fence
+  // section, also what each topic's cutover would fence (Plan shows it;
+  // apply and the scorecard do not read it).
   [[nodiscard]] result<prepared_plan> prepare(const config::name_selection& selection,
                                               const config::name_selection* groups,
                                               const filter& topics, bool running,
-                                              const filter& on_target = nullptr) const;
+                                              const filter& on_target = nullptr,
+                                              bool with_fence = false) const;
 
   // prepare's ACL plan alone (the link's acls section; errc::precondition
   // without one), over every topic `selection` selects and the groups
@@ -190,8 +194,8 @@ class metadata_planner {
   [[nodiscard]] result<prepared_plan> read_and_plan(const config::name_selection& selection,
                                                     const config::name_selection* groups,
                                                     const filter& topics, bool running,
-                                                    const filter& on_target,
-                                                    bool topic_items) const;
+                                                    const filter& on_target, bool topic_items,
+                                                    bool with_fence) const;
 
   const config::link_config& cfg_;
   store::checkpoint_store& store_;

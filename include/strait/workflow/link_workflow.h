@@ -349,10 +349,12 @@ class link_workflow {
   [[nodiscard]] bool grant_writes(const std::string& topic, topic_op& op);
   [[nodiscard]] bool release_grants(const std::string& topic, topic_op& op);
   // fence_source: DENY WRITE on the source topic for each of its other
-  // writers (policy::plan_fence; refused unless forced), recorded, then a
-  // check that strait's own source credential may still write it;
+  // writers (policy::plan_fence; refused unless forced), recorded, then,
+  // with `check_write` (not once the hand-over began: a stop then would
+  // leave some partitions handed over), a check that strait's own source
+  // credential may still write it;
   // lift_fence: deletes what fence_source recorded.
-  [[nodiscard]] bool fence_source(const std::string& topic, topic_op& op);
+  [[nodiscard]] bool fence_source(const std::string& topic, bool check_write, topic_op& op);
   [[nodiscard]] bool lift_fence(const std::string& topic, topic_op& op);
   // A rollback's first step: lifts the fence at once when reverse mirroring
   // of the topic was never seeded or strait may not write the source topic;
