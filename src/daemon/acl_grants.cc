@@ -132,14 +132,10 @@ class source_fence final : public admin_acls<workflow::fence_port> {
     forget_client();  // a new round: connect again (credentials may have changed)
     auto a = connected();
     if (!a) return fail(errc::precondition, "source (fence.source_admin): " + a.error().message);
-    auto bindings = (*a)->describe_acls();
+    auto bindings = plan::read_fence_bindings(**a);
     if (!bindings) {
       forget_client();
-      return fail(errc::precondition, "source (fence.source_admin): " + bindings.error().message);
-    }
-    if (bindings->size() > plan::kMaxAclBindings) {
-      return fail(errc::precondition, "more than " + std::to_string(plan::kMaxAclBindings) +
-                                          " bindings on the source: not read for a fence");
+      return std::unexpected(bindings.error());
     }
     return workflow::cluster_acls{key_, std::move(*bindings)};
   }

@@ -300,6 +300,19 @@ result<std::unique_ptr<kafka::admin_client>> connect_fence_admin(
       "links." + cfg.name + ".fence.source_admin.properties", timeout);
 }
 
+result<std::vector<kafka::acl_binding>> read_fence_bindings(
+    const kafka::admin_client& fence_admin) {
+  auto bindings = fence_admin.describe_acls();
+  if (!bindings) {
+    return fail(errc::precondition, "source (fence.source_admin): " + bindings.error().message);
+  }
+  if (bindings->size() > kMaxAclBindings) {
+    return fail(errc::precondition, "more than " + std::to_string(kMaxAclBindings) +
+                                        " bindings on the source: not read for a fence");
+  }
+  return bindings;
+}
+
 namespace {
 
 // What each planned topic's cutover would fence now (fence.source_admin's
@@ -316,11 +329,8 @@ std::string plan_fences(const config::link_config& cfg, std::chrono::millisecond
     return "fence.source_admin reached cluster '" + printable(*key, 128) + "', not the source (" +
            printable(source_key, 128) + ")";
   }
-  auto bindings = (*admin)->describe_acls();
-  if (!bindings) return "source (fence.source_admin): " + bindings.error().message;
-  if (bindings->size() > kMaxAclBindings) {
-    return "more than " + std::to_string(kMaxAclBindings) + " bindings on the source: not read";
-  }
+  auto bindings = read_fence_bindings(**admin);
+  if (!bindings) return bindings.error().message;
   for (const auto& t : topics) {
     if (t.refusal.empty())
       out.push_back({t.source, policy::plan_fence(cfg.fence, t.source, *bindings)});
