@@ -439,6 +439,11 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   ASSERT_EQ(p.groups_size(), 1);
   EXPECT_EQ(p.groups(0).group(), "billing\\xff\\x1b[31m") << "a group id is made single-line";
   EXPECT_EQ(p.groups(0).action(), pb::GROUP_ACTION_SYNC);
+  ASSERT_TRUE(p.fence_enabled());
+  ASSERT_EQ(p.fence_size(), 1);
+  EXPECT_EQ(p.fence(0).topic(), "orders\\xff\\x1b[31m") << "a topic name is made single-line";
+  EXPECT_EQ(p.fence(0).denies(0).principal(), "User:\\x1b]0;x\\x07");
+  EXPECT_EQ(p.fence(0).refusals(0), "a refusal naming \\x1b[2Jorders");
   plan.set_topic_regex("(");
   grpc::Status bad = stub_->Plan(ctx().get(), plan, &p);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -182,6 +182,12 @@ class fake_control : public control {
                              .what = plan::group_action::sync,
                              .reason = "group sync writes it",
                              .by_link = true});
+    // The fence of a hostile topic for a hostile principal.
+    p.plan.fence_enabled = true;
+    p.plan.fence.push_back(
+        {"orders\xff\x1b[31m",
+         {{{"TOPIC", "orders\xff\x1b[31m", "LITERAL", "User:\x1b]0;x\x07", "*", "WRITE", "DENY"}},
+          {"a refusal naming \x1b[2Jorders"}}});
     return p;
   }
   result<plan::apply_result> apply_plan(const std::string& link, const plan::prepared_plan& p,
