@@ -111,6 +111,18 @@ TEST_F(ApiServer, StatusFiltersByRegexAndSumsLagAndThroughput) {
   EXPECT_EQ(st.groups(0).state(), "TRACKED");
   EXPECT_EQ(st.groups(0).migration_state(), pb::MIGRATION_STATE_TRACKED);
   EXPECT_EQ(st.inflight_bytes(), 42);
+  ASSERT_EQ(st.topics(0).source_fence_size(), 1);
+  EXPECT_EQ(st.topics(0).source_fence(0).principal(), "User:\\xff\\x1b[31mevil")
+      << "a principal from Kafka is made single-line (and valid UTF-8)";
+  EXPECT_EQ(st.topics(0).owned_bindings_left_out(), 2);
+  // straitctl prints it escaped, on the topic's line.
+  auto [rc, printed] = straitctl("status main");
+  EXPECT_TRUE(strait::testing::contains(
+      printed, "fenced on the source: DENY WRITE TOPIC:LITERAL:orders User:\\xff\\x1b[31mevil@*"))
+      << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "(2 more ACL bindings strait owns, not listed)"))
+      << printed;
+  EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }
 
 TEST_F(ApiServer, AcknowledgeSaysTheStopReasonItResolvedInBothForms) {

@@ -437,6 +437,10 @@ class fake_state : public state_provider {
                            {},
                            7,
                            "waiting for the source to be quiet"}};
+    // A fence binding strait owns, of a hostile principal from Kafka.
+    v.topics[0].source_fence = {
+        {"TOPIC", "orders", "LITERAL", "User:\xff\x1b[31mevil", "*", "WRITE", "DENY"}};
+    v.topics[0].owned_bindings_left_out = 2;
     v.groups = {group_view{"billing", group_state::syncing, true, 0.2, 2, 0, {}},
                 group_view{"audit", group_state::tracked, false, 30, 0, 1, {{"offset_expired", 1}}},
                 group_view{"new", std::nullopt, true, -1, 0, 0, {}}};
