@@ -50,6 +50,7 @@ grpc::Status to_grpc(const error& e) {
     case errc::busy:
       return {grpc::StatusCode::ABORTED, e.message};
     case errc::kafka:
+    case errc::registry:
       return {grpc::StatusCode::UNAVAILABLE, e.message};
     case errc::corruption:
     case errc::io:

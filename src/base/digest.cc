@@ -47,6 +47,8 @@ const char* to_string(errc code) {
       return "i/o error";
     case errc::kafka:
       return "kafka error";
+    case errc::registry:
+      return "schema registry error";
     case errc::precondition:
       return "failed precondition";
     case errc::busy:

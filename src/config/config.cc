@@ -632,6 +632,198 @@ acl_config parse_acls(const YAML::Node& n, const std::string& field, const refer
   return a;
 }
 
+// A file a link created through the API names (refs.policy.file_dir set):
+// it must lie in daemon.secrets_dir, as written and after symlinks.
+void check_api_link_file(const std::string& value, const references& refs, const std::string& field,
+                         problems& p) {
+  const std::filesystem::path dir = refs.policy.file_dir.value_or(std::filesystem::path());
+  const std::filesystem::path& real_dir = refs.real_file_dir;
+  std::error_code ec;
+  const auto real = std::filesystem::weakly_canonical(value, ec);
+  if (real_dir.empty() || ec || value.empty() || value.front() != '/' ||
+      !lies_in(std::filesystem::path(value).lexically_normal(), dir.lexically_normal()) ||
+      !lies_in(real, real_dir)) {
+    p.add(field,
+          "a link created through the API may name only files in daemon.secrets_dir" +
+              (real_dir.empty() ? " (which is " + refs.file_dir_problem + ")" : std::string()) +
+              "; put the file there");
+  }
+}
+
+// Parses a registry URL into `e` (registry_endpoint's rules). Plain http
+// only to loopback unless `allow_plaintext`: credentials and schemas would
+// cross the network in clear text.
+void parse_registry_url(const std::string& url, const std::string& field, bool allow_plaintext,
+                        registry_endpoint& e, problems& p) {
+  e.url = url;
+  const std::string hint = "; give e.g. https://registry.example.com:8081";
+  std::string_view rest(url);
+  const bool printable_ascii =
+      std::all_of(rest.begin(), rest.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  if (rest.size() > 2048 || !printable_ascii) {
+    p.add(field, "is not a URL (at most 2048 printable ASCII characters)" + hint);
+    return;
+  }
+  if (rest.starts_with("https://")) {
+    e.tls = true;
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    p.add(field, "'" + url + "' must start with https:// or http://" + hint);
+    return;
+  }
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (authority.find('@') != std::string_view::npos) {
+    p.add(field,
+          "holds user information; give the credential as credentials: ${file:/path} "
+          "(\"user:password\" in the file), never in the URL");
+    return;
+  }
+  if (url.find_first_of("?#") != std::string::npos) {
+    p.add(field, "'" + url + "' has a query or fragment; give the registry's base URL" + hint);
+    return;
+  }
+  std::string_view port;
+  if (authority.starts_with("[")) {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      p.add(field, "'" + url + "' has an unterminated [IPv6] host" + hint);
+      return;
+    }
+    e.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(":")) {
+      p.add(field, "'" + url + "': expected ':port' after the [IPv6] host" + hint);
+      return;
+    }
+    if (!after.empty()) port = after.substr(1);
+  } else {
+    const size_t colon = authority.rfind(':');
+    e.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (e.host.empty()) {
+    p.add(field, "'" + url + "' names no host" + hint);
+    return;
+  }
+  e.port = e.tls ? 443 : 80;
+  if (!port.empty()) {
+    int v = 0;
+    const bool digits = port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) {
+                          return c >= '0' && c <= '9';
+                        });
+    if (digits) v = std::stoi(std::string(port));
+    if (!digits || v < 1 || v > 65535) {
+      p.add(field, "'" + url + "' has an invalid port (1-65535)" + hint);
+      return;
+    }
+    e.port = static_cast<uint16_t>(v);
+  }
+  while (path.ends_with("/")) path.remove_suffix(1);
+  e.base_path = std::string(path);
+  const bool loopback = e.host == "localhost" || e.host == "::1" || e.host.starts_with("127.");
+  if (!e.tls && !loopback && !allow_plaintext) {
+    p.add(field, "'" + url +
+                     "' is plain http to a host that is not loopback: its credential and "
+                     "schemas would cross the network in clear text; use https, or set "
+                     "allow_plaintext: true beside it if the network is trusted");
+  }
+}
+
+// One registry of a schemas section (`side`: "source" or "target").
+registry_endpoint parse_registry(const YAML::Node& n, const std::string& field, bool target,
+                                 const references& refs, schemas_config& s, problems& p) {
+  registry_endpoint e;
+  const std::string kinds =
+      "kind: apicurio (Apicurio Registry 3) or kind: confluent (a "
+      "registry with Confluent's IMPORT mode)";
+  if (!n || !n.IsMap()) {
+    p.add(field, std::string("missing or not a map; give url") + (target ? " and " + kinds : "") +
+                     ", e.g. {url: https://registry:8081}");
+    return e;
+  }
+  std::set<std::string> keys = {"url", "credentials", "ca_file", "allow_plaintext"};
+  if (target) keys.insert("kind");
+  check_known_keys(n, field, keys, p);
+  bool allow_plaintext = false;
+  if (n["allow_plaintext"]) {
+    allow_plaintext =
+        parse_bool(n["allow_plaintext"], field + ".allow_plaintext", p).value_or(false);
+  }
+  if (!n["url"]) {
+    p.add(field + ".url", "missing; give the registry's base URL, e.g. https://registry:8081");
+  } else if (auto url = scalar(n["url"], field + ".url", p)) {
+    parse_registry_url(*url, field + ".url", allow_plaintext, e, p);
+  }
+  if (n["credentials"]) {
+    const std::string f = field + ".credentials";
+    if (auto raw = scalar(n["credentials"], f, p)) {
+      if (!raw->starts_with("${")) {
+        p.add(f,
+              "must be a reference, ${file:/path} or ${env:NAME}, to \"user:password\" "
+              "(never the credential itself in the config)");
+      } else if (auto v = resolve_references("credentials", *raw, f, refs, p)) {
+        if (v->find(':') == std::string::npos || v->front() == ':' ||
+            v->find_first_of("\r\n") != std::string::npos) {
+          p.add(f, "must resolve to one line \"user:password\" (HTTP basic auth)");
+        } else {
+          e.credentials = *v;
+        }
+      }
+    }
+  }
+  if (n["ca_file"]) {
+    const std::string f = field + ".ca_file";
+    if (auto v = scalar(n["ca_file"], f, p)) {
+      e.ca_file = *v;
+      if (!e.ca_file.is_absolute()) p.add(f, "must be an absolute path to a PEM CA bundle");
+      if (refs.policy.file_dir) check_api_link_file(*v, refs, f, p);
+    }
+  }
+  if (target) {
+    if (!n["kind"]) {
+      p.add(field + ".kind", "missing; give " + kinds);
+    } else if (auto k = scalar(n["kind"], field + ".kind", p)) {
+      if (*k == "apicurio") {
+        s.kind = schemas_config::target_kind::apicurio;
+      } else if (*k == "confluent") {
+        s.kind = schemas_config::target_kind::confluent;
+      } else {
+        p.add(field + ".kind", "'" + printable(*k, 64) + "' is not a kind; give " + kinds);
+      }
+    }
+  }
+  return e;
+}
+
+schemas_config parse_schemas(const YAML::Node& n, const std::string& field, const references& refs,
+                             problems& p) {
+  schemas_config s;
+  if (!n.IsMap()) {
+    p.add(field, "must be a map with source and target registries");
+    return s;
+  }
+  s.enabled = true;
+  check_known_keys(n, field, {"source", "target", "include", "exclude"}, p);
+  s.source = parse_registry(n["source"], field + ".source", false, refs, s, p);
+  s.target = parse_registry(n["target"], field + ".target", true, refs, s, p);
+  if (n["include"]) s.include = parse_string_list(n["include"], field + ".include", p);
+  if (!n["include"]) s.include = {".*"};
+  if (s.include.empty()) {
+    p.add(field + ".include", "at least one regex over subject names is required (\".*\": all)");
+  }
+  if (n["exclude"]) s.exclude = parse_string_list(n["exclude"], field + ".exclude", p);
+  check_filter(s.include, s.exclude, false, field, p);
+  if (!s.source.host.empty() && s.source.host == s.target.host && s.source.port == s.target.port &&
+      s.source.base_path == s.target.base_path) {
+    p.add(field + ".target.url", "is the source registry's URL; give the target registry");
+  }
+  return s;
+}
+
 link_config parse_link(const YAML::Node& n, const std::string& field, const references& refs,
                        problems& p) {
   link_config l;
@@ -641,7 +833,7 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
   }
   check_known_keys(n, field,
                    {"name", "source", "target", "topics", "groups", "migration", "limits", "acls",
-                    "fence", "checkpoint_interval_ms"},
+                    "fence", "schemas", "checkpoint_interval_ms"},
                    p);
   if (!n["name"]) {
     p.add(field + ".name", "missing; give a short name such as \"main\"");
@@ -671,6 +863,9 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
   if (const YAML::Node groups = n["groups"]) l.groups = parse_groups(groups, field + ".groups", p);
   if (const YAML::Node acls = n["acls"]) l.acls = parse_acls(acls, field + ".acls", refs, p);
   if (const YAML::Node fence = n["fence"]) l.fence = parse_fence(fence, field + ".fence", refs, p);
+  if (const YAML::Node schemas = n["schemas"]) {
+    l.schemas = parse_schemas(schemas, field + ".schemas", refs, p);
+  }
   if (const YAML::Node m = n["migration"]) {
     check_known_keys(m, field + ".migration", {"in_sync_max_lag_records"}, p);
     if (m["in_sync_max_lag_records"]) {
@@ -793,6 +988,10 @@ bool matches_config_pattern(std::string_view pattern, std::string_view name) {
 
 reference_policy api_link_references(const std::filesystem::path& secrets_dir) {
   return {"STRAIT_SECRET_", secrets_dir, true, true};
+}
+
+const char* to_string(schemas_config::target_kind k) {
+  return k == schemas_config::target_kind::apicurio ? "apicurio" : "confluent";
 }
 
 result<config> parse(const std::string& yaml_text, const env_lookup& env) {
@@ -949,18 +1148,7 @@ void check_api_link_property(const std::string& key, const std::string& value,
     return;
   }
   if (!key.ends_with(".location") && key != "sasl.kerberos.keytab") return;
-  const std::filesystem::path dir = refs.policy.file_dir.value_or(std::filesystem::path());
-  const std::filesystem::path& real_dir = refs.real_file_dir;
-  std::error_code ec;
-  const auto real = std::filesystem::weakly_canonical(value, ec);
-  if (real_dir.empty() || ec || value.empty() || value.front() != '/' ||
-      !lies_in(std::filesystem::path(value).lexically_normal(), dir.lexically_normal()) ||
-      !lies_in(real, real_dir)) {
-    p.add(field,
-          "a link created through the API may name only files in daemon.secrets_dir" +
-              (real_dir.empty() ? " (which is " + refs.file_dir_problem + ")" : std::string()) +
-              "; put the file there");
-  }
+  check_api_link_file(value, refs, field, p);
 }
 
 }  // namespace

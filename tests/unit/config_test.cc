@@ -16,7 +16,9 @@ namespace strait::config {
 namespace {
 
 const std::map<std::string, std::string> kEnv = {{"SRC_PASS", "s3cret-value"},
-                                                 {"STRAIT_SECRET_SRC", "s3cret-value"}};
+                                                 {"STRAIT_SECRET_SRC", "s3cret-value"},
+                                                 {"REG_CRED", "alice:s3cret-value"},
+                                                 {"STRAIT_SECRET_REG", "alice:s3cret-value"}};
 
 result<config> parse_text(const std::string& text) {
   return parse(text, [](const std::string& name) -> std::optional<std::string> {
@@ -687,6 +689,115 @@ TEST(ConfigPattern, PrefixWildcard) {
   EXPECT_TRUE(matches_config_pattern("*", "anything"));
   EXPECT_TRUE(matches_config_pattern("retention.ms", "retention.ms"));
   EXPECT_FALSE(matches_config_pattern("retention.ms", "retention.bytes"));
+}
+
+// A schemas section (ADR 0027): two registries, the target's kind, the
+// subjects; the credentials only by reference and never echoed.
+const char* kSchemas = R"yaml(    schemas:
+      source:
+        url: https://src-registry.example.com:8081/base/
+        credentials: ${env:REG_CRED}
+      target:
+        url: http://127.0.0.1:8080
+        kind: apicurio
+      exclude: ["_.*"]
+)yaml";
+
+TEST(Config, ASchemasSectionNamesBothRegistriesAndTheTargetsKind) {
+  auto plain = parse_text(kValid);
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_FALSE(plain->links[0].schemas.enabled);
+  auto c = parse_text(std::string(kValid) + kSchemas);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  const schemas_config& s = c->links[0].schemas;
+  EXPECT_TRUE(s.enabled);
+  EXPECT_TRUE(s.source.tls);
+  EXPECT_EQ(s.source.host, "src-registry.example.com");
+  EXPECT_EQ(s.source.port, 8081);
+  EXPECT_EQ(s.source.base_path, "/base");
+  EXPECT_EQ(s.source.credentials, "alice:s3cret-value");
+  EXPECT_FALSE(s.target.tls);
+  EXPECT_EQ(s.target.host, "127.0.0.1");
+  EXPECT_EQ(s.target.port, 8080);
+  EXPECT_EQ(s.target.base_path, "");
+  EXPECT_EQ(s.kind, schemas_config::target_kind::apicurio);
+  EXPECT_EQ(s.include, std::vector<std::string>{".*"});
+  EXPECT_EQ(s.exclude, std::vector<std::string>{"_.*"});
+}
+
+TEST(Config, SchemasErrorsNameTheFieldAndNeverEchoTheCredential) {
+  struct change {
+    std::string from, to, field, says;
+  };
+  const std::vector<change> cases = {
+      {"kind: apicurio", "kind: karapace", "links[0].schemas.target.kind", "is not a kind"},
+      {"        kind: apicurio\n", "", "links[0].schemas.target.kind", "missing"},
+      {"http://127.0.0.1:8080", "http://registry.example.com", "links[0].schemas.target.url",
+       "allow_plaintext"},
+      {"http://127.0.0.1:8080", "ftp://x", "links[0].schemas.target.url", "https://"},
+      {"http://127.0.0.1:8080", "https://user:pw@x", "links[0].schemas.target.url",
+       "user information"},
+      {"http://127.0.0.1:8080", "https://x:99999", "links[0].schemas.target.url", "port"},
+      {"http://127.0.0.1:8080", "https://x/?a=b", "links[0].schemas.target.url", "query"},
+      {"http://127.0.0.1:8080", "https://src-registry.example.com:8081/base",
+       "links[0].schemas.target.url", "the source registry's URL"},
+      {"${env:REG_CRED}", "alice:plain", "links[0].schemas.source.credentials",
+       "must be a reference"},
+      {"${env:REG_CRED}", "${env:NOPE}", "links[0].schemas.source.credentials", "not set"},
+      {"exclude: [\"_.*\"]", "exclude: [\"(\"]", "links[0].schemas.exclude[0]", "invalid regex"},
+      {"exclude: [\"_.*\"]", "subjects: [x]", "links[0].schemas.subjects", "unknown"},
+      {"        kind: apicurio\n", "        kind: apicurio\n        ca_file: relative.pem\n",
+       "links[0].schemas.target.ca_file", "absolute"},
+  };
+  for (const auto& k : cases) {
+    std::string schemas = kSchemas;
+    const auto at = schemas.find(k.from);
+    ASSERT_NE(at, std::string::npos) << k.from;
+    schemas.replace(at, k.from.size(), k.to);
+    auto c = parse_text(std::string(kValid) + schemas);
+    ASSERT_FALSE(c.has_value()) << "accepted: " << schemas;
+    EXPECT_NE(c.error().message.find(k.field), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find(k.says), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("s3cret-value"), std::string::npos) << c.error().message;
+  }
+  // A credential that is not "user:password" is refused without echoing it.
+  auto c = parse(std::string(kValid) + kSchemas,
+                 [](const std::string&) { return std::optional<std::string>("no-colon-s3cret"); });
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("user:password"), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().message.find("no-colon-s3cret"), std::string::npos) << c.error().message;
+  // Plain http to another host when the operator says the network is trusted.
+  std::string trusted = kSchemas;
+  trusted.replace(trusted.find("http://127.0.0.1:8080"), 21,
+                  "http://registry.internal\n        allow_plaintext: true");
+  auto ok = parse_text(std::string(kValid) + trusted);
+  EXPECT_TRUE(ok.has_value()) << ok.error().message;
+}
+
+// A link created through the API: the CA file in the secrets directory, the
+// credential a STRAIT_SECRET_ reference.
+TEST(Config, ApiLinksKeepTheRegistriesFilesInTheSecretsDirectory) {
+  testing::temp_dir secrets;
+  std::ofstream(secrets.path() / "ca.pem") << "x";
+  const reference_policy api = api_link_references(secrets.path());
+  auto link = [&](const std::string& source) {
+    return parse_link_yaml(
+        "name: side\nsource: {properties: {bootstrap.servers: a:9092}}\n"
+        "target: {properties: {bootstrap.servers: b:9092}}\ntopics: {include: [\"x\"]}\n"
+        "schemas: {source: {" +
+            source + "}, target: {url: \"https://t\", kind: confluent}}\n",
+        test_env, api);
+  };
+  auto ok = link("url: \"https://s\", credentials: \"${env:STRAIT_SECRET_REG}\", ca_file: \"" +
+                 (secrets.path() / "ca.pem").string() + "\"");
+  EXPECT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_NE(error_of(link("url: \"https://s\", ca_file: /etc/ssl/certs/ca.pem"))
+                .find("link.schemas.source.ca_file: a link created through the API may name "
+                      "only files in daemon.secrets_dir"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(link("url: \"https://s\", credentials: \"${env:REG_CRED}\"")).find("STRAIT_SECRET_"),
+      std::string::npos);
 }
 
 }  // namespace

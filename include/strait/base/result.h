@@ -15,6 +15,7 @@ enum class errc {
   corruption,    // durable state unreadable or inconsistent: never reset silently
   io,            // local disk / RocksDB failure
   kafka,         // a Kafka request failed
+  registry,      // a schema registry request failed or was refused (ADR 0027)
   precondition,  // the system is not in a state that allows the call
   busy,          // resource held by someone else (e.g. the store lock)
 };

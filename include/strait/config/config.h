@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -132,6 +133,39 @@ struct fence_config {
   properties source_admin;
 };
 
+// A schema registry's HTTP API (docs/planning.md#schemas, ADR 0027),
+// parsed from its URL: http(s)://host[:port][/path]; no user info, query
+// or fragment.
+struct registry_endpoint {
+  std::string url;  // as written, for logs and errors (it holds no secret)
+  bool tls = false;
+  std::string host;       // a name or an IP literal (IPv6 without brackets)
+  uint16_t port = 0;      // 80 / 443 when the URL gives none
+  std::string base_path;  // "" or "/path" without a trailing '/'
+  // "user:password" for HTTP basic auth (Confluent Cloud: key:secret), or
+  // empty. A secret: never logged or echoed.
+  std::string credentials;
+  // https: the CA bundle (PEM) the server is verified with; empty: the
+  // system's CAs. The host name is always verified.
+  std::filesystem::path ca_file;
+};
+
+// Schema copy (ADR 0027). Off unless the link has a `schemas` section.
+struct schemas_config {
+  bool enabled = false;
+  // How schemas are written to the target with their ids kept: a Confluent
+  // registry's IMPORT mode, or Apicurio Registry 3's own import (its
+  // Confluent API ignores ids). Never guessed from answers.
+  enum class target_kind { confluent, apicurio };
+  registry_endpoint source;  // read through the Confluent API
+  registry_endpoint target;  // read through the Confluent API; written per `kind`
+  target_kind kind = target_kind::confluent;
+  std::vector<std::string> include;  // RE2 over subject names, full match (default: all)
+  std::vector<std::string> exclude;
+};
+
+[[nodiscard]] const char* to_string(schemas_config::target_kind k);
+
 // The migration workflow of a link (docs/state-machine.md).
 struct migration_config {
   // A topic is IN_SYNC while its lag (records, summed over its partitions) is
@@ -149,6 +183,7 @@ struct link_config {
   migration_config migration;
   acl_config acls;
   fence_config fence;
+  schemas_config schemas;
   std::chrono::milliseconds checkpoint_interval{100};
 };
 

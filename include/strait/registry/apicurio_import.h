@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "strait/base/result.h"
+#include "strait/registry/http_client.h"
+#include "strait/registry/schemas.h"
+
+namespace strait::registry {
+
+// A ZIP archive of stored (uncompressed) entries: what Apicurio Registry's
+// import reads, written without a new dependency. Names and data as given;
+// at most 65,535 entries and 4 GiB (no ZIP64): beyond, add() fails.
+class zip_writer {
+ public:
+  [[nodiscard]] status add(const std::string& name, const std::string& data);
+  // The archive: the entries, then their central directory.
+  [[nodiscard]] std::string finish() const;
+
+ private:
+  struct entry {
+    std::string name;
+    uint32_t crc = 0, size = 0, offset = 0;
+  };
+  std::string body_;
+  std::vector<entry> entries_;
+};
+
+[[nodiscard]] uint32_t crc32(std::string_view data);
+
+// What one Apicurio import carries: versions to write (each with its
+// Confluent id as Apicurio's contentId and its Confluent version as the
+// version), whether the target already holds each one's content (then no
+// Content entity for it: the import would skip it, and versions pointing
+// to it, silently) or its subject (no Artifact entity).
+struct apicurio_version {
+  schema_version version;
+  bool content_exists = false;
+  bool artifact_exists = false;
+};
+
+// The import archive (Apicurio Registry 3's export format 3.0): a
+// Manifest, a Content per id not on the target (its bytes, contentHash =
+// SHA-256 of them, references as Apicurio's artifact references in the
+// default group), an Artifact per subject not on the target, an
+// ArtifactVersion per version (versionOrder = the Confluent version), a
+// `latest` Branch per subject listing its versions in order. `now_ms`:
+// the entities' timestamps.
+[[nodiscard]] result<std::string> apicurio_import_archive(
+    const std::vector<apicurio_version>& versions, int64_t now_ms);
+
+// The registry's version (GET /apis/registry/v3/system/info) if it is one
+// strait's archive was tested with (3.x), else errc::precondition naming
+// it. `client`'s base path is the registry's root (…/apis/registry/v3 and
+// …/apis/ccompat/v7 below it).
+[[nodiscard]] result<std::string> apicurio_version_checked(const http_client& root);
+
+// Posts the archive to /apis/registry/v3/admin/import with contentIds
+// kept and requireEmptyRegistry=false. Apicurio answers success for an
+// entity it skipped: the caller reads every version back.
+[[nodiscard]] status apicurio_import(const http_client& root, const std::string& archive);
+
+}  // namespace strait::registry

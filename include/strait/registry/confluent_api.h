@@ -1,0 +1,71 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strait/base/result.h"
+#include "strait/config/topic_filter.h"
+#include "strait/registry/http_client.h"
+#include "strait/registry/schemas.h"
+
+namespace strait::registry {
+
+// Bounds of what strait reads of a registry (ADR 0027): more is an error
+// that says so, never a part read as if it were the whole.
+inline constexpr size_t kMaxSubjects = 100000;
+inline constexpr size_t kMaxVersions = 200000;           // over all subjects read
+inline constexpr size_t kMaxSchemaBytes = 8u << 20;      // one schema's answer
+inline constexpr size_t kMaxContentsBytes = 512u << 20;  // all schema texts read
+
+// Reads a registry through Confluent's API (every registry strait writes
+// to serves it): the subjects `selected` accepts (null: all), each of their
+// versions with its id, type, text and references, their effective
+// compatibility and the global one. Soft-deleted versions are not read.
+// Stops with errc::precondition once `deadline` passes (a registry this
+// slow or this large is not read in part).
+[[nodiscard]] result<registry_contents> read_contents(
+    const http_client& client, const config::topic_filter* selected,
+    std::chrono::steady_clock::time_point deadline);
+
+// The schema an id serves (GET /schemas/ids/{id}); nullopt when the
+// registry has no such id.
+[[nodiscard]] result<std::optional<schema_body>> read_schema_by_id(const http_client& client,
+                                                                   int32_t id);
+
+// The subject's version (GET /subjects/{s}/versions/{v}); nullopt when it
+// has none of that number.
+[[nodiscard]] result<std::optional<schema_version>> read_version(const http_client& client,
+                                                                 const std::string& subject,
+                                                                 int32_t version);
+
+// A subject's version numbers (GET /subjects/{s}/versions); empty when the
+// registry has no such subject.
+[[nodiscard]] result<std::vector<int32_t>> list_versions(const http_client& client,
+                                                         const std::string& subject);
+
+// `s` percent-encoded for a URL path segment (RFC 3986 unreserved kept).
+[[nodiscard]] std::string path_segment(std::string_view s);
+
+// Writes of a Confluent registry (kind confluent, and compatibility on
+// both kinds); each errc::registry with the registry's answer.
+//   set_mode: PUT /mode/{subject} (never force): IMPORT before a subject's
+//     versions are written with their ids; delete_mode after (DELETE
+//     /mode/{subject}: the subject follows the registry's mode again).
+//   register_with_id: POST /subjects/{s}/versions with id and version;
+//     returns the id the registry answered with (a registry that ignores
+//     the given id answers another: the caller reads back).
+//   set_compatibility: PUT /config/{subject} ("" : the global level).
+[[nodiscard]] status set_mode(const http_client& client, const std::string& subject,
+                              const std::string& mode);
+[[nodiscard]] status delete_mode(const http_client& client, const std::string& subject);
+[[nodiscard]] result<int32_t> register_with_id(const http_client& client, const schema_version& v);
+// POST /subjects/{s}/versions without id or version: the registry picks
+// both (an id it binds the same text to already, on Apicurio). Returns
+// the id answered.
+[[nodiscard]] result<int32_t> register_schema(const http_client& client, const schema_version& v);
+[[nodiscard]] status set_compatibility(const http_client& client, const std::string& subject,
+                                       const std::string& level);
+
+}  // namespace strait::registry

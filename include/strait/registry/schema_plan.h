@@ -1,0 +1,96 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "strait/config/config.h"
+#include "strait/registry/http_client.h"
+#include "strait/registry/schemas.h"
+
+namespace strait::registry {
+
+// What a plan says of one source subject version or compatibility level.
+enum class schema_action {
+  copy,     // apply writes it to the target, with its id and version
+  fits,     // the target has it already: that id bound to the same schema, that version
+  blocked,  // apply leaves it: `reason` says why and the fix
+};
+[[nodiscard]] const char* to_string(schema_action a);
+
+struct schema_item {
+  std::string subject;
+  int32_t version = 0;
+  int32_t id = 0;
+  schema_type type = schema_type::avro;
+  schema_action action = schema_action::copy;
+  std::string reason;  // blocked: why and the fix; copy: what it reuses
+};
+
+// A compatibility level of a selected subject ("" : the registry's global
+// level), where the target's effective level differs from the source's.
+struct compatibility_item {
+  std::string subject;
+  std::string source_level, target_level;
+  schema_action action = schema_action::copy;
+  std::string reason;
+};
+
+struct schema_plan {
+  std::vector<schema_item> versions;  // the source's order: by subject, then version
+  std::vector<compatibility_item> compatibility;
+};
+
+// Plans a copy of `source`'s versions (the selected subjects) onto a
+// target registry of `kind` whose contents (all its subjects) are
+// `target` (ADR 0027). The target's ids are checked first: a version is
+// blocked when the target binds its id to another schema, holds its
+// schema under another id, has its subject with a version the source
+// lacks or with this version under another id (histories are not merged),
+// references a version that is blocked or not selected, or (kind
+// confluent) would have to be imported into a subject that has live
+// versions (IMPORT mode needs an empty subject; strait never forces it).
+// Pure: unit-tested without a registry.
+[[nodiscard]] schema_plan plan_schemas(const registry_contents& source,
+                                       const registry_contents& target,
+                                       config::schemas_config::target_kind kind);
+
+// What apply did with one item.
+enum class write_outcome { done, failed, not_reached, would, no_action };
+
+struct written {
+  write_outcome result = write_outcome::no_action;
+  std::string message;
+};
+
+struct schema_apply_result {
+  std::vector<written> versions;       // one per plan version item
+  std::vector<written> compatibility;  // one per plan compatibility item
+};
+
+// The clients of a link's schemas section: the source's and the target's
+// Confluent API, and (kind apicurio) the target's root for its import.
+struct registry_clients {
+  std::unique_ptr<http_client> source, target, target_root;
+};
+[[nodiscard]] registry_clients connect_registries(const config::schemas_config& cfg,
+                                                  std::chrono::milliseconds timeout);
+
+// Writes the plan's copy items to the target (kind confluent: subject by
+// subject, IMPORT mode, each version with its id and version, the
+// subject's mode override removed after; kind apicurio: one import
+// archive), then the compatibility items, and reads every version written
+// back through the target's Confluent API: a version the target does not
+// serve with its id, version and schema is `failed` with what it serves
+// instead, and nothing is written after it (apply stops). strait never
+// deletes or overwrites on a registry. No write starts once `deadline`
+// passed (the rest not_reached). `dry_run`: each copy `would`.
+[[nodiscard]] schema_apply_result apply_schemas(const schema_plan& plan,
+                                                const registry_contents& source,
+                                                const registry_clients& clients,
+                                                config::schemas_config::target_kind kind,
+                                                bool dry_run,
+                                                std::chrono::steady_clock::time_point deadline);
+
+}  // namespace strait::registry

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strait::registry {
+
+// A schema's type as Confluent's API names it ("schemaType"; absent: AVRO).
+enum class schema_type { avro, json, protobuf };
+[[nodiscard]] const char* to_string(schema_type t);  // "AVRO", "JSON", "PROTOBUF"
+
+// A schema's reference to another subject's version, under the name the
+// referring schema uses for it.
+struct schema_reference {
+  std::string name;
+  std::string subject;
+  int32_t version = 0;
+  auto operator<=>(const schema_reference&) const = default;
+};
+
+// A schema as an id serves it (Confluent's GET /schemas/ids/{id}).
+struct schema_body {
+  schema_type type = schema_type::avro;
+  std::string schema;  // the text as the registry serves it
+  std::vector<schema_reference> references;
+};
+
+// One version of a subject.
+struct schema_version {
+  std::string subject;
+  int32_t version = 0;
+  int32_t id = 0;  // Confluent's schema id: what records carry after the magic byte
+  schema_body body;
+};
+
+// What strait read of a registry through its Confluent API.
+struct registry_contents {
+  std::vector<schema_version> versions;  // by subject, then version
+  // Effective compatibility level (GET /config/{subject}, defaulting to the
+  // global) of each subject read, and the global level.
+  std::map<std::string, std::string> compatibility;
+  std::string global_compatibility;
+  size_t subjects_total = 0;  // on the registry, selected or not
+};
+
+// A schema's text in a form two registries that hold the same schema agree
+// on (ADR 0027), since a registry may answer with its own form of what it
+// was given: AVRO and JSON parsed (object members in name order, no
+// whitespace), a primitive Avro schema {"type":"int"} as "int"; PROTOBUF
+// with its whitespace runs made one space. Text that does not parse stays
+// as it is: two forms equal are the same schema; two that differ may be
+// the same written otherwise (a registry that reformats Protobuf), never
+// the other way round.
+[[nodiscard]] std::string normal_form(schema_type type, std::string_view text);
+
+// The same schema: type, normal form and references.
+[[nodiscard]] bool same_schema(const schema_body& a, const schema_body& b);
+
+}  // namespace strait::registry

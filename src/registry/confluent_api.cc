@@ -1,0 +1,313 @@
+#include "strait/registry/confluent_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "strait/base/text.h"
+
+namespace strait::registry {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kJson = "application/vnd.schemaregistry.v1+json";
+
+result<json> parse_answer(const http_client& c, std::string_view path, const http_answer& a) {
+  auto j = json::parse(a.body, nullptr, false);
+  if (j.is_discarded()) {
+    return fail(errc::registry, "schema registry " + c.url() + " " + printable(path, 200) +
+                                    ": the answer is not JSON (" + answer_excerpt(a) + ")");
+  }
+  return j;
+}
+
+status refused(const http_client& c, std::string_view what, const http_answer& a) {
+  return fail(errc::registry,
+              "schema registry " + c.url() + ": " + std::string(what) + ": " + answer_excerpt(a));
+}
+
+result<schema_type> parse_type(const json& j) {
+  if (!j.contains("schemaType") || j["schemaType"].is_null()) return schema_type::avro;
+  if (!j["schemaType"].is_string()) return fail(errc::registry, "schemaType is not a string");
+  const auto t = j["schemaType"].get<std::string>();
+  if (t == "AVRO") return schema_type::avro;
+  if (t == "JSON") return schema_type::json;
+  if (t == "PROTOBUF") return schema_type::protobuf;
+  return fail(errc::registry, "schemaType '" + printable(t, 40) +
+                                  "' is not one strait knows "
+                                  "(AVRO, JSON, PROTOBUF)");
+}
+
+// A schema body from an answer holding schema, schemaType and references.
+result<schema_body> parse_body(const json& j) {
+  schema_body b;
+  if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string()) {
+    return fail(errc::registry, "the answer has no schema text");
+  }
+  auto type = parse_type(j);
+  if (!type) return std::unexpected(type.error());
+  b.type = *type;
+  b.schema = j["schema"].get<std::string>();
+  if (j.contains("references") && !j["references"].is_null()) {
+    if (!j["references"].is_array()) return fail(errc::registry, "references is not a list");
+    for (const auto& r : j["references"]) {
+      if (!r.is_object() || !r.contains("name") || !r["name"].is_string() ||
+          !r.contains("subject") || !r["subject"].is_string() || !r.contains("version") ||
+          !r["version"].is_number_integer()) {
+        return fail(errc::registry, "a reference lacks its name, subject or version");
+      }
+      b.references.push_back({r["name"].get<std::string>(), r["subject"].get<std::string>(),
+                              r["version"].get<int32_t>()});
+    }
+  }
+  return b;
+}
+
+result<http_answer> get(const http_client& c, const std::string& path, size_t max_body) {
+  return c.request(http_method::get, path, {}, {}, max_body);
+}
+
+// The compatibility level an answer of GET /config names (Confluent:
+// compatibilityLevel; some registries: compatibility).
+std::string level_of(const json& j) {
+  for (const char* key : {"compatibilityLevel", "compatibility"}) {
+    if (j.is_object() && j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string path_segment(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+result<std::vector<int32_t>> list_versions(const http_client& c, const std::string& subject) {
+  const std::string path = "/subjects/" + path_segment(subject) + "/versions";
+  auto a = get(c, path, 8u << 20);
+  if (!a) return std::unexpected(a.error());
+  if (a->status == 404) return std::vector<int32_t>{};
+  if (!a->ok()) {
+    return std::unexpected(
+        refused(c, "listing the versions of " + printable(subject, 200), *a).error());
+  }
+  auto j = parse_answer(c, path, *a);
+  if (!j) return std::unexpected(j.error());
+  std::vector<int32_t> out;
+  if (j->is_array()) {
+    for (const auto& n : *j) {
+      if (!n.is_number_integer()) break;
+      out.push_back(n.get<int32_t>());
+    }
+  }
+  if (!j->is_array() || out.size() != j->size()) {
+    return fail(errc::registry, "schema registry " + c.url() + " " + printable(path, 200) +
+                                    ": not a list of version numbers");
+  }
+  return out;
+}
+
+result<std::optional<schema_version>> read_version(const http_client& c, const std::string& subject,
+                                                   int32_t version) {
+  const std::string path =
+      "/subjects/" + path_segment(subject) + "/versions/" + std::to_string(version);
+  auto a = get(c, path, kMaxSchemaBytes);
+  if (!a) return std::unexpected(a.error());
+  if (a->status == 404) return std::nullopt;
+  if (!a->ok()) return std::unexpected(refused(c, "reading " + printable(path, 200), *a).error());
+  auto j = parse_answer(c, path, *a);
+  if (!j) return std::unexpected(j.error());
+  auto body = parse_body(*j);
+  const auto where = "schema registry " + c.url() + " " + printable(path, 200) + ": ";
+  if (!body) return fail(errc::registry, where + body.error().message);
+  if (!j->contains("id") || !(*j)["id"].is_number_integer()) {
+    return fail(errc::registry, where + "the answer has no schema id");
+  }
+  schema_version v;
+  v.subject = subject;
+  v.version = version;
+  v.id = (*j)["id"].get<int32_t>();
+  v.body = std::move(*body);
+  return v;
+}
+
+result<std::optional<schema_body>> read_schema_by_id(const http_client& c, int32_t id) {
+  const std::string path = "/schemas/ids/" + std::to_string(id);
+  auto a = get(c, path, kMaxSchemaBytes);
+  if (!a) return std::unexpected(a.error());
+  if (a->status == 404) return std::nullopt;
+  if (!a->ok()) return std::unexpected(refused(c, "reading " + path, *a).error());
+  auto j = parse_answer(c, path, *a);
+  if (!j) return std::unexpected(j.error());
+  auto body = parse_body(*j);
+  if (!body) {
+    return fail(errc::registry,
+                "schema registry " + c.url() + " " + path + ": " + body.error().message);
+  }
+  return std::optional<schema_body>(std::move(*body));
+}
+
+result<registry_contents> read_contents(const http_client& c, const config::topic_filter* selected,
+                                        std::chrono::steady_clock::time_point deadline) {
+  registry_contents out;
+  const auto late = [&]() -> status {
+    if (std::chrono::steady_clock::now() < deadline) return {};
+    return fail(errc::precondition, "schema registry " + c.url() +
+                                        ": reading its subjects took longer than the call "
+                                        "allows; nothing of it was used");
+  };
+  auto a = get(c, "/subjects", 64u << 20);
+  if (!a) return std::unexpected(a.error());
+  if (!a->ok()) return std::unexpected(refused(c, "listing its subjects", *a).error());
+  auto subjects = parse_answer(c, "/subjects", *a);
+  if (!subjects) return std::unexpected(subjects.error());
+  if (!subjects->is_array()) {
+    return fail(errc::registry, "schema registry " + c.url() + " /subjects: not a list");
+  }
+  out.subjects_total = subjects->size();
+  if (subjects->size() > kMaxSubjects) {
+    return fail(errc::precondition,
+                "schema registry " + c.url() + " has " + std::to_string(subjects->size()) +
+                    " subjects, more than strait reads (" + std::to_string(kMaxSubjects) + ")");
+  }
+  auto global = get(c, "/config", 64 * 1024);
+  if (!global) return std::unexpected(global.error());
+  if (!global->ok()) {
+    return std::unexpected(refused(c, "reading its global compatibility", *global).error());
+  }
+  auto gj = parse_answer(c, "/config", *global);
+  if (!gj) return std::unexpected(gj.error());
+  out.global_compatibility = level_of(*gj);
+  size_t bytes = 0;
+  for (const auto& s : *subjects) {
+    if (!s.is_string()) {
+      return fail(errc::registry, "schema registry " + c.url() + " /subjects: a name is not text");
+    }
+    const auto subject = s.get<std::string>();
+    if (selected != nullptr && !selected->matches(subject)) continue;
+    if (auto st = late(); !st) return std::unexpected(st.error());
+    auto versions = list_versions(c, subject);
+    if (!versions) return std::unexpected(versions.error());
+    if (versions->empty()) continue;  // deleted meanwhile
+    for (const int32_t n : *versions) {
+      if (out.versions.size() >= kMaxVersions) {
+        return fail(errc::precondition, "schema registry " + c.url() +
+                                            ": the selected subjects have more than " +
+                                            std::to_string(kMaxVersions) + " versions");
+      }
+      if (auto st = late(); !st) return std::unexpected(st.error());
+      auto v = read_version(c, subject, n);
+      if (!v) return std::unexpected(v.error());
+      if (!*v) continue;  // deleted meanwhile
+      bytes += (*v)->body.schema.size();
+      if (bytes > kMaxContentsBytes) {
+        return fail(errc::precondition, "schema registry " + c.url() +
+                                            ": the selected schemas are more than " +
+                                            std::to_string(kMaxContentsBytes >> 20) + " MiB");
+      }
+      out.versions.push_back(std::move(**v));
+    }
+    const std::string cpath = "/config/" + path_segment(subject) + "?defaultToGlobal=true";
+    auto ca = get(c, cpath, 64 * 1024);
+    if (!ca) return std::unexpected(ca.error());
+    if (ca->ok()) {
+      auto cj = parse_answer(c, cpath, *ca);
+      if (!cj) return std::unexpected(cj.error());
+      out.compatibility[subject] = level_of(*cj);
+    } else if (ca->status == 404) {
+      out.compatibility[subject] = out.global_compatibility;
+    } else {
+      return std::unexpected(
+          refused(c, "reading the compatibility of " + printable(subject, 200), *ca).error());
+    }
+  }
+  return out;
+}
+
+status set_mode(const http_client& c, const std::string& subject, const std::string& mode) {
+  const json body = {{"mode", mode}};
+  auto a = c.request(http_method::put, "/mode/" + path_segment(subject), body.dump(), kJson);
+  if (!a) return std::unexpected(a.error());
+  if (!a->ok()) return refused(c, "setting mode " + mode + " on " + printable(subject, 200), *a);
+  return {};
+}
+
+status delete_mode(const http_client& c, const std::string& subject) {
+  auto a = c.request(http_method::del, "/mode/" + path_segment(subject));
+  if (!a) return std::unexpected(a.error());
+  // 404: the subject has no mode of its own (anymore).
+  if (!a->ok() && a->status != 404) {
+    return refused(c, "removing the mode of " + printable(subject, 200), *a);
+  }
+  return {};
+}
+
+namespace {
+
+result<int32_t> post_version(const http_client& c, const schema_version& v, bool with_id) {
+  json body = {{"schema", v.body.schema}, {"schemaType", to_string(v.body.type)}};
+  if (with_id) {
+    body["id"] = v.id;
+    body["version"] = v.version;
+  }
+  if (!v.body.references.empty()) {
+    json refs = json::array();
+    for (const auto& r : v.body.references) {
+      refs.push_back({{"name", r.name}, {"subject", r.subject}, {"version", r.version}});
+    }
+    body["references"] = refs;
+  }
+  const std::string path = "/subjects/" + path_segment(v.subject) + "/versions";
+  auto a = c.request(http_method::post, path,
+                     body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
+  if (!a) return std::unexpected(a.error());
+  const std::string what = "registering " + printable(v.subject, 200) + " version " +
+                           std::to_string(v.version) +
+                           (with_id ? " as id " + std::to_string(v.id) : std::string());
+  if (!a->ok()) return std::unexpected(refused(c, what, *a).error());
+  auto j = parse_answer(c, path, *a);
+  if (!j) return std::unexpected(j.error());
+  if (!j->contains("id") || !(*j)["id"].is_number_integer()) {
+    return fail(errc::registry, "schema registry " + c.url() + ": " + what +
+                                    ": the answer names no id (" + answer_excerpt(*a) + ")");
+  }
+  return (*j)["id"].get<int32_t>();
+}
+
+}  // namespace
+
+result<int32_t> register_with_id(const http_client& c, const schema_version& v) {
+  return post_version(c, v, true);
+}
+
+result<int32_t> register_schema(const http_client& c, const schema_version& v) {
+  return post_version(c, v, false);
+}
+
+status set_compatibility(const http_client& c, const std::string& subject,
+                         const std::string& level) {
+  const json body = {{"compatibility", level}};
+  const std::string path = subject.empty() ? "/config" : "/config/" + path_segment(subject);
+  auto a = c.request(http_method::put, path, body.dump(), kJson);
+  if (!a) return std::unexpected(a.error());
+  if (!a->ok()) {
+    return refused(c,
+                   "setting compatibility " + printable(level, 40) + " on " +
+                       (subject.empty() ? std::string("the registry") : printable(subject, 200)),
+                   *a);
+  }
+  return {};
+}
+
+}  // namespace strait::registry

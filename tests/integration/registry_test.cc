@@ -1,0 +1,308 @@
+// Schema copy against real Apicurio Registry 3 instances (scripts/registry,
+// ADR 0027): the registry module reads, plans and writes; curl, an
+// independent client, registers the source's schemas and reads the target
+// back.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "process.h"
+#include "strait/config/config.h"
+#include "strait/config/topic_filter.h"
+#include "strait/registry/confluent_api.h"
+#include "strait/registry/schema_plan.h"
+
+namespace strait::registry {
+namespace {
+
+using nlohmann::json;
+using testing::run_command;
+
+const std::string kRoot = STRAIT_SOURCE_DIR;
+
+// The instances of this run live in a state directory of its own.
+class registries : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    char dir[] = "/tmp/strait-registry-test.XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    state_ = dir;
+    setenv("STRAIT_REGISTRY_STATE", state_.c_str(), 1);
+  }
+  void TearDown() override {
+    (void)std::system((kRoot + "/scripts/registry stop-all >/dev/null 2>&1").c_str());
+    std::filesystem::remove_all(state_);
+  }
+  static std::string start(const std::string& name) {
+    return run_command(kRoot + "/scripts/registry start " + name + " 2>/dev/null");
+  }
+  static void stop(const std::string& name) {
+    (void)std::system((kRoot + "/scripts/registry stop " + name + " >/dev/null 2>&1").c_str());
+  }
+
+ private:
+  std::string state_;
+};
+
+// curl with a JSON body (from a file: no shell quoting of schemas).
+json call(const std::string& method, const std::string& url, const json& body = nullptr) {
+  std::string cmd = "curl -sS -m 20 -X " + method + " -H 'Content-Type: application/json' ";
+  std::string file;
+  if (!body.is_null()) {
+    file = std::filesystem::temp_directory_path() / ("strait-reg-body-" + std::to_string(getpid()));
+    std::ofstream(file) << body.dump();
+    cmd += "--data-binary @" + file + " ";
+  }
+  const std::string out = run_command(cmd + "'" + url + "'");
+  if (!file.empty()) std::filesystem::remove(file);
+  return json::parse(out, nullptr, false);
+}
+
+int register_schema(const std::string& ccompat, const std::string& subject, const json& body) {
+  const json answer = call("POST", ccompat + "/subjects/" + subject + "/versions", body);
+  if (!answer.contains("id")) ADD_FAILURE() << subject << ": " << answer.dump();
+  return answer.value("id", -1);
+}
+
+json avro(const json& schema) { return {{"schema", schema.dump()}}; }
+
+config::schemas_config schemas_section(const std::string& source_url, const std::string& target_url,
+                                       const std::string& kind) {
+  auto link = config::parse_link_yaml(
+      "name: reg\nsource: {properties: {bootstrap.servers: a:9092}}\n"
+      "target: {properties: {bootstrap.servers: b:9092}}\ntopics: {include: [\"x\"]}\n"
+      "schemas: {source: {url: \"" +
+          source_url + "\"}, target: {url: \"" + target_url + "\", kind: " + kind +
+          "}, include: [\"s-.*\"]}\n",
+      [](const std::string&) { return std::nullopt; }, config::reference_policy{});
+  EXPECT_TRUE(link.has_value()) << link.error().message;
+  return link ? link->schemas : config::schemas_config{};
+}
+
+struct planned {
+  registry_contents source, target;
+  schema_plan plan;
+};
+
+planned read_and_plan(const config::schemas_config& cfg, const registry_clients& c) {
+  planned p;
+  auto filter = config::topic_filter::make(cfg.include, cfg.exclude, false, "schemas");
+  EXPECT_TRUE(filter.has_value());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto source = read_contents(*c.source, &*filter, deadline);
+  EXPECT_TRUE(source.has_value()) << source.error().message;
+  auto target = read_contents(*c.target, nullptr, deadline);
+  EXPECT_TRUE(target.has_value()) << target.error().message;
+  if (!source || !target) return p;
+  p.source = *source;
+  p.target = *target;
+  p.plan = plan_schemas(p.source, p.target, cfg.kind);
+  return p;
+}
+
+const schema_item* item_of(const schema_plan& plan, const std::string& subject, int version) {
+  for (const auto& i : plan.versions) {
+    if (i.subject == subject && i.version == version) return &i;
+  }
+  return nullptr;
+}
+
+// The source's schemas, registered with curl: a record and its evolution,
+// the same record under a second subject (one id, two subjects), a
+// primitive, JSON and Protobuf schemas, a schema referencing the record,
+// a subject-level compatibility. Returns the source's ccompat URL.
+struct source_ids {
+  int first = 0, rec1 = 0, rec2 = 0, str = 0, json_schema = 0, proto = 0, ref = 0;
+};
+
+json record() {
+  return {{"type", "record"},
+          {"name", "R"},
+          {"namespace", "com.example"},
+          {"doc", "a record"},
+          {"fields", {{{"name", "a"}, {"type", "int"}}}}};
+}
+
+source_ids fill_source(const std::string& ccompat) {
+  source_ids ids;
+  ids.first = register_schema(ccompat, "s-first",
+                              avro(json{{"type", "enum"}, {"name", "E"}, {"symbols", {"A", "B"}}}));
+  const json rec = record();
+  ids.rec1 = register_schema(ccompat, "s-rec", avro(rec));
+  json rec2 = rec;
+  rec2["fields"].push_back({{"name", "b"}, {"type", "string"}, {"default", ""}});
+  ids.rec2 = register_schema(ccompat, "s-rec", avro(rec2));
+  EXPECT_EQ(register_schema(ccompat, "s-rec-copy", avro(rec)), ids.rec1);
+  ids.str = register_schema(ccompat, "s-str", avro(json{{"type", "string"}}));
+  ids.json_schema =
+      register_schema(ccompat, "s-json",
+                      {{"schemaType", "JSON"},
+                       {"schema", R"({"type":"object","properties":{"a":{"type":"integer"}}})"}});
+  ids.proto = register_schema(
+      ccompat, "s-proto",
+      {{"schemaType", "PROTOBUF"},
+       {"schema", "syntax = \"proto3\";\npackage x;\n\nmessage M {\n  int32 a = 1;\n}\n"}});
+  ids.ref = register_schema(
+      ccompat, "s-ref",
+      {{"schema", json{{"type", "record"},
+                       {"name", "Outer"},
+                       {"fields", {{{"name", "r"}, {"type", "com.example.R"}}}}}
+                      .dump()},
+       {"references", {{{"name", "com.example.R"}, {"subject", "s-rec"}, {"version", 1}}}}});
+  EXPECT_EQ(call("PUT", ccompat + "/config/s-rec", {{"compatibility", "FULL"}})
+                .value("compatibility", ""),
+            "FULL");
+  return ids;
+}
+
+TEST(SchemaCopy, AnApicurioTargetKeepsIdsVersionsReferencesAndCompatibility) {
+  const std::string source_root = registries::start("copy-src");
+  const std::string target_root = registries::start("copy-dst");
+  const std::string source = source_root + "/apis/ccompat/v7";
+  const std::string target = target_root + "/apis/ccompat/v7";
+  // The target has a schema of its own under the id the source's first
+  // one has: that one is blocked, named with both.
+  const int own =
+      register_schema(target, "t-own", avro(json{{"type", "fixed"}, {"name", "F"}, {"size", 4}}));
+  const source_ids ids = fill_source(source);
+  ASSERT_EQ(own, ids.first);
+
+  const auto cfg = schemas_section(source, target_root, "apicurio");
+  const auto clients = connect_registries(cfg, std::chrono::seconds(10));
+  planned p = read_and_plan(cfg, clients);
+  ASSERT_EQ(p.plan.versions.size(), 8u);
+  const schema_item* first = item_of(p.plan, "s-first", 1);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->action, schema_action::blocked);
+  EXPECT_NE(first->reason.find("binds id " + std::to_string(ids.first) + " to another schema"),
+            std::string::npos)
+      << first->reason;
+  EXPECT_NE(first->reason.find("'t-own' version 1"), std::string::npos) << first->reason;
+  for (const auto& i : p.plan.versions) {
+    if (i.subject != "s-first") {
+      EXPECT_EQ(i.action, schema_action::copy) << i.subject << i.reason;
+    }
+  }
+
+  // A dry run writes nothing.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto dry = apply_schemas(p.plan, p.source, clients, cfg.kind, true, deadline);
+  EXPECT_EQ(dry.versions[1].result, write_outcome::would);
+  EXPECT_EQ(call("GET", target + "/subjects").size(), 1u);
+
+  auto r = apply_schemas(p.plan, p.source, clients, cfg.kind, false, deadline);
+  for (size_t i = 0; i < r.versions.size(); ++i) {
+    const auto want = p.plan.versions[i].action == schema_action::copy ? write_outcome::done
+                                                                       : write_outcome::no_action;
+    EXPECT_EQ(r.versions[i].result, want)
+        << p.plan.versions[i].subject << " v" << p.plan.versions[i].version << ": "
+        << r.versions[i].message;
+  }
+  for (size_t i = 0; i < r.compatibility.size(); ++i) {
+    EXPECT_EQ(r.compatibility[i].result, write_outcome::done) << r.compatibility[i].message;
+  }
+
+  // Read back with curl: every id, version, schema and reference as on the source.
+  for (const auto& [subject, version, id] :
+       std::vector<std::tuple<std::string, int, int>>{{"s-rec", 1, ids.rec1},
+                                                      {"s-rec", 2, ids.rec2},
+                                                      {"s-rec-copy", 1, ids.rec1},
+                                                      {"s-str", 1, ids.str},
+                                                      {"s-json", 1, ids.json_schema},
+                                                      {"s-proto", 1, ids.proto},
+                                                      {"s-ref", 1, ids.ref}}) {
+    const json got =
+        call("GET", target + "/subjects/" + subject + "/versions/" + std::to_string(version));
+    const json want =
+        call("GET", source + "/subjects/" + subject + "/versions/" + std::to_string(version));
+    EXPECT_EQ(got.value("id", -1), id) << subject << ": " << got.dump();
+    EXPECT_EQ(got.value("schema", ""), want.value("schema", "")) << subject;
+    EXPECT_EQ(got.value("references", json()), want.value("references", json())) << subject;
+    EXPECT_EQ(call("GET", target + "/schemas/ids/" + std::to_string(id)).value("schema", ""),
+              want.value("schema", ""))
+        << subject;
+  }
+  EXPECT_EQ(call("GET", target + "/config/s-rec").value("compatibilityLevel", ""), "FULL");
+  // The target's own schema is untouched, and its next id comes after the copied ones.
+  EXPECT_EQ(call("GET", target + "/subjects/t-own/versions/1").value("id", -1), own);
+  const int next =
+      register_schema(target, "t-new", avro(json{{"type", "fixed"}, {"name", "G"}, {"size", 8}}));
+  EXPECT_GT(next, ids.ref);
+
+  // Planned again: everything copied fits; apply again does nothing.
+  planned again = read_and_plan(cfg, clients);
+  for (const auto& i : again.plan.versions) {
+    const auto want = i.subject == "s-first" ? schema_action::blocked : schema_action::fits;
+    EXPECT_EQ(i.action, want) << i.subject << " v" << i.version << ": " << i.reason;
+  }
+  EXPECT_TRUE(again.plan.compatibility.empty());
+
+  // A new subject on the source with a schema the target serves already:
+  // its version is added under the id the target has (the archive carries
+  // no content for it).
+  // (Registered as first written: Apicurio serves Avro in its own form,
+  // which as a new text would get an id of its own.)
+  ASSERT_EQ(register_schema(source, "s-late", avro(record())), ids.rec1);
+  planned late = read_and_plan(cfg, clients);
+  const schema_item* added = item_of(late.plan, "s-late", 1);
+  ASSERT_NE(added, nullptr);
+  EXPECT_EQ(added->action, schema_action::copy) << added->reason;
+  auto r2 = apply_schemas(late.plan, late.source, clients, cfg.kind, false, deadline);
+  for (size_t i = 0; i < r2.versions.size(); ++i) {
+    if (late.plan.versions[i].subject == "s-late") {
+      EXPECT_EQ(r2.versions[i].result, write_outcome::done) << r2.versions[i].message;
+    }
+  }
+  EXPECT_EQ(call("GET", target + "/subjects/s-late/versions/1").value("id", -1), ids.rec1);
+  registries::stop("copy-src");
+  registries::stop("copy-dst");
+}
+
+// Apicurio's Confluent API ignores the ids it is given: addressed as kind
+// confluent, apply registers the first version, reads it back, finds
+// another id, and stops: nothing after it is written.
+TEST(SchemaCopy, ARegistryThatIgnoresIdsStopsApplyAtTheFirstVersion) {
+  const std::string source_root = registries::start("ids-src");
+  const std::string target_root = registries::start("ids-dst");
+  const std::string source = source_root + "/apis/ccompat/v7";
+  const std::string target = target_root + "/apis/ccompat/v7";
+  // Ids on the source above the target's next one, so an id it picks differs.
+  for (int i = 0; i < 3; ++i) {
+    register_schema(source, "pad-" + std::to_string(i),
+                    avro(json{{"type", "fixed"}, {"name", "P"}, {"size", i + 1}}));
+  }
+  const source_ids ids = fill_source(source);
+
+  const auto cfg = schemas_section(source, target, "confluent");
+  const auto clients = connect_registries(cfg, std::chrono::seconds(10));
+  planned p = read_and_plan(cfg, clients);
+  ASSERT_EQ(p.plan.versions.size(), 8u);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto r = apply_schemas(p.plan, p.source, clients, cfg.kind, false, deadline);
+  ASSERT_EQ(r.versions[0].result, write_outcome::failed);
+  EXPECT_NE(
+      r.versions[0].message.find("'s-first' version 1 as id 1, not " + std::to_string(ids.first)),
+      std::string::npos)
+      << r.versions[0].message;
+  EXPECT_NE(r.versions[0].message.find("kind: apicurio"), std::string::npos);
+  for (size_t i = 1; i < r.versions.size(); ++i) {
+    EXPECT_EQ(r.versions[i].result, write_outcome::not_reached) << i;
+  }
+  for (const auto& c : r.compatibility) EXPECT_EQ(c.result, write_outcome::not_reached);
+  EXPECT_EQ(call("GET", target + "/subjects"), json::array({"s-first"}));
+  registries::stop("ids-src");
+  registries::stop("ids-dst");
+}
+
+}  // namespace
+}  // namespace strait::registry
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new strait::registry::registries);
+  return RUN_ALL_TESTS();
+}

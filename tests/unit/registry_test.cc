@@ -1,0 +1,193 @@
+// The registry module's pure parts (ADR 0027): normal forms, the plan's
+// rules, the import archive. Against real registries:
+// tests/integration/registry_test.cc.
+#include <gtest/gtest.h>
+
+#include "strait/registry/apicurio_import.h"
+#include "strait/registry/confluent_api.h"
+#include "strait/registry/schema_plan.h"
+
+namespace strait::registry {
+namespace {
+
+using kind_t = config::schemas_config::target_kind;
+
+TEST(SchemaNormalForm, ARegistrysOwnFormOfTheSameSchemaIsTheSame) {
+  // Apicurio serves {"type":"string"} as "string"; members in any order, any whitespace.
+  EXPECT_EQ(normal_form(schema_type::avro, R"({"type": "string"})"),
+            normal_form(schema_type::avro, R"("string")"));
+  EXPECT_EQ(normal_form(schema_type::avro, R"({"type":"record","name":"R","fields":[]})"),
+            normal_form(schema_type::avro, R"({ "name" : "R", "fields":[], "type":"record" })"));
+  EXPECT_EQ(normal_form(schema_type::avro, R"({"type":"array","items":{"type":"long"}})"),
+            normal_form(schema_type::avro, R"({"type":"array","items":"long"})"));
+  // Not the same: a name, an attribute beside the type, a logical type.
+  EXPECT_NE(normal_form(schema_type::avro, R"({"type":"record","name":"R","fields":[]})"),
+            normal_form(schema_type::avro, R"({"type":"record","name":"S","fields":[]})"));
+  EXPECT_NE(normal_form(schema_type::avro, R"({"type":"int","logicalType":"date"})"),
+            normal_form(schema_type::avro, R"("int")"));
+  // JSON Schema: parsed, but {"type":"string"} is not Avro's shorthand there.
+  EXPECT_EQ(normal_form(schema_type::json, R"({"type" : "string"})"),
+            normal_form(schema_type::json, R"({"type":"string"})"));
+  EXPECT_NE(normal_form(schema_type::json, R"({"type":"string"})"),
+            normal_form(schema_type::json, R"("string")"));
+  // Protobuf: whitespace runs only.
+  EXPECT_EQ(normal_form(schema_type::protobuf, "message M {\n  int32 a = 1;\n}\n"),
+            normal_form(schema_type::protobuf, "message M { int32 a = 1; }"));
+  EXPECT_NE(normal_form(schema_type::protobuf, "message M { int32 a = 1; }"),
+            normal_form(schema_type::protobuf, "message M { int32 a = 2; }"));
+  // Text that does not parse, or nests deeper than a schema does, stays text.
+  EXPECT_EQ(normal_form(schema_type::avro, "{not json"), "{not json");
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(normal_form(schema_type::json, deep), deep);
+  // Bytes that are not UTF-8 are compared as text, never thrown on.
+  EXPECT_EQ(normal_form(schema_type::json, "\"\xff\""), "\"\xff\"");
+  // References and type are part of the schema.
+  schema_body a{schema_type::avro, R"("string")", {}};
+  schema_body b = a;
+  EXPECT_TRUE(same_schema(a, b));
+  b.type = schema_type::json;
+  EXPECT_FALSE(same_schema(a, b));
+  b = a;
+  b.references.push_back({"x", "s", 1});
+  EXPECT_FALSE(same_schema(a, b));
+}
+
+schema_version version(const std::string& subject, int32_t v, int32_t id, std::string schema,
+                       std::vector<schema_reference> refs = {}) {
+  return {subject, v, id, {schema_type::avro, std::move(schema), std::move(refs)}};
+}
+
+const schema_item& item(const schema_plan& p, const std::string& subject, int32_t v) {
+  for (const auto& i : p.versions) {
+    if (i.subject == subject && i.version == v) return i;
+  }
+  static const schema_item none;
+  ADD_FAILURE() << "no item " << subject << " v" << v;
+  return none;
+}
+
+TEST(SchemaPlan, TheTargetsIdsAreCheckedFirst) {
+  registry_contents source, target;
+  source.versions = {version("a", 1, 10, R"("string")"),  // new: copy
+                     version("b", 1, 11, R"("int")"),     // id 11 is another schema there
+                     version("c", 1, 12, R"("long")"),    // the target holds it as id 5
+                     version("d", 1, 13, R"("bytes")"),   // there already: fits
+                     version("e", 1, 13, R"("bytes")")};  // same id, new subject: copy
+  target.versions = {version("x", 1, 11, R"("double")"), version("y", 1, 5, R"({"type":"long"})"),
+                     version("d", 1, 13, R"({"type": "bytes"})")};
+  const auto p = plan_schemas(source, target, kind_t::apicurio);
+  ASSERT_EQ(p.versions.size(), 5u);
+  EXPECT_EQ(item(p, "a", 1).action, schema_action::copy);
+  EXPECT_EQ(item(p, "b", 1).action, schema_action::blocked);
+  EXPECT_NE(item(p, "b", 1).reason.find("binds id 11 to another schema ('x' version 1)"),
+            std::string::npos)
+      << item(p, "b", 1).reason;
+  EXPECT_EQ(item(p, "c", 1).action, schema_action::blocked);
+  EXPECT_NE(item(p, "c", 1).reason.find("holds this schema as id 5 ('y' version 1)"),
+            std::string::npos)
+      << item(p, "c", 1).reason;
+  EXPECT_EQ(item(p, "d", 1).action, schema_action::fits);
+  EXPECT_EQ(item(p, "e", 1).action, schema_action::copy);
+  EXPECT_NE(item(p, "e", 1).reason.find("serves id 13 already"), std::string::npos);
+}
+
+TEST(SchemaPlan, HistoriesAreNotMergedAndReferencesComeFirst) {
+  registry_contents source, target;
+  source.versions = {
+      version("a", 1, 1, R"("string")"),
+      version("a", 2, 2, R"("int")"),
+      version("b", 1, 3, R"("long")"),
+      version("r", 1, 4, R"({"type":"record","name":"O","fields":[]})", {{"X", "a", 2}}),
+      version("q", 1, 5, R"("float")", {{"Y", "b", 1}}),
+      version("z", 1, 6, R"("null")", {{"Z", "unselected", 1}})};
+  // The target's "a" has version 1 only (an apply that stopped): the
+  // rest is copied (apicurio); its "b" has a version the source lacks.
+  target.versions = {version("a", 1, 1, R"("string")"), version("b", 7, 9, R"("boolean")")};
+  const auto p = plan_schemas(source, target, kind_t::apicurio);
+  EXPECT_EQ(item(p, "a", 1).action, schema_action::fits);
+  EXPECT_EQ(item(p, "a", 2).action, schema_action::copy);
+  EXPECT_EQ(item(p, "b", 1).action, schema_action::blocked);
+  EXPECT_NE(item(p, "b", 1).reason.find("'b' version 7, which the source lacks"), std::string::npos)
+      << item(p, "b", 1).reason;
+  EXPECT_EQ(item(p, "r", 1).action, schema_action::copy);
+  EXPECT_EQ(item(p, "q", 1).action, schema_action::blocked);
+  EXPECT_NE(item(p, "q", 1).reason.find("references 'b' version 1, which is blocked"),
+            std::string::npos);
+  EXPECT_EQ(item(p, "z", 1).action, schema_action::blocked);
+  EXPECT_NE(item(p, "z", 1).reason.find("not among the versions the link selects"),
+            std::string::npos);
+  // Confluent's IMPORT mode needs an empty subject: "a" version 2 waits for the operator.
+  const auto c = plan_schemas(source, target, kind_t::confluent);
+  EXPECT_EQ(item(c, "a", 1).action, schema_action::fits);
+  EXPECT_EQ(item(c, "a", 2).action, schema_action::blocked);
+  EXPECT_NE(item(c, "a", 2).reason.find("IMPORT mode needs an empty subject"), std::string::npos);
+  // A version the target has under another id.
+  target.versions = {version("a", 1, 7, R"("string")")};
+  const auto moved = plan_schemas(source, target, kind_t::apicurio);
+  EXPECT_EQ(item(moved, "a", 1).action, schema_action::blocked);
+}
+
+TEST(SchemaPlan, CompatibilityIsCopiedWhereTheEffectiveLevelsDiffer) {
+  registry_contents source, target;
+  source.global_compatibility = "BACKWARD";
+  target.global_compatibility = "NONE";
+  source.compatibility = {{"a", "FULL"}, {"b", "BACKWARD"}, {"c", "NONE"}};
+  target.compatibility = {{"c", "NONE"}};
+  const auto p = plan_schemas(source, target, kind_t::confluent);
+  ASSERT_EQ(p.compatibility.size(), 3u);
+  EXPECT_EQ(p.compatibility[0].subject, "");
+  EXPECT_EQ(p.compatibility[0].source_level, "BACKWARD");
+  EXPECT_EQ(p.compatibility[1].subject, "a");
+  EXPECT_EQ(p.compatibility[2].subject, "b");  // the target's global NONE until it is copied
+}
+
+TEST(SchemaPlan, ASubjectNameWithAPathSeparatorIsNotPutInAnApicurioArchive) {
+  registry_contents source, target;
+  source.versions = {version("../etc", 1, 1, R"("string")"), version("a/b", 1, 2, R"("int")")};
+  const auto p = plan_schemas(source, target, kind_t::apicurio);
+  EXPECT_EQ(item(p, "../etc", 1).action, schema_action::blocked);
+  EXPECT_EQ(item(p, "a/b", 1).action, schema_action::blocked);
+  EXPECT_EQ(plan_schemas(source, target, kind_t::confluent).versions[1].action,
+            schema_action::copy);
+}
+
+TEST(ImportArchive, IsAZipOfStoredEntriesWithTheirChecksums) {
+  EXPECT_EQ(crc32("123456789"), 0xCBF43926u);  // the CRC-32 check value
+  zip_writer zip;
+  ASSERT_TRUE(zip.add("a.txt", "hello").has_value());
+  const std::string archive = zip.finish();
+  // A local header, the data, one central entry, the end record.
+  EXPECT_EQ(archive.substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_NE(archive.find("hello"), std::string::npos);
+  EXPECT_EQ(archive.size(), 30u + 5 + 5 + 46 + 5 + 22);
+  EXPECT_EQ(archive.substr(archive.size() - 22, 4), std::string("PK\x05\x06", 4));
+
+  std::vector<apicurio_version> versions = {
+      {version("s", 1, 42, R"("string")"), false, false},
+      {version("s", 2, 43, R"("int")", {{"R", "t", 1}}), false, false},
+      {version("t", 1, 42, R"("string")"), true, true}};
+  auto a = apicurio_import_archive(versions, 0);
+  ASSERT_TRUE(a.has_value());
+  // One Content per id the target lacks (42 once), an Artifact per new
+  // subject, a version and a branch per subject.
+  const auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = a->find(what); at != std::string::npos; at = a->find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(".Content.json"), 2u * 2);  // each name twice: local header, directory
+  EXPECT_EQ(count("MetaData.Artifact.json"), 1u * 2);
+  EXPECT_EQ(count(".ArtifactVersion.json"), 3u * 2);
+  EXPECT_EQ(count("latest.Branch.json"), 2u * 2);
+  EXPECT_NE(a->find(R"("contentId":43)"), std::string::npos);
+  EXPECT_NE(a->find(R"(\"artifactId\":\"t\")"), std::string::npos);  // the reference
+}
+
+TEST(RegistryPaths, SubjectsArePercentEncoded) {
+  EXPECT_EQ(path_segment("orders-value"), "orders-value");
+  EXPECT_EQ(path_segment("a/b c?%"), "a%2Fb%20c%3F%25");
+  EXPECT_EQ(path_segment("\xff"), "%FF");
+}
+
+}  // namespace
+}  // namespace strait::registry
