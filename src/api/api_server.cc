@@ -692,7 +692,7 @@ class service final : public pb::Strait::Service {
     auto p = control_.plan_topics(req->link(), selected_by(*topics, req->topic_regex()),
                                   control::plan_use::show);
     if (!p) return to_grpc(p.error());
-    fill_plan(p->plan, nullptr, nullptr, out);
+    fill_plan(p->plan, nullptr, out);
     return grpc::Status::OK;
   }
 
@@ -735,7 +735,7 @@ class service final : public pb::Strait::Service {
         [&](const caller&, pb::TopicPlan* resp) -> grpc::Status {
           auto r = control_.apply_plan(req->link(), *prepared, req->dry_run());
           if (!r) return to_grpc(r.error());
-          fill_plan(prepared->plan, &r->items, &r->acls, resp);
+          fill_plan(prepared->plan, &*r, resp);
           resp->set_dry_run(req->dry_run());
           resp->set_done(r->done);
           resp->set_failed(r->failed);
@@ -1446,9 +1446,11 @@ class service final : public pb::Strait::Service {
   // for protobuf.
   // ACL items sent at most (each up to ~6 KB of names): the rest counted.
   static constexpr size_t kMaxAclItems = 2000;
-  static void fill_plan(const plan::topic_plan& p, const std::vector<plan::applied>* applied,
-                        const std::vector<plan::applied>* applied_acls, pb::TopicPlan* out) {
+  static void fill_plan(const plan::topic_plan& p, const plan::apply_result* result,
+                        pb::TopicPlan* out) {
     constexpr size_t kMax = 4096;
+    const std::vector<plan::applied>* applied = result != nullptr ? &result->items : nullptr;
+    const std::vector<plan::applied>* applied_acls = result != nullptr ? &result->acls : nullptr;
     out->set_link(p.link);
     out->set_made_at_ms(p.made_at_ms);
     out->set_running(p.running);
@@ -1510,6 +1512,7 @@ class service final : public pb::Strait::Service {
     out->set_acls_left_out(acls_left_out);
     out->set_groups_enabled(p.groups_enabled);
     out->set_groups_note(single_line(p.groups_note, kMax));
+    fill_schemas(p, result, out);
     if (applied != nullptr) return;  // apply has nothing to do for groups or the fence
     out->set_fence_enabled(p.fence_enabled);
     out->set_fence_error(printable(p.fence_error, kMax));
@@ -1540,6 +1543,55 @@ class service final : public pb::Strait::Service {
       pg->set_reason(single_line(g.reason, kMax));
       pg->set_blocker(single_line(g.blocker, kMax));
       pg->set_by_link(g.by_link);
+    }
+  }
+
+  // The schema items of a plan (registry names and texts: any bytes, made
+  // single-line); with `result` (Apply), their outcomes, FITS left out.
+  static void fill_schemas(const plan::topic_plan& p, const plan::apply_result* result,
+                           pb::TopicPlan* out) {
+    constexpr size_t kMax = 4096;
+    out->set_schemas_enabled(p.schemas_enabled);
+    out->set_schemas_error(single_line(p.schemas_error, kMax));
+    int fit = 0, left_out = 0;
+    const auto& versions = p.schemas.versions;
+    for (size_t k = 0; k < versions.size(); ++k) {
+      const registry::schema_item& i = versions[k];
+      if (i.action == registry::schema_action::fits) ++fit;
+      if (i.action == registry::schema_action::fits && result != nullptr) continue;
+      if (static_cast<size_t>(out->schemas_size()) >= kMaxAclItems) {
+        ++left_out;
+        continue;
+      }
+      auto* ps = out->add_schemas();
+      ps->set_subject(single_line(i.subject, 1024));
+      ps->set_version(i.version);
+      ps->set_id(i.id);
+      ps->set_schema_type(registry::to_string(i.type));
+      ps->set_action(i.action == registry::schema_action::copy   ? pb::SCHEMA_ACTION_COPY
+                     : i.action == registry::schema_action::fits ? pb::SCHEMA_ACTION_FITS
+                                                                 : pb::SCHEMA_ACTION_BLOCKED);
+      ps->set_reason(single_line(i.reason, kMax));
+      if (result != nullptr && k < result->schemas.size()) {
+        ps->set_outcome(to_proto(result->schemas[k].result));
+        ps->set_message(single_line(result->schemas[k].message, kMax));
+      }
+    }
+    out->set_schemas_fit(fit);
+    out->set_schemas_left_out(left_out);
+    const auto& levels = p.schemas.compatibility;
+    for (size_t k = 0; k < levels.size() && k < kMaxAclItems; ++k) {
+      auto* pc = out->add_compatibility();
+      pc->set_subject(single_line(levels[k].subject, 1024));
+      pc->set_source_level(single_line(levels[k].source_level, 64));
+      pc->set_target_level(single_line(levels[k].target_level, 64));
+      pc->set_action(levels[k].action == registry::schema_action::copy ? pb::SCHEMA_ACTION_COPY
+                                                                       : pb::SCHEMA_ACTION_BLOCKED);
+      pc->set_reason(single_line(levels[k].reason, kMax));
+      if (result != nullptr && k < result->compatibility.size()) {
+        pc->set_outcome(to_proto(result->compatibility[k].result));
+        pc->set_message(single_line(result->compatibility[k].message, kMax));
+      }
     }
   }
 

@@ -1,5 +1,7 @@
 #include "strait/config/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -710,6 +712,12 @@ void parse_registry_url(const std::string& url, const std::string& field, bool a
     return;
   }
   e.port = e.tls ? 443 : 80;
+  const bool colon_without_port =
+      port.empty() && (authority.ends_with(":") || authority.ends_with("]:"));
+  if (colon_without_port) {
+    p.add(field, "'" + url + "' has an empty port" + hint);
+    return;
+  }
   if (!port.empty()) {
     int v = 0;
     const bool digits = port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) {
@@ -724,7 +732,14 @@ void parse_registry_url(const std::string& url, const std::string& field, bool a
   }
   while (path.ends_with("/")) path.remove_suffix(1);
   e.base_path = std::string(path);
-  const bool loopback = e.host == "localhost" || e.host == "::1" || e.host.starts_with("127.");
+  // An address of 127.0.0.0/8 or ::1, or the name localhost: no other name
+  // (127.0.0.1.example.com is one) counts as loopback.
+  in_addr v4{};
+  in6_addr v6{};
+  const bool loopback =
+      e.host == "localhost" ||
+      (inet_pton(AF_INET, e.host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) ||
+      (inet_pton(AF_INET6, e.host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6));
   if (!e.tls && !loopback && !allow_plaintext) {
     p.add(field, "'" + url +
                      "' is plain http to a host that is not loopback: its credential and "
@@ -733,15 +748,17 @@ void parse_registry_url(const std::string& url, const std::string& field, bool a
   }
 }
 
-// One registry of a schemas section (`side`: "source" or "target").
+constexpr const char* kRegistryKinds =
+    "kind: apicurio (Apicurio Registry 3) or kind: confluent (a registry with Confluent's "
+    "IMPORT mode)";
+
+// One registry of a schemas section (the target's also has its kind).
 registry_endpoint parse_registry(const YAML::Node& n, const std::string& field, bool target,
-                                 const references& refs, schemas_config& s, problems& p) {
+                                 const references& refs, problems& p) {
   registry_endpoint e;
-  const std::string kinds =
-      "kind: apicurio (Apicurio Registry 3) or kind: confluent (a "
-      "registry with Confluent's IMPORT mode)";
   if (!n || !n.IsMap()) {
-    p.add(field, std::string("missing or not a map; give url") + (target ? " and " + kinds : "") +
+    p.add(field, std::string("missing or not a map; give url") +
+                     (target ? std::string(" and ") + kRegistryKinds : "") +
                      ", e.g. {url: https://registry:8081}");
     return e;
   }
@@ -780,20 +797,8 @@ registry_endpoint parse_registry(const YAML::Node& n, const std::string& field, 
     if (auto v = scalar(n["ca_file"], f, p)) {
       e.ca_file = *v;
       if (!e.ca_file.is_absolute()) p.add(f, "must be an absolute path to a PEM CA bundle");
+      if (!e.url.empty() && !e.tls) p.add(f, "is for https URLs; this URL is plain http");
       if (refs.policy.file_dir) check_api_link_file(*v, refs, f, p);
-    }
-  }
-  if (target) {
-    if (!n["kind"]) {
-      p.add(field + ".kind", "missing; give " + kinds);
-    } else if (auto k = scalar(n["kind"], field + ".kind", p)) {
-      if (*k == "apicurio") {
-        s.kind = schemas_config::target_kind::apicurio;
-      } else if (*k == "confluent") {
-        s.kind = schemas_config::target_kind::confluent;
-      } else {
-        p.add(field + ".kind", "'" + printable(*k, 64) + "' is not a kind; give " + kinds);
-      }
     }
   }
   return e;
@@ -808,8 +813,22 @@ schemas_config parse_schemas(const YAML::Node& n, const std::string& field, cons
   }
   s.enabled = true;
   check_known_keys(n, field, {"source", "target", "include", "exclude"}, p);
-  s.source = parse_registry(n["source"], field + ".source", false, refs, s, p);
-  s.target = parse_registry(n["target"], field + ".target", true, refs, s, p);
+  s.source = parse_registry(n["source"], field + ".source", false, refs, p);
+  s.target = parse_registry(n["target"], field + ".target", true, refs, p);
+  if (const YAML::Node t = n["target"]; t && t.IsMap()) {
+    const std::string kinds = kRegistryKinds;
+    if (!t["kind"]) {
+      p.add(field + ".target.kind", "missing; give " + kinds);
+    } else if (auto k = scalar(t["kind"], field + ".target.kind", p)) {
+      if (*k == "apicurio") {
+        s.kind = schemas_config::target_kind::apicurio;
+      } else if (*k == "confluent") {
+        s.kind = schemas_config::target_kind::confluent;
+      } else {
+        p.add(field + ".target.kind", "'" + printable(*k, 64) + "' is not a kind; give " + kinds);
+      }
+    }
+  }
   if (n["include"]) s.include = parse_string_list(n["include"], field + ".include", p);
   if (!n["include"]) s.include = {".*"};
   if (s.include.empty()) {

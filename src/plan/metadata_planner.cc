@@ -10,6 +10,7 @@
 #include "strait/kafka/client.h"
 #include "strait/mirror/cluster_rules.h"
 #include "strait/mirror/config_sync.h"
+#include "strait/registry/confluent_api.h"
 
 namespace strait::plan {
 
@@ -340,6 +341,46 @@ std::string plan_fences(const config::link_config& cfg, std::chrono::millisecond
 
 }  // namespace
 
+namespace {
+
+// Reads both registries of a schemas section and plans the copy into p
+// (its plan's schemas, the contents and clients apply needs); "" or why
+// they were not read.
+std::string plan_registries(const config::schemas_config& cfg, std::chrono::milliseconds timeout,
+                            prepared_plan& p) {
+  auto selected = config::topic_filter::make(cfg.include, cfg.exclude, false, "schemas");
+  if (!selected) return selected.error().message;
+  auto clients =
+      std::make_shared<registry::registry_clients>(registry::connect_registries(cfg, timeout));
+  const auto deadline = std::chrono::steady_clock::now() + kRegistryReadBudget;
+  auto source = registry::read_contents(*clients->source, &*selected, deadline);
+  if (!source) return "source registry: " + source.error().message;
+  auto target = registry::read_contents(*clients->target, nullptr, deadline);
+  if (!target) return "target registry: " + target.error().message;
+  p.plan.schemas = registry::plan_schemas(*source, *target, cfg.kind);
+  p.schema_source = std::make_shared<const registry::registry_contents>(std::move(*source));
+  p.registries = std::move(clients);
+  return {};
+}
+
+outcome to_outcome(registry::write_outcome w) {
+  switch (w) {
+    case registry::write_outcome::done:
+      return outcome::done;
+    case registry::write_outcome::failed:
+      return outcome::failed;
+    case registry::write_outcome::not_reached:
+      return outcome::not_reached;
+    case registry::write_outcome::would:
+      return outcome::would;
+    case registry::write_outcome::no_action:
+      return outcome::no_action;
+  }
+  return outcome::no_action;
+}
+
+}  // namespace
+
 result<prepared_plan> metadata_planner::prepare(const config::name_selection& selection,
                                                 const config::name_selection* groups,
                                                 const filter& topics, bool running,
@@ -496,6 +537,10 @@ result<prepared_plan> metadata_planner::read_and_plan(const config::name_selecti
     plan.fence_enabled = true;
     plan.fence_error = plan_fences(cfg_, admin_timeout_, *src_key, facts, plan.fence);
   }
+  if (cfg_.schemas.enabled && topic_items) {
+    plan.schemas_enabled = true;
+    plan.schemas_error = plan_registries(cfg_.schemas, admin_timeout_, p);
+  }
   p.source = std::move(*source);
   p.target = std::move(*target);
   return p;
@@ -597,6 +642,36 @@ result<apply_result> metadata_planner::apply(const prepared_plan& p, bool dry_ru
           return results;
         },
         r);
+  }
+  if (p.registries != nullptr) {  // set whenever schemas were planned
+    const auto written = registry::apply_schemas(p.plan.schemas, *p.schema_source, *p.registries,
+                                                 dry_run, deadline, wall_clock_ms());
+    const auto count = [&](const std::vector<registry::written>& from, std::vector<applied>& to,
+                           const auto& describe) {
+      for (size_t k = 0; k < from.size(); ++k) {
+        applied a{to_outcome(from[k].result), from[k].message};
+        if (a.result == outcome::done) {
+          ++r.done;
+          spdlog::info("link {}: apply: {}", cfg_.name, describe(k));
+        } else if (a.result == outcome::failed) {
+          ++r.failed;
+          spdlog::warn("link {}: apply: {} failed: {}", cfg_.name, describe(k), a.message);
+        } else if (a.result == outcome::not_reached) {
+          ++r.not_reached;
+        }
+        to.push_back(std::move(a));
+      }
+    };
+    count(written.versions, r.schemas, [&](size_t k) {
+      const auto& v = p.plan.schemas.versions[k];
+      return "schema " + printable(v.subject, 200) + " version " + std::to_string(v.version) +
+             " as id " + std::to_string(v.id);
+    });
+    count(written.compatibility, r.compatibility, [&](size_t k) {
+      const auto& c = p.plan.schemas.compatibility[k];
+      return "compatibility " + printable(c.source_level, 40) + " of " +
+             (c.subject.empty() ? std::string("the registry") : printable(c.subject, 200));
+    });
   }
   return r;
 }

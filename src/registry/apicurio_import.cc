@@ -110,7 +110,7 @@ std::string zip_writer::finish() const {
   return out;
 }
 
-result<std::string> apicurio_import_archive(const std::vector<apicurio_version>& versions,
+result<std::string> apicurio_import_archive(const std::vector<import_entry>& versions,
                                             int64_t now_ms) {
   // Entity names carry subjects: a name Apicurio's reader would take for
   // a path of its own is kept out by the caller (plan blocks such subjects).
@@ -125,7 +125,7 @@ result<std::string> apicurio_import_archive(const std::vector<apicurio_version>&
   std::map<int32_t, bool> contents_written;
   for (const auto& v : versions) {
     const schema_version& s = v.version;
-    if (v.content_exists || contents_written.contains(s.id)) continue;
+    if (contents_written.contains(s.id)) continue;
     contents_written[s.id] = true;
     json refs = nullptr;
     if (!s.body.references.empty()) {
@@ -150,7 +150,7 @@ result<std::string> apicurio_import_archive(const std::vector<apicurio_version>&
   }
   // Subjects in first-seen order, each with its versions in order.
   std::vector<std::string> subjects;
-  std::map<std::string, std::vector<const apicurio_version*>> of_subject;
+  std::map<std::string, std::vector<const import_entry*>> of_subject;
   for (const auto& v : versions) {
     auto& list = of_subject[v.version.subject];
     if (list.empty()) subjects.push_back(v.version.subject);
@@ -160,7 +160,7 @@ result<std::string> apicurio_import_archive(const std::vector<apicurio_version>&
     return "groups/default/artifacts/" + subject + "/";
   };
   for (const auto& subject : subjects) {
-    const apicurio_version& first = *of_subject[subject].front();
+    const import_entry& first = *of_subject[subject].front();
     if (first.artifact_exists) continue;
     entries.emplace_back(base(subject) + "MetaData.Artifact.json",
                          dump({{"groupId", nullptr},
@@ -176,7 +176,7 @@ result<std::string> apicurio_import_archive(const std::vector<apicurio_version>&
   }
   int64_t global_id = 0;
   for (const auto& subject : subjects) {
-    for (const apicurio_version* v : of_subject[subject]) {
+    for (const import_entry* v : of_subject[subject]) {
       const schema_version& s = v->version;
       entries.emplace_back(
           base(subject) + "versions/" + std::to_string(s.version) + ".ArtifactVersion.json",
@@ -198,7 +198,7 @@ result<std::string> apicurio_import_archive(const std::vector<apicurio_version>&
   }
   for (const auto& subject : subjects) {
     json list = json::array();
-    for (const apicurio_version* v : of_subject[subject]) {
+    for (const import_entry* v : of_subject[subject]) {
       list.push_back(std::to_string(v->version.version));
     }
     entries.emplace_back(base(subject) + "branches/latest.Branch.json",

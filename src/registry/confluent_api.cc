@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <climits>
+#include <set>
+
 #include "strait/base/text.h"
 
 namespace strait::registry {
@@ -11,6 +15,19 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kJson = "application/vnd.schemaregistry.v1+json";
+
+// j[key] when it is an integer from 1 to 2^31-1 (ids and versions); a
+// larger one would be cut to another id by a plain conversion.
+std::optional<int32_t> positive_int32(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number_integer()) return std::nullopt;
+  const json& v = j[key];
+  if (v.is_number_unsigned() ? v.get<uint64_t>() > INT32_MAX
+                             : (v.get<int64_t>() < 1 || v.get<int64_t>() > INT32_MAX)) {
+    return std::nullopt;
+  }
+  const auto n = static_cast<int32_t>(v.get<int64_t>());
+  return n >= 1 ? std::optional<int32_t>(n) : std::nullopt;
+}
 
 result<json> parse_answer(const http_client& c, std::string_view path, const http_answer& a) {
   auto j = json::parse(a.body, nullptr, false);
@@ -52,12 +69,11 @@ result<schema_body> parse_body(const json& j) {
     if (!j["references"].is_array()) return fail(errc::registry, "references is not a list");
     for (const auto& r : j["references"]) {
       if (!r.is_object() || !r.contains("name") || !r["name"].is_string() ||
-          !r.contains("subject") || !r["subject"].is_string() || !r.contains("version") ||
-          !r["version"].is_number_integer()) {
-        return fail(errc::registry, "a reference lacks its name, subject or version");
+          !r.contains("subject") || !r["subject"].is_string() || !positive_int32(r, "version")) {
+        return fail(errc::registry, "a reference lacks its name, subject or version (1 or more)");
       }
       b.references.push_back({r["name"].get<std::string>(), r["subject"].get<std::string>(),
-                              r["version"].get<int32_t>()});
+                              *positive_int32(r, "version")});
     }
   }
   return b;
@@ -105,15 +121,17 @@ result<std::vector<int32_t>> list_versions(const http_client& c, const std::stri
   auto j = parse_answer(c, path, *a);
   if (!j) return std::unexpected(j.error());
   std::vector<int32_t> out;
+  std::set<int32_t> seen;
   if (j->is_array()) {
     for (const auto& n : *j) {
-      if (!n.is_number_integer()) break;
-      out.push_back(n.get<int32_t>());
+      const auto v = positive_int32(json{{"v", n}}, "v");
+      if (!v || !seen.insert(*v).second) break;
+      out.push_back(*v);
     }
   }
   if (!j->is_array() || out.size() != j->size()) {
     return fail(errc::registry, "schema registry " + c.url() + " " + printable(path, 200) +
-                                    ": not a list of version numbers");
+                                    ": not a list of distinct version numbers (1 or more)");
   }
   return out;
 }
@@ -131,13 +149,17 @@ result<std::optional<schema_version>> read_version(const http_client& c, const s
   auto body = parse_body(*j);
   const auto where = "schema registry " + c.url() + " " + printable(path, 200) + ": ";
   if (!body) return fail(errc::registry, where + body.error().message);
-  if (!j->contains("id") || !(*j)["id"].is_number_integer()) {
-    return fail(errc::registry, where + "the answer has no schema id");
+  const auto id = positive_int32(*j, "id");
+  if (!id) return fail(errc::registry, where + "the answer has no schema id from 1 to 2^31-1");
+  // A registry that answers for another subject or version than asked is not believed.
+  if ((j->contains("subject") && (*j)["subject"] != subject) ||
+      (j->contains("version") && (*j)["version"] != version)) {
+    return fail(errc::registry, where + "the answer is of another subject or version");
   }
   schema_version v;
   v.subject = subject;
   v.version = version;
-  v.id = (*j)["id"].get<int32_t>();
+  v.id = *id;
   v.body = std::move(*body);
   return v;
 }
@@ -167,15 +189,20 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
                                         ": reading its subjects took longer than the call "
                                         "allows; nothing of it was used");
   };
-  auto a = get(c, "/subjects", 64u << 20);
+  auto a = get(c, "/subjects", 32u << 20);
   if (!a) return std::unexpected(a.error());
   if (!a->ok()) return std::unexpected(refused(c, "listing its subjects", *a).error());
+  // Bounded before it is parsed: every element but the last ends at a comma.
+  if (static_cast<size_t>(std::count(a->body.begin(), a->body.end(), ',')) >= kMaxSubjects) {
+    return fail(errc::precondition, "schema registry " + c.url() +
+                                        " lists more subjects than strait reads (" +
+                                        std::to_string(kMaxSubjects) + ")");
+  }
   auto subjects = parse_answer(c, "/subjects", *a);
   if (!subjects) return std::unexpected(subjects.error());
   if (!subjects->is_array()) {
     return fail(errc::registry, "schema registry " + c.url() + " /subjects: not a list");
   }
-  out.subjects_total = subjects->size();
   if (subjects->size() > kMaxSubjects) {
     return fail(errc::precondition,
                 "schema registry " + c.url() + " has " + std::to_string(subjects->size()) +
@@ -209,8 +236,14 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
       if (auto st = late(); !st) return std::unexpected(st.error());
       auto v = read_version(c, subject, n);
       if (!v) return std::unexpected(v.error());
-      if (!*v) continue;  // deleted meanwhile
-      bytes += (*v)->body.schema.size();
+      if (!*v) {
+        return fail(errc::precondition,
+                    "schema registry " + c.url() + ": '" + printable(subject, 200) + "' version " +
+                        std::to_string(n) +
+                        " was listed but is gone (deleted while read): plan again");
+      }
+      bytes += (*v)->body.schema.size() + 64;
+      for (const auto& r : (*v)->body.references) bytes += r.name.size() + r.subject.size() + 16;
       if (bytes > kMaxContentsBytes) {
         return fail(errc::precondition, "schema registry " + c.url() +
                                             ": the selected schemas are more than " +
@@ -218,16 +251,14 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
       }
       out.versions.push_back(std::move(**v));
     }
-    const std::string cpath = "/config/" + path_segment(subject) + "?defaultToGlobal=true";
+    const std::string cpath = "/config/" + path_segment(subject) + "?defaultToGlobal=false";
     auto ca = get(c, cpath, 64 * 1024);
     if (!ca) return std::unexpected(ca.error());
     if (ca->ok()) {
       auto cj = parse_answer(c, cpath, *ca);
       if (!cj) return std::unexpected(cj.error());
-      out.compatibility[subject] = level_of(*cj);
-    } else if (ca->status == 404) {
-      out.compatibility[subject] = out.global_compatibility;
-    } else {
+      if (const auto level = level_of(*cj); !level.empty()) out.compatibility[subject] = level;
+    } else if (ca->status != 404) {  // 404: no level of its own
       return std::unexpected(
           refused(c, "reading the compatibility of " + printable(subject, 200), *ca).error());
     }
@@ -241,6 +272,24 @@ status set_mode(const http_client& c, const std::string& subject, const std::str
   if (!a) return std::unexpected(a.error());
   if (!a->ok()) return refused(c, "setting mode " + mode + " on " + printable(subject, 200), *a);
   return {};
+}
+
+result<std::string> subject_mode(const http_client& c, const std::string& subject) {
+  const std::string path = "/mode/" + path_segment(subject) + "?defaultToGlobal=false";
+  auto a = get(c, path, 64 * 1024);
+  if (!a) return std::unexpected(a.error());
+  if (a->status == 404) return std::string();
+  if (!a->ok()) {
+    return std::unexpected(
+        refused(c, "reading the mode of " + printable(subject, 200), *a).error());
+  }
+  auto j = parse_answer(c, path, *a);
+  if (!j) return std::unexpected(j.error());
+  if (!j->is_object() || !j->contains("mode") || !(*j)["mode"].is_string()) {
+    return fail(errc::registry, "schema registry " + c.url() + " " + printable(path, 200) +
+                                    ": the answer names no mode");
+  }
+  return (*j)["mode"].get<std::string>();
 }
 
 status delete_mode(const http_client& c, const std::string& subject) {
@@ -278,11 +327,12 @@ result<int32_t> post_version(const http_client& c, const schema_version& v, bool
   if (!a->ok()) return std::unexpected(refused(c, what, *a).error());
   auto j = parse_answer(c, path, *a);
   if (!j) return std::unexpected(j.error());
-  if (!j->contains("id") || !(*j)["id"].is_number_integer()) {
+  const auto id = positive_int32(*j, "id");
+  if (!id) {
     return fail(errc::registry, "schema registry " + c.url() + ": " + what +
                                     ": the answer names no id (" + answer_excerpt(*a) + ")");
   }
-  return (*j)["id"].get<int32_t>();
+  return *id;
 }
 
 }  // namespace

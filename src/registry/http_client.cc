@@ -13,7 +13,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "strait/base/text.h"
 
@@ -60,6 +67,58 @@ beast::error_code run_one(asio::io_context& io, Start&& start) {
   return result;
 }
 
+// The host's addresses, or why not by `deadline`. The lookup runs on a
+// detached thread that owns its inputs and result: a resolver that hangs
+// keeps only that thread.
+result<std::vector<tcp::endpoint>> resolve(const std::string& host, uint16_t port,
+                                           std::chrono::steady_clock::time_point deadline) {
+  struct lookup {
+    std::mutex mu;
+    std::condition_variable done_cv;
+    bool done = false;
+    std::vector<tcp::endpoint> found;
+    std::string error;
+  };
+  auto state = std::make_shared<lookup>();
+  std::thread([state, host, port] {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* list = nullptr;
+    const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list);
+    std::vector<tcp::endpoint> found;
+    for (addrinfo* a = list; rc == 0 && a != nullptr; a = a->ai_next) {
+      tcp::endpoint e;
+      if (a->ai_addrlen <= e.capacity()) {
+        std::memcpy(e.data(), a->ai_addr, a->ai_addrlen);
+        e.resize(a->ai_addrlen);
+        found.push_back(e);
+      }
+    }
+    if (list != nullptr) freeaddrinfo(list);
+    std::lock_guard lock(state->mu);
+    state->found = std::move(found);
+    if (rc != 0) state->error = gai_strerror(rc);
+    state->done = true;
+    state->done_cv.notify_all();
+  }).detach();
+  std::unique_lock lock(state->mu);
+  if (!state->done_cv.wait_until(lock, deadline, [&] { return state->done; })) {
+    return fail(errc::registry, "resolving " + printable(host, 200) + " did not finish in time");
+  }
+  if (!state->error.empty() || state->found.empty()) {
+    return fail(errc::registry, "cannot resolve " + printable(host, 200) + ": " +
+                                    (state->error.empty() ? "no address" : state->error));
+  }
+  return state->found;
+}
+
+bool is_ip_literal(const std::string& host) {
+  beast::error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
+}
+
 }  // namespace
 
 struct http_client::impl {
@@ -94,7 +153,17 @@ struct http_client::impl {
                                            : ""));
     }
     auto res = parser.release();
-    return http_answer{static_cast<int>(res.result_int()), std::move(res.body())};
+    http_answer answer{static_cast<int>(res.result_int()), std::move(res.body())};
+    // A proxy or registry that echoes the request must not carry the
+    // credential into a message.
+    if (!authorization.empty()) {
+      const std::string token = authorization.substr(6);  // after "Basic "
+      for (size_t at = answer.body.find(token); at != std::string::npos;
+           at = answer.body.find(token, at)) {
+        answer.body.replace(at, token.size(), "<redacted>");
+      }
+    }
+    return answer;
   }
 };
 
@@ -124,31 +193,16 @@ result<http_answer> http_client::request(http_method method, std::string_view pa
   beast::tcp_stream tcp_stream(io);
   const auto deadline = std::chrono::steady_clock::now() + m.timeout;
 
-  // Resolve and connect within the deadline.
-  tcp::resolver resolver(io);
-  tcp::resolver::results_type endpoints;
-  {
-    beast::error_code rec = asio::error::would_block;
-    resolver.async_resolve(m.endpoint.host, std::to_string(m.endpoint.port),
-                           [&](beast::error_code ec, tcp::resolver::results_type r) {
-                             rec = ec;
-                             endpoints = std::move(r);
-                           });
-    io.restart();
-    if (io.run_until(deadline) == 0 || rec == asio::error::would_block) {
-      resolver.cancel();
-      return fail(errc::registry, m.where(path) + ": resolving " + printable(m.endpoint.host, 200) +
-                                      " did not finish in " + std::to_string(m.timeout.count()) +
-                                      " ms");
-    }
-    if (rec) {
-      return fail(errc::registry, m.where(path) + ": cannot resolve " +
-                                      printable(m.endpoint.host, 200) + ": " + rec.message());
-    }
+  // Resolved on a thread of its own that the request does not wait for
+  // past its deadline: getaddrinfo cannot be cancelled, and asio's
+  // resolver would be joined when its io_context ends.
+  auto endpoints = resolve(m.endpoint.host, m.endpoint.port, deadline);
+  if (!endpoints) {
+    return fail(errc::registry, m.where(path) + ": " + endpoints.error().message);
   }
   // One deadline for the rest of the request: connect, TLS, write, read.
   tcp_stream.expires_at(deadline);
-  if (auto ec = run_one(io, [&](auto h) { tcp_stream.async_connect(endpoints, h); })) {
+  if (auto ec = run_one(io, [&](auto h) { tcp_stream.async_connect(*endpoints, h); })) {
     return fail(errc::registry, m.where(path) + ": cannot connect: " + ec.message());
   }
 
@@ -193,7 +247,9 @@ result<http_answer> http_client::request(http_method method, std::string_view pa
   ctx.set_verify_mode(asio::ssl::verify_peer);
   ctx.set_verify_callback(asio::ssl::host_name_verification(m.endpoint.host));
   beast::ssl_stream<beast::tcp_stream&> tls(tcp_stream, ctx);
-  if (!SSL_set_tlsext_host_name(tls.native_handle(), m.endpoint.host.c_str())) {
+  // SNI names a host, never an address (RFC 6066).
+  if (!is_ip_literal(m.endpoint.host) &&
+      !SSL_set_tlsext_host_name(tls.native_handle(), m.endpoint.host.c_str())) {
     return fail(errc::registry, m.where(path) + ": cannot set the TLS server name");
   }
   if (auto hec =

@@ -11,8 +11,6 @@
 
 namespace strait::registry {
 
-using kind_t = config::schemas_config::target_kind;
-
 const char* to_string(schema_action a) {
   switch (a) {
     case schema_action::copy:
@@ -33,49 +31,84 @@ std::string name_of(const std::string& subject, int32_t version) {
 
 std::string name_of(const schema_version& v) { return name_of(v.subject, v.version); }
 
-// Equal for the same schema (same_schema): its type, normal form and references.
-std::string schema_key(const schema_body& b) {
-  std::string key = to_string(b.type);
-  key += '\0';
-  key += normal_form(b.type, b.schema);
-  for (const auto& r : b.references) {
-    key += '\0' + r.name + '\0' + r.subject + '\0' + std::to_string(r.version);
-  }
-  return key;
-}
-
 }  // namespace
 
 schema_plan plan_schemas(const registry_contents& source, const registry_contents& target,
-                         kind_t kind) {
+                         target_kind kind) {
   schema_plan plan;
-  // The target: each id's schema (and a version serving it), each subject's versions.
-  // and each schema's first version (by its type, normal form and references).
+  // The target: each id's schema (and a version serving it), each
+  // subject's versions, each schema's first version by its identity.
   std::map<int32_t, const schema_version*> target_ids;
   std::map<std::string, std::map<int32_t, const schema_version*>> target_subjects;
   std::map<std::string, const schema_version*> target_schemas;
   for (const auto& v : target.versions) {
     target_ids.emplace(v.id, &v);
     target_subjects[v.subject][v.version] = &v;
-    target_schemas.emplace(schema_key(v.body), &v);
+    target_schemas.emplace(schema_identity(v.body), &v);
   }
-  std::map<std::string, std::set<int32_t>> source_subjects;
-  for (const auto& v : source.versions) source_subjects[v.subject].insert(v.version);
-
-  // (subject, version) -> index of its item, for references.
+  const size_t n = source.versions.size();
   std::map<std::pair<std::string, int32_t>, size_t> index;
-  for (const auto& v : source.versions) {
+  std::map<std::string, std::set<int32_t>> source_subjects;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& v = source.versions[i];
+    index.emplace(std::pair{v.subject, v.version}, i);
+    source_subjects[v.subject].insert(v.version);
+  }
+  // The order they can be written in: each after what it references
+  // (depth first, without recursion: a chain of references may be long).
+  std::vector<int> state(n, 0);  // 0 new, 1 on the path, 2 placed
+  std::vector<bool> in_cycle(n, false);
+  for (size_t root = 0; root < n; ++root) {
+    if (state[root] != 0) continue;
+    std::vector<std::pair<size_t, size_t>> path = {{root, 0}};  // (version, next reference)
+    state[root] = 1;
+    while (!path.empty()) {
+      auto& [i, next] = path.back();
+      const auto& refs = source.versions[i].body.references;
+      if (next < refs.size()) {
+        const auto& r = refs[next++];
+        auto j = index.find({r.subject, r.version});
+        if (j == index.end()) continue;
+        if (state[j->second] == 1) {
+          in_cycle[i] = true;
+        } else if (state[j->second] == 0) {
+          state[j->second] = 1;
+          path.emplace_back(j->second, 0);
+        }
+        continue;
+      }
+      state[i] = 2;
+      plan.order.push_back(i);
+      path.pop_back();
+    }
+  }
+
+  plan.versions.resize(n);
+  for (const size_t i : plan.order) {
+    const schema_version& v = source.versions[i];
     schema_item item{v.subject, v.version, v.id, v.body.type, schema_action::copy, ""};
     const auto block = [&](std::string why) {
       if (item.action == schema_action::blocked) return;
       item.action = schema_action::blocked;
       item.reason = std::move(why);
     };
+    for (const auto& r : v.body.references) {
+      const auto ref = index.find({r.subject, r.version});
+      if (ref == index.end()) {
+        block("references " + name_of(r.subject, r.version) +
+              ", which is not among the versions the link selects: select its subject too");
+      } else if (in_cycle[i]) {
+        block("its references lead back to it (a cycle): no order can write them");
+      } else if (plan.versions[ref->second].action == schema_action::blocked) {
+        block("references " + name_of(r.subject, r.version) + ", which is blocked");
+      }
+    }
     const auto on_target = target_subjects.find(v.subject);
     const schema_version* same_version = nullptr;
     if (on_target != target_subjects.end()) {
-      auto it = on_target->second.find(v.version);
-      if (it != on_target->second.end()) same_version = it->second;
+      if (auto it = on_target->second.find(v.version); it != on_target->second.end()) {
+        same_version = it->second;
+      }
       for (const auto& [number, tv] : on_target->second) {
         if (!source_subjects[v.subject].contains(number)) {
           block("the target's subject has " + name_of(*tv) +
@@ -92,7 +125,7 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
             "): records carrying this id would be read with that one; the registries' ids "
             "collide, so this schema cannot keep its id there");
     }
-    if (auto held = target_schemas.find(schema_key(v.body));
+    if (auto held = target_schemas.find(schema_identity(v.body));
         held != target_schemas.end() && held->second->id != v.id) {
       block("the target holds this schema as id " + std::to_string(held->second->id) + " (" +
             name_of(*held->second) + "), not as id " + std::to_string(v.id) +
@@ -101,54 +134,63 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
     if (same_version != nullptr && same_version->id != v.id) {
       block("the target has " + name_of(*same_version) + " as id " +
             std::to_string(same_version->id) + ", not " + std::to_string(v.id));
+    } else if (same_version != nullptr && !same_schema(same_version->body, v.body)) {
+      block("the target has " + name_of(*same_version) + " as id " + std::to_string(v.id) +
+            " with another schema than the source's");
     }
     if (item.action != schema_action::blocked && same_version != nullptr) {
       item.action = schema_action::fits;
     }
-    if (item.action == schema_action::copy && kind == kind_t::confluent &&
+    if (item.action == schema_action::copy && kind == target_kind::confluent &&
         on_target != target_subjects.end()) {
       block(
           "the target's subject has versions already and Confluent's IMPORT mode needs an "
           "empty subject (strait never forces it, which would delete them); copy the rest "
           "by hand");
     }
-    if (item.action == schema_action::copy && kind == kind_t::apicurio &&
+    if (item.action == schema_action::copy && kind == target_kind::apicurio &&
         (v.subject.find_first_of("/\\") != std::string::npos || v.subject == "." ||
          v.subject == "..")) {
       block(
           "Apicurio's import names entries by subject, and this name holds a path "
           "separator; copy it by hand");
     }
-    for (const auto& r : v.body.references) {
-      const auto ref = index.find({r.subject, r.version});
-      if (ref == index.end()) {
-        block("references " + name_of(r.subject, r.version) +
-              ", which is not among the versions the link selects (before this one): select "
-              "its subject too");
-      } else if (plan.versions[ref->second].action == schema_action::blocked) {
-        block("references " + name_of(r.subject, r.version) + ", which is blocked");
-      }
-    }
     if (item.action == schema_action::copy && bound != target_ids.end()) {
       item.reason = "the target serves id " + std::to_string(v.id) +
                     " already (the same schema): only this subject's version is added";
     }
-    index[{v.subject, v.version}] = plan.versions.size();
-    plan.versions.push_back(std::move(item));
+    plan.versions[i] = std::move(item);
   }
 
-  if (!source.global_compatibility.empty() &&
+  if (!source.global_compatibility.empty() && !target.global_compatibility.empty() &&
       source.global_compatibility != target.global_compatibility) {
     plan.compatibility.push_back(
-        {"", source.global_compatibility, target.global_compatibility, schema_action::copy, ""});
+        {"", source.global_compatibility, target.global_compatibility, schema_action::blocked,
+         "the registries' global levels differ; strait changes no global level (it governs "
+         "subjects outside this link): set it by hand if the target should follow the source"});
+  }
+  // A subject's own level, where the target's subject has none of its own
+  // (one it has is the operator's: not overwritten), once a version of
+  // the subject is on the target or copied.
+  std::set<std::string> on_target_after;
+  for (const auto& item : plan.versions) {
+    if (item.action != schema_action::blocked) on_target_after.insert(item.subject);
   }
   for (const auto& [subject, level] : source.compatibility) {
     auto t = target.compatibility.find(subject);
-    const std::string target_level =
-        t != target.compatibility.end() ? t->second : target.global_compatibility;
-    // After the global level is copied, a subject that has none of its own follows it.
-    if (level.empty() || level == target_level) continue;
-    plan.compatibility.push_back({subject, level, target_level, schema_action::copy, ""});
+    const std::string target_level = t != target.compatibility.end() ? t->second : "";
+    if (level == target_level) continue;
+    compatibility_item item{subject, level, target_level, schema_action::copy, ""};
+    if (!target_level.empty()) {
+      item.action = schema_action::blocked;
+      item.reason =
+          "the target's subject has a level of its own, which strait does not "
+          "overwrite: set it by hand";
+    } else if (!on_target_after.contains(subject) && source_subjects.contains(subject)) {
+      item.action = schema_action::blocked;
+      item.reason = "every version of the subject is blocked";
+    }
+    plan.compatibility.push_back(std::move(item));
   }
   return plan;
 }
@@ -156,8 +198,9 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
 registry_clients connect_registries(const config::schemas_config& cfg,
                                     std::chrono::milliseconds timeout) {
   registry_clients c;
+  c.kind = cfg.kind;
   c.source = std::make_unique<http_client>(cfg.source, timeout);
-  if (cfg.kind == kind_t::apicurio) {
+  if (cfg.kind == target_kind::apicurio) {
     config::registry_endpoint ccompat = cfg.target;
     ccompat.base_path += "/apis/ccompat/v7";
     c.target = std::make_unique<http_client>(ccompat, timeout);
@@ -205,6 +248,11 @@ std::string register_served(const http_client& target, const schema_version& v,
            "version's schema was on the target already), which cannot keep id " +
            std::to_string(v.id) + ", a schema the target lacks: copy " + name_of(v) + " by hand";
   }
+  if (!same_schema(*served, v.body)) {
+    return "the target binds id " + std::to_string(v.id) +
+           " to another schema (one no live version shows, e.g. of a deleted subject): this "
+           "schema cannot keep its id there";
+  }
   auto versions = list_versions(target, v.subject);
   if (!versions) return versions.error().message;
   const int32_t next =
@@ -219,171 +267,250 @@ std::string register_served(const http_client& target, const schema_version& v,
   return read_back(target, v);
 }
 
+// One apply pass over a plan (apply_schemas): the items to copy in the
+// plan's order, and what became of each.
+class copier {
+ public:
+  copier(const schema_plan& plan, const registry_contents& source, const registry_clients& clients,
+         std::chrono::steady_clock::time_point deadline, schema_apply_result& r)
+      : clients_(clients), deadline_(deadline), r_(r) {
+    std::map<std::pair<std::string, int32_t>, const schema_version*> bodies;
+    for (const auto& v : source.versions) bodies[{v.subject, v.version}] = &v;
+    for (const size_t i : plan.order) {
+      const schema_item& item = plan.versions[i];
+      if (item.action != schema_action::copy) continue;
+      auto b = bodies.find({item.subject, item.version});
+      if (b == bodies.end() || b->second->id != item.id || b->second->body.type != item.type) {
+        // Not a state a caller reaches with the contents its plan was made of.
+        r_.versions[i] = {write_outcome::failed,
+                          "the source's text of it is not the one it was planned with: plan "
+                          "again"};
+        stopped_ = true;
+        continue;
+      }
+      to_copy_.push_back({i, b->second});
+    }
+    if (stopped_) stop_from(0);
+  }
+
+  [[nodiscard]] bool stopped() const { return stopped_; }
+  [[nodiscard]] bool late() const { return std::chrono::steady_clock::now() >= deadline_; }
+
+  void would() {
+    for (const auto& c : to_copy_) r_.versions[c.item] = {write_outcome::would, ""};
+  }
+
+  // Kind confluent: every subject to copy into IMPORT mode (each is empty,
+  // by the plan; one an operator made read-only is not touched), the
+  // versions with their ids in order, then each subject's mode as it was
+  // (its own READWRITE set again, or none), also after a failure; a
+  // subject left in IMPORT mode is named.
+  void confluent() {
+    std::vector<std::string> subjects;
+    std::map<std::string, size_t> first_of;  // subject -> index into to_copy_
+    for (size_t k = 0; k < to_copy_.size(); ++k) {
+      if (first_of.emplace(to_copy_[k].body->subject, k).second) {
+        subjects.push_back(to_copy_[k].body->subject);
+      }
+    }
+    std::vector<std::pair<std::string, std::string>> in_import;  // subject, its own mode
+    for (const auto& subject : subjects) {
+      if (stopped_) break;
+      const size_t k = first_of[subject];
+      if (late()) {
+        stop_from(k);
+        break;
+      }
+      auto own = subject_mode(*clients_.target, subject);
+      if (!own) {
+        fail_at(k, own.error().message);
+      } else if (*own == "IMPORT") {
+        continue;  // the operator's: left as it is
+      } else if (!own->empty() && *own != "READWRITE") {
+        fail_at(k, "its subject's mode on the target is " + printable(*own, 40) +
+                       ", which strait does not change: set it to IMPORT by hand, or copy this "
+                       "subject by hand");
+      } else if (auto st = set_mode(*clients_.target, subject, "IMPORT"); !st) {
+        in_import.emplace_back(subject, *own);  // its answer may be lost: restored all the same
+        fail_at(k, st.error().message);
+      } else {
+        in_import.emplace_back(subject, *own);
+      }
+    }
+    for (size_t k = 0; k < to_copy_.size() && !stopped_; ++k) {
+      if (late()) {
+        stop_from(k);
+        break;
+      }
+      const schema_version& v = *to_copy_[k].body;
+      std::string differs = refusal_of_id(v);
+      if (differs.empty()) {
+        auto id = register_with_id(*clients_.target, v);
+        differs = id ? read_back(*clients_.target, v) : id.error().message;
+      }
+      record(k, differs);
+    }
+    for (const auto& [subject, own] : in_import) {
+      const auto st = own.empty() ? delete_mode(*clients_.target, subject)
+                                  : set_mode(*clients_.target, subject, own);
+      if (!st) {
+        note_at(first_of[subject], "its subject stays in IMPORT mode on the target (" +
+                                       st.error().message + "): set its mode by hand");
+      }
+    }
+  }
+
+  // Kind apicurio: the versions of subjects whose every version to copy
+  // has an id the target lacks go into one import archive; the subjects
+  // with one whose id the target serves already (its import would skip
+  // that version silently) go through the Confluent API, in order.
+  void apicurio(int64_t now_ms) {
+    if (late()) return stop_from(0);
+    if (auto version = apicurio_version_checked(*clients_.target_root); !version) {
+      return fail_at(0, version.error().message);
+    }
+    std::map<int32_t, std::optional<schema_body>> served;  // by the target before this apply
+    std::map<std::string, bool> has_subject;
+    std::set<std::string> by_api;
+    for (size_t k = 0; k < to_copy_.size(); ++k) {
+      const schema_version& v = *to_copy_[k].body;
+      if (!served.contains(v.id)) {
+        auto body = read_schema_by_id(*clients_.target, v.id);
+        if (!body) return fail_at(k, body.error().message);
+        served[v.id] = std::move(*body);
+      }
+      if (!has_subject.contains(v.subject)) {
+        auto versions = list_versions(*clients_.target, v.subject);
+        if (!versions) return fail_at(k, versions.error().message);
+        has_subject[v.subject] = !versions->empty();
+      }
+      if (served[v.id]) by_api.insert(v.subject);
+    }
+    std::vector<size_t> in_archive;
+    std::vector<import_entry> entries;
+    for (size_t k = 0; k < to_copy_.size(); ++k) {
+      const schema_version& v = *to_copy_[k].body;
+      if (by_api.contains(v.subject)) continue;
+      in_archive.push_back(k);
+      entries.push_back({v, has_subject[v.subject]});
+    }
+    if (!entries.empty()) {
+      if (late()) return stop_from(0);
+      auto archive = apicurio_import_archive(entries, now_ms);
+      if (!archive) return fail_at(in_archive.front(), archive.error().message);
+      if (auto st = apicurio_import(*clients_.target_root, *archive); !st) {
+        // Its answer may be lost: what it wrote shows in the next plan.
+        return fail_at(in_archive.front(), st.error().message);
+      }
+      // Posted whole: each version's read-back is its outcome.
+      bool differed = false;
+      for (const size_t k : in_archive) {
+        const std::string differs = read_back(*clients_.target, *to_copy_[k].body);
+        r_.versions[to_copy_[k].item] = differs.empty() ? written{write_outcome::done, ""}
+                                                        : written{write_outcome::failed, differs};
+        differed = differed || !differs.empty();
+      }
+      if (differed) {
+        stopped_ = true;
+        return stop_from(0);
+      }
+    }
+    for (size_t k = 0; k < to_copy_.size() && !stopped_; ++k) {
+      const schema_version& v = *to_copy_[k].body;
+      if (!by_api.contains(v.subject)) continue;
+      if (late()) return stop_from(k);
+      record(k, register_served(*clients_.target, v, served[v.id]));
+    }
+  }
+
+ private:
+  struct to_copy {
+    size_t item;  // index into the plan's versions
+    const schema_version* body;
+  };
+
+  // Before a write with an id: the target must not bind it to another
+  // schema (also one no live version shows, which the plan could not see).
+  std::string refusal_of_id(const schema_version& v) const {
+    auto served = read_schema_by_id(*clients_.target, v.id);
+    if (!served) return served.error().message;
+    if (*served && !same_schema(**served, v.body)) {
+      return "the target binds id " + std::to_string(v.id) +
+             " to another schema (one no live version shows, e.g. of a deleted subject): this "
+             "schema cannot keep its id there";
+    }
+    return {};
+  }
+
+  // The outcome of to_copy_[k]: done, or failed and nothing after it.
+  void record(size_t k, const std::string& differs) {
+    if (differs.empty()) {
+      r_.versions[to_copy_[k].item] = {write_outcome::done, ""};
+      return;
+    }
+    fail_at(k, differs);
+  }
+
+  void fail_at(size_t k, const std::string& why) {
+    if (k < to_copy_.size()) r_.versions[to_copy_[k].item] = {write_outcome::failed, why};
+    stopped_ = true;
+    stop_from(k + 1);
+  }
+
+  // A note on to_copy_[k] after the fact (a failed clean-up): the apply stops.
+  void note_at(size_t k, const std::string& why) {
+    written& w = r_.versions[to_copy_[k].item];
+    w.message = w.message.empty() ? why : w.message + "; " + why;
+    if (w.result == write_outcome::done) w.result = write_outcome::failed;
+    stopped_ = true;
+  }
+
+  // Every item from to_copy_[k] on that has no outcome yet: not reached.
+  void stop_from(size_t k) {
+    stopped_ = true;
+    for (; k < to_copy_.size(); ++k) {
+      written& w = r_.versions[to_copy_[k].item];
+      if (w.result == write_outcome::no_action) {
+        w = {write_outcome::not_reached, "apply stopped before it"};
+      }
+    }
+  }
+
+  const registry_clients& clients_;
+  std::chrono::steady_clock::time_point deadline_;
+  schema_apply_result& r_;
+  std::vector<to_copy> to_copy_;
+  bool stopped_ = false;
+};
+
 }  // namespace
 
 schema_apply_result apply_schemas(const schema_plan& plan, const registry_contents& source,
-                                  const registry_clients& clients, kind_t kind, bool dry_run,
-                                  std::chrono::steady_clock::time_point deadline) {
+                                  const registry_clients& clients, bool dry_run,
+                                  std::chrono::steady_clock::time_point deadline, int64_t now_ms) {
   schema_apply_result r;
   r.versions.resize(plan.versions.size());
   r.compatibility.resize(plan.compatibility.size());
-  std::map<std::pair<std::string, int32_t>, const schema_version*> bodies;
-  for (const auto& v : source.versions) bodies[{v.subject, v.version}] = &v;
-  std::vector<size_t> to_copy;
-  for (size_t i = 0; i < plan.versions.size(); ++i) {
-    if (plan.versions[i].action != schema_action::copy) continue;
-    if (bodies.contains({plan.versions[i].subject, plan.versions[i].version})) to_copy.push_back(i);
-  }
-  bool stopped = false;
-  const auto stop_rest = [&](size_t from_copy) {
-    stopped = true;
-    for (size_t k = from_copy; k < to_copy.size(); ++k) {
-      if (r.versions[to_copy[k]].result == write_outcome::no_action) {
-        r.versions[to_copy[k]] = {write_outcome::not_reached, "apply stopped before it"};
-      }
-    }
-  };
+  copier c(plan, source, clients, deadline, r);
   if (dry_run) {
-    for (size_t i : to_copy) r.versions[i] = {write_outcome::would, ""};
-    for (auto& c : r.compatibility) c = {write_outcome::would, ""};
-    return r;
+    c.would();
+  } else if (!c.stopped() && clients.kind == target_kind::apicurio) {
+    c.apicurio(now_ms);
+  } else if (!c.stopped()) {
+    c.confluent();
   }
-  const auto late = [&] { return std::chrono::steady_clock::now() >= deadline; };
-
-  if (kind == kind_t::apicurio && !to_copy.empty()) {
-    // Apicurio's import skips, silently, a version whose content the
-    // target holds already (measured on 3.3.3): such a version (its id
-    // served before this apply) is registered through the Confluent API
-    // with the target's own text of that id, which Apicurio binds to the
-    // same id; its subject's other versions then go that way too, in
-    // order, so the version numbers come out as the source's. Every other
-    // version goes into one import archive.
-    std::string failure;
-    std::map<int32_t, std::optional<schema_body>> served;  // by the target before this apply
-    std::map<std::string, bool> has_subject, by_confluent_api;
-    if (late()) {
-      stop_rest(0);
-    } else if (auto version = apicurio_version_checked(*clients.target_root); !version) {
-      failure = version.error().message;
-    } else {
-      for (size_t i : to_copy) {
-        const schema_version& v = *bodies[{plan.versions[i].subject, plan.versions[i].version}];
-        if (!served.contains(v.id)) {
-          auto body = read_schema_by_id(*clients.target, v.id);
-          if (!body) {
-            failure = body.error().message;
-            break;
-          }
-          served[v.id] = std::move(*body);
-        }
-        if (!has_subject.contains(v.subject)) {
-          auto versions = list_versions(*clients.target, v.subject);
-          if (!versions) {
-            failure = versions.error().message;
-            break;
-          }
-          has_subject[v.subject] = !versions->empty();
-        }
-        if (served[v.id]) by_confluent_api[v.subject] = true;
-      }
-    }
-    std::vector<size_t> in_archive;
-    if (failure.empty() && !stopped) {
-      std::vector<apicurio_version> batch;
-      std::set<int32_t> carried;
-      for (size_t i : to_copy) {
-        const schema_version& v = *bodies[{plan.versions[i].subject, plan.versions[i].version}];
-        if (by_confluent_api[v.subject]) continue;
-        batch.push_back({v, carried.contains(v.id), has_subject[v.subject]});
-        carried.insert(v.id);
-        in_archive.push_back(i);
-      }
-      if (!batch.empty()) {
-        auto archive = apicurio_import_archive(batch, 0);
-        if (!archive) {
-          failure = archive.error().message;
-        } else if (auto st = apicurio_import(*clients.target_root, *archive); !st) {
-          failure = st.error().message;
-        }
-      }
-    }
-    if (!failure.empty()) {
-      for (size_t i : to_copy) r.versions[i] = {write_outcome::failed, failure};
-      stopped = true;
-    } else if (!stopped) {
-      for (size_t i : in_archive) {
-        const schema_version& v = *bodies[{plan.versions[i].subject, plan.versions[i].version}];
-        const std::string differs = read_back(*clients.target, v);
-        r.versions[i] = differs.empty() ? written{write_outcome::done, ""}
-                                        : written{write_outcome::failed, differs};
-        if (!differs.empty()) stopped = true;
-      }
-      for (size_t k = 0; k < to_copy.size() && !stopped; ++k) {
-        const size_t i = to_copy[k];
-        const schema_version& v = *bodies[{plan.versions[i].subject, plan.versions[i].version}];
-        if (!by_confluent_api[v.subject]) continue;
-        if (late()) {
-          stop_rest(k);
-          break;
-        }
-        const std::string differs = register_served(*clients.target, v, served[v.id]);
-        r.versions[i] = differs.empty() ? written{write_outcome::done, ""}
-                                        : written{write_outcome::failed, differs};
-        if (!differs.empty()) stop_rest(k + 1);
-      }
-    }
-  } else if (kind == kind_t::confluent) {
-    size_t k = 0;
-    while (k < to_copy.size() && !stopped) {
-      const std::string subject = plan.versions[to_copy[k]].subject;
-      if (late()) {
-        stop_rest(k);
-        break;
-      }
-      if (auto st = set_mode(*clients.target, subject, "IMPORT"); !st) {
-        r.versions[to_copy[k]] = {write_outcome::failed, st.error().message};
-        stop_rest(k + 1);
-        break;
-      }
-      for (; k < to_copy.size() && plan.versions[to_copy[k]].subject == subject; ++k) {
-        const size_t i = to_copy[k];
-        const schema_version& v = *bodies[{subject, plan.versions[i].version}];
-        if (late()) {
-          stop_rest(k);
-          break;
-        }
-        auto id = register_with_id(*clients.target, v);
-        std::string differs = id ? read_back(*clients.target, v) : id.error().message;
-        r.versions[i] = differs.empty() ? written{write_outcome::done, ""}
-                                        : written{write_outcome::failed, differs};
-        if (!differs.empty()) {
-          stop_rest(k + 1);
-          break;
-        }
-      }
-      // The subject's own mode goes: it follows the registry's again.
-      if (auto st = delete_mode(*clients.target, subject); !st) {
-        const size_t last = to_copy[k == 0 ? 0 : k - 1];
-        if (r.versions[last].result == write_outcome::done) {
-          r.versions[last] = {write_outcome::failed,
-                              "written, but its subject stays in IMPORT mode: " +
-                                  st.error().message + "; set its mode by hand"};
-        }
-        stop_rest(k);
-      }
-    }
-  }
-
   for (size_t i = 0; i < plan.compatibility.size(); ++i) {
-    const auto& c = plan.compatibility[i];
-    if (c.action != schema_action::copy) continue;
-    if (stopped || late()) {
+    const auto& item = plan.compatibility[i];
+    if (item.action != schema_action::copy) continue;
+    if (dry_run) {
+      r.compatibility[i] = {write_outcome::would, ""};
+    } else if (c.stopped() || c.late()) {
       r.compatibility[i] = {write_outcome::not_reached, "apply stopped before it"};
-      continue;
+    } else if (auto st = set_compatibility(*clients.target, item.subject, item.source_level); !st) {
+      r.compatibility[i] = {write_outcome::failed, st.error().message};
+    } else {
+      r.compatibility[i] = {write_outcome::done, ""};
     }
-    auto st = set_compatibility(*clients.target, c.subject, c.source_level);
-    r.compatibility[i] =
-        st ? written{write_outcome::done, ""} : written{write_outcome::failed, st.error().message};
   }
   return r;
 }

@@ -28,20 +28,22 @@ bool avro_primitive(const std::string& name) {
 }
 
 // Depth-bounded: a hostile schema nested thousands deep is compared as text.
-bool avro_normalize(nlohmann::json& j, int depth) {
-  if (depth > 256) return false;
+// False where the parsed form could hide a difference: a number that is
+// not an integer of 64 bits (two written differently may parse the same).
+bool normalize(nlohmann::json& j, int depth, bool avro) {
+  if (depth > 256 || j.is_number_float()) return false;
   if (j.is_object()) {
-    if (j.size() == 1 && j.contains("type") && j["type"].is_string() &&
+    if (avro && j.size() == 1 && j.contains("type") && j["type"].is_string() &&
         avro_primitive(j["type"].get<std::string>())) {
       j = j["type"].get<std::string>();
       return true;
     }
     for (auto& [key, value] : j.items()) {
-      if (!avro_normalize(value, depth + 1)) return false;
+      if (!normalize(value, depth + 1, avro)) return false;
     }
   } else if (j.is_array()) {
     for (auto& value : j) {
-      if (!avro_normalize(value, depth + 1)) return false;
+      if (!normalize(value, depth + 1, avro)) return false;
     }
   }
   return true;
@@ -63,16 +65,23 @@ bool nesting_within(std::string_view text, int max_depth) {
 
 std::string normal_form(schema_type type, std::string_view text) {
   if (type == schema_type::protobuf) {
+    // Whitespace inside a line may matter (a comment ends at the line's
+    // end; a string keeps its spaces): only line ends and trailing blanks
+    // are made one form, the rest compared as written.
     std::string out;
-    bool space = false;
-    for (char c : text) {
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-        space = true;
-        continue;
+    size_t line_start = 0;
+    for (size_t i = 0; i <= text.size(); ++i) {
+      if (i < text.size() && text[i] != '\n') continue;
+      std::string_view line = text.substr(line_start, i - line_start);
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+        line.remove_suffix(1);
       }
-      if (space && !out.empty()) out.push_back(' ');
-      space = false;
-      out.push_back(c);
+      out.append(line);
+      out.push_back('\n');
+      line_start = i + 1;
+    }
+    while (out.size() > 1 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') {
+      out.pop_back();
     }
     return out;
   }
@@ -81,13 +90,27 @@ std::string normal_form(schema_type type, std::string_view text) {
   if (!nesting_within(text, 200)) return std::string(text);
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return std::string(text);
-  if (type == schema_type::avro && !avro_normalize(j, 0)) return std::string(text);
+  if (!normalize(j, 0, type == schema_type::avro)) return std::string(text);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string schema_identity(const schema_body& b) {
+  // Lengths before the parts: no name can make two identities collide.
+  std::string key = to_string(b.type);
+  const auto part = [&key](const std::string& s) {
+    key += ':' + std::to_string(s.size()) + ':' + s;
+  };
+  part(normal_form(b.type, b.schema));
+  for (const auto& r : b.references) {
+    part(r.name);
+    part(r.subject);
+    key += ':' + std::to_string(r.version);
+  }
+  return key;
+}
+
 bool same_schema(const schema_body& a, const schema_body& b) {
-  return a.type == b.type && a.references == b.references &&
-         normal_form(a.type, a.schema) == normal_form(b.type, b.schema);
+  return schema_identity(a) == schema_identity(b);
 }
 
 }  // namespace strait::registry

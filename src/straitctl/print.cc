@@ -465,6 +465,7 @@ void print_plan(const pb::TopicPlan& p, bool applied, bool all) {
   if (p.groups_enabled() && !applied) print_group_plan(p, all);
   if (p.acls_enabled()) print_acl_plan(p, applied, all);
   if (p.fence_enabled() && !applied) print_fence_plan(p, all);
+  if (p.schemas_enabled()) print_schema_plan(p, applied, all);
 }
 
 void print_group_plan(const pb::TopicPlan& p, bool all) {
@@ -541,6 +542,49 @@ void print_acl_plan(const pb::TopicPlan& p, bool applied, bool all) {
   if (p.acls_left_out() > 0) {
     std::printf("  (%d more ACL items not sent: narrow the plan with --topics)\n",
                 p.acls_left_out());
+  }
+}
+
+void print_schema_plan(const pb::TopicPlan& p, bool applied, bool all) {
+  std::printf("schemas:\n");
+  if (!p.schemas_error().empty()) {
+    std::printf("  not planned: %s\n", safe(p.schemas_error()).c_str());
+    return;
+  }
+  const auto name = [](pb::SchemaAction a) {
+    return a == pb::SCHEMA_ACTION_COPY ? "copy" : a == pb::SCHEMA_ACTION_FITS ? "fits" : "BLOCKED";
+  };
+  std::map<pb::SchemaAction, int> count;
+  for (const auto& i : p.schemas()) {
+    if (i.action() != pb::SCHEMA_ACTION_FITS) ++count[i.action()];
+    if (i.action() == pb::SCHEMA_ACTION_FITS && !all) continue;
+    std::string line = name(i.action());
+    if (applied && i.outcome() != pb::APPLY_OUTCOME_UNSPECIFIED) {
+      line = std::string(outcome_name(i.outcome())) + ": " + line;
+    }
+    std::printf("  %-26s %s version %d, id %d (%s)", line.c_str(), safe(i.subject()).c_str(),
+                i.version(), i.id(), safe(i.schema_type()).c_str());
+    if (!i.reason().empty()) std::printf(": %s", safe(i.reason()).c_str());
+    std::printf("\n");
+    if (!i.message().empty()) std::printf("    %s\n", safe(i.message()).c_str());
+  }
+  for (const auto& c : p.compatibility()) {
+    std::string line = std::string(name(c.action())) + " level";
+    if (applied && c.outcome() != pb::APPLY_OUTCOME_UNSPECIFIED) {
+      line = std::string(outcome_name(c.outcome())) + ": " + line;
+    }
+    std::printf("  %-26s %s: %s (target: %s)", line.c_str(),
+                c.subject().empty() ? "the registry's global level" : safe(c.subject()).c_str(),
+                safe(c.source_level()).c_str(),
+                c.target_level().empty() ? "none of its own" : safe(c.target_level()).c_str());
+    if (!c.reason().empty()) std::printf(": %s", safe(c.reason()).c_str());
+    std::printf("\n");
+    if (!c.message().empty()) std::printf("    %s\n", safe(c.message()).c_str());
+  }
+  std::printf("  %d versions to copy, %d blocked, %d fit\n", count[pb::SCHEMA_ACTION_COPY],
+              count[pb::SCHEMA_ACTION_BLOCKED], p.schemas_fit());
+  if (p.schemas_left_out() > 0) {
+    std::printf("  (%d more schema items not sent)\n", p.schemas_left_out());
   }
 }
 

@@ -35,6 +35,10 @@ void print_group_plan(const pb::TopicPlan& p, bool all);
 void print_acl_plan(const pb::TopicPlan& p, bool applied, bool all);
 // The source fence part of a plan (a link with a fence section).
 void print_fence_plan(const pb::TopicPlan& p, bool all);
+// The schema items of a plan (the link's schemas section): each subject
+// version to copy or blocked (with --all also those that fit), the
+// compatibility levels.
+void print_schema_plan(const pb::TopicPlan& p, bool applied, bool all);
 void print_scorecard(const pb::Scorecard& c, bool details);
 
 }  // namespace straitctl

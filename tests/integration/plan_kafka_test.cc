@@ -159,5 +159,77 @@ TEST(PlanKafka, APlanSaysWhichGroupsOffsetsTheLinkCarriesOver) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// Two real Apicurio Registry instances (scripts/registry) in the test's
+// directory, stopped with it.
+class registry_pair {
+ public:
+  explicit registry_pair(const testing::temp_dir& dir) : state_(dir.path() / "registries") {
+    setenv("STRAIT_REGISTRY_STATE", state_.c_str(), 1);
+    source = testing::run_command(kRoot + "/scripts/registry start src 2>/dev/null");
+    target = testing::run_command(kRoot + "/scripts/registry start dst 2>/dev/null");
+  }
+  ~registry_pair() {
+    setenv("STRAIT_REGISTRY_STATE", state_.c_str(), 1);
+    (void)std::system((kRoot + "/scripts/registry stop-all >/dev/null 2>&1").c_str());
+  }
+  registry_pair(const registry_pair&) = delete;
+  registry_pair& operator=(const registry_pair&) = delete;
+  std::string source, target;  // root URLs
+
+ private:
+  std::filesystem::path state_;
+};
+
+// The link's schemas section through straitd (docs/planning.md#schemas):
+// plan lists each subject version to copy, with its id; apply copies them
+// with their ids (read back with curl); the next plan has nothing left.
+TEST(PlanKafka, PlanAndApplyCopyTheLinksSchemasWithTheirIds) {
+  testing::temp_dir dir;
+  registry_pair reg(dir);
+  const std::string source = reg.source + "/apis/ccompat/v7";
+  const std::string target = reg.target + "/apis/ccompat/v7";
+  // The source's first id is taken on the target by a schema of its own, so
+  // that the copied ones keep ids the target would not have given them.
+  const auto id_of = [](const std::string& answer) {
+    return nlohmann::json::parse(answer, nullptr, false).value("id", -1);
+  };
+  const std::string own = R"({"schema":"{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}"})";
+  ASSERT_EQ(id_of(testing::curl("POST", target + "/subjects/t-own/versions", own)), 1);
+  ASSERT_EQ(
+      id_of(testing::curl("POST", source + "/subjects/pad/versions", R"({"schema":"\"int\""})")),
+      1);
+  const int orders = id_of(testing::curl(
+      "POST", source + "/subjects/psc-orders-value/versions",
+      R"({"schema":"{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}"})"));
+  ASSERT_EQ(orders, 2);
+  create_topic(clusters->source, "psc-orders", 1);
+  straitd d(dir, "psc-.*",
+            "schemas:\n  source: {url: \"" + source + "\"}\n  target: {url: \"" + reg.target +
+                "\", kind: apicurio}\n  include: [\"psc-.*\"]\n");
+  d.start();
+
+  auto [rc, plan] = d.straitctl("plan it");
+  ASSERT_EQ(rc, 0) << plan << d.straitctl_errors() << d.log();
+  EXPECT_TRUE(contains(plan, "copy                       psc-orders-value version 1, id 2 (AVRO)"))
+      << plan;
+  EXPECT_TRUE(contains(plan, "1 versions to copy, 0 blocked, 0 fit")) << plan;
+  EXPECT_FALSE(contains(plan, "pad")) << "not selected: " << plan;
+  auto [drc, dry] = d.straitctl("apply it --dry-run");
+  ASSERT_EQ(drc, 0) << dry;
+  EXPECT_EQ(id_of(testing::curl("GET", target + "/subjects/psc-orders-value/versions/1")), -1)
+      << "a dry run wrote";
+  auto [arc, applied] = d.straitctl("apply it");
+  ASSERT_EQ(arc, 0) << applied << d.straitctl_errors();
+  EXPECT_TRUE(contains(applied, "done: copy")) << applied;
+  EXPECT_EQ(id_of(testing::curl("GET", target + "/subjects/psc-orders-value/versions/1")), orders);
+  std::tie(rc, plan) = d.straitctl("-o json plan it");
+  ASSERT_EQ(rc, 0) << plan;
+  const auto j = nlohmann::json::parse(plan);
+  EXPECT_EQ(j.value("schemas_fit", 0), 1) << plan;
+  ASSERT_EQ(j["schemas"].size(), 1u) << plan;
+  EXPECT_EQ(j["schemas"][0]["action"], "SCHEMA_ACTION_FITS") << plan;
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 }  // namespace
 }  // namespace strait

@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 namespace strait::testing {
@@ -92,6 +95,28 @@ std::string http_get(const std::string& address, const std::string& path) {
   close(fd);
   auto body = resp.find("\r\n\r\n");
   return body == std::string::npos ? "" : resp.substr(body + 4);
+}
+
+std::string curl(const std::string& method, const std::string& url, const std::string& json_body) {
+  std::string cmd = "curl -sS -m 20 -X " + method + " -H 'Content-Type: application/json' ";
+  std::string file;
+  if (!json_body.empty()) {  // from a file: no shell quoting of the body
+    file = (std::filesystem::temp_directory_path() /
+            ("strait-curl-" + std::to_string(getpid()) + "-" +
+             std::to_string(reinterpret_cast<uintptr_t>(&cmd))))
+               .string();
+    std::ofstream(file) << json_body;
+    cmd += "--data-binary @" + file + " ";
+  }
+  std::string out;
+  try {
+    out = run_command(cmd + "'" + url + "'");
+  } catch (...) {
+    if (!file.empty()) std::filesystem::remove(file);
+    throw;
+  }
+  if (!file.empty()) std::filesystem::remove(file);
+  return out;
 }
 
 }  // namespace strait::testing

@@ -37,4 +37,10 @@ std::string run_command(const std::string& cmd);
 // GET http://address/path; returns the body ("" on failure).
 std::string http_get(const std::string& address, const std::string& path);
 
+// `method` on `url` with curl (an independent HTTP client), a JSON body
+// when `json_body` is not empty; returns the answer's body, throws when
+// curl fails.
+std::string curl(const std::string& method, const std::string& url,
+                 const std::string& json_body = "");
+
 }  // namespace strait::testing

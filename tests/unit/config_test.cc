@@ -738,6 +738,12 @@ TEST(Config, SchemasErrorsNameTheFieldAndNeverEchoTheCredential) {
       {"http://127.0.0.1:8080", "https://user:pw@x", "links[0].schemas.target.url",
        "user information"},
       {"http://127.0.0.1:8080", "https://x:99999", "links[0].schemas.target.url", "port"},
+      {"http://127.0.0.1:8080", "\"https://x:\"", "links[0].schemas.target.url", "empty port"},
+      // A name that starts like a loopback address is not one.
+      {"http://127.0.0.1:8080", "http://127.0.0.1.example.com:8080", "links[0].schemas.target.url",
+       "allow_plaintext"},
+      {"        kind: apicurio\n", "        kind: apicurio\n        ca_file: /etc/ca.pem\n",
+       "links[0].schemas.target.ca_file", "plain http"},
       {"http://127.0.0.1:8080", "https://x/?a=b", "links[0].schemas.target.url", "query"},
       {"http://127.0.0.1:8080", "https://src-registry.example.com:8081/base",
        "links[0].schemas.target.url", "the source registry's URL"},

@@ -3,6 +3,8 @@
 // tests/integration/registry_test.cc.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "strait/registry/apicurio_import.h"
 #include "strait/registry/confluent_api.h"
 #include "strait/registry/schema_plan.h"
@@ -10,7 +12,7 @@
 namespace strait::registry {
 namespace {
 
-using kind_t = config::schemas_config::target_kind;
+using kind_t = target_kind;
 
 TEST(SchemaNormalForm, ARegistrysOwnFormOfTheSameSchemaIsTheSame) {
   // Apicurio serves {"type":"string"} as "string"; members in any order, any whitespace.
@@ -30,11 +32,16 @@ TEST(SchemaNormalForm, ARegistrysOwnFormOfTheSameSchemaIsTheSame) {
             normal_form(schema_type::json, R"({"type":"string"})"));
   EXPECT_NE(normal_form(schema_type::json, R"({"type":"string"})"),
             normal_form(schema_type::json, R"("string")"));
-  // Protobuf: whitespace runs only.
-  EXPECT_EQ(normal_form(schema_type::protobuf, "message M {\n  int32 a = 1;\n}\n"),
-            normal_form(schema_type::protobuf, "message M { int32 a = 1; }"));
+  // Protobuf: line ends and trailing blanks only (a comment ends at its line's end).
+  EXPECT_EQ(normal_form(schema_type::protobuf, "message M {\r\n  int32 a = 1;  \r\n}\n\n"),
+            normal_form(schema_type::protobuf, "message M {\n  int32 a = 1;\n}"));
+  EXPECT_NE(normal_form(schema_type::protobuf, "message M {\n // note\n int32 a = 1;\n}"),
+            normal_form(schema_type::protobuf, "message M {\n // note int32 a = 1;\n}"));
   EXPECT_NE(normal_form(schema_type::protobuf, "message M { int32 a = 1; }"),
             normal_form(schema_type::protobuf, "message M { int32 a = 2; }"));
+  // Numbers beyond 64-bit integers would parse alike: compared as written.
+  EXPECT_NE(normal_form(schema_type::json, R"({"maximum":18446744073709551616})"),
+            normal_form(schema_type::json, R"({"maximum":18446744073709551617})"));
   // Text that does not parse, or nests deeper than a schema does, stays text.
   EXPECT_EQ(normal_form(schema_type::avro, "{not json"), "{not json");
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
@@ -91,6 +98,28 @@ TEST(SchemaPlan, TheTargetsIdsAreCheckedFirst) {
   EXPECT_NE(item(p, "e", 1).reason.find("serves id 13 already"), std::string::npos);
 }
 
+TEST(SchemaPlan, AReferencedVersionIsWrittenFirstWhereverTheRegistryListsIt) {
+  registry_contents source, target;
+  // "a" references "b", which the registry lists after it; "x" and "y" reference each other.
+  source.versions = {version("a", 1, 1, R"("string")", {{"B", "b", 1}}),
+                     version("b", 1, 2, R"("int")"),
+                     version("x", 1, 3, R"("long")", {{"Y", "y", 1}}),
+                     version("y", 1, 4, R"("float")", {{"X", "x", 1}})};
+  const auto p = plan_schemas(source, target, kind_t::confluent);
+  EXPECT_EQ(item(p, "a", 1).action, schema_action::copy) << item(p, "a", 1).reason;
+  EXPECT_EQ(item(p, "b", 1).action, schema_action::copy);
+  ASSERT_EQ(p.order.size(), 4u);
+  const auto at = [&](size_t i) {
+    return std::find(p.order.begin(), p.order.end(), i) - p.order.begin();
+  };
+  EXPECT_LT(at(1), at(0));  // b before a
+  const bool cycle_blocked = item(p, "x", 1).action == schema_action::blocked ||
+                             item(p, "y", 1).action == schema_action::blocked;
+  EXPECT_TRUE(cycle_blocked);
+  EXPECT_EQ(item(p, "x", 1).action, schema_action::blocked);
+  EXPECT_EQ(item(p, "y", 1).action, schema_action::blocked);
+}
+
 TEST(SchemaPlan, HistoriesAreNotMergedAndReferencesComeFirst) {
   registry_contents source, target;
   source.versions = {
@@ -125,20 +154,35 @@ TEST(SchemaPlan, HistoriesAreNotMergedAndReferencesComeFirst) {
   target.versions = {version("a", 1, 7, R"("string")")};
   const auto moved = plan_schemas(source, target, kind_t::apicurio);
   EXPECT_EQ(item(moved, "a", 1).action, schema_action::blocked);
+  EXPECT_NE(item(moved, "a", 1).reason.find("as id 7 ('a' version 1), not as id 1"),
+            std::string::npos)
+      << item(moved, "a", 1).reason;
 }
 
-TEST(SchemaPlan, CompatibilityIsCopiedWhereTheEffectiveLevelsDiffer) {
+TEST(SchemaPlan, ASubjectsOwnCompatibilityIsAddedButNothingIsOverwritten) {
   registry_contents source, target;
+  source.versions = {version("a", 1, 1, R"("string")"), version("b", 1, 2, R"("int")"),
+                     version("c", 1, 3, R"("long")"), version("d", 1, 4, R"("null")")};
+  target.versions = {version("x", 1, 4, R"("double")")};  // d's id is another schema there
   source.global_compatibility = "BACKWARD";
   target.global_compatibility = "NONE";
-  source.compatibility = {{"a", "FULL"}, {"b", "BACKWARD"}, {"c", "NONE"}};
-  target.compatibility = {{"c", "NONE"}};
+  source.compatibility = {{"a", "FULL"}, {"b", "NONE"}, {"c", "FORWARD"}, {"d", "FULL"}};
+  target.compatibility = {{"b", "NONE"}, {"c", "FULL"}};
   const auto p = plan_schemas(source, target, kind_t::confluent);
-  ASSERT_EQ(p.compatibility.size(), 3u);
+  ASSERT_EQ(p.compatibility.size(), 4u);
+  // The global level is the target's own (it governs subjects outside the link).
   EXPECT_EQ(p.compatibility[0].subject, "");
-  EXPECT_EQ(p.compatibility[0].source_level, "BACKWARD");
+  EXPECT_EQ(p.compatibility[0].action, schema_action::blocked);
+  EXPECT_NE(p.compatibility[0].reason.find("set it by hand"), std::string::npos);
   EXPECT_EQ(p.compatibility[1].subject, "a");
-  EXPECT_EQ(p.compatibility[2].subject, "b");  // the target's global NONE until it is copied
+  EXPECT_EQ(p.compatibility[1].action, schema_action::copy);
+  EXPECT_EQ(p.compatibility[2].subject, "c");  // b: the same there
+  EXPECT_EQ(p.compatibility[2].action, schema_action::blocked);
+  EXPECT_NE(p.compatibility[2].reason.find("level of its own"), std::string::npos);
+  EXPECT_EQ(p.compatibility[3].subject, "d");
+  EXPECT_EQ(p.compatibility[3].action, schema_action::blocked);
+  EXPECT_NE(p.compatibility[3].reason.find("every version of the subject is blocked"),
+            std::string::npos);
 }
 
 TEST(SchemaPlan, ASubjectNameWithAPathSeparatorIsNotPutInAnApicurioArchive) {
@@ -162,14 +206,13 @@ TEST(ImportArchive, IsAZipOfStoredEntriesWithTheirChecksums) {
   EXPECT_EQ(archive.size(), 30u + 5 + 5 + 46 + 5 + 22);
   EXPECT_EQ(archive.substr(archive.size() - 22, 4), std::string("PK\x05\x06", 4));
 
-  std::vector<apicurio_version> versions = {
-      {version("s", 1, 42, R"("string")"), false, false},
-      {version("s", 2, 43, R"("int")", {{"R", "t", 1}}), false, false},
-      {version("t", 1, 42, R"("string")"), true, true}};
+  std::vector<import_entry> versions = {{version("s", 1, 42, R"("string")"), false},
+                                        {version("s", 2, 43, R"("int")", {{"R", "t", 1}}), false},
+                                        {version("t", 1, 42, R"("string")"), true}};
   auto a = apicurio_import_archive(versions, 0);
   ASSERT_TRUE(a.has_value());
-  // One Content per id the target lacks (42 once), an Artifact per new
-  // subject, a version and a branch per subject.
+  // One Content per id (42 once), an Artifact per subject the target
+  // lacks, a version per version and a branch per subject.
   const auto count = [&](const std::string& what) {
     size_t n = 0;
     for (size_t at = a->find(what); at != std::string::npos; at = a->find(what, at + 1)) ++n;
@@ -179,7 +222,9 @@ TEST(ImportArchive, IsAZipOfStoredEntriesWithTheirChecksums) {
   EXPECT_EQ(count("MetaData.Artifact.json"), 1u * 2);
   EXPECT_EQ(count(".ArtifactVersion.json"), 3u * 2);
   EXPECT_EQ(count("latest.Branch.json"), 2u * 2);
-  EXPECT_NE(a->find(R"("contentId":43)"), std::string::npos);
+  EXPECT_NE(a->find(R"({"artifactType":"AVRO","canonicalHash":null,"contentHash")"),
+            std::string::npos);
+  EXPECT_NE(a->find(R"("contentId":43,"contentType")"), std::string::npos);
   EXPECT_NE(a->find(R"(\"artifactId\":\"t\")"), std::string::npos);  // the reference
 }
 

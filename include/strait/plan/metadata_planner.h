@@ -11,6 +11,7 @@
 #include "strait/mirror/target_claims.h"
 #include "strait/plan/planner.h"
 #include "strait/policy/acl_rules.h"
+#include "strait/registry/schema_plan.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::kafka {
@@ -56,7 +57,19 @@ struct topic_plan {
   bool fence_enabled = false;
   std::vector<fence_item> fence;
   std::string fence_error;
+  // Schema copy (the link's schemas section; ADR 0027): each selected
+  // subject version of the source registry and each compatibility level
+  // that differs, planned by registry::plan_schemas against the target
+  // registry read now; or why the registries were not read
+  // (`schemas_error`: topics are planned all the same).
+  bool schemas_enabled = false;
+  registry::schema_plan schemas;
+  std::string schemas_error;
 };
+
+// How long reading both registries may take in all (each request: the
+// planner's admin timeout).
+inline constexpr std::chrono::seconds kRegistryReadBudget{30};
 
 // Selected groups planned at most (one OffsetFetch each): the rest are not
 // planned, and the plan says how many.
@@ -78,6 +91,11 @@ struct prepared_plan {
   // The target with acls.target_admin's credential: ACLs are read and
   // written with it only. Null unless ACLs were planned.
   std::shared_ptr<const kafka::admin_client> acl_admin;
+  // What the schema plan was made of, for apply: the source registry's
+  // contents (the schemas to write) and both registries' clients. Null
+  // unless schemas were planned.
+  std::shared_ptr<const registry::registry_contents> schema_source;
+  std::shared_ptr<const registry::registry_clients> registries;
   std::shared_ptr<const void> made_by;
 };
 
@@ -97,8 +115,10 @@ struct applied {
 };
 
 struct apply_result {
-  std::vector<applied> items;  // one per item of the prepared plan
-  std::vector<applied> acls;   // one per ACL item of the prepared plan
+  std::vector<applied> items;          // one per item of the prepared plan
+  std::vector<applied> acls;           // one per ACL item of the prepared plan
+  std::vector<applied> schemas;        // one per schema version item of the prepared plan
+  std::vector<applied> compatibility;  // one per compatibility item of the prepared plan
   int done = 0, failed = 0, not_reached = 0;
 };
 
@@ -184,7 +204,9 @@ class metadata_planner {
 
   // Carries out the items that are actions (create, add partitions, change
   // configs) in the plan's order, then the ACL items to create (DENY first,
-  // kAclsPerRequest a request, with acl_admin); once `budget` has passed it starts no
+  // kAclsPerRequest a request, with acl_admin), then the schema items
+  // (registry::apply_schemas: every version written read back, the first
+  // that differs stops them); once `budget` has passed it starts no
   // more (the rest not_reached; an action then running may take its own
   // admin requests' time: a create one, a config change one plus one per
   // change when the broker refuses a value). Before each: the target topic

@@ -30,31 +30,30 @@ class zip_writer {
 
 [[nodiscard]] uint32_t crc32(std::string_view data);
 
-// What one Apicurio import carries: versions to write (each with its
-// Confluent id as Apicurio's contentId and its Confluent version as the
-// version), whether the target already holds each one's content (then no
-// Content entity for it: the import would skip it, and versions pointing
-// to it, silently) or its subject (no Artifact entity).
-struct apicurio_version {
+// One version an Apicurio import carries (its Confluent id as Apicurio's
+// contentId, its Confluent version as the version), and whether the
+// target has its subject already (then no Artifact entity for it). Its
+// content must be new to the target: the import skips, silently, a
+// version whose content the target holds.
+struct import_entry {
   schema_version version;
-  bool content_exists = false;
   bool artifact_exists = false;
 };
 
 // The import archive (Apicurio Registry 3's export format 3.0): a
-// Manifest, a Content per id not on the target (its bytes, contentHash =
+// Manifest, a Content per id (once; its bytes, contentHash =
 // SHA-256 of them, references as Apicurio's artifact references in the
 // default group), an Artifact per subject not on the target, an
 // ArtifactVersion per version (versionOrder = the Confluent version), a
 // `latest` Branch per subject listing its versions in order. `now_ms`:
 // the entities' timestamps.
-[[nodiscard]] result<std::string> apicurio_import_archive(
-    const std::vector<apicurio_version>& versions, int64_t now_ms);
+[[nodiscard]] result<std::string> apicurio_import_archive(const std::vector<import_entry>& versions,
+                                                          int64_t now_ms);
 
 // The registry's version (GET /apis/registry/v3/system/info) if it is one
-// strait's archive was tested with (3.x), else errc::precondition naming
-// it. `client`'s base path is the registry's root (…/apis/registry/v3 and
-// …/apis/ccompat/v7 below it).
+// strait's archive is written for (3.x; tested with 3.3.3), else
+// errc::precondition naming it. `root`'s base path is the registry's root
+// (…/apis/registry/v3 and …/apis/ccompat/v7 below it).
 [[nodiscard]] result<std::string> apicurio_version_checked(const http_client& root);
 
 // Posts the archive to /apis/registry/v3/admin/import with contentIds

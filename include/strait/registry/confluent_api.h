@@ -57,6 +57,10 @@ inline constexpr size_t kMaxContentsBytes = 512u << 20;  // all schema texts rea
 //     returns the id the registry answered with (a registry that ignores
 //     the given id answers another: the caller reads back).
 //   set_compatibility: PUT /config/{subject} ("" : the global level).
+//   subject_mode: GET /mode/{subject}?defaultToGlobal=false: the subject's
+//     own mode, "" when it has none (some registries answer the global one).
+[[nodiscard]] result<std::string> subject_mode(const http_client& client,
+                                               const std::string& subject);
 [[nodiscard]] status set_mode(const http_client& client, const std::string& subject,
                               const std::string& mode);
 [[nodiscard]] status delete_mode(const http_client& client, const std::string& subject);

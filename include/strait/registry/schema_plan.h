@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "strait/registry/schemas.h"
 
 namespace strait::registry {
+
+using target_kind = config::schemas_config::target_kind;
 
 // What a plan says of one source subject version or compatibility level.
 enum class schema_action {
@@ -25,20 +28,25 @@ struct schema_item {
   int32_t id = 0;
   schema_type type = schema_type::avro;
   schema_action action = schema_action::copy;
-  std::string reason;  // blocked: why and the fix; copy: what it reuses
+  std::string reason;  // blocked: why and the fix; copy: a note (the target serves the id)
 };
 
-// A compatibility level of a selected subject ("" : the registry's global
-// level), where the target's effective level differs from the source's.
+// A compatibility level of its own of a selected subject that the
+// target's subject lacks or has otherwise (copy), or the registries'
+// global levels where they differ (subject "": blocked, since the global
+// level governs subjects outside the link: set by hand).
 struct compatibility_item {
   std::string subject;
-  std::string source_level, target_level;
+  std::string source_level, target_level;  // target_level "": none of its own
   schema_action action = schema_action::copy;
   std::string reason;
 };
 
 struct schema_plan {
   std::vector<schema_item> versions;  // the source's order: by subject, then version
+  // Indices into `versions` in the order they can be written: a version
+  // after every version it references.
+  std::vector<size_t> order;
   std::vector<compatibility_item> compatibility;
 };
 
@@ -48,13 +56,12 @@ struct schema_plan {
 // blocked when the target binds its id to another schema, holds its
 // schema under another id, has its subject with a version the source
 // lacks or with this version under another id (histories are not merged),
-// references a version that is blocked or not selected, or (kind
-// confluent) would have to be imported into a subject that has live
+// references a version that is blocked or not selected (or a cycle), or
+// (kind confluent) would have to be imported into a subject that has live
 // versions (IMPORT mode needs an empty subject; strait never forces it).
 // Pure: unit-tested without a registry.
 [[nodiscard]] schema_plan plan_schemas(const registry_contents& source,
-                                       const registry_contents& target,
-                                       config::schemas_config::target_kind kind);
+                                       const registry_contents& target, target_kind kind);
 
 // What apply did with one item.
 enum class write_outcome { done, failed, not_reached, would, no_action };
@@ -72,25 +79,31 @@ struct schema_apply_result {
 // The clients of a link's schemas section: the source's and the target's
 // Confluent API, and (kind apicurio) the target's root for its import.
 struct registry_clients {
+  target_kind kind = target_kind::confluent;
   std::unique_ptr<http_client> source, target, target_root;
 };
 [[nodiscard]] registry_clients connect_registries(const config::schemas_config& cfg,
                                                   std::chrono::milliseconds timeout);
 
-// Writes the plan's copy items to the target (kind confluent: subject by
-// subject, IMPORT mode, each version with its id and version, the
-// subject's mode override removed after; kind apicurio: one import
-// archive), then the compatibility items, and reads every version written
-// back through the target's Confluent API: a version the target does not
-// serve with its id, version and schema is `failed` with what it serves
-// instead, and nothing is written after it (apply stops). strait never
-// deletes or overwrites on a registry. No write starts once `deadline`
-// passed (the rest not_reached). `dry_run`: each copy `would`.
+// Writes the plan's copy items to the target, in the plan's order, then
+// the compatibility items to copy, and reads every version written back
+// through the target's Confluent API: a version the target does not serve
+// with its id, version and schema is `failed` with what it serves
+// instead, and no write starts after it (the rest not_reached). Kind
+// confluent: IMPORT mode on each subject to copy (all empty, by the plan),
+// each version with its id and version, the subjects' own modes removed
+// after. Kind apicurio: one import archive of the versions whose ids the
+// target lacks (its read-back after the whole archive was posted), then,
+// through the Confluent API with the target's own text of the id, the
+// subjects with a version whose content the target holds already (its
+// import would skip that version silently). strait never deletes or
+// overwrites on a registry. No write starts once `deadline` passed.
+// `dry_run`: each copy `would`. `source`: the contents the plan was made
+// of (the schema texts); an item it lacks fails.
 [[nodiscard]] schema_apply_result apply_schemas(const schema_plan& plan,
                                                 const registry_contents& source,
-                                                const registry_clients& clients,
-                                                config::schemas_config::target_kind kind,
-                                                bool dry_run,
-                                                std::chrono::steady_clock::time_point deadline);
+                                                const registry_clients& clients, bool dry_run,
+                                                std::chrono::steady_clock::time_point deadline,
+                                                int64_t now_ms);
 
 }  // namespace strait::registry

@@ -39,24 +39,29 @@ struct schema_version {
 // What strait read of a registry through its Confluent API.
 struct registry_contents {
   std::vector<schema_version> versions;  // by subject, then version
-  // Effective compatibility level (GET /config/{subject}, defaulting to the
-  // global) of each subject read, and the global level.
+  // The compatibility level of each subject read that has one of its own
+  // (GET /config/{subject}?defaultToGlobal=false; Apicurio answers NONE
+  // for a subject without a rule), and the registry's global level.
   std::map<std::string, std::string> compatibility;
   std::string global_compatibility;
-  size_t subjects_total = 0;  // on the registry, selected or not
 };
 
 // A schema's text in a form two registries that hold the same schema agree
 // on (ADR 0027), since a registry may answer with its own form of what it
 // was given: AVRO and JSON parsed (object members in name order, no
 // whitespace), a primitive Avro schema {"type":"int"} as "int"; PROTOBUF
-// with its whitespace runs made one space. Text that does not parse stays
-// as it is: two forms equal are the same schema; two that differ may be
-// the same written otherwise (a registry that reformats Protobuf), never
-// the other way round.
+// with its line ends and trailing blanks made one form. Text that does not
+// parse, or holds a number that is not a 64-bit integer, stays as it is:
+// two forms equal are the same schema; two that differ may be the same
+// written otherwise (a registry that reformats Protobuf), never the other
+// way round.
 [[nodiscard]] std::string normal_form(schema_type type, std::string_view text);
 
-// The same schema: type, normal form and references.
+// What makes two bodies the same schema: its type, normal form and
+// references, as one string (equal for the same schema; for maps).
+[[nodiscard]] std::string schema_identity(const schema_body& b);
+
+// The same schema: equal identities.
 [[nodiscard]] bool same_schema(const schema_body& a, const schema_body& b);
 
 }  // namespace strait::registry
