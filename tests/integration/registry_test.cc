@@ -258,6 +258,36 @@ TEST(SchemaCopy, AnApicurioTargetKeepsIdsVersionsReferencesAndCompatibility) {
     }
   }
   EXPECT_EQ(call("GET", target + "/subjects/s-late/versions/1").value("id", -1), ids.rec1);
+
+  // A new version of a subject the target has (an archive without its
+  // Artifact): added after the others with its id. Apicurio does not make
+  // it the subject's latest (its import leaves a branch it has, and no call
+  // may change that system branch): plan and apply say so.
+  json rec3 = record();
+  rec3["fields"].push_back({{"name", "c"}, {"type", "long"}, {"default", 0}});
+  const int id3 = register_schema(source, "s-rec", avro(rec3));
+  planned grown = read_and_plan(cfg, clients);
+  const schema_item* third = item_of(grown.plan, "s-rec", 3);
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->action, schema_action::copy) << third->reason;
+  EXPECT_NE(third->reason.find("its latest version stays"), std::string::npos) << third->reason;
+  auto r3 = apply_schemas(grown.plan, grown.source, clients, false, deadline, 0);
+  for (size_t i = 0; i < r3.versions.size(); ++i) {
+    if (grown.plan.versions[i].action == schema_action::copy) {
+      EXPECT_EQ(r3.versions[i].result, write_outcome::done) << r3.versions[i].message;
+    }
+  }
+  EXPECT_EQ(call("GET", target + "/subjects/s-rec/versions"), json::array({1, 2, 3}));
+  EXPECT_EQ(call("GET", target + "/subjects/s-rec/versions/3").value("id", -1), id3);
+  EXPECT_EQ(call("GET", target + "/schemas/ids/" + std::to_string(id3)).value("schema", ""),
+            call("GET", source + "/schemas/ids/" + std::to_string(id3)).value("schema", ""));
+  for (size_t i = 0; i < r3.versions.size(); ++i) {
+    if (grown.plan.versions[i].subject == "s-rec" && grown.plan.versions[i].version == 3) {
+      EXPECT_NE(r3.versions[i].message.find("its latest version stays"), std::string::npos);
+    }
+  }
+  // What the limit is: the target's latest of the subject is still version 2.
+  EXPECT_EQ(call("GET", target + "/subjects/s-rec/versions/latest").value("version", -1), 2);
   registries::stop("copy-src");
   registries::stop("copy-dst");
 }
