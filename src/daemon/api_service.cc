@@ -331,6 +331,28 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
           break;
       }
     }
+    e.plan.schemas_enabled = p->plan.schemas_enabled;
+    e.plan.schemas_error = p->plan.schemas_error;
+    for (const auto& item : p->plan.schemas.versions) {
+      const std::string name = item.subject + " version " + std::to_string(item.version) + " (id " +
+                               std::to_string(item.id) + ")";
+      switch (item.action) {
+        case registry::schema_action::copy:
+          e.plan.schemas_to_copy.push_back(name);
+          break;
+        case registry::schema_action::blocked:
+          e.plan.schemas_blocked.push_back(name + ": " + item.reason);
+          break;
+        case registry::schema_action::fits:
+          ++e.plan.schemas_fit;
+          break;
+      }
+    }
+    for (const auto& level : p->plan.schemas.compatibility) {
+      if (level.action == registry::schema_action::copy) {
+        e.plan.levels_to_copy.push_back(level.subject + ": " + level.source_level);
+      }
+    }
   }
   if (rt->deleted()) return fail(errc::not_found, "no link '" + link + "'");
   return scorecard::score(e);

@@ -531,10 +531,44 @@ area rollback(const evidence& e, const move_index& index) {
   return std::move(b).done();
 }
 
-area schemas() {
+area schemas(const evidence& e) {
   builder b{{.name = "schemas"}};
-  b.a.summary = "strait does not copy schemas (issue 13, part 4): carry them over yourself";
-  b.a.next = "compare the schema registries by hand";
+  const live_plan& p = e.plan;
+  if (!p.schemas_enabled) {
+    b.a.summary = "the link does not copy schemas (no schemas section)";
+    b.a.next = "give the link a schemas section (docs/planning.md#schemas) and straitctl apply " +
+               e.link.link + ", or carry the schemas over with their ids by hand";
+    return std::move(b).done();
+  }
+  if (!p.read || !p.schemas_error.empty()) {
+    b.a.summary = "the registries could not be read";
+    b.a.yellows.push_back("schemas not planned: " + (p.read ? p.schemas_error : p.error));
+    b.a.next =
+        "make both registries readable with the link's schemas section, then straitctl "
+        "plan " +
+        e.link.link;
+    return std::move(b).done();
+  }
+  b.evidence("live schema plan at " + utc_time(p.made_at_ms) + ": " +
+             std::to_string(p.schemas_fit) + " versions on the target with their ids, " +
+             std::to_string(p.schemas_to_copy.size()) + " to copy, " +
+             std::to_string(p.schemas_blocked.size()) + " blocked");
+  // A version that cannot keep its id: records carrying it are not read
+  // right on the target.
+  for (const auto& s : p.schemas_blocked) b.a.reds.push_back("schema blocked: " + s);
+  for (const auto& s : p.schemas_to_copy) b.a.yellows.push_back("schema to copy: " + s);
+  for (const auto& l : p.levels_to_copy) b.a.yellows.push_back("compatibility to copy: " + l);
+  if (p.schemas_to_copy.empty() && p.schemas_blocked.empty()) {
+    b.a.level = 1;
+    b.a.summary =
+        "every selected schema version is on the target with its id (capped at 1: "
+        "verify does not compare the registries and no cutover gate checks the ids "
+        "of mirrored records yet)";
+    b.a.next = "compare the registries' ids in records by hand before the cutover";
+  } else {
+    b.a.summary = "schema versions are not on the target with their ids yet";
+    b.a.next = "straitctl apply " + e.link.link + " (blocked versions: by their reasons)";
+  }
   return std::move(b).done();
 }
 
@@ -575,7 +609,7 @@ card score(const evidence& e) {
   c.limits = e.limits;
   const move_index index = index_moves(e.drills());
   c.areas = {compatibility(e), data(e, index),     groups(e, index), topic_configs(e),
-             security(e),      rollback(e, index), schemas(),        observability(e)};
+             security(e),      rollback(e, index), schemas(e),       observability(e)};
   if (e.live.paused) {
     for (auto& a : c.areas) {
       a.yellows.insert(a.yellows.begin(),

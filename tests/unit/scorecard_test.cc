@@ -139,6 +139,39 @@ TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
   EXPECT_TRUE(contains(area_of(c, "schemas").summary, "does not copy schemas"));
 }
 
+// With the link's schemas section the live plan's schema part is the
+// area's evidence: a version that cannot keep its id is red, one to copy
+// yellow; everything on the target with its id is level 1, capped until
+// verify compares the registries and the cutover gate checks records.
+TEST(Scorecard, TheLivePlansSchemasAreTheSchemasAreasEvidence) {
+  evidence e = base();
+  e.plan.schemas_enabled = true;
+  e.plan.schemas_fit = 4;
+  e.plan.schemas_to_copy = {"orders-value version 2 (id 7)"};
+  area a = area_of(score(e), "schemas");
+  EXPECT_EQ(a.level, 0);
+  EXPECT_EQ(a.rating, colour::yellow);
+  EXPECT_TRUE(contains(all_of(a.evidence), "4 versions on the target with their ids, 1 to copy"))
+      << all_of(a.evidence);
+  EXPECT_TRUE(contains(all_of(a.yellows), "schema to copy: orders-value version 2 (id 7)"));
+  EXPECT_EQ(a.next, "straitctl apply prod (blocked versions: by their reasons)");
+  e.plan.schemas_blocked = {"audit-value version 1 (id 3): the target binds id 3 to another"};
+  a = area_of(score(e), "schemas");
+  EXPECT_EQ(a.rating, colour::red);
+  EXPECT_TRUE(contains(all_of(a.reds), "schema blocked: audit-value version 1 (id 3)"));
+  e.plan.schemas_blocked.clear();
+  e.plan.schemas_to_copy.clear();
+  a = area_of(score(e), "schemas");
+  EXPECT_EQ(a.level, 1);
+  EXPECT_EQ(a.rating, colour::yellow);
+  EXPECT_TRUE(contains(a.summary, "capped at 1")) << a.summary;
+  // Not read: said, not hidden.
+  e.plan.schemas_error = "source registry: cannot connect";
+  a = area_of(score(e), "schemas");
+  EXPECT_EQ(a.level, 0);
+  EXPECT_TRUE(contains(all_of(a.yellows), "schemas not planned: source registry: cannot connect"));
+}
+
 // With the link's acls section the live plan's ACL part is the area's
 // evidence: what apply would still create and what is blocked keep it
 // yellow, and it stays capped at 1 (a drill's grants and fence are not

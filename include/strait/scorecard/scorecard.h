@@ -87,6 +87,14 @@ struct live_plan {
   int acls_at_cutover = 0;                  // WRITE-like bindings left for the cutover
   int acls_by_hand = 0;  // of those, the PREFIXED ones the cutover leaves to the operator
   int acls_fit = 0;      // bindings the target has
+  // Schema copy (the link's schemas section): what the plan's schema part
+  // says, or why the registries were not read (`schemas_error`).
+  bool schemas_enabled = false;
+  std::string schemas_error;
+  std::vector<std::string> schemas_to_copy;  // "orders-value version 2 (id 7)"
+  std::vector<std::string> schemas_blocked;  // "<version>: <reason>"
+  std::vector<std::string> levels_to_copy;   // compatibility apply would add
+  int schemas_fit = 0;                       // versions the target serves with their ids
 };
 
 struct evidence {
