@@ -1393,6 +1393,17 @@ class service final : public pb::Strait::Service {
       return i.what == policy::acl_action::create;
     });
     if (acls > 0) text += (text.empty() ? "" : " ") + std::string("acls:") + std::to_string(acls);
+    // Schema versions and levels to copy, counted likewise (subjects are any bytes).
+    const auto schemas =
+        std::count_if(p.schemas.versions.begin(), p.schemas.versions.end(),
+                      [](const auto& i) { return i.action == registry::schema_action::copy; });
+    const auto levels =
+        std::count_if(p.schemas.compatibility.begin(), p.schemas.compatibility.end(),
+                      [](const auto& i) { return i.action == registry::schema_action::copy; });
+    if (schemas + levels > 0) {
+      text += (text.empty() ? "" : " ") + std::string("schemas:") + std::to_string(schemas) +
+              " levels:" + std::to_string(levels);
+    }
     return text.empty() ? std::string("no action") : text;
   }
 
@@ -1555,10 +1566,17 @@ class service final : public pb::Strait::Service {
     out->set_schemas_error(single_line(p.schemas_error, kMax));
     int fit = 0, left_out = 0;
     const auto& versions = p.schemas.versions;
+    // What is to copy or blocked first: FITS items only in the room left.
+    std::vector<size_t> sent;
     for (size_t k = 0; k < versions.size(); ++k) {
+      if (versions[k].action == registry::schema_action::fits) ++fit;
+      if (versions[k].action != registry::schema_action::fits) sent.push_back(k);
+    }
+    for (size_t k = 0; k < versions.size() && result == nullptr; ++k) {
+      if (versions[k].action == registry::schema_action::fits) sent.push_back(k);
+    }
+    for (const size_t k : sent) {
       const registry::schema_item& i = versions[k];
-      if (i.action == registry::schema_action::fits) ++fit;
-      if (i.action == registry::schema_action::fits && result != nullptr) continue;
       if (static_cast<size_t>(out->schemas_size()) >= kMaxAclItems) {
         ++left_out;
         continue;
@@ -1577,9 +1595,10 @@ class service final : public pb::Strait::Service {
         ps->set_message(single_line(result->schemas[k].message, kMax));
       }
     }
+    const auto& levels = p.schemas.compatibility;
+    if (levels.size() > kMaxAclItems) left_out += static_cast<int>(levels.size() - kMaxAclItems);
     out->set_schemas_fit(fit);
     out->set_schemas_left_out(left_out);
-    const auto& levels = p.schemas.compatibility;
     for (size_t k = 0; k < levels.size() && k < kMaxAclItems; ++k) {
       auto* pc = out->add_compatibility();
       pc->set_subject(single_line(levels[k].subject, 1024));

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "schema_gate.h"
 #include "strait/base/clock.h"
 #include "strait/base/text.h"
 #include "strait/scan/report_records.h"
@@ -368,9 +369,30 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
                                           r.dry_run};
   result<std::vector<workflow::link_workflow::change>> changes;
   switch (kind) {
-    case api::move_kind::cutover_topics:
+    case api::move_kind::cutover_topics: {
+      // The schema gate (ADR 0027) over the topics the cutover would drain
+      // (a dry run of it says which), before anything moves.
+      if (h->runtime->config().schemas.enabled) {
+        auto would =
+            wf->cutover_topics({o.selected, o.force, o.quiet_window, o.requested_by, true});
+        if (!would) return std::unexpected(would.error());
+        const auto counts = h->runtime->supervisor() != nullptr
+                                ? h->runtime->supervisor()->selected_topics()
+                                : std::map<std::string, int>{};
+        std::map<std::string, int> draining;
+        for (const auto& c : *would) {
+          if (c.does != workflow::link_workflow::change::effect::starts) continue;
+          auto n = counts.find(c.name);
+          if (n != counts.end()) draining[c.name] = n->second;
+        }
+        if (auto gate = schema_gate(h->runtime->config(), draining, o.force, o.requested_by);
+            !gate) {
+          return std::unexpected(gate.error());
+        }
+      }
       changes = wf->cutover_topics(o);
       break;
+    }
     case api::move_kind::rollback_topics:
       changes = wf->rollback_topics(o);
       break;

@@ -643,9 +643,15 @@ result<apply_result> metadata_planner::apply(const prepared_plan& p, bool dry_ru
         },
         r);
   }
+  if (p.plan.schemas_enabled && p.registries == nullptr && !dry_run) {
+    ++r.failed;  // the schemas were not planned (schemas_error): not "nothing to do"
+  }
   if (p.registries != nullptr) {  // set whenever schemas were planned
-    const auto written = registry::apply_schemas(p.plan.schemas, *p.schema_source, *p.registries,
-                                                 dry_run, deadline, wall_clock_ms());
+    // The schemas' own budget from here: a registry's request per version,
+    // a connection each, would not fit the topics' few seconds.
+    const auto written = registry::apply_schemas(
+        p.plan.schemas, *p.schema_source, *p.registries, dry_run,
+        std::chrono::steady_clock::now() + kRegistryWriteBudget, wall_clock_ms());
     const auto count = [&](const std::vector<registry::written>& from, std::vector<applied>& to,
                            const auto& describe) {
       for (size_t k = 0; k < from.size(); ++k) {

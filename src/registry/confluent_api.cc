@@ -217,11 +217,16 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
   if (!gj) return std::unexpected(gj.error());
   out.global_compatibility = level_of(*gj);
   size_t bytes = 0;
+  std::set<std::string> seen;
   for (const auto& s : *subjects) {
     if (!s.is_string()) {
       return fail(errc::registry, "schema registry " + c.url() + " /subjects: a name is not text");
     }
     const auto subject = s.get<std::string>();
+    if (!seen.insert(subject).second) {
+      return fail(errc::registry, "schema registry " + c.url() + " /subjects: '" +
+                                      printable(subject, 200) + "' is listed twice");
+    }
     if (selected != nullptr && !selected->matches(subject)) continue;
     if (auto st = late(); !st) return std::unexpected(st.error());
     auto versions = list_versions(c, subject);
@@ -274,14 +279,16 @@ status set_mode(const http_client& c, const std::string& subject, const std::str
   return {};
 }
 
-result<std::string> subject_mode(const http_client& c, const std::string& subject) {
-  const std::string path = "/mode/" + path_segment(subject) + "?defaultToGlobal=false";
+namespace {
+
+// The mode an answer of GET /mode names.
+result<std::string> mode_at(const http_client& c, const std::string& path) {
   auto a = get(c, path, 64 * 1024);
   if (!a) return std::unexpected(a.error());
   if (a->status == 404) return std::string();
   if (!a->ok()) {
     return std::unexpected(
-        refused(c, "reading the mode of " + printable(subject, 200), *a).error());
+        refused(c, "reading the mode (" + printable(path, 200) + ")", *a).error());
   }
   auto j = parse_answer(c, path, *a);
   if (!j) return std::unexpected(j.error());
@@ -290,6 +297,18 @@ result<std::string> subject_mode(const http_client& c, const std::string& subjec
                                     ": the answer names no mode");
   }
   return (*j)["mode"].get<std::string>();
+}
+
+}  // namespace
+
+result<std::string> registry_mode(const http_client& c) {
+  auto m = mode_at(c, "/mode");
+  if (m && m->empty()) return std::string("READWRITE");
+  return m;
+}
+
+result<std::string> subject_mode(const http_client& c, const std::string& subject) {
+  return mode_at(c, "/mode/" + path_segment(subject) + "?defaultToGlobal=false");
 }
 
 status delete_mode(const http_client& c, const std::string& subject) {

@@ -16,10 +16,13 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "strait/base/text.h"
@@ -79,29 +82,44 @@ result<std::vector<tcp::endpoint>> resolve(const std::string& host, uint16_t por
     std::vector<tcp::endpoint> found;
     std::string error;
   };
+  // Lookups still running (hung ones included) are bounded: each holds a thread.
+  static std::atomic<int> running{0};
+  if (running.load() >= 16) {
+    return fail(errc::registry, "resolving " + printable(host, 200) +
+                                    ": 16 name lookups are still running (a resolver that "
+                                    "does not answer?); try again later");
+  }
   auto state = std::make_shared<lookup>();
-  std::thread([state, host, port] {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* list = nullptr;
-    const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list);
-    std::vector<tcp::endpoint> found;
-    for (addrinfo* a = list; rc == 0 && a != nullptr; a = a->ai_next) {
-      tcp::endpoint e;
-      if (a->ai_addrlen <= e.capacity()) {
-        std::memcpy(e.data(), a->ai_addr, a->ai_addrlen);
-        e.resize(a->ai_addrlen);
-        found.push_back(e);
+  ++running;
+  try {
+    std::thread([state, host, port] {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      addrinfo* list = nullptr;
+      const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list);
+      std::vector<tcp::endpoint> found;
+      for (addrinfo* a = list; rc == 0 && a != nullptr; a = a->ai_next) {
+        tcp::endpoint e;
+        if (a->ai_addrlen <= e.capacity()) {
+          std::memcpy(e.data(), a->ai_addr, a->ai_addrlen);
+          e.resize(a->ai_addrlen);
+          found.push_back(e);
+        }
       }
-    }
-    if (list != nullptr) freeaddrinfo(list);
-    std::lock_guard lock(state->mu);
-    state->found = std::move(found);
-    if (rc != 0) state->error = gai_strerror(rc);
-    state->done = true;
-    state->done_cv.notify_all();
-  }).detach();
+      if (list != nullptr) freeaddrinfo(list);
+      std::lock_guard lock(state->mu);
+      state->found = std::move(found);
+      if (rc != 0) state->error = gai_strerror(rc);
+      state->done = true;
+      state->done_cv.notify_all();
+      --running;
+    }).detach();
+  } catch (const std::system_error& e) {
+    --running;
+    return fail(errc::registry, "resolving " + printable(host, 200) +
+                                    ": no thread for the lookup (" + e.what() + ")");
+  }
   std::unique_lock lock(state->mu);
   if (!state->done_cv.wait_until(lock, deadline, [&] { return state->done; })) {
     return fail(errc::registry, "resolving " + printable(host, 200) + " did not finish in time");
@@ -153,17 +171,7 @@ struct http_client::impl {
                                            : ""));
     }
     auto res = parser.release();
-    http_answer answer{static_cast<int>(res.result_int()), std::move(res.body())};
-    // A proxy or registry that echoes the request must not carry the
-    // credential into a message.
-    if (!authorization.empty()) {
-      const std::string token = authorization.substr(6);  // after "Basic "
-      for (size_t at = answer.body.find(token); at != std::string::npos;
-           at = answer.body.find(token, at)) {
-        answer.body.replace(at, token.size(), "<redacted>");
-      }
-    }
-    return answer;
+    return http_answer{static_cast<int>(res.result_int()), std::move(res.body())};
   }
 };
 
@@ -274,6 +282,17 @@ std::string answer_excerpt(const http_answer& a) {
     if (j.contains("error_code") && j["error_code"].is_number_integer()) {
       text += " (error " + std::to_string(j["error_code"].get<int64_t>()) + ")";
     }
+  }
+  // A proxy or registry that echoes the request must not carry a
+  // credential into a message: "Basic <base64>" is cut out.
+  for (size_t at = text.find("Basic "); at != std::string::npos; at = text.find("Basic ", at)) {
+    size_t end = at + 6;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 text[end] == '+' || text[end] == '/' || text[end] == '=')) {
+      ++end;
+    }
+    text.replace(at, end - at, "Basic <redacted>");
+    at += 16;
   }
   return "HTTP " + std::to_string(a.status) + (text.empty() ? "" : ": " + printable(text, 300));
 }

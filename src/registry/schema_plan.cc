@@ -188,6 +188,9 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
     if (item.action != schema_action::blocked) on_target_after.insert(item.subject);
   }
   for (const auto& [subject, level] : source.compatibility) {
+    // One equal to the source's global level may be a registry answering
+    // the global one (Apicurio answers NONE without a rule): none of its own.
+    if (level == source.global_compatibility) continue;
     auto t = target.compatibility.find(subject);
     const std::string target_level = t != target.compatibility.end() ? t->second : "";
     if (level == target_level) continue;
@@ -301,7 +304,7 @@ class copier {
       }
       to_copy_.push_back({i, b->second});
     }
-    if (stopped_) stop_from(0);
+    if (stopped_) stop_rest();
   }
 
   [[nodiscard]] bool stopped() const { return stopped_; }
@@ -324,18 +327,28 @@ class copier {
         subjects.push_back(to_copy_[k].body->subject);
       }
     }
+    // A registry frozen as a whole is not written to; a subject "mode of
+    // its own" equal to the registry's may be a registry that answers the
+    // global one for every subject: taken for none.
+    auto global = registry_mode(*clients_.target);
+    if (!global) return fail_at(0, global.error().message);
+    if (*global != "READWRITE" && *global != "IMPORT") {
+      return fail_at(0, "the target registry's mode is " + printable(*global, 40) +
+                            ", which strait does not change: nothing written");
+    }
     std::vector<std::pair<std::string, std::string>> in_import;  // subject, its own mode
     for (const auto& subject : subjects) {
       if (stopped_) break;
       const size_t k = first_of[subject];
       if (late()) {
-        stop_from(k);
+        stop_rest();
         break;
       }
       auto own = subject_mode(*clients_.target, subject);
+      if (own && *own == *global) own = std::string();
       if (!own) {
         fail_at(k, own.error().message);
-      } else if (*own == "IMPORT") {
+      } else if (*own == "IMPORT" || (own->empty() && *global == "IMPORT")) {
         continue;  // the operator's: left as it is
       } else if (!own->empty() && *own != "READWRITE") {
         fail_at(k, "its subject's mode on the target is " + printable(*own, 40) +
@@ -350,11 +363,15 @@ class copier {
     }
     for (size_t k = 0; k < to_copy_.size() && !stopped_; ++k) {
       if (late()) {
-        stop_from(k);
+        stop_rest();
         break;
       }
       const schema_version& v = *to_copy_[k].body;
       std::string differs = refusal_of_id(v);
+      if (differs.empty() && late()) {
+        stop_rest();
+        break;
+      }
       if (differs.empty()) {
         auto id = register_with_id(*clients_.target, v);
         differs = id ? read_back(*clients_.target, v) : id.error().message;
@@ -376,7 +393,7 @@ class copier {
   // with one whose id the target serves already (its import would skip
   // that version silently) go through the Confluent API, in order.
   void apicurio(int64_t now_ms) {
-    if (late()) return stop_from(0);
+    if (late()) return stop_rest();
     if (auto version = apicurio_version_checked(*clients_.target_root); !version) {
       return fail_at(0, version.error().message);
     }
@@ -384,6 +401,7 @@ class copier {
     std::map<std::string, bool> has_subject;
     std::set<std::string> by_api;
     for (size_t k = 0; k < to_copy_.size(); ++k) {
+      if (late()) return stop_rest();
       const schema_version& v = *to_copy_[k].body;
       if (!served.contains(v.id)) {
         auto body = read_schema_by_id(*clients_.target, v.id);
@@ -397,6 +415,22 @@ class copier {
       }
       if (served[v.id]) by_api.insert(v.subject);
     }
+    // A version that references one written through the Confluent API goes
+    // that way too (the archive is posted first: its reference would not
+    // resolve yet), and with it its subject.
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto& c : to_copy_) {
+        if (by_api.contains(c.body->subject)) continue;
+        for (const auto& r : c.body->body.references) {
+          if (by_api.contains(r.subject)) {
+            by_api.insert(c.body->subject);
+            grew = true;
+            break;
+          }
+        }
+      }
+    }
     std::vector<size_t> in_archive;
     std::vector<import_entry> entries;
     for (size_t k = 0; k < to_copy_.size(); ++k) {
@@ -406,14 +440,15 @@ class copier {
       entries.push_back({v, has_subject[v.subject]});
     }
     if (!entries.empty()) {
-      if (late()) return stop_from(0);
+      if (late()) return stop_rest();
       auto archive = apicurio_import_archive(entries, now_ms);
       if (!archive) return fail_at(in_archive.front(), archive.error().message);
       if (auto st = apicurio_import(*clients_.target_root, *archive); !st) {
         // Its answer may be lost: what it wrote shows in the next plan.
         return fail_at(in_archive.front(), st.error().message);
       }
-      // Posted whole: each version's read-back is its outcome.
+      // Posted whole: each version's read-back is its outcome (not bounded
+      // by the deadline: what was written is said).
       bool differed = false;
       for (const size_t k : in_archive) {
         const schema_version& v = *to_copy_[k].body;
@@ -426,13 +461,13 @@ class copier {
       }
       if (differed) {
         stopped_ = true;
-        return stop_from(0);
+        return stop_rest();
       }
     }
     for (size_t k = 0; k < to_copy_.size() && !stopped_; ++k) {
       const schema_version& v = *to_copy_[k].body;
       if (!by_api.contains(v.subject)) continue;
-      if (late()) return stop_from(k);
+      if (late()) return stop_rest();
       record(k, register_served(*clients_.target, v, served[v.id]));
     }
   }
@@ -468,7 +503,7 @@ class copier {
   void fail_at(size_t k, const std::string& why) {
     if (k < to_copy_.size()) r_.versions[to_copy_[k].item] = {write_outcome::failed, why};
     stopped_ = true;
-    stop_from(k + 1);
+    stop_rest();
   }
 
   // A note on to_copy_[k] after the fact (a failed clean-up): the apply stops.
@@ -479,10 +514,10 @@ class copier {
     stopped_ = true;
   }
 
-  // Every item from to_copy_[k] on that has no outcome yet: not reached.
-  void stop_from(size_t k) {
+  // Every item to copy that has no outcome yet: not reached.
+  void stop_rest() {
     stopped_ = true;
-    for (; k < to_copy_.size(); ++k) {
+    for (size_t k = 0; k < to_copy_.size(); ++k) {
       written& w = r_.versions[to_copy_[k].item];
       if (w.result == write_outcome::no_action) {
         w = {write_outcome::not_reached, "apply stopped before it"};

@@ -562,9 +562,10 @@ area schemas(const evidence& e) {
     b.a.level = 1;
     b.a.summary =
         "every selected schema version is on the target with its id (capped at 1: "
-        "verify does not compare the registries and no cutover gate checks the ids "
-        "of mirrored records yet)";
-    b.a.next = "compare the registries' ids in records by hand before the cutover";
+        "verify does not compare the registries yet)";
+    b.a.next =
+        "compare the registries by hand (a producer cutover checks the ids of the newest "
+        "records)";
   } else {
     b.a.summary = "schema versions are not on the target with their ids yet";
     b.a.next = "straitctl apply " + e.link.link + " (blocked versions: by their reasons)";

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "schema_gate.h"
+#include "strait/config/config.h"
 #include "test_util.h"
 
 namespace strait {
@@ -203,9 +205,39 @@ TEST(PlanKafka, PlanAndApplyCopyTheLinksSchemasWithTheirIds) {
       R"({"schema":"{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}"})"));
   ASSERT_EQ(orders, 2);
   create_topic(clusters->source, "psc-orders", 1);
-  straitd d(dir, "psc-.*",
-            "schemas:\n  source: {url: \"" + source + "\"}\n  target: {url: \"" + reg.target +
-                "\", kind: apicurio}\n  include: [\"psc-.*\"]\n");
+  // Records in Confluent's wire format: one with id 2 (the source serves
+  // it), one whose first bytes read as id 999 (the source serves none: not
+  // taken for a schema id), one not in the format.
+  {
+    testing::test_producer producer(clusters->source);
+    testing::record r = make_record(0);
+    r.value = std::string("\0\0\0\0\x02payload", 12);
+    producer.send("psc-orders", 0, r);
+    r.value = std::string("\0\0\0\x03\xe7plain", 10);
+    producer.send("psc-orders", 0, r);
+    r.value = "text";
+    producer.send("psc-orders", 0, r);
+    producer.flush();
+  }
+  const std::string schemas_yaml = "schemas:\n  source: {url: \"" + source +
+                                   "\"}\n  target: {url: \"" + reg.target +
+                                   "\", kind: apicurio}\n  include: [\"psc-.*\"]\n";
+  auto gate_link = config::parse_link_yaml(
+      "name: it\nsource: {properties: {bootstrap.servers: \"" + clusters->source +
+          "\"}}\ntarget: {properties: {bootstrap.servers: \"" + clusters->target +
+          "\"}}\ntopics: {include: [\"psc-.*\"]}\n" + schemas_yaml,
+      [](const std::string&) { return std::nullopt; }, config::reference_policy{});
+  ASSERT_TRUE(gate_link.has_value()) << gate_link.error().message;
+  // The cutover's schema gate refuses before the copy (a forced one goes on)...
+  auto gate = daemon::schema_gate(*gate_link, {{"psc-orders", 1}}, false, "test");
+  ASSERT_FALSE(gate.has_value());
+  EXPECT_TRUE(contains(gate.error().message,
+                       "psc-orders partition 0 offset 0 carries schema id 2, which the target "
+                       "registry does not serve"))
+      << gate.error().message;
+  EXPECT_FALSE(contains(gate.error().message, "999")) << gate.error().message;
+  EXPECT_TRUE(daemon::schema_gate(*gate_link, {{"psc-orders", 1}}, true, "test").has_value());
+  straitd d(dir, "psc-.*", schemas_yaml);
   d.start();
 
   auto [rc, plan] = d.straitctl("plan it");
@@ -228,6 +260,9 @@ TEST(PlanKafka, PlanAndApplyCopyTheLinksSchemasWithTheirIds) {
   EXPECT_EQ(j.value("schemas_fit", 0), 1) << plan;
   ASSERT_EQ(j["schemas"].size(), 1u) << plan;
   EXPECT_EQ(j["schemas"][0]["action"], "SCHEMA_ACTION_FITS") << plan;
+  // ... and lets it go once the target serves the id.
+  gate = daemon::schema_gate(*gate_link, {{"psc-orders", 1}}, false, "test");
+  EXPECT_TRUE(gate.has_value()) << gate.error().message;
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 

@@ -7,6 +7,7 @@
 
 #include "strait/registry/apicurio_import.h"
 #include "strait/registry/confluent_api.h"
+#include "strait/registry/id_gate.h"
 #include "strait/registry/schema_plan.h"
 
 namespace strait::registry {
@@ -226,6 +227,16 @@ TEST(ImportArchive, IsAZipOfStoredEntriesWithTheirChecksums) {
             std::string::npos);
   EXPECT_NE(a->find(R"("contentId":43,"contentType")"), std::string::npos);
   EXPECT_NE(a->find(R"(\"artifactId\":\"t\")"), std::string::npos);  // the reference
+}
+
+TEST(WireFormat, AnIdIsTheFourBytesAfterAZeroMagicByte) {
+  EXPECT_EQ(wire_format_id(std::string("\0\0\0\0\x2a", 5)), 42);
+  EXPECT_EQ(wire_format_id(std::string("\0\x01\x02\x03\x04rest", 9)), 0x01020304);
+  EXPECT_EQ(wire_format_id(std::string("\0\0\0\0", 4)), std::nullopt);        // too short
+  EXPECT_EQ(wire_format_id(std::string("\x01\0\0\0\x2a", 5)), std::nullopt);  // magic byte
+  EXPECT_EQ(wire_format_id(std::string("\0\0\0\0\0", 5)), std::nullopt);      // id 0
+  EXPECT_EQ(wire_format_id(std::string("\0\x80\0\0\0", 5)), std::nullopt);    // above 2^31-1
+  EXPECT_EQ(wire_format_id(""), std::nullopt);
 }
 
 TEST(RegistryPaths, SubjectsArePercentEncoded) {

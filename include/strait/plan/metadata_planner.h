@@ -70,6 +70,9 @@ struct topic_plan {
 // How long reading both registries may take in all (each request: the
 // planner's admin timeout).
 inline constexpr std::chrono::seconds kRegistryReadBudget{30};
+// How long apply's schema writes may start for, from when they begin
+// (after the topics and ACLs, whose budget is the call's).
+inline constexpr std::chrono::seconds kRegistryWriteBudget{60};
 
 // Selected groups planned at most (one OffsetFetch each): the rest are not
 // planned, and the plan says how many.

@@ -59,6 +59,8 @@ inline constexpr size_t kMaxContentsBytes = 512u << 20;  // all schema texts rea
 //   set_compatibility: PUT /config/{subject} ("" : the global level).
 //   subject_mode: GET /mode/{subject}?defaultToGlobal=false: the subject's
 //     own mode, "" when it has none (some registries answer the global one).
+//   registry_mode: GET /mode: the registry's mode.
+[[nodiscard]] result<std::string> registry_mode(const http_client& client);
 [[nodiscard]] result<std::string> subject_mode(const http_client& client,
                                                const std::string& subject);
 [[nodiscard]] status set_mode(const http_client& client, const std::string& subject,

@@ -97,7 +97,9 @@ struct registry_clients {
 // through the Confluent API with the target's own text of the id, the
 // subjects with a version whose content the target holds already (its
 // import would skip that version silently). strait never deletes or
-// overwrites on a registry. No write starts once `deadline` passed.
+// overwrites on a registry. No write starts once `deadline` passed (the
+// read-backs of an archive posted are not cut short: what was written is
+// said); a registry whose mode is not READWRITE or IMPORT is not written.
 // `dry_run`: each copy `would`. `source`: the contents the plan was made
 // of (the schema texts); an item it lacks fails.
 [[nodiscard]] schema_apply_result apply_schemas(const schema_plan& plan,
