@@ -1009,10 +1009,6 @@ reference_policy api_link_references(const std::filesystem::path& secrets_dir) {
   return {"STRAIT_SECRET_", secrets_dir, true, true};
 }
 
-const char* to_string(schemas_config::target_kind k) {
-  return k == schemas_config::target_kind::apicurio ? "apicurio" : "confluent";
-}
-
 result<config> parse(const std::string& yaml_text, const env_lookup& env) {
   const reference_policy file_links;  // the operator's own file: any variable, any file
   const references refs{env, file_links};

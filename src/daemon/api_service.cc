@@ -383,7 +383,8 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
         for (const auto& c : *would) {
           if (c.does != workflow::link_workflow::change::effect::starts) continue;
           auto n = counts.find(c.name);
-          if (n != counts.end()) draining[c.name] = n->second;
+          draining[c.name] =
+              n != counts.end() ? n->second : -1;  // -1: not known (the gate says so)
         }
         if (auto gate = schema_gate(h->runtime->config(), draining, o.force, o.requested_by);
             !gate) {

@@ -40,6 +40,10 @@ status schema_gate(const config::link_config& cfg, const std::map<std::string, i
   if (!admin) return refuse(cannot_tell("source: " + admin.error().message));
   std::vector<kafka::topic_partition> partitions;
   for (const auto& [topic, count] : topics) {
+    if (count < 0) {
+      return refuse(cannot_tell("the partitions of " + printable(topic, 200) +
+                                " are not known yet (the link's supervisor has not read it)"));
+    }
     for (int32_t p = 0; p < count; ++p) partitions.push_back({topic, p});
   }
   auto marks = (*admin)->list_watermarks(partitions);
@@ -87,6 +91,11 @@ status schema_gate(const config::link_config& cfg, const std::map<std::string, i
       "checked)",
       cfg.name, checked->ids_checked, checked->problems.size(), checked->not_ids,
       checked->left_out);
+  if (checked->problems.empty() && checked->left_out > 0) {
+    return refuse(cannot_tell(std::to_string(checked->left_out) +
+                              " candidate ids of the newest records were past the " +
+                              std::to_string(registry::kMaxGateIds) + " a gate checks"));
+  }
   if (checked->problems.empty()) return {};
   std::string why =
       "the target registry does not serve every schema id the topics' newest "

@@ -10,7 +10,8 @@ namespace strait::daemon {
 
 // The schema gate of a producer cutover (ADR 0027, docs/cutover.md#the-schema-gate):
 // with the link's schemas section, the newest records of each topic about
-// to be cut over (`topics`: name -> partitions) are read on the source (the
+// to be cut over (`topics`: name -> partitions, -1 when not known: the gate
+// cannot tell) are read on the source (the
 // last kGateRecords of each partition, read_committed), the ids they carry
 // in Confluent's wire format (key and value) that the source registry
 // serves are looked up on the target registry, and an id the target does

@@ -192,7 +192,10 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
     // the global one (Apicurio answers NONE without a rule): none of its own.
     if (level == source.global_compatibility) continue;
     auto t = target.compatibility.find(subject);
-    const std::string target_level = t != target.compatibility.end() ? t->second : "";
+    // Likewise on the target.
+    const std::string target_level =
+        t != target.compatibility.end() && t->second != target.global_compatibility ? t->second
+                                                                                    : "";
     if (level == target_level) continue;
     compatibility_item item{subject, level, target_level, schema_action::copy, ""};
     if (!target_level.empty()) {
@@ -226,6 +229,14 @@ registry_clients connect_registries(const config::schemas_config& cfg,
 }
 
 namespace {
+
+// Why a version cannot be written with its id: the target serves the id
+// with another schema, which its live versions did not show the plan.
+std::string id_bound_elsewhere(int32_t id) {
+  return "the target binds id " + std::to_string(id) +
+         " to another schema (one no live version shows, e.g. of a deleted subject): this "
+         "schema cannot keep its id there";
+}
 
 // Reads `v` back from the target: "" when it serves that version with
 // that id and schema, else what it serves instead.
@@ -262,11 +273,7 @@ std::string register_served(const http_client& target, const schema_version& v,
            "version's schema was on the target already), which cannot keep id " +
            std::to_string(v.id) + ", a schema the target lacks: copy " + name_of(v) + " by hand";
   }
-  if (!same_schema(*served, v.body)) {
-    return "the target binds id " + std::to_string(v.id) +
-           " to another schema (one no live version shows, e.g. of a deleted subject): this "
-           "schema cannot keep its id there";
-  }
+  if (!same_schema(*served, v.body)) return id_bound_elsewhere(v.id);
   auto versions = list_versions(target, v.subject);
   if (!versions) return versions.error().message;
   const int32_t next =
@@ -320,6 +327,7 @@ class copier {
   // (its own READWRITE set again, or none), also after a failure; a
   // subject left in IMPORT mode is named.
   void confluent() {
+    if (to_copy_.empty()) return;
     std::vector<std::string> subjects;
     std::map<std::string, size_t> first_of;  // subject -> index into to_copy_
     for (size_t k = 0; k < to_copy_.size(); ++k) {
@@ -393,9 +401,16 @@ class copier {
   // with one whose id the target serves already (its import would skip
   // that version silently) go through the Confluent API, in order.
   void apicurio(int64_t now_ms) {
+    if (to_copy_.empty()) return;
     if (late()) return stop_rest();
     if (auto version = apicurio_version_checked(*clients_.target_root); !version) {
       return fail_at(0, version.error().message);
+    }
+    if (auto mode = registry_mode(*clients_.target); !mode) {
+      return fail_at(0, mode.error().message);
+    } else if (*mode != "READWRITE" && *mode != "IMPORT") {
+      return fail_at(0, "the target registry's mode is " + printable(*mode, 40) +
+                            ", which strait does not change: nothing written");
     }
     std::map<int32_t, std::optional<schema_body>> served;  // by the target before this apply
     std::map<std::string, bool> has_subject;
@@ -415,15 +430,20 @@ class copier {
       }
       if (served[v.id]) by_api.insert(v.subject);
     }
-    // A version that references one written through the Confluent API goes
-    // that way too (the archive is posted first: its reference would not
-    // resolve yet), and with it its subject.
+    // A version that references one written through the Confluent API in
+    // this apply goes that way too (the archive is posted first: its
+    // reference would not resolve yet), and with it its subject.
     for (bool grew = true; grew;) {
       grew = false;
+      std::set<std::pair<std::string, int32_t>> through_api;
+      for (const auto& c : to_copy_) {
+        if (by_api.contains(c.body->subject))
+          through_api.insert({c.body->subject, c.body->version});
+      }
       for (const auto& c : to_copy_) {
         if (by_api.contains(c.body->subject)) continue;
         for (const auto& r : c.body->body.references) {
-          if (by_api.contains(r.subject)) {
+          if (through_api.contains({r.subject, r.version})) {
             by_api.insert(c.body->subject);
             grew = true;
             break;
@@ -483,11 +503,7 @@ class copier {
   std::string refusal_of_id(const schema_version& v) const {
     auto served = read_schema_by_id(*clients_.target, v.id);
     if (!served) return served.error().message;
-    if (*served && !same_schema(**served, v.body)) {
-      return "the target binds id " + std::to_string(v.id) +
-             " to another schema (one no live version shows, e.g. of a deleted subject): this "
-             "schema cannot keep its id there";
-    }
+    if (*served && !same_schema(**served, v.body)) return id_bound_elsewhere(v.id);
     return {};
   }
 

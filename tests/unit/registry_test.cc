@@ -167,8 +167,8 @@ TEST(SchemaPlan, ASubjectsOwnCompatibilityIsAddedButNothingIsOverwritten) {
   target.versions = {version("x", 1, 4, R"("double")")};  // d's id is another schema there
   source.global_compatibility = "BACKWARD";
   target.global_compatibility = "NONE";
-  source.compatibility = {{"a", "FULL"}, {"b", "NONE"}, {"c", "FORWARD"}, {"d", "FULL"}};
-  target.compatibility = {{"b", "NONE"}, {"c", "FULL"}};
+  source.compatibility = {{"a", "FULL"}, {"b", "FORWARD"}, {"c", "FORWARD"}, {"d", "FULL"}};
+  target.compatibility = {{"b", "FORWARD"}, {"c", "FULL"}};
   const auto p = plan_schemas(source, target, kind_t::confluent);
   ASSERT_EQ(p.compatibility.size(), 4u);
   // The global level is the target's own (it governs subjects outside the link).
@@ -177,21 +177,32 @@ TEST(SchemaPlan, ASubjectsOwnCompatibilityIsAddedButNothingIsOverwritten) {
   EXPECT_NE(p.compatibility[0].reason.find("set it by hand"), std::string::npos);
   EXPECT_EQ(p.compatibility[1].subject, "a");
   EXPECT_EQ(p.compatibility[1].action, schema_action::copy);
-  EXPECT_EQ(p.compatibility[2].subject, "c");  // b: the same there
+  EXPECT_EQ(p.compatibility[2].subject, "c");  // b: the same level there
   EXPECT_EQ(p.compatibility[2].action, schema_action::blocked);
   EXPECT_NE(p.compatibility[2].reason.find("level of its own"), std::string::npos);
   EXPECT_EQ(p.compatibility[3].subject, "d");
   EXPECT_EQ(p.compatibility[3].action, schema_action::blocked);
   EXPECT_NE(p.compatibility[3].reason.find("every version of the subject is blocked"),
             std::string::npos);
+  // A level equal to its registry's global one is none of its own (Apicurio
+  // answers NONE for a subject without a rule): on either side.
+  source.compatibility = {{"a", "BACKWARD"}, {"b", "FULL"}};
+  target.compatibility = {{"b", "NONE"}};
+  const auto q = plan_schemas(source, target, kind_t::confluent);
+  ASSERT_EQ(q.compatibility.size(), 2u);  // the global one, and b
+  EXPECT_EQ(q.compatibility[1].subject, "b");
+  EXPECT_EQ(q.compatibility[1].action, schema_action::copy);
+  EXPECT_EQ(q.compatibility[1].target_level, "");
 }
 
 TEST(SchemaPlan, ASubjectNameWithAPathSeparatorIsNotPutInAnApicurioArchive) {
   registry_contents source, target;
-  source.versions = {version("../etc", 1, 1, R"("string")"), version("a/b", 1, 2, R"("int")")};
+  source.versions = {version("../etc", 1, 1, R"("string")"), version("a/b", 1, 2, R"("int")"),
+                     version("..", 1, 3, R"("long")")};
   const auto p = plan_schemas(source, target, kind_t::apicurio);
   EXPECT_EQ(item(p, "../etc", 1).action, schema_action::blocked);
   EXPECT_EQ(item(p, "a/b", 1).action, schema_action::blocked);
+  EXPECT_EQ(item(p, "..", 1).action, schema_action::blocked);
   EXPECT_EQ(plan_schemas(source, target, kind_t::confluent).versions[1].action,
             schema_action::copy);
 }

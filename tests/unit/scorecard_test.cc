@@ -142,7 +142,7 @@ TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
 // With the link's schemas section the live plan's schema part is the
 // area's evidence: a version that cannot keep its id is red, one to copy
 // yellow; everything on the target with its id is level 1, capped until
-// verify compares the registries and the cutover gate checks records.
+// verify compares the registries.
 TEST(Scorecard, TheLivePlansSchemasAreTheSchemasAreasEvidence) {
   evidence e = base();
   e.plan.schemas_enabled = true;

@@ -164,8 +164,6 @@ struct schemas_config {
   std::vector<std::string> exclude;
 };
 
-[[nodiscard]] const char* to_string(schemas_config::target_kind k);
-
 // The migration workflow of a link (docs/state-machine.md).
 struct migration_config {
   // A topic is IN_SYNC while its lag (records, summed over its partitions) is

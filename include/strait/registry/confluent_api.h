@@ -21,8 +21,8 @@ inline constexpr size_t kMaxContentsBytes = 512u << 20;  // all schema texts rea
 
 // Reads a registry through Confluent's API (every registry strait writes
 // to serves it): the subjects `selected` accepts (null: all), each of their
-// versions with its id, type, text and references, their effective
-// compatibility and the global one. Soft-deleted versions are not read.
+// versions with its id, type, text and references, each subject's own
+// compatibility level and the global one. Soft-deleted versions are not read.
 // Stops with errc::precondition once `deadline` passes (a registry this
 // slow or this large is not read in part).
 [[nodiscard]] result<registry_contents> read_contents(

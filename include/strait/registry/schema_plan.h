@@ -31,10 +31,12 @@ struct schema_item {
   std::string reason;  // blocked: why and the fix; copy: a note (the target serves the id)
 };
 
-// A compatibility level of its own of a selected subject that the
-// target's subject lacks or has otherwise (copy), or the registries'
-// global levels where they differ (subject "": blocked, since the global
-// level governs subjects outside the link: set by hand).
+// A compatibility level of its own of a selected subject: copy where the
+// target's subject has none of its own, blocked where it has another (not
+// overwritten) or every version of the subject is blocked; and the
+// registries' global levels where they differ (subject "": blocked, since
+// the global level governs subjects outside the link: set by hand). A
+// level equal to its registry's global one counts as none of its own.
 struct compatibility_item {
   std::string subject;
   std::string source_level, target_level;  // target_level "": none of its own
@@ -91,8 +93,8 @@ struct registry_clients {
 // with its id, version and schema is `failed` with what it serves
 // instead, and no write starts after it (the rest not_reached). Kind
 // confluent: IMPORT mode on each subject to copy (all empty, by the plan),
-// each version with its id and version, the subjects' own modes removed
-// after. Kind apicurio: one import archive of the versions whose ids the
+// each version with its id and version, each subject's mode put back as
+// it was after. Kind apicurio: one import archive of the versions whose ids the
 // target lacks (its read-back after the whole archive was posted), then,
 // through the Confluent API with the target's own text of the id, the
 // subjects with a version whose content the target holds already (its
