@@ -456,6 +456,14 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_EQ(p.fence(0).topic(), "orders\\xff\\x1b[31m") << "a topic name is made single-line";
   EXPECT_EQ(p.fence(0).denies(0).principal(), "User:\\x1b]0;x\\x07");
   EXPECT_EQ(p.fence(0).refusals(0), "a refusal naming \\x1b[2Jorders");
+  ASSERT_TRUE(p.schemas_enabled());
+  ASSERT_EQ(p.schemas_size(), 1);
+  EXPECT_EQ(p.schemas(0).subject(), "orders\\xff\\x1b[31m-value")
+      << "a subject is made single-line";
+  EXPECT_EQ(p.schemas(0).reason(), "the target binds id 7 to \\x1b]0;x\\x07 another");
+  EXPECT_EQ(p.schemas(0).action(), pb::SCHEMA_ACTION_BLOCKED);
+  ASSERT_EQ(p.compatibility_size(), 1);
+  EXPECT_EQ(p.compatibility(0).source_level(), "FULL\\x1b[2J");
   plan.set_topic_regex("(");
   grpc::Status bad = stub_->Plan(ctx().get(), plan, &p);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -537,6 +545,11 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_TRUE(strait::testing::contains(printed, "-> User:app2")) << printed;
   EXPECT_TRUE(strait::testing::contains(
       printed, "sync                       billing\\xff\\x1b[31m (classic)"))
+      << printed;
+  EXPECT_TRUE(strait::testing::contains(
+      printed, "BLOCKED                    orders\\xff\\x1b[31m-value version 1, id 7 (AVRO)"))
+      << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "0 versions to copy, 1 blocked, 0 fit"))
       << printed;
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }

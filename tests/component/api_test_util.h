@@ -188,6 +188,15 @@ class fake_control : public control {
         {"orders\xff\x1b[31m",
          {{{"TOPIC", "orders\xff\x1b[31m", "LITERAL", "User:\x1b]0;x\x07", "*", "WRITE", "DENY"}},
           {"a refusal naming \x1b[2Jorders"}}});
+    // A registry's hostile subject, blocked with a reason that names it,
+    // and a hostile compatibility level.
+    p.plan.schemas_enabled = true;
+    p.plan.schemas.versions.push_back(
+        {"orders\xff\x1b[31m-value", 1, 7, registry::schema_type::avro,
+         registry::schema_action::blocked, "the target binds id 7 to \x1b]0;x\x07 another"});
+    p.plan.schemas.order = {0};
+    p.plan.schemas.compatibility.push_back(
+        {"orders\xff\x1b[31m-value", "FULL\x1b[2J", "", registry::schema_action::copy, ""});
     return p;
   }
   result<plan::apply_result> apply_plan(const std::string& link, const plan::prepared_plan& p,
