@@ -34,10 +34,6 @@ status schema_gate(const config::link_config& cfg, const std::map<std::string, i
     return fail(errc::precondition, why);
   };
   // The newest records of each partition.
-  const std::string id = "strait-" + cfg.name + "-schema-gate";
-  auto admin = kafka::admin_client::connect(cfg.source.props, id,
-                                            "links." + cfg.name + ".source.properties", kTimeout);
-  if (!admin) return refuse(cannot_tell("source: " + admin.error().message));
   std::vector<kafka::topic_partition> partitions;
   for (const auto& [topic, count] : topics) {
     if (count < 0) {
@@ -46,6 +42,10 @@ status schema_gate(const config::link_config& cfg, const std::map<std::string, i
     }
     for (int32_t p = 0; p < count; ++p) partitions.push_back({topic, p});
   }
+  const std::string id = "strait-" + cfg.name + "-schema-gate";
+  auto admin = kafka::admin_client::connect(cfg.source.props, id,
+                                            "links." + cfg.name + ".source.properties", kTimeout);
+  if (!admin) return refuse(cannot_tell("source: " + admin.error().message));
   auto marks = (*admin)->list_watermarks(partitions);
   if (!marks) return refuse(cannot_tell("source: " + marks.error().message));
   std::vector<kafka::partition_reader::range> ranges;

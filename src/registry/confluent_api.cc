@@ -16,17 +16,22 @@ namespace {
 
 constexpr std::string_view kJson = "application/vnd.schemaregistry.v1+json";
 
-// j[key] when it is an integer from 1 to 2^31-1 (ids and versions); a
-// larger one would be cut to another id by a plain conversion.
-std::optional<int32_t> positive_int32(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_number_integer()) return std::nullopt;
-  const json& v = j[key];
+// `v` when it is an integer from 1 to 2^31-1 (ids and versions); a larger
+// one would be cut to another id by a plain conversion.
+std::optional<int32_t> positive_int32(const json& v) {
+  if (!v.is_number_integer()) return std::nullopt;
   if (v.is_number_unsigned() ? v.get<uint64_t>() > INT32_MAX
                              : (v.get<int64_t>() < 1 || v.get<int64_t>() > INT32_MAX)) {
     return std::nullopt;
   }
   const auto n = static_cast<int32_t>(v.get<int64_t>());
   return n >= 1 ? std::optional<int32_t>(n) : std::nullopt;
+}
+
+// j[key], as positive_int32.
+std::optional<int32_t> positive_int32(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return std::nullopt;
+  return positive_int32(j[key]);
 }
 
 result<json> parse_answer(const http_client& c, std::string_view path, const http_answer& a) {
@@ -124,7 +129,7 @@ result<std::vector<int32_t>> list_versions(const http_client& c, const std::stri
   std::set<int32_t> seen;
   if (j->is_array()) {
     for (const auto& n : *j) {
-      const auto v = positive_int32(json{{"v", n}}, "v");
+      const auto v = positive_int32(n);
       if (!v || !seen.insert(*v).second) break;
       out.push_back(*v);
     }
