@@ -511,10 +511,10 @@ void link_engine::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
   const int64_t ts = std::max<int64_t>(0, rd_kafka_message_timestamp(msg.get(), &ts_type));
   const int64_t bytes = inflight_cost(msg.get());
   const source_offset source(msg->offset);
-  const target_offset lands_at = p.on_queued(source, bytes, ts);
+  const partition_pipeline::queued q = p.on_queued(source, bytes, ts);
   const uint64_t fingerprint = kafka::fingerprint_of(msg.get());
   if (p.outbox.empty()) sending_.push_back(&p);
-  p.outbox.push_back({std::move(msg), {lands_at, source, fingerprint}});
+  p.outbox.push_back({std::move(msg), {q.lands_at, source, fingerprint}, q.ticket});
   if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
   int64_t total = total_inflight_.fetch_add(bytes) + bytes;
   // Only the engine thread writes it; others only read.
@@ -564,7 +564,7 @@ void link_engine::send() {
       // Also after each record: produce() may have stopped the partition.
       if (p.is_stopped()) trim_stopped_outbox(p);
       if (p.outbox_journaled == 0) break;
-      const produce_result r = produce(p, p.outbox.front().msg);
+      const produce_result r = produce(p, p.outbox.front());
       if (r == produce_result::later) {
         p.outbox_refused = true;
         flow_check_ = true;  // pauses its fetching until the outbox drains
@@ -607,7 +607,8 @@ void link_engine::drop_newest(partition_pipeline& p, size_t n) {
 }
 
 link_engine::produce_result link_engine::produce(partition_pipeline& p,
-                                                 const kafka::message_ptr& msg) {
+                                                 const partition_pipeline::queued_record& rec) {
+  const kafka::message_ptr& msg = rec.msg;
   rd_kafka_headers_t* src_headers = nullptr;
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(msg.get(), &src_headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
@@ -623,7 +624,8 @@ link_engine::produce_result link_engine::produce(partition_pipeline& p,
       producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
       RD_KAFKA_V_PARTITION(p.key().partition.value()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_KEY(msg->key, msg->key_len),
-      RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
+      RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(rec.ticket),
+      RD_KAFKA_V_END);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return produce_result::written;
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
   // The producer has failed as a whole (another partition's refused batch):
@@ -654,33 +656,41 @@ void link_engine::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, 
 
 void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   if (pipelines_.empty()) return;  // after the final checkpoint
-  auto* p = static_cast<partition_pipeline*>(msg->_private);
-  int64_t before = p->inflight_bytes();
+  auto* ticket = static_cast<delivery_ticket*>(msg->_private);
+  partition_pipeline* p = ticket->pipeline;
+  const int64_t before = p->inflight_bytes();
+  bool stopped = false;
   if (msg->err && rd_kafka_fatal_error(producer_.get(), nullptr, 0)) {
-    // The producer failed as a whole (enable.gapless.guarantee). The first
-    // failed record is the cause: its partition stops and stays stopped. The
-    // others were not written either; they keep their positions and are
-    // fetched again after the restart this triggers.
+    // The producer failed as a whole (enable.gapless.guarantee): the link
+    // drains and stops. librdkafka fails every record still queued with
+    // _PURGE_QUEUE, often before the report of the batch the broker refused;
+    // that report (the first failure of another kind) names the cause: its
+    // partition stops and stays stopped. The other failed records were not
+    // written; they keep their positions and are fetched again after the
+    // restart this triggers. Records answered as written are mapped as ever.
     if (!failed_.exchange(true)) {
       std::array<char, 512> reason{};
       rd_kafka_resp_err_t fatal =
           rd_kafka_fatal_error(producer_.get(), reason.data(), reason.size());
-      bool stopped_now = p->on_delivered(msg->err, msg->offset);
       spdlog::critical(
-          "link {}: the target producer failed ({}: {}) on a record of {}; that "
-          "partition stops, the link drains and stops",
-          cfg_.name, rd_kafka_err2name(fatal), reason.data(), p->key().to_string());
-      if (stopped_now) on_stopped(*p);
+          "link {}: the target producer failed ({}: {}); the partition of the refused record "
+          "stops, the link drains and stops",
+          cfg_.name, rd_kafka_err2name(fatal), reason.data());
       if (on_failure_) on_failure_();
-    } else {
-      p->forget_oldest_inflight();
     }
-    total_inflight_.fetch_sub(before - p->inflight_bytes());
-    return;
+    const bool purged =
+        msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+    if (!purged && !fatal_cause_stopped_) {
+      fatal_cause_stopped_ = true;
+      stopped = p->on_delivered(ticket, msg->err, msg->offset);
+    } else {
+      p->on_not_written(ticket);
+    }
+  } else {
+    stopped = p->on_delivered(ticket, msg->err, msg->offset);
+    if (!msg->err && target_down_.load(std::memory_order_relaxed)) cluster_answered(false);
   }
-  bool stopped = p->on_delivered(msg->err, msg->offset);
   total_inflight_.fetch_sub(before - p->inflight_bytes());
-  if (!msg->err && target_down_.load(std::memory_order_relaxed)) cluster_answered(false);
   if (stopped) on_stopped(*p);
 }
 

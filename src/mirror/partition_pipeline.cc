@@ -71,11 +71,16 @@ partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message
   return verdict::produce;
 }
 
-target_offset partition_pipeline::on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms) {
+partition_pipeline::queued partition_pipeline::on_queued(source_offset s, int64_t bytes,
+                                                         int64_t timestamp_ms) {
   const target_offset lands_at(pos_.next_target.value() + static_cast<int64_t>(inflight_.size()));
-  inflight_.push_back({s, bytes, timestamp_ms});
+  inflight_record& rec = inflight_.emplace_back();
+  rec.pipeline = this;
+  rec.source = s;
+  rec.bytes = bytes;
+  rec.timestamp_ms = timestamp_ms;
   inflight_bytes_ += bytes;
-  return lands_at;
+  return {lands_at, &rec};
 }
 
 int64_t partition_pipeline::drop_queued(size_t n) {
@@ -93,7 +98,7 @@ void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t
   auto kind = runs_.append(pos_, s, t);
   if (!kind) {
     // Source offsets come from this pipeline's own queue, in order, and a
-    // delivery below the target position was stopped for by on_delivered:
+    // delivery below the target position was stopped for by land():
     // offsets going back here are strait's bug, not the clusters' doing.
     if (!is_stopped()) {
       STRAIT_BUG(key_.to_string() + ": " + kind.error().message);
@@ -107,43 +112,92 @@ void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t
   bytes_mirrored_ += static_cast<uint64_t>(bytes);
 }
 
-bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_off) {
-  if (inflight_.empty()) {
-    // Reported once per partition: later reports of the same breach would
-    // only repeat the line.
-    if (!is_stopped())
-      STRAIT_BUG(key_.to_string() + ": a delivery report without a record in flight");
-    return stop(store::stop_reason::internal_error,
-                "a delivery report without a record in flight (target offset " +
-                    std::to_string(target_off) + ")");
-  }
-  inflight_record rec = inflight_.front();
-  inflight_.pop_front();
-  inflight_bytes_ -= rec.bytes;
+bool partition_pipeline::on_delivered(delivery_ticket* ticket, rd_kafka_resp_err_t err,
+                                      int64_t target_off) {
+  auto& rec = static_cast<inflight_record&>(*ticket);
+  if (rec.outcome != delivery::awaited) return reported_twice(rec);
+  bool stopped_now = false;
   if (err) {
+    rec.outcome = delivery::not_written;
     bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
                      err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
-    return stop(
+    stopped_now = stop(
         too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
         "the target refused the record from source offset " + std::to_string(rec.source.value()) +
             ": " + rd_kafka_err2name(err) + " (" + rd_kafka_err2str(err) + ")",
         rec.source.value());
-  }
-  if (target_off < 0) {
+  } else if (target_off < 0) {
     // Acknowledged without an offset: librdkafka reports a retried batch the
     // broker had already written (DUPLICATE_SEQUENCE_NUMBER) as delivered
     // with no valid offset. The record is on the target, where cannot be
-    // mapped from this report: stop without mapping it; `retry` restarts the
-    // partition, whose recovery reads the target past the checkpoint and
-    // maps what it finds there (ADR 0009). No source offset: skip-record
-    // does not apply.
-    return stop(store::stop_reason::delivery_failed,
-                "the target acknowledged the record from source offset " +
-                    std::to_string(rec.source.value()) +
-                    " without its offset (a retried batch it already had); acknowledge with "
-                    "--resolution retry to map it from the target");
+    // mapped from this report: stop without mapping it (nor what follows
+    // it); `retry` restarts the partition, whose recovery reads the target
+    // past the checkpoint and maps what it finds there (ADR 0009). No source
+    // offset: skip-record does not apply.
+    rec.outcome = delivery::not_written;
+    stopped_now = stop(store::stop_reason::delivery_failed,
+                       "the target acknowledged the record from source offset " +
+                           std::to_string(rec.source.value()) +
+                           " without its offset (a retried batch it already had); acknowledge "
+                           "with --resolution retry to map it from the target");
+  } else {
+    rec.outcome = delivery::landed;
+    rec.landed_at = target_off;
   }
-  target_offset t(target_off);
+  return settle_oldest() || stopped_now;
+}
+
+void partition_pipeline::on_not_written(delivery_ticket* ticket) {
+  auto& rec = static_cast<inflight_record&>(*ticket);
+  if (rec.outcome != delivery::awaited) {
+    (void)reported_twice(rec);
+    return;
+  }
+  rec.outcome = delivery::not_written;
+  (void)settle_oldest();
+}
+
+bool partition_pipeline::reported_twice(const inflight_record& rec) {
+  // Reported once per partition: later reports of the same breach would
+  // only repeat the line.
+  if (!is_stopped()) STRAIT_BUG(key_.to_string() + ": a second delivery report for a record");
+  return stop(store::stop_reason::internal_error,
+              "a second delivery report for the record from source offset " +
+                  std::to_string(rec.source.value()));
+}
+
+bool partition_pipeline::settle_oldest() {
+  bool stopped_now = false;
+  while (!inflight_.empty() && inflight_.front().outcome != delivery::awaited) {
+    const inflight_record rec = inflight_.front();
+    inflight_.pop_front();
+    inflight_bytes_ -= rec.bytes;
+    if (rec.outcome == delivery::not_written) {
+      if (unwritten_source_ < 0) unwritten_source_ = rec.source.value();
+      continue;
+    }
+    if (unwritten_source_ >= 0) {
+      // The producer wrote a record after one it did not write (its
+      // gap-less guarantee should prevent that). Mapping it would move the
+      // position past the missing record: the partition stops unmapped, and
+      // the recovery after `retry` compares what the target holds with the
+      // source.
+      stopped_now |= stop(
+          store::stop_reason::delivery_failed,
+          "the target holds the record from source offset " + std::to_string(rec.source.value()) +
+              " (at target offset " + std::to_string(rec.landed_at) +
+              ") but not the one from source offset " + std::to_string(unwritten_source_) +
+              " before it; acknowledge with --resolution retry to compare the "
+              "target with the source from the last mapped record");
+      continue;
+    }
+    stopped_now |= land(rec);
+  }
+  return stopped_now;
+}
+
+bool partition_pipeline::land(const inflight_record& rec) {
+  const target_offset t(rec.landed_at);
   bool stopped_now = false;
   if (t < pos_.next_target) {
     // The target answered an offset strait already wrote past: it lost
@@ -166,12 +220,6 @@ bool partition_pipeline::on_delivered(rd_kafka_resp_err_t err, int64_t target_of
   // Record the truth of what the target holds even when stopping.
   record_landed(rec.source, t, rec.bytes - kInflightRecordOverhead, rec.timestamp_ms);
   return stopped_now;
-}
-
-void partition_pipeline::forget_oldest_inflight() {
-  if (inflight_.empty()) return;
-  inflight_bytes_ -= inflight_.front().bytes;
-  inflight_.pop_front();
 }
 
 bool partition_pipeline::stop(store::stop_reason reason, std::string detail,

@@ -15,15 +15,18 @@ partition_pipeline at(int64_t next_source, int64_t next_target) {
   return partition_pipeline(std::move(s));
 }
 
+constexpr rd_kafka_resp_err_t kWritten = RD_KAFKA_RESP_ERR_NO_ERROR;
+
 // ADR 0009: a queued record's target offset is predicted before it is
 // produced: the position plus what is queued or in flight before it, which
 // stays true as deliveries move the position.
 TEST(PartitionPipeline, QueuedRecordsArePredictedOnConsecutiveTargetOffsets) {
   auto p = at(10, 100);
-  EXPECT_EQ(p.on_queued(source_offset(10), 300, 1), target_offset(100));
-  EXPECT_EQ(p.on_queued(source_offset(12), 300, 2), target_offset(101));  // source gap
-  EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 100));
-  EXPECT_EQ(p.on_queued(source_offset(13), 300, 3), target_offset(102));
+  auto first = p.on_queued(source_offset(10), 300, 1);
+  EXPECT_EQ(first.lands_at, target_offset(100));
+  EXPECT_EQ(p.on_queued(source_offset(12), 300, 2).lands_at, target_offset(101));  // source gap
+  EXPECT_FALSE(p.on_delivered(first.ticket, kWritten, 100));
+  EXPECT_EQ(p.on_queued(source_offset(13), 300, 3).lands_at, target_offset(102));
   EXPECT_EQ(p.inflight_records(), 2u);
   EXPECT_EQ(p.inflight_bytes(), 600);
   // Delivered bytes count without the in-flight overhead.
@@ -32,14 +35,14 @@ TEST(PartitionPipeline, QueuedRecordsArePredictedOnConsecutiveTargetOffsets) {
 
 TEST(PartitionPipeline, DroppingQueuedRecordsTakesTheNewestOnly) {
   auto p = at(0, 0);
-  (void)p.on_queued(source_offset(0), 100, 0);
+  auto oldest = p.on_queued(source_offset(0), 100, 0);
   (void)p.on_queued(source_offset(1), 200, 0);
   (void)p.on_queued(source_offset(2), 400, 0);
   EXPECT_EQ(p.drop_queued(2), 600);
   EXPECT_EQ(p.inflight_records(), 1u);
   EXPECT_EQ(p.inflight_bytes(), 100);
-  // The oldest one is still the one a delivery report belongs to.
-  EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 0));
+  // The oldest one's ticket is still valid.
+  EXPECT_FALSE(p.on_delivered(oldest.ticket, kWritten, 0));
   EXPECT_EQ(p.position().next_source, source_offset(1));
   EXPECT_TRUE(p.quiescent());
   // Dropping more than is queued is harmless.
@@ -48,22 +51,93 @@ TEST(PartitionPipeline, DroppingQueuedRecordsTakesTheNewestOnly) {
 
 TEST(PartitionPipeline, ACheckpointCoversOnlyJournalBatchesBelowItsPosition) {
   auto p = at(0, 0);
-  for (int i = 0; i < 5; ++i) (void)p.on_queued(source_offset(i), 100, 0);
+  std::vector<delivery_ticket*> tickets;
+  for (int i = 0; i < 5; ++i) tickets.push_back(p.on_queued(source_offset(i), 100, 0).ticket);
   p.journaled(target_offset(0), 2);  // [0, 2)
   p.journaled(target_offset(2), 3);  // [2, 5)
   EXPECT_TRUE(p.covered_journal_batches().empty());
-  for (int t = 0; t < 3; ++t) EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, t));
+  for (int t = 0; t < 3; ++t) EXPECT_FALSE(p.on_delivered(tickets[t], kWritten, t));
   EXPECT_EQ(p.covered_journal_batches(), std::vector<target_offset>{target_offset(0)});
   p.mark_persisted();
   EXPECT_TRUE(p.covered_journal_batches().empty()) << "deleted with that checkpoint";
-  for (int t = 3; t < 5; ++t) EXPECT_FALSE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, t));
+  for (int t = 3; t < 5; ++t) EXPECT_FALSE(p.on_delivered(tickets[t], kWritten, t));
   EXPECT_EQ(p.covered_journal_batches(), std::vector<target_offset>{target_offset(2)});
+}
+
+// The CI failure of 2026-12-04: a fatal producer error purges the queued
+// records (reported first, as _PURGE_QUEUE) while the older ones in flight
+// are still answered as written. Matching reports by order mapped source 197
+// to target 100; each report names its own record.
+TEST(PartitionPipeline, ReportsOutOfOrderMapEachRecordToWhereItLanded) {
+  auto p = at(100, 100);
+  std::vector<delivery_ticket*> tickets;
+  for (int i = 0; i < 6; ++i) {
+    tickets.push_back(p.on_queued(source_offset(100 + i), 300, 0).ticket);
+  }
+  // 103..105 purged before 100..102 are answered.
+  for (int i = 5; i >= 3; --i) p.on_not_written(tickets[i]);
+  EXPECT_EQ(p.position().next_source, source_offset(100)) << "nothing settled in order yet";
+  EXPECT_EQ(p.inflight_records(), 6u);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(p.on_delivered(tickets[i], kWritten, 100 + i));
+  EXPECT_FALSE(p.is_stopped()) << "purged records are fetched again, not a stop";
+  EXPECT_EQ(p.position().next_source, source_offset(103));
+  EXPECT_EQ(p.position().next_target, target_offset(103));
+  EXPECT_TRUE(p.quiescent());
+  EXPECT_EQ(p.inflight_bytes(), 0);
+  const auto runs = p.unpersisted_runs();
+  ASSERT_FALSE(runs.empty());
+  EXPECT_EQ(runs.back().source_start, source_offset(100));
+  EXPECT_EQ(runs.back().target_start, target_offset(100));
+  EXPECT_EQ(runs.back().length, 3);
+}
+
+TEST(PartitionPipeline, ALaterReportWaitsForTheOlderOnesBeforeItIsMapped) {
+  auto p = at(0, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
+  auto b = p.on_queued(source_offset(1), 100, 0);
+  EXPECT_FALSE(p.on_delivered(b.ticket, kWritten, 1));
+  EXPECT_EQ(p.position().next_source, source_offset(0));
+  EXPECT_FALSE(p.quiescent());
+  EXPECT_FALSE(p.on_delivered(a.ticket, kWritten, 0));
+  EXPECT_EQ(p.position().next_source, source_offset(2));
+  EXPECT_EQ(p.position().next_target, target_offset(2));
+}
+
+TEST(PartitionPipeline, ARefusedRecordStopsItsPartitionAtThatRecord) {
+  auto p = at(0, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
+  auto b = p.on_queued(source_offset(1), 100, 0);
+  auto c = p.on_queued(source_offset(2), 100, 0);
+  EXPECT_FALSE(p.on_delivered(a.ticket, kWritten, 0));
+  EXPECT_TRUE(p.on_delivered(b.ticket, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, -1));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::oversized_record);
+  EXPECT_EQ(p.stop_source_offset(), 1);
+  p.on_not_written(c.ticket);
+  EXPECT_EQ(p.position().next_source, source_offset(1)) << "retry fetches the refused one again";
+  EXPECT_TRUE(p.quiescent());
+}
+
+// Gap-less delivery is librdkafka's promise, not strait's assumption: a
+// record written after one that was not is not mapped (the position would
+// pass the missing one); the partition stops naming both.
+TEST(PartitionPipeline, ARecordWrittenAfterOneThatWasNotIsNotMapped) {
+  auto p = at(0, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
+  auto b = p.on_queued(source_offset(1), 100, 0);
+  p.on_not_written(a.ticket);
+  EXPECT_FALSE(p.is_stopped());
+  EXPECT_TRUE(p.on_delivered(b.ticket, kWritten, 0));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::delivery_failed);
+  EXPECT_NE(p.stop_detail().find("source offset 1"), std::string::npos) << p.stop_detail();
+  EXPECT_NE(p.stop_detail().find("source offset 0"), std::string::npos) << p.stop_detail();
+  EXPECT_EQ(p.position().next_source, source_offset(0));
+  EXPECT_EQ(p.position().next_target, target_offset(0));
 }
 
 TEST(PartitionPipeline, ADeliveryElsewhereThanPredictedIsAForeignWrite) {
   auto p = at(0, 0);
-  (void)p.on_queued(source_offset(0), 100, 0);
-  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 3));
+  auto a = p.on_queued(source_offset(0), 100, 0);
+  EXPECT_TRUE(p.on_delivered(a.ticket, kWritten, 3));
   EXPECT_EQ(p.stop_reason(), store::stop_reason::foreign_write);
   EXPECT_EQ(p.position().next_target, target_offset(4)) << "the truth of what the target holds";
 }
@@ -71,10 +145,14 @@ TEST(PartitionPipeline, ADeliveryElsewhereThanPredictedIsAForeignWrite) {
 // base/invariant.h: what only a bug can cause stops the partition as an
 // internal error (counted, not acknowledgeable as a data incident); what a
 // cluster can cause keeps its own reason.
-TEST(PartitionPipeline, ADeliveryReportWithNothingInFlightIsAnInternalError) {
+TEST(PartitionPipeline, ASecondReportForARecordIsAnInternalError) {
   auto p = at(0, 0);
+  (void)p.on_queued(source_offset(0), 100, 0);
+  auto second = p.on_queued(source_offset(1), 100, 0);
   const uint64_t before = internal_errors_total();
-  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 0));
+  // Settled, and still in the queue behind the first record's awaited report.
+  EXPECT_FALSE(p.on_delivered(second.ticket, kWritten, 1));
+  EXPECT_TRUE(p.on_delivered(second.ticket, kWritten, 1));
   EXPECT_EQ(p.stop_reason(), store::stop_reason::internal_error);
   EXPECT_EQ(internal_errors_total(), before + 1);
   EXPECT_FALSE(store::resolution_applies(p.stop_reason(), store::resolution::accept_target, -1));
@@ -84,9 +162,9 @@ TEST(PartitionPipeline, ADeliveryReportWithNothingInFlightIsAnInternalError) {
 
 TEST(PartitionPipeline, ADeliveryBelowWhatWasWrittenIsATruncatedTargetNotABug) {
   auto p = at(0, 10);
-  (void)p.on_queued(source_offset(0), 100, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
   const uint64_t before = internal_errors_total();
-  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, 4));
+  EXPECT_TRUE(p.on_delivered(a.ticket, kWritten, 4));
   EXPECT_EQ(p.stop_reason(), store::stop_reason::target_truncated);
   EXPECT_EQ(internal_errors_total(), before) << "the target's doing, not strait's";
   EXPECT_EQ(p.position().next_target, target_offset(10)) << "never moved back";
@@ -94,9 +172,9 @@ TEST(PartitionPipeline, ADeliveryBelowWhatWasWrittenIsATruncatedTargetNotABug) {
 
 TEST(PartitionPipeline, AnAcknowledgementWithoutAnOffsetIsNeitherMappedNorABug) {
   auto p = at(0, 10);
-  (void)p.on_queued(source_offset(0), 100, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
   const uint64_t before = internal_errors_total();
-  EXPECT_TRUE(p.on_delivered(RD_KAFKA_RESP_ERR_NO_ERROR, -1));
+  EXPECT_TRUE(p.on_delivered(a.ticket, kWritten, -1));
   EXPECT_EQ(p.stop_reason(), store::stop_reason::delivery_failed);
   EXPECT_EQ(internal_errors_total(), before);
   EXPECT_EQ(p.position().next_target, target_offset(10));

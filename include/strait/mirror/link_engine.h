@@ -158,7 +158,7 @@ class link_engine {
     later,    // queue full or partition not known yet: try again, in order
     refused,  // not written: the partition stopped, or the producer failed
   };
-  produce_result produce(partition_pipeline& p, const kafka::message_ptr& msg);
+  produce_result produce(partition_pipeline& p, const partition_pipeline::queued_record& rec);
   void on_delivery(const rd_kafka_message_t* msg);
   void on_stopped(partition_pipeline& p);
   // Stops `p` and, if it was running, logs and counts it (once).
@@ -204,6 +204,9 @@ class link_engine {
   std::atomic<int64_t> max_inflight_seen_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};
+  // The record whose refusal failed the producer has stopped its partition
+  // (engine thread only; see on_delivery).
+  bool fatal_cause_stopped_ = false;
   std::set<std::pair<partition_pipeline*, int>> fetch_errors_logged_;
   std::chrono::milliseconds drain_{30000};
   std::thread thread_;

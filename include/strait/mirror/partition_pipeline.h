@@ -40,6 +40,18 @@ struct partition_start {
   return current == store::stop_reason::none || current == store::stop_reason::retention_gap;
 }
 
+class partition_pipeline;
+
+// What the producer carries with a record (its opaque) and hands back in the
+// record's delivery report: the pipeline and the exact record in flight. A
+// report is matched to its record by this, not by order: when the producer
+// fails fatally, librdkafka fails the records still queued (_PURGE_QUEUE)
+// before the requests already sent are answered, so one partition's reports
+// can come newest first.
+struct delivery_ticket {
+  partition_pipeline* pipeline;
+};
+
 // One source partition mirrored to its target partition. Owned and used by
 // the engine thread only; no locking.
 //
@@ -60,25 +72,32 @@ class partition_pipeline {
   [[nodiscard]] verdict on_record(const rd_kafka_message_t* msg);
 
   // The engine queued the record at `s` (costing `bytes` in memory: its
-  // record_bytes() plus kInflightRecordOverhead) for the producer;
-  // returns the target offset it will land on (the position's next target
-  // plus the records queued or in flight before it: strait is the only
-  // writer and the producer delivers in order). It counts as in flight from
-  // here on.
-  [[nodiscard]] target_offset on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms);
+  // record_bytes() plus kInflightRecordOverhead) for the producer. Returns
+  // the target offset it will land on (the position's next target plus the
+  // records queued or in flight before it: strait is the only writer and the
+  // producer writes in order) and the ticket its delivery report brings
+  // back. It counts as in flight from here on.
+  struct queued {
+    target_offset lands_at;
+    delivery_ticket* ticket;
+  };
+  [[nodiscard]] queued on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms);
   // The newest `n` queued records will not be produced (the partition
   // stopped, or the engine shuts down): they leave the in-flight accounting
-  // and are fetched again when the partition restarts. Returns their bytes.
+  // and are fetched again when the partition restarts; their tickets are no
+  // longer valid. Returns their bytes.
   int64_t drop_queued(size_t n);
-  // Delivery report for the oldest produced record (librdkafka's idempotent
-  // producer reports in order per partition). Returns true when it stopped
-  // the partition.
-  bool on_delivered(rd_kafka_resp_err_t err, int64_t target_offset_or_negative);
-
-  // The oldest in-flight record was not written because the producer failed
-  // as a whole (a fatal error caused by another record). Nothing changes but
-  // the in-flight accounting; the record is fetched again after a restart.
-  void forget_oldest_inflight();
+  // The delivery report of the record `ticket` was issued for. Reports of
+  // one partition may come out of order (see delivery_ticket); the position
+  // still moves in source order, over the oldest records whose reports have
+  // come. Returns true when it stopped the partition. Each ticket is
+  // reported once (librdkafka's contract) and is invalid afterwards.
+  bool on_delivered(delivery_ticket* ticket, rd_kafka_resp_err_t err,
+                    int64_t target_offset_or_negative);
+  // The record `ticket` was issued for was not written because the producer
+  // failed as a whole (a fatal error another record caused): nothing is
+  // mapped and nothing stops; it is fetched again after the restart.
+  void on_not_written(delivery_ticket* ticket);
 
   // Stops the partition; returns false if it was already stopped (so the
   // caller logs and counts only once).
@@ -145,6 +164,7 @@ class partition_pipeline {
   struct queued_record {
     kafka::message_ptr msg;
     store::inflight_entry entry;
+    delivery_ticket* ticket;  // the producer's opaque for this record
   };
   std::deque<queued_record> outbox;
   size_t outbox_journaled = 0;
@@ -167,10 +187,18 @@ class partition_pipeline {
   published_values published;
 
  private:
-  struct inflight_record {
+  // Queued or in flight, oldest first. Entries are only added at the back
+  // and removed at either end, so a ticket (the entry's address) stays valid
+  // while its record is in flight (std::deque keeps the other elements in
+  // place). A record whose report came while an older one's has not stays
+  // here, settled, until the older ones settle.
+  enum class delivery : uint8_t { awaited, landed, not_written };
+  struct inflight_record : delivery_ticket {
     source_offset source;
     int64_t bytes;
     int64_t timestamp_ms;
+    delivery outcome = delivery::awaited;
+    int64_t landed_at = -1;  // target offset, when landed
   };
 
   partition_key key_;
@@ -181,6 +209,9 @@ class partition_pipeline {
   source_offset next_fetch_;
   std::deque<inflight_record> inflight_;
   int64_t inflight_bytes_ = 0;
+  // The first record of this run that was not written, or -1: a later one
+  // that landed would leave it missing on the target, so it is not mapped.
+  int64_t unwritten_source_ = -1;
   std::vector<landed_record> landed_;
   size_t landed_next_ = 0;
   store::stop_reason stop_reason_ = store::stop_reason::none;
@@ -196,6 +227,11 @@ class partition_pipeline {
   std::deque<std::pair<target_offset, target_offset>> journal_batches_;
 
   void record_landed(source_offset s, target_offset t, int64_t bytes, int64_t ts);
+  // Moves the position over the oldest records whose reports have come;
+  // returns true when that stopped the partition.
+  bool settle_oldest();
+  bool land(const inflight_record& rec);
+  bool reported_twice(const inflight_record& rec);
 };
 
 // Bytes of a record as the target counts them, about: payload, key, headers
