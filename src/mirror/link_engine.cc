@@ -440,6 +440,12 @@ void link_engine::run() {
     drain = drain_;
   }
   auto deadline = clock::now() + drain;
+  if (failed_) {
+    // After a fatal error librdkafka may queue a failed partition's later
+    // batches for a retry that never comes; purged, they are reported now
+    // (on_purged) instead of holding the drain to its deadline.
+    (void)rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE);
+  }
   while (rd_kafka_outq_len(producer_.get()) > 0 && clock::now() < deadline) {
     rd_kafka_poll(producer_.get(), 50);
   }
@@ -511,7 +517,7 @@ void link_engine::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
   const int64_t ts = std::max<int64_t>(0, rd_kafka_message_timestamp(msg.get(), &ts_type));
   const int64_t bytes = inflight_cost(msg.get());
   const source_offset source(msg->offset);
-  const partition_pipeline::queued q = p.on_queued(source, bytes, ts);
+  const partition_pipeline::queue_slot q = p.on_queued(source, bytes, ts);
   const uint64_t fingerprint = kafka::fingerprint_of(msg.get());
   if (p.outbox.empty()) sending_.push_back(&p);
   p.outbox.push_back({std::move(msg), {q.lands_at, source, fingerprint}, q.ticket});
@@ -630,8 +636,8 @@ link_engine::produce_result link_engine::produce(partition_pipeline& p,
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
   // The producer has failed as a whole (another partition's refused batch):
   // this record was not written and has no position; it is fetched again
-  // after the restart. The first failed delivery report names the culprit
-  // (on_delivery), so this partition must not be stopped here.
+  // after the restart. The first failure that is not a purge names the
+  // culprit (on_delivery), so this partition must not be stopped here.
   if (err == RD_KAFKA_RESP_ERR__FATAL) return produce_result::refused;
   // Transient: the producer queue is full, or its metadata does not know a
   // partition created moments ago. The record stays first in its outbox.
@@ -662,29 +668,23 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   bool stopped = false;
   if (msg->err && rd_kafka_fatal_error(producer_.get(), nullptr, 0)) {
     // The producer failed as a whole (enable.gapless.guarantee): the link
-    // drains and stops. librdkafka fails every record still queued with
-    // _PURGE_QUEUE, often before the report of the batch the broker refused;
-    // that report (the first failure of another kind) names the cause: its
-    // partition stops and stays stopped. The other failed records were not
-    // written; they keep their positions and are fetched again after the
-    // restart this triggers. Records answered as written are mapped as ever.
-    if (!failed_.exchange(true)) {
-      std::array<char, 512> reason{};
-      rd_kafka_resp_err_t fatal =
-          rd_kafka_fatal_error(producer_.get(), reason.data(), reason.size());
-      spdlog::critical(
-          "link {}: the target producer failed ({}: {}); the partition of the refused record "
-          "stops, the link drains and stops",
-          cfg_.name, rd_kafka_err2name(fatal), reason.data());
-      if (on_failure_) on_failure_();
-    }
-    const bool purged =
-        msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
-    if (!purged && !fatal_cause_stopped_) {
-      fatal_cause_stopped_ = true;
+    // drains and stops. The records still queued are purged, often reported
+    // before the batch the broker refused (see delivery_ticket), whose
+    // report, the first failure that is not a purge, names the cause: its
+    // partition stops and stays stopped. The other failed records keep their
+    // positions and are fetched again after the restart this triggers.
+    // _PURGE_INFLIGHT comes only from strait's own purge at shutdown, after
+    // the pipelines are gone; it is listed for safety, and a healthy record
+    // of the refused batch (_INVALID_DIFFERENT_RECORD) is no cause either.
+    producer_failed();
+    const bool purged = msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                        msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT ||
+                        msg->err == RD_KAFKA_RESP_ERR__INVALID_DIFFERENT_RECORD;
+    if (!purged && !fatal_cause_seen_) {
+      fatal_cause_seen_ = true;
       stopped = p->on_delivered(ticket, msg->err, msg->offset);
     } else {
-      p->on_not_written(ticket);
+      stopped = p->on_purged(ticket);
     }
   } else {
     stopped = p->on_delivered(ticket, msg->err, msg->offset);
@@ -692,6 +692,18 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   }
   total_inflight_.fetch_sub(before - p->inflight_bytes());
   if (stopped) on_stopped(*p);
+}
+
+void link_engine::producer_failed() {
+  if (failed_.exchange(true)) return;
+  std::array<char, 512> reason{};
+  const rd_kafka_resp_err_t fatal =
+      rd_kafka_fatal_error(producer_.get(), reason.data(), reason.size());
+  spdlog::critical(
+      "link {}: the target producer failed ({}: {}); the partition of the refused record "
+      "stops, the link drains and stops",
+      cfg_.name, rd_kafka_err2name(fatal), printable(reason.data()));
+  if (on_failure_) on_failure_();
 }
 
 void link_engine::cluster_answered(bool source) {
@@ -750,6 +762,10 @@ void link_engine::error_callback(rd_kafka_t* rk, int err, const char* reason, vo
     spdlog::error("link {}: fatal {} client error {}: {}", self->cfg_.name, side,
                   rd_kafka_err2name(orig), buf);
     self->metrics_.add("strait_errors_total", {{"link", self->cfg_.name}, {"kind", "fatal"}}, 1);
+    // Also when no record's report fails (a fatal error raised while
+    // nothing was queued): produce() would be refused forever otherwise.
+    // Served by rd_kafka_poll on the engine thread, like the reports.
+    if (is_target) self->producer_failed();
     return;
   }
   spdlog::debug("link {}: {} client: {} ({})", self->cfg_.name, side,

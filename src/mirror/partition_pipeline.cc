@@ -71,8 +71,8 @@ partition_pipeline::verdict partition_pipeline::on_record(const rd_kafka_message
   return verdict::produce;
 }
 
-partition_pipeline::queued partition_pipeline::on_queued(source_offset s, int64_t bytes,
-                                                         int64_t timestamp_ms) {
+partition_pipeline::queue_slot partition_pipeline::on_queued(source_offset s, int64_t bytes,
+                                                             int64_t timestamp_ms) {
   const target_offset lands_at(pos_.next_target.value() + static_cast<int64_t>(inflight_.size()));
   inflight_record& rec = inflight_.emplace_back();
   rec.pipeline = this;
@@ -118,14 +118,17 @@ bool partition_pipeline::on_delivered(delivery_ticket* ticket, rd_kafka_resp_err
   if (rec.outcome != delivery::awaited) return reported_twice(rec);
   bool stopped_now = false;
   if (err) {
-    rec.outcome = delivery::not_written;
+    rec.outcome = delivery::unmapped;
     bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
                      err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+    // A healthy record of a batch the broker refused for another record's
+    // sake is no record to skip.
+    const bool innocent = err == RD_KAFKA_RESP_ERR__INVALID_DIFFERENT_RECORD;
     stopped_now = stop(
         too_large ? store::stop_reason::oversized_record : store::stop_reason::delivery_failed,
         "the target refused the record from source offset " + std::to_string(rec.source.value()) +
             ": " + rd_kafka_err2name(err) + " (" + rd_kafka_err2str(err) + ")",
-        rec.source.value());
+        innocent ? -1 : rec.source.value());
   } else if (target_off < 0) {
     // Acknowledged without an offset: librdkafka reports a retried batch the
     // broker had already written (DUPLICATE_SEQUENCE_NUMBER) as delivered
@@ -134,7 +137,7 @@ bool partition_pipeline::on_delivered(delivery_ticket* ticket, rd_kafka_resp_err
     // it); `retry` restarts the partition, whose recovery reads the target
     // past the checkpoint and maps what it finds there (ADR 0009). No source
     // offset: skip-record does not apply.
-    rec.outcome = delivery::not_written;
+    rec.outcome = delivery::unmapped;
     stopped_now = stop(store::stop_reason::delivery_failed,
                        "the target acknowledged the record from source offset " +
                            std::to_string(rec.source.value()) +
@@ -147,19 +150,17 @@ bool partition_pipeline::on_delivered(delivery_ticket* ticket, rd_kafka_resp_err
   return settle_oldest() || stopped_now;
 }
 
-void partition_pipeline::on_not_written(delivery_ticket* ticket) {
+bool partition_pipeline::on_purged(delivery_ticket* ticket) {
   auto& rec = static_cast<inflight_record&>(*ticket);
-  if (rec.outcome != delivery::awaited) {
-    (void)reported_twice(rec);
-    return;
-  }
-  rec.outcome = delivery::not_written;
-  (void)settle_oldest();
+  if (rec.outcome != delivery::awaited) return reported_twice(rec);
+  rec.outcome = delivery::unmapped;
+  return settle_oldest();
 }
 
 bool partition_pipeline::reported_twice(const inflight_record& rec) {
-  // Reported once per partition: later reports of the same breach would
-  // only repeat the line.
+  // Seen only while the record waits behind an older one (its ticket is
+  // invalid once settled). Reported once per partition: later reports of
+  // the same breach would only repeat the line.
   if (!is_stopped()) STRAIT_BUG(key_.to_string() + ": a second delivery report for a record");
   return stop(store::stop_reason::internal_error,
               "a second delivery report for the record from source offset " +
@@ -172,22 +173,35 @@ bool partition_pipeline::settle_oldest() {
     const inflight_record rec = inflight_.front();
     inflight_.pop_front();
     inflight_bytes_ -= rec.bytes;
-    if (rec.outcome == delivery::not_written) {
-      if (unwritten_source_ < 0) unwritten_source_ = rec.source.value();
+    if (rec.outcome == delivery::unmapped) {
+      if (first_unmapped_source_ < 0) first_unmapped_source_ = rec.source.value();
+      if (stop_source_offset_ > rec.source.value()) {
+        // The stop names a later record (the size pre-check stopped at it
+        // while this one was in flight): skip-record would pass this one
+        // too. Only retry applies now, which mirrors it and meets the named
+        // record again.
+        stop_detail_ += "; the record from source offset " + std::to_string(rec.source.value()) +
+                        " before it did not reach the target either: acknowledge with "
+                        "--resolution retry first";
+        stop_source_offset_ = -1;
+        dirty_ = true;
+      }
       continue;
     }
-    if (unwritten_source_ >= 0) {
-      // The producer wrote a record after one it did not write (its
-      // gap-less guarantee should prevent that). Mapping it would move the
-      // position past the missing record: the partition stops unmapped, and
-      // the recovery after `retry` compares what the target holds with the
+    if (first_unmapped_source_ >= 0) {
+      // Written after a record whose place on the target no report
+      // confirmed (the gap-less guarantee should prevent a record written
+      // after one that was not). Mapping it would move the position past
+      // that one: the partition stops with this one unmapped, and the
+      // recovery after `retry` compares what the target holds with the
       // source.
       stopped_now |= stop(
           store::stop_reason::delivery_failed,
           "the target holds the record from source offset " + std::to_string(rec.source.value()) +
               " (at target offset " + std::to_string(rec.landed_at) +
-              ") but not the one from source offset " + std::to_string(unwritten_source_) +
-              " before it; acknowledge with --resolution retry to compare the "
+              "), but no report confirmed where the one from source offset " +
+              std::to_string(first_unmapped_source_) +
+              " before it landed; acknowledge with --resolution retry to compare the "
               "target with the source from the last mapped record");
       continue;
     }

@@ -301,9 +301,16 @@ void MirrorMock::refused_batch_leaves_no_gap(std::initializer_list<int32_t> slow
     }
     auto cp = store_->load({"mock", kTopic, partition_id(p)});
     ASSERT_TRUE(cp.has_value() && cp->has_value());
+    for (size_t i = 0; i < tgt.size(); ++i) {
+      auto t = store_->to_target({"mock", kTopic, partition_id(p)}, source_offset(src[i].offset));
+      ASSERT_TRUE(t.has_value()) << "partition " << p << " record " << i;
+      EXPECT_EQ(t->value(), tgt[i].offset) << "partition " << p << " record " << i;
+    }
     if (tgt.size() < src.size()) {
       ++stopped_partitions;
-      EXPECT_NE((*cp)->stopped, store::stop_reason::none) << "short but running: " << p;
+      // The record the broker refused (MSG_SIZE_TOO_LARGE), not a purged one
+      // (which would be delivery_failed).
+      EXPECT_EQ((*cp)->stopped, store::stop_reason::oversized_record) << "partition " << p;
       EXPECT_EQ((*cp)->stop_source_offset, src[tgt.size()].offset) << "partition " << p;
       EXPECT_EQ((*cp)->position.next_source.value(), src[tgt.size()].offset);
     }

@@ -75,7 +75,7 @@ TEST(PartitionPipeline, ReportsOutOfOrderMapEachRecordToWhereItLanded) {
     tickets.push_back(p.on_queued(source_offset(100 + i), 300, 0).ticket);
   }
   // 103..105 purged before 100..102 are answered.
-  for (int i = 5; i >= 3; --i) p.on_not_written(tickets[i]);
+  for (int i = 5; i >= 3; --i) p.on_purged(tickets[i]);
   EXPECT_EQ(p.position().next_source, source_offset(100)) << "nothing settled in order yet";
   EXPECT_EQ(p.inflight_records(), 6u);
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(p.on_delivered(tickets[i], kWritten, 100 + i));
@@ -112,7 +112,7 @@ TEST(PartitionPipeline, ARefusedRecordStopsItsPartitionAtThatRecord) {
   EXPECT_TRUE(p.on_delivered(b.ticket, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, -1));
   EXPECT_EQ(p.stop_reason(), store::stop_reason::oversized_record);
   EXPECT_EQ(p.stop_source_offset(), 1);
-  p.on_not_written(c.ticket);
+  EXPECT_FALSE(p.on_purged(c.ticket));
   EXPECT_EQ(p.position().next_source, source_offset(1)) << "retry fetches the refused one again";
   EXPECT_TRUE(p.quiescent());
 }
@@ -124,14 +124,50 @@ TEST(PartitionPipeline, ARecordWrittenAfterOneThatWasNotIsNotMapped) {
   auto p = at(0, 0);
   auto a = p.on_queued(source_offset(0), 100, 0);
   auto b = p.on_queued(source_offset(1), 100, 0);
-  p.on_not_written(a.ticket);
+  EXPECT_FALSE(p.on_purged(a.ticket));
   EXPECT_FALSE(p.is_stopped());
   EXPECT_TRUE(p.on_delivered(b.ticket, kWritten, 0));
   EXPECT_EQ(p.stop_reason(), store::stop_reason::delivery_failed);
+  // Also when the report of the later record comes first.
+  auto q = at(0, 0);
+  auto c = q.on_queued(source_offset(0), 100, 0);
+  auto d = q.on_queued(source_offset(1), 100, 0);
+  EXPECT_FALSE(q.on_delivered(d.ticket, kWritten, 0));
+  EXPECT_TRUE(q.on_purged(c.ticket)) << "the stop is reported, so it is logged and counted";
+  EXPECT_EQ(q.stop_reason(), store::stop_reason::delivery_failed);
+  EXPECT_EQ(q.position().next_source, source_offset(0));
   EXPECT_NE(p.stop_detail().find("source offset 1"), std::string::npos) << p.stop_detail();
   EXPECT_NE(p.stop_detail().find("source offset 0"), std::string::npos) << p.stop_detail();
   EXPECT_EQ(p.position().next_source, source_offset(0));
   EXPECT_EQ(p.position().next_target, target_offset(0));
+}
+
+// The size pre-check stops at record 2 while 0 and 1 are in flight; 0 is
+// then purged: skip-record would pass it too, so only retry applies.
+TEST(PartitionPipeline, AStopNamingALaterRecordThanOneNotOnTheTargetCannotBeSkipped) {
+  auto p = at(0, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
+  auto b = p.on_queued(source_offset(1), 100, 0);
+  ASSERT_TRUE(p.stop(store::stop_reason::oversized_record, "record 2 is too big", 2));
+  EXPECT_TRUE(store::resolution_applies(p.stop_reason(), store::resolution::skip_record,
+                                        p.stop_source_offset()));
+  EXPECT_FALSE(p.on_purged(a.ticket));
+  EXPECT_FALSE(p.on_purged(b.ticket));
+  EXPECT_EQ(p.stop_source_offset(), -1);
+  EXPECT_FALSE(store::resolution_applies(p.stop_reason(), store::resolution::skip_record,
+                                         p.stop_source_offset()));
+  EXPECT_NE(p.stop_detail().find("retry first"), std::string::npos) << p.stop_detail();
+  EXPECT_EQ(p.position().next_source, source_offset(0));
+}
+
+// A healthy record of a batch refused for another record's sake is reported
+// with _INVALID_DIFFERENT_RECORD: no record for skip-record to drop.
+TEST(PartitionPipeline, AnInnocentRecordOfARefusedBatchIsNoRecordToSkip) {
+  auto p = at(0, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
+  EXPECT_TRUE(p.on_delivered(a.ticket, RD_KAFKA_RESP_ERR__INVALID_DIFFERENT_RECORD, -1));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::delivery_failed);
+  EXPECT_EQ(p.stop_source_offset(), -1);
 }
 
 TEST(PartitionPipeline, ADeliveryElsewhereThanPredictedIsAForeignWrite) {
@@ -145,7 +181,7 @@ TEST(PartitionPipeline, ADeliveryElsewhereThanPredictedIsAForeignWrite) {
 // base/invariant.h: what only a bug can cause stops the partition as an
 // internal error (counted, not acknowledgeable as a data incident); what a
 // cluster can cause keeps its own reason.
-TEST(PartitionPipeline, ASecondReportForARecordIsAnInternalError) {
+TEST(PartitionPipeline, ASecondReportWhileTheRecordWaitsIsAnInternalError) {
   auto p = at(0, 0);
   (void)p.on_queued(source_offset(0), 100, 0);
   auto second = p.on_queued(source_offset(1), 100, 0);

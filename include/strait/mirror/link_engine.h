@@ -160,6 +160,8 @@ class link_engine {
   };
   produce_result produce(partition_pipeline& p, const partition_pipeline::queued_record& rec);
   void on_delivery(const rd_kafka_message_t* msg);
+  // The target producer failed fatally: logs it and tells on_failure_, once.
+  void producer_failed();
   void on_stopped(partition_pipeline& p);
   // Stops `p` and, if it was running, logs and counts it (once).
   void halt(partition_pipeline& p, store::stop_reason reason, std::string detail,
@@ -204,9 +206,9 @@ class link_engine {
   std::atomic<int64_t> max_inflight_seen_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};
-  // The record whose refusal failed the producer has stopped its partition
+  // The report of the record whose refusal failed the producer has come
   // (engine thread only; see on_delivery).
-  bool fatal_cause_stopped_ = false;
+  bool fatal_cause_seen_ = false;
   std::set<std::pair<partition_pipeline*, int>> fetch_errors_logged_;
   std::chrono::milliseconds drain_{30000};
   std::thread thread_;

@@ -43,9 +43,11 @@ struct partition_start {
 class partition_pipeline;
 
 // What the producer carries with a record (its opaque) and hands back in the
-// record's delivery report: the pipeline and the exact record in flight. A
-// report is matched to its record by this, not by order: when the producer
-// fails fatally, librdkafka fails the records still queued (_PURGE_QUEUE)
+// record's delivery report: the pipeline, and by its own address the exact
+// record in flight (the pipeline's in-flight entry derives from it). A report
+// is matched to its record by this, not by order: when the producer fails
+// fatally, librdkafka fails the records still queued (_PURGE_QUEUE: its
+// rd_kafka_set_fatal_error0 purges the queues, not the requests in flight)
 // before the requests already sent are answered, so one partition's reports
 // can come newest first.
 struct delivery_ticket {
@@ -56,11 +58,15 @@ struct delivery_ticket {
 // the engine thread only; no locking.
 //
 // Lifecycle: running -> (stop) -> stopped; a stopped pipeline fetches nothing
-// new but still records deliveries of what was already in flight (that is the
-// truth of what the target holds).
+// new but still maps deliveries of what was already in flight (that is the
+// truth of what the target holds), up to the first record whose report did
+// not confirm its target offset.
 class partition_pipeline {
  public:
   explicit partition_pipeline(partition_start start);
+  // Its records' tickets point at it.
+  partition_pipeline(const partition_pipeline&) = delete;
+  partition_pipeline& operator=(const partition_pipeline&) = delete;
 
   enum class verdict {
     produce,     // write the record to the target
@@ -75,13 +81,13 @@ class partition_pipeline {
   // record_bytes() plus kInflightRecordOverhead) for the producer. Returns
   // the target offset it will land on (the position's next target plus the
   // records queued or in flight before it: strait is the only writer and the
-  // producer writes in order) and the ticket its delivery report brings
+  // idempotent producer writes in order) and the ticket its delivery report brings
   // back. It counts as in flight from here on.
-  struct queued {
+  struct queue_slot {
     target_offset lands_at;
     delivery_ticket* ticket;
   };
-  [[nodiscard]] queued on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms);
+  [[nodiscard]] queue_slot on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms);
   // The newest `n` queued records will not be produced (the partition
   // stopped, or the engine shuts down): they leave the in-flight accounting
   // and are fetched again when the partition restarts; their tickets are no
@@ -91,13 +97,16 @@ class partition_pipeline {
   // one partition may come out of order (see delivery_ticket); the position
   // still moves in source order, over the oldest records whose reports have
   // come. Returns true when it stopped the partition. Each ticket is
-  // reported once (librdkafka's contract) and is invalid afterwards.
+  // reported once (librdkafka's contract) and is invalid once its record
+  // is settled: a second report is caught only while the record still waits
+  // behind an older one.
   bool on_delivered(delivery_ticket* ticket, rd_kafka_resp_err_t err,
                     int64_t target_offset_or_negative);
-  // The record `ticket` was issued for was not written because the producer
-  // failed as a whole (a fatal error another record caused): nothing is
-  // mapped and nothing stops; it is fetched again after the restart.
-  void on_not_written(delivery_ticket* ticket);
+  // The record `ticket` was issued for was purged because the producer
+  // failed as a whole (a fatal error another record caused): it is not
+  // mapped, and is fetched again after the restart. Returns true when that
+  // stopped the partition (a record after it was answered as written).
+  bool on_purged(delivery_ticket* ticket);
 
   // Stops the partition; returns false if it was already stopped (so the
   // caller logs and counts only once).
@@ -192,7 +201,7 @@ class partition_pipeline {
   // while its record is in flight (std::deque keeps the other elements in
   // place). A record whose report came while an older one's has not stays
   // here, settled, until the older ones settle.
-  enum class delivery : uint8_t { awaited, landed, not_written };
+  enum class delivery : uint8_t { awaited, landed, unmapped };
   struct inflight_record : delivery_ticket {
     source_offset source;
     int64_t bytes;
@@ -209,9 +218,11 @@ class partition_pipeline {
   source_offset next_fetch_;
   std::deque<inflight_record> inflight_;
   int64_t inflight_bytes_ = 0;
-  // The first record of this run that was not written, or -1: a later one
-  // that landed would leave it missing on the target, so it is not mapped.
-  int64_t unwritten_source_ = -1;
+  // The first record since this pipeline was created whose report did not
+  // confirm where it landed (refused, purged, acknowledged without an
+  // offset), or -1: a later one that landed would move the position past it,
+  // so it is not mapped.
+  int64_t first_unmapped_source_ = -1;
   std::vector<landed_record> landed_;
   size_t landed_next_ = 0;
   store::stop_reason stop_reason_ = store::stop_reason::none;

@@ -76,7 +76,7 @@ struct partition_checkpoint {
 // A record the engine is about to hand to the target producer, written to
 // the in-flight journal first (ADR 0009): the target offset it will land on
 // if it is produced and lands (strait is the only writer and the producer
-// delivers in order; a prediction, also kept for records a stop or shutdown
+// writes in order; a prediction, also kept for records a stop or shutdown
 // left unproduced), the source record it copies, and the fingerprint of its
 // key, value and headers (kafka::fingerprint_of).
 struct inflight_entry {
