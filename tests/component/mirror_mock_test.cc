@@ -298,14 +298,12 @@ void MirrorMock::refused_batch_leaves_no_gap(std::initializer_list<int32_t> slow
     for (size_t i = 0; i < tgt.size(); ++i) {
       ASSERT_TRUE(src[i].same_content(tgt[i]))
           << "gap or reorder in partition " << p << " at " << i;
-    }
-    auto cp = store_->load({"mock", kTopic, partition_id(p)});
-    ASSERT_TRUE(cp.has_value() && cp->has_value());
-    for (size_t i = 0; i < tgt.size(); ++i) {
       auto t = store_->to_target({"mock", kTopic, partition_id(p)}, source_offset(src[i].offset));
       ASSERT_TRUE(t.has_value()) << "partition " << p << " record " << i;
       EXPECT_EQ(t->value(), tgt[i].offset) << "partition " << p << " record " << i;
     }
+    auto cp = store_->load({"mock", kTopic, partition_id(p)});
+    ASSERT_TRUE(cp.has_value() && cp->has_value());
     if (tgt.size() < src.size()) {
       ++stopped_partitions;
       // The record the broker refused (MSG_SIZE_TOO_LARGE), not a purged one
