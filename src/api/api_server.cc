@@ -637,6 +637,7 @@ class service final : public pb::Strait::Service {
           sel.sample_records = static_cast<int64_t>(req->sample_records());
           sel.requested_by = who.name;
           sel.dry_run = req->dry_run();
+          sel.schemas = !req->skip_schemas();
           auto r = control_.start_verify(req->link(), sel);
           if (!r) return to_grpc(r.error());
           fill_report(*r, true, resp);
@@ -1793,6 +1794,20 @@ class service final : public pb::Strait::Service {
         pd->set_source_committed(d.source_committed);
         pd->set_expected_target(d.expected_target);
         pd->set_target_committed(d.target_committed);
+      }
+    }
+    if (r.schemas.compared) {
+      auto* ps = out->mutable_schemas();
+      ps->set_compared(true);
+      ps->set_subjects(r.schemas.subjects);
+      ps->set_versions_compared(r.schemas.versions_compared);
+      ps->set_differing(r.schemas.differing);
+      ps->set_only_on_target(r.schemas.only_on_target);
+      ps->set_note(r.schemas.note);
+      ps->set_error(r.schemas.error);
+      ps->set_passed(r.schemas.passed());
+      if (details) {
+        for (const auto& d : r.schemas.differences) ps->add_differences(d);
       }
     }
   }

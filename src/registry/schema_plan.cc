@@ -196,7 +196,10 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
     const std::string target_level =
         t != target.compatibility.end() && t->second != target.global_compatibility ? t->second
                                                                                     : "";
-    if (level == target_level) continue;
+    // The same level, its own or (none of its own) the target's global one.
+    if (level == target_level || (target_level.empty() && level == target.global_compatibility)) {
+      continue;
+    }
     compatibility_item item{subject, level, target_level, schema_action::copy, ""};
     if (!target_level.empty()) {
       item.action = schema_action::blocked;

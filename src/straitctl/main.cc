@@ -506,12 +506,13 @@ int show_report(const session& s, const std::string& link, pb::VerifyReport r) {
 struct verify_cmd : command {
   std::string link, topics, groups;
   uint64_t sample_records = 0;
-  bool no_wait = false;
+  bool no_wait = false, no_schemas = false;
   mutation m;
   explicit verify_cmd(CLI::App& app) {
     cli = app.add_subcommand("verify",
                              "compare source and target: records through the offset map, topic "
-                             "configs, group offsets (role viewer); exit 5 when they differ");
+                             "configs, group offsets, schema registries (role viewer); exit 5 "
+                             "when they differ");
     cli->add_option("link", link, "link name")->required();
     cli->add_option("--topics", topics, "RE2 full-match filter on topic names");
     cli->add_option("--groups", groups, "RE2 full-match filter on group ids");
@@ -519,6 +520,9 @@ struct verify_cmd : command {
                     "compare about N records per partition (evenly spaced windows, always "
                     "the newest); 0 = every record")
         ->capture_default_str();
+    cli->add_flag("--no-schemas", no_schemas,
+                  "leave the link's schema registries out (compared when it has a schemas "
+                  "section)");
     m.add(cli, "show what would be compared; compare nothing");
     cli->add_flag("--no-wait", no_wait, "print the report id and return at once");
   }
@@ -529,6 +533,7 @@ struct verify_cmd : command {
     req.set_group_regex(groups);
     req.set_sample_records(sample_records);
     req.set_dry_run(m.dry_run);
+    req.set_skip_schemas(no_schemas);
     req.set_request_id(request_id_or_new(m.request_id));
     pb::VerifyReport r;
     if (int rc = s.call(&pb::Strait::Stub::Verify, req, &r); rc != kOk) return rc;

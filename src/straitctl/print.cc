@@ -142,6 +142,7 @@ void print_report(const pb::VerifyReport& r) {
     for (const auto& t : r.topics())
       std::printf("  topic %s -> %s\n", safe(t.topic()).c_str(), safe(t.target_topic()).c_str());
     for (const auto& g : r.groups()) std::printf("  group %s\n", safe(g.group()).c_str());
+    if (r.schemas().compared()) std::printf("  the schema registries\n");
     return;
   }
   std::printf("verification %llu of link %s: %s\n", static_cast<unsigned long long>(r.id()),
@@ -196,6 +197,19 @@ void print_report(const pb::VerifyReport& r) {
                   static_cast<long long>(d.target_committed()));
     }
   }
+  const auto& sc = r.schemas();
+  if (!sc.compared()) return;
+  std::printf("\nSCHEMAS %s: %lld subjects, %lld versions compared, %lld differ\n",
+              sc.passed() ? "ok" : "FAIL", static_cast<long long>(sc.subjects()),
+              static_cast<long long>(sc.versions_compared()),
+              static_cast<long long>(sc.differing()));
+  if (!sc.error().empty()) std::printf("  error: %s\n", safe(sc.error()).c_str());
+  for (const auto& d : sc.differences()) std::printf("  %s\n", safe(d).c_str());
+  if (sc.differing() > sc.differences_size()) {
+    std::printf("  ... and %lld more\n",
+                static_cast<long long>(sc.differing() - sc.differences_size()));
+  }
+  if (!sc.note().empty()) std::printf("  note: %s\n", safe(sc.note()).c_str());
 }
 
 void print_changes(const pb::MoveResponse& r, bool dry_run) {
@@ -224,6 +238,7 @@ void print_reports(const pb::ListVerifyReportsResponse& r) {
     for (const auto& g : v.groups()) {
       if (!g.passed()) failed += (failed.empty() ? "group:" : ",group:") + g.group();
     }
+    if (v.schemas().compared() && !v.schemas().passed()) failed += failed.empty() ? "schemas" : ",schemas";
     std::printf("%6llu  %-20s %-12s %-16s %8d %12lld  %s\n",
                 static_cast<unsigned long long>(v.id()), utc_time(v.started_at_ms()).c_str(),
                 safe(v.outcome()).c_str(), safe(v.requested_by()).c_str(), v.topics_size(),

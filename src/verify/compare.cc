@@ -1,5 +1,11 @@
 #include "strait/verify/compare.h"
 
+#include <map>
+#include <set>
+#include <utility>
+
+#include "strait/base/text.h"
+
 namespace strait::verify {
 
 void compare_window(const std::vector<expected_record>& expected,
@@ -47,6 +53,89 @@ void forgive_compaction(partition_result& out) {
   out.missing_on_target = 0;
   out.unexpected_target = 0;
   if (out.mismatched == 0 && out.unmapped_source == 0) out.first_difference.clear();
+}
+
+namespace {
+
+std::string version_name(const registry::schema_version& v) {
+  return "subject '" + printable(v.subject, 200) + "' version " + std::to_string(v.version) +
+         " (id " + std::to_string(v.id) + ")";
+}
+
+// How two bodies of one version differ, in words ("" when the same schema).
+std::string body_difference(const registry::schema_body& s, const registry::schema_body& t) {
+  if (s.type != t.type) {
+    return std::string("schema type ") + to_string(s.type) + " on the source, " +
+           to_string(t.type) + " on the target";
+  }
+  if (s.references != t.references) return "its references differ";
+  if (!registry::same_schema(s, t)) return "its schema text differs (compared in normal form)";
+  return "";
+}
+
+// A subject's own level as the plan reads it: none where it equals its
+// registry's global one.
+std::string own_level(const registry::registry_contents& c, const std::string& subject) {
+  auto it = c.compatibility.find(subject);
+  return it == c.compatibility.end() || it->second == c.global_compatibility ? "" : it->second;
+}
+
+}  // namespace
+
+void compare_registries(const registry::registry_contents& source,
+                        const registry::registry_contents& target, schema_result& out) {
+  auto differ = [&](std::string what) {
+    ++out.differing;
+    if (out.differences.size() < schema_result::kMaxListed) {
+      out.differences.push_back(std::move(what));
+    }
+  };
+  std::map<std::pair<std::string_view, int32_t>, const registry::schema_version*> on_target;
+  for (const auto& v : target.versions) on_target[{v.subject, v.version}] = &v;
+  std::set<std::string_view> subjects;
+  for (const auto& v : source.versions) {
+    subjects.insert(v.subject);
+    ++out.versions_compared;
+    auto found = on_target.find({v.subject, v.version});
+    if (found == on_target.end()) {
+      differ(version_name(v) + " is not on the target");
+      continue;
+    }
+    const registry::schema_version& t = *found->second;
+    on_target.erase(found);
+    if (t.id != v.id) {
+      differ(version_name(v) + " has id " + std::to_string(t.id) + " on the target");
+    } else if (auto why = body_difference(v.body, t.body); !why.empty()) {
+      differ(version_name(v) + ": " + why);
+    }
+  }
+  out.subjects = static_cast<int64_t>(subjects.size());
+  for (const auto& [key, v] : on_target) {
+    if (subjects.contains(key.first)) ++out.only_on_target;
+  }
+  for (const auto& subject : subjects) {
+    const std::string s(subject);
+    const std::string want = own_level(source, s);
+    if (want.empty()) continue;
+    const std::string have = own_level(target, s);
+    if (have == want || (have.empty() && target.global_compatibility == want)) continue;
+    differ("subject '" + printable(s, 200) + "': compatibility " + printable(want, 40) +
+           " on the source, " +
+           (have.empty() ? "none of its own on the target (its global level: " +
+                               printable(target.global_compatibility, 40) + ")"
+                         : printable(have, 40) + " on the target"));
+  }
+  if (source.global_compatibility != target.global_compatibility) {
+    out.note = "the registries' global compatibility levels differ (source " +
+               printable(source.global_compatibility, 40) + ", target " +
+               printable(target.global_compatibility, 40) +
+               "): strait sets no global level, so this is not counted";
+  }
+  if (out.only_on_target > 0) {
+    out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(out.only_on_target) +
+                " version(s) of these subjects only on the target (registered there), not "
+                "counted";
+  }
 }
 
 }  // namespace strait::verify

@@ -33,6 +33,7 @@ void report::conclude(int64_t now_ms) {
   bool ok = true;
   for (const auto& t : topics) ok = ok && t.passed();
   for (const auto& g : groups) ok = ok && g.passed();
+  ok = ok && schemas.passed();
   outcome = ok ? verdict::passed : verdict::failed;
 }
 
@@ -48,6 +49,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_partition_result, topic, partition, sou
                                    expected_target, target_committed)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_result, group, source_state, partitions_checked,
                                    differences, note, error)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(schema_result, compared, subjects, versions_compared,
+                                   differing, only_on_target, differences, note, error)
 NLOHMANN_JSON_SERIALIZE_ENUM(verdict, {{verdict::running, "RUNNING"},
                                        {verdict::passed, "PASSED"},
                                        {verdict::failed, "FAILED"},
@@ -64,9 +67,12 @@ std::string tail_requester(const std::string& topic) { return std::string(kTailR
 
 bool is_tail_verification(const report& r) { return r.requested_by.starts_with(kTailRequester); }
 
+// `schemas` is optional in format 1: reports stored before it have none (and
+// a straitd that predates it ignores it).
 std::string to_json(const report& r) {
   json j = r;
   j["format"] = 1;
+  if (r.schemas.compared) j["schemas"] = r.schemas;
   return j.dump();
 }
 
@@ -76,7 +82,9 @@ result<report> report_from_json(std::string_view text) {
     if (j.value("format", 0) != 1) {
       return fail(errc::corruption, "verification report of an unknown format");
     }
-    return j.get<report>();
+    auto r = j.get<report>();
+    if (j.contains("schemas")) r.schemas = j.at("schemas").get<schema_result>();
+    return r;
   } catch (const json::exception& e) {
     return fail(errc::corruption, std::string("verification report is damaged: ") + e.what());
   }

@@ -9,6 +9,8 @@
 #include "strait/offsets/run_list.h"
 #include "strait/policy/group_offsets.h"
 #include "strait/policy/topic_configs.h"
+#include "strait/registry/confluent_api.h"
+#include "strait/registry/schema_plan.h"
 #include "strait/verify/compare.h"
 
 namespace strait::verify {
@@ -103,6 +105,37 @@ void verifier::run(const request& req, report& r,
   }
   verify_groups(req, r);
   progress(r);
+  if (req.schemas) {
+    verify_schemas(r);
+    progress(r);
+  }
+}
+
+void verifier::verify_schemas(report& r) {
+  schema_result& out = r.schemas;
+  out = {};
+  out.compared = true;
+  const auto& cfg = cfg_.schemas;
+  auto selected = config::topic_filter::make(cfg.include, cfg.exclude, false, "schemas");
+  if (!selected) {
+    out.error = selected.error().message;
+    return;
+  }
+  const auto clients = registry::connect_registries(cfg, kAdminTimeout);
+  const auto deadline = std::chrono::steady_clock::now() + registry::kReadBudget;
+  auto source = registry::read_contents(*clients.source, &*selected, deadline);
+  if (!source) {
+    out.error = "source registry: " + source.error().message;
+    return;
+  }
+  // The same subjects on the target: a version's id and schema are compared
+  // under its subject, so the target's other subjects are not needed.
+  auto target = registry::read_contents(*clients.target, &*selected, deadline);
+  if (!target) {
+    out.error = "target registry: " + target.error().message;
+    return;
+  }
+  compare_registries(*source, *target, out);
 }
 
 std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, report& r) {

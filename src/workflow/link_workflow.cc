@@ -214,7 +214,8 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
       if (g.on_source && o.group_selected(g.group)) req.groups.push_back(g.group);
     }
   }
-  if (req.topics.empty() && req.groups.empty()) {
+  req.schemas = o.schemas && cfg_.schemas.enabled;
+  if (req.topics.empty() && req.groups.empty() && !req.schemas) {
     return fail(errc::not_found, "link " + cfg_.name +
                                      ": no mirrored topic or synced group matches; "
                                      "straitctl status " +
@@ -227,6 +228,7 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
   r.requested_by = o.requested_by;
   for (const auto& t : req.topics) r.topics.push_back({t, cfg_.topics.target_name(t)});
   for (const auto& g : req.groups) r.groups.push_back({g});
+  r.schemas.compared = req.schemas;
   if (o.dry_run) return r;  // id 0: nothing stored
   auto id = begin_report(r);
   if (!id) return std::unexpected(id.error());
@@ -242,6 +244,7 @@ result<verify::report> link_workflow::start_verify(const verify::selection& o) {
 void link_workflow::run_verify(verify::request req, verify::report r) {
   r.topics.clear();
   r.groups.clear();
+  r.schemas = {};
   auto last_stored = std::chrono::steady_clock::now();
   run_report(
       req, r,

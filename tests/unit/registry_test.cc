@@ -193,6 +193,14 @@ TEST(SchemaPlan, ASubjectsOwnCompatibilityIsAddedButNothingIsOverwritten) {
   EXPECT_EQ(q.compatibility[1].subject, "b");
   EXPECT_EQ(q.compatibility[1].action, schema_action::copy);
   EXPECT_EQ(q.compatibility[1].target_level, "");
+  // A subject's level equal to the target's global one, where the target's
+  // subject has none of its own: the same level there, nothing to copy
+  // (else each apply would set it again and the plan never converge).
+  source.compatibility = {{"c", "NONE"}};
+  target.compatibility = {};
+  const auto r = plan_schemas(source, target, kind_t::confluent);
+  ASSERT_EQ(r.compatibility.size(), 1u);  // the global one only
+  EXPECT_EQ(r.compatibility[0].subject, "");
 }
 
 TEST(SchemaPlan, ASubjectNameWithAPathSeparatorIsNotPutInAnApicurioArchive) {

@@ -1,4 +1,5 @@
-// The record comparison of a verification and the stored report format.
+// The record and registry comparisons of a verification and the stored
+// report format.
 #include <gtest/gtest.h>
 
 #include "strait/verify/compare.h"
@@ -100,6 +101,128 @@ TEST(Report, ConcludesFromItsResultsAndRoundTripsThroughJson) {
   auto wrong = report_from_json("{\"format\": 1, \"id\": \"x\"}");
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().code, errc::corruption);
+}
+
+TEST(Report, SchemasAreStoredWhenComparedAndFailItWhenTheyDiffer) {
+  report r;
+  r.id = 4;
+  r.conclude(5);
+  EXPECT_EQ(r.outcome, verdict::passed);
+  // Not compared: no `schemas` member, as in reports stored before it.
+  EXPECT_EQ(to_json(r).find("\"schemas\""), std::string::npos);
+  auto old = report_from_json(to_json(r));
+  ASSERT_TRUE(old.has_value()) << old.error().message;
+  EXPECT_FALSE(old->schemas.compared);
+
+  r.schemas.compared = true;
+  r.schemas.versions_compared = 3;
+  r.schemas.differing = 1;
+  r.schemas.differences = {"subject 'a' version 1 (id 1) is not on the target"};
+  r.conclude(6);
+  EXPECT_EQ(r.outcome, verdict::failed);
+  auto back = report_from_json(to_json(r));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(to_json(*back), to_json(r));
+  EXPECT_TRUE(back->schemas.compared);
+  EXPECT_EQ(back->schemas.differences, r.schemas.differences);
+
+  r.schemas.differing = 0;
+  r.schemas.error = "target registry: refused";  // unread counts as failed
+  r.conclude(7);
+  EXPECT_EQ(r.outcome, verdict::failed);
+}
+
+registry::schema_version version(const std::string& subject, int32_t v, int32_t id,
+                                 std::string schema,
+                                 registry::schema_type type = registry::schema_type::avro) {
+  return {subject, v, id, {type, std::move(schema), {}}};
+}
+
+TEST(CompareRegistries, TheSameVersionsInAnotherFormPass) {
+  registry::registry_contents source, target;
+  source.versions = {version("a", 1, 10, R"({"type":"string"})"),
+                     version("a", 2, 11, R"({"type":"record","name":"r","fields":[]})")};
+  // Apicurio serves its own form; a version registered on the target since.
+  target.versions = {version("a", 1, 10, R"("string")"),
+                     version("a", 2, 11, R"({"fields":[],"name":"r","type":"record"})"),
+                     version("a", 3, 12, R"("int")")};
+  source.global_compatibility = target.global_compatibility = "BACKWARD";
+  schema_result out;
+  compare_registries(source, target, out);
+  EXPECT_TRUE(out.passed()) << (out.differences.empty() ? "" : out.differences[0]);
+  EXPECT_EQ(out.subjects, 1);
+  EXPECT_EQ(out.versions_compared, 2);
+  EXPECT_EQ(out.only_on_target, 1);
+  EXPECT_NE(out.note.find("1 version(s) of these subjects only on the target"), std::string::npos)
+      << out.note;
+}
+
+TEST(CompareRegistries, EachKindOfDifferenceIsNamed) {
+  registry::registry_contents source, target;
+  source.versions = {version("a", 1, 1, R"("string")"), version("b", 1, 2, R"("int")"),
+                     version("c", 1, 3, R"("long")"),
+                     version("d", 1, 4, R"({"type":"object"})", registry::schema_type::json),
+                     version("e", 1, 5, R"("null")")};
+  target.versions = {version("b", 1, 7, R"("int")"),  // another id
+                     version("c", 1, 3, R"("double")"),
+                     version("d", 1, 4, R"({"type":"object"})"),  // AVRO there
+                     version("e", 1, 5, R"("null")")};
+  target.versions[3].body.references = {{"x", "x-value", 1}};
+  source.global_compatibility = "BACKWARD";
+  target.global_compatibility = "NONE";
+  schema_result out;
+  compare_registries(source, target, out);
+  EXPECT_FALSE(out.passed());
+  ASSERT_EQ(out.differing, 5);
+  ASSERT_EQ(out.differences.size(), 5u);
+  EXPECT_EQ(out.differences[0], "subject 'a' version 1 (id 1) is not on the target");
+  EXPECT_EQ(out.differences[1], "subject 'b' version 1 (id 2) has id 7 on the target");
+  EXPECT_NE(out.differences[2].find("its schema text differs"), std::string::npos);
+  EXPECT_NE(out.differences[3].find("schema type JSON on the source, AVRO on the target"),
+            std::string::npos)
+      << out.differences[3];
+  EXPECT_NE(out.differences[4].find("its references differ"), std::string::npos);
+  // The global levels: a note, not a difference (strait sets none).
+  EXPECT_NE(out.note.find("global compatibility levels differ (source BACKWARD, target NONE)"),
+            std::string::npos)
+      << out.note;
+}
+
+TEST(CompareRegistries, ASubjectsOwnLevelMustBeOnTheTarget) {
+  registry::registry_contents source, target;
+  for (const char* s : {"a", "b", "c", "d", "e"}) {
+    source.versions.push_back(version(s, 1, static_cast<int32_t>(s[0]), R"("string")"));
+  }
+  target.versions = source.versions;
+  source.global_compatibility = "BACKWARD";
+  target.global_compatibility = "FULL";
+  source.compatibility = {{"a", "FULL"},       // none of its own there, but its global level
+                          {"b", "FORWARD"},    // none there
+                          {"c", "NONE"},       // another there
+                          {"d", "NONE"},       // the same there
+                          {"e", "BACKWARD"}};  // the source's global: none of its own
+  target.compatibility = {{"c", "FORWARD"}, {"d", "NONE"}};
+  schema_result out;
+  compare_registries(source, target, out);
+  ASSERT_EQ(out.differences.size(), 2u);
+  EXPECT_EQ(out.differences[0],
+            "subject 'b': compatibility FORWARD on the source, none of its own on the target "
+            "(its global level: FULL)");
+  EXPECT_EQ(out.differences[1], "subject 'c': compatibility NONE on the source, FORWARD on the "
+                                "target");
+}
+
+TEST(CompareRegistries, ListsAtMostAHundredDifferencesButCountsAll) {
+  registry::registry_contents source, target;
+  for (int32_t i = 1; i <= 150; ++i) {
+    source.versions.push_back(version("s\x1b[2J", i, i, R"("string")"));
+  }
+  schema_result out;
+  compare_registries(source, target, out);
+  EXPECT_EQ(out.differing, 150);
+  EXPECT_EQ(out.differences.size(), schema_result::kMaxListed);
+  // A hostile subject name is not printed raw.
+  EXPECT_EQ(out.differences[0].find('\x1b'), std::string::npos) << out.differences[0];
 }
 
 }  // namespace

@@ -67,9 +67,6 @@ struct topic_plan {
   std::string schemas_error;
 };
 
-// How long reading both registries may take in all (each request: the
-// planner's admin timeout).
-inline constexpr std::chrono::seconds kRegistryReadBudget{30};
 // How long apply's schema writes may start for, from when they begin
 // (after the topics and ACLs, whose budget is the call's).
 inline constexpr std::chrono::seconds kRegistryWriteBudget{60};

@@ -18,6 +18,9 @@ inline constexpr size_t kMaxSubjects = 100000;
 inline constexpr size_t kMaxVersions = 200000;           // over all subjects read
 inline constexpr size_t kMaxSchemaBytes = 8u << 20;      // one schema's answer
 inline constexpr size_t kMaxContentsBytes = 512u << 20;  // all schema texts read
+// How long reading both registries of a link may take in all (a plan, a
+// verification).
+inline constexpr std::chrono::seconds kReadBudget{30};
 
 // Reads a registry through Confluent's API (every registry strait writes
 // to serves it): the subjects `selected` accepts (null: all), each of their

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "strait/registry/schemas.h"
 #include "strait/verify/report.h"
 
 // The record-by-record comparison of a verification, apart from Kafka so it
@@ -40,5 +41,21 @@ void compare_window(const std::vector<expected_record>& expected,
 // on one side only are expected: they move from the counters to the note.
 // Mismatched records (same offset pair, different content) still count.
 void forgive_compaction(partition_result& out);
+
+// Compares the selected subjects of a link's source registry with the same
+// subjects on its target (what the schema copy promises, ADR 0027), into
+// `out` (its counters, differences and note):
+//   a source version absent from the target (same subject and version)
+//   a version under another id on the target
+//   a version whose schema differs (type, normal form, references)
+//   a subject's own compatibility level that the target's subject lacks
+//     (none of its own, and the target's global level is another) or has
+//     another of. As the plan reads levels, one equal to its registry's
+//     global level counts as none of its own (Apicurio answers NONE for a
+//     subject without a rule).
+// The registries' global levels differing is a note (strait sets no global
+// level; the plan shows it); versions only on the target are counted.
+void compare_registries(const registry::registry_contents& source,
+                        const registry::registry_contents& target, schema_result& out);
 
 }  // namespace strait::verify

@@ -62,6 +62,25 @@ struct group_result {
   [[nodiscard]] bool passed() const { return error.empty() && differences.empty(); }
 };
 
+// The link's schema registries (a link with a `schemas` section, ADR 0027):
+// every version of the selected source subjects is on the target under the
+// same subject, version and id with the same schema (type, normal form,
+// references), and each subject's own compatibility level is there too.
+// Versions only on the target are counted, not differences (producers
+// register there after their cutover).
+struct schema_result {
+  bool compared = false;          // asked for: the link copies schemas
+  int64_t subjects = 0;           // selected source subjects
+  int64_t versions_compared = 0;  // their versions
+  int64_t differing = 0;          // differences found, listed or not
+  int64_t only_on_target = 0;     // versions of those subjects the source lacks
+  std::vector<std::string> differences;  // the first kMaxListed, in words
+  std::string note;                      // e.g. the registries' global levels differ
+  std::string error;  // a registry could not be read; counts as failed
+  static constexpr size_t kMaxListed = 100;
+  [[nodiscard]] bool passed() const { return error.empty() && differing == 0; }
+};
+
 enum class verdict { running, passed, failed, interrupted };
 [[nodiscard]] const char* to_string(verdict v);
 
@@ -77,6 +96,7 @@ struct report {
   int64_t records_done = 0;
   std::vector<topic_result> topics;  // ordered by topic
   std::vector<group_result> groups;  // ordered by group
+  schema_result schemas;             // compared: false when not asked for
   std::string error;                 // why it was interrupted
 
   // passed/failed from the results (call when every result is in).
@@ -96,7 +116,8 @@ struct selection {
   std::function<bool(const std::string&)> group_selected;  // group id
   int64_t sample_records = 0;  // per partition; 0 = every record (see request)
   std::string requested_by;
-  bool dry_run = false;  // report the plan (topics and groups) without comparing
+  bool dry_run = false;  // report the plan (topics, groups, schemas) without comparing
+  bool schemas = true;   // compare the registries, if the link has a schemas section
 };
 
 [[nodiscard]] std::string to_json(const report& r);

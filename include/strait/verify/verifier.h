@@ -24,6 +24,8 @@ struct request {
   // With sample_records N: only the newest N offsets of each partition (the
   // tail re-verification of a producer cutover).
   bool tail_only = false;
+  // Compare the link's schema registries (its schemas section).
+  bool schemas = false;
 };
 
 // Compares the two clusters of a link (docs/verification.md):
@@ -35,7 +37,8 @@ struct request {
 //     one side only are counted (on compacted topics they are expected:
 //     compaction runs on each cluster on its own schedule);
 //   groups: each source group's committed offsets translate (the group sync
-//     rule, policy::decide) to what the target group has committed.
+//     rule, policy::decide) to what the target group has committed;
+//   schemas: the selected subjects' versions and levels (compare_registries).
 // Reads only; never writes to Kafka or the store. Blocking; one thread.
 class verifier {
  public:
@@ -62,6 +65,7 @@ class verifier {
                                           const result<std::vector<kafka::committed_offset>>& src,
                                           const result<std::vector<kafka::committed_offset>>& tgt);
   void verify_groups(const request& req, report& r);
+  void verify_schemas(report& r);
 
   config::link_config cfg_;
   const store::checkpoint_store& store_;
