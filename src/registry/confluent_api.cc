@@ -186,9 +186,13 @@ result<std::optional<schema_body>> read_schema_by_id(const http_client& c, int32
 }
 
 result<registry_contents> read_contents(const http_client& c, const config::topic_filter* selected,
-                                        std::chrono::steady_clock::time_point deadline) {
+                                        std::chrono::steady_clock::time_point deadline,
+                                        const std::atomic<bool>* cancel) {
   registry_contents out;
   const auto late = [&]() -> status {
+    if (cancel != nullptr && cancel->load()) {
+      return fail(errc::precondition, "schema registry " + c.url() + ": reading it was cancelled");
+    }
     if (std::chrono::steady_clock::now() < deadline) return {};
     return fail(errc::precondition, "schema registry " + c.url() +
                                         ": reading its subjects took longer than the call "

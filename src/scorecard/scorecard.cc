@@ -558,14 +558,33 @@ area schemas(const evidence& e) {
   for (const auto& s : p.schemas_blocked) b.a.reds.push_back("schema blocked: " + s);
   for (const auto& s : p.schemas_to_copy) b.a.yellows.push_back("schema to copy: " + s);
   for (const auto& l : p.levels_to_copy) b.a.yellows.push_back("compatibility to copy: " + l);
+  // The newest finished verification that compared the registries: its
+  // differences are red; passed, it proves what the plan read.
+  const verify::report* compared = nullptr;
+  for (const auto& r : e.link.reports) {
+    if (finished(r) && r.schemas.compared) compared = &r;
+  }
+  if (compared != nullptr && !compared->schemas.passed()) {
+    const auto& sr = compared->schemas;
+    b.a.reds.push_back(report_ref(*compared) + " for the registries: " +
+                       (!sr.error.empty()        ? sr.error
+                        : sr.differences.empty() ? std::to_string(sr.differing) + " differences"
+                                                 : sr.differences.front()));
+  }
   if (p.schemas_to_copy.empty() && p.schemas_blocked.empty()) {
     b.a.level = 1;
-    b.a.summary =
-        "every selected schema version is on the target with its id (capped at 1: "
-        "verify does not compare the registries yet)";
-    b.a.next =
-        "compare the registries by hand (a producer cutover checks the ids of the newest "
-        "records)";
+    b.a.summary = "every selected schema version is on the target with its id";
+    if (compared != nullptr && compared->schemas.passed()) {
+      b.a.level = 2;
+      b.a.summary += ", and a verification compared both registries";
+      b.evidence(report_ref(*compared) + ": " +
+                 std::to_string(compared->schemas.versions_compared) + " versions of " +
+                 std::to_string(compared->schemas.subjects) + " subjects compared");
+      b.yellow_if_stale(e, report_ref(*compared), compared->finished_at_ms);
+    } else if (compared == nullptr) {
+      b.a.summary += "; no verification compared the registries yet";
+    }
+    b.a.next = "straitctl verify " + e.link.link + " (it compares the registries)";
   } else {
     b.a.summary = "schema versions are not on the target with their ids yet";
     b.a.next = "straitctl apply " + e.link.link + " (blocked versions: by their reasons)";

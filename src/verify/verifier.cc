@@ -98,20 +98,21 @@ void verifier::run(const request& req, report& r,
   auto plans = plan_topics(req, r);
   progress(r);
   compare(plans, r, progress, cancel);
+  if (!cancel.load()) {
+    verify_groups(req, r);
+    progress(r);
+  }
+  if (req.schemas && !cancel.load()) {
+    verify_schemas(r, cancel);  // looks at `cancel` between its requests
+    progress(r);
+  }
   if (cancel.load()) {
     r.error =
         "cancelled (straitd is stopping, or the cutover that asked for it no longer needs it)";
-    return;
-  }
-  verify_groups(req, r);
-  progress(r);
-  if (req.schemas) {
-    verify_schemas(r);
-    progress(r);
   }
 }
 
-void verifier::verify_schemas(report& r) {
+void verifier::verify_schemas(report& r, const std::atomic<bool>& cancel) {
   schema_result& out = r.schemas;
   out = {};
   out.compared = true;
@@ -123,14 +124,14 @@ void verifier::verify_schemas(report& r) {
   }
   const auto clients = registry::connect_registries(cfg, kAdminTimeout);
   const auto deadline = std::chrono::steady_clock::now() + registry::kReadBudget;
-  auto source = registry::read_contents(*clients.source, &*selected, deadline);
+  auto source = registry::read_contents(*clients.source, &*selected, deadline, &cancel);
   if (!source) {
     out.error = "source registry: " + source.error().message;
     return;
   }
   // The same subjects on the target: a version's id and schema are compared
   // under its subject, so the target's other subjects are not needed.
-  auto target = registry::read_contents(*clients.target, &*selected, deadline);
+  auto target = registry::read_contents(*clients.target, &*selected, deadline, &cancel);
   if (!target) {
     out.error = "target registry: " + target.error().message;
     return;

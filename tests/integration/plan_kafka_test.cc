@@ -183,8 +183,10 @@ class registry_pair {
 };
 
 // The link's schemas section through straitd (docs/planning.md#schemas):
+// verify and the cutover's gate find the version missing on the target;
 // plan lists each subject version to copy, with its id; apply copies them
-// with their ids (read back with curl); the next plan has nothing left.
+// with their ids (read back with curl); the next plan has nothing left,
+// verify passes and the gate lets the cutover go.
 TEST(PlanKafka, PlanAndApplyCopyTheLinksSchemasWithTheirIds) {
   testing::temp_dir dir;
   registry_pair reg(dir);
@@ -240,6 +242,32 @@ TEST(PlanKafka, PlanAndApplyCopyTheLinksSchemasWithTheirIds) {
   straitd d(dir, "psc-.*", schemas_yaml);
   d.start();
 
+  // Verify compares the registries: the records pass (the topic becomes
+  // VERIFIED), the schema version is not on the target (the report fails);
+  // the cutover's gate, through straitctl, refuses even its dry run.
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return contains(d.straitctl("-o json status it").second, R"("state":"IN_SYNC")"); },
+      60s, 200ms))
+      << d.log();
+  auto [vrc, verified] = d.straitctl("verify it");
+  EXPECT_EQ(vrc, 5) << verified << d.straitctl_errors();
+  EXPECT_TRUE(contains(verified, "SCHEMAS FAIL: 1 subjects, 1 versions compared, 1 differ"))
+      << verified;
+  EXPECT_TRUE(contains(verified,
+                       "subject 'psc-orders-value' version 1 (id 2) is not on the "
+                       "target"))
+      << verified;
+  EXPECT_TRUE(contains(verified, "psc-orders                       ok        0")) << verified;
+  auto [nrc, unschemed] = d.straitctl("verify it --no-schemas");
+  EXPECT_EQ(nrc, 0) << unschemed;
+  EXPECT_FALSE(contains(unschemed, "SCHEMAS")) << unschemed;
+  auto [grc, gated] = d.straitctl("cutover it --topics psc-orders --dry-run");
+  EXPECT_EQ(grc, 4) << gated;
+  EXPECT_TRUE(contains(d.straitctl_errors(),
+                       "psc-orders partition 0 offset 0 carries schema id 2, which the target "
+                       "registry does not serve"))
+      << gated << d.straitctl_errors();
+
   auto [rc, plan] = d.straitctl("plan it");
   ASSERT_EQ(rc, 0) << plan << d.straitctl_errors() << d.log();
   EXPECT_TRUE(contains(plan, "copy                       psc-orders-value version 1, id 2 (AVRO)"))
@@ -260,9 +288,16 @@ TEST(PlanKafka, PlanAndApplyCopyTheLinksSchemasWithTheirIds) {
   EXPECT_EQ(j.value("schemas_fit", 0), 1) << plan;
   ASSERT_EQ(j["schemas"].size(), 1u) << plan;
   EXPECT_EQ(j["schemas"][0]["action"], "SCHEMA_ACTION_FITS") << plan;
-  // ... and lets it go once the target serves the id.
+  // ... and lets it go once the target serves the id; verify passes.
   gate = daemon::schema_gate(*gate_link, {{"psc-orders", 1}}, false, "test");
   EXPECT_TRUE(gate.has_value()) << gate.error().message;
+  std::tie(vrc, verified) = d.straitctl("verify it");
+  EXPECT_EQ(vrc, 0) << verified << d.straitctl_errors();
+  EXPECT_TRUE(contains(verified, "SCHEMAS ok: 1 subjects, 1 versions compared, 0 differ"))
+      << verified;
+  std::tie(grc, gated) = d.straitctl("cutover it --topics psc-orders --dry-run");
+  EXPECT_EQ(grc, 0) << gated << d.straitctl_errors();
+  EXPECT_TRUE(contains(gated, "would drain")) << gated;
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 

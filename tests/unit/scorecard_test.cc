@@ -141,8 +141,8 @@ TEST(Scorecard, NothingDoneScoresZeroAndSaysWhatToRun) {
 
 // With the link's schemas section the live plan's schema part is the
 // area's evidence: a version that cannot keep its id is red, one to copy
-// yellow; everything on the target with its id is level 1, capped until
-// verify compares the registries.
+// yellow; everything on the target with its id is level 1, and 2 once a
+// verification compared the registries and found them the same.
 TEST(Scorecard, TheLivePlansSchemasAreTheSchemasAreasEvidence) {
   evidence e = base();
   e.plan.schemas_enabled = true;
@@ -164,7 +164,33 @@ TEST(Scorecard, TheLivePlansSchemasAreTheSchemasAreasEvidence) {
   a = area_of(score(e), "schemas");
   EXPECT_EQ(a.level, 1);
   EXPECT_EQ(a.rating, colour::yellow);
-  EXPECT_TRUE(contains(a.summary, "capped at 1")) << a.summary;
+  EXPECT_TRUE(contains(a.summary, "no verification compared the registries yet")) << a.summary;
+  EXPECT_EQ(a.next, "straitctl verify prod (it compares the registries)");
+  // A verification that compared the registries and found them the same
+  // raises it to 2 (green); one that did not compare them counts nothing.
+  e.link.reports.push_back(report_at(5, kNow - kHour, "orders", true));
+  e.link.reports.back().schemas = {.compared = true, .subjects = 2, .versions_compared = 4};
+  e.link.reports.push_back(report_at(6, kNow - kHour / 2, "orders", true));
+  a = area_of(score(e), "schemas");
+  EXPECT_EQ(a.level, 2);
+  EXPECT_EQ(a.rating, colour::green);
+  EXPECT_TRUE(contains(all_of(a.evidence), "verification 5 PASSED")) << all_of(a.evidence);
+  EXPECT_TRUE(contains(all_of(a.evidence), "4 versions of 2 subjects compared"))
+      << all_of(a.evidence);
+  // A newer one that found a difference is red, whatever the plan says.
+  e.link.reports.push_back(report_at(7, kNow - kHour / 4, "orders", true));
+  e.link.reports.back().schemas = {.compared = true,
+                                   .differing = 1,
+                                   .differences = {"subject 'a' version 1 (id 1) is not on the "
+                                                   "target"}};
+  e.link.reports.back().outcome = verify::verdict::failed;
+  a = area_of(score(e), "schemas");
+  EXPECT_EQ(a.rating, colour::red);
+  EXPECT_TRUE(contains(all_of(a.reds), "verification 7 FAILED"));
+  EXPECT_TRUE(contains(all_of(a.reds), "subject 'a' version 1 (id 1) is not on the target"));
+  e.link.reports.pop_back();
+  e.link.reports.pop_back();
+  e.link.reports.pop_back();
   // Not read: said, not hidden.
   e.plan.schemas_error = "source registry: cannot connect";
   a = area_of(score(e), "schemas");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -27,10 +28,11 @@ inline constexpr std::chrono::seconds kReadBudget{30};
 // versions with its id, type, text and references, each subject's own
 // compatibility level and the global one. Soft-deleted versions are not read.
 // Stops with errc::precondition once `deadline` passes (a registry this
-// slow or this large is not read in part).
+// slow or this large is not read in part), or once `cancel` (if given)
+// becomes true: both are looked at between requests.
 [[nodiscard]] result<registry_contents> read_contents(
     const http_client& client, const config::topic_filter* selected,
-    std::chrono::steady_clock::time_point deadline);
+    std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* cancel = nullptr);
 
 // The schema an id serves (GET /schemas/ids/{id}); nullopt when the
 // registry has no such id.

@@ -65,7 +65,7 @@ class verifier {
                                           const result<std::vector<kafka::committed_offset>>& src,
                                           const result<std::vector<kafka::committed_offset>>& tgt);
   void verify_groups(const request& req, report& r);
-  void verify_schemas(report& r);
+  void verify_schemas(report& r, const std::atomic<bool>& cancel);
 
   config::link_config cfg_;
   const store::checkpoint_store& store_;
