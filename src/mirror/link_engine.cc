@@ -8,6 +8,7 @@
 #include <set>
 
 #include "strait/base/clock.h"
+#include "strait/base/invariant.h"
 #include "strait/base/text.h"
 #include "strait/base/thread_name.h"
 #include "strait/kafka/record.h"
@@ -196,6 +197,7 @@ std::future<status> link_engine::replace_partition(
       rd_kafka_error_destroy(err);  // not assigned (it never ran): nothing to undo
     }
     std::erase_if(fetch_errors_logged_, [old](const auto& e) { return e.first == old; });
+    by_id_[old->engine_id] = nullptr;
     std::erase_if(pipelines_, [old](const auto& p) { return p.get() == old; });
     install(std::move(s));
     // The caller (an acknowledgement, a rollback) reads snapshot() next: it
@@ -212,6 +214,8 @@ void link_engine::install(partition_start s) {
     const bool stopped_at_start = s.stopped_at_start;
     auto p = std::make_unique<partition_pipeline>(std::move(s));
     partition_pipeline* raw = p.get();
+    raw->engine_id = static_cast<uint32_t>(by_id_.size());
+    by_id_.push_back(raw);
     auto& slots = by_topic_[raw->key().topic];
     const auto index = static_cast<size_t>(raw->key().partition.value());
     if (slots.size() <= index) slots.resize(index + 1);
@@ -460,6 +464,7 @@ void link_engine::run() {
   // Deliveries after the final checkpoint must not change state; what was
   // not acknowledged is no longer in flight here (gauges drop to 0).
   pipelines_.clear();
+  by_id_.assign(1, nullptr);
   total_inflight_ = 0;
   by_topic_.clear();
   (void)rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -520,7 +525,9 @@ void link_engine::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
   const partition_pipeline::queue_slot q = p.on_queued(source, bytes, ts);
   const uint64_t fingerprint = kafka::fingerprint_of(msg.get());
   if (p.outbox.empty()) sending_.push_back(&p);
-  p.outbox.push_back({std::move(msg), {q.lands_at, source, fingerprint}, q.ticket});
+  p.outbox.push_back({std::move(msg),
+                      {q.lands_at, source, fingerprint},
+                      delivery_ticket{p.engine_id, q.ticket}.to_opaque()});
   if (p.inflight_bytes() >= cfg_.limits.partition_inflight_bytes) over_partition_limit_ = true;
   int64_t total = total_inflight_.fetch_add(bytes) + bytes;
   // Only the engine thread writes it; others only read.
@@ -630,7 +637,7 @@ link_engine::produce_result link_engine::produce(partition_pipeline& p,
       producer_.get(), RD_KAFKA_V_TOPIC(p.target_topic().c_str()),
       RD_KAFKA_V_PARTITION(p.key().partition.value()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_KEY(msg->key, msg->key_len),
-      RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(rec.ticket),
+      RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(rec.opaque),
       RD_KAFKA_V_END);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return produce_result::written;
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
@@ -662,14 +669,22 @@ void link_engine::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, 
 
 void link_engine::on_delivery(const rd_kafka_message_t* msg) {
   if (pipelines_.empty()) return;  // after the final checkpoint
-  auto* ticket = static_cast<delivery_ticket*>(msg->_private);
-  partition_pipeline* p = ticket->pipeline;
+  const auto ticket = delivery_ticket::from_opaque(msg->_private);
+  partition_pipeline* p = ticket.pipeline < by_id_.size() ? by_id_[ticket.pipeline] : nullptr;
+  if (p == nullptr) {
+    // A pipeline is replaced only once nothing of it is in flight: a report
+    // for one that is gone (or never was) is a breach, and nothing it could
+    // say is mapped.
+    STRAIT_BUG("link " + cfg_.name + ": a delivery report for no partition (pipeline " +
+               std::to_string(ticket.pipeline) + ", " + rd_kafka_err2name(msg->err) + ")");
+    return;
+  }
   const int64_t before = p->inflight_bytes();
   bool stopped = false;
   if (msg->err && rd_kafka_fatal_error(producer_.get(), nullptr, 0)) {
     // The producer failed as a whole (enable.gapless.guarantee): the link
     // drains and stops. The records still queued are purged, often reported
-    // before the batch the broker refused (see delivery_ticket), whose
+    // before the batch the broker refused (see record_ticket), whose
     // report, the first failure that is not a purge, names the cause: its
     // partition stops and stays stopped. The other failed records keep their
     // positions and are fetched again after the restart this triggers.
@@ -682,12 +697,12 @@ void link_engine::on_delivery(const rd_kafka_message_t* msg) {
                         msg->err == RD_KAFKA_RESP_ERR__INVALID_DIFFERENT_RECORD;
     if (!purged && !fatal_cause_seen_) {
       fatal_cause_seen_ = true;
-      stopped = p->on_delivered(ticket, msg->err, msg->offset);
+      stopped = p->on_delivered(ticket.record, msg->err, msg->offset);
     } else {
-      stopped = p->on_purged(ticket);
+      stopped = p->on_purged(ticket.record);
     }
   } else {
-    stopped = p->on_delivered(ticket, msg->err, msg->offset);
+    stopped = p->on_delivered(ticket.record, msg->err, msg->offset);
     if (!msg->err && target_down_.load(std::memory_order_relaxed)) cluster_answered(false);
   }
   total_inflight_.fetch_sub(before - p->inflight_bytes());

@@ -75,12 +75,12 @@ partition_pipeline::queue_slot partition_pipeline::on_queued(source_offset s, in
                                                              int64_t timestamp_ms) {
   const target_offset lands_at(pos_.next_target.value() + static_cast<int64_t>(inflight_.size()));
   inflight_record& rec = inflight_.emplace_back();
-  rec.pipeline = this;
+  rec.ticket = next_ticket_++;
   rec.source = s;
   rec.bytes = bytes;
   rec.timestamp_ms = timestamp_ms;
   inflight_bytes_ += bytes;
-  return {lands_at, &rec};
+  return {lands_at, rec.ticket};
 }
 
 int64_t partition_pipeline::drop_queued(size_t n) {
@@ -112,11 +112,12 @@ void partition_pipeline::record_landed(source_offset s, target_offset t, int64_t
   bytes_mirrored_ += static_cast<uint64_t>(bytes);
 }
 
-bool partition_pipeline::on_delivered(delivery_ticket* ticket, rd_kafka_resp_err_t err,
+bool partition_pipeline::on_delivered(record_ticket ticket, rd_kafka_resp_err_t err,
                                       int64_t target_off) {
-  auto& rec = static_cast<inflight_record&>(*ticket);
-  if (rec.outcome != delivery::awaited) return reported_twice(rec);
   bool stopped_now = false;
+  inflight_record* found = awaiting(ticket, stopped_now);
+  if (found == nullptr) return stopped_now;
+  inflight_record& rec = *found;
   if (err) {
     rec.outcome = delivery::unmapped;
     bool too_large = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
@@ -150,21 +151,37 @@ bool partition_pipeline::on_delivered(delivery_ticket* ticket, rd_kafka_resp_err
   return settle_oldest() || stopped_now;
 }
 
-bool partition_pipeline::on_purged(delivery_ticket* ticket) {
-  auto& rec = static_cast<inflight_record&>(*ticket);
-  if (rec.outcome != delivery::awaited) return reported_twice(rec);
-  rec.outcome = delivery::unmapped;
+bool partition_pipeline::on_purged(record_ticket ticket) {
+  bool stopped_now = false;
+  inflight_record* rec = awaiting(ticket, stopped_now);
+  if (rec == nullptr) return stopped_now;
+  rec->outcome = delivery::unmapped;
   return settle_oldest();
 }
 
-bool partition_pipeline::reported_twice(const inflight_record& rec) {
-  // Seen only while the record waits behind an older one (its ticket is
-  // invalid once settled). Reported once per partition: later reports of
-  // the same breach would only repeat the line.
-  if (!is_stopped()) STRAIT_BUG(key_.to_string() + ": a second delivery report for a record");
-  return stop(store::stop_reason::internal_error,
-              "a second delivery report for the record from source offset " +
-                  std::to_string(rec.source.value()));
+partition_pipeline::inflight_record* partition_pipeline::awaiting(record_ticket ticket,
+                                                                  bool& stopped_now) {
+  std::string breach;
+  if (!inflight_.empty()) {
+    const size_t index = ticket_index(ticket, inflight_.front().ticket);
+    if (index < inflight_.size() && inflight_[index].ticket == ticket) {
+      inflight_record& rec = inflight_[index];
+      if (rec.outcome == delivery::awaited) return &rec;
+      breach = "a second delivery report for the record from source offset " +
+               std::to_string(rec.source.value());
+    }
+  }
+  if (breach.empty()) {
+    breach = "a delivery report for no record in flight (ticket " + std::to_string(ticket) + ", " +
+             std::to_string(inflight_.size()) + " in flight)";
+  }
+  // Reported once per partition (later reports of the same breach would
+  // only repeat the line), also when it stopped for another reason before.
+  if (stop_reason_ != store::stop_reason::internal_error) {
+    STRAIT_BUG(key_.to_string() + ": " + breach);
+  }
+  stopped_now = stop(store::stop_reason::internal_error, breach);
+  return nullptr;
 }
 
 bool partition_pipeline::settle_oldest() {

@@ -51,7 +51,7 @@ TEST(PartitionPipeline, DroppingQueuedRecordsTakesTheNewestOnly) {
 
 TEST(PartitionPipeline, ACheckpointCoversOnlyJournalBatchesBelowItsPosition) {
   auto p = at(0, 0);
-  std::vector<delivery_ticket*> tickets;
+  std::vector<record_ticket> tickets;
   for (int i = 0; i < 5; ++i) tickets.push_back(p.on_queued(source_offset(i), 100, 0).ticket);
   p.journaled(target_offset(0), 2);  // [0, 2)
   p.journaled(target_offset(2), 3);  // [2, 5)
@@ -70,7 +70,7 @@ TEST(PartitionPipeline, ACheckpointCoversOnlyJournalBatchesBelowItsPosition) {
 // to target 100; each report names its own record.
 TEST(PartitionPipeline, ReportsOutOfOrderMapEachRecordToWhereItLanded) {
   auto p = at(100, 100);
-  std::vector<delivery_ticket*> tickets;
+  std::vector<record_ticket> tickets;
   for (int i = 0; i < 6; ++i) {
     tickets.push_back(p.on_queued(source_offset(100 + i), 300, 0).ticket);
   }
@@ -194,6 +194,59 @@ TEST(PartitionPipeline, ASecondReportWhileTheRecordWaitsIsAnInternalError) {
   EXPECT_FALSE(store::resolution_applies(p.stop_reason(), store::resolution::accept_target, -1));
   EXPECT_FALSE(store::resolution_applies(p.stop_reason(), store::resolution::skip_record, 0));
   EXPECT_TRUE(store::resolution_applies(p.stop_reason(), store::resolution::retry, -1));
+}
+
+// A ticket is looked up, never dereferenced: a second report for a record
+// already settled (gone from the queue), or a ticket no record in flight
+// has, stops the partition and maps nothing.
+TEST(PartitionPipeline, AReportForARecordNoLongerInFlightIsAnInternalError) {
+  auto p = at(0, 0);
+  auto first = p.on_queued(source_offset(0), 100, 0);
+  auto second = p.on_queued(source_offset(1), 100, 0);
+  EXPECT_FALSE(p.on_delivered(first.ticket, kWritten, 0));  // settled: out of the queue
+  const uint64_t before = internal_errors_total();
+  EXPECT_TRUE(p.on_delivered(first.ticket, kWritten, 5));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::internal_error);
+  EXPECT_NE(p.stop_detail().find("no record in flight"), std::string::npos) << p.stop_detail();
+  EXPECT_EQ(internal_errors_total(), before + 1);
+  EXPECT_EQ(p.position().next_source, source_offset(1));  // the stale report moved nothing
+  // Reported once: a further breach neither stops again nor repeats the line.
+  EXPECT_FALSE(p.on_purged(second.ticket + 7));
+  EXPECT_EQ(internal_errors_total(), before + 1);
+  // The record still in flight is still mapped where it landed.
+  EXPECT_FALSE(p.on_delivered(second.ticket, kWritten, 1));
+  EXPECT_EQ(p.position().next_source, source_offset(2));
+  EXPECT_EQ(p.position().next_target, target_offset(2));
+}
+
+// Tickets are never given twice: a report for a record drop_queued took
+// back (never given to the producer) finds no record and maps nothing.
+TEST(PartitionPipeline, AReportForADroppedRecordFindsNoRecord) {
+  auto p = at(0, 0);
+  auto a = p.on_queued(source_offset(0), 100, 0);
+  auto b = p.on_queued(source_offset(1), 100, 0);
+  (void)p.on_queued(source_offset(2), 100, 0);
+  EXPECT_EQ(p.drop_queued(2), 200);
+  EXPECT_TRUE(p.on_delivered(b.ticket, kWritten, 1));
+  EXPECT_EQ(p.stop_reason(), store::stop_reason::internal_error);
+  EXPECT_FALSE(p.on_delivered(a.ticket, kWritten, 0));
+  EXPECT_EQ(p.position().next_source, source_offset(1));
+  EXPECT_EQ(p.inflight_bytes(), 0);
+}
+
+// Tickets wrap at 2^32; the opaque carries a pipeline id and a ticket whole.
+TEST(DeliveryTicket, WrapsAndRoundTripsThroughTheOpaque) {
+  EXPECT_EQ(ticket_index(0, 0xffffffffu), 1u);
+  EXPECT_EQ(ticket_index(5, 0xfffffffeu), 7u);
+  EXPECT_EQ(ticket_index(3, 3), 0u);
+  EXPECT_GE(ticket_index(2, 3), size_t{0xffffffffu});  // older than the queue: never in it
+  for (const delivery_ticket t : {delivery_ticket{1, 0}, delivery_ticket{0xffffffffu, 0xffffffffu},
+                                  delivery_ticket{77, 0x80000001u}}) {
+    const auto back = delivery_ticket::from_opaque(t.to_opaque());
+    EXPECT_EQ(back.pipeline, t.pipeline);
+    EXPECT_EQ(back.record, t.record);
+  }
+  EXPECT_NE(delivery_ticket({1, 0}).to_opaque(), nullptr);  // pipeline ids start at 1
 }
 
 TEST(PartitionPipeline, ADeliveryBelowWhatWasWrittenIsATruncatedTargetNotABug) {

@@ -185,6 +185,12 @@ class link_engine {
 
   // Engine-thread state.
   std::vector<std::unique_ptr<partition_pipeline>> pipelines_;
+  // By engine_id (a pipeline's index here, never reused while the engine
+  // runs; null once it is gone): the pipeline a delivery report names.
+  // Index 0 is none (a pipeline's engine_id before install). Grows by one
+  // pointer a pipeline installed (a partition, or its restart by an
+  // operator's resolution or a rollback), accepted: 8 bytes each.
+  std::vector<partition_pipeline*> by_id_{nullptr};
   std::unordered_map<std::string, std::vector<partition_pipeline*>> by_topic_;
   // Pipelines whose outbox is not empty.
   std::vector<partition_pipeline*> sending_;

@@ -40,18 +40,38 @@ struct partition_start {
   return current == store::stop_reason::none || current == store::stop_reason::retention_gap;
 }
 
-class partition_pipeline;
-
-// What the producer carries with a record (its opaque) and hands back in the
-// record's delivery report: the pipeline, and by its own address the exact
-// record in flight (the pipeline's in-flight entry derives from it). A report
-// is matched to its record by this, not by order: when the producer fails
+// Which record in flight of a pipeline a delivery report answers: a number
+// the pipeline gives each record it queues, one more than the last (modulo
+// 2^32; the records in flight are far fewer), never given twice. A report is
+// matched to its record by it, not by order: when the producer fails
 // fatally, librdkafka fails the records still queued (_PURGE_QUEUE: its
 // rd_kafka_set_fatal_error0 purges the queues, not the requests in flight)
 // before the requests already sent are answered, so one partition's reports
 // can come newest first.
+using record_ticket = uint32_t;
+
+// Where the record with `ticket` sits in an in-flight queue of consecutive
+// tickets whose oldest is `oldest` (modulo 2^32: the numbers wrap).
+[[nodiscard]] constexpr size_t ticket_index(record_ticket ticket, record_ticket oldest) {
+  return static_cast<record_ticket>(ticket - oldest);
+}
+
+// What the producer carries with a record (its opaque) and hands back in the
+// record's delivery report: the engine's id of the record's pipeline and the
+// pipeline's ticket of the record, packed into the pointer-sized opaque. Both
+// are looked up, never dereferenced: a report that names no pipeline or no
+// record in flight is caught.
 struct delivery_ticket {
-  partition_pipeline* pipeline;
+  uint32_t pipeline = 0;
+  record_ticket record = 0;
+  static_assert(sizeof(uintptr_t) >= sizeof(uint64_t), "the opaque holds both");
+  [[nodiscard]] void* to_opaque() const {
+    return reinterpret_cast<void*>(static_cast<uintptr_t>(pipeline) << 32 | record);
+  }
+  [[nodiscard]] static delivery_ticket from_opaque(const void* opaque) {
+    const auto v = reinterpret_cast<uintptr_t>(opaque);
+    return {static_cast<uint32_t>(v >> 32), static_cast<record_ticket>(v & 0xffffffffu)};
+  }
 };
 
 // One source partition mirrored to its target partition. Owned and used by
@@ -64,7 +84,7 @@ struct delivery_ticket {
 class partition_pipeline {
  public:
   explicit partition_pipeline(partition_start start);
-  // Its records' tickets point at it.
+  // One record in flight, one ticket: a copy would answer reports twice.
   partition_pipeline(const partition_pipeline&) = delete;
   partition_pipeline& operator=(const partition_pipeline&) = delete;
 
@@ -85,28 +105,30 @@ class partition_pipeline {
   // back. It counts as in flight from here on.
   struct queue_slot {
     target_offset lands_at;
-    delivery_ticket* ticket;
+    record_ticket ticket;
   };
   [[nodiscard]] queue_slot on_queued(source_offset s, int64_t bytes, int64_t timestamp_ms);
   // The newest `n` queued records will not be produced (the partition
   // stopped, or the engine shuts down): they leave the in-flight accounting
-  // and are fetched again when the partition restarts; their tickets are no
-  // longer valid. Returns their bytes.
+  // and are fetched again when the partition restarts; their tickets are
+  // not given again (a report for one finds no record). Called on a stopped
+  // partition or at shutdown only: nothing is queued after it. Returns their
+  // bytes.
   int64_t drop_queued(size_t n);
   // The delivery report of the record `ticket` was issued for. Reports of
-  // one partition may come out of order (see delivery_ticket); the position
+  // one partition may come out of order (see record_ticket); the position
   // still moves in source order, over the oldest records whose reports have
-  // come. Returns true when it stopped the partition. Each ticket is
-  // reported once (librdkafka's contract) and is invalid once its record
-  // is settled: a second report is caught only while the record still waits
-  // behind an older one.
-  bool on_delivered(delivery_ticket* ticket, rd_kafka_resp_err_t err,
+  // come. Returns true when it stopped the partition. Each record is
+  // reported once (librdkafka's contract): a second report, or one whose
+  // ticket names no record in flight, stops the partition as an
+  // internal_error and changes nothing else.
+  bool on_delivered(record_ticket ticket, rd_kafka_resp_err_t err,
                     int64_t target_offset_or_negative);
   // The record `ticket` was issued for was purged because the producer
   // failed as a whole (a fatal error another record caused): it is not
   // mapped, and is fetched again after the restart. Returns true when that
   // stopped the partition (a record after it was answered as written).
-  bool on_purged(delivery_ticket* ticket);
+  bool on_purged(record_ticket ticket);
 
   // Stops the partition; returns false if it was already stopped (so the
   // caller logs and counts only once).
@@ -161,6 +183,10 @@ class partition_pipeline {
   // deleted and recreated.
   int64_t known_source_low = -1;
 
+  // The engine's id of this pipeline, which its records' delivery reports
+  // carry (link_engine's delivery_ticket); set by the engine.
+  uint32_t engine_id = 0;
+
   // Flow control state, managed by the engine.
   bool flow_paused = false;
   bool consumer_paused = false;
@@ -173,7 +199,7 @@ class partition_pipeline {
   struct queued_record {
     kafka::message_ptr msg;
     store::inflight_entry entry;
-    delivery_ticket* ticket;  // the producer's opaque for this record
+    void* opaque;  // the producer's opaque for this record (the engine's ticket)
   };
   std::deque<queued_record> outbox;
   size_t outbox_journaled = 0;
@@ -196,13 +222,15 @@ class partition_pipeline {
   published_values published;
 
  private:
-  // Queued or in flight, oldest first. Entries are only added at the back
-  // and removed at either end, so a ticket (the entry's address) stays valid
-  // while its record is in flight (std::deque keeps the other elements in
-  // place). A record whose report came while an older one's has not stays
-  // here, settled, until the older ones settle.
+  // Queued or in flight, oldest first, their tickets consecutive (entries
+  // are only added at the back and removed at either end, and nothing is
+  // queued after drop_queued), so a ticket's entry is at ticket_index(); the
+  // entry found is checked to carry the ticket. A record whose report came
+  // while an older one's has not stays here, settled, until the older ones
+  // settle.
   enum class delivery : uint8_t { awaited, landed, unmapped };
-  struct inflight_record : delivery_ticket {
+  struct inflight_record {
+    record_ticket ticket;
     source_offset source;
     int64_t bytes;
     int64_t timestamp_ms;
@@ -217,6 +245,7 @@ class partition_pipeline {
   bool dirty_ = false;
   source_offset next_fetch_;
   std::deque<inflight_record> inflight_;
+  record_ticket next_ticket_ = 0;
   int64_t inflight_bytes_ = 0;
   // The first record since this pipeline was created whose report did not
   // confirm where it landed (refused, purged, acknowledged without an
@@ -242,7 +271,10 @@ class partition_pipeline {
   // returns true when that stopped the partition.
   bool settle_oldest();
   bool land(const inflight_record& rec);
-  bool reported_twice(const inflight_record& rec);
+  // The record `ticket` names, awaiting its report; null when no record in
+  // flight has that ticket or its report came already: the partition stops
+  // as internal_error (`stopped_now` when that stopped it).
+  inflight_record* awaiting(record_ticket ticket, bool& stopped_now);
 };
 
 // Bytes of a record as the target counts them, about: payload, key, headers
