@@ -187,19 +187,10 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   for (const auto& item : plan.versions) {
     if (item.action != schema_action::blocked) on_target_after.insert(item.subject);
   }
-  for (const auto& [subject, level] : source.compatibility) {
-    // One equal to the source's global level may be a registry answering
-    // the global one (Apicurio answers NONE without a rule): none of its own.
-    if (level == source.global_compatibility) continue;
-    auto t = target.compatibility.find(subject);
-    // Likewise on the target.
-    const std::string target_level =
-        t != target.compatibility.end() && t->second != target.global_compatibility ? t->second
-                                                                                    : "";
-    // The same level, its own or (none of its own) the target's global one.
-    if (level == target_level || (target_level.empty() && level == target.global_compatibility)) {
-      continue;
-    }
+  for (const auto& [subject, unused] : source.compatibility) {
+    const std::string level = own_level(source, subject);
+    if (level.empty() || target_follows_level(target, subject, level)) continue;
+    const std::string target_level = own_level(target, subject);
     compatibility_item item{subject, level, target_level, schema_action::copy, ""};
     if (!target_level.empty()) {
       item.action = schema_action::blocked;

@@ -113,4 +113,15 @@ bool same_schema(const schema_body& a, const schema_body& b) {
   return schema_identity(a) == schema_identity(b);
 }
 
+std::string own_level(const registry_contents& c, const std::string& subject) {
+  auto it = c.compatibility.find(subject);
+  return it == c.compatibility.end() || it->second == c.global_compatibility ? "" : it->second;
+}
+
+bool target_follows_level(const registry_contents& target, const std::string& subject,
+                          const std::string& level) {
+  const std::string own = own_level(target, subject);
+  return own == level || (own.empty() && target.global_compatibility == level);
+}
+
 }  // namespace strait::registry

@@ -18,6 +18,17 @@ using migration::op_phase;
 
 std::string hours(int64_t ms) { return std::to_string(ms / 3'600'000) + " h"; }
 
+// A report's topics, or its groups, all compared and passed (the report's
+// outcome also counts its schema registries: not the data's evidence).
+bool topics_passed(const verify::report& r) {
+  return !r.topics.empty() &&
+         std::ranges::all_of(r.topics, [](const auto& t) { return t.passed(); });
+}
+bool groups_passed(const verify::report& r) {
+  return !r.groups.empty() &&
+         std::ranges::all_of(r.groups, [](const auto& g) { return g.passed(); });
+}
+
 // (Written so that a damaged time cannot overflow.)
 bool stale(const evidence& e, int64_t at_ms) { return at_ms < e.now_ms - e.limits.max_age_ms; }
 
@@ -312,7 +323,7 @@ area data(const evidence& e, const move_index& index) {
   for (const auto& r : e.link.reports) {
     if (!finished(r)) continue;
     for (const auto& t : r.topics) newest[t.topic] = &r;
-    if (r.outcome == verify::verdict::passed) passed = &r;
+    if (topics_passed(r)) passed = &r;
   }
   for (const auto& [topic, r] : newest) {
     const auto* t = topic_in(*r, topic);
@@ -327,7 +338,8 @@ area data(const evidence& e, const move_index& index) {
   }
   b.a.level = 1;
   b.a.summary = "a verification passed";
-  b.evidence(report_ref(*passed));
+  b.evidence(report_ref(*passed) +
+             (passed->outcome == verify::verdict::passed ? "" : " (its topics passed)"));
   b.yellow_if_stale(e, report_ref(*passed), passed->finished_at_ms);
   note_other_definitions(e, b, object_kind::topic);
   if (!e.live.topics.empty() &&
@@ -367,7 +379,7 @@ area groups(const evidence& e, const move_index& index) {
   }
   const verify::report* passed = nullptr;
   for (const auto& r : e.link.reports) {
-    if (r.outcome == verify::verdict::passed && !r.groups.empty()) passed = &r;
+    if (groups_passed(r)) passed = &r;
   }
   if (passed == nullptr) {
     b.a.summary = e.live.groups.empty() ? "the link syncs no group"
@@ -378,7 +390,8 @@ area groups(const evidence& e, const move_index& index) {
   }
   b.a.level = 1;
   b.a.summary = "group offsets verified";
-  b.evidence(report_ref(*passed));
+  b.evidence(report_ref(*passed) +
+             (passed->outcome == verify::verdict::passed ? "" : " (its groups passed)"));
   b.yellow_if_stale(e, report_ref(*passed), passed->finished_at_ms);
   note_other_definitions(e, b, object_kind::group);
   if (!e.live.groups.empty() &&
@@ -574,7 +587,12 @@ area schemas(const evidence& e) {
   if (p.schemas_to_copy.empty() && p.schemas_blocked.empty()) {
     b.a.level = 1;
     b.a.summary = "every selected schema version is on the target with its id";
-    if (compared != nullptr && compared->schemas.passed()) {
+    if (compared != nullptr && compared->schemas.passed() &&
+        compared->schemas.versions_compared == 0) {
+      b.a.yellows.push_back(report_ref(*compared) +
+                            " compared no schema version (no subject "
+                            "selected on the source)");
+    } else if (compared != nullptr && compared->schemas.passed()) {
       b.a.level = 2;
       b.a.summary += ", and a verification compared both registries";
       b.evidence(report_ref(*compared) + ": " +
@@ -583,6 +601,8 @@ area schemas(const evidence& e) {
       b.yellow_if_stale(e, report_ref(*compared), compared->finished_at_ms);
     } else if (compared == nullptr) {
       b.a.summary += "; no verification compared the registries yet";
+    } else if (!compared->schemas.passed()) {
+      b.a.summary += ", but the newest verification that compared the registries did not pass";
     }
     b.a.next = "straitctl verify " + e.link.link + " (it compares the registries)";
   } else {

@@ -73,13 +73,6 @@ std::string body_difference(const registry::schema_body& s, const registry::sche
   return "";
 }
 
-// A subject's own level as the plan reads it: none where it equals its
-// registry's global one.
-std::string own_level(const registry::registry_contents& c, const std::string& subject) {
-  auto it = c.compatibility.find(subject);
-  return it == c.compatibility.end() || it->second == c.global_compatibility ? "" : it->second;
-}
-
 }  // namespace
 
 void compare_registries(const registry::registry_contents& source,
@@ -115,21 +108,34 @@ void compare_registries(const registry::registry_contents& source,
   }
   for (const auto& subject : subjects) {
     const std::string s(subject);
-    const std::string want = own_level(source, s);
-    if (want.empty()) continue;
-    const std::string have = own_level(target, s);
-    if (have == want || (have.empty() && target.global_compatibility == want)) continue;
+    const std::string want = registry::own_level(source, s);
+    if (want.empty() || registry::target_follows_level(target, s, want)) continue;
+    const std::string have = registry::own_level(target, s);
     differ("subject '" + printable(s, 200) + "': compatibility " + printable(want, 40) +
            " on the source, " +
            (have.empty() ? "none of its own on the target (its global level: " +
                                printable(target.global_compatibility, 40) + ")"
                          : printable(have, 40) + " on the target"));
   }
-  if (source.global_compatibility != target.global_compatibility) {
-    out.note = "the registries' global compatibility levels differ (source " +
-               printable(source.global_compatibility, 40) + ", target " +
-               printable(target.global_compatibility, 40) +
-               "): strait sets no global level, so this is not counted";
+  if (!source.global_compatibility.empty() && !target.global_compatibility.empty() &&
+      source.global_compatibility != target.global_compatibility) {
+    // Subjects without a level of their own follow it: they are checked
+    // otherwise on the target (the plan shows it blocked).
+    differ("the registries' global compatibility levels differ (source " +
+           printable(source.global_compatibility, 40) + ", target " +
+           printable(target.global_compatibility, 40) +
+           "): strait sets no global level; set the target's by hand");
+  }
+  int64_t outside = 0;  // references to versions the selection leaves out
+  for (const auto& v : source.versions) {
+    for (const auto& ref : v.body.references) {
+      if (!subjects.contains(ref.subject)) ++outside;
+    }
+  }
+  if (outside > 0) {
+    out.note = std::to_string(outside) +
+               " reference(s) to subjects outside the selection: compared by name and version, "
+               "not their schemas";
   }
   if (out.only_on_target > 0) {
     out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(out.only_on_target) +

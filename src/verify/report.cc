@@ -49,8 +49,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_partition_result, topic, partition, sou
                                    expected_target, target_committed)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_result, group, source_state, partitions_checked,
                                    differences, note, error)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(schema_result, compared, subjects, versions_compared,
-                                   differing, only_on_target, differences, note, error)
+// With defaults: a member added later leaves the reports stored before it
+// readable.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(schema_result, compared, subjects,
+                                                versions_compared, differing, only_on_target,
+                                                differences, note, error)
 NLOHMANN_JSON_SERIALIZE_ENUM(verdict, {{verdict::running, "RUNNING"},
                                        {verdict::passed, "PASSED"},
                                        {verdict::failed, "FAILED"},

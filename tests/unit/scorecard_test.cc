@@ -184,10 +184,27 @@ TEST(Scorecard, TheLivePlansSchemasAreTheSchemasAreasEvidence) {
                                    .differences = {"subject 'a' version 1 (id 1) is not on the "
                                                    "target"}};
   e.link.reports.back().outcome = verify::verdict::failed;
-  a = area_of(score(e), "schemas");
+  const card failed = score(e);
+  a = area_of(failed, "schemas");
   EXPECT_EQ(a.rating, colour::red);
   EXPECT_TRUE(contains(all_of(a.reds), "verification 7 FAILED"));
   EXPECT_TRUE(contains(all_of(a.reds), "subject 'a' version 1 (id 1) is not on the target"));
+  EXPECT_TRUE(contains(a.summary, "did not pass")) << a.summary;
+  // Its topics passed: the data area still has it as evidence.
+  EXPECT_EQ(area_of(failed, "data").level, 1);
+  EXPECT_TRUE(contains(all_of(area_of(failed, "data").evidence),
+                       "verification 7 FAILED at 2027-01-15T07:45:01Z (its topics passed)"))
+      << all_of(area_of(failed, "data").evidence);
+  // A registry it could not read is red as well.
+  e.link.reports.back().schemas = {.compared = true, .error = "target registry: refused (401)"};
+  a = area_of(score(e), "schemas");
+  EXPECT_TRUE(contains(all_of(a.reds), "target registry: refused (401)")) << all_of(a.reds);
+  // One that compared nothing (no subject selected) proves nothing.
+  e.link.reports.back().schemas = {.compared = true};
+  e.link.reports.back().outcome = verify::verdict::passed;
+  a = area_of(score(e), "schemas");
+  EXPECT_EQ(a.level, 1);
+  EXPECT_TRUE(contains(all_of(a.yellows), "compared no schema version")) << all_of(a.yellows);
   e.link.reports.pop_back();
   e.link.reports.pop_back();
   e.link.reports.pop_back();

@@ -2,6 +2,7 @@
 // report format.
 #include <gtest/gtest.h>
 
+#include "strait/registry/schema_plan.h"
 #include "strait/verify/compare.h"
 #include "strait/verify/report.h"
 
@@ -146,6 +147,8 @@ TEST(CompareRegistries, TheSameVersionsInAnotherFormPass) {
   target.versions = {version("a", 1, 10, R"("string")"),
                      version("a", 2, 11, R"({"fields":[],"name":"r","type":"record"})"),
                      version("a", 3, 12, R"("int")")};
+  // A reference to a subject the selection leaves out: said, not compared.
+  source.versions[1].body.references = target.versions[1].body.references = {{"L", "lib", 1}};
   source.global_compatibility = target.global_compatibility = "BACKWARD";
   schema_result out;
   compare_registries(source, target, out);
@@ -154,6 +157,8 @@ TEST(CompareRegistries, TheSameVersionsInAnotherFormPass) {
   EXPECT_EQ(out.versions_compared, 2);
   EXPECT_EQ(out.only_on_target, 1);
   EXPECT_NE(out.note.find("1 version(s) of these subjects only on the target"), std::string::npos)
+      << out.note;
+  EXPECT_NE(out.note.find("1 reference(s) to subjects outside the selection"), std::string::npos)
       << out.note;
 }
 
@@ -173,8 +178,8 @@ TEST(CompareRegistries, EachKindOfDifferenceIsNamed) {
   schema_result out;
   compare_registries(source, target, out);
   EXPECT_FALSE(out.passed());
-  ASSERT_EQ(out.differing, 5);
-  ASSERT_EQ(out.differences.size(), 5u);
+  ASSERT_EQ(out.differing, 6);
+  ASSERT_EQ(out.differences.size(), 6u);
   EXPECT_EQ(out.differences[0], "subject 'a' version 1 (id 1) is not on the target");
   EXPECT_EQ(out.differences[1], "subject 'b' version 1 (id 2) has id 7 on the target");
   EXPECT_NE(out.differences[2].find("its schema text differs"), std::string::npos);
@@ -182,10 +187,11 @@ TEST(CompareRegistries, EachKindOfDifferenceIsNamed) {
             std::string::npos)
       << out.differences[3];
   EXPECT_NE(out.differences[4].find("its references differ"), std::string::npos);
-  // The global levels: a note, not a difference (strait sets none).
-  EXPECT_NE(out.note.find("global compatibility levels differ (source BACKWARD, target NONE)"),
+  // The global levels: the subjects without a level of their own follow them.
+  EXPECT_NE(out.differences[5].find("global compatibility levels differ (source BACKWARD, target "
+                                    "NONE)"),
             std::string::npos)
-      << out.note;
+      << out.differences[5];
 }
 
 TEST(CompareRegistries, ASubjectsOwnLevelMustBeOnTheTarget) {
@@ -194,22 +200,30 @@ TEST(CompareRegistries, ASubjectsOwnLevelMustBeOnTheTarget) {
     source.versions.push_back(version(s, 1, static_cast<int32_t>(s[0]), R"("string")"));
   }
   target.versions = source.versions;
-  source.global_compatibility = "BACKWARD";
-  target.global_compatibility = "FULL";
-  source.compatibility = {{"a", "FULL"},       // none of its own there, but its global level
-                          {"b", "FORWARD"},    // none there
-                          {"c", "NONE"},       // another there
-                          {"d", "NONE"},       // the same there
-                          {"e", "BACKWARD"}};  // the source's global: none of its own
-  target.compatibility = {{"c", "FORWARD"}, {"d", "NONE"}};
+  source.global_compatibility = target.global_compatibility = "FULL";
+  source.compatibility = {{"a", "BACKWARD"},  // none of its own there
+                          {"b", "FORWARD"},   // none there
+                          {"c", "NONE"},      // another there
+                          {"d", "NONE"},      // the same there
+                          {"e", "FULL"}};     // the source's global: none of its own
+  target.compatibility = {{"a", "FULL"}, {"c", "FORWARD"}, {"d", "NONE"}};  // a: the global
   schema_result out;
   compare_registries(source, target, out);
-  ASSERT_EQ(out.differences.size(), 2u);
+  ASSERT_EQ(out.differences.size(), 3u);
   EXPECT_EQ(out.differences[0],
+            "subject 'a': compatibility BACKWARD on the source, none of its own on the target "
+            "(its global level: FULL)");
+  EXPECT_EQ(out.differences[1],
             "subject 'b': compatibility FORWARD on the source, none of its own on the target "
             "(its global level: FULL)");
-  EXPECT_EQ(out.differences[1], "subject 'c': compatibility NONE on the source, FORWARD on the "
-                                "target");
+  EXPECT_EQ(out.differences[2],
+            "subject 'c': compatibility NONE on the source, FORWARD on the "
+            "target");
+  // The same rule as the plan's: a plan with no level to copy here has
+  // nothing but a, b and c to copy or block.
+  EXPECT_EQ(
+      registry::plan_schemas(source, target, registry::target_kind::confluent).compatibility.size(),
+      3u);
 }
 
 TEST(CompareRegistries, ListsAtMostAHundredDifferencesButCountsAll) {

@@ -46,6 +46,18 @@ struct registry_contents {
   std::string global_compatibility;
 };
 
+// A subject's compatibility level of its own in `c`: "" where it has none,
+// and where its level equals the registry's global one (Apicurio answers
+// NONE for a subject without a rule, so such a level cannot be told apart
+// from none).
+[[nodiscard]] std::string own_level(const registry_contents& c, const std::string& subject);
+
+// Whether `target`'s subject follows the level `level` (a source subject's
+// own): its own level is that one, or it has none of its own and the
+// target's global level is that one. The rule plan and verify share.
+[[nodiscard]] bool target_follows_level(const registry_contents& target, const std::string& subject,
+                                        const std::string& level);
+
 // A schema's text in a form two registries that hold the same schema agree
 // on (ADR 0027), since a registry may answer with its own form of what it
 // was given: AVRO and JSON parsed (object members in name order, no

@@ -48,13 +48,13 @@ void forgive_compaction(partition_result& out);
 //   a source version absent from the target (same subject and version)
 //   a version under another id on the target
 //   a version whose schema differs (type, normal form, references)
-//   a subject's own compatibility level that the target's subject lacks
-//     (none of its own, and the target's global level is another) or has
-//     another of. As the plan reads levels, one equal to its registry's
-//     global level counts as none of its own (Apicurio answers NONE for a
-//     subject without a rule).
-// The registries' global levels differing is a note (strait sets no global
-// level; the plan shows it); versions only on the target are counted.
+//   a subject's own compatibility level (registry::own_level) that the
+//     target's subject does not follow (registry::target_follows_level: the
+//     rule the plan copies by).
+// The registries' global levels differing is a difference too (the subjects
+// without a level of their own follow them; strait sets none, the plan shows
+// it blocked); versions only on the target are counted, references to
+// subjects outside the selection noted.
 void compare_registries(const registry::registry_contents& source,
                         const registry::registry_contents& target, schema_result& out);
 

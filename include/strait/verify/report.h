@@ -65,18 +65,20 @@ struct group_result {
 // The link's schema registries (a link with a `schemas` section, ADR 0027):
 // every version of the selected source subjects is on the target under the
 // same subject, version and id with the same schema (type, normal form,
-// references), and each subject's own compatibility level is there too.
-// Versions only on the target are counted, not differences (producers
-// register there after their cutover).
+// references), and each subject's own compatibility level is there too
+// (verify::compare_registries). Versions only on the target are counted,
+// not differences (producers register there after their cutover).
 struct schema_result {
-  bool compared = false;          // asked for: the link copies schemas
-  int64_t subjects = 0;           // selected source subjects
-  int64_t versions_compared = 0;  // their versions
-  int64_t differing = 0;          // differences found, listed or not
-  int64_t only_on_target = 0;     // versions of those subjects the source lacks
+  // A dry run's plan: they would be compared (the link copies schemas). A
+  // stored report: the comparison ran (a report cut short before it: false).
+  bool compared = false;
+  int64_t subjects = 0;                  // selected source subjects
+  int64_t versions_compared = 0;         // their versions
+  int64_t differing = 0;                 // differences found, listed or not
+  int64_t only_on_target = 0;            // versions of those subjects the source lacks
   std::vector<std::string> differences;  // the first kMaxListed, in words
   std::string note;                      // e.g. the registries' global levels differ
-  std::string error;  // a registry could not be read; counts as failed
+  std::string error;                     // a registry could not be read; counts as failed
   static constexpr size_t kMaxListed = 100;
   [[nodiscard]] bool passed() const { return error.empty() && differing == 0; }
 };
