@@ -273,6 +273,7 @@ class fake_control : public control {
     r.id = 7;
     r.outcome = verify::verdict::passed;
     r.started_at_ms = r.finished_at_ms = e.now_ms - 1000;
+    r.topics.push_back({"t0", "t0", 1, 1, {}, {}});  // compared, passed: the data's evidence
     e.link.reports = {r};
     for (int i = 0; i < 150; ++i) {
       e.live.topics["t" + std::to_string(i)] = migration::topic_state::in_sync;
