@@ -52,6 +52,21 @@ namespace {
   std::exit(1);
 }
 
+// This process's peak RSS in KiB: VmHWM of /proc/self/status, which exec
+// resets. (getrusage's ru_maxrss, and wait4's for a child, also count the
+// memory of the process that forked it: a Python parent's RSS.) -1 if unread.
+long long peak_rss_kb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long long kb = -1;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %lld kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb;
+}
+
 double mono_now() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -276,8 +291,8 @@ int do_produce(const Args& a) {
   rd_kafka_destroy(rk);
   std::printf(
       "{\"mode\":\"produce\",\"records\":%lld,\"bytes\":%lld,\"seconds\":%.6f,"
-      "\"start_mono\":%.6f,\"end_mono\":%.6f}\n",
-      st.delivered, st.delivered * size, t1 - t0, t0, t1);
+      "\"start_mono\":%.6f,\"end_mono\":%.6f,\"peak_rss_kb\":%lld}\n",
+      st.delivered, st.delivered * size, t1 - t0, t0, t1, peak_rss_kb());
   return 0;
 }
 
@@ -343,8 +358,8 @@ int do_consume(const Args& a) {
   rd_kafka_destroy(rk);
   std::printf(
       "{\"mode\":\"consume\",\"records\":%lld,\"expected\":%lld,\"bytes\":%lld,\"seconds\":%.6f,"
-      "\"start_mono\":%.6f,\"end_mono\":%.6f}\n",
-      n, expect, bytes, t1 - t0, t0, t1);
+      "\"start_mono\":%.6f,\"end_mono\":%.6f,\"peak_rss_kb\":%lld}\n",
+      n, expect, bytes, t1 - t0, t0, t1, peak_rss_kb());
   return 0;
 }
 
