@@ -352,10 +352,11 @@ std::string plan_registries(const config::schemas_config& cfg, std::chrono::mill
   if (!selected) return selected.error().message;
   auto clients =
       std::make_shared<registry::registry_clients>(registry::connect_registries(cfg, timeout));
-  const auto deadline = std::chrono::steady_clock::now() + registry::kReadBudget;  // each request: `timeout`
+  const auto deadline =
+      std::chrono::steady_clock::now() + registry::kReadBudget;  // each request: `timeout`
   auto source = registry::read_contents(*clients->source, &*selected, deadline);
   if (!source) return "source registry: " + source.error().message;
-  auto target = registry::read_contents(*clients->target, nullptr, deadline);
+  auto target = registry::read_target(*clients, nullptr, deadline);
   if (!target) return "target registry: " + target.error().message;
   p.plan.schemas = registry::plan_schemas(*source, *target, cfg.kind);
   p.schema_source = std::make_shared<const registry::registry_contents>(std::move(*source));

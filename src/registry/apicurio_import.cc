@@ -2,11 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 
 #include "strait/base/digest.h"
 #include "strait/base/text.h"
+#include "strait/registry/confluent_api.h"
 
 namespace strait::registry {
 
@@ -242,6 +245,49 @@ result<std::string> apicurio_version_checked(const http_client& root) {
                     "; strait writes the import format of Apicurio Registry 3.x only");
   }
   return version;
+}
+
+status read_apicurio_levels(const http_client& root, registry_contents& contents,
+                            std::chrono::steady_clock::time_point deadline,
+                            const std::atomic<bool>* cancel) {
+  std::set<std::string> subjects;
+  for (const auto& v : contents.versions) subjects.insert(v.subject);
+  std::map<std::string, std::string> levels;
+  for (const auto& subject : subjects) {
+    if ((cancel != nullptr && cancel->load()) || std::chrono::steady_clock::now() >= deadline) {
+      return fail(errc::precondition, "schema registry " + root.url() +
+                                          ": reading its subjects' rules took longer than the "
+                                          "call allows, or was cancelled");
+    }
+    const std::string rules =
+        "/apis/registry/v3/groups/default/artifacts/" + path_segment(subject) + "/rules";
+    auto a = root.request(http_method::get, rules, {}, {}, 64 * 1024);
+    if (!a) return std::unexpected(a.error());
+    if (a->status == 404) {
+      return fail(errc::precondition,
+                  "schema registry " + root.url() + ": subject '" + printable(subject, 200) +
+                      "' is no artifact of its default group, so strait cannot read its "
+                      "compatibility rule: " +
+                      answer_excerpt(*a));
+    }
+    auto list = json::parse(a->body, nullptr, false);
+    if (!a->ok() || !list.is_array()) {
+      return fail(errc::registry, "schema registry " + root.url() + ": the rules of '" +
+                                      printable(subject, 200) + "': " + answer_excerpt(*a));
+    }
+    if (std::find(list.begin(), list.end(), json("COMPATIBILITY")) == list.end()) continue;
+    auto r = root.request(http_method::get, rules + "/COMPATIBILITY", {}, {}, 64 * 1024);
+    if (!r) return std::unexpected(r.error());
+    auto rule = json::parse(r->body, nullptr, false);
+    if (!r->ok() || !rule.is_object() || !rule.contains("config") || !rule["config"].is_string()) {
+      return fail(errc::registry, "schema registry " + root.url() +
+                                      ": the compatibility rule of '" + printable(subject, 200) +
+                                      "': " + answer_excerpt(*r));
+    }
+    levels[subject] = rule["config"].get<std::string>();
+  }
+  contents.compatibility = std::move(levels);
+  return {};
 }
 
 status apicurio_import(const http_client& root, const std::string& archive) {

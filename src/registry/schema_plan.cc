@@ -206,6 +206,18 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   return plan;
 }
 
+result<registry_contents> read_target(const registry_clients& clients,
+                                      const config::topic_filter* selected,
+                                      std::chrono::steady_clock::time_point deadline,
+                                      const std::atomic<bool>* cancel) {
+  auto target = read_contents(*clients.target, selected, deadline, cancel);
+  if (!target || clients.kind != target_kind::apicurio) return target;
+  if (auto st = read_apicurio_levels(*clients.target_root, *target, deadline, cancel); !st) {
+    return std::unexpected(st.error());
+  }
+  return target;
+}
+
 registry_clients connect_registries(const config::schemas_config& cfg,
                                     std::chrono::milliseconds timeout) {
   registry_clients c;

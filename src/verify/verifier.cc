@@ -131,7 +131,7 @@ void verifier::verify_schemas(report& r, const std::atomic<bool>& cancel) {
   }
   // The same subjects on the target: a version's id and schema are compared
   // under its subject, so the target's other subjects are not needed.
-  auto target = registry::read_contents(*clients.target, &*selected, deadline, &cancel);
+  auto target = registry::read_target(clients, &*selected, deadline, &cancel);
   if (!target) {
     out.error = "target registry: " + target.error().message;
     return;

@@ -84,7 +84,7 @@ planned read_and_plan(const config::schemas_config& cfg, const registry_clients&
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   auto source = read_contents(*c.source, &*filter, deadline);
   EXPECT_TRUE(source.has_value()) << source.error().message;
-  auto target = read_contents(*c.target, nullptr, deadline);
+  auto target = read_target(c, nullptr, deadline);
   EXPECT_TRUE(target.has_value()) << target.error().message;
   if (!source || !target) return p;
   p.source = *source;
@@ -240,6 +240,25 @@ TEST(SchemaCopy, AnApicurioTargetKeepsIdsVersionsReferencesAndCompatibility) {
   for (const auto& c : again.plan.compatibility) {
     EXPECT_NE(c.action, schema_action::copy) << c.subject << " " << c.source_level;
   }
+
+  // Apicurio's Confluent API answers NONE for a subject without a rule;
+  // its own rules tell the two apart (read_target). With the target's
+  // global level FULL, s-str (no rule there) already follows a source
+  // level FULL: nothing to copy, nothing taken for a level of its own.
+  call("PUT", target + "/config", {{"compatibility", "FULL"}});
+  call("PUT", source + "/config/s-str", {{"compatibility", "FULL"}});
+  ASSERT_EQ(
+      call("GET", target + "/config/s-str?defaultToGlobal=false").value("compatibilityLevel", ""),
+      "NONE")
+      << "what its Confluent API answers";
+  planned pinned = read_and_plan(cfg, clients);
+  EXPECT_FALSE(pinned.target.compatibility.contains("s-str"));
+  EXPECT_EQ(pinned.target.compatibility["s-rec"], "FULL");
+  for (const auto& c : pinned.plan.compatibility) {
+    EXPECT_NE(c.subject, "s-str") << c.source_level << " / " << c.target_level << ": " << c.reason;
+  }
+  call("PUT", source + "/config/s-str", {{"compatibility", "NONE"}});
+  call("PUT", target + "/config", {{"compatibility", "NONE"}});
 
   // A new subject on the source with a schema the target serves already:
   // its version is added under the id the target has (the archive carries

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -55,6 +57,18 @@ struct import_entry {
 // errc::precondition naming it. `root`'s base path is the registry's root
 // (…/apis/registry/v3 and …/apis/ccompat/v7 below it).
 [[nodiscard]] result<std::string> apicurio_version_checked(const http_client& root);
+
+// Replaces `contents.compatibility` (what Apicurio's Confluent API answered:
+// NONE also for a subject without a rule, which cannot be told from one
+// pinned to NONE) with each read subject's own level as Apicurio keeps it:
+// its artifact's COMPATIBILITY rule in the default group
+// (/apis/registry/v3/groups/default/artifacts/{subject}/rules), none when
+// it has no such rule. A subject that is no artifact of the default group
+// is an error (strait would not know its level). Looks at `deadline` and
+// `cancel` (if given) between requests.
+[[nodiscard]] status read_apicurio_levels(const http_client& root, registry_contents& contents,
+                                          std::chrono::steady_clock::time_point deadline,
+                                          const std::atomic<bool>* cancel = nullptr);
 
 // Posts the archive to /apis/registry/v3/admin/import with contentIds
 // kept and requireEmptyRegistry=false. Apicurio answers success for an

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "strait/config/config.h"
+#include "strait/config/topic_filter.h"
 #include "strait/registry/http_client.h"
 #include "strait/registry/schemas.h"
 
@@ -86,6 +88,15 @@ struct registry_clients {
 };
 [[nodiscard]] registry_clients connect_registries(const config::schemas_config& cfg,
                                                   std::chrono::milliseconds timeout);
+
+// The target's contents as plan and verify compare them: its Confluent API
+// (read_contents), and for kind apicurio its subjects' own levels from
+// Apicurio's rules (read_apicurio_levels: its Confluent API cannot tell a
+// subject without a rule from one pinned to NONE).
+[[nodiscard]] result<registry_contents> read_target(const registry_clients& clients,
+                                                    const config::topic_filter* selected,
+                                                    std::chrono::steady_clock::time_point deadline,
+                                                    const std::atomic<bool>* cancel = nullptr);
 
 // Writes the plan's copy items to the target, in the plan's order, then
 // the compatibility items to copy, and reads every version written back
