@@ -24,10 +24,14 @@ std::vector<std::string> plan_notes(const config::link_config& cfg) {
   std::string planned = "topics";
   if (cfg.groups.enabled) planned += ", consumer groups";
   if (cfg.acls.enabled) planned += ", ACLs";
-  std::string not_planned = "client quotas and schemas are not planned yet";
+  if (cfg.schemas.enabled) planned += ", schemas";
+  std::string not_planned = "client quotas are not planned yet";
   if (!cfg.acls.enabled)
     not_planned += "; ACLs need the link's acls section (docs/planning.md#acls)";
   if (!cfg.groups.enabled) not_planned += "; groups need its groups section";
+  if (!cfg.schemas.enabled) {
+    not_planned += "; schemas need its schemas section (docs/planning.md#schemas)";
+  }
   std::vector<std::string> notes{planned + " planned: " + not_planned};
   if (!topics.check_configs) {
     notes.emplace_back(

@@ -274,6 +274,7 @@ TEST(PlanKafka, PlanAndApplyCopyTheLinksSchemasWithTheirIds) {
       << plan;
   EXPECT_TRUE(contains(plan, "1 versions to copy, 0 blocked, 0 fit")) << plan;
   EXPECT_FALSE(contains(plan, "pad")) << "not selected: " << plan;
+  EXPECT_TRUE(contains(plan, "schemas planned: client quotas are not planned yet")) << plan;
   auto [drc, dry] = d.straitctl("apply it --dry-run");
   ASSERT_EQ(drc, 0) << dry;
   EXPECT_EQ(id_of(testing::curl("GET", target + "/subjects/psc-orders-value/versions/1")), -1)
