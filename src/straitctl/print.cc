@@ -238,7 +238,8 @@ void print_reports(const pb::ListVerifyReportsResponse& r) {
     for (const auto& g : v.groups()) {
       if (!g.passed()) failed += (failed.empty() ? "group:" : ",group:") + g.group();
     }
-    if (v.schemas().compared() && !v.schemas().passed()) failed += failed.empty() ? "schemas" : ",schemas";
+    if (v.schemas().compared() && !v.schemas().passed())
+      failed += failed.empty() ? "schemas" : ",schemas";
     std::printf("%6llu  %-20s %-12s %-16s %8d %12lld  %s\n",
                 static_cast<unsigned long long>(v.id()), utc_time(v.started_at_ms()).c_str(),
                 safe(v.outcome()).c_str(), safe(v.requested_by()).c_str(), v.topics_size(),
