@@ -360,6 +360,9 @@ std::string plan_registries(const config::schemas_config& cfg, std::chrono::mill
       std::chrono::steady_clock::now() + registry::kReadBudget;  // each request: `timeout`
   auto source = registry::read_contents(*clients->source, &*selected, deadline);
   if (!source) return "source registry: " + source.error().message;
+  if (auto st = registry::read_soft_deleted(*clients->source, &*selected, *source, deadline); !st) {
+    return "source registry: " + st.error().message;
+  }
   auto target = registry::read_target(*clients, nullptr, deadline);
   if (!target) return "target registry: " + target.error().message;
   p.plan.schemas = registry::plan_schemas(*source, *target, cfg.kind);

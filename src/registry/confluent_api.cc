@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
 #include <set>
 
 #include "strait/base/text.h"
@@ -114,8 +115,10 @@ std::string path_segment(std::string_view s) {
   return out;
 }
 
-result<std::vector<int32_t>> list_versions(const http_client& c, const std::string& subject) {
-  const std::string path = "/subjects/" + path_segment(subject) + "/versions";
+result<std::vector<int32_t>> list_versions(const http_client& c, const std::string& subject,
+                                           bool deleted) {
+  const std::string path =
+      "/subjects/" + path_segment(subject) + "/versions" + (deleted ? "?deleted=true" : "");
   auto a = get(c, path, 8u << 20);
   if (!a) return std::unexpected(a.error());
   if (a->status == 404) return std::vector<int32_t>{};
@@ -142,9 +145,9 @@ result<std::vector<int32_t>> list_versions(const http_client& c, const std::stri
 }
 
 result<std::optional<schema_version>> read_version(const http_client& c, const std::string& subject,
-                                                   int32_t version) {
-  const std::string path =
-      "/subjects/" + path_segment(subject) + "/versions/" + std::to_string(version);
+                                                   int32_t version, bool deleted) {
+  const std::string path = "/subjects/" + path_segment(subject) + "/versions/" +
+                           std::to_string(version) + (deleted ? "?deleted=true" : "");
   auto a = get(c, path, kMaxSchemaBytes);
   if (!a) return std::unexpected(a.error());
   if (a->status == 404) return std::nullopt;
@@ -278,6 +281,83 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
     }
   }
   return out;
+}
+
+status read_soft_deleted(const http_client& c, const config::topic_filter* selected,
+                         registry_contents& contents,
+                         std::chrono::steady_clock::time_point deadline,
+                         const std::atomic<bool>* cancel) {
+  const auto late = [&]() -> status {
+    if ((cancel != nullptr && cancel->load()) || std::chrono::steady_clock::now() >= deadline) {
+      return fail(errc::precondition, "schema registry " + c.url() +
+                                          ": reading its soft-deleted versions took longer than "
+                                          "the call allows, or was cancelled");
+    }
+    return {};
+  };
+  const std::string path = "/subjects?deleted=true";
+  auto a = get(c, path, 32u << 20);
+  if (!a) return std::unexpected(a.error());
+  if (!a->ok()) return refused(c, "listing its subjects with the deleted ones", *a);
+  if (static_cast<size_t>(std::count(a->body.begin(), a->body.end(), ',')) >= kMaxSubjects) {
+    return fail(errc::precondition, "schema registry " + c.url() +
+                                        " lists more subjects than strait reads (" +
+                                        std::to_string(kMaxSubjects) + ")");
+  }
+  auto subjects = parse_answer(c, path, *a);
+  if (!subjects) return std::unexpected(subjects.error());
+  if (!subjects->is_array()) {
+    return fail(errc::registry, "schema registry " + c.url() + " " + path + ": not a list");
+  }
+  std::map<std::string, std::set<int32_t>> live;
+  size_t bytes = 0;
+  for (const auto& v : contents.versions) {
+    live[v.subject].insert(v.version);
+    bytes += v.body.schema.size() + 64;
+  }
+  std::set<std::string> seen;
+  for (const auto& s : *subjects) {
+    if (!s.is_string()) {
+      return fail(errc::registry,
+                  "schema registry " + c.url() + " " + path + ": a name is not text");
+    }
+    const auto subject = s.get<std::string>();
+    if (!seen.insert(subject).second) continue;
+    if (selected != nullptr && !selected->matches(subject)) continue;
+    if (auto st = late(); !st) return st;
+    auto all = list_versions(c, subject, true);
+    if (!all) return std::unexpected(all.error());
+    const auto& kept = live[subject];
+    for (const int32_t n : *all) {
+      if (kept.contains(n)) continue;
+      if (contents.versions.size() + contents.soft_deleted.size() >= kMaxVersions) {
+        return fail(errc::precondition,
+                    "schema registry " + c.url() + ": the selected subjects have more than " +
+                        std::to_string(kMaxVersions) + " versions, the soft-deleted ones counted");
+      }
+      if (auto st = late(); !st) return st;
+      auto v = read_version(c, subject, n, true);
+      if (!v) return std::unexpected(v.error());
+      schema_version out;
+      if (*v) {
+        out = std::move(**v);
+      } else {
+        out.subject = subject;  // listed, not served: id 0
+        out.version = n;
+      }
+      bytes += out.body.schema.size() + 64;
+      if (bytes > kMaxContentsBytes) {
+        return fail(errc::precondition, "schema registry " + c.url() +
+                                            ": the selected schemas are more than " +
+                                            std::to_string(kMaxContentsBytes >> 20) + " MiB");
+      }
+      contents.soft_deleted.push_back(std::move(out));
+    }
+  }
+  std::ranges::sort(contents.soft_deleted, {}, [](const schema_version& v) {
+    return std::pair<const std::string&, int32_t>(v.subject, v.version);
+  });
+  return {};
 }
 
 status set_mode(const http_client& c, const std::string& subject, const std::string& mode) {

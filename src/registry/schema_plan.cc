@@ -62,6 +62,9 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
     index.emplace(std::pair{v.subject, v.version}, i);
     source_subjects[v.subject].insert(v.version);
   }
+  // A version soft-deleted on the source is still its history: the target
+  // having it (copied while it was live) is no version the source lacks.
+  for (const auto& v : source.soft_deleted) source_subjects[v.subject].insert(v.version);
   // The order they can be written in: each after what it references
   // (depth first, without recursion: a chain of references may be long).
   std::vector<int> state(n, 0);  // 0 new, 1 on the path, 2 placed
@@ -171,6 +174,27 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
       item.reason = kStaleLatest;
     }
     plan.versions[i] = std::move(item);
+  }
+  // Soft-deleted versions: a registry still serves their ids, so records may
+  // carry them, but strait copies live versions only. Fine where the target
+  // serves the id with the same schema; else blocked, for the operator.
+  for (const schema_version& v : source.soft_deleted) {
+    schema_item item{v.subject, v.version, v.id, v.body.type, schema_action::blocked, ""};
+    const auto bound = v.id > 0 ? target_ids.find(v.id) : target_ids.end();
+    if (v.id == 0) {
+      item.reason =
+          "soft-deleted on the source, which lists it but does not serve it (a subject deleted "
+          "as a whole): strait cannot read it; if records carry its id, copy it by hand";
+    } else if (bound != target_ids.end() && same_schema(bound->second->body, v.body)) {
+      item.action = schema_action::fits;
+      item.reason = "soft-deleted on the source; the target serves its id with the same schema";
+    } else {
+      item.reason = "soft-deleted on the source, which still serves id " + std::to_string(v.id) +
+                    " to records that carry it; strait copies live versions only: register it "
+                    "on the target with that id by hand, or delete it permanently on the source "
+                    "if no record carries it";
+    }
+    plan.versions.push_back(std::move(item));
   }
 
   if (!source.global_compatibility.empty() && !target.global_compatibility.empty() &&

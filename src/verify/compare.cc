@@ -137,6 +137,12 @@ void compare_registries(const registry::registry_contents& source,
                " reference(s) to subjects outside the selection: compared by name and version, "
                "not their schemas";
   }
+  if (!source.soft_deleted.empty()) {
+    out.note += std::string(out.note.empty() ? "" : "; ") +
+                std::to_string(source.soft_deleted.size()) +
+                " soft-deleted version(s) on the source, not compared (straitctl plan says "
+                "whether the target serves their ids)";
+  }
   if (out.only_on_target > 0) {
     out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(out.only_on_target) +
                 " version(s) of these subjects only on the target (registered there), not "

@@ -125,6 +125,13 @@ void verifier::verify_schemas(report& r, const std::atomic<bool>& cancel) {
   const auto clients = registry::connect_registries(cfg, kAdminTimeout);
   const auto deadline = std::chrono::steady_clock::now() + registry::kReadBudget;
   auto source = registry::read_contents(*clients.source, &*selected, deadline, &cancel);
+  if (source) {
+    if (auto st =
+            registry::read_soft_deleted(*clients.source, &*selected, *source, deadline, &cancel);
+        !st) {
+      source = std::unexpected(st.error());
+    }
+  }
   if (!source) {
     out.error = "source registry: " + source.error().message;
     return;

@@ -84,6 +84,10 @@ planned read_and_plan(const config::schemas_config& cfg, const registry_clients&
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   auto source = read_contents(*c.source, &*filter, deadline);
   EXPECT_TRUE(source.has_value()) << source.error().message;
+  if (source) {
+    auto st = read_soft_deleted(*c.source, &*filter, *source, deadline);
+    EXPECT_TRUE(st.has_value()) << st.error().message;
+  }
   auto target = read_target(c, nullptr, deadline);
   EXPECT_TRUE(target.has_value()) << target.error().message;
   if (!source || !target) return p;
@@ -307,6 +311,27 @@ TEST(SchemaCopy, AnApicurioTargetKeepsIdsVersionsReferencesAndCompatibility) {
   }
   // What the limit is: the target's latest of the subject is still version 2.
   EXPECT_EQ(call("GET", target + "/subjects/s-rec/versions/latest").value("version", -1), 2);
+
+  // A soft-deleted version: its id still serves records on the source, but
+  // strait copies live versions only: blocked, named; the live one copied.
+  const int gone1 = register_schema(
+      source, "s-gone", avro(json{{"type", "enum"}, {"name", "E"}, {"symbols", {"A", "B"}}}));
+  const int gone2 = register_schema(
+      source, "s-gone", avro(json{{"type", "enum"}, {"name", "E"}, {"symbols", {"A", "B", "C"}}}));
+  testing::curl("DELETE", source + "/subjects/s-gone/versions/1", "");
+  planned soft = read_and_plan(cfg, clients);
+  const schema_item* deleted = item_of(soft.plan, "s-gone", 1);
+  ASSERT_NE(deleted, nullptr);
+  EXPECT_EQ(deleted->id, gone1);
+  EXPECT_EQ(deleted->action, schema_action::blocked);
+  EXPECT_NE(deleted->reason.find("soft-deleted on the source, which still serves id " +
+                                 std::to_string(gone1)),
+            std::string::npos)
+      << deleted->reason;
+  const schema_item* live = item_of(soft.plan, "s-gone", 2);
+  ASSERT_NE(live, nullptr);
+  EXPECT_EQ(live->id, gone2);
+  EXPECT_EQ(live->action, schema_action::copy) << live->reason;
   registries::stop("copy-src");
   registries::stop("copy-dst");
 }

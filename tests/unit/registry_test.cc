@@ -203,6 +203,34 @@ TEST(SchemaPlan, ASubjectsOwnCompatibilityIsAddedButNothingIsOverwritten) {
   EXPECT_EQ(r.compatibility[0].subject, "");
 }
 
+// A soft-deleted version's id still serves records that carry it: fine where
+// the target serves that id with the same schema, blocked (never copied)
+// otherwise, and named where the source would not even serve it.
+TEST(SchemaPlan, SoftDeletedVersionsAreNeverCopiedAndBlockedUnlessTheTargetServesThem) {
+  registry_contents source, target;
+  source.versions = {version("a", 2, 2, R"("int")")};
+  source.soft_deleted = {version("a", 1, 1, R"("string")"), version("b", 1, 3, R"("long")"),
+                         version("c", 4, 0, "")};
+  target.versions = {version("x", 1, 3, R"("long")")};  // b's id, the same schema
+  const auto p = plan_schemas(source, target, kind_t::apicurio);
+  ASSERT_EQ(p.versions.size(), 4u);
+  EXPECT_EQ(p.order, std::vector<size_t>{0});  // only the live version is written
+  EXPECT_EQ(item(p, "a", 2).action, schema_action::copy);
+  EXPECT_EQ(item(p, "a", 1).action, schema_action::blocked);
+  EXPECT_NE(item(p, "a", 1).reason.find("soft-deleted on the source, which still serves id 1"),
+            std::string::npos)
+      << item(p, "a", 1).reason;
+  EXPECT_EQ(item(p, "b", 1).action, schema_action::fits);
+  EXPECT_EQ(item(p, "c", 4).action, schema_action::blocked);
+  EXPECT_NE(item(p, "c", 4).reason.find("does not serve it"), std::string::npos);
+  // Copied while it was live: still the subject's history, so the live
+  // version after it is not taken for a merge of histories.
+  target.versions.push_back(version("a", 1, 1, R"("string")"));
+  const auto q = plan_schemas(source, target, kind_t::apicurio);
+  EXPECT_EQ(item(q, "a", 1).action, schema_action::fits);
+  EXPECT_EQ(item(q, "a", 2).action, schema_action::copy) << item(q, "a", 2).reason;
+}
+
 TEST(SchemaPlan, ASubjectNameWithAPathSeparatorIsNotPutInAnApicurioArchive) {
   registry_contents source, target;
   source.versions = {version("../etc", 1, 1, R"("string")"), version("a/b", 1, 2, R"("int")"),

@@ -34,21 +34,37 @@ inline constexpr std::chrono::seconds kReadBudget{30};
     const http_client& client, const config::topic_filter* selected,
     std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* cancel = nullptr);
 
+// Adds to `contents` (read by read_contents from the same registry) the
+// soft-deleted versions of the subjects `selected` accepts (null: all):
+// GET /subjects?deleted=true, each subject's versions with ?deleted=true
+// less its live ones, and each of those read with ?deleted=true. Within
+// read_contents's bounds (counted with what it read) and `deadline`;
+// `cancel` looked at between requests.
+[[nodiscard]] status read_soft_deleted(const http_client& client,
+                                       const config::topic_filter* selected,
+                                       registry_contents& contents,
+                                       std::chrono::steady_clock::time_point deadline,
+                                       const std::atomic<bool>* cancel = nullptr);
+
 // The schema an id serves (GET /schemas/ids/{id}); nullopt when the
 // registry has no such id.
 [[nodiscard]] result<std::optional<schema_body>> read_schema_by_id(const http_client& client,
                                                                    int32_t id);
 
-// The subject's version (GET /subjects/{s}/versions/{v}); nullopt when it
-// has none of that number.
+// The subject's version (GET /subjects/{s}/versions/{v}, with
+// ?deleted=true when `deleted`: a soft-deleted one too); nullopt when it has
+// none of that number.
 [[nodiscard]] result<std::optional<schema_version>> read_version(const http_client& client,
                                                                  const std::string& subject,
-                                                                 int32_t version);
+                                                                 int32_t version,
+                                                                 bool deleted = false);
 
-// A subject's version numbers (GET /subjects/{s}/versions); empty when the
+// A subject's version numbers (GET /subjects/{s}/versions, with
+// ?deleted=true when `deleted`: the soft-deleted ones too); empty when the
 // registry has no such subject.
 [[nodiscard]] result<std::vector<int32_t>> list_versions(const http_client& client,
-                                                         const std::string& subject);
+                                                         const std::string& subject,
+                                                         bool deleted = false);
 
 // `s` percent-encoded for a URL path segment (RFC 3986 unreserved kept).
 [[nodiscard]] std::string path_segment(std::string_view s);

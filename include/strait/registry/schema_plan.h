@@ -47,7 +47,9 @@ struct compatibility_item {
 };
 
 struct schema_plan {
-  std::vector<schema_item> versions;  // the source's order: by subject, then version
+  // The source's order: by subject, then version; then its soft-deleted
+  // versions (fits or blocked, never copied).
+  std::vector<schema_item> versions;
   // Indices into `versions` in the order they can be written: a version
   // after every version it references.
   std::vector<size_t> order;
@@ -63,6 +65,9 @@ struct schema_plan {
 // references a version that is blocked or not selected (or a cycle), or
 // (kind confluent) would have to be imported into a subject that has live
 // versions (IMPORT mode needs an empty subject; strait never forces it).
+// The source's soft-deleted versions (if read) fit where the target serves
+// their ids with the same schemas, and are blocked otherwise: strait copies
+// live versions only.
 // Pure: unit-tested without a registry.
 [[nodiscard]] schema_plan plan_schemas(const registry_contents& source,
                                        const registry_contents& target, target_kind kind);

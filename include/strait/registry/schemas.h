@@ -44,6 +44,12 @@ struct registry_contents {
   // for a subject without a rule), and the registry's global level.
   std::map<std::string, std::string> compatibility;
   std::string global_compatibility;
+  // The selected subjects' soft-deleted versions (read_soft_deleted; empty
+  // unless read), by subject, then version: a registry still serves their
+  // ids, so records may carry them. id 0 (and no body): the registry lists
+  // the version but does not serve it (Apicurio, for a subject deleted as a
+  // whole).
+  std::vector<schema_version> soft_deleted;
 };
 
 // A subject's compatibility level of its own in `c`: "" where it has none,

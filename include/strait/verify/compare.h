@@ -54,7 +54,8 @@ void forgive_compaction(partition_result& out);
 // The registries' global levels differing is a difference too (the subjects
 // without a level of their own follow them; strait sets none, the plan shows
 // it blocked); versions only on the target are counted, references to
-// subjects outside the selection noted.
+// subjects outside the selection and the source's soft-deleted versions
+// noted.
 void compare_registries(const registry::registry_contents& source,
                         const registry::registry_contents& target, schema_result& out);
 
