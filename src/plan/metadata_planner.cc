@@ -363,7 +363,9 @@ std::string plan_registries(const config::schemas_config& cfg, std::chrono::mill
   if (auto st = registry::read_soft_deleted(*clients->source, &*selected, *source, deadline); !st) {
     return "source registry: " + st.error().message;
   }
-  auto target = registry::read_target(*clients, nullptr, deadline);
+  // Every subject (the target's ids are checked first); the levels of the
+  // link's subjects only.
+  auto target = registry::read_target(*clients, nullptr, &*selected, deadline);
   if (!target) return "target registry: " + target.error().message;
   p.plan.schemas = registry::plan_schemas(*source, *target, cfg.kind);
   p.schema_source = std::make_shared<const registry::registry_contents>(std::move(*source));

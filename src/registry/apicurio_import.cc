@@ -248,10 +248,13 @@ result<std::string> apicurio_version_checked(const http_client& root) {
 }
 
 status read_apicurio_levels(const http_client& root, registry_contents& contents,
+                            const config::topic_filter* levels_of,
                             std::chrono::steady_clock::time_point deadline,
                             const std::atomic<bool>* cancel) {
   std::set<std::string> subjects;
-  for (const auto& v : contents.versions) subjects.insert(v.subject);
+  for (const auto& v : contents.versions) {
+    if (levels_of == nullptr || levels_of->matches(v.subject)) subjects.insert(v.subject);
+  }
   std::map<std::string, std::string> levels;
   for (const auto& subject : subjects) {
     if ((cancel != nullptr && cancel->load()) || std::chrono::steady_clock::now() >= deadline) {

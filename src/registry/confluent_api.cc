@@ -295,6 +295,7 @@ status read_soft_deleted(const http_client& c, const config::topic_filter* selec
     }
     return {};
   };
+  if (auto st = late(); !st) return st;
   const std::string path = "/subjects?deleted=true";
   auto a = get(c, path, 32u << 20);
   if (!a) return std::unexpected(a.error());
@@ -309,11 +310,17 @@ status read_soft_deleted(const http_client& c, const config::topic_filter* selec
   if (!subjects->is_array()) {
     return fail(errc::registry, "schema registry " + c.url() + " " + path + ": not a list");
   }
+  // Counted as read_contents counts (the live versions too: one bound).
+  const auto cost = [](const schema_version& v) {
+    size_t n = v.body.schema.size() + 64;
+    for (const auto& r : v.body.references) n += r.name.size() + r.subject.size() + 16;
+    return n;
+  };
   std::map<std::string, std::set<int32_t>> live;
   size_t bytes = 0;
   for (const auto& v : contents.versions) {
     live[v.subject].insert(v.version);
-    bytes += v.body.schema.size() + 64;
+    bytes += cost(v);
   }
   std::set<std::string> seen;
   for (const auto& s : *subjects) {
@@ -322,7 +329,10 @@ status read_soft_deleted(const http_client& c, const config::topic_filter* selec
                   "schema registry " + c.url() + " " + path + ": a name is not text");
     }
     const auto subject = s.get<std::string>();
-    if (!seen.insert(subject).second) continue;
+    if (!seen.insert(subject).second) {
+      return fail(errc::registry, "schema registry " + c.url() + " " + path + ": '" +
+                                      printable(subject, 200) + "' is listed twice");
+    }
     if (selected != nullptr && !selected->matches(subject)) continue;
     if (auto st = late(); !st) return st;
     auto all = list_versions(c, subject, true);
@@ -345,7 +355,7 @@ status read_soft_deleted(const http_client& c, const config::topic_filter* selec
         out.subject = subject;  // listed, not served: id 0
         out.version = n;
       }
-      bytes += out.body.schema.size() + 64;
+      bytes += cost(out);
       if (bytes > kMaxContentsBytes) {
         return fail(errc::precondition, "schema registry " + c.url() +
                                             ": the selected schemas are more than " +

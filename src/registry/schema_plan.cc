@@ -62,9 +62,18 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
     index.emplace(std::pair{v.subject, v.version}, i);
     source_subjects[v.subject].insert(v.version);
   }
-  // A version soft-deleted on the source is still its history: the target
-  // having it (copied while it was live) is no version the source lacks.
-  for (const auto& v : source.soft_deleted) source_subjects[v.subject].insert(v.version);
+  // A version soft-deleted on the source is still its history where the
+  // target has it as it was (copied while it was live: the same id and
+  // schema): no version the source lacks. Another one there is.
+  for (const auto& v : source.soft_deleted) {
+    auto subject = target_subjects.find(v.subject);
+    if (v.id == 0 || subject == target_subjects.end()) continue;
+    auto same = subject->second.find(v.version);
+    if (same != subject->second.end() && same->second->id == v.id &&
+        same_schema(same->second->body, v.body)) {
+      source_subjects[v.subject].insert(v.version);
+    }
+  }
   // The order they can be written in: each after what it references
   // (depth first, without recursion: a chain of references may be long).
   std::vector<int> state(n, 0);  // 0 new, 1 on the path, 2 placed
@@ -177,10 +186,19 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   }
   // Soft-deleted versions: a registry still serves their ids, so records may
   // carry them, but strait copies live versions only. Fine where the target
-  // serves the id with the same schema; else blocked, for the operator.
+  // serves the id with the same schema (a live version there), or a live
+  // version this plan copies carries it (a schema registered again after its
+  // soft delete keeps its id); else blocked, for the operator.
+  std::map<int32_t, const schema_version*> copied_ids;
+  for (size_t i = 0; i < n; ++i) {
+    if (plan.versions[i].action == schema_action::copy) {
+      copied_ids.emplace(source.versions[i].id, &source.versions[i]);
+    }
+  }
   for (const schema_version& v : source.soft_deleted) {
     schema_item item{v.subject, v.version, v.id, v.body.type, schema_action::blocked, ""};
     const auto bound = v.id > 0 ? target_ids.find(v.id) : target_ids.end();
+    const auto copied = v.id > 0 ? copied_ids.find(v.id) : copied_ids.end();
     if (v.id == 0) {
       item.reason =
           "soft-deleted on the source, which lists it but does not serve it (a subject deleted "
@@ -188,6 +206,10 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
     } else if (bound != target_ids.end() && same_schema(bound->second->body, v.body)) {
       item.action = schema_action::fits;
       item.reason = "soft-deleted on the source; the target serves its id with the same schema";
+    } else if (copied != copied_ids.end() && same_schema(copied->second->body, v.body)) {
+      item.action = schema_action::fits;
+      item.reason = "soft-deleted on the source; its id comes with " + name_of(*copied->second) +
+                    ", which this plan copies";
     } else {
       item.reason = "soft-deleted on the source, which still serves id " + std::to_string(v.id) +
                     " to records that carry it; strait copies live versions only: register it "
@@ -207,9 +229,11 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   // A subject's own level, where the target's subject has none of its own
   // (one it has is the operator's: not overwritten), once a version of
   // the subject is on the target or copied.
-  std::set<std::string> on_target_after;
-  for (const auto& item : plan.versions) {
-    if (item.action != schema_action::blocked) on_target_after.insert(item.subject);
+  std::set<std::string> on_target_after;  // live versions only: a level goes with them
+  for (size_t i = 0; i < n; ++i) {
+    if (plan.versions[i].action != schema_action::blocked) {
+      on_target_after.insert(plan.versions[i].subject);
+    }
   }
   for (const auto& [subject, unused] : source.compatibility) {
     const std::string level = own_level(source, subject);
@@ -232,11 +256,13 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
 
 result<registry_contents> read_target(const registry_clients& clients,
                                       const config::topic_filter* selected,
+                                      const config::topic_filter* levels_of,
                                       std::chrono::steady_clock::time_point deadline,
                                       const std::atomic<bool>* cancel) {
   auto target = read_contents(*clients.target, selected, deadline, cancel);
   if (!target || clients.kind != target_kind::apicurio) return target;
-  if (auto st = read_apicurio_levels(*clients.target_root, *target, deadline, cancel); !st) {
+  if (auto st = read_apicurio_levels(*clients.target_root, *target, levels_of, deadline, cancel);
+      !st) {
     return std::unexpected(st.error());
   }
   return target;

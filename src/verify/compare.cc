@@ -76,7 +76,9 @@ std::string body_difference(const registry::schema_body& s, const registry::sche
 }  // namespace
 
 void compare_registries(const registry::registry_contents& source,
-                        const registry::registry_contents& target, schema_result& out) {
+                        const registry::registry_contents& target,
+                        const std::map<int32_t, registry::schema_body>& served_by_id,
+                        schema_result& out) {
   auto differ = [&](std::string what) {
     ++out.differing;
     if (out.differences.size() < schema_result::kMaxListed) {
@@ -137,11 +139,29 @@ void compare_registries(const registry::registry_contents& source,
                " reference(s) to subjects outside the selection: compared by name and version, "
                "not their schemas";
   }
-  if (!source.soft_deleted.empty()) {
-    out.note += std::string(out.note.empty() ? "" : "; ") +
-                std::to_string(source.soft_deleted.size()) +
-                " soft-deleted version(s) on the source, not compared (straitctl plan says "
-                "whether the target serves their ids)";
+  std::map<int32_t, const registry::schema_body*> target_ids;
+  for (const auto& v : target.versions) target_ids.emplace(v.id, &v.body);
+  for (const auto& [id, body] : served_by_id) target_ids.emplace(id, &body);
+  int64_t unserved = 0;  // soft-deleted, listed but not served by the source either
+  for (const auto& v : source.soft_deleted) {
+    if (v.id == 0) {
+      ++unserved;
+      continue;
+    }
+    ++out.versions_compared;
+    auto t = target_ids.find(v.id);
+    if (t == target_ids.end()) {
+      differ(version_name(v) +
+             " is soft-deleted on the source, which still serves its id to "
+             "records; the target does not serve it");
+    } else if (!registry::same_schema(v.body, *t->second)) {
+      differ(version_name(v) + " is soft-deleted on the source; the target serves id " +
+             std::to_string(v.id) + " with another schema");
+    }
+  }
+  if (unserved > 0) {
+    out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(unserved) +
+                " soft-deleted version(s) the source lists but does not serve, not compared";
   }
   if (out.only_on_target > 0) {
     out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(out.only_on_target) +

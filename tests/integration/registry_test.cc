@@ -88,7 +88,7 @@ planned read_and_plan(const config::schemas_config& cfg, const registry_clients&
     auto st = read_soft_deleted(*c.source, &*filter, *source, deadline);
     EXPECT_TRUE(st.has_value()) << st.error().message;
   }
-  auto target = read_target(c, nullptr, deadline);
+  auto target = read_target(c, nullptr, &*filter, deadline);
   EXPECT_TRUE(target.has_value()) << target.error().message;
   if (!source || !target) return p;
   p.source = *source;

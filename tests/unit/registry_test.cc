@@ -229,6 +229,24 @@ TEST(SchemaPlan, SoftDeletedVersionsAreNeverCopiedAndBlockedUnlessTheTargetServe
   const auto q = plan_schemas(source, target, kind_t::apicurio);
   EXPECT_EQ(item(q, "a", 1).action, schema_action::fits);
   EXPECT_EQ(item(q, "a", 2).action, schema_action::copy) << item(q, "a", 2).reason;
+  // Another version 1 there is no such history: histories are not merged.
+  target.versions.back() = version("a", 1, 9, R"("float")");
+  const auto r = plan_schemas(source, target, kind_t::apicurio);
+  EXPECT_EQ(item(r, "a", 2).action, schema_action::blocked);
+  EXPECT_NE(item(r, "a", 2).reason.find("does not merge histories"), std::string::npos);
+}
+
+// A schema registered again after its soft delete keeps its id: the live
+// version the plan copies carries it, so the soft-deleted one is covered.
+TEST(SchemaPlan, ASoftDeletedIdCarriedByACopiedVersionFits) {
+  registry_contents source, target;
+  source.versions = {version("a", 2, 5, R"("int")")};
+  source.soft_deleted = {version("a", 1, 5, R"("int")")};
+  const auto p = plan_schemas(source, target, kind_t::apicurio);
+  EXPECT_EQ(item(p, "a", 2).action, schema_action::copy);
+  EXPECT_EQ(item(p, "a", 1).action, schema_action::fits);
+  EXPECT_NE(item(p, "a", 1).reason.find("which this plan copies"), std::string::npos)
+      << item(p, "a", 1).reason;
 }
 
 TEST(SchemaPlan, ASubjectNameWithAPathSeparatorIsNotPutInAnApicurioArchive) {

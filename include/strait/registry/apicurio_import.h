@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "strait/base/result.h"
+#include "strait/config/topic_filter.h"
 #include "strait/registry/http_client.h"
 #include "strait/registry/schemas.h"
 
@@ -60,13 +61,15 @@ struct import_entry {
 
 // Replaces `contents.compatibility` (what Apicurio's Confluent API answered:
 // NONE also for a subject without a rule, which cannot be told from one
-// pinned to NONE) with each read subject's own level as Apicurio keeps it:
-// its artifact's COMPATIBILITY rule in the default group
-// (/apis/registry/v3/groups/default/artifacts/{subject}/rules), none when
-// it has no such rule. A subject that is no artifact of the default group
-// is an error (strait would not know its level). Looks at `deadline` and
-// `cancel` (if given) between requests.
+// pinned to NONE) with the own level, as Apicurio keeps it, of each read
+// subject `levels_of` accepts (null: all): its artifact's COMPATIBILITY rule
+// in the default group (/apis/registry/v3/groups/default/artifacts/{s}/rules;
+// Apicurio 3.3 has no rules of the default group itself), none without such
+// a rule. Other subjects' levels are dropped (not read). A subject that is no
+// artifact of the default group is an error (strait would not know its
+// level). Looks at `deadline` and `cancel` (if given) between requests.
 [[nodiscard]] status read_apicurio_levels(const http_client& root, registry_contents& contents,
+                                          const config::topic_filter* levels_of,
                                           std::chrono::steady_clock::time_point deadline,
                                           const std::atomic<bool>* cancel = nullptr);
 

@@ -94,12 +94,14 @@ struct registry_clients {
 [[nodiscard]] registry_clients connect_registries(const config::schemas_config& cfg,
                                                   std::chrono::milliseconds timeout);
 
-// The target's contents as plan and verify compare them: its Confluent API
-// (read_contents), and for kind apicurio its subjects' own levels from
+// The target's contents as plan and verify compare them: the subjects
+// `selected` accepts (null: all) through its Confluent API (read_contents),
+// and for kind apicurio the own levels of those `levels_of` accepts from
 // Apicurio's rules (read_apicurio_levels: its Confluent API cannot tell a
-// subject without a rule from one pinned to NONE).
+// subject without a rule from one pinned to NONE; the others' dropped).
 [[nodiscard]] result<registry_contents> read_target(const registry_clients& clients,
                                                     const config::topic_filter* selected,
+                                                    const config::topic_filter* levels_of,
                                                     std::chrono::steady_clock::time_point deadline,
                                                     const std::atomic<bool>* cancel = nullptr);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -54,9 +55,14 @@ void forgive_compaction(partition_result& out);
 // The registries' global levels differing is a difference too (the subjects
 // without a level of their own follow them; strait sets none, the plan shows
 // it blocked); versions only on the target are counted, references to
-// subjects outside the selection and the source's soft-deleted versions
-// noted.
+// subjects outside the selection noted. A soft-deleted source version (its
+// id still serves records) differs when the target serves its id with
+// another schema or not at all: in `target`'s versions or in `served_by_id`
+// (what the target serves for ids asked one by one); one listed but not
+// served (id 0) is noted.
 void compare_registries(const registry::registry_contents& source,
-                        const registry::registry_contents& target, schema_result& out);
+                        const registry::registry_contents& target,
+                        const std::map<int32_t, registry::schema_body>& served_by_id,
+                        schema_result& out);
 
 }  // namespace strait::verify
