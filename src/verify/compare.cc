@@ -85,6 +85,7 @@ void compare_registries(const registry::registry_contents& source,
       out.differences.push_back(std::move(what));
     }
   };
+  auto note = [&](const std::string& what) { out.note += (out.note.empty() ? "" : "; ") + what; };
   std::map<std::pair<std::string_view, int32_t>, const registry::schema_version*> on_target;
   for (const auto& v : target.versions) on_target[{v.subject, v.version}] = &v;
   std::set<std::string_view> subjects;
@@ -105,6 +106,8 @@ void compare_registries(const registry::registry_contents& source,
     }
   }
   out.subjects = static_cast<int64_t>(subjects.size());
+  // Copied while live and soft-deleted on the source since: its history.
+  for (const auto& v : source.soft_deleted) on_target.erase({v.subject, v.version});
   for (const auto& [key, v] : on_target) {
     if (subjects.contains(key.first)) ++out.only_on_target;
   }
@@ -135,9 +138,9 @@ void compare_registries(const registry::registry_contents& source,
     }
   }
   if (outside > 0) {
-    out.note = std::to_string(outside) +
-               " reference(s) to subjects outside the selection: compared by name and version, "
-               "not their schemas";
+    note(std::to_string(outside) +
+         " reference(s) to subjects outside the selection: compared by name and version, not "
+         "their schemas");
   }
   std::map<int32_t, const registry::schema_body*> target_ids;
   for (const auto& v : target.versions) target_ids.emplace(v.id, &v.body);
@@ -160,13 +163,12 @@ void compare_registries(const registry::registry_contents& source,
     }
   }
   if (unserved > 0) {
-    out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(unserved) +
-                " soft-deleted version(s) the source lists but does not serve, not compared";
+    note(std::to_string(unserved) +
+         " soft-deleted version(s) the source lists but does not serve, not compared");
   }
   if (out.only_on_target > 0) {
-    out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(out.only_on_target) +
-                " version(s) of these subjects only on the target (registered there), not "
-                "counted";
+    note(std::to_string(out.only_on_target) +
+         " version(s) of these subjects only on the target (registered there), not counted");
   }
 }
 
