@@ -358,17 +358,11 @@ std::string plan_registries(const config::schemas_config& cfg, std::chrono::mill
       std::make_shared<registry::registry_clients>(registry::connect_registries(cfg, timeout));
   const auto deadline =
       std::chrono::steady_clock::now() + registry::kReadBudget;  // each request: `timeout`
-  auto source = registry::read_contents(*clients->source, &*selected, deadline);
-  if (!source) return "source registry: " + source.error().message;
-  if (auto st = registry::read_soft_deleted(*clients->source, &*selected, *source, deadline); !st) {
-    return "source registry: " + st.error().message;
-  }
-  // Every subject (the target's ids are checked first); the levels of the
-  // link's subjects only.
-  auto target = registry::read_target(*clients, nullptr, &*selected, deadline);
-  if (!target) return "target registry: " + target.error().message;
-  p.plan.schemas = registry::plan_schemas(*source, *target, cfg.kind);
-  p.schema_source = std::make_shared<const registry::registry_contents>(std::move(*source));
+  // Every target subject: the target's ids are checked first.
+  auto both = registry::read_registries(*clients, *selected, true, deadline);
+  if (!both) return both.error().message;
+  p.plan.schemas = registry::plan_schemas(both->source, both->target, cfg.kind);
+  p.schema_source = std::make_shared<const registry::registry_contents>(std::move(both->source));
   p.registries = std::move(clients);
   return {};
 }

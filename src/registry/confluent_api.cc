@@ -188,38 +188,73 @@ result<std::optional<schema_body>> read_schema_by_id(const http_client& c, int32
   return std::optional<schema_body>(std::move(*body));
 }
 
-result<registry_contents> read_contents(const http_client& c, const config::topic_filter* selected,
-                                        std::chrono::steady_clock::time_point deadline,
-                                        const std::atomic<bool>* cancel) {
-  registry_contents out;
-  const auto late = [&]() -> status {
-    if (cancel != nullptr && cancel->load()) {
-      return fail(errc::precondition, "schema registry " + c.url() + ": reading it was cancelled");
-    }
-    if (std::chrono::steady_clock::now() < deadline) return {};
-    return fail(errc::precondition, "schema registry " + c.url() +
-                                        ": reading its subjects took longer than the call "
-                                        "allows; nothing of it was used");
-  };
-  auto a = get(c, "/subjects", 32u << 20);
+namespace {
+
+// The registry's subject names (GET /subjects, with ?deleted=true when
+// `deleted`: the soft-deleted ones too), bounded before they are parsed;
+// a name listed twice is an error.
+result<std::vector<std::string>> list_subjects(const http_client& c, bool deleted) {
+  const std::string path = deleted ? "/subjects?deleted=true" : "/subjects";
+  auto a = get(c, path, 32u << 20);
   if (!a) return std::unexpected(a.error());
   if (!a->ok()) return std::unexpected(refused(c, "listing its subjects", *a).error());
-  // Bounded before it is parsed: every element but the last ends at a comma.
+  // Every element but the last ends at a comma.
   if (static_cast<size_t>(std::count(a->body.begin(), a->body.end(), ',')) >= kMaxSubjects) {
     return fail(errc::precondition, "schema registry " + c.url() +
                                         " lists more subjects than strait reads (" +
                                         std::to_string(kMaxSubjects) + ")");
   }
-  auto subjects = parse_answer(c, "/subjects", *a);
+  auto subjects = parse_answer(c, path, *a);
   if (!subjects) return std::unexpected(subjects.error());
   if (!subjects->is_array()) {
-    return fail(errc::registry, "schema registry " + c.url() + " /subjects: not a list");
+    return fail(errc::registry, "schema registry " + c.url() + " " + path + ": not a list");
   }
-  if (subjects->size() > kMaxSubjects) {
-    return fail(errc::precondition,
-                "schema registry " + c.url() + " has " + std::to_string(subjects->size()) +
-                    " subjects, more than strait reads (" + std::to_string(kMaxSubjects) + ")");
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& n : *subjects) {
+    if (!n.is_string()) {
+      return fail(errc::registry,
+                  "schema registry " + c.url() + " " + path + ": a name is not text");
+    }
+    auto subject = n.get<std::string>();
+    if (!seen.insert(subject).second) {
+      return fail(errc::registry, "schema registry " + c.url() + " " + path + ": '" +
+                                      printable(subject, 200) + "' is listed twice");
+    }
+    out.push_back(std::move(subject));
   }
+  return out;
+}
+
+// What a version counts against kMaxContentsBytes.
+size_t version_cost(const schema_version& v) {
+  size_t n = v.body.schema.size() + 64;
+  for (const auto& r : v.body.references) n += r.name.size() + r.subject.size() + 16;
+  return n;
+}
+
+// Between the requests of a read: errc::precondition once `deadline` passed
+// or `cancel` is set.
+status in_time(const http_client& c, std::chrono::steady_clock::time_point deadline,
+               const std::atomic<bool>* cancel) {
+  if (cancel != nullptr && cancel->load()) {
+    return fail(errc::precondition, "schema registry " + c.url() + ": reading it was cancelled");
+  }
+  if (std::chrono::steady_clock::now() < deadline) return {};
+  return fail(errc::precondition, "schema registry " + c.url() +
+                                      ": reading it took longer than the call allows; nothing "
+                                      "of it was used");
+}
+
+}  // namespace
+
+result<registry_contents> read_contents(const http_client& c, const config::topic_filter* selected,
+                                        std::chrono::steady_clock::time_point deadline,
+                                        const std::atomic<bool>* cancel) {
+  registry_contents out;
+  if (auto st = in_time(c, deadline, cancel); !st) return std::unexpected(st.error());
+  auto subjects = list_subjects(c, false);
+  if (!subjects) return std::unexpected(subjects.error());
   auto global = get(c, "/config", 64 * 1024);
   if (!global) return std::unexpected(global.error());
   if (!global->ok()) {
@@ -229,18 +264,9 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
   if (!gj) return std::unexpected(gj.error());
   out.global_compatibility = level_of(*gj);
   size_t bytes = 0;
-  std::set<std::string> seen;
-  for (const auto& s : *subjects) {
-    if (!s.is_string()) {
-      return fail(errc::registry, "schema registry " + c.url() + " /subjects: a name is not text");
-    }
-    const auto subject = s.get<std::string>();
-    if (!seen.insert(subject).second) {
-      return fail(errc::registry, "schema registry " + c.url() + " /subjects: '" +
-                                      printable(subject, 200) + "' is listed twice");
-    }
+  for (const auto& subject : *subjects) {
     if (selected != nullptr && !selected->matches(subject)) continue;
-    if (auto st = late(); !st) return std::unexpected(st.error());
+    if (auto st = in_time(c, deadline, cancel); !st) return std::unexpected(st.error());
     auto versions = list_versions(c, subject);
     if (!versions) return std::unexpected(versions.error());
     if (versions->empty()) continue;  // deleted meanwhile
@@ -250,7 +276,7 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
                                             ": the selected subjects have more than " +
                                             std::to_string(kMaxVersions) + " versions");
       }
-      if (auto st = late(); !st) return std::unexpected(st.error());
+      if (auto st = in_time(c, deadline, cancel); !st) return std::unexpected(st.error());
       auto v = read_version(c, subject, n);
       if (!v) return std::unexpected(v.error());
       if (!*v) {
@@ -259,8 +285,7 @@ result<registry_contents> read_contents(const http_client& c, const config::topi
                         std::to_string(n) +
                         " was listed but is gone (deleted while read): plan again");
       }
-      bytes += (*v)->body.schema.size() + 64;
-      for (const auto& r : (*v)->body.references) bytes += r.name.size() + r.subject.size() + 16;
+      bytes += version_cost(**v);
       if (bytes > kMaxContentsBytes) {
         return fail(errc::precondition, "schema registry " + c.url() +
                                             ": the selected schemas are more than " +
@@ -287,65 +312,30 @@ status read_soft_deleted(const http_client& c, const config::topic_filter* selec
                          registry_contents& contents,
                          std::chrono::steady_clock::time_point deadline,
                          const std::atomic<bool>* cancel) {
-  const auto late = [&]() -> status {
-    if ((cancel != nullptr && cancel->load()) || std::chrono::steady_clock::now() >= deadline) {
-      return fail(errc::precondition, "schema registry " + c.url() +
-                                          ": reading its soft-deleted versions took longer than "
-                                          "the call allows, or was cancelled");
-    }
-    return {};
-  };
-  if (auto st = late(); !st) return st;
-  const std::string path = "/subjects?deleted=true";
-  auto a = get(c, path, 32u << 20);
-  if (!a) return std::unexpected(a.error());
-  if (!a->ok()) return refused(c, "listing its subjects with the deleted ones", *a);
-  if (static_cast<size_t>(std::count(a->body.begin(), a->body.end(), ',')) >= kMaxSubjects) {
-    return fail(errc::precondition, "schema registry " + c.url() +
-                                        " lists more subjects than strait reads (" +
-                                        std::to_string(kMaxSubjects) + ")");
-  }
-  auto subjects = parse_answer(c, path, *a);
+  if (auto st = in_time(c, deadline, cancel); !st) return st;
+  auto subjects = list_subjects(c, true);
   if (!subjects) return std::unexpected(subjects.error());
-  if (!subjects->is_array()) {
-    return fail(errc::registry, "schema registry " + c.url() + " " + path + ": not a list");
-  }
-  // Counted as read_contents counts (the live versions too: one bound).
-  const auto cost = [](const schema_version& v) {
-    size_t n = v.body.schema.size() + 64;
-    for (const auto& r : v.body.references) n += r.name.size() + r.subject.size() + 16;
-    return n;
-  };
   std::map<std::string, std::set<int32_t>> live;
-  size_t bytes = 0;
+  size_t bytes = 0;  // one bound with what read_contents read
   for (const auto& v : contents.versions) {
     live[v.subject].insert(v.version);
-    bytes += cost(v);
+    bytes += version_cost(v);
   }
-  std::set<std::string> seen;
-  for (const auto& s : *subjects) {
-    if (!s.is_string()) {
-      return fail(errc::registry,
-                  "schema registry " + c.url() + " " + path + ": a name is not text");
-    }
-    const auto subject = s.get<std::string>();
-    if (!seen.insert(subject).second) {
-      return fail(errc::registry, "schema registry " + c.url() + " " + path + ": '" +
-                                      printable(subject, 200) + "' is listed twice");
-    }
+  std::vector<schema_version> found;  // all or nothing
+  for (const auto& subject : *subjects) {
     if (selected != nullptr && !selected->matches(subject)) continue;
-    if (auto st = late(); !st) return st;
+    if (auto st = in_time(c, deadline, cancel); !st) return st;
     auto all = list_versions(c, subject, true);
     if (!all) return std::unexpected(all.error());
     const auto& kept = live[subject];
     for (const int32_t n : *all) {
       if (kept.contains(n)) continue;
-      if (contents.versions.size() + contents.soft_deleted.size() >= kMaxVersions) {
+      if (contents.versions.size() + found.size() >= kMaxVersions) {
         return fail(errc::precondition,
                     "schema registry " + c.url() + ": the selected subjects have more than " +
                         std::to_string(kMaxVersions) + " versions, the soft-deleted ones counted");
       }
-      if (auto st = late(); !st) return st;
+      if (auto st = in_time(c, deadline, cancel); !st) return st;
       auto v = read_version(c, subject, n, true);
       if (!v) return std::unexpected(v.error());
       schema_version out;
@@ -355,18 +345,36 @@ status read_soft_deleted(const http_client& c, const config::topic_filter* selec
         out.subject = subject;  // listed, not served: id 0
         out.version = n;
       }
-      bytes += cost(out);
+      bytes += version_cost(out);
       if (bytes > kMaxContentsBytes) {
         return fail(errc::precondition, "schema registry " + c.url() +
                                             ": the selected schemas are more than " +
                                             std::to_string(kMaxContentsBytes >> 20) + " MiB");
       }
-      contents.soft_deleted.push_back(std::move(out));
+      found.push_back(std::move(out));
     }
   }
-  std::ranges::sort(contents.soft_deleted, {}, [](const schema_version& v) {
+  std::ranges::sort(found, {}, [](const schema_version& v) {
     return std::pair<const std::string&, int32_t>(v.subject, v.version);
   });
+  contents.soft_deleted = std::move(found);
+  return {};
+}
+
+status read_served_ids(const http_client& c, const registry_contents& source,
+                       registry_contents& contents, std::chrono::steady_clock::time_point deadline,
+                       const std::atomic<bool>* cancel) {
+  std::set<int32_t> listed;
+  for (const auto& v : contents.versions) listed.insert(v.id);
+  std::map<int32_t, schema_body> served;
+  for (const auto& v : source.soft_deleted) {
+    if (v.id == 0 || listed.contains(v.id) || served.contains(v.id)) continue;
+    if (auto st = in_time(c, deadline, cancel); !st) return st;
+    auto body = read_schema_by_id(c, v.id);
+    if (!body) return std::unexpected(body.error());
+    if (*body) served.emplace(v.id, std::move(**body));
+  }
+  contents.served_ids = std::move(served);
   return {};
 }
 

@@ -67,10 +67,9 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   // schema): no version the source lacks. Another one there is.
   for (const auto& v : source.soft_deleted) {
     auto subject = target_subjects.find(v.subject);
-    if (v.id == 0 || subject == target_subjects.end()) continue;
+    if (subject == target_subjects.end()) continue;
     auto same = subject->second.find(v.version);
-    if (same != subject->second.end() && same->second->id == v.id &&
-        same_schema(same->second->body, v.body)) {
+    if (same != subject->second.end() && kept_as_history(v, *same->second)) {
       source_subjects[v.subject].insert(v.version);
     }
   }
@@ -186,9 +185,10 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   }
   // Soft-deleted versions: a registry still serves their ids, so records may
   // carry them, but strait copies live versions only. Fine where the target
-  // serves the id with the same schema (a live version there), or a live
-  // version this plan copies carries it (a schema registered again after its
-  // soft delete keeps its id); else blocked, for the operator.
+  // serves the id with the same schema (serves(): a live version there, or
+  // asked by id), or a live version this plan copies carries it (a schema
+  // registered again after its soft delete keeps its id); else blocked, for
+  // the operator. Verify checks the same (compare_registries).
   std::map<int32_t, const schema_version*> copied_ids;
   for (size_t i = 0; i < n; ++i) {
     if (plan.versions[i].action == schema_action::copy) {
@@ -197,13 +197,14 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   }
   for (const schema_version& v : source.soft_deleted) {
     schema_item item{v.subject, v.version, v.id, v.body.type, schema_action::blocked, ""};
-    const auto bound = v.id > 0 ? target_ids.find(v.id) : target_ids.end();
+    const schema_body* served = v.id > 0 ? serves(target, v.id) : nullptr;
     const auto copied = v.id > 0 ? copied_ids.find(v.id) : copied_ids.end();
     if (v.id == 0) {
       item.reason =
           "soft-deleted on the source, which lists it but does not serve it (a subject deleted "
-          "as a whole): strait cannot read it; if records carry its id, copy it by hand";
-    } else if (bound != target_ids.end() && same_schema(bound->second->body, v.body)) {
+          "as a whole): strait cannot read its id; copy it by hand if records carry it, or "
+          "delete it permanently on the source";
+    } else if (served != nullptr && same_schema(*served, v.body)) {
       item.action = schema_action::fits;
       item.reason = "soft-deleted on the source; the target serves its id with the same schema";
     } else if (copied != copied_ids.end() && same_schema(copied->second->body, v.body)) {
@@ -254,18 +255,34 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   return plan;
 }
 
-result<registry_contents> read_target(const registry_clients& clients,
-                                      const config::topic_filter* selected,
-                                      const config::topic_filter* levels_of,
-                                      std::chrono::steady_clock::time_point deadline,
-                                      const std::atomic<bool>* cancel) {
-  auto target = read_contents(*clients.target, selected, deadline, cancel);
-  if (!target || clients.kind != target_kind::apicurio) return target;
-  if (auto st = read_apicurio_levels(*clients.target_root, *target, levels_of, deadline, cancel);
-      !st) {
-    return std::unexpected(st.error());
+result<registries_read> read_registries(const registry_clients& clients,
+                                        const config::topic_filter& selected, bool whole_target,
+                                        std::chrono::steady_clock::time_point deadline,
+                                        const std::atomic<bool>* cancel) {
+  const auto side = [](const char* which, const error& e) {
+    return fail(e.code, std::string(which) + " registry: " + e.message);
+  };
+  registries_read r;
+  auto source = read_contents(*clients.source, &selected, deadline, cancel);
+  if (!source) return side("source", source.error());
+  r.source = std::move(*source);
+  if (auto st = read_soft_deleted(*clients.source, &selected, r.source, deadline, cancel); !st) {
+    return side("source", st.error());
   }
-  return target;
+  auto target =
+      read_contents(*clients.target, whole_target ? nullptr : &selected, deadline, cancel);
+  if (!target) return side("target", target.error());
+  r.target = std::move(*target);
+  if (clients.kind == target_kind::apicurio) {
+    if (auto st = read_apicurio_levels(*clients.target_root, r.target, &selected, deadline, cancel);
+        !st) {
+      return side("target", st.error());
+    }
+  }
+  if (auto st = read_served_ids(*clients.target, r.source, r.target, deadline, cancel); !st) {
+    return side("target", st.error());
+  }
+  return r;
 }
 
 registry_clients connect_registries(const config::schemas_config& cfg,

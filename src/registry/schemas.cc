@@ -124,4 +124,17 @@ bool target_follows_level(const registry_contents& target, const std::string& su
   return own == level || (own.empty() && target.global_compatibility == level);
 }
 
+const schema_body* serves(const registry_contents& c, int32_t id) {
+  for (const auto& v : c.versions) {
+    if (v.id == id) return &v.body;
+  }
+  auto it = c.served_ids.find(id);
+  return it == c.served_ids.end() ? nullptr : &it->second;
+}
+
+bool kept_as_history(const schema_version& soft_deleted, const schema_version& on_target) {
+  return soft_deleted.id > 0 && soft_deleted.id == on_target.id &&
+         same_schema(soft_deleted.body, on_target.body);
+}
+
 }  // namespace strait::registry

@@ -76,9 +76,7 @@ std::string body_difference(const registry::schema_body& s, const registry::sche
 }  // namespace
 
 void compare_registries(const registry::registry_contents& source,
-                        const registry::registry_contents& target,
-                        const std::map<int32_t, registry::schema_body>& served_by_id,
-                        schema_result& out) {
+                        const registry::registry_contents& target, schema_result& out) {
   auto differ = [&](std::string what) {
     ++out.differing;
     if (out.differences.size() < schema_result::kMaxListed) {
@@ -107,7 +105,10 @@ void compare_registries(const registry::registry_contents& source,
   }
   out.subjects = static_cast<int64_t>(subjects.size());
   // Copied while live and soft-deleted on the source since: its history.
-  for (const auto& v : source.soft_deleted) on_target.erase({v.subject, v.version});
+  for (const auto& v : source.soft_deleted) {
+    auto t = on_target.find({v.subject, v.version});
+    if (t != on_target.end() && registry::kept_as_history(v, *t->second)) on_target.erase(t);
+  }
   for (const auto& [key, v] : on_target) {
     if (subjects.contains(key.first)) ++out.only_on_target;
   }
@@ -142,29 +143,25 @@ void compare_registries(const registry::registry_contents& source,
          " reference(s) to subjects outside the selection: compared by name and version, not "
          "their schemas");
   }
-  std::map<int32_t, const registry::schema_body*> target_ids;
-  for (const auto& v : target.versions) target_ids.emplace(v.id, &v.body);
-  for (const auto& [id, body] : served_by_id) target_ids.emplace(id, &body);
-  int64_t unserved = 0;  // soft-deleted, listed but not served by the source either
+  // The same rule as the plan's: the target serves each soft-deleted
+  // version's id with its schema (records may carry it).
   for (const auto& v : source.soft_deleted) {
+    ++out.versions_compared;
     if (v.id == 0) {
-      ++unserved;
+      differ(version_name(v) +
+             " is soft-deleted on the source, which lists it but does not serve it: its id "
+             "cannot be checked (delete it permanently on the source, or check by hand)");
       continue;
     }
-    ++out.versions_compared;
-    auto t = target_ids.find(v.id);
-    if (t == target_ids.end()) {
+    const registry::schema_body* t = registry::serves(target, v.id);
+    if (t == nullptr) {
       differ(version_name(v) +
              " is soft-deleted on the source, which still serves its id to "
              "records; the target does not serve it");
-    } else if (!registry::same_schema(v.body, *t->second)) {
+    } else if (!registry::same_schema(v.body, *t)) {
       differ(version_name(v) + " is soft-deleted on the source; the target serves id " +
              std::to_string(v.id) + " with another schema");
     }
-  }
-  if (unserved > 0) {
-    note(std::to_string(unserved) +
-         " soft-deleted version(s) the source lists but does not serve, not compared");
   }
   if (out.only_on_target > 0) {
     note(std::to_string(out.only_on_target) +

@@ -124,49 +124,14 @@ void verifier::verify_schemas(report& r, const std::atomic<bool>& cancel) {
   }
   const auto clients = registry::connect_registries(cfg, kAdminTimeout);
   const auto deadline = std::chrono::steady_clock::now() + registry::kReadBudget;
-  auto source = registry::read_contents(*clients.source, &*selected, deadline, &cancel);
-  if (!source) {
-    out.error = "source registry: " + source.error().message;
+  // The selected subjects on both sides: a version's id and schema are
+  // compared under its subject, so the target's others are not needed.
+  auto both = registry::read_registries(clients, *selected, false, deadline, &cancel);
+  if (!both) {
+    out.error = both.error().message;
     return;
   }
-  // Soft-deleted versions: compared where they can be read; a registry that
-  // will not list them leaves a note, not a failed comparison.
-  std::string soft_unread;
-  if (auto st =
-          registry::read_soft_deleted(*clients.source, &*selected, *source, deadline, &cancel);
-      !st) {
-    source->soft_deleted.clear();
-    soft_unread = "the source's soft-deleted versions were not read: " + st.error().message;
-  }
-  // The same subjects on the target: a version's id and schema are compared
-  // under its subject, so the target's other subjects are not needed.
-  auto target = registry::read_target(clients, &*selected, &*selected, deadline, &cancel);
-  if (!target) {
-    out.error = "target registry: " + target.error().message;
-    return;
-  }
-  // The ids of soft-deleted versions the target may serve under a subject
-  // the link does not select: asked one by one.
-  std::set<int32_t> listed;
-  for (const auto& v : target->versions) listed.insert(v.id);
-  std::map<int32_t, registry::schema_body> by_id;
-  for (const auto& v : source->soft_deleted) {
-    if (v.id == 0 || listed.contains(v.id) || by_id.contains(v.id)) continue;
-    if (cancel.load() || std::chrono::steady_clock::now() >= deadline) {
-      out.error =
-          "target registry: reading the ids of soft-deleted versions took longer than the "
-          "verification allows, or it was cancelled";
-      return;
-    }
-    auto served = registry::read_schema_by_id(*clients.target, v.id);
-    if (!served) {
-      out.error = "target registry: " + served.error().message;
-      return;
-    }
-    if (*served) by_id.emplace(v.id, std::move(**served));
-  }
-  compare_registries(*source, *target, by_id, out);
-  if (!soft_unread.empty()) out.note += (out.note.empty() ? "" : "; ") + soft_unread;
+  compare_registries(both->source, both->target, out);
 }
 
 std::vector<verifier::topic_plan> verifier::plan_topics(const request& req, report& r) {

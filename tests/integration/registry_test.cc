@@ -81,18 +81,13 @@ planned read_and_plan(const config::schemas_config& cfg, const registry_clients&
   planned p;
   auto filter = config::topic_filter::make(cfg.include, cfg.exclude, false, "schemas");
   EXPECT_TRUE(filter.has_value());
+  if (!filter) return p;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  auto source = read_contents(*c.source, &*filter, deadline);
-  EXPECT_TRUE(source.has_value()) << source.error().message;
-  if (source) {
-    auto st = read_soft_deleted(*c.source, &*filter, *source, deadline);
-    EXPECT_TRUE(st.has_value()) << st.error().message;
-  }
-  auto target = read_target(c, nullptr, &*filter, deadline);
-  EXPECT_TRUE(target.has_value()) << target.error().message;
-  if (!source || !target) return p;
-  p.source = *source;
-  p.target = *target;
+  auto both = read_registries(c, *filter, true, deadline);
+  EXPECT_TRUE(both.has_value()) << both.error().message;
+  if (!both) return p;
+  p.source = both->source;
+  p.target = both->target;
   p.plan = plan_schemas(p.source, p.target, cfg.kind);
   return p;
 }

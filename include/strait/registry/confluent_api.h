@@ -34,17 +34,29 @@ inline constexpr std::chrono::seconds kReadBudget{30};
     const http_client& client, const config::topic_filter* selected,
     std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* cancel = nullptr);
 
-// Adds to `contents` (read by read_contents from the same registry) the
-// soft-deleted versions of the subjects `selected` accepts (null: all):
-// GET /subjects?deleted=true, each subject's versions with ?deleted=true
-// less its live ones, and each of those read with ?deleted=true. Within
-// read_contents's bounds (counted with what it read) and `deadline`;
-// `cancel` looked at between requests.
+// Sets `contents.soft_deleted` (all or nothing) to the soft-deleted versions
+// of the subjects `selected` accepts (null: all): GET /subjects?deleted=true,
+// each subject's versions with ?deleted=true less its live ones in
+// `contents`, which read_contents must have read from the same registry with
+// the same `selected` (else live versions would be taken for deleted ones),
+// and each of those read with ?deleted=true; one listed but not served gets
+// id 0 (a subject deleted as a whole on Apicurio, or a version deleted for
+// good between the two requests). Within read_contents's bounds (counted
+// with what it read) and `deadline`; `cancel` looked at between requests.
 [[nodiscard]] status read_soft_deleted(const http_client& client,
                                        const config::topic_filter* selected,
                                        registry_contents& contents,
                                        std::chrono::steady_clock::time_point deadline,
                                        const std::atomic<bool>* cancel = nullptr);
+
+// Sets `contents.served_ids` (all or nothing) to what the registry serves for
+// each id of `source`'s soft-deleted versions that its read versions lack
+// (GET /schemas/ids/{id}, soft-deleted ones included). `deadline`, `cancel`
+// as above.
+[[nodiscard]] status read_served_ids(const http_client& client, const registry_contents& source,
+                                     registry_contents& contents,
+                                     std::chrono::steady_clock::time_point deadline,
+                                     const std::atomic<bool>* cancel = nullptr);
 
 // The schema an id serves (GET /schemas/ids/{id}); nullopt when the
 // registry has no such id.

@@ -66,8 +66,9 @@ struct schema_plan {
 // (kind confluent) would have to be imported into a subject that has live
 // versions (IMPORT mode needs an empty subject; strait never forces it).
 // The source's soft-deleted versions (if read) fit where the target serves
-// their ids with the same schemas, and are blocked otherwise: strait copies
-// live versions only.
+// their ids with the same schemas (serves(): a live version there, or asked
+// by id) or a version this plan copies carries the id with the same schema,
+// and are blocked otherwise: strait copies live versions only.
 // Pure: unit-tested without a registry.
 [[nodiscard]] schema_plan plan_schemas(const registry_contents& source,
                                        const registry_contents& target, target_kind kind);
@@ -94,16 +95,21 @@ struct registry_clients {
 [[nodiscard]] registry_clients connect_registries(const config::schemas_config& cfg,
                                                   std::chrono::milliseconds timeout);
 
-// The target's contents as plan and verify compare them: the subjects
-// `selected` accepts (null: all) through its Confluent API (read_contents),
-// and for kind apicurio the own levels of those `levels_of` accepts from
-// Apicurio's rules (read_apicurio_levels: its Confluent API cannot tell a
-// subject without a rule from one pinned to NONE; the others' dropped).
-[[nodiscard]] result<registry_contents> read_target(const registry_clients& clients,
-                                                    const config::topic_filter* selected,
-                                                    const config::topic_filter* levels_of,
-                                                    std::chrono::steady_clock::time_point deadline,
-                                                    const std::atomic<bool>* cancel = nullptr);
+// A link's two registries as plan and verify compare them, the one reading
+// both share: the source's subjects `selected` accepts with their
+// soft-deleted versions (read_contents, read_soft_deleted); the target's
+// same subjects, or all of them when `whole_target` (a plan checks the
+// target's ids first), with, for kind apicurio, the selected subjects' levels
+// from Apicurio's rules (read_apicurio_levels: its Confluent API cannot tell
+// a subject without a rule from one pinned to NONE), and what it serves for
+// the source's soft-deleted ids (read_served_ids). An error names the side
+// ("source registry: ..."). Within `deadline`; `cancel` between requests.
+struct registries_read {
+  registry_contents source, target;
+};
+[[nodiscard]] result<registries_read> read_registries(
+    const registry_clients& clients, const config::topic_filter& selected, bool whole_target,
+    std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* cancel = nullptr);
 
 // Writes the plan's copy items to the target, in the plan's order, then
 // the compatibility items to copy, and reads every version written back

@@ -40,8 +40,9 @@ struct schema_version {
 struct registry_contents {
   std::vector<schema_version> versions;  // by subject, then version
   // The compatibility level of each subject read that has one of its own
-  // (GET /config/{subject}?defaultToGlobal=false; Apicurio answers NONE
-  // for a subject without a rule), and the registry's global level.
+  // (GET /config/{subject}?defaultToGlobal=false: Apicurio answers NONE for a
+  // subject without a rule, so a kind apicurio target's are replaced by its
+  // rules, read_apicurio_levels), and the registry's global level.
   std::map<std::string, std::string> compatibility;
   std::string global_compatibility;
   // The selected subjects' soft-deleted versions (read_soft_deleted; empty
@@ -50,12 +51,25 @@ struct registry_contents {
   // the version but does not serve it (Apicurio, for a subject deleted as a
   // whole).
   std::vector<schema_version> soft_deleted;
+  // What the registry serves (GET /schemas/ids/{id}) for ids asked one by one
+  // (read_served_ids: a source's soft-deleted ids its read versions lack).
+  std::map<int32_t, schema_body> served_ids;
 };
 
+// The schema `c` serves under `id`: a read version's, or one asked by id;
+// null when neither.
+[[nodiscard]] const schema_body* serves(const registry_contents& c, int32_t id);
+
+// Whether a version soft-deleted on the source is still the history of its
+// subject on the target: the target's version of that number is it (the same
+// id and schema: copied while it was live). Plan and verify share this.
+[[nodiscard]] bool kept_as_history(const schema_version& soft_deleted,
+                                   const schema_version& on_target);
+
 // A subject's compatibility level of its own in `c`: "" where it has none,
-// and where its level equals the registry's global one (Apicurio answers
-// NONE for a subject without a rule, so such a level cannot be told apart
-// from none).
+// and where its level equals the registry's global one (an Apicurio source,
+// read through its Confluent API, answers NONE for a subject without a rule:
+// such a level cannot be told apart from none).
 [[nodiscard]] std::string own_level(const registry_contents& c, const std::string& subject);
 
 // Whether `target`'s subject follows the level `level` (a source subject's

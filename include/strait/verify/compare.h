@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -56,13 +55,10 @@ void forgive_compaction(partition_result& out);
 // without a level of their own follow them; strait sets none, the plan shows
 // it blocked); versions only on the target are counted, references to
 // subjects outside the selection noted. A soft-deleted source version (its
-// id still serves records) differs when the target serves its id with
-// another schema or not at all: in `target`'s versions or in `served_by_id`
-// (what the target serves for ids asked one by one); one listed but not
-// served (id 0) is noted.
+// id still serves records) differs, as the plan blocks it, when the target
+// serves its id (registry::serves: a read version, or asked by id) with
+// another schema or not at all, or when the source does not serve it (id 0).
 void compare_registries(const registry::registry_contents& source,
-                        const registry::registry_contents& target,
-                        const std::map<int32_t, registry::schema_body>& served_by_id,
-                        schema_result& out);
+                        const registry::registry_contents& target, schema_result& out);
 
 }  // namespace strait::verify
