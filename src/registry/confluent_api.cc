@@ -364,17 +364,22 @@ status read_soft_deleted(const http_client& c, const config::topic_filter* selec
 status read_served_ids(const http_client& c, const registry_contents& source,
                        registry_contents& contents, std::chrono::steady_clock::time_point deadline,
                        const std::atomic<bool>* cancel) {
-  std::set<int32_t> listed;
-  for (const auto& v : contents.versions) listed.insert(v.id);
+  std::map<int32_t, const schema_body*> listed;
+  for (const auto& v : contents.versions) listed.emplace(v.id, &v.body);
   std::map<int32_t, schema_body> served;
   for (const auto& v : source.soft_deleted) {
-    if (v.id == 0 || listed.contains(v.id) || served.contains(v.id)) continue;
+    if (v.id == 0 || served.contains(v.id)) continue;
+    if (auto l = listed.find(v.id); l != listed.end()) {
+      served.emplace(v.id, *l->second);  // one lookup later (serves), not a scan
+      continue;
+    }
     if (auto st = in_time(c, deadline, cancel); !st) return st;
     auto body = read_schema_by_id(c, v.id);
     if (!body) return std::unexpected(body.error());
     if (*body) served.emplace(v.id, std::move(**body));
   }
   contents.served_ids = std::move(served);
+  contents.served_ids_read = true;
   return {};
 }
 

@@ -50,9 +50,9 @@ inline constexpr std::chrono::seconds kReadBudget{30};
                                        const std::atomic<bool>* cancel = nullptr);
 
 // Sets `contents.served_ids` (all or nothing) to what the registry serves for
-// each id of `source`'s soft-deleted versions that its read versions lack
-// (GET /schemas/ids/{id}, soft-deleted ones included). `deadline`, `cancel`
-// as above.
+// each id of `source`'s soft-deleted versions: a read version's schema, or
+// for an id its read versions lack its answer by id (GET /schemas/ids/{id},
+// soft-deleted ones included). `deadline`, `cancel` as above.
 [[nodiscard]] status read_served_ids(const http_client& client, const registry_contents& source,
                                      registry_contents& contents,
                                      std::chrono::steady_clock::time_point deadline,

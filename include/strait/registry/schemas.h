@@ -51,13 +51,15 @@ struct registry_contents {
   // the version but does not serve it (Apicurio, for a subject deleted as a
   // whole).
   std::vector<schema_version> soft_deleted;
-  // What the registry serves (GET /schemas/ids/{id}) for ids asked one by one
-  // (read_served_ids: a source's soft-deleted ids its read versions lack).
+  // What the registry serves for a source's soft-deleted ids
+  // (read_served_ids: a read version's schema, or its answer by id), and
+  // whether that was read (then it is complete for those ids).
   std::map<int32_t, schema_body> served_ids;
+  bool served_ids_read = false;
 };
 
-// The schema `c` serves under `id`: a read version's, or one asked by id;
-// null when neither.
+// The schema `c` serves under `id`: from served_ids once read (a lookup),
+// else a read version's (a scan); null when none.
 [[nodiscard]] const schema_body* serves(const registry_contents& c, int32_t id);
 
 // Whether a version soft-deleted on the source is still the history of its
