@@ -257,11 +257,7 @@ status read_apicurio_levels(const http_client& root, registry_contents& contents
   }
   std::map<std::string, std::string> levels;
   for (const auto& subject : subjects) {
-    if ((cancel != nullptr && cancel->load()) || std::chrono::steady_clock::now() >= deadline) {
-      return fail(errc::precondition, "schema registry " + root.url() +
-                                          ": reading its subjects' rules took longer than the "
-                                          "call allows, or was cancelled");
-    }
+    if (auto st = in_time(root, deadline, cancel); !st) return st;
     const std::string rules =
         "/apis/registry/v3/groups/default/artifacts/" + path_segment(subject) + "/rules";
     auto a = root.request(http_method::get, rules, {}, {}, 64 * 1024);

@@ -233,8 +233,8 @@ size_t version_cost(const schema_version& v) {
   return n;
 }
 
-// Between the requests of a read: errc::precondition once `deadline` passed
-// or `cancel` is set.
+}  // namespace
+
 status in_time(const http_client& c, std::chrono::steady_clock::time_point deadline,
                const std::atomic<bool>* cancel) {
   if (cancel != nullptr && cancel->load()) {
@@ -245,8 +245,6 @@ status in_time(const http_client& c, std::chrono::steady_clock::time_point deadl
                                       ": reading it took longer than the call allows; nothing "
                                       "of it was used");
 }
-
-}  // namespace
 
 result<registry_contents> read_contents(const http_client& c, const config::topic_filter* selected,
                                         std::chrono::steady_clock::time_point deadline,
@@ -379,7 +377,6 @@ status read_served_ids(const http_client& c, const registry_contents& source,
     if (*body) served.emplace(v.id, std::move(**body));
   }
   contents.served_ids = std::move(served);
-  contents.served_ids_read = true;
   return {};
 }
 

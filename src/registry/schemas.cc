@@ -125,12 +125,8 @@ bool target_follows_level(const registry_contents& target, const std::string& su
 }
 
 const schema_body* serves(const registry_contents& c, int32_t id) {
-  if (auto it = c.served_ids.find(id); it != c.served_ids.end()) return &it->second;
-  if (c.served_ids_read) return nullptr;
-  for (const auto& v : c.versions) {
-    if (v.id == id) return &v.body;
-  }
-  return nullptr;
+  auto it = c.served_ids.find(id);
+  return it == c.served_ids.end() ? nullptr : &it->second;
 }
 
 bool kept_as_history(const schema_version& soft_deleted, const schema_version& on_target) {

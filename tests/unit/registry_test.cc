@@ -212,6 +212,8 @@ TEST(SchemaPlan, SoftDeletedVersionsAreNeverCopiedAndBlockedUnlessTheTargetServe
   source.soft_deleted = {version("a", 1, 1, R"("string")"), version("b", 1, 3, R"("long")"),
                          version("c", 4, 0, "")};
   target.versions = {version("x", 1, 3, R"("long")")};  // b's id, the same schema
+  // What read_served_ids reads for the source's soft-deleted ids.
+  target.served_ids[3] = target.versions[0].body;
   const auto p = plan_schemas(source, target, kind_t::apicurio);
   ASSERT_EQ(p.versions.size(), 4u);
   EXPECT_EQ(p.order, std::vector<size_t>{0});  // only the live version is written
@@ -226,11 +228,13 @@ TEST(SchemaPlan, SoftDeletedVersionsAreNeverCopiedAndBlockedUnlessTheTargetServe
   // Copied while it was live: still the subject's history, so the live
   // version after it is not taken for a merge of histories.
   target.versions.push_back(version("a", 1, 1, R"("string")"));
+  target.served_ids[1] = target.versions.back().body;
   const auto q = plan_schemas(source, target, kind_t::apicurio);
   EXPECT_EQ(item(q, "a", 1).action, schema_action::fits);
   EXPECT_EQ(item(q, "a", 2).action, schema_action::copy) << item(q, "a", 2).reason;
   // Another version 1 there is no such history: histories are not merged.
   target.versions.back() = version("a", 1, 9, R"("float")");
+  target.served_ids.erase(1);
   const auto r = plan_schemas(source, target, kind_t::apicurio);
   EXPECT_EQ(item(r, "a", 2).action, schema_action::blocked);
   EXPECT_NE(item(r, "a", 2).reason.find("does not merge histories"), std::string::npos);

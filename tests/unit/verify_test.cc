@@ -1,5 +1,6 @@
 // The record and registry comparisons of a verification and the stored
 // report format.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "strait/registry/schema_plan.h"
@@ -8,6 +9,8 @@
 
 namespace strait::verify {
 namespace {
+
+using ::testing::HasSubstr;
 
 record_seen rec(int64_t offset, uint64_t digest, int64_t ts = 1000, bool create_time = true) {
   return {offset, digest, ts, create_time};
@@ -156,10 +159,8 @@ TEST(CompareRegistries, TheSameVersionsInAnotherFormPass) {
   EXPECT_EQ(out.subjects, 1);
   EXPECT_EQ(out.versions_compared, 2);
   EXPECT_EQ(out.only_on_target, 1);
-  EXPECT_NE(out.note.find("1 version(s) of these subjects only on the target"), std::string::npos)
-      << out.note;
-  EXPECT_NE(out.note.find("1 reference(s) to subjects outside the selection"), std::string::npos)
-      << out.note;
+  EXPECT_THAT(out.note, HasSubstr("1 version(s) of these subjects only on the target"));
+  EXPECT_THAT(out.note, HasSubstr("1 reference(s) to subjects outside the selection"));
 }
 
 TEST(CompareRegistries, EachKindOfDifferenceIsNamed) {
@@ -182,16 +183,13 @@ TEST(CompareRegistries, EachKindOfDifferenceIsNamed) {
   ASSERT_EQ(out.differences.size(), 6u);
   EXPECT_EQ(out.differences[0], "subject 'a' version 1 (id 1) is not on the target");
   EXPECT_EQ(out.differences[1], "subject 'b' version 1 (id 2) has id 7 on the target");
-  EXPECT_NE(out.differences[2].find("its schema text differs"), std::string::npos);
-  EXPECT_NE(out.differences[3].find("schema type JSON on the source, AVRO on the target"),
-            std::string::npos)
-      << out.differences[3];
-  EXPECT_NE(out.differences[4].find("its references differ"), std::string::npos);
+  EXPECT_THAT(out.differences[2], HasSubstr("its schema text differs"));
+  EXPECT_THAT(out.differences[3], HasSubstr("schema type JSON on the source, AVRO on the target"));
+  EXPECT_THAT(out.differences[4], HasSubstr("its references differ"));
   // The global levels: the subjects without a level of their own follow them.
-  EXPECT_NE(out.differences[5].find("global compatibility levels differ (source BACKWARD, target "
-                                    "NONE)"),
-            std::string::npos)
-      << out.differences[5];
+  EXPECT_THAT(out.differences[5],
+              HasSubstr("global compatibility levels differ (source BACKWARD, target "
+                        "NONE)"));
 }
 
 TEST(CompareRegistries, ASubjectsOwnLevelMustBeOnTheTarget) {
@@ -234,25 +232,23 @@ TEST(CompareRegistries, ASoftDeletedVersionsIdMustBeServedByTheTarget) {
   source.soft_deleted = {version("a", 1, 1, R"("string")"), version("b", 1, 3, R"("long")"),
                          version("c", 1, 4, R"("bytes")"), version("d", 1, 0, "")};
   target.versions = {version("a", 2, 2, R"("int")"), version("x", 1, 4, R"("bytes")")};
-  // Asked by id: b's id, another schema.
+  // What read_served_ids reads: x's id 4 (c's, the same schema), and asked
+  // by id b's id 3 (another schema).
+  target.served_ids[4] = target.versions[1].body;
   target.served_ids[3] = {registry::schema_type::avro, R"("double")", {}};
   schema_result out;
   compare_registries(source, target, out);
   EXPECT_EQ(out.versions_compared, 5);  // a v2, and the four soft-deleted ones
   ASSERT_EQ(out.differences.size(), 3u);
-  EXPECT_NE(out.differences[0].find("subject 'a' version 1 (id 1) is soft-deleted on the source"),
-            std::string::npos)
-      << out.differences[0];
-  EXPECT_NE(out.differences[0].find("the target does not serve it"), std::string::npos);
-  EXPECT_NE(out.differences[1].find("the target serves id 3 with another schema"),
-            std::string::npos)
-      << out.differences[1];
+  EXPECT_THAT(out.differences[0],
+              HasSubstr("subject 'a' version 1 (id 1) is soft-deleted on the source"));
+  EXPECT_THAT(out.differences[0], HasSubstr("the target does not serve it"));
+  EXPECT_THAT(out.differences[1], HasSubstr("the target serves id 3 with another schema"));
   // Listed, not served by the source: its id cannot be checked (the plan
   // blocks it too).
-  EXPECT_NE(out.differences[2].find("subject 'd' version 1 (id 0) is soft-deleted on the source, "
-                                    "which lists it but does not serve it"),
-            std::string::npos)
-      << out.differences[2];
+  EXPECT_THAT(out.differences[2],
+              HasSubstr("subject 'd' version 1 (id 0) is soft-deleted on the source, "
+                        "which lists it but does not serve it"));
 }
 
 TEST(CompareRegistries, ListsAtMostAHundredDifferencesButCountsAll) {

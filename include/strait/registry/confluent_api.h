@@ -23,6 +23,12 @@ inline constexpr size_t kMaxContentsBytes = 512u << 20;  // all schema texts rea
 // verification).
 inline constexpr std::chrono::seconds kReadBudget{30};
 
+// Between the requests of a read of `client`: errc::precondition once
+// `deadline` passed or `cancel` (if given) is set, else ok.
+[[nodiscard]] status in_time(const http_client& client,
+                             std::chrono::steady_clock::time_point deadline,
+                             const std::atomic<bool>* cancel);
+
 // Reads a registry through Confluent's API (every registry strait writes
 // to serves it): the subjects `selected` accepts (null: all), each of their
 // versions with its id, type, text and references, each subject's own

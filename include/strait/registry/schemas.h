@@ -52,14 +52,13 @@ struct registry_contents {
   // whole).
   std::vector<schema_version> soft_deleted;
   // What the registry serves for a source's soft-deleted ids
-  // (read_served_ids: a read version's schema, or its answer by id), and
-  // whether that was read (then it is complete for those ids).
+  // (read_served_ids: a read version's schema, or its answer by id); empty
+  // unless read.
   std::map<int32_t, schema_body> served_ids;
-  bool served_ids_read = false;
 };
 
-// The schema `c` serves under `id`: from served_ids once read (a lookup),
-// else a read version's (a scan); null when none.
+// The schema `c` serves under `id`, one of the ids read_served_ids looked
+// up (a lookup in served_ids); null when none.
 [[nodiscard]] const schema_body* serves(const registry_contents& c, int32_t id);
 
 // Whether a version soft-deleted on the source is still the history of its
