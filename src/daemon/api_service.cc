@@ -325,7 +325,6 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
           break;
         case policy::acl_action::at_cutover:
           ++e.plan.acls_at_cutover;
-          if (item.target.pattern_type != "LITERAL") ++e.plan.acls_by_hand;
           break;
         case policy::acl_action::nothing:
           ++e.plan.acls_fit;

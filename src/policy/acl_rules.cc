@@ -262,14 +262,30 @@ std::optional<acl_item> plan_one(const kafka::acl_binding& b, const config::acl_
   }
   if (waits_for_cutover(b)) {
     i.what = acl_action::at_cutover;
+    if (where.pattern == kLiteral) {
+      i.reason =
+          "lets its principal change the topic: strait creates it at the topic's producer "
+          "cutover (as the topic goes CUT_OVER), so that nobody writes to the target early, and "
+          "deletes it at a rollback (docs/cutover.md)";
+      return i;
+    }
     i.reason =
-        where.pattern == kLiteral
-            ? "lets its principal change the topic: strait creates it at the topic's producer "
-              "cutover (as the topic goes CUT_OVER), so that nobody writes to the target early, "
-              "and deletes it at a rollback (docs/cutover.md)"
-            : "lets its principal change every topic it reaches: not before their producer "
-              "cutover, and strait does not create a PREFIXED one: grant it by hand once every "
-              "topic it reaches is CUT_OVER";
+        "lets its principal change every topic it reaches: strait gives each topic it reaches a "
+        "LITERAL copy at that topic's producer cutover and deletes it at the topic's rollback "
+        "(docs/cutover.md); the PREFIXED binding itself (for topics made later under the "
+        "prefix) is yours to create once they are all finalized";
+    // The target's LITERAL copies already there: the operator's, never
+    // granted nor deleted by a cutover. Bindings sort by resource type,
+    // then name: the topics under the prefix are one run.
+    for (auto t = existing.lower_bound({.resource_type = kTopic, .resource_name = where.name});
+         t != existing.end() && t->resource_type == kTopic &&
+         t->resource_name.starts_with(where.name);
+         ++t) {
+      if (t->pattern_type == kLiteral && t->principal == i.target.principal &&
+          t->host == kWildcard && t->operation == b.operation && t->permission == b.permission) {
+        i.literal_on_target.insert(t->resource_name);
+      }
+    }
     return i;
   }
   i.what = acl_action::create;
@@ -335,10 +351,13 @@ cutover_grants grants_at_cutover(const std::vector<acl_item>& items,
     if (i.what == acl_action::create && i.target.permission == kDeny && on_topic) {
       denies.insert(i.target);
     } else if (i.what == acl_action::at_cutover && on_topic) {
-      if (i.target.pattern_type == kLiteral && i.target.resource_name == target_topic) {
+      if (i.target.pattern_type == kLiteral) {
         grants.insert(i.target);
-      } else {
-        out.left.push_back(describe(i.source));
+      } else if (!i.literal_on_target.contains(target_topic)) {
+        auto copy = i.target;
+        copy.resource_name = target_topic;
+        copy.pattern_type = kLiteral;
+        grants.insert(std::move(copy));
       }
     } else if (i.what == acl_action::blocked && waits_for_cutover(i.source) &&
                reaches(i.source, source_topic)) {

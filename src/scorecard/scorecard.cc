@@ -479,11 +479,6 @@ area security(const evidence& e) {
                std::to_string(p.acls_at_cutover) + " at cutover");
     for (const auto& a : p.acls_to_create) b.a.yellows.push_back("ACL to create: " + a);
     for (const auto& a : p.acls_blocked) b.a.yellows.push_back("ACL blocked: " + a);
-    if (p.acls_by_hand > 0) {
-      b.a.yellows.push_back(std::to_string(p.acls_by_hand) +
-                            " PREFIXED WRITE-like bindings are granted by hand once every topic "
-                            "they reach is cut over (strait grants the LITERAL ones itself)");
-    }
   }
   b.a.summary =
       "both sides' ACLs and users read, ACLs planned (capped at 1: a drill's grants and source "

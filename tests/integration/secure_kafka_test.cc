@@ -479,12 +479,18 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
       "acls --bootstrap-server " + clusters->source + auth +
       " --add --allow-principal User:app --allow-principal User:app-b --operation Write --topic " +
       topic);
+  // A PREFIXED right to write (it reaches gra-orders only): the cutover
+  // grants its LITERAL copy on the topic, never the PREFIXED binding.
+  kafka_tool("acls --bootstrap-server " + clusters->source + auth +
+             " --add --allow-principal User:batch --operation Write --resource-pattern-type "
+             "prefixed --topic gra-ord");
   // The operator granted app-b's copy on the target already: it is theirs.
   kafka_tool("acls --bootstrap-server " + clusters->target + clusters->tool_auth(clusters->target) +
              " --add --allow-principal User:app3 --operation Write --topic " + target);
   const std::string acls = acls_section(
       "    - {source: \"User:app\", target: \"User:app2\"}\n"
-      "    - {source: \"User:app-b\", target: \"User:app3\"}\n");
+      "    - {source: \"User:app-b\", target: \"User:app3\"}\n"
+      "    - {source: \"User:batch\", target: \"User:batch2\"}\n");
   straitd d(dir, "gra-orders", acls, "mig.");
   d.start();
   auto state_is = [&](const std::string& state) {
@@ -503,8 +509,12 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
   const auto* write = acl_item(planned, "User:app", "WRITE", topic);
   ASSERT_NE(write, nullptr) << plan;
   EXPECT_EQ((*write)["action"], "ACL_ACTION_AT_CUTOVER") << write->dump();
+  const auto* batch = acl_item(planned, "User:batch", "WRITE", "gra-ord");
+  ASSERT_NE(batch, nullptr) << plan;
+  EXPECT_EQ((*batch)["action"], "ACL_ACTION_AT_CUTOVER") << batch->dump();
   EXPECT_EQ(listed_acls(clusters->target, "User:app2").find(target), std::string::npos)
       << "not before the cutover";
+  EXPECT_TRUE(listed_bindings(clusters->target, "User:batch2").empty());
 
   ASSERT_EQ(d.straitctl("verify it").first, 0) << d.log();
   ASSERT_TRUE(state_is("VERIFIED")) << d.log();
@@ -520,10 +530,16 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
                          target + " User:app2@*"),
             std::string::npos)
       << d.log();
+  EXPECT_EQ(listed_bindings(clusters->target, "User:batch2"),
+            std::set<std::string>{target + " LITERAL WRITE ALLOW"});
   auto [status_rc, status] = d.straitctl("status it");
   EXPECT_EQ(status_rc, 0) << status << d.straitctl_errors();
   EXPECT_NE(
       status.find("granted on the target: ALLOW WRITE TOPIC:LITERAL:" + target + " User:app2@*"),
+      std::string::npos)
+      << status;
+  EXPECT_NE(
+      status.find("granted on the target: ALLOW WRITE TOPIC:LITERAL:" + target + " User:batch2@*"),
       std::string::npos)
       << status;
 
@@ -544,6 +560,8 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
   EXPECT_FALSE(after.contains(target + " LITERAL WRITE ALLOW")) << "strait's grant is removed";
   EXPECT_TRUE(after.contains(target + " LITERAL DESCRIBE ALLOW"));
   EXPECT_TRUE(after.contains(target + " PREFIXED WRITE ALLOW"));
+  EXPECT_TRUE(listed_bindings(clusters->target, "User:batch2").empty())
+      << "the PREFIXED right's copy goes with the topic's rollback";
   const std::string kept = listed_acls(clusters->target, "User:app3");
   EXPECT_NE(kept.find("name=" + target + ", patternType=LITERAL"), std::string::npos)
       << "the operator's binding stays: " << kept;

@@ -530,8 +530,20 @@ class fake_world {
       ++c_.acl_reads;
       if (!c_.acl_error.empty()) return fail(errc::kafka, c_.acl_error);
       workflow::acl_grant_plan p{c_.acl_cluster, w_.acl_items};
+      // As plan_acls reads the target: what it has already, and a PREFIXED
+      // binding's LITERAL copies there.
       for (auto& i : p.items) {
         if (c_.acls.contains(i.target)) i.what = policy::acl_action::nothing;
+        if (i.target.pattern_type != "PREFIXED") continue;
+        for (const auto& b : c_.acls) {
+          auto prefixed = b;
+          prefixed.resource_name = i.target.resource_name;
+          prefixed.pattern_type = "PREFIXED";
+          if (b.pattern_type == "LITERAL" && b.resource_name.starts_with(i.target.resource_name) &&
+              prefixed == i.target) {
+            i.literal_on_target.insert(b.resource_name);
+          }
+        }
       }
       return p;
     }

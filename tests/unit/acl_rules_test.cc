@@ -193,12 +193,38 @@ TEST(AclPlan, ACutoverGrantsTheLiteralRightsToChangeItsTopicAfterTheDeniesThatLi
                                                 topic_acl("mig.orders", "User:squad-a", "WRITE")}));
   EXPECT_EQ(g.denies, std::vector<acl_binding>{
                           topic_acl("mig.orders", "User:squad-a", "DELETE", "LITERAL", "DENY")});
-  EXPECT_EQ(g.left, (std::vector<std::string>{"ALLOW WRITE TOPIC:LITERAL:orders User:nobody@*",
-                                              "ALLOW WRITE TOPIC:PREFIXED:orders User:app@*"}));
+  // The PREFIXED WRITE of User:app is granted as its LITERAL copy: the same
+  // binding as the LITERAL one (once).
+  EXPECT_EQ(g.left, std::vector<std::string>{"ALLOW WRITE TOPIC:LITERAL:orders User:nobody@*"});
   const auto eu = grants_at_cutover(p.items, "orders-eu", "mig.orders-eu");
   EXPECT_EQ(eu.grants, std::vector<acl_binding>{topic_acl("mig.orders-eu", "User:app2", "WRITE")});
   EXPECT_TRUE(eu.denies.empty());
   EXPECT_TRUE(grants_at_cutover(p.items, "other", "mig.other").grants.empty());
+}
+
+// A PREFIXED right to change topics reaches topics that may not be cut
+// over yet: each topic's cutover gets its LITERAL copy (a rollback deletes
+// the topic's alone), never the PREFIXED binding, and never a copy the
+// target has already (the operator's).
+TEST(AclPlan, APrefixedRightToChangeTopicsIsGrantedAsEachTopicsLiteralCopyAtItsCutover) {
+  auto f = facts_with({topic_acl("orders", "User:team-b", "WRITE", "PREFIXED"),
+                       topic_acl("orders", "User:team-b", "CREATE", "PREFIXED")});
+  f.target.push_back(topic_acl("mig.orders-eu", "User:squad-b", "WRITE"));
+  const auto p = plan_acls(rules(), prefixed(), f);
+  ASSERT_EQ(p.items.size(), 2u);
+  for (const auto& i : p.items) {
+    EXPECT_EQ(i.what, acl_action::at_cutover) << i.blocker;
+    EXPECT_EQ(i.target.pattern_type, "PREFIXED");
+    EXPECT_NE(i.reason.find("a LITERAL copy at that topic's producer cutover"), std::string::npos)
+        << i.reason;
+  }
+  EXPECT_EQ(p.items[1].literal_on_target, std::set<std::string>{"mig.orders-eu"});
+  const auto g = grants_at_cutover(p.items, "orders", "mig.orders");
+  EXPECT_EQ(g.grants, (std::vector<acl_binding>{topic_acl("mig.orders", "User:squad-b", "CREATE"),
+                                                topic_acl("mig.orders", "User:squad-b", "WRITE")}));
+  EXPECT_TRUE(g.left.empty());
+  EXPECT_EQ(grants_at_cutover(p.items, "orders-eu", "mig.orders-eu").grants,
+            std::vector<acl_binding>{topic_acl("mig.orders-eu", "User:squad-b", "CREATE")});
 }
 
 TEST(AclPlan, StraitsOwnPrincipalHostsAndAdministratorsRightsAreNeverCopied) {

@@ -226,7 +226,6 @@ TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
   e.plan.acls_to_create = {"ALLOW READ on TOPIC LITERAL orders for User:app from *"};
   e.plan.acls_blocked = {"ALLOW READ on TOPIC LITERAL orders for User:x from *: no rule"};
   e.plan.acls_at_cutover = 2;
-  e.plan.acls_by_hand = 1;
   area a = area_of(score(e), "security and ACLs");
   EXPECT_EQ(a.level, 1);
   EXPECT_EQ(a.rating, colour::yellow);
@@ -235,8 +234,6 @@ TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
       << all_of(a.evidence);
   EXPECT_TRUE(contains(all_of(a.yellows), "ACL to create: ALLOW READ")) << all_of(a.yellows);
   EXPECT_TRUE(contains(all_of(a.yellows), "ACL blocked: ")) << all_of(a.yellows);
-  EXPECT_TRUE(contains(all_of(a.yellows), "1 PREFIXED WRITE-like bindings are granted by hand"))
-      << all_of(a.yellows);
   EXPECT_EQ(a.next, "straitctl apply prod");
   // Not planned: said, not hidden.
   e.plan.acls_error = "the target: its authorizer is none";

@@ -856,7 +856,8 @@ TEST_F(Moves, ARollbackAfterTheCutoverCopiesTheTargetsRecordsBackFirst) {
 
 // A link with an acls section whose plan has, for orders (t.orders on the
 // target): a WRITE to grant at the cutover, a READ that apply creates, and a
-// PREFIXED WRITE the operator grants by hand.
+// PREFIXED WRITE whose LITERAL copy on t.orders is that same WRITE (granted
+// once).
 class Grants : public Moves {
  protected:
   Grants() {
@@ -1176,8 +1177,8 @@ TEST_F(Grants, ACutoverGrantsTheTopicsWriteBeforeCutOverAndARollbackRemovesIt) {
 
   world_.target.acl_error.clear();
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
-  // Its own LITERAL WRITE only: not apply's READ, not the PREFIXED one, not
-  // another topic's.
+  // Its own LITERAL WRITE only (the PREFIXED one's copy is the same): not
+  // apply's READ, not the PREFIXED binding, not another topic's.
   EXPECT_EQ(world_.target.acls, std::set<kafka::acl_binding>{write_on("t.orders")});
   EXPECT_EQ(owned(), (std::vector<workflow::owned_grant>{{"tgt", write_on("t.orders")}}));
 
@@ -1194,6 +1195,27 @@ TEST_F(Grants, ACutoverGrantsTheTopicsWriteBeforeCutOverAndARollbackRemovesIt) {
   EXPECT_TRUE(world_.target.acls.empty());
   EXPECT_TRUE(owned().empty());
   EXPECT_EQ(source_end(0), 13) << "what producers wrote to the target was copied back";
+}
+
+// A PREFIXED right reaches topics maybe not cut over: the cutover grants
+// the topic its LITERAL copy, recorded as the topic's own, and the
+// rollback deletes it with the others.
+TEST_F(Grants, APrefixedRightIsGrantedAsTheTopicsLiteralCopyAndDeletedAtItsRollback) {
+  const kafka::acl_binding batch{"TOPIC", "t.", "PREFIXED", "User:batch", "*", "WRITE", "ALLOW"};
+  auto copy = batch;
+  copy.resource_name = "t.orders";
+  copy.pattern_type = "LITERAL";
+  world_.acl_items.push_back(item(batch, policy::acl_action::at_cutover));
+  start();
+  verified_with(10);
+  cut_over_topic();
+  EXPECT_EQ(world_.target.acls, (std::set<kafka::acl_binding>{copy, write_on("t.orders")}));
+  EXPECT_EQ(owned(),
+            (std::vector<workflow::owned_grant>{{"tgt", write_on("t.orders")}, {"tgt", copy}}));
+  ASSERT_TRUE(rollback(500ms));
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
+  EXPECT_TRUE(world_.target.acls.empty());
+  EXPECT_TRUE(owned().empty());
 }
 
 TEST_F(Grants, ABindingTheTargetHadBeforeTheCutoverIsTheOperatorsAndStays) {

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,10 @@ struct acl_item {
   acl_action what = acl_action::nothing;
   std::string reason;   // what and why, printable
   std::string blocker;  // blocked: why, and the fix; printable
+  // A PREFIXED at_cutover item: the target topics it reaches that have its
+  // LITERAL copy already (the operator's): a cutover grants that copy on
+  // every other (grants_at_cutover).
+  std::set<std::string> literal_on_target;
 };
 
 struct acl_plan {
@@ -109,11 +114,14 @@ struct acl_plan {
 // - `denies`: the DENYs on topics that apply would create and that reach
 //   the topic, created first (an ALLOW never goes before the DENY that
 //   limits it; like apply's, they are kept after a rollback);
-// - `grants`: the at_cutover bindings LITERAL on the topic's name (a
-//   rollback deletes them);
-// - `left`: the topic's rights to change it that strait does not grant: a
-//   PREFIXED at_cutover one (it reaches other topics, maybe not cut over),
-//   or one the plan blocks; the operator's, as the plan says.
+// - `grants`: the at_cutover bindings LITERAL on the topic's name, and the
+//   LITERAL copy on it of each PREFIXED at_cutover one that reaches it
+//   (unless the target has that copy: the operator's). A PREFIXED one
+//   reaches other topics, maybe not cut over, so it is never created
+//   itself: each topic gets its own copy at its own cutover, and a rollback
+//   deletes the topic's alone;
+// - `left`: the topic's rights to change it that the plan blocks; the
+//   operator's, as the plan says.
 struct cutover_grants {
   std::vector<kafka::acl_binding> denies, grants;
   std::vector<std::string> left;  // describe() of each source binding

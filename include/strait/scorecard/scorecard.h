@@ -85,8 +85,7 @@ struct live_plan {
   std::vector<std::string> acls_to_create;  // bindings apply would create
   std::vector<std::string> acls_blocked;    // "<binding>: <blocker>"
   int acls_at_cutover = 0;                  // WRITE-like bindings left for the cutover
-  int acls_by_hand = 0;  // of those, the PREFIXED ones the cutover leaves to the operator
-  int acls_fit = 0;      // bindings the target has
+  int acls_fit = 0;                         // bindings the target has
   // Schema copy (the link's schemas section): what the plan's schema part
   // says, or why the registries were not read (`schemas_error`).
   bool schemas_enabled = false;
