@@ -1010,6 +1010,8 @@ class service final : public pb::Strait::Service {
     out->set_requested_by(single_line(op.requested_by, kMaxDetailBytes));
     out->set_quiet_wait_ms(op.quiet_wait_ms);
     out->set_resumed(op.resumed);
+    out->set_acl_grants(op.acl_grants);
+    out->set_acl_fences(op.acl_fences);
   }
 
   // OK when the caller may make `call`, which needs at least `needed`.

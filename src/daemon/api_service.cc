@@ -314,6 +314,7 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
       }
     }
     e.plan.acls_enabled = p->plan.acls_enabled;
+    e.plan.fence_enabled = rt->config().fence.enabled;
     e.plan.acls_error = p->plan.acls_error;
     for (const auto& item : p->plan.acls) {
       switch (item.what) {

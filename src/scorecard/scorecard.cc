@@ -428,7 +428,41 @@ area topic_configs(const evidence& e) {
   return std::move(b).done();
 }
 
-area security(const evidence& e) {
+// A drill of the ACL changes a producer cutover makes (ADR 0023): the
+// newest done rollback of a topic under the link's definition now, after a
+// done cutover of it that made what `grants` / `fences` ask for (target
+// grants, source-fence DENYs; none asked: any), and that rollback deleted
+// at least as many of each. Null when no topic has one.
+const move_record* acl_drill(const move_index& index, bool grants, bool fences,
+                             const move_record** cutover_out) {
+  const move_record* best = nullptr;
+  for (const auto& [key, moves] : index) {
+    if (key.first != object_kind::topic) continue;
+    const move_record* rollback = nullptr;
+    for (const move_record* m : moves) {
+      if (m->options.kind == op_kind::rollback) rollback = m;
+    }
+    const move_record* cutover = nullptr;
+    for (const move_record* m : moves) {
+      if (rollback != nullptr && m->options.kind == op_kind::cutover &&
+          m->finished_at_ms <= rollback->started_at_ms) {
+        cutover = m;
+      }
+    }
+    if (cutover == nullptr || (grants && cutover->acl_grants == 0) ||
+        (fences && cutover->acl_fences == 0) || rollback->acl_grants < cutover->acl_grants ||
+        rollback->acl_fences < cutover->acl_fences) {
+      continue;
+    }
+    if (best == nullptr || rollback->finished_at_ms > best->finished_at_ms) {
+      best = rollback;
+      *cutover_out = cutover;
+    }
+  }
+  return best;
+}
+
+area security(const evidence& e, const move_index& index) {
   builder b{{.name = "security and ACLs"}};
   if (!e.scan) {
     b.a.summary = "no scan read the clusters' ACLs and users";
@@ -480,12 +514,50 @@ area security(const evidence& e) {
     for (const auto& a : p.acls_to_create) b.a.yellows.push_back("ACL to create: " + a);
     for (const auto& a : p.acls_blocked) b.a.yellows.push_back("ACL blocked: " + a);
   }
+  b.a.summary = "both sides' ACLs and users read, ACLs planned";
+  if (!p.read || !p.acls_error.empty()) {
+    b.a.summary = "both sides' ACLs and users read; the link's ACLs could not be planned";
+    b.a.next = "straitctl plan " + e.link.link + " (it says why)";
+    return std::move(b).done();
+  }
+  if (!p.acls_to_create.empty()) {
+    b.a.next = "straitctl apply " + e.link.link;
+    return std::move(b).done();
+  }
+  if (!p.acls_blocked.empty()) {
+    b.a.next = "resolve the blocked ACL items (straitctl plan " + e.link.link + ")";
+    return std::move(b).done();
+  }
+  // The plan has nothing left but what cutovers grant: a drill shows the
+  // cutover granting (and fencing) and its rollback taking it all back.
+  const bool grants = p.acls_at_cutover > 0;
+  const move_record* cutover = nullptr;
+  const move_record* drill = acl_drill(index, grants, p.fence_enabled, &cutover);
+  if (drill == nullptr) {
+    const std::string what = grants && p.fence_enabled
+                                 ? "granted producers their rights on the target and fenced "
+                                   "the source"
+                             : grants          ? "granted producers their rights on the target"
+                             : p.fence_enabled ? "fenced the source"
+                                               : "ended done";
+    b.a.yellows.push_back("no topic's cutover that " + what +
+                          " was rolled back done, deleting it all (link " + e.drills().link +
+                          ", its definition now)");
+    b.a.next = "rehearse on link " + e.drills().link +
+               ": straitctl cutover, then straitctl rollback, of a topic with producers";
+    return std::move(b).done();
+  }
+  b.evidence(move_ref(*cutover) + ": granted " + std::to_string(cutover->acl_grants) + ", fenced " +
+             std::to_string(cutover->acl_fences));
+  b.evidence(move_ref(*drill) + ": deleted " + std::to_string(drill->acl_grants) + " grant(s), " +
+             std::to_string(drill->acl_fences) + " fence DENY(s)");
+  b.yellow_if_stale(e, move_ref(*drill), drill->finished_at_ms);
+  b.a.level = 2;
   b.a.summary =
-      "both sides' ACLs and users read, ACLs planned (capped at 1: a drill's grants and source "
-      "fence are not scored yet, ADR 0023)";
-  b.a.next = p.acls_to_create.empty()
-                 ? "resolve the blocked ACL items (straitctl plan " + e.link.link + ")"
-                 : "straitctl apply " + e.link.link;
+      "both sides' ACLs read, the plan has nothing left to create, and a cutover's grants and "
+      "fence were taken back by its rollback";
+  b.a.next = "renew what is stale: straitctl scan " + e.link.link +
+             ", or a cutover and rollback drill again";
   return std::move(b).done();
 }
 
@@ -643,8 +715,8 @@ card score(const evidence& e) {
   c.made_at_ms = e.now_ms;
   c.limits = e.limits;
   const move_index index = index_moves(e.drills());
-  c.areas = {compatibility(e), data(e, index),     groups(e, index), topic_configs(e),
-             security(e),      rollback(e, index), schemas(e),       observability(e)};
+  c.areas = {compatibility(e),   data(e, index),     groups(e, index), topic_configs(e),
+             security(e, index), rollback(e, index), schemas(e),       observability(e)};
   if (e.live.paused) {
     for (auto& a : c.areas) {
       a.yellows.insert(a.yellows.begin(),

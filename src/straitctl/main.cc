@@ -57,6 +57,17 @@ struct options {
   std::string token_file;
 };
 
+// What a topic operation did with ACL bindings (docs/cutover.md#acl-grants),
+// for its "done" line: empty when nothing.
+std::string acl_changes(const pb::Operation& op) {
+  if (op.acl_grants() <= 0 && op.acl_fences() <= 0) return "";
+  const bool cutover = op.kind() == pb::OPERATION_KIND_CUTOVER;
+  return " (ACL bindings: " + std::to_string(op.acl_grants()) +
+         (cutover ? " granted on the target, " : " grant(s) deleted from the target, ") +
+         std::to_string(op.acl_fences()) +
+         (cutover ? " fence DENY(s) on the source)" : " fence DENY(s) lifted on the source)");
+}
+
 // The file's content, trailing whitespace removed; exits 2 naming the option.
 std::string read_or_exit(const std::string& path, const char* option) {
   std::ifstream in(path);
@@ -1131,7 +1142,7 @@ struct move_cmd : command {
         return std::nullopt;
       }
       if (op.phase() == pb::OPERATION_PHASE_DONE) {
-        std::cerr << safe(what) << ": done\n";
+        std::cerr << safe(what) << ": done" << acl_changes(op) << "\n";
         return kOk;
       }
       if (op.phase() == pb::OPERATION_PHASE_CANCELLED) {

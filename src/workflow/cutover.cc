@@ -327,7 +327,9 @@ void link_workflow::record_move(const operation_status& s) {
        .started_at_ms = s.started_at_ms,
        .finished_at_ms = s.finished_at_ms,
        .quiet_wait_ms = s.quiet_wait_ms,
-       .resumed = s.resumed});
+       .resumed = s.resumed,
+       .acl_grants = s.acl_grants,
+       .acl_fences = s.acl_fences});
 }
 
 void link_workflow::flush_move_records() {
@@ -787,6 +789,10 @@ void link_workflow::acl_read<T>::reset() {
   if (value && *value) value.reset();
 }
 
+int& link_workflow::acl_count(topic_op& op, acl_change kind) {
+  return kind == acl_change::target_grant ? op.status.acl_grants : op.status.acl_fences;
+}
+
 bool link_workflow::create_recorded(const std::string& topic, acl_change kind,
                                     const std::string& cluster,
                                     const std::vector<kafka::acl_binding>& bindings,
@@ -801,16 +807,19 @@ bool link_workflow::create_recorded(const std::string& topic, acl_change kind,
   // record (one the cluster had already is not recorded, and never
   // deleted).
   store::checkpoint_store::write_batch batch;
+  int added = 0;
   for (const auto& b : bindings) {
     const owned_grant g{cluster, b};
     if (std::find(owned->begin(), owned->end(), g) == owned->end()) {
       put_grant(batch, cfg_.name, topic, kind, g);
+      ++added;
     }
   }
   if (auto s = store_.commit(batch); !s) {
     op.status.detail = "cannot record the topic's ACL changes: " + s.error().message;
     return false;
   }
+  acl_count(op, kind) = static_cast<int>(owned->size()) + added;
   for (size_t i = 0; i < bindings.size(); ++i) {
     if (auto s = writer.create(cluster, bindings[i]); !s) {
       // The record stays: a request that timed out may have created the
@@ -885,6 +894,7 @@ bool link_workflow::delete_recorded(const std::string& topic, acl_change kind, a
       op.status.detail = "cannot erase the record of an ACL change: " + s.error().message;
       return false;
     }
+    if (!removed->other_cluster) ++acl_count(op, kind);
   }
   return true;
 }

@@ -47,6 +47,8 @@ std::string to_json(const move_record& r) {
       {"finished_at_ms", r.finished_at_ms},
       {"quiet_wait_ms", r.quiet_wait_ms},
       {"resumed", r.resumed},
+      {"acl_grants", r.acl_grants},
+      {"acl_fences", r.acl_fences},
       {"source_cluster_id", r.source_cluster_id},
       {"target_cluster_id", r.target_cluster_id},
       {"definition", r.definition},
@@ -93,6 +95,12 @@ result<move_record> decode(const std::string& link, uint64_t id, std::string_vie
     r.finished_at_ms = j.at("finished_at_ms").get<int64_t>();
     r.quiet_wait_ms = j.at("quiet_wait_ms").get<int64_t>();
     r.resumed = j.at("resumed").get<bool>();
+    // Added within format 1: records written before them have none.
+    r.acl_grants = j.value("acl_grants", 0);
+    r.acl_fences = j.value("acl_fences", 0);
+    if (r.acl_grants < 0 || r.acl_fences < 0) {
+      return fail(errc::corruption, what + " holds a value this straitd does not know");
+    }
     if (r.started_at_ms < 0 || r.finished_at_ms < r.started_at_ms || r.finished_at_ms > kLatestMs ||
         r.quiet_wait_ms < 0 || r.quiet_wait_ms > kLatestMs || r.options.quiet_window.count() < 0) {
       return fail(errc::corruption, what + " holds a time no straitd writes");
@@ -217,6 +225,8 @@ migration::operation_status status_of(const move_record& r) {
   s.requested_by = r.requested_by;
   s.quiet_wait_ms = r.quiet_wait_ms;
   s.resumed = r.resumed;
+  s.acl_grants = r.acl_grants;
+  s.acl_fences = r.acl_fences;
   return s;
 }
 

@@ -532,6 +532,11 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
       << d.log();
   EXPECT_EQ(listed_bindings(clusters->target, "User:batch2"),
             std::set<std::string>{target + " LITERAL WRITE ALLOW"});
+  // Counted in the operation (not app3's: the operator's).
+  EXPECT_NE(d.straitctl_errors().find(topic + ": done (ACL bindings: 2 granted on the target, 0 "
+                                              "fence DENY(s) on the source)"),
+            std::string::npos)
+      << d.straitctl_errors();
   auto [status_rc, status] = d.straitctl("status it");
   EXPECT_EQ(status_rc, 0) << status << d.straitctl_errors();
   EXPECT_NE(
@@ -562,6 +567,10 @@ TEST_F(SecureKafka, ACutoverGrantsTheProducersWriteAndARollbackRemovesOnlyWhatIt
   EXPECT_TRUE(after.contains(target + " PREFIXED WRITE ALLOW"));
   EXPECT_TRUE(listed_bindings(clusters->target, "User:batch2").empty())
       << "the PREFIXED right's copy goes with the topic's rollback";
+  EXPECT_NE(d.straitctl_errors().find(topic + ": done (ACL bindings: 2 grant(s) deleted from the "
+                                              "target, 0 fence DENY(s) lifted on the source)"),
+            std::string::npos)
+      << d.straitctl_errors();
   const std::string kept = listed_acls(clusters->target, "User:app3");
   EXPECT_NE(kept.find("name=" + target + ", patternType=LITERAL"), std::string::npos)
       << "the operator's binding stays: " << kept;
@@ -639,6 +648,10 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
   ASSERT_TRUE(state_is("CUT_OVER")) << d.log();
   EXPECT_TRUE(
       listed_bindings(clusters->source, "User:app").contains(topic + " LITERAL WRITE DENY"));
+  EXPECT_NE(d.straitctl_errors().find(topic + ": done (ACL bindings: 0 granted on the target, 1 "
+                                              "fence DENY(s) on the source)"),
+            std::string::npos)
+      << d.straitctl_errors();
   std::tie(prc, planned) = d.straitctl("plan it --all --topics " + topic);
   EXPECT_EQ(prc, 0) << planned << d.straitctl_errors();
   EXPECT_NE(planned.find("nothing                    " + topic + ": no writer to fence"),
@@ -674,6 +687,10 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
   ASSERT_TRUE(state_is("MIRRORING")) << d.log();
   EXPECT_FALSE(
       listed_bindings(clusters->source, "User:app").contains(topic + " LITERAL WRITE DENY"));
+  EXPECT_NE(d.straitctl_errors().find(topic + ": done (ACL bindings: 0 grant(s) deleted from the "
+                                              "target, 1 fence DENY(s) lifted on the source)"),
+            std::string::npos)
+      << d.straitctl_errors();
   EXPECT_EQ(produce_as(clusters->source, "app", topic), RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 

@@ -520,6 +520,8 @@ workflow::move_record move_of(uint64_t id, const std::string& name) {
   r.finished_at_ms = 2000;
   r.quiet_wait_ms = 700;
   r.resumed = true;
+  r.acl_grants = 2;
+  r.acl_fences = 1;
   r.source_cluster_id = "src-id";
   r.target_cluster_id = "tgt-id";
   r.definition = "00112233aabbccdd";
@@ -664,6 +666,7 @@ TEST(MoveRecords, ARecordThatDoesNotDecodeIsCorruptionNamingItsOperation) {
     ASSERT_TRUE(r.has_value() && r->has_value()) << (r ? "none" : r.error().message);
     EXPECT_EQ((*r)->options.kind, migration::op_kind::cutover);
     EXPECT_EQ((*r)->outcome, migration::op_phase::done);
+    EXPECT_EQ((*r)->acl_grants, 0) << "written before the ACL counts: none";
   }
   auto replace = [&](const std::string& from, const std::string& to) {
     std::string s = good;
@@ -676,7 +679,8 @@ TEST(MoveRecords, ARecordThatDoesNotDecodeIsCorruptionNamingItsOperation) {
         replace("\"op_kind\":1", "\"op_kind\":9"), replace("\"kind\":1", "\"kind\":0"),
         replace("\"stuck\":0", "\"stuck\":99"), replace("\"name\":\"t\",", ""),
         replace("\"started_at_ms\":1", "\"started_at_ms\":-9223372036854775807"),
-        replace("\"finished_at_ms\":2", "\"finished_at_ms\":0")}) {
+        replace("\"finished_at_ms\":2", "\"finished_at_ms\":0"),
+        replace("{", "{\"acl_grants\":-1,"), replace("{", "{\"acl_fences\":\"1\",")}) {
     temp_dir dir;
     open_store(dir).reset();
     write_raw(dir, record_key(key_space::move).text("main").u64(5).bytes(), bad);

@@ -217,8 +217,7 @@ TEST(Scorecard, TheLivePlansSchemasAreTheSchemasAreasEvidence) {
 
 // With the link's acls section the live plan's ACL part is the area's
 // evidence: what apply would still create and what is blocked keep it
-// yellow, and it stays capped at 1 (a drill's grants and fence are not
-// scored yet).
+// yellow at 1.
 TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
   evidence e = base();
   e.plan.acls_enabled = true;
@@ -244,6 +243,58 @@ TEST(Scorecard, TheLivePlansAclsAreTheSecurityAreasEvidence) {
   e.plan = {.read = true};
   a = area_of(score(e), "security and ACLs");
   EXPECT_TRUE(contains(a.summary, "no acls section")) << a.summary;
+}
+
+// Level 2 once the plan has nothing left but what cutovers grant and a
+// drill shows a topic's cutover granting and fencing and its rollback
+// deleting as many of each (ADR 0023).
+TEST(Scorecard, ACutoversGrantsAndFenceTakenBackByItsRollbackProveTheSecurityArea) {
+  evidence e = base();
+  e.scan->target.acls = std::vector<kafka::acl_binding>{};
+  e.scan->target.acls_error.clear();
+  e.plan.acls_enabled = true;
+  e.plan.acls_fit = 3;
+  e.plan.acls_at_cutover = 1;
+  e.plan.fence_enabled = true;
+  area a = area_of(score(e), "security and ACLs");
+  EXPECT_EQ(a.level, 1);
+  EXPECT_TRUE(contains(all_of(a.yellows),
+                       "no topic's cutover that granted producers their rights on the target and "
+                       "fenced the source was rolled back done"))
+      << all_of(a.yellows);
+  EXPECT_TRUE(contains(a.next, "straitctl cutover, then straitctl rollback")) << a.next;
+  auto cutover = move_at(11, op_kind::cutover, object_kind::topic, "orders", kNow - 3 * kHour);
+  cutover.acl_grants = 2;
+  cutover.acl_fences = 1;
+  auto rollback = move_at(12, op_kind::rollback, object_kind::topic, "orders", kNow - 2 * kHour);
+  rollback.acl_grants = 2;  // the fence not lifted (a restart lost the count)
+  e.link.moves = {cutover, rollback};
+  EXPECT_EQ(area_of(score(e), "security and ACLs").level, 1);
+  e.link.moves.back().acl_fences = 1;
+  a = area_of(score(e), "security and ACLs");
+  EXPECT_EQ(a.level, 2);
+  EXPECT_EQ(a.rating, colour::green) << all_of(a.yellows);
+  EXPECT_TRUE(contains(all_of(a.evidence), "granted 2, fenced 1")) << all_of(a.evidence);
+  EXPECT_TRUE(contains(all_of(a.evidence), "deleted 2 grant(s), 1 fence DENY(s)"))
+      << all_of(a.evidence);
+  // A cutover that fenced nothing proves nothing of the fence.
+  e.link.moves.front().acl_fences = 0;
+  EXPECT_EQ(area_of(score(e), "security and ACLs").level, 1);
+  e.link.moves.front().acl_fences = 1;
+  // Moves under another definition of the link do not count.
+  for (auto& m : e.link.moves) m.definition = "old";
+  EXPECT_EQ(area_of(score(e), "security and ACLs").level, 1);
+  for (auto& m : e.link.moves) m.definition = "def";
+  // Anything apply would still create keeps it at 1.
+  e.plan.acls_to_create = {"ALLOW READ on TOPIC LITERAL orders for User:app from *"};
+  EXPECT_EQ(area_of(score(e), "security and ACLs").level, 1);
+  // Nothing to grant and no fence: a done cutover and rollback suffice.
+  e.plan.acls_to_create.clear();
+  e.plan.acls_at_cutover = 0;
+  e.plan.fence_enabled = false;
+  e.link.moves.front().acl_grants = e.link.moves.front().acl_fences = 0;
+  e.link.moves.back().acl_grants = e.link.moves.back().acl_fences = 0;
+  EXPECT_EQ(area_of(score(e), "security and ACLs").level, 2);
 }
 
 TEST(Scorecard, AScanAPlanAndAVerificationShowEachAreaOnce) {

@@ -117,7 +117,8 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
       {"4b6c6e", "010000000373726300000003746774"},
       {"4c6c6e", "010101000000000000000879"},
       {"4500026c6e0000000000000009",
-       hex(R"({"definition":"","finished_at_ms":0,"force":false,"format":1,"id":9,"kind":1,)"
+       hex(R"({"acl_fences":0,"acl_grants":0,"definition":"","finished_at_ms":0,"force":false,)"
+           R"("format":1,"id":9,"kind":1,)"
            R"("name":"tp","op_kind":1,"outcome":10,"quiet_wait_ms":0,"quiet_window_ms":5000,)"
            R"("requested_by":"","resumed":false,"source_cluster_id":"","started_at_ms":0,)"
            R"("stuck":0,"target_cluster_id":""})")},

@@ -1034,6 +1034,16 @@ TEST_F(Fence, ACutoverFencesTheSourcesOtherWritersAndARollbackLiftsItOnceMirrori
   EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
   EXPECT_TRUE(wf_->acl_changes()->empty());
   EXPECT_EQ(source_end(0), 12) << "what producers wrote to the target was copied back";
+  // The move records count what the cutover fenced and the rollback lifted
+  // (the scorecard's drill of the security area).
+  round();
+  auto records = workflow::load_moves(*store_, "L", 10);
+  ASSERT_TRUE(records) << records.error().message;
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ(records->front().acl_fences, 1);
+  EXPECT_EQ(records->back().options.kind, workflow::op_kind::rollback);
+  EXPECT_EQ(records->back().acl_fences, 1);
+  EXPECT_EQ(records->back().acl_grants, 0);
 }
 
 TEST_F(Fence, ARollbackOfADrainLiftsTheFenceFirstProducersNeverMoved) {
@@ -1216,6 +1226,13 @@ TEST_F(Grants, APrefixedRightIsGrantedAsTheTopicsLiteralCopyAndDeletedAtItsRollb
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::mirroring; }));
   EXPECT_TRUE(world_.target.acls.empty());
   EXPECT_TRUE(owned().empty());
+  // Counted in the move records: granted two, deleted two.
+  round();
+  auto records = workflow::load_moves(*store_, "L", 10);
+  ASSERT_TRUE(records) << records.error().message;
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ(records->front().acl_grants, 2);
+  EXPECT_EQ(records->back().acl_grants, 2);
 }
 
 TEST_F(Grants, ABindingTheTargetHadBeforeTheCutoverIsTheOperatorsAndStays) {

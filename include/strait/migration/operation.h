@@ -98,6 +98,10 @@ struct operation_status {
   // A topic's: how long it has waited for the watched cluster's ends to
   // stand still (while in waiting_for_quiet, up to the last round).
   int64_t quiet_wait_ms = 0;
+  // A topic's ACL bindings (ADR 0023): a cutover's, those strait owns for
+  // the topic as it goes on (target grants, source-fence DENYs, counted from
+  // the records); a rollback's, those it deleted (this straitd's run).
+  int acl_grants = 0, acl_fences = 0;
   [[nodiscard]] bool running() const { return finished_at_ms == 0; }
 };
 
@@ -123,6 +127,9 @@ struct move_record {
   // stand still (the time producers had to be stopped).
   int64_t quiet_wait_ms = 0;
   bool resumed = false;  // it was resumed after a restart
+  // A topic's ACL bindings as operation_status counts them: what a cutover
+  // granted on the target and fenced on the source, what a rollback deleted.
+  int acl_grants = 0, acl_fences = 0;
   // The link's cluster ids as stored when it ended (empty: none stored),
   // and its definition digest then (workflow::definition_digest).
   std::string source_cluster_id, target_cluster_id;

@@ -86,6 +86,7 @@ struct live_plan {
   std::vector<std::string> acls_blocked;    // "<binding>: <blocker>"
   int acls_at_cutover = 0;                  // WRITE-like bindings left for the cutover
   int acls_fit = 0;                         // bindings the target has
+  bool fence_enabled = false;               // the link has a fence section
   // Schema copy (the link's schemas section): what the plan's schema part
   // says, or why the registries were not read (`schemas_error`).
   bool schemas_enabled = false;

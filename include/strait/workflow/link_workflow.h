@@ -367,15 +367,17 @@ class link_workflow {
   // Whether that credential may write the topic now (an error, its message
   // for the operation's detail, when it cannot be told).
   [[nodiscard]] result<bool> source_writable(const std::string& topic);
-  // Records each of `bindings` the topic has no `kind` record of, then
-  // creates each on `cluster` with `writer` (`side`: "target" or "source",
-  // for messages).
+  // op's count of `kind` (operation_status::acl_grants or acl_fences).
+  [[nodiscard]] static int& acl_count(topic_op& op, acl_change kind);
+  // Records each of `bindings` the topic has no `kind` record of (op's
+  // count: the topic's records of `kind` then), then creates each on
+  // `cluster` with `writer` (`side`: "target" or "source", for messages).
   [[nodiscard]] bool create_recorded(const std::string& topic, acl_change kind,
                                      const std::string& cluster,
                                      const std::vector<kafka::acl_binding>& bindings,
                                      acl_writer& writer, const std::string& side, topic_op& op);
-  // Deletes each binding of `kind` recorded for the topic, then its record
-  // (one made on a cluster the credential no longer reaches: logged, its
+  // Deletes each binding of `kind` recorded for the topic, then its record,
+  // counted in op (one made on a cluster the credential no longer reaches: logged, its
   // record erased). Without `writer` (the link's section was removed) the
   // records and bindings stay, logged.
   [[nodiscard]] bool delete_recorded(const std::string& topic, acl_change kind, acl_writer* writer,
