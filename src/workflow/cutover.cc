@@ -819,6 +819,7 @@ bool link_workflow::create_recorded(const std::string& topic, acl_change kind,
     op.status.detail = "cannot record the topic's ACL changes: " + s.error().message;
     return false;
   }
+  acl_records_changed_ = acl_records_changed_ || added > 0;
   acl_count(op, kind) = static_cast<int>(owned->size()) + added;
   for (size_t i = 0; i < bindings.size(); ++i) {
     if (auto s = writer.create(cluster, bindings[i]); !s) {
@@ -894,6 +895,7 @@ bool link_workflow::delete_recorded(const std::string& topic, acl_change kind, a
       op.status.detail = "cannot erase the record of an ACL change: " + s.error().message;
       return false;
     }
+    acl_records_changed_ = true;
     if (!removed->other_cluster) ++acl_count(op, kind);
   }
   return true;
@@ -1101,6 +1103,14 @@ void link_workflow::advance_operations() {
     }
   }
   reconcile_reverse_mirroring();
+  if (acl_records_changed_) refresh_acl_records();
+}
+
+void link_workflow::refresh_acl_records() {
+  auto records = load_link_grants(store_, cfg_.name);  // outside mu_
+  acl_records_changed_ = false;
+  std::lock_guard lock(mu_);
+  acl_records_ = std::move(records);
 }
 
 void link_workflow::take_reverse_restart() {

@@ -188,6 +188,7 @@ status link_workflow::start(bool own_thread) {
     }
   }
   hold_groups();
+  refresh_acl_records();
   if (own_thread) {
     thread_.start("wf:" + cfg_.name, [this] {
       run_round();

@@ -1142,6 +1142,10 @@ TEST_F(Fence, ARestartDuringTheHandOverFencesAgainButDoesNotStopHalfway) {
   // partition handed over; reverse mirroring's own errors show it later.
   world_.source.acls.insert(source_acl("User:strait", "WRITE", "DENY"));
   crash_and_restart();
+  // Status shows the fence from the start, before any round.
+  auto shown = wf_->acl_changes();
+  ASSERT_TRUE(shown) << shown.error().message;
+  EXPECT_EQ(shown->size(), 1u);
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; })) << activity();
   EXPECT_TRUE(fenced("User:app"));
   EXPECT_EQ(owned(workflow::acl_change::source_fence).size(), 1u);

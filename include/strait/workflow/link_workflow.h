@@ -99,9 +99,13 @@ class link_workflow {
 
   [[nodiscard]] std::map<std::string, migration::topic_state> topics() const;
   // The ACL bindings the link's cutovers made and still own (a source fence,
-  // a target grant), by topic: what status shows. Read from the store.
+  // a target grant), by topic: what status shows. A snapshot of the records
+  // (read at start() and again after a round that changed them), not a read
+  // of the store per call: straitctl follows a move with a status call
+  // every 200 ms.
   [[nodiscard]] result<std::vector<recorded_grant>> acl_changes() const {
-    return load_link_grants(store_, cfg_.name);
+    std::lock_guard lock(mu_);
+    return acl_records_;
   }
   [[nodiscard]] std::map<std::string, migration::group_state> groups() const;
   // The groups group sync leaves alone: a consumer cutover made the target
@@ -367,6 +371,9 @@ class link_workflow {
   // Whether that credential may write the topic now (an error, its message
   // for the operation's detail, when it cannot be told).
   [[nodiscard]] result<bool> source_writable(const std::string& topic);
+  // Reads the link's ACL records into acl_records_ (the workflow's thread,
+  // or start()).
+  void refresh_acl_records();
   // op's count of `kind` (operation_status::acl_grants or acl_fences).
   [[nodiscard]] static int& acl_count(topic_op& op, acl_change kind);
   // Records each of `bindings` the topic has no `kind` record of (op's
@@ -484,12 +491,16 @@ class link_workflow {
   std::chrono::steady_clock::time_point reverse_retry_at_{};
   mutable std::mutex mu_;  // guards the table and the operations (the thread's and the API's)
   state_table table_;
-  std::map<std::string, topic_op> topic_ops_;       // guarded by mu_
-  std::map<std::string, group_op> group_ops_;       // guarded by mu_
-  uint64_t generation_ = 0;                         // guarded by mu_
-  uint64_t last_operation_id_ = 0;                  // guarded by mu_
-  std::deque<operation_status> finished_;           // guarded by mu_; oldest first
-  std::vector<move_record> pending_moves_;          // mu_; flush_move_records writes them
+  std::map<std::string, topic_op> topic_ops_;  // guarded by mu_
+  std::map<std::string, group_op> group_ops_;  // guarded by mu_
+  uint64_t generation_ = 0;                    // guarded by mu_
+  uint64_t last_operation_id_ = 0;             // guarded by mu_
+  std::deque<operation_status> finished_;      // guarded by mu_; oldest first
+  std::vector<move_record> pending_moves_;     // mu_; flush_move_records writes them
+  // What acl_changes() returns (mu_), and whether a round changed the
+  // records since it was read (the workflow's thread only).
+  result<std::vector<recorded_grant>> acl_records_ = std::vector<recorded_grant>{};
+  bool acl_records_changed_ = false;
   std::vector<std::shared_ptr<tail_check>> tails_;  // running tail verifications; mu_
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;
