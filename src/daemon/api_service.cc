@@ -317,6 +317,9 @@ result<scorecard::card> api_service::scorecard(const std::string& link,
     e.plan.fence_enabled = rt->config().fence.enabled;
     e.plan.acls_error = p->plan.acls_error;
     for (const auto& item : p->plan.acls) {
+      if (item.what != policy::acl_action::blocked && policy::waits_for_cutover(item.source)) {
+        ++e.plan.acls_write_like;
+      }
       switch (item.what) {
         case policy::acl_action::create:
           e.plan.acls_to_create.push_back(policy::describe(item.target));

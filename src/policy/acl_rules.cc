@@ -151,13 +151,6 @@ placement place(const kafka::acl_binding& b, const config::topic_config& topics,
   return {.name = name, .pattern = kPrefixed};
 }
 
-// Whether `b` is a right to change its topic, which the target gets only at
-// the topic's producer cutover (ADR 0023).
-bool waits_for_cutover(const kafka::acl_binding& b) {
-  return b.resource_type == kTopic && b.permission == kAllow &&
-         !is_one_of(b.operation, {"READ", "DESCRIBE", "DESCRIBE_CONFIGS"});
-}
-
 auto order_key(const acl_item& i) {
   const auto& b = i.source;
   return std::tie(b.permission, b.resource_type, b.resource_name, b.pattern_type, b.principal,
@@ -274,17 +267,14 @@ std::optional<acl_item> plan_one(const kafka::acl_binding& b, const config::acl_
         "LITERAL copy at that topic's producer cutover and deletes it at the topic's rollback "
         "(docs/cutover.md); the PREFIXED binding itself (for topics made later under the "
         "prefix) is yours to create once they are all finalized";
-    // The target's LITERAL copies already there: the operator's, never
-    // granted nor deleted by a cutover. Bindings sort by resource type,
-    // then name: the topics under the prefix are one run.
-    for (auto t = existing.lower_bound({.resource_type = kTopic, .resource_name = where.name});
-         t != existing.end() && t->resource_type == kTopic &&
-         t->resource_name.starts_with(where.name);
-         ++t) {
-      if (t->pattern_type == kLiteral && t->principal == i.target.principal &&
-          t->host == kWildcard && t->operation == b.operation && t->permission == b.permission) {
-        i.literal_on_target.insert(t->resource_name);
-      }
+    i.literal_on_target = literal_copies_on_target(i.target, existing);
+    if (!i.literal_on_target.empty()) {
+      i.reason += "; the target has the LITERAL copy on " +
+                  std::to_string(i.literal_on_target.size()) + " topic(s) already (" +
+                  single_line(*i.literal_on_target.begin(), kNameBytes) +
+                  (i.literal_on_target.size() > 1 ? ", ..." : "") +
+                  "): yours, so their producers may write there before the cutover, and a "
+                  "rollback keeps it";
     }
     return i;
   }
@@ -340,6 +330,30 @@ bool reaches(const kafka::acl_binding& b, const std::string& name) {
   if (is_wildcard(b)) return true;
   if (b.pattern_type == kLiteral) return b.resource_name == name;
   return b.pattern_type == kPrefixed && name.starts_with(b.resource_name);
+}
+
+bool waits_for_cutover(const kafka::acl_binding& b) {
+  return b.resource_type == kTopic && b.permission == kAllow &&
+         !is_one_of(b.operation, {"READ", "DESCRIBE", "DESCRIBE_CONFIGS"});
+}
+
+std::set<std::string> literal_copies_on_target(const kafka::acl_binding& prefixed,
+                                               const std::set<kafka::acl_binding>& target) {
+  std::set<std::string> out;
+  // Bindings sort by resource type, then name: the names under the prefix
+  // are one run.
+  for (auto t = target.lower_bound(
+           {.resource_type = prefixed.resource_type, .resource_name = prefixed.resource_name});
+       t != target.end() && t->resource_type == prefixed.resource_type &&
+       t->resource_name.starts_with(prefixed.resource_name);
+       ++t) {
+    if (t->pattern_type == kLiteral && t->principal == prefixed.principal &&
+        t->host == prefixed.host && t->operation == prefixed.operation &&
+        t->permission == prefixed.permission) {
+      out.insert(t->resource_name);
+    }
+  }
+  return out;
 }
 
 cutover_grants grants_at_cutover(const std::vector<acl_item>& items,

@@ -185,10 +185,10 @@ schema_plan plan_schemas(const registry_contents& source, const registry_content
   }
   // Soft-deleted versions: a registry still serves their ids, so records may
   // carry them, but strait copies live versions only. Fine where the target
-  // serves the id with the same schema (serves(): a live version there, or
-  // asked by id), or a live version this plan copies carries it (a schema
-  // registered again after its soft delete keeps its id); else blocked, for
-  // the operator. Verify checks the same (compare_registries).
+  // serves the id with the same schema (serves(): what read_served_ids read,
+  // a live version there or its answer by id), or a live version this plan copies carries it (a
+  // schema registered again after its soft delete keeps its id); else blocked, for the operator.
+  // Verify checks the same (compare_registries).
   std::map<int32_t, const schema_version*> copied_ids;
   for (size_t i = 0; i < n; ++i) {
     if (plan.versions[i].action == schema_action::copy) {

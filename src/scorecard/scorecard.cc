@@ -180,24 +180,33 @@ move_index index_moves(const link_evidence& d) {
   return out;
 }
 
+// An object's drill in its done moves (oldest first): its newest rollback,
+// the newest cutover that ended before that rollback started (null when
+// none), and its newest cutover of all.
+struct drill_moves {
+  const move_record *cutover = nullptr, *rollback = nullptr, *newest_cutover = nullptr;
+};
+drill_moves drill_pair(const std::vector<const move_record*>& moves) {
+  drill_moves out;
+  for (const move_record* m : moves) {
+    (m->options.kind == op_kind::rollback ? out.rollback : out.newest_cutover) = m;
+  }
+  for (const move_record* m : moves) {
+    if (out.rollback != nullptr && m->options.kind == op_kind::cutover &&
+        m->finished_at_ms <= out.rollback->started_at_ms) {
+      out.cutover = m;
+    }
+  }
+  return out;
+}
+
 drill_proof prove_drill(const evidence& e, const move_index& index, object_kind kind,
                         const std::string& name, const judge& j) {
   const auto& d = e.drills();
   static const std::vector<const move_record*> kNone;
   auto found = index.find({kind, name});
-  const auto& moves = found == index.end() ? kNone : found->second;
-  const move_record* rollback = nullptr;
-  const move_record* newest_cutover = nullptr;
-  for (const move_record* m : moves) {
-    (m->options.kind == op_kind::rollback ? rollback : newest_cutover) = m;
-  }
-  const move_record* cutover = nullptr;
-  for (const move_record* m : moves) {
-    if (rollback != nullptr && m->options.kind == op_kind::cutover &&
-        m->finished_at_ms <= rollback->started_at_ms) {
-      cutover = m;
-    }
-  }
+  const auto [cutover, rollback, newest_cutover] =
+      drill_pair(found == index.end() ? kNone : found->second);
   drill_proof out;
   auto short_of = [&](std::string why) {
     out.shortfall = name + ": " + std::move(why);
@@ -428,35 +437,22 @@ area topic_configs(const evidence& e) {
   return std::move(b).done();
 }
 
-// A drill of the ACL changes a producer cutover makes (ADR 0023): the
-// newest done rollback of a topic under the link's definition now, after a
-// done cutover of it that made what `grants` / `fences` ask for (target
-// grants, source-fence DENYs; none asked: any), and that rollback deleted
-// at least as many of each. Null when no topic has one.
-const move_record* acl_drill(const move_index& index, bool grants, bool fences,
-                             const move_record** cutover_out) {
-  const move_record* best = nullptr;
+// A drill of the ACL changes a producer cutover makes (ADR 0023): of the
+// topics' drills (drill_pair), the newest whose cutover made what `grants`
+// / `fences` ask for (target grants, source-fence DENYs; none asked: any)
+// and whose rollback deleted at least as many of each; empty when none.
+drill_moves acl_drill(const move_index& index, bool grants, bool fences) {
+  drill_moves best;
   for (const auto& [key, moves] : index) {
     if (key.first != object_kind::topic) continue;
-    const move_record* rollback = nullptr;
-    for (const move_record* m : moves) {
-      if (m->options.kind == op_kind::rollback) rollback = m;
-    }
-    const move_record* cutover = nullptr;
-    for (const move_record* m : moves) {
-      if (rollback != nullptr && m->options.kind == op_kind::cutover &&
-          m->finished_at_ms <= rollback->started_at_ms) {
-        cutover = m;
-      }
-    }
-    if (cutover == nullptr || (grants && cutover->acl_grants == 0) ||
-        (fences && cutover->acl_fences == 0) || rollback->acl_grants < cutover->acl_grants ||
-        rollback->acl_fences < cutover->acl_fences) {
+    const drill_moves d = drill_pair(moves);
+    if (d.cutover == nullptr || (grants && d.cutover->acl_grants == 0) ||
+        (fences && d.cutover->acl_fences == 0) || d.rollback->acl_grants < d.cutover->acl_grants ||
+        d.rollback->acl_fences < d.cutover->acl_fences) {
       continue;
     }
-    if (best == nullptr || rollback->finished_at_ms > best->finished_at_ms) {
-      best = rollback;
-      *cutover_out = cutover;
+    if (best.rollback == nullptr || d.rollback->finished_at_ms > best.rollback->finished_at_ms) {
+      best = d;
     }
   }
   return best;
@@ -506,20 +502,17 @@ area security(const evidence& e, const move_index& index) {
   }
   if (!p.read || !p.acls_error.empty()) {
     b.a.yellows.push_back("ACLs not planned: " + (p.read ? p.acls_error : p.error));
-  } else {
-    b.evidence("live ACL plan at " + utc_time(p.made_at_ms) + ": " + std::to_string(p.acls_fit) +
-               " bindings on the target, " + std::to_string(p.acls_to_create.size()) +
-               " to create, " + std::to_string(p.acls_blocked.size()) + " blocked, " +
-               std::to_string(p.acls_at_cutover) + " at cutover");
-    for (const auto& a : p.acls_to_create) b.a.yellows.push_back("ACL to create: " + a);
-    for (const auto& a : p.acls_blocked) b.a.yellows.push_back("ACL blocked: " + a);
-  }
-  b.a.summary = "both sides' ACLs and users read, ACLs planned";
-  if (!p.read || !p.acls_error.empty()) {
     b.a.summary = "both sides' ACLs and users read; the link's ACLs could not be planned";
     b.a.next = "straitctl plan " + e.link.link + " (it says why)";
     return std::move(b).done();
   }
+  b.evidence("live ACL plan at " + utc_time(p.made_at_ms) + ": " + std::to_string(p.acls_fit) +
+             " bindings on the target, " + std::to_string(p.acls_to_create.size()) +
+             " to create, " + std::to_string(p.acls_blocked.size()) + " blocked, " +
+             std::to_string(p.acls_at_cutover) + " at cutover");
+  for (const auto& a : p.acls_to_create) b.a.yellows.push_back("ACL to create: " + a);
+  for (const auto& a : p.acls_blocked) b.a.yellows.push_back("ACL blocked: " + a);
+  b.a.summary = "both sides' ACLs and users read, ACLs planned";
   if (!p.acls_to_create.empty()) {
     b.a.next = "straitctl apply " + e.link.link;
     return std::move(b).done();
@@ -528,11 +521,13 @@ area security(const evidence& e, const move_index& index) {
     b.a.next = "resolve the blocked ACL items (straitctl plan " + e.link.link + ")";
     return std::move(b).done();
   }
-  // The plan has nothing left but what cutovers grant: a drill shows the
+  // The plan has nothing left but what cutovers grant: a drill shows a
   // cutover granting (and fencing) and its rollback taking it all back.
-  const bool grants = p.acls_at_cutover > 0;
-  const move_record* cutover = nullptr;
-  const move_record* drill = acl_drill(index, grants, p.fence_enabled, &cutover);
+  // Grants are asked for while the plan has any right to change a topic,
+  // also one the target has now (a topic cut over for real holds strait's
+  // grant: the plan shows it as there).
+  const bool grants = p.acls_write_like > 0;
+  const auto [cutover, drill, newest] = acl_drill(index, grants, p.fence_enabled);
   if (drill == nullptr) {
     const std::string what = grants && p.fence_enabled
                                  ? "granted producers their rights on the target and fenced "
@@ -544,18 +539,23 @@ area security(const evidence& e, const move_index& index) {
                           " was rolled back done, deleting it all (link " + e.drills().link +
                           ", its definition now)");
     b.a.next = "rehearse on link " + e.drills().link +
-               ": straitctl cutover, then straitctl rollback, of a topic with producers";
+               ": straitctl cutover, then straitctl rollback, of a topic whose producers the plan "
+               "lists `at cutover`" +
+               (p.fence_enabled ? " and the source fence would fence" : "");
     return std::move(b).done();
   }
   b.evidence(move_ref(*cutover) + ": granted " + std::to_string(cutover->acl_grants) + ", fenced " +
              std::to_string(cutover->acl_fences));
   b.evidence(move_ref(*drill) + ": deleted " + std::to_string(drill->acl_grants) + " grant(s), " +
              std::to_string(drill->acl_fences) + " fence DENY(s)");
-  b.yellow_if_stale(e, move_ref(*drill), drill->finished_at_ms);
+  b.yellow_if_stale(e, move_ref(*cutover), cutover->finished_at_ms);  // as prove_drill
   b.a.level = 2;
-  b.a.summary =
-      "both sides' ACLs read, the plan has nothing left to create, and a cutover's grants and "
-      "fence were taken back by its rollback";
+  b.a.summary = std::string(
+                    "both sides' ACLs read, the plan has nothing left to create, and a topic's "
+                    "cutover and rollback ended done") +
+                (grants || p.fence_enabled
+                     ? ", the rollback deleting what the cutover granted and fenced"
+                     : " (the plan has no right for a cutover to grant, the link no fence)");
   b.a.next = "renew what is stale: straitctl scan " + e.link.link +
              ", or a cutover and rollback drill again";
   return std::move(b).done();

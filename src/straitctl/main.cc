@@ -62,9 +62,9 @@ struct options {
 std::string acl_changes(const pb::Operation& op) {
   if (op.acl_grants() <= 0 && op.acl_fences() <= 0) return "";
   const bool cutover = op.kind() == pb::OPERATION_KIND_CUTOVER;
-  return " (ACL bindings: " + std::to_string(op.acl_grants()) +
+  return " (ACL bindings: " + std::to_string(std::max(0, op.acl_grants())) +
          (cutover ? " granted on the target, " : " grant(s) deleted from the target, ") +
-         std::to_string(op.acl_fences()) +
+         std::to_string(std::max(0, op.acl_fences())) +
          (cutover ? " fence DENY(s) on the source)" : " fence DENY(s) lifted on the source)");
 }
 

@@ -797,12 +797,15 @@ bool link_workflow::create_recorded(const std::string& topic, acl_change kind,
                                     const std::string& cluster,
                                     const std::vector<kafka::acl_binding>& bindings,
                                     acl_writer& writer, const std::string& side, topic_op& op) {
-  if (bindings.empty()) return true;
   auto owned = load_grants(store_, cfg_.name, topic, kind);
   if (!owned) {
     op.status.detail = "cannot read the topic's ACL records: " + owned.error().message;
     return false;
   }
+  // Resumed after a restart, a cutover may have nothing left to make (a
+  // fence's DENYs are on the source already): it owns what it made before.
+  acl_count(op, kind) = static_cast<int>(owned->size());
+  if (bindings.empty()) return true;
   // Recorded before created: a binding strait created never lacks its
   // record (one the cluster had already is not recorded, and never
   // deleted).
@@ -896,7 +899,14 @@ bool link_workflow::delete_recorded(const std::string& topic, acl_change kind, a
       return false;
     }
     acl_records_changed_ = true;
-    if (!removed->other_cluster) ++acl_count(op, kind);
+    // A rollback counts what it deleted; a cutover (a fence lifted again:
+    // strait could not write the source) what it still owns.
+    int& count = acl_count(op, kind);
+    if (op.status.options.kind == op_kind::cutover) {
+      count = std::max(0, count - 1);
+    } else if (!removed->other_cluster && removed->deleted > 0) {
+      ++count;  // not one gone before (the drill would not show it deleted)
+    }
   }
   return true;
 }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "strait/base/big_endian.h"
@@ -96,10 +97,15 @@ result<move_record> decode(const std::string& link, uint64_t id, std::string_vie
     r.quiet_wait_ms = j.at("quiet_wait_ms").get<int64_t>();
     r.resumed = j.at("resumed").get<bool>();
     // Added within format 1: records written before them have none.
-    r.acl_grants = j.value("acl_grants", 0);
-    r.acl_fences = j.value("acl_fences", 0);
-    if (r.acl_grants < 0 || r.acl_fences < 0) {
-      return fail(errc::corruption, what + " holds a value this straitd does not know");
+    for (auto [key, count] :
+         {std::pair{"acl_grants", &r.acl_grants}, {"acl_fences", &r.acl_fences}}) {
+      if (!j.contains(key)) continue;
+      const auto& v = j.at(key);
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
+          v.get<int64_t>() > std::numeric_limits<int>::max()) {
+        return fail(errc::corruption, what + " holds a value this straitd does not know");
+      }
+      *count = v.get<int>();
     }
     if (r.started_at_ms < 0 || r.finished_at_ms < r.started_at_ms || r.finished_at_ms > kLatestMs ||
         r.quiet_wait_ms < 0 || r.quiet_wait_ms > kLatestMs || r.options.quiet_window.count() < 0) {

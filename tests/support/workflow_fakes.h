@@ -534,15 +534,8 @@ class fake_world {
       // binding's LITERAL copies there.
       for (auto& i : p.items) {
         if (c_.acls.contains(i.target)) i.what = policy::acl_action::nothing;
-        if (i.target.pattern_type != "PREFIXED") continue;
-        for (const auto& b : c_.acls) {
-          auto prefixed = b;
-          prefixed.resource_name = i.target.resource_name;
-          prefixed.pattern_type = "PREFIXED";
-          if (b.pattern_type == "LITERAL" && b.resource_name.starts_with(i.target.resource_name) &&
-              prefixed == i.target) {
-            i.literal_on_target.insert(b.resource_name);
-          }
+        if (i.what == policy::acl_action::at_cutover && i.target.pattern_type == "PREFIXED") {
+          i.literal_on_target = policy::literal_copies_on_target(i.target, c_.acls);
         }
       }
       return p;

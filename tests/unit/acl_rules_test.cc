@@ -210,6 +210,12 @@ TEST(AclPlan, APrefixedRightToChangeTopicsIsGrantedAsEachTopicsLiteralCopyAtItsC
   auto f = facts_with({topic_acl("orders", "User:team-b", "WRITE", "PREFIXED"),
                        topic_acl("orders", "User:team-b", "CREATE", "PREFIXED")});
   f.target.push_back(topic_acl("mig.orders-eu", "User:squad-b", "WRITE"));
+  // Not copies of it: another principal, permission, host, or a name
+  // outside the prefix.
+  f.target.push_back(topic_acl("mig.orders", "User:squad-c", "WRITE"));
+  f.target.push_back(topic_acl("mig.orders", "User:squad-b", "WRITE", "LITERAL", "DENY"));
+  f.target.push_back(topic_acl("mig.orders", "User:squad-b", "WRITE", "LITERAL", "ALLOW", "h1"));
+  f.target.push_back(topic_acl("mig.order", "User:squad-b", "WRITE"));
   const auto p = plan_acls(rules(), prefixed(), f);
   ASSERT_EQ(p.items.size(), 2u);
   for (const auto& i : p.items) {
@@ -219,6 +225,10 @@ TEST(AclPlan, APrefixedRightToChangeTopicsIsGrantedAsEachTopicsLiteralCopyAtItsC
         << i.reason;
   }
   EXPECT_EQ(p.items[1].literal_on_target, std::set<std::string>{"mig.orders-eu"});
+  EXPECT_NE(p.items[1].reason.find("the target has the LITERAL copy on 1 topic(s) already "
+                                   "(mig.orders-eu): yours"),
+            std::string::npos)
+      << p.items[1].reason;
   const auto g = grants_at_cutover(p.items, "orders", "mig.orders");
   EXPECT_EQ(g.grants, (std::vector<acl_binding>{topic_acl("mig.orders", "User:squad-b", "CREATE"),
                                                 topic_acl("mig.orders", "User:squad-b", "WRITE")}));

@@ -680,7 +680,9 @@ TEST(MoveRecords, ARecordThatDoesNotDecodeIsCorruptionNamingItsOperation) {
         replace("\"stuck\":0", "\"stuck\":99"), replace("\"name\":\"t\",", ""),
         replace("\"started_at_ms\":1", "\"started_at_ms\":-9223372036854775807"),
         replace("\"finished_at_ms\":2", "\"finished_at_ms\":0"),
-        replace("{", "{\"acl_grants\":-1,"), replace("{", "{\"acl_fences\":\"1\",")}) {
+        replace("{", "{\"acl_grants\":-1,"), replace("{", "{\"acl_fences\":\"1\","),
+        replace("{", "{\"acl_fences\":1.5,"), replace("{", "{\"acl_grants\":true,"),
+        replace("{", "{\"acl_grants\":4294967297,")}) {
     temp_dir dir;
     open_store(dir).reset();
     write_raw(dir, record_key(key_space::move).text("main").u64(5).bytes(), bad);

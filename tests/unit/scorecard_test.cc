@@ -255,6 +255,7 @@ TEST(Scorecard, ACutoversGrantsAndFenceTakenBackByItsRollbackProveTheSecurityAre
   e.plan.acls_enabled = true;
   e.plan.acls_fit = 3;
   e.plan.acls_at_cutover = 1;
+  e.plan.acls_write_like = 1;
   e.plan.fence_enabled = true;
   area a = area_of(score(e), "security and ACLs");
   EXPECT_EQ(a.level, 1);
@@ -288,13 +289,33 @@ TEST(Scorecard, ACutoversGrantsAndFenceTakenBackByItsRollbackProveTheSecurityAre
   // Anything apply would still create keeps it at 1.
   e.plan.acls_to_create = {"ALLOW READ on TOPIC LITERAL orders for User:app from *"};
   EXPECT_EQ(area_of(score(e), "security and ACLs").level, 1);
-  // Nothing to grant and no fence: a done cutover and rollback suffice.
+  // Topics cut over for real hold strait's grants (the plan shows them as
+  // there, nothing at cutover): a drill that granted nothing still does
+  // not count.
   e.plan.acls_to_create.clear();
   e.plan.acls_at_cutover = 0;
   e.plan.fence_enabled = false;
   e.link.moves.front().acl_grants = e.link.moves.front().acl_fences = 0;
   e.link.moves.back().acl_grants = e.link.moves.back().acl_fences = 0;
-  EXPECT_EQ(area_of(score(e), "security and ACLs").level, 2);
+  EXPECT_EQ(area_of(score(e), "security and ACLs").level, 1);
+  // No right for a cutover to grant and no fence: a done cutover and
+  // rollback suffice, and the summary says why.
+  e.plan.acls_write_like = 0;
+  a = area_of(score(e), "security and ACLs");
+  EXPECT_EQ(a.level, 2);
+  EXPECT_TRUE(contains(a.summary, "the plan has no right for a cutover to grant")) << a.summary;
+  // Of several topics, the newest drill that shows it all counts; one
+  // cut over again after its rollback still has that drill.
+  e.plan.acls_write_like = 1;
+  auto other_cut = move_at(21, op_kind::cutover, object_kind::topic, "other", kNow - 5 * kHour);
+  other_cut.acl_grants = 1;
+  auto other_back = move_at(22, op_kind::rollback, object_kind::topic, "other", kNow - 4 * kHour);
+  other_back.acl_grants = 1;
+  auto again = move_at(23, op_kind::cutover, object_kind::topic, "other", kNow - kHour);
+  e.link.moves = {other_cut, other_back, cutover, rollback, again};
+  a = area_of(score(e), "security and ACLs");
+  EXPECT_EQ(a.level, 2);
+  EXPECT_TRUE(contains(all_of(a.evidence), "operation 21")) << all_of(a.evidence);
 }
 
 TEST(Scorecard, AScanAPlanAndAVerificationShowEachAreaOnce) {

@@ -1149,6 +1149,14 @@ TEST_F(Fence, ARestartDuringTheHandOverFencesAgainButDoesNotStopHalfway) {
   ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; })) << activity();
   EXPECT_TRUE(fenced("User:app"));
   EXPECT_EQ(owned(workflow::acl_change::source_fence).size(), 1u);
+  // The resumed cutover made nothing new (the DENY is on the source), and
+  // its record still counts the fence it owns (the scorecard's drill).
+  round();
+  auto records = workflow::load_moves(*store_, "L", 10);
+  ASSERT_TRUE(records) << records.error().message;
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_TRUE(records->front().resumed);
+  EXPECT_EQ(records->front().acl_fences, 1);
 }
 
 TEST_F(Fence, ARollbackWithNothingFencedDoesNotWaitForTheSource) {
@@ -1169,11 +1177,18 @@ TEST_F(Fence, AFenceThatWouldDenyStraitItselfIsLiftedAndStopsTheCutover) {
   cfg_.fence.source_principal = "User:someone-else";  // not strait's principal
   start();
   verified_with(10);
-  const std::string detail = refused_cutover();
+  auto started = cutover(500ms);
+  ASSERT_TRUE(started);
+  const uint64_t id = started->at(0).operation_id;
+  const std::string detail = refused(id);
   EXPECT_TRUE(contains(detail, "the fence was lifted")) << detail;
   EXPECT_FALSE(fenced("User:strait"));
   EXPECT_FALSE(fenced("User:app"));
   EXPECT_TRUE(owned(workflow::acl_change::source_fence).empty());
+  // The operation owns no fence DENY now (made one, lifted it).
+  auto op = wf_->operation(id);
+  ASSERT_TRUE(op) << op.error().message;
+  EXPECT_EQ(op->acl_fences, 0);
 }
 
 TEST_F(Grants, ACutoverGrantsTheTopicsWriteBeforeCutOverAndARollbackRemovesIt) {

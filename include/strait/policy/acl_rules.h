@@ -109,6 +109,17 @@ struct acl_plan {
 [[nodiscard]] acl_plan plan_acls(const config::acl_config& acls, const config::topic_config& topics,
                                  const acl_facts& facts);
 
+// Whether source binding `b` is a right to change its topic (an ALLOW on a
+// topic of anything but READ, DESCRIBE, DESCRIBE_CONFIGS), which the target
+// gets only at the topic's producer cutover (ADR 0023).
+[[nodiscard]] bool waits_for_cutover(const kafka::acl_binding& b);
+
+// The names on which `target` holds the LITERAL copy of PREFIXED binding
+// `prefixed` (the same resource type, principal, host, operation and
+// permission, on a name under its prefix).
+[[nodiscard]] std::set<std::string> literal_copies_on_target(
+    const kafka::acl_binding& prefixed, const std::set<kafka::acl_binding>& target);
+
 // What a producer cutover of source topic `source_topic`, named
 // `target_topic` on the target, creates there, of a plan's items:
 // - `denies`: the DENYs on topics that apply would create and that reach

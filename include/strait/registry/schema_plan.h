@@ -66,9 +66,11 @@ struct schema_plan {
 // (kind confluent) would have to be imported into a subject that has live
 // versions (IMPORT mode needs an empty subject; strait never forces it).
 // The source's soft-deleted versions (if read) fit where the target serves
-// their ids with the same schemas (serves(): a live version there, or asked
-// by id) or a version this plan copies carries the id with the same schema,
-// and are blocked otherwise: strait copies live versions only.
+// their ids with the same schemas (serves(): what read_served_ids read of
+// the target, a live version there or its answer by id; a target without
+// served_ids serves none of them) or a version this plan copies carries the
+// id with the same schema, and are blocked otherwise: strait copies live
+// versions only.
 // Pure: unit-tested without a registry.
 [[nodiscard]] schema_plan plan_schemas(const registry_contents& source,
                                        const registry_contents& target, target_kind kind);

@@ -85,8 +85,11 @@ struct live_plan {
   std::vector<std::string> acls_to_create;  // bindings apply would create
   std::vector<std::string> acls_blocked;    // "<binding>: <blocker>"
   int acls_at_cutover = 0;                  // WRITE-like bindings left for the cutover
-  int acls_fit = 0;                         // bindings the target has
-  bool fence_enabled = false;               // the link has a fence section
+  // Source bindings of a right to change a topic (policy::waits_for_cutover)
+  // that the plan copies: at cutover, or on the target already.
+  int acls_write_like = 0;
+  int acls_fit = 0;            // bindings the target has
+  bool fence_enabled = false;  // the link has a fence section
   // Schema copy (the link's schemas section): what the plan's schema part
   // says, or why the registries were not read (`schemas_error`).
   bool schemas_enabled = false;

@@ -383,10 +383,11 @@ class link_workflow {
                                      const std::string& cluster,
                                      const std::vector<kafka::acl_binding>& bindings,
                                      acl_writer& writer, const std::string& side, topic_op& op);
-  // Deletes each binding of `kind` recorded for the topic, then its record,
-  // counted in op (one made on a cluster the credential no longer reaches: logged, its
-  // record erased). Without `writer` (the link's section was removed) the
-  // records and bindings stay, logged.
+  // Deletes each binding of `kind` recorded for the topic, then its record
+  // (one made on a cluster the credential no longer reaches: logged, its
+  // record erased); op's count: a rollback's, those deleted, a cutover's,
+  // those it still owns. Without `writer` (the link's section was removed)
+  // the records and bindings stay, logged.
   [[nodiscard]] bool delete_recorded(const std::string& topic, acl_change kind, acl_writer* writer,
                                      const std::string& side, topic_op& op);
   void step_group_cutover(const std::string& group, group_op& op);
