@@ -1855,6 +1855,7 @@ class service final : public pb::Strait::Service {
       for (const auto& b : t.source_fence) fill_acl(b, pt->add_source_fence());
       for (const auto& b : t.target_grants) fill_acl(b, pt->add_target_grants());
       pt->set_owned_bindings_left_out(t.owned_bindings_left_out);
+      for (const auto& d : t.acl_drift) pt->add_acl_drift(single_line(d, kMaxDetailBytes));
       for (const auto& p : t.reverse_partitions) fill_partition(p, pt->add_reverse_partitions());
       int64_t lag = 0;
       double rate = 0;

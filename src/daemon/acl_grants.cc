@@ -21,9 +21,26 @@ using connector =
 template <typename Port>
 class admin_acls : public Port {
  public:
+  // `label` names the side and credential in errors ("source
+  // (fence.source_admin)").
   admin_acls(const config::cluster_config& cluster, connector connect,
-             std::chrono::milliseconds timeout)
-      : cluster_(cluster), connect_(std::move(connect)), timeout_(timeout) {}
+             std::chrono::milliseconds timeout, std::string label)
+      : cluster_(cluster),
+        connect_(std::move(connect)),
+        timeout_(timeout),
+        label_(std::move(label)) {}
+
+  result<workflow::cluster_acls> read() override {
+    forget_client();  // connect again (credentials may have changed)
+    auto a = connected();
+    if (!a) return fail(errc::precondition, label_ + ": " + a.error().message);
+    auto bindings = plan::read_acl_bindings(**a, label_);
+    if (!bindings) {
+      forget_client();
+      return std::unexpected(bindings.error());
+    }
+    return workflow::cluster_acls{key_, std::move(*bindings)};
+  }
 
   status create(const std::string& cluster, const kafka::acl_binding& binding) override {
     auto admin = admin_of(cluster);
@@ -96,6 +113,7 @@ class admin_acls : public Port {
   const config::cluster_config& cluster_;
   connector connect_;
   std::chrono::milliseconds timeout_;
+  std::string label_;
   std::unique_ptr<kafka::admin_client> admin_;
   std::string key_;                     // admin_'s cluster key
   std::optional<error> connect_error_;  // the last connection's, until one succeeds
@@ -107,7 +125,8 @@ class acl_grants final : public admin_acls<workflow::grant_port> {
   acl_grants(const config::link_config& cfg, std::function<result<plan::prepared_plan>()> plan_acls,
              std::chrono::milliseconds timeout)
       : admin_acls(
-            cfg.target, [&cfg](auto t) { return plan::connect_acl_admin(cfg, t); }, timeout),
+            cfg.target, [&cfg](auto t) { return plan::connect_acl_admin(cfg, t); }, timeout,
+            "target (acls.target_admin)"),
         plan_acls_(std::move(plan_acls)) {}
 
   result<workflow::acl_grant_plan> plan() override {
@@ -126,19 +145,8 @@ class source_fence final : public admin_acls<workflow::fence_port> {
  public:
   source_fence(const config::link_config& cfg, std::chrono::milliseconds timeout)
       : admin_acls(
-            cfg.source, [&cfg](auto t) { return plan::connect_fence_admin(cfg, t); }, timeout) {}
-
-  result<workflow::cluster_acls> read() override {
-    forget_client();  // a new round: connect again (credentials may have changed)
-    auto a = connected();
-    if (!a) return fail(errc::precondition, "source (fence.source_admin): " + a.error().message);
-    auto bindings = plan::read_fence_bindings(**a);
-    if (!bindings) {
-      forget_client();
-      return std::unexpected(bindings.error());
-    }
-    return workflow::cluster_acls{key_, std::move(*bindings)};
-  }
+            cfg.source, [&cfg](auto t) { return plan::connect_fence_admin(cfg, t); }, timeout,
+            "source (fence.source_admin)") {}
 };
 
 }  // namespace

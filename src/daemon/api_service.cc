@@ -41,6 +41,7 @@ void fill_live(const api::link_view& view,
       live.drift.push_back(t.topic + ": " + std::to_string(t.config_drift.size()) + " config(s)" +
                            (t.drift_reason.empty() ? "" : "; " + t.drift_reason));
     }
+    for (const auto& d : t.acl_drift) live.acl_drift.push_back(t.topic + ": " + d);
   }
   for (const auto& g : view.groups) {
     if (g.state) live.groups[g.group] = *g.state;
@@ -137,6 +138,13 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
         ++t.owned_bindings_left_out;
       }
     }
+  }
+  for (auto& [topic, lines] : r->workflow()->acl_drift()) {
+    api::topic_view& t = topics[topic];
+    t.topic = topic;
+    t.target_topic = cfg.topics.target_name(topic);
+    if (lines.size() > api::kMaxOwnedBindingsShown) lines.resize(api::kMaxOwnedBindingsShown);
+    t.acl_drift = std::move(lines);
   }
   for (auto& [name, t] : topics) {
     if (auto st = topic_states.find(name); st != topic_states.end()) t.state = st->second;

@@ -305,15 +305,13 @@ result<std::unique_ptr<kafka::admin_client>> connect_fence_admin(
       "links." + cfg.name + ".fence.source_admin.properties", timeout);
 }
 
-result<std::vector<kafka::acl_binding>> read_fence_bindings(
-    const kafka::admin_client& fence_admin) {
-  auto bindings = fence_admin.describe_acls();
-  if (!bindings) {
-    return fail(errc::precondition, "source (fence.source_admin): " + bindings.error().message);
-  }
+result<std::vector<kafka::acl_binding>> read_acl_bindings(const kafka::admin_client& admin,
+                                                          const std::string& label) {
+  auto bindings = admin.describe_acls();
+  if (!bindings) return fail(errc::precondition, label + ": " + bindings.error().message);
   if (bindings->size() > kMaxAclBindings) {
-    return fail(errc::precondition, "more than " + std::to_string(kMaxAclBindings) +
-                                        " bindings on the source: not read for a fence");
+    return fail(errc::precondition,
+                label + ": more than " + std::to_string(kMaxAclBindings) + " bindings: not read");
   }
   return bindings;
 }
@@ -334,7 +332,7 @@ std::string plan_fences(const config::link_config& cfg, std::chrono::millisecond
     return "fence.source_admin reached cluster '" + printable(*key, 128) + "', not the source (" +
            printable(source_key, 128) + ")";
   }
-  auto bindings = read_fence_bindings(**admin);
+  auto bindings = read_acl_bindings(**admin, "source (fence.source_admin)");
   if (!bindings) return bindings.error().message;
   for (const auto& t : topics) {
     if (t.refusal.empty())

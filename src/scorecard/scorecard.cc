@@ -491,6 +491,7 @@ area security(const evidence& e, const move_index& index) {
     return std::move(b).done();
   }
   b.a.level = 1;
+  for (const auto& d : e.live.acl_drift) b.a.yellows.push_back("ACL drift: " + d);
   const live_plan& p = e.plan;
   if (!p.acls_enabled) {
     b.a.summary =

@@ -112,6 +112,9 @@ void print_status(const pb::LinkStatus& st) {
       std::printf("%-32s   granted on the target: %s\n", safe(topic.topic()).c_str(),
                   acl_text(b).c_str());
     }
+    for (const auto& d : topic.acl_drift()) {
+      std::printf("%-32s   ACL drift: %s\n", safe(topic.topic()).c_str(), safe(d).c_str());
+    }
     if (topic.owned_bindings_left_out() > 0) {
       std::printf("%-32s   (%d more ACL bindings strait owns, not listed)\n",
                   safe(topic.topic()).c_str(), topic.owned_bindings_left_out());

@@ -1114,6 +1114,7 @@ void link_workflow::advance_operations() {
   }
   reconcile_reverse_mirroring();
   if (acl_records_changed_) refresh_acl_records();
+  check_acl_drift();
 }
 
 void link_workflow::refresh_acl_records() {

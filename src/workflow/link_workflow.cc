@@ -11,7 +11,13 @@ namespace strait::workflow {
 
 link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_store& store,
                              ports p)
-    : cfg_(cfg), store_(store), ports_(std::move(p)), table_(cfg.name, store) {}
+    : cfg_(cfg), store_(store), ports_(std::move(p)), table_(cfg.name, store) {
+  if (ports_.metrics != nullptr) {
+    ports_.metrics->describe("strait_acl_drift_bindings", metrics::registry::kind::gauge,
+                             "ACL bindings of the link's cutovers that differ from what strait "
+                             "made (missing, or a writer the source fence does not stop)");
+  }
+}
 
 link_workflow::~link_workflow() { stop(); }
 
@@ -42,6 +48,11 @@ void link_workflow::stop() {
   // mirroring once its old engine drained.
   ports_.tasks->stop();
   ports_.reverse->stop();
+  // Its gauge goes with the workflow (a paused or deleted link checks
+  // nothing).
+  if (ports_.metrics != nullptr) {
+    ports_.metrics->remove("strait_acl_drift_bindings", {{"link", cfg_.name}});
+  }
 }
 
 namespace {

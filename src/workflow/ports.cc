@@ -87,6 +87,7 @@ ports straitd_ports(const config::link_config& cfg, store::checkpoint_store& sto
   p.reverse = std::make_unique<reverse_mirror>(cfg, store, metrics, std::move(on_failure));
   if (syncer != nullptr) p.groups = std::make_unique<syncer_groups>(*syncer);
   p.tasks = std::make_unique<threads_for_tasks>();
+  p.metrics = &metrics;
   p.connect = [cfg](bool source) -> result<std::unique_ptr<cluster_port>> {
     const auto& cluster = source ? cfg.source : cfg.target;
     auto a = kafka::admin_client::connect(

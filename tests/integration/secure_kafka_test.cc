@@ -671,6 +671,25 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
             std::string::npos)
       << status;
 
+  // ACL tooling removes the fence behind strait's back: status says so
+  // within the drift check's period (docs/cutover.md#acl-drift); strait
+  // changes nothing; put back by hand, the drift goes.
+  const std::string fence_cmd = "acls --bootstrap-server " + clusters->source +
+                                clusters->tool_auth(clusters->source) +
+                                " --deny-principal User:app --operation Write --topic " + topic;
+  kafka_tool(fence_cmd + " --remove --force");
+  const std::string missing =
+      "ACL drift: missing on the source: DENY WRITE TOPIC:LITERAL:" + topic + " User:app@*";
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return d.straitctl("status it").second.find(missing) != std::string::npos; }, 60s,
+      500ms))
+      << d.straitctl("status it").second << d.log();
+  kafka_tool(fence_cmd + " --add");
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return d.straitctl("status it").second.find("ACL drift") == std::string::npos; }, 60s,
+      500ms))
+      << d.straitctl("status it").second;
+
   // Producers moved to the target: reverse mirroring still writes to the
   // fenced source topic.
   const int64_t before = total_high(clusters->source, topic, 1);

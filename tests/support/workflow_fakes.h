@@ -505,6 +505,11 @@ class fake_world {
   class acl_writer : public Port {
    public:
     explicit acl_writer(fake_cluster& c) : c_(c) {}
+    result<workflow::cluster_acls> read() override {
+      ++c_.acl_reads;
+      if (!c_.acl_error.empty()) return fail(errc::kafka, c_.acl_error);
+      return workflow::cluster_acls{c_.acl_cluster, {c_.acls.begin(), c_.acls.end()}};
+    }
     status create(const std::string& cluster, const kafka::acl_binding& b) override {
       if (c_.acl_writes_fail) return fail(errc::kafka, "fake: CreateAcls refused");
       if (cluster != c_.acl_cluster) return fail(errc::precondition, "fake: another cluster");
@@ -548,11 +553,6 @@ class fake_world {
   class fences final : public acl_writer<workflow::fence_port> {
    public:
     explicit fences(fake_cluster& c) : acl_writer(c) {}
-    result<workflow::cluster_acls> read() override {
-      ++c_.acl_reads;
-      if (!c_.acl_error.empty()) return fail(errc::kafka, c_.acl_error);
-      return workflow::cluster_acls{c_.acl_cluster, {c_.acls.begin(), c_.acls.end()}};
-    }
   };
 
   class syncer final : public workflow::group_port {

@@ -1046,6 +1046,39 @@ TEST_F(Fence, ACutoverFencesTheSourcesOtherWritersAndARollbackLiftsItOnceMirrori
   EXPECT_EQ(records->back().acl_grants, 0);
 }
 
+// Drift (docs/cutover.md#acl-drift): a DENY strait made and someone removed,
+// and a writer granted after the fence, show in status (and the gauge)
+// within the check's period; strait changes nothing for them.
+TEST_F(Fence, ADenyRemovedAndAWriterGrantedSinceShowAsDrift) {
+  start();
+  verified_with(10);
+  cut_over_topic();
+  ASSERT_TRUE(fenced("User:app"));
+  EXPECT_TRUE(wf_->acl_drift().empty());
+  world_.source.acls.erase(source_acl("User:app", "WRITE", "DENY"));
+  world_.source.acls.insert(source_acl("User:late", "WRITE"));
+  ASSERT_TRUE(rounds_until([&] { return !wf_->acl_drift().empty(); }, 60));
+  const auto drift = wf_->acl_drift();
+  ASSERT_EQ(drift.size(), 1u);
+  const auto& lines = drift.at("orders");
+  ASSERT_EQ(lines.size(), 2u) << lines[0];
+  EXPECT_TRUE(contains(lines[0],
+                       "missing on the source: DENY WRITE TOPIC:LITERAL:orders "
+                       "User:app@* (strait made it; it was removed since)"))
+      << lines[0];
+  EXPECT_TRUE(contains(lines[1], "a writer the fence does not stop: User:late")) << lines[1];
+  EXPECT_FALSE(fenced("User:app")) << "shown, not mended";
+  EXPECT_FALSE(fenced("User:late"));
+  // Mended by hand: the next check finds nothing.
+  world_.source.acls.insert(source_acl("User:app", "WRITE", "DENY"));
+  world_.source.acls.insert(source_acl("User:late", "WRITE", "DENY"));
+  ASSERT_TRUE(rounds_until([&] { return wf_->acl_drift().empty(); }, 60));
+  // A source that cannot be read: said, per topic.
+  world_.source.acl_error = "fake: DescribeAcls refused";
+  ASSERT_TRUE(rounds_until([&] { return !wf_->acl_drift().empty(); }, 60));
+  EXPECT_TRUE(contains(wf_->acl_drift().at("orders").at(0), "fake: DescribeAcls refused"));
+}
+
 TEST_F(Fence, ARollbackOfADrainLiftsTheFenceFirstProducersNeverMoved) {
   start();
   verified_with(10);

@@ -146,11 +146,12 @@ void create_acl_items(const std::vector<policy::acl_item>& items, bool dry_run,
 // over source.properties: the fence is read and written with it only.
 [[nodiscard]] result<std::unique_ptr<kafka::admin_client>> connect_fence_admin(
     const config::link_config& cfg, std::chrono::milliseconds timeout);
-// The source's bindings as the fence reads them, with that client: at most
-// kMaxAclBindings (errc::precondition beyond, and for a failed read; the
-// message names fence.source_admin).
-[[nodiscard]] result<std::vector<kafka::acl_binding>> read_fence_bindings(
-    const kafka::admin_client& fence_admin);
+// Every binding of the cluster `admin` reaches (the fence's and a cutover's
+// reads, with an administrator's credential): at most kMaxAclBindings
+// (errc::precondition beyond, and for a failed read; the message starts
+// with `label`, the side and credential: "source (fence.source_admin)").
+[[nodiscard]] result<std::vector<kafka::acl_binding>> read_acl_bindings(
+    const kafka::admin_client& admin, const std::string& label);
 
 // Makes and applies plans of one link's target topics (docs/planning.md,
 // ADR 0024). prepare() connects both clusters (admin clients of the link's

@@ -61,6 +61,9 @@ struct live_state {
   std::vector<std::string> stopped_partitions;
   // Topics whose target configs differ from the source's, with why.
   std::vector<std::string> drift;
+  // "<topic>: <line>" of the ACL bindings a cutover made that differ now
+  // (workflow::find_acl_drift).
+  std::vector<std::string> acl_drift;
   // Operations waiting for the operator.
   struct stuck_operation {
     uint64_t id = 0;

@@ -107,6 +107,14 @@ class link_workflow {
     std::lock_guard lock(mu_);
     return acl_records_;
   }
+  // Drift of those bindings, by topic (find_acl_drift, acl_drift.h), as
+  // the last check found it: every topics.refresh_interval, at least
+  // kAclDriftEvery apart, while a topic with records is DRAINING, CUT_OVER
+  // or ROLLED_BACK.
+  [[nodiscard]] std::map<std::string, std::vector<std::string>> acl_drift() const {
+    std::lock_guard lock(mu_);
+    return acl_drift_;
+  }
   [[nodiscard]] std::map<std::string, migration::group_state> groups() const;
   // The groups group sync leaves alone: a consumer cutover made the target
   // primary (CUTTING_OVER, CUT_OVER, FINALIZED) or one is in flight.
@@ -374,6 +382,11 @@ class link_workflow {
   // Reads the link's ACL records into acl_records_ (the workflow's thread,
   // or start()).
   void refresh_acl_records();
+  // Compares the records with the clusters (acl_drift()); a round's last
+  // step, at most every kAclDriftEvery (each read is a DescribeAcls of a
+  // whole cluster).
+  void check_acl_drift();
+  static constexpr std::chrono::seconds kAclDriftEvery{10};
   // op's count of `kind` (operation_status::acl_grants or acl_fences).
   [[nodiscard]] static int& acl_count(topic_op& op, acl_change kind);
   // Records each of `bindings` the topic has no `kind` record of (op's
@@ -502,7 +515,9 @@ class link_workflow {
   // records since it was read (the workflow's thread only).
   result<std::vector<recorded_grant>> acl_records_ = std::vector<recorded_grant>{};
   bool acl_records_changed_ = false;
-  std::vector<std::shared_ptr<tail_check>> tails_;  // running tail verifications; mu_
+  std::map<std::string, std::vector<std::string>> acl_drift_;  // mu_
+  std::chrono::steady_clock::time_point acl_drift_read_at_{};  // the thread's
+  std::vector<std::shared_ptr<tail_check>> tails_;             // running tail verifications; mu_
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;
   std::atomic<bool> cancel_verify_{false};

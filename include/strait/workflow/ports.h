@@ -66,9 +66,16 @@ struct acl_removal {
   bool other_cluster = false;  // the credential reaches another cluster now: nothing deleted
   size_t deleted = 0;          // bindings the broker deleted (0: there was none)
 };
+struct cluster_acls {
+  std::string cluster;  // the cluster's key (mirror::cluster_key)
+  std::vector<kafka::acl_binding> bindings;
+};
 class acl_writer {
  public:
   virtual ~acl_writer() = default;
+  // Every binding of the cluster the credential reaches, read now, with
+  // that cluster's key.
+  [[nodiscard]] virtual result<cluster_acls> read() = 0;
   // Creates `binding` on cluster `cluster` (idempotent: Kafka's
   // CreateAcls); errc::precondition when the credential reaches another
   // cluster now.
@@ -95,15 +102,7 @@ class grant_port : public acl_writer {
 
 // The source's ACLs (the link's fence section), with fence.source_admin's
 // credential.
-struct cluster_acls {
-  std::string cluster;  // the source's cluster key (mirror::cluster_key)
-  std::vector<kafka::acl_binding> bindings;
-};
-class fence_port : public acl_writer {
- public:
-  // Every binding of the source, read now.
-  [[nodiscard]] virtual result<cluster_acls> read() = 0;
-};
+class fence_port : public acl_writer {};
 
 // The link's forward mirroring: the topics its supervisor selected (with
 // their partition counts) and its engine's partitions, as link_engine's.
@@ -167,6 +166,8 @@ struct ports {
   std::unique_ptr<task_port> tasks;
   std::unique_ptr<grant_port> grants;  // null: the link has no acls section
   std::unique_ptr<fence_port> fence;   // null: the link has no fence section
+  // Where the workflow's gauges go (strait_acl_drift_bindings); null: none.
+  metrics::registry* metrics = nullptr;
   // A client of the source (`source` true) or the target cluster; called
   // again after a failure.
   std::function<result<std::unique_ptr<cluster_port>>(bool source)> connect;
