@@ -31,8 +31,7 @@ class admin_acls : public Port {
         label_(std::move(label)) {}
 
   result<workflow::cluster_acls> read() override {
-    forget_client();  // connect again (credentials may have changed)
-    auto a = connected();
+    auto a = connected();  // kept while it answers (a failure connects again)
     if (!a) return fail(errc::precondition, label_ + ": " + a.error().message);
     auto bindings = plan::read_acl_bindings(**a, label_);
     if (!bindings) {

@@ -41,7 +41,10 @@ void fill_live(const api::link_view& view,
       live.drift.push_back(t.topic + ": " + std::to_string(t.config_drift.size()) + " config(s)" +
                            (t.drift_reason.empty() ? "" : "; " + t.drift_reason));
     }
-    for (const auto& d : t.acl_drift) live.acl_drift.push_back(t.topic + ": " + d);
+    if (!t.acl_drift.empty()) {
+      live.acl_drift.push_back(t.topic + ": " + std::to_string(t.acl_drift.size()) +
+                               " line(s), the first: " + t.acl_drift.front());
+    }
   }
   for (const auto& g : view.groups) {
     if (g.state) live.groups[g.group] = *g.state;
@@ -143,7 +146,11 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
     api::topic_view& t = topics[topic];
     t.topic = topic;
     t.target_topic = cfg.topics.target_name(topic);
-    if (lines.size() > api::kMaxOwnedBindingsShown) lines.resize(api::kMaxOwnedBindingsShown);
+    if (lines.size() > api::kMaxOwnedBindingsShown) {
+      const size_t more = lines.size() - api::kMaxOwnedBindingsShown + 1;
+      lines.resize(api::kMaxOwnedBindingsShown - 1);
+      lines.push_back(std::to_string(more) + " more, not listed (straitd's log names each)");
+    }
     t.acl_drift = std::move(lines);
   }
   for (auto& [name, t] : topics) {

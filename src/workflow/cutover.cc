@@ -1119,7 +1119,7 @@ void link_workflow::advance_operations() {
 
 void link_workflow::refresh_acl_records() {
   auto records = load_link_grants(store_, cfg_.name);  // outside mu_
-  acl_records_changed_ = false;
+  acl_records_changed_ = !records;                     // a failed read is tried again next round
   std::lock_guard lock(mu_);
   acl_records_ = std::move(records);
 }

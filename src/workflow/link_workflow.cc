@@ -14,8 +14,11 @@ link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_s
     : cfg_(cfg), store_(store), ports_(std::move(p)), table_(cfg.name, store) {
   if (ports_.metrics != nullptr) {
     ports_.metrics->describe("strait_acl_drift_bindings", metrics::registry::kind::gauge,
-                             "ACL bindings of the link's cutovers that differ from what strait "
-                             "made (missing, or a writer the source fence does not stop)");
+                             "ACL drift of the link's cutovers: bindings strait made that are "
+                             "missing, writers the source fence does not stop");
+    ports_.metrics->describe("strait_acl_drift_not_compared", metrics::registry::kind::gauge,
+                             "topics whose ACL bindings strait made could not be compared with "
+                             "the cluster at the last check");
   }
 }
 
@@ -52,6 +55,7 @@ void link_workflow::stop() {
   // nothing).
   if (ports_.metrics != nullptr) {
     ports_.metrics->remove("strait_acl_drift_bindings", {{"link", cfg_.name}});
+    ports_.metrics->remove("strait_acl_drift_not_compared", {{"link", cfg_.name}});
   }
 }
 

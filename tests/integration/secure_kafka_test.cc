@@ -686,8 +686,12 @@ TEST_F(SecureKafka, TheSourceFenceStopsAForgottenProducerUntilARollback) {
       << d.straitctl("status it").second << d.log();
   kafka_tool(fence_cmd + " --add");
   ASSERT_TRUE(testing::wait_for(
-      [&] { return d.straitctl("status it").second.find("ACL drift") == std::string::npos; }, 60s,
-      500ms))
+      [&] {
+        auto [rc, out] = d.straitctl("status it");
+        return rc == 0 && out.find(topic) != std::string::npos &&
+               out.find("ACL drift") == std::string::npos;
+      },
+      60s, 500ms))
       << d.straitctl("status it").second;
 
   // Producers moved to the target: reverse mirroring still writes to the

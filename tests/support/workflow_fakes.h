@@ -203,6 +203,7 @@ class fake_world {
   // source), when `fence`.
   bool acls = false;
   std::vector<policy::acl_item> acl_items;
+  metrics::registry metrics;  // the workflow's gauges
   bool fence = false;
 
   // A topic the supervisor selected, with `partitions` partitions running
@@ -338,6 +339,7 @@ class fake_world {
     p.tasks = std::make_unique<tasks>(*this);
     if (acls) p.grants = std::make_unique<grants>(*this);
     if (fence) p.fence = std::make_unique<fences>(source);
+    p.metrics = &metrics;
     p.connect = [this](bool src) -> result<std::unique_ptr<workflow::cluster_port>> {
       fake_cluster& c = src ? source : target;
       if (!c.reachable) return fail(errc::kafka, "fake cluster down");

@@ -9,6 +9,7 @@
 #include "strait/base/task_threads.h"
 #include "strait/groupsync/group_offset_records.h"
 #include "strait/verify/report_records.h"
+#include "strait/workflow/acl_drift.h"
 #include "strait/workflow/grant_records.h"
 #include "strait/workflow/link_workflow.h"
 #include "strait/workflow/move_records.h"
@@ -1054,7 +1055,11 @@ TEST_F(Fence, ADenyRemovedAndAWriterGrantedSinceShowAsDrift) {
   verified_with(10);
   cut_over_topic();
   ASSERT_TRUE(fenced("User:app"));
+  const int reads = world_.source.acl_reads;
+  ASSERT_TRUE(rounds_until([&] { return world_.source.acl_reads > reads; }, 60)) << "checked";
   EXPECT_TRUE(wf_->acl_drift().empty());
+  const metrics::labels link{{"link", "L"}};
+  EXPECT_EQ(world_.metrics.value("strait_acl_drift_bindings", link), 0);
   world_.source.acls.erase(source_acl("User:app", "WRITE", "DENY"));
   world_.source.acls.insert(source_acl("User:late", "WRITE"));
   ASSERT_TRUE(rounds_until([&] { return !wf_->acl_drift().empty(); }, 60));
@@ -1067,6 +1072,7 @@ TEST_F(Fence, ADenyRemovedAndAWriterGrantedSinceShowAsDrift) {
                        "User:app@* (strait made it; it was removed since)"))
       << lines[0];
   EXPECT_TRUE(contains(lines[1], "a writer the fence does not stop: User:late")) << lines[1];
+  EXPECT_EQ(world_.metrics.value("strait_acl_drift_bindings", link), 2);
   EXPECT_FALSE(fenced("User:app")) << "shown, not mended";
   EXPECT_FALSE(fenced("User:late"));
   // Mended by hand: the next check finds nothing.
@@ -1076,7 +1082,52 @@ TEST_F(Fence, ADenyRemovedAndAWriterGrantedSinceShowAsDrift) {
   // A source that cannot be read: said, per topic.
   world_.source.acl_error = "fake: DescribeAcls refused";
   ASSERT_TRUE(rounds_until([&] { return !wf_->acl_drift().empty(); }, 60));
-  EXPECT_TRUE(contains(wf_->acl_drift().at("orders").at(0), "fake: DescribeAcls refused"));
+  EXPECT_TRUE(contains(wf_->acl_drift().at("orders").at(0),
+                       "cannot compare the ACL bindings strait made with the cluster: fake: "
+                       "DescribeAcls refused"));
+  EXPECT_EQ(world_.metrics.value("strait_acl_drift_bindings", link), 0) << "not drift";
+  EXPECT_EQ(world_.metrics.value("strait_acl_drift_not_compared", link), 1);
+  // Not read again for a minute after a failure.
+  world_.source.acl_error.clear();
+  const int failed_at = world_.source.acl_reads;
+  for (int i = 0; i < 200; ++i) round();  // 50 s
+  EXPECT_EQ(world_.source.acl_reads, failed_at);
+  ASSERT_TRUE(rounds_until([&] { return wf_->acl_drift().empty(); }, 60));
+}
+
+// The comparison itself (pure): grants missing on the target, records made
+// on another cluster, topics not held, and the fence's writers.
+TEST(AclDrift, NamesWhatIsMissingWhatIsNotStoppedAndWhatCannotBeCompared) {
+  const kafka::acl_binding grant{"TOPIC", "t.orders", "LITERAL", "User:app", "*", "WRITE", "ALLOW"};
+  const kafka::acl_binding deny{"TOPIC", "orders", "LITERAL", "User:app", "*", "WRITE", "DENY"};
+  const std::vector<workflow::recorded_grant> records = {
+      {"orders", workflow::acl_change::target_grant, {"tgt", grant}},
+      {"orders", workflow::acl_change::source_fence, {"src", deny}},
+      {"old", workflow::acl_change::target_grant, {"tgt-before", grant}},
+      {"done", workflow::acl_change::target_grant, {"tgt", grant}}};
+  const std::set<std::string> held{"orders", "old"};  // "done" is finalized
+  auto g = workflow::find_acl_drift(records, workflow::acl_change::target_grant, {"tgt", {}},
+                                    nullptr, held);
+  ASSERT_EQ(g.found.size(), 1u);
+  EXPECT_EQ(g.found.at("orders"),
+            std::vector<std::string>{"missing on the target: ALLOW WRITE TOPIC:LITERAL:t.orders "
+                                     "User:app@* (strait made it; it was removed since)"});
+  EXPECT_EQ(g.not_compared.size(), 1u);
+  EXPECT_TRUE(contains(g.not_compared.at("old"), "cluster tgt-before")) << g.not_compared.at("old");
+  EXPECT_TRUE(workflow::find_acl_drift(records, workflow::acl_change::target_grant,
+                                       {"tgt", {grant}}, nullptr, held)
+                  .found.empty());
+  // The fence: its DENY there, and a writer granted since. A wildcard
+  // writer (a refusal) is not drift: a forced cutover would show it for
+  // good.
+  config::fence_config fence{true, "User:strait", {}};
+  const kafka::acl_binding late{"TOPIC", "orders", "LITERAL", "User:late", "*", "WRITE", "ALLOW"};
+  const kafka::acl_binding anyone{"TOPIC", "orders", "LITERAL", "User:*", "*", "WRITE", "ALLOW"};
+  auto f = workflow::find_acl_drift(records, workflow::acl_change::source_fence,
+                                    {"src", {deny, late, anyone}}, &fence, held);
+  ASSERT_EQ(f.found.at("orders").size(), 1u);
+  EXPECT_TRUE(contains(f.found.at("orders")[0], "a writer the fence does not stop: User:late"))
+      << f.found.at("orders")[0];
 }
 
 TEST_F(Fence, ARollbackOfADrainLiftsTheFenceFirstProducersNeverMoved) {

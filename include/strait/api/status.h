@@ -84,8 +84,9 @@ struct topic_view {
   std::vector<kafka::acl_binding> source_fence;
   std::vector<kafka::acl_binding> target_grants;
   int owned_bindings_left_out = 0;  // past kMaxOwnedBindingsShown of a kind
-  // What differs now between those and the clusters
-  // (workflow::find_acl_drift), printable; at most kMaxOwnedBindingsShown.
+  // What differs now between those and the clusters, or why they could not
+  // be compared (workflow::find_acl_drift), printable; at most
+  // kMaxOwnedBindingsShown lines, the last saying how many more.
   std::vector<std::string> acl_drift;
 };
 

@@ -61,8 +61,8 @@ struct live_state {
   std::vector<std::string> stopped_partitions;
   // Topics whose target configs differ from the source's, with why.
   std::vector<std::string> drift;
-  // "<topic>: <line>" of the ACL bindings a cutover made that differ now
-  // (workflow::find_acl_drift).
+  // Per topic whose ACL bindings a cutover made differ now, or could not be
+  // compared (workflow::find_acl_drift): "<topic>: N line(s), the first: ...".
   std::vector<std::string> acl_drift;
   // Operations waiting for the operator.
   struct stuck_operation {

@@ -108,9 +108,11 @@ class link_workflow {
     return acl_records_;
   }
   // Drift of those bindings, by topic (find_acl_drift, acl_drift.h), as
-  // the last check found it: every topics.refresh_interval, at least
-  // kAclDriftEvery apart, while a topic with records is DRAINING, CUT_OVER
-  // or ROLLED_BACK.
+  // the last check found it, and why a topic's could not be compared:
+  // every topics.refresh_interval, at least kAclDriftEvery apart (from a
+  // check's end; kAclDriftRetry after a failed read), in a round with no
+  // cutover or rollback under way, for the topics with records that are
+  // DRAINING, CUT_OVER or ROLLED_BACK.
   [[nodiscard]] std::map<std::string, std::vector<std::string>> acl_drift() const {
     std::lock_guard lock(mu_);
     return acl_drift_;
@@ -384,9 +386,10 @@ class link_workflow {
   void refresh_acl_records();
   // Compares the records with the clusters (acl_drift()); a round's last
   // step, at most every kAclDriftEvery (each read is a DescribeAcls of a
-  // whole cluster).
+  // whole cluster, on the workflow's thread).
   void check_acl_drift();
   static constexpr std::chrono::seconds kAclDriftEvery{10};
+  static constexpr std::chrono::seconds kAclDriftRetry{60};
   // op's count of `kind` (operation_status::acl_grants or acl_fences).
   [[nodiscard]] static int& acl_count(topic_op& op, acl_change kind);
   // Records each of `bindings` the topic has no `kind` record of (op's
@@ -516,8 +519,11 @@ class link_workflow {
   result<std::vector<recorded_grant>> acl_records_ = std::vector<recorded_grant>{};
   bool acl_records_changed_ = false;
   std::map<std::string, std::vector<std::string>> acl_drift_;  // mu_
-  std::chrono::steady_clock::time_point acl_drift_read_at_{};  // the thread's
-  std::vector<std::shared_ptr<tail_check>> tails_;             // running tail verifications; mu_
+  // The thread's: when the next check is due, and the lines logged (by
+  // topic) while their topics stay held.
+  std::chrono::steady_clock::time_point acl_drift_due_{};
+  std::set<std::pair<std::string, std::string>> acl_drift_logged_;
+  std::vector<std::shared_ptr<tail_check>> tails_;  // running tail verifications; mu_
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;
   std::atomic<bool> cancel_verify_{false};

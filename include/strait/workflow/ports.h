@@ -14,6 +14,7 @@
 #include "strait/config/config.h"
 #include "strait/groupsync/group_syncer.h"
 #include "strait/kafka/client.h"
+#include "strait/metrics/registry.h"
 #include "strait/mirror/link_engine.h"
 #include "strait/mirror/link_supervisor.h"
 #include "strait/policy/acl_rules.h"
