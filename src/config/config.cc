@@ -762,8 +762,7 @@ registry_endpoint parse_registry(const YAML::Node& n, const std::string& field, 
                      ", e.g. {url: https://registry:8081}");
     return e;
   }
-  std::set<std::string> keys = {"url", "credentials", "ca_file", "allow_plaintext"};
-  if (target) keys.insert("kind");
+  std::set<std::string> keys = {"url", "credentials", "ca_file", "allow_plaintext", "kind"};
   check_known_keys(n, field, keys, p);
   bool allow_plaintext = false;
   if (n["allow_plaintext"]) {
@@ -815,20 +814,30 @@ schemas_config parse_schemas(const YAML::Node& n, const std::string& field, cons
   check_known_keys(n, field, {"source", "target", "include", "exclude"}, p);
   s.source = parse_registry(n["source"], field + ".source", false, refs, p);
   s.target = parse_registry(n["target"], field + ".target", true, refs, p);
-  if (const YAML::Node t = n["target"]; t && t.IsMap()) {
-    const std::string kinds = kRegistryKinds;
-    if (!t["kind"]) {
-      p.add(field + ".target.kind", "missing; give " + kinds);
-    } else if (auto k = scalar(t["kind"], field + ".target.kind", p)) {
+  // A registry's kind: required of the target (how ids are kept), optional
+  // for the source (how it is read).
+  auto kind_of = [&](const char* side, bool required, schemas_config::target_kind& out) {
+    const YAML::Node r = n[side];
+    if (!r || !r.IsMap()) return;
+    const std::string f = field + "." + side + ".kind";
+    const std::string kinds =
+        required ? kRegistryKinds
+                 : "kind: apicurio (Apicurio Registry 3, url its root) or kind: confluent "
+                   "(Confluent's API, the default)";
+    if (!r["kind"]) {
+      if (required) p.add(f, "missing; give " + kinds);
+    } else if (auto k = scalar(r["kind"], f, p)) {
       if (*k == "apicurio") {
-        s.kind = schemas_config::target_kind::apicurio;
+        out = schemas_config::target_kind::apicurio;
       } else if (*k == "confluent") {
-        s.kind = schemas_config::target_kind::confluent;
+        out = schemas_config::target_kind::confluent;
       } else {
-        p.add(field + ".target.kind", "'" + printable(*k, 64) + "' is not a kind; give " + kinds);
+        p.add(f, "'" + printable(*k, 64) + "' is not a kind; give " + kinds);
       }
     }
-  }
+  };
+  kind_of("target", true, s.kind);
+  kind_of("source", false, s.source_kind);
   if (n["include"]) s.include = parse_string_list(n["include"], field + ".include", p);
   if (!n["include"]) s.include = {".*"};
   if (s.include.empty()) {

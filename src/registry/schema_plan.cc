@@ -269,6 +269,12 @@ result<registries_read> read_registries(const registry_clients& clients,
   if (auto st = read_soft_deleted(*clients.source, &selected, r.source, deadline, cancel); !st) {
     return side("source", st.error());
   }
+  if (clients.source_root) {
+    if (auto st = read_apicurio_levels(*clients.source_root, r.source, &selected, deadline, cancel);
+        !st) {
+      return side("source", st.error());
+    }
+  }
   auto target =
       read_contents(*clients.target, whole_target ? nullptr : &selected, deadline, cancel);
   if (!target) return side("target", target.error());
@@ -289,11 +295,20 @@ registry_clients connect_registries(const config::schemas_config& cfg,
                                     std::chrono::milliseconds timeout) {
   registry_clients c;
   c.kind = cfg.kind;
-  c.source = std::make_unique<http_client>(cfg.source, timeout);
+  // An Apicurio registry is given by its root: its Confluent API is below.
+  auto ccompat = [&](const config::registry_endpoint& root) {
+    config::registry_endpoint e = root;
+    e.base_path += "/apis/ccompat/v7";
+    return std::make_unique<http_client>(e, timeout);
+  };
+  if (cfg.source_kind == target_kind::apicurio) {
+    c.source = ccompat(cfg.source);
+    c.source_root = std::make_unique<http_client>(cfg.source, timeout);
+  } else {
+    c.source = std::make_unique<http_client>(cfg.source, timeout);
+  }
   if (cfg.kind == target_kind::apicurio) {
-    config::registry_endpoint ccompat = cfg.target;
-    ccompat.base_path += "/apis/ccompat/v7";
-    c.target = std::make_unique<http_client>(ccompat, timeout);
+    c.target = ccompat(cfg.target);
     c.target_root = std::make_unique<http_client>(cfg.target, timeout);
   } else {
     c.target = std::make_unique<http_client>(cfg.target, timeout);

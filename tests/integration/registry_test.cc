@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -60,13 +61,14 @@ int register_schema(const std::string& ccompat, const std::string& subject, cons
 json avro(const json& schema) { return {{"schema", schema.dump()}}; }
 
 config::schemas_config schemas_section(const std::string& source_url, const std::string& target_url,
-                                       const std::string& kind) {
+                                       const std::string& kind,
+                                       const std::string& source_kind = "confluent") {
   auto link = config::parse_link_yaml(
       "name: reg\nsource: {properties: {bootstrap.servers: a:9092}}\n"
       "target: {properties: {bootstrap.servers: b:9092}}\ntopics: {include: [\"x\"]}\n"
       "schemas: {source: {url: \"" +
-          source_url + "\"}, target: {url: \"" + target_url + "\", kind: " + kind +
-          "}, include: [\"s-.*\"]}\n",
+          source_url + "\", kind: " + source_kind + "}, target: {url: \"" + target_url +
+          "\", kind: " + kind + "}, include: [\"s-.*\"]}\n",
       [](const std::string&) { return std::nullopt; }, config::reference_policy{});
   EXPECT_TRUE(link.has_value()) << link.error().message;
   return link ? link->schemas : config::schemas_config{};
@@ -256,7 +258,27 @@ TEST(SchemaCopy, AnApicurioTargetKeepsIdsVersionsReferencesAndCompatibility) {
   for (const auto& c : pinned.plan.compatibility) {
     EXPECT_NE(c.subject, "s-str") << c.source_level << " / " << c.target_level << ": " << c.reason;
   }
+  // The same on the source: with both globals FULL, its subjects without a
+  // rule follow FULL, but its Confluent API answers NONE for each. Read as
+  // kind confluent, each looks pinned to NONE, to copy; read as kind
+  // apicurio (its rules), none has a level of its own.
   call("PUT", source + "/config/s-str", {{"compatibility", "NONE"}});
+  call("PUT", source + "/config", {{"compatibility", "FULL"}});
+  const auto copies_level_of = [](const schema_plan& plan, const std::string& subject) {
+    return std::any_of(plan.compatibility.begin(), plan.compatibility.end(), [&](const auto& c) {
+      return c.subject == subject && c.action == schema_action::copy;
+    });
+  };
+  planned as_confluent = read_and_plan(cfg, clients);
+  EXPECT_TRUE(copies_level_of(as_confluent.plan, "s-json")) << "taken for a NONE of its own";
+  const auto by_rules = schemas_section(source_root, target_root, "apicurio", "apicurio");
+  planned as_apicurio =
+      read_and_plan(by_rules, connect_registries(by_rules, std::chrono::seconds(10)));
+  EXPECT_FALSE(as_apicurio.source.compatibility.contains("s-json"));
+  EXPECT_EQ(as_apicurio.source.compatibility["s-rec"], "FULL");
+  EXPECT_FALSE(copies_level_of(as_apicurio.plan, "s-json"));
+  EXPECT_FALSE(copies_level_of(as_apicurio.plan, "s-first"));
+  call("PUT", source + "/config", {{"compatibility", "NONE"}});
   call("PUT", target + "/config", {{"compatibility", "NONE"}});
 
   // A new subject on the source with a schema the target serves already:

@@ -721,8 +721,16 @@ TEST(Config, ASchemasSectionNamesBothRegistriesAndTheTargetsKind) {
   EXPECT_EQ(s.target.port, 8080);
   EXPECT_EQ(s.target.base_path, "");
   EXPECT_EQ(s.kind, schemas_config::target_kind::apicurio);
+  EXPECT_EQ(s.source_kind, schemas_config::target_kind::confluent) << "the source's default";
   EXPECT_EQ(s.include, std::vector<std::string>{".*"});
   EXPECT_EQ(s.exclude, std::vector<std::string>{"_.*"});
+  // An Apicurio source is read by its rules too.
+  std::string apicurio_source = std::string(kValid) + kSchemas;
+  apicurio_source.replace(apicurio_source.find("        credentials:"), 0,
+                          "        kind: apicurio\n");
+  auto a = parse_text(apicurio_source);
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  EXPECT_EQ(a->links[0].schemas.source_kind, schemas_config::target_kind::apicurio);
 }
 
 TEST(Config, SchemasErrorsNameTheFieldAndNeverEchoTheCredential) {
@@ -732,6 +740,8 @@ TEST(Config, SchemasErrorsNameTheFieldAndNeverEchoTheCredential) {
   const std::vector<change> cases = {
       {"kind: apicurio", "kind: karapace", "links[0].schemas.target.kind", "is not a kind"},
       {"        kind: apicurio\n", "", "links[0].schemas.target.kind", "missing"},
+      {"        credentials:", "        kind: karapace\n        credentials:",
+       "links[0].schemas.source.kind", "is not a kind"},
       {"http://127.0.0.1:8080", "http://registry.example.com", "links[0].schemas.target.url",
        "allow_plaintext"},
       {"http://127.0.0.1:8080", "ftp://x", "links[0].schemas.target.url", "https://"},

@@ -157,9 +157,15 @@ struct schemas_config {
   // registry's IMPORT mode, or Apicurio Registry 3's own import (its
   // Confluent API ignores ids). Never guessed from answers.
   enum class target_kind { confluent, apicurio };
-  registry_endpoint source;  // read through the Confluent API
+  registry_endpoint
+      source;  // read through the Confluent API (for source_kind apicurio, below its root)
   registry_endpoint target;  // read through the Confluent API; written per `kind`
   target_kind kind = target_kind::confluent;
+  // The source's kind (optional, default confluent): for apicurio, `source`
+  // is its root URL, read through `…/apis/ccompat/v7`, and its subjects'
+  // compatibility levels from Apicurio's own rules (its Confluent API
+  // answers NONE for a subject without a rule, whatever the global level).
+  target_kind source_kind = target_kind::confluent;
   std::vector<std::string> include;  // RE2 over subject names, full match (default: all)
   std::vector<std::string> exclude;
 };

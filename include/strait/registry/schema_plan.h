@@ -90,9 +90,12 @@ struct schema_apply_result {
 
 // The clients of a link's schemas section: the source's and the target's
 // Confluent API, and (kind apicurio) the target's root for its import.
+// A link's registries: each read through its Confluent API; an Apicurio
+// one (the target's `kind`, the source's `source_kind`) also by its root
+// (null otherwise), for its own rules and import.
 struct registry_clients {
   target_kind kind = target_kind::confluent;
-  std::unique_ptr<http_client> source, target, target_root;
+  std::unique_ptr<http_client> source, target, source_root, target_root;
 };
 [[nodiscard]] registry_clients connect_registries(const config::schemas_config& cfg,
                                                   std::chrono::milliseconds timeout);
@@ -101,9 +104,10 @@ struct registry_clients {
 // both share: the source's subjects `selected` accepts with their
 // soft-deleted versions (read_contents, read_soft_deleted); the target's
 // same subjects, or all of them when `whole_target` (a plan checks the
-// target's ids first), with, for kind apicurio, the selected subjects' levels
-// from Apicurio's rules (read_apicurio_levels: its Confluent API cannot tell
-// a subject without a rule from one pinned to NONE), and what it serves for
+// target's ids first); for an Apicurio side (kind, source_kind) the selected
+// subjects' levels from Apicurio's rules (read_apicurio_levels: its
+// Confluent API cannot tell a subject without a rule from one pinned to
+// NONE); and what the target serves for
 // the source's soft-deleted ids (read_served_ids). An error names the side
 // ("source registry: ..."). Within `deadline`; `cancel` between requests.
 struct registries_read {
