@@ -752,7 +752,7 @@ constexpr const char* kRegistryKinds =
     "kind: apicurio (Apicurio Registry 3) or kind: confluent (a registry with Confluent's "
     "IMPORT mode)";
 
-// One registry of a schemas section (the target's also has its kind).
+// One registry of a schemas section (its kind: parse_schemas).
 registry_endpoint parse_registry(const YAML::Node& n, const std::string& field, bool target,
                                  const references& refs, problems& p) {
   registry_endpoint e;
@@ -838,6 +838,17 @@ schemas_config parse_schemas(const YAML::Node& n, const std::string& field, cons
   };
   kind_of("target", true, s.kind);
   kind_of("source", false, s.source_kind);
+  // An Apicurio registry is given by its root: strait appends its APIs.
+  for (const auto& [side, e, k] :
+       {std::tuple{"source", &s.source, s.source_kind}, std::tuple{"target", &s.target, s.kind}}) {
+    if (k == schemas_config::target_kind::apicurio &&
+        (e->base_path.ends_with("/apis/ccompat/v7") ||
+         e->base_path.ends_with("/apis/ccompat/v6"))) {
+      p.add(field + "." + side + ".url",
+            "is Apicurio's Confluent API; with kind: apicurio give the registry's root URL "
+            "(without /apis/ccompat/...): strait uses the APIs below it");
+    }
+  }
   if (n["include"]) s.include = parse_string_list(n["include"], field + ".include", p);
   if (!n["include"]) s.include = {".*"};
   if (s.include.empty()) {

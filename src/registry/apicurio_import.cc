@@ -266,8 +266,10 @@ status read_apicurio_levels(const http_client& root, registry_contents& contents
       return fail(errc::precondition,
                   "schema registry " + root.url() + ": subject '" + printable(subject, 200) +
                       "' is no artifact of its default group, so strait cannot read its "
-                      "compatibility rule: " +
-                      answer_excerpt(*a));
+                      "compatibility rule (" +
+                      answer_excerpt(*a) +
+                      "): leave it out (schemas.exclude), or plan again if it was deleted just "
+                      "now");
     }
     auto list = json::parse(a->body, nullptr, false);
     if (!a->ok() || !list.is_array()) {

@@ -269,7 +269,12 @@ result<registries_read> read_registries(const registry_clients& clients,
   if (auto st = read_soft_deleted(*clients.source, &selected, r.source, deadline, cancel); !st) {
     return side("source", st.error());
   }
-  if (clients.source_root) {
+  if (clients.source_kind == target_kind::apicurio) {
+    // Its rules are Apicurio 3's API (a 2.x, or only its Confluent API
+    // behind a proxy, would answer 404 for every subject).
+    if (auto v = apicurio_version_checked(*clients.source_root); !v) {
+      return side("source", v.error());
+    }
     if (auto st = read_apicurio_levels(*clients.source_root, r.source, &selected, deadline, cancel);
         !st) {
       return side("source", st.error());
@@ -280,6 +285,9 @@ result<registries_read> read_registries(const registry_clients& clients,
   if (!target) return side("target", target.error());
   r.target = std::move(*target);
   if (clients.kind == target_kind::apicurio) {
+    if (auto v = apicurio_version_checked(*clients.target_root); !v) {
+      return side("target", v.error());
+    }
     if (auto st = read_apicurio_levels(*clients.target_root, r.target, &selected, deadline, cancel);
         !st) {
       return side("target", st.error());
@@ -295,6 +303,7 @@ registry_clients connect_registries(const config::schemas_config& cfg,
                                     std::chrono::milliseconds timeout) {
   registry_clients c;
   c.kind = cfg.kind;
+  c.source_kind = cfg.source_kind;
   // An Apicurio registry is given by its root: its Confluent API is below.
   auto ccompat = [&](const config::registry_endpoint& root) {
     config::registry_endpoint e = root;

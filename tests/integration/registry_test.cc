@@ -275,9 +275,15 @@ TEST(SchemaCopy, AnApicurioTargetKeepsIdsVersionsReferencesAndCompatibility) {
   planned as_apicurio =
       read_and_plan(by_rules, connect_registries(by_rules, std::chrono::seconds(10)));
   EXPECT_FALSE(as_apicurio.source.compatibility.contains("s-json"));
-  EXPECT_EQ(as_apicurio.source.compatibility["s-rec"], "FULL");
   EXPECT_FALSE(copies_level_of(as_apicurio.plan, "s-json"));
   EXPECT_FALSE(copies_level_of(as_apicurio.plan, "s-first"));
+  // A level of its own, read from its rule, is copied.
+  call("PUT", source + "/config/s-rec", {{"compatibility", "BACKWARD"}});
+  planned with_own =
+      read_and_plan(by_rules, connect_registries(by_rules, std::chrono::seconds(10)));
+  EXPECT_EQ(with_own.source.compatibility["s-rec"], "BACKWARD");
+  EXPECT_TRUE(copies_level_of(with_own.plan, "s-rec"));
+  call("PUT", source + "/config/s-rec", {{"compatibility", "FULL"}});
   call("PUT", source + "/config", {{"compatibility", "NONE"}});
   call("PUT", target + "/config", {{"compatibility", "NONE"}});
 

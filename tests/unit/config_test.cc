@@ -742,6 +742,8 @@ TEST(Config, SchemasErrorsNameTheFieldAndNeverEchoTheCredential) {
       {"        kind: apicurio\n", "", "links[0].schemas.target.kind", "missing"},
       {"        credentials:", "        kind: karapace\n        credentials:",
        "links[0].schemas.source.kind", "is not a kind"},
+      {"http://127.0.0.1:8080", "http://127.0.0.1:8080/apis/ccompat/v7/",
+       "links[0].schemas.target.url", "give the registry's root URL"},
       {"http://127.0.0.1:8080", "http://registry.example.com", "links[0].schemas.target.url",
        "allow_plaintext"},
       {"http://127.0.0.1:8080", "ftp://x", "links[0].schemas.target.url", "https://"},

@@ -153,9 +153,10 @@ struct registry_endpoint {
 // Schema copy (ADR 0027). Off unless the link has a `schemas` section.
 struct schemas_config {
   bool enabled = false;
-  // How schemas are written to the target with their ids kept: a Confluent
-  // registry's IMPORT mode, or Apicurio Registry 3's own import (its
-  // Confluent API ignores ids). Never guessed from answers.
+  // A registry's kind. The target's says how schemas are written with their
+  // ids kept: a Confluent registry's IMPORT mode, or Apicurio Registry 3's
+  // own import (its Confluent API ignores ids); the source's, how it is
+  // read (below). Never guessed from answers.
   enum class target_kind { confluent, apicurio };
   registry_endpoint
       source;  // read through the Confluent API (for source_kind apicurio, below its root)

@@ -88,13 +88,13 @@ struct schema_apply_result {
   std::vector<written> compatibility;  // one per plan compatibility item
 };
 
-// The clients of a link's schemas section: the source's and the target's
-// Confluent API, and (kind apicurio) the target's root for its import.
-// A link's registries: each read through its Confluent API; an Apicurio
-// one (the target's `kind`, the source's `source_kind`) also by its root
-// (null otherwise), for its own rules and import.
+// The clients of a link's schemas section: each registry's Confluent API,
+// and an Apicurio one's root (the source's when `source_kind`, the
+// target's when `kind` is apicurio; null otherwise) for its own rules and,
+// the target's, its import.
 struct registry_clients {
-  target_kind kind = target_kind::confluent;
+  target_kind kind = target_kind::confluent;         // the target's
+  target_kind source_kind = target_kind::confluent;  // the source's
   std::unique_ptr<http_client> source, target, source_root, target_root;
 };
 [[nodiscard]] registry_clients connect_registries(const config::schemas_config& cfg,
