@@ -251,6 +251,9 @@ status read_apicurio_levels(const http_client& root, registry_contents& contents
                             const config::topic_filter* levels_of,
                             std::chrono::steady_clock::time_point deadline,
                             const std::atomic<bool>* cancel) {
+  // Its rules are Apicurio 3's API (a 2.x, or only its Confluent API behind
+  // a proxy, would answer 404 for every subject).
+  if (auto v = apicurio_version_checked(root); !v) return std::unexpected(v.error());
   std::set<std::string> subjects;
   for (const auto& v : contents.versions) {
     if (levels_of == nullptr || levels_of->matches(v.subject)) subjects.insert(v.subject);

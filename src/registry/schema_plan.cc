@@ -270,11 +270,6 @@ result<registries_read> read_registries(const registry_clients& clients,
     return side("source", st.error());
   }
   if (clients.source_kind == target_kind::apicurio) {
-    // Its rules are Apicurio 3's API (a 2.x, or only its Confluent API
-    // behind a proxy, would answer 404 for every subject).
-    if (auto v = apicurio_version_checked(*clients.source_root); !v) {
-      return side("source", v.error());
-    }
     if (auto st = read_apicurio_levels(*clients.source_root, r.source, &selected, deadline, cancel);
         !st) {
       return side("source", st.error());
@@ -285,9 +280,6 @@ result<registries_read> read_registries(const registry_clients& clients,
   if (!target) return side("target", target.error());
   r.target = std::move(*target);
   if (clients.kind == target_kind::apicurio) {
-    if (auto v = apicurio_version_checked(*clients.target_root); !v) {
-      return side("target", v.error());
-    }
     if (auto st = read_apicurio_levels(*clients.target_root, r.target, &selected, deadline, cancel);
         !st) {
       return side("target", st.error());

@@ -158,8 +158,8 @@ struct schemas_config {
   // own import (its Confluent API ignores ids); the source's, how it is
   // read (below). Never guessed from answers.
   enum class target_kind { confluent, apicurio };
-  registry_endpoint
-      source;  // read through the Confluent API (for source_kind apicurio, below its root)
+  // Read through the Confluent API (for source_kind apicurio, below its root).
+  registry_endpoint source;
   registry_endpoint target;  // read through the Confluent API; written per `kind`
   target_kind kind = target_kind::confluent;
   // The source's kind (optional, default confluent): for apicurio, `source`

@@ -67,7 +67,8 @@ struct import_entry {
 // Apicurio 3.3 has no rules of the default group itself), none without such
 // a rule. Other subjects' levels are dropped (not read). A subject that is no
 // artifact of the default group is an error (strait would not know its
-// level). Looks at `deadline` and `cancel` (if given) between requests.
+// level), and so is a registry that is not Apicurio 3 (apicurio_version_checked
+// first). Looks at `deadline` and `cancel` (if given) between requests.
 [[nodiscard]] status read_apicurio_levels(const http_client& root, registry_contents& contents,
                                           const config::topic_filter* levels_of,
                                           std::chrono::steady_clock::time_point deadline,
