@@ -126,11 +126,15 @@ status link_runtime::start() {
     (kind == migration::object_kind::topic ? staged_topics_ : staged_groups_).add({name});
   }
   auto engine = std::make_unique<mirror::link_engine>(cfg_, store_, metrics_, on_failure_);
-  if (auto s = engine->start(); !s) return s;
+  if (auto s = engine->start(); !s) {
+    forget_series();
+    return s;
+  }
   auto supervisor = std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_,
                                                               &claims_, &staged_topics_);
   if (auto s = supervisor->start(); !s) {
     engine->stop();
+    forget_series();
     return s;
   }
   std::unique_ptr<groupsync::group_syncer> syncer;
@@ -142,6 +146,7 @@ status link_runtime::start() {
     if (auto s = syncer->start(); !s) {
       supervisor->stop();
       engine->stop();
+      forget_series();
       return s;
     }
   }
@@ -157,6 +162,7 @@ status link_runtime::start() {
     if (syncer) syncer->stop();
     supervisor->stop();
     engine->stop();
+    forget_series();
     return s;
   }
   engine_ = std::move(engine);
@@ -196,7 +202,16 @@ void link_runtime::stop() {
   syncer_.reset();
   supervisor_.reset();
   engine_.reset();
+  forget_series();
   // Claims stay: a paused link keeps its target topics (released on delete).
+}
+
+void link_runtime::forget_series() {
+  // A stopped link (paused, deleted, straitd stopping) is watched by nothing:
+  // its series would show its last values for good, and a deleted link's
+  // would never go (docs/architecture.md#metrics).
+  metrics_.remove_everywhere({{"link", cfg_.name}});
+  metrics_.remove_everywhere({{"link", config::reverse_link_name(cfg_.name)}});
 }
 
 result<scorecard::link_evidence> link_runtime::scorecard_evidence() const {

@@ -105,6 +105,9 @@ class link_runtime {
 
  private:
   enum class claim_kind { written, created };
+  // Removes the series of the link and of its reverse mirroring from the
+  // registry: once it stopped, or failed to start.
+  void forget_series();
   // The link's ACL plan alone, for its producer cutovers' WRITE grants
   // (acl_grants.h); not one at a time with plan_topics (a cutover never
   // waits for an operator's plan).

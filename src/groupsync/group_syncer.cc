@@ -58,7 +58,8 @@ status group_syncer::start() {
   using metrics::registry;
   metrics_.describe("strait_group_sync_age_seconds", registry::kind::gauge,
                     "Seconds since the group's offsets were last read on the source and every "
-                    "due write to the target succeeded");
+                    "due write to the target succeeded; absent while the group's cutover holds "
+                    "it and once it is gone from the source");
   metrics_.describe("strait_group_partitions_synced", registry::kind::gauge,
                     "Partitions of the group whose target offset is the translation of the "
                     "source group's committed offset");
@@ -100,9 +101,22 @@ std::vector<group_status> group_syncer::groups() const {
 std::chrono::steady_clock::duration group_syncer::round_and_wait() {
   const auto began = std::chrono::steady_clock::now();
   const bool reached = cycle();
-  // Every group's age, also when the round could not even list the groups:
-  // an outage must show as a growing age, not a frozen one.
-  for (const auto& [group, g] : groups_) publish_age(group, g);
+  // Every synced group's age, also when the round could not even list the
+  // groups: an outage must show as a growing age, not a frozen one. A group
+  // held by its cutover or gone from the source is synced by nobody: an age
+  // would only grow, and an alert on it would be false.
+  std::set<std::string> held;
+  {
+    std::lock_guard lock(held_mu_);
+    held = held_;
+  }
+  for (const auto& [group, g] : groups_) {
+    if (g.gone || held.contains(group)) {
+      metrics_.remove("strait_group_sync_age_seconds", {{"link", cfg_.name}, {"group", group}});
+    } else {
+      publish_age(group, g);
+    }
+  }
   {
     std::lock_guard lock(status_mu_);
     for (const auto& [group, g] : groups_) {

@@ -43,22 +43,34 @@ void registry::add(const std::string& name, const labels& l, double delta) {
   families_[name].series[render_labels(l)] += delta;
 }
 
+// A rendered label set holds each pair as `k="v"` after `{` or `,`; a value's
+// own quotes are escaped, so a value cannot forge a pair.
+bool registry::has_all(const std::string& rendered, const labels& match) {
+  for (const auto& kv : match) {
+    const std::string one = render_labels({kv});  // {k="v"}
+    const std::string pair = one.substr(1, one.size() - 2);
+    bool found = false;
+    for (size_t at = rendered.find(pair); at != std::string::npos && !found;
+         at = rendered.find(pair, at + 1)) {
+      found = at > 0 && (rendered[at - 1] == '{' || rendered[at - 1] == ',');
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+void registry::remove_from(family& f, const labels& match) {
+  std::erase_if(f.series, [&](const auto& s) { return has_all(s.first, match); });
+}
+
 void registry::remove(const std::string& name, const labels& match) {
   std::lock_guard lock(mu_);
-  auto it = families_.find(name);
-  if (it == families_.end()) return;
-  auto& series = it->second.series;
-  for (auto s = series.begin(); s != series.end();) {
-    bool all = true;
-    for (const auto& kv : match) {
-      std::string one = render_labels({kv});  // {k="v"}
-      if (s->first.find(one.substr(1, one.size() - 2)) == std::string::npos) {
-        all = false;
-        break;
-      }
-    }
-    s = all ? series.erase(s) : std::next(s);
-  }
+  if (auto it = families_.find(name); it != families_.end()) remove_from(it->second, match);
+}
+
+void registry::remove_everywhere(const labels& match) {
+  std::lock_guard lock(mu_);
+  for (auto& [name, f] : families_) remove_from(f, match);
 }
 
 double registry::value(const std::string& name, const labels& l) const {

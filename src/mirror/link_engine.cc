@@ -197,6 +197,9 @@ std::future<status> link_engine::replace_partition(
       rd_kafka_error_destroy(err);  // not assigned (it never ran): nothing to undo
     }
     std::erase_if(fetch_errors_logged_, [old](const auto& e) { return e.first == old; });
+    // Its stop is over (acknowledged, resumed after a rollback): the series
+    // saying so goes, or it would say stopped for good.
+    metrics_.remove("strait_partition_stopped", partition_labels(old->key()));
     by_id_[old->engine_id] = nullptr;
     std::erase_if(pipelines_, [old](const auto& p) { return p.get() == old; });
     install(std::move(s));

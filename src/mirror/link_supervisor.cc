@@ -41,7 +41,7 @@ status link_supervisor::start() {
   if (!t) return std::unexpected(t.error());
   source_ = std::move(*s);
   target_ = std::move(*t);
-  metrics_.describe("strait_topic_errors", metrics::registry::kind::gauge,
+  metrics_.describe("strait_topic_unmirrorable", metrics::registry::kind::gauge,
                     "1 while a selected topic cannot be mirrored (see the log for why)");
   metrics_.describe("strait_topic_drifted_configs", metrics::registry::kind::gauge,
                     "Configs of the target topic that differ from the source's, as of the last "
@@ -245,7 +245,7 @@ void link_supervisor::topic_error(const std::string& topic, const std::string& m
     metrics_.add("strait_errors_total", {{"link", cfg_.name}, {"kind", "topic_mismatch"}}, 1);
   }
   st.error = message;
-  metrics_.set("strait_topic_errors", {{"link", cfg_.name}, {"topic", topic}}, 1);
+  metrics_.set("strait_topic_unmirrorable", {{"link", cfg_.name}, {"topic", topic}}, 1);
 }
 
 bool link_supervisor::sync_topics() {
@@ -400,7 +400,7 @@ bool link_supervisor::sync_topics() {
     if (!st.error.empty() && st.started < std::min(src_parts, tgt_parts)) {
       spdlog::info("link {}: topic {} can be mirrored again", cfg_.name, name);
       st.error.clear();
-      metrics_.set("strait_topic_errors", {{"link", cfg_.name}, {"topic", name}}, 0);
+      metrics_.set("strait_topic_unmirrorable", {{"link", cfg_.name}, {"topic", name}}, 0);
     }
     if (st.started > 0 && st.started < std::min(src_parts, tgt_parts)) {
       // The topic grew: the engine's producer knows the old partition count

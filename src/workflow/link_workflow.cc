@@ -19,6 +19,22 @@ link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_s
     ports_.metrics->describe("strait_acl_drift_not_compared", metrics::registry::kind::gauge,
                              "topics whose ACL bindings strait made could not be compared with "
                              "the cluster at the last check");
+    ports_.metrics->describe("strait_migration_topics", metrics::registry::kind::gauge,
+                             "The link's topics in each migration state");
+    ports_.metrics->describe("strait_migration_groups", metrics::registry::kind::gauge,
+                             "The link's consumer groups in each migration state");
+    ports_.metrics->describe("strait_operations_running", metrics::registry::kind::gauge,
+                             "Cutover and rollback operations under way, by object (topic, "
+                             "group) and kind");
+    ports_.metrics->describe("strait_operations_waiting_for_operator",
+                             metrics::registry::kind::gauge,
+                             "Operations under way that wait for the operator (straitctl status "
+                             "says why)");
+    ports_.metrics->describe("strait_verification_running", metrics::registry::kind::gauge,
+                             "1 while a verification of the link runs");
+    ports_.metrics->describe("strait_verifications_total", metrics::registry::kind::counter,
+                             "Verifications that ended since the process started, by outcome "
+                             "(passed, failed, interrupted)");
   }
 }
 
@@ -51,12 +67,7 @@ void link_workflow::stop() {
   // mirroring once its old engine drained.
   ports_.tasks->stop();
   ports_.reverse->stop();
-  // Its gauge goes with the workflow (a paused or deleted link checks
-  // nothing).
-  if (ports_.metrics != nullptr) {
-    ports_.metrics->remove("strait_acl_drift_bindings", {{"link", cfg_.name}});
-    ports_.metrics->remove("strait_acl_drift_not_compared", {{"link", cfg_.name}});
-  }
+  // Its series go with the link's (link_runtime).
 }
 
 namespace {
@@ -277,6 +288,10 @@ void link_workflow::run_verify(verify::request req, verify::report r) {
         }
       },
       cancel_verify_);
+  if (ports_.metrics != nullptr) {
+    ports_.metrics->add("strait_verifications_total",
+                        {{"link", cfg_.name}, {"outcome", verify::to_string(r.outcome)}}, 1);
+  }
   if (r.outcome == verify::verdict::interrupted) {
     spdlog::warn("link {}: verification {} interrupted: {}", cfg_.name, r.id, r.error);
   } else {
@@ -377,6 +392,51 @@ void link_workflow::run_round() {
   observe();
   advance_operations();
   flush_move_records();
+  publish_metrics();
+}
+
+void link_workflow::publish_metrics() {
+  if (ports_.metrics == nullptr) return;
+  // Every state and kind, zeros included: a dashboard's series do not come
+  // and go with the states.
+  std::map<migration::topic_state, int> topics;
+  std::map<migration::group_state, int> groups;
+  std::map<std::pair<bool, migration::op_kind>, int> running;  // (on a group, kind)
+  int waiting = 0;
+  bool verifying = false;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, s] : table_.topics()) ++topics[s];
+    for (const auto& [name, s] : table_.groups()) ++groups[s];
+    auto count = [&](const migration::operation_status& st) {
+      ++running[{st.on_group, st.options.kind}];
+      if (st.stuck != migration::stuck_reason::none) ++waiting;
+    };
+    for (const auto& [name, op] : topic_ops_) count(op.status);
+    for (const auto& [name, op] : group_ops_) count(op.status);
+    verifying = verifying_.has_value();
+  }
+  auto& m = *ports_.metrics;
+  const std::string& link = cfg_.name;
+  for (auto s : migration::kAllTopicStates) {
+    m.set("strait_migration_topics", {{"link", link}, {"state", migration::to_string(s)}},
+          topics[s]);
+  }
+  for (auto s : migration::kAllGroupStates) {
+    m.set("strait_migration_groups", {{"link", link}, {"state", migration::to_string(s)}},
+          groups[s]);
+  }
+  for (bool on_group : {false, true}) {
+    for (auto kind : {migration::op_kind::cutover, migration::op_kind::rollback}) {
+      m.set("strait_operations_running",
+            {{"link", link},
+             {"object", on_group ? "group" : "topic"},
+             {"kind", kind == migration::op_kind::cutover ? "cutover" : "rollback"}},
+            running[{on_group, kind}]);
+    }
+  }
+  m.set("strait_operations_waiting_for_operator", {{"link", link}}, waiting);
+  m.set("strait_verification_running", {{"link", link}}, verifying ? 1 : 0);
 }
 
 std::chrono::milliseconds link_workflow::next_round_in() const {

@@ -118,6 +118,9 @@ void reverse_mirror::stop() {
   }
   if (supervisor) supervisor->stop();
   if (engine) engine->stop();
+  // A restart for other topics must not leave the series of those it no
+  // longer runs (a topic rolled back and resumed forward).
+  if (engine) metrics_.remove_everywhere({{"link", link_name(forward_.name)}});
 }
 
 std::vector<mirror::partition_snapshot> reverse_mirror::snapshot() const {

@@ -222,7 +222,13 @@ TEST(ApiKafka, LinksAreCreatedPausedResumedAndDeletedThroughTheApiAndSurviveRest
       },
       60s, 200ms))
       << d.log();
+  EXPECT_NE(d.metrics().find("strait_topic_unmirrorable{link=\"late\",topic=\"a\"} 1"),
+            std::string::npos)
+      << d.metrics();
   ASSERT_EQ(d.straitctl("delete-link late").first, 0);
+  // Its series went with it; the families stay named.
+  EXPECT_EQ(d.metrics().find("link=\"late\""), std::string::npos) << d.metrics();
+  EXPECT_NE(d.metrics().find("# TYPE strait_topic_unmirrorable gauge"), std::string::npos);
 
   // Deleted (only API links); gone after a restart too.
   EXPECT_EQ(d.straitctl("delete-link it").first, 4) << "a file link";
@@ -314,6 +320,10 @@ TEST(ApiKafka, AcknowledgeRestartsAStoppedPartitionWhileStraitdRuns) {
   EXPECT_NE(plan.find("would apply"), std::string::npos) << plan;
   EXPECT_EQ(testing::high_watermark(clusters->target, "ack-orders", 0), 1) << "dry run";
 
+  EXPECT_NE(d.metrics().find("strait_partition_stopped{link=\"it\",topic=\"ack-orders\","
+                             "partition=\"0\",reason=\"target_not_empty\"} 1"),
+            std::string::npos)
+      << d.metrics();
   // Accept the foreign record: mirroring starts after it, without a restart.
   auto [rc3, done] = d.straitctl("acknowledge it ack-orders 0 --resolution accept-target");
   ASSERT_EQ(rc3, 0) << done << d.log();
@@ -327,6 +337,10 @@ TEST(ApiKafka, AcknowledgeRestartsAStoppedPartitionWhileStraitdRuns) {
   EXPECT_TRUE(tgt[20].same_content(make_record(19)));
   EXPECT_EQ(d.straitctl("acknowledge it ack-orders 0 --resolution retry").first, 4)
       << "it runs now: nothing to acknowledge";
+  // The stop's series went with it (an alert on it would fire for good).
+  const std::string stopped_series = "strait_partition_stopped{link=\"it\",topic=\"ack-orders\"";
+  EXPECT_EQ(d.metrics().find(stopped_series), std::string::npos) << d.metrics();
+  EXPECT_EQ(d.metric("strait_partitions_stopped{link=\"it\"}"), 0);
   auto [rc4, journal] = d.straitctl("-o json audit");
   EXPECT_NE(journal.find("\"state_before\":\"it/ack-orders/0=target_not_empty\""),
             std::string::npos)

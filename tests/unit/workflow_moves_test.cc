@@ -242,6 +242,38 @@ TEST_F(Moves, CutoverHandsOverOnlyAfterTheSourceIsQuietForTheWholeWindow) {
   EXPECT_EQ(world_.verifications, 2) << "the operator's verification and the tail's";
 }
 
+// The migration's gauges (docs/architecture.md#metrics): states with their
+// zeros, the operation under way, the verifications that ended.
+TEST_F(Moves, TheMigrationGaugesFollowStatesOperationsAndVerifications) {
+  start();
+  verified_with(10);
+  round();
+  const auto& m = world_.metrics;
+  auto topics_in = [&](const char* state) {
+    return m.value("strait_migration_topics", {{"link", "L"}, {"state", state}});
+  };
+  const metrics::labels cutovers{{"link", "L"}, {"object", "topic"}, {"kind", "cutover"}};
+  EXPECT_EQ(topics_in("VERIFIED"), 1);
+  EXPECT_EQ(topics_in("DRAINING"), 0);
+  EXPECT_NE(m.render().find("strait_migration_topics{link=\"L\",state=\"DRAINING\"} 0"),
+            std::string::npos)
+      << "every state has its series";
+  EXPECT_EQ(m.value("strait_verifications_total", {{"link", "L"}, {"outcome", "PASSED"}}), 1);
+  EXPECT_EQ(m.value("strait_verification_running", {{"link", "L"}}), 0);
+  EXPECT_EQ(m.value("strait_operations_running", cutovers), 0);
+  ASSERT_TRUE(cutover(2000ms));
+  round();
+  EXPECT_EQ(topics_in("DRAINING"), 1);
+  EXPECT_EQ(topics_in("VERIFIED"), 0);
+  EXPECT_EQ(m.value("strait_operations_running", cutovers), 1);
+  EXPECT_EQ(m.value("strait_operations_waiting_for_operator", {{"link", "L"}}), 0);
+  ASSERT_TRUE(rounds_until([&] { return topic() == topic_state::cut_over; }));
+  round();
+  EXPECT_EQ(topics_in("CUT_OVER"), 1);
+  EXPECT_EQ(m.value("strait_operations_running", cutovers), 0);
+  EXPECT_EQ(m.value("strait_migration_groups", {{"link", "L"}, {"state", "SYNCING"}}), 0);
+}
+
 TEST_F(Moves, CutoverWaitsForTheHandOverCheckpointsWithoutBlockingTheRound) {
   start();
   verified_with(10);
@@ -521,6 +553,7 @@ TEST_F(Moves, AnOperationWaitingForTheOperatorStillWaitsAfterARestart) {
   for (int i = 0; i < 20; ++i) round();
   EXPECT_EQ(topic(), topic_state::draining) << "never handed over by itself";
   EXPECT_EQ(world_.verifications, verified_before);
+  EXPECT_EQ(world_.metrics.value("strait_operations_waiting_for_operator", {{"link", "L"}}), 1);
   // Asked again, it goes on; the stored operation no longer waits: a
   // restart before the hand-over resumes it, and it cuts over.
   auto again = cutover(500ms);

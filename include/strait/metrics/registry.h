@@ -23,6 +23,9 @@ class registry {
   void add(const std::string& name, const labels& l, double delta);
   // Removes every series of `name` whose labels include all of `match`.
   void remove(const std::string& name, const labels& match);
+  // The same in every family: what goes with a link that stops (its
+  // families stay described, so /metrics keeps naming them).
+  void remove_everywhere(const labels& match);
   [[nodiscard]] double value(const std::string& name, const labels& l) const;
   [[nodiscard]] std::string render() const;
 
@@ -33,6 +36,8 @@ class registry {
     std::map<std::string, double> series;  // rendered label set -> value
   };
   static std::string render_labels(const labels& l);
+  static bool has_all(const std::string& rendered, const labels& match);
+  static void remove_from(family& f, const labels& match);
   mutable std::mutex mu_;
   std::map<std::string, family> families_;
 };

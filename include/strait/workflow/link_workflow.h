@@ -349,6 +349,9 @@ class link_workflow {
   // merged back unless a request replaced the operation meanwhile), then
   // reverse mirroring follows the states (reconcile_reverse_mirroring).
   void advance_operations();
+  // The gauges of the link's migration: states, operations, verification
+  // (docs/architecture.md#metrics); once a round.
+  void publish_metrics();
   void step_operations(std::map<std::string, topic_op>& tops,
                        std::map<std::string, group_op>& gops);
   void step_topic_cutover(const std::string& topic, topic_op& op);
