@@ -25,7 +25,9 @@ std::vector<std::string> plan_notes(const config::link_config& cfg) {
   if (cfg.groups.enabled) planned += ", consumer groups";
   if (cfg.acls.enabled) planned += ", ACLs";
   if (cfg.schemas.enabled) planned += ", schemas";
-  std::string not_planned = "client quotas are not planned yet";
+  std::string not_planned =
+      "client quotas are not planned yet (librdkafka has no API for them: copy them with "
+      "kafka-configs.sh --entity-type users/clients)";
   if (!cfg.acls.enabled)
     not_planned += "; ACLs need the link's acls section (docs/planning.md#acls)";
   if (!cfg.groups.enabled) not_planned += "; groups need its groups section";

@@ -76,6 +76,43 @@ std::string move_ref(const move_record& m) {
          utc_time(m.finished_at_ms) + ")";
 }
 
+std::string seconds(int64_t ms) {
+  return std::to_string(ms / 1000) + "." + std::to_string((ms % 1000) / 100) + " s";
+}
+
+// A drill's cutover with the pause it cost the producers: from the request
+// until the target was primary (the quiet window's wait part of it).
+std::string drilled_move_ref(const move_record& m) {
+  std::string out = move_ref(m);
+  if (m.kind == object_kind::topic && m.options.kind == op_kind::cutover) {
+    out += ": producers paused " +
+           seconds(std::max<int64_t>(0, m.finished_at_ms - m.started_at_ms)) + " (" +
+           seconds(m.quiet_wait_ms) + " of it waiting for the source to be quiet)";
+  }
+  return out;
+}
+
+// A drill's verification with its figures for the object: records lost or
+// changed, and duplicated (or foreign), on the side it compared.
+std::string drilled_report_ref(const verify::report& r, object_kind kind, const std::string& name) {
+  std::string out = report_ref(r);
+  if (kind == object_kind::topic) {
+    const auto* t = topic_in(r, name);
+    if (t == nullptr) return out;
+    int64_t lost = 0, duplicated = 0;
+    for (const auto& p : t->partitions) {
+      lost += p.missing_on_target + p.mismatched + p.unmapped_source;
+      duplicated += p.unexpected_target;
+    }
+    return out + ": " + std::to_string(compared(*t)) + " records compared, " +
+           std::to_string(lost) + " lost or changed, " + std::to_string(duplicated) + " duplicated";
+  }
+  const auto* g = group_in(r, name);
+  if (g == nullptr) return out;
+  return out + ": " + std::to_string(g->partitions_checked) + " partition offset(s) compared, " +
+         std::to_string(g->differences.size()) + " differ";
+}
+
 // The scorecard's view of one area while it is being filled.
 struct builder {
   area a;
@@ -236,8 +273,8 @@ drill_proof prove_drill(const evidence& e, const move_index& index, object_kind 
     return short_of(move_ref(*rollback) + ": " + (why.empty() ? "no verification after it" : why));
   }
   out.proven = true;
-  out.evidence = {move_ref(*cutover), report_ref(*between), move_ref(*rollback),
-                  report_ref(*after)};
+  out.evidence = {drilled_move_ref(*cutover), drilled_report_ref(*between, kind, name),
+                  move_ref(*rollback), drilled_report_ref(*after, kind, name)};
   out.at_ms = cutover->finished_at_ms;
   return out;
 }

@@ -353,6 +353,15 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
              "--deny-principal User:app --deny-host 10.1.1.1 --operation Read --topic "
              "sec-acl-limited");
   kafka_tool(src + "--allow-principal User:app --operation Read --topic sec-acl-limited");
+  // Transactional ids (LITERAL and PREFIXED) and the cluster: copied ahead
+  // for a mapped principal (the target cluster has bindings: strait's own).
+  kafka_tool(src +
+             "--allow-principal User:app --operation Write --operation Describe "
+             "--transactional-id sec-acl-tx");
+  kafka_tool(src +
+             "--allow-principal User:app --operation Describe --resource-pattern-type prefixed "
+             "--transactional-id sec-acl-txp-");
+  kafka_tool(src + "--allow-principal User:app --operation IdempotentWrite --cluster");
 
   const std::string acls = "groups:\n  include: [\"sec-acl-.*\"]\n" +
                            acls_section(
@@ -406,11 +415,21 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
   ASSERT_NE(nobody, nullptr) << plan.dump();
   EXPECT_EQ((*nobody)["action"], "ACL_ACTION_BLOCKED");
   EXPECT_GT(plan["acls_not_covered"].get<int>(), 0) << "strait's own CLUSTER bindings";
+  for (const auto& [operation, name] :
+       std::vector<std::pair<std::string, std::string>>{{"WRITE", "sec-acl-tx"},
+                                                        {"DESCRIBE", "sec-acl-tx"},
+                                                        {"DESCRIBE", "sec-acl-txp-"},
+                                                        {"IDEMPOTENT_WRITE", "kafka-cluster"}}) {
+    const auto* i = acl_item(plan, "User:app", operation, name);
+    ASSERT_NE(i, nullptr) << operation << " " << name << plan.dump();
+    EXPECT_EQ((*i)["action"], "ACL_ACTION_CREATE") << i->dump();
+    EXPECT_EQ((*i)["target"]["principal"], "User:app2") << i->dump();
+  }
 
   auto [trc, text] = d.straitctl("plan it");
   ASSERT_EQ(trc, 0) << text;
   EXPECT_NE(text.find("ACLs:"), std::string::npos) << text;
-  EXPECT_NE(text.find("4 to create, 1 at cutover"), std::string::npos) << text;
+  EXPECT_NE(text.find("8 to create, 1 at cutover"), std::string::npos) << text;
 
   auto [drc, dry] = d.straitctl("apply it --dry-run");
   ASSERT_EQ(drc, 0) << dry << d.straitctl_errors();
@@ -421,10 +440,17 @@ TEST_F(SecureKafka, PlanAndApplyCopyTheSourcesAclsThroughThePrincipalMapping) {
   auto [arc, applied] = d.straitctl("apply it");
   ASSERT_EQ(arc, 0) << applied << d.straitctl_errors() << d.log();
   const std::string app2 = listed_acls(clusters->target, "User:app2");
+  const auto app2_bindings = listed_bindings(clusters->target, "User:app2");
   EXPECT_NE(app2.find("name=sec-acl-orders, patternType=LITERAL"), std::string::npos) << app2;
   EXPECT_NE(app2.find("name=sec-acl-billing, patternType=LITERAL"), std::string::npos) << app2;
   EXPECT_NE(app2.find("name=sec-acl-, patternType=PREFIXED"), std::string::npos) << app2;
-  EXPECT_EQ(app2.find("operation=WRITE"), std::string::npos) << "WRITE waits for the cutover";
+  for (const char* b :
+       {"sec-acl-tx LITERAL WRITE ALLOW", "sec-acl-tx LITERAL DESCRIBE ALLOW",
+        "sec-acl-txp- PREFIXED DESCRIBE ALLOW", "kafka-cluster LITERAL IDEMPOTENT_WRITE ALLOW"}) {
+    EXPECT_TRUE(app2_bindings.contains(b)) << b << "\n" << app2;
+  }
+  EXPECT_FALSE(app2_bindings.contains("sec-acl-orders LITERAL WRITE ALLOW"))
+      << "WRITE on a topic waits for its cutover";
   EXPECT_EQ(app2.find("name=sec-acl, patternType=PREFIXED"), std::string::npos) << app2;
   EXPECT_EQ(app2.find("name=sec-acl-limited"), std::string::npos) << "its DENY was not copied";
   const std::string moved = listed_acls(clusters->target, "User:moved-intruder-1");

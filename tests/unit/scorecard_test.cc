@@ -352,6 +352,16 @@ TEST(Scorecard, ADrillCutOverRolledBackAndVerifiedProvesDataGroupsAndRollback) {
   EXPECT_TRUE(contains(ev, "operation 11 (cutover of topic orders")) << ev;
   EXPECT_TRUE(contains(ev, "operation 14 (rollback of topic orders")) << ev;
   EXPECT_TRUE(contains(ev, "verification 3 PASSED")) << ev;
+  // The drill's figures: the producers' pause, records lost and duplicated.
+  EXPECT_TRUE(contains(ev, "operation 11 (cutover of topic orders, done at ")) << ev;
+  EXPECT_TRUE(contains(ev,
+                       "): producers paused 1.0 s (0.0 s of it waiting for the source to be "
+                       "quiet)"))
+      << ev;
+  EXPECT_TRUE(contains(ev, "verification 2 PASSED at ")) << ev;
+  EXPECT_TRUE(contains(ev, ": 20000 records compared, 0 lost or changed, 0 duplicated")) << ev;
+  const std::string groups = all_of(area_of(c, "offsets and groups").evidence);
+  EXPECT_TRUE(contains(groups, ": 1 partition offset(s) compared, 0 differ")) << groups;
 }
 
 TEST(Scorecard, ADrillThatIsNotProductionLikeStaysAtOneAndSaysWhy) {
