@@ -191,6 +191,9 @@ void link_runtime::begin_drain() {
 }
 
 void link_runtime::stop() {
+  // Only a runtime that ran owns the link's series: a stopped one (destroyed
+  // late, e.g. after a plan call kept it) must not take a new runtime's.
+  const bool ran = engine_ != nullptr;
   begin_drain();
   if (engine_) {
     engine_->stop();
@@ -202,7 +205,7 @@ void link_runtime::stop() {
   syncer_.reset();
   supervisor_.reset();
   engine_.reset();
-  forget_series();
+  if (ran) forget_series();
   // Claims stay: a paused link keeps its target topics (released on delete).
 }
 

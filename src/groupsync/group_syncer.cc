@@ -100,19 +100,21 @@ std::vector<group_status> group_syncer::groups() const {
 
 std::chrono::steady_clock::duration group_syncer::round_and_wait() {
   const auto began = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(held_mu_);
+    held_this_round_ = held_;
+  }
   const bool reached = cycle();
   // Every synced group's age, also when the round could not even list the
   // groups: an outage must show as a growing age, not a frozen one. A group
   // held by its cutover or gone from the source is synced by nobody: an age
   // would only grow, and an alert on it would be false.
-  std::set<std::string> held;
-  {
-    std::lock_guard lock(held_mu_);
-    held = held_;
-  }
-  for (const auto& [group, g] : groups_) {
-    if (g.gone || held.contains(group)) {
-      metrics_.remove("strait_group_sync_age_seconds", {{"link", cfg_.name}, {"group", group}});
+  for (auto& [group, g] : groups_) {
+    if (g.gone || held_this_round_.contains(group)) {
+      if (g.age_published) {  // once, not every round
+        metrics_.remove("strait_group_sync_age_seconds", {{"link", cfg_.name}, {"group", group}});
+        g.age_published = false;
+      }
     } else {
       publish_age(group, g);
     }
@@ -258,8 +260,9 @@ void group_syncer::publish_counts(const std::string& group, const group_status& 
   }
 }
 
-void group_syncer::publish_age(const std::string& group, const group_state& g) {
+void group_syncer::publish_age(const std::string& group, group_state& g) {
   if (g.last_synced == std::chrono::steady_clock::time_point{}) return;
+  g.age_published = true;
   metrics_.set(
       "strait_group_sync_age_seconds", {{"link", cfg_.name}, {"group", group}},
       std::chrono::duration<double>(std::chrono::steady_clock::now() - g.last_synced).count());
@@ -298,10 +301,7 @@ bool group_syncer::cycle() {
     if (g.state != kafka::group_state::dead && group_selected(g.id)) selected.insert(g.id);
   }
   note_group_presence(*listing, selected);
-  {
-    std::lock_guard lock(held_mu_);
-    std::erase_if(selected, [this](const std::string& g) { return held_.contains(g); });
-  }
+  std::erase_if(selected, [this](const std::string& g) { return held_this_round_.contains(g); });
   if (selected.empty()) return true;
 
   topic_selected_.clear();

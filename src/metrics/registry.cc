@@ -1,5 +1,6 @@
 #include "strait/metrics/registry.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -35,32 +36,24 @@ void registry::describe(const std::string& name, kind k, const std::string& help
 
 void registry::set(const std::string& name, const labels& l, double value) {
   std::lock_guard lock(mu_);
-  families_[name].series[render_labels(l)] = value;
+  auto& s = families_[name].all[render_labels(l)];
+  s.l = l;
+  s.value = value;
 }
 
 void registry::add(const std::string& name, const labels& l, double delta) {
   std::lock_guard lock(mu_);
-  families_[name].series[render_labels(l)] += delta;
-}
-
-// A rendered label set holds each pair as `k="v"` after `{` or `,`; a value's
-// own quotes are escaped, so a value cannot forge a pair.
-bool registry::has_all(const std::string& rendered, const labels& match) {
-  for (const auto& kv : match) {
-    const std::string one = render_labels({kv});  // {k="v"}
-    const std::string pair = one.substr(1, one.size() - 2);
-    bool found = false;
-    for (size_t at = rendered.find(pair); at != std::string::npos && !found;
-         at = rendered.find(pair, at + 1)) {
-      found = at > 0 && (rendered[at - 1] == '{' || rendered[at - 1] == ',');
-    }
-    if (!found) return false;
-  }
-  return true;
+  auto& s = families_[name].all[render_labels(l)];
+  s.l = l;
+  s.value += delta;
 }
 
 void registry::remove_from(family& f, const labels& match) {
-  std::erase_if(f.series, [&](const auto& s) { return has_all(s.first, match); });
+  std::erase_if(f.all, [&](const auto& entry) {
+    const labels& l = entry.second.l;
+    return std::ranges::all_of(match,
+                               [&](const auto& kv) { return std::ranges::find(l, kv) != l.end(); });
+  });
 }
 
 void registry::remove(const std::string& name, const labels& match) {
@@ -77,8 +70,8 @@ double registry::value(const std::string& name, const labels& l) const {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return 0;
-  auto s = it->second.series.find(render_labels(l));
-  return s == it->second.series.end() ? 0 : s->second;
+  auto s = it->second.all.find(render_labels(l));
+  return s == it->second.all.end() ? 0 : s->second.value;
 }
 
 std::string registry::render() const {
@@ -88,7 +81,8 @@ std::string registry::render() const {
   for (const auto& [name, f] : families_) {
     if (!f.help.empty()) out << "# HELP " << name << " " << f.help << "\n";
     out << "# TYPE " << name << " " << (f.k == kind::counter ? "counter" : "gauge") << "\n";
-    for (const auto& [l, v] : f.series) {
+    for (const auto& [l, s] : f.all) {
+      const double v = s.value;
       out << name << l << " ";
       if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
         out << static_cast<int64_t>(v);

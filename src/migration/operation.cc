@@ -63,6 +63,8 @@ result<operation_record> decode_operation(std::string_view stored) {
   return r;
 }
 
+const char* to_string(op_kind k) { return k == op_kind::cutover ? "cutover" : "rollback"; }
+
 const char* to_string(op_phase p) {
   switch (p) {
     case op_phase::starting:

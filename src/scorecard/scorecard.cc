@@ -70,30 +70,35 @@ std::string report_ref(const verify::report& r) {
 }
 
 std::string move_ref(const move_record& m) {
-  return std::string("operation ") + std::to_string(m.id) + " (" +
-         (m.options.kind == op_kind::cutover ? "cutover" : "rollback") + " of " +
-         (m.kind == object_kind::topic ? "topic " : "group ") + m.name + ", done at " +
+  return std::string("operation ") + std::to_string(m.id) + " (" + to_string(m.options.kind) +
+         " of " + (m.kind == object_kind::topic ? "topic " : "group ") + m.name + ", done at " +
          utc_time(m.finished_at_ms) + ")";
 }
 
-std::string seconds(int64_t ms) {
-  return std::to_string(ms / 1000) + "." + std::to_string((ms % 1000) / 100) + " s";
+std::string seconds(int64_t ms) {  // to a tenth, rounded
+  const int64_t tenths = (std::max<int64_t>(0, ms) + 50) / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
 
 // A drill's cutover with the pause it cost the producers: from the request
-// until the target was primary (the quiet window's wait part of it).
+// until the target was primary (the quiet window's wait part of it). A
+// cutover resumed after a restart knows only the time since the resume.
 std::string drilled_move_ref(const move_record& m) {
   std::string out = move_ref(m);
   if (m.kind == object_kind::topic && m.options.kind == op_kind::cutover) {
-    out += ": producers paused " +
-           seconds(std::max<int64_t>(0, m.finished_at_ms - m.started_at_ms)) + " (" +
-           seconds(m.quiet_wait_ms) + " of it waiting for the source to be quiet)";
+    // Two clocks (the wait is steady, the ends are wall): the part is capped.
+    const int64_t pause = std::max<int64_t>(0, m.finished_at_ms - m.started_at_ms);
+    out += std::string(": producers paused ") + (m.resumed ? "at least " : "") + seconds(pause) +
+           " (" + seconds(std::min(m.quiet_wait_ms, pause)) +
+           " of it waiting for the source to be quiet" +
+           (m.resumed ? "; resumed after a restart, counted from then)" : ")");
   }
   return out;
 }
 
 // A drill's verification with its figures for the object: records lost or
-// changed, and duplicated (or foreign), on the side it compared.
+// changed, and target records no source record maps to (duplicated, or
+// written by someone else).
 std::string drilled_report_ref(const verify::report& r, object_kind kind, const std::string& name) {
   std::string out = report_ref(r);
   if (kind == object_kind::topic) {
@@ -105,7 +110,8 @@ std::string drilled_report_ref(const verify::report& r, object_kind kind, const 
       duplicated += p.unexpected_target;
     }
     return out + ": " + std::to_string(compared(*t)) + " records compared, " +
-           std::to_string(lost) + " lost or changed, " + std::to_string(duplicated) + " duplicated";
+           std::to_string(lost) + " lost or changed, " + std::to_string(duplicated) +
+           " duplicated or foreign";
   }
   const auto* g = group_in(r, name);
   if (g == nullptr) return out;

@@ -1741,8 +1741,7 @@ bool link_workflow::resumed(const std::string& topic, topic_op& op) {
     if (s != snapshot.end() && s->stop_reason != store::stop_reason::handed_over) {
       op.status.detail = "partition " + std::to_string(r.partition) + " is stopped (" +
                          store::to_string(s->stop_reason) + "): " + s->stop_detail +
-                         "; resolve it, then ask for the " +
-                         (op.status.options.kind == op_kind::cutover ? "cutover" : "rollback") +
+                         "; resolve it, then ask for the " + to_string(op.status.options.kind) +
                          " again";
       op.status.stuck = stuck_reason::partition_stopped;
       return false;

@@ -33,8 +33,8 @@ link_workflow::link_workflow(const config::link_config& cfg, store::checkpoint_s
     ports_.metrics->describe("strait_verification_running", metrics::registry::kind::gauge,
                              "1 while a verification of the link runs");
     ports_.metrics->describe("strait_verifications_total", metrics::registry::kind::counter,
-                             "Verifications that ended since the process started, by outcome "
-                             "(passed, failed, interrupted)");
+                             "Verifications the operator started that ended since the link "
+                             "started, by outcome (PASSED, FAILED, INTERRUPTED)");
   }
 }
 
@@ -173,8 +173,7 @@ status link_workflow::start(bool own_thread) {
     spdlog::info(
         "link {}: {} {} is {}: resuming its operation {} ({}, quiet window {} ms{}){}", cfg_.name,
         kind == migration::object_kind::topic ? "topic" : "group", name, state, st->id,
-        o.kind == op_kind::cutover ? "cutover" : "rollback", o.quiet_window.count(),
-        o.force ? ", forced" : "",
+        to_string(o.kind), o.quiet_window.count(), o.force ? ", forced" : "",
         stuck == stuck_reason::none ? "" : std::string("; it waits for the operator: ") + detail);
     if (o.id != 0) return {};
     return table_.store_operation(kind, name, &st->options, stuck);
@@ -431,12 +430,16 @@ void link_workflow::publish_metrics() {
       m.set("strait_operations_running",
             {{"link", link},
              {"object", on_group ? "group" : "topic"},
-             {"kind", kind == migration::op_kind::cutover ? "cutover" : "rollback"}},
+             {"kind", migration::to_string(kind)}},
             running[{on_group, kind}]);
     }
   }
   m.set("strait_operations_waiting_for_operator", {{"link", link}}, waiting);
   m.set("strait_verification_running", {{"link", link}}, verifying ? 1 : 0);
+  // Each outcome's counter from 0, so that increase() sees the first one.
+  for (auto v : {verify::verdict::passed, verify::verdict::failed, verify::verdict::interrupted}) {
+    m.add("strait_verifications_total", {{"link", link}, {"outcome", verify::to_string(v)}}, 0);
+  }
 }
 
 std::chrono::milliseconds link_workflow::next_round_in() const {

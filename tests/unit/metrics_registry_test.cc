@@ -12,7 +12,8 @@ TEST(MetricsRegistry, RemoveEverywhereTakesOnlyTheSeriesWithEveryLabelAndKeepsTh
   r.set("strait_a", {{"link", "one"}, {"topic", "t"}}, 1);
   r.set("strait_a", {{"link", "one2"}, {"topic", "t"}}, 2);
   r.add("strait_b_total", {{"link", "one"}}, 3);
-  // A value cannot forge a pair: its quotes are escaped.
+  // Labels are matched pair by pair, never in the rendered text: a value
+  // that spells a pair is no pair.
   r.set("strait_a", {{"group", "x\",link=\"one"}, {"link", "two"}}, 4);
   r.set("strait_a", {{"xlink", "one"}}, 5);
   r.remove_everywhere({{"link", "one"}});
@@ -36,6 +37,10 @@ TEST(MetricsRegistry, RemoveMatchesEveryGivenLabel) {
   EXPECT_EQ(r.value("strait_a", {{"link", "l"}, {"topic", "t"}, {"reason", "x"}}), 0);
   EXPECT_EQ(r.value("strait_a", {{"link", "l"}, {"topic", "u"}, {"reason", "x"}}), 1);
   EXPECT_EQ(r.render().find("topic=\"t\""), std::string::npos);
+  // Rendered, {a="x,b=",b="y"} holds the text b=",b=" (from inside a's value).
+  r.set("strait_c", {{"a", "x,b="}, {"b", "y"}}, 1);
+  r.remove("strait_c", {{"b", ",b="}});
+  EXPECT_EQ(r.value("strait_c", {{"a", "x,b="}, {"b", "y"}}), 1);
 }
 
 }  // namespace

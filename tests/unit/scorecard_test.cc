@@ -359,7 +359,22 @@ TEST(Scorecard, ADrillCutOverRolledBackAndVerifiedProvesDataGroupsAndRollback) {
                        "quiet)"))
       << ev;
   EXPECT_TRUE(contains(ev, "verification 2 PASSED at ")) << ev;
-  EXPECT_TRUE(contains(ev, ": 20000 records compared, 0 lost or changed, 0 duplicated")) << ev;
+  EXPECT_TRUE(contains(ev, ": 20000 records compared, 0 lost or changed, 0 duplicated or foreign"))
+      << ev;
+  {  // resumed after a restart: from then, at least; the wait capped at the pause
+    evidence r = base();
+    drilled(r);
+    for (auto& m : r.link.moves) {
+      if (m.id != 11) continue;
+      m.resumed = true;
+      m.quiet_wait_ms = 5'000;
+    }
+    const std::string resumed = all_of(area_of(score(r), "data").evidence);
+    EXPECT_TRUE(contains(resumed,
+                         "producers paused at least 1.0 s (1.0 s of it waiting for the "
+                         "source to be quiet; resumed after a restart, counted from then)"))
+        << resumed;
+  }
   const std::string groups = all_of(area_of(c, "offsets and groups").evidence);
   EXPECT_TRUE(contains(groups, ": 1 partition offset(s) compared, 0 differ")) << groups;
 }

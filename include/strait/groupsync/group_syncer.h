@@ -117,6 +117,7 @@ class group_syncer {
     bool warned = false;   // a warning was logged; "syncs again" follows recovery
     group_status counts;   // of the last round that read the group (for groups())
     std::chrono::steady_clock::time_point last_synced{};
+    bool age_published = false;  // its strait_group_sync_age_seconds series exists
   };
   struct planned_write {
     partition source;
@@ -159,7 +160,7 @@ class group_syncer {
   void report_skip(const std::string& group, const partition& p, policy::skip_reason r,
                    source_offset committed);
   void publish_counts(const std::string& group, const group_status& counts);
-  void publish_age(const std::string& group, const group_state& g);
+  void publish_age(const std::string& group, group_state& g);
   void set_reachable(const char* side, bool& flag, bool reachable, const std::string& why);
 
   config::link_config cfg_;
@@ -204,6 +205,9 @@ class group_syncer {
 
   std::mutex held_mu_;
   std::set<std::string> held_;  // guarded by held_mu_
+  // held_ as of the round's start: what the round skips and publishes no
+  // age for (the syncer's thread only).
+  std::set<std::string> held_this_round_;
 
   mutable std::mutex status_mu_;
   // Guarded by status_mu_: each group's status and when it last synced (the

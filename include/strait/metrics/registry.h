@@ -30,13 +30,16 @@ class registry {
   [[nodiscard]] std::string render() const;
 
  private:
+  struct series {
+    labels l;  // as set: what remove() matches, pair by pair
+    double value = 0;
+  };
   struct family {
     kind k = kind::gauge;
     std::string help;
-    std::map<std::string, double> series;  // rendered label set -> value
+    std::map<std::string, series> all;  // rendered label set -> series
   };
   static std::string render_labels(const labels& l);
-  static bool has_all(const std::string& rendered, const labels& match);
   static void remove_from(family& f, const labels& match);
   mutable std::mutex mu_;
   std::map<std::string, family> families_;

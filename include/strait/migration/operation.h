@@ -61,6 +61,7 @@ enum class stuck_reason : uint8_t {
   topic_finalized = 5,           // group rollback: it read past what a FINALIZED topic copied back
   fence_refused = 6,             // cutover: the source fence cannot stop every writer
 };
+[[nodiscard]] const char* to_string(op_kind k);  // "cutover", "rollback"
 [[nodiscard]] const char* to_string(op_phase p);
 [[nodiscard]] const char* to_string(stuck_reason r);
 
