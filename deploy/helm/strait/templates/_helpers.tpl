@@ -1,0 +1,39 @@
+{{/* The release's name for its objects, at most 63 characters. */}}
+{{- define "strait.fullname" -}}
+{{- if contains "strait" .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-strait" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The selector: app.kubernetes.io/name is "straitd", the job a ServiceMonitor gives. */}}
+{{- define "strait.selectorLabels" -}}
+app.kubernetes.io/name: straitd
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "strait.labels" -}}
+{{ include "strait.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Refusals: values that would run a straitd that cannot work or is not safe. */}}
+{{- define "strait.validate" -}}
+{{- if not .Values.links -}}
+{{- fail "links: at least one link is needed (values.yaml shows one; docs/configuration.md)" -}}
+{{- end -}}
+{{- if hasKey .Values "replicas" -}}
+{{- fail "replicas: straitd runs as one replica only (it must be the only writer of each mirrored target partition, docs/adr/0002); remove the value" -}}
+{{- end -}}
+{{- if .Values.api.tls.enabled -}}
+{{- if not .Values.api.tls.secretName -}}
+{{- fail "api.tls.secretName: name the kubernetes.io/tls Secret of the API's certificate, or set api.tls.enabled: false" -}}
+{{- end -}}
+{{- if and (not .Values.api.tls.clientCASecretName) (not .Values.api.tls.tokensSecretName) -}}
+{{- fail "api.tls: set clientCASecretName (client certificates) or tokensSecretName (tokens): without either every caller of the API would be its administrator" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
