@@ -29,6 +29,11 @@ std::string helm() {
   return run_command("'" + kSource + "/scripts/tools' path helm");
 }
 
+std::string kubecheck() {
+  if (const char* p = std::getenv("STRAIT_KUBECHECK"); p != nullptr && *p != '\0') return p;
+  return run_command("'" + kSource + "/scripts/tools' path kubecheck");
+}
+
 // `helm template` of the chart with `args`: the manifests by kind and name,
 // or the status and what helm said.
 struct rendered {
@@ -67,6 +72,23 @@ rendered render_values(const std::string& file) {
 
 const std::vector<std::string> kValuesFiles = {"minimal-values.yaml", "api-tls-values.yaml",
                                                "monitoring-values.yaml"};
+
+// Every object of every values file is what the Kubernetes API (and the
+// Prometheus Operator's) would take: decoded strictly into its Go type, an
+// unknown or misspelt field, or a value of the wrong type, fails
+// (tests/deploy/kubecheck).
+TEST(Helm, EveryRenderedObjectDecodesStrictlyIntoItsKubernetesType) {
+  for (const auto& f : kValuesFiles) {
+    temp_dir dir;
+    const auto out = dir.path() / "manifests.yaml";
+    const auto r = run("('" + helm() + "' template r '" + kChart + "' -f '" + kChart + "/ci/" + f +
+                       "' >'" + out.string() + "')");
+    ASSERT_EQ(r.status, 0) << f << ": " << r.output;
+    const auto check = run("'" + kubecheck() + "' '" + out.string() + "'");
+    EXPECT_EQ(check.status, 0) << f << ":\n" << check.output;
+    EXPECT_NE(check.output.find(" 0 error(s)"), std::string::npos) << f << check.output;
+  }
+}
 
 TEST(Helm, EachValuesFileLints) {
   for (const auto& f : kValuesFiles) {
