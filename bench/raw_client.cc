@@ -15,6 +15,16 @@
 //       start) with straitd's consumer settings; payload is not inspected.
 //   create --bootstrap B --topic T [--partitions 8]
 //       Create T (RF 1) and wait until its metadata shows all partitions.
+//   pipe --source S --bootstrap B --topic T
+//       The raw copy pipe: create T on B with the partition count it has on S
+//       (as straitd creates a target topic), then read every partition of T
+//       on S from its low to its high watermark with straitd's consumer
+//       settings and produce each record (key, value, headers, timestamp) to
+//       the same partition on B with straitd's producer settings, without
+//       copying it (the consumer's message is freed by its delivery report).
+//       No offsets, checkpoints, journal or metrics: a mirror's floor. Like
+//       the copiers mirror_bench times, it then waits for SIGTERM (the bench
+//       stops it once the target holds every record).
 //   wait --bootstrap B --topic T --expect N [--timeout S] [--interval-ms 100]
 //        [--progress FILE]
 //       Poll the high watermarks of T (which may not exist yet) until their
@@ -32,7 +42,10 @@
 //             max.in.flight.requests.per.connection=5
 #include <librdkafka/rdkafka.h>
 
+#include <pthread.h>
+
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -98,7 +111,7 @@ struct Args {
 };
 
 Args parse(int argc, char** argv) {
-  if (argc < 2) die("usage: raw_client produce|consume|create|wait --bootstrap B --topic T ...");
+  if (argc < 2) die("usage: raw_client produce|consume|create|wait|pipe --bootstrap B --topic T ...");
   Args a;
   a.mode = argv[1];
   for (int i = 2; i < argc; ++i) {
@@ -363,6 +376,126 @@ int do_consume(const Args& a) {
   return 0;
 }
 
+// ---------------------------------------------------------------- pipe
+
+struct PipeState {
+  long long delivered = 0;
+  long long failed = 0;
+  std::string first_error;
+};
+
+// The consumer's message went out without a copy: freed once delivered.
+void pipe_dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* st = static_cast<PipeState*>(opaque);
+  if (m->err) {
+    if (st->failed++ == 0) st->first_error = rd_kafka_err2str(m->err);
+  } else {
+    st->delivered++;
+  }
+  rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m->_private));
+}
+
+int do_pipe(const Args& a) {
+  // Taken with sigwait at the end: blocked before librdkafka starts its threads.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  const std::string source = a.need("--source"), bootstrap = a.need("--bootstrap"),
+                    topic = a.need("--topic");
+  PipeState st;
+  rd_kafka_t* consumer = make_consumer(source, true);
+  const int parts = partition_count(consumer, topic, 10000);
+  if (parts <= 0) die("topic " + topic + " does not exist on the source");
+  Marks m = watermarks(consumer, topic, parts, 10000);
+  if (!m.ok) die("could not read watermarks of " + topic);
+
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "client.id", "strait-bench-raw-pipe");
+  set(conf, "acks", "all");
+  set(conf, "enable.idempotence", "true");
+  set(conf, "max.in.flight.requests.per.connection", "5");
+  set(conf, "linger.ms", "20");
+  set(conf, "batch.size", "1000000");
+  set(conf, "queue.buffering.max.kbytes", "1048576");
+  set(conf, "queue.buffering.max.messages", "1000000");
+  set(conf, "compression.type", "none");
+  rd_kafka_conf_set_dr_msg_cb(conf, pipe_dr_cb);
+  rd_kafka_conf_set_opaque(conf, &st);
+  rd_kafka_conf_set_log_cb(conf, log_cb);
+  char err[512];
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!producer) die(std::string("rd_kafka_new(producer): ") + err);
+  create_topic(producer, topic, parts);
+
+  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
+  std::vector<int64_t> end(parts);
+  int open = 0;
+  long long expect = 0;
+  for (int p = 0; p < parts; ++p) {
+    rd_kafka_topic_partition_list_add(tp, topic.c_str(), p)->offset = m.low[p];
+    end[p] = m.high[p];
+    expect += m.high[p] - m.low[p];
+    if (m.high[p] > m.low[p]) ++open;
+  }
+  const double t0 = mono_now();
+  if (rd_kafka_assign(consumer, tp)) die("assign failed");
+  rd_kafka_topic_partition_list_destroy(tp);
+
+  long long taken = 0;
+  while (open > 0) {
+    rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer, 100);
+    rd_kafka_poll(producer, 0);
+    if (!msg) continue;
+    if (msg->err) {
+      std::fprintf(stderr, "raw_client: pipe: %s\n", rd_kafka_message_errstr(msg));
+      rd_kafka_message_destroy(msg);
+      continue;
+    }
+    const int p = msg->partition;
+    const bool last = p >= 0 && p < parts && end[p] >= 0 && msg->offset + 1 >= end[p];
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      headers = rd_kafka_headers_copy(headers);  // the producer takes them over
+    }
+    rd_kafka_timestamp_type_t tstype;
+    const int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
+    for (;;) {
+      rd_kafka_resp_err_t e = rd_kafka_producev(
+          producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(p),
+          RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_KEY(msg->key, msg->key_len),
+          RD_KAFKA_V_TIMESTAMP(ts > 0 ? ts : 0), RD_KAFKA_V_OPAQUE(msg), RD_KAFKA_V_MSGFLAGS(0),
+          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);  // no headers: nullptr
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("produce: ") + rd_kafka_err2str(e));
+      rd_kafka_poll(producer, 10);
+    }
+    ++taken;
+    if (last) {
+      end[p] = -1;
+      --open;
+    }
+  }
+  rd_kafka_resp_err_t fe = rd_kafka_flush(producer, 600000);
+  const double t1 = mono_now();
+  if (fe) die(std::string("flush: ") + rd_kafka_err2str(fe));
+  if (st.failed)
+    die("delivery failed for " + std::to_string(st.failed) + " records: " + st.first_error);
+  rd_kafka_destroy(producer);
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  std::printf(
+      "{\"mode\":\"pipe\",\"records\":%lld,\"expected\":%lld,\"taken\":%lld,\"seconds\":%.6f,"
+      "\"start_mono\":%.6f,\"end_mono\":%.6f,\"peak_rss_kb\":%lld}\n",
+      st.delivered, expect, taken, t1 - t0, t0, t1, peak_rss_kb());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  return 0;
+}
+
 // ---------------------------------------------------------------- wait
 
 int do_wait(const Args& a) {
@@ -432,5 +565,6 @@ int main(int argc, char** argv) {
   if (a.mode == "consume") return do_consume(a);
   if (a.mode == "create") return do_create(a);
   if (a.mode == "wait") return do_wait(a);
+  if (a.mode == "pipe") return do_pipe(a);
   die("unknown mode " + a.mode);
 }
