@@ -45,9 +45,9 @@
 #include <pthread.h>
 
 #include <cerrno>
-#include <csignal>
 #include <chrono>
 #include <cinttypes>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -111,7 +111,8 @@ struct Args {
 };
 
 Args parse(int argc, char** argv) {
-  if (argc < 2) die("usage: raw_client produce|consume|create|wait|pipe --bootstrap B --topic T ...");
+  if (argc < 2)
+    die("usage: raw_client produce|consume|create|wait|pipe --bootstrap B --topic T ...");
   Args a;
   a.mode = argv[1];
   for (int i = 2; i < argc; ++i) {

@@ -73,10 +73,12 @@ result<token_table> token_table::load(const std::filesystem::path& path) {
   auto file = read_small_file(path, 1 << 20);
   if (!file) return fail(errc::invalid_argument, field + ": " + file.error().message);
   if ((file->mode & (S_IWGRP | S_IRWXO)) != 0) {
-    return fail(errc::invalid_argument,
-                field + ": " + shown +
-                    " is writable by its group or accessible by others; chmod 600 (or 640) it "
-                    "(a Kubernetes secret volume: defaultMode 0400)");
+    return fail(
+        errc::invalid_argument,
+        field + ": " + shown +
+            " is writable by its group or accessible by others; chmod 600 (or 640) it "
+            "(a Kubernetes secret volume: defaultMode 0440 with the pod's fsGroup straitd's "
+            "group)");
   }
   if (file->owner != ::geteuid() && file->owner != 0) {
     return fail(

@@ -78,7 +78,9 @@ const std::vector<std::string> kValuesFiles = {"minimal-values.yaml", "api-tls-v
 // unknown or misspelt field, or a value of the wrong type, fails
 // (tests/deploy/kubecheck).
 TEST(Helm, EveryRenderedObjectDecodesStrictlyIntoItsKubernetesType) {
-  for (const auto& f : kValuesFiles) {
+  const std::map<std::string, int> objects = {
+      {"minimal-values.yaml", 5}, {"api-tls-values.yaml", 5}, {"monitoring-values.yaml", 6}};
+  for (const auto& [f, count] : objects) {
     temp_dir dir;
     const auto out = dir.path() / "manifests.yaml";
     const auto r = run("('" + helm() + "' template r '" + kChart + "' -f '" + kChart + "/ci/" + f +
@@ -86,7 +88,10 @@ TEST(Helm, EveryRenderedObjectDecodesStrictlyIntoItsKubernetesType) {
     ASSERT_EQ(r.status, 0) << f << ": " << r.output;
     const auto check = run("'" + kubecheck() + "' '" + out.string() + "'");
     EXPECT_EQ(check.status, 0) << f << ":\n" << check.output;
-    EXPECT_NE(check.output.find(" 0 error(s)"), std::string::npos) << f << check.output;
+    EXPECT_NE(
+        check.output.find("kubecheck: " + std::to_string(count) + " object(s) checked, 0 error(s)"),
+        std::string::npos)
+        << f << check.output;
   }
 }
 
@@ -111,6 +116,14 @@ TEST(Helm, ValuesThatCannotWorkAreRefusedNamingTheValue) {
            "/ci/minimal-values.yaml' --set api.tls.enabled=true --set "
            "api.tls.secretName=t",
        "api.tls: set clientCASecretName (client certificates) or tokensSecretName"},
+      {"--set links.name=main", "links: a list of links"},
+      // A value that would add keys to straitd's config.
+      {"-f '" + kChart + "/ci/minimal-values.yaml' --set-string 'logLevel=info\n  state_dir: /'",
+       "logLevel: one of trace, debug, info, warn, error"},
+      {"-f '" + kChart + "/ci/minimal-values.yaml' --set-string http.port=9644x",
+       "http.port: a port number, 1 to 65535"},
+      {"-f '" + kChart + "/ci/minimal-values.yaml' --set api.port=70000",
+       "api.port: a port number, 1 to 65535"},
   };
   for (const auto& [args, message] : refusals) {
     const auto r = render(args);
@@ -140,6 +153,11 @@ TEST(Helm, AMinimalReleaseIsOneStraitdWithItsVolumeProbesBudgetAndPolicy) {
   EXPECT_EQ(c["image"].as<std::string>(), "registry.example.com/strait:0.1.0");
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/healthz");
   EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"].as<std::string>(), "/healthz");
+  EXPECT_GE(c["startupProbe"]["failureThreshold"].as<int>() *
+                c["startupProbe"]["periodSeconds"].as<int>(),
+            300)
+      << "a large store's first start is not killed by the liveness probe";
+  EXPECT_FALSE(pod["automountServiceAccountToken"].as<bool>());
   EXPECT_TRUE(c["securityContext"]["readOnlyRootFilesystem"].as<bool>());
   EXPECT_EQ(c["ports"].size(), 1u) << "no API port: the API is on the pod's loopback";
   EXPECT_TRUE(c["resources"]["limits"]["memory"]);
@@ -154,6 +172,7 @@ TEST(Helm, AMinimalReleaseIsOneStraitdWithItsVolumeProbesBudgetAndPolicy) {
   EXPECT_TRUE(credentials);
   const auto& pdb = r.get("PodDisruptionBudget");
   EXPECT_EQ(pdb["spec"]["minAvailable"].as<int>(), 1);
+  EXPECT_EQ(pdb["spec"]["unhealthyPodEvictionPolicy"].as<std::string>(), "AlwaysAllow");
   EXPECT_EQ(pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>(),
             "straitd");
   // Ingress: the metrics port only.
@@ -164,6 +183,8 @@ TEST(Helm, AMinimalReleaseIsOneStraitdWithItsVolumeProbesBudgetAndPolicy) {
   const YAML::Node config =
       YAML::Load(r.get("ConfigMap")["data"]["straitd.yaml"].as<std::string>());
   EXPECT_EQ(config["daemon"]["api_listen"].as<std::string>(), "127.0.0.1:9645");
+  EXPECT_EQ(config["daemon"]["secrets_dir"].as<std::string>(), "/etc/strait/secrets")
+      << "links created through the API may use the credentials too";
   EXPECT_EQ(as_json(config["links"]),
             as_json(YAML::LoadFile(kChart + "/ci/minimal-values.yaml")["links"]));
   // A changed config rolls the pod (straitd reads its config at start).

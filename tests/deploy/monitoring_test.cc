@@ -82,8 +82,11 @@ TEST(Monitoring, TheAlertRulesPassTheirPromtoolTests) {
 TEST(Monitoring, EveryDashboardQueryParses) {
   const auto queries = dashboard_queries(kSource);
   ASSERT_GT(queries.size(), 20u);
-  const std::map<std::string, std::string> filled = {
-      {"$__rate_interval", "2m"}, {"$__range", "6h"}, {"$link", "main|side"}, {"$topic", ".*"}};
+  const std::map<std::string, std::string> filled = {{"$__rate_interval", "2m"},
+                                                     {"$__interval", "1m"},
+                                                     {"$__range", "6h"},
+                                                     {"$link", "main|side"},
+                                                     {"$topic", ".*"}};
   nlohmann::json rules = nlohmann::json::array();
   for (size_t i = 0; i < queries.size(); ++i) {
     std::string expr = queries[i].expr;

@@ -1,14 +1,19 @@
 // kubecheck decodes every manifest of a multi-document YAML file (helm
 // template's output) strictly into the Kubernetes API type of its kind:
-// an unknown field, a field of the wrong type, or a kind it does not know
-// is an error naming the document. Used by tests/deploy (Helm.*).
+// an unknown field, a field of the wrong type, a document without a kind,
+// or a kind it does not know is an error naming the document. It prints
+// how many objects it checked (the caller checks the count). Used by
+// tests/deploy (Helm.*).
 //
 //	kubecheck FILE
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -16,6 +21,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -41,18 +47,39 @@ func typed(apiVersion, kind string) (any, bool) {
 	return nil, false
 }
 
+// Only comments and blank lines.
+func empty(doc []byte) bool {
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if len(t) > 0 && t[0] != '#' && !bytes.Equal(t, []byte("---")) {
+			return false
+		}
+	}
+	return true
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: kubecheck FILE")
 		os.Exit(2)
 	}
-	data, err := os.ReadFile(os.Args[1])
+	f, err := os.Open(os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(f))
 	failed, checked := 0, 0
-	for i, doc := range bytes.Split(data, []byte("\n---")) {
+	for i := 0; ; i++ {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			fmt.Printf("document %d: cannot be read: %v\n", i, err)
+			failed++
+			break
+		}
 		var head struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
@@ -66,7 +93,12 @@ func main() {
 			continue
 		}
 		if head.Kind == "" {
-			continue // comments only
+			if empty(doc) {
+				continue // comments only
+			}
+			fmt.Printf("document %d: no kind (a template's indentation?)\n", i)
+			failed++
+			continue
 		}
 		obj, ok := typed(head.APIVersion, head.Kind)
 		if !ok {

@@ -25,6 +25,17 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if not .Values.links -}}
 {{- fail "links: at least one link is needed (values.yaml shows one; docs/configuration.md)" -}}
 {{- end -}}
+{{- if not (kindIs "slice" .Values.links) -}}
+{{- fail "links: a list of links (- name: ...), as under links: in straitd's config" -}}
+{{- end -}}
+{{- if not (has .Values.logLevel (list "trace" "debug" "info" "warn" "error")) -}}
+{{- fail "logLevel: one of trace, debug, info, warn, error" -}}
+{{- end -}}
+{{- range $name, $port := dict "http.port" .Values.http.port "api.port" .Values.api.port -}}
+{{- if not (and (kindIs "float64" $port) (ge (int $port) 1) (le (int $port) 65535)) -}}
+{{- fail (printf "%s: a port number, 1 to 65535" $name) -}}
+{{- end -}}
+{{- end -}}
 {{- if hasKey .Values "replicas" -}}
 {{- fail "replicas: straitd runs as one replica only (it must be the only writer of each mirrored target partition, docs/adr/0002); remove the value" -}}
 {{- end -}}
