@@ -32,7 +32,15 @@ std::vector<monitoring_query> dashboard_queries(const std::string& source_dir) {
   if (!in) throw std::runtime_error("cannot read strait-dashboard.json");
   const auto dashboard = nlohmann::json::parse(in);
   std::vector<monitoring_query> out;
+  // A collapsed row holds its panels itself.
+  std::vector<nlohmann::json> panels;
   for (const auto& panel : dashboard.at("panels")) {
+    panels.push_back(panel);
+    if (panel.contains("panels")) {
+      for (const auto& inner : panel.at("panels")) panels.push_back(inner);
+    }
+  }
+  for (const auto& panel : panels) {
     if (!panel.contains("targets")) continue;
     for (const auto& t : panel.at("targets")) {
       out.push_back({"panel " + std::to_string(panel.at("id").get<int>()) + " (" +
