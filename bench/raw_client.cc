@@ -194,6 +194,50 @@ Marks watermarks(rd_kafka_t* rk, const std::string& topic, int parts, int timeou
   return m;
 }
 
+// A producer with straitd's settings (src/mirror/link_engine.cc).
+rd_kafka_t* make_producer(const std::string& bootstrap, const char* client_id,
+                          void (*dr)(rd_kafka_t*, const rd_kafka_message_t*, void*), void* opaque) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "client.id", client_id);
+  set(conf, "acks", "all");
+  set(conf, "enable.idempotence", "true");
+  set(conf, "max.in.flight.requests.per.connection", "5");
+  set(conf, "linger.ms", "20");
+  set(conf, "batch.size", "1000000");
+  set(conf, "queue.buffering.max.kbytes", "1048576");
+  set(conf, "queue.buffering.max.messages", "1000000");
+  set(conf, "compression.type", "none");
+  rd_kafka_conf_set_dr_msg_cb(conf, dr);
+  rd_kafka_conf_set_opaque(conf, opaque);
+  rd_kafka_conf_set_log_cb(conf, log_cb);
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) die(std::string("rd_kafka_new(producer): ") + err);
+  return rk;
+}
+
+// Assigns every partition of `topic` from its low watermark; `end` gets each
+// one's high watermark. Returns the records to read; `open` counts the
+// partitions that have any.
+long long assign_all(rd_kafka_t* consumer, const std::string& topic, const Marks& m,
+                     std::vector<int64_t>& end, int& open) {
+  const int parts = static_cast<int>(m.low.size());
+  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
+  long long expect = 0;
+  end.assign(parts, 0);
+  open = 0;
+  for (int p = 0; p < parts; ++p) {
+    rd_kafka_topic_partition_list_add(tp, topic.c_str(), p)->offset = m.low[p];
+    end[p] = m.high[p];
+    expect += m.high[p] - m.low[p];
+    if (m.high[p] > m.low[p]) ++open;
+  }
+  if (rd_kafka_assign(consumer, tp)) die("assign failed");
+  rd_kafka_topic_partition_list_destroy(tp);
+  return expect;
+}
+
 // ---------------------------------------------------------------- produce
 
 struct ProduceState {
@@ -248,23 +292,7 @@ int do_produce(const Args& a) {
   if (records <= 0 || size <= 0 || parts <= 0) die("--records, --size, --partitions must be > 0");
 
   ProduceState st;
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", bootstrap);
-  set(conf, "client.id", "strait-bench-raw-producer");
-  set(conf, "acks", "all");
-  set(conf, "enable.idempotence", "true");
-  set(conf, "max.in.flight.requests.per.connection", "5");
-  set(conf, "linger.ms", "20");
-  set(conf, "batch.size", "1000000");
-  set(conf, "queue.buffering.max.kbytes", "1048576");
-  set(conf, "queue.buffering.max.messages", "1000000");
-  set(conf, "compression.type", "none");
-  rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-  rd_kafka_conf_set_opaque(conf, &st);
-  rd_kafka_conf_set_log_cb(conf, log_cb);
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (!rk) die(std::string("rd_kafka_new(producer): ") + err);
+  rd_kafka_t* rk = make_producer(bootstrap, "strait-bench-raw-producer", dr_cb, &st);
 
   if (a.flag("--create")) create_topic(rk, topic, parts);
   int have = partition_count(rk, topic, 10000);
@@ -335,19 +363,10 @@ int do_consume(const Args& a) {
   Marks m = watermarks(rk, topic, parts, 10000);
   if (!m.ok) die("could not read watermarks of " + topic);
 
-  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
-  long long expect = 0;
-  std::vector<int64_t> end(parts);
+  std::vector<int64_t> end;
   int open = 0;
-  for (int p = 0; p < parts; ++p) {
-    rd_kafka_topic_partition_list_add(tp, topic.c_str(), p)->offset = m.low[p];
-    end[p] = m.high[p];
-    expect += m.high[p] - m.low[p];
-    if (m.high[p] > m.low[p]) ++open;
-  }
   const double t0 = mono_now();
-  if (rd_kafka_assign(rk, tp)) die("assign failed");
-  rd_kafka_topic_partition_list_destroy(tp);
+  const long long expect = assign_all(rk, topic, m, end, open);
 
   long long n = 0, bytes = 0;
   while (open > 0) {
@@ -412,38 +431,13 @@ int do_pipe(const Args& a) {
   Marks m = watermarks(consumer, topic, parts, 10000);
   if (!m.ok) die("could not read watermarks of " + topic);
 
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", bootstrap);
-  set(conf, "client.id", "strait-bench-raw-pipe");
-  set(conf, "acks", "all");
-  set(conf, "enable.idempotence", "true");
-  set(conf, "max.in.flight.requests.per.connection", "5");
-  set(conf, "linger.ms", "20");
-  set(conf, "batch.size", "1000000");
-  set(conf, "queue.buffering.max.kbytes", "1048576");
-  set(conf, "queue.buffering.max.messages", "1000000");
-  set(conf, "compression.type", "none");
-  rd_kafka_conf_set_dr_msg_cb(conf, pipe_dr_cb);
-  rd_kafka_conf_set_opaque(conf, &st);
-  rd_kafka_conf_set_log_cb(conf, log_cb);
-  char err[512];
-  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (!producer) die(std::string("rd_kafka_new(producer): ") + err);
+  rd_kafka_t* producer = make_producer(bootstrap, "strait-bench-raw-pipe", pipe_dr_cb, &st);
   create_topic(producer, topic, parts);
 
-  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
-  std::vector<int64_t> end(parts);
+  std::vector<int64_t> end;
   int open = 0;
-  long long expect = 0;
-  for (int p = 0; p < parts; ++p) {
-    rd_kafka_topic_partition_list_add(tp, topic.c_str(), p)->offset = m.low[p];
-    end[p] = m.high[p];
-    expect += m.high[p] - m.low[p];
-    if (m.high[p] > m.low[p]) ++open;
-  }
   const double t0 = mono_now();
-  if (rd_kafka_assign(consumer, tp)) die("assign failed");
-  rd_kafka_topic_partition_list_destroy(tp);
+  const long long expect = assign_all(consumer, topic, m, end, open);
 
   long long taken = 0;
   while (open > 0) {
