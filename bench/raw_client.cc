@@ -246,12 +246,17 @@ struct ProduceState {
   std::string first_error;
 };
 
+// Counts the reports. A record the pipe produced carries the consumer's
+// message it went out of without a copy (its opaque): freed now.
 void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* st = static_cast<ProduceState*>(opaque);
   if (m->err) {
     if (st->failed++ == 0) st->first_error = rd_kafka_err2str(m->err);
   } else {
     st->delivered++;
+  }
+  if (m->_private != nullptr) {
+    rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m->_private));
   }
 }
 
@@ -398,23 +403,6 @@ int do_consume(const Args& a) {
 
 // ---------------------------------------------------------------- pipe
 
-struct PipeState {
-  long long delivered = 0;
-  long long failed = 0;
-  std::string first_error;
-};
-
-// The consumer's message went out without a copy: freed once delivered.
-void pipe_dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-  auto* st = static_cast<PipeState*>(opaque);
-  if (m->err) {
-    if (st->failed++ == 0) st->first_error = rd_kafka_err2str(m->err);
-  } else {
-    st->delivered++;
-  }
-  rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m->_private));
-}
-
 int do_pipe(const Args& a) {
   // Taken with sigwait at the end: blocked before librdkafka starts its threads.
   sigset_t stop;
@@ -424,14 +412,14 @@ int do_pipe(const Args& a) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   const std::string source = a.need("--source"), bootstrap = a.need("--bootstrap"),
                     topic = a.need("--topic");
-  PipeState st;
+  ProduceState st;
   rd_kafka_t* consumer = make_consumer(source, true);
   const int parts = partition_count(consumer, topic, 10000);
   if (parts <= 0) die("topic " + topic + " does not exist on the source");
   Marks m = watermarks(consumer, topic, parts, 10000);
   if (!m.ok) die("could not read watermarks of " + topic);
 
-  rd_kafka_t* producer = make_producer(bootstrap, "strait-bench-raw-pipe", pipe_dr_cb, &st);
+  rd_kafka_t* producer = make_producer(bootstrap, "strait-bench-raw-pipe", dr_cb, &st);
   create_topic(producer, topic, parts);
 
   std::vector<int64_t> end;

@@ -1,5 +1,6 @@
 #include "strait/base/text.h"
 
+#include <cstdio>
 #include <ctime>
 
 namespace strait {
@@ -53,6 +54,12 @@ std::string utc_time(int64_t ms) {
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return when;
+}
+
+std::string seconds_text(double seconds) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%.1f s", seconds);
+  return buf;
 }
 
 }  // namespace strait

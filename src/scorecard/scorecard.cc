@@ -75,10 +75,7 @@ std::string move_ref(const move_record& m) {
          utc_time(m.finished_at_ms) + ")";
 }
 
-std::string seconds(int64_t ms) {  // to a tenth, rounded
-  const int64_t tenths = (std::max<int64_t>(0, ms) + 50) / 100;
-  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
-}
+std::string seconds(int64_t ms) { return seconds_text(std::max<int64_t>(0, ms) / 1000.0); }
 
 // A drill's cutover with the pause it cost the producers: from the request
 // until the target was primary (the quiet window's wait part of it). A

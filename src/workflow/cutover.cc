@@ -21,9 +21,7 @@ using migration::topic_state;
 constexpr int64_t kTailRecords = 1000;  // newest offsets per partition re-verified at cutover
 
 std::string seconds(std::chrono::steady_clock::duration d) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f s", std::chrono::duration<double>(d).count());
-  return buf;
+  return seconds_text(std::chrono::duration<double>(d).count());
 }
 
 std::string join(const std::vector<std::string>& parts) {

@@ -396,34 +396,33 @@ void link_workflow::run_round() {
 
 void link_workflow::publish_metrics() {
   if (ports_.metrics == nullptr) return;
-  // Every state and kind, zeros included: a dashboard's series do not come
-  // and go with the states.
-  std::map<migration::topic_state, int> topics;
-  std::map<migration::group_state, int> groups;
-  std::map<std::pair<bool, migration::op_kind>, int> running;  // (on a group, kind)
-  int waiting = 0;
-  bool verifying = false;
+  migration_counts now;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [name, s] : table_.topics()) ++topics[s];
-    for (const auto& [name, s] : table_.groups()) ++groups[s];
+    for (const auto& [name, s] : table_.topics()) ++now.topics[s];
+    for (const auto& [name, s] : table_.groups()) ++now.groups[s];
     auto count = [&](const migration::operation_status& st) {
-      ++running[{st.on_group, st.options.kind}];
-      if (st.stuck != migration::stuck_reason::none) ++waiting;
+      ++now.running[{st.on_group, st.options.kind}];
+      if (st.stuck != migration::stuck_reason::none) ++now.waiting;
     };
     for (const auto& [name, op] : topic_ops_) count(op.status);
     for (const auto& [name, op] : group_ops_) count(op.status);
-    verifying = verifying_.has_value();
+    now.verifying = verifying_.has_value();
   }
+  // Rounds come every 50 ms during a hand-over: the registry is written only
+  // when something changed (the series live until the link stops).
+  if (published_ && *published_ == now) return;
   auto& m = *ports_.metrics;
   const std::string& link = cfg_.name;
+  // Every state and kind, zeros included: a dashboard's series do not come
+  // and go with the states.
   for (auto s : migration::kAllTopicStates) {
     m.set("strait_migration_topics", {{"link", link}, {"state", migration::to_string(s)}},
-          topics[s]);
+          now.topics[s]);
   }
   for (auto s : migration::kAllGroupStates) {
     m.set("strait_migration_groups", {{"link", link}, {"state", migration::to_string(s)}},
-          groups[s]);
+          now.groups[s]);
   }
   for (bool on_group : {false, true}) {
     for (auto kind : {migration::op_kind::cutover, migration::op_kind::rollback}) {
@@ -431,15 +430,19 @@ void link_workflow::publish_metrics() {
             {{"link", link},
              {"object", on_group ? "group" : "topic"},
              {"kind", migration::to_string(kind)}},
-            running[{on_group, kind}]);
+            now.running[{on_group, kind}]);
     }
   }
-  m.set("strait_operations_waiting_for_operator", {{"link", link}}, waiting);
-  m.set("strait_verification_running", {{"link", link}}, verifying ? 1 : 0);
-  // Each outcome's counter from 0, so that increase() sees the first one.
-  for (auto v : {verify::verdict::passed, verify::verdict::failed, verify::verdict::interrupted}) {
-    m.add("strait_verifications_total", {{"link", link}, {"outcome", verify::to_string(v)}}, 0);
+  m.set("strait_operations_waiting_for_operator", {{"link", link}}, now.waiting);
+  m.set("strait_verification_running", {{"link", link}}, now.verifying ? 1 : 0);
+  if (!published_) {
+    // Each outcome's counter from 0, so that increase() sees the first one.
+    for (auto v :
+         {verify::verdict::passed, verify::verdict::failed, verify::verdict::interrupted}) {
+      m.add("strait_verifications_total", {{"link", link}, {"outcome", verify::to_string(v)}}, 0);
+    }
   }
+  published_ = std::move(now);
 }
 
 std::chrono::milliseconds link_workflow::next_round_in() const {

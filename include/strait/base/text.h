@@ -29,4 +29,7 @@ namespace strait {
 // Milliseconds since the epoch as UTC, e.g. 2026-11-21T09:13:16Z.
 [[nodiscard]] std::string utc_time(int64_t ms);
 
+// A duration in seconds to a tenth, e.g. "2.5 s".
+[[nodiscard]] std::string seconds_text(double seconds);
+
 }  // namespace strait

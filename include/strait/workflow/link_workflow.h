@@ -350,7 +350,8 @@ class link_workflow {
   // reverse mirroring follows the states (reconcile_reverse_mirroring).
   void advance_operations();
   // The gauges of the link's migration: states, operations, verification
-  // (docs/architecture.md#metrics); once a round.
+  // (docs/architecture.md#metrics); looked at once a round, written when
+  // they changed.
   void publish_metrics();
   void step_operations(std::map<std::string, topic_op>& tops,
                        std::map<std::string, group_op>& gops);
@@ -526,6 +527,16 @@ class link_workflow {
   // topic) while their topics stay held.
   std::chrono::steady_clock::time_point acl_drift_due_{};
   std::set<std::pair<std::string, std::string>> acl_drift_logged_;
+  // What publish_metrics last wrote (the thread's; none before the first).
+  struct migration_counts {
+    std::map<migration::topic_state, int> topics;
+    std::map<migration::group_state, int> groups;
+    std::map<std::pair<bool, migration::op_kind>, int> running;  // (on a group, kind)
+    int waiting = 0;
+    bool verifying = false;
+    bool operator==(const migration_counts&) const = default;
+  };
+  std::optional<migration_counts> published_;
   std::vector<std::shared_ptr<tail_check>> tails_;  // running tail verifications; mu_
   // The running verification: its report (guarded by mu_) and thread.
   std::optional<verify::report> verifying_;
