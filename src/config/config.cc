@@ -919,28 +919,49 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
     }
   }
   if (const YAML::Node lim = n["limits"]) {
-    check_known_keys(lim, field + ".limits", {"partition_inflight_bytes", "link_inflight_bytes"},
-                     p);
-    if (lim["partition_inflight_bytes"]) {
-      if (auto v = parse_bytes(lim["partition_inflight_bytes"],
-                               field + ".limits.partition_inflight_bytes", p)) {
-        l.limits.partition_inflight_bytes = *v;
+    auto& limits = l.limits;
+    check_known_keys(lim, field + ".limits",
+                     {"partition_inflight_bytes", "link_inflight_bytes", "engine_threads"}, p);
+    if (lim["engine_threads"]) {
+      auto v = parse_int(lim["engine_threads"], field + ".limits.engine_threads", p);
+      if (v && (*v < 1 || *v > limits_config::kMaxEngineThreads)) {
+        p.add(field + ".limits.engine_threads",
+              "must be 1 to " + std::to_string(limits_config::kMaxEngineThreads) +
+                  " (engine threads of the link; each needs a consumer and a producer)");
+      } else if (v) {
+        limits.engine_threads = static_cast<int>(*v);
       }
     }
     if (lim["link_inflight_bytes"]) {
       if (auto v =
               parse_bytes(lim["link_inflight_bytes"], field + ".limits.link_inflight_bytes", p)) {
-        l.limits.link_inflight_bytes = *v;
-        // Unset, the partition limit is a quarter of the link's, so the link
-        // limit binds before partitions pause (a pause refetches; ADR 0011).
-        if (!lim["partition_inflight_bytes"]) {
-          l.limits.partition_inflight_bytes = std::max<int64_t>(1, *v / 4);
-        }
+        limits.link_inflight_bytes = *v;
       }
     }
-    if (l.limits.link_inflight_bytes < l.limits.partition_inflight_bytes) {
+    // An engine thread's part of the link's budget.
+    const int64_t part = limits.link_inflight_bytes / limits.engine_threads;
+    if (lim["partition_inflight_bytes"]) {
+      if (auto v = parse_bytes(lim["partition_inflight_bytes"],
+                               field + ".limits.partition_inflight_bytes", p)) {
+        limits.partition_inflight_bytes = *v;
+      }
+    } else {
+      // Unset, the partition limit is a quarter of the link's (or a
+      // thread's part when less), so the link limit binds before partitions
+      // pause (a pause refetches; ADR 0011).
+      limits.partition_inflight_bytes =
+          std::max<int64_t>(1, std::min(limits.link_inflight_bytes / 4, part));
+    }
+    if (limits.link_inflight_bytes < limits.partition_inflight_bytes) {
       p.add(field + ".limits.link_inflight_bytes",
             "must be at least limits.partition_inflight_bytes");
+    } else if (part < limits.partition_inflight_bytes) {
+      p.add(field + ".limits.partition_inflight_bytes",
+            "must be at most limits.link_inflight_bytes / limits.engine_threads (" +
+                std::to_string(part) +
+                " bytes): each engine thread gets an equal part of the link's budget, and one "
+                "partition must not fill its thread's part; lower it, raise "
+                "link_inflight_bytes or use fewer engine_threads");
     }
   }
   parse_ms(n, "checkpoint_interval_ms", field, 10, 60000, "", l.checkpoint_interval, p);

@@ -35,7 +35,9 @@ record make_record(int i) {
   return r;
 }
 
-class MirrorMock : public ::testing::Test {
+// Every test runs with one engine thread and with two (ADR 0029): the
+// partitions spread over shards, each with its own consumer and producer.
+class MirrorMock : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
     auto st = store::checkpoint_store::open(dir_.path() / "checkpoints");
@@ -45,6 +47,7 @@ class MirrorMock : public ::testing::Test {
     cfg_.target.props.emplace_back("retry.backoff.ms", "50");
     cfg_.topics.refresh_interval = 200ms;
     cfg_.checkpoint_interval = 20ms;
+    cfg_.limits.engine_threads = GetParam();
   }
 
   void start() {
@@ -126,7 +129,7 @@ class MirrorMock : public ::testing::Test {
   std::unique_ptr<mirror::link_supervisor> supervisor_;
 };
 
-TEST_F(MirrorMock, CopiesKeysValuesHeadersTimestampsAndTombstonesExactly) {
+TEST_P(MirrorMock, CopiesKeysValuesHeadersTimestampsAndTombstonesExactly) {
   produce(0, 2000);
   start();
   ASSERT_TRUE(wait_mirrored(2000));
@@ -143,7 +146,7 @@ TEST_F(MirrorMock, CopiesKeysValuesHeadersTimestampsAndTombstonesExactly) {
 
 // A journaled fingerprint is the one of the copy on the target: what crash
 // recovery compares (ADR 0009). Keys, values and headers, nulls included.
-TEST_F(MirrorMock, FingerprintOfASourceRecordEqualsItsCopys) {
+TEST_P(MirrorMock, FingerprintOfASourceRecordEqualsItsCopys) {
   produce(0, 200);
   start();
   ASSERT_TRUE(wait_mirrored(200));
@@ -167,13 +170,17 @@ TEST_F(MirrorMock, FingerprintOfASourceRecordEqualsItsCopys) {
   }
 }
 
-TEST_F(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
+// The restart also changes the number of engine threads (1 -> 2, 2 -> 1):
+// a partition's state is keyed by partition, not by shard (ADR 0029).
+TEST_P(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
   produce(0, 1000);
   start();
   ASSERT_TRUE(wait_mirrored(1000));
   stop();
   produce(1000, 1000);
+  cfg_.limits.engine_threads = 3 - GetParam();
   start();
+  ASSERT_EQ(engine_->shards(), static_cast<size_t>(3 - GetParam()));
   ASSERT_TRUE(testing::wait_for(
       [&] {
         int64_t n = 0;
@@ -187,7 +194,7 @@ TEST_F(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
   ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
-TEST_F(MirrorMock, TargetDownThenUpLosesNothing) {
+TEST_P(MirrorMock, TargetDownThenUpLosesNothing) {
   start();
   produce(0, 500);
   ASSERT_TRUE(wait_mirrored(500));
@@ -202,7 +209,7 @@ TEST_F(MirrorMock, TargetDownThenUpLosesNothing) {
   ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
-TEST_F(MirrorMock, InjectedProduceErrorsAreRetriedWithoutDuplicates) {
+TEST_P(MirrorMock, InjectedProduceErrorsAreRetriedWithoutDuplicates) {
   start();
   produce(0, 200);
   ASSERT_TRUE(wait_mirrored(200));
@@ -217,7 +224,7 @@ TEST_F(MirrorMock, InjectedProduceErrorsAreRetriedWithoutDuplicates) {
   ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
-TEST_F(MirrorMock, TargetLeaderMoveKeepsOrderAndExactness) {
+TEST_P(MirrorMock, TargetLeaderMoveKeepsOrderAndExactness) {
   start();
   produce(0, 500);
   ASSERT_TRUE(wait_mirrored(500));
@@ -230,7 +237,7 @@ TEST_F(MirrorMock, TargetLeaderMoveKeepsOrderAndExactness) {
   ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
-TEST_F(MirrorMock, SlowTargetKeepsBytesInFlightWithinTheLimit) {
+TEST_P(MirrorMock, SlowTargetKeepsBytesInFlightWithinTheLimit) {
   cfg_.limits.partition_inflight_bytes = 16 * 1024;
   cfg_.limits.link_inflight_bytes = 48 * 1024;
   produce(0, 3000);  // ~700 KiB, far more than the limits
@@ -316,13 +323,13 @@ void MirrorMock::refused_batch_leaves_no_gap(std::initializer_list<int32_t> slow
   EXPECT_EQ(stopped_partitions, 1) << "the refused record's partition, no other";
 }
 
-TEST_F(MirrorMock, RefusedBatchLeavesNoGapBehindIt) { refused_batch_leaves_no_gap({}); }
+TEST_P(MirrorMock, RefusedBatchLeavesNoGapBehindIt) { refused_batch_leaves_no_gap({}); }
 
-TEST_F(MirrorMock, RefusedBatchWhileOtherBrokersAreSlowMapsWhatTheyWrote) {
+TEST_P(MirrorMock, RefusedBatchWhileOtherBrokersAreSlowMapsWhatTheyWrote) {
   refused_batch_leaves_no_gap({2, 3});
 }
 
-TEST_F(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
+TEST_P(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
   start();
   produce(0, 400);
   ASSERT_TRUE(wait_mirrored(400));
@@ -410,7 +417,7 @@ void rewind_into_journal(store::checkpoint_store& st, const std::string& bootstr
 // ones mirrored (a recreated topic) stops as source_truncated. The mock
 // cannot recreate a topic; the stored map is bent instead, so that the
 // mirrored records' copies are looked for one offset off.
-TEST_F(MirrorMock, RunningIdentityCheckStopsATopicWhoseRecordsAreNotTheMirroredOnes) {
+TEST_P(MirrorMock, RunningIdentityCheckStopsATopicWhoseRecordsAreNotTheMirroredOnes) {
   start();
   produce(0, 400);
   ASSERT_TRUE(wait_mirrored(400));
@@ -445,7 +452,7 @@ TEST_F(MirrorMock, RunningIdentityCheckStopsATopicWhoseRecordsAreNotTheMirroredO
 // ADR 0009: records past the checkpoint are mapped from the in-flight
 // journal and not written again; a record that is not the one strait wrote
 // at its offset stops its partition as recovery_mismatch.
-TEST_F(MirrorMock, RestartMapsJournaledRecordsAndStopsOnARecordStraitDidNotWrite) {
+TEST_P(MirrorMock, RestartMapsJournaledRecordsAndStopsOnARecordStraitDidNotWrite) {
   produce(0, 800);
   start();
   ASSERT_TRUE(wait_mirrored(800));
@@ -485,6 +492,11 @@ TEST_F(MirrorMock, RestartMapsJournaledRecordsAndStopsOnARecordStraitDidNotWrite
   auto p0 = store_->load({"mock", kTopic, partition_id(0)});
   EXPECT_EQ((*p0)->position.next_target.value(), 300);
 }
+
+INSTANTIATE_TEST_SUITE_P(EngineThreads, MirrorMock, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "Threads" + std::to_string(info.param);
+                         });
 
 }  // namespace
 }  // namespace strait

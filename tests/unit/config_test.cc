@@ -89,6 +89,27 @@ TEST(Config, PartitionLimitDefaultsToAQuarterOfTheLinkLimit) {
   EXPECT_EQ(c->links[0].limits.partition_inflight_bytes, 2 << 20);
 }
 
+// ADR 0029: engine threads share the link's budget; the partition limit's
+// default is a thread's part when a quarter of the link's is more.
+TEST(Config, EngineThreadsShareTheLinkBudget) {
+  std::string text = kValid;
+  text.replace(text.find("      partition_inflight_bytes: 4MiB\n"),
+               std::string("      partition_inflight_bytes: 4MiB\n").size(), "");
+  auto c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->links[0].limits.engine_threads, 1);
+  text.replace(text.find("link_inflight_bytes: 32MiB"), 26,
+               "link_inflight_bytes: 32MiB\n      engine_threads: 2");
+  c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->links[0].limits.engine_threads, 2);
+  EXPECT_EQ(c->links[0].limits.partition_inflight_bytes, 8 << 20);
+  text.replace(text.find("engine_threads: 2"), 17, "engine_threads: 8");
+  c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->links[0].limits.partition_inflight_bytes, 4 << 20);
+}
+
 TEST(Config, MigrationSectionIsAccepted) {
   std::string text = kValid;
   text.replace(text.find("    limits:"), 0, "    migration: {in_sync_max_lag_records: 50}\n");
@@ -299,6 +320,20 @@ INSTANTIATE_TEST_SUITE_P(
                  "links[0].limits.partition_inflight_bytes: must be a positive size"},
         bad_case{"link_inflight_bytes: 32MiB", "link_inflight_bytes: 1MiB",
                  "links[0].limits.link_inflight_bytes: must be at least"},
+        bad_case{"link_inflight_bytes: 32MiB",
+                 "link_inflight_bytes: 32MiB\n      engine_threads: 0",
+                 "links[0].limits.engine_threads: must be 1 to 8"},
+        bad_case{"link_inflight_bytes: 32MiB",
+                 "link_inflight_bytes: 32MiB\n      engine_threads: 9",
+                 "links[0].limits.engine_threads: must be 1 to 8"},
+        bad_case{"link_inflight_bytes: 32MiB",
+                 "link_inflight_bytes: 32MiB\n      engine_threads: two",
+                 "links[0].limits.engine_threads"},
+        // 4MiB per partition does not fit a 16MiB link's eighth.
+        bad_case{"link_inflight_bytes: 32MiB",
+                 "link_inflight_bytes: 16MiB\n      engine_threads: 8",
+                 "links[0].limits.partition_inflight_bytes: must be at most "
+                 "limits.link_inflight_bytes / limits.engine_threads (2097152 bytes)"},
         bad_case{"prefix: \"mig.\"", "prefix: \"mig.\"\n      replication_factor: 0",
                  "links[0].topics.replication_factor"},
         bad_case{"prefix: \"mig.\"", "prefix: \"mig.\"\n      refresh_interval_ms: 60000",

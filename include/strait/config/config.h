@@ -79,9 +79,14 @@ struct topic_config {
 // the total is below the limit again.
 struct limits_config {
   // A quarter of link_inflight_bytes unless set (also when only the link
-  // limit is set): the link limit should bind before partitions pause.
+  // limit is set), or an engine thread's part of it when that is less: the
+  // link limit should bind before partitions pause.
   int64_t partition_inflight_bytes = 16LL << 20;
   int64_t link_inflight_bytes = 64LL << 20;
+  // Engine threads (shards) of the link, 1 to kMaxEngineThreads; each gets
+  // an equal part of link_inflight_bytes (ADR 0029).
+  int engine_threads = 1;
+  static constexpr int kMaxEngineThreads = 8;
 };
 
 // Consumer-group offset sync (docs/offset-translation.md). Off unless the

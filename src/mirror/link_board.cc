@@ -1,0 +1,84 @@
+#include "strait/mirror/link_board.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "strait/base/text.h"
+
+namespace strait::mirror {
+
+namespace {
+const char* side_name(bool source) { return source ? "source" : "target"; }
+}  // namespace
+
+link_board::link_board(std::string link, size_t shards, metrics::registry& metrics,
+                       std::function<void()> on_failure)
+    : link_(std::move(link)),
+      metrics_(metrics),
+      on_failure_(std::move(on_failure)),
+      figures_(std::max<size_t>(1, shards)) {}
+
+void link_board::unreachable(bool source, const char* reason) {
+  if (!(source ? source_down_ : target_down_).exchange(true)) {
+    spdlog::warn(
+        "link {}: {} cluster unreachable ({}); retrying with backoff, fetching pauses "
+        "when the in-flight limit is reached",
+        link_, side_name(source), printable(reason));
+  }
+}
+
+void link_board::authentication_failed(bool source, const std::string& why) {
+  // Wrong credentials, an unknown user or mechanism, a certificate the
+  // broker does not trust: nothing moves until the operator fixes them.
+  (source ? source_down_ : target_down_).store(true);
+  std::lock_guard lock(mu_);
+  std::string& last = source ? source_auth_error_ : target_auth_error_;
+  if (last == why) return;
+  spdlog::error(
+      "link {}: the {} cluster refuses authentication: {}; check links.{}.{}.properties "
+      "(user, password, mechanism, certificates; runbooks/incident-cannot-authenticate.md)",
+      link_, side_name(source), why, link_, side_name(source));
+  metrics_.add("strait_errors_total", {{"link", link_}, {"kind", "authentication"}}, 1);
+  last = why;
+}
+
+void link_board::answered(bool source) {
+  if ((source ? source_down_ : target_down_).exchange(false)) {
+    spdlog::info("link {}: {} cluster reachable again", link_, side_name(source));
+  }
+  std::lock_guard lock(mu_);
+  (source ? source_auth_error_ : target_auth_error_).clear();
+}
+
+cluster_health link_board::health(bool source) const {
+  std::lock_guard lock(mu_);
+  return {!down(source), source ? source_auth_error_ : target_auth_error_};
+}
+
+void link_board::failed() {
+  if (!failed_.exchange(true) && on_failure_) on_failure_();
+}
+
+void link_board::publish(size_t shard, figures f) {
+  std::lock_guard lock(mu_);
+  figures_.at(shard) = f;
+  figures sum;
+  for (const figures& s : figures_) {
+    sum.partitions_stopped += s.partitions_stopped;
+    sum.inflight_bytes += s.inflight_bytes;
+    sum.inflight_records += s.inflight_records;
+  }
+  const metrics::labels link = {{"link", link_}};
+  metrics_.set("strait_partitions_stopped", link, static_cast<double>(sum.partitions_stopped));
+  metrics_.set("strait_link_inflight_bytes", link, static_cast<double>(sum.inflight_bytes));
+  metrics_.set("strait_link_inflight_records", link, static_cast<double>(sum.inflight_records));
+  for (const bool source : {true, false}) {
+    const metrics::labels cluster = {{"link", link_}, {"cluster", side_name(source)}};
+    metrics_.set("strait_cluster_reachable", cluster, down(source) ? 0 : 1);
+    const std::string& auth = source ? source_auth_error_ : target_auth_error_;
+    metrics_.set("strait_cluster_authentication_failed", cluster, auth.empty() ? 0 : 1);
+  }
+}
+
+}  // namespace strait::mirror
