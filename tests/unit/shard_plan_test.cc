@@ -1,0 +1,100 @@
+// ADR 0030's placement of whole components over several straitd.
+#include <gtest/gtest.h>
+
+#include "strait/scan/estimates.h"
+#include "strait/scan/shard_plan.h"
+
+namespace strait::scan {
+namespace {
+
+shard_component comp(std::vector<std::string> topics, int64_t bytes, std::string link = "l") {
+  return {std::move(link), std::move(topics), {}, bytes};
+}
+
+TEST(ShardPlan, LargestFirstToTheLeastLoadedShardTiesToTheLowerOrdinal) {
+  auto plan = plan_shards(
+      {comp({"c"}, 10), comp({"a"}, 100), comp({"b"}, 60), comp({"d"}, 50), comp({"e"}, 10)}, 2);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  // a (100) -> 0; b (60) -> 1; d (50) -> 1 (60 < 100); c and e (10 each,
+  // c first by name) -> 0 (100 < 110), then e -> 0 (110 = 110, the lower).
+  std::vector<std::string> order;
+  for (const auto& c : plan->components) order.push_back(c.topics.front());
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "d", "c", "e"}));
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{0, 1, 1, 0, 0}));
+  EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{120, 110}));
+}
+
+TEST(ShardPlan, TheSameInputInAnyOrderGivesTheSamePlan) {
+  std::vector<shard_component> in = {comp({"x"}, 5), comp({"y"}, 5), comp({"z"}, 5),
+                                     comp({"w"}, 5, "other")};
+  auto first = plan_shards(in, 3);
+  std::reverse(in.begin(), in.end());
+  auto second = plan_shards(in, 3);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->components, second->components);
+  EXPECT_EQ(first->shard_of, second->shard_of);
+}
+
+TEST(ShardPlan, OneShardTakesEverything) {
+  auto plan = plan_shards({comp({"a"}, 1), comp({"b"}, 2)}, 1);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{0, 0}));
+  EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{3}));
+}
+
+TEST(ShardPlan, RefusesWhatCannotBePlacedWhole) {
+  EXPECT_EQ(plan_shards({comp({"a"}, 1)}, 0).error().code, errc::invalid_argument);
+  EXPECT_NE(plan_shards({comp({"a"}, 1)}, kMaxShards + 1).error().message.find("must be 1 to 64"),
+            std::string::npos);
+  auto twice = plan_shards({comp({"a", "b"}, 1), comp({"b"}, 1)}, 2);
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_NE(twice.error().message.find("topic b of link l is in two components"), std::string::npos)
+      << twice.error().message;
+  // The same name on two links is two topics.
+  EXPECT_TRUE(plan_shards({comp({"b"}, 1, "l1"), comp({"b"}, 1, "l2")}, 2).has_value());
+  EXPECT_FALSE(plan_shards({comp({}, 1)}, 2).has_value());
+}
+
+// A scan's waves become components; bytes from each topic's sampled record
+// size, the scan's mean for a topic nothing was sampled from.
+TEST(ShardPlan, ComponentsOfAScanAreItsWavesWithBytesFromTheSample) {
+  report r;
+  r.link = "main";
+  topic_row a, b, c;
+  a.name = "a";
+  a.selected = true;
+  a.records = 1000;
+  a.sampled_records = 4;
+  a.sampled_bytes = 400;  // 100 bytes a record
+  b.name = "b";
+  b.selected = true;
+  b.records = 10;
+  b.sampled_records = 1;
+  b.sampled_bytes = 1000;  // 1000 bytes a record
+  c.name = "c";
+  c.selected = true;
+  c.records = 50;  // nothing sampled: the scan's mean, 1400 / 5 = 280
+  r.topics = {a, b, c};
+  group_row g;
+  g.id = "billing";
+  g.topics = {"a", "c"};
+  r.waves = plan_waves(r.topics, {g});
+  auto components = components_of(r);
+  ASSERT_EQ(components.size(), 2u);
+  const auto& ac = components[0].topics.size() == 2 ? components[0] : components[1];
+  const auto& bc = components[0].topics.size() == 2 ? components[1] : components[0];
+  EXPECT_EQ(ac.link, "main");
+  EXPECT_EQ(ac.topics, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(ac.groups, std::vector<std::string>{"billing"});
+  EXPECT_EQ(ac.bytes, 1000 * 100 + 50 * 280);
+  EXPECT_TRUE(ac.bytes_estimated);
+  EXPECT_EQ(bc.bytes, 10 * 1000);
+  EXPECT_FALSE(bc.bytes_estimated);
+  auto plan = plan_shards(components, 2);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->components.front().topics, ac.topics) << "the larger first";
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{0, 1}));
+}
+
+}  // namespace
+}  // namespace strait::scan
