@@ -959,8 +959,8 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
       p.add(field + ".limits.partition_inflight_bytes",
             "must be at most limits.link_inflight_bytes / limits.engine_threads (" +
                 std::to_string(part) +
-                " bytes): each engine thread gets an equal part of the link's budget, and one "
-                "partition must not fill its thread's part; lower it, raise "
+                " bytes): each engine thread gets an equal part of the link's budget, and a "
+                "partition's limit must fit in its thread's part; lower it, raise "
                 "link_inflight_bytes or use fewer engine_threads");
     }
   }

@@ -156,8 +156,12 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
   for (auto& [name, t] : topics) {
     if (auto st = topic_states.find(name); st != topic_states.end()) t.state = st->second;
     operation_of(false, name, t.operation_id, t.activity);
-    std::sort(t.partitions.begin(), t.partitions.end(),
-              [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    // By partition: the engine's snapshot is in no order (its shards').
+    const auto by_partition = [](const auto& a, const auto& b) {
+      return a.partition < b.partition;
+    };
+    std::sort(t.partitions.begin(), t.partitions.end(), by_partition);
+    std::sort(t.reverse_partitions.begin(), t.reverse_partitions.end(), by_partition);
     v.topics.push_back(std::move(t));
   }
   if (r->syncer() != nullptr) {

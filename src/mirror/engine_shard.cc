@@ -36,11 +36,23 @@ metrics::labels partition_labels(const partition_key& k) {
 
 engine_shard::engine_shard(const config::link_config& cfg, store::checkpoint_store& store,
                            metrics::registry& metrics, link_board& board, size_t index)
-    : cfg_(cfg), store_(store), metrics_(metrics), board_(board), index_(index) {}
+    : cfg_(cfg), store_(store), metrics_(metrics), board_(board), index_(index) {
+  metrics_.describe("strait_partition_lag_records", metrics::registry::kind::gauge,
+                    "Source records not yet mirrored (source end offset minus mirrored position)");
+  metrics_.describe("strait_partition_lag_seconds", metrics::registry::kind::gauge,
+                    "Age of the last mirrored record while lag_records > 0, else 0");
+  metrics_.describe("strait_records_mirrored_total", metrics::registry::kind::counter,
+                    "Records acknowledged by the target since start");
+  metrics_.describe("strait_bytes_mirrored_total", metrics::registry::kind::counter,
+                    "Estimated bytes (key, value, headers, plus a per-record framing allowance) "
+                    "acknowledged by the target since start");
+  metrics_.describe("strait_partition_stopped", metrics::registry::kind::gauge,
+                    "1 while a partition is stopped waiting for an operator, by reason");
+}
 
 engine_shard::~engine_shard() { stop(std::chrono::milliseconds(0)); }
 
-status engine_shard::start() {
+status engine_shard::connect() {
   // librdkafka refuses a fetch.max.bytes below message.max.bytes: a source
   // configured for large records gets fetches of that size.
   int64_t fetch_max_bytes = 2LL << 20;
@@ -108,13 +120,15 @@ status engine_shard::start() {
   consumer_ = std::move(*consumer);
   producer_ = std::move(*producer);
   (void)rd_kafka_poll_set_consumer(consumer_.get());
+  return {};
+}
 
+void engine_shard::launch() {
   thread_ = std::thread([this] {
     // eng:<link> alone, eng<i>:<link> with several shards.
     set_thread_name("eng" + (board_.shards() > 1 ? std::to_string(index_) : "") + ":" + cfg_.name);
     run();
   });
-  return {};
 }
 
 void engine_shard::request_stop(std::chrono::milliseconds drain) {
@@ -700,7 +714,7 @@ void engine_shard::producer_failed() {
       "link {}: the target producer failed ({}: {}); the partition of the refused record "
       "stops, the link drains and stops",
       cfg_.name, rd_kafka_err2name(fatal), printable(reason.data()));
-  board_.failed();
+  board_.report_failure();
 }
 
 void engine_shard::error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {

@@ -17,7 +17,20 @@ link_board::link_board(std::string link, size_t shards, metrics::registry& metri
     : link_(std::move(link)),
       metrics_(metrics),
       on_failure_(std::move(on_failure)),
-      figures_(std::max<size_t>(1, shards)) {}
+      figures_(std::max<size_t>(1, shards)) {
+  metrics_.describe("strait_partitions_stopped", metrics::registry::kind::gauge,
+                    "Partitions of the link stopped waiting for an operator");
+  metrics_.describe("strait_link_inflight_bytes", metrics::registry::kind::gauge,
+                    "Memory of records read from the source and not yet acknowledged by the "
+                    "target (key, value, headers and a per-record overhead)");
+  metrics_.describe("strait_link_inflight_records", metrics::registry::kind::gauge,
+                    "Records read from the source and not yet acknowledged by the target");
+  metrics_.describe("strait_cluster_reachable", metrics::registry::kind::gauge,
+                    "0 while librdkafka reports all brokers of the cluster down");
+  metrics_.describe("strait_cluster_authentication_failed", metrics::registry::kind::gauge,
+                    "1 while the cluster refuses strait's credentials (see the log for why)");
+  metrics_.describe("strait_errors_total", metrics::registry::kind::counter, "Errors by kind");
+}
 
 void link_board::unreachable(bool source, const char* reason) {
   if (!(source ? source_down_ : target_down_).exchange(true)) {
@@ -35,11 +48,15 @@ void link_board::authentication_failed(bool source, const std::string& why) {
   std::lock_guard lock(mu_);
   std::string& last = source ? source_auth_error_ : target_auth_error_;
   if (last == why) return;
+  // Each client reports each broker, with the broker in the reason: logged
+  // when the reason changes, counted once a refusal (until an answer).
   spdlog::error(
       "link {}: the {} cluster refuses authentication: {}; check links.{}.{}.properties "
       "(user, password, mechanism, certificates; runbooks/incident-cannot-authenticate.md)",
       link_, side_name(source), why, link_, side_name(source));
-  metrics_.add("strait_errors_total", {{"link", link_}, {"kind", "authentication"}}, 1);
+  if (last.empty()) {
+    metrics_.add("strait_errors_total", {{"link", link_}, {"kind", "authentication"}}, 1);
+  }
   last = why;
 }
 
@@ -56,7 +73,7 @@ cluster_health link_board::health(bool source) const {
   return {!down(source), source ? source_auth_error_ : target_auth_error_};
 }
 
-void link_board::failed() {
+void link_board::report_failure() {
   if (!failed_.exchange(true) && on_failure_) on_failure_();
 }
 

@@ -35,40 +35,17 @@ link_engine::link_engine(const config::link_config& cfg, store::checkpoint_store
   for (size_t i = 0; i < board_.shards(); ++i) {
     shards_.push_back(std::make_unique<engine_shard>(part, store, metrics, board_, i));
   }
-  metrics.describe("strait_partition_lag_records", metrics::registry::kind::gauge,
-                   "Source records not yet mirrored (source end offset minus mirrored position)");
-  metrics.describe("strait_partition_lag_seconds", metrics::registry::kind::gauge,
-                   "Age of the last mirrored record while lag_records > 0, else 0");
-  metrics.describe("strait_records_mirrored_total", metrics::registry::kind::counter,
-                   "Records acknowledged by the target since start");
-  metrics.describe("strait_bytes_mirrored_total", metrics::registry::kind::counter,
-                   "Estimated bytes (key, value, headers, plus a per-record framing allowance) "
-                   "acknowledged by the target since start");
-  metrics.describe("strait_partition_stopped", metrics::registry::kind::gauge,
-                   "1 while a partition is stopped waiting for an operator, by reason");
-  metrics.describe("strait_partitions_stopped", metrics::registry::kind::gauge,
-                   "Partitions of the link stopped waiting for an operator");
-  metrics.describe("strait_errors_total", metrics::registry::kind::counter, "Errors by kind");
-  metrics.describe("strait_link_inflight_bytes", metrics::registry::kind::gauge,
-                   "Memory of records read from the source and not yet acknowledged by the "
-                   "target (key, value, headers and a per-record overhead)");
-  metrics.describe("strait_link_inflight_records", metrics::registry::kind::gauge,
-                   "Records read from the source and not yet acknowledged by the target");
-  metrics.describe("strait_cluster_reachable", metrics::registry::kind::gauge,
-                   "0 while librdkafka reports all brokers of the cluster down");
-  metrics.describe("strait_cluster_authentication_failed", metrics::registry::kind::gauge,
-                   "1 while the cluster refuses strait's credentials (see the log for why)");
 }
 
 link_engine::~link_engine() { stop(std::chrono::milliseconds(0)); }
 
 status link_engine::start() {
-  for (size_t i = 0; i < shards_.size(); ++i) {
-    if (auto s = shards_[i]->start(); !s) {
-      for (size_t j = 0; j < i; ++j) shards_[j]->stop(std::chrono::milliseconds(0));
-      return s;
-    }
+  // Every shard's clients first: a failure leaves no thread started and no
+  // series published (the caller forgets the link's series only if it ran).
+  for (auto& s : shards_) {
+    if (auto st = s->connect(); !st) return st;
   }
+  for (auto& s : shards_) s->launch();
   return {};
 }
 
@@ -111,7 +88,6 @@ bool link_engine::has_partition(const partition_key& key) const {
 }
 
 std::vector<partition_snapshot> link_engine::snapshot() const {
-  if (shards_.size() == 1) return shards_.front()->snapshot();
   std::vector<partition_snapshot> all;
   for (const auto& s : shards_) {
     auto part = s->snapshot();

@@ -51,7 +51,8 @@ class MirrorMock : public ::testing::TestWithParam<int> {
   }
 
   void start() {
-    engine_ = std::make_unique<mirror::link_engine>(cfg_, *store_, metrics_);
+    engine_ =
+        std::make_unique<mirror::link_engine>(cfg_, *store_, metrics_, [this] { ++failures_; });
     ASSERT_TRUE(engine_->start().has_value());
     supervisor_ = std::make_unique<mirror::link_supervisor>(cfg_, *store_, *engine_, metrics_);
     ASSERT_TRUE(supervisor_->start().has_value());
@@ -127,6 +128,7 @@ class MirrorMock : public ::testing::TestWithParam<int> {
   config::link_config cfg_;
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;
+  std::atomic<int> failures_{0};  // on_failure calls, over every start
 };
 
 TEST_P(MirrorMock, CopiesKeysValuesHeadersTimestampsAndTombstonesExactly) {
@@ -282,6 +284,10 @@ void MirrorMock::refused_batch_leaves_no_gap(std::initializer_list<int32_t> slow
     return false;
   };
   ASSERT_TRUE(testing::wait_for([&] { return engine_->failed() || any_stopped(); }, 60s));
+  supervisor_.reset();
+  engine_->stop();
+  // The link failed as a whole, told once, whichever shard's producer failed.
+  EXPECT_EQ(failures_.load(), engine_->failed() ? 1 : 0);
   stop();
   for (int32_t broker : slow_brokers) rd_kafka_mock_broker_set_rtt(target_.get(), broker, 0);
   // After a restart every partition that is not stopped completes.
@@ -369,6 +375,61 @@ TEST_P(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
   EXPECT_TRUE(testing::wait_for(
       [&] { return metrics_.value("strait_partition_lag_records", p2) == 100; }, 30s))
       << metrics_.value("strait_partition_lag_records", p2);
+}
+
+// An operator's acknowledgement replaces a stopped partition in the engine
+// (the path of a rollback too): at 2 threads partitions 0 and 1 of "orders"
+// are on different shards, and each is taken back by its own.
+TEST_P(MirrorMock, AcknowledgedPartitionsOfEveryShardMirrorOnAfterTheForeignRecords) {
+  start();
+  produce(0, 400);
+  ASSERT_TRUE(wait_mirrored(400));
+  ASSERT_NE(mirror::shard_of(kTopic, 0, 2), mirror::shard_of(kTopic, 1, 2));
+  {
+    testing::test_producer intruder(target_.bootstrap(), {{"log_level", "0"}});
+    record r;
+    r.value = "not from the source";
+    intruder.send(kTopic, 0, r);
+    intruder.send(kTopic, 1, r);
+    intruder.flush();
+  }
+  ASSERT_TRUE(stopped_as(0, "foreign_write"));
+  ASSERT_TRUE(stopped_as(1, "foreign_write"));
+  for (int p : {0, 1}) {
+    auto ack = supervisor_->acknowledge({"mock", kTopic, partition_id(p)},
+                                        store::resolution::accept_target, false,
+                                        std::make_shared<std::atomic<int>>(0));
+    ASSERT_EQ(ack.wait_for(60s), std::future_status::ready);
+    auto done = ack.get();
+    ASSERT_TRUE(done.has_value()) << done.error().message;
+    EXPECT_EQ(done->was, store::stop_reason::foreign_write);
+  }
+  produce(400, 400);
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return testing::high_watermark(target_.bootstrap(), kTopic, 0) == 201 &&
+               testing::high_watermark(target_.bootstrap(), kTopic, 1) == 201;
+      },
+      60s));
+  EXPECT_TRUE(testing::wait_for(
+      [&] {
+        return metrics_.value("strait_partitions_stopped", {{"link", "mock"}}) == 0;
+      },
+      30s));
+  stop();
+  for (int p : {0, 1}) {
+    auto src = testing::read_partition(source_.bootstrap(), kTopic, p, true);
+    auto tgt = testing::read_partition(target_.bootstrap(), kTopic, p, false);
+    ASSERT_EQ(src.size(), 200u);
+    ASSERT_EQ(tgt.size(), 201u);
+    for (size_t i = 0; i < 200; ++i) {
+      const size_t at = i < 100 ? i : i + 1;  // after the foreign record
+      ASSERT_TRUE(src[i].same_content(tgt[at])) << "partition " << p << " record " << i;
+      auto t = store_->to_target({"mock", kTopic, partition_id(p)}, source_offset(src[i].offset));
+      ASSERT_TRUE(t.has_value());
+      EXPECT_EQ(t->value(), tgt[at].offset) << "partition " << p << " record " << i;
+    }
+  }
 }
 
 // A crash emulated in the store: the last `back` records of a partition are

@@ -43,6 +43,9 @@ TEST(ReverseMock, ReverseMirroringDrainsInTheBackgroundSoLinksStopAtOnce) {
     // the engines' drains, not a round's admin calls to a dead cluster.
     cfg.topics.refresh_interval = 1h;
     cfg.checkpoint_interval = 20ms;
+    // The second with two engine threads (ADR 0029): its partitions on two
+    // shards, which drain at once too.
+    if (std::string(name) == "two") cfg.limits.engine_threads = 2;
     auto r = std::make_unique<workflow::reverse_mirror>(cfg, **st, metrics, [] {});
     for (int p = 0; p < kPartitions; ++p) {
       ASSERT_TRUE(r->seed(kTopic, p, {source_offset(0), target_offset(0)}).has_value());

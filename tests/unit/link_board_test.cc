@@ -62,10 +62,13 @@ TEST(LinkBoard, AClusterIsDownForTheLinkAndCountedOnceAReason) {
   EXPECT_TRUE(board.down(false));
   EXPECT_FALSE(board.health(false).reachable);
   EXPECT_TRUE(board.health(true).reachable);
-  board.authentication_failed(true, "SASL authentication error: bad password");
-  board.authentication_failed(true, "SASL authentication error: bad password");
-  EXPECT_EQ(m.value("strait_errors_total", {{"link", "l"}, {"kind", "authentication"}}), 1);
-  EXPECT_EQ(board.health(true).authentication_error, "SASL authentication error: bad password");
+  board.authentication_failed(true, "broker 1: SASL authentication error: bad password");
+  board.authentication_failed(true, "broker 1: SASL authentication error: bad password");
+  board.authentication_failed(true, "broker 2: SASL authentication error: bad password");
+  EXPECT_EQ(m.value("strait_errors_total", {{"link", "l"}, {"kind", "authentication"}}), 1)
+      << "one refusal, however many clients and brokers report it";
+  EXPECT_EQ(board.health(true).authentication_error,
+            "broker 2: SASL authentication error: bad password");
   board.publish(1, {});
   EXPECT_EQ(m.value("strait_cluster_reachable", {{"link", "l"}, {"cluster", "target"}}), 0);
   EXPECT_EQ(m.value("strait_cluster_authentication_failed", {{"link", "l"}, {"cluster", "source"}}),
@@ -78,14 +81,17 @@ TEST(LinkBoard, AClusterIsDownForTheLinkAndCountedOnceAReason) {
   EXPECT_EQ(m.value("strait_cluster_reachable", {{"link", "l"}, {"cluster", "target"}}), 1);
   EXPECT_EQ(m.value("strait_cluster_authentication_failed", {{"link", "l"}, {"cluster", "source"}}),
             0);
+  board.authentication_failed(true, "broker 1: SASL authentication error: bad password");
+  EXPECT_EQ(m.value("strait_errors_total", {{"link", "l"}, {"kind", "authentication"}}), 2)
+      << "refused again after an answer: counted again";
 }
 
 TEST(LinkBoard, TheLinksFailureIsToldOnce) {
   metrics::registry m;
   int told = 0;
   link_board board("l", 2, m, [&] { ++told; });
-  board.failed();
-  board.failed();  // the second shard's producer
+  board.report_failure();
+  board.report_failure();  // the second shard's producer
   EXPECT_EQ(told, 1);
 }
 

@@ -43,17 +43,19 @@ struct partition_snapshot {
 // an admin request; the supervisor does those and talks to it through
 // link_engine, which routes each partition to its shard.
 //
-// Threads: start() launches the engine thread; every other public method is
+// Threads: launch() starts the engine thread; every other public method is
 // thread-safe.
+//
 // Flow control (docs/architecture.md), two levels:
 //   shard: at its limits.link_inflight_bytes (link_engine gives each shard
 //     an equal part of the link's) the engine stops taking records from
 //     the consumer until deliveries bring it below; librdkafka's prefetch
-//     queue (queued.max.messages.kbytes) is bounded and stops fetching when
-//     full, so nothing is discarded and memory stays bounded;
+//     queue (queued.max.messages.kbytes; its default, like the in-flight
+//     budget, is the link's divided among the shards) is bounded and stops
+//     fetching when full, so nothing is discarded and memory stays bounded;
 //   partition: a partition whose own bytes in flight reach
 //     limits.partition_inflight_bytes is paused and resumed below half, so
-//     one slow target partition cannot take the whole link budget. A pause
+//     one slow target partition cannot take the whole shard's budget. A pause
 //     drops that partition's prefetched records, which librdkafka refetches
 //     from the position after the last record handed to the engine.
 class engine_shard {
@@ -67,8 +69,10 @@ class engine_shard {
   engine_shard(const engine_shard&) = delete;
   engine_shard& operator=(const engine_shard&) = delete;
 
-  // Creates the Kafka clients and starts the engine thread.
-  [[nodiscard]] status start();
+  // Creates the Kafka clients; launch() then starts the engine thread (so
+  // link_engine starts no shard unless every shard has its clients).
+  [[nodiscard]] status connect();
+  void launch();
   // As link_engine's, for this shard: request_stop() tells the thread to
   // drain for up to `drain`, stop() also joins it.
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(30));

@@ -20,8 +20,9 @@ struct cluster_health {
 };
 
 // What the engine shards of one link share (ADR 0029): the clusters' health
-// as any shard's clients last heard it, the link's failure, and the link's
-// gauges combined over the shards. One board per link, so a cluster that
+// as any shard's clients last heard it (one flag per cluster: the last
+// client to hear it, down or answered, sets it), the link's failure, and the
+// link's gauges combined over the shards. One board per link, so a cluster that
 // goes down is logged, counted and shown once, not once per shard.
 //
 // Thread-safe: the shards' threads, librdkafka's callback threads and the
@@ -30,6 +31,7 @@ class link_board {
  public:
   // `on_failure` as link_engine's: called once, by the first shard whose
   // producer fails.
+  // Describes the link gauges it writes.
   link_board(std::string link, size_t shards, metrics::registry& metrics,
              std::function<void()> on_failure);
 
@@ -51,7 +53,7 @@ class link_board {
   [[nodiscard]] cluster_health health(bool source) const;
 
   // A shard's producer failed fatally: calls on_failure the first time.
-  void failed();
+  void report_failure();
 
   // One shard's share of the link's gauges.
   struct figures {

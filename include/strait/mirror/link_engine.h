@@ -30,7 +30,13 @@ namespace strait::mirror {
 //
 // Flow control: each shard gets an equal part of limits.link_inflight_bytes
 // (config.cc checks that a part holds at least one partition's limit), so the
-// link's bound stays what the operator set; see engine_shard.
+// link's bound stays what the operator set; see engine_shard. A shard cannot
+// borrow an idle shard's part: busy partitions on one shard stall at it.
+//
+// A shard whose producer fails stops; the others mirror on until the owner
+// stops the engine (on_failure tells it). snapshot() is taken shard by shard,
+// not at one instant: each partition's entry is consistent on its own (what
+// post_watermarks needs).
 //
 // Threads: start() launches the shards' threads; every other public method
 // is thread-safe.
@@ -46,8 +52,9 @@ class link_engine {
   link_engine(const link_engine&) = delete;
   link_engine& operator=(const link_engine&) = delete;
 
-  // Creates every shard's Kafka clients and starts their threads; on a
-  // failure the shards already started are stopped.
+  // Creates every shard's Kafka clients, then starts their threads; on a
+  // failure no thread is started (the clients made are freed with the
+  // engine).
   [[nodiscard]] status start();
   // Stops fetching, waits up to `drain` for records in flight to be
   // acknowledged (the shards drain in parallel), writes the final
@@ -57,7 +64,8 @@ class link_engine {
   // parallel; stop() then joins.
   void request_stop(std::chrono::milliseconds drain);
 
-  // As engine_shard's, on the partition's shard.
+  // As engine_shard's (whose header states the contracts), on the
+  // partition's shard.
   void add_partition(partition_start start);
   [[nodiscard]] std::future<status> replace_partition(
       partition_start start, std::optional<store::stop_reason> only_stopped_for = std::nullopt);
@@ -86,8 +94,9 @@ class link_engine {
   [[nodiscard]] size_t shards() const { return shards_.size(); }
 
   // Blocking: refreshes every shard's producer's metadata of `topic` so it
-  // knows partitions just created (any shard may own one). Called by the
-  // supervisor, never an engine thread.
+  // knows partitions just created (any shard may own one), one shard after
+  // the other (up to 10 s each), stopping at the first failure. Called by
+  // the supervisor, never an engine thread.
   [[nodiscard]] status refresh_target_metadata(const std::string& topic);
 
  private:
