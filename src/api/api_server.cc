@@ -4,6 +4,7 @@
 #include "strait/api/api_server.h"
 #include "strait/plan/metadata_planner.h"
 #include "strait/scan/report.h"
+#include "strait/scan/shard_plan.h"
 #include "strait/scorecard/scorecard.h"
 
 #include <grpcpp/grpcpp.h>
@@ -766,6 +767,40 @@ class service final : public pb::Strait::Service {
     auto reports = control_.scan_reports(req->link(), req->limit() == 0 ? 20 : req->limit());
     if (!reports) return to_grpc(reports.error());
     for (const auto& r : *reports) fill_scan(r, false, out->add_scans());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status PlanShards(grpc::ServerContext* ctx, const pb::PlanShardsRequest* req,
+                          pb::ShardPlan* out) override {
+    if (auto s = authorize(*ctx, "PlanShards", role::viewer, *req); !s.ok()) return s;
+    if (!known_link(req->link())) return unknown_link(req->link());
+    if (req->shards() < 1 || req->shards() > static_cast<uint32_t>(scan::kMaxShards)) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "shards: must be 1 to " + std::to_string(scan::kMaxShards)};
+    }
+    auto r = control_.scan_report(req->link(), req->scan_id());
+    if (!r) return to_grpc(r.error());
+    if (r->result != scan::outcome::done) {
+      return {grpc::StatusCode::FAILED_PRECONDITION,
+              "scan " + std::to_string(r->id) + " of link " + req->link() + " is " +
+                  scan::to_string(r->result) +
+                  ", not DONE: plan from a finished scan (scan_id, or wait for this one)"};
+    }
+    auto plan = scan::plan_shards(scan::components_of(*r), static_cast<int>(req->shards()));
+    if (!plan) return to_grpc(plan.error());
+    out->set_link(req->link());
+    out->set_scan_id(r->id);
+    out->set_shards(static_cast<uint32_t>(plan->shards));
+    for (size_t i = 0; i < plan->components.size(); ++i) {
+      const auto& c = plan->components[i];
+      auto* pc = out->add_components();
+      for (const auto& t : c.topics) pc->add_topics(t);
+      for (const auto& g : c.groups) pc->add_groups(g);
+      pc->set_bytes(c.bytes);
+      pc->set_bytes_estimated(c.bytes_estimated);
+      pc->set_shard(static_cast<uint32_t>(plan->shard_of[i]));
+    }
+    for (int64_t b : plan->bytes_per_shard) out->add_bytes_per_shard(b);
     return grpc::Status::OK;
   }
 

@@ -711,6 +711,33 @@ struct scans_cmd : command {
   }
 };
 
+struct shards_plan_cmd : command {
+  std::string link;
+  uint64_t scan_id = 0;
+  uint32_t shards = 0;
+  explicit shards_plan_cmd(CLI::App& app) {
+    cli = app.add_subcommand(
+        "shards-plan",
+        "place a link's waves over several straitd, each whole, from a finished scan (ADR 0030; "
+        "a plan only, nothing is stored or moved; role viewer)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--shards", shards, "straitd instances to place over (1 to 64)")
+        ->required()
+        ->check(CLI::Range(1, 64));
+    cli->add_option("--scan", scan_id, "scan id; 0 or omitted = the newest (must be finished)");
+  }
+  int run(const session& s) override {
+    pb::PlanShardsRequest req;
+    req.set_link(link);
+    req.set_scan_id(scan_id);
+    req.set_shards(shards);
+    pb::ShardPlan r;
+    if (int rc = s.call(&pb::Strait::Stub::PlanShards, req, &r); rc != kOk) return rc;
+    s.print(r, print_shard_plan);
+    return kOk;
+  }
+};
+
 // Plan and Apply read both clusters in straitd (admin requests of up to
 // 10 s each, a slow cluster several): their calls wait at least this long.
 constexpr std::chrono::seconds kPlanCallTimeout{120};
@@ -1232,6 +1259,7 @@ std::vector<std::unique_ptr<command>> declare_commands(CLI::App& app) {
   all.push_back(std::make_unique<scan_cmd>(app));
   all.push_back(std::make_unique<scan_report_cmd>(app));
   all.push_back(std::make_unique<scans_cmd>(app));
+  all.push_back(std::make_unique<shards_plan_cmd>(app));
   using S = pb::Strait::Stub;
   all.push_back(std::make_unique<move_cmd>(
       app, "cutover",

@@ -405,6 +405,21 @@ void print_scan(const pb::ScanReport& r) {
   for (const auto& n : r.notes()) std::printf("  - %s\n", safe(n).c_str());
 }
 
+void print_shard_plan(const pb::ShardPlan& r) {
+  std::printf("link %s over %u shards, from scan %llu (a plan: nothing is stored or moved)\n",
+              safe(r.link()).c_str(), r.shards(), static_cast<unsigned long long>(r.scan_id()));
+  std::printf("%6s %16s\n", "SHARD", "BYTES");
+  for (int i = 0; i < r.bytes_per_shard_size(); ++i) {
+    std::printf("%6d %16lld\n", i, static_cast<long long>(r.bytes_per_shard(i)));
+  }
+  if (r.components_size() > 0) std::printf("\ncomponents (each placed whole), largest first:\n");
+  for (const auto& c : r.components()) {
+    std::printf("  shard %u: %lld bytes%s; topics %s; groups %s\n", c.shard(),
+                static_cast<long long>(c.bytes()), c.bytes_estimated() ? " (estimated)" : "",
+                safe(joined(c.topics(), 12)).c_str(), safe(joined(c.groups(), 12)).c_str());
+  }
+}
+
 void print_scans(const pb::ListScansResponse& r) {
   std::printf("%6s  %-20s %-12s %-16s %12s %12s  %s\n", "ID", "STARTED", "OUTCOME", "BY", "BACKLOG",
               "CATCH-UP", "ERROR");

@@ -368,6 +368,55 @@ TEST_F(ApiServer, ReportsAreRetrievableByIdAndNewest) {
   EXPECT_EQ(all.reports_size(), 2);
 }
 
+// ADR 0030's placement, from a finished scan: its waves placed whole.
+TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
+  pb::PlanShardsRequest req;
+  req.set_link("main");
+  req.set_shards(2);
+  pb::ShardPlan plan;
+  EXPECT_EQ(stub_->PlanShards(ctx().get(), req, &plan).error_code(), grpc::StatusCode::NOT_FOUND)
+      << "no scan yet";
+  pb::ScanRequest scan;
+  scan.set_link("main");
+  pb::ScanReport r;
+  ASSERT_TRUE(stub_->Scan(ctx().get(), scan, &r).ok());
+  for (uint32_t bad : {0u, 65u}) {
+    req.set_shards(bad);
+    grpc::Status s = stub_->PlanShards(ctx().get(), req, &plan);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_TRUE(strait::testing::contains(s.error_message(), "shards: must be 1 to 64"))
+        << s.error_message();
+  }
+  req.set_shards(2);
+  ASSERT_TRUE(stub_->PlanShards(ctx().get(), req, &plan).ok());
+  EXPECT_EQ(plan.scan_id(), r.id());
+  EXPECT_EQ(plan.shards(), 2u);
+  ASSERT_EQ(plan.components_size(), 1);
+  EXPECT_EQ(plan.components(0).bytes(), 100 * 25) << "records x the sampled record size";
+  EXPECT_EQ(plan.components(0).groups(0), "billing");
+  EXPECT_EQ(plan.components(0).shard(), 0u);
+  ASSERT_EQ(plan.bytes_per_shard_size(), 2);
+  EXPECT_EQ(plan.bytes_per_shard(1), 0);
+  req.set_scan_id(7);
+  EXPECT_EQ(stub_->PlanShards(ctx().get(), req, &plan).error_code(), grpc::StatusCode::NOT_FOUND);
+  req.set_link("nope");
+  EXPECT_EQ(stub_->PlanShards(ctx().get(), req, &plan).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // straitctl prints the scan's hostile topic name escaped.
+  strait::testing::temp_dir dir;
+  const auto out = dir.path() / "out";
+  const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
+                              " shards-plan main --shards 3 >" + out.string() + " 2>&1")
+                                 .c_str());
+  std::ifstream in(out);
+  const std::string printed(std::istreambuf_iterator<char>(in), {});
+  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "link main over 3 shards, from scan 1"))
+      << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "shard 0: 2500 bytes; topics orders")) << printed;
+  EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
+}
+
 TEST_F(ApiServer, ScansAreBoundedJournaledRetrievableAndPrintedSafely) {
   pb::ScanRequest req;
   req.set_link("main");

@@ -117,7 +117,11 @@ class fake_control : public control {
     scan::topic_row t;
     t.name = "orders\x1b[31m";
     t.selected = true;
+    t.records = 100;
+    t.sampled_records = 2;
+    t.sampled_bytes = 50;
     r.topics.push_back(t);
+    r.waves.push_back({1, {t.name}, {"billing"}, t.records, 0});
     scans_.push_back(r);
     return r;
   }

@@ -47,6 +47,7 @@ const char* const kCalls[] = {"ListLinks",
                               "Scan",
                               "GetScan",
                               "ListScans",
+                              "PlanShards",
                               "Plan",
                               "Apply"};
 
