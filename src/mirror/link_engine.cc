@@ -114,10 +114,19 @@ bool link_engine::failed() const {
 }
 
 status link_engine::refresh_target_metadata(const std::string& topic) {
+  if (shards_.size() == 1) return shards_.front()->refresh_target_metadata(topic);
+  // At once: each asks the target for up to 10 s, and the supervisor's round
+  // waits for them.
+  std::vector<std::future<status>> asked;
   for (auto& s : shards_) {
-    if (auto st = s->refresh_target_metadata(topic); !st) return st;
+    asked.push_back(
+        std::async(std::launch::async, [&s, &topic] { return s->refresh_target_metadata(topic); }));
   }
-  return {};
+  status first = {};
+  for (auto& a : asked) {
+    if (auto st = a.get(); !st && first) first = st;
+  }
+  return first;
 }
 
 }  // namespace strait::mirror

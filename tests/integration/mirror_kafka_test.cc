@@ -99,7 +99,9 @@ TEST(MirrorKafka, EightPartitionsTransactionsAbortsCompactionAndGrowth) {
       ASSERT_EQ(e, nullptr) << rd_kafka_error_string(e);
     }
   }
-  straitd d(dir, "events|txn|users");
+  // Two engine threads (ADR 0029): the grown partitions land on both, whose
+  // producers learn them at once.
+  straitd d(dir, "events|txn|users", "limits: {engine_threads: 2}");
   d.start();
   // Partition growth: picked up without a restart.
   ASSERT_TRUE(testing::wait_for([&] { return total_high(clusters->target, "events", 8) >= 4000; },

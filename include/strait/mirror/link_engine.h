@@ -94,9 +94,9 @@ class link_engine {
   [[nodiscard]] size_t shards() const { return shards_.size(); }
 
   // Blocking: refreshes every shard's producer's metadata of `topic` so it
-  // knows partitions just created (any shard may own one), one shard after
-  // the other (up to 10 s each), stopping at the first failure. Called by
-  // the supervisor, never an engine thread.
+  // knows partitions just created (any shard may own one), all at once (up
+  // to 10 s); the first failure is returned. Called by the supervisor, never
+  // an engine thread.
   [[nodiscard]] status refresh_target_metadata(const std::string& topic);
 
  private:
