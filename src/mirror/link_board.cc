@@ -30,6 +30,9 @@ link_board::link_board(std::string link, size_t shards, metrics::registry& metri
   metrics_.describe("strait_cluster_authentication_failed", metrics::registry::kind::gauge,
                     "1 while the cluster refuses strait's credentials (see the log for why)");
   metrics_.describe("strait_errors_total", metrics::registry::kind::counter, "Errors by kind");
+  metrics_.describe("strait_engine_thread_inflight_bytes", metrics::registry::kind::gauge,
+                    "strait_link_inflight_bytes of one engine thread, which stops taking records "
+                    "at link_inflight_bytes / engine_threads");
 }
 
 void link_board::unreachable(bool source, const char* reason) {
@@ -86,6 +89,11 @@ void link_board::publish(size_t shard, figures f) {
     sum.inflight_bytes += s.inflight_bytes;
     sum.inflight_records += s.inflight_records;
   }
+  // A thread stalls at its part while the link's sum may look far from the
+  // limit: each thread's own figure shows which one.
+  metrics_.set("strait_engine_thread_inflight_bytes",
+               {{"link", link_}, {"thread", std::to_string(shard)}},
+               static_cast<double>(f.inflight_bytes));
   const metrics::labels link = {{"link", link_}};
   metrics_.set("strait_partitions_stopped", link, static_cast<double>(sum.partitions_stopped));
   metrics_.set("strait_link_inflight_bytes", link, static_cast<double>(sum.inflight_bytes));
