@@ -774,17 +774,34 @@ class service final : public pb::Strait::Service {
                           pb::ShardPlan* out) override {
     if (auto s = authorize(*ctx, "PlanShards", role::viewer, *req); !s.ok()) return s;
     if (!known_link(req->link())) return unknown_link(req->link());
+    // Checked before the cast: 2^32 - 1 must not become -1.
     if (req->shards() < 1 || req->shards() > static_cast<uint32_t>(scan::kMaxShards)) {
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              "shards: must be 1 to " + std::to_string(scan::kMaxShards)};
+      return {grpc::StatusCode::INVALID_ARGUMENT, "shards: must be 1 to " +
+                                                      std::to_string(scan::kMaxShards) + ", not " +
+                                                      std::to_string(req->shards())};
     }
-    auto r = control_.scan_report(req->link(), req->scan_id());
+    uint64_t id = req->scan_id();
+    if (id == 0) {  // the newest finished scan (a newer one may run, or have failed)
+      auto listed = control_.scan_reports(req->link(), 32);
+      if (!listed) return to_grpc(listed.error());
+      for (auto it = listed->rbegin(); it != listed->rend() && id == 0; ++it) {
+        if (it->result == scan::outcome::done) id = it->id;
+      }
+      if (id == 0) {
+        return {grpc::StatusCode::FAILED_PRECONDITION,
+                "link " + req->link() + " has no finished scan: run straitctl scan " + req->link() +
+                    " first"};
+      }
+    }
+    auto r = control_.scan_report(req->link(), id);
     if (!r) return to_grpc(r.error());
     if (r->result != scan::outcome::done) {
       return {grpc::StatusCode::FAILED_PRECONDITION,
               "scan " + std::to_string(r->id) + " of link " + req->link() + " is " +
                   scan::to_string(r->result) +
-                  ", not DONE: plan from a finished scan (scan_id, or wait for this one)"};
+                  (r->error.empty() ? std::string() : " (" + printable(r->error) + ")") +
+                  ", not DONE: plan from a finished one (straitctl scans " + req->link() +
+                  " lists them; --scan ID)"};
     }
     auto plan = scan::plan_shards(scan::components_of(*r), static_cast<int>(req->shards()));
     if (!plan) return to_grpc(plan.error());

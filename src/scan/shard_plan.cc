@@ -1,6 +1,7 @@
 #include "strait/scan/shard_plan.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -26,8 +27,10 @@ std::vector<shard_component> components_of(const report& r) {
     shard_component c{r.link, w.topics, w.groups};
     std::sort(c.topics.begin(), c.topics.end());
     std::sort(c.groups.begin(), c.groups.end());
+    // A stored wave lists each topic once; a repeated one is counted once.
+    c.topics.erase(std::unique(c.topics.begin(), c.topics.end()), c.topics.end());
     double bytes = 0;
-    for (const auto& name : w.topics) {
+    for (const auto& name : c.topics) {
       auto it = rows.find(name);
       if (it == rows.end()) continue;  // a wave's topic is a row of the report
       const topic_row& t = *it->second;
@@ -39,7 +42,9 @@ std::vector<shard_component> components_of(const report& r) {
         c.bytes_estimated = c.bytes_estimated || t.records > 0;
       }
     }
-    c.bytes = static_cast<int64_t>(bytes);
+    // Offsets from a hostile cluster may be absurd: clamped, never undefined.
+    constexpr double kMaxBytes = 9.2e18;  // just below INT64_MAX, exactly representable
+    c.bytes = static_cast<int64_t>(std::clamp(bytes, 0.0, kMaxBytes));
     out.push_back(std::move(c));
   }
   return out;
@@ -52,6 +57,11 @@ result<shard_plan> plan_shards(std::vector<shard_component> components, int shar
   }
   std::set<std::pair<std::string, std::string>> seen;  // (link, topic)
   for (auto& c : components) {
+    if (c.bytes < 0) {
+      return fail(errc::invalid_argument, "a component of link " + c.link + " has " +
+                                              std::to_string(c.bytes) +
+                                              " bytes; a component's bytes are 0 or more");
+    }
     if (c.topics.empty()) {
       return fail(errc::invalid_argument,
                   "a component of link " + c.link + " has no topic (groups: " +
@@ -80,7 +90,10 @@ result<shard_plan> plan_shards(std::vector<shard_component> components, int shar
     // The least loaded shard; min_element keeps the first (lowest ordinal) of equals.
     const auto least = std::min_element(plan.bytes_per_shard.begin(), plan.bytes_per_shard.end());
     plan.shard_of.push_back(static_cast<int>(least - plan.bytes_per_shard.begin()));
-    *least += c.bytes;
+    // Saturating: a shard's bytes stop at INT64_MAX instead of wrapping.
+    *least = c.bytes > std::numeric_limits<int64_t>::max() - *least
+                 ? std::numeric_limits<int64_t>::max()
+                 : *least + c.bytes;
   }
   plan.components = std::move(components);
   return plan;

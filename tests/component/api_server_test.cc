@@ -374,8 +374,11 @@ TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
   req.set_link("main");
   req.set_shards(2);
   pb::ShardPlan plan;
-  EXPECT_EQ(stub_->PlanShards(ctx().get(), req, &plan).error_code(), grpc::StatusCode::NOT_FOUND)
-      << "no scan yet";
+  grpc::Status none = stub_->PlanShards(ctx().get(), req, &plan);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(strait::testing::contains(none.error_message(),
+                                        "has no finished scan: run straitctl scan main first"))
+      << none.error_message();
   pb::ScanRequest scan;
   scan.set_link("main");
   pb::ScanReport r;
@@ -384,7 +387,8 @@ TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
     req.set_shards(bad);
     grpc::Status s = stub_->PlanShards(ctx().get(), req, &plan);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
-    EXPECT_TRUE(strait::testing::contains(s.error_message(), "shards: must be 1 to 64"))
+    EXPECT_TRUE(strait::testing::contains(s.error_message(),
+                                          "shards: must be 1 to 64, not " + std::to_string(bad)))
         << s.error_message();
   }
   req.set_shards(2);
@@ -397,6 +401,45 @@ TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
   EXPECT_EQ(plan.components(0).shard(), 0u);
   ASSERT_EQ(plan.bytes_per_shard_size(), 2);
   EXPECT_EQ(plan.bytes_per_shard(1), 0);
+  // A newer scan that failed: 0 still means the newest finished one; the
+  // failed one named is refused, with what to do.
+  scan::report failed;
+  failed.link = "main";
+  failed.result = scan::outcome::failed;
+  failed.error = "source unreachable";
+  control_.add_scan(failed);
+  ASSERT_TRUE(stub_->PlanShards(ctx().get(), req, &plan).ok());
+  EXPECT_EQ(plan.scan_id(), 1u);
+  req.set_scan_id(2);
+  grpc::Status refused = stub_->PlanShards(ctx().get(), req, &plan);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(strait::testing::contains(refused.error_message(),
+                                        "scan 2 of link main is FAILED (source unreachable)"))
+      << refused.error_message();
+  EXPECT_TRUE(strait::testing::contains(refused.error_message(), "straitctl scans main"))
+      << refused.error_message();
+  // Two waves of different sizes: one a shard.
+  scan::report two;
+  two.link = "main";
+  two.result = scan::outcome::done;
+  for (const char* name : {"a", "b"}) {
+    scan::topic_row t;
+    t.name = name;
+    t.selected = true;
+    t.records = name[0] == 'a' ? 10 : 20;
+    two.topics.push_back(t);
+    two.waves.push_back({0, {name}, {}, t.records, 0});
+  }
+  control_.add_scan(two);
+  req.set_scan_id(0);
+  ASSERT_TRUE(stub_->PlanShards(ctx().get(), req, &plan).ok());
+  EXPECT_EQ(plan.scan_id(), 3u);
+  ASSERT_EQ(plan.components_size(), 2);
+  EXPECT_EQ(plan.components(0).topics(0), "b");
+  EXPECT_EQ(plan.components(0).shard(), 0u);
+  EXPECT_EQ(plan.components(1).topics(0), "a");
+  EXPECT_EQ(plan.components(1).shard(), 1u);
+  EXPECT_EQ(plan.bytes_per_shard(0), 20) << "nothing sampled: records";
   req.set_scan_id(7);
   EXPECT_EQ(stub_->PlanShards(ctx().get(), req, &plan).error_code(), grpc::StatusCode::NOT_FOUND);
   req.set_link("nope");
@@ -411,9 +454,10 @@ TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
   std::ifstream in(out);
   const std::string printed(std::istreambuf_iterator<char>(in), {});
   EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
-  EXPECT_TRUE(strait::testing::contains(printed, "link main over 3 shards, from scan 1"))
+  EXPECT_TRUE(strait::testing::contains(printed, "link main over 3 shards, from scan 3"))
       << printed;
-  EXPECT_TRUE(strait::testing::contains(printed, "shard 0: 2500 bytes; topics orders")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "shard 0: 20 bytes (estimated); topics b"))
+      << printed;
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }
 

@@ -125,6 +125,12 @@ class fake_control : public control {
     scans_.push_back(r);
     return r;
   }
+  // A scan as given (one that failed, one of several waves), with the next id.
+  void add_scan(scan::report r) {
+    std::lock_guard lock(mu_);
+    r.id = scans_.size() + 1;
+    scans_.push_back(std::move(r));
+  }
   // Plans: one topic to create, with a config value holding control
   // characters (as a hostile broker's may), and one that fits; apply does
   // the first. With plan_fails the clusters "cannot be read".

@@ -51,6 +51,7 @@ TEST(LinkBoard, GaugesAreTheSumsOverTheShards) {
   EXPECT_EQ(m.value("strait_engine_thread_inflight_bytes", {{"link", "l"}, {"thread", "0"}}), 100);
   EXPECT_EQ(m.value("strait_engine_thread_inflight_bytes", {{"link", "l"}, {"thread", "2"}}), 50);
   board.publish(0, {});  // a stopped shard zeroes its part
+  EXPECT_EQ(m.value("strait_engine_thread_inflight_bytes", {{"link", "l"}, {"thread", "0"}}), 0);
   EXPECT_EQ(m.value("strait_partitions_stopped", {{"link", "l"}}), 2);
   EXPECT_EQ(m.value("strait_link_inflight_bytes", {{"link", "l"}}), 50);
   EXPECT_EQ(m.value("strait_cluster_reachable", {{"link", "l"}, {"cluster", "source"}}), 1);

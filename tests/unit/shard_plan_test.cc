@@ -1,6 +1,8 @@
 // ADR 0030's placement of whole components over several straitd.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "strait/scan/estimates.h"
 #include "strait/scan/shard_plan.h"
 
@@ -94,6 +96,37 @@ TEST(ShardPlan, ComponentsOfAScanAreItsWavesWithBytesFromTheSample) {
   ASSERT_TRUE(plan.has_value());
   EXPECT_EQ(plan->components.front().topics, ac.topics) << "the larger first";
   EXPECT_EQ(plan->shard_of, (std::vector<int>{0, 1}));
+}
+
+TEST(ShardPlan, ComponentsOfAScanWithoutSamplesCountRecordsAndClampAbsurdOnes) {
+  report r;
+  r.link = "main";
+  topic_row empty, big, huge;
+  empty.name = "empty";
+  empty.selected = true;  // no records: nothing to estimate
+  big.name = "big";
+  big.selected = true;
+  big.records = 1000;
+  huge.name = "huge";
+  huge.selected = true;
+  huge.records = std::numeric_limits<int64_t>::max();  // a hostile cluster's watermarks
+  huge.sampled_records = 1;
+  huge.sampled_bytes = 1000000;
+  r.topics = {empty, big, huge};
+  r.waves = {{1, {"empty"}, {}, 0, 0}, {2, {"big", "big"}, {}, 1000, 0}, {3, {"huge"}, {}, 0, 0}};
+  auto components = components_of(r);
+  ASSERT_EQ(components.size(), 3u);
+  EXPECT_EQ(components[0].bytes, 0);
+  EXPECT_FALSE(components[0].bytes_estimated) << "no records, nothing estimated";
+  EXPECT_EQ(components[1].topics, std::vector<std::string>{"big"}) << "a repeated topic once";
+  EXPECT_EQ(components[1].bytes, 1000 * 1000000) << "the scan's mean: huge's sample";
+  EXPECT_TRUE(components[1].bytes_estimated);
+  EXPECT_GT(components[2].bytes, 0) << "clamped, not wrapped";
+  const int64_t most = std::numeric_limits<int64_t>::max();
+  auto plan = plan_shards({comp({"a"}, most), comp({"b"}, most)}, 1);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->bytes_per_shard[0], most) << "saturates, never wraps";
+  EXPECT_FALSE(plan_shards({comp({"a"}, -1)}, 1).has_value()) << "negative bytes refused";
 }
 
 }  // namespace
