@@ -446,14 +446,8 @@ TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
   EXPECT_EQ(stub_->PlanShards(ctx().get(), req, &plan).error_code(), grpc::StatusCode::NOT_FOUND);
 
   // straitctl prints the scan's hostile topic name escaped.
-  strait::testing::temp_dir dir;
-  const auto out = dir.path() / "out";
-  const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
-                              " shards-plan main --shards 3 >" + out.string() + " 2>&1")
-                                 .c_str());
-  std::ifstream in(out);
-  const std::string printed(std::istreambuf_iterator<char>(in), {});
-  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
+  const auto [rc, printed] = straitctl("shards-plan main --shards 3");
+  EXPECT_EQ(rc, 0) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "link main over 3 shards, from scan 3"))
       << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "shard 0: 20 bytes (estimated); topics b"))
@@ -509,14 +503,8 @@ TEST_F(ApiServer, ScansAreBoundedJournaledRetrievableAndPrintedSafely) {
 
   // straitctl prints a hostile topic name escaped: no escape sequence
   // reaches the terminal.
-  strait::testing::temp_dir dir;
-  const auto out = dir.path() / "out";
-  const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
-                              " scan-report main 1 >" + out.string() + " 2>&1")
-                                 .c_str());
-  std::ifstream in(out);
-  const std::string printed(std::istreambuf_iterator<char>(in), {});
-  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
+  const auto [rc, printed] = straitctl("scan-report main 1");
+  EXPECT_EQ(rc, 0) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "scan 1 of link main: DONE")) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "orders")) << printed;
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
@@ -624,14 +612,8 @@ TEST_F(ApiServer, PlansAreReadOnlyAndAppliesJournaledDryRunnableAndPrintedSafely
   EXPECT_TRUE(counted) << ::testing::PrintToString(results);
 
   // straitctl prints the plan with the hostile value escaped.
-  strait::testing::temp_dir dir;
-  const auto out = dir.path() / "out";
-  const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
-                              " plan main >" + out.string() + " 2>&1")
-                                 .c_str());
-  std::ifstream in(out);
-  const std::string printed(std::istreambuf_iterator<char>(in), {});
-  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : 128, 0) << printed;
+  const auto [rc, printed] = straitctl("plan main");
+  EXPECT_EQ(rc, 0) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "create")) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "1 to create")) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "ACLs:\n  create")) << printed;
