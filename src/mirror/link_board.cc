@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "strait/base/text.h"
 
 namespace strait::mirror {
@@ -17,7 +15,7 @@ link_board::link_board(std::string link, size_t shards, metrics::registry& metri
     : link_(std::move(link)),
       metrics_(metrics),
       on_failure_(std::move(on_failure)),
-      figures_(std::max<size_t>(1, shards)) {
+      figures_(shards) {
   metrics_.describe("strait_partitions_stopped", metrics::registry::kind::gauge,
                     "Partitions of the link stopped waiting for an operator");
   metrics_.describe("strait_link_inflight_bytes", metrics::registry::kind::gauge,

@@ -26,7 +26,6 @@ std::vector<shard_component> components_of(const report& r) {
   for (const auto& w : r.waves) {
     shard_component c{r.link, w.topics, w.groups};
     std::sort(c.topics.begin(), c.topics.end());
-    std::sort(c.groups.begin(), c.groups.end());
     // A stored wave lists each topic once; a repeated one is counted once.
     c.topics.erase(std::unique(c.topics.begin(), c.topics.end()), c.topics.end());
     double bytes = 0;
