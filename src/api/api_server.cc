@@ -312,6 +312,25 @@ void fill_partition(const partition_view& p, pb::PartitionStatus* out) {
   out->set_records_per_second(p.records_per_second);
 }
 
+void fill_shards(const std::string& link, const shards_info& s, pb::ShardAssignment* out) {
+  out->set_link(link);
+  out->set_shard(s.self.ordinal);
+  out->set_shards(s.self.count);
+  out->set_problem(s.problem);
+  if (!s.assignment) return;
+  out->set_assigned(true);
+  out->set_digest(s.assignment->digest);
+  out->set_scan_id(s.assignment->scan_id);
+  out->set_applied_at_ms(s.applied_at_ms);
+  for (const auto& c : s.assignment->components) {
+    auto* pc = out->add_components();
+    for (const auto& t : c.topics) pc->add_topics(t);
+    for (const auto& g : c.groups) pc->add_groups(g);
+    pc->set_bytes(c.bytes);
+    pc->set_shard(c.shard);
+  }
+}
+
 void fill_link(const link_info& info, pb::Link* out) {
   const config::link_config& l = info.cfg;
   out->set_name(l.name);
@@ -819,6 +838,58 @@ class service final : public pb::Strait::Service {
     }
     for (int64_t b : plan->bytes_per_shard) out->add_bytes_per_shard(b);
     return grpc::Status::OK;
+  }
+
+  grpc::Status GetShards(grpc::ServerContext* ctx, const pb::GetShardsRequest* req,
+                         pb::ShardAssignment* out) override {
+    if (auto s = authorize(*ctx, "GetShards", role::viewer, *req); !s.ok()) return s;
+    auto r = control_.shards(req->link());
+    if (!r) return to_grpc(r.error());
+    fill_shards(req->link(), *r, out);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ApplyShards(grpc::ServerContext* ctx, const pb::ApplyShardsRequest* req,
+                           pb::ShardAssignment* out) override {
+    std::optional<config::shard_assignment> checked;
+    return mutate<pb::ApplyShardsRequest, pb::ShardAssignment>(
+        *ctx, "ApplyShards", role::admin, *req, out,
+        [&]() -> grpc::Status {
+          if (!known_link(req->link())) return unknown_link(req->link());
+          if (req->plan().link() != req->link()) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "plan.link: the plan is of link '" + printable(req->plan().link(), 256) +
+                        "', not " + req->link() + ": apply a plan of this link"};
+          }
+          auto info = control_.shards(req->link());
+          if (!info) return to_grpc(info.error());
+          std::vector<config::shard_component> components;
+          for (const auto& pc : req->plan().components()) {
+            components.push_back({{pc.topics().begin(), pc.topics().end()},
+                                  {pc.groups().begin(), pc.groups().end()},
+                                  pc.shard(),
+                                  pc.bytes()});
+          }
+          auto a = config::shard_assignment::make(req->plan().shards(), req->plan().scan_id(),
+                                                  std::move(components), info->self.count);
+          if (!a) {
+            return {grpc::StatusCode::INVALID_ARGUMENT, "plan." + a.error().message};
+          }
+          checked = std::move(*a);
+          return grpc::Status::OK;
+        },
+        [&](const caller&, pb::ShardAssignment* resp) -> grpc::Status {
+          if (!checked) return {grpc::StatusCode::INTERNAL, "the plan was not checked"};
+          auto r = control_.apply_shards(req->link(), std::move(*checked), req->dry_run());
+          if (!r) return to_grpc(r.error());
+          fill_shards(req->link(), *r, resp);
+          return grpc::Status::OK;
+        },
+        [&]() -> std::string {
+          auto r = control_.shards(req->link());
+          if (!r || !r->assignment) return "shards: none";
+          return "shards: " + r->assignment->digest;
+        });
   }
 
   grpc::Status CutoverTopics(grpc::ServerContext* ctx, const pb::MoveRequest* req,

@@ -968,6 +968,56 @@ link_config parse_link(const YAML::Node& n, const std::string& field, const refe
   return l;
 }
 
+// daemon.shards (ADR 0030): `count` 1 to shard_identity::kMaxShards, and
+// this straitd's `ordinal`, a number below it or `hostname` (a StatefulSet
+// pod's NAME-i, read when the daemon starts); needed when count > 1.
+void parse_shards(const YAML::Node& n, shard_identity& out, problems& p) {
+  if (!n.IsMap()) {
+    p.add("daemon.shards", "must be a map with count and ordinal");
+    return;
+  }
+  check_known_keys(n, "daemon.shards", {"count", "ordinal"}, p);
+  if (n["count"]) {
+    auto v = parse_int(n["count"], "daemon.shards.count", p);
+    if (v && (*v < 1 || *v > shard_identity::kMaxShards)) {
+      p.add("daemon.shards.count", "must be 1 to " + std::to_string(shard_identity::kMaxShards) +
+                                       ", got " + std::to_string(*v));
+    } else if (v) {
+      out.count = static_cast<uint32_t>(*v);
+    }
+  }
+  const YAML::Node o = n["ordinal"];
+  if (!o) {
+    if (out.count > 1) {
+      p.add("daemon.shards.ordinal", "missing; give this straitd's ordinal, 0 to " +
+                                         std::to_string(out.count - 1) +
+                                         ", or hostname (a StatefulSet pod NAME-i)");
+    }
+    return;
+  }
+  if (o.IsScalar() && o.Scalar() == "hostname") {
+    out.ordinal_from_hostname = true;
+    return;
+  }
+  const bool digits = o.IsScalar() && !o.Scalar().empty() && o.Scalar().size() <= 9 &&
+                      std::ranges::all_of(o.Scalar(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) {
+    p.add("daemon.shards.ordinal",
+          "must be a number, 0 to " + std::to_string(out.count - 1) +
+              ", or hostname (a StatefulSet pod NAME-i)" +
+              (o.IsScalar() ? ", got '" + printable(o.Scalar(), 64) + "'" : std::string()));
+    return;
+  }
+  auto v = parse_int(o, "daemon.shards.ordinal", p);
+  if (v && (*v < 0 || *v >= out.count)) {
+    p.add("daemon.shards.ordinal", "must be 0 to " + std::to_string(out.count - 1) +
+                                       " (daemon.shards.count is " + std::to_string(out.count) +
+                                       "), got " + std::to_string(*v));
+  } else if (v) {
+    out.ordinal = static_cast<uint32_t>(*v);
+  }
+}
+
 }  // namespace
 
 std::set<std::string> cluster_config::brokers() const {
@@ -1076,10 +1126,10 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
     if (!d || !d.IsMap()) {
       p.add("daemon", "missing; it needs at least state_dir");
     } else {
-      check_known_keys(
-          d, "daemon",
-          {"state_dir", "secrets_dir", "http_listen", "api_listen", "api_security", "log_level"},
-          p);
+      check_known_keys(d, "daemon",
+                       {"state_dir", "secrets_dir", "http_listen", "api_listen", "api_security",
+                        "log_level", "shards"},
+                       p);
       if (!d["state_dir"]) {
         p.add("daemon.state_dir", "missing; give a directory for the checkpoint store");
       } else {
@@ -1160,6 +1210,7 @@ result<config> parse(const std::string& yaml_text, const env_lookup& env) {
           p.add("daemon.log_level", "must be one of trace, debug, info, warn, error, critical");
         }
       }
+      if (const YAML::Node sh = d["shards"]) parse_shards(sh, c.daemon.shards, p);
     }
     // Links may also be created through the API (docs/links.md), so the
     // file may have none; a `links` key that is there must be a list.

@@ -432,6 +432,24 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
       changes = wf->finalize_groups(o);
       break;
   }
+  if (!changes && changes.error().code == errc::not_found) {
+    // Nothing here: was it meant for another shard of the set (ADR 0030)?
+    const bool groups = kind == api::move_kind::cutover_groups ||
+                        kind == api::move_kind::rollback_groups ||
+                        kind == api::move_kind::finalize_groups;
+    const auto elsewhere = h->runtime->placed_elsewhere(
+        groups ? config::shard_share::kind::group : config::shard_share::kind::topic, r.selected);
+    if (!elsewhere.empty()) {
+      const auto self = h->runtime->shards().self;
+      std::string names;
+      for (const auto& n : elsewhere) names += (names.empty() ? "" : ", ") + n;
+      return fail(errc::precondition,
+                  changes.error().message + "; this straitd is shard " +
+                      std::to_string(self.ordinal) + " of " + std::to_string(self.count) +
+                      ", and the link's shard assignment gives what you selected to another: " +
+                      names + ". Send the call to that straitd (straitctl --server)");
+    }
+  }
   if (!changes) return std::unexpected(changes.error());
   std::vector<api::object_change> out;
   for (auto& c : *changes) {
@@ -480,6 +498,19 @@ result<api::ack_result> api_service::acknowledge(const partition_key& key,
   auto a = done.get();
   if (!a) return std::unexpected(a.error());
   return api::ack_result{a->was, a->detail};
+}
+
+result<api::shards_info> api_service::shards(const std::string& link) const {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->shards();
+}
+
+result<api::shards_info> api_service::apply_shards(const std::string& link,
+                                                   config::shard_assignment a, bool dry_run) {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->apply_shards(std::move(a), dry_run);
 }
 
 }  // namespace strait::daemon

@@ -62,6 +62,10 @@ class api_service final : public api::state_provider, public api::control {
       const std::function<bool(const std::string&)>& group_selected, bool dry_run) override {
     return links_.stage(link, topic_selected, group_selected, dry_run);
   }
+  [[nodiscard]] result<api::shards_info> shards(const std::string& link) const override;
+  [[nodiscard]] result<api::shards_info> apply_shards(const std::string& link,
+                                                      config::shard_assignment a,
+                                                      bool dry_run) override;
   [[nodiscard]] result<api::link_info> create_link(const std::string& yaml, bool dry_run) override {
     return links_.create(yaml, dry_run);
   }

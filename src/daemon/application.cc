@@ -26,6 +26,24 @@ application::application(config::config cfg) : cfg_(std::move(cfg)) {}
 application::~application() { stop(); }
 
 status application::start() {
+  // A StatefulSet pod's ordinal is its shard (ADR 0030): read before any
+  // link is built.
+  config::shard_identity& shards = cfg_.daemon.shards;
+  if (shards.ordinal_from_hostname) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) {
+      return fail(errc::io,
+                  "daemon.shards.ordinal: hostname: cannot read the host name; give "
+                  "the ordinal as a number");
+    }
+    auto ordinal = config::ordinal_from_hostname(host, shards.count);
+    if (!ordinal) return std::unexpected(ordinal.error());
+    shards.ordinal = *ordinal;
+    shards.ordinal_from_hostname = false;
+  }
+  if (shards.count > 1) {
+    spdlog::info("this straitd is shard {} of {} (daemon.shards)", shards.ordinal, shards.count);
+  }
   auto store = store::checkpoint_store::open(cfg_.daemon.state_dir / "checkpoints");
   if (!store) return std::unexpected(store.error());
   store_ = std::move(*store);

@@ -10,9 +10,14 @@ namespace strait::daemon {
 namespace {
 
 constexpr uint8_t kLinkFormat = 1;
+constexpr uint8_t kShardsFormat = 1;
 
 store::record_key link_key(const std::string& name) {
   return store::record_key(store::key_space::link).tail(name);
+}
+
+store::record_key shards_key(const std::string& link) {
+  return store::record_key(store::key_space::shard_assignment).tail(link);
 }
 
 store::record_key staged_prefix(const std::string& link) {
@@ -84,6 +89,74 @@ result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
   return out;
 }
 
+void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std::string& link,
+                          const config::shard_assignment& a, int64_t applied_at_ms) {
+  std::string v(1, static_cast<char>(kShardsFormat));
+  append_big_endian(v, a.shards, 4);
+  append_big_endian(v, a.scan_id, 8);
+  append_big_endian(v, static_cast<uint64_t>(applied_at_ms), 8);
+  append_big_endian(v, a.components.size(), 4);
+  auto names = [&](const std::vector<std::string>& list) {
+    append_big_endian(v, list.size(), 4);
+    for (const auto& n : list) store::append_text(v, n);
+  };
+  for (const auto& c : a.components) {
+    append_big_endian(v, c.shard, 4);
+    append_big_endian(v, static_cast<uint64_t>(c.bytes), 8);
+    names(c.topics);
+    names(c.groups);
+  }
+  batch.put(shards_key(link), v);
+}
+
+result<std::optional<stored_shard_assignment>> load_shard_assignment(
+    const store::checkpoint_store& store, const std::string& link, uint32_t count) {
+  auto v = store.get(shards_key(link));
+  if (!v) return std::unexpected(v.error());
+  if (!*v) return std::nullopt;
+  auto damaged = [&] {
+    return fail(errc::corruption, "the stored shard assignment of link " + link +
+                                      " is damaged (apply it again: straitctl shards-apply)");
+  };
+  store::field_reader r(**v, 0);
+  uint8_t format = 0;
+  uint32_t shards = 0, components = 0;
+  uint64_t scan_id = 0;
+  int64_t applied_at_ms = 0;
+  if (!r.u8(format) || format != kShardsFormat || !r.u32(shards) || !r.u64(scan_id) ||
+      !r.i64(applied_at_ms) || !r.u32(components)) {
+    return damaged();
+  }
+  std::vector<config::shard_component> list;
+  auto names = [&](std::vector<std::string>& out) {
+    uint32_t n = 0;
+    if (!r.u32(n) || n > config::shard_assignment::kMaxNames) return false;
+    out.resize(n);
+    for (auto& name : out) {
+      if (!r.text(name)) return false;
+    }
+    return true;
+  };
+  for (uint32_t i = 0; i < components; ++i) {
+    config::shard_component c;
+    if (!r.u32(c.shard) || !r.i64(c.bytes) || !names(c.topics) || !names(c.groups)) {
+      return damaged();
+    }
+    list.push_back(std::move(c));
+  }
+  if (!r.at_end()) return damaged();
+  if (shards != count) {
+    return fail(errc::invalid_argument,
+                "link " + link + ": the stored shard assignment is for " + std::to_string(shards) +
+                    " shards, and daemon.shards.count is " + std::to_string(count) +
+                    ": set the count back, or plan and apply the shards again for the new count "
+                    "(straitctl shards-plan, shards-apply)");
+  }
+  auto a = config::shard_assignment::make(shards, scan_id, std::move(list), count);
+  if (!a) return damaged();
+  return stored_shard_assignment{std::move(*a), applied_at_ms};
+}
+
 status no_cutover_in_progress(const store::checkpoint_store& store, const std::string& link) {
   auto stored = workflow::state_table::read(store, link);
   if (!stored) return std::unexpected(stored.error());
@@ -118,6 +191,7 @@ status forget_link(store::checkpoint_store& store, const std::string& link) {
                                          " was deleted (restore the store from a backup)");
   }
   for (const auto& [kind, name] : *staged) b.erase(staged_key(link, kind, name));
+  b.erase(shards_key(link));
   return store.commit(b);
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "strait/base/result.h"
+#include "strait/config/shards.h"
 #include "strait/migration/state_machine.h"
 #include "strait/store/checkpoint_store.h"
 
@@ -18,6 +19,10 @@ namespace strait::daemon {
 // [updated_at_ms u64], then the definition's YAML text to the end.
 // 'S': key 'S', link (u16-length text), kind (u8), then the name as it is;
 // empty value.
+// 'H': key 'H' + the link's name as it is; value [1][shards u32][scan_id u64]
+// [applied_at_ms u64][components u32], then per component [shard u32]
+// [bytes u64][topics u32] topic texts [groups u32] group texts (u16-length
+// text each).
 
 // What the store keeps of a link (docs/links.md): for a link of the config
 // file only whether it is paused; for a link created through the API also its
@@ -41,6 +46,19 @@ void put_staged(store::checkpoint_store::write_batch& batch, const std::string& 
 // The link's staged topics and groups, by kind and name.
 [[nodiscard]] result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
     const store::checkpoint_store& store, const std::string& link);
+
+// The link's shard assignment (ADR 0030), replacing the one stored.
+void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std::string& link,
+                          const config::shard_assignment& a, int64_t applied_at_ms);
+struct stored_shard_assignment {
+  config::shard_assignment assignment;
+  int64_t applied_at_ms = 0;
+};
+// The stored one, checked again for `count` shards (shard_assignment::make),
+// or nullopt. errc::corruption for a record that does not decode; an error
+// naming daemon.shards.count when it was stored for another count.
+[[nodiscard]] result<std::optional<stored_shard_assignment>> load_shard_assignment(
+    const store::checkpoint_store& store, const std::string& link, uint32_t count);
 
 // Whether no topic or group of the link is in a cutover
 // (migration::in_cutover) or has an operation stored, such as a group

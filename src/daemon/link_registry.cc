@@ -33,7 +33,8 @@ link_registry::~link_registry() { stop_all(); }
 
 std::shared_ptr<link_runtime> link_registry::make_runtime(const config::link_config& l,
                                                           bool from_api) {
-  return std::make_shared<link_runtime>(l, from_api, store_, metrics_, claims_, on_fatal_, drain_);
+  return std::make_shared<link_runtime>(l, from_api, store_, metrics_, claims_, on_fatal_, drain_,
+                                        cfg_.daemon.shards);
 }
 
 status link_registry::load() {
@@ -68,7 +69,10 @@ status link_registry::load() {
     runtimes.emplace_back(make_runtime(*l, true), rec.paused);
   }
   std::vector<link_runtime*> loaded;
-  for (auto& [runtime, paused] : runtimes) loaded.push_back(runtime.get());
+  for (auto& [runtime, paused] : runtimes) {
+    if (auto s = runtime->load_shards(); !s) return s;
+    loaded.push_back(runtime.get());
+  }
   link_runtime::claim_existing(loaded);
   for (auto& [runtime, paused] : runtimes) {
     if (paused) {

@@ -9,15 +9,19 @@
 #include <set>
 #include <string>
 
+#include "strait/base/clock.h"
 #include "strait/base/text.h"
+#include "strait/groupsync/group_offset_records.h"
 #include "strait/verify/report_records.h"
 #include "strait/workflow/move_records.h"
+#include "strait/workflow/state_table.h"
 
 namespace strait::daemon {
 
 link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
                            metrics::registry& metrics, mirror::target_claims& claims,
-                           std::function<void()> on_failure, std::chrono::milliseconds drain)
+                           std::function<void()> on_failure, std::chrono::milliseconds drain,
+                           config::shard_identity shard)
     : cfg_(std::move(cfg)),
       from_api_(from_api),
       store_(store),
@@ -25,6 +29,7 @@ link_runtime::link_runtime(config::link_config cfg, bool from_api, store::checkp
       claims_(claims),
       on_failure_(std::move(on_failure)),
       drain_(drain),
+      share_(shard),
       scans_(std::make_unique<scan::scan_runner>(cfg_, store_, &staged_topics_, &staged_groups_)) {}
 
 void link_runtime::claim_existing(std::span<link_runtime* const> runtimes) {
@@ -61,6 +66,105 @@ void link_runtime::claim_existing(claim_kind kind) {
 }
 
 void link_runtime::release_claims() { claims_.release(cfg_.name); }
+
+status link_runtime::load_shards() {
+  const config::shard_identity& self = share_.identity();
+  auto stored = load_shard_assignment(store_, cfg_.name, self.count);
+  std::lock_guard lock(shards_mu_);
+  if (!stored && stored.error().code == errc::invalid_argument) {
+    // Planned for another count: not in force (with several shards, this
+    // one then mirrors nothing of the link until a plan for the count is
+    // applied); said in the log and by GetShards, never dropped silently.
+    shards_problem_ = stored.error().message;
+    spdlog::error("{}", shards_problem_);
+    share_.assign(nullptr);
+    return {};
+  }
+  if (!stored) return std::unexpected(stored.error());
+  shards_problem_.clear();
+  if (!*stored) {
+    if (self.count > 1) {
+      spdlog::warn(
+          "link {}: no shard assignment is stored, so this straitd (shard {} of {}) mirrors "
+          "nothing of it: straitctl shards-plan {} --shards {} --output FILE, then "
+          "straitctl shards-apply {} --file FILE on every shard (docs/sharding.md)",
+          cfg_.name, self.ordinal, self.count, cfg_.name, self.count, cfg_.name);
+    }
+    share_.assign(nullptr);
+    return {};
+  }
+  shards_applied_at_ms_ = (*stored)->applied_at_ms;
+  share_.assign(std::make_shared<const config::shard_assignment>(std::move((*stored)->assignment)));
+  return {};
+}
+
+std::vector<std::string> link_runtime::placed_elsewhere(
+    config::shard_share::kind k, const std::function<bool(const std::string&)>& selected,
+    size_t limit) const {
+  std::vector<std::string> out;
+  const auto a = share_.assignment();
+  if (!a || !selected) return out;
+  for (const auto& c : a->components) {
+    if (c.shard == share_.identity().ordinal) continue;
+    for (const auto& name : k == config::shard_share::kind::topic ? c.topics : c.groups) {
+      if (out.size() == limit) return out;
+      if (selected(name))
+        out.push_back(printable(name, 256) + " (shard " + std::to_string(c.shard) + ")");
+    }
+  }
+  return out;
+}
+
+api::shards_info link_runtime::shards() const {
+  std::lock_guard lock(shards_mu_);
+  return {share_.identity(), share_.assignment(), shards_applied_at_ms_, shards_problem_};
+}
+
+result<api::shards_info> link_runtime::apply_shards(config::shard_assignment next, bool dry_run) {
+  // What this straitd holds state of: partitions with checkpoints, the
+  // topics its supervisor mirrors now, groups it wrote offsets of or that
+  // have a migration state here.
+  std::set<std::string> topics, groups;
+  auto parts = store_.partitions(cfg_.name);
+  if (!parts) return std::unexpected(parts.error());
+  for (const auto& key : *parts) topics.insert(key.topic);
+  if (supervisor_) {
+    for (const auto& [name, partitions] : supervisor_->selected_topics()) topics.insert(name);
+  }
+  auto written = groupsync::load_group_offsets(store_, cfg_.name);
+  if (!written) return std::unexpected(written.error());
+  for (const auto& r : *written) groups.insert(r.group);
+  auto states = workflow::state_table::read(store_, cfg_.name);
+  if (!states) return std::unexpected(states.error());
+  for (const auto& [name, state] : states->groups) groups.insert(name);
+  const auto current = share_.assignment();
+  if (auto s =
+          config::check_replacement(share_.identity(), current.get(), next,
+                                    {topics.begin(), topics.end()}, {groups.begin(), groups.end()});
+      !s) {
+    return fail(s.error().code, "link " + cfg_.name + ": " + s.error().message);
+  }
+  const int64_t now = wall_clock_ms();
+  if (dry_run) {
+    return api::shards_info{share_.identity(),
+                            std::make_shared<const config::shard_assignment>(next), now, ""};
+  }
+  store::checkpoint_store::write_batch b;
+  put_shard_assignment(b, cfg_.name, next, now);
+  if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
+  {
+    std::lock_guard lock(shards_mu_);
+    shards_applied_at_ms_ = now;
+    shards_problem_.clear();
+    share_.assign(std::make_shared<const config::shard_assignment>(std::move(next)));
+  }
+  spdlog::info(
+      "link {}: shard assignment {} applied ({} components; this straitd is shard {} of "
+      "{})",
+      cfg_.name, share_.assignment()->digest, share_.assignment()->components.size(),
+      share_.identity().ordinal, share_.identity().count);
+  return shards();
+}
 
 status link_runtime::stage(const std::set<std::string>& topics,
                            const std::set<std::string>& groups) {
@@ -101,8 +205,11 @@ result<plan::prepared_plan> link_runtime::plan_acls() const {
 
 result<link_runtime::link_selections> link_runtime::selections() const {
   std::optional<error> failed;
-  link_selections s{config::name_selection::topics(cfg_, &staged_topics_, failed), std::nullopt};
-  if (cfg_.groups.enabled) s.groups = config::name_selection::groups(cfg_, &staged_groups_, failed);
+  link_selections s{config::name_selection::topics(cfg_, &staged_topics_, &share_, failed),
+                    std::nullopt};
+  if (cfg_.groups.enabled) {
+    s.groups = config::name_selection::groups(cfg_, &staged_groups_, &share_, failed);
+  }
   if (failed) return std::unexpected(*failed);
   return s;
 }
@@ -131,7 +238,7 @@ status link_runtime::start() {
     return s;
   }
   auto supervisor = std::make_unique<mirror::link_supervisor>(cfg_, store_, *engine, metrics_,
-                                                              &claims_, &staged_topics_);
+                                                              &claims_, &staged_topics_, &share_);
   if (auto s = supervisor->start(); !s) {
     engine->stop();
     forget_series();
@@ -142,7 +249,7 @@ status link_runtime::start() {
     syncer = std::make_unique<groupsync::group_syncer>(
         cfg_, store_, metrics_, &staged_topics_, &staged_groups_,
         [s = supervisor.get()] { return s->clusters(); },
-        [s = supervisor.get()] { return s->source_watermarks(); });
+        [s = supervisor.get()] { return s->source_watermarks(); }, &share_);
     if (auto s = syncer->start(); !s) {
       supervisor->stop();
       engine->stop();

@@ -3,10 +3,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <shared_mutex>
 #include <span>
 
+#include "strait/api/status.h"
 #include "strait/config/config.h"
 #include "strait/config/staged.h"
 #include "strait/groupsync/group_syncer.h"
@@ -34,7 +36,8 @@ class link_runtime {
   // `drain`: how long a stop waits for records in flight (straitd: 30 s).
   link_runtime(config::link_config cfg, bool from_api, store::checkpoint_store& store,
                metrics::registry& metrics, mirror::target_claims& claims,
-               std::function<void()> on_failure, std::chrono::milliseconds drain);
+               std::function<void()> on_failure, std::chrono::milliseconds drain,
+               config::shard_identity shard);
   ~link_runtime();
 
   [[nodiscard]] status start();
@@ -66,6 +69,27 @@ class link_runtime {
   // their next round. Loaded from the store at construction.
   [[nodiscard]] status stage(const std::set<std::string>& topics,
                              const std::set<std::string>& groups);
+
+  // The link's shards (ADR 0030): this straitd's identity and the stored
+  // assignment, loaded at start.
+  [[nodiscard]] api::shards_info shards() const;
+  // The topics or groups `selected` accepts that the assignment in force
+  // places on another shard, as "NAME (shard N)", escaped, at most `limit`:
+  // what a move that selected nothing here was meant for.
+  [[nodiscard]] std::vector<std::string> placed_elsewhere(
+      config::shard_share::kind k, const std::function<bool(const std::string&)>& selected,
+      size_t limit = 5) const;
+  // Puts the stored assignment in force: once, when straitd loads its links
+  // (link_registry::load), before the link starts. errc::corruption for a
+  // damaged record; one planned for another count is not in force (a
+  // logged error and `problem`).
+  [[nodiscard]] status load_shards();
+  // Stores `next` and puts it in force: the running supervisor and group
+  // syncer follow it from their next round. errc::precondition when it
+  // would move a topic or group this straitd holds state of, or change a
+  // name's owner (config::check_replacement). Running or paused; the caller
+  // holds mu() shared, and calls it one at a time (the API's mutating lock).
+  [[nodiscard]] result<api::shards_info> apply_shards(config::shard_assignment next, bool dry_run);
 
   [[nodiscard]] const config::link_config& config() const { return cfg_; }
   [[nodiscard]] bool from_api() const { return from_api_; }
@@ -133,6 +157,10 @@ class link_runtime {
   mutable std::shared_mutex mu_;
   config::staged_names staged_topics_;
   config::staged_names staged_groups_;
+  config::shard_share share_;
+  int64_t shards_applied_at_ms_ = 0;  // guarded by shards_mu_, as shards_problem_
+  std::string shards_problem_;
+  mutable std::mutex shards_mu_;
   std::mutex planning_;  // held while a plan is made
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;

@@ -24,12 +24,12 @@ group_syncer::group_syncer(const config::link_config& cfg, store::checkpoint_sto
                            metrics::registry& metrics, const config::staged_names* staged_topics,
                            const config::staged_names* staged_groups,
                            std::function<std::optional<store::cluster_ids>()> clusters,
-                           source_marks_fn source_marks)
+                           source_marks_fn source_marks, const config::shard_share* share)
     : cfg_(cfg),
       store_(store),
       metrics_(metrics),
-      group_selection_(config::name_selection::groups(cfg, staged_groups, filter_error_)),
-      topic_selection_(config::name_selection::topics(cfg, staged_topics, filter_error_)),
+      group_selection_(config::name_selection::groups(cfg, staged_groups, share, filter_error_)),
+      topic_selection_(config::name_selection::topics(cfg, staged_topics, share, filter_error_)),
       clusters_(std::move(clusters)),
       source_marks_(std::move(source_marks)) {}
 
@@ -381,7 +381,11 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
   const partition p{c.topic, c.partition};
   const source_offset o(c.offset);
   if (!topic_selected(c.topic)) {
-    return skip(gr, group, p, policy::skip_reason::topic_not_mirrored, o);
+    return skip(gr, group, p,
+                topic_selection_.selected_by_link(c.topic)
+                    ? policy::skip_reason::topic_on_another_shard
+                    : policy::skip_reason::topic_not_mirrored,
+                o);
   }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};
   auto known = g.decisions.find(p);

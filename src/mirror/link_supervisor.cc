@@ -18,13 +18,14 @@ constexpr int kMissingRoundsBeforeDeleted = 2;
 
 link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
                                  link_engine& engine, metrics::registry& metrics,
-                                 target_claims* claims, const config::staged_names* staged)
+                                 target_claims* claims, const config::staged_names* staged,
+                                 const config::shard_share* share)
     : cfg_(cfg),
       store_(store),
       engine_(engine),
       metrics_(metrics),
       claims_(claims),
-      selection_(config::name_selection::topics(cfg, staged, filter_error_)) {}
+      selection_(config::name_selection::topics(cfg, staged, share, filter_error_)) {}
 
 link_supervisor::~link_supervisor() { stop(); }
 

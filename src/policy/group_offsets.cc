@@ -16,6 +16,8 @@ const char* to_string(skip_reason r) {
       return "map_behind";
     case skip_reason::target_group_active:
       return "target_group_active";
+    case skip_reason::topic_on_another_shard:
+      return "topic_on_another_shard";
   }
   return "unknown";
 }

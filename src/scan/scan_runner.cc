@@ -14,8 +14,8 @@ scan_runner::scan_runner(const config::link_config& cfg, store::checkpoint_store
                          std::chrono::milliseconds admin_timeout)
     : cfg_(cfg),
       store_(store),
-      topics_(config::name_selection::topics(cfg, staged_topics, filter_error_)),
-      groups_(config::name_selection::groups(cfg, staged_groups, filter_error_)),
+      topics_(config::name_selection::topics(cfg, staged_topics, nullptr, filter_error_)),
+      groups_(config::name_selection::groups(cfg, staged_groups, nullptr, filter_error_)),
       admin_timeout_(admin_timeout) {}
 
 scan_runner::~scan_runner() { stop(); }

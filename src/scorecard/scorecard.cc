@@ -423,6 +423,10 @@ area groups(const evidence& e, const move_index& index) {
                            "cutover)");
       } else if (reason == policy::to_string(skip_reason::topic_not_mirrored)) {
         b.a.yellows.push_back(what);
+      } else if (reason == policy::to_string(skip_reason::topic_on_another_shard)) {
+        b.a.reds.push_back(what +
+                           " (the group reads topics of two straitd: no one can sync or cut it "
+                           "over whole; plan the shards again, straitctl shards-plan)");
       }
     }
   }

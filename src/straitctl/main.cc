@@ -712,18 +712,21 @@ struct scans_cmd : command {
 };
 
 struct shards_plan_cmd : command {
-  std::string link;
+  std::string link, output_file;
   uint64_t scan_id = 0;
   uint32_t shards = 0;
   explicit shards_plan_cmd(CLI::App& app) {
     cli = app.add_subcommand(
         "shards-plan",
         "place a link's waves over several straitd, each whole, from a finished scan (ADR 0030; "
-        "a plan only, nothing is stored or moved; role viewer)");
+        "nothing is stored or moved: shards-apply does; role viewer)");
     cli->add_option("link", link, "link name")->required();
     // The bound is straitd's (its refusal names it).
     cli->add_option("--shards", shards, "straitd instances to place over")->required();
     cli->add_option("--scan", scan_id, "scan id; 0 or omitted = the newest (must be finished)");
+    cli->add_option("--output", output_file,
+                    "also write the plan to this file (JSON), for shards-apply --file on every "
+                    "shard");
   }
   int run(const session& s) override {
     pb::PlanShardsRequest req;
@@ -732,7 +735,81 @@ struct shards_plan_cmd : command {
     req.set_shards(shards);
     pb::ShardPlan r;
     if (int rc = s.call(&pb::Strait::Stub::PlanShards, req, &r); rc != kOk) return rc;
+    if (!output_file.empty()) {
+      std::ofstream out(output_file, std::ios::trunc);
+      out << to_json(r) << "\n";
+      if (!out.flush()) {
+        std::cerr << "straitctl: --output: cannot write " << safe(output_file) << "\n";
+        return kUsage;
+      }
+      std::cerr << "plan written to " << safe(output_file) << ": apply it with straitctl "
+                << "shards-apply " << safe(link) << " --file " << safe(output_file)
+                << " on every shard\n";
+    }
     s.print(r, print_shard_plan);
+    return kOk;
+  }
+};
+
+struct shards_apply_cmd : command {
+  // A plan is one gRPC request: straitd takes requests up to 1 MiB.
+  static constexpr std::streamsize kMaxPlanBytes = 1 << 20;
+  std::string link, file;
+  mutation m;
+  explicit shards_apply_cmd(CLI::App& app) {
+    cli = app.add_subcommand(
+        "shards-apply",
+        "store a plan of shards-plan --output as the link's shard assignment on this straitd "
+        "(--server), which then mirrors only what it gives this shard; apply the same file on "
+        "every shard (ADR 0030; role admin)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--file", file, "the plan (JSON), as shards-plan --output wrote it")
+        ->required();
+    m.add(cli, "check the plan against this straitd's state and store nothing");
+  }
+  int run(const session& s) override {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << "straitctl: --file: cannot read " << safe(file) << "\n";
+      return kUsage;
+    }
+    std::string text(kMaxPlanBytes + 1, '\0');
+    in.read(text.data(), kMaxPlanBytes + 1);
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (static_cast<std::streamsize>(text.size()) > kMaxPlanBytes) {
+      std::cerr << "straitctl: --file: " << safe(file) << " is over 1 MiB; a plan of a link is "
+                << "smaller (is it the file shards-plan --output wrote?)\n";
+      return kUsage;
+    }
+    pb::ApplyShardsRequest req;
+    if (auto st = google::protobuf::util::JsonStringToMessage(text, req.mutable_plan()); !st.ok()) {
+      std::cerr << "straitctl: --file: " << safe(file)
+                << " is not a plan of shards-plan --output: " << safe(st.ToString()) << "\n";
+      return kUsage;
+    }
+    req.set_link(link);
+    req.set_dry_run(m.dry_run);
+    req.set_request_id(request_id_or_new(m.request_id));
+    pb::ShardAssignment r;
+    if (int rc = s.call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) return rc;
+    s.print(r, print_shards);
+    return kOk;
+  }
+};
+
+struct shards_cmd : command {
+  std::string link;
+  explicit shards_cmd(CLI::App& app) {
+    cli = app.add_subcommand(
+        "shards", "this straitd's shard of a link and the assignment it holds (role viewer)");
+    cli->add_option("link", link, "link name")->required();
+  }
+  int run(const session& s) override {
+    pb::GetShardsRequest req;
+    req.set_link(link);
+    pb::ShardAssignment r;
+    if (int rc = s.call(&pb::Strait::Stub::GetShards, req, &r); rc != kOk) return rc;
+    s.print(r, print_shards);
     return kOk;
   }
 };
@@ -1259,6 +1336,8 @@ std::vector<std::unique_ptr<command>> declare_commands(CLI::App& app) {
   all.push_back(std::make_unique<scan_report_cmd>(app));
   all.push_back(std::make_unique<scans_cmd>(app));
   all.push_back(std::make_unique<shards_plan_cmd>(app));
+  all.push_back(std::make_unique<shards_apply_cmd>(app));
+  all.push_back(std::make_unique<shards_cmd>(app));
   using S = pb::Strait::Stub;
   all.push_back(std::make_unique<move_cmd>(
       app, "cutover",

@@ -420,6 +420,26 @@ void print_shard_plan(const pb::ShardPlan& r) {
   }
 }
 
+void print_shards(const pb::ShardAssignment& r) {
+  std::printf("link %s: this straitd is shard %u of %u\n", safe(r.link()).c_str(), r.shard(),
+              r.shards());
+  if (!r.problem().empty()) std::printf("not in force: %s\n", safe(r.problem()).c_str());
+  if (!r.assigned()) {
+    std::printf(r.shards() > 1 ? "no assignment: this shard mirrors nothing of the link "
+                                 "(straitctl shards-plan --output FILE, then shards-apply)\n"
+                               : "no assignment: one straitd mirrors the whole link\n");
+    return;
+  }
+  std::printf("assignment %s from scan %llu, applied %s\n", safe(r.digest()).c_str(),
+              static_cast<unsigned long long>(r.scan_id()), utc_time(r.applied_at_ms()).c_str());
+  for (const auto& c : r.components()) {
+    std::printf("  shard %u%s: topics %s; groups %s\n", c.shard(),
+                c.shard() == r.shard() ? " (this one)" : "", safe(joined(c.topics(), 12)).c_str(),
+                safe(joined(c.groups(), 12)).c_str());
+  }
+  std::printf("names in no component belong to shard FNV-1a(name) mod %u\n", r.shards());
+}
+
 void print_scans(const pb::ListScansResponse& r) {
   std::printf("%6s  %-20s %-12s %-16s %12s %12s  %s\n", "ID", "STARTED", "OUTCOME", "BY", "BACKLOG",
               "CATCH-UP", "ERROR");

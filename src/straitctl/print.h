@@ -28,6 +28,7 @@ void print_reports(const pb::ListVerifyReportsResponse& r);
 void print_scan(const pb::ScanReport& r);
 void print_scans(const pb::ListScansResponse& r);
 void print_shard_plan(const pb::ShardPlan& r);
+void print_shards(const pb::ShardAssignment& r);
 // A plan, or what an apply did (`applied`); `all`: also the topics that fit.
 void print_plan(const pb::TopicPlan& p, bool applied, bool all);
 // The groups of a plan (a link with a groups section); print_plan calls it.

@@ -455,6 +455,102 @@ TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
   EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
 }
 
+// A plan written by straitctl shards-plan --output and applied with
+// shards-apply --file: checked (role admin, its link, its count), stored,
+// shown by straitctl shards; refusals named; a hostile file refused by
+// straitctl before any call.
+TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
+  pb::ScanRequest scan;
+  scan.set_link("main");
+  pb::ScanReport r;
+  ASSERT_TRUE(stub_->Scan(ctx().get(), scan, &r).ok());
+  const std::string file = (dir_.path() / "plan.json").string();
+  auto [rc, printed] = straitctl("shards-plan main --shards 2 --output " + file);
+  ASSERT_EQ(rc, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "plan written to " + file)) << printed;
+
+  std::tie(rc, printed) = straitctl("shards main");
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "this straitd is shard 0 of 2")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "no assignment: this shard mirrors nothing"))
+      << printed;
+
+  std::tie(rc, printed) = straitctl("shards-apply main --file " + file + " --dry-run");
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_EQ(control_.shard_applies.load(), 0) << "a dry run stores nothing";
+  std::tie(rc, printed) = straitctl("shards-apply main --file " + file);
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_EQ(control_.shard_applies.load(), 1);
+  EXPECT_TRUE(strait::testing::contains(printed, "shard 0 (this one): topics orders")) << printed;
+  EXPECT_EQ(printed.find('\x1b'), std::string::npos) << "the scan's hostile topic, escaped";
+  std::tie(rc, printed) = straitctl("shards main");
+  EXPECT_TRUE(strait::testing::contains(printed, "from scan 1, applied")) << printed;
+
+  // Through the API: another link's plan, a plan for 3 shards, a topic in
+  // two components: INVALID_ARGUMENT naming the field.
+  pb::ApplyShardsRequest req;
+  req.set_link("main");
+  pb::ShardAssignment out;
+  auto refused = [&](const std::string& what) {
+    grpc::Status st = stub_->ApplyShards(ctx().get(), req, &out);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << what;
+    EXPECT_TRUE(strait::testing::contains(st.error_message(), what)) << st.error_message();
+  };
+  req.mutable_plan()->set_link("other");
+  refused("plan.link: the plan is of link 'other', not main");
+  req.mutable_plan()->set_link("main");
+  req.mutable_plan()->set_shards(3);
+  auto* c = req.mutable_plan()->add_components();
+  c->add_topics("a");
+  refused("plan.shards: the assignment was planned for 3 shards");
+  req.mutable_plan()->set_shards(2);
+  c = req.mutable_plan()->add_components();
+  c->add_topics("a");
+  c->set_shard(1);
+  refused("plan.components[1].topics[0]: 'a' is in another component too");
+  // The daemon's refusal (it would move a topic) is FAILED_PRECONDITION.
+  req.mutable_plan()->mutable_components()->RemoveLast();
+  control_.shards_refusal = "link main: the assignment would move what a shard may already mirror";
+  EXPECT_EQ(stub_->ApplyShards(ctx().get(), req, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  control_.shards_refusal.clear();
+  EXPECT_EQ(control_.shard_applies.load(), 1);
+
+  // A viewer may look but not apply.
+  api_server secured;
+  ASSERT_TRUE(start_with_tokens(secured));
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(secured.address(), grpc::InsecureChannelCredentials()));
+  auto viewer = ctx();
+  viewer->AddMetadata("authorization", "Bearer 0123456789abcdef0001");
+  EXPECT_EQ(stub->ApplyShards(viewer.get(), req, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto looking = ctx();
+  looking->AddMetadata("authorization", "Bearer 0123456789abcdef0001");
+  pb::GetShardsRequest get;
+  get.set_link("main");
+  EXPECT_TRUE(stub->GetShards(looking.get(), get, &out).ok());
+  EXPECT_TRUE(out.assigned());
+  EXPECT_EQ(control_.shard_applies.load(), 1);
+
+  // Files straitctl refuses before calling: not JSON of a plan, too large.
+  std::ofstream(dir_.path() / "bad.json") << "{\"components\": \"\x1b[2J\"}";
+  std::tie(rc, printed) =
+      straitctl("shards-apply main --file " + (dir_.path() / "bad.json").string());
+  EXPECT_EQ(rc, 2) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "is not a plan of shards-plan --output"))
+      << printed;
+  EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
+  std::ofstream(dir_.path() / "big.json") << std::string((1 << 20) + 1, ' ');
+  std::tie(rc, printed) =
+      straitctl("shards-apply main --file " + (dir_.path() / "big.json").string());
+  EXPECT_EQ(rc, 2) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "is over 1 MiB")) << printed;
+  std::tie(rc, printed) = straitctl("shards-apply main --file " + (dir_.path() / "none").string());
+  EXPECT_EQ(rc, 2) << printed;
+  EXPECT_EQ(control_.shard_applies.load(), 1);
+}
+
 TEST_F(ApiServer, ScansAreBoundedJournaledRetrievableAndPrintedSafely) {
   pb::ScanRequest req;
   req.set_link("main");

@@ -385,6 +385,28 @@ class fake_control : public control {
     if (topic_selected && topic_selected("orders")) r.topics.push_back("orders");
     return r;
   }
+  // Shards: this straitd is shard_self; an apply stores the assignment
+  // (unless dry), or fails with shards_refusal when that is set.
+  result<shards_info> shards(const std::string& link) const override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    std::lock_guard lock(mu_);
+    return shards_info{shard_self, shards_, 1234, ""};
+  }
+  result<shards_info> apply_shards(const std::string& link, config::shard_assignment a,
+                                   bool dry_run) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    if (!shards_refusal.empty()) return fail(errc::precondition, shards_refusal);
+    auto stored = std::make_shared<const config::shard_assignment>(std::move(a));
+    std::lock_guard lock(mu_);
+    if (!dry_run) {
+      shards_ = stored;
+      ++shard_applies;
+    }
+    return shards_info{shard_self, stored, 1234, ""};
+  }
+  config::shard_identity shard_self{0, 2, false};
+  std::string shards_refusal;
+  std::atomic<int> shard_applies{0};
   result<link_info> create_link(const std::string& yaml, bool) override {
     if (yaml.find("name:") == std::string::npos) {
       return fail(errc::invalid_argument, "link.name: missing");
@@ -408,6 +430,7 @@ class fake_control : public control {
     return i;
   }
   mutable std::mutex mu_;
+  std::shared_ptr<const config::shard_assignment> shards_;
   std::vector<verify::report> reports_;
   std::vector<scan::report> scans_;
   int applies_ = 0;

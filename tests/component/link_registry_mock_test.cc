@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,104 @@ TEST(LinkRegistryMock, StopAllDrainsEveryLinkAtOnce) {
   EXPECT_FALSE(links.failed());
 }
 
+// Two straitd share a link (ADR 0030), each with its own store and ordinal:
+// before an assignment neither mirrors anything; after the same one is
+// applied to both, each mirrors only its component's topic, every record
+// once; an assignment that would move a topic a shard holds is refused;
+// after a restart the stored one is in force again.
+TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
+  (void)spdlog::default_logger();
+  testing::mock_cluster source(1, "orders", kPartitions), target(1, "orders", kPartitions);
+  for (auto* c : {&source, &target}) {
+    ASSERT_EQ(rd_kafka_mock_topic_create(c->get(), "payments", kPartitions, 1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  auto link = testing::mock_link("main", source, target, {"orders", "payments"});
+  link.topics.refresh_interval = 100ms;
+  link.checkpoint_interval = 20ms;
+  testing::temp_dir dirs[2];
+  std::unique_ptr<store::checkpoint_store> stores[2];
+  config::config cfgs[2];
+  std::unique_ptr<daemon::link_registry> shards[2];
+  metrics::registry metrics[2];
+  for (uint32_t i = 0; i < 2; ++i) {
+    auto st = store::checkpoint_store::open(dirs[i].path() / "checkpoints");
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    stores[i] = std::move(*st);
+    cfgs[i].daemon.shards = {i, 2, false};
+    cfgs[i].links.push_back(link);
+    shards[i] = std::make_unique<daemon::link_registry>(
+        cfgs[i], *stores[i], metrics[i], [] {}, 1s);
+    ASSERT_TRUE(shards[i]->load().has_value());
+  }
+  auto runtime = [&](int i) { return shards[i]->find("main"); };
+  auto topics_of = [&](int i) {
+    std::set<std::string> topics;
+    for (const auto& p : runtime(i)->engine()->snapshot()) topics.insert(p.key.topic);
+    return topics;
+  };
+  // A round of each supervisor ran (it learned the clusters), and started
+  // nothing: no assignment yet.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        testing::wait_for([&] { return runtime(i)->supervisor()->clusters().has_value(); }, 30s));
+    EXPECT_TRUE(topics_of(i).empty()) << "shard " << i;
+    EXPECT_FALSE(runtime(i)->shards().assignment);
+  }
+
+  auto plan = [](uint32_t orders_on, uint32_t payments_on) {
+    return *config::shard_assignment::make(
+        2, 1, {{{"orders"}, {}, orders_on, 10}, {{"payments"}, {}, payments_on, 10}}, 2);
+  };
+  for (int i = 0; i < 2; ++i) {
+    auto dry = runtime(i)->apply_shards(plan(0, 1), true);
+    ASSERT_TRUE(dry.has_value()) << dry.error().message;
+    EXPECT_FALSE(runtime(i)->shards().assignment) << "a dry run stores nothing";
+    auto applied = runtime(i)->apply_shards(plan(0, 1), false);
+    ASSERT_TRUE(applied.has_value()) << applied.error().message;
+    EXPECT_EQ(applied->assignment->digest, plan(0, 1).digest);
+  }
+  testing::produce_filler(source, "orders", kPartitions, 200);
+  testing::produce_filler(source, "payments", kPartitions, 300);
+  auto mirrored = [&](int i, int64_t records) {
+    int64_t done = 0;
+    for (const auto& p : runtime(i)->engine()->snapshot()) {
+      done += p.position.next_target.value();
+    }
+    return done == records;
+  };
+  ASSERT_TRUE(testing::wait_for([&] { return mirrored(0, 200) && mirrored(1, 300); }, 30s));
+  EXPECT_EQ(topics_of(0), std::set<std::string>{"orders"});
+  EXPECT_EQ(topics_of(1), std::set<std::string>{"payments"});
+
+  // Shard 0 mirrors orders and the other one payments: a plan that swaps
+  // them is refused by both, naming the topics.
+  for (int i = 0; i < 2; ++i) {
+    auto swapped = runtime(i)->apply_shards(plan(1, 0), false);
+    ASSERT_FALSE(swapped.has_value()) << "shard " << i;
+    EXPECT_EQ(swapped.error().code, errc::precondition);
+    EXPECT_NE(swapped.error().message.find(i == 0 ? "topic orders (held here, shard 0, given to "
+                                                    "shard 1)"
+                                                  : "topic payments (held here, shard 1, given "
+                                                    "to shard 0)"),
+              std::string::npos)
+        << swapped.error().message;
+    EXPECT_EQ(runtime(i)->shards().assignment->digest, plan(0, 1).digest) << "unchanged";
+  }
+
+  // A restart of shard 0: the stored assignment is in force again.
+  shards[0]->stop_all();
+  shards[0] = std::make_unique<daemon::link_registry>(
+      cfgs[0], *stores[0], metrics[0], [] {}, 1s);
+  ASSERT_TRUE(shards[0]->load().has_value());
+  ASSERT_TRUE(runtime(0)->shards().assignment);
+  EXPECT_EQ(runtime(0)->shards().assignment->digest, plan(0, 1).digest);
+  testing::produce_filler(source, "orders", kPartitions, 100);
+  ASSERT_TRUE(testing::wait_for([&] { return mirrored(0, 300); }, 30s));
+  EXPECT_EQ(topics_of(0), std::set<std::string>{"orders"});
+  for (auto& s : shards) s->stop_all();
+}
+
 // After a restart a link keeps the target topics it wrote (checkpoints) and
 // those strait created for it while it was paused (straitctl apply: created
 // flags, no checkpoints yet), so another link cannot take them; on the
@@ -103,10 +202,8 @@ TEST(LinkRuntime, TopicsItWroteOrCreatedAreClaimedAgainWhenItIsLoaded) {
   auto one = testing::mock_link("one", source, target, {kTopic});
   auto two = testing::mock_link("two", source, target, {kTopic});
   one.topics.prefix = two.topics.prefix = "copy.";
-  daemon::link_runtime first(
-      one, false, **st, metrics, claims, [] {}, 1s);
-  daemon::link_runtime second(
-      two, false, **st, metrics, claims, [] {}, 1s);
+  daemon::link_runtime first(one, false, **st, metrics, claims, [] {}, 1s, {});
+  daemon::link_runtime second(two, false, **st, metrics, claims, [] {}, 1s, {});
   std::vector<daemon::link_runtime*> loaded{&first, &second};  // "one" first
   daemon::link_runtime::claim_existing(loaded);
   EXPECT_EQ(claims.holder("target-id", "copy.written"), "one");

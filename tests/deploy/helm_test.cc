@@ -74,7 +74,7 @@ rendered render_values(const std::string& file) {
 }
 
 const std::vector<std::string> kValuesFiles = {"minimal-values.yaml", "api-tls-values.yaml",
-                                               "monitoring-values.yaml"};
+                                               "monitoring-values.yaml", "shards-values.yaml"};
 
 // Every object of every values file is what the Kubernetes API (and the
 // Prometheus Operator's) would take: decoded strictly into its Go type, an
@@ -112,7 +112,15 @@ TEST(Helm, ValuesThatCannotWorkAreRefusedNamingTheValue) {
   const std::map<std::string, std::string> refusals = {
       {"", "links: at least one link is needed"},
       {"-f '" + kChart + "/ci/minimal-values.yaml' --set replicas=2",
-       "replicas: straitd runs as one replica only"},
+       "replicas: not a value of this chart"},
+      {"-f '" + kChart + "/ci/minimal-values.yaml' --set shards=0",
+       "shards: a whole number, 1 to 64"},
+      {"-f '" + kChart + "/ci/minimal-values.yaml' --set shards=65",
+       "shards: a whole number, 1 to 64"},
+      {"-f '" + kChart + "/ci/minimal-values.yaml' --set shards=1.5",
+       "shards: a whole number, 1 to 64"},
+      {"-f '" + kChart + "/ci/minimal-values.yaml' --set-string shards=two",
+       "shards: a whole number, 1 to 64"},
       {"-f '" + kChart + "/ci/minimal-values.yaml' --set api.tls.enabled=true",
        "api.tls.secretName: name the kubernetes.io/tls Secret"},
       {"-f '" + kChart +
@@ -195,6 +203,23 @@ TEST(Helm, AMinimalReleaseIsOneStraitdWithItsVolumeProbesBudgetAndPolicy) {
                 .as<std::string>()
                 .size(),
             64u);
+}
+
+// shards: N is N pods, each the shard of its ordinal (read from its host
+// name), the budget keeping all of them; one straitd's config has none.
+TEST(Helm, ShardsAreReplicasThatReadTheirOrdinalFromTheirPodName) {
+  const auto r = render_values("shards-values.yaml");
+  ASSERT_EQ(r.status, 0) << r.errors;
+  EXPECT_EQ(r.get("StatefulSet")["spec"]["replicas"].as<int>(), 3);
+  EXPECT_EQ(r.get("PodDisruptionBudget")["spec"]["minAvailable"].as<int>(), 3);
+  const YAML::Node config =
+      YAML::Load(r.get("ConfigMap")["data"]["straitd.yaml"].as<std::string>());
+  EXPECT_EQ(config["daemon"]["shards"]["count"].as<int>(), 3);
+  EXPECT_EQ(config["daemon"]["shards"]["ordinal"].as<std::string>(), "hostname");
+  const auto one = render_values("minimal-values.yaml");
+  ASSERT_EQ(one.status, 0) << one.errors;
+  EXPECT_FALSE(YAML::Load(
+      one.get("ConfigMap")["data"]["straitd.yaml"].as<std::string>())["daemon"]["shards"]);
 }
 
 TEST(Helm, WithTlsTheApiListensBehindTheServiceWithClientAuthenticationAndItsOwnPolicy) {

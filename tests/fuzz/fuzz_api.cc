@@ -48,6 +48,8 @@ const char* const kCalls[] = {"ListLinks",
                               "GetScan",
                               "ListScans",
                               "PlanShards",
+                              "GetShards",
+                              "ApplyShards",
                               "Plan",
                               "Apply"};
 

@@ -166,6 +166,16 @@ straitd::straitd(const testing::temp_dir& dir, const std::string& topics_regex,
   for (std::string line; std::getline(extra, line);) out << "    " << line << "\n";
 }
 
+void straitd::shard(int ordinal, int count) {
+  const auto file = dir_.path() / "straitd.yaml";
+  std::ifstream in(file);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  const std::string after = "  log_level: info\n";
+  text.insert(text.find(after) + after.size(), "  shards: {count: " + std::to_string(count) +
+                                                   ", ordinal: " + std::to_string(ordinal) + "}\n");
+  std::ofstream(file) << text;
+}
+
 void straitd::start() {
   std::filesystem::remove(dir_.path() / "state" / "http.address");
   std::filesystem::remove(dir_.path() / "state" / "api.address");

@@ -91,6 +91,9 @@ class straitd {
           const std::string& extra_link_yaml = "", const std::string& prefix = "",
           const std::string& source_props = "", int refresh_ms = 1000,
           const std::string& topics_yaml = "");
+  // Makes it shard `ordinal` of `count` (daemon.shards, docs/sharding.md);
+  // before start().
+  void shard(int ordinal, int count);
   void start();
   int stop(int sig = SIGTERM);
   int run_once(const std::vector<std::string>& extra);

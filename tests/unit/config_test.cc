@@ -110,6 +110,25 @@ TEST(Config, EngineThreadsShareTheLinkBudget) {
   EXPECT_EQ(c->links[0].limits.partition_inflight_bytes, 4 << 20);
 }
 
+TEST(Config, ShardsDefaultToOneAndTakeAnOrdinalOrTheHostName) {
+  auto c = parse_text(kValid);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->daemon.shards.count, 1u);
+  EXPECT_EQ(c->daemon.shards.ordinal, 0u);
+  std::string text = kValid;
+  text.replace(text.find("  state_dir: /tmp/strait\n"), 25,
+               "  state_dir: /tmp/strait\n  shards: {count: 3, ordinal: 2}\n");
+  c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->daemon.shards.count, 3u);
+  EXPECT_EQ(c->daemon.shards.ordinal, 2u);
+  EXPECT_FALSE(c->daemon.shards.ordinal_from_hostname);
+  text.replace(text.find("ordinal: 2"), 10, "ordinal: hostname");
+  c = parse_text(text);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_TRUE(c->daemon.shards.ordinal_from_hostname);
+}
+
 TEST(Config, MigrationSectionIsAccepted) {
   std::string text = kValid;
   text.replace(text.find("    limits:"), 0, "    migration: {in_sync_max_lag_records: 50}\n");
@@ -320,6 +339,24 @@ INSTANTIATE_TEST_SUITE_P(
                  "links[0].limits.partition_inflight_bytes: must be a positive size"},
         bad_case{"link_inflight_bytes: 32MiB", "link_inflight_bytes: 1MiB",
                  "links[0].limits.link_inflight_bytes: must be at least"},
+        bad_case{
+            "  state_dir: /tmp/strait\n", "  state_dir: /tmp/strait\n  shards: {count: 2}\n",
+            "daemon.shards.ordinal: missing; give this straitd's ordinal, 0 to 1, or hostname"},
+        bad_case{"  state_dir: /tmp/strait\n",
+                 "  state_dir: /tmp/strait\n  shards: {count: 2, ordinal: 2}\n",
+                 "daemon.shards.ordinal: must be 0 to 1 (daemon.shards.count is 2), got 2"},
+        bad_case{"  state_dir: /tmp/strait\n",
+                 "  state_dir: /tmp/strait\n  shards: {count: 2, ordinal: pod-1}\n",
+                 "daemon.shards.ordinal: must be a number, 0 to 1, or hostname (a StatefulSet pod "
+                 "NAME-i), got 'pod-1'"},
+        bad_case{"  state_dir: /tmp/strait\n",
+                 "  state_dir: /tmp/strait\n  shards: {count: 65, ordinal: 0}\n",
+                 "daemon.shards.count: must be 1 to 64, got 65"},
+        bad_case{"  state_dir: /tmp/strait\n", "  state_dir: /tmp/strait\n  shards: 2\n",
+                 "daemon.shards: must be a map with count and ordinal"},
+        bad_case{"  state_dir: /tmp/strait\n",
+                 "  state_dir: /tmp/strait\n  shards: {count: 2, ordinal: 0, ordnial: 1}\n",
+                 "daemon.shards.ordnial: unknown field"},
         bad_case{"link_inflight_bytes: 32MiB",
                  "link_inflight_bytes: 32MiB\n      engine_threads: 0",
                  "links[0].limits.engine_threads: must be 1 to 8"},

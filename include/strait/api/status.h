@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -207,6 +208,16 @@ struct stage_result {
   std::vector<std::string> topics, groups;
 };
 
+// A link's shards (ADR 0030): this straitd's place and the link's stored
+// assignment (null: none). `problem`: why a stored one is not in force (it
+// was planned for another daemon.shards.count), or empty.
+struct shards_info {
+  config::shard_identity self;
+  std::shared_ptr<const config::shard_assignment> assignment;
+  int64_t applied_at_ms = 0;
+  std::string problem;
+};
+
 // What an acknowledgement resolved.
 struct ack_result {
   store::stop_reason was_stopped = store::stop_reason::none;
@@ -281,6 +292,14 @@ class control {
   [[nodiscard]] virtual result<stage_result> stage(
       const std::string& link, const std::function<bool(const std::string&)>& topic_selected,
       const std::function<bool(const std::string&)>& group_selected, bool dry_run) = 0;
+  // The link's shards; paused links too.
+  [[nodiscard]] virtual result<shards_info> shards(const std::string& link) const = 0;
+  // Stores `a` as the link's shard assignment and puts it in force (ADR
+  // 0030; dry_run: checks only). errc::precondition when it would move a
+  // topic or group between shards (config::check_replacement).
+  [[nodiscard]] virtual result<shards_info> apply_shards(const std::string& link,
+                                                         config::shard_assignment a,
+                                                         bool dry_run) = 0;
   // errc::invalid_argument for an unknown resolution name.
   [[nodiscard]] virtual result<ack_result> acknowledge(const partition_key& key,
                                                        const std::string& resolution,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "strait/base/result.h"
+#include "strait/config/shards.h"
 
 namespace strait::config {
 
@@ -227,6 +228,9 @@ struct daemon_config {
   std::string api_listen = "127.0.0.1:9645";   // gRPC control plane (strait.v1), same rules
   api_security_config api_security;
   std::string log_level = "info";
+  // Several straitd sharing one migration (ADR 0030): this one's ordinal
+  // and the set's size. The ordinal may be read from the host name at start.
+  shard_identity shards;
 };
 
 struct config {

@@ -59,14 +59,16 @@ class group_syncer {
   // group there is one group). `source_marks` (optional): the source
   // watermarks the link's supervisor last read; log starts found there are
   // not asked again (only those of partitions it does not watch, e.g. handed
-  // over ones).
+  // over ones). `share` (optional; none: one straitd): of the selected
+  // groups and topics, only those this straitd owns are synced (ADR 0030); a
+  // topic another straitd owns is skipped as topic_on_another_shard.
   using source_marks_fn =
       std::function<std::shared_ptr<const std::map<kafka::topic_partition, kafka::watermarks>>()>;
   group_syncer(const config::link_config& cfg, store::checkpoint_store& store,
                metrics::registry& metrics, const config::staged_names* staged_topics = nullptr,
                const config::staged_names* staged_groups = nullptr,
                std::function<std::optional<store::cluster_ids>()> clusters = {},
-               source_marks_fn source_marks = {});
+               source_marks_fn source_marks = {}, const config::shard_share* share = nullptr);
   ~group_syncer();
   group_syncer(const group_syncer&) = delete;
   group_syncer& operator=(const group_syncer&) = delete;

@@ -44,9 +44,12 @@ class link_supervisor {
   // another link already writes on the same target cluster is not mirrored
   // (a topic error naming that link).
   // `staged` (optional): topics selected on top of the link's patterns.
+  // `share` (optional; none: one straitd): of those, only the topics this
+  // straitd owns are mirrored (ADR 0030).
   link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
                   link_engine& engine, metrics::registry& metrics, target_claims* claims = nullptr,
-                  const config::staged_names* staged = nullptr);
+                  const config::staged_names* staged = nullptr,
+                  const config::shard_share* share = nullptr);
   ~link_supervisor();
 
   [[nodiscard]] status start();

@@ -17,11 +17,17 @@ enum class skip_reason : uint8_t {
   partition_stopped,    // the partition is stopped and the offset is past its mirrored records
   map_behind,           // the translation is below what was already written
   target_group_active,  // the group has members on the target
+  // The link selects the topic, but another straitd of the set mirrors it
+  // (ADR 0030): its offset map is in that straitd's store.
+  topic_on_another_shard,
 };
-inline constexpr skip_reason kAllSkipReasons[] = {
-    skip_reason::topic_not_mirrored, skip_reason::not_mirrored_yet,
-    skip_reason::offset_expired,     skip_reason::partition_stopped,
-    skip_reason::map_behind,         skip_reason::target_group_active};
+inline constexpr skip_reason kAllSkipReasons[] = {skip_reason::topic_not_mirrored,
+                                                  skip_reason::not_mirrored_yet,
+                                                  skip_reason::offset_expired,
+                                                  skip_reason::partition_stopped,
+                                                  skip_reason::map_behind,
+                                                  skip_reason::target_group_active,
+                                                  skip_reason::topic_on_another_shard};
 [[nodiscard]] const char* to_string(skip_reason r);
 
 // What is known about one partition a source group has committed.

@@ -34,6 +34,7 @@ enum class key_space : char {
   staged = 'S',
   scan = 'N',
   scan_summary = 'n',
+  shard_assignment = 'H',
 };
 
 // The module that owns `s`, and what it keeps there; null for a byte that is
@@ -69,6 +70,8 @@ constexpr const char* owner_of(key_space s) {
       return "scan: a link's scans of its clusters (the newest kKeptScans)";
     case key_space::scan_summary:
       return "scan: each stored scan without its topics, groups, ACLs and users (ListScans)";
+    case key_space::shard_assignment:
+      return "daemon: a link's shard assignment, when several straitd share it (ADR 0030)";
   }
   return nullptr;
 }

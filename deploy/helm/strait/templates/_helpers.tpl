@@ -37,7 +37,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 {{- end -}}
 {{- if hasKey .Values "replicas" -}}
-{{- fail "replicas: straitd runs as one replica only (it must be the only writer of each mirrored target partition, docs/adr/0002); remove the value" -}}
+{{- fail "replicas: not a value of this chart: each straitd must be the only writer of its mirrored target partitions (docs/adr/0002); set shards for several straitd that share the links (docs/sharding.md)" -}}
+{{- end -}}
+{{- if not (and (kindIs "float64" .Values.shards) (eq (float64 (int .Values.shards)) .Values.shards) (ge (int .Values.shards) 1) (le (int .Values.shards) 64)) -}}
+{{- fail "shards: a whole number, 1 to 64 (straitd instances sharing the links; docs/sharding.md)" -}}
 {{- end -}}
 {{- if .Values.api.tls.enabled -}}
 {{- if not .Values.api.tls.secretName -}}

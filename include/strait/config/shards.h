@@ -1,0 +1,136 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strait/base/result.h"
+
+namespace strait::config {
+
+// Several straitd sharing one migration (ADR 0030): this straitd's place in
+// the set, from `daemon.shards`. One straitd: ordinal 0 of 1, which owns
+// every name.
+struct shard_identity {
+  static constexpr uint32_t kMaxShards = 64;  // scan::kMaxShards: a plan's bound
+  uint32_t ordinal = 0;
+  uint32_t count = 1;
+  // `daemon.shards.ordinal: hostname`: the ordinal is read from the host's
+  // name when the daemon starts (ordinal_from_hostname).
+  bool ordinal_from_hostname = false;
+};
+
+// The ordinal of a StatefulSet pod, `NAME-i`: the digits after the last '-'
+// of the host name's first label, at most count - 1. An error names
+// daemon.shards.ordinal, the host name (escaped) and the fix.
+[[nodiscard]] result<uint32_t> ordinal_from_hostname(std::string_view hostname, uint32_t count);
+
+// The owner of a name no stored assignment places: FNV-1a of its bytes
+// modulo `count` (stable across builds and machines).
+[[nodiscard]] uint32_t hashed_owner(std::string_view name, uint32_t count);
+
+// A link's stored assignment (ADR 0030): each component, a set of topics
+// and the groups that read them, is owned whole by one shard. The document
+// every shard of the set holds the same copy of; `digest` tells copies
+// apart. Built by shard_assignment::make, which checks it.
+struct shard_component {
+  std::vector<std::string> topics;  // sorted, unique
+  std::vector<std::string> groups;  // sorted, unique
+  uint32_t shard = 0;
+  int64_t bytes = 0;  // what the plan weighed it by (informative)
+};
+
+struct shard_assignment {
+  // Bounds of a document (an API request or a stored record): an estate of
+  // hundreds of topics fits many times.
+  static constexpr size_t kMaxNames = 100000;
+  static constexpr size_t kMaxTopicBytes = 249;    // Kafka's topic name limit
+  static constexpr size_t kMaxGroupBytes = 32767;  // a protocol string
+  uint32_t shards = 1;
+  uint64_t scan_id = 0;  // the scan it was planned from (informative)
+  std::vector<shard_component> components;
+  std::string digest;  // of shards and components: 16 hex digits
+
+  // Checks a document for `count` shards: its shard count is `count`, each
+  // component's shard is below it and has a topic, every name non-empty,
+  // within its kind's bound, in one component only, at most kMaxNames names
+  // in all (names may hold any bytes: they are printed escaped). Sorts each component's names and
+  // computes the digest. An error names the field (`components[i].topics[j]`) and the fix.
+  [[nodiscard]] static result<shard_assignment> make(uint32_t shards, uint64_t scan_id,
+                                                     std::vector<shard_component> components,
+                                                     uint32_t count);
+  // The owner of a topic or group the document places, or nullopt.
+  [[nodiscard]] std::optional<uint32_t> topic_owner(const std::string& name) const;
+  [[nodiscard]] std::optional<uint32_t> group_owner(const std::string& name) const;
+
+ private:
+  std::map<std::string, uint32_t, std::less<>> topic_owner_;
+  std::map<std::string, uint32_t, std::less<>> group_owner_;
+};
+
+// What of a link this straitd owns: its identity and the link's stored
+// assignment, which the API may replace while the link runs (the next
+// round of the supervisor and the group syncer sees the new one).
+// Thread-safe.
+//
+// The rule: one straitd (count 1) owns every name. With several, a name the
+// assignment places belongs to its component's shard; a name it does not
+// place belongs to hashed_owner(name, count); and before any assignment is
+// stored, to no shard (nothing is mirrored until the operator applies a
+// plan: a name mirrored by the hash and then planned elsewhere would have
+// to move its offset map).
+class shard_share {
+ public:
+  enum class kind { topic, group };
+  explicit shard_share(shard_identity id) : id_(id) {}
+
+  [[nodiscard]] const shard_identity& identity() const { return id_; }
+  void assign(std::shared_ptr<const shard_assignment> a) {
+    std::lock_guard lock(mu_);
+    assignment_ = std::move(a);
+  }
+  [[nodiscard]] std::shared_ptr<const shard_assignment> assignment() const {
+    std::lock_guard lock(mu_);
+    return assignment_;
+  }
+  // The owner's ordinal, or nullopt when no shard owns it yet.
+  [[nodiscard]] std::optional<uint32_t> owner(kind k, const std::string& name) const;
+  [[nodiscard]] bool owns(kind k, const std::string& name) const {
+    auto o = owner(k, name);
+    return o && *o == id_.ordinal;
+  }
+
+ private:
+  const shard_identity id_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const shard_assignment> assignment_;  // null: none stored
+};
+
+// The owner of a name under assignment `a` (null: none stored) for
+// `count` shards: shard_share's rule.
+[[nodiscard]] std::optional<uint32_t> owner_under(const shard_assignment* a, shard_share::kind k,
+                                                  const std::string& name, uint32_t count);
+
+// Whether `next` may replace `current` (null: none stored) on the straitd
+// `self`, which holds state of `held_topics` and `held_groups` (offset maps,
+// group offsets it wrote): refused when a held name would belong to another
+// shard, or a name would change owner between the two (its state may be on
+// the other straitd). Moving a component, offset maps and all, is a later
+// step of ADR 0030; until then an assignment only places what nobody
+// mirrors yet. The error names up to 5 such names, their owners and the fix.
+[[nodiscard]] status check_replacement(const shard_identity& self, const shard_assignment* current,
+                                       const shard_assignment& next,
+                                       const std::vector<std::string>& held_topics,
+                                       const std::vector<std::string>& held_groups);
+
+// "it belongs to shard 1 of 3; send the call there" or, when no shard owns
+// it, the fix: the words a refusal of a name this straitd does not own ends
+// with.
+[[nodiscard]] std::string owner_text(const std::optional<uint32_t>& owner, uint32_t count);
+
+}  // namespace strait::config

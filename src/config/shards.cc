@@ -1,0 +1,221 @@
+#include "strait/config/shards.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "strait/base/digest.h"
+#include "strait/base/text.h"
+
+namespace strait::config {
+
+result<uint32_t> ordinal_from_hostname(std::string_view hostname, uint32_t count) {
+  const std::string_view label = hostname.substr(0, hostname.find('.'));
+  const size_t dash = label.rfind('-');
+  const std::string_view digits = dash == std::string_view::npos ? "" : label.substr(dash + 1);
+  uint32_t ordinal = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ordinal);
+  if (digits.empty() || digits.size() > 2 || ec != std::errc() ||
+      end != digits.data() + digits.size()) {
+    return fail(errc::invalid_argument,
+                "daemon.shards.ordinal: hostname: the host name '" + printable(hostname, 256) +
+                    "' does not end in -ORDINAL as a StatefulSet pod's does (NAME-0, NAME-1, "
+                    "...); run straitd in a StatefulSet or give the ordinal as a number");
+  }
+  if (ordinal >= count) {
+    return fail(errc::invalid_argument,
+                "daemon.shards.ordinal: hostname: the host name '" + printable(hostname, 256) +
+                    "' gives ordinal " + std::to_string(ordinal) + ", but daemon.shards.count is " +
+                    std::to_string(count) + ": set count to the StatefulSet's replicas");
+  }
+  return ordinal;
+}
+
+uint32_t hashed_owner(std::string_view name, uint32_t count) {
+  uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bits
+  for (unsigned char c : name) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return count == 0 ? 0 : static_cast<uint32_t>(hash % count);
+}
+
+namespace {
+
+// A topic or group name of a document: what Kafka could name. Any bytes
+// (a group id may hold anything; a lying cluster's topic too): names are
+// stored length-prefixed and printed escaped.
+std::optional<std::string> name_problem(const std::string& name, size_t max_bytes) {
+  if (name.empty()) return "is empty";
+  if (name.size() > max_bytes) {
+    return "is " + std::to_string(name.size()) + " bytes long; at most " +
+           std::to_string(max_bytes);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+result<shard_assignment> shard_assignment::make(uint32_t shards, uint64_t scan_id,
+                                                std::vector<shard_component> components,
+                                                uint32_t count) {
+  if (shards != count) {
+    return fail(errc::invalid_argument,
+                "shards: the assignment was planned for " + std::to_string(shards) +
+                    " shards, and this straitd is one of " + std::to_string(count) +
+                    " (daemon.shards.count): plan again with --shards " + std::to_string(count));
+  }
+  shard_assignment a;
+  a.shards = shards;
+  a.scan_id = scan_id;
+  size_t names = 0;
+  for (size_t i = 0; i < components.size(); ++i) {
+    auto& c = components[i];
+    const std::string field = "components[" + std::to_string(i) + "]";
+    if (c.shard >= count) {
+      return fail(errc::invalid_argument, field + ".shard: " + std::to_string(c.shard) +
+                                              " is not an ordinal of " + std::to_string(count) +
+                                              " shards (0 to " + std::to_string(count - 1) + ")");
+    }
+    if (c.topics.empty()) {
+      return fail(errc::invalid_argument,
+                  field +
+                      ".topics: empty; a component is a set of topics and the groups that "
+                      "read them");
+    }
+    if (c.bytes < 0) {
+      return fail(errc::invalid_argument, field + ".bytes: negative");
+    }
+    auto place = [&](std::vector<std::string>& list, const char* kind, size_t max_bytes,
+                     std::map<std::string, uint32_t, std::less<>>& owners) -> status {
+      names += list.size();
+      if (names > kMaxNames) {
+        return fail(errc::invalid_argument, "components: more than " + std::to_string(kMaxNames) +
+                                                " topics and groups; split the link");
+      }
+      for (size_t j = 0; j < list.size(); ++j) {
+        const std::string at = field + "." + kind + "[" + std::to_string(j) + "]";
+        if (auto p = name_problem(list[j], max_bytes)) {
+          return fail(errc::invalid_argument, at + ": " + *p);
+        }
+        if (!owners.emplace(list[j], c.shard).second) {
+          return fail(errc::invalid_argument,
+                      at + ": '" + printable(list[j], 256) +
+                          "' is in another component too; a name belongs to one component");
+        }
+      }
+      std::ranges::sort(list);
+      return {};
+    };
+    if (auto s = place(c.topics, "topics", kMaxTopicBytes, a.topic_owner_); !s) {
+      return std::unexpected(s.error());
+    }
+    if (auto s = place(c.groups, "groups", kMaxGroupBytes, a.group_owner_); !s) {
+      return std::unexpected(s.error());
+    }
+  }
+  // The digest does not depend on the order of components or names: the
+  // same placement is the same document.
+  std::ranges::sort(components, {}, [](const shard_component& c) { return c.topics.front(); });
+  record_digest d;
+  d.add_int(shards);
+  for (const auto& c : components) {
+    d.add_int(c.shard);
+    d.add_int(static_cast<int64_t>(c.topics.size()));
+    for (const auto& t : c.topics) d.add_nullable(t.data(), t.size());
+    d.add_int(static_cast<int64_t>(c.groups.size()));
+    for (const auto& g : c.groups) d.add_nullable(g.data(), g.size());
+  }
+  a.digest = d.hex();
+  a.components = std::move(components);
+  return a;
+}
+
+std::optional<uint32_t> shard_assignment::topic_owner(const std::string& name) const {
+  auto it = topic_owner_.find(name);
+  if (it == topic_owner_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint32_t> shard_assignment::group_owner(const std::string& name) const {
+  auto it = group_owner_.find(name);
+  if (it == group_owner_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint32_t> owner_under(const shard_assignment* a, shard_share::kind k,
+                                    const std::string& name, uint32_t count) {
+  if (count <= 1) return 0;
+  if (a == nullptr) return std::nullopt;
+  auto placed = k == shard_share::kind::topic ? a->topic_owner(name) : a->group_owner(name);
+  return placed ? placed : hashed_owner(name, count);
+}
+
+std::optional<uint32_t> shard_share::owner(kind k, const std::string& name) const {
+  auto a = assignment();
+  return owner_under(a.get(), k, name, id_.count);
+}
+
+status check_replacement(const shard_identity& self, const shard_assignment* current,
+                         const shard_assignment& next, const std::vector<std::string>& held_topics,
+                         const std::vector<std::string>& held_groups) {
+  constexpr size_t kNamed = 5;
+  std::vector<std::string> problems;
+  size_t found = 0;
+  auto note = [&](std::string why) {
+    if (++found <= kNamed) problems.push_back(std::move(why));
+  };
+  auto shard = [](const std::optional<uint32_t>& o) {
+    return o ? "shard " + std::to_string(*o) : std::string("no shard");
+  };
+  using kind = shard_share::kind;
+  auto check_held = [&](const std::vector<std::string>& held, kind k, const char* what) {
+    for (const auto& name : held) {
+      auto to = owner_under(&next, k, name, self.count);
+      if (to == self.ordinal) continue;
+      note(std::string(what) + " " + printable(name, 256) + " (held here, shard " +
+           std::to_string(self.ordinal) + ", given to " + shard(to) + ")");
+    }
+  };
+  check_held(held_topics, kind::topic, "topic");
+  check_held(held_groups, kind::group, "group");
+  if (current != nullptr && self.count > 1) {
+    for (kind k : {kind::topic, kind::group}) {
+      const auto& held = k == kind::topic ? held_topics : held_groups;
+      std::set<std::string> placed;  // by either document
+      for (const auto* a : {current, &next}) {
+        for (const auto& c : a->components) {
+          const auto& names = k == kind::topic ? c.topics : c.groups;
+          placed.insert(names.begin(), names.end());
+        }
+      }
+      for (const auto& name : placed) {
+        auto from = owner_under(current, k, name, self.count);
+        auto to = owner_under(&next, k, name, self.count);
+        if (from == to || std::ranges::find(held, name) != held.end()) continue;  // held: above
+        note(std::string(k == kind::topic ? "topic" : "group") + " " + printable(name, 256) +
+             " (from " + shard(from) + " to " + shard(to) + ")");
+      }
+    }
+  }
+  if (found == 0) return {};
+  std::string text = "the assignment would move what a shard may already mirror: ";
+  for (size_t i = 0; i < problems.size(); ++i) text += (i == 0 ? "" : "; ") + problems[i];
+  if (found > kNamed) text += "; and " + std::to_string(found - kNamed) + " more";
+  text +=
+      ". Moving a component between shards with its offset maps is not built yet (ADR 0030): "
+      "keep these names on their shards in the plan file (each component's shard), then apply "
+      "it again";
+  return fail(errc::precondition, text);
+}
+
+std::string owner_text(const std::optional<uint32_t>& owner, uint32_t count) {
+  if (!owner) {
+    return "no shard owns it yet: no shard assignment is stored for this link (straitctl "
+           "shards-plan, then shards-apply on every shard)";
+  }
+  return "it belongs to shard " + std::to_string(*owner) + " of " + std::to_string(count) +
+         "; send the call to that straitd";
+}
+
+}  // namespace strait::config

@@ -1,0 +1,140 @@
+// Two straitd sharing one link on real Kafka (ADR 0030, docs/sharding.md):
+// each with its own store and ordinal, the plan made on one and applied on
+// both through straitctl; each mirrors and syncs only its component, and one
+// cuts its topic and group over while the other mirrors on. Nothing lost,
+// nothing written twice.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "harness.h"
+#include "kafka_records.h"
+#include "test_util.h"
+
+namespace strait {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace integration;
+
+using testing::contains;
+
+void expect_same_records(const std::string& topic, int partitions) {
+  for (int p = 0; p < partitions; ++p) {
+    auto src = testing::read_partition(clusters->source, topic, p, true);
+    auto dst = testing::read_partition(clusters->target, "mig." + topic, p, true);
+    ASSERT_EQ(src.size(), dst.size()) << topic << "/" << p;
+    for (size_t i = 0; i < src.size(); ++i) {
+      ASSERT_TRUE(src[i].same_content(dst[i])) << topic << "/" << p << " record " << i;
+    }
+  }
+}
+
+TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors) {
+  create_topic(clusters->source, "sh-orders", 2);
+  create_topic(clusters->source, "sh-audit", 2);
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 0; i < 600; ++i) p.send("sh-orders", i % 2, make_record(i));
+    for (int i = 0; i < 300; ++i) p.send("sh-audit", i % 2, make_record(i));
+  }
+  testing::commit_offset(clusters->source, "sh-billing", "sh-orders", 0, 200, "");
+  testing::commit_offset(clusters->source, "sh-auditors", "sh-audit", 0, 100, "");
+  const std::string groups = "groups:\n  include: [\"sh-.*\"]\n  sync_interval_ms: 200\n";
+  testing::temp_dir dir0, dir1;
+  straitd zero(dir0, "sh-.*", groups, "mig."), one(dir1, "sh-.*", groups, "mig.");
+  zero.shard(0, 2);
+  one.shard(1, 2);
+  zero.start();
+  one.start();
+
+  // Before an assignment neither mirrors anything, and says so.
+  ASSERT_TRUE(testing::wait_for([&] { return zero.straitctl("shards it").first == 0; }, 30s, 200ms))
+      << zero.log();
+  auto [rc, shown] = one.straitctl("shards it");
+  EXPECT_EQ(rc, 0) << shown;
+  EXPECT_TRUE(contains(shown, "this straitd is shard 1 of 2")) << shown;
+  EXPECT_TRUE(contains(shown, "no assignment: this shard mirrors nothing")) << shown;
+
+  // The plan from a scan on one; the same file applied on both.
+  ASSERT_EQ(zero.straitctl("scan it --window 1").first, 0) << zero.log();
+  const std::string file = (dir0.path() / "shards.json").string();
+  auto [planned, plan] = zero.straitctl("shards-plan it --shards 2 --output " + file);
+  ASSERT_EQ(planned, 0) << plan << zero.straitctl_errors();
+  EXPECT_TRUE(contains(plan, "shard 0: ")) << plan;
+  EXPECT_TRUE(contains(plan, "topics sh-orders; groups sh-billing")) << plan;
+  EXPECT_TRUE(contains(plan, "topics sh-audit; groups sh-auditors")) << plan;
+  for (auto* d : {&zero, &one}) {
+    auto [applied, out] = d->straitctl("shards-apply it --file " + file);
+    ASSERT_EQ(applied, 0) << out << d->straitctl_errors();
+  }
+  const std::string digest_line = zero.straitctl("shards it").second;
+  ASSERT_TRUE(contains(digest_line, "assignment ")) << digest_line;
+  const std::string digest = digest_line.substr(digest_line.find("assignment ") + 11, 16);
+  EXPECT_TRUE(contains(one.straitctl("shards it").second, "assignment " + digest))
+      << "both hold the same document";
+
+  // Each mirrors its topic and syncs its group, the other's not at all.
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return total_high(clusters->target, "mig.sh-orders", 2) == 600 &&
+               total_high(clusters->target, "mig.sh-audit", 2) == 300;
+      },
+      60s, 200ms))
+      << zero.log() << one.log();
+  ASSERT_TRUE(target_offset_becomes("sh-billing", "mig.sh-orders", 200)) << zero.log();
+  ASSERT_TRUE(target_offset_becomes("sh-auditors", "mig.sh-audit", 100)) << one.log();
+  const std::string status0 = zero.straitctl("status it").second;
+  const std::string status1 = one.straitctl("status it").second;
+  EXPECT_TRUE(contains(status0, "sh-orders") && !contains(status0, "sh-audit")) << status0;
+  EXPECT_TRUE(contains(status1, "sh-audit") && !contains(status1, "sh-orders")) << status1;
+
+  // A move sent to the wrong straitd names the one that owns it.
+  EXPECT_EQ(one.straitctl("cutover it --topics sh-orders --no-wait").first, 4);
+  EXPECT_TRUE(
+      contains(one.straitctl_errors(), "gives what you selected to another: sh-orders (shard 0)"))
+      << one.straitctl_errors();
+  // A plan that would move what each mirrors is refused by each.
+  {
+    std::ifstream in(file);
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    for (size_t at = text.find("\"shard\":"); at != std::string::npos;
+         at = text.find("\"shard\":", at + 1)) {
+      const size_t digit = text.find_first_of("01", at + 8);
+      text[digit] = text[digit] == '0' ? '1' : '0';
+    }
+    std::ofstream(dir0.path() / "swapped.json") << text;
+  }
+  EXPECT_EQ(
+      zero.straitctl("shards-apply it --file " + (dir0.path() / "swapped.json").string()).first, 4);
+  EXPECT_TRUE(contains(zero.straitctl_errors(),
+                       "topic sh-orders (held here, shard 0, given to "
+                       "shard 1)"))
+      << zero.straitctl_errors();
+
+  // Shard 0 cuts sh-orders and its group over while shard 1 mirrors on.
+  ASSERT_EQ(zero.straitctl("verify it").first, 0) << zero.log();
+  auto [cut, cut_out] = zero.straitctl("cutover it --topics sh-orders --quiet-window 1000");
+  ASSERT_EQ(cut, 0) << cut_out << zero.straitctl_errors() << zero.log();
+  {
+    testing::test_producer p(clusters->source);
+    for (int i = 300; i < 500; ++i) p.send("sh-audit", i % 2, make_record(i));
+  }
+  const int64_t end0 = testing::high_watermark(clusters->source, "sh-orders", 0);
+  testing::commit_offset(clusters->source, "sh-billing", "sh-orders", 0, end0, "m");
+  auto [gcut, gcut_out] = zero.straitctl("cutover it --groups sh-billing");
+  ASSERT_EQ(gcut, 0) << gcut_out << zero.straitctl_errors() << zero.log();
+  EXPECT_EQ(testing::committed(clusters->target, "sh-billing", "mig.sh-orders", 0).offset,
+            testing::high_watermark(clusters->target, "mig.sh-orders", 0));
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return total_high(clusters->target, "mig.sh-audit", 2) == 500; }, 60s, 200ms))
+      << one.log();
+  expect_same_records("sh-orders", 2);
+  expect_same_records("sh-audit", 2);
+  EXPECT_EQ(zero.stop(), 0) << zero.log();
+  EXPECT_EQ(one.stop(), 0) << one.log();
+}
+
+}  // namespace
+}  // namespace strait
