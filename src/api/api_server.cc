@@ -316,13 +316,13 @@ void fill_shards(const std::string& link, const shards_info& s, pb::ShardAssignm
   out->set_link(link);
   out->set_shard(s.self.ordinal);
   out->set_shards(s.self.count);
-  out->set_problem(s.problem);
-  if (!s.assignment) return;
-  out->set_assigned(true);
-  out->set_digest(s.assignment->digest);
-  out->set_scan_id(s.assignment->scan_id);
-  out->set_applied_at_ms(s.applied_at_ms);
-  for (const auto& c : s.assignment->components) {
+  out->set_problem(s.stored.problem);
+  out->set_assigned(s.stored.in_force());
+  out->set_applied_at_ms(s.stored.applied_at_ms);
+  if (!s.stored.assignment) return;
+  out->set_digest(s.stored.assignment->digest);
+  out->set_scan_id(s.stored.assignment->scan_id);
+  for (const auto& c : s.stored.assignment->components) {
     auto* pc = out->add_components();
     for (const auto& t : c.topics) pc->add_topics(t);
     for (const auto& g : c.groups) pc->add_groups(g);
@@ -880,15 +880,17 @@ class service final : public pb::Strait::Service {
         },
         [&](const caller&, pb::ShardAssignment* resp) -> grpc::Status {
           if (!checked) return {grpc::StatusCode::INTERNAL, "the plan was not checked"};
-          auto r = control_.apply_shards(req->link(), std::move(*checked), req->dry_run());
+          auto r = control_.apply_shards(req->link(), std::move(*checked), req->replaces(),
+                                         req->dry_run());
           if (!r) return to_grpc(r.error());
           fill_shards(req->link(), *r, resp);
           return grpc::Status::OK;
         },
         [&]() -> std::string {
           auto r = control_.shards(req->link());
-          if (!r || !r->assignment) return "shards: none";
-          return "shards: " + r->assignment->digest;
+          if (!r || !r->stored.assignment) return "shards: none";
+          return "shards: " + r->stored.assignment->digest +
+                 (r->stored.in_force() ? "" : " (not in force)");
         });
   }
 

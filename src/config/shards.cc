@@ -32,12 +32,7 @@ result<uint32_t> ordinal_from_hostname(std::string_view hostname, uint32_t count
 }
 
 uint32_t hashed_owner(std::string_view name, uint32_t count) {
-  uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bits
-  for (unsigned char c : name) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return count == 0 ? 0 : static_cast<uint32_t>(hash % count);
+  return count == 0 ? 0 : static_cast<uint32_t>(fnv1a64(name) % count);
 }
 
 namespace {
@@ -99,9 +94,11 @@ result<shard_assignment> shard_assignment::make(uint32_t shards, uint64_t scan_i
           return fail(errc::invalid_argument, at + ": " + *p);
         }
         if (!owners.emplace(list[j], c.shard).second) {
-          return fail(errc::invalid_argument,
-                      at + ": '" + printable(list[j], 256) +
-                          "' is in another component too; a name belongs to one component");
+          return fail(
+              errc::invalid_argument,
+              at + ": '" + printable(list[j], 256) +
+                  "' is listed twice (here and in this or another component): a name belongs to "
+                  "one component, once");
         }
       }
       std::ranges::sort(list);
@@ -145,20 +142,22 @@ std::optional<uint32_t> shard_assignment::group_owner(const std::string& name) c
 
 std::optional<uint32_t> owner_under(const shard_assignment* a, shard_share::kind k,
                                     const std::string& name, uint32_t count) {
-  if (count <= 1) return 0;
-  if (a == nullptr) return std::nullopt;
+  if (a == nullptr) return count <= 1 ? std::optional<uint32_t>(0) : std::nullopt;
+  if (a->shards <= 1) return 0;
   auto placed = k == shard_share::kind::topic ? a->topic_owner(name) : a->group_owner(name);
-  return placed ? placed : hashed_owner(name, count);
+  return placed ? placed : hashed_owner(name, a->shards);
 }
 
 std::optional<uint32_t> shard_share::owner(kind k, const std::string& name) const {
-  auto a = assignment();
-  return owner_under(a.get(), k, name, id_.count);
+  const shard_state s = state();
+  if (!s.problem.empty()) return std::nullopt;
+  return owner_under(s.assignment.get(), k, name, id_.count);
 }
 
 status check_replacement(const shard_identity& self, const shard_assignment* current,
-                         const shard_assignment& next, const std::vector<std::string>& held_topics,
-                         const std::vector<std::string>& held_groups) {
+                         uint32_t current_ordinal, const shard_assignment& next,
+                         const std::set<std::string>& held_topics,
+                         const std::set<std::string>& held_groups) {
   constexpr size_t kNamed = 5;
   std::vector<std::string> problems;
   size_t found = 0;
@@ -169,7 +168,7 @@ status check_replacement(const shard_identity& self, const shard_assignment* cur
     return o ? "shard " + std::to_string(*o) : std::string("no shard");
   };
   using kind = shard_share::kind;
-  auto check_held = [&](const std::vector<std::string>& held, kind k, const char* what) {
+  auto check_held = [&](const std::set<std::string>& held, kind k, const char* what) {
     for (const auto& name : held) {
       auto to = owner_under(&next, k, name, self.count);
       if (to == self.ordinal) continue;
@@ -179,7 +178,7 @@ status check_replacement(const shard_identity& self, const shard_assignment* cur
   };
   check_held(held_topics, kind::topic, "topic");
   check_held(held_groups, kind::group, "group");
-  if (current != nullptr && self.count > 1) {
+  if (current != nullptr) {
     for (kind k : {kind::topic, kind::group}) {
       const auto& held = k == kind::topic ? held_topics : held_groups;
       std::set<std::string> placed;  // by either document
@@ -190,11 +189,15 @@ status check_replacement(const shard_identity& self, const shard_assignment* cur
         }
       }
       for (const auto& name : placed) {
+        // Coming here from another shard, which may hold its state; a name
+        // held here already (imported) may come.
         auto from = owner_under(current, k, name, self.count);
         auto to = owner_under(&next, k, name, self.count);
-        if (from == to || std::ranges::find(held, name) != held.end()) continue;  // held: above
+        if (to != self.ordinal || !from || *from == current_ordinal) continue;
+        if (held.contains(name)) continue;
         note(std::string(k == kind::topic ? "topic" : "group") + " " + printable(name, 256) +
-             " (from " + shard(from) + " to " + shard(to) + ")");
+             " (from " + shard(from) + " to this straitd, now shard " +
+             std::to_string(self.ordinal) + ")");
       }
     }
   }
@@ -207,15 +210,6 @@ status check_replacement(const shard_identity& self, const shard_assignment* cur
       "keep these names on their shards in the plan file (each component's shard), then apply "
       "it again";
   return fail(errc::precondition, text);
-}
-
-std::string owner_text(const std::optional<uint32_t>& owner, uint32_t count) {
-  if (!owner) {
-    return "no shard owns it yet: no shard assignment is stored for this link (straitctl "
-           "shards-plan, then shards-apply on every shard)";
-  }
-  return "it belongs to shard " + std::to_string(*owner) + " of " + std::to_string(count) +
-         "; send the call to that straitd";
 }
 
 }  // namespace strait::config

@@ -507,10 +507,11 @@ result<api::shards_info> api_service::shards(const std::string& link) const {
 }
 
 result<api::shards_info> api_service::apply_shards(const std::string& link,
-                                                   config::shard_assignment a, bool dry_run) {
+                                                   config::shard_assignment a,
+                                                   const std::string& replaces, bool dry_run) {
   auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
-  return h->runtime->apply_shards(std::move(a), dry_run);
+  return h->runtime->apply_shards(std::move(a), replaces, dry_run);
 }
 
 }  // namespace strait::daemon

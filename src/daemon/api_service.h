@@ -65,6 +65,7 @@ class api_service final : public api::state_provider, public api::control {
   [[nodiscard]] result<api::shards_info> shards(const std::string& link) const override;
   [[nodiscard]] result<api::shards_info> apply_shards(const std::string& link,
                                                       config::shard_assignment a,
+                                                      const std::string& replaces,
                                                       bool dry_run) override;
   [[nodiscard]] result<api::link_info> create_link(const std::string& yaml, bool dry_run) override {
     return links_.create(yaml, dry_run);

@@ -90,11 +90,13 @@ result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
 }
 
 void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std::string& link,
-                          const config::shard_assignment& a, int64_t applied_at_ms) {
+                          const config::shard_state& s) {
+  const config::shard_assignment& a = *s.assignment;
   std::string v(1, static_cast<char>(kShardsFormat));
   append_big_endian(v, a.shards, 4);
+  append_big_endian(v, s.applied_as, 4);
   append_big_endian(v, a.scan_id, 8);
-  append_big_endian(v, static_cast<uint64_t>(applied_at_ms), 8);
+  append_big_endian(v, static_cast<uint64_t>(s.applied_at_ms), 8);
   append_big_endian(v, a.components.size(), 4);
   auto names = [&](const std::vector<std::string>& list) {
     append_big_endian(v, list.size(), 4);
@@ -109,52 +111,63 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
   batch.put(shards_key(link), v);
 }
 
-result<std::optional<stored_shard_assignment>> load_shard_assignment(
-    const store::checkpoint_store& store, const std::string& link, uint32_t count) {
+result<config::shard_state> load_shard_assignment(const store::checkpoint_store& store,
+                                                  const std::string& link,
+                                                  const config::shard_identity& self) {
   auto v = store.get(shards_key(link));
   if (!v) return std::unexpected(v.error());
-  if (!*v) return std::nullopt;
-  auto damaged = [&] {
-    return fail(errc::corruption, "the stored shard assignment of link " + link +
-                                      " is damaged (apply it again: straitctl shards-apply)");
+  config::shard_state out;
+  if (!*v) return out;
+  auto damaged = [&](const std::string& why) {
+    out.problem = "link " + link + ": the stored shard assignment is damaged (" + why +
+                  "), so this straitd mirrors nothing of the link: apply the plan again "
+                  "(straitctl shards-apply)";
+    return out;
   };
   store::field_reader r(**v, 0);
   uint8_t format = 0;
   uint32_t shards = 0, components = 0;
   uint64_t scan_id = 0;
-  int64_t applied_at_ms = 0;
-  if (!r.u8(format) || format != kShardsFormat || !r.u32(shards) || !r.u64(scan_id) ||
-      !r.i64(applied_at_ms) || !r.u32(components)) {
-    return damaged();
+  if (!r.u8(format) || format != kShardsFormat || !r.u32(shards) || !r.u32(out.applied_as) ||
+      !r.u64(scan_id) || !r.i64(out.applied_at_ms) || !r.u32(components)) {
+    return damaged("its header does not decode");
   }
   std::vector<config::shard_component> list;
-  auto names = [&](std::vector<std::string>& out) {
+  auto names = [&](std::vector<std::string>& names_out) {
     uint32_t n = 0;
     if (!r.u32(n) || n > config::shard_assignment::kMaxNames) return false;
-    out.resize(n);
-    for (auto& name : out) {
+    names_out.resize(n);
+    for (auto& name : names_out) {
       if (!r.text(name)) return false;
     }
     return true;
   };
-  for (uint32_t i = 0; i < components; ++i) {
+  for (uint32_t i = 0; i < components && i <= config::shard_assignment::kMaxNames; ++i) {
     config::shard_component c;
     if (!r.u32(c.shard) || !r.i64(c.bytes) || !names(c.topics) || !names(c.groups)) {
-      return damaged();
+      return damaged("component " + std::to_string(i) + " does not decode");
     }
     list.push_back(std::move(c));
   }
-  if (!r.at_end()) return damaged();
-  if (shards != count) {
-    return fail(errc::invalid_argument,
-                "link " + link + ": the stored shard assignment is for " + std::to_string(shards) +
-                    " shards, and daemon.shards.count is " + std::to_string(count) +
-                    ": set the count back, or plan and apply the shards again for the new count "
-                    "(straitctl shards-plan, shards-apply)");
+  if (list.size() != components || !r.at_end()) return damaged("its length is wrong");
+  auto a = config::shard_assignment::make(shards, scan_id, std::move(list), shards);
+  if (!a) return damaged(a.error().message);
+  out.assignment = std::make_shared<const config::shard_assignment>(std::move(*a));
+  if (out.applied_as != self.ordinal) {
+    out.problem = "link " + link + ": the stored shard assignment was applied when this store " +
+                  "was shard " + std::to_string(out.applied_as) + ", and daemon.shards.ordinal " +
+                  "is " + std::to_string(self.ordinal) +
+                  " now, so this straitd mirrors nothing of the link: give it its ordinal back "
+                  "(each shard keeps its state_dir), or plan and apply the shards again";
+  } else if (shards != self.count) {
+    out.problem = "link " + link + ": the stored shard assignment is for " +
+                  std::to_string(shards) + " shards, and daemon.shards.count is " +
+                  std::to_string(self.count) +
+                  ", so this straitd mirrors nothing of the link: set the count back, or plan "
+                  "and apply the shards for the new count (straitctl shards-plan, shards-apply; "
+                  "what another shard mirrored must be moved first)";
   }
-  auto a = config::shard_assignment::make(shards, scan_id, std::move(list), count);
-  if (!a) return damaged();
-  return stored_shard_assignment{std::move(*a), applied_at_ms};
+  return out;
 }
 
 status no_cutover_in_progress(const store::checkpoint_store& store, const std::string& link) {

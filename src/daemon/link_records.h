@@ -19,8 +19,9 @@ namespace strait::daemon {
 // [updated_at_ms u64], then the definition's YAML text to the end.
 // 'S': key 'S', link (u16-length text), kind (u8), then the name as it is;
 // empty value.
-// 'H': key 'H' + the link's name as it is; value [1][shards u32][scan_id u64]
-// [applied_at_ms u64][components u32], then per component [shard u32]
+// 'H': key 'H' + the link's name as it is; value [1][shards u32][applied_as
+// u32][scan_id u64][applied_at_ms u64][components u32], then per component
+// [shard u32]
 // [bytes u64][topics u32] topic texts [groups u32] group texts (u16-length
 // text each).
 
@@ -47,18 +48,18 @@ void put_staged(store::checkpoint_store::write_batch& batch, const std::string& 
 [[nodiscard]] result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
     const store::checkpoint_store& store, const std::string& link);
 
-// The link's shard assignment (ADR 0030), replacing the one stored.
+// The link's shard assignment (ADR 0030, `s.assignment` set), replacing the
+// one stored.
 void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std::string& link,
-                          const config::shard_assignment& a, int64_t applied_at_ms);
-struct stored_shard_assignment {
-  config::shard_assignment assignment;
-  int64_t applied_at_ms = 0;
-};
-// The stored one, checked again for `count` shards (shard_assignment::make),
-// or nullopt. errc::corruption for a record that does not decode; an error
-// naming daemon.shards.count when it was stored for another count.
-[[nodiscard]] result<std::optional<stored_shard_assignment>> load_shard_assignment(
-    const store::checkpoint_store& store, const std::string& link, uint32_t count);
+                          const config::shard_state& s);
+// What is stored, checked again (shard_assignment::make, for its own
+// count): nothing stored is an empty state; one that does not decode, was
+// planned for another count than `self`'s, or applied when this store was
+// another ordinal's, is stored but not in force (`problem` says why and
+// what to do). An error only when the store cannot be read.
+[[nodiscard]] result<config::shard_state> load_shard_assignment(
+    const store::checkpoint_store& store, const std::string& link,
+    const config::shard_identity& self);
 
 // Whether no topic or group of the link is in a cutover
 // (migration::in_cutover) or has an operation stored, such as a group

@@ -69,32 +69,20 @@ void link_runtime::release_claims() { claims_.release(cfg_.name); }
 
 status link_runtime::load_shards() {
   const config::shard_identity& self = share_.identity();
-  auto stored = load_shard_assignment(store_, cfg_.name, self.count);
-  std::lock_guard lock(shards_mu_);
-  if (!stored && stored.error().code == errc::invalid_argument) {
-    // Planned for another count: not in force (with several shards, this
-    // one then mirrors nothing of the link until a plan for the count is
-    // applied); said in the log and by GetShards, never dropped silently.
-    shards_problem_ = stored.error().message;
-    spdlog::error("{}", shards_problem_);
-    share_.assign(nullptr);
-    return {};
-  }
+  auto stored = load_shard_assignment(store_, cfg_.name, self);
   if (!stored) return std::unexpected(stored.error());
-  shards_problem_.clear();
-  if (!*stored) {
-    if (self.count > 1) {
-      spdlog::warn(
-          "link {}: no shard assignment is stored, so this straitd (shard {} of {}) mirrors "
-          "nothing of it: straitctl shards-plan {} --shards {} --output FILE, then "
-          "straitctl shards-apply {} --file FILE on every shard (docs/sharding.md)",
-          cfg_.name, self.ordinal, self.count, cfg_.name, self.count, cfg_.name);
-    }
-    share_.assign(nullptr);
-    return {};
+  if (!stored->problem.empty()) {
+    // Not in force: said in the log and by GetShards, never dropped
+    // silently; this straitd mirrors nothing of the link meanwhile.
+    spdlog::error("{}", stored->problem);
+  } else if (!stored->assignment && self.count > 1) {
+    spdlog::warn(
+        "link {}: no shard assignment is stored, so this straitd (shard {} of {}) mirrors "
+        "nothing of it: straitctl shards-plan {} --shards {} --output FILE, then "
+        "straitctl shards-apply {} --file FILE on every shard (docs/sharding.md)",
+        cfg_.name, self.ordinal, self.count, cfg_.name, self.count, cfg_.name);
   }
-  shards_applied_at_ms_ = (*stored)->applied_at_ms;
-  share_.assign(std::make_shared<const config::shard_assignment>(std::move((*stored)->assignment)));
+  share_.set(std::move(*stored));
   return {};
 }
 
@@ -102,32 +90,30 @@ std::vector<std::string> link_runtime::placed_elsewhere(
     config::shard_share::kind k, const std::function<bool(const std::string&)>& selected,
     size_t limit) const {
   std::vector<std::string> out;
-  const auto a = share_.assignment();
-  if (!a || !selected) return out;
-  for (const auto& c : a->components) {
+  const config::shard_state s = share_.state();
+  if (!s.in_force() || !selected) return out;
+  for (const auto& c : s.assignment->components) {
     if (c.shard == share_.identity().ordinal) continue;
     for (const auto& name : k == config::shard_share::kind::topic ? c.topics : c.groups) {
       if (out.size() == limit) return out;
-      if (selected(name))
+      if (selected(name)) {
         out.push_back(printable(name, 256) + " (shard " + std::to_string(c.shard) + ")");
+      }
     }
   }
   return out;
 }
 
-api::shards_info link_runtime::shards() const {
-  std::lock_guard lock(shards_mu_);
-  return {share_.identity(), share_.assignment(), shards_applied_at_ms_, shards_problem_};
-}
+api::shards_info link_runtime::shards() const { return {share_.identity(), share_.state()}; }
 
-result<api::shards_info> link_runtime::apply_shards(config::shard_assignment next, bool dry_run) {
-  // What this straitd holds state of: partitions with checkpoints, the
-  // topics its supervisor mirrors now, groups it wrote offsets of or that
-  // have a migration state here.
+result<std::pair<std::set<std::string>, std::set<std::string>>> link_runtime::held_names() const {
   std::set<std::string> topics, groups;
   auto parts = store_.partitions(cfg_.name);
   if (!parts) return std::unexpected(parts.error());
   for (const auto& key : *parts) topics.insert(key.topic);
+  auto created = store_.created_topics(cfg_.name);
+  if (!created) return std::unexpected(created.error());
+  topics.insert(created->begin(), created->end());
   if (supervisor_) {
     for (const auto& [name, partitions] : supervisor_->selected_topics()) topics.insert(name);
   }
@@ -136,34 +122,44 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   for (const auto& r : *written) groups.insert(r.group);
   auto states = workflow::state_table::read(store_, cfg_.name);
   if (!states) return std::unexpected(states.error());
+  for (const auto& [name, state] : states->topics) topics.insert(name);
   for (const auto& [name, state] : states->groups) groups.insert(name);
-  const auto current = share_.assignment();
-  if (auto s =
-          config::check_replacement(share_.identity(), current.get(), next,
-                                    {topics.begin(), topics.end()}, {groups.begin(), groups.end()});
+  return std::pair{std::move(topics), std::move(groups)};
+}
+
+result<api::shards_info> link_runtime::apply_shards(config::shard_assignment next,
+                                                    const std::string& replaces, bool dry_run) {
+  std::lock_guard lock(apply_shards_mu_);
+  const config::shard_state stored = share_.state();
+  const std::string stored_digest = stored.assignment ? stored.assignment->digest : "";
+  if (replaces != stored_digest) {
+    return fail(errc::precondition,
+                "link " + cfg_.name + ": the request replaces assignment '" +
+                    printable(replaces, 64) + "', but this straitd holds " +
+                    (stored_digest.empty() ? std::string("none") : stored_digest) +
+                    ": another plan was applied meanwhile, or the shards hold different ones "
+                    "(straitctl shards on each); apply to every shard in one straitctl "
+                    "shards-apply --server A,B,...");
+  }
+  auto held = held_names();
+  if (!held) return std::unexpected(held.error());
+  if (auto s = config::check_replacement(share_.identity(), stored.assignment.get(),
+                                         stored.applied_as, next, held->first, held->second);
       !s) {
     return fail(s.error().code, "link " + cfg_.name + ": " + s.error().message);
   }
-  const int64_t now = wall_clock_ms();
-  if (dry_run) {
-    return api::shards_info{share_.identity(),
-                            std::make_shared<const config::shard_assignment>(next), now, ""};
-  }
+  config::shard_state applied{std::make_shared<const config::shard_assignment>(std::move(next)),
+                              wall_clock_ms(), share_.identity().ordinal, ""};
+  if (dry_run) return api::shards_info{share_.identity(), std::move(applied)};
   store::checkpoint_store::write_batch b;
-  put_shard_assignment(b, cfg_.name, next, now);
+  put_shard_assignment(b, cfg_.name, applied);
   if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
-  {
-    std::lock_guard lock(shards_mu_);
-    shards_applied_at_ms_ = now;
-    shards_problem_.clear();
-    share_.assign(std::make_shared<const config::shard_assignment>(std::move(next)));
-  }
   spdlog::info(
-      "link {}: shard assignment {} applied ({} components; this straitd is shard {} of "
-      "{})",
-      cfg_.name, share_.assignment()->digest, share_.assignment()->components.size(),
+      "link {}: shard assignment {} applied ({} components; this straitd is shard {} of {})",
+      cfg_.name, applied.assignment->digest, applied.assignment->components.size(),
       share_.identity().ordinal, share_.identity().count);
-  return shards();
+  share_.set(applied);
+  return api::shards_info{share_.identity(), std::move(applied)};
 }
 
 status link_runtime::stage(const std::set<std::string>& topics,

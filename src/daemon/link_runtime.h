@@ -85,11 +85,14 @@ class link_runtime {
   // logged error and `problem`).
   [[nodiscard]] status load_shards();
   // Stores `next` and puts it in force: the running supervisor and group
-  // syncer follow it from their next round. errc::precondition when it
-  // would move a topic or group this straitd holds state of, or change a
-  // name's owner (config::check_replacement). Running or paused; the caller
-  // holds mu() shared, and calls it one at a time (the API's mutating lock).
-  [[nodiscard]] result<api::shards_info> apply_shards(config::shard_assignment next, bool dry_run);
+  // syncer follow it from their next round. errc::precondition when
+  // `replaces` is not the digest of what is stored ("" for none: a
+  // compare-and-set, so that shards keep one document), or when it would
+  // move a topic or group this straitd holds (held_names) or take one
+  // another shard may hold (config::check_replacement). Running or paused;
+  // the caller holds mu() shared.
+  [[nodiscard]] result<api::shards_info> apply_shards(config::shard_assignment next,
+                                                      const std::string& replaces, bool dry_run);
 
   [[nodiscard]] const config::link_config& config() const { return cfg_; }
   [[nodiscard]] bool from_api() const { return from_api_; }
@@ -143,6 +146,10 @@ class link_runtime {
     std::optional<config::name_selection> groups;
   };
   [[nodiscard]] result<link_selections> selections() const;
+  // The topics and groups of the link this straitd holds state of (ADR
+  // 0030): checkpoints, created target topics, topics its supervisor
+  // mirrors now, migration states, group offsets it wrote.
+  [[nodiscard]] result<std::pair<std::set<std::string>, std::set<std::string>>> held_names() const;
   void claim_existing(claim_kind kind);
 
   config::link_config cfg_;
@@ -158,10 +165,8 @@ class link_runtime {
   config::staged_names staged_topics_;
   config::staged_names staged_groups_;
   config::shard_share share_;
-  int64_t shards_applied_at_ms_ = 0;  // guarded by shards_mu_, as shards_problem_
-  std::string shards_problem_;
-  mutable std::mutex shards_mu_;
-  std::mutex planning_;  // held while a plan is made
+  std::mutex apply_shards_mu_;  // held by apply_shards: check and store as one
+  std::mutex planning_;         // held while a plan is made
   std::unique_ptr<mirror::link_engine> engine_;
   std::unique_ptr<mirror::link_supervisor> supervisor_;
   std::unique_ptr<groupsync::group_syncer> syncer_;

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
+#include "strait/base/digest.h"
+
 namespace strait::mirror {
 
 size_t shard_of(const std::string& topic, int32_t partition, size_t shards) {
   if (shards <= 1) return 0;
-  uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bits
-  for (const unsigned char c : topic) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return static_cast<size_t>((hash + static_cast<uint32_t>(partition)) % shards);
+  return static_cast<size_t>((fnv1a64(topic) + static_cast<uint32_t>(partition)) % shards);
 }
 
 namespace {

@@ -275,6 +275,7 @@ bool link_supervisor::sync_topics() {
   {
     std::lock_guard lock(selected_mu_);
     selected_ = std::move(selected_partitions);
+    ++selections_;
   }
   if (!refusal.empty()) {
     // Nothing of these clusters is read, stored or written for this link.

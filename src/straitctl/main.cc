@@ -23,6 +23,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -218,6 +219,7 @@ class session {
     return ctx;
   }
   [[nodiscard]] bool json() const { return o_.output == "json"; }
+  [[nodiscard]] const std::string& server() const { return o_.server; }
   // The exit code of a call's status (0 when OK), with a failure's message
   // on stderr.
   [[nodiscard]] int exit_code(const grpc::Status& s,
@@ -376,7 +378,30 @@ struct command {
   virtual ~command() = default;
   CLI::App* cli = nullptr;
   [[nodiscard]] virtual int run(const session& s) = 0;
+  // With several --server (the shards of a set, docs/sharding.md): what the
+  // command does over all of them. Only the commands that say so take
+  // several; the others are refused (exit 2).
+  [[nodiscard]] virtual int run_set(std::span<const session> set) {
+    if (set.size() == 1) return run(set.front());
+    std::cerr << "straitctl: " << cli->get_name()
+              << " talks to one straitd: give one --server (several are for shards, "
+                 "shards-apply, status and stage)\n";
+    return kUsage;
+  }
 };
+
+// Runs `one` on every server of the set in turn, each under a "== SERVER"
+// line (tables only); the worst exit code (the highest) is the answer.
+int on_each(std::span<const session> set, const std::function<int(const session&)>& one) {
+  int worst = kOk;
+  for (const auto& s : set) {
+    if (set.size() > 1 && !s.json()) std::printf("== %s\n", safe(s.server()).c_str());
+    std::fflush(stdout);
+    worst = std::max(worst, one(s));
+    if (set.size() > 1 && !s.json()) std::printf("\n");
+  }
+  return worst;
+}
 
 // Options most mutating commands share.
 struct mutation {
@@ -454,6 +479,13 @@ struct status_cmd : command {
     pb::LinkStatus st;
     while (reader->Read(&st)) print(st);
     return s.exit_code(reader->Finish());
+  }
+  int run_set(std::span<const session> set) override {
+    if (watch && set.size() > 1) {
+      std::cerr << "straitctl: status --watch talks to one straitd: give one --server\n";
+      return kUsage;
+    }
+    return on_each(set, [&](const session& s) { return run(s); });
   }
 };
 
@@ -725,8 +757,8 @@ struct shards_plan_cmd : command {
     cli->add_option("--shards", shards, "straitd instances to place over")->required();
     cli->add_option("--scan", scan_id, "scan id; 0 or omitted = the newest (must be finished)");
     cli->add_option("--output", output_file,
-                    "also write the plan to this file (JSON), for shards-apply --file on every "
-                    "shard");
+                    "also write the plan to this new file (JSON; an existing one is not "
+                    "replaced), for shards-apply --file");
   }
   int run(const session& s) override {
     pb::PlanShardsRequest req;
@@ -736,10 +768,16 @@ struct shards_plan_cmd : command {
     pb::ShardPlan r;
     if (int rc = s.call(&pb::Strait::Stub::PlanShards, req, &r); rc != kOk) return rc;
     if (!output_file.empty()) {
-      std::ofstream out(output_file, std::ios::trunc);
-      out << to_json(r) << "\n";
-      if (!out.flush()) {
-        std::cerr << "straitctl: --output: cannot write " << safe(output_file) << "\n";
+      // "x": created here, never an existing file or a symlink's target.
+      std::FILE* out = std::fopen(output_file.c_str(), "wx");
+      const std::string text = to_json(r) + "\n";
+      const bool written =
+          out != nullptr && std::fwrite(text.data(), 1, text.size(), out) == text.size();
+      if (out == nullptr || std::fclose(out) != 0 || !written) {
+        std::cerr << "straitctl: --output: cannot create " << safe(output_file)
+                  << " (it exists, or its directory is not writable): give a new file; the "
+                     "plan is printed below\n";
+        s.print(r, print_shard_plan);
         return kUsage;
       }
       std::cerr << "plan written to " << safe(output_file) << ": apply it with straitctl "
@@ -751,6 +789,17 @@ struct shards_plan_cmd : command {
   }
 };
 
+// The digest of the assignment `s` stores for `link` ("" for none): what an
+// ApplyShards there replaces. nullopt: the call failed (printed).
+std::optional<pb::ShardAssignment> shards_of(const session& s, const std::string& link, int& rc) {
+  pb::GetShardsRequest req;
+  req.set_link(link);
+  pb::ShardAssignment r;
+  rc = s.call(&pb::Strait::Stub::GetShards, req, &r);
+  if (rc != kOk) return std::nullopt;
+  return r;
+}
+
 struct shards_apply_cmd : command {
   // A plan is one gRPC request: straitd takes requests up to 1 MiB.
   static constexpr std::streamsize kMaxPlanBytes = 1 << 20;
@@ -759,15 +808,76 @@ struct shards_apply_cmd : command {
   explicit shards_apply_cmd(CLI::App& app) {
     cli = app.add_subcommand(
         "shards-apply",
-        "store a plan of shards-plan --output as the link's shard assignment on this straitd "
-        "(--server), which then mirrors only what it gives this shard; apply the same file on "
-        "every shard (ADR 0030; role admin)");
+        "store a plan of shards-plan --output as the link's shard assignment on every straitd "
+        "of --server A,B,... (all must hold the same one before; each is checked with a dry run "
+        "before any stores it), which then mirror only what it gives them (ADR 0030; role "
+        "admin)");
     cli->add_option("link", link, "link name")->required();
     cli->add_option("--file", file, "the plan (JSON), as shards-plan --output wrote it")
         ->required();
-    m.add(cli, "check the plan against this straitd's state and store nothing");
+    m.add(cli, "check the plan on every straitd and store nothing");
   }
-  int run(const session& s) override {
+  int run(const session& s) override { return run_set(std::span(&s, 1)); }
+  int run_set(std::span<const session> set) override {
+    pb::ApplyShardsRequest req;
+    if (int rc = read_plan(*req.mutable_plan()); rc != kOk) return rc;
+    req.set_link(link);
+    // One document on every shard: all hold the same one now (or none).
+    std::string replaces;
+    for (size_t i = 0; i < set.size(); ++i) {
+      int rc = kOk;
+      auto held = shards_of(set[i], link, rc);
+      if (!held) return rc;
+      if (i > 0 && held->digest() != replaces) {
+        std::cerr << "straitctl: refused: " << safe(set[0].server()) << " holds assignment '"
+                  << safe(replaces) << "' and " << safe(set[i].server()) << " holds '"
+                  << safe(held->digest())
+                  << "': the shards must hold one document before another replaces it; "
+                     "apply the one they should hold to the others first (straitctl shards "
+                  << safe(link) << " on each shows it)\n";
+        return kRefused;
+      }
+      replaces = held->digest();
+    }
+    req.set_replaces(replaces);
+    // Every shard checks it before any stores it.
+    req.set_dry_run(true);
+    for (const auto& s : set) {
+      req.set_request_id(request_id_or_new(""));
+      pb::ShardAssignment r;
+      if (int rc = s.call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+        std::cerr << "straitctl: " << safe(s.server()) << " refused the plan: nothing was stored "
+                  << "on any straitd\n";
+        return rc;
+      }
+      if (m.dry_run) {
+        if (set.size() > 1 && !s.json()) std::printf("== %s\n", safe(s.server()).c_str());
+        s.print(r, print_shards);
+      }
+    }
+    if (m.dry_run) return kOk;
+    req.set_dry_run(false);
+    req.set_request_id(request_id_or_new(m.request_id));
+    for (size_t i = 0; i < set.size(); ++i) {
+      pb::ShardAssignment r;
+      if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+        std::cerr << "straitctl: stored on " << i << " of " << set.size()
+                  << " straitd before this one failed: run the same command again once "
+                  << safe(set[i].server()) << " answers (the ones done answer again with "
+                  << "their stored result when given the same --request-id "
+                  << safe(req.request_id()) << ")\n";
+        return rc;
+      }
+      if (set.size() > 1 && !set[i].json()) {
+        std::printf("== %s\n", safe(set[i].server()).c_str());
+      }
+      set[i].print(r, print_shards);
+    }
+    return kOk;
+  }
+
+ private:
+  int read_plan(pb::ShardPlan& plan) const {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
       std::cerr << "straitctl: --file: cannot read " << safe(file) << "\n";
@@ -781,18 +891,11 @@ struct shards_apply_cmd : command {
                 << "smaller (is it the file shards-plan --output wrote?)\n";
       return kUsage;
     }
-    pb::ApplyShardsRequest req;
-    if (auto st = google::protobuf::util::JsonStringToMessage(text, req.mutable_plan()); !st.ok()) {
+    if (auto st = google::protobuf::util::JsonStringToMessage(text, &plan); !st.ok()) {
       std::cerr << "straitctl: --file: " << safe(file)
                 << " is not a plan of shards-plan --output: " << safe(st.ToString()) << "\n";
       return kUsage;
     }
-    req.set_link(link);
-    req.set_dry_run(m.dry_run);
-    req.set_request_id(request_id_or_new(m.request_id));
-    pb::ShardAssignment r;
-    if (int rc = s.call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) return rc;
-    s.print(r, print_shards);
     return kOk;
   }
 };
@@ -800,16 +903,33 @@ struct shards_apply_cmd : command {
 struct shards_cmd : command {
   std::string link;
   explicit shards_cmd(CLI::App& app) {
-    cli = app.add_subcommand(
-        "shards", "this straitd's shard of a link and the assignment it holds (role viewer)");
+    cli = app.add_subcommand("shards",
+                             "each straitd's shard of a link and the assignment it holds; with "
+                             "several --server, whether they hold the same one (exit 5 when "
+                             "not; role viewer)");
     cli->add_option("link", link, "link name")->required();
   }
-  int run(const session& s) override {
-    pb::GetShardsRequest req;
-    req.set_link(link);
-    pb::ShardAssignment r;
-    if (int rc = s.call(&pb::Strait::Stub::GetShards, req, &r); rc != kOk) return rc;
-    s.print(r, print_shards);
+  int run(const session& s) override { return run_set(std::span(&s, 1)); }
+  int run_set(std::span<const session> set) override {
+    std::set<std::string> digests;
+    int rc = on_each(set, [&](const session& s) {
+      int code = kOk;
+      auto r = shards_of(s, link, code);
+      if (!r) return code;
+      digests.insert(r->digest());
+      s.print(*r, print_shards);
+      return kOk;
+    });
+    if (rc != kOk || set.size() < 2) return rc;
+    if (digests.size() > 1) {
+      std::cerr << "straitctl: the shards hold different assignments of link " << safe(link)
+                << ": apply one plan to all of them (straitctl shards-apply --server A,B,...)\n";
+      return kDiffers;
+    }
+    if (!set.front().json()) {
+      std::printf("every straitd holds the same assignment%s\n",
+                  digests.begin()->empty() ? " (none)" : "");
+    }
     return kOk;
   }
 };
@@ -942,6 +1062,10 @@ struct stage_cmd : command {
       if (!m.dry_run) std::printf("follow it with: straitctl catch-up %s\n", link.c_str());
     });
     return kOk;
+  }
+  // Staged names are each straitd's own: stage on every shard.
+  int run_set(std::span<const session> set) override {
+    return on_each(set, [&](const session& s) { return run(s); });
   }
 };
 
@@ -1418,7 +1542,9 @@ int main(int argc, char** argv) {
 
   CLI::App app{"straitctl: drive and observe straitd (strait.v1 API). Reference: docs/api.md"};
   app.require_subcommand(1);
-  app.add_option("--server", o.server, "straitd's daemon.api_listen (env STRAITCTL_SERVER)")
+  app.add_option("--server", o.server,
+                 "straitd's daemon.api_listen (env STRAITCTL_SERVER); several, separated by "
+                 "commas, for the shards of a set (shards, shards-apply, status, stage)")
       ->capture_default_str();
   app.add_option("-o,--output", o.output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
@@ -1437,7 +1563,8 @@ int main(int argc, char** argv) {
       "exit codes: 0 ok, 1 straitd unreachable, no answer within --timeout, or failed, 2 bad usage "
       "or invalid argument,\n"
       "            3 not found, 4 refused (precondition, permission, request id reused),\n"
-      "            5 verification found differences or was interrupted,\n"
+      "            5 verification found differences or was interrupted (shards: the\n"
+      "              servers hold different assignments),\n"
       "            6 still running after --wait-timeout (the move goes on in straitd),\n"
       "            7 status: a cluster of the link is unreachable or refuses strait,\n"
       "            8 cutover/rollback: an operation waits for the operator, or a later\n"
@@ -1449,10 +1576,22 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }
-  auto s = make_session(o);
-  if (!s) return kUsage;
+  // --server A,B,...: the shards of a set (docs/sharding.md).
+  std::vector<session> set;
+  std::stringstream servers(o.server);
+  for (std::string one; std::getline(servers, one, ',');) {
+    options each = o;
+    each.server = one;
+    auto s = make_session(each);
+    if (!s) return kUsage;
+    set.push_back(std::move(*s));
+  }
+  if (set.empty() || set.size() > 64) {
+    std::cerr << "straitctl: --server: give one to 64 straitd host:port, separated by commas\n";
+    return kUsage;
+  }
   for (const auto& c : commands) {
-    if (*c->cli) return c->run(*s);
+    if (*c->cli) return c->run_set(set);
   }
   return kUsage;  // require_subcommand(1) makes this unreachable
 }

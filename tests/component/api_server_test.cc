@@ -468,6 +468,9 @@ TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
   auto [rc, printed] = straitctl("shards-plan main --shards 2 --output " + file);
   ASSERT_EQ(rc, 0) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "plan written to " + file)) << printed;
+  std::tie(rc, printed) = straitctl("shards-plan main --shards 2 --output " + file);
+  EXPECT_EQ(rc, 2) << "an existing file is not replaced: " << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "--output: cannot create")) << printed;
 
   std::tie(rc, printed) = straitctl("shards main");
   EXPECT_EQ(rc, 0) << printed;
@@ -507,7 +510,7 @@ TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
   c = req.mutable_plan()->add_components();
   c->add_topics("a");
   c->set_shard(1);
-  refused("plan.components[1].topics[0]: 'a' is in another component too");
+  refused("plan.components[1].topics[0]: 'a' is listed twice");
   // The daemon's refusal (it would move a topic) is FAILED_PRECONDITION.
   req.mutable_plan()->mutable_components()->RemoveLast();
   control_.shards_refusal = "link main: the assignment would move what a shard may already mirror";

@@ -390,19 +390,22 @@ class fake_control : public control {
   result<shards_info> shards(const std::string& link) const override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     std::lock_guard lock(mu_);
-    return shards_info{shard_self, shards_, 1234, ""};
+    return shards_info{shard_self, {shards_, 1234, shard_self.ordinal, ""}};
   }
   result<shards_info> apply_shards(const std::string& link, config::shard_assignment a,
-                                   bool dry_run) override {
+                                   const std::string& replaces, bool dry_run) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     if (!shards_refusal.empty()) return fail(errc::precondition, shards_refusal);
     auto stored = std::make_shared<const config::shard_assignment>(std::move(a));
     std::lock_guard lock(mu_);
+    if (replaces != (shards_ ? shards_->digest : "")) {
+      return fail(errc::precondition, "replaces: not the stored digest");
+    }
     if (!dry_run) {
       shards_ = stored;
       ++shard_applies;
     }
-    return shards_info{shard_self, stored, 1234, ""};
+    return shards_info{shard_self, {stored, 1234, shard_self.ordinal, ""}};
   }
   config::shard_identity shard_self{0, 2, false};
   std::string shards_refusal;

@@ -94,8 +94,8 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
   testing::temp_dir dirs[2];
   std::unique_ptr<store::checkpoint_store> stores[2];
   config::config cfgs[2];
-  std::unique_ptr<daemon::link_registry> shards[2];
   metrics::registry metrics[2];
+  std::unique_ptr<daemon::link_registry> shards[2];  // after what they use: destroyed first
   for (uint32_t i = 0; i < 2; ++i) {
     auto st = store::checkpoint_store::open(dirs[i].path() / "checkpoints");
     ASSERT_TRUE(st.has_value()) << st.error().message;
@@ -112,13 +112,13 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
     for (const auto& p : runtime(i)->engine()->snapshot()) topics.insert(p.key.topic);
     return topics;
   };
-  // A round of each supervisor ran (it learned the clusters), and started
-  // nothing: no assignment yet.
+  // A round of each supervisor chose its topics, and chose none: no
+  // assignment yet.
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(
-        testing::wait_for([&] { return runtime(i)->supervisor()->clusters().has_value(); }, 30s));
+    ASSERT_TRUE(testing::wait_for([&] { return runtime(i)->supervisor()->selections() > 0; }, 30s));
+    EXPECT_TRUE(runtime(i)->supervisor()->selected_topics().empty()) << "shard " << i;
     EXPECT_TRUE(topics_of(i).empty()) << "shard " << i;
-    EXPECT_FALSE(runtime(i)->shards().assignment);
+    EXPECT_FALSE(runtime(i)->shards().stored.assignment);
   }
 
   auto plan = [](uint32_t orders_on, uint32_t payments_on) {
@@ -126,12 +126,18 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
         2, 1, {{{"orders"}, {}, orders_on, 10}, {{"payments"}, {}, payments_on, 10}}, 2);
   };
   for (int i = 0; i < 2; ++i) {
-    auto dry = runtime(i)->apply_shards(plan(0, 1), true);
+    auto dry = runtime(i)->apply_shards(plan(0, 1), "", true);
     ASSERT_TRUE(dry.has_value()) << dry.error().message;
-    EXPECT_FALSE(runtime(i)->shards().assignment) << "a dry run stores nothing";
-    auto applied = runtime(i)->apply_shards(plan(0, 1), false);
+    EXPECT_FALSE(runtime(i)->shards().stored.assignment) << "a dry run stores nothing";
+    auto stale = runtime(i)->apply_shards(plan(0, 1), "0123456789abcdef", false);
+    ASSERT_FALSE(stale.has_value()) << "none is stored: it replaces nothing";
+    EXPECT_NE(stale.error().message.find("replaces assignment '0123456789abcdef', but this "
+                                         "straitd holds none"),
+              std::string::npos)
+        << stale.error().message;
+    auto applied = runtime(i)->apply_shards(plan(0, 1), "", false);
     ASSERT_TRUE(applied.has_value()) << applied.error().message;
-    EXPECT_EQ(applied->assignment->digest, plan(0, 1).digest);
+    EXPECT_EQ(applied->stored.assignment->digest, plan(0, 1).digest);
   }
   testing::produce_filler(source, "orders", kPartitions, 200);
   testing::produce_filler(source, "payments", kPartitions, 300);
@@ -149,7 +155,7 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
   // Shard 0 mirrors orders and the other one payments: a plan that swaps
   // them is refused by both, naming the topics.
   for (int i = 0; i < 2; ++i) {
-    auto swapped = runtime(i)->apply_shards(plan(1, 0), false);
+    auto swapped = runtime(i)->apply_shards(plan(1, 0), plan(0, 1).digest, false);
     ASSERT_FALSE(swapped.has_value()) << "shard " << i;
     EXPECT_EQ(swapped.error().code, errc::precondition);
     EXPECT_NE(swapped.error().message.find(i == 0 ? "topic orders (held here, shard 0, given to "
@@ -158,7 +164,7 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
                                                     "to shard 0)"),
               std::string::npos)
         << swapped.error().message;
-    EXPECT_EQ(runtime(i)->shards().assignment->digest, plan(0, 1).digest) << "unchanged";
+    EXPECT_EQ(runtime(i)->shards().stored.assignment->digest, plan(0, 1).digest) << "unchanged";
   }
 
   // A restart of shard 0: the stored assignment is in force again.
@@ -166,11 +172,41 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
   shards[0] = std::make_unique<daemon::link_registry>(
       cfgs[0], *stores[0], metrics[0], [] {}, 1s);
   ASSERT_TRUE(shards[0]->load().has_value());
-  ASSERT_TRUE(runtime(0)->shards().assignment);
-  EXPECT_EQ(runtime(0)->shards().assignment->digest, plan(0, 1).digest);
+  ASSERT_TRUE(runtime(0)->shards().stored.assignment);
+  EXPECT_EQ(runtime(0)->shards().stored.assignment->digest, plan(0, 1).digest);
   testing::produce_filler(source, "orders", kPartitions, 100);
   ASSERT_TRUE(testing::wait_for([&] { return mirrored(0, 300); }, 30s));
   EXPECT_EQ(topics_of(0), std::set<std::string>{"orders"});
+
+  // Shard 1 restarted as the only straitd (count 1): the assignment it
+  // stores is for 2, so it is not in force and shard 1 owns nothing (the
+  // topics shard 0 mirrored are not started again from nothing here).
+  shards[1]->stop_all();
+  cfgs[1].daemon.shards = {0, 1, false};
+  shards[1] = std::make_unique<daemon::link_registry>(
+      cfgs[1], *stores[1], metrics[1], [] {}, 1s);
+  ASSERT_TRUE(shards[1]->load().has_value());
+  const auto held = runtime(1)->shards().stored;
+  EXPECT_FALSE(held.in_force());
+  EXPECT_NE(held.problem.find("the stored shard assignment was applied when this store was "
+                              "shard 1, and daemon.shards.ordinal is 0 now"),
+            std::string::npos)
+      << held.problem;
+  const uint64_t before = runtime(1)->supervisor()->selections();
+  ASSERT_TRUE(
+      testing::wait_for([&] { return runtime(1)->supervisor()->selections() > before; }, 30s));
+  EXPECT_TRUE(runtime(1)->supervisor()->selected_topics().empty());
+  EXPECT_TRUE(topics_of(1).empty());
+  // A plan for one shard that gives it orders, which shard 0 owned under
+  // the stored document, is refused: shard 1 (now ordinal 0) does not hold
+  // it.
+  auto alone = config::shard_assignment::make(1, 2, {{{"orders", "payments"}, {}, 0, 20}}, 1);
+  ASSERT_TRUE(alone.has_value());
+  auto taken = runtime(1)->apply_shards(*alone, plan(0, 1).digest, true);
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_NE(taken.error().message.find("topic orders (from shard 0 to this straitd, now shard 0)"),
+            std::string::npos)
+      << taken.error().message;
   for (auto& s : shards) s->stop_all();
 }
 

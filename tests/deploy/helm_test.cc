@@ -220,6 +220,10 @@ TEST(Helm, ShardsAreReplicasThatReadTheirOrdinalFromTheirPodName) {
   ASSERT_EQ(one.status, 0) << one.errors;
   EXPECT_FALSE(YAML::Load(
       one.get("ConfigMap")["data"]["straitd.yaml"].as<std::string>())["daemon"]["shards"]);
+  // --set gives an integer, a values file a float: both count.
+  const auto set = render("-f '" + kChart + "/ci/minimal-values.yaml' --set shards=2");
+  ASSERT_EQ(set.status, 0) << set.errors;
+  EXPECT_EQ(set.get("StatefulSet")["spec"]["replicas"].as<int>(), 2);
 }
 
 TEST(Helm, WithTlsTheApiListensBehindTheServiceWithClientAuthenticationAndItsOwnPolicy) {

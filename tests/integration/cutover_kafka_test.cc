@@ -47,19 +47,6 @@ bool wait_state(straitd& d, const std::string& what, const std::vector<std::stri
       std::chrono::seconds(60), std::chrono::milliseconds(200));
 }
 
-// Both clusters hold the same records, partition by partition, in order.
-void expect_same_records(const std::string& topic, const std::string& target_topic,
-                         int partitions) {
-  for (int p = 0; p < partitions; ++p) {
-    auto src = testing::read_partition(clusters->source, topic, p, true);
-    auto dst = testing::read_partition(clusters->target, target_topic, p, true);
-    ASSERT_EQ(src.size(), dst.size()) << topic << "/" << p;
-    for (size_t i = 0; i < src.size(); ++i) {
-      ASSERT_TRUE(src[i].same_content(dst[i])) << topic << "/" << p << " record " << i;
-    }
-  }
-}
-
 TEST(CutoverKafka, ProducersAndConsumersMoveBackAndForthWithoutLossOrDuplicates) {
   testing::temp_dir dir;
   create_topic(clusters->source, "cut-orders", 2);

@@ -217,8 +217,7 @@ double straitd::metric(const std::string& series) {
   return -1;
 }
 
-std::pair<int, std::string> straitd::straitctl(const std::string& args,
-                                               const std::string& wrapper) {
+std::string straitd::api_address() const {
   // The address of this run (start() removed the previous one).
   std::string addr;
   (void)testing::wait_for(
@@ -227,8 +226,19 @@ std::pair<int, std::string> straitd::straitctl(const std::string& args,
         return static_cast<bool>(in >> addr);
       },
       std::chrono::seconds(30), std::chrono::milliseconds(50));
+  return addr;
+}
+
+std::pair<int, std::string> straitd::straitctl(const std::string& args,
+                                               const std::string& wrapper) {
+  return straitctl_on(api_address(), args, wrapper);
+}
+
+std::pair<int, std::string> straitd::straitctl_on(const std::string& servers,
+                                                  const std::string& args,
+                                                  const std::string& wrapper) {
   const auto out = dir_.path() / "straitctl.out";
-  int rc = std::system((wrapper + " " + kStraitctl + " --server " + addr + " " + args + " >" +
+  int rc = std::system((wrapper + " " + kStraitctl + " --server " + servers + " " + args + " >" +
                         out.string() + " 2>>" + (dir_.path() / "straitctl.err").string())
                            .c_str());
   std::ifstream o(out);
@@ -279,6 +289,18 @@ int64_t total_high(const std::string& bootstrap, const std::string& topic, int p
     n += h;
   }
   return n;
+}
+
+void expect_same_records(const std::string& topic, const std::string& target_topic,
+                         int partitions) {
+  for (int p = 0; p < partitions; ++p) {
+    auto src = testing::read_partition(clusters->source, topic, p, true);
+    auto dst = testing::read_partition(clusters->target, target_topic, p, true);
+    ASSERT_EQ(src.size(), dst.size()) << topic << "/" << p;
+    for (size_t i = 0; i < src.size(); ++i) {
+      ASSERT_TRUE(src[i].same_content(dst[i])) << topic << "/" << p << " record " << i;
+    }
+  }
 }
 
 }  // namespace strait::integration

@@ -104,6 +104,12 @@ class straitd {
   // straitctl against this straitd's API (--server from state/api.address),
   // optionally run under `wrapper` (e.g. "timeout 1"); returns {exit code, stdout}.
   std::pair<int, std::string> straitctl(const std::string& args, const std::string& wrapper = "");
+  // The same against `servers` (straitctl --server A,B,...), its output kept
+  // with this straitd's.
+  std::pair<int, std::string> straitctl_on(const std::string& servers, const std::string& args,
+                                           const std::string& wrapper = "");
+  // This run's API address (waits up to 30 s for straitd to write it).
+  [[nodiscard]] std::string api_address() const;
   // Everything straitctl() printed on standard error so far, oldest first
   // (refusals and errors go there, not to stdout).
   [[nodiscard]] std::string straitctl_errors() const;
@@ -125,6 +131,10 @@ testing::record make_record(int i);
 // Waits (60 s at most) until the group's committed offset of partition 0 of
 // `topic` on the target is `want`.
 bool target_offset_becomes(const std::string& group, const std::string& topic, int64_t want);
+
+// Both clusters hold the same records, partition by partition, in order
+// (gtest failures otherwise).
+void expect_same_records(const std::string& topic, const std::string& target_topic, int partitions);
 
 // Sum of the partitions' high watermarks; -1 while any cannot be read.
 int64_t total_high(const std::string& bootstrap, const std::string& topic, int partitions);

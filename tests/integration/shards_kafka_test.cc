@@ -20,17 +20,6 @@ using namespace integration;
 
 using testing::contains;
 
-void expect_same_records(const std::string& topic, int partitions) {
-  for (int p = 0; p < partitions; ++p) {
-    auto src = testing::read_partition(clusters->source, topic, p, true);
-    auto dst = testing::read_partition(clusters->target, "mig." + topic, p, true);
-    ASSERT_EQ(src.size(), dst.size()) << topic << "/" << p;
-    for (size_t i = 0; i < src.size(); ++i) {
-      ASSERT_TRUE(src[i].same_content(dst[i])) << topic << "/" << p << " record " << i;
-    }
-  }
-}
-
 TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors) {
   create_topic(clusters->source, "sh-orders", 2);
   create_topic(clusters->source, "sh-audit", 2);
@@ -65,15 +54,14 @@ TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors
   EXPECT_TRUE(contains(plan, "shard 0: ")) << plan;
   EXPECT_TRUE(contains(plan, "topics sh-orders; groups sh-billing")) << plan;
   EXPECT_TRUE(contains(plan, "topics sh-audit; groups sh-auditors")) << plan;
-  for (auto* d : {&zero, &one}) {
-    auto [applied, out] = d->straitctl("shards-apply it --file " + file);
-    ASSERT_EQ(applied, 0) << out << d->straitctl_errors();
-  }
-  const std::string digest_line = zero.straitctl("shards it").second;
-  ASSERT_TRUE(contains(digest_line, "assignment ")) << digest_line;
-  const std::string digest = digest_line.substr(digest_line.find("assignment ") + 11, 16);
-  EXPECT_TRUE(contains(one.straitctl("shards it").second, "assignment " + digest))
-      << "both hold the same document";
+  const std::string both = zero.api_address() + "," + one.api_address();
+  auto [applied, out] = zero.straitctl_on(both, "shards-apply it --file " + file);
+  ASSERT_EQ(applied, 0) << out << zero.straitctl_errors();
+  EXPECT_TRUE(contains(out, "== " + one.api_address())) << out;
+  auto [same, shards] = zero.straitctl_on(both, "shards it");
+  EXPECT_EQ(same, 0) << shards << zero.straitctl_errors();
+  EXPECT_TRUE(contains(shards, "every straitd holds the same assignment")) << shards;
+  EXPECT_TRUE(contains(shards, "this straitd is shard 1 of 2")) << shards;
 
   // Each mirrors its topic and syncs its group, the other's not at all.
   ASSERT_TRUE(testing::wait_for(
@@ -89,13 +77,17 @@ TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors
   const std::string status1 = one.straitctl("status it").second;
   EXPECT_TRUE(contains(status0, "sh-orders") && !contains(status0, "sh-audit")) << status0;
   EXPECT_TRUE(contains(status1, "sh-audit") && !contains(status1, "sh-orders")) << status1;
+  EXPECT_TRUE(contains(status0, "sh-billing")) << status0;
+  EXPECT_TRUE(contains(status1, "sh-auditors") && !contains(status1, "sh-billing"))
+      << "each group synced by one straitd only: " << status1;
 
   // A move sent to the wrong straitd names the one that owns it.
   EXPECT_EQ(one.straitctl("cutover it --topics sh-orders --no-wait").first, 4);
   EXPECT_TRUE(
       contains(one.straitctl_errors(), "gives what you selected to another: sh-orders (shard 0)"))
       << one.straitctl_errors();
-  // A plan that would move what each mirrors is refused by each.
+  // A plan that would move what each mirrors is refused by the first that
+  // checks it, before any stores it.
   {
     std::ifstream in(file);
     std::string text(std::istreambuf_iterator<char>(in), {});
@@ -107,14 +99,26 @@ TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors
     std::ofstream(dir0.path() / "swapped.json") << text;
   }
   EXPECT_EQ(
-      zero.straitctl("shards-apply it --file " + (dir0.path() / "swapped.json").string()).first, 4);
+      zero.straitctl_on(both, "shards-apply it --file " + (dir0.path() / "swapped.json").string())
+          .first,
+      4);
   EXPECT_TRUE(contains(zero.straitctl_errors(),
                        "topic sh-orders (held here, shard 0, given to "
                        "shard 1)"))
       << zero.straitctl_errors();
+  EXPECT_TRUE(contains(zero.straitctl_errors(), "nothing was stored on any straitd"))
+      << zero.straitctl_errors();
+  EXPECT_TRUE(contains(zero.straitctl_on(both, "shards it").second,
+                       "every straitd holds the same assignment"));
 
   // Shard 0 cuts sh-orders and its group over while shard 1 mirrors on.
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return contains(zero.straitctl("status it").second, "IN_SYNC"); }, 60s, 200ms))
+      << zero.straitctl("status it").second;
   ASSERT_EQ(zero.straitctl("verify it").first, 0) << zero.log();
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return contains(zero.straitctl("status it").second, "VERIFIED"); }, 60s, 200ms))
+      << zero.straitctl("status it").second << zero.log();
   auto [cut, cut_out] = zero.straitctl("cutover it --topics sh-orders --quiet-window 1000");
   ASSERT_EQ(cut, 0) << cut_out << zero.straitctl_errors() << zero.log();
   {
@@ -130,8 +134,8 @@ TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors
   ASSERT_TRUE(testing::wait_for(
       [&] { return total_high(clusters->target, "mig.sh-audit", 2) == 500; }, 60s, 200ms))
       << one.log();
-  expect_same_records("sh-orders", 2);
-  expect_same_records("sh-audit", 2);
+  expect_same_records("sh-orders", "mig.sh-orders", 2);
+  expect_same_records("sh-audit", "mig.sh-audit", 2);
   EXPECT_EQ(zero.stop(), 0) << zero.log();
   EXPECT_EQ(one.stop(), 0) << one.log();
 }

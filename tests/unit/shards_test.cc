@@ -77,10 +77,11 @@ TEST(Shards, ABadAssignmentIsRefusedNamingTheField) {
       {2, {component({}, {"g"}, 0)}, "components[0].topics: empty"},
       {2,
        {component({"a"}, {}, 0), component({"b", "a"}, {}, 1)},
-       "components[1].topics[1]: 'a' is in another component too"},
+       "components[1].topics[1]: 'a' is listed twice"},
       {2,
        {component({"a"}, {"g"}, 0), component({"b"}, {"g"}, 1)},
-       "components[1].groups[0]: 'g' is in another component too"},
+       "components[1].groups[0]: 'g' is listed twice"},
+      {2, {component({"a", "a"}, {}, 0)}, "components[0].topics[1]: 'a' is listed twice"},
       {2, {component({""}, {}, 0)}, "components[0].topics[0]: is empty"},
       {2, {component({std::string(250, 'x')}, {}, 0)}, "is 250 bytes long; at most 249"},
       {2, {component({"a"}, {std::string(32768, 'g')}, 0)}, "is 32768 bytes long; at most 32767"},
@@ -109,6 +110,11 @@ TEST(Shards, OneStraitdOwnsEverythingAndSeveralOwnNothingBeforeAnAssignment) {
   shard_share alone({0, 1, false});
   EXPECT_TRUE(alone.owns(kind::topic, "orders"));
   EXPECT_TRUE(alone.owns(kind::group, "billing"));
+  // A stored assignment not in force (another count, damaged): nothing is
+  // owned, even by one straitd.
+  alone.set({nullptr, 1, 0, "the stored shard assignment is damaged"});
+  EXPECT_FALSE(alone.owner(kind::topic, "orders").has_value());
+  EXPECT_FALSE(alone.owns(kind::group, "billing"));
 
   shard_share first({0, 2, false}), second({1, 2, false});
   EXPECT_FALSE(first.owner(kind::topic, "orders").has_value());
@@ -117,8 +123,8 @@ TEST(Shards, OneStraitdOwnsEverythingAndSeveralOwnNothingBeforeAnAssignment) {
 
   auto a = std::make_shared<const shard_assignment>(
       *shard_assignment::make(2, 1, {component({"orders"}, {"billing"}, 1)}, 2));
-  first.assign(a);
-  second.assign(a);
+  first.set({a, 1, 0, ""});
+  second.set({a, 1, 1, ""});
   EXPECT_FALSE(first.owns(kind::topic, "orders"));
   EXPECT_TRUE(second.owns(kind::topic, "orders"));
   EXPECT_TRUE(second.owns(kind::group, "billing"));
@@ -135,8 +141,9 @@ TEST(Shards, ASelectionWithAShareSelectsOnlyWhatThisStraitdOwns) {
   cfg.topics.include = {"orders", "payments"};
   cfg.groups.include = {"billing"};
   shard_share share({0, 2, false});
-  share.assign(std::make_shared<const shard_assignment>(*shard_assignment::make(
-      2, 1, {component({"orders"}, {"billing"}, 0), component({"payments"}, {}, 1)}, 2)));
+  share.set({std::make_shared<const shard_assignment>(*shard_assignment::make(
+                 2, 1, {component({"orders"}, {"billing"}, 0), component({"payments"}, {}, 1)}, 2)),
+             1, 0, ""});
   std::optional<error> failed;
   auto topics = name_selection::topics(cfg, nullptr, &share, failed);
   auto groups = name_selection::groups(cfg, nullptr, &share, failed);
@@ -155,9 +162,9 @@ TEST(Shards, AReplacementMayNotMoveWhatAShardMayAlreadyMirror) {
   auto first = *shard_assignment::make(
       2, 1, {component({"orders"}, {"billing"}, 0), component({"payments"}, {}, 1)}, 2);
   // Nothing stored, nothing held: anything goes.
-  EXPECT_TRUE(check_replacement(self, nullptr, first, {}, {}).has_value());
+  EXPECT_TRUE(check_replacement(self, nullptr, 0, first, {}, {}).has_value());
   // A topic held here and given to the other shard.
-  auto r = check_replacement(self, nullptr, first, {"payments"}, {});
+  auto r = check_replacement(self, nullptr, 0, first, {"payments"}, {});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, errc::precondition);
   EXPECT_NE(r.error().message.find("topic payments (held here, shard 0, given to shard 1)"),
@@ -166,38 +173,43 @@ TEST(Shards, AReplacementMayNotMoveWhatAShardMayAlreadyMirror) {
   EXPECT_NE(r.error().message.find("keep these names on their shards"), std::string::npos);
   // A group held here and given away.
   auto g = check_replacement(
-      self, nullptr, *shard_assignment::make(2, 1, {component({"orders"}, {"billing"}, 1)}, 2), {},
-      {"billing"});
+      self, nullptr, 0, *shard_assignment::make(2, 1, {component({"orders"}, {"billing"}, 1)}, 2),
+      {}, {"billing"});
   ASSERT_FALSE(g.has_value());
   EXPECT_NE(g.error().message.find("group billing (held here"), std::string::npos);
   // The same document again, or one that adds a component: fine.
-  EXPECT_TRUE(check_replacement(self, &first, first, {"orders"}, {"billing"}).has_value());
+  EXPECT_TRUE(check_replacement(self, &first, 0, first, {"orders"}, {"billing"}).has_value());
   auto more = *shard_assignment::make(
       2, 1,
       {component({"orders"}, {"billing"}, 0), component({"payments"}, {}, 1),
        component({"refunds"}, {}, hashed_owner("refunds", 2))},
       2);
-  EXPECT_TRUE(check_replacement(self, &first, more, {"orders"}, {}).has_value());
+  EXPECT_TRUE(check_replacement(self, &first, 0, more, {"orders"}, {}).has_value());
   // A component that changes shard between two documents, held elsewhere.
   auto swapped = *shard_assignment::make(
       2, 1, {component({"orders"}, {"billing"}, 0), component({"payments"}, {}, 0)}, 2);
-  auto m = check_replacement(self, &first, swapped, {"orders"}, {});
+  auto m = check_replacement(self, &first, 0, swapped, {"orders"}, {});
   ASSERT_FALSE(m.has_value());
-  EXPECT_NE(m.error().message.find("topic payments (from shard 1 to shard 0)"), std::string::npos)
+  EXPECT_NE(m.error().message.find("topic payments (from shard 1 to this straitd, now shard 0)"),
+            std::string::npos)
       << m.error().message;
+  // ... but not on shard 1, which no longer holds it (exported).
+  EXPECT_TRUE(check_replacement({1, 2, false}, &first, 1, swapped, {}, {}).has_value());
+  // Held here already (imported): it may come.
+  EXPECT_TRUE(check_replacement(self, &first, 0, swapped, {"orders", "payments"}, {}).has_value());
   // A name that was hashed and is now placed on another shard moves too.
   const std::string hashed_elsewhere = hashed_owner("t1", 2) == 1 ? "t1" : "t2";
   ASSERT_EQ(hashed_owner(hashed_elsewhere, 2), 1u);
   auto placed = *shard_assignment::make(
       2, 1,
       {component({"orders", hashed_elsewhere}, {"billing"}, 0), component({"payments"}, {}, 1)}, 2);
-  EXPECT_FALSE(check_replacement(self, &first, placed, {}, {}).has_value());
+  EXPECT_FALSE(check_replacement(self, &first, 0, placed, {}, {}).has_value());
   // At most 5 names, then a count.
-  std::vector<std::string> held;
-  for (int i = 0; i < 8; ++i) held.push_back("payments" + std::to_string(i));
-  std::vector<std::string> given = held;
+  std::set<std::string> held;
+  for (int i = 0; i < 8; ++i) held.insert("payments" + std::to_string(i));
+  std::vector<std::string> given(held.begin(), held.end());
   auto all = *shard_assignment::make(2, 1, {component(given, {}, 1)}, 2);
-  auto many = check_replacement(self, nullptr, all, held, {});
+  auto many = check_replacement(self, nullptr, 0, all, held, {});
   ASSERT_FALSE(many.has_value());
   EXPECT_NE(many.error().message.find("and 3 more"), std::string::npos);
 }

@@ -208,14 +208,10 @@ struct stage_result {
   std::vector<std::string> topics, groups;
 };
 
-// A link's shards (ADR 0030): this straitd's place and the link's stored
-// assignment (null: none). `problem`: why a stored one is not in force (it
-// was planned for another daemon.shards.count), or empty.
+// A link's shards (ADR 0030): this straitd's place and what its store holds.
 struct shards_info {
   config::shard_identity self;
-  std::shared_ptr<const config::shard_assignment> assignment;
-  int64_t applied_at_ms = 0;
-  std::string problem;
+  config::shard_state stored;
 };
 
 // What an acknowledgement resolved.
@@ -295,10 +291,12 @@ class control {
   // The link's shards; paused links too.
   [[nodiscard]] virtual result<shards_info> shards(const std::string& link) const = 0;
   // Stores `a` as the link's shard assignment and puts it in force (ADR
-  // 0030; dry_run: checks only). errc::precondition when it would move a
-  // topic or group between shards (config::check_replacement).
+  // 0030; dry_run: checks only). errc::precondition when `replaces` is not
+  // the digest stored now ("" for none), or when it would move a topic or
+  // group between shards (config::check_replacement).
   [[nodiscard]] virtual result<shards_info> apply_shards(const std::string& link,
                                                          config::shard_assignment a,
+                                                         const std::string& replaces,
                                                          bool dry_run) = 0;
   // errc::invalid_argument for an unknown resolution name.
   [[nodiscard]] virtual result<ack_result> acknowledge(const partition_key& key,

@@ -24,6 +24,19 @@ class record_digest {
   uint64_t h_ = 14695981039346656037ull;
 };
 
+// FNV-1a (64 bits) of the bytes as they are: where placement is computed
+// from a name (an engine thread's partitions, ADR 0029; a straitd's topics
+// and groups, ADR 0030). Stable forever: changing it would move what is
+// placed by it (the unit tests pin values computed outside strait).
+[[nodiscard]] constexpr uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
 // SHA-256 of `bytes`: 32 raw bytes. For what must resist a forger (API
 // token digests, the audit journal's chain), unlike record_digest.
 [[nodiscard]] std::string sha256(std::string_view bytes);

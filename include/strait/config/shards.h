@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,32 +74,45 @@ struct shard_assignment {
   std::map<std::string, uint32_t, std::less<>> group_owner_;
 };
 
+// What a link's store holds of its shards: the assignment (null: none, or
+// one that does not decode), when it was applied, and `problem`: why it is
+// not in force (damaged, or planned for another daemon.shards.count), in
+// which case this straitd owns nothing of the link, whatever its count.
+struct shard_state {
+  std::shared_ptr<const shard_assignment> assignment;
+  int64_t applied_at_ms = 0;
+  uint32_t applied_as = 0;  // this straitd's ordinal when it applied it
+  std::string problem;
+  [[nodiscard]] bool in_force() const { return assignment != nullptr && problem.empty(); }
+};
+
 // What of a link this straitd owns: its identity and the link's stored
-// assignment, which the API may replace while the link runs (the next
+// shard_state, which the API may replace while the link runs (the next
 // round of the supervisor and the group syncer sees the new one).
 // Thread-safe.
 //
-// The rule: one straitd (count 1) owns every name. With several, a name the
-// assignment places belongs to its component's shard; a name it does not
-// place belongs to hashed_owner(name, count); and before any assignment is
-// stored, to no shard (nothing is mirrored until the operator applies a
-// plan: a name mirrored by the hash and then planned elsewhere would have
-// to move its offset map).
+// The rule: one straitd (count 1) owns every name, unless a stored
+// assignment is not in force. With several, a name the assignment places
+// belongs to its component's shard; a name it does not place belongs to
+// hashed_owner(name, count); and before any assignment is stored, or while
+// the stored one is not in force, to no shard (nothing is mirrored until
+// the operator applies a plan: a name mirrored by the hash and then planned
+// elsewhere would have to move its offset map).
 class shard_share {
  public:
   enum class kind { topic, group };
   explicit shard_share(shard_identity id) : id_(id) {}
 
   [[nodiscard]] const shard_identity& identity() const { return id_; }
-  void assign(std::shared_ptr<const shard_assignment> a) {
+  void set(shard_state s) {
     std::lock_guard lock(mu_);
-    assignment_ = std::move(a);
+    state_ = std::move(s);
   }
-  [[nodiscard]] std::shared_ptr<const shard_assignment> assignment() const {
+  [[nodiscard]] shard_state state() const {
     std::lock_guard lock(mu_);
-    return assignment_;
+    return state_;
   }
-  // The owner's ordinal, or nullopt when no shard owns it yet.
+  // The owner's ordinal, or nullopt when no shard owns it.
   [[nodiscard]] std::optional<uint32_t> owner(kind k, const std::string& name) const;
   [[nodiscard]] bool owns(kind k, const std::string& name) const {
     auto o = owner(k, name);
@@ -108,29 +122,30 @@ class shard_share {
  private:
   const shard_identity id_;
   mutable std::mutex mu_;
-  std::shared_ptr<const shard_assignment> assignment_;  // null: none stored
+  shard_state state_;
 };
 
-// The owner of a name under assignment `a` (null: none stored) for
-// `count` shards: shard_share's rule.
+// The owner of a name under assignment `a` (null: none stored, with
+// `count` shards; otherwise `a`'s own count): shard_share's rule for an
+// assignment in force.
 [[nodiscard]] std::optional<uint32_t> owner_under(const shard_assignment* a, shard_share::kind k,
                                                   const std::string& name, uint32_t count);
 
-// Whether `next` may replace `current` (null: none stored) on the straitd
-// `self`, which holds state of `held_topics` and `held_groups` (offset maps,
+// Whether `next` may replace `current` (null: none stored; applied when
+// this straitd was shard `current_ordinal`) on the straitd `self`, which
+// holds state of `held_topics` and `held_groups` (offset maps,
 // group offsets it wrote): refused when a held name would belong to another
-// shard, or a name would change owner between the two (its state may be on
-// the other straitd). Moving a component, offset maps and all, is a later
-// step of ADR 0030; until then an assignment only places what nobody
-// mirrors yet. The error names up to 5 such names, their owners and the fix.
+// shard (this one would stop mirroring it without handing its state over),
+// or a name another shard owned under `current` would become this one's
+// without being held here (that shard may hold its state: this one would
+// mirror it again from the start). Names moving between two other shards
+// are theirs to check. Each shard checks its own side, so the same document
+// may be refused by one and accepted by another: apply it everywhere with a
+// dry run first. Moving a component, offset maps and all, is a later step of
+// ADR 0030. The error names up to 5 such names, their owners and the fix.
 [[nodiscard]] status check_replacement(const shard_identity& self, const shard_assignment* current,
-                                       const shard_assignment& next,
-                                       const std::vector<std::string>& held_topics,
-                                       const std::vector<std::string>& held_groups);
-
-// "it belongs to shard 1 of 3; send the call there" or, when no shard owns
-// it, the fix: the words a refusal of a name this straitd does not own ends
-// with.
-[[nodiscard]] std::string owner_text(const std::optional<uint32_t>& owner, uint32_t count);
+                                       uint32_t current_ordinal, const shard_assignment& next,
+                                       const std::set<std::string>& held_topics,
+                                       const std::set<std::string>& held_groups);
 
 }  // namespace strait::config

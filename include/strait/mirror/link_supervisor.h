@@ -59,6 +59,12 @@ class link_supervisor {
   // The selected source topics with their partition counts, as of the last
   // topic sync; thread-safe.
   [[nodiscard]] std::map<std::string, int> selected_topics() const;
+  // How many topic syncs chose the selected topics so far (selected_topics()
+  // is the last one's); thread-safe.
+  [[nodiscard]] uint64_t selections() const {
+    std::lock_guard lock(selected_mu_);
+    return selections_;
+  }
   // The ids of the link's source and target clusters, once a round learned
   // them (claims on the target are by its id); thread-safe.
   [[nodiscard]] std::optional<store::cluster_ids> clusters() const;
@@ -256,6 +262,7 @@ class link_supervisor {
 
   mutable std::mutex selected_mu_;
   std::map<std::string, int> selected_;         // guarded by selected_mu_
+  uint64_t selections_ = 0;                     // guarded by selected_mu_
   std::optional<store::cluster_ids> clusters_;  // guarded by selected_mu_; set once
   // Why this link writes nothing at all (its clusters are not the ones of
   // its checkpoints, or it would write into the topics it reads); every

@@ -39,7 +39,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if hasKey .Values "replicas" -}}
 {{- fail "replicas: not a value of this chart: each straitd must be the only writer of its mirrored target partitions (docs/adr/0002); set shards for several straitd that share the links (docs/sharding.md)" -}}
 {{- end -}}
-{{- if not (and (kindIs "float64" .Values.shards) (eq (float64 (int .Values.shards)) .Values.shards) (ge (int .Values.shards) 1) (le (int .Values.shards) 64)) -}}
+{{- $shards := .Values.shards -}}
+{{- if not (and (or (kindIs "float64" $shards) (kindIs "int64" $shards) (kindIs "int" $shards)) (eq (float64 (int $shards)) (float64 $shards)) (ge (int $shards) 1) (le (int $shards) 64)) -}}
 {{- fail "shards: a whole number, 1 to 64 (straitd instances sharing the links; docs/sharding.md)" -}}
 {{- end -}}
 {{- if .Values.api.tls.enabled -}}
