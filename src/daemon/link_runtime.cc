@@ -159,6 +159,8 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
       cfg_.name, applied.assignment->digest, applied.assignment->components.size(),
       share_.identity().ordinal, share_.identity().count);
   share_.set(applied);
+  // The caller holds mu() shared: start and stop wait, so running() stays.
+  if (running()) publish_shards(applied);
   return api::shards_info{share_.identity(), std::move(applied)};
 }
 
@@ -272,8 +274,29 @@ status link_runtime::start() {
   supervisor_ = std::move(supervisor);
   syncer_ = std::move(syncer);
   workflow_ = std::move(wf);
+  publish_shards(share_.state());
   spdlog::info("link {}: {} -> {}", cfg_.name, cfg_.source.bootstrap(), cfg_.target.bootstrap());
   return {};
+}
+
+void link_runtime::publish_shards(const config::shard_state& s) {
+  metrics_.describe("strait_shard_owns_its_part", metrics::registry::kind::gauge,
+                    "1 while this straitd mirrors its part of the link (one straitd: all of it; "
+                    "several: what the stored shard assignment gives it), 0 while it owns "
+                    "nothing of it (no assignment applied, or the stored one is not in force)");
+  metrics_.describe("strait_shard_info", metrics::registry::kind::gauge,
+                    "1, with this straitd's shard ordinal and count and the digest of the "
+                    "link's stored shard assignment (empty: none)");
+  const config::shard_identity& self = share_.identity();
+  const bool owns_part = s.problem.empty() && (s.assignment != nullptr || self.count == 1);
+  metrics_.set("strait_shard_owns_its_part", {{"link", cfg_.name}}, owns_part ? 1 : 0);
+  metrics_.remove("strait_shard_info", {{"link", cfg_.name}});
+  metrics_.set("strait_shard_info",
+               {{"link", cfg_.name},
+                {"shard", std::to_string(self.ordinal)},
+                {"shards", std::to_string(self.count)},
+                {"digest", s.assignment ? s.assignment->digest : ""}},
+               1);
 }
 
 void link_runtime::request_stop() {

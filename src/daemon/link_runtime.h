@@ -146,6 +146,8 @@ class link_runtime {
     std::optional<config::name_selection> groups;
   };
   [[nodiscard]] result<link_selections> selections() const;
+  // The link's shard series (docs/architecture.md#metrics), while it runs.
+  void publish_shards(const config::shard_state& s);
   // The topics and groups of the link this straitd holds state of (ADR
   // 0030): checkpoints, created target topics, topics its supervisor
   // mirrors now, migration states, group offsets it wrote.

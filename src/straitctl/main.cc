@@ -781,16 +781,16 @@ struct shards_plan_cmd : command {
         return kUsage;
       }
       std::cerr << "plan written to " << safe(output_file) << ": apply it with straitctl "
-                << "shards-apply " << safe(link) << " --file " << safe(output_file)
-                << " on every shard\n";
+                << "--server A,B,... shards-apply " << safe(link) << " --file " << safe(output_file)
+                << " (every shard)\n";
     }
     s.print(r, print_shard_plan);
     return kOk;
   }
 };
 
-// The digest of the assignment `s` stores for `link` ("" for none): what an
-// ApplyShards there replaces. nullopt: the call failed (printed).
+// What `s` holds of `link`'s shards (its digest is what an ApplyShards
+// there replaces; "" for none). nullopt: the call failed (printed; `rc`).
 std::optional<pb::ShardAssignment> shards_of(const session& s, const std::string& link, int& rc) {
   pb::GetShardsRequest req;
   req.set_link(link);

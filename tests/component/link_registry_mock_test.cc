@@ -119,6 +119,9 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
     EXPECT_TRUE(runtime(i)->supervisor()->selected_topics().empty()) << "shard " << i;
     EXPECT_TRUE(topics_of(i).empty()) << "shard " << i;
     EXPECT_FALSE(runtime(i)->shards().stored.assignment);
+    EXPECT_NE(metrics[i].render().find("strait_shard_owns_its_part{link=\"main\"} 0"),
+              std::string::npos)
+        << metrics[i].render();
   }
 
   auto plan = [](uint32_t orders_on, uint32_t payments_on) {
@@ -138,6 +141,12 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
     auto applied = runtime(i)->apply_shards(plan(0, 1), "", false);
     ASSERT_TRUE(applied.has_value()) << applied.error().message;
     EXPECT_EQ(applied->stored.assignment->digest, plan(0, 1).digest);
+    EXPECT_EQ(metrics[i].value("strait_shard_owns_its_part", {{"link", "main"}}), 1);
+    EXPECT_EQ(metrics[i].value("strait_shard_info", {{"link", "main"},
+                                                     {"shard", std::to_string(i)},
+                                                     {"shards", "2"},
+                                                     {"digest", plan(0, 1).digest}}),
+              1);
   }
   testing::produce_filler(source, "orders", kPartitions, 200);
   testing::produce_filler(source, "payments", kPartitions, 300);
