@@ -119,6 +119,7 @@ result<config::shard_state> load_shard_assignment(const store::checkpoint_store&
   config::shard_state out;
   if (!*v) return out;
   auto damaged = [&](const std::string& why) {
+    out = {};  // nothing of what was read in part
     out.problem = "link " + link + ": the stored shard assignment is damaged (" + why +
                   "), so this straitd mirrors nothing of the link: apply the plan again "
                   "(straitctl shards-apply)";

@@ -284,12 +284,15 @@ void link_runtime::publish_shards(const config::shard_state& s) {
                     "1 while this straitd mirrors its part of the link (one straitd: all of it; "
                     "several: what the stored shard assignment gives it), 0 while it owns "
                     "nothing of it (no assignment applied, or the stored one is not in force)");
+  metrics_.describe("strait_shard_count", metrics::registry::kind::gauge,
+                    "How many straitd share the link (daemon.shards.count)");
   metrics_.describe("strait_shard_info", metrics::registry::kind::gauge,
                     "1, with this straitd's shard ordinal and count and the digest of the "
                     "link's stored shard assignment (empty: none)");
   const config::shard_identity& self = share_.identity();
   const bool owns_part = s.problem.empty() && (s.assignment != nullptr || self.count == 1);
   metrics_.set("strait_shard_owns_its_part", {{"link", cfg_.name}}, owns_part ? 1 : 0);
+  metrics_.set("strait_shard_count", {{"link", cfg_.name}}, self.count);
   metrics_.remove("strait_shard_info", {{"link", cfg_.name}});
   metrics_.set("strait_shard_info",
                {{"link", cfg_.name},

@@ -391,16 +391,45 @@ struct command {
 };
 
 // Runs `one` on every server of the set in turn, each under a "== SERVER"
-// line (tables only); the worst exit code (the highest) is the answer.
+// line (tables only). The answer: 1 when a straitd could not be reached or
+// failed, else the first other exit code that is not 0.
 int on_each(std::span<const session> set, const std::function<int(const session&)>& one) {
-  int worst = kOk;
+  int first = kOk;
+  bool unavailable = false;
   for (const auto& s : set) {
     if (set.size() > 1 && !s.json()) std::printf("== %s\n", safe(s.server()).c_str());
     std::fflush(stdout);
-    worst = std::max(worst, one(s));
+    const int rc = one(s);
+    unavailable = unavailable || rc == kUnavailable;
+    if (first == kOk) first = rc;
     if (set.size() > 1 && !s.json()) std::printf("\n");
   }
-  return worst;
+  return unavailable ? kUnavailable : first;
+}
+
+// Whether the answers of several straitd are the whole set of a link's
+// shards: one count, each ordinal once, all of them. Empty when so, else
+// what is wrong, in words.
+std::string not_the_whole_set(std::span<const session> set,
+                              const std::vector<pb::ShardAssignment>& answers) {
+  if (set.size() < 2) return "";
+  std::set<uint32_t> ordinals;
+  for (size_t i = 0; i < answers.size(); ++i) {
+    if (answers[i].shards() != answers[0].shards()) {
+      return safe(set[0].server()) + " is one of " + std::to_string(answers[0].shards()) +
+             " shards and " + safe(set[i].server()) + " one of " +
+             std::to_string(answers[i].shards()) + " (daemon.shards.count differs)";
+    }
+    if (!ordinals.insert(answers[i].shard()).second) {
+      return "two of the servers are shard " + std::to_string(answers[i].shard()) +
+             " (the same straitd twice, or two with one daemon.shards.ordinal)";
+    }
+  }
+  if (ordinals.size() != answers[0].shards()) {
+    return "the servers are " + std::to_string(ordinals.size()) + " of the link's " +
+           std::to_string(answers[0].shards()) + " shards: give all of them";
+  }
+  return "";
 }
 
 // Options most mutating commands share.
@@ -809,9 +838,9 @@ struct shards_apply_cmd : command {
     cli = app.add_subcommand(
         "shards-apply",
         "store a plan of shards-plan --output as the link's shard assignment on every straitd "
-        "of --server A,B,... (all must hold the same one before; each is checked with a dry run "
-        "before any stores it), which then mirror only what it gives them (ADR 0030; role "
-        "admin)");
+        "of --server A,B,... (each checks it in a dry run before any stores it; those that do "
+        "not hold it yet must hold one same document), which then mirror only what it gives "
+        "them (ADR 0030; role admin)");
     cli->add_option("link", link, "link name")->required();
     cli->add_option("--file", file, "the plan (JSON), as shards-plan --output wrote it")
         ->required();
@@ -822,54 +851,83 @@ struct shards_apply_cmd : command {
     pb::ApplyShardsRequest req;
     if (int rc = read_plan(*req.mutable_plan()); rc != kOk) return rc;
     req.set_link(link);
-    // One document on every shard: all hold the same one now (or none).
-    std::string replaces;
-    for (size_t i = 0; i < set.size(); ++i) {
-      int rc = kOk;
-      auto held = shards_of(set[i], link, rc);
-      if (!held) return rc;
-      if (i > 0 && held->digest() != replaces) {
-        std::cerr << "straitctl: refused: " << safe(set[0].server()) << " holds assignment '"
-                  << safe(replaces) << "' and " << safe(set[i].server()) << " holds '"
-                  << safe(held->digest())
-                  << "': the shards must hold one document before another replaces it; "
-                     "apply the one they should hold to the others first (straitctl shards "
-                  << safe(link) << " on each shows it)\n";
-        return kRefused;
-      }
-      replaces = held->digest();
-    }
-    req.set_replaces(replaces);
-    // Every shard checks it before any stores it.
-    req.set_dry_run(true);
+    // What each holds now: what the request there replaces.
+    std::vector<std::string> held;
+    std::vector<pb::ShardAssignment> answers;
     for (const auto& s : set) {
+      int rc = kOk;
+      auto r = shards_of(s, link, rc);
+      if (!r) return rc;
+      held.push_back(r->digest());
+      answers.push_back(*r);
+    }
+    if (const std::string wrong = not_the_whole_set(set, answers); !wrong.empty()) {
+      std::cerr << "straitctl: refused: " << wrong << "; nothing was stored\n";
+      return kRefused;
+    }
+    // Every shard checks the plan before any stores it; the dry run also
+    // says the plan's digest.
+    std::string plan_digest;
+    for (size_t i = 0; i < set.size(); ++i) {
+      req.set_dry_run(true);
+      req.set_replaces(held[i]);
       req.set_request_id(request_id_or_new(""));
       pb::ShardAssignment r;
-      if (int rc = s.call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
-        std::cerr << "straitctl: " << safe(s.server()) << " refused the plan: nothing was stored "
-                  << "on any straitd\n";
+      if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+        std::cerr << "straitctl: " << safe(set[i].server())
+                  << " refused the plan: nothing was stored on any straitd\n";
         return rc;
       }
+      plan_digest = r.digest();
       if (m.dry_run) {
-        if (set.size() > 1 && !s.json()) std::printf("== %s\n", safe(s.server()).c_str());
-        s.print(r, print_shards);
+        if (set.size() > 1 && !set[i].json()) {
+          std::printf("== %s\n", safe(set[i].server()).c_str());
+        }
+        set[i].print(r, print_shards);
       }
+    }
+    // One document on every shard: the ones that do not hold the plan yet
+    // hold the same one (or none). Those that hold it already (a run that
+    // stopped half-way, run again) are left as they are.
+    std::set<std::string> before;
+    for (const auto& d : held) {
+      if (d != plan_digest) before.insert(d);
+    }
+    if (before.size() > 1) {
+      std::cerr << "straitctl: refused: the straitd hold different assignments of link "
+                << safe(link) << " (";
+      for (size_t i = 0; i < set.size(); ++i) {
+        std::cerr << (i ? ", " : "") << safe(set[i].server()) << ": '" << safe(held[i]) << "'";
+      }
+      std::cerr << "): apply the one they should hold to the others first; nothing was stored\n";
+      return kRefused;
     }
     if (m.dry_run) return kOk;
     req.set_dry_run(false);
-    req.set_request_id(request_id_or_new(m.request_id));
+    size_t stored = 0;
     for (size_t i = 0; i < set.size(); ++i) {
+      const bool already = held[i] == plan_digest;
       pb::ShardAssignment r;
-      if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
-        std::cerr << "straitctl: stored on " << i << " of " << set.size()
-                  << " straitd before this one failed: run the same command again once "
-                  << safe(set[i].server()) << " answers (the ones done answer again with "
-                  << "their stored result when given the same --request-id "
-                  << safe(req.request_id()) << ")\n";
-        return rc;
+      if (!already) {
+        req.set_replaces(held[i]);
+        req.set_request_id(request_id_or_new(m.request_id));
+        if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+          std::cerr << "straitctl: stored on " << stored << " of " << set.size()
+                    << " straitd before " << safe(set[i].server())
+                    << " failed: run the same command again once it answers (the straitd that "
+                       "hold the plan already are left as they are)\n";
+          return rc;
+        }
+      } else {
+        int rc = kOk;
+        auto now = shards_of(set[i], link, rc);
+        if (!now) return rc;
+        r = *now;
       }
+      ++stored;
       if (set.size() > 1 && !set[i].json()) {
-        std::printf("== %s\n", safe(set[i].server()).c_str());
+        std::printf("== %s%s\n", safe(set[i].server()).c_str(),
+                    already ? " (held it already)" : "");
       }
       set[i].print(r, print_shards);
     }
@@ -912,15 +970,21 @@ struct shards_cmd : command {
   int run(const session& s) override { return run_set(std::span(&s, 1)); }
   int run_set(std::span<const session> set) override {
     std::set<std::string> digests;
+    std::vector<pb::ShardAssignment> answers;
     int rc = on_each(set, [&](const session& s) {
       int code = kOk;
       auto r = shards_of(s, link, code);
       if (!r) return code;
       digests.insert(r->digest());
+      answers.push_back(*r);
       s.print(*r, print_shards);
       return kOk;
     });
     if (rc != kOk || set.size() < 2) return rc;
+    if (const std::string wrong = not_the_whole_set(set, answers); !wrong.empty()) {
+      std::cerr << "straitctl: " << wrong << "\n";
+      return kDiffers;
+    }
     if (digests.size() > 1) {
       std::cerr << "straitctl: the shards hold different assignments of link " << safe(link)
                 << ": apply one plan to all of them (straitctl shards-apply --server A,B,...)\n";

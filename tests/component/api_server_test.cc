@@ -37,9 +37,13 @@ class ApiServer : public ::testing::Test {
   // Runs straitctl against the server: its exit code and what it wrote,
   // stdout then stderr.
   std::pair<int, std::string> straitctl(const std::string& args) {
+    return straitctl_on(server_.address(), args);
+  }
+  // The same against `servers` (--server A,B,...).
+  std::pair<int, std::string> straitctl_on(const std::string& servers, const std::string& args) {
     const auto out = dir_.path() / "out";
-    const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + server_.address() +
-                                " " + args + " >" + out.string() + " 2>&1")
+    const int rc = std::system((std::string(STRAITCTL_PATH) + " --server " + servers + " " + args +
+                                " >" + out.string() + " 2>&1")
                                    .c_str());
     std::ifstream in(out);
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128,
@@ -552,6 +556,83 @@ TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
   std::tie(rc, printed) = straitctl("shards-apply main --file " + (dir_.path() / "none").string());
   EXPECT_EQ(rc, 2) << printed;
   EXPECT_EQ(control_.shard_applies.load(), 1);
+}
+
+// straitctl --server A,B shards-apply: one document on every straitd. A run
+// that stopped half-way is run again and leaves the straitd that hold the
+// plan as they are; shards that hold different documents are refused
+// before anything is stored.
+TEST_F(ApiServer, ShardsApplyOverSeveralServersKeepsOneDocument) {
+  fake_state state;
+  memory_audit audit;
+  fake_control second;
+  second.shard_self = {1, 2, false};
+  api_server other;
+  ASSERT_TRUE(other.start("127.0.0.1:0", {}, state, audit, second).has_value());
+  const std::string both = server_.address() + "," + other.address();
+  pb::ScanRequest scan;
+  scan.set_link("main");
+  pb::ScanReport r;
+  ASSERT_TRUE(stub_->Scan(ctx().get(), scan, &r).ok());
+  const std::string file = (dir_.path() / "plan.json").string();
+  ASSERT_EQ(straitctl("shards-plan main --shards 2 --output " + file).first, 0);
+
+  // The second cannot store: the first has it, the second not.
+  second.fail_shards_store = true;
+  auto [rc, printed] = straitctl_on(both, "shards-apply main --file " + file);
+  EXPECT_EQ(rc, 1) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "stored on 1 of 2 straitd before")) << printed;
+  EXPECT_EQ(control_.shard_applies.load(), 1);
+  EXPECT_EQ(second.shard_applies.load(), 0);
+  std::tie(rc, printed) = straitctl_on(both, "shards main");
+  EXPECT_EQ(rc, 5) << "they differ: " << printed;
+  // Run again: the first is left as it is, the second stores it.
+  second.fail_shards_store = false;
+  std::tie(rc, printed) = straitctl_on(both, "shards-apply main --file " + file);
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "(held it already)")) << printed;
+  EXPECT_EQ(control_.shard_applies.load(), 1);
+  EXPECT_EQ(second.shard_applies.load(), 1);
+  std::tie(rc, printed) = straitctl_on(both, "shards main");
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "every straitd holds the same assignment"))
+      << printed;
+
+  // Different documents on the two (another plan stored on the first
+  // alone): a third plan is refused before any stores it.
+  pb::ApplyShardsRequest req;
+  req.set_link("main");
+  req.mutable_plan()->set_link("main");
+  req.mutable_plan()->set_shards(2);
+  req.mutable_plan()->add_components()->add_topics("other");
+  pb::ShardAssignment held;
+  pb::GetShardsRequest get;
+  get.set_link("main");
+  ASSERT_TRUE(stub_->GetShards(ctx().get(), get, &held).ok());
+  req.set_replaces(held.digest());
+  pb::ShardAssignment out;
+  ASSERT_TRUE(stub_->ApplyShards(ctx().get(), req, &out).ok());
+  std::ofstream(dir_.path() / "third.json") << "{\"link\": \"main\", \"shards\": 2, "
+                                               "\"components\": [{\"topics\": [\"third\"]}]}";
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-apply main --file " + (dir_.path() / "third.json").string());
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "the straitd hold different assignments"))
+      << printed;
+  EXPECT_EQ(control_.shard_applies.load(), 2);
+  EXPECT_EQ(second.shard_applies.load(), 1);
+  // Not the whole set: the same straitd twice; one of the two only is
+  // fine one at a time (a pod reached alone), never as a set.
+  std::tie(rc, printed) =
+      straitctl_on(server_.address() + "," + server_.address(), "shards-apply main --file " + file);
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "two of the servers are shard 0")) << printed;
+  std::tie(rc, printed) = straitctl_on(server_.address() + "," + server_.address(), "shards main");
+  EXPECT_EQ(rc, 5) << printed;
+  // Commands that take one server say so.
+  std::tie(rc, printed) = straitctl_on(both, "scans main");
+  EXPECT_EQ(rc, 2) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "scans talks to one straitd")) << printed;
 }
 
 TEST_F(ApiServer, ScansAreBoundedJournaledRetrievableAndPrintedSafely) {

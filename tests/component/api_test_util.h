@@ -396,6 +396,7 @@ class fake_control : public control {
                                    const std::string& replaces, bool dry_run) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     if (!shards_refusal.empty()) return fail(errc::precondition, shards_refusal);
+    if (!dry_run && fail_shards_store) return fail(errc::io, "the store cannot be written");
     auto stored = std::make_shared<const config::shard_assignment>(std::move(a));
     std::lock_guard lock(mu_);
     if (replaces != (shards_ ? shards_->digest : "")) {
@@ -409,6 +410,7 @@ class fake_control : public control {
   }
   config::shard_identity shard_self{0, 2, false};
   std::string shards_refusal;
+  std::atomic<bool> fail_shards_store{false};
   std::atomic<int> shard_applies{0};
   result<link_info> create_link(const std::string& yaml, bool) override {
     if (yaml.find("name:") == std::string::npos) {
