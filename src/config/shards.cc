@@ -149,9 +149,9 @@ std::optional<uint32_t> owner_under(const shard_assignment* a, shard_share::kind
 }
 
 std::optional<uint32_t> shard_share::owner(kind k, const std::string& name) const {
-  const shard_state s = state();
-  if (!s.problem.empty()) return std::nullopt;
-  return owner_under(s.assignment.get(), k, name, id_.count);
+  std::lock_guard lock(mu_);
+  if (!state_.owns_a_part(id_.count)) return std::nullopt;
+  return owner_under(state_.assignment.get(), k, name, id_.count);
 }
 
 status check_replacement(const shard_identity& self, const shard_assignment* current,

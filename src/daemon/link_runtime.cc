@@ -290,8 +290,8 @@ void link_runtime::publish_shards(const config::shard_state& s) {
                     "1, with this straitd's shard ordinal and count and the digest of the "
                     "link's stored shard assignment (empty: none)");
   const config::shard_identity& self = share_.identity();
-  const bool owns_part = s.problem.empty() && (s.assignment != nullptr || self.count == 1);
-  metrics_.set("strait_shard_owns_its_part", {{"link", cfg_.name}}, owns_part ? 1 : 0);
+  metrics_.set("strait_shard_owns_its_part", {{"link", cfg_.name}},
+               s.owns_a_part(self.count) ? 1 : 0);
   metrics_.set("strait_shard_count", {{"link", cfg_.name}}, self.count);
   metrics_.remove("strait_shard_info", {{"link", cfg_.name}});
   metrics_.set("strait_shard_info",

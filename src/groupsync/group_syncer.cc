@@ -202,7 +202,7 @@ void group_syncer::refresh_log_starts(
   for (const auto& [group, r] : offsets) {
     if (!r) continue;
     for (const auto& c : *r) {
-      if (!topic_selected(c.topic)) continue;
+      if (place_of(c.topic) != topic_place::here) continue;
       partition p{c.topic, c.partition};
       if (round_marks_ && round_marks_->contains(p)) continue;  // the supervisor read it
       new_partition = log_starts_asked_.insert(p).second || new_partition;
@@ -304,7 +304,7 @@ bool group_syncer::cycle() {
   std::erase_if(selected, [this](const std::string& g) { return held_this_round_.contains(g); });
   if (selected.empty()) return true;
 
-  topic_selected_.clear();
+  topic_places_.clear();
   round_map_generation_ = store_.map_generation();  // before any map_version of the round
   round_marks_ = source_marks_ ? source_marks_() : nullptr;
   auto offsets = source_->list_group_offsets({selected.begin(), selected.end()});
@@ -380,11 +380,10 @@ void group_syncer::plan(round& r, const std::string& group, const kafka::committ
   group_round& gr = r.groups[group];
   const partition p{c.topic, c.partition};
   const source_offset o(c.offset);
-  if (!topic_selected(c.topic)) {
+  if (const topic_place where = place_of(c.topic); where != topic_place::here) {
     return skip(gr, group, p,
-                topic_selection_.selected_by_link(c.topic)
-                    ? policy::skip_reason::topic_on_another_shard
-                    : policy::skip_reason::topic_not_mirrored,
+                where == topic_place::another_shard ? policy::skip_reason::topic_on_another_shard
+                                                    : policy::skip_reason::topic_not_mirrored,
                 o);
   }
   const partition_key key{cfg_.name, c.topic, partition_id(c.partition)};

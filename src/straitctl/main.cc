@@ -851,17 +851,15 @@ struct shards_apply_cmd : command {
     pb::ApplyShardsRequest req;
     if (int rc = read_plan(*req.mutable_plan()); rc != kOk) return rc;
     req.set_link(link);
-    // What each holds now: what the request there replaces.
-    std::vector<std::string> held;
-    std::vector<pb::ShardAssignment> answers;
+    // What each holds now (its digest is what the request there replaces).
+    std::vector<pb::ShardAssignment> held;
     for (const auto& s : set) {
       int rc = kOk;
       auto r = shards_of(s, link, rc);
       if (!r) return rc;
-      held.push_back(r->digest());
-      answers.push_back(*r);
+      held.push_back(std::move(*r));
     }
-    if (const std::string wrong = not_the_whole_set(set, answers); !wrong.empty()) {
+    if (const std::string wrong = not_the_whole_set(set, held); !wrong.empty()) {
       std::cerr << "straitctl: refused: " << wrong << "; nothing was stored\n";
       return kRefused;
     }
@@ -870,7 +868,7 @@ struct shards_apply_cmd : command {
     std::string plan_digest;
     for (size_t i = 0; i < set.size(); ++i) {
       req.set_dry_run(true);
-      req.set_replaces(held[i]);
+      req.set_replaces(held[i].digest());
       req.set_request_id(request_id_or_new(""));
       pb::ShardAssignment r;
       if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
@@ -890,14 +888,15 @@ struct shards_apply_cmd : command {
     // hold the same one (or none). Those that hold it already (a run that
     // stopped half-way, run again) are left as they are.
     std::set<std::string> before;
-    for (const auto& d : held) {
-      if (d != plan_digest) before.insert(d);
+    for (const auto& h : held) {
+      if (h.digest() != plan_digest) before.insert(h.digest());
     }
     if (before.size() > 1) {
       std::cerr << "straitctl: refused: the straitd hold different assignments of link "
                 << safe(link) << " (";
       for (size_t i = 0; i < set.size(); ++i) {
-        std::cerr << (i ? ", " : "") << safe(set[i].server()) << ": '" << safe(held[i]) << "'";
+        std::cerr << (i ? ", " : "") << safe(set[i].server()) << ": '" << safe(held[i].digest())
+                  << "'";
       }
       std::cerr << "): apply the one they should hold to the others first; nothing was stored\n";
       return kRefused;
@@ -906,10 +905,10 @@ struct shards_apply_cmd : command {
     req.set_dry_run(false);
     size_t stored = 0;
     for (size_t i = 0; i < set.size(); ++i) {
-      const bool already = held[i] == plan_digest;
-      pb::ShardAssignment r;
+      const bool already = held[i].digest() == plan_digest;
+      pb::ShardAssignment r = held[i];
       if (!already) {
-        req.set_replaces(held[i]);
+        req.set_replaces(held[i].digest());
         req.set_request_id(request_id_or_new(m.request_id));
         if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
           std::cerr << "straitctl: stored on " << stored << " of " << set.size()
@@ -918,11 +917,6 @@ struct shards_apply_cmd : command {
                        "hold the plan already are left as they are)\n";
           return rc;
         }
-      } else {
-        int rc = kOk;
-        auto now = shards_of(set[i], link, rc);
-        if (!now) return rc;
-        r = *now;
       }
       ++stored;
       if (set.size() > 1 && !set[i].json()) {

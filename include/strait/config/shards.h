@@ -84,6 +84,12 @@ struct shard_state {
   uint32_t applied_as = 0;  // this straitd's ordinal when it applied it
   std::string problem;
   [[nodiscard]] bool in_force() const { return assignment != nullptr && problem.empty(); }
+  // Whether a straitd of `count` shards owns any of the link under this
+  // state (shard_share's rule): one straitd does unless the stored
+  // assignment is not in force; several need one in force.
+  [[nodiscard]] bool owns_a_part(uint32_t count) const {
+    return problem.empty() && (assignment != nullptr || count <= 1);
+  }
 };
 
 // What of a link this straitd owns: its identity and the link's stored
@@ -112,7 +118,8 @@ class shard_share {
     std::lock_guard lock(mu_);
     return state_;
   }
-  // The owner's ordinal, or nullopt when no shard owns it.
+  // The owner's ordinal, or nullopt when no shard owns it. Called per topic
+  // per round: reads the state in place, under the lock.
   [[nodiscard]] std::optional<uint32_t> owner(kind k, const std::string& name) const;
   [[nodiscard]] bool owns(kind k, const std::string& name) const {
     auto o = owner(k, name);

@@ -179,15 +179,22 @@ class group_syncer {
   [[nodiscard]] bool group_selected(const std::string& id) const {
     return group_selection_.selects(id);
   }
+  // Where a topic's offsets are synced: here, by another shard (selected by
+  // the link, owned by another straitd), or nowhere.
+  enum class topic_place : uint8_t { here, another_shard, not_mirrored };
   // Asked for every committed partition of every group each round: the
   // regexes run once per topic and round (cycle() clears the cache; staged
-  // topics may change between rounds).
-  [[nodiscard]] bool topic_selected(const std::string& topic) {
-    auto [it, added] = topic_selected_.try_emplace(topic, false);
-    if (added) it->second = topic_selection_.selects(topic);
+  // topics and the shard assignment may change between rounds).
+  [[nodiscard]] topic_place place_of(const std::string& topic) {
+    auto [it, added] = topic_places_.try_emplace(topic, topic_place::not_mirrored);
+    if (added) {
+      it->second = topic_selection_.selects(topic)            ? topic_place::here
+                   : topic_selection_.selected_by_link(topic) ? topic_place::another_shard
+                                                              : topic_place::not_mirrored;
+    }
     return it->second;
   }
-  std::unordered_map<std::string, bool> topic_selected_;
+  std::unordered_map<std::string, topic_place> topic_places_;
   std::unique_ptr<kafka::admin_client> source_;
   std::unique_ptr<kafka::admin_client> target_;
   std::map<std::string, group_state> groups_;
