@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "strait/base/audit_chain.h"
 #include "strait/base/big_endian.h"
+#include "strait/base/digest.h"
 #include "strait/base/invariant.h"
 #include "strait/base/text.h"
 
@@ -221,6 +224,37 @@ result<std::optional<partition_checkpoint>> read_checkpoint(rocksdb::DB& db,
 result<offsets::offset_run> decode_run_at(const rocksdb::Iterator& it) {
   return decode_run(std::string_view(it.key().data(), it.key().size()),
                     std::string_view(it.value().data(), it.value().size()));
+}
+
+result<std::optional<topic_id>> read_topic_id(rocksdb::DB& db, const rocksdb::ReadOptions& ro,
+                                              const std::string& link, const std::string& topic) {
+  std::string value;
+  rocksdb::Status s = db.Get(ro, link_topic_prefix(kTopicIdTag, link, topic), &value);
+  if (s.IsNotFound()) return std::optional<topic_id>{};
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read a topic id"));
+  topic_id id;
+  if (value.size() != id.bytes.size()) {
+    return fail(errc::corruption, "the stored id of topic " + printable(topic) + " of link " +
+                                      printable(link) + " is damaged (" +
+                                      std::to_string(value.size()) + " bytes, not 16)");
+  }
+  std::copy(value.begin(), value.end(), id.bytes.begin());
+  return std::optional<topic_id>{id};
+}
+
+result<std::optional<cluster_ids>> read_cluster_ids(rocksdb::DB& db, const rocksdb::ReadOptions& ro,
+                                                    const std::string& link) {
+  std::string value;
+  rocksdb::Status s = db.Get(ro, std::string(1, kClusterIdsTag) + link, &value);
+  if (s.IsNotFound()) return std::optional<cluster_ids>{};
+  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read the cluster ids of a link"));
+  cluster_ids ids;
+  if (value.empty() || static_cast<uint8_t>(value[0]) != kClusterIdsFormat ||
+      !read_fields(value, 1, {&ids.source, &ids.target})) {
+    return fail(errc::corruption,
+                "the stored cluster ids of link " + printable(link) + " are damaged");
+  }
+  return std::optional<cluster_ids>{std::move(ids)};
 }
 
 // "key space 'G' of the checkpoint store", for messages: its tag, a letter.
@@ -465,11 +499,11 @@ status checkpoint_store::count_write() {
   return {};
 }
 
-status checkpoint_store::commit(write_batch& batch) {
-  // sync=false: the WAL write reaches the OS before Write() returns, so a
-  // kill -9 of straitd loses nothing. A power loss may lose the newest
-  // checkpoints; that leaves the store behind the target, never ahead, which
-  // recovery handles (ADR 0002).
+status checkpoint_store::commit(write_batch& batch, durability d) {
+  // buffered (sync=false): the WAL write reaches the OS before Write()
+  // returns, so a kill -9 of straitd loses nothing. A power loss may lose
+  // the newest checkpoints; that leaves the store behind the target, never
+  // ahead, which recovery handles (ADR 0002).
   if (batch.refused_) {
     // Atomic or nothing: a batch that lost a record is not written at all.
     batch.batch_->Clear();
@@ -485,6 +519,7 @@ status checkpoint_store::commit(write_batch& batch) {
     return counted;
   }
   rocksdb::WriteOptions wo;
+  wo.sync = d == durability::fsynced;
   rocksdb::Status s = db_->Write(wo, batch.batch_.get());
   batch.batch_->Clear();  // written or not, as the header says
   if (!s.ok()) {
@@ -615,34 +650,12 @@ result<std::vector<std::string>> checkpoint_store::created_topics(const std::str
 
 result<std::optional<topic_id>> checkpoint_store::source_topic_id(const std::string& link,
                                                                   const std::string& topic) const {
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), link_topic_prefix(kTopicIdTag, link, topic), &value);
-  if (s.IsNotFound()) return std::optional<topic_id>{};
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read a topic id"));
-  topic_id id;
-  if (value.size() != id.bytes.size()) {
-    return fail(errc::corruption, "the stored id of topic " + topic + " of link " + link +
-                                      " is damaged (" + std::to_string(value.size()) +
-                                      " bytes, not 16)");
-  }
-  std::copy(value.begin(), value.end(), id.bytes.begin());
-  return std::optional<topic_id>{id};
+  return read_topic_id(*db_, rocksdb::ReadOptions(), link, topic);
 }
 
 result<std::optional<cluster_ids>> checkpoint_store::link_cluster_ids(
     const std::string& link) const {
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), std::string(1, kClusterIdsTag) + link, &value);
-  if (s.IsNotFound()) return std::optional<cluster_ids>{};
-  if (!s.ok()) return std::unexpected(rocks_error(s, "cannot read the cluster ids of a link"));
-  cluster_ids ids;
-  if (value.empty() || static_cast<uint8_t>(value[0]) != kClusterIdsFormat ||
-      !read_fields(value, 1, {&ids.source, &ids.target})) {
-    return fail(errc::corruption, "the stored cluster ids of link " + link + " are damaged");
-  }
-  return std::optional<cluster_ids>{std::move(ids)};
+  return read_cluster_ids(*db_, rocksdb::ReadOptions(), link);
 }
 
 result<std::optional<map_slice>> checkpoint_store::slice(const partition_key& key,
@@ -846,6 +859,301 @@ status checkpoint_store::scan_bytes(std::string_view prefix, const visitor& visi
     return std::unexpected(rocks_error(it->status(), "cannot read " + space_name(prefix)));
   }
   return {};
+}
+
+// ---- moving topics between stores (ADR 0030 step 3) ----
+
+namespace {
+
+// Visits, forward and as `ro` sees them, the records under `prefix`.
+status scan_prefix(rocksdb::DB& db, const rocksdb::ReadOptions& ro, std::string_view prefix,
+                   const checkpoint_store::visitor& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
+    auto go_on = visit(std::string_view(it->key().data(), it->key().size()),
+                       std::string_view(it->value().data(), it->value().size()));
+    if (!go_on) return std::unexpected(go_on.error());
+    if (!*go_on) return {};
+  }
+  if (!it->status().ok()) {
+    return std::unexpected(rocks_error(it->status(), "cannot read " + space_name(prefix)));
+  }
+  return {};
+}
+
+// The partition number that follows `prefix` (link and topic) in a key.
+std::optional<partition_id> partition_after(std::string_view key, size_t prefix_size) {
+  if (key.size() < prefix_size + 4) return std::nullopt;
+  const auto p = read_big_endian(key, prefix_size, 4);
+  if (p > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) return std::nullopt;
+  return partition_id(static_cast<int32_t>(p));
+}
+
+// Why `t` cannot be imported (offset_map invariants A-C per partition, the
+// journal in order), or "" when it can.
+std::string broken_invariant(const topic_records& t) {
+  const std::string name = printable(t.link, 256) + "/" + printable(t.topic, 256);
+  if (t.link.empty() || t.topic.empty()) return "a topic without a link or a name";
+  if (t.link.size() > UINT16_MAX || t.topic.size() > UINT16_MAX) return name + ": name too long";
+  std::optional<partition_id> previous;
+  for (const auto& p : t.partitions) {
+    const std::string at = name + "/" + std::to_string(p.partition.value());
+    if (p.partition.value() < 0 || (previous && p.partition <= *previous)) {
+      return at + ": partitions out of order or listed twice";
+    }
+    previous = p.partition;
+    const auto& pos = p.checkpoint.position;
+    if (pos.next_source.value() < 0 || pos.next_target.value() < 0) {
+      return at + ": a negative position";
+    }
+    const offsets::offset_run* last = nullptr;
+    for (const auto& r : p.runs) {
+      if (r.length < 1 || r.source_start.value() < 0 || r.target_start.value() < 0 ||
+          r.source_start.value() > INT64_MAX - r.length ||
+          r.target_start.value() > INT64_MAX - r.length) {
+        return at + ": a run with impossible values";
+      }
+      if (last != nullptr &&
+          (r.source_start < last->source_end() || r.target_start < last->target_end())) {
+        return at + ": runs overlap or are out of order";
+      }
+      last = &r;
+    }
+    if (last != nullptr &&
+        (last->source_end() > pos.next_source || last->target_end() > pos.next_target)) {
+      return at + ": a run ends past the checkpoint";
+    }
+    for (size_t i = 0; i < p.journal.size(); ++i) {
+      const inflight_entry& e = p.journal[i];
+      if (e.target.value() < 0 || e.source.value() < 0 ||
+          (i > 0 && (e.target <= p.journal[i - 1].target || e.source <= p.journal[i - 1].source))) {
+        return at + ": the in-flight journal is out of order";
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string own_records::digest() const {
+  record_digest d;
+  d.add_int(static_cast<int64_t>(topics.size()));
+  for (const auto& t : topics) {
+    d.add(t.link);
+    d.add(t.topic);
+    d.add_int(t.created ? 1 : 0);
+    if (t.id) {
+      d.add_nullable(t.id->bytes.data(), t.id->bytes.size());
+    } else {
+      d.add_nullable(nullptr, 0);
+    }
+    d.add_int(static_cast<int64_t>(t.partitions.size()));
+    for (const auto& p : t.partitions) {
+      d.add_int(p.partition.value());
+      d.add(encode_checkpoint(p.checkpoint));
+      d.add_int(static_cast<int64_t>(p.runs.size()));
+      for (const auto& r : p.runs) {
+        d.add_int(r.source_start.value());
+        d.add_int(r.target_start.value());
+        d.add_int(r.length);
+      }
+      d.add_int(static_cast<int64_t>(p.journal.size()));
+      for (const auto& e : p.journal) {
+        d.add_int(e.target.value());
+        d.add_int(e.source.value());
+        d.add_int(static_cast<int64_t>(e.fingerprint));
+      }
+    }
+  }
+  d.add_int(static_cast<int64_t>(clusters.size()));
+  for (const auto& [link, ids] : clusters) {
+    d.add(link);
+    d.add(ids.source);
+    d.add(ids.target);
+  }
+  return d.hex();
+}
+
+result<own_records> checkpoint_store::export_topics(std::span<const link_topic> topics) const {
+  snapshot_view view(db_.get());
+  const rocksdb::ReadOptions& ro = view.options();
+  own_records out;
+  std::set<std::string> links;
+  for (const auto& lt : topics) {
+    topic_records t{lt.link, lt.topic, false, std::nullopt, {}};
+    const std::string name = printable(lt.link, 256) + "/" + printable(lt.topic, 256);
+    // The partitions: their checkpoints, then their runs and journals, each
+    // keyed by partition under the topic's prefix.
+    std::map<int32_t, partition_records> parts;
+    const std::string cp_prefix = link_topic_prefix(kCheckpointTag, lt.link, lt.topic);
+    auto scanned = scan_prefix(
+        *db_, ro, cp_prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
+          auto p = partition_after(k, cp_prefix.size());
+          auto cp = decode_checkpoint(v);
+          if (!p || k.size() != cp_prefix.size() + 4 || !cp) {
+            return fail(errc::corruption, "a checkpoint of " + name + " is damaged");
+          }
+          parts[p->value()] = partition_records{*p, std::move(*cp), {}, {}};
+          return true;
+        });
+    if (!scanned) return std::unexpected(scanned.error());
+    auto owner_of_key = [&](std::string_view k, size_t prefix_size,
+                            const char* what) -> result<partition_records*> {
+      auto p = partition_after(k, prefix_size);
+      auto it = p ? parts.find(p->value()) : parts.end();
+      if (it == parts.end() || k.size() != prefix_size + 12) {
+        return fail(errc::corruption,
+                    std::string(what) + " of " + name + " has no checkpoint or a damaged key");
+      }
+      return &it->second;
+    };
+    const std::string run_prefix = link_topic_prefix(kRunTag, lt.link, lt.topic);
+    scanned = scan_prefix(*db_, ro, run_prefix,
+                          [&](std::string_view k, std::string_view v) -> result<bool> {
+                            auto owner = owner_of_key(k, run_prefix.size(), "an offset-map run");
+                            if (!owner) return std::unexpected(owner.error());
+                            auto run = decode_run(k, v);
+                            if (!run) return std::unexpected(run.error());
+                            (*owner)->runs.push_back(*run);
+                            return true;
+                          });
+    if (!scanned) return std::unexpected(scanned.error());
+    const std::string journal_prefix = link_topic_prefix(kInflightTag, lt.link, lt.topic);
+    scanned = scan_prefix(
+        *db_, ro, journal_prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
+          auto owner = owner_of_key(k, journal_prefix.size(), "an in-flight journal batch");
+          if (!owner) return std::unexpected(owner.error());
+          const auto first = static_cast<int64_t>(read_big_endian(k, journal_prefix.size() + 4, 8));
+          if (!decode_inflight(first, v, (*owner)->journal)) {
+            return fail(errc::corruption, "the in-flight journal of " + name + " is damaged");
+          }
+          return true;
+        });
+    if (!scanned) return std::unexpected(scanned.error());
+    for (auto& [_, p] : parts) t.partitions.push_back(std::move(p));
+
+    std::string marker;
+    rocksdb::Status st =
+        db_->Get(ro, link_topic_prefix(kTopicCreatedTag, lt.link, lt.topic), &marker);
+    if (!st.ok() && !st.IsNotFound()) {
+      return std::unexpected(rocks_error(st, "cannot read the created marker of " + name));
+    }
+    t.created = st.ok();
+    auto id = read_topic_id(*db_, ro, lt.link, lt.topic);
+    if (!id) return std::unexpected(id.error());
+    t.id = *id;
+    if (auto broken = broken_invariant(t); !broken.empty()) {
+      return fail(errc::corruption, "the store's records break an invariant: " + broken);
+    }
+    links.insert(lt.link);
+    out.topics.push_back(std::move(t));
+  }
+  for (const auto& link : links) {
+    auto ids = read_cluster_ids(*db_, ro, link);
+    if (!ids) return std::unexpected(ids.error());
+    if (*ids) out.clusters.emplace_back(link, std::move(**ids));
+  }
+  return out;
+}
+
+status checkpoint_store::import_topics(const own_records& records, write_batch& batch) const {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& t : records.topics) {
+    if (auto broken = broken_invariant(t); !broken.empty()) {
+      return fail(errc::invalid_argument, "refused, nothing imported: " + broken);
+    }
+    if (!seen.emplace(t.link, t.topic).second) {
+      return fail(errc::invalid_argument, "refused, nothing imported: " + printable(t.link, 256) +
+                                              "/" + printable(t.topic, 256) + " listed twice");
+    }
+  }
+  std::set<std::string> cluster_links;
+  for (const auto& [link, ids] : records.clusters) {
+    if (!cluster_links.insert(link).second) {
+      return fail(errc::invalid_argument, "refused, nothing imported: the cluster ids of link " +
+                                              printable(link, 256) + " listed twice");
+    }
+    auto held = link_cluster_ids(link);
+    if (!held) return std::unexpected(held.error());
+    if (*held && **held != ids) {
+      return fail(errc::precondition,
+                  "refused, nothing imported: link " + printable(link, 256) +
+                      " of this straitd mirrors between other clusters (source " +
+                      printable((*held)->source, 64) + ", target " +
+                      printable((*held)->target, 64) + ") than the records came from (source " +
+                      printable(ids.source, 64) + ", target " + printable(ids.target, 64) +
+                      "): both straitd must serve the same clusters");
+    }
+  }
+  // Nothing of the topics here yet: an import never mixes with what this
+  // store wrote itself.
+  const rocksdb::ReadOptions ro;
+  for (const auto& t : records.topics) {
+    for (char tag :
+         {kCheckpointTag, kRunTag, kTargetIndexTag, kInflightTag, kTopicCreatedTag, kTopicIdTag}) {
+      bool found = false;
+      auto scanned = scan_prefix(*db_, ro, link_topic_prefix(tag, t.link, t.topic),
+                                 [&](std::string_view, std::string_view) -> result<bool> {
+                                   found = true;
+                                   return false;
+                                 });
+      if (!scanned) return std::unexpected(scanned.error());
+      if (found) {
+        return fail(errc::precondition,
+                    "refused, nothing imported: this straitd holds records of " +
+                        printable(t.link, 256) + "/" + printable(t.topic, 256) + " (key space '" +
+                        std::string(1, tag) +
+                        "') already: forget them here first, or import into another straitd");
+      }
+    }
+  }
+  for (const auto& t : records.topics) {
+    for (const auto& p : t.partitions) {
+      const partition_key key{t.link, t.topic, p.partition};
+      for (const auto& r : p.runs) batch.put_run(key, r);
+      batch.put_checkpoint(key, p.checkpoint);
+      // The journal in batches of consecutive target offsets, as the engine
+      // writes it.
+      size_t from = 0;
+      for (size_t i = 1; i <= p.journal.size(); ++i) {
+        if (i == p.journal.size() ||
+            p.journal[i].target.value() != p.journal[i - 1].target.value() + 1) {
+          batch.put_inflight(key, std::span(p.journal).subspan(from, i - from));
+          from = i;
+        }
+      }
+    }
+    if (t.created) batch.mark_topic_created(t.link, t.topic);
+    if (t.id) batch.put_source_topic_id(t.link, t.topic, *t.id);
+  }
+  for (const auto& [link, ids] : records.clusters) batch.put_cluster_ids(link, ids);
+  return {};
+}
+
+result<size_t> checkpoint_store::forget_topics(std::span<const link_topic> topics,
+                                               write_batch& batch) const {
+  size_t erased = 0;
+  const rocksdb::ReadOptions ro;
+  for (const auto& lt : topics) {
+    for (char tag :
+         {kCheckpointTag, kRunTag, kTargetIndexTag, kInflightTag, kTopicCreatedTag, kTopicIdTag}) {
+      const std::string prefix = link_topic_prefix(tag, lt.link, lt.topic);
+      auto scanned = scan_prefix(*db_, ro, prefix, [&](std::string_view k, std::string_view) {
+        (void)batch.batch_->Delete(rocksdb::Slice(k.data(), k.size()));
+        ++erased;
+        if (tag == kCheckpointTag) {
+          if (auto p = partition_after(k, prefix.size())) {
+            batch.note_map_change({lt.link, lt.topic, *p});
+          }
+        }
+        return result<bool>(true);
+      });
+      if (!scanned) return std::unexpected(scanned.error());
+    }
+  }
+  return erased;
 }
 
 }  // namespace strait::store

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -421,6 +422,178 @@ TEST(CheckpointStore, UnknownPartitionIsNotFound) {
   ASSERT_TRUE(st.has_value());
   EXPECT_FALSE((*st)->load(key()).value().has_value());
   EXPECT_EQ((*st)->to_target(key(), source_offset(0)).error().code, errc::not_found);
+}
+
+// ADR 0030 step 3: a topic's own records move from one store to another.
+
+// Two partitions of main/orders (one stopped, a journal past one
+// checkpoint in two batches), created, with an id; beside them the
+// records export must leave: main/orders-x, other/orders, main/ordersx.
+void write_a_topic(checkpoint_store& st) {
+  checkpoint_store::write_batch b;
+  const partition_key p0{"main", "orders", partition_id(0)};
+  const partition_key p1{"main", "orders", partition_id(1)};
+  b.put_run(p0, {source_offset(0), target_offset(0), 5});
+  b.put_run(p0, {source_offset(7), target_offset(5), 3});
+  b.put_checkpoint(
+      p0, {{source_offset(12), target_offset(8)}, stop_reason::none, "", -1, resolution::none});
+  const std::vector<inflight_entry> first = {{target_offset(8), source_offset(12), 11},
+                                             {target_offset(9), source_offset(14), 12}};
+  const std::vector<inflight_entry> second = {{target_offset(11), source_offset(15), 13}};
+  b.put_inflight(p0, first);
+  b.put_inflight(p0, second);
+  b.put_run(p1, {source_offset(100), target_offset(40), 2});
+  b.put_checkpoint(p1, {{source_offset(103), target_offset(42)},
+                        stop_reason::oversized_record,
+                        "record 102 is 9 MB",
+                        102,
+                        resolution::retry});
+  b.mark_topic_created("main", "orders");
+  topic_id id;
+  id.bytes[0] = 7;
+  id.bytes[15] = 9;
+  b.put_source_topic_id("main", "orders", id);
+  b.put_cluster_ids("main", {"src-cluster", "dst-cluster"});
+  for (const auto& other : {partition_key{"main", "orders-x", partition_id(0)},
+                            partition_key{"other", "orders", partition_id(0)},
+                            partition_key{"main", "ordersx", partition_id(0)}}) {
+    b.put_run(other, {source_offset(0), target_offset(0), 1});
+    b.put_checkpoint(
+        other, {{source_offset(1), target_offset(1)}, stop_reason::none, "", -1, resolution::none});
+    b.mark_topic_created(other.link, other.topic);
+  }
+  ASSERT_TRUE(st.commit(b).has_value());
+}
+
+const std::vector<link_topic> kOrders = {{"main", "orders"}};
+
+TEST(CheckpointStore, TopicsExportedImportTheSameAndTheExporterForgetsThemAlone) {
+  temp_dir a_dir, b_dir;
+  auto a = checkpoint_store::open(a_dir.path());
+  auto b = checkpoint_store::open(b_dir.path());
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  write_a_topic(**a);
+
+  auto exported = (*a)->export_topics(kOrders);
+  ASSERT_TRUE(exported.has_value()) << exported.error().message;
+  ASSERT_EQ(exported->topics.size(), 1u);
+  const topic_records& t = exported->topics[0];
+  EXPECT_TRUE(t.created);
+  ASSERT_TRUE(t.id.has_value());
+  EXPECT_EQ(t.id->bytes[15], 9);
+  ASSERT_EQ(t.partitions.size(), 2u);
+  EXPECT_EQ(t.partitions[0].runs.size(), 2u);
+  EXPECT_EQ(t.partitions[0].journal.size(), 3u);
+  EXPECT_EQ(t.partitions[1].checkpoint.stop_detail, "record 102 is 9 MB");
+  ASSERT_EQ(exported->clusters.size(), 1u);
+  EXPECT_EQ(exported->clusters[0].second.source, "src-cluster");
+
+  const partition_key p0{"main", "orders", partition_id(0)};
+  const uint64_t version_before = (*b)->map_version(p0);
+  checkpoint_store::write_batch in;
+  ASSERT_TRUE((*b)->import_topics(*exported, in).has_value());
+  ASSERT_TRUE((*b)->commit(in, durability::fsynced).has_value());
+  EXPECT_NE((*b)->map_version(p0), version_before) << "a group syncer must not keep old answers";
+
+  auto again = (*b)->export_topics(kOrders);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, *exported);
+  EXPECT_EQ(again->digest(), exported->digest());
+  // The target index was rebuilt: translations agree both ways.
+  for (int64_t o = 0; o <= 14; ++o) {
+    EXPECT_EQ(*(*b)->to_target(p0, source_offset(o)), *(*a)->to_target(p0, source_offset(o))) << o;
+    EXPECT_EQ(*(*b)->to_source(p0, target_offset(o)), *(*a)->to_source(p0, target_offset(o))) << o;
+  }
+
+  // The exporter forgets them, and nothing else.
+  const uint64_t a_version = (*a)->map_version(p0);
+  checkpoint_store::write_batch out;
+  auto erased = (*a)->forget_topics(kOrders, out);
+  ASSERT_TRUE(erased.has_value());
+  // P x2, R x3 and T x3, I x2, C, U.
+  EXPECT_EQ(*erased, 12u);
+  ASSERT_TRUE((*a)->commit(out).has_value());
+  EXPECT_NE((*a)->map_version(p0), a_version);
+  auto gone = (*a)->export_topics(kOrders);
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_EQ(gone->topics[0], (topic_records{"main", "orders", false, std::nullopt, {}}));
+  EXPECT_FALSE((*a)->load(p0)->has_value());
+  for (const auto& [link, topic] : std::vector<std::pair<std::string, std::string>>{
+           {"main", "orders-x"}, {"other", "orders"}, {"main", "ordersx"}}) {
+    EXPECT_TRUE((*a)->load({link, topic, partition_id(0)})->has_value()) << link << "/" << topic;
+    EXPECT_TRUE(*(*a)->topic_created(link, topic)) << link << "/" << topic;
+  }
+  EXPECT_TRUE((*a)->link_cluster_ids("main")->has_value()) << "the link's clusters stay";
+  // And may take them back (a move undone).
+  checkpoint_store::write_batch back;
+  ASSERT_TRUE((*a)->import_topics(*again, back).has_value());
+  ASSERT_TRUE((*a)->commit(back, durability::fsynced).has_value());
+  EXPECT_EQ((*a)->export_topics(kOrders)->digest(), exported->digest());
+}
+
+TEST(CheckpointStore, AnImportThatWouldMixOrBreakTheMapIsRefusedAndAddsNothing) {
+  temp_dir a_dir, b_dir;
+  auto a = checkpoint_store::open(a_dir.path());
+  auto b = checkpoint_store::open(b_dir.path());
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  write_a_topic(**a);
+  auto exported = (*a)->export_topics(kOrders);
+  ASSERT_TRUE(exported.has_value());
+
+  auto refused = [&](checkpoint_store& st, const own_records& r, errc code,
+                     const std::string& says) {
+    checkpoint_store::write_batch batch;
+    auto s = st.import_topics(r, batch);
+    ASSERT_FALSE(s.has_value()) << says;
+    EXPECT_EQ(s.error().code, code) << s.error().message;
+    EXPECT_NE(s.error().message.find(says), std::string::npos) << s.error().message;
+    EXPECT_EQ(batch.count(), 0u) << says;
+  };
+  // Into the store that holds them: it would mix two histories.
+  refused(**a, *exported, errc::precondition, "holds records of main/orders");
+  // Into a store whose link came from other clusters.
+  {
+    checkpoint_store::write_batch k;
+    k.put_cluster_ids("main", {"src-cluster", "another-target"});
+    ASSERT_TRUE((*b)->commit(k).has_value());
+    refused(**b, *exported, errc::precondition, "other clusters");
+  }
+  auto broken = [&](const std::function<void(topic_records&)>& change) {
+    own_records r = *exported;
+    r.clusters.clear();
+    change(r.topics[0]);
+    return r;
+  };
+  refused(**b,
+          broken([](topic_records& t) { t.partitions[0].runs[1].source_start = source_offset(4); }),
+          errc::invalid_argument, "runs overlap");
+  refused(**b, broken([](topic_records& t) { t.partitions[0].runs[1].length = 9; }),
+          errc::invalid_argument, "ends past the checkpoint");
+  refused(**b, broken([](topic_records& t) { t.partitions[0].runs[0].length = 0; }),
+          errc::invalid_argument, "impossible values");
+  refused(**b, broken([](topic_records& t) {
+    std::swap(t.partitions[0].journal[0], t.partitions[0].journal[1]);
+  }),
+          errc::invalid_argument, "journal is out of order");
+  refused(**b, broken([](topic_records& t) { t.partitions[1].partition = partition_id(0); }),
+          errc::invalid_argument, "listed twice");
+  refused(**b, broken([](topic_records& t) { t.topic.clear(); }), errc::invalid_argument,
+          "without a link or a name");
+  {
+    own_records twice = broken([](topic_records&) {});
+    twice.topics.push_back(twice.topics[0]);
+    refused(**b, twice, errc::invalid_argument, "main/orders listed twice");
+  }
+  // The hostile name is printed escaped.
+  refused(**b, broken([](topic_records& t) {
+    t.topic = "evil\x1b[2J";
+    t.partitions[0].runs[0].length = 0;
+  }),
+          errc::invalid_argument, "evil\\x1b[2J");
+  // Nothing of any of it reached b.
+  auto none = (*b)->export_topics(kOrders);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->topics[0].partitions.empty());
 }
 
 }  // namespace

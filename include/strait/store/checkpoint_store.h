@@ -71,6 +71,7 @@ struct partition_checkpoint {
   std::string stop_detail;                  // human-readable, no secrets
   int64_t stop_source_offset = -1;          // the source record that stopped it, if one did
   resolution pending = resolution::none;
+  bool operator==(const partition_checkpoint&) const = default;
 };
 
 // A record the engine is about to hand to the target producer, written to
@@ -104,6 +105,49 @@ struct cluster_ids {
   std::string target;
   auto operator<=>(const cluster_ids&) const = default;
 };
+
+// One topic of a link as the store's own key spaces hold it: its
+// partitions' checkpoints, runs and in-flight journals, whether strait
+// created it, its source topic id. What moves with a topic from one straitd
+// to another (ADR 0030 step 3); the target index is not part of it (it is
+// rebuilt from the runs).
+struct partition_records {
+  partition_id partition;
+  partition_checkpoint checkpoint;
+  std::vector<offsets::offset_run> runs;  // by source_start
+  std::vector<inflight_entry> journal;    // by target offset
+  bool operator==(const partition_records&) const = default;
+};
+struct topic_records {
+  std::string link;
+  std::string topic;  // the link's name of it (a reverse link's: the target name)
+  bool created = false;
+  std::optional<topic_id> id;
+  std::vector<partition_records> partitions;  // by partition
+  bool operator==(const topic_records&) const = default;
+};
+struct link_topic {
+  std::string link;
+  std::string topic;
+  auto operator<=>(const link_topic&) const = default;
+};
+// What checkpoint_store::export_topics read, from one snapshot.
+struct own_records {
+  std::vector<topic_records> topics;
+  // The cluster ids of each link the topics name, where stored: an import
+  // into a store whose link came from other clusters is refused.
+  std::vector<std::pair<std::string, cluster_ids>> clusters;
+  bool operator==(const own_records&) const = default;
+  // FNV-1a over every field, in order (16 hex digits): the exporting
+  // store forgets the topics only once the importing one holds this.
+  [[nodiscard]] std::string digest() const;
+};
+
+// How commit() writes: `buffered` reaches the OS before commit returns (a
+// kill -9 loses nothing; a power loss may lose the newest checkpoints,
+// which leaves the store behind the target: recoverable, ADR 0002);
+// `fsynced` also reaches the disk (what another store forgets relies on it).
+enum class durability : uint8_t { buffered, fsynced };
 
 // The RocksDB checkpoint store: per partition the resume position and the
 // offset map as runs (the store's own key spaces); the other modules' key
@@ -180,7 +224,7 @@ class checkpoint_store {
 
   // Applies the batch atomically; nothing of it when a put or erase was
   // refused (errc::precondition). The batch is empty afterwards.
-  [[nodiscard]] status commit(write_batch& batch);
+  [[nodiscard]] status commit(write_batch& batch, durability d = durability::buffered);
 
   // Fault injection for tests (straitd never calls it): every write
   // (commit, append_durable) from the `writes`-th after this call on fails
@@ -260,6 +304,27 @@ class checkpoint_store {
                                                 source_offset committed) const;
   [[nodiscard]] result<source_offset> to_source(const partition_key& key,
                                                 target_offset committed) const;
+
+  // Moving topics between stores (ADR 0030 step 3). The caller keeps the
+  // topics still meanwhile (no partition of them mirrored, no other write):
+  // these calls do not lock them.
+  //
+  // The own records of each topic, from one snapshot, in the order given
+  // (a topic the store holds nothing of: no partitions, not created, no
+  // id), and the stored cluster ids of the links they name.
+  [[nodiscard]] result<own_records> export_topics(std::span<const link_topic> topics) const;
+  // Adds the writing of `records` to `batch` through the typed calls (so
+  // map_version moves and the target index is rebuilt). Refused, adding
+  // nothing: errc::invalid_argument when the records break an invariant
+  // (offset_map A-C, a journal out of order, a topic listed twice; named),
+  // errc::precondition when this store holds any own record of one of the
+  // topics or other cluster ids for one of the links. Commit it fsynced.
+  [[nodiscard]] status import_topics(const own_records& records, write_batch& batch) const;
+  // Adds to `batch` the deletion of every own record of each topic
+  // (checkpoints, runs and their index, journal, created marker, topic id;
+  // map_version moves); returns how many.
+  [[nodiscard]] result<size_t> forget_topics(std::span<const link_topic> topics,
+                                             write_batch& batch) const;
 
   // Adds to `batch` the deletion of the partition's whole in-flight journal
   // (one point delete per batch it holds; nothing when it is empty, so a
