@@ -72,6 +72,11 @@ void put_staged(store::checkpoint_store::write_batch& batch, const std::string& 
   batch.put(staged_key(link, kind, name), "");
 }
 
+void erase_staged(store::checkpoint_store::write_batch& batch, const std::string& link,
+                  migration::object_kind kind, const std::string& name) {
+  batch.erase(staged_key(link, kind, name));
+}
+
 result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
     const store::checkpoint_store& store, const std::string& link) {
   const store::record_key prefix = staged_prefix(link);

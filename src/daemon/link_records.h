@@ -44,6 +44,8 @@ void put_link(store::checkpoint_store::write_batch& batch, const std::string& na
 // A topic or group an operator staged on a link (the API's Stage).
 void put_staged(store::checkpoint_store::write_batch& batch, const std::string& link,
                 migration::object_kind kind, const std::string& name);
+void erase_staged(store::checkpoint_store::write_batch& batch, const std::string& link,
+                  migration::object_kind kind, const std::string& name);
 // The link's staged topics and groups, by kind and name.
 [[nodiscard]] result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
     const store::checkpoint_store& store, const std::string& link);

@@ -15,12 +15,22 @@ store::record_key link_prefix(const std::string& link) {
   return k;
 }
 
+store::record_key offset_key(const std::string& group, const partition_key& partition) {
+  store::record_key k = link_prefix(partition.link);
+  k.text(group).text(partition.topic).u32(static_cast<uint32_t>(partition.partition.value()));
+  return k;
+}
+
 }  // namespace
+
+void erase_group_offset(store::checkpoint_store::write_batch& batch, const std::string& group,
+                        const partition_key& partition) {
+  batch.erase(offset_key(group, partition));
+}
 
 void put_group_offset(store::checkpoint_store::write_batch& batch, const std::string& group,
                       const partition_key& partition, const offsets::group_offset& offset) {
-  store::record_key k = link_prefix(partition.link);
-  k.text(group).text(partition.topic).u32(static_cast<uint32_t>(partition.partition.value()));
+  const store::record_key k = offset_key(group, partition);
   std::string v(1, static_cast<char>(kFormat));
   append_big_endian(v, static_cast<uint64_t>(offset.source.value()), 8);
   append_big_endian(v, static_cast<uint64_t>(offset.target.value()), 8);

@@ -22,6 +22,13 @@ store::record_key highest_operation_id_key(const std::string& link) {
 
 }  // namespace
 
+void erase_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
+                     migration::object_kind kind, const std::string& name) {
+  store::record_key k = link_prefix(link);
+  k.u8(static_cast<uint8_t>(kind)).text(name);
+  batch.erase(k);
+}
+
 void put_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
                    const migration_record& r) {
   store::record_key k = link_prefix(link);

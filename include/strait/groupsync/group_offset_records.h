@@ -27,6 +27,9 @@ struct group_offset_record {
 
 void put_group_offset(store::checkpoint_store::write_batch& batch, const std::string& group,
                       const partition_key& partition, const offsets::group_offset& offset);
+// Erases one (a group's records moving to another straitd, ADR 0030).
+void erase_group_offset(store::checkpoint_store::write_batch& batch, const std::string& group,
+                        const partition_key& partition);
 
 // Every group offset stored for the link, ordered by group, topic,
 // partition. errc::corruption for a record that does not decode.

@@ -30,6 +30,9 @@ struct migration_record {
 
 void put_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
                    const migration_record& r);
+// Erases one (a topic or group moving to another straitd, ADR 0030).
+void erase_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
+                     migration::object_kind kind, const std::string& name);
 
 // The 'O' key space, the workflow's too: the highest operation id the link's
 // workflow gave, so that ids stay unique across restarts whatever the wall

@@ -1,0 +1,256 @@
+#include "component_transfer.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "link_records.h"
+#include "strait/base/digest.h"
+#include "strait/base/text.h"
+
+namespace strait::daemon {
+
+namespace {
+
+using migration::object_kind;
+
+std::string named(const std::string& name) { return printable(name, 256); }
+
+// The (link, topic) pairs of the store's own records: the link's topics and
+// the reverse link's target names.
+std::vector<store::link_topic> own_topics(const config::link_config& link,
+                                          const component_names& names) {
+  std::vector<store::link_topic> out;
+  const std::string reverse = config::reverse_link_name(link.name);
+  for (const auto& t : names.topics) out.push_back({link.name, t});
+  for (const auto& t : names.topics) out.push_back({reverse, link.topics.target_name(t)});
+  return out;
+}
+
+bool named_here(const component_names& names, object_kind kind, const std::string& name) {
+  return kind == object_kind::topic ? names.topics.contains(name) : names.groups.contains(name);
+}
+
+// Why a migration record may not move now (a cutover's reverse mirroring is
+// live, or an operation is stored on it), or "".
+std::string busy(const workflow::migration_record& m) {
+  const std::string what =
+      std::string(m.kind == object_kind::topic ? "topic " : "group ") + named(m.name);
+  if (!m.operation.empty()) {
+    return what +
+           " has an operation stored (a cutover or rollback under way or stuck): "
+           "finish or abort it first";
+  }
+  if (m.kind == object_kind::topic) {
+    if (m.state >= std::size(migration::kAllTopicStates)) return what + " has an unknown state";
+    const auto s = static_cast<migration::topic_state>(m.state);
+    if (migration::in_cutover(s)) {
+      return what + " is " + migration::to_string(s) +
+             " (mirrored back live): roll it back and resume mirroring, or finalize it, first";
+    }
+  } else {
+    if (m.state >= std::size(migration::kAllGroupStates)) return what + " has an unknown state";
+    const auto s = static_cast<migration::group_state>(m.state);
+    if (migration::in_cutover(s)) {
+      return what + " is " + migration::to_string(s) + ": finish its cutover or rollback first";
+    }
+  }
+  return "";
+}
+
+// The group offsets of `names`' groups stored for `link`.
+result<std::vector<groupsync::group_offset_record>> group_offsets_of(
+    const store::checkpoint_store& store, const std::string& link, const component_names& names) {
+  auto all = groupsync::load_group_offsets(store, link);
+  if (!all) return std::unexpected(all.error());
+  std::vector<groupsync::group_offset_record> out;
+  for (auto& g : *all) {
+    if (names.groups.contains(g.group)) out.push_back(std::move(g));
+  }
+  return out;
+}
+
+// Every other module's record of the component in `store` (all but own).
+result<component_records> module_records(const store::checkpoint_store& store,
+                                         const config::link_config& link,
+                                         const component_names& names) {
+  component_records r;
+  r.link = link.name;
+  for (const std::string& l : {link.name, config::reverse_link_name(link.name)}) {
+    auto g = group_offsets_of(store, l, names);
+    if (!g) return std::unexpected(g.error());
+    std::move(g->begin(), g->end(), std::back_inserter(r.group_offsets));
+  }
+  auto migrations = workflow::load_migrations(store, link.name);
+  if (!migrations) return std::unexpected(migrations.error());
+  for (auto& m : *migrations) {
+    if (named_here(names, m.kind, m.name)) r.migrations.push_back(std::move(m));
+  }
+  auto grants = workflow::load_link_grants(store, link.name);
+  if (!grants) return std::unexpected(grants.error());
+  for (auto& g : *grants) {
+    if (names.topics.contains(g.topic)) r.grants.push_back(std::move(g));
+  }
+  auto staged = load_staged(store, link.name);
+  if (!staged) return std::unexpected(staged.error());
+  for (auto& s : *staged) {
+    if (named_here(names, s.first, s.second)) r.staged.push_back(std::move(s));
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string component_records::digest() const {
+  record_digest d;
+  d.add(link);
+  d.add(own.digest());
+  d.add_int(static_cast<int64_t>(group_offsets.size()));
+  for (const auto& g : group_offsets) {
+    d.add(g.group);
+    d.add(g.partition.link);
+    d.add(g.partition.topic);
+    d.add_int(g.partition.partition.value());
+    d.add_int(g.offset.source.value());
+    d.add_int(g.offset.target.value());
+    d.add_int(g.offset.written_at_ms);
+  }
+  d.add_int(static_cast<int64_t>(migrations.size()));
+  for (const auto& m : migrations) {
+    d.add_int(static_cast<int64_t>(m.kind));
+    d.add(m.name);
+    d.add_int(m.state);
+    d.add_int(m.updated_at_ms);
+    d.add(m.operation);
+  }
+  d.add_int(static_cast<int64_t>(grants.size()));
+  for (const auto& g : grants) {
+    d.add(g.topic);
+    d.add_int(static_cast<int64_t>(g.kind));
+    d.add(g.grant.cluster);
+    const kafka::acl_binding& b = g.grant.binding;
+    for (const std::string* f : {&b.resource_type, &b.resource_name, &b.pattern_type, &b.principal,
+                                 &b.host, &b.operation, &b.permission}) {
+      d.add(*f);
+    }
+  }
+  d.add_int(static_cast<int64_t>(staged.size()));
+  for (const auto& [kind, name] : staged) {
+    d.add_int(static_cast<int64_t>(kind));
+    d.add(name);
+  }
+  return d.hex();
+}
+
+result<component_records> export_component(const store::checkpoint_store& store,
+                                           const config::link_config& link,
+                                           const component_names& names) {
+  auto r = module_records(store, link, names);
+  if (!r) return std::unexpected(r.error());
+  for (const auto& m : r->migrations) {
+    if (auto why = busy(m); !why.empty()) {
+      return fail(errc::precondition,
+                  "link " + named(link.name) + ": " + why + "; nothing was exported");
+    }
+  }
+  auto own = store.export_topics(own_topics(link, names));
+  if (!own) return std::unexpected(own.error());
+  r->own = std::move(*own);
+  return r;
+}
+
+status import_component(const store::checkpoint_store& store, const config::link_config& link,
+                        const component_names& names, const component_records& records,
+                        store::checkpoint_store::write_batch& batch) {
+  auto refused = [&](errc code, const std::string& why) -> status {
+    return fail(code, "link " + named(link.name) + ": refused, nothing imported: " + why);
+  };
+  if (records.link != link.name) {
+    return refused(errc::invalid_argument,
+                   "the records are of link " + named(records.link) + ", not of this one");
+  }
+  // Every record names the component's names, of this link or its reverse.
+  const auto allowed_own = own_topics(link, names);
+  for (const auto& t : records.own.topics) {
+    if (std::find(allowed_own.begin(), allowed_own.end(), store::link_topic{t.link, t.topic}) ==
+        allowed_own.end()) {
+      return refused(errc::invalid_argument, "they hold topic " + named(t.link) + "/" +
+                                                 named(t.topic) + ", outside the component");
+    }
+  }
+  const std::string reverse = config::reverse_link_name(link.name);
+  for (const auto& g : records.group_offsets) {
+    if (!names.groups.contains(g.group) ||
+        (g.partition.link != link.name && g.partition.link != reverse)) {
+      return refused(errc::invalid_argument,
+                     "they hold offsets of group " + named(g.group) + " outside the component");
+    }
+  }
+  for (const auto& m : records.migrations) {
+    if (!named_here(names, m.kind, m.name)) {
+      return refused(errc::invalid_argument,
+                     "they hold the state of " + named(m.name) + ", outside the component");
+    }
+    if (auto why = busy(m); !why.empty()) return refused(errc::invalid_argument, why);
+  }
+  for (const auto& g : records.grants) {
+    if (!names.topics.contains(g.topic)) {
+      return refused(errc::invalid_argument,
+                     "they hold a grant of topic " + named(g.topic) + ", outside the component");
+    }
+  }
+  for (const auto& [kind, name] : records.staged) {
+    if (!named_here(names, kind, name)) {
+      return refused(errc::invalid_argument,
+                     "they stage " + named(name) + ", outside the component");
+    }
+  }
+  // Nothing of the names here yet (the store's own records: import_topics).
+  auto held = module_records(store, link, names);
+  if (!held) return std::unexpected(held.error());
+  auto first_held = [&]() -> std::string {
+    if (!held->group_offsets.empty())
+      return "offsets of group " + named(held->group_offsets[0].group);
+    if (!held->migrations.empty()) return "the state of " + named(held->migrations[0].name);
+    if (!held->grants.empty()) return "a grant of topic " + named(held->grants[0].topic);
+    if (!held->staged.empty()) return "the staged name " + named(held->staged[0].second);
+    return "";
+  };
+  if (auto what = first_held(); !what.empty()) {
+    return refused(errc::precondition, "this straitd holds " + what +
+                                           " already: forget the component here first, or "
+                                           "import it into another straitd");
+  }
+  // One batch: the caller commits the whole component at once (import_topics
+  // adds nothing when it refuses, and it is the last check).
+  if (auto s = store.import_topics(records.own, batch); !s) {
+    return fail(s.error().code, "link " + named(link.name) + ": " + s.error().message);
+  }
+  for (const auto& g : records.group_offsets) {
+    groupsync::put_group_offset(batch, g.group, g.partition, g.offset);
+  }
+  for (const auto& m : records.migrations) workflow::put_migration(batch, link.name, m);
+  for (const auto& g : records.grants) {
+    workflow::put_grant(batch, link.name, g.topic, g.kind, g.grant);
+  }
+  for (const auto& [kind, name] : records.staged) put_staged(batch, link.name, kind, name);
+  return {};
+}
+
+result<size_t> forget_component(const store::checkpoint_store& store,
+                                const config::link_config& link, const component_names& names,
+                                store::checkpoint_store::write_batch& batch) {
+  auto r = module_records(store, link, names);
+  if (!r) return std::unexpected(r.error());
+  auto own = store.forget_topics(own_topics(link, names), batch);
+  if (!own) return std::unexpected(own.error());
+  for (const auto& g : r->group_offsets) groupsync::erase_group_offset(batch, g.group, g.partition);
+  for (const auto& m : r->migrations) workflow::erase_migration(batch, link.name, m.kind, m.name);
+  for (const auto& g : r->grants) {
+    workflow::erase_grant(batch, link.name, g.topic, g.kind, g.grant);
+  }
+  for (const auto& [kind, name] : r->staged) erase_staged(batch, link.name, kind, name);
+  return *own + r->group_offsets.size() + r->migrations.size() + r->grants.size() +
+         r->staged.size();
+}
+
+}  // namespace strait::daemon

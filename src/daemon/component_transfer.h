@@ -1,0 +1,74 @@
+#pragma once
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "strait/base/result.h"
+#include "strait/config/config.h"
+#include "strait/groupsync/group_offset_records.h"
+#include "strait/migration/state_machine.h"
+#include "strait/store/checkpoint_store.h"
+#include "strait/workflow/grant_records.h"
+#include "strait/workflow/migration_records.h"
+
+namespace strait::daemon {
+
+// Moving a component of a link (its topics and groups) from one straitd's
+// store to another's (ADR 0030 step 3): every record that makes the new
+// owner go on where the old one stopped, and nothing of the old owner's
+// history (move records, reports, scans, the audit journal stay).
+//
+// The caller keeps the names still meanwhile (released on the old owner:
+// nothing mirrored, synced or cut over), and holds the link's definition
+// and clusters equal on both sides.
+
+// The names of one component: source topic names and group ids.
+struct component_names {
+  std::set<std::string> topics;
+  std::set<std::string> groups;
+};
+
+struct component_records {
+  std::string link;
+  // The store's own records: the link's topics (source names) and the
+  // reverse link's (target names: what a cutover and a rollback mirrored
+  // back, which verification and group translation still read).
+  store::own_records own;
+  // Group offsets written (the link's and the reverse link's), migration
+  // states of the topics and groups (no operation in any), the ACL
+  // bindings strait made at a cutover (a rollback deletes them), the
+  // staged names.
+  std::vector<groupsync::group_offset_record> group_offsets;
+  std::vector<workflow::migration_record> migrations;
+  std::vector<workflow::recorded_grant> grants;
+  std::vector<std::pair<migration::object_kind, std::string>> staged;
+  // Over every field (16 hex digits): what the old owner compares with the
+  // new owner's before it forgets.
+  [[nodiscard]] std::string digest() const;
+};
+
+// Reads the component's records from `store`. errc::precondition, naming
+// the name and the fix, while any of them is in a cutover (its reverse
+// mirroring is live) or has an operation stored.
+[[nodiscard]] result<component_records> export_component(const store::checkpoint_store& store,
+                                                         const config::link_config& link,
+                                                         const component_names& names);
+// Adds the writing of `records` to `batch` (commit it fsynced).
+// errc::precondition when `store` holds any record of the names already (an
+// import never mixes with what this straitd wrote), errc::invalid_argument
+// when a record is inconsistent (store::checkpoint_store::import_topics) or
+// names another link or a name outside the component.
+[[nodiscard]] status import_component(const store::checkpoint_store& store,
+                                      const config::link_config& link, const component_names& names,
+                                      const component_records& records,
+                                      store::checkpoint_store::write_batch& batch);
+// Adds the deletion of every record export_component reads to `batch`;
+// returns how many.
+[[nodiscard]] result<size_t> forget_component(const store::checkpoint_store& store,
+                                              const config::link_config& link,
+                                              const component_names& names,
+                                              store::checkpoint_store::write_batch& batch);
+
+}  // namespace strait::daemon

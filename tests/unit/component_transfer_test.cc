@@ -1,0 +1,192 @@
+// ADR 0030 step 3: a component's records move from one straitd's store to
+// another's (daemon/component_transfer.h).
+#include "component_transfer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "link_records.h"
+#include "test_util.h"
+
+namespace strait::daemon {
+namespace {
+
+using migration::object_kind;
+using store::checkpoint_store;
+using testing::temp_dir;
+
+std::unique_ptr<checkpoint_store> open_store(const temp_dir& dir) {
+  auto st = checkpoint_store::open(dir.path());
+  EXPECT_TRUE(st.has_value()) << st.error().message;
+  return st ? std::move(*st) : nullptr;
+}
+
+config::link_config main_link() {
+  config::link_config l;
+  l.name = "main";
+  l.topics.prefix = "mig.";
+  return l;
+}
+
+const component_names kComponent{{"orders"}, {"billing"}};
+
+void mirrored(checkpoint_store::write_batch& b, const partition_key& k) {
+  b.put_run(k, {source_offset(0), target_offset(0), 4});
+  b.put_checkpoint(k, {{source_offset(4), target_offset(4)},
+                       store::stop_reason::none,
+                       "",
+                       -1,
+                       store::resolution::none});
+}
+
+// The component (orders read by billing, cut over once and rolled back:
+// reverse records under main.reverse/mig.orders) and, beside it, payments
+// read by audit.
+void write_a_link(checkpoint_store& st) {
+  checkpoint_store::write_batch b;
+  const partition_key orders{"main", "orders", partition_id(0)};
+  const partition_key back{"main.reverse", "mig.orders", partition_id(0)};
+  const partition_key payments{"main", "payments", partition_id(0)};
+  mirrored(b, orders);
+  mirrored(b, back);
+  mirrored(b, payments);
+  b.mark_topic_created("main", "orders");
+  b.put_cluster_ids("main", {"src", "dst"});
+  b.put_cluster_ids("main.reverse", {"dst", "src"});
+  groupsync::put_group_offset(b, "billing", orders, {source_offset(3), target_offset(3), 100});
+  groupsync::put_group_offset(b, "billing", back, {source_offset(2), target_offset(2), 90});
+  groupsync::put_group_offset(b, "audit", payments, {source_offset(1), target_offset(1), 80});
+  workflow::put_migration(b, "main",
+                          {object_kind::topic, "orders",
+                           static_cast<uint8_t>(migration::topic_state::in_sync), 10, ""});
+  workflow::put_migration(b, "main",
+                          {object_kind::group, "billing",
+                           static_cast<uint8_t>(migration::group_state::syncing), 11, ""});
+  workflow::put_migration(b, "main",
+                          {object_kind::topic, "payments",
+                           static_cast<uint8_t>(migration::topic_state::in_sync), 12, ""});
+  workflow::put_grant(
+      b, "main", "orders", workflow::acl_change::target_grant,
+      {"dst", {"TOPIC", "mig.orders", "LITERAL", "User:app", "*", "WRITE", "ALLOW"}});
+  put_staged(b, "main", object_kind::topic, "orders");
+  put_staged(b, "main", object_kind::group, "billing");
+  put_staged(b, "main", object_kind::topic, "payments");
+  ASSERT_TRUE(st.commit(b).has_value());
+}
+
+TEST(ComponentTransfer, EveryRecordOfTheComponentMovesAndNothingElse) {
+  temp_dir a_dir, b_dir;
+  auto a = open_store(a_dir);
+  auto b = open_store(b_dir);
+  write_a_link(*a);
+  const auto link = main_link();
+
+  auto exported = export_component(*a, link, kComponent);
+  ASSERT_TRUE(exported.has_value()) << exported.error().message;
+  ASSERT_EQ(exported->own.topics.size(), 2u) << "the link's topic and the reverse link's";
+  EXPECT_EQ(exported->own.topics[1].link, "main.reverse");
+  EXPECT_EQ(exported->own.topics[1].topic, "mig.orders");
+  EXPECT_EQ(exported->own.topics[1].partitions.size(), 1u);
+  EXPECT_EQ(exported->own.clusters.size(), 2u);
+  EXPECT_EQ(exported->group_offsets.size(), 2u);
+  EXPECT_EQ(exported->migrations.size(), 2u);
+  EXPECT_EQ(exported->grants.size(), 1u);
+  EXPECT_EQ(exported->staged.size(), 2u);
+
+  checkpoint_store::write_batch in;
+  ASSERT_TRUE(import_component(*b, link, kComponent, *exported, in).has_value());
+  ASSERT_TRUE(b->commit(in, store::durability::fsynced).has_value());
+  auto there = export_component(*b, link, kComponent);
+  ASSERT_TRUE(there.has_value());
+  EXPECT_EQ(there->digest(), exported->digest());
+  EXPECT_EQ(groupsync::load_group_offsets(*b, "main")->size(), 1u);
+  EXPECT_EQ(groupsync::load_group_offsets(*b, "main.reverse")->size(), 1u);
+
+  checkpoint_store::write_batch out;
+  auto erased = forget_component(*a, link, kComponent, out);
+  ASSERT_TRUE(erased.has_value()) << erased.error().message;
+  // Own: P, R, T of each partition (6) and C; G 2, M 2, A 1, S 2.
+  EXPECT_EQ(*erased, 14u);
+  ASSERT_TRUE(a->commit(out).has_value());
+  auto left = export_component(*a, link, kComponent);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_TRUE(left->group_offsets.empty() && left->migrations.empty() && left->grants.empty() &&
+              left->staged.empty());
+  for (const auto& t : left->own.topics) EXPECT_TRUE(t.partitions.empty() && !t.created);
+  // payments and audit stay where they were.
+  EXPECT_TRUE(a->load({"main", "payments", partition_id(0)})->has_value());
+  EXPECT_EQ(groupsync::load_group_offsets(*a, "main")->size(), 1u);
+  EXPECT_EQ(workflow::load_migrations(*a, "main")->size(), 1u);
+  EXPECT_EQ(load_staged(*a, "main")->size(), 1u);
+}
+
+TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
+  temp_dir a_dir, b_dir;
+  auto a = open_store(a_dir);
+  auto b = open_store(b_dir);
+  write_a_link(*a);
+  const auto link = main_link();
+  auto exported = export_component(*a, link, kComponent);
+  ASSERT_TRUE(exported.has_value());
+
+  auto refused_export = [&](const workflow::migration_record& m, const std::string& says) {
+    checkpoint_store::write_batch w;
+    workflow::put_migration(w, "main", m);
+    ASSERT_TRUE(a->commit(w).has_value());
+    auto r = export_component(*a, link, kComponent);
+    ASSERT_FALSE(r.has_value()) << says;
+    EXPECT_EQ(r.error().code, errc::precondition);
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  };
+  refused_export({object_kind::topic, "orders",
+                  static_cast<uint8_t>(migration::topic_state::cut_over), 20, ""},
+                 "topic orders is CUT_OVER");
+  {
+    checkpoint_store::write_batch w;
+    workflow::put_migration(w, "main", exported->migrations[0]);  // in sync again
+    ASSERT_TRUE(a->commit(w).has_value());
+  }
+  refused_export({object_kind::group, "billing",
+                  static_cast<uint8_t>(migration::group_state::syncing), 21, "an-operation"},
+                 "group billing has an operation stored");
+
+  auto refused_import = [&](checkpoint_store& st, const component_names& names,
+                            const component_records& r, errc code, const std::string& says) {
+    checkpoint_store::write_batch w;
+    auto s = import_component(st, link, names, r, w);
+    ASSERT_FALSE(s.has_value()) << says;
+    EXPECT_EQ(s.error().code, code) << s.error().message;
+    EXPECT_NE(s.error().message.find(says), std::string::npos) << s.error().message;
+    EXPECT_EQ(w.count(), 0u);
+  };
+  // Where the component's records are already.
+  refused_import(*a, kComponent, *exported, errc::precondition, "holds offsets of group billing");
+  // Records of names outside the component, or of another link.
+  refused_import(*b, {{"orders"}, {}}, *exported, errc::invalid_argument,
+                 "offsets of group billing outside the component");
+  refused_import(*b, {{}, {"billing"}}, *exported, errc::invalid_argument,
+                 "topic main/orders, outside the component");
+  component_records other = *exported;
+  other.link = "other";
+  refused_import(*b, kComponent, other, errc::invalid_argument, "of link other");
+  // A group whose state byte is not one.
+  component_records odd = *exported;
+  odd.migrations[0].state = 200;
+  refused_import(*b, kComponent, odd, errc::invalid_argument, "unknown state");
+  // Offset maps that break an invariant (import_topics names it).
+  component_records broken = *exported;
+  broken.own.topics[0].partitions[0].runs[0].length = 9;
+  refused_import(*b, kComponent, broken, errc::invalid_argument, "ends past the checkpoint");
+  // b has a staged name of the component of its own.
+  {
+    checkpoint_store::write_batch w;
+    put_staged(w, "main", object_kind::group, "billing");
+    ASSERT_TRUE(b->commit(w).has_value());
+  }
+  refused_import(*b, kComponent, *exported, errc::precondition, "the staged name billing");
+}
+
+}  // namespace
+}  // namespace strait::daemon
