@@ -187,6 +187,8 @@ pb::StopReason to_proto(store::stop_reason r) {
       return pb::STOP_REASON_HANDED_OVER;
     case stop_reason::internal_error:
       return pb::STOP_REASON_INTERNAL_ERROR;
+    case stop_reason::released:
+      return pb::STOP_REASON_RELEASED;
   }
   return pb::STOP_REASON_NONE;
 }

@@ -184,17 +184,10 @@ std::future<status> engine_shard::replace_partition(
       done->set_value(std::unexpected(st.error()));
       return;
     }
-    kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), s.key.topic.c_str(), s.key.partition.value());
-    if (rd_kafka_error_t* err = rd_kafka_incremental_unassign(consumer_.get(), list.get())) {
-      rd_kafka_error_destroy(err);  // not assigned (it never ran): nothing to undo
-    }
-    std::erase_if(fetch_errors_logged_, [old](const auto& e) { return e.first == old; });
     // Its stop is over (acknowledged, resumed after a rollback): the series
     // saying so goes, or it would say stopped for good.
     metrics_.remove("strait_partition_stopped", partition_labels(old->key()));
-    by_id_[old->engine_id] = nullptr;
-    std::erase_if(pipelines_, [old](const auto& p) { return p.get() == old; });
+    uninstall(old);
     install(std::move(s));
     // The caller (an acknowledgement, a rollback) reads snapshot() next: it
     // must show the partition as it runs now, not as of the last metrics round.
@@ -202,6 +195,72 @@ std::future<status> engine_shard::replace_partition(
     done->set_value(status{});
   });
   return result;
+}
+
+std::future<status> engine_shard::remove_partition(const partition_key& key) {
+  auto done = std::make_shared<std::promise<status>>();
+  auto result = done->get_future();
+  std::lock_guard lock(mu_);
+  inbox_.push_back([this, done, key] {
+    partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
+    if (p == nullptr) {
+      done->set_value(status{});
+      return;
+    }
+    if (p->stop_reason() != store::stop_reason::released) {
+      done->set_value(fail(errc::precondition, key.to_string() + " is not released (" +
+                                                   store::to_string(p->stop_reason()) +
+                                                   "); it stays in the engine"));
+      return;
+    }
+    if (!idle(*p)) {
+      done->set_value(fail(errc::busy, key.to_string() + " has " +
+                                           std::to_string(p->inflight_records()) +
+                                           " records in flight; ask again once they landed"));
+      return;
+    }
+    // Everything it produced landed: the position accounts for it, and what
+    // the journal still holds was never produced (send() drops a stopped
+    // partition's outbox). Durable before the export reads it.
+    store::checkpoint_store::write_batch b;
+    for (const auto& run : p->unpersisted_runs()) b.put_run(key, run);
+    b.put_checkpoint(key, p->checkpoint());
+    if (auto cleared = store_.clear_inflight(key, b); !cleared) {
+      done->set_value(std::unexpected(cleared.error()));
+      return;
+    }
+    if (auto st = store_.commit(b, store::durability::fsynced); !st) {
+      done->set_value(std::unexpected(st.error()));
+      return;
+    }
+    spdlog::info(
+        "{}: released at source offset {} (target offset {}): another straitd goes on "
+        "from here",
+        key.to_string(), p->position().next_source.value(), p->position().next_target.value());
+    uninstall(p);
+    metrics_.remove_everywhere(partition_labels(key));
+    // The caller reads has_partition() and snapshot() next.
+    publish_metrics();
+    done->set_value(status{});
+  });
+  return result;
+}
+
+void engine_shard::uninstall(partition_pipeline* p) {
+  snapshot_stale_ = true;
+  drop_outbox(*p);
+  kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), p->key().topic.c_str(), p->key().partition.value());
+  if (rd_kafka_error_t* err = rd_kafka_incremental_unassign(consumer_.get(), list.get())) {
+    rd_kafka_error_destroy(err);  // not assigned (it never ran): nothing to undo
+  }
+  std::erase_if(fetch_errors_logged_, [p](const auto& e) { return e.first == p; });
+  if (auto slots = by_topic_.find(p->key().topic); slots != by_topic_.end()) {
+    const auto index = static_cast<size_t>(p->key().partition.value());
+    if (index < slots->second.size() && slots->second[index] == p) slots->second[index] = nullptr;
+  }
+  by_id_[p->engine_id] = nullptr;
+  std::erase_if(pipelines_, [p](const auto& owned) { return owned.get() == p; });
 }
 
 void engine_shard::install(partition_start s) {
@@ -751,9 +810,11 @@ void engine_shard::halt(partition_pipeline& p, store::stop_reason reason, std::s
 }
 
 void engine_shard::on_stopped(partition_pipeline& p) {
-  if (p.stop_reason() == store::stop_reason::handed_over) {
-    // A cutover, not an incident.
-    spdlog::info("{}: handed over: {}", p.key().to_string(), p.stop_detail());
+  if (p.stop_reason() == store::stop_reason::handed_over ||
+      p.stop_reason() == store::stop_reason::released) {
+    // A cutover or a move to another straitd, not an incident.
+    spdlog::info("{}: {}: {}", p.key().to_string(), store::to_string(p.stop_reason()),
+                 p.stop_detail());
   } else {
     spdlog::error("{}: partition stopped ({}): {}", p.key().to_string(),
                   store::to_string(p.stop_reason()), p.stop_detail());
@@ -905,7 +966,10 @@ void engine_shard::publish_metrics() {
         static_cast<double>(p->bytes_mirrored()));
     if (p->is_stopped()) {
       // A handed-over partition (cutover) is not an incident to alert on.
-      if (p->stop_reason() != store::stop_reason::handed_over) ++stopped;
+      if (p->stop_reason() != store::stop_reason::handed_over &&
+          p->stop_reason() != store::stop_reason::released) {
+        ++stopped;
+      }
       auto with_reason = partition_labels(p->key());
       with_reason.emplace_back("reason", store::to_string(p->stop_reason()));
       metrics_.set("strait_partition_stopped", with_reason, 1);

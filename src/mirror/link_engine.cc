@@ -70,6 +70,10 @@ std::future<status> link_engine::replace_partition(
   return shard.replace_partition(std::move(start), only_stopped_for);
 }
 
+std::future<status> link_engine::remove_partition(const partition_key& key) {
+  return shard_for(key).remove_partition(key);
+}
+
 void link_engine::stop_partition(const partition_key& key, store::stop_reason reason,
                                  std::string detail) {
   shard_for(key).stop_partition(key, reason, std::move(detail));

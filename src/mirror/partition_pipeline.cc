@@ -310,6 +310,12 @@ void partition_pipeline::journaled(target_offset first, int64_t count) {
 }
 
 store::partition_checkpoint partition_pipeline::checkpoint() const {
+  // A release stops this straitd's part, not the partition's mirroring: the
+  // straitd that takes it over goes on from this position.
+  if (stop_reason_ == store::stop_reason::released) {
+    return store::partition_checkpoint{pos_, store::stop_reason::none, "", -1,
+                                       store::resolution::none};
+  }
   return store::partition_checkpoint{pos_, stop_reason_, stop_detail_, stop_source_offset_,
                                      store::resolution::none};
 }

@@ -172,6 +172,7 @@ result<partition_checkpoint> decode_checkpoint(std::string_view v) {
   auto pending = static_cast<uint8_t>(v[18]);
   auto stop_offset = static_cast<int64_t>(read_big_endian(v, 19, 8));
   size_t detail_len = read_big_endian(v, 27, 4);
+  // `released` is never stored (partition_pipeline::checkpoint).
   if (reason > static_cast<uint8_t>(stop_reason::internal_error) ||
       pending > static_cast<uint8_t>(resolution::skip_record) || v.size() != kFixed + detail_len) {
     return fail(errc::corruption, "partition checkpoint record is inconsistent");
@@ -273,7 +274,8 @@ bool resolution_applies(stop_reason why, resolution r, int64_t stop_source_offse
     case resolution::none:
       return false;
     case resolution::retry:
-      return why != stop_reason::none && why != stop_reason::handed_over;
+      return why != stop_reason::none && why != stop_reason::handed_over &&
+             why != stop_reason::released;
     case resolution::skip_to_log_start:
       return why == stop_reason::retention_gap;
     case resolution::accept_target:
@@ -312,6 +314,8 @@ const char* to_string(stop_reason r) {
       return "handed_over";
     case stop_reason::internal_error:
       return "internal_error";
+    case stop_reason::released:
+      return "released";
   }
   return "unknown";
 }

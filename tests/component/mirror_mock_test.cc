@@ -255,6 +255,79 @@ TEST_P(MirrorMock, SlowTargetKeepsBytesInFlightWithinTheLimit) {
   ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
 }
 
+// ADR 0030 step 3: a partition released while records are in flight (the
+// target down) leaves the engine only once they landed, with its exact
+// position stored as running and no journal; a straitd that takes the store
+// over goes on from there: every record on the target once.
+TEST_P(MirrorMock, AReleasedPartitionLeavesWithItsExactPositionAndIsTakenOverWithoutAGap) {
+  cfg_.target.props.emplace_back("reconnect.backoff.max.ms", "200");
+  produce(0, 400);
+  start();
+  ASSERT_TRUE(wait_mirrored(400));
+  const partition_key released{"mock", kTopic, partition_id(0)};
+  auto running = engine_->remove_partition(released).get();
+  ASSERT_FALSE(running.has_value()) << "a running partition is not removed";
+  EXPECT_EQ(running.error().code, errc::precondition);
+
+  // Records in flight that cannot land yet.
+  for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_down(target_.get(), b);
+  produce(400, 400);
+  ASSERT_TRUE(testing::wait_for([&] { return engine_->inflight_bytes() > 0; }, 30s));
+  engine_->stop_partition(released, store::stop_reason::released, "to shard 1");
+  auto waiting = engine_->remove_partition(released).get();
+  ASSERT_FALSE(waiting.has_value());
+  EXPECT_EQ(waiting.error().code, errc::busy) << waiting.error().message;
+  EXPECT_TRUE(engine_->has_partition(released));
+  for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_up(target_.get(), b);
+  status removed = waiting;
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        removed = engine_->remove_partition(released).get();
+        return removed.has_value() || removed.error().code != errc::busy;
+      },
+      60s));
+  ASSERT_TRUE(removed.has_value()) << removed.error().message;
+  EXPECT_FALSE(engine_->has_partition(released));
+  EXPECT_TRUE(engine_->remove_partition(released).get().has_value()) << "gone: nothing to do";
+  // The other partitions mirror on; the released one's series are gone.
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        int64_t n = 0;
+        for (int p = 1; p < kPartitions; ++p) {
+          n += testing::high_watermark(target_.bootstrap(), kTopic, p);
+        }
+        return n == 800 - 800 / kPartitions;
+      },
+      60s));
+  EXPECT_EQ(metrics_.render().find("partition=\"0\""), std::string::npos) << metrics_.render();
+
+  auto cp = store_->load(released);
+  ASSERT_TRUE(cp.has_value() && cp->has_value());
+  EXPECT_EQ((*cp)->stopped, store::stop_reason::none) << "stored as running";
+  EXPECT_TRUE(store_->inflight(released)->empty());
+  EXPECT_EQ((*cp)->position.next_target.value(),
+            testing::high_watermark(target_.bootstrap(), kTopic, 0))
+      << "the position accounts for every record on the target, and only those";
+  EXPECT_GT((*cp)->position.next_source.value(), 400 / kPartitions)
+      << "what was in flight landed and counts";
+
+  // Another straitd (a fresh engine on the same store) takes it over.
+  stop();
+  produce(800, 200);
+  start();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        int64_t n = 0;
+        for (int p = 0; p < kPartitions; ++p) {
+          n += testing::high_watermark(target_.bootstrap(), kTopic, p);
+        }
+        return n >= 1000;
+      },
+      60s));
+  stop();
+  ASSERT_NO_FATAL_FAILURE(expect_exact_copy());
+}
+
 // A refused batch fails the producer as a whole (enable.gapless.guarantee):
 // the refused record's partition stops at it, the others restart where
 // their records stopped landing. `slow_brokers` answer after 300 ms, so the

@@ -90,6 +90,15 @@ class engine_shard {
   // incident stopped meanwhile.
   [[nodiscard]] std::future<status> replace_partition(
       partition_start start, std::optional<store::stop_reason> only_stopped_for = std::nullopt);
+  // Takes a partition stopped as `released` out of the engine once nothing
+  // of it is in flight (ADR 0030 step 3): its runs, its position as a
+  // running checkpoint and the deletion of its journal (what it still holds
+  // was never produced) are written fsynced, then it is unassigned and its
+  // series go. The future holds the outcome: OK also when the partition is
+  // not in the engine; errc::busy while records are in flight (ask again);
+  // errc::precondition when it is not stopped as released; a store error
+  // (the partition stays, ask again).
+  [[nodiscard]] std::future<status> remove_partition(const partition_key& key);
   // Stops a partition from outside the data path (gap found by the
   // supervisor, topic deleted...). A partition already stopped keeps its
   // stop, except a retention_gap given source_truncated (a recreated topic,
@@ -127,6 +136,9 @@ class engine_shard {
   void run();
   void drain_inbox();
   void install(partition_start start);
+  // Takes `p` out of the engine (replace_partition, remove_partition): its
+  // outbox dropped, unassigned, its entries gone. `p` is freed.
+  void uninstall(partition_pipeline* p);
   void handle_message(rd_kafka_message_t* msg);
   // Puts a record on_record() let through into its partition's outbox.
   void enqueue(partition_pipeline& p, kafka::message_ptr msg);

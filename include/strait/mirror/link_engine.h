@@ -69,6 +69,7 @@ class link_engine {
   void add_partition(partition_start start);
   [[nodiscard]] std::future<status> replace_partition(
       partition_start start, std::optional<store::stop_reason> only_stopped_for = std::nullopt);
+  [[nodiscard]] std::future<status> remove_partition(const partition_key& key);
   void stop_partition(const partition_key& key, store::stop_reason reason, std::string detail);
   void post_watermarks(const partition_snapshot& before, kafka::watermarks source,
                        std::optional<kafka::watermarks> target);

@@ -41,6 +41,9 @@ enum class stop_reason : uint8_t {
                              // not an incident: ended by rollback, never by --acknowledge
   internal_error = 11,       // a strait invariant broke (base/invariant.h): a bug, not a data
                              // incident; only `retry` applies
+  released = 12,             // in memory only: the partition is being handed to another straitd
+                             // (ADR 0030 step 3) and leaves the engine once idle; never stored
+                             // (its checkpoint says running), never acknowledged
 };
 
 // What an operator decided about a stopped partition (straitd --acknowledge).
