@@ -151,6 +151,9 @@ std::optional<uint32_t> owner_under(const shard_assignment* a, shard_share::kind
 std::optional<uint32_t> shard_share::owner(kind k, const std::string& name) const {
   std::lock_guard lock(mu_);
   if (!state_.owns_a_part(id_.count)) return std::nullopt;
+  if ((k == kind::topic ? state_.released_topics : state_.released_groups).contains(name)) {
+    return std::nullopt;  // on its way to another straitd: nobody's meanwhile
+  }
   return owner_under(state_.assignment.get(), k, name, id_.count);
 }
 

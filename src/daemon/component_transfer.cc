@@ -141,6 +141,19 @@ std::string component_records::digest() const {
   return d.hex();
 }
 
+status check_movable(const store::checkpoint_store& store, const config::link_config& link,
+                     const component_names& names) {
+  auto migrations = workflow::load_migrations(store, link.name);
+  if (!migrations) return std::unexpected(migrations.error());
+  for (const auto& m : *migrations) {
+    if (!named_here(names, m.kind, m.name)) continue;
+    if (auto why = busy(m); !why.empty()) {
+      return fail(errc::precondition, "link " + named(link.name) + ": " + why);
+    }
+  }
+  return {};
+}
+
 result<component_records> export_component(const store::checkpoint_store& store,
                                            const config::link_config& link,
                                            const component_names& names) {

@@ -49,9 +49,12 @@ struct component_records {
   [[nodiscard]] std::string digest() const;
 };
 
-// Reads the component's records from `store`. errc::precondition, naming
-// the name and the fix, while any of them is in a cutover (its reverse
-// mirroring is live) or has an operation stored.
+// errc::precondition, naming the name and the fix, while any of the names
+// is in a cutover (its reverse mirroring is live) or has an operation
+// stored: what a release and an export refuse.
+[[nodiscard]] status check_movable(const store::checkpoint_store& store,
+                                   const config::link_config& link, const component_names& names);
+// Reads the component's records from `store` (refused as check_movable).
 [[nodiscard]] result<component_records> export_component(const store::checkpoint_store& store,
                                                          const config::link_config& link,
                                                          const component_names& names);

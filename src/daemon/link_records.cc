@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint8_t kLinkFormat = 1;
 constexpr uint8_t kShardsFormat = 1;
+constexpr uint8_t kShardsWithReleasedFormat = 2;  // and the released names
 
 store::record_key link_key(const std::string& name) {
   return store::record_key(store::key_space::link).tail(name);
@@ -97,7 +98,8 @@ result<std::vector<std::pair<migration::object_kind, std::string>>> load_staged(
 void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std::string& link,
                           const config::shard_state& s) {
   const config::shard_assignment& a = *s.assignment;
-  std::string v(1, static_cast<char>(kShardsFormat));
+  const bool released = !s.released_topics.empty() || !s.released_groups.empty();
+  std::string v(1, static_cast<char>(released ? kShardsWithReleasedFormat : kShardsFormat));
   append_big_endian(v, a.shards, 4);
   append_big_endian(v, s.applied_as, 4);
   append_big_endian(v, a.scan_id, 8);
@@ -112,6 +114,10 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
     append_big_endian(v, static_cast<uint64_t>(c.bytes), 8);
     names(c.topics);
     names(c.groups);
+  }
+  if (released) {
+    names({s.released_topics.begin(), s.released_topics.end()});
+    names({s.released_groups.begin(), s.released_groups.end()});
   }
   batch.put(shards_key(link), v);
 }
@@ -134,8 +140,9 @@ result<config::shard_state> load_shard_assignment(const store::checkpoint_store&
   uint8_t format = 0;
   uint32_t shards = 0, components = 0;
   uint64_t scan_id = 0;
-  if (!r.u8(format) || format != kShardsFormat || !r.u32(shards) || !r.u32(out.applied_as) ||
-      !r.u64(scan_id) || !r.i64(out.applied_at_ms) || !r.u32(components)) {
+  if (!r.u8(format) || (format != kShardsFormat && format != kShardsWithReleasedFormat) ||
+      !r.u32(shards) || !r.u32(out.applied_as) || !r.u64(scan_id) || !r.i64(out.applied_at_ms) ||
+      !r.u32(components)) {
     return damaged("its header does not decode");
   }
   std::vector<config::shard_component> list;
@@ -155,7 +162,14 @@ result<config::shard_state> load_shard_assignment(const store::checkpoint_store&
     }
     list.push_back(std::move(c));
   }
-  if (list.size() != components || !r.at_end()) return damaged("its length is wrong");
+  if (list.size() != components) return damaged("its length is wrong");
+  if (format == kShardsWithReleasedFormat) {
+    std::vector<std::string> topics, groups;
+    if (!names(topics) || !names(groups)) return damaged("its released names do not decode");
+    out.released_topics = {topics.begin(), topics.end()};
+    out.released_groups = {groups.begin(), groups.end()};
+  }
+  if (!r.at_end()) return damaged("its length is wrong");
   auto a = config::shard_assignment::make(shards, scan_id, std::move(list), shards);
   if (!a) return damaged(a.error().message);
   out.assignment = std::make_shared<const config::shard_assignment>(std::move(*a));

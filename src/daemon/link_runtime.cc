@@ -150,6 +150,10 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   }
   config::shard_state applied{std::make_shared<const config::shard_assignment>(std::move(next)),
                               wall_clock_ms(), share_.identity().ordinal, ""};
+  // What this straitd released stays released (its import elsewhere, or
+  // back here, decides where it goes on).
+  applied.released_topics = stored.released_topics;
+  applied.released_groups = stored.released_groups;
   if (dry_run) return api::shards_info{share_.identity(), std::move(applied)};
   store::checkpoint_store::write_batch b;
   put_shard_assignment(b, cfg_.name, applied);
@@ -162,6 +166,74 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   // The caller holds mu() shared: start and stop wait, so running() stays.
   if (running()) publish_shards(applied);
   return api::shards_info{share_.identity(), std::move(applied)};
+}
+
+result<api::shards_info> link_runtime::release(const component_names& names, bool dry_run) {
+  std::lock_guard lock(apply_shards_mu_);
+  const config::shard_identity& self = share_.identity();
+  config::shard_state next = share_.state();
+  auto refused = [&](const std::string& why) -> result<api::shards_info> {
+    return fail(errc::precondition, "link " + cfg_.name + ": nothing released: " + why);
+  };
+  if (self.count <= 1 || !next.in_force()) {
+    return refused(
+        "a release hands components to another straitd of the set: it needs several "
+        "(daemon.shards.count) and an assignment in force here (straitctl shards)");
+  }
+  if (names.topics.empty() && names.groups.empty()) return refused("no topic or group named");
+  // Whole components of this shard: a group's topics never split.
+  size_t covered = 0;
+  for (const auto& c : next.assignment->components) {
+    size_t named = 0;
+    for (const auto& t : c.topics) named += names.topics.contains(t) ? 1 : 0;
+    for (const auto& g : c.groups) named += names.groups.contains(g) ? 1 : 0;
+    if (named == 0) continue;
+    const std::string first = printable(c.topics.front(), 256);
+    if (c.shard != self.ordinal) {
+      return refused("the component of topic " + first + " is shard " + std::to_string(c.shard) +
+                     "'s, not this one's (shard " + std::to_string(self.ordinal) +
+                     "): release it there");
+    }
+    if (named != c.topics.size() + c.groups.size()) {
+      return refused("name the whole component of topic " + first + " (" +
+                     std::to_string(c.topics.size()) + " topics, " +
+                     std::to_string(c.groups.size()) +
+                     " groups; straitctl shards lists them): a group and its topics move together");
+    }
+    covered += named;
+  }
+  if (covered != names.topics.size() + names.groups.size()) {
+    return refused(
+        "a named topic or group is in no component of the stored assignment: only "
+        "what a plan placed moves (plan and apply again first)");
+  }
+  if (auto movable = check_movable(store_, cfg_, names); !movable) {
+    return refused(movable.error().message);
+  }
+  next.released_topics.insert(names.topics.begin(), names.topics.end());
+  next.released_groups.insert(names.groups.begin(), names.groups.end());
+  if (dry_run) return api::shards_info{self, std::move(next)};
+  store::checkpoint_store::write_batch b;
+  put_shard_assignment(b, cfg_.name, next);
+  if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
+  spdlog::info(
+      "link {}: released {} topics and {} groups for another straitd to import; their "
+      "partitions leave the engine once nothing of them is in flight",
+      cfg_.name, names.topics.size(), names.groups.size());
+  share_.set(next);
+  return api::shards_info{self, std::move(next)};
+}
+
+result<std::vector<partition_key>> link_runtime::partitions_in_engine(
+    const std::set<std::string>& topics) const {
+  std::vector<partition_key> out;
+  if (!engine_) return out;
+  auto parts = store_.partitions(cfg_.name);
+  if (!parts) return std::unexpected(parts.error());
+  for (auto& key : *parts) {
+    if (topics.contains(key.topic) && engine_->has_partition(key)) out.push_back(std::move(key));
+  }
+  return out;
 }
 
 status link_runtime::stage(const std::set<std::string>& topics,

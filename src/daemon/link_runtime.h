@@ -8,6 +8,7 @@
 #include <shared_mutex>
 #include <span>
 
+#include "component_transfer.h"
 #include "strait/api/status.h"
 #include "strait/config/config.h"
 #include "strait/config/staged.h"
@@ -93,6 +94,20 @@ class link_runtime {
   // the caller holds mu() shared.
   [[nodiscard]] result<api::shards_info> apply_shards(config::shard_assignment next,
                                                       const std::string& replaces, bool dry_run);
+  // ADR 0030 step 3, the first move: gives up whole components this
+  // straitd owns under the stored assignment, for another to import. They
+  // are stored as released (this straitd owns them no longer, whatever the
+  // assignment says; kept across restarts and later assignments); the
+  // supervisor takes their partitions out of the engine over its next
+  // rounds (partitions_in_engine) and the group syncer stops syncing their
+  // groups. Names released already are left as they are. Refused, storing
+  // nothing: with one straitd or no assignment in force, for names that
+  // are not whole components placed on this shard, or while check_movable
+  // refuses. The caller holds mu() shared.
+  [[nodiscard]] result<api::shards_info> release(const component_names& names, bool dry_run);
+  // Which partitions of `topics` this straitd's engine still runs or holds.
+  [[nodiscard]] result<std::vector<partition_key>> partitions_in_engine(
+      const std::set<std::string>& topics) const;
 
   [[nodiscard]] const config::link_config& config() const { return cfg_; }
   [[nodiscard]] bool from_api() const { return from_api_; }

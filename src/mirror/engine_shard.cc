@@ -207,10 +207,9 @@ std::future<status> engine_shard::remove_partition(const partition_key& key) {
       done->set_value(status{});
       return;
     }
-    if (p->stop_reason() != store::stop_reason::released) {
-      done->set_value(fail(errc::precondition, key.to_string() + " is not released (" +
-                                                   store::to_string(p->stop_reason()) +
-                                                   "); it stays in the engine"));
+    if (!p->is_stopped()) {
+      done->set_value(fail(errc::precondition,
+                           key.to_string() + " runs; stop it (as released) before removing it"));
       return;
     }
     if (!idle(*p)) {
@@ -221,7 +220,9 @@ std::future<status> engine_shard::remove_partition(const partition_key& key) {
     }
     // Everything it produced landed: the position accounts for it, and what
     // the journal still holds was never produced (send() drops a stopped
-    // partition's outbox). Durable before the export reads it.
+    // partition's outbox). Durable before the export reads it. A release
+    // is stored as running; a stop for an incident stays (the straitd that
+    // takes the partition over starts it stopped, for its operator).
     store::checkpoint_store::write_batch b;
     for (const auto& run : p->unpersisted_runs()) b.put_run(key, run);
     b.put_checkpoint(key, p->checkpoint());

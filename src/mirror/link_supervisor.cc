@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "strait/base/text.h"
 #include "strait/kafka/record.h"
 #include "strait/mirror/cluster_rules.h"
 #include "strait/mirror/config_sync.h"
@@ -459,6 +460,7 @@ bool link_supervisor::sync_topics() {
           "source topic " + name + " was deleted; the target keeps what was mirrored");
     }
   }
+  release_unowned();
   sync_configs(selected, *src, *tgt);
   publish_conditions(selected);
   return true;
@@ -610,6 +612,41 @@ void link_supervisor::set_drift(const std::string& topic, topic_state& st,
   st.drift_reason = std::move(reason);
   metrics_.set("strait_topic_drifted_configs", {{"link", cfg_.name}, {"topic", topic}},
                static_cast<double>(st.drift.size()));
+}
+
+void link_supervisor::release_unowned() {
+  for (auto it = topics_.begin(); it != topics_.end();) {
+    const std::string& name = it->first;
+    topic_state& st = it->second;
+    if (st.started == 0 || selection_.selects(name) || !selection_.selected_by_link(name)) {
+      ++it;
+      continue;
+    }
+    bool all_out = true;
+    for (int p = 0; p < st.started; ++p) {
+      const partition_key key{cfg_.name, name, partition_id(p)};
+      // A partition stopped earlier (an incident) keeps its stop.
+      engine_.stop_partition(key, store::stop_reason::released,
+                             "another straitd of the set takes it over");
+      auto removed = engine_.remove_partition(key).get();
+      if (removed) continue;
+      all_out = false;
+      if (removed.error().code != errc::busy) {
+        spdlog::warn("link {}: {} cannot leave the engine yet, retrying: {}", cfg_.name,
+                     key.to_string(), removed.error().message);
+      }
+    }
+    if (!all_out) {
+      ++it;
+      continue;
+    }
+    spdlog::info("link {}: topic {} released: its {} partitions left this straitd's engine",
+                 cfg_.name, printable(name, 256), st.started);
+    for (const char* series : {"strait_topic_unmirrorable", "strait_topic_drifted_configs"}) {
+      metrics_.remove(series, {{"link", cfg_.name}, {"topic", name}});
+    }
+    it = topics_.erase(it);
+  }
 }
 
 void link_supervisor::publish_conditions(const std::vector<std::string>& selected) {

@@ -219,6 +219,128 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
   for (auto& s : shards) s->stop_all();
 }
 
+// ADR 0030 step 3 at the link's level: shard 0 releases the component of
+// orders (its partitions leave the engine at their exact positions), its
+// records move to shard 1's store (export, import, forget), a plan that
+// gives orders to shard 1 is then accepted by both, and shard 1 mirrors on
+// from the imported checkpoints: every record on the target once.
+TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
+  (void)spdlog::default_logger();
+  testing::mock_cluster source(1, "orders", kPartitions), target(1, "orders", kPartitions);
+  for (auto* c : {&source, &target}) {
+    ASSERT_EQ(rd_kafka_mock_topic_create(c->get(), "payments", kPartitions, 1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  auto link = testing::mock_link("main", source, target, {"orders", "payments"});
+  link.topics.refresh_interval = 100ms;
+  link.checkpoint_interval = 20ms;
+  testing::temp_dir dirs[2];
+  std::unique_ptr<store::checkpoint_store> stores[2];
+  config::config cfgs[2];
+  metrics::registry metrics[2];
+  std::unique_ptr<daemon::link_registry> shards[2];  // after what they use: destroyed first
+  for (uint32_t i = 0; i < 2; ++i) {
+    auto st = store::checkpoint_store::open(dirs[i].path() / "checkpoints");
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    stores[i] = std::move(*st);
+    cfgs[i].daemon.shards = {i, 2, false};
+    cfgs[i].links.push_back(link);
+    shards[i] = std::make_unique<daemon::link_registry>(
+        cfgs[i], *stores[i], metrics[i], [] {}, 1s);
+    ASSERT_TRUE(shards[i]->load().has_value());
+  }
+  auto runtime = [&](int i) { return shards[i]->find("main"); };
+  auto plan = [](uint32_t orders_on, uint32_t payments_on) {
+    return *config::shard_assignment::make(
+        2, 1, {{{"orders"}, {}, orders_on, 10}, {{"payments"}, {}, payments_on, 10}}, 2);
+  };
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(runtime(i)->apply_shards(plan(0, 1), "", false).has_value());
+  }
+  testing::produce_filler(source, "orders", kPartitions, 200);
+  testing::produce_filler(source, "payments", kPartitions, 300);
+  auto on_target = [&](const std::string& topic) {
+    int64_t n = 0;
+    for (int p = 0; p < kPartitions; ++p)
+      n += testing::high_watermark(target.bootstrap(), topic, p);
+    return n;
+  };
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return on_target("orders") == 200 && on_target("payments") == 300; }, 30s));
+
+  const daemon::component_names orders{{"orders"}, {}};
+  // Refused: another shard's component, nothing, a name no plan placed.
+  auto refused = [&](int i, const daemon::component_names& names, const std::string& says) {
+    auto r = runtime(i)->release(names, false);
+    ASSERT_FALSE(r.has_value()) << says;
+    EXPECT_EQ(r.error().code, errc::precondition);
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+    EXPECT_TRUE(runtime(i)->shards().stored.released_topics.empty());
+  };
+  refused(0, {{"payments"}, {}}, "is shard 1's, not this one's");
+  refused(0, {}, "no topic or group named");
+  refused(0, {{"orders", "refunds"}, {}}, "in no component of the stored assignment");
+  auto dry = runtime(0)->release(orders, true);
+  ASSERT_TRUE(dry.has_value()) << dry.error().message;
+  EXPECT_TRUE(runtime(0)->shards().stored.released_topics.empty()) << "a dry run stores nothing";
+
+  auto released = runtime(0)->release(orders, false);
+  ASSERT_TRUE(released.has_value()) << released.error().message;
+  EXPECT_EQ(released->stored.released_topics, std::set<std::string>{"orders"});
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        auto left = runtime(0)->partitions_in_engine({"orders"});
+        return left.has_value() && left->empty();
+      },
+      30s));
+  // Records produced meanwhile wait for the new owner.
+  testing::produce_filler(source, "orders", kPartitions, 100);
+
+  // The records move: export, import (fsynced), the same digest there, forget.
+  auto exported = daemon::export_component(*stores[0], link, orders);
+  ASSERT_TRUE(exported.has_value()) << exported.error().message;
+  EXPECT_EQ(exported->own.topics[0].partitions.size(), static_cast<size_t>(kPartitions));
+  {
+    store::checkpoint_store::write_batch in;
+    ASSERT_TRUE(daemon::import_component(*stores[1], link, orders, *exported, in).has_value());
+    ASSERT_TRUE(stores[1]->commit(in, store::durability::fsynced).has_value());
+    auto there = daemon::export_component(*stores[1], link, orders);
+    ASSERT_TRUE(there.has_value());
+    ASSERT_EQ(there->digest(), exported->digest());
+    store::checkpoint_store::write_batch out;
+    ASSERT_TRUE(daemon::forget_component(*stores[0], link, orders, out).has_value());
+    ASSERT_TRUE(stores[0]->commit(out).has_value());
+  }
+  // Now both accept the plan that gives orders to shard 1.
+  for (int i = 0; i < 2; ++i) {
+    auto moved = runtime(i)->apply_shards(plan(1, 1), plan(0, 1).digest, false);
+    ASSERT_TRUE(moved.has_value()) << "shard " << i << ": " << moved.error().message;
+  }
+  ASSERT_TRUE(testing::wait_for([&] { return on_target("orders") == 300; }, 30s))
+      << on_target("orders");
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        auto there = runtime(1)->partitions_in_engine({"orders"});
+        return there.has_value() && there->size() == static_cast<size_t>(kPartitions);
+      },
+      30s));
+  EXPECT_TRUE(runtime(0)->partitions_in_engine({"orders"})->empty());
+  for (auto& s : shards) s->stop_all();
+  // Every orders record once on the target, translated by shard 1's map.
+  for (int p = 0; p < kPartitions; ++p) {
+    auto src = testing::read_partition(source.bootstrap(), "orders", p, true);
+    auto tgt = testing::read_partition(target.bootstrap(), "orders", p, false);
+    ASSERT_EQ(tgt.size(), src.size()) << "partition " << p;
+    for (size_t i = 0; i < src.size(); ++i) {
+      ASSERT_TRUE(src[i].same_content(tgt[i])) << "partition " << p << " record " << i;
+      auto t =
+          stores[1]->to_target({"main", "orders", partition_id(p)}, source_offset(src[i].offset));
+      ASSERT_TRUE(t.has_value()) << t.error().message;
+      EXPECT_EQ(t->value(), tgt[i].offset);
+    }
+  }
+}
+
 // After a restart a link keeps the target topics it wrote (checkpoints) and
 // those strait created for it while it was paused (straitctl apply: created
 // flags, no checkpoints yet), so another link cannot take them; on the

@@ -188,5 +188,60 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   refused_import(*b, kComponent, *exported, errc::precondition, "the staged name billing");
 }
 
+// The stored assignment keeps the names a shard released (format 2; one
+// without keeps format 1), and a released name is nobody's meanwhile.
+TEST(ShardRecords, ReleasedNamesSurviveAReloadAndAreOwnedByNobody) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  const config::shard_identity self{0, 2, false};
+  auto a = config::shard_assignment::make(
+      2, 7, {{{"orders"}, {"billing"}, 0, 10}, {{"payments"}, {}, 0, 10}}, 2);
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  config::shard_state s;
+  s.assignment = std::make_shared<const config::shard_assignment>(std::move(*a));
+  s.applied_at_ms = 5;
+  {
+    checkpoint_store::write_batch b;
+    put_shard_assignment(b, "main", s);
+    ASSERT_TRUE(st->commit(b).has_value());
+  }
+  auto raw = st->get(store::record_key(store::key_space::shard_assignment).tail("main"));
+  ASSERT_TRUE(raw.has_value() && raw->has_value());
+  EXPECT_EQ((**raw)[0], 1) << "nothing released: format 1, as before";
+
+  s.released_topics = {"orders"};
+  s.released_groups = {"billing"};
+  {
+    checkpoint_store::write_batch b;
+    put_shard_assignment(b, "main", s);
+    ASSERT_TRUE(st->commit(b).has_value());
+  }
+  auto loaded = load_shard_assignment(*st, "main", self);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  ASSERT_TRUE(loaded->in_force()) << loaded->problem;
+  EXPECT_EQ(loaded->released_topics, s.released_topics);
+  EXPECT_EQ(loaded->released_groups, s.released_groups);
+  config::shard_share share(self);
+  share.set(*loaded);
+  using kind = config::shard_share::kind;
+  EXPECT_FALSE(share.owner(kind::topic, "orders").has_value());
+  EXPECT_FALSE(share.owner(kind::group, "billing").has_value());
+  EXPECT_EQ(share.owner(kind::topic, "payments"), 0u);
+
+  // A released list cut short reads as damaged: not in force, owns nothing.
+  raw = st->get(store::record_key(store::key_space::shard_assignment).tail("main"));
+  ASSERT_TRUE(raw.has_value() && raw->has_value());
+  {
+    checkpoint_store::write_batch b;
+    b.put(store::record_key(store::key_space::shard_assignment).tail("main"),
+          std::string_view(**raw).substr(0, (**raw).size() - 3));
+    ASSERT_TRUE(st->commit(b).has_value());
+  }
+  auto cut = load_shard_assignment(*st, "main", self);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_FALSE(cut->in_force());
+  EXPECT_NE(cut->problem.find("released names do not decode"), std::string::npos) << cut->problem;
+}
+
 }  // namespace
 }  // namespace strait::daemon

@@ -83,6 +83,10 @@ struct shard_state {
   int64_t applied_at_ms = 0;
   uint32_t applied_as = 0;  // this straitd's ordinal when it applied it
   std::string problem;
+  // Names this straitd released to another (ADR 0030 step 3): it owns them
+  // no longer, whatever the assignment says.
+  std::set<std::string> released_topics;
+  std::set<std::string> released_groups;
   [[nodiscard]] bool in_force() const { return assignment != nullptr && problem.empty(); }
   // Whether a straitd of `count` shards owns any of the link under this
   // state (shard_share's rule): one straitd does unless the stored

@@ -90,14 +90,14 @@ class engine_shard {
   // incident stopped meanwhile.
   [[nodiscard]] std::future<status> replace_partition(
       partition_start start, std::optional<store::stop_reason> only_stopped_for = std::nullopt);
-  // Takes a partition stopped as `released` out of the engine once nothing
-  // of it is in flight (ADR 0030 step 3): its runs, its position as a
-  // running checkpoint and the deletion of its journal (what it still holds
-  // was never produced) are written fsynced, then it is unassigned and its
-  // series go. The future holds the outcome: OK also when the partition is
-  // not in the engine; errc::busy while records are in flight (ask again);
-  // errc::precondition when it is not stopped as released; a store error
-  // (the partition stays, ask again).
+  // Takes a stopped partition (as `released`, or earlier for an incident)
+  // out of the engine once nothing of it is in flight (ADR 0030 step 3): its
+  // runs, its checkpoint (a release's as running) and the deletion of its
+  // journal (what it still holds was never produced) are written fsynced,
+  // then it is unassigned and its series go. The future holds the outcome:
+  // OK also when the partition is not in the engine; errc::busy while
+  // records are in flight (ask again); errc::precondition while it runs; a
+  // store error (the partition stays, ask again).
   [[nodiscard]] std::future<status> remove_partition(const partition_key& key);
   // Stops a partition from outside the data path (gap found by the
   // supervisor, topic deleted...). A partition already stopped keeps its

@@ -173,6 +173,11 @@ class link_supervisor {
   // started partitions stop as source_truncated (a retention_gap stop takes
   // that cause), and partitions starting later stop in prepare.
   void mark_recreated(const std::string& topic, const std::string& evidence);
+  // Topics the link selects that this straitd no longer owns (released to
+  // another, ADR 0030 step 3): their started partitions stop as released
+  // and leave the engine once nothing of them is in flight (a round at a
+  // time); once all have, the topic is forgotten here, with its series.
+  void release_unowned();
   // Whether any partition of the topic has a run in the store (records of it
   // are on the target).
   [[nodiscard]] result<bool> mirrored_any(const std::string& topic) const;
