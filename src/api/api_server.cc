@@ -321,6 +321,8 @@ void fill_shards(const std::string& link, const shards_info& s, pb::ShardAssignm
   out->set_problem(s.stored.problem);
   out->set_assigned(s.stored.in_force());
   out->set_applied_at_ms(s.stored.applied_at_ms);
+  for (const auto& t : s.stored.released_topics) out->add_released_topics(t);
+  for (const auto& g : s.stored.released_groups) out->add_released_groups(g);
   if (!s.stored.assignment) return;
   out->set_digest(s.stored.assignment->digest);
   out->set_scan_id(s.stored.assignment->scan_id);

@@ -30,9 +30,10 @@ bool named_here(const component_names& names, object_kind kind, const std::strin
   return kind == object_kind::topic ? names.topics.contains(name) : names.groups.contains(name);
 }
 
-// Why a migration record may not move now (a cutover's reverse mirroring is
-// live, or an operation is stored on it), or "".
-std::string busy(const workflow::migration_record& m) {
+// Why an imported migration record is refused (an unknown state, a cutover
+// whose reverse mirroring is live, an operation stored on it: an export
+// never gives one, check_movable), or "".
+std::string not_importable(const workflow::migration_record& m) {
   const std::string what =
       std::string(m.kind == object_kind::topic ? "topic " : "group ") + named(m.name);
   if (!m.operation.empty()) {
@@ -143,28 +144,20 @@ std::string component_records::digest() const {
 
 status check_movable(const store::checkpoint_store& store, const config::link_config& link,
                      const component_names& names) {
-  auto migrations = workflow::load_migrations(store, link.name);
-  if (!migrations) return std::unexpected(migrations.error());
-  for (const auto& m : *migrations) {
-    if (!named_here(names, m.kind, m.name)) continue;
-    if (auto why = busy(m); !why.empty()) {
-      return fail(errc::precondition, "link " + named(link.name) + ": " + why);
-    }
-  }
-  return {};
+  return no_cutover_in_progress(
+      store, link.name,
+      [&](object_kind k, const std::string& name) { return named_here(names, k, name); },
+      "finish its cutover and roll it back, or finalize it, before moving it");
 }
 
 result<component_records> export_component(const store::checkpoint_store& store,
                                            const config::link_config& link,
                                            const component_names& names) {
+  if (auto movable = check_movable(store, link, names); !movable) {
+    return fail(movable.error().code, movable.error().message + "; nothing was exported");
+  }
   auto r = module_records(store, link, names);
   if (!r) return std::unexpected(r.error());
-  for (const auto& m : r->migrations) {
-    if (auto why = busy(m); !why.empty()) {
-      return fail(errc::precondition,
-                  "link " + named(link.name) + ": " + why + "; nothing was exported");
-    }
-  }
   auto own = store.export_topics(own_topics(link, names));
   if (!own) return std::unexpected(own.error());
   r->own = std::move(*own);
@@ -191,11 +184,24 @@ status import_component(const store::checkpoint_store& store, const config::link
     }
   }
   const std::string reverse = config::reverse_link_name(link.name);
+  for (const auto& [l, ids] : records.own.clusters) {
+    if (l != link.name && l != reverse) {
+      return refused(errc::invalid_argument, "they hold the cluster ids of link " + named(l));
+    }
+  }
   for (const auto& g : records.group_offsets) {
-    if (!names.groups.contains(g.group) ||
-        (g.partition.link != link.name && g.partition.link != reverse)) {
+    const bool of_a_topic =
+        std::find(allowed_own.begin(), allowed_own.end(),
+                  store::link_topic{g.partition.link, g.partition.topic}) != allowed_own.end();
+    if (!names.groups.contains(g.group) || !of_a_topic) {
+      return refused(errc::invalid_argument, "they hold offsets of group " + named(g.group) +
+                                                 " on " + named(g.partition.topic) +
+                                                 ", outside the component");
+    }
+    if (g.partition.partition.value() < 0 || g.offset.source.value() < 0 ||
+        g.offset.target.value() < 0) {
       return refused(errc::invalid_argument,
-                     "they hold offsets of group " + named(g.group) + " outside the component");
+                     "they hold a negative offset or partition of group " + named(g.group));
     }
   }
   for (const auto& m : records.migrations) {
@@ -203,12 +209,17 @@ status import_component(const store::checkpoint_store& store, const config::link
       return refused(errc::invalid_argument,
                      "they hold the state of " + named(m.name) + ", outside the component");
     }
-    if (auto why = busy(m); !why.empty()) return refused(errc::invalid_argument, why);
+    if (auto why = not_importable(m); !why.empty()) return refused(errc::invalid_argument, why);
   }
   for (const auto& g : records.grants) {
-    if (!names.topics.contains(g.topic)) {
-      return refused(errc::invalid_argument,
-                     "they hold a grant of topic " + named(g.topic) + ", outside the component");
+    // A grant is on the topic's target name, a fence on its source name:
+    // a rollback deletes exactly that binding.
+    const std::string resource =
+        g.kind == workflow::acl_change::target_grant ? link.topics.target_name(g.topic) : g.topic;
+    if (!names.topics.contains(g.topic) || g.grant.binding.resource_name != resource) {
+      return refused(errc::invalid_argument, "they hold a grant of topic " + named(g.topic) +
+                                                 " on " + named(g.grant.binding.resource_name) +
+                                                 ", outside the component");
     }
   }
   for (const auto& [kind, name] : records.staged) {
@@ -251,9 +262,17 @@ status import_component(const store::checkpoint_store& store, const config::link
 
 result<size_t> forget_component(const store::checkpoint_store& store,
                                 const config::link_config& link, const component_names& names,
+                                const std::string& exported_digest,
                                 store::checkpoint_store::write_batch& batch) {
-  auto r = module_records(store, link, names);
+  auto r = export_component(store, link, names);
   if (!r) return std::unexpected(r.error());
+  if (r->digest() != exported_digest) {
+    return fail(errc::precondition,
+                "link " + named(link.name) +
+                    ": nothing forgotten: the records changed since they were exported (digest " +
+                    r->digest() + ", exported " + printable(exported_digest, 64) +
+                    "): export again, and import that into the new owner");
+  }
   auto own = store.forget_topics(own_topics(link, names), batch);
   if (!own) return std::unexpected(own.error());
   for (const auto& g : r->group_offsets) groupsync::erase_group_offset(batch, g.group, g.partition);

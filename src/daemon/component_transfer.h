@@ -68,10 +68,13 @@ struct component_records {
                                       const component_records& records,
                                       store::checkpoint_store::write_batch& batch);
 // Adds the deletion of every record export_component reads to `batch`;
-// returns how many.
+// returns how many. errc::precondition, adding nothing, unless the records
+// are still those exported (`exported_digest`, component_records::digest):
+// what changed since would be lost with them.
 [[nodiscard]] result<size_t> forget_component(const store::checkpoint_store& store,
                                               const config::link_config& link,
                                               const component_names& names,
+                                              const std::string& exported_digest,
                                               store::checkpoint_store::write_batch& batch);
 
 }  // namespace strait::daemon

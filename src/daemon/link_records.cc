@@ -190,26 +190,31 @@ result<config::shard_state> load_shard_assignment(const store::checkpoint_store&
   return out;
 }
 
-status no_cutover_in_progress(const store::checkpoint_store& store, const std::string& link) {
+status no_cutover_in_progress(
+    const store::checkpoint_store& store, const std::string& link,
+    const std::function<bool(migration::object_kind, const std::string&)>& among,
+    const std::string& fix) {
+  using migration::object_kind;
   auto stored = workflow::state_table::read(store, link);
   if (!stored) return std::unexpected(stored.error());
+  auto checked = [&](object_kind k, const std::string& name) { return !among || among(k, name); };
   auto refuse = [&](const char* kind, const std::string& name, const std::string& why) {
-    return fail(errc::precondition, "link " + link + ": " + kind + name + " " + why +
-                                        "; finalize or roll it back before deleting the link");
+    return fail(errc::precondition, "link " + printable(link, 256) + ": " + kind +
+                                        printable(name, 256) + " " + why + "; " + fix);
   };
   for (const auto& [name, state] : stored->topics) {
-    if (migration::in_cutover(state)) {
+    if (checked(object_kind::topic, name) && migration::in_cutover(state)) {
       return refuse("topic ", name, std::string("is in a cutover (") + to_string(state) + ")");
     }
   }
   for (const auto& [name, state] : stored->groups) {
-    if (migration::in_cutover(state)) {
+    if (checked(object_kind::group, name) && migration::in_cutover(state)) {
       return refuse("group ", name, std::string("is in a cutover (") + to_string(state) + ")");
     }
   }
-  if (!stored->running.empty()) {
-    const auto& op = stored->running.front();
-    return refuse(op.kind == migration::object_kind::topic ? "topic " : "group ", op.name,
+  for (const auto& op : stored->running) {
+    if (!checked(op.kind, op.name)) continue;
+    return refuse(op.kind == object_kind::topic ? "topic " : "group ", op.name,
                   "has a move running (operation " + std::to_string(op.options.id) + ")");
   }
   return {};

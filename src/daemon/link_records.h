@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,8 +69,12 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
 // cutover waiting for its members: a link may be deleted only then. The
 // states are read by the workflow's state_table::read (one this straitd
 // does not know is an error).
-[[nodiscard]] status no_cutover_in_progress(const store::checkpoint_store& store,
-                                            const std::string& link);
+// `among` (optional) limits the check to the names it accepts, `fix` is what
+// the refusal tells the operator to do (ADR 0030's moves check their names).
+[[nodiscard]] status no_cutover_in_progress(
+    const store::checkpoint_store& store, const std::string& link,
+    const std::function<bool(migration::object_kind, const std::string&)>& among = {},
+    const std::string& fix = "finalize or roll it back before deleting the link");
 // Removes an API link's definition and staged names in one batch; its
 // checkpoints and maps stay (a link created again under the name goes on).
 // Nothing at all when the staged names cannot be read.

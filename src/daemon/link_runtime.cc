@@ -150,10 +150,23 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   }
   config::shard_state applied{std::make_shared<const config::shard_assignment>(std::move(next)),
                               wall_clock_ms(), share_.identity().ordinal, ""};
-  // What this straitd released stays released (its import elsewhere, or
-  // back here, decides where it goes on).
-  applied.released_topics = stored.released_topics;
-  applied.released_groups = stored.released_groups;
+  // A release ends with the plan that places the name on another shard (its
+  // move is done); until then the name stays released, also under a plan
+  // that places it here again (its records may be on their way: only an
+  // import back gives it to this straitd again, ADR 0030 step 3).
+  using kind = config::shard_share::kind;
+  const auto still_released = [&](const std::set<std::string>& names, kind k) {
+    std::set<std::string> out;
+    for (const auto& n : names) {
+      if (config::owner_under(applied.assignment.get(), k, n, share_.identity().count) ==
+          share_.identity().ordinal) {
+        out.insert(n);
+      }
+    }
+    return out;
+  };
+  applied.released_topics = still_released(stored.released_topics, kind::topic);
+  applied.released_groups = still_released(stored.released_groups, kind::group);
   if (dry_run) return api::shards_info{share_.identity(), std::move(applied)};
   store::checkpoint_store::write_batch b;
   put_shard_assignment(b, cfg_.name, applied);
@@ -173,7 +186,7 @@ result<api::shards_info> link_runtime::release(const component_names& names, boo
   const config::shard_identity& self = share_.identity();
   config::shard_state next = share_.state();
   auto refused = [&](const std::string& why) -> result<api::shards_info> {
-    return fail(errc::precondition, "link " + cfg_.name + ": nothing released: " + why);
+    return fail(errc::precondition, "nothing released: " + why);
   };
   if (self.count <= 1 || !next.in_force()) {
     return refused(
@@ -208,10 +221,15 @@ result<api::shards_info> link_runtime::release(const component_names& names, boo
         "what a plan placed moves (plan and apply again first)");
   }
   if (auto movable = check_movable(store_, cfg_, names); !movable) {
-    return refused(movable.error().message);
+    return fail(movable.error().code, movable.error().message + "; nothing released");
   }
   next.released_topics.insert(names.topics.begin(), names.topics.end());
   next.released_groups.insert(names.groups.begin(), names.groups.end());
+  if (next.released_topics.size() + next.released_groups.size() >
+      config::shard_assignment::kMaxNames) {
+    return refused("more than " + std::to_string(config::shard_assignment::kMaxNames) +
+                   " names would be released at once: finish the moves under way first");
+  }
   if (dry_run) return api::shards_info{self, std::move(next)};
   store::checkpoint_store::write_batch b;
   put_shard_assignment(b, cfg_.name, next);
@@ -221,6 +239,7 @@ result<api::shards_info> link_runtime::release(const component_names& names, boo
       "partitions leave the engine once nothing of them is in flight",
       cfg_.name, names.topics.size(), names.groups.size());
   share_.set(next);
+  if (running()) publish_shards(next);
   return api::shards_info{self, std::move(next)};
 }
 
@@ -358,6 +377,9 @@ void link_runtime::publish_shards(const config::shard_state& s) {
                     "nothing of it (no assignment applied, or the stored one is not in force)");
   metrics_.describe("strait_shard_count", metrics::registry::kind::gauge,
                     "How many straitd share the link (daemon.shards.count)");
+  metrics_.describe("strait_shard_released_names", metrics::registry::kind::gauge,
+                    "Topics and groups this straitd released to another and no plan placed "
+                    "elsewhere yet: mirrored by nobody until their move ends (ADR 0030)");
   metrics_.describe("strait_shard_info", metrics::registry::kind::gauge,
                     "1, with this straitd's shard ordinal and count and the digest of the "
                     "link's stored shard assignment (empty: none)");
@@ -365,6 +387,8 @@ void link_runtime::publish_shards(const config::shard_state& s) {
   metrics_.set("strait_shard_owns_its_part", {{"link", cfg_.name}},
                s.owns_a_part(self.count) ? 1 : 0);
   metrics_.set("strait_shard_count", {{"link", cfg_.name}}, self.count);
+  metrics_.set("strait_shard_released_names", {{"link", cfg_.name}},
+               static_cast<double>(s.released_topics.size() + s.released_groups.size()));
   metrics_.remove("strait_shard_info", {{"link", cfg_.name}});
   metrics_.set("strait_shard_info",
                {{"link", cfg_.name},

@@ -108,9 +108,10 @@ std::chrono::steady_clock::duration group_syncer::round_and_wait() {
   // Every synced group's age, also when the round could not even list the
   // groups: an outage must show as a growing age, not a frozen one. A group
   // held by its cutover or gone from the source is synced by nobody: an age
-  // would only grow, and an alert on it would be false.
+  // would only grow, and an alert on it would be false. So is one this
+  // straitd no longer selects (released to another, ADR 0030).
   for (auto& [group, g] : groups_) {
-    if (g.gone || held_this_round_.contains(group)) {
+    if (g.gone || held_this_round_.contains(group) || !group_selected(group)) {
       if (g.age_published) {  // once, not every round
         metrics_.remove("strait_group_sync_age_seconds", {{"link", cfg_.name}, {"group", group}});
         g.age_published = false;

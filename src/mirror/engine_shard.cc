@@ -218,17 +218,30 @@ std::future<status> engine_shard::remove_partition(const partition_key& key) {
                                            " records in flight; ask again once they landed"));
       return;
     }
-    // Everything it produced landed: the position accounts for it, and what
-    // the journal still holds was never produced (send() drops a stopped
-    // partition's outbox). Durable before the export reads it. A release
-    // is stored as running; a stop for an incident stays (the straitd that
-    // takes the partition over starts it stopped, for its operator).
+    // Everything it produced landed: the position accounts for it. Durable
+    // before the export reads it. A release is stored as running, and what
+    // its journal still holds was never produced (send() drops a stopped
+    // partition's outbox): deleted. A stop for an incident stays as stored
+    // (with an operator's resolution and the journal that is its evidence:
+    // the straitd that takes the partition over starts it stopped).
     store::checkpoint_store::write_batch b;
     for (const auto& run : p->unpersisted_runs()) b.put_run(key, run);
-    b.put_checkpoint(key, p->checkpoint());
-    if (auto cleared = store_.clear_inflight(key, b); !cleared) {
-      done->set_value(std::unexpected(cleared.error()));
-      return;
+    if (p->stop_reason() == store::stop_reason::released) {
+      b.put_checkpoint(key, p->checkpoint());
+      if (auto cleared = store_.clear_inflight(key, b); !cleared) {
+        done->set_value(std::unexpected(cleared.error()));
+        return;
+      }
+    } else {
+      auto stored = store_.load(key);
+      if (!stored) {
+        done->set_value(std::unexpected(stored.error()));
+        return;
+      }
+      store::partition_checkpoint cp = p->checkpoint();
+      if (*stored) cp.pending = (*stored)->pending;
+      b.put_checkpoint(key, cp);
+      for (target_offset first : p->covered_journal_batches()) b.delete_inflight(key, first);
     }
     if (auto st = store_.commit(b, store::durability::fsynced); !st) {
       done->set_value(std::unexpected(st.error()));
@@ -256,6 +269,8 @@ void engine_shard::uninstall(partition_pipeline* p) {
     rd_kafka_error_destroy(err);  // not assigned (it never ran): nothing to undo
   }
   std::erase_if(fetch_errors_logged_, [p](const auto& e) { return e.first == p; });
+  std::erase(sending_, p);
+  log_starts_.erase(p->key());
   if (auto slots = by_topic_.find(p->key().topic); slots != by_topic_.end()) {
     const auto index = static_cast<size_t>(p->key().partition.value());
     if (index < slots->second.size() && slots->second[index] == p) slots->second[index] = nullptr;

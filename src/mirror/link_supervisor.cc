@@ -615,37 +615,51 @@ void link_supervisor::set_drift(const std::string& topic, topic_state& st,
 }
 
 void link_supervisor::release_unowned() {
-  for (auto it = topics_.begin(); it != topics_.end();) {
-    const std::string& name = it->first;
-    topic_state& st = it->second;
+  // Every stop and removal is posted first (the engine answers them in one
+  // pass), then awaited up to a deadline: an engine that stopped answering
+  // (its thread ended after a fatal producer error) must not hold up the
+  // round, the link's stop or straitd's.
+  struct removal {
+    std::string topic;
+    partition_key key;
+    std::future<status> done;
+  };
+  std::vector<removal> removals;
+  std::map<std::string, int> pending;  // per topic, partitions not out yet
+  for (const auto& [name, st] : topics_) {
     if (st.started == 0 || selection_.selects(name) || !selection_.selected_by_link(name)) {
-      ++it;
       continue;
     }
-    bool all_out = true;
+    pending[name] = st.started;
     for (int p = 0; p < st.started; ++p) {
-      const partition_key key{cfg_.name, name, partition_id(p)};
+      partition_key key{cfg_.name, name, partition_id(p)};
       // A partition stopped earlier (an incident) keeps its stop.
       engine_.stop_partition(key, store::stop_reason::released,
                              "another straitd of the set takes it over");
-      auto removed = engine_.remove_partition(key).get();
-      if (removed) continue;
-      all_out = false;
-      if (removed.error().code != errc::busy) {
-        spdlog::warn("link {}: {} cannot leave the engine yet, retrying: {}", cfg_.name,
-                     key.to_string(), removed.error().message);
-      }
+      auto done = engine_.remove_partition(key);
+      removals.push_back({name, std::move(key), std::move(done)});
     }
-    if (!all_out) {
-      ++it;
-      continue;
+  }
+  if (removals.empty()) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (auto& r : removals) {
+    if (r.done.wait_until(deadline) != std::future_status::ready) continue;  // next round
+    const status removed = r.done.get();
+    if (removed) {
+      --pending[r.topic];
+    } else if (removed.error().code != errc::busy) {
+      spdlog::warn("link {}: {} cannot leave the engine yet, retrying: {}", cfg_.name,
+                   r.key.to_string(), removed.error().message);
     }
+  }
+  for (const auto& [name, left] : pending) {
+    if (left > 0) continue;
     spdlog::info("link {}: topic {} released: its {} partitions left this straitd's engine",
-                 cfg_.name, printable(name, 256), st.started);
+                 cfg_.name, printable(name, 256), topics_[name].started);
     for (const char* series : {"strait_topic_unmirrorable", "strait_topic_drifted_configs"}) {
       metrics_.remove(series, {{"link", cfg_.name}, {"topic", name}});
     }
-    it = topics_.erase(it);
+    topics_.erase(name);
   }
 }
 

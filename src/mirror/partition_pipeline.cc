@@ -255,7 +255,13 @@ bool partition_pipeline::land(const inflight_record& rec) {
 
 bool partition_pipeline::stop(store::stop_reason reason, std::string detail,
                               int64_t source_offset) {
-  if (is_stopped()) return false;
+  // An incident found while a release waits for records in flight takes
+  // its place: it travels with the partition to its new owner, for its
+  // operator (a release is no incident).
+  if (is_stopped() &&
+      !(stop_reason_ == store::stop_reason::released && reason != store::stop_reason::released)) {
+    return false;
+  }
   stop_reason_ = reason;
   stop_detail_ = std::move(detail);
   stop_source_offset_ = source_offset;

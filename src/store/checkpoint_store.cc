@@ -894,6 +894,8 @@ std::optional<partition_id> partition_after(std::string_view key, size_t prefix_
   return partition_id(static_cast<int32_t>(p));
 }
 
+constexpr size_t kMaxStopDetailBytes = 64 * 1024;
+
 // Why `t` cannot be imported (offset_map invariants A-C per partition, the
 // journal in order), or "" when it can.
 std::string broken_invariant(const topic_records& t) {
@@ -910,6 +912,12 @@ std::string broken_invariant(const topic_records& t) {
     const auto& pos = p.checkpoint.position;
     if (pos.next_source.value() < 0 || pos.next_target.value() < 0) {
       return at + ": a negative position";
+    }
+    // What decode_checkpoint reads back (`released` is never stored).
+    if (p.checkpoint.stopped > stop_reason::internal_error ||
+        p.checkpoint.pending > resolution::skip_record ||
+        p.checkpoint.stop_detail.size() > kMaxStopDetailBytes) {
+      return at + ": a stop reason, resolution or stop detail no checkpoint holds";
     }
     const offsets::offset_run* last = nullptr;
     for (const auto& r : p.runs) {

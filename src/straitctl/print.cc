@@ -438,6 +438,13 @@ void print_shards(const pb::ShardAssignment& r) {
                 safe(joined(c.groups(), 12)).c_str());
   }
   std::printf("names in no component belong to shard FNV-1a(name) mod %u\n", r.shards());
+  if (r.released_topics_size() + r.released_groups_size() > 0) {
+    std::printf(
+        "released by this straitd, mirrored by nobody until a plan places them on "
+        "another shard: topics %s; groups %s\n",
+        safe(joined(r.released_topics(), 12)).c_str(),
+        safe(joined(r.released_groups(), 12)).c_str());
+  }
 }
 
 void print_scans(const pb::ListScansResponse& r) {

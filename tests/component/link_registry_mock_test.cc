@@ -287,6 +287,7 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   auto released = runtime(0)->release(orders, false);
   ASSERT_TRUE(released.has_value()) << released.error().message;
   EXPECT_EQ(released->stored.released_topics, std::set<std::string>{"orders"});
+  EXPECT_EQ(metrics[0].value("strait_shard_released_names", {{"link", "main"}}), 1);
   ASSERT_TRUE(testing::wait_for(
       [&] {
         auto left = runtime(0)->partitions_in_engine({"orders"});
@@ -308,7 +309,8 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
     ASSERT_TRUE(there.has_value());
     ASSERT_EQ(there->digest(), exported->digest());
     store::checkpoint_store::write_batch out;
-    ASSERT_TRUE(daemon::forget_component(*stores[0], link, orders, out).has_value());
+    ASSERT_TRUE(
+        daemon::forget_component(*stores[0], link, orders, exported->digest(), out).has_value());
     ASSERT_TRUE(stores[0]->commit(out).has_value());
   }
   // Now both accept the plan that gives orders to shard 1.
@@ -316,6 +318,9 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
     auto moved = runtime(i)->apply_shards(plan(1, 1), plan(0, 1).digest, false);
     ASSERT_TRUE(moved.has_value()) << "shard " << i << ": " << moved.error().message;
   }
+  // The plan that places orders elsewhere ends its release.
+  EXPECT_TRUE(runtime(0)->shards().stored.released_topics.empty());
+  EXPECT_EQ(metrics[0].value("strait_shard_released_names", {{"link", "main"}}), 0);
   ASSERT_TRUE(testing::wait_for([&] { return on_target("orders") == 300; }, 30s))
       << on_target("orders");
   ASSERT_TRUE(testing::wait_for(

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "link_records.h"
+#include "strait/migration/operation.h"
 #include "test_util.h"
 
 namespace strait::daemon {
@@ -105,7 +106,12 @@ TEST(ComponentTransfer, EveryRecordOfTheComponentMovesAndNothingElse) {
   EXPECT_EQ(groupsync::load_group_offsets(*b, "main.reverse")->size(), 1u);
 
   checkpoint_store::write_batch out;
-  auto erased = forget_component(*a, link, kComponent, out);
+  auto stale = forget_component(*a, link, kComponent, "0123456789abcdef", out);
+  ASSERT_FALSE(stale.has_value()) << "records that changed since their export are not forgotten";
+  EXPECT_NE(stale.error().message.find("changed since they were exported"), std::string::npos)
+      << stale.error().message;
+  EXPECT_EQ(out.count(), 0u);
+  auto erased = forget_component(*a, link, kComponent, exported->digest(), out);
   ASSERT_TRUE(erased.has_value()) << erased.error().message;
   // Own: P, R, T of each partition (6) and C; G 2, M 2, A 1, S 2.
   EXPECT_EQ(*erased, 14u);
@@ -142,15 +148,18 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   };
   refused_export({object_kind::topic, "orders",
                   static_cast<uint8_t>(migration::topic_state::cut_over), 20, ""},
-                 "topic orders is CUT_OVER");
+                 "topic orders is in a cutover (CUT_OVER)");
   {
     checkpoint_store::write_batch w;
     workflow::put_migration(w, "main", exported->migrations[0]);  // in sync again
     ASSERT_TRUE(a->commit(w).has_value());
   }
-  refused_export({object_kind::group, "billing",
-                  static_cast<uint8_t>(migration::group_state::syncing), 21, "an-operation"},
-                 "group billing has an operation stored");
+  migration::operation_record op;
+  op.options.id = 42;
+  refused_export(
+      {object_kind::group, "billing", static_cast<uint8_t>(migration::group_state::syncing), 21,
+       migration::encode_operation(op)},
+      "group billing has a move running (operation 42)");
 
   auto refused_import = [&](checkpoint_store& st, const component_names& names,
                             const component_records& r, errc code, const std::string& says) {
@@ -165,12 +174,29 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   refused_import(*a, kComponent, *exported, errc::precondition, "holds offsets of group billing");
   // Records of names outside the component, or of another link.
   refused_import(*b, {{"orders"}, {}}, *exported, errc::invalid_argument,
-                 "offsets of group billing outside the component");
+                 "offsets of group billing on orders, outside the component");
   refused_import(*b, {{}, {"billing"}}, *exported, errc::invalid_argument,
                  "topic main/orders, outside the component");
   component_records other = *exported;
   other.link = "other";
   refused_import(*b, kComponent, other, errc::invalid_argument, "of link other");
+  // Records that name what is not the component's: another link's
+  // clusters, a group's offsets on another topic, a grant on another topic.
+  component_records clusters = *exported;
+  clusters.own.clusters.push_back({"elsewhere", {"a", "b"}});
+  refused_import(*b, kComponent, clusters, errc::invalid_argument,
+                 "the cluster ids of link elsewhere");
+  component_records offsets = *exported;
+  offsets.group_offsets[0].partition.topic = "payments";
+  refused_import(*b, kComponent, offsets, errc::invalid_argument,
+                 "offsets of group billing on payments, outside the component");
+  component_records grant = *exported;
+  grant.grants[0].grant.binding.resource_name = "mig.payments";
+  refused_import(*b, kComponent, grant, errc::invalid_argument,
+                 "a grant of topic orders on mig.payments");
+  component_records stop = *exported;
+  stop.own.topics[0].partitions[0].checkpoint.stopped = store::stop_reason::released;
+  refused_import(*b, kComponent, stop, errc::invalid_argument, "no checkpoint holds");
   // A group whose state byte is not one.
   component_records odd = *exported;
   odd.migrations[0].state = 200;

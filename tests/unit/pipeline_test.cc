@@ -20,6 +20,26 @@ constexpr rd_kafka_resp_err_t kWritten = RD_KAFKA_RESP_ERR_NO_ERROR;
 // ADR 0009: a queued record's target offset is predicted before it is
 // produced: the position plus what is queued or in flight before it, which
 // stays true as deliveries move the position.
+// ADR 0030 step 3: a release is stored as running at the exact position;
+// an incident found while a release waits for its records in flight takes
+// its place (it travels with the partition, for its operator), and a
+// release never hides an earlier incident.
+TEST(PartitionPipeline, AReleaseIsStoredAsRunningAndYieldsToAnIncident) {
+  auto p = at(10, 20);
+  ASSERT_TRUE(p.stop(store::stop_reason::released, "to shard 1"));
+  EXPECT_EQ(p.checkpoint().stopped, store::stop_reason::none);
+  EXPECT_EQ(p.checkpoint().position.next_source, source_offset(10));
+  EXPECT_FALSE(p.stop(store::stop_reason::released, "again")) << "already released";
+  ASSERT_TRUE(p.stop(store::stop_reason::foreign_write, "someone wrote target offset 20", 10));
+  EXPECT_EQ(p.checkpoint().stopped, store::stop_reason::foreign_write);
+  EXPECT_EQ(p.checkpoint().stop_source_offset, 10);
+
+  auto q = at(10, 20);
+  ASSERT_TRUE(q.stop(store::stop_reason::retention_gap, "records 3-9 deleted"));
+  EXPECT_FALSE(q.stop(store::stop_reason::released, "to shard 1"));
+  EXPECT_EQ(q.checkpoint().stopped, store::stop_reason::retention_gap);
+}
+
 TEST(PartitionPipeline, QueuedRecordsArePredictedOnConsecutiveTargetOffsets) {
   auto p = at(10, 100);
   auto first = p.on_queued(source_offset(10), 300, 1);
