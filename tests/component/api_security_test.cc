@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "api_test_util.h"
+#include "pki.h"
 #include "strait.grpc.pb.h"
 #include "strait/api/api_server.h"
 #include "test_util.h"
@@ -40,44 +41,6 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-// A CA, a server certificate for 127.0.0.1, and client certificates.
-class pki {
- public:
-  pki() {
-    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-subj /CN=strait-test-ca -keyout ca.key -out ca.crt");
-    issue("server", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
-    issue("viewer", "/CN=alice/OU=strait-viewer", "");
-    issue("norole", "/CN=bob", "");
-  }
-  [[nodiscard]] fs::path path(const std::string& name) const { return dir_.path() / name; }
-
-  // A client certificate `name`.crt/.key with this subject, signed by the
-  // CA `ca` (ca.crt/ca.key, or one made with make_ca).
-  void issue(const std::string& name, const std::string& subject, const std::string& ext,
-             const std::string& ca = "ca") const {
-    run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj '" + subject +
-        "' -keyout " + name + ".key -out " + name + ".csr");
-    std::ofstream(path(name + ".ext")) << ext << "\n";
-    run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".crt -CAkey " + ca +
-        ".key -CAcreateserial -days 2 " + (ext.empty() ? "" : "-extfile " + name + ".ext ") +
-        "-out " + name + ".crt");
-  }
-  // Another CA, `name`.crt/.key, with the same name as the real one.
-  void make_ca(const std::string& name) const {
-    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-subj /CN=strait-test-ca -keyout " +
-        name + ".key -out " + name + ".crt");
-  }
-
- private:
-  void run(const std::string& cmd) const {
-    std::string full = "cd " + dir_.path().string() + " && " + cmd + " >/dev/null 2>&1";
-    if (std::system(full.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
-  }
-  testing::temp_dir dir_;
-};
-
 grpc::Status list_links(const std::string& address, std::shared_ptr<grpc::ChannelCredentials> creds,
                         const std::string& token = "") {
   auto stub = pb::Strait::NewStub(grpc::CreateChannel(address, std::move(creds)));
@@ -88,7 +51,8 @@ grpc::Status list_links(const std::string& address, std::shared_ptr<grpc::Channe
   return stub->ListLinks(&ctx, {}, &r);
 }
 
-std::shared_ptr<grpc::ChannelCredentials> tls(const pki& k, const std::string& client = "") {
+std::shared_ptr<grpc::ChannelCredentials> tls(const testing::pki& k,
+                                              const std::string& client = "") {
   grpc::SslCredentialsOptions o;
   o.pem_root_certs = slurp(k.path("ca.crt"));
   if (!client.empty()) {
@@ -100,7 +64,7 @@ std::shared_ptr<grpc::ChannelCredentials> tls(const pki& k, const std::string& c
 
 // A server certificate for 127.0.0.1 from the test CA (TLS, no client
 // certificates until client_ca_file is set).
-config::api_security_config tls_security(const pki& k) {
+config::api_security_config tls_security(const testing::pki& k) {
   config::api_security_config sec;
   sec.cert_file = k.path("server.crt");
   sec.key_file = k.path("server.key");
@@ -122,7 +86,7 @@ class ApiSecurity : public ::testing::Test {
 };
 
 TEST_F(ApiSecurity, TlsServerRefusesPlaintextClients) {
-  pki k;
+  testing::pki k;
   auto sec = tls_security(k);
   ASSERT_TRUE(start(sec));
   EXPECT_TRUE(list_links(server.address(), tls(k)).ok());
@@ -130,7 +94,7 @@ TEST_F(ApiSecurity, TlsServerRefusesPlaintextClients) {
 }
 
 TEST_F(ApiSecurity, ClientCertificatesAreRequiredAndCarryTheRole) {
-  pki k;
+  testing::pki k;
   auto sec = tls_security(k);
   sec.client_ca_file = k.path("ca.crt");
   ASSERT_TRUE(start(sec));
@@ -154,7 +118,7 @@ grpc::Status list_audit(const std::string& address,
 // Issue 11: the role was found by searching the subject's text for
 // "OU=strait-<role>", and each of the first three certificates got admin.
 TEST_F(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
-  pki k;
+  testing::pki k;
   const std::vector<std::pair<std::string, std::string>> hostile = {
       {"in_cn", "/CN=OU=strait-admin"},
       {"in_o", "/CN=mallory/O=evil, OU=strait-admin"},
@@ -208,7 +172,7 @@ TEST_F(ApiSecurity, TheRoleIsReadFromTheSubjectsOrganizationalUnitsExactly) {
 // Issue 11: a TLS handshake refusal (a certificate from another CA, none at
 // all) was not in the journal. straitd now checks the certificate itself.
 TEST_F(ApiSecurity, UntrustedOrMissingClientCertificatesAreRefusedAndJournaled) {
-  pki k;
+  testing::pki k;
   k.make_ca("rogue");
   k.issue("forged", "/CN=mallory/OU=strait-admin", "", "rogue");
   k.make_ca("selfsigned");  // a CA certificate presented as the client's own
@@ -241,7 +205,7 @@ TEST_F(ApiSecurity, UntrustedOrMissingClientCertificatesAreRefusedAndJournaled) 
 // With tokens and client certificates both configured, the certificate is
 // still required and checked; the token gives the role.
 TEST_F(ApiSecurity, WithTokensAndClientCertificatesBothAreRequired) {
-  pki k;
+  testing::pki k;
   k.make_ca("rogue");
   k.issue("forged", "/CN=mallory/OU=strait-admin", "", "rogue");
   write_tokens(k.path("tokens"), "admin lead 0123456789abcdef0003\n");
@@ -265,7 +229,7 @@ TEST_F(ApiSecurity, WithTokensAndClientCertificatesBothAreRequired) {
 // Review of issue 11: gRPC's own check accepted a client_ca_file holding an
 // intermediate CA alone; straitd's must too.
 TEST_F(ApiSecurity, AnIntermediateCaAloneIsAnAnchor) {
-  pki k;
+  testing::pki k;
   k.issue("inter", "/CN=strait-test-intermediate",
           "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign");
   k.issue("ops", "/CN=olga/OU=strait-operator", "", "inter");
@@ -548,7 +512,7 @@ TEST_F(ApiSecurity, MovesNeedAdminVerifyNeedsViewerAndEveryDenialIsAudited) {
 }
 
 TEST_F(ApiSecurity, BadTokenFilesAndCertificatesFailTheStartNamingTheField) {
-  pki k;
+  testing::pki k;
   auto start_with = [&](const std::string& tokens) {
     write_tokens(k.path("tokens"), tokens);
     api_server other;
