@@ -248,9 +248,12 @@ std::future<status> engine_shard::remove_partition(const partition_key& key) {
       return;
     }
     spdlog::info(
-        "{}: released at source offset {} (target offset {}): another straitd goes on "
-        "from here",
-        key.to_string(), p->position().next_source.value(), p->position().next_target.value());
+        "{}: left this straitd's engine at source offset {} (target offset {}), {}: another "
+        "straitd of the set goes on from here",
+        key.to_string(), p->position().next_source.value(), p->position().next_target.value(),
+        p->stop_reason() == store::stop_reason::released
+            ? std::string("released")
+            : "stopped as " + std::string(store::to_string(p->stop_reason())));
     uninstall(p);
     metrics_.remove_everywhere(partition_labels(key));
     // The caller reads has_partition() and snapshot() next.
