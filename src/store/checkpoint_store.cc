@@ -267,6 +267,50 @@ bool has_prefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
 }
 
+// checkpoint_store::scan_bytes as `ro` sees the store (a snapshot's view
+// for an export).
+status scan_in(rocksdb::DB& db, const rocksdb::ReadOptions& ro, std::string_view prefix,
+               const checkpoint_store::visitor& visit, scan_direction d = scan_direction::forward,
+               const std::string* from = nullptr) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro));
+  const bool forward = d == scan_direction::forward;
+  if (from != nullptr) {
+    if (forward) {
+      it->Seek(*from);
+    } else {
+      it->SeekForPrev(*from);
+    }
+  } else if (forward) {
+    it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  } else {
+    // The last key of the prefix: just before the first key past it (the
+    // prefix with its last byte below 0xff raised by one).
+    std::string past(prefix);
+    while (!past.empty() && static_cast<uint8_t>(past.back()) == 0xff) past.pop_back();
+    if (past.empty()) {
+      it->SeekToLast();
+    } else {
+      past.back() = static_cast<char>(static_cast<uint8_t>(past.back()) + 1);
+      it->Seek(past);
+      if (it->Valid()) {
+        it->Prev();
+      } else if (it->status().ok()) {
+        it->SeekToLast();
+      }
+    }
+  }
+  for (; it->Valid() && has_prefix(it->key(), prefix); forward ? it->Next() : it->Prev()) {
+    auto go_on = visit(std::string_view(it->key().data(), it->key().size()),
+                       std::string_view(it->value().data(), it->value().size()));
+    if (!go_on) return std::unexpected(go_on.error());
+    if (!*go_on) return {};
+  }
+  if (!it->status().ok()) {
+    return std::unexpected(rocks_error(it->status(), "cannot read " + space_name(prefix)));
+  }
+  return {};
+}
+
 }  // namespace
 
 bool resolution_applies(stop_reason why, resolution r, int64_t stop_source_offset) {
@@ -826,65 +870,12 @@ status checkpoint_store::scan(const record_key& prefix, const visitor& visit, sc
 
 status checkpoint_store::scan_bytes(std::string_view prefix, const visitor& visit, scan_direction d,
                                     const std::string* from) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  const bool forward = d == scan_direction::forward;
-  if (from != nullptr) {
-    if (forward) {
-      it->Seek(*from);
-    } else {
-      it->SeekForPrev(*from);
-    }
-  } else if (forward) {
-    it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-  } else {
-    // The last key of the prefix: just before the first key past it (the
-    // prefix with its last byte below 0xff raised by one).
-    std::string past(prefix);
-    while (!past.empty() && static_cast<uint8_t>(past.back()) == 0xff) past.pop_back();
-    if (past.empty()) {
-      it->SeekToLast();
-    } else {
-      past.back() = static_cast<char>(static_cast<uint8_t>(past.back()) + 1);
-      it->Seek(past);
-      if (it->Valid()) {
-        it->Prev();
-      } else if (it->status().ok()) {
-        it->SeekToLast();
-      }
-    }
-  }
-  for (; it->Valid() && has_prefix(it->key(), prefix); forward ? it->Next() : it->Prev()) {
-    auto go_on = visit(std::string_view(it->key().data(), it->key().size()),
-                       std::string_view(it->value().data(), it->value().size()));
-    if (!go_on) return std::unexpected(go_on.error());
-    if (!*go_on) return {};
-  }
-  if (!it->status().ok()) {
-    return std::unexpected(rocks_error(it->status(), "cannot read " + space_name(prefix)));
-  }
-  return {};
+  return scan_in(*db_, rocksdb::ReadOptions(), prefix, visit, d, from);
 }
 
 // ---- moving topics between stores (ADR 0030 step 3) ----
 
 namespace {
-
-// Visits, forward and as `ro` sees them, the records under `prefix`.
-status scan_prefix(rocksdb::DB& db, const rocksdb::ReadOptions& ro, std::string_view prefix,
-                   const checkpoint_store::visitor& visit) {
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-       it->Valid() && has_prefix(it->key(), prefix); it->Next()) {
-    auto go_on = visit(std::string_view(it->key().data(), it->key().size()),
-                       std::string_view(it->value().data(), it->value().size()));
-    if (!go_on) return std::unexpected(go_on.error());
-    if (!*go_on) return {};
-  }
-  if (!it->status().ok()) {
-    return std::unexpected(rocks_error(it->status(), "cannot read " + space_name(prefix)));
-  }
-  return {};
-}
 
 // The partition number that follows `prefix` (link and topic) in a key.
 std::optional<partition_id> partition_after(std::string_view key, size_t prefix_size) {
@@ -895,6 +886,10 @@ std::optional<partition_id> partition_after(std::string_view key, size_t prefix_
 }
 
 constexpr size_t kMaxStopDetailBytes = 64 * 1024;
+// The own key spaces keyed by link and topic first: a topic's records in
+// all of them are what an import checks for and a forget deletes.
+constexpr char kTopicTags[] = {kCheckpointTag, kRunTag,          kTargetIndexTag,
+                               kInflightTag,   kTopicCreatedTag, kTopicIdTag};
 
 // Why `t` cannot be imported (offset_map invariants A-C per partition, the
 // journal in order), or "" when it can.
@@ -1000,8 +995,8 @@ result<own_records> checkpoint_store::export_topics(std::span<const link_topic> 
     // keyed by partition under the topic's prefix.
     std::map<int32_t, partition_records> parts;
     const std::string cp_prefix = link_topic_prefix(kCheckpointTag, lt.link, lt.topic);
-    auto scanned = scan_prefix(
-        *db_, ro, cp_prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
+    auto scanned =
+        scan_in(*db_, ro, cp_prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
           auto p = partition_after(k, cp_prefix.size());
           auto cp = decode_checkpoint(v);
           if (!p || k.size() != cp_prefix.size() + 4 || !cp) {
@@ -1022,18 +1017,18 @@ result<own_records> checkpoint_store::export_topics(std::span<const link_topic> 
       return &it->second;
     };
     const std::string run_prefix = link_topic_prefix(kRunTag, lt.link, lt.topic);
-    scanned = scan_prefix(*db_, ro, run_prefix,
-                          [&](std::string_view k, std::string_view v) -> result<bool> {
-                            auto owner = owner_of_key(k, run_prefix.size(), "an offset-map run");
-                            if (!owner) return std::unexpected(owner.error());
-                            auto run = decode_run(k, v);
-                            if (!run) return std::unexpected(run.error());
-                            (*owner)->runs.push_back(*run);
-                            return true;
-                          });
+    scanned =
+        scan_in(*db_, ro, run_prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
+          auto owner = owner_of_key(k, run_prefix.size(), "an offset-map run");
+          if (!owner) return std::unexpected(owner.error());
+          auto run = decode_run(k, v);
+          if (!run) return std::unexpected(run.error());
+          (*owner)->runs.push_back(*run);
+          return true;
+        });
     if (!scanned) return std::unexpected(scanned.error());
     const std::string journal_prefix = link_topic_prefix(kInflightTag, lt.link, lt.topic);
-    scanned = scan_prefix(
+    scanned = scan_in(
         *db_, ro, journal_prefix, [&](std::string_view k, std::string_view v) -> result<bool> {
           auto owner = owner_of_key(k, journal_prefix.size(), "an in-flight journal batch");
           if (!owner) return std::unexpected(owner.error());
@@ -1103,14 +1098,13 @@ status checkpoint_store::import_topics(const own_records& records, write_batch& 
   // store wrote itself.
   const rocksdb::ReadOptions ro;
   for (const auto& t : records.topics) {
-    for (char tag :
-         {kCheckpointTag, kRunTag, kTargetIndexTag, kInflightTag, kTopicCreatedTag, kTopicIdTag}) {
+    for (char tag : kTopicTags) {
       bool found = false;
-      auto scanned = scan_prefix(*db_, ro, link_topic_prefix(tag, t.link, t.topic),
-                                 [&](std::string_view, std::string_view) -> result<bool> {
-                                   found = true;
-                                   return false;
-                                 });
+      auto scanned = scan_in(*db_, ro, link_topic_prefix(tag, t.link, t.topic),
+                             [&](std::string_view, std::string_view) -> result<bool> {
+                               found = true;
+                               return false;
+                             });
       if (!scanned) return std::unexpected(scanned.error());
       if (found) {
         return fail(errc::precondition,
@@ -1149,10 +1143,9 @@ result<size_t> checkpoint_store::forget_topics(std::span<const link_topic> topic
   size_t erased = 0;
   const rocksdb::ReadOptions ro;
   for (const auto& lt : topics) {
-    for (char tag :
-         {kCheckpointTag, kRunTag, kTargetIndexTag, kInflightTag, kTopicCreatedTag, kTopicIdTag}) {
+    for (char tag : kTopicTags) {
       const std::string prefix = link_topic_prefix(tag, lt.link, lt.topic);
-      auto scanned = scan_prefix(*db_, ro, prefix, [&](std::string_view k, std::string_view) {
+      auto scanned = scan_in(*db_, ro, prefix, [&](std::string_view k, std::string_view) {
         (void)batch.batch_->Delete(rocksdb::Slice(k.data(), k.size()));
         ++erased;
         if (tag == kCheckpointTag) {

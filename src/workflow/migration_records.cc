@@ -16,6 +16,13 @@ store::record_key link_prefix(const std::string& link) {
   return k;
 }
 
+store::record_key migration_key(const std::string& link, migration::object_kind kind,
+                                const std::string& name) {
+  store::record_key k = link_prefix(link);
+  k.u8(static_cast<uint8_t>(kind)).text(name);
+  return k;
+}
+
 store::record_key highest_operation_id_key(const std::string& link) {
   return store::record_key(store::key_space::operation_ids).tail(link);
 }
@@ -24,15 +31,12 @@ store::record_key highest_operation_id_key(const std::string& link) {
 
 void erase_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
                      migration::object_kind kind, const std::string& name) {
-  store::record_key k = link_prefix(link);
-  k.u8(static_cast<uint8_t>(kind)).text(name);
-  batch.erase(k);
+  batch.erase(migration_key(link, kind, name));
 }
 
 void put_migration(store::checkpoint_store::write_batch& batch, const std::string& link,
                    const migration_record& r) {
-  store::record_key k = link_prefix(link);
-  k.u8(static_cast<uint8_t>(r.kind)).text(r.name);
+  const store::record_key k = migration_key(link, r.kind, r.name);
   std::string v(1, static_cast<char>(r.operation.empty() ? kFormat : kWithOperationFormat));
   v.push_back(static_cast<char>(r.state));
   append_big_endian(v, static_cast<uint64_t>(r.updated_at_ms), 8);

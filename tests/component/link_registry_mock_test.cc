@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../support/mock_link.h"
@@ -81,31 +82,46 @@ TEST(LinkRegistryMock, StopAllDrainsEveryLinkAtOnce) {
 // applied to both, each mirrors only its component's topic, every record
 // once; an assignment that would move a topic a shard holds is refused;
 // after a restart the stored one is in force again.
-TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
-  (void)spdlog::default_logger();
-  testing::mock_cluster source(1, "orders", kPartitions), target(1, "orders", kPartitions);
-  for (auto* c : {&source, &target}) {
-    ASSERT_EQ(rd_kafka_mock_topic_create(c->get(), "payments", kPartitions, 1),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-  auto link = testing::mock_link("main", source, target, {"orders", "payments"});
-  link.topics.refresh_interval = 100ms;
-  link.checkpoint_interval = 20ms;
+// Two straitd, shards 0 and 1 of 2, each with its store and registry, of
+// link main over orders and payments (mock clusters).
+struct two_shards {
+  testing::mock_cluster source{1, "orders", kPartitions};
+  testing::mock_cluster target{1, "orders", kPartitions};
+  config::link_config link;
   testing::temp_dir dirs[2];
   std::unique_ptr<store::checkpoint_store> stores[2];
   config::config cfgs[2];
   metrics::registry metrics[2];
   std::unique_ptr<daemon::link_registry> shards[2];  // after what they use: destroyed first
-  for (uint32_t i = 0; i < 2; ++i) {
-    auto st = store::checkpoint_store::open(dirs[i].path() / "checkpoints");
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    stores[i] = std::move(*st);
-    cfgs[i].daemon.shards = {i, 2, false};
-    cfgs[i].links.push_back(link);
-    shards[i] = std::make_unique<daemon::link_registry>(
-        cfgs[i], *stores[i], metrics[i], [] {}, 1s);
-    ASSERT_TRUE(shards[i]->load().has_value());
+
+  // Loads both registries (their links start).
+  void start() {
+    (void)spdlog::default_logger();
+    for (auto* c : {&source, &target}) {
+      ASSERT_EQ(rd_kafka_mock_topic_create(c->get(), "payments", kPartitions, 1),
+                RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    link = testing::mock_link("main", source, target, {"orders", "payments"});
+    link.topics.refresh_interval = 100ms;
+    link.checkpoint_interval = 20ms;
+    for (uint32_t i = 0; i < 2; ++i) {
+      auto st = store::checkpoint_store::open(dirs[i].path() / "checkpoints");
+      ASSERT_TRUE(st.has_value()) << st.error().message;
+      stores[i] = std::move(*st);
+      cfgs[i].daemon.shards = {i, 2, false};
+      cfgs[i].links.push_back(link);
+      shards[i] = std::make_unique<daemon::link_registry>(
+          cfgs[i], *stores[i], metrics[i], [] {}, 1s);
+      ASSERT_TRUE(shards[i]->load().has_value());
+    }
   }
+  auto parts() { return std::tie(source, target, link, stores, cfgs, metrics, shards); }
+};
+
+TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
+  two_shards f;
+  ASSERT_NO_FATAL_FAILURE(f.start());
+  auto [source, target, link, stores, cfgs, metrics, shards] = f.parts();  // references
   auto runtime = [&](int i) { return shards[i]->find("main"); };
   auto topics_of = [&](int i) {
     std::set<std::string> topics;
@@ -225,30 +241,9 @@ TEST(LinkRegistryMock, ShardsMirrorOnlyWhatTheirAssignmentGivesThem) {
 // gives orders to shard 1 is then accepted by both, and shard 1 mirrors on
 // from the imported checkpoints: every record on the target once.
 TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
-  (void)spdlog::default_logger();
-  testing::mock_cluster source(1, "orders", kPartitions), target(1, "orders", kPartitions);
-  for (auto* c : {&source, &target}) {
-    ASSERT_EQ(rd_kafka_mock_topic_create(c->get(), "payments", kPartitions, 1),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-  auto link = testing::mock_link("main", source, target, {"orders", "payments"});
-  link.topics.refresh_interval = 100ms;
-  link.checkpoint_interval = 20ms;
-  testing::temp_dir dirs[2];
-  std::unique_ptr<store::checkpoint_store> stores[2];
-  config::config cfgs[2];
-  metrics::registry metrics[2];
-  std::unique_ptr<daemon::link_registry> shards[2];  // after what they use: destroyed first
-  for (uint32_t i = 0; i < 2; ++i) {
-    auto st = store::checkpoint_store::open(dirs[i].path() / "checkpoints");
-    ASSERT_TRUE(st.has_value()) << st.error().message;
-    stores[i] = std::move(*st);
-    cfgs[i].daemon.shards = {i, 2, false};
-    cfgs[i].links.push_back(link);
-    shards[i] = std::make_unique<daemon::link_registry>(
-        cfgs[i], *stores[i], metrics[i], [] {}, 1s);
-    ASSERT_TRUE(shards[i]->load().has_value());
-  }
+  two_shards f;
+  ASSERT_NO_FATAL_FAILURE(f.start());
+  auto [source, target, link, stores, cfgs, metrics, shards] = f.parts();  // references
   auto runtime = [&](int i) { return shards[i]->find("main"); };
   auto plan = [](uint32_t orders_on, uint32_t payments_on) {
     return *config::shard_assignment::make(
