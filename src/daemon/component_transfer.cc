@@ -1,7 +1,9 @@
 #include "component_transfer.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
+#include <limits>
 
 #include "link_records.h"
 #include "strait/base/digest.h"
@@ -14,6 +16,20 @@ namespace {
 using migration::object_kind;
 
 std::string named(const std::string& name) { return printable(name, 256); }
+
+// What an export starts with, and its format (component_records::encode).
+constexpr std::string_view kExportMagic = "strait component export";
+constexpr int64_t kExportFormat = 1;
+
+// An ACL binding's fields in the order an export carries them.
+std::array<const std::string*, 7> binding_fields(const kafka::acl_binding& b) {
+  return {&b.resource_type, &b.resource_name, &b.pattern_type, &b.principal,
+          &b.host,          &b.operation,     &b.permission};
+}
+std::array<std::string*, 7> binding_fields(kafka::acl_binding& b) {
+  return {&b.resource_type, &b.resource_name, &b.pattern_type, &b.principal,
+          &b.host,          &b.operation,     &b.permission};
+}
 
 // The (link, topic) pairs of the store's own records: the link's topics and
 // the reverse link's target names.
@@ -76,6 +92,7 @@ result<component_records> module_records(const store::checkpoint_store& store,
                                          const component_names& names) {
   component_records r;
   r.link = link.name;
+  r.names = names;
   for (const std::string& l : {link.name, config::reverse_link_name(link.name)}) {
     auto g = group_offsets_of(store, l, names);
     if (!g) return std::unexpected(g.error());
@@ -101,45 +118,145 @@ result<component_records> module_records(const store::checkpoint_store& store,
 
 }  // namespace
 
-std::string component_records::digest() const {
-  record_digest d;
-  d.add(link);
-  d.add(own.digest());
-  d.add_int(static_cast<int64_t>(group_offsets.size()));
+std::string component_records::encode() const {
+  using store::append_field;
+  using store::append_i64;
+  std::string out;
+  append_field(out, kExportMagic);
+  append_i64(out, kExportFormat);
+  append_field(out, link);
+  for (const auto* set : {&names.topics, &names.groups}) {
+    append_i64(out, static_cast<int64_t>(set->size()));
+    for (const auto& n : *set) append_field(out, n);
+  }
+  append_field(out, own.encode());
+  append_i64(out, static_cast<int64_t>(group_offsets.size()));
   for (const auto& g : group_offsets) {
-    d.add(g.group);
-    d.add(g.partition.link);
-    d.add(g.partition.topic);
-    d.add_int(g.partition.partition.value());
-    d.add_int(g.offset.source.value());
-    d.add_int(g.offset.target.value());
-    d.add_int(g.offset.written_at_ms);
-  }
-  d.add_int(static_cast<int64_t>(migrations.size()));
-  for (const auto& m : migrations) {
-    d.add_int(static_cast<int64_t>(m.kind));
-    d.add(m.name);
-    d.add_int(m.state);
-    d.add_int(m.updated_at_ms);
-    d.add(m.operation);
-  }
-  d.add_int(static_cast<int64_t>(grants.size()));
-  for (const auto& g : grants) {
-    d.add(g.topic);
-    d.add_int(static_cast<int64_t>(g.kind));
-    d.add(g.grant.cluster);
-    const kafka::acl_binding& b = g.grant.binding;
-    for (const std::string* f : {&b.resource_type, &b.resource_name, &b.pattern_type, &b.principal,
-                                 &b.host, &b.operation, &b.permission}) {
-      d.add(*f);
+    store::append_fields(out, {&g.group, &g.partition.link, &g.partition.topic});
+    for (int64_t v : {int64_t{g.partition.partition.value()}, g.offset.source.value(),
+                      g.offset.target.value(), g.offset.written_at_ms}) {
+      append_i64(out, v);
     }
   }
-  d.add_int(static_cast<int64_t>(staged.size()));
-  for (const auto& [kind, name] : staged) {
-    d.add_int(static_cast<int64_t>(kind));
-    d.add(name);
+  append_i64(out, static_cast<int64_t>(migrations.size()));
+  for (const auto& m : migrations) {
+    append_i64(out, static_cast<int64_t>(m.kind));
+    append_field(out, m.name);
+    append_i64(out, m.state);
+    append_i64(out, m.updated_at_ms);
+    append_field(out, m.operation);
   }
-  return d.hex();
+  append_i64(out, static_cast<int64_t>(grants.size()));
+  for (const auto& g : grants) {
+    append_field(out, g.topic);
+    append_i64(out, static_cast<int64_t>(g.kind));
+    append_field(out, g.grant.cluster);
+    for (const std::string* f : binding_fields(g.grant.binding)) append_field(out, *f);
+  }
+  append_i64(out, static_cast<int64_t>(staged.size()));
+  for (const auto& [kind, name] : staged) {
+    append_i64(out, static_cast<int64_t>(kind));
+    append_field(out, name);
+  }
+  return out;
+}
+
+std::string component_records::digest() const { return hex(sha256(encode())); }
+
+result<component_records> decode_component(std::string_view bytes) {
+  store::field_reader in(bytes, 0);
+  auto bad = [](const std::string& field) {
+    return fail(errc::invalid_argument, "component export: " + field +
+                                            " is cut short or damaged: not an export of "
+                                            "straitd, or not all of one");
+  };
+  // A name no longer than a store key holds.
+  auto name = [&](std::string& out) { return in.field(out) && out.size() <= 0xffff; };
+  // An object kind's byte.
+  auto kind_of = [&](std::optional<object_kind>& out) {
+    int64_t v = 0;
+    if (!in.i64(v) || v < 0 || v > 0xff) return false;
+    out = migration::object_kind_from(static_cast<uint8_t>(v));
+    return out.has_value();
+  };
+  std::string magic;
+  int64_t format = 0;
+  if (!in.field(magic) || magic != kExportMagic || !in.i64(format)) return bad("the header");
+  if (format != kExportFormat) {
+    return fail(errc::invalid_argument, "component export: format " + std::to_string(format) +
+                                            ", this straitd reads " +
+                                            std::to_string(kExportFormat) +
+                                            ": export and import with straitd of the same version");
+  }
+  component_records r;
+  if (!name(r.link)) return bad("the link");
+  for (auto* set : {&r.names.topics, &r.names.groups}) {
+    size_t n = 0;
+    if (!in.count(n)) return bad("the names");
+    for (size_t i = 0; i < n; ++i) {
+      std::string one;
+      if (!name(one)) return bad("the names");
+      set->insert(std::move(one));
+    }
+  }
+  std::string own_bytes;
+  if (!in.field(own_bytes)) return bad("the store's records");
+  auto own = store::decode_own_records(own_bytes);
+  if (!own) return fail(errc::invalid_argument, "component export: " + own.error().message);
+  r.own = std::move(*own);
+  size_t n = 0;
+  if (!in.count(n)) return bad("the group offsets");
+  for (size_t i = 0; i < n; ++i) {
+    groupsync::group_offset_record g;
+    int64_t partition = 0, source = 0, target = 0;
+    if (!name(g.group) || !name(g.partition.link) || !name(g.partition.topic) ||
+        !in.i64(partition) || !in.i64(source) || !in.i64(target) ||
+        !in.i64(g.offset.written_at_ms) || partition < 0 ||
+        partition > std::numeric_limits<int32_t>::max()) {
+      return bad("group offset " + std::to_string(i));
+    }
+    g.partition.partition = partition_id(static_cast<int32_t>(partition));
+    g.offset.source = source_offset(source);
+    g.offset.target = target_offset(target);
+    r.group_offsets.push_back(std::move(g));
+  }
+  if (!in.count(n)) return bad("the migration states");
+  for (size_t i = 0; i < n; ++i) {
+    workflow::migration_record m;
+    std::optional<object_kind> kind;
+    int64_t state = 0;
+    if (!kind_of(kind) || !name(m.name) || !in.i64(state) || !in.i64(m.updated_at_ms) ||
+        !in.field(m.operation) || state < 0 || state > 0xff) {
+      return bad("migration state " + std::to_string(i));
+    }
+    m.kind = *kind;
+    m.state = static_cast<uint8_t>(state);
+    r.migrations.push_back(std::move(m));
+  }
+  if (!in.count(n)) return bad("the grants");
+  for (size_t i = 0; i < n; ++i) {
+    workflow::recorded_grant g;
+    int64_t kind = 0;
+    if (!name(g.topic) || !in.i64(kind) || !name(g.grant.cluster) ||
+        (kind != static_cast<int64_t>(workflow::acl_change::target_grant) &&
+         kind != static_cast<int64_t>(workflow::acl_change::source_fence))) {
+      return bad("grant " + std::to_string(i));
+    }
+    g.kind = static_cast<workflow::acl_change>(kind);
+    for (std::string* f : binding_fields(g.grant.binding)) {
+      if (!name(*f)) return bad("grant " + std::to_string(i));
+    }
+    r.grants.push_back(std::move(g));
+  }
+  if (!in.count(n)) return bad("the staged names");
+  for (size_t i = 0; i < n; ++i) {
+    std::optional<object_kind> kind;
+    std::string one;
+    if (!kind_of(kind) || !name(one)) return bad("staged name " + std::to_string(i));
+    r.staged.emplace_back(*kind, std::move(one));
+  }
+  if (!in.at_end()) return bad("the end (bytes past the records)");
+  return r;
 }
 
 status check_movable(const store::checkpoint_store& store, const config::link_config& link,
@@ -173,6 +290,9 @@ status import_component(const store::checkpoint_store& store, const config::link
   if (records.link != link.name) {
     return refused(errc::invalid_argument,
                    "the records are of link " + named(records.link) + ", not of this one");
+  }
+  if (records.names.topics != names.topics || records.names.groups != names.groups) {
+    return refused(errc::invalid_argument, "the records are of another component's names");
   }
   // Every record names the component's names, of this link or its reverse.
   const auto allowed_own = own_topics(link, names);

@@ -32,6 +32,7 @@ struct component_names {
 
 struct component_records {
   std::string link;
+  component_names names;  // what was exported
   // The store's own records: the link's topics (source names) and the
   // reverse link's (target names: what a cutover and a rollback mirrored
   // back, which verification and group translation still read).
@@ -44,10 +45,20 @@ struct component_records {
   std::vector<workflow::migration_record> migrations;
   std::vector<workflow::recorded_grant> grants;
   std::vector<std::pair<migration::object_kind, std::string>> staged;
-  // Over every field (16 hex digits): what the old owner compares with the
-  // new owner's before it forgets.
+  // Every field as field_codec fields, headed by a magic text and a format
+  // number: the export that travels from the old owner to the new one
+  // through the operator's hands (straitctl). decode_component reads it.
+  [[nodiscard]] std::string encode() const;
+  // SHA-256 of encode(), in hex: what the old owner compares with the new
+  // owner's before it forgets.
   [[nodiscard]] std::string digest() const;
 };
+// Reads component_records::encode()'s bytes back. errc::invalid_argument,
+// naming the field, for bytes that are not an export of this format, cut
+// short, with more than the records, or with a field no record holds (a
+// kind, a partition number). Whether the records may be imported is
+// import_component's to check.
+[[nodiscard]] result<component_records> decode_component(std::string_view bytes);
 
 // errc::precondition, naming the name and the fix, while any of the names
 // is in a cutover (its reverse mirroring is live) or has an operation

@@ -944,43 +944,112 @@ std::string broken_invariant(const topic_records& t) {
 
 }  // namespace
 
+std::string own_records::encode() const {
+  std::string out;
+  append_i64(out, static_cast<int64_t>(topics.size()));
+  for (const auto& t : topics) {
+    append_fields(out, {&t.link, &t.topic});
+    append_i64(out, t.created ? 1 : 0);
+    append_field(out, t.id ? std::string_view(reinterpret_cast<const char*>(t.id->bytes.data()),
+                                              t.id->bytes.size())
+                           : std::string_view());
+    append_i64(out, static_cast<int64_t>(t.partitions.size()));
+    for (const auto& p : t.partitions) {
+      append_i64(out, p.partition.value());
+      append_field(out, encode_checkpoint(p.checkpoint));
+      append_i64(out, static_cast<int64_t>(p.runs.size()));
+      for (const auto& r : p.runs) {
+        append_i64(out, r.source_start.value());
+        append_i64(out, r.target_start.value());
+        append_i64(out, r.length);
+      }
+      append_i64(out, static_cast<int64_t>(p.journal.size()));
+      for (const auto& e : p.journal) {
+        append_i64(out, e.target.value());
+        append_i64(out, e.source.value());
+        append_i64(out, static_cast<int64_t>(e.fingerprint));
+      }
+    }
+  }
+  append_i64(out, static_cast<int64_t>(clusters.size()));
+  for (const auto& [link, ids] : clusters) append_fields(out, {&link, &ids.source, &ids.target});
+  return out;
+}
+
 std::string own_records::digest() const {
   record_digest d;
-  d.add_int(static_cast<int64_t>(topics.size()));
-  for (const auto& t : topics) {
-    d.add(t.link);
-    d.add(t.topic);
-    d.add_int(t.created ? 1 : 0);
-    if (t.id) {
-      d.add_nullable(t.id->bytes.data(), t.id->bytes.size());
-    } else {
-      d.add_nullable(nullptr, 0);
-    }
-    d.add_int(static_cast<int64_t>(t.partitions.size()));
-    for (const auto& p : t.partitions) {
-      d.add_int(p.partition.value());
-      d.add(encode_checkpoint(p.checkpoint));
-      d.add_int(static_cast<int64_t>(p.runs.size()));
-      for (const auto& r : p.runs) {
-        d.add_int(r.source_start.value());
-        d.add_int(r.target_start.value());
-        d.add_int(r.length);
-      }
-      d.add_int(static_cast<int64_t>(p.journal.size()));
-      for (const auto& e : p.journal) {
-        d.add_int(e.target.value());
-        d.add_int(e.source.value());
-        d.add_int(static_cast<int64_t>(e.fingerprint));
-      }
-    }
-  }
-  d.add_int(static_cast<int64_t>(clusters.size()));
-  for (const auto& [link, ids] : clusters) {
-    d.add(link);
-    d.add(ids.source);
-    d.add(ids.target);
-  }
+  d.add(encode());
   return d.hex();
+}
+
+result<own_records> decode_own_records(std::string_view bytes) {
+  field_reader in(bytes, 0);
+  auto bad = [](const std::string& field) {
+    return fail(errc::invalid_argument, "own records: " + field + " is cut short or damaged");
+  };
+  // A name no longer than a key holds (record_key::text).
+  auto name = [&](std::string& out) { return in.field(out) && out.size() <= 0xffff; };
+  own_records out;
+  size_t topics = 0;
+  if (!in.count(topics)) return bad("the topic count");
+  for (size_t ti = 0; ti < topics; ++ti) {
+    const std::string at = "topic " + std::to_string(ti);
+    topic_records t;
+    int64_t created = 0;
+    std::string id;
+    size_t partitions = 0;
+    if (!name(t.link) || !name(t.topic) || !in.i64(created) || !in.field(id) ||
+        !in.count(partitions) || (created != 0 && created != 1) ||
+        (!id.empty() && id.size() != topic_id{}.bytes.size())) {
+      return bad(at);
+    }
+    t.created = created == 1;
+    if (!id.empty()) {
+      t.id.emplace();
+      std::copy(id.begin(), id.end(), t.id->bytes.begin());
+    }
+    for (size_t pi = 0; pi < partitions; ++pi) {
+      const std::string pat = at + " partition " + std::to_string(pi);
+      int64_t partition = 0;
+      std::string checkpoint;
+      if (!in.i64(partition) || !in.field(checkpoint) || partition < 0 ||
+          partition > std::numeric_limits<int32_t>::max()) {
+        return bad(pat);
+      }
+      auto cp = decode_checkpoint(checkpoint);
+      if (!cp) return bad(pat + "'s checkpoint");
+      partition_records p{partition_id(static_cast<int32_t>(partition)), std::move(*cp), {}, {}};
+      size_t runs = 0;
+      if (!in.count(runs)) return bad(pat + "'s runs");
+      for (size_t i = 0; i < runs; ++i) {
+        int64_t source = 0, target = 0, length = 0;
+        if (!in.i64(source) || !in.i64(target) || !in.i64(length)) return bad(pat + "'s runs");
+        p.runs.push_back({source_offset(source), target_offset(target), length});
+      }
+      size_t journal = 0;
+      if (!in.count(journal)) return bad(pat + "'s journal");
+      for (size_t i = 0; i < journal; ++i) {
+        int64_t target = 0, source = 0;
+        uint64_t fingerprint = 0;
+        if (!in.i64(target) || !in.i64(source) || !in.u64(fingerprint)) {
+          return bad(pat + "'s journal");
+        }
+        p.journal.push_back({target_offset(target), source_offset(source), fingerprint});
+      }
+      t.partitions.push_back(std::move(p));
+    }
+    out.topics.push_back(std::move(t));
+  }
+  size_t clusters = 0;
+  if (!in.count(clusters)) return bad("the cluster count");
+  for (size_t i = 0; i < clusters; ++i) {
+    std::string link;
+    cluster_ids ids;
+    if (!name(link) || !name(ids.source) || !name(ids.target)) return bad("the cluster ids");
+    out.clusters.emplace_back(std::move(link), std::move(ids));
+  }
+  if (!in.at_end()) return bad("the end (bytes past the records)");
+  return out;
 }
 
 result<own_records> checkpoint_store::export_topics(std::span<const link_topic> topics) const {

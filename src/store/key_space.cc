@@ -81,11 +81,27 @@ std::string_view field_reader::tail() {
   return rest;
 }
 
+bool field_reader::count(size_t& out) {
+  int64_t n = 0;
+  if (bytes_.size() < at_ + 8) return false;
+  n = static_cast<int64_t>(read_big_endian(bytes_, at_, 8));
+  if (n < 0 || static_cast<uint64_t>(n) > bytes_.size() - at_ - 8) return false;
+  at_ += 8;
+  out = static_cast<size_t>(n);
+  return true;
+}
+
+void append_field(std::string& out, std::string_view field) {
+  append_big_endian(out, field.size(), 4);
+  out.append(field);
+}
+
+void append_i64(std::string& out, int64_t v) {
+  append_big_endian(out, static_cast<uint64_t>(v), 8);
+}
+
 void append_fields(std::string& out, std::initializer_list<const std::string*> fields) {
-  for (const std::string* f : fields) {
-    append_big_endian(out, f->size(), 4);
-    out.append(*f);
-  }
+  for (const std::string* f : fields) append_field(out, *f);
 }
 
 bool read_fields(std::string_view in, size_t at, std::initializer_list<std::string*> fields) {

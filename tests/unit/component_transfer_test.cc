@@ -54,6 +54,10 @@ void write_a_link(checkpoint_store& st) {
   mirrored(b, back);
   mirrored(b, payments);
   b.mark_topic_created("main", "orders");
+  b.put_source_topic_id("main", "orders",
+                        {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}});
+  const std::vector<store::inflight_entry> handed{{target_offset(4), source_offset(4), 77}};
+  b.put_inflight(orders, handed);
   b.put_cluster_ids("main", {"src", "dst"});
   b.put_cluster_ids("main.reverse", {"dst", "src"});
   groupsync::put_group_offset(b, "billing", orders, {source_offset(3), target_offset(3), 100});
@@ -96,8 +100,15 @@ TEST(ComponentTransfer, EveryRecordOfTheComponentMovesAndNothingElse) {
   EXPECT_EQ(exported->grants.size(), 1u);
   EXPECT_EQ(exported->staged.size(), 2u);
 
+  // What travels between the two straitd: the export's bytes.
+  auto travelled = decode_component(exported->encode());
+  ASSERT_TRUE(travelled.has_value()) << travelled.error().message;
+  EXPECT_EQ(travelled->encode(), exported->encode());
+  EXPECT_EQ(travelled->names.topics, kComponent.topics);
+  EXPECT_EQ(travelled->own, exported->own);
+  EXPECT_EQ(travelled->grants[0].grant, exported->grants[0].grant);
   checkpoint_store::write_batch in;
-  ASSERT_TRUE(import_component(*b, link, kComponent, *exported, in).has_value());
+  ASSERT_TRUE(import_component(*b, link, kComponent, *travelled, in).has_value());
   ASSERT_TRUE(b->commit(in, store::durability::fsynced).has_value());
   auto there = export_component(*b, link, kComponent);
   ASSERT_TRUE(there.has_value());
@@ -113,8 +124,9 @@ TEST(ComponentTransfer, EveryRecordOfTheComponentMovesAndNothingElse) {
   EXPECT_EQ(out.count(), 0u);
   auto erased = forget_component(*a, link, kComponent, exported->digest(), out);
   ASSERT_TRUE(erased.has_value()) << erased.error().message;
-  // Own: P, R, T of each partition (6) and C; G 2, M 2, A 1, S 2.
-  EXPECT_EQ(*erased, 14u);
+  // Own: P, R, T of each partition (6), orders' I, C and U; G 2, M 2, A 1,
+  // S 2.
+  EXPECT_EQ(*erased, 16u);
   ASSERT_TRUE(a->commit(out).has_value());
   auto left = export_component(*a, link, kComponent);
   ASSERT_TRUE(left.has_value());
@@ -164,7 +176,9 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   auto refused_import = [&](checkpoint_store& st, const component_names& names,
                             const component_records& r, errc code, const std::string& says) {
     checkpoint_store::write_batch w;
-    auto s = import_component(st, link, names, r, w);
+    component_records named = r;  // the names as the caller gives them
+    named.names = names;
+    auto s = import_component(st, link, names, named, w);
     ASSERT_FALSE(s.has_value()) << says;
     EXPECT_EQ(s.error().code, code) << s.error().message;
     EXPECT_NE(s.error().message.find(says), std::string::npos) << s.error().message;
@@ -177,6 +191,13 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
                  "offsets of group billing on orders, outside the component");
   refused_import(*b, {{}, {"billing"}}, *exported, errc::invalid_argument,
                  "topic main/orders, outside the component");
+  {
+    checkpoint_store::write_batch w;
+    auto s = import_component(*b, link, {{"orders"}, {}}, *exported, w);
+    ASSERT_FALSE(s.has_value());
+    EXPECT_NE(s.error().message.find("another component's names"), std::string::npos)
+        << s.error().message;
+  }
   component_records other = *exported;
   other.link = "other";
   refused_import(*b, kComponent, other, errc::invalid_argument, "of link other");
@@ -212,6 +233,58 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
     ASSERT_TRUE(b->commit(w).has_value());
   }
   refused_import(*b, kComponent, *exported, errc::precondition, "the staged name billing");
+}
+
+// An export travels as bytes through an operator's hands: anything but
+// the whole of one is refused, naming what is wrong, and allocates no more
+// than the bytes given.
+TEST(ComponentTransfer, AnExportCutShortDamagedOrOfAnotherFormatIsRefused) {
+  temp_dir a_dir;
+  auto a = open_store(a_dir);
+  write_a_link(*a);
+  auto exported = export_component(*a, main_link(), kComponent);
+  ASSERT_TRUE(exported.has_value());
+  const std::string bytes = exported->encode();
+  ASSERT_TRUE(decode_component(bytes).has_value());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    auto cut = decode_component(std::string_view(bytes).substr(0, n));
+    ASSERT_FALSE(cut.has_value()) << "cut at " << n;
+    EXPECT_EQ(cut.error().code, errc::invalid_argument);
+  }
+  auto longer = decode_component(bytes + "x");
+  ASSERT_FALSE(longer.has_value());
+  EXPECT_NE(longer.error().message.find("bytes past the records"), std::string::npos)
+      << longer.error().message;
+  EXPECT_NE(decode_component("garbage").error().message.find("the header"), std::string::npos);
+  // The format number follows the magic text (4-byte length, 23 bytes).
+  std::string newer = bytes;
+  newer[4 + 23 + 7] = 2;
+  auto other_format = decode_component(newer);
+  ASSERT_FALSE(other_format.has_value());
+  EXPECT_NE(other_format.error().message.find("format 2, this straitd reads 1"), std::string::npos)
+      << other_format.error().message;
+  // A count that claims more elements than there are bytes: refused before
+  // anything is read (the topic count is the own records' first field).
+  component_records huge = *exported;
+  huge.own.topics.clear();
+  huge.own.clusters.clear();
+  std::string lying = huge.encode();
+  const std::string own_empty = store::own_records{}.encode();
+  const size_t at = lying.find(own_empty);
+  ASSERT_NE(at, std::string::npos);
+  lying[at] = 0x7f;  // the topic count's first byte
+  auto refused = decode_component(lying);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("the topic count"), std::string::npos)
+      << refused.error().message;
+  // A bad kind byte in a staged name (the last field's kind: 8 bytes before
+  // its name's 4-byte length and bytes).
+  std::string bad_kind = bytes;
+  const std::string last_name = exported->staged.back().second;
+  bad_kind[bytes.size() - last_name.size() - 4 - 1] = 9;
+  auto kind = decode_component(bad_kind);
+  ASSERT_FALSE(kind.has_value());
+  EXPECT_NE(kind.error().message.find("staged name 1"), std::string::npos) << kind.error().message;
 }
 
 // The stored assignment keeps the names a shard released (format 2; one

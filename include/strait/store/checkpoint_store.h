@@ -141,10 +141,19 @@ struct own_records {
   // into a store whose link came from other clusters is refused.
   std::vector<std::pair<std::string, cluster_ids>> clusters;
   bool operator==(const own_records&) const = default;
-  // FNV-1a over every field, in order (16 hex digits): the exporting
-  // store forgets the topics only once the importing one holds this.
+  // Every field in order as field_codec fields: what an export carries
+  // from one straitd to another (decode_own_records reads it back).
+  [[nodiscard]] std::string encode() const;
+  // FNV-1a of encode() (16 hex digits): the exporting store forgets the
+  // topics only once the importing one holds this.
   [[nodiscard]] std::string digest() const;
 };
+// Reads own_records::encode()'s bytes back. errc::invalid_argument, naming
+// the field, for bytes cut short or with more than the records, a name
+// longer than a store key holds, a checkpoint or topic id that does not
+// decode. What the records say is not checked here
+// (checkpoint_store::import_topics does).
+[[nodiscard]] result<own_records> decode_own_records(std::string_view bytes);
 
 // How commit() writes: `buffered` reaches the OS before commit returns (a
 // kill -9 loses nothing; a power loss may lose the newest checkpoints,

@@ -134,6 +134,10 @@ class field_reader {
   [[nodiscard]] bool field(std::string& out);
   // What is left (a last field); the reader is then at the end.
   [[nodiscard]] std::string_view tail();
+  // A non-negative i64 no greater than the bytes left: how many elements
+  // follow, each of at least one byte. Read them one by one (never reserve
+  // the count): a lying count fails when the bytes run out.
+  [[nodiscard]] bool count(size_t& out);
   [[nodiscard]] bool at_end() const { return at_ >= bytes_.size(); }
 
  private:
@@ -143,6 +147,10 @@ class field_reader {
 
 // Values: strings as a u32 length and the bytes, one after the other.
 void append_fields(std::string& out, std::initializer_list<const std::string*> fields);
+// One such string (field_reader::field), and an integer as 8 big-endian
+// bytes (field_reader::i64).
+void append_field(std::string& out, std::string_view field);
+void append_i64(std::string& out, int64_t v);
 // Reads what append_fields wrote from `at` on; false unless it fills every
 // field and ends exactly at the end of `in`.
 [[nodiscard]] bool read_fields(std::string_view in, size_t at,
