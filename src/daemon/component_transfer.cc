@@ -8,6 +8,7 @@
 #include "link_records.h"
 #include "strait/base/digest.h"
 #include "strait/base/text.h"
+#include "strait/workflow/move_records.h"
 
 namespace strait::daemon {
 
@@ -120,11 +121,12 @@ result<component_records> module_records(const store::checkpoint_store& store,
 
 std::string component_records::encode() const {
   using store::append_field;
+  using store::append_fields;
   using store::append_i64;
   std::string out;
   append_field(out, kExportMagic);
   append_i64(out, kExportFormat);
-  append_field(out, link);
+  append_fields(out, {&link, &definition});
   for (const auto* set : {&names.topics, &names.groups}) {
     append_i64(out, static_cast<int64_t>(set->size()));
     for (const auto& n : *set) append_field(out, n);
@@ -132,7 +134,7 @@ std::string component_records::encode() const {
   append_field(out, own.encode());
   append_i64(out, static_cast<int64_t>(group_offsets.size()));
   for (const auto& g : group_offsets) {
-    store::append_fields(out, {&g.group, &g.partition.link, &g.partition.topic});
+    append_fields(out, {&g.group, &g.partition.link, &g.partition.topic});
     for (int64_t v : {int64_t{g.partition.partition.value()}, g.offset.source.value(),
                       g.offset.target.value(), g.offset.written_at_ms}) {
       append_i64(out, v);
@@ -189,7 +191,7 @@ result<component_records> decode_component(std::string_view bytes) {
                                             ": export and import with straitd of the same version");
   }
   component_records r;
-  if (!name(r.link)) return bad("the link");
+  if (!name(r.link) || !name(r.definition)) return bad("the link");
   for (auto* set : {&r.names.topics, &r.names.groups}) {
     size_t n = 0;
     if (!in.count(n)) return bad("the names");
@@ -275,6 +277,9 @@ result<component_records> export_component(const store::checkpoint_store& store,
   }
   auto r = module_records(store, link, names);
   if (!r) return std::unexpected(r.error());
+  auto ids = store.link_cluster_ids(link.name);
+  if (!ids) return std::unexpected(ids.error());
+  r->definition = workflow::definition_digest(link, *ids ? **ids : store::cluster_ids{});
   auto own = store.export_topics(own_topics(link, names));
   if (!own) return std::unexpected(own.error());
   r->own = std::move(*own);

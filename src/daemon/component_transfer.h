@@ -32,6 +32,10 @@ struct component_names {
 
 struct component_records {
   std::string link;
+  // The link's definition digest on the exporting straitd
+  // (workflow::definition_digest): an import into a link that selects or
+  // connects otherwise is refused.
+  std::string definition;
   component_names names;  // what was exported
   // The store's own records: the link's topics (source names) and the
   // reverse link's (target names: what a cutover and a rollback mirrored

@@ -255,6 +255,110 @@ result<std::vector<partition_key>> link_runtime::partitions_in_engine(
   return out;
 }
 
+namespace {
+// The names of `names` that `s` does not hold released, escaped, at most 5.
+std::string not_released(const config::shard_state& s, const component_names& names) {
+  std::string out;
+  size_t n = 0;
+  auto check = [&](const std::set<std::string>& released, const std::set<std::string>& named) {
+    for (const auto& name : named) {
+      if (released.contains(name)) continue;
+      if (n++ < 5) out += (out.empty() ? "" : ", ") + printable(name, 256);
+    }
+  };
+  check(s.released_topics, names.topics);
+  check(s.released_groups, names.groups);
+  if (n > 5) out += " and " + std::to_string(n - 5) + " more";
+  return out;
+}
+}  // namespace
+
+status link_runtime::paused_for(const char* what) const {
+  if (!running()) return {};
+  return fail(errc::precondition, std::string("link ") + cfg_.name +
+                                      " runs on this straitd: pause it first (straitctl pause " +
+                                      cfg_.name + ") and resume it after the " + what +
+                                      " (straitctl shards-move pauses and resumes it for you)");
+}
+
+result<component_records> link_runtime::export_component(const component_names& names) const {
+  if (auto s = paused_for("export"); !s) return std::unexpected(s.error());
+  if (auto missing = not_released(share_.state(), names); !missing.empty()) {
+    return fail(errc::precondition, "nothing exported: not released by this straitd: " + missing +
+                                        " (release the component first)");
+  }
+  return daemon::export_component(store_, cfg_, names);
+}
+
+result<std::string> link_runtime::import_component(const component_records& records, bool dry_run) {
+  std::lock_guard lock(apply_shards_mu_);  // one look at the assignment with the write
+  if (auto s = paused_for("import"); !s) return std::unexpected(s.error());
+  auto refused = [&](const std::string& why) -> result<std::string> {
+    return fail(errc::precondition, "nothing imported: " + why);
+  };
+  // The definition as this straitd sees it, with the export's cluster ids
+  // when this store has none yet (the import checks those are equal).
+  auto ids = store_.link_cluster_ids(cfg_.name);
+  if (!ids) return std::unexpected(ids.error());
+  store::cluster_ids clusters = *ids ? **ids : store::cluster_ids{};
+  if (!*ids) {
+    for (const auto& [l, c] : records.own.clusters) {
+      if (l == cfg_.name) clusters = c;
+    }
+  }
+  if (records.link == cfg_.name &&
+      records.definition != workflow::definition_digest(cfg_, clusters)) {
+    return refused("link " + cfg_.name +
+                   " selects topics and groups, or connects clusters, otherwise here than on the "
+                   "straitd that exported them (definition digest " +
+                   printable(records.definition, 64) + " there, " +
+                   workflow::definition_digest(cfg_, clusters) +
+                   " here): give every straitd of the set the same link");
+  }
+  const config::shard_state state = share_.state();
+  const uint32_t self = share_.identity().ordinal;
+  for (const auto& [k, set, released] :
+       {std::tuple{config::shard_share::kind::topic, &records.names.topics, &state.released_topics},
+        std::tuple{config::shard_share::kind::group, &records.names.groups,
+                   &state.released_groups}}) {
+    for (const auto& name : *set) {
+      if (released->contains(name) || share_.owner(k, name) == self) {
+        return refused(printable(name, 256) +
+                       " is this straitd's (owned or released here): import on the straitd the "
+                       "component moves to");
+      }
+    }
+  }
+  store::checkpoint_store::write_batch b;
+  if (auto s = daemon::import_component(store_, cfg_, records.names, records, b); !s) {
+    return std::unexpected(s.error());
+  }
+  const std::string digest = records.digest();
+  if (dry_run) return digest;
+  if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
+  spdlog::info("link {}: imported {} topics and {} groups from another straitd (export {})",
+               cfg_.name, records.names.topics.size(), records.names.groups.size(), digest);
+  return digest;
+}
+
+result<size_t> link_runtime::forget_component(const component_names& names,
+                                              const std::string& imported_digest, bool dry_run) {
+  std::lock_guard lock(apply_shards_mu_);
+  if (auto s = paused_for("forget"); !s) return std::unexpected(s.error());
+  if (auto missing = not_released(share_.state(), names); !missing.empty()) {
+    return fail(errc::precondition, "nothing forgotten: not released by this straitd: " + missing);
+  }
+  store::checkpoint_store::write_batch b;
+  auto erased = daemon::forget_component(store_, cfg_, names, imported_digest, b);
+  if (!erased || dry_run) return erased;
+  if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
+  staged_topics_.remove(names.topics);
+  staged_groups_.remove(names.groups);
+  spdlog::info("link {}: forgot {} records of {} topics and {} groups another straitd imported",
+               cfg_.name, *erased, names.topics.size(), names.groups.size());
+  return erased;
+}
+
 status link_runtime::stage(const std::set<std::string>& topics,
                            const std::set<std::string>& groups) {
   store::checkpoint_store::write_batch b;

@@ -108,6 +108,27 @@ class link_runtime {
   // Which partitions of `topics` this straitd's engine still runs or holds.
   [[nodiscard]] result<std::vector<partition_key>> partitions_in_engine(
       const std::set<std::string>& topics) const;
+  // ADR 0030 step 3, the moves after a release, each only while the link is
+  // paused on this straitd: nothing of it runs then (no partition in the
+  // engine, no group-sync round, no verification or cutover under way), and
+  // a resume builds what runs from the store, so no in-memory copy outlives
+  // a record moved or forgotten. errc::precondition naming the fix while it
+  // runs. The caller holds mu() shared.
+  //
+  // The records of names this straitd released (release), with the link's
+  // definition digest; refused as check_movable refuses.
+  [[nodiscard]] result<component_records> export_component(const component_names& names) const;
+  // Stores an export of another straitd of the set (fsynced), with a dry
+  // run; returns its digest (the old owner's forget compares it). Refused,
+  // storing nothing: for another link or definition, names this straitd
+  // owns or released, records it holds any of (import_component).
+  [[nodiscard]] result<std::string> import_component(const component_records& records,
+                                                     bool dry_run);
+  // Erases the records of names this straitd released once another holds
+  // them: only while a fresh export still has `imported_digest` (what the
+  // import answered), fsynced. Returns how many records (would) go.
+  [[nodiscard]] result<size_t> forget_component(const component_names& names,
+                                                const std::string& imported_digest, bool dry_run);
 
   [[nodiscard]] const config::link_config& config() const { return cfg_; }
   [[nodiscard]] bool from_api() const { return from_api_; }
@@ -163,6 +184,9 @@ class link_runtime {
   [[nodiscard]] result<link_selections> selections() const;
   // The link's shard series (docs/architecture.md#metrics), while it runs.
   void publish_shards(const config::shard_state& s);
+  // errc::precondition while the link runs: a move's `what` (export,
+  // import, forget) needs it paused.
+  [[nodiscard]] status paused_for(const char* what) const;
   // The topics and groups of the link this straitd holds state of (ADR
   // 0030): checkpoints, created target topics, topics its supervisor
   // mirrors now, migration states, group offsets it wrote.

@@ -292,26 +292,48 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   // Records produced meanwhile wait for the new owner.
   testing::produce_filler(source, "orders", kPartitions, 100);
 
-  // The records move: export, import (fsynced), the same digest there, forget.
-  auto exported = daemon::export_component(*stores[0], link, orders);
+  // The records move, each step on a paused link (straitctl shards-move
+  // chains them): export, import (fsynced, the export's digest), forget.
+  auto refused_move = [&](const auto& r, const std::string& says) {
+    ASSERT_FALSE(r.has_value()) << says;
+    EXPECT_EQ(r.error().code, errc::precondition);
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  };
+  refused_move(runtime(0)->export_component(orders), "pause it first (straitctl pause main)");
+  ASSERT_TRUE(shards[0]->pause("main", false).has_value());
+  refused_move(runtime(0)->export_component({{"payments"}, {}}),
+               "not released by this straitd: payments");
+  auto exported = runtime(0)->export_component(orders);
   ASSERT_TRUE(exported.has_value()) << exported.error().message;
   EXPECT_EQ(exported->own.topics[0].partitions.size(), static_cast<size_t>(kPartitions));
-  {
-    store::checkpoint_store::write_batch in;
-    ASSERT_TRUE(daemon::import_component(*stores[1], link, orders, *exported, in).has_value());
-    ASSERT_TRUE(stores[1]->commit(in, store::durability::fsynced).has_value());
-    auto there = daemon::export_component(*stores[1], link, orders);
-    ASSERT_TRUE(there.has_value());
-    ASSERT_EQ(there->digest(), exported->digest());
-    store::checkpoint_store::write_batch out;
-    ASSERT_TRUE(
-        daemon::forget_component(*stores[0], link, orders, exported->digest(), out).has_value());
-    ASSERT_TRUE(stores[0]->commit(out).has_value());
-  }
-  // Now both accept the plan that gives orders to shard 1.
+  EXPECT_FALSE(exported->definition.empty());
+  auto travelled = daemon::decode_component(exported->encode());
+  ASSERT_TRUE(travelled.has_value()) << travelled.error().message;
+  refused_move(runtime(1)->import_component(*travelled, false), "pause it first");
+  refused_move(runtime(0)->import_component(*travelled, false),
+               "orders is this straitd's (owned or released here)");
+  ASSERT_TRUE(shards[1]->pause("main", false).has_value());
+  auto other = *travelled;
+  other.definition = "0123456789abcdef";
+  refused_move(runtime(1)->import_component(other, false), "otherwise here than on the straitd");
+  auto dry_import = runtime(1)->import_component(*travelled, true);
+  ASSERT_TRUE(dry_import.has_value()) << dry_import.error().message;
+  EXPECT_TRUE(daemon::export_component(*stores[1], link, orders)->own.topics[0].partitions.empty())
+      << "a dry run stores nothing";
+  auto imported = runtime(1)->import_component(*travelled, false);
+  ASSERT_TRUE(imported.has_value()) << imported.error().message;
+  EXPECT_EQ(*imported, exported->digest());
+  EXPECT_EQ(daemon::export_component(*stores[1], link, orders)->digest(), exported->digest());
+  refused_move(runtime(0)->forget_component(orders, std::string(64, '0'), false),
+               "the records changed since they were exported");
+  auto forgot = runtime(0)->forget_component(orders, *imported, false);
+  ASSERT_TRUE(forgot.has_value()) << forgot.error().message;
+  EXPECT_GT(*forgot, static_cast<size_t>(kPartitions));
+  // Now both accept the plan that gives orders to shard 1, and go on.
   for (int i = 0; i < 2; ++i) {
     auto moved = runtime(i)->apply_shards(plan(1, 1), plan(0, 1).digest, false);
     ASSERT_TRUE(moved.has_value()) << "shard " << i << ": " << moved.error().message;
+    ASSERT_TRUE(shards[i]->resume("main", false).has_value());
   }
   // The plan that places orders elsewhere ends its release.
   EXPECT_TRUE(runtime(0)->shards().stored.released_topics.empty());
