@@ -495,6 +495,10 @@ constexpr int kJournalBudget = 60;
 // WatchStatus streams at once, and gRPC's threads in all (each call in
 // progress holds one): bounds on what callers can make straitd hold.
 constexpr int kMaxWatchers = 32;
+// The largest component export (ExportComponent answers it, ImportComponent
+// takes it in chunks): within straitctl's receive limit (64 MiB) with room
+// for the answer's other fields.
+constexpr size_t kMaxComponentExport = 60u << 20;
 constexpr int kMaxApiThreads = 128;
 
 class service final : public pb::Strait::Service {
@@ -851,6 +855,173 @@ class service final : public pb::Strait::Service {
     if (!r) return to_grpc(r.error());
     fill_shards(req->link(), *r, out);
     return grpc::Status::OK;
+  }
+
+  // A component's names as a request gives them (ComponentRequest,
+  // ForgetComponentRequest), within config::shard_assignment's bounds.
+  template <typename Request>
+  static grpc::Status component_of(const Request& req, config::component_names& out) {
+    using bounds = config::shard_assignment;
+    if (static_cast<size_t>(req.topics_size() + req.groups_size()) > bounds::kMaxNames) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "topics, groups: at most " + std::to_string(bounds::kMaxNames) + " names"};
+    }
+    for (const auto& [field, names, limit, set] :
+         {std::tuple{"topics", &req.topics(), bounds::kMaxTopicBytes, &out.topics},
+          std::tuple{"groups", &req.groups(), bounds::kMaxGroupBytes, &out.groups}}) {
+      for (const auto& n : *names) {
+        if (n.empty() || n.size() > limit) {
+          return {grpc::StatusCode::INVALID_ARGUMENT,
+                  std::string(field) + ": a name must be 1 to " + std::to_string(limit) +
+                      " bytes, not " + std::to_string(n.size())};
+        }
+        set->insert(n);
+      }
+    }
+    if (out.topics.empty() && out.groups.empty()) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "topics, groups: name the component's topics and groups (straitctl shards lists "
+              "them)"};
+    }
+    return grpc::Status::OK;
+  }
+  // What a component move's journal entry says of the link's shards.
+  std::string shards_state(const std::string& link) const {
+    auto r = control_.shards(link);
+    if (!r) return "shards: unavailable";
+    return "shards: " + (r->stored.assignment ? r->stored.assignment->digest : "none") +
+           ", released " + std::to_string(r->stored.released_topics.size()) + " topics and " +
+           std::to_string(r->stored.released_groups.size()) + " groups";
+  }
+
+  grpc::Status ReleaseComponent(grpc::ServerContext* ctx, const pb::ComponentRequest* req,
+                                pb::ShardAssignment* out) override {
+    config::component_names names;
+    return mutate<pb::ComponentRequest, pb::ShardAssignment>(
+        *ctx, "ReleaseComponent", role::admin, *req, out,
+        [&]() -> grpc::Status {
+          if (!known_link(req->link())) return unknown_link(req->link());
+          return component_of(*req, names);
+        },
+        [&](const caller&, pb::ShardAssignment* resp) -> grpc::Status {
+          auto r = control_.release_component(req->link(), names, req->dry_run());
+          if (!r) return to_grpc(r.error());
+          fill_shards(req->link(), *r, resp);
+          return grpc::Status::OK;
+        },
+        [&] { return shards_state(req->link()); });
+  }
+
+  // Read-only, but what it answers is the component's whole state: role
+  // admin, refusals journaled like every other (authorize).
+  grpc::Status ExportComponent(grpc::ServerContext* ctx, const pb::ComponentRequest* req,
+                               pb::ComponentExport* out) override {
+    if (auto s = authorize(*ctx, "ExportComponent", role::admin, *req); !s.ok()) return s;
+    if (!known_link(req->link())) return unknown_link(req->link());
+    config::component_names names;
+    if (auto s = component_of(*req, names); !s.ok()) return s;
+    auto r = control_.export_component(req->link(), names);
+    if (!r) return to_grpc(r.error());
+    if (r->records.size() > kMaxComponentExport) {
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "the export of these names is " + std::to_string(r->records.size()) +
+                  " bytes, over the " + std::to_string(kMaxComponentExport) +
+                  " an import takes: move fewer components at once"};
+    }
+    out->set_link(req->link());
+    out->set_records(std::move(r->records));
+    out->set_digest(r->digest);
+    out->set_topics(static_cast<uint32_t>(r->topics));
+    out->set_groups(static_cast<uint32_t>(r->groups));
+    out->set_partitions(static_cast<uint32_t>(r->partitions));
+    return grpc::Status::OK;
+  }
+
+  // Client streaming: the caller is authorized before a chunk is read, and
+  // the chunks are bounded in sum (kMaxComponentExport), so nobody makes
+  // straitd hold more than that; then the whole is a mutating call like any.
+  grpc::Status ImportComponent(grpc::ServerContext* ctx,
+                               grpc::ServerReader<pb::ImportComponentChunk>* reader,
+                               pb::ComponentImport* out) override {
+    pb::ImportComponentChunk whole;
+    if (auto s = authorize(*ctx, "ImportComponent", role::admin, whole); !s.ok()) return s;
+    // One import received at a time: at most one export's bytes held; the
+    // refusal is journaled like any (below).
+    struct receiving {
+      std::atomic<bool>& flag;
+      bool alone = !flag.exchange(true);
+      ~receiving() {
+        if (alone) flag = false;
+      }
+    } receiving{importing_};
+    grpc::Status read_error;
+    if (!receiving.alone) {
+      read_error = {grpc::StatusCode::UNAVAILABLE,
+                    "another ImportComponent is being received; try again when it is done"};
+    }
+    pb::ImportComponentChunk chunk;
+    bool first = true;
+    while (read_error.ok() && reader->Read(&chunk)) {
+      if (first) {
+        whole.set_link(chunk.link());
+        whole.set_request_id(chunk.request_id());
+        whole.set_dry_run(chunk.dry_run());
+        first = false;
+      } else if (!chunk.link().empty() || !chunk.request_id().empty() || chunk.dry_run()) {
+        read_error = {grpc::StatusCode::INVALID_ARGUMENT,
+                      "link, request_id, dry_run: only in the first chunk"};
+      }
+      if (whole.records().size() + chunk.records().size() > kMaxComponentExport) {
+        read_error = {grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      "records: more than " + std::to_string(kMaxComponentExport) +
+                          " bytes, more than an export holds"};
+      }
+      if (read_error.ok()) whole.mutable_records()->append(chunk.records());
+    }
+    return mutate<pb::ImportComponentChunk, pb::ComponentImport>(
+        *ctx, "ImportComponent", role::admin, whole, out,
+        [&]() -> grpc::Status {
+          if (!read_error.ok()) return read_error;
+          if (!known_link(whole.link())) return unknown_link(whole.link());
+          if (whole.records().empty()) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "records: empty; send what ExportComponent answered"};
+          }
+          return grpc::Status::OK;
+        },
+        [&](const caller&, pb::ComponentImport* resp) -> grpc::Status {
+          auto r = control_.import_component(whole.link(), whole.records(), whole.dry_run());
+          if (!r) return to_grpc(r.error());
+          resp->set_link(whole.link());
+          resp->set_digest(*r);
+          resp->set_dry_run(whole.dry_run());
+          return grpc::Status::OK;
+        },
+        [&] { return shards_state(whole.link()); });
+  }
+
+  grpc::Status ForgetComponent(grpc::ServerContext* ctx, const pb::ForgetComponentRequest* req,
+                               pb::ComponentForget* out) override {
+    config::component_names names;
+    return mutate<pb::ForgetComponentRequest, pb::ComponentForget>(
+        *ctx, "ForgetComponent", role::admin, *req, out,
+        [&]() -> grpc::Status {
+          if (!known_link(req->link())) return unknown_link(req->link());
+          if (req->digest().empty() || req->digest().size() > 64) {
+            return {grpc::StatusCode::INVALID_ARGUMENT,
+                    "digest: as ImportComponent answered it (64 hex digits)"};
+          }
+          return component_of(*req, names);
+        },
+        [&](const caller&, pb::ComponentForget* resp) -> grpc::Status {
+          auto r = control_.forget_component(req->link(), names, req->digest(), req->dry_run());
+          if (!r) return to_grpc(r.error());
+          resp->set_link(req->link());
+          resp->set_records(*r);
+          resp->set_dry_run(req->dry_run());
+          return grpc::Status::OK;
+        },
+        [&] { return shards_state(req->link()); });
   }
 
   grpc::Status ApplyShards(grpc::ServerContext* ctx, const pb::ApplyShardsRequest* req,
@@ -2033,7 +2204,8 @@ class service final : public pb::Strait::Service {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  std::atomic<int> watchers_{0};  // WatchStatus and WatchOperation streams open
+  std::atomic<int> watchers_{0};        // WatchStatus and WatchOperation streams open
+  std::atomic<bool> importing_{false};  // an ImportComponent is being received
 };
 
 }  // namespace

@@ -514,4 +514,46 @@ result<api::shards_info> api_service::apply_shards(const std::string& link,
   return h->runtime->apply_shards(std::move(a), replaces, dry_run);
 }
 
+result<api::shards_info> api_service::release_component(const std::string& link,
+                                                        const config::component_names& names,
+                                                        bool dry_run) {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->release(names, dry_run);
+}
+
+result<api::control::component_export> api_service::export_component(
+    const std::string& link, const config::component_names& names) {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  auto r = h->runtime->export_component(names);
+  if (!r) return std::unexpected(r.error());
+  component_export out;
+  out.records = r->encode();
+  out.digest = r->digest();
+  out.topics = r->names.topics.size();
+  out.groups = r->names.groups.size();
+  for (const auto& t : r->own.topics) {
+    if (t.link == link) out.partitions += t.partitions.size();
+  }
+  return out;
+}
+
+result<std::string> api_service::import_component(const std::string& link, std::string_view records,
+                                                  bool dry_run) {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  auto decoded = decode_component(records);
+  if (!decoded) return std::unexpected(decoded.error());
+  return h->runtime->import_component(*decoded, dry_run);
+}
+
+result<size_t> api_service::forget_component(const std::string& link,
+                                             const config::component_names& names,
+                                             const std::string& digest, bool dry_run) {
+  auto h = links_.held_link(link);
+  if (!h) return std::unexpected(h.error());
+  return h->runtime->forget_component(names, digest, dry_run);
+}
+
 }  // namespace strait::daemon

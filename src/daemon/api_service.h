@@ -67,6 +67,17 @@ class api_service final : public api::state_provider, public api::control {
                                                       config::shard_assignment a,
                                                       const std::string& replaces,
                                                       bool dry_run) override;
+  [[nodiscard]] result<api::shards_info> release_component(const std::string& link,
+                                                           const config::component_names& names,
+                                                           bool dry_run) override;
+  [[nodiscard]] result<component_export> export_component(
+      const std::string& link, const config::component_names& names) override;
+  [[nodiscard]] result<std::string> import_component(const std::string& link,
+                                                     std::string_view records,
+                                                     bool dry_run) override;
+  [[nodiscard]] result<size_t> forget_component(const std::string& link,
+                                                const config::component_names& names,
+                                                const std::string& digest, bool dry_run) override;
   [[nodiscard]] result<api::link_info> create_link(const std::string& yaml, bool dry_run) override {
     return links_.create(yaml, dry_run);
   }

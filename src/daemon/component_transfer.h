@@ -24,11 +24,7 @@ namespace strait::daemon {
 // nothing mirrored, synced or cut over), and holds the link's definition
 // and clusters equal on both sides.
 
-// The names of one component: source topic names and group ids.
-struct component_names {
-  std::set<std::string> topics;
-  std::set<std::string> groups;
-};
+using config::component_names;
 
 struct component_records {
   std::string link;

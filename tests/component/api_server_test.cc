@@ -562,6 +562,134 @@ TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
 // that stopped half-way is run again and leaves the straitd that hold the
 // plan as they are; shards that hold different documents are refused
 // before anything is stored.
+// A component's move (ADR 0030 step 3): release, export, import in
+// chunks, forget; bounded names and sizes, admin only, journaled.
+TEST_F(ApiServer, AComponentMovesThroughReleaseExportImportAndForget) {
+  pb::ComponentRequest req;
+  req.set_link("main");
+  pb::ShardAssignment shards;
+  auto code_of = [&](const grpc::Status& st, grpc::StatusCode code, const std::string& says) {
+    EXPECT_EQ(st.error_code(), code) << says << ": " << st.error_message();
+    EXPECT_TRUE(strait::testing::contains(st.error_message(), says)) << st.error_message();
+  };
+  code_of(stub_->ReleaseComponent(ctx().get(), req, &shards), grpc::StatusCode::INVALID_ARGUMENT,
+          "topics, groups: name the component's topics and groups");
+  req.add_topics(std::string(250, 't'));
+  code_of(stub_->ReleaseComponent(ctx().get(), req, &shards), grpc::StatusCode::INVALID_ARGUMENT,
+          "topics: a name must be 1 to 249 bytes, not 250");
+  req.clear_topics();
+  req.add_topics("orders");
+  req.set_link("nope");
+  code_of(stub_->ReleaseComponent(ctx().get(), req, &shards), grpc::StatusCode::NOT_FOUND, "nope");
+  req.set_link("main");
+  pb::ComponentExport exported;
+  code_of(stub_->ExportComponent(ctx().get(), req, &exported),
+          grpc::StatusCode::FAILED_PRECONDITION, "not released: orders");
+  ASSERT_TRUE(stub_->ReleaseComponent(ctx().get(), req, &shards).ok());
+  ASSERT_EQ(shards.released_topics_size(), 1);
+  EXPECT_EQ(shards.released_topics(0), "orders");
+  // An export as large as an import takes (received as straitctl does, up
+  // to 64 MiB), and one byte more.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto large = pb::Strait::NewStub(
+      grpc::CreateCustomChannel(server_.address(), grpc::InsecureChannelCredentials(), args));
+  control_.export_padding = (60u << 20) - 7;
+  ASSERT_TRUE(large->ExportComponent(ctx().get(), req, &exported).ok());
+  EXPECT_EQ(exported.records().size(), 60u << 20);
+  EXPECT_EQ(exported.digest(), std::to_string(60u << 20));
+  EXPECT_EQ(exported.partitions(), 3u);
+  control_.export_padding = (60u << 20) - 6;
+  pb::ComponentExport too_large;
+  code_of(large->ExportComponent(ctx().get(), req, &too_large),
+          grpc::StatusCode::RESOURCE_EXHAUSTED, "move fewer components at once");
+
+  // The import, in chunks of 512 KiB (straitctl's), arrives whole.
+  auto import = [&](const std::string& records, bool dry_run, bool link_in_second,
+                    pb::ComponentImport& answer) {
+    auto c = ctx();
+    auto writer = stub_->ImportComponent(c.get(), &answer);
+    constexpr size_t kChunk = 512 << 10;
+    for (size_t at = 0, i = 0; at < records.size() || i == 0; at += kChunk, ++i) {
+      pb::ImportComponentChunk chunk;
+      if (i == 0 || link_in_second) chunk.set_link("main");
+      if (i == 0) chunk.set_dry_run(dry_run);
+      chunk.set_records(records.substr(at, kChunk));
+      if (!writer->Write(chunk)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  };
+  pb::ComponentImport imported;
+  code_of(import(exported.records(), false, true, imported), grpc::StatusCode::INVALID_ARGUMENT,
+          "link, request_id, dry_run: only in the first chunk");
+  EXPECT_TRUE(control_.imported.empty());
+  code_of(import(exported.records() + "x", false, false, imported),
+          grpc::StatusCode::RESOURCE_EXHAUSTED, "more than an export holds");
+  code_of(import("", false, false, imported), grpc::StatusCode::INVALID_ARGUMENT, "records: empty");
+  ASSERT_TRUE(import(exported.records(), true, false, imported).ok());
+  EXPECT_TRUE(imported.dry_run());
+  EXPECT_TRUE(control_.imported.empty()) << "a dry run imports nothing";
+  ASSERT_TRUE(import(exported.records(), false, false, imported).ok());
+  EXPECT_EQ(imported.digest(), exported.digest());
+  EXPECT_TRUE(control_.imported == exported.records()) << "every chunk, in order";
+
+  pb::ForgetComponentRequest forget;
+  forget.set_link("main");
+  forget.add_topics("orders");
+  pb::ComponentForget forgot;
+  code_of(stub_->ForgetComponent(ctx().get(), forget, &forgot), grpc::StatusCode::INVALID_ARGUMENT,
+          "digest: as ImportComponent answered it");
+  forget.set_digest(imported.digest());
+  ASSERT_TRUE(stub_->ForgetComponent(ctx().get(), forget, &forgot).ok());
+  EXPECT_EQ(forgot.records(), 1u);
+
+  // Journaled: each refusal once, each call done as started and ended.
+  std::map<std::string, int> calls;
+  const auto journal = audit_.list(0, 100);
+  ASSERT_TRUE(journal.has_value());
+  for (const auto& e : *journal) ++calls[e.call];
+  EXPECT_EQ(calls["ReleaseComponent"], 3 + 2);
+  EXPECT_EQ(calls["ImportComponent"], 3 + 2);
+  EXPECT_EQ(calls["ImportComponent (dry run)"], 1);
+  EXPECT_EQ(calls["ForgetComponent"], 1 + 2);
+
+  // Admin only: a viewer may neither release, export, import nor forget.
+  api_server secured;
+  ASSERT_TRUE(start_with_tokens(secured));
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(secured.address(), grpc::InsecureChannelCredentials()));
+  auto as_viewer = [] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->AddMetadata("authorization", "Bearer 0123456789abcdef0001");
+    return c;
+  };
+  EXPECT_EQ(stub->ReleaseComponent(as_viewer().get(), req, &shards).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->ExportComponent(as_viewer().get(), req, &exported).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->ForgetComponent(as_viewer().get(), forget, &forgot).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  {
+    auto c = as_viewer();
+    auto writer = stub->ImportComponent(c.get(), &imported);
+    pb::ImportComponentChunk chunk;
+    chunk.set_link("main");
+    chunk.set_records("x");
+    (void)writer->Write(chunk);
+    writer->WritesDone();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  EXPECT_TRUE(control_.imported == exported.records()) << "the viewer's import changed nothing";
+  size_t denied = 0;
+  const auto refusals = audit_.list(0, 100);
+  ASSERT_TRUE(refusals.has_value());
+  for (const auto& e : *refusals) {
+    denied += e.result.find("PERMISSION_DENIED") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(denied, 4u) << "every refusal journaled";
+}
+
 TEST_F(ApiServer, ShardsApplyOverSeveralServersKeepsOneDocument) {
   fake_state state;
   memory_audit audit;

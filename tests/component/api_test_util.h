@@ -408,6 +408,56 @@ class fake_control : public control {
     }
     return shards_info{shard_self, {stored, 1234, shard_self.ordinal, ""}};
   }
+  // Component moves: a release adds to `released`; an export is the
+  // released names' "records" (their names joined), refused for a name
+  // not released; an import keeps the bytes it was given (`imported`) and
+  // answers their size as the digest; a forget counts the names.
+  result<shards_info> release_component(const std::string& link,
+                                        const config::component_names& names,
+                                        bool dry_run) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    std::lock_guard lock(mu_);
+    if (!dry_run) released.insert(names.topics.begin(), names.topics.end());
+    config::shard_state s{shards_, 1234, shard_self.ordinal, ""};
+    s.released_topics = released;
+    return shards_info{shard_self, s};
+  }
+  result<component_export> export_component(const std::string& link,
+                                            const config::component_names& names) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    std::lock_guard lock(mu_);
+    component_export out;
+    for (const auto& t : names.topics) {
+      if (!released.contains(t)) return fail(errc::precondition, "not released: " + t);
+      out.records += t + ";";
+    }
+    out.records.append(export_padding, 'x');
+    out.digest = std::to_string(out.records.size());
+    out.topics = names.topics.size();
+    out.partitions = 3 * names.topics.size();
+    return out;
+  }
+  result<std::string> import_component(const std::string& link, std::string_view records,
+                                       bool dry_run) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    if (records.empty()) return fail(errc::invalid_argument, "component export: the header");
+    std::lock_guard lock(mu_);
+    if (!dry_run) imported = std::string(records);
+    return std::to_string(records.size());
+  }
+  result<size_t> forget_component(const std::string& link, const config::component_names& names,
+                                  const std::string& digest, bool dry_run) override {
+    if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
+    if (digest.empty()) return fail(errc::precondition, "the records changed");
+    std::lock_guard lock(mu_);
+    if (!dry_run) {
+      for (const auto& t : names.topics) released.erase(t);
+    }
+    return names.topics.size() + names.groups.size();
+  }
+  std::set<std::string> released;  // mu_
+  std::string imported;            // mu_
+  size_t export_padding = 0;       // bytes added to each export
   config::shard_identity shard_self{0, 2, false};
   std::string shards_refusal;
   std::atomic<bool> fail_shards_store{false};

@@ -1,6 +1,7 @@
-// Every unary call of the strait.v1 API with arbitrary request bytes, sent
-// raw to an in-process server with a fake runtime: the server decodes them
-// (or refuses them) and the handler runs. The first input byte picks the
+// Every unary call of the strait.v1 API, and ImportComponent (client
+// streaming) with one message, with arbitrary request bytes, sent raw to an
+// in-process server with a fake runtime: the server decodes them (or
+// refuses them) and the handler runs. The first input byte picks the
 // call; the rest is the serialized request.
 #include <utility>  // before gRPC/Abseil headers in C++20 and later
 
@@ -50,6 +51,10 @@ const char* const kCalls[] = {"ListLinks",
                               "PlanShards",
                               "GetShards",
                               "ApplyShards",
+                              "ReleaseComponent",
+                              "ExportComponent",
+                              "ImportComponent",
+                              "ForgetComponent",
                               "Plan",
                               "Apply"};
 

@@ -298,6 +298,29 @@ class control {
                                                          config::shard_assignment a,
                                                          const std::string& replaces,
                                                          bool dry_run) = 0;
+  // Moving a component to another straitd of the set (ADR 0030 step 3;
+  // daemon::link_runtime says what each checks and refuses): release (the
+  // link running or paused), and, only while it is paused, the export of
+  // the released records (component_export), their import from another
+  // straitd's export (returns its digest), and their forget once imported
+  // (returns how many records).
+  struct component_export {
+    std::string records;  // daemon::component_records::encode
+    std::string digest;
+    size_t topics = 0, groups = 0, partitions = 0;
+  };
+  [[nodiscard]] virtual result<shards_info> release_component(const std::string& link,
+                                                              const config::component_names& names,
+                                                              bool dry_run) = 0;
+  [[nodiscard]] virtual result<component_export> export_component(
+      const std::string& link, const config::component_names& names) = 0;
+  [[nodiscard]] virtual result<std::string> import_component(const std::string& link,
+                                                             std::string_view records,
+                                                             bool dry_run) = 0;
+  [[nodiscard]] virtual result<size_t> forget_component(const std::string& link,
+                                                        const config::component_names& names,
+                                                        const std::string& digest,
+                                                        bool dry_run) = 0;
   // errc::invalid_argument for an unknown resolution name.
   [[nodiscard]] virtual result<ack_result> acknowledge(const partition_key& key,
                                                        const std::string& resolution,

@@ -74,6 +74,13 @@ struct shard_assignment {
   std::map<std::string, uint32_t, std::less<>> group_owner_;
 };
 
+// The names of one component of a link (a group and the topics it reads,
+// placed whole, ADR 0030): source topic names and group ids.
+struct component_names {
+  std::set<std::string> topics;
+  std::set<std::string> groups;
+};
+
 // What a link's store holds of its shards: the assignment (null: none, or
 // one that does not decode), when it was applied, and `problem`: why it is
 // not in force (damaged, or planned for another daemon.shards.count), in
