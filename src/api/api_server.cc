@@ -934,6 +934,7 @@ class service final : public pb::Strait::Service {
     out->set_topics(static_cast<uint32_t>(r->topics));
     out->set_groups(static_cast<uint32_t>(r->groups));
     out->set_partitions(static_cast<uint32_t>(r->partitions));
+    out->set_record_count(r->record_count);
     return grpc::Status::OK;
   }
 

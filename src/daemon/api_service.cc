@@ -535,7 +535,10 @@ result<api::control::component_export> api_service::export_component(
   out.groups = r->names.groups.size();
   for (const auto& t : r->own.topics) {
     if (t.link == link) out.partitions += t.partitions.size();
+    out.record_count += t.partitions.size() + (t.created ? 1 : 0) + (t.id ? 1 : 0);
   }
+  out.record_count +=
+      r->group_offsets.size() + r->migrations.size() + r->grants.size() + r->staged.size();
   return out;
 }
 

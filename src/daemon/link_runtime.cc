@@ -276,7 +276,7 @@ std::string not_released(const config::shard_state& s, const component_names& na
 status link_runtime::paused_for(const char* what) const {
   if (!running()) return {};
   return fail(errc::precondition, std::string("link ") + cfg_.name +
-                                      " runs on this straitd: pause it first (straitctl pause " +
+                                      " runs on this straitd: pause it first (straitctl pause-link " +
                                       cfg_.name + ") and resume it after the " + what +
                                       " (straitctl shards-move pauses and resumes it for you)");
 }
@@ -329,11 +329,18 @@ result<std::string> link_runtime::import_component(const component_records& reco
       }
     }
   }
+  const std::string digest = records.digest();
+  // Imported already (a move run again after it stopped half-way): this
+  // store holds exactly these records.
+  if (auto held = daemon::export_component(store_, cfg_, records.names);
+      held && held->digest() == digest) {
+    spdlog::info("link {}: export {} is imported already", cfg_.name, digest);
+    return digest;
+  }
   store::checkpoint_store::write_batch b;
   if (auto s = daemon::import_component(store_, cfg_, records.names, records, b); !s) {
     return std::unexpected(s.error());
   }
-  const std::string digest = records.digest();
   if (dry_run) return digest;
   if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
   spdlog::info("link {}: imported {} topics and {} groups from another straitd (export {})",

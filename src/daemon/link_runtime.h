@@ -121,7 +121,8 @@ class link_runtime {
   // Stores an export of another straitd of the set (fsynced), with a dry
   // run; returns its digest (the old owner's forget compares it). Refused,
   // storing nothing: for another link or definition, names this straitd
-  // owns or released, records it holds any of (import_component).
+  // owns or released, records it holds any of (import_component) unless it
+  // holds exactly these (imported before: answered again, nothing written).
   [[nodiscard]] result<std::string> import_component(const component_records& records,
                                                      bool dry_run);
   // Erases the records of names this straitd released once another holds

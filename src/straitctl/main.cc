@@ -385,7 +385,7 @@ struct command {
     if (set.size() == 1) return run(set.front());
     std::cerr << "straitctl: " << cli->get_name()
               << " talks to one straitd: give one --server (several are for shards, "
-                 "shards-apply, status and stage)\n";
+                 "shards-apply, shards-move, status and stage)\n";
     return kUsage;
   }
 };
@@ -829,9 +829,124 @@ std::optional<pb::ShardAssignment> shards_of(const session& s, const std::string
   return r;
 }
 
+// A plan is one gRPC request: straitd takes requests up to 1 MiB.
+constexpr std::streamsize kMaxPlanBytes = 1 << 20;
+
+// Reads a plan as shards-plan --output wrote it; exit 2 when it is not one.
+int read_plan(const std::string& file, pb::ShardPlan& plan) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "straitctl: --file: cannot read " << safe(file) << "\n";
+    return kUsage;
+  }
+  std::string text(kMaxPlanBytes + 1, '\0');
+  in.read(text.data(), kMaxPlanBytes + 1);
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (static_cast<std::streamsize>(text.size()) > kMaxPlanBytes) {
+    std::cerr << "straitctl: --file: " << safe(file) << " is over 1 MiB; a plan of a link is "
+              << "smaller (is it the file shards-plan --output wrote?)\n";
+    return kUsage;
+  }
+  if (auto st = google::protobuf::util::JsonStringToMessage(text, &plan); !st.ok()) {
+    std::cerr << "straitctl: --file: " << safe(file)
+              << " is not a plan of shards-plan --output: " << safe(st.ToString()) << "\n";
+    return kUsage;
+  }
+  return kOk;
+}
+
+// What each straitd of the set holds of the link's shards (GetShards),
+// checked to be the whole set; nullopt with the exit code otherwise.
+std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const session> set,
+                                                          const std::string& link, int& rc) {
+  std::vector<pb::ShardAssignment> held;
+  for (const auto& s : set) {
+    auto r = shards_of(s, link, rc);
+    if (!r) return std::nullopt;
+    held.push_back(std::move(*r));
+  }
+  if (const std::string wrong = not_the_whole_set(set, held); !wrong.empty()) {
+    std::cerr << "straitctl: refused: " << wrong << "; nothing was stored\n";
+    rc = kRefused;
+    return std::nullopt;
+  }
+  return held;
+}
+
+// Stores `plan` as the link's assignment on every straitd of the set,
+// which hold `held` now: every one checks it in a dry run before any
+// stores it; those that do not hold it yet must hold one same document.
+// Prints each answer (with `dry_run`, each dry run's).
+int apply_over(std::span<const session> set, const std::string& link, const pb::ShardPlan& plan,
+               const std::vector<pb::ShardAssignment>& held, const mutation& m) {
+  pb::ApplyShardsRequest req;
+  *req.mutable_plan() = plan;
+  req.set_link(link);
+  // Every shard checks the plan before any stores it; the dry run also
+  // says the plan's digest.
+  std::string plan_digest;
+  for (size_t i = 0; i < set.size(); ++i) {
+    req.set_dry_run(true);
+    req.set_replaces(held[i].digest());
+    req.set_request_id(request_id_or_new(""));
+    pb::ShardAssignment r;
+    if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+      std::cerr << "straitctl: " << safe(set[i].server())
+                << " refused the plan: nothing was stored on any straitd\n";
+      return rc;
+    }
+    plan_digest = r.digest();
+    if (m.dry_run) {
+      if (set.size() > 1 && !set[i].json()) {
+        std::printf("== %s\n", safe(set[i].server()).c_str());
+      }
+      set[i].print(r, print_shards);
+    }
+  }
+  // One document on every shard: the ones that do not hold the plan yet
+  // hold the same one (or none). Those that hold it already (a run that
+  // stopped half-way, run again) are left as they are.
+  std::set<std::string> before;
+  for (const auto& h : held) {
+    if (h.digest() != plan_digest) before.insert(h.digest());
+  }
+  if (before.size() > 1) {
+    std::cerr << "straitctl: refused: the straitd hold different assignments of link " << safe(link)
+              << " (";
+    for (size_t i = 0; i < set.size(); ++i) {
+      std::cerr << (i ? ", " : "") << safe(set[i].server()) << ": '" << safe(held[i].digest())
+                << "'";
+    }
+    std::cerr << "): apply the one they should hold to the others first; nothing was stored\n";
+    return kRefused;
+  }
+  if (m.dry_run) return kOk;
+  req.set_dry_run(false);
+  size_t stored = 0;
+  for (size_t i = 0; i < set.size(); ++i) {
+    const bool already = held[i].digest() == plan_digest;
+    pb::ShardAssignment r = held[i];
+    if (!already) {
+      req.set_replaces(held[i].digest());
+      req.set_request_id(request_id_or_new(m.request_id));
+      if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+        std::cerr << "straitctl: stored on " << stored << " of " << set.size() << " straitd before "
+                  << safe(set[i].server())
+                  << " failed: run the same command again once it answers (the straitd that "
+                     "hold the plan already are left as they are)\n";
+        return rc;
+      }
+    }
+    ++stored;
+    if (set.size() > 1 && !set[i].json()) {
+      std::printf("== %s%s\n", safe(set[i].server()).c_str(), already ? " (held it already)" : "");
+    }
+    set[i].print(r, print_shards);
+  }
+  return kOk;
+}
+
 struct shards_apply_cmd : command {
-  // A plan is one gRPC request: straitd takes requests up to 1 MiB.
-  static constexpr std::streamsize kMaxPlanBytes = 1 << 20;
   std::string link, file;
   mutation m;
   explicit shards_apply_cmd(CLI::App& app) {
@@ -848,106 +963,238 @@ struct shards_apply_cmd : command {
   }
   int run(const session& s) override { return run_set(std::span(&s, 1)); }
   int run_set(std::span<const session> set) override {
-    pb::ApplyShardsRequest req;
-    if (int rc = read_plan(*req.mutable_plan()); rc != kOk) return rc;
-    req.set_link(link);
-    // What each holds now (its digest is what the request there replaces).
-    std::vector<pb::ShardAssignment> held;
-    for (const auto& s : set) {
-      int rc = kOk;
-      auto r = shards_of(s, link, rc);
-      if (!r) return rc;
-      held.push_back(std::move(*r));
-    }
-    if (const std::string wrong = not_the_whole_set(set, held); !wrong.empty()) {
-      std::cerr << "straitctl: refused: " << wrong << "; nothing was stored\n";
+    pb::ShardPlan plan;
+    if (int rc = read_plan(file, plan); rc != kOk) return rc;
+    int rc = kOk;
+    auto held = held_over(set, link, rc);
+    if (!held) return rc;
+    return apply_over(set, link, plan, *held, m);
+  }
+};
+
+// Moves the components a new plan places on another shard than the stored
+// assignment does (ADR 0030 step 3, docs/sharding.md#moving-a-component),
+// then stores the plan on every shard. Each straitd a component leaves or
+// joins is paused for the move (its whole link: a pause drains what is in
+// flight, a resume starts from the store) and resumed after, also when a
+// step fails; run the same command again after a failure: a release, an
+// import and a forget done already are recognised.
+struct shards_move_cmd : command {
+  // The chunks of an import: well within the 1 MiB straitd takes a message.
+  static constexpr size_t kImportChunk = 512 << 10;
+  std::string link, file;
+  mutation m;
+  explicit shards_move_cmd(CLI::App& app) {
+    cli = app.add_subcommand(
+        "shards-move",
+        "move the components a new plan of shards-plan --output places on another shard, "
+        "with their offset maps, checkpoints, group offsets and migration states, from the "
+        "straitd that owns them to the one the plan names, then store the plan on every "
+        "straitd of --server A,B,... (the link is paused on the straitd a component leaves or "
+        "joins while it moves; ADR 0030; role admin)");
+    cli->add_option("link", link, "link name")->required();
+    cli->add_option("--file", file, "the new plan (JSON), as shards-plan --output wrote it")
+        ->required();
+    m.add(cli, "say which components would move where; move and store nothing");
+  }
+  int run(const session& s) override { return run_set(std::span(&s, 1)); }
+
+  struct move {
+    pb::ComponentRequest names;
+    uint32_t from = 0, to = 0;
+  };
+
+  int run_set(std::span<const session> set) override {
+    pb::ShardPlan plan;
+    if (int rc = read_plan(file, plan); rc != kOk) return rc;
+    int rc = kOk;
+    auto held = held_over(set, link, rc);
+    if (!held) return rc;
+    if (set.size() < 2) {
+      std::cerr << "straitctl: refused: a move is between the straitd of a set: give all of them "
+                   "(--server A,B,...)\n";
       return kRefused;
     }
-    // Every shard checks the plan before any stores it; the dry run also
-    // says the plan's digest.
-    std::string plan_digest;
-    for (size_t i = 0; i < set.size(); ++i) {
-      req.set_dry_run(true);
-      req.set_replaces(held[i].digest());
-      req.set_request_id(request_id_or_new(""));
-      pb::ShardAssignment r;
-      if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
-        std::cerr << "straitctl: " << safe(set[i].server())
-                  << " refused the plan: nothing was stored on any straitd\n";
-        return rc;
-      }
-      plan_digest = r.digest();
-      if (m.dry_run) {
-        if (set.size() > 1 && !set[i].json()) {
-          std::printf("== %s\n", safe(set[i].server()).c_str());
-        }
-        set[i].print(r, print_shards);
+    for (const auto& h : *held) {
+      if (!h.assigned() || h.digest() != held->front().digest()) {
+        std::cerr << "straitctl: refused: the straitd do not hold one assignment in force of link "
+                  << safe(link)
+                  << " (straitctl shards --server ... says which): a move starts "
+                     "from one; nothing was moved\n";
+        return kRefused;
       }
     }
-    // One document on every shard: the ones that do not hold the plan yet
-    // hold the same one (or none). Those that hold it already (a run that
-    // stopped half-way, run again) are left as they are.
-    std::set<std::string> before;
-    for (const auto& h : held) {
-      if (h.digest() != plan_digest) before.insert(h.digest());
+    std::vector<move> moves;
+    if (rc = moves_of(held->front(), plan, moves); rc != kOk) return rc;
+    std::map<uint32_t, size_t> server_of;  // ordinal -> index in set
+    for (size_t i = 0; i < set.size(); ++i) server_of[(*held)[i].shard()] = i;
+    if (m.dry_run) {
+      for (const auto& mv : moves) print_move("would move", mv, set.front());
     }
-    if (before.size() > 1) {
-      std::cerr << "straitctl: refused: the straitd hold different assignments of link "
-                << safe(link) << " (";
-      for (size_t i = 0; i < set.size(); ++i) {
-        std::cerr << (i ? ", " : "") << safe(set[i].server()) << ": '" << safe(held[i].digest())
-                  << "'";
-      }
-      std::cerr << "): apply the one they should hold to the others first; nothing was stored\n";
-      return kRefused;
+    if (moves.empty()) {
+      std::cerr << "straitctl: no component changes its shard under this plan: store it with "
+                   "shards-apply\n";
+      return kUsage;
     }
     if (m.dry_run) return kOk;
-    req.set_dry_run(false);
-    size_t stored = 0;
-    for (size_t i = 0; i < set.size(); ++i) {
-      const bool already = held[i].digest() == plan_digest;
-      pb::ShardAssignment r = held[i];
-      if (!already) {
-        req.set_replaces(held[i].digest());
-        req.set_request_id(request_id_or_new(m.request_id));
-        if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
-          std::cerr << "straitctl: stored on " << stored << " of " << set.size()
-                    << " straitd before " << safe(set[i].server())
-                    << " failed: run the same command again once it answers (the straitd that "
-                       "hold the plan already are left as they are)\n";
-          return rc;
+    // Pause the straitd involved (those paused already stay so after).
+    std::set<size_t> involved;
+    for (const auto& mv : moves) {
+      involved.insert(server_of.at(mv.from));
+      involved.insert(server_of.at(mv.to));
+    }
+    std::vector<size_t> paused_here;
+    auto resume = [&] {
+      int worst = kOk;
+      for (size_t i : paused_here) {
+        pb::LinkRequest req;
+        req.set_link(link);
+        req.set_request_id(request_id_or_new(""));
+        pb::Link out;
+        if (int code = set[i].call(&pb::Strait::Stub::ResumeLink, req, &out); code != kOk) {
+          std::cerr << "straitctl: resume-link " << safe(link) << " on " << safe(set[i].server())
+                    << " failed: resume it by hand\n";
+          worst = code;
         }
       }
-      ++stored;
-      if (set.size() > 1 && !set[i].json()) {
-        std::printf("== %s%s\n", safe(set[i].server()).c_str(),
-                    already ? " (held it already)" : "");
+      return worst;
+    };
+    for (size_t i : involved) {
+      pb::GetLinkRequest get;
+      get.set_link(link);
+      pb::Link l;
+      if (rc = set[i].call(&pb::Strait::Stub::GetLink, get, &l); rc != kOk) break;
+      if (l.paused()) continue;
+      pb::LinkRequest req;
+      req.set_link(link);
+      req.set_request_id(request_id_or_new(""));
+      if (rc = set[i].call(&pb::Strait::Stub::PauseLink, req, &l); rc != kOk) break;
+      paused_here.push_back(i);
+    }
+    for (size_t k = 0; rc == kOk && k < moves.size(); ++k) {
+      rc = move_one(set[server_of.at(moves[k].from)], set[server_of.at(moves[k].to)], moves[k]);
+    }
+    if (rc == kOk) {
+      // What each holds now: the releases changed the digests' lists, not
+      // the digests.
+      auto now = held_over(set, link, rc);
+      if (now) rc = apply_over(set, link, plan, *now, m);
+    }
+    const int resumed = resume();
+    if (rc != kOk) {
+      std::cerr << "straitctl: the move stopped; the links this command paused were resumed "
+                   "(what was released stays so, mirrored by nobody): run the same command "
+                   "again once the cause is mended\n";
+      return rc;
+    }
+    return resumed;
+  }
+
+ private:
+  // The moves from the stored assignment `held` to `plan`: each component
+  // of the plan whose topics the stored one places on another shard. Only
+  // whole components, equal in both, move (exit 4 otherwise).
+  int moves_of(const pb::ShardAssignment& held, const pb::ShardPlan& plan,
+               std::vector<move>& out) const {
+    for (const auto& next : plan.components()) {
+      if (next.topics().empty()) continue;
+      const pb::ShardComponent* before = nullptr;
+      for (const auto& c : held.components()) {
+        for (const auto& t : c.topics()) {
+          if (t == next.topics(0)) before = &c;
+        }
       }
-      set[i].print(r, print_shards);
+      if (before == nullptr || before->shard() == next.shard()) continue;  // new, or stays
+      const std::set<std::string> t0(before->topics().begin(), before->topics().end());
+      const std::set<std::string> t1(next.topics().begin(), next.topics().end());
+      const std::set<std::string> g0(before->groups().begin(), before->groups().end());
+      const std::set<std::string> g1(next.groups().begin(), next.groups().end());
+      if (t0 != t1 || g0 != g1) {
+        std::cerr << "straitctl: refused: the component of topic " << safe(next.topics(0))
+                  << " moves to shard " << next.shard()
+                  << " with other topics or groups than it has now: only whole components "
+                     "move (a plan that joins or splits them is not supported yet); nothing "
+                     "was moved\n";
+        return kRefused;
+      }
+      move mv;
+      mv.names.set_link(link);
+      for (const auto& t : t1) mv.names.add_topics(t);
+      for (const auto& g : g1) mv.names.add_groups(g);
+      mv.from = before->shard();
+      mv.to = next.shard();
+      out.push_back(std::move(mv));
     }
     return kOk;
   }
 
- private:
-  int read_plan(pb::ShardPlan& plan) const {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      std::cerr << "straitctl: --file: cannot read " << safe(file) << "\n";
-      return kUsage;
+  static void print_move(const char* what, const move& mv, const session& s) {
+    if (s.json()) return;
+    std::printf("%s the component of topic %s (%d topics, %d groups): shard %u -> shard %u\n", what,
+                safe(mv.names.topics(0)).c_str(), mv.names.topics_size(), mv.names.groups_size(),
+                mv.from, mv.to);
+  }
+
+  // Release, export, import, forget of one component; prints each step.
+  int move_one(const session& from, const session& to, move mv) const {
+    print_move("moving", mv, from);
+    auto step = [&](const std::string& what) {
+      if (!from.json()) std::printf("  %s\n", what.c_str());
+    };
+    mv.names.set_request_id(request_id_or_new(""));
+    pb::ShardAssignment released;
+    if (int rc = from.call(&pb::Strait::Stub::ReleaseComponent, mv.names, &released); rc != kOk) {
+      return rc;
     }
-    std::string text(kMaxPlanBytes + 1, '\0');
-    in.read(text.data(), kMaxPlanBytes + 1);
-    text.resize(static_cast<size_t>(in.gcount()));
-    if (static_cast<std::streamsize>(text.size()) > kMaxPlanBytes) {
-      std::cerr << "straitctl: --file: " << safe(file) << " is over 1 MiB; a plan of a link is "
-                << "smaller (is it the file shards-plan --output wrote?)\n";
-      return kUsage;
+    step("released on " + safe(from.server()));
+    mv.names.clear_request_id();
+    pb::ComponentExport exported;
+    if (int rc = from.call(&pb::Strait::Stub::ExportComponent, mv.names, &exported); rc != kOk) {
+      return rc;
     }
-    if (auto st = google::protobuf::util::JsonStringToMessage(text, &plan); !st.ok()) {
-      std::cerr << "straitctl: --file: " << safe(file)
-                << " is not a plan of shards-plan --output: " << safe(st.ToString()) << "\n";
-      return kUsage;
+    if (exported.record_count() == 0) {
+      step("nothing to move (no record, or forgotten already by an earlier run)");
+      return kOk;
     }
+    step("exported from " + safe(from.server()) + ": " + std::to_string(exported.partitions()) +
+         " partitions' offset maps and checkpoints with the groups' offsets and states, " +
+         std::to_string(exported.records().size()) + " bytes, digest " + safe(exported.digest()));
+    pb::ComponentImport imported;
+    {
+      auto ctx = to.context(true);
+      auto writer = to.stub().ImportComponent(ctx.get(), &imported);
+      const std::string& bytes = exported.records();
+      for (size_t at = 0; at < bytes.size(); at += kImportChunk) {
+        pb::ImportComponentChunk chunk;
+        if (at == 0) {
+          chunk.set_link(link);
+          chunk.set_request_id(request_id_or_new(""));
+        }
+        chunk.set_records(bytes.substr(at, kImportChunk));
+        if (!writer->Write(chunk)) break;  // the answer says why
+      }
+      writer->WritesDone();
+      if (int rc = to.exit_code(writer->Finish()); rc != kOk) return rc;
+    }
+    if (imported.digest() != exported.digest()) {
+      std::cerr << "straitctl: " << safe(to.server()) << " answered digest "
+                << safe(imported.digest()) << " for an export of digest " << safe(exported.digest())
+                << ": nothing was forgotten\n";
+      return kUnavailable;
+    }
+    step("imported on " + safe(to.server()) + " (fsynced)");
+    pb::ForgetComponentRequest forget;
+    forget.set_link(link);
+    *forget.mutable_topics() = mv.names.topics();
+    *forget.mutable_groups() = mv.names.groups();
+    forget.set_digest(imported.digest());
+    forget.set_request_id(request_id_or_new(""));
+    pb::ComponentForget forgot;
+    if (int rc = from.call(&pb::Strait::Stub::ForgetComponent, forget, &forgot); rc != kOk) {
+      return rc;
+    }
+    step("forgotten on " + safe(from.server()) + " (" + std::to_string(forgot.records()) +
+         " store records erased)");
     return kOk;
   }
 };
@@ -1519,6 +1766,7 @@ std::vector<std::unique_ptr<command>> declare_commands(CLI::App& app) {
   all.push_back(std::make_unique<scans_cmd>(app));
   all.push_back(std::make_unique<shards_plan_cmd>(app));
   all.push_back(std::make_unique<shards_apply_cmd>(app));
+  all.push_back(std::make_unique<shards_move_cmd>(app));
   all.push_back(std::make_unique<shards_cmd>(app));
   using S = pb::Strait::Stub;
   all.push_back(std::make_unique<move_cmd>(
@@ -1600,9 +1848,10 @@ int main(int argc, char** argv) {
 
   CLI::App app{"straitctl: drive and observe straitd (strait.v1 API). Reference: docs/api.md"};
   app.require_subcommand(1);
-  app.add_option("--server", o.server,
-                 "straitd's daemon.api_listen (env STRAITCTL_SERVER); several, separated by "
-                 "commas, for the shards of a set (shards, shards-apply, status, stage)")
+  app.add_option(
+         "--server", o.server,
+         "straitd's daemon.api_listen (env STRAITCTL_SERVER); several, separated by "
+         "commas, for the shards of a set (shards, shards-apply, shards-move, status, stage)")
       ->capture_default_str();
   app.add_option("-o,--output", o.output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))

@@ -299,7 +299,7 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
     EXPECT_EQ(r.error().code, errc::precondition);
     EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
   };
-  refused_move(runtime(0)->export_component(orders), "pause it first (straitctl pause main)");
+  refused_move(runtime(0)->export_component(orders), "pause it first (straitctl pause-link main)");
   ASSERT_TRUE(shards[0]->pause("main", false).has_value());
   refused_move(runtime(0)->export_component({{"payments"}, {}}),
                "not released by this straitd: payments");
@@ -323,6 +323,9 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   auto imported = runtime(1)->import_component(*travelled, false);
   ASSERT_TRUE(imported.has_value()) << imported.error().message;
   EXPECT_EQ(*imported, exported->digest());
+  auto again = runtime(1)->import_component(*travelled, false);
+  ASSERT_TRUE(again.has_value()) << "imported already: answered again, " << again.error().message;
+  EXPECT_EQ(*again, *imported);
   EXPECT_EQ(daemon::export_component(*stores[1], link, orders)->digest(), exported->digest());
   refused_move(runtime(0)->forget_component(orders, std::string(64, '0'), false),
                "the records changed since they were exported");

@@ -308,6 +308,7 @@ class control {
     std::string records;  // daemon::component_records::encode
     std::string digest;
     size_t topics = 0, groups = 0, partitions = 0;
+    size_t record_count = 0;  // 0: nothing to move
   };
   [[nodiscard]] virtual result<shards_info> release_component(const std::string& link,
                                                               const config::component_names& names,
