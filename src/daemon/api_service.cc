@@ -386,6 +386,28 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
                                                           const api::move_request& r) {
   auto h = links_.running(link);
   if (!h) return std::unexpected(h.error());
+  const bool groups = kind == api::move_kind::cutover_groups ||
+                      kind == api::move_kind::rollback_groups ||
+                      kind == api::move_kind::finalize_groups;
+  // A name this straitd released is moving to another (ADR 0030): its
+  // partitions left the engine, its records may be forgotten any time.
+  if (r.selected) {
+    const config::shard_state shards = h->runtime->shards().stored;
+    std::string names;
+    size_t n = 0;
+    for (const auto& name : groups ? shards.released_groups : shards.released_topics) {
+      if (!r.selected(name)) continue;
+      if (n++ < 5) names += (names.empty() ? "" : ", ") + printable(name, 256);
+    }
+    if (n > 0) {
+      return fail(errc::precondition,
+                  "released by this straitd to another (a move between shards is under way, "
+                  "docs/sharding.md#moving-a-component): " +
+                      names + (n > 5 ? " and " + std::to_string(n - 5) + " more" : "") +
+                      "; finish the move (straitctl shards-move), then send the call to the "
+                      "straitd the plan gives them");
+    }
+  }
   workflow::link_workflow* wf = h->runtime->workflow();
   workflow::link_workflow::move_options o{r.selected, r.force, r.quiet_window, r.requested_by,
                                           r.dry_run};
@@ -434,9 +456,6 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
   }
   if (!changes && changes.error().code == errc::not_found) {
     // Nothing here: was it meant for another shard of the set (ADR 0030)?
-    const bool groups = kind == api::move_kind::cutover_groups ||
-                        kind == api::move_kind::rollback_groups ||
-                        kind == api::move_kind::finalize_groups;
     const auto elsewhere = h->runtime->placed_elsewhere(
         groups ? config::shard_share::kind::group : config::shard_share::kind::topic, r.selected);
     if (!elsewhere.empty()) {

@@ -275,10 +275,11 @@ std::string not_released(const config::shard_state& s, const component_names& na
 
 status link_runtime::paused_for(const char* what) const {
   if (!running()) return {};
-  return fail(errc::precondition, std::string("link ") + cfg_.name +
-                                      " runs on this straitd: pause it first (straitctl pause-link " +
-                                      cfg_.name + ") and resume it after the " + what +
-                                      " (straitctl shards-move pauses and resumes it for you)");
+  return fail(errc::precondition,
+              std::string("link ") + cfg_.name +
+                  " runs on this straitd: pause it first (straitctl pause-link " + cfg_.name +
+                  ") and resume it after the " + what +
+                  " (straitctl shards-move pauses and resumes it for you)");
 }
 
 result<component_records> link_runtime::export_component(const component_names& names) const {

@@ -13,6 +13,7 @@
 
 #include "../support/mock_link.h"
 #include "../support/test_util.h"
+#include "api_service.h"
 #include "link_registry.h"
 #include "link_runtime.h"
 #include "strait/mirror/target_claims.h"
@@ -291,6 +292,15 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
       30s));
   // Records produced meanwhile wait for the new owner.
   testing::produce_filler(source, "orders", kPartitions, 100);
+  // No cutover of what is moving away.
+  daemon::api_service api0(*shards[0]);
+  auto cut =
+      api0.move("main", api::move_kind::cutover_topics,
+                {[](const std::string& t) { return t == "orders"; }, false, 1000ms, "test", true});
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.error().code, errc::precondition);
+  EXPECT_NE(cut.error().message.find("released by this straitd to another"), std::string::npos)
+      << cut.error().message;
 
   // The records move, each step on a paused link (straitctl shards-move
   // chains them): export, import (fsynced, the export's digest), forget.

@@ -5,6 +5,7 @@
 // nothing written twice.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -19,6 +20,20 @@ using namespace std::chrono_literals;
 using namespace integration;
 
 using testing::contains;
+
+// The plan of two shards in `file` with every component on the other
+// shard, written to `out`; its path.
+std::string swapped_plan(const std::string& file, const std::filesystem::path& out) {
+  std::ifstream in(file);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  for (size_t at = text.find("\"shard\":"); at != std::string::npos;
+       at = text.find("\"shard\":", at + 1)) {
+    const size_t digit = text.find_first_of("01", at + 8);
+    text[digit] = text[digit] == '0' ? '1' : '0';
+  }
+  std::ofstream(out) << text;
+  return out.string();
+}
 
 TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors) {
   create_topic(clusters->source, "sh-orders", 2);
@@ -88,20 +103,8 @@ TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors
       << one.straitctl_errors();
   // A plan that would move what each mirrors is refused by the first that
   // checks it, before any stores it.
-  {
-    std::ifstream in(file);
-    std::string text(std::istreambuf_iterator<char>(in), {});
-    for (size_t at = text.find("\"shard\":"); at != std::string::npos;
-         at = text.find("\"shard\":", at + 1)) {
-      const size_t digit = text.find_first_of("01", at + 8);
-      text[digit] = text[digit] == '0' ? '1' : '0';
-    }
-    std::ofstream(dir0.path() / "swapped.json") << text;
-  }
-  EXPECT_EQ(
-      zero.straitctl_on(both, "shards-apply it --file " + (dir0.path() / "swapped.json").string())
-          .first,
-      4);
+  const std::string swapped = swapped_plan(file, dir0.path() / "swapped.json");
+  EXPECT_EQ(zero.straitctl_on(both, "shards-apply it --file " + swapped).first, 4);
   EXPECT_TRUE(contains(zero.straitctl_errors(),
                        "topic sh-orders (held here, shard 0, given to "
                        "shard 1)"))
@@ -193,17 +196,7 @@ TEST(ShardsKafka, ComponentsSwapStraitdWithTheirOffsetMapsAndMirrorOnWithoutAGap
   straitd& orders_after = orders_on_zero ? one : zero;
 
   // The swapped plan: every component to the other shard.
-  {
-    std::ifstream in(file);
-    std::string text(std::istreambuf_iterator<char>(in), {});
-    for (size_t at = text.find("\"shard\":"); at != std::string::npos;
-         at = text.find("\"shard\":", at + 1)) {
-      const size_t digit = text.find_first_of("01", at + 8);
-      text[digit] = text[digit] == '0' ? '1' : '0';
-    }
-    std::ofstream(dir0.path() / "swapped.json") << text;
-  }
-  const std::string swapped = (dir0.path() / "swapped.json").string();
+  const std::string swapped = swapped_plan(file, dir0.path() / "swapped.json");
   // Refused by shards-apply (it would move what each holds); shown by a dry
   // run of shards-move, which moves nothing.
   EXPECT_EQ(zero.straitctl_on(both, "shards-apply it --file " + swapped).first, 4);
