@@ -904,7 +904,7 @@ class service final : public pb::Strait::Service {
           return component_of(*req, names);
         },
         [&](const caller&, pb::ShardAssignment* resp) -> grpc::Status {
-          auto r = control_.release_component(req->link(), names, req->dry_run());
+          auto r = control_.release_component(req->link(), names, req->cancel(), req->dry_run());
           if (!r) return to_grpc(r.error());
           fill_shards(req->link(), *r, resp);
           return grpc::Status::OK;
@@ -913,7 +913,8 @@ class service final : public pb::Strait::Service {
   }
 
   // Read-only, but what it answers is the component's whole state: role
-  // admin, refusals journaled like every other (authorize).
+  // admin, its authorization refusals journaled (authorize) like every
+  // read's.
   grpc::Status ExportComponent(grpc::ServerContext* ctx, const pb::ComponentRequest* req,
                                pb::ComponentExport* out) override {
     if (auto s = authorize(*ctx, "ExportComponent", role::admin, *req); !s.ok()) return s;
@@ -926,7 +927,7 @@ class service final : public pb::Strait::Service {
       return {grpc::StatusCode::RESOURCE_EXHAUSTED,
               "the export of these names is " + std::to_string(r->records.size()) +
                   " bytes, over the " + std::to_string(kMaxComponentExport) +
-                  " an import takes: move fewer components at once"};
+                  " an import takes: a component that large cannot move yet (ADR 0030)"};
     }
     out->set_link(req->link());
     out->set_records(std::move(r->records));
@@ -946,8 +947,9 @@ class service final : public pb::Strait::Service {
                                pb::ComponentImport* out) override {
     pb::ImportComponentChunk whole;
     if (auto s = authorize(*ctx, "ImportComponent", role::admin, whole); !s.ok()) return s;
-    // One import received at a time: at most one export's bytes held; the
-    // refusal is journaled like any (below).
+    // One import received at a time: one export's bytes held (in a few
+    // copies: the request, mutate's key-less copy, the decoded records);
+    // the refusal is journaled like any (below).
     struct receiving {
       std::atomic<bool>& flag;
       bool alone = !flag.exchange(true);

@@ -535,10 +535,10 @@ result<api::shards_info> api_service::apply_shards(const std::string& link,
 
 result<api::shards_info> api_service::release_component(const std::string& link,
                                                         const config::component_names& names,
-                                                        bool dry_run) {
+                                                        bool cancel, bool dry_run) {
   auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
-  return h->runtime->release(names, dry_run);
+  return cancel ? h->runtime->cancel_release(names, dry_run) : h->runtime->release(names, dry_run);
 }
 
 result<api::control::component_export> api_service::export_component(
@@ -554,10 +554,8 @@ result<api::control::component_export> api_service::export_component(
   out.groups = r->names.groups.size();
   for (const auto& t : r->own.topics) {
     if (t.link == link) out.partitions += t.partitions.size();
-    out.record_count += t.partitions.size() + (t.created ? 1 : 0) + (t.id ? 1 : 0);
   }
-  out.record_count +=
-      r->group_offsets.size() + r->migrations.size() + r->grants.size() + r->staged.size();
+  out.record_count = r->record_count();
   return out;
 }
 

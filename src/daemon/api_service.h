@@ -69,7 +69,7 @@ class api_service final : public api::state_provider, public api::control {
                                                       bool dry_run) override;
   [[nodiscard]] result<api::shards_info> release_component(const std::string& link,
                                                            const config::component_names& names,
-                                                           bool dry_run) override;
+                                                           bool cancel, bool dry_run) override;
   [[nodiscard]] result<component_export> export_component(
       const std::string& link, const config::component_names& names) override;
   [[nodiscard]] result<std::string> import_component(const std::string& link,

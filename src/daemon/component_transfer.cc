@@ -165,6 +165,14 @@ std::string component_records::encode() const {
 
 std::string component_records::digest() const { return hex(sha256(encode())); }
 
+size_t component_records::record_count() const {
+  size_t n = group_offsets.size() + migrations.size() + grants.size() + staged.size();
+  for (const auto& t : own.topics) {
+    n += t.partitions.size() + (t.created ? 1 : 0) + (t.id ? 1 : 0);
+  }
+  return n;
+}
+
 result<component_records> decode_component(std::string_view bytes) {
   store::field_reader in(bytes, 0);
   auto bad = [](const std::string& field) {
@@ -172,8 +180,6 @@ result<component_records> decode_component(std::string_view bytes) {
                                             " is cut short or damaged: not an export of "
                                             "straitd, or not all of one");
   };
-  // A name no longer than a store key holds.
-  auto name = [&](std::string& out) { return in.field(out) && out.size() <= 0xffff; };
   // An object kind's byte.
   auto kind_of = [&](std::optional<object_kind>& out) {
     int64_t v = 0;
@@ -191,16 +197,20 @@ result<component_records> decode_component(std::string_view bytes) {
                                             ": export and import with straitd of the same version");
   }
   component_records r;
-  if (!name(r.link) || !name(r.definition)) return bad("the link");
-  for (auto* set : {&r.names.topics, &r.names.groups}) {
+  if (!in.name(r.link) || !in.name(r.definition)) return bad("the link");
+  // The names within what an assignment holds (config::shard_assignment).
+  using bounds = config::shard_assignment;
+  for (const auto& [set, longest] : {std::pair{&r.names.topics, bounds::kMaxTopicBytes},
+                                     std::pair{&r.names.groups, bounds::kMaxGroupBytes}}) {
     size_t n = 0;
-    if (!in.count(n)) return bad("the names");
+    if (!in.count(n) || n > bounds::kMaxNames) return bad("the names");
     for (size_t i = 0; i < n; ++i) {
       std::string one;
-      if (!name(one)) return bad("the names");
+      if (!in.name(one) || one.empty() || one.size() > longest) return bad("the names");
       set->insert(std::move(one));
     }
   }
+  if (r.names.topics.size() + r.names.groups.size() > bounds::kMaxNames) return bad("the names");
   std::string own_bytes;
   if (!in.field(own_bytes)) return bad("the store's records");
   auto own = store::decode_own_records(own_bytes);
@@ -211,7 +221,7 @@ result<component_records> decode_component(std::string_view bytes) {
   for (size_t i = 0; i < n; ++i) {
     groupsync::group_offset_record g;
     int64_t partition = 0, source = 0, target = 0;
-    if (!name(g.group) || !name(g.partition.link) || !name(g.partition.topic) ||
+    if (!in.name(g.group) || !in.name(g.partition.link) || !in.name(g.partition.topic) ||
         !in.i64(partition) || !in.i64(source) || !in.i64(target) ||
         !in.i64(g.offset.written_at_ms) || partition < 0 ||
         partition > std::numeric_limits<int32_t>::max()) {
@@ -227,7 +237,7 @@ result<component_records> decode_component(std::string_view bytes) {
     workflow::migration_record m;
     std::optional<object_kind> kind;
     int64_t state = 0;
-    if (!kind_of(kind) || !name(m.name) || !in.i64(state) || !in.i64(m.updated_at_ms) ||
+    if (!kind_of(kind) || !in.name(m.name) || !in.i64(state) || !in.i64(m.updated_at_ms) ||
         !in.field(m.operation) || state < 0 || state > 0xff) {
       return bad("migration state " + std::to_string(i));
     }
@@ -239,14 +249,14 @@ result<component_records> decode_component(std::string_view bytes) {
   for (size_t i = 0; i < n; ++i) {
     workflow::recorded_grant g;
     int64_t kind = 0;
-    if (!name(g.topic) || !in.i64(kind) || !name(g.grant.cluster) ||
+    if (!in.name(g.topic) || !in.i64(kind) || !in.name(g.grant.cluster) ||
         (kind != static_cast<int64_t>(workflow::acl_change::target_grant) &&
          kind != static_cast<int64_t>(workflow::acl_change::source_fence))) {
       return bad("grant " + std::to_string(i));
     }
     g.kind = static_cast<workflow::acl_change>(kind);
     for (std::string* f : binding_fields(g.grant.binding)) {
-      if (!name(*f)) return bad("grant " + std::to_string(i));
+      if (!in.name(*f)) return bad("grant " + std::to_string(i));
     }
     r.grants.push_back(std::move(g));
   }
@@ -254,7 +264,7 @@ result<component_records> decode_component(std::string_view bytes) {
   for (size_t i = 0; i < n; ++i) {
     std::optional<object_kind> kind;
     std::string one;
-    if (!kind_of(kind) || !name(one)) return bad("staged name " + std::to_string(i));
+    if (!kind_of(kind) || !in.name(one)) return bad("staged name " + std::to_string(i));
     r.staged.emplace_back(*kind, std::move(one));
   }
   if (!in.at_end()) return bad("the end (bytes past the records)");
@@ -287,7 +297,7 @@ result<component_records> export_component(const store::checkpoint_store& store,
 }
 
 status import_component(const store::checkpoint_store& store, const config::link_config& link,
-                        const component_names& names, const component_records& records,
+                        const component_records& records,
                         store::checkpoint_store::write_batch& batch) {
   auto refused = [&](errc code, const std::string& why) -> status {
     return fail(code, "link " + named(link.name) + ": refused, nothing imported: " + why);
@@ -296,14 +306,30 @@ status import_component(const store::checkpoint_store& store, const config::link
     return refused(errc::invalid_argument,
                    "the records are of link " + named(records.link) + ", not of this one");
   }
-  if (records.names.topics != names.topics || records.names.groups != names.groups) {
-    return refused(errc::invalid_argument, "the records are of another component's names");
+  const component_names& names = records.names;
+  // The definition as this straitd sees it: with its own cluster ids, or
+  // the export's where it has none yet (import_topics checks those equal).
+  auto ids = store.link_cluster_ids(link.name);
+  if (!ids) return std::unexpected(ids.error());
+  store::cluster_ids clusters = *ids ? **ids : store::cluster_ids{};
+  if (!*ids) {
+    for (const auto& [l, c] : records.own.clusters) {
+      if (l == link.name) clusters = c;
+    }
+  }
+  if (const std::string here = workflow::definition_digest(link, clusters);
+      records.definition != here) {
+    return refused(errc::precondition,
+                   "the link selects topics and groups, or connects clusters, otherwise here than "
+                   "on the straitd that exported them (definition digest " +
+                       printable(records.definition, 64) + " there, " + here +
+                       " here): give every straitd of the set the same link");
   }
   // Every record names the component's names, of this link or its reverse.
-  const auto allowed_own = own_topics(link, names);
+  const auto own = own_topics(link, names);
+  const std::set<store::link_topic> allowed_own(own.begin(), own.end());
   for (const auto& t : records.own.topics) {
-    if (std::find(allowed_own.begin(), allowed_own.end(), store::link_topic{t.link, t.topic}) ==
-        allowed_own.end()) {
+    if (!allowed_own.contains(store::link_topic{t.link, t.topic})) {
       return refused(errc::invalid_argument, "they hold topic " + named(t.link) + "/" +
                                                  named(t.topic) + ", outside the component");
     }
@@ -316,8 +342,7 @@ status import_component(const store::checkpoint_store& store, const config::link
   }
   for (const auto& g : records.group_offsets) {
     const bool of_a_topic =
-        std::find(allowed_own.begin(), allowed_own.end(),
-                  store::link_topic{g.partition.link, g.partition.topic}) != allowed_own.end();
+        allowed_own.contains(store::link_topic{g.partition.link, g.partition.topic});
     if (!names.groups.contains(g.group) || !of_a_topic) {
       return refused(errc::invalid_argument, "they hold offsets of group " + named(g.group) +
                                                  " on " + named(g.partition.topic) +
@@ -353,7 +378,10 @@ status import_component(const store::checkpoint_store& store, const config::link
                      "they stage " + named(name) + ", outside the component");
     }
   }
-  // Nothing of the names here yet (the store's own records: import_topics).
+  // Nothing of the names here yet (the store's own records: import_topics)
+  // but staged names: staging adds a name to the selection, on every shard
+  // when staged over the set (docs/sharding.md), and the import's own
+  // staged records add nothing to those.
   auto held = module_records(store, link, names);
   if (!held) return std::unexpected(held.error());
   auto first_held = [&]() -> std::string {
@@ -361,7 +389,6 @@ status import_component(const store::checkpoint_store& store, const config::link
       return "offsets of group " + named(held->group_offsets[0].group);
     if (!held->migrations.empty()) return "the state of " + named(held->migrations[0].name);
     if (!held->grants.empty()) return "a grant of topic " + named(held->grants[0].topic);
-    if (!held->staged.empty()) return "the staged name " + named(held->staged[0].second);
     return "";
   };
   if (auto what = first_held(); !what.empty()) {

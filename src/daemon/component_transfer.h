@@ -52,6 +52,10 @@ struct component_records {
   // SHA-256 of encode(), in hex: what the old owner compares with the new
   // owner's before it forgets.
   [[nodiscard]] std::string digest() const;
+  // How many records (partitions, created markers, topic ids, group
+  // offsets, states, grants, staged names): 0 when there is nothing to
+  // move (none was written, or a forget erased them).
+  [[nodiscard]] size_t record_count() const;
 };
 // Reads component_records::encode()'s bytes back. errc::invalid_argument,
 // naming the field, for bytes that are not an export of this format, cut
@@ -69,19 +73,24 @@ struct component_records {
 [[nodiscard]] result<component_records> export_component(const store::checkpoint_store& store,
                                                          const config::link_config& link,
                                                          const component_names& names);
-// Adds the writing of `records` to `batch` (commit it fsynced).
-// errc::precondition when `store` holds any record of the names already (an
-// import never mixes with what this straitd wrote), errc::invalid_argument
-// when a record is inconsistent (store::checkpoint_store::import_topics) or
-// names another link or a name outside the component.
+// Adds the writing of `records` (of the component records.names) to
+// `batch` (commit it fsynced). errc::precondition when `store` holds any
+// record of the names already but staged names (an import never mixes with
+// what this straitd wrote), or `link` has another definition here
+// (workflow::definition_digest, with this store's cluster ids or else the
+// export's); errc::invalid_argument when a record is inconsistent
+// (store::checkpoint_store::import_topics) or names another link or a name
+// outside the component.
 [[nodiscard]] status import_component(const store::checkpoint_store& store,
-                                      const config::link_config& link, const component_names& names,
+                                      const config::link_config& link,
                                       const component_records& records,
                                       store::checkpoint_store::write_batch& batch);
 // Adds the deletion of every record export_component reads to `batch`;
 // returns how many. errc::precondition, adding nothing, unless the records
 // are still those exported (`exported_digest`, component_records::digest):
-// what changed since would be lost with them.
+// what changed since would be lost with them. That another straitd stored
+// the export is the caller's to know (ImportComponent answered its digest,
+// not in a dry run).
 [[nodiscard]] result<size_t> forget_component(const store::checkpoint_store& store,
                                               const config::link_config& link,
                                               const component_names& names,

@@ -297,25 +297,6 @@ result<std::string> link_runtime::import_component(const component_records& reco
   auto refused = [&](const std::string& why) -> result<std::string> {
     return fail(errc::precondition, "nothing imported: " + why);
   };
-  // The definition as this straitd sees it, with the export's cluster ids
-  // when this store has none yet (the import checks those are equal).
-  auto ids = store_.link_cluster_ids(cfg_.name);
-  if (!ids) return std::unexpected(ids.error());
-  store::cluster_ids clusters = *ids ? **ids : store::cluster_ids{};
-  if (!*ids) {
-    for (const auto& [l, c] : records.own.clusters) {
-      if (l == cfg_.name) clusters = c;
-    }
-  }
-  if (records.link == cfg_.name &&
-      records.definition != workflow::definition_digest(cfg_, clusters)) {
-    return refused("link " + cfg_.name +
-                   " selects topics and groups, or connects clusters, otherwise here than on the "
-                   "straitd that exported them (definition digest " +
-                   printable(records.definition, 64) + " there, " +
-                   workflow::definition_digest(cfg_, clusters) +
-                   " here): give every straitd of the set the same link");
-  }
   const config::shard_state state = share_.state();
   const uint32_t self = share_.identity().ordinal;
   for (const auto& [k, set, released] :
@@ -339,7 +320,7 @@ result<std::string> link_runtime::import_component(const component_records& reco
     return digest;
   }
   store::checkpoint_store::write_batch b;
-  if (auto s = daemon::import_component(store_, cfg_, records.names, records, b); !s) {
+  if (auto s = daemon::import_component(store_, cfg_, records, b); !s) {
     return std::unexpected(s.error());
   }
   if (dry_run) return digest;
@@ -350,14 +331,14 @@ result<std::string> link_runtime::import_component(const component_records& reco
 }
 
 result<size_t> link_runtime::forget_component(const component_names& names,
-                                              const std::string& imported_digest, bool dry_run) {
+                                              const std::string& exported_digest, bool dry_run) {
   std::lock_guard lock(apply_shards_mu_);
   if (auto s = paused_for("forget"); !s) return std::unexpected(s.error());
   if (auto missing = not_released(share_.state(), names); !missing.empty()) {
     return fail(errc::precondition, "nothing forgotten: not released by this straitd: " + missing);
   }
   store::checkpoint_store::write_batch b;
-  auto erased = daemon::forget_component(store_, cfg_, names, imported_digest, b);
+  auto erased = daemon::forget_component(store_, cfg_, names, exported_digest, b);
   if (!erased || dry_run) return erased;
   if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
   staged_topics_.remove(names.topics);
@@ -365,6 +346,41 @@ result<size_t> link_runtime::forget_component(const component_names& names,
   spdlog::info("link {}: forgot {} records of {} topics and {} groups another straitd imported",
                cfg_.name, *erased, names.topics.size(), names.groups.size());
   return erased;
+}
+
+result<api::shards_info> link_runtime::cancel_release(const component_names& names, bool dry_run) {
+  std::lock_guard lock(apply_shards_mu_);
+  config::shard_state next = share_.state();
+  auto refused = [&](const std::string& why) -> result<api::shards_info> {
+    return fail(errc::precondition, "no release cancelled: " + why);
+  };
+  if (names.topics.empty() && names.groups.empty()) return refused("no topic or group named");
+  if (auto missing = not_released(next, names); !missing.empty()) {
+    return refused("not released by this straitd: " + missing);
+  }
+  // The records must be here still: once forgotten, another straitd holds
+  // them, and owning the names again would mirror from nothing.
+  auto held = daemon::export_component(store_, cfg_, names);
+  if (!held) return std::unexpected(held.error());
+  for (const auto& t : held->own.topics) {
+    if (t.link == cfg_.name && t.partitions.empty()) {
+      return refused("the offset map of topic " + printable(t.topic, 256) +
+                     " is not here (forgotten: another straitd imported it): finish the move "
+                     "(straitctl shards-move)");
+    }
+  }
+  for (const auto& t : names.topics) next.released_topics.erase(t);
+  for (const auto& g : names.groups) next.released_groups.erase(g);
+  if (dry_run) return api::shards_info{share_.identity(), std::move(next)};
+  store::checkpoint_store::write_batch b;
+  put_shard_assignment(b, cfg_.name, next);
+  if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
+  spdlog::info(
+      "link {}: release of {} topics and {} groups cancelled: this straitd owns them again",
+      cfg_.name, names.topics.size(), names.groups.size());
+  share_.set(next);
+  if (running()) publish_shards(next);
+  return api::shards_info{share_.identity(), std::move(next)};
 }
 
 status link_runtime::stage(const std::set<std::string>& topics,

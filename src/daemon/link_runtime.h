@@ -105,7 +105,13 @@ class link_runtime {
   // are not whole components placed on this shard, or while check_movable
   // refuses. The caller holds mu() shared.
   [[nodiscard]] result<api::shards_info> release(const component_names& names, bool dry_run);
-  // Which partitions of `topics` this straitd's engine still runs or holds.
+  // Ends a release of `names` (all released here) while their records are
+  // still here (no forget yet): this straitd owns them again, as the
+  // stored assignment says. For a move that cannot go on (its import was
+  // refused). errc::precondition otherwise. The caller holds mu() shared.
+  [[nodiscard]] result<api::shards_info> cancel_release(const component_names& names, bool dry_run);
+  // Which partitions of `topics` this straitd's engine still runs or holds
+  // (the release's tests watch them leave).
   [[nodiscard]] result<std::vector<partition_key>> partitions_in_engine(
       const std::set<std::string>& topics) const;
   // ADR 0030 step 3, the moves after a release, each only while the link is
@@ -125,11 +131,12 @@ class link_runtime {
   // holds exactly these (imported before: answered again, nothing written).
   [[nodiscard]] result<std::string> import_component(const component_records& records,
                                                      bool dry_run);
-  // Erases the records of names this straitd released once another holds
-  // them: only while a fresh export still has `imported_digest` (what the
-  // import answered), fsynced. Returns how many records (would) go.
+  // Erases the records of names this straitd released, fsynced, only while
+  // a fresh export still has `exported_digest`; that another straitd holds
+  // them is the caller's to know (its import answered that digest, not in
+  // a dry run). Returns how many store records (would) go.
   [[nodiscard]] result<size_t> forget_component(const component_names& names,
-                                                const std::string& imported_digest, bool dry_run);
+                                                const std::string& exported_digest, bool dry_run);
 
   [[nodiscard]] const config::link_config& config() const { return cfg_; }
   [[nodiscard]] bool from_api() const { return from_api_; }

@@ -976,19 +976,11 @@ std::string own_records::encode() const {
   return out;
 }
 
-std::string own_records::digest() const {
-  record_digest d;
-  d.add(encode());
-  return d.hex();
-}
-
 result<own_records> decode_own_records(std::string_view bytes) {
   field_reader in(bytes, 0);
   auto bad = [](const std::string& field) {
     return fail(errc::invalid_argument, "own records: " + field + " is cut short or damaged");
   };
-  // A name no longer than a key holds (record_key::text).
-  auto name = [&](std::string& out) { return in.field(out) && out.size() <= 0xffff; };
   own_records out;
   size_t topics = 0;
   if (!in.count(topics)) return bad("the topic count");
@@ -998,7 +990,7 @@ result<own_records> decode_own_records(std::string_view bytes) {
     int64_t created = 0;
     std::string id;
     size_t partitions = 0;
-    if (!name(t.link) || !name(t.topic) || !in.i64(created) || !in.field(id) ||
+    if (!in.name(t.link) || !in.name(t.topic) || !in.i64(created) || !in.field(id) ||
         !in.count(partitions) || (created != 0 && created != 1) ||
         (!id.empty() && id.size() != topic_id{}.bytes.size())) {
       return bad(at);
@@ -1045,7 +1037,8 @@ result<own_records> decode_own_records(std::string_view bytes) {
   for (size_t i = 0; i < clusters; ++i) {
     std::string link;
     cluster_ids ids;
-    if (!name(link) || !name(ids.source) || !name(ids.target)) return bad("the cluster ids");
+    if (!in.name(link) || !in.name(ids.source) || !in.name(ids.target))
+      return bad("the cluster ids");
     out.clusters.emplace_back(std::move(link), std::move(ids));
   }
   if (!in.at_end()) return bad("the end (bytes past the records)");

@@ -82,11 +82,12 @@ std::string_view field_reader::tail() {
 }
 
 bool field_reader::count(size_t& out) {
-  int64_t n = 0;
-  if (bytes_.size() < at_ + 8) return false;
-  n = static_cast<int64_t>(read_big_endian(bytes_, at_, 8));
-  if (n < 0 || static_cast<uint64_t>(n) > bytes_.size() - at_ - 8) return false;
-  at_ += 8;
+  const size_t at = at_;
+  uint64_t n = 0;
+  if (!u64(n) || n > bytes_.size() - at_) {
+    at_ = at;  // reads nothing, as every call that fails
+    return false;
+  }
   out = static_cast<size_t>(n);
   return true;
 }

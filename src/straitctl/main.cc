@@ -1015,14 +1015,44 @@ struct shards_move_cmd : command {
                    "(--server A,B,...)\n";
       return kRefused;
     }
-    for (const auto& h : *held) {
-      if (!h.assigned() || h.digest() != held->front().digest()) {
-        std::cerr << "straitctl: refused: the straitd do not hold one assignment in force of link "
-                  << safe(link)
-                  << " (straitctl shards --server ... says which): a move starts "
-                     "from one; nothing was moved\n";
+    // The plan must be of this link and this set, before anything moves.
+    const uint32_t count = held->front().shards();
+    if (plan.link() != link || plan.shards() != count) {
+      std::cerr << "straitctl: refused: the plan is of link " << safe(plan.link()) << " over "
+                << plan.shards() << " shards, not of link " << safe(link) << " over its " << count
+                << ": plan again (shards-plan --shards " << count << "); nothing was moved\n";
+      return kRefused;
+    }
+    for (const auto& c : plan.components()) {
+      if (c.shard() >= count || c.topics().empty()) {
+        std::cerr << "straitctl: refused: a component of the plan has no topic or is placed on "
+                     "shard "
+                  << c.shard() << " of " << count << "; nothing was moved\n";
         return kRefused;
       }
+    }
+    std::set<std::string> digests;
+    bool all_assigned = true;
+    for (const auto& h : *held) {
+      digests.insert(h.digest());
+      all_assigned = all_assigned && h.assigned();
+    }
+    if (all_assigned && digests.size() == 2) {
+      // A run that moved everything and stopped while it stored the plan:
+      // the others still hold the old one. apply_over's dry runs check it.
+      if (!set.front().json()) {
+        std::printf(
+            "the straitd hold two assignments: storing the plan on those that do not "
+            "hold it yet\n");
+      }
+      return m.dry_run ? kOk : apply_over(set, link, plan, *held, m);
+    }
+    if (!all_assigned || digests.size() != 1) {
+      std::cerr << "straitctl: refused: the straitd do not hold one assignment in force of link "
+                << safe(link)
+                << " (straitctl shards --server ... says which): a move starts "
+                   "from one; nothing was moved\n";
+      return kRefused;
     }
     std::vector<move> moves;
     if (rc = moves_of(held->front(), plan, moves); rc != kOk) return rc;
@@ -1128,6 +1158,20 @@ struct shards_move_cmd : command {
     return kOk;
   }
 
+  // Gives `names` back to `from` after a refused import; says what it did.
+  static void cancel_release(const session& from, pb::ComponentRequest names) {
+    names.set_cancel(true);
+    names.set_request_id(request_id_or_new(""));
+    pb::ShardAssignment r;
+    if (from.call(&pb::Strait::Stub::ReleaseComponent, names, &r) == kOk) {
+      std::cerr << "straitctl: the import was refused: the release on " << safe(from.server())
+                << " was cancelled (it owns the component again, with its records)\n";
+    } else {
+      std::cerr << "straitctl: the import was refused, and cancelling the release on "
+                << safe(from.server()) << " failed: the component stays released\n";
+    }
+  }
+
   static void print_move(const char* what, const move& mv, const session& s) {
     if (s.json()) return;
     std::printf("%s the component of topic %s (%d topics, %d groups): shard %u -> shard %u\n", what,
@@ -1153,7 +1197,7 @@ struct shards_move_cmd : command {
       return rc;
     }
     if (exported.record_count() == 0) {
-      step("nothing to move (no record, or forgotten already by an earlier run)");
+      step("nothing to move (forgotten already by an earlier run, or never written)");
       return kOk;
     }
     step("exported from " + safe(from.server()) + ": " + std::to_string(exported.partitions()) +
@@ -1161,7 +1205,8 @@ struct shards_move_cmd : command {
          std::to_string(exported.records().size()) + " bytes, digest " + safe(exported.digest()));
     pb::ComponentImport imported;
     {
-      auto ctx = to.context(true);
+      // A deadline as for any call, and a second more per MiB sent.
+      auto ctx = to.context(false, std::chrono::seconds(60 + (exported.records().size() >> 20)));
       auto writer = to.stub().ImportComponent(ctx.get(), &imported);
       const std::string& bytes = exported.records();
       for (size_t at = 0; at < bytes.size(); at += kImportChunk) {
@@ -1174,7 +1219,12 @@ struct shards_move_cmd : command {
         if (!writer->Write(chunk)) break;  // the answer says why
       }
       writer->WritesDone();
-      if (int rc = to.exit_code(writer->Finish()); rc != kOk) return rc;
+      if (int rc = to.exit_code(writer->Finish()); rc != kOk) {
+        // Refused (not lost on the way: then it may be stored): the records
+        // are all on the old owner still, which owns them again.
+        if (rc == kRefused || rc == kUsage) cancel_release(from, mv.names);
+        return rc;
+      }
     }
     if (imported.digest() != exported.digest()) {
       std::cerr << "straitctl: " << safe(to.server()) << " answered digest "

@@ -558,10 +558,6 @@ TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
   EXPECT_EQ(control_.shard_applies.load(), 1);
 }
 
-// straitctl --server A,B shards-apply: one document on every straitd. A run
-// that stopped half-way is run again and leaves the straitd that hold the
-// plan as they are; shards that hold different documents are refused
-// before anything is stored.
 // A component's move (ADR 0030 step 3): release, export, import in
 // chunks, forget; bounded names and sizes, admin only, journaled.
 TEST_F(ApiServer, AComponentMovesThroughReleaseExportImportAndForget) {
@@ -602,7 +598,7 @@ TEST_F(ApiServer, AComponentMovesThroughReleaseExportImportAndForget) {
   control_.export_padding = (60u << 20) - 6;
   pb::ComponentExport too_large;
   code_of(large->ExportComponent(ctx().get(), req, &too_large),
-          grpc::StatusCode::RESOURCE_EXHAUSTED, "move fewer components at once");
+          grpc::StatusCode::RESOURCE_EXHAUSTED, "a component that large cannot move yet");
 
   // The import, in chunks of 512 KiB (straitctl's), arrives whole.
   auto import = [&](const std::string& records, bool dry_run, bool link_in_second,
@@ -690,6 +686,77 @@ TEST_F(ApiServer, AComponentMovesThroughReleaseExportImportAndForget) {
   EXPECT_EQ(denied, 4u) << "every refusal journaled";
 }
 
+// straitctl shards-move over two straitd: the plan checked before anything
+// moves, a refused import cancels the release, a move and the plan stored
+// on both, and a run after that has nothing to move.
+TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
+  fake_state state;
+  memory_audit audit;
+  fake_control second;
+  second.shard_self = {1, 2, false};
+  api_server other;
+  ASSERT_TRUE(other.start("127.0.0.1:0", {}, state, audit, second).has_value());
+  const std::string both = server_.address() + "," + other.address();
+  auto plan = [&](const std::string& name, const std::string& link, int shards, int orders_on) {
+    const auto path = dir_.path() / name;
+    std::ofstream(path) << "{\"link\": \"" << link << "\", \"shards\": " << shards
+                        << ", \"components\": [{\"topics\": [\"orders\"], \"groups\": "
+                           "[\"billing\"], \"shard\": "
+                        << orders_on << "}, {\"topics\": [\"payments\"], \"shard\": 1}]}";
+    return path.string();
+  };
+  ASSERT_EQ(straitctl_on(both, "shards-apply main --file " + plan("p0.json", "main", 2, 0)).first,
+            0);
+  // Refused before anything moves: another link's plan, a shard out of
+  // range, one server.
+  auto [rc, printed] =
+      straitctl_on(both, "shards-move main --file " + plan("other.json", "other", 2, 1));
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "the plan is of link other over 2 shards"))
+      << printed;
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-move main --file " + plan("far.json", "main", 2, 5));
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "placed on shard 5 of 2")) << printed;
+  std::tie(rc, printed) = straitctl("shards-move main --file " + plan("p1.json", "main", 2, 1));
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(control_.released.empty() && second.imported.empty());
+
+  // The import refused: the release is cancelled, nothing is forgotten.
+  second.import_refusal = "this straitd holds the state of billing already";
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "holds the state of billing already")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "was cancelled (it owns the component again"))
+      << printed;
+  EXPECT_TRUE(control_.released.empty()) << "given back";
+  EXPECT_EQ(control_.shard_applies.load(), 1) << "the plan was not stored";
+
+  // Moved, and the plan stored on both.
+  second.import_refusal.clear();
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed,
+                                        "moving the component of topic orders (1 topics, "
+                                        "1 groups): shard 0 -> shard 1"))
+      << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "forgotten on " + server_.address())) << printed;
+  EXPECT_EQ(second.imported, "orders;");
+  EXPECT_TRUE(control_.released.empty()) << "the forget ended it";
+  EXPECT_EQ(control_.shard_applies.load(), 2);
+  EXPECT_EQ(second.shard_applies.load(), 2);
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  EXPECT_EQ(rc, 2) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "no component changes its shard")) << printed;
+}
+
+// straitctl --server A,B shards-apply: one document on every straitd. A run
+// that stopped half-way is run again and leaves the straitd that hold the
+// plan as they are; shards that hold different documents are refused
+// before anything is stored.
 TEST_F(ApiServer, ShardsApplyOverSeveralServersKeepsOneDocument) {
   fake_state state;
   memory_audit audit;

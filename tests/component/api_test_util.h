@@ -413,11 +413,15 @@ class fake_control : public control {
   // not released; an import keeps the bytes it was given (`imported`) and
   // answers their size as the digest; a forget counts the names.
   result<shards_info> release_component(const std::string& link,
-                                        const config::component_names& names,
+                                        const config::component_names& names, bool cancel,
                                         bool dry_run) override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     std::lock_guard lock(mu_);
-    if (!dry_run) released.insert(names.topics.begin(), names.topics.end());
+    if (!dry_run && cancel) {
+      for (const auto& t : names.topics) released.erase(t);
+    } else if (!dry_run) {
+      released.insert(names.topics.begin(), names.topics.end());
+    }
     config::shard_state s{shards_, 1234, shard_self.ordinal, ""};
     s.released_topics = released;
     return shards_info{shard_self, s};
@@ -435,6 +439,7 @@ class fake_control : public control {
     out.digest = std::to_string(out.records.size());
     out.topics = names.topics.size();
     out.partitions = 3 * names.topics.size();
+    out.record_count = 4 * names.topics.size();
     return out;
   }
   result<std::string> import_component(const std::string& link, std::string_view records,
@@ -442,6 +447,7 @@ class fake_control : public control {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     if (records.empty()) return fail(errc::invalid_argument, "component export: the header");
     std::lock_guard lock(mu_);
+    if (!import_refusal.empty()) return fail(errc::precondition, import_refusal);
     if (!dry_run) imported = std::string(records);
     return std::to_string(records.size());
   }
@@ -457,6 +463,7 @@ class fake_control : public control {
   }
   std::set<std::string> released;  // mu_
   std::string imported;            // mu_
+  std::string import_refusal;      // set between calls: imports are refused with it
   size_t export_padding = 0;       // bytes added to each export
   config::shard_identity shard_self{0, 2, false};
   std::string shards_refusal;

@@ -292,6 +292,12 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
       30s));
   // Records produced meanwhile wait for the new owner.
   testing::produce_filler(source, "orders", kPartitions, 100);
+  // A release may be cancelled while its records are here (a dry run
+  // says so; after the forget, below, it is refused).
+  auto cancel = runtime(0)->cancel_release(orders, true);
+  ASSERT_TRUE(cancel.has_value()) << cancel.error().message;
+  EXPECT_TRUE(cancel->stored.released_topics.empty());
+  EXPECT_EQ(runtime(0)->shards().stored.released_topics, std::set<std::string>{"orders"});
   // No cutover of what is moving away.
   daemon::api_service api0(*shards[0]);
   auto cut =
@@ -342,6 +348,8 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   auto forgot = runtime(0)->forget_component(orders, *imported, false);
   ASSERT_TRUE(forgot.has_value()) << forgot.error().message;
   EXPECT_GT(*forgot, static_cast<size_t>(kPartitions));
+  refused_move(runtime(0)->cancel_release(orders, false),
+               "the offset map of topic orders is not here (forgotten");
   // Now both accept the plan that gives orders to shard 1, and go on.
   for (int i = 0; i < 2; ++i) {
     auto moved = runtime(i)->apply_shards(plan(1, 1), plan(0, 1).digest, false);

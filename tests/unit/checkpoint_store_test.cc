@@ -498,7 +498,10 @@ TEST(CheckpointStore, TopicsExportedImportTheSameAndTheExporterForgetsThemAlone)
   auto again = (*b)->export_topics(kOrders);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(*again, *exported);
-  EXPECT_EQ(again->digest(), exported->digest());
+  EXPECT_EQ(again->encode(), exported->encode());
+  auto decoded = store::decode_own_records(exported->encode());
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+  EXPECT_EQ(*decoded, *exported);
   // The target index was rebuilt: translations agree both ways.
   for (int64_t o = 0; o <= 14; ++o) {
     EXPECT_EQ(*(*b)->to_target(p0, source_offset(o)), *(*a)->to_target(p0, source_offset(o))) << o;
@@ -528,7 +531,7 @@ TEST(CheckpointStore, TopicsExportedImportTheSameAndTheExporterForgetsThemAlone)
   checkpoint_store::write_batch back;
   ASSERT_TRUE((*a)->import_topics(*again, back).has_value());
   ASSERT_TRUE((*a)->commit(back, durability::fsynced).has_value());
-  EXPECT_EQ((*a)->export_topics(kOrders)->digest(), exported->digest());
+  EXPECT_EQ(*(*a)->export_topics(kOrders), *exported);
 }
 
 TEST(CheckpointStore, AnImportThatWouldMixOrBreakTheMapIsRefusedAndAddsNothing) {

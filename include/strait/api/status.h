@@ -310,9 +310,11 @@ class control {
     size_t topics = 0, groups = 0, partitions = 0;
     size_t record_count = 0;  // 0: nothing to move
   };
+  // `cancel`: ends a release whose records are still here instead
+  // (daemon::link_runtime::cancel_release).
   [[nodiscard]] virtual result<shards_info> release_component(const std::string& link,
                                                               const config::component_names& names,
-                                                              bool dry_run) = 0;
+                                                              bool cancel, bool dry_run) = 0;
   [[nodiscard]] virtual result<component_export> export_component(
       const std::string& link, const config::component_names& names) = 0;
   [[nodiscard]] virtual result<std::string> import_component(const std::string& link,

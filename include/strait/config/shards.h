@@ -159,8 +159,8 @@ class shard_share {
 // mirror it again from the start). Names moving between two other shards
 // are theirs to check. Each shard checks its own side, so the same document
 // may be refused by one and accepted by another: apply it everywhere with a
-// dry run first. Moving a component, offset maps and all, is a later step of
-// ADR 0030. The error names up to 5 such names, their owners and the fix.
+// dry run first. A component moves, offset maps and all, before (straitctl
+// shards-move, ADR 0030 step 3). The error names up to 5 such names, their owners and the fix.
 [[nodiscard]] status check_replacement(const shard_identity& self, const shard_assignment* current,
                                        uint32_t current_ordinal, const shard_assignment& next,
                                        const std::set<std::string>& held_topics,

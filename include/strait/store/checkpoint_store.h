@@ -141,12 +141,9 @@ struct own_records {
   // into a store whose link came from other clusters is refused.
   std::vector<std::pair<std::string, cluster_ids>> clusters;
   bool operator==(const own_records&) const = default;
-  // Every field in order as field_codec fields: what an export carries
-  // from one straitd to another (decode_own_records reads it back).
+  // Every field in order as key_space.h's value fields: what an export
+  // carries from one straitd to another (decode_own_records reads it back).
   [[nodiscard]] std::string encode() const;
-  // FNV-1a of encode() (16 hex digits): the exporting store forgets the
-  // topics only once the importing one holds this.
-  [[nodiscard]] std::string digest() const;
 };
 // Reads own_records::encode()'s bytes back. errc::invalid_argument, naming
 // the field, for bytes cut short or with more than the records, a name

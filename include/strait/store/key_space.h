@@ -132,6 +132,8 @@ class field_reader {
   [[nodiscard]] bool text(std::string& out);
   // A u32 length and the bytes (append_fields).
   [[nodiscard]] bool field(std::string& out);
+  // A field no longer than a key's text holds (65,535 bytes): a name.
+  [[nodiscard]] bool name(std::string& out) { return field(out) && out.size() <= 0xffff; }
   // What is left (a last field); the reader is then at the end.
   [[nodiscard]] std::string_view tail();
   // A non-negative i64 no greater than the bytes left: how many elements
