@@ -312,12 +312,17 @@ result<std::string> link_runtime::import_component(const component_records& reco
     }
   }
   const std::string digest = records.digest();
-  // Imported already (a move run again after it stopped half-way): this
-  // store holds exactly these records.
-  if (auto held = daemon::export_component(store_, cfg_, records.names);
-      held && held->digest() == digest) {
-    spdlog::info("link {}: export {} is imported already", cfg_.name, digest);
-    return digest;
+  // Imported already (a move run again after its answer was lost): this
+  // store holds exactly these records of the names. The cluster ids of the
+  // link and its reverse and the definition are this store's own, which
+  // may hold ids the exporter did not (import_topics checks those agree).
+  if (auto held = daemon::export_component(store_, cfg_, records.names); held) {
+    held->own.clusters = records.own.clusters;
+    held->definition = records.definition;
+    if (held->digest() == digest) {
+      spdlog::info("link {}: export {} is imported already", cfg_.name, digest);
+      return digest;
+    }
   }
   store::checkpoint_store::write_batch b;
   if (auto s = daemon::import_component(store_, cfg_, records, b); !s) {

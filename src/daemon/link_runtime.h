@@ -122,7 +122,8 @@ class link_runtime {
   // runs. The caller holds mu() shared.
   //
   // The records of names this straitd released (release), with the link's
-  // definition digest; refused as check_movable refuses.
+  // definition digest; refused as check_movable refuses. Reads only, on a
+  // paused link: apply_shards_mu_ is not needed.
   [[nodiscard]] result<component_records> export_component(const component_names& names) const;
   // Stores an export of another straitd of the set (fsynced), with a dry
   // run; returns its digest (the old owner's forget compares it). Refused,
