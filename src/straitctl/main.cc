@@ -1113,8 +1113,9 @@ struct shards_move_cmd : command {
     const int resumed = resume();
     if (rc != kOk) {
       std::cerr << "straitctl: the move stopped; the links this command paused were resumed "
-                   "(what was released stays so, mirrored by nobody): run the same command "
-                   "again once the cause is mended\n";
+                   "(what was released and not given back stays so, mirrored by nobody: "
+                   "straitctl shards lists it): run the same command again once the cause is "
+                   "mended\n";
       return rc;
     }
     return resumed;
