@@ -325,6 +325,7 @@ void fill_shards(const std::string& link, const shards_info& s, pb::ShardAssignm
   for (const auto& g : s.stored.released_groups) out->add_released_groups(g);
   if (!s.stored.assignment) return;
   out->set_digest(s.stored.assignment->digest);
+  out->set_planned_shards(s.stored.assignment->shards);
   out->set_scan_id(s.stored.assignment->scan_id);
   for (const auto& c : s.stored.assignment->components) {
     auto* pc = out->add_components();

@@ -54,11 +54,16 @@ std::optional<std::string> name_problem(const std::string& name, size_t max_byte
 result<shard_assignment> shard_assignment::make(uint32_t shards, uint64_t scan_id,
                                                 std::vector<shard_component> components,
                                                 uint32_t count) {
-  if (shards != count) {
+  if (shards == 0) {
+    return fail(errc::invalid_argument, "shards: 0; an assignment places names on 1 or more");
+  }
+  if (shards > count) {
     return fail(errc::invalid_argument,
                 "shards: the assignment was planned for " + std::to_string(shards) +
                     " shards, and this straitd is one of " + std::to_string(count) +
-                    " (daemon.shards.count): plan again with --shards " + std::to_string(count));
+                    " (daemon.shards.count): plan again with --shards " + std::to_string(count) +
+                    " (or fewer, to take shards away before the count goes down: "
+                    "docs/sharding.md#changing-the-count)");
   }
   shard_assignment a;
   a.shards = shards;
@@ -67,10 +72,11 @@ result<shard_assignment> shard_assignment::make(uint32_t shards, uint64_t scan_i
   for (size_t i = 0; i < components.size(); ++i) {
     auto& c = components[i];
     const std::string field = "components[" + std::to_string(i) + "]";
-    if (c.shard >= count) {
+    if (c.shard >= shards) {
       return fail(errc::invalid_argument, field + ".shard: " + std::to_string(c.shard) +
-                                              " is not an ordinal of " + std::to_string(count) +
-                                              " shards (0 to " + std::to_string(count - 1) + ")");
+                                              " is not an ordinal of the plan's " +
+                                              std::to_string(shards) + " shards (0 to " +
+                                              std::to_string(shards - 1) + ")");
     }
     if (c.topics.empty()) {
       return fail(errc::invalid_argument,
@@ -209,9 +215,9 @@ status check_replacement(const shard_identity& self, const shard_assignment* cur
   for (size_t i = 0; i < problems.size(); ++i) text += (i == 0 ? "" : "; ") + problems[i];
   if (found > kNamed) text += "; and " + std::to_string(found - kNamed) + " more";
   text +=
-      ". Moving a component between shards with its offset maps is not built yet (ADR 0030): "
-      "keep these names on their shards in the plan file (each component's shard), then apply "
-      "it again";
+      ". Move such components with straitctl shards-move, which hands each over with its "
+      "offset maps and stores the plan after (docs/sharding.md#moving-a-component), or keep "
+      "these names on their shards in the plan file";
   return fail(errc::precondition, text);
 }
 

@@ -549,7 +549,7 @@ result<api::control::component_export> api_service::export_component(
   if (!r) return std::unexpected(r.error());
   component_export out;
   out.records = r->encode();
-  out.digest = r->digest();
+  out.digest = component_records::digest_of(out.records);
   out.topics = r->names.topics.size();
   out.groups = r->names.groups.size();
   for (const auto& t : r->own.topics) {

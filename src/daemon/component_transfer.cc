@@ -163,7 +163,9 @@ std::string component_records::encode() const {
   return out;
 }
 
-std::string component_records::digest() const { return hex(sha256(encode())); }
+std::string component_records::digest_of(std::string_view encoded) { return hex(sha256(encoded)); }
+
+std::string component_records::digest() const { return digest_of(encode()); }
 
 size_t component_records::record_count() const {
   size_t n = group_offsets.size() + migrations.size() + grants.size() + staged.size();

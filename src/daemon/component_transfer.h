@@ -50,8 +50,10 @@ struct component_records {
   // through the operator's hands (straitctl). decode_component reads it.
   [[nodiscard]] std::string encode() const;
   // SHA-256 of encode(), in hex: what the old owner compares with the new
-  // owner's before it forgets.
+  // owner's before it forgets (digest_of(encode())).
   [[nodiscard]] std::string digest() const;
+  // The digest of bytes encode() wrote, for a caller that holds them.
+  [[nodiscard]] static std::string digest_of(std::string_view encoded);
   // How many records (partitions, created markers, topic ids, group
   // offsets, states, grants, staged names): 0 when there is nothing to
   // move (none was written, or a forget erased them).

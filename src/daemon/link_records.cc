@@ -179,13 +179,19 @@ result<config::shard_state> load_shard_assignment(const store::checkpoint_store&
                   "is " + std::to_string(self.ordinal) +
                   " now, so this straitd mirrors nothing of the link: give it its ordinal back "
                   "(each shard keeps its state_dir), or plan and apply the shards again";
-  } else if (shards != self.count) {
+  } else if (shards > self.count) {
+    // Fewer shards than planned: the ordinals over the count may still hold
+    // what the plan gave them (one planned for fewer stays in force).
     out.problem = "link " + link + ": the stored shard assignment is for " +
                   std::to_string(shards) + " shards, and daemon.shards.count is " +
                   std::to_string(self.count) +
-                  ", so this straitd mirrors nothing of the link: set the count back, or plan "
-                  "and apply the shards for the new count (straitctl shards-plan, shards-apply; "
-                  "what another shard mirrored must be moved first)";
+                  ", so this straitd mirrors nothing of the link: set the count back to " +
+                  std::to_string(shards) +
+                  "; to take shards away, move their components off first at that count with "
+                  "a plan for " +
+                  std::to_string(self.count) +
+                  " (straitctl shards-plan --shards " + std::to_string(self.count) +
+                  ", shards-move), then lower the count (docs/sharding.md#changing-the-count)";
   }
   return out;
 }

@@ -57,7 +57,8 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
                           const config::shard_state& s);
 // What is stored, checked again (shard_assignment::make, for its own
 // count): nothing stored is an empty state; one that does not decode, was
-// planned for another count than `self`'s, or applied when this store was
+// planned for more shards than `self`'s count (fewer is in force: ADR 0030
+// step 4), or applied when this store was
 // another ordinal's, is stored but not in force (`problem` says why and
 // what to do). An error only when the store cannot be read.
 [[nodiscard]] result<config::shard_state> load_shard_assignment(

@@ -76,11 +76,30 @@ status link_runtime::load_shards() {
     // silently; this straitd mirrors nothing of the link meanwhile.
     spdlog::error("{}", stored->problem);
   } else if (!stored->assignment && self.count > 1) {
-    spdlog::warn(
-        "link {}: no shard assignment is stored, so this straitd (shard {} of {}) mirrors "
-        "nothing of it: straitctl shards-plan {} --shards {} --output FILE, then "
-        "straitctl shards-apply {} --file FILE on every shard (docs/sharding.md)",
-        cfg_.name, self.ordinal, self.count, cfg_.name, self.count, cfg_.name);
+    auto held = held_names();
+    if (!held) return std::unexpected(held.error());
+    if (!held->first.empty() || !held->second.empty()) {
+      // Mirrored by this straitd alone before the count grew: nobody
+      // mirrors it now, and a plan for the new count must start from where
+      // it is (ADR 0030 step 4).
+      spdlog::error(
+          "link {}: this straitd (shard {} of {}) holds the state of {} topics and {} groups "
+          "of the link but no shard assignment, so it mirrors nothing of it: was it the only "
+          "straitd? Apply a plan for 1 shard on it alone (straitctl shards-plan {} --shards 1 "
+          "--output FILE; straitctl --server THIS shards-apply {} --file FILE), then move "
+          "components to the others with a plan for {} (straitctl shards-move; "
+          "docs/sharding.md#changing-the-count)",
+          cfg_.name, self.ordinal, self.count, held->first.size(), held->second.size(),
+          cfg_.name, cfg_.name, self.count);
+    } else {
+      spdlog::warn(
+          "link {}: no shard assignment is stored, so this straitd (shard {} of {}) mirrors "
+          "nothing of it: straitctl shards-plan {} --shards {} --output FILE, then "
+          "straitctl shards-apply {} --file FILE on every shard; or, when it joins a set "
+          "that mirrors already, straitctl shards-move {} --file FILE over all of them "
+          "(docs/sharding.md)",
+          cfg_.name, self.ordinal, self.count, cfg_.name, self.count, cfg_.name, cfg_.name);
+    }
   }
   share_.set(std::move(*stored));
   return {};

@@ -904,11 +904,13 @@ int apply_over(std::span<const session> set, const std::string& link, const pb::
     }
   }
   // One document on every shard: the ones that do not hold the plan yet
-  // hold the same one (or none). Those that hold it already (a run that
-  // stopped half-way, run again) are left as they are.
+  // hold the same one, or none (a straitd that joined the set: its dry run
+  // checked that it holds nothing the plan gives another). Those that hold
+  // it already (a run that stopped half-way, run again) are left as they
+  // are.
   std::set<std::string> before;
   for (const auto& h : held) {
-    if (h.digest() != plan_digest) before.insert(h.digest());
+    if (h.digest() != plan_digest && !h.digest().empty()) before.insert(h.digest());
   }
   if (before.size() > 1) {
     std::cerr << "straitctl: refused: the straitd hold different assignments of link " << safe(link)
@@ -974,7 +976,10 @@ struct shards_apply_cmd : command {
 
 // Moves the components a new plan places on another shard than the stored
 // assignment does (ADR 0030 step 3, docs/sharding.md#moving-a-component),
-// then stores the plan on every shard. Each straitd a component leaves or
+// then stores the plan on every shard. Across a change of count (step 4):
+// straitd that joined the set hold no assignment and take components; a
+// plan for fewer shards than the set moves everything off the ordinals
+// over its count before the count goes down. Each straitd a component leaves or
 // joins is paused for the move (its whole link: a pause drains what is in
 // flight, a resume starts from the store) and resumed after, also when a
 // step fails; run the same command again after a failure: a release, an
@@ -1015,27 +1020,34 @@ struct shards_move_cmd : command {
                    "(--server A,B,...)\n";
       return kRefused;
     }
-    // The plan must be of this link and this set, before anything moves.
+    // The plan must be of this link and this set (its count, or fewer to
+    // take shards away), before anything moves.
     const uint32_t count = held->front().shards();
-    if (plan.link() != link || plan.shards() != count) {
+    if (plan.link() != link || plan.shards() < 1 || plan.shards() > count) {
       std::cerr << "straitctl: refused: the plan is of link " << safe(plan.link()) << " over "
                 << plan.shards() << " shards, not of link " << safe(link) << " over its " << count
-                << ": plan again (shards-plan --shards " << count << "); nothing was moved\n";
+                << " or fewer: plan again (shards-plan --shards " << count
+                << "); nothing was moved\n";
       return kRefused;
     }
     for (const auto& c : plan.components()) {
-      if (c.shard() >= count || c.topics().empty()) {
+      if (c.shard() >= plan.shards() || c.topics().empty()) {
         std::cerr << "straitctl: refused: a component of the plan has no topic or is placed on "
                      "shard "
-                  << c.shard() << " of " << count << "; nothing was moved\n";
+                  << c.shard() << " of its " << plan.shards() << "; nothing was moved\n";
         return kRefused;
       }
     }
+    // The assignments held: one in force, and none on the straitd that
+    // joined the set since (they own nothing yet).
     std::set<std::string> digests;
     bool all_assigned = true;
+    const pb::ShardAssignment* stored = nullptr;
     for (const auto& h : *held) {
+      if (h.digest().empty() && h.problem().empty()) continue;
       digests.insert(h.digest());
       all_assigned = all_assigned && h.assigned();
+      if (stored == nullptr) stored = &h;
     }
     if (all_assigned && digests.size() == 2) {
       // A run that moved everything and stopped while it stored the plan:
@@ -1051,11 +1063,12 @@ struct shards_move_cmd : command {
       std::cerr << "straitctl: refused: the straitd do not hold one assignment in force of link "
                 << safe(link)
                 << " (straitctl shards --server ... says which): a move starts "
-                   "from one; nothing was moved\n";
+                   "from one (held by those that mirror, none by those that joined the set); "
+                   "nothing was moved\n";
       return kRefused;
     }
     std::vector<move> moves;
-    if (rc = moves_of(held->front(), plan, moves); rc != kOk) return rc;
+    if (rc = moves_of(*stored, plan, moves); rc != kOk) return rc;
     std::map<uint32_t, size_t> server_of;  // ordinal -> index in set
     for (size_t i = 0; i < set.size(); ++i) server_of[(*held)[i].shard()] = i;
     if (m.dry_run) {
@@ -1279,7 +1292,9 @@ struct shards_cmd : command {
     }
     if (digests.size() > 1) {
       std::cerr << "straitctl: the shards hold different assignments of link " << safe(link)
-                << ": apply one plan to all of them (straitctl shards-apply --server A,B,...)\n";
+                << ": apply one plan to all of them (straitctl shards-apply --server A,B,...); "
+                   "a straitd that joined the set holds none until straitctl shards-move "
+                   "places components on it (docs/sharding.md#changing-the-count)\n";
       return kDiffers;
     }
     if (!set.front().json()) {

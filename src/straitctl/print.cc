@@ -432,12 +432,18 @@ void print_shards(const pb::ShardAssignment& r) {
   }
   std::printf("assignment %s from scan %llu, applied %s\n", safe(r.digest()).c_str(),
               static_cast<unsigned long long>(r.scan_id()), utc_time(r.applied_at_ms()).c_str());
+  if (r.planned_shards() != r.shards()) {
+    std::printf(
+        "planned for %u shards of the %u: shards %u and over own nothing of it (the set grew, "
+        "or shards are being taken away; docs/sharding.md#changing-the-count)\n",
+        r.planned_shards(), r.shards(), r.planned_shards());
+  }
   for (const auto& c : r.components()) {
     std::printf("  shard %u%s: topics %s; groups %s\n", c.shard(),
                 c.shard() == r.shard() ? " (this one)" : "", safe(joined(c.topics(), 12)).c_str(),
                 safe(joined(c.groups(), 12)).c_str());
   }
-  std::printf("names in no component belong to shard FNV-1a(name) mod %u\n", r.shards());
+  std::printf("names in no component belong to shard FNV-1a(name) mod %u\n", r.planned_shards());
   if (r.released_topics_size() + r.released_groups_size() > 0) {
     std::printf(
         "released by this straitd, mirrored by nobody until a plan places them on "

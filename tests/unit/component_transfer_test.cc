@@ -374,5 +374,40 @@ TEST(ShardRecords, ReleasedNamesSurviveAReloadAndAreOwnedByNobody) {
   EXPECT_NE(cut->problem.find("released names do not decode"), std::string::npos) << cut->problem;
 }
 
+// ADR 0030 step 4: an assignment stays in force on a restart with more
+// shards (the set grew), and is not in force with fewer than it was planned
+// for, saying how to take shards away.
+TEST(ShardRecords, AnAssignmentStaysInForceWhenTheCountGrowsAndNotWhenItShrinks) {
+  temp_dir dir;
+  auto st = open_store(dir);
+  auto a = config::shard_assignment::make(2, 7, {{{"orders"}, {"billing"}, 1, 10}}, 2);
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  config::shard_state s;
+  s.assignment = std::make_shared<const config::shard_assignment>(std::move(*a));
+  s.applied_as = 1;
+  {
+    checkpoint_store::write_batch b;
+    put_shard_assignment(b, "main", s);
+    ASSERT_TRUE(st->commit(b).has_value());
+  }
+  auto grown = load_shard_assignment(*st, "main", {1, 3, false});
+  ASSERT_TRUE(grown.has_value()) << grown.error().message;
+  EXPECT_TRUE(grown->in_force()) << grown->problem;
+  EXPECT_EQ(grown->assignment->shards, 2u);
+  auto shrunk = load_shard_assignment(*st, "main", {1, 1, false});
+  ASSERT_TRUE(shrunk.has_value()) << shrunk.error().message;
+  EXPECT_FALSE(shrunk->in_force());
+  EXPECT_NE(shrunk->problem.find("is for 2 shards, and daemon.shards.count is 1"),
+            std::string::npos)
+      << shrunk->problem;
+  EXPECT_NE(shrunk->problem.find("set the count back to 2"), std::string::npos) << shrunk->problem;
+  EXPECT_NE(shrunk->problem.find("shards-plan --shards 1, shards-move"), std::string::npos)
+      << shrunk->problem;
+  // Applied by another ordinal: not in force whatever the count.
+  auto other = load_shard_assignment(*st, "main", {0, 3, false});
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(other->in_force());
+}
+
 }  // namespace
 }  // namespace strait::daemon

@@ -73,7 +73,9 @@ struct bad_assignment {
 TEST(Shards, ABadAssignmentIsRefusedNamingTheField) {
   const std::vector<bad_assignment> cases = {
       {3, {component({"a"}, {}, 0)}, "shards: the assignment was planned for 3 shards"},
-      {2, {component({"a"}, {}, 2)}, "components[0].shard: 2 is not an ordinal of 2 shards"},
+      {0, {component({"a"}, {}, 0)}, "shards: 0; an assignment places names on 1 or more"},
+      {1, {component({"a"}, {}, 1)}, "components[0].shard: 1 is not an ordinal of the plan's 1"},
+      {2, {component({"a"}, {}, 2)}, "components[0].shard: 2 is not an ordinal of the plan's 2 shards"},
       {2, {component({}, {"g"}, 0)}, "components[0].topics: empty"},
       {2,
        {component({"a"}, {}, 0), component({"b", "a"}, {}, 1)},
@@ -133,6 +135,60 @@ TEST(Shards, OneStraitdOwnsEverythingAndSeveralOwnNothingBeforeAnAssignment) {
     EXPECT_NE(first.owns(kind::topic, name), second.owns(kind::topic, name)) << name;
     EXPECT_EQ(first.owner(kind::topic, name), hashed_owner(name, 2));
   }
+}
+
+// ADR 0030 step 4: a plan for fewer shards than the set stays in force
+// (the set grew since, or shards are being taken away): the ordinals over
+// its count own nothing, and names it does not place keep the owner its own
+// count hashes them to, so no name changes owner when the count grows.
+TEST(Shards, APlanForFewerShardsThanTheSetStaysInForceAndHashesByItsOwnCount) {
+  auto two = std::make_shared<const shard_assignment>(
+      *shard_assignment::make(2, 1, {component({"orders"}, {"billing"}, 1)}, 3));
+  EXPECT_EQ(two->shards, 2u);
+  shard_share zero({0, 3, false}), one({1, 3, false}), joined({2, 3, false});
+  zero.set({two, 1, 0, ""});
+  one.set({two, 1, 1, ""});
+  EXPECT_TRUE(one.owns(kind::topic, "orders"));
+  EXPECT_TRUE(one.owns(kind::group, "billing"));
+  EXPECT_FALSE(zero.owns(kind::topic, "orders"));
+  // The straitd that joined holds none: it owns nothing.
+  EXPECT_FALSE(joined.owner(kind::topic, "orders").has_value());
+  for (const char* name : {"new-topic", "other", "x", "y", "z", "refunds"}) {
+    const auto owner = zero.owner(kind::topic, name);
+    ASSERT_TRUE(owner.has_value()) << name;
+    EXPECT_EQ(*owner, hashed_owner(name, 2)) << name;  // not mod 3
+    EXPECT_NE(zero.owns(kind::topic, name), one.owns(kind::topic, name)) << name;
+  }
+  // Even a third straitd holding the plan owns nothing under it.
+  joined.set({two, 1, 2, ""});
+  for (const char* name : {"orders", "new-topic", "other", "x", "y", "z", "refunds"}) {
+    EXPECT_FALSE(joined.owns(kind::topic, name)) << name;
+  }
+  // A plan for one shard gives everything to shard 0 (a straitd that was
+  // alone, restarted as the first of a set).
+  auto alone = std::make_shared<const shard_assignment>(
+      *shard_assignment::make(1, 1, {component({"orders"}, {"billing"}, 0)}, 2));
+  shard_share first({0, 2, false}), second({1, 2, false});
+  first.set({alone, 1, 0, ""});
+  second.set({alone, 1, 1, ""});
+  for (const char* name : {"orders", "new-topic", "x"}) {
+    EXPECT_TRUE(first.owns(kind::topic, name)) << name;
+    EXPECT_FALSE(second.owns(kind::topic, name)) << name;
+  }
+  // A replacement of it by a plan for the new count: names held here that
+  // the new plan hashes elsewhere are refused like any other.
+  auto grown = *shard_assignment::make(
+      3, 2, {component({"orders"}, {"billing"}, 2)}, 3);
+  auto refused = check_replacement({1, 3, false}, two.get(), 1, grown, {"orders"}, {"billing"});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("topic orders (held here, shard 1, given to shard 2)"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("straitctl shards-move"), std::string::npos);
+  // Once moved (held by shard 2, nothing here), both accept it.
+  EXPECT_TRUE(check_replacement({1, 3, false}, two.get(), 1, grown, {}, {}).has_value());
+  EXPECT_TRUE(check_replacement({2, 3, false}, nullptr, 2, grown, {"orders"}, {"billing"})
+                  .has_value());
 }
 
 TEST(Shards, ASelectionWithAShareSelectsOnlyWhatThisStraitdOwns) {

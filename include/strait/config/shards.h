@@ -57,8 +57,10 @@ struct shard_assignment {
   std::vector<shard_component> components;
   std::string digest;  // of shards and components: 16 hex digits
 
-  // Checks a document for `count` shards: its shard count is `count`, each
-  // component's shard is below it and has a topic, every name non-empty,
+  // Checks a document for a straitd of `count` shards: its own count of
+  // shards is 1 to `count` (fewer: the set grew since it was planned, or it
+  // takes shards away before the count goes down, ADR 0030 step 4), each
+  // component's shard is below its own count and has a topic, every name non-empty,
   // within its kind's bound, in one component only, at most kMaxNames names
   // in all (names may hold any bytes: they are printed escaped). Sorts each component's names and
   // computes the digest. An error names the field (`components[i].topics[j]`) and the fix.
@@ -83,7 +85,8 @@ struct component_names {
 
 // What a link's store holds of its shards: the assignment (null: none, or
 // one that does not decode), when it was applied, and `problem`: why it is
-// not in force (damaged, or planned for another daemon.shards.count), in
+// not in force (damaged, applied by another ordinal, or planned for more
+// shards than daemon.shards.count), in
 // which case this straitd owns nothing of the link, whatever its count.
 struct shard_state {
   std::shared_ptr<const shard_assignment> assignment;
@@ -111,7 +114,9 @@ struct shard_state {
 // The rule: one straitd (count 1) owns every name, unless a stored
 // assignment is not in force. With several, a name the assignment places
 // belongs to its component's shard; a name it does not place belongs to
-// hashed_owner(name, count); and before any assignment is stored, or while
+// hashed_owner(name, the assignment's own count of shards: a plan made for
+// fewer shards than daemon.shards.count leaves the ordinals over it
+// nothing, and no name changes owner when the count grows); and before any assignment is stored, or while
 // the stored one is not in force, to no shard (nothing is mirrored until
 // the operator applies a plan: a name mirrored by the hash and then planned
 // elsewhere would have to move its offset map).
