@@ -170,6 +170,10 @@ void straitd::shard(int ordinal, int count) {
   const auto file = dir_.path() / "straitd.yaml";
   std::ifstream in(file);
   std::string text(std::istreambuf_iterator<char>(in), {});
+  // Again after a stop: the set's count changes (ADR 0030 step 4).
+  if (const size_t at = text.find("  shards: {"); at != std::string::npos) {
+    text.erase(at, text.find('\n', at) + 1 - at);
+  }
   const std::string after = "  log_level: info\n";
   text.insert(text.find(after) + after.size(), "  shards: {count: " + std::to_string(count) +
                                                    ", ordinal: " + std::to_string(ordinal) + "}\n");

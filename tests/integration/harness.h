@@ -92,7 +92,7 @@ class straitd {
           const std::string& source_props = "", int refresh_ms = 1000,
           const std::string& topics_yaml = "");
   // Makes it shard `ordinal` of `count` (daemon.shards, docs/sharding.md);
-  // before start().
+  // before start(), or between a stop() and a start().
   void shard(int ordinal, int count);
   void start();
   int stop(int sig = SIGTERM);

@@ -35,6 +35,40 @@ std::string swapped_plan(const std::string& file, const std::filesystem::path& o
   return out.string();
 }
 
+// The API addresses of `set`, for straitctl --server.
+std::string addresses(const std::vector<straitd*>& set) {
+  std::string out;
+  for (const auto* d : set) out += (out.empty() ? "" : ",") + d->api_address();
+  return out;
+}
+
+// Starts `set` as the shards of one set (each its ordinal of set.size()),
+// scans the link on the first, plans it for the set's count into `dir` and
+// applies the plan on all (straitctl shards-apply); the plan file's path,
+// or "" after a failure (reported).
+std::string start_planned(const std::vector<straitd*>& set, const std::filesystem::path& dir) {
+  const int count = static_cast<int>(set.size());
+  for (int i = 0; i < count; ++i) {
+    set[i]->shard(i, count);
+    set[i]->start();
+  }
+  straitd& first = *set.front();
+  if (!testing::wait_for([&] { return first.straitctl("shards it").first == 0; }, 30s, 200ms) ||
+      first.straitctl("scan it --window 1").first != 0) {
+    ADD_FAILURE() << first.log();
+    return "";
+  }
+  const std::string file = (dir / "shards.json").string();
+  auto [planned, plan] =
+      first.straitctl("shards-plan it --shards " + std::to_string(count) + " --output " + file);
+  auto [applied, out] = first.straitctl_on(addresses(set), "shards-apply it --file " + file);
+  if (planned != 0 || applied != 0) {
+    ADD_FAILURE() << plan << out << first.straitctl_errors();
+    return "";
+  }
+  return file;
+}
+
 TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors) {
   create_topic(clusters->source, "sh-orders", 2);
   create_topic(clusters->source, "sh-audit", 2);
@@ -164,19 +198,9 @@ TEST(ShardsKafka, ComponentsSwapStraitdWithTheirOffsetMapsAndMirrorOnWithoutAGap
   const std::string groups = "groups:\n  include: [\"mv-.*\"]\n  sync_interval_ms: 200\n";
   testing::temp_dir dir0, dir1;
   straitd zero(dir0, "mv-.*", groups, "mig."), one(dir1, "mv-.*", groups, "mig.");
-  zero.shard(0, 2);
-  one.shard(1, 2);
-  zero.start();
-  one.start();
-  ASSERT_TRUE(testing::wait_for([&] { return zero.straitctl("shards it").first == 0; }, 30s, 200ms))
-      << zero.log();
-  ASSERT_EQ(zero.straitctl("scan it --window 1").first, 0) << zero.log();
-  const std::string file = (dir0.path() / "shards.json").string();
-  ASSERT_EQ(zero.straitctl("shards-plan it --shards 2 --output " + file).first, 0)
-      << zero.straitctl_errors();
-  const std::string both = zero.api_address() + "," + one.api_address();
-  ASSERT_EQ(zero.straitctl_on(both, "shards-apply it --file " + file).first, 0)
-      << zero.straitctl_errors();
+  const std::string file = start_planned({&zero, &one}, dir0.path());
+  ASSERT_FALSE(file.empty());
+  const std::string both = addresses({&zero, &one});
   ASSERT_TRUE(testing::wait_for(
       [&] {
         return total_high(clusters->target, "mig.mv-orders", 2) == 400 &&
@@ -239,6 +263,145 @@ TEST(ShardsKafka, ComponentsSwapStraitdWithTheirOffsetMapsAndMirrorOnWithoutAGap
       << status_after;
   expect_same_records("mv-orders", "mig.mv-orders", 2);
   expect_same_records("mv-audit", "mig.mv-audit", 2);
+  EXPECT_EQ(zero.stop(), 0) << zero.log();
+  EXPECT_EQ(one.stop(), 0) << one.log();
+}
+
+// A change of the shard count moves whole components (ADR 0030 step 4).
+// Two straitd grow to three: the first two restart as two of three and
+// mirror on under their plan for two (no name changes owner), the third
+// joins holding none, and shards-move of the plan for three gives it a
+// component with its offset map. Then the set shrinks to two: at the count
+// of three a plan for two moves the third's component off, and the count
+// goes down. Mirroring goes on through each change: every record once,
+// each group's offsets written by its component's owner.
+TEST(ShardsKafka, TheSetGrowsToThreeAndShrinksToTwoMovingWholeComponents) {
+  const std::vector<std::string> topics = {"gr-a", "gr-b", "gr-c"};
+  for (const auto& t : topics) create_topic(clusters->source, t, 2);
+  int produced = 0;  // per topic
+  auto produce = [&](int n) {
+    testing::test_producer p(clusters->source);
+    for (int i = produced; i < produced + n; ++i) {
+      for (const auto& t : topics) p.send(t, i % 2, make_record(i));
+    }
+    produced += n;
+  };
+  // Each topic's group (its component) has read partition 0 up to `at`.
+  auto commit = [&](int64_t at) {
+    for (const auto& t : topics) {
+      testing::commit_offset(clusters->source, t + "-readers", t, 0, at, "");
+    }
+  };
+  auto mirrored = [&](int64_t at) {
+    return testing::wait_for(
+        [&] {
+          for (const auto& t : topics) {
+            if (total_high(clusters->target, "mig." + t, 2) != produced ||
+                testing::committed(clusters->target, t + "-readers", "mig." + t, 0).offset != at) {
+              return false;
+            }
+          }
+          return true;
+        },
+        60s, 200ms);
+  };
+  // How many topics `d`'s status shows, each with its group (a topic's
+  // name is in its group's: the group alone does not count); -1 when a
+  // topic shows without its group.
+  auto mirrored_by = [&](straitd& d) {
+    const std::string status = d.straitctl("status it").second;
+    int n = 0;
+    for (const auto& t : topics) {
+      if (contains(status, t + "-readers") != contains(status, t + " ")) return -1;
+      n += contains(status, t + "-readers") ? 1 : 0;
+    }
+    return n;
+  };
+  auto comes_to = [&](straitd& d, int want) {
+    return testing::wait_for([&] { return mirrored_by(d) == want; }, 30s, 200ms);
+  };
+  produce(300);
+  commit(100);
+  const std::string groups = "groups:\n  include: [\"gr-.*\"]\n  sync_interval_ms: 200\n";
+  testing::temp_dir dir0, dir1, dir2;
+  straitd zero(dir0, "gr-.*", groups, "mig."), one(dir1, "gr-.*", groups, "mig."),
+      two(dir2, "gr-.*", groups, "mig.");
+  ASSERT_FALSE(start_planned({&zero, &one}, dir0.path()).empty());
+  ASSERT_TRUE(mirrored(100)) << zero.log() << one.log();
+  auto answer = [&](std::vector<straitd*> set) {
+    return testing::wait_for(
+        [&] {
+          for (auto* d : set) {
+            if (d->straitctl("shards it").first != 0) return false;
+          }
+          return true;
+        },
+        30s, 200ms);
+  };
+
+  // Grow: the first two restart as two of three, the third joins.
+  EXPECT_EQ(zero.stop(), 0) << zero.log();
+  EXPECT_EQ(one.stop(), 0) << one.log();
+  zero.shard(0, 3);
+  one.shard(1, 3);
+  two.shard(2, 3);
+  zero.start();
+  one.start();
+  two.start();
+  ASSERT_TRUE(answer({&zero, &one, &two})) << zero.log() << two.log();
+  const std::string three = addresses({&zero, &one, &two});
+  auto [differ, shown] = zero.straitctl_on(three, "shards it");
+  EXPECT_EQ(differ, 5) << shown;
+  EXPECT_TRUE(contains(shown, "planned for 2 shards of the 3")) << shown;
+  EXPECT_TRUE(contains(zero.straitctl_errors(), "a straitd that joined the set holds none"))
+      << zero.straitctl_errors();
+  EXPECT_TRUE(contains(two.log(), "mirrors nothing of it")) << two.log();
+  produce(100);
+  commit(150);
+  ASSERT_TRUE(mirrored(150)) << zero.log() << one.log();  // under the plan for two
+  EXPECT_EQ(mirrored_by(two), 0) << two.straitctl("status it").second;
+
+  const std::string for_three = (dir0.path() / "three.json").string();
+  ASSERT_EQ(zero.straitctl("shards-plan it --shards 3 --output " + for_three).first, 0)
+      << zero.straitctl_errors();
+  auto [grown, grown_out] = zero.straitctl_on(three, "shards-move it --file " + for_three);
+  ASSERT_EQ(grown, 0) << grown_out << zero.straitctl_errors() << zero.log() << two.log();
+  EXPECT_TRUE(contains(grown_out, "imported on " + two.api_address())) << grown_out;
+  auto [same, same_out] = zero.straitctl_on(three, "shards it");
+  EXPECT_EQ(same, 0) << same_out << zero.straitctl_errors();
+  ASSERT_TRUE(comes_to(two, 1)) << "the plan for three gives the third one component: "
+                                << two.straitctl("status it").second;
+  produce(100);
+  commit(200);
+  ASSERT_TRUE(mirrored(200)) << zero.log() << one.log() << two.log();
+
+  // Shrink: at the count of three, a plan for two moves the third's
+  // component off; then the first two restart as two of two.
+  const std::string for_two = (dir0.path() / "two.json").string();
+  ASSERT_EQ(zero.straitctl("shards-plan it --shards 2 --output " + for_two).first, 0)
+      << zero.straitctl_errors();
+  auto [shrunk, shrunk_out] = zero.straitctl_on(three, "shards-move it --file " + for_two);
+  ASSERT_EQ(shrunk, 0) << shrunk_out << zero.straitctl_errors() << zero.log() << two.log();
+  EXPECT_TRUE(contains(shrunk_out, "forgotten on " + two.api_address())) << shrunk_out;
+  EXPECT_TRUE(comes_to(two, 0)) << two.straitctl("status it").second;
+  EXPECT_TRUE(contains(two.straitctl("shards it").second, "planned for 2 shards of the 3"));
+  EXPECT_EQ(two.stop(), 0) << two.log();
+  EXPECT_EQ(zero.stop(), 0) << zero.log();
+  EXPECT_EQ(one.stop(), 0) << one.log();
+  zero.shard(0, 2);
+  one.shard(1, 2);
+  zero.start();
+  one.start();
+  ASSERT_TRUE(answer({&zero, &one})) << zero.log() << one.log();
+  auto [back, back_out] = zero.straitctl_on(addresses({&zero, &one}), "shards it");
+  EXPECT_EQ(back, 0) << back_out << zero.straitctl_errors();
+  EXPECT_TRUE(contains(back_out, "every straitd holds the same assignment")) << back_out;
+  produce(100);
+  commit(250);
+  ASSERT_TRUE(mirrored(250)) << zero.log() << one.log();
+  EXPECT_EQ(mirrored_by(zero) + mirrored_by(one), 3)
+      << zero.straitctl("status it").second << one.straitctl("status it").second;
+  for (const auto& t : topics) expect_same_records(t, "mig." + t, 2);
   EXPECT_EQ(zero.stop(), 0) << zero.log();
   EXPECT_EQ(one.stop(), 0) << one.log();
 }
