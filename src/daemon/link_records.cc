@@ -189,8 +189,8 @@ result<config::shard_state> load_shard_assignment(const store::checkpoint_store&
                   std::to_string(shards) +
                   "; to take shards away, move their components off first at that count with "
                   "a plan for " +
+                  std::to_string(self.count) + " (straitctl shards-plan --shards " +
                   std::to_string(self.count) +
-                  " (straitctl shards-plan --shards " + std::to_string(self.count) +
                   ", shards-move), then lower the count (docs/sharding.md#changing-the-count)";
   }
   return out;

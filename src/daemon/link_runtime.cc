@@ -89,8 +89,8 @@ status link_runtime::load_shards() {
           "--output FILE; straitctl --server THIS shards-apply {} --file FILE), then move "
           "components to the others with a plan for {} (straitctl shards-move; "
           "docs/sharding.md#changing-the-count)",
-          cfg_.name, self.ordinal, self.count, held->first.size(), held->second.size(),
-          cfg_.name, cfg_.name, self.count);
+          cfg_.name, self.ordinal, self.count, held->first.size(), held->second.size(), cfg_.name,
+          cfg_.name, self.count);
     } else {
       spdlog::warn(
           "link {}: no shard assignment is stored, so this straitd (shard {} of {}) mirrors "

@@ -75,7 +75,9 @@ TEST(Shards, ABadAssignmentIsRefusedNamingTheField) {
       {3, {component({"a"}, {}, 0)}, "shards: the assignment was planned for 3 shards"},
       {0, {component({"a"}, {}, 0)}, "shards: 0; an assignment places names on 1 or more"},
       {1, {component({"a"}, {}, 1)}, "components[0].shard: 1 is not an ordinal of the plan's 1"},
-      {2, {component({"a"}, {}, 2)}, "components[0].shard: 2 is not an ordinal of the plan's 2 shards"},
+      {2,
+       {component({"a"}, {}, 2)},
+       "components[0].shard: 2 is not an ordinal of the plan's 2 shards"},
       {2, {component({}, {"g"}, 0)}, "components[0].topics: empty"},
       {2,
        {component({"a"}, {}, 0), component({"b", "a"}, {}, 1)},
@@ -177,8 +179,7 @@ TEST(Shards, APlanForFewerShardsThanTheSetStaysInForceAndHashesByItsOwnCount) {
   }
   // A replacement of it by a plan for the new count: names held here that
   // the new plan hashes elsewhere are refused like any other.
-  auto grown = *shard_assignment::make(
-      3, 2, {component({"orders"}, {"billing"}, 2)}, 3);
+  auto grown = *shard_assignment::make(3, 2, {component({"orders"}, {"billing"}, 2)}, 3);
   auto refused = check_replacement({1, 3, false}, two.get(), 1, grown, {"orders"}, {"billing"});
   ASSERT_FALSE(refused.has_value());
   EXPECT_NE(refused.error().message.find("topic orders (held here, shard 1, given to shard 2)"),
@@ -187,8 +188,8 @@ TEST(Shards, APlanForFewerShardsThanTheSetStaysInForceAndHashesByItsOwnCount) {
   EXPECT_NE(refused.error().message.find("straitctl shards-move"), std::string::npos);
   // Once moved (held by shard 2, nothing here), both accept it.
   EXPECT_TRUE(check_replacement({1, 3, false}, two.get(), 1, grown, {}, {}).has_value());
-  EXPECT_TRUE(check_replacement({2, 3, false}, nullptr, 2, grown, {"orders"}, {"billing"})
-                  .has_value());
+  EXPECT_TRUE(
+      check_replacement({2, 3, false}, nullptr, 2, grown, {"orders"}, {"billing"}).has_value());
 }
 
 TEST(Shards, ASelectionWithAShareSelectsOnlyWhatThisStraitdOwns) {

@@ -116,10 +116,10 @@ struct shard_state {
 // belongs to its component's shard; a name it does not place belongs to
 // hashed_owner(name, the assignment's own count of shards: a plan made for
 // fewer shards than daemon.shards.count leaves the ordinals over it
-// nothing, and no name changes owner when the count grows); and before any assignment is stored, or while
-// the stored one is not in force, to no shard (nothing is mirrored until
-// the operator applies a plan: a name mirrored by the hash and then planned
-// elsewhere would have to move its offset map).
+// nothing, and no name changes owner when the count grows); and before any assignment is stored, or
+// while the stored one is not in force, to no shard (nothing is mirrored until the operator applies
+// a plan: a name mirrored by the hash and then planned elsewhere would have to move its offset
+// map).
 class shard_share {
  public:
   enum class kind { topic, group };
