@@ -215,9 +215,9 @@ status check_replacement(const shard_identity& self, const shard_assignment* cur
   for (size_t i = 0; i < problems.size(); ++i) text += (i == 0 ? "" : "; ") + problems[i];
   if (found > kNamed) text += "; and " + std::to_string(found - kNamed) + " more";
   text +=
-      ". Move such components with straitctl shards-move, which hands each over with its "
-      "offset maps and stores the plan after (docs/sharding.md#moving-a-component), or keep "
-      "these names on their shards in the plan file";
+      ". Move such components with straitctl shards-move over the whole set, which hands "
+      "each over with its offset maps (also names no component placed, from their hash "
+      "owner) and stores the plan after (docs/sharding.md#moving-a-component)";
   return fail(errc::precondition, text);
 }
 

@@ -78,7 +78,15 @@ status link_runtime::load_shards() {
   } else if (!stored->assignment && self.count > 1) {
     auto held = held_names();
     if (!held) return std::unexpected(held.error());
-    if (!held->first.empty() || !held->second.empty()) {
+    if ((!held->first.empty() || !held->second.empty()) && self.ordinal > 0) {
+      // Imported by a move whose plan was not stored here yet.
+      spdlog::error(
+          "link {}: this straitd (shard {} of {}) holds the state of {} topics and {} groups "
+          "of the link but no shard assignment, so it mirrors nothing of it: a move to it "
+          "stopped before the plan was stored here; run the same straitctl shards-move "
+          "again over the whole set (docs/sharding.md#moving-a-component)",
+          cfg_.name, self.ordinal, self.count, held->first.size(), held->second.size());
+    } else if (!held->first.empty() || !held->second.empty()) {
       // Mirrored by this straitd alone before the count grew: nobody
       // mirrors it now, and a plan for the new count must start from where
       // it is (ADR 0030 step 4).
@@ -214,7 +222,6 @@ result<api::shards_info> link_runtime::release(const component_names& names, boo
   }
   if (names.topics.empty() && names.groups.empty()) return refused("no topic or group named");
   // Whole components of this shard: a group's topics never split.
-  size_t covered = 0;
   for (const auto& c : next.assignment->components) {
     size_t named = 0;
     for (const auto& t : c.topics) named += names.topics.contains(t) ? 1 : 0;
@@ -232,12 +239,25 @@ result<api::shards_info> link_runtime::release(const component_names& names, boo
                      std::to_string(c.groups.size()) +
                      " groups; straitctl shards lists them): a group and its topics move together");
     }
-    covered += named;
   }
-  if (covered != names.topics.size() + names.groups.size()) {
-    return refused(
-        "a named topic or group is in no component of the stored assignment: only "
-        "what a plan placed moves (plan and apply again first)");
+  // A name no component places (a topic created after the plan) is this
+  // shard's by its hash: it moves too, into the component a newer plan
+  // places it in (straitctl shards-move names that component whole).
+  using kind = config::shard_share::kind;
+  const config::shard_assignment& a = *next.assignment;
+  for (const auto& [k, named] :
+       {std::pair{kind::topic, &names.topics}, std::pair{kind::group, &names.groups}}) {
+    for (const auto& name : *named) {
+      if ((k == kind::topic ? a.topic_owner(name) : a.group_owner(name)).has_value()) continue;
+      const auto owner = config::owner_under(&a, k, name, self.count);
+      if (owner != self.ordinal) {
+        return refused(printable(name, 256) +
+                       " is in no component of the stored assignment, and its hash gives it to "
+                       "shard " +
+                       std::to_string(owner.value_or(0)) + ", not this one (shard " +
+                       std::to_string(self.ordinal) + "): release it there");
+      }
+    }
   }
   if (auto movable = check_movable(store_, cfg_, names); !movable) {
     return fail(movable.error().code, movable.error().message + "; nothing released");
@@ -526,7 +546,8 @@ void link_runtime::publish_shards(const config::shard_state& s) {
   metrics_.describe("strait_shard_owns_its_part", metrics::registry::kind::gauge,
                     "1 while this straitd mirrors its part of the link (one straitd: all of it; "
                     "several: what the stored shard assignment gives it), 0 while it owns "
-                    "nothing of it (no assignment applied, or the stored one is not in force)");
+                    "nothing of it (no assignment applied, the stored one is not in force, or "
+                    "it was planned for fewer shards than this one's ordinal)");
   metrics_.describe("strait_shard_count", metrics::registry::kind::gauge,
                     "How many straitd share the link (daemon.shards.count)");
   metrics_.describe("strait_shard_released_names", metrics::registry::kind::gauge,
@@ -536,8 +557,11 @@ void link_runtime::publish_shards(const config::shard_state& s) {
                     "1, with this straitd's shard ordinal and count and the digest of the "
                     "link's stored shard assignment (empty: none)");
   const config::shard_identity& self = share_.identity();
+  // A plan for fewer shards than the set gives the ordinals over its count
+  // nothing (ADR 0030 step 4).
+  const bool over_the_plan = s.assignment && self.ordinal >= s.assignment->shards;
   metrics_.set("strait_shard_owns_its_part", {{"link", cfg_.name}},
-               s.owns_a_part(self.count) ? 1 : 0);
+               s.owns_a_part(self.count) && !over_the_plan ? 1 : 0);
   metrics_.set("strait_shard_count", {{"link", cfg_.name}}, self.count);
   metrics_.set("strait_shard_released_names", {{"link", cfg_.name}},
                static_cast<double>(s.released_topics.size() + s.released_groups.size()));

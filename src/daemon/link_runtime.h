@@ -82,8 +82,9 @@ class link_runtime {
       size_t limit = 5) const;
   // Puts the stored assignment in force: once, when straitd loads its links
   // (link_registry::load), before the link starts. errc::corruption for a
-  // damaged record; one planned for another count is not in force (a
-  // logged error and `problem`).
+  // damaged record; one planned for more shards than the count, or applied
+  // as another ordinal, is not in force (a logged error and `problem`); one
+  // held with none says how to start (ADR 0030 step 4).
   [[nodiscard]] status load_shards();
   // Stores `next` and puts it in force: the running supervisor and group
   // syncer follow it from their next round. errc::precondition when
@@ -100,10 +101,12 @@ class link_runtime {
   // assignment says; kept across restarts and later assignments); the
   // supervisor takes their partitions out of the engine over its next
   // rounds (partitions_in_engine) and the group syncer stops syncing their
-  // groups. Names released already are left as they are. Refused, storing
-  // nothing: with one straitd or no assignment in force, for names that
-  // are not whole components placed on this shard, or while check_movable
-  // refuses. The caller holds mu() shared.
+  // groups. Names released already are left as they are; names no
+  // component places move too when their hash gives them to this shard (a
+  // topic created after the plan: the new plan's component names them).
+  // Refused, storing nothing: with one straitd or no assignment in force,
+  // for names that are not whole components placed on this shard, or while
+  // check_movable refuses. The caller holds mu() shared.
   [[nodiscard]] result<api::shards_info> release(const component_names& names, bool dry_run);
   // Ends a release of `names` (all released here) while their records are
   // still here (no forget yet): this straitd owns them again, as the

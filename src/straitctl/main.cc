@@ -32,6 +32,7 @@
 #include "print.h"
 #include "strait.grpc.pb.h"
 #include "strait/base/audit_chain.h"
+#include "strait/config/shards.h"
 #include "typed.h"
 
 namespace straitctl {
@@ -430,6 +431,24 @@ std::string not_the_whole_set(std::span<const session> set,
            std::to_string(answers[0].shards()) + " shards: give all of them";
   }
   return "";
+}
+
+// The count of shards the assignment the straitd of `held` hold was planned
+// for: the first one's that holds one (0 when none does).
+uint32_t planned_over(const std::vector<pb::ShardAssignment>& held) {
+  for (const auto& h : held) {
+    if (!h.digest().empty()) return planned_shards(h);
+  }
+  return 0;
+}
+
+// Whether `h` is a straitd that joined the set after the assignment the
+// others hold was planned for `planned` shards (ADR 0030 step 4): it holds
+// none, nothing is wrong with its store, and its ordinal is at or over that
+// count, so that plan gave it nothing. A straitd below it holding none lost
+// its store: not joined.
+bool joined(const pb::ShardAssignment& h, uint32_t planned) {
+  return h.digest().empty() && h.problem().empty() && h.shard() >= planned;
 }
 
 // Options most mutating commands share.
@@ -904,13 +923,14 @@ int apply_over(std::span<const session> set, const std::string& link, const pb::
     }
   }
   // One document on every shard: the ones that do not hold the plan yet
-  // hold the same one, or none (a straitd that joined the set: its dry run
-  // checked that it holds nothing the plan gives another). Those that hold
-  // it already (a run that stopped half-way, run again) are left as they
-  // are.
+  // hold the same one, or none if they joined the set (their dry run
+  // checked that they hold nothing the plan gives another). Those that
+  // hold it already (a run that stopped half-way, run again) are left as
+  // they are.
   std::set<std::string> before;
+  const uint32_t planned = planned_over(held);
   for (const auto& h : held) {
-    if (h.digest() != plan_digest && !h.digest().empty()) before.insert(h.digest());
+    if (h.digest() != plan_digest && !joined(h, planned)) before.insert(h.digest());
   }
   if (before.size() > 1) {
     std::cerr << "straitctl: refused: the straitd hold different assignments of link " << safe(link)
@@ -970,6 +990,18 @@ struct shards_apply_cmd : command {
     int rc = kOk;
     auto held = held_over(set, link, rc);
     if (!held) return rc;
+    const pb::ShardAssignment& one = held->front();
+    if (set.size() == 1 && one.shards() > 1 && !one.digest().empty() &&
+        planned_shards(one) != plan.shards()) {
+      // Each straitd hashes the names no component places by its document's
+      // count: applied on one alone, two could take the same name.
+      std::cerr << "straitctl: refused: the plan is for " << plan.shards()
+                << " shards and the one held for " << planned_shards(one)
+                << ": that changes the owner of names no component places on every straitd of "
+                   "the set; apply it over the whole set (--server A,B,...); nothing was "
+                   "stored\n";
+      return kRefused;
+    }
     return apply_over(set, link, plan, *held, m);
   }
 };
@@ -1041,10 +1073,14 @@ struct shards_move_cmd : command {
     // The assignments held: one in force, and none on the straitd that
     // joined the set since (they own nothing yet).
     std::set<std::string> digests;
-    bool all_assigned = true;
+    bool all_assigned = true, some_joined = false;
     const pb::ShardAssignment* stored = nullptr;
+    const uint32_t planned = planned_over(*held);
     for (const auto& h : *held) {
-      if (h.digest().empty() && h.problem().empty()) continue;
+      if (joined(h, planned)) {
+        some_joined = true;
+        continue;
+      }
       digests.insert(h.digest());
       all_assigned = all_assigned && h.assigned();
       if (stored == nullptr) stored = &h;
@@ -1074,17 +1110,33 @@ struct shards_move_cmd : command {
     if (m.dry_run) {
       for (const auto& mv : moves) print_move("would move", mv, set.front());
     }
+    if (moves.empty() && some_joined) {
+      // A run that moved everything and stopped before the straitd that
+      // joined stored the plan (they hold none still): store it.
+      if (!set.front().json()) {
+        std::printf("no component changes its shard: storing the plan on every straitd\n");
+      }
+      return m.dry_run ? kOk : apply_over(set, link, plan, *held, m);
+    }
     if (moves.empty()) {
       std::cerr << "straitctl: no component changes its shard under this plan: store it with "
                    "shards-apply\n";
       return kUsage;
     }
     if (m.dry_run) return kOk;
-    // Pause the straitd involved (those paused already stay so after).
+    // Pause the straitd involved (those paused already stay so after). A
+    // plan for another count than the held one changes, on each straitd as
+    // it stores it, the owner of the names no component places: the whole
+    // set is paused then, and stays so if storing fails half-way (resumed,
+    // two straitd holding the two documents could take one such name).
+    const bool count_changes = plan.shards() != planned_shards(*stored);
     std::set<size_t> involved;
     for (const auto& mv : moves) {
       involved.insert(server_of.at(mv.from));
       involved.insert(server_of.at(mv.to));
+    }
+    if (count_changes) {
+      for (size_t i = 0; i < set.size(); ++i) involved.insert(i);
     }
     std::vector<size_t> paused_here;
     auto resume = [&] {
@@ -1117,11 +1169,21 @@ struct shards_move_cmd : command {
     for (size_t k = 0; rc == kOk && k < moves.size(); ++k) {
       rc = move_one(set[server_of.at(moves[k].from)], set[server_of.at(moves[k].to)], moves[k]);
     }
+    bool storing_failed = false;
     if (rc == kOk) {
       // What each holds now: the releases changed the digests' lists, not
       // the digests.
       auto now = held_over(set, link, rc);
       if (now) rc = apply_over(set, link, plan, *now, m);
+      storing_failed = rc != kOk;
+    }
+    if (storing_failed && count_changes) {
+      std::cerr << "straitctl: the plan for " << plan.shards()
+                << " shards is stored on some straitd only: the link stays paused on all of "
+                   "them (resumed, two could take a name no component places): run the same "
+                   "command again once the cause is mended, then straitctl resume-link "
+                << safe(link) << " on each\n";
+      return rc;
     }
     const int resumed = resume();
     if (rc != kOk) {
@@ -1136,36 +1198,77 @@ struct shards_move_cmd : command {
 
  private:
   // The moves from the stored assignment `held` to `plan`: each component
-  // of the plan whose topics the stored one places on another shard. Only
-  // whole components, equal in both, move (exit 4 otherwise).
+  // of the plan whose names are on another shard now. Where a name is now:
+  // its component's shard, or, for names no component of `held` places (a
+  // topic created after it), the shard its hash gives it under `held`'s own
+  // count (config::hashed_owner, as straitd decides). Only whole components
+  // move: equal in both, or all of whose names `held` leaves to one hash
+  // owner (exit 4 otherwise).
   int moves_of(const pb::ShardAssignment& held, const pb::ShardPlan& plan,
                std::vector<move>& out) const {
+    std::map<std::string, const pb::ShardComponent*> component_of;  // by topic
+    std::set<std::string> placed_groups;
+    for (const auto& c : held.components()) {
+      for (const auto& t : c.topics()) component_of[t] = &c;
+      placed_groups.insert(c.groups().begin(), c.groups().end());
+    }
+    const uint32_t planned = planned_shards(held);
+    auto refuse = [&](const pb::ShardComponent& next, const std::string& why) {
+      std::cerr << "straitctl: refused: the component of topic " << safe(next.topics(0))
+                << " moves to shard " << next.shard() << " " << why << "; nothing was moved\n";
+      return kRefused;
+    };
     for (const auto& next : plan.components()) {
       if (next.topics().empty()) continue;
-      const pb::ShardComponent* before = nullptr;
-      for (const auto& c : held.components()) {
-        for (const auto& t : c.topics()) {
-          if (t == next.topics(0)) before = &c;
-        }
-      }
-      if (before == nullptr || before->shard() == next.shard()) continue;  // new, or stays
-      const std::set<std::string> t0(before->topics().begin(), before->topics().end());
       const std::set<std::string> t1(next.topics().begin(), next.topics().end());
-      const std::set<std::string> g0(before->groups().begin(), before->groups().end());
       const std::set<std::string> g1(next.groups().begin(), next.groups().end());
-      if (t0 != t1 || g0 != g1) {
-        std::cerr << "straitctl: refused: the component of topic " << safe(next.topics(0))
-                  << " moves to shard " << next.shard()
-                  << " with other topics or groups than it has now: only whole components "
-                     "move (a plan that joins or splits them is not supported yet); nothing "
-                     "was moved\n";
-        return kRefused;
+      uint32_t from = 0;
+      if (auto it = component_of.find(next.topics(0)); it != component_of.end()) {
+        const pb::ShardComponent& before = *it->second;
+        if (before.shard() == next.shard()) continue;  // stays
+        const std::set<std::string> t0(before.topics().begin(), before.topics().end());
+        const std::set<std::string> g0(before.groups().begin(), before.groups().end());
+        if (t0 != t1 || g0 != g1) {
+          return refuse(next,
+                        "with other topics or groups than it has now: only whole components "
+                        "move (a plan that joins or splits them is not supported yet)");
+        }
+        from = before.shard();
+      } else {
+        // Names no component placed: each mirrored or synced by its hash
+        // owner, which must be one shard.
+        std::set<uint32_t> owners;
+        for (const auto& t : t1) {
+          if (component_of.contains(t)) {
+            return refuse(next,
+                          "joining topics a component holds now with others: not "
+                          "supported yet");
+          }
+          owners.insert(strait::config::hashed_owner(t, planned));
+        }
+        for (const auto& g : g1) {
+          if (placed_groups.contains(g)) {
+            return refuse(next, "joining a group a component holds now: not supported yet");
+          }
+          owners.insert(strait::config::hashed_owner(g, planned));
+        }
+        if (owners.size() != 1) {
+          return refuse(next,
+                        "but its names, in no component of the stored assignment, are on " +
+                            std::to_string(owners.size()) +
+                            " shards by their hash: not supported yet (leave it where the hash "
+                            "of its first topic puts it, shard " +
+                            std::to_string(strait::config::hashed_owner(next.topics(0), planned)) +
+                            ", and move it once that plan is stored)");
+        }
+        from = *owners.begin();
+        if (from == next.shard()) continue;  // stays
       }
       move mv;
       mv.names.set_link(link);
       for (const auto& t : t1) mv.names.add_topics(t);
       for (const auto& g : g1) mv.names.add_groups(g);
-      mv.from = before->shard();
+      mv.from = from;
       mv.to = next.shard();
       out.push_back(std::move(mv));
     }
@@ -1291,10 +1394,16 @@ struct shards_cmd : command {
       return kDiffers;
     }
     if (digests.size() > 1) {
+      const uint32_t planned = planned_over(answers);
+      const bool some_joined =
+          std::ranges::any_of(answers, [&](const auto& a) { return joined(a, planned); });
       std::cerr << "straitctl: the shards hold different assignments of link " << safe(link)
-                << ": apply one plan to all of them (straitctl shards-apply --server A,B,...); "
-                   "a straitd that joined the set holds none until straitctl shards-move "
-                   "places components on it (docs/sharding.md#changing-the-count)\n";
+                << ": apply one plan to all of them (straitctl shards-apply --server A,B,...)"
+                << (some_joined ? "; a straitd that joined the set holds none until straitctl "
+                                  "shards-move places components on it "
+                                  "(docs/sharding.md#changing-the-count)"
+                                : "")
+                << "\n";
       return kDiffers;
     }
     if (!set.front().json()) {

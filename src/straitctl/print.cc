@@ -420,6 +420,10 @@ void print_shard_plan(const pb::ShardPlan& r) {
   }
 }
 
+uint32_t planned_shards(const pb::ShardAssignment& r) {
+  return r.planned_shards() != 0 ? r.planned_shards() : r.shards();
+}
+
 void print_shards(const pb::ShardAssignment& r) {
   std::printf("link %s: this straitd is shard %u of %u\n", safe(r.link()).c_str(), r.shard(),
               r.shards());
@@ -432,18 +436,19 @@ void print_shards(const pb::ShardAssignment& r) {
   }
   std::printf("assignment %s from scan %llu, applied %s\n", safe(r.digest()).c_str(),
               static_cast<unsigned long long>(r.scan_id()), utc_time(r.applied_at_ms()).c_str());
-  if (r.planned_shards() != r.shards()) {
+  const uint32_t planned = planned_shards(r);
+  if (planned != r.shards()) {
     std::printf(
         "planned for %u shards of the %u: shards %u and over own nothing of it (the set grew, "
         "or shards are being taken away; docs/sharding.md#changing-the-count)\n",
-        r.planned_shards(), r.shards(), r.planned_shards());
+        planned, r.shards(), planned);
   }
   for (const auto& c : r.components()) {
     std::printf("  shard %u%s: topics %s; groups %s\n", c.shard(),
                 c.shard() == r.shard() ? " (this one)" : "", safe(joined(c.topics(), 12)).c_str(),
                 safe(joined(c.groups(), 12)).c_str());
   }
-  std::printf("names in no component belong to shard FNV-1a(name) mod %u\n", r.planned_shards());
+  std::printf("names in no component belong to shard FNV-1a(name) mod %u\n", planned);
   if (r.released_topics_size() + r.released_groups_size() > 0) {
     std::printf(
         "released by this straitd, mirrored by nobody until a plan places them on "

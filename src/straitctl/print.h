@@ -28,6 +28,9 @@ void print_reports(const pb::ListVerifyReportsResponse& r);
 void print_scan(const pb::ScanReport& r);
 void print_scans(const pb::ListScansResponse& r);
 void print_shard_plan(const pb::ShardPlan& r);
+// The count of shards the assignment `r` holds was planned for (a straitd
+// older than that field answers 0: then its own count).
+uint32_t planned_shards(const pb::ShardAssignment& r);
 void print_shards(const pb::ShardAssignment& r);
 // A plan, or what an apply did (`applied`); `all`: also the topics that fit.
 void print_plan(const pb::TopicPlan& p, bool applied, bool all);

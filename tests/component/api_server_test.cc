@@ -717,7 +717,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
   std::tie(rc, printed) =
       straitctl_on(both, "shards-move main --file " + plan("far.json", "main", 2, 5));
   EXPECT_EQ(rc, 4) << printed;
-  EXPECT_TRUE(strait::testing::contains(printed, "placed on shard 5 of 2")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "placed on shard 5 of its 2")) << printed;
   std::tie(rc, printed) = straitctl("shards-move main --file " + plan("p1.json", "main", 2, 1));
   EXPECT_EQ(rc, 4) << printed;
   EXPECT_TRUE(control_.released.empty() && second.imported.empty());

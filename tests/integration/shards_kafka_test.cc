@@ -267,6 +267,14 @@ TEST(ShardsKafka, ComponentsSwapStraitdWithTheirOffsetMapsAndMirrorOnWithoutAGap
   EXPECT_EQ(one.stop(), 0) << one.log();
 }
 
+// The shard a plan file of shards-plan --output places topic `topic` on.
+int placed_on(const std::string& file, const std::string& topic) {
+  std::ifstream in(file);
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  const size_t at = text.find("\"shard\":", text.find("\"" + topic + "\""));
+  return at == std::string::npos ? -1 : text[text.find_first_of("0123456789", at)] - '0';
+}
+
 // A change of the shard count moves whole components (ADR 0030 step 4).
 // Two straitd grow to three: the first two restart as two of three and
 // mirror on under their plan for two (no name changes owner), the third
@@ -274,7 +282,9 @@ TEST(ShardsKafka, ComponentsSwapStraitdWithTheirOffsetMapsAndMirrorOnWithoutAGap
 // component with its offset map. Then the set shrinks to two: at the count
 // of three a plan for two moves the third's component off, and the count
 // goes down. Mirroring goes on through each change: every record once,
-// each group's offsets written by its component's owner.
+// each group's offsets written by its component's owner. A topic created
+// after the first plan (gr-d, mirrored by its hash owner, shard 1: FNV-1a
+// mod 2) moves from there when a newer plan places it elsewhere.
 TEST(ShardsKafka, TheSetGrowsToThreeAndShrinksToTwoMovingWholeComponents) {
   const std::vector<std::string> topics = {"gr-a", "gr-b", "gr-c"};
   for (const auto& t : topics) create_topic(clusters->source, t, 2);
@@ -328,6 +338,18 @@ TEST(ShardsKafka, TheSetGrowsToThreeAndShrinksToTwoMovingWholeComponents) {
       two(dir2, "gr-.*", groups, "mig.");
   ASSERT_FALSE(start_planned({&zero, &one}, dir0.path()).empty());
   ASSERT_TRUE(mirrored(100)) << zero.log() << one.log();
+  // gr-d: in no component, mirrored by its hash owner (shard 1 of 2).
+  create_topic(clusters->source, "gr-d", 2);
+  auto produce_late = [](int from, int to) {
+    testing::test_producer p(clusters->source);
+    for (int i = from; i < to; ++i) p.send("gr-d", i % 2, make_record(i));
+  };
+  produce_late(0, 50);
+  ASSERT_TRUE(testing::wait_for([&] { return total_high(clusters->target, "mig.gr-d", 2) == 50; },
+                                60s, 200ms))
+      << one.log();
+  EXPECT_TRUE(contains(one.straitctl("status it").second, "gr-d"));
+  EXPECT_FALSE(contains(zero.straitctl("status it").second, "gr-d"));
   auto answer = [&](std::vector<straitd*> set) {
     return testing::wait_for(
         [&] {
@@ -361,19 +383,36 @@ TEST(ShardsKafka, TheSetGrowsToThreeAndShrinksToTwoMovingWholeComponents) {
   ASSERT_TRUE(mirrored(150)) << zero.log() << one.log();  // under the plan for two
   EXPECT_EQ(mirrored_by(two), 0) << two.straitctl("status it").second;
 
+  // A newer scan: the plan for three places gr-d in a component.
+  ASSERT_EQ(zero.straitctl("scan it --window 1").first, 0) << zero.log();
   const std::string for_three = (dir0.path() / "three.json").string();
   ASSERT_EQ(zero.straitctl("shards-plan it --shards 3 --output " + for_three).first, 0)
       << zero.straitctl_errors();
+  const int late_on = placed_on(for_three, "gr-d");
+  // The smallest component goes to the least loaded shard, the first of
+  // three equal ones: 0. Not 1, so a component of names in no component
+  // moves from its hash owner.
+  EXPECT_NE(late_on, 1) << "gr-d would not move: the test would not show it";
+  ASSERT_GE(late_on, 0);
   auto [grown, grown_out] = zero.straitctl_on(three, "shards-move it --file " + for_three);
   ASSERT_EQ(grown, 0) << grown_out << zero.straitctl_errors() << zero.log() << two.log();
   EXPECT_TRUE(contains(grown_out, "imported on " + two.api_address())) << grown_out;
+  EXPECT_EQ(contains(grown_out,
+                     "moving the component of topic gr-d (1 topics, 0 groups): shard 1 "
+                     "-> shard " +
+                         std::to_string(late_on)),
+            late_on != 1)
+      << grown_out;
   auto [same, same_out] = zero.straitctl_on(three, "shards it");
   EXPECT_EQ(same, 0) << same_out << zero.straitctl_errors();
   ASSERT_TRUE(comes_to(two, 1)) << "the plan for three gives the third one component: "
                                 << two.straitctl("status it").second;
   produce(100);
+  produce_late(50, 100);
   commit(200);
   ASSERT_TRUE(mirrored(200)) << zero.log() << one.log() << two.log();
+  ASSERT_TRUE(testing::wait_for([&] { return total_high(clusters->target, "mig.gr-d", 2) == 100; },
+                                60s, 200ms));
 
   // Shrink: at the count of three, a plan for two moves the third's
   // component off; then the first two restart as two of two.
@@ -402,6 +441,7 @@ TEST(ShardsKafka, TheSetGrowsToThreeAndShrinksToTwoMovingWholeComponents) {
   EXPECT_EQ(mirrored_by(zero) + mirrored_by(one), 3)
       << zero.straitctl("status it").second << one.straitctl("status it").second;
   for (const auto& t : topics) expect_same_records(t, "mig." + t, 2);
+  expect_same_records("gr-d", "mig.gr-d", 2);
   EXPECT_EQ(zero.stop(), 0) << zero.log();
   EXPECT_EQ(one.stop(), 0) << one.log();
 }

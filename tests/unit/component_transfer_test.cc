@@ -394,15 +394,26 @@ TEST(ShardRecords, AnAssignmentStaysInForceWhenTheCountGrowsAndNotWhenItShrinks)
   ASSERT_TRUE(grown.has_value()) << grown.error().message;
   EXPECT_TRUE(grown->in_force()) << grown->problem;
   EXPECT_EQ(grown->assignment->shards, 2u);
-  auto shrunk = load_shard_assignment(*st, "main", {1, 1, false});
+  // A plan for three, and the count lowered to two before the shrink was
+  // prepared.
+  auto three = config::shard_assignment::make(3, 8, {{{"orders"}, {"billing"}, 1, 10}}, 3);
+  ASSERT_TRUE(three.has_value()) << three.error().message;
+  s.assignment = std::make_shared<const config::shard_assignment>(std::move(*three));
+  {
+    checkpoint_store::write_batch b;
+    put_shard_assignment(b, "main", s);
+    ASSERT_TRUE(st->commit(b).has_value());
+  }
+  auto shrunk = load_shard_assignment(*st, "main", {1, 2, false});
   ASSERT_TRUE(shrunk.has_value()) << shrunk.error().message;
   EXPECT_FALSE(shrunk->in_force());
-  EXPECT_NE(shrunk->problem.find("is for 2 shards, and daemon.shards.count is 1"),
+  EXPECT_NE(shrunk->problem.find("is for 3 shards, and daemon.shards.count is 2"),
             std::string::npos)
       << shrunk->problem;
-  EXPECT_NE(shrunk->problem.find("set the count back to 2"), std::string::npos) << shrunk->problem;
-  EXPECT_NE(shrunk->problem.find("shards-plan --shards 1, shards-move"), std::string::npos)
+  EXPECT_NE(shrunk->problem.find("set the count back to 3"), std::string::npos) << shrunk->problem;
+  EXPECT_NE(shrunk->problem.find("shards-plan --shards 2, shards-move"), std::string::npos)
       << shrunk->problem;
+  EXPECT_TRUE(load_shard_assignment(*st, "main", {1, 3, false})->in_force());
   // Applied by another ordinal: not in force whatever the count.
   auto other = load_shard_assignment(*st, "main", {0, 3, false});
   ASSERT_TRUE(other.has_value());
