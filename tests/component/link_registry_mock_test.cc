@@ -265,7 +265,8 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
       [&] { return on_target("orders") == 200 && on_target("payments") == 300; }, 30s));
 
   const daemon::component_names orders{{"orders"}, {}};
-  // Refused: another shard's component, nothing, a name no plan placed.
+  // Refused: another shard's component, nothing, a name no plan placed
+  // that its hash gives another shard (FNV-1a("invoices") mod 2 is 1).
   auto refused = [&](int i, const daemon::component_names& names, const std::string& says) {
     auto r = runtime(i)->release(names, false);
     ASSERT_FALSE(r.has_value()) << says;
@@ -275,7 +276,14 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   };
   refused(0, {{"payments"}, {}}, "is shard 1's, not this one's");
   refused(0, {}, "no topic or group named");
-  refused(0, {{"orders", "refunds"}, {}}, "in no component of the stored assignment");
+  refused(0, {{"orders", "invoices"}, {}},
+          "invoices is in no component of the stored assignment, and its hash gives it to "
+          "shard 1");
+  // One its hash gives this shard (FNV-1a("refunds") mod 2 is 0) moves too
+  // (ADR 0030 step 4: a topic created after the plan).
+  auto hashed_here = runtime(0)->release({{"orders", "refunds"}, {}}, true);
+  ASSERT_TRUE(hashed_here.has_value()) << hashed_here.error().message;
+  EXPECT_EQ(hashed_here->stored.released_topics, (std::set<std::string>{"orders", "refunds"}));
   auto dry = runtime(0)->release(orders, true);
   ASSERT_TRUE(dry.has_value()) << dry.error().message;
   EXPECT_TRUE(runtime(0)->shards().stored.released_topics.empty()) << "a dry run stores nothing";
