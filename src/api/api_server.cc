@@ -1577,6 +1577,7 @@ class service final : public pb::Strait::Service {
               std::chrono::milliseconds(req.quiet_window_ms() == 0 ? 5000 : req.quiet_window_ms());
           m.requested_by = who.name;
           m.dry_run = req.dry_run();
+          m.over_the_set = req.over_the_set();
           auto changes = control_.move(req.link(), kind, m);
           if (!changes) return to_grpc(changes.error());
           for (const auto& c : *changes) {

@@ -454,6 +454,10 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
       changes = wf->finalize_groups(o);
       break;
   }
+  if (!changes && changes.error().code == errc::not_found && r.over_the_set) {
+    // Nothing selected here: the other shards of the set get the call too.
+    return std::vector<api::object_change>{};
+  }
   if (!changes && changes.error().code == errc::not_found) {
     // Nothing here: was it meant for another shard of the set (ADR 0030)?
     const auto elsewhere = h->runtime->placed_elsewhere(

@@ -386,7 +386,8 @@ struct command {
     if (set.size() == 1) return run(set.front());
     std::cerr << "straitctl: " << cli->get_name()
               << " talks to one straitd: give one --server (several are for shards, "
-                 "shards-apply, shards-move, status and stage)\n";
+                 "shards-apply, shards-move, status, stage, verify, cutover, rollback and "
+                 "finalize)\n";
     return kUsage;
   }
 };
@@ -618,6 +619,42 @@ struct verify_cmd : command {
     cli->add_flag("--no-wait", no_wait, "print the report id and return at once");
   }
   int run(const session& s) override {
+    pb::VerifyReport r;
+    if (int rc = start(s, r); rc != kOk || (!m.dry_run && no_wait)) return rc;
+    return show_report(s, link, r);
+  }
+  // Over the set (ADR 0030): each straitd verifies what it owns. All start
+  // first (they compare at once), then each report is followed in turn;
+  // exit 5 when any differs.
+  int run_set(std::span<const session> set) override {
+    if (set.size() == 1) return run(set.front());
+    std::vector<pb::VerifyReport> started(set.size());
+    for (size_t i = 0; i < set.size(); ++i) {
+      if (int rc = start(set[i], started[i]); rc != kOk) {
+        std::cerr << "straitctl: " << safe(set[i].server()) << " did not start its verification ("
+                  << i << " of " << set.size() << " started)\n";
+        return rc;
+      }
+    }
+    if (!m.dry_run && no_wait) return kOk;
+    // 1 when a straitd failed, else 5 when any differs, else the first
+    // other exit code.
+    int first = kOk;
+    bool differs = false, unavailable = false;
+    for (size_t i = 0; i < set.size(); ++i) {
+      if (!set[i].json()) std::printf("== %s\n", safe(set[i].server()).c_str());
+      std::fflush(stdout);
+      const int rc = show_report(set[i], link, started[i]);
+      differs = differs || rc == kDiffers;
+      unavailable = unavailable || rc == kUnavailable;
+      if (first == kOk) first = rc;
+    }
+    return unavailable ? kUnavailable : differs ? kDiffers : first;
+  }
+
+ private:
+  // Starts the verification on `s` into `r`; with --no-wait, prints its id.
+  int start(const session& s, pb::VerifyReport& r) const {
     pb::VerifyRequest req;
     req.set_link(link);
     req.set_topic_regex(topics);
@@ -626,16 +663,15 @@ struct verify_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_skip_schemas(no_schemas);
     req.set_request_id(request_id_or_new(m.request_id));
-    pb::VerifyReport r;
     if (int rc = s.call(&pb::Strait::Stub::Verify, req, &r); rc != kOk) return rc;
     if (!m.dry_run && no_wait) {
       s.print(r, [&](const pb::VerifyReport& v) {
-        std::cout << "verification " << v.id() << " started; straitctl report " << link << " "
+        std::cout << "verification " << v.id() << " started on " << safe(s.server())
+                  << "; straitctl --server " << safe(s.server()) << " report " << link << " "
                   << v.id() << " follows it\n";
       });
-      return kOk;
     }
-    return show_report(s, link, r);
+    return kOk;
   }
 };
 
@@ -1735,13 +1771,7 @@ struct move_cmd : command {
       std::cerr << "straitctl " << name << ": give --topics RE or --groups RE ('.*' for all)\n";
       return kUsage;
     }
-    pb::MoveRequest req;
-    req.set_link(link);
-    req.set_regex(on_groups ? groups : topics);
-    req.set_force(force);
-    req.set_quiet_window_ms(quiet_window_ms);
-    req.set_dry_run(m.dry_run);
-    req.set_request_id(request_id_or_new(m.request_id));
+    pb::MoveRequest req = request(m.dry_run, false, m.request_id);
     pb::MoveResponse r;
     if (int rc = s.call(on_groups ? groups_call : topics_call, req, &r); rc != kOk) return rc;
     s.print(r, [&](const pb::MoveResponse& v) { print_changes(v, m.dry_run); });
@@ -1749,6 +1779,74 @@ struct move_cmd : command {
     return follow_move(s, r, on_groups);
   }
 
+  // Over the set (ADR 0030): each straitd moves what it owns of the
+  // selection (a component's topics and groups are on one, so each move is
+  // local). Every straitd checks its part in a dry run before any starts;
+  // then each starts its part, and straitctl follows them in turn.
+  int run_set(std::span<const session> set) override {
+    if (set.size() == 1) return run(set.front());
+    const bool on_groups = !groups.empty();
+    if (topics.empty() && groups.empty()) return run(set.front());  // says what to give
+    const rpc call = on_groups ? groups_call : topics_call;
+    std::vector<pb::MoveResponse> answers(set.size());
+    int selected = 0;
+    for (size_t i = 0; i < set.size(); ++i) {
+      pb::MoveRequest req = request(true, true, "");  // its own id: not the real call's
+      if (int rc = set[i].call(call, req, &answers[i]); rc != kOk) {
+        std::cerr << "straitctl: " << safe(set[i].server())
+                  << " refused its part: nothing was moved on any straitd\n";
+        return rc;
+      }
+      selected += answers[i].changes_size();
+    }
+    if (selected == 0) {
+      std::cerr << "straitctl: " << name << " selects nothing on any straitd of the set\n";
+      return kNotFound;
+    }
+    int worst = kOk;
+    size_t begun = 0;
+    for (size_t i = 0; i < set.size(); ++i) {
+      if (answers[i].changes_size() == 0) continue;  // the others' part
+      if (!m.dry_run) {
+        pb::MoveRequest req = request(false, true, m.request_id);
+        if (int rc = set[i].call(call, req, &answers[i]); rc != kOk) {
+          std::cerr << "straitctl: started on " << begun << " straitd before "
+                    << safe(set[i].server())
+                    << " failed: what started goes on there (straitctl status); run the same "
+                       "command again for the rest once the cause is mended\n";
+          return rc;
+        }
+      }
+      ++begun;
+      if (!set[i].json()) std::printf("== %s\n", safe(set[i].server()).c_str());
+      set[i].print(answers[i], [&](const pb::MoveResponse& v) { print_changes(v, m.dry_run); });
+    }
+    if (m.dry_run || no_wait) return kOk;
+    for (size_t i = 0; i < set.size(); ++i) {
+      if (answers[i].changes_size() == 0) continue;
+      if (!set[i].json()) std::fprintf(stderr, "== %s\n", safe(set[i].server()).c_str());
+      const int rc = follow_move(set[i], answers[i], on_groups);
+      if (worst == kOk) worst = rc;
+    }
+    return worst;
+  }
+
+ private:
+  // The request for every straitd: each journals its own, so one
+  // `request_id` (or a new one) serves them all.
+  pb::MoveRequest request(bool dry_run, bool over_the_set, const std::string& request_id) const {
+    pb::MoveRequest req;
+    req.set_link(link);
+    req.set_regex(groups.empty() ? topics : groups);
+    req.set_force(force);
+    req.set_quiet_window_ms(quiet_window_ms);
+    req.set_dry_run(dry_run);
+    req.set_over_the_set(over_the_set);
+    req.set_request_id(request_id_or_new(request_id));
+    return req;
+  }
+
+ public:
   // Until every object of the answer reached where the move leads, printing
   // each new activity on stderr (and a bar of the records drained). Each
   // object is followed through its operation (ListOperations); one without
@@ -2022,7 +2120,8 @@ int main(int argc, char** argv) {
   app.add_option(
          "--server", o.server,
          "straitd's daemon.api_listen (env STRAITCTL_SERVER); several, separated by "
-         "commas, for the shards of a set (shards, shards-apply, shards-move, status, stage)")
+         "commas, for the shards of a set (shards, shards-apply, shards-move, status, stage, "
+         "verify, cutover, rollback, finalize)")
       ->capture_default_str();
   app.add_option("-o,--output", o.output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))

@@ -152,12 +152,23 @@ TEST(ShardsKafka, TwoStraitdShareALinkAndOneCutsOverItsGroupWhileTheOtherMirrors
   ASSERT_TRUE(testing::wait_for(
       [&] { return contains(zero.straitctl("status it").second, "IN_SYNC"); }, 60s, 200ms))
       << zero.straitctl("status it").second;
-  ASSERT_EQ(zero.straitctl("verify it").first, 0) << zero.log();
+  // Verified over the set: each straitd compares what it owns.
+  auto [verified, report] = zero.straitctl_on(both, "verify it");
+  ASSERT_EQ(verified, 0) << report << zero.straitctl_errors() << zero.log() << one.log();
+  EXPECT_TRUE(contains(report, "== " + zero.api_address()) &&
+              contains(report, "== " + one.api_address()))
+      << report;
   ASSERT_TRUE(testing::wait_for(
       [&] { return contains(zero.straitctl("status it").second, "VERIFIED"); }, 60s, 200ms))
       << zero.straitctl("status it").second << zero.log();
-  auto [cut, cut_out] = zero.straitctl("cutover it --topics sh-orders --quiet-window 1000");
+  // A cutover sent to the set: the straitd that owns sh-orders cuts it
+  // over; the other, owning nothing it selects, has no part.
+  auto [cut, cut_out] =
+      zero.straitctl_on(both, "cutover it --topics sh-orders --quiet-window 1000");
   ASSERT_EQ(cut, 0) << cut_out << zero.straitctl_errors() << zero.log();
+  EXPECT_TRUE(contains(cut_out, "== " + zero.api_address())) << cut_out;
+  EXPECT_FALSE(contains(cut_out, "== " + one.api_address())) << cut_out;
+  EXPECT_EQ(zero.straitctl_on(both, "cutover it --topics nothing-such --dry-run").first, 3);
   {
     testing::test_producer p(clusters->source);
     for (int i = 300; i < 500; ++i) p.send("sh-audit", i % 2, make_record(i));

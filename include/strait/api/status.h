@@ -192,6 +192,9 @@ struct move_request {
   std::chrono::milliseconds quiet_window{5000};
   std::string requested_by;
   bool dry_run = false;
+  // Sent to every straitd of a set: selecting nothing here is no change,
+  // not an error (MoveRequest.over_the_set).
+  bool over_the_set = false;
 };
 
 // What a move did (or would do) to one topic or group.
