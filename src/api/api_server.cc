@@ -1031,6 +1031,7 @@ class service final : public pb::Strait::Service {
   grpc::Status ApplyShards(grpc::ServerContext* ctx, const pb::ApplyShardsRequest* req,
                            pb::ShardAssignment* out) override {
     std::optional<config::shard_assignment> checked;
+    config::component_names moving;
     return mutate<pb::ApplyShardsRequest, pb::ShardAssignment>(
         *ctx, "ApplyShards", role::admin, *req, out,
         [&]() -> grpc::Status {
@@ -1055,12 +1056,17 @@ class service final : public pb::Strait::Service {
             return {grpc::StatusCode::INVALID_ARGUMENT, "plan." + a.error().message};
           }
           checked = std::move(*a);
+          if (req->has_moving()) {
+            if (auto s = component_of(req->moving(), moving); !s.ok()) {
+              return {s.error_code(), "moving." + s.error_message()};
+            }
+          }
           return grpc::Status::OK;
         },
         [&](const caller&, pb::ShardAssignment* resp) -> grpc::Status {
           if (!checked) return {grpc::StatusCode::INTERNAL, "the plan was not checked"};
           auto r = control_.apply_shards(req->link(), std::move(*checked), req->replaces(),
-                                         req->dry_run());
+                                         req->dry_run(), moving);
           if (!r) return to_grpc(r.error());
           fill_shards(req->link(), *r, resp);
           return grpc::Status::OK;

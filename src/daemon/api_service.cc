@@ -419,7 +419,10 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
       if (h->runtime->config().schemas.enabled) {
         auto would =
             wf->cutover_topics({o.selected, o.force, o.quiet_window, o.requested_by, true});
-        if (!would) return std::unexpected(would.error());
+        if (!would) {
+          changes = std::unexpected(would.error());  // said below, as any move's
+          break;
+        }
         const auto counts = h->runtime->supervisor() != nullptr
                                 ? h->runtime->supervisor()->selected_topics()
                                 : std::map<std::string, int>{};
@@ -454,7 +457,8 @@ result<std::vector<api::object_change>> api_service::move(const std::string& lin
       changes = wf->finalize_groups(o);
       break;
   }
-  if (!changes && changes.error().code == errc::not_found && r.over_the_set) {
+  if (!changes && changes.error().code == errc::not_found && r.over_the_set &&
+      h->runtime->shards().self.count > 1) {
     // Nothing selected here: the other shards of the set get the call too.
     return std::vector<api::object_change>{};
   }
@@ -531,10 +535,11 @@ result<api::shards_info> api_service::shards(const std::string& link) const {
 
 result<api::shards_info> api_service::apply_shards(const std::string& link,
                                                    config::shard_assignment a,
-                                                   const std::string& replaces, bool dry_run) {
+                                                   const std::string& replaces, bool dry_run,
+                                                   const config::component_names& moving) {
   auto h = links_.held_link(link);
   if (!h) return std::unexpected(h.error());
-  return h->runtime->apply_shards(std::move(a), replaces, dry_run);
+  return h->runtime->apply_shards(std::move(a), replaces, dry_run, moving);
 }
 
 result<api::shards_info> api_service::release_component(const std::string& link,

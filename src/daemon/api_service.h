@@ -63,10 +63,9 @@ class api_service final : public api::state_provider, public api::control {
     return links_.stage(link, topic_selected, group_selected, dry_run);
   }
   [[nodiscard]] result<api::shards_info> shards(const std::string& link) const override;
-  [[nodiscard]] result<api::shards_info> apply_shards(const std::string& link,
-                                                      config::shard_assignment a,
-                                                      const std::string& replaces,
-                                                      bool dry_run) override;
+  [[nodiscard]] result<api::shards_info> apply_shards(
+      const std::string& link, config::shard_assignment a, const std::string& replaces,
+      bool dry_run, const config::component_names& moving) override;
   [[nodiscard]] result<api::shards_info> release_component(const std::string& link,
                                                            const config::component_names& names,
                                                            bool cancel, bool dry_run) override;

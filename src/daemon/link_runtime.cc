@@ -155,7 +155,8 @@ result<std::pair<std::set<std::string>, std::set<std::string>>> link_runtime::he
 }
 
 result<api::shards_info> link_runtime::apply_shards(config::shard_assignment next,
-                                                    const std::string& replaces, bool dry_run) {
+                                                    const std::string& replaces, bool dry_run,
+                                                    const config::component_names& moving) {
   std::lock_guard lock(apply_shards_mu_);
   const config::shard_state stored = share_.state();
   const std::string stored_digest = stored.assignment ? stored.assignment->digest : "";
@@ -170,6 +171,20 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   }
   auto held = held_names();
   if (!held) return std::unexpected(held.error());
+  if (!moving.topics.empty() || !moving.groups.empty()) {
+    using kind = config::shard_share::kind;
+    const uint32_t self = share_.identity().ordinal;
+    for (const auto& [k, names, now] : {std::tuple{kind::topic, &moving.topics, &held->first},
+                                        std::tuple{kind::group, &moving.groups, &held->second}}) {
+      for (const auto& name : *names) {
+        if (config::owner_under(&next, k, name, share_.identity().count) == self) {
+          now->insert(name);  // imported here, or held nowhere
+        } else if (dry_run) {
+          now->erase(name);  // forgotten here by then
+        }
+      }
+    }
+  }
   if (auto s = config::check_replacement(share_.identity(), stored.assignment.get(),
                                          stored.applied_as, next, held->first, held->second);
       !s) {

@@ -92,9 +92,13 @@ class link_runtime {
   // compare-and-set, so that shards keep one document), or when it would
   // move a topic or group this straitd holds (held_names) or take one
   // another shard may hold (config::check_replacement). Running or paused;
-  // the caller holds mu() shared.
+  // the caller holds mu() shared. `moving`: the components straitctl
+  // shards-move moves for `next` (ApplyShardsRequest.moving): held here if
+  // `next` places them here; in a dry run (asked before anything moves),
+  // gone otherwise.
   [[nodiscard]] result<api::shards_info> apply_shards(config::shard_assignment next,
-                                                      const std::string& replaces, bool dry_run);
+                                                      const std::string& replaces, bool dry_run,
+                                                      const config::component_names& moving = {});
   // ADR 0030 step 3, the first move: gives up whole components this
   // straitd owns under the stored assignment, for another to import. They
   // are stored as released (this straitd owns them no longer, whatever the

@@ -434,13 +434,17 @@ std::string not_the_whole_set(std::span<const session> set,
   return "";
 }
 
-// The count of shards the assignment the straitd of `held` hold was planned
-// for: the first one's that holds one (0 when none does).
+// The fewest shards an assignment the straitd of `held` hold was planned
+// for (0 when none holds one): the old one's while a run that changes the
+// count stored the new one on some only.
 uint32_t planned_over(const std::vector<pb::ShardAssignment>& held) {
+  uint32_t fewest = 0;
   for (const auto& h : held) {
-    if (!h.digest().empty()) return planned_shards(h);
+    if (!h.digest().empty() && (fewest == 0 || planned_shards(h) < fewest)) {
+      fewest = planned_shards(h);
+    }
   }
-  return 0;
+  return fewest;
 }
 
 // Whether `h` is a straitd that joined the set after the assignment the
@@ -451,6 +455,11 @@ uint32_t planned_over(const std::vector<pb::ShardAssignment>& held) {
 bool joined(const pb::ShardAssignment& h, uint32_t planned) {
   return h.digest().empty() && h.problem().empty() && h.shard() >= planned;
 }
+
+// What each straitd of the set holds of the link's shards (GetShards),
+// checked to be the whole set; nullopt with the exit code otherwise.
+std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const session> set,
+                                                          const std::string& link, int& rc);
 
 // Options most mutating commands share.
 struct mutation {
@@ -623,18 +632,32 @@ struct verify_cmd : command {
     if (int rc = start(s, r); rc != kOk || (!m.dry_run && no_wait)) return rc;
     return show_report(s, link, r);
   }
-  // Over the set (ADR 0030): each straitd verifies what it owns. All start
-  // first (they compare at once), then each report is followed in turn;
-  // exit 5 when any differs.
+  // Over the set (ADR 0030), which must be whole: each straitd verifies
+  // what it owns (one that owns nothing the filters select is left out).
+  // All start first (they compare at once), then each report is followed
+  // in turn; exit 5 when any differs.
   int run_set(std::span<const session> set) override {
     if (set.size() == 1) return run(set.front());
+    int rc = kOk;
+    if (!held_over(set, link, rc)) return rc;
     std::vector<pb::VerifyReport> started(set.size());
+    std::vector<bool> has_part(set.size(), false);
     for (size_t i = 0; i < set.size(); ++i) {
-      if (int rc = start(set[i], started[i]); rc != kOk) {
+      pb::VerifyRequest req = request();
+      auto ctx = set[i].context();
+      const grpc::Status st = set[i].stub().Verify(ctx.get(), req, &started[i]);
+      if (st.error_code() == grpc::StatusCode::NOT_FOUND) continue;  // nothing of it here
+      if (int code = set[i].exit_code(st); code != kOk) {
         std::cerr << "straitctl: " << safe(set[i].server()) << " did not start its verification ("
-                  << i << " of " << set.size() << " started)\n";
-        return rc;
+                  << i << " of " << set.size() << " asked)\n";
+        return code;
       }
+      has_part[i] = true;
+      if (!m.dry_run && no_wait) print_started(set[i], started[i]);
+    }
+    if (std::ranges::none_of(has_part, [](bool b) { return b; })) {
+      std::cerr << "straitctl: verify selects nothing on any straitd of the set\n";
+      return kNotFound;
     }
     if (!m.dry_run && no_wait) return kOk;
     // 1 when a straitd failed, else 5 when any differs, else the first
@@ -642,6 +665,7 @@ struct verify_cmd : command {
     int first = kOk;
     bool differs = false, unavailable = false;
     for (size_t i = 0; i < set.size(); ++i) {
+      if (!has_part[i]) continue;
       if (!set[i].json()) std::printf("== %s\n", safe(set[i].server()).c_str());
       std::fflush(stdout);
       const int rc = show_report(set[i], link, started[i]);
@@ -653,8 +677,7 @@ struct verify_cmd : command {
   }
 
  private:
-  // Starts the verification on `s` into `r`; with --no-wait, prints its id.
-  int start(const session& s, pb::VerifyReport& r) const {
+  pb::VerifyRequest request() const {
     pb::VerifyRequest req;
     req.set_link(link);
     req.set_topic_regex(topics);
@@ -663,14 +686,19 @@ struct verify_cmd : command {
     req.set_dry_run(m.dry_run);
     req.set_skip_schemas(no_schemas);
     req.set_request_id(request_id_or_new(m.request_id));
-    if (int rc = s.call(&pb::Strait::Stub::Verify, req, &r); rc != kOk) return rc;
-    if (!m.dry_run && no_wait) {
-      s.print(r, [&](const pb::VerifyReport& v) {
-        std::cout << "verification " << v.id() << " started on " << safe(s.server())
-                  << "; straitctl --server " << safe(s.server()) << " report " << link << " "
-                  << v.id() << " follows it\n";
-      });
-    }
+    return req;
+  }
+  void print_started(const session& s, const pb::VerifyReport& r) const {
+    s.print(r, [&](const pb::VerifyReport& v) {
+      std::cout << "verification " << v.id() << " started on " << safe(s.server())
+                << "; straitctl --server " << safe(s.server()) << " report " << link << " "
+                << v.id() << " follows it\n";
+    });
+  }
+  // Starts the verification on `s` into `r`; with --no-wait, prints its id.
+  int start(const session& s, pb::VerifyReport& r) const {
+    if (int rc = s.call(&pb::Strait::Stub::Verify, request(), &r); rc != kOk) return rc;
+    if (!m.dry_run && no_wait) print_started(s, r);
     return kOk;
   }
 };
@@ -910,8 +938,6 @@ int read_plan(const std::string& file, pb::ShardPlan& plan) {
   return kOk;
 }
 
-// What each straitd of the set holds of the link's shards (GetShards),
-// checked to be the whole set; nullopt with the exit code otherwise.
 std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const session> set,
                                                           const std::string& link, int& rc) {
   std::vector<pb::ShardAssignment> held;
@@ -921,7 +947,7 @@ std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const sessio
     held.push_back(std::move(*r));
   }
   if (const std::string wrong = not_the_whole_set(set, held); !wrong.empty()) {
-    std::cerr << "straitctl: refused: " << wrong << "; nothing was stored\n";
+    std::cerr << "straitctl: refused: " << wrong << "; nothing was done\n";
     rc = kRefused;
     return std::nullopt;
   }
@@ -931,12 +957,15 @@ std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const sessio
 // Stores `plan` as the link's assignment on every straitd of the set,
 // which hold `held` now: every one checks it in a dry run before any
 // stores it; those that do not hold it yet must hold one same document.
-// Prints each answer (with `dry_run`, each dry run's).
+// Prints each answer (with `dry_run`, each dry run's). `moving`: the names
+// shards-move moved for the plan (ApplyShardsRequest.moving).
 int apply_over(std::span<const session> set, const std::string& link, const pb::ShardPlan& plan,
-               const std::vector<pb::ShardAssignment>& held, const mutation& m) {
+               const std::vector<pb::ShardAssignment>& held, const mutation& m,
+               const pb::ComponentNames* moving = nullptr) {
   pb::ApplyShardsRequest req;
   *req.mutable_plan() = plan;
   req.set_link(link);
+  if (moving != nullptr) *req.mutable_moving() = *moving;
   // Every shard checks the plan before any stores it; the dry run also
   // says the plan's digest.
   std::string plan_digest;
@@ -1129,7 +1158,14 @@ struct shards_move_cmd : command {
             "the straitd hold two assignments: storing the plan on those that do not "
             "hold it yet\n");
       }
-      return m.dry_run ? kOk : apply_over(set, link, plan, *held, m);
+      // What the run moved: from the old document (the plan's moves none).
+      std::vector<move> done;
+      for (const auto& d : digests) {
+        const auto h = std::ranges::find(*held, d, &pb::ShardAssignment::digest);
+        if (rc = moves_of(*h, plan, done); rc != kOk) return rc;
+      }
+      const pb::ComponentNames moved = names_of(done);
+      return m.dry_run ? kOk : apply_over(set, link, plan, *held, m, &moved);
     }
     if (!all_assigned || digests.size() != 1) {
       std::cerr << "straitctl: refused: the straitd do not hold one assignment in force of link "
@@ -1159,6 +1195,10 @@ struct shards_move_cmd : command {
                    "shards-apply\n";
       return kUsage;
     }
+    // Every straitd checks the plan as if the moves were done, before
+    // anything moves: a refusal now costs nothing.
+    const pb::ComponentNames moving = names_of(moves);
+    if (rc = check_after_moves(set, *held, plan, moving); rc != kOk) return rc;
     if (m.dry_run) return kOk;
     // Pause the straitd involved (those paused already stay so after). A
     // plan for another count than the held one changes, on each straitd as
@@ -1210,7 +1250,7 @@ struct shards_move_cmd : command {
       // What each holds now: the releases changed the digests' lists, not
       // the digests.
       auto now = held_over(set, link, rc);
-      if (now) rc = apply_over(set, link, plan, *now, m);
+      if (now) rc = apply_over(set, link, plan, *now, m, &moving);
       storing_failed = rc != kOk;
     }
     if (storing_failed && count_changes) {
@@ -1233,76 +1273,90 @@ struct shards_move_cmd : command {
   }
 
  private:
-  // The moves from the stored assignment `held` to `plan`: each component
-  // of the plan whose names are on another shard now. Where a name is now:
-  // its component's shard, or, for names no component of `held` places (a
-  // topic created after it), the shard its hash gives it under `held`'s own
-  // count (config::hashed_owner, as straitd decides). Only whole components
-  // move: equal in both, or all of whose names `held` leaves to one hash
-  // owner (exit 4 for a join or a split; names on several hash owners are
-  // left to the plan's checks).
+  // The moves from the stored assignment `held` to `plan`. Where each name
+  // of a plan component is now: its `held` component's shard, or, for a
+  // name no component of `held` places (created after it: a topic, or a
+  // group that began to read), the shard its hash gives it under `held`'s
+  // own count (config::hashed_owner, as straitd decides). The names now on
+  // another shard than the plan's move from there: each `held` component
+  // whole (one the plan splits is refused, exit 4), names of no component
+  // with it. A plan component that joins several moves each part.
   int moves_of(const pb::ShardAssignment& held, const pb::ShardPlan& plan,
                std::vector<move>& out) const {
-    std::map<std::string, const pb::ShardComponent*> component_of;  // by topic
-    std::set<std::string> placed_groups;
+    std::map<std::string, const pb::ShardComponent*> topic_in, group_in;
     for (const auto& c : held.components()) {
-      for (const auto& t : c.topics()) component_of[t] = &c;
-      placed_groups.insert(c.groups().begin(), c.groups().end());
+      for (const auto& t : c.topics()) topic_in[t] = &c;
+      for (const auto& g : c.groups()) group_in[g] = &c;
     }
     const uint32_t planned = planned_shards(held);
-    auto refuse = [&](const pb::ShardComponent& next, const std::string& why) {
-      std::cerr << "straitctl: refused: the component of topic " << safe(next.topics(0))
-                << " moves to shard " << next.shard() << " " << why << "; nothing was moved\n";
-      return kRefused;
-    };
     for (const auto& next : plan.components()) {
-      if (next.topics().empty()) continue;
-      const std::set<std::string> t1(next.topics().begin(), next.topics().end());
-      const std::set<std::string> g1(next.groups().begin(), next.groups().end());
-      uint32_t from = 0;
-      if (auto it = component_of.find(next.topics(0)); it != component_of.end()) {
-        const pb::ShardComponent& before = *it->second;
-        if (before.shard() == next.shard()) continue;  // stays
-        const std::set<std::string> t0(before.topics().begin(), before.topics().end());
-        const std::set<std::string> g0(before.groups().begin(), before.groups().end());
-        if (t0 != t1 || g0 != g1) {
-          return refuse(next,
-                        "with other topics or groups than it has now: only whole components "
-                        "move (a plan that joins or splits them is not supported yet)");
+      const std::set<std::string> topics(next.topics().begin(), next.topics().end());
+      const std::set<std::string> groups(next.groups().begin(), next.groups().end());
+      std::map<uint32_t, move> from;  // by the shard the names are on now
+      std::set<const pb::ShardComponent*> parts;
+      auto place = [&](const std::string& name, bool topic) {
+        const auto& in = topic ? topic_in : group_in;
+        const auto it = in.find(name);
+        const uint32_t now =
+            it != in.end() ? it->second->shard() : strait::config::hashed_owner(name, planned);
+        if (it != in.end()) parts.insert(it->second);
+        move& mv = from[now];
+        (topic ? mv.names.add_topics(name) : mv.names.add_groups(name));
+      };
+      for (const auto& t : topics) place(t, true);
+      for (const auto& g : groups) place(g, false);
+      for (const auto* c : parts) {
+        const bool whole =
+            std::ranges::all_of(c->topics(), [&](const auto& t) { return topics.contains(t); }) &&
+            std::ranges::all_of(c->groups(), [&](const auto& g) { return groups.contains(g); });
+        if (!whole) {
+          std::cerr << "straitctl: refused: the plan splits the component of topic "
+                    << safe(c->topics(0))
+                    << " (a plan that splits components is not supported yet); nothing was "
+                       "moved\n";
+          return kRefused;
         }
-        from = before.shard();
-      } else {
-        // Names no component placed: each mirrored or synced by its hash
-        // owner, which must be one shard.
-        std::set<uint32_t> owners;
-        for (const auto& t : t1) {
-          if (component_of.contains(t)) {
-            return refuse(next,
-                          "joining topics a component holds now with others: not "
-                          "supported yet");
-          }
-          owners.insert(strait::config::hashed_owner(t, planned));
-        }
-        for (const auto& g : g1) {
-          if (placed_groups.contains(g)) {
-            return refuse(next, "joining a group a component holds now: not supported yet");
-          }
-          owners.insert(strait::config::hashed_owner(g, planned));
-        }
-        // On several shards by their hashes (a new group and the new topics
-        // it reads): not moved; each straitd's check of the plan refuses to
-        // give away what it holds of them.
-        if (owners.size() != 1) continue;
-        from = *owners.begin();
-        if (from == next.shard()) continue;  // stays
       }
-      move mv;
-      mv.names.set_link(link);
-      for (const auto& t : t1) mv.names.add_topics(t);
-      for (const auto& g : g1) mv.names.add_groups(g);
-      mv.from = from;
-      mv.to = next.shard();
-      out.push_back(std::move(mv));
+      for (auto& [shard, mv] : from) {
+        if (shard == next.shard()) continue;  // there already
+        mv.names.set_link(link);
+        mv.from = shard;
+        mv.to = next.shard();
+        out.push_back(std::move(mv));
+      }
+    }
+    return kOk;
+  }
+
+  // The names of `moves`, as ApplyShardsRequest.moving names them.
+  static pb::ComponentNames names_of(const std::vector<move>& moves) {
+    pb::ComponentNames out;
+    for (const auto& mv : moves) {
+      for (const auto& t : mv.names.topics()) out.add_topics(t);
+      for (const auto& g : mv.names.groups()) out.add_groups(g);
+    }
+    return out;
+  }
+
+  // ApplyShards dry runs of `plan` on every straitd of the set (holding
+  // `held`) with `moving` as moved already; prints the first refusal (exit
+  // 4 or the call's code).
+  int check_after_moves(std::span<const session> set, const std::vector<pb::ShardAssignment>& held,
+                        const pb::ShardPlan& plan, const pb::ComponentNames& moving) const {
+    pb::ApplyShardsRequest req;
+    req.set_link(link);
+    *req.mutable_plan() = plan;
+    req.set_dry_run(true);
+    *req.mutable_moving() = moving;
+    for (size_t i = 0; i < set.size(); ++i) {
+      req.set_replaces(held[i].digest());
+      req.set_request_id(request_id_or_new(""));
+      pb::ShardAssignment r;
+      if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+        std::cerr << "straitctl: " << safe(set[i].server())
+                  << " refused the plan as it would be after the moves: nothing was moved\n";
+        return rc;
+      }
     }
     return kOk;
   }
@@ -1323,9 +1377,11 @@ struct shards_move_cmd : command {
 
   static void print_move(const char* what, const move& mv, const session& s) {
     if (s.json()) return;
-    std::printf("%s the component of topic %s (%d topics, %d groups): shard %u -> shard %u\n", what,
-                safe(mv.names.topics(0)).c_str(), mv.names.topics_size(), mv.names.groups_size(),
-                mv.from, mv.to);
+    std::printf("%s %s (%d topics, %d groups): shard %u -> shard %u\n", what,
+                mv.names.topics().empty()
+                    ? ("group " + safe(mv.names.groups(0))).c_str()
+                    : ("the component of topic " + safe(mv.names.topics(0))).c_str(),
+                mv.names.topics_size(), mv.names.groups_size(), mv.from, mv.to);
   }
 
   // Release, export, import, forget of one component; prints each step.
@@ -1787,6 +1843,8 @@ struct move_cmd : command {
     if (set.size() == 1) return run(set.front());
     const bool on_groups = !groups.empty();
     if (topics.empty() && groups.empty()) return run(set.front());  // says what to give
+    int rc = kOk;
+    if (!held_over(set, link, rc)) return rc;  // the whole set, or nothing
     const rpc call = on_groups ? groups_call : topics_call;
     std::vector<pb::MoveResponse> answers(set.size());
     int selected = 0;

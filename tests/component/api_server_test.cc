@@ -722,6 +722,18 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
   EXPECT_EQ(rc, 4) << printed;
   EXPECT_TRUE(control_.released.empty() && second.imported.empty());
 
+  // A straitd that refuses the plan as it would be after the moves: asked
+  // before anything moves.
+  second.shards_refusal = "the assignment would move what a shard may already mirror";
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "refused the plan as it would be after the moves"))
+      << printed;
+  EXPECT_TRUE(control_.released.empty()) << "nothing moved";
+  EXPECT_GT(control_.checks_with_moves.load(), 0) << "asked with the names that move";
+  second.shards_refusal.clear();
+
   // The import refused: the release is cancelled, nothing is forgotten.
   second.import_refusal = "this straitd holds the state of billing already";
   std::tie(rc, printed) =

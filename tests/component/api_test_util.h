@@ -393,7 +393,9 @@ class fake_control : public control {
     return shards_info{shard_self, {shards_, 1234, shard_self.ordinal, ""}};
   }
   result<shards_info> apply_shards(const std::string& link, config::shard_assignment a,
-                                   const std::string& replaces, bool dry_run) override {
+                                   const std::string& replaces, bool dry_run,
+                                   const config::component_names& moving) override {
+    if (!moving.topics.empty() || !moving.groups.empty()) ++checks_with_moves;
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     if (!shards_refusal.empty()) return fail(errc::precondition, shards_refusal);
     if (!dry_run && fail_shards_store) return fail(errc::io, "the store cannot be written");
@@ -469,6 +471,7 @@ class fake_control : public control {
   std::string shards_refusal;
   std::atomic<bool> fail_shards_store{false};
   std::atomic<int> shard_applies{0};
+  std::atomic<int> checks_with_moves{0};  // ApplyShards dry runs naming what moves
   result<link_info> create_link(const std::string& yaml, bool) override {
     if (yaml.find("name:") == std::string::npos) {
       return fail(errc::invalid_argument, "link.name: missing");

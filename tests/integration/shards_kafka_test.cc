@@ -361,6 +361,10 @@ TEST(ShardsKafka, TheSetGrowsToThreeAndShrinksToTwoMovingWholeComponents) {
       << one.log();
   EXPECT_TRUE(contains(one.straitctl("status it").second, "gr-d"));
   EXPECT_FALSE(contains(zero.straitctl("status it").second, "gr-d"));
+  // gr-late: a group that began to read gr-a (shard 0's) after the plan;
+  // its hash gives it to shard 1, which cannot sync it (its topic is on
+  // another shard). The newer plan puts it in gr-a's component.
+  testing::commit_offset(clusters->source, "gr-late", "gr-a", 0, 120, "");
   auto answer = [&](std::vector<straitd*> set) {
     return testing::wait_for(
         [&] {
@@ -408,6 +412,11 @@ TEST(ShardsKafka, TheSetGrowsToThreeAndShrinksToTwoMovingWholeComponents) {
   auto [grown, grown_out] = zero.straitctl_on(three, "shards-move it --file " + for_three);
   ASSERT_EQ(grown, 0) << grown_out << zero.straitctl_errors() << zero.log() << two.log();
   EXPECT_TRUE(contains(grown_out, "imported on " + two.api_address())) << grown_out;
+  // gr-late moves from its hash owner with nothing to carry: the plan is
+  // stored all the same (its receiver is told it moved).
+  EXPECT_TRUE(contains(grown_out, "moving group gr-late (0 topics, 1 groups): shard 1 -> shard 0"))
+      << grown_out;
+  EXPECT_TRUE(target_offset_becomes("gr-late", "mig.gr-a", 120)) << zero.log();
   EXPECT_EQ(contains(grown_out,
                      "moving the component of topic gr-d (1 topics, 0 groups): shard 1 "
                      "-> shard " +

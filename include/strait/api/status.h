@@ -296,11 +296,12 @@ class control {
   // Stores `a` as the link's shard assignment and puts it in force (ADR
   // 0030; dry_run: checks only). errc::precondition when `replaces` is not
   // the digest stored now ("" for none), or when it would move a topic or
-  // group between shards (config::check_replacement).
+  // group between shards (config::check_replacement). `moving`: the
+  // components a move carries for `a` (ApplyShardsRequest.moving).
   [[nodiscard]] virtual result<shards_info> apply_shards(const std::string& link,
                                                          config::shard_assignment a,
-                                                         const std::string& replaces,
-                                                         bool dry_run) = 0;
+                                                         const std::string& replaces, bool dry_run,
+                                                         const config::component_names& moving) = 0;
   // Moving a component to another straitd of the set (ADR 0030 step 3;
   // daemon::link_runtime says what each checks and refuses): release (the
   // link running or paused), and, only while it is paused, the export of
