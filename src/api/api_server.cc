@@ -1056,7 +1056,7 @@ class service final : public pb::Strait::Service {
             return {grpc::StatusCode::INVALID_ARGUMENT, "plan." + a.error().message};
           }
           checked = std::move(*a);
-          if (req->has_moving()) {
+          if (req->moving().topics_size() + req->moving().groups_size() > 0) {
             if (auto s = component_of(req->moving(), moving); !s.ok()) {
               return {s.error_code(), "moving." + s.error_message()};
             }
@@ -1073,9 +1073,12 @@ class service final : public pb::Strait::Service {
         },
         [&]() -> std::string {
           auto r = control_.shards(req->link());
-          if (!r || !r->stored.assignment) return "shards: none";
+          const int moving = req->moving().topics_size() + req->moving().groups_size();
+          const std::string moved =
+              moving > 0 ? ", " + std::to_string(moving) + " names moving" : std::string();
+          if (!r || !r->stored.assignment) return "shards: none" + moved;
           return "shards: " + r->stored.assignment->digest +
-                 (r->stored.in_force() ? "" : " (not in force)");
+                 (r->stored.in_force() ? "" : " (not in force)") + moved;
         });
   }
 

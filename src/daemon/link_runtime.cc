@@ -174,16 +174,21 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   if (!moving.topics.empty() || !moving.groups.empty()) {
     using kind = config::shard_share::kind;
     const uint32_t self = share_.identity().ordinal;
+    const uint32_t count = share_.identity().count;
     for (const auto& [k, names, now] : {std::tuple{kind::topic, &moving.topics, &held->first},
                                         std::tuple{kind::group, &moving.groups, &held->second}}) {
       for (const auto& name : *names) {
-        if (config::owner_under(&next, k, name, share_.identity().count) == self) {
+        if (config::owner_under(&next, k, name, count) == self) {
           now->insert(name);  // imported here, or held nowhere
-        } else if (dry_run) {
-          now->erase(name);  // forgotten here by then
+        } else if (dry_run &&
+                   config::owner_under(stored.assignment.get(), k, name, count) == self) {
+          now->erase(name);  // this straitd's to give: forgotten here by then
         }
       }
     }
+    spdlog::info("link {}: checking assignment {}{} with {} topics and {} groups moving", cfg_.name,
+                 next.digest, dry_run ? " (dry run)" : "", moving.topics.size(),
+                 moving.groups.size());
   }
   if (auto s = config::check_replacement(share_.identity(), stored.assignment.get(),
                                          stored.applied_as, next, held->first, held->second);

@@ -95,7 +95,8 @@ class link_runtime {
   // the caller holds mu() shared. `moving`: the components straitctl
   // shards-move moves for `next` (ApplyShardsRequest.moving): held here if
   // `next` places them here; in a dry run (asked before anything moves),
-  // gone otherwise.
+  // gone if the stored assignment gives them here. The caller's assertion:
+  // a name named that another straitd still mirrors would be taken here.
   [[nodiscard]] result<api::shards_info> apply_shards(config::shard_assignment next,
                                                       const std::string& replaces, bool dry_run,
                                                       const config::component_names& moving = {});

@@ -646,10 +646,16 @@ struct verify_cmd : command {
       pb::VerifyRequest req = request();
       auto ctx = set[i].context();
       const grpc::Status st = set[i].stub().Verify(ctx.get(), req, &started[i]);
-      if (st.error_code() == grpc::StatusCode::NOT_FOUND) continue;  // nothing of it here
+      if (st.error_code() == grpc::StatusCode::NOT_FOUND) {
+        if (!set[i].json()) {
+          std::printf("== %s: mirrors none of the selection now (left out)\n",
+                      safe(set[i].server()).c_str());
+        }
+        continue;
+      }
       if (int code = set[i].exit_code(st); code != kOk) {
-        std::cerr << "straitctl: " << safe(set[i].server()) << " did not start its verification ("
-                  << i << " of " << set.size() << " asked)\n";
+        std::cerr << "straitctl: " << safe(set[i].server())
+                  << " did not start its verification (those before it did)\n";
         return code;
       }
       has_part[i] = true;
@@ -954,6 +960,27 @@ std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const sessio
   return held;
 }
 
+// ApplyShards dry runs of `req` (a plan, and what moves for it) on every
+// straitd of the set, each replacing what it holds (`held`); `each` sees
+// each answer. The first refusal is printed, saying `then`, and its exit
+// code returned.
+int dry_run_over(std::span<const session> set, pb::ApplyShardsRequest req,
+                 const std::vector<pb::ShardAssignment>& held, const char* then,
+                 const std::function<void(size_t, const pb::ShardAssignment&)>& each) {
+  req.set_dry_run(true);
+  for (size_t i = 0; i < set.size(); ++i) {
+    req.set_replaces(held[i].digest());
+    req.set_request_id(request_id_or_new(""));
+    pb::ShardAssignment r;
+    if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
+      std::cerr << "straitctl: " << safe(set[i].server()) << " refused the plan: " << then << "\n";
+      return rc;
+    }
+    each(i, r);
+  }
+  return kOk;
+}
+
 // Stores `plan` as the link's assignment on every straitd of the set,
 // which hold `held` now: every one checks it in a dry run before any
 // stores it; those that do not hold it yet must hold one same document.
@@ -965,27 +992,21 @@ int apply_over(std::span<const session> set, const std::string& link, const pb::
   pb::ApplyShardsRequest req;
   *req.mutable_plan() = plan;
   req.set_link(link);
-  if (moving != nullptr) *req.mutable_moving() = *moving;
+  if (moving != nullptr) *req.mutable_moving() = *moving;  // empty: none
   // Every shard checks the plan before any stores it; the dry run also
   // says the plan's digest.
   std::string plan_digest;
-  for (size_t i = 0; i < set.size(); ++i) {
-    req.set_dry_run(true);
-    req.set_replaces(held[i].digest());
-    req.set_request_id(request_id_or_new(""));
-    pb::ShardAssignment r;
-    if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
-      std::cerr << "straitctl: " << safe(set[i].server())
-                << " refused the plan: nothing was stored on any straitd\n";
-      return rc;
-    }
-    plan_digest = r.digest();
-    if (m.dry_run) {
-      if (set.size() > 1 && !set[i].json()) {
-        std::printf("== %s\n", safe(set[i].server()).c_str());
-      }
-      set[i].print(r, print_shards);
-    }
+  if (int rc = dry_run_over(set, req, held, "nothing was stored on any straitd",
+                            [&](size_t i, const pb::ShardAssignment& r) {
+                              plan_digest = r.digest();
+                              if (!m.dry_run) return;
+                              if (set.size() > 1 && !set[i].json()) {
+                                std::printf("== %s\n", safe(set[i].server()).c_str());
+                              }
+                              set[i].print(r, print_shards);
+                            });
+      rc != kOk) {
+    return rc;
   }
   // One document on every shard: the ones that do not hold the plan yet
   // hold the same one, or none if they joined the set (their dry run
@@ -1306,6 +1327,7 @@ struct shards_move_cmd : command {
       for (const auto& t : topics) place(t, true);
       for (const auto& g : groups) place(g, false);
       for (const auto* c : parts) {
+        if (c->shard() == next.shard()) continue;  // stays: regrouped in place, not moved
         const bool whole =
             std::ranges::all_of(c->topics(), [&](const auto& t) { return topics.contains(t); }) &&
             std::ranges::all_of(c->groups(), [&](const auto& g) { return groups.contains(g); });
@@ -1346,19 +1368,9 @@ struct shards_move_cmd : command {
     pb::ApplyShardsRequest req;
     req.set_link(link);
     *req.mutable_plan() = plan;
-    req.set_dry_run(true);
     *req.mutable_moving() = moving;
-    for (size_t i = 0; i < set.size(); ++i) {
-      req.set_replaces(held[i].digest());
-      req.set_request_id(request_id_or_new(""));
-      pb::ShardAssignment r;
-      if (int rc = set[i].call(&pb::Strait::Stub::ApplyShards, req, &r); rc != kOk) {
-        std::cerr << "straitctl: " << safe(set[i].server())
-                  << " refused the plan as it would be after the moves: nothing was moved\n";
-        return rc;
-      }
-    }
-    return kOk;
+    return dry_run_over(set, req, held, "checked as after the moves; nothing was moved",
+                        [](size_t, const pb::ShardAssignment&) {});
   }
 
   // Gives `names` back to `from` after a refused import; says what it did.

@@ -728,7 +728,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
   std::tie(rc, printed) =
       straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
   EXPECT_EQ(rc, 4) << printed;
-  EXPECT_TRUE(strait::testing::contains(printed, "refused the plan as it would be after the moves"))
+  EXPECT_TRUE(strait::testing::contains(printed, "refused the plan: checked as after the moves"))
       << printed;
   EXPECT_TRUE(control_.released.empty()) << "nothing moved";
   EXPECT_GT(control_.checks_with_moves.load(), 0) << "asked with the names that move";

@@ -292,6 +292,27 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   ASSERT_TRUE(released.has_value()) << released.error().message;
   EXPECT_EQ(released->stored.released_topics, std::set<std::string>{"orders"});
   EXPECT_EQ(metrics[0].value("strait_shard_released_names", {{"link", "main"}}), 1);
+  // The plan that gives orders to shard 1, checked before the move: each
+  // side refuses it, and accepts it checked as after the move
+  // (ApplyShardsRequest.moving); a real store on the old owner still
+  // refuses while it holds the records.
+  {
+    const daemon::component_names moving{{"orders"}, {}};
+    auto expect_refused = [](const result<api::shards_info>& r, const std::string& says) {
+      ASSERT_FALSE(r.has_value()) << says;
+      EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+    };
+    expect_refused(runtime(0)->apply_shards(plan(1, 1), plan(0, 1).digest, true),
+                   "topic orders (held here, shard 0, given to shard 1)");
+    expect_refused(runtime(1)->apply_shards(plan(1, 1), plan(0, 1).digest, true),
+                   "topic orders (from shard 0 to this straitd");
+    for (int i = 0; i < 2; ++i) {
+      auto after = runtime(i)->apply_shards(plan(1, 1), plan(0, 1).digest, true, moving);
+      EXPECT_TRUE(after.has_value()) << "shard " << i << ": " << after.error().message;
+    }
+    expect_refused(runtime(0)->apply_shards(plan(1, 1), plan(0, 1).digest, false, moving),
+                   "topic orders (held here, shard 0, given to shard 1)");
+  }
   ASSERT_TRUE(testing::wait_for(
       [&] {
         auto left = runtime(0)->partitions_in_engine({"orders"});

@@ -297,7 +297,8 @@ class control {
   // 0030; dry_run: checks only). errc::precondition when `replaces` is not
   // the digest stored now ("" for none), or when it would move a topic or
   // group between shards (config::check_replacement). `moving`: the
-  // components a move carries for `a` (ApplyShardsRequest.moving).
+  // components a move carries for `a` (ApplyShardsRequest.moving), the
+  // caller's assertion that they moved.
   [[nodiscard]] virtual result<shards_info> apply_shards(const std::string& link,
                                                          config::shard_assignment a,
                                                          const std::string& replaces, bool dry_run,
