@@ -319,6 +319,13 @@ TEST(ComponentTransfer, TheFuzzCorpusOfExportsDecodes) {
   EXPECT_GE(files, 3u);
 }
 
+// Stores `s` as link main's shard state; whether the commit succeeded.
+bool store_shards(checkpoint_store& st, const config::shard_state& s) {
+  checkpoint_store::write_batch b;
+  put_shard_assignment(b, "main", s);
+  return st.commit(b).has_value();
+}
+
 // The stored assignment keeps the names a shard released (format 2; one
 // without keeps format 1), and a released name is nobody's meanwhile.
 TEST(ShardRecords, ReleasedNamesSurviveAReloadAndAreOwnedByNobody) {
@@ -331,22 +338,14 @@ TEST(ShardRecords, ReleasedNamesSurviveAReloadAndAreOwnedByNobody) {
   config::shard_state s;
   s.assignment = std::make_shared<const config::shard_assignment>(std::move(*a));
   s.applied_at_ms = 5;
-  {
-    checkpoint_store::write_batch b;
-    put_shard_assignment(b, "main", s);
-    ASSERT_TRUE(st->commit(b).has_value());
-  }
+  ASSERT_TRUE(store_shards(*st, s));
   auto raw = st->get(store::record_key(store::key_space::shard_assignment).tail("main"));
   ASSERT_TRUE(raw.has_value() && raw->has_value());
   EXPECT_EQ((**raw)[0], 1) << "nothing released: format 1, as before";
 
   s.released_topics = {"orders"};
   s.released_groups = {"billing"};
-  {
-    checkpoint_store::write_batch b;
-    put_shard_assignment(b, "main", s);
-    ASSERT_TRUE(st->commit(b).has_value());
-  }
+  ASSERT_TRUE(store_shards(*st, s));
   auto loaded = load_shard_assignment(*st, "main", self);
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   ASSERT_TRUE(loaded->in_force()) << loaded->problem;
@@ -385,11 +384,7 @@ TEST(ShardRecords, AnAssignmentStaysInForceWhenTheCountGrowsAndNotWhenItShrinks)
   config::shard_state s;
   s.assignment = std::make_shared<const config::shard_assignment>(std::move(*a));
   s.applied_as = 1;
-  {
-    checkpoint_store::write_batch b;
-    put_shard_assignment(b, "main", s);
-    ASSERT_TRUE(st->commit(b).has_value());
-  }
+  ASSERT_TRUE(store_shards(*st, s));
   auto grown = load_shard_assignment(*st, "main", {1, 3, false});
   ASSERT_TRUE(grown.has_value()) << grown.error().message;
   EXPECT_TRUE(grown->in_force()) << grown->problem;
@@ -399,11 +394,7 @@ TEST(ShardRecords, AnAssignmentStaysInForceWhenTheCountGrowsAndNotWhenItShrinks)
   auto three = config::shard_assignment::make(3, 8, {{{"orders"}, {"billing"}, 1, 10}}, 3);
   ASSERT_TRUE(three.has_value()) << three.error().message;
   s.assignment = std::make_shared<const config::shard_assignment>(std::move(*three));
-  {
-    checkpoint_store::write_batch b;
-    put_shard_assignment(b, "main", s);
-    ASSERT_TRUE(st->commit(b).has_value());
-  }
+  ASSERT_TRUE(store_shards(*st, s));
   auto shrunk = load_shard_assignment(*st, "main", {1, 2, false});
   ASSERT_TRUE(shrunk.has_value()) << shrunk.error().message;
   EXPECT_FALSE(shrunk->in_force());
