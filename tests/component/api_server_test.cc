@@ -515,6 +515,18 @@ TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
   c->add_topics("a");
   c->set_shard(1);
   refused("plan.components[1].topics[0]: 'a' is listed twice");
+  req.mutable_plan()->mutable_components()->RemoveLast();
+  // What moves (ApplyShardsRequest.moving) is bounded as a component
+  // request, and named: a name too long, an empty one.
+  req.mutable_moving()->add_topics(std::string(250, 't'));
+  refused("moving.topics: a name must be 1 to 249 bytes, not 250");
+  req.mutable_moving()->clear_topics();
+  req.mutable_moving()->add_groups("");
+  refused("moving.groups: a name must be 1 to 32767 bytes, not 0");
+  req.clear_moving();
+  c = req.mutable_plan()->add_components();
+  c->add_topics("a");
+  c->set_shard(1);
   // The daemon's refusal (it would move a topic) is FAILED_PRECONDITION.
   req.mutable_plan()->mutable_components()->RemoveLast();
   control_.shards_refusal = "link main: the assignment would move what a shard may already mirror";
