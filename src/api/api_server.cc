@@ -323,6 +323,8 @@ void fill_shards(const std::string& link, const shards_info& s, pb::ShardAssignm
   out->set_applied_at_ms(s.stored.applied_at_ms);
   for (const auto& t : s.stored.released_topics) out->add_released_topics(t);
   for (const auto& g : s.stored.released_groups) out->add_released_groups(g);
+  for (const auto& t : s.stored.received_topics) out->add_received_topics(t);
+  for (const auto& g : s.stored.received_groups) out->add_received_groups(g);
   if (!s.stored.assignment) return;
   out->set_digest(s.stored.assignment->digest);
   out->set_planned_shards(s.stored.assignment->shards);
@@ -892,7 +894,9 @@ class service final : public pb::Strait::Service {
     if (!r) return "shards: unavailable";
     return "shards: " + (r->stored.assignment ? r->stored.assignment->digest : "none") +
            ", released " + std::to_string(r->stored.released_topics.size()) + " topics and " +
-           std::to_string(r->stored.released_groups.size()) + " groups";
+           std::to_string(r->stored.released_groups.size()) + " groups, received " +
+           std::to_string(r->stored.received_topics.size()) + " topics and " +
+           std::to_string(r->stored.received_groups.size()) + " groups";
   }
 
   grpc::Status ReleaseComponent(grpc::ServerContext* ctx, const pb::ComponentRequest* req,
@@ -914,15 +918,42 @@ class service final : public pb::Strait::Service {
   }
 
   // Read-only, but what it answers is the component's whole state: role
-  // admin, its authorization refusals journaled (authorize) like every
-  // read's.
+  // admin, and journaled like a call that acts: its authorization refusals
+  // (authorize), its other refusals within the caller's budget, and every
+  // export handed out, which is answered only once its entry is written
+  // (fail closed).
   grpc::Status ExportComponent(grpc::ServerContext* ctx, const pb::ComponentRequest* req,
                                pb::ComponentExport* out) override {
-    if (auto s = authorize(*ctx, "ExportComponent", role::admin, *req); !s.ok()) return s;
-    if (!known_link(req->link())) return unknown_link(req->link());
+    caller who;
+    if (auto s = authorize(*ctx, "ExportComponent", role::admin, *req, &who); !s.ok()) return s;
+    const grpc::Status result = export_component(*req, out);
+    audit_record rec;
+    rec.who = who.name;
+    rec.role = to_string(who.granted);
+    rec.call = "ExportComponent";
+    rec.args_digest = digest_of(*req);
+    if (!result.ok()) {
+      rec.result = code_name(result.error_code()) + ": " + result.error_message();
+      (void)journal_.record_within_budget(rec.who, true, rec);
+      return result;
+    }
+    rec.result = "ok (" + std::to_string(out->record_count()) + " records of " +
+                 std::to_string(out->topics()) + " topics and " + std::to_string(out->groups()) +
+                 " groups, digest " + out->digest() + ")";
+    rec.state_before = rec.state_after = shards_state(req->link());
+    if (!journal_.record(rec)) {
+      out->Clear();
+      return journal_unavailable();
+    }
+    return result;
+  }
+
+  // ExportComponent's work, once the caller is authorized.
+  grpc::Status export_component(const pb::ComponentRequest& req, pb::ComponentExport* out) {
+    if (!known_link(req.link())) return unknown_link(req.link());
     config::component_names names;
-    if (auto s = component_of(*req, names); !s.ok()) return s;
-    auto r = control_.export_component(req->link(), names);
+    if (auto s = component_of(req, names); !s.ok()) return s;
+    auto r = control_.export_component(req.link(), names);
     if (!r) return to_grpc(r.error());
     if (r->records.size() > kMaxComponentExport) {
       return {grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -930,7 +961,7 @@ class service final : public pb::Strait::Service {
                   " bytes, over the " + std::to_string(kMaxComponentExport) +
                   " an import takes: a component that large cannot move yet (ADR 0030)"};
     }
-    out->set_link(req->link());
+    out->set_link(req.link());
     out->set_records(std::move(r->records));
     out->set_digest(r->digest);
     out->set_topics(static_cast<uint32_t>(r->topics));

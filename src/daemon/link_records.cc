@@ -27,6 +27,36 @@ store::record_key staged_prefix(const std::string& link) {
   return k;
 }
 
+store::record_key receipt_prefix(const std::string& link) {
+  store::record_key k(store::key_space::shard_receipt);
+  k.text(link);
+  return k;
+}
+
+store::record_key receipt_key(const std::string& link, config::shard_share::kind kind,
+                              const std::string& name) {
+  return receipt_prefix(link).u8(static_cast<uint8_t>(kind)).tail(name);
+}
+
+// The link's receipts, by kind and name.
+result<std::vector<std::pair<config::shard_share::kind, std::string>>> load_receipts(
+    const store::checkpoint_store& store, const std::string& link) {
+  const store::record_key prefix = receipt_prefix(link);
+  std::vector<std::pair<config::shard_share::kind, std::string>> out;
+  auto scanned = store.scan(prefix, [&](std::string_view k, std::string_view) -> result<bool> {
+    store::field_reader key(k, prefix.bytes().size());
+    uint8_t kind = 0;
+    if (!key.u8(kind) || kind > static_cast<uint8_t>(config::shard_share::kind::group)) {
+      return fail(errc::corruption, "a shard receipt of link " + link +
+                                        " is damaged (restore the store from a backup)");
+    }
+    out.emplace_back(static_cast<config::shard_share::kind>(kind), std::string(key.tail()));
+    return true;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  return out;
+}
+
 store::record_key staged_key(const std::string& link, migration::object_kind kind,
                              const std::string& name) {
   return staged_prefix(link).u8(static_cast<uint8_t>(kind)).tail(name);
@@ -122,9 +152,23 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
   batch.put(shards_key(link), v);
 }
 
-result<config::shard_state> load_shard_assignment(const store::checkpoint_store& store,
-                                                  const std::string& link,
-                                                  const config::shard_identity& self) {
+void put_receipt(store::checkpoint_store::write_batch& batch, const std::string& link,
+                 config::shard_share::kind kind, const std::string& name,
+                 const std::string& digest) {
+  batch.put(receipt_key(link, kind, name), digest);
+}
+
+void erase_receipt(store::checkpoint_store::write_batch& batch, const std::string& link,
+                   config::shard_share::kind kind, const std::string& name) {
+  batch.erase(receipt_key(link, kind, name));
+}
+
+namespace {
+
+// The 'H' record alone (load_shard_assignment's first half).
+result<config::shard_state> load_assignment_record(const store::checkpoint_store& store,
+                                                   const std::string& link,
+                                                   const config::shard_identity& self) {
   auto v = store.get(shards_key(link));
   if (!v) return std::unexpected(v.error());
   config::shard_state out;
@@ -196,6 +240,24 @@ result<config::shard_state> load_shard_assignment(const store::checkpoint_store&
   return out;
 }
 
+}  // namespace
+
+result<config::shard_state> load_shard_assignment(const store::checkpoint_store& store,
+                                                  const std::string& link,
+                                                  const config::shard_identity& self) {
+  auto out = load_assignment_record(store, link, self);
+  if (!out) return out;
+  // The receipts, also without an assignment (a straitd that joined the
+  // set receives before it stores its first plan).
+  auto receipts = load_receipts(store, link);
+  if (!receipts) return std::unexpected(receipts.error());
+  for (auto& [kind, name] : *receipts) {
+    (kind == config::shard_share::kind::topic ? out->received_topics : out->received_groups)
+        .insert(std::move(name));
+  }
+  return out;
+}
+
 status no_cutover_in_progress(
     const store::checkpoint_store& store, const std::string& link,
     const std::function<bool(migration::object_kind, const std::string&)>& among,
@@ -236,6 +298,12 @@ status forget_link(store::checkpoint_store& store, const std::string& link) {
   }
   for (const auto& [kind, name] : *staged) b.erase(staged_key(link, kind, name));
   b.erase(shards_key(link));
+  auto receipts = load_receipts(store, link);
+  if (!receipts) {
+    return fail(receipts.error().code,
+                receipts.error().message + "; nothing of link " + link + " was deleted");
+  }
+  for (const auto& [kind, name] : *receipts) b.erase(receipt_key(link, kind, name));
   return store.commit(b);
 }
 

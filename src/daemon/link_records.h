@@ -24,7 +24,9 @@ namespace strait::daemon {
 // u32][scan_id u64][applied_at_ms u64][components u32], then per component
 // [shard u32]
 // [bytes u64][topics u32] topic texts [groups u32] group texts (u16-length
-// text each).
+// text each); format 2 then the released topics and groups the same way.
+// 'h': key 'h', link (u16-length text), kind (u8: 0 topic, 1 group), then
+// the name as it is; value the digest of the export it came in.
 
 // What the store keeps of a link (docs/links.md): for a link of the config
 // file only whether it is paused; for a link created through the API also its
@@ -60,10 +62,21 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
 // planned for more shards than `self`'s count (fewer is in force: ADR 0030
 // step 4), or applied when this store was
 // another ordinal's, is stored but not in force (`problem` says why and
-// what to do). An error only when the store cannot be read.
+// what to do). With the receipts (received_*), also when no assignment is
+// stored. An error only when the store cannot be read or a receipt's key
+// is damaged.
 [[nodiscard]] result<config::shard_state> load_shard_assignment(
     const store::checkpoint_store& store, const std::string& link,
     const config::shard_identity& self);
+
+// A receipt (ADR 0030 step 4): `name` came to this straitd in an import
+// (its records, or none when its old owner held none), and counts as held
+// here until a plan that places it here is applied, which erases it.
+void put_receipt(store::checkpoint_store::write_batch& batch, const std::string& link,
+                 config::shard_share::kind kind, const std::string& name,
+                 const std::string& digest);
+void erase_receipt(store::checkpoint_store::write_batch& batch, const std::string& link,
+                   config::shard_share::kind kind, const std::string& name);
 
 // Whether no topic or group of the link is in a cutover
 // (migration::in_cutover) or has an operation stored, such as a group
@@ -76,7 +89,7 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
     const store::checkpoint_store& store, const std::string& link,
     const std::function<bool(migration::object_kind, const std::string&)>& among = {},
     const std::string& fix = "finalize or roll it back before deleting the link");
-// Removes an API link's definition and staged names in one batch; its
+// Removes an API link's definition, staged names and receipts in one batch; its
 // checkpoints and maps stay (a link created again under the name goes on).
 // Nothing at all when the staged names cannot be read.
 [[nodiscard]] status forget_link(store::checkpoint_store& store, const std::string& link);

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <limits>
 #include <set>
 #include <string>
@@ -171,24 +172,39 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   }
   auto held = held_names();
   if (!held) return std::unexpected(held.error());
+  using kind = config::shard_share::kind;
+  const uint32_t self = share_.identity().ordinal;
+  const uint32_t count = share_.identity().count;
+  // A received name counts as held where `next` places it: it came in an
+  // import, with its records or with none (its old owner held none). Placed
+  // elsewhere, its receipt carries no state and ends with this store.
+  for (const auto& [k, names, now] :
+       {std::tuple{kind::topic, &stored.received_topics, &held->first},
+        std::tuple{kind::group, &stored.received_groups, &held->second}}) {
+    for (const auto& name : *names) {
+      if (config::owner_under(&next, k, name, count) == self) now->insert(name);
+    }
+  }
   if (!moving.topics.empty() || !moving.groups.empty()) {
-    using kind = config::shard_share::kind;
-    const uint32_t self = share_.identity().ordinal;
-    const uint32_t count = share_.identity().count;
+    if (!dry_run) {
+      return fail(errc::invalid_argument,
+                  "moving: only in a dry run; a store counts what this straitd received in "
+                  "imports (ImportComponent)");
+    }
+    // As it will be after the moves: received where `next` places them,
+    // forgotten where the stored assignment gave them.
     for (const auto& [k, names, now] : {std::tuple{kind::topic, &moving.topics, &held->first},
                                         std::tuple{kind::group, &moving.groups, &held->second}}) {
       for (const auto& name : *names) {
         if (config::owner_under(&next, k, name, count) == self) {
-          now->insert(name);  // imported here, or held nowhere
-        } else if (dry_run &&
-                   config::owner_under(stored.assignment.get(), k, name, count) == self) {
-          now->erase(name);  // this straitd's to give: forgotten here by then
+          now->insert(name);
+        } else if (config::owner_under(stored.assignment.get(), k, name, count) == self) {
+          now->erase(name);
         }
       }
     }
-    spdlog::info("link {}: checking assignment {}{} with {} topics and {} groups moving", cfg_.name,
-                 next.digest, dry_run ? " (dry run)" : "", moving.topics.size(),
-                 moving.groups.size());
+    spdlog::info("link {}: checking assignment {} (dry run) as after {} topics and {} groups move",
+                 cfg_.name, next.digest, moving.topics.size(), moving.groups.size());
   }
   if (auto s = config::check_replacement(share_.identity(), stored.assignment.get(),
                                          stored.applied_as, next, held->first, held->second);
@@ -200,8 +216,8 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   // A release ends with the plan that places the name on another shard (its
   // move is done); until then the name stays released, also under a plan
   // that places it here again (its records may be on their way: only an
-  // import back gives it to this straitd again, ADR 0030 step 3).
-  using kind = config::shard_share::kind;
+  // import back gives it to this straitd again, ADR 0030 step 3). Every
+  // receipt ends: its name is placed here now, or carried nothing.
   const auto still_released = [&](const std::set<std::string>& names, kind k) {
     std::set<std::string> out;
     for (const auto& n : names) {
@@ -217,6 +233,8 @@ result<api::shards_info> link_runtime::apply_shards(config::shard_assignment nex
   if (dry_run) return api::shards_info{share_.identity(), std::move(applied)};
   store::checkpoint_store::write_batch b;
   put_shard_assignment(b, cfg_.name, applied);
+  for (const auto& t : stored.received_topics) erase_receipt(b, cfg_.name, kind::topic, t);
+  for (const auto& g : stored.received_groups) erase_receipt(b, cfg_.name, kind::group, g);
   if (auto s = store_.commit(b); !s) return std::unexpected(s.error());
   spdlog::info(
       "link {}: shard assignment {} applied ({} components; this straitd is shard {} of {})",
@@ -375,22 +393,51 @@ result<std::string> link_runtime::import_component(const component_records& reco
   // store holds exactly these records of the names. The cluster ids of the
   // link and its reverse and the definition are this store's own, which
   // may hold ids the exporter did not (import_topics checks those agree).
-  if (auto held = daemon::export_component(store_, cfg_, records.names); held) {
-    held->own.clusters = records.own.clusters;
-    held->definition = records.definition;
-    if (held->digest() == digest) {
-      spdlog::info("link {}: export {} is imported already", cfg_.name, digest);
-      return digest;
+  // Or an export of nothing, of names all received here: their old owner
+  // forgot them after an earlier run imported them. (One of nothing
+  // received first is checked and imported like any: only its receipts.)
+  bool imported = false;
+  if (records.record_count() > 0) {
+    if (auto held = daemon::export_component(store_, cfg_, records.names); held) {
+      held->own.clusters = records.own.clusters;
+      held->definition = records.definition;
+      imported = held->digest() == digest;
     }
+  } else {
+    const auto all_in = [](const std::set<std::string>& names, const std::set<std::string>& in) {
+      return std::ranges::all_of(names, [&](const auto& n) { return in.contains(n); });
+    };
+    imported = all_in(records.names.topics, state.received_topics) &&
+               all_in(records.names.groups, state.received_groups);
   }
   store::checkpoint_store::write_batch b;
-  if (auto s = daemon::import_component(store_, cfg_, records, b); !s) {
-    return std::unexpected(s.error());
+  if (!imported) {
+    if (auto s = daemon::import_component(store_, cfg_, records, b); !s) {
+      return std::unexpected(s.error());
+    }
   }
   if (dry_run) return digest;
+  // The receipts, in the same batch: what ApplyShards counts as held here
+  // (also a name that came with no record).
+  config::shard_state next = state;
+  for (const auto& t : records.names.topics) {
+    put_receipt(b, cfg_.name, config::shard_share::kind::topic, t, digest);
+    next.received_topics.insert(t);
+  }
+  for (const auto& g : records.names.groups) {
+    put_receipt(b, cfg_.name, config::shard_share::kind::group, g, digest);
+    next.received_groups.insert(g);
+  }
   if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
-  spdlog::info("link {}: imported {} topics and {} groups from another straitd (export {})",
-               cfg_.name, records.names.topics.size(), records.names.groups.size(), digest);
+  share_.set(std::move(next));
+  if (imported) {
+    spdlog::info("link {}: export {} is imported already", cfg_.name, digest);
+  } else {
+    spdlog::info(
+        "link {}: imported {} topics and {} groups ({} records) from another straitd (export {})",
+        cfg_.name, records.names.topics.size(), records.names.groups.size(), records.record_count(),
+        digest);
+  }
   return digest;
 }
 

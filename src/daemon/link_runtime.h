@@ -91,12 +91,13 @@ class link_runtime {
   // `replaces` is not the digest of what is stored ("" for none: a
   // compare-and-set, so that shards keep one document), or when it would
   // move a topic or group this straitd holds (held_names) or take one
-  // another shard may hold (config::check_replacement). Running or paused;
-  // the caller holds mu() shared. `moving`: the components straitctl
-  // shards-move moves for `next` (ApplyShardsRequest.moving): held here if
-  // `next` places them here; in a dry run (asked before anything moves),
-  // gone if the stored assignment gives them here. The caller's assertion:
-  // a name named that another straitd still mirrors would be taken here.
+  // another shard may hold (config::check_replacement). A name received
+  // here (import_component's receipts) counts as held where `next` places
+  // it; a store ends every receipt. Running or paused; the caller holds
+  // mu() shared. `moving`, in a dry run only (errc::invalid_argument
+  // otherwise): the names straitctl shards-move will move for `next`,
+  // checked before anything moves (ApplyShardsRequest.moving): held here if
+  // `next` places them here, gone if the stored assignment gives them here.
   [[nodiscard]] result<api::shards_info> apply_shards(config::shard_assignment next,
                                                       const std::string& replaces, bool dry_run,
                                                       const config::component_names& moving = {});
@@ -137,7 +138,11 @@ class link_runtime {
   // run; returns its digest (the old owner's forget compares it). Refused,
   // storing nothing: for another link or definition, names this straitd
   // owns or released, records it holds any of (import_component) unless it
-  // holds exactly these (imported before: answered again, nothing written).
+  // holds exactly these, or the export holds none and every name was
+  // received here (imported before: answered again, no record rewritten).
+  // Each name gets a receipt (put_receipt, in the same batch; also for an
+  // export of no record: a name its old owner held nothing of), which
+  // apply_shards counts as held here.
   [[nodiscard]] result<std::string> import_component(const component_records& records,
                                                      bool dry_run);
   // Erases the records of names this straitd released, fsynced, only while

@@ -271,6 +271,16 @@ std::chrono::steady_clock::time_point after_seconds(double s) {
          std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
 }
 
+// Of the exit codes of two parts of one command over the set, the one the
+// operator must see: a move that waits for them (8), then a failure, then
+// one still running (6), then success.
+int more_urgent(int a, int b) {
+  const auto rank = [](int rc) {
+    return rc == kNeedsOperator ? 3 : rc == kStillRunning ? 1 : rc == kOk ? 0 : 2;
+  };
+  return rank(b) > rank(a) ? b : a;
+}
+
 // straitctl audit --verify: recomputes the journal's hash chain
 // (base/audit_chain.h) from the first entry. An entry changed, removed or
 // inserted after the fact breaks it; rewriting the whole chain from there on
@@ -984,15 +994,13 @@ int dry_run_over(std::span<const session> set, pb::ApplyShardsRequest req,
 // Stores `plan` as the link's assignment on every straitd of the set,
 // which hold `held` now: every one checks it in a dry run before any
 // stores it; those that do not hold it yet must hold one same document.
-// Prints each answer (with `dry_run`, each dry run's). `moving`: the names
-// shards-move moved for the plan (ApplyShardsRequest.moving).
+// Prints each answer (with `dry_run`, each dry run's). What shards-move
+// moved counts as held where it was imported (its receipts).
 int apply_over(std::span<const session> set, const std::string& link, const pb::ShardPlan& plan,
-               const std::vector<pb::ShardAssignment>& held, const mutation& m,
-               const pb::ComponentNames* moving = nullptr) {
+               const std::vector<pb::ShardAssignment>& held, const mutation& m) {
   pb::ApplyShardsRequest req;
   *req.mutable_plan() = plan;
   req.set_link(link);
-  if (moving != nullptr) *req.mutable_moving() = *moving;  // empty: none
   // Every shard checks the plan before any stores it; the dry run also
   // says the plan's digest.
   std::string plan_digest;
@@ -1179,14 +1187,8 @@ struct shards_move_cmd : command {
             "the straitd hold two assignments: storing the plan on those that do not "
             "hold it yet\n");
       }
-      // What the run moved: from the old document (the plan's moves none).
-      std::vector<move> done;
-      for (const auto& d : digests) {
-        const auto h = std::ranges::find(*held, d, &pb::ShardAssignment::digest);
-        if (rc = moves_of(*h, plan, done); rc != kOk) return rc;
-      }
-      const pb::ComponentNames moved = names_of(done);
-      return m.dry_run ? kOk : apply_over(set, link, plan, *held, m, &moved);
+      // What the run moved is received where it went (its receipts).
+      return m.dry_run ? kOk : apply_over(set, link, plan, *held, m);
     }
     if (!all_assigned || digests.size() != 1) {
       std::cerr << "straitctl: refused: the straitd do not hold one assignment in force of link "
@@ -1271,7 +1273,7 @@ struct shards_move_cmd : command {
       // What each holds now: the releases changed the digests' lists, not
       // the digests.
       auto now = held_over(set, link, rc);
-      if (now) rc = apply_over(set, link, plan, *now, m, &moving);
+      if (now) rc = apply_over(set, link, plan, *now, m);
       storing_failed = rc != kOk;
     }
     if (storing_failed && count_changes) {
@@ -1413,13 +1415,18 @@ struct shards_move_cmd : command {
     if (int rc = from.call(&pb::Strait::Stub::ExportComponent, mv.names, &exported); rc != kOk) {
       return rc;
     }
-    if (exported.record_count() == 0) {
-      step("nothing to move (forgotten already by an earlier run, or never written)");
-      return kOk;
-    }
-    step("exported from " + safe(from.server()) + ": " + std::to_string(exported.partitions()) +
-         " partitions' offset maps and checkpoints with the groups' offsets and states, " +
-         std::to_string(exported.records().size()) + " bytes, digest " + safe(exported.digest()));
+    // Imported also when it holds no record (never written, or forgotten
+    // by an earlier run): the receiver's receipt is what lets it hold them.
+    step(exported.record_count() == 0
+             ? "exported from " + safe(from.server()) +
+                   ": no record (never written, or forgotten by an earlier run), digest " +
+                   safe(exported.digest())
+             : "exported from " + safe(from.server()) + ": " +
+                   std::to_string(exported.partitions()) +
+                   " partitions' offset maps and checkpoints with the groups' offsets and "
+                   "states, " +
+                   std::to_string(exported.records().size()) + " bytes, digest " +
+                   safe(exported.digest()));
     pb::ComponentImport imported;
     {
       // A deadline as for any call, and a second more per MiB sent.
@@ -1819,7 +1826,8 @@ struct move_cmd : command {
     m.add(cli, "check and show what would happen; change nothing");
     cli->add_flag("--no-wait", no_wait, "return once started; do not follow the work");
     cli->add_option("--wait-timeout", wait_timeout_s,
-                    "seconds to follow the work before exit 6 (it goes on in straitd)")
+                    "seconds to follow the work before exit 6 (it goes on in straitd); over "
+                    "several --server, for all of them")
         ->capture_default_str();
     if (name != "finalize") {
       cli->add_option("--quiet-window", quiet_window_ms,
@@ -1844,7 +1852,7 @@ struct move_cmd : command {
     if (int rc = s.call(on_groups ? groups_call : topics_call, req, &r); rc != kOk) return rc;
     s.print(r, [&](const pb::MoveResponse& v) { print_changes(v, m.dry_run); });
     if (m.dry_run || no_wait) return kOk;
-    return follow_move(s, r, on_groups);
+    return follow_move(s, r, on_groups, after_seconds(wait_timeout_s));
   }
 
   // Over the set (ADR 0030): each straitd moves what it owns of the
@@ -1892,11 +1900,13 @@ struct move_cmd : command {
       set[i].print(answers[i], [&](const pb::MoveResponse& v) { print_changes(v, m.dry_run); });
     }
     if (m.dry_run || no_wait) return kOk;
+    // One --wait-timeout for the whole set; each part is followed to its
+    // end or to that deadline, and the exit code is the most urgent part's.
+    const auto deadline = after_seconds(wait_timeout_s);
     for (size_t i = 0; i < set.size(); ++i) {
       if (answers[i].changes_size() == 0) continue;
       if (!set[i].json()) std::fprintf(stderr, "== %s\n", safe(set[i].server()).c_str());
-      const int rc = follow_move(set[i], answers[i], on_groups);
-      if (worst == kOk) worst = rc;
+      worst = more_urgent(worst, follow_move(set[i], answers[i], on_groups, deadline));
     }
     return worst;
   }
@@ -1921,8 +1931,10 @@ struct move_cmd : command {
   // each new activity on stderr (and a bar of the records drained). Each
   // object is followed through its operation (ListOperations); one without
   // (straitd before operation ids, an operation straitd no longer knows)
-  // through its state in GetStatus.
-  int follow_move(const session& s, const pb::MoveResponse& r, bool on_groups) const {
+  // through its state in GetStatus. Past `deadline` (--wait-timeout), exit
+  // 6 after one more look.
+  int follow_move(const session& s, const pb::MoveResponse& r, bool on_groups,
+                  std::chrono::steady_clock::time_point deadline) const {
     using states = std::set<pb::MigrationState>;
     const states done_states =
         name == "finalize"  ? states{pb::MIGRATION_STATE_FINALIZED}
@@ -2032,7 +2044,7 @@ struct move_cmd : command {
     // Often enough that following a move adds little to its pause (a status
     // call is cheap next to the move's own steps).
     return follow(
-        std::chrono::milliseconds(200), after_seconds(wait_timeout_s),
+        std::chrono::milliseconds(200), deadline,
         [&]() -> std::optional<int> {
           pb::LinkStatus st;
           auto sctx = s.context();
@@ -2087,7 +2099,8 @@ struct move_cmd : command {
           std::cerr << "straitctl: still running after --wait-timeout; it goes on in straitd "
                        "(straitctl status "
                     << link << " shows it)\n";
-          return kStillRunning;
+          // One that waits for the operator already says more than "still running".
+          return more_urgent(outcome, kStillRunning);
         });
   }
 };

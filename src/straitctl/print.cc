@@ -428,6 +428,13 @@ void print_shards(const pb::ShardAssignment& r) {
   std::printf("link %s: this straitd is shard %u of %u\n", safe(r.link()).c_str(), r.shard(),
               r.shards());
   if (!r.problem().empty()) std::printf("not in force: %s\n", safe(r.problem()).c_str());
+  if (r.received_topics_size() + r.received_groups_size() > 0) {
+    std::printf(
+        "received by this straitd in a move, its own once a plan placing them here is stored: "
+        "topics %s; groups %s\n",
+        safe(joined(r.received_topics(), 12)).c_str(),
+        safe(joined(r.received_groups(), 12)).c_str());
+  }
   if (!r.assigned()) {
     std::printf(r.shards() > 1 ? "no assignment: this shard mirrors nothing of the link "
                                  "(straitctl shards-plan --output FILE, then shards-apply)\n"

@@ -652,11 +652,19 @@ TEST_F(ApiServer, AComponentMovesThroughReleaseExportImportAndForget) {
   ASSERT_TRUE(stub_->ForgetComponent(ctx().get(), forget, &forgot).ok());
   EXPECT_EQ(forgot.records(), 1u);
 
-  // Journaled: each refusal once, each call done as started and ended.
+  // Journaled: each refusal once, each call done as started and ended,
+  // each export handed out (it reads the component's whole state).
   std::map<std::string, int> calls;
   const auto journal = audit_.list(0, 100);
   ASSERT_TRUE(journal.has_value());
-  for (const auto& e : *journal) ++calls[e.call];
+  std::string export_entry;
+  for (const auto& e : *journal) {
+    ++calls[e.call];
+    if (e.call == "ExportComponent" && e.result.starts_with("ok")) export_entry = e.result;
+  }
+  EXPECT_EQ(calls["ExportComponent"], 2 + 1);
+  EXPECT_EQ(export_entry,
+            "ok (4 records of 1 topics and 0 groups, digest " + std::to_string(60u << 20) + ")");
   EXPECT_EQ(calls["ReleaseComponent"], 3 + 2);
   EXPECT_EQ(calls["ImportComponent"], 3 + 2);
   EXPECT_EQ(calls["ImportComponent (dry run)"], 1);
@@ -1208,6 +1216,35 @@ TEST_F(ApiServer, StraitctlFollowsAMoveByItsOperationsAndStopsAtOneThatNeedsTheO
       stuck_err, "payments: waits for the operator (STUCK_REASON_TAIL_VERIFICATION_FAILED)"))
       << stuck_err;
   EXPECT_TRUE(strait::testing::contains(stuck_err, "tail verification 3 FAILED")) << stuck_err;
+}
+
+// Over the set, straitctl follows every part (within one --wait-timeout)
+// and exits with the most urgent part's code: the second straitd's move
+// waits for the operator (8) while the first one's still runs (6). It used
+// to exit with the first part's code, and a part whose wait ran out said 6
+// even when one of its objects waited for the operator.
+TEST_F(ApiServer, AMoveOverTheSetExitsWithItsMostUrgentPart) {
+  fake_state state;
+  memory_audit audit;
+  fake_control second;
+  second.shard_self = {1, 2, false};
+  api_server other;
+  ASSERT_TRUE(other.start("127.0.0.1:0", {}, state, audit, second).has_value());
+  const std::string both = server_.address() + "," + other.address();
+  const auto plan = dir_.path() / "p.json";
+  std::ofstream(plan) << R"({"link": "main", "shards": 2, "components": [)"
+                      << R"({"topics": ["orders"], "shard": 0},)"
+                      << R"({"topics": ["payments"], "shard": 1}]})";
+  ASSERT_EQ(straitctl_on(both, "shards-apply main --file " + plan.string()).first, 0);
+  control_.stuck_topic.clear();
+  control_.operations_end = false;
+  auto [rc, printed] =
+      straitctl_on(both, "cutover main --topics 'orders|payments' --wait-timeout 2");
+  EXPECT_EQ(rc, 8) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "still running")) << printed;
+  EXPECT_TRUE(strait::testing::contains(
+      printed, "payments: waits for the operator (STUCK_REASON_TAIL_VERIFICATION_FAILED)"))
+      << printed;
 }
 
 // Issue 11: a failed journal write let the call proceed.

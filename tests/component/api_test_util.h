@@ -334,7 +334,7 @@ class fake_control : public control {
         op.options.quiet_window = r.quiet_window;
         op.phase = migration::op_phase::waiting_for_quiet;
         op.detail = "waiting for the source to be quiet";
-        if (c.name == "payments") {  // its tail verification fails
+        if (c.name == stuck_topic) {  // its tail verification fails
           op.phase = migration::op_phase::verifying_tail;
           op.stuck = migration::stuck_reason::tail_verification_failed;
           op.detail = "tail verification 3 FAILED (straitctl report main 3)";
@@ -356,7 +356,7 @@ class fake_control : public control {
   migration::operation_status look(uint64_t id) const {
     auto it = operations_.find(id);
     migration::operation_status now = it->second;
-    if (++looks_[id] >= 2 && now.stuck == migration::stuck_reason::none) {
+    if (++looks_[id] >= 2 && operations_end && now.stuck == migration::stuck_reason::none) {
       it->second.phase = migration::op_phase::done;
       it->second.detail.clear();
     }
@@ -472,6 +472,10 @@ class fake_control : public control {
   std::atomic<bool> fail_shards_store{false};
   std::atomic<int> shard_applies{0};
   std::atomic<int> checks_with_moves{0};  // ApplyShards dry runs naming what moves
+  // The topic whose move's operation waits for the operator; whether the
+  // others end (at their second look) or run on. Set before a move.
+  std::string stuck_topic = "payments";
+  bool operations_end = true;
   result<link_info> create_link(const std::string& yaml, bool) override {
     if (yaml.find("name:") == std::string::npos) {
       return fail(errc::invalid_argument, "link.name: missing");

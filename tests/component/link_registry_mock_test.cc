@@ -14,6 +14,7 @@
 #include "../support/mock_link.h"
 #include "../support/test_util.h"
 #include "api_service.h"
+#include "link_records.h"
 #include "link_registry.h"
 #include "link_runtime.h"
 #include "strait/mirror/target_claims.h"
@@ -294,8 +295,8 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   EXPECT_EQ(metrics[0].value("strait_shard_released_names", {{"link", "main"}}), 1);
   // The plan that gives orders to shard 1, checked before the move: each
   // side refuses it, and accepts it checked as after the move
-  // (ApplyShardsRequest.moving); a real store on the old owner still
-  // refuses while it holds the records.
+  // (ApplyShardsRequest.moving, a dry run's only: a store counts what was
+  // received).
   {
     const daemon::component_names moving{{"orders"}, {}};
     auto expect_refused = [](const result<api::shards_info>& r, const std::string& says) {
@@ -310,8 +311,9 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
       auto after = runtime(i)->apply_shards(plan(1, 1), plan(0, 1).digest, true, moving);
       EXPECT_TRUE(after.has_value()) << "shard " << i << ": " << after.error().message;
     }
-    expect_refused(runtime(0)->apply_shards(plan(1, 1), plan(0, 1).digest, false, moving),
-                   "topic orders (held here, shard 0, given to shard 1)");
+    auto asserted = runtime(1)->apply_shards(plan(1, 1), plan(0, 1).digest, false, moving);
+    expect_refused(asserted, "moving: only in a dry run");
+    EXPECT_EQ(asserted.error().code, errc::invalid_argument);
   }
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -372,6 +374,7 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   ASSERT_TRUE(again.has_value()) << "imported already: answered again, " << again.error().message;
   EXPECT_EQ(*again, *imported);
   EXPECT_EQ(daemon::export_component(*stores[1], link, orders)->digest(), exported->digest());
+  EXPECT_EQ(runtime(1)->shards().stored.received_topics, std::set<std::string>{"orders"});
   refused_move(runtime(0)->forget_component(orders, std::string(64, '0'), false),
                "the records changed since they were exported");
   auto forgot = runtime(0)->forget_component(orders, *imported, false);
@@ -385,8 +388,10 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
     ASSERT_TRUE(moved.has_value()) << "shard " << i << ": " << moved.error().message;
     ASSERT_TRUE(shards[i]->resume("main", false).has_value());
   }
-  // The plan that places orders elsewhere ends its release.
+  // The plan that places orders elsewhere ends its release, and the one
+  // that places it here its receipt.
   EXPECT_TRUE(runtime(0)->shards().stored.released_topics.empty());
+  EXPECT_TRUE(runtime(1)->shards().stored.received_topics.empty());
   EXPECT_EQ(metrics[0].value("strait_shard_released_names", {{"link", "main"}}), 0);
   ASSERT_TRUE(testing::wait_for([&] { return on_target("orders") == 300; }, 30s))
       << on_target("orders");
@@ -397,6 +402,42 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
       },
       30s));
   EXPECT_TRUE(runtime(0)->partitions_in_engine({"orders"})->empty());
+
+  // A name with nothing to carry moves too (ADR 0030 step 4): a group its
+  // hash owner, shard 0, never synced. Its import is a receipt only, which
+  // is what lets shard 1 store the plan that places it there.
+  std::string quiet = "quiet";
+  for (int i = 0; config::hashed_owner(quiet, 2) != 0; ++i) quiet = "quiet-" + std::to_string(i);
+  const auto plan_quiet = *config::shard_assignment::make(
+      2, 1, {{{"orders"}, {}, 1, 10}, {{"payments"}, {quiet}, 1, 10}}, 2);
+  const daemon::component_names group_only{{}, {quiet}};
+  ASSERT_TRUE(runtime(0)->release(group_only, false).has_value());
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(shards[i]->pause("main", false).has_value());
+  auto nothing = runtime(0)->export_component(group_only);
+  ASSERT_TRUE(nothing.has_value()) << nothing.error().message;
+  EXPECT_EQ(nothing->record_count(), 0U);
+  refused_move(runtime(1)->apply_shards(plan_quiet, plan(1, 1).digest, false),
+               "group " + quiet + " (from shard 0 to this straitd");
+  auto receipt = runtime(1)->import_component(*daemon::decode_component(nothing->encode()), false);
+  ASSERT_TRUE(receipt.has_value()) << receipt.error().message;
+  EXPECT_EQ(runtime(1)->shards().stored.received_groups, std::set<std::string>{quiet});
+  auto reloaded = daemon::load_shard_assignment(*stores[1], "main", runtime(1)->shards().self);
+  ASSERT_TRUE(reloaded.has_value()) << reloaded.error().message;
+  EXPECT_EQ(reloaded->received_groups, std::set<std::string>{quiet}) << "kept across a restart";
+  EXPECT_EQ(runtime(0)->forget_component(group_only, *receipt, false).value_or(99), 0U);
+  auto rerun = runtime(1)->import_component(*daemon::decode_component(nothing->encode()), false);
+  ASSERT_TRUE(rerun.has_value()) << "received already: answered again, " << rerun.error().message;
+  for (int i = 0; i < 2; ++i) {
+    auto stored = runtime(i)->apply_shards(plan_quiet, plan(1, 1).digest, false);
+    ASSERT_TRUE(stored.has_value()) << "shard " << i << ": " << stored.error().message;
+    ASSERT_TRUE(shards[i]->resume("main", false).has_value());
+  }
+  EXPECT_TRUE(runtime(0)->shards().stored.released_groups.empty());
+  EXPECT_TRUE(runtime(1)->shards().stored.received_groups.empty());
+  reloaded = daemon::load_shard_assignment(*stores[1], "main", runtime(1)->shards().self);
+  ASSERT_TRUE(reloaded.has_value()) << reloaded.error().message;
+  EXPECT_TRUE(reloaded->received_groups.empty()) << "the store ended the receipt";
+
   for (auto& s : shards) s->stop_all();
   // Every orders record once on the target, translated by shard 1's map.
   for (int p = 0; p < kPartitions; ++p) {

@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 
 #include <limits>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -919,7 +920,19 @@ TEST(LinkRecords, LinksAndStagedNamesAreKeptPerLinkAndForgottenTogether) {
   daemon::put_staged(b, "main", object_kind::topic, "orders");
   daemon::put_staged(b, "main", object_kind::group, "billing");
   daemon::put_staged(b, "mainx", object_kind::topic, "other");
+  // Receipts (ADR 0030 step 4): loaded with the shard state, also when no
+  // assignment is stored; the link's own only.
+  using shard_kind = config::shard_share::kind;
+  daemon::put_receipt(b, "main", shard_kind::topic, "orders", "d1");
+  daemon::put_receipt(b, "main", shard_kind::group, "billing", "d1");
+  daemon::put_receipt(b, "mainx", shard_kind::topic, "other", "d2");
   ASSERT_TRUE(st->commit(b).has_value());
+  const config::shard_identity self{1, 2, false};
+  auto shards = daemon::load_shard_assignment(*st, "main", self);
+  ASSERT_TRUE(shards.has_value()) << shards.error().message;
+  EXPECT_FALSE(shards->assignment);
+  EXPECT_EQ(shards->received_topics, std::set<std::string>{"orders"});
+  EXPECT_EQ(shards->received_groups, std::set<std::string>{"billing"});
   auto links = daemon::load_links(*st);
   ASSERT_TRUE(links.has_value()) << links.error().message;
   ASSERT_EQ(links->size(), 2u);
@@ -938,6 +951,9 @@ TEST(LinkRecords, LinksAndStagedNamesAreKeptPerLinkAndForgottenTogether) {
   EXPECT_EQ((*links)[0].first, "mainx");
   EXPECT_TRUE(daemon::load_staged(*st, "main")->empty());
   EXPECT_EQ(daemon::load_staged(*st, "mainx")->size(), 1u);
+  shards = daemon::load_shard_assignment(*st, "main", self);
+  EXPECT_TRUE(shards->received_topics.empty() && shards->received_groups.empty());
+  EXPECT_EQ(daemon::load_shard_assignment(*st, "mainx", self)->received_topics.size(), 1u);
 }
 
 TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndNothingOfTheLinkIsForgotten) {
@@ -945,6 +961,7 @@ TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndNothingOfTheLinkIsForgo
   open_store(dir).reset();
   write_raw(dir, record_key(key_space::link).tail("bad").bytes(), "\x01\x01");
   write_raw(dir, record_key(key_space::staged).text("main").u8(7).tail("x").bytes(), "");
+  write_raw(dir, record_key(key_space::shard_receipt).text("main").u8(9).tail("x").bytes(), "");
   {
     auto st = open_store(dir);
     auto links = daemon::load_links(*st);
@@ -954,6 +971,10 @@ TEST(LinkRecords, DamagedLinkAndStagedRecordsAreErrorsAndNothingOfTheLinkIsForgo
     auto staged = daemon::load_staged(*st, "main");
     ASSERT_FALSE(staged.has_value());
     EXPECT_EQ(staged.error().code, errc::corruption);
+    auto receipts = daemon::load_shard_assignment(*st, "main", {0, 2, false});
+    ASSERT_FALSE(receipts.has_value());
+    EXPECT_TRUE(contains(receipts.error().message, "a shard receipt of link main is damaged"))
+        << receipts.error().message;
     checkpoint_store::write_batch b;
     daemon::put_link(b, "main", {true, false, "name: main", 5});
     ASSERT_TRUE(st->commit(b).has_value());

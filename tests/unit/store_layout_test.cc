@@ -86,6 +86,14 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
     verify::put_report(b, "ln", report);
     daemon::put_link(b, "ln", {true, true, "y", 8});
     daemon::put_staged(b, "ln", migration::object_kind::group, "gr");
+    config::shard_state shards;
+    auto planned = config::shard_assignment::make(2, 3, {{{"tp"}, {"gr"}, 1, 4}}, 2);
+    ASSERT_TRUE(planned.has_value()) << planned.error().message;
+    shards.assignment = std::make_shared<const config::shard_assignment>(std::move(*planned));
+    shards.applied_at_ms = 8;
+    shards.applied_as = 1;
+    daemon::put_shard_assignment(b, "ln", shards);
+    daemon::put_receipt(b, "ln", config::shard_share::kind::group, "gr", "dg");
     ASSERT_TRUE(st.commit(b).has_value());
     auto log = api::stored_audit_log::open(st);
     ASSERT_TRUE(log.has_value()) << log.error().message;
@@ -126,6 +134,13 @@ TEST(StoreLayout, EveryKeySpaceKeepsItsBytes) {
        "4552414c00015600012a00055752495445000444454e59",
        "01"},
       {"466c6e", "0000000000000008"},
+      // Format 1 (no released names), 2 shards, applied as 1, scan 3, at 8,
+      // one component: shard 1, 4 bytes, topic tp, group gr.
+      {"486c6e",
+       "0100000002000000010000000000000003000000000000000800000001000000010000000000000004000000010"
+       "0"
+       "0274700000000100026772"},
+      {"6800026c6e016772", "6467"},
       {"4100026c6e0002747001000274670005544f50494300017400074c495445"
        "52414c00015500012a000557524954450005414c4c4f57",
        "01"},

@@ -97,6 +97,11 @@ struct shard_state {
   // no longer, whatever the assignment says.
   std::set<std::string> released_topics;
   std::set<std::string> released_groups;
+  // Names another straitd's release brought here in an import (ADR 0030
+  // step 4; their receipts): they count as held here when a plan placing
+  // them here is applied, which ends them. They give no ownership.
+  std::set<std::string> received_topics;
+  std::set<std::string> received_groups;
   [[nodiscard]] bool in_force() const { return assignment != nullptr && problem.empty(); }
   // Whether a straitd of `count` shards owns any of the link under this
   // state (shard_share's rule): one straitd does unless the stored

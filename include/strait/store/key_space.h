@@ -35,6 +35,7 @@ enum class key_space : char {
   scan = 'N',
   scan_summary = 'n',
   shard_assignment = 'H',
+  shard_receipt = 'h',
 };
 
 // The module that owns `s`, and what it keeps there; null for a byte that is
@@ -72,6 +73,9 @@ constexpr const char* owner_of(key_space s) {
       return "scan: each stored scan without its topics, groups, ACLs and users (ListScans)";
     case key_space::shard_assignment:
       return "daemon: a link's shard assignment, when several straitd share it (ADR 0030)";
+    case key_space::shard_receipt:
+      return "daemon: the names a straitd received in a component move, until a plan places them "
+             "(ADR 0030)";
   }
   return nullptr;
 }
