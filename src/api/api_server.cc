@@ -833,7 +833,32 @@ class service final : public pb::Strait::Service {
                   ", not DONE: plan from a finished one (straitctl scans " + req->link() +
                   " lists them; --scan ID)"};
     }
-    auto plan = scan::plan_shards(scan::components_of(*r), static_cast<int>(req->shards()));
+    auto components = scan::components_of(*r);
+    std::optional<scan::placement> kept;
+    if (req->keep()) {
+      auto held = control_.shards(req->link());
+      if (!held) return to_grpc(held.error());
+      const config::shard_assignment* now = held->stored.assignment.get();
+      if (now == nullptr) {
+        return {grpc::StatusCode::FAILED_PRECONDITION,
+                "keep: this straitd stores no assignment of link " + req->link() +
+                    " to keep: ask one that does (straitctl shards --server A,B,...), or plan "
+                    "without --keep"};
+      }
+      // Where each name is now: its component's shard, or its hash owner.
+      kept.emplace();
+      using kind = config::shard_share::kind;
+      for (const auto& c : components) {
+        for (const auto& [names, k, out] : {std::tuple{&c.topics, kind::topic, &kept->topics},
+                                            std::tuple{&c.groups, kind::group, &kept->groups}}) {
+          for (const auto& n : *names) {
+            (*out)[n] = static_cast<int>(config::owner_under(now, k, n, now->shards).value_or(0));
+          }
+        }
+      }
+    }
+    auto plan = scan::plan_shards(std::move(components), static_cast<int>(req->shards()),
+                                  kept ? &*kept : nullptr);
     if (!plan) return to_grpc(plan.error());
     out->set_link(req->link());
     out->set_scan_id(r->id);

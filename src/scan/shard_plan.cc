@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -49,7 +50,35 @@ std::vector<shard_component> components_of(const report& r) {
   return out;
 }
 
-result<shard_plan> plan_shards(std::vector<shard_component> components, int shards) {
+namespace {
+
+int64_t saturating_add(int64_t a, int64_t b) {
+  return b > std::numeric_limits<int64_t>::max() - a ? std::numeric_limits<int64_t>::max() : a + b;
+}
+
+// The shard holding most of `c`'s names under `kept` among 0..shards-1,
+// ties to the lower ordinal; -1 when none of them is on one.
+int kept_shard(const shard_component& c, const placement& kept, int shards) {
+  std::map<int, size_t> names_on;
+  for (const auto& [names, where] :
+       {std::pair{&c.topics, &kept.topics}, std::pair{&c.groups, &kept.groups}}) {
+    for (const auto& n : *names) {
+      auto it = where->find(n);
+      if (it != where->end() && it->second >= 0 && it->second < shards) ++names_on[it->second];
+    }
+  }
+  int best = -1;
+  size_t most = 0;
+  for (const auto& [shard, n] : names_on) {  // ascending ordinal: the first of equals wins
+    if (n > most) best = shard, most = n;
+  }
+  return best;
+}
+
+}  // namespace
+
+result<shard_plan> plan_shards(std::vector<shard_component> components, int shards,
+                               const placement* kept) {
   if (shards < 1 || shards > kMaxShards) {
     return fail(errc::invalid_argument, "shards: must be 1 to " + std::to_string(kMaxShards) +
                                             ", not " + std::to_string(shards));
@@ -85,14 +114,50 @@ result<shard_plan> plan_shards(std::vector<shard_component> components, int shar
   shard_plan plan;
   plan.shards = shards;
   plan.bytes_per_shard.assign(static_cast<size_t>(shards), 0);
-  for (const auto& c : components) {
+  plan.shard_of.assign(components.size(), -1);
+  auto& load = plan.bytes_per_shard;
+  if (kept != nullptr) {
+    for (size_t i = 0; i < components.size(); ++i) {
+      plan.shard_of[i] = kept_shard(components[i], *kept, shards);
+      if (plan.shard_of[i] >= 0) {
+        load[plan.shard_of[i]] = saturating_add(load[plan.shard_of[i]], components[i].bytes);
+      }
+    }
+  }
+  for (size_t i = 0; i < components.size(); ++i) {
+    if (plan.shard_of[i] >= 0) continue;
     // The least loaded shard; min_element keeps the first (lowest ordinal) of equals.
-    const auto least = std::min_element(plan.bytes_per_shard.begin(), plan.bytes_per_shard.end());
-    plan.shard_of.push_back(static_cast<int>(least - plan.bytes_per_shard.begin()));
+    const auto least = std::min_element(load.begin(), load.end());
+    plan.shard_of[i] = static_cast<int>(least - load.begin());
     // Saturating: a shard's bytes stop at INT64_MAX instead of wrapping.
-    *least = c.bytes > std::numeric_limits<int64_t>::max() - *least
-                 ? std::numeric_limits<int64_t>::max()
-                 : *least + c.bytes;
+    *least = saturating_add(*least, components[i].bytes);
+  }
+  // Kept placements may leave shards unequal (a shard that joined holds
+  // nothing). Until the most loaded shard is within a tenth of the mean,
+  // move one of its components to the least loaded shard: the one that
+  // leaves those two closest (bytes nearest half their spread, below all
+  // of it; the larger of equals). Each move lowers the sum of squared
+  // loads, so this ends; bounded all the same.
+  int64_t total = 0;
+  for (int64_t b : load) total = saturating_add(total, b);
+  const int64_t mean = total / shards;
+  for (size_t moves = 0; kept != nullptr && moves < components.size() * load.size(); ++moves) {
+    const int most = static_cast<int>(std::max_element(load.begin(), load.end()) - load.begin());
+    const int least = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    if (load[most] - mean <= mean / 10) break;
+    const int64_t spread = load[most] - load[least];
+    std::optional<size_t> best;
+    for (size_t i = 0; i < components.size(); ++i) {  // largest first
+      const int64_t b = components[i].bytes;
+      if (plan.shard_of[i] != most || b <= 0 || b >= spread) continue;
+      // |spread - 2b| without overflow: b < spread, so spread - b > 0.
+      const auto miss = [&](int64_t x) { return x > spread - x ? x - (spread - x) : spread - 2 * x; };
+      if (!best || miss(b) < miss(components[*best].bytes)) best = i;
+    }
+    if (!best) break;
+    plan.shard_of[*best] = least;
+    load[most] -= components[*best].bytes;
+    load[least] = saturating_add(load[least], components[*best].bytes);
   }
   plan.components = std::move(components);
   return plan;

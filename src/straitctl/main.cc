@@ -875,6 +875,7 @@ struct shards_plan_cmd : command {
   std::string link, output_file;
   uint64_t scan_id = 0;
   uint32_t shards = 0;
+  bool keep = false;
   explicit shards_plan_cmd(CLI::App& app) {
     cli = app.add_subcommand(
         "shards-plan",
@@ -884,6 +885,9 @@ struct shards_plan_cmd : command {
     // The bound is straitd's (its refusal names it).
     cli->add_option("--shards", shards, "straitd instances to place over")->required();
     cli->add_option("--scan", scan_id, "scan id; 0 or omitted = the newest (must be finished)");
+    cli->add_flag("--keep", keep,
+                  "a re-plan: keep each component on the shard that holds most of it now (the "
+                  "assignment --server stores), and move only what balance needs");
     cli->add_option("--output", output_file,
                     "also write the plan to this new file (JSON; an existing one is not "
                     "replaced), for shards-apply --file");
@@ -893,6 +897,7 @@ struct shards_plan_cmd : command {
     req.set_link(link);
     req.set_scan_id(scan_id);
     req.set_shards(shards);
+    req.set_keep(keep);
     pb::ShardPlan r;
     if (int rc = s.call(&pb::Strait::Stub::PlanShards, req, &r); rc != kOk) return rc;
     if (!output_file.empty()) {

@@ -444,6 +444,32 @@ TEST_F(ApiServer, ShardPlansComeFromAFinishedScanAndAreBounded) {
   EXPECT_EQ(plan.components(1).topics(0), "a");
   EXPECT_EQ(plan.components(1).shard(), 1u);
   EXPECT_EQ(plan.bytes_per_shard(0), 20) << "nothing sampled: records";
+  // A re-plan keeps placements: refused with none stored; with b on 1 and
+  // a on 0 stored, they stay (a fresh plan, above, swaps them).
+  req.set_keep(true);
+  grpc::Status nothing_kept = stub_->PlanShards(ctx().get(), req, &plan);
+  EXPECT_EQ(nothing_kept.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(strait::testing::contains(nothing_kept.error_message(),
+                                        "keep: this straitd stores no assignment of link main"))
+      << nothing_kept.error_message();
+  control_.shard_self = {0, 2, false};
+  pb::ApplyShardsRequest apply;
+  apply.set_link("main");
+  apply.mutable_plan()->set_link("main");
+  apply.mutable_plan()->set_shards(2);
+  for (const auto& [topic, shard] : {std::pair{"b", 1u}, std::pair{"a", 0u}}) {
+    auto* c = apply.mutable_plan()->add_components();
+    c->add_topics(topic);
+    c->set_shard(shard);
+  }
+  pb::ShardAssignment stored;
+  ASSERT_TRUE(stub_->ApplyShards(ctx().get(), apply, &stored).ok());
+  ASSERT_TRUE(stub_->PlanShards(ctx().get(), req, &plan).ok());
+  ASSERT_EQ(plan.components_size(), 2);
+  EXPECT_EQ(plan.components(0).topics(0), "b");
+  EXPECT_EQ(plan.components(0).shard(), 1u);
+  EXPECT_EQ(plan.components(1).shard(), 0u);
+  req.set_keep(false);
   req.set_scan_id(7);
   EXPECT_EQ(stub_->PlanShards(ctx().get(), req, &plan).error_code(), grpc::StatusCode::NOT_FOUND);
   req.set_link("nope");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <map>
 
 #include "strait/scan/estimates.h"
 #include "strait/scan/shard_plan.h"
@@ -35,6 +36,52 @@ TEST(ShardPlan, TheSameInputInAnyOrderGivesTheSamePlan) {
   ASSERT_TRUE(first && second);
   EXPECT_EQ(first->components, second->components);
   EXPECT_EQ(first->shard_of, second->shard_of);
+}
+
+// A re-plan keeps placements (ADR 0030): a - e are where a fresh plan
+// would move every one of them.
+placement now_on(std::map<std::string, int> topics, std::map<std::string, int> groups = {}) {
+  return {std::move(topics), std::move(groups)};
+}
+const std::vector<shard_component> kFive = {comp({"c"}, 10), comp({"a"}, 100), comp({"b"}, 60),
+                                            comp({"d"}, 50), comp({"e"}, 10)};
+
+TEST(ShardPlan, AReplanKeepsEachComponentWhereItIsWhileTheShardsAreNearlyEven) {
+  const auto kept = now_on({{"a", 1}, {"b", 0}, {"d", 0}, {"c", 1}, {"e", 1}});
+  auto plan = plan_shards(kFive, 2, &kept);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  // Order a, b, d, c, e: 110 and 120 bytes, within a tenth of the mean.
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{1, 0, 0, 1, 1}));
+  EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{110, 120}));
+  auto fresh = plan_shards(kFive, 2);
+  EXPECT_EQ(fresh->shard_of, (std::vector<int>{0, 1, 1, 0, 0})) << "a fresh plan moves all five";
+}
+
+TEST(ShardPlan, AReplanForMoreShardsMovesOnlyWhatBalanceNeeds) {
+  const auto kept = now_on({{"a", 1}, {"b", 0}, {"d", 0}, {"c", 1}, {"e", 1}});
+  auto plan = plan_shards(kFive, 3, &kept);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  // 110, 120, 0: a (nearest half of 120) goes to the new shard 2; then
+  // 110, 20, 100: d (nearest half of 90) goes from 0 to 1; then 60, 70,
+  // 100, and nothing on 2 is below its spread of 40. Two of five moved.
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{2, 0, 1, 1, 1}));
+  EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{60, 70, 100}));
+}
+
+TEST(ShardPlan, AReplanPlacesWhatIsOnNoShardItPlansAndKeepsAJoinedComponentWithMostOfIt) {
+  // For two shards: names on shard 2 (being taken away) do not count; a
+  // component of names on 0 and 1 stays where most of them are (ties to
+  // the lower); names it was never told of are placed like a fresh plan's.
+  const auto kept = now_on({{"a", 2}, {"x", 1}, {"y", 1}, {"z", 0}, {"p", 0}, {"q", 1}},
+                           {{"g", 1}});
+  std::vector<shard_component> in = {comp({"a"}, 40), comp({"p", "q"}, 30), comp({"new"}, 20)};
+  in.push_back({"l", {"x", "y", "z"}, {"g"}, 50});
+  auto plan = plan_shards(in, 2, &kept);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  // Order x (50), a (40), p (30), new (20): x-y-z-g stays on 1 (3 names of
+  // 4), p-q on 0 (a tie); a then goes to 0 (30 < 50), new to 1 (70 > 50).
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{1, 0, 0, 1}));
+  EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{70, 70}));
 }
 
 TEST(ShardPlan, OneShardTakesEverything) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,26 @@ struct shard_plan {
   std::vector<int64_t> bytes_per_shard;  // by ordinal
 };
 
+// Where each name of a link is now (the shard a stored assignment gives it,
+// or its hash owner for a name it does not place): what a re-plan keeps.
+struct placement {
+  std::map<std::string, int> topics;
+  std::map<std::string, int> groups;
+};
+
 // Places `components` over `shards` ordinals: largest first, each to the
 // shard holding the fewest bytes so far, ties to the lower ordinal. The same
 // input always gives the same plan. Refuses (errc::invalid_argument) a
 // count outside 1..kMaxShards, a component without topics, and a topic of
 // one link in two components (the components would not be whole).
-[[nodiscard]] result<shard_plan> plan_shards(std::vector<shard_component> components, int shards);
+//
+// With `kept` (a re-plan, ADR 0030): a component stays on the shard that
+// holds most of its names now (ties to the lower ordinal; names on no shard
+// below `shards` do not count), the others are placed as above, and then,
+// while the most loaded shard holds more than the least loaded one, its
+// largest component smaller than that difference moves there (each such
+// move narrows the spread): only what balance needs moves.
+[[nodiscard]] result<shard_plan> plan_shards(std::vector<shard_component> components, int shards,
+                                             const placement* kept = nullptr);
 
 }  // namespace strait::scan
