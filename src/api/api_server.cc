@@ -1113,6 +1113,11 @@ class service final : public pb::Strait::Service {
           }
           checked = std::move(*a);
           if (req->moving().topics_size() + req->moving().groups_size() > 0) {
+            if (!req->dry_run()) {
+              return {grpc::StatusCode::INVALID_ARGUMENT,
+                      "moving: only in a dry run; a store counts what this straitd received in "
+                      "imports (ImportComponent)"};
+            }
             if (auto s = component_of(req->moving(), moving); !s.ok()) {
               return {s.error_code(), "moving." + s.error_message()};
             }

@@ -298,9 +298,8 @@ result<component_records> export_component(const store::checkpoint_store& store,
   return r;
 }
 
-status import_component(const store::checkpoint_store& store, const config::link_config& link,
-                        const component_records& records,
-                        store::checkpoint_store::write_batch& batch) {
+status check_importable(const store::checkpoint_store& store, const config::link_config& link,
+                        const component_records& records) {
   auto refused = [&](errc code, const std::string& why) -> status {
     return fail(code, "link " + named(link.name) + ": refused, nothing imported: " + why);
   };
@@ -380,6 +379,17 @@ status import_component(const store::checkpoint_store& store, const config::link
                      "they stage " + named(name) + ", outside the component");
     }
   }
+  return {};
+}
+
+status import_component(const store::checkpoint_store& store, const config::link_config& link,
+                        const component_records& records,
+                        store::checkpoint_store::write_batch& batch) {
+  if (auto s = check_importable(store, link, records); !s) return s;
+  auto refused = [&](errc code, const std::string& why) -> status {
+    return fail(code, "link " + named(link.name) + ": refused, nothing imported: " + why);
+  };
+  const component_names& names = records.names;
   // Nothing of the names here yet (the store's own records: import_topics)
   // but staged names: staging adds a name to the selection, on every shard
   // when staged over the set (docs/sharding.md), and the import's own

@@ -56,7 +56,8 @@ struct component_records {
   [[nodiscard]] static std::string digest_of(std::string_view encoded);
   // How many records (partitions, created markers, topic ids, group
   // offsets, states, grants, staged names): 0 when there is nothing to
-  // move (none was written, or a forget erased them).
+  // carry (none was written, or a forget erased them; still imported, as
+  // receipts only).
   [[nodiscard]] size_t record_count() const;
 };
 // Reads component_records::encode()'s bytes back. errc::invalid_argument,
@@ -75,7 +76,13 @@ struct component_records {
 [[nodiscard]] result<component_records> export_component(const store::checkpoint_store& store,
                                                          const config::link_config& link,
                                                          const component_names& names);
-// Adds the writing of `records` (of the component records.names) to
+// import_component's checks of `records` themselves, none of what `store`
+// holds of the names: of this link, the same definition, every record of
+// the component.
+[[nodiscard]] status check_importable(const store::checkpoint_store& store,
+                                      const config::link_config& link,
+                                      const component_records& records);
+// check_importable, then adds the writing of `records` (of the component records.names) to
 // `batch` (commit it fsynced). errc::precondition when `store` holds any
 // record of the names already but staged names (an import never mixes with
 // what this straitd wrote), or `link` has another definition here

@@ -26,7 +26,8 @@ namespace strait::daemon {
 // [bytes u64][topics u32] topic texts [groups u32] group texts (u16-length
 // text each); format 2 then the released topics and groups the same way.
 // 'h': key 'h', link (u16-length text), kind (u8: 0 topic, 1 group), then
-// the name as it is; value the digest of the export it came in.
+// the name as it is (the kind's byte is shard_share::kind's, not the 'S'
+// space's object_kind); value the digest of the last export it came in.
 
 // What the store keeps of a link (docs/links.md): for a link of the config
 // file only whether it is paused; for a link created through the API also its
@@ -69,9 +70,11 @@ void put_shard_assignment(store::checkpoint_store::write_batch& batch, const std
     const store::checkpoint_store& store, const std::string& link,
     const config::shard_identity& self);
 
-// A receipt (ADR 0030 step 4): `name` came to this straitd in an import
-// (its records, or none when its old owner held none), and counts as held
-// here until a plan that places it here is applied, which erases it.
+// A receipt (ADR 0030, "Receipts"): `name` came to this straitd in an
+// import (its records, or none when its old owner held none). The plan
+// check counts it as held where the plan places it; every stored plan
+// erases all receipts. `digest`: the last import's export, for diagnosis
+// only (nothing reads it).
 void put_receipt(store::checkpoint_store::write_batch& batch, const std::string& link,
                  config::shard_share::kind kind, const std::string& name,
                  const std::string& digest);
@@ -89,9 +92,10 @@ void erase_receipt(store::checkpoint_store::write_batch& batch, const std::strin
     const store::checkpoint_store& store, const std::string& link,
     const std::function<bool(migration::object_kind, const std::string&)>& among = {},
     const std::string& fix = "finalize or roll it back before deleting the link");
-// Removes an API link's definition, staged names and receipts in one batch; its
-// checkpoints and maps stay (a link created again under the name goes on).
-// Nothing at all when the staged names cannot be read.
+// Removes an API link's definition, staged names, shard assignment and
+// receipts in one batch; its checkpoints and maps stay (a link created
+// again under the name goes on). Nothing at all when the staged names or
+// the receipts cannot be read.
 [[nodiscard]] status forget_link(store::checkpoint_store& store, const std::string& link);
 // Removes only the definition: a link whose creation failed after it was
 // stored (it has no staged names yet).

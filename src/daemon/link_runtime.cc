@@ -79,6 +79,8 @@ status link_runtime::load_shards() {
   } else if (!stored->assignment && self.count > 1) {
     auto held = held_names();
     if (!held) return std::unexpected(held.error());
+    held->first.insert(stored->received_topics.begin(), stored->received_topics.end());
+    held->second.insert(stored->received_groups.begin(), stored->received_groups.end());
     if ((!held->first.empty() || !held->second.empty()) && self.ordinal > 0) {
       // Imported by a move whose plan was not stored here yet.
       spdlog::error(
@@ -388,6 +390,11 @@ result<std::string> link_runtime::import_component(const component_records& reco
       }
     }
   }
+  // Of this link and definition, naming only the component: also when
+  // it was imported already (a foreign export must not rewrite receipts).
+  if (auto s = daemon::check_importable(store_, cfg_, records); !s) {
+    return std::unexpected(s.error());
+  }
   const std::string digest = records.digest();
   // Imported already (a move run again after its answer was lost): this
   // store holds exactly these records of the names. The cluster ids of the
@@ -396,41 +403,47 @@ result<std::string> link_runtime::import_component(const component_records& reco
   // Or an export of nothing, of names all received here: their old owner
   // forgot them after an earlier run imported them. (One of nothing
   // received first is checked and imported like any: only its receipts.)
-  bool imported = false;
+  bool already_imported = false;
   if (records.record_count() > 0) {
     if (auto held = daemon::export_component(store_, cfg_, records.names); held) {
       held->own.clusters = records.own.clusters;
       held->definition = records.definition;
-      imported = held->digest() == digest;
+      already_imported = held->digest() == digest;
     }
   } else {
     const auto all_in = [](const std::set<std::string>& names, const std::set<std::string>& in) {
       return std::ranges::all_of(names, [&](const auto& n) { return in.contains(n); });
     };
-    imported = all_in(records.names.topics, state.received_topics) &&
-               all_in(records.names.groups, state.received_groups);
+    already_imported = all_in(records.names.topics, state.received_topics) &&
+                       all_in(records.names.groups, state.received_groups);
   }
   store::checkpoint_store::write_batch b;
-  if (!imported) {
+  if (!already_imported) {
     if (auto s = daemon::import_component(store_, cfg_, records, b); !s) {
       return std::unexpected(s.error());
     }
   }
-  if (dry_run) return digest;
   // The receipts, in the same batch: what ApplyShards counts as held here
-  // (also a name that came with no record).
+  // (also a name that came with no record). Bounded like releases.
   config::shard_state next = state;
+  next.received_topics.insert(records.names.topics.begin(), records.names.topics.end());
+  next.received_groups.insert(records.names.groups.begin(), records.names.groups.end());
+  if (next.received_topics.size() + next.received_groups.size() >
+      config::shard_assignment::kMaxNames) {
+    return refused("more than " + std::to_string(config::shard_assignment::kMaxNames) +
+                   " names would be received and not yet placed by a stored plan: store the "
+                   "plan of the moves under way first (straitctl shards-apply over the set)");
+  }
+  if (dry_run) return digest;
   for (const auto& t : records.names.topics) {
     put_receipt(b, cfg_.name, config::shard_share::kind::topic, t, digest);
-    next.received_topics.insert(t);
   }
   for (const auto& g : records.names.groups) {
     put_receipt(b, cfg_.name, config::shard_share::kind::group, g, digest);
-    next.received_groups.insert(g);
   }
   if (auto s = store_.commit(b, store::durability::fsynced); !s) return std::unexpected(s.error());
   share_.set(std::move(next));
-  if (imported) {
+  if (already_imported) {
     spdlog::info("link {}: export {} is imported already", cfg_.name, digest);
   } else {
     spdlog::info(

@@ -1025,7 +1025,7 @@ int apply_over(std::span<const session> set, const std::string& link, const pb::
   // hold the same one, or none if they joined the set (their dry run
   // checked that they hold nothing the plan gives another). Those that
   // hold it already (a run that stopped half-way, run again) are left as
-  // they are.
+  // they are, unless they hold receipts: storing it again ends those.
   std::set<std::string> before;
   const uint32_t planned = planned_over(held);
   for (const auto& h : held) {
@@ -1045,7 +1045,10 @@ int apply_over(std::span<const session> set, const std::string& link, const pb::
   req.set_dry_run(false);
   size_t stored = 0;
   for (size_t i = 0; i < set.size(); ++i) {
-    const bool already = held[i].digest() == plan_digest;
+    // Held already, and no receipt left to end (a store ends them: one
+    // from an abandoned move would count in a later plan's check).
+    const bool already = held[i].digest() == plan_digest && held[i].received_topics_size() == 0 &&
+                         held[i].received_groups_size() == 0;
     pb::ShardAssignment r = held[i];
     if (!already) {
       req.set_replaces(held[i].digest());
@@ -2091,7 +2094,9 @@ struct move_cmd : command {
                 say(what, activity);
               }
             }
-            if (ended && *ended != kOk && *ended != kNeedsOperator) return ended;  // straitd
+            if (ended && *ended != kOk && *ended != kNeedsOperator) {
+              return more_urgent(outcome, *ended);  // straitd failed; an 8 seen still counts
+            }
             if (ended && *ended == kNeedsOperator) outcome = kNeedsOperator;
             it = ended ? pending.erase(it) : std::next(it);
           }

@@ -543,12 +543,18 @@ TEST_F(ApiServer, ShardAssignmentsAreAppliedFromAPlanFileOnlyByAnAdmin) {
   refused("plan.components[1].topics[0]: 'a' is listed twice");
   req.mutable_plan()->mutable_components()->RemoveLast();
   // What moves (ApplyShardsRequest.moving) is bounded as a component
-  // request, and named: a name too long, an empty one.
+  // request, and named: a name too long, an empty one; only a dry run
+  // takes it.
+  req.set_dry_run(true);
   req.mutable_moving()->add_topics(std::string(250, 't'));
   refused("moving.topics: a name must be 1 to 249 bytes, not 250");
   req.mutable_moving()->clear_topics();
   req.mutable_moving()->add_groups("");
   refused("moving.groups: a name must be 1 to 32767 bytes, not 0");
+  req.mutable_moving()->clear_groups();
+  req.mutable_moving()->add_topics("orders");
+  req.set_dry_run(false);
+  refused("moving: only in a dry run");
   req.clear_moving();
   c = req.mutable_plan()->add_components();
   c->add_topics("a");
@@ -1287,6 +1293,20 @@ TEST_F(ApiServer, AMutatingCallIsNotCarriedOutWhenTheJournalCannotBeWritten) {
   audit_.broken = false;
   ASSERT_TRUE(stub_->CutoverTopics(ctx().get(), req, &r).ok());
   EXPECT_EQ(control_.moves.load(), 1);
+  // Nor is an export handed out (it reads a component's whole state).
+  pb::ComponentRequest names;
+  names.set_link("main");
+  names.add_topics("orders");
+  pb::ShardAssignment released;
+  ASSERT_TRUE(stub_->ReleaseComponent(ctx().get(), names, &released).ok());
+  audit_.broken = true;
+  pb::ComponentExport exported;
+  s = stub_->ExportComponent(ctx().get(), names, &exported);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_TRUE(exported.records().empty());
+  audit_.broken = false;
+  ASSERT_TRUE(stub_->ExportComponent(ctx().get(), names, &exported).ok());
+  EXPECT_FALSE(exported.records().empty());
 }
 
 // Issue 11: a handler that threw wrote no entry.

@@ -314,6 +314,8 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
     auto asserted = runtime(1)->apply_shards(plan(1, 1), plan(0, 1).digest, false, moving);
     expect_refused(asserted, "moving: only in a dry run");
     EXPECT_EQ(asserted.error().code, errc::invalid_argument);
+    expect_refused(runtime(0)->apply_shards(plan(1, 1), plan(0, 1).digest, false),
+                   "topic orders (held here, shard 0, given to shard 1)");
   }
   ASSERT_TRUE(testing::wait_for(
       [&] {
@@ -382,6 +384,16 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   EXPECT_GT(*forgot, static_cast<size_t>(kPartitions));
   refused_move(runtime(0)->cancel_release(orders, false),
                "the offset map of topic orders is not here (forgotten");
+  // A run again after the forget: the old owner's export holds no record
+  // now, and the new owner, which holds the records and their receipts,
+  // answers it as imported (an import would be refused: it holds them).
+  auto after_forget = runtime(0)->export_component(orders);
+  ASSERT_TRUE(after_forget.has_value()) << after_forget.error().message;
+  EXPECT_EQ(after_forget->record_count(), 0U);
+  auto rerun_empty = runtime(1)->import_component(*after_forget, false);
+  ASSERT_TRUE(rerun_empty.has_value()) << rerun_empty.error().message;
+  EXPECT_EQ(daemon::export_component(*stores[1], link, orders)->digest(), exported->digest())
+      << "nothing rewritten";
   // Now both accept the plan that gives orders to shard 1, and go on.
   for (int i = 0; i < 2; ++i) {
     auto moved = runtime(i)->apply_shards(plan(1, 1), plan(0, 1).digest, false);

@@ -296,9 +296,9 @@ class control {
   // Stores `a` as the link's shard assignment and puts it in force (ADR
   // 0030; dry_run: checks only). errc::precondition when `replaces` is not
   // the digest stored now ("" for none), or when it would move a topic or
-  // group between shards (config::check_replacement). `moving`: the
-  // components a move carries for `a` (ApplyShardsRequest.moving), the
-  // caller's assertion that they moved.
+  // group between shards (config::check_replacement). `moving`, in a dry
+  // run only (errc::invalid_argument otherwise): what a move will carry
+  // for `a` (ApplyShardsRequest.moving), checked as if it had moved.
   [[nodiscard]] virtual result<shards_info> apply_shards(const std::string& link,
                                                          config::shard_assignment a,
                                                          const std::string& replaces, bool dry_run,
@@ -313,7 +313,7 @@ class control {
     std::string records;  // daemon::component_records::encode
     std::string digest;
     size_t topics = 0, groups = 0, partitions = 0;
-    size_t record_count = 0;  // 0: nothing to move
+    size_t record_count = 0;  // 0: nothing to carry (imported all the same: receipts only)
   };
   // `cancel`: ends a release whose records are still here instead
   // (daemon::link_runtime::cancel_release).

@@ -97,9 +97,9 @@ struct shard_state {
   // no longer, whatever the assignment says.
   std::set<std::string> released_topics;
   std::set<std::string> released_groups;
-  // Names another straitd's release brought here in an import (ADR 0030
-  // step 4; their receipts): they count as held here when a plan placing
-  // them here is applied, which ends them. They give no ownership.
+  // Names this straitd received in imports (ADR 0030, "Receipts"; stored
+  // as 'h' records): the plan check counts each as held where the plan
+  // places it, and every stored plan ends them all. No ownership.
   std::set<std::string> received_topics;
   std::set<std::string> received_groups;
   [[nodiscard]] bool in_force() const { return assignment != nullptr && problem.empty(); }

@@ -74,8 +74,8 @@ constexpr const char* owner_of(key_space s) {
     case key_space::shard_assignment:
       return "daemon: a link's shard assignment, when several straitd share it (ADR 0030)";
     case key_space::shard_receipt:
-      return "daemon: the names a straitd received in a component move, until a plan places them "
-             "(ADR 0030)";
+      return "daemon: the names a straitd received in a component move, until the next plan is "
+             "stored (ADR 0030)";
   }
   return nullptr;
 }
