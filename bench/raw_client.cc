@@ -32,7 +32,7 @@
 //       first record seen, so the caller can time a copier precisely. FILE
 //       gets "seconds_since_start sum" once a second. Exit 3 on timeout.
 //
-// Client settings mirror straitd's defaults (src/mirror/engine_shard.cc):
+// Client settings mirror straitd's defaults (src/mirror/engine_thread.cc):
 //   consumer: isolation.level=read_committed, fetch.max.bytes=2097152,
 //             queued.max.messages.kbytes=16384, queued.min.messages=10000,
 //             fetch.wait.max.ms=500, fetch.queue.backoff.ms=10
@@ -194,7 +194,7 @@ Marks watermarks(rd_kafka_t* rk, const std::string& topic, int parts, int timeou
   return m;
 }
 
-// A producer with straitd's settings (src/mirror/engine_shard.cc).
+// A producer with straitd's settings (src/mirror/engine_thread.cc).
 rd_kafka_t* make_producer(const std::string& bootstrap, const char* client_id,
                           void (*dr)(rd_kafka_t*, const rd_kafka_message_t*, void*), void* opaque) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();

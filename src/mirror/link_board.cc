@@ -10,12 +10,12 @@ namespace {
 const char* side_name(bool source) { return source ? "source" : "target"; }
 }  // namespace
 
-link_board::link_board(std::string link, size_t shards, metrics::registry& metrics,
+link_board::link_board(std::string link, size_t threads, metrics::registry& metrics,
                        std::function<void()> on_failure)
     : link_(std::move(link)),
       metrics_(metrics),
       on_failure_(std::move(on_failure)),
-      figures_(shards) {
+      figures_(threads) {
   metrics_.describe("strait_partitions_stopped", metrics::registry::kind::gauge,
                     "Partitions of the link stopped waiting for an operator");
   metrics_.describe("strait_link_inflight_bytes", metrics::registry::kind::gauge,
@@ -78,9 +78,9 @@ void link_board::report_failure() {
   if (!failed_.exchange(true) && on_failure_) on_failure_();
 }
 
-void link_board::publish(size_t shard, figures f) {
+void link_board::publish(size_t thread, figures f) {
   std::lock_guard lock(mu_);
-  figures_.at(shard) = f;
+  figures_.at(thread) = f;
   figures sum;
   for (const figures& s : figures_) {
     sum.partitions_stopped += s.partitions_stopped;
@@ -90,7 +90,7 @@ void link_board::publish(size_t shard, figures f) {
   // A thread stalls at its part while the link's sum may look far from the
   // limit: each thread's own figure shows which one.
   metrics_.set("strait_engine_thread_inflight_bytes",
-               {{"link", link_}, {"thread", std::to_string(shard)}},
+               {{"link", link_}, {"thread", std::to_string(thread)}},
                static_cast<double>(f.inflight_bytes));
   const metrics::labels link = {{"link", link_}};
   metrics_.set("strait_partitions_stopped", link, static_cast<double>(sum.partitions_stopped));

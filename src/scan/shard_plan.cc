@@ -151,7 +151,9 @@ result<shard_plan> plan_shards(std::vector<shard_component> components, int shar
       const int64_t b = components[i].bytes;
       if (plan.shard_of[i] != most || b <= 0 || b >= spread) continue;
       // |spread - 2b| without overflow: b < spread, so spread - b > 0.
-      const auto miss = [&](int64_t x) { return x > spread - x ? x - (spread - x) : spread - 2 * x; };
+      const auto miss = [&](int64_t x) {
+        return x > spread - x ? x - (spread - x) : spread - 2 * x;
+      };
       if (!best || miss(b) < miss(components[*best].bytes)) best = i;
     }
     if (!best) break;

@@ -36,7 +36,7 @@ record make_record(int i) {
 }
 
 // Every test runs with one engine thread and with two (ADR 0029): the
-// partitions spread over shards, each with its own consumer and producer.
+// partitions spread over threads, each with its own consumer and producer.
 class MirrorMock : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
@@ -173,7 +173,7 @@ TEST_P(MirrorMock, FingerprintOfASourceRecordEqualsItsCopys) {
 }
 
 // The restart also changes the number of engine threads (1 -> 2, 2 -> 1):
-// a partition's state is keyed by partition, not by shard (ADR 0029).
+// a partition's state is keyed by partition, not by thread (ADR 0029).
 TEST_P(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
   produce(0, 1000);
   start();
@@ -182,7 +182,7 @@ TEST_P(MirrorMock, ResumesAfterRestartWithoutDuplicates) {
   produce(1000, 1000);
   cfg_.limits.engine_threads = 3 - GetParam();
   start();
-  ASSERT_EQ(engine_->shards(), static_cast<size_t>(3 - GetParam()));
+  ASSERT_EQ(engine_->threads(), static_cast<size_t>(3 - GetParam()));
   ASSERT_TRUE(testing::wait_for(
       [&] {
         int64_t n = 0;
@@ -368,7 +368,7 @@ void MirrorMock::refused_batch_leaves_no_gap(std::initializer_list<int32_t> slow
   ASSERT_TRUE(testing::wait_for([&] { return engine_->failed() || any_stopped(); }, 60s));
   supervisor_.reset();
   engine_->stop();
-  // The link failed as a whole, told once, whichever shard's producer failed.
+  // The link failed as a whole, told once, whichever thread's producer failed.
   EXPECT_EQ(failures_.load(), engine_->failed() ? 1 : 0);
   stop();
   for (int32_t broker : slow_brokers) rd_kafka_mock_broker_set_rtt(target_.get(), broker, 0);
@@ -461,12 +461,12 @@ TEST_P(MirrorMock, ForeignWriteToTargetStopsOnlyThatPartition) {
 
 // An operator's acknowledgement replaces a stopped partition in the engine
 // (the path of a rollback too): at 2 threads partitions 0 and 1 of "orders"
-// are on different shards, and each is taken back by its own.
-TEST_P(MirrorMock, AcknowledgedPartitionsOfEveryShardMirrorOnAfterTheForeignRecords) {
+// are on different threads, and each is taken back by its own.
+TEST_P(MirrorMock, AcknowledgedPartitionsOfEveryThreadMirrorOnAfterTheForeignRecords) {
   start();
   produce(0, 400);
   ASSERT_TRUE(wait_mirrored(400));
-  ASSERT_NE(mirror::shard_of(kTopic, 0, 2), mirror::shard_of(kTopic, 1, 2));
+  ASSERT_NE(mirror::thread_of(kTopic, 0, 2), mirror::thread_of(kTopic, 1, 2));
   {
     testing::test_producer intruder(target_.bootstrap(), {{"log_level", "0"}});
     record r;

@@ -1,4 +1,4 @@
-// The engine shards' shared board and the partition-to-shard rule (ADR 0029).
+// The engine threads' shared board and the partition-to-thread rule (ADR 0029).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -9,38 +9,38 @@
 namespace strait::mirror {
 namespace {
 
-TEST(ShardOf, OneShardTakesEverything) {
-  EXPECT_EQ(shard_of("orders", 0, 1), 0u);
-  EXPECT_EQ(shard_of("orders", 12345, 1), 0u);
-  EXPECT_EQ(shard_of("", 0, 0), 0u) << "no shards is treated as one";
+TEST(ThreadOf, OneThreadTakesEverything) {
+  EXPECT_EQ(thread_of("orders", 0, 1), 0u);
+  EXPECT_EQ(thread_of("orders", 12345, 1), 0u);
+  EXPECT_EQ(thread_of("", 0, 0), 0u) << "no threads is treated as one";
 }
 
-TEST(ShardOf, IsStableAndInRange) {
+TEST(ThreadOf, IsStableAndInRange) {
   for (size_t n = 2; n <= 8; ++n) {
     for (int32_t p = 0; p < 100; ++p) {
-      const size_t s = shard_of("payments.eu", p, n);
+      const size_t s = thread_of("payments.eu", p, n);
       EXPECT_LT(s, n);
-      EXPECT_EQ(s, shard_of("payments.eu", p, n)) << "computed again, the same";
+      EXPECT_EQ(s, thread_of("payments.eu", p, n)) << "computed again, the same";
     }
   }
   // Fixed by the rule (FNV-1a of the topic plus the partition), not by the
-  // process: a change would move partitions between shards on an upgrade.
+  // process: a change would move partitions between threads on an upgrade.
   // Figures computed outside strait.
-  EXPECT_EQ(shard_of("orders", 0, 7), 4u);
-  EXPECT_EQ(shard_of("orders", 3, 7), 0u);
-  EXPECT_EQ(shard_of("orders", 0, 2), 0u);
-  EXPECT_EQ(shard_of("orders", 1, 2), 1u);
+  EXPECT_EQ(thread_of("orders", 0, 7), 4u);
+  EXPECT_EQ(thread_of("orders", 3, 7), 0u);
+  EXPECT_EQ(thread_of("orders", 0, 2), 0u);
+  EXPECT_EQ(thread_of("orders", 1, 2), 1u);
 }
 
-TEST(ShardOf, ConsecutivePartitionsOfATopicGoToEveryShard) {
+TEST(ThreadOf, ConsecutivePartitionsOfATopicGoToEveryThread) {
   for (size_t n : {2u, 3u, 8u}) {
     std::set<size_t> used;
-    for (int32_t p = 0; p < static_cast<int32_t>(n); ++p) used.insert(shard_of("clicks", p, n));
-    EXPECT_EQ(used.size(), n) << n << " partitions over " << n << " shards";
+    for (int32_t p = 0; p < static_cast<int32_t>(n); ++p) used.insert(thread_of("clicks", p, n));
+    EXPECT_EQ(used.size(), n) << n << " partitions over " << n << " threads";
   }
 }
 
-TEST(LinkBoard, GaugesAreTheSumsOverTheShards) {
+TEST(LinkBoard, GaugesAreTheSumsOverTheThreads) {
   metrics::registry m;
   link_board board("l", 3, m, {});
   board.publish(0, {1, 100, 10});
@@ -50,7 +50,7 @@ TEST(LinkBoard, GaugesAreTheSumsOverTheShards) {
   EXPECT_EQ(m.value("strait_link_inflight_records", {{"link", "l"}}), 15);
   EXPECT_EQ(m.value("strait_engine_thread_inflight_bytes", {{"link", "l"}, {"thread", "0"}}), 100);
   EXPECT_EQ(m.value("strait_engine_thread_inflight_bytes", {{"link", "l"}, {"thread", "2"}}), 50);
-  board.publish(0, {});  // a stopped shard zeroes its part
+  board.publish(0, {});  // a stopped thread zeroes its part
   EXPECT_EQ(m.value("strait_engine_thread_inflight_bytes", {{"link", "l"}, {"thread", "0"}}), 0);
   EXPECT_EQ(m.value("strait_partitions_stopped", {{"link", "l"}}), 2);
   EXPECT_EQ(m.value("strait_link_inflight_bytes", {{"link", "l"}}), 50);
@@ -61,7 +61,7 @@ TEST(LinkBoard, AClusterIsDownForTheLinkAndCountedOnceAReason) {
   metrics::registry m;
   link_board board("l", 2, m, {});
   board.unreachable(false, "all brokers down");
-  board.unreachable(false, "all brokers down");  // the other shard's producer
+  board.unreachable(false, "all brokers down");  // the other thread's producer
   EXPECT_TRUE(board.down(false));
   EXPECT_FALSE(board.health(false).reachable);
   EXPECT_TRUE(board.health(true).reachable);
@@ -94,7 +94,7 @@ TEST(LinkBoard, TheLinksFailureIsToldOnce) {
   int told = 0;
   link_board board("l", 2, m, [&] { ++told; });
   board.report_failure();
-  board.report_failure();  // the second shard's producer
+  board.report_failure();  // the second thread's producer
   EXPECT_EQ(told, 1);
 }
 

@@ -72,8 +72,8 @@ TEST(ShardPlan, AReplanPlacesWhatIsOnNoShardItPlansAndKeepsAJoinedComponentWithM
   // For two shards: names on shard 2 (being taken away) do not count; a
   // component of names on 0 and 1 stays where most of them are (ties to
   // the lower); names it was never told of are placed like a fresh plan's.
-  const auto kept = now_on({{"a", 2}, {"x", 1}, {"y", 1}, {"z", 0}, {"p", 0}, {"q", 1}},
-                           {{"g", 1}});
+  const auto kept =
+      now_on({{"a", 2}, {"x", 1}, {"y", 1}, {"z", 0}, {"p", 0}, {"q", 1}}, {{"g", 1}});
   std::vector<shard_component> in = {comp({"a"}, 40), comp({"p", "q"}, 30), comp({"new"}, 20)};
   in.push_back({"l", {"x", "y", "z"}, {"g"}, 50});
   auto plan = plan_shards(in, 2, &kept);

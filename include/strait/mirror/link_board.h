@@ -19,24 +19,24 @@ struct cluster_health {
   std::string authentication_error;
 };
 
-// What the engine shards of one link share (ADR 0029): the clusters' health
-// as any shard's clients last heard it (one flag per cluster: the last
+// What the engine threads of one link share (ADR 0029): the clusters' health
+// as any thread's clients last heard it (one flag per cluster: the last
 // client to hear it, down or answered, sets it), the link's failure, and the
-// link's gauges combined over the shards. One board per link, so a cluster that
-// goes down is logged, counted and shown once, not once per shard.
+// link's gauges combined over the threads. One board per link, so a cluster that
+// goes down is logged, counted and shown once, not once per thread.
 //
-// Thread-safe: the shards' threads, librdkafka's callback threads and the
+// Thread-safe: the engine threads, librdkafka's callback threads and the
 // supervisor call it.
 class link_board {
  public:
-  // `on_failure` as link_engine's: called once, by the first shard whose
+  // `on_failure` as link_engine's: called once, by the first thread whose
   // producer fails.
   // Describes the link gauges it writes.
-  link_board(std::string link, size_t shards, metrics::registry& metrics,
+  link_board(std::string link, size_t threads, metrics::registry& metrics,
              std::function<void()> on_failure);
 
   [[nodiscard]] const std::string& link() const { return link_; }
-  [[nodiscard]] size_t shards() const { return figures_.size(); }
+  [[nodiscard]] size_t threads() const { return figures_.size(); }
 
   // librdkafka reports every broker of the cluster down (logged once until
   // it answers again).
@@ -52,19 +52,19 @@ class link_board {
   }
   [[nodiscard]] cluster_health health(bool source) const;
 
-  // A shard's producer failed fatally: calls on_failure the first time.
+  // A thread's producer failed fatally: calls on_failure the first time.
   void report_failure();
 
-  // One shard's share of the link's gauges.
+  // One thread's share of the link's gauges.
   struct figures {
     int64_t partitions_stopped = 0;
     int64_t inflight_bytes = 0;
     int64_t inflight_records = 0;
   };
-  // Records shard `shard`'s figures and writes the link's gauges: the sums
-  // over the shards, and the clusters' health. Every writer writes the
-  // combined value under one lock, so the series never show one shard's part.
-  void publish(size_t shard, figures f);
+  // Records thread `thread`'s figures and writes the link's gauges: the sums
+  // over the threads, and the clusters' health. Every writer writes the
+  // combined value under one lock, so the series never show one thread's part.
+  void publish(size_t thread, figures f);
 
  private:
   const std::string link_;
@@ -76,7 +76,7 @@ class link_board {
   mutable std::mutex mu_;
   std::string source_auth_error_;  // guarded by mu_
   std::string target_auth_error_;  // guarded by mu_
-  std::vector<figures> figures_;   // by shard; guarded by mu_
+  std::vector<figures> figures_;   // by thread; guarded by mu_
 };
 
 }  // namespace strait::mirror

@@ -184,7 +184,7 @@ class partition_pipeline {
   int64_t known_source_low = -1;
 
   // The engine's id of this pipeline, which its records' delivery reports
-  // carry (engine_shard's delivery_ticket); set by the engine.
+  // carry (engine_thread's delivery_ticket); set by the engine.
   uint32_t engine_id = 0;
 
   // Flow control state, managed by the engine.

@@ -41,39 +41,39 @@ struct partition_snapshot {
 // to the target, handles delivery reports, applies flow control and writes
 // checkpoints, with a consumer and a producer of its own. It never blocks on
 // an admin request; the supervisor does those and talks to it through
-// link_engine, which routes each partition to its shard.
+// link_engine, which routes each partition to its thread.
 //
 // Threads: launch() starts the engine thread; every other public method is
 // thread-safe.
 //
 // Flow control (docs/architecture.md), two levels:
-//   shard: at its limits.link_inflight_bytes (link_engine gives each shard
+//   thread: at its limits.link_inflight_bytes (link_engine gives each thread
 //     an equal part of the link's) the engine stops taking records from
 //     the consumer until deliveries bring it below; librdkafka's prefetch
 //     queue (queued.max.messages.kbytes; its default, like the in-flight
-//     budget, is the link's divided among the shards) is bounded and stops
+//     budget, is the link's divided among the threads) is bounded and stops
 //     fetching when full, so nothing is discarded and memory stays bounded;
 //   partition: a partition whose own bytes in flight reach
 //     limits.partition_inflight_bytes is paused and resumed below half, so
-//     one slow target partition cannot take the whole shard's budget. A pause
+//     one slow target partition cannot take the whole thread's budget. A pause
 //     drops that partition's prefetched records, which librdkafka refetches
 //     from the position after the last record handed to the engine.
-class engine_shard {
+class engine_thread {
  public:
-  // When the target producer fails fatally the shard tells `board` (which
+  // When the target producer fails fatally the thread tells `board` (which
   // tells link_engine's on_failure once), stops by itself and failed() is
-  // true. `index` is the shard's place among board.shards().
-  engine_shard(const config::link_config& cfg, store::checkpoint_store& store,
-               metrics::registry& metrics, link_board& board, size_t index);
-  ~engine_shard();
-  engine_shard(const engine_shard&) = delete;
-  engine_shard& operator=(const engine_shard&) = delete;
+  // true. `index` is the thread's place among board.threads().
+  engine_thread(const config::link_config& cfg, store::checkpoint_store& store,
+                metrics::registry& metrics, link_board& board, size_t index);
+  ~engine_thread();
+  engine_thread(const engine_thread&) = delete;
+  engine_thread& operator=(const engine_thread&) = delete;
 
   // Creates the Kafka clients; launch() then starts the engine thread (so
-  // link_engine starts no shard unless every shard has its clients).
+  // link_engine starts no thread unless every thread has its clients).
   [[nodiscard]] status connect();
   void launch();
-  // As link_engine's, for this shard: request_stop() tells the thread to
+  // As link_engine's, for this thread: request_stop() tells the thread to
   // drain for up to `drain`, stop() also joins it.
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(30));
   void request_stop(std::chrono::milliseconds drain);

@@ -1,4 +1,4 @@
-#include "strait/mirror/engine_shard.h"
+#include "strait/mirror/engine_thread.h"
 
 #include <spdlog/spdlog.h>
 
@@ -34,8 +34,8 @@ metrics::labels partition_labels(const partition_key& k) {
 
 }  // namespace
 
-engine_shard::engine_shard(const config::link_config& cfg, store::checkpoint_store& store,
-                           metrics::registry& metrics, link_board& board, size_t index)
+engine_thread::engine_thread(const config::link_config& cfg, store::checkpoint_store& store,
+                             metrics::registry& metrics, link_board& board, size_t index)
     : cfg_(cfg), store_(store), metrics_(metrics), board_(board), index_(index) {
   metrics_.describe("strait_partition_lag_records", metrics::registry::kind::gauge,
                     "Source records not yet mirrored (source end offset minus mirrored position)");
@@ -50,9 +50,9 @@ engine_shard::engine_shard(const config::link_config& cfg, store::checkpoint_sto
                     "1 while a partition is stopped waiting for an operator, by reason");
 }
 
-engine_shard::~engine_shard() { stop(std::chrono::milliseconds(0)); }
+engine_thread::~engine_thread() { stop(std::chrono::milliseconds(0)); }
 
-status engine_shard::connect() {
+status engine_thread::connect() {
   // librdkafka refuses a fetch.max.bytes below message.max.bytes: a source
   // configured for large records gets fetches of that size.
   int64_t fetch_max_bytes = 2LL << 20;
@@ -65,11 +65,11 @@ status engine_shard::connect() {
   // strait's in-flight accounting: a response is limited in bytes only, and
   // each record fetched costs librdkafka about 300 bytes, so 2 MiB of 16-byte
   // records is ~25 MB (docs/architecture.md#flow-control). The link's
-  // prefetch is split over its shards like its in-flight budget.
-  const auto shards = static_cast<int64_t>(board_.shards());
+  // prefetch is split over its threads like its in-flight budget.
+  const auto threads = static_cast<int64_t>(board_.threads());
   const kafka::properties consumer_defaults = {
-      {"queued.max.messages.kbytes", std::to_string(std::max<int64_t>(1024, 16384 / shards))},
-      {"queued.min.messages", std::to_string(std::max<int64_t>(1000, 10000 / shards))},
+      {"queued.max.messages.kbytes", std::to_string(std::max<int64_t>(1024, 16384 / threads))},
+      {"queued.min.messages", std::to_string(std::max<int64_t>(1000, 10000 / threads))},
       {"fetch.max.bytes", std::to_string(fetch_max_bytes)},
       // librdkafka's and Kafka's default; how often an idle link fetches (ADR 0014).
       {"fetch.wait.max.ms", "500"},
@@ -87,7 +87,7 @@ status engine_shard::connect() {
   auto cconf = kafka::make_conf(with_defaults(consumer_defaults, cfg_.source.props),
                                 consumer_forced, "links." + cfg_.name + ".source.properties");
   if (!cconf) return std::unexpected(cconf.error());
-  rd_kafka_conf_set_error_cb(cconf->get(), &engine_shard::error_callback);
+  rd_kafka_conf_set_error_cb(cconf->get(), &engine_thread::error_callback);
   rd_kafka_conf_set_opaque(cconf->get(), this);
   auto consumer = kafka::make_client(RD_KAFKA_CONSUMER, std::move(*cconf), "source");
   if (!consumer) return std::unexpected(consumer.error());
@@ -111,8 +111,8 @@ status engine_shard::connect() {
   auto pconf = kafka::make_conf(with_defaults(producer_defaults, cfg_.target.props),
                                 producer_forced, "links." + cfg_.name + ".target.properties");
   if (!pconf) return std::unexpected(pconf.error());
-  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &engine_shard::delivery_callback);
-  rd_kafka_conf_set_error_cb(pconf->get(), &engine_shard::error_callback);
+  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &engine_thread::delivery_callback);
+  rd_kafka_conf_set_error_cb(pconf->get(), &engine_thread::error_callback);
   rd_kafka_conf_set_opaque(pconf->get(), this);
   auto producer = kafka::make_client(RD_KAFKA_PRODUCER, std::move(*pconf), "target");
   if (!producer) return std::unexpected(producer.error());
@@ -123,15 +123,15 @@ status engine_shard::connect() {
   return {};
 }
 
-void engine_shard::launch() {
+void engine_thread::launch() {
   thread_ = std::thread([this] {
-    // eng:<link> alone, eng<i>:<link> with several shards.
-    set_thread_name("eng" + (board_.shards() > 1 ? std::to_string(index_) : "") + ":" + cfg_.name);
+    // eng:<link> alone, eng<i>:<link> with several threads.
+    set_thread_name("eng" + (board_.threads() > 1 ? std::to_string(index_) : "") + ":" + cfg_.name);
     run();
   });
 }
 
-void engine_shard::request_stop(std::chrono::milliseconds drain) {
+void engine_thread::request_stop(std::chrono::milliseconds drain) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
@@ -140,17 +140,17 @@ void engine_shard::request_stop(std::chrono::milliseconds drain) {
   stopping_ = true;
 }
 
-void engine_shard::stop(std::chrono::milliseconds drain) {
+void engine_thread::stop(std::chrono::milliseconds drain) {
   request_stop(drain);
   if (thread_.joinable()) thread_.join();
 }
 
-void engine_shard::add_partition(partition_start start) {
+void engine_thread::add_partition(partition_start start) {
   std::lock_guard lock(mu_);
   inbox_.push_back([this, s = std::move(start)]() mutable { install(std::move(s)); });
 }
 
-std::future<status> engine_shard::replace_partition(
+std::future<status> engine_thread::replace_partition(
     partition_start start, std::optional<store::stop_reason> only_stopped_for) {
   auto done = std::make_shared<std::promise<status>>();
   auto result = done->get_future();
@@ -197,7 +197,7 @@ std::future<status> engine_shard::replace_partition(
   return result;
 }
 
-std::future<status> engine_shard::remove_partition(const partition_key& key) {
+std::future<status> engine_thread::remove_partition(const partition_key& key) {
   auto done = std::make_shared<std::promise<status>>();
   auto result = done->get_future();
   std::lock_guard lock(mu_);
@@ -263,7 +263,7 @@ std::future<status> engine_shard::remove_partition(const partition_key& key) {
   return result;
 }
 
-void engine_shard::uninstall(partition_pipeline* p) {
+void engine_thread::uninstall(partition_pipeline* p) {
   snapshot_stale_ = true;
   drop_outbox(*p);
   kafka::partition_list list(rd_kafka_topic_partition_list_new(1));
@@ -282,7 +282,7 @@ void engine_shard::uninstall(partition_pipeline* p) {
   std::erase_if(pipelines_, [p](const auto& owned) { return owned.get() == p; });
 }
 
-void engine_shard::install(partition_start s) {
+void engine_thread::install(partition_start s) {
   snapshot_stale_ = true;
   {
     const bool stopped_at_start = s.stopped_at_start;
@@ -331,8 +331,8 @@ void engine_shard::install(partition_start s) {
   }
 }
 
-void engine_shard::stop_partition(const partition_key& key, store::stop_reason reason,
-                                  std::string detail) {
+void engine_thread::stop_partition(const partition_key& key, store::stop_reason reason,
+                                   std::string detail) {
   std::lock_guard lock(mu_);
   inbox_.push_back([this, key, reason, d = std::move(detail)]() mutable {
     partition_pipeline* p = find(key.topic.c_str(), key.partition.value());
@@ -349,8 +349,8 @@ void engine_shard::stop_partition(const partition_key& key, store::stop_reason r
   });
 }
 
-void engine_shard::post_watermarks(const partition_snapshot& before, kafka::watermarks source,
-                                   std::optional<kafka::watermarks> target) {
+void engine_thread::post_watermarks(const partition_snapshot& before, kafka::watermarks source,
+                                    std::optional<kafka::watermarks> target) {
   std::lock_guard lock(mu_);
   inbox_.push_back([this, before, source, target] {
     const partition_key& key = before.key;
@@ -393,7 +393,7 @@ void engine_shard::post_watermarks(const partition_snapshot& before, kafka::wate
   });
 }
 
-status engine_shard::refresh_target_metadata(const std::string& topic) {
+status engine_thread::refresh_target_metadata(const std::string& topic) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_.get(), topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(producer_.get(), 0, rkt, &md, 10000);
@@ -404,12 +404,12 @@ status engine_shard::refresh_target_metadata(const std::string& topic) {
   return {};
 }
 
-std::vector<partition_snapshot> engine_shard::snapshot() const {
+std::vector<partition_snapshot> engine_thread::snapshot() const {
   std::lock_guard lock(mu_);
   return snapshot_;
 }
 
-bool engine_shard::has_partition(const partition_key& key) const {
+bool engine_thread::has_partition(const partition_key& key) const {
   std::lock_guard lock(mu_);
   for (const auto& s : snapshot_) {
     if (s.key == key) return true;
@@ -417,7 +417,7 @@ bool engine_shard::has_partition(const partition_key& key) const {
   return false;
 }
 
-partition_pipeline* engine_shard::find(const char* topic, int32_t partition) {
+partition_pipeline* engine_thread::find(const char* topic, int32_t partition) {
   auto it = by_topic_.find(topic);
   if (it == by_topic_.end() || partition < 0 ||
       static_cast<size_t>(partition) >= it->second.size()) {
@@ -426,7 +426,7 @@ partition_pipeline* engine_shard::find(const char* topic, int32_t partition) {
   return it->second[partition];
 }
 
-void engine_shard::drain_inbox() {
+void engine_thread::drain_inbox() {
   std::vector<std::function<void()>> work;
   {
     std::lock_guard lock(mu_);
@@ -435,7 +435,7 @@ void engine_shard::drain_inbox() {
   for (auto& w : work) w();
 }
 
-void engine_shard::run() {
+void engine_thread::run() {
   auto next_checkpoint = clock::now() + cfg_.checkpoint_interval;
   auto next_metrics = clock::now();
   auto next_stats = clock::now() + std::chrono::seconds(5);
@@ -547,7 +547,7 @@ void engine_shard::run() {
   publish_metrics();
 }
 
-void engine_shard::handle_message(rd_kafka_message_t* raw) {
+void engine_thread::handle_message(rd_kafka_message_t* raw) {
   kafka::message_ptr msg(raw);
   if (msg->err) {
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
@@ -591,7 +591,7 @@ void engine_shard::handle_message(rd_kafka_message_t* raw) {
   }
 }
 
-void engine_shard::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
+void engine_thread::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
   rd_kafka_timestamp_type_t ts_type;
   const int64_t ts = std::max<int64_t>(0, rd_kafka_message_timestamp(msg.get(), &ts_type));
   const int64_t bytes = inflight_cost(msg.get());
@@ -610,7 +610,7 @@ void engine_shard::enqueue(partition_pipeline& p, kafka::message_ptr msg) {
   }
 }
 
-void engine_shard::journal() {
+void engine_thread::journal() {
   store::checkpoint_store::write_batch batch;
   std::vector<store::inflight_entry> entries;
   for (partition_pipeline* p : sending_) {
@@ -643,7 +643,7 @@ void engine_shard::journal() {
   }
 }
 
-void engine_shard::send() {
+void engine_thread::send() {
   for (size_t i = 0; i < sending_.size();) {
     partition_pipeline& p = *sending_[i];
     p.outbox_refused = false;
@@ -669,9 +669,9 @@ void engine_shard::send() {
   }
 }
 
-void engine_shard::drop_outbox(partition_pipeline& p) { drop_newest(p, p.outbox.size()); }
+void engine_thread::drop_outbox(partition_pipeline& p) { drop_newest(p, p.outbox.size()); }
 
-void engine_shard::trim_stopped_outbox(partition_pipeline& p) {
+void engine_thread::trim_stopped_outbox(partition_pipeline& p) {
   // Records queued before the one that stopped the partition are written
   // (an operator's skip-record continues after that one record, so they
   // must not be left out); the ones from it on, or all when the stop names
@@ -685,7 +685,7 @@ void engine_shard::trim_stopped_outbox(partition_pipeline& p) {
   drop_newest(p, n);
 }
 
-void engine_shard::drop_newest(partition_pipeline& p, size_t n) {
+void engine_thread::drop_newest(partition_pipeline& p, size_t n) {
   const size_t kept = p.outbox.size() - n;
   p.outbox_journaled = std::min(p.outbox_journaled, kept);
   total_inflight_.fetch_sub(p.drop_queued(n));
@@ -693,8 +693,8 @@ void engine_shard::drop_newest(partition_pipeline& p, size_t n) {
   if (p.outbox.empty()) p.outbox_refused = false;
 }
 
-engine_shard::produce_result engine_shard::produce(partition_pipeline& p,
-                                                   const partition_pipeline::queued_record& rec) {
+engine_thread::produce_result engine_thread::produce(partition_pipeline& p,
+                                                     const partition_pipeline::queued_record& rec) {
   const kafka::message_ptr& msg = rec.msg;
   rd_kafka_headers_t* src_headers = nullptr;
   rd_kafka_headers_t* headers = nullptr;
@@ -737,11 +737,11 @@ engine_shard::produce_result engine_shard::produce(partition_pipeline& p,
   return produce_result::refused;
 }
 
-void engine_shard::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
-  static_cast<engine_shard*>(opaque)->on_delivery(msg);
+void engine_thread::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  static_cast<engine_thread*>(opaque)->on_delivery(msg);
 }
 
-void engine_shard::on_delivery(const rd_kafka_message_t* msg) {
+void engine_thread::on_delivery(const rd_kafka_message_t* msg) {
   if (pipelines_.empty()) return;  // after the final checkpoint
   const auto ticket = delivery_ticket::from_opaque(msg->_private);
   partition_pipeline* p = ticket.pipeline < by_id_.size() ? by_id_[ticket.pipeline] : nullptr;
@@ -783,7 +783,7 @@ void engine_shard::on_delivery(const rd_kafka_message_t* msg) {
   if (stopped) on_stopped(*p);
 }
 
-void engine_shard::producer_failed() {
+void engine_thread::producer_failed() {
   if (failed_.exchange(true)) return;
   std::array<char, 512> reason{};
   const rd_kafka_resp_err_t fatal =
@@ -795,8 +795,8 @@ void engine_shard::producer_failed() {
   board_.report_failure();
 }
 
-void engine_shard::error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-  auto* self = static_cast<engine_shard*>(opaque);
+void engine_thread::error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<engine_thread*>(opaque);
   bool is_target = rd_kafka_type(rk) == RD_KAFKA_PRODUCER;
   const char* side = is_target ? "target" : "source";
   if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
@@ -823,12 +823,12 @@ void engine_shard::error_callback(rd_kafka_t* rk, int err, const char* reason, v
                 rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
 }
 
-void engine_shard::halt(partition_pipeline& p, store::stop_reason reason, std::string detail,
-                        int64_t source_offset) {
+void engine_thread::halt(partition_pipeline& p, store::stop_reason reason, std::string detail,
+                         int64_t source_offset) {
   if (p.stop(reason, std::move(detail), source_offset)) on_stopped(p);
 }
 
-void engine_shard::on_stopped(partition_pipeline& p) {
+void engine_thread::on_stopped(partition_pipeline& p) {
   if (p.stop_reason() == store::stop_reason::handed_over ||
       p.stop_reason() == store::stop_reason::released) {
     // A cutover or a move to another straitd, not an incident.
@@ -843,7 +843,7 @@ void engine_shard::on_stopped(partition_pipeline& p) {
   flow_check_ = true;  // pause its fetching; send() drops its outbox
 }
 
-void engine_shard::set_paused(std::vector<partition_pipeline*>& which, bool paused) {
+void engine_thread::set_paused(std::vector<partition_pipeline*>& which, bool paused) {
   if (which.empty()) return;
   kafka::partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(which.size())));
   for (auto* p : which) {
@@ -858,7 +858,7 @@ void engine_shard::set_paused(std::vector<partition_pipeline*>& which, bool paus
   }
 }
 
-void engine_shard::apply_flow_control() {
+void engine_thread::apply_flow_control() {
   const int64_t part_limit = cfg_.limits.partition_inflight_bytes;
   flow_check_ = false;
   over_partition_limit_ = false;
@@ -880,7 +880,7 @@ void engine_shard::apply_flow_control() {
   set_paused(resume, false);
 }
 
-void engine_shard::checkpoint() {
+void engine_thread::checkpoint() {
   store::checkpoint_store::write_batch batch;
   // A prune stays pending until a checkpoint that holds it is committed
   // (the log start may not move again for a long time). One that cannot read
@@ -929,7 +929,7 @@ void engine_shard::checkpoint() {
   for (const auto& key : pruned) log_starts_.erase(key);
 }
 
-void engine_shard::publish_metrics() {
+void engine_thread::publish_metrics() {
   std::vector<partition_snapshot> snap;
   int64_t stopped = 0;
   size_t inflight_records = 0;
