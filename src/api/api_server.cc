@@ -952,13 +952,9 @@ class service final : public pb::Strait::Service {
     caller who;
     if (auto s = authorize(*ctx, "ExportComponent", role::admin, *req, &who); !s.ok()) return s;
     const grpc::Status result = export_component(*req, out);
-    audit_record rec;
-    rec.who = who.name;
-    rec.role = to_string(who.granted);
-    rec.call = "ExportComponent";
-    rec.args_digest = digest_of(*req);
+    audit_record rec = entry_of(who, "ExportComponent", digest_of(*req));
     if (!result.ok()) {
-      rec.result = code_name(result.error_code()) + ": " + result.error_message();
+      rec.result = result_text(result);
       (void)journal_.record_within_budget(rec.who, true, rec);
       return result;
     }
@@ -1430,6 +1426,22 @@ class service final : public pb::Strait::Service {
     return refused;
   }
 
+  // The journal entry of `who`'s `call`, with the digest of its arguments;
+  // its result and states are the caller's to fill.
+  static audit_record entry_of(const caller& who, std::string call, std::string args_digest) {
+    audit_record rec;
+    rec.who = who.name;
+    rec.role = to_string(who.granted);
+    rec.call = std::move(call);
+    rec.args_digest = std::move(args_digest);
+    return rec;
+  }
+
+  // A journal entry's result: "ok", or the code's name and the message.
+  static std::string result_text(const grpc::Status& s) {
+    return s.ok() ? "ok" : code_name(s.error_code()) + ": " + s.error_message();
+  }
+
   static std::string code_name(grpc::StatusCode c) {
     switch (c) {
       case grpc::StatusCode::UNAUTHENTICATED:
@@ -1497,11 +1509,8 @@ class service final : public pb::Strait::Service {
     // Request ids are the caller's own: another caller's id neither blocks
     // nor answers this call.
     const std::string request_key = who.name + "\n" + req.request_id();
-    audit_record rec;
-    rec.who = who.name;
-    rec.role = to_string(who.granted);
-    rec.call = std::string(call) + (req.dry_run() ? " (dry run)" : "");
-    rec.args_digest = digest;
+    audit_record rec =
+        entry_of(who, std::string(call) + (req.dry_run() ? " (dry run)" : ""), digest);
     auto describe = [&] {
       std::string text;
       return guarded([&] {
@@ -1564,8 +1573,7 @@ class service final : public pb::Strait::Service {
       acted = !req.dry_run();
       rec.state_after = describe();
     }
-    rec.result =
-        result.ok() ? "ok" : code_name(result.error_code()) + ": " + result.error_message();
+    rec.result = result_text(result);
     if (result.ok() && !audit_note_.empty()) rec.result += " (" + audit_note_ + ")";
     if (!acted && !result.ok()) {
       // Refused before acting: within the caller's journal budget.
