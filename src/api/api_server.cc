@@ -840,13 +840,23 @@ class service final : public pb::Strait::Service {
       if (!held) return to_grpc(held.error());
       const config::shard_assignment* now = held->stored.assignment.get();
       if (now == nullptr) {
-        return {grpc::StatusCode::FAILED_PRECONDITION,
-                "keep: this straitd stores no assignment of link " + req->link() +
-                    " to keep: ask one that does (straitctl shards --server A,B,...), or plan "
-                    "without --keep"};
+        return {
+            grpc::StatusCode::FAILED_PRECONDITION,
+            "keep: this straitd stores no assignment of link " + req->link() + " to keep" +
+                (held->stored.problem.empty() ? std::string() : " (" + held->stored.problem + ")") +
+                ": ask one that does (straitctl shards --server A,B,...), or plan "
+                "without --keep"};
       }
-      // Where each name is now: its component's shard, or its hash owner.
+      // Where each name is now: its component's shard, or its hash owner
+      // (owner_under always answers for a stored assignment); and which
+      // stored component holds it.
       kept.emplace();
+      for (size_t i = 0; i < now->components.size(); ++i) {
+        for (const auto& t : now->components[i].topics)
+          kept->topic_component[t] = static_cast<int>(i);
+        for (const auto& g : now->components[i].groups)
+          kept->group_component[g] = static_cast<int>(i);
+      }
       using kind = config::shard_share::kind;
       for (const auto& c : components) {
         for (const auto& [names, k, out] : {std::tuple{&c.topics, kind::topic, &kept->topics},

@@ -156,7 +156,7 @@ result<api::link_view> api_service::link_state(const std::string& link) const {
   for (auto& [name, t] : topics) {
     if (auto st = topic_states.find(name); st != topic_states.end()) t.state = st->second;
     operation_of(false, name, t.operation_id, t.activity);
-    // By partition: the engine's snapshot is in no order (its shards').
+    // By partition: the engine's snapshot is in no order (its engine threads').
     const auto by_partition = [](const auto& a, const auto& b) {
       return a.partition < b.partition;
     };

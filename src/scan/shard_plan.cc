@@ -75,6 +75,49 @@ int kept_shard(const shard_component& c, const placement& kept, int shards) {
   return best;
 }
 
+// Merges the components that share a stored component (kept's *_component),
+// in place: each merged one keeps the place of its first part.
+void merge_stored(std::vector<shard_component>& components, const placement& kept) {
+  std::vector<size_t> parent(components.size());
+  for (size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  const auto root = [&](size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  std::map<int, size_t> first_with;  // stored component -> a component holding part of it
+  for (size_t i = 0; i < components.size(); ++i) {
+    for (const auto& [names, where] : {std::pair{&components[i].topics, &kept.topic_component},
+                                       std::pair{&components[i].groups, &kept.group_component}}) {
+      for (const auto& n : *names) {
+        auto it = where->find(n);
+        if (it == where->end()) continue;
+        auto [at, fresh] = first_with.emplace(it->second, i);
+        if (!fresh) parent[root(i)] = root(at->second);
+      }
+    }
+  }
+  std::vector<shard_component> merged;
+  std::map<size_t, size_t> index_of;  // root -> index in merged
+  for (size_t i = 0; i < components.size(); ++i) {
+    auto [at, fresh] = index_of.emplace(root(i), merged.size());
+    if (fresh) {
+      merged.push_back(std::move(components[i]));
+      continue;
+    }
+    shard_component& into = merged[at->second];
+    into.topics.insert(into.topics.end(), components[i].topics.begin(), components[i].topics.end());
+    into.groups.insert(into.groups.end(), components[i].groups.begin(), components[i].groups.end());
+    into.bytes = saturating_add(into.bytes, components[i].bytes);
+    into.bytes_estimated = into.bytes_estimated || components[i].bytes_estimated;
+  }
+  for (auto& c : merged) {
+    std::sort(c.topics.begin(), c.topics.end());
+    std::sort(c.groups.begin(), c.groups.end());
+    c.groups.erase(std::unique(c.groups.begin(), c.groups.end()), c.groups.end());
+  }
+  components = std::move(merged);
+}
+
 }  // namespace
 
 result<shard_plan> plan_shards(std::vector<shard_component> components, int shards,
@@ -105,6 +148,7 @@ result<shard_plan> plan_shards(std::vector<shard_component> components, int shar
       }
     }
   }
+  if (kept != nullptr) merge_stored(components, *kept);
   std::sort(components.begin(), components.end(),
             [](const shard_component& a, const shard_component& b) {
               // Largest first; then by name, so the same input gives the same plan.
@@ -133,33 +177,49 @@ result<shard_plan> plan_shards(std::vector<shard_component> components, int shar
     *least = saturating_add(*least, components[i].bytes);
   }
   // Kept placements may leave shards unequal (a shard that joined holds
-  // nothing). Until the most loaded shard is within a tenth of the mean,
-  // move one of its components to the least loaded shard: the one that
-  // leaves those two closest (bytes nearest half their spread, below all
-  // of it; the larger of equals). Each move lowers the sum of squared
-  // loads, so this ends; bounded all the same.
+  // nothing). While a shard holds over a tenth more than the mean, the
+  // most loaded such shard that can gives the least loaded one a component:
+  // the one that leaves those two closest (bytes nearest half their
+  // spread, below all of it; the larger of equals). Each move lowers the
+  // sum of squared loads, so this ends; bounded all the same.
   int64_t total = 0;
   for (int64_t b : load) total = saturating_add(total, b);
   const int64_t mean = total / shards;
+  std::vector<int> by_load(load.size());
+  for (size_t s = 0; s < by_load.size(); ++s) by_load[s] = static_cast<int>(s);
   for (size_t moves = 0; kept != nullptr && moves < components.size() * load.size(); ++moves) {
-    const int most = static_cast<int>(std::max_element(load.begin(), load.end()) - load.begin());
     const int least = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
-    if (load[most] - mean <= mean / 10) break;
-    const int64_t spread = load[most] - load[least];
+    std::stable_sort(by_load.begin(), by_load.end(), [&](int a, int b) {
+      return load[a] > load[b] || (load[a] == load[b] && a < b);
+    });
     std::optional<size_t> best;
-    for (size_t i = 0; i < components.size(); ++i) {  // largest first
-      const int64_t b = components[i].bytes;
-      if (plan.shard_of[i] != most || b <= 0 || b >= spread) continue;
+    int from = -1;
+    for (int s : by_load) {
+      if (load[s] - mean <= mean / 10) break;  // this one and the rest are near the mean
+      const int64_t spread = load[s] - load[least];
       // |spread - 2b| without overflow: b < spread, so spread - b > 0.
       const auto miss = [&](int64_t x) {
         return x > spread - x ? x - (spread - x) : spread - 2 * x;
       };
-      if (!best || miss(b) < miss(components[*best].bytes)) best = i;
+      for (size_t i = 0; i < components.size(); ++i) {  // largest first
+        const int64_t b = components[i].bytes;
+        if (plan.shard_of[i] != s || b <= 0 || b >= spread) continue;
+        if (!best || miss(b) < miss(components[*best].bytes)) best = i;
+      }
+      if (best) {
+        from = s;
+        break;
+      }
     }
     if (!best) break;
     plan.shard_of[*best] = least;
-    load[most] -= components[*best].bytes;
+    load[from] -= components[*best].bytes;
     load[least] = saturating_add(load[least], components[*best].bytes);
+  }
+  // The loads again from the placement (a saturated one lost bytes above).
+  std::fill(load.begin(), load.end(), 0);
+  for (size_t i = 0; i < components.size(); ++i) {
+    load[plan.shard_of[i]] = saturating_add(load[plan.shard_of[i]], components[i].bytes);
   }
   plan.components = std::move(components);
   return plan;

@@ -913,9 +913,10 @@ struct shards_plan_cmd : command {
         s.print(r, print_shard_plan);
         return kUsage;
       }
-      std::cerr << "plan written to " << safe(output_file) << ": apply it with straitctl "
-                << "--server A,B,... shards-apply " << safe(link) << " --file " << safe(output_file)
-                << " (every shard)\n";
+      std::cerr << "plan written to " << safe(output_file) << ": "
+                << (keep ? "move to it with straitctl --server A,B,... shards-move "
+                         : "apply it with straitctl --server A,B,... shards-apply ")
+                << safe(link) << " --file " << safe(output_file) << " (every shard)\n";
     }
     s.print(r, print_shard_plan);
     return kOk;

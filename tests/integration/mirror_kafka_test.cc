@@ -480,7 +480,7 @@ TEST(MirrorKafka, KillNineLoopLosesNothingAndDuplicatesNothing) {
     produced = i;
   });
   // Every other run with two engine threads (ADR 0029): partitions change
-  // hands between shards across the kills, their state keyed by partition.
+  // hands between engine threads across the kills, their state keyed by partition.
   std::optional<straitd> d;
   const auto with_threads = [&](int n) {
     d.emplace(dir, "crash|crash-txn", "limits: {engine_threads: " + std::to_string(n) + "}");

@@ -84,6 +84,44 @@ TEST(ShardPlan, AReplanPlacesWhatIsOnNoShardItPlansAndKeepsAJoinedComponentWithM
   EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{70, 70}));
 }
 
+TEST(ShardPlan, AReplanNeverSplitsAStoredComponent) {
+  // Stored: {t1, t2, g} on 0 (component 0), {u} on 1 (component 1). The
+  // group stopped reading t2, so the scan splits them; a plan moving t2
+  // alone could not be carried out (a move carries stored components
+  // whole): the re-plan keeps them together.
+  placement kept = now_on({{"t1", 0}, {"t2", 0}, {"u", 1}}, {{"g", 0}});
+  kept.topic_component = {{"t1", 0}, {"t2", 0}, {"u", 1}};
+  kept.group_component = {{"g", 0}};
+  std::vector<shard_component> in = {{"l", {"t1"}, {"g"}, 50}, comp({"t2"}, 40), comp({"u"}, 5)};
+  auto plan = plan_shards(in, 2, &kept);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  ASSERT_EQ(plan->components.size(), 2u);
+  EXPECT_EQ(plan->components[0].topics, (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_EQ(plan->components[0].groups, std::vector<std::string>{"g"});
+  EXPECT_EQ(plan->components[0].bytes, 90);
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{0, 1}));
+  auto fresh = plan_shards(in, 2);
+  EXPECT_EQ(fresh->components.size(), 3u) << "a fresh plan follows the scan";
+}
+
+TEST(ShardPlan, AReplanLetsAnyShardOverTheMeanGiveToAJoinedOne) {
+  // 100 on 0 (one component, nothing smaller than the spread to give), 45
+  // and 45 on 1, nothing on the new shard 2: shard 1 gives one of its two.
+  const auto kept = now_on({{"big", 0}, {"p", 1}, {"q", 1}});
+  auto plan = plan_shards({comp({"big"}, 100), comp({"p"}, 45), comp({"q"}, 45)}, 3, &kept);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  EXPECT_EQ(plan->shard_of, (std::vector<int>{0, 2, 1}));
+  EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{100, 45, 45}));
+}
+
+TEST(ShardPlan, AReplanOfSaturatedBytesSaysTheSaturatedLoads) {
+  constexpr int64_t kHuge = 9'200'000'000'000'000'000;
+  const auto kept = now_on({{"a", 0}, {"b", 0}});
+  auto plan = plan_shards({comp({"a"}, kHuge), comp({"b"}, kHuge)}, 2, &kept);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  EXPECT_EQ(plan->bytes_per_shard, (std::vector<int64_t>{kHuge, kHuge})) << "one moved, none lost";
+}
+
 TEST(ShardPlan, OneShardTakesEverything) {
   auto plan = plan_shards({comp({"a"}, 1), comp({"b"}, 2)}, 1);
   ASSERT_TRUE(plan.has_value());

@@ -84,7 +84,7 @@ struct limits_config {
   // link limit should bind before partitions pause.
   int64_t partition_inflight_bytes = 16LL << 20;
   int64_t link_inflight_bytes = 64LL << 20;
-  // Engine threads (shards) of the link, 1 to kMaxEngineThreads; each gets
+  // Engine threads of the link, 1 to kMaxEngineThreads; each gets
   // an equal part of link_inflight_bytes (ADR 0029).
   int engine_threads = 1;
   static constexpr int kMaxEngineThreads = 8;

@@ -46,9 +46,13 @@ struct shard_plan {
 
 // Where each name of a link is now (the shard a stored assignment gives it,
 // or its hash owner for a name it does not place): what a re-plan keeps.
+// And which stored component places it (an index; absent: none), so that a
+// re-plan never splits one (a move carries stored components whole).
 struct placement {
   std::map<std::string, int> topics;
   std::map<std::string, int> groups;
+  std::map<std::string, int> topic_component;
+  std::map<std::string, int> group_component;
 };
 
 // Places `components` over `shards` ordinals: largest first, each to the
@@ -57,12 +61,16 @@ struct placement {
 // count outside 1..kMaxShards, a component without topics, and a topic of
 // one link in two components (the components would not be whole).
 //
-// With `kept` (a re-plan, ADR 0030): a component stays on the shard that
-// holds most of its names now (ties to the lower ordinal; names on no shard
-// below `shards` do not count), the others are placed as above, and then,
-// while the most loaded shard holds more than the least loaded one, its
-// largest component smaller than that difference moves there (each such
-// move narrows the spread): only what balance needs moves.
+// With `kept` (a re-plan, ADR 0030): first the components that share a
+// stored component are merged into one (the scan may have split it: a
+// group stopped reading a topic; a plan that splits a stored component
+// cannot be moved yet). A component then stays on the shard that holds most
+// of its names now (ties to the lower ordinal; names on no shard below
+// `shards` do not count); the others are placed as above, onto the kept
+// loads. Then, while a shard holds over a tenth more than the mean, the
+// most loaded such shard that can gives the least loaded shard the
+// component that leaves those two closest (bytes nearest half their
+// spread, below all of it): only what balance needs moves.
 [[nodiscard]] result<shard_plan> plan_shards(std::vector<shard_component> components, int shards,
                                              const placement* kept = nullptr);
 
