@@ -68,6 +68,19 @@ class ApiServer : public ::testing::Test {
   std::unique_ptr<pb::Strait::Stub> stub_;
 };
 
+// A second straitd of a set of two (ordinal 1): its own state, journal
+// and control, on a port of its own.
+struct second_straitd {
+  fake_state state;
+  memory_audit audit;
+  fake_control control;
+  api_server server;  // last: stopped before what it serves
+  bool start() {
+    control.shard_self = {1, 2, false};
+    return server.start("127.0.0.1:0", {}, state, audit, control).has_value();
+  }
+};
+
 TEST_F(ApiServer, ListLinksShowsBootstrapButNoOtherProperty) {
   pb::ListLinksResponse r;
   ASSERT_TRUE(stub_->ListLinks(ctx().get(), {}, &r).ok());
@@ -742,13 +755,10 @@ TEST_F(ApiServer, AComponentMovesThroughReleaseExportImportAndForget) {
 // moves, a refused import cancels the release, a move and the plan stored
 // on both, and a run after that has nothing to move.
 TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
-  fake_state state;
-  memory_audit audit;
-  fake_control second;
-  second.shard_self = {1, 2, false};
-  api_server other;
-  ASSERT_TRUE(other.start("127.0.0.1:0", {}, state, audit, second).has_value());
-  const std::string both = server_.address() + "," + other.address();
+  second_straitd two;
+  ASSERT_TRUE(two.start());
+  fake_control& second = two.control;
+  const std::string both = server_.address() + "," + two.server.address();
   auto plan = [&](const std::string& name, const std::string& link, int shards, int orders_on) {
     const auto path = dir_.path() / name;
     std::ofstream(path) << "{\"link\": \"" << link << "\", \"shards\": " << shards
@@ -822,13 +832,10 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
 // plan as they are; shards that hold different documents are refused
 // before anything is stored.
 TEST_F(ApiServer, ShardsApplyOverSeveralServersKeepsOneDocument) {
-  fake_state state;
-  memory_audit audit;
-  fake_control second;
-  second.shard_self = {1, 2, false};
-  api_server other;
-  ASSERT_TRUE(other.start("127.0.0.1:0", {}, state, audit, second).has_value());
-  const std::string both = server_.address() + "," + other.address();
+  second_straitd two;
+  ASSERT_TRUE(two.start());
+  fake_control& second = two.control;
+  const std::string both = server_.address() + "," + two.server.address();
   pb::ScanRequest scan;
   scan.set_link("main");
   pb::ScanReport r;
@@ -1256,13 +1263,9 @@ TEST_F(ApiServer, StraitctlFollowsAMoveByItsOperationsAndStopsAtOneThatNeedsTheO
 // to exit with the first part's code, and a part whose wait ran out said 6
 // even when one of its objects waited for the operator.
 TEST_F(ApiServer, AMoveOverTheSetExitsWithItsMostUrgentPart) {
-  fake_state state;
-  memory_audit audit;
-  fake_control second;
-  second.shard_self = {1, 2, false};
-  api_server other;
-  ASSERT_TRUE(other.start("127.0.0.1:0", {}, state, audit, second).has_value());
-  const std::string both = server_.address() + "," + other.address();
+  second_straitd two;
+  ASSERT_TRUE(two.start());
+  const std::string both = server_.address() + "," + two.server.address();
   const auto plan = dir_.path() / "p.json";
   std::ofstream(plan) << R"({"link": "main", "shards": 2, "components": [)"
                       << R"({"topics": ["orders"], "shard": 0},)"
