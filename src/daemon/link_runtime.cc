@@ -390,11 +390,6 @@ result<std::string> link_runtime::import_component(const component_records& reco
       }
     }
   }
-  // Of this link and definition, naming only the component: also when
-  // it was imported already (a foreign export must not rewrite receipts).
-  if (auto s = daemon::check_importable(store_, cfg_, records); !s) {
-    return std::unexpected(s.error());
-  }
   const std::string digest = records.digest();
   // Imported already (a move run again after its answer was lost): this
   // store holds exactly these records of the names. The cluster ids of the
@@ -417,11 +412,14 @@ result<std::string> link_runtime::import_component(const component_records& reco
     already_imported = all_in(records.names.topics, state.received_topics) &&
                        all_in(records.names.groups, state.received_groups);
   }
+  // Checked either way (import_component checks, and then adds the
+  // records): of this link and definition, naming only the component, so
+  // that a foreign export never rewrites receipts.
   store::checkpoint_store::write_batch b;
-  if (!already_imported) {
-    if (auto s = daemon::import_component(store_, cfg_, records, b); !s) {
-      return std::unexpected(s.error());
-    }
+  if (auto s = already_imported ? daemon::check_importable(store_, cfg_, records)
+                                : daemon::import_component(store_, cfg_, records, b);
+      !s) {
+    return std::unexpected(s.error());
   }
   // The receipts, in the same batch: what ApplyShards counts as held here
   // (also a name that came with no record). Bounded like releases.

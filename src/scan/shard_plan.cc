@@ -118,6 +118,54 @@ void merge_stored(std::vector<shard_component>& components, const placement& kep
   components = std::move(merged);
 }
 
+// Kept placements may leave shards unequal (a shard that joined holds
+// nothing). While a shard holds over a tenth more than the mean, the
+// most loaded such shard that can gives the least loaded one a component:
+// the one that leaves those two closest (bytes nearest half their
+// spread, below all of it; the larger of equals). Each move lowers the
+// sum of squared loads, so this ends; bounded all the same.
+void even_out(shard_plan& plan, const std::vector<shard_component>& components) {
+  auto& load = plan.bytes_per_shard;
+  int64_t total = 0;
+  for (int64_t b : load) total = saturating_add(total, b);
+  const int64_t mean = total / static_cast<int64_t>(load.size());
+  std::vector<int> by_load(load.size());
+  for (size_t s = 0; s < by_load.size(); ++s) by_load[s] = static_cast<int>(s);
+  for (size_t moves = 0; moves < components.size() * load.size(); ++moves) {
+    const int least = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    std::sort(by_load.begin(), by_load.end(),
+              [&](int a, int b) { return load[a] > load[b] || (load[a] == load[b] && a < b); });
+    std::optional<size_t> best;
+    int from = -1;
+    for (int s : by_load) {
+      if (load[s] - mean <= mean / 10) break;  // this one and the rest are near the mean
+      const int64_t spread = load[s] - load[least];
+      // |spread - 2b| without overflow: b < spread, so spread - b > 0.
+      const auto miss = [&](int64_t x) {
+        return x > spread - x ? x - (spread - x) : spread - 2 * x;
+      };
+      for (size_t i = 0; i < components.size(); ++i) {  // largest first
+        const int64_t b = components[i].bytes;
+        if (plan.shard_of[i] != s || b <= 0 || b >= spread) continue;
+        if (!best || miss(b) < miss(components[*best].bytes)) best = i;
+      }
+      if (best) {
+        from = s;
+        break;
+      }
+    }
+    if (!best) break;
+    plan.shard_of[*best] = least;
+    load[from] -= components[*best].bytes;
+    load[least] = saturating_add(load[least], components[*best].bytes);
+  }
+  // The loads again from the placement (a saturated one lost bytes above).
+  std::fill(load.begin(), load.end(), 0);
+  for (size_t i = 0; i < components.size(); ++i) {
+    load[plan.shard_of[i]] = saturating_add(load[plan.shard_of[i]], components[i].bytes);
+  }
+}
+
 }  // namespace
 
 result<shard_plan> plan_shards(std::vector<shard_component> components, int shards,
@@ -176,51 +224,7 @@ result<shard_plan> plan_shards(std::vector<shard_component> components, int shar
     // Saturating: a shard's bytes stop at INT64_MAX instead of wrapping.
     *least = saturating_add(*least, components[i].bytes);
   }
-  // Kept placements may leave shards unequal (a shard that joined holds
-  // nothing). While a shard holds over a tenth more than the mean, the
-  // most loaded such shard that can gives the least loaded one a component:
-  // the one that leaves those two closest (bytes nearest half their
-  // spread, below all of it; the larger of equals). Each move lowers the
-  // sum of squared loads, so this ends; bounded all the same.
-  int64_t total = 0;
-  for (int64_t b : load) total = saturating_add(total, b);
-  const int64_t mean = total / shards;
-  std::vector<int> by_load(load.size());
-  for (size_t s = 0; s < by_load.size(); ++s) by_load[s] = static_cast<int>(s);
-  for (size_t moves = 0; kept != nullptr && moves < components.size() * load.size(); ++moves) {
-    const int least = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
-    std::stable_sort(by_load.begin(), by_load.end(), [&](int a, int b) {
-      return load[a] > load[b] || (load[a] == load[b] && a < b);
-    });
-    std::optional<size_t> best;
-    int from = -1;
-    for (int s : by_load) {
-      if (load[s] - mean <= mean / 10) break;  // this one and the rest are near the mean
-      const int64_t spread = load[s] - load[least];
-      // |spread - 2b| without overflow: b < spread, so spread - b > 0.
-      const auto miss = [&](int64_t x) {
-        return x > spread - x ? x - (spread - x) : spread - 2 * x;
-      };
-      for (size_t i = 0; i < components.size(); ++i) {  // largest first
-        const int64_t b = components[i].bytes;
-        if (plan.shard_of[i] != s || b <= 0 || b >= spread) continue;
-        if (!best || miss(b) < miss(components[*best].bytes)) best = i;
-      }
-      if (best) {
-        from = s;
-        break;
-      }
-    }
-    if (!best) break;
-    plan.shard_of[*best] = least;
-    load[from] -= components[*best].bytes;
-    load[least] = saturating_add(load[least], components[*best].bytes);
-  }
-  // The loads again from the placement (a saturated one lost bytes above).
-  std::fill(load.begin(), load.end(), 0);
-  for (size_t i = 0; i < components.size(); ++i) {
-    load[plan.shard_of[i]] = saturating_add(load[plan.shard_of[i]], components[i].bytes);
-  }
+  if (kept != nullptr) even_out(plan, components);
   plan.components = std::move(components);
   return plan;
 }

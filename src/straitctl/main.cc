@@ -1426,16 +1426,14 @@ struct shards_move_cmd : command {
     }
     // Imported also when it holds no record (never written, or forgotten
     // by an earlier run): the receiver's receipt is what lets it hold them.
-    step(exported.record_count() == 0
-             ? "exported from " + safe(from.server()) +
-                   ": no record (never written, or forgotten by an earlier run), digest " +
-                   safe(exported.digest())
-             : "exported from " + safe(from.server()) + ": " +
-                   std::to_string(exported.partitions()) +
-                   " partitions' offset maps and checkpoints with the groups' offsets and "
-                   "states, " +
-                   std::to_string(exported.records().size()) + " bytes, digest " +
-                   safe(exported.digest()));
+    step("exported from " + safe(from.server()) + ": " +
+         (exported.record_count() == 0
+              ? std::string("no record (never written, or forgotten by an earlier run)")
+              : std::to_string(exported.partitions()) +
+                    " partitions' offset maps and checkpoints with the groups' offsets and "
+                    "states, " +
+                    std::to_string(exported.records().size()) + " bytes") +
+         ", digest " + safe(exported.digest()));
     pb::ComponentImport imported;
     {
       // A deadline as for any call, and a second more per MiB sent.

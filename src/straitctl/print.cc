@@ -424,17 +424,22 @@ uint32_t planned_shards(const pb::ShardAssignment& r) {
   return r.planned_shards() != 0 ? r.planned_shards() : r.shards();
 }
 
+// "`what`: topics T; groups G" (at most 12 of each, escaped), when any.
+void print_names(const char* what, const google::protobuf::RepeatedPtrField<std::string>& topics,
+                 const google::protobuf::RepeatedPtrField<std::string>& groups) {
+  if (topics.empty() && groups.empty()) return;
+  std::printf("%s: topics %s; groups %s\n", what, safe(joined(topics, 12)).c_str(),
+              safe(joined(groups, 12)).c_str());
+}
+
 void print_shards(const pb::ShardAssignment& r) {
   std::printf("link %s: this straitd is shard %u of %u\n", safe(r.link()).c_str(), r.shard(),
               r.shards());
   if (!r.problem().empty()) std::printf("not in force: %s\n", safe(r.problem()).c_str());
-  if (r.received_topics_size() + r.received_groups_size() > 0) {
-    std::printf(
-        "received by this straitd in a move, its own once a plan placing them here is stored: "
-        "topics %s; groups %s\n",
-        safe(joined(r.received_topics(), 12)).c_str(),
-        safe(joined(r.received_groups(), 12)).c_str());
-  }
+  print_names(
+      "received by this straitd in a move, held here where the next plan stored places "
+      "them",
+      r.received_topics(), r.received_groups());
   if (!r.assigned()) {
     std::printf(r.shards() > 1 ? "no assignment: this shard mirrors nothing of the link "
                                  "(straitctl shards-plan --output FILE, then shards-apply)\n"
@@ -456,13 +461,9 @@ void print_shards(const pb::ShardAssignment& r) {
                 safe(joined(c.groups(), 12)).c_str());
   }
   std::printf("names in no component belong to shard FNV-1a(name) mod %u\n", planned);
-  if (r.released_topics_size() + r.released_groups_size() > 0) {
-    std::printf(
-        "released by this straitd, mirrored by nobody until a plan places them on "
-        "another shard: topics %s; groups %s\n",
-        safe(joined(r.released_topics(), 12)).c_str(),
-        safe(joined(r.released_groups(), 12)).c_str());
-  }
+  print_names(
+      "released by this straitd, mirrored by nobody until a plan places them on another shard",
+      r.released_topics(), r.released_groups());
 }
 
 void print_scans(const pb::ListScansResponse& r) {
