@@ -433,6 +433,24 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   auto receipt = runtime(1)->import_component(*daemon::decode_component(nothing->encode()), false);
   ASSERT_TRUE(receipt.has_value()) << receipt.error().message;
   EXPECT_EQ(runtime(1)->shards().stored.received_groups, std::set<std::string>{quiet});
+  // Receipts are bounded like releases: 100,000 names received and not yet
+  // placed by a stored plan (here one more than that), also in a dry run.
+  // Groups of shard 0 (by their hash), as the importer, shard 1, owns none.
+  auto flood = *daemon::decode_component(nothing->encode());
+  for (int i = 0; flood.names.groups.size() < 100'001; ++i) {
+    if (const std::string g = "flood-" + std::to_string(i); config::hashed_owner(g, 2) == 0) {
+      flood.names.groups.insert(g);
+    }
+  }
+  for (bool dry_run : {true, false}) {
+    auto refused = runtime(1)->import_component(flood, dry_run);
+    ASSERT_FALSE(refused.has_value()) << "dry run " << dry_run;
+    EXPECT_EQ(refused.error().code, errc::precondition);
+    EXPECT_NE(refused.error().message.find("more than 100000 names would be received"),
+              std::string::npos)
+        << refused.error().message;
+  }
+  EXPECT_EQ(runtime(1)->shards().stored.received_groups.size(), 1U) << "nothing received";
   auto reloaded = daemon::load_shard_assignment(*stores[1], "main", runtime(1)->shards().self);
   ASSERT_TRUE(reloaded.has_value()) << reloaded.error().message;
   EXPECT_EQ(reloaded->received_groups, std::set<std::string>{quiet}) << "kept across a restart";
