@@ -206,7 +206,11 @@ std::chrono::steady_clock::duration link_supervisor::round_and_wait() {
     retry_.reset();
     // A partition that could not start yet (e.g. a topic created moments
     // ago whose leader is not known) is retried soon, not a round later.
-    if (start_pending_) wait = std::min(wait, std::chrono::milliseconds(500));
+    if (start_pending_) {
+      wait = std::min<std::chrono::milliseconds>(wait, start_retry_.next());
+    } else {
+      start_retry_.reset();
+    }
   } else {
     wait = std::min(wait, retry_.next());
   }

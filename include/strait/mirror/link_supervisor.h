@@ -276,6 +276,10 @@ class link_supervisor {
   std::shared_ptr<const watermarks_by_partition> source_marks_;  // guarded by selected_mu_
   std::map<std::string, topic_condition> conditions_;            // guarded by selected_mu_
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
+  // A partition that could not start yet (a topic created moments ago has no
+  // leader yet, typically for a few tens of ms) is tried again soon: from
+  // 50 ms, doubling to 500 ms while it stays pending.
+  backoff start_retry_{std::chrono::milliseconds(50), std::chrono::milliseconds(500)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };
 
