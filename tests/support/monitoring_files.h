@@ -6,7 +6,7 @@
 
 // The monitoring the repository ships (deploy/monitoring): its alert rules
 // and Grafana dashboard, read for the tests that check them against promtool
-// (tests/monitoring) and against a running straitd's /metrics
+// (tests/deploy) and against a running straitd's /metrics
 // (tests/integration).
 namespace strait::testing {
 
