@@ -802,7 +802,13 @@ class service final : public pb::Strait::Service {
 
   grpc::Status PlanShards(grpc::ServerContext* ctx, const pb::PlanShardsRequest* req,
                           pb::ShardPlan* out) override {
-    if (auto s = authorize(*ctx, "PlanShards", role::viewer, *req); !s.ok()) return s;
+    caller who;
+    if (auto s = authorize(*ctx, "PlanShards", role::viewer, *req, &who); !s.ok()) return s;
+    // Budgeted like Plan: a plan over a large scan is work (the re-plan's
+    // balancing is quadratic in components).
+    if (who.granted < role::admin && !journal_.admit(who.name, true, "PlanShards")) {
+      return over_budget(who);
+    }
     if (!known_link(req->link())) return unknown_link(req->link());
     // Checked before the cast: 2^32 - 1 must not become -1.
     if (req->shards() < 1 || req->shards() > static_cast<uint32_t>(scan::kMaxShards)) {

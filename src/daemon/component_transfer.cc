@@ -295,6 +295,13 @@ result<component_records> export_component(const store::checkpoint_store& store,
   auto own = store.export_topics(own_topics(link, names));
   if (!own) return std::unexpected(own.error());
   r->own = std::move(*own);
+  // The link's cluster ids travel even with no topic record (a component of
+  // groups only): a receiver that has not met the clusters yet checks the
+  // definition digest, and stores the ids, from them.
+  if (*ids &&
+      std::ranges::none_of(r->own.clusters, [&](const auto& c) { return c.first == link.name; })) {
+    r->own.clusters.emplace_back(link.name, **ids);
+  }
   return r;
 }
 
@@ -340,13 +347,22 @@ status check_importable(const store::checkpoint_store& store, const config::link
     if (l != link.name && l != reverse) {
       return refused(errc::invalid_argument, "they hold the cluster ids of link " + named(l));
     }
+    // The reverse link mirrors between the same two clusters the other way:
+    // ids of any other pair would stop its mirroring at the next cutover.
+    if (l == reverse && ids != store::cluster_ids{clusters.target, clusters.source}) {
+      return refused(errc::invalid_argument,
+                     "they hold cluster ids of link " + named(reverse) +
+                         " that are not the link's own the other way round");
+    }
   }
   for (const auto& g : records.group_offsets) {
-    const bool of_a_topic =
-        allowed_own.contains(store::link_topic{g.partition.link, g.partition.topic});
-    if (!names.groups.contains(g.group) || !of_a_topic) {
+    // A group's offsets on every topic it read are its state (a topic no
+    // longer selected included); of this link and its reverse only.
+    if (!names.groups.contains(g.group) ||
+        (g.partition.link != link.name && g.partition.link != reverse)) {
       return refused(errc::invalid_argument, "they hold offsets of group " + named(g.group) +
-                                                 " on " + named(g.partition.topic) +
+                                                 " on " + named(g.partition.link) + "/" +
+                                                 named(g.partition.topic) +
                                                  ", outside the component");
     }
     if (g.partition.partition.value() < 0 || g.offset.source.value() < 0 ||
@@ -363,14 +379,28 @@ status check_importable(const store::checkpoint_store& store, const config::link
     if (auto why = not_importable(m); !why.empty()) return refused(errc::invalid_argument, why);
   }
   for (const auto& g : records.grants) {
-    // A grant is on the topic's target name, a fence on its source name:
-    // a rollback deletes exactly that binding.
-    const std::string resource =
-        g.kind == workflow::acl_change::target_grant ? link.topics.target_name(g.topic) : g.topic;
-    if (!names.topics.contains(g.topic) || g.grant.binding.resource_name != resource) {
+    // A rollback deletes exactly the binding a record names, with strait's
+    // admin credential: only what a cutover makes is taken. A grant is a
+    // literal binding on the topic's target name, on the target; a fence a
+    // DENY WRITE on its source name, on the source.
+    const bool grant = g.kind == workflow::acl_change::target_grant;
+    const kafka::acl_binding& b = g.grant.binding;
+    const std::string resource = grant ? link.topics.target_name(g.topic) : g.topic;
+    if (!names.topics.contains(g.topic) || b.resource_name != resource) {
       return refused(errc::invalid_argument, "they hold a grant of topic " + named(g.topic) +
-                                                 " on " + named(g.grant.binding.resource_name) +
+                                                 " on " + named(b.resource_name) +
                                                  ", outside the component");
+    }
+    const std::string& cluster = grant ? clusters.target : clusters.source;
+    if (b.resource_type != "TOPIC" || b.pattern_type != "LITERAL" ||
+        (!grant && (b.permission != "DENY" || b.operation != "WRITE")) ||
+        (!cluster.empty() && g.grant.cluster != cluster)) {
+      return refused(errc::invalid_argument,
+                     std::string("they hold a ") + (grant ? "grant" : "fence") + " of topic " +
+                         named(g.topic) + " that no cutover makes (" + printable(b.permission, 32) +
+                         " " + printable(b.operation, 32) + " " + printable(b.resource_type, 32) +
+                         ":" + printable(b.pattern_type, 32) + " on cluster " +
+                         printable(g.grant.cluster, 64) + ")");
     }
   }
   for (const auto& [kind, name] : records.staged) {

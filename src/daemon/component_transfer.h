@@ -72,7 +72,9 @@ struct component_records {
 // stored: what a release and an export refuse.
 [[nodiscard]] status check_movable(const store::checkpoint_store& store,
                                    const config::link_config& link, const component_names& names);
-// Reads the component's records from `store` (refused as check_movable).
+// Reads the component's records from `store` (refused as check_movable),
+// with the link's cluster ids where the store holds them, also for a
+// component of groups only.
 [[nodiscard]] result<component_records> export_component(const store::checkpoint_store& store,
                                                          const config::link_config& link,
                                                          const component_names& names);

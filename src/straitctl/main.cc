@@ -470,6 +470,8 @@ bool joined(const pb::ShardAssignment& h, uint32_t planned) {
 // checked to be the whole set; nullopt with the exit code otherwise.
 std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const session> set,
                                                           const std::string& link, int& rc);
+// What one straitd holds of the link's shards; nullopt with the exit code.
+std::optional<pb::ShardAssignment> shards_of(const session& s, const std::string& link, int& rc);
 
 // Options most mutating commands share.
 struct mutation {
@@ -553,7 +555,23 @@ struct status_cmd : command {
       std::cerr << "straitctl: status --watch talks to one straitd: give one --server\n";
       return kUsage;
     }
-    return on_each(set, [&](const session& s) { return run(s); });
+    const int rc = on_each(set, [&](const session& s) { return run(s); });
+    if (set.size() < 2 || (rc != kOk && rc != kClusterDown)) return rc;
+    // Every answer is printed above; a set that is not the link's whole set
+    // is said after them, so that a part is not read as the whole.
+    std::vector<pb::ShardAssignment> held;
+    for (const auto& s : set) {
+      int shards_rc = kOk;
+      auto h = shards_of(s, link, shards_rc);
+      if (!h) return shards_rc;
+      held.push_back(std::move(*h));
+    }
+    if (const std::string wrong = not_the_whole_set(set, held); !wrong.empty()) {
+      std::cerr << "straitctl: status: not the link's whole set: " << wrong
+                << "; the answers above are part of the link only\n";
+      return kRefused;
+    }
+    return rc;
   }
 };
 
@@ -1246,7 +1264,7 @@ struct shards_move_cmd : command {
     if (count_changes) {
       for (size_t i = 0; i < set.size(); ++i) involved.insert(i);
     }
-    std::vector<size_t> paused_here;
+    std::vector<size_t> paused_here, paused_before;
     auto resume = [&] {
       int worst = kOk;
       for (size_t i : paused_here) {
@@ -1267,7 +1285,10 @@ struct shards_move_cmd : command {
       get.set_link(link);
       pb::Link l;
       if (rc = set[i].call(&pb::Strait::Stub::GetLink, get, &l); rc != kOk) break;
-      if (l.paused()) continue;
+      if (l.paused()) {
+        paused_before.push_back(i);
+        continue;
+      }
       pb::LinkRequest req;
       req.set_link(link);
       req.set_request_id(request_id_or_new(""));
@@ -1294,6 +1315,15 @@ struct shards_move_cmd : command {
       return rc;
     }
     const int resumed = resume();
+    // Not resumed: paused by hand, or by an earlier run of this command
+    // that was cut short. Which of the two, straitd does not record.
+    for (size_t i : paused_before) {
+      std::cerr << "straitctl: link " << safe(link) << " was paused on " << safe(set[i].server())
+                << " before this run (by hand, or by an earlier run cut short) and stays "
+                   "paused: straitctl --server "
+                << safe(set[i].server()) << " resume-link " << safe(link)
+                << " once nothing else needs it paused\n";
+    }
     if (rc != kOk) {
       std::cerr << "straitctl: the move stopped; the links this command paused were resumed "
                    "(what was released and not given back stays so, mirrored by nobody: "
@@ -1385,16 +1415,18 @@ struct shards_move_cmd : command {
   }
 
   // Gives `names` back to `from` after a refused import; says what it did.
-  static void cancel_release(const session& from, pb::ComponentRequest names) {
+  // Gives a released component back to its owner, which still holds its
+  // records; `why` says what stopped the move.
+  static void cancel_release(const session& from, pb::ComponentRequest names, const char* why) {
     names.set_cancel(true);
     names.set_request_id(request_id_or_new(""));
     pb::ShardAssignment r;
     if (from.call(&pb::Strait::Stub::ReleaseComponent, names, &r) == kOk) {
-      std::cerr << "straitctl: the import was refused: the release on " << safe(from.server())
+      std::cerr << "straitctl: " << why << ": the release on " << safe(from.server())
                 << " was cancelled (it owns the component again, with its records)\n";
     } else {
-      std::cerr << "straitctl: the import was refused, and cancelling the release on "
-                << safe(from.server()) << " failed: the component stays released\n";
+      std::cerr << "straitctl: " << why << ", and cancelling the release on " << safe(from.server())
+                << " failed: the component stays released\n";
     }
   }
 
@@ -1422,6 +1454,10 @@ struct shards_move_cmd : command {
     mv.names.clear_request_id();
     pb::ComponentExport exported;
     if (int rc = from.call(&pb::Strait::Stub::ExportComponent, mv.names, &exported); rc != kOk) {
+      // An export only reads: the old owner holds every record still (one
+      // too large to move, over 60 MiB, would otherwise stay released, and
+      // mirrored by nobody, on every run).
+      cancel_release(from, mv.names, "the export failed");
       return rc;
     }
     // Imported also when it holds no record (never written, or forgotten
@@ -1453,7 +1489,8 @@ struct shards_move_cmd : command {
       if (int rc = to.exit_code(writer->Finish()); rc != kOk) {
         // Refused (not lost on the way: then it may be stored): the records
         // are all on the old owner still, which owns them again.
-        if (rc == kRefused || rc == kUsage) cancel_release(from, mv.names);
+        if (rc == kRefused || rc == kUsage)
+          cancel_release(from, mv.names, "the import was refused");
         return rc;
       }
     }
@@ -1657,8 +1694,11 @@ struct stage_cmd : command {
     });
     return kOk;
   }
-  // Staged names are each straitd's own: stage on every shard.
+  // Staged names are each straitd's own: stage on every shard, all of
+  // them (a shard left out never sees the name).
   int run_set(std::span<const session> set) override {
+    int rc = kOk;
+    if (set.size() > 1 && !held_over(set, link, rc)) return rc;
     return on_each(set, [&](const session& s) { return run(s); });
   }
 };

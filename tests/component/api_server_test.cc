@@ -807,7 +807,22 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
   EXPECT_TRUE(control_.released.empty()) << "given back";
   EXPECT_EQ(control_.shard_applies.load(), 1) << "the plan was not stored";
 
-  // Moved, and the plan stored on both.
+  // The export refused (too large to move): the release is given back too,
+  // so that the component is not left released, mirrored by nobody, on
+  // every run.
+  second.import_refusal.clear();
+  control_.export_padding = 60u << 20;
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  EXPECT_EQ(rc, 1) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "the export failed: the release on")) << printed;
+  EXPECT_TRUE(control_.released.empty()) << "given back";
+  EXPECT_TRUE(second.imported.empty());
+  control_.export_padding = 0;
+
+  // Moved, and the plan stored on both. A link paused before the run (by
+  // hand, or by a run cut short) stays paused, and is named.
+  state_.link_paused = true;
   second.import_refusal.clear();
   std::tie(rc, printed) =
       straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
@@ -817,6 +832,10 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
                                         "1 groups): shard 0 -> shard 1"))
       << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "forgotten on " + server_.address())) << printed;
+  EXPECT_TRUE(strait::testing::contains(
+      printed, "link main was paused on " + server_.address() + " before this run"))
+      << printed;
+  state_.link_paused = false;
   EXPECT_EQ(second.imported, "orders;");
   EXPECT_TRUE(control_.released.empty()) << "the forget ended it";
   EXPECT_EQ(control_.shard_applies.load(), 2);
@@ -1282,6 +1301,33 @@ TEST_F(ApiServer, AMoveOverTheSetExitsWithItsMostUrgentPart) {
       << printed;
 }
 
+// status and stage over a set that is not the link's whole set (the same
+// straitd twice): status prints every answer, then says so and exits 4;
+// stage stages nothing anywhere. The whole set is answered as before.
+TEST_F(ApiServer, StatusAndStageOverAPartOfTheSetSaySo) {
+  second_straitd two;
+  ASSERT_TRUE(two.start());
+  const std::string twice = server_.address() + "," + server_.address();
+  auto [rc, printed] = straitctl_on(twice, "status main");
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "== " + server_.address())) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed,
+                                        "not the link's whole set: two of the servers are shard 0"))
+      << printed;
+  std::tie(rc, printed) = straitctl_on(twice, "stage main --topics orders");
+  EXPECT_EQ(rc, 4) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "two of the servers are shard 0")) << printed;
+  EXPECT_FALSE(strait::testing::contains(printed, "staged topic orders")) << printed;
+
+  const std::string both = server_.address() + "," + two.server.address();
+  std::tie(rc, printed) = straitctl_on(both, "status main");
+  EXPECT_NE(rc, 4) << printed;
+  EXPECT_FALSE(strait::testing::contains(printed, "whole set")) << printed;
+  std::tie(rc, printed) = straitctl_on(both, "stage main --topics orders");
+  EXPECT_EQ(rc, 0) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "staged topic orders")) << printed;
+}
+
 // Issue 11: a failed journal write let the call proceed.
 TEST_F(ApiServer, AMutatingCallIsNotCarriedOutWhenTheJournalCannotBeWritten) {
   audit_.broken = true;
@@ -1543,6 +1589,30 @@ TEST_F(ApiServer, TheScorecardIsReadOnlyBoundedAndPrintedSafely) {
   EXPECT_EQ(last.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << last.error_message();
   EXPECT_LE(scored, 60);
   EXPECT_EQ(control_.scorecards.load(), 3 + scored) << "the refused call read nothing";
+}
+
+// A plan of shards is work (a re-plan's balancing is quadratic in the
+// components): a viewer's count in its budget of calls that act, as plans
+// do; the refusal comes before anything is read.
+TEST_F(ApiServer, PlanShardsIsWithinAViewersBudget) {
+  api_server secured;
+  ASSERT_TRUE(start_with_tokens(secured));
+  auto stub = pb::Strait::NewStub(
+      grpc::CreateChannel(secured.address(), grpc::InsecureChannelCredentials()));
+  pb::PlanShardsRequest req;
+  req.set_link("main");
+  req.set_shards(2);
+  pb::ShardPlan plan;
+  grpc::Status last;
+  int asked = 0;
+  for (; asked < 70; ++asked) {
+    auto cx = ctx();
+    cx->AddMetadata("authorization", "Bearer 0123456789abcdef0001");
+    last = stub->PlanShards(cx.get(), req, &plan);
+    if (last.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+  }
+  EXPECT_EQ(last.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << last.error_message();
+  EXPECT_LE(asked, 60);
 }
 
 // Issue 11: 300 streams took 338 threads.

@@ -525,9 +525,10 @@ class fake_state : public state_provider {
   }
   std::vector<link_info> links() const override {
     std::vector<link_info> out;
-    for (const auto& l : links_) out.push_back({l, false, false});
+    for (const auto& l : links_) out.push_back({l, false, link_paused});
     return out;
   }
+  std::atomic<bool> link_paused{false};  // what GetLink answers of every link
   result<link_view> link_state(const std::string& link) const override {
     ++calls;
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");

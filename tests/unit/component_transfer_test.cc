@@ -143,6 +143,37 @@ TEST(ComponentTransfer, EveryRecordOfTheComponentMovesAndNothingElse) {
   EXPECT_EQ(load_staged(*a, "main")->size(), 1u);
 }
 
+// A component of groups only has no topic record to carry the link's
+// cluster ids; the export carries them anyway, so a receiver that has not
+// met the clusters yet computes the same definition digest (and stores them).
+TEST(ComponentTransfer, AComponentOfGroupsOnlyCarriesTheClusterIdsOfItsLink) {
+  temp_dir a_dir, b_dir;
+  auto a = open_store(a_dir);
+  auto b = open_store(b_dir);
+  write_a_link(*a);
+  {
+    checkpoint_store::write_batch w;
+    put_staged(w, "main", object_kind::group, "quiet");
+    ASSERT_TRUE(a->commit(w).has_value());
+  }
+  const auto link = main_link();
+  const component_names quiet{{}, {"quiet"}};
+  auto exported = export_component(*a, link, quiet);
+  ASSERT_TRUE(exported.has_value()) << exported.error().message;
+  EXPECT_TRUE(exported->own.topics.empty());
+  ASSERT_EQ(exported->own.clusters.size(), 1u);
+  EXPECT_EQ(exported->own.clusters[0].first, "main");
+  EXPECT_EQ(exported->own.clusters[0].second, (store::cluster_ids{"src", "dst"}));
+
+  ASSERT_FALSE(b->link_cluster_ids("main")->has_value()) << "b has not met the clusters";
+  checkpoint_store::write_batch in;
+  auto imported = import_component(*b, link, *decode_component(exported->encode()), in);
+  ASSERT_TRUE(imported.has_value()) << imported.error().message;
+  ASSERT_TRUE(b->commit(in, store::durability::fsynced).has_value());
+  EXPECT_EQ(b->link_cluster_ids("main")->value(), (store::cluster_ids{"src", "dst"}));
+  EXPECT_EQ(load_staged(*b, "main")->size(), 1u);
+}
+
 TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   temp_dir a_dir, b_dir;
   auto a = open_store(a_dir);
@@ -191,7 +222,7 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   refused_import(*a, kComponent, *exported, errc::precondition, "holds offsets of group billing");
   // Records of names outside the component, or of another link.
   refused_import(*b, {{"orders"}, {}}, *exported, errc::invalid_argument,
-                 "offsets of group billing on orders, outside the component");
+                 "offsets of group billing on main/orders, outside the component");
   refused_import(*b, {{}, {"billing"}}, *exported, errc::invalid_argument,
                  "topic main/orders, outside the component");
   // Exported under another definition of the link (its selection or its
@@ -210,13 +241,42 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   refused_import(*b, kComponent, clusters, errc::invalid_argument,
                  "the cluster ids of link elsewhere");
   component_records offsets = *exported;
-  offsets.group_offsets[0].partition.topic = "payments";
+  offsets.group_offsets[0].partition.link = "elsewhere";
   refused_import(*b, kComponent, offsets, errc::invalid_argument,
-                 "offsets of group billing on payments, outside the component");
+                 "offsets of group billing on elsewhere/orders, outside the component");
+  // The reverse link's ids must be the link's the other way round (they
+  // would stop reverse mirroring at the next cutover).
+  component_records reversed = *exported;
+  for (auto& [l, ids] : reversed.own.clusters) {
+    if (l == "main.reverse") ids = {"x", "y"};
+  }
+  refused_import(*b, kComponent, reversed, errc::invalid_argument,
+                 "cluster ids of link main.reverse that are not the link's own the other way");
   component_records grant = *exported;
   grant.grants[0].grant.binding.resource_name = "mig.payments";
   refused_import(*b, kComponent, grant, errc::invalid_argument,
                  "a grant of topic orders on mig.payments");
+  // A rollback deletes what a grant record names: only what a cutover
+  // makes is taken (literal, on the topic, a fence a DENY WRITE, on the
+  // link's cluster of its side).
+  for (const auto& [field, value] :
+       std::vector<std::pair<std::string kafka::acl_binding::*, std::string>>{
+           {&kafka::acl_binding::pattern_type, "PREFIXED"},
+           {&kafka::acl_binding::resource_type, "GROUP"}}) {
+    component_records odd_grant = *exported;
+    odd_grant.grants[0].grant.binding.*field = value;
+    refused_import(*b, kComponent, odd_grant, errc::invalid_argument, "that no cutover makes");
+  }
+  component_records elsewhere = *exported;
+  elsewhere.grants[0].grant.cluster = "src";
+  refused_import(*b, kComponent, elsewhere, errc::invalid_argument,
+                 "that no cutover makes (ALLOW WRITE TOPIC:LITERAL on cluster src)");
+  component_records fence = *exported;
+  fence.grants[0].kind = workflow::acl_change::source_fence;
+  fence.grants[0].grant.binding.resource_name = "orders";
+  fence.grants[0].grant.cluster = "src";
+  refused_import(*b, kComponent, fence, errc::invalid_argument,
+                 "a fence of topic orders that no cutover makes (ALLOW WRITE");
   component_records stop = *exported;
   stop.own.topics[0].partitions[0].checkpoint.stopped = store::stop_reason::released;
   refused_import(*b, kComponent, stop, errc::invalid_argument, "no checkpoint holds");
@@ -246,8 +306,13 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
     put_staged(w, "main", object_kind::group, "billing");
     ASSERT_TRUE(b->commit(w).has_value());
   }
+  // A group's offsets on a topic outside the component (one it read that
+  // is no longer selected) are its state: they move with it.
+  component_records wider = *exported;
+  wider.group_offsets.push_back(
+      {"billing", {"main", "payments", partition_id(0)}, {source_offset(1), target_offset(1), 5}});
   checkpoint_store::write_batch w;
-  auto merged = import_component(*b, link, *exported, w);
+  auto merged = import_component(*b, link, wider, w);
   ASSERT_TRUE(merged.has_value()) << merged.error().message;
 }
 
