@@ -10,6 +10,7 @@
 #include "link_registry.h"
 #include "strait/api/stored_audit_log.h"
 #include "strait/kafka/client.h"
+#include "strait/metrics/process_stats.h"
 #include "strait/store/checkpoint_store.h"
 
 namespace strait::daemon {
@@ -64,11 +65,18 @@ status application::start() {
   metrics_.describe("strait_admin_handles_closing", metrics::registry::kind::gauge,
                     "librdkafka handles replaced after unanswered group requests and still "
                     "being destroyed in the background; one that stays is never closed (ADR 0012)");
+  metrics_.describe("strait_build_info", metrics::registry::kind::gauge,
+                    "Always 1: straitd's version and the librdkafka it runs with, as labels");
+  std::string librdkafka = kafka::library_version();  // "librdkafka 2.14.2"
+  librdkafka.erase(0, librdkafka.find(' ') + 1);
+  metrics_.set("strait_build_info", {{"version", STRAIT_VERSION}, {"librdkafka", librdkafka}}, 1);
+  metrics::describe_process(metrics_);
   auto handler = [this](const std::string& path) -> http::http_server::response {
     if (path == "/metrics") {
       // Process-wide, read when scraped: every admin client's replaced
       // handles still being destroyed (ADR 0012).
       metrics_.set("strait_admin_handles_closing", {}, kafka::admin_client::handles_closing());
+      metrics::set_process(metrics_, metrics::read_process());
       return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render()};
     }
     if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
