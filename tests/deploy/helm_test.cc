@@ -81,8 +81,10 @@ const std::vector<std::string> kValuesFiles = {"minimal-values.yaml", "api-tls-v
 // unknown or misspelt field, or a value of the wrong type, fails
 // (tests/deploy/kubecheck).
 TEST(Helm, EveryRenderedObjectDecodesStrictlyIntoItsKubernetesType) {
-  const std::map<std::string, int> objects = {
-      {"minimal-values.yaml", 5}, {"api-tls-values.yaml", 5}, {"monitoring-values.yaml", 6}};
+  const std::map<std::string, int> objects = {{"minimal-values.yaml", 5},
+                                              {"api-tls-values.yaml", 5},
+                                              {"monitoring-values.yaml", 6},
+                                              {"shards-values.yaml", 5}};
   for (const auto& [f, count] : objects) {
     const auto r = render_values(f);
     ASSERT_EQ(r.status, 0) << f << ": " << r.errors;
@@ -216,10 +218,24 @@ TEST(Helm, ShardsAreReplicasThatReadTheirOrdinalFromTheirPodName) {
       YAML::Load(r.get("ConfigMap")["data"]["straitd.yaml"].as<std::string>());
   EXPECT_EQ(config["daemon"]["shards"]["count"].as<int>(), 3);
   EXPECT_EQ(config["daemon"]["shards"]["ordinal"].as<std::string>(), "hostname");
+  // Spread over nodes by default, as a preference, selecting the set's pods.
+  const auto& spread =
+      r.get("StatefulSet")["spec"]["template"]["spec"]["topologySpreadConstraints"];
+  ASSERT_TRUE(spread && spread.size() == 1) << "shards spread over nodes";
+  EXPECT_EQ(spread[0]["topologyKey"].as<std::string>(), "kubernetes.io/hostname");
+  EXPECT_EQ(spread[0]["whenUnsatisfiable"].as<std::string>(), "ScheduleAnyway");
+  EXPECT_EQ(YAML::Dump(spread[0]["labelSelector"]["matchLabels"]),
+            YAML::Dump(r.get("StatefulSet")["spec"]["selector"]["matchLabels"]));
+  const auto none =
+      render("-f '" + kChart + "/ci/shards-values.yaml' --set-json topologySpreadConstraints=[]");
+  ASSERT_EQ(none.status, 0) << none.errors;
+  EXPECT_FALSE(none.get("StatefulSet")["spec"]["template"]["spec"]["topologySpreadConstraints"]);
   const auto one = render_values("minimal-values.yaml");
   ASSERT_EQ(one.status, 0) << one.errors;
   EXPECT_FALSE(YAML::Load(
       one.get("ConfigMap")["data"]["straitd.yaml"].as<std::string>())["daemon"]["shards"]);
+  EXPECT_FALSE(one.get("StatefulSet")["spec"]["template"]["spec"]["topologySpreadConstraints"])
+      << "one straitd has nothing to spread";
   // --set gives an integer, a values file a float: both count.
   const auto set = render("-f '" + kChart + "/ci/minimal-values.yaml' --set shards=2");
   ASSERT_EQ(set.status, 0) << set.errors;
