@@ -15,6 +15,11 @@ constexpr std::chrono::milliseconds kAdminTimeout{10000};
 // A topic must be missing from two consecutive listings before its
 // partitions stop, so one incomplete metadata answer stops nothing.
 constexpr int kMissingRoundsBeforeDeleted = 2;
+// How long a target topic this supervisor created may stay out of the
+// target's listing before it is taken as gone (and created again, or its
+// absence reported): seconds for a loaded cluster, far more than the tens
+// of ms seen (bench/README.md).
+constexpr std::chrono::seconds kListingLag{30};
 }  // namespace
 
 link_supervisor::link_supervisor(const config::link_config& cfg, store::checkpoint_store& store,
@@ -204,8 +209,7 @@ std::chrono::steady_clock::duration link_supervisor::round_and_wait() {
   std::chrono::milliseconds wait = cfg_.topics.refresh_interval;
   if (refresh()) {
     retry_.reset();
-    // A partition that could not start yet (e.g. a topic created moments
-    // ago whose leader is not known) is retried soon, not a round later.
+    // Retried soon, not a round later (start_retry_).
     if (start_pending_) {
       wait = std::min<std::chrono::milliseconds>(wait, start_retry_.next());
     } else {
@@ -339,6 +343,12 @@ bool link_supervisor::sync_topics() {
     int tgt_parts = 0;
     auto target_it = tgt->find(st.target);
     if (target_it == tgt->end()) {
+      // Created moments ago by this supervisor and not listed yet: its
+      // partitions start once it is (after a while, it is taken as gone).
+      if (st.created_at && std::chrono::steady_clock::now() - *st.created_at < kListingLag) {
+        start_pending_ = true;
+        continue;
+      }
       if (!cfg_.topics.create) {
         topic_error(name, policy::not_created(st.target, src_parts));
         continue;
@@ -374,6 +384,7 @@ bool link_supervisor::sync_topics() {
       tgt_parts = src_parts;
       st.checked = true;
       st.strait_created = true;
+      st.created_at = std::chrono::steady_clock::now();
     } else {
       tgt_parts = target_it->second.partitions;
       if (cfg_.topics.check_configs && src_cfg.contains(name)) {
@@ -440,7 +451,9 @@ bool link_supervisor::sync_topics() {
       }
       auto start = prepare(key, st.target, st.max_record_bytes, known);
       if (!start) {
-        if (++start_failures_[key] == 3) {  // a new topic needs a moment; say so if it persists
+        // A new topic needs a moment (tries 50 ms apart, doubling): said
+        // once it persists, past a second.
+        if (++start_failures_[key] == 6) {
           spdlog::warn("{}: cannot start yet, retrying: {}", key.to_string(),
                        start.error().message);
         }

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -222,6 +224,10 @@ class link_supervisor {
     std::string drift_reason;
     config_sync_memory config_memory;
     bool strait_created = false;
+    // When this supervisor created the target topic: the target's listing
+    // may lag the creation by a round or two (its metadata reaches every
+    // broker after the answer), and the topic is not created twice.
+    std::optional<std::chrono::steady_clock::time_point> created_at;
   };
 
   config::link_config cfg_;
@@ -278,7 +284,8 @@ class link_supervisor {
   backoff retry_{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   // A partition that could not start yet (a topic created moments ago has no
   // leader yet, typically for a few tens of ms) is tried again soon: from
-  // 50 ms, doubling to 500 ms while it stays pending.
+  // 50 ms, doubling to 500 ms while one stays pending; from 50 ms again once
+  // a round starts them all.
   backoff start_retry_{std::chrono::milliseconds(50), std::chrono::milliseconds(500)};
   periodic_thread thread_;  // last: stopped before the members it uses go
 };
