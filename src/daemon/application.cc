@@ -67,9 +67,8 @@ status application::start() {
                     "being destroyed in the background; one that stays is never closed (ADR 0012)");
   metrics_.describe("strait_build_info", metrics::registry::kind::gauge,
                     "Always 1: straitd's version and the librdkafka it runs with, as labels");
-  std::string librdkafka = kafka::library_version();  // "librdkafka 2.14.2"
-  librdkafka.erase(0, librdkafka.find(' ') + 1);
-  metrics_.set("strait_build_info", {{"version", STRAIT_VERSION}, {"librdkafka", librdkafka}}, 1);
+  metrics_.set("strait_build_info",
+               {{"version", STRAIT_VERSION}, {"librdkafka", kafka::library_release()}}, 1);
   metrics::describe_process(metrics_);
   auto handler = [this](const std::string& path) -> http::http_server::response {
     if (path == "/metrics") {

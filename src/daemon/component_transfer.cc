@@ -8,6 +8,7 @@
 #include "link_records.h"
 #include "strait/base/digest.h"
 #include "strait/base/text.h"
+#include "strait/policy/acl_rules.h"
 #include "strait/workflow/move_records.h"
 
 namespace strait::daemon {
@@ -343,13 +344,13 @@ status check_importable(const store::checkpoint_store& store, const config::link
     }
   }
   const std::string reverse = config::reverse_link_name(link.name);
-  for (const auto& [l, ids] : records.own.clusters) {
+  for (const auto& [l, their_ids] : records.own.clusters) {
     if (l != link.name && l != reverse) {
       return refused(errc::invalid_argument, "they hold the cluster ids of link " + named(l));
     }
     // The reverse link mirrors between the same two clusters the other way:
     // ids of any other pair would stop its mirroring at the next cutover.
-    if (l == reverse && ids != store::cluster_ids{clusters.target, clusters.source}) {
+    if (l == reverse && their_ids != store::cluster_ids{clusters.target, clusters.source}) {
       return refused(errc::invalid_argument,
                      "they hold cluster ids of link " + named(reverse) +
                          " that are not the link's own the other way round");
@@ -380,9 +381,9 @@ status check_importable(const store::checkpoint_store& store, const config::link
   }
   for (const auto& g : records.grants) {
     // A rollback deletes exactly the binding a record names, with strait's
-    // admin credential: only what a cutover makes is taken. A grant is a
-    // literal binding on the topic's target name, on the target; a fence a
-    // DENY WRITE on its source name, on the source.
+    // admin credential: only what a cutover makes is taken, on the link's
+    // cluster of its side (unchecked only where no store knows the ids: a
+    // link that never reached its clusters made no binding).
     const bool grant = g.kind == workflow::acl_change::target_grant;
     const kafka::acl_binding& b = g.grant.binding;
     const std::string resource = grant ? link.topics.target_name(g.topic) : g.topic;
@@ -392,8 +393,8 @@ status check_importable(const store::checkpoint_store& store, const config::link
                                                  ", outside the component");
     }
     const std::string& cluster = grant ? clusters.target : clusters.source;
-    if (b.resource_type != "TOPIC" || b.pattern_type != "LITERAL" ||
-        (!grant && (b.permission != "DENY" || b.operation != "WRITE")) ||
+    if (!(grant ? policy::made_at_cutover(b, resource, link.acls)
+                : policy::made_by_fence(b, resource, link.fence)) ||
         (!cluster.empty() && g.grant.cluster != cluster)) {
       return refused(errc::invalid_argument,
                      std::string("they hold a ") + (grant ? "grant" : "fence") + " of topic " +

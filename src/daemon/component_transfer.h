@@ -80,7 +80,11 @@ struct component_records {
                                                          const component_names& names);
 // import_component's checks of `records` themselves, none of what `store`
 // holds of the names: of this link, the same definition, every record of
-// the component.
+// the component (a group's offsets on any topic of the link or its
+// reverse), the reverse link's cluster ids the link's the other way round,
+// ACL records only of the shapes a cutover records
+// (policy::made_at_cutover, made_by_fence) on the link's cluster of their
+// side.
 [[nodiscard]] status check_importable(const store::checkpoint_store& store,
                                       const config::link_config& link,
                                       const component_records& records);
@@ -90,8 +94,7 @@ struct component_records {
 // what this straitd wrote), or `link` has another definition here
 // (workflow::definition_digest, with this store's cluster ids or else the
 // export's); errc::invalid_argument when a record is inconsistent
-// (store::checkpoint_store::import_topics) or names another link or a name
-// outside the component.
+// (store::checkpoint_store::import_topics) or fails check_importable.
 [[nodiscard]] status import_component(const store::checkpoint_store& store,
                                       const config::link_config& link,
                                       const component_records& records,

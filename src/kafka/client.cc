@@ -478,7 +478,8 @@ bool is_transient_coordinator_error(rd_kafka_resp_err_t err) {
 
 static_assert(RD_KAFKA_VERSION >= kMinLibraryVersion, "librdkafka headers older than 2.8.0");
 
-std::string library_version() { return std::string("librdkafka ") + rd_kafka_version_str(); }
+std::string library_release() { return rd_kafka_version_str(); }
+std::string library_version() { return "librdkafka " + library_release(); }
 
 status check_library_version() {
   if (rd_kafka_version() >= kMinLibraryVersion) return {};

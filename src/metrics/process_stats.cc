@@ -61,13 +61,16 @@ process_sample parse_proc_stat(std::string_view stat, double ticks_per_second, d
 }
 
 process_sample read_process() {
-  std::optional<double> boot;
-  {
+  // The boot time never changes: /proc/stat (large on a host of many CPUs)
+  // is read once.
+  static const std::optional<double> boot = [] {
+    std::optional<double> btime;
     std::istringstream in(read_all("/proc/stat"));
     for (std::string line; std::getline(in, line);) {
-      if (line.starts_with("btime ")) boot = number(std::string_view(line).substr(6));
+      if (line.starts_with("btime ")) btime = number(std::string_view(line).substr(6));
     }
-  }
+    return btime;
+  }();
   process_sample s =
       parse_proc_stat(read_all("/proc/self/stat"), static_cast<double>(sysconf(_SC_CLK_TCK)),
                       static_cast<double>(sysconf(_SC_PAGESIZE)), boot);
@@ -115,7 +118,11 @@ void describe_process(registry& r) {
 
 void set_process(registry& r, const process_sample& s) {
   for (const auto& f : kFamilies) {
-    if (const auto& v = s.*f.value) r.set(f.name, {}, *v);
+    if (const auto& v = s.*f.value) {
+      r.set(f.name, {}, *v);
+    } else {
+      r.remove(f.name, {});  // not an earlier scrape's value
+    }
   }
 }
 

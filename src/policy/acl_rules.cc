@@ -337,6 +337,20 @@ bool waits_for_cutover(const kafka::acl_binding& b) {
          !is_one_of(b.operation, {"READ", "DESCRIBE", "DESCRIBE_CONFIGS"});
 }
 
+bool made_at_cutover(const kafka::acl_binding& b, const std::string& target_topic,
+                     const config::acl_config& acls) {
+  return waits_for_cutover(b) && b.pattern_type == kLiteral && b.resource_name == target_topic &&
+         b.host == kWildcard && b.principal != acls.target_principal;
+}
+
+bool made_by_fence(const kafka::acl_binding& b, const std::string& source_topic,
+                   const config::fence_config& fence) {
+  // As plan_fence makes them.
+  return b.resource_type == kTopic && b.pattern_type == kLiteral &&
+         b.resource_name == source_topic && b.host == kWildcard && b.operation == "WRITE" &&
+         b.permission == kDeny && b.principal != fence.source_principal;
+}
+
 std::set<std::string> literal_copies_on_target(const kafka::acl_binding& prefixed,
                                                const std::set<kafka::acl_binding>& target) {
   std::set<std::string> out;

@@ -470,8 +470,10 @@ bool joined(const pb::ShardAssignment& h, uint32_t planned) {
 // checked to be the whole set; nullopt with the exit code otherwise.
 std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const session> set,
                                                           const std::string& link, int& rc);
-// What one straitd holds of the link's shards; nullopt with the exit code.
-std::optional<pb::ShardAssignment> shards_of(const session& s, const std::string& link, int& rc);
+// What each straitd of the set holds of the link's shards (GetShards), as
+// they answered; nullopt with the exit code when one did not.
+std::optional<std::vector<pb::ShardAssignment>> shards_over(std::span<const session> set,
+                                                            const std::string& link, int& rc);
 
 // Options most mutating commands share.
 struct mutation {
@@ -558,18 +560,15 @@ struct status_cmd : command {
     const int rc = on_each(set, [&](const session& s) { return run(s); });
     if (set.size() < 2 || (rc != kOk && rc != kClusterDown)) return rc;
     // Every answer is printed above; a set that is not the link's whole set
-    // is said after them, so that a part is not read as the whole.
-    std::vector<pb::ShardAssignment> held;
-    for (const auto& s : set) {
-      int shards_rc = kOk;
-      auto h = shards_of(s, link, shards_rc);
-      if (!h) return shards_rc;
-      held.push_back(std::move(*h));
-    }
-    if (const std::string wrong = not_the_whole_set(set, held); !wrong.empty()) {
+    // is said after them, so that a part is not read as the whole (exit 4,
+    // or 7 when a cluster is down: the more urgent).
+    int shards_rc = kOk;
+    const auto held = shards_over(set, link, shards_rc);
+    if (!held) return shards_rc;
+    if (const std::string wrong = not_the_whole_set(set, *held); !wrong.empty()) {
       std::cerr << "straitctl: status: not the link's whole set: " << wrong
                 << "; the answers above are part of the link only\n";
-      return kRefused;
+      return rc == kClusterDown ? kClusterDown : kRefused;
     }
     return rc;
   }
@@ -978,15 +977,22 @@ int read_plan(const std::string& file, pb::ShardPlan& plan) {
   return kOk;
 }
 
-std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const session> set,
-                                                          const std::string& link, int& rc) {
+std::optional<std::vector<pb::ShardAssignment>> shards_over(std::span<const session> set,
+                                                            const std::string& link, int& rc) {
   std::vector<pb::ShardAssignment> held;
   for (const auto& s : set) {
     auto r = shards_of(s, link, rc);
     if (!r) return std::nullopt;
     held.push_back(std::move(*r));
   }
-  if (const std::string wrong = not_the_whole_set(set, held); !wrong.empty()) {
+  return held;
+}
+
+std::optional<std::vector<pb::ShardAssignment>> held_over(std::span<const session> set,
+                                                          const std::string& link, int& rc) {
+  auto held = shards_over(set, link, rc);
+  if (!held) return std::nullopt;
+  if (const std::string wrong = not_the_whole_set(set, *held); !wrong.empty()) {
     std::cerr << "straitctl: refused: " << wrong << "; nothing was done\n";
     rc = kRefused;
     return std::nullopt;
@@ -1414,10 +1420,31 @@ struct shards_move_cmd : command {
                         [](size_t, const pb::ShardAssignment&) {});
   }
 
-  // Gives `names` back to `from` after a refused import; says what it did.
-  // Gives a released component back to its owner, which still holds its
-  // records; `why` says what stopped the move.
-  static void cancel_release(const session& from, pb::ComponentRequest names, const char* why) {
+  // Gives a released component back to its old owner `from`, which holds
+  // every record still, after its export or import was refused; says what
+  // it did. Not when `to` holds an import of any of the names (an earlier
+  // run's whose answer was lost), or cannot say: given back, the old owner
+  // would mirror on and the two copies part for good, while released, the
+  // same command run again can finish the move.
+  void give_back(const session& from, const session& to, pb::ComponentRequest names,
+                 const char* why) const {
+    int rc = kOk;
+    const auto held = shards_of(to, link, rc);
+    const auto any_in = [](const auto& some, const auto& in) {
+      return std::ranges::any_of(
+          some, [&](const std::string& n) { return std::ranges::find(in, n) != in.end(); });
+    };
+    if (!held || any_in(names.topics(), held->received_topics()) ||
+        any_in(names.groups(), held->received_groups())) {
+      std::cerr << "straitctl: " << why << "; " << safe(to.server())
+                << (held ? " holds an import of the component from an earlier run"
+                         : " cannot say whether it holds an import of the component")
+                << ": the release on " << safe(from.server())
+                << " stays (mirrored by nobody), so that the two copies do not part: mend the "
+                   "cause (staged names that differ between the two are the usual one) and run "
+                   "the same command again\n";
+      return;
+    }
     names.set_cancel(true);
     names.set_request_id(request_id_or_new(""));
     pb::ShardAssignment r;
@@ -1453,12 +1480,21 @@ struct shards_move_cmd : command {
     step("released on " + safe(from.server()));
     mv.names.clear_request_id();
     pb::ComponentExport exported;
-    if (int rc = from.call(&pb::Strait::Stub::ExportComponent, mv.names, &exported); rc != kOk) {
-      // An export only reads: the old owner holds every record still (one
-      // too large to move, over 60 MiB, would otherwise stay released, and
-      // mirrored by nobody, on every run).
-      cancel_release(from, mv.names, "the export failed");
-      return rc;
+    {
+      constexpr std::chrono::seconds kExportWait{60};  // up to 60 MiB
+      auto ctx = from.context(false, kExportWait);
+      const grpc::Status s = from.stub().ExportComponent(ctx.get(), mv.names, &exported);
+      if (const int rc = from.exit_code(s, kExportWait); rc != kOk) {
+        // Refused (too large to move, or not movable): an export only
+        // reads, so the old owner holds every record still, and a
+        // component over 60 MiB would stay released on every run. An
+        // answer lost on the way leaves the release for the next run.
+        if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+            s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+          give_back(from, to, mv.names, "the export was refused");
+        }
+        return rc;
+      }
     }
     // Imported also when it holds no record (never written, or forgotten
     // by an earlier run): the receiver's receipt is what lets it hold them.
@@ -1489,8 +1525,7 @@ struct shards_move_cmd : command {
       if (int rc = to.exit_code(writer->Finish()); rc != kOk) {
         // Refused (not lost on the way: then it may be stored): the records
         // are all on the old owner still, which owns them again.
-        if (rc == kRefused || rc == kUsage)
-          cancel_release(from, mv.names, "the import was refused");
+        if (rc == kRefused || rc == kUsage) give_back(from, to, mv.names, "the import was refused");
         return rc;
       }
     }

@@ -754,7 +754,7 @@ TEST_F(ApiServer, AComponentMovesThroughReleaseExportImportAndForget) {
 // straitctl shards-move over two straitd: the plan checked before anything
 // moves, a refused import cancels the release, a move and the plan stored
 // on both, and a run after that has nothing to move.
-TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
+TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
   second_straitd two;
   ASSERT_TRUE(two.start());
   fake_control& second = two.control;
@@ -815,9 +815,21 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatAnImportRefused) {
   std::tie(rc, printed) =
       straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
   EXPECT_EQ(rc, 1) << printed;
-  EXPECT_TRUE(strait::testing::contains(printed, "the export failed: the release on")) << printed;
+  EXPECT_TRUE(strait::testing::contains(printed, "the export was refused: the release on"))
+      << printed;
   EXPECT_TRUE(control_.released.empty()) << "given back";
   EXPECT_TRUE(second.imported.empty());
+  // Not given back while the new owner holds an import of it (an earlier
+  // run's, whose answer was lost): the two copies would part for good.
+  second.received = {"orders"};
+  std::tie(rc, printed) =
+      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  EXPECT_EQ(rc, 1) << printed;
+  EXPECT_TRUE(strait::testing::contains(
+      printed, "holds an import of the component from an earlier run: the release on"))
+      << printed;
+  EXPECT_EQ(control_.released, std::set<std::string>{"orders"}) << "stays released";
+  second.received.clear();
   control_.export_padding = 0;
 
   // Moved, and the plan stored on both. A link paused before the run (by

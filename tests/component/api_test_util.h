@@ -390,7 +390,9 @@ class fake_control : public control {
   result<shards_info> shards(const std::string& link) const override {
     if (link != "main") return fail(errc::not_found, "no link '" + link + "'");
     std::lock_guard lock(mu_);
-    return shards_info{shard_self, {shards_, 1234, shard_self.ordinal, ""}};
+    config::shard_state s{shards_, 1234, shard_self.ordinal, ""};
+    s.received_topics = received;
+    return shards_info{shard_self, std::move(s)};
   }
   result<shards_info> apply_shards(const std::string& link, config::shard_assignment a,
                                    const std::string& replaces, bool dry_run,
@@ -464,6 +466,7 @@ class fake_control : public control {
     return names.topics.size() + names.groups.size();
   }
   std::set<std::string> released;  // mu_
+  std::set<std::string> received;  // mu_: what GetShards lists as received (imports)
   std::string imported;            // mu_
   std::string import_refusal;      // set between calls: imports are refused with it
   size_t export_padding = 0;       // bytes added to each export

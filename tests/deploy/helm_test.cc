@@ -137,6 +137,9 @@ TEST(Helm, ValuesThatCannotWorkAreRefusedNamingTheValue) {
        "http.port: a port number, 1 to 65535"},
       {"-f '" + kChart + "/ci/minimal-values.yaml' --set api.port=70000",
        "api.port: a port number, 1 to 65535"},
+      // A map where a list belongs would have been left out quietly.
+      {"-f '" + kChart + "/ci/shards-values.yaml' --set topologySpreadConstraints.maxSkew=1",
+       "topologySpreadConstraints: a list of TopologySpreadConstraints"},
   };
   for (const auto& [args, message] : refusals) {
     const auto r = render(args);
@@ -230,6 +233,17 @@ TEST(Helm, ShardsAreReplicasThatReadTheirOrdinalFromTheirPodName) {
       render("-f '" + kChart + "/ci/shards-values.yaml' --set-json topologySpreadConstraints=[]");
   ASSERT_EQ(none.status, 0) << none.errors;
   EXPECT_FALSE(none.get("StatefulSet")["spec"]["template"]["spec"]["topologySpreadConstraints"]);
+  // One's own list replaces the default, not adds to it.
+  const auto own = render("-f '" + kChart +
+                          "/ci/shards-values.yaml' --set-json "
+                          "'topologySpreadConstraints=[{\"maxSkew\":2,\"topologyKey\":"
+                          "\"topology.kubernetes.io/zone\",\"whenUnsatisfiable\":"
+                          "\"DoNotSchedule\"}]'");
+  ASSERT_EQ(own.status, 0) << own.errors;
+  const auto& theirs =
+      own.get("StatefulSet")["spec"]["template"]["spec"]["topologySpreadConstraints"];
+  ASSERT_TRUE(theirs && theirs.size() == 1);
+  EXPECT_EQ(theirs[0]["topologyKey"].as<std::string>(), "topology.kubernetes.io/zone");
   const auto one = render_values("minimal-values.yaml");
   ASSERT_EQ(one.status, 0) << one.errors;
   EXPECT_FALSE(YAML::Load(

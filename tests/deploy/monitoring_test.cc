@@ -152,7 +152,7 @@ TEST(Monitoring, EveryMetricUsedIsDocumented) {
   auto queries = alert_queries(kSource);
   const auto panels = dashboard_queries(kSource);
   queries.insert(queries.end(), panels.begin(), panels.end());
-  const auto used = strait_metrics_used(queries);
+  const auto used = metrics_used(queries);
   EXPECT_GT(used.size(), 20u);
   for (const auto& m : used) {
     const bool listed = docs.find("`" + m + "`") != std::string::npos ||

@@ -54,7 +54,7 @@ TEST(MonitoringKafka, EveryMetricTheRulesAndTheDashboardUseIsServed) {
   auto queries = testing::alert_queries(STRAIT_SOURCE_DIR);
   const auto panels = testing::dashboard_queries(STRAIT_SOURCE_DIR);
   queries.insert(queries.end(), panels.begin(), panels.end());
-  const auto used = testing::strait_metrics_used(queries);
+  const auto used = testing::metrics_used(queries);
   ASSERT_GT(used.size(), 20u);
   for (const auto& m : used) {
     EXPECT_TRUE(served.contains(m)) << m << " is used by deploy/monitoring but straitd serves no "

@@ -64,8 +64,10 @@ std::vector<monitoring_query> dashboard_queries(const std::string& source_dir) {
   return out;
 }
 
-std::set<std::string> strait_metrics_used(const std::vector<monitoring_query>& queries) {
-  static const std::regex name(R"(\bstrait_[a-z0-9_]+)");
+std::set<std::string> metrics_used(const std::vector<monitoring_query>& queries) {
+  // strait's own, and the process_* ones straitd serves under the usual
+  // names (any other job's would be an error here).
+  static const std::regex name(R"(\b(strait|process)_[a-z0-9_]+)");
   std::set<std::string> out;
   for (const auto& q : queries) {
     for (std::sregex_iterator it(q.expr.begin(), q.expr.end(), name), end; it != end; ++it) {

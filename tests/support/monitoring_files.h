@@ -22,7 +22,7 @@ std::string monitoring_dir(const std::string& source_dir);
 std::vector<monitoring_query> alert_queries(const std::string& source_dir);
 // Every panel target's and template variable's query in the dashboard.
 std::vector<monitoring_query> dashboard_queries(const std::string& source_dir);
-// The strait_* metric names the queries use.
-std::set<std::string> strait_metrics_used(const std::vector<monitoring_query>& queries);
+// The metric names the queries use: strait_* and process_*.
+std::set<std::string> metrics_used(const std::vector<monitoring_query>& queries);
 
 }  // namespace strait::testing

@@ -475,5 +475,31 @@ TEST(FencePlan, IsRefusedWhereNamingWritersCannotFenceTheTopic) {
   EXPECT_EQ(hostile.refusals[0].find('\x1b'), std::string::npos) << hostile.refusals[0];
 }
 
+// What an imported component's ACL records may be (daemon's
+// import_component): only the shapes a cutover records, which a rollback
+// deletes with strait's admin credential.
+TEST(CutoverRecords, OnlyWhatACutoverOrItsFenceMakesIsOfTheirShape) {
+  const auto acls = rules();
+  EXPECT_TRUE(made_at_cutover(topic_acl("mig.orders", "User:app", "WRITE"), "mig.orders", acls));
+  EXPECT_TRUE(made_at_cutover(topic_acl("mig.orders", "User:app", "ALL"), "mig.orders", acls));
+  for (const auto& b :
+       {topic_acl("mig.orders", "User:app", "READ"),  // not a right to change
+        topic_acl("mig.orders", "User:app", "WRITE", "PREFIXED"),
+        topic_acl("mig.orders", "User:app", "WRITE", "LITERAL", "DENY"),
+        topic_acl("mig.orders", "User:app", "WRITE", "LITERAL", "ALLOW", "10.0.0.1"),
+        topic_acl("mig.other", "User:app", "WRITE"),
+        topic_acl("mig.orders", acls.target_principal, "WRITE")}) {
+    EXPECT_FALSE(made_at_cutover(b, "mig.orders", acls)) << describe(b);
+  }
+  EXPECT_TRUE(made_by_fence(deny_write("orders", "User:app"), "orders", fence()));
+  for (const auto& b : {topic_acl("orders", "User:app", "WRITE"),  // an ALLOW
+                        topic_acl("orders", "User:app", "READ", "LITERAL", "DENY"),
+                        topic_acl("orders", "User:app", "WRITE", "PREFIXED", "DENY"),
+                        topic_acl("orders", "User:app", "WRITE", "LITERAL", "DENY", "10.0.0.1"),
+                        deny_write("other", "User:app"), deny_write("orders", "User:strait")}) {
+    EXPECT_FALSE(made_by_fence(b, "orders", fence())) << describe(b);
+  }
+}
+
 }  // namespace
 }  // namespace strait::policy

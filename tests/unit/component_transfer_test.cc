@@ -235,7 +235,7 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   other.link = "other";
   refused_import(*b, kComponent, other, errc::invalid_argument, "of link other");
   // Records that name what is not the component's: another link's
-  // clusters, a group's offsets on another topic, a grant on another topic.
+  // clusters, a group's offsets of another link, a grant on another topic.
   component_records clusters = *exported;
   clusters.own.clusters.push_back({"elsewhere", {"a", "b"}});
   refused_import(*b, kComponent, clusters, errc::invalid_argument,
@@ -262,7 +262,10 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
   for (const auto& [field, value] :
        std::vector<std::pair<std::string kafka::acl_binding::*, std::string>>{
            {&kafka::acl_binding::pattern_type, "PREFIXED"},
-           {&kafka::acl_binding::resource_type, "GROUP"}}) {
+           {&kafka::acl_binding::resource_type, "GROUP"},
+           {&kafka::acl_binding::permission, "DENY"},
+           {&kafka::acl_binding::operation, "READ"},
+           {&kafka::acl_binding::host, "10.0.0.1"}}) {
     component_records odd_grant = *exported;
     odd_grant.grants[0].grant.binding.*field = value;
     refused_import(*b, kComponent, odd_grant, errc::invalid_argument, "that no cutover makes");
@@ -307,10 +310,15 @@ TEST(ComponentTransfer, AComponentInACutoverOrAnImportThatWouldMixIsRefused) {
     ASSERT_TRUE(b->commit(w).has_value());
   }
   // A group's offsets on a topic outside the component (one it read that
-  // is no longer selected) are its state: they move with it.
+  // is no longer selected) are its state: they move with it; and a fence's
+  // DENY on the source, as a cutover records it.
   component_records wider = *exported;
   wider.group_offsets.push_back(
       {"billing", {"main", "payments", partition_id(0)}, {source_offset(1), target_offset(1), 5}});
+  wider.grants.push_back(
+      {"orders",
+       workflow::acl_change::source_fence,
+       {"src", {"TOPIC", "orders", "LITERAL", "User:app", "*", "WRITE", "DENY"}}});
   checkpoint_store::write_batch w;
   auto merged = import_component(*b, link, wider, w);
   ASSERT_TRUE(merged.has_value()) << merged.error().message;

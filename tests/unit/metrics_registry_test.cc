@@ -61,10 +61,11 @@ TEST(ProcessStats, TheStatLineIsReadAfterTheLastParenthesis) {
   // No boot time: no start time, the rest as before.
   EXPECT_FALSE(parse_proc_stat(stat, 100, 4096, std::nullopt).start_time_seconds);
 
-  // Not such a line: nothing, never a wrong number.
-  for (const std::string bad :
-       {"", "4242 strait S 1", "4242 (straitd) S 1 2 3", "4242 (straitd) S 1 4242 4242 0 -1 0 0 0 "
-                                                         "0 0 x 150 0 0 20 0 12 0 5000 1 -2"}) {
+  // Not such a line, or a field that is no number: that field is empty,
+  // never a wrong number.
+  for (const std::string bad : {"", "4242 strait S 1", "4242 (straitd) S 1 2 3",
+                                "4242 (straitd) S 1 4242 4242 0 -1 0 0 0 "
+                                "0 0 x 150 0 0 20 0 12 0 5000 1 -2"}) {
     const auto b = parse_proc_stat(bad, 100, 4096, 1'700'000'000);
     EXPECT_FALSE(b.cpu_seconds) << bad;
     EXPECT_FALSE(b.resident_bytes) << bad;
@@ -86,11 +87,16 @@ TEST(ProcessStats, ThisProcessIsReadAndRenderedUnderTheUsualNames) {
   EXPECT_EQ(described.find("\nprocess_cpu_seconds_total "), std::string::npos) << "not set yet";
   set_process(r, s);
   const std::string text = r.render();
-  for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
-                           "process_virtual_memory_bytes", "process_start_time_seconds",
-                           "process_open_fds"}) {
+  for (const char* name :
+       {"process_cpu_seconds_total", "process_resident_memory_bytes",
+        "process_virtual_memory_bytes", "process_start_time_seconds", "process_open_fds"}) {
     EXPECT_NE(text.find(std::string("\n") + name + " "), std::string::npos) << name;
   }
+  // A value a later read cannot give goes, rather than stay as it was.
+  process_sample unread = s;
+  unread.open_fds.reset();
+  set_process(r, unread);
+  EXPECT_EQ(r.render().find("\nprocess_open_fds "), std::string::npos);
 }
 
 }  // namespace

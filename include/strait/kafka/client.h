@@ -67,6 +67,8 @@ inline constexpr int kMinLibraryVersion = 0x020800ff;  // 2.8.0, as RD_KAFKA_VER
 
 // "librdkafka 2.14.2" of the library loaded at run time.
 [[nodiscard]] std::string library_version();
+// The release alone, e.g. "2.14.2".
+[[nodiscard]] std::string library_release();
 
 // Refuses a library older than kMinLibraryVersion (a stale LD_LIBRARY_PATH or
 // an old system copy found instead of the one strait was built with).

@@ -28,11 +28,13 @@ struct process_sample {
                                              double page_bytes,
                                              std::optional<double> boot_time_seconds);
 
-// This process, now (Linux; on another system every value is empty).
+// This process, now (Linux: from /proc, and the file limit from
+// getrlimit; a value it cannot read is empty).
 [[nodiscard]] process_sample read_process();
 
 // Describes the process_* families in `r`; set_process sets the values a
-// sample holds (an empty one is left out, not rendered as 0).
+// sample holds and removes the others (left out, not rendered as 0 nor as
+// an earlier scrape's value).
 void describe_process(registry& r);
 void set_process(registry& r, const process_sample& s);
 

@@ -114,6 +114,17 @@ struct acl_plan {
 // gets only at the topic's producer cutover (ADR 0023).
 [[nodiscard]] bool waits_for_cutover(const kafka::acl_binding& b);
 
+// Whether `b` is of the shape a producer cutover records as its own, so
+// that a rollback deletes it: on the target, an at_cutover grant (an ALLOW
+// LITERAL, host *, on the topic's target name `target_topic`, of a right to
+// change it, for another principal than strait's own, acls.target_principal);
+// on the source, a fence (a DENY WRITE LITERAL, host *, on the source
+// topic's name, for another principal than fence.source_principal).
+[[nodiscard]] bool made_at_cutover(const kafka::acl_binding& b, const std::string& target_topic,
+                                   const config::acl_config& acls);
+[[nodiscard]] bool made_by_fence(const kafka::acl_binding& b, const std::string& source_topic,
+                                 const config::fence_config& fence);
+
 // The names on which `target` holds the LITERAL copy of PREFIXED binding
 // `prefixed` (the same resource type, principal, host, operation and
 // permission, on a name under its prefix).

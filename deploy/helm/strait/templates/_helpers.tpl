@@ -43,6 +43,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if not (and (or (kindIs "float64" $shards) (kindIs "int64" $shards) (kindIs "int" $shards)) (eq (float64 (int $shards)) (float64 $shards)) (ge (int $shards) 1) (le (int $shards) 64)) -}}
 {{- fail "shards: a whole number, 1 to 64 (straitd instances sharing the links; docs/sharding.md)" -}}
 {{- end -}}
+{{- $spread := .Values.topologySpreadConstraints -}}
+{{- if not (or (kindIs "invalid" $spread) (kindIs "slice" $spread)) -}}
+{{- fail "topologySpreadConstraints: a list of TopologySpreadConstraints ([] for none), or unset for the default spread of shards over nodes" -}}
+{{- end -}}
 {{- if .Values.api.tls.enabled -}}
 {{- if not .Values.api.tls.secretName -}}
 {{- fail "api.tls.secretName: name the kubernetes.io/tls Secret of the API's certificate, or set api.tls.enabled: false" -}}
