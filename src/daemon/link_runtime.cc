@@ -481,15 +481,22 @@ result<api::shards_info> link_runtime::cancel_release(const component_names& nam
     return refused("not released by this straitd: " + missing);
   }
   // The records must be here still: once forgotten, another straitd holds
-  // them, and owning the names again would mirror from nothing.
+  // them, and owning the names again would mirror from nothing. A forget
+  // erases all of them in one batch, so any one here (an offset map, a
+  // group's offsets, a state) shows it did not run. A topic that never
+  // started and a group never synced have none either: with nothing but
+  // such names, nothing tells, and the release stays.
   auto held = daemon::export_component(store_, cfg_, names);
   if (!held) return std::unexpected(held.error());
-  for (const auto& t : held->own.topics) {
-    if (t.link == cfg_.name && t.partitions.empty()) {
-      return refused("the offset map of topic " + printable(t.topic, 256) +
-                     " is not here (forgotten: another straitd imported it): finish the move "
-                     "(straitctl shards-move)");
-    }
+  const bool records_here =
+      std::ranges::any_of(
+          held->own.topics,
+          [&](const auto& t) { return t.link == cfg_.name && !t.partitions.empty(); }) ||
+      !held->group_offsets.empty() || !held->migrations.empty();
+  if (!records_here) {
+    return refused(
+        "none of its records is here (forgotten: another straitd imported them; or it never "
+        "mirrored nor synced any of the names here): finish the move (straitctl shards-move)");
   }
   for (const auto& t : names.topics) next.released_topics.erase(t);
   for (const auto& g : names.groups) next.released_groups.erase(g);

@@ -17,8 +17,8 @@ constexpr std::chrono::milliseconds kAdminTimeout{10000};
 constexpr int kMissingRoundsBeforeDeleted = 2;
 // How long a target topic this supervisor created may stay out of the
 // target's listing before it is taken as gone (and created again, or its
-// absence reported): seconds for a loaded cluster, far more than the tens
-// of ms seen (bench/README.md).
+// absence reported): far more than a loaded cluster's metadata needs to
+// reach every broker (one round, 50 ms later, missed it in a bench run).
 constexpr std::chrono::seconds kListingLag{30};
 }  // namespace
 
@@ -386,6 +386,7 @@ bool link_supervisor::sync_topics() {
       st.strait_created = true;
       st.created_at = std::chrono::steady_clock::now();
     } else {
+      st.created_at.reset();  // listed: a topic deleted later is created again at once
       tgt_parts = target_it->second.partitions;
       if (cfg_.topics.check_configs && src_cfg.contains(name)) {
         auto created = store_.topic_created(cfg_.name, name);

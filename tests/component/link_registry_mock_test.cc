@@ -266,6 +266,23 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
       [&] { return on_target("orders") == 200 && on_target("payments") == 300; }, 30s));
 
   const daemon::component_names orders{{"orders"}, {}};
+  // A release is given back (cancel) only while a record of the component
+  // is here: a forget erases them all in one batch. A topic that never
+  // started here (refunds, hashed here: FNV-1a("refunds") mod 2 is 0) has
+  // none and shows nothing; with such names alone the release stays.
+  {
+    const daemon::component_names refunds{{"refunds"}, {}};
+    const daemon::component_names both{{"orders", "refunds"}, {}};
+    ASSERT_TRUE(runtime(0)->release(refunds, false).has_value());
+    auto alone = runtime(0)->cancel_release(refunds, true);
+    ASSERT_FALSE(alone.has_value());
+    EXPECT_NE(alone.error().message.find("none of its records is here"), std::string::npos)
+        << alone.error().message;
+    ASSERT_TRUE(runtime(0)->release(orders, false).has_value());
+    auto back = runtime(0)->cancel_release(both, false);
+    ASSERT_TRUE(back.has_value()) << "orders' offset maps are here: " << back.error().message;
+    EXPECT_TRUE(runtime(0)->shards().stored.released_topics.empty());
+  }
   // Refused: another shard's component, nothing, a name no plan placed
   // that its hash gives another shard (FNV-1a("invoices") mod 2 is 1).
   auto refused = [&](int i, const daemon::component_names& names, const std::string& says) {
@@ -382,8 +399,7 @@ TEST(LinkRegistryMock, AComponentMovesToAnotherShardWithItsOffsetMap) {
   auto forgot = runtime(0)->forget_component(orders, *imported, false);
   ASSERT_TRUE(forgot.has_value()) << forgot.error().message;
   EXPECT_GT(*forgot, static_cast<size_t>(kPartitions));
-  refused_move(runtime(0)->cancel_release(orders, false),
-               "the offset map of topic orders is not here (forgotten");
+  refused_move(runtime(0)->cancel_release(orders, false), "none of its records is here (forgotten");
   // A run again after the forget: the old owner's export holds no record
   // now, and the new owner, which holds the records and their receipts,
   // answers it as imported (an import would be refused: it holds them).
