@@ -769,6 +769,10 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
   };
   ASSERT_EQ(straitctl_on(both, "shards-apply main --file " + plan("p0.json", "main", 2, 0)).first,
             0);
+  // The move this test runs again and again: orders (and billing) to shard 1.
+  const auto move_orders = [&] {
+    return straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  };
   // Refused before anything moves: another link's plan, a shard out of
   // range, one server.
   auto [rc, printed] =
@@ -787,8 +791,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
   // A straitd that refuses the plan as it would be after the moves: asked
   // before anything moves.
   second.shards_refusal = "the assignment would move what a shard may already mirror";
-  std::tie(rc, printed) =
-      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  std::tie(rc, printed) = move_orders();
   EXPECT_EQ(rc, 4) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "refused the plan: checked as after the moves"))
       << printed;
@@ -798,8 +801,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
 
   // The import refused: the release is cancelled, nothing is forgotten.
   second.import_refusal = "this straitd holds the state of billing already";
-  std::tie(rc, printed) =
-      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  std::tie(rc, printed) = move_orders();
   EXPECT_EQ(rc, 4) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "holds the state of billing already")) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "was cancelled (it owns the component again"))
@@ -812,8 +814,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
   // every run.
   second.import_refusal.clear();
   control_.export_padding = 60u << 20;
-  std::tie(rc, printed) =
-      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  std::tie(rc, printed) = move_orders();
   EXPECT_EQ(rc, 1) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "the export was refused: the release on"))
       << printed;
@@ -822,8 +823,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
   // Not given back while the new owner holds an import of it (an earlier
   // run's, whose answer was lost): the two copies would part for good.
   second.received = {"orders"};
-  std::tie(rc, printed) =
-      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  std::tie(rc, printed) = move_orders();
   EXPECT_EQ(rc, 1) << printed;
   EXPECT_TRUE(strait::testing::contains(
       printed, "holds an import of the component from an earlier run: the release on"))
@@ -836,8 +836,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
   // hand, or by a run cut short) stays paused, and is named.
   state_.link_paused = true;
   second.import_refusal.clear();
-  std::tie(rc, printed) =
-      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  std::tie(rc, printed) = move_orders();
   EXPECT_EQ(rc, 0) << printed;
   EXPECT_TRUE(strait::testing::contains(printed,
                                         "moving the component of topic orders (1 topics, "
@@ -852,8 +851,7 @@ TEST_F(ApiServer, ShardsMoveChecksThePlanFirstAndGivesBackWhatCouldNotMove) {
   EXPECT_TRUE(control_.released.empty()) << "the forget ended it";
   EXPECT_EQ(control_.shard_applies.load(), 2);
   EXPECT_EQ(second.shard_applies.load(), 2);
-  std::tie(rc, printed) =
-      straitctl_on(both, "shards-move main --file " + plan("p1.json", "main", 2, 1));
+  std::tie(rc, printed) = move_orders();
   EXPECT_EQ(rc, 2) << printed;
   EXPECT_TRUE(strait::testing::contains(printed, "no component changes its shard")) << printed;
 }
